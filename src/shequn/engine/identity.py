@@ -1,0 +1,173 @@
+"""Identity: one person, however many accounts (P-FIS-5 duplicate identities).
+
+Merging never rewrites history: it records ``identity.merged`` and the projection moves the
+absorbed member's identities over. ``unmerge`` records the reverse. Merges happen on an
+operator's word (``shequn members merge``) or automatically when two identities share a
+verified phone or union id. ``suggestions`` lists likely duplicates for an operator to review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, and_, func, select
+
+from shequn.engine.decisions import ENGINE_SOURCE, Decision, apply, new_ref, operator_source
+from shequn.errors import Conflict
+from shequn.model.entities import Member
+from shequn.model.events import Event
+from shequn.store import tables as t
+from shequn.store.db import Store
+from shequn.store.queries import get_member, resolve_member, root_member, row_to_event
+
+
+def decide_merge(
+    keep: Member, absorb: Member, *, community: str, now: datetime, reason: str = "operator",
+    source: str | None = None, source_ref: str | None = None, operator: str | None = None,
+) -> Decision:
+    """Pure: the event that makes ``absorb`` part of ``keep``."""
+    if keep.id == absorb.id:
+        raise Conflict(f"{keep.key} and {absorb.key} are already the same member",
+                       member=keep.key)
+    if absorb.merged_into is not None:
+        raise Conflict(f"{absorb.key} was already merged into {absorb.merged_into}",
+                       member=absorb.key)
+    return Decision(events=[Event(
+        kind="identity.merged", occurred_at=now, community=community,
+        source=source or operator_source(), source_ref=source_ref or new_ref(),
+        actor=operator, subject=absorb.key,
+        data={"into": keep.key, "identities": [i.key for i in absorb.identities],
+              "reason": reason},
+    )])
+
+
+def decide_unmerge(member: Member, last_merge: Event | None, *, community: str,
+                   now: datetime, operator: str | None = None) -> Decision:
+    """Pure: the event that undoes the merge that absorbed ``member``."""
+    if member.merged_into is None or last_merge is None:
+        raise Conflict(f"{member.key} is not merged into anyone", member=member.key)
+    return Decision(events=[Event(
+        kind="identity.unmerged", occurred_at=now, community=community,
+        source=operator_source(), source_ref=new_ref(), actor=operator, subject=member.key,
+        data={"from": member.merged_into, "identities": list(last_merge.data["identities"])},
+    )])
+
+
+def _community_of(conn: Connection, member_id: int) -> str:
+    """A community the member belongs to (merge events need one; any of theirs will do)."""
+    i, gm, g, c = t.identities.c, t.group_memberships.c, t.groups.c, t.communities.c
+    q = (
+        select(c.slug).select_from(t.group_memberships)
+        .join(t.identities, gm.identity_id == i.id).join(t.groups, gm.group_id == g.id)
+        .join(t.communities, g.community_id == c.id)
+        .where(i.member_id == member_id).order_by(gm.joined_at).limit(1)
+    )
+    found = conn.execute(q).scalar()
+    if found is None:
+        found = conn.execute(select(c.slug).order_by(c.id).limit(1)).scalar()
+    if found is None:
+        raise Conflict("no community is configured yet")
+    return str(found)
+
+
+def merge(store: Store, keep_ref: str, absorb_ref: str, *, operator: str | None = None,
+          now: datetime | None = None) -> Event:
+    """Merge ``absorb_ref`` into ``keep_ref`` (member ids or identity keys)."""
+    with store.transaction() as conn:
+        keep = get_member(conn, keep_ref)
+        absorb = get_member(conn, absorb_ref)
+        decision = decide_merge(keep, absorb, community=_community_of(conn, keep.id),
+                                now=now or datetime.now(UTC), operator=operator)
+        apply(conn, decision)
+    return decision.events[0]
+
+
+def unmerge(store: Store, ref: str, *, operator: str | None = None,
+            now: datetime | None = None) -> Event:
+    """Undo the merge that absorbed the member ``ref`` (its member key or id)."""
+    with store.transaction() as conn:
+        m = t.members.c
+        member_id = (int(ref) if ref.isdigit()
+                     else conn.execute(select(m.id).where(m.key == ref)).scalar())
+        if member_id is None:
+            member_id = resolve_member(conn, ref)
+        member = get_member(conn, str(member_id))
+        e = t.events.c
+        row = conn.execute(
+            select(t.events).where(e.kind == "identity.merged", e.subject == member.key)
+            .order_by(e.id.desc()).limit(1)
+        ).mappings().first()
+        last = row_to_event(row) if row is not None else None
+        decision = decide_unmerge(member, last, community=_community_of(conn, member.id),
+                                  now=now or datetime.now(UTC), operator=operator)
+        apply(conn, decision)
+    return decision.events[0]
+
+
+def apply_auto_merges(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> list[Event]:
+    """Merge identities that share a verified phone or union id with someone already known;
+    returns the merge events recorded.
+
+    The older member (smaller id) is kept. Each merge is applied before the next is decided,
+    since it changes who the next one sees. ``source_ref`` derives from the verifying event,
+    so re-running the rule on the same event adds nothing.
+    """
+    merged: list[Event] = []
+    i = t.identities.c
+    for event_id, e in new_events:
+        if e.kind != "identity.verified" or e.actor is None:
+            continue
+        for field in ("phone_sha256", "union_id"):
+            value = e.data.get(field)
+            if not value:
+                continue
+            ids = conn.execute(select(i.member_id).where(i[field] == value)).scalars().all()
+            roots = sorted({root_member(conn, mid) for mid in ids if mid is not None})
+            keep = roots[0] if roots else None
+            for other in roots[1:]:
+                kept, absorbed = get_member(conn, str(keep)), get_member(conn, str(other))
+                step = decide_merge(kept, absorbed, community=e.community, now=e.occurred_at,
+                                    reason=f"same_{field.removesuffix('_sha256')}",
+                                    source=ENGINE_SOURCE,
+                                    source_ref=f"auto-merge:{event_id}:{field}:{other}")
+                apply(conn, step)
+                merged.extend(step.events)
+    return merged
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """Two members who may be one person, and why shequn thinks so."""
+
+    a: Member
+    b: Member
+    reason: str
+
+
+def suggestions(conn: Connection, *, limit: int = 50) -> list[Suggestion]:
+    """Pairs of distinct members with the same display name who share at least one group."""
+    i1, i2 = t.identities.alias("i1"), t.identities.alias("i2")
+    m1, m2 = t.group_memberships.alias("m1"), t.group_memberships.alias("m2")
+    mem1, mem2 = t.members.alias("mem1"), t.members.alias("mem2")
+    name1, name2 = func.lower(func.trim(i1.c.display_name)), func.lower(func.trim(i2.c.display_name))
+    q = (
+        select(i1.c.member_id, i2.c.member_id, func.min(i1.c.display_name),
+               func.count(func.distinct(m1.c.group_id)))
+        .select_from(i1)
+        .join(i2, and_(name1 == name2, i1.c.member_id < i2.c.member_id))
+        .join(mem1, and_(mem1.c.id == i1.c.member_id, mem1.c.merged_into.is_(None)))
+        .join(mem2, and_(mem2.c.id == i2.c.member_id, mem2.c.merged_into.is_(None)))
+        .join(m1, m1.c.identity_id == i1.c.id)
+        .join(m2, and_(m2.c.identity_id == i2.c.id, m2.c.group_id == m1.c.group_id))
+        .where(i1.c.display_name.is_not(None), func.length(func.trim(i1.c.display_name)) > 0)
+        .group_by(i1.c.member_id, i2.c.member_id)
+        .order_by(i1.c.member_id, i2.c.member_id)
+        .limit(limit)
+    )
+    out = []
+    for a, b, name, shared in conn.execute(q):
+        out.append(Suggestion(get_member(conn, str(a)), get_member(conn, str(b)),
+                              f"same name {name!r}, {shared} shared group(s)"))
+    return out

@@ -1,0 +1,50 @@
+"""Ingest: the path every outside fact takes into the log (imports, JSONL, later webhooks).
+
+Events are appended in batches, one transaction per batch; after each batch the engine looks
+at what was new and decides follow-ups in the same transaction (today: merging identities
+that share a verified phone or union id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+
+from shequn.engine.identity import apply_auto_merges
+from shequn.model.events import Event
+from shequn.store.append import AppendResult, append
+from shequn.store.db import Store
+
+BATCH_SIZE = 5_000
+"""Events per transaction: large enough to amortise the commit, small enough to keep memory
+flat and a failed batch cheap to redo."""
+
+
+def batched(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
+    it = iter(events)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def ingest(
+    store: Store,
+    events: Iterable[Event],
+    *,
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[AppendResult], None] | None = None,
+) -> AppendResult:
+    """Append ``events`` (any iterable, consumed lazily) and return the totals.
+
+    Each batch commits on its own; if one fails, the batches before it stay (re-running the
+    same input is safe: stored events are recognised and skipped).
+    """
+    total = AppendResult()
+    for batch in batched(events, batch_size):
+        with store.transaction() as conn:
+            result = append(conn, batch, keep_events=True)
+            apply_auto_merges(conn, result.new_events)
+        result.new_events = []
+        total += result
+        if on_batch is not None:
+            on_batch(result)
+    return total

@@ -1,0 +1,54 @@
+"""Canonical JSONL: one event per line, in the shape docs/events.md describes.
+
+This is the generic import path: anything that can write JSON lines can feed shequn.
+Blank lines and lines starting with ``#`` are ignored. Every problem is reported with the
+file and line number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import orjson
+
+from shequn.errors import InputFormatError, InvalidEvent
+from shequn.model.events import Event
+
+
+def parse_line(raw: bytes, *, path: str, line: int) -> Event | None:
+    """One line → one event (``None`` for blank and comment lines)."""
+    text = raw.strip()
+    if not text or text.startswith(b"#"):
+        return None
+    try:
+        obj = orjson.loads(text)
+    except orjson.JSONDecodeError as e:
+        hint = " (is the line cut short?)" if not text.endswith(b"}") else ""
+        raise InputFormatError(path, line, f"not valid JSON: {e}{hint}") from None
+    try:
+        return Event.from_dict(obj)
+    except InvalidEvent as e:
+        raise InputFormatError(path, line, e.message, **e.fields) from None
+
+
+def read_jsonl(lines: Iterable[bytes], *, path: str) -> Iterator[Event]:
+    """Yield events from lines of bytes; raise :class:`InputFormatError` at the first bad one."""
+    for n, raw in enumerate(lines, 1):
+        event = parse_line(raw, path=path, line=n)
+        if event is not None:
+            yield event
+
+
+def check_jsonl(path: Path, *, max_errors: int = 20) -> tuple[int, list[InputFormatError]]:
+    """Validate a whole file, storing nothing: (number of good events, the first problems)."""
+    good, problems = 0, []
+    with path.open("rb") as fp:
+        for n, raw in enumerate(fp, 1):
+            try:
+                good += parse_line(raw, path=str(path), line=n) is not None
+            except InputFormatError as e:
+                problems.append(e)
+                if len(problems) >= max_errors:
+                    break
+    return good, problems

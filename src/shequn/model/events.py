@@ -1,0 +1,191 @@
+"""The event: one fact about a community, validated on the way in.
+
+Events name everything by stable text keys — the community slug, the group slug, identity
+keys ``platform:user_id`` — never by database ids. The log therefore means the same thing
+after a rebuild, an export, or a move to another store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from shequn.errors import InvalidEvent
+from shequn.model.kinds import COMMON_FIELDS, KINDS, KindSpec
+
+_IDENTITY = re.compile(r"^[a-z][a-z0-9_.-]{0,31}:\S.*$")
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+_COMMON = {f.name: f for f in COMMON_FIELDS}
+TOP_LEVEL = ("kind", "occurred_at", "community", "group", "actor", "subject", "source",
+             "source_ref", "data")
+
+
+def identity_key(platform: str, user_id: str | int) -> str:
+    """The text key of an identity: ``telegram:12345``, ``wechat:wxid_abc``."""
+    return f"{platform.strip().lower()}:{user_id}"
+
+
+def check_identity_key(value: str, field_name: str) -> str:
+    if not _IDENTITY.match(value):
+        raise InvalidEvent(
+            f"{field_name} {value!r} is not an identity key like 'wechat:wxid_abc' "
+            "(lower-case platform, a colon, the platform's user id)",
+            field=field_name,
+        )
+    return value
+
+
+def hash_phone(phone: str) -> str:
+    """SHA-256 of the phone's digits: equal phones compare equal, the number is not stored."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) < 5:
+        raise InvalidEvent(f"data.phone {phone!r} has too few digits", field="data.phone")
+    return hashlib.sha256(digits.encode()).hexdigest()
+
+
+def parse_time(value: object, field_name: str = "occurred_at") -> datetime:
+    """An aware datetime in UTC, from a datetime or an ISO 8601 string with an offset."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidEvent(
+                f"{field_name} {value!r} is not an ISO 8601 time such as "
+                "2026-03-02T09:15:00+08:00",
+                field=field_name,
+            ) from None
+    if not isinstance(value, datetime):
+        raise InvalidEvent(f"{field_name} must be an ISO 8601 string", field=field_name)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidEvent(
+            f"{field_name} {value.isoformat()!r} has no time zone: add an offset "
+            "such as +08:00 or Z",
+            field=field_name,
+        )
+    return value.astimezone(UTC)
+
+
+@dataclass(slots=True)
+class Event:
+    """One fact. Construct it and it is validated; a bad event raises :class:`InvalidEvent`."""
+
+    kind: str
+    occurred_at: datetime
+    community: str
+    source: str
+    source_ref: str
+    group: str | None = None
+    actor: str | None = None
+    subject: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        spec = KINDS.get(self.kind)
+        if spec is None:
+            raise InvalidEvent(
+                f"unknown event kind {self.kind!r} (see docs/events.md for the vocabulary)",
+                field="kind",
+            )
+        self.occurred_at = parse_time(self.occurred_at)
+        for name in ("community", "source", "source_ref"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidEvent(f"{name} is missing", field=name)
+        if not _SLUG.match(self.community):
+            raise InvalidEvent(f"community {self.community!r} is not a slug", field="community")
+        if self.group is not None and not _SLUG.match(self.group):
+            raise InvalidEvent(f"group {self.group!r} is not a slug", field="group")
+        if spec.group_required and self.group is None:
+            raise InvalidEvent(f"{self.kind} needs a group", field="group")
+        self._check_party(spec, "actor", spec.actor_required)
+        self._check_party(spec, "subject", spec.subject_required)
+        if not isinstance(self.data, dict):
+            raise InvalidEvent("data must be a JSON object", field="data")
+        if "phone" in self.data:
+            self.data["phone_sha256"] = hash_phone(str(self.data.pop("phone")))
+        _check_data(spec, self.data)
+
+    def _check_party(self, spec: KindSpec, name: str, required: bool) -> None:
+        value = getattr(self, name)
+        if value is None:
+            if required:
+                raise InvalidEvent(f"{self.kind} needs an {name}", field=name)
+            return
+        if not isinstance(value, str):
+            raise InvalidEvent(f"{name} must be a string identity key", field=name)
+        check_identity_key(value, name)
+
+    @classmethod
+    def from_dict(cls, obj: Mapping[str, Any]) -> Event:
+        """Build from the canonical JSON shape (docs/events.md); unknown top-level keys fail."""
+        if not isinstance(obj, Mapping):
+            raise InvalidEvent("an event must be a JSON object")
+        extra = set(obj) - set(TOP_LEVEL)
+        if extra:
+            raise InvalidEvent(
+                f"unknown field(s) {', '.join(sorted(extra))}; an event has "
+                f"{', '.join(TOP_LEVEL)}",
+                field=sorted(extra)[0],
+            )
+        if "kind" not in obj:
+            raise InvalidEvent("kind is missing", field="kind")
+        if "occurred_at" not in obj:
+            raise InvalidEvent("occurred_at is missing", field="occurred_at")
+        return cls(
+            kind=obj["kind"],
+            occurred_at=obj["occurred_at"],
+            community=obj.get("community"),  # type: ignore[arg-type]  # checked in __post_init__
+            source=obj.get("source"),  # type: ignore[arg-type]
+            source_ref=_ref(obj.get("source_ref")),
+            group=obj.get("group"),
+            actor=obj.get("actor"),
+            subject=obj.get("subject"),
+            data=dict(obj.get("data") or {}),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical JSON shape; ``Event.from_dict(e.to_dict()) == e``."""
+        return {
+            "kind": self.kind,
+            "occurred_at": self.occurred_at.isoformat().replace("+00:00", "Z"),
+            "community": self.community,
+            "group": self.group,
+            "actor": self.actor,
+            "subject": self.subject,
+            "source": self.source,
+            "source_ref": self.source_ref,
+            "data": self.data,
+        }
+
+
+def _ref(value: object) -> str:
+    # Native ids are often numbers (Telegram message ids); keep them as text.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value  # type: ignore[return-value]  # validated in __post_init__
+
+
+def _check_data(spec: KindSpec, data: dict[str, Any]) -> None:
+    for f in spec.required_fields:
+        if data.get(f.name) is None:
+            raise InvalidEvent(f"{spec.kind} needs data.{f.name} ({f.doc})",
+                               field=f"data.{f.name}")
+    for name, value in data.items():
+        f = spec.by_name.get(name) or _COMMON.get(name)
+        if f is None or value is None:
+            continue  # extra, platform-specific fields are kept as they are
+        if not isinstance(value, f.types) or (bool not in f.types and isinstance(value, bool)):
+            wanted = " or ".join(t.__name__ for t in f.types)
+            raise InvalidEvent(
+                f"data.{name} must be {wanted}, got {type(value).__name__}",
+                field=f"data.{name}",
+            )
+        if f.choices and value not in f.choices:
+            raise InvalidEvent(
+                f"data.{name} {value!r} is not one of {', '.join(f.choices)}",
+                field=f"data.{name}",
+            )

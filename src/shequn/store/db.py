@@ -1,0 +1,156 @@
+"""Opening the store: one URL, SQLite by default, migrated on first use.
+
+``SHEQUN_DATABASE_URL`` picks the database; without it shequn uses ``sqlite:///shequn.db``
+in the current directory, so a first try needs no server. SQLite connections get WAL
+(readers do not block the writer) and foreign keys on (off by default in SQLite).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from shequn.errors import StoreError
+
+DEFAULT_URL = "sqlite:///shequn.db"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else ``SHEQUN_DATABASE_URL``, else the SQLite default."""
+    url = url or os.environ.get("SHEQUN_DATABASE_URL") or DEFAULT_URL
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        # psycopg 3 is the driver we ship; spare users the dialect suffix.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Take transaction control away from the sqlite3 module so _sqlite_begin decides how
+    # each transaction starts.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no committed data
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A writer takes the write lock up front (BEGIN IMMEDIATE) and so waits its turn
+    # (busy_timeout) instead of failing with "database is locked" half-way through a
+    # read-then-write transaction. Readers begin normally and never block anyone in WAL mode.
+    write = conn.get_execution_options().get("shequn_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Store:
+    """A migrated database. ``Store.open()`` is the way in; ``transaction()`` the way to write.
+
+    Only the store's own append/rebuild functions and the engine write through it.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @classmethod
+    def open(cls, url: str | None = None, *, migrate: bool = True) -> Store:
+        url = database_url(url)
+        try:
+            parsed = make_url(url)
+            kwargs: dict[str, Any] = {}
+            if parsed.get_backend_name() == "postgresql":
+                kwargs["pool_pre_ping"] = True
+            engine = create_engine(parsed, **kwargs)
+        except (ArgumentError, NoSuchModuleError) as e:
+            raise StoreError(f"cannot use database URL {_redact(url)!r}: {e}") from None
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        store = cls(engine)
+        if migrate:
+            store.upgrade(only_if_fresh=True)
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(shequn_write=True)
+                with conn.begin():
+                    yield conn
+        except OperationalError as e:
+            raise StoreError(f"database error: {e.orig}") from e
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def upgrade(self, revision: str = "head", *, only_if_fresh: bool = False) -> str | None:
+        """Run Alembic migrations up to ``revision``; returns the revision reached.
+
+        With ``only_if_fresh`` nothing happens unless the database has no tables yet —
+        the first ``shequn`` command on a new file migrates it; later upgrades are explicit
+        (``shequn db upgrade``) so a newer shequn never changes a database behind your back.
+        """
+        try:
+            with self.engine.connect() as conn:
+                names = set(inspect(conn).get_table_names())
+        except OperationalError as e:
+            raise StoreError(
+                f"cannot reach database {_redact(str(self.engine.url))}: {e.orig}"
+            ) from None
+        if only_if_fresh and "alembic_version" in names:
+            return None
+        from alembic import command  # lazy: keeps `shequn --help` instant
+
+        with self.engine.begin() as conn:
+            cfg = _alembic_config(conn)
+            command.upgrade(cfg, revision)
+        return self.current_revision()
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            rev = MigrationContext.configure(conn).get_current_revision()
+        return rev
+
+
+def _alembic_config(conn: Connection) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(files("shequn.store") / "migrations"))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def _redact(url: str) -> str:
+    """Never print a password: ``postgresql://u:secret@h/db`` → ``postgresql://u:***@h/db``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"

@@ -1,0 +1,154 @@
+"""Group memberships and referral edges, projected from joins, leaves, removals and invites.
+
+A membership is one identity in one group: its status (active, left, removed), when that
+status was set, the latest join and leave, how many times it joined, and by which channel and
+inviter it came. Attribution is *first touch*: a join without an explicit inviter is credited
+to the earliest ``member.invited`` edge towards that person in that group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, select, update
+
+from shequn.model.events import Event
+from shequn.store import tables as t
+from shequn.store.sql import chunks
+
+if TYPE_CHECKING:
+    from shequn.store.projections import Projector
+
+Row = dict[str, Any]
+Pair = tuple[int, int]  # (group_id, identity_id)
+FIELDS = ("status", "status_at", "joined_at", "left_at", "join_channel", "inviter_identity_id",
+          "times_joined")
+
+
+class MembershipBook:
+    """Loads the memberships and referrals a batch touches, folds the batch in, writes back."""
+
+    KINDS = frozenset({"member.joined", "member.left", "member.removed", "member.invited"})
+
+    def __init__(self, projector: Projector) -> None:
+        self.p = projector
+        self.rows: dict[Pair, Row] = {}
+        self.dirty: set[Pair] = set()
+        self.first_touch: dict[Pair, Row] = {}
+        self.referrals: list[Row] = []
+
+    def apply(self, events: Sequence[tuple[int, Event]]) -> None:
+        pairs = {self._pair(e) for _, e in events}
+        self._load(pairs)
+        for event_id, e in events:
+            pair = self._pair(e)
+            if e.kind == "member.invited":
+                self._invited(event_id, e, pair)
+            elif e.kind == "member.joined":
+                self._joined(e, pair)
+            else:
+                self._ended(e, pair, "left" if e.kind == "member.left" else "removed")
+        self._write()
+
+    def _pair(self, e: Event) -> Pair:
+        who = e.subject if e.kind in ("member.removed", "member.invited") else e.actor
+        assert who is not None and e.group is not None  # noqa: S101  # the kinds' specs
+        gid = self.p.group_id(e.community, e.group)
+        assert gid is not None  # noqa: S101
+        return gid, self.p.identity_id(who)
+
+    def _load(self, pairs: set[Pair]) -> None:
+        c, r = t.group_memberships.c, t.referrals.c
+        gids = sorted({g for g, _ in pairs})
+        iids = sorted({i for _, i in pairs})
+        for part in chunks(iids):
+            q = select(c.id, c.group_id, c.identity_id, *[c[f] for f in FIELDS]).where(
+                c.identity_id.in_(part), c.group_id.in_(gids)
+            )
+            for row in self.conn.execute(q).mappings():
+                self.rows[(row["group_id"], row["identity_id"])] = dict(row)
+            q2 = select(r.group_id, r.invitee_identity_id, r.inviter_identity_id, r.channel,
+                        r.occurred_at).where(r.invitee_identity_id.in_(part))
+            for ref in self.conn.execute(q2).mappings():
+                self._touch((ref["group_id"], ref["invitee_identity_id"]), dict(ref))
+
+    @property
+    def conn(self) -> Any:
+        return self.p.conn
+
+    def _touch(self, pair: Pair, ref: Row) -> None:
+        best = self.first_touch.get(pair)
+        if best is None or ref["occurred_at"] < best["occurred_at"]:
+            self.first_touch[pair] = ref
+
+    def _row(self, pair: Pair) -> Row:
+        row = self.rows.get(pair)
+        if row is None:
+            row = {"id": None, "group_id": pair[0], "identity_id": pair[1], "status": None,
+                   "status_at": None, "joined_at": None, "left_at": None, "join_channel": None,
+                   "inviter_identity_id": None, "times_joined": 0}
+            self.rows[pair] = row
+        self.dirty.add(pair)
+        return row
+
+    @staticmethod
+    def _newer(row: Row, at: datetime) -> bool:
+        return row["status_at"] is None or at >= row["status_at"]
+
+    def _invited(self, event_id: int, e: Event, pair: Pair) -> None:
+        assert e.actor is not None  # noqa: S101
+        inviter = self.p.identity_id(e.actor)
+        ref = {"group_id": pair[0], "invitee_identity_id": pair[1],
+               "inviter_identity_id": inviter, "channel": e.data.get("channel"),
+               "occurred_at": e.occurred_at}
+        self.referrals.append({**ref, "event_id": event_id,
+                               "community_id": self.p.communities[e.community],
+                               "link": e.data.get("link"), "campaign": e.data.get("campaign")})
+        self._touch(pair, ref)
+        row = self.rows.get(pair)
+        if row is not None and row["times_joined"] and row["inviter_identity_id"] is None:
+            row = self._row(pair)  # an invite recorded after the join it explains
+            row["inviter_identity_id"] = inviter
+            row["join_channel"] = row["join_channel"] or ref["channel"]
+
+    def _joined(self, e: Event, pair: Pair) -> None:
+        row = self._row(pair)
+        row["times_joined"] += 1
+        if row["joined_at"] is None or e.occurred_at > row["joined_at"]:
+            row["joined_at"] = e.occurred_at
+        if not self._newer(row, e.occurred_at):
+            return
+        row["status"], row["status_at"] = "active", e.occurred_at
+        inviter_key = e.data.get("inviter")
+        touch = self.first_touch.get(pair)
+        if isinstance(inviter_key, str):
+            row["inviter_identity_id"] = self.p.identity_id(inviter_key)
+        elif touch is not None:
+            row["inviter_identity_id"] = touch["inviter_identity_id"]
+        channel = e.data.get("channel")
+        if channel is None and touch is not None and not isinstance(inviter_key, str):
+            channel = touch["channel"]
+        row["join_channel"] = channel
+
+    def _ended(self, e: Event, pair: Pair, status: str) -> None:
+        row = self._row(pair)
+        if self._newer(row, e.occurred_at):
+            row["status"], row["status_at"], row["left_at"] = status, e.occurred_at, e.occurred_at
+
+    def _write(self) -> None:
+        new = [self.rows[p] for p in sorted(self.dirty) if self.rows[p]["id"] is None]
+        old = [self.rows[p] for p in sorted(self.dirty) if self.rows[p]["id"] is not None]
+        if new:
+            self.conn.execute(
+                t.group_memberships.insert(),
+                [{k: v for k, v in r.items() if k != "id"} for r in new],
+            )
+        if old:
+            self.conn.execute(
+                update(t.group_memberships).where(t.group_memberships.c.id == bindparam("_id")),
+                [{"_id": r["id"], **{f: r[f] for f in FIELDS}} for r in old],
+            )
+        if self.referrals:
+            self.conn.execute(t.referrals.insert(), self.referrals)

@@ -1,0 +1,300 @@
+"""Projections: the current state of communities, groups, members and memberships, derived
+from the event log.
+
+``Projector.apply`` folds a batch of new events (in id order) into the projection tables. It
+works batch-at-a-time — one query loads every row the batch touches, changes are made in
+memory, one statement per table writes them back — because per-event round trips would cap
+appends far below what imports need.
+
+State that depends on time (membership status, display names, roles) keeps the time it was
+last set and only moves forward, so events arriving out of order (an older export imported
+after a newer one) end in the same state as events arriving in order, and ``rebuild`` (one
+replay in id order) reproduces what live appends built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
+
+from shequn.model.events import Event
+from shequn.store import tables as t
+from shequn.store.sql import chunks, insert_ignore
+
+Row = dict[str, Any]
+
+
+class Projector:
+    """Applies new events to the projection tables inside the caller's transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.communities: dict[str, int] = {}
+        self.groups: dict[tuple[int, str], int] = {}
+        self.identities: dict[str, Row] = {}
+
+    def apply(self, events: Sequence[tuple[int, Event]]) -> None:
+        if not events:
+            return
+        self._communities(events)
+        self._groups(events)
+        self._identities(events)
+        self._names(events)
+        self._memberships_and_referrals(events)
+        for event_id, e in events:
+            handler = _RARE.get(e.kind)
+            if handler is not None:
+                handler(self, event_id, e)
+
+    # -- communities and groups ---------------------------------------------------------
+    def _communities(self, events: Sequence[tuple[int, Event]]) -> None:
+        c = t.communities.c
+        slugs = sorted({e.community for _, e in events})
+        for part in chunks(slugs):
+            for slug, cid in self.conn.execute(select(c.slug, c.id).where(c.slug.in_(part))):
+                self.communities[slug] = cid
+        for _, e in events:
+            if e.kind != "community.configured":
+                continue
+            values = {
+                "name": e.data["name"],
+                "timezone": e.data["timezone"],
+                "blueprint": e.data["blueprint"],
+                "configured_at": e.occurred_at,
+            }
+            cid = self.communities.get(e.community)
+            if cid is None:
+                ins = t.communities.insert().values(slug=e.community, **values)
+                self.communities[e.community] = self.conn.execute(
+                    ins.returning(c.id)
+                ).scalar_one()
+            else:
+                self.conn.execute(
+                    update(t.communities)
+                    .where(c.id == cid, c.configured_at <= e.occurred_at)
+                    .values(**values)
+                )
+
+    def group_id(self, community: str, group: str | None) -> int | None:
+        if group is None:
+            return None
+        return self.groups[(self.communities[community], group)]
+
+    def _groups(self, events: Sequence[tuple[int, Event]]) -> None:
+        c = t.groups.c
+        first_seen: dict[tuple[int, str], datetime] = {}
+        for _, e in events:
+            if e.group is not None:
+                key = (self.communities[e.community], e.group)
+                if key not in first_seen or e.occurred_at < first_seen[key]:
+                    first_seen[key] = e.occurred_at
+        wanted = sorted(first_seen)
+        for part in chunks(wanted):
+            q = select(c.community_id, c.slug, c.id).where(
+                tuple_(c.community_id, c.slug).in_(part)
+            )
+            for cid, slug, gid in self.conn.execute(q):
+                self.groups[(cid, slug)] = gid
+        for cid, slug in wanted:
+            if (cid, slug) in self.groups:
+                continue
+            ins = t.groups.insert().values(
+                community_id=cid, slug=slug, name=slug, configured=False,
+                first_seen_at=first_seen[(cid, slug)],
+            )
+            self.groups[(cid, slug)] = self.conn.execute(ins.returning(c.id)).scalar_one()
+        for _, e in events:
+            if e.kind == "group.configured":
+                fields = ("name", "platform", "theme", "region", "capacity", "stage", "chat_id")
+                values = {f: e.data.get(f) for f in fields}
+                gid = self.group_id(e.community, e.group)
+                self.conn.execute(
+                    update(t.groups).where(c.id == gid).values(configured=True, **values)
+                )
+            elif e.kind == "group.renamed":
+                gid = self.group_id(e.community, e.group)
+                self.conn.execute(update(t.groups).where(c.id == gid).values(name=e.data["name"]))
+
+    # -- identities and members ---------------------------------------------------------
+    def _identities(self, events: Sequence[tuple[int, Event]]) -> None:
+        """Create an identity (and a member for it) the first time a key is seen."""
+        first: dict[str, datetime] = {}
+        for _, e in events:
+            for key in _party_keys(e):
+                if key not in first or e.occurred_at < first[key]:
+                    first[key] = e.occurred_at
+        self.load_identities(first)
+        missing = sorted(k for k in first if k not in self.identities)
+        if missing:
+            self._create_identities(missing, first)
+        c = t.identities.c
+        earlier = [
+            {"_id": self.identities[k]["id"], "first_seen_at": at}
+            for k, at in first.items()
+            if at < self.identities[k]["first_seen_at"]
+        ]
+        if earlier:
+            self.conn.execute(
+                update(t.identities).where(c.id == bindparam("_id")), earlier
+            )
+            for row in earlier:  # the member is as old as its oldest identity
+                self.conn.execute(
+                    update(t.members)
+                    .where(
+                        t.members.c.id == select(c.member_id).where(c.id == row["_id"])
+                        .scalar_subquery(),
+                        t.members.c.first_seen_at > row["first_seen_at"],
+                    )
+                    .values(first_seen_at=row["first_seen_at"])
+                )
+
+    def load_identities(self, keys: Iterable[str]) -> None:
+        c = t.identities.c
+        todo = sorted(k for k in keys if k not in self.identities)
+        for part in chunks(todo):
+            q = select(c.id, c.key, c.member_id, c.display_name, c.name_at, c.first_seen_at)
+            for row in self.conn.execute(q.where(c.key.in_(part))).mappings():
+                self.identities[row["key"]] = dict(row)
+
+    def _create_identities(self, keys: list[str], first: dict[str, datetime]) -> None:
+        rows = []
+        for key in keys:
+            platform, _, user_id = key.partition(":")
+            rows.append({"key": key, "platform": platform, "platform_user_id": user_id,
+                         "first_seen_at": first[key]})
+        ic, mc = t.identities.c, t.members.c
+        created = self.conn.execute(
+            insert_ignore(self.conn, t.identities).returning(ic.id, ic.key), rows
+        ).all()
+        if created:
+            member_rows = [{"key": key, "first_seen_at": first[key]} for _, key in created]
+            member_ids = dict(
+                (k, mid) for mid, k in self.conn.execute(
+                    t.members.insert().returning(mc.id, mc.key), member_rows
+                )
+            )
+            self.conn.execute(
+                update(t.identities).where(ic.id == bindparam("_id")),
+                [{"_id": iid, "member_id": member_ids[k], "origin_member_id": member_ids[k]}
+                 for iid, k in created],
+            )
+        self.load_identities(keys)
+        for iid, k in created:  # reloaded before the UPDATE was visible in the cache
+            self.identities[k]["member_id"] = member_ids[k]
+
+    def identity_id(self, key: str) -> int:
+        return int(self.identities[key]["id"])
+
+    def _names(self, events: Sequence[tuple[int, Event]]) -> None:
+        """Display names move forward in time only; the newest name seen wins."""
+        changed: dict[str, Row] = {}
+        for _, e in events:
+            named = [(e.actor, e.data.get("actor_name")), (e.subject, e.data.get("subject_name"))]
+            if e.kind == "member.renamed":
+                named.append((e.actor, e.data["name"]))
+            for key, name in named:
+                if key is None or not name:
+                    continue
+                ident = self.identities[key]
+                if ident["name_at"] is not None and e.occurred_at < ident["name_at"]:
+                    continue
+                if ident["display_name"] != name or ident["name_at"] != e.occurred_at:
+                    ident["display_name"], ident["name_at"] = name, e.occurred_at
+                    changed[key] = ident
+        if changed:
+            self.conn.execute(
+                update(t.identities).where(t.identities.c.id == bindparam("_id")),
+                [{"_id": r["id"], "display_name": r["display_name"], "name_at": r["name_at"]}
+                 for r in changed.values()],
+            )
+
+    # -- memberships and referrals ------------------------------------------------------
+    def _memberships_and_referrals(self, events: Sequence[tuple[int, Event]]) -> None:
+        from shequn.store.memberships import MembershipBook
+
+        relevant = [(i, e) for i, e in events if e.kind in MembershipBook.KINDS]
+        if relevant:
+            MembershipBook(self).apply(relevant)
+
+
+def _party_keys(e: Event) -> list[str]:
+    keys = [k for k in (e.actor, e.subject) if k is not None]
+    inviter = e.data.get("inviter") if e.kind == "member.joined" else None
+    if isinstance(inviter, str):
+        keys.append(inviter)
+    return keys
+
+
+# -- rare kinds: one statement each is fine ---------------------------------------------
+def _verified(p: Projector, _id: int, e: Event) -> None:
+    values = {k: e.data[k] for k in ("phone_sha256", "union_id") if e.data.get(k)}
+    if values:
+        assert e.actor is not None  # noqa: S101  # guaranteed by the kind's spec
+        p.conn.execute(
+            update(t.identities).where(t.identities.c.id == p.identity_id(e.actor)).values(**values)
+        )
+
+
+def _member_id(p: Projector, member_key: str) -> int:
+    return int(p.conn.execute(
+        select(t.members.c.id).where(t.members.c.key == member_key)
+    ).scalar_one())
+
+
+def _move_identities(p: Projector, keys: list[str], member_id: int) -> None:
+    p.conn.execute(
+        update(t.identities).where(t.identities.c.key.in_(keys)).values(member_id=member_id)
+    )
+    for key in keys:
+        if key in p.identities:
+            p.identities[key]["member_id"] = member_id
+
+
+def _merged(p: Projector, _id: int, e: Event) -> None:
+    assert e.subject is not None  # noqa: S101
+    into = _member_id(p, e.data["into"])
+    absorbed = _member_id(p, e.subject)
+    _move_identities(p, list(e.data["identities"]), into)
+    p.conn.execute(update(t.members).where(t.members.c.id == absorbed).values(merged_into=into))
+
+
+def _unmerged(p: Projector, _id: int, e: Event) -> None:
+    assert e.subject is not None  # noqa: S101
+    restored = _member_id(p, e.subject)
+    _move_identities(p, list(e.data["identities"]), restored)
+    p.conn.execute(
+        update(t.members).where(t.members.c.id == restored).values(merged_into=None)
+    )
+
+
+def _role(p: Projector, _id: int, e: Event) -> None:
+    assert e.subject is not None  # noqa: S101
+    c = t.roles.c
+    cid = p.communities[e.community]
+    gid = p.group_id(e.community, e.group)
+    iid = p.identity_id(e.subject)
+    scope = and_(c.community_id == cid, c.identity_id == iid,
+                 c.group_id.is_(None) if gid is None else c.group_id == gid)
+    current = p.conn.execute(select(c.id, c.since).where(scope)).first()
+    # "member" rows are kept (not deleted) so an older grant replayed later cannot win.
+    if current is None:
+        p.conn.execute(t.roles.insert().values(
+            community_id=cid, group_id=gid, identity_id=iid, role=e.data["role"],
+            since=e.occurred_at,
+        ))
+    elif current.since <= e.occurred_at:
+        p.conn.execute(
+            update(t.roles).where(c.id == current.id)
+            .values(role=e.data["role"], since=e.occurred_at)
+        )
+
+
+_RARE = {
+    "identity.verified": _verified,
+    "identity.merged": _merged,
+    "identity.unmerged": _unmerged,
+    "role.changed": _role,
+}

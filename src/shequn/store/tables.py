@@ -1,0 +1,210 @@
+"""The tables: the event log, its projections, and the action outbox.
+
+``events`` is the only table whose rows are facts. Everything else except ``actions`` is a
+projection of it, kept up to date in the same transaction as each append and rebuilt from it
+by ``shequn rebuild``. The log names things by text keys (community slug, group slug,
+identity key) so that it keeps its meaning when projections are dropped and replayed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-assigns INTEGER PRIMARY KEY (the rowid), so BIGINT ids become INTEGER there.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite keeps no offset, PostgreSQL keeps ``timestamptz``; this hides the difference so
+    a value read back always compares equal to the value written.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to the store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("community_slug", String(128), nullable=False),
+    Column("group_slug", String(128)),
+    Column("actor", String(255)),
+    Column("subject", String(255)),
+    Column("source", String(255), nullable=False),
+    Column("source_ref", String(255), nullable=False),
+    Column("data", Json, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("source", "source_ref", name="uq_events_source_ref"),
+    Index("ix_events_community_time", "community_slug", "occurred_at"),
+)
+
+communities = Table(
+    "communities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(128), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("blueprint", Json, nullable=False),
+    Column("configured_at", UTCDateTime(), nullable=False),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id"), nullable=False),
+    Column("slug", String(128), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("platform", String(32)),
+    Column("theme", String(255)),
+    Column("region", String(255)),
+    Column("capacity", Integer),
+    Column("stage", String(32)),
+    Column("chat_id", String(255)),
+    Column("configured", Boolean, nullable=False, default=False),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("community_id", "slug", name="uq_groups_community_slug"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The key of the identity that first created this member; stable across rebuilds.
+    Column("key", String(255), nullable=False, unique=True),
+    Column("display_name", String(255)),
+    Column("merged_into", ForeignKey("members.id")),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("platform", String(32), nullable=False),
+    Column("platform_user_id", String(255), nullable=False),
+    Column("member_id", ForeignKey("members.id")),
+    Column("origin_member_id", ForeignKey("members.id")),
+    Column("display_name", String(255)),
+    Column("name_at", UTCDateTime()),
+    Column("phone_sha256", String(64), index=True),
+    Column("union_id", String(255), index=True),
+    Column("first_seen_at", UTCDateTime(), nullable=False),
+)
+
+group_memberships = Table(
+    "group_memberships",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("group_id", ForeignKey("groups.id"), nullable=False),
+    Column("identity_id", ForeignKey("identities.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # active | left | removed
+    Column("status_at", UTCDateTime(), nullable=False),
+    Column("joined_at", UTCDateTime()),
+    Column("left_at", UTCDateTime()),
+    Column("join_channel", String(64)),
+    Column("inviter_identity_id", ForeignKey("identities.id")),
+    Column("times_joined", Integer, nullable=False, default=0),
+    UniqueConstraint("group_id", "identity_id", name="uq_group_memberships_group_identity"),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id"), nullable=False),
+    Column("group_id", ForeignKey("groups.id")),  # NULL: community-wide
+    Column("identity_id", ForeignKey("identities.id"), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("since", UTCDateTime(), nullable=False),
+    Index("ix_roles_scope", "community_id", "group_id", "identity_id"),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", BigInteger, nullable=False, unique=True),
+    Column("community_id", ForeignKey("communities.id"), nullable=False),
+    Column("group_id", ForeignKey("groups.id")),
+    Column("inviter_identity_id", ForeignKey("identities.id"), nullable=False),
+    Column("invitee_identity_id", ForeignKey("identities.id"), nullable=False),
+    Column("channel", String(64)),
+    Column("link", String(255)),
+    Column("campaign", String(128)),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Index("ix_referrals_invitee", "invitee_identity_id"),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("community_slug", String(128), nullable=False),
+    Column("group_slug", String(128)),
+    Column("payload", Json, nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("result", Json),
+    Column("caused_by", BigInteger),  # events.id of the event that caused it, if any
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_actions_due", "status", "due_at"),
+)
+
+PROJECTIONS = (referrals, roles, group_memberships, identities, members, groups, communities)
+"""Projection tables in an order safe for deletion (children first)."""

@@ -1,0 +1,89 @@
+"""Fixtures: real SQLite files and a real PostgreSQL server, the same tests on both."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+
+from shequn.model.events import Event
+from shequn.store.db import Store
+from tests.pgcluster import postgres_cluster
+
+REQUIRE_PG = os.environ.get("SHEQUN_REQUIRE_POSTGRES") == "1"
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_base_url() -> Iterator[str]:
+    """One throwaway PostgreSQL cluster for the whole run (started on first use)."""
+    try:
+        cm = postgres_cluster()
+        url = cm.__enter__()
+    except Exception as e:
+        if REQUIRE_PG:
+            raise RuntimeError(f"PostgreSQL is required (SHEQUN_REQUIRE_POSTGRES=1): {e}") from e
+        pytest.skip(f"PostgreSQL server not available: {e}")
+    print(f"\n[postgres] throwaway cluster at {url}")
+    try:
+        yield url
+    finally:
+        cm.__exit__(None, None, None)
+
+
+def new_pg_database(base_url: str) -> str:
+    name = f"shequn_test_{os.getpid()}_{next(_db_counter)}"
+    dsn = base_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{base_url}/{name}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """A fresh, empty database URL: a SQLite file, or a new database on the test cluster."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shequn.db'}"
+    return new_pg_database(request.getfixturevalue("pg_base_url"))
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    s = Store.open(database_url)
+    yield s
+    s.close()
+
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+class EventFactory:
+    """Makes valid events with little typing: ``ev("member.joined", "wechat:li", minutes=5)``."""
+
+    def __init__(self, community: str = "study-circle", group: str = "main") -> None:
+        self.community, self.group = community, group
+        self._n = itertools.count(1)
+
+    def __call__(self, kind: str, actor: str | None = None, *, subject: str | None = None,
+                 minutes: float = 0, group: str | None = "", source: str = "test",
+                 ref: str | None = None, **data: Any) -> Event:
+        return Event(
+            kind=kind, occurred_at=T0 + timedelta(minutes=minutes), community=self.community,
+            group=self.group if group == "" else group, actor=actor, subject=subject,
+            source=source, source_ref=ref or f"e{next(self._n)}", data=data,
+        )
+
+    def community_configured(self, *, minutes: float = -60) -> Event:
+        return self("community.configured", group=None, minutes=minutes, ref="cfg",
+                    source="blueprint:" + self.community, name="Study Circle",
+                    timezone="Asia/Shanghai", blueprint={"community": {"slug": self.community}})
+
+
+@pytest.fixture
+def ev() -> EventFactory:
+    return EventFactory()
