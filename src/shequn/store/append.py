@@ -18,14 +18,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
+import orjson
 from sqlalchemy import Connection, select, text
 
 from shequn.errors import NotFound
 from shequn.model.events import Event
 from shequn.store import tables as t
 from shequn.store.projections import Projector
-from shequn.store.sql import insert_ignore
 
 APPEND_LOCK = 0x5348_4551  # "SHEQ": the advisory lock key appenders share on PostgreSQL
 
@@ -45,8 +46,17 @@ class AppendResult:
         return self
 
 
-def append(conn: Connection, events: Sequence[Event], *, keep_events: bool = False) -> AppendResult:
-    """Append one batch in the current transaction; returns counts (and new events if asked)."""
+def append(
+    conn: Connection,
+    events: Sequence[Event],
+    *,
+    keep_events: bool = False,
+    identity_cache: dict[str, dict[str, Any]] | None = None,
+) -> AppendResult:
+    """Append one batch in the current transaction; returns counts (and new events if asked).
+
+    ``identity_cache`` may be shared by consecutive batches of one import (see Projector).
+    """
     result = AppendResult()
     if not events:
         return result
@@ -59,33 +69,92 @@ def append(conn: Connection, events: Sequence[Event], *, keep_events: bool = Fal
     result.duplicate = len(events) - len(unique)
     _check_communities(conn, unique.values())
 
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "kind": e.kind,
-            "occurred_at": e.occurred_at,
-            "community_slug": e.community,
-            "group_slug": e.group,
-            "actor": e.actor,
-            "subject": e.subject,
-            "source": e.source,
-            "source_ref": e.source_ref,
-            "data": e.data,
-            "recorded_at": now,
-        }
-        for _, e in sorted(unique.items(), key=lambda kv: kv[0])
-    ]
-    stmt = insert_ignore(conn, t.events).returning(
-        t.events.c.id, t.events.c.source, t.events.c.source_ref
-    )
-    inserted = sorted(conn.execute(stmt, rows).all())
-    result.new = len(inserted)
-    result.duplicate += len(unique) - len(inserted)
-    new_events = [(row[0], unique[(row[1], row[2])]) for row in inserted]
-    Projector(conn).apply(new_events)
+    ordered = [unique[k] for k in sorted(unique)]
+    insert = _insert_postgres if conn.dialect.name == "postgresql" else _insert_sqlite
+    new_events = insert(conn, ordered, datetime.now(UTC))
+    result.new = len(new_events)
+    result.duplicate += len(unique) - len(new_events)
+    Projector(conn, identity_cache).apply(new_events)
     if keep_events:
         result.new_events = new_events
     return result
+
+
+Stored = list[tuple[int, Event]]  # the events this transaction inserted, with their ids
+COLUMNS = ("kind", "occurred_at", "community_slug", "group_slug", "actor", "subject", "source",
+           "source_ref", "data", "recorded_at")
+_INSERT = f"INSERT INTO events ({', '.join(COLUMNS)})"
+
+
+def _insert_sqlite(conn: Connection, events: list[Event], now: datetime) -> Stored:
+    """SQLite: ``INSERT OR IGNORE`` in one executemany; ids follow from the previous maximum.
+
+    The transaction holds SQLite's write lock (BEGIN IMMEDIATE), so the rows with an id above
+    the previous maximum are exactly the ones this statement inserted, in order: when every
+    row went in, the ids are simply consecutive; otherwise they are read back. Values are bound in
+    the same text forms SQLAlchemy's SQLite types use, skipping per-value type processing,
+    which otherwise costs more than the insert itself.
+    """
+    recorded = _sqlite_time(now)
+    rows = [
+        (e.kind, _sqlite_time(e.occurred_at), e.community, e.group, e.actor, e.subject,
+         e.source, e.source_ref, orjson.dumps(e.data).decode(), recorded)
+        for e in events
+    ]
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        before = int(cur.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+        cur.executemany(
+            _INSERT.replace("INSERT", "INSERT OR IGNORE") + f" VALUES ({', '.join('?' * 10)})",
+            rows,
+        )
+        if cur.rowcount == len(events):
+            return list(enumerate(events, before + 1))
+        if cur.rowcount == 0:
+            return []
+        by_key = {(e.source, e.source_ref): e for e in events}
+        cur.execute("SELECT id, source, source_ref FROM events WHERE id > ? ORDER BY id",
+                    (before,))
+        return [(int(i), by_key[(src, ref)]) for i, src, ref in cur.fetchall()]
+    finally:
+        cur.close()
+
+
+def _sqlite_time(at: datetime) -> str:
+    """The text form SQLAlchemy's SQLite DateTime stores (naive UTC, microseconds).
+
+    ``at`` is UTC already: ``Event`` converts every time on the way in.
+    """
+    return at.isoformat(sep=" ", timespec="microseconds")[:26]
+
+
+_STAGING = """CREATE TEMP TABLE IF NOT EXISTS events_staging (
+    kind text, occurred_at timestamptz, community_slug text, group_slug text, actor text,
+    subject text, source text, source_ref text, data jsonb, recorded_at timestamptz
+) ON COMMIT DELETE ROWS"""
+
+
+def _insert_postgres(conn: Connection, events: list[Event], now: datetime) -> Stored:
+    """PostgreSQL: COPY into a temporary staging table, then one ``INSERT … SELECT … ON
+    CONFLICT DO NOTHING RETURNING``: RETURNING lists exactly the rows this transaction
+    inserted even while another writer races on the same keys."""
+    raw = conn.connection.driver_connection
+    assert raw is not None  # noqa: S101  # a live connection inside a transaction
+    with raw.cursor() as cur:
+        cur.execute(_STAGING)
+        with cur.copy(f"COPY events_staging ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for e in events:
+                copy.write_row((e.kind, e.occurred_at, e.community, e.group, e.actor,
+                                e.subject, e.source, e.source_ref,
+                                orjson.dumps(e.data).decode(), now))
+        cur.execute(
+            f"{_INSERT} SELECT {', '.join(COLUMNS)} FROM events_staging "
+            "ORDER BY source, source_ref ON CONFLICT DO NOTHING RETURNING id, source, source_ref"
+        )
+        by_key = {(e.source, e.source_ref): e for e in events}
+        stored = sorted((int(i), by_key[(src, ref)]) for i, src, ref in cur.fetchall())
+        cur.execute("TRUNCATE events_staging")  # the same transaction may append again
+    return stored
 
 
 def _check_communities(conn: Connection, events: Iterable[Event]) -> None:

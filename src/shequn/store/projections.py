@@ -22,7 +22,7 @@ from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
 
 from shequn.model.events import Event
 from shequn.store import tables as t
-from shequn.store.sql import chunks, insert_ignore
+from shequn.store.sql import chunks
 
 Row = dict[str, Any]
 
@@ -30,11 +30,14 @@ Row = dict[str, Any]
 class Projector:
     """Applies new events to the projection tables inside the caller's transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, identities: dict[str, Row] | None = None) -> None:
         self.conn = conn
         self.communities: dict[str, int] = {}
         self.groups: dict[tuple[int, str], int] = {}
-        self.identities: dict[str, Row] = {}
+        # Identity rows by key. A caller appending many batches may pass the same dict to
+        # each batch to skip re-reading identities it has seen: entries only ever go stale in
+        # a safe direction, because every write below re-checks its condition in SQL.
+        self.identities: dict[str, Row] = {} if identities is None else identities
 
     def apply(self, events: Sequence[tuple[int, Event]]) -> None:
         if not events:
@@ -86,9 +89,10 @@ class Projector:
     def _groups(self, events: Sequence[tuple[int, Event]]) -> None:
         c = t.groups.c
         first_seen: dict[tuple[int, str], datetime] = {}
+        communities = self.communities
         for _, e in events:
             if e.group is not None:
-                key = (self.communities[e.community], e.group)
+                key = (communities[e.community], e.group)
                 if key not in first_seen or e.occurred_at < first_seen[key]:
                     first_seen[key] = e.occurred_at
         wanted = sorted(first_seen)
@@ -123,33 +127,35 @@ class Projector:
         """Create an identity (and a member for it) the first time a key is seen."""
         first: dict[str, datetime] = {}
         for _, e in events:
-            for key in _party_keys(e):
-                if key not in first or e.occurred_at < first[key]:
-                    first[key] = e.occurred_at
+            at = e.occurred_at
+            for key in (e.actor, e.subject, e.data.get("inviter")):
+                if key is not None and (key not in first or at < first[key]):
+                    first[key] = at
         self.load_identities(first)
         missing = sorted(k for k in first if k not in self.identities)
         if missing:
             self._create_identities(missing, first)
-        c = t.identities.c
-        earlier = [
-            {"_id": self.identities[k]["id"], "first_seen_at": at}
-            for k, at in first.items()
-            if at < self.identities[k]["first_seen_at"]
-        ]
+        c, m = t.identities.c, t.members.c
+        earlier = []
+        for key, at in first.items():
+            ident = self.identities[key]
+            if at < ident["first_seen_at"]:
+                ident["first_seen_at"] = at
+                earlier.append({"_id": ident["id"], "_at": at})
         if earlier:
             self.conn.execute(
-                update(t.identities).where(c.id == bindparam("_id")), earlier
+                update(t.identities)
+                .where(c.id == bindparam("_id"), c.first_seen_at > bindparam("_at"))
+                .values(first_seen_at=bindparam("_at")),
+                earlier,
             )
-            for row in earlier:  # the member is as old as its oldest identity
-                self.conn.execute(
-                    update(t.members)
-                    .where(
-                        t.members.c.id == select(c.member_id).where(c.id == row["_id"])
-                        .scalar_subquery(),
-                        t.members.c.first_seen_at > row["first_seen_at"],
-                    )
-                    .values(first_seen_at=row["first_seen_at"])
-                )
+            owner = select(c.member_id).where(c.id == bindparam("_id")).scalar_subquery()
+            self.conn.execute(  # a member is as old as its oldest identity
+                update(t.members)
+                .where(m.id == owner, m.first_seen_at > bindparam("_at"))
+                .values(first_seen_at=bindparam("_at")),
+                earlier,
+            )
 
     def load_identities(self, keys: Iterable[str]) -> None:
         c = t.identities.c
@@ -160,30 +166,24 @@ class Projector:
                 self.identities[row["key"]] = dict(row)
 
     def _create_identities(self, keys: list[str], first: dict[str, datetime]) -> None:
+        """A new identity brings a new member (a person we had not met).
+
+        No other writer can create the same keys meanwhile: appends hold SQLite's write lock
+        or, on PostgreSQL, the append advisory lock.
+        """
+        mc = t.members.c
+        created = self.conn.execute(
+            t.members.insert().returning(mc.id, mc.key, sort_by_parameter_order=True),
+            [{"key": key, "first_seen_at": first[key]} for key in keys],
+        ).all()
         rows = []
-        for key in keys:
+        for member_id, key in created:
             platform, _, user_id = key.partition(":")
             rows.append({"key": key, "platform": platform, "platform_user_id": user_id,
+                         "member_id": member_id, "origin_member_id": member_id,
                          "first_seen_at": first[key]})
-        ic, mc = t.identities.c, t.members.c
-        created = self.conn.execute(
-            insert_ignore(self.conn, t.identities).returning(ic.id, ic.key), rows
-        ).all()
-        if created:
-            member_rows = [{"key": key, "first_seen_at": first[key]} for _, key in created]
-            member_ids = dict(
-                (k, mid) for mid, k in self.conn.execute(
-                    t.members.insert().returning(mc.id, mc.key), member_rows
-                )
-            )
-            self.conn.execute(
-                update(t.identities).where(ic.id == bindparam("_id")),
-                [{"_id": iid, "member_id": member_ids[k], "origin_member_id": member_ids[k]}
-                 for iid, k in created],
-            )
+        self.conn.execute(t.identities.insert(), rows)
         self.load_identities(keys)
-        for iid, k in created:  # reloaded before the UPDATE was visible in the cache
-            self.identities[k]["member_id"] = member_ids[k]
 
     def identity_id(self, key: str) -> int:
         return int(self.identities[key]["id"])
@@ -192,9 +192,12 @@ class Projector:
         """Display names move forward in time only; the newest name seen wins."""
         changed: dict[str, Row] = {}
         for _, e in events:
-            named = [(e.actor, e.data.get("actor_name")), (e.subject, e.data.get("subject_name"))]
+            data = e.data
+            named = [(e.actor, data.get("actor_name"))]
+            if "subject_name" in data:
+                named.append((e.subject, data["subject_name"]))
             if e.kind == "member.renamed":
-                named.append((e.actor, e.data["name"]))
+                named.append((e.actor, data["name"]))
             for key, name in named:
                 if key is None or not name:
                     continue
@@ -205,9 +208,13 @@ class Projector:
                     ident["display_name"], ident["name_at"] = name, e.occurred_at
                     changed[key] = ident
         if changed:
+            c = t.identities.c
             self.conn.execute(
-                update(t.identities).where(t.identities.c.id == bindparam("_id")),
-                [{"_id": r["id"], "display_name": r["display_name"], "name_at": r["name_at"]}
+                update(t.identities)
+                .where(c.id == bindparam("_id"),
+                       c.name_at.is_(None) | (c.name_at <= bindparam("_at")))
+                .values(display_name=bindparam("_name"), name_at=bindparam("_at")),
+                [{"_id": r["id"], "_name": r["display_name"], "_at": r["name_at"]}
                  for r in changed.values()],
             )
 
@@ -218,14 +225,6 @@ class Projector:
         relevant = [(i, e) for i, e in events if e.kind in MembershipBook.KINDS]
         if relevant:
             MembershipBook(self).apply(relevant)
-
-
-def _party_keys(e: Event) -> list[str]:
-    keys = [k for k in (e.actor, e.subject) if k is not None]
-    inviter = e.data.get("inviter") if e.kind == "member.joined" else None
-    if isinstance(inviter, str):
-        keys.append(inviter)
-    return keys
 
 
 # -- rare kinds: one statement each is fine ---------------------------------------------
