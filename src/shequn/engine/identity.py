@@ -20,7 +20,7 @@ from shequn.model.entities import Member
 from shequn.model.events import Event
 from shequn.store import tables as t
 from shequn.store.db import Store
-from shequn.store.queries import get_member, resolve_member, root_member, row_to_event
+from shequn.store.queries import get_member, root_member, row_to_event
 
 
 def decide_merge(
@@ -88,12 +88,7 @@ def unmerge(store: Store, ref: str, *, operator: str | None = None,
             now: datetime | None = None) -> Event:
     """Undo the merge that absorbed the member ``ref`` (its member key or id)."""
     with store.transaction() as conn:
-        m = t.members.c
-        member_id = (int(ref) if ref.isdigit()
-                     else conn.execute(select(m.id).where(m.key == ref)).scalar())
-        if member_id is None:
-            member_id = resolve_member(conn, ref)
-        member = get_member(conn, str(member_id))
+        member = get_member(conn, ref, follow_merges=False)
         e = t.events.c
         row = conn.execute(
             select(t.events).where(e.kind == "identity.merged", e.subject == member.key)
@@ -124,14 +119,15 @@ def apply_auto_merges(conn: Connection, new_events: Sequence[tuple[int, Event]])
             if not value:
                 continue
             ids = conn.execute(select(i.member_id).where(i[field] == value)).scalars().all()
-            roots = sorted({root_member(conn, mid) for mid in ids if mid is not None})
-            keep = roots[0] if roots else None
-            for other in roots[1:]:
-                kept, absorbed = get_member(conn, str(keep)), get_member(conn, str(other))
+            roots = [get_member(conn, str(r)) for r in
+                     sorted({root_member(conn, mid) for mid in ids if mid is not None})]
+            roots.sort(key=lambda m: (m.first_seen_at, m.id))  # the person as first met
+            for absorbed in roots[1:]:
+                kept = roots[0]
                 step = decide_merge(kept, absorbed, community=e.community, now=e.occurred_at,
                                     reason=f"same_{field.removesuffix('_sha256')}",
                                     source=ENGINE_SOURCE,
-                                    source_ref=f"auto-merge:{event_id}:{field}:{other}")
+                                    source_ref=f"auto-merge:{event_id}:{field}:{absorbed.key}")
                 apply(conn, step)
                 merged.extend(step.events)
     return merged

@@ -101,15 +101,17 @@ class Event:
             raise InvalidEvent(f"group {self.group!r} is not a slug", field="group")
         if spec.group_required and self.group is None:
             raise InvalidEvent(f"{self.kind} needs a group", field="group")
-        self._check_party(spec, "actor", spec.actor_required)
-        self._check_party(spec, "subject", spec.subject_required)
+        self._check_party("actor", spec.actor_required)
+        self._check_party("subject", spec.subject_required)
         if not isinstance(self.data, dict):
             raise InvalidEvent("data must be a JSON object", field="data")
         if "phone" in self.data:
             self.data["phone_sha256"] = hash_phone(str(self.data.pop("phone")))
         _check_data(spec, self.data)
+        if self.kind == "member.joined" and self.data.get("inviter") is not None:
+            check_identity_key(self.data["inviter"], "data.inviter")
 
-    def _check_party(self, spec: KindSpec, name: str, required: bool) -> None:
+    def _check_party(self, name: str, required: bool) -> None:
         value = getattr(self, name)
         if value is None:
             if required:

@@ -128,7 +128,8 @@ class Projector:
         first: dict[str, datetime] = {}
         for _, e in events:
             at = e.occurred_at
-            for key in (e.actor, e.subject, e.data.get("inviter")):
+            inviter = e.data.get("inviter") if e.kind == "member.joined" else None
+            for key in (e.actor, e.subject, inviter):
                 if key is not None and (key not in first or at < first[key]):
                     first[key] = at
         self.load_identities(first)

@@ -49,18 +49,23 @@ def list_groups(conn: Connection, community: str | None = None) -> list[Group]:
     return [Group(*r) for r in conn.execute(q)]
 
 
-def resolve_member(conn: Connection, ref: str) -> int:
-    """A member id from a member id, a member key or any identity key; follows merges."""
+def resolve_member(conn: Connection, ref: str, *, follow_merges: bool = True) -> int:
+    """A member id from a member id, a member key or any identity key.
+
+    With ``follow_merges`` (the default) the answer is the member that now stands for the
+    person; without it, a member key names that member even if it was merged away.
+    """
     m, i = t.members.c, t.identities.c
     if ref.isdigit():
         found = conn.execute(select(m.id).where(m.id == int(ref))).scalar()
     else:
-        found = conn.execute(select(i.member_id).where(i.key == ref)).scalar()
+        found = None if follow_merges else conn.execute(
+            select(m.id).where(m.key == ref)).scalar()
         if found is None:
-            found = conn.execute(select(m.id).where(m.key == ref)).scalar()
+            found = conn.execute(select(i.member_id).where(i.key == ref)).scalar()
     if found is None:
         raise NotFound(f"no member {ref!r} (give a member id or an identity key)", member=ref)
-    return root_member(conn, int(found))
+    return root_member(conn, int(found)) if follow_merges else int(found)
 
 
 def root_member(conn: Connection, member_id: int) -> int:
@@ -189,8 +194,10 @@ def _display_name(key: str, identities: list[Any]) -> str | None:
     return str(max(named, key=lambda x: x.name_at).display_name) if named else None
 
 
-def get_member(conn: Connection, ref: str) -> Member:
-    return list_members(conn, ids=[resolve_member(conn, ref)], include_merged=True)[0]
+def get_member(conn: Connection, ref: str, *, follow_merges: bool = True) -> Member:
+    """One member by id or key (see :func:`resolve_member`), fully hydrated."""
+    member_id = resolve_member(conn, ref, follow_merges=follow_merges)
+    return list_members(conn, ids=[member_id], include_merged=True)[0]
 
 
 def tail_events(

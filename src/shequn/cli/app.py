@@ -1,0 +1,70 @@
+"""The ``shequn`` command: a Typer app assembled from one module per area.
+
+``main`` is the console-script entry point. It turns every :class:`ShequnError` into one line
+on stderr and exit code 1 (``--debug`` shows the traceback instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+
+from shequn import __version__
+from shequn.cli.blueprint import blueprint_app, init_command
+from shequn.cli.common import err, state
+from shequn.cli.log import db_app, events_app, rebuild_command
+from shequn.cli.people import groups_app, members_app
+from shequn.errors import ShequnError
+
+app = typer.Typer(
+    name="shequn",
+    help="shequn (社群): run chat-group communities by the playbook, on an event log.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"shequn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    db: Annotated[str | None, typer.Option(
+        "--db", envvar="SHEQUN_DATABASE_URL", show_envvar=True,
+        help="Database URL [default: sqlite:///shequn.db].")] = None,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """shequn (社群): run chat-group communities by the playbook, on an event log."""
+    state.db_url = db
+    state.debug = debug
+
+
+app.command("init")(init_command)
+app.add_typer(blueprint_app, name="blueprint")
+app.add_typer(db_app, name="db")
+app.add_typer(groups_app, name="groups")
+app.add_typer(members_app, name="members")
+app.add_typer(events_app, name="events")
+app.command("rebuild")(rebuild_command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code (the console script exits with it)."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="shequn")
+    except ShequnError as e:
+        if state.debug:
+            raise
+        err.print(f"error: {e}", markup=False, highlight=False)
+        return 1
+    except SystemExit as e:  # Typer/Click end every run this way, success included
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return 0

@@ -1,0 +1,179 @@
+"""``shequn events …``, ``shequn rebuild``, ``shequn db …``, ``shequn blueprint load``:
+commands that write to or maintain the event log."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
+import typer
+
+from shequn.cli.blueprint import blueprint_app
+from shequn.cli.common import (
+    JsonFlag,
+    byte_progress,
+    count_progress,
+    err,
+    open_store,
+    out,
+    print_json,
+    print_table,
+    show_time,
+)
+from shequn.engine.blueprint import load_into_store
+from shequn.engine.ingest import BATCH_SIZE, ingest
+from shequn.errors import InputFormatError
+from shequn.ingest.jsonl import check_jsonl, read_jsonl
+from shequn.model.blueprint import load_blueprint
+from shequn.store.append import AppendResult
+from shequn.store.db import Store, database_url
+from shequn.store.queries import tail_events
+from shequn.store.rebuild import rebuild
+
+events_app = typer.Typer(help="Add events to the log and look at it.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+
+
+def _summary(path: str, result: AppendResult, as_json: bool) -> None:
+    if as_json:
+        print_json({"file": path, "new": result.new, "duplicate": result.duplicate})
+    else:
+        typer.echo(f"{path}: {result.new} new events, {result.duplicate} already stored")
+
+
+@events_app.command("add")
+def events_add(
+    file: Annotated[Path, typer.Argument(help="Canonical JSONL file (docs/events.md); - for stdin.")],
+    batch_size: Annotated[int, typer.Option(min=1, help="Events per transaction.")] = BATCH_SIZE,
+    as_json: JsonFlag = False,
+) -> None:
+    """Append events from a JSONL file. Safe to repeat: stored events are skipped.
+
+    The whole file is checked first; if any line is bad, nothing is added and the first bad
+    line is named.
+    """
+    if str(file) == "-":
+        _add_stream(sys.stdin.buffer, "<stdin>", batch_size, as_json)
+        return
+    if not file.is_file():
+        raise InputFormatError(str(file), None, "no such file")
+    _, problems = check_jsonl(file)
+    if problems:
+        more = f" (and {len(problems) - 1} more bad lines)" if len(problems) > 1 else ""
+        first = problems[0]
+        raise InputFormatError(first.path, first.line, first.problem + more)
+    with file.open("rb") as fp:
+        _add_stream(fp, str(file), batch_size, as_json, size=file.stat().st_size)
+
+
+def _add_stream(fp: BinaryIO, name: str, batch_size: int, as_json: bool,
+                size: int | None = None) -> None:
+    with open_store() as store, byte_progress(hidden=as_json) as bar:
+        task = bar.add_task(f"adding {name}", total=size, events=0)
+
+        def advance(result: AppendResult) -> None:
+            done = fp.tell() if size is not None else None
+            bar.update(task, completed=done, events=bar.tasks[task].fields["events"] + result.new)
+
+        result = ingest(store, read_jsonl(fp, path=name), batch_size=batch_size,
+                        on_batch=advance)
+    _summary(name, result, as_json)
+
+
+@events_app.command("check")
+def events_check(
+    file: Annotated[Path, typer.Argument(help="Canonical JSONL file to validate.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Validate a JSONL file without storing anything; lists up to 20 bad lines."""
+    if not file.is_file():
+        raise InputFormatError(str(file), None, "no such file")
+    good, problems = check_jsonl(file)
+    if as_json:
+        print_json({"events": good, "problems": [
+            {"line": p.line, "message": p.problem} for p in problems]})
+    else:
+        for p in problems:
+            typer.echo(str(p))
+        typer.echo(f"{file}: {good} valid events, {len(problems)} bad lines")
+    if problems:
+        raise typer.Exit(1)
+
+
+@events_app.command("tail")
+def events_tail(
+    n: Annotated[int, typer.Option("-n", "--lines", min=1, help="How many events.")] = 20,
+    community: Annotated[str | None, typer.Option(help="Only this community.")] = None,
+    group: Annotated[str | None, typer.Option(help="Only this group.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. member.joined.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only events by this identity key.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show the newest events, oldest first."""
+    with open_store() as store, store.read() as conn:
+        rows = tail_events(conn, limit=n, community=community, group=group, kind=kind,
+                           actor=actor)
+    if as_json:
+        print_json([{"id": i, **e.to_dict()} for i, e in rows])
+        return
+    print_table(
+        f"last {len(rows)} events",
+        ["id", "time (UTC)", "kind", "community/group", "actor", "subject", "data"],
+        [(i, show_time(e.occurred_at), e.kind, f"{e.community}/{e.group or '-'}", e.actor,
+          e.subject, _brief(e.data)) for i, e in rows],
+    )
+
+
+def _brief(data: dict[str, object], width: int = 60) -> str:
+    text = ", ".join(f"{k}={v}" for k, v in data.items() if k != "blueprint")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def rebuild_command(as_json: JsonFlag = False) -> None:
+    """Drop every projection and replay the log into it (one transaction)."""
+    with open_store() as store, count_progress(hidden=as_json) as bar:
+        task = bar.add_task("replaying the log", total=None)
+        n = rebuild(store, on_progress=lambda done, total: bar.update(
+            task, completed=done, total=total))
+    if as_json:
+        print_json({"replayed": n})
+    else:
+        typer.echo(f"rebuilt projections from {n} events")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Run database migrations up to the newest schema (or --revision)."""
+    from shequn.cli.common import state
+
+    store = Store.open(state.db_url, migrate=False)
+    try:
+        reached = store.upgrade(revision)
+    finally:
+        store.close()
+    typer.echo(f"{database_url(state.db_url).split('://')[0]} database at revision {reached}")
+
+
+@blueprint_app.command("load")
+def blueprint_load(
+    file: Annotated[Path, typer.Argument(help="The blueprint TOML file.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Load (or reload) a blueprint into the store: the community and its groups."""
+    bp = load_blueprint(file)
+    with open_store() as store:
+        result = load_into_store(store, bp)
+    if as_json:
+        print_json({"community": bp.community.slug, "groups": len(bp.groups),
+                    "new": result.new, "unchanged": result.duplicate})
+    elif result.new:
+        typer.echo(f"loaded {bp.community.slug}: {len(bp.groups)} groups "
+                   f"({result.new} changes recorded)")
+    else:
+        typer.echo(f"{bp.community.slug}: unchanged since it was last loaded")
+
+
+__all__ = ["blueprint_app", "db_app", "err", "events_app", "out", "rebuild_command"]

@@ -1,0 +1,50 @@
+"""Loading a blueprint into the store (P-POS): the community and its group matrix as events.
+
+A blueprint becomes ``community.configured`` plus one ``group.configured`` per group. Their
+``source_ref`` is a hash of the content, so loading the same blueprint again records nothing,
+and loading a changed one records exactly what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from shequn.engine.ingest import ingest
+from shequn.model.blueprint import Blueprint
+from shequn.model.events import Event
+from shequn.store.append import AppendResult
+from shequn.store.db import Store
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha256(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def blueprint_events(bp: Blueprint, *, now: datetime) -> list[Event]:
+    """Pure: the events that describe this blueprint."""
+    slug = bp.community.slug
+    source = f"blueprint:{slug}"
+    whole = bp.to_dict()
+    events = [Event(
+        kind="community.configured", occurred_at=now, community=slug, source=source,
+        source_ref=f"community:{_digest(whole)}",
+        data={"name": bp.community.name, "timezone": bp.community.timezone, "blueprint": whole},
+    )]
+    for g in bp.groups:
+        data = {"name": g.name, "platform": g.platform, "theme": g.theme, "region": g.region,
+                "capacity": g.capacity, "stage": g.stage}
+        events.append(Event(
+            kind="group.configured", occurred_at=now, community=slug, group=g.slug,
+            source=source, source_ref=f"group:{g.slug}:{_digest(data)}",
+            data={k: v for k, v in data.items() if v is not None},
+        ))
+    return events
+
+
+def load_into_store(store: Store, bp: Blueprint, *, now: datetime | None = None) -> AppendResult:
+    """Record the blueprint; returns how many of its events were new."""
+    return ingest(store, blueprint_events(bp, now=now or datetime.now(UTC)))
