@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shequn.engine.ingest import ingest  # noqa: E402
-from shequn.model.events import Event  # noqa: E402
-from shequn.store.db import Store  # noqa: E402
+from shequn.engine.ingest import ingest
+from shequn.model.events import Event
+from shequn.store.db import Store
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -35,36 +35,83 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 def make_events(n: int, *, members: int = 5_000, groups: int = 10, seed: int = 7) -> list[Event]:
     """A realistic mix: every member joins once, then talk with replies, reactions, links."""
     rnd = random.Random(seed)
-    out = [Event(kind="community.configured", occurred_at=T0, community="bench",
-                 source="bench", source_ref="cfg",
-                 data={"name": "Bench", "timezone": "UTC", "blueprint": {}})]
+    out = [
+        Event(
+            kind="community.configured",
+            occurred_at=T0,
+            community="bench",
+            source="bench",
+            source_ref="cfg",
+            data={"name": "Bench", "timezone": "UTC", "blueprint": {}},
+        )
+    ]
     for m in range(members):
-        out.append(Event(kind="member.joined", occurred_at=T0 + timedelta(seconds=m),
-                         community="bench", group=f"g{m % groups}", actor=f"wechat:u{m}",
-                         source="bench", source_ref=f"j{m}",
-                         data={"channel": "qr", "actor_name": f"user {m}"}))
+        out.append(
+            Event(
+                kind="member.joined",
+                occurred_at=T0 + timedelta(seconds=m),
+                community="bench",
+                group=f"g{m % groups}",
+                actor=f"wechat:u{m}",
+                source="bench",
+                source_ref=f"j{m}",
+                data={"channel": "qr", "actor_name": f"user {m}"},
+            )
+        )
     weights = [1 / (k + 1) for k in range(members)]  # heavy tail: a few talk most
     authors = rnd.choices(range(members), weights=weights, k=n - len(out))
     for k, a in enumerate(authors):
         at = T0 + timedelta(seconds=members + k * 3)
         r = rnd.random()
         if r < 0.85:
-            out.append(Event(kind="message.posted", occurred_at=at, community="bench",
-                             group=f"g{a % groups}", actor=f"wechat:u{a}", source="bench",
-                             source_ref=f"m{k}",
-                             data={"length": rnd.randint(1, 300), "has_link": r < 0.05,
-                                   "is_question": r < 0.1,
-                                   "reply_to": f"m{k - 1}" if r < 0.3 and k else None}))
+            out.append(
+                Event(
+                    kind="message.posted",
+                    occurred_at=at,
+                    community="bench",
+                    group=f"g{a % groups}",
+                    actor=f"wechat:u{a}",
+                    source="bench",
+                    source_ref=f"m{k}",
+                    data={
+                        "length": rnd.randint(1, 300),
+                        "has_link": r < 0.05,
+                        "is_question": r < 0.1,
+                        "reply_to": f"m{k - 1}" if r < 0.3 and k else None,
+                    },
+                )
+            )
         else:
-            out.append(Event(kind="message.reacted", occurred_at=at, community="bench",
-                             group=f"g{a % groups}", actor=f"wechat:u{a}", source="bench",
-                             source_ref=f"r{k}", data={"message": f"m{k - 1}", "emoji": "👍"}))
+            out.append(
+                Event(
+                    kind="message.reacted",
+                    occurred_at=at,
+                    community="bench",
+                    group=f"g{a % groups}",
+                    actor=f"wechat:u{a}",
+                    source="bench",
+                    source_ref=f"r{k}",
+                    data={"message": f"m{k - 1}", "emoji": "👍"},
+                )
+            )
     return out
 
 
 def _rows(events: list[Event]) -> list[tuple[object, ...]]:
-    return [(e.kind, e.occurred_at.isoformat(), e.community, e.group, e.actor, e.subject,
-             e.source, e.source_ref, json.dumps(e.data)) for e in events]
+    return [
+        (
+            e.kind,
+            e.occurred_at.isoformat(),
+            e.community,
+            e.group,
+            e.actor,
+            e.subject,
+            e.source,
+            e.source_ref,
+            json.dumps(e.data),
+        )
+        for e in events
+    ]
 
 
 BARE = """CREATE TABLE ev (id INTEGER PRIMARY KEY, kind TEXT, occurred_at TEXT, community TEXT,
@@ -81,9 +128,11 @@ def baseline_sqlite(events: list[Event], path: Path) -> float:
     start = time.perf_counter()
     for i in range(0, len(rows), 5_000):
         with conn:
-            conn.executemany("INSERT OR IGNORE INTO ev (kind, occurred_at, community, grp, actor,"
-                             " subject, source, source_ref, data) VALUES (?,?,?,?,?,?,?,?,?)",
-                             rows[i : i + 5_000])
+            conn.executemany(
+                "INSERT OR IGNORE INTO ev (kind, occurred_at, community, grp, actor,"
+                " subject, source, source_ref, data) VALUES (?,?,?,?,?,?,?,?,?)",
+                rows[i : i + 5_000],
+            )
     elapsed = time.perf_counter() - start
     conn.close()
     return elapsed
@@ -95,15 +144,21 @@ def baseline_postgres(events: list[Event], url: str) -> float:
     rows = _rows(events)
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as conn:
-        conn.execute(BARE.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
-                     .replace("data TEXT", "data JSONB"))
+        conn.execute(
+            BARE.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY").replace(
+                "data TEXT", "data JSONB"
+            )
+        )
         conn.commit()
         start = time.perf_counter()
         for i in range(0, len(rows), 5_000):
             with conn.cursor() as cur:
-                cur.executemany("INSERT INTO ev (kind, occurred_at, community, grp, actor, subject,"
-                                " source, source_ref, data) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-                                " ON CONFLICT DO NOTHING", rows[i : i + 5_000])
+                cur.executemany(
+                    "INSERT INTO ev (kind, occurred_at, community, grp, actor, subject,"
+                    " source, source_ref, data) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+                    " ON CONFLICT DO NOTHING",
+                    rows[i : i + 5_000],
+                )
             conn.commit()
         return time.perf_counter() - start
 
@@ -117,15 +172,19 @@ def shequn_append(events: list[Event], url: str) -> tuple[float, int]:
     dup = ingest(store, events)
     redo = time.perf_counter() - again
     store.close()
-    assert result.new == len(events) and dup.new == 0, (result, dup)
+    if result.new != len(events) or dup.new != 0:
+        raise SystemExit(f"append went wrong: {result} then {dup}")
     return elapsed, int(len(events) / redo)
 
 
 def report(name: str, n: int, base: float, ours: float, redo_rate: int) -> dict[str, object]:
     line = {
-        "backend": name, "events": n,
-        "shequn_events_per_s": round(n / ours), "baseline_rows_per_s": round(n / base),
-        "ratio_vs_baseline": round(base / ours, 3), "reimport_events_per_s": redo_rate,
+        "backend": name,
+        "events": n,
+        "shequn_events_per_s": round(n / ours),
+        "baseline_rows_per_s": round(n / base),
+        "ratio_vs_baseline": round(base / ours, 3),
+        "reimport_events_per_s": redo_rate,
     }
     print(json.dumps(line))
     return line
@@ -134,8 +193,11 @@ def report(name: str, n: int, base: float, ours: float, redo_rate: int) -> dict[
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=200_000)
-    ap.add_argument("--postgres", action="store_true", help="also measure on a throwaway "
-                    "PostgreSQL cluster (needs the postgresql server package)")
+    ap.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also measure on a throwaway PostgreSQL cluster (needs the postgresql server package)",
+    )
     args = ap.parse_args()
     events = make_events(args.events)
     with tempfile.TemporaryDirectory() as tmp:

@@ -69,19 +69,41 @@ class EventFactory:
         self.community, self.group = community, group
         self._n = itertools.count(1)
 
-    def __call__(self, kind: str, actor: str | None = None, *, subject: str | None = None,
-                 minutes: float = 0, group: str | None = "", source: str = "test",
-                 ref: str | None = None, **data: Any) -> Event:
+    def __call__(
+        self,
+        kind: str,
+        actor: str | None = None,
+        *,
+        subject: str | None = None,
+        minutes: float = 0,
+        group: str | None = "",
+        source: str = "test",
+        ref: str | None = None,
+        **data: Any,
+    ) -> Event:
         return Event(
-            kind=kind, occurred_at=T0 + timedelta(minutes=minutes), community=self.community,
-            group=self.group if group == "" else group, actor=actor, subject=subject,
-            source=source, source_ref=ref or f"e{next(self._n)}", data=data,
+            kind=kind,
+            occurred_at=T0 + timedelta(minutes=minutes),
+            community=self.community,
+            group=self.group if group == "" else group,
+            actor=actor,
+            subject=subject,
+            source=source,
+            source_ref=ref or f"e{next(self._n)}",
+            data=data,
         )
 
     def community_configured(self, *, minutes: float = -60) -> Event:
-        return self("community.configured", group=None, minutes=minutes, ref="cfg",
-                    source="blueprint:" + self.community, name="Study Circle",
-                    timezone="Asia/Shanghai", blueprint={"community": {"slug": self.community}})
+        return self(
+            "community.configured",
+            group=None,
+            minutes=minutes,
+            ref="cfg",
+            source="blueprint:" + self.community,
+            name="Study Circle",
+            timezone="Asia/Shanghai",
+            blueprint={"community": {"slug": self.community}},
+        )
 
 
 @pytest.fixture

@@ -10,9 +10,11 @@ from shequn.store.queries import count_events, get_member, list_groups, list_mem
 
 
 def test_same_events_twice_adds_nothing_the_second_time(store, ev):
-    events = [ev.community_configured(),
-              ev("member.joined", "wechat:li", actor_name="Li Lei", channel="qr"),
-              ev("message.posted", "wechat:li", minutes=1, length=12, is_question=True)]
+    events = [
+        ev.community_configured(),
+        ev("member.joined", "wechat:li", actor_name="Li Lei", channel="qr"),
+        ev("message.posted", "wechat:li", minutes=1, length=12, is_question=True),
+    ]
     first = ingest(store, events)
     again = ingest(store, events)
     assert (first.new, first.duplicate) == (3, 0)
@@ -28,9 +30,14 @@ def test_duplicates_inside_one_batch_are_counted(store, ev):
 
 
 def test_first_sight_creates_member_identity_group_and_membership(store, ev):
-    ingest(store, [ev.community_configured(),
-                   ev("member.invited", "wechat:han", subject="wechat:li", channel="poster"),
-                   ev("member.joined", "wechat:li", minutes=3, actor_name="Li Lei")])
+    ingest(
+        store,
+        [
+            ev.community_configured(),
+            ev("member.invited", "wechat:han", subject="wechat:li", channel="poster"),
+            ev("member.joined", "wechat:li", minutes=3, actor_name="Li Lei"),
+        ],
+    )
     with store.read() as conn:
         [group] = list_groups(conn)
         li = get_member(conn, "wechat:li")
@@ -41,10 +48,15 @@ def test_first_sight_creates_member_identity_group_and_membership(store, ev):
 
 
 def test_leave_and_rejoin(store, ev):
-    ingest(store, [ev.community_configured(),
-                   ev("member.joined", "wechat:li"),
-                   ev("member.left", "wechat:li", minutes=10),
-                   ev("member.joined", "wechat:li", minutes=20, channel="link")])
+    ingest(
+        store,
+        [
+            ev.community_configured(),
+            ev("member.joined", "wechat:li"),
+            ev("member.left", "wechat:li", minutes=10),
+            ev("member.joined", "wechat:li", minutes=20, channel="link"),
+        ],
+    )
     with store.read() as conn:
         [ship] = get_member(conn, "wechat:li").memberships
     assert (ship.status, ship.times_joined, ship.join_channel) == ("active", 2, "link")
@@ -70,10 +82,14 @@ def test_unknown_community_fails_and_writes_nothing(store, ev):
 
 
 def test_roles_follow_role_changed(store, ev):
-    ingest(store, [ev.community_configured(),
-                   ev("member.joined", "wechat:li"),
-                   ev("role.changed", "wechat:boss", subject="wechat:li", role="group_leader",
-                      minutes=5)])
+    ingest(
+        store,
+        [
+            ev.community_configured(),
+            ev("member.joined", "wechat:li"),
+            ev("role.changed", "wechat:boss", subject="wechat:li", role="group_leader", minutes=5),
+        ],
+    )
     with store.read() as conn:
         li = get_member(conn, "wechat:li")
     assert [(r.group, r.role) for r in li.roles] == [("main", "group_leader")]

@@ -12,12 +12,15 @@ from shequn.store.queries import count_events, count_members, get_member, list_g
 
 @pytest.fixture
 def two_accounts(store, ev):
-    ingest(store, [
-        ev.community_configured(),
-        ev("member.joined", "wechat:zw", actor_name="张伟"),
-        ev("member.joined", "wecom:zhangwei", group="staff", minutes=1, actor_name="张伟"),
-        ev("member.joined", "wechat:other", minutes=2, actor_name="王芳"),
-    ])
+    ingest(
+        store,
+        [
+            ev.community_configured(),
+            ev("member.joined", "wechat:zw", actor_name="张伟"),
+            ev("member.joined", "wecom:zhangwei", group="staff", minutes=1, actor_name="张伟"),
+            ev("member.joined", "wechat:other", minutes=2, actor_name="王芳"),
+        ],
+    )
     return store
 
 
@@ -28,8 +31,11 @@ def test_merge_counts_the_person_once_and_keeps_history(two_accounts):
         before = count_events(conn)
     event = identity.merge(store, "wechat:zw", "wecom:zhangwei")
     assert event.kind == "identity.merged"
-    assert event.data == {"into": "wechat:zw", "identities": ["wecom:zhangwei"],
-                          "reason": "operator"}
+    assert event.data == {
+        "into": "wechat:zw",
+        "identities": ["wecom:zhangwei"],
+        "reason": "operator",
+    }
     with store.read() as conn:
         assert count_members(conn) == 2
         assert count_events(conn) == before + 1  # recorded, not rewritten
@@ -65,22 +71,32 @@ def test_merged_members_can_be_merged_again_through_their_new_owner(two_accounts
     with store.read() as conn:
         assert count_members(conn) == 1
         assert {i.key for i in get_member(conn, "wechat:zw").identities} == {
-            "wechat:zw", "wecom:zhangwei", "wechat:other"}
+            "wechat:zw",
+            "wecom:zhangwei",
+            "wechat:other",
+        }
 
 
 def test_suggestions_find_same_name_in_shared_group(store, ev):
-    ingest(store, [
-        ev.community_configured(),
-        ev("member.joined", "wechat:a1", actor_name="小周"),
-        ev("member.joined", "qq:10001", minutes=1, actor_name=" 小周 "),
-        ev("member.joined", "wechat:b", minutes=2, actor_name="小周"),  # same name …
-        ev("member.left", "wechat:b", minutes=3),
-        ev("member.joined", "wechat:c", group="other", minutes=4, actor_name="小周"),  # … no shared group
-    ])
+    ingest(
+        store,
+        [
+            ev.community_configured(),
+            ev("member.joined", "wechat:a1", actor_name="小周"),
+            ev("member.joined", "qq:10001", minutes=1, actor_name=" 小周 "),
+            ev("member.joined", "wechat:b", minutes=2, actor_name="小周"),  # same name …
+            ev("member.left", "wechat:b", minutes=3),
+            ev(
+                "member.joined", "wechat:c", group="other", minutes=4, actor_name="小周"
+            ),  # … no shared group
+        ],
+    )
     with store.read() as conn:
         pairs = {frozenset((s.a.key, s.b.key)) for s in identity.suggestions(conn)}
-    assert pairs == {frozenset(p) for p in [("wechat:a1", "qq:10001"), ("wechat:a1", "wechat:b"),
-                                            ("qq:10001", "wechat:b")]}
+    assert pairs == {
+        frozenset(p)
+        for p in [("wechat:a1", "qq:10001"), ("wechat:a1", "wechat:b"), ("qq:10001", "wechat:b")]
+    }
 
 
 def test_verified_phone_merges_automatically_and_only_once(store, ev):

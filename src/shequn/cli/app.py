@@ -35,12 +35,22 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _options(
-    db: Annotated[str | None, typer.Option(
-        "--db", envvar="SHEQUN_DATABASE_URL", show_envvar=True,
-        help="Database URL [default: sqlite:///shequn.db].")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="SHEQUN_DATABASE_URL",
+            show_envvar=True,
+            help="Database URL [default: sqlite:///shequn.db].",
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """shequn (社群): run chat-group communities by the playbook, on an event log."""
     state.db_url = db

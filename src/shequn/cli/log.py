@@ -44,7 +44,9 @@ def _summary(path: str, result: AppendResult, as_json: bool) -> None:
 
 @events_app.command("add")
 def events_add(
-    file: Annotated[Path, typer.Argument(help="Canonical JSONL file (docs/events.md); - for stdin.")],
+    file: Annotated[
+        Path, typer.Argument(help="Canonical JSONL file (docs/events.md); - for stdin.")
+    ],
     batch_size: Annotated[int, typer.Option(min=1, help="Events per transaction.")] = BATCH_SIZE,
     as_json: JsonFlag = False,
 ) -> None:
@@ -67,8 +69,9 @@ def events_add(
         _add_stream(fp, str(file), batch_size, as_json, size=file.stat().st_size)
 
 
-def _add_stream(fp: BinaryIO, name: str, batch_size: int, as_json: bool,
-                size: int | None = None) -> None:
+def _add_stream(
+    fp: BinaryIO, name: str, batch_size: int, as_json: bool, size: int | None = None
+) -> None:
     with open_store() as store, byte_progress(hidden=as_json) as bar:
         task = bar.add_task(f"adding {name}", total=size, events=0)
 
@@ -76,8 +79,7 @@ def _add_stream(fp: BinaryIO, name: str, batch_size: int, as_json: bool,
             done = fp.tell() if size is not None else None
             bar.update(task, completed=done, events=bar.tasks[task].fields["events"] + result.new)
 
-        result = ingest(store, read_jsonl(fp, path=name), batch_size=batch_size,
-                        on_batch=advance)
+        result = ingest(store, read_jsonl(fp, path=name), batch_size=batch_size, on_batch=advance)
     _summary(name, result, as_json)
 
 
@@ -91,8 +93,9 @@ def events_check(
         raise InputFormatError(str(file), None, "no such file")
     good, problems = check_jsonl(file)
     if as_json:
-        print_json({"events": good, "problems": [
-            {"line": p.line, "message": p.problem} for p in problems]})
+        print_json(
+            {"events": good, "problems": [{"line": p.line, "message": p.problem} for p in problems]}
+        )
     else:
         for p in problems:
             typer.echo(str(p))
@@ -112,16 +115,25 @@ def events_tail(
 ) -> None:
     """Show the newest events, oldest first."""
     with open_store() as store, store.read() as conn:
-        rows = tail_events(conn, limit=n, community=community, group=group, kind=kind,
-                           actor=actor)
+        rows = tail_events(conn, limit=n, community=community, group=group, kind=kind, actor=actor)
     if as_json:
         print_json([{"id": i, **e.to_dict()} for i, e in rows])
         return
     print_table(
         f"last {len(rows)} events",
         ["id", "time (UTC)", "kind", "community/group", "actor", "subject", "data"],
-        [(i, show_time(e.occurred_at), e.kind, f"{e.community}/{e.group or '-'}", e.actor,
-          e.subject, _brief(e.data)) for i, e in rows],
+        [
+            (
+                i,
+                show_time(e.occurred_at),
+                e.kind,
+                f"{e.community}/{e.group or '-'}",
+                e.actor,
+                e.subject,
+                _brief(e.data),
+            )
+            for i, e in rows
+        ],
     )
 
 
@@ -134,8 +146,9 @@ def rebuild_command(as_json: JsonFlag = False) -> None:
     """Drop every projection and replay the log into it (one transaction)."""
     with open_store() as store, count_progress(hidden=as_json) as bar:
         task = bar.add_task("replaying the log", total=None)
-        n = rebuild(store, on_progress=lambda done, total: bar.update(
-            task, completed=done, total=total))
+        n = rebuild(
+            store, on_progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
     if as_json:
         print_json({"replayed": n})
     else:
@@ -167,11 +180,18 @@ def blueprint_load(
     with open_store() as store:
         result = load_into_store(store, bp)
     if as_json:
-        print_json({"community": bp.community.slug, "groups": len(bp.groups),
-                    "new": result.new, "unchanged": result.duplicate})
+        print_json(
+            {
+                "community": bp.community.slug,
+                "groups": len(bp.groups),
+                "new": result.new,
+                "unchanged": result.duplicate,
+            }
+        )
     elif result.new:
-        typer.echo(f"loaded {bp.community.slug}: {len(bp.groups)} groups "
-                   f"({result.new} changes recorded)")
+        typer.echo(
+            f"loaded {bp.community.slug}: {len(bp.groups)} groups ({result.new} changes recorded)"
+        )
     else:
         typer.echo(f"{bp.community.slug}: unchanged since it was last loaded")
 

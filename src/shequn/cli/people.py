@@ -12,8 +12,9 @@ from shequn.model.entities import Member
 from shequn.store.queries import count_members, get_member, list_groups, list_members
 
 groups_app = typer.Typer(help="The groups of each community's matrix.", no_args_is_help=True)
-members_app = typer.Typer(help="Members: people, their identities and groups.",
-                          no_args_is_help=True)
+members_app = typer.Typer(
+    help="Members: people, their identities and groups.", no_args_is_help=True
+)
 
 Community = Annotated[str | None, typer.Option(help="Only this community (slug).")]
 
@@ -29,8 +30,19 @@ def groups_list(community: Community = None, as_json: JsonFlag = False) -> None:
     print_table(
         f"{len(groups)} groups",
         ["community", "group", "name", "platform", "stage", "active", "capacity", "blueprint"],
-        [(g.community, g.slug, g.name, g.platform, g.stage, g.active_members, g.capacity,
-          "yes" if g.configured else "no (seen in events)") for g in groups],
+        [
+            (
+                g.community,
+                g.slug,
+                g.name,
+                g.platform,
+                g.stage,
+                g.active_members,
+                g.capacity,
+                "yes" if g.configured else "no (seen in events)",
+            )
+            for g in groups
+        ],
     )
 
 
@@ -44,8 +56,7 @@ def members_list(
 ) -> None:
     """List members (merged identities count once) with their groups and roles."""
     with open_store() as store, store.read() as conn:
-        members = list_members(conn, community=community, group=group, search=search,
-                               limit=limit)
+        members = list_members(conn, community=community, group=group, search=search, limit=limit)
         total = count_members(conn)
     if as_json:
         print_json(members)
@@ -53,8 +64,17 @@ def members_list(
     print_table(
         f"{len(members)} of {total} members",
         ["id", "name", "identities", "active in", "roles", "first seen (UTC)"],
-        [(m.id, m.display_name, " ".join(i.key for i in m.identities),
-          " ".join(m.active_groups), _roles(m), show_time(m.first_seen_at)) for m in members],
+        [
+            (
+                m.id,
+                m.display_name,
+                " ".join(i.key for i in m.identities),
+                " ".join(m.active_groups),
+                _roles(m),
+                show_time(m.first_seen_at),
+            )
+            for m in members
+        ],
     )
 
 
@@ -75,13 +95,28 @@ def members_show(
         return
     merged = f" (merged into {m.merged_into})" if m.merged_into else ""
     typer.echo(f"member {m.id} {m.display_name or ''}{merged}  key={m.key}")
-    print_table("identities", ["key", "name", "first seen (UTC)"],
-                [(i.key, i.display_name, show_time(i.first_seen_at)) for i in m.identities])
-    print_table("memberships",
-                ["group", "as", "status", "joined", "left", "channel", "inviter", "joins"],
-                [(f"{s.community}/{s.group}", s.identity, s.status, show_time(s.joined_at),
-                  show_time(s.left_at), s.join_channel, s.inviter, s.times_joined)
-                 for s in m.memberships])
+    print_table(
+        "identities",
+        ["key", "name", "first seen (UTC)"],
+        [(i.key, i.display_name, show_time(i.first_seen_at)) for i in m.identities],
+    )
+    print_table(
+        "memberships",
+        ["group", "as", "status", "joined", "left", "channel", "inviter", "joins"],
+        [
+            (
+                f"{s.community}/{s.group}",
+                s.identity,
+                s.status,
+                show_time(s.joined_at),
+                show_time(s.left_at),
+                s.join_channel,
+                s.inviter,
+                s.times_joined,
+            )
+            for s in m.memberships
+        ],
+    )
     if m.roles:
         typer.echo(f"roles: {_roles(m)}")
 
@@ -98,8 +133,10 @@ def members_merge(
     if as_json:
         print_json(event.to_dict())
     else:
-        typer.echo(f"merged {event.subject} into {event.data['into']} "
-                   f"({len(event.data['identities'])} identities moved)")
+        typer.echo(
+            f"merged {event.subject} into {event.data['into']} "
+            f"({len(event.data['identities'])} identities moved)"
+        )
 
 
 @members_app.command("unmerge")
@@ -127,6 +164,16 @@ def members_suggest(
     if as_json:
         print_json([{"a": s.a.key, "b": s.b.key, "reason": s.reason} for s in found])
         return
-    print_table(f"{len(found)} possible duplicates", ["a", "b", "why", "to merge"],
-                [(f"{s.a.id} {s.a.key}", f"{s.b.id} {s.b.key}", s.reason,
-                  f"shequn members merge {s.a.id} {s.b.id}") for s in found])
+    print_table(
+        f"{len(found)} possible duplicates",
+        ["a", "b", "why", "to merge"],
+        [
+            (
+                f"{s.a.id} {s.a.key}",
+                f"{s.b.id} {s.b.key}",
+                s.reason,
+                f"shequn members merge {s.a.id} {s.b.id}",
+            )
+            for s in found
+        ],
+    )

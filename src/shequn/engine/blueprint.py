@@ -29,19 +29,36 @@ def blueprint_events(bp: Blueprint, *, now: datetime) -> list[Event]:
     slug = bp.community.slug
     source = f"blueprint:{slug}"
     whole = bp.to_dict()
-    events = [Event(
-        kind="community.configured", occurred_at=now, community=slug, source=source,
-        source_ref=f"community:{_digest(whole)}",
-        data={"name": bp.community.name, "timezone": bp.community.timezone, "blueprint": whole},
-    )]
+    events = [
+        Event(
+            kind="community.configured",
+            occurred_at=now,
+            community=slug,
+            source=source,
+            source_ref=f"community:{_digest(whole)}",
+            data={"name": bp.community.name, "timezone": bp.community.timezone, "blueprint": whole},
+        )
+    ]
     for g in bp.groups:
-        data = {"name": g.name, "platform": g.platform, "theme": g.theme, "region": g.region,
-                "capacity": g.capacity, "stage": g.stage}
-        events.append(Event(
-            kind="group.configured", occurred_at=now, community=slug, group=g.slug,
-            source=source, source_ref=f"group:{g.slug}:{_digest(data)}",
-            data={k: v for k, v in data.items() if v is not None},
-        ))
+        data = {
+            "name": g.name,
+            "platform": g.platform,
+            "theme": g.theme,
+            "region": g.region,
+            "capacity": g.capacity,
+            "stage": g.stage,
+        }
+        events.append(
+            Event(
+                kind="group.configured",
+                occurred_at=now,
+                community=slug,
+                group=g.slug,
+                source=source,
+                source_ref=f"group:{g.slug}:{_digest(data)}",
+                data={k: v for k, v in data.items() if v is not None},
+            )
+        )
     return events
 
 

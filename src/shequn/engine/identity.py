@@ -24,45 +24,85 @@ from shequn.store.queries import get_member, root_member, row_to_event
 
 
 def decide_merge(
-    keep: Member, absorb: Member, *, community: str, now: datetime, reason: str = "operator",
-    source: str | None = None, source_ref: str | None = None, operator: str | None = None,
+    keep: Member,
+    absorb: Member,
+    *,
+    community: str,
+    now: datetime,
+    reason: str = "operator",
+    source: str | None = None,
+    source_ref: str | None = None,
+    operator: str | None = None,
 ) -> Decision:
     """Pure: the event that makes ``absorb`` part of ``keep``."""
     if keep.id == absorb.id:
-        raise Conflict(f"{keep.key} and {absorb.key} are already the same member",
-                       member=keep.key)
+        raise Conflict(f"{keep.key} and {absorb.key} are already the same member", member=keep.key)
     if absorb.merged_into is not None:
-        raise Conflict(f"{absorb.key} was already merged into {absorb.merged_into}",
-                       member=absorb.key)
-    return Decision(events=[Event(
-        kind="identity.merged", occurred_at=now, community=community,
-        source=source or operator_source(), source_ref=source_ref or new_ref(),
-        actor=operator, subject=absorb.key,
-        data={"into": keep.key, "identities": [i.key for i in absorb.identities],
-              "reason": reason},
-    )])
+        raise Conflict(
+            f"{absorb.key} was already merged into {absorb.merged_into}", member=absorb.key
+        )
+    return Decision(
+        events=[
+            Event(
+                kind="identity.merged",
+                occurred_at=now,
+                community=community,
+                source=source or operator_source(),
+                source_ref=source_ref or new_ref(),
+                actor=operator,
+                subject=absorb.key,
+                data={
+                    "into": keep.key,
+                    "identities": [i.key for i in absorb.identities],
+                    "reason": reason,
+                },
+            )
+        ]
+    )
 
 
-def decide_unmerge(member: Member, last_merge: Event | None, *, community: str,
-                   now: datetime, operator: str | None = None) -> Decision:
+def decide_unmerge(
+    member: Member,
+    last_merge: Event | None,
+    *,
+    community: str,
+    now: datetime,
+    operator: str | None = None,
+) -> Decision:
     """Pure: the event that undoes the merge that absorbed ``member``."""
     if member.merged_into is None or last_merge is None:
         raise Conflict(f"{member.key} is not merged into anyone", member=member.key)
-    return Decision(events=[Event(
-        kind="identity.unmerged", occurred_at=now, community=community,
-        source=operator_source(), source_ref=new_ref(), actor=operator, subject=member.key,
-        data={"from": member.merged_into, "identities": list(last_merge.data["identities"])},
-    )])
+    return Decision(
+        events=[
+            Event(
+                kind="identity.unmerged",
+                occurred_at=now,
+                community=community,
+                source=operator_source(),
+                source_ref=new_ref(),
+                actor=operator,
+                subject=member.key,
+                data={
+                    "from": member.merged_into,
+                    "identities": list(last_merge.data["identities"]),
+                },
+            )
+        ]
+    )
 
 
 def _community_of(conn: Connection, member_id: int) -> str:
     """A community the member belongs to (merge events need one; any of theirs will do)."""
     i, gm, g, c = t.identities.c, t.group_memberships.c, t.groups.c, t.communities.c
     q = (
-        select(c.slug).select_from(t.group_memberships)
-        .join(t.identities, gm.identity_id == i.id).join(t.groups, gm.group_id == g.id)
+        select(c.slug)
+        .select_from(t.group_memberships)
+        .join(t.identities, gm.identity_id == i.id)
+        .join(t.groups, gm.group_id == g.id)
         .join(t.communities, g.community_id == c.id)
-        .where(i.member_id == member_id).order_by(gm.joined_at).limit(1)
+        .where(i.member_id == member_id)
+        .order_by(gm.joined_at)
+        .limit(1)
     )
     found = conn.execute(q).scalar()
     if found is None:
@@ -72,31 +112,54 @@ def _community_of(conn: Connection, member_id: int) -> str:
     return str(found)
 
 
-def merge(store: Store, keep_ref: str, absorb_ref: str, *, operator: str | None = None,
-          now: datetime | None = None) -> Event:
+def merge(
+    store: Store,
+    keep_ref: str,
+    absorb_ref: str,
+    *,
+    operator: str | None = None,
+    now: datetime | None = None,
+) -> Event:
     """Merge ``absorb_ref`` into ``keep_ref`` (member ids or identity keys)."""
     with store.transaction() as conn:
         keep = get_member(conn, keep_ref)
         absorb = get_member(conn, absorb_ref)
-        decision = decide_merge(keep, absorb, community=_community_of(conn, keep.id),
-                                now=now or datetime.now(UTC), operator=operator)
+        decision = decide_merge(
+            keep,
+            absorb,
+            community=_community_of(conn, keep.id),
+            now=now or datetime.now(UTC),
+            operator=operator,
+        )
         apply(conn, decision)
     return decision.events[0]
 
 
-def unmerge(store: Store, ref: str, *, operator: str | None = None,
-            now: datetime | None = None) -> Event:
+def unmerge(
+    store: Store, ref: str, *, operator: str | None = None, now: datetime | None = None
+) -> Event:
     """Undo the merge that absorbed the member ``ref`` (its member key or id)."""
     with store.transaction() as conn:
         member = get_member(conn, ref, follow_merges=False)
         e = t.events.c
-        row = conn.execute(
-            select(t.events).where(e.kind == "identity.merged", e.subject == member.key)
-            .order_by(e.id.desc()).limit(1)
-        ).mappings().first()
+        row = (
+            conn.execute(
+                select(t.events)
+                .where(e.kind == "identity.merged", e.subject == member.key)
+                .order_by(e.id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
         last = row_to_event(row) if row is not None else None
-        decision = decide_unmerge(member, last, community=_community_of(conn, member.id),
-                                  now=now or datetime.now(UTC), operator=operator)
+        decision = decide_unmerge(
+            member,
+            last,
+            community=_community_of(conn, member.id),
+            now=now or datetime.now(UTC),
+            operator=operator,
+        )
         apply(conn, decision)
     return decision.events[0]
 
@@ -119,15 +182,22 @@ def apply_auto_merges(conn: Connection, new_events: Sequence[tuple[int, Event]])
             if not value:
                 continue
             ids = conn.execute(select(i.member_id).where(i[field] == value)).scalars().all()
-            roots = [get_member(conn, str(r)) for r in
-                     sorted({root_member(conn, mid) for mid in ids if mid is not None})]
+            roots = [
+                get_member(conn, str(r))
+                for r in sorted({root_member(conn, mid) for mid in ids if mid is not None})
+            ]
             roots.sort(key=lambda m: (m.first_seen_at, m.id))  # the person as first met
             for absorbed in roots[1:]:
                 kept = roots[0]
-                step = decide_merge(kept, absorbed, community=e.community, now=e.occurred_at,
-                                    reason=f"same_{field.removesuffix('_sha256')}",
-                                    source=ENGINE_SOURCE,
-                                    source_ref=f"auto-merge:{event_id}:{field}:{absorbed.key}")
+                step = decide_merge(
+                    kept,
+                    absorbed,
+                    community=e.community,
+                    now=e.occurred_at,
+                    reason=f"same_{field.removesuffix('_sha256')}",
+                    source=ENGINE_SOURCE,
+                    source_ref=f"auto-merge:{event_id}:{field}:{absorbed.key}",
+                )
                 apply(conn, step)
                 merged.extend(step.events)
     return merged
@@ -147,10 +217,17 @@ def suggestions(conn: Connection, *, limit: int = 50) -> list[Suggestion]:
     i1, i2 = t.identities.alias("i1"), t.identities.alias("i2")
     m1, m2 = t.group_memberships.alias("m1"), t.group_memberships.alias("m2")
     mem1, mem2 = t.members.alias("mem1"), t.members.alias("mem2")
-    name1, name2 = func.lower(func.trim(i1.c.display_name)), func.lower(func.trim(i2.c.display_name))
+    name1, name2 = (
+        func.lower(func.trim(i1.c.display_name)),
+        func.lower(func.trim(i2.c.display_name)),
+    )
     q = (
-        select(i1.c.member_id, i2.c.member_id, func.min(i1.c.display_name),
-               func.count(func.distinct(m1.c.group_id)))
+        select(
+            i1.c.member_id,
+            i2.c.member_id,
+            func.min(i1.c.display_name),
+            func.count(func.distinct(m1.c.group_id)),
+        )
         .select_from(i1)
         .join(i2, and_(name1 == name2, i1.c.member_id < i2.c.member_id))
         .join(mem1, and_(mem1.c.id == i1.c.member_id, mem1.c.merged_into.is_(None)))
@@ -164,6 +241,11 @@ def suggestions(conn: Connection, *, limit: int = 50) -> list[Suggestion]:
     )
     out = []
     for a, b, name, shared in conn.execute(q):
-        out.append(Suggestion(get_member(conn, str(a)), get_member(conn, str(b)),
-                              f"same name {name!r}, {shared} shared group(s)"))
+        out.append(
+            Suggestion(
+                get_member(conn, str(a)),
+                get_member(conn, str(b)),
+                f"same name {name!r}, {shared} shared group(s)",
+            )
+        )
     return out

@@ -83,5 +83,6 @@ class Member:
 
     @property
     def active_groups(self) -> list[str]:
-        return sorted({f"{m.community}/{m.group}" for m in self.memberships
-                       if m.status == "active"})
+        return sorted(
+            {f"{m.community}/{m.group}" for m in self.memberships if m.status == "active"}
+        )

@@ -15,13 +15,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shequn.errors import InvalidEvent
-from shequn.model.kinds import COMMON_FIELDS, KINDS, KindSpec
+from shequn.model.kinds import COMMON_FIELDS, KINDS, DataField, KindSpec
 
 _IDENTITY = re.compile(r"^[a-z][a-z0-9_.-]{0,31}:\S.*$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 _COMMON = {f.name: f for f in COMMON_FIELDS}
-TOP_LEVEL = ("kind", "occurred_at", "community", "group", "actor", "subject", "source",
-             "source_ref", "data")
+TOP_LEVEL = (
+    "kind",
+    "occurred_at",
+    "community",
+    "group",
+    "actor",
+    "subject",
+    "source",
+    "source_ref",
+    "data",
+)
 
 
 def identity_key(platform: str, user_id: str | int) -> str:
@@ -54,8 +63,7 @@ def parse_time(value: object, field_name: str = "occurred_at") -> datetime:
             value = datetime.fromisoformat(value)
         except ValueError:
             raise InvalidEvent(
-                f"{field_name} {value!r} is not an ISO 8601 time such as "
-                "2026-03-02T09:15:00+08:00",
+                f"{field_name} {value!r} is not an ISO 8601 time such as 2026-03-02T09:15:00+08:00",
                 field=field_name,
             ) from None
     if not isinstance(value, datetime):
@@ -129,8 +137,7 @@ class Event:
         extra = set(obj) - set(TOP_LEVEL)
         if extra:
             raise InvalidEvent(
-                f"unknown field(s) {', '.join(sorted(extra))}; an event has "
-                f"{', '.join(TOP_LEVEL)}",
+                f"unknown field(s) {', '.join(sorted(extra))}; an event has {', '.join(TOP_LEVEL)}",
                 field=sorted(extra)[0],
             )
         if "kind" not in obj:
@@ -172,12 +179,13 @@ def _ref(value: object) -> str:
 
 
 def _check_data(spec: KindSpec, data: dict[str, Any]) -> None:
-    for f in spec.required_fields:
-        if data.get(f.name) is None:
-            raise InvalidEvent(f"{spec.kind} needs data.{f.name} ({f.doc})",
-                               field=f"data.{f.name}")
+    for req in spec.required_fields:
+        if data.get(req.name) is None:
+            raise InvalidEvent(
+                f"{spec.kind} needs data.{req.name} ({req.doc})", field=f"data.{req.name}"
+            )
     for name, value in data.items():
-        f = spec.by_name.get(name) or _COMMON.get(name)
+        f: DataField | None = spec.by_name.get(name) or _COMMON.get(name)
         if f is None or value is None:
             continue  # extra, platform-specific fields are kept as they are
         if not isinstance(value, f.types) or (bool not in f.types and isinstance(value, bool)):

@@ -164,8 +164,12 @@ KINDS: dict[str, KindSpec] = {
             actor=MEMBER,
             group_required=False,
             fields=(
-                F("phone_sha256", Str, "SHA-256 of the phone in E.164 digits; a raw `phone` "
-                  "given on input is hashed before it is stored"),
+                F(
+                    "phone_sha256",
+                    Str,
+                    "SHA-256 of the phone in E.164 digits; a raw `phone` "
+                    "given on input is hashed before it is stored",
+                ),
                 F("union_id", Str, "platform-wide id such as WeChat's unionid"),
             ),
             playbook=("P-IN-2", "P-FIS-5"),

@@ -81,9 +81,22 @@ def append(
 
 
 Stored = list[tuple[int, Event]]  # the events this transaction inserted, with their ids
-COLUMNS = ("kind", "occurred_at", "community_slug", "group_slug", "actor", "subject", "source",
-           "source_ref", "data", "recorded_at")
-_INSERT = f"INSERT INTO events ({', '.join(COLUMNS)})"
+# The statements are spelled out in full: fixed text, every value bound as a parameter.
+_SQLITE_INSERT = (
+    "INSERT OR IGNORE INTO events (kind, occurred_at, community_slug, group_slug, actor, "
+    "subject, source, source_ref, data, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_PG_COPY = (
+    "COPY events_staging (kind, occurred_at, community_slug, group_slug, actor, subject, "
+    "source, source_ref, data, recorded_at) FROM STDIN"
+)
+_PG_INSERT = (
+    "INSERT INTO events (kind, occurred_at, community_slug, group_slug, actor, subject, "
+    "source, source_ref, data, recorded_at) "
+    "SELECT kind, occurred_at, community_slug, group_slug, actor, subject, source, "
+    "source_ref, data, recorded_at FROM events_staging ORDER BY source, source_ref "
+    "ON CONFLICT DO NOTHING RETURNING id, source, source_ref"
+)
 
 
 def _insert_sqlite(conn: Connection, events: list[Event], now: datetime) -> Stored:
@@ -97,24 +110,30 @@ def _insert_sqlite(conn: Connection, events: list[Event], now: datetime) -> Stor
     """
     recorded = _sqlite_time(now)
     rows = [
-        (e.kind, _sqlite_time(e.occurred_at), e.community, e.group, e.actor, e.subject,
-         e.source, e.source_ref, orjson.dumps(e.data).decode(), recorded)
+        (
+            e.kind,
+            _sqlite_time(e.occurred_at),
+            e.community,
+            e.group,
+            e.actor,
+            e.subject,
+            e.source,
+            e.source_ref,
+            orjson.dumps(e.data).decode(),
+            recorded,
+        )
         for e in events
     ]
     cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         before = int(cur.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
-        cur.executemany(
-            _INSERT.replace("INSERT", "INSERT OR IGNORE") + f" VALUES ({', '.join('?' * 10)})",
-            rows,
-        )
+        cur.executemany(_SQLITE_INSERT, rows)
         if cur.rowcount == len(events):
             return list(enumerate(events, before + 1))
         if cur.rowcount == 0:
             return []
         by_key = {(e.source, e.source_ref): e for e in events}
-        cur.execute("SELECT id, source, source_ref FROM events WHERE id > ? ORDER BY id",
-                    (before,))
+        cur.execute("SELECT id, source, source_ref FROM events WHERE id > ? ORDER BY id", (before,))
         return [(int(i), by_key[(src, ref)]) for i, src, ref in cur.fetchall()]
     finally:
         cur.close()
@@ -142,15 +161,23 @@ def _insert_postgres(conn: Connection, events: list[Event], now: datetime) -> St
     assert raw is not None  # noqa: S101  # a live connection inside a transaction
     with raw.cursor() as cur:
         cur.execute(_STAGING)
-        with cur.copy(f"COPY events_staging ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        with cur.copy(_PG_COPY) as copy:
             for e in events:
-                copy.write_row((e.kind, e.occurred_at, e.community, e.group, e.actor,
-                                e.subject, e.source, e.source_ref,
-                                orjson.dumps(e.data).decode(), now))
-        cur.execute(
-            f"{_INSERT} SELECT {', '.join(COLUMNS)} FROM events_staging "
-            "ORDER BY source, source_ref ON CONFLICT DO NOTHING RETURNING id, source, source_ref"
-        )
+                copy.write_row(
+                    (
+                        e.kind,
+                        e.occurred_at,
+                        e.community,
+                        e.group,
+                        e.actor,
+                        e.subject,
+                        e.source,
+                        e.source_ref,
+                        orjson.dumps(e.data).decode(),
+                        now,
+                    )
+                )
+        cur.execute(_PG_INSERT)
         by_key = {(e.source, e.source_ref): e for e in events}
         stored = sorted((int(i), by_key[(src, ref)]) for i, src, ref in cur.fetchall())
         cur.execute("TRUNCATE events_staging")  # the same transaction may append again

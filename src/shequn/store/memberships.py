@@ -23,8 +23,15 @@ if TYPE_CHECKING:
 
 Row = dict[str, Any]
 Pair = tuple[int, int]  # (group_id, identity_id)
-FIELDS = ("status", "status_at", "joined_at", "left_at", "join_channel", "inviter_identity_id",
-          "times_joined")
+FIELDS = (
+    "status",
+    "status_at",
+    "joined_at",
+    "left_at",
+    "join_channel",
+    "inviter_identity_id",
+    "times_joined",
+)
 
 
 class MembershipBook:
@@ -69,8 +76,9 @@ class MembershipBook:
             )
             for row in self.conn.execute(q).mappings():
                 self.rows[(row["group_id"], row["identity_id"])] = dict(row)
-            q2 = select(r.group_id, r.invitee_identity_id, r.inviter_identity_id, r.channel,
-                        r.occurred_at).where(r.invitee_identity_id.in_(part))
+            q2 = select(
+                r.group_id, r.invitee_identity_id, r.inviter_identity_id, r.channel, r.occurred_at
+            ).where(r.invitee_identity_id.in_(part))
             for ref in self.conn.execute(q2).mappings():
                 self._touch((ref["group_id"], ref["invitee_identity_id"]), dict(ref))
 
@@ -86,9 +94,18 @@ class MembershipBook:
     def _row(self, pair: Pair) -> Row:
         row = self.rows.get(pair)
         if row is None:
-            row = {"id": None, "group_id": pair[0], "identity_id": pair[1], "status": None,
-                   "status_at": None, "joined_at": None, "left_at": None, "join_channel": None,
-                   "inviter_identity_id": None, "times_joined": 0}
+            row = {
+                "id": None,
+                "group_id": pair[0],
+                "identity_id": pair[1],
+                "status": None,
+                "status_at": None,
+                "joined_at": None,
+                "left_at": None,
+                "join_channel": None,
+                "inviter_identity_id": None,
+                "times_joined": 0,
+            }
             self.rows[pair] = row
         self.dirty.add(pair)
         return row
@@ -100,12 +117,22 @@ class MembershipBook:
     def _invited(self, event_id: int, e: Event, pair: Pair) -> None:
         assert e.actor is not None  # noqa: S101
         inviter = self.p.identity_id(e.actor)
-        ref = {"group_id": pair[0], "invitee_identity_id": pair[1],
-               "inviter_identity_id": inviter, "channel": e.data.get("channel"),
-               "occurred_at": e.occurred_at}
-        self.referrals.append({**ref, "event_id": event_id,
-                               "community_id": self.p.communities[e.community],
-                               "link": e.data.get("link"), "campaign": e.data.get("campaign")})
+        ref = {
+            "group_id": pair[0],
+            "invitee_identity_id": pair[1],
+            "inviter_identity_id": inviter,
+            "channel": e.data.get("channel"),
+            "occurred_at": e.occurred_at,
+        }
+        self.referrals.append(
+            {
+                **ref,
+                "event_id": event_id,
+                "community_id": self.p.communities[e.community],
+                "link": e.data.get("link"),
+                "campaign": e.data.get("campaign"),
+            }
+        )
         self._touch(pair, ref)
         row = self.rows.get(pair)
         if row is not None and row["times_joined"] and row["inviter_identity_id"] is None:

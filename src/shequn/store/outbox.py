@@ -24,9 +24,18 @@ def enqueue(conn: Connection, actions: Sequence[Action], *, caused_by: int | Non
     conn.execute(
         t.actions.insert(),
         [
-            {"kind": a.kind, "community_slug": a.community, "group_slug": a.group,
-             "payload": a.payload, "due_at": a.due_at, "status": "pending", "attempts": 0,
-             "caused_by": caused_by, "created_at": now, "updated_at": now}
+            {
+                "kind": a.kind,
+                "community_slug": a.community,
+                "group_slug": a.group,
+                "payload": a.payload,
+                "due_at": a.due_at,
+                "status": "pending",
+                "attempts": 0,
+                "caused_by": caused_by,
+                "created_at": now,
+                "updated_at": now,
+            }
             for a in actions
         ],
     )

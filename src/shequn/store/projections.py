@@ -71,9 +71,7 @@ class Projector:
             cid = self.communities.get(e.community)
             if cid is None:
                 ins = t.communities.insert().values(slug=e.community, **values)
-                self.communities[e.community] = self.conn.execute(
-                    ins.returning(c.id)
-                ).scalar_one()
+                self.communities[e.community] = self.conn.execute(ins.returning(c.id)).scalar_one()
             else:
                 self.conn.execute(
                     update(t.communities)
@@ -97,16 +95,17 @@ class Projector:
                     first_seen[key] = e.occurred_at
         wanted = sorted(first_seen)
         for part in chunks(wanted):
-            q = select(c.community_id, c.slug, c.id).where(
-                tuple_(c.community_id, c.slug).in_(part)
-            )
+            q = select(c.community_id, c.slug, c.id).where(tuple_(c.community_id, c.slug).in_(part))
             for cid, slug, gid in self.conn.execute(q):
                 self.groups[(cid, slug)] = gid
         for cid, slug in wanted:
             if (cid, slug) in self.groups:
                 continue
             ins = t.groups.insert().values(
-                community_id=cid, slug=slug, name=slug, configured=False,
+                community_id=cid,
+                slug=slug,
+                name=slug,
+                configured=False,
                 first_seen_at=first_seen[(cid, slug)],
             )
             self.groups[(cid, slug)] = self.conn.execute(ins.returning(c.id)).scalar_one()
@@ -180,9 +179,16 @@ class Projector:
         rows = []
         for member_id, key in created:
             platform, _, user_id = key.partition(":")
-            rows.append({"key": key, "platform": platform, "platform_user_id": user_id,
-                         "member_id": member_id, "origin_member_id": member_id,
-                         "first_seen_at": first[key]})
+            rows.append(
+                {
+                    "key": key,
+                    "platform": platform,
+                    "platform_user_id": user_id,
+                    "member_id": member_id,
+                    "origin_member_id": member_id,
+                    "first_seen_at": first[key],
+                }
+            )
         self.conn.execute(t.identities.insert(), rows)
         self.load_identities(keys)
 
@@ -212,11 +218,14 @@ class Projector:
             c = t.identities.c
             self.conn.execute(
                 update(t.identities)
-                .where(c.id == bindparam("_id"),
-                       c.name_at.is_(None) | (c.name_at <= bindparam("_at")))
+                .where(
+                    c.id == bindparam("_id"), c.name_at.is_(None) | (c.name_at <= bindparam("_at"))
+                )
                 .values(display_name=bindparam("_name"), name_at=bindparam("_at")),
-                [{"_id": r["id"], "_name": r["display_name"], "_at": r["name_at"]}
-                 for r in changed.values()],
+                [
+                    {"_id": r["id"], "_name": r["display_name"], "_at": r["name_at"]}
+                    for r in changed.values()
+                ],
             )
 
     # -- memberships and referrals ------------------------------------------------------
@@ -239,9 +248,9 @@ def _verified(p: Projector, _id: int, e: Event) -> None:
 
 
 def _member_id(p: Projector, member_key: str) -> int:
-    return int(p.conn.execute(
-        select(t.members.c.id).where(t.members.c.key == member_key)
-    ).scalar_one())
+    return int(
+        p.conn.execute(select(t.members.c.id).where(t.members.c.key == member_key)).scalar_one()
+    )
 
 
 def _move_identities(p: Projector, keys: list[str], member_id: int) -> None:
@@ -265,9 +274,7 @@ def _unmerged(p: Projector, _id: int, e: Event) -> None:
     assert e.subject is not None  # noqa: S101
     restored = _member_id(p, e.subject)
     _move_identities(p, list(e.data["identities"]), restored)
-    p.conn.execute(
-        update(t.members).where(t.members.c.id == restored).values(merged_into=None)
-    )
+    p.conn.execute(update(t.members).where(t.members.c.id == restored).values(merged_into=None))
 
 
 def _role(p: Projector, _id: int, e: Event) -> None:
@@ -276,18 +283,27 @@ def _role(p: Projector, _id: int, e: Event) -> None:
     cid = p.communities[e.community]
     gid = p.group_id(e.community, e.group)
     iid = p.identity_id(e.subject)
-    scope = and_(c.community_id == cid, c.identity_id == iid,
-                 c.group_id.is_(None) if gid is None else c.group_id == gid)
+    scope = and_(
+        c.community_id == cid,
+        c.identity_id == iid,
+        c.group_id.is_(None) if gid is None else c.group_id == gid,
+    )
     current = p.conn.execute(select(c.id, c.since).where(scope)).first()
     # "member" rows are kept (not deleted) so an older grant replayed later cannot win.
     if current is None:
-        p.conn.execute(t.roles.insert().values(
-            community_id=cid, group_id=gid, identity_id=iid, role=e.data["role"],
-            since=e.occurred_at,
-        ))
+        p.conn.execute(
+            t.roles.insert().values(
+                community_id=cid,
+                group_id=gid,
+                identity_id=iid,
+                role=e.data["role"],
+                since=e.occurred_at,
+            )
+        )
     elif current.since <= e.occurred_at:
         p.conn.execute(
-            update(t.roles).where(c.id == current.id)
+            update(t.roles)
+            .where(c.id == current.id)
             .values(role=e.data["role"], since=e.occurred_at)
         )
 

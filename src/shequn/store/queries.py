@@ -33,14 +33,24 @@ def list_groups(conn: Connection, community: str | None = None) -> list[Group]:
     g, c, m = t.groups.c, t.communities.c, t.group_memberships.c
     active = (
         select(func.count(func.distinct(t.identities.c.member_id)))
-        .select_from(t.group_memberships.join(
-            t.identities, t.identities.c.id == m.identity_id))
+        .select_from(t.group_memberships.join(t.identities, t.identities.c.id == m.identity_id))
         .where(m.group_id == g.id, m.status == "active")
         .scalar_subquery()
     )
     q = (
-        select(g.id, c.slug, g.slug, g.name, g.platform, g.theme, g.region, g.capacity,
-               g.stage, g.configured, active)
+        select(
+            g.id,
+            c.slug,
+            g.slug,
+            g.name,
+            g.platform,
+            g.theme,
+            g.region,
+            g.capacity,
+            g.stage,
+            g.configured,
+            active,
+        )
         .join_from(t.groups, t.communities)
         .order_by(c.slug, g.slug)
     )
@@ -59,8 +69,7 @@ def resolve_member(conn: Connection, ref: str, *, follow_merges: bool = True) ->
     if ref.isdigit():
         found = conn.execute(select(m.id).where(m.id == int(ref))).scalar()
     else:
-        found = None if follow_merges else conn.execute(
-            select(m.id).where(m.key == ref)).scalar()
+        found = None if follow_merges else conn.execute(select(m.id).where(m.key == ref)).scalar()
         if found is None:
             found = conn.execute(select(i.member_id).where(i.key == ref)).scalar()
     if found is None:
@@ -92,8 +101,13 @@ def list_members(
     limit: int | None = None,
 ) -> list[Member]:
     """Members (people, merges applied) with identities, memberships and roles."""
-    m, i, gm, g, c = (t.members.c, t.identities.c, t.group_memberships.c, t.groups.c,
-                      t.communities.c)
+    m, i, gm, g, c = (
+        t.members.c,
+        t.identities.c,
+        t.group_memberships.c,
+        t.groups.c,
+        t.communities.c,
+    )
     q = select(m.id).order_by(m.id)
     if not include_merged:
         q = q.where(m.merged_into.is_(None))
@@ -113,9 +127,13 @@ def list_members(
         q = q.where(m.id.in_(scoped))
     if search:
         like = f"%{search.lower()}%"
-        q = q.where(m.id.in_(select(i.member_id).where(
-            func.lower(i.display_name).like(like) | func.lower(i.key).like(like)
-        )))
+        q = q.where(
+            m.id.in_(
+                select(i.member_id).where(
+                    func.lower(i.display_name).like(like) | func.lower(i.key).like(like)
+                )
+            )
+        )
     if limit is not None:
         q = q.limit(limit)
     member_ids = list(conn.execute(q).scalars())
@@ -128,24 +146,43 @@ def count_members(conn: Connection) -> int:
 
 
 def _hydrate(conn: Connection, member_ids: list[int]) -> list[Member]:
-    m, i, gm, g, c, r = (t.members.c, t.identities.c, t.group_memberships.c, t.groups.c,
-                         t.communities.c, t.roles.c)
+    m, i, gm, g, c, r = (
+        t.members.c,
+        t.identities.c,
+        t.group_memberships.c,
+        t.groups.c,
+        t.communities.c,
+        t.roles.c,
+    )
     inviter = aliased(t.identities)
     base: dict[int, Any] = {}
     idents: dict[int, list[Any]] = defaultdict(list)
     ships: dict[int, list[Membership]] = defaultdict(list)
     roles: dict[int, list[Role]] = defaultdict(list)
     for part in chunks(member_ids):
-        for row in conn.execute(select(m.id, m.key, m.first_seen_at, m.merged_into)
-                                .where(m.id.in_(part))):
+        for row in conn.execute(
+            select(m.id, m.key, m.first_seen_at, m.merged_into).where(m.id.in_(part))
+        ):
             base[row.id] = row
-        for row in conn.execute(select(i.member_id, i.key, i.display_name, i.first_seen_at,
-                                       i.name_at).where(i.member_id.in_(part))
-                                .order_by(i.first_seen_at, i.id)):
-            idents[row.member_id].append(row)
+        for ident in conn.execute(
+            select(i.member_id, i.key, i.display_name, i.first_seen_at, i.name_at)
+            .where(i.member_id.in_(part))
+            .order_by(i.first_seen_at, i.id)
+        ):
+            idents[ident.member_id].append(ident)
         q = (
-            select(i.member_id, c.slug, g.slug, i.key, gm.status, gm.joined_at, gm.left_at,
-                   gm.join_channel, inviter.c.key, gm.times_joined)
+            select(
+                i.member_id,
+                c.slug,
+                g.slug,
+                i.key,
+                gm.status,
+                gm.joined_at,
+                gm.left_at,
+                gm.join_channel,
+                inviter.c.key,
+                gm.times_joined,
+            )
             .select_from(t.group_memberships)
             .join(t.identities, gm.identity_id == i.id)
             .join(t.groups, gm.group_id == g.id)
@@ -154,8 +191,8 @@ def _hydrate(conn: Connection, member_ids: list[int]) -> list[Member]:
             .where(i.member_id.in_(part))
             .order_by(c.slug, g.slug)
         )
-        for row in conn.execute(q):
-            ships[row[0]].append(Membership(*row[1:]))
+        for member_id, *ship in conn.execute(q):
+            ships[member_id].append(Membership(*ship))
         q2 = (
             select(i.member_id, c.slug, g.slug, i.key, r.role, r.since)
             .select_from(t.roles)
@@ -164,8 +201,8 @@ def _hydrate(conn: Connection, member_ids: list[int]) -> list[Member]:
             .outerjoin(t.groups, r.group_id == g.id)
             .where(i.member_id.in_(part), r.role != "member")
         )
-        for row in conn.execute(q2):
-            roles[row[0]].append(Role(*row[1:]))
+        for member_id, *role in conn.execute(q2):
+            roles[member_id].append(Role(*role))
     keys = {row.id: row.key for row in base.values()}
     missing = {row.merged_into for row in base.values() if row.merged_into not in keys}
     for part in chunks(sorted(x for x in missing if x is not None)):
@@ -175,13 +212,18 @@ def _hydrate(conn: Connection, member_ids: list[int]) -> list[Member]:
         row = base[mid]
         ids_ = idents.get(mid, [])
         name = _display_name(row.key, ids_)
-        out.append(Member(
-            id=mid, key=row.key, display_name=name, first_seen_at=row.first_seen_at,
-            merged_into=keys.get(row.merged_into) if row.merged_into else None,
-            identities=tuple(Identity(x.key, x.display_name, x.first_seen_at) for x in ids_),
-            memberships=tuple(ships.get(mid, ())),
-            roles=tuple(roles.get(mid, ())),
-        ))
+        out.append(
+            Member(
+                id=mid,
+                key=row.key,
+                display_name=name,
+                first_seen_at=row.first_seen_at,
+                merged_into=keys.get(row.merged_into) if row.merged_into else None,
+                identities=tuple(Identity(x.key, x.display_name, x.first_seen_at) for x in ids_),
+                memberships=tuple(ships.get(mid, ())),
+                roles=tuple(roles.get(mid, ())),
+            )
+        )
     return out
 
 
@@ -213,8 +255,13 @@ def tail_events(
     """The newest events (by id), oldest of them first."""
     e = t.events.c
     q = select(t.events).order_by(e.id.desc()).limit(limit)
-    for col, value in (("community_slug", community), ("group_slug", group), ("kind", kind),
-                       ("actor", actor), ("subject", subject)):
+    for col, value in (
+        ("community_slug", community),
+        ("group_slug", group),
+        ("kind", kind),
+        ("actor", actor),
+        ("subject", subject),
+    ):
         if value is not None:
             q = q.where(e[col] == value)
     rows = list(conn.execute(q).mappings())
@@ -223,9 +270,15 @@ def tail_events(
 
 def row_to_event(r: Any) -> Event:
     return Event(
-        kind=r["kind"], occurred_at=r["occurred_at"], community=r["community_slug"],
-        group=r["group_slug"], actor=r["actor"], subject=r["subject"], source=r["source"],
-        source_ref=r["source_ref"], data=dict(r["data"]),
+        kind=r["kind"],
+        occurred_at=r["occurred_at"],
+        community=r["community_slug"],
+        group=r["group_slug"],
+        actor=r["actor"],
+        subject=r["subject"],
+        source=r["source"],
+        source_ref=r["source_ref"],
+        data=dict(r["data"]),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, Table, func, select, text
 
 from shequn.store import tables as t
 from shequn.store.db import Store
@@ -28,9 +28,11 @@ def rebuild(store: Store, *, on_progress: Callable[[int, int], None] | None = No
         done, last_id = 0, 0
         e = t.events.c
         while True:
-            rows = list(conn.execute(
-                select(t.events).where(e.id > last_id).order_by(e.id).limit(REPLAY_CHUNK)
-            ).mappings())
+            rows = list(
+                conn.execute(
+                    select(t.events).where(e.id > last_id).order_by(e.id).limit(REPLAY_CHUNK)
+                ).mappings()
+            )
             if not rows:
                 break
             Projector(conn).apply([(r["id"], row_to_event(r)) for r in rows])
@@ -44,7 +46,7 @@ def rebuild(store: Store, *, on_progress: Callable[[int, int], None] | None = No
 def _clear(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         names = ", ".join(table.name for table in t.PROJECTIONS)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))  # noqa: S608  # our own names
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))  # our own names
         return
     conn.execute(t.identities.update().values(member_id=None, origin_member_id=None))
     conn.execute(t.members.update().values(merged_into=None))
@@ -62,11 +64,13 @@ def snapshot(conn: Connection) -> dict[str, Any]:
         gid: f"{cslug}/{gslug}"
         for gid, cslug, gslug in conn.execute(
             select(t.groups.c.id, t.communities.c.slug, t.groups.c.slug).join_from(
-                t.groups, t.communities))
+                t.groups, t.communities
+            )
+        )
     }
     community_key = dict(conn.execute(select(t.communities.c.id, t.communities.c.slug)).all())
 
-    def rows(table: t.Table, **maps: dict[Any, Any]) -> list[tuple[Any, ...]]:
+    def rows(table: Table, **maps: dict[Any, Any]) -> list[tuple[Any, ...]]:
         out = []
         for r in conn.execute(select(table)).mappings():
             d = {k: v for k, v in r.items() if k != "id" and k not in ("event_id",)}
@@ -81,10 +85,20 @@ def snapshot(conn: Connection) -> dict[str, Any]:
         "groups": rows(t.groups, community_id=community_key),
         "members": rows(t.members, merged_into=member_key),
         "identities": rows(t.identities, member_id=member_key, origin_member_id=member_key),
-        "group_memberships": rows(t.group_memberships, group_id=group_key,
-                                  identity_id=ident_key, inviter_identity_id=ident_key),
-        "roles": rows(t.roles, community_id=community_key, group_id=group_key,
-                      identity_id=ident_key),
-        "referrals": rows(t.referrals, community_id=community_key, group_id=group_key,
-                          inviter_identity_id=ident_key, invitee_identity_id=ident_key),
+        "group_memberships": rows(
+            t.group_memberships,
+            group_id=group_key,
+            identity_id=ident_key,
+            inviter_identity_id=ident_key,
+        ),
+        "roles": rows(
+            t.roles, community_id=community_key, group_id=group_key, identity_id=ident_key
+        ),
+        "referrals": rows(
+            t.referrals,
+            community_id=community_key,
+            group_id=group_key,
+            inviter_identity_id=ident_key,
+            invitee_identity_id=ident_key,
+        ),
     }
