@@ -13,7 +13,7 @@ import typer
 
 from shequn import __version__
 from shequn.cli.blueprint import blueprint_app, init_command
-from shequn.cli.common import err, state
+from shequn.cli.common import state
 from shequn.cli.log import db_app, events_app, rebuild_command
 from shequn.cli.people import groups_app, members_app
 from shequn.errors import ShequnError
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ShequnError as e:
         if state.debug:
             raise
-        err.print(f"error: {e}", markup=False, highlight=False)
+        typer.echo(f"error: {e}", err=True)  # one line, never wrapped
         return 1
     except SystemExit as e:  # Typer/Click end every run this way, success included
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)

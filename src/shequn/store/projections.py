@@ -94,10 +94,22 @@ class Projector:
                 if key not in first_seen or e.occurred_at < first_seen[key]:
                     first_seen[key] = e.occurred_at
         wanted = sorted(first_seen)
+        earlier = []
         for part in chunks(wanted):
-            q = select(c.community_id, c.slug, c.id).where(tuple_(c.community_id, c.slug).in_(part))
-            for cid, slug, gid in self.conn.execute(q):
+            q = select(c.community_id, c.slug, c.id, c.first_seen_at).where(
+                tuple_(c.community_id, c.slug).in_(part)
+            )
+            for cid, slug, gid, seen in self.conn.execute(q):
                 self.groups[(cid, slug)] = gid
+                if first_seen[(cid, slug)] < seen:  # an older export imported later
+                    earlier.append({"_id": gid, "_at": first_seen[(cid, slug)]})
+        if earlier:
+            self.conn.execute(
+                update(t.groups)
+                .where(c.id == bindparam("_id"), c.first_seen_at > bindparam("_at"))
+                .values(first_seen_at=bindparam("_at")),
+                earlier,
+            )
         for cid, slug in wanted:
             if (cid, slug) in self.groups:
                 continue

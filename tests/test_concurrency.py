@@ -1,0 +1,89 @@
+"""Two processes appending overlapping batches at once: every event stored exactly once."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import UTC, datetime, timedelta
+
+from shequn.engine.ingest import ingest
+from shequn.model.events import Event
+from shequn.store.db import Store
+from shequn.store.queries import count_events, count_members
+from shequn.store.rebuild import rebuild, snapshot
+
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def week(n: int) -> list[Event]:
+    """n events: 200 people joining, talking, some leaving and coming back."""
+    out = []
+    for k in range(n):
+        who = f"wechat:u{k % 200}"
+        kind = "member.joined" if k < 200 else ("member.left" if k % 97 == 0 else "message.posted")
+        out.append(
+            Event(
+                kind=kind,
+                occurred_at=T0 + timedelta(seconds=k),
+                community="c",
+                group=f"g{k % 3}",
+                actor=who,
+                source="race",
+                source_ref=str(k),
+                data={"actor_name": f"user {k % 200}"},
+            )
+        )
+    return out
+
+
+def writer(
+    url: str,
+    start: int,
+    stop: int,
+    barrier: multiprocessing.synchronize.Barrier,
+    results: multiprocessing.Queue[tuple[int, int]],
+) -> None:
+    store = Store.open(url)
+    events = week(6_000)[start:stop]
+    barrier.wait()
+    result = ingest(store, events, batch_size=300)
+    results.put((result.new, result.duplicate))
+    store.close()
+
+
+def test_overlapping_writers_store_each_event_once(database_url: str):
+    store = Store.open(database_url)
+    ingest(
+        store,
+        [
+            Event(
+                kind="community.configured",
+                occurred_at=T0,
+                community="c",
+                source="race",
+                source_ref="cfg",
+                data={"name": "C", "timezone": "UTC", "blueprint": {}},
+            )
+        ],
+    )
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    procs = [
+        ctx.Process(target=writer, args=(database_url, a, b, barrier, results))
+        for a, b in ((0, 4_000), (2_000, 6_000))
+    ]  # 2,000 events in both
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    counts = [results.get(timeout=5) for _ in procs]
+    assert sum(new for new, _ in counts) == 6_000
+    assert sum(dup for _, dup in counts) == 2_000
+    with store.read() as conn:
+        assert count_events(conn) == 6_001
+        assert count_members(conn) == 200
+        live = snapshot(conn)
+    rebuild(store)
+    with store.read() as conn:
+        assert snapshot(conn) == live
+    store.close()
