@@ -17,7 +17,10 @@ def test_all_names_resolve():
 
 def test_import_is_light():
     """`import shequn` must not pull in SQLAlchemy, Alembic or pydantic-heavy modules."""
-    code = "import shequn, sys; print(','.join(m for m in ('sqlalchemy', 'alembic') if m in sys.modules))"
+    code = (
+        "import shequn, sys; "
+        "print(','.join(m for m in ('sqlalchemy', 'alembic') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
