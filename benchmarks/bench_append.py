@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shequn.engine.ingest import ingest
+from shequn.engine.record import record
 from shequn.model.events import Event
 from shequn.store.db import Store
 
@@ -166,10 +166,10 @@ def baseline_postgres(events: list[Event], url: str) -> float:
 def shequn_append(events: list[Event], url: str) -> tuple[float, int]:
     store = Store.open(url)
     start = time.perf_counter()
-    result = ingest(store, events)
+    result = record(store, events)
     elapsed = time.perf_counter() - start
     again = time.perf_counter()
-    dup = ingest(store, events)
+    dup = record(store, events)
     redo = time.perf_counter() - again
     store.close()
     if result.new != len(events) or dup.new != 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shequn.engine.ingest import ingest
+from shequn.engine.record import record
 from shequn.errors import NotFound
 from shequn.store.queries import count_events, get_member, list_groups, list_members
 
@@ -15,8 +15,8 @@ def test_same_events_twice_adds_nothing_the_second_time(store, ev):
         ev("member.joined", "wechat:li", actor_name="Li Lei", channel="qr"),
         ev("message.posted", "wechat:li", minutes=1, length=12, is_question=True),
     ]
-    first = ingest(store, events)
-    again = ingest(store, events)
+    first = record(store, events)
+    again = record(store, events)
     assert (first.new, first.duplicate) == (3, 0)
     assert (again.new, again.duplicate) == (0, 3)
     with store.read() as conn:
@@ -25,12 +25,12 @@ def test_same_events_twice_adds_nothing_the_second_time(store, ev):
 
 def test_duplicates_inside_one_batch_are_counted(store, ev):
     e = ev("member.joined", "wechat:li")
-    result = ingest(store, [ev.community_configured(), e, e])
+    result = record(store, [ev.community_configured(), e, e])
     assert (result.new, result.duplicate) == (2, 1)
 
 
 def test_first_sight_creates_member_identity_group_and_membership(store, ev):
-    ingest(
+    record(
         store,
         [
             ev.community_configured(),
@@ -48,7 +48,7 @@ def test_first_sight_creates_member_identity_group_and_membership(store, ev):
 
 
 def test_leave_and_rejoin(store, ev):
-    ingest(
+    record(
         store,
         [
             ev.community_configured(),
@@ -65,9 +65,9 @@ def test_leave_and_rejoin(store, ev):
 def test_out_of_order_batches_end_in_the_same_state(store, ev):
     late = [ev("member.left", "wechat:li", minutes=10)]
     early = [ev("member.joined", "wechat:li", minutes=0)]
-    ingest(store, [ev.community_configured()])
-    ingest(store, late)
-    ingest(store, early)  # an older export imported afterwards must not resurrect Li
+    record(store, [ev.community_configured()])
+    record(store, late)
+    record(store, early)  # an older export imported afterwards must not resurrect Li
     with store.read() as conn:
         [ship] = get_member(conn, "wechat:li").memberships
     assert ship.status == "left"
@@ -75,14 +75,14 @@ def test_out_of_order_batches_end_in_the_same_state(store, ev):
 
 def test_unknown_community_fails_and_writes_nothing(store, ev):
     with pytest.raises(NotFound, match="unknown community 'study-circle'"):
-        ingest(store, [ev("member.joined", "wechat:li")])
+        record(store, [ev("member.joined", "wechat:li")])
     with store.read() as conn:
         assert count_events(conn) == 0
         assert list_members(conn) == []
 
 
 def test_roles_follow_role_changed(store, ev):
-    ingest(
+    record(
         store,
         [
             ev.community_configured(),

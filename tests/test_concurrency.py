@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from datetime import UTC, datetime, timedelta
 
-from shequn.engine.ingest import ingest
+from shequn.engine.record import record
 from shequn.model.events import Event
 from shequn.store.db import Store
 from shequn.store.queries import count_events, count_members
@@ -45,14 +45,14 @@ def writer(
     store = Store.open(url)
     events = week(6_000)[start:stop]
     barrier.wait()
-    result = ingest(store, events, batch_size=300)
+    result = record(store, events, batch_size=300)
     results.put((result.new, result.duplicate))
     store.close()
 
 
 def test_overlapping_writers_store_each_event_once(database_url: str):
     store = Store.open(database_url)
-    ingest(
+    record(
         store,
         [
             Event(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from shequn.engine import identity
-from shequn.engine.ingest import ingest
+from shequn.engine.record import record
 from shequn.errors import Conflict, NotFound
 from shequn.store.queries import count_events, count_members, get_member, list_groups
 
 
 @pytest.fixture
 def two_accounts(store, ev):
-    ingest(
+    record(
         store,
         [
             ev.community_configured(),
@@ -78,7 +78,7 @@ def test_merged_members_can_be_merged_again_through_their_new_owner(two_accounts
 
 
 def test_suggestions_find_same_name_in_shared_group(store, ev):
-    ingest(
+    record(
         store,
         [
             ev.community_configured(),
@@ -107,8 +107,8 @@ def test_verified_phone_merges_automatically_and_only_once(store, ev):
         ev("identity.verified", "wechat:zw", group=None, minutes=2, phone="+86 138 0000 1234"),
         ev("identity.verified", "telegram:9", group=None, minutes=3, phone="8613800001234"),
     ]
-    ingest(store, events)
-    ingest(store, events)
+    record(store, events)
+    record(store, events)
     with store.read() as conn:
         assert count_members(conn) == 1
         merges = [e for e in identity_events(conn) if e == "identity.merged"]

@@ -40,6 +40,6 @@ def test_usage_from_python(tmp_path):
         source="script",
         source_ref="1",
     )
-    assert shequn.ingest(store, [joined]).new == 1
-    assert shequn.ingest(store, [joined]).duplicate == 1
+    assert shequn.record(store, [joined]).new == 1
+    assert shequn.record(store, [joined]).duplicate == 1
     store.close()

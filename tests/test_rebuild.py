@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shequn.engine import identity
-from shequn.engine.ingest import ingest
+from shequn.engine.record import record
 from shequn.store.queries import count_events, get_member
 from shequn.store.rebuild import rebuild, snapshot
 
@@ -53,7 +53,7 @@ def busy_log(ev):
 
 
 def test_rebuild_reproduces_live_projections(store, ev):
-    ingest(store, busy_log(ev), batch_size=4)  # several batches, like a real import
+    record(store, busy_log(ev), batch_size=4)  # several batches, like a real import
     identity.merge(store, "wechat:lin", "wechat:han")
     identity.unmerge(store, "wechat:han")
     identity.merge(store, "wechat:lin", "wechat:han")
@@ -66,7 +66,7 @@ def test_rebuild_reproduces_live_projections(store, ev):
 
 
 def test_rebuild_of_an_unchanged_store_is_stable(store, ev):
-    ingest(store, busy_log(ev))
+    record(store, busy_log(ev))
     rebuild(store)
     with store.read() as conn:
         first = snapshot(conn)

@@ -23,7 +23,7 @@ from shequn.model.events import Event, identity_key
 if TYPE_CHECKING:
     from shequn.engine.blueprint import load_into_store
     from shequn.engine.identity import merge, unmerge
-    from shequn.engine.ingest import ingest
+    from shequn.engine.record import record
     from shequn.model.blueprint import Blueprint, load_blueprint
     from shequn.store.db import Store
     from shequn.store.rebuild import rebuild
@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "Store": "shequn.store.db",
     "rebuild": "shequn.store.rebuild",
-    "ingest": "shequn.engine.ingest",
+    "record": "shequn.engine.record",
     "merge": "shequn.engine.identity",
     "unmerge": "shequn.engine.identity",
     "load_into_store": "shequn.engine.blueprint",
@@ -53,11 +53,11 @@ __all__ = [
     "Store",
     "StoreError",
     "identity_key",
-    "ingest",
     "load_blueprint",
     "load_into_store",
     "merge",
     "rebuild",
+    "record",
     "unmerge",
 ]
 

@@ -22,7 +22,7 @@ from shequn.cli.common import (
     show_time,
 )
 from shequn.engine.blueprint import load_into_store
-from shequn.engine.ingest import BATCH_SIZE, ingest
+from shequn.engine.record import BATCH_SIZE, record
 from shequn.errors import InputFormatError
 from shequn.ingest.jsonl import check_jsonl, read_jsonl
 from shequn.model.blueprint import load_blueprint
@@ -79,7 +79,7 @@ def _add_stream(
             done = fp.tell() if size is not None else None
             bar.update(task, completed=done, events=bar.tasks[task].fields["events"] + result.new)
 
-        result = ingest(store, read_jsonl(fp, path=name), batch_size=batch_size, on_batch=advance)
+        result = record(store, read_jsonl(fp, path=name), batch_size=batch_size, on_batch=advance)
     _summary(name, result, as_json)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from shequn.engine.ingest import ingest
+from shequn.engine.record import record
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
 from shequn.store.append import AppendResult
@@ -64,4 +64,4 @@ def blueprint_events(bp: Blueprint, *, now: datetime) -> list[Event]:
 
 def load_into_store(store: Store, bp: Blueprint, *, now: datetime | None = None) -> AppendResult:
     """Record the blueprint; returns how many of its events were new."""
-    return ingest(store, blueprint_events(bp, now=now or datetime.now(UTC)))
+    return record(store, blueprint_events(bp, now=now or datetime.now(UTC)))

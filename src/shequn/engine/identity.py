@@ -168,13 +168,14 @@ def apply_auto_merges(conn: Connection, new_events: Sequence[tuple[int, Event]])
     """Merge identities that share a verified phone or union id with someone already known;
     returns the merge events recorded.
 
-    The older member (smaller id) is kept. Each merge is applied before the next is decided,
-    since it changes who the next one sees. ``source_ref`` derives from the verifying event,
-    so re-running the rule on the same event adds nothing.
+    The member first seen is kept. The merge is dated no earlier than the moment both members
+    existed, however the input was split into batches. Each merge is applied before the next
+    is decided, since it changes who the next one sees. ``source_ref`` derives from the
+    verifying event, so re-running the rule on the same event adds nothing.
     """
     merged: list[Event] = []
     i = t.identities.c
-    for event_id, e in new_events:
+    for event_id, e in sorted(new_events, key=lambda pair: pair[1].occurred_at):
         if e.kind != "identity.verified" or e.actor is None:
             continue
         for field in ("phone_sha256", "union_id"):
@@ -193,7 +194,7 @@ def apply_auto_merges(conn: Connection, new_events: Sequence[tuple[int, Event]])
                     kept,
                     absorbed,
                     community=e.community,
-                    now=e.occurred_at,
+                    now=max(e.occurred_at, absorbed.first_seen_at),
                     reason=f"same_{field.removesuffix('_sha256')}",
                     source=ENGINE_SOURCE,
                     source_ref=f"auto-merge:{event_id}:{field}:{absorbed.key}",

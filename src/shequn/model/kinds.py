@@ -2,7 +2,7 @@
 
 Every fact shequn knows is one event of one of these kinds. Each kind says what its
 ``actor`` and ``subject`` mean, whether they must be present, and which ``data`` fields
-it carries. ``docs/events.md`` is generated from this table (``python -m shequn.model.docs``)
+it carries. ``docs/events.md`` is generated from this table (``python scripts/docs.py --write``)
 and a test fails when the two drift apart. Add a kind when a feature needs one; never give
 an existing kind a second meaning.
 """

@@ -8,9 +8,9 @@
    their own;
 2. the projections are updated from the new events only (``store/projections.py``).
 
-Rows are inserted in ``(source, source_ref)`` order so concurrent writers take row locks in
-the same order and cannot deadlock on each other. On PostgreSQL a transaction-scoped
-advisory lock serializes projection updates between writers (SQLite has one writer anyway).
+Rows are inserted in time order (ties broken by ``(source, source_ref)``), so ids follow time
+within a batch. On PostgreSQL a transaction-scoped advisory lock serializes appenders: their
+projection updates read then write, and must not interleave (SQLite has one writer anyway).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def append(
     result.duplicate = len(events) - len(unique)
     _check_communities(conn, unique.values())
 
-    ordered = [unique[k] for k in sorted(unique)]
+    ordered = sorted(unique.values(), key=lambda e: (e.occurred_at, e.source, e.source_ref))
     insert = _insert_postgres if conn.dialect.name == "postgresql" else _insert_sqlite
     new_events = insert(conn, ordered, datetime.now(UTC))
     result.new = len(new_events)
@@ -94,7 +94,7 @@ _PG_INSERT = (
     "INSERT INTO events (kind, occurred_at, community_slug, group_slug, actor, subject, "
     "source, source_ref, data, recorded_at) "
     "SELECT kind, occurred_at, community_slug, group_slug, actor, subject, source, "
-    "source_ref, data, recorded_at FROM events_staging ORDER BY source, source_ref "
+    "source_ref, data, recorded_at FROM events_staging ORDER BY occurred_at, source, source_ref "
     "ON CONFLICT DO NOTHING RETURNING id, source, source_ref"
 )
 

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
 
 from shequn.model.events import Event
 from shequn.store import tables as t
+from shequn.store.memberships import MembershipBook
 from shequn.store.sql import chunks
 
 Row = dict[str, Any]
@@ -140,7 +141,9 @@ class Projector:
         for _, e in events:
             at = e.occurred_at
             inviter = e.data.get("inviter") if e.kind == "member.joined" else None
-            for key in (e.actor, e.subject, inviter):
+            # A merge names members, it does not "see" them: their first sight stays put.
+            subject = None if e.kind in _MEMBER_SUBJECT else e.subject
+            for key in (e.actor, subject, inviter):
                 if key is not None and (key not in first or at < first[key]):
                     first[key] = at
         self.load_identities(first)
@@ -242,8 +245,6 @@ class Projector:
 
     # -- memberships and referrals ------------------------------------------------------
     def _memberships_and_referrals(self, events: Sequence[tuple[int, Event]]) -> None:
-        from shequn.store.memberships import MembershipBook
-
         relevant = [(i, e) for i, e in events if e.kind in MembershipBook.KINDS]
         if relevant:
             MembershipBook(self).apply(relevant)
@@ -319,6 +320,8 @@ def _role(p: Projector, _id: int, e: Event) -> None:
             .values(role=e.data["role"], since=e.occurred_at)
         )
 
+
+_MEMBER_SUBJECT = frozenset({"identity.merged", "identity.unmerged"})
 
 _RARE = {
     "identity.verified": _verified,

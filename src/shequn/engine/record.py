@@ -1,4 +1,5 @@
-"""Ingest: the path every outside fact takes into the log (imports, JSONL, later webhooks).
+"""Recording events: the path every outside fact takes into the log (imports, JSONL, later
+webhooks).
 
 Events are appended in batches, one transaction per batch; after each batch the engine looks
 at what was new and decides follow-ups in the same transaction (today: merging identities
@@ -22,7 +23,7 @@ flat and a failed batch cheap to redo."""
 
 
 IDENTITY_CACHE_LIMIT = 200_000
-"""Identities remembered between batches of one ingest (saves re-reading them per batch)."""
+"""Identities remembered between batches of one call (saves re-reading them per batch)."""
 
 
 def batched(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
@@ -31,7 +32,7 @@ def batched(events: Iterable[Event], size: int) -> Iterator[list[Event]]:
         yield batch
 
 
-def ingest(
+def record(
     store: Store,
     events: Iterable[Event],
     *,
