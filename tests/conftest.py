@@ -109,3 +109,23 @@ class EventFactory:
 @pytest.fixture
 def ev() -> EventFactory:
     return EventFactory()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    mode = "required" if REQUIRE_PG else "used when its server binaries are installed"
+    return f"shequn: PostgreSQL tests {mode} (throwaway cluster started by tests/pgcluster.py)"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many tests ran on the real PostgreSQL server, so CI output shows it."""
+    ran = {"passed": 0, "failed": 0, "skipped": 0}
+    for outcome in ran:
+        for report in terminalreporter.stats.get(outcome, []):
+            if "[postgresql" in getattr(report, "nodeid", "") and report.when == "call":
+                ran[outcome] += 1
+            elif "[postgresql" in getattr(report, "nodeid", "") and outcome == "skipped":
+                ran[outcome] += 1
+    terminalreporter.write_line(
+        f"PostgreSQL: {ran['passed']} passed, {ran['failed']} failed, "
+        f"{ran['skipped']} skipped on a real server"
+    )
