@@ -35,11 +35,12 @@ class InvalidEvent(ShequnError):
 
 
 class InputFormatError(ShequnError):
-    """A file could not be parsed. The message always names the file and the line."""
+    """A file could not be parsed. The message names the file and the line (or, for JSON, the
+    path inside the document such as ``$.messages[12]``)."""
 
     status = 422
 
-    def __init__(self, path: str, line: int | None, problem: str, **fields: object) -> None:
+    def __init__(self, path: str, line: int | str | None, problem: str, **fields: object) -> None:
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {problem}", path=path, line=line, **fields)
         self.path = path

@@ -14,6 +14,7 @@ import typer
 from shequn import __version__
 from shequn.cli.blueprint import blueprint_app, init_command
 from shequn.cli.common import state
+from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
 from shequn.cli.people import groups_app, members_app
 from shequn.errors import ShequnError
@@ -63,6 +64,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(groups_app, name="groups")
 app.add_typer(members_app, name="members")
 app.add_typer(events_app, name="events")
+app.command("import")(import_command)
 app.command("rebuild")(rebuild_command)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import orjson
 
 from shequn.errors import InputFormatError, InvalidEvent
+from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.model.events import Event
 
 
@@ -52,3 +53,34 @@ def check_jsonl(path: Path, *, max_errors: int = 20) -> tuple[int, list[InputFor
                 if len(problems) >= max_errors:
                     break
     return good, problems
+
+
+class CanonicalJsonl:
+    """``shequn import`` for canonical JSONL: the events carry their own community and group
+    (``--group`` moves them all into one group)."""
+
+    name = "jsonl"
+    description = "shequn's canonical event JSONL (docs/events.md)"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        first = next(
+            (ln for ln in head.splitlines() if ln.strip() and not ln.startswith(b"#")), b""
+        )
+        try:
+            obj = orjson.loads(first)
+        except orjson.JSONDecodeError:
+            return False
+        return isinstance(obj, dict) and "kind" in obj and "occurred_at" in obj
+
+    def read(self, ctx: ImportContext) -> Iterator[Item]:
+        with ctx.open(ctx.path) as fp:
+            for n, raw in enumerate(fp, 1):
+                try:
+                    event = parse_line(raw, path=str(ctx.path), line=n)
+                except InputFormatError as e:
+                    yield Rejected(str(n), e.problem, raw.decode("utf-8", "replace").rstrip())
+                    continue
+                if event is not None:
+                    if ctx.group is not None and event.group is not None:
+                        event.group = ctx.group
+                    yield event

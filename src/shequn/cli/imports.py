@@ -1,0 +1,134 @@
+"""``shequn import``: an export file (or directory, or zip) into the event log."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+
+from shequn.cli.common import JsonFlag, byte_progress, open_store, print_json
+from shequn.engine.record import BATCH_SIZE, record
+from shequn.errors import Conflict, NotFound, ShequnError
+from shequn.ingest.base import ImportContext, input_size
+from shequn.ingest.job import ImportJob, ImportSummary
+from shequn.ingest.registry import FORMATS, detect, get_importer
+from shequn.store.append import AppendResult
+from shequn.store.db import Store
+from shequn.store.queries import list_communities
+
+
+def _community(store: Store, slug: str | None) -> tuple[str, str]:
+    """(slug, time zone) of the community to import into: the one named, or the only one."""
+    with store.read() as conn:
+        communities = list_communities(conn)
+    if slug is not None:
+        for c in communities:
+            if c.slug == slug:
+                return c.slug, c.timezone
+        raise NotFound(
+            f"no community {slug!r}: load its blueprint first (shequn blueprint load FILE)",
+            community=slug,
+        )
+    if not communities:
+        raise NotFound("no community yet: load a blueprint first (shequn blueprint load FILE)")
+    if len(communities) > 1:
+        raise Conflict(
+            "several communities: say which with --community "
+            f"({', '.join(c.slug for c in communities)})"
+        )
+    return communities[0].slug, communities[0].timezone
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ShequnError(
+            f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)", field="tz"
+        ) from None
+
+
+def import_command(
+    path: Annotated[Path, typer.Argument(help="Export file, directory or .zip.")],
+    group: Annotated[
+        str | None,
+        typer.Option(help="Put every event in this group (default: one group per chat)."),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help=f"Format, when detection guesses wrong: {', '.join(FORMATS)}."
+        ),
+    ] = None,
+    community: Annotated[
+        str | None, typer.Option(help="Community slug (default: the only one in the store).")
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            help="Time zone for exports whose times carry none (default: the community's)."
+        ),
+    ] = None,
+    skip_bad: Annotated[
+        Path | None,
+        typer.Option(
+            "--skip-bad",
+            help="Write records that cannot be imported to this JSONL file (with the "
+            "reason) and go on, instead of stopping at the first.",
+        ),
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Events per transaction.")] = BATCH_SIZE,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import a chat export into the event log. Safe to repeat or to resume after a crash:
+    events already stored are recognised and skipped."""
+    importer = get_importer(fmt) if fmt else detect(path)
+    with ExitStack() as stack:
+        store = stack.enter_context(open_store())
+        slug, zone = _community(store, community)
+        ctx = ImportContext(
+            path=path,
+            community=slug,
+            tz=_zone(tz or zone),
+            group=group,
+            bytes_total=input_size(path),
+        )
+        bad = stack.enter_context(skip_bad.open("w", encoding="utf-8")) if skip_bad else None
+        job = ImportJob(importer, ctx, skip_bad=bad)
+        bar = stack.enter_context(byte_progress(hidden=as_json))
+        task = bar.add_task(
+            f"importing {path.name} ({importer.name})", total=ctx.bytes_total, events=0
+        )
+
+        def advance(result: AppendResult) -> None:
+            bar.update(
+                task,
+                completed=ctx.bytes_read,
+                events=bar.tasks[task].fields["events"] + result.new + result.duplicate,
+            )
+
+        result = record(store, job.events(), batch_size=batch_size, on_batch=advance)
+    summary = job.summary
+    summary.new, summary.duplicate = result.new, result.duplicate
+    _show(summary, as_json)
+
+
+def _show(s: ImportSummary, as_json: bool) -> None:
+    if as_json:
+        print_json(s.to_dict())
+        return
+    span = (
+        f"{s.first_at:%Y-%m-%d} … {s.last_at:%Y-%m-%d} (UTC)"
+        if s.first_at and s.last_at
+        else "no events"
+    )
+    typer.echo(
+        f"{s.path} ({s.format}): {s.new} new, {s.duplicate} already stored, "
+        f"{s.skipped} skipped; {s.members_seen} people in {len(s.groups)} group(s); "
+        f"{span}"
+    )
+    for note in s.notes:
+        typer.echo(f"  note: {note}")

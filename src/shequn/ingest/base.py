@@ -1,0 +1,145 @@
+"""What every importer shares: the context it reads in, what it yields, how it is found.
+
+An importer turns one export (a file, a directory or a zip) into a stream of
+:class:`~shequn.model.events.Event` — lazily, so memory does not grow with the file. It yields
+:class:`Rejected` for a record it cannot map (the import stops there, or with ``--skip-bad``
+writes it aside and goes on) and raises :class:`~shequn.errors.InputFormatError` when the file
+itself is broken beyond the current record (truncated JSON, a zip that will not open).
+
+Importers never touch the store: the caller hands the events to ``engine.record``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from shequn.model.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that could not become an event: where it is, why, and the raw text."""
+
+    where: str  # "path:line" or "path:$.messages[12]"
+    reason: str
+    raw: str = ""
+
+
+Item = Event | Rejected
+
+
+@dataclass
+class ImportContext:
+    """Everything an importer needs besides the file: where events go and how to read times.
+
+    ``group`` is the ``--group`` override (every event goes there); without it an importer
+    names groups after the chat (``group_slug``). ``tz`` reads timestamps that carry no zone.
+    """
+
+    path: Path
+    community: str
+    tz: tzinfo
+    group: str | None = None
+    notes: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+    bytes_total: int | None = None
+    naive_times: bool = False
+
+    def note(self, text: str) -> None:
+        """Tell the operator something the import decided (shown in the summary)."""
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def group_for(self, chat_id: str | int, chat_name: str | None = None) -> str:
+        """The group slug for a chat: the ``--group`` override, else one made from the chat."""
+        if self.group is not None:
+            return self.group
+        return group_slug(chat_name, chat_id)
+
+    def localize(self, naive: datetime) -> datetime:
+        """A zone-less export time, read in ``tz`` (and remembered for the summary)."""
+        self.naive_times = True
+        return naive.replace(tzinfo=self.tz)
+
+    def open(self, path: Path) -> io.BufferedReader:
+        """Open a file for reading (buffered), counting bytes for the progress bar."""
+        return io.BufferedReader(_Counting(path.open("rb"), self), buffer_size=1 << 16)
+
+    def open_member(self, archive: zipfile.ZipFile, name: str) -> io.BufferedReader:
+        """Open a zip member, counting its uncompressed bytes."""
+        return io.BufferedReader(_Counting(archive.open(name), self), buffer_size=1 << 16)
+
+
+class _Counting(io.RawIOBase):
+    """A read-only stream that adds what is read to ``ctx.bytes_read``."""
+
+    def __init__(self, inner: IO[bytes], ctx: ImportContext) -> None:
+        self.inner, self.ctx = inner, ctx
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.ctx.bytes_read += n
+        return n
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+class Importer(Protocol):
+    """One export format."""
+
+    name: str
+    """Short name used by ``--format`` (``telegram``, ``whatsapp`` …)."""
+
+    description: str
+    """One line for ``shequn import --help``: the format and the exporter versions it knows."""
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """True if ``path`` looks like this format; ``head`` is its first 64 KiB (b"" for a
+        directory). Cheap and conservative: a wrong True sends a file to the wrong parser."""
+        ...
+
+    def read(self, ctx: ImportContext) -> Iterator[Item]:
+        """Yield events (and rejected records) in file order, streaming."""
+        ...
+
+
+def group_slug(name: str | None, chat_id: str | int) -> str:
+    """A readable, stable group slug: ``reading-club-4242`` from name and id, or the id."""
+    ident = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(chat_id)).strip("-") or "chat"
+    if not name:
+        return ident[:128]
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()
+    return f"{words[:60]}-{ident}"[:128] if words else ident[:128]
+
+
+def zip_size(path: Path) -> int:
+    with zipfile.ZipFile(path) as zf:
+        return sum(i.file_size for i in zf.infolist())
+
+
+def input_size(path: Path) -> int | None:
+    """Bytes the progress bar counts up to: a file's size, a directory's or zip's content."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    if zipfile.is_zipfile(path):
+        return zip_size(path)
+    return path.stat().st_size if path.exists() else None
+
+
+Factory = Callable[[], Importer]

@@ -1,0 +1,97 @@
+"""Running an import: pull items from an importer, keep the numbers, stop or set bad records
+aside, and hand clean events on. The caller records them (``engine.record``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any
+
+from shequn.errors import InputFormatError
+from shequn.ingest.base import ImportContext, Importer, Rejected
+from shequn.model.events import Event
+
+
+@dataclass
+class ImportSummary:
+    """What an import did; printed at the end, or as JSON with ``--json``."""
+
+    path: str
+    format: str
+    new: int = 0
+    duplicate: int = 0
+    skipped: int = 0
+    events: int = 0
+    members_seen: int = 0
+    groups: list[str] = field(default_factory=list)
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    timezone: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        for key in ("first_at", "last_at"):
+            d[key] = d[key].isoformat() if d[key] else None
+        return d
+
+
+class ImportJob:
+    """One import of one path. Iterate :meth:`events`; read :attr:`summary` afterwards."""
+
+    def __init__(
+        self, importer: Importer, ctx: ImportContext, *, skip_bad: IO[str] | None = None
+    ) -> None:
+        self.importer, self.ctx, self.skip_bad = importer, ctx, skip_bad
+        self.summary = ImportSummary(path=str(ctx.path), format=importer.name)
+        self._people: set[str] = set()
+        self._groups: set[str] = set()
+
+    def events(self) -> Iterator[Event]:
+        s = self.summary
+        for item in self.importer.read(self.ctx):
+            if isinstance(item, Rejected):
+                self._reject(item)
+                continue
+            s.events += 1
+            if item.actor is not None:
+                self._people.add(item.actor)
+            if item.subject is not None:
+                self._people.add(item.subject)
+            if item.group is not None:
+                self._groups.add(item.group)
+            at = item.occurred_at
+            if s.first_at is None or at < s.first_at:
+                s.first_at = at
+            if s.last_at is None or at > s.last_at:
+                s.last_at = at
+            yield item
+        self._finish()
+
+    def _reject(self, item: Rejected) -> None:
+        if self.skip_bad is None:
+            raise InputFormatError(
+                str(self.ctx.path),
+                item.where,
+                item.reason + " (use --skip-bad FILE to set such records aside and continue)",
+            )
+        self.summary.skipped += 1
+        self.skip_bad.write(
+            json.dumps(
+                {"where": f"{self.ctx.path}:{item.where}", "reason": item.reason, "raw": item.raw},
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
+
+    def _finish(self) -> None:
+        s = self.summary
+        s.members_seen = len(self._people)
+        s.groups = sorted(self._groups)
+        s.notes = list(self.ctx.notes)
+        if self.ctx.naive_times:
+            s.timezone = str(self.ctx.tz)
+            self.ctx.note(f"times without a zone were read as {self.ctx.tz}")
+            s.notes = list(self.ctx.notes)
