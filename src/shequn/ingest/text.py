@@ -13,8 +13,8 @@ from typing import Any
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _QUESTION_END = re.compile(r"[?？]\s*$|(?:吗|呢|么|嘛|没有)[\s。！!~～]*$")
 _QUESTION_START = re.compile(
-    r"^\s*(?:how|what|why|when|where|who|which|is|are|can|could|does|do|should|anyone|"
-    r"请问|怎么|为什么|如何|有没有|谁|哪|什么|是否)\b",
+    r"^\s*(?:(?:how|what|why|when|where|who|which|can|could|does|should|anyone)\b"
+    r"|请问|怎么|为什么|如何|有没有|谁|哪|什么|是否)",
     re.IGNORECASE,
 )
 
