@@ -121,11 +121,32 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     ran = {"passed": 0, "failed": 0, "skipped": 0}
     for outcome in ran:
         for report in terminalreporter.stats.get(outcome, []):
-            if "[postgresql" in getattr(report, "nodeid", "") and report.when == "call":
-                ran[outcome] += 1
-            elif "[postgresql" in getattr(report, "nodeid", "") and outcome == "skipped":
+            if ("[postgresql" in getattr(report, "nodeid", "") and report.when == "call") or ("[postgresql" in getattr(report, "nodeid", "") and outcome == "skipped"):
                 ran[outcome] += 1
     terminalreporter.write_line(
         f"PostgreSQL: {ran['passed']} passed, {ran['failed']} failed, "
         f"{ran['skipped']} skipped on a real server"
     )
+
+
+@pytest.fixture
+def replica_of(database_url: str) -> Iterator[Any]:
+    """``replica_of(events) -> duckdb connection`` with the events recorded in a fresh store
+    (SQLite and PostgreSQL) and mirrored into an in-memory replica."""
+    from shequn.analytics.replica import Replica
+    from shequn.engine.record import record
+    from tests.analytics_helpers import configured
+
+    opened: list[Any] = []
+
+    def build(events: list[Event], *, blueprint: dict[str, Any] | None = None) -> Any:
+        store = Store.open(database_url)
+        record(store, [configured(blueprint=blueprint), *events])
+        replica = Replica.open(store, ":memory:")
+        opened.append((store, replica))
+        return replica.con
+
+    yield build
+    for store, replica in opened:
+        replica.close()
+        store.close()

@@ -1,0 +1,79 @@
+"""DAU/WAU/MAU on hand-built logs; expected numbers worked out by hand from the definitions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from shequn.analytics.activity import activity
+from shequn.analytics.scope import Scope
+from tests.analytics_helpers import COMMUNITY, join, post
+
+
+def test_daily_weekly_monthly_counts(replica_of):
+    con = replica_of(
+        [
+            join("a", day=0),
+            join("b", day=0),
+            join("c", day=0),
+            post("a", day=0),
+            post("a", day=0, hour=13),
+            post("b", day=0),
+            post("a", day=1),
+            post("c", day=8),
+        ]
+    )
+    days = {d.day: d for d in activity(con, Scope(COMMUNITY))}
+    d0, d1, d8 = date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 9)
+    assert (days[d0].dau, days[d0].wau, days[d0].mau, days[d0].messages) == (2, 2, 2, 3)
+    assert days[d0].messages_per_active == 1.5
+    assert (days[d1].dau, days[d1].wau, days[d1].mau) == (1, 2, 2)
+    # day 8: a and b were last active on days 0-1, more than 7 days back for WAU
+    assert (days[d8].dau, days[d8].wau, days[d8].mau) == (1, 1, 3)
+    assert days[d8].stickiness == round(1 / 3, 4)
+    assert max(days) == d8  # as-of: the last event's day
+
+
+def test_local_day_boundaries(replica_of):
+    # 23:30 and 00:30 local are two days in Shanghai, though the same UTC day (15:30, 16:30).
+    con = replica_of([join("a", day=0), post("a", day=0, hour=23.5), post("a", day=1, hour=0.5)])
+    rows = activity(con, Scope(COMMUNITY))
+    assert [(r.day, r.dau, r.messages) for r in rows] == [
+        (date(2026, 1, 1), 1, 1),
+        (date(2026, 1, 2), 1, 1),
+    ]
+
+
+def test_merged_identities_count_once_and_groups_filter(replica_of):
+    con = replica_of(
+        [
+            join("a", day=0),
+            join("a2", day=0, group="h"),
+            post("a", day=0),
+            post("a2", day=0, group="h"),
+            event_merge("a", "a2"),
+        ]
+    )
+    [row] = activity(con, Scope(COMMUNITY))
+    assert row.dau == 1
+    [in_h] = activity(con, Scope(COMMUNITY, group="h"))
+    assert (in_h.dau, in_h.messages) == (1, 1)
+
+
+def test_empty_scope(replica_of):
+    con = replica_of([])
+    assert activity(con, Scope(COMMUNITY)) == []
+
+
+def event_merge(keep: str, absorb: str):
+    from tests.analytics_helpers import event
+
+    return event(
+        "identity.merged",
+        None,
+        day=0,
+        hour=18,
+        group=None,
+        subject=absorb,
+        into=f"wechat:{keep}",
+        identities=[f"wechat:{absorb}"],
+    )
