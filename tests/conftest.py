@@ -121,7 +121,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     ran = {"passed": 0, "failed": 0, "skipped": 0}
     for outcome in ran:
         for report in terminalreporter.stats.get(outcome, []):
-            if ("[postgresql" in getattr(report, "nodeid", "") and report.when == "call") or ("[postgresql" in getattr(report, "nodeid", "") and outcome == "skipped"):
+            on_pg = "[postgresql" in getattr(report, "nodeid", "")
+            if on_pg and (report.when == "call" or outcome == "skipped"):
                 ran[outcome] += 1
     terminalreporter.write_line(
         f"PostgreSQL: {ran['passed']} passed, {ran['failed']} failed, "
