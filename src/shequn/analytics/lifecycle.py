@@ -1,0 +1,232 @@
+"""Group life cycle (P-MEA-3, P-POS-4): stage, the 7-day rule, dead groups.
+
+The seeds: a community lives through germination, rapid growth, an active period and decline
+[life ≈ 2 years]; a group with no real activity in its first 7 days falls silent in 90% of
+cases; a red envelope nobody grabs within 1–2 hours means the group is dead. Each group gets
+one stage by the first rule that holds, with the numbers behind it:
+
+1. **dead** — no meaningful event (:data:`MEANINGFUL_KINDS`) for ``dead_after_days`` [14]
+   before the as-of day, or the latest dead-group test (``redenvelope.sent`` with
+   ``purpose = "dead_group_test"``) went unclaimed for ``envelope_test_hours`` [2] with no
+   meaningful event since;
+2. **germination** — younger than ``germination_days`` [30] (age from the first join or
+   meaningful event);
+3. **rapid_growth** — members grew by ≥ ``rapid_growth_rate`` [20%] over the last
+   ``window_days`` [28];
+4. **declining** — active members in the last window < ``decline_ratio`` [0.7] × the window
+   before;
+5. **active** — otherwise.
+
+The **7-day rule** holds when, in the group's first 7 days, at least ``seven_day_posters`` [2]
+people produced at least ``seven_day_events`` [5] meaningful events; it is *pending* while the
+group is younger than 7 days and has not met it yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from shequn.analytics.registry import Metric
+from shequn.analytics.scope import MEANINGFUL_KINDS, Scope, as_of, kinds_sql
+
+DEFAULTS: dict[str, Any] = {
+    "window_days": 28,
+    "germination_days": 30,
+    "rapid_growth_rate": 0.2,
+    "decline_ratio": 0.7,
+    "dead_after_days": 14,
+    "envelope_test_hours": 2,
+    "seven_day_posters": 2,
+    "seven_day_events": 5,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLife:
+    group: str
+    stage: str  # dead | germination | rapid_growth | declining | active
+    reason: str
+    born: date | None
+    age_days: int
+    members: int
+    seven_day_rule: str  # met | failed | pending
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def _members_at(con: Any, scope: Scope, day: date) -> dict[str, int]:
+    """Members per group at the end of a local day: people whose latest join/leave/removal
+    up to that day was a join."""
+    where, params = scope.where()
+    rows = con.execute(
+        f"""
+        SELECT grp, count(*) FROM (
+            SELECT grp, coalesce(subject_person, person) AS who,
+                   arg_max(kind, id) AS last_kind
+            FROM ev
+            WHERE {where} AND grp IS NOT NULL
+              AND kind IN ('member.joined', 'member.left', 'member.removed')
+              AND CAST(local_at AS DATE) <= ?
+            GROUP BY grp, who
+        ) WHERE last_kind = 'member.joined' GROUP BY grp
+        """,  # noqa: S608  # placeholders and fixed SQL only
+        [*params, day],
+    ).fetchall()
+    return {g: n for g, n in rows}
+
+
+def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
+    """The stage of every group in scope as of the scope's last day, with the evidence."""
+    p = {**DEFAULTS, **params}
+    last = as_of(con, scope)
+    if last is None:
+        return []
+    window = int(p["window_days"])
+    cut, prev_cut = last - timedelta(days=window), last - timedelta(days=2 * window)
+    where, wparams = scope.where()
+    kinds, kparams = kinds_sql(MEANINGFUL_KINDS)
+    rows = con.execute(
+        f"""
+        WITH base AS (
+            SELECT grp, person, kind, CAST(local_at AS DATE) AS day, local_at FROM ev
+            WHERE {where} AND grp IS NOT NULL
+        ),
+        born AS (
+            SELECT grp, min(day) AS born FROM base
+            WHERE kind = 'member.joined' OR {kinds} GROUP BY grp
+        )
+        SELECT b.grp, born.born,
+            max(b.day) FILTER (WHERE {kinds}) AS last_meaningful,
+            count(*) FILTER (WHERE {kinds} AND b.day > ?) AS events_last,
+            count(DISTINCT b.person) FILTER (WHERE {kinds} AND b.day > ?) AS active_last,
+            count(DISTINCT b.person) FILTER (WHERE {kinds} AND b.day > ? AND b.day <= ?)
+                AS active_prev,
+            count(*) FILTER (WHERE {kinds} AND b.day < born.born + 7) AS first7_events,
+            count(DISTINCT b.person) FILTER (WHERE {kinds} AND b.day < born.born + 7)
+                AS first7_people
+        FROM base b JOIN born USING (grp)
+        GROUP BY b.grp, born.born ORDER BY b.grp
+        """,  # noqa: S608  # placeholders and fixed SQL only
+        [
+            *wparams,
+            *kparams,
+            *kparams,
+            *kparams,
+            cut,
+            *kparams,
+            cut,
+            *kparams,
+            prev_cut,
+            cut,
+            *kparams,
+            *kparams,
+        ],
+    ).fetchall()
+    now_members = _members_at(con, scope, last)
+    then_members = _members_at(con, scope, cut)
+    tests = _envelope_tests(con, scope, float(p["envelope_test_hours"]))
+    out = []
+    for grp, born, last_meaningful, events_last, active_last, active_prev, f7e, f7p in rows:
+        evidence = {
+            "as_of": last.isoformat(),
+            "last_meaningful": last_meaningful.isoformat() if last_meaningful else None,
+            "days_silent": (last - last_meaningful).days if last_meaningful else None,
+            "meaningful_events_last_window": events_last,
+            "active_last_window": active_last,
+            "active_previous_window": active_prev,
+            "members": now_members.get(grp, 0),
+            "members_window_ago": then_members.get(grp, 0),
+            "first_7_days": {"events": f7e, "people": f7p},
+        }
+        age = (last - born).days + 1
+        stage, reason = _stage(p, evidence, age, tests.get(grp))
+        rule = (
+            "met"
+            if f7p >= p["seven_day_posters"] and f7e >= p["seven_day_events"]
+            else "pending"
+            if age < 7
+            else "failed"
+        )
+        out.append(
+            GroupLife(
+                group=grp,
+                stage=stage,
+                reason=reason,
+                born=born,
+                age_days=age,
+                members=now_members.get(grp, 0),
+                seven_day_rule=rule,
+                evidence=evidence,
+            )
+        )
+    return out
+
+
+def _stage(
+    p: dict[str, Any], ev: dict[str, Any], age: int, test: tuple[str, bool] | None
+) -> tuple[str, str]:
+    silent = ev["days_silent"]
+    if silent is None or silent >= p["dead_after_days"]:
+        return "dead", (
+            f"no meaningful activity for {silent} days"
+            if silent is not None
+            else "never any meaningful activity"
+        )
+    if test is not None and not test[1]:
+        return "dead", f"dead-group red envelope of {test[0]} went unclaimed"
+    if age < p["germination_days"]:
+        return "germination", f"{age} days old"
+    before, now = ev["members_window_ago"], ev["members"]
+    growth = (now - before) / before if before else (1.0 if now else 0.0)
+    ev["growth_rate"] = round(growth, 4)
+    if growth >= p["rapid_growth_rate"]:
+        return (
+            "rapid_growth",
+            f"members {before} → {now} ({growth:+.0%}) in {p['window_days']} days",
+        )
+    prev, last = ev["active_previous_window"], ev["active_last_window"]
+    trend = last / prev if prev else None
+    ev["activity_trend"] = round(trend, 4) if trend is not None else None
+    if trend is not None and trend < p["decline_ratio"]:
+        return "declining", f"active members {prev} → {last} ({trend - 1:+.0%})"
+    return "active", f"{last} active members in the last {p['window_days']} days"
+
+
+def _envelope_tests(con: Any, scope: Scope, hours: float) -> dict[str, tuple[str, bool]]:
+    """The latest dead-group test per group: (its local time, claimed in time or followed by
+    meaningful activity)."""
+    where, params = scope.where("s")
+    kinds, kparams = kinds_sql(MEANINGFUL_KINDS)
+    rows = con.execute(
+        f"""
+        SELECT s.grp, arg_max(s.local_at, s.id),
+               arg_max(EXISTS (
+                   SELECT 1 FROM ev g WHERE g.kind = 'redenvelope.grabbed'
+                   AND g.community = s.community AND g.grp = s.grp
+                   AND g.data->>'envelope' = s.data->>'envelope'
+                   AND g.occurred_at <= s.occurred_at + to_seconds(CAST(? AS DOUBLE))
+               ) OR EXISTS (
+                   SELECT 1 FROM ev m WHERE m.community = s.community AND m.grp = s.grp
+                   AND m.occurred_at > s.occurred_at AND m.{kinds}
+                   AND m.kind <> 'redenvelope.grabbed'
+               ), s.id)
+        FROM ev s
+        WHERE {where} AND s.kind = 'redenvelope.sent'
+          AND s.data->>'purpose' = 'dead_group_test'
+        GROUP BY s.grp
+        """,  # noqa: S608  # placeholders and fixed SQL only
+        [hours * 3600, *kparams, *params],
+    ).fetchall()
+    return {g: (at.strftime("%Y-%m-%d %H:%M"), bool(ok)) for g, at, ok in rows}
+
+
+METRICS = (
+    Metric(
+        "life_cycle",
+        "Life-cycle stage, 7-day rule and dead-group detection per group",
+        ("P-MEA-3", "P-POS-4", "P-ENG-4"),
+        life_cycle,
+        DEFAULTS,
+    ),
+)
