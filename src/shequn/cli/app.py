@@ -17,6 +17,7 @@ from shequn.cli.common import state
 from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
 from shequn.cli.people import groups_app, members_app
+from shequn.cli.report import metrics_command, report_command
 from shequn.errors import ShequnError
 
 app = typer.Typer(
@@ -65,6 +66,8 @@ app.add_typer(groups_app, name="groups")
 app.add_typer(members_app, name="members")
 app.add_typer(events_app, name="events")
 app.command("import")(import_command)
+app.command("report")(report_command)
+app.command("metrics")(metrics_command)
 app.command("rebuild")(rebuild_command)
 
 

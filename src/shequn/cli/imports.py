@@ -12,7 +12,7 @@ import typer
 from shequn.cli.common import JsonFlag, byte_progress, open_store, print_json
 from shequn.engine.record import BATCH_SIZE, record
 from shequn.errors import Conflict, NotFound, ShequnError
-from shequn.ingest.base import ImportContext, input_size
+from shequn.ingest.base import ImportContext, Importer, input_size
 from shequn.ingest.job import ImportJob, ImportSummary
 from shequn.ingest.registry import FORMATS, detect, get_importer
 from shequn.store.append import AppendResult
@@ -80,12 +80,44 @@ def import_command(
             "reason) and go on, instead of stopping at the first.",
         ),
     ] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--map",
+            help="Columns of a table in no known format: target=column,… (targets: at, "
+            "actor, name, text, id, reply_to, group, kind, media; see docs/import/csv.md).",
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(help="Table delimiter: , ; | or tab (default: detected; .tsv means tab)."),
+    ] = None,
+    time_format: Annotated[
+        str | None,
+        typer.Option(
+            "--time-format", help="strptime pattern for table times, e.g. %d.%m.%Y %H:%M."
+        ),
+    ] = None,
+    platform: Annotated[
+        str, typer.Option(help="Platform of the user ids in a mapped table (actor = PLATFORM:ID).")
+    ] = "chat",
     batch_size: Annotated[int, typer.Option(min=1, help="Events per transaction.")] = BATCH_SIZE,
     as_json: JsonFlag = False,
 ) -> None:
     """Import a chat export into the event log. Safe to repeat or to resume after a crash:
     events already stored are recognised and skipped."""
-    importer = get_importer(fmt) if fmt else detect(path)
+    table_options = mapping or delimiter or time_format or platform != "chat"
+    if table_options and fmt in (None, "csv"):
+        from shequn.ingest.table import TableImporter, parse_mapping
+
+        importer: Importer = TableImporter(
+            mapping=parse_mapping(mapping) if mapping else None,
+            delimiter=delimiter,
+            time_format=time_format,
+            platform=platform,
+        )
+    else:
+        importer = get_importer(fmt) if fmt else detect(path)
     with ExitStack() as stack:
         store = stack.enter_context(open_store())
         slug, zone = _community(store, community)

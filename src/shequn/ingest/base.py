@@ -11,6 +11,7 @@ Importers never touch the store: the caller hands the events to ``engine.record`
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import unicodedata
@@ -119,8 +120,14 @@ class Importer(Protocol):
 
 
 def group_slug(name: str | None, chat_id: str | int) -> str:
-    """A readable, stable group slug: ``reading-club-4242`` from name and id, or the id."""
-    ident = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(chat_id)).strip("-") or "chat"
+    """A readable, stable group slug: ``reading-club-4242`` from name and id, or the id.
+
+    Ids that are not ASCII (a chat named 读书会 used as its own id) become ``chat-`` plus a
+    short hash, so two such chats never share a slug."""
+    ident = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(chat_id)).strip("-")
+    if not ident or not str(chat_id).isascii():
+        digest = hashlib.sha1(str(chat_id).encode(), usedforsecurity=False).hexdigest()[:10]
+        ident = f"{ident[:40]}-{digest}".strip("-") if ident else f"chat-{digest}"
     if not name:
         return ident[:128]
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()

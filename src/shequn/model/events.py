@@ -20,6 +20,8 @@ from shequn.model.kinds import COMMON_FIELDS, KINDS, DataField, KindSpec
 _IDENTITY = re.compile(r"^[a-z][a-z0-9_.-]{0,31}:\S.*$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 _COMMON = {f.name: f for f in COMMON_FIELDS}
+MAX_KEY = 255
+"""Longest source, source_ref and identity key the store holds."""
 TOP_LEVEL = (
     "kind",
     "occurred_at",
@@ -39,6 +41,8 @@ def identity_key(platform: str, user_id: str | int) -> str:
 
 
 def check_identity_key(value: str, field_name: str) -> str:
+    if len(value) > MAX_KEY:
+        raise InvalidEvent(f"{field_name} is longer than {MAX_KEY} characters", field=field_name)
     if not _IDENTITY.match(value):
         raise InvalidEvent(
             f"{field_name} {value!r} is not an identity key like 'wechat:wxid_abc' "
@@ -103,6 +107,8 @@ class Event:
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 raise InvalidEvent(f"{name} is missing", field=name)
+            if len(value) > MAX_KEY:
+                raise InvalidEvent(f"{name} is longer than {MAX_KEY} characters", field=name)
         if not _SLUG.match(self.community):
             raise InvalidEvent(f"community {self.community!r} is not a slug", field="community")
         if self.group is not None and not _SLUG.match(self.group):

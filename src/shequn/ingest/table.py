@@ -1,0 +1,494 @@
+"""Any CSV/TSV table: shequn's canonical columns, or a chat archive through a column mapping.
+
+This is the importer of last resort, so a chat archive in no known format still imports:
+whatever a scraper, a bot or a spreadsheet wrote, it is nearly always a table. Two modes:
+
+* **canonical** — the header holds the event fields (``kind, occurred_at, …`` and a ``data``
+  JSON column or ``data.<field>`` columns): the table twin of canonical JSONL.
+* **mapped** — any other table, through a mapping ``target=column`` (given, or guessed from
+  common header names): every row becomes a ``message.posted`` (or a join/leave).
+
+docs/import/csv.md is the user's side of this module. Rows stream through :mod:`csv`, so
+memory stays flat; a row that cannot be mapped is :class:`Rejected` with the column named.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import itertools
+import math
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from shequn.errors import InputFormatError, InvalidEvent, ShequnError
+from shequn.ingest.base import ImportContext, Item, Rejected
+from shequn.ingest.text import message_data
+from shequn.model.events import TOP_LEVEL, Event, identity_key
+from shequn.model.kinds import COMMON_FIELDS, KINDS, DataField
+
+TARGETS = ("at", "actor", "name", "text", "id", "reply_to", "group", "kind", "media")
+"""What a mapping can point a column at (docs/import/csv.md, "Targets")."""
+
+GUESSES: dict[str, tuple[str, ...]] = {
+    "at": ("time", "timestamp", "date", "sent_at", "created_at", "datetime", "sent", "时间"),
+    "actor": ("user_id", "from_id", "sender_id", "author_id", "userid", "uid", "user", "sender",
+              "author"),
+    "name": ("name", "from", "sender_name", "nickname", "username", "user_name", "from_name",
+             "author_name", "display_name", "昵称"),
+    "text": ("text", "message", "content", "body", "msg", "内容"),
+    "id": ("id", "message_id", "msg_id", "messageid"),
+    "reply_to": ("reply_to", "reply_to_id", "reply_id", "in_reply_to", "reply_to_message_id"),
+    "group": ("chat", "chat_id", "group", "group_id", "room", "channel"),
+    "kind": ("type", "kind", "event", "event_type", "message_type", "msg_type"),
+    "media": ("media", "has_media", "media_type", "attachment", "attachments", "file"),
+}  # fmt: skip
+"""Header names (lower-cased) each target is guessed from, best first."""
+
+_MEDIA = ("photo", "image", "picture", "video", "voice", "audio", "file", "document", "sticker",
+          "gif", "animation")  # fmt: skip
+KIND_VALUES: dict[str, tuple[str, bool]] = {
+    **dict.fromkeys(("", "message", "msg", "text", "post", "posted", "message.posted"),
+                    ("message.posted", False)),
+    **dict.fromkeys(_MEDIA, ("message.posted", True)),
+    **dict.fromkeys(("join", "joined", "enter", "entered", "member.joined", "加入", "入群"),
+                    ("member.joined", False)),
+    **dict.fromkeys(("leave", "left", "quit", "exit", "member.left", "退出", "退群"),
+                    ("member.left", False)),
+}  # fmt: skip
+"""Values of a ``kind`` column (lower-cased) → (event kind, carries media)."""
+
+DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
+_FALSY = frozenset(("", "0", "false", "no", "n", "f", "none", "null"))
+_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+_EPOCH = re.compile(r"^\d{1,16}(?:\.\d+)?$")
+_SLASH_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})")
+_FALLBACK_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
+                     "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d")  # fmt: skip
+_PLATFORM = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
+_COMMON = {f.name: f for f in COMMON_FIELDS}
+_HEAD_LINES, _HEAD_CHARS, _MAX_LINE, _MAX_KEY = 30, 32_768, 1 << 20, 255
+
+
+class _RowError(Exception):
+    """One row cannot become an event; ``reason`` names the column."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_mapping(spec: str) -> dict[str, str]:
+    """``"at=sent_at,actor=from_userid,text=text"`` → ``{"at": "sent_at", …}`` (``--map``)."""
+    mapping: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        target, eq, column = (s.strip() for s in item.partition("="))
+        if not eq or not column:
+            raise ShequnError(f"--map: {item!r} is not target=column", field="map")
+        if target in mapping:
+            raise ShequnError(f"--map: {target} is mapped twice", field="map")
+        mapping[target] = column
+    return _check_mapping(mapping)
+
+
+def _check_mapping(mapping: dict[str, str]) -> dict[str, str]:
+    unknown = sorted(set(mapping) - set(TARGETS))
+    if unknown:
+        raise ShequnError(
+            f"--map: unknown target(s) {', '.join(unknown)}; targets are {', '.join(TARGETS)}",
+            field="map",
+        )
+    missing = [t for t in ("at", "actor") if t not in mapping]
+    if missing:
+        raise ShequnError(f"--map needs {' and '.join(missing)}=COLUMN", field="map")
+    return dict(mapping)
+
+
+class TableImporter:
+    """``shequn import`` for CSV/TSV tables. Tried last by detection: nearly any text is a
+    table, so every specific format gets its chance first."""
+
+    name = "csv"
+    description = "CSV/TSV: canonical event columns, or any chat table via --map"
+
+    def __init__(
+        self,
+        mapping: dict[str, str] | None = None,
+        delimiter: str | None = None,
+        time_format: str | None = None,
+        platform: str = "chat",
+    ) -> None:
+        self.mapping = _check_mapping(mapping) if mapping is not None else None
+        if delimiter is not None:
+            delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter.lower(), delimiter)
+            if len(delimiter) != 1 or delimiter in '"\r\n':
+                raise ShequnError(f"--delimiter {delimiter!r} must be one character", field="d")
+        self.delimiter = delimiter
+        self.time_format = time_format
+        self.platform = platform.strip().lower()
+        if not _PLATFORM.match(self.platform):
+            raise ShequnError(f"--platform {platform!r} is not a lower-case name", field="p")
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        if path.is_dir() or head.startswith(b"PK\x03\x04"):
+            return False
+        first = head.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip()
+        if first[:1] in ("{", "["):
+            return False  # JSON belongs to the JSON formats, even named .csv
+        if path.suffix.lower() in (".csv", ".tsv"):
+            return True
+        return "\ufffd" not in first and _looks_like_header(first)
+
+    def read(self, ctx: ImportContext) -> Iterator[Item]:
+        path = str(ctx.path)
+        try:
+            raw = ctx.open(ctx.path)
+        except OSError as e:
+            raise InputFormatError(path, None, f"cannot open: {e.strerror}") from None
+        with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
+            lines = _lines(text, path)
+            head = list(itertools.islice(lines, _HEAD_LINES))
+            delimiter = self._delimiter(ctx, head)
+            reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
+            rows = _rows(reader, path)
+            header_line, header = next(
+                ((n, r) for n, r in rows if any(c.strip() for c in r)), (0, [])
+            )
+            if not header:
+                raise InputFormatError(path, 1, "no header row: the first line must name columns")
+            columns = [c.strip() for c in header]
+            convert = self._converter(ctx, columns, header_line)
+            for line, row in rows:
+                if not any(c.strip() for c in row):
+                    continue
+                yield _convert_row(convert, row, len(columns), line, delimiter)
+
+    def _delimiter(self, ctx: ImportContext, head: list[str]) -> str:
+        """The given delimiter, tab for ``.tsv``, else :class:`csv.Sniffer` checked against
+        the header line (the Sniffer can be fooled by punctuation inside the text)."""
+        if self.delimiter is not None:
+            ctx.note(f"delimiter: {DELIMITERS.get(self.delimiter, self.delimiter)} (given)")
+            return self.delimiter
+        if ctx.path.suffix.lower() == ".tsv":
+            ctx.note("delimiter: tab (.tsv file)")
+            return "\t"
+        header = next((ln for ln in head if ln.strip()), "")
+        try:
+            found = csv.Sniffer().sniff("".join(head)[:_HEAD_CHARS], "".join(DELIMITERS))
+            delimiter = found.delimiter
+        except csv.Error:
+            delimiter = ""
+        if delimiter not in DELIMITERS or delimiter not in header:
+            delimiter = max(DELIMITERS, key=header.count)
+            delimiter = delimiter if delimiter in header else ","
+        ctx.note(f"delimiter: {DELIMITERS[delimiter]} (detected)")
+        return delimiter
+
+    def _converter(
+        self, ctx: ImportContext, columns: list[str], line: int
+    ) -> Callable[[list[str]], Event]:
+        path, times = str(ctx.path), _Times(ctx, self.time_format)
+        if self.mapping is not None:
+            index = _resolve(self.mapping, columns, path, line)
+            return _Mapped(ctx, columns, index, self.platform, times)
+        if {"kind", "occurred_at"} <= set(columns):
+            return _Canonical(ctx, columns, line, times)
+        guessed = _guess(columns)
+        if "at" not in guessed or "actor" not in guessed:
+            raise InputFormatError(
+                path,
+                line,
+                "cannot tell which columns hold the time and the user id "
+                f"(headers: {', '.join(columns)}); name them with --map, e.g. "
+                "--map at=TIME_COLUMN,actor=USER_ID_COLUMN,text=TEXT_COLUMN (docs/import/csv.md)",
+            )
+        ctx.note("columns mapped: " + ", ".join(f"{t}={columns[i]}" for t, i in guessed.items()))
+        return _Mapped(ctx, columns, guessed, self.platform, times)
+
+
+def _looks_like_header(line: str) -> bool:
+    """A first line of ≥2 short names split by one of the delimiters; a cell starting with a
+    digit is data, not a name (so ``[12/03/2025, 09:15] Ann: hi`` is no header)."""
+    if len(line) > 4096:
+        return False
+    delimiter = max(DELIMITERS, key=line.count)
+    cells = [c.strip() for c in next(csv.reader([line], delimiter=delimiter), [])]
+    return len(cells) >= 2 and all(
+        0 < len(c) <= 64 and not re.match(r"^\W*\d", c) and "\x00" not in c for c in cells
+    )
+
+
+def _lines(text: io.TextIOWrapper, path: str) -> Iterator[str]:
+    """Lines of the table (with their endings, as :mod:`csv` wants them); bytes that are not
+    UTF-8 stop the import with the line they are near (decoding runs a chunk ahead)."""
+    n = 0
+    while True:
+        try:
+            line = text.readline(_MAX_LINE)
+        except UnicodeDecodeError:
+            raise InputFormatError(
+                path, n + 1, "bytes that are not UTF-8 near this line (save the table as UTF-8)"
+            ) from None
+        if not line:
+            return
+        if len(line) == _MAX_LINE and not line.endswith(("\n", "\r")):
+            raise InputFormatError(path, n + 1, f"a line longer than {_MAX_LINE} characters")
+        n += 1
+        yield line
+
+
+def _rows(reader: Any, path: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line of the record, cells); a record can span lines inside quotes."""
+    start = 1
+    while True:
+        try:
+            row: list[str] = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise InputFormatError(path, start, f"cannot read the table here: {e}") from None
+        yield start, row
+        start = reader.line_num + 1
+
+
+def _convert_row(
+    convert: Callable[[list[str]], Event], row: list[str], width: int, line: int, delimiter: str
+) -> Item:
+    if len(row) != width:
+        reason = f"the row has {len(row)} columns, the header has {width}"
+    else:
+        try:
+            return convert(row)
+        except _RowError as e:
+            reason = e.reason
+        except InvalidEvent as e:
+            reason = e.message
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="").writerow(row)
+    return Rejected(str(line), reason, out.getvalue())
+
+
+def _guess(columns: list[str]) -> dict[str, int]:
+    """Target → column index, from common header names; a column is used at most once."""
+    lower = [c.lower() for c in columns]
+    found: dict[str, int] = {}
+    for target, names in GUESSES.items():
+        for name in names:
+            if name in lower and lower.index(name) not in found.values():
+                found[target] = lower.index(name)
+                break
+    return found
+
+
+def _resolve(mapping: dict[str, str], columns: list[str], path: str, line: int) -> dict[str, int]:
+    """Target → column index for a given mapping (exact name first, then any case)."""
+    found, missing = {}, []
+    lower = [c.lower() for c in columns]
+    for target, column in mapping.items():
+        if column in columns:
+            found[target] = columns.index(column)
+        elif column.lower() in lower:
+            found[target] = lower.index(column.lower())
+        else:
+            missing.append(f"{target}={column}")
+    if missing:
+        raise InputFormatError(
+            path,
+            line,
+            f"--map names column(s) the table does not have: {', '.join(missing)} "
+            f"(headers: {', '.join(columns)})",
+        )
+    return found
+
+
+class _Times:
+    """Reads a cell as a time: ``time_format`` when given, else ISO 8601, ``YYYY/MM/DD …``
+    or epoch seconds/milliseconds. Zone-less times are read in the import's zone."""
+
+    def __init__(self, ctx: ImportContext, time_format: str | None) -> None:
+        self.ctx, self.time_format = ctx, time_format
+
+    def parse(self, value: str, column: str) -> datetime:
+        text = value.strip()
+        if not text:
+            raise _RowError(f"column {column} is empty: every row needs its time")
+        try:
+            at = self._parse(text)
+        except (ValueError, OverflowError, OSError):
+            wanted = self.time_format or "ISO 8601, YYYY-MM-DD HH:MM[:SS] or epoch seconds/ms"
+            raise _RowError(f"column {column}: {text!r} is not a time ({wanted})") from None
+        return at if at.tzinfo is not None else self.ctx.localize(at)
+
+    def _parse(self, text: str) -> datetime:
+        if self.time_format is not None:
+            return datetime.strptime(text, self.time_format)  # the zone is added by parse()
+        if _EPOCH.match(text):
+            seconds = float(text)
+            return datetime.fromtimestamp(seconds / 1000 if seconds >= 1e11 else seconds, UTC)
+        text = _SLASH_DATE.sub(r"\1-\2-\3", text)
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        for fmt in _FALLBACK_FORMATS:  # ISO's stricter cousins: 2025-3-2 9:05
+            try:
+                return datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        raise ValueError(text)
+
+
+class _Canonical:
+    """Rows in the canonical shape: the table twin of canonical JSONL (docs/events.md)."""
+
+    def __init__(self, ctx: ImportContext, columns: list[str], line: int, times: _Times) -> None:
+        unknown = [c for c in columns if c not in TOP_LEVEL and not c.startswith("data.")]
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        if unknown or twice:
+            problem = f"unknown column(s) {', '.join(unknown)}" if unknown else ""
+            problem = problem or f"repeated column(s) {', '.join(twice)}"
+            raise InputFormatError(
+                str(ctx.path),
+                line,
+                f"{problem}: a canonical table has {', '.join(TOP_LEVEL)} and data.FIELD "
+                "columns (for any other table give --map, docs/import/csv.md)",
+            )
+        self.ctx, self.columns, self.times = ctx, columns, times
+
+    def __call__(self, row: list[str]) -> Event:
+        obj: dict[str, Any] = {}
+        data: dict[str, Any] = {}
+        fields: list[tuple[str, str]] = []
+        for column, cell in zip(self.columns, row, strict=True):
+            if not cell.strip():
+                continue
+            if column == "data":
+                data = _json(cell, column, dict)
+            elif column.startswith("data."):
+                fields.append((column[5:], cell))
+            else:
+                obj[column] = cell.strip()
+        spec = KINDS.get(obj.get("kind", ""))
+        if spec is None:
+            raise _RowError(f"column kind: {obj.get('kind', '')!r} is not an event kind")
+        for name, cell in fields:
+            data[name] = _coerce(spec.by_name.get(name) or _COMMON.get(name), name, cell)
+        obj["occurred_at"] = self.times.parse(obj.get("occurred_at", ""), "occurred_at")
+        obj.setdefault("community", self.ctx.community)
+        if self.ctx.group is not None and ("group" in obj or spec.group_required):
+            obj["group"] = self.ctx.group
+        obj["data"] = data
+        return Event.from_dict(obj)
+
+
+def _coerce(spec: DataField | None, name: str, cell: str) -> Any:
+    """A ``data.<field>`` cell as the type the vocabulary gives the field (text if unknown)."""
+    types = spec.types if spec is not None else (str,)
+    column, text = f"data.{name}", cell.strip()
+    if bool in types:
+        if text.lower() not in _BOOLS:
+            raise _RowError(f"column {column}: {text!r} is not true/false/1/0/yes/no")
+        return _BOOLS[text.lower()]
+    if list in types or dict in types:
+        return _json(text, column, list if list in types else dict)
+    if int in types:
+        try:
+            return int(text)
+        except ValueError:
+            if float not in types:
+                raise _RowError(f"column {column}: {text!r} is not a whole number") from None
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise _RowError(f"column {column}: {text!r} is not a number")
+        return number
+    return cell
+
+
+def _json(cell: str, column: str, kind: type) -> Any:
+    try:
+        value = orjson.loads(cell)
+    except orjson.JSONDecodeError:
+        value = None
+    if not isinstance(value, kind):
+        raise _RowError(f"column {column}: not a JSON {'object' if kind is dict else 'list'}")
+    return value
+
+
+class _Mapped:
+    """Rows of any chat table, read through target → column index."""
+
+    def __init__(
+        self,
+        ctx: ImportContext,
+        columns: list[str],
+        index: dict[str, int],
+        platform: str,
+        times: _Times,
+    ) -> None:
+        self.ctx, self.index, self.platform, self.times = ctx, index, platform, times
+        self.column = {target: columns[i] for target, i in index.items()}
+        self.source = f"table-import:{ctx.path.stem}"
+        self.default_group = ctx.group_for(ctx.path.stem)
+        self._same_time: tuple[str, dict[str, int]] = ("", {})
+
+    def __call__(self, row: list[str]) -> Event:
+        def get(target: str) -> str:
+            return row[self.index[target]].strip() if target in self.index else ""
+
+        at = self.times.parse(get("at"), self.column["at"])
+        user = get("actor")
+        if not user:
+            raise _RowError(f"column {self.column['actor']} is empty: every row needs a user id")
+        kind_value = get("kind").lower()
+        if kind_value not in KIND_VALUES:
+            raise _RowError(
+                f"column {self.column['kind']}: {kind_value!r} is not one of message, "
+                "join/joined, leave/left or a media type (see docs/import/csv.md)"
+            )
+        kind, is_media = KIND_VALUES[kind_value]
+        chat = get("group")
+        text = row[self.index["text"]] if "text" in self.index else ""
+        ref = get("id") or self._row_ref(at, user, text)
+        reply = get("reply_to") or None
+        if chat:  # native ids are often unique per chat only
+            ref, reply = f"{chat}:{ref}", (f"{chat}:{reply}" if reply else None)
+        actor = identity_key(self.platform, user)
+        for target, value in (("id", ref), ("actor", actor)):
+            if len(value) > _MAX_KEY:  # the store keeps keys of up to 255 characters
+                raise _RowError(f"column {self.column.get(target, 'id')}: longer than {_MAX_KEY}")
+        name = get("name") or None
+        if kind == "message.posted":
+            media = is_media or get("media").lower() not in _FALSY
+            data = message_data(text, has_media=media, reply_to=reply, actor_name=name)
+        else:
+            data = {"actor_name": name} if name else {}
+        return Event(
+            kind=kind,
+            occurred_at=at,
+            community=self.ctx.community,
+            source=self.source,
+            source_ref=ref,
+            group=self.ctx.group_for(chat) if chat else self.default_group,
+            actor=actor,
+            data=data,
+        )
+
+    def _row_ref(self, at: datetime, user: str, text: str) -> str:
+        """A stable ref for a row without an id: a hash of (time, user, text), plus a count
+        for repeats within the same time (only those are kept, so memory stays flat)."""
+        moment = at.astimezone(UTC).isoformat()
+        digest = hashlib.sha256("\x1f".join((moment, user, text)).encode()).hexdigest()[:20]
+        if self._same_time[0] != moment:
+            self._same_time = (moment, {})
+        counts = self._same_time[1]
+        n = counts[digest] = counts.get(digest, -1) + 1
+        return f"row-{digest}" + (f"-{n}" if n else "")

@@ -1,0 +1,407 @@
+"""WhatsApp "Export chat": the ``.txt`` (Android and iOS) or the ``.zip`` that holds it.
+
+The export is plain text, one message per header line, continuation lines for multi-line
+messages, and no ids at all: people are known by the name (or phone) the exporting phone shows,
+so they become ``whatsapp:<name>`` or ``whatsapp:+<digits>``. The file is read twice, line by
+line: a quick first pass decides the day/month order from every date in the file (a first
+part above 12 can only be a day, …) and the second pass yields events, holding one pending
+message for the multi-line lookahead. Memory does not grow with the file.
+
+``source`` is ``whatsapp-export:<chat>``: the ``--group`` given, else the chat name in the file
+name (``WhatsApp Chat with <chat>.txt`` on Android, ``WhatsApp Chat - <chat>.zip`` on iOS),
+else the file name. ``source_ref`` hashes (time as written, author, first line of text) and
+counts repeats of the same key, so a later export that overlaps this one repeats its refs and
+adds only what is new.
+
+Facts about the format were learnt from (facts only; no code taken):
+
+* linuswillner/whatsapp-export-inconsistencies (fork AyazKhuraishi/…): user and system message
+  layouts on iOS and Android, iOS encryption notices attributed like messages, media
+  placeholders (``<Media omitted>``, ``image omitted``, ``<attached: 00000001-PHOTO-….jpg>``,
+  ``IMG-…jpg (file attached)``, ``… • 2 pages document omitted``, ``Contact card omitted``);
+* Pustur/whatsapp-chat-parser: header regexes and date layouts (``[dd.mm.yy hh:mm:ss]``,
+  ``yyyy/mm/dd``, ``a.m.``/``p. m.``), LRM (U+200E) prefixes, ``<attached: …>``; its issue
+  #248 (U+202F NARROW NO-BREAK SPACE before AM/PM, Android 2023) and #258 (iOS system lines
+  attributed to the group name or the actor: ``[…] Group: ‎Boris added you``);
+* joweich/chat-miner (test/whatsapp/testlog.txt, chatminer/chatparsers.py): the
+  day-first/month-first inference from parts above 12, ``p.m.`` variants, bracketed dotted
+  dates;
+* lucasrodes/whatstk issues #139/#140 (iOS ``[m/d/yy, H:M:S]``, ``\\u202fpm``) and sample
+  exports quoted in public repositories (ricardomaia/wa-stats README: ``X added Y``,
+  ``X removed Y``, ``X left``, ``X changed the subject from A to B``, ``X changed to Y``,
+  ``X joined using this group's invite link``; textshq's stub table: ``changed their phone
+  number``, ``changed this group's icon``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import zipfile
+from collections import Counter, OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from shequn.errors import InputFormatError, InvalidEvent
+from shequn.ingest.base import ImportContext, Item, Rejected
+from shequn.ingest.text import message_data
+from shequn.ingest.whatsapp_lines import (
+    MARKS,
+    DateOrder,
+    Header,
+    SystemLine,
+    is_mapped,
+    is_you,
+    parse_header,
+    person,
+    read_body,
+    read_system,
+    split_author,
+    to_datetime,
+)
+from shequn.model.events import Event, identity_key
+
+PLATFORM = "whatsapp"
+_CHAT_FILE = re.compile(r"WhatsApp Chat (?:with|-) (?P<name>.+?)(?: \(\d+\))?", re.IGNORECASE)
+_RECENT_KEYS = 4096  # repeat counters kept for this many recent keys (same-time duplicates)
+
+
+def chat_member(archive: zipfile.ZipFile) -> str | None:
+    """The chat text inside an export zip: ``_chat.txt`` (iOS), ``WhatsApp Chat with X.txt``
+    (Android), or the only ``.txt`` there is."""
+    texts = [i.filename for i in archive.infolist() if i.filename.lower().endswith(".txt")]
+    for name in texts:
+        if Path(name).name == "_chat.txt":
+            return name
+    for name in texts:
+        if _CHAT_FILE.fullmatch(Path(name).stem):
+            return name
+    return texts[0] if len(texts) == 1 else None
+
+
+def _looks_like_chat(head: bytes) -> bool:
+    """The first non-blank line is a WhatsApp header (Android ``… - `` or iOS ``[… h:m:s] ``)."""
+    for raw in head.split(b"\n")[:50]:
+        line = raw.decode("utf-8", "replace").strip(MARKS + "\r\n ")
+        if line:
+            return parse_header(line) is not None
+    return False
+
+
+class _Source:
+    """The chat text of a ``.txt`` or an export ``.zip``, openable twice: raw for the quick
+    first pass, counted (progress bar) for the real one."""
+
+    def __init__(self, ctx: ImportContext) -> None:
+        self.ctx, self.path = ctx, ctx.path
+        self.archive: zipfile.ZipFile | None = None
+        self.member: str | None = None
+
+    def __enter__(self) -> _Source:
+        try:
+            with self.path.open("rb") as fp:
+                is_zip = fp.read(4) == b"PK\x03\x04"
+            if is_zip:
+                self.archive = zipfile.ZipFile(self.path)
+        except (OSError, zipfile.BadZipFile, ValueError) as e:
+            raise InputFormatError(str(self.path), None, f"cannot open: {e}") from None
+        if self.archive is not None:
+            self.member = chat_member(self.archive)
+            if self.member is None:
+                raise InputFormatError(
+                    str(self.path),
+                    None,
+                    "no chat text in this zip: expected _chat.txt or 'WhatsApp Chat with ….txt'",
+                )
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.archive is not None:
+            self.archive.close()
+
+    def raw(self) -> IO[bytes]:
+        if self.archive is not None and self.member is not None:
+            return self.archive.open(self.member)
+        return self.path.open("rb")
+
+    def counted(self) -> IO[bytes]:
+        if self.archive is not None and self.member is not None:
+            return self.ctx.open_member(self.archive, self.member)
+        return self.ctx.open(self.path)
+
+    def chat_name(self) -> str | None:
+        """The chat's name as the exporter wrote it into the file name, if it did."""
+        for stem in (Path(self.member).stem if self.member else "", self.path.stem):
+            m = _CHAT_FILE.fullmatch(stem)
+            if m:
+                return m["name"].strip()
+        return None
+
+
+@dataclass
+class _Pending:
+    """One message being collected: its header and its lines (the first is the header's)."""
+
+    line: int
+    header: Header
+    lines: list[str] = field(default_factory=list)
+
+
+class _Reader:
+    """One run of :meth:`WhatsAppImporter.read`: state for refs, counts and notes."""
+
+    def __init__(self, ctx: ImportContext) -> None:
+        self.ctx, self.path = ctx, str(ctx.path)
+        self.line: int | None = None
+        self.ignored: Counter[str] = Counter()
+        self.recent: OrderedDict[str, int] = OrderedDict()
+        self.day_first = True
+        self.chat = self.source = self.group = ""
+
+    def lines(self, fp: IO[bytes]) -> Iterator[tuple[int, str]]:
+        with fp:
+            for n, raw in enumerate(fp, 1):
+                self.line = n
+                yield n, self._decode(raw, n).rstrip("\r\n").lstrip("\ufeff")
+
+    def _decode(self, raw: bytes, n: int) -> str:
+        """UTF-8, as WhatsApp writes; a file cut inside its last character loses only that."""
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            if not raw.endswith(b"\n") and e.end == len(raw) and "end of data" in e.reason:
+                return self._decode(raw[: e.start], n)
+            raise InputFormatError(
+                self.path, n, f"not UTF-8 text ({e.reason}); is this a WhatsApp export?"
+            ) from None
+
+    def run(self) -> Iterator[Item]:
+        with _Source(self.ctx) as src:
+            order = DateOrder()
+            for _, text in self.lines(src.raw()):
+                header = parse_header(text)
+                if header is not None:
+                    order.feed(header)
+            self.line = None
+            if order.headers == 0:
+                raise InputFormatError(
+                    self.path,
+                    None,
+                    "no line looks like a WhatsApp message, e.g. '12/31/23, 9:41 PM - Name: "
+                    "text' or '[31.12.23, 21:41:05] Name: text'",
+                )
+            self.day_first, decision = order.decide()
+            self.ctx.note(decision)
+            self._name_chat(src)
+            yield from self._messages(src.counted())
+        if self.ignored:
+            parts = ", ".join(f"{n} {kind}" for kind, n in self.ignored.most_common())
+            self.ctx.note(f"{sum(self.ignored.values())} system lines ignored: {parts}")
+
+    def _name_chat(self, src: _Source) -> None:
+        named = src.chat_name()
+        if self.ctx.group is not None:
+            self.chat = self.ctx.group
+        elif named:
+            self.chat = named
+        else:
+            self.chat = src.path.stem.strip("_ ") or "chat"
+            self.ctx.note(
+                f"the file name does not name the chat ('WhatsApp Chat with NAME.txt'): called "
+                f"it {self.chat!r}; give --group to keep later exports of this chat together"
+            )
+        self.source = f"whatsapp-export:{self.chat}"
+        words = unicodedata.normalize("NFKD", self.chat).encode("ascii", "ignore").decode()
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", words).strip("-").lower()[:60]
+        if not slug or len(slug) < len(self.chat) // 2:
+            digest = hashlib.sha256(self.chat.encode()).hexdigest()[:8]
+            slug = f"{slug}-{digest}".strip("-") if slug else f"whatsapp-{digest}"
+        self.group = self.ctx.group_for(slug)
+
+    def _messages(self, fp: IO[bytes]) -> Iterator[Item]:
+        pending: _Pending | None = None
+        for n, text in self.lines(fp):
+            header = parse_header(text)
+            if header is None:
+                if pending is not None:
+                    pending.lines.append(text)
+                elif text.strip(MARKS + " "):
+                    yield Rejected(str(n), "text before the first message header", text)
+                continue
+            if pending is not None:
+                yield from self._finish(pending)
+            pending = _Pending(n, header, [header.rest])
+        if pending is not None:
+            yield from self._finish(pending)
+
+    def _finish(self, p: _Pending) -> Iterator[Item]:
+        self.line = p.line
+        raw = "\n".join(p.lines)
+        naive = to_datetime(p.header, self.day_first)
+        if naive is None:
+            order = "day/month" if self.day_first else "month/day"
+            yield Rejected(str(p.line), f"impossible date {p.header.parts} read as {order}", raw)
+            return
+        author, first = split_author(p.lines[0])
+        if author is None:
+            yield from self._system(p, naive, " ".join(p.lines), raw)
+            return
+        system = read_system(first) if len(p.lines) == 1 else None
+        if system is not None and (  # iOS writes system lines as if someone said them
+            first.startswith("\u200e")
+            or author == self.chat
+            or first.strip(MARKS + " ").startswith(author + " ")
+            or system.kind == "encryption notice"
+        ):
+            yield from self._system(p, naive, first, raw)
+            return
+        body = read_body([first, *p.lines[1:]])
+        who, shown = person(author)
+        key = "\x00deleted" if body.deleted else body.text.split("\n")[0]
+        data = message_data(
+            body.text,
+            has_media=body.has_media,
+            mentions=[identity_key(PLATFORM, m) for m in body.mentions] or None,
+            actor_name=shown,
+        )
+        if body.deleted:
+            data["deleted"] = True
+        ref = self._ref(naive, who, "\x00media" if body.has_media else key)
+        yield self._event(
+            p, raw, "message.posted", naive, ref, identity_key(PLATFORM, who), data=data
+        )
+
+    def _system(self, p: _Pending, naive: datetime, text: str, raw: str) -> Iterator[Item]:
+        line = read_system(text)
+        if line is None:
+            self.ignored["unrecognised (not English?)"] += 1
+            return
+        if not is_mapped(line):
+            self.ignored[line.kind] += 1
+            return
+        base = self._ref(naive, "", text.strip(MARKS + " "))
+        yield from self._membership(p, naive, line, base, raw)
+
+    def _membership(
+        self, p: _Pending, at: datetime, s: SystemLine, base: str, raw: str
+    ) -> Iterator[Item]:
+        actor = None if s.actor is None or is_you(s.actor) else person(s.actor)
+        names: dict[str, Any] = {"actor_name": actor[1]} if actor else {}
+        actor_key = identity_key(PLATFORM, actor[0]) if actor else None
+        if s.kind == "renamed":
+            data = {"name": s.name, **names}
+            yield self._event(p, raw, "group.renamed", at, f"{base}:renamed", actor_key, data=data)
+            return
+        if s.kind in ("joined_link", "joined", "left"):
+            if actor_key is None:
+                self.ignored["lines about you (the export does not name its owner)"] += 1
+                return
+            kind = "member.left" if s.kind == "left" else "member.joined"
+            data = {"channel": "link", **names} if s.kind == "joined_link" else names
+            yield self._event(p, raw, kind, at, f"{base}:{s.kind}", actor_key, data=data)
+            return
+        for i, shown in enumerate(s.subjects):
+            if is_you(shown):
+                self.ignored["lines about you (the export does not name its owner)"] += 1
+                continue
+            who, display = person(shown)
+            subject = identity_key(PLATFORM, who)
+            if s.kind == "removed":
+                data = {**names, "subject_name": display}
+                ref = f"{base}:removed.{i}"
+                yield self._event(p, raw, "member.removed", at, ref, actor_key, subject, data)
+                continue
+            if actor_key is not None:  # "X added Y": an invitation, then the join
+                data = {"channel": "add", **names, "subject_name": display}
+                ref = f"{base}:invited.{i}"
+                yield self._event(p, raw, "member.invited", at, ref, actor_key, subject, data)
+            joined: dict[str, Any] = {"channel": "add", "actor_name": display}
+            if actor_key is not None:
+                joined["inviter"] = actor_key
+            yield self._event(
+                p, raw, "member.joined", at, f"{base}:joined.{i}", subject, None, joined
+            )
+
+    def _ref(self, naive: datetime, who: str, first_line: str) -> str:
+        """Hash of (time, author, first line) plus a repeat counter for identical keys.
+
+        Repeats are counted only among recent keys: identical keys share a minute, so they
+        sit next to each other, and memory stays bounded.
+        """
+        text = " ".join(first_line.strip(MARKS).split())
+        key = f"{naive.isoformat()}\x1f{who}\x1f{text}"
+        digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+        seen = self.recent.pop(digest, -1) + 1
+        self.recent[digest] = seen
+        if len(self.recent) > _RECENT_KEYS:
+            self.recent.popitem(last=False)
+        return digest if seen == 0 else f"{digest}.{seen}"
+
+    def _event(
+        self,
+        p: _Pending,
+        raw: str,
+        kind: str,
+        naive: datetime,
+        ref: str,
+        actor: str | None = None,
+        subject: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Item:
+        try:
+            return Event(
+                kind=kind,
+                occurred_at=self.ctx.localize(naive),
+                community=self.ctx.community,
+                source=self.source,
+                source_ref=ref,
+                group=self.group,
+                actor=actor,
+                subject=subject,
+                data=data or {},
+            )
+        except InvalidEvent as e:
+            return Rejected(str(p.line), e.message, raw)
+
+
+class WhatsAppImporter:
+    """``shequn import`` for WhatsApp's "Export chat" (``.txt``, or the ``.zip`` with media)."""
+
+    name = "whatsapp"
+    description = (
+        "WhatsApp 'Export chat' .txt or .zip (Android and iOS layouts, any date locale; "
+        "English system lines)"
+    )
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        try:
+            if path.is_dir():
+                return False
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    member = chat_member(archive)
+                    if member is None:
+                        return False
+                    with archive.open(member) as fp:
+                        head = fp.read(65_536)
+            return _looks_like_chat(head)
+        except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+            return False
+
+    def read(self, ctx: ImportContext) -> Iterator[Item]:
+        reader = _Reader(ctx)
+        try:
+            yield from reader.run()
+        except InputFormatError:
+            raise
+        except Exception as e:  # a broken zip member, zlib, …: report it as the file's problem
+            raise InputFormatError(
+                str(ctx.path), reader.line, f"cannot read: {type(e).__name__}: {e}"
+            ) from e
