@@ -16,21 +16,19 @@ on every sync; they are tiny next to the log.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
+from shequn.analytics.reader import Query, read_all
 from shequn.store.db import Store
 
 OVERLAP = 10_000
 """Ids below the replica's high-water mark that every sync reads again (see module doc)."""
 
-BATCH_ROWS = 100_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -44,6 +42,7 @@ CREATE TABLE IF NOT EXISTS groups (
     stage VARCHAR, configured BOOLEAN, first_seen_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS communities (community VARCHAR PRIMARY KEY, timezone VARCHAR);
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS memberships (
     community VARCHAR, grp VARCHAR, identity VARCHAR, member VARCHAR, status VARCHAR,
     joined_at TIMESTAMP, left_at TIMESTAMP, join_channel VARCHAR, inviter VARCHAR
@@ -73,14 +72,23 @@ class SyncResult:
 
 
 def default_path(store: Store) -> str:
-    """``SHEQUN_ANALYTICS_PATH``, else next to a SQLite store, else ``shequn-analytics.duckdb``."""
+    """``SHEQUN_ANALYTICS_PATH``; else next to a SQLite store (``shequn.analytics.duckdb``);
+    else one file per server database in the user's cache directory."""
     explicit = os.environ.get("SHEQUN_ANALYTICS_PATH")
     if explicit:
         return explicit
     url = store.engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return str(Path(url.database).with_suffix(".analytics.duckdb"))
-    return "shequn-analytics.duckdb"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shequn"
+    cache.mkdir(parents=True, exist_ok=True)
+    return str(cache / f"analytics-{_fingerprint(store)}.duckdb")
+
+
+def _fingerprint(store: Store) -> str:
+    """Names the source database (never its password)."""
+    shown = store.engine.url.render_as_string(hide_password=True)
+    return hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
 class Replica:
@@ -112,90 +120,82 @@ class Replica:
         self.close()
 
     def sync(self) -> SyncResult:
-        """Copy new events (and refresh the small projections); returns rows copied."""
+        """Copy new events and refresh the small projections, reading the store once."""
         start = time.perf_counter()
-        ((hwm,),) = self.con.execute("SELECT coalesce(max(id), 0) FROM events").fetchall()
-        low = max(0, int(hwm) - OVERLAP)
-        copied = 0
+        origin = _fingerprint(self.store)
+        known = self.con.execute("SELECT value FROM meta WHERE key = 'origin'").fetchall()
+        last = self.con.execute(
+            "SELECT id, source, source_ref FROM events ORDER BY id DESC LIMIT 1"
+        ).fetchall()
+        if not known or known[0][0] != origin:
+            self._reset(origin)
+            last = []
+        hwm = int(last[0][0]) if last else 0
+        queries: list[Query] = [
+            ("SELECT source, source_ref FROM events WHERE id = {p}", hwm),
+            (
+                "SELECT id, kind, occurred_at, community_slug, group_slug, actor, subject, "
+                "source, source_ref, data FROM events WHERE id > {p} ORDER BY id",
+                max(0, hwm - OVERLAP),
+            ),
+            *((sql, None) for sql in _PROJECTIONS.values()),
+        ]
         before = self._count()
-        for batch in self._read(
-            "SELECT id, kind, occurred_at, community_slug, group_slug, actor, subject, source, "
-            "source_ref, data FROM events WHERE id > {p} ORDER BY id",
-            low,
-        ):
-            self.con.register("incoming", batch)
-            self.con.execute(
-                "INSERT OR IGNORE INTO events SELECT id, kind, CAST(occurred_at AS TIMESTAMP), "
-                "community_slug, group_slug, actor, subject, source, source_ref, "
-                "CAST(data AS JSON) FROM incoming"
-            )
+        results = read_all(self.store.engine.url, queries)
+        same = [tuple(r.values()) for t in next(results) for r in t.to_pylist()]
+        if last and same != [(last[0][1], last[0][2])]:
+            results.close()  # the store was re-created under us: copy it all again
+            self._reset(origin)
+            return self.sync()
+        self.con.execute("BEGIN")
+        try:
+            for table in next(results):
+                self._insert(
+                    "INSERT OR IGNORE INTO events SELECT id, kind, CAST(occurred_at "
+                    "AS TIMESTAMP), community_slug, group_slug, actor, subject, "
+                    "source, source_ref, CAST(data AS JSON) FROM incoming",
+                    table,
+                )
+            for name in _PROJECTIONS:
+                self.con.execute(f"DELETE FROM {name}")  # noqa: S608  # fixed table names
+                for table in next(results):
+                    self._insert(f"INSERT INTO {name} SELECT * FROM incoming", table)  # noqa: S608
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            results.close()
+            raise
+        total = self._count()
+        return SyncResult(total - before, total, time.perf_counter() - start)
+
+    def _insert(self, sql: str, table: Any) -> None:
+        self.con.register("incoming", table)
+        try:
+            self.con.execute(sql)
+        finally:
             self.con.unregister("incoming")
-        copied = self._count() - before
-        self._refresh_projections()
-        return SyncResult(copied, self._count(), time.perf_counter() - start)
+
+    def _reset(self, origin: str) -> None:
+        """Forget everything copied: this replica was filled from another database, or the
+        store was re-created since (its event at our high-water mark is a different one)."""
+        self.con.execute("DELETE FROM events")
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES ('origin', ?)", [origin])
 
     def _count(self) -> int:
         return int(self.con.execute("SELECT count(*) FROM events").fetchall()[0][0])
 
-    def _refresh_projections(self) -> None:
-        queries = {
-            "people": "SELECT i.key, m.key FROM identities i JOIN members m ON m.id = i.member_id",
-            "groups": "SELECT c.slug, g.slug, g.name, g.platform, g.capacity, g.stage, "
-            "g.configured, g.first_seen_at FROM groups g "
-            "JOIN communities c ON c.id = g.community_id",
-            "communities": "SELECT slug, timezone FROM communities",
-            "memberships": "SELECT c.slug, g.slug, i.key, m.key, gm.status, gm.joined_at, "
-            "gm.left_at, gm.join_channel, inv.key FROM group_memberships gm "
-            "JOIN groups g ON g.id = gm.group_id "
-            "JOIN communities c ON c.id = g.community_id "
-            "JOIN identities i ON i.id = gm.identity_id "
-            "JOIN members m ON m.id = i.member_id "
-            "LEFT JOIN identities inv ON inv.id = gm.inviter_identity_id",
-        }
-        self.con.execute("BEGIN")
-        try:
-            for table, sql in queries.items():
-                self.con.execute(f"DELETE FROM {table}")  # noqa: S608  # fixed table names
-                for batch in self._read(sql, None):
-                    self.con.register("incoming", batch)
-                    self.con.execute(f"INSERT INTO {table} SELECT * FROM incoming")  # noqa: S608
-                    self.con.unregister("incoming")
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
 
-    def _read(self, sql: str, param: int | None) -> Iterator[Any]:
-        """Run a query on the store through ADBC; yield Arrow record batches."""
-        url = self.store.engine.url
-        backend = url.get_backend_name()
-        if backend == "sqlite":
-            import adbc_driver_sqlite.dbapi as adbc
-
-            conn = adbc.connect(url.database or ":memory:")
-            placeholder = "?"
-        elif backend == "postgresql":
-            import adbc_driver_postgresql.dbapi as adbc  # type: ignore[no-redef]
-
-            plain = make_url(url).set(drivername="postgresql")
-            conn = adbc.connect(plain.render_as_string(hide_password=False))
-            placeholder = "$1"
-        else:  # pragma: no cover - the store only opens these two
-            raise ValueError(f"no analytics reader for {backend}")
-        try:
-            cur = conn.cursor()
-            query = sql.replace("{p}", placeholder)
-            cur.execute(query, parameters=(param,) if param is not None else None)
-            reader = cur.fetch_record_batch()
-            for batch in reader:
-                if batch.num_rows:
-                    yield _as_table(batch)
-            cur.close()
-        finally:
-            conn.close()
-
-
-def _as_table(batch: Any) -> Any:
-    import pyarrow as pa
-
-    return pa.Table.from_batches([batch])
+_PROJECTIONS = {
+    "people": "SELECT i.key, m.key FROM identities i JOIN members m ON m.id = i.member_id",
+    "groups": "SELECT c.slug, g.slug, g.name, g.platform, g.capacity, g.stage, g.configured, "
+    "g.first_seen_at FROM groups g JOIN communities c ON c.id = g.community_id",
+    "communities": "SELECT slug, timezone FROM communities",
+    "memberships": "SELECT c.slug, g.slug, i.key, m.key, gm.status, gm.joined_at, "
+    "gm.left_at, gm.join_channel, inv.key FROM group_memberships gm "
+    "JOIN groups g ON g.id = gm.group_id "
+    "JOIN communities c ON c.id = g.community_id "
+    "JOIN identities i ON i.id = gm.identity_id "
+    "JOIN members m ON m.id = i.member_id "
+    "LEFT JOIN identities inv ON inv.id = gm.inviter_identity_id",
+}
+"""Small projections copied whole on every sync (they are tiny next to the log)."""

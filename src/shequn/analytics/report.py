@@ -1,0 +1,139 @@
+"""The health report: the playbook's numbers for one community, and the moves they suggest.
+
+``build_report`` gathers the headline metrics and turns what they show into alerts, each with
+the playbook move that answers it (the seeds' advice, P-PLAN-2 in miniature). The CLI renders
+it with Rich; ``--json`` prints the same object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from shequn.analytics.activity import activity
+from shequn.analytics.lifecycle import life_cycle
+from shequn.analytics.registry import all_metrics
+from shequn.analytics.scope import Scope, as_of
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    group: str | None
+    severity: str  # high | medium | info
+    finding: str
+    move: str  # what the playbook says to do
+    playbook: str
+
+
+@dataclass
+class Report:
+    community: str
+    group: str | None
+    as_of: date | None
+    headline: dict[str, Any] = field(default_factory=dict)
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    sections: dict[str, Any] = field(default_factory=dict)
+    alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return self.as_of is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "community": self.community,
+            "group": self.group,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "headline": self.headline,
+            "groups": self.groups,
+            "sections": self.sections,
+            "alerts": [asdict(a) for a in self.alerts],
+        }
+
+
+_MOVES = {
+    "dead": (
+        "high",
+        "Run the red-envelope test; if nobody grabs it within 2 hours, retire the "
+        "group or merge its members into a living one.",
+        "P-ENG-4",
+    ),
+    "declining": (
+        "medium",
+        "Schedule a sharing session (announce 3–5 days ahead) and reach "
+        "the quieting members privately.",
+        "P-ENG-2",
+    ),
+    "seven_day_failed": (
+        "high",
+        "The first week passed without real activity (90% of such "
+        "groups fall silent): seed questions, a welcome wave and a session "
+        "now.",
+        "P-MEA-3",
+    ),
+    "seven_day_pending": (
+        "info",
+        "First week under way: make sure at least two people talk and five real exchanges happen.",
+        "P-MEA-3",
+    ),
+}
+
+
+def build_report(con: Any, scope: Scope) -> Report:
+    """Everything ``shequn report`` shows, as data."""
+    report = Report(community=scope.community, group=scope.group, as_of=as_of(con, scope))
+    if report.empty:
+        return report
+    days = activity(con, scope)
+    if days:
+        today = days[-1]
+        report.headline = {
+            "dau": today.dau,
+            "wau": today.wau,
+            "mau": today.mau,
+            "stickiness": today.stickiness,
+            "messages_last_7_days": sum(d.messages for d in days[-7:]),
+            "messages_per_active_member": today.messages_per_active,
+        }
+    for life in life_cycle(con, scope):
+        report.groups.append(
+            {
+                "group": life.group,
+                "stage": life.stage,
+                "reason": life.reason,
+                "members": life.members,
+                "age_days": life.age_days,
+                "seven_day_rule": life.seven_day_rule,
+            }
+        )
+        report.headline["members"] = report.headline.get("members", 0) + life.members
+        _life_alerts(report, life.group, life.stage, life.reason, life.seven_day_rule)
+    _extra_sections(con, scope, report)
+    return report
+
+
+def _life_alerts(report: Report, group: str, stage: str, reason: str, rule: str) -> None:
+    if stage in ("dead", "declining"):
+        sev, move, pid = _MOVES[stage]
+        report.alerts.append(Alert(group, sev, f"{stage}: {reason}", move, pid))
+    if rule in ("failed", "pending") and stage != "dead":
+        sev, move, pid = _MOVES[f"seven_day_{rule}"]
+        report.alerts.append(Alert(group, sev, f"7-day rule {rule}", move, pid))
+
+
+_SECTIONS = ("retention", "funnel", "concentration", "key_behaviour_leaders", "churn_risk")
+
+
+def _extra_sections(con: Any, scope: Scope, report: Report) -> None:
+    """Metrics from the other analytics modules, when this build has them."""
+    metrics = all_metrics()
+    for name in _SECTIONS:
+        metric = metrics.get(name)
+        if metric is None:
+            continue
+        result = metric.compute(con, scope)
+        rows = result if isinstance(result, list) else [result]
+        report.sections[name] = [
+            asdict(r) if hasattr(r, "__dataclass_fields__") else r for r in rows
+        ]
