@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS memberships (
 _VIEW = """
 CREATE OR REPLACE VIEW ev AS
 SELECT e.id, e.kind, e.occurred_at, e.community, e.grp, e.actor, e.subject, e.data,
+       e.source, e.source_ref,
        coalesce(pa.member, e.actor) AS person,
        coalesce(ps.member, e.subject) AS subject_person,
        timezone(coalesce(c.timezone, 'UTC'), e.occurred_at::TIMESTAMPTZ) AS local_at

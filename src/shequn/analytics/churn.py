@@ -1,0 +1,278 @@
+"""Churn risk (P-MEA-2): members whose activity decays against their own baseline, flagged
+before they leave — and a backtest of how well that flag predicts leaving.
+
+With A the as-of day (a local date), R ``recent_weeks`` [2] and B ``baseline_weeks`` [8]:
+
+* recent window: the 7·R local days ending with A, ``(A − 7R, A]``;
+* baseline window: the 7·B days before it, ``(A − 7(R+B), A − 7R]``;
+* ``baseline`` = active days in the baseline window / B, ``recent`` = active days in the
+  recent window / R — active days per week; a day is active when the person did one of the
+  active kinds (:data:`~shequn.analytics.scope.DEFAULT_ACTIVE_KINDS`) in a scope group;
+* a member is **at risk** when ``baseline ≥ min_baseline`` [1 active day a week] and
+  ``recent < ratio × baseline`` [ratio 0.3]; ``ratio`` reported = recent / baseline.
+
+Only members still present on A are considered: someone is gone when, in every scope group
+where they were active or have membership events, their last ``member.joined`` /
+``member.left`` / ``member.removed`` up to A is an exit (a re-join makes them present again;
+activity with no membership events counts as present). Merged identities are one person.
+``scope.since`` is ignored: the windows are fixed by the as-of day. A member who arrived
+during the baseline window has a diluted baseline (days / B), so is flagged less readily.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from shequn.analytics.registry import Metric
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
+
+BASELINE_WEEKS = 8
+RECENT_WEEKS = 2
+RATIO = 0.3
+MIN_BASELINE = 1.0
+HORIZON_DAYS = 30
+_EXITS = "('member.left', 'member.removed')"
+
+
+@dataclass(frozen=True, slots=True)
+class ChurnRisk:
+    person: str
+    groups: tuple[str, ...]  # groups the person was active in during both windows
+    baseline: float  # active days per week in the baseline window
+    recent: float  # active days per week in the recent window
+    ratio: float  # recent / baseline (0 = went silent)
+    last_active: date  # last local day with an active event, up to the as-of day
+
+
+@dataclass(frozen=True, slots=True)
+class ChurnBacktest:
+    at: date  # the past as-of day the flags were computed for
+    horizon_days: int
+    horizon_complete: bool  # False when at + horizon runs past the newest data
+    members: int  # present members with baseline ≥ min_baseline on `at` (the population)
+    flagged: int  # of those, flagged at risk
+    churned: int  # of those, left/removed or went silent within the horizon
+    true_positives: int  # flagged and churned
+    precision: float | None  # true_positives / flagged; None when nobody was flagged
+    recall: float | None  # true_positives / churned; None when nobody churned
+    flagged_people: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rates:
+    person: str
+    groups: tuple[str, ...]
+    baseline: float
+    recent: float
+    last_active: date
+
+
+def _rates(
+    con: Any,
+    scope: Scope,
+    day: date,
+    *,
+    baseline_weeks: int,
+    recent_weeks: int,
+    min_baseline: float,
+    active_kinds: tuple[str, ...],
+) -> list[_Rates]:
+    """Present members with baseline ≥ ``min_baseline`` as of ``day``, with their rates."""
+    where, params = replace(scope, since=None, until=day).where()
+    kinds, kparams = kinds_sql(active_kinds)
+    start = day - timedelta(weeks=recent_weeks + baseline_weeks)
+    split = day - timedelta(weeks=recent_weeks)
+    sql = f"""
+        WITH act AS (
+            SELECT DISTINCT person, grp, CAST(local_at AS DATE) AS day FROM ev
+            WHERE {where} AND {kinds} AND person IS NOT NULL
+              AND CAST(local_at AS DATE) > CAST(? AS DATE)
+        ),
+        rates AS (
+            SELECT person,
+                   count(DISTINCT day) FILTER (WHERE day <= CAST(? AS DATE)) AS base_days,
+                   count(DISTINCT day) FILTER (WHERE day > CAST(? AS DATE)) AS recent_days,
+                   max(day) AS last_active,
+                   list_sort(list(DISTINCT grp) FILTER (WHERE grp IS NOT NULL)) AS groups
+            FROM act GROUP BY person
+        ),
+        membership AS (
+            SELECT grp, kind, occurred_at, id,
+                   CASE WHEN kind = 'member.removed' THEN subject_person ELSE person END AS who
+            FROM ev WHERE {where}
+              AND kind IN ('member.joined', 'member.left', 'member.removed')
+        ),
+        latest AS (
+            SELECT grp, who, last(kind ORDER BY occurred_at, id) AS kind FROM membership
+            WHERE who IS NOT NULL GROUP BY grp, who
+        ),
+        seen AS (SELECT person AS who, grp FROM act UNION SELECT who, grp FROM latest),
+        present AS (
+            SELECT s.who, bool_or(coalesce(l.kind, 'member.joined') = 'member.joined') AS here
+            FROM seen s LEFT JOIN latest l ON l.who = s.who AND l.grp IS NOT DISTINCT FROM s.grp
+            GROUP BY s.who
+        )
+        SELECT r.person, r.groups, r.base_days, r.recent_days, r.last_active
+        FROM rates r JOIN present p ON p.who = r.person
+        WHERE p.here AND r.base_days >= ? * ?
+        ORDER BY r.person"""  # noqa: S608  # only placeholders and fixed SQL are interpolated
+    args = [*params, *kparams, start, split, split, *params, min_baseline, baseline_weeks]
+    return [
+        _Rates(p, tuple(g or ()), b / baseline_weeks, r / recent_weeks, last)
+        for p, g, b, r, last in con.execute(sql, args).fetchall()
+    ]
+
+
+def churn_risk(
+    con: Any,
+    scope: Scope,
+    *,
+    baseline_weeks: int = BASELINE_WEEKS,
+    recent_weeks: int = RECENT_WEEKS,
+    ratio: float = RATIO,
+    min_baseline: float = MIN_BASELINE,
+    active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS,
+) -> list[ChurnRisk]:
+    """Members at risk as of the as-of day (see the module doc), highest risk first: lowest
+    recent/baseline ratio, then highest baseline (the more active they were, the bigger the
+    loss), then person key."""
+    day = as_of(con, scope)
+    if day is None:
+        return []
+    rates = _rates(
+        con,
+        scope,
+        day,
+        baseline_weeks=baseline_weeks,
+        recent_weeks=recent_weeks,
+        min_baseline=min_baseline,
+        active_kinds=active_kinds,
+    )
+    return _flag(rates, ratio)
+
+
+def _flag(rates: list[_Rates], ratio: float) -> list[ChurnRisk]:
+    risks = [
+        ChurnRisk(
+            r.person,
+            r.groups,
+            round(r.baseline, 4),
+            round(r.recent, 4),
+            round(r.recent / r.baseline, 4),
+            r.last_active,
+        )
+        for r in rates
+        if r.baseline > 0 and r.recent < ratio * r.baseline
+    ]
+    return sorted(risks, key=lambda x: (x.ratio, -x.baseline, x.person))
+
+
+def churn_backtest(
+    con: Any,
+    scope: Scope,
+    *,
+    at: date | None = None,
+    horizon_days: int = HORIZON_DAYS,
+    baseline_weeks: int = BASELINE_WEEKS,
+    recent_weeks: int = RECENT_WEEKS,
+    ratio: float = RATIO,
+    min_baseline: float = MIN_BASELINE,
+    active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS,
+) -> ChurnBacktest | None:
+    """How well :func:`churn_risk` would have predicted leaving (P-MEA-2).
+
+    Flags are computed as of ``at`` (default: the as-of day − ``horizon_days`` [30], the
+    latest day whose horizon is fully observed). Population: present members with
+    ``baseline ≥ min_baseline`` on ``at``. A member *churned* when, within
+    ``(at, at + horizon_days]``, they left or were removed from a scope group
+    (``member.left`` / ``member.removed``) or had no active event in scope (went silent).
+    ``precision = flagged ∧ churned / flagged``, ``recall = flagged ∧ churned / churned``.
+    None when the scope has no events."""
+    newest = as_of(con, scope)
+    if newest is None:
+        return None
+    day = at if at is not None else newest - timedelta(days=horizon_days)
+    rates = _rates(
+        con,
+        scope,
+        day,
+        baseline_weeks=baseline_weeks,
+        recent_weeks=recent_weeks,
+        min_baseline=min_baseline,
+        active_kinds=active_kinds,
+    )
+    flagged = {r.person for r in _flag(rates, ratio)}
+    churned = _churned(con, scope, day, horizon_days, [r.person for r in rates], active_kinds)
+    tp = len(flagged & churned)
+    return ChurnBacktest(
+        at=day,
+        horizon_days=horizon_days,
+        horizon_complete=day + timedelta(days=horizon_days) <= newest,
+        members=len(rates),
+        flagged=len(flagged),
+        churned=len(churned),
+        true_positives=tp,
+        precision=round(tp / len(flagged), 4) if flagged else None,
+        recall=round(tp / len(churned), 4) if churned else None,
+        flagged_people=tuple(sorted(flagged)),
+    )
+
+
+def _churned(
+    con: Any,
+    scope: Scope,
+    day: date,
+    horizon_days: int,
+    people: list[str],
+    active_kinds: tuple[str, ...],
+) -> set[str]:
+    """Of ``people``, who left, was removed or went silent within ``(day, day + horizon]``."""
+    if not people:
+        return set()
+    horizon = replace(
+        scope, since=day + timedelta(days=1), until=day + timedelta(days=horizon_days)
+    )
+    where, params = horizon.where()
+    kinds, kparams = kinds_sql(active_kinds)
+    sql = f"""
+        WITH p AS (SELECT unnest(CAST(? AS VARCHAR[])) AS person),
+        active AS (SELECT DISTINCT person FROM ev WHERE {where} AND {kinds}),
+        exits AS (
+            SELECT DISTINCT CASE WHEN kind = 'member.removed' THEN subject_person
+                                 ELSE person END AS who
+            FROM ev WHERE {where} AND kind IN {_EXITS}
+        )
+        SELECT p.person FROM p
+        WHERE EXISTS (SELECT 1 FROM exits x WHERE x.who = p.person)
+           OR NOT EXISTS (SELECT 1 FROM active a WHERE a.person = p.person)
+    """  # noqa: S608  # only placeholders and fixed SQL are interpolated
+    rows = con.execute(sql, [people, *params, *kparams, *params]).fetchall()
+    return {person for (person,) in rows}
+
+
+_PARAMS: dict[str, Any] = {
+    "baseline_weeks": BASELINE_WEEKS,
+    "recent_weeks": RECENT_WEEKS,
+    "ratio": RATIO,
+    "min_baseline": MIN_BASELINE,
+    "active_kinds": DEFAULT_ACTIVE_KINDS,
+}
+
+METRICS = (
+    Metric(
+        "churn_risk",
+        "Members whose recent active-day rate fell below a share of their own baseline",
+        ("P-MEA-2",),
+        churn_risk,
+        _PARAMS,
+    ),
+    Metric(
+        "churn_backtest",
+        "Precision and recall of the churn-risk flag, evaluated at a past day over a horizon",
+        ("P-MEA-2",),
+        churn_backtest,
+        {"at": None, "horizon_days": HORIZON_DAYS, **_PARAMS},
+    ),
+)

@@ -1,0 +1,329 @@
+"""Noise versus value, over-activity and concentration of talk (P-MEA-5, P-RUL-3).
+
+Seed 003: over-activity is "why 90% of groups die" — a few members chat to be seen, others
+follow, the valuable information is buried and the key members leave. These metrics measure
+it from ``message.posted`` events.
+
+Every message in scope is classified (replies resolve ``data.reply_to`` to a message's
+``source_ref`` in the same ``source``; a *reply drawn* is a reply by someone else):
+
+valuable
+    a question (``is_question``) that got an answer (a reply by someone else), or a message
+    with ``has_link``, or a reply (has ``reply_to``) with ``length`` ≥ L [50], or a message
+    that drew ≥ 1 reply.
+chatter
+    ``length`` < S [15] (unknown length is not short), no ``reply_to``, no link, no media,
+    drew no reply, and sent within a burst: ≥ B [5] messages of the group within M [3]
+    minutes (some window of M minutes containing the message holds ≥ B messages).
+neutral
+    everything else (chatter and valuable are disjoint by construction).
+
+Merged identities are one person. Replies are looked for up to the as-of day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from shequn.analytics.leaders import key_behaviour_leaders
+from shequn.analytics.registry import Metric
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
+
+LONG_REPLY = 50
+SHORT = 15
+BURST_MESSAGES = 5
+BURST_MINUTES = 3
+PERIODS = ("day", "week", "month")
+
+
+@dataclass(frozen=True, slots=True)
+class TalkMix:
+    period_start: date  # local day; Monday for weeks, the 1st for months
+    messages: int
+    valuable: int
+    chatter: int
+    chatter_share: float | None  # chatter / messages; None when no messages
+
+
+@dataclass(frozen=True, slots=True)
+class OverActivityAlert:
+    group: str
+    hour: datetime  # start of the community-local hour (naive local time)
+    messages: int
+    chatter_share: float
+    quieting_key_members: list[str]  # key members whose activity dropped in the week after
+
+
+@dataclass(frozen=True, slots=True)
+class Concentration:
+    group: str
+    posters: int
+    messages: int
+    gini: float  # 0 = everyone posts equally; → 1 = one poster says everything
+    top10_share: float  # share of messages by the top ceil(10% of posters)
+    half_of_messages_by: int  # fewest posters who together wrote ≥ 50% of messages
+
+
+def _classified(
+    scope: Scope, last: date, long_reply: int, short: int, burst_messages: int, burst_minutes: int
+) -> tuple[str, list[Any]]:
+    """CTEs ending in ``classified`` (one row per message in scope, with ``valuable`` and
+    ``chatter``), and their parameters. Integers are interpolated after ``int()``.
+
+    Bursts: a window of M minutes holding ≥ B messages and containing message i exists
+    exactly when some run of B consecutive messages (in time order) that includes i spans
+    ≤ M minutes — two cheap ROWS windows instead of RANGE frames."""
+    if burst_messages < 1:
+        raise ValueError("burst_messages must be at least 1")
+    where, params = replace(scope, until=last).where("x")
+    everywhere, eparams = Scope(scope.community, until=last).where("x")
+    sql = f"""
+    msgs AS (
+        SELECT x.id, x.grp, x.person, x.occurred_at, x.local_at, e.source, e.source_ref,
+               TRY_CAST(x.data->>'length' AS BIGINT) AS len,
+               x.data->>'reply_to' AS reply_to,
+               coalesce(TRY_CAST(x.data->>'has_link' AS BOOLEAN), false) AS link,
+               coalesce(TRY_CAST(x.data->>'has_media' AS BOOLEAN), false) AS media,
+               coalesce(TRY_CAST(x.data->>'is_question' AS BOOLEAN), false) AS question
+        FROM ev x JOIN events e ON e.id = x.id
+        WHERE {where} AND x.kind = 'message.posted' AND x.grp IS NOT NULL
+    ),
+    replies AS (
+        SELECT e.source, x.data->>'reply_to' AS target, x.person
+        FROM ev x JOIN events e ON e.id = x.id
+        WHERE {everywhere} AND x.kind = 'message.posted' AND x.data->>'reply_to' IS NOT NULL
+    ),
+    drawn AS (
+        SELECT DISTINCT m.id FROM msgs m JOIN replies r
+          ON r.source = m.source AND r.target = m.source_ref
+         AND r.person IS DISTINCT FROM m.person
+    ),
+    starts AS (  -- does a run of B consecutive messages starting here span ≤ M minutes?
+        SELECT id, grp, occurred_at,
+               lead(occurred_at, {int(burst_messages) - 1}) OVER (
+                   PARTITION BY grp ORDER BY occurred_at, id
+               ) - occurred_at <= INTERVAL {int(burst_minutes)} MINUTE AS opens
+        FROM msgs
+    ),
+    bursts AS (  -- in a burst: one of the B runs that contain the message opens a burst
+        SELECT id, coalesce(bool_or(opens) OVER (
+            PARTITION BY grp ORDER BY occurred_at, id
+            ROWS BETWEEN {int(burst_messages) - 1} PRECEDING AND CURRENT ROW
+        ), false) AS in_burst FROM starts
+    ),
+    classified AS (
+        SELECT m.*, d.id IS NOT NULL AS drew,
+               (m.question AND d.id IS NOT NULL) OR m.link OR d.id IS NOT NULL
+                 OR (m.reply_to IS NOT NULL AND coalesce(m.len, 0) >= {int(long_reply)})
+                 AS valuable,
+               coalesce(m.len < {int(short)}, false) AND m.reply_to IS NULL AND NOT m.link
+                 AND NOT m.media AND d.id IS NULL AND b.in_burst AS chatter
+        FROM msgs m LEFT JOIN drawn d ON d.id = m.id JOIN bursts b ON b.id = m.id
+    )"""  # noqa: S608  # only placeholders and int()-checked numbers
+    return sql, [*params, *eparams]
+
+
+def noise_vs_value(
+    con: Any,
+    scope: Scope,
+    *,
+    period: str = "day",
+    long_reply: int = LONG_REPLY,
+    short: int = SHORT,
+    burst_messages: int = BURST_MESSAGES,
+    burst_minutes: int = BURST_MINUTES,
+) -> list[TalkMix]:
+    """Messages, valuable, chatter and chatter share per local ``period`` (day, week, month).
+
+    ``chatter_share = chatter / messages`` (P-MEA-5, P-RUL-3)."""
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    last = as_of(con, scope)
+    if last is None:
+        return []
+    ctes, params = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
+    sql = f"""WITH {ctes}
+        SELECT CAST(date_trunc('{period}', local_at) AS DATE) AS p, count(*),
+               count(*) FILTER (WHERE valuable), count(*) FILTER (WHERE chatter)
+        FROM classified GROUP BY p ORDER BY p"""  # noqa: S608  # placeholders, checked period
+    rows = con.execute(sql, params).fetchall()
+    return [TalkMix(p, n, v, c, round(c / n, 4) if n else None) for p, n, v, c in rows]
+
+
+def over_activity(
+    con: Any,
+    scope: Scope,
+    *,
+    messages_per_hour: int = 30,
+    factor: float = 3.0,
+    chatter_share: float = 0.6,
+    key_members: int = 10,
+    quiet_days: int = 7,
+    quiet_drop: float = 0.5,
+    long_reply: int = LONG_REPLY,
+    short: int = SHORT,
+    burst_messages: int = BURST_MESSAGES,
+    burst_minutes: int = BURST_MINUTES,
+) -> list[OverActivityAlert]:
+    """Group-hours that are far above the group's own median and mostly chatter (P-RUL-3).
+
+    Alert when ``messages ≥ messages_per_hour`` [30] and ``messages ≥ factor`` [3] ×
+    the median of the group's hourly message counts (over local hours with ≥ 1 message), and
+    ``chatter / messages ≥ chatter_share`` [0.6].
+
+    ``quieting_key_members``: of the group's ``key_members`` [10] top key behaviour leaders
+    (scored over the scope without decay), those with ≥ 3 active events in the ``quiet_days``
+    [7] before the alert hour and at most ``quiet_drop`` [0.5] × that many in the
+    ``quiet_days`` after it. Empty when that after-window runs past the as-of day.
+    """
+    last = as_of(con, scope)
+    if last is None:
+        return []
+    ctes, params = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
+    sql = f"""WITH {ctes},
+        hours AS (
+            SELECT grp, date_trunc('hour', local_at) AS hour, count(*) AS messages,
+                   count(*) FILTER (WHERE chatter) AS chatter
+            FROM classified GROUP BY grp, hour
+        ),
+        medians AS (SELECT grp, median(messages) AS med FROM hours GROUP BY grp)
+        SELECT h.grp, h.hour, h.messages, h.chatter FROM hours h JOIN medians USING (grp)
+        WHERE h.messages >= ? AND h.messages >= ? * medians.med
+          AND h.chatter >= ? * h.messages
+        ORDER BY h.grp, h.hour"""  # noqa: S608  # only placeholders and fixed SQL
+    rows = con.execute(sql, [*params, messages_per_hour, factor, chatter_share]).fetchall()
+    if not rows:
+        return []
+    quieting = _quieting(con, scope, last, rows, key_members, quiet_days, quiet_drop)
+    return [
+        OverActivityAlert(g, h, n, round(c / n, 4), sorted(quieting.get((g, h), ())))
+        for g, h, n, c in rows
+    ]
+
+
+def _quieting(
+    con: Any,
+    scope: Scope,
+    last: date,
+    alerts: list[tuple[Any, ...]],
+    key_members: int,
+    quiet_days: int,
+    quiet_drop: float,
+) -> dict[tuple[str, datetime], list[str]]:
+    """(group, hour) -> key members whose activity dropped after the alert hour."""
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time())
+    window = timedelta(days=quiet_days)
+    full = [(g, h) for g, h, *_ in alerts if h + timedelta(hours=1) + window <= end]
+    leaders = key_behaviour_leaders(con, scope, top=key_members, half_life_days=None)
+    keys = [(x.group, x.person) for x in leaders]
+    if not full or not keys:
+        return {}
+    kinds, kparams = kinds_sql(DEFAULT_ACTIVE_KINDS)
+    sql = f"""
+        WITH a(grp, hour) AS (VALUES {", ".join("(?, CAST(? AS TIMESTAMP))" for _ in full)}),
+        k(grp, person) AS (VALUES {", ".join("(?, ?)" for _ in keys)})
+        SELECT a.grp, a.hour, k.person,
+               count(x.id) FILTER (WHERE x.local_at < a.hour) AS before,
+               count(x.id) FILTER (WHERE x.local_at >= a.hour + INTERVAL 1 HOUR) AS after
+        FROM a JOIN k ON k.grp = a.grp
+        LEFT JOIN ev x ON x.community = ? AND x.grp = a.grp AND x.person = k.person
+             AND x.{kinds} AND x.local_at >= a.hour - to_days(CAST(? AS INTEGER))
+             AND x.local_at < a.hour + INTERVAL 1 HOUR + to_days(CAST(? AS INTEGER))
+        GROUP BY a.grp, a.hour, k.person"""  # noqa: S608  # only placeholders are interpolated
+    args = [
+        *[v for pair in full for v in pair],
+        *[v for pair in keys for v in pair],
+        scope.community,
+        *kparams,
+        quiet_days,
+        quiet_days,
+    ]
+    out: dict[tuple[str, datetime], list[str]] = {}
+    for g, h, person, before, after in con.execute(sql, args).fetchall():
+        if before >= 3 and after <= quiet_drop * before:
+            out.setdefault((g, h), []).append(person)
+    return out
+
+
+def concentration(con: Any, scope: Scope) -> list[Concentration]:
+    """How concentrated each group's talk is among its posters (P-MEA-5).
+
+    With message counts per poster x₁ ≤ … ≤ xₙ (posters = members with ≥ 1 message),
+    ``gini = 2·Σ i·xᵢ / (n·Σ xᵢ) − (n + 1)/n``; ``top10_share`` = messages of the
+    ceil(0.1·n) biggest posters / all messages; ``half_of_messages_by`` = the smallest m such
+    that the m biggest posters wrote ≥ 50% of the messages."""
+    last = as_of(con, scope)
+    if last is None:
+        return []
+    where, params = replace(scope, until=last).where()
+    sql = f"""
+        WITH per AS (
+            SELECT grp, person, count(*) AS n FROM ev
+            WHERE {where} AND kind = 'message.posted' AND person IS NOT NULL
+              AND grp IS NOT NULL
+            GROUP BY grp, person
+        ),
+        ranked AS (
+            SELECT grp, n,
+                   row_number() OVER (PARTITION BY grp ORDER BY n, person) AS i_asc,
+                   row_number() OVER (PARTITION BY grp ORDER BY n DESC, person) AS i_desc,
+                   coalesce(sum(n) OVER (PARTITION BY grp ORDER BY n DESC, person
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
+                   count(*) OVER (PARTITION BY grp) AS posters,
+                   sum(n) OVER (PARTITION BY grp) AS total
+            FROM per
+        )
+        SELECT grp, posters, total,
+               2.0 * sum(i_asc * n) / (posters * total) - (posters + 1.0) / posters,
+               sum(n) FILTER (WHERE i_desc <= ceil(0.1 * posters)) / total,
+               count(*) FILTER (WHERE before < 0.5 * total)
+        FROM ranked GROUP BY grp, posters, total ORDER BY grp"""  # noqa: S608  # placeholders
+    rows = con.execute(sql, params).fetchall()
+    return [
+        Concentration(g, int(p), int(t), round(float(gi), 4), round(float(top), 4), int(half))
+        for g, p, t, gi, top, half in rows
+    ]
+
+
+_CLASSIFY = {
+    "long_reply": LONG_REPLY,
+    "short": SHORT,
+    "burst_messages": BURST_MESSAGES,
+    "burst_minutes": BURST_MINUTES,
+}
+
+METRICS = (
+    Metric(
+        "noise_vs_value",
+        "Messages per period classified valuable / chatter, and the chatter share",
+        ("P-MEA-5", "P-RUL-3"),
+        noise_vs_value,
+        {"period": "day", **_CLASSIFY},
+    ),
+    Metric(
+        "over_activity",
+        "Group-hours far above the group's median and mostly chatter, with key members who "
+        "went quiet afterwards",
+        ("P-RUL-3", "P-MEA-5"),
+        over_activity,
+        {
+            "messages_per_hour": 30,
+            "factor": 3.0,
+            "chatter_share": 0.6,
+            "key_members": 10,
+            "quiet_days": 7,
+            "quiet_drop": 0.5,
+            **_CLASSIFY,
+        },
+    ),
+    Metric(
+        "concentration",
+        "Concentration of talk per group: Gini of messages per poster, top-10% share, "
+        "posters who write half the messages",
+        ("P-MEA-5",),
+        concentration,
+        {},
+    ),
+)
