@@ -77,3 +77,38 @@ def event_merge(keep: str, absorb: str):
         into=f"wechat:{keep}",
         identities=[f"wechat:{absorb}"],
     )
+
+
+def test_matches_brute_force_on_random_logs():
+    """The one-pass window counting agrees with counting sets day by day."""
+    import random
+    from datetime import datetime, timedelta
+
+    import duckdb
+
+    rnd = random.Random(5)
+    for _ in range(20):
+        con = duckdb.connect()
+        con.execute(
+            "CREATE TABLE ev (kind VARCHAR, community VARCHAR, grp VARCHAR, "
+            "person VARCHAR, local_at TIMESTAMP)"
+        )
+        rows = [
+            (
+                "message.posted",
+                "c",
+                "g",
+                f"p{rnd.randrange(6)}",
+                datetime(2026, 1, 1) + timedelta(days=rnd.randrange(60), hours=rnd.random()),
+            )
+            for _ in range(rnd.randrange(1, 40))
+        ]
+        con.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?)", rows)
+        got = {d.day: (d.dau, d.wau, d.mau) for d in activity(con, Scope("c"))}
+        active = {(p, at.date()) for _, _, _, p, at in rows}
+        for day in got:
+
+            def people(span: int, day=day) -> int:
+                return len({p for p, d in active if 0 <= (day - d).days < span})
+
+            assert got[day] == (people(1), people(7), people(30)), day

@@ -47,31 +47,50 @@ def activity(
     )
     if first is None:
         return []
+    # Each person-day starts a stretch during which that person counts towards DAU (1 day),
+    # WAU (7) and MAU (30), cut short where their next active day starts the next stretch.
+    # Stretches of one person never overlap, so +1/-1 at their ends, summed over days, gives
+    # distinct counts in one pass over person-days (no days x events range join).
     sql = f"""
         WITH act AS (
             SELECT DISTINCT person, CAST(local_at AS DATE) AS day FROM ev
             WHERE {where} AND {kinds} AND person IS NOT NULL
+        ),
+        seg AS (
+            SELECT day, lead(day) OVER (PARTITION BY person ORDER BY day) AS nxt FROM act
+        ),
+        deltas AS (
+            SELECT day AS d, 1 AS dau, 1 AS wau, 1 AS mau FROM seg
+            UNION ALL SELECT day + 1, -1, 0, 0 FROM seg
+            UNION ALL SELECT least(day + 7, coalesce(nxt, day + 7)), 0, -1, 0 FROM seg
+            UNION ALL SELECT least(day + 30, coalesce(nxt, day + 30)), 0, 0, -1 FROM seg
+        ),
+        daily AS (
+            SELECT d, sum(dau) AS dau, sum(wau) AS wau, sum(mau) AS mau FROM deltas GROUP BY d
         ),
         msgs AS (
             SELECT CAST(local_at AS DATE) AS day, count(*) AS n FROM ev
             WHERE {where} AND kind = 'message.posted' GROUP BY 1
         ),
         days AS (
-            SELECT CAST(d AS DATE) AS day
-            FROM range(CAST(? AS DATE), CAST(? AS DATE) + INTERVAL 1 DAY, INTERVAL 1 DAY) t(d)
+            SELECT CAST(t.d AS DATE) AS day
+            FROM range((SELECT CAST(min(d) AS DATE) FROM daily), CAST(? AS DATE) + 1,
+                       INTERVAL 1 DAY) t(d)
         ),
-        windows AS (
+        running AS (
             SELECT days.day,
-                   count(DISTINCT act.person) FILTER (WHERE act.day = days.day) AS dau,
-                   count(DISTINCT act.person) FILTER (WHERE act.day > days.day - 7) AS wau,
-                   count(DISTINCT act.person) AS mau
-            FROM days LEFT JOIN act ON act.day BETWEEN days.day - 29 AND days.day
-            GROUP BY days.day
+                   sum(coalesce(daily.dau, 0)) OVER w AS dau,
+                   sum(coalesce(daily.wau, 0)) OVER w AS wau,
+                   sum(coalesce(daily.mau, 0)) OVER w AS mau
+            FROM days LEFT JOIN daily ON daily.d = days.day
+            WINDOW w AS (ORDER BY days.day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
         )
-        SELECT w.day, w.dau, w.wau, w.mau, coalesce(m.n, 0)
-        FROM windows w LEFT JOIN msgs m ON m.day = w.day ORDER BY w.day
+        SELECT r.day, CAST(r.dau AS BIGINT), CAST(r.wau AS BIGINT), CAST(r.mau AS BIGINT),
+               coalesce(m.n, 0)
+        FROM running r LEFT JOIN msgs m ON m.day = r.day
+        WHERE r.day >= ? ORDER BY r.day
     """  # noqa: S608  # only placeholders and fixed SQL are interpolated
-    rows = con.execute(sql, [*params, *kparams, *params, first, last]).fetchall()
+    rows = con.execute(sql, [*params, *kparams, *params, last, first]).fetchall()
     return [
         ActivityDay(
             day=d,

@@ -1,0 +1,291 @@
+"""Retention (P-MEA-2): join cohorts, returning versus new members, quarter-on-quarter.
+
+All periods are periods of the community's local calendar: a *day*, a *week* (starting on
+Monday) or a calendar *month*. A member is *active* in a period when they did one of the active
+kinds in it (:data:`~shequn.analytics.scope.DEFAULT_ACTIVE_KINDS`; configurable). Merged
+identities count as one person. Periods that begin after the as-of day are unknown (``None``),
+not zero; the period containing the as-of day is shown as far as it has gone.
+
+``retention`` (cohort table)
+    A person's *cohort* is the period of their **first** ``member.joined`` in the scope's
+    community (or group), looking at all history up to the as-of day; a member who leaves and
+    re-joins stays in their first cohort. Only cohorts that start on or after the first day of
+    ``scope.since``'s period are listed. Cell *k* (``k = 0 … periods-1``; *k* = 0 is the
+    joining period itself) is ``retained[k] / size``: the share of the cohort active in period
+    cohort + *k*. Defaults: ``period="week"``, ``periods=8``.
+
+``returning_vs_new``
+    For each period from ``scope.since`` (or the first activity) to the as-of day: ``total``
+    persons active in it; ``new`` those first seen (first join or first activity, whichever
+    is earlier, over all history) in that period; ``returning`` the rest. Default: weeks.
+
+``quarter_retention``
+    For each calendar quarter: ``active`` persons; ``retained_from_previous`` persons active
+    both in it and in the quarter before; ``rate = retained_from_previous / active(previous)``
+    (``None`` when the previous quarter had nobody active).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from shequn.analytics.registry import Metric
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
+from shequn.errors import ShequnError
+
+PERIODS: tuple[str, ...] = ("day", "week", "month")
+"""Periods a cohort or a mix can be measured in (local calendar; weeks start on Monday)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CohortRow:
+    cohort_start: date  # first local day of the cohort's period
+    size: int  # persons whose first join fell in the period
+    retained: list[int]  # retained[k]: cohort members active in period cohort + k
+    rates: list[float | None]  # retained[k] / size; None for periods after the as-of day
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodMix:
+    start: date
+    new: int  # active and first seen in this period
+    returning: int  # active and first seen before it
+    total: int  # new + returning
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterRetention:
+    quarter: str  # "2026-Q1"
+    start: date
+    active: int
+    retained_from_previous: int  # active in this quarter and in the one before
+    rate: float | None  # retained_from_previous / active(previous quarter)
+
+
+# --- period arithmetic (shared with the funnel's cohorts) ------------------------------
+
+
+def check_period(period: str) -> str:
+    if period not in PERIODS:
+        raise ShequnError(f"unknown period {period!r}", period=period, choices=PERIODS)
+    return period
+
+
+def period_sql(period: str, expr: str) -> str:
+    """SQL for the first day of the local period containing the DATE ``expr``."""
+    return f"CAST(date_trunc('{check_period(period)}', {expr}) AS DATE)"
+
+
+def period_start(day: date, period: str) -> date:
+    check_period(period)
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def shift(start: date, period: str, k: int) -> date:
+    """The start of the period ``k`` periods after the one starting on ``start``."""
+    if period == "day":
+        return start + timedelta(days=k)
+    if period == "week":
+        return start + timedelta(weeks=k)
+    months = start.year * 12 + start.month - 1 + k
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def _index_sql(period: str, a: str, b: str) -> str:
+    """SQL: how many periods the period starting on ``b`` is after the one starting on ``a``."""
+    if period == "day":
+        return f"date_diff('day', {a}, {b})"
+    if period == "week":
+        return f"(date_diff('day', {a}, {b}) // 7)"
+    return f"((year({b}) - year({a})) * 12 + month({b}) - month({a}))"
+
+
+def _history(con: Any, scope: Scope) -> tuple[date, str, list[Any]] | None:
+    """The as-of day and the ``ev`` conditions for all history up to it (``since`` ignored)."""
+    last = as_of(con, scope)
+    if last is None:
+        return None
+    where, params = replace(scope, since=None, until=last).where()
+    return last, where, params
+
+
+# --- metrics ---------------------------------------------------------------------------
+
+
+def retention(
+    con: Any,
+    scope: Scope,
+    *,
+    period: str = "week",
+    periods: int = 8,
+    active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS,
+) -> list[CohortRow]:
+    """Join-cohort retention table, one row per cohort (P-MEA-2; see the module doc)."""
+    history = _history(con, scope)
+    if history is None:
+        return []
+    last, where, params = history
+    kinds, kparams = kinds_sql(active_kinds)
+    first = period_start(scope.since, period) if scope.since else date.min
+    cohort = period_sql(period, "first_day")
+    act_period = period_sql(period, "CAST(local_at AS DATE)")
+    k = _index_sql(period, "c.cohort", "a.p")
+    sql = f"""
+        WITH cohorts AS (
+            SELECT person, {cohort} AS cohort FROM (
+                SELECT person, min(CAST(local_at AS DATE)) AS first_day FROM ev
+                WHERE {where} AND kind = 'member.joined' AND person IS NOT NULL
+                GROUP BY person
+            ) WHERE {cohort} >= ?
+        ),
+        act AS (
+            SELECT DISTINCT person, {act_period} AS p FROM ev
+            WHERE {where} AND {kinds} AND person IS NOT NULL
+        ),
+        cells AS (
+            SELECT c.cohort, {k} AS k, count(*) AS n
+            FROM cohorts c JOIN act a ON a.person = c.person AND a.p >= c.cohort
+            GROUP BY ALL
+        ),
+        sizes AS (SELECT cohort, count(*) AS size FROM cohorts GROUP BY cohort)
+        SELECT s.cohort, s.size, cells.k, cells.n
+        FROM sizes s LEFT JOIN cells ON cells.cohort = s.cohort AND cells.k < ?
+        ORDER BY s.cohort, cells.k
+    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    rows = con.execute(sql, [*params, first, *params, *kparams, periods]).fetchall()
+    retained: dict[date, list[int]] = {}
+    sizes: dict[date, int] = {}
+    for start, size, cell, n in rows:
+        sizes[start] = size
+        counts = retained.setdefault(start, [0] * periods)
+        if cell is not None:
+            counts[cell] = n
+    return [
+        CohortRow(
+            cohort_start=start,
+            size=size,
+            retained=retained[start],
+            rates=[
+                round(n / size, 4) if shift(start, period, i) <= last else None
+                for i, n in enumerate(retained[start])
+            ],
+        )
+        for start, size in sizes.items()
+    ]
+
+
+def returning_vs_new(
+    con: Any,
+    scope: Scope,
+    *,
+    period: str = "week",
+    active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS,
+) -> list[PeriodMix]:
+    """Active persons per period split into first-seen-this-period and returning (P-MEA-2)."""
+    history = _history(con, scope)
+    if history is None:
+        return []
+    last, where, params = history
+    kinds, kparams = kinds_sql(active_kinds)
+    p = period_sql(period, "CAST(local_at AS DATE)")
+    sql = f"""
+        WITH seen AS (
+            SELECT person, min({p}) AS first_p FROM ev
+            WHERE {where} AND (kind = 'member.joined' OR {kinds}) AND person IS NOT NULL
+            GROUP BY person
+        ),
+        act AS (
+            SELECT DISTINCT person, {p} AS p FROM ev
+            WHERE {where} AND {kinds} AND person IS NOT NULL
+        )
+        SELECT a.p, count(*) FILTER (WHERE s.first_p = a.p), count(*)
+        FROM act a JOIN seen s USING (person) GROUP BY a.p
+    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    rows = con.execute(sql, [*params, *kparams, *params, *kparams]).fetchall()
+    found = {start: (new, total) for start, new, total in rows}
+    if not found:
+        return []
+    start = period_start(scope.since, period) if scope.since else min(found)
+    out: list[PeriodMix] = []
+    while start <= last:
+        new, total = found.get(start, (0, 0))
+        out.append(PeriodMix(start=start, new=new, returning=total - new, total=total))
+        start = shift(start, period, 1)
+    return out
+
+
+def quarter_retention(
+    con: Any, scope: Scope, *, active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS
+) -> list[QuarterRetention]:
+    """Quarter-on-quarter retention of active persons (P-MEA-2; see the module doc)."""
+    history = _history(con, scope)
+    if history is None:
+        return []
+    last, where, params = history
+    kinds, kparams = kinds_sql(active_kinds)
+    sql = f"""
+        WITH act AS (
+            SELECT DISTINCT person,
+                   CAST(date_trunc('quarter', CAST(local_at AS DATE)) AS DATE) AS q
+            FROM ev WHERE {where} AND {kinds} AND person IS NOT NULL
+        )
+        SELECT a.q, count(*), count(prev.person)
+        FROM act a LEFT JOIN act prev
+          ON prev.person = a.person AND prev.q = CAST(a.q - INTERVAL 3 MONTH AS DATE)
+        GROUP BY a.q
+    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    rows = con.execute(sql, [*params, *kparams]).fetchall()
+    found = {q: (active, kept) for q, active, kept in rows}
+    if not found:
+        return []
+    start = _quarter(scope.since) if scope.since else min(found)
+    out: list[QuarterRetention] = []
+    while start <= last:
+        active, kept = found.get(start, (0, 0))
+        before = found.get(shift(start, "month", -3), (0, 0))[0]
+        out.append(
+            QuarterRetention(
+                quarter=f"{start.year}-Q{(start.month - 1) // 3 + 1}",
+                start=start,
+                active=active,
+                retained_from_previous=kept,
+                rate=round(kept / before, 4) if before else None,
+            )
+        )
+        start = shift(start, "month", 3)
+    return out
+
+
+def _quarter(day: date) -> date:
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+METRICS = (
+    Metric(
+        "retention",
+        "Join-cohort retention table: share of each cohort active k periods later",
+        ("P-MEA-2",),
+        retention,
+        {"period": "week", "periods": 8, "active_kinds": DEFAULT_ACTIVE_KINDS},
+    ),
+    Metric(
+        "returning_vs_new",
+        "Active members per period: first seen in the period versus returning",
+        ("P-MEA-2",),
+        returning_vs_new,
+        {"period": "week", "active_kinds": DEFAULT_ACTIVE_KINDS},
+    ),
+    Metric(
+        "quarter_retention",
+        "Quarter-on-quarter retention of active members",
+        ("P-MEA-2",),
+        quarter_retention,
+        {"active_kinds": DEFAULT_ACTIVE_KINDS},
+    ),
+)
