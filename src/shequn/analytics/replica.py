@@ -72,6 +72,14 @@ class SyncResult:
     seconds: float
 
 
+def prepare(con: Any) -> None:
+    """Create the replica's tables and the ``ev`` view on a DuckDB connection (idempotent).
+    Benchmarks and tests that fill a replica by other means start here."""
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(_SCHEMA)
+    con.execute(_VIEW)
+
+
 def default_path(store: Store) -> str:
     """``SHEQUN_ANALYTICS_PATH``; else next to a SQLite store (``shequn.analytics.duckdb``);
     else one file per server database in the user's cache directory."""
@@ -103,12 +111,10 @@ class Replica:
         import duckdb  # lazy: heavy, and only metrics need it
 
         con = duckdb.connect(path or default_path(store))
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(_SCHEMA)
+        prepare(con)
         replica = cls(store, con)
         if sync:
             replica.sync()
-        con.execute(_VIEW)
         return replica
 
     def close(self) -> None:
