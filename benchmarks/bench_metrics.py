@@ -32,12 +32,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shequn.analytics.activity import activity  # noqa: E402
-from shequn.analytics.registry import all_metrics  # noqa: E402
-from shequn.analytics.replica import prepare  # noqa: E402
-from shequn.analytics.retention import retention  # noqa: E402
-from shequn.analytics.scope import Scope  # noqa: E402
-from shequn.analytics.talk import concentration  # noqa: E402
+from shequn.analytics.activity import activity
+from shequn.analytics.registry import all_metrics
+from shequn.analytics.replica import prepare
+from shequn.analytics.retention import retention
+from shequn.analytics.scope import Scope
+from shequn.analytics.talk import concentration
 
 GENERATE = """
 INSERT INTO events

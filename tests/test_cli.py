@@ -149,3 +149,25 @@ def test_debug_shows_the_traceback(cli: Cli, tmp_path: Path):
 
     with pytest.raises(InputFormatError):
         main(["--db", cli.url, "--debug", "events", "add", str(tmp_path / "nope.jsonl")])
+
+
+def test_report_on_the_example_week(loaded: Cli):
+    code, out, _ = loaded.run("report")
+    assert code == 0 and "no events yet" in out
+    loaded.run("events", "add", EXAMPLE / "events.jsonl")
+    report = loaded.json("report")
+    assert report["as_of"] == "2025-03-09"
+    assert report["headline"]["dau"] > 0
+    assert {g["group"] for g in report["groups"]} == {"main", "camp-21", "senior"}
+    code, out, _ = loaded.run("report")
+    assert code == 0 and "health report as of 2025-03-09" in out
+
+
+def test_metrics_listing_and_one_metric(loaded: Cli):
+    names = {m["name"] for m in loaded.json("metrics")}
+    assert {"activity", "life_cycle"} <= names
+    loaded.run("events", "add", EXAMPLE / "events.jsonl")
+    rows = loaded.json("metrics", "activity", "--group", "camp-21")
+    assert rows[-1]["day"] == "2025-03-09"
+    code, _, err = loaded.run("metrics", "activity", "-p", "nope=1")
+    assert code == 1 and "bad --param 'nope=1'" in err
