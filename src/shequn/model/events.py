@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from shequn.errors import InvalidEvent
@@ -43,7 +44,7 @@ def identity_key(platform: str, user_id: str | int) -> str:
 def check_identity_key(value: str, field_name: str) -> str:
     if len(value) > MAX_KEY:
         raise InvalidEvent(f"{field_name} is longer than {MAX_KEY} characters", field=field_name)
-    if not _IDENTITY.match(value):
+    if not _is_identity(value):
         raise InvalidEvent(
             f"{field_name} {value!r} is not an identity key like 'wechat:wxid_abc' "
             "(lower-case platform, a colon, the platform's user id)",
@@ -60,8 +61,22 @@ def hash_phone(phone: str) -> str:
     return hashlib.sha256(digits.encode()).hexdigest()
 
 
+# Keys repeat across millions of events (a few slugs, thousands of people): remember the
+# ones already checked instead of running the regex each time.
+@lru_cache(maxsize=65_536)
+def _is_identity(value: str) -> bool:
+    return _IDENTITY.match(value) is not None
+
+
+@lru_cache(maxsize=4_096)
+def _is_slug(value: str) -> bool:
+    return _SLUG.match(value) is not None
+
+
 def parse_time(value: object, field_name: str = "occurred_at") -> datetime:
     """An aware datetime in UTC, from a datetime or an ISO 8601 string with an offset."""
+    if isinstance(value, datetime) and value.tzinfo is UTC:
+        return value
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
@@ -109,9 +124,9 @@ class Event:
                 raise InvalidEvent(f"{name} is missing", field=name)
             if len(value) > MAX_KEY:
                 raise InvalidEvent(f"{name} is longer than {MAX_KEY} characters", field=name)
-        if not _SLUG.match(self.community):
+        if not _is_slug(self.community):
             raise InvalidEvent(f"community {self.community!r} is not a slug", field="community")
-        if self.group is not None and not _SLUG.match(self.group):
+        if self.group is not None and not _is_slug(self.group):
             raise InvalidEvent(f"group {self.group!r} is not a slug", field="group")
         if spec.group_required and self.group is None:
             raise InvalidEvent(f"{self.kind} needs a group", field="group")
