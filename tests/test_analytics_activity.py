@@ -106,9 +106,8 @@ def test_matches_brute_force_on_random_logs():
         con.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?)", rows)
         got = {d.day: (d.dau, d.wau, d.mau) for d in activity(con, Scope("c"))}
         active = {(p, at.date()) for _, _, _, p, at in rows}
-        for day in got:
-
-            def people(span: int, day=day) -> int:
-                return len({p for p, d in active if 0 <= (day - d).days < span})
-
-            assert got[day] == (people(1), people(7), people(30)), day
+        for day, counts in got.items():
+            expected = tuple(
+                len({p for p, d in active if 0 <= (day - d).days < span}) for span in (1, 7, 30)
+            )
+            assert counts == expected, day

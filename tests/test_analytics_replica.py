@@ -9,7 +9,7 @@ from shequn.analytics.replica import Replica
 from shequn.engine.record import record
 from shequn.store.append import append
 from shequn.store.db import Store
-from tests.analytics_helpers import configured, join, post
+from tests.analytics_helpers import configured, event, join, post
 
 
 def test_incremental_sync_copies_only_new_events(store: Store, tmp_path: Path):
@@ -79,3 +79,18 @@ def test_rows_committed_after_a_sync_are_picked_up_by_the_next(store: Store):
     refs = replica.con.execute("SELECT source_ref FROM events ORDER BY id").fetchall()
     assert [r for (r,) in refs][-2:] == ["slow", "fast"]
     replica.close()
+
+
+def test_columns_that_start_empty_are_typed_by_their_later_values(store: Store):
+    """Thousands of posts (no subject, no inviter) and then one removal with a subject: the
+    reader must not have fixed `subject` to a numeric type from the first rows."""
+    events = [configured(), join("a", day=0), join("b", day=0)]
+    events += [post("a", day=1, hour=k / 400) for k in range(3000)]
+    events.append(event("member.removed", "a", day=2, subject="b", reason="spam"))
+    record(store, events)
+    with Replica.open(store, ":memory:") as replica:
+        rows = replica.con.execute(
+            "SELECT subject FROM events WHERE subject IS NOT NULL"
+        ).fetchall()
+        empty = replica.con.execute("SELECT count(*) FROM events WHERE subject = ''").fetchall()
+    assert rows == [("wechat:b",)] and empty == [(0,)]

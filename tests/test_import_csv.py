@@ -536,7 +536,7 @@ def test_damaged_tables_import_or_fail_cleanly(
 
 
 def test_random_truncations_of_every_fixture(tmp_path: Path) -> None:
-    rng = random.Random(7)  # noqa: S311  # repeatable cuts, not secrets
+    rng = random.Random(7)  # repeatable cuts, not secrets
     for source, importer in FIXTURES:
         data = source.read_bytes()
         for _ in range(20):

@@ -138,14 +138,11 @@ class Replica:
             self._reset(origin)
             last = []
         hwm = int(last[0][0]) if last else 0
+        sqlite = self.store.dialect == "sqlite"
+        copies = [_EVENTS, *_PROJECTIONS]
         queries: list[Query] = [
             ("SELECT source, source_ref FROM events WHERE id = {p}", hwm),
-            (
-                "SELECT id, kind, occurred_at, community_slug, group_slug, actor, subject, "
-                "source, source_ref, data FROM events WHERE id > {p} ORDER BY id",
-                max(0, hwm - OVERLAP),
-            ),
-            *((sql, None) for sql in _PROJECTIONS.values()),
+            *((c.select(sqlite), max(0, hwm - OVERLAP) if c is _EVENTS else None) for c in copies),
         ]
         before = self._count()
         results = read_all(self.store.engine.url, queries)
@@ -156,17 +153,11 @@ class Replica:
             return self.sync()
         self.con.execute("BEGIN")
         try:
-            for table in next(results):
-                self._insert(
-                    "INSERT OR IGNORE INTO events SELECT id, kind, CAST(occurred_at "
-                    "AS TIMESTAMP), community_slug, group_slug, actor, subject, "
-                    "source, source_ref, CAST(data AS JSON) FROM incoming",
-                    table,
-                )
-            for name in _PROJECTIONS:
-                self.con.execute(f"DELETE FROM {name}")  # noqa: S608  # fixed table names
+            for copy in copies:
+                if copy is not _EVENTS:
+                    self.con.execute(f"DELETE FROM {copy.table}")  # noqa: S608  # fixed names
                 for table in next(results):
-                    self._insert(f"INSERT INTO {name} SELECT * FROM incoming", table)  # noqa: S608
+                    self._insert(copy.insert(sqlite), table)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
@@ -192,17 +183,103 @@ class Replica:
         return int(self.con.execute("SELECT count(*) FROM events").fetchall()[0][0])
 
 
-_PROJECTIONS = {
-    "people": "SELECT i.key, m.key FROM identities i JOIN members m ON m.id = i.member_id",
-    "groups": "SELECT c.slug, g.slug, g.name, g.platform, g.capacity, g.stage, g.configured, "
-    "g.first_seen_at FROM groups g JOIN communities c ON c.id = g.community_id",
-    "communities": "SELECT slug, timezone FROM communities",
-    "memberships": "SELECT c.slug, g.slug, i.key, m.key, gm.status, gm.joined_at, "
-    "gm.left_at, gm.join_channel, inv.key FROM group_memberships gm "
-    "JOIN groups g ON g.id = gm.group_id "
-    "JOIN communities c ON c.id = g.community_id "
-    "JOIN identities i ON i.id = gm.identity_id "
-    "JOIN members m ON m.id = i.member_id "
-    "LEFT JOIN identities inv ON inv.id = gm.inviter_identity_id",
-}
-"""Small projections copied whole on every sync (they are tiny next to the log)."""
+@dataclass(frozen=True, slots=True)
+class _Copy:
+    """One store query copied into one replica table, column by column.
+
+    The SQLite ADBC driver infers each column's Arrow type from the first rows it reads, so a
+    column that starts with NULLs (``subject`` in a chat log) would be typed wrongly and fail
+    on its first value. On SQLite every nullable column therefore travels as a non-NULL
+    sentinel ('' for text and times, -1 for numbers) and is turned back into NULL in DuckDB.
+    """
+
+    table: str
+    source: str  # FROM … (and WHERE/ORDER) part of the store query
+    columns: tuple[tuple[str, str], ...]  # (store expression, type: text|int|ts|json|bool)
+    verb: str = "INSERT INTO"
+
+    def select(self, sqlite: bool) -> str:
+        cols = []
+        for i, (expr, kind) in enumerate(self.columns):
+            if sqlite and kind in ("text", "ts", "json"):
+                expr = f"coalesce({expr}, '')"
+            elif sqlite and kind in ("int", "bool"):
+                expr = f"coalesce({expr}, -1)"
+            cols.append(f"{expr} AS c{i}")
+        return f"SELECT {', '.join(cols)} {self.source}"  # fixed fragments
+
+    def insert(self, sqlite: bool) -> str:
+        cols = []
+        for i, (_, kind) in enumerate(self.columns):
+            c = f"c{i}"
+            if sqlite:
+                c = f"nullif({c}, '')" if kind in ("text", "ts", "json") else f"nullif({c}, -1)"
+            if kind == "ts":
+                c = f"CAST({c} AS TIMESTAMP)"
+            elif kind == "json":
+                c = f"CAST({c} AS JSON)"
+            elif kind == "bool":
+                c = f"CAST({c} AS BOOLEAN)"
+            cols.append(c)
+        return f"{self.verb} {self.table} SELECT {', '.join(cols)} FROM incoming"  # noqa: S608
+
+
+_T, _I, _TS = "text", "int", "ts"
+_EVENTS = _Copy(
+    "events",
+    "FROM events WHERE id > {p} ORDER BY id",
+    (
+        ("id", _I),
+        ("kind", _T),
+        ("occurred_at", _TS),
+        ("community_slug", _T),
+        ("group_slug", _T),
+        ("actor", _T),
+        ("subject", _T),
+        ("source", _T),
+        ("source_ref", _T),
+        ("data", "json"),
+    ),
+    verb="INSERT OR IGNORE INTO",
+)
+_PROJECTIONS = (
+    _Copy(
+        "people",
+        "FROM identities i JOIN members m ON m.id = i.member_id",
+        (("i.key", _T), ("m.key", _T)),
+    ),
+    _Copy(
+        "groups",
+        "FROM groups g JOIN communities c ON c.id = g.community_id",
+        (
+            ("c.slug", _T),
+            ("g.slug", _T),
+            ("g.name", _T),
+            ("g.platform", _T),
+            ("g.capacity", _I),
+            ("g.stage", _T),
+            ("g.configured", "bool"),
+            ("g.first_seen_at", _TS),
+        ),
+    ),
+    _Copy("communities", "FROM communities", (("slug", _T), ("timezone", _T))),
+    _Copy(
+        "memberships",
+        "FROM group_memberships gm JOIN groups g ON g.id = gm.group_id "
+        "JOIN communities c ON c.id = g.community_id "
+        "JOIN identities i ON i.id = gm.identity_id JOIN members m ON m.id = i.member_id "
+        "LEFT JOIN identities inv ON inv.id = gm.inviter_identity_id",
+        (
+            ("c.slug", _T),
+            ("g.slug", _T),
+            ("i.key", _T),
+            ("m.key", _T),
+            ("gm.status", _T),
+            ("gm.joined_at", _TS),
+            ("gm.left_at", _TS),
+            ("gm.join_channel", _T),
+            ("inv.key", _T),
+        ),
+    ),
+)
+"""Small projections, copied whole on every sync (they are tiny next to the log)."""

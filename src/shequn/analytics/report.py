@@ -108,7 +108,13 @@ def build_report(con: Any, scope: Scope) -> Report:
             }
         )
         report.headline["members"] = report.headline.get("members", 0) + life.members
-        _life_alerts(report, life.group, life.stage, life.reason, life.seven_day_rule)
+        _life_alerts(
+            report,
+            life.group,
+            life.stage,
+            life.reason,
+            life.seven_day_rule if life.age_days <= SEVEN_DAY_ALERT_DAYS else "old",
+        )
     _extra_sections(con, scope, report)
     return report
 
@@ -121,6 +127,9 @@ def _life_alerts(report: Report, group: str, stage: str, reason: str, rule: str)
         sev, move, pid = _MOVES[f"seven_day_{rule}"]
         report.alerts.append(Alert(group, sev, f"7-day rule {rule}", move, pid))
 
+
+SEVEN_DAY_ALERT_DAYS = 30
+"""A failed 7-day rule is news while the group is young; later its stage tells the story."""
 
 _SECTIONS = ("retention", "funnel", "concentration", "key_behaviour_leaders", "churn_risk")
 

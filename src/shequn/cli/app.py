@@ -14,9 +14,11 @@ import typer
 from shequn import __version__
 from shequn.cli.blueprint import blueprint_app, init_command
 from shequn.cli.common import state
+from shequn.cli.diagnose import diagnose_command
 from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
 from shequn.cli.people import groups_app, members_app
+from shequn.cli.plan import demo_command, simulate_command
 from shequn.cli.report import metrics_command, report_command
 from shequn.errors import ShequnError
 
@@ -68,6 +70,9 @@ app.add_typer(events_app, name="events")
 app.command("import")(import_command)
 app.command("report")(report_command)
 app.command("metrics")(metrics_command)
+app.command("diagnose")(diagnose_command)
+app.command("simulate")(simulate_command)
+app.command("demo")(demo_command)
 app.command("rebuild")(rebuild_command)
 
 
