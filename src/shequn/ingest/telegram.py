@@ -1,0 +1,467 @@
+"""Telegram Desktop "Export chat history" / "Export Telegram data", machine-readable JSON.
+
+Reads ``result.json`` — of one chat (top level ``name``, ``type``, ``id``, ``messages``) or of
+a whole account (``about``, ``personal_information``, ``chats.list``, ``left_chats.list``) —
+given as the file, the export folder, or a zip of either. docs/import/telegram.md describes
+the mapping; :mod:`shequn.ingest.telegram_map` does it, one message at a time.
+
+Streaming: the file is read twice and never held in memory.
+
+1. A byte-level scan (regular expressions over 256 KiB chunks) collects display name → user id
+   pairs (``"from"``/``"from_id"``, ``"actor"``/``"actor_id"``, reaction ``recent`` entries).
+   Service messages name added and removed members without their ids; this index lets most
+   of them be identified anyway.
+2. The messages, one object at a time. One chat: ``ijson.items(fp, "messages.item")`` does
+   all the work in C (the header keys before ``messages`` come from a peek at the start).
+   An account: ijson's C parser sends its events to a small watcher (:class:`_Watch`) that
+   notes the chat headers (``chats.list.item.id`` …) and passes every event on to ijson's C
+   item builder; at each chat boundary the messages built so far are tagged with the chat
+   they belong to. A 500 MB chat is never materialized; memory stays flat.
+
+``source = telegram-export:<chat id>`` (the bare id the export writes), ``source_ref`` the
+message id (plus a suffix when one message makes several events), so re-importing the same
+or a later, overlapping export adds only what is new.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+import ijson
+import orjson
+
+from shequn.errors import InputFormatError
+from shequn.ingest.base import ImportContext, Item
+from shequn.ingest.telegram_map import (
+    NAME_KEY,
+    PRIVATE_TYPES,
+    Chat,
+    ChatMapper,
+    Names,
+    Tally,
+    clean_name,
+    peer_key,
+)
+
+_BACKEND = ijson.get_backend(ijson.backend_name)
+RESULT = "result.json"
+CHUNK = 1 << 18
+"""Bytes per read of the name scan (pass 1)."""
+READ_SIZE = 1 << 16
+"""Bytes fed to the parser at a time in an account export (pass 2)."""
+
+_CHAT_TYPE = re.compile(
+    rb'"type"\s*:\s*"(?:personal_chat|bot_chat|private_group|private_supergroup|'
+    rb'public_supergroup|private_channel|public_channel|saved_messages|replies)"'
+)
+_PAIR = re.compile(
+    rb'"(?:from|actor)"\s*:\s*("(?:[^"\\]|\\.)*"|null)\s*,\s*'
+    rb'"(?:from|actor)_id"\s*:\s*"?((?:user|channel|chat)?\d+)"?'
+)
+_ACCOUNT_KEYS = frozenset(
+    {
+        "about",
+        "personal_information",
+        "profile_pictures",
+        "stories",
+        "contacts",
+        "frequent_contacts",
+        "sessions",
+        "web_sessions",
+        "other_data",
+        "chats",
+        "left_chats",
+    }
+)
+_CHAT_KEYS = frozenset({"name", "type", "id", "messages"})
+
+
+class TelegramImporter:
+    """``shequn import`` for Telegram Desktop JSON exports."""
+
+    name = "telegram"
+    description = (
+        "Telegram Desktop export in machine-readable JSON: result.json of one chat or of a "
+        "whole account (the file, its folder, or a .zip)"
+    )
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        with contextlib.suppress(OSError, zipfile.BadZipFile, InputFormatError):
+            if path.is_dir() or zipfile.is_zipfile(path):
+                with _Export.open(path) as export:
+                    return _looks_like_export(export.head())
+        return _looks_like_export(head)
+
+    def read(self, ctx: ImportContext) -> Iterator[Item]:
+        with _Export.open(ctx.path) as export:
+            names = Names()
+            with export.reader(ctx, counted=False) as fp:
+                scan_names(fp, names)
+            stream = _Stream(ctx, export, names)
+            yield from stream.run()
+        _notes(ctx, stream)
+
+
+# -- finding result.json -----------------------------------------------------------------
+
+
+@dataclass
+class _Export:
+    """Where ``result.json`` is: a file, a file in a folder, or a member of a zip."""
+
+    path: Path
+    archive: zipfile.ZipFile | None = None
+    member: str | None = None
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, path: Path) -> Iterator[_Export]:
+        if not path.exists():
+            raise InputFormatError(str(path), None, "no such file or directory")
+        if path.is_dir():
+            yield cls(_find_in_folder(path))
+            return
+        if zipfile.is_zipfile(path):
+            try:
+                archive = zipfile.ZipFile(path)
+            except zipfile.BadZipFile as e:
+                raise InputFormatError(str(path), None, f"the zip does not open: {e}") from None
+            with archive:
+                yield cls(path, archive, _find_in_zip(path, archive))
+            return
+        yield cls(path)
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}:{self.member}" if self.member else str(self.path)
+
+    def reader(self, ctx: ImportContext, *, counted: bool) -> IO[bytes]:
+        """The export's bytes; ``counted`` ones move the progress bar (the second pass)."""
+        if self.archive is not None:
+            assert self.member is not None  # noqa: S101  # set together with archive
+            if counted:
+                return ctx.open_member(self.archive, self.member)
+            return self.archive.open(self.member)
+        return ctx.open(self.path) if counted else self.path.open("rb")
+
+    def head(self, size: int = 65_536) -> bytes:
+        if self.archive is not None:
+            assert self.member is not None  # noqa: S101
+            with self.archive.open(self.member) as fp:
+                return fp.read(size)
+        with self.path.open("rb") as fp:
+            return fp.read(size)
+
+
+def _find_in_folder(folder: Path) -> Path:
+    """``result.json`` in the folder, or in the one export folder inside it."""
+    direct = folder / RESULT
+    if direct.is_file():
+        return direct
+    found = sorted(p for p in folder.glob(f"*/{RESULT}") if p.is_file())
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise InputFormatError(
+            str(folder), None, f"several exports in this folder ({', '.join(map(str, found))}): "
+            "import each result.json on its own"
+        )  # fmt: skip
+    raise InputFormatError(str(folder), None, _NO_RESULT)
+
+
+def _find_in_zip(path: Path, archive: zipfile.ZipFile) -> str:
+    found = sorted(
+        (n for n in archive.namelist() if PurePosixPath(n).name == RESULT),
+        key=lambda n: (n.count("/"), n),
+    )
+    if not found:
+        raise InputFormatError(str(path), None, _NO_RESULT)
+    return found[0]
+
+
+_NO_RESULT = (
+    "no result.json here: export from Telegram Desktop with the format "
+    "'Machine-readable JSON' (the HTML export cannot be imported)"
+)
+
+
+def _looks_like_export(head: bytes) -> bool:
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not start.startswith(b"{"):
+        return False
+    if b'"personal_information"' in head and b'"about"' in head:
+        return True
+    return b'"messages"' in head and bool(_CHAT_TYPE.search(head))
+
+
+# -- pass 1: who is who -------------------------------------------------------------------
+
+
+def scan_names(fp: IO[bytes], names: Names) -> None:
+    """Collect display name → user id pairs from the raw bytes (fast: no JSON parsing).
+
+    Relies on the exporter writing ``"from_id"`` right after ``"from"`` (and ``"actor_id"``
+    after ``"actor"``), as Telegram Desktop always does. A file written otherwise only loses
+    this help: added and removed members then keep placeholder keys."""
+    pairs: set[tuple[bytes, bytes]] = set()
+    buf = bytearray()  # the last 4 KiB of the previous chunk (a pair cut in two) + the next
+    while chunk := fp.read(CHUNK):
+        buf += chunk
+        del chunk
+        pairs.update(_PAIR.findall(buf))  # a pair seen twice (in the kept tail) is one pair
+        del buf[:-4096]
+    decoded: dict[bytes, str | None] = {}
+    for name_json, ident in pairs:
+        if name_json == b"null" or ident.startswith((b"channel", b"chat")):
+            continue
+        if name_json not in decoded:
+            try:
+                decoded[name_json] = clean_name(orjson.loads(name_json))
+            except orjson.JSONDecodeError:
+                decoded[name_json] = None
+        name, key = decoded[name_json], peer_key(ident.decode())
+        if name is not None and key is not None:
+            names.add(name, key)
+
+
+# -- pass 2: the messages -------------------------------------------------------------------
+
+
+class _Watch:
+    """Sits between ijson's C parser and its C item builder in an account export: passes
+    every parse event on, notes chat headers, and tags each built message with its chat.
+
+    Per event it does one dict lookup; a chat boundary moves the finished messages out of
+    ``sink`` (tagged with the chat they belong to) before the next chat's events go in."""
+
+    def __init__(self, sink: list[Any], out: list[tuple[Chat, Any]]) -> None:
+        self.sink, self.out = sink, out
+        self.chat = Chat(index=-1)
+        self.chats: list[Chat] = []
+        self.counts = {False: -1, True: -1}  # chats seen in chats.list / left_chats.list
+
+    def flush(self) -> None:
+        if self.sink:
+            chat = self.chat
+            self.out.extend((chat, msg) for msg in self.sink)
+            self.sink.clear()
+
+    def coroutine(self, send: Callable[[Any], None]) -> Generator[None, Any, None]:
+        fields = {"chats.list.item.name": "name", "chats.list.item.type": "type"}
+        fields["chats.list.item.id"] = "id"
+        left = False
+        while True:
+            ev = yield
+            prefix = ev[0]
+            if left:
+                if prefix.startswith("left_chats"):
+                    prefix = "chats" + prefix[10:]
+                    ev = (prefix, ev[1], ev[2])
+                elif prefix == "":
+                    left = False
+            name = fields.get(prefix)
+            if name is not None:
+                if ev[1] != "map_key":
+                    setattr(self.chat, name, ev[2])
+            elif prefix == "chats.list.item":
+                if ev[1] == "start_map":
+                    self.flush()
+                    self.counts[left] += 1
+                    self.chat = Chat(index=self.counts[left], left=left)
+                    self.chats.append(self.chat)
+            elif prefix == "" and ev[1] == "map_key" and ev[2] == "left_chats":
+                left = True
+            send(ev)
+
+
+class _Stream:
+    """Pass 2: messages in file order, each mapped by its chat's :class:`ChatMapper`."""
+
+    def __init__(self, ctx: ImportContext, export: _Export, names: Names) -> None:
+        self.ctx, self.export, self.names = ctx, export, names
+        self.label = export.label
+        self.tally = Tally()
+        self.chats: list[Chat] = []
+
+    def run(self) -> Iterator[Item]:
+        single = self._peek()
+        if single is not None:
+            yield from self._single(single)
+            return
+        with self.export.reader(self.ctx, counted=True) as fp:
+            yield from self._account(fp)
+
+    # -- one chat: ijson's C parser and builder do all the work ------------------------------
+    def _single(self, chat: Chat) -> Iterator[Item]:
+        self._late_header(chat)
+        self.chats.append(chat)
+        mapper = self._mapper(chat)
+        if mapper is None:
+            return
+        with self.export.reader(self.ctx, counted=True) as fp:
+            try:
+                for n, msg in enumerate(ijson.items(fp, "messages.item", use_float=True)):
+                    yield from mapper.items(msg, n)
+            except ijson.JSONError as e:
+                raise self._broken(e) from None
+
+    def _peek(self) -> Chat | None:
+        """A one-chat export's header (as far as it comes before ``messages``), or None for an
+        account export; from the first top-level keys."""
+        chat = Chat(index=-1)
+        with self.export.reader(self.ctx, counted=False) as fp:
+            try:
+                for prefix, event, value in ijson.parse(fp, use_float=True):
+                    if prefix in ("name", "type", "id"):
+                        setattr(chat, prefix, value)
+                    elif prefix != "" or event == "start_map":
+                        continue
+                    elif event != "map_key":
+                        break  # the end of the top-level object, or no object at all
+                    elif value == "messages":
+                        return chat
+                    elif value in _ACCOUNT_KEYS:
+                        return None
+            except ijson.JSONError as e:
+                raise self._broken(e) from None
+        if chat.id is not None:
+            return chat  # a chat without messages
+        raise InputFormatError(
+            self.label, None, "not a Telegram export: expected an object with 'messages' "
+            "(one chat) or 'chats' (a whole account)"
+        )  # fmt: skip
+
+    def _late_header(self, chat: Chat) -> None:
+        """Header keys written after ``messages`` (a re-serialised file): one C pass each."""
+        for key in ("id", "type", "name"):
+            if getattr(chat, key) is None and chat.type not in PRIVATE_TYPES:
+                with self.export.reader(self.ctx, counted=False) as fp:
+                    setattr(chat, key, next(iter(ijson.items(fp, key, use_float=True)), None))
+            if chat.id is None:
+                raise InputFormatError(self.label, "$.id", "the chat has no 'id'")
+
+    # -- an account: chats one after another --------------------------------------------------
+    def _account(self, fp: IO[bytes]) -> Iterator[Item]:
+        sink = ijson.sendable_list()
+        out: list[tuple[Chat, Any]] = []
+        watch = _Watch(sink, out)
+        items = _BACKEND.items_basecoro(sink, "chats.list.item.messages.item")
+        target = watch.coroutine(items.send)
+        next(target)
+        parser = ijson.parse_coro(target, use_float=True)
+        current: Chat | None = None
+        mapper: ChatMapper | None = None  # None: a private chat, or not decided yet
+        decided = False
+        held: list[Any] = []  # messages of a chat whose id comes after them
+        n = 0
+        done = False
+        while not done:
+            chunk = fp.read(READ_SIZE)
+            try:
+                if chunk:
+                    parser.send(chunk)
+                else:
+                    parser.close()
+                    done = True
+            except ijson.JSONError as e:
+                raise self._broken(e) from None
+            watch.flush()
+            for chat, msg in out:
+                if chat is not current:
+                    if current is not None and held:
+                        yield from self._flush(current, held)
+                    current, n, mapper, decided = chat, 0, None, False
+                if not decided:
+                    if not _header_known(chat):
+                        held.append(msg)
+                        continue
+                    mapper, decided = self._mapper(chat), True
+                if mapper is not None:
+                    yield from mapper.items(msg, n)
+                n += 1
+            out.clear()
+        if current is not None and held:
+            yield from self._flush(current, held)
+        self.chats = watch.chats
+
+    def _flush(self, chat: Chat, held: list[Any]) -> Iterator[Item]:
+        if chat.id is None:
+            raise InputFormatError(self.label, chat.where, "this chat has messages but no 'id'")
+        self.ctx.note(
+            f"chat {chat.id}: its name, type or id comes after its messages in the file, so "
+            f"its {len(held):,} messages were held in memory"
+        )
+        mapper = self._mapper(chat)
+        if mapper is not None:
+            for n, msg in enumerate(held):
+                yield from mapper.items(msg, n)
+        held.clear()
+
+    def _mapper(self, chat: Chat) -> ChatMapper | None:
+        """The mapper for a chat, or None when the chat is skipped (private)."""
+        if chat.type in PRIVATE_TYPES:
+            return None
+        return ChatMapper(self.ctx, chat, self.names, self.tally)
+
+    def _broken(self, e: Exception) -> InputFormatError:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return InputFormatError(
+            self.label, None, f"not valid JSON ({first}): is the file complete?"
+        )
+
+
+def _header_known(chat: Chat) -> bool:
+    """Whether a chat's header is complete (``name`` is absent only for saved messages)."""
+    if chat.id is None or chat.type is None:
+        return False
+    return chat.name is not None or chat.type in PRIVATE_TYPES
+
+
+def _notes(ctx: ImportContext, stream: _Stream) -> None:
+    names, tally = stream.names, stream.tally
+    skipped = Counter(str(c.type) for c in stream.chats if c.type in PRIVATE_TYPES)
+    if skipped:
+        listed = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
+        ctx.note(f"private chats skipped ({listed}): shequn imports groups and channels")
+    if names.placeholders:
+        shared = len(names.ambiguous)
+        unseen = len(names.placeholders) - shared
+        ctx.note(
+            f"{len(names.placeholders)} people named in service messages (added or removed "
+            f"members, invite-link owners) could not be tied to one Telegram id ({unseen} never "
+            f"appear with an id in the export, {shared} share their name with someone else): "
+            f"they are keyed {NAME_KEY}<name>; `shequn members suggest-merges` pairs each with "
+            "the real member once both are known (docs/import/telegram.md)"
+        )
+    if tally.nameless_members:
+        ctx.note(
+            f"{tally.nameless_members} added or removed members were deleted accounts "
+            "(no name, no id) and were left out"
+        )
+    if tally.ignored_actions:
+        listed = ", ".join(f"{k} ×{v}" for k, v in tally.ignored_actions.most_common())
+        ctx.note(f"service messages with no event kind, not imported: {listed}")
+    if tally.unsupported:
+        ctx.note(f"{tally.unsupported} messages the exporter marks 'unsupported' were skipped")
+    if tally.anonymous_reactions:
+        ctx.note(
+            f"{tally.anonymous_reactions} reactions are only counted in the export (Telegram "
+            "names a few recent reactors per emoji): they are in message.posted data.reactions"
+        )
+    if tally.reaction_times_offset:
+        ctx.note(
+            "reaction times carry no zone in the export: read at the exporting computer's UTC "
+            "offset, learnt from each message's date and date_unixtime"
+        )
+    if tally.migrated:
+        ctx.note(
+            f"{tally.migrated} messages come from the group before it became a supergroup "
+            "(Telegram numbers them below zero)"
+        )

@@ -1,0 +1,508 @@
+"""One Telegram Desktop message (a dict from ``result.json``) → events.
+
+Pure mapping, no I/O: :class:`ChatMapper` knows the chat (source, group, community) and the
+name index, and turns each message into ``message.posted``, ``message.reacted``,
+``member.*``, ``group.renamed`` and ``message.pinned`` events (docs/import/telegram.md has the
+table). Field names follow Telegram Desktop's writer, ``export/output/export_output_json.cpp``
+(``SerializeMessage``), and ``export/data/export_data_types.cpp``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
+
+import orjson
+
+from shequn.errors import ShequnError
+from shequn.ingest.base import ImportContext, Item, Rejected
+from shequn.ingest.text import message_data
+from shequn.model.events import MAX_KEY, Event
+
+PLATFORM = "telegram"
+NAME_KEY = "telegram:name:"
+"""Prefix of the placeholder key of someone the export names but never identifies."""
+
+PRIVATE_TYPES = frozenset({"personal_chat", "bot_chat", "saved_messages", "replies"})
+"""Chat types that are not a community space: skipped (with a note)."""
+
+MEDIA_KEYS = frozenset(
+    {
+        "photo",
+        "file",
+        "media_type",
+        "poll",
+        "location_information",
+        "contact_information",
+        "place_name",
+        "game_title",
+        "invoice_information",
+        "giveaway_information",
+        "paid_stars_amount",
+    }
+)
+"""Keys the exporter writes only for a message that carries media (SerializeMessage)."""
+
+_MISSING = object()
+_PEER = re.compile(r"^(user|channel|chat)?(\d+)$")
+
+
+def peer_key(value: object) -> str | None:
+    """The identity key of an exported peer id: ``user123`` → ``telegram:123``,
+    ``channel123`` → ``telegram:channel123`` (a channel or a group posting as itself),
+    ``chat123`` → ``telegram:chat123``; a bare number (exports before 2021) is a user."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return f"{PLATFORM}:{value}" if value > 0 else None
+    if not isinstance(value, str):
+        return None
+    m = _PEER.match(value)
+    if m is None or not value.isascii():
+        return None
+    kind, digits = m.groups()
+    return f"{PLATFORM}:{digits}" if kind in (None, "user") else f"{PLATFORM}:{kind}{digits}"
+
+
+def clean_name(name: object) -> str | None:
+    """A display name as text, whitespace collapsed; ``None`` for null/empty (deleted accounts)."""
+    if not isinstance(name, str):
+        return None
+    text = " ".join(name.split())
+    return text or None
+
+
+def name_key(name: str) -> str:
+    """The placeholder key of someone known only by name: ``telegram:name:Anna Smith``."""
+    return (NAME_KEY + name)[:MAX_KEY]
+
+
+@dataclass
+class Names:
+    """Display name → the user ids seen with it anywhere in the export (as author, service
+    actor or reactor). Service messages name invited and removed members but do not identify
+    them; a name seen with exactly one id resolves to it."""
+
+    ids: dict[str, set[str]] = field(default_factory=dict)
+    placeholders: set[str] = field(default_factory=set)
+    ambiguous: set[str] = field(default_factory=set)
+    resolved: int = 0
+
+    def add(self, name: str, key: str) -> None:
+        self.ids.setdefault(name, set()).add(key)
+
+    def person(self, name: str) -> str:
+        """The identity key for a name: the one id seen with it, else the marked placeholder."""
+        found = self.ids.get(name)
+        if found is not None and len(found) == 1:
+            self.resolved += 1
+            return next(iter(found))
+        if found:
+            self.ambiguous.add(name)
+        self.placeholders.add(name)
+        return name_key(name)
+
+
+def plain_text(text: object) -> str:
+    """``text`` as one string: it is a string, or a list of strings and entity objects."""
+    if isinstance(text, str):
+        return text
+    if isinstance(text, list):
+        return "".join(
+            p if isinstance(p, str) else str(p.get("text") or "") if isinstance(p, dict) else ""
+            for p in text
+        )
+    return ""
+
+
+def entities_of(msg: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entity objects: ``text_entities`` (exports since 2022) or the objects in ``text``."""
+    found = msg.get("text_entities")
+    if not isinstance(found, list):
+        found = msg.get("text")
+    if not isinstance(found, list):
+        return []
+    return [e for e in found if isinstance(e, dict)]
+
+
+@dataclass
+class Chat:
+    """What the export says about one chat, and where it sits in the file."""
+
+    index: int = 0
+    left: bool = False
+    name: str | None = None
+    type: str | None = None
+    id: object = None
+
+    @property
+    def where(self) -> str:
+        if self.index < 0:
+            return "$"
+        part = "left_chats" if self.left else "chats"
+        return f"$.{part}.list[{self.index}]"
+
+
+@dataclass
+class Tally:
+    """What an import skipped or guessed, for the notes at the end."""
+
+    ignored_actions: Counter[str] = field(default_factory=Counter)
+    unsupported: int = 0
+    nameless_members: int = 0
+    anonymous_reactions: int = 0
+    reaction_times_offset: bool = False
+    migrated: int = 0
+
+
+class ChatMapper:
+    """Maps the messages of one chat; :meth:`items` is called once per message."""
+
+    def __init__(self, ctx: ImportContext, chat: Chat, names: Names, tally: Tally) -> None:
+        self.ctx, self.chat, self.names, self.tally = ctx, chat, names, tally
+        self.community = ctx.community
+        self.chat_id = str(chat.id)
+        self.source = f"telegram-export:{self.chat_id}"
+        self.group = ctx.group_for(self.chat_id, clean_name(chat.name))
+        self.own_peers = {f"channel{self.chat_id}", f"chat{self.chat_id}"}
+        self._keys: dict[object, str | None] = {}  # from_id → identity key (ids repeat)
+        self._names: dict[object, str | None] = {}  # raw display name → cleaned
+
+    def key(self, value: object) -> str | None:
+        if not isinstance(value, str | int):
+            return None
+        found = self._keys.get(value, _MISSING)
+        if found is _MISSING:
+            found = self._keys[value] = peer_key(value)
+            if len(self._keys) > 100_000:
+                self._keys.clear()
+        return found  # type: ignore[return-value]
+
+    def name(self, value: object) -> str | None:
+        if not isinstance(value, str):
+            return None
+        found = self._names.get(value, _MISSING)
+        if found is _MISSING:
+            found = self._names[value] = clean_name(value)
+            if len(self._names) > 100_000:
+                self._names.clear()
+        return found  # type: ignore[return-value]
+
+    # -- one message ---------------------------------------------------------------------
+    def items(self, msg: Any, n: int) -> list[Item]:
+        if not isinstance(msg, dict):
+            return [Rejected(self._where(n), "a message must be a JSON object", _raw(msg))]
+        kind = msg.get("type")
+        if kind == "unsupported":
+            self.tally.unsupported += 1
+            return []
+        msg_id = msg.get("id")
+        if not isinstance(msg_id, int) or isinstance(msg_id, bool):
+            return [Rejected(self._where(n), "message has no numeric id", _raw(msg))]
+        if msg_id < 0:
+            self.tally.migrated += 1
+        try:
+            at = self._time(msg)
+            if kind == "service":
+                return list(self._service(msg, msg_id, at))
+            if kind not in ("message", None):
+                return [Rejected(self._where(n), f"unknown message type {kind!r}", _raw(msg))]
+            return self._message(msg, msg_id, at, n)
+        except ShequnError as e:  # InvalidEvent, or a time that does not parse
+            return [Rejected(self._where(n), e.message, _raw(msg))]
+        except (TypeError, ValueError) as e:
+            return [Rejected(self._where(n), f"cannot read this message: {e}", _raw(msg))]
+
+    def _where(self, n: int) -> str:
+        """The message's place in the file, e.g. ``$.chats.list[2].messages[14]``."""
+        return f"{self.chat.where}.messages[{n}]" if self.chat.index >= 0 else f"$.messages[{n}]"
+
+    def _time(self, msg: dict[str, Any]) -> datetime:
+        """``date_unixtime`` when present (exact); else ``date``, the exporter's local time."""
+        unix = msg.get("date_unixtime")
+        if unix is not None:
+            return datetime.fromtimestamp(int(unix), UTC)
+        date = msg.get("date")
+        if not isinstance(date, str):
+            raise ShequnError("message has neither date_unixtime nor date")
+        return self.ctx.localize(datetime.fromisoformat(date))
+
+    def _event(
+        self,
+        kind: str,
+        at: datetime,
+        ref: str,
+        actor: str | None,
+        *,
+        subject: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Event:
+        return Event(
+            kind=kind,
+            occurred_at=at,
+            community=self.community,
+            source=self.source,
+            source_ref=ref,
+            group=self.group,
+            actor=actor,
+            subject=subject,
+            data=data or {},
+        )
+
+    # -- ordinary messages ---------------------------------------------------------------
+    def _message(self, msg: dict[str, Any], msg_id: int, at: datetime, n: int) -> list[Item]:
+        author = self.key(msg.get("from_id"))
+        author_name = self.name(msg.get("from"))
+        if author is None:
+            if author_name is None:
+                return [Rejected(self._where(n), "message has no from_id: cannot tell who wrote it",
+                                 _raw(msg))]  # fmt: skip
+            author = self.names.person(author_name)
+        entities = entities_of(msg)
+        mentions: list[str] = []
+        link = False
+        for e in entities:
+            t = e.get("type")
+            if t == "mention_name":
+                key = peer_key(e.get("user_id"))
+                if key is not None and key not in mentions:
+                    mentions.append(key)
+            elif t in ("link", "text_link"):
+                link = True
+        reply_to = msg.get("reply_to_message_id")
+        reply_ref = (
+            str(reply_to)
+            if isinstance(reply_to, int) and msg.get("reply_to_peer_id") in (None, *self.own_peers)
+            else None
+        )
+        forwarded = None
+        if "forwarded_from" in msg:
+            forwarded = clean_name(msg["forwarded_from"]) or "hidden"
+        data = message_data(
+            plain_text(msg.get("text")),
+            has_media=not MEDIA_KEYS.isdisjoint(msg),
+            reply_to=reply_ref,
+            mentions=mentions,
+            forwarded_from=forwarded,
+            actor_name=author_name,
+        )
+        if link:
+            data["has_link"] = True
+        if isinstance(msg.get("author"), str) and msg["author"]:
+            data["signature"] = msg["author"]  # the admin's signature on a post as the chat
+        reactions = _list(msg.get("reactions"))
+        total = sum(_count(r) for r in reactions) if reactions else 0
+        if total:
+            data["reactions"] = total
+        out: list[Item] = [self._event("message.posted", at, str(msg_id), author, data=data)]
+        if total:
+            out.extend(self._reactions(msg, msg_id, at, author, author_name, reactions))
+        return out
+
+    def _reactions(
+        self,
+        msg: dict[str, Any],
+        msg_id: int,
+        at: datetime,
+        author: str,
+        author_name: str | None,
+        reactions: list[Any],
+    ) -> Iterable[Event]:
+        """One ``message.reacted`` per reactor the export names (``recent``: Telegram lists a
+        few recent reactors, not all; the rest are only counted)."""
+        zone: tzinfo | None = None
+        for r in reactions:
+            if not isinstance(r, dict):
+                continue
+            kind = r.get("type")
+            if kind == "emoji":
+                emoji = str(r.get("emoji") or "")
+            elif kind == "custom_emoji":
+                emoji = f"custom_emoji:{r.get('document_id')}"
+            else:
+                emoji = str(kind or "reaction")  # "paid" (stars), "empty"
+            recent = _list(r.get("recent"))
+            self.tally.anonymous_reactions += max(0, _count(r) - len(recent))
+            for who in recent:
+                if not isinstance(who, dict):
+                    continue
+                reactor = self.key(who.get("from_id"))
+                if reactor is None:
+                    continue
+                if zone is None:
+                    zone = self._export_zone(msg)
+                when = at
+                date = who.get("date")
+                if isinstance(date, str):
+                    when = max(at, datetime.fromisoformat(date).replace(tzinfo=zone))
+                data: dict[str, Any] = {"message": str(msg_id), "emoji": emoji}
+                if name := self.name(who.get("from")):
+                    data["actor_name"] = name
+                if author_name:
+                    data["subject_name"] = author_name
+                ref = f"{msg_id}:reacted:{who.get('from_id')}:{emoji}"
+                yield self._event(
+                    "message.reacted", when, ref[:MAX_KEY], reactor, subject=author, data=data
+                )
+
+    def _export_zone(self, msg: dict[str, Any]) -> tzinfo:
+        """The exporting computer's UTC offset, learnt from this message's ``date`` (local)
+        and ``date_unixtime``: reaction times are written in local time only."""
+        unix, date = msg.get("date_unixtime"), msg.get("date")
+        if unix is not None and isinstance(date, str):
+            local = datetime.fromisoformat(date).replace(tzinfo=UTC)
+            offset = local - datetime.fromtimestamp(int(unix), UTC)
+            minutes = round(offset.total_seconds() / 60)
+            if abs(minutes) < 18 * 60:
+                self.tally.reaction_times_offset = True
+                return timezone(timedelta(minutes=minutes))
+        self.ctx.naive_times = True
+        return self.ctx.tz
+
+    # -- service messages ----------------------------------------------------------------
+    def _service(self, msg: dict[str, Any], msg_id: int, at: datetime) -> Iterable[Event]:
+        action = msg.get("action")
+        actor_name = clean_name(msg.get("actor"))
+        actor = peer_key(msg.get("actor_id"))
+        if actor is None and actor_name is not None:
+            actor = self.names.person(actor_name)
+        ref = str(msg_id)
+        named = {"actor_name": actor_name} if actor_name else {}
+        if action in ("invite_members", "create_group"):
+            members = _list(msg.get("members"))
+            if action == "create_group":
+                if actor is not None:
+                    yield self._event("member.joined", at, f"{ref}:joined", actor,
+                                      data={"channel": "creator", **named})  # fmt: skip
+                if title := clean_name(msg.get("title")):
+                    yield self._event(
+                        "group.renamed", at, ref, actor, data={"name": title, **named}
+                    )
+            elif (
+                actor is not None
+                and len(members) == 1
+                and self._is_self(members[0], actor, actor_name)
+            ):
+                # Joined a public group by themselves (its @username, a t.me link, search).
+                yield self._event("member.joined", at, ref, actor,
+                                  data={"channel": "public", **named})  # fmt: skip
+                return
+            yield from self._added(members, actor, actor_name, at, ref)
+        elif action == "join_group_by_link":
+            if actor is None:
+                self.tally.ignored_actions["join_group_by_link without actor"] += 1
+                return
+            data: dict[str, Any] = {"channel": "link", **named}
+            inviter_name = clean_name(msg.get("inviter"))
+            inviter = self.names.person(inviter_name) if inviter_name else None
+            if inviter is not None and inviter != actor:
+                data["inviter"] = inviter
+            yield self._event("member.joined", at, ref, actor, data=data)
+            if inviter is not None and inviter != actor:
+                invited = {"channel": "link", "actor_name": inviter_name}
+                if actor_name:
+                    invited["subject_name"] = actor_name
+                yield self._event(
+                    "member.invited", at, f"{ref}:invited", inviter, subject=actor, data=invited
+                )
+        elif action == "join_group_by_request":
+            if actor is not None:
+                yield self._event("member.joined", at, ref, actor,
+                                  data={"channel": "request", **named})  # fmt: skip
+        elif action == "remove_members":
+            members = _list(msg.get("members"))
+            yield from self._removed(members, actor, actor_name, at, ref)
+        elif action in ("edit_group_title", "create_channel"):
+            if title := clean_name(msg.get("title")):
+                yield self._event("group.renamed", at, ref, actor, data={"name": title, **named})
+        elif action == "pin_message":
+            pinned = msg.get("message_id")
+            if isinstance(pinned, int):
+                yield self._event("message.pinned", at, ref, actor,
+                                  data={"message": str(pinned), **named})  # fmt: skip
+        else:
+            label = action if isinstance(action, str) else "custom text" if (
+                "information_text" in msg) else "unknown"  # fmt: skip
+            self.tally.ignored_actions[label] += 1
+
+    def _is_self(self, member: object, actor: str, actor_name: str | None) -> bool:
+        """Whether a name in ``members`` is the actor: it resolves to the actor's id, or it is
+        the actor's name and no id seen with that name rules the actor out."""
+        name = clean_name(member)
+        if name is None:
+            return False
+        found = self.names.ids.get(name)
+        if found:
+            return actor in found and (len(found) == 1 or name == actor_name)
+        return name == actor_name
+
+    def _added(
+        self, members: list[Any], actor: str | None, actor_name: str | None, at: datetime, ref: str
+    ) -> Iterable[Event]:
+        """``member.joined`` (channel ``add``) and ``member.invited`` per added member; the
+        export lists added members by name only (``SerializeMessage`` ``pushUserNames``)."""
+        for n, member in enumerate(members):
+            name = clean_name(member)
+            if name is None:
+                self.tally.nameless_members += 1
+                continue
+            if actor is not None and self._is_self(member, actor, actor_name):
+                continue  # the creator listed among the first members
+            who = self.names.person(name)
+            joined: dict[str, Any] = {"channel": "add", "actor_name": name}
+            if actor is not None:
+                joined["inviter"] = actor
+            yield self._event("member.joined", at, f"{ref}:joined:{n}", who, data=joined)
+            if actor is not None:
+                invited = {"channel": "add", "subject_name": name}
+                if actor_name:
+                    invited["actor_name"] = actor_name
+                yield self._event(
+                    "member.invited", at, f"{ref}:invited:{n}", actor, subject=who, data=invited
+                )
+
+    def _removed(
+        self, members: list[Any], actor: str | None, actor_name: str | None, at: datetime, ref: str
+    ) -> Iterable[Event]:
+        """A member removing themselves left; anyone else was removed by the actor."""
+        for n, member in enumerate(members):
+            name = clean_name(member)
+            one = ref if n == 0 else f"{ref}:{n}"
+            if actor is not None and self._is_self(member, actor, actor_name):
+                data = {"actor_name": actor_name} if actor_name else {}
+                yield self._event("member.left", at, one, actor, data=data)
+                continue
+            if name is None:
+                self.tally.nameless_members += 1
+                continue
+            removed: dict[str, Any] = {"subject_name": name}
+            if actor_name:
+                removed["actor_name"] = actor_name
+            yield self._event(
+                "member.removed", at, one, actor, subject=self.names.person(name), data=removed
+            )
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _count(reaction: object) -> int:
+    """How many reacted with this emoji (``count``; else the reactors listed)."""
+    if not isinstance(reaction, dict):
+        return 0
+    count = reaction.get("count")
+    if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+        return count
+    return len(_list(reaction.get("recent")))
+
+
+def _raw(obj: object) -> str:
+    try:
+        return orjson.dumps(obj).decode()[:2000]
+    except TypeError:
+        return repr(obj)[:2000]
