@@ -11,9 +11,9 @@ import re
 from typing import Any
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_QUESTION_END = re.compile(r"[?？]\s*$|(?:吗|呢|么|嘛|没有)[\s。！!~～]*$")
+_QUESTION_END = re.compile(r"(?:[?？]|吗|呢|么|嘛|没有)[\s。！!~～]*$")
 _QUESTION_START = re.compile(
-    r"^\s*(?:(?:how|what|why|when|where|who|which|can|could|does|should|anyone)\b"
+    r"\s*(?:(?:how|what|why|when|where|who|which|can|could|does|should|anyone)\b"
     r"|请问|怎么|为什么|如何|有没有|谁|哪|什么|是否)",
     re.IGNORECASE,
 )
@@ -21,6 +21,9 @@ _QUESTION_START = re.compile(
 
 def has_link(text: str) -> bool:
     """Contains an http(s) or www. URL."""
+    # A substring test first: most messages have no link, and it is far cheaper than the regex.
+    if "://" not in text and "www." not in text.lower():
+        return False
     return bool(_URL.search(text))
 
 
@@ -35,7 +38,9 @@ def is_question(text: str) -> bool:
     text = text.strip()
     if not text:
         return False
-    return bool(_QUESTION_END.search(text) or _QUESTION_START.search(text))
+    # Only the last few characters can end a question and only the first few start one:
+    # look there instead of letting the regexes scan the whole message.
+    return bool(_QUESTION_END.search(text[-16:]) or _QUESTION_START.match(text[:40]))
 
 
 def message_data(
