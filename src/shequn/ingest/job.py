@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
-from shequn.errors import InputFormatError
+from shequn.errors import InputFormatError, ShequnError
 from shequn.ingest.base import ImportContext, Importer, Rejected
 from shequn.model.events import Event
 
@@ -50,6 +50,21 @@ class ImportJob:
         self._groups: set[str] = set()
 
     def events(self) -> Iterator[Event]:
+        yield from self._guarded()
+        self._finish()
+
+    def _guarded(self) -> Iterator[Event]:
+        """The importer's events; whatever an importer did not foresee still ends as one clear
+        line naming the file, never a traceback."""
+        try:
+            yield from self._items()
+        except ShequnError:
+            raise
+        except Exception as e:
+            raise InputFormatError(str(self.ctx.path), None,
+                                   f"cannot read as {self.importer.name}: {e!r}") from e
+
+    def _items(self) -> Iterator[Event]:
         s = self.summary
         for item in self.importer.read(self.ctx):
             if isinstance(item, Rejected):
@@ -68,7 +83,6 @@ class ImportJob:
             if s.last_at is None or at > s.last_at:
                 s.last_at = at
             yield item
-        self._finish()
 
     def _reject(self, item: Rejected) -> None:
         if self.skip_bad is None:
