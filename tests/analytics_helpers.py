@@ -74,3 +74,17 @@ def leave(who: str, *, day: float, hour: float = 12, group: str = "g") -> Event:
 def post(who: str, *, day: float, hour: float = 12, group: str = "g", **data: Any) -> Event:
     data.setdefault("length", 20)
     return event("message.posted", who, day=day, hour=hour, group=group, **data)
+
+
+def merge(keep: str, absorb: str, *, day: float = 0, hour: float = 18) -> Event:
+    """``absorb`` turns out to be ``keep`` (an operator's merge), recorded on ``day``."""
+    return event(
+        "identity.merged",
+        None,
+        day=day,
+        hour=hour,
+        group=None,
+        subject=absorb,
+        into=f"wechat:{keep}",
+        identities=[f"wechat:{absorb}"],
+    )

@@ -6,7 +6,7 @@ from datetime import date
 
 from shequn.analytics.activity import activity
 from shequn.analytics.scope import Scope
-from tests.analytics_helpers import COMMUNITY, join, post
+from tests.analytics_helpers import COMMUNITY, join, merge, post
 
 
 def test_daily_weekly_monthly_counts(replica_of):
@@ -50,7 +50,7 @@ def test_merged_identities_count_once_and_groups_filter(replica_of):
             join("a2", day=0, group="h"),
             post("a", day=0),
             post("a2", day=0, group="h"),
-            event_merge("a", "a2"),
+            merge("a", "a2"),
         ]
     )
     [row] = activity(con, Scope(COMMUNITY))
@@ -62,21 +62,6 @@ def test_merged_identities_count_once_and_groups_filter(replica_of):
 def test_empty_scope(replica_of):
     con = replica_of([])
     assert activity(con, Scope(COMMUNITY)) == []
-
-
-def event_merge(keep: str, absorb: str):
-    from tests.analytics_helpers import event
-
-    return event(
-        "identity.merged",
-        None,
-        day=0,
-        hour=18,
-        group=None,
-        subject=absorb,
-        into=f"wechat:{keep}",
-        identities=[f"wechat:{absorb}"],
-    )
 
 
 def test_matches_brute_force_on_random_logs():

@@ -10,20 +10,7 @@ from datetime import date
 
 from shequn.analytics.funnel import funnel, k_factor
 from shequn.analytics.scope import Scope
-from tests.analytics_helpers import COMMUNITY, event, join, leave, post
-
-
-def merge(keep: str, absorb: str):
-    return event(
-        "identity.merged",
-        None,
-        day=0,
-        hour=18,
-        group=None,
-        subject=absorb,
-        into=f"wechat:{keep}",
-        identities=[f"wechat:{absorb}"],
-    )
+from tests.analytics_helpers import COMMUNITY, event, join, leave, merge, post
 
 
 def pay(who: str, amount: float, *, day: float, **data):

@@ -7,24 +7,11 @@ import pytest
 
 from shequn.analytics.leaders import key_behaviour_leaders, promotion_candidates
 from shequn.analytics.scope import Scope
-from tests.analytics_helpers import COMMUNITY, event, join, leave, post
+from tests.analytics_helpers import COMMUNITY, event, join, leave, merge, post
 
 
 def role(who: str, new_role: str, *, day: float, group: str | None = "g"):
     return event("role.changed", None, day=day, group=group, subject=who, role=new_role)
-
-
-def merge(keep: str, absorb: str):
-    return event(
-        "identity.merged",
-        None,
-        day=0,
-        hour=18,
-        group=None,
-        subject=absorb,
-        into=f"wechat:{keep}",
-        identities=[f"wechat:{absorb}"],
-    )
 
 
 def behaviour_log():

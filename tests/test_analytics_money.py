@@ -16,20 +16,7 @@ from shequn.analytics.money import (
     revenue,
 )
 from shequn.analytics.scope import Scope
-from tests.analytics_helpers import COMMUNITY, event, join, leave, post
-
-
-def merge(keep: str, absorb: str):
-    return event(
-        "identity.merged",
-        None,
-        day=0,
-        hour=18,
-        group=None,
-        subject=absorb,
-        into=f"wechat:{keep}",
-        identities=[f"wechat:{absorb}"],
-    )
+from tests.analytics_helpers import COMMUNITY, event, join, leave, merge, post
 
 
 def checkin(who: str, *, on: float, n: int | None = None, hour: float = 12, group: str = "g",

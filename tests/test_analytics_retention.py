@@ -14,22 +14,9 @@ import pytest
 from shequn.analytics.retention import quarter_retention, retention, returning_vs_new
 from shequn.analytics.scope import Scope
 from shequn.errors import ShequnError
-from tests.analytics_helpers import COMMUNITY, event, join, leave, post
+from tests.analytics_helpers import COMMUNITY, join, leave, merge, post
 
 W0, W1, W2, W3 = date(2025, 12, 29), date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19)
-
-
-def merge(keep: str, absorb: str):
-    return event(
-        "identity.merged",
-        None,
-        day=0,
-        hour=18,
-        group=None,
-        subject=absorb,
-        into=f"wechat:{keep}",
-        identities=[f"wechat:{absorb}"],
-    )
 
 
 def rows(table):
