@@ -15,6 +15,7 @@ from shequn import __version__
 from shequn.cli.blueprint import blueprint_app, init_command
 from shequn.cli.common import state
 from shequn.cli.diagnose import diagnose_command
+from shequn.cli.forecast import forecast_command, plan_app
 from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
 from shequn.cli.people import groups_app, members_app
@@ -73,6 +74,8 @@ app.command("metrics")(metrics_command)
 app.command("diagnose")(diagnose_command)
 app.command("simulate")(simulate_command)
 app.command("demo")(demo_command)
+app.command("forecast")(forecast_command)
+app.add_typer(plan_app, name="plan")
 app.command("rebuild")(rebuild_command)
 
 
