@@ -171,3 +171,9 @@ def test_metrics_listing_and_one_metric(loaded: Cli):
     assert rows[-1]["day"] == "2025-03-09"
     code, _, err = loaded.run("metrics", "activity", "-p", "nope=1")
     assert code == 1 and "bad --param 'nope=1'" in err
+
+
+def test_a_parameter_a_metric_refuses_is_one_line(loaded: Cli):
+    loaded.run("events", "add", EXAMPLE / "events.jsonl")
+    code, _, err = loaded.run("metrics", "noise_vs_value", "-p", "period=year")
+    assert code == 1 and err.strip().startswith("error: noise_vs_value: period must be one of")

@@ -178,7 +178,10 @@ def metrics_command(
         raise NotFound(f"no metric {name!r}; known: {', '.join(sorted(metrics))}")
     params = _params(param or [], metric.params)
     with replica_scope(community, group, since, until) as (con, scope):
-        result = metric.compute(con, scope, **params)
+        try:
+            result = metric.compute(con, scope, **params)
+        except (ValueError, TypeError) as e:  # a parameter value the metric refuses
+            raise ShequnError(f"{name}: {e}", metric=name) from e
     items = result if isinstance(result, list) else [result]
     data: list[dict[str, Any]] = [
         dataclasses.asdict(r) if dataclasses.is_dataclass(r) and not isinstance(r, type) else r
