@@ -61,8 +61,9 @@ class ImportJob:
         except ShequnError:
             raise
         except Exception as e:
-            raise InputFormatError(str(self.ctx.path), None,
-                                   f"cannot read as {self.importer.name}: {e!r}") from e
+            raise InputFormatError(
+                str(self.ctx.path), None, f"cannot read as {self.importer.name}: {e!r}"
+            ) from e
 
     def _items(self) -> Iterator[Event]:
         s = self.summary
