@@ -21,6 +21,7 @@ from shequn.cli.log import db_app, events_app, rebuild_command
 from shequn.cli.people import groups_app, members_app
 from shequn.cli.plan import demo_command, simulate_command
 from shequn.cli.report import metrics_command, report_command
+from shequn.cli.serve import serve_command, token_app
 from shequn.errors import ShequnError
 
 app = typer.Typer(
@@ -76,6 +77,8 @@ app.command("simulate")(simulate_command)
 app.command("demo")(demo_command)
 app.command("forecast")(forecast_command)
 app.add_typer(plan_app, name="plan")
+app.command("serve")(serve_command)
+app.add_typer(token_app, name="token")
 app.command("rebuild")(rebuild_command)
 
 

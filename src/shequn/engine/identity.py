@@ -119,8 +119,10 @@ def merge(
     *,
     operator: str | None = None,
     now: datetime | None = None,
+    source: str | None = None,
 ) -> Event:
-    """Merge ``absorb_ref`` into ``keep_ref`` (member ids or identity keys)."""
+    """Merge ``absorb_ref`` into ``keep_ref`` (member ids or identity keys); ``source`` names
+    the channel the operator used (default ``operator:cli``)."""
     with store.transaction() as conn:
         keep = get_member(conn, keep_ref)
         absorb = get_member(conn, absorb_ref)
@@ -130,6 +132,7 @@ def merge(
             community=_community_of(conn, keep.id),
             now=now or datetime.now(UTC),
             operator=operator,
+            source=source,
         )
         apply(conn, decision)
     return decision.events[0]

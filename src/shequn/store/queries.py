@@ -66,8 +66,11 @@ def resolve_member(conn: Connection, ref: str, *, follow_merges: bool = True) ->
     person; without it, a member key names that member even if it was merged away.
     """
     m, i = t.members.c, t.identities.c
-    if ref.isdigit():
-        found = conn.execute(select(m.id).where(m.id == int(ref))).scalar()
+    if ref.isascii() and ref.isdigit():
+        number = int(ref)
+        found = (
+            conn.execute(select(m.id).where(m.id == number)).scalar() if number < 2**31 else None
+        )
     else:
         found = None if follow_merges else conn.execute(select(m.id).where(m.key == ref)).scalar()
         if found is None:

@@ -1,0 +1,230 @@
+"""What routes depend on: the store, the caller (an :class:`Operator`), and lookups that check
+permission in the same step.
+
+STYLE point 3, "lookup-plus-permission once": a route never fetches a community, group or
+member and then checks access separately. ``access_*`` do both, and something that exists but
+lies outside the token's scope raises exactly the same :class:`NotFound` as something that
+does not exist — so a scoped token cannot even learn which other groups there are.
+
+Order of refusals, the same for every route: no valid token → 401; budget spent → 429; a role
+that may not do this at all (an analyst writing) → 403; something out of scope or missing → 404;
+then the input itself → 422.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection
+
+from shequn.api.errors import Forbidden, RateLimited, Unauthorized
+from shequn.api.ratelimit import RateLimiter
+from shequn.errors import NotFound
+from shequn.model.entities import Community, Group, Member
+from shequn.store.db import Store
+from shequn.store.queries import get_community, get_member, list_groups
+from shequn.store.tokens import SCOPED_ROLES, verify_token
+
+MAX_MEMBER_ID = 2**31 - 1
+"""members.id is a 32-bit integer; a larger number cannot name a member."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    """How the API behaves; ``from_env`` reads the ``SHEQUN_API_*`` variables."""
+
+    rate_per_minute: float = 1200.0
+    rate_burst: int = 120
+    max_upload_bytes: int = 50 * 1024 * 1024
+    analytics_path: str | None = None  # None: the replica's default (see analytics/replica)
+
+    @classmethod
+    def from_env(cls) -> ApiSettings:
+        env = os.environ
+        return cls(
+            rate_per_minute=float(env.get("SHEQUN_API_RATE_PER_MINUTE", "1200")),
+            rate_burst=int(env.get("SHEQUN_API_RATE_BURST", "120")),
+            max_upload_bytes=int(env.get("SHEQUN_API_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))),
+            analytics_path=env.get("SHEQUN_ANALYTICS_PATH") or None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Who is calling: a token's role, community and groups (``None``: every group)."""
+
+    token_id: int
+    role: str
+    community: str
+    groups: frozenset[str] | None
+
+    @property
+    def scoped(self) -> bool:
+        return self.groups is not None
+
+    @property
+    def can_write(self) -> bool:
+        return self.role != "analyst"
+
+    @property
+    def source(self) -> str:
+        """``source`` of the events this token records (ARCHITECTURE: ``api:<token id>``)."""
+        return f"api:{self.token_id}"
+
+    def covers(self, group: str | None) -> bool:
+        """May this operator see or act on ``group``? (``None``: community-wide things,
+        which only unscoped roles see.)"""
+        if self.groups is None:
+            return True
+        return group is not None and group in self.groups
+
+    def visible_groups(self, groups: list[Group]) -> list[Group]:
+        return [g for g in groups if self.covers(g.slug)]
+
+
+# --- the store and the caller ---------------------------------------------------------------
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+_bearer = HTTPBearer(auto_error=False, description="An API token: `shequn token create`.")
+
+
+def current_operator(
+    request: Request,
+    store: StoreDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Operator:
+    """The operator behind the bearer token; then one request from its rate budget."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("send an API token: Authorization: Bearer <token>")
+    token = verify_token(store, credentials.credentials)
+    if token is None:
+        raise Unauthorized("this API token is unknown or revoked")
+    request.state.token_id = token.id  # for the audit log
+    limiter: RateLimiter = request.app.state.limiter
+    wait = limiter.take(token.id)
+    if wait > 0:
+        raise RateLimited(
+            f"rate limit reached for token {token.id}; retry in {wait:.1f} s", retry_after=wait
+        )
+    groups = frozenset(token.groups) if token.role in SCOPED_ROLES else None
+    return Operator(token.id, token.role, token.community, groups)
+
+
+OperatorDep = Annotated[Operator, Depends(current_operator)]
+
+
+def writer(op: OperatorDep) -> Operator:
+    """An operator allowed to write at all (analysts read only)."""
+    if not op.can_write:
+        raise Forbidden(f"a {op.role} token is read-only", role=op.role)
+    return op
+
+
+WriterDep = Annotated[Operator, Depends(writer)]
+
+
+def manager(op: WriterDep) -> Operator:
+    """Owner or manager: for decisions about people (merging members)."""
+    if op.role not in ("owner", "manager"):
+        raise Forbidden(f"a {op.role} token may not do this; a manager or owner may", role=op.role)
+    return op
+
+
+ManagerDep = Annotated[Operator, Depends(manager)]
+
+# --- lookup plus permission -------------------------------------------------------------------
+
+
+def access_community(conn: Connection, op: Operator, slug: str) -> Community:
+    if slug != op.community:
+        raise NotFound(f"no community {slug!r}", community=slug)
+    return get_community(conn, slug)
+
+
+def access_group(conn: Connection, op: Operator, community: str, slug: str) -> Group:
+    """A group of the community that the operator covers; missing and out of scope alike
+    raise the same NotFound."""
+    access_community(conn, op, community)
+    if op.covers(slug):
+        for group in list_groups(conn, community):
+            if group.slug == slug:
+                return group
+    raise NotFound(f"no group {slug!r} in {community!r}", community=community, group=slug)
+
+
+def visible(op: Operator, community: str, member: Member) -> Member | None:
+    """The member as this operator may see them — memberships and roles limited to the
+    community and the operator's groups — or ``None`` if none of them is visible."""
+    ships = tuple(m for m in member.memberships if m.community == community and op.covers(m.group))
+    if not ships:
+        return None
+    roles = tuple(
+        r
+        for r in member.roles
+        if r.community == community and (op.covers(r.group) if r.group else not op.scoped)
+    )
+    return Member(
+        member.id,
+        member.key,
+        member.display_name,
+        member.first_seen_at,
+        member.merged_into,
+        member.identities,
+        ships,
+        roles,
+    )
+
+
+def access_member(conn: Connection, op: Operator, community: str, ref: str) -> Member:
+    """A member (by id or identity key) with a membership the operator can see."""
+    access_community(conn, op, community)
+    missing = NotFound(f"no member {ref!r} in {community!r}", member=ref)
+    if ref.isdigit() and (not ref.isascii() or int(ref) > MAX_MEMBER_ID):
+        raise missing  # str.isdigit accepts '²'; and no id is that large
+    try:
+        member = get_member(conn, ref)
+    except NotFound:
+        raise missing from None
+    shown = visible(op, community, member)
+    if shown is None:
+        raise missing
+    return shown
+
+
+CommunityPath = Annotated[str, Path(description="Community slug.")]
+
+# --- analytics --------------------------------------------------------------------------------
+
+_replica_lock = threading.Lock()
+
+
+@contextmanager
+def analytics(request: Request) -> Iterator[Any]:
+    """A DuckDB connection on an up-to-date replica of the log.
+
+    One at a time per process: the replica is one DuckDB file, and two syncs at once would
+    conflict. Metrics on a community's log take milliseconds to a few seconds, so queueing
+    is the simple and safe choice for now.
+    """
+    from shequn.analytics.replica import Replica  # lazy: DuckDB is heavy
+
+    settings: ApiSettings = request.app.state.settings
+    with _replica_lock:
+        replica = Replica.open(get_store(request), settings.analytics_path)
+        try:
+            yield replica.con
+        finally:
+            replica.close()

@@ -1,0 +1,135 @@
+"""``/communities/{community}/imports``: upload an export file; it is imported at once.
+
+The upload is saved to a temporary file and run through the same pipeline as ``shequn
+import`` (detect the format, ``ImportJob``, ``engine.record``); the response is the import
+summary. The request lasts as long as the import, so this suits exports up to some tens of
+megabytes (the limit is ``SHEQUN_API_MAX_UPLOAD_BYTES``); import larger files with the CLI,
+which streams them with a progress bar and can set bad records aside (``--skip-bad``).
+
+A scoped token must name one of its groups (every event goes there); every event must
+belong to the community in the path — an upload that strays stops before the stray event.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from sqlalchemy.exc import SQLAlchemyError
+
+from shequn.api.deps import ApiSettings, CommunityPath, Operator, StoreDep, WriterDep
+from shequn.api.deps import access_community as _access_community
+from shequn.api.errors import BadParameter, TooLarge
+from shequn.api.schemas import ImportOut
+from shequn.engine.record import record
+from shequn.errors import InputFormatError, InvalidEvent, NotFound, ShequnError
+from shequn.ingest.base import ImportContext, input_size
+from shequn.ingest.job import ImportJob
+from shequn.ingest.registry import FORMATS, detect, get_importer
+from shequn.model.events import Event
+
+router = APIRouter(tags=["imports"])
+log = logging.getLogger("shequn.api")
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise BadParameter(
+            f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)", field="tz"
+        ) from None
+
+
+def _safe_name(name: str | None) -> str:
+    """The upload's base name with only harmless characters (the suffix helps detection)."""
+    base = re.sub(r"[^\w.\-]+", "_", Path(name or "").name).strip("._")[-100:]
+    return base or "upload"
+
+
+def _guarded(events: Iterator[Event], op: Operator, community: str) -> Iterator[Event]:
+    """Stop at the first event outside the community or the token's groups."""
+    for event in events:
+        if event.community != community:
+            raise InvalidEvent(
+                f"the file has events of community {event.community!r}, not {community!r}",
+                field="file",
+            )
+        if not op.covers(event.group):
+            raise NotFound(f"no group {event.group!r} in {community!r}", field="group")
+        yield event
+
+
+@router.post("/communities/{community}/imports", response_model=ImportOut)
+def post_import(
+    community: CommunityPath,
+    op: WriterDep,
+    store: StoreDep,
+    request: Request,
+    file: Annotated[UploadFile, File(description="The export: a file or a .zip.")],
+    fmt: Annotated[
+        str | None,
+        Form(alias="format", description=f"One of {', '.join(FORMATS)}; default: detected."),
+    ] = None,
+    group: Annotated[
+        str | None,
+        Form(description="Put every event in this group (a scoped token must give one)."),
+    ] = None,
+    tz: Annotated[
+        str | None,
+        Form(description="Time zone for times without one (default: the community's)."),
+    ] = None,
+) -> ImportOut:
+    """Import an uploaded chat export into the log (as ``shequn import``). Safe to repeat."""
+    with store.read() as conn:
+        found = _access_community(conn, op, community)
+    if op.scoped and group is None:
+        raise BadParameter("a scoped token must name the group to import into", field="group")
+    if not op.covers(group):
+        raise NotFound(f"no group {group!r} in {community!r}", community=community, group=group)
+    if fmt is not None and fmt not in FORMATS:
+        raise BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="format")
+    settings: ApiSettings = request.app.state.settings
+    if file.size is not None and file.size > settings.max_upload_bytes:
+        raise TooLarge(
+            f"the file is larger than {settings.max_upload_bytes} bytes; use `shequn import`",
+            field="file",
+        )
+    zone = _zone(tz or found.timezone)
+    name = _safe_name(file.filename)
+    with tempfile.TemporaryDirectory(prefix="shequn-upload-") as tmp:
+        path = Path(tmp) / name
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out, length=1 << 20)
+        try:
+            importer = get_importer(fmt) if fmt else detect(path)
+            ctx = ImportContext(
+                path=path, community=community, tz=zone, group=group, bytes_total=input_size(path)
+            )
+            job = ImportJob(importer, ctx)
+            result = record(store, _guarded(job.events(), op, community))
+        except InputFormatError as e:  # name the upload, not the temporary file
+            raise InputFormatError(name, e.line, e.problem) from None
+        except (ShequnError, SQLAlchemyError):
+            raise
+        except Exception as e:  # an importer tripped on a malformed upload: bad input
+            log.warning("import of an uploaded %s failed", fmt or "file", exc_info=True)
+            raise InputFormatError(
+                name, None, f"cannot read this file ({type(e).__name__}); is the format right?"
+            ) from None
+    summary = job.summary
+    summary.path, summary.new, summary.duplicate = name, result.new, result.duplicate
+    request.state.audit_summary = {
+        "file": name,
+        "format": summary.format,
+        "new": result.new,
+        "duplicate": result.duplicate,
+    }
+    return ImportOut.model_validate(summary.to_dict())

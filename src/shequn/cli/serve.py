@@ -1,0 +1,103 @@
+"""``shequn serve`` (the API with uvicorn) and ``shequn token …`` (API tokens).
+
+A token's secret is printed once, by ``token create``, and never again: only its hash is
+stored, so a lost secret is replaced (create a new token, revoke the old one), not recovered.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from shequn.cli.common import JsonFlag, err, open_store, print_json, print_table, show_time, state
+from shequn.store.tokens import ROLES, create_token, list_tokens, revoke_token
+
+token_app = typer.Typer(
+    help="API tokens: create (the secret is shown once), list, revoke.", no_args_is_help=True
+)
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8080,
+) -> None:
+    """Serve the REST API (/api/v1, OpenAPI at /api/v1/openapi.json) on the store."""
+    import uvicorn  # lazy: keeps `shequn --help` instant
+
+    from shequn.api.app import create_app
+
+    app = create_app(state.db_url)
+    err.print(f"shequn API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)")
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="What the token is for (shown in `token list`).")],
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
+    community: Annotated[str, typer.Option(help="Community slug the token belongs to.")],
+    groups: Annotated[
+        str,
+        typer.Option(help="Comma-separated group slugs a manager or group_leader covers."),
+    ] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API token and print its secret — the only time it is shown."""
+    with open_store() as store:
+        token, secret = create_token(
+            store, name=name, role=role, community=community, groups=groups.split(",")
+        )
+    if as_json:
+        print_json({**token.to_dict(), "secret": secret})
+        return
+    typer.echo(secret)
+    err.print(
+        f"token {token.id} ({token.role} of {token.community}"
+        + (f", groups {', '.join(token.groups)}" if token.groups else "")
+        + "): the secret above is shown only now; store it safely."
+    )
+
+
+@token_app.command("list")
+def token_list(as_json: JsonFlag = False) -> None:
+    """List tokens (never their secrets): prefix, role, scope, last use, revocation."""
+    with open_store() as store:
+        tokens = list_tokens(store)
+    if as_json:
+        print_json([t.to_dict() for t in tokens])
+        return
+    print_table(
+        f"{len(tokens)} tokens",
+        ["id", "name", "prefix", "role", "community", "groups", "last used", "revoked"],
+        [
+            (
+                t.id,
+                t.name,
+                t.prefix + "…",
+                t.role,
+                t.community,
+                ", ".join(t.groups) or "(all)",
+                show_time(t.last_used_at),
+                show_time(t.revoked_at),
+            )
+            for t in tokens
+        ],
+    )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (see `token list`).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Revoke a token: requests with it are refused (401) from now on."""
+    with open_store() as store:
+        token = revoke_token(store, token_id)
+    if as_json:
+        print_json(token.to_dict())
+    else:
+        typer.echo(f"revoked token {token.id} ({token.name})")
+
+
+__all__ = ["serve_command", "token_app"]

@@ -1,0 +1,202 @@
+"""The permission matrix: every role × every route × in scope / out of scope / another
+community, with the expected status written out below.
+
+Tokens (see ``build_env``): an owner and an analyst of ``study-circle`` (every group), a
+manager and a group leader of its group ``main`` only. "in" names ``main`` (or nothing
+group-specific), "out" names ``camp-21`` — a real group the scoped tokens do not cover —
+and "other" is the community ``elsewhere``, which exists but is not the tokens'. Out of
+scope answers exactly like missing: 404.
+
+One store per backend serves the whole module (building it takes seconds); cells that write
+use their own members and source refs, so they do not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from shequn.store.queries import list_members
+from tests.conftest import new_pg_database
+from tests.test_api import OTHER, V1, C, Env, assert_problem, build_env, event
+
+ROLES = ("owner", "manager", "group_leader", "analyst")
+
+# fmt: off
+MATRIX: list[tuple[str, str, int, int, int, int]] = [
+    # route                scope     owner  manager  leader  analyst
+    ("list communities",   "in",     200,   200,     200,    200),
+    ("community",          "in",     200,   200,     200,    200),
+    ("community",          "other",  404,   404,     404,    404),
+    ("groups",             "in",     200,   200,     200,    200),
+    ("groups",             "other",  404,   404,     404,    404),
+    ("group",              "in",     200,   200,     200,    200),
+    ("group",              "out",    200,   404,     404,    200),
+    ("group",              "other",  404,   404,     404,    404),
+    ("members",            "in",     200,   200,     200,    200),
+    ("members",            "other",  404,   404,     404,    404),
+    ("members of group",   "in",     200,   200,     200,    200),
+    ("members of group",   "out",    200,   404,     404,    200),
+    ("members of group",   "other",  404,   404,     404,    404),
+    ("member",             "in",     200,   200,     200,    200),
+    ("member",             "out",    200,   404,     404,    200),
+    ("member",             "other",  404,   404,     404,    404),
+    ("merge members",      "in",     200,   200,     403,    403),
+    ("merge members",      "out",    200,   404,     403,    403),
+    ("merge members",      "other",  404,   404,     403,    403),
+    ("events",             "in",     200,   200,     200,    200),
+    ("events",             "other",  404,   404,     404,    404),
+    ("events of group",    "in",     200,   200,     200,    200),
+    ("events of group",    "out",    200,   404,     404,    200),
+    ("events of group",    "other",  404,   404,     404,    404),
+    ("append events",      "in",     200,   200,     200,    403),
+    ("append events",      "out",    200,   404,     404,    403),
+    ("append events",      "other",  404,   404,     404,    403),
+    ("metrics",            "in",     200,   200,     200,    200),
+    ("metrics",            "other",  404,   404,     404,    404),
+    ("metric",             "in",     200,   200,     200,    200),
+    ("metric",             "out",    200,   404,     404,    200),
+    ("metric",             "other",  404,   404,     404,    404),
+    ("report",             "in",     200,   200,     200,    200),
+    ("report",             "out",    200,   404,     404,    200),
+    ("report",             "other",  404,   404,     404,    404),
+    ("diagnose",           "in",     200,   200,     200,    200),
+    ("diagnose",           "out",    200,   404,     404,    200),
+    ("diagnose",           "other",  404,   404,     404,    404),
+    ("import",             "in",     200,   200,     200,    403),
+    ("import",             "out",    200,   404,     404,    403),
+    ("import",             "other",  404,   404,     404,    403),
+]
+# fmt: on
+
+ROUTES: dict[str, tuple[str, str]] = {
+    "list communities": ("GET", "/communities"),
+    "community": ("GET", "/communities/{community}"),
+    "groups": ("GET", "/communities/{community}/groups"),
+    "group": ("GET", "/communities/{community}/groups/{group}"),
+    "members": ("GET", "/communities/{community}/members"),
+    "members of group": ("GET", "/communities/{community}/members"),
+    "member": ("GET", "/communities/{community}/members/{ref}"),
+    "merge members": ("POST", "/communities/{community}/members/merge"),
+    "events": ("GET", "/communities/{community}/events"),
+    "events of group": ("GET", "/communities/{community}/events"),
+    "append events": ("POST", "/communities/{community}/events"),
+    "metrics": ("GET", "/communities/{community}/metrics"),
+    "metric": ("GET", "/communities/{community}/metrics/{name}"),
+    "report": ("GET", "/communities/{community}/report"),
+    "diagnose": ("GET", "/communities/{community}/diagnose"),
+    "import": ("POST", "/communities/{community}/imports"),
+}
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Like ``database_url`` + ``build_env``, once per module and backend."""
+    tmp = tmp_path_factory.mktemp("api-matrix")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'shequn.db'}"
+    else:
+        url = new_pg_database(request.getfixturevalue("pg_base_url"))
+    env = build_env(url, tmp)
+    with env.store.read() as conn:
+        people = list_members(conn, community=C)
+    for g in ("main", "camp-21"):
+        env.people[g] = [p.key for p in people if {s.group for s in p.memberships} == {g}]
+    yield env
+    env.close()
+
+
+def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str, dict[str, Any]]:
+    """Method, path and request arguments of one cell."""
+    community = OTHER if scope == "other" else C
+    group = "camp-21" if scope == "out" else "main"
+    main, camp = env.people["main"], env.people["camp-21"]
+    method, template = ROUTES[route]
+    kw: dict[str, Any] = {}
+    ref = camp[1] if scope == "out" else main[0]
+    path = template.format(community=community, group=group, ref=ref, name="activity")
+    if route.endswith("of group") or route in ("metric", "report", "diagnose"):
+        kw["params"] = {"group": group}
+    if route == "merge members":
+        pairs = {
+            ("owner", "in"): (main[1], main[2]),
+            ("manager", "in"): (main[3], main[4]),
+            ("owner", "out"): (main[5], camp[0]),
+        }
+        keep, absorb = pairs.get((role, scope), (main[0], camp[1]))
+        kw["json"] = {"keep": keep, "absorb": absorb}
+    elif route == "append events":
+        kw["json"] = {"events": [event(f"matrix-{role}-{scope}", group=group, community=community)]}
+    elif route == "import":
+        line = {**event(f"import-{role}-{scope}", group=group), "source": "up", "community": C}
+        kw["files"] = {"file": ("chat.jsonl", json.dumps(line).encode(), "text/plain")}
+        kw["data"] = {"group": group}
+    return method, V1 + path, kw
+
+
+@pytest.mark.parametrize(
+    ("route", "scope", "expected"),
+    [
+        pytest.param(r, s, dict(zip(ROLES, codes, strict=True)), id=f"{r}-{s}")
+        for r, s, *codes in MATRIX
+    ],
+)
+def test_permission_matrix(menv: Env, route: str, scope: str, expected: dict[str, int]) -> None:
+    got = {}
+    for role in ROLES:
+        method, path, kw = build_request(menv, route, scope, role)
+        r = menv.as_(role).request(method, path, **kw)
+        got[role] = r.status_code
+        if r.status_code >= 400:
+            assert_problem(r, r.status_code)
+    assert got == expected
+
+
+def test_matrix_covers_every_route(menv: Env) -> None:
+    """A new route without rows in the matrix fails here."""
+    doc = menv.client.get(f"{V1}/openapi.json").json()
+    served = {(m.upper(), p.removeprefix(V1)) for p, ops in doc["paths"].items() for m in ops}
+    in_matrix = {ROUTES[r] for r, *_ in MATRIX}
+    assert served == in_matrix
+
+
+def test_out_of_scope_looks_exactly_like_missing(menv: Env) -> None:
+    manager = menv.as_("manager")
+    hidden = assert_problem(manager.get(f"communities/{C}/groups/camp-21"), 404)
+    missing = assert_problem(manager.get(f"communities/{C}/groups/no-such"), 404)
+    assert set(hidden) == set(missing)
+    assert hidden["detail"].replace("camp-21", "X") == missing["detail"].replace("no-such", "X")
+    other = assert_problem(manager.get(f"communities/{OTHER}"), 404)
+    nowhere = assert_problem(manager.get("communities/nowhere"), 404)
+    assert other["detail"].replace(OTHER, "X") == nowhere["detail"].replace("nowhere", "X")
+
+
+def test_scoped_tokens_see_only_their_groups(menv: Env) -> None:
+    for role in ("manager", "group_leader"):
+        client = menv.as_(role)
+        groups = client.get(f"communities/{C}/groups").json()
+        assert [g["slug"] for g in groups] == ["main"]
+        members = client.get(f"communities/{C}/members", params={"limit": 500}).json()["items"]
+        assert members and {s["group"] for m in members for s in m["memberships"]} == {"main"}
+        events = client.get(f"communities/{C}/events", params={"limit": 1000}).json()["items"]
+        assert events and {e["group"] for e in events} == {"main"}
+        metric = client.get(f"communities/{C}/metrics/life_cycle").json()
+        assert [r["group"] for r in metric["results"]] == ["main"]
+        assert {row["group"] for row in metric["results"][0]["rows"]} == {"main"}
+        report = client.get(f"communities/{C}/report").json()["reports"]
+        assert [r["group"] for r in report] == ["main"]
+        moves = client.get(f"communities/{C}/diagnose").json()
+        assert {m["group"] for m in moves} <= {"main"}
+
+
+def test_scoped_writes_stay_in_scope(menv: Env) -> None:
+    leader = menv.as_("group_leader")
+    everyone = {"events": [event("leader-wide", group=None)]}
+    assert_problem(leader.post(f"communities/{C}/events", json=everyone), 403)
+    line = json.dumps({**event("leader-upload"), "source": "up", "community": C})
+    files = {"file": ("chat.jsonl", line.encode(), "text/plain")}
+    assert_problem(leader.post(f"communities/{C}/imports", files=files), 422, "group")
