@@ -153,5 +153,3 @@ def test_demo_shows_groups_at_different_stages(
     stages = {s for s in ("active", "declining", "dead", "germination", "rapid_growth")
               if f" {s} " in out}  # fmt: skip
     assert len(stages) >= 3, out
-    code, out = _run(capsys, "demo", "--days", "100", "--db", db, "--serve")
-    assert code == 0 and "not available yet" in out

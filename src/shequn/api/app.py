@@ -21,6 +21,7 @@ from shequn.api.ratelimit import RateLimiter
 from shequn.api.routes import ROUTERS
 from shequn.errors import StoreError
 from shequn.store.db import Store
+from shequn.web.app import mount_dashboard
 
 PREFIX = "/api/v1"
 DESCRIPTION = """\
@@ -68,6 +69,7 @@ def create_app(store_url: str | None = None, *, settings: ApiSettings | None = N
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
+    mount_dashboard(app)
     return app
 
 

@@ -159,10 +159,22 @@ def demo_command(
     state.db_url = url
     report_command(community=bp.community.slug, group=None, since=None, until=None)
     if serve:
-        typer.echo(
-            "The dashboard is not available yet (there is no `shequn serve` command); "
-            "the report above is the demo."
-        )
+        _serve_demo(url, bp.community.slug)
+
+
+def _serve_demo(url: str, community: str) -> None:
+    """Open the demo in the dashboard: an owner token to log in with, then the server."""
+    from shequn.cli.serve import serve_command
+    from shequn.store.tokens import create_token
+
+    with Store.open(url) as store:
+        store.upgrade()  # the API's tables, if this demo database predates them
+        _, secret = create_token(store, name="demo", role="owner", community=community, groups=[])
+    typer.echo(
+        f"Dashboard: http://127.0.0.1:8080/login — log in with this owner token "
+        f"(shown once):\n{secret}"
+    )
+    serve_command(host="127.0.0.1", port=8080)
 
 
 def _check_demo(store: Store, bp: Blueprint, seed: int | None) -> None:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +25,14 @@ CommunityOpt = Annotated[
 GroupOpt = Annotated[str | None, typer.Option(help="Only this group.")]
 SinceOpt = Annotated[
     datetime | None, typer.Option(formats=["%Y-%m-%d"], help="First local day (YYYY-MM-DD).")
+]
+HtmlOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--html",
+        dir_okay=False,
+        help="Also write the report as one self-contained HTML file (charts inlined).",
+    ),
 ]
 UntilOpt = Annotated[
     datetime | None,
@@ -72,12 +81,18 @@ def report_command(
     group: GroupOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    html: HtmlOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The community's health: activity, group life cycles, and the moves the playbook
     suggests for what the numbers show."""
     with replica_scope(community, group, since, until) as (con, scope):
         report = build_report(con, scope)
+        if html is not None:
+            from shequn.web.standalone import render_report_html  # lazy: Jinja2
+
+            html.write_text(render_report_html(con, scope), encoding="utf-8")
+            err.print(f"wrote {html}")
     if as_json:
         print_json(report.to_dict())
         return

@@ -22,13 +22,13 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8080,
 ) -> None:
-    """Serve the REST API (/api/v1, OpenAPI at /api/v1/openapi.json) on the store."""
+    """Serve the dashboard (/) and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn  # lazy: keeps `shequn --help` instant
 
     from shequn.api.app import create_app
 
     app = create_app(state.db_url)
-    err.print(f"shequn API on http://{host}:{port}/api/v1 (docs at /api/v1/docs)")
+    err.print(f"shequn dashboard on http://{host}:{port}/ and API on http://{host}:{port}/api/v1")
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
 
 

@@ -1,0 +1,135 @@
+"""UI strings in English and Chinese, chosen by the community's blueprint language.
+
+Deliberately tiny: the English text is the key, the Chinese table translates it, and a
+missing entry falls back to English — so adding a page never breaks the other language, and
+no gettext toolchain (catalogues, compile step) is needed for a few dozen labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from shequn.store import tables as t
+
+LANGUAGES = ("en", "zh")
+DEFAULT = "en"
+
+ZH: dict[str, str] = {
+    "Overview": "概览",
+    "Groups": "群",
+    "Group": "群",
+    "Retention": "留存",
+    "Members": "成员",
+    "Member": "成员",
+    "Diagnose": "诊断",
+    "Import": "导入",
+    "Log in": "登录",
+    "Log out": "退出",
+    "API token": "API 令牌",
+    "Paste an API token (shequn token create).": "粘贴一个 API 令牌（shequn token create）。",
+    "That token is unknown or revoked.": "该令牌不存在或已吊销。",
+    "members": "成员",
+    "stickiness": "粘性",
+    "messages (7 days)": "消息（7 天）",
+    "DAU / WAU / MAU": "日活 / 周活 / 月活",
+    "AARRR funnel": "AARRR 漏斗",
+    "Members by join channel": "按入群渠道的成员",
+    "Alerts and moves": "警报与对策",
+    "No alerts.": "没有警报。",
+    "No events yet: import a chat export.": "还没有事件：请导入聊天记录。",
+    "stage": "阶段",
+    "why": "原因",
+    "age (days)": "群龄（天）",
+    "7-day rule": "7 天法则",
+    "flags": "标记",
+    "dead": "死群",
+    "over-active": "过度活跃",
+    "Activity": "活跃度",
+    "Concentration": "发言集中度",
+    "posters": "发言人数",
+    "messages": "消息",
+    "half of messages by": "一半消息出自",
+    "Key behaviour leaders": "关键行为领袖",
+    "score": "得分",
+    "role": "角色",
+    "Noise vs value": "噪音与价值",
+    "valuable": "有价值",
+    "chatter": "闲聊",
+    "Cohort retention (weekly)": "同期群留存（按周）",
+    "cohort": "同期群",
+    "week": "周",
+    "Search": "搜索",
+    "name or identity key": "名字或身份标识",
+    "Pyramid by role": "角色金字塔",
+    "Identities": "身份",
+    "Memberships": "群成员关系",
+    "Roles": "角色",
+    "Last events": "最近事件",
+    "channel": "渠道",
+    "status": "状态",
+    "joined": "入群",
+    "kind": "类型",
+    "when": "时间",
+    "Moves the playbook suggests": "打法建议的对策",
+    "move": "对策",
+    "targets": "对象",
+    "Promote to group leader": "提升为群主管",
+    "Promoted": "已提升",
+    "No moves: every group looks fine.": "没有建议：各群状况良好。",
+    "Upload a chat export": "上传聊天记录",
+    "File": "文件",
+    "Format (empty: detect)": "格式（留空：自动识别）",
+    "Time zone (empty: the community's)": "时区（留空：社群时区）",
+    "Imported": "已导入",
+    "new": "新增",
+    "duplicate": "重复",
+    "Next": "下一页",
+    "Not found": "未找到",
+    "Forbidden": "无权操作",
+    "Something is wrong with this request": "请求有误",
+    "Health report": "健康报告",
+    "as of": "截至",
+    "acquired": "获取",
+    "activated": "激活",
+    "retained": "留存",
+    "paid": "付费",
+    "referred": "推荐",
+    "All groups": "全部群",
+    "group": "群",
+    "Show": "显示",
+}
+
+TABLES = {"zh": ZH}
+
+
+def language_of(conn: Connection, community: str) -> str:
+    """The blueprint's ``community.language`` (``en`` when missing or not one we speak)."""
+    c = t.communities.c
+    blueprint: Any = conn.execute(select(c.blueprint).where(c.slug == community)).scalar()
+    lang = (blueprint or {}).get("community", {}).get("language") if blueprint else None
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """``_(text)`` for templates: the translation of ``text``, or ``text`` itself."""
+    table = TABLES.get(lang, {})
+
+    def _(text: str) -> str:
+        return table.get(text, text)
+
+    return _
+
+
+def language_in_replica(con: Any, community: str) -> str:
+    """The same as :func:`language_of`, read from the analytics replica's newest
+    ``community.configured`` event (for the standalone report, which has no store)."""
+    row = con.execute(
+        "SELECT json_extract_string(data, '$.blueprint.community.language') FROM ev "
+        "WHERE community = ? AND kind = 'community.configured' ORDER BY id DESC LIMIT 1",
+        [community],
+    ).fetchone()
+    lang = row[0] if row else None
+    return lang if lang in LANGUAGES else DEFAULT

@@ -1,0 +1,296 @@
+"""The dashboard without a browser: the real app (API + dashboard) over httpx's ASGI
+transport, on a SQLite store filled by the demo simulator (two months, small scale).
+
+Each role logs in as an operator would — GET the login form, paste the token, keep the
+cookie — and the pages and forms are used through that session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytest.importorskip("jinja2")
+pytest.importorskip("itsdangerous")
+
+from shequn.analytics.replica import Replica
+from shequn.analytics.scope import Scope
+from shequn.api.app import create_app
+from shequn.api.deps import ApiSettings
+from shequn.cli.plan import DEMO_BLUEPRINT, demo_params, run_simulation
+from shequn.engine.organization import decide_role_change
+from shequn.errors import Conflict, InvalidEvent
+from shequn.model.blueprint import load_blueprint
+from shequn.store.db import Store
+from shequn.store.queries import get_member, tail_events
+from shequn.store.tokens import create_token
+from shequn.web.app import mount_dashboard
+from shequn.web.standalone import render_report_html
+
+C = "demo-circle"
+SCOPED_GROUP = "main"
+OTHER_GROUP = "city-shanghai"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def build_demo(url: str, *, days: int = 60, scale: float = 0.3) -> Store:
+    """The demo community of ``shequn demo``, shortened: fast, yet every chart has data and
+    the diagnosis suggests promoting key members."""
+    store = Store.open(url)
+    params = dataclasses.replace(demo_params(days), scale=scale)
+    run_simulation(store, load_blueprint(DEMO_BLUEPRINT), params, days=days, seed=7, hidden=True)
+    return store
+
+
+def make_tokens(store: Store) -> dict[str, str]:
+    """One token per role; the manager and the group leader cover ``main`` only."""
+    secrets = {}
+    for role in ("owner", "manager", "group_leader", "analyst"):
+        groups = [SCOPED_GROUP] if role in ("manager", "group_leader") else []
+        _, secrets[role] = create_token(store, name=role, role=role, community=C, groups=groups)
+    return secrets
+
+
+class Browserless:
+    """One operator's cookie jar over the ASGI transport, used synchronously."""
+
+    def __init__(self, app: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://shequn.test"
+        )
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.loop.run_until_complete(self.http.get(path, **kw))
+
+    def post(self, path: str, **kw: Any) -> httpx.Response:
+        return self.loop.run_until_complete(self.http.post(path, **kw))
+
+    def csrf(self, path: str) -> str:
+        found = CSRF.search(self.get(path).text)
+        assert found, f"no CSRF field on {path}"
+        return found.group(1)
+
+    def login(self, secret: str) -> httpx.Response:
+        return self.post("/login", data={"secret": secret, "csrf": self.csrf("/login")})
+
+
+@dataclasses.dataclass
+class Site:
+    store: Store
+    app: Any
+    secrets: dict[str, str]
+    loop: asyncio.AbstractEventLoop
+    analytics_path: str
+
+    def client(self, role: str | None = None) -> Browserless:
+        c = Browserless(self.app, self.loop)
+        if role is not None:
+            assert c.login(self.secrets[role]).status_code == 303
+        return c
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("web")
+    url = f"sqlite:///{tmp / 'shequn.db'}"
+    store = build_demo(url)
+    secrets = make_tokens(store)
+    analytics_path = str(tmp / "analytics.duckdb")
+    settings = ApiSettings(rate_per_minute=1e9, rate_burst=10**9, analytics_path=analytics_path)
+    app = create_app(url, settings=settings)
+    mount_dashboard(app)
+    loop = asyncio.new_event_loop()
+    yield Site(store, app, secrets, loop, analytics_path)
+    loop.close()
+    store.close()
+
+
+def pages(community: str = C) -> list[str]:
+    c = f"/c/{community}"
+    return [
+        c,
+        f"{c}/groups",
+        f"{c}/groups/{SCOPED_GROUP}",
+        f"{c}/groups/{OTHER_GROUP}",
+        f"{c}/retention",
+        f"{c}/members",
+        f"{c}/members?q=sim",
+        f"{c}/members/1",
+        f"{c}/diagnose",
+        f"{c}/import",
+    ]
+
+
+def test_login_required_then_login_and_logout(site: Site) -> None:
+    anon = site.client()
+    r = anon.get(f"/c/{C}")
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    bad = anon.post("/login", data={"secret": "shq_nope", "csrf": anon.csrf("/login")})
+    assert bad.status_code == 401 and "unknown or revoked" in bad.text
+    ok = anon.login(site.secrets["owner"])
+    assert ok.status_code == 303 and ok.headers["location"] == f"/c/{C}"
+    cookie = ok.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
+    assert anon.get(f"/c/{C}").status_code == 200
+    out = anon.post("/logout", data={"csrf": anon.csrf(f"/c/{C}/import")})
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert anon.get(f"/c/{C}").status_code == 303
+
+
+def test_forms_without_the_csrf_token_are_refused(site: Site) -> None:
+    anon = site.client()
+    anon.get("/login")
+    r = anon.post("/login", data={"secret": site.secrets["owner"], "csrf": "forged"})
+    assert r.status_code == 403
+    owner = site.client("owner")
+    r = owner.post(
+        f"/c/{C}/diagnose/promote", data={"group": "main", "member": "1", "csrf": "forged"}
+    )
+    assert r.status_code == 403
+    assert owner.post("/logout", data={}).status_code == 422  # no field at all
+
+
+def test_every_page_renders_for_the_owner(site: Site) -> None:
+    owner = site.client("owner")
+    for path in pages():
+        r = owner.get(path)
+        assert r.status_code == 200, (path, r.text[:500])
+        assert r.headers["content-type"].startswith("text/html")
+    overview = owner.get(f"/c/{C}").text
+    for chart in ("chart-activity", "chart-funnel", "chart-channels"):
+        assert f'id="{chart}-data"' in overview
+    assert "概览" in overview  # the demo blueprint says language = "zh"
+    assert owner.get("/static/echarts.min.js").status_code == 200
+
+
+def test_a_scoped_manager_sees_only_their_groups(site: Site) -> None:
+    manager = site.client("manager")
+    assert manager.get(f"/c/{C}/groups/{SCOPED_GROUP}").status_code == 200
+    assert manager.get(f"/c/{C}/groups/{OTHER_GROUP}").status_code == 404
+    assert manager.get(f"/c/{C}/groups/no-such-group").status_code == 404
+    assert manager.get(f"/c/{C}?group={OTHER_GROUP}").status_code == 404
+    assert manager.get("/c/elsewhere").status_code == 404
+    csrf = manager.csrf(f"/c/{C}/import")
+    r = manager.post(
+        f"/c/{C}/diagnose/promote", data={"group": OTHER_GROUP, "member": "1", "csrf": csrf}
+    )
+    assert r.status_code == 404
+    table = manager.get(f"/c/{C}/groups").text
+    assert f"/groups/{SCOPED_GROUP}" in table and f"/groups/{OTHER_GROUP}" not in table
+    for path in pages():
+        if OTHER_GROUP not in path and not path.endswith("/members/1"):
+            assert manager.get(path).status_code == 200, path
+
+
+def test_an_analyst_reads_but_cannot_post(site: Site) -> None:
+    analyst = site.client("analyst")
+    assert analyst.get(f"/c/{C}/diagnose").status_code == 200
+    assert "diagnose/promote" not in analyst.get(f"/c/{C}/diagnose").text
+    csrf = analyst.csrf(f"/c/{C}/import")
+    r = analyst.post(
+        f"/c/{C}/diagnose/promote", data={"group": "main", "member": "1", "csrf": csrf}
+    )
+    assert r.status_code == 403
+    r = analyst.post(f"/c/{C}/import", data={"csrf": csrf}, files={"file": ("x.jsonl", b"")})
+    assert r.status_code == 403
+
+
+def test_promote_records_role_changed(site: Site) -> None:
+    owner = site.client("owner")
+    page = owner.get(f"/c/{C}/diagnose").text
+    found = re.search(
+        r'name="group" value="([^"]+)">\s*<input type="hidden" name="member" '
+        r'value="([^"]+)"',
+        page,
+    )
+    assert found, "the demo should suggest promoting a key member"
+    group, member = found.groups()
+    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    r = owner.post(
+        f"/c/{C}/diagnose/promote",
+        data={"group": group, "member": member, "csrf": csrf},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200 and "group_leader" in r.text
+    with site.store.read() as conn:
+        ((_, event),) = tail_events(conn, limit=1, community=C, kind="role.changed")
+        person = get_member(conn, member)
+    assert (event.subject, event.group, event.data) == (person.key, group, {"role": "group_leader"})
+    assert event.source.startswith("operator:web:")
+    again = owner.post(
+        f"/c/{C}/diagnose/promote", data={"group": group, "member": member, "csrf": csrf}
+    )
+    assert again.status_code == 200 and "already" in again.text  # no second event
+    assert not decide_role_change(
+        person,
+        community=C,
+        role="group_leader",
+        group=group,
+        now=event.occurred_at,
+        source="test",
+    )
+
+
+def test_import_page_runs_the_import(site: Site) -> None:
+    owner = site.client("owner")
+    csrf = owner.csrf(f"/c/{C}/import")
+    line = (
+        '{"kind": "message.posted", "occurred_at": "2025-03-01T10:00:00+08:00", '
+        f'"community": "{C}", "group": "main", "actor": "wechat:web_import", '
+        '"source": "test-web", "source_ref": "w1", "data": {"length": 5}}\n'
+    )
+    files = {"file": ("events.jsonl", line.encode())}
+    r = owner.post(f"/c/{C}/import", data={"csrf": csrf, "format": "jsonl"}, files=files)
+    assert r.status_code == 200, r.text[:400]
+    assert re.search(r"<b>1</b><span>[^<]+</span>", r.text)  # one new event
+    bad = owner.post(f"/c/{C}/import", data={"csrf": csrf, "format": "nope"}, files=files)
+    assert bad.status_code == 422 and "unknown format" in bad.text
+
+
+def test_render_report_html_is_self_contained(site: Site, tmp_path: Path) -> None:
+    replica = Replica.open(site.store, site.analytics_path)
+    try:
+        html = render_report_html(replica.con, Scope(C))
+    finally:
+        replica.close()
+    assert "echarts.init" in html and len(html) > 1_000_000  # the library is inlined
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"""(src|href)=["']?https?:""", html)
+    assert 'id="chart-funnel-data"' in html and "AARRR" in html
+    (tmp_path / "report.html").write_text(html, encoding="utf-8")
+
+
+def test_the_session_cookie_is_secure_over_https(site: Site) -> None:
+    c = Browserless(site.app, site.loop)
+    c.http.base_url = httpx.URL("https://shequn.test")
+    assert "secure" in c.get("/login").headers["set-cookie"].lower()
+    assert c.login(site.secrets["owner"]).status_code == 303
+    assert c.get(f"/c/{C}/groups").status_code == 200
+
+
+def test_decide_role_change_is_pure_and_checks_its_input(site: Site) -> None:
+    with site.store.read() as conn:
+        person = get_member(conn, "1")
+    now = person.first_seen_at
+    decision = decide_role_change(
+        person, community=C, role="manager", group="main", now=now, source="test"
+    )
+    (event,) = decision.events
+    assert (event.kind, event.subject, event.data) == (
+        "role.changed",
+        person.key,
+        {"role": "manager"},
+    )
+    with pytest.raises(InvalidEvent):
+        decide_role_change(person, community=C, role="king", group=None, now=now, source="t")
+    merged = dataclasses.replace(person, merged_into="wechat:someone")
+    with pytest.raises(Conflict):
+        decide_role_change(merged, community=C, role="manager", group=None, now=now, source="t")
