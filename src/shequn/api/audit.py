@@ -52,7 +52,10 @@ class AuditMiddleware:
         state: dict[str, Any] = scope.get("state", {})
         key, digest = state.get("idempotency", (None, None))
         summary = state.get("audit_summary") or {}
-        if status >= 300:
+        if 300 <= status < 400:  # a form's redirect after it did its work (login, logout)
+            summary = {"outcome": "done", **summary}
+            key = digest = None
+        elif status >= 400:
             summary = {"outcome": "refused" if status < 500 else "failed"}
             key = digest = None  # only a success may be replayed
         await to_thread.run_sync(
