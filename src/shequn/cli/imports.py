@@ -12,7 +12,7 @@ import typer
 from shequn.cli.common import JsonFlag, byte_progress, open_store, print_json
 from shequn.engine.record import BATCH_SIZE, record
 from shequn.errors import Conflict, NotFound, ShequnError
-from shequn.ingest.base import ImportContext, Importer, input_size
+from shequn.ingest.base import Importer
 from shequn.ingest.job import ImportJob, ImportSummary
 from shequn.ingest.registry import FORMATS, detect, get_importer
 from shequn.store.append import AppendResult
@@ -121,15 +121,11 @@ def import_command(
     with ExitStack() as stack:
         store = stack.enter_context(open_store())
         slug, zone = _community(store, community)
-        ctx = ImportContext(
-            path=path,
-            community=slug,
-            tz=_zone(tz or zone),
-            group=group,
-            bytes_total=input_size(path),
-        )
         bad = stack.enter_context(skip_bad.open("w", encoding="utf-8")) if skip_bad else None
-        job = ImportJob(importer, ctx, skip_bad=bad)
+        job = ImportJob.for_path(
+            path, community=slug, tz=_zone(tz or zone), group=group, importer=importer, skip_bad=bad
+        )
+        ctx = job.ctx
         bar = stack.enter_context(byte_progress(hidden=as_json))
         task = bar.add_task(
             f"importing {path.name} ({importer.name})", total=ctx.bytes_total, events=0
@@ -143,9 +139,7 @@ def import_command(
             )
 
         result = record(store, job.events(), batch_size=batch_size, on_batch=advance)
-    summary = job.summary
-    summary.new, summary.duplicate = result.new, result.duplicate
-    _show(summary, as_json)
+    _show(job.finish(result.new, result.duplicate), as_json)
 
 
 def _show(s: ImportSummary, as_json: bool) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import IO, Any
 
 from shequn.errors import InputFormatError, ShequnError
-from shequn.ingest.base import ImportContext, Importer, Rejected
+from shequn.ingest.base import ImportContext, Importer, Rejected, input_size
+from shequn.ingest.registry import detect, get_importer
 from shequn.model.events import Event
 
 
@@ -41,6 +43,26 @@ class ImportSummary:
 class ImportJob:
     """One import of one path. Iterate :meth:`events`; read :attr:`summary` afterwards."""
 
+    @classmethod
+    def for_path(
+        cls,
+        path: Path,
+        *,
+        community: str,
+        tz: tzinfo,
+        group: str | None = None,
+        fmt: str | None = None,
+        importer: Importer | None = None,
+        skip_bad: IO[str] | None = None,
+    ) -> ImportJob:
+        """The job for ``path``: the given importer, else the ``fmt`` one, else detected."""
+        if importer is None:
+            importer = get_importer(fmt) if fmt else detect(path)
+        ctx = ImportContext(
+            path=path, community=community, tz=tz, group=group, bytes_total=input_size(path)
+        )
+        return cls(importer, ctx, skip_bad=skip_bad)
+
     def __init__(
         self, importer: Importer, ctx: ImportContext, *, skip_bad: IO[str] | None = None
     ) -> None:
@@ -48,6 +70,11 @@ class ImportJob:
         self.summary = ImportSummary(path=str(ctx.path), format=importer.name)
         self._people: set[str] = set()
         self._groups: set[str] = set()
+
+    def finish(self, new: int, duplicate: int) -> ImportSummary:
+        """The summary, with what the store made of the events (new / already stored)."""
+        self.summary.new, self.summary.duplicate = new, duplicate
+        return self.summary
 
     def events(self) -> Iterator[Event]:
         yield from self._guarded()

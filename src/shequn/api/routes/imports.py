@@ -30,9 +30,8 @@ from shequn.api.errors import BadParameter, TooLarge
 from shequn.api.schemas import ImportOut
 from shequn.engine.record import record
 from shequn.errors import InputFormatError, InvalidEvent, NotFound, ShequnError
-from shequn.ingest.base import ImportContext, input_size
 from shequn.ingest.job import ImportJob
-from shequn.ingest.registry import FORMATS, detect, get_importer
+from shequn.ingest.registry import FORMATS
 from shequn.model.events import Event
 
 router = APIRouter(tags=["imports"])
@@ -109,11 +108,7 @@ def post_import(
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out, length=1 << 20)
         try:
-            importer = get_importer(fmt) if fmt else detect(path)
-            ctx = ImportContext(
-                path=path, community=community, tz=zone, group=group, bytes_total=input_size(path)
-            )
-            job = ImportJob(importer, ctx)
+            job = ImportJob.for_path(path, community=community, tz=zone, group=group, fmt=fmt)
             result = record(store, _guarded(job.events(), op, community))
         except InputFormatError as e:  # name the upload, not the temporary file
             raise InputFormatError(name, e.line, e.problem) from None
@@ -124,8 +119,8 @@ def post_import(
             raise InputFormatError(
                 name, None, f"cannot read this file ({type(e).__name__}); is the format right?"
             ) from None
-    summary = job.summary
-    summary.path, summary.new, summary.duplicate = name, result.new, result.duplicate
+    summary = job.finish(result.new, result.duplicate)
+    summary.path = name
     request.state.audit_summary = {
         "file": name,
         "format": summary.format,
