@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shequn.cli.app import main
 from shequn.errors import InputFormatError
 from shequn.ingest.base import ImportContext, Rejected
 from shequn.ingest.qq import QQImporter
 from shequn.ingest.registry import detect
 from shequn.model.events import Event
+from tests.import_helpers import cli_import_twice, damaged_copy
 
 DATA = Path(__file__).parent / "data" / "qq"
 CLUB = DATA / "读书会.txt"  # UTF-8 with BOM, CRLF, 24-hour times
@@ -173,14 +172,7 @@ def test_impossible_dates_are_a_format_error(tmp_path: Path) -> None:
 )
 @given(data=st.data())
 def test_damaged_files_finish_or_raise_format_errors(tmp_path: Path, data: st.DataObject) -> None:
-    source = data.draw(st.sampled_from([CLUB, LEGACY]))
-    raw = bytearray(source.read_bytes())
-    raw = raw[: data.draw(st.integers(0, len(raw)))]
-    for _ in range(data.draw(st.integers(0, 3))):
-        if raw:
-            raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
-    path = tmp_path / source.name
-    path.write_bytes(bytes(raw))
+    path = damaged_copy(data, [CLUB, LEGACY], tmp_path)
     with contextlib.suppress(InputFormatError):  # anything else fails the test
         read(path)
 
@@ -189,14 +181,7 @@ def test_damaged_files_finish_or_raise_format_errors(tmp_path: Path, data: st.Da
 def test_cli_import_twice(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fixture: Path
 ) -> None:
-    db = ["--db", f"sqlite:///{tmp_path}/x.db"]
-    blueprint = Path(__file__).parent.parent / "examples" / "study-group" / "community.toml"
-    assert main([*db, "blueprint", "load", str(blueprint)]) == 0
-    capsys.readouterr()
-    assert main([*db, "import", str(fixture), "--json"]) == 0
-    first = json.loads(capsys.readouterr().out)
-    assert main([*db, "import", str(fixture), "--json"]) == 0
-    again = json.loads(capsys.readouterr().out)
+    first, again = cli_import_twice(tmp_path, capsys, fixture)
     assert first["format"] == "qq"
     assert first["new"] == len(events(fixture)) and first["duplicate"] == 0
     assert (again["new"], again["duplicate"]) == (0, first["new"])
