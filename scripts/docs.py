@@ -24,7 +24,8 @@ from typer.main import get_command
 
 from shequn.cli.app import app
 from shequn.model.events import TOP_LEVEL
-from shequn.model.kinds import COMMON_FIELDS, KINDS, MODERATION_STEPS, ROLES, DataField, KindSpec
+from shequn.model.kinds import COMMON_FIELDS, KINDS, MODERATION_STEPS, ROLES
+from shequn.model.kindspec import DataField, KindSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 WRITE_COMMAND = "python scripts/docs.py --write"

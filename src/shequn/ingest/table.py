@@ -31,7 +31,8 @@ from shequn.errors import InputFormatError, InvalidEvent, ShequnError
 from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.ingest.text import message_data
 from shequn.model.events import TOP_LEVEL, Event, identity_key
-from shequn.model.kinds import COMMON_FIELDS, KINDS, DataField
+from shequn.model.kinds import COMMON_FIELDS, KINDS
+from shequn.model.kindspec import DataField
 
 TARGETS = ("at", "actor", "name", "text", "id", "reply_to", "group", "kind", "media")
 """What a mapping can point a column at (docs/import/csv.md, "Targets")."""

@@ -35,6 +35,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from shequn.errors import BlueprintError, NotFound
+from shequn.model.blueprint_growth import Entry, Fission, Fraud, Intake, IntakeRule
 
 Problem = tuple[str, str]
 """``(key_path, message)``, e.g. ``("groups[2].capacity", "must be greater than 0")``."""
@@ -228,6 +229,7 @@ class Group(_Section):
     region: str | None = None
     capacity: int = Field(PLATFORM_CAPACITY["other"], gt=0)
     stage: Stage = DEFAULT_STAGE
+    entry: Entry = Field(default_factory=Entry)
 
     @model_validator(mode="before")
     @classmethod
@@ -260,6 +262,8 @@ class Blueprint(_Section):
     platforms: list[Platform] = Field(min_length=1)
     groups: list[Group] = Field(min_length=1)
     channels: list[Channel] = Field(default_factory=list)
+    intake: Intake = Field(default_factory=Intake)
+    fission: Fission = Field(default_factory=Fission)
 
     @model_validator(mode="after")
     def _consistent(self) -> Blueprint:
@@ -304,6 +308,13 @@ def cross_problems(data: Mapping[str, Any]) -> list[Problem]:
         if isinstance(platforms, list) and platform in PLATFORMS and platform not in declared:
             message = f"{platform!r} is not in platforms ({', '.join(declared) or 'none'})"
             problems.append((f"groups[{i}].platform", message + "; add it there"))
+    slugs = {g.get("slug") for _, g in _tables(data.get("groups"))}
+    for i, group in _tables(data.get("groups")):
+        entry = group.get("entry")
+        camp = entry.get("camp") if isinstance(entry, Mapping) else None
+        if isinstance(camp, str) and (camp not in slugs or camp == group.get("slug")):
+            message = f"{camp!r} is not another group of this blueprint"
+            problems.append((f"groups[{i}].entry.camp", message))
     realization = data.get("realization")
     ladder = realization.get("ladder") if isinstance(realization, Mapping) else None
     for i, step in _tables(ladder):
@@ -394,7 +405,7 @@ def _sort_key(key: str) -> tuple[int, list[int]]:
     return rank, [int(n) for n in re.findall(r"\[(\d+)\]", key)]
 
 
-_OWN_ERRORS = {"slug", "time_zone", "currency", "one_focus"}
+_OWN_ERRORS = {"slug", "time_zone", "currency", "one_focus", "gate", "tiers", "time"}
 
 
 def _message(err: ErrorDetails) -> str:
@@ -434,6 +445,8 @@ def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
         (): Blueprint, ("community",): Community, ("purpose",): Purpose, ("people",): People,
         ("realization",): Realization, ("realization", "ladder"): LadderStep,
         ("culture",): Culture, ("groups",): Group, ("channels",): Channel,
+        ("groups", "entry"): Entry, ("intake",): Intake, ("intake", "rules"): IntakeRule,
+        ("fission",): Fission, ("fission", "fraud"): Fraud,
     }  # fmt: skip
     model = tables.get(tuple(part for part in loc if isinstance(part, str)))
     return list(model.model_fields) if model else []

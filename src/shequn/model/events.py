@@ -16,7 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 from shequn.errors import InvalidEvent
-from shequn.model.kinds import COMMON_FIELDS, KINDS, DataField, KindSpec
+from shequn.model.kinds import COMMON_FIELDS, KINDS
+from shequn.model.kindspec import DataField, KindSpec
 
 _IDENTITY = re.compile(r"^[a-z][a-z0-9_.-]{0,31}:\S.*$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")

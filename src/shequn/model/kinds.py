@@ -9,53 +9,14 @@ an existing kind a second meaning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-# JSON-compatible python types a data field may hold.
-Str = (str,)
-Int = (int,)
-Num = (int, float)
-Bool = (bool,)
-List = (list,)
-Dict = (dict,)
+from shequn.model.kinds_growth import GROWTH_KINDS
+from shequn.model.kindspec import Bool, DataField, Dict, Int, KindSpec, List, Num, Str
 
 ROLES = ("owner", "manager", "group_leader", "member")
 """Roles of the pyramid (P-ORG-1), highest first. ``member`` means "no special role"."""
 
 MODERATION_STEPS = ("reminder", "warning", "mute", "unmute", "removal", "reinstate")
 """The enforcement ladder (P-RUL-2) plus the two reversals a manager may apply."""
-
-
-@dataclass(frozen=True, slots=True)
-class DataField:
-    """One field of an event's ``data`` object."""
-
-    name: str
-    types: tuple[type, ...]
-    doc: str
-    required: bool = False
-    choices: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class KindSpec:
-    """What one event kind means and what it must carry."""
-
-    kind: str
-    doc: str
-    actor: str | None
-    subject: str | None = None
-    actor_required: bool = True
-    subject_required: bool = False
-    group_required: bool = True
-    fields: tuple[DataField, ...] = ()
-    playbook: tuple[str, ...] = ()
-    by_name: dict[str, DataField] = field(init=False, compare=False, hash=False, repr=False)
-    required_fields: tuple[DataField, ...] = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
-        object.__setattr__(self, "required_fields", tuple(f for f in self.fields if f.required))
 
 
 F = DataField
@@ -419,5 +380,6 @@ KINDS: dict[str, KindSpec] = {
             fields=(F("offer", Str, "offer id", required=True),),
             playbook=("P-MON-3",),
         ),
+        *GROWTH_KINDS,
     )
 }

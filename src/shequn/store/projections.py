@@ -22,6 +22,7 @@ from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
 
 from shequn.model.events import Event
 from shequn.store import tables as t
+from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
 from shequn.store.memberships import MembershipBook
 from shequn.store.sql import chunks
 
@@ -328,4 +329,5 @@ _RARE = {
     "identity.merged": _merged,
     "identity.unmerged": _unmerged,
     "role.changed": _role,
+    **GROWTH_HANDLERS,
 }

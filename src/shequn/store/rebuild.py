@@ -94,6 +94,19 @@ def snapshot(conn: Connection) -> dict[str, Any]:
         "roles": rows(
             t.roles, community_id=community_key, group_id=group_key, identity_id=ident_key
         ),
+        "links": rows(t.links, community_id=community_key, owner_identity_id=ident_key),
+        "entries": rows(
+            t.entries, community_id=community_key, group_id=group_key, identity_id=ident_key
+        ),
+        "campaigns": rows(t.campaigns, community_id=community_key),
+        "rewards": rows(t.rewards, community_id=community_key, identity_id=ident_key),
+        "fraud_cases": rows(
+            t.fraud_cases,
+            community_id=community_key,
+            invitee_identity_id=ident_key,
+            inviter_identity_id=ident_key,
+        ),
+        "profiles": rows(t.profiles, identity_id=ident_key),
         "referrals": rows(
             t.referrals,
             community_id=community_key,

@@ -1,0 +1,187 @@
+"""The growth parts of the blueprint: entry thresholds per group (P-IN-1, P-IN-3), intake
+classification (P-IN-2), fission defaults and fraud control (P-FIS-2, P-FIS-5), and the schema
+of a referral campaign.
+
+Every number here is a seed default an operator may change in the TOML file; the engines in
+``engine/entry.py`` and ``engine/fission.py`` read them from here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from shequn.model.kinds_growth import CARE, STAKES
+
+Gate = Literal["code", "task", "payment", "application", "camp"]
+GATES: tuple[str, ...] = get_args(Gate)
+"""Threshold kinds (P-IN-1); a group may combine any of them and a newcomer must pass all."""
+Care = Literal["deep", "cool", "ignore"]
+Stake = Literal["payer", "partner", "competitor", "ordinary"]
+FraudMode = Literal["strict", "loose"]
+Fill = Literal["in_order", "least_full"]
+
+DEFAULT_WAVE_SIZE = 20
+"""Admit newcomers 20 at a time, with one welcome for the wave (000 "Revelation 2")."""
+DEFAULT_WAVE_WAIT_HOURS = 24.0
+"""A smaller wave opens anyway once its first newcomer has waited this long."""
+DEFAULT_INVITES_TO_UNLOCK = 3
+""""Invite 3 friends to unlock" (001 §2, the accounting black card)."""
+DEFAULT_LEAVE_HOURS = 24.0
+"""An invitee who leaves within a day does not count, and a reward it earned is clawed back."""
+DEFAULT_ATTRIBUTION_DAYS = 7.0
+"""First touch wins if the newcomer joins within this window after it."""
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _slug(value: str) -> str:
+    # The same rule as blueprint slugs; repeated here so this module need not import blueprint.
+    ok = value[:1].isalnum() and all(c.isalnum() or c in "_-" for c in value)
+    if not ok or len(value) > 64 or value.lower() != value or not value.isascii():
+        raise PydanticCustomError("slug", f"{value!r} is not a slug: a-z, 0-9, _ or -")
+    return value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entry(_Section):
+    """How a newcomer gets into one group: its thresholds, in the order they are checked."""
+
+    gates: list[Gate] = Field(default_factory=list)
+    task: Text | None = None
+    fee: float = Field(0, ge=0)
+    deposit: bool = False
+    currency: str = "CNY"
+    judges: int = Field(3, gt=0)
+    approvals: int = Field(2, gt=0)
+    camp: Slug | None = None
+    graduate_checkins: int = Field(7, gt=0)
+    waves: bool = True
+    wave_size: int = Field(DEFAULT_WAVE_SIZE, gt=0)
+    wave_wait_hours: float = Field(DEFAULT_WAVE_WAIT_HOURS, ge=0)
+    welcome: Text = "欢迎 {names} 加入！/ Welcome, {names}!"
+    welcome_back: Text = "请大家欢迎新朋友 {names} / Please welcome {names}"
+    rejection: Text = "抱歉，这次未能通过入群审核：{reason} / Sorry, not admitted: {reason}"
+
+    @model_validator(mode="after")
+    def _complete(self) -> Entry:
+        needs = {"task": self.task, "camp": self.camp}
+        for gate, value in needs.items():
+            if gate in self.gates and value is None:
+                raise PydanticCustomError("gate", f"gate {gate!r} needs {gate} = ... set")
+        if "payment" in self.gates and self.fee <= 0:
+            raise PydanticCustomError("gate", "gate 'payment' needs fee > 0")
+        if self.approvals > self.judges:
+            raise PydanticCustomError("gate", "approvals cannot exceed judges")
+        return self
+
+
+class IntakeRule(_Section):
+    """``when`` a card/survey answer matches, classify the newcomer (P-IN-2).
+
+    ``field`` is ``card.<key>``, ``survey.<key>`` or ``paid`` (has made any payment); a rule
+    matches when the value equals ``equals``, contains ``contains``, or (neither given) is
+    present at all. The first rule that sets ``care`` decides care; likewise ``stake``.
+    """
+
+    field: Text
+    equals: str | None = None
+    contains: str | None = None
+    care: Care | None = None
+    stake: Stake | None = None
+
+    def matches(self, answers: dict[str, Any]) -> bool:
+        value = answers.get(self.field)
+        if value is None or value == "" or value is False:
+            return False
+        text = str(value)
+        if self.equals is not None:
+            return text.strip().lower() == self.equals.strip().lower()
+        if self.contains is not None:
+            return self.contains.lower() in text.lower()
+        return True
+
+
+DEFAULT_INTAKE_RULES = (IntakeRule(field="paid", care="deep", stake="payer"),)
+"""A newcomer who paid gets deep care (003 "pull new": direct payers first)."""
+
+
+class Intake(_Section):
+    rules: list[IntakeRule] = Field(default_factory=lambda: list(DEFAULT_INTAKE_RULES))
+    default_care: Care = "cool"
+    default_stake: Stake = "ordinary"
+
+
+class Fraud(_Section):
+    """Fraud control (P-FIS-5): what counts as suspicious and what happens to it."""
+
+    mode: FraudMode = "loose"
+    leave_hours: float = Field(DEFAULT_LEAVE_HOURS, ge=0)
+    burst_count: int = Field(20, gt=0)
+    burst_minutes: float = Field(10, gt=0)
+    flag_score: float = Field(50, ge=0, le=100)
+
+
+class Fission(_Section):
+    link_url: str | None = None
+    attribution_window_days: float = Field(DEFAULT_ATTRIBUTION_DAYS, gt=0)
+    commission: list[Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=list, max_length=2
+    )
+    fraud: Fraud = Field(default_factory=Fraud)
+
+
+class RewardTier(_Section):
+    invites: int = Field(gt=0)
+    reward: Text
+
+
+class Campaign(_Section):
+    """A referral campaign: "invite N to unlock" with reward tiers (P-FIS-2)."""
+
+    slug: Slug
+    name: Text
+    groups: list[Slug] = Field(min_length=1)
+    tiers: list[RewardTier] = Field(
+        default_factory=lambda: [RewardTier(invites=DEFAULT_INVITES_TO_UNLOCK, reward="unlock")]
+    )
+    stay_days: float = Field(0, ge=0)
+    qualifying_action: str | None = None
+    channel: Text = "referral"
+    fill: Fill = "in_order"
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Campaign:
+        counts = [t.invites for t in self.tiers]
+        if not counts:
+            raise PydanticCustomError("tiers", "a campaign needs at least one reward tier")
+        if counts != sorted(set(counts)):
+            raise PydanticCustomError("tiers", "tiers must ask for strictly more invites each")
+        for at in (self.starts_at, self.ends_at):
+            if at is not None and at.tzinfo is None:
+                raise PydanticCustomError("time", "campaign times need a time zone offset")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+assert set(get_args(Care)) == set(CARE) and set(get_args(Stake)) == set(STAKES)  # noqa: S101

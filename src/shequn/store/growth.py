@@ -1,0 +1,300 @@
+"""Projections of the growth events: links, entries, campaigns, rewards, fraud cases, profiles.
+
+These kinds are rare next to messages, so each is folded in with a statement or two (the
+``_RARE`` path of :class:`~shequn.store.projections.Projector`). They are what the entry and
+fission engines read to decide quickly — who holds a seat in which group, how often a code
+was used, which rewards were granted — and they are rebuilt from the log like everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, delete, select, update
+
+from shequn.model.events import Event, parse_time
+from shequn.store import tables as t
+from shequn.store.sql import insert_ignore
+
+if TYPE_CHECKING:
+    from shequn.store.projections import Projector
+
+SEATED = ("queued", "admitted")
+"""Entry statuses that hold a seat in the group before the member actually joins."""
+
+
+def _ident(p: Projector, key: str) -> int:
+    """Id of an identity named inside ``data`` (not seen as actor or subject)."""
+    p.load_identities([key])
+    if key not in p.identities:
+        raise KeyError(f"identity {key!r} is named by an event but was never seen")
+    return p.identity_id(key)
+
+
+def _entry_scope(p: Projector, e: Event, identity: int, group: str | None) -> Any:
+    c = t.entries.c
+    gid = p.group_id(e.community, group)
+    return and_(
+        c.community_id == p.communities[e.community],
+        c.identity_id == identity,
+        c.group_id.is_(None) if gid is None else c.group_id == gid,
+    )
+
+
+def _entry(p: Projector, e: Event, identity: int, group: str | None) -> dict[str, Any] | None:
+    row = p.conn.execute(select(t.entries).where(_entry_scope(p, e, identity, group))).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def _upsert_entry(p: Projector, e: Event, identity: int, **values: Any) -> dict[str, Any] | None:
+    """Update the newcomer's entry row for the event's group, creating it when absent;
+    returns the row as it was before (``None``: it is new)."""
+    before = _entry(p, e, identity, e.group)
+    if before is None:
+        p.conn.execute(
+            t.entries.insert().values(
+                community_id=p.communities[e.community],
+                group_id=p.group_id(e.community, e.group),
+                identity_id=identity,
+                approvals=0,
+                rejections=0,
+                **{"status": "requested", **values},
+            )
+        )
+    else:
+        p.conn.execute(update(t.entries).where(t.entries.c.id == before["id"]).values(**values))
+    return before
+
+
+def _link_created(p: Projector, _id: int, e: Event) -> None:
+    d = e.data
+    owner = p.identity_id(e.subject) if e.subject else None
+    p.conn.execute(
+        insert_ignore(p.conn, t.links).values(
+            community_id=p.communities[e.community],
+            code=d["link"],
+            purpose=d["purpose"],
+            owner_identity_id=owner,
+            groups=list(d["groups"]),
+            fill=d.get("fill") or "in_order",
+            channel=d.get("channel"),
+            campaign=d.get("campaign"),
+            max_uses=d.get("max_uses"),
+            uses=0,
+            expires_at=parse_time(d["expires_at"], "expires_at") if d.get("expires_at") else None,
+            created_at=e.occurred_at,
+        )
+    )
+
+
+def _entry_requested(p: Projector, _id: int, e: Event) -> None:
+    assert e.actor is not None  # noqa: S101  # the kind's spec
+    me = p.identity_id(e.actor)
+    before = _entry(p, e, me, e.group)
+    values: dict[str, Any] = {"requested_at": e.occurred_at}
+    if e.data.get("answers") is not None:
+        values["answers"] = e.data["answers"]
+    if e.data.get("link"):
+        values["link"] = e.data["link"]
+    if before is not None and before["status"] == "rejected":
+        values["status"] = "requested"  # applying again after a rejection starts afresh
+    _upsert_entry(p, e, me, **values)
+
+
+def _entry_decided(p: Projector, _id: int, e: Event) -> None:
+    assert e.subject is not None  # noqa: S101
+    me = p.identity_id(e.subject)
+    outcome = e.data["outcome"]
+    values = {
+        "status": outcome,
+        "reason": e.data["reason"][:1024],
+        "gates": e.data.get("gates"),
+        "decided_at": e.occurred_at,
+    }
+    if e.data.get("link"):
+        values["link"] = e.data["link"]
+    before = _upsert_entry(p, e, me, **values)
+    was_seated = before is not None and before["status"] in (*SEATED, "joined")
+    if outcome in SEATED and not was_seated and e.data.get("link"):
+        c = t.links.c
+        p.conn.execute(update(t.links).where(c.code == e.data["link"]).values(uses=c.uses + 1))
+    if e.group is not None:  # routed after all: the waitlist row has done its job
+        p.conn.execute(delete(t.entries).where(_entry_scope(p, e, me, None)))
+
+
+def _reviewed(p: Projector, _id: int, e: Event) -> None:
+    assert e.subject is not None and e.actor is not None  # noqa: S101
+    me = p.identity_id(e.subject)
+    row = _entry(p, e, me, e.group) or {"reviews": None, "approvals": 0, "rejections": 0}
+    reviews = [r for r in row["reviews"] or [] if r["judge"] != e.actor]  # a judge may change
+    reviews.append({"judge": e.actor, "verdict": e.data["verdict"], "reason": e.data.get("reason")})
+    approvals = sum(r["verdict"] == "approve" for r in reviews)
+    _upsert_entry(
+        p, e, me, reviews=reviews, approvals=approvals, rejections=len(reviews) - approvals
+    )
+
+
+def _profile(p: Projector, identity: int, **values: Any) -> None:
+    c = t.profiles.c
+    row = p.conn.execute(select(t.profiles).where(c.identity_id == identity)).first()
+    if row is None:
+        p.conn.execute(t.profiles.insert().values(identity_id=identity, **values))
+    else:
+        p.conn.execute(update(t.profiles).where(c.id == row.id).values(**values))
+
+
+def _merged(old: Any, new: Any) -> dict[str, Any]:
+    return {**(old or {}), **(new or {})}
+
+
+def _intake(p: Projector, _id: int, e: Event) -> None:
+    assert e.actor is not None  # noqa: S101
+    me = p.identity_id(e.actor)
+    old = p.conn.execute(
+        select(t.profiles.c.card, t.profiles.c.survey).where(t.profiles.c.identity_id == me)
+    ).first()
+    _profile(
+        p,
+        me,
+        card=_merged(old.card if old else None, e.data.get("card")),
+        survey=_merged(old.survey if old else None, e.data.get("survey")),
+        answered_at=e.occurred_at,
+    )
+
+
+def _task(p: Projector, _id: int, e: Event) -> None:
+    assert e.actor is not None  # noqa: S101
+    me = p.identity_id(e.actor)
+    old = p.conn.execute(select(t.profiles.c.tasks).where(t.profiles.c.identity_id == me)).first()
+    tasks = list(old.tasks or []) if old else []
+    if e.data["task"] not in tasks:
+        _profile(p, me, tasks=[*tasks, e.data["task"]])
+
+
+def _classified(p: Projector, _id: int, e: Event) -> None:
+    assert e.subject is not None  # noqa: S101
+    _profile(
+        p,
+        p.identity_id(e.subject),
+        care=e.data["care"],
+        stake=e.data["stake"],
+        classified_by=e.data.get("by") or "manager",
+        reason=(e.data.get("reason") or "")[:1024] or None,
+        classified_at=e.occurred_at,
+    )
+
+
+def _wave(p: Projector, _id: int, e: Event) -> None:
+    c = t.entries.c
+    ids = [_ident(p, key) for key in e.data["members"]]
+    p.conn.execute(
+        update(t.entries)
+        .where(
+            c.group_id == p.group_id(e.community, e.group),
+            c.identity_id.in_(ids),
+            c.status == "queued",
+        )
+        .values(status="admitted", wave=e.data["wave"])
+    )
+
+
+def _joined(p: Projector, _id: int, e: Event) -> None:
+    """A newcomer admitted to the group arrived: their seat is now a membership."""
+    assert e.actor is not None  # noqa: S101
+    c = t.entries.c
+    p.conn.execute(
+        update(t.entries)
+        .where(
+            c.group_id == p.group_id(e.community, e.group),
+            c.identity_id == p.identity_id(e.actor),
+            c.status.in_(SEATED),
+        )
+        .values(status="joined")
+    )
+
+
+def _campaign(p: Projector, _id: int, e: Event) -> None:
+    c = t.campaigns.c
+    cid = p.communities[e.community]
+    scope = and_(c.community_id == cid, c.slug == e.data["campaign"])
+    found = p.conn.execute(select(c.id, c.configured_at).where(scope)).first()
+    values = {"config": e.data["config"], "configured_at": e.occurred_at}
+    if found is None:
+        p.conn.execute(
+            t.campaigns.insert().values(community_id=cid, slug=e.data["campaign"], **values)
+        )
+    elif found.configured_at <= e.occurred_at:
+        p.conn.execute(update(t.campaigns).where(c.id == found.id).values(**values))
+
+
+def _reward(p: Projector, _id: int, e: Event) -> None:
+    assert e.subject is not None  # noqa: S101
+    c = t.rewards.c
+    key = {
+        "community_id": p.communities[e.community],
+        "campaign": e.data["campaign"],
+        "identity_id": p.identity_id(e.subject),
+        "tier": e.data["tier"],
+    }
+    status = "granted" if e.kind == "reward.granted" else "revoked"
+    found = p.conn.execute(
+        select(c.id).where(and_(*(c[k] == v for k, v in key.items())))
+    ).scalar_one_or_none()
+    if found is None:
+        p.conn.execute(
+            t.rewards.insert().values(
+                **key, reward=e.data.get("reward"), status=status, status_at=e.occurred_at
+            )
+        )
+    else:
+        p.conn.execute(
+            update(t.rewards).where(c.id == found).values(status=status, status_at=e.occurred_at)
+        )
+
+
+def _flagged(p: Projector, _id: int, e: Event) -> None:
+    assert e.subject is not None  # noqa: S101
+    d = e.data
+    p.conn.execute(
+        insert_ignore(p.conn, t.fraud_cases).values(
+            community_id=p.communities[e.community],
+            case=d["case"],
+            invitee_identity_id=p.identity_id(e.subject),
+            inviter_identity_id=_ident(p, d["inviter"]),
+            score=float(d["score"]),
+            reasons=list(d["reasons"]),
+            status=d["outcome"],
+            flagged_at=e.occurred_at,
+        )
+    )
+
+
+def _case_reviewed(p: Projector, _id: int, e: Event) -> None:
+    p.conn.execute(
+        update(t.fraud_cases)
+        .where(t.fraud_cases.c.case == e.data["case"])
+        .values(status=e.data["verdict"], reviewed_at=e.occurred_at)
+    )
+
+
+Handler = Callable[["Projector", int, Event], None]
+
+HANDLERS: dict[str, Handler] = {
+    "link.created": _link_created,
+    "entry.requested": _entry_requested,
+    "entry.decided": _entry_decided,
+    "application.reviewed": _reviewed,
+    "intake.answered": _intake,
+    "task.completed": _task,
+    "member.classified": _classified,
+    "wave.opened": _wave,
+    "member.joined": _joined,
+    "campaign.configured": _campaign,
+    "reward.granted": _reward,
+    "reward.revoked": _reward,
+    "referral.flagged": _flagged,
+    "referral.reviewed": _case_reviewed,
+}
+"""Kinds with a growth projection (``camp.graduated`` and ``commission.earned`` need none:
+they are read from the log by the engine and the metrics)."""
