@@ -2,8 +2,9 @@
 webhooks).
 
 Events are appended in batches, one transaction per batch; after each batch the engine looks
-at what was new and decides follow-ups in the same transaction (today: merging identities
-that share a verified phone or union id).
+at what was new and decides follow-ups in the same transaction: merging identities that share
+a verified phone or union id, then the growth engines (campaign rewards, fraud checks,
+commission, pending entries a task or payment unblocks).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
+from shequn.engine.entry import after_record
 from shequn.engine.identity import apply_auto_merges
 from shequn.model.events import Event
 from shequn.store.append import AppendResult, append
@@ -52,6 +54,7 @@ def record(
         with store.transaction() as conn:
             result = append(conn, batch, keep_events=True, identity_cache=identities)
             apply_auto_merges(conn, result.new_events)
+            after_record(conn, result.new_events)
         result.new_events = []
         total += result
         if on_batch is not None:

@@ -162,7 +162,7 @@ class Campaign(_Section):
         default_factory=lambda: [RewardTier(invites=DEFAULT_INVITES_TO_UNLOCK, reward="unlock")]
     )
     stay_days: float = Field(0, ge=0)
-    qualifying_action: str | None = None
+    qualifying_task: str | None = None
     channel: Text = "referral"
     fill: Fill = "in_order"
     starts_at: datetime | None = None

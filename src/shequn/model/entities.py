@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +87,54 @@ class Member:
         return sorted(
             {f"{m.community}/{m.group}" for m in self.memberships if m.status == "active"}
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An entry link (P-IN-4, P-FIS-1): a referral link, a live code or an invitation code."""
+
+    code: str
+    community: str
+    purpose: str  # referral | live_code | code
+    groups: tuple[str, ...]
+    fill: str = "in_order"
+    owner: str | None = None  # identity key whose referral link it is
+    channel: str | None = None
+    campaign: str | None = None
+    max_uses: int | None = None
+    uses: int = 0
+    expires_at: datetime | None = None
+    url: str = ""  # what a QR code of it encodes: the blueprint's link_url, or the code
+
+
+@dataclass(frozen=True, slots=True)
+class EntryState:
+    """Where one newcomer stands at one group's door."""
+
+    community: str
+    group: str | None
+    identity: str
+    status: str  # requested | pending | queued | admitted | joined | rejected | waitlisted
+    reason: str | None = None
+    link: str | None = None
+    approvals: int = 0
+    rejections: int = 0
+    reviews: tuple[dict[str, Any], ...] = ()
+    checkins: int = 0
+    wave: int | None = None
+    requested_at: datetime | None = None
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Intake facts about a newcomer (P-IN-2): card, survey, tasks done, money paid, class."""
+
+    identity: str
+    card: dict[str, Any] = field(default_factory=dict)
+    survey: dict[str, Any] = field(default_factory=dict)
+    tasks: tuple[str, ...] = ()
+    paid: float = 0.0
+    care: str | None = None
+    stake: str | None = None
+    classified_by: str | None = None

@@ -80,6 +80,18 @@ def append(
     return result
 
 
+def lock_for_decision(conn: Connection) -> None:
+    """Serialise a read-decide-append transaction with every appender.
+
+    A decision that reads state (seats left in a group, rewards granted) must not interleave
+    with another one reading the same state. SQLite writers already hold the database's write
+    lock from ``BEGIN IMMEDIATE``; on PostgreSQL this takes the appenders' advisory lock now,
+    before the reads, rather than at the append.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK})
+
+
 Stored = list[tuple[int, Event]]  # the events this transaction inserted, with their ids
 # The statements are spelled out in full: fixed text, every value bound as a parameter.
 _SQLITE_INSERT = (

@@ -90,6 +90,8 @@ def _link_created(p: Projector, _id: int, e: Event) -> None:
 
 def _entry_requested(p: Projector, _id: int, e: Event) -> None:
     assert e.actor is not None  # noqa: S101  # the kind's spec
+    if e.group is None:
+        return  # through a link: the entry row appears with the decision, in its group
     me = p.identity_id(e.actor)
     before = _entry(p, e, me, e.group)
     values: dict[str, Any] = {"requested_at": e.occurred_at}
@@ -214,6 +216,34 @@ def _joined(p: Projector, _id: int, e: Event) -> None:
     )
 
 
+def _graduated(p: Projector, _id: int, e: Event) -> None:
+    assert e.subject is not None  # noqa: S101
+    _upsert_entry(p, e, p.identity_id(e.subject), status="graduated", decided_at=e.occurred_at)
+
+
+def _checkin(p: Projector, _id: int, e: Event) -> None:
+    """Check-ins count towards graduating from a camp the member entered through the engine."""
+    assert e.actor is not None  # noqa: S101
+    c = t.entries.c
+    p.conn.execute(
+        update(t.entries)
+        .where(
+            c.group_id == p.group_id(e.community, e.group),
+            c.identity_id == p.identity_id(e.actor),
+        )
+        .values(checkins=c.checkins + 1)
+    )
+
+
+def _paid(p: Projector, _id: int, e: Event) -> None:
+    """What a member paid, net of refunds: the payment gate and the intake rule read it."""
+    assert e.actor is not None  # noqa: S101
+    me = p.identity_id(e.actor)
+    amount = float(e.data["amount"]) * (1 if e.kind == "payment.made" else -1)
+    old = p.conn.execute(select(t.profiles.c.paid).where(t.profiles.c.identity_id == me)).first()
+    _profile(p, me, paid=(old.paid if old else 0.0) + amount)
+
+
 def _campaign(p: Projector, _id: int, e: Event) -> None:
     c = t.campaigns.c
     cid = p.communities[e.community]
@@ -290,11 +320,15 @@ HANDLERS: dict[str, Handler] = {
     "member.classified": _classified,
     "wave.opened": _wave,
     "member.joined": _joined,
+    "checkin.done": _checkin,
+    "camp.graduated": _graduated,
+    "payment.made": _paid,
+    "payment.refunded": _paid,
     "campaign.configured": _campaign,
     "reward.granted": _reward,
     "reward.revoked": _reward,
     "referral.flagged": _flagged,
     "referral.reviewed": _case_reviewed,
 }
-"""Kinds with a growth projection (``camp.graduated`` and ``commission.earned`` need none:
+"""Kinds with a growth projection (``commission.earned`` needs none:
 they are read from the log by the engine and the metrics)."""

@@ -186,6 +186,7 @@ referrals = Table(
     Column("campaign", String(128)),
     Column("occurred_at", UTCDateTime(), nullable=False),
     Index("ix_referrals_invitee", "invitee_identity_id"),
+    Index("ix_referrals_inviter", "inviter_identity_id"),
 )
 
 # --- growth (P-IN, P-FIS): projections of the entry and fission events -----------------
@@ -222,6 +223,7 @@ entries = Table(
     Column("gates", Json),
     Column("answers", Json),
     Column("reviews", Json),  # [{"judge": key, "verdict": ..., "reason": ...}, ...]
+    Column("checkins", Integer, nullable=False, default=0),  # in a camp group
     Column("approvals", Integer, nullable=False, default=0),
     Column("rejections", Integer, nullable=False, default=0),
     Column("wave", Integer),
@@ -280,6 +282,7 @@ profiles = Table(
     Column("card", Json),
     Column("survey", Json),
     Column("tasks", Json),  # names of tasks done (task.completed)
+    Column("paid", Float, nullable=False, default=0),  # payments minus refunds
     Column("answered_at", UTCDateTime()),
     Column("care", String(16)),
     Column("stake", String(16)),

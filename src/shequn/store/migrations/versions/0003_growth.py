@@ -64,6 +64,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
+        sa.Column("checkins", sa.Integer(), nullable=False),
         sa.Column("approvals", sa.Integer(), nullable=False),
         sa.Column("rejections", sa.Integer(), nullable=False),
         sa.Column("wave", sa.Integer(), nullable=True),
@@ -167,6 +168,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
+        sa.Column("paid", sa.Float(), nullable=False),
         sa.Column("answered_at", shequn.store.tables.UTCDateTime(timezone=True), nullable=True),
         sa.Column("care", sa.String(length=16), nullable=True),
         sa.Column("stake", sa.String(length=16), nullable=True),
@@ -200,9 +202,11 @@ def upgrade() -> None:
             "community_id", "campaign", "identity_id", "tier", name="uq_rewards_tier"
         ),
     )
+    op.create_index("ix_referrals_inviter", "referrals", ["inviter_identity_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_referrals_inviter", table_name="referrals")
     op.drop_table("rewards")
     op.drop_table("profiles")
     op.drop_table("links")

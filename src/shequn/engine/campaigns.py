@@ -1,0 +1,141 @@
+"""Operating fission (P-FIS-2, P-FIS-5): configure campaigns, read progress, review fraud cases.
+
+These are the functions the CLI (``shequn campaign``, ``shequn fraud``) and the API call;
+each is one transaction through the event log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import orjson
+
+from shequn.engine.decisions import Decision, apply, new_ref, operator_source
+from shequn.engine.fission import Progress, after_append, count_referrals, evaluate_inviter
+from shequn.errors import Conflict, InvalidEvent, NotFound
+from shequn.model.blueprint_growth import Campaign
+from shequn.model.events import Event
+from shequn.store.append import lock_for_decision
+from shequn.store.db import Store
+from shequn.store.growth_queries import (
+    fraud_case,
+    get_blueprint,
+    get_campaign,
+    list_campaigns,
+    referrals_by,
+    tasks_of,
+)
+from shequn.store.growth_queries import (
+    inviters as all_inviters,
+)
+from shequn.store.queries import get_member
+
+
+def configure_campaign(
+    store: Store, community: str, campaign: Campaign, *, now: datetime | None = None
+) -> bool:
+    """Record the campaign (new or changed); ``False`` when it is already configured so."""
+    at = now or datetime.now(UTC)
+    config = campaign.to_dict()
+    digest = hashlib.sha256(orjson.dumps(config, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = get_blueprint(conn, community)
+        for slug in campaign.groups:
+            bp.group(slug)  # NotFound names an unknown group
+        if get_campaign(conn, community, campaign.slug) == config:
+            return False
+        event = Event(
+            kind="campaign.configured",
+            occurred_at=at,
+            community=community,
+            source=operator_source(),
+            source_ref=f"campaign:{community}:{campaign.slug}:{digest}",
+            data={"campaign": campaign.slug, "config": config},
+        )
+        return apply(conn, Decision(events=[event])).new > 0
+
+
+def campaigns(store: Store, community: str) -> list[Campaign]:
+    with store.read() as conn:
+        return [Campaign.model_validate(c) for c in list_campaigns(conn, community)]
+
+
+def campaign_progress(
+    store: Store, community: str, slug: str, member_ref: str, *, now: datetime | None = None
+) -> Progress:
+    """Where one inviter stands in a campaign right now (what their progress message says)."""
+    at = now or datetime.now(UTC)
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+        config = get_campaign(conn, community, slug)
+        if config is None:
+            raise NotFound(f"no campaign {slug!r} in {community!r}", campaign=slug)
+        campaign = Campaign.model_validate(config)
+        inviter = get_member(conn, member_ref).key
+        refs = [r for r in referrals_by(conn, community, inviter) if r.campaign == slug]
+        tasks = tasks_of(conn, [r.invitee for r in refs]) if campaign.qualifying_task else {}
+        return count_referrals(
+            refs,
+            campaign,
+            now=at,
+            tasks=tasks,
+            inviter=inviter,
+            window=timedelta(days=bp.fission.attribution_window_days),
+            leave=timedelta(hours=bp.fission.fraud.leave_hours),
+        )
+
+
+def settle(store: Store, community: str, *, now: datetime | None = None) -> Decision:
+    """Re-count every inviter of every campaign at ``now``: grants the tiers whose invitees
+    have now stayed ``stay_days``; claws back what no longer counts. Run it daily."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = get_blueprint(conn, community)
+        all_campaigns = [Campaign.model_validate(c) for c in list_campaigns(conn, community)]
+        total = Decision.none()
+        for inviter in all_inviters(conn, community):
+            total += evaluate_inviter(conn, bp, all_campaigns, inviter, at)
+        return total
+
+
+def review_case(
+    store: Store,
+    community: str,
+    case: str,
+    verdict: str,
+    *,
+    reason: str | None = None,
+    operator: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, object]:
+    """Uphold or overturn a fraud case; the inviter's rewards follow at once."""
+    if verdict not in ("upheld", "overturned"):
+        raise InvalidEvent("verdict must be upheld or overturned", field="verdict")
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = get_blueprint(conn, community)
+        found = fraud_case(conn, case)
+        if found is None:
+            raise NotFound(f"no fraud case {case!r}", case=case)
+        if found["status"] == verdict:
+            raise Conflict(f"case {case!r} is already {verdict}", case=case)
+        data: dict[str, object] = {"case": case, "verdict": verdict}
+        if reason:
+            data["reason"] = reason
+        event = Event(
+            kind="referral.reviewed",
+            occurred_at=at,
+            community=community,
+            source=operator_source(),
+            source_ref=f"review:{new_ref()}",
+            actor=operator,
+            subject=found["invitee"],
+            data=data,
+        )
+        result = apply(conn, Decision(events=[event]))
+        after_append(conn, bp, result.new_events)
+        return {**found, "status": verdict}

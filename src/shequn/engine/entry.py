@@ -1,0 +1,394 @@
+"""Entry (P-IN): newcomers through links and thresholds, in waves, via the preparatory camp.
+
+The functions here are what the CLI, the API and a bot call. Each runs one transaction that
+takes the append lock first (:func:`~shequn.store.append.lock_for_decision`), reads the state
+it needs, decides with the pure rules of ``entry_rules.py`` / ``intake.py`` and applies the
+decision — so 200 newcomers scanning one live code at once fill every group exactly to its
+capacity, never beyond.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from shequn.engine.decisions import Decision, apply, new_ref, operator_source
+from shequn.engine.entry_rules import DoorView, Knock, decide_entry, entry_config
+from shequn.engine.fission import after_append
+from shequn.errors import Conflict, InvalidEvent, NotFound
+from shequn.model.actions import Action
+from shequn.model.blueprint import Blueprint
+from shequn.model.entities import EntryState
+from shequn.model.events import Event
+from shequn.store.append import lock_for_decision
+from shequn.store.db import Store
+from shequn.store.growth_queries import (
+    get_blueprint,
+    get_entry,
+    get_link,
+    get_profile,
+    growth_blueprint,
+    has_pending_entries,
+    identities_of,
+    last_wave,
+    list_entries,
+    pending_action,
+    referrals_by,
+    seats,
+)
+from shequn.store.queries import get_member
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One newcomer knocking: through ``link`` (a code) or applying to ``group``."""
+
+    identity: str
+    link: str | None = None
+    group: str | None = None
+    answers: dict[str, Any] | None = None
+    ref: str | None = None  # the platform's id of the knock, for idempotency
+    at: datetime | None = None
+
+
+def enter(
+    store: Store, community: str, request: Request, *, source: str = "engine"
+) -> list[EntryState]:
+    """Decide on one newcomer and return their entries afterwards."""
+    return enter_many(store, community, [request], source=source)[0]
+
+
+def enter_many(
+    store: Store, community: str, requests: Sequence[Request], *, source: str = "engine"
+) -> list[list[EntryState]]:
+    """Decide on many newcomers in one transaction (one commit: a bot's batch of joins).
+
+    Each decision sees the ones before it, so seats are never given twice.
+    """
+    out: list[list[EntryState]] = []
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = get_blueprint(conn, community)
+        for r in requests:
+            out.append(_enter(conn, bp, r, source))
+    return out
+
+
+def _enter(conn: Connection, bp: Blueprint, r: Request, source: str) -> list[EntryState]:
+    community = bp.community.slug
+    link = None
+    if r.link is not None:
+        link = get_link(conn, r.link)
+        if link is None or link.community != community:
+            raise NotFound(f"no link {r.link!r} in {community!r}", link=r.link)
+    elif r.group is None:
+        raise InvalidEvent("give a link (code) or a group to enter", field="link")
+    at = r.at or datetime.now(UTC)
+    knock = Knock(
+        identity=r.identity,
+        at=at,
+        ref=f"entry:{r.ref or new_ref()}",
+        source=source,
+        link=link,
+        group=r.group,
+        answers=r.answers,
+    )
+    decide(conn, bp, knock)
+    return list_entries(conn, community, identity=r.identity)
+
+
+def decide(conn: Connection, bp: Blueprint, knock: Knock) -> Decision:
+    """Read the door's state, decide on the knock and apply it, then open a wave if one is
+    full and let fission look at the new touch (fraud check, campaign progress)."""
+    view = door_view(conn, bp, knock)
+    decision = decide_entry(knock, view)
+    if not decision:
+        return decision
+    result = apply(conn, decision)
+    queued = {e.group for e in decision.events if e.data.get("outcome") == "queued" and e.group}
+    for group in sorted(queued):
+        decision += open_wave(conn, bp, group, knock.at, force=False)
+    after_append(conn, bp, result.new_events)
+    return decision
+
+
+def door_view(conn: Connection, bp: Blueprint, knock: Knock) -> DoorView:
+    community = bp.community.slug
+    groups = list(knock.link.groups if knock.link else ())
+    groups += [knock.group] if knock.group else []
+    groups += [c for g in list(groups) if (c := entry_config(bp, g).camp)]
+    keys = identities_of(conn, knock.identity)
+    entries: dict[str | None, EntryState] = {}
+    for key in keys:
+        for e in list_entries(conn, community, identity=key):
+            entries.setdefault(e.group, e)
+    needs_invites = any((entry_config(bp, g).task or "").startswith("invited:") for g in groups)
+    invited = 0
+    if needs_invites:
+        invited = sum(
+            1
+            for r in referrals_by(conn, community, knock.identity)
+            if r.first_touch and r.joined_at is not None and not r.same_person
+        )
+    overflow = bool(knock.link) and pending_action(
+        conn, "group.create", community, "link", knock.link.code if knock.link else ""
+    )
+    return DoorView(
+        blueprint=bp,
+        seats=seats(conn, community, groups),
+        entries=entries,
+        profile=get_profile(conn, keys),
+        invited=invited,
+        overflow_requested=overflow,
+    )
+
+
+def reconsider(conn: Connection, bp: Blueprint, identity: str, at: datetime, ref: str) -> Decision:
+    """Re-decide a newcomer's pending entries after something changed (a task done, a
+    payment, a judge's verdict, a camp finished)."""
+    total = Decision.none()
+    for entry in list_entries(conn, bp.community.slug, identity=identity, status=("pending",)):
+        if entry.group is None:
+            continue
+        link = get_link(conn, entry.link) if entry.link else None
+        knock = Knock(
+            identity, at, f"{ref}:{entry.group}", link=link, group=entry.group, fresh=False
+        )
+        total += decide(conn, bp, knock)
+    return total
+
+
+# -- applications (P-IN-1) -------------------------------------------------------------
+def review_application(
+    store: Store,
+    community: str,
+    group: str,
+    applicant: str,
+    *,
+    judge: str,
+    verdict: str,
+    reason: str | None = None,
+    now: datetime | None = None,
+    source: str | None = None,
+) -> EntryState:
+    """A judge's verdict; the k-th approval admits, too many rejections reject (with the
+    reasons sent to the applicant)."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = get_blueprint(conn, community)
+        cfg = entry_config(bp, group)
+        if "application" not in cfg.gates:
+            raise Conflict(f"group {group!r} takes no applications", group=group)
+        applicant = get_member(conn, applicant).key if ":" not in applicant else applicant
+        entry = get_entry(conn, community, group, applicant)
+        if entry is None or entry.status != "pending":
+            status = entry.status if entry else "no application"
+            raise Conflict(f"{applicant} has no pending application to {group!r} ({status})")
+        ref = new_ref()
+        data: dict[str, Any] = {"verdict": verdict}
+        if reason:
+            data["reason"] = reason
+        event = Event(
+            kind="application.reviewed",
+            occurred_at=at,
+            community=community,
+            source=source or operator_source(),
+            source_ref=f"review:{ref}",
+            group=group,
+            actor=judge,
+            subject=applicant,
+            data=data,
+        )
+        apply(conn, Decision(events=[event]))
+        reconsider(conn, bp, applicant, at, f"review:{ref}")
+        found = get_entry(conn, community, group, applicant)
+        assert found is not None  # noqa: S101
+        return found
+
+
+# -- waves (P-IN-3) --------------------------------------------------------------------
+def open_wave(
+    conn: Connection, bp: Blueprint, group: str, now: datetime, *, force: bool
+) -> Decision:
+    """Let queued newcomers in together: a full wave at once; a smaller one once its first
+    newcomer has waited ``wave_wait_hours`` (or ``force``). One welcome for the wave, and
+    the previous wave is asked to greet it."""
+    community = bp.community.slug
+    cfg = entry_config(bp, group)
+    total = Decision.none()
+    while True:
+        queued = list_entries(conn, community, group=group, status=("queued",))
+        if not queued:
+            return total
+        oldest = queued[0].decided_at or now
+        due = len(queued) >= cfg.wave_size or force
+        due = due or now - oldest >= timedelta(hours=cfg.wave_wait_hours)
+        if not due:
+            return total
+        wave = last_wave(conn, community, group)
+        earlier = [e.identity for e in list_entries(conn, community, group=group) if e.wave == wave]
+        decision = decide_wave(bp, group, wave + 1, queued[: cfg.wave_size], earlier, now)
+        apply(conn, decision)
+        total += decision
+
+
+def decide_wave(
+    bp: Blueprint,
+    group: str,
+    number: int,
+    newcomers: Sequence[EntryState],
+    earlier: Sequence[str],
+    now: datetime,
+) -> Decision:
+    """Pure: the ``wave.opened`` event and its actions (admit each, welcome, greet)."""
+    community = bp.community.slug
+    cfg = entry_config(bp, group)
+    keys = [e.identity for e in newcomers]
+    names = "、".join(_short(k) for k in keys)
+    event = Event(
+        kind="wave.opened",
+        occurred_at=now,
+        community=community,
+        source="engine",
+        source_ref=f"wave:{community}:{group}:{number}",
+        group=group,
+        data={"wave": number, "members": keys},
+    )
+    actions = [Action("member.admit", community, now, group, {"identity": k}) for k in keys]
+    actions.append(
+        Action(
+            "message.send",
+            community,
+            now,
+            group,
+            {"text": cfg.welcome.replace("{names}", names), "wave": number},
+        )
+    )
+    if earlier:
+        text = cfg.welcome_back.replace("{names}", names)
+        actions.append(
+            Action("message.send", community, now, group, {"to": list(earlier), "text": text})
+        )
+    return Decision(events=[event], actions=actions)
+
+
+def _short(key: str) -> str:
+    return key.split(":", 1)[1] if ":" in key else key
+
+
+def open_waves(
+    store: Store, community: str, *, now: datetime | None = None, force: bool = False
+) -> int:
+    """Open every wave that is due in the community; returns how many opened."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = get_blueprint(conn, community)
+        opened = Decision.none()
+        for g in bp.groups:
+            if g.entry.waves:
+                opened += open_wave(conn, bp, g.slug, at, force=force)
+    return sum(e.kind == "wave.opened" for e in opened.events)
+
+
+# -- the preparatory camp --------------------------------------------------------------
+def graduate(store: Store, community: str, *, now: datetime | None = None) -> list[str]:
+    """Graduate every camper with enough check-ins and move them on to their main group;
+    a refundable deposit is returned (a ``payment.refund`` action). Returns who graduated."""
+    at = now or datetime.now(UTC)
+    done: list[str] = []
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = get_blueprint(conn, community)
+        for g in bp.groups:
+            cfg = g.entry
+            if "camp" not in cfg.gates or cfg.camp is None:
+                continue
+            waiting = {
+                e.identity for e in list_entries(conn, community, group=g.slug, status=("pending",))
+            }
+            for camper in list_entries(
+                conn, community, group=cfg.camp, status=("admitted", "joined")
+            ):
+                if camper.identity not in waiting or camper.checkins < cfg.graduate_checkins:
+                    continue
+                apply(conn, _graduation(bp, g.slug, cfg.camp, camper, at))
+                reconsider(conn, bp, camper.identity, at, f"camp:{cfg.camp}:{camper.identity}")
+                done.append(camper.identity)
+    return done
+
+
+def _graduation(bp: Blueprint, group: str, camp: str, camper: EntryState, at: datetime) -> Decision:
+    community = bp.community.slug
+    cfg = entry_config(bp, group)
+    event = Event(
+        kind="camp.graduated",
+        occurred_at=at,
+        community=community,
+        source="engine",
+        source_ref=f"camp:{community}:{camp}:{camper.identity}",
+        group=camp,
+        subject=camper.identity,
+        data={"to": group, "checkins": camper.checkins},
+    )
+    actions = []
+    if cfg.deposit and "payment" in cfg.gates:
+        actions.append(
+            Action(
+                "payment.refund",
+                community,
+                at,
+                camp,
+                {
+                    "to": camper.identity,
+                    "amount": cfg.fee,
+                    "currency": cfg.currency,
+                    "reason": f"graduated from {camp}",
+                },
+            )
+        )
+    return Decision(events=[event], actions=actions)
+
+
+def pending_for(conn: Connection, community: str, identities: Iterable[str]) -> list[str]:
+    """Which of ``identities`` have a pending entry (their new facts may unblock it)."""
+    wanted = set(identities)
+    return sorted(
+        {
+            e.identity
+            for e in list_entries(conn, community, status=("pending",))
+            if e.identity in wanted
+        }
+    )
+
+
+_UNBLOCKING = frozenset({"task.completed", "payment.made", "member.invited", "member.joined"})
+"""Facts that may let a pending newcomer through (a task, a payment, an invite that joined)."""
+
+
+def after_record(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> None:
+    """The growth engines' reaction to recorded facts (imports, a bot's events): fission
+    re-counts and rewards, and pending entries whose gate may now pass are reconsidered."""
+    communities = sorted({e.community for _, e in new_events if e.kind in _RELEVANT})
+    for community in communities:
+        pending_entries = has_pending_entries(conn, community)
+        bp = growth_blueprint(conn, community, pending_entries)
+        if bp is None:
+            continue
+        after_append(conn, bp, new_events)
+        if not pending_entries:
+            continue
+        people = {
+            e.actor for _, e in new_events if e.community == community and e.kind in _UNBLOCKING
+        }
+        for identity in pending_for(conn, community, (p for p in people if p)):
+            at = max(e.occurred_at for _, e in new_events if e.actor == identity)
+            reconsider(conn, bp, identity, at, f"recheck:{new_ref()}")
+
+
+_RELEVANT = _UNBLOCKING | {"member.left", "member.removed", "identity.merged", "referral.reviewed"}

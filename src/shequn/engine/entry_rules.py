@@ -1,0 +1,306 @@
+"""Pure entry decisions (P-IN-1, P-IN-3, P-IN-4): who may enter which group, and when.
+
+A newcomer knocks (follows a link, enters a code, applies); :func:`decide_entry` looks at what
+the engine knows — the link, the seats left, the group's thresholds, the newcomer's profile and
+earlier entries — and returns the events and actions. No database, no clock: the caller
+(``engine/entry.py``) reads the state inside the deciding transaction and applies the result.
+
+Outcomes (``entry.decided``): *admitted* (may join now; a ``member.admit`` action asks the
+platform to let them in), *queued* (approved; waits for the next wave, seat held), *pending*
+(a gate is not passed yet — task, payment, judges — with the gates listed), *rejected* (with
+the reason, and a message to the newcomer), *waitlisted* (every group of the link is full; a
+``group.create`` action asks for the next group, once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from shequn.engine.decisions import Decision
+from shequn.model.actions import Action
+from shequn.model.blueprint import Blueprint
+from shequn.model.blueprint_growth import Entry
+from shequn.model.entities import EntryState, Link, Profile
+from shequn.model.events import Event
+from shequn.store.growth_queries import Seats
+
+THROUGH = ("queued", "admitted", "joined")
+"""Statuses that mean the newcomer is already in (or holds a seat): knocking again is a no-op."""
+
+
+@dataclass(frozen=True, slots=True)
+class Knock:
+    """A newcomer at the door: through ``link``, or applying to ``group`` directly."""
+
+    identity: str
+    at: datetime
+    ref: str
+    source: str = "engine"
+    link: Link | None = None
+    group: str | None = None
+    answers: dict[str, Any] | None = None
+    fresh: bool = True  # False when the engine reconsiders a pending entry (no new knock)
+
+
+@dataclass(frozen=True, slots=True)
+class DoorView:
+    """What the engine knows when deciding on one knock."""
+
+    blueprint: Blueprint
+    seats: dict[str, Seats]
+    entries: dict[str | None, EntryState] = field(default_factory=dict)
+    profile: Profile | None = None
+    invited: int = 0  # people the newcomer brought who joined (task ``invited:N``)
+    overflow_requested: bool = False
+
+
+def entry_config(blueprint: Blueprint, group: str) -> Entry:
+    for g in blueprint.groups:
+        if g.slug == group:
+            return g.entry
+    return Entry()
+
+
+def pick_group(groups: tuple[str, ...], seats: dict[str, Seats], fill: str) -> str | None:
+    """A group of ``groups`` with a free seat: the first listed, or (``least_full``) the one
+    with the most room left; ``None`` when all are full. Unknown groups are skipped."""
+    open_ = [g for g in groups if g in seats and (seats[g].free is None or seats[g].free)]
+    if not open_:
+        return None
+    if fill == "least_full":
+        return max(open_, key=lambda g: (_room(seats[g]), -groups.index(g)))
+    return open_[0]
+
+
+def _room(s: Seats) -> float:
+    return float("inf") if s.free is None else s.free / max(s.capacity or 1, 1)
+
+
+def decide_entry(k: Knock, view: DoorView) -> Decision:
+    """Pure: the decision on one knock (see the module docstring for the outcomes)."""
+    bp = view.blueprint
+    link = k.link
+    candidates = (k.group,) if k.group else link.groups if link is not None else ()
+    if not candidates:
+        raise ValueError("a knock needs a link or a group")
+    for g in candidates:
+        prior = view.entries.get(g)
+        if prior is not None and prior.status in THROUGH:
+            return Decision.none()  # already in: a second scan of the code changes nothing
+    d = _Draft(k, bp.community.slug)
+    if k.fresh:
+        d.requested(k.group)  # through a link the group is not known yet
+    problem = _link_problem(link, k.at) if k.fresh else None
+    if problem:
+        text = entry_config(bp, candidates[0]).rejection
+        return d.decide("rejected", problem, group=candidates[0], message=text)
+    fill = link.fill if link is not None else "in_order"
+    group = _direct(k, view) if k.group else pick_group(candidates, view.seats, fill)
+    if group is None:
+        d.invited(candidates[-1])
+        d.decide("waitlisted", f"every group of the link is full ({', '.join(candidates)})")
+        if not view.overflow_requested and link is not None:
+            d.act("group.create", None, template=candidates[-1], link=link.code)
+        return d.result()
+    d.invited(group)
+    return _gates(d, k, view, group)
+
+
+def _direct(k: Knock, view: DoorView) -> str | None:
+    assert k.group is not None  # noqa: S101
+    seat = view.seats.get(k.group)
+    if seat is not None and seat.free == 0:
+        return None
+    return k.group
+
+
+def _link_problem(link: Link | None, at: datetime) -> str | None:
+    if link is None:
+        return None
+    if link.expires_at is not None and at > link.expires_at:
+        return f"the link expired on {link.expires_at:%Y-%m-%d %H:%M} UTC"
+    if link.max_uses is not None and link.uses >= link.max_uses:
+        return f"the code was used {link.uses} times, its limit"
+    return None
+
+
+def _gates(d: _Draft, k: Knock, view: DoorView, group: str) -> Decision:
+    """Check the group's thresholds in order; the first hard failure rejects, soft ones wait."""
+    cfg = entry_config(view.blueprint, group)
+    profile = view.profile or Profile(k.identity)
+    waiting: list[str] = []
+    for gate in cfg.gates:
+        if gate == "code" and (k.link is None or k.link.purpose != "code"):
+            why = "this group needs an invitation code"
+            return d.decide("rejected", why, group, message=cfg.rejection)
+        if gate == "task" and not _task_done(cfg.task or "", profile, view.invited):
+            waiting.append(f"task:{cfg.task}")
+        if gate == "payment" and profile.paid + 1e-9 < cfg.fee:
+            waiting.append(f"payment:{cfg.fee:g} {cfg.currency}")
+        if gate == "application":
+            entry = view.entries.get(group)
+            approvals = entry.approvals if entry else 0
+            rejections = entry.rejections if entry else 0
+            if rejections > cfg.judges - cfg.approvals:
+                reasons = "; ".join(
+                    str(r.get("reason") or "") for r in (entry.reviews if entry else ())
+                )
+                why = f"the judges rejected the application ({rejections} of {cfg.judges})"
+                return d.decide(
+                    "rejected",
+                    why + (f": {reasons}" if reasons.strip("; ") else ""),
+                    group,
+                    message=cfg.rejection,
+                )
+            if approvals < cfg.approvals:
+                waiting.append(f"application:{approvals}/{cfg.approvals}")
+        if gate == "camp" and cfg.camp is not None:
+            camp = view.entries.get(cfg.camp)
+            if camp is None or camp.status != "graduated":
+                if waiting:
+                    break  # the camp comes after the other gates
+                return _to_camp(d, k, view, group, cfg)
+    if waiting:
+        return _pending(d, k, view, group, cfg, waiting)
+    return _admit(d, view, group, cfg, "every threshold passed" if cfg.gates else "open group")
+
+
+def _task_done(task: str, profile: Profile, invited: int) -> bool:
+    if task.startswith("invited:"):
+        return invited >= int(task.split(":", 1)[1] or 0)
+    return task in profile.tasks
+
+
+def _pending(
+    d: _Draft, k: Knock, view: DoorView, group: str, cfg: Entry, waiting: list[str]
+) -> Decision:
+    before = view.entries.get(group)
+    if before is not None and before.status == "pending" and not k.fresh:
+        return Decision.none()  # reconsidered, still waiting for the same: nothing new
+    d.decide("pending", "waiting for " + ", ".join(waiting), group, gates=waiting)
+    for gate in waiting:
+        kind, _, detail = gate.partition(":")
+        if kind == "task":
+            d.act("message.send", group, to=k.identity, template="task", task=detail)
+        elif kind == "payment":
+            d.act(
+                "payment.request",
+                group,
+                to=k.identity,
+                amount=cfg.fee,
+                currency=cfg.currency,
+                deposit=cfg.deposit,
+            )
+        elif kind == "application" and (before is None or before.status != "pending"):
+            d.act(
+                "application.review",
+                group,
+                applicant=k.identity,
+                judges=cfg.judges,
+                approvals=cfg.approvals,
+                answers=k.answers or {},
+            )
+    return d.result()
+
+
+def _to_camp(d: _Draft, k: Knock, view: DoorView, group: str, cfg: Entry) -> Decision:
+    """Not graduated yet: the newcomer goes to the preparatory camp first (P-IN-1)."""
+    assert cfg.camp is not None  # noqa: S101
+    camp = cfg.camp
+    if (view.entries.get(camp) or _NONE).status in THROUGH:
+        return d.decide("pending", f"in the preparatory camp {camp!r}", group, gates=["camp"])
+    seat = view.seats.get(camp)
+    if seat is not None and seat.free == 0:
+        return d.decide("waitlisted", f"the preparatory camp {camp!r} is full", group)
+    d.decide("pending", f"admitted to the preparatory camp {camp!r} first", group, gates=["camp"])
+    return _admit(d, view, camp, entry_config(view.blueprint, camp), f"camp before {group!r}")
+
+
+def _admit(d: _Draft, view: DoorView, group: str, cfg: Entry, reason: str) -> Decision:
+    if cfg.waves:
+        return d.decide("queued", f"{reason}; admitted with the next wave", group)
+    d.decide("admitted", reason, group)
+    d.act("member.admit", group, identity=d.k.identity, link=d.k.link.code if d.k.link else None)
+    return d.result()
+
+
+_NONE = EntryState(community="", group=None, identity="", status="none")
+
+
+class _Draft:
+    """Collects the events and actions of one decision with consistent refs and sources.
+
+    Refs are numbered (1req, 2inv, 3dec) because a batch is stored in (time, source, ref)
+    order: the knock must be projected before the decision on it.
+    """
+
+    def __init__(self, k: Knock, community: str) -> None:
+        self.k, self.community = k, community
+        self.events: list[Event] = []
+        self.actions: list[Action] = []
+
+    def _event(self, kind: str, suffix: str, **kw: Any) -> None:
+        self.events.append(
+            Event(
+                kind=kind,
+                occurred_at=self.k.at,
+                community=self.community,
+                source=self.k.source,
+                source_ref=f"{self.k.ref}:{suffix}",
+                **kw,
+            )
+        )
+
+    def requested(self, group: str | None) -> None:
+        data: dict[str, Any] = {}
+        if self.k.link is not None:
+            data["link"] = self.k.link.code
+        if self.k.answers:
+            data["answers"] = self.k.answers
+        self._event("entry.requested", "1req", group=group, actor=self.k.identity, data=data)
+
+    def invited(self, group: str) -> None:
+        """The touch of a referral link: who brought the newcomer (first touch wins later)."""
+        link = self.k.link
+        if link is None or link.owner is None or not self.k.fresh:
+            return
+        data = {"channel": link.channel or "referral", "link": link.code}
+        if link.campaign:
+            data["campaign"] = link.campaign
+        self._event(
+            "member.invited",
+            "2inv",
+            group=group,
+            actor=link.owner,
+            subject=self.k.identity,
+            data=data,
+        )
+
+    def decide(
+        self,
+        outcome: str,
+        reason: str,
+        group: str | None = None,
+        *,
+        gates: list[str] | None = None,
+        message: str | None = None,
+    ) -> Decision:
+        data: dict[str, Any] = {"outcome": outcome, "reason": reason}
+        if self.k.link is not None:
+            data["link"] = self.k.link.code
+        if gates:
+            data["gates"] = gates
+        suffix = f"3dec:{group or '-'}:{outcome}:{len(self.events)}"
+        self._event("entry.decided", suffix, group=group, subject=self.k.identity, data=data)
+        if message:
+            text = message.replace("{reason}", reason)
+            self.act("message.send", group, to=self.k.identity, text=text, reason=reason)
+        return self.result()
+
+    def act(self, kind: str, group: str | None, **payload: Any) -> None:
+        self.actions.append(Action(kind, self.community, self.k.at, group, payload))
+
+    def result(self) -> Decision:
+        return Decision(list(self.events), list(self.actions))

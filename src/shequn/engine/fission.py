@@ -1,0 +1,392 @@
+"""Fission (P-FIS): referral campaigns, rewards and their claw-back, commission, fraud control.
+
+:func:`after_append` is the engine's reaction to new facts, called in the same transaction
+that recorded them (by ``entry.decide`` and by ``record`` for imported or bot-delivered
+events): it scores new referrals for fraud, re-counts the campaign progress of every inviter a
+fact touched, grants or claws back reward tiers, and pays commission on new payments. Rewards
+carry deterministic ``source_ref``\\ s and appends are serialised, so a tier is granted once
+however many joins race for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from shequn.engine.decisions import Decision, apply
+from shequn.engine.fraud import ReferralFacts, decide_flag, score_referral
+from shequn.model.actions import Action
+from shequn.model.blueprint import Blueprint
+from shequn.model.blueprint_growth import Campaign
+from shequn.model.events import Event
+from shequn.store.growth_queries import (
+    Referral,
+    first_touch,
+    fraud_case,
+    has_campaigns,
+    invited_by,
+    list_campaigns,
+    member_id_of,
+    recent_referrals,
+    referrals_by,
+    rewards_of,
+    tasks_of,
+    was_member_before,
+)
+
+UNCOUNTED_CASES = ("blocked", "upheld")
+"""A referral whose fraud case ended so does not count; ``review`` counts until upheld."""
+
+_TRIGGERS = frozenset(
+    {
+        "member.invited",
+        "member.joined",
+        "member.left",
+        "member.removed",
+        "identity.merged",
+        "referral.reviewed",
+        "payment.made",
+        "task.completed",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """An inviter's standing in one campaign: invitees that count, and why others do not."""
+
+    campaign: str
+    inviter: str
+    counted: tuple[str, ...]
+    waiting: tuple[str, ...]  # joined, not counted yet (stay days, qualifying task)
+    uncounted: dict[str, str]  # invitee → reason
+
+    @property
+    def count(self) -> int:
+        return len(self.counted)
+
+
+def count_referrals(
+    refs: Sequence[Referral],
+    campaign: Campaign,
+    *,
+    now: datetime,
+    window: timedelta,
+    leave: timedelta,
+    tasks: dict[str, set[str]],
+    inviter: str,
+) -> Progress:
+    """Pure: which of an inviter's referrals count towards ``campaign`` at ``now``.
+
+    A referral counts when it is the invitee's first touch, inside the campaign's dates, not a
+    self-invite, not blocked/upheld as fraud, the invitee joined within the attribution window
+    and did not leave within ``leave`` hours; with ``stay_days`` only once they stayed that
+    long, with ``qualifying_task`` only once they did it.
+    """
+    counted: list[str] = []
+    waiting: list[str] = []
+    uncounted: dict[str, str] = {}
+    stay = timedelta(days=campaign.stay_days)
+    for r in refs:
+        if r.campaign != campaign.slug or r.invitee in counted:
+            continue
+        reason = _why_not(r, campaign, window)
+        if reason is None and r.joined_at is not None:
+            ended = r.left_at if r.status in ("left", "removed") else None
+            stayed = (ended or now) - r.joined_at
+            if ended is not None and stayed < leave:
+                reason = "left_quickly"
+            elif ended is not None and stayed < stay:
+                reason = "left_before_stay_days"
+            elif stayed < stay or (
+                campaign.qualifying_task
+                and campaign.qualifying_task not in tasks.get(r.invitee, set())
+            ):
+                waiting.append(r.invitee)
+                continue
+        if reason is None:
+            counted.append(r.invitee)
+        else:
+            uncounted.setdefault(r.invitee, reason)
+    return Progress(campaign.slug, inviter, tuple(counted), tuple(waiting), uncounted)
+
+
+def _why_not(r: Referral, campaign: Campaign, window: timedelta) -> str | None:
+    if r.same_person:
+        return "self_invite"
+    if not r.first_touch:
+        return "not_first_touch"
+    if r.case_status in UNCOUNTED_CASES:
+        return f"fraud_{r.case_status}"
+    if campaign.starts_at and r.touched_at < campaign.starts_at:
+        return "before_campaign"
+    if campaign.ends_at and r.touched_at > campaign.ends_at:
+        return "after_campaign"
+    if r.joined_at is None:
+        return "not_joined"
+    if r.joined_at - r.touched_at > window:
+        return "joined_after_window"
+    return None
+
+
+def decide_rewards(
+    progress: Progress, campaign: Campaign, granted: dict[int, str], community: str, now: datetime
+) -> Decision:
+    """Pure: grant every tier reached and not held; claw back every tier held and no longer
+    reached (an invitee left at once or was found fraudulent)."""
+    d = Decision.none()
+    for tier in campaign.tiers:
+        status = granted.get(tier.invites)
+        reached = progress.count >= tier.invites
+        base = f"reward:{community}:{campaign.slug}:{progress.inviter}:{tier.invites}"
+        if reached and status != "granted":
+            ref = base if status is None else f"{base}:after:{now.isoformat()}"
+            d.events.append(
+                _event(
+                    "reward.granted",
+                    ref,
+                    community,
+                    progress.inviter,
+                    now,
+                    campaign=campaign.slug,
+                    tier=tier.invites,
+                    reward=tier.reward,
+                    invites=progress.count,
+                )
+            )
+            d.actions.append(
+                Action(
+                    "message.send",
+                    community,
+                    now,
+                    None,
+                    {
+                        "to": progress.inviter,
+                        "template": "reward",
+                        "campaign": campaign.slug,
+                        "reward": tier.reward,
+                        "invites": progress.count,
+                    },
+                )
+            )
+        elif not reached and status == "granted":
+            why = sorted(set(progress.uncounted.values())) or ["fewer invites count"]
+            d.events.append(
+                _event(
+                    "reward.revoked",
+                    f"{base}:revoked:{now.isoformat()}",
+                    community,
+                    progress.inviter,
+                    now,
+                    campaign=campaign.slug,
+                    tier=tier.invites,
+                    reason=", ".join(why),
+                    invites=progress.count,
+                )
+            )
+            d.actions.append(
+                Action(
+                    "reward.revoke",
+                    community,
+                    now,
+                    None,
+                    {"to": progress.inviter, "campaign": campaign.slug, "reward": tier.reward},
+                )
+            )
+    return d
+
+
+def progress_message(
+    progress: Progress, campaign: Campaign, community: str, now: datetime
+) -> Action | None:
+    """ "2 of 3 — one more to unlock": the progress shown to the inviter (P-FIS-2)."""
+    nxt = next((t for t in campaign.tiers if t.invites > progress.count), None)
+    if nxt is None:
+        return None
+    return Action(
+        "message.send",
+        community,
+        now,
+        None,
+        {
+            "to": progress.inviter,
+            "template": "progress",
+            "campaign": campaign.slug,
+            "invites": progress.count,
+            "next": nxt.invites,
+            "reward": nxt.reward,
+        },
+    )
+
+
+def _event(kind: str, ref: str, community: str, subject: str, now: datetime, **data: Any) -> Event:
+    if len(ref) > 200:  # long identity keys: keep the ref unique and under the key limit
+        ref = ref[:120] + ":" + hashlib.sha256(ref.encode()).hexdigest()[:32]
+    return Event(
+        kind=kind,
+        occurred_at=now,
+        community=community,
+        source="engine",
+        source_ref=ref,
+        subject=subject,
+        data=data,
+    )
+
+
+# -- the reaction to new facts ---------------------------------------------------------
+def after_append(
+    conn: Connection, bp: Blueprint, new_events: Sequence[tuple[int, Event]]
+) -> Decision:
+    """React to newly stored events of ``bp``'s community (see the module docstring)."""
+    community = bp.community.slug
+    mine = [e for _, e in new_events if e.community == community and e.kind in _TRIGGERS]
+    if not mine:
+        return Decision.none()
+    total = Decision.none()
+    if bp.fission.commission:
+        for e in mine:
+            if e.kind == "payment.made" and not e.data.get("deposit"):
+                total += _apply(conn, commission(conn, bp, e))
+    if not has_campaigns(conn, community):
+        return total
+    inviters: dict[str, datetime] = {}
+    joined: set[tuple[str, str]] = set()
+    for e in mine:
+        for inviter in _inviters_touched(conn, bp, e, total):
+            inviters[inviter] = max(e.occurred_at, inviters.get(inviter, e.occurred_at))
+            if e.kind == "member.joined" and e.actor:
+                joined.add((inviter, e.actor))
+    campaigns = [Campaign.model_validate(c) for c in list_campaigns(conn, community)]
+    for inviter, at in sorted(inviters.items()):
+        total += evaluate_inviter(conn, bp, campaigns, inviter, at, joined)
+    return total
+
+
+def _inviters_touched(conn: Connection, bp: Blueprint, e: Event, total: Decision) -> list[str]:
+    community = bp.community.slug
+    if e.kind == "member.invited" and e.actor and e.subject:
+        total += _apply(conn, check_fraud(conn, bp, e))
+        return [e.actor]
+    if e.kind == "referral.reviewed":
+        case = fraud_case(conn, e.data["case"])
+        return [case["inviter"]] if case else []
+    if e.kind in ("member.joined", "member.left", "task.completed") and e.actor:
+        return invited_by(conn, community, e.actor)
+    if e.kind in ("member.removed", "identity.merged") and e.subject:
+        return invited_by(conn, community, e.subject) if ":" in e.subject else []
+    return []
+
+
+def evaluate_inviter(
+    conn: Connection,
+    bp: Blueprint,
+    campaigns: Sequence[Campaign],
+    inviter: str,
+    now: datetime,
+    joined: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+) -> Decision:
+    """Re-count ``inviter``'s progress in every campaign and apply the reward changes."""
+    community = bp.community.slug
+    refs = referrals_by(conn, community, inviter)
+    fraud = bp.fission.fraud
+    total = Decision.none()
+    for campaign in campaigns:
+        mine = [r for r in refs if r.campaign == campaign.slug]
+        if not mine:
+            continue
+        tasks = tasks_of(conn, [r.invitee for r in mine]) if campaign.qualifying_task else {}
+        progress = count_referrals(
+            mine,
+            campaign,
+            now=now,
+            tasks=tasks,
+            inviter=inviter,
+            window=timedelta(days=bp.fission.attribution_window_days),
+            leave=timedelta(hours=fraud.leave_hours),
+        )
+        decision = decide_rewards(
+            progress, campaign, rewards_of(conn, community, campaign.slug, inviter), community, now
+        )
+        if any((inviter, i) in joined for i in progress.counted) and not decision.events:
+            note = progress_message(progress, campaign, community, now)
+            decision.actions += [note] if note else []
+        total += _apply(conn, decision)
+    return total
+
+
+def _apply(conn: Connection, decision: Decision) -> Decision:
+    if decision:
+        apply(conn, decision)
+    return decision
+
+
+# -- fraud control (P-FIS-5) -----------------------------------------------------------
+def check_fraud(conn: Connection, bp: Blueprint, invite: Event) -> Decision:
+    """Score a new invite edge; flag it (strict: blocked, loose: for review) above the bar."""
+    assert invite.actor is not None and invite.subject is not None  # noqa: S101
+    community = bp.community.slug
+    cfg = bp.fission.fraud
+    inviter, invitee = invite.actor, invite.subject
+    inviter_member = member_id_of(conn, inviter)
+    facts = ReferralFacts(
+        self_invite=inviter == invitee or inviter_member == member_id_of(conn, invitee),
+        already_member=was_member_before(conn, community, invitee, invite.occurred_at),
+        ring=_is_ring(conn, community, inviter, invitee),
+        burst=recent_referrals(
+            conn, community, inviter, invite.occurred_at - timedelta(minutes=cfg.burst_minutes)
+        )
+        > cfg.burst_count,
+    )
+    score, reasons = score_referral(facts)
+    return decide_flag(invite, score, reasons, cfg)
+
+
+def _is_ring(conn: Connection, community: str, inviter: str, invitee: str) -> bool:
+    """Did the invitee's person invite the inviter's person earlier? (an invitation ring)"""
+    target = member_id_of(conn, invitee)
+    return any(
+        k == invitee or (target is not None and member_id_of(conn, k) == target)
+        for k in invited_by(conn, community, inviter)
+    )
+
+
+# -- commission (P-FIS-3) --------------------------------------------------------------
+def commission(conn: Connection, bp: Blueprint, payment: Event) -> Decision:
+    """Commission on a fee: ``fission.commission[0]`` to whoever brought the payer,
+    ``[1]`` to whoever brought them. Self-invites and fraud-blocked referrals earn nothing."""
+    assert payment.actor is not None  # noqa: S101
+    community = bp.community.slug
+    d = Decision.none()
+    payer = payment.actor
+    person = payer
+    for level, rate in enumerate(bp.fission.commission, start=1):
+        ref = first_touch(conn, community, person)
+        if ref is None or ref.same_person or ref.case_status in UNCOUNTED_CASES:
+            break
+        amount = round(float(payment.data["amount"]) * rate, 2)
+        if amount > 0:
+            data: dict[str, Any] = {
+                "amount": amount,
+                "level": level,
+                "payment": payment.source_ref,
+                "payer": payer,
+            }
+            if payment.data.get("currency"):
+                data["currency"] = payment.data["currency"]
+            d.events.append(
+                _event(
+                    "commission.earned",
+                    f"commission:{payment.source}:{payment.source_ref}:{level}",
+                    community,
+                    ref.inviter,
+                    payment.occurred_at,
+                    **data,
+                )
+            )
+        person = ref.inviter
+    return d

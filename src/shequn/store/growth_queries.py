@@ -1,0 +1,531 @@
+"""Reads the entry and fission engines decide from: links, seats, entries, profiles, invites.
+
+Reads only; called inside the deciding transaction so what is read cannot change before the
+decision is appended (SQLite: the write lock is held from BEGIN IMMEDIATE; PostgreSQL: the
+caller holds the append advisory lock, see :func:`shequn.store.append.lock_for_decision`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, and_, func, select
+
+from shequn.errors import NotFound
+from shequn.model.blueprint import Blueprint
+from shequn.model.entities import EntryState, Link, Profile
+from shequn.store import tables as t
+from shequn.store.growth import SEATED
+
+
+def get_link(conn: Connection, code: str) -> Link | None:
+    c, i, k = t.links.c, t.identities.c, t.communities.c
+    q = (
+        select(t.links, k.slug.label("community_slug"), i.key.label("owner_key"))
+        .join_from(t.links, t.communities, k.id == c.community_id)
+        .outerjoin(t.identities, i.id == c.owner_identity_id)
+        .where(c.code == code)
+    )
+    row = conn.execute(q).mappings().first()
+    return _link(row) if row is not None else None
+
+
+def find_referral_link(
+    conn: Connection, community: str, owner: Sequence[str], campaign: str | None
+) -> Link | None:
+    """The referral link one of ``owner``'s identities already has for ``campaign``."""
+    c, i, k = t.links.c, t.identities.c, t.communities.c
+    q = (
+        select(t.links, k.slug.label("community_slug"), i.key.label("owner_key"))
+        .join_from(t.links, t.communities, k.id == c.community_id)
+        .join(t.identities, i.id == c.owner_identity_id)
+        .where(
+            k.slug == community,
+            c.purpose == "referral",
+            i.key.in_(list(owner)),
+            c.campaign.is_(None) if campaign is None else c.campaign == campaign,
+        )
+        .order_by(c.id)
+    )
+    row = conn.execute(q).mappings().first()
+    return _link(row) if row is not None else None
+
+
+def list_links(conn: Connection, community: str) -> list[Link]:
+    c, i, k = t.links.c, t.identities.c, t.communities.c
+    q = (
+        select(t.links, k.slug.label("community_slug"), i.key.label("owner_key"))
+        .join_from(t.links, t.communities, k.id == c.community_id)
+        .outerjoin(t.identities, i.id == c.owner_identity_id)
+        .where(k.slug == community)
+        .order_by(c.id)
+    )
+    return [_link(r) for r in conn.execute(q).mappings()]
+
+
+def _link(r: Any) -> Link:
+    return Link(
+        code=r["code"],
+        community=r["community_slug"],
+        purpose=r["purpose"],
+        groups=tuple(r["groups"]),
+        fill=r["fill"],
+        owner=r["owner_key"],
+        channel=r["channel"],
+        campaign=r["campaign"],
+        max_uses=r["max_uses"],
+        uses=r["uses"],
+        expires_at=r["expires_at"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Seats:
+    """A group's capacity and the seats taken: active members plus admitted newcomers who
+    have not arrived yet (they were promised a place)."""
+
+    group: str
+    capacity: int | None
+    taken: int
+
+    @property
+    def free(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.taken, 0)
+
+
+def seats(conn: Connection, community: str, groups: Sequence[str]) -> dict[str, Seats]:
+    """Seats of each named group that exists (unknown slugs are left out)."""
+    g, k, m, e = t.groups.c, t.communities.c, t.group_memberships.c, t.entries.c
+    found = conn.execute(
+        select(g.id, g.slug, g.capacity)
+        .join_from(t.groups, t.communities, k.id == g.community_id)
+        .where(k.slug == community, g.slug.in_(list(groups)))
+    ).all()
+    ids = [gid for gid, _, _ in found]
+    members: dict[int, int] = dict(
+        conn.execute(
+            select(m.group_id, func.count())
+            .where(m.group_id.in_(ids), m.status == "active")
+            .group_by(m.group_id)
+        ).all()
+    )
+    promised: dict[int, int] = dict(
+        conn.execute(
+            select(e.group_id, func.count())
+            .where(e.group_id.in_(ids), e.status.in_(SEATED))
+            .group_by(e.group_id)
+        ).all()
+    )
+    return {
+        slug: Seats(slug, cap, members.get(gid, 0) + promised.get(gid, 0))
+        for gid, slug, cap in found
+    }
+
+
+def get_entry(
+    conn: Connection, community: str, group: str | None, identity: str
+) -> EntryState | None:
+    rows = list_entries(conn, community, group=group, identity=identity, any_group=False)
+    return rows[0] if rows else None
+
+
+def list_entries(
+    conn: Connection,
+    community: str,
+    *,
+    group: str | None = None,
+    identity: str | None = None,
+    status: Sequence[str] = (),
+    any_group: bool = True,
+) -> list[EntryState]:
+    """Entries of the community, oldest decision first; filters combine."""
+    e, g, i, k = t.entries.c, t.groups.c, t.identities.c, t.communities.c
+    q = (
+        select(t.entries, g.slug.label("group_slug"), i.key.label("identity_key"))
+        .join_from(t.entries, t.communities, k.id == e.community_id)
+        .outerjoin(t.groups, g.id == e.group_id)
+        .join(t.identities, i.id == e.identity_id)
+        .where(k.slug == community)
+        .order_by(e.decided_at, e.requested_at, e.id)
+    )
+    if group is not None:
+        q = q.where(g.slug == group)
+    elif not any_group:
+        q = q.where(e.group_id.is_(None))
+    if identity is not None:
+        q = q.where(i.key == identity)
+    if status:
+        q = q.where(e.status.in_(list(status)))
+    return [
+        EntryState(
+            community=community,
+            group=r["group_slug"],
+            identity=r["identity_key"],
+            status=r["status"],
+            reason=r["reason"],
+            link=r["link"],
+            approvals=r["approvals"],
+            rejections=r["rejections"],
+            reviews=tuple(r["reviews"] or ()),
+            checkins=r["checkins"],
+            wave=r["wave"],
+            requested_at=r["requested_at"],
+            decided_at=r["decided_at"],
+        )
+        for r in conn.execute(q).mappings()
+    ]
+
+
+def last_wave(conn: Connection, community: str, group: str) -> int:
+    e, g, k = t.entries.c, t.groups.c, t.communities.c
+    q = (
+        select(func.max(e.wave))
+        .join_from(t.entries, t.groups, g.id == e.group_id)
+        .join(t.communities, k.id == g.community_id)
+        .where(k.slug == community, g.slug == group)
+    )
+    return int(conn.execute(q).scalar() or 0)
+
+
+def get_profile(conn: Connection, identities: Sequence[str]) -> Profile:
+    """The intake profile of a person, folded over all their identities (merged members)."""
+    p, i = t.profiles.c, t.identities.c
+    rows = conn.execute(
+        select(t.profiles, i.key)
+        .join_from(t.profiles, t.identities, i.id == p.identity_id)
+        .where(i.key.in_(list(identities)))
+        .order_by(p.id)
+    ).mappings()
+    card: dict[str, Any] = {}
+    survey: dict[str, Any] = {}
+    tasks: list[str] = []
+    paid = 0.0
+    care = stake = by = None
+    for r in rows:
+        card.update(r["card"] or {})
+        survey.update(r["survey"] or {})
+        tasks += [x for x in r["tasks"] or [] if x not in tasks]
+        paid += r["paid"] or 0.0
+        care, stake, by = r["care"] or care, r["stake"] or stake, r["classified_by"] or by
+    return Profile(identities[0], card, survey, tuple(tasks), paid, care, stake, by)
+
+
+def identities_of(conn: Connection, identity: str) -> list[str]:
+    """Every identity key of the person ``identity`` belongs to (itself first)."""
+    i = t.identities.c
+    member = select(i.member_id).where(i.key == identity).scalar_subquery()
+    keys = conn.execute(select(i.key).where(i.member_id == member).order_by(i.id)).scalars()
+    others = [k for k in keys if k != identity]
+    return [identity, *others]
+
+
+def member_id_of(conn: Connection, identity: str) -> int | None:
+    i = t.identities.c
+    found = conn.execute(select(i.member_id).where(i.key == identity)).scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """One invite edge towards a newcomer, with what became of the newcomer."""
+
+    invitee: str
+    inviter: str
+    campaign: str | None
+    touched_at: datetime
+    first_touch: bool
+    joined_at: datetime | None
+    status: str | None  # membership status in the community's group joined first
+    left_at: datetime | None
+    same_person: bool
+    case_status: str | None  # latest fraud case on this referral
+
+
+def referrals_by(conn: Connection, community: str, inviter: str) -> list[Referral]:
+    """Every referral edge from ``inviter``'s person (all their identities) in the community."""
+    r, i, k = t.referrals.c, t.identities.c, t.communities.c
+    mine = identities_of(conn, inviter)
+    cid = conn.execute(select(k.id).where(k.slug == community)).scalar_one_or_none()
+    if cid is None:
+        return []
+    inviter_ids = dict(conn.execute(select(i.id, i.member_id).where(i.key.in_(mine))).all())
+    edges = conn.execute(
+        select(r.invitee_identity_id, r.inviter_identity_id, r.campaign, r.occurred_at, r.id)
+        .where(r.community_id == cid, r.inviter_identity_id.in_(list(inviter_ids)))
+        .order_by(r.occurred_at, r.id)
+    ).all()
+    return _resolve(conn, cid, edges, inviter_ids)
+
+
+def _resolve(
+    conn: Connection, cid: int, edges: Sequence[Any], inviter_members: dict[int, int]
+) -> list[Referral]:
+    r, i, m, g, f = (
+        t.referrals.c,
+        t.identities.c,
+        t.group_memberships.c,
+        t.groups.c,
+        t.fraud_cases.c,
+    )
+    invitees = sorted({e[0] for e in edges})
+    if not invitees:
+        return []
+    keys = dict(conn.execute(select(i.id, i.key).where(i.id.in_(invitees + list(inviter_members)))))
+    members = dict(conn.execute(select(i.id, i.member_id).where(i.id.in_(invitees))).all())
+    first: dict[int, tuple[datetime, int]] = {}
+    for invitee, at, rid in conn.execute(
+        select(r.invitee_identity_id, r.occurred_at, r.id).where(
+            r.community_id == cid, r.invitee_identity_id.in_(invitees)
+        )
+    ):
+        if invitee not in first or (at, rid) < first[invitee]:
+            first[invitee] = (at, rid)
+    joins: dict[int, Any] = {}
+    for row in conn.execute(
+        select(m.identity_id, m.joined_at, m.status, m.left_at)
+        .join_from(t.group_memberships, t.groups, g.id == m.group_id)
+        .where(g.community_id == cid, m.identity_id.in_(invitees), m.joined_at.is_not(None))
+        .order_by(m.joined_at)
+    ):
+        joins.setdefault(row.identity_id, row)
+    cases: dict[tuple[int, int], str] = {}
+    for invitee, inviter, status in conn.execute(
+        select(f.invitee_identity_id, f.inviter_identity_id, f.status)
+        .where(f.community_id == cid, f.invitee_identity_id.in_(invitees))
+        .order_by(f.flagged_at, f.id)
+    ):
+        cases[(invitee, inviter)] = status
+    out = []
+    for invitee, inviter, campaign, at, rid in edges:
+        join = joins.get(invitee)
+        out.append(
+            Referral(
+                invitee=keys[invitee],
+                inviter=keys[inviter],
+                campaign=campaign,
+                touched_at=at,
+                first_touch=first[invitee] == (at, rid),
+                joined_at=join.joined_at if join else None,
+                status=join.status if join else None,
+                left_at=join.left_at if join else None,
+                same_person=members.get(invitee) == inviter_members.get(inviter),
+                case_status=cases.get((invitee, inviter)),
+            )
+        )
+    return out
+
+
+def recent_referrals(conn: Connection, community: str, inviter: str, since: datetime) -> int:
+    """Invite edges from ``inviter``'s person since ``since`` (burst detection)."""
+    r, i, k = t.referrals.c, t.identities.c, t.communities.c
+    mine = identities_of(conn, inviter)
+    q = (
+        select(func.count())
+        .select_from(t.referrals)
+        .join(t.communities, k.id == r.community_id)
+        .join(t.identities, i.id == r.inviter_identity_id)
+        .where(k.slug == community, i.key.in_(mine), r.occurred_at >= since)
+    )
+    return int(conn.execute(q).scalar_one())
+
+
+def invited_by(conn: Connection, community: str, invitee: str) -> list[str]:
+    """Identity keys that invited ``invitee``'s person (any of their identities)."""
+    r, i, k = t.referrals.c, t.identities.c, t.communities.c
+    inviter = t.identities.alias("inviter")
+    q = (
+        select(inviter.c.key)
+        .select_from(t.referrals)
+        .join(t.communities, k.id == r.community_id)
+        .join(t.identities, i.id == r.invitee_identity_id)
+        .join(inviter, inviter.c.id == r.inviter_identity_id)
+        .where(k.slug == community, i.key.in_(identities_of(conn, invitee)))
+    )
+    return list(conn.execute(q).scalars())
+
+
+def rewards_of(conn: Connection, community: str, campaign: str, inviter: str) -> dict[int, str]:
+    """Tier → status (granted | revoked) of ``inviter``'s rewards in ``campaign``."""
+    w, i, k = t.rewards.c, t.identities.c, t.communities.c
+    q = (
+        select(w.tier, w.status)
+        .join_from(t.rewards, t.communities, k.id == w.community_id)
+        .join(t.identities, i.id == w.identity_id)
+        .where(k.slug == community, w.campaign == campaign, i.key.in_(identities_of(conn, inviter)))
+    )
+    return {tier: status for tier, status in conn.execute(q)}
+
+
+def get_campaign(conn: Connection, community: str, slug: str) -> dict[str, Any] | None:
+    c, k = t.campaigns.c, t.communities.c
+    q = (
+        select(c.config)
+        .join_from(t.campaigns, t.communities, k.id == c.community_id)
+        .where(and_(k.slug == community, c.slug == slug))
+    )
+    found = conn.execute(q).scalar_one_or_none()
+    return dict(found) if found is not None else None
+
+
+def list_campaigns(conn: Connection, community: str) -> list[dict[str, Any]]:
+    c, k = t.campaigns.c, t.communities.c
+    q = (
+        select(c.config)
+        .join_from(t.campaigns, t.communities, k.id == c.community_id)
+        .where(k.slug == community)
+        .order_by(c.slug)
+    )
+    return [dict(cfg) for cfg in conn.execute(q).scalars()]
+
+
+def fraud_cases(
+    conn: Connection, community: str, status: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    f, k = t.fraud_cases.c, t.communities.c
+    invitee, inviter = t.identities.alias("invitee"), t.identities.alias("inviter")
+    q = (
+        select(
+            f.case,
+            invitee.c.key.label("invitee"),
+            inviter.c.key.label("inviter"),
+            f.score,
+            f.reasons,
+            f.status,
+            f.flagged_at,
+            f.reviewed_at,
+        )
+        .join_from(t.fraud_cases, t.communities, k.id == f.community_id)
+        .join(invitee, invitee.c.id == f.invitee_identity_id)
+        .join(inviter, inviter.c.id == f.inviter_identity_id)
+        .where(k.slug == community)
+        .order_by(f.flagged_at, f.id)
+    )
+    if status:
+        q = q.where(f.status.in_(list(status)))
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def get_blueprint(conn: Connection, community: str) -> Blueprint:
+    """The blueprint the community was last configured with."""
+    c = t.communities.c
+    raw = conn.execute(select(c.blueprint).where(c.slug == community)).scalar_one_or_none()
+    if raw is None:
+        raise NotFound(f"no community {community!r}", community=community)
+    return Blueprint.model_validate(raw)
+
+
+def tasks_of(conn: Connection, identities: Sequence[str]) -> dict[str, set[str]]:
+    """Identity key → tasks done, for many identities at once."""
+    p, i = t.profiles.c, t.identities.c
+    q = select(i.key, p.tasks).join_from(t.profiles, t.identities, i.id == p.identity_id)
+    return {
+        key: set(tasks or []) for key, tasks in conn.execute(q.where(i.key.in_(list(identities))))
+    }
+
+
+def pending_action(conn: Connection, kind: str, community: str, key: str, value: str) -> bool:
+    """Whether a pending outbox action of ``kind`` has ``payload[key] == value``."""
+    a = t.actions.c
+    q = select(a.payload).where(
+        a.kind == kind, a.community_slug == community, a.status == "pending"
+    )
+    return any(p.get(key) == value for p in conn.execute(q).scalars())
+
+
+def first_touch(conn: Connection, community: str, invitee: str) -> Referral | None:
+    """The referral that brought ``invitee``'s person: the earliest invite edge towards any
+    of their identities (first touch wins)."""
+    r, i, k = t.referrals.c, t.identities.c, t.communities.c
+    cid = conn.execute(select(k.id).where(k.slug == community)).scalar_one_or_none()
+    if cid is None:
+        return None
+    ids = select(i.id).where(i.key.in_(identities_of(conn, invitee)))
+    edge = conn.execute(
+        select(r.invitee_identity_id, r.inviter_identity_id, r.campaign, r.occurred_at, r.id)
+        .where(r.community_id == cid, r.invitee_identity_id.in_(ids))
+        .order_by(r.occurred_at, r.id)
+        .limit(1)
+    ).first()
+    if edge is None:
+        return None
+    inviter_member = conn.execute(select(i.member_id).where(i.id == edge[1])).scalar_one()
+    return _resolve(conn, cid, [edge], {edge[1]: inviter_member})[0]
+
+
+def fraud_case(conn: Connection, case: str) -> dict[str, Any] | None:
+    f = t.fraud_cases.c
+    invitee, inviter = t.identities.alias("invitee"), t.identities.alias("inviter")
+    q = (
+        select(f.case, f.status, invitee.c.key.label("invitee"), inviter.c.key.label("inviter"))
+        .join_from(t.fraud_cases, invitee, invitee.c.id == f.invitee_identity_id)
+        .join(inviter, inviter.c.id == f.inviter_identity_id)
+        .where(f.case == case)
+    )
+    row = conn.execute(q).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def has_campaigns(conn: Connection, community: str) -> bool:
+    c, k = t.campaigns.c, t.communities.c
+    q = select(c.id).join_from(t.campaigns, t.communities, k.id == c.community_id)
+    return conn.execute(q.where(k.slug == community).limit(1)).first() is not None
+
+
+def has_pending_entries(conn: Connection, community: str) -> bool:
+    e, k = t.entries.c, t.communities.c
+    q = select(e.id).join_from(t.entries, t.communities, k.id == e.community_id)
+    return (
+        conn.execute(q.where(k.slug == community, e.status == "pending").limit(1)).first()
+        is not None
+    )
+
+
+def was_member_before(conn: Connection, community: str, identity: str, at: datetime) -> bool:
+    """Whether ``identity``'s person had joined a group of the community before ``at``."""
+    m, g, k, i = t.group_memberships.c, t.groups.c, t.communities.c, t.identities.c
+    ids = select(i.id).where(i.key.in_(identities_of(conn, identity)))
+    q = (
+        select(m.id)
+        .join_from(t.group_memberships, t.groups, g.id == m.group_id)
+        .join(t.communities, k.id == g.community_id)
+        .where(k.slug == community, m.identity_id.in_(ids), m.joined_at < at)
+        .limit(1)
+    )
+    return conn.execute(q).first() is not None
+
+
+def inviters(conn: Connection, community: str) -> list[str]:
+    """Identity keys that invited anyone in the community (campaign settlement walks them)."""
+    r, i, k = t.referrals.c, t.identities.c, t.communities.c
+    q = (
+        select(i.key)
+        .distinct()
+        .join_from(t.referrals, t.identities, i.id == r.inviter_identity_id)
+        .join(t.communities, k.id == r.community_id)
+        .where(k.slug == community, r.campaign.is_not(None))
+        .order_by(i.key)
+    )
+    return list(conn.execute(q).scalars())
+
+
+def growth_blueprint(conn: Connection, community: str, busy: bool = False) -> Blueprint | None:
+    """The blueprint when the growth engines have work in the community — campaigns, pending
+    entries (``busy``) or commission rates — else ``None``, without parsing it (imports call
+    this once per batch). A community configured without a valid blueprint (events written by
+    hand) has no growth engines either."""
+    c = t.communities.c
+    raw = conn.execute(select(c.blueprint).where(c.slug == community)).scalar_one_or_none()
+    if not isinstance(raw, dict):
+        return None
+    fission = raw.get("fission")
+    commission = isinstance(fission, dict) and bool(fission.get("commission"))
+    if not (busy or commission or has_campaigns(conn, community)):
+        return None
+    try:
+        return Blueprint.model_validate(raw)
+    except ValidationError:
+        return None

@@ -1,0 +1,279 @@
+"""Entry (P-IN-1, P-IN-3, P-IN-4): live codes, thresholds, waves, the preparatory camp.
+
+The pure rules are tested with plain values; the rest runs through a real store (SQLite and
+PostgreSQL) the way the CLI and the API call it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shequn.engine.entry import Request, enter, graduate, open_waves, review_application
+from shequn.engine.entry_rules import DoorView, Knock, decide_entry, pick_group
+from shequn.engine.links import create_link
+from shequn.engine.record import record
+from shequn.model.entities import EntryState, Link, Profile
+from shequn.model.events import Event
+from shequn.store.growth_queries import Seats, list_entries, seats
+from shequn.store.outbox import pending
+from tests.growth_helpers import COMMUNITY, T0, at, blueprint, group, loaded, wx
+
+# -- pure rules ---------------------------------------------------------------------------
+
+
+def test_live_code_fills_groups_in_order_or_least_full_first():
+    s = {"a": Seats("a", 10, 10), "b": Seats("b", 10, 3), "c": Seats("c", 10, 1)}
+    assert pick_group(("a", "b", "c"), s, "in_order") == "b"
+    assert pick_group(("a", "b", "c"), s, "least_full") == "c"
+    assert pick_group(("a",), s, "in_order") is None
+
+
+def _knock(link: Link | None = None, **kw):
+    return Knock(identity=wx("new"), at=T0, ref="k1", link=link, **kw)
+
+
+def test_a_full_live_code_waitlists_and_asks_for_the_next_group_once():
+    bp = blueprint(group("g1", capacity=1), group("g2", capacity=1))
+    link = Link("LC", COMMUNITY, "live_code", ("g1", "g2"))
+    view = DoorView(bp, {"g1": Seats("g1", 1, 1), "g2": Seats("g2", 1, 1)})
+    d = decide_entry(_knock(link), view)
+    decided = next(e for e in d.events if e.kind == "entry.decided")
+    assert decided.data["outcome"] == "waitlisted" and decided.group is None
+    assert [a.kind for a in d.actions] == ["group.create"]
+    assert d.actions[0].payload == {"template": "g2", "link": "LC"}
+    again = decide_entry(_knock(link), DoorView(bp, view.seats, overflow_requested=True))
+    assert [a.kind for a in again.actions] == []
+
+
+def test_expired_or_used_up_codes_reject_with_a_message():
+    bp = blueprint(group("main", gates=["code"]))
+    expired = Link("C1", COMMUNITY, "code", ("main",), expires_at=T0 - timedelta(seconds=1))
+    used = Link("C2", COMMUNITY, "code", ("main",), max_uses=2, uses=2)
+    view = DoorView(bp, {"main": Seats("main", 500, 0)})
+    for link, words in ((expired, "expired"), (used, "used 2 times")):
+        d = decide_entry(_knock(link), view)
+        decided = next(e for e in d.events if e.kind == "entry.decided")
+        assert decided.data["outcome"] == "rejected" and words in decided.data["reason"]
+        assert d.actions[0].kind == "message.send" and words in d.actions[0].payload["text"]
+
+
+def test_gates_wait_for_task_and_payment_and_pass_when_done():
+    bp = blueprint(group("main", gates=["task", "payment"], task="shared_poster", fee=9.9))
+    view = DoorView(bp, {"main": Seats("main", 500, 0)})
+    d = decide_entry(_knock(group="main"), view)
+    decided = next(e for e in d.events if e.kind == "entry.decided")
+    assert decided.data["outcome"] == "pending"
+    assert decided.data["gates"] == ["task:shared_poster", "payment:9.9 CNY"]
+    assert {a.kind for a in d.actions} == {"message.send", "payment.request"}
+    ready = Profile(wx("new"), tasks=("shared_poster",), paid=9.9)
+    d = decide_entry(_knock(group="main"), DoorView(bp, view.seats, profile=ready))
+    decided = next(e for e in d.events if e.kind == "entry.decided")
+    assert decided.data["outcome"] == "admitted"
+    assert [a.kind for a in d.actions] == ["member.admit"]
+
+
+def test_the_task_invited_n_counts_people_the_newcomer_brought():
+    bp = blueprint(group("main", gates=["task"], task="invited:1"))
+    view = DoorView(bp, {"main": Seats("main", 500, 0)}, invited=1)
+    decided = next(
+        e for e in decide_entry(_knock(group="main"), view).events if e.kind == "entry.decided"
+    )
+    assert decided.data["outcome"] == "admitted"
+
+
+def test_someone_already_in_knocking_again_changes_nothing():
+    bp = blueprint(group("main"))
+    mine = EntryState(COMMUNITY, "main", wx("new"), "joined")
+    view = DoorView(bp, {"main": Seats("main", 500, 1)}, entries={"main": mine})
+    assert not decide_entry(_knock(group="main"), view)
+
+
+# -- through the store ---------------------------------------------------------------------
+
+
+def test_live_code_routes_newcomers_and_opens_the_next_group_when_full(store):
+    bp = loaded(store, group("g1", capacity=2), group("g2", capacity=1))
+    link = create_link(
+        store, bp, purpose="live_code", groups=["g1", "g2"], channel="offline", now=at(0)
+    )
+    placed = []
+    for n in range(4):
+        entries = enter(store, COMMUNITY, Request(wx(f"p{n}"), link=link.code, at=at(n + 1)))
+        placed.append((entries[0].group, entries[0].status))
+    assert placed == [
+        ("g1", "admitted"),
+        ("g1", "admitted"),
+        ("g2", "admitted"),
+        (None, "waitlisted"),
+    ]
+    with store.read() as conn:
+        assert {s.group: s.taken for s in seats(conn, COMMUNITY, ["g1", "g2"]).values()} == {
+            "g1": 2,
+            "g2": 1,
+        }
+        kinds = [a["kind"] for a in pending(conn)]
+    assert kinds.count("member.admit") == 3 and kinds.count("group.create") == 1
+    # scanning again once in changes nothing; the seat becomes a membership when they join
+    assert (
+        enter(store, COMMUNITY, Request(wx("p0"), link=link.code, at=at(9)))[0].status == "admitted"
+    )
+    record(
+        store, [Event("member.joined", at(10), COMMUNITY, "bot", "j0", group="g1", actor=wx("p0"))]
+    )
+    with store.read() as conn:
+        assert list_entries(conn, COMMUNITY, identity=wx("p0"))[0].status == "joined"
+        assert seats(conn, COMMUNITY, ["g1"])["g1"].taken == 2
+
+
+def test_application_is_admitted_by_k_of_n_judges_and_rejected_with_reasons(store):
+    loaded(store, group("club", gates=["application"], judges=3, approvals=2))
+    e = enter(store, COMMUNITY, Request(wx("amy"), group="club", answers={"why": "读书"}, at=at(0)))
+    assert e[0].status == "pending"
+    review_application(
+        store, COMMUNITY, "club", wx("amy"), judge=wx("j1"), verdict="approve", now=at(1)
+    )
+    done = review_application(
+        store, COMMUNITY, "club", wx("amy"), judge=wx("j2"), verdict="approve", now=at(2)
+    )
+    assert (done.status, done.approvals) == ("admitted", 2)
+
+    enter(store, COMMUNITY, Request(wx("bob"), group="club", at=at(3)))
+    review_application(
+        store,
+        COMMUNITY,
+        "club",
+        wx("bob"),
+        judge=wx("j1"),
+        verdict="reject",
+        reason="广告号",
+        now=at(4),
+    )
+    done = review_application(
+        store,
+        COMMUNITY,
+        "club",
+        wx("bob"),
+        judge=wx("j2"),
+        verdict="reject",
+        reason="无关",
+        now=at(5),
+    )
+    assert done.status == "rejected" and "广告号" in (done.reason or "")
+    with store.read() as conn:
+        messages = [a for a in pending(conn) if a["kind"] == "message.send"]
+    assert any(
+        a["payload"]["to"] == wx("bob") and "广告号" in a["payload"]["text"] for a in messages
+    )
+
+
+def test_a_payment_recorded_later_lets_a_pending_newcomer_in(store):
+    loaded(store, group("paid", gates=["payment"], fee=9.9))
+    assert (
+        enter(store, COMMUNITY, Request(wx("cat"), group="paid", at=at(0)))[0].status == "pending"
+    )
+    pay = Event(
+        "payment.made", at(5), COMMUNITY, "shop", "order-1", actor=wx("cat"), data={"amount": 9.9}
+    )
+    record(store, [pay])
+    with store.read() as conn:
+        assert list_entries(conn, COMMUNITY, identity=wx("cat"))[0].status == "admitted"
+
+
+def test_waves_admit_twenty_at_a_time_with_one_welcome(store):
+    loaded(store, group("main", waves=True, wave_size=3, wave_wait_hours=24))
+    for n in range(7):
+        enter(store, COMMUNITY, Request(wx(f"w{n}"), group="main", at=at(n)))
+    with store.read() as conn:
+        states = {
+            e.identity: (e.status, e.wave) for e in list_entries(conn, COMMUNITY, group="main")
+        }
+        actions = pending(conn)
+    assert sorted(v for v in states.values()) == [("admitted", 1)] * 3 + [("admitted", 2)] * 3 + [
+        ("queued", None)
+    ]
+    welcomes = [a["payload"] for a in actions if a["kind"] == "message.send"]
+    assert [w.get("wave") for w in welcomes if "wave" in w] == [1, 2]
+    greeters = [w["to"] for w in welcomes if "to" in w]
+    assert greeters == [[wx("w0"), wx("w1"), wx("w2")]]  # the first wave greets the second
+    assert open_waves(store, COMMUNITY, now=at(6) + timedelta(hours=23)) == 0
+    assert open_waves(store, COMMUNITY, now=at(6) + timedelta(hours=24)) == 1
+
+
+def test_preparatory_camp_first_then_the_main_group_and_the_deposit_back(store):
+    loaded(
+        store,
+        group(
+            "main",
+            gates=["payment", "camp"],
+            fee=99,
+            deposit=True,
+            camp="camp",
+            graduate_checkins=2,
+        ),
+        group("camp"),
+    )
+    record(
+        store,
+        [
+            Event(
+                "payment.made",
+                at(0),
+                COMMUNITY,
+                "shop",
+                "o1",
+                actor=wx("dan"),
+                data={"amount": 99.0, "deposit": True},
+            )
+        ],
+    )
+    states = {
+        e.group: e.status
+        for e in enter(store, COMMUNITY, Request(wx("dan"), group="main", at=at(1)))
+    }
+    assert states == {"main": "pending", "camp": "admitted"}
+    record(
+        store,
+        [Event("member.joined", at(2), COMMUNITY, "bot", "j", group="camp", actor=wx("dan"))]
+        + [
+            Event(
+                "checkin.done",
+                at(3 + d * 1440),
+                COMMUNITY,
+                "bot",
+                f"c{d}",
+                group="camp",
+                actor=wx("dan"),
+            )
+            for d in range(2)
+        ],
+    )
+    assert graduate(store, COMMUNITY, now=at(3000)) == [wx("dan")]
+    with store.read() as conn:
+        states = {e.group: e.status for e in list_entries(conn, COMMUNITY, identity=wx("dan"))}
+        refunds = [a["payload"] for a in pending(conn) if a["kind"] == "payment.refund"]
+    assert states == {"main": "admitted", "camp": "graduated"}
+    assert refunds == [
+        {"to": wx("dan"), "amount": 99.0, "currency": "CNY", "reason": "graduated from camp"}
+    ]
+    assert graduate(store, COMMUNITY, now=at(4000)) == []
+
+
+def test_invitation_codes_count_their_uses(store):
+    bp = loaded(store, group("vip", gates=["code"]))
+    code = create_link(store, bp, purpose="code", groups=["vip"], max_uses=1, now=at(0))
+    assert (
+        enter(store, COMMUNITY, Request(wx("e1"), link=code.code, at=at(1)))[0].status == "admitted"
+    )
+    second = enter(store, COMMUNITY, Request(wx("e2"), link=code.code, at=at(2)))
+    assert second[0].status == "rejected" and "limit" in (second[0].reason or "")
+    assert enter(store, COMMUNITY, Request(wx("e3"), group="vip", at=at(3)))[0].status == "rejected"
+
+
+def test_unknown_link_is_an_error_that_records_nothing(store):
+    loaded(store, group("main"))
+    with pytest.raises(Exception, match="no link 'nope'"):
+        enter(store, COMMUNITY, Request(wx("x"), link="nope"))
+    with store.read() as conn:
+        assert list_entries(conn, COMMUNITY) == []
