@@ -20,6 +20,7 @@ from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
 from shequn.cli.people import groups_app, members_app
 from shequn.cli.plan import demo_command, simulate_command
+from shequn.cli.poster import poster_command
 from shequn.cli.report import metrics_command, report_command
 from shequn.cli.serve import serve_command, token_app
 from shequn.errors import ShequnError
@@ -76,6 +77,7 @@ app.command("diagnose")(diagnose_command)
 app.command("simulate")(simulate_command)
 app.command("demo")(demo_command)
 app.command("forecast")(forecast_command)
+app.command("poster")(poster_command)
 app.add_typer(plan_app, name="plan")
 app.command("serve")(serve_command)
 app.add_typer(token_app, name="token")

@@ -1,0 +1,100 @@
+"""``shequn poster``: a member's fission poster with their own referral QR code (P-FIS-2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shequn.cli.common import JsonFlag, open_store, print_json
+from shequn.engine.links import ensure_referral_link
+from shequn.errors import Conflict, NotFound
+from shequn.store.growth_queries import get_blueprint
+from shequn.store.queries import get_member, list_communities
+
+TEXTS = {
+    "zh": ("{community}", "我是{name}，邀请你一起加入"),
+    "en": ("{community}", "I'm {name}, come and join us"),
+}
+"""Default (title, subtitle) by the blueprint's language."""
+
+
+def _community(slugs: list[str], slug: str | None) -> str:
+    """The community named, or the only one in the store."""
+    if slug is not None:
+        if slug not in slugs:
+            raise NotFound(f"no community {slug!r}", community=slug)
+        return slug
+    if not slugs:
+        raise NotFound("no community yet: load a blueprint first (shequn blueprint load FILE)")
+    if len(slugs) > 1:
+        raise Conflict(f"several communities: say which with --community ({', '.join(slugs)})")
+    return slugs[0]
+
+
+def poster_command(
+    member: Annotated[str, typer.Argument(help="Member id or any of their identity keys.")],
+    campaign: Annotated[
+        str | None, typer.Option(help="Referral campaign (slug); default: the community link.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False, help="Write here (.png or .jpg) [default: poster-MEMBER.png]."
+        ),
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Title [default: the community name].")] = None,
+    subtitle: Annotated[
+        str | None, typer.Option(help="Subtitle [default: an invitation from the member].")
+    ] = None,
+    background: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Background image instead of a gradient."),
+    ] = None,
+    font: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            envvar="SHEQUN_POSTER_FONT",
+            show_envvar=True,
+            help="Font file that can draw the text (.ttf/.otf/.ttc) [default: found].",
+        ),
+    ] = None,
+    community: Annotated[
+        str | None, typer.Option(help="Community slug (default: the only one in the store).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Draw MEMBER's fission poster: title, invitation, avatar and their referral QR code,
+    for sharing in WeChat Moments. Creates the referral link on first use."""
+    from shequn.web.poster import PosterSpec, render_poster  # lazy: Pillow, segno
+
+    with open_store() as store:
+        with store.read() as conn:
+            slug = _community([c.slug for c in list_communities(conn)], community)
+            blueprint = get_blueprint(conn, slug)
+            person = get_member(conn, member)
+        link = ensure_referral_link(store, blueprint, member, campaign=campaign)
+    name = person.display_name or person.key.partition(":")[2] or person.key
+    language = blueprint.community.language if blueprint.community.language in TEXTS else "en"
+    title_t, subtitle_t = TEXTS[language]
+    spec = PosterSpec(
+        title=title or title_t.format(community=blueprint.community.name, name=name),
+        subtitle=subtitle or subtitle_t.format(community=blueprint.community.name, name=name),
+        name=name,
+        qr_text=link.url or link.code,
+        language=language,
+        background_image=background,
+    )
+    path = out or Path(f"poster-{_safe(member)}.png")
+    png = render_poster(spec, path, font=font)
+    if as_json:
+        print_json({"path": str(path), "link": link.code, "url": spec.qr_text, "bytes": len(png)})
+    else:
+        typer.echo(str(path))
+
+
+def _safe(ref: str) -> str:
+    """A member reference as a file-name part: ``wechat:li/x`` -> ``wechat-li-x``."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in ref).strip(".-") or "member"
