@@ -333,10 +333,11 @@ def check_fraud(conn: Connection, bp: Blueprint, invite: Event) -> Decision:
     cfg = bp.fission.fraud
     inviter, invitee = invite.actor, invite.subject
     inviter_member = member_id_of(conn, inviter)
+    self_invite = inviter == invitee or inviter_member == member_id_of(conn, invitee)
     facts = ReferralFacts(
-        self_invite=inviter == invitee or inviter_member == member_id_of(conn, invitee),
+        self_invite=self_invite,
         already_member=was_member_before(conn, community, invitee, invite.occurred_at),
-        ring=_is_ring(conn, community, inviter, invitee),
+        ring=not self_invite and _is_ring(conn, community, inviter, invitee),
         burst=recent_referrals(
             conn, community, inviter, invite.occurred_at - timedelta(minutes=cfg.burst_minutes)
         )

@@ -24,7 +24,7 @@ WEIGHTS: dict[str, float] = {
     "self_invite": 100,  # the inviter invited themselves (same identity or same person)
     "already_member": 70,  # the "newcomer" had joined before: a rejoin, not a new member
     "ring": 60,  # the invitee had invited the inviter: accounts inviting each other
-    "burst": 40,  # more than burst_count invites within burst_minutes from one inviter
+    "burst": 50,  # more than burst_count invites within burst_minutes from one inviter
 }
 """Reason code → weight; documented in docs/fission.md."""
 

@@ -274,7 +274,9 @@ def _resolve(
     invitees = sorted({e[0] for e in edges})
     if not invitees:
         return []
-    keys = dict(conn.execute(select(i.id, i.key).where(i.id.in_(invitees + list(inviter_members)))))
+    keys: dict[int, str] = dict(
+        conn.execute(select(i.id, i.key).where(i.id.in_(invitees + list(inviter_members)))).all()
+    )
     members = dict(conn.execute(select(i.id, i.member_id).where(i.id.in_(invitees))).all())
     first: dict[int, tuple[datetime, int]] = {}
     for invitee, at, rid in conn.execute(
