@@ -13,9 +13,11 @@ import typer
 
 from shequn import __version__
 from shequn.cli.blueprint import blueprint_app, init_command
+from shequn.cli.campaign import campaign_app, fraud_app
 from shequn.cli.common import state
 from shequn.cli.diagnose import diagnose_command
 from shequn.cli.forecast import forecast_command, plan_app
+from shequn.cli.growth import applications_app, entry_app, intake_app, link_app
 from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
 from shequn.cli.people import groups_app, members_app
@@ -77,6 +79,12 @@ app.command("diagnose")(diagnose_command)
 app.command("simulate")(simulate_command)
 app.command("demo")(demo_command)
 app.command("forecast")(forecast_command)
+app.add_typer(link_app, name="link")
+app.add_typer(entry_app, name="entry")
+app.add_typer(applications_app, name="applications")
+app.add_typer(intake_app, name="intake")
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(fraud_app, name="fraud")
 app.command("poster")(poster_command)
 app.add_typer(plan_app, name="plan")
 app.command("serve")(serve_command)

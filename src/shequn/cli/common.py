@@ -108,3 +108,34 @@ def count_progress(*, hidden: bool = False) -> Progress:
         disable=hidden,
         transient=True,
     )
+
+
+def pick_community(store: Store, slug: str | None) -> str:
+    """``slug`` if the store has it; with no ``--community``, the store's only community."""
+    from shequn.errors import NotFound
+    from shequn.store.queries import list_communities
+
+    with store.read() as conn:
+        slugs = [c.slug for c in list_communities(conn)]
+    if slug is None:
+        if not slugs:
+            raise NotFound("no community yet: load a blueprint (shequn blueprint load FILE)")
+        if len(slugs) > 1:
+            raise NotFound(f"several communities; pick one with --community ({', '.join(slugs)})")
+        return slugs[0]
+    if slug not in slugs:
+        raise NotFound(f"no community {slug!r}", community=slug)
+    return slug
+
+
+def parse_pairs(pairs: Sequence[str], option: str) -> dict[str, str]:
+    """``["city=杭州", "role=老师"]`` → a dict; a pair without ``=`` is a clear error."""
+    from shequn.errors import InvalidEvent
+
+    found: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InvalidEvent(f"{option} {pair!r} is not KEY=VALUE", field=option)
+        found[key.strip()] = value.strip()
+    return found

@@ -139,3 +139,35 @@ def review_case(
         result = apply(conn, Decision(events=[event]))
         after_append(conn, bp, result.new_events)
         return {**found, "status": verdict}
+
+
+def leaderboard(
+    store: Store, community: str, slug: str, *, now: datetime | None = None, top: int = 20
+) -> list[Progress]:
+    """Inviters of a campaign by invites that count, most first (P-FIS-3)."""
+    at = now or datetime.now(UTC)
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+        config = get_campaign(conn, community, slug)
+        if config is None:
+            raise NotFound(f"no campaign {slug!r} in {community!r}", campaign=slug)
+        campaign = Campaign.model_validate(config)
+        board = []
+        for inviter in all_inviters(conn, community):
+            refs = [r for r in referrals_by(conn, community, inviter) if r.campaign == slug]
+            if not refs:
+                continue
+            tasks = tasks_of(conn, [r.invitee for r in refs]) if campaign.qualifying_task else {}
+            board.append(
+                count_referrals(
+                    refs,
+                    campaign,
+                    now=at,
+                    tasks=tasks,
+                    inviter=inviter,
+                    window=timedelta(days=bp.fission.attribution_window_days),
+                    leave=timedelta(hours=bp.fission.fraud.leave_hours),
+                )
+            )
+    board.sort(key=lambda p: (-p.count, p.inviter))
+    return board[:top]

@@ -120,6 +120,7 @@ class EntryState:
     approvals: int = 0
     rejections: int = 0
     reviews: tuple[dict[str, Any], ...] = ()
+    gates: tuple[str, ...] = ()  # still to pass (pending) or failed (rejected)
     checkins: int = 0
     wave: int | None = None
     requested_at: datetime | None = None

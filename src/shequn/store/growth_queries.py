@@ -171,6 +171,7 @@ def list_entries(
             approvals=r["approvals"],
             rejections=r["rejections"],
             reviews=tuple(r["reviews"] or ()),
+            gates=tuple(r["gates"] or ()),
             checkins=r["checkins"],
             wave=r["wave"],
             requested_at=r["requested_at"],

@@ -1,0 +1,302 @@
+"""``shequn link``, ``shequn entry``, ``shequn applications``, ``shequn intake``: the way in
+(P-IN-1 … P-IN-4). Thin commands over ``engine/links.py``, ``engine/entry.py`` and
+``engine/intake.py`` — the functions the API and a bot call too."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from shequn.cli.common import (
+    JsonFlag,
+    open_store,
+    out,
+    parse_pairs,
+    pick_community,
+    print_json,
+    print_table,
+    show_time,
+)
+from shequn.engine import entry as entry_engine
+from shequn.engine.intake import classify_member, record_intake
+from shequn.engine.links import create_link, link_url
+from shequn.model.entities import EntryState
+from shequn.model.events import parse_time
+from shequn.store.growth_queries import get_blueprint, list_entries, list_links
+
+link_app = typer.Typer(
+    help="Entry links: live codes, invitation codes, referral links.", no_args_is_help=True
+)
+entry_app = typer.Typer(
+    help="Newcomers at the door: requests, waves, the camp.", no_args_is_help=True
+)
+applications_app = typer.Typer(
+    help="Applications reviewed by judges (P-IN-1).", no_args_is_help=True
+)
+intake_app = typer.Typer(
+    help="Profile cards, needs surveys, classification (P-IN-2).", no_args_is_help=True
+)
+
+CommunityOpt = Annotated[
+    str | None, typer.Option("--community", help="Community slug (default: the only one).")
+]
+Groups = Annotated[
+    list[str],
+    typer.Option(
+        "--group", "-g", help="Group slug; repeat for a live code's groups, in fill order."
+    ),
+]
+
+
+@link_app.command("create")
+def link_create(
+    purpose: Annotated[
+        str, typer.Option(help="live_code, code (invitation code) or referral.")
+    ] = "live_code",
+    group: Groups = [],  # noqa: B006  # Typer reads the default, never mutates it
+    fill: Annotated[str, typer.Option(help="in_order or least_full.")] = "in_order",
+    channel: Annotated[
+        str | None, typer.Option(help="Channel its newcomers are attributed to.")
+    ] = None,
+    campaign: Annotated[
+        str | None, typer.Option(help="Referral campaign its joins count towards.")
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="Member whose referral link it is.")] = None,
+    max_uses: Annotated[
+        int | None, typer.Option(help="Admissions allowed (invitation codes).")
+    ] = None,
+    expires: Annotated[
+        str | None, typer.Option(help="ISO 8601 time with offset after which it admits nobody.")
+    ] = None,
+    code: Annotated[
+        str | None, typer.Option(help="The code itself [default: random, 12 characters].")
+    ] = None,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an entry link and print its code and URL."""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        with store.read() as conn:
+            bp = get_blueprint(conn, slug)
+        link = create_link(
+            store,
+            bp,
+            purpose=purpose,
+            groups=group or [bp.groups[0].slug],
+            fill=fill,
+            channel=channel,
+            campaign=campaign,
+            owner=owner,
+            max_uses=max_uses,
+            expires_at=parse_time(expires, "expires") if expires else None,
+            code=code,
+        )
+    if as_json:
+        print_json(link)
+        return
+    out.print(f"{link.purpose} [bold]{link.code}[/bold] → {', '.join(link.groups)}")
+    out.print(f"URL: {link.url}")
+
+
+@link_app.command("list")
+def link_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
+    """Every link of the community, with its uses."""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        with store.read() as conn:
+            bp = get_blueprint(conn, slug)
+            links = list_links(conn, slug)
+    if as_json:
+        print_json([{**_asdict(link), "url": link_url(bp, link.code)} for link in links])
+        return
+    print_table(
+        f"{len(links)} links",
+        ["code", "purpose", "groups", "owner", "campaign", "uses", "expires"],
+        [
+            (
+                link.code,
+                link.purpose,
+                ",".join(link.groups),
+                link.owner,
+                link.campaign,
+                f"{link.uses}/{link.max_uses}" if link.max_uses else link.uses,
+                show_time(link.expires_at),
+            )
+            for link in links
+        ],
+    )
+
+
+def _asdict(obj: object) -> dict[str, object]:
+    import dataclasses
+
+    return dataclasses.asdict(obj)  # type: ignore[call-overload,no-any-return]
+
+
+def _show(entries: list[EntryState], as_json: bool, title: str) -> None:
+    if as_json:
+        print_json(entries)
+        return
+    print_table(
+        title,
+        ["member", "group", "status", "reason", "wave", "approvals", "decided"],
+        [
+            (
+                e.identity,
+                e.group or "-",
+                e.status,
+                e.reason,
+                e.wave,
+                e.approvals or "",
+                show_time(e.decided_at),
+            )
+            for e in entries
+        ],
+    )
+
+
+@entry_app.command("request")
+def entry_request(
+    identity: Annotated[
+        str, typer.Argument(help="The newcomer's identity key, e.g. wechat:wxid_abc.")
+    ],
+    link: Annotated[str | None, typer.Option(help="The link or code they came through.")] = None,
+    group: Annotated[str | None, typer.Option(help="The group they apply to (no link).")] = None,
+    answer: Annotated[list[str], typer.Option(help="Application answer KEY=VALUE; repeat.")] = [],  # noqa: B006
+    ref: Annotated[
+        str | None, typer.Option(help="Id of the knock, so a retry is not counted twice.")
+    ] = None,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Let the engine decide on a newcomer (what a bot does when someone scans a code)."""
+    answers = parse_pairs(answer, "--answer") or None
+    with open_store() as store:
+        slug = pick_community(store, community)
+        request = entry_engine.Request(identity, link=link, group=group, answers=answers, ref=ref)
+        entries = entry_engine.enter(store, slug, request)
+    _show(entries, as_json, f"entries of {identity}")
+
+
+@entry_app.command("list")
+def entry_list(
+    group: Annotated[str | None, typer.Option(help="Only this group.")] = None,
+    status: Annotated[list[str], typer.Option(help="Only these statuses; repeat.")] = [],  # noqa: B006
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Newcomers and where they stand: pending, queued, admitted, joined, rejected, waitlisted."""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        with store.read() as conn:
+            entries = list_entries(conn, slug, group=group, status=status)
+    _show(entries, as_json, f"{len(entries)} entries")
+
+
+@entry_app.command("waves")
+def entry_waves(
+    force: Annotated[bool, typer.Option(help="Open a wave now even if it is not full.")] = False,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Open every wave that is due (full, or waited long enough); run it hourly."""
+    with open_store() as store:
+        opened = entry_engine.open_waves(store, pick_community(store, community), force=force)
+    print_json({"waves_opened": opened}) if as_json else out.print(f"{opened} wave(s) opened")
+
+
+@entry_app.command("graduate")
+def entry_graduate(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
+    """Move campers with enough check-ins on to their main group; run it daily."""
+    with open_store() as store:
+        done = entry_engine.graduate(store, pick_community(store, community))
+    print_json({"graduated": done}) if as_json else out.print(
+        f"{len(done)} graduated: {', '.join(done)}"
+    )
+
+
+@applications_app.command("list")
+def applications_list(
+    group: Annotated[str | None, typer.Option(help="Only this group.")] = None,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Applications waiting for judges."""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        with store.read() as conn:
+            pending = list_entries(conn, slug, group=group, status=("pending",))
+        entries = [e for e in pending if any(g.startswith("application") for g in e.gates)]
+    _show(entries, as_json, f"{len(entries)} applications pending")
+
+
+@applications_app.command("review")
+def applications_review(
+    applicant: Annotated[str, typer.Argument(help="Applicant (identity key or member id).")],
+    group: Annotated[str, typer.Option(help="The group applied to.")],
+    judge: Annotated[str, typer.Option(help="The judge's identity key.")],
+    approve: Annotated[bool, typer.Option("--approve/--reject", help="The verdict.")],
+    reason: Annotated[str | None, typer.Option(help="Why (sent to a rejected applicant).")] = None,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a judge's verdict; the k-th approval admits, enough rejections reject."""
+    with open_store() as store:
+        state = entry_engine.review_application(
+            store,
+            pick_community(store, community),
+            group,
+            applicant,
+            judge=judge,
+            verdict="approve" if approve else "reject",
+            reason=reason,
+        )
+    _show([state], as_json, f"{applicant} → {group}")
+
+
+@intake_app.command("record")
+def intake_record(
+    identity: Annotated[str, typer.Argument(help="The newcomer's identity key.")],
+    card: Annotated[list[str], typer.Option(help="Profile card KEY=VALUE; repeat.")] = [],  # noqa: B006
+    survey: Annotated[list[str], typer.Option(help="Needs survey KEY=VALUE; repeat.")] = [],  # noqa: B006
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Store a profile card and survey answers; the blueprint's rules classify the newcomer."""
+    with open_store() as store:
+        profile = record_intake(
+            store,
+            pick_community(store, community),
+            identity,
+            card=parse_pairs(card, "--card"),
+            survey=parse_pairs(survey, "--survey"),
+        )
+    if as_json:
+        print_json(profile)
+        return
+    out.print(f"{identity}: care [bold]{profile.care}[/bold], stake [bold]{profile.stake}[/bold]")
+
+
+@intake_app.command("classify")
+def intake_classify(
+    member: Annotated[str, typer.Argument(help="Member id or identity key.")],
+    care: Annotated[str, typer.Option(help="deep, cool or ignore.")],
+    stake: Annotated[str, typer.Option(help="payer, partner, competitor or ordinary.")],
+    reason: Annotated[str | None, typer.Option(help="Why, in words.")] = None,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """A manager's classification; it overrides the rules for good."""
+    with open_store() as store:
+        profile = classify_member(
+            store, pick_community(store, community), member, care=care, stake=stake, reason=reason
+        )
+    if as_json:
+        print_json(profile)
+        return
+    out.print(f"{profile.identity}: care {profile.care}, stake {profile.stake} (by manager)")
+
+
+__all__ = ["applications_app", "entry_app", "intake_app", "link_app"]
