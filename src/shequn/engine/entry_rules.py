@@ -222,8 +222,21 @@ def _admit(d: _Draft, view: DoorView, group: str, cfg: Entry, reason: str) -> De
     if cfg.waves:
         return d.decide("queued", f"{reason}; admitted with the next wave", group)
     d.decide("admitted", reason, group)
-    d.act("member.admit", group, identity=d.k.identity, link=d.k.link.code if d.k.link else None)
+    d.act("member.admit", group, identity=d.k.identity, **join_data(d.k.link))
     return d.result()
+
+
+def join_data(link: Link | None) -> dict[str, str]:
+    """What the platform should put on the ``member.joined`` it reports for an admitted
+    newcomer (channel, campaign, inviter, link), so attribution survives the round trip."""
+    if link is None:
+        return {}
+    data = {"link": link.code, "channel": link.channel or link.purpose}
+    if link.campaign:
+        data["campaign"] = link.campaign
+    if link.owner:
+        data["inviter"] = link.owner
+    return data
 
 
 _NONE = EntryState(community="", group=None, identity="", status="none")
