@@ -93,7 +93,7 @@ class KFactor:
     k: float | None  # invites_per_member × conversion = activated_invitees / size
 
 
-# --- SQL building blocks (also used by money.py) ---------------------------------------
+# --- SQL building blocks (also used by money.py and fission.py) -----------------------
 
 
 def named(fragment: tuple[str, list[Any]], name: str, params: dict[str, Any]) -> str:
@@ -162,21 +162,26 @@ def fees_sql(where: str) -> str:
     """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
 
 
-def _credits_sql(where: str) -> str:
-    """CTE ``credits``: (inviter, invitee) persons, at most one inviter per invitee."""
+def credits_sql(where: str) -> str:
+    """CTE ``credits``: (inviter, invitee, campaign) persons, at most one inviter per invitee
+    (the *credited inviter*, also used by fission.py): ``data.inviter`` of their join, else the
+    actor of the earliest ``member.invited`` naming them; self-invites never count.
+    ``campaign`` is the ``data.campaign`` of the credited event."""
     return f"""
         credits AS (
-            SELECT inviter, invitee FROM (
-                SELECT inviter, invitee,
+            SELECT inviter, invitee, campaign FROM (
+                SELECT inviter, invitee, campaign,
                        row_number() OVER (PARTITION BY invitee ORDER BY prio, seen_at) AS rn
                 FROM (
                     SELECT coalesce(pp.member, ev.data->>'inviter') AS inviter,
-                           ev.person AS invitee, 0 AS prio, ev.occurred_at AS seen_at
+                           ev.person AS invitee, 0 AS prio, ev.occurred_at AS seen_at,
+                           ev.data->>'campaign' AS campaign
                     FROM ev LEFT JOIN people pp ON pp.identity = ev.data->>'inviter'
                     WHERE {where} AND ev.kind = 'member.joined'
                       AND ev.data->>'inviter' IS NOT NULL AND ev.person IS NOT NULL
                     UNION ALL
-                    SELECT ev.person, ev.subject_person, 1, ev.occurred_at FROM ev
+                    SELECT ev.person, ev.subject_person, 1, ev.occurred_at,
+                           ev.data->>'campaign' FROM ev
                     WHERE {where} AND ev.kind = 'member.invited'
                       AND ev.person IS NOT NULL AND ev.subject_person IS NOT NULL
                 ) WHERE inviter <> invitee
@@ -185,7 +190,8 @@ def _credits_sql(where: str) -> str:
     """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
 
 
-def _days_sql(name: str, where: str, kinds: str) -> str:
+def days_sql(name: str, where: str, kinds: str) -> str:
+    """CTE ``name``: distinct (person, group, local day) with an event of ``kinds``."""
     return f"""
         {name} AS (
             SELECT DISTINCT person, grp, CAST(local_at AS DATE) AS day FROM ev
@@ -229,10 +235,10 @@ def funnel(
     sql = f"""
         WITH {starts_sql(where, by)},
         acq AS (SELECT * FROM starts WHERE day BETWEEN $first AND $last),
-        {_days_sql("meaningful", where, named(kinds_sql(meaningful_kinds), "mk", p))},
-        {_days_sql("active", where, named(kinds_sql(active_kinds), "ak", p))},
+        {days_sql("meaningful", where, named(kinds_sql(meaningful_kinds), "mk", p))},
+        {days_sql("active", where, named(kinds_sql(active_kinds), "ak", p))},
         {fees_sql(money)},
-        {_credits_sql(where)},
+        {credits_sql(where)},
         leaves AS (
             SELECT CASE WHEN kind = 'member.left' THEN person ELSE subject_person END AS person,
                    grp, CAST(local_at AS DATE) AS day
@@ -310,8 +316,8 @@ def k_factor(
     cohort = period_sql(period, "day")
     sql = f"""
         WITH {starts_sql(where, "community")},
-        {_days_sql("meaningful", where, named(kinds_sql(meaningful_kinds), "mk", p))},
-        {_credits_sql(where)},
+        {days_sql("meaningful", where, named(kinds_sql(meaningful_kinds), "mk", p))},
+        {credits_sql(where)},
         cohorts AS (
             SELECT person, {cohort} AS cohort FROM firsts WHERE day BETWEEN $first AND $last
         ),

@@ -120,10 +120,10 @@ def _rate(n: float, d: float) -> float | None:
     return round(n / d, 4) if d else None
 
 
-def _setup(con: Any, scope: Scope) -> tuple[date, dict[str, Any]] | None:
-    """The as-of day and the window parameters. Payments and memberships carry no group, so
-    a group's as-of day is the community's (else a payment after the group's last message
-    would be cut off); an empty group is still empty."""
+def scope_window(con: Any, scope: Scope) -> tuple[date, dict[str, Any]] | None:
+    """The as-of day and the window parameters (also used by fission.py). Payments and
+    memberships carry no group, so a group's as-of day is the community's (else a payment
+    after the group's last message would be cut off); an empty group is still empty."""
     if as_of(con, scope) is None:
         return None
     last = as_of(con, replace(scope, group=None))
@@ -145,7 +145,7 @@ def _members_of(scope: Scope, p: dict[str, Any]) -> str:
 
 def checkin_completion(con: Any, scope: Scope, *, threshold: float = 0.8) -> list[CampCompletion]:
     """Completion rate per training camp (P-ENG-5, P-MEA-6; see the module doc)."""
-    setup = _setup(con, scope)
+    setup = scope_window(con, scope)
     if setup is None:
         return []
     last, p = setup
@@ -179,7 +179,7 @@ def checkin_completion(con: Any, scope: Scope, *, threshold: float = 0.8) -> lis
 
 def renewal_rate(con: Any, scope: Scope, *, grace_days: int = 30) -> list[Renewal]:
     """Renewed versus ended memberships per plan (P-MON-4, P-MEA-6; see the module doc)."""
-    setup = _setup(con, scope)
+    setup = scope_window(con, scope)
     if setup is None:
         return []
     last, p = setup
@@ -215,7 +215,7 @@ def renewal_rate(con: Any, scope: Scope, *, grace_days: int = 30) -> list[Renewa
 
 def ladder_conversion(con: Any, scope: Scope) -> list[LadderRung]:
     """Persons reaching each rung of the ladder, and the step rate (P-MON-4; module doc)."""
-    setup = _setup(con, scope)
+    setup = scope_window(con, scope)
     if setup is None:
         return []
     last, p = setup
@@ -255,7 +255,7 @@ def revenue(
     """Revenue per member, for the community or per group (P-MON-4; see the module doc)."""
     if by not in ("community", "group"):
         raise ShequnError(f"unknown segmentation {by!r}", by=by, choices=("community", "group"))
-    setup = _setup(con, scope)
+    setup = scope_window(con, scope)
     if setup is None:
         return []
     last, p = setup
@@ -308,7 +308,7 @@ def revenue(
 
 def acquisition_cost(con: Any, scope: Scope) -> AcquisitionCost:
     """Cost per acquired member per channel, and blended (P-FIS-4, P-MEA-6; module doc)."""
-    setup = _setup(con, scope)
+    setup = scope_window(con, scope)
     if setup is None:
         return AcquisitionCost([], 0, 0, 0.0, None)
     last, p = setup

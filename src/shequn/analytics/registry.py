@@ -22,6 +22,7 @@ MODULES = (
     "shequn.analytics.leaders",
     "shequn.analytics.talk",
     "shequn.analytics.churn",
+    "shequn.analytics.fission",
 )
 
 

@@ -1,0 +1,130 @@
+"""Fission money (P-FIS-3, P-FIS-4): what a retained member costs per channel, and the
+commission fission agents earn. Listed in :data:`shequn.analytics.fission.METRICS`; persons,
+local days and the as-of day as everywhere in analytics (a group's as-of day is the
+community's, as in money.py: commission and payments carry no group).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from shequn.analytics.funnel import funnel, named, run
+from shequn.analytics.money import acquisition_cost, scope_window
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelReturn:
+    channel: str
+    acquired: int  # first join in the window through the channel
+    retention_base: int  # acquired members whose week 4 is over by the as-of day
+    retained: int  # of those, active in week 4
+    cost_per_member: float | None  # blueprint price; None: the blueprint does not list it
+    cost: float | None  # acquired × cost_per_member
+    per_acquired: float | None  # cost / acquired
+    per_retained: float | None  # cost_per_member × retention_base / retained
+
+
+@dataclass(frozen=True, slots=True)
+class Commission:
+    agent: str
+    level1: float  # commission on payments by their invitees
+    level2: float  # on payments by their invitees' invitees
+    total: float
+    payments: list[str]  # source_refs of the payments it came from
+    paid: float  # sum of those payments found in the log
+
+
+def _rate(n: float, d: float) -> float | None:
+    return round(n / d, 4) if d else None
+
+
+def channel_cost(
+    con: Any,
+    scope: Scope,
+    *,
+    retention_days: tuple[int, int] = (21, 27),
+    active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS,
+) -> list[ChannelReturn]:
+    """What a retained member costs per channel (P-FIS-4, P-MEA-6): ``acquired``, price and
+    ``cost`` exactly as ``acquisition_cost`` (first join in the window, ``data.channel`` matched
+    to the blueprint's ``[[channels]]`` by name; ``cost = acquired × cost_per_member``);
+    ``retention_base`` and ``retained`` exactly as the funnel's retention (active on a day of
+    ``retention_days`` [21 … 27] after the join day; judged only once that week is over by the
+    as-of day). ``per_acquired = cost / acquired``; ``per_retained = cost_per_member ×
+    retention_base / retained`` (what the judged members cost per one who stayed); ``None``
+    when the channel is unpriced or the divisor is 0. Order as ``acquisition_cost``."""
+    costs = acquisition_cost(con, scope)
+    kept = {
+        r.segment: r
+        for r in funnel(
+            con, scope, by="channel", retention_days=retention_days, active_kinds=active_kinds
+        )
+    }
+    out = []
+    for c in costs.channels:
+        f = kept.get(c.channel)
+        base, retained = (f.retention_base, f.retained) if f else (0, 0)
+        cpm = c.cost_per_member
+        out.append(
+            ChannelReturn(
+                channel=c.channel,
+                acquired=c.acquired,
+                retention_base=base,
+                retained=retained,
+                cost_per_member=cpm,
+                cost=c.cost,
+                per_acquired=None if c.cost is None else _rate(c.cost, c.acquired),
+                per_retained=None if cpm is None else _rate(cpm * base, retained),
+            )
+        )
+    return out
+
+
+def commission(con: Any, scope: Scope) -> list[Commission]:
+    """Commission per fission agent in the window (P-FIS-3): ``level1`` / ``level2`` = sums of
+    ``commission.earned`` ``data.amount`` with ``data.level`` 1 / 2 (``total`` = all levels);
+    ``payments`` = the distinct ``data.payment`` refs they came from; ``paid`` = the sum of
+    those payments' ``data.amount`` (``payment.made`` with that source_ref; a payment not in the
+    log adds 0). With ``scope.group``, agents who joined that group. Biggest total first."""
+    setup = scope_window(con, scope)
+    if setup is None:
+        return []
+    last, p = setup
+    where = named(replace(scope, group=None, until=last).where(), "w", p)
+    every = named(Scope(scope.community, until=last).where(), "cw", p)
+    if scope.group is not None:
+        p["mg"] = scope.group
+        where += (
+            " AND subject_person IN (SELECT person FROM ev WHERE community = $w0"
+            " AND grp = $mg AND kind = 'member.joined')"
+        )
+    sql = f"""
+        WITH earned AS (
+            SELECT subject_person AS agent, TRY_CAST(data->>'level' AS INTEGER) AS level,
+                   coalesce(TRY_CAST(data->>'amount' AS DOUBLE), 0) AS amount,
+                   data->>'payment' AS payment
+            FROM ev WHERE {where} AND kind = 'commission.earned'
+        ),
+        payments AS (
+            SELECT source_ref AS payment,
+                   any_value(coalesce(TRY_CAST(data->>'amount' AS DOUBLE), 0)) AS amount
+            FROM ev WHERE {every} AND kind = 'payment.made'
+              AND source_ref IN (SELECT payment FROM earned) GROUP BY 1
+        ),
+        per AS (
+            SELECT agent, sum(amount) FILTER (WHERE level = 1) AS l1,
+                   sum(amount) FILTER (WHERE level = 2) AS l2, sum(amount) AS total,
+                   list(DISTINCT payment ORDER BY payment) FILTER (WHERE payment IS NOT NULL)
+                       AS refs
+            FROM earned GROUP BY agent
+        )
+        SELECT agent, coalesce(l1, 0), coalesce(l2, 0), total, coalesce(refs, []),
+               (SELECT coalesce(sum(amount), 0) FROM payments WHERE list_contains(refs, payment))
+        FROM per ORDER BY total DESC, agent
+    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    return [
+        Commission(agent, round(l1, 2), round(l2, 2), round(total, 2), list(refs), round(paid, 2))
+        for agent, l1, l2, total, refs, paid in run(con, sql, p)
+    ]
