@@ -157,21 +157,75 @@ def test_an_invitee_leaving_within_a_day_claws_the_reward_back(campaign):
     assert rewards(store) == {3: "granted"}  # earned again with a fourth friend
 
 
-def test_self_invite_and_rings_are_flagged_and_can_be_overturned(campaign):
+def test_a_second_account_of_the_inviter_is_caught_when_the_accounts_merge(campaign):
     store, _bp, link = campaign
-    bring(store, link, "ann", 0, join=False)  # ann scans her own poster
+    phone = {"phone": "+86 138 0000 1111"}
+    record(
+        store,
+        [Event("identity.verified", at(0), COMMUNITY, "bot", "v1", actor=wx("ann"), data=phone)],
+    )
+    bring(store, link, "ann-alt", 10)  # ann's second WeChat account scans her poster
+    assert campaign_progress(store, COMMUNITY, "invite3", wx("ann"), now=at(20)).count == 1
+    record(
+        store,
+        [
+            Event(
+                "identity.verified", at(30), COMMUNITY, "bot", "v2", actor=wx("ann-alt"), data=phone
+            )
+        ],
+    )
+    progress = campaign_progress(store, COMMUNITY, "invite3", wx("ann"), now=at(40))
+    assert (progress.count, progress.uncounted) == (0, {wx("ann-alt"): "self_invite"})
     with store.read() as conn:
         cases = fraud_cases(conn, COMMUNITY)
     assert [(c["invitee"], c["reasons"], c["status"]) for c in cases] == [
-        (wx("ann"), ["self_invite", "already_member"], "review")
+        (wx("ann-alt"), ["duplicate_identity"], "review")
     ]
     with pytest.raises(InvalidEvent):
         review_case(store, COMMUNITY, cases[0]["case"], "review")  # not a verdict
-    review_case(store, COMMUNITY, cases[0]["case"], "upheld", reason="her own poster")
+    review_case(store, COMMUNITY, cases[0]["case"], "upheld", reason="her own second account")
     with pytest.raises(Conflict):
         review_case(store, COMMUNITY, cases[0]["case"], "upheld")  # twice
     with store.read() as conn:
         assert fraud_cases(conn, COMMUNITY)[0]["status"] == "upheld"
+
+
+def test_imported_invitation_rings_are_flagged(campaign):
+    store, _bp, _link = campaign
+    invite = dict(channel="link", campaign="invite3")
+    record(
+        store,
+        [
+            Event(
+                "member.invited",
+                at(0),
+                COMMUNITY,
+                "import",
+                "i1",
+                group="main",
+                actor=wx("ann"),
+                subject=wx("bo"),
+                data=invite,
+            ),
+            joined("bo", 1),
+            Event(
+                "member.invited",
+                at(5),
+                COMMUNITY,
+                "import",
+                "i2",
+                group="main",
+                actor=wx("bo"),
+                subject=wx("ann"),
+                data=invite,
+            ),
+        ],
+    )
+    with store.read() as conn:
+        cases = fraud_cases(conn, COMMUNITY)
+    assert [(c["inviter"], c["invitee"], c["score"], c["reasons"]) for c in cases] == [
+        (wx("bo"), wx("ann"), 100, ["already_member", "ring"])
+    ]
 
 
 def test_strict_mode_blocks_bursts_and_they_do_not_count(store):
@@ -295,9 +349,12 @@ def test_rebuild_replays_entries_rewards_and_cases_exactly(campaign):
     from shequn.store.rebuild import rebuild, snapshot
 
     store, _bp, link = campaign
-    for n, who in enumerate(["b1", "b2", "b3", "ann"]):
-        bring(store, link, who, n * 10, join=who != "ann")
+    for n, who in enumerate(["b1", "b2", "b3"]):
+        bring(store, link, who, n * 10)
     record(store, [left("b3", 60)])
+    ring = Event("member.invited", at(70), COMMUNITY, "import", "i2", group="main",
+                 actor=wx("b1"), subject=wx("ann"), data={"campaign": "invite3"})  # fmt: skip
+    record(store, [ring])
     with store.read() as conn:
         live = snapshot(conn)
     assert live["rewards"] and live["fraud_cases"] and live["links"] and live["entries"]

@@ -28,6 +28,7 @@ from shequn.cli.plan import DEMO_BLUEPRINT, demo_params, run_simulation
 from shequn.engine.organization import decide_role_change
 from shequn.errors import Conflict, InvalidEvent
 from shequn.model.blueprint import load_blueprint
+from shequn.plan.demo_growth import run_growth
 from shequn.store.db import Store
 from shequn.store.queries import get_member, tail_events
 from shequn.store.tokens import create_token
@@ -45,7 +46,9 @@ def build_demo(url: str, *, days: int = 60, scale: float = 0.3) -> Store:
     the diagnosis suggests promoting key members."""
     store = Store.open(url)
     params = dataclasses.replace(demo_params(days), scale=scale)
-    run_simulation(store, load_blueprint(DEMO_BLUEPRINT), params, days=days, seed=7, hidden=True)
+    bp = load_blueprint(DEMO_BLUEPRINT)
+    run_simulation(store, bp, params, days=days, seed=7, hidden=True)
+    run_growth(store, bp, seed=7)
     return store
 
 

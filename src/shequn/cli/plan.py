@@ -145,6 +145,7 @@ def demo_command(
     """Build a demo community (six months, groups at different life-cycle stages) in a
     local SQLite file and print its health report. Refuses to touch a non-demo database."""
     from shequn.cli.report import report_command  # the report's own rendering, reused
+    from shequn.plan.demo_growth import run_growth
 
     url = database_url(db or state.db_url or DEMO_URL)
     if not DEMO_BLUEPRINT.is_file():
@@ -155,7 +156,10 @@ def demo_command(
     with Store.open(url) as store:
         _check_demo(store, bp, seed)
         summary = run_simulation(store, bp, demo_params(days), days=days, seed=seed, hidden=False)
+        growth = run_growth(store, bp, seed=seed)
     err.print(f"[dim]{summary.render()}[/dim]")
+    if growth.newcomers:
+        err.print(f"[dim]{growth.render()}[/dim]")
     state.db_url = url
     report_command(community=bp.community.slug, group=None, since=None, until=None)
     if serve:

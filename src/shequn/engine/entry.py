@@ -27,6 +27,7 @@ from shequn.model.events import Event
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.growth_queries import (
+    active_groups,
     get_blueprint,
     get_entry,
     get_link,
@@ -144,6 +145,7 @@ def door_view(conn: Connection, bp: Blueprint, knock: Knock) -> DoorView:
         profile=get_profile(conn, keys),
         invited=invited,
         overflow_requested=overflow,
+        active_in=frozenset(active_groups(conn, community, keys)),
     )
 
 

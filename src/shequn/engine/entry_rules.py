@@ -54,6 +54,7 @@ class DoorView:
     profile: Profile | None = None
     invited: int = 0  # people the newcomer brought who joined (task ``invited:N``)
     overflow_requested: bool = False
+    active_in: frozenset[str] = frozenset()  # groups the newcomer is an active member of
 
 
 def entry_config(blueprint: Blueprint, group: str) -> Entry:
@@ -87,7 +88,7 @@ def decide_entry(k: Knock, view: DoorView) -> Decision:
         raise ValueError("a knock needs a link or a group")
     for g in candidates:
         prior = view.entries.get(g)
-        if prior is not None and prior.status in THROUGH:
+        if (prior is not None and prior.status in THROUGH) or g in view.active_in:
             return Decision.none()  # already in: a second scan of the code changes nothing
     d = _Draft(k, bp.community.slug)
     if k.fresh:

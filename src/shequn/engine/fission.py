@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import Decision, apply
-from shequn.engine.fraud import ReferralFacts, decide_flag, score_referral
+from shequn.engine.fraud import WEIGHTS, ReferralFacts, decide_flag, score_referral
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import Campaign
@@ -277,7 +277,10 @@ def _inviters_touched(conn: Connection, bp: Blueprint, e: Event, total: Decision
         return [case["inviter"]] if case else []
     if e.kind in ("member.joined", "member.left", "task.completed") and e.actor:
         return invited_by(conn, community, e.actor)
-    if e.kind in ("member.removed", "identity.merged") and e.subject:
+    if e.kind == "identity.merged":
+        total += _apply(conn, flag_duplicates(conn, bp, e.data["into"], e.occurred_at))
+        return [*invited_by(conn, community, e.data["into"]), e.data["into"]]
+    if e.kind == "member.removed" and e.subject:
         return invited_by(conn, community, e.subject) if ":" in e.subject else []
     return []
 
@@ -337,7 +340,7 @@ def check_fraud(conn: Connection, bp: Blueprint, invite: Event) -> Decision:
     facts = ReferralFacts(
         self_invite=self_invite,
         already_member=was_member_before(conn, community, invitee, invite.occurred_at),
-        ring=not self_invite and _is_ring(conn, community, inviter, invitee),
+        ring=not self_invite and _is_ring(conn, community, invite),
         burst=recent_referrals(
             conn, community, inviter, invite.occurred_at - timedelta(minutes=cfg.burst_minutes)
         )
@@ -347,13 +350,44 @@ def check_fraud(conn: Connection, bp: Blueprint, invite: Event) -> Decision:
     return decide_flag(invite, score, reasons, cfg)
 
 
-def _is_ring(conn: Connection, community: str, inviter: str, invitee: str) -> bool:
+def _is_ring(conn: Connection, community: str, invite: Event) -> bool:
     """Did the invitee's person invite the inviter's person earlier? (an invitation ring)"""
-    target = member_id_of(conn, invitee)
+    assert invite.actor is not None and invite.subject is not None  # noqa: S101
+    target = member_id_of(conn, invite.subject)
     return any(
-        k == invitee or (target is not None and member_id_of(conn, k) == target)
-        for k in invited_by(conn, community, inviter)
+        k == invite.subject or (target is not None and member_id_of(conn, k) == target)
+        for k in invited_by(conn, community, invite.actor, before=invite.occurred_at)
     )
+
+
+def flag_duplicates(conn: Connection, bp: Blueprint, person: str, at: datetime) -> Decision:
+    """After a merge: referrals between two accounts of one person are self-invites found
+    late ("duplicate identities") — a case each, so the operator sees what stopped counting."""
+    d = Decision.none()
+    community = bp.community.slug
+    outcome = "blocked" if bp.fission.fraud.mode == "strict" else "review"
+    for r in referrals_by(conn, community, person):
+        if not r.same_person or r.case_status is not None:
+            continue
+        case = f"case:dup:{r.inviter}:{r.invitee}"[:255]
+        d.events.append(
+            Event(
+                kind="referral.flagged",
+                occurred_at=at,
+                community=community,
+                source="engine",
+                source_ref=case,
+                subject=r.invitee,
+                data={
+                    "case": case,
+                    "inviter": r.inviter,
+                    "score": WEIGHTS["self_invite"],
+                    "reasons": ["duplicate_identity"],
+                    "outcome": outcome,
+                },
+            )
+        )
+    return d
 
 
 # -- commission (P-FIS-3) --------------------------------------------------------------

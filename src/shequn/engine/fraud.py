@@ -6,7 +6,8 @@ reason adds its weight; the score is capped at 100. At or above ``fission.fraud.
 loose mode (it counts until an operator upholds it). Either way an operator can overturn it
 (``shequn fraud review``), and every step is an event.
 
-Two more rules act when counting rather than here: an invitee who leaves within
+Two more rules act when counting rather than here (the second also opens a case, with the
+reason ``duplicate_identity``, when the merge happens): an invitee who leaves within
 ``leave_hours`` [24] does not count (a reward it earned is clawed back), and a referral that
 turns out to be the inviter's own second account (identities merged later on the same phone or
 union id) stops counting as a self-invite.

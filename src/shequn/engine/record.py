@@ -53,8 +53,8 @@ def record(
             identities.clear()
         with store.transaction() as conn:
             result = append(conn, batch, keep_events=True, identity_cache=identities)
-            apply_auto_merges(conn, result.new_events)
-            after_record(conn, result.new_events)
+            merges = apply_auto_merges(conn, result.new_events)
+            after_record(conn, [*result.new_events, *((0, m) for m in merges)])
         result.new_events = []
         total += result
         if on_batch is not None:

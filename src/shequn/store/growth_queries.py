@@ -336,8 +336,11 @@ def recent_referrals(conn: Connection, community: str, inviter: str, since: date
     return int(conn.execute(q).scalar_one())
 
 
-def invited_by(conn: Connection, community: str, invitee: str) -> list[str]:
-    """Identity keys that invited ``invitee``'s person (any of their identities)."""
+def invited_by(
+    conn: Connection, community: str, invitee: str, before: datetime | None = None
+) -> list[str]:
+    """Identity keys that invited ``invitee``'s person (any of their identities), optionally
+    only by invites before ``before``."""
     r, i, k = t.referrals.c, t.identities.c, t.communities.c
     inviter = t.identities.alias("inviter")
     q = (
@@ -348,6 +351,8 @@ def invited_by(conn: Connection, community: str, invitee: str) -> list[str]:
         .join(inviter, inviter.c.id == r.inviter_identity_id)
         .where(k.slug == community, i.key.in_(identities_of(conn, invitee)))
     )
+    if before is not None:
+        q = q.where(r.occurred_at < before)
     return list(conn.execute(q).scalars())
 
 
@@ -532,3 +537,16 @@ def growth_blueprint(conn: Connection, community: str, busy: bool = False) -> Bl
         return Blueprint.model_validate(raw)
     except ValidationError:
         return None
+
+
+def active_groups(conn: Connection, community: str, identities: Sequence[str]) -> set[str]:
+    """Group slugs where one of ``identities`` is an active member now."""
+    m, g, k, i = t.group_memberships.c, t.groups.c, t.communities.c, t.identities.c
+    q = (
+        select(g.slug)
+        .join_from(t.group_memberships, t.groups, g.id == m.group_id)
+        .join(t.communities, k.id == g.community_id)
+        .join(t.identities, i.id == m.identity_id)
+        .where(k.slug == community, i.key.in_(list(identities)), m.status == "active")
+    )
+    return set(conn.execute(q).scalars())
