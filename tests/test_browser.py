@@ -37,7 +37,10 @@ ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 REQUIRED = os.environ.get("SHEQUN_REQUIRE_BROWSER") == "1"
-PAGES = ["", "/groups", f"/groups/{SCOPED_GROUP}", "/retention", "/members", "/diagnose", "/import"]
+PAGES = [
+    "", "/groups", f"/groups/{SCOPED_GROUP}", "/retention", "/members", "/diagnose", "/growth",
+    "/import",
+]  # fmt: skip
 
 
 def _unavailable(reason: str) -> None:

@@ -297,3 +297,23 @@ def test_decide_role_change_is_pure_and_checks_its_input(site: Site) -> None:
     merged = dataclasses.replace(person, merged_into="wechat:someone")
     with pytest.raises(Conflict):
         decide_role_change(merged, community=C, role="manager", group=None, now=now, source="t")
+
+
+def test_growth_page_shows_campaigns_and_an_owner_reviews_a_fraud_case(site: Site) -> None:
+    owner = site.client("owner")
+    page = owner.get(f"/c/{C}/growth").text
+    assert "invite3" in page and "duplicate_identity" in page and "demo-bookshop" in page
+    case = re.search(r'name="case" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
+    r = owner.post(f"/c/{C}/growth/review", data={"csrf": csrf, "case": case, "verdict": "upheld"})
+    assert r.status_code == 200 and f"{case}: upheld" in r.text
+    with site.store.read() as conn:
+        ((_, event),) = tail_events(conn, limit=1, community=C, kind="referral.reviewed")
+    assert event.data["verdict"] == "upheld" and event.source.startswith("operator:web:")
+    manager = site.client("manager")  # scoped to one group: no fraud cases, no review
+    assert "duplicate_identity" not in manager.get(f"/c/{C}/growth").text
+    csrf = manager.csrf(f"/c/{C}/growth")
+    r = manager.post(
+        f"/c/{C}/growth/review", data={"csrf": csrf, "case": case, "verdict": "overturned"}
+    )
+    assert r.status_code == 403

@@ -109,6 +109,7 @@ def review_case(
     *,
     reason: str | None = None,
     operator: str | None = None,
+    source: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, object]:
     """Uphold or overturn a fraud case; the inviter's rewards follow at once."""
@@ -130,7 +131,7 @@ def review_case(
             kind="referral.reviewed",
             occurred_at=at,
             community=community,
-            source=operator_source(),
+            source=source or operator_source(),
             source_ref=f"review:{new_ref()}",
             actor=operator,
             subject=found["invitee"],
