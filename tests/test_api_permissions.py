@@ -14,10 +14,15 @@ use their own members and source refs, so they do not depend on each other's ord
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from shequn.engine.campaigns import configure_campaign
+from shequn.engine.record import record
+from shequn.model.blueprint_growth import Campaign
+from shequn.model.events import Event
 from shequn.store.queries import list_members
 from tests.conftest import new_pg_database
 from tests.test_api import OTHER, V1, C, Env, assert_problem, build_env, event
@@ -68,6 +73,35 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("import",             "in",     200,   200,     200,    403),
     ("import",             "out",    200,   404,     404,    403),
     ("import",             "other",  404,   404,     404,    403),
+    ("enter",              "in",     200,   200,     200,    403),
+    ("enter",              "out",    200,   404,     404,    403),
+    ("enter",              "other",  404,   404,     404,    403),
+    ("entries",            "in",     200,   200,     200,    200),
+    ("entries",            "other",  404,   404,     404,    404),
+    ("entries of group",   "in",     200,   200,     200,    200),
+    ("entries of group",   "out",    200,   404,     404,    200),
+    ("entries of group",   "other",  404,   404,     404,    404),
+    ("review application", "in",     409,   409,     409,    403),  # main takes none
+    ("review application", "out",    409,   404,     404,    403),
+    ("review application", "other",  404,   404,     404,    403),
+    ("create link",        "in",     200,   200,     403,    403),
+    ("create link",        "out",    200,   404,     403,    403),
+    ("create link",        "other",  404,   404,     403,    403),
+    ("campaigns",          "in",     200,   200,     200,    200),
+    ("campaigns",          "other",  404,   404,     404,    404),
+    ("configure campaign", "in",     200,   200,     403,    403),
+    ("configure campaign", "out",    200,   404,     403,    403),
+    ("configure campaign", "other",  404,   404,     403,    403),
+    ("leaderboard",        "in",     200,   200,     200,    200),
+    ("leaderboard",        "out",    200,   404,     404,    200),
+    ("leaderboard",        "other",  404,   404,     404,    404),
+    ("fraud cases",        "in",     200,   404,     404,    200),
+    ("fraud cases",        "other",  404,   404,     404,    404),
+    ("review fraud case",  "in",     200,   404,     403,    403),
+    ("review fraud case",  "other",  404,   404,     403,    403),
+    ("poster",             "in",     200,   200,     200,    403),
+    ("poster",             "out",    200,   404,     404,    403),
+    ("poster",             "other",  404,   404,     404,    403),
 ]
 # fmt: on
 
@@ -88,7 +122,19 @@ ROUTES: dict[str, tuple[str, str]] = {
     "report": ("GET", "/communities/{community}/report"),
     "diagnose": ("GET", "/communities/{community}/diagnose"),
     "import": ("POST", "/communities/{community}/imports"),
+    "enter": ("POST", "/communities/{community}/entries"),
+    "entries": ("GET", "/communities/{community}/entries"),
+    "entries of group": ("GET", "/communities/{community}/entries"),
+    "review application": ("POST", "/communities/{community}/groups/{group}/reviews"),
+    "create link": ("POST", "/communities/{community}/links"),
+    "campaigns": ("GET", "/communities/{community}/campaigns"),
+    "configure campaign": ("PUT", "/communities/{community}/campaigns/{slug}"),
+    "leaderboard": ("GET", "/communities/{community}/campaigns/{slug}/leaderboard"),
+    "fraud cases": ("GET", "/communities/{community}/fraud-cases"),
+    "review fraud case": ("POST", "/communities/{community}/fraud-cases/{case}/review"),
+    "poster": ("POST", "/communities/{community}/members/{ref}/poster"),
 }
+SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)
 
 
 @pytest.fixture(
@@ -106,6 +152,12 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         people = list_members(conn, community=C)
     for g in ("main", "camp-21"):
         env.people[g] = [p.key for p in people if {s.group for s in p.memberships} == {g}]
+    for slug, group in (("mx-in", "main"), ("mx-out", "camp-21")):
+        configure_campaign(env.store, C, Campaign(slug=slug, name=slug, groups=[group]))
+    someone = env.people["main"][-1]  # invites themselves: a fraud case to review
+    record(env.store, [Event("member.invited", datetime.now(UTC), C, "mx", SELF_INVITE,
+                             group="main", actor=someone, subject=someone,
+                             data={"campaign": "mx-in"})])  # fmt: skip
     yield env
     env.close()
 
@@ -118,7 +170,21 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
     method, template = ROUTES[route]
     kw: dict[str, Any] = {}
     ref = camp[1] if scope == "out" else main[0]
-    path = template.format(community=community, group=group, ref=ref, name="activity")
+    slug = "mx-out" if scope == "out" else "mx-in"
+    if route == "configure campaign":
+        slug = f"mx-put-{role}-{scope}"
+    path = template.format(community=community, group=group, ref=ref, name="activity",
+                           slug=slug, case=f"case:{SELF_INVITE}")  # fmt: skip
+    if route == "enter":
+        kw["json"] = {"identity": f"wechat:mx-{role}-{scope}", "group": group}
+    elif route == "review application":
+        kw["json"] = {"applicant": ref, "judge": "wechat:mx-judge", "verdict": "approve"}
+    elif route == "create link":
+        kw["json"] = {"purpose": "live_code", "groups": [group]}
+    elif route == "configure campaign":
+        kw["json"] = {"name": slug, "groups": [group]}
+    elif route == "review fraud case":
+        kw["json"] = {"verdict": "upheld"}
     if route.endswith("of group") or route in ("metric", "report", "diagnose"):
         kw["params"] = {"group": group}
     if route == "merge members":

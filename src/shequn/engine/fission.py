@@ -98,7 +98,8 @@ def count_referrals(
         reason = _why_not(r, campaign, window)
         if reason is None and r.joined_at is not None:
             ended = r.left_at if r.status in ("left", "removed") else None
-            stayed = (ended or now) - r.joined_at
+            # joins may be reported out of order: "now" is never before the join itself
+            stayed = (ended or max(now, r.joined_at)) - r.joined_at
             if ended is not None and stayed < leave:
                 reason = "left_quickly"
             elif ended is not None and stayed < stay:

@@ -14,6 +14,7 @@ from shequn.api.routes import (
     communities,
     events,
     groups,
+    growth,
     imports,
     members,
     metrics,
@@ -28,6 +29,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     metrics.router,
     reports.router,
     imports.router,
+    growth.router,
 )
 
 __all__ = ["ROUTERS"]

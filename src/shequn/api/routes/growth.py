@@ -1,0 +1,284 @@
+"""Entry and fission over HTTP (P-IN, P-FIS): what a platform bot calls when someone scans a
+code, and what an operator's tools call to run campaigns and review fraud.
+
+Every handler calls the engine function the CLI calls (``engine/entry.py``,
+``engine/links.py``, ``engine/campaigns.py``). Scopes: a scoped token acts only on its groups —
+a link or campaign that routes into any other group is "missing" to it, as everywhere — and
+fraud cases, which move rewards community-wide, belong to unscoped tokens.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shequn.api.deps import (
+    CommunityPath,
+    ManagerDep,
+    Operator,
+    OperatorDep,
+    StoreDep,
+    WriterDep,
+    access_community,
+    access_group,
+    access_member,
+)
+from shequn.api.errors import CONFLICT
+from shequn.engine import campaigns as fission
+from shequn.engine import entry
+from shequn.engine.decisions import operator_source
+from shequn.engine.fission import Progress
+from shequn.engine.links import create_link, ensure_referral_link
+from shequn.errors import InvalidEvent, NotFound
+from shequn.model.blueprint_growth import Campaign
+from shequn.model.entities import EntryState, Link
+from shequn.model.kinds_growth import ENTRY_OUTCOMES, FILL_ORDERS, LINK_PURPOSES
+from shequn.store.db import Store
+from shequn.store.growth_queries import fraud_cases, get_blueprint, get_link, list_entries
+
+router = APIRouter(tags=["growth"])
+C = "/communities/{community}"
+
+
+class EntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    identity: str = Field(max_length=255, description="The newcomer's identity key.")
+    link: str | None = Field(None, max_length=255, description="Link or code they came by.")
+    group: str | None = Field(None, max_length=128, description="Group applied to (no link).")
+    answers: dict[str, Any] | None = Field(None, description="Application answers.")
+    ref: str | None = Field(None, max_length=200, description="The knock's id, for retries.")
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    applicant: str = Field(max_length=255, description="Applicant: identity key or member id.")
+    judge: str = Field(max_length=255, description="The judge's identity key.")
+    verdict: str = Field(pattern="^(approve|reject)$")
+    reason: str | None = Field(None, max_length=1000)
+
+
+class LinkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    purpose: str = Field("live_code", description=" | ".join(LINK_PURPOSES))
+    groups: list[str] = Field(min_length=1, max_length=50, description="Group slugs, fill order.")
+    fill: str = Field("in_order", description=" | ".join(FILL_ORDERS))
+    channel: str | None = Field(None, max_length=64)
+    campaign: str | None = Field(None, max_length=128)
+    owner: str | None = Field(None, max_length=255, description="Referral links: the member.")
+    max_uses: int | None = Field(None, gt=0, le=10**9)
+    expires_at: datetime | None = None
+
+
+class CaseReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verdict: str = Field(pattern="^(upheld|overturned)$")
+    reason: str | None = Field(None, max_length=1000)
+
+
+class ProgressOut(BaseModel):
+    inviter: str
+    count: int
+    counted: list[str]
+    waiting: list[str]
+    uncounted: dict[str, str]
+
+    @classmethod
+    def of(cls, p: Progress) -> ProgressOut:
+        return cls(inviter=p.inviter, count=p.count, counted=list(p.counted),
+                   waiting=list(p.waiting), uncounted=p.uncounted)  # fmt: skip
+
+
+def _groups_in_scope(store: Store, op: Operator, community: str, groups: list[str]) -> None:
+    with store.read() as conn:
+        access_community(conn, op, community)
+        for g in groups:
+            access_group(conn, op, community, g)
+
+
+@router.post(f"{C}/entries", response_model=list[EntryState], responses=CONFLICT)
+def post_entry(
+    community: CommunityPath, body: EntryIn, op: WriterDep, store: StoreDep, request: Request
+) -> list[EntryState]:
+    """A newcomer knocks: the engine routes them (live code), checks the group's thresholds
+    and admits, queues, waits or rejects — with the reason. Returns their entries."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        link = get_link(conn, body.link) if body.link else None
+        if body.link and (link is None or link.community != community):
+            raise NotFound(f"no link {body.link!r} in {community!r}", link=body.link)
+    groups = list(link.groups) if link else [body.group] if body.group else []
+    _groups_in_scope(store, op, community, groups)
+    request.state.audit_summary = {"entry": body.identity, "link": body.link, "group": body.group}
+    req = entry.Request(body.identity, link=body.link, group=body.group, answers=body.answers,
+                        ref=body.ref)  # fmt: skip
+    return entry.enter(store, community, req, source=op.source)
+
+
+@router.get(f"{C}/entries", response_model=list[EntryState])
+def get_entries(
+    community: CommunityPath,
+    op: OperatorDep,
+    store: StoreDep,
+    group: Annotated[str | None, Query(max_length=128)] = None,
+    status: Annotated[list[str], Query(description=" | ".join(ENTRY_OUTCOMES))] = [],  # noqa: B006
+) -> list[EntryState]:
+    """Newcomers and where they stand, in the operator's groups."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        if group is not None:
+            access_group(conn, op, community, group)
+        found = list_entries(conn, community, group=group, status=status)
+    return [e for e in found if op.covers(e.group) or (e.group is None and not op.scoped)]
+
+
+@router.post(f"{C}/groups/{{group}}/reviews", response_model=EntryState, responses=CONFLICT)
+def post_review(
+    community: CommunityPath,
+    group: str,
+    body: ReviewIn,
+    op: WriterDep,
+    store: StoreDep,
+    request: Request,
+) -> EntryState:
+    """A judge's verdict on an application to the group (k of n approvals admit)."""
+    with store.read() as conn:
+        found = access_group(conn, op, community, group)
+    request.state.audit_summary = {"applicant": body.applicant, "verdict": body.verdict}
+    return entry.review_application(
+        store, community, found.slug, body.applicant, judge=body.judge, verdict=body.verdict,
+        reason=body.reason, source=operator_source(f"api:{op.token_id}"),
+    )  # fmt: skip
+
+
+@router.post(f"{C}/links", response_model=Link, responses=CONFLICT)
+def post_link(
+    community: CommunityPath, body: LinkIn, op: ManagerDep, store: StoreDep, request: Request
+) -> Link:
+    """Create a live code, an invitation code or a member's referral link."""
+    _groups_in_scope(store, op, community, body.groups)
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+        if body.owner is not None:
+            body.owner = access_member(conn, op, community, body.owner).key
+    request.state.audit_summary = {"link": body.purpose, "groups": body.groups}
+    options = body.model_dump(exclude={"expires_at"})
+    return create_link(store, bp, expires_at=body.expires_at, source=op.source, **options)
+
+
+@router.get(f"{C}/campaigns", response_model=list[dict[str, Any]])
+def get_campaigns(
+    community: CommunityPath, op: OperatorDep, store: StoreDep
+) -> list[dict[str, Any]]:
+    """Referral campaigns routing into the operator's groups."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+    return [c.to_dict() for c in fission.campaigns(store, community)
+            if all(op.covers(g) for g in c.groups)]  # fmt: skip
+
+
+@router.put(f"{C}/campaigns/{{slug}}", response_model=dict[str, Any], responses=CONFLICT)
+def put_campaign(
+    community: CommunityPath,
+    slug: str,
+    body: Annotated[dict[str, Any], Body(description="The campaign's keys (docs/fission.md).")],
+    op: ManagerDep,
+    store: StoreDep,
+    request: Request,
+) -> dict[str, Any]:
+    """Create or change a campaign; ``changed`` is false when it was configured so already."""
+    try:
+        campaign = Campaign.model_validate({**body, "slug": slug})
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err["loc"]) or "body"
+        raise InvalidEvent(f"{where}: {err['msg']}", field=where) from None
+    _groups_in_scope(store, op, community, campaign.groups)
+    request.state.audit_summary = {"campaign": slug}
+    changed = fission.configure_campaign(store, community, campaign)
+    return {"campaign": campaign.to_dict(), "changed": changed}
+
+
+@router.get(f"{C}/campaigns/{{slug}}/leaderboard", response_model=list[ProgressOut])
+def get_leaderboard(
+    community: CommunityPath,
+    slug: str,
+    op: OperatorDep,
+    store: StoreDep,
+    top: Annotated[int, Query(ge=1, le=1000)] = 20,
+) -> list[ProgressOut]:
+    """Inviters by invites that count, with the reasons others do not."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+    shown = [c for c in fission.campaigns(store, community) if c.slug == slug]
+    if not shown or not all(op.covers(g) for g in shown[0].groups):
+        raise NotFound(f"no campaign {slug!r} in {community!r}", campaign=slug)
+    return [ProgressOut.of(p) for p in fission.leaderboard(store, community, slug, top=top)]
+
+
+def _unscoped(store: Store, op: Operator, community: str) -> None:
+    with store.read() as conn:
+        access_community(conn, op, community)
+    if op.scoped:  # community-wide: "missing" to a scoped token, as other groups are
+        raise NotFound(f"no fraud cases visible in {community!r} to a group-scoped token")
+
+
+@router.get(f"{C}/fraud-cases", response_model=list[dict[str, Any]])
+def get_fraud_cases(
+    community: CommunityPath,
+    op: OperatorDep,
+    store: StoreDep,
+    status: Annotated[list[str], Query(description="blocked | review | upheld | overturned")] = [],  # noqa: B006
+) -> list[dict[str, Any]]:
+    """Fraud cases with score and reasons (unscoped tokens)."""
+    _unscoped(store, op, community)
+    with store.read() as conn:
+        return fraud_cases(conn, community, status)
+
+
+@router.post(f"{C}/fraud-cases/{{case}}/review", response_model=dict[str, Any], responses=CONFLICT)
+def post_case_review(
+    community: CommunityPath,
+    case: str,
+    body: CaseReviewIn,
+    op: ManagerDep,
+    store: StoreDep,
+    request: Request,
+) -> dict[str, Any]:
+    """Uphold (does not count) or overturn (counts) a fraud case; rewards follow at once."""
+    _unscoped(store, op, community)
+    request.state.audit_summary = {"fraud_case": case, "verdict": body.verdict}
+    return fission.review_case(store, community, case, body.verdict, reason=body.reason,
+                               source=operator_source(f"api:{op.token_id}"))  # fmt: skip
+
+
+@router.post(
+    f"{C}/members/{{ref}}/poster",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The poster (PNG)."}},
+)
+def post_poster(
+    community: CommunityPath,
+    ref: str,
+    op: WriterDep,
+    store: StoreDep,
+    campaign: Annotated[str | None, Query(max_length=128)] = None,
+) -> Response:
+    """The member's fission poster with their referral QR code (creating the referral link
+    on first use, hence POST)."""
+    from shequn.web.poster import PosterSpec, render_poster  # Pillow only when asked
+
+    with store.read() as conn:
+        member = access_member(conn, op, community, ref)
+        bp = get_blueprint(conn, community)
+    link = ensure_referral_link(store, bp, member.key, campaign=campaign)
+    name = member.display_name or member.key.split(":", 1)[-1]
+    zh = bp.community.language == "zh"
+    subtitle = f"我是{name}，邀请你一起加入" if zh else f"{name} invites you to join"
+    spec = PosterSpec(title=bp.community.name, subtitle=subtitle, name=name, qr_text=link.url,
+                      language=bp.community.language)  # fmt: skip
+    return Response(render_poster(spec), media_type="image/png",
+                    headers={"X-Shequn-Link": link.code})  # fmt: skip
