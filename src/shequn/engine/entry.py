@@ -135,12 +135,16 @@ def door_view(conn: Connection, bp: Blueprint, knock: Knock) -> DoorView:
             for r in referrals_by(conn, community, knock.identity)
             if r.first_touch and r.joined_at is not None and not r.same_person
         )
-    overflow = bool(knock.link) and pending_action(
-        conn, "group.create", community, "link", knock.link.code if knock.link else ""
-    )
+    room = seats(conn, community, groups)
+    full = all(s.free == 0 for s in room.values())
+    overflow = (
+        full
+        and knock.link is not None
+        and pending_action(conn, "group.create", community, "link", knock.link.code)
+    )  # only asked when it matters: the outbox can be long
     return DoorView(
         blueprint=bp,
-        seats=seats(conn, community, groups),
+        seats=room,
         entries=entries,
         profile=get_profile(conn, keys),
         invited=invited,

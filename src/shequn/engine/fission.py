@@ -271,8 +271,10 @@ def after_append(
 def _inviters_touched(conn: Connection, bp: Blueprint, e: Event, total: Decision) -> list[str]:
     community = bp.community.slug
     if e.kind == "member.invited" and e.actor and e.subject:
+        # A touch alone changes no count (the invitee has not joined); the join that
+        # follows — in this batch or a later one — re-counts the inviter.
         total += _apply(conn, check_fraud(conn, bp, e))
-        return [e.actor]
+        return []
     if e.kind == "referral.reviewed":
         case = fraud_case(conn, e.data["case"])
         return [case["inviter"]] if case else []

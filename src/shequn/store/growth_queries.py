@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy import Connection, and_, func, select
 
@@ -423,7 +424,25 @@ def get_blueprint(conn: Connection, community: str) -> Blueprint:
     raw = conn.execute(select(c.blueprint).where(c.slug == community)).scalar_one_or_none()
     if raw is None:
         raise NotFound(f"no community {community!r}", community=community)
-    return Blueprint.model_validate(raw)
+    return parsed_blueprint(raw)
+
+
+_PARSED: dict[bytes, Blueprint] = {}
+_PARSED_MAX = 64
+
+
+def parsed_blueprint(raw: dict[str, Any]) -> Blueprint:
+    """``Blueprint.model_validate(raw)``, remembered by content: the entry path reads the
+    blueprint in every transaction, and validating it costs more than the decision itself.
+    Blueprints are frozen models, so sharing one is safe."""
+    key = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+    found = _PARSED.get(key)
+    if found is None:
+        found = Blueprint.model_validate(raw)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return found
 
 
 def tasks_of(conn: Connection, identities: Sequence[str]) -> dict[str, set[str]]:
@@ -534,7 +553,7 @@ def growth_blueprint(conn: Connection, community: str, busy: bool = False) -> Bl
     if not (busy or commission or has_campaigns(conn, community)):
         return None
     try:
-        return Blueprint.model_validate(raw)
+        return parsed_blueprint(raw)
     except ValidationError:
         return None
 
