@@ -149,7 +149,6 @@ def test_a_bad_campaign_file_is_one_line_naming_the_key(cli: Cli, tmp_path: Path
     assert cli.json("campaign", "list") == []
 
 
-@pytest.mark.xfail(strict=True, reason="campaign create --file: bad TOML gives a traceback")
 def test_a_campaign_file_that_is_not_toml_is_one_line(cli: Cli, tmp_path: Path):
     load(cli, tmp_path, group("main"))
     bad = tmp_path / "bad.toml"
@@ -197,3 +196,23 @@ def test_campaign_show_and_a_fraud_case_reviewed(cli: Cli, tmp_path: Path):
     assert mine[0]["count"] == 2  # type: ignore[index]
     code, _, err = cli.run("campaign", "show", "nope")
     assert code == 1 and "no campaign 'nope'" in err
+
+
+def test_a_bot_reads_the_outbox_and_reports_back(cli: Cli, tmp_path: Path):
+    load(cli, tmp_path, group("g1", capacity=1), group("g2", capacity=1))
+    code = cli.json("link", "create", "-g", "g1", "--code", "SALON1")["code"]  # type: ignore[index]
+    cli.json("entry", "request", "wechat:p1", "--link", code)
+    assert status(cli, "entry", "request", "wechat:p2", "--link", code) == [(None, "waitlisted")]
+    admits = cli.json("actions", "list", "--kind", "member.admit")
+    assert [a["payload"] for a in admits] == [
+        {"identity": "wechat:p1", "link": "SALON1", "channel": "live_code"}
+    ]  # type: ignore[index]
+    (ask,) = cli.json("actions", "list", "--kind", "group.create")  # type: ignore[misc]
+    assert ask["payload"]["suggested_slug"] == "g1-2"
+    done = cli.json("actions", "done", str(admits[0]["id"]), "--result", '{"chat": 42}')  # type: ignore[index]
+    assert (done["status"], done["result"]) == ("done", {"chat": 42})  # type: ignore[index]
+    code_, _, err = cli.run("actions", "done", str(admits[0]["id"]))  # type: ignore[index]
+    assert code_ == 1 and "done already" in err
+    # the operator opened g2: the live code takes it in and the waitlisted newcomer gets a seat
+    cli.json("link", "update", "SALON1", "-g", "g1", "-g", "g2")
+    assert status(cli, "entry", "request", "wechat:p2", "--link", "SALON1") == [("g2", "admitted")]

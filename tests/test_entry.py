@@ -12,11 +12,12 @@ import pytest
 
 from shequn.engine.entry import Request, enter, graduate, open_waves, review_application
 from shequn.engine.entry_rules import DoorView, Knock, decide_entry, pick_group
-from shequn.engine.links import create_link
+from shequn.engine.links import create_link, update_link
 from shequn.engine.record import record
+from shequn.errors import NotFound
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
-from shequn.store.growth_queries import Seats, list_entries, seats
+from shequn.store.growth_queries import Seats, get_link, list_entries, seats
 from shequn.store.outbox import pending
 from tests.growth_helpers import COMMUNITY, T0, at, blueprint, group, loaded, wx
 
@@ -42,7 +43,7 @@ def test_a_full_live_code_waitlists_and_asks_for_the_next_group_once():
     decided = next(e for e in d.events if e.kind == "entry.decided")
     assert decided.data["outcome"] == "waitlisted" and decided.group is None
     assert [a.kind for a in d.actions] == ["group.create"]
-    assert d.actions[0].payload == {"template": "g2", "link": "LC"}
+    assert d.actions[0].payload == {"template": "g2", "link": "LC", "suggested_slug": "g2-2"}
     again = decide_entry(_knock(link), DoorView(bp, view.seats, overflow_requested=True))
     assert [a.kind for a in again.actions] == []
 
@@ -277,3 +278,51 @@ def test_unknown_link_is_an_error_that_records_nothing(store):
         enter(store, COMMUNITY, Request(wx("x"), link="nope"))
     with store.read() as conn:
         assert list_entries(conn, COMMUNITY) == []
+
+
+def test_a_live_code_takes_in_the_group_opened_after_it_filled_up(store):
+    bp = loaded(store, group("g1", capacity=1), group("g2", capacity=1))
+    link = create_link(store, bp, purpose="live_code", groups=["g1"], channel="salon", now=at(0))
+    enter(store, COMMUNITY, Request(wx("a"), link=link.code, at=at(1)))
+    assert (
+        enter(store, COMMUNITY, Request(wx("b"), link=link.code, at=at(2)))[0].status
+        == "waitlisted"
+    )
+    with store.read() as conn:
+        (ask,) = [a["payload"] for a in pending(conn) if a["kind"] == "group.create"]
+    assert ask["suggested_slug"] == "g1-2"
+    update_link(store, bp, link.code, groups=["g1", "g2"], now=at(3))
+    states = enter(store, COMMUNITY, Request(wx("b"), link=link.code, at=at(4)))
+    assert [(e.group, e.status) for e in states] == [("g2", "admitted")]  # the waitlist row goes
+    with store.read() as conn:
+        assert get_link(conn, link.code).uses == 2
+
+
+def test_wave_admissions_carry_the_join_data_and_a_typo_is_an_error(store):
+    bp = loaded(store, group("main", waves=True, wave_size=2))
+    link = create_link(store, bp, purpose="live_code", groups=["main"], channel="salon", now=at(0))
+    for n in range(2):
+        enter(store, COMMUNITY, Request(wx(f"v{n}"), link=link.code, at=at(n)))
+    with store.read() as conn:
+        admits = [a["payload"] for a in pending(conn) if a["kind"] == "member.admit"]
+    assert admits == [
+        {"identity": wx(f"v{n}"), "link": link.code, "channel": "salon"} for n in range(2)
+    ]
+    with pytest.raises(NotFound, match="no group 'mian'"):
+        enter(store, COMMUNITY, Request(wx("x"), group="mian"))
+
+
+def test_a_pending_application_shows_each_approval(store):
+    loaded(store, group("club", gates=["application"], judges=3, approvals=2))
+    enter(store, COMMUNITY, Request(wx("amy"), group="club", at=at(0)))
+    after = review_application(
+        store, COMMUNITY, "club", wx("amy"), judge=wx("j1"), verdict="approve", now=at(1)
+    )
+    assert (after.status, after.reason, after.gates) == (
+        "pending",
+        "waiting for application:1/2",
+        ("application:1/2",),
+    )
+    with store.read() as conn:
+        asks = [a for a in pending(conn) if a["kind"] == "application.review"]
+    assert len(asks) == 1  # the judges were asked once

@@ -188,6 +188,23 @@ def test_a_second_account_of_the_inviter_is_caught_when_the_accounts_merge(campa
         review_case(store, COMMUNITY, cases[0]["case"], "upheld")  # twice
     with store.read() as conn:
         assert fraud_cases(conn, COMMUNITY)[0]["status"] == "upheld"
+    review_case(store, COMMUNITY, cases[0]["case"], "overturned", reason="her sister's phone")
+    assert campaign_progress(store, COMMUNITY, "invite3", wx("ann"), now=at(50)).count == 1
+
+
+def test_an_operator_merge_revokes_at_once_and_an_unmerge_restores(campaign):
+    from shequn.engine import identity
+
+    store, _bp, link = campaign
+    for n, who in enumerate(["b1", "b2", "b3"]):
+        bring(store, link, who, n * 10)
+    assert rewards(store) == {3: "granted"}
+    identity.merge(store, wx("ann"), wx("b3"), now=at(40))  # b3 was ann all along
+    assert rewards(store) == {3: "revoked"}
+    with store.read() as conn:
+        assert [c["reasons"] for c in fraud_cases(conn, COMMUNITY)] == [["duplicate_identity"]]
+    identity.unmerge(store, wx("b3"), now=at(50))
+    assert rewards(store) == {3: "granted"}
 
 
 def test_imported_invitation_rings_are_flagged(campaign):

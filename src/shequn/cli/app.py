@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from shequn import __version__
+from shequn.cli.actions import actions_app
 from shequn.cli.blueprint import blueprint_app, init_command
 from shequn.cli.campaign import campaign_app, fraud_app
 from shequn.cli.common import state
@@ -85,6 +86,7 @@ app.add_typer(applications_app, name="applications")
 app.add_typer(intake_app, name="intake")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(fraud_app, name="fraud")
+app.add_typer(actions_app, name="actions")
 app.command("poster")(poster_command)
 app.add_typer(plan_app, name="plan")
 app.command("serve")(serve_command)

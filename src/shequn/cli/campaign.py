@@ -32,6 +32,7 @@ fraud_app = typer.Typer(
     help="Fraud cases of referrals, for review (P-FIS-5).", no_args_is_help=True
 )
 
+CASE_STATUSES = ("blocked", "review", "upheld", "overturned")
 CommunityOpt = Annotated[
     str | None, typer.Option("--community", help="Community slug (default: the only one).")
 ]
@@ -45,6 +46,18 @@ def _tiers(values: list[str]) -> list[dict[str, Any]]:
             raise InvalidEvent(f"--tier {value!r} is not N=REWARD, e.g. 3=black card", field="tier")
         tiers.append({"invites": int(count), "reward": reward.strip()})
     return tiers
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """A campaign file's keys; an unreadable or malformed file is one clear error."""
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except OSError as e:
+        raise BlueprintError(str(path), [("<file>", e.strerror or str(e))]) from None
+    except UnicodeDecodeError as e:
+        raise BlueprintError(str(path), [("<file>", f"not UTF-8 text (byte {e.start})")]) from None
+    except tomllib.TOMLDecodeError as e:
+        raise BlueprintError(str(path), [("<toml>", str(e))]) from None
 
 
 def _campaign(raw: dict[str, Any], source: str) -> Campaign:
@@ -83,7 +96,7 @@ def campaign_create(
     with open_store() as store:
         slug_c = pick_community(store, community)
         if file is not None:
-            raw: dict[str, Any] = {"slug": slug, **tomllib.loads(file.read_text(encoding="utf-8"))}
+            raw: dict[str, Any] = {"slug": slug, **_read_toml(file)}
             source = str(file)
         else:
             raw = {"slug": slug, "name": name or slug, "groups": group, "stay_days": stay_days}
@@ -199,6 +212,11 @@ def fraud_list(
     as_json: JsonFlag = False,
 ) -> None:
     """Fraud cases with their risk score and reasons."""
+    unknown = sorted(set(status) - set(CASE_STATUSES))
+    if unknown:
+        raise InvalidEvent(
+            f"--status {unknown[0]!r} is not one of {', '.join(CASE_STATUSES)}", field="status"
+        )
     with open_store() as store:
         slug_c = pick_community(store, community)
         with store.read() as conn:

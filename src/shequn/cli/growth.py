@@ -20,7 +20,7 @@ from shequn.cli.common import (
 )
 from shequn.engine import entry as entry_engine
 from shequn.engine.intake import classify_member, record_intake
-from shequn.engine.links import create_link, link_url
+from shequn.engine.links import create_link, link_url, update_link
 from shequn.model.entities import EntryState
 from shequn.model.events import parse_time
 from shequn.store.growth_queries import get_blueprint, list_entries, list_links
@@ -98,6 +98,37 @@ def link_create(
         return
     out.print(f"{link.purpose} [bold]{link.code}[/bold] → {', '.join(link.groups)}")
     out.print(f"URL: {link.url}")
+
+
+@link_app.command("update")
+def link_update(
+    code: Annotated[str, typer.Argument(help="The link's code.")],
+    group: Groups = [],  # noqa: B006
+    fill: Annotated[str | None, typer.Option(help="in_order or least_full.")] = None,
+    max_uses: Annotated[int | None, typer.Option(help="Admissions allowed.")] = None,
+    expires: Annotated[str | None, typer.Option(help="ISO 8601 time with offset.")] = None,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change where a link routes (e.g. add the group opened after a group.create action);
+    its code and uses stay."""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        with store.read() as conn:
+            bp = get_blueprint(conn, slug)
+        link = update_link(
+            store,
+            bp,
+            code,
+            groups=group or None,
+            fill=fill,
+            max_uses=max_uses,
+            expires_at=parse_time(expires, "expires") if expires else None,
+        )
+    if as_json:
+        print_json(link)
+        return
+    out.print(f"{link.purpose} [bold]{link.code}[/bold] → {', '.join(link.groups)}")
 
 
 @link_app.command("list")

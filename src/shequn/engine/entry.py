@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import Decision, apply, new_ref, operator_source
-from shequn.engine.entry_rules import DoorView, Knock, decide_entry, entry_config
+from shequn.engine.entry_rules import DoorView, Knock, decide_entry, entry_config, join_data
 from shequn.engine.fission import after_append
 from shequn.errors import Conflict, InvalidEvent, NotFound
 from shequn.model.actions import Action
@@ -88,6 +88,8 @@ def _enter(conn: Connection, bp: Blueprint, r: Request, source: str) -> list[Ent
             raise NotFound(f"no link {r.link!r} in {community!r}", link=r.link)
     elif r.group is None:
         raise InvalidEvent("give a link (code) or a group to enter", field="link")
+    if r.group is not None:
+        bp.group(r.group)  # NotFound: a typo must not open a group nobody planned
     at = r.at or datetime.now(UTC)
     knock = Knock(
         identity=r.identity,
@@ -238,7 +240,10 @@ def open_wave(
             return total
         wave = last_wave(conn, community, group)
         earlier = [e.identity for e in list_entries(conn, community, group=group) if e.wave == wave]
-        decision = decide_wave(bp, group, wave + 1, queued[: cfg.wave_size], earlier, now)
+        joining = queued[: cfg.wave_size]
+        links = {e.link: get_link(conn, e.link) for e in joining if e.link}
+        extras = {e.identity: join_data(links.get(e.link)) for e in joining if e.link}
+        decision = decide_wave(bp, group, wave + 1, joining, earlier, now, extras)
         apply(conn, decision)
         total += decision
 
@@ -250,8 +255,10 @@ def decide_wave(
     newcomers: Sequence[EntryState],
     earlier: Sequence[str],
     now: datetime,
+    join: dict[str, dict[str, str]] | None = None,
 ) -> Decision:
-    """Pure: the ``wave.opened`` event and its actions (admit each, welcome, greet)."""
+    """Pure: the ``wave.opened`` event and its actions (admit each — with the join data the
+    platform should echo, see :func:`join_data` — welcome, greet)."""
     community = bp.community.slug
     cfg = entry_config(bp, group)
     keys = [e.identity for e in newcomers]
@@ -265,7 +272,11 @@ def decide_wave(
         group=group,
         data={"wave": number, "members": keys},
     )
-    actions = [Action("member.admit", community, now, group, {"identity": k}) for k in keys]
+    extra = join or {}
+    actions = [
+        Action("member.admit", community, now, group, {"identity": k, **extra.get(k, {})})
+        for k in keys
+    ]
     actions.append(
         Action(
             "message.send",
@@ -397,4 +408,10 @@ def after_record(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> N
             reconsider(conn, bp, identity, at, f"recheck:{new_ref()}")
 
 
-_RELEVANT = _UNBLOCKING | {"member.left", "member.removed", "identity.merged", "referral.reviewed"}
+_RELEVANT = _UNBLOCKING | {
+    "member.left",
+    "member.removed",
+    "identity.merged",
+    "identity.unmerged",
+    "referral.reviewed",
+}

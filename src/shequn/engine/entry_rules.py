@@ -103,10 +103,17 @@ def decide_entry(k: Knock, view: DoorView) -> Decision:
         d.invited(candidates[-1])
         d.decide("waitlisted", f"every group of the link is full ({', '.join(candidates)})")
         if not view.overflow_requested and link is not None:
-            d.act("group.create", None, template=candidates[-1], link=link.code)
+            d.act("group.create", None, template=candidates[-1], link=link.code,
+                  suggested_slug=next_slug(candidates[-1]))  # fmt: skip
         return d.result()
     d.invited(group)
     return _gates(d, k, view, group)
+
+
+def next_slug(slug: str) -> str:
+    """``city-2`` → ``city-3``; ``main`` → ``main-2``: a name for the group to open next."""
+    base, sep, n = slug.rpartition("-")
+    return f"{base}-{int(n) + 1}" if sep and n.isdigit() else f"{slug}-2"
 
 
 def _direct(k: Knock, view: DoorView) -> str | None:
@@ -179,7 +186,10 @@ def _pending(
 ) -> Decision:
     before = view.entries.get(group)
     if before is not None and before.status == "pending" and not k.fresh:
-        return Decision.none()  # reconsidered, still waiting for the same: nothing new
+        if list(before.gates) == waiting:
+            return Decision.none()  # reconsidered, still waiting for the same: nothing new
+        d.decide("pending", "waiting for " + ", ".join(waiting), group, gates=waiting)
+        return d.result()  # progress (a judge approved, a task done): no new requests
     d.decide("pending", "waiting for " + ", ".join(waiting), group, gates=waiting)
     for gate in waiting:
         kind, _, detail = gate.partition(":")

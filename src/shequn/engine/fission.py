@@ -49,6 +49,7 @@ _TRIGGERS = frozenset(
         "member.left",
         "member.removed",
         "identity.merged",
+        "identity.unmerged",
         "referral.reviewed",
         "payment.made",
         "task.completed",
@@ -118,7 +119,7 @@ def count_referrals(
 
 
 def _why_not(r: Referral, campaign: Campaign, window: timedelta) -> str | None:
-    if r.same_person:
+    if r.same_person and r.case_status != "overturned":  # an operator's word wins
         return "self_invite"
     if not r.first_touch:
         return "not_first_touch"
@@ -283,6 +284,9 @@ def _inviters_touched(conn: Connection, bp: Blueprint, e: Event, total: Decision
     if e.kind == "identity.merged":
         total += _apply(conn, flag_duplicates(conn, bp, e.data["into"], e.occurred_at))
         return [*invited_by(conn, community, e.data["into"]), e.data["into"]]
+    if e.kind == "identity.unmerged" and e.subject:
+        people = (e.subject, e.data["from"])  # both are people again: re-count around both
+        return [k for p in people for k in (*invited_by(conn, community, p), p)]
     if e.kind == "member.removed" and e.subject:
         return invited_by(conn, community, e.subject) if ":" in e.subject else []
     return []

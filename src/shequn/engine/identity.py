@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, and_, func, select
 
 from shequn.engine.decisions import ENGINE_SOURCE, Decision, apply, new_ref, operator_source
+from shequn.engine.entry import after_record
 from shequn.errors import Conflict
 from shequn.model.entities import Member
 from shequn.model.events import Event
@@ -134,7 +135,7 @@ def merge(
             operator=operator,
             source=source,
         )
-        apply(conn, decision)
+        after_record(conn, apply(conn, decision).new_events)
     return decision.events[0]
 
 
@@ -163,7 +164,7 @@ def unmerge(
             now=now or datetime.now(UTC),
             operator=operator,
         )
-        apply(conn, decision)
+        after_record(conn, apply(conn, decision).new_events)
     return decision.events[0]
 
 

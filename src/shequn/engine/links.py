@@ -96,6 +96,34 @@ def create_link(
         return _read(conn, blueprint, decision.events[0].data["link"])
 
 
+def update_link(
+    store: Store,
+    blueprint: Blueprint,
+    code: str,
+    *,
+    now: datetime | None = None,
+    **changes: object,
+) -> Link:
+    """Change a link's routing (groups, fill order, limits) and keep its code and uses — how
+    a live code takes in the group opened after a ``group.create`` action."""
+    with store.transaction() as conn:
+        link = get_link(conn, code)
+        if link is None or link.community != blueprint.community.slug:
+            raise NotFound(f"no link {code!r}", link=code)
+        options: dict[str, object] = {
+            "purpose": link.purpose, "groups": list(link.groups), "fill": link.fill,
+            "owner": link.owner, "channel": link.channel, "campaign": link.campaign,
+            "max_uses": link.max_uses, "expires_at": link.expires_at,
+        }  # fmt: skip
+        options.update({k: v for k, v in changes.items() if v is not None})
+        at = now or datetime.now(UTC)
+        decision = decide_link(blueprint, code=code, now=at, **options)  # type: ignore[arg-type]
+        event = decision.events[0]
+        event.source_ref = f"link:{code}:{at.isoformat()}"  # a change, not the creation
+        apply(conn, decision)
+        return _read(conn, blueprint, code)
+
+
 def ensure_referral_link(
     store: Store,
     blueprint: Blueprint,

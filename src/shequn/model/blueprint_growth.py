@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -168,17 +169,22 @@ class Campaign(_Section):
     starts_at: datetime | None = None
     ends_at: datetime | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Campaign:
-        counts = [t.invites for t in self.tiers]
+    @field_validator("tiers")
+    @classmethod
+    def _ordered(cls, tiers: list[RewardTier]) -> list[RewardTier]:
+        counts = [t.invites for t in tiers]
         if not counts:
             raise PydanticCustomError("tiers", "a campaign needs at least one reward tier")
         if counts != sorted(set(counts)):
             raise PydanticCustomError("tiers", "tiers must ask for strictly more invites each")
-        for at in (self.starts_at, self.ends_at):
-            if at is not None and at.tzinfo is None:
-                raise PydanticCustomError("time", "campaign times need a time zone offset")
-        return self
+        return tiers
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _aware(cls, at: datetime | None) -> datetime | None:
+        if at is not None and at.tzinfo is None:
+            raise PydanticCustomError("time", "campaign times need a time zone offset")
+        return at
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -68,24 +68,33 @@ def _upsert_entry(p: Projector, e: Event, identity: int, **values: Any) -> dict[
 
 
 def _link_created(p: Projector, _id: int, e: Event) -> None:
+    """A new link, or (same code again) a changed one: its routing changes, its uses stay."""
     d = e.data
     owner = p.identity_id(e.subject) if e.subject else None
-    p.conn.execute(
-        insert_ignore(p.conn, t.links).values(
-            community_id=p.communities[e.community],
-            code=d["link"],
-            purpose=d["purpose"],
-            owner_identity_id=owner,
-            groups=list(d["groups"]),
-            fill=d.get("fill") or "in_order",
-            channel=d.get("channel"),
-            campaign=d.get("campaign"),
-            max_uses=d.get("max_uses"),
-            uses=0,
-            expires_at=parse_time(d["expires_at"], "expires_at") if d.get("expires_at") else None,
-            created_at=e.occurred_at,
+    values = {
+        "purpose": d["purpose"],
+        "owner_identity_id": owner,
+        "groups": list(d["groups"]),
+        "fill": d.get("fill") or "in_order",
+        "channel": d.get("channel"),
+        "campaign": d.get("campaign"),
+        "max_uses": d.get("max_uses"),
+        "expires_at": parse_time(d["expires_at"], "expires_at") if d.get("expires_at") else None,
+    }
+    c = t.links.c
+    found = p.conn.execute(select(c.id).where(c.code == d["link"])).scalar_one_or_none()
+    if found is None:
+        p.conn.execute(
+            t.links.insert().values(
+                community_id=p.communities[e.community],
+                code=d["link"],
+                uses=0,
+                created_at=e.occurred_at,
+                **values,
+            )
         )
-    )
+    else:
+        p.conn.execute(update(t.links).where(c.id == found).values(**values))
 
 
 def _entry_requested(p: Projector, _id: int, e: Event) -> None:
@@ -117,6 +126,12 @@ def _entry_decided(p: Projector, _id: int, e: Event) -> None:
     if e.data.get("link"):
         values["link"] = e.data["link"]
     before = _upsert_entry(p, e, me, **values)
+    if before is None or before["requested_at"] is None:  # came by a link: no knock row
+        p.conn.execute(
+            update(t.entries)
+            .where(_entry_scope(p, e, me, e.group), t.entries.c.requested_at.is_(None))
+            .values(requested_at=e.occurred_at)
+        )
     was_seated = before is not None and before["status"] in (*SEATED, "joined")
     if outcome in SEATED and not was_seated and e.data.get("link"):
         c = t.links.c

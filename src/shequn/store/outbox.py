@@ -47,3 +47,54 @@ def pending(conn: Connection, *, limit: int = 100) -> list[dict[str, Any]]:
     c = t.actions.c
     q = select(t.actions).where(c.status == "pending").order_by(c.due_at, c.id).limit(limit)
     return [dict(r) for r in conn.execute(q).mappings()]
+
+
+OUTCOMES = ("done", "failed")
+
+
+def list_actions(
+    conn: Connection,
+    *,
+    community: str | None = None,
+    status: str | None = "pending",
+    kind: str | None = None,
+    after: int = 0,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Actions in id order after ``after`` (a worker's cursor), filtered."""
+    c = t.actions.c
+    q = select(t.actions).where(c.id > after).order_by(c.id).limit(limit)
+    if community is not None:
+        q = q.where(c.community_slug == community)
+    if status is not None:
+        q = q.where(c.status == status)
+    if kind is not None:
+        q = q.where(c.kind == kind)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def finish(
+    conn: Connection, action_id: int, outcome: str, result: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Mark a pending action done or failed (a worker reports back); returns the row.
+
+    Only a pending action can be finished, so two workers racing on one action cannot both
+    report it."""
+    from shequn.errors import Conflict, InvalidEvent, NotFound
+
+    if outcome not in OUTCOMES:
+        raise InvalidEvent(f"outcome must be one of {', '.join(OUTCOMES)}", field="outcome")
+    c = t.actions.c
+    row = conn.execute(select(t.actions).where(c.id == action_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no action {action_id}", action=action_id)
+    if row["status"] != "pending":
+        raise Conflict(f"action {action_id} is {row['status']} already", action=action_id)
+    conn.execute(
+        t.actions.update()
+        .where(c.id == action_id, c.status == "pending")
+        .values(
+            status=outcome, result=result, attempts=c.attempts + 1, updated_at=datetime.now(UTC)
+        )
+    )
+    return {**dict(row), "status": outcome, "result": result}

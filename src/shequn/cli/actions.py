@@ -1,0 +1,80 @@
+"""``shequn actions``: the outbox — what the engine asks a platform to do (admit a newcomer,
+send a message, request a payment, open a group …) and the worker's report back."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from shequn.cli.common import (
+    JsonFlag,
+    open_store,
+    out,
+    pick_community,
+    print_json,
+    print_table,
+    show_time,
+)
+from shequn.errors import InvalidEvent
+from shequn.store.outbox import finish, list_actions
+
+actions_app = typer.Typer(help="The outbox: actions for a platform bot.", no_args_is_help=True)
+CommunityOpt = Annotated[
+    str | None, typer.Option("--community", help="Community slug (default: the only one).")
+]
+
+
+@actions_app.command("list")
+def actions_list(
+    status: Annotated[str, typer.Option(help="pending, done or failed.")] = "pending",
+    kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. member.admit.")] = None,
+    after: Annotated[int, typer.Option(help="Only ids above this (a worker's cursor).")] = 0,
+    limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many.")] = 100,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Actions in id order, oldest first."""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        with store.read() as conn:
+            rows = list_actions(
+                conn, community=slug, status=status, kind=kind, after=after, limit=limit
+            )
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"{len(rows)} {status} actions",
+        ["id", "kind", "group", "payload", "due"],
+        [
+            (
+                r["id"],
+                r["kind"],
+                r["group_slug"],
+                json.dumps(r["payload"], ensure_ascii=False),
+                show_time(r["due_at"]),
+            )
+            for r in rows
+        ],
+    )
+
+
+@actions_app.command("done")
+def actions_done(
+    action_id: Annotated[int, typer.Argument(help="The action's id.")],
+    failed: Annotated[bool, typer.Option("--failed", help="Report a failure instead.")] = False,
+    result: Annotated[str | None, typer.Option(help="A JSON object to keep with it.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Report an action carried out (or failed)."""
+    try:
+        detail = json.loads(result) if result else None
+    except json.JSONDecodeError as e:
+        raise InvalidEvent(f"--result is not JSON: {e.msg}", field="result") from None
+    if detail is not None and not isinstance(detail, dict):
+        raise InvalidEvent("--result must be a JSON object", field="result")
+    with open_store() as store, store.transaction() as conn:
+        row = finish(conn, action_id, "failed" if failed else "done", detail)
+    print_json(row) if as_json else out.print(f"action {action_id}: {row['status']}")
