@@ -112,19 +112,22 @@ def count_progress(*, hidden: bool = False) -> Progress:
 
 def pick_community(store: Store, slug: str | None) -> str:
     """``slug`` if the store has it; with no ``--community``, the store's only community."""
-    from shequn.errors import NotFound
+    from shequn.errors import Conflict, NotFound
     from shequn.store.queries import list_communities
 
     with store.read() as conn:
         slugs = [c.slug for c in list_communities(conn)]
     if slug is None:
         if not slugs:
-            raise NotFound("no community yet: load a blueprint (shequn blueprint load FILE)")
+            raise NotFound("no community yet: load a blueprint first (shequn blueprint load FILE)")
         if len(slugs) > 1:
-            raise NotFound(f"several communities; pick one with --community ({', '.join(slugs)})")
+            raise Conflict(f"several communities: say which with --community ({', '.join(slugs)})")
         return slugs[0]
     if slug not in slugs:
-        raise NotFound(f"no community {slug!r}", community=slug)
+        raise NotFound(
+            f"no community {slug!r}: load its blueprint first (shequn blueprint load FILE)",
+            community=slug,
+        )
     return slug
 
 

@@ -9,37 +9,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from shequn.cli.common import JsonFlag, byte_progress, open_store, print_json
+from shequn.cli.common import JsonFlag, byte_progress, open_store, pick_community, print_json
 from shequn.engine.record import BATCH_SIZE, record
-from shequn.errors import Conflict, NotFound, ShequnError
+from shequn.errors import ShequnError
 from shequn.ingest.base import Importer
 from shequn.ingest.job import ImportJob, ImportSummary
 from shequn.ingest.registry import FORMATS, detect, get_importer
 from shequn.store.append import AppendResult
 from shequn.store.db import Store
-from shequn.store.queries import list_communities
+from shequn.store.queries import get_community
 
 
 def _community(store: Store, slug: str | None) -> tuple[str, str]:
     """(slug, time zone) of the community to import into: the one named, or the only one."""
+    chosen = pick_community(store, slug)
     with store.read() as conn:
-        communities = list_communities(conn)
-    if slug is not None:
-        for c in communities:
-            if c.slug == slug:
-                return c.slug, c.timezone
-        raise NotFound(
-            f"no community {slug!r}: load its blueprint first (shequn blueprint load FILE)",
-            community=slug,
-        )
-    if not communities:
-        raise NotFound("no community yet: load a blueprint first (shequn blueprint load FILE)")
-    if len(communities) > 1:
-        raise Conflict(
-            "several communities: say which with --community "
-            f"({', '.join(c.slug for c in communities)})"
-        )
-    return communities[0].slug, communities[0].timezone
+        return chosen, get_community(conn, chosen).timezone
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -7,30 +7,16 @@ from typing import Annotated
 
 import typer
 
-from shequn.cli.common import JsonFlag, open_store, print_json
+from shequn.cli.common import JsonFlag, open_store, pick_community, print_json
 from shequn.engine.links import ensure_referral_link
-from shequn.errors import Conflict, NotFound
 from shequn.store.growth_queries import get_blueprint
-from shequn.store.queries import get_member, list_communities
+from shequn.store.queries import get_member
 
 TEXTS = {
     "zh": ("{community}", "我是{name}，邀请你一起加入"),
     "en": ("{community}", "I'm {name}, come and join us"),
 }
 """Default (title, subtitle) by the blueprint's language."""
-
-
-def _community(slugs: list[str], slug: str | None) -> str:
-    """The community named, or the only one in the store."""
-    if slug is not None:
-        if slug not in slugs:
-            raise NotFound(f"no community {slug!r}", community=slug)
-        return slug
-    if not slugs:
-        raise NotFound("no community yet: load a blueprint first (shequn blueprint load FILE)")
-    if len(slugs) > 1:
-        raise Conflict(f"several communities: say which with --community ({', '.join(slugs)})")
-    return slugs[0]
 
 
 def poster_command(
@@ -71,8 +57,8 @@ def poster_command(
     from shequn.web.poster import PosterSpec, render_poster  # lazy: Pillow, segno
 
     with open_store() as store:
+        slug = pick_community(store, community)
         with store.read() as conn:
-            slug = _community([c.slug for c in list_communities(conn)], community)
             blueprint = get_blueprint(conn, slug)
             person = get_member(conn, member)
         link = ensure_referral_link(store, blueprint, member, campaign=campaign)

@@ -15,9 +15,16 @@ import typer
 from shequn.analytics.replica import Replica
 from shequn.analytics.report import Report, build_report
 from shequn.analytics.scope import Scope
-from shequn.cli.common import JsonFlag, err, open_store, out, print_json, print_table
+from shequn.cli.common import (
+    JsonFlag,
+    err,
+    open_store,
+    out,
+    pick_community,
+    print_json,
+    print_table,
+)
 from shequn.errors import NotFound, ShequnError
-from shequn.store.queries import list_communities
 
 CommunityOpt = Annotated[
     str | None, typer.Option(help="Community slug (default: the only one in the store).")
@@ -48,18 +55,7 @@ def replica_scope(
 ) -> Iterator[tuple[Any, Scope]]:
     """Open the store, bring the analytics replica up to date, and resolve the scope."""
     with open_store() as store:
-        with store.read() as conn:
-            slugs = [c.slug for c in list_communities(conn)]
-        if community is None:
-            if not slugs:
-                raise NotFound("no community yet: load a blueprint (shequn blueprint load FILE)")
-            if len(slugs) > 1:
-                raise ShequnError(
-                    f"several communities; pick one with --community ({', '.join(slugs)})"
-                )
-            community = slugs[0]
-        elif community not in slugs:
-            raise NotFound(f"no community {community!r}", community=community)
+        community = pick_community(store, community)
         with err.status("bringing the analytics replica up to date…"):
             replica = Replica.open(store)
         try:

@@ -7,12 +7,12 @@ each is one transaction through the event log.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import orjson
 
 from shequn.engine.decisions import Decision, apply, new_ref, operator_source
-from shequn.engine.fission import Progress, after_append, count_referrals, evaluate_inviter
+from shequn.engine.fission import Progress, after_append, evaluate_inviter, progress_of
 from shequn.errors import Conflict, InvalidEvent, NotFound
 from shequn.model.blueprint_growth import Campaign
 from shequn.model.events import Event
@@ -24,7 +24,6 @@ from shequn.store.growth_queries import (
     get_campaign,
     list_campaigns,
     referrals_by,
-    tasks_of,
 )
 from shequn.store.growth_queries import (
     inviters as all_inviters,
@@ -74,17 +73,7 @@ def campaign_progress(
             raise NotFound(f"no campaign {slug!r} in {community!r}", campaign=slug)
         campaign = Campaign.model_validate(config)
         inviter = get_member(conn, member_ref).key
-        refs = [r for r in referrals_by(conn, community, inviter) if r.campaign == slug]
-        tasks = tasks_of(conn, [r.invitee for r in refs]) if campaign.qualifying_task else {}
-        return count_referrals(
-            refs,
-            campaign,
-            now=at,
-            tasks=tasks,
-            inviter=inviter,
-            window=timedelta(days=bp.fission.attribution_window_days),
-            leave=timedelta(hours=bp.fission.fraud.leave_hours),
-        )
+        return progress_of(conn, bp, campaign, inviter, referrals_by(conn, community, inviter), at)
 
 
 def settle(store: Store, community: str, *, now: datetime | None = None) -> Decision:
@@ -155,20 +144,8 @@ def leaderboard(
         campaign = Campaign.model_validate(config)
         board = []
         for inviter in all_inviters(conn, community):
-            refs = [r for r in referrals_by(conn, community, inviter) if r.campaign == slug]
-            if not refs:
-                continue
-            tasks = tasks_of(conn, [r.invitee for r in refs]) if campaign.qualifying_task else {}
-            board.append(
-                count_referrals(
-                    refs,
-                    campaign,
-                    now=at,
-                    tasks=tasks,
-                    inviter=inviter,
-                    window=timedelta(days=bp.fission.attribution_window_days),
-                    leave=timedelta(hours=bp.fission.fraud.leave_hours),
-                )
-            )
+            refs = referrals_by(conn, community, inviter)
+            if any(r.campaign == slug for r in refs):
+                board.append(progress_of(conn, bp, campaign, inviter, refs, at))
     board.sort(key=lambda p: (-p.count, p.inviter))
     return board[:top]

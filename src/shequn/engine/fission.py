@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import Decision, apply
-from shequn.engine.fraud import WEIGHTS, ReferralFacts, decide_flag, score_referral
+from shequn.engine.fraud import WEIGHTS, ReferralFacts, decide_flag, flag_event, score_referral
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import Campaign
@@ -134,6 +134,28 @@ def _why_not(r: Referral, campaign: Campaign, window: timedelta) -> str | None:
     if r.joined_at - r.touched_at > window:
         return "joined_after_window"
     return None
+
+
+def progress_of(
+    conn: Connection,
+    bp: Blueprint,
+    campaign: Campaign,
+    inviter: str,
+    refs: Sequence[Referral],
+    now: datetime,
+) -> Progress:
+    """:func:`count_referrals` with the blueprint's windows and the invitees' tasks read."""
+    mine = [r for r in refs if r.campaign == campaign.slug]
+    tasks = tasks_of(conn, [r.invitee for r in mine]) if campaign.qualifying_task else {}
+    return count_referrals(
+        mine,
+        campaign,
+        now=now,
+        tasks=tasks,
+        inviter=inviter,
+        window=timedelta(days=bp.fission.attribution_window_days),
+        leave=timedelta(hours=bp.fission.fraud.leave_hours),
+    )
 
 
 def decide_rewards(
@@ -303,22 +325,11 @@ def evaluate_inviter(
     """Re-count ``inviter``'s progress in every campaign and apply the reward changes."""
     community = bp.community.slug
     refs = referrals_by(conn, community, inviter)
-    fraud = bp.fission.fraud
     total = Decision.none()
     for campaign in campaigns:
-        mine = [r for r in refs if r.campaign == campaign.slug]
-        if not mine:
+        if not any(r.campaign == campaign.slug for r in refs):
             continue
-        tasks = tasks_of(conn, [r.invitee for r in mine]) if campaign.qualifying_task else {}
-        progress = count_referrals(
-            mine,
-            campaign,
-            now=now,
-            tasks=tasks,
-            inviter=inviter,
-            window=timedelta(days=bp.fission.attribution_window_days),
-            leave=timedelta(hours=fraud.leave_hours),
-        )
+        progress = progress_of(conn, bp, campaign, inviter, refs, now)
         decision = decide_rewards(
             progress, campaign, rewards_of(conn, community, campaign.slug, inviter), community, now
         )
@@ -378,22 +389,9 @@ def flag_duplicates(conn: Connection, bp: Blueprint, person: str, at: datetime) 
             continue
         case = f"case:dup:{r.inviter}:{r.invitee}"[:255]
         d.events.append(
-            Event(
-                kind="referral.flagged",
-                occurred_at=at,
-                community=community,
-                source="engine",
-                source_ref=case,
-                subject=r.invitee,
-                data={
-                    "case": case,
-                    "inviter": r.inviter,
-                    "score": WEIGHTS["self_invite"],
-                    "reasons": ["duplicate_identity"],
-                    "outcome": outcome,
-                },
-            )
-        )
+            flag_event(community, at, case, r.invitee, r.inviter, WEIGHTS["self_invite"],
+                       ["duplicate_identity"], outcome)
+        )  # fmt: skip
     return d
 
 

@@ -16,6 +16,7 @@ union id) stops counting as a self-invite.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from shequn.engine.decisions import Decision
 from shequn.model.blueprint_growth import Fraud
@@ -51,19 +52,30 @@ def decide_flag(invite: Event, score: float, reasons: list[str], cfg: Fraud) -> 
     assert invite.actor is not None and invite.subject is not None  # noqa: S101
     outcome = "blocked" if cfg.mode == "strict" else "review"
     case = f"case:{invite.source_ref}"[:255]
-    event = Event(
+    event = flag_event(invite.community, invite.occurred_at, case, invite.subject, invite.actor,
+                       score, reasons, outcome)  # fmt: skip
+    return Decision(events=[event])
+
+
+def flag_event(
+    community: str,
+    at: datetime,
+    case: str,
+    invitee: str,
+    inviter: str,
+    score: float,
+    reasons: list[str],
+    outcome: str,
+) -> Event:
+    """The ``referral.flagged`` event of a case; its ``source_ref`` is the case id, so a case
+    is opened once however often the same referral is judged."""
+    return Event(
         kind="referral.flagged",
-        occurred_at=invite.occurred_at,
-        community=invite.community,
+        occurred_at=at,
+        community=community,
         source="engine",
         source_ref=case,
-        subject=invite.subject,
-        data={
-            "case": case,
-            "inviter": invite.actor,
-            "score": score,
-            "reasons": reasons,
-            "outcome": outcome,
-        },
-    )
-    return Decision(events=[event])
+        subject=invitee,
+        data={"case": case, "inviter": inviter, "score": score, "reasons": reasons,
+              "outcome": outcome},
+    )  # fmt: skip

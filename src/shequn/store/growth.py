@@ -216,18 +216,20 @@ def _wave(p: Projector, _id: int, e: Event) -> None:
     )
 
 
+def _actor_in_group(p: Projector, e: Event) -> Any:
+    assert e.actor is not None  # noqa: S101  # the kinds' specs
+    c = t.entries.c
+    return and_(
+        c.group_id == p.group_id(e.community, e.group), c.identity_id == p.identity_id(e.actor)
+    )
+
+
 def _joined(p: Projector, _id: int, e: Event) -> None:
     """A newcomer admitted to the group arrived: their seat is now a membership."""
     assert e.actor is not None  # noqa: S101
     c = t.entries.c
     p.conn.execute(
-        update(t.entries)
-        .where(
-            c.group_id == p.group_id(e.community, e.group),
-            c.identity_id == p.identity_id(e.actor),
-            c.status.in_(SEATED),
-        )
-        .values(status="joined")
+        update(t.entries).where(_actor_in_group(p, e), c.status.in_(SEATED)).values(status="joined")
     )
 
 
@@ -240,14 +242,7 @@ def _checkin(p: Projector, _id: int, e: Event) -> None:
     """Check-ins count towards graduating from a camp the member entered through the engine."""
     assert e.actor is not None  # noqa: S101
     c = t.entries.c
-    p.conn.execute(
-        update(t.entries)
-        .where(
-            c.group_id == p.group_id(e.community, e.group),
-            c.identity_id == p.identity_id(e.actor),
-        )
-        .values(checkins=c.checkins + 1)
-    )
+    p.conn.execute(update(t.entries).where(_actor_in_group(p, e)).values(checkins=c.checkins + 1))
 
 
 def _paid(p: Projector, _id: int, e: Event) -> None:
