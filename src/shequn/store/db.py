@@ -8,8 +8,9 @@ in the current directory, so a first try needs no server. SQLite connections get
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib.resources import files
 from typing import Any
 
@@ -49,6 +50,10 @@ def _sqlite_begin(conn: Connection) -> None:
     # read-then-write transaction. Readers begin normally and never block anyone in WAL mode.
     write = conn.get_execution_options().get("shequn_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+_SQLITE_WRITERS: dict[str, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
 
 
 class Store:
@@ -94,14 +99,30 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        try:
-            with self.engine.connect() as conn:
-                conn.execution_options(shequn_write=True)
-                with conn.begin():
-                    yield conn
-        except OperationalError as e:
-            raise StoreError(f"database error: {e.orig}") from e
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        On SQLite, writers of one process queue on a lock per database file before they ask
+        SQLite for its write lock: SQLite's own waiting (``busy_timeout``) polls with growing
+        sleeps, so under many threads a writer could wait seconds while others cut in; the
+        lock makes them take turns. Other processes still wait on SQLite itself.
+        """
+        with self._writer_turn():
+            try:
+                with self.engine.connect() as conn:
+                    conn.execution_options(shequn_write=True)
+                    with conn.begin():
+                        yield conn
+            except OperationalError as e:
+                raise StoreError(f"database error: {e.orig}") from e
+
+    def _writer_turn(self) -> AbstractContextManager[object]:
+        if self.engine.dialect.name != "sqlite":
+            return nullcontext()
+        path = self.engine.url.database or ""
+        key = os.path.realpath(path) if path and path != ":memory:" else f"{id(self)}"
+        with _LOCKS_GUARD:
+            lock = _SQLITE_WRITERS.setdefault(key, threading.RLock())
+        return lock
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
