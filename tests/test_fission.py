@@ -305,13 +305,37 @@ def test_commission_pays_two_levels_and_not_for_self_invites(store):
     ]
 
 
-def test_concurrent_joins_fill_groups_exactly_and_grant_each_reward_once(database_url, store):
+def _knock_many(url: str, codes: list[tuple[int, str]]) -> list[str]:
+    """One worker's share of the newcomers (run in a thread or in another process)."""
+    from shequn.store.db import Store
+
+    with Store.open(url) as s:
+        return [
+            enter(s, COMMUNITY, Request(wx(f"n{n}"), link=code, at=at(n / 100), ref=f"k{n}"))[
+                0
+            ].status
+            for n, code in codes
+        ]
+
+
+def _join_many(url: str, events: list[Event]) -> int:
+    from shequn.store.db import Store
+
+    with Store.open(url) as s:
+        return record(s, events, batch_size=7).new
+
+
+@pytest.mark.parametrize("workers", ["threads", "processes"])
+def test_concurrent_joins_fill_groups_exactly_and_grant_each_reward_once(
+    database_url, store, workers
+):
     """200 newcomers at once, half through one live code, half through one member's
-    referral link, from 8 threads: no group over capacity, every inviter count exact."""
-    from concurrent.futures import ThreadPoolExecutor
+    referral link, from 8 threads or 4 processes: no group over capacity, every inviter count
+    exact, each reward granted once."""
+    import multiprocessing
+    from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
     from shequn.engine.links import create_link
-    from shequn.store.db import Store
     from shequn.store.growth_queries import list_entries, seats
 
     bp = loaded(store, group("g1", capacity=70), group("g2", capacity=70), group("g3", capacity=50))
@@ -319,41 +343,33 @@ def test_concurrent_joins_fill_groups_exactly_and_grant_each_reward_once(databas
         store,
         [Event("member.joined", at(-100), COMMUNITY, "bot", "ann", group="g1", actor=wx("ann"))],
     )
-    configure_campaign(
-        store, COMMUNITY, INVITE3.model_copy(update={"groups": ["g1", "g2", "g3"]}), now=at(-50)
-    )
+    campaign = INVITE3.model_copy(update={"groups": ["g1", "g2", "g3"]})
+    configure_campaign(store, COMMUNITY, campaign, now=at(-50))
     live = create_link(store, bp, purpose="live_code", groups=["g1", "g2", "g3"], now=at(-45))
     ref = ensure_referral_link(store, bp, wx("ann"), campaign="invite3", now=at(-40))
-    stores = [Store.open(database_url) for _ in range(8)]
-
-    def knock(n: int) -> str:
-        s = stores[n % 8]
-        code = live.code if n % 2 else ref.code
-        entries = enter(s, COMMUNITY, Request(wx(f"n{n}"), link=code, at=at(n / 100), ref=f"k{n}"))
-        return entries[0].status
-
-    with ThreadPoolExecutor(8) as pool:
-        outcomes = list(pool.map(knock, range(200)))
-    for s in stores:
-        s.close()
-    assert (
-        outcomes.count("admitted") == 189 and outcomes.count("waitlisted") == 11
-    )  # 70+70+50-1 (ann)
-    with store.read() as conn:
-        taken = {g: s.taken for g, s in seats(conn, COMMUNITY, ["g1", "g2", "g3"]).items()}
-        admitted = [e for e in list_entries(conn, COMMUNITY) if e.status == "admitted"]
-    assert taken == {"g1": 70, "g2": 70, "g3": 50}
-    # the platform lets them in; the referral link's newcomers count for ann, each once
-    joins = [joined(e.identity.split(":")[1], 200, e.group) for e in admitted]
-    with ThreadPoolExecutor(4) as pool:
-        list(
-            pool.map(
-                lambda part: record(Store.open(database_url), part), [joins[i::4] for i in range(4)]
-            )
-        )
+    n_workers = 8 if workers == "threads" else 4
+    pool: Executor = (
+        ThreadPoolExecutor(n_workers)
+        if workers == "threads"
+        else ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"))
+    )
+    codes = [(n, live.code if n % 2 else ref.code) for n in range(200)]
+    with pool:
+        shares = [codes[i::n_workers] for i in range(n_workers)]
+        outcomes = [
+            s for part in pool.map(_knock_many, [database_url] * n_workers, shares) for s in part
+        ]
+        assert outcomes.count("admitted") == 189 and outcomes.count("waitlisted") == 11  # 190 - ann
+        with store.read() as conn:
+            taken = {g: s.taken for g, s in seats(conn, COMMUNITY, ["g1", "g2", "g3"]).items()}
+            admitted = [e for e in list_entries(conn, COMMUNITY) if e.status == "admitted"]
+        assert taken == {"g1": 70, "g2": 70, "g3": 50}
+        # the platform lets them in, from several workers; ann's newcomers count, each once
+        joins = [joined(e.identity.split(":")[1], 200, e.group) for e in admitted]
+        parts = [joins[i::n_workers] for i in range(n_workers)]
+        assert sum(pool.map(_join_many, [database_url] * n_workers, parts)) == 189
     counted = campaign_progress(store, COMMUNITY, "invite3", wx("ann"), now=at(300)).count
-    referred_in = sum(1 for e in admitted if int(e.identity.split(":n")[1]) % 2 == 0)
-    assert counted == referred_in
+    assert counted == sum(1 for e in admitted if int(e.identity.split(":n")[1]) % 2 == 0)
     assert rewards(store) == {3: "granted", 5: "granted"}
     with store.read() as conn:
         grants = conn.exec_driver_sql(
