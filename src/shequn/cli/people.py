@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 import typer
@@ -9,6 +10,7 @@ import typer
 from shequn.cli.common import JsonFlag, open_store, print_json, print_table, show_time
 from shequn.engine import identity
 from shequn.model.entities import Member
+from shequn.store.growth_queries import get_profile
 from shequn.store.queries import count_members, get_member, list_groups, list_members
 
 groups_app = typer.Typer(help="The groups of each community's matrix.", no_args_is_help=True)
@@ -90,8 +92,9 @@ def members_show(
     """One member: identities, every membership (with channel and inviter), roles."""
     with open_store() as store, store.read() as conn:
         m = get_member(conn, member)
+        profile = get_profile(conn, [i.key for i in m.identities] or [m.key])
     if as_json:
-        print_json(m)
+        print_json({**dataclasses.asdict(m), "profile": profile})
         return
     merged = f" (merged into {m.merged_into})" if m.merged_into else ""
     typer.echo(f"member {m.id} {m.display_name or ''}{merged}  key={m.key}")
@@ -119,6 +122,13 @@ def members_show(
     )
     if m.roles:
         typer.echo(f"roles: {_roles(m)}")
+    if profile.care or profile.card or profile.survey or profile.paid:
+        answers = {**profile.card, **profile.survey}
+        typer.echo(
+            f"intake: care {profile.care or '-'}, stake {profile.stake or '-'}"
+            f" ({profile.classified_by or 'unclassified'}), paid {profile.paid:g}"
+            + (f"; {', '.join(f'{k}={v}' for k, v in answers.items())}" if answers else "")
+        )
 
 
 @members_app.command("merge")
