@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, bindparam, func, select
 
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
@@ -216,18 +216,35 @@ def get_profile(conn: Connection, identities: Sequence[str]) -> Profile:
     return Profile(identities[0], card, survey, tuple(tasks), paid, care, stake, by)
 
 
+# The entry path runs these for every newcomer: built once, with bound parameters, instead
+# of being put together again on each call (building costs more than running them).
+_i = t.identities.c
+_MEMBER_OF = select(_i.member_id).where(_i.key == bindparam("key"))
+_KEYS_OF = select(_i.key).where(_i.member_id == _MEMBER_OF.scalar_subquery()).order_by(_i.id)
+_c, _k, _e = t.campaigns.c, t.communities.c, t.entries.c
+_ANY_CAMPAIGN = (
+    select(_c.id)
+    .join_from(t.campaigns, t.communities, _k.id == _c.community_id)
+    .where(_k.slug == bindparam("community"))
+    .limit(1)
+)
+_ANY_PENDING = (
+    select(_e.id)
+    .join_from(t.entries, t.communities, _k.id == _e.community_id)
+    .where(_k.slug == bindparam("community"), _e.status == "pending")
+    .limit(1)
+)
+
+
 def identities_of(conn: Connection, identity: str) -> list[str]:
     """Every identity key of the person ``identity`` belongs to (itself first)."""
-    i = t.identities.c
-    member = select(i.member_id).where(i.key == identity).scalar_subquery()
-    keys = conn.execute(select(i.key).where(i.member_id == member).order_by(i.id)).scalars()
+    keys = conn.execute(_KEYS_OF, {"key": identity}).scalars()
     others = [k for k in keys if k != identity]
     return [identity, *others]
 
 
 def member_id_of(conn: Connection, identity: str) -> int | None:
-    i = t.identities.c
-    found = conn.execute(select(i.member_id).where(i.key == identity)).scalar_one_or_none()
+    found = conn.execute(_MEMBER_OF, {"key": identity}).scalar_one_or_none()
     return int(found) if found is not None else None
 
 
@@ -497,18 +514,11 @@ def fraud_case(conn: Connection, case: str) -> dict[str, Any] | None:
 
 
 def has_campaigns(conn: Connection, community: str) -> bool:
-    c, k = t.campaigns.c, t.communities.c
-    q = select(c.id).join_from(t.campaigns, t.communities, k.id == c.community_id)
-    return conn.execute(q.where(k.slug == community).limit(1)).first() is not None
+    return conn.execute(_ANY_CAMPAIGN, {"community": community}).first() is not None
 
 
 def has_pending_entries(conn: Connection, community: str) -> bool:
-    e, k = t.entries.c, t.communities.c
-    q = select(e.id).join_from(t.entries, t.communities, k.id == e.community_id)
-    return (
-        conn.execute(q.where(k.slug == community, e.status == "pending").limit(1)).first()
-        is not None
-    )
+    return conn.execute(_ANY_PENDING, {"community": community}).first() is not None
 
 
 def was_member_before(conn: Connection, community: str, identity: str, at: datetime) -> bool:
