@@ -58,6 +58,14 @@ def test_a_bot_runs_a_referral_campaign_through_the_api(api):
     from shequn.engine.entry import open_waves
 
     assert open_waves(env.store, C, force=True) == 1
+    admits = manager.get(f"communities/{C}/actions", params={"kind": "member.admit"}).json()
+    assert [a["payload"]["identity"] for a in admits] == ["wechat:new1", "wechat:new2"]
+    assert {a["payload"]["link"] for a in admits} == {code}  # the join data to echo
+    done = manager.post(
+        f"communities/{C}/actions/{admits[0]['id']}/done", json={"result": {"ok": 1}}
+    )
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    assert_problem(manager.post(f"communities/{C}/actions/{admits[0]['id']}/done", json={}), 409)
     at = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()  # just after the knocks
     events = [
         joined(f"wechat:new{n}", "main", at, f"j{n}", inviter="wechat:wxid_ess4divu2t011v")

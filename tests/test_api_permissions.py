@@ -21,8 +21,10 @@ import pytest
 
 from shequn.engine.campaigns import configure_campaign
 from shequn.engine.record import record
+from shequn.model.actions import Action
 from shequn.model.blueprint_growth import Campaign
 from shequn.model.events import Event
+from shequn.store.outbox import enqueue, list_actions
 from shequn.store.queries import list_members
 from tests.conftest import new_pg_database
 from tests.test_api import OTHER, V1, C, Env, assert_problem, build_env, event
@@ -102,6 +104,10 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("poster",             "in",     200,   200,     200,    403),
     ("poster",             "out",    200,   404,     404,    403),
     ("poster",             "other",  404,   404,     404,    403),
+    ("actions",            "in",     200,   200,     200,    403),
+    ("actions",            "other",  404,   404,     404,    403),
+    ("action done",        "in",     200,   404,     404,    403),  # a community-wide action
+    ("action done",        "other",  404,   404,     404,    403),
 ]
 # fmt: on
 
@@ -133,6 +139,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "fraud cases": ("GET", "/communities/{community}/fraud-cases"),
     "review fraud case": ("POST", "/communities/{community}/fraud-cases/{case}/review"),
     "poster": ("POST", "/communities/{community}/members/{ref}/poster"),
+    "actions": ("GET", "/communities/{community}/actions"),
+    "action done": ("POST", "/communities/{community}/actions/{action_id}/done"),
 }
 SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)
 
@@ -158,6 +166,9 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     record(env.store, [Event("member.invited", datetime.now(UTC), C, "mx", SELF_INVITE,
                              group="main", actor=someone, subject=someone,
                              data={"campaign": "mx-in"})])  # fmt: skip
+    with env.store.transaction() as conn:  # one community-wide action for a bot to report
+        enqueue(conn, [Action("message.send", C, datetime.now(UTC), None, {"to": someone})])
+        env.people["action"] = [str(max(a["id"] for a in list_actions(conn, community=C)))]
     yield env
     env.close()
 
@@ -173,8 +184,15 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
     slug = "mx-out" if scope == "out" else "mx-in"
     if route == "configure campaign":
         slug = f"mx-put-{role}-{scope}"
-    path = template.format(community=community, group=group, ref=ref, name="activity",
-                           slug=slug, case=f"case:{SELF_INVITE}")  # fmt: skip
+    path = template.format(
+        community=community,
+        group=group,
+        ref=ref,
+        name="activity",
+        slug=slug,
+        case=f"case:{SELF_INVITE}",
+        action_id=env.people["action"][0],
+    )
     if route == "enter":
         kw["json"] = {"identity": f"wechat:mx-{role}-{scope}", "group": group}
     elif route == "review application":
@@ -185,6 +203,8 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"name": slug, "groups": [group]}
     elif route == "review fraud case":
         kw["json"] = {"verdict": "upheld"}
+    elif route == "action done":
+        kw["json"] = {"outcome": "done"}
     if route.endswith("of group") or route in ("metric", "report", "diagnose"):
         kw["params"] = {"group": group}
     if route == "merge members":

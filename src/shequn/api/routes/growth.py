@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -39,6 +39,7 @@ from shequn.model.entities import EntryState, Link
 from shequn.model.kinds_growth import ENTRY_OUTCOMES, FILL_ORDERS, LINK_PURPOSES
 from shequn.store.db import Store
 from shequn.store.growth_queries import fraud_cases, get_blueprint, get_link, list_entries
+from shequn.store.outbox import finish, list_actions
 
 router = APIRouter(tags=["growth"])
 C = "/communities/{community}"
@@ -282,3 +283,48 @@ def post_poster(
                       language=bp.community.language)  # fmt: skip
     return Response(render_poster(spec), media_type="image/png",
                     headers={"X-Shequn-Link": link.code})  # fmt: skip
+
+
+class ActionDoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: str = Field("done", pattern="^(done|failed)$")
+    result: dict[str, Any] | None = Field(None, description="What the platform answered.")
+
+
+@router.get(f"{C}/actions", response_model=list[dict[str, Any]])
+def get_actions(
+    community: CommunityPath,
+    op: WriterDep,
+    store: StoreDep,
+    status: Annotated[str, Query(pattern="^(pending|done|failed)$")] = "pending",
+    kind: Annotated[str | None, Query(max_length=64)] = None,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Last id seen.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """The outbox, oldest first, for a platform bot: what to do in the operator's groups
+    (community-wide actions, such as messages to one person, for unscoped tokens)."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        rows = list_actions(conn, community=community, status=status, kind=kind, after=after,
+                            limit=limit)  # fmt: skip
+    return [r for r in rows if op.covers(r["group_slug"])]
+
+
+@router.post(f"{C}/actions/{{action_id}}/done", response_model=dict[str, Any], responses=CONFLICT)
+def post_action_done(
+    community: CommunityPath,
+    action_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    body: ActionDoneIn,
+    op: WriterDep,
+    store: StoreDep,
+    request: Request,
+) -> dict[str, Any]:
+    """Report an action carried out (or failed); a second report of one action is 409."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        found = list_actions(conn, community=community, status=None, after=action_id - 1, limit=1)
+    if not found or found[0]["id"] != action_id or not op.covers(found[0]["group_slug"]):
+        raise NotFound(f"no action {action_id} in {community!r}", action=action_id)
+    request.state.audit_summary = {"action": action_id, "outcome": body.outcome}
+    with store.transaction() as conn:
+        return finish(conn, action_id, body.outcome, body.result)
