@@ -10,16 +10,23 @@ capacity, never beyond.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import Decision, apply, new_ref, operator_source
-from shequn.engine.entry_rules import DoorView, Knock, decide_entry, entry_config, join_data
+from shequn.engine.door import enter_batch
+from shequn.engine.entry_rules import (
+    DoorView,
+    Knock,
+    Request,
+    decide_entry,
+    entry_config,
+    join_data,
+)
 from shequn.engine.fission import after_append
-from shequn.errors import Conflict, InvalidEvent, NotFound
+from shequn.errors import Conflict
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.entities import EntryState
@@ -44,18 +51,6 @@ from shequn.store.growth_queries import (
 from shequn.store.queries import get_member
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    """One newcomer knocking: through ``link`` (a code) or applying to ``group``."""
-
-    identity: str
-    link: str | None = None
-    group: str | None = None
-    answers: dict[str, Any] | None = None
-    ref: str | None = None  # the platform's id of the knock, for idempotency
-    at: datetime | None = None
-
-
 def enter(
     store: Store, community: str, request: Request, *, source: str = "engine"
 ) -> list[EntryState]:
@@ -70,38 +65,9 @@ def enter_many(
 
     Each decision sees the ones before it, so seats are never given twice.
     """
-    out: list[list[EntryState]] = []
     with store.transaction() as conn:
         lock_for_decision(conn)
-        bp = get_blueprint(conn, community)
-        for r in requests:
-            out.append(_enter(conn, bp, r, source))
-    return out
-
-
-def _enter(conn: Connection, bp: Blueprint, r: Request, source: str) -> list[EntryState]:
-    community = bp.community.slug
-    link = None
-    if r.link is not None:
-        link = get_link(conn, r.link)
-        if link is None or link.community != community:
-            raise NotFound(f"no link {r.link!r} in {community!r}", link=r.link)
-    elif r.group is None:
-        raise InvalidEvent("give a link (code) or a group to enter", field="link")
-    if r.group is not None:
-        bp.group(r.group)  # NotFound: a typo must not open a group nobody planned
-    at = r.at or datetime.now(UTC)
-    knock = Knock(
-        identity=r.identity,
-        at=at,
-        ref=f"entry:{r.ref or new_ref()}",
-        source=source,
-        link=link,
-        group=r.group,
-        answers=r.answers,
-    )
-    decide(conn, bp, knock)
-    return list_entries(conn, community, identity=r.identity)
+        return enter_batch(conn, get_blueprint(conn, community), requests, source)
 
 
 def decide(conn: Connection, bp: Blueprint, knock: Knock) -> Decision:
@@ -415,3 +381,17 @@ _RELEVANT = _UNBLOCKING | {
     "identity.unmerged",
     "referral.reviewed",
 }
+
+
+__all__ = [
+    "Request",
+    "after_record",
+    "decide",
+    "enter",
+    "enter_many",
+    "graduate",
+    "open_wave",
+    "open_waves",
+    "reconsider",
+    "review_application",
+]

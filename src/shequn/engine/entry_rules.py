@@ -31,6 +31,18 @@ THROUGH = ("queued", "admitted", "joined")
 
 
 @dataclass(frozen=True, slots=True)
+class Request:
+    """One newcomer knocking: through ``link`` (a code) or applying to ``group``."""
+
+    identity: str
+    link: str | None = None
+    group: str | None = None
+    answers: dict[str, Any] | None = None
+    ref: str | None = None  # the platform's id of the knock, for idempotency
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Knock:
     """A newcomer at the door: through ``link``, or applying to ``group`` directly."""
 

@@ -29,9 +29,9 @@ from shequn.store.growth_queries import (
     first_touch,
     fraud_case,
     has_campaigns,
+    identities_of,
     invited_by,
     list_campaigns,
-    member_id_of,
     recent_referrals,
     referrals_by,
     rewards_of,
@@ -352,30 +352,23 @@ def check_fraud(conn: Connection, bp: Blueprint, invite: Event) -> Decision:
     assert invite.actor is not None and invite.subject is not None  # noqa: S101
     community = bp.community.slug
     cfg = bp.fission.fraud
-    inviter, invitee = invite.actor, invite.subject
-    inviter_member = member_id_of(conn, inviter)
-    self_invite = inviter == invitee or inviter_member == member_id_of(conn, invitee)
+    inviter, at = invite.actor, invite.occurred_at
+    invitee_keys = identities_of(conn, invite.subject)  # the person, all their accounts
+    inviter_keys = identities_of(conn, inviter)
+    self_invite = inviter in invitee_keys
+    # a ring: the invitee's person invited the inviter's person before this invite
+    ring = not self_invite and any(
+        k in invitee_keys for k in invited_by(conn, community, inviter, at, inviter_keys)
+    )
+    since = at - timedelta(minutes=cfg.burst_minutes)
     facts = ReferralFacts(
         self_invite=self_invite,
-        already_member=was_member_before(conn, community, invitee, invite.occurred_at),
-        ring=not self_invite and _is_ring(conn, community, invite),
-        burst=recent_referrals(
-            conn, community, inviter, invite.occurred_at - timedelta(minutes=cfg.burst_minutes)
-        )
-        > cfg.burst_count,
+        already_member=was_member_before(conn, community, invite.subject, at, invitee_keys),
+        ring=ring,
+        burst=recent_referrals(conn, community, inviter, since, inviter_keys) > cfg.burst_count,
     )
     score, reasons = score_referral(facts)
     return decide_flag(invite, score, reasons, cfg)
-
-
-def _is_ring(conn: Connection, community: str, invite: Event) -> bool:
-    """Did the invitee's person invite the inviter's person earlier? (an invitation ring)"""
-    assert invite.actor is not None and invite.subject is not None  # noqa: S101
-    target = member_id_of(conn, invite.subject)
-    return any(
-        k == invite.subject or (target is not None and member_id_of(conn, k) == target)
-        for k in invited_by(conn, community, invite.actor, before=invite.occurred_at)
-    )
 
 
 def flag_duplicates(conn: Connection, bp: Blueprint, person: str, at: datetime) -> Decision:

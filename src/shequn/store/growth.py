@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, select, update
 
 from shequn.model.events import Event, parse_time
 from shequn.store import tables as t
@@ -95,49 +95,6 @@ def _link_created(p: Projector, _id: int, e: Event) -> None:
         )
     else:
         p.conn.execute(update(t.links).where(c.id == found).values(**values))
-
-
-def _entry_requested(p: Projector, _id: int, e: Event) -> None:
-    assert e.actor is not None  # noqa: S101  # the kind's spec
-    if e.group is None:
-        return  # through a link: the entry row appears with the decision, in its group
-    me = p.identity_id(e.actor)
-    before = _entry(p, e, me, e.group)
-    values: dict[str, Any] = {"requested_at": e.occurred_at}
-    if e.data.get("answers") is not None:
-        values["answers"] = e.data["answers"]
-    if e.data.get("link"):
-        values["link"] = e.data["link"]
-    if before is not None and before["status"] == "rejected":
-        values["status"] = "requested"  # applying again after a rejection starts afresh
-    _upsert_entry(p, e, me, **values)
-
-
-def _entry_decided(p: Projector, _id: int, e: Event) -> None:
-    assert e.subject is not None  # noqa: S101
-    me = p.identity_id(e.subject)
-    outcome = e.data["outcome"]
-    values = {
-        "status": outcome,
-        "reason": e.data["reason"][:1024],
-        "gates": e.data.get("gates"),
-        "decided_at": e.occurred_at,
-    }
-    if e.data.get("link"):
-        values["link"] = e.data["link"]
-    before = _upsert_entry(p, e, me, **values)
-    if before is None or before["requested_at"] is None:  # came by a link: no knock row
-        p.conn.execute(
-            update(t.entries)
-            .where(_entry_scope(p, e, me, e.group), t.entries.c.requested_at.is_(None))
-            .values(requested_at=e.occurred_at)
-        )
-    was_seated = before is not None and before["status"] in (*SEATED, "joined")
-    if outcome in SEATED and not was_seated and e.data.get("link"):
-        c = t.links.c
-        p.conn.execute(update(t.links).where(c.code == e.data["link"]).values(uses=c.uses + 1))
-    if e.group is not None:  # routed after all: the waitlist row has done its job
-        p.conn.execute(delete(t.entries).where(_entry_scope(p, e, me, None)))
 
 
 def _reviewed(p: Projector, _id: int, e: Event) -> None:
@@ -322,8 +279,6 @@ Handler = Callable[["Projector", int, Event], None]
 
 HANDLERS: dict[str, Handler] = {
     "link.created": _link_created,
-    "entry.requested": _entry_requested,
-    "entry.decided": _entry_decided,
     "application.reviewed": _reviewed,
     "intake.answered": _intake,
     "task.completed": _task,

@@ -142,6 +142,7 @@ def list_entries(
     identity: str | None = None,
     status: Sequence[str] = (),
     any_group: bool = True,
+    identities: Sequence[str] | None = None,
 ) -> list[EntryState]:
     """Entries of the community, oldest decision first; filters combine."""
     e, g, i, k = t.entries.c, t.groups.c, t.identities.c, t.communities.c
@@ -159,6 +160,8 @@ def list_entries(
         q = q.where(e.group_id.is_(None))
     if identity is not None:
         q = q.where(i.key == identity)
+    if identities is not None:
+        q = q.where(i.key.in_(list(identities)))
     if status:
         q = q.where(e.status.in_(list(status)))
     return [
@@ -340,10 +343,16 @@ def _resolve(
     return out
 
 
-def recent_referrals(conn: Connection, community: str, inviter: str, since: datetime) -> int:
+def recent_referrals(
+    conn: Connection,
+    community: str,
+    inviter: str,
+    since: datetime,
+    keys: Sequence[str] | None = None,
+) -> int:
     """Invite edges from ``inviter``'s person since ``since`` (burst detection)."""
     r, i, k = t.referrals.c, t.identities.c, t.communities.c
-    mine = identities_of(conn, inviter)
+    mine = list(keys or identities_of(conn, inviter))
     q = (
         select(func.count())
         .select_from(t.referrals)
@@ -355,7 +364,11 @@ def recent_referrals(conn: Connection, community: str, inviter: str, since: date
 
 
 def invited_by(
-    conn: Connection, community: str, invitee: str, before: datetime | None = None
+    conn: Connection,
+    community: str,
+    invitee: str,
+    before: datetime | None = None,
+    keys: Sequence[str] | None = None,
 ) -> list[str]:
     """Identity keys that invited ``invitee``'s person (any of their identities), optionally
     only by invites before ``before``."""
@@ -367,7 +380,7 @@ def invited_by(
         .join(t.communities, k.id == r.community_id)
         .join(t.identities, i.id == r.invitee_identity_id)
         .join(inviter, inviter.c.id == r.inviter_identity_id)
-        .where(k.slug == community, i.key.in_(identities_of(conn, invitee)))
+        .where(k.slug == community, i.key.in_(list(keys or identities_of(conn, invitee))))
     )
     if before is not None:
         q = q.where(r.occurred_at < before)
@@ -521,10 +534,16 @@ def has_pending_entries(conn: Connection, community: str) -> bool:
     return conn.execute(_ANY_PENDING, {"community": community}).first() is not None
 
 
-def was_member_before(conn: Connection, community: str, identity: str, at: datetime) -> bool:
+def was_member_before(
+    conn: Connection,
+    community: str,
+    identity: str,
+    at: datetime,
+    keys: Sequence[str] | None = None,
+) -> bool:
     """Whether ``identity``'s person had joined a group of the community before ``at``."""
     m, g, k, i = t.group_memberships.c, t.groups.c, t.communities.c, t.identities.c
-    ids = select(i.id).where(i.key.in_(identities_of(conn, identity)))
+    ids = select(i.id).where(i.key.in_(list(keys or identities_of(conn, identity))))
     q = (
         select(m.id)
         .join_from(t.group_memberships, t.groups, g.id == m.group_id)

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
 
 from shequn.model.events import Event
 from shequn.store import tables as t
+from shequn.store.entry_book import EntryBook
 from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
 from shequn.store.memberships import MembershipBook
 from shequn.store.sql import chunks
@@ -49,9 +50,15 @@ class Projector:
         self._identities(events)
         self._names(events)
         self._memberships_and_referrals(events)
+        entries = [(i, e) for i, e in events if e.kind in EntryBook.KINDS]
+        if entries:  # links first: the book counts their uses
+            for event_id, e in events:
+                if e.kind == "link.created":
+                    _RARE["link.created"](self, event_id, e)
+            EntryBook(self).apply(entries)
         for event_id, e in events:
             handler = _RARE.get(e.kind)
-            if handler is not None:
+            if handler is not None and not (entries and e.kind == "link.created"):
                 handler(self, event_id, e)
 
     # -- communities and groups ---------------------------------------------------------

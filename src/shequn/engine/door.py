@@ -1,0 +1,156 @@
+"""The batched door: many knocks decided in one transaction from state read once.
+
+``entry.enter`` reads the door's state for each knock (a dozen queries); a bot that collects
+the scans of a busy minute can hand them to :func:`enter_batch` instead, which reads the links,
+people, entries, seats and memberships of the whole batch in a handful of queries, decides each
+knock in order against that state (updating it as seats are given), appends every decision in
+one append, and queues each knock's actions only if its events were new — so a retried batch
+admits nobody twice. The decisions are the same pure rules as one knock at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection
+
+from shequn.engine.decisions import Decision, new_ref
+from shequn.engine.entry_rules import DoorView, Knock, Request, decide_entry, entry_config
+from shequn.engine.fission import after_append
+from shequn.errors import InvalidEvent, NotFound
+from shequn.model.blueprint import Blueprint
+from shequn.model.entities import EntryState, Link, Profile
+from shequn.model.events import Event
+from shequn.store.append import append
+from shequn.store.door_queries import active_groups_of, links_by_code, persons_of
+from shequn.store.growth import SEATED
+from shequn.store.growth_queries import Seats, get_profile, list_entries, pending_action, seats
+from shequn.store.outbox import enqueue
+
+
+def enter_batch(
+    conn: Connection, bp: Blueprint, requests: Sequence[Request], source: str
+) -> list[list[EntryState]]:
+    """Decide ``requests`` in order; the caller holds the append lock."""
+    from shequn.engine.entry import open_wave  # the wave rules live with the single knock
+
+    community = bp.community.slug
+    links = links_by_code(conn, [r.link for r in requests if r.link])
+    knocks = [_knock(bp, r, links, source) for r in requests]
+    people = persons_of(conn, sorted({k.identity for k in knocks}))
+    keys = sorted({key for person in people.values() for key in person})
+    entries: dict[str, dict[str | None, EntryState]] = {}
+    for e in list_entries(conn, community, identities=keys):
+        entries.setdefault(e.identity, {}).setdefault(e.group, e)
+    groups = {g for k in knocks for g in _groups(bp, k)}
+    room = seats(conn, community, sorted(groups))
+    active = active_groups_of(conn, community, keys)
+    gated = any(entry_config(bp, g).gates for g in groups)
+    asked: dict[str, bool] = {}
+    decisions: list[Decision] = []
+    for k in knocks:
+        person = people[k.identity]
+        mine: dict[str | None, EntryState] = {}
+        for key in person:
+            for group, e in entries.get(key, {}).items():
+                mine.setdefault(group, e)
+        link = k.link
+        if (
+            link is not None
+            and link.code not in asked
+            and all(s.free == 0 for s in _of(room, link))
+        ):
+            asked[link.code] = pending_action(conn, "group.create", community, "link", link.code)
+        view = DoorView(
+            blueprint=bp,
+            seats=room,
+            entries=mine,
+            profile=get_profile(conn, person) if gated else Profile(k.identity),
+            overflow_requested=bool(link and asked.get(link.code)),
+            active_in=frozenset(g for key in person for g in active.get(key, ())),
+        )
+        d = decide_entry(k, view)
+        _absorb(d, k, entries, room, asked)
+        decisions.append(d)
+    new_events = _apply_each(conn, decisions)
+    at = max((k.at for k in knocks), default=datetime.now(UTC))
+    queued = {e.group for d in decisions for e in d.events if e.data.get("outcome") == "queued"}
+    for group in sorted(g for g in queued if g):
+        open_wave(conn, bp, group, at, force=False)
+    after_append(conn, bp, new_events)
+    found: dict[str, list[EntryState]] = {k.identity: [] for k in knocks}
+    for e in list_entries(conn, community, identities=list(found)):
+        found[e.identity].append(e)
+    return [found[k.identity] for k in knocks]
+
+
+def _knock(bp: Blueprint, r: Request, links: dict[str, Link], source: str) -> Knock:
+    community = bp.community.slug
+    code, group = r.link, r.group
+    link = links.get(code) if code else None
+    if code and (link is None or link.community != community):
+        raise NotFound(f"no link {code!r} in {community!r}", link=code)
+    if code is None and group is None:
+        raise InvalidEvent("give a link (code) or a group to enter", field="link")
+    if group is not None:
+        bp.group(group)
+    return Knock(
+        identity=r.identity,
+        at=r.at or datetime.now(UTC),
+        ref=f"entry:{r.ref or new_ref()}",
+        source=source,
+        link=link,
+        group=group,
+        answers=r.answers,
+    )
+
+
+def _groups(bp: Blueprint, k: Knock) -> list[str]:
+    groups = list(k.link.groups if k.link else ()) + ([k.group] if k.group else [])
+    return groups + [c for g in list(groups) if (c := entry_config(bp, g).camp)]
+
+
+def _of(room: dict[str, Seats], link: Link) -> list[Seats]:
+    return [room[g] for g in link.groups if g in room]
+
+
+def _absorb(
+    d: Decision,
+    k: Knock,
+    entries: dict[str, dict[str | None, EntryState]],
+    room: dict[str, Seats],
+    asked: dict[str, bool],
+) -> None:
+    """Update the batch's state with a decision, as the projections will once it is stored."""
+    mine = entries.setdefault(k.identity, {})
+    for e in d.events:
+        if e.kind != "entry.decided":
+            continue
+        outcome, group = e.data["outcome"], e.group
+        before = mine.get(group)
+        if outcome in SEATED and group in room and (before is None or before.status not in SEATED):
+            room[group] = replace(room[group], taken=room[group].taken + 1)
+        mine[group] = EntryState(
+            e.community, group, k.identity, outcome, reason=e.data["reason"],
+            link=e.data.get("link"), gates=tuple(e.data.get("gates") or ()),
+        )  # fmt: skip
+        if group is not None:
+            mine.pop(None, None)
+    if any(a.kind == "group.create" for a in d.actions) and k.link is not None:
+        asked[k.link.code] = True
+
+
+def _apply_each(conn: Connection, decisions: Sequence[Decision]) -> list[tuple[int, Event]]:
+    """One append for the whole batch; each knock's actions are queued only when its own
+    events were new (a retried knock in the batch queues nothing twice)."""
+    events = [e for d in decisions for e in d.events]
+    result = append(conn, events, keep_events=True)
+    ids = {(e.source, e.source_ref): i for i, e in result.new_events}
+    for d in decisions:
+        if d.actions and d.events:
+            first = ids.get((d.events[0].source, d.events[0].source_ref))
+            if first is not None:
+                enqueue(conn, d.actions, caused_by=first)
+    return result.new_events

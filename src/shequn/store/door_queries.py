@@ -1,0 +1,63 @@
+"""Batch reads for the entry door: the state of many newcomers in a few queries.
+
+``engine/door.py`` decides a whole batch of knocks in one transaction; these read, for all
+of them at once, what :func:`shequn.engine.entry.door_view` reads per knock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection, select
+
+from shequn.model.entities import Link
+from shequn.store import tables as t
+from shequn.store.growth_queries import _link
+
+
+def links_by_code(conn: Connection, codes: Iterable[str]) -> dict[str, Link]:
+    c, i, k = t.links.c, t.identities.c, t.communities.c
+    q = (
+        select(t.links, k.slug.label("community_slug"), i.key.label("owner_key"))
+        .join_from(t.links, t.communities, k.id == c.community_id)
+        .outerjoin(t.identities, i.id == c.owner_identity_id)
+        .where(c.code.in_(sorted(set(codes))))
+    )
+    return {r["code"]: _link(r) for r in conn.execute(q).mappings()}
+
+
+def persons_of(conn: Connection, keys: Sequence[str]) -> dict[str, list[str]]:
+    """Identity key → every key of the same person (itself first); unknown keys map to
+    themselves alone (a newcomer never seen)."""
+    i = t.identities.c
+    mine = dict(conn.execute(select(i.key, i.member_id).where(i.key.in_(list(keys)))).all())
+    members = sorted({m for m in mine.values() if m is not None})
+    by_member: dict[int, list[str]] = defaultdict(list)
+    q = select(i.member_id, i.key).where(i.member_id.in_(members)).order_by(i.id)
+    for member, key in conn.execute(q):
+        by_member[member].append(key)
+    out: dict[str, list[str]] = {}
+    for key in keys:
+        others = [k for k in by_member.get(mine.get(key) or -1, []) if k != key]
+        out[key] = [key, *others]
+    return out
+
+
+def active_groups_of(conn: Connection, community: str, keys: Sequence[str]) -> dict[str, set[str]]:
+    """Identity key → group slugs where that identity is an active member."""
+    m, g, k, i = t.group_memberships.c, t.groups.c, t.communities.c, t.identities.c
+    q = (
+        select(i.key, g.slug)
+        .join_from(t.group_memberships, t.groups, g.id == m.group_id)
+        .join(t.communities, k.id == g.community_id)
+        .join(t.identities, i.id == m.identity_id)
+        .where(k.slug == community, i.key.in_(list(keys)), m.status == "active")
+    )
+    out: dict[str, set[str]] = defaultdict(set)
+    for key, slug in conn.execute(q):
+        out[key].add(slug)
+    return out
+
+
+__all__ = ["active_groups_of", "links_by_code", "persons_of"]

@@ -1,0 +1,144 @@
+"""The entries projection of ``entry.requested`` and ``entry.decided``, a batch at a time.
+
+A busy door appends hundreds of decisions in one batch; folding them one statement at a time
+cost more than deciding them. Like :class:`~shequn.store.memberships.MembershipBook`, this loads
+every entry row the batch touches in one query, applies the events in order in memory and
+writes the rows back with one statement per kind of change. The other entry kinds (reviews,
+waves, joins, check-ins, graduation) touch other columns or later states and stay in
+``store/growth.py``; the result is the same as folding every event alone, in order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, delete, select, update
+
+from shequn.model.events import Event
+from shequn.store import tables as t
+from shequn.store.sql import chunks
+
+if TYPE_CHECKING:
+    from shequn.store.projections import Projector
+
+Key = tuple[int, int | None, int]  # (community_id, group_id or None: waitlisted, identity_id)
+Row = dict[str, Any]
+SEATED = ("queued", "admitted")
+THROUGH = (*SEATED, "joined")
+_WRITTEN = ("status", "reason", "link", "gates", "answers", "requested_at", "decided_at")
+
+
+class EntryBook:
+    KINDS = frozenset({"entry.requested", "entry.decided"})
+
+    def __init__(self, projector: Projector) -> None:
+        self.p = projector
+        self.rows: dict[Key, Row] = {}
+        self.dirty: set[Key] = set()
+        self.gone: set[Key] = set()
+        self.uses: Counter[str] = Counter()
+
+    def apply(self, events: Sequence[tuple[int, Event]]) -> None:
+        self._load({self._key(e, e.group) for _, e in events})
+        for _, e in events:
+            if e.kind == "entry.requested":
+                self._requested(e)
+            else:
+                self._decided(e)
+        self._write()
+
+    def _key(self, e: Event, group: str | None) -> Key:
+        who = e.actor if e.kind == "entry.requested" else e.subject
+        assert who is not None  # noqa: S101  # the kinds' specs
+        return (
+            self.p.communities[e.community],
+            self.p.group_id(e.community, group),
+            self.p.identity_id(who),
+        )
+
+    def _load(self, keys: set[Key]) -> None:
+        c = t.entries.c
+        identities = sorted({k[2] for k in keys})
+        communities = sorted({k[0] for k in keys})
+        for part in chunks(identities):
+            q = select(t.entries).where(c.identity_id.in_(part), c.community_id.in_(communities))
+            for row in self.p.conn.execute(q).mappings():
+                self.rows[(row["community_id"], row["group_id"], row["identity_id"])] = dict(row)
+
+    def _row(self, key: Key) -> tuple[Row, Row | None]:
+        """The row to change and a copy of it as it was (``None``: it is new)."""
+        row = self.rows.get(key)
+        before = dict(row) if row is not None else None
+        if row is None:
+            row = {
+                "id": None, "community_id": key[0], "group_id": key[1], "identity_id": key[2],
+                "status": "requested", "reason": None, "link": None, "gates": None,
+                "answers": None, "reviews": None, "checkins": 0, "approvals": 0,
+                "rejections": 0, "wave": None, "requested_at": None, "decided_at": None,
+            }  # fmt: skip
+            self.rows[key] = row
+        self.dirty.add(key)
+        self.gone.discard(key)
+        return row, before
+
+    def _requested(self, e: Event) -> None:
+        if e.group is None:
+            return  # through a link: the row appears with the decision, in its group
+        row, before = self._row(self._key(e, e.group))
+        row["requested_at"] = e.occurred_at
+        if e.data.get("answers") is not None:
+            row["answers"] = e.data["answers"]
+        if e.data.get("link"):
+            row["link"] = e.data["link"]
+        if before is not None and before["status"] == "rejected":
+            row["status"] = "requested"  # applying again after a rejection starts afresh
+
+    def _decided(self, e: Event) -> None:
+        key = self._key(e, e.group)
+        row, before = self._row(key)
+        outcome = e.data["outcome"]
+        row.update(status=outcome, reason=e.data["reason"][:1024], gates=e.data.get("gates"),
+                   decided_at=e.occurred_at)  # fmt: skip
+        if e.data.get("link"):
+            row["link"] = e.data["link"]
+        if row["requested_at"] is None:  # came by a link: no knock row
+            row["requested_at"] = e.occurred_at
+        seated = before is not None and before["status"] in THROUGH
+        if outcome in SEATED and not seated and e.data.get("link"):
+            self.uses[e.data["link"]] += 1
+        waiting = (key[0], None, key[2])
+        if e.group is not None and waiting in self.rows:  # routed after all: the waitlist
+            gone = self.rows.pop(waiting)  # row has done its job
+            self.dirty.discard(waiting)
+            if gone["id"] is not None:
+                self.gone.add(waiting)
+
+    def _write(self) -> None:
+        conn, c = self.p.conn, t.entries.c
+        new = [self.rows[k] for k in self.dirty if self.rows[k]["id"] is None]
+        old = [self.rows[k] for k in self.dirty if self.rows[k]["id"] is not None]
+        if new:
+            conn.execute(
+                t.entries.insert(), [{k: v for k, v in r.items() if k != "id"} for r in new]
+            )
+        if old:
+            conn.execute(
+                update(t.entries).where(c.id == bindparam("_id")),
+                [{"_id": r["id"], **{f: r[f] for f in _WRITTEN}} for r in old],
+            )
+        for cid, _, iid in self.gone:
+            conn.execute(
+                delete(t.entries).where(
+                    c.community_id == cid, c.group_id.is_(None), c.identity_id == iid
+                )
+            )
+        if self.uses:
+            lc = t.links.c
+            conn.execute(
+                update(t.links)
+                .where(lc.code == bindparam("_code"))
+                .values(uses=lc.uses + bindparam("_n")),
+                [{"_code": code, "_n": n} for code, n in sorted(self.uses.items())],
+            )
