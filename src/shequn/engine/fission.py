@@ -24,19 +24,17 @@ from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import Campaign
 from shequn.model.events import Event
+from shequn.store.door_queries import edges_from, edges_to, first_joins, persons_of
 from shequn.store.growth_queries import (
     Referral,
     first_touch,
     fraud_case,
     has_campaigns,
-    identities_of,
     invited_by,
     list_campaigns,
-    recent_referrals,
     referrals_by,
     rewards_of,
     tasks_of,
-    was_member_before,
 )
 
 UNCOUNTED_CASES = ("blocked", "upheld")
@@ -280,6 +278,8 @@ def after_append(
         return total
     inviters: dict[str, datetime] = {}
     joined: set[tuple[str, str]] = set()
+    invites = [e for e in mine if e.kind == "member.invited" and e.actor and e.subject]
+    total += _apply(conn, check_fraud(conn, bp, invites))
     for e in mine:
         for inviter in _inviters_touched(conn, bp, e, total):
             inviters[inviter] = max(e.occurred_at, inviters.get(inviter, e.occurred_at))
@@ -293,10 +293,10 @@ def after_append(
 
 def _inviters_touched(conn: Connection, bp: Blueprint, e: Event, total: Decision) -> list[str]:
     community = bp.community.slug
-    if e.kind == "member.invited" and e.actor and e.subject:
+    if e.kind == "member.invited":
         # A touch alone changes no count (the invitee has not joined); the join that
-        # follows — in this batch or a later one — re-counts the inviter.
-        total += _apply(conn, check_fraud(conn, bp, e))
+        # follows — in this batch or a later one — re-counts the inviter. (Its fraud check
+        # ran with the batch's other touches, in after_append.)
         return []
     if e.kind == "referral.reviewed":
         case = fraud_case(conn, e.data["case"])
@@ -347,28 +347,44 @@ def _apply(conn: Connection, decision: Decision) -> Decision:
 
 
 # -- fraud control (P-FIS-5) -----------------------------------------------------------
-def check_fraud(conn: Connection, bp: Blueprint, invite: Event) -> Decision:
-    """Score a new invite edge; flag it (strict: blocked, loose: for review) above the bar."""
-    assert invite.actor is not None and invite.subject is not None  # noqa: S101
+def check_fraud(conn: Connection, bp: Blueprint, invites: Sequence[Event]) -> Decision:
+    """Score new invite edges, all at once; flag each one above the bar (strict: blocked,
+    loose: for review). Facts are read set-wise — the people behind every key, their first
+    joins, the edges among them — so a busy batch costs a few queries, not a few per invite.
+    """
+    if not invites:
+        return Decision.none()
     community = bp.community.slug
     cfg = bp.fission.fraud
-    inviter, at = invite.actor, invite.occurred_at
-    invitee_keys = identities_of(conn, invite.subject)  # the person, all their accounts
-    inviter_keys = identities_of(conn, inviter)
-    self_invite = inviter in invitee_keys
-    # a ring: the invitee's person invited the inviter's person before this invite
-    ring = not self_invite and any(
-        k in invitee_keys for k in invited_by(conn, community, inviter, at, inviter_keys)
-    )
-    since = at - timedelta(minutes=cfg.burst_minutes)
-    facts = ReferralFacts(
-        self_invite=self_invite,
-        already_member=was_member_before(conn, community, invite.subject, at, invitee_keys),
-        ring=ring,
-        burst=recent_referrals(conn, community, inviter, since, inviter_keys) > cfg.burst_count,
-    )
-    score, reasons = score_referral(facts)
-    return decide_flag(invite, score, reasons, cfg)
+    window = timedelta(minutes=cfg.burst_minutes)
+    keys = sorted({k for e in invites for k in (e.actor, e.subject) if k is not None})
+    people = persons_of(conn, keys)
+    everyone = sorted({k for person in people.values() for k in person})
+    joined = first_joins(conn, community, everyone)
+    since = min(e.occurred_at for e in invites) - window
+    recent = edges_from(conn, community, everyone, since)
+    towards = edges_to(conn, community, everyone)
+    d = Decision.none()
+    for e in invites:
+        assert e.actor is not None and e.subject is not None  # noqa: S101
+        inviter, invitee = set(people[e.actor]), set(people[e.subject])
+        self_invite = e.actor in invitee
+        first = min((joined[k] for k in invitee if k in joined), default=None)
+        facts = ReferralFacts(
+            self_invite=self_invite,
+            already_member=first is not None and first < e.occurred_at,
+            # a ring: the invitee's person invited the inviter's person before this invite
+            ring=not self_invite and any(
+                a in invitee and b in inviter and at < e.occurred_at for a, b, at in towards
+            ),
+            burst=sum(
+                1 for a, _, at in recent
+                if a in inviter and e.occurred_at - window <= at <= e.occurred_at
+            ) > cfg.burst_count,
+        )  # fmt: skip
+        score, reasons = score_referral(facts)
+        d += decide_flag(e, score, reasons, cfg)
+    return d
 
 
 def flag_duplicates(conn: Connection, bp: Blueprint, person: str, at: datetime) -> Decision:

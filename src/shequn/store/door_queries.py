@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from shequn.model.entities import Link
 from shequn.store import tables as t
@@ -60,4 +61,49 @@ def active_groups_of(conn: Connection, community: str, keys: Sequence[str]) -> d
     return out
 
 
-__all__ = ["active_groups_of", "links_by_code", "persons_of"]
+def first_joins(conn: Connection, community: str, keys: Sequence[str]) -> dict[str, datetime]:
+    """Identity key → its earliest recorded join time in the community (any group)."""
+    m, g, k, i = t.group_memberships.c, t.groups.c, t.communities.c, t.identities.c
+    q = (
+        select(i.key, func.min(m.joined_at))
+        .join_from(t.group_memberships, t.groups, g.id == m.group_id)
+        .join(t.communities, k.id == g.community_id)
+        .join(t.identities, i.id == m.identity_id)
+        .where(k.slug == community, i.key.in_(list(keys)), m.joined_at.is_not(None))
+        .group_by(i.key)
+    )
+    return {key: at for key, at in conn.execute(q)}
+
+
+def edges_from(
+    conn: Connection, community: str, inviters: Sequence[str], since: datetime
+) -> list[tuple[str, str, datetime]]:
+    """Invite edges ``(inviter, invitee, at)`` from these identities since ``since``."""
+    r, k = t.referrals.c, t.communities.c
+    inviter, invitee = t.identities.alias("inviter"), t.identities.alias("invitee")
+    q = (
+        select(inviter.c.key, invitee.c.key, r.occurred_at)
+        .select_from(t.referrals)
+        .join(t.communities, k.id == r.community_id)
+        .join(inviter, inviter.c.id == r.inviter_identity_id)
+        .join(invitee, invitee.c.id == r.invitee_identity_id)
+        .where(k.slug == community, inviter.c.key.in_(list(inviters)), r.occurred_at >= since)
+    )
+    return [(a, b, at) for a, b, at in conn.execute(q)]
+
+
+def edges_to(
+    conn: Connection, community: str, invitees: Sequence[str]
+) -> list[tuple[str, str, datetime]]:
+    """Invite edges ``(inviter, invitee, at)`` towards these identities."""
+    r, k = t.referrals.c, t.communities.c
+    inviter, invitee = t.identities.alias("inviter"), t.identities.alias("invitee")
+    q = (
+        select(inviter.c.key, invitee.c.key, r.occurred_at)
+        .select_from(t.referrals)
+        .join(t.communities, k.id == r.community_id)
+        .join(inviter, inviter.c.id == r.inviter_identity_id)
+        .join(invitee, invitee.c.id == r.invitee_identity_id)
+        .where(k.slug == community, invitee.c.key.in_(list(invitees)))
+    )
+    return [(a, b, at) for a, b, at in conn.execute(q)]
