@@ -27,7 +27,7 @@ from shequn.store.append import append
 from shequn.store.door_queries import active_groups_of, links_by_code, persons_of
 from shequn.store.growth import SEATED
 from shequn.store.growth_queries import Seats, get_profile, list_entries, pending_action, seats
-from shequn.store.outbox import enqueue
+from shequn.store.outbox import enqueue_each
 
 
 def enter_batch(
@@ -148,9 +148,10 @@ def _apply_each(conn: Connection, decisions: Sequence[Decision]) -> list[tuple[i
     events = [e for d in decisions for e in d.events]
     result = append(conn, events, keep_events=True)
     ids = {(e.source, e.source_ref): i for i, e in result.new_events}
+    queued = []
     for d in decisions:
-        if d.actions and d.events:
-            first = ids.get((d.events[0].source, d.events[0].source_ref))
-            if first is not None:
-                enqueue(conn, d.actions, caused_by=first)
+        first = ids.get((d.events[0].source, d.events[0].source_ref)) if d.events else None
+        if first is not None:
+            queued += [(a, first) for a in d.actions]
+    enqueue_each(conn, queued)
     return result.new_events

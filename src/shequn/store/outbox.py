@@ -18,6 +18,11 @@ from shequn.store import tables as t
 
 def enqueue(conn: Connection, actions: Sequence[Action], *, caused_by: int | None = None) -> int:
     """Queue actions as ``pending``; returns how many were queued."""
+    return enqueue_each(conn, [(a, caused_by) for a in actions])
+
+
+def enqueue_each(conn: Connection, actions: Sequence[tuple[Action, int | None]]) -> int:
+    """Queue actions, each with the event that caused it, in one statement."""
     if not actions:
         return 0
     now = datetime.now(UTC)
@@ -36,7 +41,7 @@ def enqueue(conn: Connection, actions: Sequence[Action], *, caused_by: int | Non
                 "created_at": now,
                 "updated_at": now,
             }
-            for a in actions
+            for a, caused_by in actions
         ],
     )
     return len(actions)
