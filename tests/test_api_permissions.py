@@ -78,6 +78,9 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("enter",              "in",     200,   200,     200,    403),
     ("enter",              "out",    200,   404,     404,    403),
     ("enter",              "other",  404,   404,     404,    403),
+    ("enter many",         "in",     200,   200,     200,    403),
+    ("enter many",         "out",    200,   404,     404,    403),
+    ("enter many",         "other",  404,   404,     404,    403),
     ("entries",            "in",     200,   200,     200,    200),
     ("entries",            "other",  404,   404,     404,    404),
     ("entries of group",   "in",     200,   200,     200,    200),
@@ -129,6 +132,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "diagnose": ("GET", "/communities/{community}/diagnose"),
     "import": ("POST", "/communities/{community}/imports"),
     "enter": ("POST", "/communities/{community}/entries"),
+    "enter many": ("POST", "/communities/{community}/entries/batch"),
     "entries": ("GET", "/communities/{community}/entries"),
     "entries of group": ("GET", "/communities/{community}/entries"),
     "review application": ("POST", "/communities/{community}/groups/{group}/reviews"),
@@ -195,6 +199,9 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
     )
     if route == "enter":
         kw["json"] = {"identity": f"wechat:mx-{role}-{scope}", "group": group}
+    elif route == "enter many":
+        who = [f"wechat:mx-many-{role}-{scope}-{n}" for n in range(2)]
+        kw["json"] = {"entries": [{"identity": k, "group": group} for k in who]}
     elif route == "review application":
         kw["json"] = {"applicant": ref, "judge": "wechat:mx-judge", "verdict": "approve"}
     elif route == "create link":

@@ -61,9 +61,12 @@ def enter(
 def enter_many(
     store: Store, community: str, requests: Sequence[Request], *, source: str = "engine"
 ) -> list[list[EntryState]]:
-    """Decide on many newcomers in one transaction (one commit: a bot's batch of joins).
+    """Decide on many newcomers in one transaction (one commit: a bot's batch of scans).
 
-    Each decision sees the ones before it, so seats are never given twice.
+    Each decision sees the ones before it, so seats are never given twice. The state of the
+    whole batch is read once (``engine/door.py``): a bot that gathers the scans of the last
+    few tens of milliseconds and hands them over together admits well over a thousand
+    newcomers a second, where one transaction per scan manages about a hundred.
     """
     with store.transaction() as conn:
         lock_for_decision(conn)

@@ -119,6 +119,33 @@ def post_entry(
     return entry.enter(store, community, req, source=op.source)
 
 
+class EntriesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    entries: list[EntryIn] = Field(min_length=1, max_length=500)
+
+
+@router.post(f"{C}/entries/batch", response_model=list[list[EntryState]], responses=CONFLICT)
+def post_entries(
+    community: CommunityPath, body: EntriesIn, op: WriterDep, store: StoreDep, request: Request
+) -> list[list[EntryState]]:
+    """Many knocks decided in order in one transaction (a bot's last few tens of
+    milliseconds of scans): far faster than one call each. All or nothing: an unknown link
+    or a group outside the token's scope refuses the whole batch."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        groups: set[str] = set()
+        for item in body.entries:
+            link = get_link(conn, item.link) if item.link else None
+            if item.link and (link is None or link.community != community):
+                raise NotFound(f"no link {item.link!r} in {community!r}", link=item.link)
+            groups.update(link.groups if link else [item.group] if item.group else [])
+    _groups_in_scope(store, op, community, sorted(groups))
+    request.state.audit_summary = {"entries": len(body.entries)}
+    reqs = [entry.Request(i.identity, link=i.link, group=i.group, answers=i.answers, ref=i.ref)
+            for i in body.entries]  # fmt: skip
+    return entry.enter_many(store, community, reqs, source=op.source)
+
+
 @router.get(f"{C}/entries", response_model=list[EntryState])
 def get_entries(
     community: CommunityPath,
