@@ -9,22 +9,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from shequn.model.entities import Link
 from shequn.store import tables as t
-from shequn.store.growth_queries import _link
+from shequn.store.growth_queries import _link, links_query
 
 
 def links_by_code(conn: Connection, codes: Iterable[str]) -> dict[str, Link]:
-    c, i, k = t.links.c, t.identities.c, t.communities.c
-    q = (
-        select(t.links, k.slug.label("community_slug"), i.key.label("owner_key"))
-        .join_from(t.links, t.communities, k.id == c.community_id)
-        .outerjoin(t.identities, i.id == c.owner_identity_id)
-        .where(c.code.in_(sorted(set(codes))))
-    )
+    q = links_query().where(t.links.c.code.in_(sorted(set(codes))))
     return {r["code"]: _link(r) for r in conn.execute(q).mappings()}
 
 
@@ -79,31 +74,32 @@ def edges_from(
     conn: Connection, community: str, inviters: Sequence[str], since: datetime
 ) -> list[tuple[str, str, datetime]]:
     """Invite edges ``(inviter, invitee, at)`` from these identities since ``since``."""
-    r, k = t.referrals.c, t.communities.c
-    inviter, invitee = t.identities.alias("inviter"), t.identities.alias("invitee")
-    q = (
-        select(inviter.c.key, invitee.c.key, r.occurred_at)
-        .select_from(t.referrals)
-        .join(t.communities, k.id == r.community_id)
-        .join(inviter, inviter.c.id == r.inviter_identity_id)
-        .join(invitee, invitee.c.id == r.invitee_identity_id)
-        .where(k.slug == community, inviter.c.key.in_(list(inviters)), r.occurred_at >= since)
+    inviter, _ = _ALIASES
+    return _edges(
+        conn, community, inviter.c.key.in_(list(inviters)), t.referrals.c.occurred_at >= since
     )
-    return [(a, b, at) for a, b, at in conn.execute(q)]
 
 
 def edges_to(
     conn: Connection, community: str, invitees: Sequence[str]
 ) -> list[tuple[str, str, datetime]]:
     """Invite edges ``(inviter, invitee, at)`` towards these identities."""
+    _, invitee = _ALIASES
+    return _edges(conn, community, invitee.c.key.in_(list(invitees)))
+
+
+_ALIASES = (t.identities.alias("inviter"), t.identities.alias("invitee"))
+
+
+def _edges(conn: Connection, community: str, *where: Any) -> list[tuple[str, str, datetime]]:
     r, k = t.referrals.c, t.communities.c
-    inviter, invitee = t.identities.alias("inviter"), t.identities.alias("invitee")
+    inviter, invitee = _ALIASES
     q = (
         select(inviter.c.key, invitee.c.key, r.occurred_at)
         .select_from(t.referrals)
         .join(t.communities, k.id == r.community_id)
         .join(inviter, inviter.c.id == r.inviter_identity_id)
         .join(invitee, invitee.c.id == r.invitee_identity_id)
-        .where(k.slug == community, invitee.c.key.in_(list(invitees)))
+        .where(k.slug == community, *where)
     )
     return [(a, b, at) for a, b, at in conn.execute(q)]

@@ -23,15 +23,18 @@ from shequn.store import tables as t
 from shequn.store.growth import SEATED
 
 
-def get_link(conn: Connection, code: str) -> Link | None:
+def links_query() -> Any:
+    """Links with their community's slug and their owner's identity key (see ``_link``)."""
     c, i, k = t.links.c, t.identities.c, t.communities.c
-    q = (
+    return (
         select(t.links, k.slug.label("community_slug"), i.key.label("owner_key"))
         .join_from(t.links, t.communities, k.id == c.community_id)
         .outerjoin(t.identities, i.id == c.owner_identity_id)
-        .where(c.code == code)
     )
-    row = conn.execute(q).mappings().first()
+
+
+def get_link(conn: Connection, code: str) -> Link | None:
+    row = conn.execute(links_query().where(t.links.c.code == code)).mappings().first()
     return _link(row) if row is not None else None
 
 
@@ -40,31 +43,18 @@ def find_referral_link(
 ) -> Link | None:
     """The referral link one of ``owner``'s identities already has for ``campaign``."""
     c, i, k = t.links.c, t.identities.c, t.communities.c
-    q = (
-        select(t.links, k.slug.label("community_slug"), i.key.label("owner_key"))
-        .join_from(t.links, t.communities, k.id == c.community_id)
-        .join(t.identities, i.id == c.owner_identity_id)
-        .where(
-            k.slug == community,
-            c.purpose == "referral",
-            i.key.in_(list(owner)),
-            c.campaign.is_(None) if campaign is None else c.campaign == campaign,
-        )
-        .order_by(c.id)
+    q = links_query().where(
+        k.slug == community,
+        c.purpose == "referral",
+        i.key.in_(list(owner)),
+        c.campaign.is_(None) if campaign is None else c.campaign == campaign,
     )
-    row = conn.execute(q).mappings().first()
+    row = conn.execute(q.order_by(c.id)).mappings().first()
     return _link(row) if row is not None else None
 
 
 def list_links(conn: Connection, community: str) -> list[Link]:
-    c, i, k = t.links.c, t.identities.c, t.communities.c
-    q = (
-        select(t.links, k.slug.label("community_slug"), i.key.label("owner_key"))
-        .join_from(t.links, t.communities, k.id == c.community_id)
-        .outerjoin(t.identities, i.id == c.owner_identity_id)
-        .where(k.slug == community)
-        .order_by(c.id)
-    )
+    q = links_query().where(t.communities.c.slug == community).order_by(t.links.c.id)
     return [_link(r) for r in conn.execute(q).mappings()]
 
 
