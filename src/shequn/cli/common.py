@@ -27,6 +27,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from shequn.model.blueprint import Blueprint
 from shequn.store.db import Store
 
 
@@ -142,3 +143,12 @@ def parse_pairs(pairs: Sequence[str], option: str) -> dict[str, str]:
             raise InvalidEvent(f"{option} {pair!r} is not KEY=VALUE", field=option)
         found[key.strip()] = value.strip()
     return found
+
+
+def community_blueprint(store: Store, slug: str | None) -> tuple[str, Blueprint]:
+    """The community (see :func:`pick_community`) and the blueprint it was configured with."""
+    from shequn.store.growth_queries import get_blueprint
+
+    chosen = pick_community(store, slug)
+    with store.read() as conn:
+        return chosen, get_blueprint(conn, chosen)

@@ -10,6 +10,7 @@ import typer
 
 from shequn.cli.common import (
     JsonFlag,
+    community_blueprint,
     open_store,
     out,
     parse_pairs,
@@ -23,7 +24,7 @@ from shequn.engine.intake import classify_member, record_intake
 from shequn.engine.links import create_link, link_url, update_link
 from shequn.model.entities import EntryState
 from shequn.model.events import parse_time
-from shequn.store.growth_queries import get_blueprint, list_entries, list_links
+from shequn.store.growth_queries import list_entries, list_links
 
 link_app = typer.Typer(
     help="Entry links: live codes, invitation codes, referral links.", no_args_is_help=True
@@ -77,9 +78,7 @@ def link_create(
 ) -> None:
     """Create an entry link and print its code and URL."""
     with open_store() as store:
-        slug = pick_community(store, community)
-        with store.read() as conn:
-            bp = get_blueprint(conn, slug)
+        _, bp = community_blueprint(store, community)
         link = create_link(
             store,
             bp,
@@ -113,9 +112,7 @@ def link_update(
     """Change where a link routes (e.g. add the group opened after a group.create action);
     its code and uses stay."""
     with open_store() as store:
-        slug = pick_community(store, community)
-        with store.read() as conn:
-            bp = get_blueprint(conn, slug)
+        _, bp = community_blueprint(store, community)
         link = update_link(
             store,
             bp,
@@ -135,9 +132,8 @@ def link_update(
 def link_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """Every link of the community, with its uses."""
     with open_store() as store:
-        slug = pick_community(store, community)
+        slug, bp = community_blueprint(store, community)
         with store.read() as conn:
-            bp = get_blueprint(conn, slug)
             links = list_links(conn, slug)
     if as_json:
         print_json([{**_asdict(link), "url": link_url(bp, link.code)} for link in links])

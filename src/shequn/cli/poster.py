@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from shequn.cli.common import JsonFlag, open_store, pick_community, print_json
+from shequn.cli.common import JsonFlag, community_blueprint, open_store, print_json
 from shequn.engine.links import ensure_referral_link
-from shequn.store.growth_queries import get_blueprint
 from shequn.store.queries import get_member
 
 TEXTS = {
@@ -57,9 +56,8 @@ def poster_command(
     from shequn.web.poster import PosterSpec, render_poster  # lazy: Pillow, segno
 
     with open_store() as store:
-        slug = pick_community(store, community)
+        _, blueprint = community_blueprint(store, community)
         with store.read() as conn:
-            blueprint = get_blueprint(conn, slug)
             person = get_member(conn, member)
         link = ensure_referral_link(store, blueprint, member, campaign=campaign)
     name = person.display_name or person.key.partition(":")[2] or person.key
