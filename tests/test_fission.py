@@ -15,8 +15,8 @@ from shequn.engine.record import record
 from shequn.errors import Conflict, InvalidEvent
 from shequn.model.blueprint_growth import Campaign, RewardTier
 from shequn.model.events import Event
-from shequn.store.growth_queries import Referral, fraud_cases, rewards_of
 from shequn.store.outbox import pending
+from shequn.store.referral_queries import Referral, fraud_cases, rewards_of
 from tests.growth_helpers import COMMUNITY, T0, at, group, loaded, wx
 
 INVITE3 = Campaign(

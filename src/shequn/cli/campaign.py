@@ -23,7 +23,7 @@ from shequn.engine import campaigns as engine
 from shequn.engine.fission import Progress
 from shequn.errors import BlueprintError, InvalidEvent
 from shequn.model.blueprint_growth import Campaign
-from shequn.store.growth_queries import fraud_cases
+from shequn.store.referral_queries import fraud_cases
 
 campaign_app = typer.Typer(
     help="Referral campaigns: invite N to unlock (P-FIS-2).", no_args_is_help=True

@@ -18,17 +18,10 @@ from shequn.model.blueprint_growth import Campaign
 from shequn.model.events import Event
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
-from shequn.store.growth_queries import (
-    fraud_case,
-    get_blueprint,
-    get_campaign,
-    list_campaigns,
-    referrals_by,
-)
-from shequn.store.growth_queries import (
-    inviters as all_inviters,
-)
+from shequn.store.growth_queries import get_blueprint
 from shequn.store.queries import get_member
+from shequn.store.referral_queries import fraud_case, get_campaign, list_campaigns, referrals_by
+from shequn.store.referral_queries import inviters as all_inviters
 
 
 def configure_campaign(

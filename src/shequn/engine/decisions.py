@@ -7,8 +7,11 @@ log (so projections follow) and the outbox. Nothing else in shequn writes tables
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -47,6 +50,24 @@ class Decision:
 
     def __add__(self, other: Decision) -> Decision:
         return Decision(self.events + other.events, self.actions + other.actions)
+
+
+def engine_event(
+    kind: str, ref: str, community: str, subject: str, now: datetime, **data: Any
+) -> Event:
+    """An event the engine decided by itself (``source`` "engine"), with a ``source_ref``
+    kept unique and under the key limit however long the identity keys in it are."""
+    if len(ref) > 200:  # long identity keys: keep the ref unique and under the key limit
+        ref = ref[:120] + ":" + hashlib.sha256(ref.encode()).hexdigest()[:32]
+    return Event(
+        kind=kind,
+        occurred_at=now,
+        community=community,
+        source="engine",
+        source_ref=ref,
+        subject=subject,
+        data=data,
+    )
 
 
 def apply(conn: Connection, decision: Decision) -> AppendResult:

@@ -45,10 +45,10 @@ from shequn.store.growth_queries import (
     last_wave,
     list_entries,
     pending_action,
-    referrals_by,
     seats,
 )
 from shequn.store.queries import get_member
+from shequn.store.referral_queries import referrals_by
 
 
 def enter(

@@ -10,35 +10,31 @@ however many joins race for it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Connection
 
-from shequn.engine.decisions import Decision, apply
-from shequn.engine.fraud import WEIGHTS, ReferralFacts, decide_flag, flag_event, score_referral
+from shequn.engine.decisions import Decision, apply, engine_event
+from shequn.engine.fission_reactions import check_fraud, commission, flag_duplicates
+from shequn.engine.fraud import (
+    UNCOUNTED_CASES,
+)
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import Campaign
 from shequn.model.events import Event
-from shequn.store.door_queries import edges_from, edges_to, first_joins, persons_of
-from shequn.store.growth_queries import (
+from shequn.store.growth_queries import has_campaigns
+from shequn.store.referral_queries import (
     Referral,
-    first_touch,
     fraud_case,
-    has_campaigns,
     invited_by,
     list_campaigns,
     referrals_by,
     rewards_of,
     tasks_of,
 )
-
-UNCOUNTED_CASES = ("blocked", "upheld")
-"""A referral whose fraud case ended so does not count; ``review`` counts until upheld."""
 
 _TRIGGERS = frozenset(
     {
@@ -169,7 +165,7 @@ def decide_rewards(
         if reached and status != "granted":
             ref = base if status is None else f"{base}:after:{now.isoformat()}"
             d.events.append(
-                _event(
+                engine_event(
                     "reward.granted",
                     ref,
                     community,
@@ -199,7 +195,7 @@ def decide_rewards(
         elif not reached and status == "granted":
             why = sorted(set(progress.uncounted.values())) or ["fewer invites count"]
             d.events.append(
-                _event(
+                engine_event(
                     "reward.revoked",
                     f"{base}:revoked:{now.isoformat()}",
                     community,
@@ -243,20 +239,6 @@ def progress_message(
             "next": nxt.invites,
             "reward": nxt.reward,
         },
-    )
-
-
-def _event(kind: str, ref: str, community: str, subject: str, now: datetime, **data: Any) -> Event:
-    if len(ref) > 200:  # long identity keys: keep the ref unique and under the key limit
-        ref = ref[:120] + ":" + hashlib.sha256(ref.encode()).hexdigest()[:32]
-    return Event(
-        kind=kind,
-        occurred_at=now,
-        community=community,
-        source="engine",
-        source_ref=ref,
-        subject=subject,
-        data=data,
     )
 
 
@@ -344,98 +326,3 @@ def _apply(conn: Connection, decision: Decision) -> Decision:
     if decision:
         apply(conn, decision)
     return decision
-
-
-# -- fraud control (P-FIS-5) -----------------------------------------------------------
-def check_fraud(conn: Connection, bp: Blueprint, invites: Sequence[Event]) -> Decision:
-    """Score new invite edges, all at once; flag each one above the bar (strict: blocked,
-    loose: for review). Facts are read set-wise — the people behind every key, their first
-    joins, the edges among them — so a busy batch costs a few queries, not a few per invite.
-    """
-    if not invites:
-        return Decision.none()
-    community = bp.community.slug
-    cfg = bp.fission.fraud
-    window = timedelta(minutes=cfg.burst_minutes)
-    keys = sorted({k for e in invites for k in (e.actor, e.subject) if k is not None})
-    people = persons_of(conn, keys)
-    everyone = sorted({k for person in people.values() for k in person})
-    joined = first_joins(conn, community, everyone)
-    since = min(e.occurred_at for e in invites) - window
-    recent = edges_from(conn, community, everyone, since)
-    towards = edges_to(conn, community, everyone)
-    d = Decision.none()
-    for e in invites:
-        assert e.actor is not None and e.subject is not None  # noqa: S101
-        inviter, invitee = set(people[e.actor]), set(people[e.subject])
-        self_invite = e.actor in invitee
-        first = min((joined[k] for k in invitee if k in joined), default=None)
-        facts = ReferralFacts(
-            self_invite=self_invite,
-            already_member=first is not None and first < e.occurred_at,
-            # a ring: the invitee's person invited the inviter's person before this invite
-            ring=not self_invite and any(
-                a in invitee and b in inviter and at < e.occurred_at for a, b, at in towards
-            ),
-            burst=sum(
-                1 for a, _, at in recent
-                if a in inviter and e.occurred_at - window <= at <= e.occurred_at
-            ) > cfg.burst_count,
-        )  # fmt: skip
-        score, reasons = score_referral(facts)
-        d += decide_flag(e, score, reasons, cfg)
-    return d
-
-
-def flag_duplicates(conn: Connection, bp: Blueprint, person: str, at: datetime) -> Decision:
-    """After a merge: referrals between two accounts of one person are self-invites found
-    late ("duplicate identities") — a case each, so the operator sees what stopped counting."""
-    d = Decision.none()
-    community = bp.community.slug
-    outcome = "blocked" if bp.fission.fraud.mode == "strict" else "review"
-    for r in referrals_by(conn, community, person):
-        if not r.same_person or r.case_status is not None:
-            continue
-        case = f"case:dup:{r.inviter}:{r.invitee}"[:255]
-        d.events.append(
-            flag_event(community, at, case, r.invitee, r.inviter, WEIGHTS["self_invite"],
-                       ["duplicate_identity"], outcome)
-        )  # fmt: skip
-    return d
-
-
-# -- commission (P-FIS-3) --------------------------------------------------------------
-def commission(conn: Connection, bp: Blueprint, payment: Event) -> Decision:
-    """Commission on a fee: ``fission.commission[0]`` to whoever brought the payer,
-    ``[1]`` to whoever brought them. Self-invites and fraud-blocked referrals earn nothing."""
-    assert payment.actor is not None  # noqa: S101
-    community = bp.community.slug
-    d = Decision.none()
-    payer = payment.actor
-    person = payer
-    for level, rate in enumerate(bp.fission.commission, start=1):
-        ref = first_touch(conn, community, person)
-        if ref is None or ref.same_person or ref.case_status in UNCOUNTED_CASES:
-            break
-        amount = round(float(payment.data["amount"]) * rate, 2)
-        if amount > 0:
-            data: dict[str, Any] = {
-                "amount": amount,
-                "level": level,
-                "payment": payment.source_ref,
-                "payer": payer,
-            }
-            if payment.data.get("currency"):
-                data["currency"] = payment.data["currency"]
-            d.events.append(
-                _event(
-                    "commission.earned",
-                    f"commission:{payment.source}:{payment.source_ref}:{level}",
-                    community,
-                    ref.inviter,
-                    payment.occurred_at,
-                    **data,
-                )
-            )
-        person = ref.inviter
-    return d

@@ -22,6 +22,9 @@ from shequn.engine.decisions import Decision
 from shequn.model.blueprint_growth import Fraud
 from shequn.model.events import Event
 
+UNCOUNTED_CASES = ("blocked", "upheld")
+"""A referral whose fraud case ended so does not count; ``review`` counts until upheld."""
+
 WEIGHTS: dict[str, float] = {
     "self_invite": 100,  # the inviter invited themselves (same identity or same person)
     "already_member": 70,  # the "newcomer" had joined before: a rejoin, not a new member

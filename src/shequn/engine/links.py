@@ -20,8 +20,9 @@ from shequn.model.entities import Link
 from shequn.model.events import Event
 from shequn.model.kinds_growth import FILL_ORDERS, LINK_PURPOSES
 from shequn.store.db import Store
-from shequn.store.growth_queries import find_referral_link, get_campaign, get_link, identities_of
+from shequn.store.growth_queries import find_referral_link, get_link, identities_of
 from shequn.store.queries import get_member
+from shequn.store.referral_queries import get_campaign
 
 CODE_BYTES = 9
 """12 URL-safe characters: short enough for a poster, far too many to guess."""

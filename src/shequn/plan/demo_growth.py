@@ -30,8 +30,9 @@ from shequn.model.entities import Link
 from shequn.model.events import Event
 from shequn.store import tables as t
 from shequn.store.db import Store
-from shequn.store.growth_queries import get_campaign, get_link, list_entries
+from shequn.store.growth_queries import get_link, list_entries
 from shequn.store.queries import list_members
+from shequn.store.referral_queries import get_campaign
 
 CAMPAIGN = Campaign(
     slug="invite3",

@@ -18,7 +18,8 @@ from shequn.engine.campaigns import campaigns, leaderboard, review_case
 from shequn.engine.decisions import operator_source
 from shequn.errors import Conflict
 from shequn.store.db import Store
-from shequn.store.growth_queries import fraud_cases, list_entries, list_links
+from shequn.store.growth_queries import list_entries, list_links
+from shequn.store.referral_queries import fraud_cases
 from shequn.web.app import CsrfField, PageDep, checked_writer
 from shequn.web.pages import router
 

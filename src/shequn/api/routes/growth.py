@@ -38,8 +38,9 @@ from shequn.model.blueprint_growth import Campaign
 from shequn.model.entities import EntryState, Link
 from shequn.model.kinds_growth import ENTRY_OUTCOMES, FILL_ORDERS, LINK_PURPOSES
 from shequn.store.db import Store
-from shequn.store.growth_queries import fraud_cases, get_blueprint, get_link, list_entries
+from shequn.store.growth_queries import get_blueprint, get_link, list_entries
 from shequn.store.outbox import finish, list_actions
+from shequn.store.referral_queries import fraud_cases
 
 router = APIRouter(tags=["growth"])
 C = "/communities/{community}"

@@ -1,0 +1,130 @@
+"""Fission's reactions that read the store: fraud checks of new touches, duplicate-identity
+cases after merges, commission on payments (P-FIS-3, P-FIS-5).
+
+Called by ``fission.after_append`` in the transaction that recorded the facts; the scoring
+itself is pure (``fraud.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from shequn.engine.decisions import Decision, engine_event
+from shequn.engine.fraud import (
+    UNCOUNTED_CASES,
+    WEIGHTS,
+    ReferralFacts,
+    decide_flag,
+    flag_event,
+    score_referral,
+)
+from shequn.model.blueprint import Blueprint
+from shequn.model.events import Event
+from shequn.store.door_queries import edges_from, edges_to, first_joins, persons_of
+from shequn.store.referral_queries import first_touch, referrals_by
+
+
+def check_fraud(conn: Connection, bp: Blueprint, invites: Sequence[Event]) -> Decision:
+    """Score new invite edges, all at once; flag each one above the bar (strict: blocked,
+    loose: for review). Facts are read set-wise — the people behind every key, their first
+    joins, the edges among them — so a busy batch costs a few queries, not a few per invite.
+    """
+    if not invites:
+        return Decision.none()
+    community = bp.community.slug
+    cfg = bp.fission.fraud
+    window = timedelta(minutes=cfg.burst_minutes)
+    keys = sorted({k for e in invites for k in (e.actor, e.subject) if k is not None})
+    people = persons_of(conn, keys)
+    everyone = sorted({k for person in people.values() for k in person})
+    joined = first_joins(conn, community, everyone)
+    since = min(e.occurred_at for e in invites) - window
+    recent = edges_from(conn, community, everyone, since)
+    towards = edges_to(conn, community, everyone)
+    d = Decision.none()
+    for e in invites:
+        assert e.actor is not None and e.subject is not None  # noqa: S101
+        inviter, invitee = set(people[e.actor]), set(people[e.subject])
+        self_invite = e.actor in invitee
+        first = min((joined[k] for k in invitee if k in joined), default=None)
+        facts = ReferralFacts(
+            self_invite=self_invite,
+            already_member=first is not None and first < e.occurred_at,
+            # a ring: the invitee's person invited the inviter's person before this invite
+            ring=not self_invite
+            and any(a in invitee and b in inviter and at < e.occurred_at for a, b, at in towards),
+            burst=sum(
+                1
+                for a, _, at in recent
+                if a in inviter and e.occurred_at - window <= at <= e.occurred_at
+            )
+            > cfg.burst_count,
+        )
+        score, reasons = score_referral(facts)
+        d += decide_flag(e, score, reasons, cfg)
+    return d
+
+
+def flag_duplicates(conn: Connection, bp: Blueprint, person: str, at: datetime) -> Decision:
+    """After a merge: referrals between two accounts of one person are self-invites found
+    late ("duplicate identities") — a case each, so the operator sees what stopped counting."""
+    d = Decision.none()
+    community = bp.community.slug
+    outcome = "blocked" if bp.fission.fraud.mode == "strict" else "review"
+    for r in referrals_by(conn, community, person):
+        if not r.same_person or r.case_status is not None:
+            continue
+        case = f"case:dup:{r.inviter}:{r.invitee}"[:255]
+        d.events.append(
+            flag_event(
+                community,
+                at,
+                case,
+                r.invitee,
+                r.inviter,
+                WEIGHTS["self_invite"],
+                ["duplicate_identity"],
+                outcome,
+            )
+        )
+    return d
+
+
+def commission(conn: Connection, bp: Blueprint, payment: Event) -> Decision:
+    """Commission on a fee: ``fission.commission[0]`` to whoever brought the payer,
+    ``[1]`` to whoever brought them. Self-invites and fraud-blocked referrals earn nothing."""
+    assert payment.actor is not None  # noqa: S101
+    community = bp.community.slug
+    d = Decision.none()
+    payer = payment.actor
+    person = payer
+    for level, rate in enumerate(bp.fission.commission, start=1):
+        ref = first_touch(conn, community, person)
+        if ref is None or ref.same_person or ref.case_status in UNCOUNTED_CASES:
+            break
+        amount = round(float(payment.data["amount"]) * rate, 2)
+        if amount > 0:
+            data: dict[str, Any] = {
+                "amount": amount,
+                "level": level,
+                "payment": payment.source_ref,
+                "payer": payer,
+            }
+            if payment.data.get("currency"):
+                data["currency"] = payment.data["currency"]
+            d.events.append(
+                engine_event(
+                    "commission.earned",
+                    f"commission:{payment.source}:{payment.source_ref}:{level}",
+                    community,
+                    ref.inviter,
+                    payment.occurred_at,
+                    **data,
+                )
+            )
+        person = ref.inviter
+    return d
