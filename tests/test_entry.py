@@ -14,6 +14,7 @@ from shequn.engine.entry import Request, enter, graduate, open_waves, review_app
 from shequn.engine.entry_rules import DoorView, Knock, decide_entry, pick_group
 from shequn.engine.links import create_link, update_link
 from shequn.engine.record import record
+from shequn.engine.seats import expire_seats
 from shequn.errors import NotFound
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
@@ -326,3 +327,22 @@ def test_a_pending_application_shows_each_approval(store):
     with store.read() as conn:
         asks = [a for a in pending(conn) if a["kind"] == "application.review"]
     assert len(asks) == 1  # the judges were asked once
+
+
+def test_a_seat_nobody_takes_is_given_back_after_the_hold(store):
+    bp = loaded(store, group("g1", capacity=1, seat_hold_hours=48), group("g2", capacity=1))
+    link = create_link(store, bp, purpose="live_code", groups=["g1"], now=at(0))
+    enter(store, COMMUNITY, Request(wx("ghost"), link=link.code, at=at(1)))
+    assert (
+        enter(store, COMMUNITY, Request(wx("late"), link=link.code, at=at(2)))[0].status
+        == "waitlisted"
+    )
+    assert expire_seats(store, COMMUNITY, now=at(1) + timedelta(hours=47)) == []
+    assert expire_seats(store, COMMUNITY, now=at(1) + timedelta(hours=48)) == [wx("ghost")]
+    with store.read() as conn:
+        assert seats(conn, COMMUNITY, ["g1"])["g1"].taken == 0
+        cancels = [a["payload"] for a in pending(conn) if a["kind"] == "member.admit.cancel"]
+    assert cancels == [{"identity": wx("ghost")}]
+    again = enter(store, COMMUNITY, Request(wx("late"), link=link.code, at=at(3000)))
+    assert [(e.group, e.status) for e in again] == [("g1", "admitted")]
+    assert expire_seats(store, COMMUNITY, now=at(3000) + timedelta(hours=1)) == []  # fresh seat

@@ -22,6 +22,7 @@ from shequn.cli.common import (
 from shequn.engine import entry as entry_engine
 from shequn.engine.intake import classify_member, record_intake
 from shequn.engine.links import create_link, link_url, update_link
+from shequn.engine.seats import expire_seats
 from shequn.model.entities import EntryState
 from shequn.model.events import parse_time
 from shequn.store.growth_queries import list_entries, list_links
@@ -232,6 +233,18 @@ def entry_waves(
     with open_store() as store:
         opened = entry_engine.open_waves(store, pick_community(store, community), force=force)
     print_json({"waves_opened": opened}) if as_json else out.print(f"{opened} wave(s) opened")
+
+
+@entry_app.command("expire")
+def entry_expire(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
+    """Give back the seats of admitted newcomers who did not arrive within the group's
+    seat_hold_hours; run it hourly."""
+    with open_store() as store:
+        gone = expire_seats(store, pick_community(store, community))
+    if as_json:
+        print_json({"expired": gone})
+    else:
+        out.print(f"{len(gone)} seat(s) given back" + (f": {', '.join(gone)}" if gone else ""))
 
 
 @entry_app.command("graduate")

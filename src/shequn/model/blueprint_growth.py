@@ -36,6 +36,8 @@ DEFAULT_WAVE_SIZE = 20
 """Admit newcomers 20 at a time, with one welcome for the wave (000 "Revelation 2")."""
 DEFAULT_WAVE_WAIT_HOURS = 24.0
 """A smaller wave opens anyway once its first newcomer has waited this long."""
+DEFAULT_SEAT_HOLD_HOURS = 48.0
+"""An admitted newcomer who has not arrived two days later gives the seat back (0: never)."""
 DEFAULT_INVITES_TO_UNLOCK = 3
 """"Invite 3 friends to unlock" (001 §2, the accounting black card)."""
 DEFAULT_LEAVE_HOURS = 24.0
@@ -76,6 +78,7 @@ class Entry(_Section):
     waves: bool = True
     wave_size: int = Field(DEFAULT_WAVE_SIZE, gt=0)
     wave_wait_hours: float = Field(DEFAULT_WAVE_WAIT_HOURS, ge=0)
+    seat_hold_hours: float = Field(DEFAULT_SEAT_HOLD_HOURS, ge=0)
     welcome: Text = "欢迎 {names} 加入！/ Welcome, {names}!"
     welcome_back: Text = "请大家欢迎新朋友 {names} / Please welcome {names}"
     rejection: Text = "抱歉，这次未能通过入群审核：{reason} / Sorry, not admitted: {reason}"

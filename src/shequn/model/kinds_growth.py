@@ -16,9 +16,10 @@ LINK_PURPOSES = ("referral", "live_code", "code")
 """A member's referral link, a campaign/channel live code, an invitation code (P-IN-1)."""
 FILL_ORDERS = ("in_order", "least_full")
 """How a live code picks among groups with room: the first listed, or the emptiest."""
-ENTRY_OUTCOMES = ("admitted", "queued", "pending", "rejected", "waitlisted")
-"""admitted: may join now · queued: approved, waits for the next wave · pending: a gate is
-not passed yet (task, payment, judges) · rejected · waitlisted: every group is full."""
+ENTRY_OUTCOMES = ("admitted", "queued", "pending", "rejected", "waitlisted", "expired")
+"""admitted: may join now · queued: approved, waits for the next wave (seat held) · pending: a
+gate is not passed yet (task, payment, judges) · rejected · waitlisted: every group is full ·
+expired: admitted but never arrived within the group's ``seat_hold_hours``; the seat is free."""
 VERDICTS = ("approve", "reject")
 CARE = ("deep", "cool", "ignore")
 """Newcomer classification (P-IN-2): deep care, keep cool, ignore."""

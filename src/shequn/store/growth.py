@@ -169,7 +169,7 @@ def _wave(p: Projector, _id: int, e: Event) -> None:
             c.identity_id.in_(ids),
             c.status == "queued",
         )
-        .values(status="admitted", wave=e.data["wave"])
+        .values(status="admitted", wave=e.data["wave"], decided_at=e.occurred_at)
     )
 
 
