@@ -18,7 +18,7 @@ from shequn.engine.seats import expire_seats
 from shequn.errors import NotFound
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
-from shequn.store.growth_queries import Seats, get_link, list_entries, seats
+from shequn.store.growth_queries import Seats, get_entry, get_link, list_entries, seats
 from shequn.store.outbox import pending
 from tests.growth_helpers import COMMUNITY, T0, at, blueprint, group, loaded, wx
 
@@ -346,3 +346,39 @@ def test_a_seat_nobody_takes_is_given_back_after_the_hold(store):
     again = enter(store, COMMUNITY, Request(wx("late"), link=link.code, at=at(3000)))
     assert [(e.group, e.status) for e in again] == [("g1", "admitted")]
     assert expire_seats(store, COMMUNITY, now=at(3000) + timedelta(hours=1)) == []  # fresh seat
+
+
+def test_the_task_invited_n_passes_when_the_person_brought_joins(store):
+    bp = loaded(store, group("club", gates=["task"], task="invited:1"), group("main"))
+    record(
+        store,
+        [Event("member.joined", at(0), COMMUNITY, "bot", "j-amy", group="main", actor=wx("amy"))],
+    )
+    assert (
+        enter(store, COMMUNITY, Request(wx("amy"), group="club", at=at(1)))[0].status == "pending"
+    )
+    link = create_link(store, bp, purpose="referral", owner=wx("amy"), groups=["main"], now=at(2))
+    enter(store, COMMUNITY, Request(wx("bo"), link=link.code, at=at(3)))
+    record(
+        store,
+        [Event("member.joined", at(4), COMMUNITY, "bot", "j-bo", group="main", actor=wx("bo"))],
+    )
+    with store.read() as conn:  # bo's join reconsidered amy's pending entry by itself
+        assert get_entry(conn, COMMUNITY, "club", wx("amy")).status == "admitted"
+    # and a newcomer who already brought someone passes at the door
+    enter(store, COMMUNITY, Request(wx("cy"), link=link.code, at=at(5)))
+    record(
+        store,
+        [Event("member.joined", at(6), COMMUNITY, "bot", "j-cy", group="main", actor=wx("cy"))],
+    )
+    link2 = create_link(store, bp, purpose="referral", owner=wx("cy"), groups=["main"], now=at(7))
+    enter(store, COMMUNITY, Request(wx("di"), link=link2.code, at=at(8)))
+    record(
+        store,
+        [Event("member.joined", at(9), COMMUNITY, "bot", "j-di", group="main", actor=wx("di"))],
+    )
+    states = {
+        e.group: e.status
+        for e in enter(store, COMMUNITY, Request(wx("cy"), group="club", at=at(10)))
+    }
+    assert states["club"] == "admitted"

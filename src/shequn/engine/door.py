@@ -28,6 +28,85 @@ from shequn.store.door_queries import active_groups_of, links_by_code, persons_o
 from shequn.store.growth import SEATED
 from shequn.store.growth_queries import Seats, get_profile, list_entries, pending_action, seats
 from shequn.store.outbox import enqueue_each
+from shequn.store.referral_queries import referrals_by
+
+
+class DoorState:
+    """What the door knows about a batch of knocks — links' groups' seats, each person's
+    entries, memberships and profile — read once, and kept current as decisions give seats."""
+
+    def __init__(self, conn: Connection, bp: Blueprint, knocks: Sequence[Knock]) -> None:
+        self.conn, self.bp, self.community = conn, bp, bp.community.slug
+        self.people = persons_of(conn, sorted({k.identity for k in knocks}))
+        keys = sorted({key for person in self.people.values() for key in person})
+        self.entries: dict[str, dict[str | None, EntryState]] = {}
+        for e in list_entries(conn, self.community, identities=keys):
+            self.entries.setdefault(e.identity, {}).setdefault(e.group, e)
+        groups = {g for k in knocks for g in _groups(bp, k)}
+        self.room = seats(conn, self.community, sorted(groups))
+        self.active = active_groups_of(conn, self.community, keys)
+        self.gated = any(entry_config(bp, g).gates for g in groups)
+        self.asked: dict[str, bool] = {}  # link code → a group.create is pending for it
+
+    def view(self, k: Knock) -> DoorView:
+        person = self.people[k.identity]
+        mine: dict[str | None, EntryState] = {}
+        for key in person:
+            for group, e in self.entries.get(key, {}).items():
+                mine.setdefault(group, e)
+        link = k.link
+        if (
+            link is not None
+            and link.code not in self.asked
+            and all(s.free == 0 for s in _of(self.room, link))
+        ):  # only asked when it matters: the outbox can be long
+            self.asked[link.code] = pending_action(
+                self.conn, "group.create", self.community, "link", link.code
+            )
+        return DoorView(
+            blueprint=self.bp,
+            seats=self.room,
+            entries=mine,
+            profile=get_profile(self.conn, person) if self.gated else Profile(k.identity),
+            invited=self._invited(k),
+            overflow_requested=bool(link and self.asked.get(link.code)),
+            active_in=frozenset(g for key in person for g in self.active.get(key, ())),
+        )
+
+    def _invited(self, k: Knock) -> int:
+        """People the newcomer brought who joined — read only for a gate ``invited:N``."""
+        if not any(
+            (entry_config(self.bp, g).task or "").startswith("invited:")
+            for g in _groups(self.bp, k)
+        ):
+            return 0
+        refs = referrals_by(self.conn, self.community, k.identity)
+        return sum(
+            1 for r in refs if r.first_touch and r.joined_at is not None and not r.same_person
+        )
+
+    def absorb(self, d: Decision, k: Knock) -> None:
+        """Update the state with a decision, as the projections will once it is stored."""
+        mine = self.entries.setdefault(k.identity, {})
+        for e in d.events:
+            if e.kind != "entry.decided":
+                continue
+            outcome, group = e.data["outcome"], e.group
+            before = mine.get(group)
+            if (
+                outcome in SEATED
+                and group in self.room
+                and (before is None or before.status not in SEATED)
+            ):
+                self.room[group] = replace(self.room[group], taken=self.room[group].taken + 1)
+            mine[group] = EntryState(
+                e.community, group, k.identity, outcome, reason=e.data["reason"],
+                link=e.data.get("link"), gates=tuple(e.data.get("gates") or ()),
+            )  # fmt: skip
+            if group is not None:
+                mine.pop(None, None)
+        if any(a.kind == "group.create" for a in d.actions) and k.link is not None:
+            self.asked[k.link.code] = True
 
 
 def enter_batch(
@@ -39,40 +118,11 @@ def enter_batch(
     community = bp.community.slug
     links = links_by_code(conn, [r.link for r in requests if r.link])
     knocks = [_knock(bp, r, links, source) for r in requests]
-    people = persons_of(conn, sorted({k.identity for k in knocks}))
-    keys = sorted({key for person in people.values() for key in person})
-    entries: dict[str, dict[str | None, EntryState]] = {}
-    for e in list_entries(conn, community, identities=keys):
-        entries.setdefault(e.identity, {}).setdefault(e.group, e)
-    groups = {g for k in knocks for g in _groups(bp, k)}
-    room = seats(conn, community, sorted(groups))
-    active = active_groups_of(conn, community, keys)
-    gated = any(entry_config(bp, g).gates for g in groups)
-    asked: dict[str, bool] = {}
+    state = DoorState(conn, bp, knocks)
     decisions: list[Decision] = []
     for k in knocks:
-        person = people[k.identity]
-        mine: dict[str | None, EntryState] = {}
-        for key in person:
-            for group, e in entries.get(key, {}).items():
-                mine.setdefault(group, e)
-        link = k.link
-        if (
-            link is not None
-            and link.code not in asked
-            and all(s.free == 0 for s in _of(room, link))
-        ):
-            asked[link.code] = pending_action(conn, "group.create", community, "link", link.code)
-        view = DoorView(
-            blueprint=bp,
-            seats=room,
-            entries=mine,
-            profile=get_profile(conn, person) if gated else Profile(k.identity),
-            overflow_requested=bool(link and asked.get(link.code)),
-            active_in=frozenset(g for key in person for g in active.get(key, ())),
-        )
-        d = decide_entry(k, view)
-        _absorb(d, k, entries, room, asked)
+        d = decide_entry(k, state.view(k))
+        state.absorb(d, k)
         decisions.append(d)
     new_events = _apply_each(conn, decisions)
     at = max((k.at for k in knocks), default=datetime.now(UTC))
@@ -114,32 +164,6 @@ def _groups(bp: Blueprint, k: Knock) -> list[str]:
 
 def _of(room: dict[str, Seats], link: Link) -> list[Seats]:
     return [room[g] for g in link.groups if g in room]
-
-
-def _absorb(
-    d: Decision,
-    k: Knock,
-    entries: dict[str, dict[str | None, EntryState]],
-    room: dict[str, Seats],
-    asked: dict[str, bool],
-) -> None:
-    """Update the batch's state with a decision, as the projections will once it is stored."""
-    mine = entries.setdefault(k.identity, {})
-    for e in d.events:
-        if e.kind != "entry.decided":
-            continue
-        outcome, group = e.data["outcome"], e.group
-        before = mine.get(group)
-        if outcome in SEATED and group in room and (before is None or before.status not in SEATED):
-            room[group] = replace(room[group], taken=room[group].taken + 1)
-        mine[group] = EntryState(
-            e.community, group, k.identity, outcome, reason=e.data["reason"],
-            link=e.data.get("link"), gates=tuple(e.data.get("gates") or ()),
-        )  # fmt: skip
-        if group is not None:
-            mine.pop(None, None)
-    if any(a.kind == "group.create" for a in d.actions) and k.link is not None:
-        asked[k.link.code] = True
 
 
 def _apply_each(conn: Connection, decisions: Sequence[Decision]) -> list[tuple[int, Event]]:

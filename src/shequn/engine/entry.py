@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import Decision, apply, new_ref, operator_source
-from shequn.engine.door import enter_batch
+from shequn.engine.door import DoorState, enter_batch
 from shequn.engine.entry_rules import (
     DoorView,
     Knock,
@@ -34,21 +34,16 @@ from shequn.model.events import Event
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.growth_queries import (
-    active_groups,
     get_blueprint,
     get_entry,
     get_link,
-    get_profile,
     growth_blueprint,
     has_pending_entries,
-    identities_of,
     last_wave,
     list_entries,
-    pending_action,
-    seats,
 )
 from shequn.store.queries import get_member
-from shequn.store.referral_queries import referrals_by
+from shequn.store.referral_queries import invited_by
 
 
 def enter(
@@ -89,39 +84,8 @@ def decide(conn: Connection, bp: Blueprint, knock: Knock) -> Decision:
 
 
 def door_view(conn: Connection, bp: Blueprint, knock: Knock) -> DoorView:
-    community = bp.community.slug
-    groups = list(knock.link.groups if knock.link else ())
-    groups += [knock.group] if knock.group else []
-    groups += [c for g in list(groups) if (c := entry_config(bp, g).camp)]
-    keys = identities_of(conn, knock.identity)
-    entries: dict[str | None, EntryState] = {}
-    for key in keys:
-        for e in list_entries(conn, community, identity=key):
-            entries.setdefault(e.group, e)
-    needs_invites = any((entry_config(bp, g).task or "").startswith("invited:") for g in groups)
-    invited = 0
-    if needs_invites:
-        invited = sum(
-            1
-            for r in referrals_by(conn, community, knock.identity)
-            if r.first_touch and r.joined_at is not None and not r.same_person
-        )
-    room = seats(conn, community, groups)
-    full = all(s.free == 0 for s in room.values())
-    overflow = (
-        full
-        and knock.link is not None
-        and pending_action(conn, "group.create", community, "link", knock.link.code)
-    )  # only asked when it matters: the outbox can be long
-    return DoorView(
-        blueprint=bp,
-        seats=room,
-        entries=entries,
-        profile=get_profile(conn, keys),
-        invited=invited,
-        overflow_requested=overflow,
-        active_in=frozenset(active_groups(conn, community, keys)),
-    )
+    """What the door knows for one knock (the batched door's state, for a batch of one)."""
+    return DoorState(conn, bp, [knock]).view(knock)
 
 
 def reconsider(conn: Connection, bp: Blueprint, identity: str, at: datetime, ref: str) -> Decision:
@@ -372,8 +336,12 @@ def after_record(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> N
         people = {
             e.actor for _, e in new_events if e.community == community and e.kind in _UNBLOCKING
         }
+        for _, e in new_events:  # a join may complete its inviter's task ``invited:N``
+            if e.community == community and e.kind == "member.joined" and e.actor:
+                people.update(invited_by(conn, community, e.actor))
         for identity in pending_for(conn, community, (p for p in people if p)):
-            at = max(e.occurred_at for _, e in new_events if e.actor == identity)
+            latest = max(e.occurred_at for _, e in new_events)
+            at = max((e.occurred_at for _, e in new_events if e.actor == identity), default=latest)
             reconsider(conn, bp, identity, at, f"recheck:{new_ref()}")
 
 
