@@ -114,6 +114,7 @@ def test_chinese_glyphs_are_real_not_missing_glyph_boxes(cjk_font: FontChoice):
 def test_covers_tells_a_latin_font_from_a_chinese_one():
     dejavu = Path(poster.LATIN_FONTS[0])
     if not dejavu.is_file():
+        assert not REQUIRE_FONTS, f"{dejavu} is required (SHEQUN_REQUIRE_FONTS=1)"
         pytest.skip("DejaVu Sans not installed")
     latin = FontChoice(dejavu).at(40)
     assert covers(latin, "A") and covers(latin, "é") and covers(latin, " ")

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from shequn.cli.common import (
     JsonFlag,
+    community_blueprint,
     open_store,
     out,
     pick_community,
@@ -94,7 +95,7 @@ def campaign_create(
 ) -> None:
     """Create (or change) a referral campaign."""
     with open_store() as store:
-        slug_c = pick_community(store, community)
+        slug_c, bp = community_blueprint(store, community)
         if file is not None:
             raw: dict[str, Any] = {"slug": slug, **_read_toml(file)}
             source = str(file)
@@ -106,10 +107,7 @@ def campaign_create(
                 raw["qualifying_task"] = qualifying_task
             source = "options"
         if not raw.get("groups"):
-            from shequn.store.growth_queries import get_blueprint
-
-            with store.read() as conn:
-                raw["groups"] = [get_blueprint(conn, slug_c).groups[0].slug]
+            raw["groups"] = [bp.groups[0].slug]
         campaign = _campaign(raw, source)
         changed = engine.configure_campaign(store, slug_c, campaign)
     if as_json:

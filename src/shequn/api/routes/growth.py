@@ -107,17 +107,8 @@ def post_entry(
 ) -> list[EntryState]:
     """A newcomer knocks: the engine routes them (live code), checks the group's thresholds
     and admits, queues, waits or rejects — with the reason. Returns their entries."""
-    with store.read() as conn:
-        access_community(conn, op, community)
-        link = get_link(conn, body.link) if body.link else None
-        if body.link and (link is None or link.community != community):
-            raise NotFound(f"no link {body.link!r} in {community!r}", link=body.link)
-    groups = list(link.groups) if link else [body.group] if body.group else []
-    _groups_in_scope(store, op, community, groups)
     request.state.audit_summary = {"entry": body.identity, "link": body.link, "group": body.group}
-    req = entry.Request(body.identity, link=body.link, group=body.group, answers=body.answers,
-                        ref=body.ref)  # fmt: skip
-    return entry.enter(store, community, req, source=op.source)
+    return _enter(store, op, community, [body])[0]
 
 
 class EntriesIn(BaseModel):
@@ -132,18 +123,26 @@ def post_entries(
     """Many knocks decided in order in one transaction (a bot's last few tens of
     milliseconds of scans): far faster than one call each. All or nothing: an unknown link
     or a group outside the token's scope refuses the whole batch."""
+    request.state.audit_summary = {"entries": len(body.entries)}
+    return _enter(store, op, community, body.entries)
+
+
+def _enter(
+    store: Store, op: Operator, community: str, items: list[EntryIn]
+) -> list[list[EntryState]]:
+    """Every group the knocks may land in must be in the token's scope (missing links and
+    groups outside it answer 404), then the engine decides them all in one transaction."""
     with store.read() as conn:
         access_community(conn, op, community)
         groups: set[str] = set()
-        for item in body.entries:
+        for item in items:
             link = get_link(conn, item.link) if item.link else None
             if item.link and (link is None or link.community != community):
                 raise NotFound(f"no link {item.link!r} in {community!r}", link=item.link)
             groups.update(link.groups if link else [item.group] if item.group else [])
     _groups_in_scope(store, op, community, sorted(groups))
-    request.state.audit_summary = {"entries": len(body.entries)}
     reqs = [entry.Request(i.identity, link=i.link, group=i.group, answers=i.answers, ref=i.ref)
-            for i in body.entries]  # fmt: skip
+            for i in items]  # fmt: skip
     return entry.enter_many(store, community, reqs, source=op.source)
 
 
