@@ -6,11 +6,14 @@ will find them. That is what makes "decide, then act" safe without distributed c
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from shequn.model.actions import Action
 from shequn.store import tables as t
@@ -22,29 +25,59 @@ def enqueue(conn: Connection, actions: Sequence[Action], *, caused_by: int | Non
 
 
 def enqueue_each(conn: Connection, actions: Sequence[tuple[Action, int | None]]) -> int:
-    """Queue actions, each with the event that caused it, in one statement."""
+    """Queue actions, each with the event that caused it, in one statement.
+
+    An action whose idempotency key is queued already is skipped: the same cause asking for
+    the same effect twice (a replayed decision) leaves one row, so the effect happens once."""
     if not actions:
         return 0
     now = datetime.now(UTC)
-    conn.execute(
-        t.actions.insert(),
-        [
-            {
-                "kind": a.kind,
-                "community_slug": a.community,
-                "group_slug": a.group,
-                "payload": a.payload,
-                "due_at": a.due_at,
-                "status": "pending",
-                "attempts": 0,
-                "caused_by": caused_by,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for a, caused_by in actions
-        ],
-    )
+    rows = [
+        {
+            "kind": a.kind,
+            "community_slug": a.community,
+            "group_slug": a.group,
+            "payload": a.payload,
+            "due_at": a.due_at,
+            "next_run_at": a.due_at,
+            "status": "pending",
+            "attempts": 0,
+            "caused_by": caused_by,
+            "created_at": now,
+            "updated_at": now,
+            "idempotency_key": idempotency_key(a, caused_by),
+            "target": target_of(a),
+        }
+        for a, caused_by in actions
+    ]
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+    conn.execute(insert(t.actions).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
     return len(actions)
+
+
+def idempotency_key(action: Action, caused_by: int | None) -> str:
+    """A deterministic key for one intended effect: its cause, kind and content."""
+    body = json.dumps(
+        [action.community, action.group, action.payload, action.due_at.isoformat()],
+        sort_keys=True,
+        default=str,
+        ensure_ascii=False,
+    )
+    digest = hashlib.sha256(body.encode()).hexdigest()[:32]
+    return f"{caused_by if caused_by is not None else '-'}:{action.kind}:{digest}"
+
+
+def target_of(action: Action) -> str:
+    """The chat or person an action touches, the key its rate limit is counted under.
+
+    A message to one person counts against that person's private chat; everything else
+    against the group (or the community when there is none)."""
+    to = action.payload.get("to")
+    if isinstance(to, str):
+        return to
+    if action.group is not None:
+        return f"{action.community}/{action.group}"
+    return action.community
 
 
 def pending(conn: Connection, *, limit: int = 100) -> list[dict[str, Any]]:

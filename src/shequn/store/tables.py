@@ -306,7 +306,37 @@ actions = Table(
     Column("caused_by", BigInteger),  # events.id of the event that caused it, if any
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # The worker's columns (store/outbox.py owns the transitions; docs/worker.md).
+    Column("idempotency_key", String(255), nullable=False),  # one row per intended effect
+    Column("target", String(255)),  # the chat or person acted on: the rate-limit bucket
+    Column("next_run_at", UTCDateTime(), nullable=False),  # due_at, then each retry's time
+    Column("leased_until", UTCDateTime()),
+    Column("leased_by", String(128)),
+    Column("last_error", String(2048)),
+    Column("attempt_started_at", UTCDateTime()),  # committed before a non-idempotent call
+    Column("platform_ref", String(255)),  # message id, link URL: what the platform answered
+    Column("connector", String(64)),
     Index("ix_actions_due", "status", "due_at"),
+    Index("ix_actions_next_run", "status", "next_run_at"),
+    Index("ux_actions_idempotency_key", "idempotency_key", unique=True),
+)
+
+operator_tasks = Table(
+    "operator_tasks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("key", String(255), nullable=False, unique=True),  # makes creating one idempotent
+    Column("kind", String(64), nullable=False),  # action.unsupported | action.review | …
+    Column("community_slug", String(128), nullable=False),
+    Column("group_slug", String(128)),
+    Column("action_id", BigInteger),  # the action waiting for this person, if any
+    Column("instruction", String(4096), nullable=False),
+    Column("status", String(16), nullable=False),  # open | done
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("done_at", UTCDateTime()),
+    Column("done_by", String(128)),
+    Column("note", String(1024)),
+    Index("ix_operator_tasks_open", "community_slug", "status"),
 )
 
 PROJECTIONS = (
