@@ -1,13 +1,19 @@
 """Actions: what the engine wants a platform to do, queued in the outbox.
 
 An action is data, not a call: the engine decides it, the store writes it in the same
-transaction as the events that caused it, and ``shequn worker`` (later) carries it out.
+transaction as the events that caused it, and ``shequn worker`` carries it out through a
+connector. This module holds the closed vocabulary of action kinds (:data:`ACTION_KINDS`: is the
+platform call idempotent, which event records its effect, what a person must do when a
+connector cannot), the states an action moves through (:class:`Status`) and the retry rule, a
+pure function of the attempt count and the error (:func:`decide_retry`).
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from shequn.model.events import parse_time
@@ -25,3 +31,171 @@ class Action:
 
     def __post_init__(self) -> None:
         self.due_at = parse_time(self.due_at, "due_at")
+
+
+class Status(StrEnum):
+    """Where an action is: ``pending → leased → done | failed | dead | review | cancelled``.
+
+    ``failed``: the platform refused for good (bot not admin, user blocked the bot).
+    ``dead``: transient errors outlasted the retries. ``review``: a person must decide — a send
+    whose outcome a crash left unknown, or a kind the connector cannot perform (an operator task
+    says what to do)."""
+
+    PENDING = "pending"
+    LEASED = "leased"
+    DONE = "done"
+    FAILED = "failed"
+    DEAD = "dead"
+    REVIEW = "review"
+    CANCELLED = "cancelled"
+
+
+FINAL = frozenset({Status.DONE, Status.FAILED, Status.DEAD, Status.CANCELLED})
+RETRYABLE = frozenset({Status.FAILED, Status.DEAD, Status.REVIEW, Status.CANCELLED})
+"""States an operator may send back to ``pending`` (``shequn actions retry``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionKind:
+    """One kind of action: what it asks for and how the worker may treat it."""
+
+    name: str
+    title: str
+    idempotent: bool
+    """Repeating the platform call is harmless (approve, ban, revoke); a send is not."""
+    effect: str | None = None
+    """The event kind recording the action's effect as a community fact, if any."""
+    task: str | None = None
+    """What a person does when no connector can: a format string over the payload."""
+
+
+ACTION_KINDS: dict[str, ActionKind] = {
+    k.name: k
+    for k in (
+        ActionKind(
+            "message.send",
+            "Send a message to the group or, with ``to``, to members privately.",
+            idempotent=False,
+            effect="message.delivered",
+            task="Send this message to {to_or_group}: {text}",
+        ),
+        ActionKind(
+            "member.admit",
+            "Let an admitted newcomer in (approve the join request or send a one-time link).",
+            idempotent=True,
+            effect="member.admitted",
+            task="Let {identity} into {group} (approve the request or send them the link).",
+        ),
+        ActionKind(
+            "member.admit.cancel",
+            "Withdraw an admission nobody used (decline the request, revoke the link).",
+            idempotent=True,
+            task="Withdraw {identity}'s admission to {group} (revoke their link).",
+        ),
+        ActionKind(
+            "reward.revoke",
+            "Take back a reward's platform privilege (a role, a badge, a perk).",
+            idempotent=True,
+            task="Take back reward {reward} of campaign {campaign} from {to}.",
+        ),
+        ActionKind(
+            "payment.request",
+            "Ask a newcomer to pay the entry fee or deposit.",
+            idempotent=False,
+            effect="message.delivered",
+            task="Ask {to} to pay {amount} {currency} to enter {group}.",
+        ),
+        ActionKind(
+            "payment.refund",
+            "Give a deposit back.",
+            idempotent=False,
+            task="Refund {amount} {currency} to {to} through your payment platform, then mark "
+            "this task done.",
+        ),
+        ActionKind(
+            "application.review",
+            "Ask the judges to review an application.",
+            idempotent=False,
+            task="Ask {judges} to review {applicant}'s application to {group} "
+            "(`shequn entry review`).",
+        ),
+        ActionKind(
+            "group.create",
+            "Open a new group because every group of a link is full.",
+            idempotent=False,
+            task="Create a group like {template} (suggested slug {suggested_slug}), add it to "
+            "the blueprint and bind it with `shequn groups bind`.",
+        ),
+    )
+}
+
+
+def action_kind(name: str) -> ActionKind:
+    """The kind's entry; an unknown kind is treated as a non-idempotent one a person does."""
+    return ACTION_KINDS.get(name) or ActionKind(
+        name, name, idempotent=False, task=f"Carry out {name}: {{payload}}"
+    )
+
+
+def task_text(kind: ActionKind, group: str | None, payload: dict[str, Any]) -> str:
+    """The operator's instruction for ``kind``, filled from the payload (missing keys: ``?``)."""
+    to = payload.get("to")
+    values: dict[str, Any] = {
+        "group": group or "the community",
+        "to_or_group": ", ".join(to) if isinstance(to, list) else to or group or "the community",
+        "payload": payload,
+        "text": payload.get("text") or f"[template {payload.get('template', '?')}]",
+    }
+    return (kind.task or f"Carry out {kind.name}: {{payload}}").format_map(
+        _Missing({**{k: v for k, v in payload.items()}, **values})
+    )
+
+
+class _Missing(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+# --- retries ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently a transient error is retried."""
+
+    max_attempts: int = 5
+    base: timedelta = timedelta(seconds=2)
+    cap: timedelta = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GiveUp:
+    reason: str
+
+
+def decide_retry(
+    attempts: int,
+    reason: str,
+    now: datetime,
+    *,
+    retry_after: float | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+    rng: random.Random | None = None,
+) -> Retry | GiveUp:
+    """After ``attempts`` tries that failed transiently: when to try again, or give up.
+
+    Exponential backoff (``base · 2^(attempts-1)``, capped) with jitter between half and the
+    whole delay, so a crowd of failed actions does not return at one instant; never sooner than
+    the platform's ``retry_after`` (seconds)."""
+    if attempts >= policy.max_attempts:
+        return GiveUp(f"gave up after {attempts} attempts: {reason}")
+    full = min(policy.cap.total_seconds(), policy.base.total_seconds() * 2 ** max(attempts - 1, 0))
+    delay = full * (0.5 + 0.5 * (rng or random).random())
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return Retry(now + timedelta(seconds=delay))

@@ -10,6 +10,7 @@ an existing kind a second meaning.
 from __future__ import annotations
 
 from shequn.model.kinds_growth import GROWTH_KINDS
+from shequn.model.kinds_live import LIVE_KINDS
 from shequn.model.kindspec import Bool, DataField, Dict, Int, KindSpec, List, Num, Str
 
 ROLES = ("owner", "manager", "group_leader", "member")
@@ -381,5 +382,6 @@ KINDS: dict[str, KindSpec] = {
             playbook=("P-MON-3",),
         ),
         *GROWTH_KINDS,
+        *LIVE_KINDS,
     )
 }

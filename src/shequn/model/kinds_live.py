@@ -1,0 +1,45 @@
+"""Event kinds the worker records: the effects of actions carried out on a platform.
+
+The engine decides an action; the platform's answer is a new fact about the community (a
+message reached the group, a newcomer was let in) that analytics and later decisions can see.
+The worker records it with ``source = worker:<connector>`` and ``source_ref = <action id>``, so
+recording it twice keeps one event.
+"""
+
+from __future__ import annotations
+
+from shequn.model.kindspec import DataField as F
+from shequn.model.kindspec import Int, KindSpec, Str
+
+_ACTION = F("action", Int, "the outbox action carried out", required=True)
+_REF = F("platform_ref", Str, "the platform's id for it (message id, link URL)")
+
+LIVE_KINDS: tuple[KindSpec, ...] = (
+    KindSpec(
+        "message.delivered",
+        "A message the engine asked for was delivered by a connector (to the group, or "
+        "privately to the subject or to several members).",
+        actor=None,
+        actor_required=False,
+        subject="the member it was sent to privately, if one",
+        group_required=False,
+        fields=(
+            _ACTION,
+            F("template", Str, "the template it was rendered from"),
+            F("recipients", Int, "how many members it was sent to privately (0: the group)"),
+            _REF,
+        ),
+        playbook=("P-ENG-1", "P-IN-3"),
+    ),
+    KindSpec(
+        "member.admitted",
+        "The platform let an admitted newcomer in: the bot approved their join request or "
+        "sent them a one-time invite link.",
+        actor=None,
+        actor_required=False,
+        subject="the newcomer",
+        subject_required=True,
+        fields=(_ACTION, F("invite_link", Str, "the one-time link sent, if one"), _REF),
+        playbook=("P-IN-1", "P-IN-3"),
+    ),
+)
