@@ -18,6 +18,7 @@ from shequn.engine.seats import expire_seats
 from shequn.errors import NotFound
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
+from shequn.model.templates import render_payload
 from shequn.store.growth_queries import Seats, get_entry, get_link, list_entries, seats
 from shequn.store.outbox import pending
 from tests.growth_helpers import COMMUNITY, T0, at, blueprint, group, loaded, wx
@@ -58,7 +59,9 @@ def test_expired_or_used_up_codes_reject_with_a_message():
         d = decide_entry(_knock(link), view)
         decided = next(e for e in d.events if e.kind == "entry.decided")
         assert decided.data["outcome"] == "rejected" and words in decided.data["reason"]
-        assert d.actions[0].kind == "message.send" and words in d.actions[0].payload["text"]
+        sent = d.actions[0]
+        assert sent.kind == "message.send" and sent.payload["template"] == "rejection"
+        assert words in render_payload(bp, sent.payload)  # the reason reaches the newcomer
 
 
 def test_gates_wait_for_task_and_payment_and_pass_when_done():
@@ -130,7 +133,7 @@ def test_live_code_routes_newcomers_and_opens_the_next_group_when_full(store):
 
 
 def test_application_is_admitted_by_k_of_n_judges_and_rejected_with_reasons(store):
-    loaded(store, group("club", gates=["application"], judges=3, approvals=2))
+    bp = loaded(store, group("club", gates=["application"], judges=3, approvals=2))
     e = enter(store, COMMUNITY, Request(wx("amy"), group="club", answers={"why": "读书"}, at=at(0)))
     assert e[0].status == "pending"
     review_application(
@@ -166,7 +169,8 @@ def test_application_is_admitted_by_k_of_n_judges_and_rejected_with_reasons(stor
     with store.read() as conn:
         messages = [a for a in pending(conn) if a["kind"] == "message.send"]
     assert any(
-        a["payload"]["to"] == wx("bob") and "广告号" in a["payload"]["text"] for a in messages
+        a["payload"]["to"] == wx("bob") and "广告号" in render_payload(bp, a["payload"])
+        for a in messages
     )
 
 
@@ -184,7 +188,7 @@ def test_a_payment_recorded_later_lets_a_pending_newcomer_in(store):
 
 
 def test_waves_admit_twenty_at_a_time_with_one_welcome(store):
-    loaded(store, group("main", waves=True, wave_size=3, wave_wait_hours=24))
+    bp = loaded(store, group("main", waves=True, wave_size=3, wave_wait_hours=24))
     for n in range(7):
         enter(store, COMMUNITY, Request(wx(f"w{n}"), group="main", at=at(n)))
     with store.read() as conn:
@@ -196,9 +200,14 @@ def test_waves_admit_twenty_at_a_time_with_one_welcome(store):
         ("queued", None)
     ]
     welcomes = [a["payload"] for a in actions if a["kind"] == "message.send"]
-    assert [w.get("wave") for w in welcomes if "wave" in w] == [1, 2]
+    assert [(w["template"], w["wave"]) for w in welcomes] == [
+        ("welcome", 1),
+        ("welcome", 2),
+        ("greet", 2),
+    ]
     greeters = [w["to"] for w in welcomes if "to" in w]
     assert greeters == [[wx("w0"), wx("w1"), wx("w2")]]  # the first wave greets the second
+    assert render_payload(bp, welcomes[1]) == "欢迎 w3、w4、w5 加入main！"  # 读书会 speaks zh
     assert open_waves(store, COMMUNITY, now=at(6) + timedelta(hours=23)) == 0
     assert open_waves(store, COMMUNITY, now=at(6) + timedelta(hours=24)) == 1
 

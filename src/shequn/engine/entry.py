@@ -193,9 +193,7 @@ def decide_wave(
     """Pure: the ``wave.opened`` event and its actions (admit each — with the join data the
     platform should echo, see :func:`join_data` — welcome, greet)."""
     community = bp.community.slug
-    cfg = entry_config(bp, group)
     keys = [e.identity for e in newcomers]
-    names = "、".join(_short(k) for k in keys)
     event = Event(
         kind="wave.opened",
         occurred_at=now,
@@ -210,20 +208,13 @@ def decide_wave(
         Action("member.admit", community, now, group, {"identity": k, **extra.get(k, {})})
         for k in keys
     ]
-    actions.append(
-        Action(
-            "message.send",
-            community,
-            now,
-            group,
-            {"text": cfg.welcome.replace("{names}", names), "wave": number},
-        )
-    )
+    # Named texts, rendered at send time (model/templates.py): "welcome" to the group,
+    # "greet" to the members admitted before this wave.
+    said = {"group": group, "names": [_short(k) for k in keys], "count": len(keys), "wave": number}
+    actions.append(Action("message.send", community, now, group, {"template": "welcome", **said}))
     if earlier:
-        text = cfg.welcome_back.replace("{names}", names)
-        actions.append(
-            Action("message.send", community, now, group, {"to": list(earlier), "text": text})
-        )
+        to = {"to": list(earlier), "template": "greet"}
+        actions.append(Action("message.send", community, now, group, {**to, **said}))
     return Decision(events=[event], actions=actions)
 
 

@@ -107,8 +107,7 @@ def decide_entry(k: Knock, view: DoorView) -> Decision:
         d.requested(k.group)  # through a link the group is not known yet
     problem = _link_problem(link, k.at) if k.fresh else None
     if problem:
-        text = entry_config(bp, candidates[0]).rejection
-        return d.decide("rejected", problem, group=candidates[0], message=text)
+        return d.decide("rejected", problem, group=candidates[0])
     fill = link.fill if link is not None else "in_order"
     group = _direct(k, view) if k.group else pick_group(candidates, view.seats, fill)
     if group is None:
@@ -154,7 +153,7 @@ def _gates(d: _Draft, k: Knock, view: DoorView, group: str) -> Decision:
     for gate in cfg.gates:
         if gate == "code" and (k.link is None or k.link.purpose != "code"):
             why = "this group needs an invitation code"
-            return d.decide("rejected", why, group, message=cfg.rejection)
+            return d.decide("rejected", why, group)
         if gate == "task" and not _task_done(cfg.task or "", profile, view.invited):
             waiting.append(f"task:{cfg.task}")
         if gate == "payment" and profile.paid + 1e-9 < cfg.fee:
@@ -172,7 +171,6 @@ def _gates(d: _Draft, k: Knock, view: DoorView, group: str) -> Decision:
                     "rejected",
                     why + (f": {reasons}" if reasons.strip("; ") else ""),
                     group,
-                    message=cfg.rejection,
                 )
             if approvals < cfg.approvals:
                 waiting.append(f"application:{approvals}/{cfg.approvals}")
@@ -206,12 +204,14 @@ def _pending(
     for gate in waiting:
         kind, _, detail = gate.partition(":")
         if kind == "task":
-            d.act("message.send", group, to=k.identity, template="task", task=detail)
+            d.act("message.send", group, to=k.identity, template="task", group=group, task=detail)
         elif kind == "payment":
             d.act(
                 "payment.request",
                 group,
                 to=k.identity,
+                template="payment",
+                group=group,
                 amount=cfg.fee,
                 currency=cfg.currency,
                 deposit=cfg.deposit,
@@ -321,8 +321,9 @@ class _Draft:
         group: str | None = None,
         *,
         gates: list[str] | None = None,
-        message: str | None = None,
     ) -> Decision:
+        """Record the outcome; a rejection also tells the newcomer why (template
+        ``rejection``, worded by the blueprint at send time)."""
         data: dict[str, Any] = {"outcome": outcome, "reason": reason}
         if self.k.link is not None:
             data["link"] = self.k.link.code
@@ -330,13 +331,15 @@ class _Draft:
             data["gates"] = gates
         suffix = f"3dec:{group or '-'}:{outcome}:{len(self.events)}"
         self._event("entry.decided", suffix, group=group, subject=self.k.identity, data=data)
-        if message:
-            text = message.replace("{reason}", reason)
-            self.act("message.send", group, to=self.k.identity, text=text, reason=reason)
+        if outcome == "rejected":
+            to = self.k.identity
+            self.act("message.send", group, to=to, template="rejection", group=group, reason=reason)
         return self.result()
 
-    def act(self, kind: str, group: str | None, **payload: Any) -> None:
-        self.actions.append(Action(kind, self.community, self.k.at, group, payload))
+    def act(self, kind: str, target: str | None, **payload: Any) -> None:
+        """Queue an action on group ``target`` (a message names its group in the payload
+        too, as ``group``: rendering needs it for the group's texts)."""
+        self.actions.append(Action(kind, self.community, self.k.at, target, payload))
 
     def result(self) -> Decision:
         return Decision(list(self.events), list(self.actions))

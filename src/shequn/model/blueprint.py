@@ -36,6 +36,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from shequn.errors import BlueprintError, NotFound
 from shequn.model.blueprint_growth import Entry, Fission, Fraud, Intake, IntakeRule
+from shequn.model.templates import Localized, template_problems
 
 Problem = tuple[str, str]
 """``(key_path, message)``, e.g. ``("groups[2].capacity", "must be greater than 0")``."""
@@ -230,6 +231,7 @@ class Group(_Section):
     capacity: int = Field(PLATFORM_CAPACITY["other"], gt=0)
     stage: Stage = DEFAULT_STAGE
     entry: Entry = Field(default_factory=Entry)
+    templates: dict[str, Localized] = Field(default_factory=dict)  # this group's texts
 
     @model_validator(mode="before")
     @classmethod
@@ -264,6 +266,7 @@ class Blueprint(_Section):
     channels: list[Channel] = Field(default_factory=list)
     intake: Intake = Field(default_factory=Intake)
     fission: Fission = Field(default_factory=Fission)
+    templates: dict[str, Localized] = Field(default_factory=dict)  # see model/templates.py
 
     @model_validator(mode="after")
     def _consistent(self) -> Blueprint:
@@ -322,7 +325,7 @@ def cross_problems(data: Mapping[str, Any]) -> list[Problem]:
         if step.get("tier") == "free" and isinstance(price, int | float) and price != 0:
             message = "a free step costs 0; use tier 'low' for a paid entry"
             problems.append((f"realization.ladder[{i}].price", message))
-    return problems
+    return problems + template_problems(data)
 
 
 def _tables(value: object) -> list[tuple[int, Mapping[str, Any]]]:

@@ -79,9 +79,11 @@ class Entry(_Section):
     wave_size: int = Field(DEFAULT_WAVE_SIZE, gt=0)
     wave_wait_hours: float = Field(DEFAULT_WAVE_WAIT_HOURS, ge=0)
     seat_hold_hours: float = Field(DEFAULT_SEAT_HOLD_HOURS, ge=0)
-    welcome: Text = "欢迎 {names} 加入！/ Welcome, {names}!"
-    welcome_back: Text = "请大家欢迎新朋友 {names} / Please welcome {names}"
-    rejection: Text = "抱歉，这次未能通过入群审核：{reason} / Sorry, not admitted: {reason}"
+    # This group's texts for both languages, from before [templates] (None: the template's);
+    # welcome_back overrides the template "greet". See model/templates.py.
+    welcome: Text | None = None
+    welcome_back: Text | None = None
+    rejection: Text | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Entry:
