@@ -15,13 +15,14 @@ import hashlib
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Protocol
 
+from shequn.errors import InputFormatError
+from shequn.ingest.archive import Archive, Limits, guarded
 from shequn.model.events import Event
 
 
@@ -53,6 +54,7 @@ class ImportContext:
     bytes_read: int = 0
     bytes_total: int | None = None
     naive_times: bool = False
+    limits: Limits = field(default_factory=Limits.from_env)
 
     def note(self, text: str) -> None:
         """Tell the operator something the import decided (shown in the summary)."""
@@ -70,34 +72,31 @@ class ImportContext:
         self.naive_times = True
         return naive.replace(tzinfo=self.tz)
 
-    def open(self, path: Path) -> io.BufferedReader:
-        """Open a file for reading (buffered), counting bytes for the progress bar."""
-        return io.BufferedReader(_Counting(path.open("rb"), self), buffer_size=1 << 16)
+    def open(self, path: Path, *, lines: bool = False, counted: bool = True) -> io.BufferedReader:
+        """Open a file for reading (buffered) under :attr:`limits`; ``lines`` for line-based
+        formats (a line over the limit stops the import), ``counted`` moves the progress bar."""
+        return guarded(
+            path.open("rb"), str(path), limits=self.limits, lines=lines, on_read=self._on(counted)
+        )
 
-    def open_member(self, archive: zipfile.ZipFile, name: str) -> io.BufferedReader:
-        """Open a zip member, counting its uncompressed bytes."""
-        return io.BufferedReader(_Counting(archive.open(name), self), buffer_size=1 << 16)
+    def open_member(
+        self, archive: Archive, name: str, *, lines: bool = False, counted: bool = True
+    ) -> io.BufferedReader:
+        """Open a zip member under the archive's limits (see :meth:`open`)."""
+        return archive.open(name, lines=lines, on_read=self._on(counted))
 
+    def archive(self, path: Path) -> Archive:
+        """The zip at ``path``, opened under :attr:`limits`."""
+        return Archive(path, self.limits)
 
-class _Counting(io.RawIOBase):
-    """A read-only stream that adds what is read to ``ctx.bytes_read``."""
+    def _on(self, counted: bool) -> Callable[[int], None] | None:
+        if not counted:
+            return None
 
-    def __init__(self, inner: IO[bytes], ctx: ImportContext) -> None:
-        self.inner, self.ctx = inner, ctx
+        def add(n: int) -> None:
+            self.bytes_read += n
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.inner.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self.ctx.bytes_read += n
-        return n
-
-    def close(self) -> None:
-        self.inner.close()
-        super().close()
+        return add
 
 
 class Importer(Protocol):
@@ -135,17 +134,17 @@ def group_slug(name: str | None, chat_id: str | int) -> str:
     return f"{words[:60]}-{ident}"[:128] if words else ident[:128]
 
 
-def zip_size(path: Path) -> int:
-    with zipfile.ZipFile(path) as zf:
-        return sum(i.file_size for i in zf.infolist())
-
-
 def input_size(path: Path) -> int | None:
-    """Bytes the progress bar counts up to: a file's size, a directory's or zip's content."""
+    """Bytes the progress bar counts up to: a file's size, a directory's or zip's content
+    (None when unknown: a zip that does not open is reported by the importer)."""
     if path.is_dir():
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    if zipfile.is_zipfile(path):
-        return zip_size(path)
+    if Archive.is_zip(path):
+        try:
+            with Archive(path) as archive:
+                return archive.unpacked_size()
+        except InputFormatError:
+            return None
     return path.stat().st_size if path.exists() else None
 
 

@@ -43,6 +43,7 @@ import orjson
 
 from shequn.errors import InputFormatError, InvalidEvent
 from shequn.ingest.base import ImportContext, Item, Rejected
+from shequn.ingest.shape import FOUND, expect
 from shequn.ingest.text import message_data
 from shequn.model.events import Event, identity_key
 
@@ -90,9 +91,13 @@ class _Reader:
         index, where = 0, "$"
         builder: Any = None
         target = ""
+        has_messages = False
         try:
             for prefix, event, value in ijson.parse(fp, use_float=True):
                 if builder is None:
+                    if prefix == "messages" and event in FOUND:
+                        expect(event, "start_array", str(self.ctx.path), "$.messages", "messages")
+                        has_messages = True
                     if event != "start_map" or prefix not in ("guild", "channel", "messages.item"):
                         continue
                     builder, target = ijson.ObjectBuilder(), prefix
@@ -116,6 +121,8 @@ class _Reader:
             raise InputFormatError(
                 str(self.ctx.path), "$", "no channel object: is this a DiscordChatExporter export?"
             )
+        if not has_messages:
+            raise InputFormatError(str(self.ctx.path), "$", "no 'messages' list in the export")
         self._notes()
 
     # --- one message ----------------------------------------------------------------------

@@ -73,7 +73,7 @@ class CanonicalJsonl:
         return isinstance(obj, dict) and "kind" in obj and "occurred_at" in obj
 
     def read(self, ctx: ImportContext) -> Iterator[Item]:
-        with ctx.open(ctx.path) as fp:
+        with ctx.open(ctx.path, lines=True) as fp:
             for n, raw in enumerate(fp, 1):
                 try:
                     event = parse_line(raw, path=str(ctx.path), line=n)

@@ -129,7 +129,7 @@ class QQImporter:
             encoding = _encoding(probe.read(65536))
         if counted and encoding != "utf-8":
             ctx.note("read as " + {"utf-8-sig": "UTF-8 with BOM", "gb18030": "GB18030"}[encoding])
-        raw = ctx.open(ctx.path) if counted else io.BufferedReader(ctx.path.open("rb"))
+        raw = ctx.open(ctx.path, lines=True, counted=counted)
         n = 0
         with io.TextIOWrapper(raw, encoding=encoding, newline=None) as fp:
             try:

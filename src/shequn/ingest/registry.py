@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import zipfile
 from pathlib import Path
 
 from shequn.errors import InputFormatError
+from shequn.ingest.archive import Archive
 from shequn.ingest.base import Importer
 
 FORMATS: dict[str, str] = {
@@ -53,13 +53,9 @@ def head_of(path: Path) -> bytes:
     """The first bytes of a file (or of the first member of a zip); b"" for a directory."""
     if path.is_dir():
         return b""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            files = [i for i in zf.infolist() if not i.is_dir()]
-            if not files:
-                return b""
-            with zf.open(files[0]) as fp:
-                return fp.read(HEAD_BYTES)
+    if Archive.is_zip(path):
+        with Archive(path) as archive:
+            return archive.head(archive.names[0], HEAD_BYTES) if archive.names else b""
     with path.open("rb") as fp:
         return fp.read(HEAD_BYTES)
 

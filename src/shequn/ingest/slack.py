@@ -30,6 +30,7 @@ named); ``channel_leave``/``group_leave`` → ``member.left``; ``channel_name``/
 from __future__ import annotations
 
 import html
+import io
 import re
 import struct
 import zipfile
@@ -39,13 +40,15 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import Any
 
 import ijson
 import orjson
 
 from shequn.errors import InputFormatError, InvalidEvent
+from shequn.ingest.archive import Archive
 from shequn.ingest.base import ImportContext, Item, Rejected
+from shequn.ingest.shape import expect_array
 from shequn.ingest.text import message_data
 from shequn.model.events import Event, identity_key
 
@@ -89,10 +92,10 @@ class SlackImporter:
         try:
             if path.is_dir():
                 return _looks_like_export(p.name for p in path.iterdir())
-            if zipfile.is_zipfile(path):
-                with zipfile.ZipFile(path) as zf:
-                    return _looks_like_export(zf.namelist())
-        except _BROKEN:
+            if Archive.is_zip(path):
+                with Archive(path) as archive:
+                    return _looks_like_export(archive.names)
+        except (*_BROKEN, InputFormatError):
             return False
         return False
 
@@ -113,7 +116,7 @@ def _looks_like_export(names: Any) -> bool:
 class _Source(AbstractContextManager["_Source"]):
     """The export's files by relative posix name, from a directory or a zip."""
 
-    def __init__(self, ctx: ImportContext, names: list[str], zf: zipfile.ZipFile | None) -> None:
+    def __init__(self, ctx: ImportContext, names: list[str], zf: Archive | None) -> None:
         self.ctx, self.zf = ctx, zf
         self.names = sorted(names)
         users = [n for n in self.names if PurePosixPath(n).name in _USERS]
@@ -132,9 +135,9 @@ class _Source(AbstractContextManager["_Source"]):
             return cls(ctx, names, None)
         if not path.is_file():
             raise InputFormatError(str(path), None, "no such file or directory")
-        zf = zipfile.ZipFile(path)
+        zf = ctx.archive(path)
         try:
-            return cls(ctx, [i.filename for i in zf.infolist() if not i.is_dir()], zf)
+            return cls(ctx, zf.names, zf)
         except InputFormatError:
             zf.close()
             raise
@@ -145,7 +148,7 @@ class _Source(AbstractContextManager["_Source"]):
                 return self.root + name
         return None
 
-    def read(self, name: str) -> IO[bytes]:
+    def read(self, name: str) -> io.BufferedReader:
         if self.zf is not None:
             return self.ctx.open_member(self.zf, name)
         return self.ctx.open(self.ctx.path / name)
@@ -220,6 +223,7 @@ class _Reader:
         i = 0
         try:
             with self.src.read(name) as fp:
+                expect_array(fp, str(self.ctx.path), f"{what}[0]", "records")
                 for obj in ijson.items(fp, "item", use_float=True):
                     yield i, obj
                     i += 1

@@ -149,7 +149,7 @@ class TableImporter:
     def read(self, ctx: ImportContext) -> Iterator[Item]:
         path = str(ctx.path)
         try:
-            raw = ctx.open(ctx.path)
+            raw = ctx.open(ctx.path, lines=True)
         except OSError as e:
             raise InputFormatError(path, None, f"cannot open: {e.strerror}") from None
         with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:

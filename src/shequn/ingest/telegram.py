@@ -27,18 +27,19 @@ from __future__ import annotations
 
 import contextlib
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
 import ijson
 import orjson
 
 from shequn.errors import InputFormatError
+from shequn.ingest.archive import Archive
 from shequn.ingest.base import ImportContext, Item
+from shequn.ingest.shape import FOUND, expect
+from shequn.ingest.telegram_export import Export
 from shequn.ingest.telegram_map import (
     NAME_KEY,
     PRIVATE_TYPES,
@@ -51,7 +52,6 @@ from shequn.ingest.telegram_map import (
 )
 
 _BACKEND = ijson.get_backend(ijson.backend_name)
-RESULT = "result.json"
 CHUNK = 1 << 18
 """Bytes per read of the name scan (pass 1)."""
 READ_SIZE = 1 << 16
@@ -80,6 +80,12 @@ _ACCOUNT_KEYS = frozenset(
         "left_chats",
     }
 )
+_SHAPE = {
+    "chats": ("start_map", "chat lists"),
+    "chats.list": ("start_array", "chats"),
+    "chats.list.item.messages": ("start_array", "messages"),
+}
+"""An account export's containers (left_chats are read as chats) and what each must be."""
 _CHAT_KEYS = frozenset({"name", "type", "id", "messages"})
 
 
@@ -93,103 +99,20 @@ class TelegramImporter:
     )
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        with contextlib.suppress(OSError, zipfile.BadZipFile, InputFormatError):
-            if path.is_dir() or zipfile.is_zipfile(path):
-                with _Export.open(path) as export:
+        with contextlib.suppress(OSError, InputFormatError):
+            if path.is_dir() or Archive.is_zip(path):
+                with Export.open(path) as export:
                     return _looks_like_export(export.head())
         return _looks_like_export(head)
 
     def read(self, ctx: ImportContext) -> Iterator[Item]:
-        with _Export.open(ctx.path) as export:
+        with Export.open(ctx.path, ctx.limits) as export:
             names = Names()
             with export.reader(ctx, counted=False) as fp:
                 scan_names(fp, names)
             stream = _Stream(ctx, export, names)
             yield from stream.run()
         _notes(ctx, stream)
-
-
-# -- finding result.json -----------------------------------------------------------------
-
-
-@dataclass
-class _Export:
-    """Where ``result.json`` is: a file, a file in a folder, or a member of a zip."""
-
-    path: Path
-    archive: zipfile.ZipFile | None = None
-    member: str | None = None
-
-    @classmethod
-    @contextlib.contextmanager
-    def open(cls, path: Path) -> Iterator[_Export]:
-        if not path.exists():
-            raise InputFormatError(str(path), None, "no such file or directory")
-        if path.is_dir():
-            yield cls(_find_in_folder(path))
-            return
-        if zipfile.is_zipfile(path):
-            try:
-                archive = zipfile.ZipFile(path)
-            except zipfile.BadZipFile as e:
-                raise InputFormatError(str(path), None, f"the zip does not open: {e}") from None
-            with archive:
-                yield cls(path, archive, _find_in_zip(path, archive))
-            return
-        yield cls(path)
-
-    @property
-    def label(self) -> str:
-        return f"{self.path}:{self.member}" if self.member else str(self.path)
-
-    def reader(self, ctx: ImportContext, *, counted: bool) -> IO[bytes]:
-        """The export's bytes; ``counted`` ones move the progress bar (the second pass)."""
-        if self.archive is not None:
-            assert self.member is not None  # noqa: S101  # set together with archive
-            if counted:
-                return ctx.open_member(self.archive, self.member)
-            return self.archive.open(self.member)
-        return ctx.open(self.path) if counted else self.path.open("rb")
-
-    def head(self, size: int = 65_536) -> bytes:
-        if self.archive is not None:
-            assert self.member is not None  # noqa: S101
-            with self.archive.open(self.member) as fp:
-                return fp.read(size)
-        with self.path.open("rb") as fp:
-            return fp.read(size)
-
-
-def _find_in_folder(folder: Path) -> Path:
-    """``result.json`` in the folder, or in the one export folder inside it."""
-    direct = folder / RESULT
-    if direct.is_file():
-        return direct
-    found = sorted(p for p in folder.glob(f"*/{RESULT}") if p.is_file())
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise InputFormatError(
-            str(folder), None, f"several exports in this folder ({', '.join(map(str, found))}): "
-            "import each result.json on its own"
-        )  # fmt: skip
-    raise InputFormatError(str(folder), None, _NO_RESULT)
-
-
-def _find_in_zip(path: Path, archive: zipfile.ZipFile) -> str:
-    found = sorted(
-        (n for n in archive.namelist() if PurePosixPath(n).name == RESULT),
-        key=lambda n: (n.count("/"), n),
-    )
-    if not found:
-        raise InputFormatError(str(path), None, _NO_RESULT)
-    return found[0]
-
-
-_NO_RESULT = (
-    "no result.json here: export from Telegram Desktop with the format "
-    "'Machine-readable JSON' (the HTML export cannot be imported)"
-)
 
 
 def _looks_like_export(head: bytes) -> bool:
@@ -241,8 +164,8 @@ class _Watch:
     Per event it does one dict lookup; a chat boundary moves the finished messages out of
     ``sink`` (tagged with the chat they belong to) before the next chat's events go in."""
 
-    def __init__(self, sink: list[Any], out: list[tuple[Chat, Any]]) -> None:
-        self.sink, self.out = sink, out
+    def __init__(self, sink: list[Any], out: list[tuple[Chat, Any]], label: str) -> None:
+        self.sink, self.out, self.label = sink, out, label
         self.chat = Chat(index=-1)
         self.chats: list[Chat] = []
         self.counts = {False: -1, True: -1}  # chats seen in chats.list / left_chats.list
@@ -278,13 +201,16 @@ class _Watch:
                     self.chats.append(self.chat)
             elif prefix == "" and ev[1] == "map_key" and ev[2] == "left_chats":
                 left = True
+            elif prefix in _SHAPE and ev[1] in FOUND:
+                want, what = _SHAPE[prefix]
+                expect(ev[1], want, self.label, "$." + prefix, what)
             send(ev)
 
 
 class _Stream:
     """Pass 2: messages in file order, each mapped by its chat's :class:`ChatMapper`."""
 
-    def __init__(self, ctx: ImportContext, export: _Export, names: Names) -> None:
+    def __init__(self, ctx: ImportContext, export: Export, names: Names) -> None:
         self.ctx, self.export, self.names = ctx, export, names
         self.label = export.label
         self.tally = Tally()
@@ -318,7 +244,8 @@ class _Stream:
         chat = Chat(index=-1)
         with self.export.reader(self.ctx, counted=False) as fp:
             try:
-                for prefix, event, value in ijson.parse(fp, use_float=True):
+                events = ijson.parse(fp, use_float=True)
+                for prefix, event, value in events:
                     if prefix in ("name", "type", "id"):
                         setattr(chat, prefix, value)
                     elif prefix != "" or event == "start_map":
@@ -326,6 +253,7 @@ class _Stream:
                     elif event != "map_key":
                         break  # the end of the top-level object, or no object at all
                     elif value == "messages":
+                        expect(next(events)[1], "start_array", self.label, "$.messages", "messages")
                         return chat
                     elif value in _ACCOUNT_KEYS:
                         return None
@@ -351,7 +279,7 @@ class _Stream:
     def _account(self, fp: IO[bytes]) -> Iterator[Item]:
         sink = ijson.sendable_list()
         out: list[tuple[Chat, Any]] = []
-        watch = _Watch(sink, out)
+        watch = _Watch(sink, out, self.label)
         items = _BACKEND.items_basecoro(sink, "chats.list.item.messages.item")
         target = watch.coroutine(items.send)
         next(target)

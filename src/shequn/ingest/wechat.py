@@ -278,7 +278,7 @@ class WeChatImporter:
 
     def _rows(self, ctx: ImportContext, *, counted: bool) -> Iterator[Row | Rejected]:
         """Every row, normalised; the header decides the exporter."""
-        raw = ctx.open(ctx.path) if counted else io.BufferedReader(ctx.path.open("rb"))
+        raw = ctx.open(ctx.path, lines=True, counted=counted)
         with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fp:
             reader = csv.reader(fp)
             try:

@@ -38,7 +38,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-import zipfile
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from shequn.errors import InputFormatError, InvalidEvent
+from shequn.ingest.archive import Archive, record_too_long
 from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.ingest.text import message_data
 from shequn.ingest.whatsapp_lines import (
@@ -71,10 +71,10 @@ _CHAT_FILE = re.compile(r"WhatsApp Chat (?:with|-) (?P<name>.+?)(?: \(\d+\))?", 
 _RECENT_KEYS = 4096  # repeat counters kept for this many recent keys (same-time duplicates)
 
 
-def chat_member(archive: zipfile.ZipFile) -> str | None:
+def chat_member(archive: Archive) -> str | None:
     """The chat text inside an export zip: ``_chat.txt`` (iOS), ``WhatsApp Chat with X.txt``
     (Android), or the only ``.txt`` there is."""
-    texts = [i.filename for i in archive.infolist() if i.filename.lower().endswith(".txt")]
+    texts = [name for name in archive.names if name.lower().endswith(".txt")]
     for name in texts:
         if Path(name).name == "_chat.txt":
             return name
@@ -99,18 +99,14 @@ class _Source:
 
     def __init__(self, ctx: ImportContext) -> None:
         self.ctx, self.path = ctx, ctx.path
-        self.archive: zipfile.ZipFile | None = None
+        self.archive: Archive | None = None
         self.member: str | None = None
 
     def __enter__(self) -> _Source:
-        try:
-            with self.path.open("rb") as fp:
-                is_zip = fp.read(4) == b"PK\x03\x04"
-            if is_zip:
-                self.archive = zipfile.ZipFile(self.path)
-        except (OSError, zipfile.BadZipFile, ValueError) as e:
-            raise InputFormatError(str(self.path), None, f"cannot open: {e}") from None
-        if self.archive is not None:
+        if not self.path.is_file():
+            raise InputFormatError(str(self.path), None, "cannot open: not a file")
+        if Archive.is_zip(self.path):
+            self.archive = self.ctx.archive(self.path)
             self.member = chat_member(self.archive)
             if self.member is None:
                 raise InputFormatError(
@@ -126,15 +122,11 @@ class _Source:
         if self.archive is not None:
             self.archive.close()
 
-    def raw(self) -> IO[bytes]:
+    def open(self, *, counted: bool) -> IO[bytes]:
+        """The chat text, line by line under the line limit; ``counted`` moves the progress."""
         if self.archive is not None and self.member is not None:
-            return self.archive.open(self.member)
-        return self.path.open("rb")
-
-    def counted(self) -> IO[bytes]:
-        if self.archive is not None and self.member is not None:
-            return self.ctx.open_member(self.archive, self.member)
-        return self.ctx.open(self.path)
+            return self.ctx.open_member(self.archive, self.member, lines=True, counted=counted)
+        return self.ctx.open(self.path, lines=True, counted=counted)
 
     def chat_name(self) -> str | None:
         """The chat's name as the exporter wrote it into the file name, if it did."""
@@ -152,6 +144,7 @@ class _Pending:
     line: int
     header: Header
     lines: list[str] = field(default_factory=list)
+    size: int = 0  # characters in lines
 
 
 class _Reader:
@@ -185,7 +178,7 @@ class _Reader:
     def run(self) -> Iterator[Item]:
         with _Source(self.ctx) as src:
             order = DateOrder()
-            for _, text in self.lines(src.raw()):
+            for _, text in self.lines(src.open(counted=False)):
                 header = parse_header(text)
                 if header is not None:
                     order.feed(header)
@@ -200,7 +193,7 @@ class _Reader:
             self.day_first, decision = order.decide()
             self.ctx.note(decision)
             self._name_chat(src)
-            yield from self._messages(src.counted())
+            yield from self._messages(src.open(counted=True))
         if self.ignored:
             parts = ", ".join(f"{n} {kind}" for kind, n in self.ignored.most_common())
             self.ctx.note(f"{sum(self.ignored.values())} system lines ignored: {parts}")
@@ -232,6 +225,9 @@ class _Reader:
             if header is None:
                 if pending is not None:
                     pending.lines.append(text)
+                    pending.size += len(text) + 1
+                    if pending.size > self.ctx.limits.line_bytes:
+                        raise record_too_long(self.path, pending.line, self.ctx.limits)
                 elif text.strip(MARKS + " "):
                     yield Rejected(str(n), "text before the first message header", text)
                 continue
@@ -384,15 +380,14 @@ class WhatsAppImporter:
         try:
             if path.is_dir():
                 return False
-            if zipfile.is_zipfile(path):
-                with zipfile.ZipFile(path) as archive:
+            if Archive.is_zip(path):
+                with Archive(path) as archive:
                     member = chat_member(archive)
                     if member is None:
                         return False
-                    with archive.open(member) as fp:
-                        head = fp.read(65_536)
+                    head = archive.head(member)
             return _looks_like_chat(head)
-        except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        except (OSError, InputFormatError):
             return False
 
     def read(self, ctx: ImportContext) -> Iterator[Item]:
