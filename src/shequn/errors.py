@@ -9,6 +9,7 @@ to know how an error is shown.
     ├── InvalidEvent          an event that does not fit the vocabulary
     ├── InputFormatError      a file that cannot be read (names file and line)
     ├── BlueprintError        a blueprint with problems (lists every key path)
+    ├── Forbidden             the caller's role may not do this (a kind it may not write)
     ├── NotFound              a community, group or member that does not exist
     ├── Conflict              a request that contradicts the current state
     └── StoreError            the database is unreachable or not migrated
@@ -58,6 +59,13 @@ class BlueprintError(ShequnError):
         super().__init__(f"{path}: {len(problems)} problem(s): {lines}", path=path)
         self.path = path
         self.problems = problems
+
+
+class Forbidden(ShequnError):
+    """The caller is known but its role may not do this: write an event kind of another
+    writer class, or name a member outside its groups."""
+
+    status = 403
 
 
 class NotFound(ShequnError):

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shequn.errors import Forbidden as Forbidden  # lives in shequn.errors; routes import it here
 from shequn.errors import ShequnError
 
 log = logging.getLogger("shequn.api")
@@ -64,12 +65,6 @@ class Unauthorized(ShequnError):
     def __init__(self, message: str, **fields: object) -> None:
         super().__init__(message, **fields)
         self.headers = {"WWW-Authenticate": "Bearer"}
-
-
-class Forbidden(ShequnError):
-    """The token is valid but its role may not do this."""
-
-    status = 403
 
 
 class BadParameter(ShequnError):

@@ -8,10 +8,11 @@ after a rebuild, an export, or a move to another store.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -35,6 +36,30 @@ TOP_LEVEL = (
     "source_ref",
     "data",
 )
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+"""No chat platform has a message older than this: an earlier time is a broken clock or a
+broken export, and would stretch every chart back to it."""
+
+
+def _future_margin() -> timedelta:
+    raw = os.environ.get("SHEQUN_FUTURE_MARGIN_HOURS", "24")
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= 24 * 366:
+        raise InvalidEvent(
+            f"SHEQUN_FUTURE_MARGIN_HOURS={raw!r} is not a number of hours between 0 and 8784",
+            field="SHEQUN_FUTURE_MARGIN_HOURS",
+        )
+    return timedelta(hours=hours)
+
+
+FUTURE_MARGIN = _future_margin()
+"""How far ahead of this machine's clock an event may be (clocks drift; time zones get
+mislabelled). Further is refused: the log is append-only, and one event in 2099 would move
+"today" of every report there. ``SHEQUN_FUTURE_MARGIN_HOURS`` sets it [24]."""
 
 
 def identity_key(platform: str, user_id: str | int) -> str:
@@ -94,7 +119,32 @@ def parse_time(value: object, field_name: str = "occurred_at") -> datetime:
             "such as +08:00 or Z",
             field=field_name,
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 has no UTC counterpart
+        raise InvalidEvent(
+            f"{field_name} {value.isoformat()!r} is out of the range of representable times",
+            field=field_name,
+        ) from None
+
+
+def check_event_time(at: datetime, *, now: datetime | None = None) -> datetime:
+    """``at`` if a real event can have happened then: not before :data:`EARLIEST`, not more
+    than :data:`FUTURE_MARGIN` after ``now`` (this machine's clock by default)."""
+    if at < EARLIEST:
+        raise InvalidEvent(
+            f"occurred_at {at.isoformat()} is before {EARLIEST.date()}: no chat platform has "
+            "such a record (a broken clock or export?)",
+            field="occurred_at",
+        )
+    latest = (now or datetime.now(UTC)) + FUTURE_MARGIN
+    if at > latest:
+        raise InvalidEvent(
+            f"occurred_at {at.isoformat()} is in the future (later than {latest.isoformat()}; "
+            "the margin is SHEQUN_FUTURE_MARGIN_HOURS)",
+            field="occurred_at",
+        )
+    return at
 
 
 @dataclass(slots=True)
@@ -118,7 +168,7 @@ class Event:
                 f"unknown event kind {self.kind!r} (see docs/events.md for the vocabulary)",
                 field="kind",
             )
-        self.occurred_at = parse_time(self.occurred_at)
+        self.occurred_at = check_event_time(parse_time(self.occurred_at))
         for name in ("community", "source", "source_ref"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():

@@ -19,18 +19,18 @@ from fastapi.responses import JSONResponse
 
 from shequn.api.deps import (
     CommunityPath,
-    Operator,
     OperatorDep,
     StoreDep,
     WriterDep,
     access_community,
     access_group,
 )
-from shequn.api.errors import CONFLICT, Forbidden
+from shequn.api.errors import CONFLICT
 from shequn.api.queries import events_page
 from shequn.api.schemas import AppendOut, EventOut, EventPage, EventsIn
+from shequn.engine.guard import check_scope, guarded
 from shequn.engine.record import record
-from shequn.errors import Conflict, InvalidEvent, NotFound
+from shequn.errors import Conflict, InvalidEvent
 from shequn.model.events import Event
 from shequn.store.tokens import find_idempotent
 
@@ -74,22 +74,10 @@ def get_events(
     return EventPage(items=items, next_cursor=rows[limit - 1][0] if len(rows) > limit else None)
 
 
-def _event(op: Operator, community: str, i: int, raw: dict[str, Any], key: str | None) -> Event:
-    """One incoming event, checked against the token: its community, its groups, its source."""
+def _event(community: str, i: int, raw: dict[str, Any], key: str | None) -> Event:
+    """One incoming event as sent (the write guard then checks it against the token)."""
     where = f"events[{i}]"
     raw["community"] = raw.get("community") or community
-    if raw["community"] != community:
-        raise InvalidEvent(
-            f"{where}: community {raw['community']!r} is not {community!r} (the path's)",
-            field=f"{where}.community",
-        )
-    group = raw.get("group")
-    if not op.covers(group):
-        if group is None:
-            raise Forbidden(f"{where}: a community-wide event needs an owner token")
-        raise NotFound(f"{where}: no group {group!r} in {community!r}", field=f"{where}.group")
-    if op.role != "owner" or not raw.get("source"):
-        raw["source"] = op.source
     if raw.get("source_ref") is None:
         if key is None:
             raise InvalidEvent(
@@ -154,10 +142,15 @@ def post_events(
         answer = earlier[1].get("response", {})
         request.state.audit_summary = {"replayed": True, **answer}
         return JSONResponse(answer, headers={"Idempotent-Replayed": "true"})
-    events = [
-        _event(op, community, i, raw, idempotency_key) for i, raw in enumerate(payload["events"])
-    ]
-    result = record(store, events)
+    writer = op.as_writer(keep_sources=True)
+    for i, raw in enumerate(payload["events"]):  # only an owner names the source it writes as
+        if op.role != "owner" or not raw.get("source"):
+            raw["source"] = op.source
+        raw["community"] = raw.get("community") or community
+        check_scope(writer, f"events[{i}]", kind=raw.get("kind"), community=raw["community"],
+                    group=raw.get("group"))  # fmt: skip
+    events = [_event(community, i, raw, idempotency_key) for i, raw in enumerate(payload["events"])]
+    result = record(store, list(guarded(store, writer, events)))
     answer = {"new": result.new, "duplicate": result.duplicate}
     request.state.audit_summary = {"events": len(events), **answer, "response": answer}
     return answer

@@ -6,8 +6,11 @@ summary. The request lasts as long as the import, so this suits exports up to so
 megabytes (the limit is ``SHEQUN_API_MAX_UPLOAD_BYTES``); import larger files with the CLI,
 which streams them with a progress bar and can set bad records aside (``--skip-bad``).
 
-A scoped token must name one of its groups (every event goes there); every event must
-belong to the community in the path — an upload that strays stops before the stray event.
+A scoped token must name one of its groups (every event goes there). Every event then passes
+the write guard (``engine/guard.py``) like ``POST /events``: the community in the path, the
+kinds the token's role may write, its groups; only an owner keeps the sources the file names,
+everyone else's events are recorded under ``api:<token id>:<source>``. An upload that strays
+stops before the stray event.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from sqlalchemy.exc import SQLAlchemyError
 
-from shequn.api.deps import ApiSettings, CommunityPath, Operator, StoreDep, WriterDep
+from shequn.api.deps import ApiSettings, CommunityPath, StoreDep, WriterDep
 from shequn.api.deps import access_community as _access_community
 from shequn.api.errors import BadParameter, TooLarge
 from shequn.api.schemas import ImportOut
+from shequn.engine.guard import guarded
 from shequn.engine.record import record
-from shequn.errors import InputFormatError, InvalidEvent, NotFound, ShequnError
+from shequn.errors import InputFormatError, NotFound, ShequnError
 from shequn.ingest.job import ImportJob
 from shequn.ingest.registry import FORMATS
 from shequn.model.events import Event
@@ -51,19 +55,6 @@ def _safe_name(name: str | None) -> str:
     """The upload's base name with only harmless characters (the suffix helps detection)."""
     base = re.sub(r"[^\w.\-]+", "_", Path(name or "").name).strip("._")[-100:]
     return base or "upload"
-
-
-def _guarded(events: Iterator[Event], op: Operator, community: str) -> Iterator[Event]:
-    """Stop at the first event outside the community or the token's groups."""
-    for event in events:
-        if event.community != community:
-            raise InvalidEvent(
-                f"the file has events of community {event.community!r}, not {community!r}",
-                field="file",
-            )
-        if not op.covers(event.group):
-            raise NotFound(f"no group {event.group!r} in {community!r}", field="group")
-        yield event
 
 
 @router.post("/communities/{community}/imports", response_model=ImportOut)
@@ -107,9 +98,20 @@ def post_import(
         path = Path(tmp) / name
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out, length=1 << 20)
+        writer = op.as_writer(keep_sources=True)
+
+        def checked(job: ImportJob) -> Iterator[Event]:
+            return guarded(store, writer, job.events(), label="file events")
+
         try:
+            # A first pass reads and checks the whole file, so a refused or broken upload
+            # records nothing; the second records it (the file is at most the upload limit).
+            for _ in checked(
+                ImportJob.for_path(path, community=community, tz=zone, group=group, fmt=fmt)
+            ):
+                pass
             job = ImportJob.for_path(path, community=community, tz=zone, group=group, fmt=fmt)
-            result = record(store, _guarded(job.events(), op, community))
+            result = record(store, checked(job))
         except InputFormatError as e:  # name the upload, not the temporary file
             raise InputFormatError(name, e.line, e.problem) from None
         except (ShequnError, SQLAlchemyError):

@@ -1,0 +1,29 @@
+"""Where people stand in a community's groups: what the write guard needs to tell "your
+member" from "someone else's"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, select
+
+from shequn.store import tables as t
+from shequn.store.sql import chunks
+
+
+def groups_of(conn: Connection, community: str, keys: Iterable[str]) -> dict[str, set[str]]:
+    """For each identity key with a membership (any status) in ``community``: its groups."""
+    i, m, g, c = t.identities.c, t.group_memberships.c, t.groups.c, t.communities.c
+    found: dict[str, set[str]] = {}
+    for part in chunks(sorted(set(keys))):
+        q = (
+            select(i.key, g.slug)
+            .select_from(t.group_memberships)
+            .join(t.identities, i.id == m.identity_id)
+            .join(t.groups, g.id == m.group_id)
+            .join(t.communities, c.id == g.community_id)
+            .where(c.slug == community, i.key.in_(part))
+        )
+        for key, group in conn.execute(q):
+            found.setdefault(key, set()).add(group)
+    return found
