@@ -351,7 +351,11 @@ def test_a_seat_nobody_takes_is_given_back_after_the_hold(store):
     with store.read() as conn:
         assert seats(conn, COMMUNITY, ["g1"])["g1"].taken == 0
         cancels = [a["payload"] for a in pending(conn) if a["kind"] == "member.admit.cancel"]
+        told = [a["payload"] for a in pending(conn) if a["kind"] == "message.send"]
     assert cancels == [{"identity": wx("ghost")}]
+    assert [(t["to"], t["template"], t["hours"]) for t in told] == [
+        (wx("ghost"), "seat_expired", 48)
+    ]
     again = enter(store, COMMUNITY, Request(wx("late"), link=link.code, at=at(3000)))
     assert [(e.group, e.status) for e in again] == [("g1", "admitted")]
     assert expire_seats(store, COMMUNITY, now=at(3000) + timedelta(hours=1)) == []  # fresh seat

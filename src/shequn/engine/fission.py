@@ -178,22 +178,11 @@ def decide_rewards(
                 )
             )
             d.actions.append(
-                Action(
-                    "message.send",
-                    community,
-                    now,
-                    None,
-                    {
-                        "to": progress.inviter,
-                        "template": "reward",
-                        "campaign": campaign.slug,
-                        "reward": tier.reward,
-                        "invites": progress.count,
-                    },
-                )
+                _tell(progress, campaign, now, community, "reward", reward=tier.reward)
             )
         elif not reached and status == "granted":
             why = sorted(set(progress.uncounted.values())) or ["fewer invites count"]
+            reason = ", ".join(why)
             d.events.append(
                 engine_event(
                     "reward.revoked",
@@ -203,7 +192,7 @@ def decide_rewards(
                     now,
                     campaign=campaign.slug,
                     tier=tier.invites,
-                    reason=", ".join(why),
+                    reason=reason,
                     invites=progress.count,
                 )
             )
@@ -216,6 +205,9 @@ def decide_rewards(
                     {"to": progress.inviter, "campaign": campaign.slug, "reward": tier.reward},
                 )
             )
+            revoked = _tell(progress, campaign, now, community, "reward_revoked", reason=reason)
+            revoked.payload["reward"] = tier.reward
+            d.actions.append(revoked)
     return d
 
 
@@ -226,20 +218,30 @@ def progress_message(
     nxt = next((t for t in campaign.tiers if t.invites > progress.count), None)
     if nxt is None:
         return None
-    return Action(
-        "message.send",
-        community,
-        now,
-        None,
-        {
-            "to": progress.inviter,
-            "template": "progress",
-            "campaign": campaign.slug,
-            "invites": progress.count,
-            "next": nxt.invites,
-            "reward": nxt.reward,
-        },
-    )
+    left = nxt.invites - progress.count
+    return _tell(progress, campaign, now, community, "progress", next=nxt.invites, left=left,
+                 reward=nxt.reward)  # fmt: skip
+
+
+def _tell(
+    progress: Progress,
+    campaign: Campaign,
+    now: datetime,
+    community: str,
+    template: str,
+    **variables: object,
+) -> Action:
+    """A message to the inviter about a campaign: which template, and its variables (the
+    words are the blueprint's, rendered at send time; see ``model/templates_table.py``)."""
+    payload = {
+        "to": progress.inviter,
+        "template": template,
+        "campaign": campaign.slug,
+        "campaign_name": campaign.name,
+        "invites": progress.count,
+        **variables,
+    }
+    return Action("message.send", community, now, None, payload)
 
 
 # -- the reaction to new facts ---------------------------------------------------------

@@ -3,8 +3,9 @@
 A live code promises a seat the moment it admits someone; on a busy code the groups would
 fill up with people who scanned and walked away. After the group's ``seat_hold_hours`` [48]
 the admission expires: an ``entry.decided`` with outcome ``expired`` (the seat is free again,
-a later knock is decided afresh) and a ``member.admit.cancel`` action so the bot can revoke
-the invitation it sent. Run ``shequn entry expire`` hourly, next to ``shequn entry waves``.
+a later knock is decided afresh), a ``member.admit.cancel`` action so the bot can revoke
+the invitation it sent, and the message ``seat_expired`` telling the newcomer so. Run
+``shequn entry expire`` hourly, next to ``shequn entry waves``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def decide_expiry(bp: Blueprint, admitted: Sequence[EntryState], now: datetime) 
         d.actions.append(
             Action("member.admit.cancel", community, now, e.group, {"identity": e.identity})
         )
+        hours = int(hold) if hold.is_integer() else hold  # "48 hours", not "48.0 hours"
+        told = {"to": e.identity, "template": "seat_expired", "group": e.group, "hours": hours}
+        d.actions.append(Action("message.send", community, now, e.group, told))
     return d
 
 

@@ -125,16 +125,25 @@ _ROWS = (
         "邀请人在裂变活动中的人数变化，且还有奖励档位未达成",
         "message.send",
         {
-            "campaign": "the campaign's name",
+            "campaign": "the campaign's slug",
+            "campaign_name": "the campaign's name",
             "invites": "invitees that count so far",
             "next": "invites needed for the next reward",
             "left": "how many more are needed",
             "reward": "the next reward",
         },
-        "「{{ campaign }}」你已邀请 {{ invites }} 人，"
+        "「{{ campaign_name }}」你已邀请 {{ invites }} 人，"
         "再邀请 {{ left }} 人即可获得「{{ reward }}」。",
-        '{{ campaign }}: you have invited {{ invites }}; {{ left }} more to get "{{ reward }}".',
-        {"campaign": "邀请有礼", "invites": 2, "next": 3, "left": 1, "reward": "unlock"},
+        "{{ campaign_name }}: you have invited {{ invites }}; "
+        '{{ left }} more to get "{{ reward }}".',
+        {
+            "campaign": "invite3",
+            "campaign_name": "邀请有礼",
+            "invites": 2,
+            "next": 3,
+            "left": 1,
+            "reward": "unlock",
+        },
     ),
     TemplateSpec(
         "reward",
@@ -142,13 +151,15 @@ _ROWS = (
         "邀请人达成裂变活动的一个奖励档位",
         "message.send",
         {
-            "campaign": "the campaign's name",
+            "campaign": "the campaign's slug",
+            "campaign_name": "the campaign's name",
             "invites": "invitees that count",
             "reward": "the reward granted",
         },
-        "恭喜！你在「{{ campaign }}」已邀请 {{ invites }} 人，获得「{{ reward }}」。",
-        'Congratulations! You invited {{ invites }} in {{ campaign }} and earned "{{ reward }}".',
-        {"campaign": "邀请有礼", "invites": 3, "reward": "unlock"},
+        "恭喜！你在「{{ campaign_name }}」已邀请 {{ invites }} 人，获得「{{ reward }}」。",
+        "Congratulations! You invited {{ invites }} in {{ campaign_name }} "
+        'and earned "{{ reward }}".',
+        {"campaign": "invite3", "campaign_name": "邀请有礼", "invites": 3, "reward": "unlock"},
     ),
     TemplateSpec(
         "reward_revoked",
@@ -156,14 +167,23 @@ _ROWS = (
         "奖励被收回：被邀请人很快退群或被判定作弊",
         "message.send",
         {
-            "campaign": "the campaign's name",
+            "campaign": "the campaign's slug",
+            "campaign_name": "the campaign's name",
             "invites": "invitees that still count",
             "reward": "the reward taken back",
-            "reason": "why the invitees no longer count",
+            "reason": "why, as reason codes (left_quickly, left_before_stay_days, blocked …)",
         },
-        "很抱歉，「{{ campaign }}」的奖励「{{ reward }}」已收回：{{ reason }}。",
-        'Sorry, the reward "{{ reward }}" of {{ campaign }} was taken back: {{ reason }}.',
-        {"campaign": "邀请有礼", "invites": 2, "reward": "unlock", "reason": "left within 24 h"},
+        "很抱歉，部分被邀请人已退群或未通过审核，现计 {{ invites }} 人，"
+        "「{{ campaign_name }}」的奖励「{{ reward }}」已收回。",
+        "Sorry: some of your invitees left or did not pass review, {{ invites }} count now, "
+        'so the reward "{{ reward }}" of {{ campaign_name }} was taken back.',
+        {
+            "campaign": "invite3",
+            "campaign_name": "邀请有礼",
+            "invites": 2,
+            "reward": "unlock",
+            "reason": "left_quickly",
+        },
     ),
 )
 
