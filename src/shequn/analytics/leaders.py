@@ -42,6 +42,7 @@ from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from shequn.analytics.params import Weights
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import Scope, as_of
 
@@ -279,6 +280,8 @@ _PARAMS: dict[str, Any] = {
     "invite_stay_days": INVITE_STAY_DAYS,
 }
 
+_RANGES = {"weights": Weights(keys=BEHAVIOURS)}
+
 METRICS = (
     Metric(
         "key_behaviour_leaders",
@@ -287,6 +290,7 @@ METRICS = (
         ("P-MEA-4", "P-ORG-2"),
         key_behaviour_leaders,
         _PARAMS,
+        _RANGES,
     ),
     Metric(
         "promotion_candidates",
@@ -294,5 +298,6 @@ METRICS = (
         ("P-ORG-2", "P-MEA-4"),
         promotion_candidates,
         _PARAMS,
+        _RANGES,
     ),
 )

@@ -53,6 +53,7 @@ from datetime import date
 from typing import Any
 
 from shequn.analytics.funnel import fees_sql, named, run, starts_sql
+from shequn.analytics.params import Choice
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
 from shequn.errors import ShequnError
@@ -371,6 +372,7 @@ METRICS = (
         ("P-MON-4",),
         revenue,
         {"by": "community", "active_kinds": DEFAULT_ACTIVE_KINDS},
+        {"by": Choice(options=("community", "group"))},
     ),
     Metric(
         "acquisition_cost",

@@ -2,16 +2,21 @@
 
 Each analytics module lists its metrics in a module-level ``METRICS`` sequence; this module
 collects them. A metric is a read-only function ``compute(con, scope, **params)`` over the
-replica's ``ev`` view returning dataclasses (or lists of them), with documented defaults.
+replica's ``ev`` view returning dataclasses (or lists of them), with documented defaults
+and ranges (``analytics/params.py``): :meth:`Metric.check` is what the API and the CLI call
+before computing anything.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from shequn.analytics.budget import duckdb_errors
+from shequn.analytics.params import Param, ParameterError, check_params, parse_text
 
 MODULES = (
     "shequn.analytics.activity",
@@ -35,6 +40,28 @@ class Metric:
     playbook: tuple[str, ...]
     compute: Callable[..., Any]
     params: dict[str, Any] = field(default_factory=dict)
+    ranges: Mapping[str, Param] = field(default_factory=dict)
+    """Ranges of parameters that mean something narrower here than in ``params.PARAMS``."""
+
+    def check(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """``given`` as the metric takes it; ParameterError (422) naming the parameter when one
+        is unknown, of the wrong type or out of range."""
+        return check_params(self.name, given, self.params, self.ranges)
+
+    def parse(self, given: Mapping[str, str]) -> dict[str, Any]:
+        """Text values (query string, ``-p key=value``) read as JSON when they parse, checked."""
+        return self.check({k: parse_text(v) for k, v in given.items()})
+
+    def run(self, con: Any, scope: Any, params: Mapping[str, Any]) -> Any:
+        """Compute on ``con`` with checked ``params``; DuckDB's errors mapped (``budget``), and
+        a value the metric itself refuses blamed on the parameters (422)."""
+        try:
+            with duckdb_errors(self.name):
+                return self.compute(con, scope, **params)
+        except (ValueError, TypeError) as e:
+            if not params:
+                raise  # no input of the caller's to blame: a bug
+            raise ParameterError(next(iter(params)), f"is refused: {e}", metric=self.name) from None
 
 
 def all_metrics() -> dict[str, Metric]:

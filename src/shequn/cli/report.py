@@ -187,12 +187,9 @@ def metrics_command(
     metric = metrics.get(name)
     if metric is None:
         raise NotFound(f"no metric {name!r}; known: {', '.join(sorted(metrics))}")
-    params = _params(param or [], metric.params)
+    params = metric.parse(_params(param or [], metric.params))  # ranges: analytics/params.py
     with replica_scope(community, group, since, until) as (con, scope):
-        try:
-            result = metric.compute(con, scope, **params)
-        except (ValueError, TypeError) as e:  # a parameter value the metric refuses
-            raise ShequnError(f"{name}: {e}", metric=name) from e
+        result = metric.run(con, scope, params)
     items = result if isinstance(result, list) else [result]
     data: list[dict[str, Any]] = [
         dataclasses.asdict(r) if dataclasses.is_dataclass(r) and not isinstance(r, type) else r
@@ -207,8 +204,9 @@ def metrics_command(
         print_table(metric.title, cols, [[_cell(d[c]) for c in cols] for d in data])
 
 
-def _params(pairs: list[str], known: dict[str, Any]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
+def _params(pairs: list[str], known: dict[str, Any]) -> dict[str, str]:
+    """``key=value`` pairs as text, for :meth:`Metric.parse`."""
+    params: dict[str, str] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or key not in known:
@@ -217,10 +215,7 @@ def _params(pairs: list[str], known: dict[str, Any]) -> dict[str, Any]:
                 f"{', '.join(known) or '(none)'}",
                 field="param",
             )
-        try:
-            params[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            params[key] = raw
+        params[key] = raw
     return params
 
 

@@ -2,19 +2,21 @@
 ``shequn metrics``), computed on the analytics replica.
 
 Extra query parameters override a metric's parameters (``?window_days=14``); values are read
-as the type of the default (JSON for lists and objects). A scoped token that names no group
-gets one result per group it covers, so nothing outside its groups is ever measured for it.
+as JSON when they parse (``[21, 27]``), else as text, and checked against the parameter's
+documented range (``analytics/params.py``) before anything is computed: 422 naming it.
+A scoped token that names no group gets one result per group it covers, so nothing outside
+its groups is ever measured for it. DuckDB's errors never reach the client as text: see
+``analytics/budget.py``.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Path, Query, Request
 
-from shequn.analytics.registry import Metric, all_metrics
+from shequn.analytics.registry import all_metrics
 from shequn.analytics.scope import Scope
 from shequn.api.deps import (
     CommunityPath,
@@ -25,7 +27,6 @@ from shequn.api.deps import (
     access_group,
     analytics,
 )
-from shequn.api.errors import BadParameter
 from shequn.api.schemas import MetricInfo, MetricOut, MetricScope, jsonable
 from shequn.errors import NotFound
 from shequn.store.db import Store
@@ -78,33 +79,6 @@ def get_metrics(community: CommunityPath, op: OperatorDep, store: StoreDep) -> l
     ]
 
 
-def _coerce(metric: Metric, key: str, raw: str) -> Any:
-    """A query-string value as the type of the parameter's default."""
-    if key not in metric.params:
-        known = ", ".join(metric.params) or "(none)"
-        raise BadParameter(f"{metric.name} has no parameter {key!r}; known: {known}", field=key)
-    default = metric.params[key]
-    try:
-        if isinstance(default, bool):
-            if raw.lower() not in ("true", "false", "1", "0"):
-                raise ValueError(raw)
-            return raw.lower() in ("true", "1")
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-        if isinstance(default, str):
-            return raw
-        value = orjson.loads(raw)
-    except (ValueError, orjson.JSONDecodeError):
-        raise BadParameter(f"{key}={raw!r} is not a {type(default).__name__}", field=key) from None
-    if isinstance(default, tuple | list) and not isinstance(value, list):
-        raise BadParameter(f"{key} must be a JSON list", field=key)
-    if isinstance(default, dict) and not isinstance(value, dict):
-        raise BadParameter(f"{key} must be a JSON object", field=key)
-    return tuple(value) if isinstance(default, tuple) else value
-
-
 @router.get("/communities/{community}/metrics/{name}", response_model=MetricOut)
 def get_metric(
     community: CommunityPath,
@@ -121,20 +95,11 @@ def get_metric(
     metric = all_metrics().get(name)
     if metric is None:
         raise NotFound(f"no metric {name!r}", metric=name)
-    params = {
-        k: _coerce(metric, k, v) for k, v in request.query_params.items() if k not in _RESERVED
-    }
+    params = metric.parse({k: v for k, v in request.query_params.items() if k not in _RESERVED})
     results = []
     with analytics(request) as con:
         for scope in targets:
-            try:
-                out = metric.compute(con, scope, **params)
-            except Exception as e:
-                if not params:
-                    raise  # no input of the caller's to blame: a bug, let it be a 500
-                raise BadParameter(
-                    f"{name} cannot run with these parameters: {e}", field=next(iter(params))
-                ) from None
+            out = metric.run(con, scope, params)
             rows = out if isinstance(out, list) else [out]
             results.append(MetricScope(group=scope.group, rows=jsonable(rows)))
     return MetricOut(metric=name, title=metric.title, params=jsonable(params), results=results)
