@@ -103,6 +103,9 @@ def _edges(scope: Scope, last: date, p: dict[str, Any]) -> tuple[str, str, str]:
     also the scope's history condition and the community's (for group-less kinds)."""
     where = named(replace(scope, since=None, until=last).where(), "w", p)
     every = named(Scope(scope.community, until=last).where(), "cw", p)
+    # A verdict corrects the case it judges whenever it was given: an operator reviewing last
+    # year's imported flags today must change last year's tree (and not move its as-of day).
+    judged = named(Scope(scope.community).where(), "vw", p)
     ctes = f"""
         entry AS (
             SELECT person, min(occurred_at) AS at, min(CAST(local_at AS DATE)) AS day,
@@ -122,7 +125,7 @@ def _edges(scope: Scope, last: date, p: dict[str, Any]) -> tuple[str, str, str]:
             SELECT case_id, verdict FROM (
                 SELECT data->>'case' AS case_id, data->>'verdict' AS verdict, row_number()
                        OVER (PARTITION BY data->>'case' ORDER BY occurred_at DESC, id DESC) AS rn
-                FROM ev WHERE {every} AND kind = 'referral.reviewed'
+                FROM ev WHERE {judged} AND kind = 'referral.reviewed'
             ) WHERE rn = 1
         ),
         excluded AS (

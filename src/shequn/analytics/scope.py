@@ -9,8 +9,10 @@ from last year is measured as it was, not as a graveyard seen from today.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from shequn.model.writers import WRITER_CLASS
 
 DEFAULT_ACTIVE_KINDS: tuple[str, ...] = (
     "message.posted",
@@ -68,16 +70,28 @@ def kinds_sql(kinds: tuple[str, ...]) -> tuple[str, list[Any]]:
     return f"kind IN ({', '.join('?' * len(kinds))})", list(kinds)
 
 
+FACT_KINDS: tuple[str, ...] = tuple(
+    sorted(k for k, cls in WRITER_CLASS.items() if cls not in ("config", "people"))
+)
+"""Kinds that mark how far a community's history goes: what happened in it, to it, or was
+paid. Configuration and decisions about people (a blueprint loaded, a role changed, a merge, a
+fraud case reviewed) happen today even on last year's history, and must not make every group
+of it look dead."""
+
+
 def as_of(con: Any, scope: Scope) -> date | None:
-    """The last local day to measure: ``scope.until`` or the day of the newest event in scope
-    (loading a blueprint does not count: it happens today even for last year's history)."""
+    """The last local day to measure: ``scope.until``, or the day of the newest fact in scope
+    (:data:`FACT_KINDS`) — never later than now, whatever the log holds."""
     if scope.until is not None:
         return scope.until
     where, params = scope.where()
+    kinds, kind_params = kinds_sql(FACT_KINDS)
     rows = con.execute(
-        f"SELECT max(CAST(local_at AS DATE)) FROM ev WHERE {where} "  # noqa: S608
-        "AND kind NOT IN ('community.configured', 'group.configured')",
-        params,
+        f"SELECT max(CAST(local_at AS DATE)) FROM ev WHERE {where} AND {kinds}",  # noqa: S608
+        [*params, *kind_params],
     ).fetchall()
     value = rows[0][0]
-    return value if isinstance(value, date) else None
+    if not isinstance(value, date):
+        return None
+    latest = (datetime.now(UTC) + timedelta(hours=14)).date()  # today, in the furthest zone
+    return min(value, latest)
