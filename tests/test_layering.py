@@ -42,6 +42,7 @@ RANKS: dict[str, int] = {
     "analytics": 2,
     "plan": 2,
     "cli": 3,
+    "worker": 3,  # beside the interfaces: it drives connectors (adapters) for the engine
     "api": 3,
     "web": 3,
 }

@@ -1,0 +1,48 @@
+"""Ticks: the engine's periodic jobs, run by ``shequn worker`` on their own schedule.
+
+Timed playbook steps that no single event triggers — open the waves that are due, give back
+seats held too long, re-count campaign rewards — are ticks, so nothing needs cron. Each tick is
+idempotent (running it twice at one instant decides nothing the second time), so several
+workers running the same tick, or a worker restarted mid-tick, change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shequn.engine.campaigns import settle
+from shequn.engine.entry import open_waves
+from shequn.engine.seats import expire_seats
+from shequn.store.db import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """One periodic job: ``run(store, community, now)`` returns how many things it did."""
+
+    name: str
+    every: timedelta
+    run: Callable[[Store, str, datetime], int]
+    doc: str
+
+
+def _waves(store: Store, community: str, now: datetime) -> int:
+    return open_waves(store, community, now=now)
+
+
+def _expire(store: Store, community: str, now: datetime) -> int:
+    return len(expire_seats(store, community, now=now))
+
+
+def _settle(store: Store, community: str, now: datetime) -> int:
+    return len(settle(store, community, now=now).events)
+
+
+TICKS: tuple[Tick, ...] = (
+    Tick("entry.waves", timedelta(minutes=1), _waves, "open the waves that are due"),
+    Tick("entry.expire", timedelta(minutes=10), _expire, "give back seats held too long"),
+    Tick("campaign.settle", timedelta(hours=1), _settle, "grant and claw back rewards"),
+)
+"""The registry, in the order a worker runs them (waves before the seats they fill)."""

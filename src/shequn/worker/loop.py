@@ -1,0 +1,393 @@
+"""The worker's loop: recover, tick, claim, pace, call, report.
+
+One round (:meth:`Worker.step`) settles leases dead workers left, runs the ticks that are due,
+claims a batch of due actions and carries them out in chunks. For a chunk, the sends (calls that
+are not idempotent) are marked started in one commit *before* any of them is called; the
+chunk's results, retries and failures are committed together after it. A crash in between
+leaves started sends without a result: :meth:`Worker.recover` then looks for proof — the effect
+event in the log, or the connector's own check — and sends the rest to ``review``, never again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import socket
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from shequn.connectors.base import Call, Connector, Performed, Permanent, Transient, Uncertain
+from shequn.engine.record import record
+from shequn.engine.ticks import TICKS, Tick
+from shequn.errors import ShequnError
+from shequn.model.actions import Retry, RetryPolicy, Status, action_kind, decide_retry, task_text
+from shequn.model.blueprint import Blueprint
+from shequn.model.events import Event
+from shequn.store import action_states as states
+from shequn.store.action_states import ActionRow, Done
+from shequn.store.db import Store
+from shequn.store.growth_queries import get_blueprint
+from shequn.store.queries import list_communities
+from shequn.store.tasks import open_task
+from shequn.worker.clock import Clock, SystemClock
+from shequn.worker.effects import MESSAGE_KINDS, effect_event, renderer
+from shequn.worker.lock import WorkerLock
+from shequn.worker.pacing import Pacer
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """How a worker works; the defaults suit a laptop and a small team."""
+
+    lease: timedelta = timedelta(minutes=2)
+    batch: int = 500
+    chunk: int = 50
+    """Sends marked started per commit: after a crash, at most this many are uncertain."""
+    idle: float = 1.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    ticks: bool = True
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one chunk came to, written in one transaction."""
+
+    done: list[tuple[ActionRow, Performed]] = field(default_factory=list)
+    retry: list[tuple[int, datetime, str, bool]] = field(default_factory=list)
+    ended: list[tuple[ActionRow, Status, str, bool]] = field(default_factory=list)
+
+
+class Worker:
+    """Carries out the outbox through one connector. ``run()`` until :meth:`stop`."""
+
+    def __init__(
+        self,
+        store: Store,
+        connector: Connector,
+        *,
+        config: Config | None = None,
+        clock: Clock | None = None,
+        name: str | None = None,
+        rng: random.Random | None = None,
+        ticks: Sequence[Tick] = TICKS,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.connector = connector
+        self.config = config or Config()
+        self.stopping = threading.Event()
+        self.clock = clock or SystemClock(self.stopping)
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.rng = rng or random.Random()  # noqa: S311 (jitter, not a secret)
+        self.ticks = tuple(ticks) if self.config.ticks else ()
+        self.say = say or (lambda _msg: None)
+        self.pacer = Pacer(connector.limits)
+        self.render = renderer()
+        self.source = f"worker:{connector.name}"
+        self.counts: Counter[str] = Counter()
+        self.next_tick: dict[str, datetime] = {}
+        self.blueprints: dict[str, Blueprint | ShequnError] = {}
+
+    def stop(self) -> None:
+        """Finish the action in hand, give the rest of the batch back, then return."""
+        self.stopping.set()
+
+    # --- the loop ----------------------------------------------------------------------
+
+    def run(self, *, once: bool = False) -> Counter[str]:
+        """Work until stopped (``once``: until nothing is due now); returns the counts."""
+        lock = self._sqlite_lock()
+        if lock is not None and not lock.acquire(self.say, self.clock.sleep, self.stopping.is_set):
+            return self.counts
+        try:
+            self.recover(everyone=lock is not None)
+            while not self.stopping.is_set():
+                if self.step() == 0:
+                    if once:
+                        break
+                    self.clock.sleep(self.config.idle)
+        finally:
+            if lock is not None:
+                lock.release()
+        return self.counts
+
+    def _sqlite_lock(self) -> WorkerLock | None:
+        url = self.store.engine.url
+        if self.store.dialect != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return WorkerLock(os.path.realpath(str(url.database)))
+
+    def step(self) -> int:
+        """One round; returns how many actions it claimed."""
+        self.recover()
+        self.run_ticks()
+        now = self.clock.now()
+        with self.store.transaction() as conn:
+            rows = states.claim(
+                conn, self.name, now, lease_until=now + self.config.lease, limit=self.config.batch
+            )
+        if rows:
+            self.blueprints.clear()  # a blueprint changed since the last batch is seen
+            self.handle(rows)
+            self.pacer.forget_before(now.timestamp() - 3600)
+        return len(rows)
+
+    def handle(self, rows: Sequence[ActionRow]) -> None:
+        """Route a claimed batch: tasks for kinds the connector lacks, pacing, then calls."""
+        now = self.clock.now()
+        go: list[ActionRow] = []
+        wait: list[tuple[int, datetime]] = []
+        unsupported: list[ActionRow] = []
+        for row in rows:
+            if row.kind not in self.connector.kinds:
+                unsupported.append(row)
+            elif (slot := self.pacer.slot(row.id, row.target, now.timestamp())) is not None:
+                wait.append((row.id, datetime.fromtimestamp(slot, now.tzinfo)))
+            else:
+                go.append(row)
+        if wait or unsupported:
+            with self.store.transaction() as conn:
+                for action_id, at in wait:
+                    states.release(conn, self.name, [action_id], at=at, now=now)
+                for row in unsupported:
+                    why = f"the {self.connector.name} connector cannot do {row.kind}"
+                    self._review(conn, row, why, self._instruction(row), now)
+            self.counts["paced"] += len(wait)
+        for chunk in _chunks(go, self.config.chunk):
+            if self.stopping.is_set():
+                self._give_back(chunk)
+                continue
+            self._carry_out(chunk)
+
+    def _carry_out(self, chunk: Sequence[ActionRow]) -> None:
+        sends = [r.id for r in chunk if not action_kind(r.kind).idempotent]
+        if sends:
+            with self.store.transaction() as conn:
+                states.start(conn, self.name, sends, self.clock.now())
+        out = Outcome()
+        for i, row in enumerate(chunk):
+            if self.stopping.is_set():
+                self._report(out)
+                self._give_back(chunk[i:])
+                return
+            self._perform(row, row.id in sends, out)
+        self._report(out)
+
+    def _perform(self, row: ActionRow, started: bool, out: Outcome) -> None:
+        kind = action_kind(row.kind)
+        now = self.clock.now()
+        self.clock.sleep(self.pacer.overall_wait(now.timestamp()))
+        try:
+            out.done.append((row, self.connector.perform(self.call(row))))
+            return
+        except Transient as e:
+            reason, retry_after = e.reason, e.retry_after
+        except Permanent as e:
+            out.ended.append((row, Status.FAILED, e.reason, not started))
+            return
+        except Uncertain as e:
+            if not kind.idempotent:
+                out.ended.append((row, Status.REVIEW, f"outcome unknown: {e.reason}", False))
+                return
+            reason, retry_after = e.reason, None
+        except Exception as e:  # an unmapped error is a connector bug: treat it as uncertain
+            if not kind.idempotent:
+                out.ended.append((row, Status.REVIEW, f"unexpected error: {e!r}", False))
+                return
+            reason, retry_after = f"unexpected error: {e!r}", None
+        decision = decide_retry(
+            row.attempts + 1,
+            reason,
+            self.clock.now(),
+            retry_after=retry_after,
+            policy=self.config.retry,
+            rng=self.rng,
+        )
+        if isinstance(decision, Retry):
+            out.retry.append((row.id, decision.at, reason, not started))
+        else:
+            out.ended.append((row, Status.DEAD, decision.reason, not started))
+
+    def _report(self, out: Outcome) -> None:
+        """Record the effects, then commit the chunk's results (effects first: a crash between
+        leaves proof in the log that the recovery finds)."""
+        now = self.clock.now()
+        self._record_effects(out.done, now)
+        with self.store.transaction() as conn:
+            states.complete(
+                conn,
+                self.name,
+                [
+                    Done(r.id, p.result, p.platform_ref, action_kind(r.kind).idempotent)
+                    for r, p in out.done
+                ],
+                self.connector.name,
+                now,
+            )
+            for action_id, at, reason, count in out.retry:
+                states.release(
+                    conn, self.name, [action_id], at=at, now=now, error=reason, count=count
+                )
+            for row, status, reason, count in out.ended:
+                if status == Status.REVIEW:
+                    self._review(conn, row, reason, self._uncertain(row, reason), now)
+                else:
+                    states.settle(conn, self.name, row.id, status, reason, now, count=count)
+                    self.counts[status.value] += 1
+        self.counts["done"] += len(out.done)
+        self.counts["retried"] += len(out.retry)
+
+    def _record_effects(self, done: Sequence[tuple[ActionRow, Performed]], now: datetime) -> None:
+        events: list[Event] = []
+        for row, performed in done:
+            try:
+                event = effect_event(row, performed, self.connector.name, now)
+            except ShequnError as e:  # e.g. an admission without a group: nothing to record
+                self.say(f"action {row.id}: effect not recorded: {e}")
+                continue
+            if event is not None:
+                events.append(event)
+        if events:
+            record(self.store, events)
+
+    def _give_back(self, rows: Sequence[ActionRow]) -> None:
+        """Stopping: actions not called yet go back to the queue (their start is cleared)."""
+        now = self.clock.now()
+        with self.store.transaction() as conn:
+            states.release(conn, self.name, [r.id for r in rows], at=now, now=now)
+
+    # --- crash recovery ------------------------------------------------------------------
+
+    def recover(self, *, everyone: bool = False) -> None:
+        """Settle the actions of workers that died holding them.
+
+        Not started, or idempotent: back to the queue. A started send: done if its effect is
+        in the log or the connector finds it; requeued if the connector is sure it never
+        happened; otherwise ``review`` with a task — never sent blindly a second time."""
+        now = self.clock.now()
+        proven: list[tuple[ActionRow, Performed]] = []
+        with self.store.transaction() as conn:
+            rows = states.expired(conn, now, everyone=everyone)
+            if not rows:
+                return
+            uncertain = [
+                r for r in rows if r.attempt_started_at and not action_kind(r.kind).idempotent
+            ]
+            logged = states.effects_recorded(conn, self.source, [r.id for r in uncertain])
+            requeue = [r.id for r in rows if r not in uncertain]
+            for row in uncertain:
+                found = self._check(row) if row.id not in logged else Performed(None)
+                if found is not None:
+                    proven.append((row, found))
+                elif self.connector.can_check and row.kind in self.connector.kinds:
+                    requeue.append(row.id)
+                else:
+                    why = "a worker stopped during the call: it may or may not have happened"
+                    self._review(conn, row, why, self._uncertain(row, why), now)
+            states.release(conn, None, requeue, at=now, now=now)
+            states.adopt(
+                conn,
+                self.name,
+                [r.id for r, _ in proven],
+                lease_until=now + self.config.lease,
+                now=now,
+            )
+        self.counts["recovered"] += len(rows)
+        if proven:
+            self._report(Outcome(done=proven))
+
+    def _check(self, row: ActionRow) -> Performed | None:
+        if not self.connector.can_check or row.kind not in self.connector.kinds:
+            return None
+        return self.connector.check(self.call(row, render=False))
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def call(self, row: ActionRow, *, render: bool = True) -> Call:
+        """The connector's view of ``row``, with its message rendered now."""
+        text = self._text(row) if render and row.kind in MESSAGE_KINDS else None
+        return Call(
+            row.id, row.kind, row.community, row.group, row.target, row.payload,
+            row.idempotency_key, text,
+        )  # fmt: skip
+
+    def _text(self, row: ActionRow) -> str | None:
+        if "template" not in row.payload:
+            return str(row.payload["text"]) if "text" in row.payload else None
+        bp = self.blueprints.get(row.community)
+        if bp is None:
+            try:
+                with self.store.read() as conn:
+                    bp = get_blueprint(conn, row.community)
+            except ShequnError as e:
+                bp = e
+            self.blueprints[row.community] = bp
+        if isinstance(bp, ShequnError):
+            raise Permanent(f"cannot render the message: {bp}")
+        try:
+            return self.render(bp, {"group": row.group, **row.payload})
+        except ShequnError as e:
+            raise Permanent(f"cannot render the message: {e}") from None
+
+    def _review(
+        self, conn: Connection, row: ActionRow, why: str, instruction: str, now: datetime
+    ) -> None:
+        states.settle(conn, None, row.id, Status.REVIEW, why, now)
+        open_task(
+            conn,
+            key=f"action:{row.id}:{row.attempts}",
+            kind="action.review",
+            community=row.community,
+            group=row.group,
+            instruction=instruction,
+            now=now,
+            action_id=row.id,
+        )
+        self.counts["review"] += 1
+
+    def _instruction(self, row: ActionRow) -> str:
+        payload = dict(row.payload)
+        if row.kind in MESSAGE_KINDS:
+            with contextlib.suppress(Permanent):
+                payload["text"] = self._text(row)
+        return task_text(action_kind(row.kind), row.group, payload)
+
+    def _uncertain(self, row: ActionRow, why: str) -> str:
+        return (
+            f"Action {row.id} ({row.kind}) may not have happened: {why}. Check on the platform: "
+            f"if it did, mark this task done; if not, run `shequn actions retry {row.id}`. "
+            f"It was: {self._instruction(row)}"
+        )
+
+    # --- ticks -------------------------------------------------------------------------------
+
+    def run_ticks(self) -> None:
+        """Run each tick whose interval has passed, for every community."""
+        now = self.clock.now()
+        due = [t for t in self.ticks if self.next_tick.get(t.name, now) <= now]
+        if not due:
+            return
+        with self.store.read() as conn:
+            slugs = [c.slug for c in list_communities(conn)]
+        for tick in due:
+            self.next_tick[tick.name] = now + tick.every
+            for slug in slugs:
+                try:
+                    n = tick.run(self.store, slug, now)
+                except Exception as e:  # one community's broken blueprint must not stop the rest
+                    self.say(f"tick {tick.name} in {slug}: {e}")
+                    continue
+                if n:
+                    self.counts[f"tick:{tick.name}"] += n
+
+
+def _chunks(rows: Sequence[ActionRow], size: int) -> Iterator[Sequence[ActionRow]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
