@@ -12,6 +12,7 @@ import typer
 from shequn.cli.common import JsonFlag, byte_progress, open_store, pick_community, print_json
 from shequn.engine.record import BATCH_SIZE, record
 from shequn.errors import ShequnError
+from shequn.ingest.archive import Limits, parse_size
 from shequn.ingest.base import Importer
 from shequn.ingest.job import ImportJob, ImportSummary
 from shequn.ingest.registry import FORMATS, detect, get_importer
@@ -87,10 +88,30 @@ def import_command(
         str, typer.Option(help="Platform of the user ids in a mapped table (actor = PLATFORM:ID).")
     ] = "chat",
     batch_size: Annotated[int, typer.Option(min=1, help="Events per transaction.")] = BATCH_SIZE,
+    max_line: Annotated[
+        str | None,
+        typer.Option(
+            "--max-line",
+            help="Longest line a text export may have, e.g. 64M (default 16M; "
+            "env SHEQUN_IMPORT_MAX_LINE).",
+        ),
+    ] = None,
+    max_unpacked: Annotated[
+        str | None,
+        typer.Option(
+            "--max-unpacked",
+            help="Most bytes to unpack from a .zip, e.g. 8G (default 2G; "
+            "env SHEQUN_IMPORT_MAX_UNPACKED).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Import a chat export into the event log. Safe to repeat or to resume after a crash:
     events already stored are recognised and skipped."""
+    limits = Limits.from_env(
+        line_bytes=parse_size(max_line, "--max-line") if max_line else None,
+        total_bytes=parse_size(max_unpacked, "--max-unpacked") if max_unpacked else None,
+    )
     table_options = mapping or delimiter or time_format or platform != "chat"
     if table_options and fmt in (None, "csv"):
         from shequn.ingest.table import TableImporter, parse_mapping
@@ -108,7 +129,13 @@ def import_command(
         slug, zone = _community(store, community)
         bad = stack.enter_context(skip_bad.open("w", encoding="utf-8")) if skip_bad else None
         job = ImportJob.for_path(
-            path, community=slug, tz=_zone(tz or zone), group=group, importer=importer, skip_bad=bad
+            path,
+            community=slug,
+            tz=_zone(tz or zone),
+            group=group,
+            importer=importer,
+            skip_bad=bad,
+            limits=limits,
         )
         ctx = job.ctx
         bar = stack.enter_context(byte_progress(hidden=as_json))

@@ -258,7 +258,7 @@ class Archive:
         if info is None:
             raise InputFormatError(str(self.path), None, f"no {name!r} in the zip")
         if info.file_size > self.limits.member:
-            self._over("member_bytes", name, self.limits.member)
+            self._over(self._member_key, name, self.limits.member)
         try:
             inner = self.zf.open(info)
         except _DAMAGED as e:
@@ -280,7 +280,7 @@ class Archive:
     def _account(self, name: str, unpacked: int, compressed: int) -> None:
         limits = self.limits
         if unpacked > limits.member:
-            self._over("member_bytes", name, limits.member)
+            self._over(self._member_key, name, limits.member)
         if unpacked > RATIO_FLOOR and unpacked > limits.ratio * max(compressed, 1):
             self._bomb(name, unpacked, compressed)
         before = self._unpacked.get(name, 0)
@@ -292,6 +292,14 @@ class Archive:
             self._over("total_bytes", None, limits.total_bytes)
         if total > RATIO_FLOOR and total > limits.ratio * self.size:
             self._bomb(None, total, self.size)
+
+    @property
+    def _member_key(self) -> str:
+        """The setting that bounds one member: its own, or the total when it is lower."""
+        own = self.limits.member_bytes
+        return (
+            "member_bytes" if own is not None and own < self.limits.total_bytes else "total_bytes"
+        )
 
     def _over(self, key: str, name: str | None, limit: int) -> None:
         what = "this file unpacks to" if name else "the zip's files unpack to"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from shequn.errors import InputFormatError, ShequnError
+from shequn.ingest.archive import Limits
 from shequn.ingest.base import ImportContext, Importer, Rejected, input_size
 from shequn.ingest.registry import detect, get_importer
 from shequn.model.events import Event
@@ -54,12 +55,19 @@ class ImportJob:
         fmt: str | None = None,
         importer: Importer | None = None,
         skip_bad: IO[str] | None = None,
+        limits: Limits | None = None,
     ) -> ImportJob:
-        """The job for ``path``: the given importer, else the ``fmt`` one, else detected."""
+        """The job for ``path``: the given importer, else the ``fmt`` one, else detected;
+        ``limits`` default to :meth:`Limits.from_env`."""
         if importer is None:
             importer = get_importer(fmt) if fmt else detect(path)
         ctx = ImportContext(
-            path=path, community=community, tz=tz, group=group, bytes_total=input_size(path)
+            path=path,
+            community=community,
+            tz=tz,
+            group=group,
+            bytes_total=input_size(path),
+            limits=limits or Limits.from_env(),
         )
         return cls(importer, ctx, skip_bad=skip_bad)
 
@@ -77,6 +85,9 @@ class ImportJob:
         return self.summary
 
     def events(self) -> Iterator[Event]:
+        path = self.ctx.path
+        if path.is_file() and path.stat().st_size == 0:
+            raise InputFormatError(str(path), None, "the file is empty")
         yield from self._guarded()
         self._finish()
 
@@ -130,6 +141,15 @@ class ImportJob:
 
     def _finish(self) -> None:
         s = self.summary
+        if s.events == 0 and s.skipped:
+            raise InputFormatError(
+                str(self.ctx.path),
+                None,
+                f"all {s.skipped} records were set aside (see the --skip-bad file), none "
+                f"imported: is this a {self.importer.name} export?",
+            )
+        if s.events == 0:
+            self.ctx.note("0 events: the export holds no messages or other records to import")
         s.members_seen = len(self._people)
         s.groups = sorted(self._groups)
         s.notes = list(self.ctx.notes)

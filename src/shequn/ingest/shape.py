@@ -27,7 +27,7 @@ def expect(event: str, want: str, label: str, where: str, what: str) -> None:
         raise InputFormatError(
             label,
             where,
-            f"{where} must be {FOUND[want]} of {what}, found {FOUND.get(event, event)}",
+            f"must be {FOUND[want]} of {what}, found {FOUND.get(event, event)}",
         )
 
 
@@ -42,3 +42,15 @@ def expect_array(fp: IO[bytes], label: str, where: str, what: str) -> None:
     if start and start != b"[":
         found = {b"{": "an object", b'"': "text", b"n": "null"}.get(start, "something else")
         raise InputFormatError(label, where, f"expected a list of {what}, found {found}")
+
+
+def csv_problem(error: Exception) -> str:
+    """A :mod:`csv` error (the reader runs with ``strict=True``) in words an operator can act
+    on: an unterminated quote would otherwise swallow the rows after it."""
+    text = str(error)
+    if "unexpected end of data" in text or "expected after" in text:
+        return (
+            f"a quoted cell is not closed properly ({text}): rows after it would be merged "
+            "into it; fix the quote in the file"
+        )
+    return text

@@ -29,6 +29,7 @@ import orjson
 
 from shequn.errors import InputFormatError, InvalidEvent, ShequnError
 from shequn.ingest.base import ImportContext, Item, Rejected
+from shequn.ingest.shape import csv_problem
 from shequn.ingest.text import message_data
 from shequn.model.events import TOP_LEVEL, Event, identity_key
 from shequn.model.kinds import COMMON_FIELDS, KINDS
@@ -156,7 +157,7 @@ class TableImporter:
             lines = _lines(text, path)
             head = list(itertools.islice(lines, _HEAD_LINES))
             delimiter = self._delimiter(ctx, head)
-            reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
+            reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter, strict=True)
             rows = _rows(reader, path)
             header_line, header = next(
                 ((n, r) for n, r in rows if any(c.strip() for c in r)), (0, [])
@@ -253,7 +254,8 @@ def _rows(reader: Any, path: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as e:
-            raise InputFormatError(path, start, f"cannot read the table here: {e}") from None
+            problem = f"cannot read the table here: {csv_problem(e)}"
+            raise InputFormatError(path, start, problem) from None
         yield start, row
         start = reader.line_num + 1
 

@@ -41,6 +41,7 @@ from xml.etree import ElementTree
 
 from shequn.errors import InputFormatError, ShequnError
 from shequn.ingest.base import ImportContext, Item, Rejected
+from shequn.ingest.shape import csv_problem
 from shequn.ingest.text import message_data
 from shequn.model.events import Event, identity_key
 
@@ -280,7 +281,7 @@ class WeChatImporter:
         """Every row, normalised; the header decides the exporter."""
         raw = ctx.open(ctx.path, lines=True, counted=counted)
         with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fp:
-            reader = csv.reader(fp)
+            reader = csv.reader(fp, strict=True)
             try:
                 header = next(reader, [])
                 layout = _layout(header)
@@ -315,7 +316,9 @@ class WeChatImporter:
             except UnicodeDecodeError as e:
                 raise InputFormatError(str(ctx.path), reader.line_num + 1, f"not UTF-8: {e}") from e
             except csv.Error as e:
-                raise InputFormatError(str(ctx.path), reader.line_num, f"broken CSV: {e}") from e
+                raise InputFormatError(
+                    str(ctx.path), reader.line_num, f"broken CSV: {csv_problem(e)}"
+                ) from e
 
     def _names(self, ctx: ImportContext) -> Names:
         """A first pass: who is who. Join lines come before the newcomer's first message, so
