@@ -152,7 +152,8 @@ def test_an_invitee_leaving_within_a_day_claws_the_reward_back(campaign):
     assert rewards(store) == {3: "revoked"}
     with store.read() as conn:
         kinds = [a["kind"] for a in pending(conn)]
-    assert "reward.revoke" in kinds
+        told = [a["payload"].get("template") for a in pending(conn) if a["kind"] == "message.send"]
+    assert "reward.revoke" in kinds and "reward_revoked" in told  # the inviter hears why
     bring(store, link, "b4", 100)
     assert rewards(store) == {3: "granted"}  # earned again with a fourth friend
 

@@ -203,7 +203,8 @@ def member_values(store: Store, bp: Blueprint, spec: TemplateSpec, ref: str) -> 
     with store.read() as conn:
         person = get_member(conn, ref)
         entries = list_entries(conn, community, identity=person.key)
-    found: dict[str, Any] = {"to": person.key, "member": person.display_name or person.key}
+    name = person.display_name or person.key.split(":", 1)[-1]
+    found: dict[str, Any] = {"to": person.key, "member": name}
     latest = entries[-1] if entries else None
     if latest is not None and latest.group is not None:
         cfg = entry_config(bp, latest.group)

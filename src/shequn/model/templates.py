@@ -205,8 +205,9 @@ def _text_problems(text: str, spec: TemplateSpec, where: str) -> list[Problem]:
     for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
         key = node.arg if isinstance(node, nodes.Getitem) else None
         attr = node.attr if isinstance(node, nodes.Getattr) else getattr(key, "value", None)
-        if isinstance(attr, str) and attr.startswith("_"):
-            problems.append((where, f"unsafe attribute {attr!r}: templates see values, not Python"))
+        if isinstance(attr, str):
+            message = f"attribute {attr!r}: templates see values, not Python; use a filter"
+            problems.append((where, message + " such as {{ reward | upper }}"))
     return problems
 
 
@@ -248,9 +249,17 @@ def _environment() -> SandboxedEnvironment:
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(
-        autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True
-    )
+    class ChatSandbox(SandboxedEnvironment):
+        """No attributes at all: a message needs values and filters (``{{ names | upper }}``),
+        never ``.format`` or ``.__class__``, so nothing of Python can reach a chat."""
+
+        def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+            return False  # ``x["attr"]`` on an object
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            return self.unsafe_undefined(obj, attribute)  # ``x.attr``, ``.format`` included
+
+    return ChatSandbox(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
 
 
 @lru_cache(maxsize=512)
