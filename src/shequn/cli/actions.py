@@ -4,6 +4,7 @@ send a message, request a payment, open a group …) and the worker's report bac
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -18,6 +19,7 @@ from shequn.cli.common import (
     show_time,
 )
 from shequn.errors import InvalidEvent
+from shequn.store import action_states
 from shequn.store.outbox import finish, list_actions
 
 actions_app = typer.Typer(help="The outbox: actions for a platform bot.", no_args_is_help=True)
@@ -28,7 +30,10 @@ CommunityOpt = Annotated[
 
 @actions_app.command("list")
 def actions_list(
-    status: Annotated[str, typer.Option(help="pending, done or failed.")] = "pending",
+    status: Annotated[
+        str,
+        typer.Option(help="pending, leased, done, failed, dead, review, cancelled or all."),
+    ] = "pending",
     kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. member.admit.")] = None,
     after: Annotated[int, typer.Option(help="Only ids above this (a worker's cursor).")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many.")] = 100,
@@ -40,21 +45,29 @@ def actions_list(
         slug = pick_community(store, community)
         with store.read() as conn:
             rows = list_actions(
-                conn, community=slug, status=status, kind=kind, after=after, limit=limit
+                conn,
+                community=slug,
+                status=None if status == "all" else status,
+                kind=kind,
+                after=after,
+                limit=limit,
             )
     if as_json:
         print_json(rows)
         return
     print_table(
         f"{len(rows)} {status} actions",
-        ["id", "kind", "group", "payload", "due"],
+        ["id", "kind", "group", "status", "tries", "payload", "next run", "last error"],
         [
             (
                 r["id"],
                 r["kind"],
                 r["group_slug"],
+                r["status"],
+                r["attempts"],
                 json.dumps(r["payload"], ensure_ascii=False),
-                show_time(r["due_at"]),
+                show_time(r["next_run_at"]),
+                r["last_error"],
             )
             for r in rows
         ],
@@ -78,3 +91,43 @@ def actions_done(
     with open_store() as store, store.transaction() as conn:
         row = finish(conn, action_id, "failed" if failed else "done", detail)
     print_json(row) if as_json else out.print(f"action {action_id}: {row['status']}")
+
+
+@actions_app.command("show")
+def actions_show(
+    action_id: Annotated[int, typer.Argument(help="The action's id.")], as_json: JsonFlag = False
+) -> None:
+    """One action: its payload, state, attempts, last error and the platform's answer."""
+    with open_store() as store, store.read() as conn:
+        row = action_states.get(conn, action_id)
+    if as_json:
+        print_json(row)
+        return
+    for key in ("id", "kind", "status", "community_slug", "group_slug", "target", "attempts"):
+        out.print(f"{key}: {row[key]}")
+    for key in ("due_at", "next_run_at", "attempt_started_at", "updated_at"):
+        out.print(f"{key}: {show_time(row[key])}")
+    for key in ("last_error", "platform_ref", "connector", "idempotency_key"):
+        out.print(f"{key}: {row[key] or ''}")
+    out.print(f"payload: {json.dumps(row['payload'], ensure_ascii=False)}")
+    out.print(f"result: {json.dumps(row['result'], ensure_ascii=False)}")
+
+
+@actions_app.command("retry")
+def actions_retry(
+    action_id: Annotated[int, typer.Argument(help="The action's id.")], as_json: JsonFlag = False
+) -> None:
+    """Send a failed, dead, reviewed or cancelled action back to the queue, due now."""
+    with open_store() as store, store.transaction() as conn:
+        row = action_states.retry(conn, action_id, datetime.now(UTC))
+    print_json(row) if as_json else out.print(f"action {action_id}: pending again")
+
+
+@actions_app.command("cancel")
+def actions_cancel(
+    action_id: Annotated[int, typer.Argument(help="The action's id.")], as_json: JsonFlag = False
+) -> None:
+    """Cancel an action nobody is carrying out; its open task is closed."""
+    with open_store() as store, store.transaction() as conn:
+        row = action_states.cancel(conn, action_id, datetime.now(UTC))
+    print_json(row) if as_json else out.print(f"action {action_id}: cancelled")

@@ -27,6 +27,7 @@ from shequn.cli.poster import poster_command
 from shequn.cli.report import metrics_command, report_command
 from shequn.cli.serve import serve_command, token_app
 from shequn.cli.templates import templates_app
+from shequn.cli.worker import tasks_app, worker_command
 from shequn.errors import ShequnError
 
 app = typer.Typer(
@@ -88,6 +89,8 @@ app.add_typer(intake_app, name="intake")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(fraud_app, name="fraud")
 app.add_typer(actions_app, name="actions")
+app.add_typer(tasks_app, name="tasks")
+app.command("worker")(worker_command)
 app.add_typer(templates_app, name="templates")
 app.command("poster")(poster_command)
 app.add_typer(plan_app, name="plan")

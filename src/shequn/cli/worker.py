@@ -1,0 +1,163 @@
+"""``shequn worker`` (carry out the outbox) and ``shequn tasks`` (what only a person can do).
+
+The worker prints what the console connector sends on stdout and its progress on stderr, so
+``shequn worker --once --connector console > sent.txt`` keeps exactly the messages.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from shequn.cli.common import (
+    JsonFlag,
+    err,
+    open_store,
+    out,
+    pick_community,
+    print_json,
+    print_table,
+    show_time,
+)
+from shequn.connectors.base import Connector, Limits, Rate
+from shequn.connectors.registry import CONNECTORS, connector
+from shequn.errors import InvalidEvent
+from shequn.model.actions import RetryPolicy
+from shequn.store.db import Store
+
+tasks_app = typer.Typer(
+    help="Operator tasks: what only a person can do (create a group, refund, decide a send).",
+    no_args_is_help=True,
+)
+
+
+def parse_rate(text: str | None, option: str) -> Rate | None:
+    """``20/60`` → 20 calls per 60 seconds."""
+    if not text:
+        return None
+    try:
+        count, per = text.split("/")
+        rate = Rate(int(count), float(per))
+    except ValueError:
+        raise InvalidEvent(f"{option} must look like 20/60 (calls/seconds)", field=option) from None
+    if rate.count < 1 or rate.per <= 0:
+        raise InvalidEvent(f"{option}: both numbers must be positive", field=option)
+    return rate
+
+
+def make_connector(
+    name: str, file: Path | None, rate_chat: str | None = None, rate_all: str | None = None
+) -> Connector:
+    """The named connector with its options and rate limits from the command line."""
+    options: dict[str, Any] = {
+        "limits": Limits(parse_rate(rate_chat, "--rate-chat"), parse_rate(rate_all, "--rate-all"))
+    }
+    if name == "file":
+        if file is None:
+            raise InvalidEvent("--connector file needs --file PATH", field="file")
+        options["path"] = file
+    return connector(name, options)
+
+
+def start_worker(store: Store, conn: Connector, **config: Any) -> tuple[Any, threading.Thread]:
+    """A worker running in a thread (``shequn serve --worker``); stop it with ``.stop()``."""
+    from shequn.worker.loop import Config, Worker
+
+    w = Worker(store, conn, config=Config(**config), say=err.print)
+    thread = threading.Thread(target=w.run, name="shequn-worker", daemon=True)
+    thread.start()
+    return w, thread
+
+
+def worker_command(
+    once: Annotated[bool, typer.Option("--once", help="Do what is due now, then exit.")] = False,
+    connector_name: Annotated[
+        str, typer.Option("--connector", help=f"One of: {', '.join(CONNECTORS)}.")
+    ] = "console",
+    file: Annotated[
+        Path | None, typer.Option("--file", help="The JSONL file of --connector file.")
+    ] = None,
+    rate_chat: Annotated[
+        str | None, typer.Option(help="Per chat: CALLS/SECONDS, e.g. 20/60 (Telegram groups).")
+    ] = None,
+    rate_all: Annotated[
+        str | None, typer.Option(help="For the connector: CALLS/SECONDS, e.g. 30/1.")
+    ] = None,
+    max_attempts: Annotated[
+        int, typer.Option(min=1, help="Tries of a transient failure before it is dead.")
+    ] = 5,
+    ticks: Annotated[
+        bool, typer.Option(help="Run the engine's ticks (waves, seats, campaigns).")
+    ] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Carry out the outbox through a connector until stopped (SIGTERM/SIGINT finish the
+    action in hand, then exit)."""
+    from shequn.worker.loop import Config, Worker
+
+    conn = make_connector(connector_name, file, rate_chat, rate_all)
+    config = Config(retry=RetryPolicy(max_attempts=max_attempts), ticks=ticks)
+    with open_store() as store:
+        w = Worker(store, conn, config=config, say=err.print)
+        previous = {
+            s: signal.signal(s, lambda *_: w.stop()) for s in (signal.SIGTERM, signal.SIGINT)
+        }
+        err.print(f"worker {w.name}: {conn.name} connector" + (", once" if once else ""))
+        try:
+            counts = w.run(once=once)
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            conn.close()
+    summary = dict(sorted(Counter(counts).items()))
+    print_json(summary) if as_json else err.print(
+        ", ".join(f"{n} {k}" for k, n in summary.items()) or "nothing was due"
+    )
+
+
+@tasks_app.command("list")
+def tasks_list(
+    status: Annotated[str, typer.Option(help="open, done or all.")] = "open",
+    community: Annotated[str | None, typer.Option(help="Community slug.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Tasks waiting for a person, oldest first."""
+    from shequn.store.tasks import list_tasks
+
+    with open_store() as store:
+        slug = pick_community(store, community)
+        with store.read() as conn:
+            rows = list_tasks(conn, slug, status=None if status == "all" else status, limit=1000)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"{len(rows)} {status} tasks",
+        ["id", "group", "action", "created", "instruction"],
+        [
+            (r["id"], r["group_slug"], r["action_id"], show_time(r["created_at"]), r["instruction"])
+            for r in rows
+        ],
+    )
+
+
+@tasks_app.command("done")
+def tasks_done(
+    task_id: Annotated[int, typer.Argument(help="The task's id.")],
+    note: Annotated[str | None, typer.Option(help="What you did, kept with the task.")] = None,
+    by: Annotated[str, typer.Option(help="Who did it.")] = "operator",
+    as_json: JsonFlag = False,
+) -> None:
+    """Mark a task done; the action waiting for it is done too."""
+    from datetime import UTC, datetime
+
+    from shequn.store.tasks import task_done
+
+    with open_store() as store, store.transaction() as conn:
+        row = task_done(conn, task_id, by=by, now=datetime.now(UTC), note=note)
+    print_json(row) if as_json else out.print(f"task {task_id}: done")
