@@ -101,12 +101,22 @@ def test_plain_text_files_get_the_same_line_guard(
     assert err.value.line == first.count(b"\n") + 1
 
 
-def test_a_whatsapp_message_of_many_lines_is_bounded_too(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "first", "line"),
+    [
+        ("whatsapp", HEADER, 1),
+        ("qq", "消息记录（此消息记录为文本格式，不支持重新导入）\n".encode()
+         + b"2024-01-01 10:00:00 Ann(12345)\n", 2),
+    ],
+)  # fmt: skip
+def test_a_message_of_many_lines_is_bounded_too(
+    tmp_path: Path, fmt: str, first: bytes, line: int
+) -> None:
     path = tmp_path / "chat.txt"
-    path.write_bytes(HEADER + b"short line\n" * 200_000)
+    path.write_bytes(first + b"short line\n" * 200_000)
     with pytest.raises(InputFormatError, match="a message longer than 1 MiB") as err:
-        run(path, limits=SMALL_LINES)
-    assert err.value.line == 1
+        run(path, fmt=fmt, limits=SMALL_LINES)
+    assert err.value.line == line
 
 
 def test_the_line_limit_comes_from_the_environment(

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from shequn.errors import InputFormatError, ShequnError
+from shequn.ingest.archive import record_too_long
 from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.ingest.text import message_data
 from shequn.model.events import Event, identity_key
@@ -69,6 +70,7 @@ class Block:
     name: str
     user: str
     lines: list[str] = field(default_factory=list)
+    size: int = 0  # characters in lines
 
     @property
     def text(self) -> str:
@@ -164,6 +166,9 @@ class QQImporter:
                 current = Block(n, at, _BADGE.sub("", name).strip(), user)
             elif current is not None:
                 current.lines.append(line)
+                current.size += len(line) + 1
+                if current.size > ctx.limits.line_bytes:
+                    raise record_too_long(str(ctx.path), current.line, ctx.limits)
         if current is not None:
             yield current
         if not saw_title:
