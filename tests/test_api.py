@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,9 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "study-group"
 C = "study-circle"
 OTHER = "elsewhere"  # a second community: no token of ours belongs to it
 V1 = "/api/v1"
-UNLIMITED = ApiSettings(rate_per_minute=1e9, rate_burst=10**9)
+UNLIMITED = ApiSettings(
+    rate_per_minute=1e9, rate_burst=10**9, anonymous_per_minute=1e9, anonymous_burst=10**9
+)
 
 
 class ApiClient:
@@ -122,12 +124,7 @@ def build_env(url: str, tmp: Path, settings: ApiSettings = UNLIMITED) -> Env:
         groups = ["main"] if role in ("manager", "group_leader") else []
         token, secret = create_token(store, name=role, role=role, community=C, groups=groups)
         env.secrets[role], env.token_ids[role] = secret, token.id
-    settings = ApiSettings(
-        settings.rate_per_minute,
-        settings.rate_burst,
-        settings.max_upload_bytes,
-        analytics_path=str(tmp / "analytics.duckdb"),
-    )
+    settings = replace(settings, analytics_path=str(tmp / "analytics.duckdb"))
     env.app = create_app(url, settings=settings)
     env.client = ApiClient(env.app)
     return env

@@ -7,11 +7,14 @@ Each test is a regression test for one finding; it fails on the code before the 
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from shequn.analytics.budget import (
     AnalyticsFailed,
@@ -22,8 +25,11 @@ from shequn.analytics.budget import (
 )
 from shequn.analytics.params import PARAMS
 from shequn.analytics.registry import all_metrics
+from shequn.api.audit import Refusals
 from shequn.api.deps import ApiSettings
-from tests.test_api import UNLIMITED, C, Env, assert_problem, build_env
+from shequn.store import tables as t
+from shequn.store.tokens import list_audit
+from tests.test_api import UNLIMITED, V1, C, Env, assert_problem, build_env, event
 from tests.test_cli import EXAMPLE, Cli
 
 METRIC = f"communities/{C}/metrics"
@@ -144,3 +150,118 @@ def test_budget_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPat
     assert settings.max_body_bytes == 1000
     with pytest.raises(Exception, match="512MB or 2GB"):
         replace(settings, analytics_memory="lots").budget  # noqa: B018
+
+
+# --- 3. request bodies have a limit on every route ----------------------------------------
+
+
+def events_body(n: int, padding: int = 0) -> dict[str, Any]:
+    return {
+        "events": [event(f"big-{i}", data={"length": 1, "pad": "x" * padding}) for i in range(n)]
+    }
+
+
+def test_a_json_body_above_the_limit_is_413_before_it_is_read(env: Env) -> None:
+    body = events_body(1000, padding=3000)  # ~3 MB; the JSON limit is 2 MB
+    r = env.as_("owner").post(f"communities/{C}/events", json=body)
+    assert_problem(r, 413)
+    assert "big-0" not in dump_events(env)
+
+
+def dump_events(env: Env) -> str:
+    with env.store.read() as conn:
+        return str(conn.execute(select(t.events.c.source_ref)).scalars().all())
+
+
+def test_a_streamed_body_is_cut_off_at_the_limit(database_url: str, tmp_path: Path) -> None:
+    env = env_with(database_url, tmp_path, max_body_bytes=10_000)
+    sent = []
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: chunked
+        for n in range(1000):
+            sent.append(n)
+            yield b'{"events": [' if n == 0 else b" " * 1000
+
+    try:
+        r = env.as_("owner").post(f"communities/{C}/events", content=chunks())
+        assert_problem(r, 413)
+        assert len(sent) < 1000  # reading stopped at the limit
+    finally:
+        env.close()
+
+
+def test_uploads_keep_their_own_larger_limit(database_url: str, tmp_path: Path) -> None:
+    env = env_with(database_url, tmp_path, max_body_bytes=1_000, max_upload_bytes=100_000)
+    lines = "\n".join(
+        json.dumps({**event(f"up-{i}"), "source": "up", "community": C}) for i in range(30)
+    )
+    try:
+        owner = env.as_("owner")
+        files = {"file": ("chat.jsonl", lines.encode(), "text/plain")}
+        r = owner.post(f"communities/{C}/imports", files=files, data={"group": "main"})
+        assert r.status_code == 200, r.text
+        big = {"file": ("chat.jsonl", b"x" * 200_000, "text/plain")}
+        assert_problem(owner.post(f"communities/{C}/imports", files=big), 413)
+        assert_problem(owner.post(f"communities/{C}/events", json=events_body(30)), 413)
+    finally:
+        env.close()
+
+
+def test_one_post_holds_at_most_1000_events(env: Env) -> None:
+    r = env.as_("owner").post(f"communities/{C}/events", json=events_body(1001))
+    assert_problem(r, 422, "body.events")
+
+
+# --- 4. who you are comes before what you sent --------------------------------------------
+
+
+@pytest.mark.parametrize("token", [None, "shq_not-a-token"])
+def test_malformed_json_from_a_stranger_is_401_not_422(env: Env, token: str | None) -> None:
+    stranger = env.client.as_(token)
+    r = stranger.post(
+        f"communities/{C}/events",
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
+    assert_problem(r, 401)
+    assert r.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_the_openapi_document_needs_no_token(env: Env) -> None:
+    assert env.client.get(f"{V1}/openapi.json").status_code == 200
+
+
+# --- 5. strangers are rate-limited per address; their refusals do not fill the audit log -----
+
+
+def test_requests_without_a_valid_token_are_limited_per_address(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = env_with(database_url, tmp_path, anonymous_per_minute=6, anonymous_burst=3)
+    try:
+        guesses = [env.client.as_(f"shq_guess-{n}").get("communities") for n in range(4)]
+        assert [r.status_code for r in guesses] == [401, 401, 401, 429]
+        assert int(guesses[-1].headers["Retry-After"]) >= 1
+        assert_problem(env.client.get(f"{V1}/communities"), 429)  # no token at all: same bucket
+        assert env.as_("owner").get("communities").status_code == 200  # a real token still works
+    finally:
+        env.close()
+
+
+def test_refused_requests_are_aggregated_in_the_audit_log(env: Env) -> None:
+    before = len(list_audit(env.store, limit=10_000))
+    for n in range(50):
+        env.client.post(f"{V1}/communities/{C}/events", json={"events": [event(f"a{n}")]})
+    rows = list_audit(env.store, limit=10_000)[: len(list_audit(env.store, limit=10_000)) - before]
+    assert [(r.token_id, r.status, r.summary["outcome"]) for r in rows] == [(None, 401, "refused")]
+    assert rows[0].summary["client"] == "127.0.0.1"
+
+
+def test_the_next_row_counts_the_refusals_left_unwritten() -> None:
+    now = [0.0]
+    refusals = Refusals(every=60, clock=lambda: now[0])
+    assert refusals.admit((None, 401)) == 0  # the first one is written
+    assert [refusals.admit((None, 401)) for _ in range(5)] == [None] * 5
+    assert refusals.admit((7, 403)) == 0  # each caller and status on its own
+    now[0] = 61.0
+    assert refusals.admit((None, 401)) == 5

@@ -1,8 +1,15 @@
-"""The FastAPI application: ``create_app()`` wires store, settings, errors, audit and routers.
+"""The FastAPI application: ``create_app()`` wires store, settings, errors, the middleware
+and routers.
 
-Everything the app needs lives on ``app.state`` (the store, the settings, the rate limiter),
+Everything the app needs lives on ``app.state`` (the store, the settings, the rate limiters),
 so tests and ``shequn serve`` build as many independent apps as they like — no module-level
-globals besides the replica lock (one DuckDB file per process).
+globals besides the replica lock (one DuckDB file per process). The dashboard is added by
+whoever composes the server (``shequn serve``: ``web.app.mount_dashboard``); the API does not
+import ``web``.
+
+Middleware, outermost first: security headers on every response (``headers``), the audit
+log of writes (``audit``), the token check for ``/api/v1`` before any body is read (``auth``),
+the body size limit (``limits``).
 """
 
 from __future__ import annotations
@@ -16,12 +23,14 @@ from sqlalchemy import inspect
 from shequn import __version__
 from shequn.api import errors
 from shequn.api.audit import AuditMiddleware
+from shequn.api.auth import Authenticate
 from shequn.api.deps import ApiSettings
+from shequn.api.headers import SecurityHeaders
+from shequn.api.limits import BodyLimit
 from shequn.api.ratelimit import RateLimiter
 from shequn.api.routes import ROUTERS
 from shequn.errors import StoreError
 from shequn.store.db import Store
-from shequn.web.app import mount_dashboard
 
 PREFIX = "/api/v1"
 DESCRIPTION = """\
@@ -44,6 +53,7 @@ def create_app(store_url: str | None = None, *, settings: ApiSettings | None = N
     """The API on the store at ``store_url`` (default: ``SHEQUN_DATABASE_URL``, else
     ``sqlite:///shequn.db``). ``settings`` default to the ``SHEQUN_API_*`` environment."""
     settings = settings or ApiSettings.from_env()
+    settings.budget  # noqa: B018  # a bad SHEQUN_API_ANALYTICS_* stops the start, not a request
     store = _open(store_url)
 
     @asynccontextmanager
@@ -63,13 +73,27 @@ def create_app(store_url: str | None = None, *, settings: ApiSettings | None = N
     app.state.store = store
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+    app.state.strangers = RateLimiter(settings.anonymous_per_minute, settings.anonymous_burst)
     errors.install(app)
+    app.add_middleware(
+        BodyLimit,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(
+        Authenticate,
+        store=store,
+        prefix=f"{PREFIX}/",
+        public=frozenset({app.openapi_url or "", app.docs_url or ""}),
+        tokens=app.state.limiter,
+        strangers=app.state.strangers,
+    )
     app.add_middleware(AuditMiddleware, store=store)
+    app.add_middleware(SecurityHeaders, docs_path=app.docs_url or "")
     api = APIRouter(prefix=PREFIX, responses=errors.ERROR_RESPONSES)
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
-    mount_dashboard(app)
     return app
 
 

@@ -1,5 +1,9 @@
 """The audit log of API writes: one row for every POST (and any later write method),
-whatever its outcome — refused, invalid, failed or done.
+whatever its outcome — refused, invalid, failed or done — except that refusals are
+aggregated: an attacker must not be able to fill the table with 401s. For each caller (a token,
+or "no token") and status, one refused (4xx) request per ``REFUSALS_EVERY`` seconds writes a
+row, and that row counts the refusals left unwritten before it (``unwritten``); the rate limits
+of ``api/auth.py`` bound how many there are.
 
 A pure ASGI middleware, so it sees the final status of every request, including those the
 router never reached (401, 404 for an unknown path). The row is written *before* the response
@@ -10,22 +14,52 @@ Routes add what they did via ``request.state.audit_summary`` (counts, ids — ne
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shequn.api.auth import client_address
 from shequn.store.db import Store
 from shequn.store.tokens import write_audit
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+REFUSALS_EVERY = 60.0
+
+
+class Refusals:
+    """Which refusals get a row: ``admit(key)`` is the count of refusals under ``key`` left
+    unwritten since the last row, or ``None`` when this one is left unwritten too."""
+
+    def __init__(
+        self, every: float = REFUSALS_EVERY, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.every, self.clock = every, clock
+        self._last: dict[object, tuple[float, int]] = {}  # key -> (last row at, unwritten)
+        self._lock = threading.Lock()
+
+    def admit(self, key: object) -> int | None:
+        now = self.clock()
+        with self._lock:
+            at, unwritten = self._last.get(key, (None, 0))
+            if at is not None and now - at < self.every:
+                self._last[key] = (at, unwritten + 1)
+                return None
+            if len(self._last) > 10_000:  # keys are (token, status): only stale ones go
+                self._last = {k: v for k, v in self._last.items() if now - v[0] < self.every}
+            self._last[key] = (now, 0)
+            return unwritten
 
 
 class AuditMiddleware:
-    def __init__(self, app: ASGIApp, store: Store) -> None:
+    def __init__(self, app: ASGIApp, store: Store, refusals: Refusals | None = None) -> None:
         self.app = app
         self.store = store
+        self.refusals = refusals or Refusals()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
@@ -55,9 +89,17 @@ class AuditMiddleware:
         if 300 <= status < 400:  # a form's redirect after it did its work (login, logout)
             summary = {"outcome": "done", **summary}
             key = digest = None
-        elif status >= 400:
-            summary = {"outcome": "refused" if status < 500 else "failed"}
+        elif status >= 500:
+            summary = {"outcome": "failed"}
             key = digest = None  # only a success may be replayed
+        elif status >= 400:
+            unwritten = self.refusals.admit((state.get("token_id"), status))
+            if unwritten is None:
+                return
+            summary = {"outcome": "refused", "unwritten": unwritten}
+            if state.get("token_id") is None:
+                summary["client"] = client_address(scope)
+            key = digest = None
         await to_thread.run_sync(
             partial(
                 write_audit,

@@ -24,13 +24,14 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
-from shequn.api.errors import Forbidden, RateLimited, Unauthorized
-from shequn.api.ratelimit import RateLimiter
+from shequn.analytics.budget import Budget
+from shequn.api.errors import Forbidden, Unauthorized
+from shequn.engine.guard import Writer
 from shequn.errors import NotFound
 from shequn.model.entities import Community, Group, Member
 from shequn.store.db import Store
 from shequn.store.queries import get_community, get_member, list_groups
-from shequn.store.tokens import SCOPED_ROLES, verify_token
+from shequn.store.tokens import SCOPED_ROLES, Token
 
 MAX_MEMBER_ID = 2**31 - 1
 """members.id is a 32-bit integer; a larger number cannot name a member."""
@@ -44,16 +45,39 @@ class ApiSettings:
     rate_burst: int = 120
     max_upload_bytes: int = 50 * 1024 * 1024
     analytics_path: str | None = None  # None: the replica's default (see analytics/replica)
+    max_body_bytes: int = 2 * 1024 * 1024
+    """Any request body but an upload (docs/security.md, "Limits")."""
+    analytics_memory: str = "1GB"
+    analytics_timeout_s: float = 30.0
+    anonymous_per_minute: float = 30.0
+    """Requests without a valid token, per client address (then 429); ``anonymous_burst``
+    of them may come at once."""
+    anonymous_burst: int = 10
 
     @classmethod
     def from_env(cls) -> ApiSettings:
         env = os.environ
+        d = cls()
         return cls(
-            rate_per_minute=float(env.get("SHEQUN_API_RATE_PER_MINUTE", "1200")),
-            rate_burst=int(env.get("SHEQUN_API_RATE_BURST", "120")),
-            max_upload_bytes=int(env.get("SHEQUN_API_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024))),
+            rate_per_minute=float(env.get("SHEQUN_API_RATE_PER_MINUTE", d.rate_per_minute)),
+            rate_burst=int(env.get("SHEQUN_API_RATE_BURST", d.rate_burst)),
+            max_upload_bytes=int(env.get("SHEQUN_API_MAX_UPLOAD_BYTES", d.max_upload_bytes)),
             analytics_path=env.get("SHEQUN_ANALYTICS_PATH") or None,
+            max_body_bytes=int(env.get("SHEQUN_API_MAX_BODY_BYTES", d.max_body_bytes)),
+            analytics_memory=env.get("SHEQUN_API_ANALYTICS_MEMORY", d.analytics_memory),
+            analytics_timeout_s=float(
+                env.get("SHEQUN_API_ANALYTICS_TIMEOUT_S", d.analytics_timeout_s)
+            ),
+            anonymous_per_minute=float(
+                env.get("SHEQUN_API_ANONYMOUS_PER_MINUTE", d.anonymous_per_minute)
+            ),
+            anonymous_burst=int(env.get("SHEQUN_API_ANONYMOUS_BURST", d.anonymous_burst)),
         )
+
+    @property
+    def budget(self) -> Budget:
+        """The analytics budget of one request (checked when the app is built)."""
+        return Budget(self.analytics_memory, self.analytics_timeout_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +101,12 @@ class Operator:
     def source(self) -> str:
         """``source`` of the events this token records (ARCHITECTURE: ``api:<token id>``)."""
         return f"api:{self.token_id}"
+
+    def as_writer(self, *, keep_sources: bool = False) -> Writer:
+        """The write guard's view of this token (``engine/guard.py``). Only an owner may keep
+        the sources an export names; everyone else writes under ``api:<token id>``."""
+        keep = keep_sources and self.role == "owner"
+        return Writer(self.role, self.community, self.source, self.groups, keep_sources=keep)
 
     def covers(self, group: str | None) -> bool:
         """May this operator see or act on ``group``? (``None``: community-wide things,
@@ -103,22 +133,13 @@ _bearer = HTTPBearer(auto_error=False, description="An API token: `shequn token 
 
 def current_operator(
     request: Request,
-    store: StoreDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Operator:
-    """The operator behind the bearer token; then one request from its rate budget."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    """The operator behind the bearer token, as ``api/auth.py`` found it before the route ran
+    (the ``_bearer`` parameter only declares the scheme in the OpenAPI document)."""
+    token: Token | None = getattr(request.state, "token", None)
+    if token is None:  # an app built without the Authenticate middleware
         raise Unauthorized("send an API token: Authorization: Bearer <token>")
-    token = verify_token(store, credentials.credentials)
-    if token is None:
-        raise Unauthorized("this API token is unknown or revoked")
-    request.state.token_id = token.id  # for the audit log
-    limiter: RateLimiter = request.app.state.limiter
-    wait = limiter.take(token.id)
-    if wait > 0:
-        raise RateLimited(
-            f"rate limit reached for token {token.id}; retry in {wait:.1f} s", retry_after=wait
-        )
     groups = frozenset(token.groups) if token.role in SCOPED_ROLES else None
     return Operator(token.id, token.role, token.community, groups)
 
@@ -195,7 +216,7 @@ def access_member(conn: Connection, op: Operator, community: str, ref: str) -> M
     if ref.isdigit() and (not ref.isascii() or int(ref) > MAX_MEMBER_ID):
         raise missing  # str.isdigit accepts '²'; and no id is that large
     try:
-        member = get_member(conn, ref)
+        member = get_member(conn, ref, community=community)
     except NotFound:
         raise missing from None
     shown = visible(op, community, member)
@@ -213,18 +234,22 @@ _replica_lock = threading.Lock()
 
 @contextmanager
 def analytics(request: Request) -> Iterator[Any]:
-    """A DuckDB connection on an up-to-date replica of the log.
+    """A DuckDB connection on an up-to-date replica of the log, within the request's budget:
+    DuckDB's memory limit and a time limit after the sync (``analytics/budget.py``; 503 past
+    either).
 
     One at a time per process: the replica is one DuckDB file, and two syncs at once would
     conflict. Metrics on a community's log take milliseconds to a few seconds, so queueing
-    is the simple and safe choice for now.
+    is the simple and safe choice for now; the time budget keeps the queue moving.
     """
+    from shequn.analytics.budget import limited
     from shequn.analytics.replica import Replica  # lazy: DuckDB is heavy
 
     settings: ApiSettings = request.app.state.settings
     with _replica_lock:
         replica = Replica.open(get_store(request), settings.analytics_path)
         try:
-            yield replica.con
+            with limited(replica.con, settings.budget) as con:
+                yield con
         finally:
             replica.close()

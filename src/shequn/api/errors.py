@@ -150,19 +150,24 @@ def _field_path(loc: Sequence[Any]) -> str:
     return out
 
 
-async def _shequn_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ShequnError)  # noqa: S101  # registered for ShequnError only
+def problem_for(exc: ShequnError, path: str) -> JSONResponse:
+    """The problem response for a ShequnError raised while serving ``path``."""
     fields = dict(exc.fields)
     field = fields.pop("field", None)
     return problem(
         exc.status,
         exc.message,
         kind=_kebab(type(exc).__name__),
-        instance=request.url.path,
+        instance=path,
         field=None if field is None else str(field),
         headers=getattr(exc, "headers", None),
         **fields,
     )
+
+
+async def _shequn_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ShequnError)  # noqa: S101  # registered for ShequnError only
+    return problem_for(exc, request.url.path)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

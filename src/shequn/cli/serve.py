@@ -26,8 +26,10 @@ def serve_command(
     import uvicorn  # lazy: keeps `shequn --help` instant
 
     from shequn.api.app import create_app
+    from shequn.web.app import mount_dashboard
 
     app = create_app(state.db_url)
+    mount_dashboard(app)
     err.print(f"shequn dashboard on http://{host}:{port}/ and API on http://{host}:{port}/api/v1")
     uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
 
