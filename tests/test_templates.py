@@ -233,3 +233,36 @@ def test_links_in_rejections_read_in_the_community_language():
     assert render_payload(bp, sent.payload).startswith(
         "抱歉，这次未能通过入群审核：the link expired"
     )
+
+
+def test_the_docs_show_every_template_its_variables_and_both_defaults():
+    doc = (Path(__file__).parent.parent / "docs" / "templates.md").read_text(encoding="utf-8")
+    for spec in TEMPLATES.values():
+        section = doc.split(f"### `{spec.name}`\n", 1)[1].split("\n### ", 1)[0]
+        assert f"zh: {spec.zh}\n" in section and f"en: {spec.en}\n" in section, spec.name
+        assert all(f"| `{v}` |" in section for v in spec.variables), spec.name
+    assert all(f"| `{v}` |" in doc for v in COMMON)
+
+
+def test_init_mentions_templates_and_its_hint_loads_when_uncommented():
+    from datetime import date
+
+    from shequn.model.blueprint_template import render_blueprint
+
+    text = render_blueprint(
+        slug="quotes",
+        name="Quotes",
+        founder="林老师",
+        pain_point="nobody to talk to",
+        start_date=date(2025, 3, 1),
+        platforms=["wechat"],
+        groups=[("main", "主群")],
+        language="en",
+    )
+    hint = text.split("# [templates.welcome]", 1)[1]
+    uncommented = text.replace("# [templates.welcome]", "[templates.welcome]")
+    uncommented = uncommented.replace(
+        hint, hint.replace("# zh =", "zh =").replace("# en =", "en =")
+    )
+    bp = parse_blueprint(uncommented)
+    assert render_payload(bp, WAVE) == "Welcome to 主群, lin, wang!"

@@ -30,6 +30,7 @@ from shequn.model.blueprint import (
     STAGES,
     VALUES,
 )
+from shequn.model.templates_table import TEMPLATES
 
 GroupAnswer = tuple[str, str]
 """``(slug, name)`` of one group of the matrix."""
@@ -196,5 +197,21 @@ def render_blueprint(
         f'# kind = "content"  # {" | ".join(CHANNEL_KINDS)}',
         "# cost_per_member = 0",
         '# currency = "CNY"',
+        "",
+        *_templates(),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _templates() -> list[str]:
+    """The ``[templates]`` hint: every message shequn sends can be reworded, per language."""
+    welcome = TEMPLATES["welcome"]
+    return [
+        "# Message templates: every text shequn sends (welcome, rejection, reward …) in zh and",
+        "# en; the community's language picks one. Override a text here, or for one group",
+        "# under [groups.templates.<name>]; see docs/templates.md and `shequn templates list`.",
+        *_comment(f"Names: {', '.join(TEMPLATES)}."),
+        "# [templates.welcome]",
+        f"# zh = {_q(welcome.zh)}",
+        f"# en = {_q(welcome.en)}",
+    ]
