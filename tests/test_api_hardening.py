@@ -265,3 +265,22 @@ def test_the_next_row_counts_the_refusals_left_unwritten() -> None:
     assert refusals.admit((7, 403)) == 0  # each caller and status on its own
     now[0] = 61.0
     assert refusals.admit((None, 401)) == 5
+
+
+# --- 8. a poster only for a campaign of the token's own groups ------------------------------
+
+MEMBER_OF_MAIN = "wechat:wxid_ess4divu2t011v"
+
+
+def test_a_poster_for_another_groups_campaign_looks_like_a_missing_one(env: Env) -> None:
+    owner, leader = env.as_("owner"), env.as_("group_leader")  # a leader of ``main``
+    camp = {"name": "Camp", "groups": ["camp-21"]}
+    assert owner.request("PUT", f"communities/{C}/campaigns/c21", json=camp).status_code == 200
+    poster = f"communities/{C}/members/{MEMBER_OF_MAIN}/poster"
+    with env.store.read() as conn:
+        links = len(conn.execute(select(t.links)).all())
+    other = assert_problem(leader.post(poster, params={"campaign": "c21"}), 404)
+    missing = assert_problem(leader.post(poster, params={"campaign": "nope"}), 404)
+    assert other["detail"].replace("c21", "X") == missing["detail"].replace("nope", "X")
+    with env.store.read() as conn:
+        assert len(conn.execute(select(t.links)).all()) == links  # no link was made

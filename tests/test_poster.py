@@ -16,9 +16,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from shequn.api import poster
+from shequn.api.poster import FontChoice, PosterSpec, covers, find_font, render_poster, wrap
 from shequn.errors import NotFound, ShequnError
-from shequn.web import poster
-from shequn.web.poster import FontChoice, PosterSpec, covers, find_font, render_poster, wrap
 from tests.test_cli import EXAMPLE, Cli
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

@@ -53,7 +53,7 @@ def poster_command(
 ) -> None:
     """Draw MEMBER's fission poster: title, invitation, avatar and their referral QR code,
     for sharing in WeChat Moments. Creates the referral link on first use."""
-    from shequn.web.poster import PosterSpec, render_poster  # lazy: Pillow, segno
+    from shequn.api.poster import PosterSpec, render_poster  # lazy: Pillow, segno
 
     with open_store() as store:
         _, blueprint = community_blueprint(store, community)

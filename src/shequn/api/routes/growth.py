@@ -239,12 +239,19 @@ def get_leaderboard(
     top: Annotated[int, Query(ge=1, le=1000)] = 20,
 ) -> list[ProgressOut]:
     """Inviters by invites that count, with the reasons others do not."""
+    _campaign_in_scope(store, op, community, slug)
+    return [ProgressOut.of(p) for p in fission.leaderboard(store, community, slug, top=top)]
+
+
+def _campaign_in_scope(store: Store, op: Operator, community: str, slug: str) -> Campaign:
+    """The campaign if every group it routes into is the operator's; missing and out of scope
+    alike are the same NotFound (a scoped token learns nothing of other groups' campaigns)."""
     with store.read() as conn:
         access_community(conn, op, community)
-    shown = [c for c in fission.campaigns(store, community) if c.slug == slug]
-    if not shown or not all(op.covers(g) for g in shown[0].groups):
-        raise NotFound(f"no campaign {slug!r} in {community!r}", campaign=slug)
-    return [ProgressOut.of(p) for p in fission.leaderboard(store, community, slug, top=top)]
+    for found in fission.campaigns(store, community):
+        if found.slug == slug and all(op.covers(g) for g in found.groups):
+            return found
+    raise NotFound(f"no campaign {slug!r} in {community!r}", campaign=slug)
 
 
 def _unscoped(store: Store, op: Operator, community: str) -> None:
@@ -297,11 +304,19 @@ def post_poster(
 ) -> Response:
     """The member's fission poster with their referral QR code (creating the referral link
     on first use, hence POST)."""
-    from shequn.web.poster import PosterSpec, render_poster  # Pillow only when asked
+    from shequn.api.poster import PosterSpec, render_poster  # Pillow only when asked
 
     with store.read() as conn:
         member = access_member(conn, op, community, ref)
         bp = get_blueprint(conn, community)
+    if campaign is not None:
+        _campaign_in_scope(store, op, community, campaign)  # before a link is made
+    elif not op.covers(bp.groups[0].slug):  # the community's own link routes there
+        raise NotFound(
+            "the community's referral link routes into a group outside this token's scope; "
+            "name a campaign of your groups",
+            campaign=None,
+        )
     link = ensure_referral_link(store, bp, member.key, campaign=campaign)
     name = member.display_name or member.key.split(":", 1)[-1]
     zh = bp.community.language == "zh"
