@@ -8,6 +8,7 @@ Each test is a regression test for one finding; it fails on the code before the 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+import shequn.web
 from shequn.analytics.budget import (
     AnalyticsFailed,
     Budget,
@@ -31,6 +33,7 @@ from shequn.store import tables as t
 from shequn.store.tokens import list_audit
 from tests.test_api import UNLIMITED, V1, C, Env, assert_problem, build_env, event
 from tests.test_cli import EXAMPLE, Cli
+from tests.test_web import Browserless
 
 METRIC = f"communities/{C}/metrics"
 
@@ -284,3 +287,67 @@ def test_a_poster_for_another_groups_campaign_looks_like_a_missing_one(env: Env)
     assert other["detail"].replace("c21", "X") == missing["detail"].replace("nope", "X")
     with env.store.read() as conn:
         assert len(conn.execute(select(t.links)).all()) == links  # no link was made
+
+
+# --- 6 and 7. the dashboard: logout ends the session; headers on every response ------------
+
+
+@pytest.fixture
+def dashboard(env: Env) -> Browserless:
+    from shequn.web.app import mount_dashboard
+
+    mount_dashboard(env.app)
+    return Browserless(env.app, env.client.loop)
+
+
+def test_logout_ends_the_session_on_the_server(env: Env, dashboard: Browserless) -> None:
+    assert dashboard.login(env.secrets["owner"]).status_code == 303
+    assert dashboard.get(f"/c/{C}").status_code == 200
+    stolen = dict(dashboard.http.cookies)  # a copy of the cookie, e.g. from a shared computer
+    out = dashboard.post("/logout", data={"csrf": dashboard.csrf(f"/c/{C}/import")})
+    assert out.status_code == 303
+    replay = Browserless(env.app, env.client.loop)
+    replay.http.cookies.update(stolen)
+    r = replay.get(f"/c/{C}")
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+
+
+def test_failed_logins_are_limited_per_address(database_url: str, tmp_path: Path) -> None:
+    from shequn.web.app import mount_dashboard
+
+    env = env_with(database_url, tmp_path, anonymous_per_minute=6, anonymous_burst=2)
+    mount_dashboard(env.app)
+    guesser = Browserless(env.app, env.client.loop)
+    try:
+        tries = [guesser.login(f"shq_guess-{n}").status_code for n in range(3)]
+        assert tries == [401, 401, 429]
+    finally:
+        env.close()
+
+
+def test_every_response_carries_the_security_headers(env: Env, dashboard: Browserless) -> None:
+    dashboard.login(env.secrets["owner"])
+    for r in (
+        dashboard.get(f"/c/{C}"),
+        dashboard.get("/login"),
+        env.as_("owner").get("communities"),
+        env.client.get(f"{V1}/communities"),  # a refusal too
+    ):
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["Referrer-Policy"] == "same-origin"
+        csp = dict(d.strip().split(" ", 1) for d in r.headers["Content-Security-Policy"].split(";"))
+        assert csp["frame-ancestors"] == "'none'"
+        assert csp["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval'
+
+
+def test_dashboard_templates_have_no_inline_scripts() -> None:
+    """Under ``script-src 'self'`` an inline script would not run: there must be none (JSON
+    data blocks are data, not scripts). ``report.html`` is the standalone file, never served."""
+    templates = Path(shequn.web.__file__).parent / "templates"
+    for path in templates.glob("*.html"):
+        if path.name == "report.html":
+            continue
+        for tag in re.findall(r"<script\b[^>]*>", path.read_text(encoding="utf-8")):
+            assert "src=" in tag or 'type="application/json"' in tag, (path.name, tag)
+        assert not re.search(r"\son[a-z]+=", path.read_text(encoding="utf-8")), path.name

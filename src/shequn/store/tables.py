@@ -390,3 +390,14 @@ audit_log = Table(
     Column("request_sha256", String(64)),
     Index("ix_audit_log_token_key", "token_id", "idempotency_key"),
 )
+
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    # SHA-256 (hex) of the random session id the signed cookie carries; logout ends the row.
+    Column("id_hash", String(64), primary_key=True),
+    Column("token_id", ForeignKey("api_tokens.id"), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime()),
+)

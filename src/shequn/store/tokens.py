@@ -189,6 +189,53 @@ def verify_token(store: Store, secret: str, *, now: datetime | None = None) -> T
     return token
 
 
+# --- dashboard sessions -------------------------------------------------------------------
+#
+# The dashboard's cookie is signed, but a signature cannot be taken back: so it carries a
+# random session id whose row here says whether the session still holds. Logout ends the row.
+
+
+def start_session(
+    store: Store, token_id: int, *, lasts: timedelta, now: datetime | None = None
+) -> str:
+    """A new session of ``token_id``; returns its id (for the cookie, never stored as is)."""
+    session_id = secrets.token_urlsafe(32)
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        conn.execute(
+            insert(t.dashboard_sessions).values(
+                id_hash=hash_secret(session_id),
+                token_id=token_id,
+                started_at=at,
+                expires_at=at + lasts,
+            )
+        )
+    return session_id
+
+
+def session_token(store: Store, session_id: str, *, now: datetime | None = None) -> int | None:
+    """The token id of a session that has neither ended nor expired, else ``None``."""
+    s = t.dashboard_sessions.c
+    with store.read() as conn:
+        row = conn.execute(
+            select(s.token_id, s.expires_at, s.ended_at).where(s.id_hash == hash_secret(session_id))
+        ).first()
+    if row is None or row.ended_at is not None or row.expires_at <= (now or datetime.now(UTC)):
+        return None
+    return int(row.token_id)
+
+
+def end_session(store: Store, session_id: str, *, now: datetime | None = None) -> None:
+    """Logout: the session is over, whoever still holds its cookie."""
+    s = t.dashboard_sessions.c
+    with store.transaction() as conn:
+        conn.execute(
+            update(t.dashboard_sessions)
+            .where(s.id_hash == hash_secret(session_id), s.ended_at.is_(None))
+            .values(ended_at=now or datetime.now(UTC))
+        )
+
+
 # --- the audit log ------------------------------------------------------------------------
 
 

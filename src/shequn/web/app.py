@@ -24,13 +24,23 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from shequn.analytics.scope import Scope
+from shequn.api.auth import client_address
 from shequn.api.deps import Operator, access_community, analytics
-from shequn.api.errors import Forbidden
+from shequn.api.errors import Forbidden, RateLimited
 from shequn.api.routes.metrics import scopes
 from shequn.errors import ShequnError
 from shequn.store.db import Store
 from shequn.web import i18n
-from shequn.web.session import Session, Sessions, csrf_ok, new_session, operator_for, secret_key
+from shequn.web.session import (
+    Session,
+    Sessions,
+    csrf_ok,
+    log_in,
+    log_out,
+    new_session,
+    operator_for,
+    secret_key,
+)
 from shequn.web.templating import STATIC, environment
 
 
@@ -68,6 +78,7 @@ def error_page(request: Request, error: ShequnError) -> Response:
             "page": None,
         },
         status_code=error.status,
+        headers=getattr(error, "headers", None),
     )
 
 
@@ -181,7 +192,10 @@ def login(request: Request, secret: Annotated[str, Form()], csrf: CsrfField) -> 
     if not csrf_ok(session, csrf):
         raise Forbidden("the login form has expired; reload it")
     token = login_token(request.app.state.store, secret)
-    if token is None:
+    if token is None:  # a wrong secret costs from the address's budget, as on the API
+        wait = request.app.state.strangers.take(client_address(request.scope))
+        if wait > 0:
+            raise RateLimited(f"too many failed logins; retry in {wait:.0f} s", retry_after=wait)
         return templates(request).TemplateResponse(
             request,
             "login.html",
@@ -190,14 +204,16 @@ def login(request: Request, secret: Annotated[str, Form()], csrf: CsrfField) -> 
         )
     request.state.token_id = token.id
     response = RedirectResponse(f"/c/{token.community}", status_code=303)
-    sessions(request).write(request, response, new_session(token.id))  # a fresh CSRF token
+    sessions(request).write(request, response, log_in(request.app.state.store, token))
     return response
 
 
 @router.post("/logout", response_model=None)
 def logout(request: Request, csrf: CsrfField) -> Response:
-    if not csrf_ok(sessions(request).read(request), csrf):
+    session = sessions(request).read(request)
+    if not csrf_ok(session, csrf):
         raise Forbidden("the form has expired; reload it")
+    log_out(request.app.state.store, session)  # the cookie is worthless from now on
     response = RedirectResponse("/login", status_code=303)
     sessions(request).clear(request, response)
     return response

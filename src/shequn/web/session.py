@@ -1,9 +1,12 @@
-"""Dashboard sessions: a signed cookie naming the API token an operator logged in with.
+"""Dashboard sessions: a signed cookie naming a server-side session of an API token.
 
-The operator pastes an API token secret once; the cookie then carries only the token's id
-and a CSRF token, signed with the site secret (itsdangerous) — never the secret itself. Each
-request re-reads the token, so revoking it (``shequn token revoke``) ends its sessions too.
-The cookie is ``HttpOnly`` and ``SameSite=Lax``, and ``Secure`` when the page came over https.
+The operator pastes an API token secret once; the cookie then carries only the token's id,
+a random session id and a CSRF token, signed with the site secret (itsdangerous) — never the
+secret itself. The session id names a row in ``dashboard_sessions`` (``store/tokens.py``):
+logout ends the row, so a copy of the cookie is worthless afterwards, and the row expires
+after ``MAX_AGE`` whatever the cookie says. Each request re-reads the token too, so revoking
+it (``shequn token revoke``) ends its sessions. The cookie is ``HttpOnly`` and
+``SameSite=Lax``, and ``Secure`` when the page came over https.
 
 The signing secret is ``SHEQUN_SECRET_KEY``; without it one is generated and kept next to a
 SQLite database (``<db>.secret-key``, mode 0600) so sessions survive a restart. For other
@@ -18,6 +21,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +33,15 @@ from starlette.responses import Response
 from shequn.api.deps import Operator
 from shequn.errors import NotFound
 from shequn.store.db import Store
-from shequn.store.tokens import SCOPED_ROLES, Token, get_token, verify_token
+from shequn.store.tokens import (
+    SCOPED_ROLES,
+    Token,
+    end_session,
+    get_token,
+    session_token,
+    start_session,
+    verify_token,
+)
 
 log = logging.getLogger("shequn.web")
 
@@ -62,10 +74,12 @@ def secret_key(store: Store) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """What the cookie holds: the logged-in token (``None`` before login) and the CSRF token."""
+    """What the cookie holds: the logged-in token and its server-side session id (``None``
+    before login), and the CSRF token."""
 
     token_id: int | None
     csrf: str
+    sid: str | None = None
 
 
 class Sessions:
@@ -84,13 +98,15 @@ class Sessions:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("c"), str):
             return None
-        token_id = data.get("t")
-        return Session(token_id if isinstance(token_id, int) else None, data["c"])
+        token_id, sid = data.get("t"), data.get("s")
+        if not isinstance(token_id, int) or not isinstance(sid, str):
+            token_id = sid = None
+        return Session(token_id, data["c"], sid)
 
     def write(self, request: Request, response: Response, session: Session) -> None:
         response.set_cookie(
             COOKIE,
-            self._signer.dumps({"t": session.token_id, "c": session.csrf}),
+            self._signer.dumps({"t": session.token_id, "c": session.csrf, "s": session.sid}),
             max_age=MAX_AGE,
             httponly=True,
             samesite="lax",
@@ -103,8 +119,21 @@ class Sessions:
         )
 
 
-def new_session(token_id: int | None = None) -> Session:
-    return Session(token_id, secrets.token_urlsafe(24))
+def new_session() -> Session:
+    """A session before login: only a CSRF token."""
+    return Session(None, secrets.token_urlsafe(24))
+
+
+def log_in(store: Store, token: Token) -> Session:
+    """A new server-side session for ``token``, with a fresh CSRF token."""
+    sid = start_session(store, token.id, lasts=timedelta(seconds=MAX_AGE))
+    return Session(token.id, secrets.token_urlsafe(24), sid)
+
+
+def log_out(store: Store, session: Session | None) -> None:
+    """End the server-side session: its cookie no longer logs anyone in."""
+    if session is not None and session.sid is not None:
+        end_session(store, session.sid)
 
 
 def csrf_ok(session: Session | None, sent: str | None) -> bool:
@@ -119,7 +148,9 @@ def login_token(store: Store, secret: str) -> Token | None:
 
 def operator_for(store: Store, session: Session | None) -> Operator | None:
     """The operator of a logged-in session whose token is still active, else ``None``."""
-    if session is None or session.token_id is None:
+    if session is None or session.token_id is None or session.sid is None:
+        return None
+    if session_token(store, session.sid) != session.token_id:  # ended, expired or forged
         return None
     try:
         token = get_token(store, session.token_id)
