@@ -162,8 +162,21 @@ def demo_command(
         err.print(f"[dim]{growth.render()}[/dim]")
     state.db_url = url
     report_command(community=bp.community.slug, group=None, since=None, until=None)
+    _demo_worker(url)
     if serve:
         _serve_demo(url, bp.community.slug)
+
+
+def _demo_worker(url: str) -> None:
+    """End with the live loop: the worker run once through the console connector shows what
+    the growth chapter sends (the wave welcome, a reward) in the community's language."""
+    from shequn.connectors.console import ConsoleConnector
+    from shequn.worker.loop import Config, Worker
+
+    err.print("\n[bold]What shequn sends now[/bold] (shequn worker --once --connector console):")
+    with Store.open(url) as store:
+        counts = Worker(store, ConsoleConnector(), config=Config(ticks=False)).run(once=True)
+    err.print(", ".join(f"{n} {k}" for k, n in sorted(counts.items()) if n) or "nothing was due")
 
 
 def _serve_demo(url: str, community: str) -> None:

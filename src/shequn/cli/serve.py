@@ -6,6 +6,7 @@ stored, so a lost secret is replaced (create a new token, revoke the old one), n
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,8 +22,16 @@ token_app = typer.Typer(
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8080,
+    worker: Annotated[
+        bool, typer.Option("--worker", help="Also run the worker in this process.")
+    ] = False,
+    connector_name: Annotated[
+        str, typer.Option("--connector", help="The worker's connector (with --worker).")
+    ] = "console",
+    file: Annotated[Path | None, typer.Option(help="JSONL file of --connector file.")] = None,
 ) -> None:
-    """Serve the dashboard (/) and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
+    """Serve the dashboard (/) and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json);
+    with ``--worker`` also carry out the outbox (the laptop deployment: one process)."""
     import uvicorn  # lazy: keeps `shequn --help` instant
 
     from shequn.api.app import create_app
@@ -31,7 +40,20 @@ def serve_command(
     app = create_app(state.db_url)
     mount_dashboard(app)
     err.print(f"shequn dashboard on http://{host}:{port}/ and API on http://{host}:{port}/api/v1")
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    running = None
+    if worker:
+        from shequn.cli.worker import make_connector, start_worker
+        from shequn.store.db import Store
+
+        conn = make_connector(connector_name, file)
+        running = start_worker(Store.open(state.db_url), conn)
+        err.print(f"worker {running[0].name}: {conn.name} connector, in this process")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    finally:
+        if running is not None:  # finish the action in hand, then let the server exit
+            running[0].stop()
+            running[1].join(timeout=30)
 
 
 @token_app.command("create")

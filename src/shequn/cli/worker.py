@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -114,7 +113,7 @@ def worker_command(
             for s, handler in previous.items():
                 signal.signal(s, handler)
             conn.close()
-    summary = dict(sorted(Counter(counts).items()))
+    summary = {k: n for k, n in sorted(counts.items()) if n}
     print_json(summary) if as_json else err.print(
         ", ".join(f"{n} {k}" for k, n in summary.items()) or "nothing was due"
     )
