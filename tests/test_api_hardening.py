@@ -93,6 +93,15 @@ def test_every_metric_parameter_has_a_documented_range() -> None:
         assert m.check(m.params).keys() == m.params.keys()
 
 
+def test_docs_list_every_parameter_range() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "security.md").read_text()
+    for name, spec in PARAMS.items():
+        assert f"| `{name}` | {spec.describe()}" in doc, name
+    for m in all_metrics().values():
+        for name, spec in m.ranges.items():
+            assert f"`{name}` (" in doc and spec.describe() in doc, (m.name, name)
+
+
 def test_in_range_parameters_still_compute(env: Env) -> None:
     r = env.as_("analyst").get(f"{METRIC}/retention", params={"periods": 3, "period": "month"})
     assert r.status_code == 200, r.text

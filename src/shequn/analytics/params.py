@@ -90,7 +90,7 @@ class Choice(Param):
         return value
 
     def describe(self) -> str:
-        return " | ".join(self.options)
+        return "one of " + ", ".join(self.options)
 
 
 @dataclass(frozen=True, slots=True)
