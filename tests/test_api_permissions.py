@@ -26,6 +26,7 @@ from shequn.model.blueprint_growth import Campaign
 from shequn.model.events import Event
 from shequn.store.outbox import enqueue, list_actions
 from shequn.store.queries import list_members
+from shequn.store.tasks import list_tasks, open_task
 from tests.conftest import new_pg_database
 from tests.test_api import OTHER, V1, C, Env, assert_problem, build_env, event
 
@@ -111,6 +112,22 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("actions",            "other",  404,   404,     404,    403),
     ("action done",        "in",     200,   404,     404,    403),  # a community-wide action
     ("action done",        "other",  404,   404,     404,    403),
+    ("action counts",      "in",     200,   200,     200,    403),
+    ("action counts",      "other",  404,   404,     404,    403),
+    ("action",             "in",     200,   200,     200,    403),
+    ("action",             "out",    200,   404,     404,    403),
+    ("action",             "other",  404,   404,     404,    403),
+    ("retry action",       "in",     200,   200,     200,    403),
+    ("retry action",       "out",    200,   404,     404,    403),
+    ("retry action",       "other",  404,   404,     404,    403),
+    ("cancel action",      "in",     200,   200,     200,    403),
+    ("cancel action",      "out",    200,   404,     404,    403),
+    ("cancel action",      "other",  404,   404,     404,    403),
+    ("tasks",              "in",     200,   200,     200,    403),
+    ("tasks",              "other",  404,   404,     404,    403),
+    ("task done",          "in",     200,   200,     200,    403),
+    ("task done",          "out",    200,   404,     404,    403),
+    ("task done",          "other",  404,   404,     404,    403),
 ]
 # fmt: on
 
@@ -145,6 +162,12 @@ ROUTES: dict[str, tuple[str, str]] = {
     "poster": ("POST", "/communities/{community}/members/{ref}/poster"),
     "actions": ("GET", "/communities/{community}/actions"),
     "action done": ("POST", "/communities/{community}/actions/{action_id}/done"),
+    "action counts": ("GET", "/communities/{community}/actions/counts"),
+    "action": ("GET", "/communities/{community}/actions/{action_id}"),
+    "retry action": ("POST", "/communities/{community}/actions/{action_id}/retry"),
+    "cancel action": ("POST", "/communities/{community}/actions/{action_id}/cancel"),
+    "tasks": ("GET", "/communities/{community}/tasks"),
+    "task done": ("POST", "/communities/{community}/tasks/{task_id}/done"),
 }
 SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)
 
@@ -173,6 +196,14 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     with env.store.transaction() as conn:  # one community-wide action for a bot to report
         enqueue(conn, [Action("message.send", C, datetime.now(UTC), None, {"to": someone})])
         env.people["action"] = [str(max(a["id"] for a in list_actions(conn, community=C)))]
+        for g in ("main", "camp-21"):  # one action and one task in each group (routes/actions)
+            enqueue(conn, [Action("member.admit", C, datetime.now(UTC), g, {"identity": g})])
+            (a,) = list_actions(conn, community=C, kind="member.admit", status=None, after=0,
+                                limit=1000)[-1:]  # fmt: skip
+            open_task(conn, key=f"mx-{g}", kind="action.review", community=C, group=g,
+                      instruction="check", now=datetime.now(UTC), action_id=a["id"])  # fmt: skip
+            env.people[f"action {g}"] = [str(a["id"])]
+            env.people[f"task {g}"] = [str(list_tasks(conn, C, status=None)[-1]["id"])]
     yield env
     env.close()
 
@@ -195,7 +226,8 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         name="activity",
         slug=slug,
         case=f"case:{SELF_INVITE}",
-        action_id=env.people["action"][0],
+        action_id=env.people["action" if route == "action done" else f"action {group}"][0],
+        task_id=env.people[f"task {group}"][0],
     )
     if route == "enter":
         kw["json"] = {"identity": f"wechat:mx-{role}-{scope}", "group": group}

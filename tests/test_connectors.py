@@ -97,7 +97,8 @@ def test_actions_retry_and_cancel_from_the_cli(shop: Cli, tmp_path: Path) -> Non
     refund = shop.json("actions", "list", "--status", "review")[0]["id"]  # type: ignore[index]
     assert shop.json("actions", "retry", str(refund))["status"] == "pending"  # type: ignore[index]
     assert shop.json("actions", "cancel", str(refund))["status"] == "cancelled"  # type: ignore[index]
-    code, _, err = shop.run("actions", "cancel", str(refund))
+    done = shop.json("actions", "list", "--status", "done")[0]["id"]  # type: ignore[index]
+    code, _, err = shop.run("actions", "cancel", str(done))
     assert code != 0 and "cannot cancel" in err
     assert shop.json("tasks", "list") == []
     code, _, err = shop.run("worker", "--once", "--connector", "file")

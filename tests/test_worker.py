@@ -206,7 +206,11 @@ def test_operator_retry_and_cancel(shop: Store) -> None:
         again = states.retry(conn, a["id"], T0)
         gone = states.cancel(conn, b["id"], T0)
     assert (again["status"], again["attempts"], gone["status"]) == ("pending", 0, "cancelled")
+    with shop.transaction() as conn:
+        assert states.cancel(conn, b["id"], T0)["status"] == "cancelled"  # again: no change
+        states.retry(conn, a["id"], T0)  # pending: due now
+    worker(shop, Scripted(), FakeClock()).run(once=True)
     with shop.transaction() as conn, pytest.raises(Exception, match="nothing to retry"):
-        states.retry(conn, a["id"], T0)
+        states.retry(conn, rows(shop)[0]["id"], T0)
     with shop.read() as conn:
-        assert states.counts(conn, COMMUNITY) == {"pending": 1, "cancelled": 1}
+        assert states.counts(conn, COMMUNITY) == {"done": 1, "cancelled": 1}

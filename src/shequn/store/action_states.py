@@ -236,9 +236,10 @@ def get(conn: Connection, action_id: int) -> dict[str, Any]:
 
 def retry(conn: Connection, action_id: int, now: datetime) -> dict[str, Any]:
     """Send a failed, dead, reviewed or cancelled action back to ``pending`` now, with a fresh
-    count of attempts (the operator has fixed what was wrong, or decided to send again)."""
+    count of attempts (the operator has fixed what was wrong, or decided to send again); a
+    pending one waiting for its next try is due now."""
     row = get(conn, action_id)
-    if row["status"] not in RETRYABLE:
+    if row["status"] not in RETRYABLE and row["status"] != Status.PENDING:
         raise Conflict(f"action {action_id} is {row['status']}: nothing to retry", action=action_id)
     conn.execute(
         update(t.actions)
@@ -258,8 +259,11 @@ def retry(conn: Connection, action_id: int, now: datetime) -> dict[str, Any]:
 
 
 def cancel(conn: Connection, action_id: int, now: datetime) -> dict[str, Any]:
-    """Cancel an action nobody is carrying out (not leased, not finished)."""
+    """Cancel an action nobody is carrying out (not leased, not finished); cancelling it
+    again changes nothing."""
     row = get(conn, action_id)
+    if row["status"] == Status.CANCELLED:
+        return row
     if row["status"] not in (Status.PENDING, Status.REVIEW, Status.DEAD, Status.FAILED):
         raise Conflict(f"action {action_id} is {row['status']}: cannot cancel", action=action_id)
     conn.execute(
@@ -291,11 +295,15 @@ def resolve(conn: Connection, action_id: int, by: str, now: datetime) -> bool:
     return bool(res.rowcount)
 
 
-def counts(conn: Connection, community: str | None = None) -> dict[str, int]:
-    """How many actions are in each state."""
+def counts(
+    conn: Connection, community: str | None = None, groups: Sequence[str] | None = None
+) -> dict[str, int]:
+    """How many actions are in each state (``groups``: only those groups' actions)."""
     q = select(c.status, func.count()).group_by(c.status)
     if community is not None:
         q = q.where(c.community_slug == community)
+    if groups is not None:
+        q = q.where(c.group_slug.in_(list(groups)))
     return {str(r[0]): int(r[1]) for r in conn.execute(q)}
 
 

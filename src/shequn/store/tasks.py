@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from shequn.errors import Conflict, NotFound
+from shequn.errors import NotFound
 from shequn.store import action_states
 from shequn.store import tables as t
 
@@ -80,10 +80,11 @@ def get_task(conn: Connection, task_id: int) -> dict[str, Any]:
 def task_done(
     conn: Connection, task_id: int, *, by: str, now: datetime, note: str | None = None
 ) -> dict[str, Any]:
-    """Close a task; the action waiting for it (in ``review``) becomes ``done``."""
+    """Close a task; the action waiting for it (in ``review``) becomes ``done``. Closing it
+    again changes nothing (a repeated request is harmless)."""
     row = get_task(conn, task_id)
     if row["status"] != "open":
-        raise Conflict(f"task {task_id} is {row['status']} already", task=task_id)
+        return row
     conn.execute(
         update(t.operator_tasks)
         .where(c.id == task_id, c.status == "open")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from shequn.api.routes import (
+    actions,
     communities,
     events,
     groups,
@@ -30,6 +31,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     reports.router,
     imports.router,
     growth.router,
+    actions.router,
 )
 
 __all__ = ["ROUTERS"]

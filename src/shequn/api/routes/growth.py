@@ -338,7 +338,9 @@ def get_actions(
     community: CommunityPath,
     op: WriterDep,
     store: StoreDep,
-    status: Annotated[str, Query(pattern="^(pending|done|failed)$")] = "pending",
+    status: Annotated[
+        str, Query(pattern="^(pending|leased|done|failed|dead|review|cancelled)$")
+    ] = "pending",
     kind: Annotated[str | None, Query(max_length=64)] = None,
     after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Last id seen.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
