@@ -118,7 +118,8 @@ def _edges(scope: Scope, last: date, p: dict[str, Any]) -> tuple[str, str, str]:
             SELECT ev.id, ev.data->>'case' AS case_id, ev.subject_person AS invitee,
                    coalesce(pp.member, ev.data->>'inviter') AS inviter, ev.occurred_at,
                    ev.data->>'outcome' AS outcome, CAST(ev.local_at AS DATE) AS day
-            FROM ev LEFT JOIN people pp ON pp.identity = ev.data->>'inviter'
+            FROM ev LEFT JOIN people pp
+                 ON pp.of_community = ev.community AND pp.identity = ev.data->>'inviter'
             WHERE {every} AND ev.kind = 'referral.flagged'
         ),
         verdicts AS (

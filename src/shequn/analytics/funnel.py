@@ -176,7 +176,8 @@ def credits_sql(where: str) -> str:
                     SELECT coalesce(pp.member, ev.data->>'inviter') AS inviter,
                            ev.person AS invitee, 0 AS prio, ev.occurred_at AS seen_at,
                            ev.data->>'campaign' AS campaign
-                    FROM ev LEFT JOIN people pp ON pp.identity = ev.data->>'inviter'
+                    FROM ev LEFT JOIN people pp
+                        ON pp.of_community = ev.community AND pp.identity = ev.data->>'inviter'
                     WHERE {where} AND ev.kind = 'member.joined'
                       AND ev.data->>'inviter' IS NOT NULL AND ev.person IS NOT NULL
                     UNION ALL

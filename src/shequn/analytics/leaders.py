@@ -96,7 +96,7 @@ def _weights(overrides: Mapping[str, float] | None) -> dict[str, float]:
 # (placeholders only), so the f-strings interpolate no values.
 _SQL = """
 WITH base AS (
-    SELECT x.id, x.kind, x.grp, x.person, x.subject_person, x.local_at, x.data,
+    SELECT x.id, x.kind, x.community, x.grp, x.person, x.subject_person, x.local_at, x.data,
            e.source, e.source_ref
     FROM ev x JOIN events e ON e.id = x.id
     WHERE {where} AND x.grp IS NOT NULL AND x.kind IN (
@@ -120,7 +120,8 @@ invites AS (
     FROM base WHERE kind = 'member.invited'
     UNION ALL
     SELECT b.grp, coalesce(p.member, b.data->>'inviter'), b.person, b.local_at
-    FROM base b LEFT JOIN people p ON p.identity = b.data->>'inviter'
+    FROM base b
+    LEFT JOIN people p ON p.of_community = b.community AND p.identity = b.data->>'inviter'
     WHERE b.kind = 'member.joined' AND b.data->>'inviter' IS NOT NULL
 ),
 pairs AS (

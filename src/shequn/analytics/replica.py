@@ -36,7 +36,10 @@ CREATE TABLE IF NOT EXISTS events (
     community VARCHAR NOT NULL, grp VARCHAR, actor VARCHAR, subject VARCHAR,
     source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL, data JSON
 );
-CREATE TABLE IF NOT EXISTS people (identity VARCHAR PRIMARY KEY, member VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS people (  -- identity → member, within one community
+    of_community VARCHAR, identity VARCHAR, member VARCHAR NOT NULL,
+    PRIMARY KEY (of_community, identity)
+);
 CREATE TABLE IF NOT EXISTS groups (
     community VARCHAR, grp VARCHAR, name VARCHAR, platform VARCHAR, capacity INTEGER,
     stage VARCHAR, configured BOOLEAN, first_seen_at TIMESTAMP
@@ -59,8 +62,8 @@ SELECT e.id, e.kind, e.occurred_at, e.community, e.grp, e.actor, e.subject, e.da
        coalesce(ps.member, e.subject) AS subject_person,
        timezone(coalesce(c.timezone, 'UTC'), e.occurred_at::TIMESTAMPTZ) AS local_at
 FROM events e
-LEFT JOIN people pa ON pa.identity = e.actor
-LEFT JOIN people ps ON ps.identity = e.subject
+LEFT JOIN people pa ON pa.of_community = e.community AND pa.identity = e.actor
+LEFT JOIN people ps ON ps.of_community = e.community AND ps.identity = e.subject
 LEFT JOIN communities c ON c.community = e.community
 """
 
@@ -76,6 +79,11 @@ def prepare(con: Any) -> None:
     """Create the replica's tables and the ``ev`` view on a DuckDB connection (idempotent).
     Benchmarks and tests that fill a replica by other means start here."""
     con.execute("SET TimeZone = 'UTC'")
+    columns = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'people'"
+    ).fetchall()
+    if columns and ("of_community",) not in columns:  # before communities were isolated
+        con.execute("DROP TABLE people")  # copied whole on every sync: nothing is lost
     con.execute(_SCHEMA)
     con.execute(_VIEW)
 
@@ -245,8 +253,9 @@ _EVENTS = _Copy(
 _PROJECTIONS = (
     _Copy(
         "people",
-        "FROM identities i JOIN members m ON m.id = i.member_id",
-        (("i.key", _T), ("m.key", _T)),
+        "FROM identities i JOIN members m ON m.id = i.member_id "
+        "JOIN communities c ON c.id = i.community_id",
+        (("c.slug", _T), ("i.key", _T), ("m.key", _T)),
     ),
     _Copy(
         "groups",

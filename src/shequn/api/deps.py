@@ -13,6 +13,7 @@ then the input itself → 422.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Iterator
@@ -197,16 +198,7 @@ def visible(op: Operator, community: str, member: Member) -> Member | None:
         for r in member.roles
         if r.community == community and (op.covers(r.group) if r.group else not op.scoped)
     )
-    return Member(
-        member.id,
-        member.key,
-        member.display_name,
-        member.first_seen_at,
-        member.merged_into,
-        member.identities,
-        ships,
-        roles,
-    )
+    return dataclasses.replace(member, memberships=ships, roles=roles)
 
 
 def access_member(conn: Connection, op: Operator, community: str, ref: str) -> Member:

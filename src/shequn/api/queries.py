@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from shequn.model.events import Event
 from shequn.store import tables as t
-from shequn.store.queries import row_to_event
+from shequn.store.queries import named_like, row_to_event
 
 
 def member_ids_page(
@@ -49,11 +49,7 @@ def member_ids_page(
     if after is not None:
         q = q.where(m.id > after)
     if search:
-        like = f"%{search.lower()}%"
-        named = select(i.member_id).where(
-            func.lower(i.display_name).like(like) | func.lower(i.key).like(like)
-        )
-        q = q.where(m.id.in_(named))
+        q = q.where(named_like(search))
     return list(conn.execute(q).scalars())
 
 

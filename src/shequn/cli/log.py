@@ -29,7 +29,7 @@ from shequn.model.blueprint import load_blueprint
 from shequn.store.append import AppendResult
 from shequn.store.db import Store, database_url
 from shequn.store.queries import tail_events
-from shequn.store.rebuild import rebuild
+from shequn.store.rebuild import needs_replay, rebuild
 
 events_app = typer.Typer(help="Add events to the log and look at it.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
@@ -165,6 +165,14 @@ def db_upgrade(
     store = Store.open(state.db_url, migrate=False)
     try:
         reached = store.upgrade(revision)
+        if needs_replay(store):  # a migration emptied the projections: fill them again
+            with count_progress() as bar:
+                task = bar.add_task("replaying the log into the new projections", total=None)
+                n = rebuild(
+                    store,
+                    on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+            typer.echo(f"replayed {n} events into the projections")
     finally:
         store.close()
     typer.echo(f"{database_url(state.db_url).split('://')[0]} database at revision {reached}")

@@ -87,12 +87,13 @@ def _roles(m: Member) -> str:
 @members_app.command("show")
 def members_show(
     member: Annotated[str, typer.Argument(help="Member id or any of their identity keys.")],
+    community: Community = None,
     as_json: JsonFlag = False,
 ) -> None:
     """One member: identities, every membership (with channel and inviter), roles."""
     with open_store() as store, store.read() as conn:
-        m = get_member(conn, member)
-        profile = get_profile(conn, [i.key for i in m.identities] or [m.key])
+        m = get_member(conn, member, community=community)
+        profile = get_profile(conn, m.community, [i.key for i in m.identities] or [m.key])
     if as_json:
         print_json({**dataclasses.asdict(m), "profile": profile})
         return
@@ -135,11 +136,13 @@ def members_show(
 def members_merge(
     keep: Annotated[str, typer.Argument(help="The member that remains (id or identity key).")],
     absorb: Annotated[str, typer.Argument(help="The member merged into it.")],
+    community: Community = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record that two members are one person. History is kept; `unmerge` undoes it."""
+    """Record that two members are one person. History is kept; `unmerge` undoes it.
+    Both must belong to one community."""
     with open_store() as store:
-        event = identity.merge(store, keep, absorb)
+        event = identity.merge(store, keep, absorb, community=community)
     if as_json:
         print_json(event.to_dict())
     else:
@@ -152,11 +155,12 @@ def members_merge(
 @members_app.command("unmerge")
 def members_unmerge(
     member: Annotated[str, typer.Argument(help="The member that was absorbed (its key or id).")],
+    community: Community = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Undo the merge that absorbed MEMBER: its identities become its own again."""
     with open_store() as store:
-        event = identity.unmerge(store, member)
+        event = identity.unmerge(store, member, community=community)
     if as_json:
         print_json(event.to_dict())
     else:

@@ -65,7 +65,7 @@ def campaign_progress(
         if config is None:
             raise NotFound(f"no campaign {slug!r} in {community!r}", campaign=slug)
         campaign = Campaign.model_validate(config)
-        inviter = get_member(conn, member_ref).key
+        inviter = get_member(conn, member_ref, community=community).key
         return progress_of(conn, bp, campaign, inviter, referrals_by(conn, community, inviter), at)
 
 

@@ -37,7 +37,7 @@ class DoorState:
 
     def __init__(self, conn: Connection, bp: Blueprint, knocks: Sequence[Knock]) -> None:
         self.conn, self.bp, self.community = conn, bp, bp.community.slug
-        self.people = persons_of(conn, sorted({k.identity for k in knocks}))
+        self.people = persons_of(conn, self.community, sorted({k.identity for k in knocks}))
         keys = sorted({key for person in self.people.values() for key in person})
         self.entries: dict[str, dict[str | None, EntryState]] = {}
         for e in list_entries(conn, self.community, identities=keys):
@@ -67,7 +67,9 @@ class DoorState:
             blueprint=self.bp,
             seats=self.room,
             entries=mine,
-            profile=get_profile(self.conn, person) if self.gated else Profile(k.identity),
+            profile=get_profile(self.conn, self.community, person)
+            if self.gated
+            else Profile(k.identity),
             invited=self._invited(k),
             overflow_requested=bool(link and self.asked.get(link.code)),
             active_in=frozenset(g for key in person for g in self.active.get(key, ())),

@@ -125,7 +125,8 @@ def review_application(
         cfg = entry_config(bp, group)
         if "application" not in cfg.gates:
             raise Conflict(f"group {group!r} takes no applications", group=group)
-        applicant = get_member(conn, applicant).key if ":" not in applicant else applicant
+        if ":" not in applicant:
+            applicant = get_member(conn, applicant, community=community).key
         entry = get_entry(conn, community, group, applicant)
         if entry is None or entry.status != "pending":
             status = entry.status if entry else "no application"

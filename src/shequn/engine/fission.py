@@ -140,7 +140,11 @@ def progress_of(
 ) -> Progress:
     """:func:`count_referrals` with the blueprint's windows and the invitees' tasks read."""
     mine = [r for r in refs if r.campaign == campaign.slug]
-    tasks = tasks_of(conn, [r.invitee for r in mine]) if campaign.qualifying_task else {}
+    tasks = (
+        tasks_of(conn, bp.community.slug, [r.invitee for r in mine])
+        if campaign.qualifying_task
+        else {}
+    )
     return count_referrals(
         mine,
         campaign,

@@ -39,7 +39,7 @@ def check_fraud(conn: Connection, bp: Blueprint, invites: Sequence[Event]) -> De
     cfg = bp.fission.fraud
     window = timedelta(minutes=cfg.burst_minutes)
     keys = sorted({k for e in invites for k in (e.actor, e.subject) if k is not None})
-    people = persons_of(conn, keys)
+    people = persons_of(conn, community, keys)
     everyone = sorted({k for person in people.values() for k in person})
     joined = first_joins(conn, community, everyone)
     since = min(e.occurred_at for e in invites) - window

@@ -16,12 +16,13 @@ from sqlalchemy import Connection, and_, func, select
 
 from shequn.engine.decisions import ENGINE_SOURCE, Decision, apply, new_ref, operator_source
 from shequn.engine.entry import after_record
-from shequn.errors import Conflict
+from shequn.errors import Conflict, NotFound
 from shequn.model.entities import Member
 from shequn.model.events import Event
 from shequn.store import tables as t
 from shequn.store.db import Store
 from shequn.store.queries import get_member, root_member, row_to_event
+from shequn.store.scope_queries import in_community
 
 
 def decide_merge(
@@ -93,24 +94,10 @@ def decide_unmerge(
 
 
 def _community_of(conn: Connection, member_id: int) -> str:
-    """A community the member belongs to (merge events need one; any of theirs will do)."""
-    i, gm, g, c = t.identities.c, t.group_memberships.c, t.groups.c, t.communities.c
-    q = (
-        select(c.slug)
-        .select_from(t.group_memberships)
-        .join(t.identities, gm.identity_id == i.id)
-        .join(t.groups, gm.group_id == g.id)
-        .join(t.communities, g.community_id == c.id)
-        .where(i.member_id == member_id)
-        .order_by(gm.joined_at)
-        .limit(1)
-    )
-    found = conn.execute(q).scalar()
-    if found is None:
-        found = conn.execute(select(c.slug).order_by(c.id).limit(1)).scalar()
-    if found is None:
-        raise Conflict("no community is configured yet")
-    return str(found)
+    """The community the member belongs to (each member belongs to exactly one)."""
+    m, c = t.members.c, t.communities.c
+    q = select(c.slug).join_from(t.members, t.communities, c.id == m.community_id)
+    return str(conn.execute(q.where(m.id == member_id)).scalar_one())
 
 
 def merge(
@@ -121,16 +108,26 @@ def merge(
     operator: str | None = None,
     now: datetime | None = None,
     source: str | None = None,
+    community: str | None = None,
 ) -> Event:
     """Merge ``absorb_ref`` into ``keep_ref`` (member ids or identity keys); ``source`` names
-    the channel the operator used (default ``operator:cli``)."""
+    the channel the operator used (default ``operator:cli``). Both must be members of one
+    community (``community``, or the keep member's): merges across communities are refused."""
     with store.transaction() as conn:
-        keep = get_member(conn, keep_ref)
-        absorb = get_member(conn, absorb_ref)
+        keep = get_member(conn, keep_ref, community=community)
+        community = community or _community_of(conn, keep.id)
+        try:
+            absorb = get_member(conn, absorb_ref, community=community)
+        except NotFound:
+            raise NotFound(
+                f"no member {absorb_ref!r} in {community!r} (merges across communities are "
+                "refused: communities are isolated)",
+                member=absorb_ref,
+            ) from None
         decision = decide_merge(
             keep,
             absorb,
-            community=_community_of(conn, keep.id),
+            community=community,
             now=now or datetime.now(UTC),
             operator=operator,
             source=source,
@@ -140,16 +137,26 @@ def merge(
 
 
 def unmerge(
-    store: Store, ref: str, *, operator: str | None = None, now: datetime | None = None
+    store: Store,
+    ref: str,
+    *,
+    operator: str | None = None,
+    now: datetime | None = None,
+    community: str | None = None,
 ) -> Event:
     """Undo the merge that absorbed the member ``ref`` (its member key or id)."""
     with store.transaction() as conn:
-        member = get_member(conn, ref, follow_merges=False)
+        member = get_member(conn, ref, follow_merges=False, community=community)
+        community = community or _community_of(conn, member.id)
         e = t.events.c
         row = (
             conn.execute(
                 select(t.events)
-                .where(e.kind == "identity.merged", e.subject == member.key)
+                .where(
+                    e.community_slug == community,
+                    e.kind == "identity.merged",
+                    e.subject == member.key,
+                )
                 .order_by(e.id.desc())
                 .limit(1)
             )
@@ -160,7 +167,7 @@ def unmerge(
         decision = decide_unmerge(
             member,
             last,
-            community=_community_of(conn, member.id),
+            community=community,
             now=now or datetime.now(UTC),
             operator=operator,
         )
@@ -186,7 +193,10 @@ def apply_auto_merges(conn: Connection, new_events: Sequence[tuple[int, Event]])
             value = e.data.get(field)
             if not value:
                 continue
-            ids = conn.execute(select(i.member_id).where(i[field] == value)).scalars().all()
+            same = select(i.member_id).where(
+                i[field] == value, in_community(t.identities, e.community)
+            )
+            ids = conn.execute(same).scalars().all()
             roots = [
                 get_member(conn, str(r))
                 for r in sorted({root_member(conn, mid) for mid in ids if mid is not None})

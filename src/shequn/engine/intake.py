@@ -98,9 +98,10 @@ def record_intake(
             data=data,
         )
         apply(conn, Decision(events=[answered]))
-        keys = identities_of(conn, identity)
-        apply(conn, decide_classification(get_profile(conn, keys), bp.intake, community, at, ref))
-        return get_profile(conn, keys)
+        keys = identities_of(conn, community, identity)
+        profile = get_profile(conn, community, keys)
+        apply(conn, decide_classification(profile, bp.intake, community, at, ref))
+        return get_profile(conn, community, keys)
 
 
 def classify_member(
@@ -120,7 +121,7 @@ def classify_member(
     if stake not in STAKES:
         raise InvalidEvent(f"stake must be one of {', '.join(STAKES)}", field="stake")
     with store.transaction() as conn:
-        member = get_member(conn, member_ref)
+        member = get_member(conn, member_ref, community=community)
         data = {"care": care, "stake": stake, "by": "manager"}
         if reason:
             data["reason"] = reason
@@ -135,4 +136,4 @@ def classify_member(
             data=data,
         )
         apply(conn, Decision(events=[event]))
-        return get_profile(conn, identities_of(conn, member.key))
+        return get_profile(conn, community, identities_of(conn, community, member.key))

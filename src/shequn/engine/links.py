@@ -136,9 +136,10 @@ def ensure_referral_link(
     """The member's referral link for ``campaign`` (or for the community), created on first
     use — so a member asking for their poster twice gets the same code."""
     with store.transaction() as conn:
-        member = get_member(conn, member_ref)
         community = blueprint.community.slug
-        found = find_referral_link(conn, community, identities_of(conn, member.key), campaign)
+        member = get_member(conn, member_ref, community=community)
+        keys = identities_of(conn, community, member.key)
+        found = find_referral_link(conn, community, keys, campaign)
         if found is not None:
             return replace(found, url=link_url(blueprint, found.code))
         groups = [blueprint.groups[0].slug]

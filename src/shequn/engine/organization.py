@@ -78,7 +78,7 @@ def change_role(
     ``role.changed`` event. Raises :class:`Conflict` when the role is already theirs, so a
     double click on "promote" is reported rather than silently recorded twice."""
     with store.transaction() as conn:
-        member = get_member(conn, member_ref)
+        member = get_member(conn, member_ref, community=community)
         decision = decide_role_change(
             member,
             community=community,

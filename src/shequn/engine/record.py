@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any
 
 from shequn.engine.entry import after_record
 from shequn.engine.identity import apply_auto_merges
 from shequn.model.events import Event
 from shequn.store.append import AppendResult, append
 from shequn.store.db import Store
+from shequn.store.projections import IdentityCache
 
 BATCH_SIZE = 10_000
 """Events per transaction: large enough to amortise the commit, small enough to keep memory
@@ -47,9 +47,9 @@ def record(
     same input is safe: stored events are recognised and skipped).
     """
     total = AppendResult()
-    identities: dict[str, dict[str, Any]] = {}
+    identities: IdentityCache = {}
     for batch in batched(events, batch_size):
-        if len(identities) > IDENTITY_CACHE_LIMIT:
+        if sum(map(len, identities.values())) > IDENTITY_CACHE_LIMIT:
             identities.clear()
         with store.transaction() as conn:
             result = append(conn, batch, keep_events=True, identity_cache=identities)

@@ -81,6 +81,7 @@ class Member:
     identities: tuple[Identity, ...] = ()
     memberships: tuple[Membership, ...] = ()
     roles: tuple[Role, ...] = field(default=())
+    community: str = ""  # the one community this member belongs to
 
     @property
     def active_groups(self) -> list[str]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 from sqlalchemy import Connection, select, text
@@ -26,7 +25,7 @@ from sqlalchemy import Connection, select, text
 from shequn.errors import NotFound
 from shequn.model.events import Event
 from shequn.store import tables as t
-from shequn.store.projections import Projector
+from shequn.store.projections import IdentityCache, Projector
 
 APPEND_LOCK = 0x5348_4551  # "SHEQ": the advisory lock key appenders share on PostgreSQL
 
@@ -51,7 +50,7 @@ def append(
     events: Sequence[Event],
     *,
     keep_events: bool = False,
-    identity_cache: dict[str, dict[str, Any]] | None = None,
+    identity_cache: IdentityCache | None = None,
 ) -> AppendResult:
     """Append one batch in the current transaction; returns counts (and new events if asked).
 

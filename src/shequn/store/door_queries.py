@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, select
 from shequn.model.entities import Link
 from shequn.store import tables as t
 from shequn.store.growth_queries import _link, links_query
+from shequn.store.scope_queries import in_community
 
 
 def links_by_code(conn: Connection, codes: Iterable[str]) -> dict[str, Link]:
@@ -23,11 +24,14 @@ def links_by_code(conn: Connection, codes: Iterable[str]) -> dict[str, Link]:
     return {r["code"]: _link(r) for r in conn.execute(q).mappings()}
 
 
-def persons_of(conn: Connection, keys: Sequence[str]) -> dict[str, list[str]]:
-    """Identity key → every key of the same person (itself first); unknown keys map to
-    themselves alone (a newcomer never seen)."""
+def persons_of(conn: Connection, community: str, keys: Sequence[str]) -> dict[str, list[str]]:
+    """Identity key → every key of the same person in ``community`` (itself first); unknown
+    keys map to themselves alone (a newcomer never seen)."""
     i = t.identities.c
-    mine = dict(conn.execute(select(i.key, i.member_id).where(i.key.in_(list(keys)))).all())
+    known = select(i.key, i.member_id).where(
+        in_community(t.identities, community), i.key.in_(list(keys))
+    )
+    mine = dict(conn.execute(known).all())
     members = sorted({m for m in mine.values() if m is not None})
     by_member: dict[int, list[str]] = defaultdict(list)
     q = select(i.member_id, i.key).where(i.member_id.in_(members)).order_by(i.id)

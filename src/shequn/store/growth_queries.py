@@ -20,6 +20,7 @@ from shequn.model.blueprint import Blueprint
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.store import tables as t
 from shequn.store.growth import SEATED
+from shequn.store.scope_queries import community_id_of, in_community
 
 
 def links_query() -> Any:
@@ -44,6 +45,7 @@ def find_referral_link(
     c, i, k = t.links.c, t.identities.c, t.communities.c
     q = links_query().where(
         k.slug == community,
+        in_community(t.identities, community),
         c.purpose == "referral",
         i.key.in_(list(owner)),
         c.campaign.is_(None) if campaign is None else c.campaign == campaign,
@@ -147,6 +149,8 @@ def list_entries(
         q = q.where(g.slug == group)
     elif not any_group:
         q = q.where(e.group_id.is_(None))
+    if identity is not None or identities is not None:
+        q = q.where(in_community(t.identities, community))
     if identity is not None:
         q = q.where(i.key == identity)
     if identities is not None:
@@ -185,13 +189,13 @@ def last_wave(conn: Connection, community: str, group: str) -> int:
     return int(conn.execute(q).scalar() or 0)
 
 
-def get_profile(conn: Connection, identities: Sequence[str]) -> Profile:
+def get_profile(conn: Connection, community: str, identities: Sequence[str]) -> Profile:
     """The intake profile of a person, folded over all their identities (merged members)."""
     p, i = t.profiles.c, t.identities.c
     rows = conn.execute(
         select(t.profiles, i.key)
         .join_from(t.profiles, t.identities, i.id == p.identity_id)
-        .where(i.key.in_(list(identities)))
+        .where(in_community(t.identities, community), i.key.in_(list(identities)))
         .order_by(p.id)
     ).mappings()
     card: dict[str, Any] = {}
@@ -211,7 +215,9 @@ def get_profile(conn: Connection, identities: Sequence[str]) -> Profile:
 # The entry path runs these for every newcomer: built once, with bound parameters, instead
 # of being put together again on each call (building costs more than running them).
 _i = t.identities.c
-_MEMBER_OF = select(_i.member_id).where(_i.key == bindparam("key"))
+_MEMBER_OF = select(_i.member_id).where(
+    _i.key == bindparam("key"), _i.community_id == community_id_of(bindparam("community"))
+)
 _KEYS_OF = select(_i.key).where(_i.member_id == _MEMBER_OF.scalar_subquery()).order_by(_i.id)
 _c, _k, _e = t.campaigns.c, t.communities.c, t.entries.c
 _ANY_CAMPAIGN = (
@@ -228,15 +234,16 @@ _ANY_PENDING = (
 )
 
 
-def identities_of(conn: Connection, identity: str) -> list[str]:
-    """Every identity key of the person ``identity`` belongs to (itself first)."""
-    keys = conn.execute(_KEYS_OF, {"key": identity}).scalars()
+def identities_of(conn: Connection, community: str, identity: str) -> list[str]:
+    """Every identity key of the person ``identity`` belongs to in ``community`` (itself
+    first)."""
+    keys = conn.execute(_KEYS_OF, {"key": identity, "community": community}).scalars()
     others = [k for k in keys if k != identity]
     return [identity, *others]
 
 
-def member_id_of(conn: Connection, identity: str) -> int | None:
-    found = conn.execute(_MEMBER_OF, {"key": identity}).scalar_one_or_none()
+def member_id_of(conn: Connection, community: str, identity: str) -> int | None:
+    found = conn.execute(_MEMBER_OF, {"key": identity, "community": community}).scalar_one_or_none()
     return int(found) if found is not None else None
 
 

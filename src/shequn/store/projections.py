@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
 
+from shequn.errors import InvalidEvent
 from shequn.model.events import Event
 from shequn.store import tables as t
 from shequn.store.entry_book import EntryBook
@@ -28,25 +29,48 @@ from shequn.store.memberships import MembershipBook
 from shequn.store.sql import chunks
 
 Row = dict[str, Any]
+IdentityCache = dict[str, dict[str, Row]]
+"""Identity rows by community slug, then identity key."""
 
 
 class Projector:
     """Applies new events to the projection tables inside the caller's transaction."""
 
-    def __init__(self, conn: Connection, identities: dict[str, Row] | None = None) -> None:
+    def __init__(self, conn: Connection, identities: IdentityCache | None = None) -> None:
         self.conn = conn
         self.communities: dict[str, int] = {}
         self.groups: dict[tuple[int, str], int] = {}
-        # Identity rows by key. A caller appending many batches may pass the same dict to
-        # each batch to skip re-reading identities it has seen: entries only ever go stale in
-        # a safe direction, because every write below re-checks its condition in SQL.
-        self.identities: dict[str, Row] = {} if identities is None else identities
+        # Identity rows by community slug, then key. A caller appending many batches may pass
+        # the same dict to each batch to skip re-reading identities it has seen: entries only
+        # ever go stale in a safe direction, because every write below re-checks in SQL.
+        self.cache: IdentityCache = {} if identities is None else identities
+        self.community = ""
+
+    @property
+    def identities(self) -> dict[str, Row]:
+        """The identities of the community being applied (communities share none)."""
+        return self.cache.setdefault(self.community, {})
+
+    @property
+    def community_id(self) -> int:
+        return self.communities[self.community]
 
     def apply(self, events: Sequence[tuple[int, Event]]) -> None:
+        """Fold ``events`` in. Communities are isolated, so each one's events are applied on
+        their own, in log order; how two communities interleave changes nothing."""
         if not events:
             return
         self._communities(events)
         self._groups(events)
+        slugs = {e.community for _, e in events}
+        if len(slugs) == 1:
+            self._apply_one(slugs.pop(), events)
+            return
+        for slug in sorted(slugs):
+            self._apply_one(slug, [(i, e) for i, e in events if e.community == slug])
+
+    def _apply_one(self, community: str, events: Sequence[tuple[int, Event]]) -> None:
+        self.community = community
         self._identities(events)
         self._names(events)
         self._memberships_and_referrals(events)
@@ -185,7 +209,8 @@ class Projector:
         todo = sorted(k for k in keys if k not in self.identities)
         for part in chunks(todo):
             q = select(c.id, c.key, c.member_id, c.display_name, c.name_at, c.first_seen_at)
-            for row in self.conn.execute(q.where(c.key.in_(part))).mappings():
+            q = q.where(c.community_id == self.community_id, c.key.in_(part))
+            for row in self.conn.execute(q).mappings():
                 self.identities[row["key"]] = dict(row)
 
     def _create_identities(self, keys: list[str], first: dict[str, datetime]) -> None:
@@ -197,13 +222,17 @@ class Projector:
         mc = t.members.c
         created = self.conn.execute(
             t.members.insert().returning(mc.id, mc.key, sort_by_parameter_order=True),
-            [{"key": key, "first_seen_at": first[key]} for key in keys],
+            [
+                {"community_id": self.community_id, "key": key, "first_seen_at": first[key]}
+                for key in keys
+            ],
         ).all()
         rows = []
         for member_id, key in created:
             platform, _, user_id = key.partition(":")
             rows.append(
                 {
+                    "community_id": self.community_id,
                     "key": key,
                     "platform": platform,
                     "platform_user_id": user_id,
@@ -269,14 +298,24 @@ def _verified(p: Projector, _id: int, e: Event) -> None:
 
 
 def _member_id(p: Projector, member_key: str) -> int:
-    return int(
-        p.conn.execute(select(t.members.c.id).where(t.members.c.key == member_key)).scalar_one()
-    )
+    m = t.members.c
+    q = select(m.id).where(m.community_id == p.community_id, m.key == member_key)
+    found = p.conn.execute(q).scalar()
+    if found is None:  # the batch rolls back: a merge must name members that exist
+        raise InvalidEvent(
+            f"no member {member_key!r} in {p.community!r} to merge (a member key, as "
+            "`shequn members show` prints it)",
+            field="member",
+        )
+    return int(found)
 
 
 def _move_identities(p: Projector, keys: list[str], member_id: int) -> None:
+    i = t.identities.c
     p.conn.execute(
-        update(t.identities).where(t.identities.c.key.in_(keys)).values(member_id=member_id)
+        update(t.identities)
+        .where(i.community_id == p.community_id, i.key.in_(keys))
+        .values(member_id=member_id)
     )
     for key in keys:
         if key in p.identities:

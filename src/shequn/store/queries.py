@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import aliased
 
-from shequn.errors import NotFound
+from shequn.errors import Conflict, NotFound
 from shequn.model.entities import Community, Group, Identity, Member, Membership, Role
 from shequn.model.events import Event
 from shequn.store import tables as t
@@ -59,25 +59,69 @@ def list_groups(conn: Connection, community: str | None = None) -> list[Group]:
     return [Group(*r) for r in conn.execute(q)]
 
 
-def resolve_member(conn: Connection, ref: str, *, follow_merges: bool = True) -> int:
+def resolve_member(
+    conn: Connection, ref: str, *, follow_merges: bool = True, community: str | None = None
+) -> int:
     """A member id from a member id, a member key or any identity key.
 
     With ``follow_merges`` (the default) the answer is the member that now stands for the
-    person; without it, a member key names that member even if it was merged away.
+    person; without it, a member key names that member even if it was merged away. Members
+    belong to one community: with ``community`` only its members are found; without, a key
+    that names members of several communities is refused as ambiguous.
     """
     m, i = t.members.c, t.identities.c
+    cid = None if community is None else _community_id(conn, community)
+    missing = NotFound(f"no member {ref!r} (give a member id or an identity key)", member=ref)
     if ref.isascii() and ref.isdigit():
-        number = int(ref)
-        found = (
-            conn.execute(select(m.id).where(m.id == number)).scalar() if number < 2**31 else None
-        )
+        q = select(m.id).where(m.id == int(ref)) if int(ref) < 2**31 else None
+        if q is not None and cid is not None:
+            q = q.where(m.community_id == cid)
+        found = None if q is None else conn.execute(q).scalar()
     else:
-        found = None if follow_merges else conn.execute(select(m.id).where(m.key == ref)).scalar()
+        found = None
+        if not follow_merges:
+            found = _one(conn, select(m.id, m.community_id).where(m.key == ref), cid, ref)
         if found is None:
-            found = conn.execute(select(i.member_id).where(i.key == ref)).scalar()
+            q = select(i.member_id, i.community_id).where(i.key == ref)
+            found = _one(conn, q, cid, ref)
     if found is None:
-        raise NotFound(f"no member {ref!r} (give a member id or an identity key)", member=ref)
+        raise missing
     return root_member(conn, int(found)) if follow_merges else int(found)
+
+
+def _community_id(conn: Connection, slug: str) -> int:
+    found = conn.execute(select(t.communities.c.id).where(t.communities.c.slug == slug)).scalar()
+    if found is None:
+        raise NotFound(f"no community {slug!r}", community=slug)
+    return int(found)
+
+
+def _one(conn: Connection, q: Any, community_id: int | None, ref: str) -> int | None:
+    """The id the ``(id, community_id)`` query finds in the community (or the only one)."""
+    rows = [r for r in conn.execute(q).all() if community_id is None or r[1] == community_id]
+    if len(rows) > 1:
+        raise Conflict(
+            f"{ref!r} is a member of {len(rows)} communities: say which (--community)",
+            member=ref,
+        )
+    return int(rows[0][0]) if rows else None
+
+
+def named_like(search: str) -> Any:
+    """Members with an identity whose name or key contains ``search`` (case-insensitive,
+    ``%`` and ``_`` taken literally)."""
+    i = t.identities.c
+    like = like_pattern(search.lower())
+    matches = func.lower(i.display_name).like(like, escape="\\") | func.lower(i.key).like(
+        like, escape="\\"
+    )
+    return t.members.c.id.in_(select(i.member_id).where(matches))
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for ``LIKE … ESCAPE '\\'``: a ``%`` or ``_`` the user typed is literal."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def root_member(conn: Connection, member_id: int) -> int:
@@ -128,15 +172,10 @@ def list_members(
         if group is not None:
             scoped = scoped.where(g.slug == group)
         q = q.where(m.id.in_(scoped))
+    if community is not None:
+        q = q.where(m.community_id == _community_id(conn, community))
     if search:
-        like = f"%{search.lower()}%"
-        q = q.where(
-            m.id.in_(
-                select(i.member_id).where(
-                    func.lower(i.display_name).like(like) | func.lower(i.key).like(like)
-                )
-            )
-        )
+        q = q.where(named_like(search))
     if limit is not None:
         q = q.limit(limit)
     member_ids = list(conn.execute(q).scalars())
@@ -164,7 +203,9 @@ def _hydrate(conn: Connection, member_ids: list[int]) -> list[Member]:
     roles: dict[int, list[Role]] = defaultdict(list)
     for part in chunks(member_ids):
         for row in conn.execute(
-            select(m.id, m.key, m.first_seen_at, m.merged_into).where(m.id.in_(part))
+            select(m.id, m.key, m.first_seen_at, m.merged_into, c.slug.label("community"))
+            .join_from(t.members, t.communities, c.id == m.community_id)
+            .where(m.id.in_(part))
         ):
             base[row.id] = row
         for ident in conn.execute(
@@ -225,6 +266,7 @@ def _hydrate(conn: Connection, member_ids: list[int]) -> list[Member]:
                 identities=tuple(Identity(x.key, x.display_name, x.first_seen_at) for x in ids_),
                 memberships=tuple(ships.get(mid, ())),
                 roles=tuple(roles.get(mid, ())),
+                community=row.community,
             )
         )
     return out
@@ -239,9 +281,11 @@ def _display_name(key: str, identities: list[Any]) -> str | None:
     return str(max(named, key=lambda x: x.name_at).display_name) if named else None
 
 
-def get_member(conn: Connection, ref: str, *, follow_merges: bool = True) -> Member:
+def get_member(
+    conn: Connection, ref: str, *, follow_merges: bool = True, community: str | None = None
+) -> Member:
     """One member by id or key (see :func:`resolve_member`), fully hydrated."""
-    member_id = resolve_member(conn, ref, follow_merges=follow_merges)
+    member_id = resolve_member(conn, ref, follow_merges=follow_merges, community=community)
     return list_members(conn, ids=[member_id], include_merged=True)[0]
 
 

@@ -43,6 +43,16 @@ def rebuild(store: Store, *, on_progress: Callable[[int, int], None] | None = No
     return done
 
 
+def needs_replay(store: Store) -> bool:
+    """Whether the projections are empty while the log is not: a migration that changed
+    what a projection row means empties them (0005: communities isolated), and ``shequn db
+    upgrade`` then replays the log."""
+    with store.read() as conn:
+        has_events = conn.execute(select(t.events.c.id).limit(1)).first() is not None
+        configured = conn.execute(select(t.communities.c.id).limit(1)).first() is not None
+    return has_events and not configured
+
+
 def _clear(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         names = ", ".join(table.name for table in t.PROJECTIONS)
@@ -57,9 +67,20 @@ def _clear(conn: Connection) -> None:
 def snapshot(conn: Connection) -> dict[str, Any]:
     """Every projection as plain sorted data, keyed by stable text keys rather than ids,
     so two stores (or one before and after a rebuild) can be compared with ``==``."""
-    m, i = t.members.c, t.identities.c
-    member_key = dict(conn.execute(select(m.id, m.key)).all())
-    ident_key = dict(conn.execute(select(i.id, i.key)).all())
+    m, i, c = t.members.c, t.identities.c, t.communities.c
+    community_of = t.communities.join  # members and identities are keyed within a community
+    member_key = {
+        mid: f"{slug}/{key}"
+        for mid, slug, key in conn.execute(
+            select(m.id, c.slug, m.key).select_from(community_of(t.members))
+        )
+    }
+    ident_key = {
+        iid: f"{slug}/{key}"
+        for iid, slug, key in conn.execute(
+            select(i.id, c.slug, i.key).select_from(community_of(t.identities))
+        )
+    }
     group_key = {
         gid: f"{cslug}/{gslug}"
         for gid, cslug, gslug in conn.execute(
@@ -83,8 +104,13 @@ def snapshot(conn: Connection) -> dict[str, Any]:
     return {
         "communities": rows(t.communities),
         "groups": rows(t.groups, community_id=community_key),
-        "members": rows(t.members, merged_into=member_key),
-        "identities": rows(t.identities, member_id=member_key, origin_member_id=member_key),
+        "members": rows(t.members, community_id=community_key, merged_into=member_key),
+        "identities": rows(
+            t.identities,
+            community_id=community_key,
+            member_id=member_key,
+            origin_member_id=member_key,
+        ),
         "group_memberships": rows(
             t.group_memberships,
             group_id=group_key,

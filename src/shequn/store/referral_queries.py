@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from shequn.store import tables as t
 from shequn.store.growth_queries import identities_of
+from shequn.store.scope_queries import in_community
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +37,12 @@ class Referral:
 def referrals_by(conn: Connection, community: str, inviter: str) -> list[Referral]:
     """Every referral edge from ``inviter``'s person (all their identities) in the community."""
     r, i, k = t.referrals.c, t.identities.c, t.communities.c
-    mine = identities_of(conn, inviter)
+    mine = identities_of(conn, community, inviter)
     cid = conn.execute(select(k.id).where(k.slug == community)).scalar_one_or_none()
     if cid is None:
         return []
-    inviter_ids = dict(conn.execute(select(i.id, i.member_id).where(i.key.in_(mine))).all())
+    q = select(i.id, i.member_id).where(i.community_id == cid, i.key.in_(mine))
+    inviter_ids = dict(conn.execute(q).all())
     edges = conn.execute(
         select(r.invitee_identity_id, r.inviter_identity_id, r.campaign, r.occurred_at, r.id)
         .where(r.community_id == cid, r.inviter_identity_id.in_(list(inviter_ids)))
@@ -118,7 +120,7 @@ def recent_referrals(
 ) -> int:
     """Invite edges from ``inviter``'s person since ``since`` (burst detection)."""
     r, i, k = t.referrals.c, t.identities.c, t.communities.c
-    mine = list(keys or identities_of(conn, inviter))
+    mine = list(keys or identities_of(conn, community, inviter))
     q = (
         select(func.count())
         .select_from(t.referrals)
@@ -146,7 +148,9 @@ def invited_by(
         .join(t.communities, k.id == r.community_id)
         .join(t.identities, i.id == r.invitee_identity_id)
         .join(inviter, inviter.c.id == r.inviter_identity_id)
-        .where(k.slug == community, i.key.in_(list(keys or identities_of(conn, invitee))))
+        .where(
+            k.slug == community, i.key.in_(list(keys or identities_of(conn, community, invitee)))
+        )
     )
     if before is not None:
         q = q.where(r.occurred_at < before)
@@ -160,7 +164,11 @@ def rewards_of(conn: Connection, community: str, campaign: str, inviter: str) ->
         select(w.tier, w.status)
         .join_from(t.rewards, t.communities, k.id == w.community_id)
         .join(t.identities, i.id == w.identity_id)
-        .where(k.slug == community, w.campaign == campaign, i.key.in_(identities_of(conn, inviter)))
+        .where(
+            k.slug == community,
+            w.campaign == campaign,
+            i.key.in_(identities_of(conn, community, inviter)),
+        )
     )
     return {tier: status for tier, status in conn.execute(q)}
 
@@ -214,10 +222,11 @@ def fraud_cases(
     return [dict(r) for r in conn.execute(q).mappings()]
 
 
-def tasks_of(conn: Connection, identities: Sequence[str]) -> dict[str, set[str]]:
-    """Identity key → tasks done, for many identities at once."""
+def tasks_of(conn: Connection, community: str, identities: Sequence[str]) -> dict[str, set[str]]:
+    """Identity key → tasks done, for many identities of ``community`` at once."""
     p, i = t.profiles.c, t.identities.c
     q = select(i.key, p.tasks).join_from(t.profiles, t.identities, i.id == p.identity_id)
+    q = q.where(in_community(t.identities, community))
     return {
         key: set(tasks or []) for key, tasks in conn.execute(q.where(i.key.in_(list(identities))))
     }
@@ -230,7 +239,9 @@ def first_touch(conn: Connection, community: str, invitee: str) -> Referral | No
     cid = conn.execute(select(k.id).where(k.slug == community)).scalar_one_or_none()
     if cid is None:
         return None
-    ids = select(i.id).where(i.key.in_(identities_of(conn, invitee)))
+    ids = select(i.id).where(
+        i.community_id == cid, i.key.in_(identities_of(conn, community, invitee))
+    )
     edge = conn.execute(
         select(r.invitee_identity_id, r.inviter_identity_id, r.campaign, r.occurred_at, r.id)
         .where(r.community_id == cid, r.invitee_identity_id.in_(ids))
@@ -265,7 +276,10 @@ def was_member_before(
 ) -> bool:
     """Whether ``identity``'s person had joined a group of the community before ``at``."""
     m, g, k, i = t.group_memberships.c, t.groups.c, t.communities.c, t.identities.c
-    ids = select(i.id).where(i.key.in_(list(keys or identities_of(conn, identity))))
+    ids = select(i.id).where(
+        in_community(t.identities, community),
+        i.key.in_(list(keys or identities_of(conn, community, identity))),
+    )
     q = (
         select(m.id)
         .join_from(t.group_memberships, t.groups, g.id == m.group_id)

@@ -4,6 +4,7 @@ member" from "someone else's"."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -27,3 +28,15 @@ def groups_of(conn: Connection, community: str, keys: Iterable[str]) -> dict[str
         for key, group in conn.execute(q):
             found.setdefault(key, set()).add(group)
     return found
+
+
+def community_id_of(community: Any) -> Any:
+    """The community's id as a scalar subquery, for ``identities.community_id == …``: identity
+    keys are unique per community only, so every lookup by key names its community."""
+    c = t.communities.c
+    return select(c.id).where(c.slug == community).scalar_subquery()
+
+
+def in_community(identities: Any, community: str) -> Any:
+    """``identities.community_id`` is ``community``'s (``identities``: the table or an alias)."""
+    return identities.c.community_id == community_id_of(community)

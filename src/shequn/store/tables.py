@@ -117,22 +117,28 @@ groups = Table(
     UniqueConstraint("community_id", "slug", name="uq_groups_community_slug"),
 )
 
+# A member and an identity belong to one community (docs/store.md, "Communities are
+# isolated"): the same Telegram account in two communities of one server is two identities,
+# two members, so nothing written in one community (a name, a merge) reaches the other.
 members = Table(
     "members",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id"), nullable=False),
     # The key of the identity that first created this member; stable across rebuilds.
-    Column("key", String(255), nullable=False, unique=True),
+    Column("key", String(255), nullable=False),
     Column("display_name", String(255)),
     Column("merged_into", ForeignKey("members.id")),
     Column("first_seen_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("community_id", "key", name="uq_members_community_key"),
 )
 
 identities = Table(
     "identities",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("key", String(255), nullable=False, unique=True),
+    Column("community_id", ForeignKey("communities.id"), nullable=False),
+    Column("key", String(255), nullable=False, index=True),
     Column("platform", String(32), nullable=False),
     Column("platform_user_id", String(255), nullable=False),
     Column("member_id", ForeignKey("members.id")),
@@ -142,6 +148,7 @@ identities = Table(
     Column("phone_sha256", String(64), index=True),
     Column("union_id", String(255), index=True),
     Column("first_seen_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("community_id", "key", name="uq_identities_community_key"),
 )
 
 group_memberships = Table(

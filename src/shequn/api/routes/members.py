@@ -86,7 +86,11 @@ def merge_members(
         keep = access_member(conn, op, community, body.keep)
         absorb = access_member(conn, op, community, body.absorb)
     event = identity.merge(
-        store, str(keep.id), str(absorb.id), source=f"operator:api:{op.token_id}"
+        store,
+        str(keep.id),
+        str(absorb.id),
+        source=f"operator:api:{op.token_id}",
+        community=community,
     )
     request.state.audit_summary = {"merged": event.subject, "into": event.data["into"]}
     return event.to_dict()
