@@ -103,3 +103,9 @@ def test_actions_retry_and_cancel_from_the_cli(shop: Cli, tmp_path: Path) -> Non
     assert shop.json("tasks", "list") == []
     code, _, err = shop.run("worker", "--once", "--connector", "file")
     assert code != 0 and "--file" in err
+
+
+def test_connectors_doc_lists_every_action_kind() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "connectors.md").read_text()
+    for name, kind in ACTION_KINDS.items():
+        assert f"| `{name}` | {'yes' if kind.idempotent else 'no'} |" in doc, name
