@@ -214,3 +214,49 @@ def test_operator_retry_and_cancel(shop: Store) -> None:
         states.retry(conn, rows(shop)[0]["id"], T0)
     with shop.read() as conn:
         assert states.counts(conn, COMMUNITY) == {"done": 1, "cancelled": 1}
+
+
+def test_a_second_sqlite_worker_says_so_and_waits(tmp_path) -> None:
+    import threading
+
+    from shequn.worker.lock import WorkerLock
+
+    url = f"sqlite:///{tmp_path / 'shequn.db'}"
+    with Store.open(url) as store:
+        held = WorkerLock(str((tmp_path / "shequn.db").resolve()))
+        assert held.acquire(print, lambda s: None, lambda: False)
+        said: list[str] = []
+        second = worker(store, Scripted(), FakeClock())
+        second.say = said.append
+        thread = threading.Thread(target=second.run, kwargs={"once": True})
+        thread.start()
+        while not said:
+            thread.join(0.05)
+        assert "another worker (pid" in said[0] and "waiting" in said[0]
+        assert thread.is_alive()  # waiting, not working alongside
+        held.release()
+        thread.join(10)
+        assert not thread.is_alive()
+
+
+def test_migration_0004_gives_old_actions_a_key(tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    store = Store.open(f"sqlite:///{tmp_path / 'old.db'}", migrate=False)
+    store.upgrade("0003")
+    now = datetime(2026, 1, 1, tzinfo=UTC).isoformat()
+    with store.transaction() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO actions (kind, community_slug, payload, due_at, status, attempts,"
+                " created_at, updated_at) VALUES ('message.send', 'c', '{}', :t, 'pending', 0,"
+                " :t, :t)"
+            ),
+            {"t": now},
+        )
+    store.upgrade()
+    (row,) = rows(store)
+    assert (row["idempotency_key"], row["next_run_at"]) == ("legacy:1", row["due_at"])
+    store.close()

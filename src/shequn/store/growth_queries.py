@@ -275,10 +275,13 @@ def parsed_blueprint(raw: dict[str, Any]) -> Blueprint:
 
 
 def pending_action(conn: Connection, kind: str, community: str, key: str, value: str) -> bool:
-    """Whether a pending outbox action of ``kind`` has ``payload[key] == value``."""
+    """Whether an outbox action of ``kind`` with ``payload[key] == value`` is still open:
+    queued, in a worker's hands, or waiting for a person (``review``: an operator task)."""
     a = t.actions.c
     q = select(a.payload).where(
-        a.kind == kind, a.community_slug == community, a.status == "pending"
+        a.kind == kind,
+        a.community_slug == community,
+        a.status.in_(("pending", "leased", "review")),
     )
     return any(p.get(key) == value for p in conn.execute(q).scalars())
 
