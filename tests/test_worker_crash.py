@@ -79,7 +79,8 @@ def test_sigkill_at_random_points_never_sends_twice(tmp_path: Path) -> None:
     for kind, status, key in rows.values():
         if kind == "message.send" and status == "done":
             assert sent[key] == 1  # done means sent, once
-    assert sum(s == "done" for _, s, _ in rows.values()) >= 900  # review is the exception
+    reviews = sum(s == "review" for _, s, _ in rows.values())
+    assert reviews <= killed * 20  # a kill leaves at most one chunk (<= 20 sends) uncertain
 
 
 @pytest.mark.postgres
