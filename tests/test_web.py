@@ -129,6 +129,7 @@ def pages(community: str = C) -> list[str]:
         f"{c}/members/1",
         f"{c}/diagnose",
         f"{c}/import",
+        f"{c}/actions",
     ]
 
 
@@ -317,3 +318,17 @@ def test_growth_page_shows_campaigns_and_an_owner_reviews_a_fraud_case(site: Sit
         f"/c/{C}/growth/review", data={"csrf": csrf, "case": case, "verdict": "overturned"}
     )
     assert r.status_code == 403
+
+
+def test_actions_page_counts_states_and_cancels_then_retries(site: Site) -> None:
+    from shequn.store.outbox import list_actions
+
+    owner = site.client("owner")
+    page = owner.get(f"/c/{C}/actions").text
+    assert "pending" in page and "Operator tasks" in page
+    with site.store.read() as conn:
+        action = list_actions(conn, community=C, status="pending", limit=1)[0]["id"]
+    for what, status in (("cancel", "cancelled"), ("retry", "pending")):
+        csrf = owner.csrf(f"/c/{C}/actions")
+        r = owner.post(f"/c/{C}/actions/do", data={"csrf": csrf, "what": what, "id": action})
+        assert r.status_code == 200 and f"action {action}: {status}" in r.text
