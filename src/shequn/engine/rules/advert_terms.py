@@ -1,0 +1,102 @@
+"""The advert detector's vocabulary: contact patterns and promotion words, zh and en.
+
+Weights are how much one hit counts towards the detector's score (a message advertises at a
+score of 1.0 by default, ``[rules.advert] threshold``). Contact details weigh most, because an
+advert must tell the reader where to go; promotion words weigh less and only add up. Chinese
+patterns run on the folded ``compact``/``digits`` views (see ``normalize``), English ones on
+``text`` with word boundaries. Each distinct hit counts once.
+"""
+
+from __future__ import annotations
+
+# (signal, view, pattern, weight): regular expressions over one folded view.
+PATTERNS: tuple[tuple[str, str, str, float], ...] = (
+    ("url", "text", r"(?:https?://|www\.)[^\s]+|t\.me/[^\s]+", 0.8),
+    (
+        "url",
+        "text",
+        r"\b[a-z0-9][a-z0-9-]{1,40}\.(?:com|net|org|cn|me|ly|io|co|uk|info|biz|xyz|top|cc|tk|vip)"
+        r"\b(?:/[^\s]*)?",
+        0.6,
+    ),
+    ("handle", "text", r"(?<![\w.])@[a-z][a-z0-9_]{3,}\d[a-z0-9_]*", 0.6),
+    ("phone", "digits", r"(?<!\d)1[3-9]\d{9}(?!\d)", 0.8),
+    ("phone", "text", r"(?<![\w£$])(?:\+?44|0)\s?[1-9]\d{2,4}\s?\d{3}\s?\d{3,4}(?!\d)", 0.7),
+    ("phone", "text", r"(?:电话|致电|热线|tel|call)[:：\s]*\d{7,}", 0.8),
+    (
+        "wechat",
+        "digits",
+        r"(?<![a-z])(?:微信|威信|薇信|维信|徽信|v信|vx|wx|weixin|wechat|加v|加微|加薇|\+v|v我)"
+        r"(?:号|id)?[a-z0-9_-]{5,}",
+        0.8,
+    ),
+    ("wechat", "compact", r"加(?:微信|微|薇|威|v|vx|wx)|\+v(?![a-z])|v我|私聊|私信我|扫码", 0.6),
+    ("qq", "digits", r"(?:qq|扣扣|企鹅|q群)(?:号|群)?\d{5,11}", 0.8),
+    ("shortcode", "text", r"\b(?:txt|text|send|reply|sms)\b[^.!?]{0,30}?\bto:?\s*\d{4,6}\b", 0.8),
+    (
+        "price",
+        "text",
+        r"[£$€¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:p|pence)\s?(?:/|per)\s?(?:min|msg|wk)",
+        0.5,
+    ),
+    ("price", "text", r"\d+p\b|\d+\s?p/", 0.3),
+)
+
+
+def _weigh(weight: float, words: str, sep: str | None = None) -> dict[str, float]:
+    return {w.strip(): weight for w in words.split(sep) if w.strip()}
+
+
+# Promotion and contact words, Chinese (matched without word boundaries on ``compact``).
+ZH_WORDS: dict[str, float] = {
+    **_weigh(
+        0.45,
+        """
+    优惠 折扣 促销 打折 抢购 限时 大礼包 抽奖 礼品 赚钱 日赚 日入 月入 招代理 收代理 代理商
+    返利 佣金 兼职 引流 代发 卡商 公户 出u 收u u商 承兑 洗资 换汇 跑分 博彩 菠菜 彩金 首充
+    棋牌 娱乐城 贷款 无押金 免押金 诚信经营 长期合作 欢迎来电 详情请 请致电 咨询电话 联系电话
+    开盘 样板房 楼盘 精装 特惠 让利 招商 加盟 代办 办理 包过 秒到 回款 担保 商务合作 有意者
+    群发 出售 收购 高价 工作室 稳赚 车队 接一道 可接 量大 可谈 有需要 需要的联系 联系我 充值
+    最低价 机会难得 意向者 翻墙 vpn 机场节点 招聘 日结 薪资 需要的 懂的来 私我 联系方式 广告
+    推广 营销 顾客 专柜 会员卡 新品 上市 盛大 火爆 震撼 钜惠 恭候 光临 莅临 敬请 热线 回馈
+    感恩 折起 全场 买一送一 满减 满送 送好礼 免费送 免费领 免费体验
+""",
+    ),
+    **_weigh(
+        0.25,
+        """
+    特价 活动 免费 赠送 红包 会员 咨询 详情 致电 来电 电话 报名 名额 价格 低价 房源 顾问 现房
+    首付 利息 月息 收益 投资 理财 资金 通道 稳定 专业 正规 实力 资源 频道 飞机 接单 代理 合作
+    欢迎 老板 预约 地址 您好 尊敬 亲爱的 客户 惊喜 大礼 好礼 礼包 元起 万起 折 惠 抢 送 仅需
+    仅限 即可 欢迎咨询
+""",
+    ),
+}
+
+# English promotion words and phrases (``;``-separated), on word boundaries on ``text``.
+EN_WORDS: dict[str, float] = {
+    **_weigh(
+        0.45,
+        """
+    prize; claim; winner; won; awarded; award; guaranteed; cash; ringtone; voucher;
+    unsubscribe; opt out; optout; po box; pobox; t&c; t&cs; t&c's; my channel; subscribe;
+    check out my; sub to; subscribe to; my new; please check; check it out; giveaway;
+    get paid; for free; free money; my videos; my video; my music; check out; make money;
+    earn money; click here; like this comment; please like; dating; bonus; congratulations;
+    selected; to claim; call now; call free; free entry; text stop; reply stop; landline;
+    valid; entry; delivery; apply;
+""",
+        ";",
+    ),
+    **_weigh(
+        0.2,
+        """
+    free; win; offer; discount; sale; buy; order; earn; money; credit; loan; urgent; mobile;
+    txt; reply; stop; visit; website; channel; subscribers; views; promo; deal; cheap; price;
+    customer; service; contact; call; text; network; tone; chat; sexy; xxx; 18+; quiz;
+    collect; latest; nokia; camera; please; share; follow; instagram; facebook; twitter;
+    youtube; song; rapper; video;
+""",
+        ";",
+    ),
+}
