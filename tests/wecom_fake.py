@@ -1,0 +1,201 @@
+"""A fake WeCom on 127.0.0.1: exactly the endpoints shequn calls, with WeCom's JSON shapes and
+errcodes (token expiry included), plus a sender of callbacks encrypted for real."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from shequn.connectors.wecom.crypto import CallbackCrypto
+
+CORP = "wwfakecorp0000001"
+TOKEN = "cbtoken123"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+SECRET = "app-secret-must-never-leak-42"
+
+
+@dataclass
+class FakeWeCom:
+    secret: str = SECRET
+    tokens: set[str] = field(default_factory=set)
+    chats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    join_ways: dict[str, dict[str, Any]] = field(default_factory=dict)
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+    fail_next: dict[str, int] = field(default_factory=dict)
+    """path → errcode to answer once."""
+    counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    url: str = ""
+
+    def expire_tokens(self) -> None:
+        self.tokens.clear()
+
+    def add_member(self, chat: str, userid: str, *, state: str | None, at: int) -> None:
+        member: dict[str, Any] = {"userid": userid, "type": 2, "join_time": at, "join_scene": 3}
+        if state:
+            member["state"] = state
+        self.chats[chat]["member_list"].append(member)
+
+    # --- the endpoints ----------------------------------------------------------------------
+
+    def answer(self, method: str, path: str, query: dict[str, str], body: Any) -> dict[str, Any]:
+        self.calls.append(path)
+        if path == "/cgi-bin/gettoken":
+            if query.get("corpid") != CORP or query.get("corpsecret") != self.secret:
+                return {"errcode": 40001, "errmsg": "invalid credential"}
+            token = f"tok{next(self.counter)}"
+            self.tokens.add(token)
+            return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+        if query.get("access_token") not in self.tokens:
+            return {"errcode": 42001, "errmsg": "access_token expired"}
+        if path in self.fail_next:
+            return {"errcode": self.fail_next.pop(path), "errmsg": "injected"}
+        name = path.removeprefix("/cgi-bin/externalcontact/")
+        handler = getattr(self, "h_" + name.replace("/", "_"), None)
+        if handler is None or method != "POST":
+            return {"errcode": 40058, "errmsg": f"no such api {path}"}
+        return {"errcode": 0, "errmsg": "ok", **handler(body)}
+
+    def h_groupchat_get(self, body: dict[str, Any]) -> dict[str, Any]:
+        chat = self.chats.get(body.get("chat_id", ""))
+        if chat is None:
+            raise Refuse(90501, "chat is not external group chat")
+        return {"group_chat": chat}
+
+    def _check_way(self, body: dict[str, Any]) -> None:
+        chats = body.get("chat_id_list") or []
+        if body.get("scene") not in (1, 2) or not 1 <= len(chats) <= 5:
+            raise Refuse(40058, "invalid scene or chat_id_list")
+        if len(body.get("state", "")) > 30:
+            raise Refuse(40058, "state too long")
+
+    def h_groupchat_add_join_way(self, body: dict[str, Any]) -> dict[str, Any]:
+        self._check_way(body)
+        config_id = f"cfg{next(self.counter)}"
+        self.join_ways[config_id] = {
+            **body,
+            "config_id": config_id,
+            "qr_code": f"https://wx/{config_id}",
+        }
+        return {"config_id": config_id}
+
+    def h_groupchat_update_join_way(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("config_id") not in self.join_ways:
+            raise Refuse(41044, "invalid config_id")
+        self._check_way(body)
+        self.join_ways[body["config_id"]].update(body)
+        return {}
+
+    def h_groupchat_get_join_way(self, body: dict[str, Any]) -> dict[str, Any]:
+        way = self.join_ways.get(body.get("config_id", ""))
+        if way is None:
+            raise Refuse(41044, "invalid config_id")
+        return {"join_way": way}
+
+    def h_groupchat_del_join_way(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.join_ways.pop(body.get("config_id", ""), None)
+        return {}
+
+    def h_add_msg_template(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("chat_type") == "group" and not body.get("sender"):
+            raise Refuse(40058, "sender required for group")
+        self.tasks.append(body)
+        return {"fail_list": [], "msgid": f"msg{next(self.counter)}"}
+
+    def h_group_welcome_template_add(self, body: dict[str, Any]) -> dict[str, Any]:
+        template_id = f"tpl{next(self.counter)}"
+        self.templates[template_id] = body
+        return {"template_id": template_id}
+
+    def h_group_welcome_template_edit(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("template_id") not in self.templates:
+            raise Refuse(41044, "invalid template_id")
+        self.templates[body["template_id"]] = body
+        return {}
+
+
+class Refuse(Exception):
+    def __init__(self, errcode: int, errmsg: str) -> None:
+        self.errcode, self.errmsg = errcode, errmsg
+
+
+@contextmanager
+def serve_fake() -> Iterator[FakeWeCom]:
+    fake = FakeWeCom()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _go(self, method: str) -> None:
+            url = urlparse(self.path)
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}") if length else {}
+            try:
+                answer = fake.answer(method, url.path, query, body)
+            except Refuse as e:
+                answer = {"errcode": e.errcode, "errmsg": e.errmsg}
+            data = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            self._go("GET")
+
+        def do_POST(self) -> None:
+            self._go("POST")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def callback_xml(fields: dict[str, str], members: list[str] | None = None) -> bytes:
+    """A decrypted callback as WeCom writes it."""
+    parts = [
+        f"<ToUserName><![CDATA[{CORP}]]></ToUserName>",
+        "<FromUserName><![CDATA[sys]]></FromUserName>",
+    ]
+    parts += [f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items()]
+    if members:
+        parts.append(
+            "<MemChangeList>"
+            + "".join(f"<Item><![CDATA[{m}]]></Item>" for m in members)
+            + "</MemChangeList>"
+        )
+    return ("<xml>" + "".join(parts) + "</xml>").encode()
+
+
+def sealed(
+    xml: bytes,
+    *,
+    timestamp: str = "1777000000",
+    nonce: str = "42",
+    crypto: CallbackCrypto | None = None,
+) -> tuple[dict[str, str], bytes]:
+    """Query parameters and body of a POSTed callback, encrypted and signed for real."""
+    c = crypto or CallbackCrypto(TOKEN, AES_KEY, CORP)
+    ciphertext, sig = c.seal(xml, timestamp, nonce)
+    body = (
+        f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName>"
+        f"<Encrypt><![CDATA[{ciphertext}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>"
+    )
+    return {"msg_signature": sig, "timestamp": timestamp, "nonce": nonce}, body.encode()
