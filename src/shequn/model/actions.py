@@ -80,6 +80,14 @@ ACTION_KINDS: dict[str, ActionKind] = {
             task="Send this message to {to_or_group}: {text}",
         ),
         ActionKind(
+            "livecode.sync",
+            "Point a platform's group live code at the link's groups that have seats "
+            "(WeCom 群活码: at most five).",
+            idempotent=False,
+            task="Set live code {link} (state {state}) to the groups {chat_ids} in WeCom's "
+            "admin console.",
+        ),
+        ActionKind(
             "member.admit",
             "Let an admitted newcomer in (approve the join request or send a one-time link).",
             idempotent=True,

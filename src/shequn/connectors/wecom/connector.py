@@ -1,0 +1,157 @@
+"""The WeCom connector: the outbox's actions as calls to WeCom's customer-contact API.
+
+What it does, and how (docs/wecom.md has the set-up and the limits):
+
+``message.send`` to a group, template ``welcome``
+    becomes the corp's group welcome template (``group_welcome_template/add``, then ``edit``):
+    WeCom sends it itself to whoever joins a group that uses it, so no message task is spent.
+``message.send`` to a group or to members (``to``)
+    a customer-group message task (``add_msg_template``, ``chat_type`` group with the chat, or
+    single with the members' external user ids). WeCom does not send it yet: the ``sender``
+    (a staff member) confirms it in the client. Not idempotent: a lost answer is ``Uncertain``.
+``livecode.sync``
+    keeps a group live code (群活码, ``groupchat/*_join_way``) pointing at the groups that
+    have seats: ``add_join_way`` the first time (the ``config_id`` is its platform ref),
+    ``update_join_way`` after; the QR code URL comes from ``get_join_way``.
+
+What WeCom's API cannot do — remove a member from a customer group, send a red envelope,
+create a group — is not in :attr:`WeComConnector.kinds`, so the worker turns it into an
+operator task. The limits are WeCom's caps (see :data:`WECOM_LIMITS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate
+from shequn.connectors.wecom.client import WeComClient
+from shequn.connectors.wecom.config import WeComConfig
+
+DAY = 86_400.0
+WECOM_LIMITS = Limits(per_target=Rate(1, DAY), overall=Rate(10, 1.0))
+"""A customer or a group gets at most one message task a day from shequn (WeCom: one a day
+from one staff member, four a calendar month from the corp); WeCom's API allows a corp about
+10,000 calls a minute — ten a second keeps far below it."""
+MAX_CHATS = 5
+"""A group live code lists at most five groups."""
+
+ChatOf = Callable[[str, str], str | None]
+"""(community, group slug) → WeCom chat id, supplied by whoever builds the connector."""
+
+
+class WeComConnector:
+    name = "wecom"
+    kinds = frozenset({"message.send", "livecode.sync"})
+    can_check = False
+
+    def __init__(
+        self,
+        *,
+        config: WeComConfig | None = None,
+        client: WeComClient | None = None,
+        api_url: str | None = None,
+        sender: str | None = None,
+        chat_of: ChatOf | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.config = config or WeComConfig.from_env()
+        self.client = client or WeComClient(
+            self.config.corp_id, self.config.secret, api_url=api_url or self.config.api_url
+        )
+        self.sender = sender
+        self.chat_of = chat_of or (lambda _c, _g: None)
+        given = limits or Limits()
+        self.limits = given if given.per_target or given.overall else WECOM_LIMITS
+        self.welcome_template: str | None = None
+
+    def perform(self, call: Call) -> Performed:
+        if call.kind == "livecode.sync":
+            return self._sync_live_code(call)
+        if call.kind == "message.send":
+            if call.payload.get("template") == "welcome" and not call.payload.get("to"):
+                return self._welcome(call)
+            return self._message(call)
+        raise Permanent(f"the wecom connector cannot do {call.kind}")
+
+    def check(self, call: Call) -> Performed | None:
+        return None  # WeCom has no lookup by our idempotency key: uncertain sends go to review
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- messages ----------------------------------------------------------------------------
+
+    def _text(self, call: Call) -> str:
+        if not call.text:
+            raise Permanent("the message has no text to send")
+        return call.text[:4000]  # WeCom's text limit
+
+    def _message(self, call: Call) -> Performed:
+        body: dict[str, Any] = {"text": {"content": self._text(call)}}
+        sender = call.payload.get("sender") or self.sender
+        if sender:
+            body["sender"] = sender
+        to = call.payload.get("to")
+        if to:
+            people = [to] if isinstance(to, str) else list(to)
+            body |= {"chat_type": "single", "external_userid": [_userid(p) for p in people]}
+        else:
+            chat = call.payload.get("chat_id") or (
+                self.chat_of(call.community, call.group) if call.group else None
+            )
+            if not chat:
+                raise Permanent(f"group {call.group!r} has no WeCom chat id (set its chat_id)")
+            body |= {"chat_type": "group", "chat_id_list": [chat]}
+            if not sender:
+                raise Permanent("a group message task needs a sender (the group owner's userid)")
+        answer = self.client.post("add_msg_template", body, idempotent=False)
+        failed = answer.get("fail_list") or []
+        return Performed(str(answer.get("msgid", "")) or None, {"fail_list": failed})
+
+    def _welcome(self, call: Call) -> Performed:
+        """The group welcome template, created once and edited after (idempotent)."""
+        body = {"text": {"content": self._text(call)}, "notify": 0}
+        if self.welcome_template is None:
+            answer = self.client.post("group_welcome_template/add", body, idempotent=False)
+            self.welcome_template = str(answer["template_id"])
+        else:
+            self.client.post(
+                "group_welcome_template/edit", {"template_id": self.welcome_template, **body}
+            )
+        return Performed(self.welcome_template, {"template_id": self.welcome_template})
+
+    # --- group live codes --------------------------------------------------------------------
+
+    def _sync_live_code(self, call: Call) -> Performed:
+        p = call.payload
+        chats = [str(c) for c in p.get("chat_ids") or ()][:MAX_CHATS]
+        if not chats:
+            raise Permanent("a group live code needs at least one group with seats")
+        way: dict[str, Any] = {
+            "scene": 2,  # a QR code
+            "remark": str(p.get("link", ""))[:30],
+            "auto_create_room": 0,
+            "chat_id_list": chats,
+            "state": str(p.get("state") or p.get("link", ""))[:30],
+        }
+        config_id = p.get("config_id")
+        if config_id:
+            self.client.post("groupchat/update_join_way", {"config_id": config_id, **way})
+        else:
+            answer = self.client.post("groupchat/add_join_way", way, idempotent=False)
+            config_id = str(answer["config_id"])
+        got = self.client.post("groupchat/get_join_way", {"config_id": config_id})
+        join_way = got.get("join_way") or {}
+        return Performed(
+            str(config_id),
+            {"config_id": config_id, "qr_code": join_way.get("qr_code"), "chat_ids": chats},
+        )
+
+
+def _userid(identity: str) -> str:
+    """``wecom:<external userid>`` → the external user id."""
+    platform, _, userid = identity.partition(":")
+    if platform != "wecom" or not userid:
+        raise Permanent(f"{identity!r} is not a WeCom customer (wecom:<external userid>)")
+    return userid
