@@ -5,7 +5,7 @@ in the community's language, rendered in a sandbox, and checked with key paths (
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +15,15 @@ from jinja2 import Environment, meta
 from shequn.engine.entry import Request, decide_wave, enter
 from shequn.engine.entry_rules import DoorView, Knock, decide_entry
 from shequn.engine.fission import Progress, decide_rewards, progress_message
+from shequn.engine.rules.ladder import Offence, decide_step
+from shequn.engine.rules.reverse import decide_reversal
+from shequn.engine.rules.verdict import Verdict
 from shequn.engine.seats import decide_expiry
 from shequn.errors import BlueprintError, NotFound
 from shequn.model.actions import Action
 from shequn.model.blueprint import check_blueprint, parse_blueprint
 from shequn.model.blueprint_growth import Campaign, RewardTier
+from shequn.model.blueprint_rules import Ladder
 from shequn.model.entities import EntryState, Link
 from shequn.model.templates import render_payload, render_text
 from shequn.model.templates_table import COMMON, LANGS, TEMPLATES
@@ -163,6 +167,16 @@ def _engine_messages() -> list[Action]:
     actions += decide_rewards(none, campaign, {1: "granted"}, COMMUNITY, T0).actions  # revoked
     told = progress_message(none, campaign, COMMUNITY, T0)  # progress
     assert told is not None
+    history: list[datetime] = []
+    for step in range(4):  # moderation_reminder .. moderation_removal
+        offence = Offence(
+            COMMUNITY, "main", wx("spam"), "bot", f"m{step}", T0 + timedelta(days=step)
+        )
+        step_decision = decide_step(offence, Verdict("advert", True, 1.0), history, Ladder())
+        actions += step_decision.actions
+        history.append(offence.at)
+    undone = decide_reversal(step_decision.events[1], T0, by=None, reason="", source="cli")
+    actions += undone.actions  # moderation_reversed
     return [a for a in [*actions, told] if "template" in a.payload and a.kind != "group.create"]
 
 

@@ -52,19 +52,24 @@ class Decision:
         return Decision(self.events + other.events, self.actions + other.actions)
 
 
+def capped_ref(ref: str) -> str:
+    """``ref`` kept unique and under the key limit however long the identity keys in it are."""
+    if len(ref) > 200:
+        ref = ref[:120] + ":" + hashlib.sha256(ref.encode()).hexdigest()[:32]
+    return ref
+
+
 def engine_event(
     kind: str, ref: str, community: str, subject: str, now: datetime, **data: Any
 ) -> Event:
     """An event the engine decided by itself (``source`` "engine"), with a ``source_ref``
     kept unique and under the key limit however long the identity keys in it are."""
-    if len(ref) > 200:  # long identity keys: keep the ref unique and under the key limit
-        ref = ref[:120] + ":" + hashlib.sha256(ref.encode()).hexdigest()[:32]
     return Event(
         kind=kind,
         occurred_at=now,
         community=community,
         source="engine",
-        source_ref=ref,
+        source_ref=capped_ref(ref),
         subject=subject,
         data=data,
     )

@@ -134,6 +134,37 @@ ACTION_KINDS: dict[str, ActionKind] = {
             task="Create a group like {template} (suggested slug {suggested_slug}), add it to "
             "the blueprint and bind it with `shequn groups bind`.",
         ),
+        # group rules and moderation (P-RUL-2): every step can be undone by a manager
+        ActionKind(
+            "member.mute",
+            "Restrict a member from posting in the group until ``until``.",
+            idempotent=True,
+            task="Mute {identity} in {group} until {until} (reason: {reason}).",
+        ),
+        ActionKind(
+            "member.unmute",
+            "Lift a member's restriction in the group (a reversed mute).",
+            idempotent=True,
+            task="Let {identity} post in {group} again.",
+        ),
+        ActionKind(
+            "message.delete",
+            "Delete a message that broke a rule.",
+            idempotent=True,
+            task="Delete message {message} by {identity} in {group}.",
+        ),
+        ActionKind(
+            "member.ban",
+            "Remove a member from the group and keep them out.",
+            idempotent=True,
+            task="Remove {identity} from {group} and block them (reason: {reason}).",
+        ),
+        ActionKind(
+            "member.unban",
+            "Let a removed member back in (a reversed removal).",
+            idempotent=True,
+            task="Unblock {identity} in {group} so they may join again.",
+        ),
     )
 }
 

@@ -36,6 +36,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from shequn.errors import BlueprintError, NotFound
 from shequn.model.blueprint_growth import Entry, Fission, Fraud, Intake, IntakeRule
+from shequn.model.blueprint_rules import Rules
 from shequn.model.templates import Localized, template_problems
 
 Problem = tuple[str, str]
@@ -266,6 +267,7 @@ class Blueprint(_Section):
     channels: list[Channel] = Field(default_factory=list)
     intake: Intake = Field(default_factory=Intake)
     fission: Fission = Field(default_factory=Fission)
+    rules: Rules = Field(default_factory=Rules)
     templates: dict[str, Localized] = Field(default_factory=dict)  # see model/templates.py
 
     @model_validator(mode="after")

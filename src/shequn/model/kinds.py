@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from shequn.model.kinds_growth import GROWTH_KINDS
 from shequn.model.kinds_live import LIVE_KINDS
+from shequn.model.kinds_rules import RULES_KINDS
 from shequn.model.kindspec import Bool, DataField, Dict, Int, KindSpec, List, Num, Str
 
 ROLES = ("owner", "manager", "group_leader", "member")
@@ -383,5 +384,6 @@ KINDS: dict[str, KindSpec] = {
         ),
         *GROWTH_KINDS,
         *LIVE_KINDS,
+        *RULES_KINDS,
     )
 }

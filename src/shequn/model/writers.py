@@ -48,10 +48,13 @@ WRITER_CLASS: dict[str, str] = {
     "entry.requested": "platform",
     "task.completed": "platform",
     "intake.answered": "platform",
+    "appeal.filed": "platform",
     # a group's own enforcement
     "rule.violated": "moderation",
     "moderation.applied": "moderation",
     "application.reviewed": "moderation",
+    "moderation.reversed": "moderation",
+    "appeal.decided": "moderation",
     # money
     "payment.made": "money",
     "payment.refunded": "money",

@@ -1,0 +1,108 @@
+"""The ``[rules]`` part of the blueprint: group rules and the enforcement ladder (P-RUL).
+
+Per community, with per-group overrides (``[rules.groups.<slug>]``, the same keys, each one
+replacing the community's). Every number is a default an operator may change; the seeds'
+own rules are: advertising only with a red envelope (002), no politics or religion (004, fed
+from ``culture.banned_topics``), activities reported first and no pulling people in (004),
+and a ladder reminder → warning → mute → removal where a manager can undo every step (P-RUL-2).
+Figures the seeds do not give (flood rate, mute length, decay) are conservative choices,
+documented in docs/blueprint.md and docs/rules.md.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Step = Literal["reminder", "warning", "mute", "removal"]
+LADDER: tuple[Step, ...] = ("reminder", "warning", "mute", "removal")
+Lock = Literal["link", "media", "forward"]
+
+DEFAULT_ADVERT_THRESHOLD = 0.8
+"""Rules' score at which a message advertises (measured: benchmarks/bench_rules.py)."""
+DEFAULT_ENVELOPE_HOURS = 24.0
+"""A red envelope sent to the group this long before an advert pays its ad tax (002)."""
+DEFAULT_FLOOD_MESSAGES = 8
+DEFAULT_FLOOD_SECONDS = 30.0
+DEFAULT_NEWCOMER_HOURS = 24.0
+DEFAULT_NEWCOMER_LOCKS: tuple[Lock, ...] = ("link", "media")
+DEFAULT_LINK_LEVEL = 1
+"""Level (``role.changed`` data ``level``; an ordinary member is 0) needed to post links."""
+DEFAULT_MUTE_MINUTES = 60 * 24
+DEFAULT_DECAY_DAYS = 30.0
+"""Each this many clean days forgive one step of a member's ladder."""
+DEFAULT_EXEMPT_ROLES = ("owner", "manager", "group_leader")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Advert(_Section):
+    """Adverts are allowed only with the ad tax: a red envelope first (002)."""
+
+    enabled: bool = True
+    threshold: float = Field(DEFAULT_ADVERT_THRESHOLD, gt=0)
+    envelope_min_amount: float = Field(0.0, ge=0)
+    envelope_hours: float = Field(DEFAULT_ENVELOPE_HOURS, ge=0)
+    model: str | None = None  # a model file from ``shequn rules train``
+
+
+class Topics(_Section):
+    """Banned topics: ``culture.banned_topics`` plus these patterns (``*`` and ``?`` wildcards;
+    a topic name shequn knows, such as ``politics``, stands for its word list)."""
+
+    enabled: bool = True
+    patterns: list[str] = Field(default_factory=list)
+
+
+class Flow(_Section):
+    """Flood, newcomer restrictions, links by level, locks by content type."""
+
+    flood_messages: int = Field(DEFAULT_FLOOD_MESSAGES, gt=1)
+    flood_seconds: float = Field(DEFAULT_FLOOD_SECONDS, gt=0)
+    newcomer_hours: float = Field(DEFAULT_NEWCOMER_HOURS, ge=0)
+    newcomer_locks: list[Lock] = Field(default_factory=lambda: list(DEFAULT_NEWCOMER_LOCKS))
+    link_level: int = Field(DEFAULT_LINK_LEVEL, ge=0)
+    locks: list[Lock] = Field(default_factory=list)
+
+
+class Ladder(_Section):
+    """reminder → warning → mute → removal (P-RUL-2), decaying after clean periods."""
+
+    steps: list[Step] = Field(default_factory=lambda: list(LADDER), min_length=1)
+    mute_minutes: int = Field(DEFAULT_MUTE_MINUTES, gt=0)
+    decay_days: float = Field(DEFAULT_DECAY_DAYS, gt=0)
+    delete_message: bool = True
+    ban_community_wide: bool = True
+    exempt_roles: list[str] = Field(default_factory=lambda: list(DEFAULT_EXEMPT_ROLES))
+    exempt_members: list[str] = Field(default_factory=list)  # identity keys
+
+
+class GroupRules(_Section):
+    """A group's overrides: any section given here replaces the community's."""
+
+    advert: Advert | None = None
+    topics: Topics | None = None
+    flow: Flow | None = None
+    ladder: Ladder | None = None
+
+
+class Rules(_Section):
+    """``[rules]``: the community's rules and its groups' overrides."""
+
+    enabled: bool = True
+    advert: Advert = Field(default_factory=Advert)
+    topics: Topics = Field(default_factory=Topics)
+    flow: Flow = Field(default_factory=Flow)
+    ladder: Ladder = Field(default_factory=Ladder)
+    groups: dict[str, GroupRules] = Field(default_factory=dict)
+
+    def for_group(self, slug: str | None) -> Rules:
+        """The rules that govern ``slug``: the community's with the group's sections."""
+        over = self.groups.get(slug or "")
+        if over is None:
+            return self
+        sections = {k: v for k, v in over if v is not None}
+        return self.model_copy(update=sections)

@@ -1,0 +1,54 @@
+"""Event kinds of group rules and moderation beyond ``rule.violated``/``moderation.applied``
+(P-RUL-2): a manager undoing a step, and a member's appeal and its decision.
+
+A reversal names the ``moderation.applied`` event it undoes by its ``source``/``source_ref``
+(events name things by text keys, so the log replays anywhere). The ladder counts only steps
+not reversed, and a removal's community-wide ban ends with its reversal.
+"""
+
+from __future__ import annotations
+
+from shequn.model.kindspec import DataField as F
+from shequn.model.kindspec import KindSpec, Str
+
+_STEP_REF = (
+    F("step_source", Str, "source of the moderation.applied event", required=True),
+    F("step_ref", Str, "source_ref of the moderation.applied event", required=True),
+)
+
+RULES_KINDS: tuple[KindSpec, ...] = (
+    KindSpec(
+        "moderation.reversed",
+        "A manager undid a step of the ladder; its platform effect is undone (unmute, unban).",
+        actor="the manager, if known",
+        actor_required=False,
+        subject="the member the step applied to",
+        subject_required=True,
+        group_required=False,
+        fields=(*_STEP_REF, F("reason", Str, "why")),
+        playbook=("P-RUL-2",),
+    ),
+    KindSpec(
+        "appeal.filed",
+        "A member appealed a step of the ladder (``/appeal``, the API or the dashboard).",
+        actor="the member appealing",
+        group_required=False,
+        fields=(*_STEP_REF, F("text", Str, "what the member says")),
+        playbook=("P-RUL-2",),
+    ),
+    KindSpec(
+        "appeal.decided",
+        "A manager decided an appeal: ``upheld`` keeps the step, ``granted`` reverses it.",
+        actor="the manager, if known",
+        actor_required=False,
+        subject="the member who appealed",
+        subject_required=True,
+        group_required=False,
+        fields=(
+            *_STEP_REF,
+            F("outcome", Str, "the decision", required=True, choices=("upheld", "granted")),
+            F("reason", Str, "why"),
+        ),
+        playbook=("P-RUL-2",),
+    ),
+)
