@@ -4,6 +4,11 @@ A membership is one identity in one group: its status (active, left, removed), w
 status was set, the latest join and leave, how many times it joined, and by which channel and
 inviter it came. Attribution is *first touch*: a join without an explicit inviter is credited
 to the earliest ``member.invited`` edge towards that person in that group.
+
+Everything here is a function of the set of facts, not of their arrival order (two overlapping
+imports in either order end the same; tests/test_order_independence.py): the latest fact wins,
+with ties broken by the facts' own content, never by which came first; attribution is derived
+from what the latest join said itself (kept in ``own_*``) and the first invite edge.
 """
 
 from __future__ import annotations
@@ -22,6 +27,14 @@ if TYPE_CHECKING:
     from shequn.store.projections import Projector
 
 Row = dict[str, Any]
+_RANK = {"active": 0, "left": 1, "removed": 2}
+
+
+def _touch_order(ref: Row) -> tuple[object, ...]:
+    """First touch: the earliest edge; at the same instant, by inviter key then channel."""
+    return (ref["occurred_at"], ref["inviter_key"], ref["channel"] or "")
+
+
 Pair = tuple[int, int]  # (group_id, identity_id)
 FIELDS = (
     "status",
@@ -31,6 +44,8 @@ FIELDS = (
     "join_channel",
     "inviter_identity_id",
     "times_joined",
+    "own_inviter_identity_id",
+    "own_channel",
 )
 
 
@@ -76,9 +91,19 @@ class MembershipBook:
             )
             for row in self.conn.execute(q).mappings():
                 self.rows[(row["group_id"], row["identity_id"])] = dict(row)
-            q2 = select(
-                r.group_id, r.invitee_identity_id, r.inviter_identity_id, r.channel, r.occurred_at
-            ).where(r.invitee_identity_id.in_(part))
+            inviter = t.identities.c
+            q2 = (
+                select(
+                    r.group_id,
+                    r.invitee_identity_id,
+                    r.inviter_identity_id,
+                    r.channel,
+                    r.occurred_at,
+                    inviter.key.label("inviter_key"),
+                )
+                .join(t.identities, inviter.id == r.inviter_identity_id)
+                .where(r.invitee_identity_id.in_(part))
+            )
             for ref in self.conn.execute(q2).mappings():
                 self._touch((ref["group_id"], ref["invitee_identity_id"]), dict(ref))
 
@@ -88,7 +113,7 @@ class MembershipBook:
 
     def _touch(self, pair: Pair, ref: Row) -> None:
         best = self.first_touch.get(pair)
-        if best is None or ref["occurred_at"] < best["occurred_at"]:
+        if best is None or _touch_order(ref) < _touch_order(best):
             self.first_touch[pair] = ref
 
     def _row(self, pair: Pair) -> Row:
@@ -105,14 +130,21 @@ class MembershipBook:
                 "join_channel": None,
                 "inviter_identity_id": None,
                 "times_joined": 0,
+                "own_inviter_identity_id": None,
+                "own_channel": None,
             }
             self.rows[pair] = row
         self.dirty.add(pair)
         return row
 
     @staticmethod
-    def _newer(row: Row, at: datetime) -> bool:
-        return row["status_at"] is None or at >= row["status_at"]
+    def _newer(row: Row, at: datetime, status: str) -> bool:
+        """Whether a change to ``status`` at ``at`` wins over the row's: the later one, and at
+        the same instant the stronger (removed > left > active), so the outcome never depends
+        on the order the two arrive in."""
+        if row["status_at"] is None or at > row["status_at"]:
+            return True
+        return at == row["status_at"] and _RANK[status] >= _RANK.get(row["status"], -1)
 
     def _invited(self, event_id: int, e: Event, pair: Pair) -> None:
         assert e.actor is not None  # noqa: S101
@@ -123,10 +155,11 @@ class MembershipBook:
             "inviter_identity_id": inviter,
             "channel": e.data.get("channel"),
             "occurred_at": e.occurred_at,
+            "inviter_key": e.actor,
         }
         self.referrals.append(
             {
-                **ref,
+                **{k: v for k, v in ref.items() if k != "inviter_key"},
                 "event_id": event_id,
                 "community_id": self.p.communities[e.community],
                 "link": e.data.get("link"),
@@ -134,37 +167,60 @@ class MembershipBook:
             }
         )
         self._touch(pair, ref)
-        row = self.rows.get(pair)
-        if row is not None and row["times_joined"] and row["inviter_identity_id"] is None:
-            row = self._row(pair)  # an invite recorded after the join it explains
-            row["inviter_identity_id"] = inviter
-            row["join_channel"] = row["join_channel"] or ref["channel"]
+        if pair in self.rows:
+            self.dirty.add(pair)  # an invite recorded after the join it explains
 
     def _joined(self, e: Event, pair: Pair) -> None:
         row = self._row(pair)
         row["times_joined"] += 1
-        if row["joined_at"] is None or e.occurred_at > row["joined_at"]:
-            row["joined_at"] = e.occurred_at
-        if not self._newer(row, e.occurred_at):
-            return
-        row["status"], row["status_at"] = "active", e.occurred_at
-        inviter_key = e.data.get("inviter")
-        touch = self.first_touch.get(pair)
-        if isinstance(inviter_key, str):
-            row["inviter_identity_id"] = self.p.identity_id(inviter_key)
-        elif touch is not None:
-            row["inviter_identity_id"] = touch["inviter_identity_id"]
-        channel = e.data.get("channel")
-        if channel is None and touch is not None and not isinstance(inviter_key, str):
-            channel = touch["channel"]
-        row["join_channel"] = channel
+        at, inviter_key = e.occurred_at, e.data.get("inviter")
+        own = (e.data.get("channel") or "", inviter_key or "")
+        last = row["joined_at"]
+        if (
+            last is None
+            or at > last
+            or (  # the latest join; at the same instant, by content
+                at == last
+                and own > (row["own_channel"] or "", self._key_of(row["own_inviter_identity_id"]))
+            )
+        ):
+            row["joined_at"] = at
+            inviter = self.p.identity_id(inviter_key) if isinstance(inviter_key, str) else None
+            row["own_inviter_identity_id"], row["own_channel"] = inviter, e.data.get("channel")
+        if self._newer(row, at, "active"):
+            row["status"], row["status_at"] = "active", at
+
+    def _key_of(self, identity_id: int | None) -> str:
+        if identity_id is None:
+            return ""
+        for key, ident in self.p.identities.items():
+            if ident["id"] == identity_id:
+                return key
+        q = select(t.identities.c.key).where(t.identities.c.id == identity_id)
+        return str(self.conn.execute(q).scalar_one())
 
     def _ended(self, e: Event, pair: Pair, status: str) -> None:
         row = self._row(pair)
-        if self._newer(row, e.occurred_at):
-            row["status"], row["status_at"], row["left_at"] = status, e.occurred_at, e.occurred_at
+        if row["left_at"] is None or e.occurred_at > row["left_at"]:
+            row["left_at"] = e.occurred_at  # the latest leave, whichever arrives first
+        if self._newer(row, e.occurred_at, status):
+            row["status"], row["status_at"] = status, e.occurred_at
+
+    def _attribute(self, pair: Pair, row: Row) -> None:
+        """Inviter and channel: the latest join's own, else the first invite edge's."""
+        if not row["times_joined"]:
+            return
+        touch = self.first_touch.get(pair)
+        own = row["own_inviter_identity_id"]
+        row["inviter_identity_id"] = own or (touch["inviter_identity_id"] if touch else None)
+        channel = row["own_channel"]
+        if channel is None and own is None and touch is not None:
+            channel = touch["channel"]
+        row["join_channel"] = channel
 
     def _write(self) -> None:
+        for pair in self.dirty:
+            self._attribute(pair, self.rows[pair])
         new = [self.rows[p] for p in sorted(self.dirty) if self.rows[p]["id"] is None]
         old = [self.rows[p] for p in sorted(self.dirty) if self.rows[p]["id"] is not None]
         if new:

@@ -116,6 +116,7 @@ def snapshot(conn: Connection) -> dict[str, Any]:
             group_id=group_key,
             identity_id=ident_key,
             inviter_identity_id=ident_key,
+            own_inviter_identity_id=ident_key,
         ),
         "roles": rows(
             t.roles, community_id=community_key, group_id=group_key, identity_id=ident_key
@@ -133,6 +134,7 @@ def snapshot(conn: Connection) -> dict[str, Any]:
             inviter_identity_id=ident_key,
         ),
         "profiles": rows(t.profiles, identity_id=ident_key),
+        "bindings": rows(t.bindings, community_id=community_key, group_id=group_key),
         "referrals": rows(
             t.referrals,
             community_id=community_key,

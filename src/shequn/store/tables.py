@@ -164,6 +164,10 @@ group_memberships = Table(
     Column("join_channel", String(64)),
     Column("inviter_identity_id", ForeignKey("identities.id")),
     Column("times_joined", Integer, nullable=False, default=0),
+    # What the latest join itself said (its explicit inviter and channel); inviter and
+    # channel above are derived from these and the first invite edge, in any arrival order.
+    Column("own_inviter_identity_id", ForeignKey("identities.id")),
+    Column("own_channel", String(64)),
     UniqueConstraint("group_id", "identity_id", name="uq_group_memberships_group_identity"),
 )
 
@@ -346,7 +350,23 @@ operator_tasks = Table(
     Index("ix_operator_tasks_open", "community_slug", "status"),
 )
 
+# Which platform chat is which group (``group.bound`` / ``group.unbound``): one row per chat a
+# community ever bound, kept when unbound (``active`` false) so history shows where it went.
+bindings = Table(
+    "bindings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id"), nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("chat_id", String(64), nullable=False),
+    Column("group_id", ForeignKey("groups.id"), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("community_id", "platform", "chat_id", name="uq_bindings_chat"),
+)
+
 PROJECTIONS = (
+    bindings,
     profiles,
     fraud_cases,
     rewards,

@@ -1,5 +1,8 @@
 """Communities are isolated: a member and an identity belong to one community
 
+Also: a membership keeps what its latest join said itself (``own_inviter_identity_id``,
+``own_channel``), so its attribution no longer depends on the order facts arrive in.
+
 Before, ``telegram:42`` was one identity shared by every community of the server, so a merge,
 a verified phone or a display name written in one community changed what another saw. Now
 members and identities carry ``community_id`` and their keys are unique per community.
@@ -54,6 +57,16 @@ def _clear() -> None:
 
 def upgrade() -> None:
     _clear()
+    with op.batch_alter_table("group_memberships", schema=None) as batch_op:
+        # what the latest join said itself, so attribution does not depend on arrival order
+        batch_op.add_column(sa.Column("own_inviter_identity_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("own_channel", sa.String(length=64), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_group_memberships_own_inviter_identity_id_identities"),
+            "identities",
+            ["own_inviter_identity_id"],
+            ["id"],
+        )
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.add_column(sa.Column("community_id", sa.Integer(), nullable=False))
         batch_op.drop_constraint(batch_op.f("uq_members_key"), type_="unique")
@@ -87,6 +100,13 @@ def downgrade() -> None:
         batch_op.drop_constraint("uq_identities_community_key", type_="unique")
         batch_op.create_unique_constraint(batch_op.f("uq_identities_key"), ["key"])
         batch_op.drop_column("community_id")
+    with op.batch_alter_table("group_memberships", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_group_memberships_own_inviter_identity_id_identities"),
+            type_="foreignkey",
+        )
+        batch_op.drop_column("own_channel")
+        batch_op.drop_column("own_inviter_identity_id")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_members_community_id_communities"), type_="foreignkey"
