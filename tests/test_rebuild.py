@@ -49,6 +49,9 @@ def busy_log(ev):
         ev("member.joined", "telegram:77", group="tg", minutes=170, actor_name="Li Lei"),
         ev("identity.verified", "wechat:li", group=None, minutes=180, phone="13800001234"),
         ev("identity.verified", "telegram:77", group=None, minutes=190, phone="13800001234"),
+        ev("group.bound", group="tg", minutes=200, platform="telegram", chat="-100777"),
+        ev("group.unbound", group="tg", minutes=210, platform="telegram", chat="-100777"),
+        ev("group.bound", group="main", minutes=220, platform="telegram", chat="-100777"),
     ]
 
 

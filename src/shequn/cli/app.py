@@ -13,6 +13,7 @@ import typer
 
 from shequn import __version__
 from shequn.cli.actions import actions_app
+from shequn.cli.bindings import bind_command, bindings_command, unbind_command, unbound_command
 from shequn.cli.blueprint import blueprint_app, init_command
 from shequn.cli.campaign import campaign_app, fraud_app
 from shequn.cli.common import state
@@ -73,6 +74,10 @@ app.command("init")(init_command)
 app.add_typer(blueprint_app, name="blueprint")
 app.add_typer(db_app, name="db")
 app.add_typer(groups_app, name="groups")
+groups_app.command("bind")(bind_command)
+groups_app.command("unbind")(unbind_command)
+groups_app.command("bindings")(bindings_command)
+groups_app.command("unbound")(unbound_command)
 app.add_typer(members_app, name="members")
 app.add_typer(events_app, name="events")
 app.command("import")(import_command)

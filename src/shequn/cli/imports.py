@@ -17,6 +17,7 @@ from shequn.ingest.base import Importer
 from shequn.ingest.job import ImportJob, ImportSummary
 from shequn.ingest.registry import FORMATS, detect, get_importer
 from shequn.store.append import AppendResult
+from shequn.store.bindings import bindings_by_platform
 from shequn.store.db import Store
 from shequn.store.queries import get_community
 
@@ -136,6 +137,7 @@ def import_command(
             importer=importer,
             skip_bad=bad,
             limits=limits,
+            bindings=_bindings(store, slug),
         )
         ctx = job.ctx
         bar = stack.enter_context(byte_progress(hidden=as_json))
@@ -170,3 +172,9 @@ def _show(s: ImportSummary, as_json: bool) -> None:
     )
     for note in s.notes:
         typer.echo(f"  note: {note}")
+
+
+def _bindings(store: Store, community: str) -> dict[str, dict[str, str]]:
+    """The community's bound chats, so an export of one lands in its group."""
+    with store.read() as conn:
+        return bindings_by_platform(conn, community)

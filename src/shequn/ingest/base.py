@@ -15,7 +15,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -55,6 +55,9 @@ class ImportContext:
     bytes_total: int | None = None
     naive_times: bool = False
     limits: Limits = field(default_factory=Limits.from_env)
+    bindings: Mapping[str, str] = field(default_factory=dict)
+    """Chat id as the export writes it → the group it is bound to (``shequn groups bind``),
+    so a bound chat lands in its group whatever it is called now."""
 
     def note(self, text: str) -> None:
         """Tell the operator something the import decided (shown in the summary)."""
@@ -62,10 +65,11 @@ class ImportContext:
             self.notes.append(text)
 
     def group_for(self, chat_id: str | int, chat_name: str | None = None) -> str:
-        """The group slug for a chat: the ``--group`` override, else one made from the chat."""
+        """The group slug for a chat: the ``--group`` override, else the chat's binding, else
+        one made from the chat."""
         if self.group is not None:
             return self.group
-        return group_slug(chat_name, chat_id)
+        return self.bindings.get(str(chat_id)) or group_slug(chat_name, chat_id)
 
     def localize(self, naive: datetime) -> datetime:
         """A zone-less export time, read in ``tz`` (and remembered for the summary)."""

@@ -4,7 +4,7 @@ aside, and hand clean events on. The caller records them (``engine.record``)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -14,6 +14,7 @@ from shequn.errors import InputFormatError, ShequnError
 from shequn.ingest.archive import Limits
 from shequn.ingest.base import ImportContext, Importer, Rejected, input_size
 from shequn.ingest.registry import detect, get_importer
+from shequn.model.bindings import export_bindings
 from shequn.model.events import Event
 
 
@@ -56,9 +57,11 @@ class ImportJob:
         importer: Importer | None = None,
         skip_bad: IO[str] | None = None,
         limits: Limits | None = None,
+        bindings: Mapping[str, Mapping[str, str]] | None = None,
     ) -> ImportJob:
         """The job for ``path``: the given importer, else the ``fmt`` one, else detected;
-        ``limits`` default to :meth:`Limits.from_env`."""
+        ``limits`` default to :meth:`Limits.from_env`; ``bindings`` are the community's bound
+        chats by platform (chat id → group, as ``store.bindings.bindings_by_platform``)."""
         if importer is None:
             importer = get_importer(fmt) if fmt else detect(path)
         ctx = ImportContext(
@@ -68,6 +71,7 @@ class ImportJob:
             group=group,
             bytes_total=input_size(path),
             limits=limits or Limits.from_env(),
+            bindings=export_bindings(importer.name, (bindings or {}).get(importer.name, {})),
         )
         return cls(importer, ctx, skip_bad=skip_bad)
 

@@ -9,6 +9,7 @@ an existing kind a second meaning.
 
 from __future__ import annotations
 
+from shequn.model.kinds_bindings import BINDING_KINDS
 from shequn.model.kinds_growth import GROWTH_KINDS
 from shequn.model.kinds_live import LIVE_KINDS
 from shequn.model.kinds_rules import RULES_KINDS
@@ -384,6 +385,7 @@ KINDS: dict[str, KindSpec] = {
         ),
         *GROWTH_KINDS,
         *LIVE_KINDS,
+        *BINDING_KINDS,
         *RULES_KINDS,
     )
 }

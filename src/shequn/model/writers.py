@@ -73,6 +73,8 @@ WRITER_CLASS: dict[str, str] = {
     "community.configured": "config",
     "group.configured": "config",
     "campaign.configured": "config",
+    "group.bound": "config",
+    "group.unbound": "config",
     # the engine's own decisions
     "link.created": "engine",
     "entry.decided": "engine",
@@ -83,6 +85,9 @@ WRITER_CLASS: dict[str, str] = {
     "reward.revoked": "engine",
     "referral.flagged": "engine",
     "commission.earned": "engine",
+    # what the worker did on a platform (source worker:<connector>)
+    "member.admitted": "engine",
+    "message.delivered": "engine",
 }
 """Every event kind's writer class (closed: a kind missing here is written by nobody outside)."""
 

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
 from shequn.errors import InvalidEvent
 from shequn.model.events import Event
 from shequn.store import tables as t
+from shequn.store.bindings import HANDLERS as BINDING_HANDLERS
 from shequn.store.entry_book import EntryBook
 from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
 from shequn.store.memberships import MembershipBook
@@ -326,6 +327,24 @@ def _merged(p: Projector, _id: int, e: Event) -> None:
     assert e.subject is not None  # noqa: S101
     into = _member_id(p, e.data["into"])
     absorbed = _member_id(p, e.subject)
+    m, i = t.members.c, t.identities.c
+    if (
+        into == absorbed
+        or p.conn.execute(
+            select(m.id).where(m.id.in_([into, absorbed]), m.merged_into.is_not(None))
+        ).first()
+    ):
+        raise InvalidEvent(
+            f"identity.merged: {e.subject!r} into {e.data['into']!r} is not a merge of two "
+            "distinct, unmerged members",
+            field="data.into",
+        )
+    owned = select(i.key).where(i.community_id == p.community_id, i.member_id == absorbed)
+    if not set(e.data["identities"]) <= set(p.conn.execute(owned).scalars()):
+        raise InvalidEvent(
+            f"identity.merged: data.identities must be identities of {e.subject!r}",
+            field="data.identities",
+        )
     _move_identities(p, list(e.data["identities"]), into)
     p.conn.execute(update(t.members).where(t.members.c.id == absorbed).values(merged_into=into))
 
@@ -333,6 +352,11 @@ def _merged(p: Projector, _id: int, e: Event) -> None:
 def _unmerged(p: Projector, _id: int, e: Event) -> None:
     assert e.subject is not None  # noqa: S101
     restored = _member_id(p, e.subject)
+    merged = select(t.members.c.merged_into).where(t.members.c.id == restored)
+    if p.conn.execute(merged).scalar() is None:
+        raise InvalidEvent(
+            f"identity.unmerged: {e.subject!r} is not merged into anyone", field="subject"
+        )
     _move_identities(p, list(e.data["identities"]), restored)
     p.conn.execute(update(t.members).where(t.members.c.id == restored).values(merged_into=None))
 
@@ -376,4 +400,5 @@ _RARE = {
     "identity.unmerged": _unmerged,
     "role.changed": _role,
     **GROWTH_HANDLERS,
+    **BINDING_HANDLERS,
 }

@@ -37,6 +37,7 @@ from shequn.errors import InputFormatError, NotFound, ShequnError
 from shequn.ingest.job import ImportJob
 from shequn.ingest.registry import FORMATS
 from shequn.model.events import Event
+from shequn.store.bindings import bindings_by_platform
 
 router = APIRouter(tags=["imports"])
 log = logging.getLogger("shequn.api")
@@ -99,6 +100,8 @@ def post_import(
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out, length=1 << 20)
         writer = op.as_writer(keep_sources=True)
+        with store.read() as conn:  # a bound chat's export lands in its group
+            bound = bindings_by_platform(conn, community)
 
         def checked(job: ImportJob) -> Iterator[Event]:
             return guarded(store, writer, job.events(), label="file events")
@@ -107,10 +110,14 @@ def post_import(
             # A first pass reads and checks the whole file, so a refused or broken upload
             # records nothing; the second records it (the file is at most the upload limit).
             for _ in checked(
-                ImportJob.for_path(path, community=community, tz=zone, group=group, fmt=fmt)
+                ImportJob.for_path(
+                    path, community=community, tz=zone, group=group, fmt=fmt, bindings=bound
+                )
             ):
                 pass
-            job = ImportJob.for_path(path, community=community, tz=zone, group=group, fmt=fmt)
+            job = ImportJob.for_path(
+                path, community=community, tz=zone, group=group, fmt=fmt, bindings=bound
+            )
             result = record(store, checked(job))
         except InputFormatError as e:  # name the upload, not the temporary file
             raise InputFormatError(name, e.line, e.problem) from None

@@ -1,0 +1,112 @@
+"""``shequn groups bind|unbind|bindings|unbound``: which platform chat is which group.
+
+Registered on the ``groups`` command group by ``cli/app.py``; thin, like every command: the
+engine decides and records (``engine/bindings.py``), the store answers the listings.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from shequn.cli.common import (
+    JsonFlag,
+    open_store,
+    pick_community,
+    print_json,
+    print_table,
+    show_time,
+)
+from shequn.engine import bindings as engine
+from shequn.store.bindings import list_bindings, unbound_chats
+
+Community = Annotated[str | None, typer.Option(help="The community (slug); needed if several.")]
+Platform = Annotated[str, typer.Option(help="The chat's platform: telegram or wecom.")]
+Group = Annotated[str, typer.Argument(help="The group's slug in the blueprint.")]
+
+
+def bind_command(
+    group: Group,
+    chat: Annotated[
+        str, typer.Option(help="The platform's chat id (Telegram: -100…; see shequn bot check).")
+    ],
+    platform: Platform = "telegram",
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Bind a platform chat to GROUP: its live updates and later exports land there,
+    whatever the chat is called. 把平台群绑定到分组。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        event = engine.bind(store, slug, group, platform, chat)
+    if as_json:
+        print_json({"bound": event is not None, "group": group, "platform": platform, "chat": chat})
+    elif event is None:
+        typer.echo(f"{platform} chat {chat} is already bound to {slug}/{group}")
+    else:
+        typer.echo(f"bound {platform} chat {chat} to {slug}/{group}")
+
+
+def unbind_command(
+    group: Group,
+    platform: Platform = "telegram",
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Unbind GROUP's chat on the platform; its new updates go to an unbound:… group until
+    it is bound again. 解除绑定。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        event = engine.unbind(store, slug, group, platform)
+    if as_json:
+        print_json(event.to_dict())
+    else:
+        typer.echo(f"unbound {platform} chat {event.data['chat']} from {slug}/{group}")
+
+
+def bindings_command(community: Community = None, as_json: JsonFlag = False) -> None:
+    """List bound chats (and chats unbound since, marked so). 已绑定的群。"""
+    with open_store() as store, store.read() as conn:
+        found = list_bindings(conn, community)
+    if as_json:
+        print_json(found)
+        return
+    print_table(
+        f"{sum(b.active for b in found)} bound chats",
+        ["community", "group", "platform", "chat", "bound", "since (UTC)"],
+        [
+            (
+                b.community,
+                b.group,
+                b.platform,
+                b.chat,
+                "yes" if b.active else "no",
+                show_time(b.changed_at),
+            )
+            for b in found
+        ],
+    )
+
+
+def unbound_command(community: Community = None, as_json: JsonFlag = False) -> None:
+    """List chats whose updates arrived unbound (kept under unbound:PLATFORM:CHAT, never
+    dropped), with the command that binds each. 未绑定的群：更新已保存，绑定后新消息归入分组。"""
+    with open_store() as store, store.read() as conn:
+        found = unbound_chats(conn, community)
+    if as_json:
+        print_json(found)
+        return
+    print_table(
+        f"{len(found)} unbound chats",
+        ["community", "platform", "chat", "title", "events", "last (UTC)", "bound to now"],
+        [
+            (u.community, u.platform, u.chat, u.name, u.events, show_time(u.last_at), u.bound_to)
+            for u in found
+        ],
+    )
+    for u in found:
+        if u.bound_to is None:
+            typer.echo(
+                f"bind with: shequn groups bind GROUP --platform {u.platform} --chat {u.chat}"
+            )
