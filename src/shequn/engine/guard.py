@@ -10,10 +10,12 @@ the event and the kind, anything the writer may not say:
 3. a group outside a scoped writer's groups, or a community-wide event from a scoped writer;
 4. for ``moderation`` and ``money`` events from a scoped writer, a member acted upon who is not
    in the writer's groups (you report what happens in your groups; you act on your members);
-5. a ``source`` that is not the writer's own: a scoped writer's events are recorded under its
+5. a configuration event that does not describe a configuration shequn can run
+   (``model/config_checks.py``): a broken blueprint in the log would break every later entry;
+6. a ``source`` that is not the writer's own: a scoped writer's events are recorded under its
    ``source`` (``api:<token id>``), so it cannot claim keys a later real import would use.
 
-Checks 1-3 and 5 look at the event alone; 4 reads memberships, a chunk at a time, so a
+Checks 1-3, 5 and 6 look at the event alone; 4 reads memberships, a chunk at a time, so a
 streamed import stays streamed.
 """
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass, replace
 from itertools import islice
 
 from shequn.errors import Forbidden, InvalidEvent, NotFound
+from shequn.model.config_checks import check_config
 from shequn.model.events import MAX_KEY, Event
 from shequn.model.kinds import KINDS
 from shequn.model.writers import ROLE_WRITES, WRITER_CLASS
@@ -102,8 +105,14 @@ def check_scope(
 
 
 def check(writer: Writer, event: Event, where: str) -> Event:
-    """Checks 1-3 and 5 on one event; returns it, re-sourced if need be."""
+    """Checks 1-3, 5 and 6 on one event; returns it, re-sourced if need be."""
     check_scope(writer, where, kind=event.kind, community=event.community, group=event.group)
+    if WRITER_CLASS[event.kind] == "config":
+        try:
+            check_config(event)
+        except InvalidEvent as e:
+            field = f"{where}.{e.fields.get('field')}"
+            raise InvalidEvent(f"{where}: {e.message}", field=field) from None
     if writer.keep_sources or event.source == writer.source:
         return event
     source = f"{writer.source}:{event.source}"[:MAX_KEY]

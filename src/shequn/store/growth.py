@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, select, update
 
+from shequn.errors import InvalidEvent
 from shequn.model.events import Event, parse_time
 from shequn.store import tables as t
 from shequn.store.sql import insert_ignore
@@ -27,8 +28,11 @@ SEATED = ("queued", "admitted")
 def _ident(p: Projector, key: str) -> int:
     """Id of an identity named inside ``data`` (not seen as actor or subject)."""
     p.load_identities([key])
-    if key not in p.identities:
-        raise KeyError(f"identity {key!r} is named by an event but was never seen")
+    if key not in p.identities:  # the batch rolls back: a clean 422, not a crash
+        raise InvalidEvent(
+            f"identity {key!r} is named in the event's data but was never seen in {p.community!r}",
+            field="data",
+        )
     return p.identity_id(key)
 
 
@@ -57,9 +61,7 @@ def _upsert_entry(p: Projector, e: Event, identity: int, **values: Any) -> dict[
                 community_id=p.communities[e.community],
                 group_id=p.group_id(e.community, e.group),
                 identity_id=identity,
-                approvals=0,
-                rejections=0,
-                **{"status": "requested", **values},
+                **{"status": "requested", "approvals": 0, "rejections": 0, **values},
             )
         )
     else:
