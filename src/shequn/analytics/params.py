@@ -138,7 +138,7 @@ class Kinds(Param):
         return tuple(dict.fromkeys(value))
 
     def describe(self) -> str:
-        return f"a list of 1 to {self.max_items} event kinds"
+        return "a list of known event kinds (at least one; a repeat counts once)"
 
 
 @dataclass(frozen=True, slots=True)
