@@ -130,6 +130,24 @@ def build_env(url: str, tmp: Path, settings: ApiSettings = UNLIMITED) -> Env:
     return env
 
 
+def module_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Env:
+    """``build_env`` for a module-scoped fixture parametrised by backend ("sqlite" or
+    "postgresql"), with ``people[g]``: members of only group ``g``, for main and camp-21."""
+    from tests.conftest import new_pg_database
+
+    tmp = tmp_path_factory.mktemp("api-module")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp / 'shequn.db'}"
+    else:
+        url = new_pg_database(request.getfixturevalue("pg_base_url"))
+    env = build_env(url, tmp)
+    with env.store.read() as conn:
+        people = list_members(conn, community=C)
+    for g in ("main", "camp-21"):
+        env.people[g] = [p.key for p in people if {s.group for s in p.memberships} == {g}]
+    return env
+
+
 @pytest.fixture
 def env(database_url: str, tmp_path: Path) -> Any:
     e = build_env(database_url, tmp_path)

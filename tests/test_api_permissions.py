@@ -25,10 +25,8 @@ from shequn.model.actions import Action
 from shequn.model.blueprint_growth import Campaign
 from shequn.model.events import Event
 from shequn.store.outbox import enqueue, list_actions
-from shequn.store.queries import list_members
 from shequn.store.tasks import list_tasks, open_task
-from tests.conftest import new_pg_database
-from tests.test_api import OTHER, V1, C, Env, assert_problem, build_env, event
+from tests.test_api import OTHER, V1, C, Env, assert_problem, event, module_env
 
 ROLES = ("owner", "manager", "group_leader", "analyst")
 
@@ -177,16 +175,7 @@ SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)
 )
 def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Like ``database_url`` + ``build_env``, once per module and backend."""
-    tmp = tmp_path_factory.mktemp("api-matrix")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'shequn.db'}"
-    else:
-        url = new_pg_database(request.getfixturevalue("pg_base_url"))
-    env = build_env(url, tmp)
-    with env.store.read() as conn:
-        people = list_members(conn, community=C)
-    for g in ("main", "camp-21"):
-        env.people[g] = [p.key for p in people if {s.group for s in p.memberships} == {g}]
+    env = module_env(request, tmp_path_factory)
     for slug, group in (("mx-in", "main"), ("mx-out", "camp-21")):
         configure_campaign(env.store, C, Campaign(slug=slug, name=slug, groups=[group]))
     someone = env.people["main"][-1]  # invites themselves: a fraud case to review

@@ -26,9 +26,8 @@ from shequn.model.events import Event
 from shequn.model.kinds import KINDS
 from shequn.model.kindspec import KindSpec
 from shequn.model.writers import ROLE_WRITES, WRITER_CLASS, WRITER_CLASSES
-from shequn.store.queries import get_community, list_members
-from tests.conftest import new_pg_database
-from tests.test_api import C, Env, build_env
+from shequn.store.queries import get_community
+from tests.test_api import C, Env, module_env
 
 ROLES = ("owner", "manager", "group_leader", "analyst")
 
@@ -108,15 +107,7 @@ def expected(role: str, kind: str, scope: str) -> int | None:
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 def kenv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    tmp = tmp_path_factory.mktemp("kind-matrix")
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'shequn.db'}"
-    else:
-        url = new_pg_database(request.getfixturevalue("pg_base_url"))
-    env = build_env(url, tmp)
-    with env.store.read() as conn:
-        people = list_members(conn, community=C)
-    env.people["main"] = [p.key for p in people if {s.group for s in p.memberships} == {"main"}]
+    env = module_env(request, tmp_path_factory)
     yield env
     env.close()
 
