@@ -344,9 +344,12 @@ _RELEVANT = _UNBLOCKING | {
     "identity.unmerged",
     "referral.reviewed",
 }
+TRIGGERS = frozenset(_RELEVANT)
+"""The kinds that wake entry and fission (their reactor in ``engine/reactions.py``)."""
 
 
 __all__ = [
+    "TRIGGERS",
     "Request",
     "after_record",
     "decide",

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, and_, func, select
 
 from shequn.engine.decisions import ENGINE_SOURCE, Decision, apply, new_ref, operator_source
-from shequn.engine.entry import after_record
+from shequn.engine.reactions import react
 from shequn.errors import Conflict, NotFound
 from shequn.model.entities import Member
 from shequn.model.events import Event
@@ -132,7 +132,7 @@ def merge(
             operator=operator,
             source=source,
         )
-        after_record(conn, apply(conn, decision).new_events)
+        react(conn, apply(conn, decision).new_events)
     return decision.events[0]
 
 
@@ -171,7 +171,7 @@ def unmerge(
             now=now or datetime.now(UTC),
             operator=operator,
         )
-        after_record(conn, apply(conn, decision).new_events)
+        react(conn, apply(conn, decision).new_events)
     return decision.events[0]
 
 

@@ -3,8 +3,9 @@ webhooks).
 
 Events are appended in batches, one transaction per batch; after each batch the engine looks
 at what was new and decides follow-ups in the same transaction: merging identities that share
-a verified phone or union id, then the growth engines (campaign rewards, fraud checks,
-commission, pending entries a task or payment unblocks).
+a verified phone or union id, then the reactors of ``engine/reactions.py`` (entry and
+fission: campaign rewards, fraud checks, commission, pending entries a task or payment
+unblocks; the group rules; …).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
-from shequn.engine.entry import after_record
 from shequn.engine.identity import apply_auto_merges
+from shequn.engine.reactions import react
 from shequn.model.events import Event
 from shequn.store.append import AppendResult, append
 from shequn.store.db import Store
@@ -54,7 +55,7 @@ def record(
         with store.transaction() as conn:
             result = append(conn, batch, keep_events=True, identity_cache=identities)
             merges = apply_auto_merges(conn, result.new_events)
-            after_record(conn, [*result.new_events, *((0, m) for m in merges)])
+            react(conn, [*result.new_events, *((0, m) for m in merges)])
         result.new_events = []
         total += result
         if on_batch is not None:
