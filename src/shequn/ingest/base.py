@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -58,6 +59,19 @@ class ImportContext:
     bindings: Mapping[str, str] = field(default_factory=dict)
     """Chat id as the export writes it → the group it is bound to (``shequn groups bind``),
     so a bound chat lands in its group whatever it is called now."""
+    records: int = 0
+    """Input records read (messages, rows, lines): each is imported, set aside (``Rejected``)
+    or ignored by a rule (:meth:`ignore`), so the summary can show that none went missing."""
+    ignored: Counter[str] = field(default_factory=Counter)
+    """Records left out on purpose, by rule (a recall notice, a private chat …)."""
+
+    def record(self, n: int = 1) -> None:
+        """Count ``n`` input records read (whatever becomes of them)."""
+        self.records += n
+
+    def ignore(self, reason: str, n: int = 1) -> None:
+        """Count ``n`` records (already counted by :meth:`record`) left out by a rule."""
+        self.ignored[reason] += n
 
     def note(self, text: str) -> None:
         """Tell the operator something the import decided (shown in the summary)."""

@@ -34,6 +34,15 @@ class ImportSummary:
     last_at: datetime | None = None
     timezone: str | None = None
     notes: list[str] = field(default_factory=list)
+    records: int | None = None
+    """Input records read; ``imported + skipped + sum(ignored) == records`` (None when the
+    importer does not count records)."""
+    imported: int | None = None
+    """Records that became at least one event."""
+    ignored: dict[str, int] = field(default_factory=dict)
+    """Records left out by a rule, by reason."""
+    community_created: bool = False
+    """The community was made from this export (a fresh database): see docs/import."""
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -143,6 +152,23 @@ class ImportJob:
             + "\n"
         )
 
+    def _account(self) -> None:
+        """Records read = imported + set aside + ignored; an importer that lost count is a bug
+        worth stopping for, not a summary to print."""
+        s, ctx = self.summary, self.ctx
+        if ctx.records == 0 and not ctx.ignored:
+            return
+        s.records = ctx.records
+        s.ignored = dict(sorted(ctx.ignored.items()))
+        s.imported = ctx.records - s.skipped - sum(ctx.ignored.values())
+        if s.imported < 0 or (s.imported == 0 and s.events > 0):
+            raise InputFormatError(
+                str(ctx.path),
+                None,
+                f"internal miscount: {ctx.records} records, {s.skipped} set aside, "
+                f"{sum(ctx.ignored.values())} ignored, {s.events} events",
+            )
+
     def _finish(self) -> None:
         s = self.summary
         if s.events == 0 and s.skipped:
@@ -156,6 +182,7 @@ class ImportJob:
             self.ctx.note("0 events: the export holds no messages or other records to import")
         s.members_seen = len(self._people)
         s.groups = sorted(self._groups)
+        self._account()
         s.notes = list(self.ctx.notes)
         if self.ctx.naive_times:
             s.timezone = str(self.ctx.tz)

@@ -44,10 +44,13 @@ from shequn.ingest.text import message_data
 from shequn.model.events import Event, identity_key
 
 TITLE = "消息记录（此消息记录为文本格式，不支持重新导入）"
-_HEADER = re.compile(
-    r"^(\d{4}-\d{1,2}-\d{1,2}) (\d{1,2}:\d{2}(?::\d{2})?)(?: ?([AP]M))? "
-    r"(.*?)(?:\((\d{4,12})\)|<([^<>\s]+)>)\s*$"
-)
+_STAMP = r"^(\d{4}-\d{1,2}-\d{1,2}) (\d{1,2}:\d{2}(?::\d{2})?)(?: ?([AP]M))? "
+_HEADER = re.compile(_STAMP + r"(.*?)(?:\((\d{4,12}|[^()\s@]+@[^()\s@]+)\)|<([^<>\s]+)>)\s*$")
+"""A message line: time, then ``昵称(QQ号)``, ``昵称(mail)`` or ``昵称<mail>`` (the nickname may
+be empty and may itself hold brackets: the *last* bracket is the sender's id)."""
+_LOOKS_LIKE_HEADER = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2} +\d{1,2}:\d{2}")
+"""Starts like a message line: one that then does not parse is reported, never glued on."""
+_QQ_MAIL = re.compile(r"^(\d{4,12})@(?:vip\.)?qq\.com$", re.IGNORECASE)
 _OBJECT = re.compile(r"^消息对象[:：](.*)$")
 _BADGE = re.compile(r"^【[^】]*】")  # group title badge: 【管理员】, 【潜水】 …
 _MEDIA = re.compile(r"\[(?:图片|表情|语音|视频|文件)\]")
@@ -59,6 +62,24 @@ _SYS: list[tuple[str, re.Pattern[str]]] = [
     ("removed", re.compile(r"^(.+?)被(.+?)(?:移除|移出|踢出)(?:了)?本群")),
     ("left", re.compile(r"^(.+?)退出(?:了)?本群")),
 ]
+
+
+@dataclass(slots=True)
+class Bad:
+    """Lines that are no message: reported with the line they start on, never merged."""
+
+    line: int
+    reason: str
+    lines: list[str] = field(default_factory=list)
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A ``消息对象:`` line: the chat the following messages belong to."""
+
+    name: str
+    titled: bool  # the file starts with the title line (a full header block)
 
 
 @dataclass(slots=True)
@@ -77,13 +98,37 @@ class Block:
         return "\n".join(self.lines).strip("\n")
 
 
-def _user_id(number: str | None, email: str | None) -> str:
-    """The QQ number; ``12345@qq.com`` is one too; other addresses stay as they are."""
-    if number:
-        return number
-    email = email or ""
-    found = re.match(r"^(\d{4,12})@qq\.com$", email)
-    return found.group(1) if found else email
+def _user_id(in_parens: str | None, in_angles: str | None) -> str:
+    """The QQ number; ``12345@qq.com`` and ``12345@vip.qq.com`` are one too; other addresses
+    stay as they are."""
+    found = in_parens or in_angles or ""
+    if "@" not in found:
+        return found
+    number = _QQ_MAIL.match(found)
+    return number.group(1) if number else found
+
+
+def _header_block(line: str) -> bool:
+    """A line of the header block the message manager writes (optional: guides tell people to
+    strip it)."""
+    text = line.strip()
+    return (
+        not text
+        or text == TITLE
+        or text.startswith("=====")
+        or text.startswith(("消息分组:", "消息分组："))
+        or _OBJECT.match(text) is not None
+    )
+
+
+def _block(n: int, m: re.Match[str]) -> Block | None:
+    """The message a header line starts (None when its time is impossible)."""
+    day, clock, half, name, in_parens, in_angles = m.groups()
+    try:
+        at = _time(day, clock, half)
+    except ValueError:
+        return None
+    return Block(n, at, _BADGE.sub("", name).strip(), _user_id(in_parens, in_angles))
 
 
 def _time(day: str, clock: str, half: str | None) -> datetime:
@@ -114,8 +159,14 @@ class QQImporter:
     description = "QQ message manager TXT export (classic PC QQ, 消息管理器 → 导出 → .txt)"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        text = head[:4096].decode(_encoding(head[:4096]), "ignore").lstrip("\ufeff")
-        return text.lstrip().startswith(TITLE)  # read() refuses files without it, so must we
+        """The title line, the header block, or (header block stripped) a message line first."""
+        text = head[:4096].decode(_encoding(head[:4096]), "ignore").lstrip("\ufeff").lstrip()
+        first = text.split("\n", 1)[0].rstrip("\r")
+        if first.startswith(TITLE):
+            return True
+        if first.startswith("=====") and "消息对象" in text:
+            return True
+        return _HEADER.match(first) is not None
 
     def read(self, ctx: ImportContext) -> Iterator[Item]:
         try:
@@ -140,30 +191,32 @@ class QQImporter:
             except UnicodeDecodeError as e:
                 raise InputFormatError(str(ctx.path), n + 1, f"not {encoding}: {e}") from e
 
-    def _blocks(self, ctx: ImportContext, *, counted: bool) -> Iterator[Block | tuple[str, str]]:
-        """Messages as :class:`Block`, and ``("chat", name)`` where a header names the chat."""
-        current: Block | None = None
-        saw_title = False
+    def _blocks(self, ctx: ImportContext, *, counted: bool) -> Iterator[Block | Bad | Chat]:
+        """Messages as :class:`Block`, lines that are no message as :class:`Bad`, and
+        :class:`Chat` where the header block names the chat."""
+        current: Block | Bad | None = None
+        saw_title = saw_any = False
         for n, line in self._lines(ctx, counted=counted):
-            if n == 1 and line.lstrip("\ufeff").strip() != TITLE:
-                raise InputFormatError(str(ctx.path), 1, f"expected the line {TITLE!r}")
-            saw_title = True
+            saw_any = True
+            if n == 1 and line.lstrip("\ufeff").strip() == TITLE:
+                saw_title = True
             obj = _OBJECT.match(line)
             m = _HEADER.match(line) if obj is None else None
-            ends = obj is not None or m is not None or line.startswith("=====")
-            if ends and current is not None:
-                yield current
+            bad = m is None and obj is None and _LOOKS_LIKE_HEADER.match(line) is not None
+            outside = current is None and not _header_block(line) and m is None
+            if obj is not None or m is not None or bad or outside or line.startswith("====="):
+                if current is not None:
+                    yield current
                 current = None
             if obj is not None:
-                yield ("chat", obj.group(1).strip())
+                yield Chat(obj.group(1).strip(), saw_title)
             elif m is not None:
-                day, clock, half, name, number, email = m.groups()
-                try:
-                    at = _time(day, clock, half)
-                except ValueError as e:
-                    raise InputFormatError(str(ctx.path), n, f"bad time: {e}") from e
-                user = _user_id(number, email)
-                current = Block(n, at, _BADGE.sub("", name).strip(), user)
+                current = _block(n, m) or Bad(n, "bad time in the message line", [line])
+            elif bad:
+                current = Bad(n, "looks like a message line but the sender is not written "
+                              "昵称(QQ号), 昵称(mail) or 昵称<mail>", [line])  # fmt: skip
+            elif outside:
+                current = Bad(n, "text outside any message (no message line above it)", [line])
             elif current is not None:
                 current.lines.append(line)
                 current.size += len(line) + 1
@@ -171,8 +224,14 @@ class QQImporter:
                     raise record_too_long(str(ctx.path), current.line, ctx.limits)
         if current is not None:
             yield current
-        if not saw_title:
+        if not saw_any:
             raise InputFormatError(str(ctx.path), None, "empty file: not a QQ TXT export")
+
+    def _titled(self, ctx: ImportContext) -> bool:
+        """The file starts with the title line (so a message before 消息对象 is damage)."""
+        with ctx.path.open("rb") as probe:
+            head = probe.read(4096)
+        return head.decode(_encoding(head), "ignore").lstrip("\ufeff").strip().startswith(TITLE)
 
     def _names(self, ctx: ImportContext) -> dict[str, set[str]]:
         """Nickname → QQ numbers, from every sender in the file: system lines name people by
@@ -185,6 +244,7 @@ class QQImporter:
 
     def _read(self, ctx: ImportContext, names: dict[str, set[str]]) -> Iterator[Item]:
         chat: str | None = None
+        titled = self._titled(ctx)
         seen: dict[str, int] = {}
         skipped = 0
         by_name: set[str] = set()
@@ -201,11 +261,19 @@ class QQImporter:
             return identity_key("qq", f"name:{name}"), name
 
         for b in self._blocks(ctx, counted=True):
-            if isinstance(b, tuple):
-                chat = b[1]
+            if isinstance(b, Chat):
+                chat = b.name
+                titled = b.titled
                 continue
-            if chat is None:
+            ctx.record()
+            if isinstance(b, Bad):
+                yield Rejected(str(b.line), b.reason, "\n".join(b.lines)[:500])
+                continue
+            if chat is None and titled:
                 raise InputFormatError(str(ctx.path), b.line, "message before any 消息对象: line")
+            if chat is None:
+                chat = _chat_name(ctx.path)
+                ctx.note(f"no 消息对象: line: the chat is named after the file, {chat!r}")
             text = b.text
             raw = f"{b.at.isoformat()}\x1f{b.user}\x1f{text}"
             digest = hashlib.sha256(raw.encode()).hexdigest()[:20]
@@ -221,6 +289,8 @@ class QQImporter:
                 if b.user in SYSTEM_IDS:
                     events = list(_system(text, base, ref, person))
                     skipped += not events
+                    if not events:
+                        ctx.ignore("QQ system messages with no event kind (recalls, notices)")
                     yield from events
                     continue
                 mentions = [k for k, _ in (person(m) for m in _MENTION.findall(text))
@@ -272,6 +342,11 @@ def _system(text: str, base: dict[str, Any], ref: str, person: Any) -> Iterator[
             data = {"subject_name": who_name} | ({"actor_name": by_name} if by_name else {})
             yield Event("member.removed", source_ref=ref, actor=by, subject=who, data=data, **base)
         return
+
+
+def _chat_name(path: Path) -> str:
+    """A chat's name when the header block was stripped: the file's (QQ names it so)."""
+    return path.stem.strip() or "qq"
 
 
 def _chat_id(name: str) -> str:
