@@ -15,6 +15,7 @@ from shequn import __version__
 from shequn.cli.actions import actions_app
 from shequn.cli.bindings import bind_command, bindings_command, unbind_command, unbound_command
 from shequn.cli.blueprint import blueprint_app, init_command
+from shequn.cli.bot import bot_app
 from shequn.cli.campaign import campaign_app, fraud_app
 from shequn.cli.common import state
 from shequn.cli.diagnose import diagnose_command
@@ -96,6 +97,7 @@ app.add_typer(fraud_app, name="fraud")
 app.add_typer(actions_app, name="actions")
 app.add_typer(tasks_app, name="tasks")
 app.command("worker")(worker_command)
+app.add_typer(bot_app, name="bot")
 app.add_typer(templates_app, name="templates")
 app.command("poster")(poster_command)
 app.add_typer(plan_app, name="plan")

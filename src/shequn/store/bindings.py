@@ -162,3 +162,25 @@ def bindings_by_platform(conn: Connection, community: str) -> dict[str, dict[str
     for b in list_bindings(conn, community, active_only=True):
         found.setdefault(b.platform, {})[b.chat] = b.group
     return found
+
+
+def known_links(
+    conn: Connection, community: str
+) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """The community's links by code: (owner identity key, channel, campaign) — a live join
+    through an invite link named with one of these codes is credited to its owner."""
+    lk, i, c = t.links.c, t.identities.c, t.communities.c
+    q = (
+        select(lk.code, i.key, lk.channel, lk.campaign)
+        .join_from(t.links, t.communities, c.id == lk.community_id)
+        .outerjoin(t.identities, i.id == lk.owner_identity_id)
+        .where(c.slug == community)
+    )
+    return {code: (owner, channel, campaign) for code, owner, channel, campaign in conn.execute(q)}
+
+
+def due_actions(conn: Connection, now: datetime) -> int:
+    """How many actions are waiting to be carried out now (``--exit-when-idle`` asks)."""
+    a = t.actions.c
+    q = select(func.count()).where(a.status.in_(("pending", "leased")), a.next_run_at <= now)
+    return int(conn.execute(q).scalar_one())

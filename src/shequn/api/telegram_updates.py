@@ -1,0 +1,87 @@
+"""Telegram updates into the log: the glue shared by long polling (``shequn bot run``) and the
+webhook (``POST /hooks/telegram``), so both record exactly the same events.
+
+The connector maps (``connectors/telegram/inbound.py``, pure); this module hands it the
+community's bindings and links from the store, records the events through the one door for
+platforms (``engine.inbound.receive``: platform facts only), and applies the two facts about
+a chat that are configuration, not platform facts, through the engine: a group that became a
+supergroup (the binding follows the new id) and the bot removed from a chat (the binding is
+disabled; the operator is told by ``shequn bot check`` and ``shequn groups unbound``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from shequn.connectors.telegram.inbound import PLATFORM, Inbound, KnownLink
+from shequn.engine import bindings as engine_bindings
+from shequn.engine.inbound import receive
+from shequn.store.append import AppendResult
+from shequn.store.bindings import chat_bindings, known_links
+from shequn.store.db import Store
+
+log = logging.getLogger("shequn.telegram")
+
+
+def bot_id_of(token: str) -> int:
+    """A bot token starts with the bot's id (``123456:ABC…``); no call needed to know it."""
+    head = token.partition(":")[0]
+    return int(head) if head.isdigit() else 0
+
+
+def inbound_for(store: Store, community: str, bot_id: int) -> Inbound:
+    """The mapper with the community's current bindings and links."""
+    with store.read() as conn:
+        bindings = chat_bindings(conn, community, PLATFORM)
+        links = {code: KnownLink(*row) for code, row in known_links(conn, community).items()}
+    return Inbound(community, bot_id, bindings, links)
+
+
+def record_updates(
+    store: Store, community: str, bot_id: int, updates: Sequence[Mapping[str, Any]]
+) -> AppendResult:
+    """Record a batch of updates (as ``getUpdates`` returns them, or one webhook call)."""
+    _follow_chats(store, community, bot_id, updates)
+    inbound = inbound_for(store, community, bot_id)
+    return receive(store, community, list(inbound.events(updates)))
+
+
+def _follow_chats(
+    store: Store, community: str, bot_id: int, updates: Sequence[Mapping[str, Any]]
+) -> None:
+    """Migrations and the bot's removal, before the batch is mapped (its later updates then
+    land in the right group)."""
+    for update in updates:
+        msg = update.get("message") or {}
+        if "migrate_to_chat_id" in msg:
+            _migrate(store, community, str(msg["chat"]["id"]), str(msg["migrate_to_chat_id"]))
+        mine = update.get("my_chat_member")
+        if mine and mine["new_chat_member"].get("status") in ("left", "kicked"):
+            _removed(store, community, str(mine["chat"]["id"]))
+
+
+def _migrate(store: Store, community: str, old: str, new: str) -> None:
+    with store.read() as conn:
+        group = chat_bindings(conn, community, PLATFORM).get(old)
+    if group is None:
+        return
+    engine_bindings.unbind(
+        store, community, group, PLATFORM, chat=old, reason=f"migrated to supergroup {new}"
+    )
+    engine_bindings.bind(store, community, group, PLATFORM, new, source="telegram-migration")
+    log.info("group %s: Telegram chat %s became supergroup %s; binding follows", group, old, new)
+
+
+def _removed(store: Store, community: str, chat: str) -> None:
+    with store.read() as conn:
+        group = chat_bindings(conn, community, PLATFORM).get(chat)
+    if group is None:
+        return
+    engine_bindings.unbind(
+        store, community, group, PLATFORM, chat=chat, reason="the bot was removed from the chat"
+    )
+    log.warning(
+        "group %s: the bot was removed from Telegram chat %s; binding disabled", group, chat
+    )

@@ -1,0 +1,211 @@
+"""The Telegram connector's outbound half: one action → one or a few Bot API calls.
+
+Messages go to the bound chat of the action's group, or privately to each member in ``to``
+(a member must have pressed Start in the bot's private chat first — Telegram's rule). An
+admission approves the newcomer's join request, or, when they did not ask through Telegram,
+sends them a one-use invite link (``member_limit=1``). Mutes, bans, unbans and deletes are
+idempotent calls the worker may repeat. What a bot cannot do (create a group, refund, judge an
+application, take back a perk) is not in :attr:`kinds`, so the worker makes it an operator
+task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate, Uncertain
+from shequn.connectors.telegram.client import BotClient
+
+ChatOf = Callable[[str, str], str | None]
+"""(community, group) → the bound Telegram chat id, or ``None``."""
+
+TELEGRAM_LIMITS = Limits(per_target=Rate(20, 60), overall=Rate(30, 1))
+"""Telegram's published limits: about 20 messages a minute in one group, 30 a second overall."""
+
+ADMIT_LINK_HOURS = 24
+
+
+class TelegramConnector:
+    """Performs actions through one bot; ``chat_of`` resolves groups through the bindings."""
+
+    name = "telegram"
+    kinds = frozenset(
+        {
+            "message.send",
+            "payment.request",
+            "member.admit",
+            "member.admit.cancel",
+            "member.mute",
+            "member.unmute",
+            "member.ban",
+            "member.unban",
+            "message.delete",
+        }
+    )
+    can_check = False
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        chat_of: ChatOf,
+        api_url: str | None = None,
+        limits: Limits | None = None,
+        client: BotClient | None = None,
+    ) -> None:
+        self.client = client or BotClient(token, api_url=api_url)
+        self.chat_of = chat_of
+        self.limits = (
+            limits
+            if limits is not None and (limits.per_target or limits.overall)
+            else (TELEGRAM_LIMITS)
+        )
+
+    def perform(self, call: Call) -> Performed:
+        handler = _HANDLERS.get(call.kind)
+        if handler is None:
+            raise Permanent(f"the Telegram connector does not do {call.kind}")
+        return handler(self, call)
+
+    def check(self, call: Call) -> Performed | None:
+        return None  # never asked: can_check is False
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- where -----------------------------------------------------------------------
+    def chat(self, call: Call) -> int:
+        chat = self.chat_of(call.community, call.group) if call.group else None
+        if chat is None:
+            raise Permanent(
+                f"group {call.group or '(none)'} has no Telegram chat bound: "
+                f"shequn groups bind {call.group or 'GROUP'} --platform telegram --chat -100…"
+            )
+        return int(chat)
+
+    # -- messages --------------------------------------------------------------------
+    def send(self, call: Call) -> Performed:
+        text = call.text or str(call.payload.get("text") or "")
+        if not text:
+            raise Permanent("nothing to send: the action has no text")
+        people = recipients(call.payload.get("to"))
+        if not people:
+            sent = self.client.call(
+                lambda bot: bot.send_message(chat_id=self.chat(call), text=text)
+            )
+            return Performed(str(sent.message_id), {"chat": str(sent.chat_id)})
+        ids: list[str] = []
+        for person in people:
+            try:
+                sent = self._send_to(person, text)
+            except Permanent as e:
+                if ids:  # some got it: sending again would repeat it to them
+                    raise Uncertain(f"sent to {len(ids)} of {len(people)}; then: {e.reason}") from e
+                raise
+            ids.append(str(sent.message_id))
+        return Performed(",".join(ids), {"recipients": len(ids)})
+
+    def _send_to(self, chat: int, text: str) -> Any:
+        return self.client.call(lambda bot: bot.send_message(chat_id=chat, text=text))
+
+    # -- the door --------------------------------------------------------------------
+    def admit(self, call: Call) -> Performed:
+        chat, user = self.chat(call), user_id(call.payload.get("identity"))
+        try:
+            self.client.call(lambda bot: bot.approve_chat_join_request(chat_id=chat, user_id=user))
+            return Performed(f"approved:{chat}:{user}", {"approved": True})
+        except Permanent as e:
+            if "join request" not in e.reason and "already" not in e.reason.lower():
+                raise
+            if "already" in e.reason.lower() and "participant" in e.reason.lower():
+                return Performed(f"member:{chat}:{user}", {"approved": True})
+        expire = datetime.now(UTC) + timedelta(hours=ADMIT_LINK_HOURS)
+        link = self.client.call(
+            lambda bot: bot.create_chat_invite_link(
+                chat_id=chat, member_limit=1, expire_date=expire, name=f"admit-{call.action_id}"
+            )
+        )
+        text = call.text or f"Welcome! Your one-time link: {link.invite_link}"
+        if link.invite_link not in text:
+            text = f"{text}\n{link.invite_link}"
+        self.client.call(lambda bot: bot.send_message(chat_id=user, text=text))
+        return Performed(link.invite_link, {"invite_link": link.invite_link})
+
+    def decline(self, call: Call) -> Performed:
+        chat, user = self.chat(call), user_id(call.payload.get("identity"))
+        try:
+            self.client.call(lambda bot: bot.decline_chat_join_request(chat_id=chat, user_id=user))
+        except Permanent as e:
+            if "join request" not in e.reason:
+                raise
+            return Performed(None, {"declined": False, "note": "no pending request"})
+        return Performed(f"declined:{chat}:{user}", {"declined": True})
+
+    # -- rules -----------------------------------------------------------------------
+    def mute(self, call: Call, *, allowed: bool) -> Performed:
+        from telegram import ChatPermissions
+
+        chat, user = self.chat(call), user_id(call.payload.get("identity"))
+        until = call.payload.get("until")
+        permissions = (
+            ChatPermissions.all_permissions() if allowed else ChatPermissions.no_permissions()
+        )
+        self.client.call(
+            lambda bot: bot.restrict_chat_member(
+                chat_id=chat,
+                user_id=user,
+                permissions=permissions,
+                until_date=None if allowed or not until else datetime.fromisoformat(str(until)),
+            )
+        )
+        return Performed(f"{'unmuted' if allowed else 'muted'}:{chat}:{user}")
+
+    def ban(self, call: Call) -> Performed:
+        chat, user = self.chat(call), user_id(call.payload.get("identity"))
+        self.client.call(lambda bot: bot.ban_chat_member(chat_id=chat, user_id=user))
+        return Performed(f"banned:{chat}:{user}")
+
+    def unban(self, call: Call) -> Performed:
+        chat, user = self.chat(call), user_id(call.payload.get("identity"))
+        self.client.call(
+            lambda bot: bot.unban_chat_member(chat_id=chat, user_id=user, only_if_banned=True)
+        )
+        return Performed(f"unbanned:{chat}:{user}")
+
+    def delete(self, call: Call) -> Performed:
+        chat = self.chat(call)
+        ref = str(call.payload.get("message") or "")
+        message = ref.rpartition(":")[2]
+        if not message.isdigit():
+            raise Permanent(f"message {ref!r} is not a Telegram message of this bot's chats")
+        self.client.call(lambda bot: bot.delete_message(chat_id=chat, message_id=int(message)))
+        return Performed(f"deleted:{chat}:{message}")
+
+
+def recipients(to: Any) -> list[int]:
+    """The Telegram user ids of ``to`` (one identity key or a list of them)."""
+    keys = [to] if isinstance(to, str) else list(to or [])
+    return [user_id(k) for k in keys]
+
+
+def user_id(key: Any) -> int:
+    """``telegram:123`` → 123; any other platform's key is a clear permanent error."""
+    platform, _, uid = str(key or "").partition(":")
+    if platform != "telegram" or not uid.lstrip("-").isdigit():
+        raise Permanent(f"{key!r} is not a Telegram member (no telegram:<id> identity)")
+    return int(uid)
+
+
+_HANDLERS: dict[str, Callable[[TelegramConnector, Call], Performed]] = {
+    "message.send": TelegramConnector.send,
+    "payment.request": TelegramConnector.send,
+    "member.admit": TelegramConnector.admit,
+    "member.admit.cancel": TelegramConnector.decline,
+    "member.mute": lambda c, call: c.mute(call, allowed=False),
+    "member.unmute": lambda c, call: c.mute(call, allowed=True),
+    "member.ban": TelegramConnector.ban,
+    "member.unban": TelegramConnector.unban,
+    "message.delete": TelegramConnector.delete,
+}

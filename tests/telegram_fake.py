@@ -1,0 +1,180 @@
+"""A fake Telegram Bot API on 127.0.0.1: a real HTTP server in a thread speaking the
+documented JSON protocol (core.telegram.org/bots/api) for exactly the methods shequn uses.
+
+``/bot<token>/<method>`` with JSON, form or query parameters; answers ``{"ok": true,
+"result": …}`` or ``{"ok": false, "error_code", "description", "parameters"}``. Tests queue
+updates (:meth:`FakeBotApi.push`), script failures (:meth:`fail`) and read the calls made.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+TOKEN = "123456789:AAFakeTokenForTestsOnly-dont-use-0123456789"
+BOT_ID = 123456789
+
+
+@dataclass
+class FakeBotApi:
+    token: str = TOKEN
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    failures: dict[str, list[tuple[int, str, dict[str, Any]]]] = field(default_factory=dict)
+    admins: dict[int, dict[str, Any]] = field(default_factory=dict)
+    privacy: bool = False
+    webhook: str = ""
+    next_message: int = 1000
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    confirmed: int = 0
+
+    # -- test controls -----------------------------------------------------------------
+    def push(self, *updates: dict[str, Any]) -> None:
+        with self.lock:
+            self.updates.extend(updates)
+
+    def fail(self, method: str, code: int, description: str, **parameters: Any) -> None:
+        """The next call of ``method`` answers this error."""
+        self.failures.setdefault(method, []).append((code, description, parameters))
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        return [p for m, p in self.calls if m == method]
+
+    # -- the protocol ------------------------------------------------------------------
+    def answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.calls.append((method, params))
+            queued = self.failures.get(method)
+            if queued:
+                code, description, parameters = queued.pop(0)
+                body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+                if parameters:
+                    body["parameters"] = parameters
+                return code, body
+        handler = getattr(self, "m_" + method, None)
+        if handler is None:
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        return 200, {"ok": True, "result": handler(params)}
+
+    def m_getMe(self, _: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Shequn Test",
+            "username": "shequn_test_bot",
+            "can_join_groups": True,
+            "can_read_all_group_messages": not self.privacy,
+            "supports_inline_queries": False,
+        }
+
+    def m_getUpdates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(p.get("offset") or 0)
+        deadline = time.monotonic() + min(float(p.get("timeout") or 0), 2.0)
+        while True:
+            with self.lock:
+                if offset:
+                    self.confirmed = max(self.confirmed, offset - 1)
+                    self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                ready = self.updates[: int(p.get("limit") or 100)]
+            if ready or time.monotonic() >= deadline:
+                return ready
+            time.sleep(0.02)
+
+    def _message(self, chat: Any, text: str) -> dict[str, Any]:
+        self.next_message += 1
+        kind = "private" if int(chat) > 0 else "supergroup"
+        return {
+            "message_id": self.next_message,
+            "date": int(time.time()),
+            "text": text,
+            "chat": {"id": int(chat), "type": kind},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Shequn Test"},
+        }
+
+    def m_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self._message(p["chat_id"], p["text"])
+
+    def m_createChatInviteLink(self, p: dict[str, Any]) -> dict[str, Any]:
+        link = {
+            "invite_link": f"https://t.me/+fake{len(self.calls)}",
+            "creates_join_request": False,
+            "is_primary": False,
+            "is_revoked": False,
+            "creator": {"id": BOT_ID, "is_bot": True, "first_name": "Shequn Test"},
+        }
+        for key in ("name", "member_limit", "expire_date"):
+            if key in p:
+                link[key] = p[key]
+        return link
+
+    def _true(self, _: dict[str, Any]) -> bool:
+        return True
+
+    m_approveChatJoinRequest = m_declineChatJoinRequest = _true
+    m_restrictChatMember = m_banChatMember = m_unbanChatMember = m_deleteMessage = _true
+    m_deleteWebhook = _true
+
+    def m_setWebhook(self, p: dict[str, Any]) -> bool:
+        self.webhook = str(p["url"])
+        return True
+
+    def m_getWebhookInfo(self, _: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.webhook, "has_custom_certificate": False, "pending_update_count": 0}
+
+    def m_getChatMember(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = {"id": int(p["user_id"]), "is_bot": True, "first_name": "Shequn Test"}
+        rights = self.admins.get(int(p["chat_id"]))
+        if rights is None:
+            return {"status": "member", "user": user}
+        return {"status": "administrator", "user": user, **rights}
+
+
+def _params(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
+    query = {k: v[0] for k, v in parse_qs(urlparse(handler.path).query).items()}
+    length = int(handler.headers.get("Content-Length") or 0)
+    raw = handler.rfile.read(length) if length else b""
+    kind = handler.headers.get("Content-Type", "")
+    if "json" in kind and raw:
+        return {**query, **json.loads(raw)}
+    form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+    out: dict[str, Any] = {**query}
+    for k, v in form.items():  # PTB sends complex values JSON-encoded inside the form
+        try:
+            out[k] = json.loads(v)
+        except ValueError:
+            out[k] = v
+    return out
+
+
+def serve(api: FakeBotApi) -> tuple[ThreadingHTTPServer, str]:
+    """Start the fake; returns the server and the ``--api-url`` (``http://127.0.0.1:N/bot``)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            path = urlparse(self.path).path
+            prefix = f"/bot{api.token}/"
+            if not path.startswith(prefix):
+                code, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            else:
+                code, body = api.answer(path[len(prefix) :], _params(self))
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _handle
+
+        def log_message(self, *_: Any) -> None:  # quiet: and the URL holds the token
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/bot"

@@ -1,0 +1,102 @@
+"""The Telegram connector against a fake Bot API on 127.0.0.1: each action's calls, and
+Telegram's errors mapped once (429 → Transient with retry_after, 403/400 → Permanent)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from shequn.connectors.base import Call, Permanent, Transient
+from shequn.connectors.telegram.client import BotClient, map_error
+from shequn.connectors.telegram.connector import TelegramConnector
+from tests.telegram_fake import TOKEN, FakeBotApi, serve
+from tests.telegram_updates import CHAT
+
+
+@pytest.fixture
+def fake() -> Iterator[tuple[FakeBotApi, str]]:
+    api = FakeBotApi()
+    server, url = serve(api)
+    yield api, url
+    server.shutdown()
+
+
+@pytest.fixture
+def connector(fake: tuple[FakeBotApi, str]) -> Iterator[TelegramConnector]:
+    chats = {("study-circle", "main"): str(CHAT)}
+    c = TelegramConnector(TOKEN, chat_of=lambda c, g: chats.get((c, g)), api_url=fake[1])
+    yield c
+    c.close()
+
+
+def call(kind: str, text: str | None = None, group: str | None = "main", **payload: Any) -> Call:
+    return Call(1, kind, "study-circle", group, None, payload, f"k-{kind}", text)
+
+
+def test_send_to_the_group_and_privately(fake: Any, connector: TelegramConnector) -> None:
+    api, _ = fake
+    done = connector.perform(call("message.send", "欢迎新朋友"))
+    assert api.called("sendMessage")[0] == {"chat_id": CHAT, "text": "欢迎新朋友"}
+    assert done.platform_ref is not None and done.platform_ref.isdigit()
+    private = connector.perform(call("message.send", "hi", to=["telegram:7", "telegram:8"]))
+    assert [p["chat_id"] for p in api.called("sendMessage")[1:]] == [7, 8]
+    assert private.result == {"recipients": 2}
+
+
+def test_the_door_and_the_rules(fake: Any, connector: TelegramConnector) -> None:
+    api, _ = fake
+    assert connector.perform(call("member.admit", identity="telegram:9")).result["approved"]
+    assert api.called("approveChatJoinRequest") == [{"chat_id": CHAT, "user_id": 9}]
+    connector.perform(call("member.mute", identity="telegram:9", until="2026-03-02T10:00:00+00:00"))
+    restrict = api.called("restrictChatMember")[0]
+    assert restrict["permissions"]["can_send_messages"] is False and restrict["until_date"]
+    connector.perform(call("member.ban", identity="telegram:9"))
+    connector.perform(call("member.unban", identity="telegram:9"))
+    assert api.called("unbanChatMember")[0]["only_if_banned"] is True
+    connector.perform(call("message.delete", message=f"{CHAT}:15"))
+    assert api.called("deleteMessage") == [{"chat_id": CHAT, "message_id": 15}]
+    connector.perform(call("member.admit.cancel", identity="telegram:9"))
+    assert api.called("declineChatJoinRequest") == [{"chat_id": CHAT, "user_id": 9}]
+
+
+def test_admit_without_a_request_sends_a_one_use_link(
+    fake: Any, connector: TelegramConnector
+) -> None:
+    api, _ = fake
+    api.fail("approveChatJoinRequest", 400, "Bad Request: HIDE_REQUESTER_MISSING")
+    done = connector.perform(call("member.admit", "欢迎加入", identity="telegram:9"))
+    [made] = api.called("createChatInviteLink")
+    assert made["member_limit"] == 1 and made["chat_id"] == CHAT and made["expire_date"]
+    [sent] = api.called("sendMessage")
+    assert sent["chat_id"] == 9 and done.result["invite_link"] in sent["text"]
+
+
+def test_errors_are_mapped_once(fake: Any, connector: TelegramConnector) -> None:
+    api, _ = fake
+    api.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
+    with pytest.raises(Transient) as slow:
+        connector.perform(call("message.send", "hi"))
+    assert slow.value.retry_after == 7
+    api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    with pytest.raises(Permanent, match="blocked the bot"):
+        connector.perform(call("message.send", "hi", to="telegram:7"))
+    api.fail(
+        "banChatMember", 400, "Bad Request: not enough rights to restrict/unrestrict chat member"
+    )
+    with pytest.raises(Permanent, match="not an admin with the rights"):
+        connector.perform(call("member.ban", identity="telegram:9"))
+    with pytest.raises(Permanent, match="no Telegram chat bound"):
+        connector.perform(call("message.send", "hi", group="senior"))
+    with pytest.raises(Permanent, match="not a Telegram member"):
+        connector.perform(call("member.ban", identity="wechat:li"))
+
+
+def test_an_unreachable_api_is_transient_and_the_token_never_shows() -> None:
+    client = BotClient(TOKEN, api_url="http://127.0.0.1:9/bot")  # nothing listens on port 9
+    with pytest.raises(Transient) as down:
+        client.raw("getMe")
+    client.close()
+    assert TOKEN not in down.value.reason
+    assert type(map_error(ValueError("x"))).__name__ == "Uncertain"
