@@ -113,9 +113,10 @@ def test_banned_topics_from_the_culture_names_with_wildcards():
 
 
 def test_group_overrides_replace_sections():
-    rules = Rules.model_validate({"groups": {"vip": {"flow": {"link_level": 0}}}})
-    assert rules.for_group("vip").flow.link_level == 0
-    assert rules.for_group("main").flow.link_level == 1
+    rules = Rules.model_validate({"groups": {"vip": {"flow": {"link_level": 2}}}})
+    assert rules.for_group("vip").flow.link_level == 2
+    assert rules.for_group("main").flow.link_level == 0
+    assert not rules.enabled  # off until a blueprint turns it on
     assert rules.for_group("vip").ladder == rules.ladder
 
 

@@ -18,8 +18,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from shequn.engine.engagement import TRIGGERS as ENGAGEMENT_TRIGGERS
+from shequn.engine.engagement import react as engagement_react
 from shequn.engine.entry import TRIGGERS as ENTRY_TRIGGERS
 from shequn.engine.entry import after_record as entry_after_record
+from shequn.engine.rules.react import TRIGGERS as RULES_TRIGGERS
+from shequn.engine.rules.react import after_record as rules_after_record
 from shequn.model.events import Event
 
 React = Callable[[Connection, Sequence[tuple[int, Event]]], None]
@@ -35,8 +39,13 @@ class Reactor:
     react: React
 
 
-REACTORS: tuple[Reactor, ...] = (Reactor("entry", ENTRY_TRIGGERS, entry_after_record),)
-"""The registered reactors, in the order they run."""
+REACTORS: tuple[Reactor, ...] = (
+    Reactor("entry", ENTRY_TRIGGERS, entry_after_record),
+    Reactor("rules", RULES_TRIGGERS, rules_after_record),
+    Reactor("engagement", ENGAGEMENT_TRIGGERS, engagement_react),
+)
+"""The registered reactors, in the order they run (entry first: a join it records is then
+checked against the community's ban list by the rules)."""
 
 
 def react(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> None:

@@ -27,8 +27,9 @@ DEFAULT_FLOOD_MESSAGES = 8
 DEFAULT_FLOOD_SECONDS = 30.0
 DEFAULT_NEWCOMER_HOURS = 24.0
 DEFAULT_NEWCOMER_LOCKS: tuple[Lock, ...] = ("link", "media")
-DEFAULT_LINK_LEVEL = 1
-"""Level (``role.changed`` data ``level``; an ordinary member is 0) needed to post links."""
+DEFAULT_LINK_LEVEL = 0
+"""Level needed to post links (0 member, 1 group leader, 2 manager, 3 owner): 0, everyone
+may — the seeds set no level, and a stricter one is a choice to make after a replay."""
 DEFAULT_MUTE_MINUTES = 60 * 24
 DEFAULT_DECAY_DAYS = 30.0
 """Each this many clean days forgive one step of a member's ladder."""
@@ -90,9 +91,13 @@ class GroupRules(_Section):
 
 
 class Rules(_Section):
-    """``[rules]``: the community's rules and its groups' overrides."""
+    """``[rules]``: the community's rules and its groups' overrides.
 
-    enabled: bool = True
+    Off unless the blueprint says ``enabled = true``: a community that upgrades must not find
+    its members muted by rules it never looked at (``shequn rules replay`` shows first what
+    they would have done)."""
+
+    enabled: bool = False
     advert: Advert = Field(default_factory=Advert)
     topics: Topics = Field(default_factory=Topics)
     flow: Flow = Field(default_factory=Flow)

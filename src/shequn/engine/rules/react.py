@@ -1,0 +1,130 @@
+"""Live enforcement: the rules' reactor, run after each recorded batch (``engine/reactions``).
+
+For every new message of a community whose ``[rules]`` are on, it gathers what the rules need
+— the author's red envelopes before it (the ad tax), roles and level, when they joined, their
+recent messages (flood), their steps not reversed — set-wise for the whole batch, calls the
+pure :func:`~shequn.engine.rules.judge.judge`, and applies each step (``rule.violated`` +
+``moderation.applied`` and the actions) in the batch's transaction. A join by a member the
+community banned is answered with a removal there too.
+
+Only messages from the last :data:`LIVE_WINDOW` are judged: importing last year's export must
+not mute anyone today — that is what ``shequn rules replay`` is for.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection
+
+from shequn.engine.decisions import apply
+from shequn.engine.rules.judge import BAN, MessageFacts, decide_ban_on_join, judge, role_level
+from shequn.engine.rules.ladder import Offence
+from shequn.engine.rules.models import model_for
+from shequn.model.blueprint import Blueprint
+from shequn.model.events import Event
+from shequn.store.rules_queries import (
+    events_by,
+    joins_of,
+    roles_of,
+    rules_blueprint,
+    standing_steps,
+)
+
+TRIGGERS = frozenset({"message.posted", "member.joined"})
+LIVE_WINDOW = timedelta(hours=1)
+"""A message recorded later than this after it was posted is history, not enforced."""
+
+
+def after_record(
+    conn: Connection, new_events: Sequence[tuple[int, Event]], *, now: datetime | None = None
+) -> None:
+    """Judge the batch's recent messages and joins, community by community."""
+    since = (now or datetime.now(UTC)) - LIVE_WINDOW
+    mine: dict[str, list[tuple[int, Event]]] = defaultdict(list)
+    for i, e in new_events:
+        if e.kind in TRIGGERS and e.actor and e.group and e.occurred_at >= since:
+            mine[e.community].append((i, e))
+    for community, events in sorted(mine.items()):
+        bp = rules_blueprint(conn, community)
+        if bp is not None:
+            enforce(conn, bp, events)
+
+
+def enforce(conn: Connection, bp: Blueprint, events: Sequence[tuple[int, Event]]) -> None:
+    """Judge ``events`` (messages and joins of ``bp``'s community) and apply the steps."""
+    facts = _Facts(conn, bp, events)
+    for i, e in sorted(events, key=lambda p: (p[1].occurred_at, p[0])):
+        assert e.actor is not None and e.group is not None  # noqa: S101 (filtered above)
+        if e.kind == "member.joined":
+            ban = facts.ban.get(e.actor)
+            if ban is not None:
+                apply(conn, decide_ban_on_join(e, ban))
+            continue
+        rules = bp.rules.for_group(e.group)
+        offence = Offence(e.community, e.group, e.actor, e.source, e.source_ref, e.occurred_at)
+        verdict = judge(
+            rules,
+            offence,
+            facts.of(i, e),
+            banned=bp.culture.banned_topics,
+            model=model_for(rules.advert.model),
+        )
+        if verdict.decision:
+            apply(conn, verdict.decision)
+            facts.history[e.actor].append(e.occurred_at)
+
+
+class _Facts:
+    """Everything the batch's authors did that the rules look at, read once per batch."""
+
+    def __init__(self, conn: Connection, bp: Blueprint, events: Sequence[tuple[int, Event]]):
+        community = bp.community.slug
+        keys = {e.actor for _, e in events if e.actor}
+        first = min(e.occurred_at for _, e in events)
+        window = max(bp.rules.for_group(g).flow.flood_seconds for g in {e.group for _, e in events})
+        hours = max(
+            bp.rules.for_group(g).advert.envelope_hours for g in {e.group for _, e in events}
+        )
+        self.messages: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+        since = first - timedelta(seconds=window)
+        for j, m in events_by(conn, community, ("message.posted",), keys, since=since):
+            self.messages[(m.actor or "", m.group or "")].append((m.occurred_at, j))
+        self.envelopes: dict[tuple[str, str], list[tuple[datetime, float]]] = defaultdict(list)
+        since = first - timedelta(hours=hours)
+        for _, v in events_by(conn, community, ("redenvelope.sent",), keys, since=since):
+            self.envelopes[(v.actor or "", v.group or "")].append((v.occurred_at, _amount(v)))
+        self.roles = roles_of(conn, community, keys)
+        self.joins = joins_of(conn, community, keys)
+        self.history: dict[str, list[datetime]] = defaultdict(list)
+        self.ban: dict[str, Event] = {}
+        for _, step in standing_steps(conn, community, keys):
+            member = step.subject or ""
+            if step.data.get("rule") != BAN:
+                self.history[member].append(step.occurred_at)
+            if step.data.get("community_wide") and step.data.get("step") == "removal":
+                self.ban.setdefault(member, step)
+
+    def of(self, i: int, e: Event) -> MessageFacts:
+        """The facts of message ``e`` (event id ``i``) as the log stood before it."""
+        a, g, at = e.actor or "", e.group, e.occurred_at
+        roles = {r for grp, r in self.roles.get(a, []) if grp in (None, g) and r != "member"}
+        return MessageFacts(
+            text=str(e.data.get("text") or ""),
+            has_link=bool(e.data.get("has_link")),
+            has_media=bool(e.data.get("has_media")),
+            forwarded=bool(e.data.get("forwarded_from")),
+            roles=frozenset(roles),
+            level=role_level(roles),
+            joined_at=self.joins.get((g or "", a)),
+            recent=tuple(t for t, j in self.messages[(a, g or "")] if (t, j) < (at, i)),
+            envelopes=tuple((t, x) for t, x in self.envelopes[(a, g or "")] if t <= at),
+            history=tuple(self.history[a]),
+        )
+
+
+def _amount(e: Event) -> float:
+    raw = e.data.get("amount")
+    return float(raw) if isinstance(raw, int | float) else 0.0

@@ -1,0 +1,82 @@
+"""Live enforcement through the store (SQLite and PostgreSQL): the rules' reactor after each
+recorded batch — off unless the blueprint turns it on, the ad tax, the ladder, the
+community-wide ban on joining another group, history not enforced."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shequn.engine.record import record
+from shequn.model.events import Event
+from shequn.store.db import Store
+from shequn.store.outbox import pending
+from shequn.store.rules_queries import events_by
+from tests.growth_helpers import COMMUNITY, group, loaded, wx
+
+NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
+AD = "日赚500，招代理，加 薇 abc8888 详情私聊"
+ON = "[rules]\nenabled = true\n"
+
+
+def ev(kind: str, who: str, minutes: float, ref: str, grp: str = "main", **data: Any) -> Event:
+    return Event(
+        kind=kind, occurred_at=NOW + timedelta(minutes=minutes), community=COMMUNITY,
+        group=grp, actor=wx(who), source="wechat-bot:test", source_ref=ref, data=data,
+    )  # fmt: skip
+
+
+def said(who: str, minutes: float, ref: str, text: str = AD, grp: str = "main") -> Event:
+    return ev("message.posted", who, minutes, ref, grp, text=text, length=len(text))
+
+
+def steps(store: Store) -> list[tuple[str, str, str]]:
+    with store.transaction() as conn:
+        rows = events_by(conn, COMMUNITY, ("moderation.applied",))
+    return [(e.subject or "", e.data["rule"], e.data["step"]) for _, e in rows]
+
+
+def queued(store: Store) -> list[str]:
+    with store.transaction() as conn:
+        return [a["kind"] for a in pending(conn) if a["community_slug"] == COMMUNITY]
+
+
+def test_rules_are_off_unless_the_blueprint_turns_them_on(store: Store):
+    loaded(store)
+    record(store, [said("spam", 0, "m1")])
+    assert steps(store) == []
+    assert queued(store) == []
+
+
+def test_an_advert_climbs_the_ladder_unless_the_ad_tax_was_paid(store: Store):
+    loaded(store, extra=ON + "[rules.ladder]\nmute_minutes = 60\n")
+    record(store, [said("spam", 0, "m1"), said("spam", 1, "m2"), said("spam", 2, "m3")])
+    assert [s[2] for s in steps(store)] == ["reminder", "warning", "mute"]
+    assert queued(store).count("member.mute") == 1
+    assert queued(store).count("message.delete") == 2  # from the warning on
+    envelope = ev("redenvelope.sent", "boss", 3, "r1", envelope="e1", amount=20)
+    record(store, [envelope, said("boss", 4, "m4"), said("chat", 5, "m5", "今天天气不错")])
+    assert [s[0] for s in steps(store)] == [wx("spam")] * 3
+
+
+def test_a_flood_in_one_batch_is_seen_message_by_message(store: Store):
+    loaded(store, extra=ON + "[rules.flow]\nflood_messages = 3\nflood_seconds = 60\n")
+    record(store, [said("fast", i / 10, f"f{i}", "哈哈") for i in range(3)])
+    assert steps(store) == [(wx("fast"), "flood", "reminder")]
+
+
+def test_a_removed_spammer_cannot_hop_to_the_next_group(store: Store):
+    extra = ON + '[rules.ladder]\nsteps = ["removal"]\n'
+    loaded(store, group("main"), group("second"), extra=extra)
+    record(store, [said("spam", 0, "m1")])
+    assert steps(store) == [(wx("spam"), "advert", "removal")]
+    record(store, [ev("member.joined", "spam", 5, "j1", "second")])
+    assert steps(store)[-1] == (wx("spam"), "ban", "removal")
+    assert queued(store).count("member.ban") == 2
+
+
+def test_imported_history_is_not_enforced(store: Store):
+    loaded(store, extra=ON)
+    old = said("spam", -60 * 24 * 30, "old1")
+    record(store, [old])
+    assert steps(store) == []
