@@ -32,17 +32,18 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from shequn.errors import InputFormatError, ShequnError
 from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.ingest.shape import csv_problem
 from shequn.ingest.text import message_data
+from shequn.ingest.wechat_cells import LABELS, Times, file_encoding, old_content
+from shequn.ingest.wechat_system import Names, SystemLine, parse_system
 from shequn.model.events import Event, identity_key
 
 MEMOTRACE = [
@@ -84,10 +85,18 @@ class Row:
     room: str = ""  # the chat's id (xxx@chatroom) when the export has it
 
 
+PYWXDUMP_OLD = ["id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name", "content",
+                "CreateTime"]  # fmt: skip
+"""PyWxDump before the 3.x web export (``dbpreprocess/export/exportCSV.py``, 2024-04): 8 columns,
+``content`` a JSON object ``{"src": …, "msg": …}``."""
+
+
 def _layout(header: list[str]) -> str | None:
     if header == MEMOTRACE or header == MEMOTRACE[:9]:
         return "memotrace"
-    return "pywxdump" if header == PYWXDUMP else None
+    if header == PYWXDUMP:
+        return "pywxdump"
+    return "pywxdump-old" if header == PYWXDUMP_OLD else None
 
 
 def _memotrace_row(rec: list[str], line: int) -> Row:
@@ -105,7 +114,10 @@ def _memotrace_row(rec: list[str], line: int) -> Row:
     )
 
 
-def _pywxdump_row(rec: list[str], line: int, ctx: ImportContext) -> Row:
+def _pywxdump_row(rec: list[str], line: int, ctx: ImportContext, times: Times) -> Row:
+    if len(rec) == len(PYWXDUMP_OLD):  # content is {"src": …, "msg": …}: spread it out
+        msg, src = old_content(rec[6])
+        rec = [*rec[:6], msg, src, rec[7]]
     type_, sub = PYWXDUMP_TYPES.get(rec[2], (0, 0))
     if rec[2].startswith("消息撤回"):
         type_ = 10002
@@ -113,145 +125,18 @@ def _pywxdump_row(rec: list[str], line: int, ctx: ImportContext) -> Row:
     svr = rec[1].strip()
     return Row(
         line=line,
-        ref=svr if svr not in ("", "0") else None,
+        # a spreadsheet writes a 19-digit id as 7.16E+18: no longer an id, hash the content
+        ref=svr if svr.isdigit() and svr != "0" else None,
         type=type_,
         subtype=sub,
         is_sender=rec[3].strip() == "1",
-        at=ctx.localize(datetime.strptime(rec[8].strip(), "%Y-%m-%d %H:%M:%S")),
+        at=ctx.localize(times.parse(rec[8])),
         text=rec[6],
         sender=talker,
         name="",
         link=rec[7] if rec[7].startswith("http") else "",
         room=rec[5].strip(),
     )
-
-
-@dataclass
-class Names:
-    """Display name → wxid, to read system lines, which name people, not ids. A name maps to a
-    wxid only when exactly one wxid was seen with it; "你" is the exporting account."""
-
-    ids: dict[str, set[str]] = field(default_factory=dict)
-    me: str | None = None
-    by_name_used: bool = False
-
-    def add(self, name: str, wxid: str) -> None:
-        if name.strip() and wxid:
-            self.ids.setdefault(name.strip(), set()).add(wxid)
-
-    def key(self, name: str) -> str | None:
-        """The identity key of a uniquely known name (mentions: unknown ones are dropped)."""
-        found = self.ids.get(name.strip(), set())
-        return identity_key("wechat", next(iter(found))) if len(found) == 1 else None
-
-    def person(self, name: str | None) -> str | None:
-        """A name from a system line as an identity: ``None`` stands for "你" (the exporter,
-        ``None`` again when unknown); unresolved names get a clearly marked name key."""
-        if name is None:
-            return identity_key("wechat", self.me) if self.me else None
-        key = self.key(name)
-        if key is None:
-            self.by_name_used = True
-            key = identity_key("wechat", f"name:{name.strip()}")
-        return key
-
-
-@dataclass(slots=True)
-class SystemLine:
-    """What a system line says: kind, who did it, to whom, and a name (new title, envelope)."""
-
-    kind: str
-    actor: str | None = None
-    actor_name: str | None = None
-    subjects: list[tuple[str, str | None]] = field(default_factory=list)
-    channel: str | None = None
-    name: str | None = None
-
-
-_Q = r'["“]([^"”]+?)["”]'  # a quoted display name
-_WHO = rf"(?:你|{_Q})"  # "你" (the exporter; the group is then None) or a quoted name
-_Read = Callable[[tuple[Any, ...]], tuple[Any, list[Any], str | None]]
-# kind, pattern, and how to read its groups: (actor, subjects, extra) where a None name is
-# "你", an actor "" is nobody named, and extra is the channel or the group's new name.
-_PATTERNS: list[tuple[str, str, _Read]] = [
-    ("renamed", rf"^{_WHO}修改群名为[“\"](.+)[”\"]$", lambda g: (g[0], [], g[1])),
-    ("joined", rf"^{_WHO}通过扫描{_WHO}分享的二维码加入群聊", lambda g: (g[1], [g[0]], "qr")),
-    ("joined", rf"^{_WHO}通过{_WHO}的邀请二维码加入群聊", lambda g: (g[1], [g[0]], "qr")),
-    ("joined", rf"^{_WHO}邀请(.+?)加入了群聊", lambda g: (g[0], _quoted(g[1]), "invite")),
-    ("joined", rf"^{_Q}加入了群聊", lambda g: ("", [g[0]], None)),
-    ("removed", rf"^{_WHO}将(.+?)移出了群聊", lambda g: (g[0], _quoted(g[1]), None)),
-    ("removed", rf"^你被{_Q}移出群聊", lambda g: (g[0], [None], None)),
-    ("removed", rf"^{_Q}被移出群聊", lambda g: ("", [g[0]], None)),
-    ("left", rf"^{_Q}退出了群聊", lambda g: ("", [g[0]], None)),
-    ("grabbed", r"^你领取了自己发的红包", lambda g: (None, [None], None)),
-    ("grabbed", r"^你领取了(.+?)的红包", lambda g: (g[0], [None], None)),
-    ("grabbed", r"^(.+?)领取了你的红包", lambda g: (None, [g[0]], None)),
-]  # fmt: skip
-_SYS = [(kind, re.compile(p), read) for kind, p, read in _PATTERNS]
-
-
-def _quoted(part: str) -> list[str | None]:
-    """Names in ``你和"B、C"`` → [None, "B", "C"] (None for 你)."""
-    names: list[str | None] = [None] if part.startswith("你") else []
-    for q in re.findall(_Q, part):
-        names.extend(n for n in q.split("、") if n.strip())
-    return names
-
-
-def _sysmsg_template(text: str, names: Names) -> str:
-    """``<sysmsg type="sysmsgtemplate">``: fill the template's ``$names$`` with the member
-    lists' nicknames, and learn each nickname's wxid from them (the XML carries both)."""
-    try:
-        root = ElementTree.fromstring(text)  # noqa: S314  # plain export data, no DTD
-    except ElementTree.ParseError:
-        return ""
-    template = root.findtext(".//template") or ""
-    for link in root.iter("link"):
-        members = []
-        for m in link.iter("member"):
-            nick = (m.findtext("nickname") or "").strip()
-            names.add(nick, (m.findtext("username") or "").strip())
-            members.append(nick)
-        template = template.replace(f"${link.get('name', '')}$", "、".join(members))
-    return template
-
-
-def parse_system(text: str, names: Names) -> SystemLine | None:
-    """A ``Type`` 10000/10002 line → what it means; ``None`` when it means nothing we keep,
-    ``SystemLine("skip", name=…)`` for kinds counted on purpose (pats, recalls)."""
-    text = text.strip()
-    if "revokemsg" in text or "撤回了一条消息" in text:
-        return SystemLine("skip", name="recalled messages")
-    if "拍了拍" in text or 'type="pat"' in text:
-        return SystemLine("skip", name="pats (拍了拍)")
-    if "sysmsgtemplate" in text:
-        text = _sysmsg_template(text, names)
-    sendid = _SENDID.search(text)
-    plain = re.sub(r"<[^>]*>", "", text).strip()
-    for kind, pattern, read in _SYS:
-        m = pattern.match(plain)
-        if m is not None:
-            actor, subjects, extra = read(m.groups())
-            by = None if actor == "" else names.person(actor)
-            line = SystemLine(kind, by, actor or None, _people(subjects, names))
-            if kind == "renamed":
-                line.name = extra
-            elif kind == "grabbed":
-                line.name = sendid.group(1) if sendid else None
-            else:
-                line.channel = extra
-            return line
-    return None
-
-
-def _people(found: list[str | None], names: Names) -> list[tuple[str, str | None]]:
-    """(identity, display name) for each name; "你" is dropped when the exporter is unknown."""
-    out = []
-    for name in found:
-        key = names.person(name)
-        if key is not None:
-            out.append((key, name))
-    return out
 
 
 class WeChatImporter:
@@ -280,7 +165,11 @@ class WeChatImporter:
     def _rows(self, ctx: ImportContext, *, counted: bool) -> Iterator[Row | Rejected]:
         """Every row, normalised; the header decides the exporter."""
         raw = ctx.open(ctx.path, lines=True, counted=counted)
-        with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fp:
+        encoding = file_encoding(ctx.path)
+        if counted and encoding == "gb18030":
+            ctx.note("read as GB18030 (the file is not UTF-8: saved by a spreadsheet?)")
+        times = Times()
+        with io.TextIOWrapper(raw, encoding=encoding, newline="") as fp:
             reader = csv.reader(fp, strict=True)
             try:
                 header = next(reader, [])
@@ -288,7 +177,8 @@ class WeChatImporter:
                 if layout is None:
                     raise InputFormatError(
                         str(ctx.path), 1, "not a MemoTrace/留痕 or PyWxDump CSV header "
-                        f"(expected {','.join(MEMOTRACE)} or {','.join(PYWXDUMP)})",
+                        f"(expected {','.join(MEMOTRACE)}, {','.join(PYWXDUMP)} or "
+                        f"{','.join(PYWXDUMP_OLD)})",
                     )  # fmt: skip
                 if layout == "memotrace" and len(header) == 9:
                     raise InputFormatError(
@@ -309,12 +199,16 @@ class WeChatImporter:
                         yield (
                             _memotrace_row(rec, n)
                             if layout == "memotrace"
-                            else _pywxdump_row(rec, n, ctx)
+                            else _pywxdump_row(rec, n, ctx, times)
                         )
                     except (ValueError, OverflowError, OSError) as e:
                         yield Rejected(str(n), f"unreadable field: {e}", ",".join(rec))
+                if counted:
+                    times.note(ctx)
             except UnicodeDecodeError as e:
-                raise InputFormatError(str(ctx.path), reader.line_num + 1, f"not UTF-8: {e}") from e
+                raise InputFormatError(
+                    str(ctx.path), reader.line_num + 1, f"not {LABELS[encoding]}: {e}"
+                ) from e
             except csv.Error as e:
                 raise InputFormatError(
                     str(ctx.path), reader.line_num, f"broken CSV: {csv_problem(e)}"
@@ -340,6 +234,7 @@ class WeChatImporter:
         seen: dict[str, int] = {}
         skipped: dict[str, int] = {}
         for row in self._rows(ctx, counted=True):
+            ctx.record()
             if isinstance(row, Rejected):
                 yield row
                 continue
@@ -348,12 +243,20 @@ class WeChatImporter:
                 source = f"wechat-export:{room or chat}"
                 group = ctx.group_for(room, None) if room else ctx.group_for(_short_id(chat), chat)
             ref = row.ref or _content_ref(row, seen)
+            before = sum(skipped.values())
             try:
-                yield from self._events(ctx, row, names, group, source, ref, skipped)
+                made = list(self._events(ctx, row, names, group, source, ref, skipped))
             except ShequnError as e:  # InvalidEvent: the row does not make a valid event
                 yield Rejected(str(row.line), e.message, row.text[:500])
+                continue
+            if not made and sum(skipped.values()) == before:  # e.g. "你" joined, exporter unknown
+                skipped["system messages about people shequn cannot key"] = (
+                    skipped.get("system messages about people shequn cannot key", 0) + 1
+                )
+            yield from made
         for what, n in sorted(skipped.items()):
             ctx.note(f"skipped {n} WeChat {what} (no event kind for them)")
+            ctx.ignore(f"WeChat {what}", n)
         if names.by_name_used:
             ctx.note(
                 "some people in WeChat system lines could not be matched to a wxid and are "
