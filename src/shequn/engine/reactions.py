@@ -2,7 +2,6 @@
 
 One explicit tuple instead of a chain (``record → entry → fission → …``): each playbook
 chapter registers one reactor — the event kinds that wake it and a ``react(conn, new_events)``
-function — and none calls another, so rules, engagement and money plug in beside entry
 rather than inside it. A reactor decides with its pure rules and applies its decisions itself,
 because some of them read their own earlier writes in the batch (fission's rewards count the
 referrals it just flagged); it returns nothing. The events a reactor records do not wake the
@@ -18,8 +17,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from shequn.engine.engagement import TRIGGERS as ENGAGEMENT_TRIGGERS
-from shequn.engine.engagement import react as engagement_react
 from shequn.engine.entry import TRIGGERS as ENTRY_TRIGGERS
 from shequn.engine.entry import after_record as entry_after_record
 from shequn.engine.rules.react import TRIGGERS as RULES_TRIGGERS
@@ -42,7 +39,6 @@ class Reactor:
 REACTORS: tuple[Reactor, ...] = (
     Reactor("entry", ENTRY_TRIGGERS, entry_after_record),
     Reactor("rules", RULES_TRIGGERS, rules_after_record),
-    Reactor("engagement", ENGAGEMENT_TRIGGERS, engagement_react),
 )
 """The registered reactors, in the order they run (entry first: a join it records is then
 checked against the community's ban list by the rules)."""
