@@ -2,6 +2,7 @@
 
 One explicit tuple instead of a chain (``record → entry → fission → …``): each playbook
 chapter registers one reactor — the event kinds that wake it and a ``react(conn, new_events)``
+function — and none calls another, so rules, engagement and money plug in beside entry
 rather than inside it. A reactor decides with its pure rules and applies its decisions itself,
 because some of them read their own earlier writes in the batch (fission's rewards count the
 referrals it just flagged); it returns nothing. The events a reactor records do not wake the
