@@ -28,8 +28,8 @@ OLD = (
     "id,MsgSvrID,type_name,is_sender,talker,room_name,content,CreateTime\n"
     '1,7160000000000000001,文本,0,wxid_aqing,20987654321@chatroom,"{""src"": """", ""msg"": '
     '""今晚几点开始？""}",2024-04-20 19:55:02\n'
-    '2,7160000000000000002,图片,0,wxid_zhou,20987654321@chatroom,"{""src"": ""FileStorage\\\\a.jpg"", '
-    '""msg"": ""图片""}",2024-04-20 19:56:00\n'
+    "2,7160000000000000002,图片,0,wxid_zhou,20987654321@chatroom,"
+    '"{""src"": ""FileStorage\\\\a.jpg"", ""msg"": ""图片""}",2024-04-20 19:56:00\n'
 )
 
 

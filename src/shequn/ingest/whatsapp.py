@@ -43,7 +43,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 from shequn.errors import InputFormatError, InvalidEvent
@@ -51,7 +50,6 @@ from shequn.ingest.archive import Archive, record_too_long
 from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.ingest.text import message_data
 from shequn.ingest.whatsapp_lines import (
-    MARKS,
     DateOrder,
     Header,
     SystemLine,
@@ -64,77 +62,13 @@ from shequn.ingest.whatsapp_lines import (
     split_author,
     to_datetime,
 )
+from shequn.ingest.whatsapp_locales import MARKS
+from shequn.ingest.whatsapp_source import ChatSource, chat_member, looks_like_chat
 from shequn.model.events import Event, identity_key
 
 PLATFORM = "whatsapp"
 _CHAT_FILE = re.compile(r"WhatsApp Chat (?:with|-) (?P<name>.+?)(?: \(\d+\))?", re.IGNORECASE)
 _RECENT_KEYS = 4096  # repeat counters kept for this many recent keys (same-time duplicates)
-
-
-def chat_member(archive: Archive) -> str | None:
-    """The chat text inside an export zip: ``_chat.txt`` (iOS), ``WhatsApp Chat with X.txt``
-    (Android), or the only ``.txt`` there is."""
-    texts = [name for name in archive.names if name.lower().endswith(".txt")]
-    for name in texts:
-        if Path(name).name == "_chat.txt":
-            return name
-    for name in texts:
-        if _CHAT_FILE.fullmatch(Path(name).stem):
-            return name
-    return texts[0] if len(texts) == 1 else None
-
-
-def _looks_like_chat(head: bytes) -> bool:
-    """The first non-blank line is a WhatsApp header (Android ``… - `` or iOS ``[… h:m:s] ``)."""
-    for raw in head.split(b"\n")[:50]:
-        line = raw.decode("utf-8", "replace").strip(MARKS + "\r\n ")
-        if line:
-            return parse_header(line) is not None
-    return False
-
-
-class _Source:
-    """The chat text of a ``.txt`` or an export ``.zip``, openable twice: raw for the quick
-    first pass, counted (progress bar) for the real one."""
-
-    def __init__(self, ctx: ImportContext) -> None:
-        self.ctx, self.path = ctx, ctx.path
-        self.archive: Archive | None = None
-        self.member: str | None = None
-
-    def __enter__(self) -> _Source:
-        if not self.path.is_file():
-            raise InputFormatError(str(self.path), None, "cannot open: not a file")
-        if Archive.is_zip(self.path):
-            self.archive = self.ctx.archive(self.path)
-            self.member = chat_member(self.archive)
-            if self.member is None:
-                raise InputFormatError(
-                    str(self.path),
-                    None,
-                    "no chat text in this zip: expected _chat.txt or 'WhatsApp Chat with ….txt'",
-                )
-        return self
-
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self.archive is not None:
-            self.archive.close()
-
-    def open(self, *, counted: bool) -> IO[bytes]:
-        """The chat text, line by line under the line limit; ``counted`` moves the progress."""
-        if self.archive is not None and self.member is not None:
-            return self.ctx.open_member(self.archive, self.member, lines=True, counted=counted)
-        return self.ctx.open(self.path, lines=True, counted=counted)
-
-    def chat_name(self) -> str | None:
-        """The chat's name as the exporter wrote it into the file name, if it did."""
-        for stem in (Path(self.member).stem if self.member else "", self.path.stem):
-            m = _CHAT_FILE.fullmatch(stem)
-            if m:
-                return m["name"].strip()
-        return None
 
 
 @dataclass
@@ -176,7 +110,7 @@ class _Reader:
             ) from None
 
     def run(self) -> Iterator[Item]:
-        with _Source(self.ctx) as src:
+        with ChatSource(self.ctx) as src:
             order = DateOrder()
             for _, text in self.lines(src.open(counted=False)):
                 header = parse_header(text)
@@ -198,7 +132,7 @@ class _Reader:
             parts = ", ".join(f"{n} {kind}" for kind, n in self.ignored.most_common())
             self.ctx.note(f"{sum(self.ignored.values())} system lines ignored: {parts}")
 
-    def _name_chat(self, src: _Source) -> None:
+    def _name_chat(self, src: ChatSource) -> None:
         named = src.chat_name()
         if self.ctx.group is not None:
             self.chat = self.ctx.group
@@ -229,6 +163,7 @@ class _Reader:
                     if pending.size > self.ctx.limits.line_bytes:
                         raise record_too_long(self.path, pending.line, self.ctx.limits)
                 elif text.strip(MARKS + " "):
+                    self.ctx.record()
                     yield Rejected(str(n), "text before the first message header", text)
                 continue
             if pending is not None:
@@ -238,6 +173,7 @@ class _Reader:
             yield from self._finish(pending)
 
     def _finish(self, p: _Pending) -> Iterator[Item]:
+        self.ctx.record()
         self.line = p.line
         raw = "\n".join(p.lines)
         naive = to_datetime(p.header, self.day_first)
@@ -249,16 +185,17 @@ class _Reader:
         if author is None:
             yield from self._system(p, naive, " ".join(p.lines), raw)
             return
-        system = read_system(first) if len(p.lines) == 1 else None
-        if system is not None and (  # iOS writes system lines as if someone said them
-            first.startswith("\u200e")
-            or author == self.chat
-            or first.strip(MARKS + " ").startswith(author + " ")
-            or system.kind == "encryption notice"
-        ):
-            yield from self._system(p, naive, first, raw)
-            return
         body = read_body([first, *p.lines[1:]])
+        if len(p.lines) == 1 and not (body.has_media or body.deleted):
+            system = read_system(first)
+            if (  # iOS writes system lines as if someone said them, marked with U+200E
+                first.startswith("\u200e")
+                or author == self.chat
+                or (system is not None and first.strip(MARKS + " ").startswith(author + " "))
+                or (system is not None and system.kind == "encryption notice")
+            ):
+                yield from self._system(p, naive, first, raw)
+                return
         who, shown = person(author)
         key = "\x00deleted" if body.deleted else body.text.split("\n")[0]
         data = message_data(
@@ -275,6 +212,15 @@ class _Reader:
         )
 
     def _system(self, p: _Pending, naive: datetime, text: str, raw: str) -> Iterator[Item]:
+        """A system line's events; a line that makes none is counted as ignored, by why."""
+        before = self.ignored.copy()
+        items = list(self._system_items(p, naive, text, raw))
+        if not items:
+            why = next(iter((self.ignored - before).keys()), "lines with no event kind")
+            self.ctx.ignore(f"WhatsApp system lines: {why}")
+        yield from items
+
+    def _system_items(self, p: _Pending, naive: datetime, text: str, raw: str) -> Iterator[Item]:
         line = read_system(text)
         if line is None:
             self.ignored["unrecognised (not English?)"] += 1
@@ -313,6 +259,11 @@ class _Reader:
                 data = {**names, "subject_name": display}
                 ref = f"{base}:removed.{i}"
                 yield self._event(p, raw, "member.removed", at, ref, actor_key, subject, data)
+                continue
+            if actor_key == subject:  # "X added X" (a rejoin shown so): no invitation edge
+                joined_self: dict[str, Any] = {"channel": "add", "actor_name": display}
+                ref = f"{base}:joined.{i}"
+                yield self._event(p, raw, "member.joined", at, ref, subject, None, joined_self)
                 continue
             if actor_key is not None:  # "X added Y": an invitation, then the join
                 data = {"channel": "add", **names, "subject_name": display}
@@ -386,7 +337,7 @@ class WhatsAppImporter:
                     if member is None:
                         return False
                     head = archive.head(member)
-            return _looks_like_chat(head)
+            return looks_like_chat(head)
         except (OSError, InputFormatError):
             return False
 

@@ -18,8 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-MARKS = "\u200e\u200f\ufeff\u202a\u202b\u202c\u2066\u2067\u2068\u2069"
-"""Direction marks and the byte-order mark: invisible, never part of a name or a date."""
+from shequn.ingest.whatsapp_locales import MARKS, is_deleted, is_media_placeholder
 
 _SP = r"[ \u00a0\u202f]"
 _DATE = r"(?P<d1>\d{1,4})(?P<sep>[./-])(?P<d2>\d{1,2})(?P=sep)(?P<d3>\d{1,4})\.?"
@@ -228,10 +227,14 @@ def read_body(lines: list[str]) -> Body:
     has_media = deleted = False
     for i, raw in enumerate(lines):
         line = raw.strip(MARKS)
-        if i == 0 and _DELETED.fullmatch(line.strip()):
+        if i == 0 and (_DELETED.fullmatch(line.strip()) or is_deleted(line)):
             deleted = True
             continue
-        if _OMITTED.fullmatch(line.strip()) or _FILE_ATTACHED.fullmatch(line.strip()):
+        if (
+            _OMITTED.fullmatch(line.strip())
+            or _FILE_ATTACHED.fullmatch(line.strip())
+            or is_media_placeholder(line)
+        ):
             has_media = True
             continue
         stripped = _ATTACHED.sub("", line)
