@@ -177,3 +177,24 @@ def test_no_token_is_a_clear_error(bot: Cli, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("SHEQUN_TELEGRAM_TOKEN")
     code, _, err = bot.run("bot", "check", "telegram")
     assert code == 1 and "SHEQUN_TELEGRAM_TOKEN" in err and "--token-file" in err
+
+
+def test_shequn_worker_with_the_telegram_connector(
+    bot: Cli, fake: Any, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, url = fake
+    monkeypatch.setenv("SHEQUN_TELEGRAM_API_URL", url)
+    store = Store.open(database_url)
+    try:
+        with store.transaction() as conn:
+            now = datetime.now(UTC)
+            mute = Action("member.ban", "study-circle", now, "main", {"identity": "telegram:9"})
+            refund = Action("payment.refund", "study-circle", now, "main", {"to": "telegram:9"})
+            enqueue(conn, [mute, refund])
+    finally:
+        store.close()
+    code, _, err = bot.run("worker", "--once", "--connector", "telegram", "--no-ticks")
+    assert code == 0, err
+    assert api.called("banChatMember") == [{"chat_id": CHAT, "user_id": 9}]
+    statuses = {a["kind"]: a["status"] for a in bot.json("actions", "list", "--status", "all")}
+    assert statuses == {"member.ban": "done", "payment.refund": "review"}  # a person refunds

@@ -74,6 +74,20 @@ def chat_of(store: Store) -> Any:
     return find
 
 
+def telegram_options() -> dict[str, Any]:
+    """What ``shequn worker --connector telegram`` (and ``serve --worker``) hands the
+    connector: the token (``$SHEQUN_TELEGRAM_TOKEN``), ``$SHEQUN_TELEGRAM_API_URL`` if set, and
+    the bindings, read from a store of its own for as long as the process runs."""
+    from shequn.cli.common import state
+    from shequn.connectors.telegram.client import load_token
+
+    return {
+        "token": load_token(None),
+        "api_url": os.environ.get("SHEQUN_TELEGRAM_API_URL") or None,
+        "chat_of": chat_of(Store.open(state.db_url)),
+    }
+
+
 @bot_app.command("run")
 def run_command(
     platform: Platform = "telegram",

@@ -60,6 +60,10 @@ def make_connector(
         if file is None:
             raise InvalidEvent("--connector file needs --file PATH", field="file")
         options["path"] = file
+    if name == "telegram":  # the token and the bindings come from the environment and store
+        from shequn.cli.bot import telegram_options
+
+        options |= telegram_options()
     return connector(name, options)
 
 

@@ -16,6 +16,7 @@ from shequn.errors import NotFound
 CONNECTORS: dict[str, str] = {
     "console": "shequn.connectors.console:ConsoleConnector",
     "file": "shequn.connectors.file:FileConnector",
+    "telegram": "shequn.connectors.telegram.connector:TelegramConnector",
     "wecom": "shequn.connectors.wecom.connector:WeComConnector",
 }
 """Connector name → ``module:class``; the class takes the connector's options as keywords."""
