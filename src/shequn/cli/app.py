@@ -27,6 +27,7 @@ from shequn.cli.people import groups_app, members_app
 from shequn.cli.plan import demo_command, simulate_command
 from shequn.cli.poster import poster_command
 from shequn.cli.report import metrics_command, report_command
+from shequn.cli.rules import moderation_app, rules_app
 from shequn.cli.serve import serve_command, token_app
 from shequn.cli.templates import templates_app
 from shequn.cli.worker import tasks_app, worker_command
@@ -95,6 +96,8 @@ app.add_typer(intake_app, name="intake")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(fraud_app, name="fraud")
 app.add_typer(actions_app, name="actions")
+app.add_typer(rules_app, name="rules")
+app.add_typer(moderation_app, name="moderation")
 app.add_typer(tasks_app, name="tasks")
 app.command("worker")(worker_command)
 app.add_typer(bot_app, name="bot")

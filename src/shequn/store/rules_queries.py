@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, or_, select
 
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
@@ -105,9 +105,11 @@ def find_step(conn: Connection, community: str, ref: str) -> Event | None:
     q = select(t.events).where(e.community_slug == community, e.kind == "moderation.applied")
     if ref.isdigit():
         q = q.where(e.id == int(ref))
-    else:
-        source, _, source_ref = ref.rpartition(":")
-        q = q.where(e.source == source, e.source_ref == source_ref)
+    else:  # both halves may hold colons (``engine`` + ``step:bot:m1:advert``): try each cut
+        cuts = [(ref[:n], ref[n + 1 :]) for n, c in enumerate(ref) if c == ":"]
+        if not cuts:
+            return None
+        q = q.where(or_(*(and_(e.source == a, e.source_ref == b) for a, b in cuts)))
     row = conn.execute(q).mappings().first()
     return row_to_event(row) if row is not None else None
 

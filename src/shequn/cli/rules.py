@@ -1,0 +1,214 @@
+"""``shequn rules`` (show, check, replay, train) and ``shequn moderation`` (list, reverse,
+appeals, decide): the group rules, tried on text and on the stored log, and the steps they
+took with what a manager can undo."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shequn.cli.common import (
+    JsonFlag,
+    community_blueprint,
+    open_store,
+    out,
+    pick_community,
+    print_json,
+    print_table,
+    show_time,
+)
+from shequn.engine.decisions import operator_source
+from shequn.engine.rules import manage
+from shequn.engine.rules.judge import MessageFacts, verdicts
+from shequn.engine.rules.linear import LinearModel, train
+from shequn.engine.rules.models import model_for
+from shequn.engine.rules.normalize import fold
+from shequn.engine.rules.training import read_labelled
+from shequn.model.blueprint_rules import Rules
+from shequn.model.events import parse_time
+
+rules_app = typer.Typer(help="Group rules: show, try on text, replay on history, train.",
+                        no_args_is_help=True)  # fmt: skip
+moderation_app = typer.Typer(help="Moderation steps, reversals and appeals.",
+                             no_args_is_help=True)  # fmt: skip
+CommunityOpt = Annotated[
+    str | None, typer.Option("--community", help="Community slug (default: the only one).")
+]
+GroupOpt = Annotated[str | None, typer.Option("--group", help="Only this group.")]
+
+
+@rules_app.command("show")
+def rules_show(group: GroupOpt = None, community: CommunityOpt = None) -> None:
+    """The rules in force (a group's, with its overrides), as JSON, and whether they are on."""
+    with open_store() as store:
+        _, bp = community_blueprint(store, community)
+    print_json({**bp.rules.for_group(group).model_dump(exclude={"groups"}), "group": group,
+                "banned_topics": bp.culture.banned_topics})  # fmt: skip
+
+
+@rules_app.command("check")
+def rules_check(
+    text: Annotated[str, typer.Argument(help="The message to try.")],
+    group: GroupOpt = None,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """What the rules say about one message (advert, banned topics, links by level, locks)."""
+    with open_store() as store:
+        _, bp = community_blueprint(store, community)
+    rules = bp.rules.for_group(group)
+    facts = MessageFacts(text=text, has_link="://" in text, level=0)
+    model = model_for(rules.advert.model)
+    now = datetime.now().astimezone()
+    found = verdicts(rules, facts, now, banned=bp.culture.banned_topics, model=model)
+    if as_json:
+        print_json({"folded": fold(text).text, "verdicts": [v.to_dict() for v in found]})
+        return
+    out.print(f"folded: {fold(text).text}")
+    if not found:
+        out.print("clean / 未违反规则")
+    for v in found:
+        out.print(f"{v.rule} ({v.score:.2f}): {v.explain()}")
+
+
+@rules_app.command("replay")
+def rules_replay(
+    since: Annotated[str | None, typer.Option(help="Only messages from this date/time.")] = None,
+    group: GroupOpt = None,
+    rules_file: Annotated[
+        Path | None, typer.Option("--rules", help="A TOML file of [rules] to try instead.")
+    ] = None,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the rules over the stored log as a dry run: what they would have done."""
+    rules = None
+    if rules_file is not None:
+        raw = tomllib.loads(rules_file.read_text(encoding="utf-8"))
+        rules = Rules.model_validate({**raw.get("rules", raw), "enabled": True})
+    with open_store() as store:
+        slug = pick_community(store, community)
+        when = parse_time(since, "since") if since else None
+        report = manage.replay_log(store, slug, since=when, group=group, rules=rules)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    print_table(
+        f"{len(report.verdicts)} of {report.messages} messages / 条消息",
+        ["time", "group", "member", "rule", "score", "step", "evidence", "source", "source_ref"],
+        [(show_time(v.at), v.group, v.member, v.rule, f"{v.score:.2f}",
+          "exempt" if v.exempt else v.step, v.verdicts[0]["evidence"][0]["match"]
+          if v.verdicts[0]["evidence"] else "", v.source, v.source_ref)
+         for v in report.verdicts],
+    )  # fmt: skip
+    d = report.to_dict()
+    out.print(f"per rule / 按规则: {d['per_rule']}")
+    out.print(f"per group / 按群: {d['per_group']}")
+    out.print(f"muted / 禁言: {', '.join(d['muted']) or '-'}")
+    out.print(f"removed / 移出: {', '.join(d['removed']) or '-'}")
+
+
+@rules_app.command("train")
+def rules_train(
+    labelled: Annotated[
+        Path | None, typer.Argument(help="JSONL of {text, label} lines (label 1/0, true/false).")
+    ] = None,
+    output: Annotated[Path, typer.Option("--out", help="Where to write the model.")] = Path(
+        "advert.model"
+    ),
+    history: Annotated[
+        bool, typer.Option("--history", help="Also learn from managers' decisions in the log.")
+    ] = False,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train the advert model; set rules.advert.model in the blueprint to its file to use it."""
+    examples: list[tuple[str, bool]] = read_labelled(labelled) if labelled else []
+    sources = {"file": str(labelled)} if labelled else {}
+    if history or labelled is None:
+        with open_store() as store:
+            slug = pick_community(store, community)
+            found = manage.history_labels(store, slug)
+        examples += found
+        sources["history"] = f"{slug}: {len(found)} decisions"
+    if not examples or len({y for _, y in examples}) < 2:
+        raise typer.BadParameter("need labelled examples of both kinds / 需要正反两类样本")
+    model: LinearModel = train(((fold(t), y) for t, y in examples), trained_on=sources)
+    output.write_text(model.to_json(), encoding="utf-8")
+    summary = {"model": str(output), "examples": len(examples),
+               "adverts": sum(y for _, y in examples), **sources}  # fmt: skip
+    if as_json:
+        print_json(summary)
+    else:
+        out.print(json.dumps(summary, ensure_ascii=False))
+
+
+@moderation_app.command("list")
+def moderation_list(
+    group: GroupOpt = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000, help="At most this many.")] = 100,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The latest steps of the ladder, newest first (ref names a step for reverse/decide)."""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        steps = manage.list_steps(store, slug, groups=[group] if group else None, limit=limit)
+    if as_json:
+        print_json([s.to_dict() for s in steps])
+        return
+    print_table(f"{len(steps)} steps / 处理记录", ["ref", "time", "group", "member", "step",
+                "rule", "reason", "reversed"],
+                [(s.ref, show_time(s.at), s.group, s.member, s.step, s.rule, s.reason,
+                  "yes" if s.reversed else "") for s in steps])  # fmt: skip
+
+
+@moderation_app.command("reverse")
+def moderation_reverse(
+    ref: Annotated[str, typer.Argument(help="The step: source:source_ref or event id.")],
+    reason: Annotated[str, typer.Option(help="Why (the member is told).")] = "",
+    by: Annotated[str | None, typer.Option(help="Identity key of the manager.")] = None,
+    community: CommunityOpt = None,
+) -> None:
+    """Undo a step: unmute/unban, the member told, the ladder no longer counts it."""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        e = manage.reverse(store, slug, ref, by=by, reason=reason, source=operator_source())
+    out.print(f"reversed / 已撤销: {ref} ({e.subject})")
+
+
+@moderation_app.command("appeals")
+def moderation_appeals(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
+    """Appeals and their decisions (open ones first)."""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        rows = manage.list_appeals(store, slug)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(f"{len(rows)} appeals / 申诉", ["step", "member", "text", "outcome", "reason"],
+                [(r["step"], r["member"], r["text"], r["outcome"] or "open / 待处理",
+                  r["reason"]) for r in rows])  # fmt: skip
+
+
+@moderation_app.command("decide")
+def moderation_decide(
+    ref: Annotated[str, typer.Argument(help="The appealed step: source:source_ref or id.")],
+    outcome: Annotated[str, typer.Argument(help="upheld or granted (granted reverses it).")],
+    reason: Annotated[str, typer.Option(help="Why (the member is told).")] = "",
+    by: Annotated[str | None, typer.Option(help="Identity key of the manager.")] = None,
+    community: CommunityOpt = None,
+) -> None:
+    """Decide an appeal."""
+    if outcome not in ("upheld", "granted"):
+        raise typer.BadParameter("upheld or granted")
+    with open_store() as store:
+        slug = pick_community(store, community)
+        manage.decide_appeal(store, slug, ref, "granted" if outcome == "granted" else "upheld",
+                             by=by, reason=reason, source=operator_source())  # fmt: skip
+    out.print(f"{outcome}: {ref}")

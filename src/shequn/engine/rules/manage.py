@@ -1,0 +1,216 @@
+"""What the CLI, the API and the dashboard call for moderation: the steps, reversing one,
+appeals and their decisions, the replay over the stored log, and labels from history.
+
+Each write is one transaction that takes the append lock, reads the step it is about, decides
+with the pure ``reverse.py`` / appeal functions and applies the decision — so a reversal and
+an appeal granted at the same moment undo a step once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection
+
+from shequn.engine.decisions import Decision, apply, capped_ref
+from shequn.engine.rules.models import model_for
+from shequn.engine.rules.replay import KINDS, Report, replay
+from shequn.engine.rules.reverse import decide_reversal
+from shequn.errors import Conflict, NotFound
+from shequn.model.blueprint_rules import Rules
+from shequn.model.events import Event
+from shequn.store.append import lock_for_decision
+from shequn.store.db import Store
+from shequn.store.growth_queries import get_blueprint
+from shequn.store.rules_queries import appeals, events_by, find_step, is_reversed, reversed_refs
+
+Outcome = Literal["upheld", "granted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One ``moderation.applied`` event as a manager lists it, with whether it still counts."""
+
+    ref: str  # source:source_ref, what reverse/appeal name
+    source: str
+    source_ref: str
+    at: datetime
+    group: str | None
+    member: str
+    step: str
+    rule: str
+    reason: str
+    reversed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**{k: getattr(self, k) for k in self.__slots__}, "at": self.at.isoformat()}
+
+
+def list_steps(
+    store: Store, community: str, *, groups: Sequence[str] | None = None, limit: int = 100
+) -> list[Step]:
+    """The latest steps, newest first; ``groups`` limits them to a leader's groups."""
+    with store.read() as conn:
+        rows = events_by(conn, community, ("moderation.applied",))
+        undone = reversed_refs(conn, community, None)
+    out = []
+    for _, e in reversed(rows):
+        if groups is not None and e.group not in groups:
+            continue
+        ref = f"{e.source}:{e.source_ref}"
+        d = e.data
+        out.append(Step(
+            ref, e.source, e.source_ref, e.occurred_at, e.group, e.subject or "",
+            str(d.get("step", "")), str(d.get("rule", "")), str(d.get("reason", "")),
+            ref in undone,
+        ))  # fmt: skip
+        if len(out) >= limit:
+            break
+    return out
+
+
+def list_appeals(
+    store: Store, community: str, *, groups: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Appeals with their decisions, open ones first."""
+    with store.read() as conn:
+        rows = appeals(conn, community, groups)
+    out = [{
+        "step": f"{f.data.get('step_source')}:{f.data.get('step_ref')}", "group": f.group,
+        "member": f.actor, "at": f.occurred_at.isoformat(), "text": f.data.get("text", ""),
+        "outcome": d.data.get("outcome") if d else None,
+        "reason": d.data.get("reason", "") if d else "",
+    } for f, d in rows]  # fmt: skip
+    return sorted(out, key=lambda r: r["outcome"] is not None)
+
+
+def step_group(store: Store, community: str, ref: str) -> str | None:
+    """The group of step ``ref`` (for permission checks before acting on it)."""
+    with store.read() as conn:
+        step = find_step(conn, community, ref)
+    if step is None:
+        raise NotFound(f"no moderation step {ref!r}", step=ref)
+    return step.group
+
+
+def reverse(
+    store: Store, community: str, ref: str, *, by: str | None, reason: str, source: str,
+    now: datetime | None = None,
+) -> Event:  # fmt: skip
+    """Undo step ``ref``: ``moderation.reversed``, unmute/unban and a note to the member."""
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        step = _standing(conn, community, ref)
+        d = decide_reversal(step, now or datetime.now(UTC), by=by, reason=reason, source=source)
+        apply(conn, d)
+    return d.events[0]
+
+
+def file_appeal(
+    store: Store, community: str, ref: str, *, member: str, text: str, source: str,
+    now: datetime | None = None,
+) -> Event:  # fmt: skip
+    """A member appeals step ``ref`` (only their own, once)."""
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        step = _standing(conn, community, ref)
+        if step.subject != member:
+            raise NotFound(f"no moderation step {ref!r} of {member!r}", step=ref)
+        filed = _step_event("appeal.filed", "appeal", step, now, source, actor=member, text=text)
+        if not apply(conn, Decision([filed])).new:
+            raise Conflict(f"step {ref!r} was appealed already", step=ref)
+    return filed
+
+
+def decide_appeal(
+    store: Store, community: str, ref: str, outcome: Outcome, *, by: str | None, reason: str,
+    source: str, now: datetime | None = None,
+) -> Event:  # fmt: skip
+    """A manager decides the appeal of step ``ref``; ``granted`` reverses the step."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        step = _standing(conn, community, ref)
+        filed = events_by(conn, community, ("appeal.filed",), [step.subject or ""])
+        if not any(_names(e, step) for _, e in filed):
+            raise NotFound(f"no appeal of step {ref!r}", step=ref)
+        decided = _step_event(
+            "appeal.decided", "decide", step, at, source, actor=by, subject=step.subject,
+            outcome=outcome, reason=reason,
+        )  # fmt: skip
+        d = Decision([decided])
+        if outcome == "granted":
+            d += decide_reversal(step, at, by=by, reason=reason, source=source)
+        if not apply(conn, d).new:
+            raise Conflict(f"the appeal of step {ref!r} was decided already", step=ref)
+    return decided
+
+
+def replay_log(
+    store: Store, community: str, *, since: datetime | None = None, group: str | None = None,
+    rules: Rules | None = None,
+) -> Report:  # fmt: skip
+    """The dry run over the stored log with the community's rules, or ``rules`` (a file
+    being tuned) in their place, as if they were on."""
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+        events = [e for _, e in events_by(conn, community, KINDS, group=None)]
+    if rules is not None:
+        bp = bp.model_copy(update={"rules": rules})
+    model = model_for(bp.rules.advert.model)
+    return replay(bp, events, since=since, group=group, model=model)
+
+
+def history_labels(store: Store, community: str) -> list[tuple[str, bool]]:
+    """(text, is advert) from managers' decisions with a reason: a step they applied by hand
+    or an appeal they upheld says advert; a step of the advert rule they reversed or an appeal
+    they granted says not. The engine's own unreviewed steps are not labels (the model would
+    learn its own mistakes). The latest decision on a message wins."""
+    with store.read() as conn:
+        decisions = events_by(conn, community, ("moderation.applied", "moderation.reversed",
+                                                "appeal.decided"))  # fmt: skip
+        steps = {f"{e.source}:{e.source_ref}": e for _, e in decisions
+                 if e.kind == "moderation.applied"}  # fmt: skip
+        label: dict[str, bool] = {}
+        for _, e in decisions:
+            if e.kind == "moderation.applied" and e.source != "engine" and e.data.get("reason"):
+                label[str(e.data.get("message", ""))] = True
+            elif e.data.get("reason") or e.kind == "appeal.decided":
+                step = steps.get(f"{e.data.get('step_source')}:{e.data.get('step_ref')}")
+                if step is not None and step.data.get("rule") in ("advert", None):
+                    upheld = e.kind == "appeal.decided" and e.data.get("outcome") == "upheld"
+                    label[str(step.data.get("message", ""))] = upheld
+        label.pop("", None)
+        texts = {e.source_ref: str(e.data.get("text") or "")
+                 for _, e in events_by(conn, community, ("message.posted",))
+                 if e.source_ref in label}  # fmt: skip
+    return [(texts[ref], y) for ref, y in label.items() if texts.get(ref)]
+
+
+def _standing(conn: Connection, community: str, ref: str) -> Event:
+    step = find_step(conn, community, ref)
+    if step is None:
+        raise NotFound(f"no moderation step {ref!r}", step=ref)
+    if is_reversed(conn, step):
+        raise Conflict(f"step {ref!r} was reversed already", step=ref)
+    return step
+
+
+def _names(e: Event, step: Event) -> bool:
+    return (e.data.get("step_source"), e.data.get("step_ref")) == (step.source, step.source_ref)
+
+
+def _step_event(
+    kind: str, tag: str, step: Event, now: datetime | None, source: str,
+    actor: str | None = None, subject: str | None = None, **data: Any,
+) -> Event:  # fmt: skip
+    return Event(
+        kind=kind, occurred_at=now or datetime.now(UTC), community=step.community,
+        group=step.group, actor=actor, subject=subject, source=source,
+        source_ref=capped_ref(f"{tag}:{step.source}:{step.source_ref}"),
+        data={"step_source": step.source, "step_ref": step.source_ref,
+              **{k: v for k, v in data.items() if v}},
+    )  # fmt: skip
