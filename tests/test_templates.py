@@ -28,6 +28,7 @@ from shequn.model.entities import EntryState, Link
 from shequn.model.templates import render_payload, render_text
 from shequn.model.templates_table import COMMON, LANGS, TEMPLATES
 from shequn.store.growth_queries import Seats
+from tests.engagement_helpers import engagement_messages
 from tests.growth_helpers import COMMUNITY, HEAD, T0, at, blueprint, group, loaded, wx
 from tests.test_cli import Cli
 
@@ -177,6 +178,7 @@ def _engine_messages() -> list[Action]:
         history.append(offence.at)
     undone = decide_reversal(step_decision.events[1], T0, by=None, reason="", source="cli")
     actions += undone.actions  # moderation_reversed
+    actions += engagement_messages(bp)  # join_welcome, session_*
     return [a for a in [*actions, told] if "template" in a.payload and a.kind != "group.create"]
 
 

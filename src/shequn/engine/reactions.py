@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from shequn.engine.engagement import TRIGGERS as ENGAGEMENT_TRIGGERS
+from shequn.engine.engagement import react as engagement_react
 from shequn.engine.entry import TRIGGERS as ENTRY_TRIGGERS
 from shequn.engine.entry import after_record as entry_after_record
 from shequn.engine.rules.react import TRIGGERS as RULES_TRIGGERS
@@ -40,6 +42,7 @@ class Reactor:
 REACTORS: tuple[Reactor, ...] = (
     Reactor("entry", ENTRY_TRIGGERS, entry_after_record),
     Reactor("rules", RULES_TRIGGERS, rules_after_record),
+    Reactor("engagement", ENGAGEMENT_TRIGGERS, engagement_react),
 )
 """The registered reactors, in the order they run (entry first: a join it records is then
 checked against the community's ban list by the rules)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shequn.engine.campaigns import settle
+from shequn.engine.engagement.sessions import close_sessions
 from shequn.engine.entry import open_waves
 from shequn.engine.seats import expire_seats
 from shequn.store.db import Store
@@ -44,5 +45,6 @@ TICKS: tuple[Tick, ...] = (
     Tick("entry.waves", timedelta(minutes=1), _waves, "open the waves that are due"),
     Tick("entry.expire", timedelta(minutes=10), _expire, "give back seats held too long"),
     Tick("campaign.settle", timedelta(hours=1), _settle, "grant and claw back rewards"),
+    Tick("sessions.close", timedelta(minutes=5), close_sessions, "record sessions held"),
 )
 """The registry, in the order a worker runs them (waves before the seats they fill)."""

@@ -134,6 +134,14 @@ ACTION_KINDS: dict[str, ActionKind] = {
             task="Create a group like {template} (suggested slug {suggested_slug}), add it to "
             "the blueprint and bind it with `shequn groups bind`.",
         ),
+        ActionKind(
+            "session.summarize",
+            "A sharing session ended: someone writes its summary, which shequn then sends "
+            "privately to every member of the group (P-ENG-2).",
+            idempotent=True,
+            task="Write the summary of session {session} ({title}) and send it with "
+            "`shequn session summary {session} --text ...`.",
+        ),
         # group rules and moderation (P-RUL-2): every step can be undone by a manager
         ActionKind(
             "member.mute",

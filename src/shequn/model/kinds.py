@@ -10,6 +10,7 @@ an existing kind a second meaning.
 from __future__ import annotations
 
 from shequn.model.kinds_bindings import BINDING_KINDS
+from shequn.model.kinds_engagement import ENGAGEMENT_KINDS
 from shequn.model.kinds_growth import GROWTH_KINDS
 from shequn.model.kinds_live import LIVE_KINDS
 from shequn.model.kinds_rules import RULES_KINDS
@@ -273,7 +274,11 @@ KINDS: dict[str, KindSpec] = {
             "A sharing session took place.",
             actor="the host",
             actor_required=False,
-            fields=(F("session", Str, "session id", required=True),),
+            fields=(
+                F("session", Str, "session id", required=True),
+                F("attendees", Int, "members active during it (when shequn planned it)"),
+                F("members", List, "their identity keys"),
+            ),
             playbook=("P-ENG-2",),
         ),
         KindSpec(
@@ -387,5 +392,6 @@ KINDS: dict[str, KindSpec] = {
         *LIVE_KINDS,
         *BINDING_KINDS,
         *RULES_KINDS,
+        *ENGAGEMENT_KINDS,
     )
 }

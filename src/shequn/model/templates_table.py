@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from shequn.model.templates_engagement import engagement_rows
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
@@ -249,7 +251,9 @@ _RULE_ROWS = (
     ),
 )
 
-TEMPLATES: dict[str, TemplateSpec] = {row.name: row for row in (*_ROWS, *_RULE_ROWS)}
+TEMPLATES: dict[str, TemplateSpec] = {
+    row.name: row for row in (*_ROWS, *_RULE_ROWS, *engagement_rows(TemplateSpec))
+}
 """Every message template by name, in the order ``shequn templates list`` shows them."""
 
 LEGACY_ENTRY_KEYS: dict[str, str] = {

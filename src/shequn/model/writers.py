@@ -45,6 +45,7 @@ WRITER_CLASS: dict[str, str] = {
     "session.scheduled": "platform",
     "session.held": "platform",
     "event.rsvp": "platform",
+    "session.question": "platform",
     "entry.requested": "platform",
     "task.completed": "platform",
     "intake.answered": "platform",
@@ -75,6 +76,10 @@ WRITER_CLASS: dict[str, str] = {
     "campaign.configured": "config",
     "group.bound": "config",
     "group.unbound": "config",
+    "session.planned": "config",
+    "session.rescheduled": "config",
+    "session.cancelled": "config",
+    "session.summarized": "config",
     # the engine's own decisions
     "link.created": "engine",
     "entry.decided": "engine",

@@ -24,6 +24,7 @@ from shequn.errors import InvalidEvent
 from shequn.model.events import Event
 from shequn.store import tables as t
 from shequn.store.bindings import HANDLERS as BINDING_HANDLERS
+from shequn.store.engagement import HANDLERS as ENGAGEMENT_HANDLERS
 from shequn.store.entry_book import EntryBook
 from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
 from shequn.store.memberships import MembershipBook
@@ -401,4 +402,5 @@ _RARE = {
     "role.changed": _role,
     **GROWTH_HANDLERS,
     **BINDING_HANDLERS,
+    **ENGAGEMENT_HANDLERS,
 }

@@ -135,6 +135,7 @@ def snapshot(conn: Connection) -> dict[str, Any]:
         ),
         "profiles": rows(t.profiles, identity_id=ident_key),
         "bindings": rows(t.bindings, community_id=community_key, group_id=group_key),
+        "sessions": rows(t.sessions, community_id=community_key, group_id=group_key),
         "referrals": rows(
             t.referrals,
             community_id=community_key,

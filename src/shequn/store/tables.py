@@ -365,7 +365,29 @@ bindings = Table(
     UniqueConstraint("community_id", "platform", "chat_id", name="uq_bindings_chat"),
 )
 
+# Sharing sessions (P-ENG-2; ``session.*`` events, store/engagement.py): one row per planned
+# session, ``cause_event_id`` the plan or reschedule whose timeline actions are current.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id"), nullable=False),
+    Column("group_id", ForeignKey("groups.id"), nullable=False),
+    Column("session", String(128), nullable=False),
+    Column("title", String(512), nullable=False),
+    Column("speaker", String(255)),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),  # planned | cancelled | held
+    Column("cause_event_id", BigInteger, nullable=False),
+    Column("questions", Integer, nullable=False, default=0),
+    Column("attendees", Integer),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("community_id", "session", name="uq_sessions_session"),
+)
+
 PROJECTIONS = (
+    sessions,
     bindings,
     profiles,
     fraud_cases,

@@ -1,0 +1,73 @@
+"""The ``[engagement]`` part of the blueprint: welcomes and sharing sessions (P-ENG-1, P-ENG-2).
+
+Every seed figure is a default here and nowhere else. Seed 003's sharing-session timeline:
+the announcement three to five days before (``announce_days_before``, the early end), the
+question collection two days before, the warm-up two hours before, then the session, and
+afterwards the content summarized and sent privately to every member. Figures the seeds do
+not give (how long a session lasts, how fast private summaries go out, how late a join may
+still be welcomed) are conservative choices, documented in docs/blueprint.md.
+
+Per community, with per-group overrides (``[engagement.groups.<slug>.welcome]``) for the
+welcome, because groups of one matrix often differ in tone and rules.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_WELCOME_MAX_AGE_MINUTES = 60.0
+"""A join recorded later than this after it happened is history (an import), not a moment to
+greet someone: no welcome."""
+DEFAULT_ANNOUNCE_DAYS_BEFORE = 3.0
+"""Seed 003: announce three to five days before; the late end keeps the news fresh."""
+DEFAULT_COLLECT_DAYS_BEFORE = 2.0
+"""Seed 003: collect the members' questions two days before."""
+DEFAULT_WARMUP_HOURS_BEFORE = 2.0
+"""Seed 003: warm the group up two hours before."""
+DEFAULT_DURATION_MINUTES = 60
+"""How long a session lasts when the plan does not say (attendance counts inside it)."""
+DEFAULT_SUMMARY_PER_MINUTE = 20
+"""Private summaries queued per minute, spread so a 500-member group is not one burst (the
+worker's per-connector pacing still applies on top)."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Welcome(_Section):
+    """P-ENG-1: every join is welcomed — a wave's by the wave welcome, any other by this."""
+
+    enabled: bool = True
+    clean: bool = False  # delete the previous welcome when a new one is sent
+    max_age_minutes: float = Field(DEFAULT_WELCOME_MAX_AGE_MINUTES, gt=0)
+    rules: list[str] = Field(default_factory=list)  # the group rules attached, one per line
+
+
+class Sessions(_Section):
+    """P-ENG-2: the timeline of a sharing session (seed 003)."""
+
+    announce_days_before: float = Field(DEFAULT_ANNOUNCE_DAYS_BEFORE, ge=0)
+    collect_days_before: float = Field(DEFAULT_COLLECT_DAYS_BEFORE, ge=0)
+    warmup_hours_before: float = Field(DEFAULT_WARMUP_HOURS_BEFORE, ge=0)
+    duration_minutes: int = Field(DEFAULT_DURATION_MINUTES, gt=0)
+    summary_per_minute: int = Field(DEFAULT_SUMMARY_PER_MINUTE, gt=0)
+
+
+class GroupEngagement(_Section):
+    """A group's overrides: a section given here replaces the community's."""
+
+    welcome: Welcome | None = None
+
+
+class Engagement(_Section):
+    """``[engagement]``: the community's routines and its groups' overrides."""
+
+    welcome: Welcome = Field(default_factory=Welcome)
+    sessions: Sessions = Field(default_factory=Sessions)
+    groups: dict[str, GroupEngagement] = Field(default_factory=dict)
+
+    def welcome_for(self, slug: str | None) -> Welcome:
+        """The welcome settings that govern ``slug``: the group's if it has its own."""
+        over = self.groups.get(slug or "")
+        return over.welcome if over is not None and over.welcome is not None else self.welcome

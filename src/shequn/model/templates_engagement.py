@@ -1,0 +1,123 @@
+"""Message templates of engagement (P-ENG-1, P-ENG-2), joined into ``TEMPLATES``.
+
+Kept beside ``templates_table.py`` so each chapter's texts stay in a module of a readable
+size; the rows follow the same contract (variables filled by the engine, zh and en defaults).
+``templates_table`` calls :func:`engagement_rows` with its ``TemplateSpec`` (this module does
+not import it, so neither module's import depends on the other's order).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shequn.model.templates_table import TemplateSpec
+
+_SESSION_VARS = {
+    "session": "the session's id (as in `shequn session list`)",
+    "title": "the session's topic",
+    "starts_at": "its start, in the community's time zone (YYYY-MM-DD HH:MM)",
+    "speaker": "the speaker's name, '' when none was named",
+}
+_SESSION_EXAMPLE = {
+    "session": "main-20260508-2000",
+    "title": "如何读完一本书",
+    "starts_at": "2026-05-08 20:00",
+    "speaker": "lin",
+}
+
+
+def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
+    """The engagement templates, built with ``templates_table.TemplateSpec``."""
+    return (
+        TemplateSpec(
+            "join_welcome",
+            "members joined without a wave (direct joins, groups without waves): one welcome for "
+            "the members of one recorded batch, in the group, with the group rules attached",
+            "成员不经批次直接入群（直接加入、未开启批次的群）：同一批入群者一条欢迎语，附群规",
+            "message.send",
+            {
+                "names": "the newcomers, joined",
+                "count": "how many",
+                "rules": "the group rules ([engagement.welcome] rules), joined; '' when none",
+            },
+            "欢迎 {{ names }} 加入{{ group }}！{% if rules %}\n群规：{{ rules }}{% endif %}",
+            "Welcome to {{ group }}, {{ names }}!"
+            "{% if rules %}\nGroup rules: {{ rules }}{% endif %}",
+            {"names": ["lin", "wang"], "count": 2, "rules": ["发广告先发红包", "不刷屏"]},
+        ),
+        TemplateSpec(
+            "session_announce",
+            "a sharing session is announced in its group (announce_days_before the start)",
+            "分享会预告，发在群里（开始前 announce_days_before 天）",
+            "message.send",
+            _SESSION_VARS,
+            "【分享预告】{{ starts_at }}，{% if speaker %}{{ speaker }} {% endif %}"
+            "分享「{{ title }}」，欢迎准时参加！",
+            'Coming up: {% if speaker %}{{ speaker }} on {% endif %}"{{ title }}" at '
+            "{{ starts_at }}. Save the date!",
+            _SESSION_EXAMPLE,
+        ),
+        TemplateSpec(
+            "session_collect",
+            "question collection for a session opens (collect_days_before the start)",
+            "分享会开始收集问题（开始前 collect_days_before 天）",
+            "message.send",
+            _SESSION_VARS,
+            "「{{ title }}」将于 {{ starts_at }} 开始，现在开始收集问题：把你想问的发给我"
+            "（/ask 你的问题），分享时统一解答。",
+            '"{{ title }}" starts at {{ starts_at }}. Send me your questions now '
+            "(/ask your question); they will be answered in the session.",
+            _SESSION_EXAMPLE,
+        ),
+        TemplateSpec(
+            "session_warmup",
+            "the warm-up before a session (warmup_hours_before the start)",
+            "分享会开始前预热（开始前 warmup_hours_before 小时）",
+            "message.send",
+            {**_SESSION_VARS, "hours": "hours until the start"},
+            "还有 {{ hours }} 小时，「{{ title }}」就要开始了，大家准备好问题哦！",
+            '"{{ title }}" starts in {{ hours }} hours. Get your questions ready!',
+            {**_SESSION_EXAMPLE, "hours": 2},
+        ),
+        TemplateSpec(
+            "session_start",
+            "a sharing session starts now: straight into the content",
+            "分享会现在开始，直接进入干货环节",
+            "message.send",
+            _SESSION_VARS,
+            "「{{ title }}」现在开始！{% if speaker %}有请 {{ speaker }}。{% endif %}",
+            '"{{ title }}" starts now!{% if speaker %} Over to {{ speaker }}.{% endif %}',
+            _SESSION_EXAMPLE,
+        ),
+        TemplateSpec(
+            "session_summary",
+            "after a session: its summary, sent privately to every member of the group",
+            "分享会结束后：内容总结私信发给群里每位成员",
+            "message.send",
+            {**_SESSION_VARS, "summary": "the summary the operator wrote"},
+            "{{ member }}，你好！「{{ title }}」的分享总结：\n{{ summary }}",
+            'Hi {{ member }}, here is the summary of "{{ title }}":\n{{ summary }}',
+            {**_SESSION_EXAMPLE, "summary": "三个方法：……"},
+        ),
+        TemplateSpec(
+            "session_moved",
+            "a session the group already heard of moved to a new time",
+            "已预告的分享会改期",
+            "message.send",
+            {**_SESSION_VARS, "was": "the old start, in the community's time zone"},
+            "「{{ title }}」改期：由 {{ was }} 改为 {{ starts_at }}。",
+            '"{{ title }}" moved from {{ was }} to {{ starts_at }}.',
+            {**_SESSION_EXAMPLE, "was": "2026-05-07 20:00"},
+        ),
+        TemplateSpec(
+            "session_cancelled",
+            "a session the group already heard of was called off",
+            "已预告的分享会取消",
+            "message.send",
+            {**_SESSION_VARS, "reason": "why, '' when not given"},
+            "很抱歉，原定 {{ starts_at }} 的「{{ title }}」取消了。{{ reason }}",
+            'Sorry, "{{ title }}" at {{ starts_at }} is cancelled. {{ reason }}',
+            {**_SESSION_EXAMPLE, "reason": ""},
+        ),
+    )

@@ -1,0 +1,37 @@
+"""Shortcuts for the engagement tests (and for test_templates, which needs every message
+the engagement engine can decide)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from shequn.engine.engagement.timeline import (
+    Plan,
+    decide_cancel,
+    decide_move,
+    decide_plan,
+    decide_summary,
+)
+from shequn.engine.engagement.welcome import Join, decide_welcomes
+from shequn.model.actions import Action
+from shequn.model.blueprint import Blueprint
+from tests.growth_helpers import T0, wx
+
+START = T0 + timedelta(days=7)
+"""A session a week after T0 (2026-05-08 02:00 UTC, 10:00 in Shanghai)."""
+
+
+def plan(start: datetime = START, speaker: str | None = wx("lin")) -> Plan:
+    return Plan("main", "s1", "如何读完一本书", start, start + timedelta(hours=1), speaker)
+
+
+def engagement_messages(bp: Blueprint) -> list[Action]:
+    """One of every message the engagement engine decides, from its pure rules."""
+    actions = decide_welcomes(bp, [Join(wx("a"), "main", T0)], T0).actions
+    actions += decide_plan(bp, plan(), T0, None).actions
+    actions += decide_move(
+        bp, plan(START + timedelta(days=1)), START, 1, frozenset({"x"}), T0, None
+    ).actions
+    actions += decide_cancel(bp, plan(), True, "", T0, None).actions
+    actions += decide_summary(bp, plan(), "要点", [wx("a")], START, None).actions
+    return [a for a in actions if a.kind == "message.send"]
