@@ -29,6 +29,7 @@ from shequn.cli.poster import poster_command
 from shequn.cli.report import metrics_command, report_command
 from shequn.cli.rules import moderation_app, rules_app
 from shequn.cli.serve import serve_command, token_app
+from shequn.cli.session import session_app
 from shequn.cli.templates import templates_app
 from shequn.cli.worker import tasks_app, worker_command
 from shequn.errors import ShequnError
@@ -102,6 +103,7 @@ app.add_typer(tasks_app, name="tasks")
 app.command("worker")(worker_command)
 app.add_typer(bot_app, name="bot")
 app.add_typer(templates_app, name="templates")
+app.add_typer(session_app, name="session")
 app.command("poster")(poster_command)
 app.add_typer(plan_app, name="plan")
 app.command("serve")(serve_command)

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, select
 from shequn.engine.decisions import Decision, apply, new_ref
 from shequn.engine.engagement.timeline import (
     Plan,
+    aware,
     decide_cancel,
     decide_held,
     decide_move,
@@ -53,6 +54,7 @@ def plan_session(
     with store.transaction() as conn:
         lock_for_decision(conn)
         bp = get_blueprint(conn, community)
+        starts_at = aware(bp, starts_at)
         sid = session or session_id(group, starts_at, bp)
         known = get_session(conn, community, sid)
         if known is not None:
@@ -77,6 +79,7 @@ def reschedule(
     with store.transaction() as conn:
         lock_for_decision(conn)
         bp = get_blueprint(conn, community)
+        starts_at = aware(bp, starts_at)
         known = _planned(conn, community, session)
         if known.starts_at == starts_at:
             return known

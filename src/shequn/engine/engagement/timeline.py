@@ -44,6 +44,11 @@ def session_id(group: str, starts_at: datetime, bp: Blueprint) -> str:
     return f"{group}-{starts_at.astimezone(ZoneInfo(bp.community.timezone)):%Y%m%d-%H%M}"
 
 
+def aware(bp: Blueprint, at: datetime) -> datetime:
+    """``at`` with a time zone: a naive time (``--at 2026-05-08T20:00``) is the community's."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=ZoneInfo(bp.community.timezone))
+
+
 def local(bp: Blueprint, at: datetime) -> str:
     """``at`` as the group reads it: the community's time zone, to the minute."""
     return f"{at.astimezone(ZoneInfo(bp.community.timezone)):%Y-%m-%d %H:%M}"

@@ -1,0 +1,34 @@
+"""``shequn session …`` end to end: plan twice, move, ask, list, then the console worker
+carries out what is due (a session planned for soon: announcement and collection at once)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.test_cli import EXAMPLE, Cli, cli  # noqa: F401 (the fixture)
+
+
+def test_session_commands_and_the_console_worker(cli: Cli) -> None:  # noqa: F811
+    assert cli.json("blueprint", "load", EXAMPLE / "community.toml")["new"] == 4
+    tz = ZoneInfo("Asia/Shanghai")
+    soon = (datetime.now(UTC) + timedelta(days=1)).astimezone(tz).replace(second=0, microsecond=0)
+    at = f"{soon:%Y-%m-%dT%H:%M}"
+    first = cli.json("session", "plan", "main", "--title", "如何读完一本书", "--at", at)
+    again = cli.json("session", "plan", "main", "--title", "如何读完一本书", "--at", at)
+    assert first == again and first["status"] == "planned"
+    sid = first["session"]
+    assert cli.json("session", "ask", sid, "--member", "wechat:lin", "怎么坚持？")["collected"]
+    [listed] = cli.json("session", "list")
+    assert (listed["session"], listed["questions"]) == (sid, 1)
+    code, out, err = cli.run("worker", "--once", "--connector", "console")
+    assert code == 0, err
+    assert "如何读完一本书" in out and out.count("分享预告") == 1
+    code, out, _ = cli.run("worker", "--once", "--connector", "console")
+    assert "分享预告" not in out  # ticking twice sends nothing twice
+    later = f"{soon + timedelta(days=1):%Y-%m-%dT%H:%M}"
+    moved = cli.json("session", "move", sid, "--at", later)
+    assert moved["starts_at"] != first["starts_at"]
+    code, out, _ = cli.run("worker", "--once", "--connector", "console")
+    assert "改期" in out and "分享预告" not in out
+    assert cli.json("session", "cancel", sid, "--reason", "讲者生病")["status"] == "cancelled"
