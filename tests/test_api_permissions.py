@@ -25,6 +25,7 @@ from shequn.model.actions import Action
 from shequn.model.blueprint_growth import Campaign
 from shequn.model.events import Event
 from shequn.store.outbox import enqueue, list_actions
+from shequn.store.rules_queries import events_by
 from shequn.store.tasks import list_tasks, open_task
 from tests.test_api import OTHER, V1, C, Env, assert_problem, event, module_env
 
@@ -126,6 +127,21 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("task done",          "in",     200,   200,     200,    403),
     ("task done",          "out",    200,   404,     404,    403),
     ("task done",          "other",  404,   404,     404,    403),
+    ("moderation steps",   "in",     200,   200,     200,    200),
+    ("moderation steps",   "out",    200,   404,     404,    200),
+    ("moderation steps",   "other",  404,   404,     404,    404),
+    ("reverse step",       "in",     200,   200,     200,    403),
+    ("reverse step",       "out",    200,   404,     404,    403),
+    ("reverse step",       "other",  404,   404,     404,    403),
+    ("appeals",            "in",     200,   200,     200,    200),
+    ("appeals",            "out",    200,   404,     404,    200),
+    ("appeals",            "other",  404,   404,     404,    404),
+    ("decide appeal",      "in",     200,   200,     200,    403),
+    ("decide appeal",      "out",    200,   404,     404,    403),
+    ("decide appeal",      "other",  404,   404,     404,    403),
+    ("replay rules",       "in",     200,   200,     200,    200),
+    ("replay rules",       "out",    200,   404,     404,    200),
+    ("replay rules",       "other",  404,   404,     404,    404),
 ]
 # fmt: on
 
@@ -166,7 +182,13 @@ ROUTES: dict[str, tuple[str, str]] = {
     "cancel action": ("POST", "/communities/{community}/actions/{action_id}/cancel"),
     "tasks": ("GET", "/communities/{community}/tasks"),
     "task done": ("POST", "/communities/{community}/tasks/{task_id}/done"),
+    "moderation steps": ("GET", "/communities/{community}/moderation/steps"),
+    "reverse step": ("POST", "/communities/{community}/moderation/steps/{step_id}/reverse"),
+    "appeals": ("GET", "/communities/{community}/moderation/appeals"),
+    "decide appeal": ("POST", "/communities/{community}/moderation/steps/{step_id}/appeal"),
+    "replay rules": ("GET", "/communities/{community}/moderation/replay"),
 }
+MODERATED = ("reverse step", "decide appeal")  # one step per route, role and group (menv)
 SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)
 
 
@@ -193,8 +215,30 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                       instruction="check", now=datetime.now(UTC), action_id=a["id"])  # fmt: skip
             env.people[f"action {g}"] = [str(a["id"])]
             env.people[f"task {g}"] = [str(list_tasks(conn, C, status=None)[-1]["id"])]
+    _moderation_steps(env)
     yield env
     env.close()
+
+
+def _moderation_steps(env: Env) -> None:
+    """A step of the ladder for each writing cell (reversing or deciding one twice is a
+    conflict), with an appeal filed against it; ids under ``env.people``."""
+    now = datetime.now(UTC)
+    cells = [(r, ro, g) for r in MODERATED for ro in ROLES for g in ("main", "camp-21")]
+    member = env.people["main"][0]
+    events = []
+    for route, role, g in cells:
+        ref = f"{route}-{role}-{g}"
+        step = {"step_source": "mx-mod", "step_ref": ref}
+        events.append(Event("moderation.applied", now, C, "mx-mod", ref, group=g,
+                            subject=member, data={"step": "mute", "rule": "advert"}))  # fmt: skip
+        events.append(Event("appeal.filed", now, C, "mx-appeal", ref, group=g, actor=member,
+                            data={**step, "text": "x"}))  # fmt: skip
+    record(env.store, events)
+    with env.store.read() as conn:
+        ids = {e.source_ref: i for i, e in events_by(conn, C, ("moderation.applied",))}
+    for route, role, g in cells:
+        env.people[f"{route} {role} {g}"] = [str(ids[f"{route}-{role}-{g}"])]
 
 
 def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str, dict[str, Any]]:
@@ -217,6 +261,7 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         case=f"case:{SELF_INVITE}",
         action_id=env.people["action" if route == "action done" else f"action {group}"][0],
         task_id=env.people[f"task {group}"][0],
+        step_id=env.people.get(f"{route} {role} {group}", ["1"])[0],
     )
     if route == "enter":
         kw["json"] = {"identity": f"wechat:mx-{role}-{scope}", "group": group}
@@ -233,7 +278,13 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"verdict": "upheld"}
     elif route == "action done":
         kw["json"] = {"outcome": "done"}
-    if route.endswith("of group") or route in ("metric", "report", "diagnose"):
+    elif route in MODERATED:
+        kw["json"] = {"reason": "matrix", **({"outcome": "upheld"} if "appeal" in route else {})}
+    if (
+        route.endswith("of group")
+        or route in ("metric", "report", "diagnose")
+        or (route in ("moderation steps", "appeals", "replay rules") and scope == "out")
+    ):
         kw["params"] = {"group": group}
     if route == "merge members":
         pairs = {

@@ -19,6 +19,7 @@ from shequn.api.routes import (
     imports,
     members,
     metrics,
+    moderation,
     reports,
 )
 
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     imports.router,
     growth.router,
     actions.router,
+    moderation.router,
 )
 
 __all__ = ["ROUTERS"]

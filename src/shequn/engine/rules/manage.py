@@ -34,7 +34,8 @@ Outcome = Literal["upheld", "granted"]
 class Step:
     """One ``moderation.applied`` event as a manager lists it, with whether it still counts."""
 
-    ref: str  # source:source_ref, what reverse/appeal name
+    id: int  # the event's id, what the API names a step by
+    ref: str  # source:source_ref, what the CLI names a step by
     source: str
     source_ref: str
     at: datetime
@@ -57,13 +58,13 @@ def list_steps(
         rows = events_by(conn, community, ("moderation.applied",))
         undone = reversed_refs(conn, community, None)
     out = []
-    for _, e in reversed(rows):
+    for i, e in reversed(rows):
         if groups is not None and e.group not in groups:
             continue
         ref = f"{e.source}:{e.source_ref}"
         d = e.data
         out.append(Step(
-            ref, e.source, e.source_ref, e.occurred_at, e.group, e.subject or "",
+            i, ref, e.source, e.source_ref, e.occurred_at, e.group, e.subject or "",
             str(d.get("step", "")), str(d.get("rule", "")), str(d.get("reason", "")),
             ref in undone,
         ))  # fmt: skip

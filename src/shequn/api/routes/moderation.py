@@ -1,0 +1,129 @@
+"""Moderation over HTTP: the steps of the ladder, reversing one, appeals and their decisions,
+and the replay of the rules on the stored log.
+
+The same service functions ``shequn moderation`` and ``shequn rules replay`` call. Scoped like
+the rest: a manager or group leader sees and acts on the steps of the groups they cover only —
+a step of another group answers 404, exactly like a missing one; analysts read, never act.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from shequn.api.deps import (
+    CommunityPath,
+    Operator,
+    OperatorDep,
+    StoreDep,
+    WriterDep,
+    access_community,
+    access_group,
+)
+from shequn.engine.decisions import operator_source
+from shequn.engine.rules import manage
+from shequn.errors import NotFound
+from shequn.store.db import Store
+
+router = APIRouter(tags=["moderation"])
+C = "/communities/{community}/moderation"
+StepId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The step's event id.")]
+GroupQuery = Annotated[str | None, Query(max_length=128, description="Only this group.")]
+
+
+class Undo(BaseModel):
+    """Why a step is undone (the member is told), and by whom."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field("", max_length=2000)
+    by: str | None = Field(None, max_length=255, description="identity key of the manager")
+
+
+class AppealDecision(Undo):
+    outcome: Literal["upheld", "granted"]
+
+
+def _groups(store: Store, op: Operator, community: str, group: str | None) -> list[str] | None:
+    """The groups a read covers: ``group`` if the caller may see it, else theirs (or all)."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        if group is not None:
+            access_group(conn, op, community, group)
+            return [group]
+    return None if op.groups is None else sorted(op.groups)
+
+
+def _access_step(store: Store, op: Operator, community: str, step_id: int) -> str:
+    """The step's ref, if the caller covers its group (else the same 404 as a missing one)."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+    missing = NotFound(f"no moderation step {step_id} in {community!r}", step=step_id)
+    try:
+        group = manage.step_group(store, community, str(step_id))
+    except NotFound:
+        raise missing from None
+    if not op.covers(group):
+        raise missing
+    return str(step_id)
+
+
+@router.get(f"{C}/steps", response_model=list[dict[str, Any]])
+def get_steps(
+    community: CommunityPath, op: OperatorDep, store: StoreDep, group: GroupQuery = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The latest steps of the ladder, newest first, with whether each was reversed."""
+    groups = _groups(store, op, community, group)
+    return [s.to_dict() for s in manage.list_steps(store, community, groups=groups, limit=limit)]
+
+
+@router.post(f"{C}/steps/{{step_id}}/reverse", response_model=dict[str, Any])
+def post_reverse(
+    community: CommunityPath, step_id: StepId, body: Undo, op: WriterDep, store: StoreDep
+) -> dict[str, Any]:
+    """Undo a step: unmute or unban, the member told, the ladder stops counting it."""
+    ref = _access_step(store, op, community, step_id)
+    e = manage.reverse(store, community, ref, by=body.by, reason=body.reason,
+                       source=operator_source(f"api:{op.token_id}"))  # fmt: skip
+    return e.to_dict()
+
+
+@router.get(f"{C}/appeals", response_model=list[dict[str, Any]])
+def get_appeals(
+    community: CommunityPath, op: OperatorDep, store: StoreDep, group: GroupQuery = None
+) -> list[dict[str, Any]]:
+    """Appeals with their decisions, open ones first."""
+    groups = _groups(store, op, community, group)
+    return manage.list_appeals(store, community, groups=groups)
+
+
+@router.post(f"{C}/steps/{{step_id}}/appeal", response_model=dict[str, Any])
+def post_appeal_decision(
+    community: CommunityPath, step_id: StepId, body: AppealDecision, op: WriterDep,
+    store: StoreDep,
+) -> dict[str, Any]:  # fmt: skip
+    """Decide the appeal of a step; ``granted`` reverses the step."""
+    ref = _access_step(store, op, community, step_id)
+    source = operator_source(f"api:{op.token_id}")
+    e = manage.decide_appeal(
+        store, community, ref, body.outcome, by=body.by, reason=body.reason, source=source
+    )
+    return e.to_dict()
+
+
+@router.get(f"{C}/replay", response_model=dict[str, Any])
+def get_replay(
+    community: CommunityPath, op: OperatorDep, store: StoreDep, group: GroupQuery = None,
+    since: Annotated[datetime | None, Query(description="Only messages from then.")] = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The rules run over the stored log as a dry run (``shequn rules replay``)."""
+    groups = _groups(store, op, community, group)
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    report = manage.replay_log(store, community, since=since, group=group)
+    if groups is not None and group is None:
+        report.verdicts = [v for v in report.verdicts if v.group in groups]
+    return report.to_dict()
