@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
@@ -10,23 +16,79 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from shequn.cli.common import JsonFlag, byte_progress, open_store, pick_community, print_json
+from shequn.engine.blueprint import provisional_blueprint, with_community
 from shequn.engine.record import BATCH_SIZE, record
 from shequn.errors import ShequnError
 from shequn.ingest.archive import Limits, parse_size
 from shequn.ingest.base import Importer
 from shequn.ingest.job import ImportJob, ImportSummary
 from shequn.ingest.registry import FORMATS, detect, get_importer
+from shequn.model.blueprint import Blueprint, valid_slug
+from shequn.model.events import Event
 from shequn.store.append import AppendResult
 from shequn.store.bindings import bindings_by_platform
 from shequn.store.db import Store
-from shequn.store.queries import get_community
+from shequn.store.queries import get_community, list_communities
 
 
-def _community(store: Store, slug: str | None) -> tuple[str, str]:
-    """(slug, time zone) of the community to import into: the one named, or the only one."""
+def _community(store: Store, slug: str | None, path: Path) -> tuple[str, str | None]:
+    """(slug, time zone) of the community to import into: the one named, or the only one; on
+    a fresh database (no community yet) a new one named after the export (zone None)."""
+    with store.read() as conn:
+        fresh = not list_communities(conn)
+    if fresh:
+        return slug or _slug(path.stem), None
     chosen = pick_community(store, slug)
     with store.read() as conn:
         return chosen, get_community(conn, chosen).timezone
+
+
+def _slug(text: str) -> str:
+    """A community slug from a file name (ASCII words, else a short hash)."""
+    words = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-")[:40].strip("-")
+    if not slug or len(slug) < len(text) // 2:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:8]
+        slug = f"{slug}-{digest}".strip("-") if slug else f"community-{digest}"
+    return slug
+
+
+def _is_slug(text: str) -> bool:
+    try:
+        valid_slug(text)
+    except ValueError:
+        return False
+    return True
+
+
+def machine_zone() -> str:
+    """This machine's IANA time zone (``TZ``, ``/etc/timezone``, ``/etc/localtime``), else UTC."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    with contextlib.suppress(OSError):
+        candidates.append(str(Path("/etc/localtime").resolve()).partition("zoneinfo/")[2])
+    for name in candidates:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            if name:
+                ZoneInfo(name)
+                return name
+    return "UTC"
+
+
+def _founding(path: Path, importer: Importer, slug: str, zone: str) -> Callable[[Event], Blueprint]:
+    """What the community made from this export looks like, given its first event."""
+
+    def make(first: Event) -> Blueprint:
+        chat = first.source.partition(":")[2] or path.stem
+        name = chat if not chat.lstrip("-").isdigit() else path.stem
+        group = first.group if first.group and _is_slug(first.group) else "imported"
+        return provisional_blueprint(
+            slug, name or slug, platform=importer.name, timezone=zone, group=group,
+            group_name=name or group, start=first.occurred_at,
+        )  # fmt: skip
+
+    return make
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -127,7 +189,9 @@ def import_command(
         importer = get_importer(fmt) if fmt else detect(path)
     with ExitStack() as stack:
         store = stack.enter_context(open_store())
-        slug, zone = _community(store, community)
+        slug, zone = _community(store, community, path)
+        fresh = zone is None
+        zone = zone or tz or machine_zone()
         bad = stack.enter_context(skip_bad.open("w", encoding="utf-8")) if skip_bad else None
         job = ImportJob.for_path(
             path,
@@ -152,8 +216,20 @@ def import_command(
                 events=bar.tasks[task].fields["events"] + result.new + result.duplicate,
             )
 
-        result = record(store, job.events(), batch_size=batch_size, on_batch=advance)
-    _show(job.finish(result.new, result.duplicate), as_json)
+        events: Iterable[Event] = job.events()
+        if fresh:
+            events = with_community(events, _founding(path, importer, slug, zone))
+        result = record(store, events, batch_size=batch_size, on_batch=advance)
+    summary = job.finish(result.new, result.duplicate)
+    if fresh and summary.events:
+        summary.community_created = True
+        founding = 2  # community.configured and the one group.configured (with_community)
+        summary.new -= min(founding, summary.new)
+        summary.notes.append(
+            f"a fresh database: created community {slug!r} from this export (time zone {zone}); "
+            "load your blueprint with `shequn blueprint load FILE` to set it up"
+        )
+    _show(summary, as_json)
 
 
 def _show(s: ImportSummary, as_json: bool) -> None:

@@ -8,6 +8,7 @@ and loading a changed one records exactly what changed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,3 +66,51 @@ def blueprint_events(bp: Blueprint, *, now: datetime) -> list[Event]:
 def load_into_store(store: Store, bp: Blueprint, *, now: datetime | None = None) -> AppendResult:
     """Record the blueprint; returns how many of its events were new."""
     return record(store, blueprint_events(bp, now=now or datetime.now(UTC)))
+
+
+IMPORT_PLATFORMS = {"telegram", "discord", "slack", "whatsapp", "wechat", "qq"}
+"""Import formats named like the blueprint platform they come from (csv, jsonl: ``other``)."""
+
+
+def provisional_blueprint(
+    slug: str, name: str, *, platform: str, timezone: str, group: str, group_name: str,
+    start: datetime,
+) -> Blueprint:  # fmt: skip
+    """A valid, minimal blueprint for a community made from an export on a fresh database: the
+    operator sees their groups first and loads a real blueprint later (``shequn blueprint
+    load`` replaces it: a later ``community.configured`` wins). The answers shequn cannot know
+    are marked as such, so ``shequn blueprint show`` makes plain that they are placeholders."""
+    kind = platform if platform in IMPORT_PLATFORMS else "other"
+    return Blueprint.model_validate(
+        {
+            "community": {
+                "slug": slug,
+                "name": name,
+                "timezone": timezone,
+                "start_date": start.date().isoformat(),
+            },
+            "purpose": {
+                "focus": "retain",
+                "value": ["information"],
+                "pain_point": "(not set: community created by `shequn import`)",
+            },
+            "people": {"founder": "(not set)"},
+            "realization": {"model": "membership"},
+            "platforms": [kind],
+            "groups": [{"slug": group, "name": group_name, "platform": kind}],
+        }
+    )
+
+
+def with_community(events: Iterable[Event], make: Callable[[Event], Blueprint]) -> Iterator[Event]:
+    """``events`` preceded by the ``community.configured`` (and ``group.configured``) of the
+    blueprint ``make`` builds from the first event: so the community exists in the same batch
+    as the first import events, and an empty export creates nothing."""
+    it = iter(events)
+    first = next(it, None)
+    if first is None:
+        return
+    bp = make(first)
+    yield from blueprint_events(bp, now=first.occurred_at)
+    yield first
+    yield from it

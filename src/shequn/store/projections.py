@@ -123,11 +123,15 @@ class Projector:
         c = t.groups.c
         first_seen: dict[tuple[int, str], datetime] = {}
         communities = self.communities
+        platforms: dict[tuple[int, str], str] = {}  # a group seen in events: its people's platform
         for _, e in events:
             if e.group is not None:
                 key = (communities[e.community], e.group)
                 if key not in first_seen or e.occurred_at < first_seen[key]:
                     first_seen[key] = e.occurred_at
+                person = e.actor or e.subject
+                if person and ":" in person and key not in platforms:
+                    platforms[key] = person.partition(":")[0]
         wanted = sorted(first_seen)
         earlier = []
         for part in chunks(wanted):
@@ -152,6 +156,7 @@ class Projector:
                 community_id=cid,
                 slug=slug,
                 name=slug,
+                platform=platforms.get((cid, slug)),
                 configured=False,
                 first_seen_at=first_seen[(cid, slug)],
             )
