@@ -59,9 +59,11 @@ def member(
     return {"update_id": uid, "chat_member": change}
 
 
-def join_request(uid: int, who: int, *, link_name: str | None = None) -> dict[str, Any]:
+def join_request(
+    uid: int, who: int, *, link_name: str | None = None, chat: int = CHAT
+) -> dict[str, Any]:
     request: dict[str, Any] = {
-        "chat": group_chat(),
+        "chat": group_chat(chat),
         "from": user(who),
         "user_chat_id": who,
         "date": DATE + uid,

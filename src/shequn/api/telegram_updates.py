@@ -3,10 +3,11 @@ webhook (``POST /hooks/telegram``), so both record exactly the same events.
 
 The connector maps (``connectors/telegram/inbound.py``, pure); this module hands it the
 community's bindings and links from the store, records the events through the one door for
-platforms (``engine.inbound.receive``: platform facts only), and applies the two facts about
-a chat that are configuration, not platform facts, through the engine: a group that became a
-supergroup (the binding follows the new id) and the bot removed from a chat (the binding is
-disabled; the operator is told by ``shequn bot check`` and ``shequn groups unbound``).
+platforms (``engine.inbound.receive``: platform facts only), hands join requests to a bound
+group to the entry engine (``enter_many``: the group's thresholds decide), and applies the
+two facts about a chat that are configuration, not platform facts, through the engine: a
+group that became a supergroup (the binding follows the new id) and the bot removed from a
+chat (the binding is disabled; ``shequn bot check`` and ``shequn groups bindings`` show it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from typing import Any
 
 from shequn.connectors.telegram.inbound import PLATFORM, Inbound, KnownLink
 from shequn.engine import bindings as engine_bindings
+from shequn.engine.entry import Request, enter_many
 from shequn.engine.inbound import receive
+from shequn.model.bindings import parse_unbound
+from shequn.model.events import Event
 from shequn.store.append import AppendResult
 from shequn.store.bindings import chat_bindings, known_links
 from shequn.store.db import Store
@@ -45,7 +49,29 @@ def record_updates(
     """Record a batch of updates (as ``getUpdates`` returns them, or one webhook call)."""
     _follow_chats(store, community, bot_id, updates)
     inbound = inbound_for(store, community, bot_id)
-    return receive(store, community, list(inbound.events(updates)))
+    events = list(inbound.events(updates))
+    knocks = [
+        e for e in events if e.kind == "entry.requested" and parse_unbound(e.group or "") is None
+    ]
+    result = receive(store, community, [e for e in events if e not in knocks])
+    if knocks:  # the door decides (thresholds, seats, waves): approve or decline goes out
+        enter_many(store, community, [_request(e) for e in knocks], source=inbound.source)
+    return result
+
+
+def _request(e: Event) -> Request:
+    """A join request to a bound group as the entry engine's knock (through our link if the
+    request came by one, else straight at the group); keyed on the update, so a re-delivered
+    request is no second knock."""
+    assert e.actor is not None  # noqa: S101 — the mapper always names who asks
+    link = e.data.get("link")
+    return Request(
+        e.actor,
+        link=str(link) if link else None,
+        group=None if link else e.group,
+        ref=e.source_ref,
+        at=e.occurred_at,
+    )
 
 
 def _follow_chats(
