@@ -34,20 +34,32 @@ DEFAULT_THRESHOLD = 0.7
 _FORMAT = "shequn-advert-linear/1"
 
 
-def grams(folded: Folded) -> list[str]:
-    """The character n-grams the model looks at (before hashing), in text order."""
+def grams(folded: Folded) -> set[str]:
+    """The distinct character n-grams the model looks at (before hashing)."""
     s = " ".join(folded.text.split())
-    out = [c for c in s if c > "\u2e7f"]  # CJK unigrams
-    for n in (2, 3):
-        out.extend(s[i : i + n] for i in range(len(s) - n + 1))
+    out = {s[i : i + 2] for i in range(len(s) - 1)}
+    out.update(s[i : i + 3] for i in range(len(s) - 2))
+    out.update(filter("\u2e7f".__lt__, s))  # CJK unigrams
     return out
 
 
-def _features(folded: Folded, mask: int) -> tuple[dict[int, str], list[Evidence]]:
+def _keys(folded: Folded) -> tuple[set[str], list[Evidence]]:
+    """The features by name: the n-grams and one per rule signal that fired. Distinct names,
+    not distinct buckets: two n-grams hashed into one bucket both count (in training too), so
+    a weight can be looked up by name from a cache without hashing again."""
     evidence = signals(folded)
-    keys = grams(folded) + ["\x00" + e.signal for e in evidence]
-    feats = {zlib.crc32(k.encode()) & mask: k for k in keys}
-    return feats, evidence
+    keys = grams(folded)
+    keys.update("\x00" + e.signal for e in evidence)
+    return keys, evidence
+
+
+def bucket(key: str, mask: int) -> int:
+    return zlib.crc32(key.encode()) & mask
+
+
+CACHE_LIMIT = 500_000
+"""N-gram weights a model remembers (a few tens of MB at most): chat repeats its n-grams, so
+after the first messages almost every weight is one dictionary lookup instead of a CRC-32."""
 
 
 @dataclass(slots=True)
@@ -59,16 +71,29 @@ class LinearModel:
     bits: int = DEFAULT_BITS
     threshold: float = DEFAULT_THRESHOLD
     trained_on: dict[str, Any] = field(default_factory=dict)
+    _cache: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
+    """Weight by n-gram, filled as messages come (see :data:`CACHE_LIMIT`)."""
 
     def probability(self, folded: Folded) -> tuple[float, list[Evidence]]:
         """P(advert) and the evidence: the rule signals plus the n-grams that weighed most."""
-        feats, evidence = _features(folded, (1 << self.bits) - 1)
-        w = self.weights
-        z = self.bias + sum(w.get(h, 0.0) for h in feats)
+        found, evidence = _keys(folded)
+        keys = list(found)
+        cache = self._cache
+        values = list(map(cache.get, keys))  # one C-level pass; misses are rare after warm-up
+        if None in values:
+            mask = (1 << self.bits) - 1
+            for n, x in enumerate(values):
+                if x is None:
+                    values[n] = x = self.weights.get(bucket(keys[n], mask), 0.0)
+                    if len(cache) < CACHE_LIMIT:
+                        cache[keys[n]] = x
+        z = self.bias + sum(values)  # type: ignore[arg-type]  # no None left
         p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         if p >= self.threshold:
-            top = sorted(((w.get(h, 0.0), g) for h, g in feats.items()), reverse=True)[:3]
-            evidence = [*evidence, *(Evidence("model", g, wt) for wt, g in top if wt > 0)]
+            weighed = zip(values, keys, strict=True)
+            top = sorted(((x, g) for x, g in weighed if x and x > 0), reverse=True)[:3]
+            model = (Evidence("model", g.lstrip("\x00"), x) for x, g in top)
+            evidence = [*evidence, *model]
         return p, evidence
 
     def to_json(self) -> str:
@@ -118,7 +143,7 @@ def train(
     """Fit a model on (folded text, is advert) pairs; deterministic for a given ``seed``."""
     mask = (1 << bits) - 1
     rows: Sequence[tuple[list[int], float]] = [
-        (list(_features(f, mask)[0]), 1.0 if y else 0.0) for f, y in examples
+        ([bucket(k, mask) for k in _keys(f)[0]], 1.0 if y else 0.0) for f, y in examples
     ]
     weights: dict[int, float] = {}
     bias = 0.0
