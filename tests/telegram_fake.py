@@ -20,6 +20,14 @@ TOKEN = "123456789:AAFakeTokenForTestsOnly-dont-use-0123456789"
 BOT_ID = 123456789
 
 
+class Refused(Exception):
+    """A method's documented error answer."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code, self.description = code, description
+
+
 @dataclass
 class FakeBotApi:
     token: str = TOKEN
@@ -32,11 +40,16 @@ class FakeBotApi:
     next_message: int = 1000
     lock: threading.Lock = field(default_factory=threading.Lock)
     confirmed: int = 0
+    requests: set[tuple[int, int]] = field(default_factory=set)
 
     # -- test controls -----------------------------------------------------------------
     def push(self, *updates: dict[str, Any]) -> None:
         with self.lock:
             self.updates.extend(updates)
+            for u in updates:  # a join request waits to be approved or declined
+                if "chat_join_request" in u:
+                    r = u["chat_join_request"]
+                    self.requests.add((r["chat"]["id"], r["from"]["id"]))
 
     def fail(self, method: str, code: int, description: str, **parameters: Any) -> None:
         """The next call of ``method`` answers this error."""
@@ -59,7 +72,10 @@ class FakeBotApi:
         handler = getattr(self, "m_" + method, None)
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
-        return 200, {"ok": True, "result": handler(params)}
+        try:
+            return 200, {"ok": True, "result": handler(params)}
+        except Refused as e:
+            return e.code, {"ok": False, "error_code": e.code, "description": e.description}
 
     def m_getMe(self, _: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -115,7 +131,15 @@ class FakeBotApi:
     def _true(self, _: dict[str, Any]) -> bool:
         return True
 
-    m_approveChatJoinRequest = m_declineChatJoinRequest = _true
+    def m_approveChatJoinRequest(self, p: dict[str, Any]) -> bool:
+        """Only a pending request can be answered (Telegram: HIDE_REQUESTER_MISSING)."""
+        key = (int(p["chat_id"]), int(p["user_id"]))
+        if key not in self.requests:
+            raise Refused(400, "Bad Request: HIDE_REQUESTER_MISSING")
+        self.requests.discard(key)
+        return True
+
+    m_declineChatJoinRequest = m_approveChatJoinRequest
     m_restrictChatMember = m_banChatMember = m_unbanChatMember = m_deleteMessage = _true
     m_deleteWebhook = _true
 

@@ -47,6 +47,7 @@ def test_send_to_the_group_and_privately(fake: Any, connector: TelegramConnector
 
 def test_the_door_and_the_rules(fake: Any, connector: TelegramConnector) -> None:
     api, _ = fake
+    api.requests |= {(CHAT, 9), (CHAT, 10)}  # two join requests wait
     assert connector.perform(call("member.admit", identity="telegram:9")).result["approved"]
     assert api.called("approveChatJoinRequest") == [{"chat_id": CHAT, "user_id": 9}]
     connector.perform(call("member.mute", identity="telegram:9", until="2026-03-02T10:00:00+00:00"))
@@ -57,15 +58,18 @@ def test_the_door_and_the_rules(fake: Any, connector: TelegramConnector) -> None
     assert api.called("unbanChatMember")[0]["only_if_banned"] is True
     connector.perform(call("message.delete", message=f"{CHAT}:15"))
     assert api.called("deleteMessage") == [{"chat_id": CHAT, "message_id": 15}]
-    connector.perform(call("member.admit.cancel", identity="telegram:9"))
-    assert api.called("declineChatJoinRequest") == [{"chat_id": CHAT, "user_id": 9}]
+    connector.perform(call("member.admit.cancel", identity="telegram:10"))
+    assert api.called("declineChatJoinRequest") == [{"chat_id": CHAT, "user_id": 10}]
+    assert connector.perform(call("member.admit.cancel", identity="telegram:10")).result == {
+        "declined": False,
+        "note": "no pending request",
+    }  # repeated: nothing pending, nothing to do
 
 
 def test_admit_without_a_request_sends_a_one_use_link(
     fake: Any, connector: TelegramConnector
 ) -> None:
     api, _ = fake
-    api.fail("approveChatJoinRequest", 400, "Bad Request: HIDE_REQUESTER_MISSING")
     done = connector.perform(call("member.admit", "欢迎加入", identity="telegram:9"))
     [made] = api.called("createChatInviteLink")
     assert made["member_limit"] == 1 and made["chat_id"] == CHAT and made["expire_date"]

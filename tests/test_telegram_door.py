@@ -53,9 +53,17 @@ def knock(uid: int, who: int, chat: int = CHAT) -> dict[str, Any]:
 
 def bot_run(cli: Cli, url: str) -> None:
     code, _, err = cli.run(
-        "bot", "run", "telegram", "--api-url", url, "--worker", "--exit-when-idle", "0.3",
-        "--community", COMMUNITY,
-    )  # fmt: skip
+        "bot",
+        "run",
+        "telegram",
+        "--api-url",
+        url,
+        "--worker",
+        "--exit-when-idle",
+        "0.3",
+        "--community",
+        COMMUNITY,
+    )
     assert code == 0, err
 
 
@@ -104,3 +112,42 @@ def test_full_group_waitlists(door: Any) -> None:
     tail: Any = cli.json("events", "tail", "-n", "20")
     decided = {e["subject"]: e["data"]["outcome"] for e in tail if e["kind"] == "entry.decided"}
     assert decided == {"telegram:8": "admitted", "telegram:9": "waitlisted"}
+
+
+def private(uid: int, who: int, text: str) -> dict[str, Any]:
+    """``text`` written to the bot in its private chat with ``who``."""
+    return {
+        "update_id": uid,
+        "message": {
+            "message_id": uid,
+            "date": int(time.time()),
+            "text": text,
+            "chat": {"id": who, "type": "private", "first_name": "Li"},
+            "from": {"id": who, "is_bot": False, "first_name": "Li"},
+        },
+    }
+
+
+def test_commands_in_private(door: Any) -> None:
+    """/help and unknown commands get the help, /rules the rules, /start CODE knocks through
+    the link: admitted without a Telegram join request → a one-use link, sent privately."""
+    cli, api, url, _ = door
+    cli.json("link", "create", "--group", "main", "--code", "spring", "--community", COMMUNITY)
+    api.push(
+        private(1, 7, "/help"),
+        private(2, 7, "/dance"),
+        private(3, 7, "/rules"),
+        private(4, 9, "/start spring"),
+        private(5, 9, "/start nosuchcode"),
+        private(4, 9, "/start spring"),  # delivered again
+    )
+    bot_run(cli, url)
+    to_7 = [m["text"] for m in api.called("sendMessage") if m["chat_id"] == 7]
+    assert len(to_7) == 3 and to_7[0] == to_7[1] and "/start" in to_7[0]
+    assert to_7[2] != to_7[0]  # the rules
+    [link] = api.called("createChatInviteLink")
+    assert (link["chat_id"], link["member_limit"]) == (CHAT, 1)
+    to_9 = [m["text"] for m in api.called("sendMessage") if m["chat_id"] == 9]
+    assert len(to_9) == 2 and any("https://t.me/+" in m for m in to_9)  # the link; the help
+    # approving was tried first and refused (nothing pending: they never asked on Telegram)
+    assert api.called("approveChatJoinRequest") == [{"chat_id": CHAT, "user_id": 9}]

@@ -18,6 +18,7 @@ from typing import Any
 
 from shequn.connectors.telegram.inbound import PLATFORM, Inbound, KnownLink
 from shequn.engine import bindings as engine_bindings
+from shequn.engine.bot_commands import BotCommand, answer
 from shequn.engine.entry import Request, enter_many
 from shequn.engine.inbound import receive
 from shequn.model.bindings import parse_unbound
@@ -56,6 +57,10 @@ def record_updates(
     result = receive(store, community, [e for e in events if e not in knocks])
     if knocks:  # the door decides (thresholds, seats, waves): approve or decline goes out
         enter_many(store, community, [_request(e) for e in knocks], source=inbound.source)
+    commands = [
+        BotCommand(c.identity, c.name, c.args, c.ref, c.at) for c in inbound.commands(updates)
+    ]
+    answer(store, community, commands, source=inbound.source)
     return result
 
 

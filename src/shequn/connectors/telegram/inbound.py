@@ -45,6 +45,17 @@ class KnownLink:
     campaign: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command a member wrote to the bot privately: ``/start ref-li``."""
+
+    identity: str
+    name: str
+    args: str
+    ref: str
+    at: datetime
+
+
 @dataclass(slots=True)
 class Inbound:
     """What the mapper needs to know of the community: the bot, the bindings, our links."""
@@ -65,6 +76,19 @@ class Inbound:
         chats, edits, the bot's own messages) yield nothing."""
         for update in updates:
             yield from self.of(update)
+
+    def commands(self, updates: Iterable[Mapping[str, Any]]) -> Iterator[Command]:
+        """``/name args`` written to the bot in private (groups' commands are talk)."""
+        for update in updates:
+            msg = update.get("message") or {}
+            text = str(msg.get("text") or "")
+            if msg.get("chat", {}).get("type") != "private" or not text.startswith("/"):
+                continue
+            head, _, args = text[1:].partition(" ")
+            name = head.partition("@")[0].lower()
+            at = datetime.fromtimestamp(int(msg["date"]), UTC)
+            ref = f"{msg['chat']['id']}:{msg['message_id']}"
+            yield Command(user_key(msg["from"]), name, args.strip(), ref, at)
 
     def of(self, update: Mapping[str, Any]) -> list[Event]:
         uid = int(update["update_id"])

@@ -1,0 +1,88 @@
+"""What a bot answers when a member writes to it privately: ``/start``, ``/rules``, ``/help``.
+
+Pure decisions over the blueprint (:func:`decide_command`), applied by :func:`answer`: a reply
+is a ``message.send`` action to the member (the worker sends it, paced like every message),
+and ``/start <code>`` — a deep link ``t.me/<bot>?start=<code>`` from a referral link or a live
+code — is a knock at the door (``engine.entry``), so the link's rules decide. Each command is
+keyed on the platform's update, so a re-delivered one is answered once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from shequn.engine.decisions import Decision, apply
+from shequn.engine.entry import Request, enter_many
+from shequn.errors import NotFound
+from shequn.model.actions import Action
+from shequn.model.blueprint import Blueprint
+from shequn.store.db import Store
+from shequn.store.growth_queries import get_blueprint
+
+
+@dataclass(frozen=True, slots=True)
+class BotCommand:
+    """``/name args`` from ``identity``, keyed on the platform's ``ref``."""
+
+    identity: str
+    name: str
+    args: str
+    ref: str
+    at: datetime
+
+
+HELP = {
+    "zh": "可用命令：\n/start 代码 — 通过邀请链接或活码入群\n/rules — 群规\n/help — 本帮助",
+    "en": "Commands:\n/start CODE — join through an invite link or live code\n"
+    "/rules — the group rules\n/help — this help",
+}
+RULES = {"zh": ("我们的价值观", "请勿讨论"), "en": ("Our values", "Please keep off")}
+
+
+def rules_text(bp: Blueprint) -> str:
+    """The community's values and banned topics, in its language."""
+    lang = bp.community.language
+    values_title, banned_title = RULES[lang]
+    culture = bp.culture
+    lines = (
+        [f"{values_title}: {'; '.join(str(v) for v in culture.values)}"] if culture.values else []
+    )
+    if culture.banned_topics:
+        lines.append(f"{banned_title}: {'; '.join(str(t) for t in culture.banned_topics)}")
+    return "\n".join(lines) or HELP[lang]
+
+
+def decide_command(bp: Blueprint, command: BotCommand) -> tuple[Decision, Request | None]:
+    """The reply (an action) and, for ``/start <code>``, the knock at the door."""
+    if command.name == "start" and command.args:
+        knock = Request(command.identity, link=command.args, ref=command.ref, at=command.at)
+        return Decision.none(), knock
+    text = rules_text(bp) if command.name == "rules" else HELP[bp.community.language]
+    payload = {"to": [command.identity], "text": text, "command": command.ref}
+    return Decision(
+        actions=[Action("message.send", bp.community.slug, command.at, None, payload)]
+    ), None
+
+
+def answer(store: Store, community: str, commands: list[BotCommand], *, source: str) -> None:
+    """Queue the replies, and knock for each ``/start`` link (one by one: an unknown code
+    is answered with the help, not allowed to fail the others)."""
+    if not commands:
+        return
+    knocks: list[tuple[BotCommand, Request]] = []
+    with store.transaction() as conn:
+        bp = get_blueprint(conn, community)
+        for command in commands:
+            decision, knock = decide_command(bp, command)
+            if decision:
+                apply(conn, decision)
+            if knock is not None:
+                knocks.append((command, knock))
+    for command, knock in knocks:
+        try:
+            enter_many(store, community, [knock], source=source)
+        except NotFound:
+            unknown = BotCommand(command.identity, "help", "", command.ref, command.at)
+            with store.transaction() as conn:
+                apply(conn, decide_command(bp, unknown)[0])
