@@ -40,6 +40,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help: with Rich markup on, "[default: …]" or "[diagnosis.<rule id>]" in a help
+    # text vanished as if it were a style tag (tests/test_cli_help.py).
+    rich_markup_mode=None,
 )
 
 
