@@ -4,8 +4,10 @@ Seed 003: over-activity is "why 90% of groups die" — a few members chat to be 
 follow, the valuable information is buried and the key members leave. These metrics measure
 it from ``message.posted`` events.
 
-Every message in scope is classified (replies resolve ``data.reply_to`` to a message's
-``source_ref`` in the same ``source``; a *reply drawn* is a reply by someone else):
+The definitions live in ``model/talk.py`` (the engine's over-activity damping uses them too);
+this module is their SQL. Every message in scope is classified (replies resolve
+``data.reply_to`` to a message's ``source_ref`` in the same ``source``; a *reply drawn* is a
+reply by someone else):
 
 valuable
     a question (``is_question``) that got an answer (a reply by someone else), or a message
@@ -30,11 +32,8 @@ from typing import Any
 from shequn.analytics.leaders import key_behaviour_leaders
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
+from shequn.model.talk import BURST_MESSAGES, BURST_MINUTES, LONG_REPLY, SHORT
 
-LONG_REPLY = 50
-SHORT = 15
-BURST_MESSAGES = 5
-BURST_MINUTES = 3
 PERIODS = ("day", "week", "month")
 
 
