@@ -162,8 +162,10 @@ def test_report_on_the_example_week(loaded: Cli):
     assert report["as_of"] == "2025-03-09"
     assert report["headline"]["dau"] > 0
     assert {g["group"] for g in report["groups"]} == {"main", "camp-21", "senior"}
+    (cohort,) = report["sections"]["k_factor"]  # the AARRR referral step: one March cohort
+    assert cohort["size"] > 0 and cohort["k"] is not None
     code, out, _ = loaded.run("report")
-    assert code == 0 and "health report as of 2025-03-09" in out
+    assert code == 0 and "health report as of 2025-03-09" in out and "k factor" in out
 
 
 def test_metrics_listing_and_one_metric(loaded: Cli):

@@ -131,7 +131,14 @@ def _life_alerts(report: Report, group: str, stage: str, reason: str, rule: str)
 SEVEN_DAY_ALERT_DAYS = 30
 """A failed 7-day rule is news while the group is young; later its stage tells the story."""
 
-_SECTIONS = ("retention", "funnel", "concentration", "key_behaviour_leaders", "churn_risk")
+_SECTIONS = (
+    "retention",
+    "funnel",
+    "k_factor",  # the AARRR referral step (P-FIS-1): invitees who activated, per member
+    "concentration",
+    "key_behaviour_leaders",
+    "churn_risk",
+)
 
 
 def _extra_sections(con: Any, scope: Scope, report: Report) -> None:
