@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import tomlkit
+from pydantic import BaseModel
 
 from shequn.model.blueprint import (
     CHANNEL_KINDS,
@@ -29,7 +30,10 @@ from shequn.model.blueprint import (
     PLATFORMS,
     STAGES,
     VALUES,
+    Blueprint,
 )
+from shequn.model.blueprint_growth import Entry
+from shequn.model.blueprint_sections import commented_section
 from shequn.model.templates_table import TEMPLATES
 
 GroupAnswer = tuple[str, str]
@@ -98,6 +102,8 @@ def _groups(groups: Sequence[GroupAnswer], platform: str) -> list[str]:
             f"# capacity = {PLATFORM_CAPACITY.get(platform, PLATFORM_CAPACITY['other'])}",
             "",
         ]
+        if slug == groups[0][0]:  # how newcomers get in (P-IN): once, under the first group
+            lines += [*commented_section("groups.entry", Entry), ""]
     return lines
 
 
@@ -198,9 +204,26 @@ def render_blueprint(
         "# cost_per_member = 0",
         '# currency = "CNY"',
         "",
+        *_other_sections(),
         *_templates(),
     ]
     return "\n".join(lines) + "\n"
+
+
+_WRITTEN = frozenset({"community", "purpose", "people", "realization", "culture"})
+"""Sections render_blueprint writes out with the answers; every other one is commented."""
+
+
+def _other_sections() -> list[str]:
+    """Every remaining section (intake, fission, rules, engagement …) with its defaults, as
+    comments: what each chapter can be tuned by, without changing anything yet."""
+    lines = ["# Chapters of the playbook, all at the seeds' defaults; uncomment to change one."]
+    for name, field in Blueprint.model_fields.items():
+        kind = field.annotation
+        if name in _WRITTEN or not (isinstance(kind, type) and issubclass(kind, BaseModel)):
+            continue
+        lines += ["", *commented_section(name, kind)]
+    return [*lines, ""]
 
 
 def _templates() -> list[str]:
