@@ -80,3 +80,23 @@ def test_imported_history_is_not_enforced(store: Store):
     old = said("spam", -60 * 24 * 30, "old1")
     record(store, [old])
     assert steps(store) == []
+
+
+def test_chatter_burying_a_valuable_post_is_damped_once(store: Store):
+    extra = ON + "[rules.damping]\nburied_after = 6\n[rules.flow]\nflood_messages = 50\n"
+    loaded(store, extra=extra)
+    post = ev("message.posted", "lin", 0, "v1", text="周六下午三点读书会，地址见群公告",
+              has_link=True, length=30)  # fmt: skip
+    chat = [said(w, 0.2 + k / 10, f"c{k}", "哈哈") for k, w in enumerate("abcabcab")]
+    record(store, [post, *chat[:4]])
+    record(store, [*chat[4:]])
+    with store.transaction() as conn:
+        damped = events_by(conn, COMMUNITY, ("talk.damped",))
+        sends = [a["payload"] for a in pending(conn) if a["kind"] == "message.send"]
+    assert [(e.subject, e.data["message"], e.data["chatterers"]) for _, e in damped] == [
+        (wx("lin"), "v1", [wx("a"), wx("b"), wx("c")])
+    ]
+    assert [p["template"] for p in sends] == ["damping_repost", "damping_reminder"]
+    record(store, [said("a", 1.5, "c9", "哈")])  # still buried: not damped twice
+    with store.transaction() as conn:
+        assert len(events_by(conn, COMMUNITY, ("talk.damped",))) == 1

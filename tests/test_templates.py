@@ -15,6 +15,7 @@ from jinja2 import Environment, meta
 from shequn.engine.entry import Request, decide_wave, enter
 from shequn.engine.entry_rules import DoorView, Knock, decide_entry
 from shequn.engine.fission import Progress, decide_rewards, progress_message
+from shequn.engine.rules.damping import decide_damping
 from shequn.engine.rules.ladder import Offence, decide_step
 from shequn.engine.rules.reverse import decide_reversal
 from shequn.engine.rules.verdict import Verdict
@@ -23,8 +24,9 @@ from shequn.errors import BlueprintError, NotFound
 from shequn.model.actions import Action
 from shequn.model.blueprint import check_blueprint, parse_blueprint
 from shequn.model.blueprint_growth import Campaign, RewardTier
-from shequn.model.blueprint_rules import Ladder
+from shequn.model.blueprint_rules import Damping, Ladder
 from shequn.model.entities import EntryState, Link
+from shequn.model.talk import Said
 from shequn.model.templates import render_payload, render_text
 from shequn.model.templates_table import COMMON, LANGS, TEMPLATES
 from shequn.store.growth_queries import Seats
@@ -178,6 +180,10 @@ def _engine_messages() -> list[Action]:
         history.append(offence.at)
     undone = decide_reversal(step_decision.events[1], T0, by=None, reason="", source="cli")
     actions += undone.actions  # moderation_reversed
+    buried = [Said(T0, wx("lin"), 30, link=True, source="bot", ref="v1", text="x")]
+    buried += [Said(T0 + timedelta(seconds=k), wx(f"c{k % 3}"), 2) for k in range(1, 25)]
+    for damped in decide_damping(buried, Damping(), community=COMMUNITY, group="main", now=T0):
+        actions += damped.actions  # damping_repost, damping_reminder
     actions += engagement_messages(bp)  # join_welcome, session_*
     return [a for a in [*actions, told] if "template" in a.payload and a.kind != "group.create"]
 

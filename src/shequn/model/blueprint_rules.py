@@ -34,6 +34,11 @@ DEFAULT_MUTE_MINUTES = 60 * 24
 DEFAULT_DECAY_DAYS = 30.0
 """Each this many clean days forgive one step of a member's ladder."""
 DEFAULT_EXEMPT_ROLES = ("owner", "manager", "group_leader")
+DEFAULT_DAMPING_MINUTES = 10.0
+DEFAULT_BURIED_AFTER = 20
+"""A valuable post is buried when this many messages follow it within the window …"""
+DEFAULT_CHATTER_SHARE = 0.6
+"""… and at least this share of them is chatter (the over_activity metric's share)."""
 
 
 class _Section(BaseModel):
@@ -81,6 +86,18 @@ class Ladder(_Section):
     exempt_members: list[str] = Field(default_factory=list)  # identity keys
 
 
+class Damping(_Section):
+    """Over-activity damping (P-RUL-3, seed 003): when chatter buries a valuable post (see
+    ``model/talk.py``), re-post it and remind the chatterers privately, with the reason."""
+
+    enabled: bool = True
+    window_minutes: float = Field(DEFAULT_DAMPING_MINUTES, gt=0)
+    buried_after: int = Field(DEFAULT_BURIED_AFTER, gt=0)
+    chatter_share: float = Field(DEFAULT_CHATTER_SHARE, gt=0, le=1)
+    repost: bool = True
+    remind: bool = True
+
+
 class GroupRules(_Section):
     """A group's overrides: any section given here replaces the community's."""
 
@@ -88,6 +105,7 @@ class GroupRules(_Section):
     topics: Topics | None = None
     flow: Flow | None = None
     ladder: Ladder | None = None
+    damping: Damping | None = None
 
 
 class Rules(_Section):
@@ -102,6 +120,7 @@ class Rules(_Section):
     topics: Topics = Field(default_factory=Topics)
     flow: Flow = Field(default_factory=Flow)
     ladder: Ladder = Field(default_factory=Ladder)
+    damping: Damping = Field(default_factory=Damping)
     groups: dict[str, GroupRules] = Field(default_factory=dict)
 
     def for_group(self, slug: str | None) -> Rules:

@@ -9,7 +9,7 @@ not reversed, and a removal's community-wide ban ends with its reversal.
 from __future__ import annotations
 
 from shequn.model.kindspec import DataField as F
-from shequn.model.kindspec import KindSpec, Str
+from shequn.model.kindspec import Int, KindSpec, List, Str
 
 _STEP_REF = (
     F("step_source", Str, "source of the moderation.applied event", required=True),
@@ -50,5 +50,21 @@ RULES_KINDS: tuple[KindSpec, ...] = (
             F("reason", Str, "why"),
         ),
         playbook=("P-RUL-2",),
+    ),
+    KindSpec(
+        "talk.damped",
+        "Chatter buried a valuable post; shequn re-posted it and reminded the chatterers.",
+        actor="none (the engine)",
+        actor_required=False,
+        subject="the author of the buried post",
+        subject_required=True,
+        fields=(
+            F("message", Str, "source_ref of the buried post", required=True),
+            F("message_source", Str, "source of the buried post"),
+            F("messages", Int, "messages after it within the window"),
+            F("chatter", Int, "how many of them were chatter"),
+            F("chatterers", List, "identity keys of who chattered"),
+        ),
+        playbook=("P-RUL-3",),
     ),
 )

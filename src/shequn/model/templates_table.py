@@ -249,6 +249,29 @@ _RULE_ROWS = (
         "The {{ step }} you received in {{ group }} was reversed by a manager. {{ reason }}",
         {"step": "mute", "reason": ""},
     ),
+    TemplateSpec(
+        "damping_repost",
+        "chatter buried a valuable post (P-RUL-3): it is re-posted in the group",
+        "闲聊淹没了有价值的消息：在群里重发",
+        "message.send",
+        {"author": "who wrote the buried post", "excerpt": "its first 200 characters"},
+        "刚才的闲聊把{{ author }}的这条消息刷下去了，重发一下：{{ excerpt }}",
+        "This post by {{ author }} got buried by chatter, so here it is again: {{ excerpt }}",
+        {"author": "lin", "excerpt": "周六下午三点读书会，地点见群公告"},
+    ),
+    TemplateSpec(
+        "damping_reminder",
+        "chatter buried a valuable post (P-RUL-3): said privately to each chatterer",
+        "闲聊淹没了有价值的消息：私信提醒闲聊的成员",
+        "message.send",
+        {"author": "who wrote the buried post"},
+        "你好，{{ group }}里刚才的闲聊把{{ author }}的重要消息刷下去了。"
+        "刷屏会让有价值的信息被淹没、让核心成员离开，闲聊可以私聊或去闲聊群，谢谢配合。",
+        "Hi — the chatter in {{ group }} just buried an important post by {{ author }}. When a "
+        "group floods, valuable information gets lost and key members leave; please take small "
+        "talk to a private chat. Thank you.",
+        {"author": "lin"},
+    ),
 )
 
 TEMPLATES: dict[str, TemplateSpec] = {

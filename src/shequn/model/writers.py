@@ -56,6 +56,7 @@ WRITER_CLASS: dict[str, str] = {
     "application.reviewed": "moderation",
     "moderation.reversed": "moderation",
     "appeal.decided": "moderation",
+    "talk.damped": "moderation",
     # money
     "payment.made": "money",
     "payment.refunded": "money",

@@ -20,11 +20,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import apply
+from shequn.engine.rules.damping import decide_damping
 from shequn.engine.rules.judge import BAN, MessageFacts, decide_ban_on_join, judge, role_level
 from shequn.engine.rules.ladder import Offence
 from shequn.engine.rules.models import model_for
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
+from shequn.model.talk import Said
 from shequn.store.rules_queries import (
     events_by,
     joins_of,
@@ -75,6 +77,39 @@ def enforce(conn: Connection, bp: Blueprint, events: Sequence[tuple[int, Event]]
         if verdict.decision:
             apply(conn, verdict.decision)
             facts.history[e.actor].append(e.occurred_at)
+    for group in sorted({e.group for _, e in events if e.kind == "message.posted" and e.group}):
+        damp(conn, bp, group, min(e.occurred_at for _, e in events if e.group == group))
+
+
+def damp(conn: Connection, bp: Blueprint, group: str, since: datetime) -> None:
+    """Over-activity damping (P-RUL-3) over the group's messages from a window before
+    ``since``: a valuable post buried by chatter is re-posted, the chatterers reminded."""
+    cfg = bp.rules.for_group(group).damping
+    if not cfg.enabled:
+        return
+    window = timedelta(minutes=cfg.window_minutes)
+    rows = [e for _, e in events_by(conn, bp.community.slug, ("message.posted",),
+                                    since=since - window, group=group)]  # fmt: skip
+    replied: dict[tuple[str, str], set[str | None]] = defaultdict(set)
+    for e in rows:
+        if e.data.get("reply_to"):
+            replied[(e.source, str(e.data["reply_to"]))].add(e.actor)
+    said = [_said(e, replied) for e in rows]
+    now = max((e.occurred_at for e in rows), default=since)
+    for d in decide_damping(said, cfg, community=bp.community.slug, group=group, now=now):
+        apply(conn, d)
+
+
+def _said(e: Event, replied: dict[tuple[str, str], set[str | None]]) -> Said:
+    d = e.data
+    length = d.get("length")
+    drew = bool(replied.get((e.source, e.source_ref), set()) - {e.actor})
+    return Said(
+        e.occurred_at, e.actor or "", length if isinstance(length, int) else None,
+        reply=bool(d.get("reply_to")), link=bool(d.get("has_link")),
+        media=bool(d.get("has_media")), question=bool(d.get("is_question")), drew=drew,
+        source=e.source, ref=e.source_ref, text=str(d.get("text") or ""),
+    )  # fmt: skip
 
 
 class _Facts:
