@@ -16,7 +16,7 @@ from shequn.model.events import Event
 from shequn.store.db import Store
 from tests.growth_helpers import COMMUNITY, group, loaded
 from tests.telegram_fake import TOKEN, FakeBotApi, serve
-from tests.telegram_updates import CHAT, join_request
+from tests.telegram_updates import CHAT, join_request, member
 from tests.test_cli import Cli
 
 PAID = -1002
@@ -151,3 +151,49 @@ def test_commands_in_private(door: Any) -> None:
     assert len(to_9) == 2 and any("https://t.me/+" in m for m in to_9)  # the link; the help
     # approving was tried first and refused (nothing pending: they never asked on Telegram)
     assert api.called("approveChatJoinRequest") == [{"chat_id": CHAT, "user_id": 9}]
+
+
+def test_a_referral_join_is_credited_to_the_member(door: Any) -> None:
+    """Li's referral link → a newcomer's /start → a one-use link named with Li's code → the
+    newcomer joins through it → the join is credited to Li (inviter, channel)."""
+    cli, api, url, _ = door
+    api.push(member_update(1, 7, "left", "member"))
+    bot_run(cli, url)
+    cli.json(
+        "link",
+        "create",
+        "--purpose",
+        "referral",
+        "--owner",
+        "telegram:7",
+        "--group",
+        "main",
+        "--code",
+        "li-ref",
+        "--community",
+        COMMUNITY,
+    )
+    api.push(private(2, 9, "/start li-ref"))
+    bot_run(cli, url)
+    [made] = api.called("createChatInviteLink")
+    assert made["name"] == "li-ref"
+    link = {
+        "invite_link": "https://t.me/+one",
+        "name": "li-ref",
+        "member_limit": 1,
+        "creator": {"id": 1, "is_bot": True, "first_name": "b"},
+        "creates_join_request": False,
+        "is_primary": False,
+        "is_revoked": False,
+    }
+    api.push(member_update(3, 9, "left", "member", link=link))
+    bot_run(cli, url)
+    shown: Any = cli.json("members", "show", "telegram:9", "--community", COMMUNITY)
+    [membership] = shown["memberships"]
+    assert (membership["inviter"], membership["join_channel"]) == ("telegram:7", "referral")
+
+
+def member_update(uid: int, who: int, old: str, new: str, **kw: Any) -> dict[str, Any]:
+    update = member(uid, who, old, new, **kw)
+    update["chat_member"]["date"] = int(time.time())
+    return update

@@ -168,10 +168,11 @@ def known_links(
     conn: Connection, community: str
 ) -> dict[str, tuple[str | None, str | None, str | None]]:
     """The community's links by code: (owner identity key, channel, campaign) — a live join
-    through an invite link named with one of these codes is credited to its owner."""
+    through an invite link named with one of these codes is credited to its owner, on the
+    channel the door would give it (the link's channel, else its purpose: ``join_data``)."""
     lk, i, c = t.links.c, t.identities.c, t.communities.c
     q = (
-        select(lk.code, i.key, lk.channel, lk.campaign)
+        select(lk.code, i.key, func.coalesce(lk.channel, lk.purpose), lk.campaign)
         .join_from(t.links, t.communities, c.id == lk.community_id)
         .outerjoin(t.identities, i.id == lk.owner_identity_id)
         .where(c.slug == community)

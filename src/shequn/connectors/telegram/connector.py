@@ -124,7 +124,7 @@ class TelegramConnector:
         expire = datetime.now(UTC) + timedelta(hours=ADMIT_LINK_HOURS)
         link = self.client.call(
             lambda bot: bot.create_chat_invite_link(
-                chat_id=chat, member_limit=1, expire_date=expire, name=f"admit-{call.action_id}"
+                chat_id=chat, member_limit=1, expire_date=expire, name=link_name(call)
             )
         )
         text = call.text or f"Welcome! Your one-time link: {link.invite_link}"
@@ -182,6 +182,13 @@ class TelegramConnector:
             raise Permanent(f"message {ref!r} is not a Telegram message of this bot's chats")
         self.client.call(lambda bot: bot.delete_message(chat_id=chat, message_id=int(message)))
         return Performed(f"deleted:{chat}:{message}")
+
+
+def link_name(call: Call) -> str:
+    """The one-use link carries the code of the link the newcomer came by (Telegram keeps at
+    most 32 characters), so the ``chat_member`` update of their join credits its owner."""
+    code = str(call.payload.get("link") or "")
+    return code[:32] if code else f"admit-{call.action_id}"
 
 
 def recipients(to: Any) -> list[int]:
