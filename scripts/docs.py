@@ -62,6 +62,12 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         '{roles}; `member` means "no special role".',
     ),
     (
+        "Levels, tasks and motions",
+        ("level", "tag", "orgtask", "motion", "vote"),
+        "The self-running pyramid (P-ORG-1..3): levels and core-figure tags, small tasks for "
+        "key members, motions and votes by rules of order (docs/organization.md).",
+    ),
+    (
         "Messages and content",
         ("message", "content"),
         "What is said and shared in a group: the raw material of activity metrics (P-MEA).",

@@ -1,5 +1,7 @@
 """Key behaviour leaders (P-MEA-4) and promotion candidates (P-ORG-2).
 
+The behaviours and weights are ``model/org_facts.py``'s, shared with the engine's levels.
+
 Seed 003 calls them KBL, *key behaviour leaders*: not the loudest members but those whose
 actions help the group — answering, replying, sharing useful links, forwarding, bringing
 people who stay. Each member gets a score per group::
@@ -39,38 +41,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from types import MappingProxyType
 from typing import Any
 
 from shequn.analytics.params import Weights
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import Scope, as_of
-
-BEHAVIOURS: tuple[str, ...] = (
-    "answer",
-    "reply",
-    "link",
-    "forward",
-    "invite",
-    "reaction_received",
-    "reaction_given",
-)
-
-DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
-    {
-        "answer": 5.0,
-        "reply": 2.0,
-        "link": 3.0,
-        "forward": 2.0,
-        "invite": 8.0,
-        "reaction_received": 1.0,
-        "reaction_given": 0.5,
-    }
-)
-"""Points per contribution before decay (P-MEA-4). Partial overrides keep the other defaults."""
-
-HALF_LIFE_DAYS = 30.0
-INVITE_STAY_DAYS = 30
+from shequn.model.org_facts import BEHAVIOURS, DEFAULT_WEIGHTS, HALF_LIFE_DAYS, INVITE_STAY_DAYS
 
 
 @dataclass(frozen=True, slots=True)

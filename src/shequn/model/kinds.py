@@ -13,6 +13,7 @@ from shequn.model.kinds_bindings import BINDING_KINDS
 from shequn.model.kinds_engagement import ENGAGEMENT_KINDS
 from shequn.model.kinds_growth import GROWTH_KINDS
 from shequn.model.kinds_live import LIVE_KINDS
+from shequn.model.kinds_org import ORG_KINDS
 from shequn.model.kinds_rules import RULES_KINDS
 from shequn.model.kindspec import Bool, DataField, Dict, Int, KindSpec, List, Num, Str
 
@@ -393,5 +394,6 @@ KINDS: dict[str, KindSpec] = {
         *BINDING_KINDS,
         *RULES_KINDS,
         *ENGAGEMENT_KINDS,
+        *ORG_KINDS,
     )
 }

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from shequn.model.templates_engagement import engagement_rows
+from shequn.model.templates_org import org_rows
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -278,6 +279,7 @@ TEMPLATES: dict[str, TemplateSpec] = {
     row.name: row for row in (*_ROWS, *_RULE_ROWS, *engagement_rows(TemplateSpec))
 }
 """Every message template by name, in the order ``shequn templates list`` shows them."""
+TEMPLATES.update({row.name: row for row in org_rows(TemplateSpec)})  # the pyramid (P-ORG)
 
 LEGACY_ENTRY_KEYS: dict[str, str] = {
     "welcome": "welcome",

@@ -50,6 +50,9 @@ WRITER_CLASS: dict[str, str] = {
     "task.completed": "platform",
     "intake.answered": "platform",
     "appeal.filed": "platform",
+    "motion.proposed": "platform",
+    "motion.seconded": "platform",
+    "vote.cast": "platform",
     # a group's own enforcement
     "rule.violated": "moderation",
     "moderation.applied": "moderation",
@@ -71,6 +74,10 @@ WRITER_CLASS: dict[str, str] = {
     "identity.unmerged": "people",
     "role.changed": "people",
     "referral.reviewed": "people",
+    "level.granted": "people",
+    "level.locked": "people",
+    "tag.changed": "people",
+    "orgtask.assigned": "people",
     # the blueprint
     "community.configured": "config",
     "group.configured": "config",
@@ -91,6 +98,9 @@ WRITER_CLASS: dict[str, str] = {
     "reward.revoked": "engine",
     "referral.flagged": "engine",
     "commission.earned": "engine",
+    "level.changed": "engine",
+    "orgtask.done": "engine",
+    "motion.closed": "engine",
     # what the worker did on a platform (source worker:<connector>)
     "member.admitted": "engine",
     "message.delivered": "engine",

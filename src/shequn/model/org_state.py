@@ -1,0 +1,145 @@
+"""The pyramid's current state, folded from its events (P-ORG-1..3).
+
+Levels, tags, small tasks and motions are rare events, so their state is not a projection
+table but a pure fold over the community's organization events, read when a decision needs
+it: replaying the log cannot disagree with it, and ``shequn rebuild`` has nothing to redo.
+Identities are folded onto their member (``owner_of``) so a merged person has one level and
+one vote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shequn.model.events import Event, parse_time
+
+ORG_EVENT_KINDS: tuple[str, ...] = (
+    "level.changed",
+    "level.granted",
+    "level.locked",
+    "tag.changed",
+    "orgtask.assigned",
+    "orgtask.done",
+    "motion.proposed",
+    "motion.seconded",
+    "vote.cast",
+    "motion.closed",
+)
+
+
+@dataclass(slots=True)
+class Standing:
+    """A member's level (0: none), since when, whether it is locked, and their tags."""
+
+    level: int = 0
+    since: datetime | None = None
+    locked: bool = False
+    tags: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class OrgTask:
+    """A small task given to a key-member candidate."""
+
+    task: str
+    member: str
+    title: str
+    assigned_at: datetime
+    due: datetime
+    done_when: str = "manual"
+    count: int = 1
+    promote_to: int | None = None
+    done_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Motion:
+    """A motion: who moved it, whether it was seconded, the votes (the first per member)."""
+
+    motion: str
+    community: str
+    group: str | None
+    mover: str
+    text: str
+    proposed_at: datetime
+    seconded_at: datetime | None = None
+    seconder: str | None = None
+    votes: dict[str, str] = field(default_factory=dict)
+    result: str | None = None
+
+
+@dataclass(slots=True)
+class OrgState:
+    standing: dict[str, Standing] = field(default_factory=dict)
+    tasks: dict[str, OrgTask] = field(default_factory=dict)
+    motions: dict[str, Motion] = field(default_factory=dict)
+
+    def of(self, member: str) -> Standing:
+        """The member's standing (a fresh level-0 one if they have none yet)."""
+        return self.standing.get(member) or Standing()
+
+
+def _task(e: Event, member: str) -> OrgTask:
+    d = e.data
+    return OrgTask(
+        task=str(d["task"]),
+        member=member,
+        title=str(d["title"]),
+        assigned_at=e.occurred_at,
+        due=parse_time(d["due"], "due"),
+        done_when=str(d.get("done_when") or "manual"),
+        count=int(d.get("count") or 1),
+        promote_to=d.get("promote_to"),
+    )
+
+
+def _motion(e: Event, state: OrgState, who: str) -> None:
+    d = e.data
+    ref = str(d["motion"])
+    if e.kind == "motion.proposed":
+        state.motions.setdefault(
+            ref, Motion(ref, e.community, e.group, who, str(d["text"]), e.occurred_at)
+        )
+        return
+    motion = state.motions.get(ref)
+    if motion is None or motion.result is not None:
+        return  # a second or a vote for an unknown or closed motion counts for nothing
+    if e.kind == "motion.seconded" and motion.seconded_at is None and who != motion.mover:
+        motion.seconded_at, motion.seconder = e.occurred_at, who
+    elif e.kind == "vote.cast":
+        motion.votes.setdefault(who, str(d["choice"]))
+    elif e.kind == "motion.closed":
+        motion.result = str(d["result"])
+
+
+def fold_org(events: Iterable[Event], owner_of: Mapping[str, str] | None = None) -> OrgState:
+    """Pure: the state after ``events`` (any order; they are sorted by time here)."""
+    owner = owner_of or {}
+    state = OrgState()
+    for e in sorted(events, key=lambda e: e.occurred_at):
+        key = e.subject if e.kind.startswith(("level.", "tag.", "orgtask.")) else e.actor
+        if key is None:
+            continue
+        who = owner.get(key, key)
+        if e.kind in ("level.changed", "level.granted"):
+            s = state.standing.setdefault(who, Standing())
+            s.level, s.since = int(e.data["level"]), e.occurred_at
+        elif e.kind == "level.locked":
+            state.standing.setdefault(who, Standing()).locked = bool(e.data["locked"])
+        elif e.kind == "tag.changed":
+            tags = state.standing.setdefault(who, Standing()).tags
+            (tags.add if e.data["on"] else tags.discard)(str(e.data["tag"]))
+        elif e.kind == "orgtask.assigned":
+            state.tasks.setdefault(str(e.data["task"]), _task(e, who))
+        elif e.kind == "orgtask.done":
+            task = state.tasks.get(str(e.data["task"]))
+            if task is not None and task.done_at is None:
+                task.done_at = e.occurred_at
+        else:
+            _motion(e, state, who)
+    return state
+
+
+__all__ = ["ORG_EVENT_KINDS", "Motion", "OrgState", "OrgTask", "Standing", "fold_org"]

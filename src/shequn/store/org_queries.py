@@ -1,0 +1,99 @@
+"""Reads the pyramid's decisions need (P-ORG): its own events, the facts its levels count, and
+who is who (identities → the member standing for them, and since when).
+
+The engine folds these with the pure functions of ``model/org_facts.py`` and
+``model/org_state.py``; nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from shequn.model.events import Event
+from shequn.model.org_facts import FACT_KINDS, Target
+from shequn.model.org_state import ORG_EVENT_KINDS
+from shequn.store import tables as t
+from shequn.store.queries import row_to_event
+
+_CHUNK = 500
+
+
+def events_of(
+    conn: Connection, community: str, kinds: Sequence[str], since: datetime | None = None
+) -> list[Event]:
+    """The community's events of ``kinds`` (since ``since``), oldest first."""
+    e = t.events.c
+    q = select(t.events).where(e.community_slug == community, e.kind.in_(list(kinds)))
+    if since is not None:
+        q = q.where(e.occurred_at >= since)
+    return [row_to_event(r) for r in conn.execute(q.order_by(e.occurred_at, e.id)).mappings()]
+
+
+def org_events(conn: Connection, community: str) -> list[Event]:
+    """Every level, tag, task and motion event of the community."""
+    return events_of(conn, community, ORG_EVENT_KINDS)
+
+
+def fact_events(conn: Connection, community: str, since: datetime) -> list[Event]:
+    """The events levels are counted from, since ``since``."""
+    return events_of(conn, community, FACT_KINDS, since)
+
+
+def message_targets(
+    conn: Connection, community: str, events: Iterable[Event]
+) -> dict[tuple[str, str], Target]:
+    """The messages ``events`` reply or react to: (source, source_ref) → (author, question)."""
+    wanted: set[tuple[str, str]] = set()
+    for ev in events:
+        ref = ev.data.get("reply_to") if ev.kind == "message.posted" else None
+        ref = ev.data.get("message") if ev.kind == "message.reacted" else ref
+        if ref is not None:
+            wanted.add((ev.source, str(ref)))
+    refs = sorted({r for _, r in wanted})
+    e = t.events.c
+    found: dict[tuple[str, str], Target] = {}
+    for i in range(0, len(refs), _CHUNK):
+        q = select(e.source, e.source_ref, e.actor, e.data).where(
+            e.community_slug == community,
+            e.kind == "message.posted",
+            e.source_ref.in_(refs[i : i + _CHUNK]),
+        )
+        for source, ref, actor, data in conn.execute(q):
+            if (source, ref) in wanted:
+                found[(source, ref)] = (actor, bool((data or {}).get("is_question")))
+    return found
+
+
+def people(conn: Connection, community: str) -> tuple[dict[str, str], dict[str, datetime]]:
+    """(identity key → the key of the member standing for it, after merges;
+    member key → first seen) for the community's members not merged into another."""
+    m, i, c = t.members.c, t.identities.c, t.communities.c
+    rows = conn.execute(
+        select(m.id, m.key, m.merged_into, m.first_seen_at)
+        .join(t.communities, c.id == m.community_id)
+        .where(c.slug == community)
+    ).all()
+    by_id = {r.id: r for r in rows}
+
+    def root(member_id: int) -> int:
+        seen: set[int] = set()
+        while by_id[member_id].merged_into is not None and member_id not in seen:
+            seen.add(member_id)
+            member_id = by_id[member_id].merged_into
+        return member_id
+
+    identities = conn.execute(
+        select(i.key, i.member_id)
+        .join(t.communities, c.id == i.community_id)
+        .where(c.slug == community, i.member_id.is_not(None))
+    ).all()
+    owner = {key: by_id[root(mid)].key for key, mid in identities if mid in by_id}
+    owner.update({r.key: by_id[root(r.id)].key for r in rows})
+    since = {r.key: r.first_seen_at for r in rows if r.merged_into is None}
+    return owner, since
+
+
+__all__ = ["events_of", "fact_events", "message_targets", "org_events", "people"]
