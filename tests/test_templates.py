@@ -32,6 +32,7 @@ from shequn.model.templates_table import COMMON, LANGS, TEMPLATES
 from shequn.store.growth_queries import Seats
 from tests.engagement_helpers import engagement_messages
 from tests.growth_helpers import COMMUNITY, HEAD, T0, at, blueprint, group, loaded, wx
+from tests.money_helpers import money_blueprint, money_messages
 from tests.org_helpers import org_messages
 from tests.test_cli import Cli
 
@@ -186,6 +187,7 @@ def _engine_messages() -> list[Action]:
     for damped in decide_damping(buried, Damping(), community=COMMUNITY, group="main", now=T0):
         actions += damped.actions  # damping_repost, damping_reminder
     actions += engagement_messages(bp)  # join_welcome, session_*
+    actions += money_messages(money_blueprint())  # membership_*
     actions += org_messages(bp)  # level_up, task_*, motion_*
     return [a for a in [*actions, told] if "template" in a.payload and a.kind != "group.create"]
 

@@ -22,6 +22,8 @@ from shequn.engine.engagement import TRIGGERS as ENGAGEMENT_TRIGGERS
 from shequn.engine.engagement import react as engagement_react
 from shequn.engine.entry import TRIGGERS as ENTRY_TRIGGERS
 from shequn.engine.entry import after_record as entry_after_record
+from shequn.engine.money import TRIGGERS as MONEY_TRIGGERS
+from shequn.engine.money import react as money_react
 from shequn.engine.rules.react import TRIGGERS as RULES_TRIGGERS
 from shequn.engine.rules.react import after_record as rules_after_record
 from shequn.model.events import Event
@@ -43,6 +45,7 @@ REACTORS: tuple[Reactor, ...] = (
     Reactor("entry", ENTRY_TRIGGERS, entry_after_record),
     Reactor("rules", RULES_TRIGGERS, rules_after_record),
     Reactor("engagement", ENGAGEMENT_TRIGGERS, engagement_react),
+    Reactor("money", MONEY_TRIGGERS, money_react),
 )
 """The registered reactors, in the order they run (entry first: a join it records is then
 checked against the community's ban list by the rules)."""

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from shequn.engine.campaigns import settle
 from shequn.engine.engagement.sessions import close_sessions
 from shequn.engine.entry import open_waves
+from shequn.engine.money import renewals
 from shequn.engine.organization_levels import evaluate_tick
 from shequn.engine.seats import expire_seats
 from shequn.store.db import Store
@@ -47,6 +48,7 @@ TICKS: tuple[Tick, ...] = (
     Tick("entry.expire", timedelta(minutes=10), _expire, "give back seats held too long"),
     Tick("campaign.settle", timedelta(hours=1), _settle, "grant and claw back rewards"),
     Tick("sessions.close", timedelta(minutes=5), close_sessions, "record sessions held"),
+    Tick("money.renewals", timedelta(minutes=5), renewals, "remind, lapse and expire memberships"),
     Tick("org.levels", timedelta(hours=1), evaluate_tick, "evaluate levels and core-figure tags"),
 )
 """The registry, in the order a worker runs them (waves before the seats they fill)."""

@@ -168,6 +168,13 @@ ACTION_KINDS: dict[str, ActionKind] = {
             task="Remove {identity} from {group} and block them (reason: {reason}).",
         ),
         ActionKind(
+            "member.remove",
+            "Take a member out of a paid group their membership no longer covers (expired or "
+            "refunded); they may pay and come back, so they are not blocked (P-MON-2).",
+            idempotent=True,
+            task="Remove {identity} from {group} (membership {reason}); do not block them.",
+        ),
+        ActionKind(
             "member.unban",
             "Let a removed member back in (a reversed removal).",
             idempotent=True,

@@ -37,6 +37,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from shequn.errors import BlueprintError, NotFound
 from shequn.model.blueprint_engagement import Engagement
 from shequn.model.blueprint_growth import Entry, Fission, Fraud, Intake, IntakeRule
+from shequn.model.blueprint_money import Money
 from shequn.model.blueprint_org import Organization
 from shequn.model.blueprint_rules import Rules
 from shequn.model.templates import Localized, template_problems
@@ -271,6 +272,7 @@ class Blueprint(_Section):
     fission: Fission = Field(default_factory=Fission)
     rules: Rules = Field(default_factory=Rules)
     engagement: Engagement = Field(default_factory=Engagement)
+    money: Money = Field(default_factory=Money)
     organization: Organization = Field(default_factory=Organization)
     templates: dict[str, Localized] = Field(default_factory=dict)  # see model/templates.py
 

@@ -13,6 +13,7 @@ from shequn.model.kinds_bindings import BINDING_KINDS
 from shequn.model.kinds_engagement import ENGAGEMENT_KINDS
 from shequn.model.kinds_growth import GROWTH_KINDS
 from shequn.model.kinds_live import LIVE_KINDS
+from shequn.model.kinds_money import MONEY_KINDS
 from shequn.model.kinds_org import ORG_KINDS
 from shequn.model.kinds_rules import RULES_KINDS
 from shequn.model.kindspec import Bool, DataField, Dict, Int, KindSpec, List, Num, Str
@@ -325,7 +326,10 @@ KINDS: dict[str, KindSpec] = {
             group_required=False,
             fields=(
                 F("amount", Num, "amount paid", required=True),
+                F("amount_minor", Int, "the same in integer minor units (fen, cents): exact"),
                 F("currency", Str, "ISO 4217 code"),
+                F("order", Str, "the order reference shequn issued (payment request)"),
+                F("provider", Str, "payment platform: manual, stripe, wechatpay"),
                 F("product", Str, "what was bought"),
                 F("tier", Str, "ladder step: free, low, mid, high, partner"),
                 F("deposit", Bool, "refundable deposit rather than a fee"),
@@ -339,7 +343,10 @@ KINDS: dict[str, KindSpec] = {
             group_required=False,
             fields=(
                 F("amount", Num, "amount returned", required=True),
+                F("amount_minor", Int, "the same in integer minor units (fen, cents): exact"),
+                F("currency", Str, "ISO 4217 code"),
                 F("payment", Str, "source_ref of the payment"),
+                F("product", Str, "the product refunded (its membership ends by rule)"),
             ),
             playbook=("P-MON-1",),
         ),
@@ -351,6 +358,8 @@ KINDS: dict[str, KindSpec] = {
             fields=(
                 F("plan", Str, "membership plan", required=True),
                 F("until", Str, "ISO 8601 end; absent for lifetime"),
+                F("state", Str, "trial, active, lifetime or comp (a gift)"),
+                F("payment", Str, "source_ref of the payment that started it"),
             ),
             playbook=("P-MON-2",),
         ),
@@ -359,7 +368,11 @@ KINDS: dict[str, KindSpec] = {
             "A membership was renewed.",
             actor=MEMBER,
             group_required=False,
-            fields=(F("plan", Str, "plan", required=True), F("until", Str, "new end")),
+            fields=(
+                F("plan", Str, "plan", required=True),
+                F("until", Str, "new end"),
+                F("payment", Str, "source_ref of the payment that renewed it"),
+            ),
             playbook=("P-MON-2",),
         ),
         KindSpec(
@@ -367,7 +380,10 @@ KINDS: dict[str, KindSpec] = {
             "A membership ended (expired or cancelled).",
             actor=MEMBER,
             group_required=False,
-            fields=(F("plan", Str, "plan", required=True),),
+            fields=(
+                F("plan", Str, "plan", required=True),
+                F("reason", Str, "expired, cancelled or refunded"),
+            ),
             playbook=("P-MON-2",),
         ),
         KindSpec(
@@ -394,6 +410,7 @@ KINDS: dict[str, KindSpec] = {
         *BINDING_KINDS,
         *RULES_KINDS,
         *ENGAGEMENT_KINDS,
+        *MONEY_KINDS,
         *ORG_KINDS,
     )
 }

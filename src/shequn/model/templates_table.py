@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from shequn.model.templates_engagement import engagement_rows
+from shequn.model.templates_money import money_rows
 from shequn.model.templates_org import org_rows
 
 Lang = Literal["zh", "en"]
@@ -276,7 +277,8 @@ _RULE_ROWS = (
 )
 
 TEMPLATES: dict[str, TemplateSpec] = {
-    row.name: row for row in (*_ROWS, *_RULE_ROWS, *engagement_rows(TemplateSpec))
+    row.name: row
+    for row in (*_ROWS, *_RULE_ROWS, *engagement_rows(TemplateSpec), *money_rows(TemplateSpec))
 }
 """Every message template by name, in the order ``shequn templates list`` shows them."""
 TEMPLATES.update({row.name: row for row in org_rows(TemplateSpec)})  # the pyramid (P-ORG)

@@ -98,6 +98,8 @@ WRITER_CLASS: dict[str, str] = {
     "reward.revoked": "engine",
     "referral.flagged": "engine",
     "commission.earned": "engine",
+    "membership.reminded": "engine",
+    "membership.lapsed": "engine",
     "level.changed": "engine",
     "orgtask.done": "engine",
     "motion.closed": "engine",

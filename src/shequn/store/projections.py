@@ -28,6 +28,7 @@ from shequn.store.engagement import HANDLERS as ENGAGEMENT_HANDLERS
 from shequn.store.entry_book import EntryBook
 from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
 from shequn.store.memberships import MembershipBook
+from shequn.store.money import HANDLERS as MONEY_HANDLERS
 from shequn.store.sql import chunks
 
 Row = dict[str, Any]
@@ -408,4 +409,5 @@ _RARE = {
     **GROWTH_HANDLERS,
     **BINDING_HANDLERS,
     **ENGAGEMENT_HANDLERS,
+    **MONEY_HANDLERS,
 }

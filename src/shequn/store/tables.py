@@ -386,7 +386,27 @@ sessions = Table(
     UniqueConstraint("community_id", "session", name="uq_sessions_session"),
 )
 
+# Paid memberships (P-MON-2; ``membership.*`` events, store/money.py): one row per member and
+# product; ``until`` the end of the current term (none for lifetime), ``changed_at`` the time of
+# the last event folded in, so an older event arriving late changes nothing.
+paid_memberships = Table(
+    "paid_memberships",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id"), nullable=False),
+    Column("identity_id", ForeignKey("identities.id"), nullable=False),
+    Column("plan", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("until", UTCDateTime()),
+    Column("grace_until", UTCDateTime()),
+    Column("renewals", Integer, nullable=False, default=0),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("community_id", "identity_id", "plan", name="uq_paid_memberships_plan"),
+)
+
 PROJECTIONS = (
+    paid_memberships,
     sessions,
     bindings,
     profiles,

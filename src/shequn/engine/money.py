@@ -1,0 +1,198 @@
+"""Money (P-MON): payments move members up the ladder; memberships run on the engine's clock.
+
+``react``       the chapter's reactor (``engine/reactions.py``): a recorded ``payment.made`` for
+                a product of ``[money]`` starts or renews its membership and knocks at the door
+                of every group the product opens — through the entry engine, so thresholds and
+                capacity hold; a full refund ends the membership by the product's rule.
+``renewals``    the ``money.renewals`` tick (``engine/ticks.py``): reminders before the end,
+                the grace period, expiry with removal from the paid groups.
+``record_payment`` / ``grant``  what the CLI and the API call for manual and offline payments,
+                trials and gifts.
+
+Decisions are the pure functions of ``money_rules.py``; this module reads and applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection
+
+from shequn.engine import entry
+from shequn.engine.decisions import Decision, apply, new_ref, operator_source
+from shequn.engine.entry_rules import Knock
+from shequn.engine.money_rules import (
+    ENDING,
+    MembershipView,
+    decide_clock,
+    decide_grant,
+    decide_payment,
+    decide_refund,
+)
+from shequn.errors import NotFound
+from shequn.model.blueprint import Blueprint
+from shequn.model.blueprint_money import Product, to_major, to_minor
+from shequn.model.events import Event
+from shequn.store.append import lock_for_decision
+from shequn.store.db import Store
+from shequn.store.growth_queries import get_blueprint
+from shequn.store.money import Membership, get_membership, list_memberships
+
+TRIGGERS = frozenset({"payment.made", "payment.refunded"})
+"""Kinds that wake the money reactor."""
+
+
+def _view(m: Membership | None) -> MembershipView | None:
+    if m is None:
+        return None
+    return MembershipView(m.identity, m.plan, m.state, m.until, m.grace_until)
+
+
+def _blueprint(conn: Connection, community: str) -> Blueprint | None:
+    try:
+        bp = get_blueprint(conn, community)
+    except (NotFound, ValueError):
+        return None
+    return bp if bp.money.products else None
+
+
+def react(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> None:
+    """Turn the batch's payments and refunds of known products into membership events and
+    admissions. A community without products costs one blueprint read."""
+    for community in sorted({e.community for _, e in new_events if e.kind in TRIGGERS}):
+        bp = _blueprint(conn, community)
+        if bp is None:
+            continue
+        for _, e in new_events:
+            if e.community != community or e.kind not in TRIGGERS or e.actor is None:
+                continue
+            current = _view(get_membership(conn, community, e.actor, str(e.data.get("product"))))
+            if e.kind == "payment.refunded":
+                apply(conn, decide_refund(bp, e, current))
+                continue
+            product, decision = decide_payment(bp, e, current)
+            apply(conn, decision)
+            if product is not None:
+                admit(conn, bp, product, e.actor, e.occurred_at, f"paid:{e.source_ref}")
+
+
+def admit(
+    conn: Connection, bp: Blueprint, product: Product, identity: str, at: datetime, ref: str
+) -> Decision:
+    """Knock at the door of every group ``product`` opens, for ``identity``: the entry engine
+    decides (a full group waitlists, a gate still applies; someone already in is a no-op)."""
+    known = {g.slug for g in bp.groups}
+    total = Decision.none()
+    for group in product.opens:
+        if group in known:
+            knock = Knock(identity, at, f"{ref}:{group}", group=group)
+            total += entry.decide(conn, bp, knock)
+    return total
+
+
+def renewals(store: Store, community: str, now: datetime) -> int:
+    """The membership clock at ``now``; returns how many membership events it recorded
+    (a second run at the same instant records none and queues nothing)."""
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = _blueprint(conn, community)
+        if bp is None:
+            return 0
+        views = [_view(m) for m in list_memberships(conn, community, states=tuple(ENDING))]
+        result = apply(conn, decide_clock(bp, [v for v in views if v is not None], now))
+        return result.new
+
+
+def record_payment(
+    store: Store,
+    community: str,
+    identity: str,
+    product_slug: str,
+    *,
+    amount: str | None = None,
+    ref: str | None = None,
+    provider: str = "manual",
+    who: str = "cli",
+    at: datetime | None = None,
+) -> Event:
+    """Record a manual or offline payment for a product (its price unless ``amount`` says
+    otherwise, in major units as text: exact). The reactor then does the rest."""
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+    product = bp.money.product(product_slug)
+    if product is None:
+        raise NotFound(f"no product {product_slug!r} in [money]", product=product_slug)
+    minor = product.price_minor if amount is None else to_minor(amount, product.currency)
+    event = payment_event(
+        community, identity, product, minor, at or datetime.now(UTC),
+        source=operator_source(who), ref=ref or new_ref(), provider=provider,
+    )  # fmt: skip
+    from shequn.engine.record import record  # record runs the reactors, this one among them
+
+    record(store, [event])
+    return event
+
+
+def payment_event(
+    community: str,
+    identity: str,
+    product: Product,
+    minor: int,
+    at: datetime,
+    *,
+    source: str,
+    ref: str,
+    provider: str,
+    order: str | None = None,
+) -> Event:
+    """A ``payment.made`` for ``product``: ``amount_minor`` exact, ``amount`` the same in major
+    units for the analytics that sum it."""
+    data = {
+        "amount": to_major(minor, product.currency),
+        "amount_minor": minor,
+        "currency": product.currency,
+        "product": product.slug,
+        "tier": product.rung,
+        "deposit": product.deposit,
+        "provider": provider,
+    }
+    if order is not None:
+        data["order"] = order
+    return Event(
+        kind="payment.made",
+        occurred_at=at,
+        community=community,
+        source=source,
+        source_ref=ref,
+        actor=identity,
+        data=data,
+    )
+
+
+def grant(
+    store: Store,
+    community: str,
+    identity: str,
+    product_slug: str,
+    *,
+    state: str = "comp",
+    days: int | None = None,
+    at: datetime | None = None,
+) -> Membership:
+    """A trial or a gift (comp) membership, and admission to the product's groups."""
+    when = at or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = get_blueprint(conn, community)
+        product = bp.money.product(product_slug)
+        if product is None:
+            raise NotFound(f"no product {product_slug!r} in [money]", product=product_slug)
+        apply(conn, decide_grant(bp, product, identity, state, days, when))
+        admit(conn, bp, product, identity, when, f"grant:{new_ref()}")
+        found = get_membership(conn, community, identity, product.slug)
+    assert found is not None  # noqa: S101 - just recorded
+    return found
+
+
+__all__ = ["TRIGGERS", "admit", "grant", "payment_event", "react", "record_payment", "renewals"]

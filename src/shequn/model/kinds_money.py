@@ -1,0 +1,38 @@
+"""Event kinds of money (P-MON) that the engine's clock decides, beside the money kinds a
+person or a payment platform reports (``payment.*``, ``membership.*``, ``offer.*`` in
+``kinds.py``).
+
+A membership's clock — reminders before its end, the lapse into a grace period — is the
+engine's own decision, recorded so it happens once: the event's ``source_ref`` names the
+membership, its end and the step, so a second worker, or a tick run twice, records nothing and
+queues no second reminder. A renewal moves the end, so the next term gets its reminders again.
+"""
+
+from __future__ import annotations
+
+from shequn.model.kindspec import DataField as F
+from shequn.model.kindspec import Int, KindSpec, Str
+
+_MEMBER = "the member (identity key)"
+_PLAN = F("plan", Str, "the product (its slug in [money])", required=True)
+_UNTIL = F("until", Str, "ISO 8601 end of the term the step is about", required=True)
+
+MONEY_KINDS: tuple[KindSpec, ...] = (
+    KindSpec(
+        "membership.reminded",
+        "A renewal reminder was queued privately to a member before their membership ends.",
+        actor=_MEMBER,
+        group_required=False,
+        fields=(_PLAN, _UNTIL, F("days_before", Int, "the reminder's offset", required=True)),
+        playbook=("P-MON-2",),
+    ),
+    KindSpec(
+        "membership.lapsed",
+        "A membership's term ended unpaid: it is past due, still in its groups, until the "
+        "grace period ends.",
+        actor=_MEMBER,
+        group_required=False,
+        fields=(_PLAN, _UNTIL, F("grace_until", Str, "ISO 8601 end of the grace period")),
+        playbook=("P-MON-2",),
+    ),
+)
