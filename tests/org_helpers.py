@@ -50,9 +50,17 @@ def busy_member(name: str, days: int, start: datetime = T0) -> list[Event]:
 
 def org_messages(bp: Blueprint) -> list[Action]:
     """One of every message the pyramid's engine decides, from its pure rules."""
-    from shequn.engine.organization_rules import tell_level
+    from shequn.engine.motions_rules import announce_open, decide_close
+    from shequn.engine.organization_rules import decide_progress, offer_task, tell_level
+    from shequn.model.org_state import Motion, OrgState, OrgTask
 
-    actions = [tell_level(bp, wx("a"), 1, T0)]
+    task = OrgTask("t1", wx("a"), "回答 5 个提问", T0, T0 + timedelta(days=7), "answer", 5)
+    state = OrgState(tasks={"t1": task})
+    motion = Motion("m1", COMMUNITY, "main", wx("a"), "每周六分享", T0, seconded_at=T0)
+    actions = [tell_level(bp, wx("a"), 1, T0), offer_task(bp, task, T0)]
+    actions += decide_progress(bp, state, {}, T0 + timedelta(days=8)).actions  # reminder
+    actions += [announce_open(bp, motion, T0)]
+    actions += decide_close(bp, motion, {wx("a")}, T0 + timedelta(days=3)).actions
     return [a for a in actions if a.kind == "message.send"]
 
 

@@ -48,24 +48,35 @@ class Pyramid:
         return self.owner_of[ref]
 
 
-def read_pyramid(conn: Connection, community: str, now: datetime) -> Pyramid:
+def read_pyramid(conn: Connection, community: str, now: datetime, *, facts: bool = True) -> Pyramid:
     """Fold the pyramid's events and the window's facts (violations over the longest clean
     period of any level) into a :class:`Pyramid`."""
     bp = get_blueprint(conn, community)
-    org = bp.organization
     owner_of, first_seen = people(conn, community)
-    since = now - timedelta(days=org.window_days)
+    tenure = {k: max(0, (now - at).days) for k, at in first_seen.items()}
+    state = fold_org(org_events(conn, community), owner_of)
+    counted = window_facts(conn, bp, owner_of, now) if facts else {}
+    counted = {k: v for k, v in counted.items() if k in tenure}  # merged-away, unknown: none
+    return Pyramid(bp, state, counted, tenure, owner_of, now)
+
+
+def window_facts(
+    conn: Connection,
+    bp: Blueprint,
+    owner_of: dict[str, str],
+    now: datetime,
+    since: datetime | None = None,
+) -> dict[str, Facts]:
+    """Every member's facts since ``since`` (default: the window's start), violations over
+    the longest clean period of any level."""
+    org, community = bp.organization, bp.community.slug
+    since = since or now - timedelta(days=org.window_days)
     clean = max([lv.clean_days for lv in org.levels] + [org.window_days])
-    events = [
-        e for e in fact_events(conn, community, now - timedelta(days=clean)) if e.occurred_at <= now
-    ]
+    start = min(since, now - timedelta(days=clean))
+    events = [e for e in fact_events(conn, community, start) if e.occurred_at <= now]
     targets = message_targets(conn, community, (e for e in events if e.occurred_at >= since))
     tz = ZoneInfo(bp.community.timezone)
-    facts = fold_facts(events, targets, owner_of, since=since, tz=tz)
-    tenure = {k: max(0, (now - at).days) for k, at in first_seen.items()}
-    facts = {k: v for k, v in facts.items() if k in tenure}  # merged-away and unknown: none
-    state = fold_org(org_events(conn, community), owner_of)
-    return Pyramid(bp, state, facts, tenure, owner_of, now)
+    return fold_facts(events, targets, owner_of, since=since, tz=tz)
 
 
 def evaluate(

@@ -14,14 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from shequn.engine.decisions import Decision, engine_event
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_org import Level, Organization
 from shequn.model.events import Event
-from shequn.model.org_facts import Facts
-from shequn.model.org_state import OrgState
+from shequn.model.org_facts import BEHAVIOURS, Facts
+from shequn.model.org_state import OrgState, OrgTask
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,4 +150,95 @@ def decide_all(
     return decision
 
 
-__all__ = ["Assessment", "assess", "decide_all", "decide_level", "decide_tags", "tell_level"]
+# -- key members and small tasks (P-ORG-2) ------------------------------------------------
+
+
+def candidates(
+    bp: Blueprint, state: OrgState, facts: Mapping[str, Facts], limit: int | None = None
+) -> list[tuple[str, float, dict[str, int]]]:
+    """Pure: key-member candidates — members below the top level with no open task, by their
+    key-behaviour score over the window (the leaders' weights), best first."""
+    top = len(bp.organization.levels)
+    busy = {t.member for t in state.tasks.values() if t.done_at is None}
+    ranked = sorted(
+        (
+            (m, f.score(), {b: f.get(b) for b in BEHAVIOURS if f.get(b)})
+            for m, f in facts.items()
+            if state.of(m).level < top and m not in busy and f.score() > 0
+        ),
+        key=lambda row: (-row[1], row[0]),
+    )
+    return ranked[: bp.organization.tasks.candidates if limit is None else limit]
+
+
+def _local(bp: Blueprint, at: datetime) -> str:
+    return at.astimezone(ZoneInfo(bp.community.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def offer_task(bp: Blueprint, task: OrgTask, now: datetime) -> Action:
+    """The private message giving a candidate their task (template ``task_offered``)."""
+    payload = {"template": "task_offered", "to": task.member, "title": task.title}
+    return Action(
+        "message.send", bp.community.slug, now, None, {**payload, "due": _local(bp, task.due)}
+    )
+
+
+def decide_progress(
+    bp: Blueprint, state: OrgState, done_counts: Mapping[str, int], now: datetime
+) -> Decision:
+    """Pure: for each open task, done when ``done_counts[task]`` (its behaviour counted since
+    it was given) reaches its count — ``orgtask.done`` and, with ``promote_to`` and
+    ``tasks.promote = "auto"``, the level; overdue ones reminded once (the reminder is due
+    at the task's due time, so asking again queues nothing new)."""
+    decision = Decision.none()
+    for task in state.tasks.values():
+        if task.done_at is not None:
+            continue
+        if task.done_when != "manual" and done_counts.get(task.task, 0) >= task.count:
+            reason = f"{task.done_when} {done_counts[task.task]}/{task.count}"
+            decision += decide_done(bp, state, task, reason, now)
+        elif now >= task.due:
+            payload = {"template": "task_reminder", "to": task.member, "title": task.title}
+            payload["due"] = _local(bp, task.due)
+            decision.actions.append(
+                Action("message.send", bp.community.slug, task.due, None, payload)
+            )
+    return decision
+
+
+def decide_done(
+    bp: Blueprint, state: OrgState, task: OrgTask, reason: str, now: datetime
+) -> Decision:
+    """Pure: ``orgtask.done``, and the promotion it leads to when the blueprint says ``auto``
+    (``propose`` leaves it to a manager: see ``organization_tasks.complete``)."""
+    slug = bp.community.slug
+    done = engine_event(
+        "orgtask.done",
+        f"orgtask:{task.task}:done",
+        slug,
+        task.member,
+        now,
+        task=task.task,
+        reason=reason,
+    )
+    decision = Decision([done])
+    level = state.of(task.member).level
+    if task.promote_to and task.promote_to > level and bp.organization.tasks.promote == "auto":
+        why = f"task {task.task} done ({reason})"
+        decision.events.append(_level_event(bp, task.member, task.promote_to, level, why, now))
+        decision.actions.append(tell_level(bp, task.member, task.promote_to, now))
+    return decision
+
+
+__all__ = [
+    "Assessment",
+    "assess",
+    "candidates",
+    "decide_all",
+    "decide_done",
+    "decide_level",
+    "decide_progress",
+    "decide_tags",
+    "offer_task",
+    "tell_level",
+]

@@ -16,7 +16,9 @@ from shequn.engine.campaigns import settle
 from shequn.engine.engagement.sessions import close_sessions
 from shequn.engine.entry import open_waves
 from shequn.engine.money import renewals
+from shequn.engine.motions import close_motions
 from shequn.engine.organization_levels import evaluate_tick
+from shequn.engine.organization_tasks import progress_tick
 from shequn.engine.seats import expire_seats
 from shequn.store.db import Store
 
@@ -50,5 +52,7 @@ TICKS: tuple[Tick, ...] = (
     Tick("sessions.close", timedelta(minutes=5), close_sessions, "record sessions held"),
     Tick("money.renewals", timedelta(minutes=5), renewals, "remind, lapse and expire memberships"),
     Tick("org.levels", timedelta(hours=1), evaluate_tick, "evaluate levels and core-figure tags"),
+    Tick("org.tasks", timedelta(minutes=15), progress_tick, "small tasks done, promoted, reminded"),
+    Tick("motions.close", timedelta(minutes=5), close_motions, "close motions, tell the results"),
 )
 """The registry, in the order a worker runs them (waves before the seats they fill)."""

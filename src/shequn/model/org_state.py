@@ -56,7 +56,8 @@ class OrgTask:
 
 @dataclass(slots=True)
 class Motion:
-    """A motion: who moved it, whether it was seconded, the votes (the first per member)."""
+    """A motion: who moved it, whether it was seconded, the votes (the first per member
+    stands: a vote is idempotent however often a bot re-delivers it)."""
 
     motion: str
     community: str
@@ -66,7 +67,7 @@ class Motion:
     proposed_at: datetime
     seconded_at: datetime | None = None
     seconder: str | None = None
-    votes: dict[str, str] = field(default_factory=dict)
+    votes: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # member: choice, when
     result: str | None = None
 
 
@@ -109,7 +110,7 @@ def _motion(e: Event, state: OrgState, who: str) -> None:
     if e.kind == "motion.seconded" and motion.seconded_at is None and who != motion.mover:
         motion.seconded_at, motion.seconder = e.occurred_at, who
     elif e.kind == "vote.cast":
-        motion.votes.setdefault(who, str(d["choice"]))
+        motion.votes.setdefault(who, (str(d["choice"]), e.occurred_at))
     elif e.kind == "motion.closed":
         motion.result = str(d["result"])
 
@@ -120,9 +121,9 @@ def fold_org(events: Iterable[Event], owner_of: Mapping[str, str] | None = None)
     state = OrgState()
     for e in sorted(events, key=lambda e: e.occurred_at):
         key = e.subject if e.kind.startswith(("level.", "tag.", "orgtask.")) else e.actor
-        if key is None:
+        if key is None and e.kind != "motion.closed":  # the engine closes with no actor
             continue
-        who = owner.get(key, key)
+        who = owner.get(key, key) if key else ""
         if e.kind in ("level.changed", "level.granted"):
             s = state.standing.setdefault(who, Standing())
             s.level, s.since = int(e.data["level"]), e.occurred_at

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from shequn.model.templates_table import TemplateSpec
 
+_MOTION_VARS = {"motion": "the motion's id (for /second and /vote)", "wording": "the motion's text"}
+_MOTION_EXAMPLE = {"motion": "m-3f2a", "wording": "每周六晚八点固定读书分享"}
+
 
 def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
     """The organization templates, built with ``templates_table.TemplateSpec``."""
@@ -27,5 +30,61 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "Congratulations! You are now a {{ level }} in {{ community }}. Thank you for all "
             "you do here.",
             {"level": "骨干成员"},
+        ),
+        TemplateSpec(
+            "task_offered",
+            "a key-member candidate is given a small task (P-ORG-2): told privately",
+            "给骨干候选人布置小任务：私信告知",
+            "message.send",
+            {"title": "what to do", "due": "by when, in the community's time zone"},
+            "你好，{{ member }}！我们注意到你在群里很热心，想请你帮个小忙：{{ title }}"
+            "（{{ due }} 前）。完成后会有惊喜。",
+            "Hi {{ member }}! We have noticed how much you help others here. Would you take on "
+            "a small task: {{ title }} (by {{ due }})?",
+            {"title": "本周回答 5 个新人提问", "due": "2026-05-15 20:00"},
+        ),
+        TemplateSpec(
+            "task_reminder",
+            "a small task is overdue: one reminder, privately",
+            "小任务逾期：私信提醒一次",
+            "message.send",
+            {"title": "what to do", "due": "when it was due"},
+            "提醒一下：小任务「{{ title }}」在 {{ due }} 到期了，需要帮忙随时说。",
+            "A reminder: the task “{{ title }}” was due {{ due }}. Tell us if you need a hand.",
+            {"title": "本周回答 5 个新人提问", "due": "2026-05-15 20:00"},
+        ),
+        TemplateSpec(
+            "motion_open",
+            "a motion was seconded (or needs no second): discussion and voting open, in the group",
+            "动议获附议（或无需附议）：讨论与表决开始，发在群里",
+            "message.send",
+            {**_MOTION_VARS, "closes_at": "when voting closes, in the community's time zone"},
+            "动议 {{ motion }}：{{ wording }}\n讨论与表决至 {{ closes_at }}，"
+            "回复 /vote {{ motion }} yes|no|abstain 投票。",
+            "Motion {{ motion }}: {{ wording }}\nDiscussion and voting until {{ closes_at }}; "
+            "reply /vote {{ motion }} yes|no|abstain.",
+            {**_MOTION_EXAMPLE, "closes_at": "2026-05-10 20:00"},
+        ),
+        TemplateSpec(
+            "motion_result",
+            "a motion closed: its result and the counts, in the group",
+            "动议结束：结果与票数，发在群里",
+            "message.send",
+            {
+                **_MOTION_VARS,
+                "result": "carried, defeated, no_quorum or lapsed",
+                "yes": "votes for",
+                "no": "votes against",
+                "abstain": "abstentions",
+            },
+            "动议 {{ motion }}（{{ wording }}）："
+            "{% if result == 'carried' %}通过{% elif result == 'defeated' %}未通过"
+            "{% elif result == 'no_quorum' %}投票人数不足，未形成决议{% else %}无人附议，已撤销"
+            "{% endif %}。赞成 {{ yes }}，反对 {{ no }}，弃权 {{ abstain }}。",
+            "Motion {{ motion }} ({{ wording }}): "
+            "{% if result == 'carried' %}carried{% elif result == 'defeated' %}defeated"
+            "{% elif result == 'no_quorum' %}no quorum, no decision{% else %}lapsed for want of "
+            "a second{% endif %}. Yes {{ yes }}, no {{ no }}, abstain {{ abstain }}.",
+            {**_MOTION_EXAMPLE, "result": "carried", "yes": 12, "no": 3, "abstain": 2},
         ),
     )

@@ -1,0 +1,217 @@
+"""Motions and votes: what the CLI, the API and the worker's tick call (P-ORG-3).
+
+Members move, second and vote through these functions (a bot command, the API or the CLI on
+their behalf); each runs one transaction under the append lock, reads the pyramid's state as a
+fold over the log and refuses what the rules of order do not allow — seconding one's own
+motion, voting before a motion is open or after it closed, voting without the level the
+blueprint asks. A vote's ``source_ref`` is the motion and the member, so voting twice records
+one vote; a vote a bot reports raw is counted by the same fold, first vote standing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from shequn.engine.decisions import Decision, apply, new_ref, operator_source
+from shequn.engine.motions_rules import announce_open, closes_at, decide_close, opened_at, tally
+from shequn.engine.organization_levels import Pyramid, read_pyramid
+from shequn.errors import Conflict, NotFound
+from shequn.model.events import Event
+from shequn.model.org_state import Motion
+from shequn.store.append import lock_for_decision
+from shequn.store.db import Store
+from shequn.store.engagement import group_members
+
+CHOICES = ("yes", "no", "abstain")
+
+
+def eligible(conn: Connection, p: Pyramid, group: str | None) -> set[str]:
+    """Members of ``group`` (the community's members when none) at ``min_level`` or above."""
+    keys = group_members(conn, p.bp.community.slug, group) if group else list(p.owner_of)
+    floor = p.bp.organization.motions.min_level
+    members = {p.owner_of.get(k, k) for k in keys}
+    return {m for m in members if p.state.of(m).level >= floor}
+
+
+def _motion(p: Pyramid, motion: str) -> Motion:
+    found = p.state.motions.get(motion)
+    if found is None:
+        raise NotFound(f"no motion {motion!r}", motion=motion)
+    return found
+
+
+def _event(
+    kind: str,
+    p: Pyramid,
+    group: str | None,
+    actor: str,
+    source: str | None,
+    ref: str | None = None,
+    **data: Any,
+) -> Event:
+    return Event(
+        kind=kind,
+        occurred_at=p.now,
+        community=p.bp.community.slug,
+        source=source or operator_source(),
+        source_ref=ref or new_ref(),
+        group=group,
+        actor=actor,
+        data=data,
+    )
+
+
+def _may_act(conn: Connection, p: Pyramid, group: str | None, member: str) -> None:
+    if member not in eligible(conn, p, group):
+        floor = p.bp.organization.motions.min_level
+        raise Conflict(
+            f"{member} may not move, second or vote here (a member of the group at level "
+            f"{floor} or above)",
+            member=member,
+        )
+
+
+def propose(
+    store: Store,
+    community: str,
+    group: str,
+    mover: str,
+    text: str,
+    *,
+    source: str | None = None,
+    now: datetime | None = None,
+) -> Motion:
+    """Move a motion in ``group``; when no second is needed it opens at once."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        p = read_pyramid(conn, community, at, facts=False)
+        p.bp.group(group)
+        who = p.member(mover)
+        _may_act(conn, p, group, who)
+        ref = f"m-{uuid.uuid4().hex[:6]}"
+        event = _event("motion.proposed", p, group, who, source, motion=ref, text=text)
+        motion = Motion(ref, community, group, who, text, at)
+        opens = (
+            [] if p.bp.organization.motions.second_required else [announce_open(p.bp, motion, at)]
+        )
+        apply(conn, Decision([event], opens))
+        return motion
+
+
+def second(
+    store: Store,
+    community: str,
+    motion: str,
+    member: str,
+    *,
+    source: str | None = None,
+    now: datetime | None = None,
+) -> Motion:
+    """Second a motion: discussion and voting open until ``discussion_hours`` from now."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        p = read_pyramid(conn, community, at, facts=False)
+        m, who = _motion(p, motion), p.member(member)
+        if m.result is not None or at >= closes_at(m, p.bp.organization.motions):
+            raise Conflict(f"motion {motion} is closed", motion=motion)
+        if m.seconded_at is not None:
+            raise Conflict(f"motion {motion} is seconded already", motion=motion)
+        if who == m.mover:
+            raise Conflict("the mover cannot second their own motion", motion=motion)
+        _may_act(conn, p, m.group, who)
+        event = _event("motion.seconded", p, m.group, who, source, motion=motion)
+        m.seconded_at, m.seconder = at, who
+        apply(conn, Decision([event], [announce_open(p.bp, m, at)]))
+        return m
+
+
+def vote(
+    store: Store,
+    community: str,
+    motion: str,
+    member: str,
+    choice: str,
+    *,
+    source: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Cast ``member``'s vote; ``False`` when they had voted already (the first stands)."""
+    if choice not in CHOICES:
+        raise Conflict(f"a vote is one of {', '.join(CHOICES)}", choice=choice)
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        p = read_pyramid(conn, community, at, facts=False)
+        m, who = _motion(p, motion), p.member(member)
+        rules = p.bp.organization.motions
+        start = opened_at(m, rules)
+        if start is None or at < start:
+            raise Conflict(f"motion {motion} is not open for votes yet", motion=motion)
+        if m.result is not None or at >= closes_at(m, rules):
+            raise Conflict(f"motion {motion} is closed", motion=motion)
+        _may_act(conn, p, m.group, who)
+        if who in m.votes:
+            return False
+        ref = f"vote:{motion}:{who}"
+        apply(
+            conn,
+            Decision(
+                [_event("vote.cast", p, m.group, who, source, ref, motion=motion, choice=choice)]
+            ),
+        )
+        return True
+
+
+def close_motions(store: Store, community: str, now: datetime) -> int:
+    """The ``motions.close`` tick: close every motion whose deadline passed."""
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        p = read_pyramid(conn, community, now, facts=False)
+        decision = Decision.none()
+        for m in p.state.motions.values():
+            if m.result is None:
+                decision += decide_close(p.bp, m, eligible(conn, p, m.group), now)
+        apply(conn, decision)
+        return len(decision.events)
+
+
+def list_motions(
+    store: Store, community: str, *, now: datetime | None = None, groups: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every motion (of ``groups``, a leader's scope), newest first, with its running tally
+    — counts only, never who voted how."""
+    at = now or datetime.now(UTC)
+    with store.read() as conn:
+        p = read_pyramid(conn, community, at, facts=False)
+        rules = p.bp.organization.motions
+        rows = []
+        for m in sorted(p.state.motions.values(), key=lambda m: m.proposed_at, reverse=True):
+            if groups is not None and m.group not in groups:
+                continue
+            t = tally(m, rules, eligible(conn, p, m.group))
+            rows.append(
+                {
+                    "motion": m.motion,
+                    "group": m.group,
+                    "text": m.text,
+                    "mover": m.mover,
+                    "seconder": m.seconder,
+                    "proposed_at": m.proposed_at.isoformat(),
+                    "closes_at": closes_at(m, rules).isoformat(),
+                    "result": m.result,
+                    "yes": t.yes,
+                    "no": t.no,
+                    "abstain": t.abstain,
+                    "eligible": t.eligible,
+                }
+            )
+        return rows
+
+
+__all__ = ["CHOICES", "close_motions", "eligible", "list_motions", "propose", "second", "vote"]
