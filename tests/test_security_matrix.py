@@ -40,6 +40,7 @@ EXPECTED_CLASSES: dict[str, set[str]] = {
     "group_leader": {"platform", "moderation"},
     "analyst":      set(),
     "connector":    {"platform"},
+    "payment":      {"money"},
 }
 # fmt: on
 

@@ -28,7 +28,7 @@ from shequn.api.deps import ApiSettings
 from shequn.api.headers import SecurityHeaders
 from shequn.api.limits import BodyLimit
 from shequn.api.ratelimit import RateLimiter
-from shequn.api.routes import ROUTERS, hooks_telegram, hooks_wecom
+from shequn.api.routes import ROUTERS, hooks_payments, hooks_telegram, hooks_wecom
 from shequn.errors import StoreError
 from shequn.store.db import Store
 
@@ -96,6 +96,7 @@ def create_app(store_url: str | None = None, *, settings: ApiSettings | None = N
     app.include_router(api)
     app.include_router(hooks_wecom.router)  # signed by WeCom, outside the token check
     app.include_router(hooks_telegram.router)  # Telegram's secret header, not a token
+    app.include_router(hooks_payments.router)  # signed by the payment platform
     return app
 
 

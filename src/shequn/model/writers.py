@@ -115,9 +115,11 @@ ROLE_WRITES: dict[str, frozenset[str]] = {
     "group_leader": frozenset({"platform", "moderation"}),
     "analyst": frozenset(),
     "connector": frozenset({"platform"}),
+    "payment": frozenset({"money"}),
 }
 """Writer classes each kind of writer may send as raw events. ``connector`` is a live bot's
-inbound side: it reports what the platform saw, nothing more."""
+inbound side: it reports what the platform saw, nothing more. ``payment`` is a payment
+platform's verified webhook (``engine/payments_in.py``): payments and refunds, nothing else."""
 
 NEWCOMER_KINDS = frozenset({"member.joined", "entry.requested"})
 """Kinds whose actor may be someone the writer's groups have not seen yet: arriving is how a
