@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, select
 
 from shequn.model.events import Event
+from shequn.model.kinds import ROLES
 from shequn.model.org_facts import FACT_KINDS, Target
 from shequn.model.org_state import ORG_EVENT_KINDS
 from shequn.store import tables as t
@@ -96,4 +98,23 @@ def people(conn: Connection, community: str) -> tuple[dict[str, str], dict[str, 
     return owner, since
 
 
-__all__ = ["events_of", "fact_events", "message_targets", "org_events", "people"]
+def role_holders(conn: Connection, community: str) -> list[dict[str, Any]]:
+    """Everyone holding a role other than ``member``: identity, role, group (None: the whole
+    community), since — highest role first."""
+    r, i, g, c = t.roles.c, t.identities.c, t.groups.c, t.communities.c
+    q = (
+        select(i.key, r.role, g.slug, r.since)
+        .join_from(t.roles, t.identities, i.id == r.identity_id)
+        .join(t.communities, c.id == r.community_id)
+        .outerjoin(t.groups, g.id == r.group_id)
+        .where(c.slug == community, r.role != "member")
+    )
+    rows = [
+        {"member": key, "role": role, "group": group, "since": since.isoformat()}
+        for key, role, group, since in conn.execute(q)
+    ]
+    order = {role: n for n, role in enumerate(ROLES)}
+    return sorted(rows, key=lambda x: (order.get(x["role"], 99), x["group"] or "", x["member"]))
+
+
+__all__ = ["events_of", "fact_events", "message_targets", "org_events", "people", "role_holders"]

@@ -1,0 +1,289 @@
+"""``shequn roles|levels|orgtask|motion``: the self-running pyramid (P-ORG-1..3).
+
+Thin, like every command: ``engine/organization_levels.py``, ``organization_tasks.py`` and
+``motions.py`` decide and record; every read takes ``--json``. Members are named by their
+member or identity key (``wechat:wxid_lin``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from shequn.cli.common import JsonFlag, open_store, pick_community, print_json, print_table
+from shequn.engine import motions as motion_engine
+from shequn.engine import organization_levels as levels
+from shequn.engine import organization_tasks as tasks
+from shequn.engine.organization import change_role
+from shequn.model.events import Event
+from shequn.store.org_queries import role_holders
+
+levels_app = typer.Typer(help="Levels and core-figure tags (P-ORG-1). 等级与核心人物标签。")
+orgtask_app = typer.Typer(help="Small tasks for key members (P-ORG-2). 骨干小任务。")
+motion_app = typer.Typer(help="Motions and votes by rules of order (P-ORG-3). 动议与表决。")
+
+Community = Annotated[str | None, typer.Option(help="The community (slug); needed if several.")]
+MemberArg = Annotated[str, typer.Argument(help="The member (member or identity key).")]
+Operator = Annotated[str | None, typer.Option(help="Your identity key, recorded as the actor.")]
+SOURCE = "operator:cli"
+
+
+def _events(events: list[Event], as_json: bool, none: str) -> None:
+    if as_json:
+        print_json([e.to_dict() for e in events])
+    elif not events:
+        typer.echo(none)
+    for e in events if not as_json else []:
+        what = e.data.get("tag") or f"level {e.data.get('was', '?')} → {e.data.get('level')}"
+        typer.echo(f"{e.kind} {e.subject}: {what} ({e.data.get('reason', '')})")
+
+
+def _rows(rows: list[dict[str, Any]], as_json: bool, title: str, columns: list[str]) -> None:
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(title, columns, [[r[c] for c in columns] for r in rows])
+
+
+# -- levels -------------------------------------------------------------------------------
+
+
+@levels_app.command("show")
+def levels_show(community: Community = None, as_json: JsonFlag = False) -> None:
+    """Members with a level, a lock or a tag, highest level first. 查看等级。"""
+    with open_store() as store:
+        rows = levels.standings(store, pick_community(store, community))
+    cols = ["member", "level", "name", "since", "locked", "tags"]
+    _rows(rows, as_json, f"{len(rows)} members with a standing", cols)
+
+
+@levels_app.command("evaluate")
+def levels_evaluate(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, record nothing.")] = False,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Evaluate every member's level and tags now (the org.levels tick does it hourly).
+    评估等级。"""
+    with open_store() as store:
+        found = levels.evaluate(store, pick_community(store, community), dry_run=dry_run)
+    _events(found, as_json, "no change")
+
+
+@levels_app.command("grant")
+def levels_grant(
+    member: MemberArg,
+    level: Annotated[int, typer.Argument(help="The level (0: none).")],
+    reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+    lock: Annotated[bool, typer.Option(help="Keep evaluation off this level.")] = True,
+    operator: Operator = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Set MEMBER's level by hand (locked unless --no-lock). 手动授予等级。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        found = levels.grant_level(
+            store, slug, member, level, reason=reason, lock=lock, operator=operator,
+            source=SOURCE,
+        )  # fmt: skip
+    _events(found, as_json, "no change")
+
+
+@levels_app.command("lock")
+def levels_lock(
+    member: MemberArg,
+    off: Annotated[bool, typer.Option("--off", help="Unlock instead.")] = False,
+    reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+    operator: Operator = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Lock (or --off: unlock) MEMBER's level against automatic change. 锁定等级。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        event = levels.lock_level(
+            store, slug, member, not off, reason=reason, operator=operator, source=SOURCE
+        )
+    _events([event], as_json, "")
+
+
+@levels_app.command("tag")
+def levels_tag(
+    member: MemberArg,
+    tag: Annotated[str, typer.Argument(help="manager, fission_agent, partner or payer.")],
+    off: Annotated[bool, typer.Option("--off", help="Take the tag away.")] = False,
+    reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+    operator: Operator = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give (or --off: take) a core-figure tag by hand. 设置核心人物标签。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        event = levels.set_tag(
+            store, slug, member, tag, not off, reason=reason, operator=operator, source=SOURCE
+        )
+    _events([event], as_json, "")
+
+
+@levels_app.command("candidates")
+def levels_candidates(
+    limit: Annotated[int | None, typer.Option(help="How many (default: the blueprint's).")] = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Key-member candidates by their key-behaviour score over the window. 骨干候选人。"""
+    with open_store() as store:
+        rows = tasks.key_members(store, pick_community(store, community), limit=limit)
+    _rows(rows, as_json, f"{len(rows)} candidates", ["member", "score", "level", "evidence"])
+
+
+# -- small tasks --------------------------------------------------------------------------
+
+
+@orgtask_app.command("give")
+def orgtask_give(
+    member: MemberArg,
+    title: Annotated[str, typer.Argument(help="What to do.")],
+    due: Annotated[
+        datetime | None, typer.Option(help="Due (UTC unless a zone is given); default: blueprint.")
+    ] = None,
+    done_when: Annotated[str, typer.Option(help="manual, or a behaviour: answer, …")] = "manual",
+    count: Annotated[int, typer.Option(help="How many of --done-when.")] = 1,
+    promote_to: Annotated[int | None, typer.Option(help="The level it leads to.")] = None,
+    operator: Operator = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give MEMBER a small task; they are told privately. 布置小任务。"""
+    with open_store() as store:
+        task = tasks.assign(
+            store, pick_community(store, community), member, title, due=due,
+            done_when=done_when, count=count, promote_to=promote_to, operator=operator,
+            source=SOURCE,
+        )  # fmt: skip
+    if as_json:
+        print_json({"task": task.task, "member": task.member, "due": task.due.isoformat()})
+    else:
+        typer.echo(
+            f"gave {task.task} to {task.member}: {task.title} (due {task.due:%Y-%m-%d %H:%M} UTC)"
+        )
+
+
+@orgtask_app.command("done")
+def orgtask_done(
+    task: Annotated[str, typer.Argument(help="The task id (shequn orgtask list).")],
+    note: Annotated[str, typer.Option(help="A note for the record.")] = "",
+    operator: Operator = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Tick a task done. 小任务完成。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        found = tasks.complete(store, slug, task, operator=operator, note=note)
+    _events(found, as_json, "")
+
+
+@orgtask_app.command("list")
+def orgtask_list(community: Community = None, as_json: JsonFlag = False) -> None:
+    """Small tasks, newest first. 小任务列表。"""
+    with open_store() as store:
+        rows = tasks.list_tasks(store, pick_community(store, community))
+    cols = ["task", "member", "title", "due", "done_when", "count", "promote_to", "done_at"]
+    _rows(rows, as_json, f"{len(rows)} tasks", cols)
+
+
+# -- motions ------------------------------------------------------------------------------
+
+
+@motion_app.command("propose")
+def motion_propose(
+    group: Annotated[str, typer.Argument(help="The group's slug.")],
+    mover: Annotated[str, typer.Argument(help="The mover (member or identity key).")],
+    text: Annotated[str, typer.Argument(help="The motion.")],
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Move a motion in GROUP on MOVER's behalf. 提出动议。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        m = motion_engine.propose(store, slug, group, mover, text, source=SOURCE)
+    if as_json:
+        print_json({"motion": m.motion, "group": m.group, "text": m.text})
+    else:
+        typer.echo(f"moved {m.motion}: {m.text}")
+
+
+@motion_app.command("second")
+def motion_second(
+    motion: Annotated[str, typer.Argument(help="The motion id.")],
+    member: MemberArg,
+    community: Community = None,
+) -> None:
+    """Second MOTION on MEMBER's behalf: discussion and voting open. 附议。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        motion_engine.second(store, slug, motion, member, source=SOURCE)
+    typer.echo(f"seconded {motion}")
+
+
+@motion_app.command("vote")
+def motion_vote(
+    motion: Annotated[str, typer.Argument(help="The motion id.")],
+    member: MemberArg,
+    choice: Annotated[str, typer.Argument(help="yes, no or abstain.")],
+    community: Community = None,
+) -> None:
+    """Cast MEMBER's vote; a second vote is ignored (the first stands). 投票。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        new = motion_engine.vote(store, slug, motion, member, choice, source=SOURCE)
+    typer.echo("voted" if new else "already voted: the first vote stands")
+
+
+@motion_app.command("list")
+def motion_list(community: Community = None, as_json: JsonFlag = False) -> None:
+    """Motions, newest first, with their counts (never who voted how). 动议列表。"""
+    with open_store() as store:
+        rows = motion_engine.list_motions(store, pick_community(store, community))
+    cols = ["motion", "group", "text", "closes_at", "result", "yes", "no", "abstain", "eligible"]
+    _rows(rows, as_json, f"{len(rows)} motions", cols)
+
+
+# -- roles --------------------------------------------------------------------------------
+
+roles_app = typer.Typer(help="Roles of the pyramid: owner, manager, group leader. 角色。")
+
+
+@roles_app.command("set")
+def roles_set(
+    member: MemberArg,
+    role: Annotated[str, typer.Argument(help="owner, manager, group_leader or member.")],
+    group: Annotated[str | None, typer.Option(help="The group (default: community-wide).")] = None,
+    operator: Operator = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give MEMBER a role, in a group or community-wide (as the dashboard's promote button).
+    设置角色。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        event = change_role(store, slug, member, role, group, source=SOURCE, operator=operator)
+    if as_json:
+        print_json(event.to_dict())
+    else:
+        typer.echo(f"{event.subject} is now {role} in {group or slug}")
+
+
+@roles_app.command("list")
+def roles_list(community: Community = None, as_json: JsonFlag = False) -> None:
+    """Everyone holding a role, highest first. 角色列表。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        with store.read() as conn:
+            rows = role_holders(conn, slug)
+    _rows(rows, as_json, f"{len(rows)} role holders", ["member", "role", "group", "since"])
