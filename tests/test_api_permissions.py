@@ -142,6 +142,11 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("replay rules",       "in",     200,   200,     200,    200),
     ("replay rules",       "out",    200,   404,     404,    200),
     ("replay rules",       "other",  404,   404,     404,    404),
+    ("memberships",        "in",     200,   200,     200,    200),
+    ("memberships",        "other",  404,   404,     404,    404),
+    # the matrix's community sells nothing: a writer gets as far as "no such product"
+    ("record payment",     "in",     404,   404,     403,    403),
+    ("record payment",     "other",  404,   404,     403,    403),
 ]
 # fmt: on
 
@@ -187,6 +192,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "appeals": ("GET", "/communities/{community}/moderation/appeals"),
     "decide appeal": ("POST", "/communities/{community}/moderation/steps/{step_id}/appeal"),
     "replay rules": ("GET", "/communities/{community}/moderation/replay"),
+    "memberships": ("GET", "/communities/{community}/memberships"),
+    "record payment": ("POST", "/communities/{community}/payments"),
 }
 MODERATED = ("reverse step", "decide appeal")  # one step per route, role and group (menv)
 SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)
@@ -278,6 +285,8 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"verdict": "upheld"}
     elif route == "action done":
         kw["json"] = {"outcome": "done"}
+    elif route == "record payment":
+        kw["json"] = {"member": ref, "product": "none", "ref": f"mx-{role}-{scope}"}
     elif route in MODERATED:
         kw["json"] = {"reason": "matrix", **({"outcome": "upheld"} if "appeal" in route else {})}
     if (

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from shequn.engine import entry
 from shequn.engine.decisions import Decision, apply, new_ref, operator_source
 from shequn.engine.entry_rules import Knock
+from shequn.engine.guard import Writer, guarded
 from shequn.engine.money_rules import (
     ENDING,
     MembershipView,
@@ -115,9 +116,11 @@ def record_payment(
     provider: str = "manual",
     who: str = "cli",
     at: datetime | None = None,
+    writer: Writer | None = None,
 ) -> Event:
     """Record a manual or offline payment for a product (its price unless ``amount`` says
-    otherwise, in major units as text: exact). The reactor then does the rest."""
+    otherwise, in major units as text: exact). The reactor then does the rest. ``writer``
+    (an API token) passes the write guard first: a scoped manager records only their members'."""
     with store.read() as conn:
         bp = get_blueprint(conn, community)
     product = bp.money.product(product_slug)
@@ -130,7 +133,7 @@ def record_payment(
     )  # fmt: skip
     from shequn.engine.record import record  # record runs the reactors, this one among them
 
-    record(store, [event])
+    record(store, guarded(store, writer, [event], label="payment") if writer else [event])
     return event
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shequn.engine.decisions import Decision, capped_ref
+from shequn.errors import Conflict
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_money import Product, show
@@ -121,6 +122,8 @@ def decide_grant(
     """A trial or a comp (gift) membership: no payment, an end ``days`` ahead (a trial's
     length defaults to the product's ``trial_days``; a comp without days is for life)."""
     length = days if days is not None else (product.trial_days if state == "trial" else None)
+    if state == "trial" and not length:
+        raise Conflict(f"product {product.slug!r} has no trial_days: say how many days")
     until = at + timedelta(days=length) if length else None
     ref = f"grant:{bp.community.slug}:{identity}:{product.slug}:{at.isoformat()}"
     return Decision(

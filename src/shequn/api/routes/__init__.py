@@ -20,6 +20,7 @@ from shequn.api.routes import (
     members,
     metrics,
     moderation,
+    money,
     reports,
 )
 
@@ -34,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     growth.router,
     actions.router,
     moderation.router,
+    money.router,
 )
 
 __all__ = ["ROUTERS"]

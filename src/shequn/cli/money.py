@@ -1,0 +1,103 @@
+"""``shequn payments record`` and ``shequn memberships list|grant``: money by hand (P-MON).
+
+Thin, like every command: ``engine/money.py`` decides and records. Payments from a payment
+platform arrive by webhook (docs/money.md); these commands are for cash, bank transfers and
+anything a platform did not report, and for trials and gifts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from shequn.cli.common import JsonFlag, open_store, pick_community, print_json, print_table
+from shequn.engine import money as engine
+from shequn.store.money import Membership, list_memberships
+
+payments_app = typer.Typer(help="Payments recorded by hand. 记录线下付款。")
+memberships_app = typer.Typer(help="Paid memberships: list, trials and gifts. 会员。")
+
+Community = Annotated[str | None, typer.Option(help="The community (slug); needed if several.")]
+Member = Annotated[str, typer.Argument(help="The member's identity key, e.g. wechat:lin.")]
+Product = Annotated[str, typer.Argument(help="A product slug of [money] in the blueprint.")]
+
+
+def _show(found: list[Membership], as_json: bool) -> None:
+    if as_json:
+        print_json([m.to_dict() for m in found])
+        return
+    rows = [
+        (m.identity, m.plan, m.state, f"{m.until:%Y-%m-%d %H:%M}" if m.until else "—", m.renewals)
+        for m in found
+    ]
+    print_table("memberships", ("member", "plan", "state", "until (UTC)", "renewals"), rows)
+
+
+@payments_app.command("record")
+def record_command(
+    member: Member,
+    product: Product,
+    amount: Annotated[
+        str | None, typer.Option(help="Amount in major units, e.g. 9.9 (default: the price).")
+    ] = None,
+    ref: Annotated[
+        str | None, typer.Option(help="Your receipt number: recording it twice adds nothing.")
+    ] = None,
+    at: Annotated[
+        datetime | None, typer.Option(help="When it was paid, ISO 8601 with an offset.")
+    ] = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a payment for PRODUCT by MEMBER: the membership starts or renews and the
+    product's groups admit them. 记录一笔付款：开通或续费会员并入群。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        event = engine.record_payment(store, slug, member, product, amount=amount, ref=ref, at=at)
+        with store.read() as conn:
+            found = list_memberships(conn, slug, identity=member, plan=product)
+    if as_json:
+        print_json({"payment": event.to_dict(), "memberships": [m.to_dict() for m in found]})
+    else:
+        minor, currency = event.data["amount_minor"], event.data["currency"]
+        typer.echo(f"recorded {minor} minor units {currency} from {member} for {product}")
+        _show(found, False)
+
+
+@memberships_app.command("list")
+def list_command(
+    member: Annotated[str | None, typer.Option(help="Only this identity key.")] = None,
+    plan: Annotated[str | None, typer.Option(help="Only this product.")] = None,
+    state: Annotated[str | None, typer.Option(help="Only this state, e.g. past_due.")] = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Memberships with their state and end of term. 列出会员及到期时间。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        with store.read() as conn:
+            found = list_memberships(
+                conn, slug, identity=member, plan=plan, states=(state,) if state else None
+            )
+    _show(found, as_json)
+
+
+@memberships_app.command("grant")
+def grant_command(
+    member: Member,
+    product: Product,
+    trial: Annotated[bool, typer.Option("--trial", help="A trial (default: a gift).")] = False,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Length (trial default: trial_days; gift: life).")
+    ] = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give MEMBER a trial or a gift membership of PRODUCT, and its groups. 赠送或试用会员。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        found = engine.grant(store, slug, member, product, state="trial" if trial else "comp",
+                             days=days)  # fmt: skip
+    _show([found], as_json)
