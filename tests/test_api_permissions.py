@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from shequn.engine.campaigns import configure_campaign
+from shequn.engine.motions import propose, second
 from shequn.engine.record import record
 from shequn.model.actions import Action
 from shequn.model.blueprint_growth import Campaign
@@ -147,6 +148,30 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     # the matrix's community sells nothing: a writer gets as far as "no such product"
     ("record payment",     "in",     404,   404,     403,    403),
     ("record payment",     "other",  404,   404,     403,    403),
+    ("levels",             "in",     200,   200,     200,    200),
+    ("levels",             "other",  404,   404,     404,    404),
+    ("evaluate levels",    "in",     200,   403,     403,    403),
+    ("evaluate levels",    "other",  404,   403,     403,    403),
+    ("grant level",        "in",     200,   403,     403,    403),
+    ("grant level",        "out",    200,   403,     403,    403),
+    ("grant level",        "other",  404,   403,     403,    403),
+    ("orgtasks",           "in",     200,   200,     200,    200),
+    ("orgtasks",           "other",  404,   404,     404,    404),
+    ("give orgtask",       "in",     200,   200,     403,    403),
+    ("give orgtask",       "out",    200,   404,     403,    403),
+    ("give orgtask",       "other",  404,   404,     403,    403),
+    ("motions",            "in",     200,   200,     200,    200),
+    ("motions",            "out",    200,   404,     404,    200),
+    ("motions",            "other",  404,   404,     404,    404),
+    ("propose motion",     "in",     200,   200,     200,    403),
+    ("propose motion",     "out",    200,   404,     404,    403),
+    ("propose motion",     "other",  404,   404,     404,    403),
+    ("second motion",      "in",     200,   200,     200,    403),
+    ("second motion",      "out",    200,   404,     404,    403),
+    ("second motion",      "other",  404,   404,     404,    403),
+    ("vote",               "in",     200,   200,     200,    403),
+    ("vote",               "out",    200,   404,     404,    403),
+    ("vote",               "other",  404,   404,     404,    403),
 ]
 # fmt: on
 
@@ -194,6 +219,15 @@ ROUTES: dict[str, tuple[str, str]] = {
     "replay rules": ("GET", "/communities/{community}/moderation/replay"),
     "memberships": ("GET", "/communities/{community}/memberships"),
     "record payment": ("POST", "/communities/{community}/payments"),
+    "levels": ("GET", "/communities/{community}/levels"),
+    "evaluate levels": ("POST", "/communities/{community}/levels/evaluate"),
+    "grant level": ("POST", "/communities/{community}/members/{ref}/level"),
+    "orgtasks": ("GET", "/communities/{community}/orgtasks"),
+    "give orgtask": ("POST", "/communities/{community}/orgtasks"),
+    "motions": ("GET", "/communities/{community}/motions"),
+    "propose motion": ("POST", "/communities/{community}/motions"),
+    "second motion": ("POST", "/communities/{community}/motions/{motion}/second"),
+    "vote": ("POST", "/communities/{community}/motions/{motion}/votes"),
 }
 MODERATED = ("reverse step", "decide appeal")  # one step per route, role and group (menv)
 SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)
@@ -223,6 +257,7 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             env.people[f"action {g}"] = [str(a["id"])]
             env.people[f"task {g}"] = [str(list_tasks(conn, C, status=None)[-1]["id"])]
     _moderation_steps(env)
+    _motions(env)
     yield env
     env.close()
 
@@ -248,6 +283,19 @@ def _moderation_steps(env: Env) -> None:
         env.people[f"{route} {role} {g}"] = [str(ids[f"{route}-{role}-{g}"])]
 
 
+def _motions(env: Env) -> None:
+    """A motion to second per role and group, and one open motion per group to vote on; the
+    cells second and vote as main[0] / camp-21[1], so another member moves."""
+    main, camp = env.people["main"], env.people["camp-21"]
+    for g, mover, seconder in (("main", main[1], main[0]), ("camp-21", camp[0], camp[1])):
+        for role in ROLES:
+            m = propose(env.store, C, g, mover, "matrix")
+            env.people[f"second motion {role} {g}"] = [m.motion]
+        m = propose(env.store, C, g, mover, "matrix")
+        second(env.store, C, m.motion, seconder)
+        env.people[f"vote {g}"] = [m.motion]
+
+
 def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str, dict[str, Any]]:
     """Method, path and request arguments of one cell."""
     community = OTHER if scope == "other" else C
@@ -269,6 +317,7 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         action_id=env.people["action" if route == "action done" else f"action {group}"][0],
         task_id=env.people[f"task {group}"][0],
         step_id=env.people.get(f"{route} {role} {group}", ["1"])[0],
+        motion=env.people.get(f"{route} {role} {group}", env.people[f"vote {group}"])[0],
     )
     if route == "enter":
         kw["json"] = {"identity": f"wechat:mx-{role}-{scope}", "group": group}
@@ -287,12 +336,24 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"outcome": "done"}
     elif route == "record payment":
         kw["json"] = {"member": ref, "product": "none", "ref": f"mx-{role}-{scope}"}
+    elif route == "evaluate levels":
+        kw["json"] = {"dry_run": True}
+    elif route == "grant level":
+        kw["json"] = {"level": 1, "reason": "matrix"}
+    elif route == "give orgtask":
+        kw["json"] = {"member": ref, "title": f"matrix {role}"}
+    elif route == "propose motion":
+        kw["json"] = {"group": group, "mover": ref, "text": f"matrix {role}"}
+    elif route == "second motion":
+        kw["json"] = {"member": ref}
+    elif route == "vote":
+        kw["json"] = {"member": ref, "choice": "yes"}
     elif route in MODERATED:
         kw["json"] = {"reason": "matrix", **({"outcome": "upheld"} if "appeal" in route else {})}
     if (
         route.endswith("of group")
         or route in ("metric", "report", "diagnose")
-        or (route in ("moderation steps", "appeals", "replay rules") and scope == "out")
+        or (route in ("moderation steps", "appeals", "replay rules", "motions") and scope == "out")
     ):
         kw["params"] = {"group": group}
     if route == "merge members":

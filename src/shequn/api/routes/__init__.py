@@ -21,6 +21,7 @@ from shequn.api.routes import (
     metrics,
     moderation,
     money,
+    organization,
     reports,
 )
 
@@ -36,6 +37,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     actions.router,
     moderation.router,
     money.router,
+    organization.router,
 )
 
 __all__ = ["ROUTERS"]

@@ -1,0 +1,233 @@
+"""The pyramid over HTTP (P-ORG-1..3): levels, small tasks, motions and votes.
+
+The same service functions ``shequn levels|orgtask|motion`` call. Levels are the owner's word
+(``level.granted`` is of the ``people`` class), so granting and evaluating take an owner
+token; a manager gives small tasks to members of the groups they cover; any writer moves,
+seconds and votes on behalf of members of the groups they cover. Reads are scoped like
+everything else: a scoped token sees the standings and tasks of members it can see and the
+motions of its groups — a motion of another group answers 404, like a missing one. Motions
+show counts only, never who voted how.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from shequn.api.deps import (
+    CommunityPath,
+    ManagerDep,
+    Operator,
+    OperatorDep,
+    StoreDep,
+    WriterDep,
+    access_community,
+    access_group,
+    access_member,
+)
+from shequn.engine import motions, organization_levels, organization_tasks
+from shequn.engine.decisions import operator_source
+from shequn.errors import Forbidden, NotFound
+from shequn.store.db import Store
+
+router = APIRouter(tags=["organization"])
+C = "/communities/{community}"
+MotionId = Annotated[str, Path(max_length=64, description="The motion's id.")]
+Ref = Annotated[str, Path(max_length=255, description="Member id or identity key.")]
+Key = Field(max_length=255, description="member or identity key")
+
+
+def owner(op: WriterDep) -> Operator:
+    """Only the owner sets levels: they decide what every other token sees of a member."""
+    if op.role != "owner":
+        raise Forbidden(f"a {op.role} token may not set levels; the owner may", role=op.role)
+    return op
+
+
+OwnerDep = Annotated[Operator, Depends(owner)]
+
+
+class Evaluate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dry_run: bool = False
+
+
+class Grant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level: int = Field(ge=0, le=100)
+    reason: str = Field("", max_length=2000)
+    lock: bool = True
+
+
+class NewTask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    member: str = Key
+    title: str = Field(min_length=1, max_length=500)
+    due: datetime | None = None
+    done_when: str = Field("manual", max_length=32)
+    count: int = Field(1, ge=1, le=10_000)
+    promote_to: int | None = Field(None, ge=1, le=100)
+
+
+class NewMotion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    group: str = Field(max_length=128)
+    mover: str = Key
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class Second(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    member: str = Key
+
+
+class Vote(Second):
+    choice: Literal["yes", "no", "abstain"]
+
+
+def _visible_rows(
+    store: Store, op: Operator, community: str, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows about members this operator can see (all of them for unscoped tokens)."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        if not op.scoped:
+            return rows
+        seen: dict[str, bool] = {}
+        for row in rows:
+            if row["member"] not in seen:
+                try:
+                    access_member(conn, op, community, row["member"])
+                    seen[row["member"]] = True
+                except NotFound:
+                    seen[row["member"]] = False
+    return [r for r in rows if seen[r["member"]]]
+
+
+def _src(op: Operator) -> str:
+    return operator_source(f"api:{op.token_id}")
+
+
+@router.get(f"{C}/levels", response_model=list[dict[str, Any]])
+def get_levels(community: CommunityPath, op: OperatorDep, store: StoreDep) -> list[dict[str, Any]]:
+    """Members with a level, a lock or a core-figure tag, highest level first."""
+    _visible_rows(store, op, community, [])
+    return _visible_rows(store, op, community, organization_levels.standings(store, community))
+
+
+@router.post(f"{C}/levels/evaluate", response_model=list[dict[str, Any]])
+def post_evaluate(
+    community: CommunityPath, body: Evaluate, op: OwnerDep, store: StoreDep
+) -> list[dict[str, Any]]:
+    """Evaluate every member's level and tags now; the changes (recorded unless dry_run)."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+    found = organization_levels.evaluate(store, community, dry_run=body.dry_run)
+    return [e.to_dict() for e in found]
+
+
+@router.post(f"{C}/members/{{ref}}/level", response_model=list[dict[str, Any]])
+def post_level(
+    community: CommunityPath, ref: Ref, body: Grant, op: OwnerDep, store: StoreDep
+) -> list[dict[str, Any]]:
+    """Set a member's level by hand (locked unless ``lock`` is false)."""
+    with store.read() as conn:
+        member = access_member(conn, op, community, ref)
+    found = organization_levels.grant_level(
+        store, community, member.key, body.level, reason=body.reason, lock=body.lock,
+        source=_src(op),
+    )  # fmt: skip
+    return [e.to_dict() for e in found]
+
+
+@router.get(f"{C}/orgtasks", response_model=list[dict[str, Any]])
+def get_orgtasks(
+    community: CommunityPath, op: OperatorDep, store: StoreDep
+) -> list[dict[str, Any]]:
+    """Small tasks of the members this token can see, newest first."""
+    _visible_rows(store, op, community, [])
+    return _visible_rows(store, op, community, organization_tasks.list_tasks(store, community))
+
+
+@router.post(f"{C}/orgtasks", response_model=dict[str, Any])
+def post_orgtask(
+    community: CommunityPath, body: NewTask, op: ManagerDep, store: StoreDep
+) -> dict[str, Any]:
+    """Give a member of a covered group a small task; they are told privately."""
+    with store.read() as conn:
+        member = access_member(conn, op, community, body.member)
+    task = organization_tasks.assign(
+        store, community, member.key, body.title, due=body.due, done_when=body.done_when,
+        count=body.count, promote_to=body.promote_to, source=_src(op),
+    )  # fmt: skip
+    return {"task": task.task, "member": task.member, "due": task.due.isoformat()}
+
+
+@router.get(f"{C}/motions", response_model=list[dict[str, Any]])
+def get_motions(
+    community: CommunityPath, op: OperatorDep, store: StoreDep,
+    group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Motions, newest first, with their counts (never who voted how)."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        if group is not None:
+            access_group(conn, op, community, group)
+    groups = [group] if group else (None if op.groups is None else sorted(op.groups))
+    return motions.list_motions(store, community, groups=groups)
+
+
+@router.post(f"{C}/motions", response_model=dict[str, Any])
+def post_motion(
+    community: CommunityPath, body: NewMotion, op: WriterDep, store: StoreDep
+) -> dict[str, Any]:
+    """Move a motion in a covered group on a member's behalf."""
+    with store.read() as conn:
+        access_group(conn, op, community, body.group)
+        mover = access_member(conn, op, community, body.mover)
+    m = motions.propose(store, community, body.group, mover.key, body.text, source=_src(op))
+    return {"motion": m.motion, "group": m.group, "text": m.text}
+
+
+def _on_motion(
+    store: Store, op: Operator, community: str, motion: str, member: str,
+    act: Callable[[str], Any],
+) -> Any:  # fmt: skip
+    """Run ``act(member key)`` on a motion of a group the operator covers (else 404)."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        found = {m["motion"]: m["group"] for m in motions.list_motions(store, community)}
+        if motion not in found or not op.covers(found[motion]):
+            raise NotFound(f"no motion {motion!r} in {community!r}", motion=motion)
+        key = access_member(conn, op, community, member).key
+    return act(key)
+
+
+@router.post(f"{C}/motions/{{motion}}/second", response_model=dict[str, Any])
+def post_second(
+    community: CommunityPath, motion: MotionId, body: Second, op: WriterDep, store: StoreDep
+) -> dict[str, Any]:
+    """Second a motion on a member's behalf: discussion and voting open."""
+    src = _src(op)
+    m = _on_motion(
+        store, op, community, motion, body.member,
+        lambda k: motions.second(store, community, motion, k, source=src),
+    )  # fmt: skip
+    return {"motion": m.motion, "seconder": m.seconder}
+
+
+@router.post(f"{C}/motions/{{motion}}/votes", response_model=dict[str, Any])
+def post_vote(
+    community: CommunityPath, motion: MotionId, body: Vote, op: WriterDep, store: StoreDep
+) -> dict[str, Any]:
+    """Cast a member's vote; ``new`` is false when they had voted (the first vote stands)."""
+    src = _src(op)
+    new = _on_motion(
+        store, op, community, motion, body.member,
+        lambda k: motions.vote(store, community, motion, k, body.choice, source=src),
+    )  # fmt: skip
+    return {"motion": motion, "new": new}
