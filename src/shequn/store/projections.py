@@ -20,13 +20,13 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
 
-from shequn.errors import InvalidEvent
 from shequn.model.events import Event
 from shequn.store import tables as t
 from shequn.store.bindings import HANDLERS as BINDING_HANDLERS
 from shequn.store.engagement import HANDLERS as ENGAGEMENT_HANDLERS
 from shequn.store.entry_book import EntryBook
 from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
+from shequn.store.identity_projection import HANDLERS as IDENTITY_HANDLERS
 from shequn.store.memberships import MembershipBook
 from shequn.store.money import HANDLERS as MONEY_HANDLERS
 from shequn.store.sql import chunks
@@ -296,78 +296,6 @@ class Projector:
 
 
 # -- rare kinds: one statement each is fine ---------------------------------------------
-def _verified(p: Projector, _id: int, e: Event) -> None:
-    values = {k: e.data[k] for k in ("phone_sha256", "union_id") if e.data.get(k)}
-    if values:
-        assert e.actor is not None  # noqa: S101  # guaranteed by the kind's spec
-        p.conn.execute(
-            update(t.identities).where(t.identities.c.id == p.identity_id(e.actor)).values(**values)
-        )
-
-
-def _member_id(p: Projector, member_key: str) -> int:
-    m = t.members.c
-    q = select(m.id).where(m.community_id == p.community_id, m.key == member_key)
-    found = p.conn.execute(q).scalar()
-    if found is None:  # the batch rolls back: a merge must name members that exist
-        raise InvalidEvent(
-            f"no member {member_key!r} in {p.community!r} to merge (a member key, as "
-            "`shequn members show` prints it)",
-            field="member",
-        )
-    return int(found)
-
-
-def _move_identities(p: Projector, keys: list[str], member_id: int) -> None:
-    i = t.identities.c
-    p.conn.execute(
-        update(t.identities)
-        .where(i.community_id == p.community_id, i.key.in_(keys))
-        .values(member_id=member_id)
-    )
-    for key in keys:
-        if key in p.identities:
-            p.identities[key]["member_id"] = member_id
-
-
-def _merged(p: Projector, _id: int, e: Event) -> None:
-    assert e.subject is not None  # noqa: S101
-    into = _member_id(p, e.data["into"])
-    absorbed = _member_id(p, e.subject)
-    m, i = t.members.c, t.identities.c
-    if (
-        into == absorbed
-        or p.conn.execute(
-            select(m.id).where(m.id.in_([into, absorbed]), m.merged_into.is_not(None))
-        ).first()
-    ):
-        raise InvalidEvent(
-            f"identity.merged: {e.subject!r} into {e.data['into']!r} is not a merge of two "
-            "distinct, unmerged members",
-            field="data.into",
-        )
-    owned = select(i.key).where(i.community_id == p.community_id, i.member_id == absorbed)
-    if not set(e.data["identities"]) <= set(p.conn.execute(owned).scalars()):
-        raise InvalidEvent(
-            f"identity.merged: data.identities must be identities of {e.subject!r}",
-            field="data.identities",
-        )
-    _move_identities(p, list(e.data["identities"]), into)
-    p.conn.execute(update(t.members).where(t.members.c.id == absorbed).values(merged_into=into))
-
-
-def _unmerged(p: Projector, _id: int, e: Event) -> None:
-    assert e.subject is not None  # noqa: S101
-    restored = _member_id(p, e.subject)
-    merged = select(t.members.c.merged_into).where(t.members.c.id == restored)
-    if p.conn.execute(merged).scalar() is None:
-        raise InvalidEvent(
-            f"identity.unmerged: {e.subject!r} is not merged into anyone", field="subject"
-        )
-    _move_identities(p, list(e.data["identities"]), restored)
-    p.conn.execute(update(t.members).where(t.members.c.id == restored).values(merged_into=None))
-
-
 def _role(p: Projector, _id: int, e: Event) -> None:
     assert e.subject is not None  # noqa: S101
     c = t.roles.c
@@ -402,9 +330,7 @@ def _role(p: Projector, _id: int, e: Event) -> None:
 _MEMBER_SUBJECT = frozenset({"identity.merged", "identity.unmerged"})
 
 _RARE = {
-    "identity.verified": _verified,
-    "identity.merged": _merged,
-    "identity.unmerged": _unmerged,
+    **IDENTITY_HANDLERS,
     "role.changed": _role,
     **GROWTH_HANDLERS,
     **BINDING_HANDLERS,

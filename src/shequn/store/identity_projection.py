@@ -1,0 +1,99 @@
+"""Identities in the projections: verified phones and union ids, merges and unmerges.
+
+Kept apart from ``projections.py`` (which registers these handlers) because a merge is the one
+projection step that must check the state it changes: the log is append-only, so a merge of a
+member into itself, into a merged member or of identities that are not the subject's is refused
+(the batch rolls back with a 422) rather than stored for ever.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+
+from shequn.errors import InvalidEvent
+from shequn.model.events import Event
+from shequn.store import tables as t
+
+if TYPE_CHECKING:
+    from shequn.store.projections import Projector
+
+
+def _verified(p: Projector, _id: int, e: Event) -> None:
+    values = {k: e.data[k] for k in ("phone_sha256", "union_id") if e.data.get(k)}
+    if values:
+        assert e.actor is not None  # noqa: S101  # guaranteed by the kind's spec
+        p.conn.execute(
+            update(t.identities).where(t.identities.c.id == p.identity_id(e.actor)).values(**values)
+        )
+
+
+def _member_id(p: Projector, member_key: str) -> int:
+    m = t.members.c
+    q = select(m.id).where(m.community_id == p.community_id, m.key == member_key)
+    found = p.conn.execute(q).scalar()
+    if found is None:  # the batch rolls back: a merge must name members that exist
+        raise InvalidEvent(
+            f"no member {member_key!r} in {p.community!r} to merge (a member key, as "
+            "`shequn members show` prints it)",
+            field="member",
+        )
+    return int(found)
+
+
+def _move_identities(p: Projector, keys: list[str], member_id: int) -> None:
+    i = t.identities.c
+    p.conn.execute(
+        update(t.identities)
+        .where(i.community_id == p.community_id, i.key.in_(keys))
+        .values(member_id=member_id)
+    )
+    for key in keys:
+        if key in p.identities:
+            p.identities[key]["member_id"] = member_id
+
+
+def _merged(p: Projector, _id: int, e: Event) -> None:
+    assert e.subject is not None  # noqa: S101
+    into = _member_id(p, e.data["into"])
+    absorbed = _member_id(p, e.subject)
+    m, i = t.members.c, t.identities.c
+    if (
+        into == absorbed
+        or p.conn.execute(
+            select(m.id).where(m.id.in_([into, absorbed]), m.merged_into.is_not(None))
+        ).first()
+    ):
+        raise InvalidEvent(
+            f"identity.merged: {e.subject!r} into {e.data['into']!r} is not a merge of two "
+            "distinct, unmerged members",
+            field="data.into",
+        )
+    owned = select(i.key).where(i.community_id == p.community_id, i.member_id == absorbed)
+    if not set(e.data["identities"]) <= set(p.conn.execute(owned).scalars()):
+        raise InvalidEvent(
+            f"identity.merged: data.identities must be identities of {e.subject!r}",
+            field="data.identities",
+        )
+    _move_identities(p, list(e.data["identities"]), into)
+    p.conn.execute(update(t.members).where(t.members.c.id == absorbed).values(merged_into=into))
+
+
+def _unmerged(p: Projector, _id: int, e: Event) -> None:
+    assert e.subject is not None  # noqa: S101
+    restored = _member_id(p, e.subject)
+    merged = select(t.members.c.merged_into).where(t.members.c.id == restored)
+    if p.conn.execute(merged).scalar() is None:
+        raise InvalidEvent(
+            f"identity.unmerged: {e.subject!r} is not merged into anyone", field="subject"
+        )
+    _move_identities(p, list(e.data["identities"]), restored)
+    p.conn.execute(update(t.members).where(t.members.c.id == restored).values(merged_into=None))
+
+
+HANDLERS = {
+    "identity.verified": _verified,
+    "identity.merged": _merged,
+    "identity.unmerged": _unmerged,
+}
