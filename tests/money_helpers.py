@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from shequn.engine.money_rules import MembershipView, decide_clock, decide_refund
+from shequn.engine.offers_rules import Candidate, decide_offers
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
@@ -15,6 +16,10 @@ MONEY = """
 [money]
 reminder_days = [7, 1]
 grace_days = 3
+
+[[money.offers]]
+product = "course"
+from_groups = ["fans"]
 
 [[money.products]]
 slug = "fan"
@@ -70,4 +75,6 @@ def money_messages(bp: Blueprint) -> list[Action]:
     actions = decide_clock(bp, [member("fan", end)], end - timedelta(days=1)).actions
     actions += decide_clock(bp, [member("fan", end)], end + timedelta(days=9)).actions
     actions += decide_refund(bp, refund("fan", 990), member("fan", end)).actions
+    ready = Candidate(wx("lin"), T0 - timedelta(days=30), 4, 3, frozenset(), None)
+    actions += decide_offers(bp, bp.money.offers[0], [ready], T0).actions
     return [a for a in actions if a.kind == "message.send"]

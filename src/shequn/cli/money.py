@@ -14,10 +14,12 @@ import typer
 
 from shequn.cli.common import JsonFlag, open_store, pick_community, print_json, print_table
 from shequn.engine import money as engine
+from shequn.engine.offers import plan_offers
 from shequn.store.money import Membership, list_memberships
 
 payments_app = typer.Typer(help="Payments recorded by hand. 记录线下付款。")
 memberships_app = typer.Typer(help="Paid memberships: list, trials and gifts. 会员。")
+offers_app = typer.Typer(help="Private offers of the next rung (P-MON-3). 私聊邀约。")
 
 Community = Annotated[str | None, typer.Option(help="The community (slug); needed if several.")]
 Member = Annotated[str, typer.Argument(help="The member's identity key, e.g. wechat:lin.")]
@@ -101,3 +103,24 @@ def grant_command(
         found = engine.grant(store, slug, member, product, state="trial" if trial else "comp",
                              days=days)  # fmt: skip
     _show([found], as_json)
+
+
+@offers_app.command("plan")
+def offers_plan_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say who would get an offer; record nothing.")
+    ] = False,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Offer the next rung privately to every member who is ready ([[money.offers]]), once;
+    everyone considered is listed with the reason they got none. 向准备好的成员私聊邀约。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        planned = plan_offers(store, slug, dry_run=dry_run)
+    if as_json:
+        print_json([p.to_dict() for p in planned])
+        return
+    rows = [(p.identity, p.product, p.reason or "offered") for p in planned]
+    title = "offers (dry run)" if dry_run else "offers"
+    print_table(title, ("member", "product", "offered / why not"), rows)

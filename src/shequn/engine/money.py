@@ -31,6 +31,7 @@ from shequn.engine.money_rules import (
     decide_payment,
     decide_refund,
 )
+from shequn.engine.offers import accept
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_money import Product, to_major, to_minor
@@ -74,6 +75,7 @@ def react(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> None:
                 continue
             product, decision = decide_payment(bp, e, current)
             apply(conn, decision)
+            accept(conn, e)  # an open private offer of this product is now accepted
             if product is not None:
                 admit(conn, bp, product, e.actor, e.occurred_at, f"paid:{e.source_ref}")
 

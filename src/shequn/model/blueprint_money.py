@@ -30,6 +30,16 @@ DEFAULT_GRACE_DAYS = 3
 """Days a lapsed membership stays ``past_due`` (still in its groups) before it expires."""
 DEFAULT_REFUND_DAYS = 7
 """No-reason refund window in days (the seven days Chinese e-commerce customers expect)."""
+DEFAULT_OFFER_ACTIVE_WEEKS = 3
+"""Issue 19's readiness rule: active in 3 of the last 4 weeks before an offer of the next rung."""
+DEFAULT_OFFER_MIN_DAYS = 14
+"""Days on the lower rung before an offer (not in the seeds: two weeks to see the value)."""
+DEFAULT_OFFER_COOLDOWN_DAYS = 30
+"""No second offer within this many days (seed 003: point to point, never pushy)."""
+DEFAULT_OFFER_EXPIRES_DAYS = 7
+"""An offer counts as accepted when paid within this many days."""
+DEFAULT_OFFER_PER_MINUTE = 10
+"""Private offers queued per minute, so a plan is not one burst from the bot."""
 
 MINOR_EXPONENT: dict[str, int] = {"JPY": 0, "KRW": 0, "VND": 0, "BHD": 3, "KWD": 3}
 """ISO 4217 minor-unit exponents that are not 2 (CNY, USD, EUR … have 2)."""
@@ -102,10 +112,25 @@ class Product(_Section):
         return self.term in ("duration", "calendar")
 
 
+class OfferRule(_Section):
+    """``[[money.offers]]``: who is ready for ``product`` (P-MON-3), offered privately."""
+
+    product: str = Field(min_length=1)  # the rung offered
+    from_plans: list[str] = Field(default_factory=list)  # holders of these products …
+    from_groups: list[str] = Field(default_factory=list)  # … or active members of these groups
+    active_weeks: int = Field(DEFAULT_OFFER_ACTIVE_WEEKS, ge=0, le=4)  # of the last 4 weeks
+    min_contributions: int = Field(1, ge=0)  # questions asked plus replies given, 4 weeks
+    min_days: int = Field(DEFAULT_OFFER_MIN_DAYS, ge=0)  # on the lower rung (plan or group)
+    cooldown_days: int = Field(DEFAULT_OFFER_COOLDOWN_DAYS, ge=0)
+    expires_days: int = Field(DEFAULT_OFFER_EXPIRES_DAYS, gt=0)
+    per_minute: int = Field(DEFAULT_OFFER_PER_MINUTE, gt=0)
+
+
 class Money(_Section):
-    """``[money]``: the products and the clock of memberships."""
+    """``[money]``: the products, the clock of memberships and the private offers."""
 
     products: list[Product] = Field(default_factory=list)
+    offers: list[OfferRule] = Field(default_factory=list)
     reminder_days: list[int] = Field(default_factory=lambda: list(DEFAULT_REMINDER_DAYS))
     grace_days: int = Field(DEFAULT_GRACE_DAYS, ge=0)
     provider: Literal["none", "stripe", "wechatpay"] = "none"
@@ -124,4 +149,4 @@ class Money(_Section):
         return next((p for p in self.products if p.slug == slug), None)
 
 
-__all__ = ["Money", "Product", "exponent", "show", "to_major", "to_minor"]
+__all__ = ["Money", "OfferRule", "Product", "exponent", "show", "to_major", "to_minor"]

@@ -394,7 +394,12 @@ KINDS: dict[str, KindSpec] = {
             actor_required=False,
             subject_required=True,
             group_required=False,
-            fields=(F("offer", Str, "offer id", required=True), F("tier", Str, "ladder step")),
+            fields=(
+                F("offer", Str, "offer id", required=True),
+                F("tier", Str, "ladder step"),
+                F("product", Str, "the product offered (its slug in [money])"),
+                F("expires_at", Str, "ISO 8601: paid after this, it was not this offer"),
+            ),
             playbook=("P-MON-3",),
         ),
         KindSpec(
@@ -402,7 +407,11 @@ KINDS: dict[str, KindSpec] = {
             "The actor accepted a private offer.",
             actor=MEMBER,
             group_required=False,
-            fields=(F("offer", Str, "offer id", required=True),),
+            fields=(
+                F("offer", Str, "offer id", required=True),
+                F("product", Str, "the product offered"),
+                F("payment", Str, "source_ref of the payment that accepted it"),
+            ),
             playbook=("P-MON-3",),
         ),
         *GROWTH_KINDS,

@@ -40,6 +40,25 @@ def money_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             },
         ),
         TemplateSpec(
+            "offer_made",
+            "a member is ready for the next rung: a private offer (shequn offers plan, P-MON-3)",
+            "成员已准备好进入下一阶：私聊发出邀请（shequn offers plan）",
+            "message.send",
+            {
+                **_PRODUCT,
+                "price": "its price, e.g. 99.00",
+                "currency": "its currency code, e.g. CNY",
+                "order": "the order reference to quote when paying (docs/money.md)",
+                "days": "days the offer stays open",
+            },
+            "你最近在群里很活跃，想邀请你加入「{{ product }}」，价格 {{ price }} {{ currency }}，"
+            "{{ days }} 天内有效。付款时请备注订单号 {{ order }}。",
+            'You have been active lately, so we would like to invite you to "{{ product }}" '
+            "for {{ price }} {{ currency }}, open for {{ days }} days. Quote order {{ order }} "
+            "when you pay.",
+            {"product": "课程", "price": "99.00", "currency": "CNY", "order": "sq1abc", "days": 7},
+        ),
+        TemplateSpec(
             "membership_expired",
             "a membership ended after its grace period: the member leaves its paid groups",
             "会员宽限期结束后到期：成员移出付费群",
