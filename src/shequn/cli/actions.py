@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from shequn.cli.common import (
+    CommunityOpt,
     JsonFlag,
     open_store,
     out,
@@ -23,9 +24,6 @@ from shequn.store import action_states
 from shequn.store.outbox import finish, list_actions
 
 actions_app = typer.Typer(help="The outbox: actions for a platform bot.", no_args_is_help=True)
-CommunityOpt = Annotated[
-    str | None, typer.Option("--community", help="Community slug (default: the only one).")
-]
 
 
 @actions_app.command("list")

@@ -11,6 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from shequn.cli.common import (
+    CommunityOpt,
     JsonFlag,
     community_blueprint,
     open_store,
@@ -34,9 +35,6 @@ fraud_app = typer.Typer(
 )
 
 CASE_STATUSES = ("blocked", "review", "upheld", "overturned")
-CommunityOpt = Annotated[
-    str | None, typer.Option("--community", help="Community slug (default: the only one).")
-]
 
 
 def _tiers(values: list[str]) -> list[dict[str, Any]]:

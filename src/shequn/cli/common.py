@@ -44,6 +44,11 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+CommunityOpt = Annotated[
+    str | None, typer.Option("--community", help="Community slug (default: the only one).")
+]
+"""``--community`` for every command that works on one community (``pick_community``)."""
+GroupOpt = Annotated[str | None, typer.Option("--group", help="Only this group.")]
 
 
 @contextmanager

@@ -16,8 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
-from shequn.cli.common import JsonFlag, out, print_json, print_table
-from shequn.cli.report import CommunityOpt, GroupOpt, UntilOpt, replica_scope
+from shequn.cli.common import CommunityOpt, GroupOpt, JsonFlag, out, print_json, print_table
+from shequn.cli.report import UntilOpt, replica_scope
 from shequn.errors import InputFormatError
 from shequn.plan.diagnose import Diagnosis, diagnose
 

@@ -14,8 +14,16 @@ from typing import Annotated
 
 import typer
 
-from shequn.cli.common import JsonFlag, count_progress, err, out, print_json, print_table
-from shequn.cli.report import CommunityOpt, replica_scope
+from shequn.cli.common import (
+    CommunityOpt,
+    JsonFlag,
+    count_progress,
+    err,
+    out,
+    print_json,
+    print_table,
+)
+from shequn.cli.report import replica_scope
 from shequn.errors import NotFound, ShequnError
 from shequn.model.blueprint import load_blueprint
 from shequn.plan.compare import Comparison, compare

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from shequn.cli.common import (
+    CommunityOpt,
     JsonFlag,
     community_blueprint,
     open_store,
@@ -40,9 +41,6 @@ intake_app = typer.Typer(
     help="Profile cards, needs surveys, classification (P-IN-2).", no_args_is_help=True
 )
 
-CommunityOpt = Annotated[
-    str | None, typer.Option("--community", help="Community slug (default: the only one).")
-]
 Groups = Annotated[
     list[str],
     typer.Option(

@@ -16,6 +16,8 @@ from shequn.analytics.replica import Replica
 from shequn.analytics.report import Report, build_report
 from shequn.analytics.scope import Scope
 from shequn.cli.common import (
+    CommunityOpt,
+    GroupOpt,
     JsonFlag,
     err,
     open_store,
@@ -26,10 +28,6 @@ from shequn.cli.common import (
 )
 from shequn.errors import NotFound, ShequnError
 
-CommunityOpt = Annotated[
-    str | None, typer.Option(help="Community slug (default: the only one in the store).")
-]
-GroupOpt = Annotated[str | None, typer.Option(help="Only this group.")]
 SinceOpt = Annotated[
     datetime | None, typer.Option(formats=["%Y-%m-%d"], help="First local day (YYYY-MM-DD).")
 ]

@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 
 from shequn.cli.common import (
+    CommunityOpt,
+    GroupOpt,
     JsonFlag,
     community_blueprint,
     open_store,
@@ -36,10 +38,6 @@ rules_app = typer.Typer(help="Group rules: show, try on text, replay on history,
                         no_args_is_help=True)  # fmt: skip
 moderation_app = typer.Typer(help="Moderation steps, reversals and appeals.",
                              no_args_is_help=True)  # fmt: skip
-CommunityOpt = Annotated[
-    str | None, typer.Option("--community", help="Community slug (default: the only one).")
-]
-GroupOpt = Annotated[str | None, typer.Option("--group", help="Only this group.")]
 
 
 @rules_app.command("show")

@@ -12,7 +12,14 @@ from typing import Annotated, Any
 
 import typer
 
-from shequn.cli.common import JsonFlag, community_blueprint, open_store, out, print_json
+from shequn.cli.common import (
+    CommunityOpt,
+    JsonFlag,
+    community_blueprint,
+    open_store,
+    out,
+    print_json,
+)
 from shequn.cli.common import print_table as table
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint, load_blueprint
@@ -29,9 +36,6 @@ templates_app = typer.Typer(
     help="Message templates: every text shequn sends, in zh and en.", no_args_is_help=True
 )
 
-CommunityOpt = Annotated[
-    str | None, typer.Option("--community", help="Community slug (default: the only one).")
-]
 BlueprintOpt = Annotated[
     Path | None,
     typer.Option("--blueprint", help="Read the texts from this blueprint file, not the store."),
