@@ -50,7 +50,11 @@ def parse_rate(text: str | None, option: str) -> Rate | None:
 
 
 def make_connector(
-    name: str, file: Path | None, rate_chat: str | None = None, rate_all: str | None = None
+    name: str,
+    file: Path | None,
+    rate_chat: str | None = None,
+    rate_all: str | None = None,
+    api_url: str | None = None,
 ) -> Connector:
     """The named connector with its options and rate limits from the command line."""
     options: dict[str, Any] = {
@@ -64,6 +68,14 @@ def make_connector(
         from shequn.cli.bot import telegram_options
 
         options |= telegram_options()
+        if api_url:
+            options["api_url"] = api_url
+    if name == "wecom":  # the settings from SHEQUN_WECOM_*, the chats from the bindings
+        from shequn.cli.wecom import wecom_options
+
+        options |= wecom_options(api_url)
+    if api_url and name not in ("telegram", "wecom"):
+        raise InvalidEvent(f"--api-url is for telegram and wecom, not {name}", field="api_url")
     return connector(name, options)
 
 
@@ -91,6 +103,10 @@ def worker_command(
     rate_all: Annotated[
         str | None, typer.Option(help="For the connector: CALLS/SECONDS, e.g. 30/1.")
     ] = None,
+    api_url: Annotated[
+        str | None,
+        typer.Option(help="The platform's API base URL (telegram, wecom): a proxy, a test server."),
+    ] = None,
     max_attempts: Annotated[
         int, typer.Option(min=1, help="Tries of a transient failure before it is dead.")
     ] = 5,
@@ -103,7 +119,7 @@ def worker_command(
     action in hand, then exit)."""
     from shequn.worker.loop import Config, Worker
 
-    conn = make_connector(connector_name, file, rate_chat, rate_all)
+    conn = make_connector(connector_name, file, rate_chat, rate_all, api_url)
     config = Config(retry=RetryPolicy(max_attempts=max_attempts), ticks=ticks)
     with open_store() as store:
         w = Worker(store, conn, config=config, say=err.print)

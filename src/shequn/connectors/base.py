@@ -84,6 +84,13 @@ class Limits:
 
     per_target: Rate | None = None
     overall: Rate | None = None
+    per_target_kinds: frozenset[str] | None = None
+    """The action kinds ``per_target`` counts (``None``: all): WeCom caps message tasks per
+    customer, not the edits of a live code."""
+
+    def paces(self, kind: str) -> bool:
+        """Whether an action of ``kind`` waits for its target's slot."""
+        return self.per_target_kinds is None or kind in self.per_target_kinds
 
 
 class Connector(Protocol):

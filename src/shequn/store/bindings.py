@@ -106,6 +106,29 @@ def chat_bindings(conn: Connection, community: str, platform: str) -> dict[str, 
     }
 
 
+SAME_PLATFORM = {"wecom": ("wecom", "wechat")}
+"""A group's own ``chat_id`` counts on these platforms too: WeCom customer groups are WeChat
+groups, and blueprints written before WeCom say ``platform = "wechat"``."""
+
+
+def group_chats(conn: Connection, community: str, platform: str) -> dict[str, str]:
+    """Group slug → chat id on ``platform``, what an outbound connector and the live-code
+    routing need: the active binding (``shequn groups bind``), else the group's own ``chat_id``
+    (``group.configured``) when the group is on that platform or names none."""
+    g, c = t.groups.c, t.communities.c
+    platforms = SAME_PLATFORM.get(platform, (platform,))
+    q = (
+        select(g.slug, g.chat_id)
+        .join_from(t.groups, t.communities, c.id == g.community_id)
+        .where(c.slug == community, g.chat_id.is_not(None))
+        .where(g.platform.is_(None) | g.platform.in_(platforms))
+    )
+    found = {str(slug): str(chat) for slug, chat in conn.execute(q)}
+    for b in list_bindings(conn, community, platform=platform, active_only=True):
+        found[b.group] = b.chat
+    return found
+
+
 def bound_anywhere(conn: Connection, platform: str, chat: str) -> list[Binding]:
     """Every community's active binding of this chat (a chat is one place: at most one)."""
     b = t.bindings.c

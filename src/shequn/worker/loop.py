@@ -148,7 +148,7 @@ class Worker:
         for row in rows:
             if row.kind not in self.connector.kinds:
                 unsupported.append(row)
-            elif (slot := self.pacer.slot(row.id, row.target, now.timestamp())) is not None:
+            elif (slot := self.pacer.slot(row.id, self._bucket(row), now.timestamp())) is not None:
                 wait.append((row.id, datetime.fromtimestamp(slot, now.tzinfo)))
             else:
                 go.append(row)
@@ -165,6 +165,10 @@ class Worker:
                 self._give_back(chunk)
                 continue
             self._carry_out(chunk)
+
+    def _bucket(self, row: ActionRow) -> str | None:
+        """The rate-limit bucket of the action, ``None`` when its kind is not paced per target."""
+        return row.target if self.connector.limits.paces(row.kind) else None
 
     def _carry_out(self, chunk: Sequence[ActionRow]) -> None:
         sends = [r.id for r in chunk if not action_kind(r.kind).idempotent]

@@ -8,8 +8,9 @@ anything is recorded. A good callback is answered at once and processed after th
 callback it waits on for more than a few seconds, and a retry adds nothing anyway, since the
 events are keyed on the whole callback (``connectors/wecom/inbound.py``).
 
-Chat → group: a group whose ``chat_id`` (``group.configured``) is the WeCom chat id. Callbacks
-about other chats are counted in the log line, not recorded.
+Chat → group: the chat's ``wecom`` binding (``shequn groups bind``), else a group whose
+``chat_id`` (``group.configured``) is the WeCom chat id. Callbacks about other chats are
+counted in the log line, not recorded.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import PlainTextResponse
-from sqlalchemy import select
 
 from shequn.connectors.wecom.client import WeComClient
 from shequn.connectors.wecom.config import NotConfigured, WeComConfig
@@ -37,7 +37,7 @@ from shequn.connectors.wecom.inbound import (
 from shequn.engine.inbound import receive
 from shequn.errors import Conflict, NotFound, ShequnError
 from shequn.model.events import Event
-from shequn.store import tables as t
+from shequn.store.bindings import group_chats
 from shequn.store.db import Store
 from shequn.store.queries import list_communities
 
@@ -142,15 +142,10 @@ def _community(store: Store, config: WeComConfig) -> str:
 
 
 def chat_groups(store: Store, community: str) -> dict[str, str]:
-    """WeCom chat id → group slug, from the groups' ``chat_id``."""
-    g, c = t.groups.c, t.communities.c
-    q = (
-        select(g.chat_id, g.slug)
-        .join(t.communities, c.id == g.community_id)
-        .where(c.slug == community, g.chat_id.is_not(None))
-    )
+    """WeCom chat id → group slug: the ``wecom`` bindings, else the groups' ``chat_id`` (the
+    same lookup the outbound connector uses, turned round)."""
     with store.read() as conn:
-        return {str(chat): str(slug) for chat, slug in conn.execute(q)}
+        return {chat: slug for slug, chat in group_chats(conn, community, "wecom").items()}
 
 
 _CLIENTS: dict[WeComConfig, WeComClient] = {}

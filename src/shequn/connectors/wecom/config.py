@@ -4,8 +4,10 @@
 Token and EncodingAESKey) and ``SHEQUN_WECOM_SECRET`` (the app's secret for the API);
 ``SHEQUN_WECOM_API_URL`` points the API elsewhere (tests, a proxy) and
 ``SHEQUN_WECOM_COMMUNITY`` names the community the callbacks belong to (needed only when the
-database holds more than one). The blueprint is exported, diffed and shown to analysts, so no
-secret goes there; ``repr`` shows none either.
+database holds more than one); ``SHEQUN_WECOM_SENDER`` is the staff userid who sends (and
+confirms in the client) the group message tasks — WeCom needs one for a group task. The
+blueprint is exported, diffed and shown to analysts, so no secret goes there; ``repr`` shows
+none either.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class WeComConfig:
     secret: str = field(repr=False)
     api_url: str | None = None
     community: str | None = None
+    sender: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WeComConfig:
@@ -47,6 +50,7 @@ class WeComConfig:
             secret=env[PREFIX + "SECRET"],
             api_url=env.get(PREFIX + "API_URL") or None,
             community=env.get(PREFIX + "COMMUNITY") or None,
+            sender=env.get(PREFIX + "SENDER") or None,
         )
 
     def secrets(self) -> tuple[str, str, str]:

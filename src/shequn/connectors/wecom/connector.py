@@ -29,10 +29,13 @@ from shequn.connectors.wecom.client import WeComClient
 from shequn.connectors.wecom.config import WeComConfig
 
 DAY = 86_400.0
-WECOM_LIMITS = Limits(per_target=Rate(1, DAY), overall=Rate(10, 1.0))
+WECOM_LIMITS = Limits(
+    per_target=Rate(1, DAY), overall=Rate(10, 1.0), per_target_kinds=frozenset({"message.send"})
+)
 """A customer or a group gets at most one message task a day from shequn (WeCom: one a day
-from one staff member, four a calendar month from the corp); WeCom's API allows a corp about
-10,000 calls a minute — ten a second keeps far below it."""
+from one staff member, four a calendar month from the corp); a live code's edits are not
+capped per target. WeCom's API allows a corp about 10,000 calls a minute — ten a second keeps
+far below it."""
 MAX_CHATS = 5
 """A group live code lists at most five groups."""
 
@@ -59,7 +62,7 @@ class WeComConnector:
         self.client = client or WeComClient(
             self.config.corp_id, self.config.secret, api_url=api_url or self.config.api_url
         )
-        self.sender = sender
+        self.sender = sender or self.config.sender
         self.chat_of = chat_of or (lambda _c, _g: None)
         given = limits or Limits()
         self.limits = given if given.per_target or given.overall else WECOM_LIMITS

@@ -1,0 +1,40 @@
+"""What ``shequn worker --connector wecom`` (and ``serve --worker``) hands the WeCom connector.
+
+The connector imports only ``shequn.model`` (the layering test checks), so it cannot read the
+store itself: the CLI gives it ``chat_of``, the group → chat lookup over the bindings
+(``shequn groups bind GROUP --platform wecom --chat …``, else the group's ``chat_id``), read
+when an action needs it so a binding made while the worker runs is seen. The secrets and the
+sender come from ``SHEQUN_WECOM_*`` (``connectors/wecom/config.py``), never from arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shequn.store.db import Store
+
+
+def wecom_chat_of(store: Store) -> Any:
+    """(community, group) → the group's WeCom chat id, or ``None``."""
+    from shequn.store.bindings import group_chats
+
+    def find(community: str, group: str) -> str | None:
+        with store.read() as conn:
+            return group_chats(conn, community, "wecom").get(group)
+
+    return find
+
+
+def wecom_options(api_url: str | None = None) -> dict[str, Any]:
+    """The connector's options: the settings from the environment (``NotConfigured`` names
+    what is missing), ``--api-url`` over ``SHEQUN_WECOM_API_URL``, and the chat lookup on a
+    store of its own for as long as the process runs."""
+    from shequn.cli.common import state
+    from shequn.connectors.wecom.config import WeComConfig
+
+    config = WeComConfig.from_env()
+    return {
+        "config": config,
+        "api_url": api_url or config.api_url,
+        "chat_of": wecom_chat_of(Store.open(state.db_url)),
+    }
