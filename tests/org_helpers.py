@@ -61,7 +61,22 @@ def org_messages(bp: Blueprint) -> list[Action]:
     actions += decide_progress(bp, state, {}, T0 + timedelta(days=8)).actions  # reminder
     actions += [announce_open(bp, motion, T0)]
     actions += decide_close(bp, motion, {wx("a")}, T0 + timedelta(days=3)).actions
+    actions += election_messages(bp)
     return [a for a in actions if a.kind == "message.send"]
 
 
-__all__ = ["busy_member", "ev", "org_messages"]
+def election_messages(bp: Blueprint) -> list[Action]:
+    """The election's announcement and result, from its pure rules."""
+    from shequn.engine import elections_rules as rules
+    from shequn.model.org_state import Election
+
+    el = Election("e1", COMMUNITY, "main", "manager", T0, T0 + DAY * 3, T0 + DAY * 5)
+    el.nominees, el.accepted = {wx("a"): T0}, {wx("a")}
+    el.ballots = {wx("b"): (wx("a"), T0 + DAY * 4)}
+    closed = rules.decide_close(bp, el, {wx("b")}, {}, T0 + DAY * 5).actions
+    return [rules.announce_open(bp, el, T0), *closed]
+
+
+DAY = timedelta(days=1)
+
+__all__ = ["busy_member", "election_messages", "ev", "org_messages"]

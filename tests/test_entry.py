@@ -212,6 +212,18 @@ def test_waves_admit_twenty_at_a_time_with_one_welcome(store):
     assert open_waves(store, COMMUNITY, now=at(6) + timedelta(hours=24)) == 1
 
 
+def test_the_wave_welcome_names_people_not_accounts(store):
+    bp = loaded(store, group("main", waves=True, wave_size=2))
+    enter(store, COMMUNITY, Request(wx("w0"), group="main", at=at(0)))
+    rename = Event("member.renamed", at(0), COMMUNITY, "test", "rn", actor=wx("w0"),
+                   data={"name": "阿林"})  # fmt: skip
+    record(store, [rename])
+    enter(store, COMMUNITY, Request(wx("w1"), group="main", at=at(1)))
+    with store.read() as conn:
+        (welcome,) = [a["payload"] for a in pending(conn) if a["kind"] == "message.send"]
+    assert render_payload(bp, welcome) == "欢迎 阿林、w1 加入main！"  # no name yet: the id
+
+
 def test_preparatory_camp_first_then_the_main_group_and_the_deposit_back(store):
     loaded(
         store,

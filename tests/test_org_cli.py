@@ -34,6 +34,12 @@ def test_levels_tasks_and_motions_through_the_cli(cli: Cli, tmp_path: Path) -> N
     assert cli.json("roles", "set", a, "manager")["data"]["role"] == "manager"
     roles = [(r["member"], r["role"], r["group"]) for r in cli.json("roles", "list")]
     assert roles == [(a, "manager", None)]
+    election = cli.json("election", "open", "main")["election"]
+    assert cli.run("election", "nominate", election, b, b)[0] == 0
+    assert cli.run("election", "vote", election, c, b)[0] == 1  # nominations still open
+    [el] = cli.json("election", "list")
+    assert (el["candidates"], el["ballots"], el["winners"]) == ([b], 0, None)
+    assert cli.json("election", "audit", election) == []
     code, out, err = cli.run("worker", "--once", "--connector", "console")
     assert code == 0, err
-    assert "每周六晚八点固定读书分享" in out and "/vote" in out
+    assert "每周六晚八点固定读书分享" in out and "/vote" in out and "不记名投票" in out

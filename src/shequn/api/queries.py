@@ -62,15 +62,19 @@ def events_page(
     since: datetime | None,
     after: int | None,
     limit: int,
+    hidden: Collection[str] = (),
 ) -> list[tuple[int, Event]]:
     """Events of ``community`` by id, after the cursor; ``groups`` limits them to those
-    groups (and leaves out community-wide events, which have none)."""
+    groups (and leaves out community-wide events, which have none); ``hidden`` kinds are left
+    out (ballots, for everyone but the owner)."""
     e = t.events.c
     q = select(t.events).where(e.community_slug == community).order_by(e.id).limit(limit)
     if groups is not None:
         q = q.where(e.group_slug.in_(list(groups)))
     if kind is not None:
         q = q.where(e.kind == kind)
+    if hidden:
+        q = q.where(e.kind.not_in(list(hidden)))
     if since is not None:
         q = q.where(e.occurred_at >= since)
     if after is not None:

@@ -24,7 +24,7 @@ from shequn.cli.growth import applications_app, entry_app, intake_app, link_app
 from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
 from shequn.cli.money import memberships_app, offers_app, payments_app
-from shequn.cli.organization import levels_app, motion_app, orgtask_app, roles_app
+from shequn.cli.organization import election_app, levels_app, motion_app, orgtask_app, roles_app
 from shequn.cli.people import groups_app, members_app
 from shequn.cli.plan import demo_command, simulate_command
 from shequn.cli.poster import poster_command
@@ -116,6 +116,7 @@ app.add_typer(levels_app, name="levels")
 app.add_typer(orgtask_app, name="orgtask")
 app.add_typer(motion_app, name="motion")
 app.add_typer(roles_app, name="roles")
+app.add_typer(election_app, name="election")
 app.command("poster")(poster_command)
 app.add_typer(plan_app, name="plan")
 app.command("serve")(serve_command)

@@ -1,4 +1,4 @@
-"""``shequn roles|levels|orgtask|motion``: the self-running pyramid (P-ORG-1..3).
+"""``shequn roles|levels|orgtask|motion|election``: the self-running pyramid (P-ORG-1..3).
 
 Thin, like every command: ``engine/organization_levels.py``, ``organization_tasks.py`` and
 ``motions.py`` decide and record; every read takes ``--json``. Members are named by their
@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from shequn.cli.common import JsonFlag, open_store, pick_community, print_json, print_table
+from shequn.engine import elections
 from shequn.engine import motions as motion_engine
 from shequn.engine import organization_levels as levels
 from shequn.engine import organization_tasks as tasks
@@ -287,3 +288,87 @@ def roles_list(community: Community = None, as_json: JsonFlag = False) -> None:
         with store.read() as conn:
             rows = role_holders(conn, slug)
     _rows(rows, as_json, f"{len(rows)} role holders", ["member", "role", "group", "since"])
+
+
+# -- elections ----------------------------------------------------------------------------
+
+election_app = typer.Typer(help="Monitor and leader elections (P-ORG-3). 班长选举。")
+ElectionArg = Annotated[str, typer.Argument(help="The election id (shequn election list).")]
+
+
+@election_app.command("open")
+def election_open(
+    group: Annotated[str, typer.Argument(help="The group's slug.")],
+    role: Annotated[str, typer.Option(help="manager (monitor) or group_leader.")] = "manager",
+    seats: Annotated[int, typer.Option(help="How many are elected.")] = 1,
+    operator: Operator = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Open an election in GROUP: nominations, then secret ballots. 发起选举。"""
+    with open_store() as store:
+        el = elections.open_election(
+            store, pick_community(store, community), group, role, seats=seats,
+            operator=operator, source=SOURCE,
+        )  # fmt: skip
+    if as_json:
+        print_json({"election": el.election, "voting_close": el.voting_close.isoformat()})
+    else:
+        typer.echo(
+            f"opened {el.election}: nominations until {el.nominations_close:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+@election_app.command("nominate")
+def election_nominate(
+    election: ElectionArg,
+    nominator: Annotated[str, typer.Argument(help="Who nominates.")],
+    nominee: Annotated[str, typer.Argument(help="Who is nominated (the same: self).")],
+    community: Community = None,
+) -> None:
+    """Nominate NOMINEE on NOMINATOR's behalf. 提名。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        elections.nominate(store, slug, election, nominator, nominee, source=SOURCE)
+    typer.echo(f"nominated {nominee}")
+
+
+@election_app.command("accept")
+def election_accept(election: ElectionArg, nominee: MemberArg, community: Community = None) -> None:
+    """NOMINEE accepts their nomination. 接受提名。"""
+    with open_store() as store:
+        elections.accept(store, pick_community(store, community), election, nominee, source=SOURCE)
+    typer.echo(f"{nominee} stands")
+
+
+@election_app.command("vote")
+def election_vote(
+    election: ElectionArg,
+    voter: Annotated[str, typer.Argument(help="Who votes.")],
+    candidate: Annotated[str, typer.Argument(help="For whom.")],
+    community: Community = None,
+) -> None:
+    """Cast VOTER's secret ballot; a second ballot is ignored. 投票。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        new = elections.cast_ballot(store, slug, election, voter, candidate, source=SOURCE)
+    typer.echo("voted" if new else "already voted: the first ballot stands")
+
+
+@election_app.command("list")
+def election_list(community: Community = None, as_json: JsonFlag = False) -> None:
+    """Elections: candidates, ballots cast, votes and winners once closed. 选举列表。"""
+    with open_store() as store:
+        rows = elections.list_elections(store, pick_community(store, community))
+    cols = ["election", "group", "role", "voting_close", "candidates", "ballots", "winners"]
+    _rows(rows, as_json, f"{len(rows)} elections", cols)
+
+
+@election_app.command("audit")
+def election_audit(
+    election: ElectionArg, community: Community = None, as_json: JsonFlag = False
+) -> None:
+    """Every ballot of ELECTION, voter and candidate (the server's operator only). 计票审计。"""
+    with open_store() as store:
+        rows = elections.audit(store, pick_community(store, community), election)
+    _rows(rows, as_json, f"{len(rows)} ballots", ["voter", "candidate", "at"])

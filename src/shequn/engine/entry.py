@@ -9,7 +9,7 @@ capacity, never beyond.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +29,7 @@ from shequn.engine.fission import after_append
 from shequn.errors import Conflict
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
-from shequn.model.entities import EntryState
+from shequn.model.entities import EntryState, shown_name
 from shequn.model.events import Event
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
@@ -44,6 +44,7 @@ from shequn.store.growth_queries import (
 )
 from shequn.store.queries import get_member
 from shequn.store.referral_queries import invited_by
+from shequn.store.scope_queries import display_names
 
 
 def enter(
@@ -177,7 +178,8 @@ def open_wave(
         joining = queued[: cfg.wave_size]
         links = {e.link: get_link(conn, e.link) for e in joining if e.link}
         extras = {e.identity: join_data(links.get(e.link)) for e in joining if e.link}
-        decision = decide_wave(bp, group, wave + 1, joining, earlier, now, extras)
+        names = display_names(conn, community, [e.identity for e in joining])
+        decision = decide_wave(bp, group, wave + 1, joining, earlier, now, extras, names)
         apply(conn, decision)
         total += decision
 
@@ -190,9 +192,11 @@ def decide_wave(
     earlier: Sequence[str],
     now: datetime,
     join: dict[str, dict[str, str]] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Decision:
     """Pure: the ``wave.opened`` event and its actions (admit each — with the join data the
-    platform should echo, see :func:`join_data` — welcome, greet)."""
+    platform should echo, see :func:`join_data` — welcome, greet). ``names``: display names
+    by identity key, so the welcome names people, not account ids."""
     community = bp.community.slug
     keys = [e.identity for e in newcomers]
     event = Event(
@@ -211,16 +215,13 @@ def decide_wave(
     ]
     # Named texts, rendered at send time (model/templates.py): "welcome" to the group,
     # "greet" to the members admitted before this wave.
-    said = {"group": group, "names": [_short(k) for k in keys], "count": len(keys), "wave": number}
+    shown = [shown_name(k, names) for k in keys]
+    said = {"group": group, "names": shown, "count": len(keys), "wave": number}
     actions.append(Action("message.send", community, now, group, {"template": "welcome", **said}))
     if earlier:
         to = {"to": list(earlier), "template": "greet"}
         actions.append(Action("message.send", community, now, group, {**to, **said}))
     return Decision(events=[event], actions=actions)
-
-
-def _short(key: str) -> str:
-    return key.split(":", 1)[1] if ":" in key else key
 
 
 def open_waves(

@@ -16,6 +16,7 @@ from shequn.engine.campaigns import settle
 from shequn.engine.engagement.sessions import close_sessions
 from shequn.engine.entry import open_waves
 from shequn.engine.money import renewals
+from shequn.engine.elections import close_elections
 from shequn.engine.motions import close_motions
 from shequn.engine.organization_levels import evaluate_tick
 from shequn.engine.organization_tasks import progress_tick
@@ -54,5 +55,6 @@ TICKS: tuple[Tick, ...] = (
     Tick("org.levels", timedelta(hours=1), evaluate_tick, "evaluate levels and core-figure tags"),
     Tick("org.tasks", timedelta(minutes=15), progress_tick, "small tasks done, promoted, reminded"),
     Tick("motions.close", timedelta(minutes=5), close_motions, "close motions, tell the results"),
+    Tick("elections.close", timedelta(minutes=5), close_elections, "count closed elections"),
 )
 """The registry, in the order a worker runs them (waves before the seats they fill)."""

@@ -30,6 +30,13 @@ DEFAULT_DISCUSSION_HOURS = 48
 DEFAULT_QUORUM = 0.2
 """Share of the eligible members who must vote (abstentions count towards the quorum)."""
 
+DEFAULT_NOMINATION_DAYS = 3
+"""Nominations stay open this long after an election opens."""
+DEFAULT_VOTING_DAYS = 2
+"""Ballots are cast this long after nominations close."""
+DEFAULT_TERM_DAYS = 180
+"""An elected monitor or leader serves this long (a community lives about two years, 001)."""
+
 Majority = Literal["simple", "two_thirds"]
 Requirement = Literal[
     "active_days",
@@ -98,6 +105,16 @@ class Motions(_Section):
     min_level: int = Field(0, ge=0)  # the level a member needs to vote or move
 
 
+class Elections(_Section):
+    """Monitor and leader elections (P-ORG-3, seed 004: 班长选举制度)."""
+
+    nomination_days: float = Field(DEFAULT_NOMINATION_DAYS, gt=0)
+    voting_days: float = Field(DEFAULT_VOTING_DAYS, gt=0)
+    term_days: int = Field(DEFAULT_TERM_DAYS, gt=0)
+    min_level: int = Field(0, ge=0)  # the level a member needs to vote or stand
+    tie: Literal["seniority", "runoff"] = "seniority"
+
+
 class Organization(_Section):
     """``[organization]``: levels (level 0 is everybody), tags, tasks and motions."""
 
@@ -107,6 +124,7 @@ class Organization(_Section):
     fission_agent_invitees: int = Field(DEFAULT_FISSION_AGENT_INVITEES, gt=0)
     tasks: Tasks = Field(default_factory=Tasks)
     motions: Motions = Field(default_factory=Motions)
+    elections: Elections = Field(default_factory=Elections)
 
     @model_validator(mode="after")
     def _levels_in_reach(self) -> Organization:

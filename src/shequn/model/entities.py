@@ -6,6 +6,7 @@ projections, never written back: to change one, the engine records an event.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -140,3 +141,12 @@ class Profile:
     care: str | None = None
     stake: str | None = None
     classified_by: str | None = None
+
+
+def shown_name(key: str, names: Mapping[str, str | None] | None = None) -> str:
+    """How a person is named in a message to people: their display name when known, else the
+    platform's user id without the platform prefix (never ``wechat:wxid_…``)."""
+    name = (names or {}).get(key)
+    if name:
+        return name
+    return key.split(":", 1)[1] if ":" in key else key

@@ -147,3 +147,69 @@ ORG_KINDS: tuple[KindSpec, ...] = (
         playbook=("P-ORG-3",),
     ),
 )
+
+_ELECTION = F("election", Str, "the election's id", required=True)
+
+ELECTION_KINDS: tuple[KindSpec, ...] = (
+    KindSpec(
+        "election.opened",
+        "The owner opened an election for a role in a group (seed 004: monitor election): "
+        "nominations until one deadline, ballots until the next, the winners' term.",
+        actor="the operator, if known",
+        actor_required=False,
+        fields=(
+            _ELECTION,
+            F("role", Str, "the role elected", required=True, choices=("manager", "group_leader")),
+            F("seats", Int, "how many are elected"),
+            F("nominations_close", Str, "ISO 8601", required=True),
+            F("voting_close", Str, "ISO 8601", required=True),
+            F("term_days", Int, "length of the term"),
+        ),
+        playbook=("P-ORG-3",),
+    ),
+    KindSpec(
+        "candidate.nominated",
+        "A member nominated someone (or themselves) in an election.",
+        actor="the nominator",
+        subject="the nominee",
+        subject_required=True,
+        fields=(_ELECTION,),
+        playbook=("P-ORG-3",),
+    ),
+    KindSpec(
+        "candidate.accepted",
+        "A nominee accepted their nomination (a self-nomination is accepted as made).",
+        actor="the nominee",
+        fields=(_ELECTION,),
+        playbook=("P-ORG-3",),
+    ),
+    KindSpec(
+        "ballot.cast",
+        "A member's secret ballot: shown to the owner only (the API hides it from every other "
+        "token); one per member and election, the first stands.",
+        actor="the voter",
+        fields=(_ELECTION, F("candidate", Str, "the candidate voted for", required=True)),
+        playbook=("P-ORG-3",),
+    ),
+    KindSpec(
+        "election.closed",
+        "An election's result: the winners (given the role, until the term's end), the "
+        "votes per candidate, and how a tie was broken.",
+        actor=None,
+        actor_required=False,
+        fields=(
+            _ELECTION,
+            F("winners", (list,), "member keys elected", required=True),
+            F("votes", (dict,), "candidate → votes"),
+            F("tie", Str, "how a tie was broken: seniority, or runoff (no winner)"),
+            F("term_until", Str, "ISO 8601 end of the winners' term"),
+        ),
+        playbook=("P-ORG-3",),
+    ),
+)
+"""Elections (P-ORG-3): joined into ``ORG_KINDS``."""
+
+SECRET_KINDS = frozenset({"ballot.cast"})
+"""Kinds only the owner may read: who voted for whom (P-ORG-3, ballot secrecy)."""
+
+ORG_KINDS = (*ORG_KINDS, *ELECTION_KINDS)

@@ -26,6 +26,11 @@ ORG_EVENT_KINDS: tuple[str, ...] = (
     "motion.seconded",
     "vote.cast",
     "motion.closed",
+    "election.opened",
+    "candidate.nominated",
+    "candidate.accepted",
+    "ballot.cast",
+    "election.closed",
 )
 
 
@@ -72,10 +77,31 @@ class Motion:
 
 
 @dataclass(slots=True)
+class Election:
+    """An election: its deadlines, the nominees (and who accepted), the ballots (the first
+    per member stands), the result once closed."""
+
+    election: str
+    community: str
+    group: str | None
+    role: str
+    opened_at: datetime
+    nominations_close: datetime
+    voting_close: datetime
+    seats: int = 1
+    term_days: int | None = None
+    nominees: dict[str, datetime] = field(default_factory=dict)  # nominee: first nominated
+    accepted: set[str] = field(default_factory=set)
+    ballots: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # voter: who, when
+    winners: list[str] | None = None
+
+
+@dataclass(slots=True)
 class OrgState:
     standing: dict[str, Standing] = field(default_factory=dict)
     tasks: dict[str, OrgTask] = field(default_factory=dict)
     motions: dict[str, Motion] = field(default_factory=dict)
+    elections: dict[str, Election] = field(default_factory=dict)
 
     def of(self, member: str) -> Standing:
         """The member's standing (a fresh level-0 one if they have none yet)."""
@@ -115,13 +141,45 @@ def _motion(e: Event, state: OrgState, who: str) -> None:
         motion.result = str(d["result"])
 
 
+def _election(e: Event, state: OrgState, who: str, owner: Mapping[str, str]) -> None:
+    d = e.data
+    ref = str(d["election"])
+    if e.kind == "election.opened":
+        state.elections.setdefault(
+            ref,
+            Election(
+                ref, e.community, e.group, str(d["role"]), e.occurred_at,
+                parse_time(d["nominations_close"], "nominations_close"),
+                parse_time(d["voting_close"], "voting_close"),
+                int(d.get("seats") or 1), d.get("term_days"),
+            ),
+        )  # fmt: skip
+        return
+    el = state.elections.get(ref)
+    if el is None or el.winners is not None:
+        return  # unknown or closed: counts for nothing
+    if e.kind == "candidate.nominated" and e.subject and e.occurred_at < el.nominations_close:
+        nominee = owner.get(e.subject, e.subject)
+        el.nominees.setdefault(nominee, e.occurred_at)
+        if nominee == who:
+            el.accepted.add(nominee)  # a self-nomination is accepted as made
+    elif e.kind == "candidate.accepted" and who in el.nominees and e.occurred_at < el.voting_close:
+        el.accepted.add(who)
+    elif e.kind == "ballot.cast" and el.nominations_close <= e.occurred_at < el.voting_close:
+        el.ballots.setdefault(
+            who, (owner.get(str(d["candidate"]), str(d["candidate"])), e.occurred_at)
+        )
+    elif e.kind == "election.closed":
+        el.winners = [str(w) for w in d["winners"]]
+
+
 def fold_org(events: Iterable[Event], owner_of: Mapping[str, str] | None = None) -> OrgState:
     """Pure: the state after ``events`` (any order; they are sorted by time here)."""
     owner = owner_of or {}
     state = OrgState()
     for e in sorted(events, key=lambda e: e.occurred_at):
         key = e.subject if e.kind.startswith(("level.", "tag.", "orgtask.")) else e.actor
-        if key is None and e.kind != "motion.closed":  # the engine closes with no actor
+        if key is None and not e.kind.endswith(".closed") and e.kind != "election.opened":
             continue
         who = owner.get(key, key) if key else ""
         if e.kind in ("level.changed", "level.granted"):
@@ -138,9 +196,11 @@ def fold_org(events: Iterable[Event], owner_of: Mapping[str, str] | None = None)
             task = state.tasks.get(str(e.data["task"]))
             if task is not None and task.done_at is None:
                 task.done_at = e.occurred_at
+        elif e.kind.startswith(("election.", "candidate.", "ballot.")):
+            _election(e, state, who, owner)
         else:
             _motion(e, state, who)
     return state
 
 
-__all__ = ["ORG_EVENT_KINDS", "Motion", "OrgState", "OrgTask", "Standing", "fold_org"]
+__all__ = ["ORG_EVENT_KINDS", "Election", "Motion", "OrgState", "OrgTask", "Standing", "fold_org"]

@@ -87,4 +87,57 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "a second{% endif %}. Yes {{ yes }}, no {{ no }}, abstain {{ abstain }}.",
             {**_MOTION_EXAMPLE, "result": "carried", "yes": 12, "no": 3, "abstain": 2},
         ),
+        TemplateSpec(
+            "election_open",
+            "an election opened (seed 004: monitor election): nominations, then ballots, in the "
+            "group",
+            "选举开始（班长选举）：先提名，再投票，发在群里",
+            "message.send",
+            {
+                "election": "the election's id (for /nominate and /ballot)",
+                "role": "the role elected: manager or group_leader",
+                "nominations_close": "when nominations close, in the community's time zone",
+                "voting_close": "when voting closes, in the community's time zone",
+            },
+            "{{ group }}开始选举{% if role == 'manager' %}班长{% else %}组长{% endif %}"
+            "（{{ election }}）：{{ nominations_close }} 前可提名自己或他人，"
+            "之后至 {{ voting_close }} 不记名投票。",
+            "{{ group }} is electing its {% if role == 'manager' %}monitor{% else %}group leader"
+            "{% endif %} ({{ election }}): nominate yourself or someone else until "
+            "{{ nominations_close }}, then vote by secret ballot until {{ voting_close }}.",
+            {
+                "election": "e-7c1d2e",
+                "role": "manager",
+                "nominations_close": "2026-05-04 20:00",
+                "voting_close": "2026-05-06 20:00",
+            },
+        ),
+        TemplateSpec(
+            "election_result",
+            "an election closed: the winners and the votes per candidate, in the group",
+            "选举结束：当选者与各候选人票数，发在群里",
+            "message.send",
+            {
+                "election": "the election's id",
+                "role": "the role elected: manager or group_leader",
+                "winners": "the members elected, joined ('' when nobody)",
+                "votes": "candidate and votes, e.g. 'lin 12, wang 7'",
+                "runoff": "true when a tie leaves a seat to a runoff",
+            },
+            "选举 {{ election }} 结果：{% if winners %}{{ winners }} 当选"
+            "{% if role == 'manager' %}班长{% else %}组长{% endif %}。"
+            "{% else %}无人当选。{% endif %}"
+            "{% if runoff %}票数相同，将在并列者之间再投一轮。{% endif %}票数：{{ votes }}",
+            "Election {{ election }}: {% if winners %}{{ winners }} elected "
+            "{% if role == 'manager' %}monitor{% else %}group leader{% endif %}.{% else %}nobody "
+            "elected.{% endif %}{% if runoff %} A tie goes to a runoff between the tied.{% endif %}"
+            " Votes: {{ votes }}",
+            {
+                "election": "e-7c1d2e",
+                "role": "manager",
+                "winners": ["lin"],
+                "votes": "lin 12, wang 7",
+                "runoff": False,
+            },
+        ),
     )

@@ -53,6 +53,9 @@ WRITER_CLASS: dict[str, str] = {
     "motion.proposed": "platform",
     "motion.seconded": "platform",
     "vote.cast": "platform",
+    "candidate.nominated": "platform",
+    "candidate.accepted": "platform",
+    "ballot.cast": "platform",
     # a group's own enforcement
     "rule.violated": "moderation",
     "moderation.applied": "moderation",
@@ -78,6 +81,7 @@ WRITER_CLASS: dict[str, str] = {
     "level.locked": "people",
     "tag.changed": "people",
     "orgtask.assigned": "people",
+    "election.opened": "people",
     # the blueprint
     "community.configured": "config",
     "group.configured": "config",
@@ -103,6 +107,7 @@ WRITER_CLASS: dict[str, str] = {
     "level.changed": "engine",
     "orgtask.done": "engine",
     "motion.closed": "engine",
+    "election.closed": "engine",
     # what the worker did on a platform (source worker:<connector>)
     "member.admitted": "engine",
     "message.delivered": "engine",

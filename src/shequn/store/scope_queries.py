@@ -40,3 +40,15 @@ def community_id_of(community: Any) -> Any:
 def in_community(identities: Any, community: str) -> Any:
     """``identities.community_id`` is ``community``'s (``identities``: the table or an alias)."""
     return identities.c.community_id == community_id_of(community)
+
+
+def display_names(conn: Connection, community: str, keys: Iterable[str]) -> dict[str, str]:
+    """Identity key → display name, for the keys of ``community`` that have one."""
+    i = t.identities.c
+    found: dict[str, str] = {}
+    for part in chunks(sorted(set(keys))):
+        q = select(i.key, i.display_name).where(
+            in_community(t.identities, community), i.key.in_(part), i.display_name.is_not(None)
+        )
+        found.update({key: name for key, name in conn.execute(q) if name})
+    return found

@@ -27,6 +27,7 @@ from shequn.api.queries import member_ids_page
 from shequn.model.entities import Member
 from shequn.model.events import Event
 from shequn.model.kinds import ROLES
+from shequn.model.kinds_org import SECRET_KINDS
 from shequn.plan.diagnose import Diagnosis, diagnose
 from shequn.store.queries import list_members, tail_events
 from shequn.web import charts
@@ -134,9 +135,14 @@ def timeline(conn: Connection, op: Operator, community: str, member: Member) -> 
     for identity in member.identities:
         for role in ("actor", "subject"):
             rows = tail_events(conn, limit=TIMELINE, community=community, **{role: identity.key})
-            found.update((i, e) for i, e in rows if _covers(op, e.group))
+            found.update((i, e) for i, e in rows if _covers(op, e.group) and _may_read(op, e))
     newest = sorted(found.items(), key=lambda kv: (kv[1].occurred_at, kv[0]), reverse=True)
     return [e for _, e in newest[:TIMELINE]]
+
+
+def _may_read(op: Operator, e: Event) -> bool:
+    """Ballots are secret: only the owner sees who voted for whom (P-ORG-3)."""
+    return e.kind not in SECRET_KINDS or op.role == "owner"
 
 
 def _covers(op: Operator, group: str | None) -> bool:

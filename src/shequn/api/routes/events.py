@@ -32,6 +32,7 @@ from shequn.engine.guard import check_scope, guarded
 from shequn.engine.record import record
 from shequn.errors import Conflict, InvalidEvent
 from shequn.model.events import Event
+from shequn.model.kinds_org import SECRET_KINDS
 from shequn.store.tokens import find_idempotent
 
 router = APIRouter(tags=["events"])
@@ -69,6 +70,7 @@ def get_events(
             since=since,
             after=cursor,
             limit=limit + 1,
+            hidden=() if op.role == "owner" else SECRET_KINDS,
         )
     items = [EventOut(id=i, **e.to_dict()) for i, e in rows[:limit]]
     return EventPage(items=items, next_cursor=rows[limit - 1][0] if len(rows) > limit else None)

@@ -21,6 +21,7 @@ from shequn.errors import NotFound
 from shequn.model.events import Event
 from shequn.store.engagement import last_welcome_ref
 from shequn.store.growth_queries import get_blueprint, get_entry
+from shequn.store.scope_queries import display_names
 
 TRIGGERS = frozenset({"member.joined"})
 """Kinds that wake the engagement reactor."""
@@ -52,7 +53,8 @@ def react(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> None:
         ]
         groups = {j.group for j in joins if bp.engagement.welcome_for(j.group).clean}
         previous = {g: last_welcome_ref(conn, community, g) for g in groups}
-        apply(conn, decide_welcomes(bp, joins, now, previous))
+        names = display_names(conn, community, [j.identity for j in joins])
+        apply(conn, decide_welcomes(bp, joins, now, previous, names))
 
 
 def _waved(conn: Connection, community: str, group: str, identity: str) -> bool:

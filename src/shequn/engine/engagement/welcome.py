@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from shequn.engine.decisions import Decision
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
+from shequn.model.entities import shown_name
 
 FUTURE_SLACK = timedelta(minutes=5)
 """A join stamped a little ahead of the engine's clock (clock skew) is still fresh."""
@@ -46,6 +47,7 @@ def decide_welcomes(
     joins: Sequence[Join],
     now: datetime,
     previous: Mapping[str, str | None] | None = None,
+    display: Mapping[str, str] | None = None,
 ) -> Decision:
     """Pure: one ``join_welcome`` per group for its fresh, not-yet-welcomed joins; with
     ``clean``, first delete ``previous[group]`` (the platform id of the last welcome)."""
@@ -68,13 +70,9 @@ def decide_welcomes(
         said = {
             "template": "join_welcome",
             "group": group,
-            "names": [_short(k) for k in keys],
+            "names": [shown_name(k, display) for k in keys],
             "count": len(keys),
             "rules": list(cfg.rules),
         }
         actions.append(Action("message.send", community, now, group, said))
     return Decision(actions=actions)
-
-
-def _short(key: str) -> str:
-    return key.split(":", 1)[1] if ":" in key else key
