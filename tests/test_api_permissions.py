@@ -14,12 +14,13 @@ use their own members and source refs, so they do not depend on each other's ord
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from shequn.engine.campaigns import configure_campaign
+from shequn.engine.engagement.sessions import plan_session
 from shequn.engine.motions import propose, second
 from shequn.engine.record import record
 from shequn.model.actions import Action
@@ -172,6 +173,27 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("vote",               "in",     200,   200,     200,    403),
     ("vote",               "out",    200,   404,     404,    403),
     ("vote",               "other",  404,   404,     404,    403),
+    ("sessions",           "in",     200,   200,     200,    200),
+    ("sessions",           "out",    200,   404,     404,    200),
+    ("sessions",           "other",  404,   404,     404,    404),
+    ("plan session",       "in",     200,   200,     200,    403),
+    ("plan session",       "out",    200,   404,     404,    403),
+    ("plan session",       "other",  404,   404,     404,    403),
+    ("session",            "in",     200,   200,     200,    200),
+    ("session",            "out",    200,   404,     404,    200),
+    ("session",            "other",  404,   404,     404,    404),
+    ("move session",       "in",     200,   200,     200,    403),
+    ("move session",       "out",    200,   404,     404,    403),
+    ("move session",       "other",  404,   404,     404,    403),
+    ("cancel session",     "in",     200,   200,     200,    403),
+    ("cancel session",     "out",    200,   404,     404,    403),
+    ("cancel session",     "other",  404,   404,     404,    403),
+    ("ask session",        "in",     200,   200,     200,    403),
+    ("ask session",        "out",    200,   404,     404,    403),
+    ("ask session",        "other",  404,   404,     404,    403),
+    ("session summary",    "in",     200,   200,     200,    403),
+    ("session summary",    "out",    200,   404,     404,    403),
+    ("session summary",    "other",  404,   404,     404,    403),
 ]
 # fmt: on
 
@@ -228,6 +250,13 @@ ROUTES: dict[str, tuple[str, str]] = {
     "propose motion": ("POST", "/communities/{community}/motions"),
     "second motion": ("POST", "/communities/{community}/motions/{motion}/second"),
     "vote": ("POST", "/communities/{community}/motions/{motion}/votes"),
+    "sessions": ("GET", "/communities/{community}/sessions"),
+    "plan session": ("POST", "/communities/{community}/sessions"),
+    "session": ("GET", "/communities/{community}/sessions/{session}"),
+    "move session": ("POST", "/communities/{community}/sessions/{session}/move"),
+    "cancel session": ("POST", "/communities/{community}/sessions/{session}/cancel"),
+    "ask session": ("POST", "/communities/{community}/sessions/{session}/questions"),
+    "session summary": ("POST", "/communities/{community}/sessions/{session}/summary"),
 }
 MODERATED = ("reverse step", "decide appeal")  # one step per route, role and group (menv)
 SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)
@@ -258,6 +287,7 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             env.people[f"task {g}"] = [str(list_tasks(conn, C, status=None)[-1]["id"])]
     _moderation_steps(env)
     _motions(env)
+    _sessions(env)
     yield env
     env.close()
 
@@ -296,6 +326,17 @@ def _motions(env: Env) -> None:
         env.people[f"vote {g}"] = [m.motion]
 
 
+def _sessions(env: Env) -> None:
+    """A session per group for the cells to show, move, ask and summarize, and another to
+    cancel (a cancelled session cannot move); ids under ``env.people``."""
+    at = datetime.now(UTC) + timedelta(days=30)
+    for g in ("main", "camp-21"):
+        for use in ("session", "cancel session"):
+            sid = f"mx-{use.split()[0]}-{g}"
+            plan_session(env.store, C, g, title="matrix", starts_at=at, session=sid)
+            env.people[f"{use} {g}"] = [sid]
+
+
 def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str, dict[str, Any]]:
     """Method, path and request arguments of one cell."""
     community = OTHER if scope == "other" else C
@@ -318,6 +359,7 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         task_id=env.people[f"task {group}"][0],
         step_id=env.people.get(f"{route} {role} {group}", ["1"])[0],
         motion=env.people.get(f"{route} {role} {group}", env.people[f"vote {group}"])[0],
+        session=env.people.get(f"{route} {group}", env.people[f"session {group}"])[0],
     )
     if route == "enter":
         kw["json"] = {"identity": f"wechat:mx-{role}-{scope}", "group": group}
@@ -348,12 +390,25 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"member": ref}
     elif route == "vote":
         kw["json"] = {"member": ref, "choice": "yes"}
+    elif route == "plan session":
+        kw["json"] = {"group": group, "title": f"matrix {role}", "at": "2999-01-01T20:00"}
+    elif route == "move session":
+        kw["json"] = {"at": "2998-01-01T20:00"}
+    elif route == "cancel session":
+        kw["json"] = {"reason": "matrix"}
+    elif route == "ask session":
+        kw["json"] = {"member": ref, "text": f"matrix {role}?", "ref": f"mx-{role}-{scope}"}
+    elif route == "session summary":
+        kw["json"] = {"text": "matrix"}
     elif route in MODERATED:
         kw["json"] = {"reason": "matrix", **({"outcome": "upheld"} if "appeal" in route else {})}
     if (
         route.endswith("of group")
         or route in ("metric", "report", "diagnose")
-        or (route in ("moderation steps", "appeals", "replay rules", "motions") and scope == "out")
+        or (
+            route in ("moderation steps", "appeals", "replay rules", "motions", "sessions")
+            and scope == "out"
+        )
     ):
         kw["params"] = {"group": group}
     if route == "merge members":

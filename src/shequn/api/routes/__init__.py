@@ -23,6 +23,7 @@ from shequn.api.routes import (
     money,
     organization,
     reports,
+    sessions,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -38,6 +39,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     moderation.router,
     money.router,
     organization.router,
+    sessions.router,
 )
 
 __all__ = ["ROUTERS"]

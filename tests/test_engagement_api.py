@@ -1,0 +1,59 @@
+"""Sharing sessions over the API, used as a client would: plan, read, ask, move, cancel and
+summarize through the same engine the CLI calls; a scoped token sees its groups only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_api import C, Env, assert_problem, build_env
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> Any:
+    e = build_env(database_url, tmp_path)
+    yield e
+    e.close()
+
+
+def test_a_session_through_the_api(env: Env) -> None:
+    owner = env.as_("owner")
+    body = {"group": "main", "title": "读书", "at": "2999-05-08T20:00", "speaker": "wechat:lin"}
+    first = owner.post(f"communities/{C}/sessions", json=body).json()
+    again = owner.post(f"communities/{C}/sessions", json=body).json()
+    sid = first["session"]
+    assert (first["new"], again["new"], again["session"]) == (True, False, sid)
+    assert sid.startswith("main-29990508-")
+    member = owner.get(f"communities/{C}/members", params={"group": "main"}).json()["items"][0]
+    asked = {"member": member["key"], "text": "怎么坚持？", "ref": "m1"}
+    answers = [owner.post(f"communities/{C}/sessions/{sid}/questions", json=asked).json()]
+    answers.append(owner.post(f"communities/{C}/sessions/{sid}/questions", json=asked).json())
+    assert [a["collected"] for a in answers] == [True, False]
+    moved = owner.post(f"communities/{C}/sessions/{sid}/move", json={"at": "2999-05-09T20:00"})
+    assert moved.json()["starts_at"] != first["starts_at"]
+    shown = owner.get(f"communities/{C}/sessions/{sid}").json()
+    assert (shown["questions"], shown["status"]) == (1, "planned")
+    gone = owner.post(f"communities/{C}/sessions/{sid}/cancel", json={"reason": "下雨"}).json()
+    assert gone["status"] == "cancelled"
+    assert_problem(owner.post(f"communities/{C}/sessions/{sid}/summary", json={"text": "x"}), 409)
+    assert_problem(
+        owner.post(f"communities/{C}/sessions/{sid}/move", json={"at": "1900-01-01T20:00"}), 422
+    )
+
+
+def test_a_group_leader_sees_and_acts_in_their_groups_only(env: Env) -> None:
+    owner, leader = env.as_("owner"), env.as_("group_leader")
+    for g in ("main", "camp-21"):
+        body = {"group": g, "title": g, "at": "2999-05-08T20:00", "session": f"s-{g}"}
+        assert owner.post(f"communities/{C}/sessions", json=body).status_code == 200
+    assert [s["session"] for s in leader.get(f"communities/{C}/sessions").json()] == ["s-main"]
+    hidden = assert_problem(leader.get(f"communities/{C}/sessions/s-camp-21"), 404)
+    missing = assert_problem(leader.get(f"communities/{C}/sessions/nothing"), 404)
+    assert hidden["detail"].replace("s-camp-21", "X") == missing["detail"].replace("nothing", "X")
+    move = {"at": "2999-06-01T20:00"}
+    assert_problem(leader.post(f"communities/{C}/sessions/s-camp-21/move", json=move), 404)
+    assert leader.post(f"communities/{C}/sessions/s-main/move", json=move).status_code == 200
+    summary = leader.post(f"communities/{C}/sessions/s-main/summary", json={"text": "要点"})
+    assert summary.json()["queued"] > 0
