@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shequn.engine.campaigns import settle
+from shequn.engine.elections import close_elections
 from shequn.engine.engagement.sessions import close_sessions
 from shequn.engine.entry import open_waves
 from shequn.engine.money import renewals
-from shequn.engine.elections import close_elections
 from shequn.engine.motions import close_motions
 from shequn.engine.organization_levels import evaluate_tick
 from shequn.engine.organization_tasks import progress_tick
