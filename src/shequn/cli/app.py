@@ -23,7 +23,7 @@ from shequn.cli.forecast import forecast_command, plan_app
 from shequn.cli.growth import applications_app, entry_app, intake_app, link_app
 from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
-from shequn.cli.money import memberships_app, offers_app, payments_app
+from shequn.cli.money import commission_app, memberships_app, offers_app, payments_app
 from shequn.cli.organization import election_app, levels_app, motion_app, orgtask_app, roles_app
 from shequn.cli.people import groups_app, members_app
 from shequn.cli.plan import demo_command, simulate_command
@@ -112,6 +112,7 @@ app.add_typer(session_app, name="session")
 app.add_typer(payments_app, name="payments")
 app.add_typer(memberships_app, name="memberships")
 app.add_typer(offers_app, name="offers")
+app.add_typer(commission_app, name="commission")
 app.add_typer(levels_app, name="levels")
 app.add_typer(orgtask_app, name="orgtask")
 app.add_typer(motion_app, name="motion")

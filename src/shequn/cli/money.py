@@ -1,4 +1,5 @@
-"""``shequn payments record`` and ``shequn memberships list|grant``: money by hand (P-MON).
+"""``shequn payments record``, ``memberships list|grant``, ``offers plan`` and ``commission
+ledger|payout``: money by hand (P-MON).
 
 Thin, like every command: ``engine/money.py`` decides and records. Payments from a payment
 platform arrive by webhook (docs/money.md); these commands are for cash, bank transfers and
@@ -13,6 +14,7 @@ from typing import Annotated
 import typer
 
 from shequn.cli.common import JsonFlag, open_store, pick_community, print_json, print_table
+from shequn.engine import ledger
 from shequn.engine import money as engine
 from shequn.engine.offers import plan_offers
 from shequn.store.money import Membership, list_memberships
@@ -20,6 +22,7 @@ from shequn.store.money import Membership, list_memberships
 payments_app = typer.Typer(help="Payments recorded by hand. 记录线下付款。")
 memberships_app = typer.Typer(help="Paid memberships: list, trials and gifts. 会员。")
 offers_app = typer.Typer(help="Private offers of the next rung (P-MON-3). 私聊邀约。")
+commission_app = typer.Typer(help="The benefit-sharing ledger (P-MON-4). 分佣台账。")
 
 Community = Annotated[str | None, typer.Option(help="The community (slug); needed if several.")]
 Member = Annotated[str, typer.Argument(help="The member's identity key, e.g. wechat:lin.")]
@@ -124,3 +127,46 @@ def offers_plan_command(
     rows = [(p.identity, p.product, p.reason or "offered") for p in planned]
     title = "offers (dry run)" if dry_run else "offers"
     print_table(title, ("member", "product", "offered / why not"), rows)
+
+
+@commission_app.command("ledger")
+def ledger_command(
+    agent: Annotated[
+        str | None, typer.Argument(help="One agent's statement, with entries.")
+    ] = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """What every agent earned, had taken back by refunds, was paid and is owed (minor units);
+    with AGENT, that agent's statement. 分佣台账 / 对账单。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        with store.read() as conn:
+            found = ledger.accounts(conn, slug, agent)
+    if as_json:
+        print_json([a.to_dict(entries=agent is not None) for a in found])
+        return
+    rows = [(a.agent, a.currency, a.earned, a.reversed, a.paid, a.owed) for a in found]
+    print_table("commission", ("agent", "currency", "earned", "reversed", "paid", "owed"), rows)
+    for a in found if agent is not None else []:
+        for e in a.entries:
+            typer.echo(f"{e['at']}  {e['kind']:<8} {e['amount_minor']:>10}  {e['note'] or ''}")
+
+
+@commission_app.command("payout")
+def payout_command(
+    agent: Annotated[str, typer.Argument(help="The agent's identity key.")],
+    amount: Annotated[str, typer.Option(help="Amount paid, in major units, e.g. 19.9.")],
+    currency: Annotated[str, typer.Option(help="ISO 4217 code.")] = "CNY",
+    note: Annotated[str | None, typer.Option(help="The transfer's reference.")] = None,
+    community: Community = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record that AGENT was paid out (no more than they are owed). 记录分佣打款。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        account = ledger.payout(store, slug, agent, amount, currency=currency, note=note)
+    if as_json:
+        print_json(account.to_dict())
+    else:
+        typer.echo(f"{agent}: paid {account.paid}, owed {account.owed} minor units {currency}")

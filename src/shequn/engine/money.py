@@ -23,6 +23,7 @@ from shequn.engine import entry
 from shequn.engine.decisions import Decision, apply, new_ref, operator_source
 from shequn.engine.entry_rules import Knock
 from shequn.engine.guard import Writer, guarded
+from shequn.engine.ledger import reverse_on_refund
 from shequn.engine.money_rules import (
     ENDING,
     MembershipView,
@@ -61,7 +62,11 @@ def _blueprint(conn: Connection, community: str) -> Blueprint | None:
 
 def react(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> None:
     """Turn the batch's payments and refunds of known products into membership events and
-    admissions. A community without products costs one blueprint read."""
+    admissions, and take back the commission earned on refunded payments (P-MON-4, with or
+    without products). A community without products costs one blueprint read."""
+    for _, e in new_events:
+        if e.kind == "payment.refunded":
+            reverse_on_refund(conn, e)  # the commission earned on it is taken back
     for community in sorted({e.community for _, e in new_events if e.kind in TRIGGERS}):
         bp = _blueprint(conn, community)
         if bp is None:

@@ -1,6 +1,6 @@
-"""Event kinds of money (P-MON) that the engine's clock decides, beside the money kinds a
-person or a payment platform reports (``payment.*``, ``membership.*``, ``offer.*`` in
-``kinds.py``).
+"""Event kinds of money (P-MON) that the engine's clock decides, and the commission ledger's
+(P-MON-4), beside the money kinds a person or a payment platform reports (``payment.*``,
+``membership.*``, ``offer.*`` in ``kinds.py``).
 
 A membership's clock — reminders before its end, the lapse into a grace period — is the
 engine's own decision, recorded so it happens once: the event's ``source_ref`` names the
@@ -34,5 +34,37 @@ MONEY_KINDS: tuple[KindSpec, ...] = (
         group_required=False,
         fields=(_PLAN, _UNTIL, F("grace_until", Str, "ISO 8601 end of the grace period")),
         playbook=("P-MON-2",),
+    ),
+    KindSpec(
+        "commission.reversed",
+        "Commission earned on a payment was taken back because the payment was refunded "
+        "(in proportion to the refund).",
+        actor=None,
+        actor_required=False,
+        subject="the agent",
+        subject_required=True,
+        group_required=False,
+        fields=(
+            F("amount_minor", Int, "commission taken back, integer minor units", required=True),
+            F("currency", Str, "ISO 4217 code"),
+            F("payment", Str, "source_ref of the refunded payment", required=True),
+            F("refund", Str, "source_ref of the refund"),
+        ),
+        playbook=("P-MON-4", "P-FIS-3"),
+    ),
+    KindSpec(
+        "commission.paid",
+        "An agent's commission was paid out (``shequn commission payout``).",
+        actor="the operator who paid; absent when unknown",
+        actor_required=False,
+        subject="the agent",
+        subject_required=True,
+        group_required=False,
+        fields=(
+            F("amount_minor", Int, "amount paid out, integer minor units", required=True),
+            F("currency", Str, "ISO 4217 code", required=True),
+            F("note", Str, "the transfer's reference or a note"),
+        ),
+        playbook=("P-MON-4",),
     ),
 )

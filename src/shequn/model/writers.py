@@ -104,6 +104,8 @@ WRITER_CLASS: dict[str, str] = {
     "commission.earned": "engine",
     "membership.reminded": "engine",
     "membership.lapsed": "engine",
+    "commission.reversed": "engine",
+    "commission.paid": "money",
     "level.changed": "engine",
     "orgtask.done": "engine",
     "motion.closed": "engine",

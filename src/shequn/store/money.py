@@ -153,17 +153,18 @@ def get_membership(conn: Connection, community: str, identity: str, plan: str) -
     return found[0] if found else None
 
 
-def find_payment(conn: Connection, community: str, source: str, ref: str) -> Event | None:
-    """The ``payment.made`` recorded from ``source`` under the platform's id ``ref`` (what a
-    refund notification names), or ``None``."""
+def find_payment(conn: Connection, community: str, source: str | None, ref: str) -> Event | None:
+    """The ``payment.made`` recorded from ``source`` (any, when ``None``) under ``ref`` (what
+    a refund names), or ``None``."""
     from shequn.store.queries import row_to_event
 
     e = t.events.c
     q = select(t.events).where(
         e.community_slug == community,
         e.kind == "payment.made",
-        e.source == source,
         e.source_ref == ref,
     )
+    if source is not None:
+        q = q.where(e.source == source)
     row = conn.execute(q).mappings().first()
     return row_to_event(row) if row is not None else None
