@@ -20,6 +20,7 @@ from shequn.errors import ShequnError
 from shequn.model.events import Event
 from shequn.plan.diagnose import RULES, configure, diagnose
 from shequn.store.db import Store
+from shequn.store.engagement import list_sessions
 from tests.analytics_helpers import COMMUNITY, configured, event, join, post
 
 LAST = 100
@@ -270,9 +271,16 @@ def test_cli_table_and_json(tmp_path, capsys):
         diagnose_command(as_json=True)
         [d] = json.loads(capsys.readouterr().out)
         assert (d["group"], d["rule_id"]) == ("askers", "sharing_session")
+        assert d["act"]["command"].startswith("shequn session plan askers --title ")
+        assert d["act"]["api"].startswith(f"POST /api/v1/communities/{COMMUNITY}/sessions {{")
+        store = Store.open(url)  # advice only: nothing was planned
+        with store.read() as conn:
+            assert list_sessions(conn, COMMUNITY) == []
+        store.close()
         diagnose_command()
         text = capsys.readouterr().out
         assert "askers" in text and "diagnosis" in text and "P-ENG-2" in text
+        assert "shequn session plan askers" in text
         diagnose_command(rules=rules)
         assert "no move needed" in capsys.readouterr().out
     finally:

@@ -136,6 +136,9 @@ class DiagnosisOut(BaseModel):
     targets: list[str]
     playbook: list[str]
     seed: str
+    act: dict[str, str] = Field(
+        default_factory=dict, description="how to carry the move out: command, api"
+    )
 
 
 class ImportOut(BaseModel):

@@ -71,6 +71,9 @@ def diagnose_command(
         ["#", "group", "move", "why", "targets", "evidence", "playbook", "seed"],
         [_row(d) for d in moves],
     )
+    for d in moves:  # how to carry a move out, where shequn can (nothing runs by itself)
+        if d.act.get("command"):
+            typer.echo(f"{d.group}: {d.act['command']}")
 
 
 def _row(d: Diagnosis) -> list[str]:

@@ -25,6 +25,7 @@ from shequn.analytics.lifecycle import DEFAULTS as LIFE
 from shequn.analytics.money import TIERS
 from shequn.analytics.scope import Scope
 from shequn.errors import ShequnError
+from shequn.plan import acts
 from shequn.plan.facts import GroupFacts, gather
 
 
@@ -35,6 +36,7 @@ class Hit:
     why: str
     evidence: dict[str, Any]
     targets: list[str] = field(default_factory=list)
+    act: dict[str, str] = field(default_factory=dict)  # command / api to run (plan/acts.py)
 
 
 Condition = Callable[[GroupFacts, Mapping[str, Any]], Hit | None]
@@ -68,6 +70,7 @@ class Diagnosis:
     targets: list[str]
     why: str = ""
     urgent: bool = False
+    act: dict[str, str] = field(default_factory=dict)
 
 
 # --- the conditions ----------------------------------------------------------------------
@@ -167,7 +170,8 @@ def _session(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
     }
     if (gap is None or gap >= 7 * p["weeks"]) and len(open_qs) >= p["min_unanswered"]:
         since = f"in {gap} days" if gap is not None else "ever"
-        return Hit(f"no session {since}; {len(open_qs)} questions unanswered", ev)
+        why = f"no session {since}; {len(open_qs)} questions unanswered"
+        return Hit(why, ev, act=acts.plan_session(f.group, f.as_of + timedelta(p["lead_days"])))
     return None
 
 
@@ -281,7 +285,8 @@ RULES: tuple[Rule, ...] = (
          ("P-ENG-2", "P-ENG-3"),
          "003 §4 (announce 3–5 days before, collect questions 2 days before, warm up 2 h "
          "before); 000 §7 (ask and answer: questions are the core of interaction)",
-         50, False, _session, _params(weeks=4, window_days=28, min_unanswered=3)),
+         50, False, _session,
+         _params(weeks=4, window_days=28, min_unanswered=3, lead_days=7)),
     Rule("promote_key_member", "Promote the key member: give a small task, then a role",
          "a member among the group's top within_rank key behaviour leaders holds no role, "
          "scores ≥ min_score and is not at churn risk (max_targets named)",
@@ -386,6 +391,7 @@ def diagnose(
                         hit.targets,
                         hit.why,
                         rule.urgent,
+                        {k: v.replace("{community}", scope.community) for k, v in hit.act.items()},
                     )
                 )
     return sorted(out, key=lambda d: (d.priority, d.group, d.rule_id))

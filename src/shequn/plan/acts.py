@@ -1,0 +1,25 @@
+"""How a diagnosis's move is carried out, where shequn can do it: the command and the API
+call an operator runs (``Hit.act``). Advice only — nothing here plans or sends anything; the
+operator reads it, chooses the topic and the time, and runs it (P-PLAN-2 → P-ENG-2).
+
+``{community}`` stays a placeholder here; :func:`shequn.plan.diagnose.diagnose` fills it in.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+TOPIC = "主题 topic"
+"""The title placeholder, in both languages: the operator writes the real topic."""
+
+
+def plan_session(group: str, day: date) -> dict[str, str]:
+    """``session plan`` for ``group`` at 20:00 local ``day`` (far enough ahead for the seed's
+    announcement 3–5 days before)."""
+    at = f"{day.isoformat()}T20:00"
+    body = json.dumps({"group": group, "title": TOPIC, "at": at}, ensure_ascii=False)
+    return {
+        "command": f'shequn session plan {group} --title "{TOPIC}" --at {at}',
+        "api": f"POST /api/v1/communities/{{community}}/sessions {body}",
+    }
