@@ -51,7 +51,10 @@ ORG_KINDS: tuple[KindSpec, ...] = (
         subject=_MEMBER,
         subject_required=True,
         group_required=False,
-        fields=(F("locked", (bool,), "locked or unlocked", required=True), F("reason", Str, "")),
+        fields=(
+            F("locked", (bool,), "locked or unlocked", required=True),
+            F("reason", Str, "why, for the record"),
+        ),
         playbook=("P-ORG-1",),
     ),
     KindSpec(
