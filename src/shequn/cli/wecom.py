@@ -28,13 +28,20 @@ def wecom_chat_of(store: Store) -> Any:
 def wecom_options(api_url: str | None = None) -> dict[str, Any]:
     """The connector's options: the settings from the environment (``NotConfigured`` names
     what is missing), ``--api-url`` over ``SHEQUN_WECOM_API_URL``, and the chat lookup on a
-    store of its own for as long as the process runs."""
+    store of its own for as long as the process runs, and the group welcome template an earlier
+    worker made (edited, not made again)."""
     from shequn.cli.common import state
     from shequn.connectors.wecom.config import WeComConfig
+    from shequn.connectors.wecom.connector import WELCOMES
+    from shequn.store.wecom_queries import welcome_template
 
     config = WeComConfig.from_env()
+    store = Store.open(state.db_url)
+    with store.read() as conn:
+        template = welcome_template(conn, WELCOMES)
     return {
         "config": config,
         "api_url": api_url or config.api_url,
-        "chat_of": wecom_chat_of(Store.open(state.db_url)),
+        "chat_of": wecom_chat_of(store),
+        "welcome_template": template,
     }

@@ -16,6 +16,7 @@ from shequn.engine.campaigns import settle
 from shequn.engine.elections import close_elections
 from shequn.engine.engagement.sessions import close_sessions
 from shequn.engine.entry import open_waves
+from shequn.engine.livecodes import sync_live_codes
 from shequn.engine.money import renewals
 from shequn.engine.motions import close_motions
 from shequn.engine.organization_levels import evaluate_tick
@@ -49,6 +50,7 @@ def _settle(store: Store, community: str, now: datetime) -> int:
 TICKS: tuple[Tick, ...] = (
     Tick("entry.waves", timedelta(minutes=1), _waves, "open the waves that are due"),
     Tick("entry.expire", timedelta(minutes=10), _expire, "give back seats held too long"),
+    Tick("wecom.livecodes", timedelta(minutes=1), sync_live_codes, "WeCom live codes ← seats"),
     Tick("campaign.settle", timedelta(hours=1), _settle, "grant and claw back rewards"),
     Tick("sessions.close", timedelta(minutes=5), close_sessions, "record sessions held"),
     Tick("money.renewals", timedelta(minutes=5), renewals, "remind, lapse and expire memberships"),

@@ -2,9 +2,10 @@
 
 What it does, and how (docs/wecom.md has the set-up and the limits):
 
-``message.send`` to a group, template ``welcome``
-    becomes the corp's group welcome template (``group_welcome_template/add``, then ``edit``):
-    WeCom sends it itself to whoever joins a group that uses it, so no message task is spent.
+``message.send`` to a group, template ``welcome`` or ``join_welcome``
+    becomes the corp's group welcome template (``group_welcome_template/add``, then ``edit``),
+    the batch's names replaced by ``%NICKNAME%``: WeCom sends it itself to whoever joins a
+    group that uses it, so no message task is spent.
 ``message.send`` to a group or to members (``to``)
     a customer-group message task (``add_msg_template``, ``chat_type`` group with the chat, or
     single with the members' external user ids). WeCom does not send it yet: the ``sender``
@@ -39,6 +40,13 @@ far below it."""
 MAX_CHATS = 5
 """A group live code lists at most five groups."""
 
+WELCOMES = frozenset({"welcome", "join_welcome"})
+"""A wave's and a join's welcome: both become the group welcome template, which WeCom sends
+to each newcomer itself — a message task per burst of joins would spend the cap of four a
+month."""
+NICKNAME = "%NICKNAME%"
+"""WeCom puts the newcomer's nickname where a welcome template says this."""
+
 ChatOf = Callable[[str, str], str | None]
 """(community, group slug) → WeCom chat id, supplied by whoever builds the connector."""
 
@@ -56,6 +64,7 @@ class WeComConnector:
         api_url: str | None = None,
         sender: str | None = None,
         chat_of: ChatOf | None = None,
+        welcome_template: str | None = None,
         limits: Limits | None = None,
     ) -> None:
         self.config = config or WeComConfig.from_env()
@@ -66,13 +75,14 @@ class WeComConnector:
         self.chat_of = chat_of or (lambda _c, _g: None)
         given = limits or Limits()
         self.limits = given if given.per_target or given.overall else WECOM_LIMITS
-        self.welcome_template: str | None = None
+        self.welcome_template = welcome_template
+        """The group welcome template made earlier (the CLI reads it from the outbox)."""
 
     def perform(self, call: Call) -> Performed:
         if call.kind == "livecode.sync":
             return self._sync_live_code(call)
         if call.kind == "message.send":
-            if call.payload.get("template") == "welcome" and not call.payload.get("to"):
+            if call.payload.get("template") in WELCOMES and not call.payload.get("to"):
                 return self._welcome(call)
             return self._message(call)
         raise Permanent(f"the wecom connector cannot do {call.kind}")
@@ -114,7 +124,7 @@ class WeComConnector:
 
     def _welcome(self, call: Call) -> Performed:
         """The group welcome template, created once and edited after (idempotent)."""
-        body = {"text": {"content": self._text(call)}, "notify": 0}
+        body = {"text": {"content": _nickname(self._text(call), call.payload)}, "notify": 0}
         if self.welcome_template is None:
             answer = self.client.post("group_welcome_template/add", body, idempotent=False)
             self.welcome_template = str(answer["template_id"])
@@ -150,6 +160,18 @@ class WeComConnector:
             str(config_id),
             {"config_id": config_id, "qr_code": join_way.get("qr_code"), "chat_ids": chats},
         )
+
+
+def _nickname(text: str, payload: dict[str, Any]) -> str:
+    """The rendered welcome with the names of the batch it was written for replaced by
+    ``%NICKNAME%``: the template greets every later newcomer, each by their own name."""
+    names = [str(n) for n in payload.get("names") or () if n]
+    if not names:
+        return text
+    start, end = text.find(names[0]), text.rfind(names[-1])
+    if start < 0 or end < start:
+        return text
+    return text[:start] + NICKNAME + text[end + len(names[-1]) :]
 
 
 def _userid(identity: str) -> str:

@@ -1,0 +1,78 @@
+"""What WeCom's routing and connector read from the outbox: each live code's last sync, the
+group welcome template in use.
+
+The outbox is the record of what shequn asked WeCom to do and what WeCom answered (the live
+code's ``config_id``, the welcome's ``template_id``, as the action's ``platform_ref``), so
+neither needs a table of its own and a restarted worker edits what the last one made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from shequn.model.actions import Status
+from shequn.model.livecodes import LiveCodeSync
+from shequn.store import tables as t
+
+IN_FLIGHT = frozenset({Status.PENDING, Status.LEASED, Status.REVIEW})
+
+
+def live_code_syncs(conn: Connection, community: str) -> dict[str, LiveCodeSync]:
+    """Live-code link code → its sync state (links never synced start at their creation)."""
+    lk, c, a = t.links.c, t.communities.c, t.actions.c
+    created = conn.execute(
+        select(lk.code, lk.created_at)
+        .join_from(t.links, t.communities, c.id == lk.community_id)
+        .where(c.slug == community, lk.purpose == "live_code")
+    )
+    found = {code: LiveCodeSync(code, at) for code, at in created}
+    rows = conn.execute(
+        select(a.id, a.status, a.payload, a.platform_ref, a.updated_at)
+        .where(a.community_slug == community, a.kind == "livecode.sync")
+        .order_by(a.id)
+    )
+    for action_id, status, payload, ref, updated_at in rows:
+        sync = found.get(str(payload.get("link")))
+        if sync is None:
+            continue
+        if status in IN_FLIGHT:
+            found[sync.link] = replace(sync, in_flight=True)
+        elif status == Status.DONE:
+            found[sync.link] = _done(sync, action_id, payload, ref, updated_at)
+    return found
+
+
+def _done(
+    sync: LiveCodeSync,
+    action_id: int,
+    payload: dict[str, object],
+    ref: str | None,
+    at: datetime,
+) -> LiveCodeSync:
+    chats = payload.get("chat_ids")
+    return replace(
+        sync,
+        since=at,
+        done_id=action_id,
+        chat_ids=tuple(str(x) for x in chats) if isinstance(chats, list) else (),
+        config_id=ref or sync.config_id,
+    )
+
+
+def welcome_template(conn: Connection, templates: frozenset[str]) -> str | None:
+    """The id of the group welcome template the ``wecom`` connector last made or edited (a
+    group ``message.send`` of one of ``templates``, done), so a new worker edits it."""
+    a = t.actions.c
+    q = (
+        select(a.payload, a.platform_ref)
+        .where(a.kind == "message.send", a.connector == "wecom", a.status == Status.DONE)
+        .where(a.platform_ref.is_not(None))
+        .order_by(a.id.desc())
+    )
+    for payload, ref in conn.execute(q):
+        if payload.get("template") in templates and not payload.get("to"):
+            return str(ref)
+    return None
