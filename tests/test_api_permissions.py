@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from shequn.engine.campaigns import configure_campaign
+from shequn.engine.elections import nominate, open_election
 from shequn.engine.engagement.sessions import plan_session
 from shequn.engine.motions import propose, second
 from shequn.engine.record import record
@@ -173,6 +174,20 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("vote",               "in",     200,   200,     200,    403),
     ("vote",               "out",    200,   404,     404,    403),
     ("vote",               "other",  404,   404,     404,    403),
+    ("elections",          "in",     200,   200,     200,    200),
+    ("elections",          "other",  404,   404,     404,    404),
+    ("open election",      "in",     200,   403,     403,    403),
+    ("open election",      "out",    200,   403,     403,    403),
+    ("open election",      "other",  404,   403,     403,    403),
+    ("nominate",           "in",     200,   200,     200,    403),
+    ("nominate",           "out",    200,   404,     404,    403),
+    ("nominate",           "other",  404,   404,     404,    403),
+    ("ballot",             "in",     200,   200,     200,    403),
+    ("ballot",             "out",    200,   404,     404,    403),
+    ("ballot",             "other",  404,   404,     404,    403),
+    ("audit ballots",      "in",     200,   403,     403,    403),
+    ("audit ballots",      "out",    200,   403,     403,    403),
+    ("audit ballots",      "other",  404,   403,     403,    403),
     ("sessions",           "in",     200,   200,     200,    200),
     ("sessions",           "out",    200,   404,     404,    200),
     ("sessions",           "other",  404,   404,     404,    404),
@@ -250,6 +265,11 @@ ROUTES: dict[str, tuple[str, str]] = {
     "propose motion": ("POST", "/communities/{community}/motions"),
     "second motion": ("POST", "/communities/{community}/motions/{motion}/second"),
     "vote": ("POST", "/communities/{community}/motions/{motion}/votes"),
+    "elections": ("GET", "/communities/{community}/elections"),
+    "open election": ("POST", "/communities/{community}/elections"),
+    "nominate": ("POST", "/communities/{community}/elections/{election}/nominations"),
+    "ballot": ("POST", "/communities/{community}/elections/{election}/ballots"),
+    "audit ballots": ("GET", "/communities/{community}/elections/{election}/audit"),
     "sessions": ("GET", "/communities/{community}/sessions"),
     "plan session": ("POST", "/communities/{community}/sessions"),
     "session": ("GET", "/communities/{community}/sessions/{session}"),
@@ -287,6 +307,7 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             env.people[f"task {g}"] = [str(list_tasks(conn, C, status=None)[-1]["id"])]
     _moderation_steps(env)
     _motions(env)
+    _elections(env)
     _sessions(env)
     yield env
     env.close()
@@ -337,6 +358,18 @@ def _sessions(env: Env) -> None:
             env.people[f"{use} {g}"] = [sid]
 
 
+def _elections(env: Env) -> None:
+    """An election per role and group taking nominations, and one per group taking ballots
+    (opened three and a half days ago), where main[0] / camp-21[1] stand and vote."""
+    now = datetime.now(UTC)
+    for g, me in (("main", env.people["main"][0]), ("camp-21", env.people["camp-21"][1])):
+        for role in ROLES:
+            env.people[f"nominate {role} {g}"] = [open_election(env.store, C, g, now=now).election]
+        el = open_election(env.store, C, g, now=now - timedelta(days=3.5))
+        nominate(env.store, C, el.election, me, me, now=now - timedelta(days=3))
+        env.people[f"ballot {g}"] = [el.election]
+
+
 def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str, dict[str, Any]]:
     """Method, path and request arguments of one cell."""
     community = OTHER if scope == "other" else C
@@ -359,6 +392,7 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         task_id=env.people[f"task {group}"][0],
         step_id=env.people.get(f"{route} {role} {group}", ["1"])[0],
         motion=env.people.get(f"{route} {role} {group}", env.people[f"vote {group}"])[0],
+        election=env.people.get(f"{route} {role} {group}", env.people[f"ballot {group}"])[0],
         session=env.people.get(f"{route} {group}", env.people[f"session {group}"])[0],
     )
     if route == "enter":
@@ -390,6 +424,12 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"member": ref}
     elif route == "vote":
         kw["json"] = {"member": ref, "choice": "yes"}
+    elif route == "open election":
+        kw["json"] = {"group": group}
+    elif route == "nominate":
+        kw["json"] = {"nominator": ref, "nominee": ref}
+    elif route == "ballot":
+        kw["json"] = {"voter": ref, "candidate": ref}
     elif route == "plan session":
         kw["json"] = {"group": group, "title": f"matrix {role}", "at": "2999-01-01T20:00"}
     elif route == "move session":

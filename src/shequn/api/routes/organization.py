@@ -1,12 +1,12 @@
-"""The pyramid over HTTP (P-ORG-1..3): levels, small tasks, motions and votes.
+"""The pyramid over HTTP (P-ORG-1..3): levels, small tasks, motions and votes, elections.
 
 The same service functions ``shequn levels|orgtask|motion`` call. Levels are the owner's word
 (``level.granted`` is of the ``people`` class), so granting and evaluating take an owner
 token; a manager gives small tasks to members of the groups they cover; any writer moves,
 seconds and votes on behalf of members of the groups they cover. Reads are scoped like
 everything else: a scoped token sees the standings and tasks of members it can see and the
-motions of its groups — a motion of another group answers 404, like a missing one. Motions
-show counts only, never who voted how.
+motions and elections of its groups — another group's answers 404, like a missing one.
+Motions and elections show counts only; who voted for whom only the owner's audit shows.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from shequn.api.deps import (
     access_group,
     access_member,
 )
-from shequn.engine import motions, organization_levels, organization_tasks
+from shequn.engine import elections, motions, organization_levels, organization_tasks
 from shequn.engine.decisions import operator_source
 from shequn.errors import Forbidden, NotFound
 from shequn.store.db import Store
@@ -231,3 +231,97 @@ def post_vote(
         lambda k: motions.vote(store, community, motion, k, body.choice, source=src),
     )  # fmt: skip
     return {"motion": motion, "new": new}
+
+
+# -- elections ----------------------------------------------------------------------------
+
+ElectionId = Annotated[str, Path(max_length=64, description="The election's id.")]
+
+
+class NewElection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    group: str = Field(max_length=128)
+    role: Literal["manager", "group_leader"] = "manager"
+    seats: int = Field(1, ge=1, le=50)
+
+
+class Nomination(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    nominator: str = Key
+    nominee: str = Key
+
+
+class Ballot(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    voter: str = Key
+    candidate: str = Key
+
+
+def _election_group(store: Store, op: Operator, community: str, election: str) -> None:
+    """404 unless the election exists in a group the operator covers."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+    found = {e["election"]: e["group"] for e in elections.list_elections(store, community)}
+    if election not in found or not op.covers(found[election]):
+        raise NotFound(f"no election {election!r} in {community!r}", election=election)
+
+
+@router.get(f"{C}/elections", response_model=list[dict[str, Any]])
+def get_elections(
+    community: CommunityPath, op: OperatorDep, store: StoreDep
+) -> list[dict[str, Any]]:
+    """Elections of the covered groups: candidates, ballots cast, votes once closed."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+    groups = None if op.groups is None else sorted(op.groups)
+    return elections.list_elections(store, community, groups=groups)
+
+
+@router.post(f"{C}/elections", response_model=dict[str, Any])
+def post_election(
+    community: CommunityPath, body: NewElection, op: OwnerDep, store: StoreDep
+) -> dict[str, Any]:
+    """Open an election in a group (owner only); the group is told."""
+    with store.read() as conn:
+        access_group(conn, op, community, body.group)
+    el = elections.open_election(
+        store, community, body.group, body.role, seats=body.seats, source=_src(op)
+    )
+    return {"election": el.election, "voting_close": el.voting_close.isoformat()}
+
+
+@router.post(f"{C}/elections/{{election}}/nominations", response_model=dict[str, Any])
+def post_nomination(
+    community: CommunityPath, election: ElectionId, body: Nomination, op: WriterDep,
+    store: StoreDep,
+) -> dict[str, Any]:  # fmt: skip
+    """Nominate a member (the nominator themselves: accepted at once)."""
+    _election_group(store, op, community, election)
+    with store.read() as conn:
+        by = access_member(conn, op, community, body.nominator).key
+        who = access_member(conn, op, community, body.nominee).key
+    elections.nominate(store, community, election, by, who, source=_src(op))
+    return {"election": election, "nominee": who}
+
+
+@router.post(f"{C}/elections/{{election}}/ballots", response_model=dict[str, Any])
+def post_ballot(
+    community: CommunityPath, election: ElectionId, body: Ballot, op: WriterDep,
+    store: StoreDep,
+) -> dict[str, Any]:  # fmt: skip
+    """Cast a member's secret ballot; ``new`` is false when they had voted."""
+    _election_group(store, op, community, election)
+    with store.read() as conn:
+        voter = access_member(conn, op, community, body.voter).key
+        whom = access_member(conn, op, community, body.candidate).key
+    new = elections.cast_ballot(store, community, election, voter, whom, source=_src(op))
+    return {"election": election, "new": new}
+
+
+@router.get(f"{C}/elections/{{election}}/audit", response_model=list[dict[str, str]])
+def get_audit(
+    community: CommunityPath, election: ElectionId, op: OwnerDep, store: StoreDep
+) -> list[dict[str, str]]:
+    """Every ballot, voter and candidate: the owner's audit, nobody else's."""
+    _election_group(store, op, community, election)
+    return elections.audit(store, community, election)
