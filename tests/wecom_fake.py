@@ -30,6 +30,8 @@ class FakeWeCom:
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    messages: dict[int, int] = field(default_factory=dict)
+    """day_begin_time → messages WeCom counted that day."""
     fail_next: dict[str, int] = field(default_factory=dict)
     """path → errcode to answer once."""
     counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -103,6 +105,22 @@ class FakeWeCom:
     def h_groupchat_del_join_way(self, body: dict[str, Any]) -> dict[str, Any]:
         self.join_ways.pop(body.get("config_id", ""), None)
         return {}
+
+    def h_groupchat_statistic_group_by_day(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One day's counts over the chats of the owners asked for (WeCom: per owner)."""
+        begin = int(body["day_begin_time"])
+        owners = set((body.get("owner_filter") or {}).get("userid_list") or ())
+        if not owners:
+            raise Refuse(40058, "owner_filter required")
+        chats = [c for c in self.chats.values() if c.get("owner") in owners]
+        members = [m for c in chats for m in c["member_list"]]
+        data = {
+            "chat_total": len(chats),
+            "member_total": len(members),
+            "new_member_cnt": sum(begin <= m["join_time"] < begin + 86_400 for m in members),
+            "msg_total": self.messages.get(begin, 0),
+        }
+        return {"items": [{"stat_time": begin, "data": data}]}
 
     def h_add_msg_template(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("chat_type") == "group" and not body.get("sender"):

@@ -33,6 +33,7 @@ from shequn.cli.rules import moderation_app, rules_app
 from shequn.cli.serve import serve_command, token_app
 from shequn.cli.session import session_app
 from shequn.cli.templates import templates_app
+from shequn.cli.wecom import wecom_app
 from shequn.cli.worker import tasks_app, worker_command
 from shequn.errors import ShequnError
 
@@ -107,6 +108,7 @@ app.add_typer(moderation_app, name="moderation")
 app.add_typer(tasks_app, name="tasks")
 app.command("worker")(worker_command)
 app.add_typer(bot_app, name="bot")
+app.add_typer(wecom_app, name="wecom")
 app.add_typer(templates_app, name="templates")
 app.add_typer(session_app, name="session")
 app.add_typer(payments_app, name="payments")

@@ -1,4 +1,5 @@
-"""What ``shequn worker --connector wecom`` (and ``serve --worker``) hands the WeCom connector.
+"""``shequn wecom stats``, and what ``shequn worker --connector wecom`` (and ``serve --worker``)
+hands the WeCom connector.
 
 The connector imports only ``shequn.model`` (the layering test checks), so it cannot read the
 store itself: the CLI gives it ``chat_of``, the group → chat lookup over the bindings
@@ -11,7 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import typer
+
+from shequn.cli.common import (
+    CommunityOpt,
+    JsonFlag,
+    open_store,
+    pick_community,
+    print_json,
+    print_table,
+)
 from shequn.store.db import Store
+
+wecom_app = typer.Typer(help="WeCom customer groups: statistics.", no_args_is_help=True)
 
 
 def wecom_chat_of(store: Store) -> Any:
@@ -45,3 +58,41 @@ def wecom_options(api_url: str | None = None) -> dict[str, Any]:
         "chat_of": wecom_chat_of(store),
         "welcome_template": template,
     }
+
+
+@wecom_app.command("stats")
+def stats_command(
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """WeCom's daily group statistics beside the log's counts, and where they differ (nothing
+    is overwritten: a difference is for a person to look into). 企业微信统计对账。"""
+    from shequn.engine.wecom_stats import stats_report
+
+    with open_store() as store:
+        slug = pick_community(store, community)
+        reports = stats_report(store, slug)
+    if as_json:
+        print_json([{**_row(r), "differences": r.differences} for r in reports])
+        return
+    print_table(
+        f"WeCom statistics of {slug}: {len(reports)} days",
+        ["day", "new (WeCom)", "new (log)", "chats (WeCom)", "chats (bound)", "differences"],
+        [
+            (
+                r.day,
+                r.wecom_new_members,
+                r.log_new_members,
+                r.wecom_chats,
+                r.bound_chats,
+                ", ".join(f"{k} {v:+d}" for k, v in r.differences.items()) or "—",
+            )
+            for r in reports
+        ],
+    )
+
+
+def _row(report: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(report)

@@ -22,6 +22,7 @@ from shequn.engine.motions import close_motions
 from shequn.engine.organization_levels import evaluate_tick
 from shequn.engine.organization_tasks import progress_tick
 from shequn.engine.seats import expire_seats
+from shequn.engine.wecom_stats import pull_tick
 from shequn.store.db import Store
 
 
@@ -51,6 +52,7 @@ TICKS: tuple[Tick, ...] = (
     Tick("entry.waves", timedelta(minutes=1), _waves, "open the waves that are due"),
     Tick("entry.expire", timedelta(minutes=10), _expire, "give back seats held too long"),
     Tick("wecom.livecodes", timedelta(minutes=1), sync_live_codes, "WeCom live codes ← seats"),
+    Tick("wecom.stats", timedelta(hours=1), pull_tick, "pull yesterday's WeCom statistics"),
     Tick("campaign.settle", timedelta(hours=1), _settle, "grant and claw back rewards"),
     Tick("sessions.close", timedelta(minutes=5), close_sessions, "record sessions held"),
     Tick("money.renewals", timedelta(minutes=5), renewals, "remind, lapse and expire memberships"),

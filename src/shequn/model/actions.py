@@ -88,6 +88,13 @@ ACTION_KINDS: dict[str, ActionKind] = {
             "admin console.",
         ),
         ActionKind(
+            "stats.pull",
+            "Read a platform's group statistics of one day (WeCom groupchat/statistic) into "
+            "the action's result, to be compared with the log (``shequn wecom stats``).",
+            idempotent=True,
+            task="Read the customer-group statistics of {day} in WeCom's admin console.",
+        ),
+        ActionKind(
             "member.admit",
             "Let an admitted newcomer in (approve the join request or send a one-time link).",
             idempotent=True,

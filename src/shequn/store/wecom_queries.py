@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from shequn.model.actions import Status
 from shequn.model.livecodes import LiveCodeSync
@@ -76,3 +76,34 @@ def welcome_template(conn: Connection, templates: frozenset[str]) -> str | None:
         if payload.get("template") in templates and not payload.get("to"):
             return str(ref)
     return None
+
+
+def pulled_stats(conn: Connection, community: str) -> dict[str, dict[str, int]]:
+    """Day (``YYYY-MM-DD``) → WeCom's counts, from the ``stats.pull`` actions done (the last
+    pull of a day wins: a day pulled again later may have grown)."""
+    a = t.actions.c
+    q = (
+        select(a.result)
+        .where(a.community_slug == community, a.kind == "stats.pull", a.status == Status.DONE)
+        .order_by(a.id)
+    )
+    found: dict[str, dict[str, int]] = {}
+    for (result,) in conn.execute(q):
+        if isinstance(result, dict) and result.get("day"):
+            found[str(result["day"])] = dict(result.get("data") or {})
+    return found
+
+
+def joins_between(
+    conn: Connection, community: str, groups: list[str], begin: datetime, end: datetime
+) -> int:
+    """``member.joined`` events of ``groups`` that happened in ``[begin, end)``."""
+    e = t.events.c
+    q = select(func.count()).where(
+        e.community_slug == community,
+        e.kind == "member.joined",
+        e.group_slug.in_(groups),
+        e.occurred_at >= begin,
+        e.occurred_at < end,
+    )
+    return int(conn.execute(q).scalar_one())

@@ -23,6 +23,7 @@ operator task. The limits are WeCom's caps (see :data:`WECOM_LIMITS`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate
@@ -37,6 +38,8 @@ WECOM_LIMITS = Limits(
 from one staff member, four a calendar month from the corp); a live code's edits are not
 capped per target. WeCom's API allows a corp about 10,000 calls a minute — ten a second keeps
 far below it."""
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""WeCom's statistics days are China days."""
 MAX_CHATS = 5
 """A group live code lists at most five groups."""
 
@@ -53,7 +56,7 @@ ChatOf = Callable[[str, str], str | None]
 
 class WeComConnector:
     name = "wecom"
-    kinds = frozenset({"message.send", "livecode.sync"})
+    kinds = frozenset({"message.send", "livecode.sync", "stats.pull"})
     can_check = False
 
     def __init__(
@@ -81,6 +84,8 @@ class WeComConnector:
     def perform(self, call: Call) -> Performed:
         if call.kind == "livecode.sync":
             return self._sync_live_code(call)
+        if call.kind == "stats.pull":
+            return self._statistics(call)
         if call.kind == "message.send":
             if call.payload.get("template") in WELCOMES and not call.payload.get("to"):
                 return self._welcome(call)
@@ -133,6 +138,28 @@ class WeComConnector:
                 "group_welcome_template/edit", {"template_id": self.welcome_template, **body}
             )
         return Performed(self.welcome_template, {"template_id": self.welcome_template})
+
+    # --- statistics ----------------------------------------------------------------------------
+
+    def _statistics(self, call: Call) -> Performed:
+        """``groupchat/statistic_group_by_day`` for one China day and the groups' owners (the
+        payload's ``owners``, else the sender): WeCom counts per owner, not per chat."""
+        day = str(call.payload.get("day", ""))
+        owners = list(call.payload.get("owners") or ([self.sender] if self.sender else []))
+        if not owners:
+            raise Permanent("statistics need the groups' owner: set SHEQUN_WECOM_SENDER")
+        try:
+            begin = int(datetime.combine(date.fromisoformat(day), time(), CHINA).timestamp())
+        except ValueError:
+            raise Permanent(f"{day!r} is not a day (YYYY-MM-DD)") from None
+        body = {"day_begin_time": begin, "day_end_time": begin,
+                "owner_filter": {"userid_list": owners}}  # fmt: skip
+        answer = self.client.post("groupchat/statistic_group_by_day", body)
+        totals: dict[str, int] = {}
+        for item in answer.get("items") or ():
+            for key, value in (item.get("data") or {}).items():
+                totals[key] = totals.get(key, 0) + int(value)
+        return Performed(None, {"day": day, "owners": owners, "data": totals})
 
     # --- group live codes --------------------------------------------------------------------
 

@@ -1,0 +1,93 @@
+"""WeCom's own group statistics, pulled daily and compared with the log (issue 20).
+
+The ``wecom.stats`` tick queues one ``stats.pull`` action per China day (WeCom's days) once the
+day is over; the worker's ``wecom`` connector reads ``groupchat/statistic_group_by_day`` into
+the action's result. :func:`stats_report` then sets WeCom's counts beside what the log holds
+for the same day and groups — new members, chats — and reports the differences. Nothing is
+overwritten: a join WeCom counted and the log lacks is a callback lost (or a chat not bound),
+one the log has and WeCom lacks is a join recorded by hand or an import; an operator decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from shequn.engine.decisions import Decision, apply
+from shequn.model.actions import Action
+from shequn.store.bindings import group_chats
+from shequn.store.db import Store
+from shequn.store.wecom_queries import joins_between, pulled_stats
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+"""WeCom counts by China day."""
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), CHINA)
+
+
+def decide_stats_pull(community: str, on_wecom: bool, now: datetime) -> Decision:
+    """Pure: pull yesterday's (China) statistics, due at the start of today — the same
+    action all day long, so the tick queues it once however often it runs."""
+    if not on_wecom:
+        return Decision.none()
+    today = now.astimezone(CHINA).date()
+    yesterday = today - timedelta(days=1)
+    payload = {"day": yesterday.isoformat()}
+    return Decision(actions=[Action("stats.pull", community, day_start(today), None, payload)])
+
+
+def pull_tick(store: Store, community: str, now: datetime) -> int:
+    """The ``wecom.stats`` tick: queue yesterday's pull if the community has WeCom groups."""
+    with store.transaction() as conn:
+        decision = decide_stats_pull(community, bool(group_chats(conn, community, "wecom")), now)
+        apply(conn, decision)
+        return len(decision.actions)
+
+
+@dataclass(frozen=True, slots=True)
+class DayReport:
+    """One day: WeCom's counts, the log's, and where they differ."""
+
+    day: str
+    wecom_new_members: int | None
+    log_new_members: int
+    wecom_chats: int | None
+    bound_chats: int
+    member_total: int | None
+    msg_total: int | None
+
+    @property
+    def differences(self) -> dict[str, int]:
+        """What WeCom counted minus what the log holds, where they differ."""
+        pairs = {
+            "new_members": (self.wecom_new_members, self.log_new_members),
+            "chats": (self.wecom_chats, self.bound_chats),
+        }
+        return {k: w - ours for k, (w, ours) in pairs.items() if w is not None and w != ours}
+
+
+def reconcile(day: str, wecom: dict[str, int], log_joins: int, bound: int) -> DayReport:
+    """Pure: WeCom's counts of ``day`` beside the log's."""
+    return DayReport(
+        day=day,
+        wecom_new_members=wecom.get("new_member_cnt"),
+        log_new_members=log_joins,
+        wecom_chats=wecom.get("chat_total"),
+        bound_chats=bound,
+        member_total=wecom.get("member_total"),
+        msg_total=wecom.get("msg_total"),
+    )
+
+
+def stats_report(store: Store, community: str) -> list[DayReport]:
+    """Every pulled day, oldest first, reconciled with the log's joins in the WeCom groups."""
+    with store.read() as conn:
+        groups = sorted(group_chats(conn, community, "wecom"))
+        reports = []
+        for day, data in sorted(pulled_stats(conn, community).items()):
+            begin = day_start(date.fromisoformat(day))
+            joins = joins_between(conn, community, groups, begin, begin + timedelta(days=1))
+            reports.append(reconcile(day, data, joins, len(groups)))
+    return reports
