@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from shequn.engine.engagement.streaks import decide_reminders
 from shequn.engine.engagement.timeline import (
     Plan,
     decide_cancel,
@@ -19,6 +20,8 @@ from tests.growth_helpers import T0, wx
 
 START = T0 + timedelta(days=7)
 """A session a week after T0 (2026-05-08 02:00 UTC, 10:00 in Shanghai)."""
+EVENING = T0 + timedelta(hours=10, minutes=30)
+"""2026-05-01 20:30 in Shanghai: past the check-in reminder hour (20)."""
 
 
 def plan(start: datetime = START, speaker: str | None = wx("lin")) -> Plan:
@@ -34,4 +37,5 @@ def engagement_messages(bp: Blueprint) -> list[Action]:
     ).actions
     actions += decide_cancel(bp, plan(), True, "", T0, None).actions
     actions += decide_summary(bp, plan(), "要点", [wx("a")], START, None).actions
+    actions += decide_reminders(bp, "main", {}, [wx("a")], EVENING).actions
     return [a for a in actions if a.kind == "message.send"]

@@ -17,6 +17,7 @@ from shequn.cli.bindings import bind_command, bindings_command, unbind_command, 
 from shequn.cli.blueprint import blueprint_app, init_command
 from shequn.cli.bot import bot_app
 from shequn.cli.campaign import campaign_app, fraud_app
+from shequn.cli.checkin import checkin_app
 from shequn.cli.common import state
 from shequn.cli.diagnose import diagnose_command
 from shequn.cli.forecast import forecast_command, plan_app
@@ -111,6 +112,7 @@ app.add_typer(bot_app, name="bot")
 app.add_typer(wecom_app, name="wecom")
 app.add_typer(templates_app, name="templates")
 app.add_typer(session_app, name="session")
+app.add_typer(checkin_app, name="checkin")
 app.add_typer(payments_app, name="payments")
 app.add_typer(memberships_app, name="memberships")
 app.add_typer(offers_app, name="offers")

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from shequn.engine.campaigns import settle
 from shequn.engine.elections import close_elections
+from shequn.engine.engagement.checkins import remind as remind_checkins
 from shequn.engine.engagement.sessions import close_sessions
 from shequn.engine.entry import open_waves
 from shequn.engine.livecodes import sync_live_codes
@@ -55,6 +56,7 @@ TICKS: tuple[Tick, ...] = (
     Tick("wecom.stats", timedelta(hours=1), pull_tick, "pull yesterday's WeCom statistics"),
     Tick("campaign.settle", timedelta(hours=1), _settle, "grant and claw back rewards"),
     Tick("sessions.close", timedelta(minutes=5), close_sessions, "record sessions held"),
+    Tick("checkins.remind", timedelta(minutes=10), remind_checkins, "remind camps to check in"),
     Tick("money.renewals", timedelta(minutes=5), renewals, "remind, lapse and expire memberships"),
     Tick("org.levels", timedelta(hours=1), evaluate_tick, "evaluate levels and core-figure tags"),
     Tick("org.tasks", timedelta(minutes=15), progress_tick, "small tasks done, promoted, reminded"),

@@ -1,4 +1,5 @@
-"""The ``[engagement]`` part of the blueprint: welcomes and sharing sessions (P-ENG-1, P-ENG-2).
+"""The ``[engagement]`` part of the blueprint: welcomes, sharing sessions and check-in camps
+(P-ENG-1, P-ENG-2, P-ENG-5).
 
 Every seed figure is a default here and nowhere else. Seed 003's sharing-session timeline:
 the announcement three to five days before (``announce_days_before``, the early end), the
@@ -29,6 +30,13 @@ DEFAULT_DURATION_MINUTES = 60
 DEFAULT_SUMMARY_PER_MINUTE = 20
 """Private summaries queued per minute, spread so a 500-member group is not one burst (the
 worker's per-connector pacing still applies on top)."""
+DEFAULT_REMIND_HOUR = 20
+"""Check-in camps (P-ENG-5): the local hour after which those who have not checked in today
+are reminded — evening, so the day's task can still be done."""
+DEFAULT_FREEZE_TOKENS = 0
+"""Missed days a streak may bridge (streak freezes); none unless a camp grants them."""
+DEFAULT_BOARD_TOP = 10
+"""Members shown on a camp's leaderboard."""
 
 
 class _Section(BaseModel):
@@ -54,6 +62,17 @@ class Sessions(_Section):
     summary_per_minute: int = Field(DEFAULT_SUMMARY_PER_MINUTE, gt=0)
 
 
+class Checkins(_Section):
+    """P-ENG-5: check-in camps. A camp is a group some entry names as its ``camp`` or one
+    listed in ``groups``; only camps are reminded, so an ordinary group is never nagged."""
+
+    enabled: bool = True
+    groups: list[str] = Field(default_factory=list)  # camps beyond the entry camps
+    remind_hour: int = Field(DEFAULT_REMIND_HOUR, ge=0, le=23)
+    freeze_tokens: int = Field(DEFAULT_FREEZE_TOKENS, ge=0)
+    board_top: int = Field(DEFAULT_BOARD_TOP, gt=0)
+
+
 class GroupEngagement(_Section):
     """A group's overrides: a section given here replaces the community's."""
 
@@ -65,6 +84,7 @@ class Engagement(_Section):
 
     welcome: Welcome = Field(default_factory=Welcome)
     sessions: Sessions = Field(default_factory=Sessions)
+    checkins: Checkins = Field(default_factory=Checkins)
     groups: dict[str, GroupEngagement] = Field(default_factory=dict)
 
     def welcome_for(self, slug: str | None) -> Welcome:

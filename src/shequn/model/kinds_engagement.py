@@ -1,4 +1,5 @@
-"""Event kinds of engagement (P-ENG): the sharing sessions an operator plans.
+"""Event kinds of engagement (P-ENG): the sharing sessions an operator plans, and the
+check-in camps' daily reminder.
 
 ``session.scheduled`` and ``session.held`` (kinds.py) are facts a platform or an export
 reports; the kinds here are the plan behind them: shequn's own timeline of a session
@@ -67,5 +68,17 @@ ENGAGEMENT_KINDS: tuple[KindSpec, ...] = (
             F("recipients", Int, "members it was queued to"),
         ),
         playbook=("P-ENG-2", "P-ENG-7"),
+    ),
+    KindSpec(
+        "checkin.reminded",
+        "The camp's members who had not checked in by the reminder hour were reminded "
+        "privately (once a local day per camp; P-ENG-5).",
+        actor=_OPERATOR,
+        actor_required=False,
+        fields=(
+            F("day", Str, "the community's local day, YYYY-MM-DD", required=True),
+            F("members", Int, "members reminded"),
+        ),
+        playbook=("P-ENG-5",),
     ),
 )

@@ -120,4 +120,20 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             'Sorry, "{{ title }}" at {{ starts_at }} is cancelled. {{ reason }}',
             {**_SESSION_EXAMPLE, "reason": ""},
         ),
+        TemplateSpec(
+            "checkin_reminder",
+            "a check-in camp's reminder hour came and the member has not checked in today "
+            "(privately, once a day)",
+            "打卡营到了提醒时间、成员今天还没打卡（私信，每天最多一次）",
+            "message.send",
+            {
+                "day": "today, in the community's time zone (YYYY-MM-DD)",
+                "streak": "the member's current streak in days (0: none yet)",
+            },
+            "{{ member }}，今天还没打卡哦！{% if streak %}已连续 {{ streak }} 天，别断了～"
+            "{% else %}今天开始，坚持就是收获。{% endif %}",
+            "{{ member }}, you have not checked in today!{% if streak %} {{ streak }} days in a "
+            "row so far: keep it going.{% else %} Start today: every day counts.{% endif %}",
+            {"day": "2026-05-08", "streak": 5},
+        ),
     )

@@ -98,6 +98,7 @@ WRITER_CLASS: dict[str, str] = {
     "member.classified": "engine",
     "wave.opened": "engine",
     "camp.graduated": "engine",
+    "checkin.reminded": "engine",
     "reward.granted": "engine",
     "reward.revoked": "engine",
     "referral.flagged": "engine",

@@ -199,3 +199,17 @@ def last_welcome_ref(conn: Connection, community: str, group: str) -> str | None
 
 
 WELCOME_TEMPLATES = frozenset({"welcome", "join_welcome"})
+
+
+def checkin_times(conn: Connection, community: str, group: str) -> dict[str, list[datetime]]:
+    """When each member checked in (``checkin.done``) in ``group``: the streaks' input."""
+    e = t.events.c
+    q = (
+        select(e.actor, e.occurred_at)
+        .where(e.community_slug == community, e.group_slug == group)
+        .where(e.kind == "checkin.done", e.actor.is_not(None))
+    )
+    out: dict[str, list[datetime]] = {}
+    for actor, at in conn.execute(q):
+        out.setdefault(str(actor), []).append(at)
+    return out

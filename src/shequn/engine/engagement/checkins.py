@@ -1,0 +1,72 @@
+"""Check-in camps: what the worker's ``checkins.remind`` tick and ``shequn checkin board``
+call (P-ENG-5).
+
+Each reads the camp's ``checkin.done`` events, folds them into streaks with the pure rules of
+``streaks.py`` and, for the reminder, applies the decision in the same transaction that took
+the append lock — so two workers ticking at once remind a camp once that day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection
+
+from shequn.engine.decisions import apply
+from shequn.engine.engagement.streaks import (
+    Streak,
+    board,
+    camps,
+    decide_reminders,
+    local_day,
+    streak,
+)
+from shequn.errors import NotFound
+from shequn.model.blueprint import Blueprint
+from shequn.store.append import lock_for_decision
+from shequn.store.db import Store
+from shequn.store.engagement import checkin_times, group_members
+from shequn.store.growth_queries import get_blueprint
+
+
+def _streaks(conn: Connection, bp: Blueprint, group: str, now: datetime) -> dict[str, Streak]:
+    """Every member's streak in ``group`` on the community's local day of ``now``."""
+    today, freezes = local_day(bp, now), bp.engagement.checkins.freeze_tokens
+    return {
+        member: streak(member, (local_day(bp, t) for t in times), today, freezes)
+        for member, times in checkin_times(conn, bp.community.slug, group).items()
+    }
+
+
+def remind(store: Store, community: str, now: datetime | None = None) -> int:
+    """Remind, once a local day per camp, the members who have not checked in by the
+    reminder hour (the ``checkins.remind`` tick); returns how many were reminded."""
+    at = now or datetime.now(UTC)
+    sent = 0
+    with store.transaction() as conn:
+        try:
+            bp = get_blueprint(conn, community)
+        except (NotFound, ValueError):
+            return 0
+        if not bp.engagement.checkins.enabled or not camps(bp):
+            return 0
+        lock_for_decision(conn)
+        for group in camps(bp):
+            members = group_members(conn, community, group)
+            decision = decide_reminders(bp, group, _streaks(conn, bp, group, at), members, at)
+            if decision and apply(conn, decision).new:
+                sent += len(decision.actions)
+    return sent
+
+
+def leaderboard(
+    store: Store, community: str, group: str, *, top: int | None = None, now: datetime | None = None
+) -> list[Streak]:
+    """The camp's leaderboard today: current streak, then days checked in."""
+    at = now or datetime.now(UTC)
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+        if group not in {g.slug for g in bp.groups}:
+            raise NotFound(f"no group {group!r} in {community!r}", group=group)
+        ranked = _streaks(conn, bp, group, at).values()
+        return board(ranked, top or bp.engagement.checkins.board_top)

@@ -1,0 +1,105 @@
+"""Check-in camps (P-ENG-5): streaks and the leaderboard as pure values, then 21 days of a camp
+through the worker on a fake clock — the reminder goes out once a day, after the hour, only
+to those who have not checked in, and the board keeps every streak and its breaks."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from shequn.engine.engagement.checkins import leaderboard, remind
+from shequn.engine.engagement.streaks import board, camps, decide_reminders, streak
+from shequn.engine.record import record
+from shequn.model.events import Event
+from tests.engagement_helpers import EVENING
+from tests.growth_helpers import COMMUNITY, T0, blueprint, group, loaded, wx
+from tests.worker_helpers import FakeClock, Scripted, worker
+
+D = date(2026, 5, 10)
+CAMP = (group("main", gates=["camp"], camp="camp"), group("camp"))
+
+
+def days(*offsets: int) -> list[date]:
+    return [D - timedelta(days=n) for n in offsets]
+
+
+# -- pure -----------------------------------------------------------------------------------
+
+
+def test_a_streak_counts_consecutive_local_days_and_today_stays_open():
+    s = streak("a", days(0, 1, 1, 2, 4, 5), D)  # twice on one day counts once
+    assert (s.current, s.longest, s.total, s.today) == (3, 3, 5, True)
+    morning = streak("a", days(1, 2, 3), D)  # not yet today: yesterday's streak stands
+    assert (morning.current, morning.today) == (3, False)
+    assert streak("a", days(2, 3), D).current == 0  # yesterday missed: broken
+    assert streak("a", days(-1, 0), D).total == 1  # a day after today is not counted
+    assert streak("a", [], D) == streak("a", [], D) and streak("a", [], D).current == 0
+
+
+def test_freeze_tokens_bridge_missed_days_without_counting_them():
+    gappy = days(0, 2, 3, 5)  # missed D-1 and D-4
+    assert streak("a", gappy, D).current == 1
+    assert streak("a", gappy, D, freezes=1).current == 3
+    assert streak("a", gappy, D, freezes=2).current == 4
+    assert streak("a", days(2, 3), D, freezes=1).current == 2  # D-1 frozen, today open
+
+
+def test_the_board_ranks_streak_then_days_and_leaves_out_nobody_who_never_checked_in():
+    ranked = board(
+        [streak("a", days(0, 1), D), streak("b", days(0, 1, 5), D), streak("c", [], D),
+         streak("d", days(0, 1, 2), D)],
+        top=10,
+    )  # fmt: skip
+    assert [s.member for s in ranked] == ["d", "b", "a"]
+    assert len(board([streak("a", days(0), D), streak("b", days(0), D)], top=1)) == 1
+
+
+def test_the_reminder_waits_for_the_hour_and_skips_who_checked_in():
+    bp = blueprint(*CAMP)
+    assert camps(bp) == ["camp"]
+    done = {wx("a"): streak(wx("a"), [date(2026, 5, 1)], date(2026, 5, 1))}
+    members = [wx("a"), wx("b")]
+    assert not decide_reminders(bp, "camp", done, members, EVENING - timedelta(hours=1))
+    decision = decide_reminders(bp, "camp", done, members, EVENING)
+    assert [a.payload["to"] for a in decision.actions] == [wx("b")]
+    assert decision.events[0].source_ref.endswith(":camp:2026-05-01")
+    late = blueprint(*CAMP, extra="[engagement.checkins]\nremind_hour = 22\n")
+    assert not decide_reminders(late, "camp", done, members, EVENING)
+
+
+# -- a camp's 21 days through the worker -------------------------------------------------------
+
+
+def test_a_camp_of_21_days_reminds_once_a_day_and_keeps_the_board(store):
+    loaded(store, *CAMP)
+    people = [wx("amy"), wx("bo"), wx("cy")]
+    record(store, [Event("member.joined", T0 - timedelta(hours=1), COMMUNITY, "bot", f"j{p}",
+                         group="camp", actor=p) for p in people])  # fmt: skip
+    clock = FakeClock(T0)
+    connector = Scripted(clock=clock)
+    w = worker(store, connector, clock, ticks=True)
+    skips = {wx("amy"): set(), wx("bo"): {7, 8}, wx("cy"): set(range(10, 21))}
+    reminded: list[list[str]] = []
+    for day in range(21):
+        morning = T0 + timedelta(days=day)  # 10:00 local
+        checkins = [
+            Event("checkin.done", morning, COMMUNITY, "bot", f"c{day}{p}", group="camp",
+                  actor=p, data={"camp": "camp", "day": day + 1})
+            for p in people if day not in skips[p]
+        ]  # fmt: skip
+        record(store, checkins)
+        before = len(connector.calls)
+        for at in (morning, EVENING + timedelta(days=day), EVENING + timedelta(days=day, hours=2)):
+            clock.t = at
+            w.run(once=True)
+        reminded.append(sorted(c.payload["to"] for c in connector.calls[before:]
+                               if c.payload.get("template") == "checkin_reminder"))  # fmt: skip
+    assert reminded[:7] == [[]] * 7
+    assert reminded[7] == reminded[8] == [wx("bo")]
+    assert reminded[10:] == [[wx("cy")]] * 11
+    assert remind(store, COMMUNITY, EVENING + timedelta(days=20)) == 0  # once a day
+    top = leaderboard(store, COMMUNITY, "camp", now=EVENING + timedelta(days=20))
+    assert [(s.member, s.current, s.longest, s.total) for s in top] == [
+        (wx("amy"), 21, 21, 21),
+        (wx("bo"), 12, 12, 19),
+        (wx("cy"), 0, 10, 10),
+    ]
