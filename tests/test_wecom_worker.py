@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from shequn.connectors.wecom.connector import WECOM_LIMITS
 from shequn.store.db import Store
 from tests.growth_helpers import group, loaded
 from tests.test_cli import Cli
@@ -67,3 +68,10 @@ def test_without_settings_the_worker_says_what_is_missing(
     assert code != 0 and "SHEQUN_WECOM_SECRET" in err
     code, _, err = shop.run("worker", "--once", "--api-url", "http://x")
     assert code != 0 and "--api-url is for telegram and wecom" in err
+
+
+def test_only_message_tasks_wait_for_the_day_slot() -> None:
+    assert WECOM_LIMITS.paces("message.send", {"template": "session_reminder"})
+    assert WECOM_LIMITS.paces("message.send", {"text": "hi", "to": "wecom:wmA"})
+    assert not WECOM_LIMITS.paces("message.send", {"template": "join_welcome"})
+    assert not WECOM_LIMITS.paces("livecode.sync", {"link": "spring"})

@@ -11,6 +11,7 @@ above it sees a platform's error codes:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -87,10 +88,16 @@ class Limits:
     per_target_kinds: frozenset[str] | None = None
     """The action kinds ``per_target`` counts (``None``: all): WeCom caps message tasks per
     customer, not the edits of a live code."""
+    unpaced_templates: frozenset[str] = frozenset()
+    """Message templates ``per_target`` does not count: WeCom's welcomes edit the group
+    welcome template instead of sending a message task."""
 
-    def paces(self, kind: str) -> bool:
-        """Whether an action of ``kind`` waits for its target's slot."""
-        return self.per_target_kinds is None or kind in self.per_target_kinds
+    def paces(self, kind: str, payload: Mapping[str, object] | None = None) -> bool:
+        """Whether an action of ``kind`` (with ``payload``) waits for its target's slot."""
+        if self.per_target_kinds is not None and kind not in self.per_target_kinds:
+            return False
+        template = (payload or {}).get("template")
+        return not (isinstance(template, str) and template in self.unpaced_templates)
 
 
 class Connector(Protocol):

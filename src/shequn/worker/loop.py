@@ -168,7 +168,7 @@ class Worker:
 
     def _bucket(self, row: ActionRow) -> str | None:
         """The rate-limit bucket of the action, ``None`` when its kind is not paced per target."""
-        return row.target if self.connector.limits.paces(row.kind) else None
+        return row.target if self.connector.limits.paces(row.kind, row.payload) else None
 
     def _carry_out(self, chunk: Sequence[ActionRow]) -> None:
         sends = [r.id for r in chunk if not action_kind(r.kind).idempotent]

@@ -31,22 +31,25 @@ from shequn.connectors.wecom.client import WeComClient
 from shequn.connectors.wecom.config import WeComConfig
 
 DAY = 86_400.0
+WELCOMES = frozenset({"welcome", "join_welcome"})
+"""A wave's and a join's welcome: both become the group welcome template, which WeCom sends
+to each newcomer itself — a message task per burst of joins would spend the cap of four a
+month."""
 WECOM_LIMITS = Limits(
-    per_target=Rate(1, DAY), overall=Rate(10, 1.0), per_target_kinds=frozenset({"message.send"})
+    per_target=Rate(1, DAY),
+    overall=Rate(10, 1.0),
+    per_target_kinds=frozenset({"message.send"}),
+    unpaced_templates=WELCOMES,
 )
 """A customer or a group gets at most one message task a day from shequn (WeCom: one a day
-from one staff member, four a calendar month from the corp); a live code's edits are not
-capped per target. WeCom's API allows a corp about 10,000 calls a minute — ten a second keeps
-far below it."""
+from one staff member, four a calendar month from the corp); a live code's and the welcome
+template's edits are not capped per target. WeCom's API allows a corp about 10,000 calls a
+minute — ten a second keeps far below it."""
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 """WeCom's statistics days are China days."""
 MAX_CHATS = 5
 """A group live code lists at most five groups."""
 
-WELCOMES = frozenset({"welcome", "join_welcome"})
-"""A wave's and a join's welcome: both become the group welcome template, which WeCom sends
-to each newcomer itself — a message task per burst of joins would spend the cap of four a
-month."""
 NICKNAME = "%NICKNAME%"
 """WeCom puts the newcomer's nickname where a welcome template says this."""
 
