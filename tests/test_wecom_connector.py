@@ -4,6 +4,7 @@ group live codes, the access token and its expiry, errcodes mapped with their re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ from shequn.connectors.base import Call, Permanent, Transient, Uncertain
 from shequn.connectors.registry import connector
 from shequn.connectors.wecom.client import WeComClient, error_for
 from shequn.connectors.wecom.config import NotConfigured, WeComConfig
-from shequn.connectors.wecom.connector import WECOM_LIMITS, WeComConnector
+from shequn.connectors.wecom.connector import CHINA, WECOM_LIMITS, WeComConnector
 from shequn.model.actions import ACTION_KINDS
 from tests.wecom_fake import AES_KEY, CORP, SECRET, TOKEN, FakeWeCom, serve_fake
 
@@ -163,3 +164,22 @@ def test_built_by_the_registry_from_the_environment(
     assert made.name == "wecom"
     assert SECRET not in repr(made.config) and AES_KEY not in repr(made.config)  # type: ignore[attr-defined]
     made.close()
+
+
+def test_a_fifth_task_in_a_month_waits_for_the_next_month(fake: FakeWeCom) -> None:
+    sent = {"readers/a": 4, "readers/b": 3}
+    december = datetime(2026, 12, 20, 12, 0, tzinfo=CHINA)
+    conn = WeComConnector(
+        config=CONFIG, api_url=fake.url, sender="boss", chat_of=lambda _c, g: f"wr{g}",
+        sent_since=lambda target, since: sent[target] if since.day == 1 else 0,
+        clock=lambda: december,
+    )  # fmt: skip
+    with pytest.raises(Transient, match="4 WeCom message tasks this month") as full:
+        conn.perform(Call(1, "message.send", "readers", "a", "readers/a", {}, "k", "hi"))
+    new_year = datetime(2027, 1, 1, tzinfo=CHINA)
+    assert full.value.retry_after == (new_year - december).total_seconds()
+    conn.perform(Call(2, "message.send", "readers", "b", "readers/b", {}, "k2", "hi"))
+    welcome = {"template": "join_welcome"}  # an edit of the template: not a task, not capped
+    conn.perform(Call(3, "message.send", "readers", "a", "readers/a", welcome, "k3", "hi"))
+    assert [t["chat_id_list"] for t in fake.tasks] == [["wrb"]]
+    conn.close()

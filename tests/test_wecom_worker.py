@@ -5,12 +5,14 @@ lookup (a ``wecom`` binding, else the group's ``chat_id``) and the sender from
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from shequn.connectors.wecom.connector import WECOM_LIMITS
+from shequn.connectors.wecom.connector import WECOM_LIMITS, WELCOMES
 from shequn.store.db import Store
+from shequn.store.wecom_queries import message_tasks_since
 from tests.growth_helpers import group, loaded
 from tests.test_cli import Cli
 from tests.test_wecom_hooks import bind_chats
@@ -58,6 +60,10 @@ def test_group_message_tasks_go_to_the_bound_chats_from_the_sender(
     rows = {r["group_slug"]: r for r in shop.json("actions", "list", "--status", "failed")}  # type: ignore[union-attr]
     assert list(rows) == ["c"] and "has no WeCom chat id" in rows["c"]["last_error"]
     assert "3 done" in err and "1 failed" in err
+    with Store.open(shop.url) as store, store.read() as conn:  # what the monthly cap counts
+        since = datetime(2000, 1, 1, tzinfo=UTC)
+        assert message_tasks_since(conn, "readers/a", since, WELCOMES) == 1
+        assert message_tasks_since(conn, "wecom:wmAlice", since, WELCOMES) == 1
 
 
 def test_without_settings_the_worker_says_what_is_missing(

@@ -10,6 +10,7 @@ sender come from ``SHEQUN_WECOM_*`` (``connectors/wecom/config.py``), never from
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import typer
@@ -38,6 +39,18 @@ def wecom_chat_of(store: Store) -> Any:
     return find
 
 
+def wecom_sent_since(store: Store) -> Any:
+    """(target, since) → the message tasks carried out for it since then (the monthly cap)."""
+    from shequn.connectors.wecom.connector import WELCOMES
+    from shequn.store.wecom_queries import message_tasks_since
+
+    def count(target: str, since: datetime) -> int:
+        with store.read() as conn:
+            return message_tasks_since(conn, target, since, WELCOMES)
+
+    return count
+
+
 def wecom_options(api_url: str | None = None) -> dict[str, Any]:
     """The connector's options: the settings from the environment (``NotConfigured`` names
     what is missing), ``--api-url`` over ``SHEQUN_WECOM_API_URL``, and the chat lookup on a
@@ -57,6 +70,7 @@ def wecom_options(api_url: str | None = None) -> dict[str, Any]:
         "api_url": api_url or config.api_url,
         "chat_of": wecom_chat_of(store),
         "welcome_template": template,
+        "sent_since": wecom_sent_since(store),
     }
 
 

@@ -107,3 +107,20 @@ def joins_between(
         e.occurred_at < end,
     )
     return int(conn.execute(q).scalar_one())
+
+
+def message_tasks_since(
+    conn: Connection, target: str, since: datetime, welcomes: frozenset[str]
+) -> int:
+    """Message tasks the ``wecom`` connector carried out for ``target`` (a group's
+    ``community/group`` or a customer) since ``since``: what WeCom's monthly cap counts
+    (welcome-template edits are not tasks)."""
+    a = t.actions.c
+    q = select(a.payload).where(
+        a.kind == "message.send",
+        a.connector == "wecom",
+        a.status == Status.DONE,
+        a.target == target,
+        a.updated_at >= since,
+    )
+    return sum(1 for (payload,) in conn.execute(q) if payload.get("template") not in welcomes)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate
+from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate, Transient
 from shequn.connectors.wecom.client import WeComClient
 from shequn.connectors.wecom.config import WeComConfig
 
@@ -53,8 +53,15 @@ MAX_CHATS = 5
 NICKNAME = "%NICKNAME%"
 """WeCom puts the newcomer's nickname where a welcome template says this."""
 
+MONTHLY_TASKS = 4
+"""WeCom: a customer (or customer group) receives at most four message tasks a calendar month
+from the corp; more are silently not delivered."""
+
 ChatOf = Callable[[str, str], str | None]
 """(community, group slug) → WeCom chat id, supplied by whoever builds the connector."""
+SentSince = Callable[[str, datetime], int]
+"""(target, since) → message tasks already carried out for the target since then (the CLI
+counts them in the outbox, so a restarted worker still knows)."""
 
 
 class WeComConnector:
@@ -71,6 +78,8 @@ class WeComConnector:
         sender: str | None = None,
         chat_of: ChatOf | None = None,
         welcome_template: str | None = None,
+        sent_since: SentSince | None = None,
+        clock: Callable[[], datetime] | None = None,
         limits: Limits | None = None,
     ) -> None:
         self.config = config or WeComConfig.from_env()
@@ -82,6 +91,8 @@ class WeComConnector:
         given = limits or Limits()
         self.limits = given if given.per_target or given.overall else WECOM_LIMITS
         self.welcome_template = welcome_template
+        self.sent_since = sent_since
+        self.clock = clock or (lambda: datetime.now(CHINA))
         """The group welcome template made earlier (the CLI reads it from the outbox)."""
 
     def perform(self, call: Call) -> Performed:
@@ -126,9 +137,25 @@ class WeComConnector:
             body |= {"chat_type": "group", "chat_id_list": [chat]}
             if not sender:
                 raise Permanent("a group message task needs a sender (the group owner's userid)")
+        self._within_the_month(call)
         answer = self.client.post("add_msg_template", body, idempotent=False)
         failed = answer.get("fail_list") or []
         return Performed(str(answer.get("msgid", "")) or None, {"fail_list": failed})
+
+    def _within_the_month(self, call: Call) -> None:
+        """WeCom's cap of :data:`MONTHLY_TASKS` a calendar (China) month per target: past it
+        the task would silently not arrive, so it waits for the next month instead."""
+        if self.sent_since is None or not call.target:
+            return
+        now = self.clock().astimezone(CHINA)
+        month = datetime(now.year, now.month, 1, tzinfo=CHINA)
+        if self.sent_since(call.target, month) < MONTHLY_TASKS:
+            return
+        following = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=CHINA)
+        raise Transient(
+            f"{call.target} has had its {MONTHLY_TASKS} WeCom message tasks this month",
+            retry_after=(following - now).total_seconds(),
+        )
 
     def _welcome(self, call: Call) -> Performed:
         """The group welcome template, created once and edited after (idempotent)."""
