@@ -209,6 +209,9 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("session summary",    "in",     200,   200,     200,    403),
     ("session summary",    "out",    200,   404,     404,    403),
     ("session summary",    "other",  404,   404,     404,    403),
+    ("checkin board",      "in",     200,   200,     200,    200),
+    ("checkin board",      "out",    200,   404,     404,    200),
+    ("checkin board",      "other",  404,   404,     404,    404),
 ]
 # fmt: on
 
@@ -277,6 +280,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "cancel session": ("POST", "/communities/{community}/sessions/{session}/cancel"),
     "ask session": ("POST", "/communities/{community}/sessions/{session}/questions"),
     "session summary": ("POST", "/communities/{community}/sessions/{session}/summary"),
+    "checkin board": ("GET", "/communities/{community}/checkins/{group}/board"),
 }
 MODERATED = ("reverse step", "decide appeal")  # one step per route, role and group (menv)
 SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)

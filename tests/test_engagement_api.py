@@ -1,13 +1,17 @@
-"""Sharing sessions over the API, used as a client would: plan, read, ask, move, cancel and
-summarize through the same engine the CLI calls; a scoped token sees its groups only."""
+"""Sharing sessions and check-in boards over the API, used as a client would: plan, read,
+ask, move, cancel and summarize through the same engine the CLI calls, read a camp's board; a
+scoped token sees its groups only."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from shequn.engine.record import record
+from shequn.model.events import Event
 from tests.test_api import C, Env, assert_problem, build_env
 
 
@@ -57,3 +61,15 @@ def test_a_group_leader_sees_and_acts_in_their_groups_only(env: Env) -> None:
     assert leader.post(f"communities/{C}/sessions/s-main/move", json=move).status_code == 200
     summary = leader.post(f"communities/{C}/sessions/s-main/summary", json={"text": "要点"})
     assert summary.json()["queued"] > 0
+
+
+def test_a_camp_board_through_the_api(env: Env) -> None:
+    owner, leader = env.as_("owner"), env.as_("group_leader")
+    member = owner.get(f"communities/{C}/members", params={"group": "main"}).json()["items"][0]
+    now = datetime.now(UTC)
+    record(env.store, [Event("checkin.done", now, C, "bot", "ck1", group="main",
+                             actor=member["key"], data={"camp": "main", "day": 1})])  # fmt: skip
+    [row] = owner.get(f"communities/{C}/checkins/main/board").json()
+    assert (row["member"], row["current"], row["total"]) == (member["key"], 1, 1)
+    assert leader.get(f"communities/{C}/checkins/main/board").status_code == 200
+    assert_problem(leader.get(f"communities/{C}/checkins/camp-21/board"), 404)

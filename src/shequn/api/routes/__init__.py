@@ -12,6 +12,7 @@ from fastapi import APIRouter
 
 from shequn.api.routes import (
     actions,
+    checkins,
     communities,
     events,
     groups,
@@ -40,6 +41,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     money.router,
     organization.router,
     sessions.router,
+    checkins.router,
 )
 
 __all__ = ["ROUTERS"]
