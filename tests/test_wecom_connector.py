@@ -94,6 +94,9 @@ def test_a_live_code_is_created_then_updated(wecom: WeComConnector, fake: FakeWe
     assert len(fake.join_ways) == 1
     with pytest.raises(Permanent, match="at least one group"):
         wecom.perform(call("livecode.sync", None, None, link="L1", chat_ids=[]))
+    gone = wecom.perform(call("livecode.sync", None, None, link="L1", chat_ids=[],
+                              config_id=config_id, delete=True))  # fmt: skip
+    assert gone.result["deleted"] and fake.join_ways == {}
 
 
 def test_the_token_is_cached_and_renewed_when_wecom_says_it_expired(

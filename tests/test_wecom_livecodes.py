@@ -67,3 +67,16 @@ def test_nothing_while_in_flight_expired_all_full_or_not_a_live_code() -> None:
     assert not decide_live_code(LINK, {}, room(), NEVER, now)
     code = Link("spring", COMMUNITY, "code", GROUPS)
     assert not decide_live_code(code, CHATS, room(), NEVER, now)
+
+
+def test_an_expired_links_live_code_is_deleted_once() -> None:
+    now = T0 + timedelta(days=30)
+    over = Link("spring", COMMUNITY, "live_code", GROUPS, channel="poster-spring", expires_at=now)
+    live = LiveCodeSync("spring", T0, 7, ("wrA",), "cfg1")
+    [action] = decide_live_code(over, CHATS, room(), live, now).actions
+    assert action.payload == {
+        "link": "spring", "state": "poster-spring", "chat_ids": [], "after": 7,
+        "config_id": "cfg1", "delete": True,
+    }  # fmt: skip
+    gone = LiveCodeSync("spring", now, 8, (), "cfg1")
+    assert not decide_live_code(over, CHATS, room(), gone, now + timedelta(minutes=1))

@@ -45,19 +45,21 @@ def decide_live_code(
 ) -> Decision:
     """Pure: a ``livecode.sync`` for ``link`` if its list of chats changed, else nothing.
 
-    Nothing either when a sync is still in flight (its ``config_id`` is not known yet: a second
-    one would add a second live code), when the link is not a live code or has expired, when
-    none of its groups is on WeCom, or when every group is full (WeCom needs at least one
+    An expired link's live code is deleted (``delete``), once. Nothing when a sync is still in
+    flight (its ``config_id`` is not known yet: a second one would add a second live code),
+    when the link is not a live code, when none of its groups is on WeCom, or when every
+    group is full (WeCom needs at least one
     group; the code keeps its last list and WeCom turns scans away from full groups itself).
     The action is due at ``synced.since`` and carries the last sync's id, so the same state
     gives the same idempotency key: two workers ticking at once queue it once.
     """
     if link.purpose != "live_code" or synced.in_flight:
         return Decision.none()
-    if link.expires_at is not None and link.expires_at <= now:
-        return Decision.none()
-    wanted = wanted_chats(link, chats, free)
-    if not wanted or wanted == synced.chat_ids:
+    expired = link.expires_at is not None and link.expires_at <= now
+    if expired and not (synced.config_id and synced.chat_ids):
+        return Decision.none()  # never made on WeCom, or deleted already
+    wanted = () if expired else wanted_chats(link, chats, free)
+    if (not wanted and not expired) or wanted == synced.chat_ids:
         return Decision.none()
     payload: dict[str, object] = {
         "link": link.code,
@@ -67,4 +69,6 @@ def decide_live_code(
     }
     if synced.config_id:
         payload["config_id"] = synced.config_id
+    if expired:
+        payload["delete"] = True  # the link is over: the QR code stops working
     return Decision(actions=[Action("livecode.sync", link.community, synced.since, None, payload)])

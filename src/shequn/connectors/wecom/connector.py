@@ -13,7 +13,8 @@ What it does, and how (docs/wecom.md has the set-up and the limits):
 ``livecode.sync``
     keeps a group live code (群活码, ``groupchat/*_join_way``) pointing at the groups that
     have seats: ``add_join_way`` the first time (the ``config_id`` is its platform ref),
-    ``update_join_way`` after; the QR code URL comes from ``get_join_way``.
+    ``update_join_way`` after; the QR code URL comes from ``get_join_way``; ``delete``
+    (an expired link) is ``del_join_way``.
 
 What WeCom's API cannot do — remove a member from a customer group, send a red envelope,
 create a group — is not in :attr:`WeComConnector.kinds`, so the worker turns it into an
@@ -195,6 +196,10 @@ class WeComConnector:
 
     def _sync_live_code(self, call: Call) -> Performed:
         p = call.payload
+        if p.get("delete"):
+            if p.get("config_id"):  # deleting what is gone already is done too
+                self.client.post("groupchat/del_join_way", {"config_id": p["config_id"]})
+            return Performed(p.get("config_id"), {"deleted": True, "chat_ids": []})
         chats = [str(c) for c in p.get("chat_ids") or ()][:MAX_CHATS]
         if not chats:
             raise Permanent("a group live code needs at least one group with seats")
