@@ -64,6 +64,11 @@ def test_the_reminder_waits_for_the_hour_and_skips_who_checked_in():
     assert decision.events[0].source_ref.endswith(":camp:2026-05-01")
     late = blueprint(*CAMP, extra="[engagement.checkins]\nremind_hour = 22\n")
     assert not decide_reminders(late, "camp", done, members, EVENING)
+    paced = blueprint(*CAMP, extra="[engagement.checkins]\nremind_per_minute = 2\n")
+    many = decide_reminders(paced, "camp", {}, [wx(str(n)) for n in range(5)], EVENING)
+    assert [a.due_at - EVENING for a in many.actions] == [
+        timedelta(minutes=n) for n in (0, 0, 1, 1, 2)
+    ]
 
 
 # -- a camp's 21 days through the worker -------------------------------------------------------

@@ -37,6 +37,9 @@ DEFAULT_FREEZE_TOKENS = 0
 """Missed days a streak may bridge (streak freezes); none unless a camp grants them."""
 DEFAULT_BOARD_TOP = 10
 """Members shown on a camp's leaderboard."""
+DEFAULT_REMIND_PER_MINUTE = 20
+"""Private check-in reminders queued per minute, like the session summaries: a big camp is
+not one burst of private messages."""
 
 
 class _Section(BaseModel):
@@ -71,6 +74,7 @@ class Checkins(_Section):
     remind_hour: int = Field(DEFAULT_REMIND_HOUR, ge=0, le=23)
     freeze_tokens: int = Field(DEFAULT_FREEZE_TOKENS, ge=0)
     board_top: int = Field(DEFAULT_BOARD_TOP, gt=0)
+    remind_per_minute: int = Field(DEFAULT_REMIND_PER_MINUTE, gt=0)
 
 
 class GroupEngagement(_Section):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -101,7 +101,8 @@ def decide_reminders(
     now: datetime,
 ) -> Decision:
     """After ``remind_hour`` local time, one private ``checkin_reminder`` to every member of
-    the camp who has not checked in today, with their streak. ``checkin.reminded`` keyed on
+    the camp who has not checked in today, with their streak, ``remind_per_minute`` of them a
+    minute. ``checkin.reminded`` keyed on
     the group and the local day makes a second tick that day queue nothing."""
     cfg = bp.engagement.checkins
     local = now.astimezone(ZoneInfo(bp.community.timezone))
@@ -119,7 +120,7 @@ def decide_reminders(
         Action(
             "message.send",
             community,
-            now,
+            now + timedelta(minutes=i // cfg.remind_per_minute),
             group,
             {
                 "template": "checkin_reminder",
@@ -128,7 +129,7 @@ def decide_reminders(
                 "streak": streaks[m].current if m in streaks else 0,
             },
         )
-        for m in due
+        for i, m in enumerate(due)
     ]
     return Decision(events=[event], actions=actions)
 
