@@ -5,19 +5,22 @@ lookup (a ``wecom`` binding, else the group's ``chat_id``) and the sender from
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from shequn.connectors.wecom.connector import WECOM_LIMITS, WELCOMES
+from shequn.connectors.wecom.config import WeComConfig
+from shequn.connectors.wecom.connector import WECOM_LIMITS, WELCOMES, WeComConnector
+from shequn.engine.wecom_stats import readback_tick
 from shequn.store.db import Store
+from shequn.store.outbox import list_actions
 from shequn.store.wecom_queries import message_tasks_since
-from tests.growth_helpers import group, loaded
+from tests.growth_helpers import COMMUNITY, group, loaded
 from tests.test_cli import Cli
 from tests.test_wecom_hooks import bind_chats
 from tests.wecom_fake import AES_KEY, CORP, SECRET, TOKEN, FakeWeCom, serve_fake
-from tests.worker_helpers import queue
+from tests.worker_helpers import FakeClock, queue, worker
 
 
 @pytest.fixture
@@ -64,6 +67,19 @@ def test_group_message_tasks_go_to_the_bound_chats_from_the_sender(
         since = datetime(2000, 1, 1, tzinfo=UTC)
         assert message_tasks_since(conn, "readers/a", since, WELCOMES) == 1
         assert message_tasks_since(conn, "wecom:wmAlice", since, WELCOMES) == 1
+
+    fake.confirmed.add(min(fake.sent_by))  # the sender confirmed one task in the client
+    with Store.open(shop.url) as store:  # a day later the tick asks WeCom about each task
+        now = datetime.now(UTC)
+        assert readback_tick(store, COMMUNITY, now) == 0  # too early
+        assert readback_tick(store, COMMUNITY, now + timedelta(days=1, minutes=1)) == 3
+        assert readback_tick(store, COMMUNITY, now + timedelta(days=2)) == 0  # once each
+        clock = FakeClock(now + timedelta(days=2))
+        wecom = WeComConnector(config=WeComConfig.from_env(), api_url=fake.url)
+        worker(store, wecom, clock).run(once=True)
+        with store.read() as conn:
+            read = list_actions(conn, status="done", kind="message.readback")
+    assert sorted(r["result"]["sent"] for r in read) == [False, False, True]
 
 
 def test_without_settings_the_worker_says_what_is_missing(

@@ -30,6 +30,10 @@ class FakeWeCom:
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    sent_by: dict[str, str] = field(default_factory=dict)
+    """msgid → the sender of the message task."""
+    confirmed: set[str] = field(default_factory=set)
+    """msgids whose sender confirmed the task in the client."""
     messages: dict[int, int] = field(default_factory=dict)
     """day_begin_time → messages WeCom counted that day."""
     fail_next: dict[str, int] = field(default_factory=dict)
@@ -122,11 +126,21 @@ class FakeWeCom:
         }
         return {"items": [{"stat_time": begin, "data": data}]}
 
+    def h_get_groupmsg_task(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The task's senders: status 2 once they confirmed it in the client, else 0."""
+        sender = self.sent_by.get(body.get("msgid", ""))
+        if sender is None:
+            raise Refuse(41063, "invalid msgid")
+        status = 2 if body["msgid"] in self.confirmed else 0
+        return {"task_list": [{"userid": sender, "status": status}]}
+
     def h_add_msg_template(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("chat_type") == "group" and not body.get("sender"):
             raise Refuse(40058, "sender required for group")
+        msgid = f"msg{next(self.counter)}"
         self.tasks.append(body)
-        return {"fail_list": [], "msgid": f"msg{next(self.counter)}"}
+        self.sent_by[msgid] = str(body.get("sender", ""))
+        return {"fail_list": [], "msgid": msgid}
 
     def h_group_welcome_template_add(self, body: dict[str, Any]) -> dict[str, Any]:
         template_id = f"tpl{next(self.counter)}"

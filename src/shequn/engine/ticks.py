@@ -23,7 +23,7 @@ from shequn.engine.motions import close_motions
 from shequn.engine.organization_levels import evaluate_tick
 from shequn.engine.organization_tasks import progress_tick
 from shequn.engine.seats import expire_seats
-from shequn.engine.wecom_stats import pull_tick
+from shequn.engine.wecom_stats import pull_tick, readback_tick
 from shequn.store.db import Store
 
 
@@ -54,6 +54,7 @@ TICKS: tuple[Tick, ...] = (
     Tick("entry.expire", timedelta(minutes=10), _expire, "give back seats held too long"),
     Tick("wecom.livecodes", timedelta(minutes=1), sync_live_codes, "WeCom live codes ← seats"),
     Tick("wecom.stats", timedelta(hours=1), pull_tick, "pull yesterday's WeCom statistics"),
+    Tick("wecom.readback", timedelta(hours=1), readback_tick, "were WeCom message tasks sent?"),
     Tick("campaign.settle", timedelta(hours=1), _settle, "grant and claw back rewards"),
     Tick("sessions.close", timedelta(minutes=5), close_sessions, "record sessions held"),
     Tick("checkins.remind", timedelta(minutes=10), remind_checkins, "remind camps to check in"),

@@ -6,6 +6,9 @@ the action's result. :func:`stats_report` then sets WeCom's counts beside what t
 for the same day and groups — new members, chats — and reports the differences. Nothing is
 overwritten: a join WeCom counted and the log lacks is a callback lost (or a chat not bound),
 one the log has and WeCom lacks is a join recorded by hand or an import; an operator decides.
+
+The ``wecom.readback`` tick does the same for message tasks: a day after each one, a
+``message.readback`` asks WeCom (``get_groupmsg_task``) whether its sender confirmed it.
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from shequn.engine.decisions import Decision, apply
 from shequn.model.actions import Action
+from shequn.model.livecodes import WELCOME_TEMPLATES
 from shequn.store.bindings import group_chats
 from shequn.store.db import Store
-from shequn.store.wecom_queries import joins_between, pulled_stats
+from shequn.store.wecom_queries import joins_between, pulled_stats, tasks_to_read_back
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 """WeCom counts by China day."""
+READBACK_AFTER = timedelta(days=1)
+"""How long the sender has to confirm a message task before shequn asks WeCom whether it was
+sent (``message.readback``: the answer is the action's result)."""
 
 
 def day_start(day: date) -> datetime:
@@ -42,6 +49,30 @@ def pull_tick(store: Store, community: str, now: datetime) -> int:
     """The ``wecom.stats`` tick: queue yesterday's pull if the community has WeCom groups."""
     with store.transaction() as conn:
         decision = decide_stats_pull(community, bool(group_chats(conn, community, "wecom")), now)
+        apply(conn, decision)
+        return len(decision.actions)
+
+
+def decide_readbacks(
+    community: str, tasks: list[tuple[int, str, datetime]], now: datetime
+) -> Decision:
+    """Pure: one ``message.readback`` per message task carried out ``READBACK_AFTER`` ago,
+    due then (so the same task always asks for the same readback)."""
+    actions = [
+        Action("message.readback", community, at + READBACK_AFTER, None,
+               {"msgid": msgid, "action": action_id})
+        for action_id, msgid, at in tasks
+        if at + READBACK_AFTER <= now
+    ]  # fmt: skip
+    return Decision(actions=actions)
+
+
+def readback_tick(store: Store, community: str, now: datetime) -> int:
+    """The ``wecom.readback`` tick: ask WeCom whether yesterday's message tasks were sent."""
+    with store.transaction() as conn:
+        before = now - READBACK_AFTER
+        tasks = tasks_to_read_back(conn, community, before, WELCOME_TEMPLATES)
+        decision = decide_readbacks(community, tasks, now)
         apply(conn, decision)
         return len(decision.actions)
 

@@ -88,6 +88,13 @@ ACTION_KINDS: dict[str, ActionKind] = {
             "admin console.",
         ),
         ActionKind(
+            "message.readback",
+            "Read back whether a platform message task was sent (WeCom: the staff member "
+            "confirms it in the client) into the action's result.",
+            idempotent=True,
+            task="Check in WeCom whether message task {msgid} was sent.",
+        ),
+        ActionKind(
             "stats.pull",
             "Read a platform's group statistics of one day (WeCom groupchat/statistic) into "
             "the action's result, to be compared with the log (``shequn wecom stats``).",

@@ -14,6 +14,9 @@ from datetime import datetime
 
 MAX_GROUPS = 5
 """WeCom: a group live code lists at most five groups."""
+WELCOME_TEMPLATES = frozenset({"welcome", "join_welcome"})
+"""The templates WeCom gets as its group welcome template, not as message tasks: they are not
+capped, not paced per group and not read back."""
 
 
 @dataclass(frozen=True, slots=True)

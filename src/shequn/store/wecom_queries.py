@@ -124,3 +124,30 @@ def message_tasks_since(
         a.updated_at >= since,
     )
     return sum(1 for (payload,) in conn.execute(q) if payload.get("template") not in welcomes)
+
+
+def tasks_to_read_back(
+    conn: Connection, community: str, before: datetime, welcomes: frozenset[str]
+) -> list[tuple[int, str, datetime]]:
+    """WeCom message tasks carried out before ``before`` and not read back yet: (action id,
+    msgid, when carried out)."""
+    a = t.actions.c
+    read = {
+        int(p["action"])
+        for (p,) in conn.execute(
+            select(a.payload).where(a.community_slug == community, a.kind == "message.readback")
+        )
+        if isinstance(p, dict) and p.get("action") is not None
+    }
+    q = (
+        select(a.id, a.payload, a.platform_ref, a.updated_at)
+        .where(a.community_slug == community, a.kind == "message.send")
+        .where(a.connector == "wecom", a.status == Status.DONE, a.platform_ref.is_not(None))
+        .where(a.updated_at < before)
+        .order_by(a.id)
+    )
+    return [
+        (action_id, str(ref), at)
+        for action_id, payload, ref, at in conn.execute(q)
+        if action_id not in read and payload.get("template") not in welcomes
+    ]

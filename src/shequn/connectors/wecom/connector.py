@@ -30,9 +30,10 @@ from typing import Any
 from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate, Transient
 from shequn.connectors.wecom.client import WeComClient
 from shequn.connectors.wecom.config import WeComConfig
+from shequn.model.livecodes import WELCOME_TEMPLATES
 
 DAY = 86_400.0
-WELCOMES = frozenset({"welcome", "join_welcome"})
+WELCOMES = WELCOME_TEMPLATES
 """A wave's and a join's welcome: both become the group welcome template, which WeCom sends
 to each newcomer itself — a message task per burst of joins would spend the cap of four a
 month."""
@@ -67,7 +68,7 @@ counts them in the outbox, so a restarted worker still knows)."""
 
 class WeComConnector:
     name = "wecom"
-    kinds = frozenset({"message.send", "livecode.sync", "stats.pull"})
+    kinds = frozenset({"message.send", "livecode.sync", "stats.pull", "message.readback"})
     can_check = False
 
     def __init__(
@@ -101,6 +102,8 @@ class WeComConnector:
             return self._sync_live_code(call)
         if call.kind == "stats.pull":
             return self._statistics(call)
+        if call.kind == "message.readback":
+            return self._readback(call)
         if call.kind == "message.send":
             if call.payload.get("template") in WELCOMES and not call.payload.get("to"):
                 return self._welcome(call)
@@ -191,6 +194,15 @@ class WeComConnector:
             for key, value in (item.get("data") or {}).items():
                 totals[key] = totals.get(key, 0) + int(value)
         return Performed(None, {"day": day, "owners": owners, "data": totals})
+
+    def _readback(self, call: Call) -> Performed:
+        """``get_groupmsg_task``: whether each sender confirmed (sent) the task (status 2)."""
+        msgid = str(call.payload.get("msgid", ""))
+        answer = self.client.post("get_groupmsg_task", {"msgid": msgid, "limit": 1000})
+        senders = {
+            str(t.get("userid")): t.get("status") == 2 for t in answer.get("task_list") or ()
+        }
+        return Performed(msgid, {"msgid": msgid, "sent": any(senders.values()), "senders": senders})
 
     # --- group live codes --------------------------------------------------------------------
 
