@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from shequn.engine.engagement.checkins import leaderboard, remind
 from shequn.engine.engagement.streaks import board, camps, decide_reminders, streak
+from shequn.engine.entry import Request, enter, graduate
 from shequn.engine.record import record
 from shequn.model.events import Event
 from tests.engagement_helpers import EVENING
@@ -108,3 +109,18 @@ def test_a_camp_of_21_days_reminds_once_a_day_and_keeps_the_board(store):
         (wx("bo"), 12, 12, 19),
         (wx("cy"), 0, 10, 10),
     ]
+
+
+def test_graduation_counts_days_checked_in_as_the_board_does(store):
+    loaded(store, group("main", gates=["camp"], camp="camp", graduate_checkins=2), group("camp"))
+    enter(store, COMMUNITY, Request(wx("dan"), group="main", at=T0))
+    joined = Event("member.joined", T0, COMMUNITY, "bot", "j", group="camp", actor=wx("dan"))
+
+    def checkin(ref: str, day: int) -> Event:
+        return Event("checkin.done", T0 + timedelta(days=day, minutes=1), COMMUNITY, "bot", ref,
+                     group="camp", actor=wx("dan"))  # fmt: skip
+
+    record(store, [joined, checkin("a", 0), checkin("b", 0)])  # twice on one day: one day
+    assert graduate(store, COMMUNITY, now=T0 + timedelta(hours=1)) == []
+    record(store, [checkin("c", 1)])
+    assert graduate(store, COMMUNITY, now=T0 + timedelta(days=1, hours=1)) == [wx("dan")]

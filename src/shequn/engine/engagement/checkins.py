@@ -29,8 +29,9 @@ from shequn.store.engagement import checkin_times, group_members
 from shequn.store.growth_queries import get_blueprint
 
 
-def _streaks(conn: Connection, bp: Blueprint, group: str, now: datetime) -> dict[str, Streak]:
-    """Every member's streak in ``group`` on the community's local day of ``now``."""
+def streaks_in(conn: Connection, bp: Blueprint, group: str, now: datetime) -> dict[str, Streak]:
+    """Every member's streak in ``group`` on the community's local day of ``now`` (also what
+    the camp's graduation counts: days checked in, ``Streak.total``)."""
     today, freezes = local_day(bp, now), bp.engagement.checkins.freeze_tokens
     return {
         member: streak(member, (local_day(bp, t) for t in times), today, freezes)
@@ -53,7 +54,7 @@ def remind(store: Store, community: str, now: datetime | None = None) -> int:
         lock_for_decision(conn)
         for group in camps(bp):
             members = group_members(conn, community, group)
-            decision = decide_reminders(bp, group, _streaks(conn, bp, group, at), members, at)
+            decision = decide_reminders(bp, group, streaks_in(conn, bp, group, at), members, at)
             if decision and apply(conn, decision).new:
                 sent += len(decision.actions)
     return sent
@@ -68,5 +69,5 @@ def leaderboard(
         bp = get_blueprint(conn, community)
         if group not in {g.slug for g in bp.groups}:
             raise NotFound(f"no group {group!r} in {community!r}", group=group)
-        ranked = _streaks(conn, bp, group, at).values()
+        ranked = streaks_in(conn, bp, group, at).values()
         return board(ranked, top or bp.engagement.checkins.board_top)
