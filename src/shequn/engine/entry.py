@@ -10,6 +10,7 @@ capacity, never beyond.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import Connection
 
 from shequn.engine.decisions import Decision, apply, new_ref, operator_source
 from shequn.engine.door import DoorState, enter_batch
+from shequn.engine.engagement.checkins import streaks_in
 from shequn.engine.entry_rules import (
     DoorView,
     Knock,
@@ -241,7 +243,8 @@ def open_waves(
 
 # -- the preparatory camp --------------------------------------------------------------
 def graduate(store: Store, community: str, *, now: datetime | None = None) -> list[str]:
-    """Graduate every camper with enough check-ins and move them on to their main group;
+    """Graduate every camper with enough days checked in (distinct local days, what the
+    check-in board counts) and move them on to their main group;
     a refundable deposit is returned (a ``payment.refund`` action). Returns who graduated."""
     at = now or datetime.now(UTC)
     done: list[str] = []
@@ -255,11 +258,14 @@ def graduate(store: Store, community: str, *, now: datetime | None = None) -> li
             waiting = {
                 e.identity for e in list_entries(conn, community, group=g.slug, status=("pending",))
             }
+            streaks = streaks_in(conn, bp, cfg.camp, at)  # days checked in, as the board
             for camper in list_entries(
                 conn, community, group=cfg.camp, status=("admitted", "joined")
             ):
-                if camper.identity not in waiting or camper.checkins < cfg.graduate_checkins:
+                done_days = streaks[camper.identity].total if camper.identity in streaks else 0
+                if camper.identity not in waiting or done_days < cfg.graduate_checkins:
                     continue
+                camper = replace(camper, checkins=done_days)
                 apply(conn, _graduation(bp, g.slug, cfg.camp, camper, at))
                 reconsider(conn, bp, camper.identity, at, f"camp:{cfg.camp}:{camper.identity}")
                 done.append(camper.identity)
