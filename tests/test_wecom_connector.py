@@ -70,6 +70,13 @@ def test_the_welcome_becomes_the_group_welcome_template(
     assert first.platform_ref == second.platform_ref
     assert next(iter(fake.templates.values()))["text"] == {"content": "欢迎各位"}
     assert fake.tasks == []  # no message task spent on a welcome
+    other = wecom.perform(call(group="b", template="welcome", text="欢迎来到 b"))
+    assert other.platform_ref != first.platform_ref  # each group its own template
+    again = WeComConnector(config=CONFIG, api_url=fake.url, welcome_templates={
+        "readers/a": str(first.platform_ref)})  # fmt: skip
+    assert again.perform(call(template="welcome", text="hi")).platform_ref == first.platform_ref
+    assert len(fake.templates) == 2  # a restarted worker edits, it does not add
+    again.close()
 
 
 def test_a_live_code_is_created_then_updated(wecom: WeComConnector, fake: FakeWeCom) -> None:

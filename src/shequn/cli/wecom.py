@@ -59,17 +59,17 @@ def wecom_options(api_url: str | None = None) -> dict[str, Any]:
     from shequn.cli.common import state
     from shequn.connectors.wecom.config import WeComConfig
     from shequn.connectors.wecom.connector import WELCOMES
-    from shequn.store.wecom_queries import welcome_template
+    from shequn.store.wecom_queries import welcome_templates
 
     config = WeComConfig.from_env()
     store = Store.open(state.db_url)
     with store.read() as conn:
-        template = welcome_template(conn, WELCOMES)
+        templates = welcome_templates(conn, WELCOMES)
     return {
         "config": config,
         "api_url": api_url or config.api_url,
         "chat_of": wecom_chat_of(store),
-        "welcome_template": template,
+        "welcome_templates": templates,
         "sent_since": wecom_sent_since(store),
     }
 

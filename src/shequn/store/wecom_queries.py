@@ -62,20 +62,22 @@ def _done(
     )
 
 
-def welcome_template(conn: Connection, templates: frozenset[str]) -> str | None:
-    """The id of the group welcome template the ``wecom`` connector last made or edited (a
-    group ``message.send`` of one of ``templates``, done), so a new worker edits it."""
+def welcome_templates(conn: Connection, templates: frozenset[str]) -> dict[str, str]:
+    """``community/group`` → the id of the group welcome template the ``wecom`` connector last
+    made or edited for it (a group ``message.send`` of one of ``templates``, done), so a new
+    worker edits it instead of making another."""
     a = t.actions.c
     q = (
-        select(a.payload, a.platform_ref)
+        select(a.community_slug, a.group_slug, a.payload, a.platform_ref)
         .where(a.kind == "message.send", a.connector == "wecom", a.status == Status.DONE)
-        .where(a.platform_ref.is_not(None))
-        .order_by(a.id.desc())
+        .where(a.platform_ref.is_not(None), a.group_slug.is_not(None))
+        .order_by(a.id)
     )
-    for payload, ref in conn.execute(q):
-        if payload.get("template") in templates and not payload.get("to"):
-            return str(ref)
-    return None
+    return {
+        f"{community}/{group}": str(ref)
+        for community, group, payload, ref in conn.execute(q)
+        if payload.get("template") in templates and not payload.get("to")
+    }
 
 
 def pulled_stats(conn: Connection, community: str) -> dict[str, dict[str, int]]:

@@ -3,7 +3,7 @@
 What it does, and how (docs/wecom.md has the set-up and the limits):
 
 ``message.send`` to a group, template ``welcome`` or ``join_welcome``
-    becomes the corp's group welcome template (``group_welcome_template/add``, then ``edit``),
+    becomes the group's welcome template (``group_welcome_template/add``, then ``edit``),
     the batch's names replaced by ``%NICKNAME%``: WeCom sends it itself to whoever joins a
     group that uses it, so no message task is spent.
 ``message.send`` to a group or to members (``to``)
@@ -23,7 +23,7 @@ operator task. The limits are WeCom's caps (see :data:`WECOM_LIMITS`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -79,7 +79,7 @@ class WeComConnector:
         api_url: str | None = None,
         sender: str | None = None,
         chat_of: ChatOf | None = None,
-        welcome_template: str | None = None,
+        welcome_templates: Mapping[str, str] | None = None,
         sent_since: SentSince | None = None,
         clock: Callable[[], datetime] | None = None,
         limits: Limits | None = None,
@@ -92,10 +92,11 @@ class WeComConnector:
         self.chat_of = chat_of or (lambda _c, _g: None)
         given = limits or Limits()
         self.limits = given if given.per_target or given.overall else WECOM_LIMITS
-        self.welcome_template = welcome_template
+        self.welcome_templates = dict(welcome_templates or {})
+        """``community/group`` → its welcome template made earlier (the CLI reads them from
+        the outbox): one per group, since each group's owner picks its own in the client."""
         self.sent_since = sent_since
         self.clock = clock or (lambda: datetime.now(CHINA))
-        """The group welcome template made earlier (the CLI reads it from the outbox)."""
 
     def perform(self, call: Call) -> Performed:
         if call.kind == "livecode.sync":
@@ -162,16 +163,16 @@ class WeComConnector:
         )
 
     def _welcome(self, call: Call) -> Performed:
-        """The group welcome template, created once and edited after (idempotent)."""
+        """The group's welcome template, created once and edited after (idempotent)."""
         body = {"text": {"content": _nickname(self._text(call), call.payload)}, "notify": 0}
-        if self.welcome_template is None:
+        key = f"{call.community}/{call.group}"
+        template = self.welcome_templates.get(key)
+        if template is None:
             answer = self.client.post("group_welcome_template/add", body, idempotent=False)
-            self.welcome_template = str(answer["template_id"])
+            template = self.welcome_templates[key] = str(answer["template_id"])
         else:
-            self.client.post(
-                "group_welcome_template/edit", {"template_id": self.welcome_template, **body}
-            )
-        return Performed(self.welcome_template, {"template_id": self.welcome_template})
+            self.client.post("group_welcome_template/edit", {"template_id": template, **body})
+        return Performed(template, {"template_id": template})
 
     # --- statistics ----------------------------------------------------------------------------
 
