@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from shequn.cli.common import (
+    CommunityOpt,
     JsonFlag,
     open_store,
     pick_community,
@@ -21,7 +22,6 @@ from shequn.cli.common import (
 from shequn.engine import bindings as engine
 from shequn.store.bindings import list_bindings, unbound_chats
 
-Community = Annotated[str | None, typer.Option(help="The community (slug); needed if several.")]
 Platform = Annotated[str, typer.Option(help="The chat's platform: telegram or wecom.")]
 Group = Annotated[str, typer.Argument(help="The group's slug in the blueprint.")]
 
@@ -32,7 +32,7 @@ def bind_command(
         str, typer.Option(help="The platform's chat id (Telegram: -100…; see shequn bot check).")
     ],
     platform: Platform = "telegram",
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Bind a platform chat to GROUP: its live updates and later exports land there,
@@ -51,7 +51,7 @@ def bind_command(
 def unbind_command(
     group: Group,
     platform: Platform = "telegram",
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Unbind GROUP's chat on the platform; its new updates go to an unbound:… group until
@@ -65,7 +65,7 @@ def unbind_command(
         typer.echo(f"unbound {platform} chat {event.data['chat']} from {slug}/{group}")
 
 
-def bindings_command(community: Community = None, as_json: JsonFlag = False) -> None:
+def bindings_command(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """List bound chats (and chats unbound since, marked so). 已绑定的群。"""
     with open_store() as store, store.read() as conn:
         found = list_bindings(conn, community)
@@ -89,7 +89,7 @@ def bindings_command(community: Community = None, as_json: JsonFlag = False) -> 
     )
 
 
-def unbound_command(community: Community = None, as_json: JsonFlag = False) -> None:
+def unbound_command(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """List chats whose updates arrived unbound (kept under unbound:PLATFORM:CHAT, never
     dropped), with the command that binds each. 未绑定的群：更新已保存，绑定后新消息归入分组。"""
     with open_store() as store, store.read() as conn:

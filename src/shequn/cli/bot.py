@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from shequn.cli.common import JsonFlag, err, open_store, pick_community, print_json
+from shequn.cli.common import CommunityOpt, JsonFlag, err, open_store, pick_community, print_json
 from shequn.errors import InvalidEvent
 from shequn.store.db import Store
 
@@ -45,7 +45,6 @@ TokenFile = Annotated[
     Path | None,
     typer.Option(help="File holding the bot token [default: $SHEQUN_TELEGRAM_TOKEN]."),
 ]
-Community = Annotated[str | None, typer.Option(help="The community (slug); needed if several.")]
 
 
 def _platform(platform: str) -> None:
@@ -100,7 +99,7 @@ def run_command(
         float | None,
         typer.Option(min=0.1, help="Stop after this many seconds with no updates and nothing due."),
     ] = None,
-    community: Community = None,
+    community: CommunityOpt = None,
 ) -> None:
     """Run the bot by long polling: updates become events (and, with --worker, the outbox's
     actions go out through it). 以长轮询运行机器人。"""
@@ -155,7 +154,7 @@ def check_command(
     platform: Platform = "telegram",
     api_url: ApiUrl = None,
     token_file: TokenFile = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Who the bot is, each bound chat, whether it is an admin there with the rights it needs,

@@ -13,7 +13,14 @@ from typing import Annotated
 
 import typer
 
-from shequn.cli.common import JsonFlag, open_store, pick_community, print_json, print_table
+from shequn.cli.common import (
+    CommunityOpt,
+    JsonFlag,
+    open_store,
+    pick_community,
+    print_json,
+    print_table,
+)
 from shequn.engine import ledger
 from shequn.engine import money as engine
 from shequn.engine.offers import plan_offers
@@ -24,7 +31,6 @@ memberships_app = typer.Typer(help="Paid memberships: list, trials and gifts. �
 offers_app = typer.Typer(help="Private offers of the next rung (P-MON-3). 私聊邀约。")
 commission_app = typer.Typer(help="The benefit-sharing ledger (P-MON-4). 分佣台账。")
 
-Community = Annotated[str | None, typer.Option(help="The community (slug); needed if several.")]
 Member = Annotated[str, typer.Argument(help="The member's identity key, e.g. wechat:lin.")]
 Product = Annotated[str, typer.Argument(help="A product slug of [money] in the blueprint.")]
 
@@ -53,7 +59,7 @@ def record_command(
     at: Annotated[
         datetime | None, typer.Option(help="When it was paid, ISO 8601 with an offset.")
     ] = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record a payment for PRODUCT by MEMBER: the membership starts or renews and the
@@ -76,7 +82,7 @@ def list_command(
     member: Annotated[str | None, typer.Option(help="Only this identity key.")] = None,
     plan: Annotated[str | None, typer.Option(help="Only this product.")] = None,
     state: Annotated[str | None, typer.Option(help="Only this state, e.g. past_due.")] = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Memberships with their state and end of term. 列出会员及到期时间。"""
@@ -97,7 +103,7 @@ def grant_command(
     days: Annotated[
         int | None, typer.Option(min=1, help="Length (trial default: trial_days; gift: life).")
     ] = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Give MEMBER a trial or a gift membership of PRODUCT, and its groups. 赠送或试用会员。"""
@@ -113,7 +119,7 @@ def offers_plan_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say who would get an offer; record nothing.")
     ] = False,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Offer the next rung privately to every member who is ready ([[money.offers]]), once;
@@ -134,7 +140,7 @@ def ledger_command(
     agent: Annotated[
         str | None, typer.Argument(help="One agent's statement, with entries.")
     ] = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """What every agent earned, had taken back by refunds, was paid and is owed (minor units);
@@ -159,7 +165,7 @@ def payout_command(
     amount: Annotated[str, typer.Option(help="Amount paid, in major units, e.g. 19.9.")],
     currency: Annotated[str, typer.Option(help="ISO 4217 code.")] = "CNY",
     note: Annotated[str | None, typer.Option(help="The transfer's reference.")] = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record that AGENT was paid out (no more than they are owed). 记录分佣打款。"""

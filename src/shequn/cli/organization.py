@@ -12,7 +12,14 @@ from typing import Annotated, Any
 
 import typer
 
-from shequn.cli.common import JsonFlag, open_store, pick_community, print_json, print_table
+from shequn.cli.common import (
+    CommunityOpt,
+    JsonFlag,
+    open_store,
+    pick_community,
+    print_json,
+    print_table,
+)
 from shequn.engine import elections
 from shequn.engine import motions as motion_engine
 from shequn.engine import organization_levels as levels
@@ -25,7 +32,6 @@ levels_app = typer.Typer(help="Levels and core-figure tags (P-ORG-1). 等级与�
 orgtask_app = typer.Typer(help="Small tasks for key members (P-ORG-2). 骨干小任务。")
 motion_app = typer.Typer(help="Motions and votes by rules of order (P-ORG-3). 动议与表决。")
 
-Community = Annotated[str | None, typer.Option(help="The community (slug); needed if several.")]
 MemberArg = Annotated[str, typer.Argument(help="The member (member or identity key).")]
 Operator = Annotated[str | None, typer.Option(help="Your identity key, recorded as the actor.")]
 SOURCE = "operator:cli"
@@ -52,7 +58,7 @@ def _rows(rows: list[dict[str, Any]], as_json: bool, title: str, columns: list[s
 
 
 @levels_app.command("show")
-def levels_show(community: Community = None, as_json: JsonFlag = False) -> None:
+def levels_show(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """Members with a level, a lock or a tag, highest level first. 查看等级。"""
     with open_store() as store:
         rows = levels.standings(store, pick_community(store, community))
@@ -63,7 +69,7 @@ def levels_show(community: Community = None, as_json: JsonFlag = False) -> None:
 @levels_app.command("evaluate")
 def levels_evaluate(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, record nothing.")] = False,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Evaluate every member's level and tags now (the org.levels tick does it hourly).
@@ -80,7 +86,7 @@ def levels_grant(
     reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
     lock: Annotated[bool, typer.Option(help="Keep evaluation off this level.")] = True,
     operator: Operator = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Set MEMBER's level by hand (locked unless --no-lock). 手动授予等级。"""
@@ -99,7 +105,7 @@ def levels_lock(
     off: Annotated[bool, typer.Option("--off", help="Unlock instead.")] = False,
     reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
     operator: Operator = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Lock (or --off: unlock) MEMBER's level against automatic change. 锁定等级。"""
@@ -118,7 +124,7 @@ def levels_tag(
     off: Annotated[bool, typer.Option("--off", help="Take the tag away.")] = False,
     reason: Annotated[str, typer.Option(help="Why, for the record.")] = "",
     operator: Operator = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Give (or --off: take) a core-figure tag by hand. 设置核心人物标签。"""
@@ -133,7 +139,7 @@ def levels_tag(
 @levels_app.command("candidates")
 def levels_candidates(
     limit: Annotated[int | None, typer.Option(help="How many (default: the blueprint's).")] = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Key-member candidates by their key-behaviour score over the window. 骨干候选人。"""
@@ -156,7 +162,7 @@ def orgtask_give(
     count: Annotated[int, typer.Option(help="How many of --done-when.")] = 1,
     promote_to: Annotated[int | None, typer.Option(help="The level it leads to.")] = None,
     operator: Operator = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Give MEMBER a small task; they are told privately. 布置小任务。"""
@@ -179,7 +185,7 @@ def orgtask_done(
     task: Annotated[str, typer.Argument(help="The task id (shequn orgtask list).")],
     note: Annotated[str, typer.Option(help="A note for the record.")] = "",
     operator: Operator = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Tick a task done. 小任务完成。"""
@@ -190,7 +196,7 @@ def orgtask_done(
 
 
 @orgtask_app.command("list")
-def orgtask_list(community: Community = None, as_json: JsonFlag = False) -> None:
+def orgtask_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """Small tasks, newest first. 小任务列表。"""
     with open_store() as store:
         rows = tasks.list_tasks(store, pick_community(store, community))
@@ -206,7 +212,7 @@ def motion_propose(
     group: Annotated[str, typer.Argument(help="The group's slug.")],
     mover: Annotated[str, typer.Argument(help="The mover (member or identity key).")],
     text: Annotated[str, typer.Argument(help="The motion.")],
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Move a motion in GROUP on MOVER's behalf. 提出动议。"""
@@ -223,7 +229,7 @@ def motion_propose(
 def motion_second(
     motion: Annotated[str, typer.Argument(help="The motion id.")],
     member: MemberArg,
-    community: Community = None,
+    community: CommunityOpt = None,
 ) -> None:
     """Second MOTION on MEMBER's behalf: discussion and voting open. 附议。"""
     with open_store() as store:
@@ -237,7 +243,7 @@ def motion_vote(
     motion: Annotated[str, typer.Argument(help="The motion id.")],
     member: MemberArg,
     choice: Annotated[str, typer.Argument(help="yes, no or abstain.")],
-    community: Community = None,
+    community: CommunityOpt = None,
 ) -> None:
     """Cast MEMBER's vote; a second vote is ignored (the first stands). 投票。"""
     with open_store() as store:
@@ -247,7 +253,7 @@ def motion_vote(
 
 
 @motion_app.command("list")
-def motion_list(community: Community = None, as_json: JsonFlag = False) -> None:
+def motion_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """Motions, newest first, with their counts (never who voted how). 动议列表。"""
     with open_store() as store:
         rows = motion_engine.list_motions(store, pick_community(store, community))
@@ -266,7 +272,7 @@ def roles_set(
     role: Annotated[str, typer.Argument(help="owner, manager, group_leader or member.")],
     group: Annotated[str | None, typer.Option(help="The group (default: community-wide).")] = None,
     operator: Operator = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Give MEMBER a role, in a group or community-wide (as the dashboard's promote button).
@@ -281,7 +287,7 @@ def roles_set(
 
 
 @roles_app.command("list")
-def roles_list(community: Community = None, as_json: JsonFlag = False) -> None:
+def roles_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """Everyone holding a role, highest first. 角色列表。"""
     with open_store() as store:
         slug = pick_community(store, community)
@@ -302,7 +308,7 @@ def election_open(
     role: Annotated[str, typer.Option(help="manager (monitor) or group_leader.")] = "manager",
     seats: Annotated[int, typer.Option(help="How many are elected.")] = 1,
     operator: Operator = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Open an election in GROUP: nominations, then secret ballots. 发起选举。"""
@@ -324,7 +330,7 @@ def election_nominate(
     election: ElectionArg,
     nominator: Annotated[str, typer.Argument(help="Who nominates.")],
     nominee: Annotated[str, typer.Argument(help="Who is nominated (the same: self).")],
-    community: Community = None,
+    community: CommunityOpt = None,
 ) -> None:
     """Nominate NOMINEE on NOMINATOR's behalf. 提名。"""
     with open_store() as store:
@@ -334,7 +340,9 @@ def election_nominate(
 
 
 @election_app.command("accept")
-def election_accept(election: ElectionArg, nominee: MemberArg, community: Community = None) -> None:
+def election_accept(
+    election: ElectionArg, nominee: MemberArg, community: CommunityOpt = None
+) -> None:
     """NOMINEE accepts their nomination. 接受提名。"""
     with open_store() as store:
         elections.accept(store, pick_community(store, community), election, nominee, source=SOURCE)
@@ -346,7 +354,7 @@ def election_vote(
     election: ElectionArg,
     voter: Annotated[str, typer.Argument(help="Who votes.")],
     candidate: Annotated[str, typer.Argument(help="For whom.")],
-    community: Community = None,
+    community: CommunityOpt = None,
 ) -> None:
     """Cast VOTER's secret ballot; a second ballot is ignored. 投票。"""
     with open_store() as store:
@@ -356,7 +364,7 @@ def election_vote(
 
 
 @election_app.command("list")
-def election_list(community: Community = None, as_json: JsonFlag = False) -> None:
+def election_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """Elections: candidates, ballots cast, votes and winners once closed. 选举列表。"""
     with open_store() as store:
         rows = elections.list_elections(store, pick_community(store, community))
@@ -366,7 +374,7 @@ def election_list(community: Community = None, as_json: JsonFlag = False) -> Non
 
 @election_app.command("audit")
 def election_audit(
-    election: ElectionArg, community: Community = None, as_json: JsonFlag = False
+    election: ElectionArg, community: CommunityOpt = None, as_json: JsonFlag = False
 ) -> None:
     """Every ballot of ELECTION, voter and candidate (the server's operator only). 计票审计。"""
     with open_store() as store:

@@ -11,13 +11,19 @@ from typing import Annotated
 
 import typer
 
-from shequn.cli.common import JsonFlag, open_store, pick_community, print_json, print_table
+from shequn.cli.common import (
+    CommunityOpt,
+    JsonFlag,
+    open_store,
+    pick_community,
+    print_json,
+    print_table,
+)
 from shequn.engine.engagement import sessions as engine
 from shequn.store.engagement import Session
 
 session_app = typer.Typer(help="Sharing sessions: plan the whole timeline. 分享会。")
 
-Community = Annotated[str | None, typer.Option(help="The community (slug); needed if several.")]
 SessionId = Annotated[str, typer.Argument(help="The session id (shequn session list).")]
 At = Annotated[
     datetime,
@@ -48,7 +54,7 @@ def plan_command(
     session: Annotated[
         str | None, typer.Option(help="An id (default: group-YYYYMMDD-HHMM).")
     ] = None,
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Plan a session in GROUP: announcement, question collection, warm-up, start and the
@@ -63,7 +69,7 @@ def plan_command(
 
 
 @session_app.command("list")
-def list_command(community: Community = None, as_json: JsonFlag = False) -> None:
+def list_command(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """List the community's sessions. 分享会列表。"""
     with open_store() as store:
         found = engine.list_sessions(store, pick_community(store, community))
@@ -83,7 +89,7 @@ def list_command(community: Community = None, as_json: JsonFlag = False) -> None
 
 @session_app.command("show")
 def show_command(
-    session: SessionId, community: Community = None, as_json: JsonFlag = False
+    session: SessionId, community: CommunityOpt = None, as_json: JsonFlag = False
 ) -> None:
     """Show one session. 查看分享会。"""
     with open_store() as store:
@@ -93,7 +99,7 @@ def show_command(
 
 @session_app.command("move")
 def move_command(
-    session: SessionId, at: At, community: Community = None, as_json: JsonFlag = False
+    session: SessionId, at: At, community: CommunityOpt = None, as_json: JsonFlag = False
 ) -> None:
     """Move a session: pending steps move, the group is told if it heard of it. 改期。"""
     with open_store() as store:
@@ -107,7 +113,7 @@ def move_command(
 def cancel_command(
     session: SessionId,
     reason: Annotated[str, typer.Option(help="Why, as said to the group.")] = "",
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Cancel a session and its pending steps. 取消分享会。"""
@@ -122,7 +128,7 @@ def ask_command(
     session: SessionId,
     member: Annotated[str, typer.Option(help="Who asks (identity key).")],
     text: Annotated[str, typer.Argument(help="The question.")],
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Collect a member's question for a session. 收集问题。"""
@@ -139,7 +145,7 @@ def ask_command(
 def summary_command(
     session: SessionId,
     text: Annotated[str, typer.Option(help="The summary sent privately to every member.")],
-    community: Community = None,
+    community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Send a session's summary privately to every member of its group (once). 发送总结。"""
