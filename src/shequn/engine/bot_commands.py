@@ -1,4 +1,5 @@
-"""What a bot answers when a member writes to it privately: ``/start``, ``/rules``, ``/help``.
+"""What a bot answers when a member writes to it privately: ``/start``, ``/rules``, ``/help``,
+and the rules-of-order commands of ``engine.org_commands`` (``/motion``, ``/vote``, …).
 
 Pure decisions over the blueprint (:func:`decide_command`), applied by :func:`answer`: a reply
 is a ``message.send`` action to the member (the worker sends it, paced like every message),
@@ -14,11 +15,14 @@ from datetime import datetime
 
 from shequn.engine.decisions import Decision, apply
 from shequn.engine.entry import Request, enter_many
+from shequn.engine.org_commands import HANDLERS as ORG_HANDLERS
+from shequn.engine.org_commands import Said, handle
 from shequn.errors import NotFound
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
+from shequn.store.outbox import answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +37,13 @@ class BotCommand:
 
 
 HELP = {
-    "zh": "可用命令：\n/start 代码 — 通过邀请链接或活码入群\n/rules — 群规\n/help — 本帮助",
+    "zh": "可用命令：\n/start 代码 — 通过邀请链接或活码入群\n/rules — 群规\n/help — 本帮助\n"
+    "/motion 内容 — 提出动议；/second 编号 — 附议；/vote 编号 赞成|反对|弃权 — 表决\n"
+    "/nominate 选举 [成员] — 提名；/accept 选举 — 接受提名；/ballot 选举 — 不记名投票",
     "en": "Commands:\n/start CODE — join through an invite link or live code\n"
-    "/rules — the group rules\n/help — this help",
+    "/rules — the group rules\n/help — this help\n"
+    "/motion TEXT — move a motion; /second ID — second it; /vote ID yes|no|abstain\n"
+    "/nominate ELECTION [MEMBER]; /accept ELECTION; /ballot ELECTION — a secret ballot",
 }
 RULES = {"zh": ("我们的价值观", "请勿讨论"), "en": ("Our values", "Please keep off")}
 
@@ -53,16 +61,35 @@ def rules_text(bp: Blueprint) -> str:
     return "\n".join(lines) or HELP[lang]
 
 
+def reply(bp: Blueprint, command: BotCommand, text: str) -> Decision:
+    """``text`` to the member who wrote ``command``, keyed on it."""
+    payload = {"to": [command.identity], "text": text, "command": command.ref}
+    return Decision(actions=[Action("message.send", bp.community.slug, command.at, None, payload)])
+
+
 def decide_command(bp: Blueprint, command: BotCommand) -> tuple[Decision, Request | None]:
     """The reply (an action) and, for ``/start <code>``, the knock at the door."""
     if command.name == "start" and command.args:
         knock = Request(command.identity, link=command.args, ref=command.ref, at=command.at)
         return Decision.none(), knock
     text = rules_text(bp) if command.name == "rules" else HELP[bp.community.language]
-    payload = {"to": [command.identity], "text": text, "command": command.ref}
-    return Decision(
-        actions=[Action("message.send", bp.community.slug, command.at, None, payload)]
-    ), None
+    return reply(bp, command, text), None
+
+
+def _rules_of_order(
+    store: Store, bp: Blueprint, commands: list[BotCommand], *, source: str
+) -> None:
+    """Each rules-of-order command through the engine (its own transaction), then its reply;
+    one already answered (a re-delivered update) is left alone."""
+    for command in commands:
+        with store.read() as conn:
+            if answered(conn, bp.community.slug, command.ref):
+                continue
+        said = Said(command.identity, command.name, command.args, command.ref, command.at, source)
+        text = handle(store, bp, said)
+        if text is not None:
+            with store.transaction() as conn:
+                apply(conn, reply(bp, command, text))
 
 
 def answer(store: Store, community: str, commands: list[BotCommand], *, source: str) -> None:
@@ -71,14 +98,16 @@ def answer(store: Store, community: str, commands: list[BotCommand], *, source: 
     if not commands:
         return
     knocks: list[tuple[BotCommand, Request]] = []
+    orders = [c for c in commands if c.name in ORG_HANDLERS]
     with store.transaction() as conn:
         bp = get_blueprint(conn, community)
-        for command in commands:
+        for command in (c for c in commands if c.name not in ORG_HANDLERS):
             decision, knock = decide_command(bp, command)
             if decision:
                 apply(conn, decision)
             if knock is not None:
                 knocks.append((command, knock))
+    _rules_of_order(store, bp, orders, source=source)
     for command, knock in knocks:
         try:
             enter_many(store, community, [knock], source=source)

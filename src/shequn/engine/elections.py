@@ -37,7 +37,7 @@ def eligible(conn: Connection, p: Pyramid, group: str | None) -> set[str]:
 def _get(p: Pyramid, election: str) -> Election:
     found = p.state.elections.get(election)
     if found is None:
-        raise NotFound(f"no election {election!r}", election=election)
+        raise NotFound(f"no election {election!r}", election=election, reason="no_election")
     return found
 
 
@@ -62,7 +62,9 @@ def _member_of(conn: Connection, p: Pyramid, el: Election, ref: str) -> str:
     who = p.member(ref)
     if who not in eligible(conn, p, el.group):
         floor = p.bp.organization.elections.min_level
-        raise Conflict(f"{who} is not a member of {el.group} at level {floor} or above")
+        raise Conflict(
+            f"{who} is not a member of {el.group} at level {floor} or above", reason="not_eligible"
+        )
     return who
 
 
@@ -101,10 +103,12 @@ def nominate(
         p = read_pyramid(conn, community, at, facts=False)
         el = _get(p, election)
         if at >= el.nominations_close or el.winners is not None:
-            raise Conflict(f"nominations for {election} are closed", election=election)
+            raise Conflict(
+                f"nominations for {election} are closed", election=election, reason="closed"
+            )
         by, who = _member_of(conn, p, el, nominator), _member_of(conn, p, el, nominee)
         if who in el.nominees:
-            raise Conflict(f"{who} is nominated already", election=election)
+            raise Conflict(f"{who} is nominated already", election=election, reason="nominated")
         ref = f"nominee:{election}:{who}"
         nominated = _event(
             "candidate.nominated", p, el, None, by, source, ref, subject=who, election=election
@@ -123,7 +127,11 @@ def accept(
         p = read_pyramid(conn, community, at, facts=False)
         el, who = _get(p, election), p.member(nominee)
         if who not in el.nominees or who in el.accepted:
-            raise Conflict(f"{who} has no nomination to accept in {election}", election=election)
+            raise Conflict(
+                f"{who} has no nomination to accept in {election}",
+                election=election,
+                reason="no_nomination",
+            )
         ref = f"accept:{election}:{who}"
         apply(conn, Decision([_event("candidate.accepted", p, el, None, who, source, ref,
                                      election=election)]))  # fmt: skip
@@ -140,10 +148,18 @@ def cast_ballot(
         p = read_pyramid(conn, community, at, facts=False)
         el = _get(p, election)
         if not el.nominations_close <= at < el.voting_close or el.winners is not None:
-            raise Conflict(f"election {election} is not taking ballots now", election=election)
+            raise Conflict(
+                f"election {election} is not taking ballots now",
+                election=election,
+                reason="no_ballots_now",
+            )
         who, whom = _member_of(conn, p, el, voter), p.member(candidate)
         if whom not in el.accepted:
-            raise Conflict(f"{whom} is not a candidate in {election}", election=election)
+            raise Conflict(
+                f"{whom} is not a candidate in {election}",
+                election=election,
+                reason="not_candidate",
+            )
         if who in el.ballots:
             return False
         ballot = _event("ballot.cast", p, el, None, who, source, f"ballot:{election}:{who}",

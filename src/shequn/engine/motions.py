@@ -40,7 +40,7 @@ def eligible(conn: Connection, p: Pyramid, group: str | None) -> set[str]:
 def _motion(p: Pyramid, motion: str) -> Motion:
     found = p.state.motions.get(motion)
     if found is None:
-        raise NotFound(f"no motion {motion!r}", motion=motion)
+        raise NotFound(f"no motion {motion!r}", motion=motion, reason="no_motion")
     return found
 
 
@@ -72,6 +72,7 @@ def _may_act(conn: Connection, p: Pyramid, group: str | None, member: str) -> No
             f"{member} may not move, second or vote here (a member of the group at level "
             f"{floor} or above)",
             member=member,
+            reason="not_eligible",
         )
 
 
@@ -119,11 +120,13 @@ def second(
         p = read_pyramid(conn, community, at, facts=False)
         m, who = _motion(p, motion), p.member(member)
         if m.result is not None or at >= closes_at(m, p.bp.organization.motions):
-            raise Conflict(f"motion {motion} is closed", motion=motion)
+            raise Conflict(f"motion {motion} is closed", motion=motion, reason="closed")
         if m.seconded_at is not None:
-            raise Conflict(f"motion {motion} is seconded already", motion=motion)
+            raise Conflict(f"motion {motion} is seconded already", motion=motion, reason="seconded")
         if who == m.mover:
-            raise Conflict("the mover cannot second their own motion", motion=motion)
+            raise Conflict(
+                "the mover cannot second their own motion", motion=motion, reason="own_motion"
+            )
         _may_act(conn, p, m.group, who)
         event = _event("motion.seconded", p, m.group, who, source, motion=motion)
         m.seconded_at, m.seconder = at, who
@@ -143,7 +146,7 @@ def vote(
 ) -> bool:
     """Cast ``member``'s vote; ``False`` when they had voted already (the first stands)."""
     if choice not in CHOICES:
-        raise Conflict(f"a vote is one of {', '.join(CHOICES)}", choice=choice)
+        raise Conflict(f"a vote is one of {', '.join(CHOICES)}", choice=choice, reason="choice")
     at = now or datetime.now(UTC)
     with store.transaction() as conn:
         lock_for_decision(conn)
@@ -152,9 +155,11 @@ def vote(
         rules = p.bp.organization.motions
         start = opened_at(m, rules)
         if start is None or at < start:
-            raise Conflict(f"motion {motion} is not open for votes yet", motion=motion)
+            raise Conflict(
+                f"motion {motion} is not open for votes yet", motion=motion, reason="not_open"
+            )
         if m.result is not None or at >= closes_at(m, rules):
-            raise Conflict(f"motion {motion} is closed", motion=motion)
+            raise Conflict(f"motion {motion} is closed", motion=motion, reason="closed")
         _may_act(conn, p, m.group, who)
         if who in m.votes:
             return False

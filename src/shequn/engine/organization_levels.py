@@ -44,7 +44,7 @@ class Pyramid:
     def member(self, ref: str) -> str:
         """The key of the member standing for ``ref`` (a member or identity key)."""
         if ref not in self.owner_of:
-            raise NotFound(f"no member {ref!r}", member=ref)
+            raise NotFound(f"no member {ref!r}", member=ref, reason="no_member")
         return self.owner_of[ref]
 
 

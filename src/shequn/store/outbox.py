@@ -55,6 +55,19 @@ def enqueue_each(conn: Connection, actions: Sequence[tuple[Action, int | None]])
     return len(actions)
 
 
+def answered(conn: Connection, community: str, command: str) -> bool:
+    """Whether a reply to the bot command keyed ``command`` (the platform's chat and message
+    id) is queued already: a re-delivered command that changed something must not change it,
+    or answer it, again."""
+    a = t.actions
+    query = select(a.c.id).where(
+        a.c.community_slug == community,
+        a.c.kind == "message.send",
+        a.c.payload["command"].as_string() == command,
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
 def idempotency_key(action: Action, caused_by: int | None) -> str:
     """A deterministic key for one intended effect: its cause, kind and content."""
     body = json.dumps(
