@@ -11,7 +11,8 @@ order; as a second line of defence every sync re-reads an overlap window of the 
 ``OVERLAP`` ids and inserts only rows it does not have (``INSERT OR IGNORE`` on the id key).
 
 Small projections (who is who after merges, groups, communities' time zones) are copied whole
-on every sync; they are tiny next to the log.
+on every sync; they are tiny next to the log. What the metrics read, ``ev``, is derived from
+the copied rows at sync time and kept true incrementally (``analytics/materialise.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shequn.analytics import materialise
+from shequn.analytics.copies import EVENTS, PROJECTIONS
 from shequn.analytics.reader import Query, read_all
 from shequn.store.db import Store
 
@@ -31,11 +34,6 @@ OVERLAP = 10_000
 
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    id BIGINT PRIMARY KEY, kind VARCHAR NOT NULL, occurred_at TIMESTAMP NOT NULL,
-    community VARCHAR NOT NULL, grp VARCHAR, actor VARCHAR, subject VARCHAR,
-    source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL, data JSON
-);
 CREATE TABLE IF NOT EXISTS people (  -- identity → member, within one community
     of_community VARCHAR, identity VARCHAR, member VARCHAR NOT NULL,
     PRIMARY KEY (of_community, identity)
@@ -52,21 +50,6 @@ CREATE TABLE IF NOT EXISTS memberships (
 );
 """
 
-# What every metric reads: events with the person (merges applied) and the community's local
-# time, so "a day" is the community's day, not UTC's.
-_VIEW = """
-CREATE OR REPLACE VIEW ev AS
-SELECT e.id, e.kind, e.occurred_at, e.community, e.grp, e.actor, e.subject, e.data,
-       e.source, e.source_ref,
-       coalesce(pa.member, e.actor) AS person,
-       coalesce(ps.member, e.subject) AS subject_person,
-       timezone(coalesce(c.timezone, 'UTC'), e.occurred_at::TIMESTAMPTZ) AS local_at
-FROM events e
-LEFT JOIN people pa ON pa.of_community = e.community AND pa.identity = e.actor
-LEFT JOIN people ps ON ps.of_community = e.community AND ps.identity = e.subject
-LEFT JOIN communities c ON c.community = e.community
-"""
-
 
 @dataclass(frozen=True, slots=True)
 class SyncResult:
@@ -76,8 +59,9 @@ class SyncResult:
 
 
 def prepare(con: Any) -> None:
-    """Create the replica's tables and the ``ev`` view on a DuckDB connection (idempotent).
-    Benchmarks and tests that fill a replica by other means start here."""
+    """Create the replica's tables, ``ev`` and the ``events`` view over it, on a DuckDB
+    connection (idempotent). Benchmarks and tests that fill a replica by other means start
+    here, then derive raw rows with ``materialise.append``."""
     con.execute("SET TimeZone = 'UTC'")
     columns = con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'people'"
@@ -85,7 +69,7 @@ def prepare(con: Any) -> None:
     if columns and ("of_community",) not in columns:  # before communities were isolated
         con.execute("DROP TABLE people")  # copied whole on every sync: nothing is lost
     con.execute(_SCHEMA)
-    con.execute(_VIEW)
+    materialise.create(con)
 
 
 def default_path(store: Store) -> str:
@@ -135,44 +119,63 @@ class Replica:
         self.close()
 
     def sync(self) -> SyncResult:
-        """Copy new events and refresh the small projections, reading the store once."""
+        """Copy new events and refresh the small projections, reading the store once; then
+        bring ``ev`` up to date (``materialise``: new rows derived, merges and time zones
+        re-resolved where they changed)."""
         start = time.perf_counter()
         origin = _fingerprint(self.store)
         known = self.con.execute("SELECT value FROM meta WHERE key = 'origin'").fetchall()
         last = self.con.execute(
-            "SELECT id, source, source_ref FROM events ORDER BY id DESC LIMIT 1"
+            "SELECT id, source, source_ref FROM ev WHERE id = (SELECT max(id) FROM ev)"
         ).fetchall()
         if not known or known[0][0] != origin:
             self._reset(origin)
             last = []
         hwm = int(last[0][0]) if last else 0
         sqlite = self.store.dialect == "sqlite"
-        copies = [_EVENTS, *_PROJECTIONS]
+        copies = [EVENTS, *PROJECTIONS]
         queries: list[Query] = [
             ("SELECT source, source_ref FROM events WHERE id = {p}", hwm),
-            *((c.select(sqlite), max(0, hwm - OVERLAP) if c is _EVENTS else None) for c in copies),
+            *((c.select(sqlite), max(0, hwm - OVERLAP) if c is EVENTS else None) for c in copies),
         ]
-        before = self._count()
         results = read_all(self.store.engine.url, queries)
         same = [tuple(r.values()) for t in next(results) for r in t.to_pylist()]
         if last and same != [(last[0][1], last[0][2])]:
             results.close()  # the store was re-created under us: copy it all again
             self._reset(origin)
             return self.sync()
+        self.con.execute(materialise.RAW.format(temp="TEMP", name="staged_events"))
+        for staged, like in _STAGED:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * FROM {like} LIMIT 0"  # noqa: S608
+            )
         self.con.execute("BEGIN")
         try:
             for copy in copies:
-                if copy is not _EVENTS:
-                    self.con.execute(f"DELETE FROM {copy.table}")  # noqa: S608  # fixed names
+                self.con.execute(f"DELETE FROM {copy.table}")  # noqa: S608  # fixed names
                 for table in next(results):
                     self._insert(copy.insert(sqlite), table)
+            materialise.refresh_communities(self.con, "staged_communities")
+            materialise.refresh_people(self.con, "staged_people")
+            copied = materialise.append(self.con, "staged_events")
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
             results.close()
             raise
-        total = self._count()
-        return SyncResult(total - before, total, time.perf_counter() - start)
+        finally:
+            for staged, _ in (*_STAGED, ("staged_events", None)):
+                self.con.execute(f"DROP TABLE IF EXISTS {staged}")
+        return SyncResult(copied, self._count(), time.perf_counter() - start)
+
+    @property
+    def watermark(self) -> tuple[str, int, int]:
+        """Names what this replica holds: its origin, newest event id and event count. Every
+        projection the metrics read follows from the log, so results computed at one
+        watermark hold until it moves (``analytics/results.py``)."""
+        origin = self.con.execute("SELECT value FROM meta WHERE key = 'origin'").fetchall()
+        top = self.con.execute("SELECT coalesce(max(id), 0), count(*) FROM ev").fetchall()[0]
+        return (origin[0][0] if origin else "", int(top[0]), int(top[1]))
 
     def _insert(self, sql: str, table: Any) -> None:
         self.con.register("incoming", table)
@@ -184,111 +187,12 @@ class Replica:
     def _reset(self, origin: str) -> None:
         """Forget everything copied: this replica was filled from another database, or the
         store was re-created since (its event at our high-water mark is a different one)."""
-        self.con.execute("DELETE FROM events")
+        self.con.execute("DELETE FROM ev")
         self.con.execute("INSERT OR REPLACE INTO meta VALUES ('origin', ?)", [origin])
 
     def _count(self) -> int:
-        return int(self.con.execute("SELECT count(*) FROM events").fetchall()[0][0])
+        return int(self.con.execute("SELECT count(*) FROM ev").fetchall()[0][0])
 
 
-@dataclass(frozen=True, slots=True)
-class _Copy:
-    """One store query copied into one replica table, column by column.
-
-    The SQLite ADBC driver infers each column's Arrow type from the first rows it reads, so a
-    column that starts with NULLs (``subject`` in a chat log) would be typed wrongly and fail
-    on its first value. On SQLite every nullable column therefore travels as a non-NULL
-    sentinel ('' for text and times, -1 for numbers) and is turned back into NULL in DuckDB.
-    """
-
-    table: str
-    source: str  # FROM … (and WHERE/ORDER) part of the store query
-    columns: tuple[tuple[str, str], ...]  # (store expression, type: text|int|ts|json|bool)
-    verb: str = "INSERT INTO"
-
-    def select(self, sqlite: bool) -> str:
-        cols = []
-        for i, (expr, kind) in enumerate(self.columns):
-            if sqlite and kind in ("text", "ts", "json"):
-                expr = f"coalesce({expr}, '')"
-            elif sqlite and kind in ("int", "bool"):
-                expr = f"coalesce({expr}, -1)"
-            cols.append(f"{expr} AS c{i}")
-        return f"SELECT {', '.join(cols)} {self.source}"  # fixed fragments
-
-    def insert(self, sqlite: bool) -> str:
-        cols = []
-        for i, (_, kind) in enumerate(self.columns):
-            c = f"c{i}"
-            if sqlite:
-                c = f"nullif({c}, '')" if kind in ("text", "ts", "json") else f"nullif({c}, -1)"
-            if kind == "ts":
-                c = f"CAST({c} AS TIMESTAMP)"
-            elif kind == "json":
-                c = f"CAST({c} AS JSON)"
-            elif kind == "bool":
-                c = f"CAST({c} AS BOOLEAN)"
-            cols.append(c)
-        return f"{self.verb} {self.table} SELECT {', '.join(cols)} FROM incoming"  # noqa: S608
-
-
-_T, _I, _TS = "text", "int", "ts"
-_EVENTS = _Copy(
-    "events",
-    "FROM events WHERE id > {p} ORDER BY id",
-    (
-        ("id", _I),
-        ("kind", _T),
-        ("occurred_at", _TS),
-        ("community_slug", _T),
-        ("group_slug", _T),
-        ("actor", _T),
-        ("subject", _T),
-        ("source", _T),
-        ("source_ref", _T),
-        ("data", "json"),
-    ),
-    verb="INSERT OR IGNORE INTO",
-)
-_PROJECTIONS = (
-    _Copy(
-        "people",
-        "FROM identities i JOIN members m ON m.id = i.member_id "
-        "JOIN communities c ON c.id = i.community_id",
-        (("c.slug", _T), ("i.key", _T), ("m.key", _T)),
-    ),
-    _Copy(
-        "groups",
-        "FROM groups g JOIN communities c ON c.id = g.community_id",
-        (
-            ("c.slug", _T),
-            ("g.slug", _T),
-            ("g.name", _T),
-            ("g.platform", _T),
-            ("g.capacity", _I),
-            ("g.stage", _T),
-            ("g.configured", "bool"),
-            ("g.first_seen_at", _TS),
-        ),
-    ),
-    _Copy("communities", "FROM communities", (("slug", _T), ("timezone", _T))),
-    _Copy(
-        "memberships",
-        "FROM group_memberships gm JOIN groups g ON g.id = gm.group_id "
-        "JOIN communities c ON c.id = g.community_id "
-        "JOIN identities i ON i.id = gm.identity_id JOIN members m ON m.id = i.member_id "
-        "LEFT JOIN identities inv ON inv.id = gm.inviter_identity_id",
-        (
-            ("c.slug", _T),
-            ("g.slug", _T),
-            ("i.key", _T),
-            ("m.key", _T),
-            ("gm.status", _T),
-            ("gm.joined_at", _TS),
-            ("gm.left_at", _TS),
-            ("gm.join_channel", _T),
-            ("inv.key", _T),
-        ),
-    ),
-)
-"""Small projections, copied whole on every sync (they are tiny next to the log)."""
+_STAGED = (("staged_people", "people"), ("staged_communities", "communities"))
+"""Projections copied into staging tables first: ``ev`` is re-derived where they changed."""
