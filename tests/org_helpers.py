@@ -66,7 +66,7 @@ def org_messages(bp: Blueprint) -> list[Action]:
 
 
 def election_messages(bp: Blueprint) -> list[Action]:
-    """The election's announcement and result, from its pure rules."""
+    """The election's announcement, result and term's end, from its pure rules."""
     from shequn.engine import elections_rules as rules
     from shequn.model.org_state import Election
 
@@ -74,7 +74,10 @@ def election_messages(bp: Blueprint) -> list[Action]:
     el.nominees, el.accepted = {wx("a"): T0}, {wx("a")}
     el.ballots = {wx("b"): (wx("a"), T0 + DAY * 4)}
     closed = rules.decide_close(bp, el, {wx("b")}, {}, T0 + DAY * 5).actions
-    return [rules.announce_open(bp, el, T0), *closed]
+    el.winners, el.term_until = [wx("a")], T0 + DAY * 30
+    holds = {(wx("a"), "main"): "manager"}
+    ended = rules.decide_term_ends(bp, [el], holds, T0 + DAY * 30).actions
+    return [rules.announce_open(bp, el, T0), *closed, *ended]
 
 
 DAY = timedelta(days=1)

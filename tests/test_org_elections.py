@@ -22,6 +22,7 @@ from shequn.engine.record import record
 from shequn.errors import Conflict
 from shequn.model.org_state import Election
 from shequn.store.org_queries import role_holders
+from shequn.store.outbox import list_actions
 from shequn.store.queries import list_members
 from tests.growth_helpers import COMMUNITY, T0, group, loaded, wx
 from tests.org_helpers import DAY, ev
@@ -56,6 +57,28 @@ def test_a_tie_goes_to_seniority_or_to_a_runoff():
     two = _election({"a": "lin", "b": "lin", "c": "wang", "d": "zhang"}, seats=2)
     assert count(two, {wx(v) for v in "abcd"}, {}, "runoff").winners == [wx("lin")]
     assert count(_election({}), set(), {}, "seniority").winners == []  # nobody voted
+
+
+def test_a_term_ends_by_itself_unless_re_elected_or_changed_since():
+    from shequn.engine.elections_rules import decide_term_ends
+    from tests.growth_helpers import blueprint
+
+    bp = blueprint(group("main"))
+    old = _election({})
+    old.winners, old.term_until = [wx("lin"), wx("wang")], T0 + DAY * 10
+    holds = {(wx("lin"), "main"): "manager", (wx("wang"), "main"): "manager"}
+    assert not decide_term_ends(bp, [old], holds, T0 + DAY * 9)  # the term still runs
+    ended = decide_term_ends(bp, [old], holds, T0 + DAY * 10)
+    assert [(e.subject, e.data["role"]) for e in ended.events] == [
+        (wx("lin"), "member"),
+        (wx("wang"), "member"),
+    ]
+    assert ended.actions[0].payload["template"] == "term_ended"
+    again = Election("e2", COMMUNITY, "main", "manager", T0 + DAY * 5, T0, T0 + DAY * 8)
+    again.winners, again.term_until = [wx("lin")], T0 + DAY * 30
+    demoted = {(wx("lin"), "main"): "manager", (wx("wang"), "main"): "group_leader"}
+    # lin was re-elected for a term still running; wang's role was changed by hand since
+    assert not decide_term_ends(bp, [old, again], demoted, T0 + DAY * 10)
 
 
 # -- through the store --------------------------------------------------------------------
@@ -116,3 +139,22 @@ def test_ballots_are_hidden_from_every_token_but_the_owners(env: Env) -> None:  
             assert r.status_code == 200
             kinds += [e["kind"] for e in r.json()["items"]]
         assert ("ballot.cast" in kinds) == (role == "owner"), role
+
+
+def test_the_close_tick_steps_winners_down_when_their_term_runs_out(store):
+    loaded(store, group("main"), extra="[organization.elections]\nterm_days = 30\n")
+    lin, a = wx("lin"), wx("a")
+    record(store, [ev("member.joined", T0 - DAY * 30, p) for p in (lin, a)])
+    el = open_election(store, COMMUNITY, "main", "manager", now=T0)
+    nominate(store, COMMUNITY, el.election, lin, lin, now=T0)
+    cast_ballot(store, COMMUNITY, el.election, a, lin, now=el.nominations_close)
+    assert close_elections(store, COMMUNITY, el.voting_close) == 1
+    end = el.voting_close + DAY * 30
+    assert close_elections(store, COMMUNITY, end - timedelta(minutes=1)) == 0
+    assert close_elections(store, COMMUNITY, end) == 1  # lin steps down
+    assert close_elections(store, COMMUNITY, end + DAY) == 0  # once
+    with store.read() as conn:
+        assert role_holders(conn, COMMUNITY) == []
+        sent = [x["payload"] for x in list_actions(conn, community=COMMUNITY, limit=50)]
+    assert [x["template"] for x in sent][-1] == "term_ended"
+    assert sent[-1]["members"] == [lin]

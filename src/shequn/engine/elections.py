@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import Decision, apply, new_ref, operator_source
-from shequn.engine.elections_rules import announce_open, count, decide_close
+from shequn.engine.elections_rules import announce_open, count, decide_close, decide_term_ends
 from shequn.engine.organization_levels import Pyramid, read_pyramid
 from shequn.errors import Conflict, NotFound
 from shequn.model.events import Event
@@ -24,7 +24,7 @@ from shequn.model.org_state import Election
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.engagement import group_members
-from shequn.store.org_queries import people
+from shequn.store.org_queries import people, role_holders
 
 
 def eligible(conn: Connection, p: Pyramid, group: str | None) -> set[str]:
@@ -169,7 +169,8 @@ def cast_ballot(
 
 
 def close_elections(store: Store, community: str, now: datetime) -> int:
-    """The ``elections.close`` tick: count every election whose voting has closed."""
+    """The ``elections.close`` tick: count every election whose voting has closed, then let
+    the winners whose term ran out step down. Returns how many closes and step-downs."""
     with store.transaction() as conn:
         lock_for_decision(conn)
         p = read_pyramid(conn, community, now, facts=False)
@@ -178,7 +179,14 @@ def close_elections(store: Store, community: str, now: datetime) -> int:
         for el in p.state.elections.values():
             decision += decide_close(p.bp, el, eligible(conn, p, el.group), seniority, now)
         apply(conn, decision)
-        return sum(1 for e in decision.events if e.kind == "election.closed")
+        closed = sum(1 for e in decision.events if e.kind == "election.closed")
+        holds = {
+            (p.owner_of.get(h["member"], h["member"]), h["group"]): str(h["role"])
+            for h in role_holders(conn, community)
+        }
+        ended = decide_term_ends(p.bp, p.state.elections.values(), holds, now)
+        apply(conn, ended)
+        return closed + len(ended.events)
 
 
 def list_elections(

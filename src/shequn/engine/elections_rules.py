@@ -6,13 +6,14 @@ per member (the first stands). The accepted candidates with the most votes win t
 for the last seat goes to the longest-standing member (``tie = "seniority"``) or leaves it
 empty for a runoff among the tied (``"runoff"``). The winners get the role through
 ``role.changed`` and the term's end is recorded on ``election.closed``; the group is told the
-result with the counts per candidate, never who voted for whom.
+result with the counts per candidate, never who voted for whom. When the term runs out the
+winners step down by themselves (:func:`decide_term_ends`), unless re-elected meanwhile.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -118,4 +119,54 @@ def decide_close(
     return Decision([closed, *roles], [told])
 
 
-__all__ = ["Result", "announce_open", "count", "decide_close"]
+def decide_term_ends(
+    bp: Blueprint,
+    elections: Iterable[Election],
+    holds: Mapping[tuple[str, str | None], str],
+    now: datetime,
+) -> Decision:
+    """Pure: the winners whose term has run out step down — back to ``member`` in the
+    election's group, told in the group (``term_ended``) — unless they no longer hold the role
+    (someone changed it since) or a later election of the same role and group re-elected them
+    for a term still running. ``holds`` is who holds which role now, by (member, group)."""
+    running: set[tuple[str, str | None, str]] = set()
+    for el in elections:
+        if el.winners and el.term_until is not None and now < el.term_until:
+            running |= {(w, el.group, el.role) for w in el.winners}
+    decision = Decision.none()
+    for el in elections:
+        if not el.winners or el.term_until is None or now < el.term_until:
+            continue
+        out = [
+            w for w in el.winners
+            if holds.get((w, el.group)) == el.role and (w, el.group, el.role) not in running
+        ]  # fmt: skip
+        if not out:
+            continue
+        ended = [
+            Event(
+                kind="role.changed",
+                occurred_at=el.term_until,
+                community=el.community,
+                source=ENGINE_SOURCE,
+                source_ref=capped_ref(f"election:{el.election}:term:{w}"),
+                group=el.group,
+                subject=w,
+                data={"role": "member", "reason": "term_ended", "election": el.election},
+            )
+            for w in out
+        ]
+        payload = {
+            "template": "term_ended",
+            "election": el.election,
+            "role": el.role,
+            "members": out,
+            "ended": _local(bp, el.term_until),
+        }
+        decision += Decision(
+            ended, [Action("message.send", bp.community.slug, now, el.group, payload)]
+        )
+    return decision
+
+
+__all__ = ["Result", "announce_open", "count", "decide_close", "decide_term_ends"]

@@ -94,6 +94,7 @@ class Election:
     accepted: set[str] = field(default_factory=set)
     ballots: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # voter: who, when
     winners: list[str] | None = None
+    term_until: datetime | None = None  # when the winners' term ends
 
 
 @dataclass(slots=True)
@@ -171,6 +172,7 @@ def _election(e: Event, state: OrgState, who: str, owner: Mapping[str, str]) -> 
         )
     elif e.kind == "election.closed":
         el.winners = [str(w) for w in d["winners"]]
+        el.term_until = parse_time(d["term_until"], "term_until") if d.get("term_until") else None
 
 
 def fold_org(events: Iterable[Event], owner_of: Mapping[str, str] | None = None) -> OrgState:

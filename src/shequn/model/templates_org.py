@@ -140,4 +140,27 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
                 "runoff": False,
             },
         ),
+        TemplateSpec(
+            "term_ended",
+            "an elected term ran out: the members step down, in the group",
+            "任期届满：当选者卸任，发在群里",
+            "message.send",
+            {
+                "election": "the election that gave the role",
+                "role": "the role held: manager or group_leader",
+                "members": "the members stepping down, joined",
+                "ended": "when the term ended, in the community's time zone",
+            },
+            "{{ members }} 的{% if role == 'manager' %}班长{% else %}组长{% endif %}任期"
+            "（选举 {{ election }}）已于 {{ ended }} 届满，感谢付出！新一届选举即将开始。",
+            "{{ members }}'s term as {% if role == 'manager' %}monitor{% else %}group leader"
+            "{% endif %} (election {{ election }}) ended on {{ ended }}. Thank you! A new "
+            "election comes next.",
+            {
+                "election": "e-7c1d2e",
+                "role": "manager",
+                "members": ["lin"],
+                "ended": "2026-11-06 20:00",
+            },
+        ),
     )
