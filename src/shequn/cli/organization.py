@@ -20,13 +20,12 @@ from shequn.cli.common import (
     print_json,
     print_table,
 )
+from shequn.cli.roles import roles_app
 from shequn.engine import elections
 from shequn.engine import motions as motion_engine
 from shequn.engine import organization_levels as levels
 from shequn.engine import organization_tasks as tasks
-from shequn.engine.organization import change_role
 from shequn.model.events import Event
-from shequn.store.org_queries import role_holders
 
 levels_app = typer.Typer(help="Levels and core-figure tags (P-ORG-1). 等级与核心人物标签。")
 orgtask_app = typer.Typer(help="Small tasks for key members (P-ORG-2). 骨干小任务。")
@@ -261,41 +260,6 @@ def motion_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> No
     _rows(rows, as_json, f"{len(rows)} motions", cols)
 
 
-# -- roles --------------------------------------------------------------------------------
-
-roles_app = typer.Typer(help="Roles of the pyramid: owner, manager, group leader. 角色。")
-
-
-@roles_app.command("set")
-def roles_set(
-    member: MemberArg,
-    role: Annotated[str, typer.Argument(help="owner, manager, group_leader or member.")],
-    group: Annotated[str | None, typer.Option(help="The group (default: community-wide).")] = None,
-    operator: Operator = None,
-    community: CommunityOpt = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Give MEMBER a role, in a group or community-wide (as the dashboard's promote button).
-    设置角色。"""
-    with open_store() as store:
-        slug = pick_community(store, community)
-        event = change_role(store, slug, member, role, group, source=SOURCE, operator=operator)
-    if as_json:
-        print_json(event.to_dict())
-    else:
-        typer.echo(f"{event.subject} is now {role} in {group or slug}")
-
-
-@roles_app.command("list")
-def roles_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
-    """Everyone holding a role, highest first. 角色列表。"""
-    with open_store() as store:
-        slug = pick_community(store, community)
-        with store.read() as conn:
-            rows = role_holders(conn, slug)
-    _rows(rows, as_json, f"{len(rows)} role holders", ["member", "role", "group", "since"])
-
-
 # -- elections ----------------------------------------------------------------------------
 
 election_app = typer.Typer(help="Monitor and leader elections (P-ORG-3). 班长选举。")
@@ -380,3 +344,6 @@ def election_audit(
     with open_store() as store:
         rows = elections.audit(store, pick_community(store, community), election)
     _rows(rows, as_json, f"{len(rows)} ballots", ["voter", "candidate", "at"])
+
+
+__all__ = ["election_app", "levels_app", "motion_app", "orgtask_app", "roles_app"]

@@ -1,5 +1,5 @@
 """The ``[organization]`` part of the blueprint: levels, core-figure tags, key-member tasks,
-motions (P-ORG-1, P-ORG-2, P-ORG-3).
+motions and elections, coverage (P-ORG-1..4).
 
 Every default is here and nowhere else. The seeds give the shape, not the figures: a pyramid
 HQ → monitors → group leaders → members (001 §4, 004), core figures — managers, fission
@@ -36,6 +36,10 @@ DEFAULT_VOTING_DAYS = 2
 """Ballots are cast this long after nominations close."""
 DEFAULT_TERM_DAYS = 180
 """An elected monitor or leader serves this long (a community lives about two years, 001)."""
+
+DEFAULT_LEADER_INACTIVE_DAYS = 7
+"""A monitor or leader silent in the groups this long is a coverage gap (P-ORG-4): a week is
+one full cycle of a group's routine (the weekly session, the daily check-ins)."""
 
 Majority = Literal["simple", "two_thirds"]
 Requirement = Literal[
@@ -115,6 +119,12 @@ class Elections(_Section):
     tie: Literal["seniority", "runoff"] = "seniority"
 
 
+class Coverage(_Section):
+    """Who covers which group, and when a gap is reported (P-ORG-4)."""
+
+    inactive_days: int = Field(DEFAULT_LEADER_INACTIVE_DAYS, gt=0)
+
+
 class Organization(_Section):
     """``[organization]``: levels (level 0 is everybody), tags, tasks and motions."""
 
@@ -125,6 +135,7 @@ class Organization(_Section):
     tasks: Tasks = Field(default_factory=Tasks)
     motions: Motions = Field(default_factory=Motions)
     elections: Elections = Field(default_factory=Elections)
+    coverage: Coverage = Field(default_factory=Coverage)
 
     @model_validator(mode="after")
     def _levels_in_reach(self) -> Organization:

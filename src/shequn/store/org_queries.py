@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from shequn.model.events import Event
 from shequn.model.kinds import ROLES
@@ -69,6 +69,22 @@ def message_targets(
     return found
 
 
+def last_messages(conn: Connection, community: str, since: datetime) -> dict[str, datetime]:
+    """Each author's (identity key) latest message in the community since ``since``."""
+    e = t.events.c
+    q = (
+        select(e.actor, func.max(e.occurred_at))
+        .where(
+            e.community_slug == community,
+            e.occurred_at >= since,
+            e.kind == "message.posted",
+            e.actor.is_not(None),
+        )
+        .group_by(e.actor)
+    )
+    return {str(actor): at for actor, at in conn.execute(q)}
+
+
 def people(conn: Connection, community: str) -> tuple[dict[str, str], dict[str, datetime]]:
     """(identity key → the key of the member standing for it, after merges;
     member key → first seen) for the community's members not merged into another."""
@@ -117,4 +133,12 @@ def role_holders(conn: Connection, community: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda x: (order.get(x["role"], 99), x["group"] or "", x["member"]))
 
 
-__all__ = ["events_of", "fact_events", "message_targets", "org_events", "people", "role_holders"]
+__all__ = [
+    "events_of",
+    "fact_events",
+    "last_messages",
+    "message_targets",
+    "org_events",
+    "people",
+    "role_holders",
+]

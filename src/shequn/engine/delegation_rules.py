@@ -1,0 +1,138 @@
+"""Delegation, decided purely (P-ORG-4): who covers which group, where coverage has gaps,
+and how a leaving manager's roles move to a named successor.
+
+The seeds' pyramid only runs itself while every group has someone leading it (001 §4, 004).
+A gap is one of: a group nobody leads (no group leader or manager of that group), a leader
+who has been silent in the groups for ``[organization.coverage] inactive_days``, a small task
+past its due date. A handover is WeCom's 离职继承 for roles: the successor takes each role
+the leaver held, where they held it, and the leaver goes back to being a member — so the
+groups they covered are never left uncovered between two commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from shequn.engine.decisions import Decision, capped_ref
+from shequn.errors import Conflict
+from shequn.model.events import Event
+from shequn.model.org_state import OrgTask
+
+LEAD_ROLES = ("manager", "group_leader")
+"""The roles that cover a group (the owner is above the pyramid's routine)."""
+GAP_KINDS = ("no_leader", "leader_inactive", "task_overdue")
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """``member`` holds ``role`` in ``group`` (``None``: community-wide)."""
+
+    member: str
+    role: str
+    group: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """One hole in the pyramid: ``kind`` (one of :data:`GAP_KINDS`), where and who, and for
+    how many days (silent, overdue; ``None`` when not seen at all in the look-back)."""
+
+    kind: str
+    group: str | None
+    member: str | None
+    days: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def covered_by(groups: Sequence[str], holders: Iterable[Holder]) -> dict[str, list[Holder]]:
+    """Each group → the holders leading it there (group-scoped managers and leaders)."""
+    cover: dict[str, list[Holder]] = {g: [] for g in groups}
+    for h in holders:
+        if h.role in LEAD_ROLES and h.group in cover:
+            cover[h.group].append(h)
+    return cover
+
+
+def find_gaps(
+    groups: Sequence[str],
+    holders: Sequence[Holder],
+    last_seen: Mapping[str, datetime],
+    tasks: Iterable[OrgTask],
+    inactive_days: int,
+    now: datetime,
+) -> list[Gap]:
+    """Every gap as of ``now``: groups nobody leads, leaders silent ``inactive_days`` or more
+    (``last_seen``: member → their latest message anywhere in the community), open small
+    tasks past their due date. Ordered by kind, then group and member."""
+    gaps = [
+        Gap("no_leader", g, None, None) for g, hs in covered_by(groups, holders).items() if not hs
+    ]
+    for member in sorted({h.member for h in holders if h.role in LEAD_ROLES}):
+        seen = last_seen.get(member)
+        if seen is None or (now - seen).days >= inactive_days:
+            where = sorted({h.group or "" for h in holders if h.member == member})
+            days = (now - seen).days if seen is not None else None
+            gaps.append(Gap("leader_inactive", ", ".join(where) or None, member, days))
+    for task in sorted(tasks, key=lambda t: (t.due, t.task)):
+        if task.done_at is None and task.due < now:
+            gaps.append(Gap("task_overdue", None, task.member, (now - task.due).days))
+    return gaps
+
+
+def decide_handover(
+    community: str,
+    leaver: str,
+    successor: str,
+    holders: Sequence[Holder],
+    now: datetime,
+    *,
+    source: str,
+    operator: str | None = None,
+) -> Decision:
+    """Pure: ``successor`` takes every role ``leaver`` holds (same group), and ``leaver``
+    goes back to ``member`` there. Refused when the leaver holds no role or is the owner (an
+    owner hands the community over by hand), or when leaver and successor are one member."""
+    if leaver == successor:
+        raise Conflict("the leaver and the successor are the same member", reason="same_member")
+    theirs = [h for h in holders if h.member == leaver and h.role != "member"]
+    if not theirs:
+        raise Conflict(f"{leaver} holds no role to hand over", member=leaver, reason="no_role")
+    if any(h.role == "owner" for h in theirs):
+        raise Conflict("an owner is not handed over here", member=leaver, reason="owner")
+    held = {(h.group, h.role) for h in holders if h.member == successor}
+    events: list[Event] = []
+    for h in theirs:
+        data = {"reason": "handover", "from": leaver, "to": successor}
+        for who, role in ((successor, h.role), (leaver, "member")):
+            if who == successor and (h.group, h.role) in held:
+                continue  # they lead there already
+            events.append(
+                Event(
+                    kind="role.changed",
+                    occurred_at=now,
+                    community=community,
+                    source=source,
+                    source_ref=capped_ref(f"handover:{leaver}:{successor}:{h.group}:{who}:{now}"),
+                    group=h.group,
+                    actor=operator,
+                    subject=who,
+                    data={"role": role, **data},
+                )
+            )
+    return Decision(events)
+
+
+__all__ = [
+    "GAP_KINDS",
+    "LEAD_ROLES",
+    "Gap",
+    "Holder",
+    "covered_by",
+    "decide_handover",
+    "find_gaps",
+]
