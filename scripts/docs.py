@@ -74,8 +74,9 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "Engagement",
-        ("redenvelope", "checkin", "session", "event"),
-        "Red envelopes, check-ins, sharing sessions and offline events (P-ENG).",
+        ("redenvelope", "envelope", "checkin", "session", "qa", "event"),
+        "Red envelopes and the dead-group test, check-ins, sharing sessions, the Q&A "
+        "knowledge base and offline events (P-ENG).",
     ),
     (
         "Rules and moderation",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from shequn.engine.engagement.qa import Question, decide_repeat, decide_surface
 from shequn.engine.engagement.streaks import decide_reminders
 from shequn.engine.engagement.timeline import (
     Plan,
@@ -16,6 +17,7 @@ from shequn.engine.engagement.timeline import (
 from shequn.engine.engagement.welcome import Join, decide_welcomes
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
+from shequn.store.qa import Entry
 from tests.growth_helpers import T0, wx
 
 START = T0 + timedelta(days=7)
@@ -38,4 +40,10 @@ def engagement_messages(bp: Blueprint) -> list[Action]:
     actions += decide_cancel(bp, plan(), True, "", T0, None).actions
     actions += decide_summary(bp, plan(), "要点", [wx("a")], START, None).actions
     actions += decide_reminders(bp, "main", {}, [wx("a")], EVENING).actions
+    kb = Entry("bot|1", "main", wx("b"), "怎么报名", T0, "answered", "看公告", wx("c"), "reply",
+               None, None)  # fmt: skip
+    repeat = Question("bot|2", "main", wx("a"), "怎么报名呢", T0)
+    actions += decide_repeat(bp, repeat, (kb, 1.0), T0).actions
+    waiting = Entry("bot|3", "main", wx("a"), "几点？", T0, "open", *[None] * 5)
+    actions += decide_surface(bp, "main", [waiting], [wx("lead")], T0 + timedelta(days=1)).actions
     return [a for a in actions if a.kind == "message.send"]

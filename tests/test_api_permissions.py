@@ -27,6 +27,7 @@ from shequn.engine.record import record
 from shequn.model.actions import Action
 from shequn.model.blueprint_growth import Campaign
 from shequn.model.events import Event
+from shequn.model.text import message_data
 from shequn.store.outbox import enqueue, list_actions
 from shequn.store.rules_queries import events_by
 from shequn.store.tasks import list_tasks, open_task
@@ -212,6 +213,15 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("checkin board",      "in",     200,   200,     200,    200),
     ("checkin board",      "out",    200,   404,     404,    200),
     ("checkin board",      "other",  404,   404,     404,    404),
+    ("qa",                 "in",     200,   200,     200,    200),
+    ("qa",                 "out",    200,   404,     404,    200),
+    ("qa",                 "other",  404,   404,     404,    404),
+    ("ask qa",             "in",     200,   200,     200,    403),
+    ("ask qa",             "out",    200,   404,     404,    403),
+    ("ask qa",             "other",  404,   404,     404,    403),
+    ("answer qa",          "in",     200,   200,     200,    403),
+    ("answer qa",          "out",    200,   404,     404,    403),
+    ("answer qa",          "other",  404,   404,     404,    403),
 ]
 # fmt: on
 
@@ -281,6 +291,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "ask session": ("POST", "/communities/{community}/sessions/{session}/questions"),
     "session summary": ("POST", "/communities/{community}/sessions/{session}/summary"),
     "checkin board": ("GET", "/communities/{community}/checkins/{group}/board"),
+    "qa": ("GET", "/communities/{community}/qa"),
+    "ask qa": ("POST", "/communities/{community}/qa/questions"),
+    "answer qa": ("POST", "/communities/{community}/qa/answers"),
 }
 MODERATED = ("reverse step", "decide appeal")  # one step per route, role and group (menv)
 SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)
@@ -313,6 +326,11 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     _motions(env)
     _elections(env)
     _sessions(env)
+    for g in ("main", "camp-21"):  # a question per group for the cells to answer
+        asked = message_data("matrix?")
+        record(env.store, [Event("message.posted", datetime.now(UTC), C, "mx-qa", g, group=g,
+                                 actor=env.people[g][0], data=asked)])  # fmt: skip
+        env.people[f"question {g}"] = [f"mx-qa|{g}"]
     yield env
     env.close()
 
@@ -444,13 +462,17 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"member": ref, "text": f"matrix {role}?", "ref": f"mx-{role}-{scope}"}
     elif route == "session summary":
         kw["json"] = {"text": "matrix"}
+    elif route == "ask qa":
+        kw["json"] = {"member": ref, "text": f"matrix {role}?", "group": group}
+    elif route == "answer qa":
+        kw["json"] = {"question": env.people[f"question {group}"][0], "text": f"matrix {role}"}
     elif route in MODERATED:
         kw["json"] = {"reason": "matrix", **({"outcome": "upheld"} if "appeal" in route else {})}
     if (
         route.endswith("of group")
         or route in ("metric", "report", "diagnose")
         or (
-            route in ("moderation steps", "appeals", "replay rules", "motions", "sessions")
+            route in ("moderation steps", "appeals", "replay rules", "motions", "sessions", "qa")
             and scope == "out"
         )
     ):

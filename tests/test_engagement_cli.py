@@ -32,3 +32,20 @@ def test_session_commands_and_the_console_worker(cli: Cli) -> None:  # noqa: F81
     code, out, _ = cli.run("worker", "--once", "--connector", "console")
     assert "改期" in out and "分享预告" not in out
     assert cli.json("session", "cancel", sid, "--reason", "讲者生病")["status"] == "cancelled"
+
+
+def test_qa_commands_ask_answer_search_and_the_repeat(cli: Cli) -> None:  # noqa: F811
+    cli.json("blueprint", "load", EXAMPLE / "community.toml")
+    asked = cli.json("qa", "ask", "--member", "wechat:lin", "--group", "main", "怎么报名读书会？")
+    assert asked["status"] == "open"
+    [waiting] = cli.json("qa", "list", "--status", "open")
+    assert waiting["text"] == "怎么报名读书会？"
+    done = cli.json("qa", "answer", asked["question"], "--text", "点群公告里的报名链接")
+    assert (done["status"], done["answered_by"]) == ("answered", "marked")
+    [found] = cli.json("qa", "search", "读书会 报名")
+    assert found["answer"] == "点群公告里的报名链接" and found["score"] > 0
+    again = cli.json("qa", "ask", "--member", "wechat:amy", "请问怎么报名读书会")
+    assert (again["status"], again["same_as"]) == ("repeated", asked["question"])
+    code, out, err = cli.run("worker", "--once", "--connector", "console")
+    assert code == 0, err
+    assert "这个问题之前有人问过" in out and "点群公告里的报名链接" in out

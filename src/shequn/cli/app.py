@@ -29,6 +29,7 @@ from shequn.cli.organization import election_app, levels_app, motion_app, orgtas
 from shequn.cli.people import groups_app, members_app
 from shequn.cli.plan import demo_command, simulate_command
 from shequn.cli.poster import poster_command
+from shequn.cli.qa import qa_app
 from shequn.cli.report import metrics_command, report_command
 from shequn.cli.rules import moderation_app, rules_app
 from shequn.cli.serve import serve_command, token_app
@@ -113,6 +114,7 @@ app.add_typer(wecom_app, name="wecom")
 app.add_typer(templates_app, name="templates")
 app.add_typer(session_app, name="session")
 app.add_typer(checkin_app, name="checkin")
+app.add_typer(qa_app, name="qa")
 app.add_typer(payments_app, name="payments")
 app.add_typer(memberships_app, name="memberships")
 app.add_typer(offers_app, name="offers")

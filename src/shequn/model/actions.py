@@ -156,6 +156,13 @@ ACTION_KINDS: dict[str, ActionKind] = {
             task="Write the summary of session {session} ({title}) and send it with "
             "`shequn session summary {session} --text ...`.",
         ),
+        ActionKind(
+            "qa.answer",
+            "Questions in a group with no leader went unanswered: someone answers them (P-ENG-3).",
+            idempotent=True,
+            task="Answer the {count} open question(s) in {group} ({questions}) and mark the "
+            "answers with `shequn qa answer`.",
+        ),
         # group rules and moderation (P-RUL-2): every step can be undone by a manager
         ActionKind(
             "member.mute",

@@ -1,5 +1,5 @@
-"""The ``[engagement]`` part of the blueprint: welcomes, sharing sessions and check-in camps
-(P-ENG-1, P-ENG-2, P-ENG-5).
+"""The ``[engagement]`` part of the blueprint: welcomes, sharing sessions, the Q&A knowledge
+base, the dead-group test and check-in camps (P-ENG-1..5).
 
 Every seed figure is a default here and nowhere else. Seed 003's sharing-session timeline:
 the announcement three to five days before (``announce_days_before``, the early end), the
@@ -40,6 +40,24 @@ DEFAULT_BOARD_TOP = 10
 DEFAULT_REMIND_PER_MINUTE = 20
 """Private check-in reminders queued per minute, like the session summaries: a big camp is
 not one burst of private messages."""
+DEFAULT_QA_SURFACE_AFTER_HOURS = 12.0
+"""Q&A (P-ENG-3): a question nobody answered for this long goes to the group's leaders — half
+a day, so a question asked in the evening is still open the next morning (the seeds give no
+figure)."""
+DEFAULT_QA_SURFACE_WITHIN_DAYS = 3.0
+"""Only questions asked in the last days are surfaced: an imported year of history is not a
+to-do list."""
+DEFAULT_QA_MATCH = 0.5
+"""How alike (0–1, Dice over character pairs and words) a new question must be to an answered
+one to get its answer back."""
+DEFAULT_QA_REPLY_MAX_AGE_MINUTES = 60.0
+"""A question recorded later than this after it was asked (an import) gets no automatic answer."""
+DEFAULT_ENVELOPE_TEST_HOURS = 2.0
+"""Seed 001: a red envelope not grabbed within one to two hours means the group is dead; the
+late end, so a slow evening is not taken for death."""
+DEFAULT_ENVELOPE_TEST_SHARES = 10
+"""Shares the operator is asked to split the test envelope into (the seeds give no figure);
+the verdict counts against the shares the envelope was actually sent with."""
 
 
 class _Section(BaseModel):
@@ -77,6 +95,24 @@ class Checkins(_Section):
     remind_per_minute: int = Field(DEFAULT_REMIND_PER_MINUTE, gt=0)
 
 
+class QA(_Section):
+    """P-ENG-3: the Q&A knowledge base — answered questions are kept and found again."""
+
+    enabled: bool = True
+    surface_after_hours: float = Field(DEFAULT_QA_SURFACE_AFTER_HOURS, gt=0)
+    surface_within_days: float = Field(DEFAULT_QA_SURFACE_WITHIN_DAYS, gt=0)
+    match: float = Field(DEFAULT_QA_MATCH, gt=0, le=1)
+    reply_max_age_minutes: float = Field(DEFAULT_QA_REPLY_MAX_AGE_MINUTES, gt=0)
+
+
+class Envelopes(_Section):
+    """P-ENG-4: the dead-group test (seed 001) — send a red envelope; if it is not all grabbed
+    within ``test_hours``, the group is dead."""
+
+    test_hours: float = Field(DEFAULT_ENVELOPE_TEST_HOURS, gt=0)
+    test_shares: int = Field(DEFAULT_ENVELOPE_TEST_SHARES, gt=0)
+
+
 class GroupEngagement(_Section):
     """A group's overrides: a section given here replaces the community's."""
 
@@ -89,6 +125,8 @@ class Engagement(_Section):
     welcome: Welcome = Field(default_factory=Welcome)
     sessions: Sessions = Field(default_factory=Sessions)
     checkins: Checkins = Field(default_factory=Checkins)
+    qa: QA = Field(default_factory=QA)
+    envelopes: Envelopes = Field(default_factory=Envelopes)
     groups: dict[str, GroupEngagement] = Field(default_factory=dict)
 
     def welcome_for(self, slug: str | None) -> Welcome:

@@ -1,5 +1,5 @@
-"""Event kinds of engagement (P-ENG): the sharing sessions an operator plans, and the
-check-in camps' daily reminder.
+"""Event kinds of engagement (P-ENG): the sharing sessions an operator plans, the check-in
+camps' daily reminder, the Q&A knowledge base and the dead-group test.
 
 ``session.scheduled`` and ``session.held`` (kinds.py) are facts a platform or an export
 reports; the kinds here are the plan behind them: shequn's own timeline of a session
@@ -10,10 +10,11 @@ twice, moving or cancelling acts on one timeline.
 from __future__ import annotations
 
 from shequn.model.kindspec import DataField as F
-from shequn.model.kindspec import Int, KindSpec, Str
+from shequn.model.kindspec import Int, KindSpec, List, Num, Str
 
 _SESSION = F("session", Str, "session id (unique in the community)", required=True)
 _OPERATOR = "the operator who did it; absent when unknown"
+_QUESTION = F("question", Str, "the question's key: its message's source|source_ref", required=True)
 
 ENGAGEMENT_KINDS: tuple[KindSpec, ...] = (
     KindSpec(
@@ -80,5 +81,49 @@ ENGAGEMENT_KINDS: tuple[KindSpec, ...] = (
             F("members", Int, "members reminded"),
         ),
         playbook=("P-ENG-5",),
+    ),
+    KindSpec(
+        "qa.asked",
+        "A member asked a question outside the group's talk: to the bot (/ask), the API or "
+        "the CLI. Questions in the group are message.posted with is_question (P-ENG-3).",
+        actor="who asked",
+        fields=(F("text", Str, "the question", required=True),),
+        group_required=False,
+        playbook=("P-ENG-3",),
+    ),
+    KindSpec(
+        "qa.answered",
+        "A manager or group leader gave or marked the answer to a question; it replaces a "
+        "reply's answer and makes the question a knowledge-base entry (P-ENG-3).",
+        actor="who wrote the answer, when known",
+        actor_required=False,
+        fields=(
+            _QUESTION,
+            F("text", Str, "the answer", required=True),
+            F("answer", Str, "the answering message's source|source_ref, when it is one"),
+        ),
+        group_required=False,
+        playbook=("P-ENG-3",),
+    ),
+    KindSpec(
+        "qa.repeated",
+        "A question matched one the knowledge base has answered; its answer was sent back.",
+        actor=_OPERATOR,
+        actor_required=False,
+        fields=(
+            _QUESTION,
+            F("same_as", Str, "the answered question's key", required=True),
+            F("score", Num, "how alike the two are, 0–1"),
+        ),
+        group_required=False,
+        playbook=("P-ENG-3",),
+    ),
+    KindSpec(
+        "qa.surfaced",
+        "A question nobody answered in time was sent to the group's leaders (once).",
+        actor=_OPERATOR,
+        actor_required=False,
+        fields=(_QUESTION, F("to", List, "who it went to: leaders' keys, or [] for a task")),
+        playbook=("P-ENG-3", "P-ORG-2"),
     ),
 )

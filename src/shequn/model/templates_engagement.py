@@ -136,4 +136,44 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             "row so far: keep it going.{% else %} Start today: every day counts.{% endif %}",
             {"day": "2026-05-08", "streak": 5},
         ),
+        TemplateSpec(
+            "qa_repeat",
+            "a question the knowledge base has answered came again: the earlier answer (in "
+            "the group, or privately for a question sent to the bot)",
+            "知识库里已答过的问题又被问到：回复之前的答案（群里问的回群里，私信问的回私信）",
+            "message.send",
+            {
+                "question": "the question just asked",
+                "asker": "who asked (name)",
+                "asked": "the earlier question the answer belongs to",
+                "answer": "the answer",
+            },
+            "{% if asker %}@{{ asker }} {% endif %}这个问题之前有人问过：「{{ asked }}」\n"
+            "答：{{ answer }}",
+            '{% if asker %}@{{ asker }} {% endif %}This was asked before: "{{ asked }}"\n'
+            "Answer: {{ answer }}",
+            {
+                "question": "请问怎么报名？",
+                "asker": "amy",
+                "asked": "怎么报名呢",
+                "answer": "点群公告里的链接",
+            },
+        ),
+        TemplateSpec(
+            "qa_unanswered",
+            "questions in a group nobody answered for surface_after_hours, privately to its "
+            "leaders (once per question)",
+            "群里超过 surface_after_hours 小时没人回答的问题，私信给群主/管理员（每个问题一次）",
+            "message.send",
+            {
+                "questions": "the questions, joined",
+                "count": "how many",
+                "hours": "surface_after_hours",
+            },
+            "{{ member }}，{{ group }} 有 {{ count }} 个问题超过 {{ hours }} 小时没人回答：\n"
+            "{{ questions }}",
+            "{{ member }}, {{ count }} question(s) in {{ group }} have had no answer for "
+            "{{ hours }} hours:\n{{ questions }}",
+            {"questions": ["怎么报名？", "什么时候开课？"], "count": 2, "hours": 12},
+        ),
     )

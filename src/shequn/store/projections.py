@@ -29,6 +29,8 @@ from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
 from shequn.store.identity_projection import HANDLERS as IDENTITY_HANDLERS
 from shequn.store.memberships import MembershipBook
 from shequn.store.money import HANDLERS as MONEY_HANDLERS
+from shequn.store.qa import HANDLERS as QA_HANDLERS
+from shequn.store.qa import fold_messages as fold_questions
 from shequn.store.sql import chunks
 
 Row = dict[str, Any]
@@ -83,6 +85,7 @@ class Projector:
                 if e.kind == "link.created":
                     _RARE["link.created"](self, event_id, e)
             EntryBook(self).apply(entries)
+        fold_questions(self, events)  # before qa.answered & co., which name the questions
         for event_id, e in events:
             handler = _RARE.get(e.kind)
             if handler is not None and not (entries and e.kind == "link.created"):
@@ -336,4 +339,5 @@ _RARE = {
     **BINDING_HANDLERS,
     **ENGAGEMENT_HANDLERS,
     **MONEY_HANDLERS,
+    **QA_HANDLERS,
 }

@@ -136,6 +136,7 @@ def snapshot(conn: Connection) -> dict[str, Any]:
         "profiles": rows(t.profiles, identity_id=ident_key),
         "bindings": rows(t.bindings, community_id=community_key, group_id=group_key),
         "sessions": rows(t.sessions, community_id=community_key, group_id=group_key),
+        "qa_entries": rows(t.qa_entries, community_id=community_key, group_id=group_key),
         "paid_memberships": rows(
             t.paid_memberships, community_id=community_key, identity_id=ident_key
         ),

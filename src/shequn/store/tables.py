@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -386,6 +387,31 @@ sessions = Table(
     UniqueConstraint("community_id", "session", name="uq_sessions_session"),
 )
 
+# The Q&A knowledge base (P-ENG-3; questions in ``message.posted`` and ``qa.*`` events,
+# store/qa.py): one row per question, keyed by the message that asked it (``source|ref``);
+# an answered one is a knowledge-base entry. Searched through ``qa_search`` (SQLite FTS5,
+# trigram) or pg_trgm indexes (PostgreSQL), both made by migration 0040.
+qa_entries = Table(
+    "qa_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id"), nullable=False),
+    Column("group_id", ForeignKey("groups.id")),
+    Column("question_ref", String(512), nullable=False),
+    Column("asker", String(255)),
+    Column("question", Text, nullable=False),
+    Column("asked_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),  # open | answered | repeated
+    Column("answer", Text),
+    Column("answerer", String(255)),
+    Column("answer_ref", String(512)),
+    Column("answered_at", UTCDateTime()),
+    Column("answered_by", String(16)),  # reply | marked | kb (the answer of ``same_as``)
+    Column("same_as", String(512)),  # a repeated question: the entry whose answer it got
+    Column("surfaced_at", UTCDateTime()),
+    UniqueConstraint("community_id", "question_ref", name="uq_qa_entries_question"),
+)
+
 # Paid memberships (P-MON-2; ``membership.*`` events, store/money.py): one row per member and
 # product; ``until`` the end of the current term (none for lifetime), ``changed_at`` the time of
 # the last event folded in, so an older event arriving late changes nothing.
@@ -406,6 +432,7 @@ paid_memberships = Table(
 )
 
 PROJECTIONS = (
+    qa_entries,
     paid_memberships,
     sessions,
     bindings,

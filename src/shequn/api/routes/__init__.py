@@ -23,6 +23,7 @@ from shequn.api.routes import (
     moderation,
     money,
     organization,
+    qa,
     reports,
     sessions,
 )
@@ -42,6 +43,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     organization.router,
     sessions.router,
     checkins.router,
+    qa.router,
 )
 
 __all__ = ["ROUTERS"]

@@ -2,10 +2,12 @@
 
 ``welcome``   every join path welcomed (P-ENG-1); waves keep their own welcome (entry).
 ``timeline``  sharing sessions as pure decisions (P-ENG-2); ``sessions`` applies them.
+``qa``        the Q&A knowledge base as pure decisions (P-ENG-3); ``knowledge`` applies them.
+``streaks``   check-in camps (P-ENG-5); ``checkins`` applies them.
 
 :func:`react` is the chapter's reactor (registered in ``engine/reactions.py``): after each
-recorded batch it welcomes the fresh joins. Timed steps are actions with future due times,
-plus the ``sessions.close`` tick (``engine/ticks.py``) that records attendance.
+recorded batch it welcomes the fresh joins and answers fresh repeated questions. Timed steps
+are actions with future due times, plus the worker's ticks (``engine/ticks.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import apply
+from shequn.engine.engagement.knowledge import QUESTION_KINDS, answer_repeats, questions_in
 from shequn.engine.engagement.welcome import Join, decide_welcomes, fresh
 from shequn.errors import NotFound
 from shequn.model.events import Event
@@ -23,7 +26,7 @@ from shequn.store.engagement import last_welcome_ref
 from shequn.store.growth_queries import get_blueprint, get_entry
 from shequn.store.scope_queries import display_names
 
-TRIGGERS = frozenset({"member.joined"})
+TRIGGERS = frozenset({"member.joined"}) | QUESTION_KINDS
 """Kinds that wake the engagement reactor."""
 
 clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
@@ -31,9 +34,12 @@ clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 
 def react(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> None:
-    """Welcome the fresh joins of a recorded batch, one welcome per group. Joins that are
-    history (imports) are dropped before anything is read, so an import costs nothing."""
+    """Answer the fresh repeated questions of a recorded batch, and welcome its fresh joins,
+    one welcome per group. Questions and joins that are history (imports) are dropped before
+    anything but the blueprint is read, so an import costs little."""
     now = clock()
+    for community, questions in questions_in(new_events).items():
+        answer_repeats(conn, community, questions, now)
     joined: dict[str, list[Event]] = {}
     for _, e in new_events:
         if e.kind == "member.joined" and e.group and e.actor:

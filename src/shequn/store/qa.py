@@ -1,0 +1,263 @@
+"""The Q&A knowledge base in the store (P-ENG-3): its projection and its searches.
+
+A question is a ``message.posted`` the importers or a bot marked ``is_question`` (with its
+text), or a ``qa.asked`` (a question sent to the bot, the API or the CLI); its key is the
+message's ``source|source_ref``. Answers, in order of authority:
+
+- a reply (``data.reply_to`` naming the question's message, same source) by someone other
+  than the asker — the first such reply answers an open question;
+- a manager's or group leader's ``qa.answered``, which replaces any reply (the latest
+  marking wins);
+- ``qa.repeated``: the engine gave a repeated question the answer of an earlier one.
+
+Answered questions are the knowledge base. A reply recorded before its question (an import
+out of order) answers nothing; ``rebuild`` replays in log order, so it reproduces what live
+appends built. The text index is SQLite FTS5 (trigram tokenizer) or PostgreSQL pg_trgm; both
+look up substrings, which is what Chinese (no spaces) needs. :mod:`shequn.model.text_match`
+ranks what they find.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, and_, bindparam, or_, select, text, update
+
+from shequn.model.events import Event
+from shequn.store import tables as t
+from shequn.store.queries import like_pattern
+from shequn.store.sql import insert_ignore
+
+if TYPE_CHECKING:
+    from shequn.store.projections import Projector
+
+q = t.qa_entries.c
+
+
+def question_ref(source: str, ref: str) -> str:
+    """The key of a question: the message that asked it."""
+    return f"{source}|{ref}"
+
+
+def fold_messages(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
+    """Questions and replies among a batch's ``message.posted``: a statement per kind of row,
+    not per message, so a big import stays cheap."""
+    asked, replies = [], []
+    for _, e in events:
+        if e.kind != "message.posted":
+            continue
+        if e.data.get("is_question") and e.data.get("text"):
+            asked.append(_row(p, e, str(e.data["text"])))
+        elif e.data.get("reply_to") and e.data.get("text") and e.actor:
+            replies.append(
+                {
+                    "key": question_ref(e.source, str(e.data["reply_to"])),
+                    "who": e.actor,
+                    "text": str(e.data["text"]),
+                    "ref": question_ref(e.source, e.source_ref),
+                    "at": e.occurred_at,
+                }
+            )
+    if asked:
+        p.conn.execute(insert_ignore(p.conn, t.qa_entries), asked)
+    if replies:
+        first = (
+            update(t.qa_entries)
+            .where(q.community_id == p.community_id, q.question_ref == bindparam("key"))
+            .where(q.status == "open", or_(q.asker.is_(None), q.asker != bindparam("who")))
+            .values(
+                status="answered",
+                answer=bindparam("text"),
+                answerer=bindparam("who"),
+                answer_ref=bindparam("ref"),
+                answered_at=bindparam("at"),
+                answered_by="reply",
+            )
+        )
+        p.conn.execute(first, replies)
+
+
+def _row(p: Projector, e: Event, question: str) -> dict[str, Any]:
+    return {
+        "community_id": p.community_id,
+        "group_id": p.group_id(e.community, e.group),
+        "question_ref": question_ref(e.source, e.source_ref),
+        "asker": e.actor,
+        "question": question,
+        "asked_at": e.occurred_at,
+        "status": "open",
+    }
+
+
+def _asked(p: Projector, _id: int, e: Event) -> None:
+    p.conn.execute(insert_ignore(p.conn, t.qa_entries), [_row(p, e, str(e.data["text"]))])
+
+
+def _where(p: Projector, e: Event, key: str) -> Any:
+    return and_(q.community_id == p.communities[e.community], q.question_ref == str(e.data[key]))
+
+
+def _answered(p: Projector, _id: int, e: Event) -> None:
+    newer = or_(q.answered_by.is_(None), q.answered_by != "marked", q.answered_at <= e.occurred_at)
+    values = {"status": "answered", "answer": str(e.data["text"]), "answerer": e.actor,
+              "answer_ref": e.data.get("answer"), "answered_at": e.occurred_at,
+              "answered_by": "marked", "same_as": None}  # fmt: skip
+    p.conn.execute(update(t.qa_entries).where(_where(p, e, "question"), newer).values(values))
+
+
+def _repeated(p: Projector, _id: int, e: Event) -> None:
+    entry = p.conn.execute(select(q.answer, q.answerer).where(_where(p, e, "same_as"))).first()
+    if entry is None or entry.answer is None:
+        return
+    values = {
+        "status": "repeated",
+        "answer": entry.answer,
+        "answerer": entry.answerer,
+        "answered_at": e.occurred_at,
+        "answered_by": "kb",
+        "same_as": e.data["same_as"],
+    }
+    still_open = and_(_where(p, e, "question"), q.status == "open")
+    p.conn.execute(update(t.qa_entries).where(still_open).values(values))
+
+
+def _surfaced(p: Projector, _id: int, e: Event) -> None:
+    unset = and_(_where(p, e, "question"), q.surfaced_at.is_(None))
+    p.conn.execute(update(t.qa_entries).where(unset).values(surfaced_at=e.occurred_at))
+
+
+HANDLERS: dict[str, Callable[[Projector, int, Event], None]] = {
+    "qa.asked": _asked,
+    "qa.answered": _answered,
+    "qa.repeated": _repeated,
+    "qa.surfaced": _surfaced,
+}
+"""Folded into ``Projector``'s rare-kind handlers (``message.posted`` goes through
+:func:`fold_messages`, once per batch)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One question and, once answered, its answer."""
+
+    question_ref: str
+    group: str | None
+    asker: str | None
+    question: str
+    asked_at: datetime
+    status: str
+    answer: str | None
+    answerer: str | None
+    answered_by: str | None
+    same_as: str | None
+    surfaced_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question_ref, "group": self.group, "asker": self.asker,
+            "text": self.question, "asked_at": self.asked_at.isoformat(), "status": self.status,
+            "answer": self.answer, "answerer": self.answerer, "answered_by": self.answered_by,
+            "same_as": self.same_as,
+            "surfaced_at": self.surfaced_at.isoformat() if self.surfaced_at else None,
+        }  # fmt: skip
+
+
+def _query(community: str) -> Any:
+    c, g = t.communities.c, t.groups.c
+    return (
+        select(q.question_ref, g.slug, q.asker, q.question, q.asked_at, q.status, q.answer)
+        .add_columns(q.answerer, q.answered_by, q.same_as, q.surfaced_at)
+        .join_from(t.qa_entries, t.communities, c.id == q.community_id)
+        .outerjoin(t.groups, g.id == q.group_id)
+        .where(c.slug == community)
+    )
+
+
+def _in(query: Any, groups: Sequence[str] | None) -> Any:
+    return query if groups is None else query.where(t.groups.c.slug.in_(list(groups)))
+
+
+def get_entry(conn: Connection, community: str, key: str) -> Entry | None:
+    row = conn.execute(_query(community).where(q.question_ref == key)).first()
+    return Entry(*row) if row else None
+
+
+def list_entries(
+    conn: Connection,
+    community: str,
+    *,
+    groups: Sequence[str] | None = None,
+    status: str | None = None,
+    asked_between: tuple[datetime, datetime] | None = None,
+    unsurfaced: bool = False,
+    limit: int = 100,
+) -> list[Entry]:
+    """Questions, newest first."""
+    query = _in(_query(community), groups).order_by(q.asked_at.desc(), q.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(q.status == status)
+    if asked_between is not None:
+        query = query.where(q.asked_at >= asked_between[0], q.asked_at < asked_between[1])
+    if unsurfaced:
+        query = query.where(q.surfaced_at.is_(None))
+    return [Entry(*row) for row in conn.execute(query)]
+
+
+def candidates(
+    conn: Connection,
+    community: str,
+    terms: Sequence[str],
+    *,
+    groups: Sequence[str] | None = None,
+    limit: int = 50,
+) -> list[Entry]:
+    """Answered entries whose question or answer contains one of ``terms`` (substrings),
+    found through the full-text index: FTS5 trigram on SQLite, pg_trgm on PostgreSQL. Terms
+    shorter than three characters have no trigram and are matched by a plain scan."""
+    if not terms:
+        return []
+    query = _in(_query(community), groups).where(q.status == "answered").limit(limit)
+    long, short = [x for x in terms if len(x) >= 3], [x for x in terms if len(x) < 3]
+    found: list[Any] = [_plain(x) for x in short]
+    if long and conn.dialect.name == "sqlite":
+        match = " OR ".join('"' + x.replace('"', '""') + '"' for x in long)
+        hits = text("SELECT rowid FROM qa_search WHERE qa_search MATCH :m").bindparams(m=match)
+        found.append(q.id.in_(hits.columns(rowid=t.qa_entries.c.id.type)))
+    else:
+        found += [_plain(x) for x in long]
+    return [Entry(*row) for row in conn.execute(query.where(or_(*found)))]
+
+
+def _plain(term: str) -> Any:
+    pattern = like_pattern(term)
+    return or_(q.question.ilike(pattern, escape="\\"), q.answer.ilike(pattern, escape="\\"))
+
+
+def leaders_of(conn: Connection, community: str, group: str) -> list[str]:
+    """Who hears of the group's unanswered questions: its group leaders, or, when it has
+    none, the managers of the group or of the whole community."""
+    r, i, g, c = t.roles.c, t.identities.c, t.groups.c, t.communities.c
+    rows = conn.execute(
+        select(i.key, r.role, g.slug)
+        .join_from(t.roles, t.identities, i.id == r.identity_id)
+        .join(t.communities, c.id == r.community_id)
+        .outerjoin(t.groups, g.id == r.group_id)
+        .where(c.slug == community, r.role.in_(("group_leader", "manager")))
+        .where(or_(g.slug == group, r.group_id.is_(None)))
+    ).all()
+    leaders = sorted(k for k, role, slug in rows if role == "group_leader" and slug == group)
+    return leaders or sorted(k for k, role, _ in rows if role == "manager")
+
+
+__all__ = [
+    "HANDLERS",
+    "Entry",
+    "candidates",
+    "fold_messages",
+    "get_entry",
+    "leaders_of",
+    "list_entries",
+]
