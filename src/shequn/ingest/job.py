@@ -3,7 +3,10 @@ aside, and hand clean events on. The caller records them (``engine.record``)."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -13,6 +16,7 @@ from typing import IO, Any
 from shequn.errors import InputFormatError, ShequnError
 from shequn.ingest.archive import Limits
 from shequn.ingest.base import ImportContext, Importer, Rejected, input_size
+from shequn.ingest.read_ahead import available, read_ahead
 from shequn.ingest.registry import detect, get_importer
 from shequn.model.bindings import export_bindings
 from shequn.model.events import Event
@@ -49,6 +53,12 @@ class ImportSummary:
         for key in ("first_at", "last_at"):
             d[key] = d[key].isoformat() if d[key] else None
         return d
+
+
+READ_AHEAD_BYTES = 16 << 20
+"""Inputs at least this big are read in a second process (``ingest/read_ahead.py``) when
+:func:`~shequn.ingest.read_ahead.available`; ``SHEQUN_IMPORT_READ_AHEAD`` = 0 or 1 decides
+for every size."""
 
 
 class ImportJob:
@@ -91,6 +101,8 @@ class ImportJob:
         self.summary = ImportSummary(path=str(ctx.path), format=importer.name)
         self._people: set[str] = set()
         self._groups: set[str] = set()
+        self.read_ahead = _read_ahead_wanted(ctx.bytes_total)
+        """Read in a second process while the caller appends (the default for big inputs)."""
 
     def finish(self, new: int, duplicate: int) -> ImportSummary:
         """The summary, with what the store made of the events (new / already stored)."""
@@ -101,8 +113,39 @@ class ImportJob:
         path = self.ctx.path
         if path.is_file() and path.stat().st_size == 0:
             raise InputFormatError(str(path), None, "the file is empty")
+        if self.read_ahead and available():
+            yield from read_ahead(self._in_child, self._progress, self._progressed, str(path))
+        else:
+            yield from self._read()
+
+    def _read(self) -> Iterator[Event]:
         yield from self._guarded()
         self._finish()
+
+    def _in_child(self) -> Iterator[Event]:
+        """The reader process's events; records set aside are handed to the parent."""
+        if self.skip_bad is not None:
+            self.skip_bad = _Aside()
+        yield from self._read()
+
+    def _progress(self) -> _Progress:
+        """In the reader process: how far it is, and what it counted and noted so far."""
+        aside = ""
+        if isinstance(self.skip_bad, _Aside):
+            aside = self.skip_bad.getvalue()
+            self.skip_bad.seek(0)
+            self.skip_bad.truncate()
+        c = self.ctx
+        return _Progress(c.bytes_read, aside, self.summary, c.notes, c.records, c.ignored,
+                         c.naive_times)  # fmt: skip
+
+    def _progressed(self, p: _Progress) -> None:
+        """Here: take over what the reader process did (see :meth:`_progress`)."""
+        c = self.ctx
+        c.bytes_read, self.summary, c.notes[:] = p.bytes_read, p.summary, p.notes
+        c.records, c.ignored, c.naive_times = p.records, p.ignored, p.naive_times
+        if p.aside and self.skip_bad is not None:
+            self.skip_bad.write(p.aside)
 
     def _guarded(self) -> Iterator[Event]:
         """The importer's events; whatever an importer did not foresee still ends as one clear
@@ -188,3 +231,25 @@ class ImportJob:
             s.timezone = str(self.ctx.tz)
             self.ctx.note(f"times without a zone were read as {self.ctx.tz}")
             s.notes = list(self.ctx.notes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Progress:
+    bytes_read: int
+    aside: str
+    summary: ImportSummary
+    notes: list[str]
+    records: int
+    ignored: Counter[str]
+    naive_times: bool
+
+
+class _Aside(io.StringIO):
+    """The reader process's ``--skip-bad`` file: collected, and written by the parent."""
+
+
+def _read_ahead_wanted(size: int | None) -> bool:
+    forced = os.environ.get("SHEQUN_IMPORT_READ_AHEAD")
+    if forced in ("0", "1"):
+        return forced == "1"
+    return size is not None and size >= READ_AHEAD_BYTES

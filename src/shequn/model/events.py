@@ -202,6 +202,29 @@ class Event:
         check_identity_key(value, name)
 
     @classmethod
+    def checked_before(
+        cls,
+        kind: str,
+        occurred_at: datetime,
+        community: str,
+        source: str,
+        source_ref: str,
+        group: str | None,
+        actor: str | None,
+        subject: str | None,
+        data: dict[str, Any],
+    ) -> Event:
+        """An event that passed :meth:`__post_init__` already (in the import's reader process,
+        whose events come back as JSON): rebuilt without checking it a second time, which
+        would cost more than storing it. ``occurred_at`` must be in UTC. Never for outside
+        input: that goes through the constructor."""
+        event = object.__new__(cls)
+        event.kind, event.occurred_at, event.community = kind, occurred_at, community
+        event.source, event.source_ref, event.group = source, source_ref, group
+        event.actor, event.subject, event.data = actor, subject, data
+        return event
+
+    @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> Event:
         """Build from the canonical JSON shape (docs/events.md); unknown top-level keys fail."""
         if not isinstance(obj, Mapping):

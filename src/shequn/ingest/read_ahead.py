@@ -1,0 +1,176 @@
+"""Reading an export in a second process while this one stores what it has read.
+
+Parsing and mapping an export costs about as much as appending its events (docs/store.md,
+"The import path"); done in turn by one process, one of the machine's cores sits idle. Here a
+forked child runs the import's own reader — the same importer, the same checks — and sends the
+events back in chunks as JSON rows; this process turns them into events without checking them
+again (``Event.checked_before``) and hands them on to the caller, which appends them as before.
+
+Memory stays flat: a thread here takes the chunks off the pipe into a queue of
+:data:`DEPTH` chunks, and the child waits when that is full. Nothing about idempotency or
+resuming changes: the events arrive in the same order and are appended by the caller in the
+same batches. If the child fails, the error it raised is raised here after the events it
+sent before; if this process dies, the child's next write fails and it ends.
+
+Forking is only safe from a process that holds no locks another thread could be holding, so
+:func:`available` says no outside the main thread (a server's request threads) and where
+``fork`` does not exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from shequn.errors import InputFormatError
+from shequn.model.events import Event
+
+CHUNK = 2_000
+"""Events per message from the child."""
+DEPTH = 8
+"""Chunks held here before the child waits (a few MB)."""
+
+_EVENTS, _DONE, _FAILED = b"E", b"D", b"X"
+
+
+def available() -> bool:
+    """Whether this process may fork a reader: ``fork`` exists and we are the main thread."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+    )
+
+
+def read_ahead(
+    produce: Callable[[], Iterator[Event]],
+    progress: Callable[[], Any],
+    on_progress: Callable[[Any], None],
+    label: str,
+) -> Iterator[Event]:
+    """The events ``produce()`` yields, produced in a forked child.
+
+    ``progress()`` runs in the child after each chunk (and once at the end) and returns
+    something picklable; ``on_progress`` receives it here before that chunk's events."""
+    ctx = multiprocessing.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+    child = ctx.Process(
+        target=_child, args=(produce, progress, writer, reader), daemon=True, name="shequn-reader"
+    )
+    child.start()
+    writer.close()
+    chunks: queue.Queue[tuple[bytes, bytes]] = queue.Queue(maxsize=DEPTH)
+    pump = threading.Thread(target=_pump, args=(reader, chunks), daemon=True)
+    pump.start()
+    try:
+        while True:
+            tag, body = chunks.get()
+            if tag == _EVENTS:
+                rows, state = _split(body)
+                on_progress(pickle.loads(state))  # noqa: S301  # our own child's bytes
+                yield from _events(rows)
+            elif tag == _DONE:
+                on_progress(pickle.loads(body))  # noqa: S301
+                return
+            else:
+                raise _error(body, label)
+    finally:
+        if child.is_alive():
+            child.terminate()  # the caller stopped early (an error while appending)
+        child.join()
+        while pump.is_alive():  # let the pump see the pipe close and end
+            with contextlib.suppress(queue.Empty):
+                chunks.get(timeout=0.1)
+        reader.close()
+
+
+def _child(
+    produce: Callable[[], Iterator[Event]],
+    progress: Callable[[], Any],
+    writer: Any,
+    reader: Any,
+) -> None:
+    reader.close()  # so that the pipe breaks when the parent dies
+    rows: list[tuple[Any, ...]] = []
+
+    def send() -> None:
+        writer.send_bytes(_EVENTS + _join(orjson.dumps(rows), pickle.dumps(progress())))
+        rows.clear()
+
+    try:
+        try:
+            for e in produce():
+                rows.append(
+                    (e.kind, e.occurred_at, e.community, e.source, e.source_ref, e.group,
+                     e.actor, e.subject, e.data)
+                )  # fmt: skip
+                if len(rows) >= CHUNK:
+                    send()
+        except (BrokenPipeError, KeyboardInterrupt):
+            raise
+        except BaseException as e:  # sent to the parent, which raises it
+            send()  # the events before it, as the caller would have had them in one process
+            writer.send_bytes(_FAILED + _pickled_error(e))
+            return
+        send()
+        writer.send_bytes(_DONE + pickle.dumps(progress()))
+    except (BrokenPipeError, KeyboardInterrupt):
+        pass
+    finally:
+        writer.close()
+        os._exit(0)  # no atexit handlers: they belong to the parent (its store, its files)
+
+
+def _pump(reader: Any, chunks: queue.Queue[tuple[bytes, bytes]]) -> None:
+    """Move chunks from the pipe to the queue (blocking in recv releases the GIL)."""
+    while True:
+        try:
+            raw = reader.recv_bytes()
+        except (EOFError, OSError):
+            chunks.put((_FAILED, b""))
+            return
+        chunks.put((raw[:1], raw[1:]))
+        if raw[:1] != _EVENTS:
+            return
+
+
+def _join(rows: bytes, state: bytes) -> bytes:
+    return len(rows).to_bytes(8, "big") + rows + state
+
+
+def _split(body: bytes) -> tuple[bytes, bytes]:
+    n = int.from_bytes(body[:8], "big")
+    return body[8 : 8 + n], body[8 + n :]
+
+
+def _events(rows: bytes) -> Iterator[Event]:
+    built, when = Event.checked_before, datetime.fromisoformat
+    for kind, at, community, source, ref, group, actor, subject, data in orjson.loads(rows):
+        yield built(kind, when(at), community, source, ref, group, actor, subject, data)
+
+
+def _pickled_error(e: BaseException) -> bytes:
+    """The error as (class, args, attributes): shequn's errors take other arguments than
+    they keep in ``args``, so they are rebuilt rather than unpickled."""
+    try:
+        return pickle.dumps((type(e), e.args, dict(getattr(e, "__dict__", {}))))
+    except Exception:  # an attribute that does not pickle
+        return pickle.dumps((RuntimeError, (repr(e),), {}))
+
+
+def _error(body: bytes, label: str) -> BaseException:
+    if not body:
+        return InputFormatError(label, None, "the reader process ended without a word")
+    cls, args, attrs = pickle.loads(body)  # noqa: S301  # our own child's bytes
+    error: BaseException = cls.__new__(cls)
+    BaseException.__init__(error, *args)
+    error.__dict__.update(attrs)
+    return error
