@@ -189,6 +189,15 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("audit ballots",      "in",     200,   403,     403,    403),
     ("audit ballots",      "out",    200,   403,     403,    403),
     ("audit ballots",      "other",  404,   403,     403,    403),
+    # the matrix's members stand already (a self-nomination is accepted as made): 409 is as
+    # far as a writer gets; a scoped token's other group is 404, like a missing election
+    ("accept nomination",  "in",     409,   409,     409,    403),
+    ("accept nomination",  "out",    409,   404,     404,    403),
+    ("accept nomination",  "other",  404,   404,     404,    403),
+    ("coverage",           "in",     200,   200,     200,    200),
+    ("coverage",           "other",  404,   404,     404,    404),
+    ("handover",           "in",     409,   403,     403,    403),  # nobody holds a role here
+    ("handover",           "other",  404,   403,     403,    403),
     ("sessions",           "in",     200,   200,     200,    200),
     ("sessions",           "out",    200,   404,     404,    200),
     ("sessions",           "other",  404,   404,     404,    404),
@@ -283,6 +292,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "nominate": ("POST", "/communities/{community}/elections/{election}/nominations"),
     "ballot": ("POST", "/communities/{community}/elections/{election}/ballots"),
     "audit ballots": ("GET", "/communities/{community}/elections/{election}/audit"),
+    "accept nomination": ("POST", "/communities/{community}/elections/{election}/acceptances"),
+    "coverage": ("GET", "/communities/{community}/coverage"),
+    "handover": ("POST", "/communities/{community}/handover"),
     "sessions": ("GET", "/communities/{community}/sessions"),
     "plan session": ("POST", "/communities/{community}/sessions"),
     "session": ("GET", "/communities/{community}/sessions/{session}"),
@@ -452,6 +464,10 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"nominator": ref, "nominee": ref}
     elif route == "ballot":
         kw["json"] = {"voter": ref, "candidate": ref}
+    elif route == "accept nomination":
+        kw["json"] = {"nominee": ref}
+    elif route == "handover":
+        kw["json"] = {"leaver": ref, "successor": main[1]}
     elif route == "plan session":
         kw["json"] = {"group": group, "title": f"matrix {role}", "at": "2999-01-01T20:00"}
     elif route == "move session":

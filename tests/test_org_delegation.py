@@ -9,13 +9,16 @@ import pytest
 
 from shequn.engine.delegation import coverage, handover
 from shequn.engine.delegation_rules import Gap, Holder, decide_handover, find_gaps
+from shequn.engine.elections import nominate, open_election
 from shequn.engine.organization import change_role
 from shequn.engine.record import record
 from shequn.errors import Conflict
 from shequn.model.org_state import OrgTask
 from shequn.store.org_queries import role_holders
+from shequn.store.queries import list_members
 from tests.growth_helpers import COMMUNITY, T0, group, loaded, wx
 from tests.org_helpers import DAY, ev
+from tests.test_api import V1, C, Env, env  # noqa: F401 (the fixture)
 from tests.test_cli import EXAMPLE, Cli, cli, joined, write_jsonl  # noqa: F401 (the fixture)
 
 LIN, WANG, CHEN = wx("lin"), wx("wang"), wx("chen")
@@ -105,3 +108,25 @@ def test_roles_coverage_and_handover_through_the_cli(cli: Cli, tmp_path: Path) -
     assert (code, out) == (0, f"{b} is now group_leader in main\n{a} is now member in main\n")
     code, _, err = cli.run("roles", "handover", a, b)
     assert code == 1 and "holds no role" in err
+
+
+def test_coverage_over_the_api_is_scoped_and_a_nominee_accepts(env: Env) -> None:  # noqa: F811
+    whole = env.as_("owner").get(f"{V1}/communities/{C}/coverage").json()
+    mine = env.as_("group_leader").get(f"{V1}/communities/{C}/coverage").json()
+    assert set(whole["groups"]) > {"main"} and set(mine["groups"]) == {"main"}
+    assert mine["groups"]["main"] == whole["groups"]["main"]
+    outside = [g for g in whole["gaps"] if g["group"] not in (None, "main")]
+    assert outside and all(g["group"] in (None, "main") for g in mine["gaps"])
+    with env.store.read() as conn:
+        members = list_members(conn, community=C)
+    main = [m.key for m in members if "main" in {s.group for s in m.memberships}][:2]
+    el = open_election(env.store, C, "main")
+    nominate(env.store, C, el.election, main[0], main[1])
+    url = f"{V1}/communities/{C}/elections/{el.election}/acceptances"
+    r = env.as_("group_leader").post(url, json={"nominee": main[1]})
+    assert (r.status_code, r.json()) == (200, {"election": el.election, "accepted": main[1]})
+    assert env.as_("group_leader").post(url, json={"nominee": main[1]}).status_code == 409
+    r = env.as_("owner").post(
+        f"{V1}/communities/{C}/handover", json={"leaver": main[0], "successor": main[1]}
+    )
+    assert r.status_code == 409 and "holds no role" in r.json()["detail"]

@@ -251,6 +251,11 @@ class Nomination(BaseModel):
     nominee: str = Key
 
 
+class Acceptance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    nominee: str = Key
+
+
 class Ballot(BaseModel):
     model_config = ConfigDict(extra="forbid")
     voter: str = Key
@@ -302,6 +307,19 @@ def post_nomination(
         who = access_member(conn, op, community, body.nominee).key
     elections.nominate(store, community, election, by, who, source=_src(op))
     return {"election": election, "nominee": who}
+
+
+@router.post(f"{C}/elections/{{election}}/acceptances", response_model=dict[str, Any])
+def post_acceptance(
+    community: CommunityPath, election: ElectionId, body: Acceptance, op: WriterDep,
+    store: StoreDep,
+) -> dict[str, Any]:  # fmt: skip
+    """A nominee accepts their nomination (409 when there is none to accept)."""
+    _election_group(store, op, community, election)
+    with store.read() as conn:
+        who = access_member(conn, op, community, body.nominee).key
+    elections.accept(store, community, election, who, source=_src(op))
+    return {"election": election, "accepted": who}
 
 
 @router.post(f"{C}/elections/{{election}}/ballots", response_model=dict[str, Any])
