@@ -231,6 +231,12 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("answer qa",          "in",     200,   200,     200,    403),
     ("answer qa",          "out",    200,   404,     404,    403),
     ("answer qa",          "other",  404,   404,     404,    403),
+    ("envelope tests",     "in",     200,   200,     200,    200),
+    ("envelope tests",     "out",    200,   404,     404,    200),
+    ("envelope tests",     "other",  404,   404,     404,    404),
+    ("envelope test",      "in",     200,   200,     200,    403),
+    ("envelope test",      "out",    200,   404,     404,    403),
+    ("envelope test",      "other",  404,   404,     404,    403),
 ]
 # fmt: on
 
@@ -306,6 +312,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "qa": ("GET", "/communities/{community}/qa"),
     "ask qa": ("POST", "/communities/{community}/qa/questions"),
     "answer qa": ("POST", "/communities/{community}/qa/answers"),
+    "envelope tests": ("GET", "/communities/{community}/envelopes/tests"),
+    "envelope test": ("POST", "/communities/{community}/envelopes/tests"),
 }
 MODERATED = ("reverse step", "decide appeal")  # one step per route, role and group (menv)
 SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)
@@ -482,13 +490,24 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"member": ref, "text": f"matrix {role}?", "group": group}
     elif route == "answer qa":
         kw["json"] = {"question": env.people[f"question {group}"][0], "text": f"matrix {role}"}
+    elif route == "envelope test":
+        kw["json"] = {"group": group}
     elif route in MODERATED:
         kw["json"] = {"reason": "matrix", **({"outcome": "upheld"} if "appeal" in route else {})}
     if (
         route.endswith("of group")
         or route in ("metric", "report", "diagnose")
         or (
-            route in ("moderation steps", "appeals", "replay rules", "motions", "sessions", "qa")
+            route
+            in (
+                "moderation steps",
+                "appeals",
+                "replay rules",
+                "motions",
+                "sessions",
+                "qa",
+                "envelope tests",
+            )
             and scope == "out"
         )
     ):

@@ -49,3 +49,14 @@ def test_qa_commands_ask_answer_search_and_the_repeat(cli: Cli) -> None:  # noqa
     code, out, err = cli.run("worker", "--once", "--connector", "console")
     assert code == 0, err
     assert "这个问题之前有人问过" in out and "点群公告里的报名链接" in out
+
+
+def test_envelope_commands_ask_record_and_list(cli: Cli) -> None:  # noqa: F811
+    cli.json("blueprint", "load", EXAMPLE / "community.toml")
+    assert cli.json("envelope", "test", "main")["requested"]
+    assert not cli.json("envelope", "test", "main")["requested"]  # once a day
+    sent = cli.json("envelope", "sent", "main", "--shares", "5", "--member", "wechat:lin",
+                    "--envelope", "t1")  # fmt: skip
+    assert sent == {"envelope": "t1", "new": True}
+    [test] = cli.json("envelope", "tests")
+    assert (test["envelope"], test["shares"], test["verdict"]) == ("t1", 5, None)

@@ -20,6 +20,7 @@ from shequn.cli.campaign import campaign_app, fraud_app
 from shequn.cli.checkin import checkin_app
 from shequn.cli.common import state
 from shequn.cli.diagnose import diagnose_command
+from shequn.cli.envelope import envelope_app
 from shequn.cli.forecast import forecast_command, plan_app
 from shequn.cli.growth import applications_app, entry_app, intake_app, link_app
 from shequn.cli.imports import import_command
@@ -115,6 +116,7 @@ app.add_typer(templates_app, name="templates")
 app.add_typer(session_app, name="session")
 app.add_typer(checkin_app, name="checkin")
 app.add_typer(qa_app, name="qa")
+app.add_typer(envelope_app, name="envelope")
 app.add_typer(payments_app, name="payments")
 app.add_typer(memberships_app, name="memberships")
 app.add_typer(offers_app, name="offers")

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from shequn.engine.campaigns import settle
 from shequn.engine.elections import close_elections
 from shequn.engine.engagement.checkins import remind as remind_checkins
+from shequn.engine.engagement.envelopes import judge as judge_envelopes
 from shequn.engine.engagement.knowledge import surface as surface_questions
 from shequn.engine.engagement.sessions import close_sessions
 from shequn.engine.entry import open_waves
@@ -59,6 +60,7 @@ TICKS: tuple[Tick, ...] = (
     Tick("campaign.settle", timedelta(hours=1), _settle, "grant and claw back rewards"),
     Tick("sessions.close", timedelta(minutes=5), close_sessions, "record sessions held"),
     Tick("checkins.remind", timedelta(minutes=10), remind_checkins, "remind camps to check in"),
+    Tick("envelopes.judge", timedelta(minutes=10), judge_envelopes, "dead-group test verdicts"),
     Tick("qa.surface", timedelta(minutes=15), surface_questions, "unanswered questions → leaders"),
     Tick("money.renewals", timedelta(minutes=5), renewals, "remind, lapse and expire memberships"),
     Tick("org.levels", timedelta(hours=1), evaluate_tick, "evaluate levels and core-figure tags"),

@@ -163,6 +163,15 @@ ACTION_KINDS: dict[str, ActionKind] = {
             task="Answer the {count} open question(s) in {group} ({questions}) and mark the "
             "answers with `shequn qa answer`.",
         ),
+        ActionKind(
+            "redenvelope.send",
+            "The dead-group test: send a red envelope to the group (no bot can send one on "
+            "WeChat or QQ), then record it (P-ENG-4).",
+            idempotent=False,
+            task="Send a red envelope of {shares} shares to {group}, then record it: "
+            "`shequn envelope sent {group} --shares {shares} --member YOU` (dead_group_test). "
+            "Not all grabbed within {hours} h: the group is dead.",
+        ),
         # group rules and moderation (P-RUL-2): every step can be undone by a manager
         ActionKind(
             "member.mute",

@@ -126,4 +126,34 @@ ENGAGEMENT_KINDS: tuple[KindSpec, ...] = (
         fields=(_QUESTION, F("to", List, "who it went to: leaders' keys, or [] for a task")),
         playbook=("P-ENG-3", "P-ORG-2"),
     ),
+    KindSpec(
+        "envelope.test_requested",
+        "A dead-group test was asked for: an operator task to send a red envelope of "
+        "test_shares shares to the group (P-ENG-4; once a local day per group).",
+        actor=_OPERATOR,
+        actor_required=False,
+        fields=(
+            F("shares", Int, "shares asked for"),
+            F("hours", Num, "the window the verdict waits for"),
+            F("day", Str, "the community's local day, YYYY-MM-DD", required=True),
+        ),
+        playbook=("P-ENG-4",),
+    ),
+    KindSpec(
+        "envelope.judged",
+        "The verdict on a dead-group test envelope test_hours after it was sent: dead when "
+        "fewer members grabbed it than it had shares, else alive (seed 001; P-ENG-4).",
+        actor=_OPERATOR,
+        actor_required=False,
+        subject="who sent the envelope, when known",
+        fields=(
+            F("envelope", Str, "the envelope's id", required=True),
+            F("verdict", Str, "dead or alive", required=True, choices=("dead", "alive")),
+            F("grabbed", Int, "members who grabbed it within the window"),
+            F("shares", Int, "its shares"),
+            F("hours", Num, "the window"),
+            F("sent_at", Str, "ISO 8601 time it was sent"),
+        ),
+        playbook=("P-ENG-4", "P-MEA-3"),
+    ),
 )

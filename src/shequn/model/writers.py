@@ -103,6 +103,8 @@ WRITER_CLASS: dict[str, str] = {
     "checkin.reminded": "engine",
     "qa.repeated": "engine",
     "qa.surfaced": "engine",
+    "envelope.test_requested": "engine",
+    "envelope.judged": "engine",
     "reward.granted": "engine",
     "reward.revoked": "engine",
     "referral.flagged": "engine",

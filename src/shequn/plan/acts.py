@@ -14,6 +14,16 @@ TOPIC = "主题 topic"
 """The title placeholder, in both languages: the operator writes the real topic."""
 
 
+def envelope_test(group: str) -> dict[str, str]:
+    """``envelope test`` for ``group``: an operator task to send the test envelope; the
+    worker judges it after ``[engagement.envelopes] test_hours`` (P-ENG-4)."""
+    body = json.dumps({"group": group})
+    return {
+        "command": f"shequn envelope test {group}",
+        "api": f"POST /api/v1/communities/{{community}}/envelopes/tests {body}",
+    }
+
+
 def plan_session(group: str, day: date) -> dict[str, str]:
     """``session plan`` for ``group`` at 20:00 local ``day`` (far enough ahead for the seed's
     announcement 3–5 days before)."""

@@ -15,6 +15,7 @@ from shequn.api.routes import (
     checkins,
     communities,
     delegation,
+    envelopes,
     events,
     groups,
     growth,
@@ -46,6 +47,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     sessions.router,
     checkins.router,
     qa.router,
+    envelopes.router,
 )
 
 __all__ = ["ROUTERS"]

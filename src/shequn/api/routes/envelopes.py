@@ -1,0 +1,60 @@
+"""The dead-group test over HTTP (P-ENG-4): ask for one, list the verdicts.
+
+The same functions ``shequn envelope`` calls (``engine/engagement/envelopes.py``). Reading is
+open to every role; asking is for writers, in a group the token covers (another group
+answers 404 like a missing one). Envelopes and grabs themselves arrive as events
+(``POST /events``, a bot, an import).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from shequn.api.deps import (
+    CommunityPath,
+    OperatorDep,
+    StoreDep,
+    WriterDep,
+    access_community,
+    access_group,
+)
+from shequn.engine.decisions import operator_source
+from shequn.engine.engagement import envelopes
+
+router = APIRouter(tags=["engagement"])
+C = "/communities/{community}"
+
+
+class NewTest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    group: str = Field(max_length=128)
+
+
+@router.get(f"{C}/envelopes/tests", response_model=list[dict[str, Any]])
+def get_tests(
+    community: CommunityPath, op: OperatorDep, store: StoreDep,
+    group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Test envelopes of the last two weeks, newest first, with their verdicts."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        if group is not None:
+            access_group(conn, op, community, group)
+    groups = [group] if group else (None if op.groups is None else sorted(op.groups))
+    return envelopes.list_tests(store, community, groups)
+
+
+@router.post(f"{C}/envelopes/tests", response_model=dict[str, Any])
+def post_test(
+    community: CommunityPath, body: NewTest, op: WriterDep, store: StoreDep
+) -> dict[str, Any]:
+    """Ask for a dead-group test in a covered group: an operator task to send the envelope;
+    ``requested`` is false when one was asked for there today already."""
+    with store.read() as conn:
+        access_group(conn, op, community, body.group)
+    actor = operator_source(f"api:{op.token_id}")
+    return {"group": body.group, "requested": envelopes.request_test(
+        store, community, body.group, actor=actor)}  # fmt: skip

@@ -1,0 +1,117 @@
+"""The dead-group test: what ``shequn envelope``, the API and the worker's ``envelopes.judge``
+tick call (P-ENG-4). Decisions are pure (``envelope_rules.py``); here the envelope events are
+read from the log and the decisions applied, each in one transaction that holds the append
+lock, so two workers judge an envelope once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection
+
+from shequn.engine.decisions import apply
+from shequn.engine.engagement.envelope_rules import (
+    PURPOSE,
+    Envelope,
+    decide_request,
+    decide_verdict,
+)
+from shequn.errors import NotFound
+from shequn.model.events import Event
+from shequn.store.append import lock_for_decision
+from shequn.store.db import Store
+from shequn.store.growth_queries import get_blueprint
+from shequn.store.rules_queries import events_by
+
+LOOK_BACK = timedelta(days=14)
+"""How far back the tick looks for test envelopes still to judge (a window is hours)."""
+
+
+def request_test(
+    store: Store, community: str, group: str, *, actor: str | None = None,
+    now: datetime | None = None,
+) -> bool:  # fmt: skip
+    """Ask for a test envelope in ``group`` (an operator task to send it); False when one
+    was asked for there today already."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = get_blueprint(conn, community)
+        return apply(conn, decide_request(bp, group, at, actor)).new > 0
+
+
+def judge(store: Store, community: str, now: datetime | None = None) -> int:
+    """Judge every test envelope whose window has passed and that has no verdict yet (the
+    ``envelopes.judge`` tick); returns how many were judged."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        pending = [x for x in _tests(conn, community, at - LOOK_BACK) if x[1] is None]
+        if not pending:
+            return 0
+        try:
+            bp = get_blueprint(conn, community)
+        except (NotFound, ValueError):
+            return 0
+        lock_for_decision(conn)
+        done = 0
+        for test, _ in pending:
+            closes = test.sent_at + timedelta(hours=bp.engagement.envelopes.test_hours)
+            grabs = [
+                (str(e.actor), e.occurred_at)
+                for _, e in events_by(conn, community, ("redenvelope.grabbed",),
+                                      since=test.sent_at, until=closes, group=test.group)
+                if e.actor and str(e.data.get("envelope")) == test.envelope
+            ]  # fmt: skip
+            decision = decide_verdict(bp, test, grabs, at)
+            if decision and apply(conn, decision).new:
+                done += 1
+        return done
+
+
+def list_tests(
+    store: Store, community: str, groups: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Test envelopes of the last weeks, newest first, with their verdict once judged."""
+    at = now or datetime.now(UTC)
+    with store.read() as conn:
+        found = _tests(conn, community, at - LOOK_BACK)
+    return [
+        {
+            "group": x.group,
+            "envelope": x.envelope,
+            "sent_at": x.sent_at.isoformat(),
+            "shares": x.shares,
+            "verdict": (v or {}).get("verdict"),
+            "grabbed": (v or {}).get("grabbed"),
+        }
+        for x, v in reversed(found)
+        if groups is None or x.group in groups
+    ]
+
+
+def _tests(
+    conn: Connection, community: str, since: datetime
+) -> list[tuple[Envelope, dict[str, Any] | None]]:
+    """Test envelopes sent since ``since``, oldest first, each with its verdict's data."""
+    verdicts = {
+        str(e.data["envelope"]): e.data
+        for _, e in events_by(conn, community, ("envelope.judged",), since=since)
+    }
+    return [
+        (_test(e), verdicts.get(str(e.data["envelope"])))
+        for _, e in events_by(conn, community, ("redenvelope.sent",), since=since)
+        if e.data.get("purpose") == PURPOSE and e.group
+    ]
+
+
+def _test(e: Event) -> Envelope:
+    shares = e.data.get("count")
+    return Envelope(str(e.group), str(e.data["envelope"]), e.occurred_at,
+                        int(shares) if shares else None, e.actor)  # fmt: skip
+
+
+__all__ = ["judge", "list_tests", "request_test"]
