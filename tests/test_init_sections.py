@@ -24,6 +24,8 @@ def test_every_section_is_in_the_starter_file() -> None:
             assert f"[{name}]" in text, name
     assert "# [groups.entry]" in text and "# wave_size = 20" in text
     assert "# [fission.fraud]" in text
+    assert "# [plan]" in text and "# invite_rate = 3.0" in text and "# seven_day_days = 7" in text
+    assert "# [plan.conversion]" in text
 
 
 def test_uncommenting_a_default_changes_nothing() -> None:

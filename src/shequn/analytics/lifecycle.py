@@ -17,9 +17,11 @@ one stage by the first rule that holds, with the numbers behind it:
    before;
 5. **active** — otherwise.
 
-The **7-day rule** holds when, in the group's first 7 days, at least ``seven_day_posters`` [2]
-people produced at least ``seven_day_events`` [5] meaningful events; it is *pending* while the
-group is younger than 7 days and has not met it yet.
+The **7-day rule** holds when, in the group's first ``seven_day_days`` [7] days, at least
+``seven_day_posters`` [2] people produced at least ``seven_day_events`` [5] meaningful events;
+it is *pending* while the group is younger than that and has not met it yet. These three and
+``envelope_test_hours`` are the blueprint's (``[plan]``, ``[engagement.envelopes]``
+``test_hours``): a community's own replace the defaults.
 """
 
 from __future__ import annotations
@@ -28,8 +30,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from shequn.analytics.configured import configured_blueprint
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import MEANINGFUL_KINDS, Scope, as_of, kinds_sql
+from shequn.model.blueprint import Blueprint
+from shequn.model.blueprint_engagement import DEFAULT_ENVELOPE_TEST_HOURS
+from shequn.model.blueprint_plan import PLAN
 
 DEFAULTS: dict[str, Any] = {
     "window_days": 28,
@@ -37,10 +43,26 @@ DEFAULTS: dict[str, Any] = {
     "rapid_growth_rate": 0.2,
     "decline_ratio": 0.7,
     "dead_after_days": 14,
-    "envelope_test_hours": 2,
-    "seven_day_posters": 2,
-    "seven_day_events": 5,
+    "envelope_test_hours": DEFAULT_ENVELOPE_TEST_HOURS,
+    "seven_day_days": PLAN.seven_day_days,
+    "seven_day_posters": PLAN.seven_day_posters,
+    "seven_day_events": PLAN.seven_day_events,
 }
+"""The seed figures (the 7-day rule, the dead-group test's hours) are the blueprint's
+defaults; a community's own blueprint (:func:`blueprint_params`) replaces them, and the
+caller's parameters win over both."""
+
+
+def blueprint_params(blueprint: Blueprint) -> dict[str, Any]:
+    """The parameters a community's blueprint sets: its 7-day rule (``[plan]``) and its
+    dead-group test (``[engagement.envelopes] test_hours``)."""
+    plan = blueprint.plan
+    return {
+        "envelope_test_hours": blueprint.engagement.envelopes.test_hours,
+        "seven_day_days": plan.seven_day_days,
+        "seven_day_posters": plan.seven_day_posters,
+        "seven_day_events": plan.seven_day_events,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +100,13 @@ def _members_at(con: Any, scope: Scope, day: date) -> dict[str, int]:
 
 def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
     """The stage of every group in scope as of the scope's last day, with the evidence."""
-    p = {**DEFAULTS, **params}
+    blueprint = configured_blueprint(con, scope.community)
+    own = blueprint_params(blueprint) if blueprint is not None else {}
+    p = {**DEFAULTS, **own, **params}
     last = as_of(con, scope)
     if last is None:
         return []
-    window = int(p["window_days"])
+    window, first_week = int(p["window_days"]), int(p["seven_day_days"])
     cut, prev_cut = last - timedelta(days=window), last - timedelta(days=2 * window)
     where, wparams = scope.where()
     kinds, kparams = kinds_sql(MEANINGFUL_KINDS)
@@ -102,9 +126,11 @@ def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
             count(DISTINCT b.person) FILTER (WHERE {kinds} AND b.day > ?) AS active_last,
             count(DISTINCT b.person) FILTER (WHERE {kinds} AND b.day > ? AND b.day <= ?)
                 AS active_prev,
-            count(*) FILTER (WHERE {kinds} AND b.day < born.born + 7) AS first7_events,
-            count(DISTINCT b.person) FILTER (WHERE {kinds} AND b.day < born.born + 7)
-                AS first7_people
+            count(*) FILTER (WHERE {kinds} AND b.day < born.born + CAST(? AS INTEGER))
+                AS first7_events,
+            count(DISTINCT b.person) FILTER (
+                WHERE {kinds} AND b.day < born.born + CAST(? AS INTEGER)
+            ) AS first7_people
         FROM base b JOIN born USING (grp)
         GROUP BY b.grp, born.born ORDER BY b.grp
         """,  # noqa: S608  # placeholders and fixed SQL only
@@ -120,7 +146,9 @@ def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
             prev_cut,
             cut,
             *kparams,
+            first_week,
             *kparams,
+            first_week,
         ],
     ).fetchall()
     now_members = _members_at(con, scope, last)
@@ -138,6 +166,11 @@ def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
             "members": now_members.get(grp, 0),
             "members_window_ago": then_members.get(grp, 0),
             "first_7_days": {"events": f7e, "people": f7p},
+            "seven_day_rule_needs": {
+                "days": first_week,
+                "events": p["seven_day_events"],
+                "people": p["seven_day_posters"],
+            },
         }
         age = (last - born).days + 1
         stage, reason = _stage(p, evidence, age, tests.get(grp))
@@ -145,7 +178,7 @@ def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
             "met"
             if f7p >= p["seven_day_posters"] and f7e >= p["seven_day_events"]
             else "pending"
-            if age < 7
+            if age < first_week
             else "failed"
         )
         out.append(

@@ -203,6 +203,7 @@ PARAMS: dict[str, Param] = {
     "window_days": _days(),
     "germination_days": _days(),
     "dead_after_days": _days(),
+    "seven_day_days": _days(),
     "activation_days": _days(),
     "referral_days": _days(),
     "horizon_days": _days(),
@@ -213,7 +214,7 @@ PARAMS: dict[str, Param] = {
     "half_life_days": Number(low=0.1, high=3650, integer=False, nullable=True),
     "baseline_weeks": Number(low=1, high=104),
     "recent_weeks": Number(low=1, high=52),
-    "envelope_test_hours": Number(low=1, high=168),
+    "envelope_test_hours": Number(low=0.1, high=168, integer=False),
     "burst_minutes": Number(low=1, high=1440),
     # thresholds
     "burst_messages": Number(low=1, high=1000),

@@ -28,7 +28,7 @@ from shequn.errors import NotFound, ShequnError
 from shequn.model.blueprint import load_blueprint
 from shequn.plan.compare import Comparison, compare
 from shequn.plan.forecast import SERIES, Band, Forecast, forecast
-from shequn.plan.sim_params import SimParams
+from shequn.plan.sim_params import sim_params
 
 plan_app = typer.Typer(
     help="Plan versus actual: compare a saved forecast with the log (P-PLAN-1).",
@@ -61,7 +61,7 @@ def forecast_command(
         task = bar.add_task(f"forecasting {bp.community.slug}", total=runs)
         result = forecast(
             bp,
-            SimParams(scale=scale),
+            sim_params(bp, scale=scale),
             days=days,
             runs=runs,
             seed=seed,

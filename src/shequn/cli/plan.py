@@ -23,7 +23,7 @@ from shequn.engine.record import record
 from shequn.errors import Conflict, NotFound, ShequnError
 from shequn.model.blueprint import Blueprint, load_blueprint
 from shequn.model.events import Event
-from shequn.plan.sim_params import GroupPlan, SimParams
+from shequn.plan.sim_params import GroupPlan, SimParams, sim_params
 from shequn.plan.simulate import Simulator
 from shequn.store.db import Store, database_url
 from shequn.store.queries import list_communities, tail_events
@@ -106,7 +106,7 @@ def simulate_command(
     bp = load_blueprint(blueprint)
     with open_store() as store:
         summary = run_simulation(
-            store, bp, SimParams(scale=scale), days=days, seed=seed, hidden=as_json
+            store, bp, sim_params(bp, scale=scale), days=days, seed=seed, hidden=as_json
         )
     if as_json:
         print_json(summary)
@@ -114,11 +114,13 @@ def simulate_command(
         typer.echo(summary.render())
 
 
-def demo_params(days: int) -> SimParams:
+def demo_params(days: int, blueprint: Blueprint | None = None) -> SimParams:
     """The demo's story: groups forced to different stages at the end of the run —
     ``main`` thrives, ``city-shanghai`` declines, ``night-owls`` dies in its first week,
-    ``spring-newcomers`` opened three weeks before the end, camps and the paid circle run."""
-    return SimParams(
+    ``spring-newcomers`` opened three weeks before the end, camps and the paid circle run;
+    every other figure the (demo) blueprint's."""
+    return sim_params(
+        blueprint or load_blueprint(DEMO_BLUEPRINT),
         groups={
             "main": GroupPlan(fate="thrives"),
             "camp-21": GroupPlan(fate="thrives", opens_day=min(14, days // 4)),
@@ -126,7 +128,7 @@ def demo_params(days: int) -> SimParams:
             "city-shanghai": GroupPlan(fate="declines", decline_day=max(14, days - 75), size=1.5),
             "night-owls": GroupPlan(fate="dies_first_week", opens_day=days // 3),
             "spring-newcomers": GroupPlan(fate="thrives", opens_day=max(0, days - 21)),
-        }
+        },
     )
 
 
@@ -155,7 +157,8 @@ def demo_command(
         _remove_demo(url, bp)
     with Store.open(url) as store:
         _check_demo(store, bp, seed)
-        summary = run_simulation(store, bp, demo_params(days), days=days, seed=seed, hidden=False)
+        params = demo_params(days, bp)
+        summary = run_simulation(store, bp, params, days=days, seed=seed, hidden=False)
         growth = run_growth(store, bp, seed=seed)
     err.print(f"[dim]{summary.render()}[/dim]")
     if growth.newcomers:

@@ -39,6 +39,7 @@ from shequn.model.blueprint_engagement import Engagement
 from shequn.model.blueprint_growth import Entry, Fission, Fraud, Intake, IntakeRule
 from shequn.model.blueprint_money import Money
 from shequn.model.blueprint_org import Organization
+from shequn.model.blueprint_plan import DEFAULT_LIFE_MONTHS, Conversion, Plan
 from shequn.model.blueprint_rules import Rules
 from shequn.model.templates import Localized, template_problems
 
@@ -67,8 +68,6 @@ PLATFORMS: tuple[str, ...] = get_args(Platform)
 
 DEFAULT_LANGUAGE: Language = "zh"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
-DEFAULT_LIFE_MONTHS = 24
-"""A community lives about two years (001 Q&A, P-POS-4); plan its end, then extend it."""
 DEFAULT_BANNED_TOPICS = ("politics", "religion")
 """The seeds' group rules ban these two outright (004 "rules", P-RUL-1)."""
 DEFAULT_STAGE: Stage = "fan"
@@ -274,6 +273,7 @@ class Blueprint(_Section):
     engagement: Engagement = Field(default_factory=Engagement)
     money: Money = Field(default_factory=Money)
     organization: Organization = Field(default_factory=Organization)
+    plan: Plan = Field(default_factory=Plan)
     templates: dict[str, Localized] = Field(default_factory=dict)  # see model/templates.py
 
     @model_validator(mode="after")
@@ -458,6 +458,7 @@ def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
         ("culture",): Culture, ("groups",): Group, ("channels",): Channel,
         ("groups", "entry"): Entry, ("intake",): Intake, ("intake", "rules"): IntakeRule,
         ("fission",): Fission, ("fission", "fraud"): Fraud,
+        ("plan",): Plan, ("plan", "conversion"): Conversion,
     }  # fmt: skip
     model = tables.get(tuple(part for part in loc if isinstance(part, str)))
     return list(model.model_fields) if model else []

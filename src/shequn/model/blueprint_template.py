@@ -21,7 +21,6 @@ from shequn.model.blueprint import (
     DEFAULT_BANNED_TOPICS,
     DEFAULT_LADDER,
     DEFAULT_LANGUAGE,
-    DEFAULT_LIFE_MONTHS,
     DEFAULT_STAGE,
     DEFAULT_TIMEZONE,
     FOCUSES,
@@ -33,6 +32,7 @@ from shequn.model.blueprint import (
     Blueprint,
 )
 from shequn.model.blueprint_growth import Entry
+from shequn.model.blueprint_plan import DEFAULT_LIFE_MONTHS
 from shequn.model.blueprint_sections import commented_section
 from shequn.model.templates_table import TEMPLATES
 

@@ -25,7 +25,7 @@ from shequn.engine.intake import record_intake
 from shequn.engine.links import create_link, ensure_referral_link
 from shequn.engine.record import record
 from shequn.model.blueprint import Blueprint
-from shequn.model.blueprint_growth import Campaign, RewardTier
+from shequn.model.blueprint_growth import DEFAULT_INVITES_TO_UNLOCK, Campaign, RewardTier
 from shequn.model.entities import Link
 from shequn.model.events import Event
 from shequn.store import tables as t
@@ -36,11 +36,11 @@ from shequn.store.referral_queries import get_campaign
 
 CAMPAIGN = Campaign(
     slug="invite3",
-    name="邀请 3 位书友，解锁共读书单",
+    name=f"邀请 {DEFAULT_INVITES_TO_UNLOCK} 位书友，解锁共读书单",
     groups=["main"],
     tiers=[
-        RewardTier(invites=3, reward="共读书单"),
-        RewardTier(invites=6, reward="1 对 1 读书规划"),
+        RewardTier(invites=DEFAULT_INVITES_TO_UNLOCK, reward="共读书单"),
+        RewardTier(invites=2 * DEFAULT_INVITES_TO_UNLOCK, reward="1 对 1 读书规划"),
     ],
 )
 LIVE_CODE = "demo-bookshop"

@@ -21,10 +21,13 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from shequn.analytics.lifecycle import DEFAULTS as LIFE
+from shequn.analytics.configured import configured_blueprint
 from shequn.analytics.money import TIERS
 from shequn.analytics.scope import Scope
 from shequn.errors import ShequnError
+from shequn.model.blueprint import Blueprint
+from shequn.model.blueprint_growth import DEFAULT_INVITES_TO_UNLOCK
+from shequn.model.blueprint_plan import DEFAULT_LIFE_DAYS
 from shequn.plan import acts
 from shequn.plan.facts import GroupFacts, gather
 
@@ -75,8 +78,6 @@ class Diagnosis:
 
 # --- the conditions ----------------------------------------------------------------------
 
-SEVEN = {"events": LIFE["seven_day_events"], "people": LIFE["seven_day_posters"]}
-
 
 def _mean(xs: list[int]) -> float:
     return sum(xs) / len(xs) if xs else 0.0
@@ -110,12 +111,13 @@ def _retire(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
 def _activate(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
     rule, life = f.life.seven_day_rule, f.life
     first7 = life.evidence.get("first_7_days", {})
+    needs = life.evidence.get("seven_day_rule_needs", {})
     ev = {"seven_day_rule": rule, "age_days": life.age_days, "first_7_days": first7}
     if rule == "pending" or (rule == "failed" and life.age_days <= p["within_days"]):
         return Hit(
-            f"7-day rule {rule}: {first7.get('events', 0)} real events by "
-            f"{first7.get('people', 0)} person(s) in the first week (needs ≥ {SEVEN['events']} "
-            f"by ≥ {SEVEN['people']})",
+            f"{needs.get('days')}-day rule {rule}: {first7.get('events', 0)} real events by "
+            f"{first7.get('people', 0)} person(s) in the first {needs.get('days')} days "
+            f"(needs ≥ {needs.get('events')} by ≥ {needs.get('people')})",
             ev,
         )
     return None
@@ -131,7 +133,6 @@ def _red_envelope(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
             f"DAU {baseline:.1f} → {recent:.1f} (last {p['recent_days']} days): "
             "test with a red envelope before it dies",
             ev,
-            act=acts.envelope_test(f.group),
         )
     return None
 
@@ -240,7 +241,7 @@ def _referral(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
     if healthy and holding and flat and life.stage in ("active", "rapid_growth"):
         return Hit(
             f"week-4 retention {rate:.0%} but members {before} → {now}: "
-            "ask members to invite (unlock a reward at 3)",
+            f"ask members to invite (unlock a reward at {DEFAULT_INVITES_TO_UNLOCK})",
             ev,
         )
     return None
@@ -257,7 +258,8 @@ RULES: tuple[Rule, ...] = (
          "group is ≥ min_age_days old; or it is ≥ life_days old and declining",
          ("P-MEA-3", "P-POS-4", "P-ENG-4"),
          "001 Q&A 1 (envelopes not grabbed in 1–2 h: dead, give up) and Q&A 3 (life ≈ 2 years)",
-         10, True, _retire, _params(min_age_days=14, life_days=730, merge_members=10)),
+         10, True, _retire,
+         _params(min_age_days=14, life_days=DEFAULT_LIFE_DAYS, merge_members=10)),
     Rule("activate_new_group", "Activate the new group: welcome wave, seeded questions, a session",
          "7-day rule (≥ 2 people, ≥ 5 real events in the first 7 days; life_cycle's "
          "defaults) pending, or failed while the group is ≤ within_days old",
@@ -367,14 +369,27 @@ def _coerce(default: Any, value: Any, rule: str, key: str) -> Any:
 # --- diagnosis ---------------------------------------------------------------------------
 
 
+def blueprint_overrides(blueprint: Blueprint) -> dict[str, dict[str, Any]]:
+    """The rule parameters a community's blueprint sets: its planned life (``[plan]``
+    life_months, else ``[community]`` planned_life_months) for ``retire_or_merge``."""
+    life = blueprint.plan.life_days(blueprint.community.planned_life_months)
+    return {"retire_or_merge": {"life_days": life}}
+
+
 def diagnose(
     con: Any, scope: Scope, *, overrides: Mapping[str, Mapping[str, Any]] | None = None
 ) -> list[Diagnosis]:
     """Every move whose rule holds for a group in scope, by priority, then group.
 
     A group's first diagnosis is the move that fits it now; the others are what follows.
-    Read-only over the replica."""
-    rules = [r for r in configure(overrides) if r.enabled]
+    The community's blueprint (as the log has it) sets the figures it owns — the planned
+    life here, the 7-day rule and the dead-group test in the life-cycle metric — in place of
+    the seeds' defaults; ``overrides`` win over both. Read-only over the replica."""
+    blueprint = configured_blueprint(con, scope.community)
+    merged = blueprint_overrides(blueprint) if blueprint is not None else {}
+    for rule_id, changes in (overrides or {}).items():
+        merged[rule_id] = {**merged.get(rule_id, {}), **changes}
+    rules = [r for r in configure(merged) if r.enabled]
     out: list[Diagnosis] = []
     for g, facts in sorted(gather(con, scope).items()):
         for rule in rules:
@@ -398,4 +413,13 @@ def diagnose(
     return sorted(out, key=lambda d: (d.priority, d.group, d.rule_id))
 
 
-__all__ = ["RULES", "Diagnosis", "GroupFacts", "Rule", "configure", "diagnose", "gather"]
+__all__ = [
+    "RULES",
+    "Diagnosis",
+    "GroupFacts",
+    "Rule",
+    "blueprint_overrides",
+    "configure",
+    "diagnose",
+    "gather",
+]

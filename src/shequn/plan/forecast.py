@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS
 from shequn.model.blueprint import Blueprint
-from shequn.plan.sim_params import GroupPlan, SimParams
+from shequn.plan.sim_params import GroupPlan, SimParams, sim_params
 from shequn.plan.simulate import simulate
 
 SERIES: tuple[str, ...] = ("members", "wau", "paid", "revenue")
@@ -144,13 +144,15 @@ def forecast(
 ) -> Forecast:
     """Simulate ``runs`` futures of ``days`` days and band each complete week.
 
+    ``params`` default to the blueprint's (its ``[plan]``, planned life and wave sizes).
+
     Run ``i`` uses seed :func:`run_seed` (``seed``, ``i``), so the result depends on the seed
     only, never on ``workers`` or on which process finished first. ``progress`` is called
     with the number of runs done after each one.
     """
     if runs < 1 or days < 7:
         raise ValueError("a forecast needs at least one run and one week")
-    params = params or SimParams()
+    params = params or sim_params(blueprint)
     seeds = [run_seed(seed, i) for i in range(runs)]
     results = run_many(blueprint, [(params, s) for s in seeds], days, workers, progress)
     start = blueprint.community.start_date

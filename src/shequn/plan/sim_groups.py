@@ -50,15 +50,18 @@ class ResolvedPlan:
         self.decline_day, self.life_days = decline_day, life_days
 
 
-def draw_plan(rng: random.Random, p: SimParams, slug: str, index: int) -> ResolvedPlan:
+def draw_plan(
+    rng: random.Random, p: SimParams, slug: str, index: int, life_days: int
+) -> ResolvedPlan:
     """The group's fate: as forced by ``params.groups[slug]``, else drawn by the seeds' odds.
 
     A fraction ``silent_start_share`` of groups start without real activity, and 90% of those
     fall silent in week one (seed 001); of the rest, ``eventual_death`` (95%) die after a
-    lognormal life around ``life_days`` (two years), declining over its last third.
+    lognormal life around ``life_days`` (the blueprint's planned life, two years by
+    default), declining over its last third.
     """
     forced = p.groups.get(slug, GroupPlan())
-    life = max(30, round(rng.lognormvariate(0.0, 0.4) * p.life_days))
+    life = max(30, round(rng.lognormvariate(0.0, 0.4) * life_days))
     r = rng.random()
     if forced.fate is not None:
         fate = forced.fate
@@ -70,7 +73,7 @@ def draw_plan(rng: random.Random, p: SimParams, slug: str, index: int) -> Resolv
         fate = "thrives"
     life = forced.life_days if forced.life_days is not None else life
     if fate == "dies_first_week":
-        life = 7
+        life = p.first_week_days
     decline = forced.decline_day if forced.decline_day is not None else (life * 2) // 3
     if fate == "declines" and forced.decline_day is None:
         decline = 60

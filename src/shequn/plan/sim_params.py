@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+from shequn.model.blueprint import Blueprint
+from shequn.model.blueprint_plan import PLAN, SEVEN_DAY_RULE_DAYS, Plan
 
 Fate = Literal["dies_first_week", "declines", "dies", "thrives"]
 FATES: tuple[str, ...] = ("dies_first_week", "declines", "dies", "thrives")
@@ -46,15 +49,15 @@ class SimParams:
     """Per-group overrides by group slug (see :class:`GroupPlan`)."""
 
     # --- recruitment and capacity (P-IN-3, P-IN-4, P-FIS-4) ---------------------------
-    wave_size: int = 20  # seed 000 "Revelation 2": pull 20 people in at a time
-    wave_every_days: int = 3  # assumption: a wave every few days while a group grows
-    growth_days: int = 42  # assumption: the "rapid growth" phase of seed 000's life cycle
-    trickle_per_week: float = 3.0  # assumption: joiners per week after the growth phase
-    paid_channel_share: float = 0.15  # seed 001 §2: 0-cost channels first; paid ones are a minority
+    wave_size: int | None = PLAN.wave_size  # None: each group's [groups.entry] wave_size
+    wave_every_days: int = PLAN.wave_every_days  # assumption: a wave every few days
+    growth_days: int = PLAN.growth_days  # assumption: seed 000's "rapid growth" phase
+    trickle_per_week: float = PLAN.trickle_per_week  # assumption: joiners a week after it
+    paid_channel_share: float = PLAN.paid_channel_share  # seed 001 §2: 0-cost channels first
     # --- fission (P-FIS-1/2) ----------------------------------------------------------
-    inviter_share: float = 0.2  # assumption: the few "fission" core figures of seed 000 §3.2
-    invites_per_inviter: float = 3.0  # seed 001: "invite three people" to unlock the black card
-    invitee_conversion: float = 0.35  # assumption: invitees who actually join
+    inviter_share: float = PLAN.inviter_share  # assumption: seed 000 §3.2's fission figures
+    invites_per_inviter: float = PLAN.invite_rate  # seed 001: "invite three" to unlock
+    invitee_conversion: float = PLAN.invitee_conversion  # assumption: invitees who join
     invite_window_days: int = 14  # assumption: invitations happen in a member's first weeks
     # --- talk (P-MEA-2, P-MEA-5, P-ENG-3) ---------------------------------------------
     lurker_share: float = 0.55  # assumption: most members read and never post (seed 003 P-MEA-5)
@@ -72,15 +75,16 @@ class SimParams:
     burst_chance: float = 0.08  # seed 003: chatter bursts, "the over-activity trap"
     burst_size: int = 40  # assumption: messages in one chatter burst
     # --- life cycle (P-POS-4, P-MEA-3) ------------------------------------------------
-    life_days: int = 730  # seed 001 Q&A: "the life cycle of a community is about 2 years"
-    eventual_death: float = 0.95  # seed 001: "95 out of every 100 groups will eventually die"
-    silent_start_share: float = 0.2  # assumption: groups with no real activity in week one
-    silent_start_death: float = 0.9  # seed 001: nothing in the first 7 days => 90% fall silent
+    life_days: int | None = None  # None: the blueprint's planned life (seed 001: 2 years)
+    eventual_death: float = PLAN.eventual_death  # seed 001: 95 of 100 groups eventually die
+    silent_start_share: float = PLAN.silent_start_share  # assumption: no real first week
+    silent_start_death: float = PLAN.silent_start_death  # seed 001: then 90% fall silent
+    first_week_days: int = SEVEN_DAY_RULE_DAYS  # the 7-day rule's window ([plan])
     decline_half_life_days: float = 21.0  # assumption: activity halves every 3 weeks in decline
     # --- churn (P-MEA-2) --------------------------------------------------------------
-    engaged_days: float = 75.0  # assumption: mean days a talker keeps talking
+    engaged_days: float = PLAN.retention_days  # assumption: mean days a talker keeps talking
     leave_after_quiet_days: float = 30.0  # assumption: mean days quiet before leaving
-    quiet_leave_share: float = 0.5  # assumption: share of quiet members who leave (rest lurk)
+    quiet_leave_share: float = PLAN.quiet_leave_share  # assumption: quiet members who leave
     # --- engagement (P-ENG) -----------------------------------------------------------
     envelope_per_week: float = 0.5  # seed 002: red envelopes are one way of "staying active"
     envelope_shares: int = 15  # seed 001 Q&A: "send out dozens of red envelopes"
@@ -92,12 +96,12 @@ class SimParams:
     camp_cohort: int = 25  # assumption: members per camp cohort
     camp_daily_dropout: float = 0.04  # assumption: ~43% complete 21 days
     # --- monetization (P-MON-1/2) -----------------------------------------------------
-    convert_low: float = 0.10  # assumption: free -> low-price entry (seed 003 the ladder)
-    convert_mid: float = 0.20  # assumption: low -> mid
-    convert_high: float = 0.15  # assumption: mid -> high
-    convert_after_days: float = 20.0  # assumption: mean days between ladder steps
-    membership_days: int = 365  # seed 001: annual membership (the Chaos University example)
-    renewal_rate: float = 0.5  # assumption: memberships renewed at term
+    convert_low: float = PLAN.conversion.low  # assumption: free -> low-price entry
+    convert_mid: float = PLAN.conversion.mid  # assumption: low -> mid
+    convert_high: float = PLAN.conversion.high  # assumption: mid -> high
+    convert_after_days: float = PLAN.conversion.after_days  # assumption: days between steps
+    membership_days: int = PLAN.membership_days  # seed 001: an annual membership
+    renewal_rate: float = PLAN.renewal_rate  # assumption: memberships renewed at term
     # --- organization (P-ORG) ---------------------------------------------------------
     leader_after_days: int = 30  # seed 002: spot potential people, give them tasks, promote
 
@@ -113,3 +117,36 @@ HOURS_WEEKEND: tuple[float, ...] = (
     2.2, 1.8, 1.8, 1.9, 2.0, 1.9, 1.8, 2.2, 3.6, 4.0, 3.6, 2.0,
 )  # fmt: skip
 """Weekends: late mornings, busier afternoons, the same evening peak."""
+
+
+def plan_params(plan: Plan) -> dict[str, Any]:
+    """The :class:`SimParams` fields a blueprint's ``[plan]`` sets, by field name."""
+    return {
+        "wave_size": plan.wave_size,
+        "wave_every_days": plan.wave_every_days,
+        "growth_days": plan.growth_days,
+        "trickle_per_week": plan.trickle_per_week,
+        "paid_channel_share": plan.paid_channel_share,
+        "inviter_share": plan.inviter_share,
+        "invites_per_inviter": plan.invite_rate,
+        "invitee_conversion": plan.invitee_conversion,
+        "eventual_death": plan.eventual_death,
+        "silent_start_share": plan.silent_start_share,
+        "silent_start_death": plan.silent_start_death,
+        "first_week_days": plan.seven_day_days,
+        "engaged_days": plan.retention_days,
+        "quiet_leave_share": plan.quiet_leave_share,
+        "convert_low": plan.conversion.low,
+        "convert_mid": plan.conversion.mid,
+        "convert_high": plan.conversion.high,
+        "convert_after_days": plan.conversion.after_days,
+        "membership_days": plan.membership_days,
+        "renewal_rate": plan.renewal_rate,
+    }
+
+
+def sim_params(blueprint: Blueprint, **changes: Any) -> SimParams:
+    """The simulator's parameters as the blueprint's ``[plan]`` sets them (its life from
+    ``[community]``), then ``changes`` (``scale``, ``groups`` …) on top."""
+    life = blueprint.plan.life_days(blueprint.community.planned_life_months)
+    return SimParams(**{**plan_params(blueprint.plan), "life_days": life, **changes})

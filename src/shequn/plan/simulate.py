@@ -29,7 +29,7 @@ from shequn.plan.sim_emit import EMOJI, DayBuffer, display_name
 from shequn.plan.sim_engage import engage, life_events, session_held, share
 from shequn.plan.sim_groups import GroupState, Members, activity, draw_plan
 from shequn.plan.sim_money import Money
-from shequn.plan.sim_params import HOURS_WEEKDAY, HOURS_WEEKEND, SimParams
+from shequn.plan.sim_params import HOURS_WEEKDAY, HOURS_WEEKEND, SimParams, sim_params
 
 __all__ = ["SimParams", "simulate"]
 
@@ -49,10 +49,13 @@ def simulate(
 ) -> Iterator[Event]:
     """Yield the simulated log of ``days`` days from the blueprint's ``start_date``.
 
+    ``params`` default to the blueprint's own (:func:`~shequn.plan.sim_params.sim_params`:
+    its ``[plan]``, planned life and wave sizes).
+
     ``validate=True`` builds every event through the validating constructor (about half the
     speed; the default templates are checked by the test suite instead).
     """
-    sim = Simulator(blueprint, params or SimParams(), seed=seed, validate=validate)
+    sim = Simulator(blueprint, params or sim_params(blueprint), seed=seed, validate=validate)
     for day in range(days):
         yield from sim.run_day(day)
 
@@ -64,6 +67,7 @@ class Simulator:
         self, bp: Blueprint, params: SimParams, *, seed: int, validate: bool = False
     ) -> None:
         self.bp, self.p = bp, params
+        life = params.life_days or bp.plan.life_days(bp.community.planned_life_months)
         self.rng = random.Random(seed)  # noqa: S311  # a repeatable simulation, not secrets
         self.zone = ZoneInfo(bp.community.timezone)
         self.lang = bp.community.language
@@ -71,9 +75,13 @@ class Simulator:
         self.members = Members()
         self.todo: dict[int, list[tuple[str, int, int]]] = {}
         self.groups = [
-            GroupState(g.slug, g.stage, g.capacity, i, draw_plan(self.rng, params, g.slug, i))
+            GroupState(
+                g.slug, g.stage, g.capacity, i, draw_plan(self.rng, params, g.slug, i, life)
+            )
             for i, g in enumerate(bp.groups)
         ]
+        self.wave_sizes = [params.wave_size or g.entry.wave_size for g in bp.groups]
+        """Recruitment waves per group: ``[plan]`` wave_size, else the group's entry's."""
         self.camp = next((g for g in self.groups if g.stage == "camp"), None)
         self.senior = next((g for g in self.groups if g.stage == "senior"), None)
         channels = bp.channels
@@ -212,7 +220,7 @@ class Simulator:
             return
         size = p.scale * g.plan.size
         if age < p.growth_days and age % p.wave_every_days == 0 and act >= 0.5:
-            n = _round(rng, p.wave_size * size)
+            n = _round(rng, self.wave_sizes[g.index] * size)
         elif act >= 0.5:
             n = _poisson(rng, p.trickle_per_week / 7 * size * act)
         else:

@@ -1,0 +1,35 @@
+"""The blueprint a community runs by, as the replica knows it.
+
+Every seed figure is a blueprint default (``model/blueprint*.py``), and an operator may
+change one in the TOML file. The metrics and the diagnosis run over the replica, not the
+store, so they read the blueprint from the log: ``shequn blueprint load`` writes it whole
+into the ``community.configured`` event, and the latest one is in force. A metric asked for
+by name, the report, the dashboard and the API then all measure with the community's own
+7-day rule, dead-group test and planned life, without each caller handing them over.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from shequn.model.blueprint import Blueprint
+
+
+def configured_blueprint(con: Any, community: str) -> Blueprint | None:
+    """The latest blueprint of ``community`` in the replica; ``None`` when there is none or
+    it no longer validates (then the defaults hold)."""
+    row = con.execute(
+        """SELECT arg_max(data->'blueprint', id) FROM ev
+           WHERE community = ? AND kind = 'community.configured'""",
+        [community],
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    raw = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    try:
+        return Blueprint.model_validate(raw)
+    except ValidationError:
+        return None
