@@ -43,3 +43,17 @@ def test_levels_tasks_and_motions_through_the_cli(cli: Cli, tmp_path: Path) -> N
     code, out, err = cli.run("worker", "--once", "--connector", "console")
     assert code == 0, err
     assert "每周六晚八点固定读书分享" in out and "/vote" in out and "不记名投票" in out
+
+
+def test_a_motion_with_a_role_change_through_the_cli(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
+    cli.json("blueprint", "load", EXAMPLE / "community.toml")
+    cli.json("events", "add", write_jsonl(tmp_path / "j.jsonl", [joined(n) for n in range(2)]))
+    a, b = "wechat:u0", "wechat:u1"
+    moved = cli.json(
+        "motion", "propose", "main", a, "请 u1 担任组长", "--change", f"{b}=group_leader"
+    )
+    assert moved["group"] == "main"
+    code, _, err = cli.run("motion", "propose", "main", a, "x", "--change", "group_leader")
+    assert code == 2 and "MEMBER=ROLE" in err
+    code, _, err = cli.run("motion", "propose", "main", a, "x", "--change", f"{b}=owner")
+    assert code == 1 and "group_leader, member" in err

@@ -17,7 +17,7 @@ from shequn.engine.record import record
 from shequn.errors import Conflict
 from shequn.model.blueprint_org import Motions
 from shequn.model.org_state import Motion
-from shequn.store.org_queries import org_events
+from shequn.store.org_queries import org_events, role_holders
 from shequn.store.outbox import list_actions
 from tests.growth_helpers import COMMUNITY, T0, group, loaded, wx
 from tests.org_helpers import ev
@@ -128,3 +128,28 @@ def test_min_level_decides_who_may_move_and_vote(store):
     assert close_motions(store, COMMUNITY, T0 + timedelta(hours=48)) == 1
     (row,) = list_motions(store, COMMUNITY)
     assert (row["result"], row["eligible"]) == ("carried", 1)
+
+
+def test_a_carried_motion_makes_its_role_change_and_a_raw_one_never_does(store):
+    extra = "[organization.motions]\nsecond_required = false\n"
+    loaded(store, group("main"), extra=extra)
+    a, b, c = _members(store, 3)
+    with pytest.raises(Conflict, match="group_leader, member"):
+        propose(store, COMMUNITY, "main", a, "让 b 当群主", change=(b, "owner"), now=T0)
+    m = propose(store, COMMUNITY, "main", a, "请 b 担任组长", change=(b, "group_leader"), now=T0)
+    lost = propose(store, COMMUNITY, "main", a, "请 c 担任组长", change=(c, "group_leader"), now=T0)
+    raw = ev("motion.proposed", T0, a, motion="m-raw", text="c 当组长")
+    raw.data |= {"change_member": c, "change_role": "group_leader"}  # an upload, not the engine
+    record(store, [raw])
+    for voter in (a, b, c):
+        vote(store, COMMUNITY, m.motion, voter, "yes", now=T0 + timedelta(hours=1))
+        vote(store, COMMUNITY, lost.motion, voter, "no", now=T0 + timedelta(hours=1))
+        vote(store, COMMUNITY, "m-raw", voter, "yes", now=T0 + timedelta(hours=1))
+    end = T0 + timedelta(hours=48)
+    assert close_motions(store, COMMUNITY, end) == 4  # three closed, one role given
+    assert close_motions(store, COMMUNITY, end + timedelta(hours=1)) == 0
+    with store.read() as conn:
+        roles = [(r["member"], r["role"], r["group"]) for r in role_holders(conn, COMMUNITY)]
+        changed = [e for e in org_events(conn, COMMUNITY) if e.kind == "motion.closed"]
+    assert roles == [(b, "group_leader", "main")]
+    assert sorted(e.data["result"] for e in changed) == ["carried", "carried", "defeated"]

@@ -211,13 +211,25 @@ def motion_propose(
     group: Annotated[str, typer.Argument(help="The group's slug.")],
     mover: Annotated[str, typer.Argument(help="The mover (member or identity key).")],
     text: Annotated[str, typer.Argument(help="The motion.")],
+    change: Annotated[
+        str | None,
+        typer.Option(
+            help="MEMBER=ROLE: the role change it makes in GROUP if carried "
+            "(group_leader or member)."
+        ),
+    ] = None,
     community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Move a motion in GROUP on MOVER's behalf. 提出动议。"""
+    who, sep, role = (change or "").rpartition("=")
+    if change is not None and not (sep and who and role):
+        raise typer.BadParameter("give the change as MEMBER=ROLE", param_hint="--change")
     with open_store() as store:
         slug = pick_community(store, community)
-        m = motion_engine.propose(store, slug, group, mover, text, source=SOURCE)
+        m = motion_engine.propose(
+            store, slug, group, mover, text, change=(who, role) if change else None, source=SOURCE
+        )
     if as_json:
         print_json({"motion": m.motion, "group": m.group, "text": m.text})
     else:

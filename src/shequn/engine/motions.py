@@ -21,10 +21,12 @@ from shequn.engine.motions_rules import announce_open, closes_at, decide_close, 
 from shequn.engine.organization_levels import Pyramid, read_pyramid
 from shequn.errors import Conflict, NotFound
 from shequn.model.events import Event
+from shequn.model.kinds_org import MOTION_ROLES
 from shequn.model.org_state import Motion
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.engagement import group_members
+from shequn.store.org_queries import role_holders
 
 CHOICES = ("yes", "no", "abstain")
 
@@ -83,10 +85,12 @@ def propose(
     mover: str,
     text: str,
     *,
+    change: tuple[str, str] | None = None,
     source: str | None = None,
     now: datetime | None = None,
 ) -> Motion:
-    """Move a motion in ``group``; when no second is needed it opens at once."""
+    """Move a motion in ``group``; when no second is needed it opens at once. ``change``
+    (member, role) is the role change it makes in ``group`` if carried (``MOTION_ROLES``)."""
     at = now or datetime.now(UTC)
     with store.transaction() as conn:
         lock_for_decision(conn)
@@ -95,7 +99,16 @@ def propose(
         who = p.member(mover)
         _may_act(conn, p, group, who)
         ref = f"m-{uuid.uuid4().hex[:6]}"
-        event = _event("motion.proposed", p, group, who, source, motion=ref, text=text)
+        extra: dict[str, str] = {}
+        if change is not None:
+            if change[1] not in MOTION_ROLES:
+                raise Conflict(
+                    f"a motion gives one of {', '.join(MOTION_ROLES)} in its group, "
+                    f"not {change[1]!r}",
+                    reason="change_role",
+                )
+            extra = {"change_member": p.member(change[0]), "change_role": change[1]}
+        event = _event("motion.proposed", p, group, who, source, motion=ref, text=text, **extra)
         motion = Motion(ref, community, group, who, text, at)
         opens = (
             [] if p.bp.organization.motions.second_required else [announce_open(p.bp, motion, at)]
@@ -179,9 +192,13 @@ def close_motions(store: Store, community: str, now: datetime) -> int:
         lock_for_decision(conn)
         p = read_pyramid(conn, community, now, facts=False)
         decision = Decision.none()
+        holds = {
+            (p.owner_of.get(h["member"], h["member"]), h["group"]): str(h["role"])
+            for h in role_holders(conn, community)
+        }
         for m in p.state.motions.values():
             if m.result is None:
-                decision += decide_close(p.bp, m, eligible(conn, p, m.group), now)
+                decision += decide_close(p.bp, m, eligible(conn, p, m.group), now, holds)
         apply(conn, decision)
         return len(decision.events)
 

@@ -10,6 +10,9 @@ second), discussed and voted on until ``discussion_hours`` after it opened, then
   for neither side): ``simple`` — more yes than no; ``two_thirds`` — yes at least twice no.
   A motion with no yes vote is never carried.
 
+A motion moved through the engine may carry a role change in its own group (make a member
+the group's leader, or recall one: ``MOTION_ROLES``); carried, the engine applies it.
+
 Only eligible members' votes count (members of the motion's group at ``min_level`` or above
 when it closes), only the first vote of each (the fold keeps it) and only votes cast before
 the close.
@@ -18,12 +21,12 @@ the close.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from shequn.engine.decisions import ENGINE_SOURCE, Decision
+from shequn.engine.decisions import ENGINE_SOURCE, Decision, capped_ref
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_org import Motions
@@ -95,10 +98,17 @@ def announce_open(bp: Blueprint, motion: Motion, now: datetime) -> Action:
 
 
 def decide_close(
-    bp: Blueprint, motion: Motion, eligible: Collection[str], now: datetime
+    bp: Blueprint,
+    motion: Motion,
+    eligible: Collection[str],
+    now: datetime,
+    holds: Mapping[tuple[str, str | None], str] | None = None,
 ) -> Decision:
     """Pure: close ``motion`` once its deadline passed — ``motion.closed`` with the counts,
-    and the result told in the group. Nothing before the deadline or when closed already."""
+    and the result told in the group; a carried motion that changes a role gives it
+    (``role.changed`` in the motion's group, unless the member holds it already: ``holds``
+    is who holds which role now, by (member, group)). Nothing before the deadline or when
+    closed already."""
     rules = bp.organization.motions
     end = closes_at(motion, rules)
     if motion.result is not None or now < end:
@@ -116,7 +126,23 @@ def decide_close(
     )
     payload = {"template": "motion_result", **_said(bp, motion), "result": t.result, **counts}
     told = Action("message.send", bp.community.slug, now, motion.group, payload)
-    return Decision([event], [told])
+    events = [event]
+    if t.result == "carried" and motion.change is not None:
+        member, role = motion.change
+        if (holds or {}).get((member, motion.group), "member") != role:
+            events.append(
+                Event(
+                    kind="role.changed",
+                    occurred_at=end,
+                    community=motion.community,
+                    source=ENGINE_SOURCE,
+                    source_ref=capped_ref(f"motion:{motion.motion}:role:{member}"),
+                    group=motion.group,
+                    subject=member,
+                    data={"role": role, "reason": "motion", "motion": motion.motion},
+                )
+            )
+    return Decision(events, [told])
 
 
 __all__ = [

@@ -75,6 +75,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_nomination": "你没有待接受的提名。",
         "no_ballots_now": "现在不是投票时间。",
         "not_candidate": "这位不是候选人。",
+        "change_role": "动议只能在本群任免组长（组长或成员）。",
     },
     "en": {
         "usage_motion": "Usage: /motion [GROUP] what you move",
@@ -112,6 +113,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_nomination": "You have no nomination to accept.",
         "no_ballots_now": "Ballots are not being taken now.",
         "not_candidate": "They are not a candidate.",
+        "change_role": "A motion can only make or recall the group's leader.",
     },
 }
 CHOICE_WORDS = {

@@ -17,6 +17,9 @@ _LEVEL = F("level", Int, "the new level (0: none)", required=True)
 _REASON = F("reason", Str, "why, in words an operator reads", required=True)
 _MOTION = F("motion", Str, "the motion's id", required=True)
 _TASK = F("task", Str, "the task's id", required=True)
+MOTION_ROLES = ("group_leader", "member")
+"""The roles a carried motion may give in its own group: choosing or recalling the group's
+leader is the group's business; managers and the owner are not made by a vote of one group."""
 
 ORG_KINDS: tuple[KindSpec, ...] = (
     KindSpec(
@@ -107,7 +110,17 @@ ORG_KINDS: tuple[KindSpec, ...] = (
         "motion.proposed",
         "A member moved a motion (``/motion``, the API): its text and what it would change.",
         actor="the mover",
-        fields=(_MOTION, F("text", Str, "the motion", required=True)),
+        fields=(
+            _MOTION,
+            F("text", Str, "the motion", required=True),
+            F("change_member", Str, "a role change it would make: the member"),
+            F(
+                "change_role",
+                Str,
+                "…and their new role in the motion's group",
+                choices=MOTION_ROLES,
+            ),
+        ),
         playbook=("P-ORG-3",),
     ),
     KindSpec(

@@ -74,6 +74,7 @@ class Motion:
     seconder: str | None = None
     votes: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # member: choice, when
     result: str | None = None
+    change: tuple[str, str] | None = None  # (member, role) a carried motion gives in its group
 
 
 @dataclass(slots=True)
@@ -127,9 +128,12 @@ def _motion(e: Event, state: OrgState, who: str) -> None:
     d = e.data
     ref = str(d["motion"])
     if e.kind == "motion.proposed":
-        state.motions.setdefault(
-            ref, Motion(ref, e.community, e.group, who, str(d["text"]), e.occurred_at)
-        )
+        moved = Motion(ref, e.community, e.group, who, str(d["text"]), e.occurred_at)
+        if d.get("change_member") and d.get("change_role") and e.source.startswith("operator:"):
+            # only a motion moved through the engine (CLI, API) carries a change: a raw
+            # motion.proposed — an upload, a bot's fact — is words, never a role change
+            moved.change = (str(d["change_member"]), str(d["change_role"]))
+        state.motions.setdefault(ref, moved)
         return
     motion = state.motions.get(ref)
     if motion is None or motion.result is not None:

@@ -73,11 +73,18 @@ class NewTask(BaseModel):
     promote_to: int | None = Field(None, ge=1, le=100)
 
 
+class MotionChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    member: str = Key
+    role: Literal["group_leader", "member"]
+
+
 class NewMotion(BaseModel):
     model_config = ConfigDict(extra="forbid")
     group: str = Field(max_length=128)
     mover: str = Key
     text: str = Field(min_length=1, max_length=2000)
+    change: MotionChange | None = None  # the role change it makes in the group if carried
 
 
 class Second(BaseModel):
@@ -189,7 +196,13 @@ def post_motion(
     with store.read() as conn:
         access_group(conn, op, community, body.group)
         mover = access_member(conn, op, community, body.mover)
-    m = motions.propose(store, community, body.group, mover.key, body.text, source=_src(op))
+        change = body.change
+        changed = (
+            (access_member(conn, op, community, change.member).key, change.role) if change else None
+        )
+    m = motions.propose(
+        store, community, body.group, mover.key, body.text, change=changed, source=_src(op)
+    )
     return {"motion": m.motion, "group": m.group, "text": m.text}
 
 
