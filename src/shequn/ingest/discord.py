@@ -130,12 +130,16 @@ class _Reader:
     def _message(self, raw: Any, where: str) -> Iterator[Item]:
         if not self.group:
             self._header(where)
+        self.ctx.record()
         try:
             events = list(self._map(raw))
         except (KeyError, TypeError, ValueError, AttributeError, InvalidEvent) as e:
             reason = e.message if isinstance(e, InvalidEvent) else f"{type(e).__name__}: {e}"
             yield Rejected(where, f"cannot map message: {reason}", _raw(raw))
             return
+        if not events:  # a kind with no event: counted by kind in self.skipped, and here
+            kind = str(raw.get("type"))
+            self.ctx.ignore(f"Discord messages with no event kind ({kind})")
         yield from events
 
     def _map(self, m: dict[str, Any]) -> Iterator[Event]:

@@ -75,12 +75,15 @@ class CanonicalJsonl:
     def read(self, ctx: ImportContext) -> Iterator[Item]:
         with ctx.open(ctx.path, lines=True) as fp:
             for n, raw in enumerate(fp, 1):
+                ctx.record()  # every line: an event, a rejection, or blank / a comment
                 try:
                     event = parse_line(raw, path=str(ctx.path), line=n)
                 except InputFormatError as e:
                     yield Rejected(str(n), e.problem, raw.decode("utf-8", "replace").rstrip())
                     continue
-                if event is not None:
-                    if ctx.group is not None and event.group is not None:
-                        event.group = ctx.group
-                    yield event
+                if event is None:
+                    ctx.ignore("blank lines and # comments")
+                    continue
+                if ctx.group is not None and event.group is not None:
+                    event.group = ctx.group
+                yield event

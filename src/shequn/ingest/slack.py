@@ -195,6 +195,7 @@ class _Reader:
                     self.channel_names[c["id"]] = name or c["id"]
         for folder, days in self.src.days():
             if folder not in self.folders:
+                self.ctx.record()  # the folder is one record: its messages are not read
                 yield Rejected(
                     folder,
                     "conversation folder not listed in channels.json, "
@@ -207,6 +208,7 @@ class _Reader:
                 label = day[len(self.src.root) :]
                 for i, m in self._items(day, what=label):
                     where = f"{label}[{i}]"
+                    self.ctx.record()
                     try:
                         events = list(self._map(m, chat_id, group))
                     except (KeyError, TypeError, ValueError, AttributeError, InvalidEvent) as e:
@@ -215,6 +217,8 @@ class _Reader:
                         )
                         yield Rejected(where, f"cannot map message: {why}", _raw(m))
                         continue
+                    if not events:  # a subtype with no event kind (counted in self.skipped)
+                        self.ctx.ignore(f"Slack messages with no event kind ({m.get('subtype')})")
                     yield from events
         self._notes()
 

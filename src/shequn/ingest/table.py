@@ -167,7 +167,9 @@ class TableImporter:
             columns = [c.strip() for c in header]
             convert = self._converter(ctx, columns, header_line)
             for line, row in rows:
+                ctx.record()  # every row after the header: an event, a rejection or blank
                 if not any(c.strip() for c in row):
+                    ctx.ignore("blank rows")
                     continue
                 yield _convert_row(convert, row, len(columns), line, delimiter)
 

@@ -229,12 +229,13 @@ class _Stream:
         self._late_header(chat)
         self.chats.append(chat)
         mapper = self._mapper(chat)
-        if mapper is None:
-            return
         with self.export.reader(self.ctx, counted=True) as fp:
             try:
                 for n, msg in enumerate(ijson.items(fp, "messages.item", use_float=True)):
-                    yield from mapper.items(msg, n)
+                    if mapper is None:
+                        self._private(chat)
+                    else:
+                        yield from mapper.items(msg, n)
             except ijson.JSONError as e:
                 raise self._broken(e) from None
 
@@ -313,6 +314,8 @@ class _Stream:
                     mapper, decided = self._mapper(chat), True
                 if mapper is not None:
                     yield from mapper.items(msg, n)
+                else:
+                    self._private(chat)
                 n += 1
             out.clear()
         if current is not None and held:
@@ -327,10 +330,17 @@ class _Stream:
             f"its {len(held):,} messages were held in memory"
         )
         mapper = self._mapper(chat)
-        if mapper is not None:
-            for n, msg in enumerate(held):
+        for n, msg in enumerate(held):
+            if mapper is not None:
                 yield from mapper.items(msg, n)
+            else:
+                self._private(chat)
         held.clear()
+
+    def _private(self, chat: Chat) -> None:
+        """Count a message of a private chat: read, and ignored by rule."""
+        self.ctx.record()
+        self.ctx.ignore(f"Telegram private chats ({chat.type}): shequn imports groups")
 
     def _mapper(self, chat: Chat) -> ChatMapper | None:
         """The mapper for a chat, or None when the chat is skipped (private)."""

@@ -194,6 +194,15 @@ class ChatMapper:
 
     # -- one message ---------------------------------------------------------------------
     def items(self, msg: Any, n: int) -> list[Item]:
+        """The events of one message (or its rejection); a message that gives neither is
+        counted as ignored, with the reason, so the summary accounts for every message."""
+        found = self._items(msg, n)
+        self.ctx.record()
+        if not found:
+            self.ctx.ignore(_ignored(msg))
+        return found
+
+    def _items(self, msg: Any, n: int) -> list[Item]:
         if not isinstance(msg, dict):
             return [Rejected(self._where(n), "a message must be a JSON object", _raw(msg))]
         kind = msg.get("type")
@@ -485,6 +494,16 @@ class ChatMapper:
             yield self._event(
                 "member.removed", at, one, actor, subject=self.names.person(name), data=removed
             )
+
+
+def _ignored(msg: dict[str, Any]) -> str:
+    """Why a message gave no event, as the summary lists it."""
+    if msg.get("type") == "unsupported":
+        return "Telegram messages the exporter marks 'unsupported'"
+    if msg.get("type") == "service":
+        action = msg.get("action") if isinstance(msg.get("action"), str) else "custom text"
+        return f"Telegram service messages with no event ({action})"
+    return "Telegram messages with nothing to import"
 
 
 def _list(value: object) -> list[Any]:
