@@ -30,7 +30,7 @@ from shequn.errors import Conflict, InvalidEvent
 from shequn.model.blueprint import load_blueprint
 from shequn.plan.demo_growth import run_growth
 from shequn.store.db import Store
-from shequn.store.queries import get_member, tail_events
+from shequn.store.queries import get_member, list_members, tail_events
 from shequn.store.tokens import create_token
 from shequn.web.app import mount_dashboard
 from shequn.web.standalone import render_report_html
@@ -332,3 +332,19 @@ def test_actions_page_counts_states_and_cancels_then_retries(site: Site) -> None
         csrf = owner.csrf(f"/c/{C}/actions")
         r = owner.post(f"/c/{C}/actions/do", data={"csrf": csrf, "what": what, "id": action})
         assert r.status_code == 200 and f"action {action}: {status}" in r.text
+
+
+def test_the_members_page_shows_levels_tags_and_coverage(site: Site) -> None:
+    from shequn.engine.organization_levels import grant_level, set_tag
+
+    with site.store.read() as conn:
+        people = [m.key for m in list_members(conn, community=C)]
+    grant_level(site.store, C, people[0], 1, reason="web test")
+    set_tag(site.store, C, people[0], "partner", True, reason="web test")
+    owner = site.client("owner").get(f"/c/{C}/members").text
+    assert 'id="chart-levels-data"' in owner and "等级金字塔" in owner  # the demo speaks zh
+    assert "合伙人" in owner  # the tag, in the community's language
+    assert 'id="coverage"' in owner and "负责人" in owner
+    mine = site.client("manager").get(f"/c/{C}/members").text
+    coverage = mine[mine.index('id="coverage"') :]
+    assert f"<td>{OTHER_GROUP}</td>" not in coverage  # another group's coverage is not shown

@@ -187,6 +187,16 @@ def access_group(conn: Connection, op: Operator, community: str, slug: str) -> G
     raise NotFound(f"no group {slug!r} in {community!r}", community=community, group=slug)
 
 
+def can_see(conn: Connection, op: Operator, community: str, member: str) -> bool:
+    """Whether ``op`` may see ``member`` (one of the groups it covers): a yes/no
+    :func:`access_member` for lists that leave out what a token may not see."""
+    try:
+        access_member(conn, op, community, member)
+    except NotFound:
+        return False
+    return True
+
+
 def visible(op: Operator, community: str, member: Member) -> Member | None:
     """The member as this operator may see them — memberships and roles limited to the
     community and the operator's groups — or ``None`` if none of them is visible."""

@@ -8,6 +8,7 @@ and an election's close at the same moment cannot both decide from the same stal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -59,6 +60,21 @@ def coverage(store: Store, community: str, *, now: datetime | None = None) -> di
     }
 
 
+def scoped(
+    found: dict[str, Any], covers: Callable[[str], bool], sees: Callable[[str], bool]
+) -> dict[str, Any]:
+    """``found`` (from :func:`coverage`) as a token scoped to some groups may see it: those
+    groups' leaders and gaps (a leader's gap only when every group they lead is covered),
+    an overdue task when it ``sees`` the member, no community-wide roles."""
+    gaps = [
+        g for g in found["gaps"]
+        if (g["group"] is not None and all(covers(x) for x in g["group"].split(", ")))
+        or (g["kind"] == "task_overdue" and g["member"] is not None and sees(g["member"]))
+    ]  # fmt: skip
+    groups = {g: hs for g, hs in found["groups"].items() if covers(g)}
+    return {**found, "groups": groups, "community_wide": [], "gaps": gaps}
+
+
 def handover(
     store: Store, community: str, leaver: str, successor: str, *,
     operator: str | None = None, source: str | None = None, now: datetime | None = None,
@@ -76,4 +92,4 @@ def handover(
     return decision.events
 
 
-__all__ = ["coverage", "handover", "holders"]
+__all__ = ["coverage", "handover", "holders", "scoped"]

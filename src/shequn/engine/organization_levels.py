@@ -224,7 +224,7 @@ def standings(store: Store, community: str, *, now: datetime | None = None) -> l
     """Every member with a level, a tag or a lock: level, its name, since, locked, tags."""
     at = now or datetime.now(UTC)
     with store.read() as conn:
-        p = read_pyramid(conn, community, at)
+        p = read_pyramid(conn, community, at, facts=False)  # the state is enough: no counting
     org, lang = p.bp.organization, p.bp.community.language
     return [
         {

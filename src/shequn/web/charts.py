@@ -152,3 +152,14 @@ def role_pyramid(counts: dict[str, int], _: Label = _plain) -> Option:
             {"name": _("members"), "type": "bar", "data": [counts.get(r, 0) for r in roles]}
         ],
     }
+
+
+def level_pyramid(counts: Sequence[int], names: Sequence[str], _: Label = _plain) -> Option:
+    """Members per level, the blueprint's ladder with its top at the top (P-ORG-1)."""
+    return {
+        "tooltip": _TOOLTIP,
+        "grid": _GRID,
+        "xAxis": {"type": "value"},
+        "yAxis": {"type": "category", "data": list(names)},
+        "series": [{"name": _("members"), "type": "bar", "data": list(counts)}],
+    }

@@ -13,12 +13,15 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from shequn.analytics.scope import Scope
-from shequn.api.deps import access_group, access_member
+from shequn.api.deps import access_group, access_member, can_see
 from shequn.api.routes.imports import post_import
+from shequn.engine import delegation
 from shequn.engine.decisions import operator_source
 from shequn.engine.organization import change_role
+from shequn.engine.organization_levels import standings
 from shequn.errors import Conflict, ShequnError
 from shequn.ingest.registry import FORMATS
+from shequn.store.growth_queries import get_blueprint
 from shequn.web import views
 from shequn.web.app import CsrfField, HtmlRoute, PageDep, checked_writer, with_analytics
 
@@ -71,9 +74,23 @@ def members_page(
     q: Annotated[str | None, Query(max_length=200)] = None,
     after: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
 ) -> HTMLResponse:
+    levels = {s["member"]: s for s in standings(p.store, p.community)}
+    found = delegation.coverage(p.store, p.community)
     with p.store.read() as conn:
-        data = views.members_page(conn, p.op, p.community, search=q or None, after=after, _=p._)
-    return p.render("members.html", q=q or "", **data)
+        bp = get_blueprint(conn, p.community)
+        names = [
+            bp.organization.level_name(n, bp.community.language)
+            for n in range(len(bp.organization.levels) + 1)
+        ]
+        data = views.members_page(
+            conn, p.op, p.community, search=q or None, after=after, _=p._,
+            levels=levels, level_names=names,
+        )  # fmt: skip
+        if p.op.scoped:
+            found = delegation.scoped(
+                found, p.op.covers, lambda m: can_see(conn, p.op, p.community, m)
+            )
+    return p.render("members.html", q=q or "", coverage=found, **data)
 
 
 @router.get("/members/{ref}", response_class=HTMLResponse)

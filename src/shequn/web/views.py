@@ -9,6 +9,7 @@ and return plain dicts of values and ECharts options, so ``standalone`` can reus
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -100,8 +101,13 @@ def members_page(
     search: str | None,
     after: int | None,
     _: Label,
+    levels: Mapping[str, dict[str, Any]] | None = None,
+    level_names: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """A page of members matching ``search``, and the role pyramid of everyone visible."""
+    """A page of members matching ``search`` with their level and tags (``levels``: member key
+    → standing), and the role and level pyramids of everyone visible (``level_names``: the
+    blueprint's names, level 0 first)."""
+    standing = levels or {}
     ids = member_ids_page(
         conn,
         community=community,
@@ -116,15 +122,23 @@ def members_page(
         conn, community=community, groups=op.groups, search=None, after=None, limit=PYRAMID_LIMIT
     )
     counts: Counter[str] = Counter()
+    by_level: Counter[int] = Counter()
     for m in list_members(conn, ids=everyone) if everyone else []:
         seen = visible(op, community, m)
         if seen is not None:
             counts[highest_role(seen)] += 1
+            by_level[int(standing.get(m.key, {}).get("level", 0))] += 1
     more = len(ids) > MEMBERS_PER_PAGE
+    found = {  # category axes draw bottom-up: level 0 at the base, the top level on top
+        "pyramid": charts.role_pyramid(dict(counts), _),
+        "levels": charts.level_pyramid(
+            [by_level[n] for n in range(len(level_names))], level_names, _
+        ),
+    }
     return {
-        "members": [(m, highest_role(m)) for m in shown],
+        "members": [(m, highest_role(m), standing.get(m.key)) for m in shown],
         "next_cursor": ids[MEMBERS_PER_PAGE - 1] if more else None,
-        "charts": {"pyramid": charts.role_pyramid(dict(counts), _)},
+        "charts": found,
     }
 
 

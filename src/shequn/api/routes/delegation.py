@@ -21,10 +21,11 @@ from shequn.api.deps import (
     WriterDep,
     access_community,
     access_member,
+    can_see,
 )
 from shequn.engine import delegation
 from shequn.engine.decisions import operator_source
-from shequn.errors import Forbidden, NotFound
+from shequn.errors import Forbidden
 
 router = APIRouter(tags=["organization"])
 C = "/communities/{community}"
@@ -54,27 +55,7 @@ def get_coverage(community: CommunityPath, op: OperatorDep, store: StoreDep) -> 
     if op.groups is None:
         return found
     with store.read() as conn:
-        visible = {
-            g["member"]
-            for g in found["gaps"]
-            if g["member"] and _sees(conn, op, community, g["member"])
-        }
-    found["groups"] = {g: hs for g, hs in found["groups"].items() if op.covers(g)}
-    found["community_wide"] = []
-    found["gaps"] = [
-        g for g in found["gaps"]
-        if (g["group"] is not None and all(op.covers(x) for x in g["group"].split(", ")))
-        or (g["kind"] == "task_overdue" and g["member"] in visible)
-    ]  # fmt: skip
-    return found
-
-
-def _sees(conn: Any, op: Operator, community: str, member: str) -> bool:
-    try:
-        access_member(conn, op, community, member)
-    except NotFound:
-        return False
-    return True
+        return delegation.scoped(found, op.covers, lambda m: can_see(conn, op, community, m))
 
 
 @router.post(f"{C}/handover", response_model=list[dict[str, Any]])
