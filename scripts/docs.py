@@ -74,9 +74,9 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "Engagement",
-        ("redenvelope", "envelope", "checkin", "session", "qa", "event"),
+        ("redenvelope", "envelope", "checkin", "session", "qa", "care", "badge", "points", "event"),
         "Red envelopes and the dead-group test, check-ins, sharing sessions, the Q&A "
-        "knowledge base and offline events (P-ENG).",
+        "knowledge base, care, points and badges, and offline events (P-ENG).",
     ),
     (
         "Rules and moderation",

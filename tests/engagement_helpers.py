@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from shequn.engine.engagement.badges import decide_badges
+from shequn.engine.engagement.care import Person, decide_care
 from shequn.engine.engagement.qa import Question, decide_repeat, decide_surface
 from shequn.engine.engagement.streaks import decide_reminders
 from shequn.engine.engagement.timeline import (
@@ -46,4 +48,12 @@ def engagement_messages(bp: Blueprint) -> list[Action]:
     actions += decide_repeat(bp, repeat, (kb, 1.0), T0).actions
     waiting = Entry("bot|3", "main", wx("a"), "几点？", T0, "open", *[None] * 5)
     actions += decide_surface(bp, "main", [waiting], [wx("lead")], T0 + timedelta(days=1)).actions
+    day3 = T0 + timedelta(days=2)
+    people = [
+        Person(wx("a"), "main", T0),
+        Person(wx("b"), "main", T0 - timedelta(days=40), day3 - timedelta(days=20), 30),
+        Person(wx("c"), "main", None, birthday=f"{day3:%m-%d}"),
+    ]
+    actions += [a for d in decide_care(bp, people, day3) for a in d.actions]
+    actions += decide_badges(bp, wx("a"), None, {"answer": 10}, set(), T0).actions
     return [a for a in actions if a.kind == "message.send"]

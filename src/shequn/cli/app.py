@@ -23,6 +23,7 @@ from shequn.cli.diagnose import diagnose_command
 from shequn.cli.envelope import envelope_app
 from shequn.cli.forecast import forecast_command, plan_app
 from shequn.cli.growth import applications_app, entry_app, intake_app, link_app
+from shequn.cli.honours import badges_app, care_app, points_app
 from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
 from shequn.cli.money import commission_app, memberships_app, offers_app, payments_app
@@ -117,6 +118,9 @@ app.add_typer(session_app, name="session")
 app.add_typer(checkin_app, name="checkin")
 app.add_typer(qa_app, name="qa")
 app.add_typer(envelope_app, name="envelope")
+app.add_typer(care_app, name="care")
+app.add_typer(points_app, name="points")
+app.add_typer(badges_app, name="badges")
 app.add_typer(payments_app, name="payments")
 app.add_typer(memberships_app, name="memberships")
 app.add_typer(offers_app, name="offers")

@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 
 from shequn.engine.campaigns import settle
 from shequn.engine.elections import close_elections
+from shequn.engine.engagement.caring import send_care
 from shequn.engine.engagement.checkins import remind as remind_checkins
 from shequn.engine.engagement.envelopes import judge as judge_envelopes
+from shequn.engine.engagement.honours import grant as grant_badges
 from shequn.engine.engagement.knowledge import surface as surface_questions
 from shequn.engine.engagement.sessions import close_sessions
 from shequn.engine.entry import open_waves
@@ -61,6 +63,8 @@ TICKS: tuple[Tick, ...] = (
     Tick("sessions.close", timedelta(minutes=5), close_sessions, "record sessions held"),
     Tick("checkins.remind", timedelta(minutes=10), remind_checkins, "remind camps to check in"),
     Tick("envelopes.judge", timedelta(minutes=10), judge_envelopes, "dead-group test verdicts"),
+    Tick("care.send", timedelta(hours=1), send_care, "private care at each member's hour"),
+    Tick("badges.grant", timedelta(hours=1), grant_badges, "grant badge levels reached"),
     Tick("qa.surface", timedelta(minutes=15), surface_questions, "unanswered questions → leaders"),
     Tick("money.renewals", timedelta(minutes=5), renewals, "remind, lapse and expire memberships"),
     Tick("org.levels", timedelta(hours=1), evaluate_tick, "evaluate levels and core-figure tags"),

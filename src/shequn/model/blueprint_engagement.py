@@ -1,5 +1,5 @@
 """The ``[engagement]`` part of the blueprint: welcomes, sharing sessions, the Q&A knowledge
-base, the dead-group test and check-in camps (P-ENG-1..5).
+base, the dead-group test, check-in camps, care, points and badges (P-ENG-1..8).
 
 Every seed figure is a default here and nowhere else. Seed 003's sharing-session timeline:
 the announcement three to five days before (``announce_days_before``, the early end), the
@@ -58,6 +58,26 @@ late end, so a slow evening is not taken for death."""
 DEFAULT_ENVELOPE_TEST_SHARES = 10
 """Shares the operator is asked to split the test envelope into (the seeds give no figure);
 the verdict counts against the shares the envelope was actually sent with."""
+DEFAULT_CARE_NEWCOMER_DAY = 3
+"""Seed 003's rhythm: a newcomer hears from the group personally on their third day, when the
+first welcome has faded and most silent newcomers decide whether to stay."""
+DEFAULT_CARE_SILENT_DAYS = 14
+"""A key member silent this long is asked after privately (the seeds give no figure)."""
+DEFAULT_CARE_KEY_MESSAGES = 20
+"""Messages in ``key_window_days`` that make a member a key member for the silence trigger."""
+DEFAULT_CARE_KEY_WINDOW_DAYS = 60
+DEFAULT_CARE_HOUR = 20
+"""When a member with no message history is written to: the evening, local time."""
+DEFAULT_CARE_PER_MINUTE = 20
+"""Private care messages queued per minute, like the summaries and reminders."""
+DEFAULT_BADGE_ANSWERS = (10, 25, 50)
+"""Badge levels (issue 18): questions answered."""
+DEFAULT_BADGE_STREAK = (7, 30, 100)
+"""Badge levels: the longest check-in streak, in days."""
+DEFAULT_BADGE_INVITES = (1, 3, 5)
+"""Badge levels: members brought who stayed (``invite`` in model/org_facts.py)."""
+DEFAULT_POINTS_EARN = {"answer": 10, "checkins": 5, "invite": 20, "link": 2, "reply": 1}
+"""Points per counted behaviour (model/org_facts.py names); anything else earns none."""
 
 
 class _Section(BaseModel):
@@ -113,6 +133,35 @@ class Envelopes(_Section):
     test_shares: int = Field(DEFAULT_ENVELOPE_TEST_SHARES, gt=0)
 
 
+class Care(_Section):
+    """P-ENG-7: private, personal messages at each member's own active hour; never to those
+    who opted out (``/stop``)."""
+
+    enabled: bool = True
+    newcomer_day: int = Field(DEFAULT_CARE_NEWCOMER_DAY, ge=1)
+    silent_days: int = Field(DEFAULT_CARE_SILENT_DAYS, ge=1)
+    key_messages: int = Field(DEFAULT_CARE_KEY_MESSAGES, ge=1)
+    key_window_days: int = Field(DEFAULT_CARE_KEY_WINDOW_DAYS, ge=1)
+    birthday: bool = True  # greet on the birthday the intake card gives (card.birthday)
+    hour: int = Field(DEFAULT_CARE_HOUR, ge=0, le=23)
+    per_minute: int = Field(DEFAULT_CARE_PER_MINUTE, gt=0)
+
+
+class Points(_Section):
+    """P-ENG-8: points earned for counted behaviours, spent on rewards."""
+
+    earn: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_POINTS_EARN))
+    allow_negative: bool = False
+
+
+class Badges(_Section):
+    """P-ENG-8: badge levels; a level is granted once, when the count reaches it."""
+
+    answers: list[int] = Field(default_factory=lambda: list(DEFAULT_BADGE_ANSWERS))
+    streak: list[int] = Field(default_factory=lambda: list(DEFAULT_BADGE_STREAK))
+    invites: list[int] = Field(default_factory=lambda: list(DEFAULT_BADGE_INVITES))
+
+
 class GroupEngagement(_Section):
     """A group's overrides: a section given here replaces the community's."""
 
@@ -127,6 +176,9 @@ class Engagement(_Section):
     checkins: Checkins = Field(default_factory=Checkins)
     qa: QA = Field(default_factory=QA)
     envelopes: Envelopes = Field(default_factory=Envelopes)
+    care: Care = Field(default_factory=Care)
+    points: Points = Field(default_factory=Points)
+    badges: Badges = Field(default_factory=Badges)
     groups: dict[str, GroupEngagement] = Field(default_factory=dict)
 
     def welcome_for(self, slug: str | None) -> Welcome:

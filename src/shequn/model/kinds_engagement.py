@@ -156,4 +156,73 @@ ENGAGEMENT_KINDS: tuple[KindSpec, ...] = (
         ),
         playbook=("P-ENG-4", "P-MEA-3"),
     ),
+    KindSpec(
+        "care.sent",
+        "A personal private message was queued to a member (P-ENG-7): their newcomer day, "
+        "their silence as a key member, or their birthday; once per occasion.",
+        actor=_OPERATOR,
+        actor_required=False,
+        subject="the member cared for",
+        fields=(
+            F("trigger", Str, "why", required=True, choices=("newcomer", "silent", "birthday")),
+            F("due_at", Str, "ISO 8601 time it is sent: the member's own active hour"),
+        ),
+        playbook=("P-ENG-7",),
+    ),
+    KindSpec(
+        "care.opted_out",
+        "A member asked for no private care messages (/stop); honoured by care, check-in "
+        "reminders and session summaries.",
+        actor="the member",
+        group_required=False,
+        playbook=("P-ENG-7",),
+    ),
+    KindSpec(
+        "care.opted_in",
+        "A member who had opted out of private care messages takes them again.",
+        actor="the member",
+        group_required=False,
+        playbook=("P-ENG-7",),
+    ),
+    KindSpec(
+        "badge.granted",
+        "A member reached a badge level (answers, streak, invites; P-ENG-8); granted once.",
+        actor=_OPERATOR,
+        actor_required=False,
+        subject="the member",
+        group_required=False,
+        fields=(
+            F("badge", Str, "answers, streak or invites", required=True),
+            F("level", Int, "the level reached", required=True),
+        ),
+        playbook=("P-ENG-8",),
+    ),
+    KindSpec(
+        "badge.revoked",
+        "A badge level was taken back; it is never granted again.",
+        actor=_OPERATOR,
+        actor_required=False,
+        subject="the member",
+        group_required=False,
+        fields=(
+            F("badge", Str, "the badge", required=True),
+            F("level", Int, "the level", required=True),
+            F("reason", Str, "why"),
+        ),
+        playbook=("P-ENG-8",),
+    ),
+    KindSpec(
+        "points.spent",
+        "A member's points were spent on a reward (never below zero unless the blueprint "
+        "allows it; P-ENG-8).",
+        actor=_OPERATOR,
+        actor_required=False,
+        subject="the member",
+        group_required=False,
+        fields=(
+            F("amount", Int, "points spent", required=True),
+            F("reward", Str, "what for", required=True),
+        ),
+        playbook=("P-ENG-8",),
+    ),
 )

@@ -24,6 +24,7 @@ from shequn.engine.engagement.streaks import (
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.store.append import lock_for_decision
+from shequn.store.care import opted_out
 from shequn.store.db import Store
 from shequn.store.engagement import checkin_times, group_members
 from shequn.store.growth_queries import get_blueprint
@@ -52,8 +53,9 @@ def remind(store: Store, community: str, now: datetime | None = None) -> int:
         if not bp.engagement.checkins.enabled or not camps(bp):
             return 0
         lock_for_decision(conn)
+        stopped = opted_out(conn, community)  # /stop: no private reminders (P-ENG-7)
         for group in camps(bp):
-            members = group_members(conn, community, group)
+            members = [m for m in group_members(conn, community, group) if m not in stopped]
             decision = decide_reminders(bp, group, streaks_in(conn, bp, group, at), members, at)
             if decision and apply(conn, decision).new:
                 sent += len(decision.actions)

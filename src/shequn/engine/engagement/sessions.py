@@ -29,6 +29,7 @@ from shequn.model.events import Event
 from shequn.store import action_states
 from shequn.store import tables as t
 from shequn.store.append import lock_for_decision
+from shequn.store.care import opted_out
 from shequn.store.db import Store
 from shequn.store.engagement import Session, active_posters, get_session, group_members
 from shequn.store.engagement import list_sessions as _list
@@ -161,7 +162,8 @@ def summarize(
         known = _get(conn, community, session)
         if known.status == "cancelled":
             raise Conflict(f"session {session!r} was cancelled", session=session)
-        members = group_members(conn, community, known.group)
+        stopped = opted_out(conn, community)  # /stop: no private messages (P-ENG-7)
+        members = [m for m in group_members(conn, community, known.group) if m not in stopped]
         plan = _plan(known, known.starts_at, known.ends_at)
         decision = decide_summary(bp, plan, summary, members, at, actor)
         result = apply(conn, decision)

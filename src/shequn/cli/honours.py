@@ -1,0 +1,81 @@
+"""``shequn points``, ``shequn badges`` and ``shequn care``: points and badges (P-ENG-8) and a
+member's opt-out of private care (P-ENG-7).
+
+Thin, like every command: ``engine/engagement/honours.py`` and ``caring.py`` do the work.
+Granting badges and sending care are the worker's ``badges.grant`` and ``care.send`` ticks.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from shequn.cli.common import CommunityOpt, JsonFlag, open_store, pick_community, print_json
+from shequn.engine.engagement import caring, honours
+
+points_app = typer.Typer(help="Points: earned by what members do, spent on rewards. 积分。")
+badges_app = typer.Typer(help="Badges: levels reached, granted once, revocable. 徽章。")
+care_app = typer.Typer(help="Care: a member's opt-out of private care messages. 关怀。")
+
+Member = Annotated[str, typer.Argument(help="The member (identity key).")]
+
+
+@points_app.command("show")
+def show_command(member: Member, community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
+    """A member's points, what they were earned for, and badges. 查看积分与徽章。"""
+    with open_store() as store:
+        found = honours.standing(store, pick_community(store, community), member)
+    if as_json:
+        print_json(found)
+        return
+    badges = ", ".join(f"{b['badge']} {b['level']}" for b in found["badges"]) or "-"
+    typer.echo(f"{found['member']}: {found['points']} points (spent {found['spent']}); "
+               f"badges: {badges}")  # fmt: skip
+
+
+@points_app.command("spend")
+def spend_command(
+    member: Member,
+    amount: Annotated[int, typer.Argument(min=1, help="Points to spend.")],
+    reward: Annotated[str, typer.Option(help="What for.")],
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Spend a member's points on a reward (never below zero unless allowed). 兑换。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        left = honours.spend(store, slug, member, amount, reward, actor="operator:cli")
+    print_json({"member": member, "points": left}) if as_json else typer.echo(f"{left} left")
+
+
+@badges_app.command("revoke")
+def revoke_command(
+    member: Member,
+    badge: Annotated[str, typer.Argument(help="answers, streak or invites.")],
+    level: Annotated[int, typer.Argument(help="The level to take back.")],
+    reason: Annotated[str, typer.Option(help="Why.")] = "",
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Take a badge level back; it is never granted again. 收回徽章。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        done = honours.revoke(store, slug, member, badge, level, actor="operator:cli",
+                              reason=reason)  # fmt: skip
+    print_json({"revoked": done}) if as_json else typer.echo("revoked" if done else "not held")
+
+
+@care_app.command("stop")
+def stop_command(
+    member: Member,
+    resume: Annotated[bool, typer.Option(help="Take the opt-out back.")] = False,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a member's /stop: no private care, reminders or summaries. 退订私信。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        caring.set_opt_out(store, slug, member, not resume, source="operator:cli")
+    state = "receives private messages" if resume else "opted out"
+    print_json({"member": member, "opted_out": not resume}) if as_json else typer.echo(state)

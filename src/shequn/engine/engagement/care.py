@@ -1,0 +1,125 @@
+"""Care at scale as pure decisions (P-ENG-7, seed 003's "rhythm": personal attention, in
+private, at the right moment).
+
+Three triggers, each a private message with the member's own variables, at the member's own
+active hour (the local hour they post most in; the blueprint's ``hour`` for someone who never
+posted), paced ``per_minute``, never to a member who opted out (``/stop``, ``care.opted_out``):
+
+``newcomer``  their ``newcomer_day``-th local day in a group (the join day is day 1);
+``silent``    a key member (``key_messages`` messages in ``key_window_days``) silent for
+              ``silent_days`` — once per silence;
+``birthday``  the birthday their intake card gives (``card.birthday``, ``MM-DD`` or
+              ``YYYY-MM-DD``) — once a year.
+
+Each message is one ``care.sent`` keyed on the member, the trigger and its occasion, so a tick
+that runs every hour sends it once. The churn-risk metric (analytics) is not read here: the
+engine does not read the analytics replica; ``silent`` is the engine's own reading of it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shequn.engine.decisions import ENGINE_SOURCE, Decision, capped_ref
+from shequn.model.actions import Action
+from shequn.model.blueprint import Blueprint
+from shequn.model.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What care knows of a member of a group."""
+
+    member: str  # identity key
+    group: str
+    joined_at: datetime | None
+    last_post: datetime | None = None
+    recent_posts: int = 0  # messages in key_window_days
+    hours: tuple[int, ...] = ()  # local hours of their recent messages
+    birthday: str | None = None  # MM-DD
+    opted_out: bool = False
+
+
+def active_hour(bp: Blueprint, hours: Sequence[int]) -> int:
+    """The local hour the member posts most in (ties: the earliest); the blueprint's ``hour``
+    when they never posted."""
+    if not hours:
+        return bp.engagement.care.hour
+    counts = Counter(hours)
+    return min(counts, key=lambda h: (-counts[h], h))
+
+
+def due_at(bp: Blueprint, hour: int, now: datetime) -> datetime:
+    """The next ``hour``:00 local from ``now`` on the same local day, or ``now`` if it has
+    passed (today's occasion is not postponed to tomorrow)."""
+    tz = ZoneInfo(bp.community.timezone)
+    local = now.astimezone(tz)
+    at = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return max(at, local).astimezone(now.tzinfo)
+
+
+def occasions(bp: Blueprint, p: Person, now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
+    """Pure: the (trigger, occasion key, variables) that hold for ``p`` today."""
+    cfg = bp.engagement.care
+    tz = ZoneInfo(bp.community.timezone)
+    today = now.astimezone(tz).date()
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    if p.joined_at is not None:
+        day = (today - p.joined_at.astimezone(tz).date()).days + 1
+        if day == cfg.newcomer_day:
+            out.append(("newcomer", p.group, {"day": day}))
+    key_member = p.recent_posts >= cfg.key_messages
+    if key_member and p.last_post is not None:
+        silent = (now - p.last_post).days
+        if silent >= cfg.silent_days:
+            out.append(("silent", p.last_post.date().isoformat(), {"days": silent}))
+    if cfg.birthday and p.birthday == f"{today:%m-%d}":
+        out.append(("birthday", str(today.year), {}))
+    return out
+
+
+def decide_care(bp: Blueprint, people: Sequence[Person], now: datetime) -> list[Decision]:
+    """Pure: one decision per message (a ``care.sent`` and its private ``care_<trigger>``),
+    so a message already sent does not hold back the others."""
+    cfg = bp.engagement.care
+    if not cfg.enabled:
+        return []
+    community = bp.community.slug
+    out: list[Decision] = []
+    seen: set[tuple[str, str]] = set()
+    for p in people:
+        if p.opted_out:
+            continue
+        for trigger, occasion, said in occasions(bp, p, now):
+            if trigger != "newcomer" and (p.member, trigger) in seen:
+                continue  # silence and birthdays are the member's, not each group's
+            seen.add((p.member, trigger))
+            pace = timedelta(minutes=len(out) // cfg.per_minute)
+            at = due_at(bp, active_hour(bp, p.hours), now) + pace
+            ref = capped_ref(f"care:{community}:{p.member}:{trigger}:{occasion}")
+            data = {"trigger": trigger, "due_at": at.isoformat()}
+            event = Event("care.sent", now, community, ENGINE_SOURCE, ref, group=p.group,
+                          subject=p.member, data=data)  # fmt: skip
+            payload = {"template": f"care_{trigger}", "to": p.member, "group": p.group, **said}
+            out.append(Decision([event], [Action("message.send", community, at, p.group, payload)]))
+    return out
+
+
+def parse_birthday(value: object) -> str | None:
+    """``MM-DD`` from a card's ``birthday`` (``MM-DD``, ``YYYY-MM-DD``), else ``None``."""
+    text = str(value or "").strip()
+    for fmt, cut in (("%Y-%m-%d", text), ("%m-%d", text)):
+        try:
+            d = datetime.strptime(cut, fmt)  # a calendar day, no time
+        except ValueError:
+            continue
+        return f"{date(2000, d.month, d.day):%m-%d}"
+    return None
+
+
+__all__ = ["Person", "active_hour", "decide_care", "due_at", "occasions", "parse_birthday"]

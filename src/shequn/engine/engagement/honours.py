@@ -1,0 +1,154 @@
+"""Points and badges: the worker's ``badges.grant`` tick, ``shequn points`` and
+``shequn badges`` (P-ENG-8). The rules are pure (``badges.py``); here the counts are read —
+the pyramid's own fold over the log (``model/org_facts.py``) and the check-in streaks — and
+the decisions applied under the append lock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from shequn.engine.decisions import Decision, apply, new_ref
+from shequn.engine.engagement.badges import decide_badges, decide_spend, points
+from shequn.engine.engagement.checkins import streaks_in
+from shequn.engine.engagement.streaks import camps
+from shequn.errors import NotFound
+from shequn.model.blueprint import Blueprint
+from shequn.model.events import Event
+from shequn.model.org_facts import fold_facts
+from shequn.store.append import lock_for_decision
+from shequn.store.db import Store
+from shequn.store.growth_queries import get_blueprint
+from shequn.store.org_queries import events_of, fact_events, message_targets, people
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+"""Points and badges count everything a member ever did."""
+
+
+def counts(conn: Connection, bp: Blueprint, now: datetime) -> dict[str, dict[str, int]]:
+    """Every member's counts (org_facts behaviours, ``checkins``…) and ``streak``, the
+    longest check-in run in any camp, keyed by member."""
+    community = bp.community.slug
+    owner_of, _ = people(conn, community)
+    events = [e for e in fact_events(conn, community, EPOCH) if e.occurred_at <= now]
+    targets = message_targets(conn, community, events)
+    tz = ZoneInfo(bp.community.timezone)
+    facts = fold_facts(events, targets, owner_of, since=EPOCH, tz=tz)
+    out: dict[str, dict[str, int]] = {m: dict(f.counts) for m, f in facts.items()}
+    for camp in camps(bp):
+        for identity, s in streaks_in(conn, bp, camp, now).items():
+            mine = out.setdefault(owner_of.get(identity, identity), {})
+            mine["streak"] = max(mine.get("streak", 0), s.longest)
+    return out
+
+
+def _ledger(conn: Connection, community: str) -> tuple[dict[str, int], dict[str, set[Any]]]:
+    """Points spent per member, and the (badge, level) each was granted or had revoked."""
+    spent: dict[str, int] = defaultdict(int)
+    known: dict[str, set[Any]] = defaultdict(set)
+    kinds = ("points.spent", "badge.granted", "badge.revoked")
+    for e in events_of(conn, community, kinds):
+        if e.subject is None:
+            continue
+        if e.kind == "points.spent":
+            spent[e.subject] += int(e.data["amount"])
+        else:
+            known[e.subject].add((str(e.data["badge"]), int(e.data["level"])))
+    return spent, known
+
+
+def grant(store: Store, community: str, now: datetime | None = None) -> int:
+    """Grant every badge level reached and not granted yet (the ``badges.grant`` tick; the
+    first run backfills the history); returns how many were granted."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        try:
+            bp = get_blueprint(conn, community)
+        except (NotFound, ValueError):
+            return 0
+        lock_for_decision(conn)
+        _, known = _ledger(conn, community)
+        done = 0
+        for member, mine in sorted(counts(conn, bp, at).items()):
+            decision = decide_badges(bp, member, None, mine, known.get(member, set()), at)
+            if decision and apply(conn, decision).new:
+                done += len(decision.events)
+        return done
+
+
+def standing(
+    store: Store, community: str, member: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """A member's points, counts and badges (what ``/rank`` and ``shequn points show`` say)."""
+    at = now or datetime.now(UTC)
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+        key = _member(conn, community, member)
+        mine = counts(conn, bp, at).get(key, {})
+        spent, _ = _ledger(conn, community)
+        granted = _badges(conn, community, key)
+    return {"member": key, "points": points(bp, mine, spent.get(key, 0)),
+            "spent": spent.get(key, 0), "counts": mine, "badges": granted}  # fmt: skip
+
+
+def spend(
+    store: Store, community: str, member: str, amount: int, reward: str, *,
+    actor: str | None = None, ref: str | None = None, now: datetime | None = None,
+) -> int:  # fmt: skip
+    """Spend a member's points on ``reward``; returns the balance after."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = get_blueprint(conn, community)
+        key = _member(conn, community, member)
+        spent, _ = _ledger(conn, community)
+        balance = points(bp, counts(conn, bp, at).get(key, {}), spent.get(key, 0))
+        ref = f"points:{community}:{key}:{ref or new_ref()}"
+        result = apply(conn, decide_spend(bp, key, balance, amount, reward, at, ref, actor))
+        return balance - amount if result.new else balance
+
+
+def revoke(
+    store: Store, community: str, member: str, badge: str, level: int, *,
+    actor: str | None = None, reason: str = "", now: datetime | None = None,
+) -> bool:  # fmt: skip
+    """Take a badge level back (it is never granted again); False when not held."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        key = _member(conn, community, member)
+        held = {(b["badge"], b["level"]) for b in _badges(conn, community, key)}
+        if (badge, level) not in held:
+            return False
+        ref = f"badge-revoked:{community}:{key}:{badge}:{level}"
+        data = {"badge": badge, "level": level, **({"reason": reason} if reason else {})}
+        event = Event("badge.revoked", at, community, "engine", ref, actor=actor, subject=key,
+                      data=data)  # fmt: skip
+        return apply(conn, Decision(events=[event])).new > 0
+
+
+def _badges(conn: Connection, community: str, key: str) -> list[dict[str, Any]]:
+    held: dict[tuple[str, int], str] = {}
+    for e in events_of(conn, community, ("badge.granted", "badge.revoked")):
+        if e.subject != key:
+            continue
+        badge = (str(e.data["badge"]), int(e.data["level"]))
+        if e.kind == "badge.granted":
+            held[badge] = e.occurred_at.isoformat()
+        else:
+            held.pop(badge, None)
+    return [{"badge": b, "level": lvl, "at": when} for (b, lvl), when in sorted(held.items())]
+
+
+def _member(conn: Connection, community: str, ref: str) -> str:
+    owner_of, _ = people(conn, community)
+    if ref not in owner_of:
+        raise NotFound(f"no member {ref!r} in {community!r}", member=ref)
+    return owner_of[ref]
+
+
+__all__ = ["counts", "grant", "revoke", "spend", "standing"]

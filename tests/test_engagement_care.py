@@ -1,0 +1,120 @@
+"""Care at scale (P-ENG-7) and points and badges (P-ENG-8): private messages at each member's
+own hour, once per occasion, never after /stop; badge levels granted once from the same counts
+the pyramid uses, revocable; points earned by rule and never spent below zero."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shequn.engine.engagement import caring, honours
+from shequn.engine.engagement.badges import decide_badges, decide_spend, earned, points
+from shequn.engine.engagement.care import Person, active_hour, decide_care, parse_birthday
+from shequn.engine.record import record
+from shequn.errors import Conflict
+from shequn.model.events import Event
+from shequn.model.text import message_data
+from shequn.store.outbox import list_actions
+from tests.growth_helpers import COMMUNITY, T0, blueprint, group, loaded, wx
+
+# T0 is 2026-05-01 10:00 in Shanghai
+DAY3 = T0 + timedelta(days=2)
+
+
+def person(name: str, **kw) -> Person:
+    return Person(wx(name), "main", kw.pop("joined_at", T0 - timedelta(hours=1)), **kw)
+
+
+# -- pure -----------------------------------------------------------------------------------
+
+
+def test_care_finds_the_occasion_and_the_members_own_hour():
+    bp = blueprint(group("main"))
+    assert active_hour(bp, [21, 21, 9, 8]) == 21 and active_hour(bp, []) == 20
+    people = [
+        person("new", hours=(21, 21, 9)),  # day 3 today: at 21:00 local
+        person("old", joined_at=T0 - timedelta(days=40), recent_posts=30,
+               last_post=DAY3 - timedelta(days=15)),  # a key member silent 15 days
+        person("chatty", joined_at=T0 - timedelta(days=40), recent_posts=3,
+               last_post=DAY3 - timedelta(days=15)),  # not a key member: left alone
+        person("bday", joined_at=T0 - timedelta(days=40), birthday="05-03"),
+        person("quiet", opted_out=True),  # /stop: nothing, whatever the occasion
+    ]  # fmt: skip
+    decisions = decide_care(bp, people, DAY3)
+    sent = [(d.actions[0].payload["to"], d.actions[0].payload["template"]) for d in decisions]
+    assert sent == [(wx("new"), "care_newcomer"), (wx("old"), "care_silent"),
+                    (wx("bday"), "care_birthday")]  # fmt: skip
+    assert decisions[0].actions[0].due_at == T0 + timedelta(days=2, hours=11)  # 21:00 local
+    assert decisions[1].actions[0].due_at == T0 + timedelta(days=2, hours=10)  # no hours: 20:00
+    assert decisions[0].events[0].source_ref == f"care:{COMMUNITY}:{wx('new')}:newcomer:main"
+    assert parse_birthday("1990-05-03") == parse_birthday("05-03") == "05-03"
+    assert parse_birthday("3 May") is None
+    later = blueprint(group("main"), extra="[engagement.care]\nnewcomer_day = 7\n")
+    assert not decide_care(later, people[:1], DAY3)
+
+
+def test_badge_levels_points_and_spending():
+    bp = blueprint(group("main"))
+    mine = {"answer": 26, "streak": 8, "invite": 0, "checkins": 8}
+    assert earned(bp, mine) == [("answers", 10), ("answers", 25), ("streak", 7)]
+    d = decide_badges(bp, wx("amy"), None, mine, {("answers", 10)}, T0)
+    assert [(e.data["badge"], e.data["level"]) for e in d.events] == [
+        ("answers", 25), ("streak", 7)]  # fmt: skip
+    assert d.actions[0].payload["badges"] == ["answers 25", "streak 7"]
+    assert not decide_badges(bp, wx("amy"), None, mine, set(earned(bp, mine)), T0)
+    assert points(bp, mine, spent=100) == 26 * 10 + 8 * 5 - 100
+    with pytest.raises(Conflict):
+        decide_spend(bp, wx("amy"), 50, 60, "书", T0, "r", None)
+    lax = blueprint(group("main"), extra="[engagement.points]\nallow_negative = true\n")
+    assert decide_spend(lax, wx("amy"), 50, 60, "书", T0, "r", None).events
+
+
+# -- through the store and the worker -------------------------------------------------------
+
+
+def _care(store) -> list[tuple[str, str]]:
+    with store.read() as conn:
+        rows = list_actions(conn, community=COMMUNITY, kind="message.send", status=None)
+    return [(r["payload"]["to"], r["payload"]["template"]) for r in rows
+            if str(r["payload"].get("template", "")).startswith("care_")]  # fmt: skip
+
+
+def test_care_reaches_a_newcomer_once_on_day_three_and_never_after_stop(store):
+    loaded(store, group("main"))
+    record(store, [Event("member.joined", T0, COMMUNITY, "bot", f"j{n}", group="main",
+                         actor=wx(n)) for n in ("amy", "bo")])  # fmt: skip
+    assert caring.set_opt_out(store, COMMUNITY, wx("bo"), source="bot", ref="stop-bo")
+    for hours in (0, 24, 48, 49):  # day 1, day 2, day 3 twice
+        caring.send_care(store, COMMUNITY, T0 + timedelta(hours=hours))
+    assert _care(store) == [(wx("amy"), "care_newcomer")]
+    caring.set_opt_out(store, COMMUNITY, wx("bo"), False, source="bot", ref="start-bo")
+    with store.read() as conn:
+        from shequn.store.care import opted_out
+
+        assert opted_out(conn, COMMUNITY) == set()
+
+
+def test_badges_are_granted_once_from_answers_and_points_are_spent(store):
+    loaded(store, group("main"))
+    events = []
+    for n in range(10):
+        ask = message_data(f"第{n}个问题怎么办？")
+        events.append(Event("message.posted", T0 + timedelta(minutes=n), COMMUNITY, "bot",
+                            f"q{n}", group="main", actor=wx("bo"), data=ask))  # fmt: skip
+        answer = message_data("这样做就行", reply_to=f"q{n}")
+        at = T0 + timedelta(minutes=n, seconds=30)
+        events.append(Event("message.posted", at, COMMUNITY, "bot", f"a{n}", group="main",
+                            actor=wx("amy"), data=answer))  # fmt: skip
+    record(store, events)
+    assert honours.grant(store, COMMUNITY, T0 + timedelta(hours=1)) == 1  # the backfill
+    assert honours.grant(store, COMMUNITY, T0 + timedelta(hours=2)) == 0  # once
+    amy = honours.standing(store, COMMUNITY, wx("amy"), T0 + timedelta(hours=2))
+    assert ([(b["badge"], b["level"]) for b in amy["badges"]], amy["points"]) == (
+        [("answers", 10)], 100)  # fmt: skip
+    assert honours.spend(store, COMMUNITY, wx("amy"), 30, "书签", now=T0 + timedelta(hours=2)) == 70
+    with pytest.raises(Conflict):
+        honours.spend(store, COMMUNITY, wx("amy"), 80, "书", now=T0 + timedelta(hours=2))
+    assert honours.revoke(store, COMMUNITY, wx("amy"), "answers", 10, reason="刷答案")
+    assert honours.grant(store, COMMUNITY, T0 + timedelta(hours=3)) == 0  # never again
+    assert honours.standing(store, COMMUNITY, wx("amy"))["badges"] == []
