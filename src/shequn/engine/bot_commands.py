@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shequn.engine.decisions import Decision, apply
+from shequn.engine.engagement import bot as engagement_bot
 from shequn.engine.entry import Request, enter_many
 from shequn.engine.org_commands import HANDLERS as ORG_HANDLERS
 from shequn.engine.org_commands import Said, handle
@@ -46,6 +47,7 @@ HELP = {
     "/nominate ELECTION [MEMBER]; /accept ELECTION; /ballot ELECTION — a secret ballot",
 }
 RULES = {"zh": ("我们的价值观", "请勿讨论"), "en": ("Our values", "Please keep off")}
+HELP = {lang: f"{text}\n{engagement_bot.HELP[lang]}" for lang, text in HELP.items()}
 
 
 def rules_text(bp: Blueprint) -> str:
@@ -97,6 +99,10 @@ def answer(store: Store, community: str, commands: list[BotCommand], *, source: 
     is answered with the help, not allowed to fail the others)."""
     if not commands:
         return
+    mine = [c for c in commands if c.name in engagement_bot.NAMES]
+    if mine:  # /checkin, /ask, /rank, /stop (engine/engagement/bot.py)
+        _engagement(store, community, mine, source=source)
+        commands = [c for c in commands if c not in mine]
     knocks: list[tuple[BotCommand, Request]] = []
     orders = [c for c in commands if c.name in ORG_HANDLERS]
     with store.transaction() as conn:
@@ -115,3 +121,18 @@ def answer(store: Store, community: str, commands: list[BotCommand], *, source: 
             unknown = BotCommand(command.identity, "help", "", command.ref, command.at)
             with store.transaction() as conn:
                 apply(conn, decide_command(bp, unknown)[0])
+
+
+def _engagement(store: Store, community: str, commands: list[BotCommand], *, source: str) -> None:
+    """Each engagement command through the engine, then its reply; one already answered (a
+    re-delivered update) is left alone."""
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+    for c in commands:
+        with store.read() as conn:
+            if answered(conn, community, c.ref):
+                continue
+        text = engagement_bot.handle(store, bp, c.identity, c.name, c.args, ref=c.ref, at=c.at,
+                                     source=source)  # fmt: skip
+        with store.transaction() as conn:
+            apply(conn, reply(bp, c, text))
