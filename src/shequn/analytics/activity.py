@@ -41,7 +41,7 @@ def activity(
     first = (
         scope.since
         or con.execute(
-            f"SELECT min(CAST(local_at AS DATE)) FROM ev WHERE {where} AND {kinds}",  # noqa: S608
+            f"SELECT CAST(min(local_at) AS DATE) FROM ev WHERE {where} AND {kinds}",  # noqa: S608
             [*params, *kparams],
         ).fetchall()[0][0]
     )

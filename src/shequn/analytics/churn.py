@@ -86,9 +86,9 @@ def _rates(
     split = day - timedelta(weeks=recent_weeks)
     sql = f"""
         WITH act AS (
-            SELECT DISTINCT person, grp, CAST(local_at AS DATE) AS day FROM ev
+            SELECT DISTINCT person, grp, day FROM ev
             WHERE {where} AND {kinds} AND person IS NOT NULL
-              AND CAST(local_at AS DATE) > CAST(? AS DATE)
+              AND day > CAST(? AS DATE)
         ),
         rates AS (
             SELECT person,

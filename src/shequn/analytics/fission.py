@@ -108,7 +108,7 @@ def _edges(scope: Scope, last: date, p: dict[str, Any]) -> tuple[str, str, str]:
     judged = named(Scope(scope.community).where(), "vw", p)
     ctes = f"""
         entry AS (
-            SELECT person, min(occurred_at) AS at, min(CAST(local_at AS DATE)) AS day,
+            SELECT person, min(occurred_at) AS at, min(day) AS day,
                    arg_min(data->>'campaign', occurred_at) AS campaign
             FROM ev WHERE {where} AND kind = 'member.joined' AND person IS NOT NULL
             GROUP BY person
@@ -117,7 +117,7 @@ def _edges(scope: Scope, last: date, p: dict[str, Any]) -> tuple[str, str, str]:
         flags AS (
             SELECT ev.id, ev.data->>'case' AS case_id, ev.subject_person AS invitee,
                    coalesce(pp.member, ev.data->>'inviter') AS inviter, ev.occurred_at,
-                   ev.data->>'outcome' AS outcome, CAST(ev.local_at AS DATE) AS day
+                   ev.data->>'outcome' AS outcome, ev.day
             FROM ev LEFT JOIN people pp
                  ON pp.of_community = ev.community AND pp.identity = ev.data->>'inviter'
             WHERE {every} AND ev.kind = 'referral.flagged'
@@ -234,7 +234,7 @@ def referral_leaderboard(
         ),
         rewards AS (
             SELECT who, count(*) AS n FROM (
-                SELECT subject_person AS who, kind, CAST(local_at AS DATE) AS day, row_number()
+                SELECT subject_person AS who, kind, day, row_number()
                        OVER (PARTITION BY subject_person, data->>'campaign', data->>'tier'
                              ORDER BY occurred_at DESC, id DESC) AS rn
                 FROM ev WHERE {every} AND kind IN ('reward.granted', 'reward.revoked')
@@ -245,7 +245,7 @@ def referral_leaderboard(
             SELECT subject_person AS who,
                    sum(coalesce(TRY_CAST(data->>'amount' AS DOUBLE), 0)) AS amount
             FROM ev WHERE {every} AND kind = 'commission.earned'
-              AND CAST(local_at AS DATE) {window} GROUP BY 1
+              AND day {window} GROUP BY 1
         ),
         cases AS (
             SELECT inviter AS who, count(DISTINCT case_id) AS n FROM flags
@@ -298,9 +298,9 @@ def campaign_k_factor(
         inw AS (SELECT * FROM edges WHERE day BETWEEN $first AND $last),
         touches AS (
             SELECT person AS inviter, coalesce(data->>'campaign', '(none)') AS campaign,
-                   CAST(local_at AS DATE) AS day
+                   day
             FROM ev WHERE {where} AND kind = 'member.invited' AND person IS NOT NULL
-              AND person <> coalesce(subject_person, '') AND CAST(local_at AS DATE) >= $first
+              AND person <> coalesce(subject_person, '') AND day >= $first
             UNION ALL SELECT inviter, campaign, day FROM inw
         ),
         cohorts AS (

@@ -130,7 +130,7 @@ def starts_sql(where: str, by: str) -> str:
     }[by]
     return f"""
         joins AS (
-            SELECT person, community, grp, occurred_at, CAST(local_at AS DATE) AS day,
+            SELECT person, community, grp, occurred_at, day,
                    coalesce(data->>'channel', 'unknown') AS channel
             FROM ev WHERE {where} AND kind = 'member.joined' AND person IS NOT NULL
         ),
@@ -147,7 +147,7 @@ def fees_sql(where: str) -> str:
     """CTE ``pay``: one signed row per fee paid (+) or refunded (−), deposits left out."""
     return f"""
         pay AS (
-            SELECT person, grp, CAST(local_at AS DATE) AS day,
+            SELECT person, grp, day,
                    CASE WHEN kind = 'payment.made' THEN 1 ELSE -1 END
                    * coalesce(TRY_CAST(data->>'amount' AS DOUBLE), 0) AS amount
             FROM ev
@@ -195,7 +195,7 @@ def days_sql(name: str, where: str, kinds: str) -> str:
     """CTE ``name``: distinct (person, group, local day) with an event of ``kinds``."""
     return f"""
         {name} AS (
-            SELECT DISTINCT person, grp, CAST(local_at AS DATE) AS day FROM ev
+            SELECT DISTINCT person, grp, day FROM ev
             WHERE {where} AND {kinds} AND person IS NOT NULL
         )
     """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
@@ -242,7 +242,7 @@ def funnel(
         {credits_sql(where)},
         leaves AS (
             SELECT CASE WHEN kind = 'member.left' THEN person ELSE subject_person END AS person,
-                   grp, CAST(local_at AS DATE) AS day
+                   grp, day
             FROM ev WHERE {where} AND kind IN ('member.left', 'member.removed')
         ),
         stayed AS (

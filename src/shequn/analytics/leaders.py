@@ -73,22 +73,21 @@ def _weights(overrides: Mapping[str, float] | None) -> dict[str, float]:
 _SQL = """
 WITH base AS (
     SELECT x.id, x.kind, x.community, x.grp, x.person, x.subject_person, x.local_at, x.data,
-           e.source, e.source_ref
-    FROM ev x JOIN events e ON e.id = x.id
+           x.source, x.source_ref, x.target, x.reply_to, x.has_link
+    FROM ev x
     WHERE {where} AND x.grp IS NOT NULL AND x.kind IN (
         'message.posted', 'message.reacted', 'content.shared', 'content.forwarded',
         'member.invited', 'member.joined')
 ),
 targets AS (  -- every message of the community, to resolve replies and reactions
-    SELECT e.source, e.source_ref, x.person AS author,
-           coalesce(TRY_CAST(x.data->>'is_question' AS BOOLEAN), false) AS question
-    FROM ev x JOIN events e ON e.id = x.id
+    SELECT x.source, x.source_ref, x.person AS author, x.is_question AS question
+    FROM ev x
     WHERE x.community = ? AND x.kind = 'message.posted'
 ),
 reactions AS (
     SELECT b.grp, b.person, coalesce(b.subject_person, t.author) AS author, b.local_at
     FROM base b LEFT JOIN targets t
-      ON t.source = b.source AND t.source_ref = b.data->>'message'
+      ON t.source = b.source AND t.source_ref = b.target
     WHERE b.kind = 'message.reacted'
 ),
 invites AS (
@@ -121,12 +120,11 @@ stays AS (
 contrib AS (
     SELECT b.grp, b.person, CASE WHEN t.question THEN 'answer' ELSE 'reply' END AS behaviour,
            b.local_at
-    FROM base b JOIN targets t ON t.source = b.source AND t.source_ref = b.data->>'reply_to'
+    FROM base b JOIN targets t ON t.source = b.source AND t.source_ref = b.reply_to
     WHERE b.kind = 'message.posted' AND t.author IS DISTINCT FROM b.person
     UNION ALL
     SELECT grp, person, 'link', local_at FROM base
-    WHERE kind = 'content.shared' OR (kind = 'message.posted'
-          AND coalesce(TRY_CAST(data->>'has_link' AS BOOLEAN), false))
+    WHERE kind = 'content.shared' OR (kind = 'message.posted' AND has_link)
     UNION ALL
     SELECT grp, person, 'forward', local_at FROM base
     WHERE kind = 'content.forwarded' OR (kind = 'message.posted'
@@ -161,7 +159,7 @@ ranked AS (
 roles AS (
     SELECT grp, subject_person AS person, data->>'role' AS role
     FROM ev WHERE community = ? AND kind = 'role.changed' AND subject_person IS NOT NULL
-          AND CAST(local_at AS DATE) <= ?
+          AND day <= ?
     QUALIFY row_number() OVER (PARTITION BY grp, subject_person
                                ORDER BY occurred_at DESC, id DESC) = 1
 )

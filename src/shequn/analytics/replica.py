@@ -27,6 +27,7 @@ from typing import Any
 from shequn.analytics import materialise
 from shequn.analytics.copies import EVENTS, PROJECTIONS
 from shequn.analytics.reader import Query, read_all
+from shequn.analytics.results import Reusing, remember
 from shequn.store.db import Store
 
 OVERLAP = 10_000
@@ -96,7 +97,9 @@ class Replica:
     """A DuckDB copy of the log. ``Replica.open(store)`` syncs it and is ready to query."""
 
     def __init__(self, store: Store, con: Any) -> None:
-        self.store, self.con = store, con
+        self.store, self.raw = store, con
+        self.con = Reusing(con)
+        """What callers query: results reused while nothing changed (``results.py``)."""
 
     @classmethod
     def open(cls, store: Store, path: str | None = None, *, sync: bool = True) -> Replica:
@@ -110,7 +113,7 @@ class Replica:
         return replica
 
     def close(self) -> None:
-        self.con.close()
+        self.raw.close()
 
     def __enter__(self) -> Replica:
         return self
@@ -124,8 +127,8 @@ class Replica:
         re-resolved where they changed)."""
         start = time.perf_counter()
         origin = _fingerprint(self.store)
-        known = self.con.execute("SELECT value FROM meta WHERE key = 'origin'").fetchall()
-        last = self.con.execute(
+        known = self.raw.execute("SELECT value FROM meta WHERE key = 'origin'").fetchall()
+        last = self.raw.execute(
             "SELECT id, source, source_ref FROM ev WHERE id = (SELECT max(id) FROM ev)"
         ).fetchall()
         if not known or known[0][0] != origin:
@@ -144,54 +147,47 @@ class Replica:
             results.close()  # the store was re-created under us: copy it all again
             self._reset(origin)
             return self.sync()
-        self.con.execute(materialise.RAW.format(temp="TEMP", name="staged_events"))
+        self.raw.execute(materialise.RAW.format(temp="TEMP", name="staged_events"))
         for staged, like in _STAGED:
-            self.con.execute(
+            self.raw.execute(
                 f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT * FROM {like} LIMIT 0"  # noqa: S608
             )
-        self.con.execute("BEGIN")
+        self.raw.execute("BEGIN")
         try:
             for copy in copies:
-                self.con.execute(f"DELETE FROM {copy.table}")  # noqa: S608  # fixed names
+                self.raw.execute(f"DELETE FROM {copy.table}")  # noqa: S608  # fixed names
                 for table in next(results):
                     self._insert(copy.insert(sqlite), table)
-            materialise.refresh_communities(self.con, "staged_communities")
-            materialise.refresh_people(self.con, "staged_people")
-            copied = materialise.append(self.con, "staged_events")
-            self.con.execute("COMMIT")
+            materialise.refresh_communities(self.raw, "staged_communities")
+            materialise.refresh_people(self.raw, "staged_people")
+            copied = materialise.append(self.raw, "staged_events")
+            remember(self.raw)
+            self.raw.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            self.raw.execute("ROLLBACK")
             results.close()
             raise
         finally:
+            self.con.forget()
             for staged, _ in (*_STAGED, ("staged_events", None)):
-                self.con.execute(f"DROP TABLE IF EXISTS {staged}")
+                self.raw.execute(f"DROP TABLE IF EXISTS {staged}")
         return SyncResult(copied, self._count(), time.perf_counter() - start)
 
-    @property
-    def watermark(self) -> tuple[str, int, int]:
-        """Names what this replica holds: its origin, newest event id and event count. Every
-        projection the metrics read follows from the log, so results computed at one
-        watermark hold until it moves (``analytics/results.py``)."""
-        origin = self.con.execute("SELECT value FROM meta WHERE key = 'origin'").fetchall()
-        top = self.con.execute("SELECT coalesce(max(id), 0), count(*) FROM ev").fetchall()[0]
-        return (origin[0][0] if origin else "", int(top[0]), int(top[1]))
-
     def _insert(self, sql: str, table: Any) -> None:
-        self.con.register("incoming", table)
+        self.raw.register("incoming", table)
         try:
-            self.con.execute(sql)
+            self.raw.execute(sql)
         finally:
-            self.con.unregister("incoming")
+            self.raw.unregister("incoming")
 
     def _reset(self, origin: str) -> None:
         """Forget everything copied: this replica was filled from another database, or the
         store was re-created since (its event at our high-water mark is a different one)."""
-        self.con.execute("DELETE FROM ev")
-        self.con.execute("INSERT OR REPLACE INTO meta VALUES ('origin', ?)", [origin])
+        self.raw.execute("DELETE FROM ev")
+        self.raw.execute("INSERT OR REPLACE INTO meta VALUES ('origin', ?)", [origin])
 
     def _count(self) -> int:
-        return int(self.con.execute("SELECT count(*) FROM ev").fetchall()[0][0])
+        return int(self.raw.execute("SELECT count(*) FROM ev").fetchall()[0][0])
 
 
 _STAGED = (("staged_people", "people"), ("staged_communities", "communities"))

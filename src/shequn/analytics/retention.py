@@ -134,12 +134,12 @@ def retention(
     kinds, kparams = kinds_sql(active_kinds)
     first = period_start(scope.since, period) if scope.since else date.min
     cohort = period_sql(period, "first_day")
-    act_period = period_sql(period, "CAST(local_at AS DATE)")
+    act_period = period_sql(period, "day")
     k = _index_sql(period, "c.cohort", "a.p")
     sql = f"""
         WITH cohorts AS (
             SELECT person, {cohort} AS cohort FROM (
-                SELECT person, min(CAST(local_at AS DATE)) AS first_day FROM ev
+                SELECT person, min(day) AS first_day FROM ev
                 WHERE {where} AND kind = 'member.joined' AND person IS NOT NULL
                 GROUP BY person
             ) WHERE {cohort} >= ?
@@ -193,7 +193,7 @@ def returning_vs_new(
         return []
     last, where, params = history
     kinds, kparams = kinds_sql(active_kinds)
-    p = period_sql(period, "CAST(local_at AS DATE)")
+    p = period_sql(period, "day")
     sql = f"""
         WITH seen AS (
             SELECT person, min({p}) AS first_p FROM ev
@@ -232,7 +232,7 @@ def quarter_retention(
     sql = f"""
         WITH act AS (
             SELECT DISTINCT person,
-                   CAST(date_trunc('quarter', CAST(local_at AS DATE)) AS DATE) AS q
+                   CAST(date_trunc('quarter', day) AS DATE) AS q
             FROM ev WHERE {where} AND {kinds} AND person IS NOT NULL
         )
         SELECT a.q, count(*), count(prev.person)

@@ -87,7 +87,7 @@ def as_of(con: Any, scope: Scope) -> date | None:
     where, params = scope.where()
     kinds, kind_params = kinds_sql(FACT_KINDS)
     rows = con.execute(
-        f"SELECT max(CAST(local_at AS DATE)) FROM ev WHERE {where} AND {kinds}",  # noqa: S608
+        f"SELECT CAST(max(local_at) AS DATE) FROM ev WHERE {where} AND {kinds}",  # noqa: S608
         [*params, *kind_params],
     ).fetchall()
     value = rows[0][0]

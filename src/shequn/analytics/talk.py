@@ -80,19 +80,16 @@ def _classified(
     everywhere, eparams = Scope(scope.community, until=last).where("x")
     sql = f"""
     msgs AS (
-        SELECT x.id, x.grp, x.person, x.occurred_at, x.local_at, e.source, e.source_ref,
-               TRY_CAST(x.data->>'length' AS BIGINT) AS len,
-               x.data->>'reply_to' AS reply_to,
-               coalesce(TRY_CAST(x.data->>'has_link' AS BOOLEAN), false) AS link,
-               coalesce(TRY_CAST(x.data->>'has_media' AS BOOLEAN), false) AS media,
-               coalesce(TRY_CAST(x.data->>'is_question' AS BOOLEAN), false) AS question
-        FROM ev x JOIN events e ON e.id = x.id
+        SELECT x.id, x.grp, x.person, x.occurred_at, x.local_at, x.source, x.source_ref,
+               x.length AS len, x.reply_to, x.has_link AS link, x.has_media AS media,
+               x.is_question AS question
+        FROM ev x
         WHERE {where} AND x.kind = 'message.posted' AND x.grp IS NOT NULL
     ),
     replies AS (
-        SELECT e.source, x.data->>'reply_to' AS target, x.person
-        FROM ev x JOIN events e ON e.id = x.id
-        WHERE {everywhere} AND x.kind = 'message.posted' AND x.data->>'reply_to' IS NOT NULL
+        SELECT x.source, x.reply_to AS target, x.person
+        FROM ev x
+        WHERE {everywhere} AND x.kind = 'message.posted' AND x.reply_to IS NOT NULL
     ),
     drawn AS (
         SELECT DISTINCT m.id FROM msgs m JOIN replies r

@@ -1,0 +1,109 @@
+"""Results reused while the replica has not changed: no recomputation for the same watermark.
+
+The report, the dashboard's pages, ``shequn metrics`` and the API ask the same questions
+again and again (every page asks for the as-of day; the overview and the report both compute
+activity and the life cycle), and between two events the answers cannot change. So the
+replica's connection is wrapped in :class:`Reusing`: a read query of the log (``SELECT`` or
+``WITH`` reading ``ev``; never settings or bookkeeping) run for the first time at the
+replica's current :func:`watermark` stores its result as a table in the replica's ``reused``
+schema; asked again — by the same request, the next page, another process — it is read back
+from there, with the same types and order. A sync that changes anything moves the
+watermark, and the first query after that drops the old results.
+
+The watermark fingerprints everything metrics read: the newest event id and the row counts
+and contents of the projections, so equal watermarks mean equal answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+_READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
+_LOG = re.compile(r"\bev\b")
+
+_FINGERPRINT = """
+SELECT (SELECT coalesce(max(id), 0) || ':' || count(*) FROM ev)
+    || ':' || (SELECT count(*) || '.' || coalesce(bit_xor(hash(p)), 0) FROM people p)
+    || ':' || (SELECT count(*) || '.' || coalesce(bit_xor(hash(c)), 0) FROM communities c)
+    || ':' || (SELECT count(*) || '.' || coalesce(bit_xor(hash(g)), 0) FROM groups g)
+    || ':' || (SELECT count(*) || '.' || coalesce(bit_xor(hash(m)), 0) FROM memberships m)
+"""
+
+
+def watermark(con: Any) -> str:
+    """What the replica holds, as a short string: equal strings, equal answers (module doc)."""
+    origin = con.execute("SELECT value FROM meta WHERE key = 'origin'").fetchall()
+    mark = con.execute(_FINGERPRINT).fetchall()[0][0]
+    return f"{origin[0][0] if origin else ''}:{mark}"
+
+
+def remember(con: Any) -> str:
+    """Compute the watermark after a sync and keep it in ``meta`` (read by :class:`Reusing`)."""
+    mark = watermark(con)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('watermark', ?)", [mark])
+    return mark
+
+
+class Rows:
+    """A finished result, answering the two ways metrics read results."""
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+
+class Reusing:
+    """A DuckDB connection whose read queries are answered from ``reused`` when the replica's
+    watermark has not moved (module doc); everything else goes to the connection itself."""
+
+    def __init__(self, con: Any) -> None:
+        self.raw = con
+        self._mark: str | None = None
+        self.hits = self.misses = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+    def forget(self) -> None:
+        """The replica changed under this connection (a sync): read the watermark again."""
+        self._mark = None
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        if not (_READ.match(sql) and _LOG.search(sql)):
+            return self.raw.execute(sql, params)
+        table = "reused.r_" + hashlib.sha256(f"{sql}\0{params!r}".encode()).hexdigest()[:24]
+        self._ready()
+        try:
+            rows = self.raw.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608  # hash
+        except self._missing:
+            self.misses += 1
+            self.raw.execute(f"CREATE TABLE {table} AS {sql}", params)  # ours
+            rows = self.raw.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608  # hash
+        else:
+            self.hits += 1
+        return Rows(rows)
+
+    @property
+    def _missing(self) -> type[Exception]:
+        import duckdb  # lazy: heavy, and only analytics need it
+
+        return duckdb.CatalogException
+
+    def _ready(self) -> None:
+        """Results kept are for the current watermark; older ones are dropped first."""
+        if self._mark is not None:
+            return
+        kept = dict(self.raw.execute("SELECT key, value FROM meta").fetchall())
+        mark = kept.get("watermark") or watermark(self.raw)
+        if kept.get("reused_at") != mark:
+            self.raw.execute("DROP SCHEMA IF EXISTS reused CASCADE")
+            self.raw.execute("INSERT OR REPLACE INTO meta VALUES ('reused_at', ?)", [mark])
+        self.raw.execute("CREATE SCHEMA IF NOT EXISTS reused")
+        self._mark = mark
