@@ -151,6 +151,14 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     # the matrix's community sells nothing: a writer gets as far as "no such product"
     ("record payment",     "in",     404,   404,     403,    403),
     ("record payment",     "other",  404,   404,     403,    403),
+    ("cancel membership",  "in",     404,   404,     403,    403),  # no such product either
+    ("cancel membership",  "out",    404,   404,     403,    403),
+    ("cancel membership",  "other",  404,   404,     403,    403),
+    ("offers optout",      "in",     200,   200,     403,    403),
+    ("offers optout",      "out",    200,   404,     403,    403),
+    ("offers optout",      "other",  404,   404,     403,    403),
+    ("plan offers",        "in",     200,   404,     403,    403),  # community-wide
+    ("plan offers",        "other",  404,   404,     403,    403),
     ("levels",             "in",     200,   200,     200,    200),
     ("levels",             "other",  404,   404,     404,    404),
     ("evaluate levels",    "in",     200,   403,     403,    403),
@@ -284,6 +292,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "replay rules": ("GET", "/communities/{community}/moderation/replay"),
     "memberships": ("GET", "/communities/{community}/memberships"),
     "record payment": ("POST", "/communities/{community}/payments"),
+    "cancel membership": ("POST", "/communities/{community}/memberships/cancel"),
+    "offers optout": ("POST", "/communities/{community}/offers/optout"),
+    "plan offers": ("POST", "/communities/{community}/offers/plan"),
     "levels": ("GET", "/communities/{community}/levels"),
     "evaluate levels": ("POST", "/communities/{community}/levels/evaluate"),
     "grant level": ("POST", "/communities/{community}/members/{ref}/level"),
@@ -454,6 +465,12 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"outcome": "done"}
     elif route == "record payment":
         kw["json"] = {"member": ref, "product": "none", "ref": f"mx-{role}-{scope}"}
+    elif route == "cancel membership":
+        kw["json"] = {"member": ref, "product": "none", "ref": f"mx-{role}-{scope}"}
+    elif route == "offers optout":
+        kw["json"] = {"member": ref}
+    elif route == "plan offers":
+        kw["json"] = {"dry_run": True}
     elif route == "evaluate levels":
         kw["json"] = {"dry_run": True}
     elif route == "grant level":

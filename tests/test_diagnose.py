@@ -182,6 +182,17 @@ def test_each_rule_comes_first_for_the_group_built_to_need_it(replica_of, rule_i
     assert [d.priority for d in moves] == sorted(d.priority for d in moves)
 
 
+def test_the_offers_move_names_offers_plan(replica_of):
+    """Like the session move: the command and API call that carry it out, advice only (a dry
+    run first: who would get an offer and why the others would not)."""
+    moves = diagnose(replica_of(ready_payers("offers")), SCOPE)
+    (move,) = [d for d in moves if d.rule_id == "private_offers"]
+    assert (move.rule_id, move.act["command"]) == ("private_offers", "shequn offers plan --dry-run")
+    assert move.act["api"] == (
+        f'POST /api/v1/communities/{COMMUNITY}/offers/plan {{"dry_run": true}}'
+    )
+
+
 def test_healthy_group_needs_no_move(replica_of):
     moves = diagnose(replica_of(healthy("fine")), SCOPE)
     assert [d for d in moves if d.urgent] == []

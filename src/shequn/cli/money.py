@@ -1,5 +1,5 @@
-"""``shequn payments record``, ``memberships list|grant``, ``offers plan`` and ``commission
-ledger|payout``: money by hand (P-MON).
+"""``shequn payments record``, ``memberships list|grant|cancel``, ``offers plan|optout`` and
+``commission ledger|payout``: money by hand (P-MON).
 
 Thin, like every command: ``engine/money.py`` decides and records. Payments from a payment
 platform arrive by webhook (docs/money.md); these commands are for cash, bank transfers and
@@ -23,7 +23,8 @@ from shequn.cli.common import (
 )
 from shequn.engine import ledger
 from shequn.engine import money as engine
-from shequn.engine.offers import plan_offers
+from shequn.engine.decisions import new_ref, operator_source
+from shequn.engine.offers import opt_out, plan_offers
 from shequn.store.money import Membership, list_memberships
 
 payments_app = typer.Typer(help="Payments recorded by hand. 记录线下付款。")
@@ -40,7 +41,13 @@ def _show(found: list[Membership], as_json: bool) -> None:
         print_json([m.to_dict() for m in found])
         return
     rows = [
-        (m.identity, m.plan, m.state, f"{m.until:%Y-%m-%d %H:%M}" if m.until else "—", m.renewals)
+        (
+            m.identity,
+            m.plan,
+            m.state + (" (cancelled)" if m.cancelled_at and m.state != "cancelled" else ""),
+            f"{m.until:%Y-%m-%d %H:%M}" if m.until else "—",
+            m.renewals,
+        )
         for m in found
     ]
     print_table("memberships", ("member", "plan", "state", "until (UTC)", "renewals"), rows)
@@ -112,6 +119,44 @@ def grant_command(
         found = engine.grant(store, slug, member, product, state="trial" if trial else "comp",
                              days=days)  # fmt: skip
     _show([found], as_json)
+
+
+@memberships_app.command("cancel")
+def cancel_command(
+    member: Member,
+    product: Product,
+    ref: Annotated[
+        str | None, typer.Option(help="Where the member said so (a message id): idempotency.")
+    ] = None,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """MEMBER cancels their PRODUCT membership: it runs to the end of the term paid for, with
+    no more renewal reminders, then ends. 会员取消：到期后结束，不再提醒续费。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        found = engine.cancel(
+            store, slug, member, product, source=operator_source(), ref=ref or new_ref()
+        )
+    _show([found], as_json)
+
+
+@offers_app.command("optout")
+def optout_command(
+    member: Member,
+    undo: Annotated[bool, typer.Option("--undo", help="They want offers again.")] = False,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """MEMBER wants no private offers (``offers plan`` passes them by); --undo: offers again.
+    成员不再接收私聊邀约（--undo 恢复）。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        opt_out(store, slug, member, out=not undo, source=operator_source(), ref=new_ref())
+    if as_json:
+        print_json({"member": member, "opted_out": not undo})
+    else:
+        typer.echo(f"{member}: {'offers again' if undo else 'no private offers'}")
 
 
 @offers_app.command("plan")

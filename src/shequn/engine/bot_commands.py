@@ -1,5 +1,6 @@
 """What a bot answers when a member writes to it privately: ``/start``, ``/rules``, ``/help``,
-and the rules-of-order commands of ``engine.org_commands`` (``/motion``, ``/vote``, …).
+the rules-of-order commands of ``engine.org_commands`` (``/motion``, ``/vote``, …) and the
+money commands of ``engine.money_commands`` (``/cancel``, ``/nooffers``, ``/offers``).
 
 Pure decisions over the blueprint (:func:`decide_command`), applied by :func:`answer`: a reply
 is a ``message.send`` action to the member (the worker sends it, paced like every message),
@@ -16,6 +17,9 @@ from datetime import datetime
 from shequn.engine.decisions import Decision, apply
 from shequn.engine.engagement import bot as engagement_bot
 from shequn.engine.entry import Request, enter_many
+from shequn.engine.money_commands import HELP as MONEY_HELP
+from shequn.engine.money_commands import NAMES as MONEY_NAMES
+from shequn.engine.money_commands import handle as handle_money
 from shequn.engine.org_commands import HANDLERS as ORG_HANDLERS
 from shequn.engine.org_commands import Said, handle
 from shequn.errors import NotFound
@@ -46,6 +50,7 @@ HELP = {
     "/motion TEXT — move a motion; /second ID — second it; /vote ID yes|no|abstain\n"
     "/nominate ELECTION [MEMBER]; /accept ELECTION; /ballot ELECTION — a secret ballot",
 }
+HELP = {lang: f"{text}\n{MONEY_HELP[lang]}" for lang, text in HELP.items()}
 RULES = {"zh": ("我们的价值观", "请勿讨论"), "en": ("Our values", "Please keep off")}
 HELP = {lang: f"{text}\n{engagement_bot.HELP[lang]}" for lang, text in HELP.items()}
 
@@ -88,7 +93,11 @@ def _rules_of_order(
             if answered(conn, bp.community.slug, command.ref):
                 continue
         said = Said(command.identity, command.name, command.args, command.ref, command.at, source)
-        text = handle(store, bp, said)
+        if command.name in MONEY_NAMES:  # /cancel, /nooffers, /offers: the member's own word
+            text = handle_money(store, bp, said.identity, said.name, said.args, ref=said.ref,
+                                at=said.at, source=source)  # fmt: skip
+        else:
+            text = handle(store, bp, said)
         if text is not None:
             with store.transaction() as conn:
                 apply(conn, reply(bp, command, text))
@@ -104,10 +113,10 @@ def answer(store: Store, community: str, commands: list[BotCommand], *, source: 
         _engagement(store, community, mine, source=source)
         commands = [c for c in commands if c not in mine]
     knocks: list[tuple[BotCommand, Request]] = []
-    orders = [c for c in commands if c.name in ORG_HANDLERS]
+    orders = [c for c in commands if c.name in ORG_HANDLERS or c.name in MONEY_NAMES]
     with store.transaction() as conn:
         bp = get_blueprint(conn, community)
-        for command in (c for c in commands if c.name not in ORG_HANDLERS):
+        for command in (c for c in commands if c not in orders):
             decision, knock = decide_command(bp, command)
             if decision:
                 apply(conn, decision)

@@ -27,6 +27,7 @@ from shequn.engine.ledger import reverse_on_refund
 from shequn.engine.money_rules import (
     ENDING,
     MembershipView,
+    decide_cancel,
     decide_clock,
     decide_grant,
     decide_payment,
@@ -49,7 +50,9 @@ TRIGGERS = frozenset({"payment.made", "payment.refunded"})
 def _view(m: Membership | None) -> MembershipView | None:
     if m is None:
         return None
-    return MembershipView(m.identity, m.plan, m.state, m.until, m.grace_until)
+    return MembershipView(
+        m.identity, m.plan, m.state, m.until, m.grace_until, m.cancelled_at is not None
+    )
 
 
 def _blueprint(conn: Connection, community: str) -> Blueprint | None:
@@ -205,4 +208,40 @@ def grant(
     return found
 
 
-__all__ = ["TRIGGERS", "admit", "grant", "payment_event", "react", "record_payment", "renewals"]
+def cancel(
+    store: Store,
+    community: str,
+    identity: str,
+    product_slug: str,
+    *,
+    source: str,
+    ref: str,
+    at: datetime | None = None,
+) -> Membership:
+    """The member cancels their membership of ``product_slug`` (their own word, by the bot, or
+    an operator's on their behalf): it runs to the end of the term paid for, then ends; no more
+    renewal reminders. ``source`` and ``ref`` name where it was said (idempotency)."""
+    when = at or datetime.now(UTC)
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        bp = get_blueprint(conn, community)
+        product = bp.money.product(product_slug)
+        current = _view(get_membership(conn, community, identity, product_slug))
+        if product is None or current is None:
+            raise NotFound(f"{identity} holds no {product_slug!r} membership", product=product_slug)
+        apply(conn, decide_cancel(bp, product, current, when, source=source, ref=ref))
+        found = get_membership(conn, community, identity, product_slug)
+    assert found is not None  # noqa: S101 - it was there
+    return found
+
+
+__all__ = [
+    "TRIGGERS",
+    "admit",
+    "cancel",
+    "grant",
+    "payment_event",
+    "react",
+    "record_payment",
+    "renewals",
+]

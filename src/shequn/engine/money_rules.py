@@ -38,6 +38,7 @@ class MembershipView:
     state: str  # trial | active | past_due | comp | lifetime | expired | cancelled | refunded
     until: datetime | None
     grace_until: datetime | None = None
+    cancelled: bool = False  # the member cancelled: it runs to ``until``, then ends
 
 
 def add_months(at: datetime, months: int) -> datetime:
@@ -157,6 +158,25 @@ def decide_refund(bp: Blueprint, refund: Event, current: MembershipView | None) 
     return _end(bp, product, current, "refunded", ref, refund.occurred_at)
 
 
+def decide_cancel(
+    bp: Blueprint, product: Product, m: MembershipView, at: datetime, *, source: str, ref: str
+) -> Decision:
+    """The member cancels ``m``: it runs to the end of the term paid for (``until``) with no
+    more reminders, and the clock ends it then; one without an end (lifetime, a gift for
+    life) ends at once. Cancelling twice records nothing new; an ended one is a conflict."""
+    if m.state not in ENDING | {"lifetime"}:
+        raise Conflict(f"{m.identity}'s {m.plan} membership is {m.state}, not running")
+    if m.cancelled:
+        return Decision.none()
+    if m.until is None:
+        return _end(bp, product, m, "cancelled", f"cancel:{source}:{ref}", at)
+    event = _event(
+        "membership.cancelled", f"cancel:{source}:{ref}", bp.community.slug, m.identity, at,
+        plan=m.plan, until=m.until.isoformat(),
+    )  # fmt: skip
+    return Decision(events=[event])
+
+
 def _end(
     bp: Blueprint, product: Product, m: MembershipView, reason: str, ref: str, at: datetime
 ) -> Decision:
@@ -184,7 +204,10 @@ def decide_clock(bp: Blueprint, memberships: Iterable[MembershipView], now: date
             continue
         key = f"{bp.community.slug}:{m.identity}:{m.plan}:{m.until.isoformat()}"
         end_of_grace = m.until + grace if m.state != "trial" else m.until
-        if now >= end_of_grace:
+        if m.cancelled:  # no reminders, no grace: it ends where the member said
+            if now >= m.until:
+                out += _end(bp, product, m, "cancelled", f"cancel-end:{key}", now)
+        elif now >= end_of_grace:
             out += _end(bp, product, m, "expired", f"expire:{key}", now)
         elif now >= m.until and m.state != "past_due":
             lapsed = _event(

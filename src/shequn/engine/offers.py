@@ -4,7 +4,8 @@
 of ``offers_rules.py`` and, unless it is a dry run, records the ``offer.made`` events and queues
 the private messages in one transaction under the append lock. :func:`accept` is called by the
 money reactor for every payment: a payment of an offered product within the offer's life
-records ``offer.accepted``.
+records ``offer.accepted``. :func:`opt_out` records a member's wish for no offers (or for
+them again), which planning respects.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
 from shequn.store.money import list_memberships
-from shequn.store.offer_queries import HELD, activity, last_offer_at, lower_rung, offers_of
+from shequn.store.offer_queries import (
+    HELD,
+    activity,
+    last_offer_at,
+    lower_rung,
+    offers_of,
+    opted_out,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,7 @@ def candidates(conn: Connection, bp: Blueprint, now: datetime) -> dict[str, list
     for m in list_memberships(conn, community, states=HELD):
         holds.setdefault(m.identity, set()).add(m.plan)
     last = last_offer_at(conn, community)
+    out_of_offers = opted_out(conn, community)
     out: dict[str, list[Candidate]] = {}
     for rule in bp.money.offers:
         pool = lower_rung(conn, community, rule.from_plans, rule.from_groups)
@@ -56,6 +65,7 @@ def candidates(conn: Connection, bp: Blueprint, now: datetime) -> dict[str, list
                 helped.get(who, 0),
                 frozenset(holds.get(who, ())),
                 last.get(who),
+                who in out_of_offers,
             )
             for who, since in sorted(pool.items())
         ]
@@ -91,4 +101,29 @@ def accept(conn: Connection, payment: Event) -> None:
     apply(conn, decide_acceptance(payment, reversed(offers)))
 
 
-__all__ = ["Planned", "accept", "candidates", "plan_offers"]
+def opt_out(
+    store: Store,
+    community: str,
+    identity: str,
+    *,
+    out: bool = True,
+    source: str,
+    ref: str,
+    at: datetime | None = None,
+) -> bool:
+    """Record that ``identity`` wants no private offers (``out``) or wants them again; returns
+    whether it was new (the same ``source`` and ``ref`` twice records once)."""
+    from shequn.engine.record import record  # record runs the reactors
+
+    event = Event(
+        kind="offer.opted_out" if out else "offer.opted_in",
+        occurred_at=at or datetime.now(UTC),
+        community=community,
+        source=source,
+        source_ref=ref,
+        actor=identity,
+    )
+    return bool(record(store, [event]).new)
+
+
+__all__ = ["Planned", "accept", "candidates", "opt_out", "plan_offers"]

@@ -4,10 +4,10 @@ Seed 003: offers are made point to point, in private, to the members who are rea
 broadcast in the group. Ready (``[[money.offers]]``): on the lower rung (holding one of
 ``from_plans``, or a member of one of ``from_groups``) for at least ``min_days``, active in
 ``active_weeks`` of the last four weeks, with ``min_contributions`` questions asked or replies
-given, not holding the offered product already, and not offered anything in the last
-``cooldown_days``. Each offer is an ``offer.made`` event (the offer id names the member, the
-product and the day, so planning twice a day offers once) and one private message, spaced
-``per_minute``.
+given, not holding the offered product already, not offered anything in the last
+``cooldown_days``, and not opted out (``offer.opted_out``, until an ``offer.opted_in``). Each
+offer is an ``offer.made`` event (the offer id names the member, the product and the day, so
+planning twice a day offers once) and one private message, spaced ``per_minute``.
 """
 
 from __future__ import annotations
@@ -34,10 +34,13 @@ class Candidate:
     contributions: int  # questions asked plus replies given, last four weeks
     holds: frozenset[str]  # products held now (active, trial, comp, lifetime, past due)
     last_offer: datetime | None
+    opted_out: bool = False  # asked for no private offers (offer.opted_out)
 
 
 def why_not(rule: OfferRule, c: Candidate, now: datetime) -> str | None:
     """The first reason ``c`` is not ready for ``rule``'s product, or ``None``."""
+    if c.opted_out:
+        return "opted out of offers"
     if rule.product in c.holds:
         return "holds it already"
     if now - c.since < timedelta(days=rule.min_days):

@@ -36,6 +36,29 @@ MONEY_KINDS: tuple[KindSpec, ...] = (
         playbook=("P-MON-2",),
     ),
     KindSpec(
+        "membership.cancelled",
+        "A member cancelled their membership: it runs to the end of the term paid for, with no "
+        "more renewal reminders, then ends (reason cancelled).",
+        actor=_MEMBER,
+        group_required=False,
+        fields=(_PLAN, F("until", Str, "ISO 8601 end of the term it runs to; absent: ends now")),
+        playbook=("P-MON-2",),
+    ),
+    KindSpec(
+        "offer.opted_out",
+        "A member asked for no private offers (P-MON-3): offer planning passes them by.",
+        actor=_MEMBER,
+        group_required=False,
+        playbook=("P-MON-3",),
+    ),
+    KindSpec(
+        "offer.opted_in",
+        "A member who had opted out of private offers takes them again.",
+        actor=_MEMBER,
+        group_required=False,
+        playbook=("P-MON-3",),
+    ),
+    KindSpec(
         "commission.reversed",
         "Commission earned on a payment was taken back because the payment was refunded "
         "(in proportion to the refund).",

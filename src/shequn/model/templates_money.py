@@ -79,4 +79,15 @@ def money_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             'Your refund for "{{ product }}" is done; the membership has ended with it.',
             {"product": "课程群月卡"},
         ),
+        TemplateSpec(
+            "membership_cancelled",
+            "a membership the member cancelled reached the end of its term: they leave its groups",
+            "成员已取消的会员到期：移出相关付费群",
+            "message.send",
+            _PRODUCT,
+            "你已取消的「{{ product }}」已到期结束，已移出相关付费群。欢迎随时回来。",
+            'Your cancelled "{{ product }}" has reached its end and you have left its paid '
+            "groups. You are welcome back any time.",
+            {"product": "课程群月卡"},
+        ),
     )

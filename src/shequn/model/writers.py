@@ -75,6 +75,9 @@ WRITER_CLASS: dict[str, str] = {
     "membership.ended": "money",
     "offer.made": "money",
     "offer.accepted": "money",
+    "membership.cancelled": "money",
+    "offer.opted_out": "money",
+    "offer.opted_in": "money",
     # people
     "identity.verified": "people",
     "identity.merged": "people",

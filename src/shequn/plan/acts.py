@@ -33,3 +33,15 @@ def plan_session(group: str, day: date) -> dict[str, str]:
         "command": f'shequn session plan {group} --title "{TOPIC}" --at {at}',
         "api": f"POST /api/v1/communities/{{community}}/sessions {body}",
     }
+
+
+def plan_offers() -> dict[str, str]:
+    """``offers plan --dry-run``: who would get a private offer of the next rung and why the
+    others would not ([[money.offers]] decides, and respects opt-outs); the operator then runs
+    it without ``--dry-run`` (P-PLAN-2 → P-MON-3). Offers are planned for the community, not
+    one group: the rules name the lower rung."""
+    body = json.dumps({"dry_run": True})
+    return {
+        "command": "shequn offers plan --dry-run",
+        "api": f"POST /api/v1/communities/{{community}}/offers/plan {body}",
+    }

@@ -216,6 +216,7 @@ def _offers(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
         "one by one, not in the group",
         ev,
         sorted(x.person for x in ready),
+        act=acts.plan_offers(),
     )
 
 

@@ -54,6 +54,7 @@ def _started(p: Projector, _id: int, e: Event) -> None:
         "until": _until(e),
         "grace_until": None,
         "changed_at": e.occurred_at,
+        "cancelled_at": None,
     }
     row = p.conn.execute(select(pm.id, pm.changed_at).where(_where(p, e))).first()
     if row is None:
@@ -75,11 +76,15 @@ def _forward(**fixed: Any) -> Callable[[Projector, int, Event], None]:
     def fold(p: Projector, _id: int, e: Event) -> None:
         values: dict[str, Any] = {**fixed, "changed_at": e.occurred_at}
         if e.kind == "membership.renewed":
-            values.update(until=_until(e), grace_until=None, renewals=pm.renewals + 1)
+            values.update(
+                until=_until(e), grace_until=None, renewals=pm.renewals + 1, cancelled_at=None
+            )  # paying again withdraws a cancellation
         elif e.kind == "membership.lapsed":
             values["grace_until"] = _until(e, "grace_until")
         elif e.kind == "membership.ended":
             values["state"] = str(e.data.get("reason") or "expired")
+        elif e.kind == "membership.cancelled":
+            values["cancelled_at"] = e.occurred_at
         live = and_(_where(p, e), pm.changed_at <= e.occurred_at)
         p.conn.execute(update(t.paid_memberships).where(live).values(values))
 
@@ -91,6 +96,7 @@ HANDLERS: dict[str, Callable[[Projector, int, Event], None]] = {
     "membership.renewed": _forward(state="active"),
     "membership.lapsed": _forward(state="past_due"),
     "membership.ended": _forward(),
+    "membership.cancelled": _forward(),
 }
 """Folded into ``Projector``'s rare-kind handlers."""
 
@@ -106,6 +112,7 @@ class Membership:
     until: datetime | None
     grace_until: datetime | None
     renewals: int
+    cancelled_at: datetime | None = None  # cancelled by the member: ends at ``until``
 
     def to_dict(self) -> dict[str, Any]:
         def iso(v: datetime | None) -> str | None:
@@ -119,7 +126,15 @@ class Membership:
             "until": iso(self.until),
             "grace_until": iso(self.grace_until),
             "renewals": self.renewals,
+            "cancelled_at": iso(self.cancelled_at),
         }
+
+
+COLUMNS = (
+    t.identities.c.key, pm.plan, pm.state, pm.started_at, pm.until, pm.grace_until, pm.renewals,
+    pm.cancelled_at,
+)  # fmt: skip
+"""A :class:`Membership`'s fields, in order."""
 
 
 def list_memberships(
@@ -133,7 +148,7 @@ def list_memberships(
     """Memberships of ``community`` by member and plan, optionally filtered."""
     i, c = t.identities.c, t.communities.c
     q = (
-        select(i.key, pm.plan, pm.state, pm.started_at, pm.until, pm.grace_until, pm.renewals)
+        select(*COLUMNS)
         .join_from(t.paid_memberships, t.identities, i.id == pm.identity_id)
         .join(t.communities, c.id == pm.community_id)
         .where(c.slug == community)

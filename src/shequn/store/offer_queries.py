@@ -1,6 +1,6 @@
 """The facts private offers are decided on (P-MON-3), read from the projections and the log:
 who is on the lower rung since when, how active they were in the last four weeks, what they
-hold, when they last had an offer, and which offers a payer has open.
+hold, when they last had an offer, which offers a payer has open, and who opted out.
 """
 
 from __future__ import annotations
@@ -92,3 +92,19 @@ def last_offer_at(conn: Connection, community: str) -> dict[str, datetime]:
     for subject, at in conn.execute(q):
         last[str(subject)] = max(last.get(str(subject), at), at)
     return last
+
+
+def opted_out(conn: Connection, community: str) -> set[str]:
+    """Identities whose latest word on offers is ``offer.opted_out``."""
+    e = t.events.c
+    q = (
+        select(e.actor, e.kind)
+        .where(
+            e.community_slug == community,
+            e.kind.in_(("offer.opted_out", "offer.opted_in")),
+            e.actor.is_not(None),
+        )
+        .order_by(e.occurred_at, e.id)
+    )
+    latest = {str(actor): kind for actor, kind in conn.execute(q)}
+    return {who for who, kind in latest.items() if kind == "offer.opted_out"}

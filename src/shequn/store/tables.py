@@ -428,6 +428,7 @@ paid_memberships = Table(
     Column("grace_until", UTCDateTime()),
     Column("renewals", Integer, nullable=False, default=0),
     Column("changed_at", UTCDateTime(), nullable=False),
+    Column("cancelled_at", UTCDateTime()),  # the member cancelled: runs to ``until``, then ends
     UniqueConstraint("community_id", "identity_id", "plan", name="uq_paid_memberships_plan"),
 )
 

@@ -2,9 +2,10 @@
 
 The same engine functions ``shequn memberships`` and ``shequn payments`` call. Reading
 memberships is open to every role, scoped like members: a manager or group leader sees the
-memberships of the people in the groups they cover. Recording a payment is a manager's or the
-owner's (the ``money`` writer class); a payment platform's webhooks live in
-``routes/hooks_payments.py``.
+memberships of the people in the groups they cover. Recording a payment, a member's
+cancellation or opt-out from offers is a manager's or the owner's (the ``money`` writer class;
+a scoped manager's for the members of their groups); planning offers an unscoped one's. A
+payment platform's webhooks live in ``routes/hooks_payments.py``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,20 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from shequn.api.deps import CommunityPath, ManagerDep, OperatorDep, StoreDep, access_community
-from shequn.engine.money import record_payment
+from shequn.api.deps import (
+    CommunityPath,
+    ManagerDep,
+    OperatorDep,
+    StoreDep,
+    access_community,
+    access_member,
+)
+from shequn.engine.decisions import new_ref, operator_source
+from shequn.engine.money import cancel, record_payment
+from shequn.engine.offers import opt_out, plan_offers
+from shequn.errors import NotFound
 from shequn.store.money import list_memberships
 from shequn.store.scope_queries import groups_of
 
@@ -34,6 +45,32 @@ class PaymentIn(BaseModel):
     )
     ref: str | None = Field(None, max_length=200, description="your receipt number: idempotency")
     at: datetime | None = None
+
+
+class CancelIn(BaseModel):
+    """A member's cancellation, recorded on their behalf."""
+
+    model_config = ConfigDict(extra="forbid")
+    member: str = Field(min_length=3, max_length=255, description="identity key")
+    product: str = Field(min_length=1, max_length=64)
+    ref: str | None = Field(None, max_length=200, description="where they said so: idempotency")
+
+
+class OptOutIn(BaseModel):
+    """A member's word on private offers."""
+
+    model_config = ConfigDict(extra="forbid")
+    member: str = Field(min_length=3, max_length=255, description="identity key")
+    out: bool = Field(True, description="false: they want offers again")
+
+
+class PlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dry_run: bool = Field(False, description="say who would get an offer; record nothing")
+
+
+def _src(op: Any) -> str:
+    return operator_source(f"api:{op.token_id}")
 
 
 @router.get(f"{C}/memberships", response_model=list[dict[str, Any]])
@@ -68,3 +105,42 @@ def post_payment(
         who=op.source, at=body.at, writer=op.as_writer(),
     )  # fmt: skip
     return event.to_dict()
+
+
+@router.post(f"{C}/memberships/cancel", response_model=dict[str, Any])
+def post_cancel(
+    community: CommunityPath, body: CancelIn, op: ManagerDep, store: StoreDep
+) -> dict[str, Any]:
+    """The member cancels: the membership runs to the end of its term, with no more renewal
+    reminders, then ends. A scoped manager cancels for the members of their groups only."""
+    with store.read() as conn:
+        access_member(conn, op, community, body.member)
+    found = cancel(
+        store, community, body.member, body.product, source=_src(op), ref=body.ref or new_ref()
+    )
+    return found.to_dict()
+
+
+@router.post(f"{C}/offers/optout", response_model=dict[str, Any])
+def post_optout(
+    community: CommunityPath, body: OptOutIn, op: ManagerDep, store: StoreDep
+) -> dict[str, Any]:
+    """The member wants no private offers (``out``), or wants them again."""
+    with store.read() as conn:
+        access_member(conn, op, community, body.member)
+    opt_out(store, community, body.member, out=body.out, source=_src(op), ref=new_ref())
+    return {"member": body.member, "opted_out": body.out}
+
+
+@router.post(f"{C}/offers/plan", response_model=list[dict[str, Any]])
+def post_offers_plan(
+    community: CommunityPath, body: PlanIn, op: ManagerDep, store: StoreDep
+) -> list[dict[str, Any]]:
+    """``shequn offers plan``: every member considered, offered or why not (community-wide:
+    an unscoped token's)."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+    if op.scoped:
+        raise NotFound(f"no offers visible in {community!r} to a group-scoped token")
+    return [p.to_dict() for p in plan_offers(store, community, dry_run=body.dry_run)]
+
