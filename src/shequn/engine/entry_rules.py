@@ -24,6 +24,7 @@ from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import Entry
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
+from shequn.model.orders import payment_request
 from shequn.store.growth_queries import Seats
 
 THROUGH = ("queued", "admitted", "joined")
@@ -215,6 +216,7 @@ def _pending(
                 amount=cfg.fee,
                 currency=cfg.currency,
                 deposit=cfg.deposit,
+                **payment_request(view.blueprint, group, k.identity, cfg.fee, cfg.currency),
             )
         elif kind == "application" and (before is None or before.status != "pending"):
             d.act(

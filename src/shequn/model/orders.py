@@ -16,6 +16,12 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+from shequn.model.blueprint_money import to_minor
+
+if TYPE_CHECKING:
+    from shequn.model.blueprint import Blueprint
 
 PREFIX = "sq1"
 
@@ -66,3 +72,33 @@ class Paid:
     refund: bool = False
     payment_ref: str | None = None  # for a refund: the platform's id of the payment
     payer: str | None = None  # the platform's payer id, for the operator's task
+
+
+MAX_ORDER = 128
+"""The shortest field a platform carries the reference back in (WeChat Pay's ``attach``)."""
+
+
+def payment_request(
+    bp: Blueprint, group: str, identity: str, fee: float, currency: str
+) -> dict[str, str | None]:
+    """What an entry fee's ``payment.request`` carries so the payment comes back matched
+    (issue 19): with a payment provider configured (``[money] provider``), the order reference
+    for the product of ``[money]`` that opens ``group`` (the one priced at ``fee`` first) and,
+    with ``pay_url``, the payment link with the reference filled in. Nothing without a
+    provider, or when no product opens the group, both are ``None``: the payment is then
+    recorded by hand."""
+    none: dict[str, str | None] = {"order": None, "link": None}
+    money = bp.money
+    if money.provider == "none":
+        return none
+    opening = [p for p in money.products if group in p.opens and p.currency == currency]
+    priced = [p for p in opening if p.price_minor == to_minor(fee, currency)]
+    if not opening:
+        return none
+    product = (priced or opening)[0]
+    try:
+        ref = order_ref(Order(bp.community.slug, identity, product.slug), max_len=MAX_ORDER)
+    except ValueError:
+        return none  # identity keys too long for the platform's field: recorded by hand
+    link = money.pay_url.replace("{order}", ref) if money.pay_url else None
+    return {"order": ref, "link": link}

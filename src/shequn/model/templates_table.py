@@ -106,11 +106,17 @@ _ROWS = (
             "amount": "the fee",
             "currency": "its currency code, e.g. CNY",
             "deposit": "true when the fee is a deposit refunded on graduation",
+            "link": "the payment page with the order filled in ([money] provider and pay_url)",
+            "order": "the order reference to pay with ([money] provider set)",
         },
-        "入群需支付 {{ amount }} {{ currency }}{% if deposit %}（押金，结营后退还）{% endif %}",
+        "入群需支付 {{ amount }} {{ currency }}{% if deposit %}（押金，结营后退还）{% endif %}"
+        "{% if link %}，付款链接：{{ link }}{% elif order %}，付款时请备注订单号 {{ order }}"
+        "{% endif %}",
         "Joining costs {{ amount }} {{ currency }}"
-        "{% if deposit %} (a deposit, refunded when you graduate){% endif %}",
-        {"amount": 9.9, "currency": "CNY", "deposit": False},
+        "{% if deposit %} (a deposit, refunded when you graduate){% endif %}"
+        "{% if link %}. Pay here: {{ link }}{% elif order %}. Quote order {{ order }} when "
+        "you pay{% endif %}",
+        {"amount": 9.9, "currency": "CNY", "deposit": False, "order": None, "link": None},
     ),
     TemplateSpec(
         "seat_expired",
