@@ -11,11 +11,15 @@ import pytest
 from shequn.engine.engagement import caring, honours
 from shequn.engine.engagement.badges import decide_badges, decide_spend, earned, points
 from shequn.engine.engagement.care import Person, active_hour, decide_care, parse_birthday
+from shequn.engine.engagement.checkins import remind
+from shequn.engine.engagement.sessions import plan_session, summarize
 from shequn.engine.record import record
 from shequn.errors import Conflict
 from shequn.model.events import Event
 from shequn.model.text import message_data
+from shequn.store.care import opted_out
 from shequn.store.outbox import list_actions
+from tests.engagement_helpers import EVENING
 from tests.growth_helpers import COMMUNITY, T0, blueprint, group, loaded, wx
 
 # T0 is 2026-05-01 10:00 in Shanghai
@@ -90,8 +94,6 @@ def test_care_reaches_a_newcomer_once_on_day_three_and_never_after_stop(store):
     assert _care(store) == [(wx("amy"), "care_newcomer")]
     caring.set_opt_out(store, COMMUNITY, wx("bo"), False, source="bot", ref="start-bo")
     with store.read() as conn:
-        from shequn.store.care import opted_out
-
         assert opted_out(conn, COMMUNITY) == set()
 
 
@@ -118,3 +120,16 @@ def test_badges_are_granted_once_from_answers_and_points_are_spent(store):
     assert honours.revoke(store, COMMUNITY, wx("amy"), "answers", 10, reason="刷答案")
     assert honours.grant(store, COMMUNITY, T0 + timedelta(hours=3)) == 0  # never again
     assert honours.standing(store, COMMUNITY, wx("amy"))["badges"] == []
+
+
+def test_stop_is_honoured_by_the_check_in_reminder_and_the_session_summary(store):
+    loaded(store, group("main", gates=["camp"], camp="camp"), group("camp"))
+    before = T0 - timedelta(days=1)
+    pairs = [(n, g) for n in ("amy", "bo") for g in ("camp", "main")]
+    record(store, [Event("member.joined", before, COMMUNITY, "bot", f"j{n}{g}", group=g,
+                         actor=wx(n)) for n, g in pairs])  # fmt: skip
+    caring.set_opt_out(store, COMMUNITY, wx("bo"), source="bot", ref="stop", now=T0)
+    assert remind(store, COMMUNITY, EVENING) == 1  # amy only
+    s, _ = plan_session(store, COMMUNITY, "main", title="t", starts_at=T0 + timedelta(days=5),
+                        now=T0)  # fmt: skip
+    assert summarize(store, COMMUNITY, s.session, "要点", now=T0 + timedelta(days=6)) == 1

@@ -49,6 +49,8 @@ def test_qa_commands_ask_answer_search_and_the_repeat(cli: Cli) -> None:  # noqa
     code, out, err = cli.run("worker", "--once", "--connector", "console")
     assert code == 0, err
     assert "这个问题之前有人问过" in out and "点群公告里的报名链接" in out
+    code, out, _ = cli.run("qa", "export")
+    assert "### 怎么报名读书会？\n\n答：点群公告里的报名链接" in out
 
 
 def test_envelope_commands_ask_record_and_list(cli: Cli) -> None:  # noqa: F811

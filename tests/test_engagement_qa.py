@@ -140,6 +140,9 @@ def test_a_reply_answers_a_question_and_the_base_finds_it_in_both_languages(stor
     with store.read() as conn:
         assert snapshot(conn) == before  # the log alone makes the base
     assert [e.question for e, _ in knowledge.search(store, COMMUNITY, "几点开始")] == ["几点开始？"]
+    md = knowledge.export(store, COMMUNITY)  # 沉淀内容: the base as an FAQ, oldest first
+    assert md.startswith("# 读书会 · 知识库\n\n共 3 条\n\n## main\n\n### 怎么报名读书会？\n\n答：")
+    assert md.endswith("### 几点开始？\n\n答：晚上八点\n")
 
 
 def test_a_repeated_question_gets_the_answer_and_an_open_one_reaches_the_leader(store, clock):

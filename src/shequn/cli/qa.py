@@ -86,6 +86,14 @@ def search_command(
     print_table(f"{len(found)} found", ["score", "question", "answer"], rows)
 
 
+@qa_app.command("export")
+def export_command(group: Group = None, community: CommunityOpt = None) -> None:
+    """The knowledge base as Markdown on stdout (沉淀内容). 导出知识库。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        typer.echo(knowledge.export(store, slug, [group] if group else None), nl=False)
+
+
 @qa_app.command("ask")
 def ask_command(
     text: Annotated[str, typer.Argument(help="The question.")],

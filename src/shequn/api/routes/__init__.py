@@ -19,6 +19,7 @@ from shequn.api.routes import (
     events,
     groups,
     growth,
+    honours,
     imports,
     members,
     metrics,
@@ -48,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     checkins.router,
     qa.router,
     envelopes.router,
+    honours.router,
 )
 
 __all__ = ["ROUTERS"]

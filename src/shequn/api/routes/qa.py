@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from shequn.api.deps import (
@@ -82,6 +83,17 @@ def get_questions(
         return [{**e.to_dict(), "score": s} for e, s in found]
     entries = knowledge.list_questions(store, community, groups=groups, status=status, limit=limit)
     return [e.to_dict() for e in entries]
+
+
+@router.get(f"{C}/qa/export", response_class=PlainTextResponse)
+def get_export(
+    community: CommunityPath, op: OperatorDep, store: StoreDep,
+    group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
+) -> PlainTextResponse:  # fmt: skip
+    """The knowledge base of the covered groups as Markdown (沉淀内容)."""
+    groups = _groups(store, op, community, group)
+    text = knowledge.export(store, community, groups)
+    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
 @router.post(f"{C}/qa/questions", response_model=dict[str, Any])

@@ -21,6 +21,7 @@ from shequn.engine.engagement.qa import (
     decide_repeat,
     decide_surface,
     fresh,
+    to_markdown,
 )
 from shequn.errors import NotFound
 from shequn.model.events import Event
@@ -175,6 +176,14 @@ def search(
     return sorted(scored, key=lambda x: (-x[1], x[0].asked_at))[:limit]
 
 
+def export(store: Store, community: str, groups: Sequence[str] | None = None) -> str:
+    """The knowledge base as Markdown, in the community's language."""
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+        entries = list_entries(conn, community, groups=groups, status="answered", limit=100_000)
+    return to_markdown(bp, entries[::-1])  # listed newest first
+
+
 def _score(text: str, e: Entry) -> float:
     return round(max(similarity(text, e.question), 0.5 * similarity(text, e.answer or "")), 3)
 
@@ -183,6 +192,7 @@ __all__ = [
     "answer",
     "answer_repeats",
     "ask",
+    "export",
     "list_questions",
     "questions_in",
     "search",

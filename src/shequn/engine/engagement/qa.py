@@ -121,8 +121,36 @@ def decide_surface(
     return Decision(events, actions)
 
 
+_MD = {
+    "zh": ("知识库", "全社群", "答：", "共 {n} 条"),
+    "en": ("Knowledge base", "Whole community", "A: ", "{n} entries"),
+}
+
+
+def to_markdown(bp: Blueprint, entries: Sequence[Entry]) -> str:
+    """Pure: the knowledge base as Markdown (沉淀内容) in the community's language — a
+    section per group in blueprint order, each question a heading and its answer below,
+    oldest first (``entries`` in log order break ties), so the file reads like an FAQ."""
+    title, community_wide, a, count = _MD[bp.community.language]
+    names = {g.slug: g.name for g in bp.groups}
+    order = {g.slug: n for n, g in enumerate(bp.groups)}
+    answered = sorted(
+        (e for e in entries if e.status == "answered" and e.answer),
+        key=lambda e: (order.get(e.group or "", len(order)), e.asked_at),
+    )
+    lines = [f"# {bp.community.name} · {title}", "", count.format(n=len(answered))]
+    group: object = object()
+    for e in answered:
+        if e.group != group:
+            group = e.group
+            heading = names.get(e.group, e.group) if e.group else community_wide
+            lines += ["", f"## {heading}"]
+        lines += ["", f"### {e.question.strip()}", "", f"{a}{(e.answer or '').strip()}"]
+    return "\n".join(lines) + "\n"
+
+
 def _number(x: float) -> int | float:
     return int(x) if float(x).is_integer() else x
 
 
-__all__ = ["Question", "best_match", "decide_repeat", "decide_surface", "fresh"]
+__all__ = ["Question", "best_match", "decide_repeat", "decide_surface", "fresh", "to_markdown"]
