@@ -1,6 +1,9 @@
 """What a bot answers when a member writes to it privately: ``/start``, ``/rules``, ``/help``,
-the rules-of-order commands of ``engine.org_commands`` (``/motion``, ``/vote``, …) and the
-money commands of ``engine.money_commands`` (``/cancel``, ``/nooffers``, ``/offers``).
+and the commands of the playbook's chapters, each family in its own module (:data:`FAMILIES`):
+rules of order (``engine.org_commands``: ``/motion``, ``/vote``, …), engagement
+(``engine.engagement.bot``: ``/checkin``, ``/ask``, ``/rank``, ``/stop``), referrals
+(``engine.fission_commands``: ``/myinvites``, ``/leaderboard``) and money
+(``engine.money_commands``: ``/cancel``, ``/nooffers``, ``/offers``).
 
 Pure decisions over the blueprint (:func:`decide_command`), applied by :func:`answer`: a reply
 is a ``message.send`` action to the member (the worker sends it, paced like every message),
@@ -11,9 +14,11 @@ keyed on the platform's update, so a re-delivered one is answered once.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from shequn.engine import fission_commands
 from shequn.engine.decisions import Decision, apply
 from shequn.engine.engagement import bot as engagement_bot
 from shequn.engine.entry import Request, enter_many
@@ -50,9 +55,13 @@ HELP = {
     "/motion TEXT — move a motion; /second ID — second it; /vote ID yes|no|abstain\n"
     "/nominate ELECTION [MEMBER]; /accept ELECTION; /ballot ELECTION — a secret ballot",
 }
-HELP = {lang: f"{text}\n{MONEY_HELP[lang]}" for lang, text in HELP.items()}
+HELP = {
+    lang: "\n".join(
+        (text, engagement_bot.HELP[lang], fission_commands.HELP[lang], MONEY_HELP[lang])
+    )
+    for lang, text in HELP.items()
+}
 RULES = {"zh": ("我们的价值观", "请勿讨论"), "en": ("Our values", "Please keep off")}
-HELP = {lang: f"{text}\n{engagement_bot.HELP[lang]}" for lang, text in HELP.items()}
 
 
 def rules_text(bp: Blueprint) -> str:
@@ -83,46 +92,53 @@ def decide_command(bp: Blueprint, command: BotCommand) -> tuple[Decision, Reques
     return reply(bp, command, text), None
 
 
-def _rules_of_order(
-    store: Store, bp: Blueprint, commands: list[BotCommand], *, source: str
-) -> None:
-    """Each rules-of-order command through the engine (its own transaction), then its reply;
-    one already answered (a re-delivered update) is left alone."""
-    for command in commands:
-        with store.read() as conn:
-            if answered(conn, bp.community.slug, command.ref):
-                continue
-        said = Said(command.identity, command.name, command.args, command.ref, command.at, source)
-        if command.name in MONEY_NAMES:  # /cancel, /nooffers, /offers: the member's own word
-            text = handle_money(store, bp, said.identity, said.name, said.args, ref=said.ref,
-                                at=said.at, source=source)  # fmt: skip
-        else:
-            text = handle(store, bp, said)
-        if text is not None:
-            with store.transaction() as conn:
-                apply(conn, reply(bp, command, text))
+Respond = Callable[[Store, Blueprint, BotCommand, str], str | None]
+"""``(store, blueprint, command, source) -> reply``: one family's answer, through the engine."""
+
+FAMILIES: tuple[tuple[Collection[str], Respond], ...] = (
+    (ORG_HANDLERS, lambda store, bp, c, source: handle(
+        store, bp, Said(c.identity, c.name, c.args, c.ref, c.at, source))),
+    (engagement_bot.NAMES, lambda store, bp, c, source: engagement_bot.handle(
+        store, bp, c.identity, c.name, c.args, ref=c.ref, at=c.at, source=source)),
+    (fission_commands.HANDLERS, lambda store, bp, c, source: fission_commands.handle(
+        store, bp, c.identity, c.name, c.args, c.at)),
+    (MONEY_NAMES, lambda store, bp, c, source: handle_money(
+        store, bp, c.identity, c.name, c.args, ref=c.ref, at=c.at, source=source)),
+)  # fmt: skip
+"""Each family's command names and how it answers them."""
+
+
+def _family(name: str) -> Respond | None:
+    return next((respond for names, respond in FAMILIES if name in names), None)
 
 
 def answer(store: Store, community: str, commands: list[BotCommand], *, source: str) -> None:
     """Queue the replies, and knock for each ``/start`` link (one by one: an unknown code
-    is answered with the help, not allowed to fail the others)."""
+    is answered with the help, not allowed to fail the others). A family's command goes
+    through the engine in its own transaction and is answered once: one already answered (a
+    re-delivered update) is left alone."""
     if not commands:
         return
-    mine = [c for c in commands if c.name in engagement_bot.NAMES]
-    if mine:  # /checkin, /ask, /rank, /stop (engine/engagement/bot.py)
-        _engagement(store, community, mine, source=source)
-        commands = [c for c in commands if c not in mine]
     knocks: list[tuple[BotCommand, Request]] = []
-    orders = [c for c in commands if c.name in ORG_HANDLERS or c.name in MONEY_NAMES]
     with store.transaction() as conn:
         bp = get_blueprint(conn, community)
-        for command in (c for c in commands if c not in orders):
+        for command in (c for c in commands if _family(c.name) is None):
             decision, knock = decide_command(bp, command)
             if decision:
                 apply(conn, decision)
             if knock is not None:
                 knocks.append((command, knock))
-    _rules_of_order(store, bp, orders, source=source)
+    for command in commands:
+        respond = _family(command.name)
+        if respond is None:
+            continue
+        with store.read() as conn:
+            if answered(conn, community, command.ref):
+                continue
+        text = respond(store, bp, command, source)
+        if text is not None:
+            with store.transaction() as conn:
+                apply(conn, reply(bp, command, text))
     for command, knock in knocks:
         try:
             enter_many(store, community, [knock], source=source)
@@ -130,18 +146,3 @@ def answer(store: Store, community: str, commands: list[BotCommand], *, source: 
             unknown = BotCommand(command.identity, "help", "", command.ref, command.at)
             with store.transaction() as conn:
                 apply(conn, decide_command(bp, unknown)[0])
-
-
-def _engagement(store: Store, community: str, commands: list[BotCommand], *, source: str) -> None:
-    """Each engagement command through the engine, then its reply; one already answered (a
-    re-delivered update) is left alone."""
-    with store.read() as conn:
-        bp = get_blueprint(conn, community)
-    for c in commands:
-        with store.read() as conn:
-            if answered(conn, community, c.ref):
-                continue
-        text = engagement_bot.handle(store, bp, c.identity, c.name, c.args, ref=c.ref, at=c.at,
-                                     source=source)  # fmt: skip
-        with store.transaction() as conn:
-            apply(conn, reply(bp, c, text))
