@@ -46,7 +46,7 @@ class Scope:
     until: date | None = None
 
     def where(self, alias: str = "") -> tuple[str, list[Any]]:
-        """SQL conditions on the ``ev`` view and their parameters."""
+        """SQL conditions on ``ev`` (the replica's derived log) and their parameters."""
         p = f"{alias}." if alias else ""
         conds: list[str] = [f"{p}community = ?"]
         params: list[Any] = [self.community]
