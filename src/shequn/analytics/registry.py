@@ -23,6 +23,7 @@ MODULES = (
     "shequn.analytics.retention",
     "shequn.analytics.funnel",
     "shequn.analytics.money",
+    "shequn.analytics.money_figures",
     "shequn.analytics.lifecycle",
     "shequn.analytics.leaders",
     "shequn.analytics.talk",
