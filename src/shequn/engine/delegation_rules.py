@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from shequn.engine.decisions import Decision, capped_ref
+from shequn.engine.decisions import Decision
+from shequn.engine.organization import role_changed
 from shequn.errors import Conflict
 from shequn.model.events import Event
 from shequn.model.org_state import OrgTask
@@ -111,17 +112,18 @@ def decide_handover(
         for who, role in ((successor, h.role), (leaver, "member")):
             if who == successor and (h.group, h.role) in held:
                 continue  # they lead there already
+            ref = f"handover:{leaver}:{successor}:{h.group}:{who}:{now}"
             events.append(
-                Event(
-                    kind="role.changed",
-                    occurred_at=now,
-                    community=community,
+                role_changed(
+                    community,
+                    h.group,
+                    who,
+                    role,
+                    now,
                     source=source,
-                    source_ref=capped_ref(f"handover:{leaver}:{successor}:{h.group}:{who}:{now}"),
-                    group=h.group,
+                    ref=ref,
                     actor=operator,
-                    subject=who,
-                    data={"role": role, **data},
+                    **data,
                 )
             )
     return Decision(events)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from shequn.engine.decisions import ENGINE_SOURCE, Decision, capped_ref
+from shequn.engine.decisions import ENGINE_SOURCE, Decision
+from shequn.engine.organization import role_changed
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
@@ -94,15 +95,14 @@ def decide_close(
         data=data,
     )
     roles = [
-        Event(
-            kind="role.changed",
-            occurred_at=el.voting_close,
-            community=el.community,
+        role_changed(
+            el.community,
+            el.group,
+            w,
+            el.role,
+            el.voting_close,
             source=ENGINE_SOURCE,
-            source_ref=capped_ref(f"{ref}:role:{w}"),
-            group=el.group,
-            subject=w,
-            data={"role": el.role},
+            ref=f"{ref}:role:{w}",
         )
         for w in r.winners
     ]
@@ -144,15 +144,16 @@ def decide_term_ends(
         if not out:
             continue
         ended = [
-            Event(
-                kind="role.changed",
-                occurred_at=el.term_until,
-                community=el.community,
+            role_changed(
+                el.community,
+                el.group,
+                w,
+                "member",
+                el.term_until,
                 source=ENGINE_SOURCE,
-                source_ref=capped_ref(f"election:{el.election}:term:{w}"),
-                group=el.group,
-                subject=w,
-                data={"role": "member", "reason": "term_ended", "election": el.election},
+                ref=f"election:{el.election}:term:{w}",
+                reason="term_ended",
+                election=el.election,
             )
             for w in out
         ]

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from shequn.engine.decisions import ENGINE_SOURCE, Decision, capped_ref
+from shequn.engine.decisions import ENGINE_SOURCE, Decision
+from shequn.engine.organization import role_changed
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_org import Motions
@@ -131,15 +132,16 @@ def decide_close(
         member, role = motion.change
         if (holds or {}).get((member, motion.group), "member") != role:
             events.append(
-                Event(
-                    kind="role.changed",
-                    occurred_at=end,
-                    community=motion.community,
+                role_changed(
+                    motion.community,
+                    motion.group,
+                    member,
+                    role,
+                    end,
                     source=ENGINE_SOURCE,
-                    source_ref=capped_ref(f"motion:{motion.motion}:role:{member}"),
-                    group=motion.group,
-                    subject=member,
-                    data={"role": role, "reason": "motion", "motion": motion.motion},
+                    ref=f"motion:{motion.motion}:role:{member}",
+                    reason="motion",
+                    motion=motion.motion,
                 )
             )
     return Decision(events, [told])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shequn.engine.decisions import Decision, apply, new_ref, operator_source
+from shequn.engine.decisions import Decision, apply, capped_ref, new_ref, operator_source
 from shequn.errors import Conflict, InvalidEvent
 from shequn.model.entities import Member
 from shequn.model.events import Event
@@ -25,6 +25,33 @@ def current_role(member: Member, community: str, group: str | None) -> str:
         if role.community == community and role.group == group:
             return role.role
     return "member"
+
+
+def role_changed(
+    community: str,
+    group: str | None,
+    member: str,
+    role: str,
+    at: datetime,
+    *,
+    source: str,
+    ref: str,
+    actor: str | None = None,
+    **why: object,
+) -> Event:
+    """The ``role.changed`` event giving ``member`` ``role`` in ``group``; ``why`` (reason,
+    the election or motion) rides along in its data for the timeline and the audit."""
+    return Event(
+        kind="role.changed",
+        occurred_at=at,
+        community=community,
+        source=source,
+        source_ref=capped_ref(ref),
+        group=group,
+        actor=actor,
+        subject=member,
+        data={"role": role, **why},
+    )
 
 
 def decide_role_change(
@@ -95,4 +122,4 @@ def change_role(
     return decision.events[0]
 
 
-__all__ = ["change_role", "current_role", "decide_role_change"]
+__all__ = ["change_role", "current_role", "decide_role_change", "role_changed"]
