@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 
 import orjson
 from sqlalchemy import Connection, select, text
@@ -68,7 +69,7 @@ def append(
     result.duplicate = len(events) - len(unique)
     _check_communities(conn, unique.values())
 
-    ordered = sorted(unique.values(), key=lambda e: (e.occurred_at, e.source, e.source_ref))
+    ordered = sorted(unique.values(), key=_IN_LOG_ORDER)
     insert = _insert_postgres if conn.dialect.name == "postgresql" else _insert_sqlite
     new_events = insert(conn, ordered, datetime.now(UTC))
     result.new = len(new_events)
@@ -91,6 +92,7 @@ def lock_for_decision(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK})
 
 
+_IN_LOG_ORDER = attrgetter("occurred_at", "source", "source_ref")
 Stored = list[tuple[int, Event]]  # the events this transaction inserted, with their ids
 # The statements are spelled out in full: fixed text, every value bound as a parameter.
 _SQLITE_INSERT = (
@@ -119,18 +121,18 @@ def _insert_sqlite(conn: Connection, events: list[Event], now: datetime) -> Stor
     the same text forms SQLAlchemy's SQLite types use, skipping per-value type processing,
     which otherwise costs more than the insert itself.
     """
-    recorded = _sqlite_time(now)
+    recorded, dumps = _sqlite_time(now), orjson.dumps
     rows = [
         (
             e.kind,
-            _sqlite_time(e.occurred_at),
+            e.occurred_at.isoformat(" ", "microseconds")[:26],  # as _sqlite_time, inlined
             e.community,
             e.group,
             e.actor,
             e.subject,
             e.source,
             e.source_ref,
-            orjson.dumps(e.data).decode(),
+            dumps(e.data).decode(),
             recorded,
         )
         for e in events

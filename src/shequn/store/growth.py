@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from shequn.errors import InvalidEvent
 from shequn.model.events import Event, parse_time
@@ -185,11 +185,28 @@ def _actor_in_group(p: Projector, e: Event) -> Any:
 
 def _joined(p: Projector, _id: int, e: Event) -> None:
     """A newcomer admitted to the group arrived: their seat is now a membership."""
-    assert e.actor is not None  # noqa: S101
-    c = t.entries.c
-    p.conn.execute(
-        update(t.entries).where(_actor_in_group(p, e), c.status.in_(SEATED)).values(status="joined")
+    joined_many(p, [e])
+
+
+_JOINED = (
+    update(t.entries)
+    .where(
+        t.entries.c.group_id == bindparam("_g"),
+        t.entries.c.identity_id == bindparam("_i"),
+        or_(*(t.entries.c.status == s for s in SEATED)),  # IN would not go with executemany
     )
+    .values(status="joined")
+)
+
+
+def joined_many(p: Projector, events: list[Event]) -> None:
+    """:func:`_joined` for a run of joins in one statement (an import holds thousands; they
+    commute: each touches its own member's seat)."""
+    rows = []
+    for e in events:
+        assert e.actor is not None  # noqa: S101  # the kinds' specs
+        rows.append({"_g": p.group_id(e.community, e.group), "_i": p.identity_id(e.actor)})
+    p.conn.execute(_JOINED, rows)
 
 
 def _graduated(p: Projector, _id: int, e: Event) -> None:
@@ -299,3 +316,6 @@ HANDLERS: dict[str, Handler] = {
 }
 """Kinds with a growth projection (``commission.earned`` needs none:
 they are read from the log by the engine and the metrics)."""
+
+MANY: dict[str, Callable[[Projector, list[Event]], None]] = {"member.joined": joined_many}
+"""Kinds whose consecutive events may be folded in one statement (the Projector does so)."""

@@ -26,6 +26,7 @@ from shequn.store.bindings import HANDLERS as BINDING_HANDLERS
 from shequn.store.engagement import HANDLERS as ENGAGEMENT_HANDLERS
 from shequn.store.entry_book import EntryBook
 from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
+from shequn.store.growth import MANY as _MANY
 from shequn.store.identity_projection import HANDLERS as IDENTITY_HANDLERS
 from shequn.store.memberships import MembershipBook
 from shequn.store.money import HANDLERS as MONEY_HANDLERS
@@ -86,10 +87,25 @@ class Projector:
                     _RARE["link.created"](self, event_id, e)
             EntryBook(self).apply(entries)
         fold_questions(self, events)  # before qa.answered & co., which name the questions
+        self._rare(events, skip_links=bool(entries))
+
+    def _rare(self, events: Sequence[tuple[int, Event]], *, skip_links: bool) -> None:
+        """Each rare kind's handler in log order; a run of one kind that ``MANY`` folds at once
+        (an import's thousands of joins) is one statement."""
+        run: list[Event] = []
         for event_id, e in events:
             handler = _RARE.get(e.kind)
-            if handler is not None and not (entries and e.kind == "link.created"):
+            if handler is None or (skip_links and e.kind == "link.created"):
+                continue
+            if run and run[0].kind != e.kind:
+                _MANY[run[0].kind](self, run)
+                run = []
+            if e.kind in _MANY:
+                run.append(e)
+            else:
                 handler(self, event_id, e)
+        if run:
+            _MANY[run[0].kind](self, run)
 
     # -- communities and groups ---------------------------------------------------------
     def _communities(self, events: Sequence[tuple[int, Event]]) -> None:
@@ -259,10 +275,11 @@ class Projector:
         return int(self.identities[key]["id"])
 
     def _names(self, events: Sequence[tuple[int, Event]]) -> None:
-        """Display names move forward in time only; the newest name seen wins."""
-        changed: dict[str, Row] = {}
+        """Display names move forward in time only; the newest name seen wins (at one instant,
+        the one later in the log)."""
+        newest: dict[str, tuple[datetime, str]] = {}
         for _, e in events:
-            data = e.data
+            data, at = e.data, e.occurred_at
             named = [(e.actor, data.get("actor_name"))]
             if "subject_name" in data:
                 named.append((e.subject, data["subject_name"]))
@@ -271,12 +288,18 @@ class Projector:
             for key, name in named:
                 if key is None or not name:
                     continue
-                ident = self.identities[key]
-                if ident["name_at"] is not None and e.occurred_at < ident["name_at"]:
-                    continue
-                if ident["display_name"] != name or ident["name_at"] != e.occurred_at:
-                    ident["display_name"], ident["name_at"] = name, e.occurred_at
-                    changed[key] = ident
+                seen = newest.get(key)
+                if seen is None or at >= seen[0]:
+                    newest[key] = (at, name)
+        identities = self.identities
+        changed: list[Row] = []
+        for key, (at, name) in newest.items():
+            ident = identities[key]
+            if ident["name_at"] is not None and at < ident["name_at"]:
+                continue
+            if ident["display_name"] != name or ident["name_at"] != at:
+                ident["display_name"], ident["name_at"] = name, at
+                changed.append({"_id": ident["id"], "_name": name, "_at": at})
         if changed:
             c = t.identities.c
             self.conn.execute(
@@ -285,10 +308,7 @@ class Projector:
                     c.id == bindparam("_id"), c.name_at.is_(None) | (c.name_at <= bindparam("_at"))
                 )
                 .values(display_name=bindparam("_name"), name_at=bindparam("_at")),
-                [
-                    {"_id": r["id"], "_name": r["display_name"], "_at": r["name_at"]}
-                    for r in changed.values()
-                ],
+                changed,
             )
 
     # -- memberships and referrals ------------------------------------------------------
