@@ -7,13 +7,15 @@ platforms (``engine.inbound.receive``: platform facts only), hands join requests
 group to the entry engine (``enter_many``: the group's thresholds decide), and applies the
 two facts about a chat that are configuration, not platform facts, through the engine: a
 group that became a supergroup (the binding follows the new id) and the bot removed from a
-chat (the binding is disabled; ``shequn bot check`` and ``shequn groups bindings`` show it).
+chat (the binding is disabled and an operator task says how to resume; ``shequn bot check``
+and ``shequn groups bindings`` show it).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from shequn.connectors.telegram.inbound import PLATFORM, Inbound, KnownLink
@@ -90,7 +92,8 @@ def _follow_chats(
             _migrate(store, community, str(msg["chat"]["id"]), str(msg["migrate_to_chat_id"]))
         mine = update.get("my_chat_member")
         if mine and mine["new_chat_member"].get("status") in ("left", "kicked"):
-            _removed(store, community, str(mine["chat"]["id"]))
+            at = datetime.fromtimestamp(int(mine.get("date") or 0), UTC)
+            _removed(store, community, str(mine["chat"]["id"]), at)
 
 
 def _migrate(store: Store, community: str, old: str, new: str) -> None:
@@ -105,14 +108,12 @@ def _migrate(store: Store, community: str, old: str, new: str) -> None:
     log.info("group %s: Telegram chat %s became supergroup %s; binding follows", group, old, new)
 
 
-def _removed(store: Store, community: str, chat: str) -> None:
+def _removed(store: Store, community: str, chat: str, at: datetime) -> None:
     with store.read() as conn:
         group = chat_bindings(conn, community, PLATFORM).get(chat)
     if group is None:
         return
-    engine_bindings.unbind(
-        store, community, group, PLATFORM, chat=chat, reason="the bot was removed from the chat"
-    )
+    engine_bindings.bot_removed(store, community, group, PLATFORM, chat, at=at)
     log.warning(
         "group %s: the bot was removed from Telegram chat %s; binding disabled", group, chat
     )

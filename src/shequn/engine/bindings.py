@@ -19,6 +19,8 @@ from shequn.model.events import Event
 from shequn.store import tables as t
 from shequn.store.bindings import Binding, bound_anywhere, list_bindings
 from shequn.store.db import Store
+from shequn.store.growth_queries import get_blueprint
+from shequn.store.tasks import open_task
 
 
 def decide_bind(
@@ -176,4 +178,36 @@ def unbind(
             reason=reason,
         )
         apply(conn, Decision(events=[event]))
+    return event
+
+
+REMOVED = {
+    "zh": "机器人被移出了 {platform} 群 {chat}（分组 {group}），shequn 已停止在这个群里行动。"
+    "要恢复：把机器人加回群并设为管理员，然后运行 "
+    "`shequn groups bind {group} --platform {platform} --chat {chat}`。",
+    "en": "The bot was removed from {platform} chat {chat} (group {group}); shequn stopped "
+    "acting there. To resume, add the bot back as an admin, then run "
+    "`shequn groups bind {group} --platform {platform} --chat {chat}`.",
+}
+"""The operator task a removal opens, in the community's language."""
+
+
+def bot_removed(
+    store: Store, community: str, group: str, platform: str, chat: str, *,
+    at: datetime, source: str | None = None,
+) -> Event:  # fmt: skip
+    """The bot was removed from a bound chat (the platform says so at ``at``): the binding is
+    disabled now (nothing more is sent there) and an operator task says what happened and how
+    to resume — once per removal."""
+    event = unbind(
+        store, community, group, platform, chat=chat, source=source,
+        reason="the bot was removed from the chat",
+    )  # fmt: skip
+    with store.transaction() as conn:
+        lang = get_blueprint(conn, community).community.language
+        text = REMOVED.get(lang, REMOVED["en"]).format(platform=platform, chat=chat, group=group)
+        open_task(
+            conn, key=f"bot.removed:{platform}:{chat}:{at.isoformat()}", kind="bot.removed",
+            community=community, group=group, instruction=text, now=at,
+        )  # fmt: skip
     return event
