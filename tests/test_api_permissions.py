@@ -471,15 +471,11 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"verdict": "upheld"}
     elif route == "action done":
         kw["json"] = {"outcome": "done"}
-    elif route == "record payment":
-        kw["json"] = {"member": ref, "product": "none", "ref": f"mx-{role}-{scope}"}
-    elif route == "cancel membership":
+    elif route == "record payment" or route == "cancel membership":
         kw["json"] = {"member": ref, "product": "none", "ref": f"mx-{role}-{scope}"}
     elif route == "offers optout":
         kw["json"] = {"member": ref}
-    elif route == "plan offers":
-        kw["json"] = {"dry_run": True}
-    elif route == "evaluate levels":
+    elif route == "plan offers" or route == "evaluate levels":
         kw["json"] = {"dry_run": True}
     elif route == "grant level":
         kw["json"] = {"level": 1, "reason": "matrix"}

@@ -75,9 +75,7 @@ class Simulator:
         self.members = Members()
         self.todo: dict[int, list[tuple[str, int, int]]] = {}
         self.groups = [
-            GroupState(
-                g.slug, g.stage, g.capacity, i, draw_plan(self.rng, params, g.slug, i, life)
-            )
+            GroupState(g.slug, g.stage, g.capacity, i, draw_plan(self.rng, params, g.slug, i, life))
             for i, g in enumerate(bp.groups)
         ]
         self.wave_sizes = [params.wave_size or g.entry.wave_size for g in bp.groups]

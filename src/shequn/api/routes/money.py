@@ -143,4 +143,3 @@ def post_offers_plan(
     if op.scoped:
         raise NotFound(f"no offers visible in {community!r} to a group-scoped token")
     return [p.to_dict() for p in plan_offers(store, community, dry_run=body.dry_run)]
-
