@@ -29,7 +29,7 @@ from sqlalchemy import Connection, and_, bindparam, or_, select, text, update
 from shequn.model.events import Event
 from shequn.store import tables as t
 from shequn.store.queries import like_pattern
-from shequn.store.sql import insert_ignore
+from shequn.store.sql import chunks, insert_ignore
 
 if TYPE_CHECKING:
     from shequn.store.projections import Projector
@@ -63,6 +63,9 @@ def fold_messages(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
             )
     if asked:
         p.conn.execute(insert_ignore(p.conn, t.qa_entries), asked)
+    if replies:  # most replies answer no question: update only those that do
+        questions = _open(p, {r["key"] for r in replies})
+        replies = [r for r in replies if r["key"] in questions]
     if replies:
         first = (
             update(t.qa_entries)
@@ -78,6 +81,20 @@ def fold_messages(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
             )
         )
         p.conn.execute(first, replies)
+
+
+def _open(p: Projector, keys: set[str]) -> set[str]:
+    """Which of ``keys`` are open questions of the community (one query per chunk)."""
+    found: set[str] = set()
+    for part in chunks(sorted(keys)):
+        found.update(
+            p.conn.execute(
+                select(q.question_ref).where(
+                    q.community_id == p.community_id, q.question_ref.in_(part), q.status == "open"
+                )
+            ).scalars()
+        )
+    return found
 
 
 def _row(p: Projector, e: Event, question: str) -> dict[str, Any]:
