@@ -64,7 +64,7 @@ def fold_messages(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
     if asked:
         p.conn.execute(insert_ignore(p.conn, t.qa_entries), asked)
     if replies:  # most replies answer no question: update only those that do
-        questions = _open(p, {r["key"] for r in replies})
+        questions = _open(p, {str(r["key"]) for r in replies})
         replies = [r for r in replies if r["key"] in questions]
     if replies:
         first = (
