@@ -159,6 +159,11 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("offers optout",      "other",  404,   404,     403,    403),
     ("plan offers",        "in",     200,   404,     403,    403),  # community-wide
     ("plan offers",        "other",  404,   404,     403,    403),
+    ("commission",         "in",     200,   200,     403,    403),
+    ("commission",         "other",  404,   404,     403,    403),
+    ("commission payout",  "in",     409,   409,     403,    403),  # nobody is owed anything
+    ("commission payout",  "out",    409,   404,     403,    403),
+    ("commission payout",  "other",  404,   404,     403,    403),
     ("levels",             "in",     200,   200,     200,    200),
     ("levels",             "other",  404,   404,     404,    404),
     ("evaluate levels",    "in",     200,   403,     403,    403),
@@ -301,6 +306,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "cancel membership": ("POST", "/communities/{community}/memberships/cancel"),
     "offers optout": ("POST", "/communities/{community}/offers/optout"),
     "plan offers": ("POST", "/communities/{community}/offers/plan"),
+    "commission": ("GET", "/communities/{community}/commission"),
+    "commission payout": ("POST", "/communities/{community}/commission/payouts"),
     "levels": ("GET", "/communities/{community}/levels"),
     "evaluate levels": ("POST", "/communities/{community}/levels/evaluate"),
     "grant level": ("POST", "/communities/{community}/members/{ref}/level"),
@@ -477,6 +484,8 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"member": ref}
     elif route == "plan offers" or route == "evaluate levels":
         kw["json"] = {"dry_run": True}
+    elif route == "commission payout":
+        kw["json"] = {"agent": ref, "amount": "1", "note": "matrix"}
     elif route == "grant level":
         kw["json"] = {"level": 1, "reason": "matrix"}
     elif route == "give orgtask":

@@ -24,6 +24,7 @@ from shequn.api.deps import (
     access_community,
     access_member,
 )
+from shequn.engine import ledger
 from shequn.engine.decisions import new_ref, operator_source
 from shequn.engine.money import cancel, record_payment
 from shequn.engine.offers import opt_out, plan_offers
@@ -62,6 +63,16 @@ class OptOutIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     member: str = Field(min_length=3, max_length=255, description="identity key")
     out: bool = Field(True, description="false: they want offers again")
+
+
+class PayoutIn(BaseModel):
+    """A payout to an agent, recorded after the transfer."""
+
+    model_config = ConfigDict(extra="forbid")
+    agent: str = Field(min_length=3, max_length=255, description="the agent's identity key")
+    amount: str = Field(max_length=32, description="major units as text, e.g. 19.9: exact")
+    currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
+    note: str | None = Field(None, max_length=500, description="the transfer's reference")
 
 
 class PlanIn(BaseModel):
@@ -143,3 +154,38 @@ def post_offers_plan(
     if op.scoped:
         raise NotFound(f"no offers visible in {community!r} to a group-scoped token")
     return [p.to_dict() for p in plan_offers(store, community, dry_run=body.dry_run)]
+
+
+@router.get(f"{C}/commission", response_model=list[dict[str, Any]])
+def get_commission(
+    community: CommunityPath,
+    op: ManagerDep,
+    store: StoreDep,
+    agent: Annotated[str | None, Query(max_length=255, description="one agent's statement")] = None,
+) -> list[dict[str, Any]]:
+    """The benefit-sharing ledger (P-MON-4): per agent and currency what was earned, taken
+    back by refunds, paid out and is owed, in integer minor units; with ``agent``, that
+    agent's statement entry by entry. Owner or manager: a scoped manager sees the agents who
+    are members of their groups (commission is money, which a group leader does not handle)."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        found = ledger.accounts(conn, community, agent)
+        if op.groups is not None:
+            where = groups_of(conn, community, [a.agent for a in found])
+            found = [a for a in found if where.get(a.agent, set()) & op.groups]
+    return [a.to_dict(entries=agent is not None) for a in found]
+
+
+@router.post(f"{C}/commission/payouts", response_model=dict[str, Any])
+def post_payout(
+    community: CommunityPath, body: PayoutIn, op: ManagerDep, store: StoreDep
+) -> dict[str, Any]:
+    """Record a payout to an agent (``shequn commission payout``): more than is owed is a
+    conflict (409). Returns the account afterwards."""
+    with store.read() as conn:
+        access_member(conn, op, community, body.agent)
+    account = ledger.payout(
+        store, community, body.agent, body.amount, currency=body.currency, note=body.note,
+        who=f"api:{op.token_id}",
+    )  # fmt: skip
+    return account.to_dict()
