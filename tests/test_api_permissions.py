@@ -143,6 +143,12 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("decide appeal",      "in",     200,   200,     200,    403),
     ("decide appeal",      "out",    200,   404,     404,    403),
     ("decide appeal",      "other",  404,   404,     404,    403),
+    ("file appeal",        "in",     200,   200,     200,    403),
+    ("file appeal",        "out",    200,   404,     404,    403),
+    ("file appeal",        "other",  404,   404,     404,    403),
+    ("report activity",    "in",     200,   200,     200,    403),
+    ("report activity",    "out",    200,   404,     404,    403),
+    ("report activity",    "other",  404,   404,     404,    403),
     ("replay rules",       "in",     200,   200,     200,    200),
     ("replay rules",       "out",    200,   404,     404,    200),
     ("replay rules",       "other",  404,   404,     404,    404),
@@ -300,6 +306,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "reverse step": ("POST", "/communities/{community}/moderation/steps/{step_id}/reverse"),
     "appeals": ("GET", "/communities/{community}/moderation/appeals"),
     "decide appeal": ("POST", "/communities/{community}/moderation/steps/{step_id}/appeal"),
+    "file appeal": ("POST", "/communities/{community}/moderation/steps/{step_id}/appeals"),
+    "report activity": ("POST", "/communities/{community}/moderation/activities"),
     "replay rules": ("GET", "/communities/{community}/moderation/replay"),
     "memberships": ("GET", "/communities/{community}/memberships"),
     "record payment": ("POST", "/communities/{community}/payments"),
@@ -385,7 +393,8 @@ def _moderation_steps(env: Env) -> None:
     """A step of the ladder for each writing cell (reversing or deciding one twice is a
     conflict), with an appeal filed against it; ids under ``env.people``."""
     now = datetime.now(UTC)
-    cells = [(r, ro, g) for r in MODERATED for ro in ROLES for g in ("main", "camp-21")]
+    routes = (*MODERATED, "file appeal")  # a step not appealed yet, to appeal
+    cells = [(r, ro, g) for r in routes for ro in ROLES for g in ("main", "camp-21")]
     member = env.people["main"][0]
     events = []
     for route, role, g in cells:
@@ -393,8 +402,9 @@ def _moderation_steps(env: Env) -> None:
         step = {"step_source": "mx-mod", "step_ref": ref}
         events.append(Event("moderation.applied", now, C, "mx-mod", ref, group=g,
                             subject=member, data={"step": "mute", "rule": "advert"}))  # fmt: skip
-        events.append(Event("appeal.filed", now, C, "mx-appeal", ref, group=g, actor=member,
-                            data={**step, "text": "x"}))  # fmt: skip
+        if route in MODERATED:
+            events.append(Event("appeal.filed", now, C, "mx-appeal", ref, group=g, actor=member,
+                                data={**step, "text": "x"}))  # fmt: skip
     record(env.store, events)
     with env.store.read() as conn:
         ids = {e.source_ref: i for i, e in events_by(conn, C, ("moderation.applied",))}
@@ -522,6 +532,10 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"question": env.people[f"question {group}"][0], "text": f"matrix {role}"}
     elif route == "envelope test":
         kw["json"] = {"group": group}
+    elif route == "file appeal":
+        kw["json"] = {"text": f"matrix {role}"}
+    elif route == "report activity":
+        kw["json"] = {"member": ref, "group": group, "title": "matrix", "ref": f"mx-{role}-{scope}"}
     elif route in MODERATED:
         kw["json"] = {"reason": "matrix", **({"outcome": "upheld"} if "appeal" in route else {})}
     if (

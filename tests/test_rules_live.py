@@ -88,7 +88,8 @@ def test_chatter_burying_a_valuable_post_is_damped_once(store: Store):
     post = ev("message.posted", "lin", 0, "v1", text="周六下午三点读书会，地址见群公告",
               has_link=True, length=30)  # fmt: skip
     chat = [said(w, 0.2 + k / 10, f"c{k}", "哈哈") for k, w in enumerate("abcabcab")]
-    record(store, [post, *chat[:4]])
+    reported = ev("activity.reported", "lin", -60, "r1", title="读书会")  # seed 004: first
+    record(store, [reported, post, *chat[:4]])
     record(store, [*chat[4:]])
     with store.transaction() as conn:
         damped = events_by(conn, COMMUNITY, ("talk.damped",))

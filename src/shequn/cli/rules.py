@@ -1,6 +1,6 @@
 """``shequn rules`` (show, check, replay, train) and ``shequn moderation`` (list, reverse,
-appeals, decide): the group rules, tried on text and on the stored log, and the steps they
-took with what a manager can undo."""
+appeals, appeal, decide, report): the group rules, tried on text and on the stored log, and
+the steps they took with what a manager can undo."""
 
 from __future__ import annotations
 
@@ -210,3 +210,36 @@ def moderation_decide(
         manage.decide_appeal(store, slug, ref, "granted" if outcome == "granted" else "upheld",
                              by=by, reason=reason, source=operator_source())  # fmt: skip
     out.print(f"{outcome}: {ref}")
+
+
+@moderation_app.command("appeal")
+def moderation_appeal(
+    ref: Annotated[str, typer.Argument(help="The step: source:source_ref or event id.")],
+    text: Annotated[str, typer.Option(help="What the member says.")],
+    member: Annotated[str | None, typer.Option(help="Identity key (default: the step's).")] = None,
+    community: CommunityOpt = None,
+) -> None:
+    """File a member's appeal of their step (once); `decide` settles it."""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        e = manage.file_appeal(store, slug, ref, member=member, text=text,
+                               source=operator_source())  # fmt: skip
+    out.print(f"appealed / 已申诉: {ref} ({e.actor})")
+
+
+@moderation_app.command("report")
+def moderation_report(
+    member: Annotated[str, typer.Argument(help="Identity key of the member holding it.")],
+    title: Annotated[str, typer.Option(help="What the activity is.")],
+    group: GroupOpt = None,
+    starts_at: Annotated[str | None, typer.Option("--starts", help="ISO 8601 start.")] = None,
+    community: CommunityOpt = None,
+) -> None:
+    """Record a member's report of an activity (seed 004, 活动必须报备): their announcements
+    in the group (every group without --group) break no rule for [rules.activities]
+    report_days."""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        manage.report_activity(store, slug, member, group=group, title=title,
+                               starts_at=starts_at, source=operator_source())  # fmt: skip
+    out.print(f"reported / 已报备: {member} {title}")

@@ -34,6 +34,17 @@ DEFAULT_MUTE_MINUTES = 60 * 24
 DEFAULT_DECAY_DAYS = 30.0
 """Each this many clean days forgive one step of a member's ladder."""
 DEFAULT_EXEMPT_ROLES = ("owner", "manager", "group_leader")
+DEFAULT_PULL_CHANNELS = ("add", "added", "invite", "invited")
+"""``member.joined`` channels that mean someone added the member directly (Telegram "added",
+Discord/Slack/WhatsApp "add", QQ "invite", WeCom "invited"), not a link or a QR code."""
+DEFAULT_PULL_LEVEL = 1
+"""Level allowed to add people directly: group leaders and above (seed 002, "not allowed to
+pull people casually")."""
+DEFAULT_REPORT_DAYS = 30.0
+"""An activity reported this long before its announcement covers it (seed 004, 活动必须报备)."""
+DEFAULT_ACTIVITY_THRESHOLD = 1.0
+"""Activity detector's score at which a message announces an event (an event word plus a
+call to sign up, a time or a place)."""
 DEFAULT_DAMPING_MINUTES = 10.0
 DEFAULT_BURIED_AFTER = 20
 """A valuable post is buried when this many messages follow it within the window …"""
@@ -74,6 +85,27 @@ class Flow(_Section):
     locks: list[Lock] = Field(default_factory=list)
 
 
+class PullIn(_Section):
+    """No pulling people in without approval (seed 002/004): a member below ``level`` who adds
+    someone directly (a join through one of ``channels`` naming them as ``inviter``) breaks the
+    rule, unless the newcomer's entry was approved first (``entry.decided`` admitted or
+    queued). The step goes to the one who added, not to the newcomer."""
+
+    enabled: bool = True
+    channels: list[str] = Field(default_factory=lambda: list(DEFAULT_PULL_CHANNELS))
+    level: int = Field(DEFAULT_PULL_LEVEL, ge=0)
+
+
+class Activities(_Section):
+    """Activities must be reported first (seed 004): a message announcing an event (the
+    activity detector) by a member who recorded no ``activity.reported`` for the group within
+    ``report_days`` before it breaks the rule."""
+
+    enabled: bool = True
+    threshold: float = Field(DEFAULT_ACTIVITY_THRESHOLD, gt=0)
+    report_days: float = Field(DEFAULT_REPORT_DAYS, gt=0)
+
+
 class Ladder(_Section):
     """reminder → warning → mute → removal (P-RUL-2), decaying after clean periods."""
 
@@ -104,6 +136,8 @@ class GroupRules(_Section):
     advert: Advert | None = None
     topics: Topics | None = None
     flow: Flow | None = None
+    pull_in: PullIn | None = None
+    activities: Activities | None = None
     ladder: Ladder | None = None
     damping: Damping | None = None
 
@@ -119,6 +153,8 @@ class Rules(_Section):
     advert: Advert = Field(default_factory=Advert)
     topics: Topics = Field(default_factory=Topics)
     flow: Flow = Field(default_factory=Flow)
+    pull_in: PullIn = Field(default_factory=PullIn)
+    activities: Activities = Field(default_factory=Activities)
     ladder: Ladder = Field(default_factory=Ladder)
     damping: Damping = Field(default_factory=Damping)
     groups: dict[str, GroupRules] = Field(default_factory=dict)

@@ -52,6 +52,18 @@ RULES_KINDS: tuple[KindSpec, ...] = (
         playbook=("P-RUL-2",),
     ),
     KindSpec(
+        "activity.reported",
+        "A member reported an activity before announcing it (seed 004, 活动必须报备): their "
+        "announcements in the group within [rules.activities] report_days break no rule.",
+        actor="the member who will hold it",
+        group_required=False,
+        fields=(
+            F("title", Str, "what the activity is"),
+            F("starts_at", Str, "ISO 8601 start, when known"),
+        ),
+        playbook=("P-RUL-1",),
+    ),
+    KindSpec(
         "talk.damped",
         "Chatter buried a valuable post; shequn re-posted it and reminded the chatterers.",
         actor="none (the engine)",

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from shequn.model.templates_engagement import engagement_rows
 from shequn.model.templates_money import money_rows
 from shequn.model.templates_org import org_rows
+from shequn.model.templates_rules import rules_rows
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -197,94 +198,14 @@ _ROWS = (
     ),
 )
 
-# --- group rules and moderation (P-RUL-2): one text per ladder step, the reason by rule -----
-_REASON_ZH = (
-    "{% if rule == 'advert' %}发广告请先在群里发红包{% elif rule == 'banned_topic' %}"
-    "本群不讨论这类话题{% elif rule == 'flood' %}请勿刷屏{% elif rule == 'newcomer' %}"
-    "入群初期请勿发链接或图片{% elif rule == 'link_level' %}链接和联系方式仅限达到等级的成员"
-    "{% elif rule == 'lock' %}本群暂不允许这类内容{% else %}{{ rule }}{% endif %}"
-)
-_REASON_EN = (
-    "{% if rule == 'advert' %}adverts need a red envelope to the group first"
-    "{% elif rule == 'banned_topic' %}this group does not discuss that topic"
-    "{% elif rule == 'flood' %}please do not flood the group{% elif rule == 'newcomer' %}"
-    "no links or media in your first hours{% elif rule == 'link_level' %}"
-    "links and contact details need a higher level{% elif rule == 'lock' %}"
-    "this kind of content is locked here{% else %}{{ rule }}{% endif %}"
-)
-_STEP_VARS = {
-    "name": "the member who broke the rule (named in the group's reply)",
-    "rule": "the rule broken (advert, banned_topic, flood, newcomer, link_level, lock)",
-    "evidence": "what the rule saw, e.g. 'wechat \"vx123\"'",
-    "until": "end of a mute (community time), '' for other steps",
-}
-_STEP_EXAMPLE = {
-    "name": "lin",
-    "rule": "advert",
-    "evidence": 'wechat "vx12345"',
-    "until": "2026-05-02 20:00",
-}
-_STEPS = (
-    ("reminder", "提醒", "{{ name }}，提醒一下：", "{{ name }}, a reminder: ", "", ""),
-    ("warning", "警告", "{{ name }}，警告：", "{{ name }}, a warning: ", "再犯将被禁言。",
-     " Next time you will be muted."),
-    ("mute", "禁言", "{{ name }} 已被禁言至 {{ until }}：",
-     "{{ name }} is muted until {{ until }}: ", "", ""),
-    ("removal", "移出", "{{ name }} 已被移出本社区的群：", "{{ name }} was removed from "
-     "this community's groups: ", "", ""),
-)  # fmt: skip
-_RULE_ROWS = (
-    *(
-        TemplateSpec(
-            f"moderation_{step}",
-            f"a member broke a group rule and the ladder's step is {step}: said in the group",
-            f"成员违反群规，处理步骤为{zh_name}：发在群里",
-            "message.send",
-            _STEP_VARS,
-            f"{zh_head}{_REASON_ZH}（{{{{ evidence }}}}）。{zh_tail}如有异议可发送 /appeal 申诉。",
-            f"{en_head}{_REASON_EN} ({{{{ evidence }}}}).{en_tail} To appeal, send /appeal.",
-            _STEP_EXAMPLE,
-        )
-        for step, zh_name, zh_head, en_head, zh_tail, en_tail in _STEPS
-    ),
-    TemplateSpec(
-        "moderation_reversed",
-        "a manager reversed a step of the ladder: said to the member privately",
-        "管理员撤销了一次处理：私信告知成员",
-        "message.send",
-        {"step": "the step undone (reminder, warning, mute, removal)", "reason": "why"},
-        "你在{{ group }}的处理（{{ step }}）已被管理员撤销。{{ reason }}",
-        "The {{ step }} you received in {{ group }} was reversed by a manager. {{ reason }}",
-        {"step": "mute", "reason": ""},
-    ),
-    TemplateSpec(
-        "damping_repost",
-        "chatter buried a valuable post (P-RUL-3): it is re-posted in the group",
-        "闲聊淹没了有价值的消息：在群里重发",
-        "message.send",
-        {"author": "who wrote the buried post", "excerpt": "its first 200 characters"},
-        "刚才的闲聊把{{ author }}的这条消息刷下去了，重发一下：{{ excerpt }}",
-        "This post by {{ author }} got buried by chatter, so here it is again: {{ excerpt }}",
-        {"author": "lin", "excerpt": "周六下午三点读书会，地点见群公告"},
-    ),
-    TemplateSpec(
-        "damping_reminder",
-        "chatter buried a valuable post (P-RUL-3): said privately to each chatterer",
-        "闲聊淹没了有价值的消息：私信提醒闲聊的成员",
-        "message.send",
-        {"author": "who wrote the buried post"},
-        "你好，{{ group }}里刚才的闲聊把{{ author }}的重要消息刷下去了。"
-        "刷屏会让有价值的信息被淹没、让核心成员离开，闲聊可以私聊或去闲聊群，谢谢配合。",
-        "Hi — the chatter in {{ group }} just buried an important post by {{ author }}. When a "
-        "group floods, valuable information gets lost and key members leave; please take small "
-        "talk to a private chat. Thank you.",
-        {"author": "lin"},
-    ),
-)
-
 TEMPLATES: dict[str, TemplateSpec] = {
     row.name: row
-    for row in (*_ROWS, *_RULE_ROWS, *engagement_rows(TemplateSpec), *money_rows(TemplateSpec))
+    for row in (
+        *_ROWS,
+        *rules_rows(TemplateSpec),
+        *engagement_rows(TemplateSpec),
+        *money_rows(TemplateSpec),
+    )
 }
 """Every message template by name, in the order ``shequn templates list`` shows them."""
 TEMPLATES.update({row.name: row for row in org_rows(TemplateSpec)})  # the pyramid (P-ORG)

@@ -66,6 +66,7 @@ WRITER_CLASS: dict[str, str] = {
     "moderation.reversed": "moderation",
     "appeal.decided": "moderation",
     "talk.damped": "moderation",
+    "activity.reported": "moderation",
     "qa.answered": "moderation",
     # money
     "payment.made": "money",

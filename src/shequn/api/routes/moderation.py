@@ -1,5 +1,6 @@
-"""Moderation over HTTP: the steps of the ladder, reversing one, appeals and their decisions,
-and the replay of the rules on the stored log.
+"""Moderation over HTTP: the steps of the ladder, reversing one, appeals (filed for a member,
+and decided), members' reports of activities (seed 004), and the replay of the rules on the
+stored log.
 
 The same service functions ``shequn moderation`` and ``shequn rules replay`` call. Scoped like
 the rest: a manager or group leader sees and acts on the steps of the groups they cover only —
@@ -22,6 +23,7 @@ from shequn.api.deps import (
     WriterDep,
     access_community,
     access_group,
+    access_member,
 )
 from shequn.engine.decisions import operator_source
 from shequn.engine.rules import manage
@@ -44,6 +46,27 @@ class Undo(BaseModel):
 
 class AppealDecision(Undo):
     outcome: Literal["upheld", "granted"]
+
+
+class Appeal(BaseModel):
+    """A member's appeal of their step, as they made it (to the dashboard, a manager, the bot)."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(..., min_length=1, max_length=2000)
+    member: str | None = Field(
+        None, max_length=255, description="the member appealing (default: the step's member)"
+    )
+
+
+class ActivityReport(BaseModel):
+    """A member's report of an activity before they announce it (seed 004, 活动必须报备)."""
+
+    model_config = ConfigDict(extra="forbid")
+    member: str = Field(..., max_length=255, description="identity key or name of the member")
+    group: str | None = Field(None, max_length=128, description="its group; none: every group")
+    title: str = Field(..., min_length=1, max_length=500)
+    starts_at: str | None = Field(None, max_length=64, description="ISO 8601, when known")
+    ref: str | None = Field(None, max_length=255, description="names the report (idempotent)")
 
 
 def _groups(store: Store, op: Operator, community: str, group: str | None) -> list[str] | None:
@@ -111,6 +134,41 @@ def post_appeal_decision(
     e = manage.decide_appeal(
         store, community, ref, body.outcome, by=body.by, reason=body.reason, source=source
     )
+    return e.to_dict()
+
+
+@router.post(f"{C}/steps/{{step_id}}/appeals", response_model=dict[str, Any])
+def post_appeal(
+    community: CommunityPath, step_id: StepId, body: Appeal, op: WriterDep, store: StoreDep
+) -> dict[str, Any]:
+    """File a member's appeal of their step (once); a manager decides it with
+    ``POST …/steps/{id}/appeal``."""
+    ref = _access_step(store, op, community, step_id)
+    member = None
+    if body.member is not None:
+        with store.read() as conn:
+            member = access_member(conn, op, community, body.member).key
+    e = manage.file_appeal(store, community, ref, member=member, text=body.text,
+                           source=operator_source(f"api:{op.token_id}"))  # fmt: skip
+    return e.to_dict()
+
+
+@router.post(f"{C}/activities", response_model=dict[str, Any])
+def post_activity(
+    community: CommunityPath, body: ActivityReport, op: WriterDep, store: StoreDep
+) -> dict[str, Any]:
+    """Record a member's report of an activity (``activity.reported``): their announcements
+    in the group within ``[rules.activities] report_days`` break no rule."""
+    with store.read() as conn:
+        if body.group is not None:
+            access_group(conn, op, community, body.group)
+        elif op.groups is not None:
+            raise NotFound("a scoped token records reports in one of its groups", group=None)
+        member = access_member(conn, op, community, body.member)
+    e = manage.report_activity(
+        store, community, member.key, group=body.group, title=body.title,
+        starts_at=body.starts_at, ref=body.ref, source=operator_source(f"api:{op.token_id}"),
+    )  # fmt: skip
     return e.to_dict()
 
 

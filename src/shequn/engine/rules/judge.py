@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from shequn.engine.decisions import Decision
+from shequn.engine.rules.activity import unreported
+from shequn.engine.rules.conduct import JoinFacts, pull_in
 from shequn.engine.rules.detector import detect_advert
 from shequn.engine.rules.flow import carries, flood, links_by_level, locked, newcomer
 from shequn.engine.rules.ladder import Offence, decide_step, is_exempt, next_step
@@ -25,7 +27,7 @@ from shequn.model.blueprint_rules import Ladder, Rules, Step
 from shequn.model.events import Event
 from shequn.model.kinds import ROLES
 
-ORDER = ("advert", "banned_topic", "link_level", "newcomer", "lock", "flood")
+ORDER = ("advert", "banned_topic", "link_level", "newcomer", "lock", "activity", "flood")
 """Which rule's step a message breaking several earns: the first here."""
 
 
@@ -46,6 +48,8 @@ class MessageFacts:
     """The author's red envelopes to the group (time, amount) before the message."""
     history: tuple[datetime, ...] = ()
     """Times of the author's earlier steps not reversed (the ladder's memory)."""
+    reported: tuple[datetime, ...] = ()
+    """Times of the author's ``activity.reported`` for the group (or the community)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +96,13 @@ def verdicts(
         if v.hit and not ad_tax_paid(facts.envelopes, at, rules):
             hits.append(v)
     patterns = tuple(expand([*banned, *rules.topics.patterns]))
-    if facts.text and rules.topics.enabled and patterns:
-        v = topic_verdict(fold(facts.text), patterns)
+    folded = fold(facts.text) if facts.text else None
+    if folded is not None and rules.topics.enabled and patterns:
+        v = topic_verdict(folded, patterns)
+        if v.hit:
+            hits.append(v)
+    if folded is not None and rules.activities.enabled:
+        v = unreported(folded, facts.reported, at, rules.activities)
         if v.hit:
             hits.append(v)
     kinds = carries(facts.has_link, facts.has_media, facts.forwarded, contact)
@@ -119,16 +128,33 @@ def judge(
 ) -> Judgement:
     """The verdicts on one message and the step (events and actions) it earns."""
     hits = tuple(verdicts(rules, facts, offence.at, banned=banned, model=model))
+    return _climb(rules.ladder, offence, hits, facts.roles, facts.history)
+
+
+def judge_join(
+    rules: Rules, offence: Offence, join: JoinFacts, history: Sequence[datetime] = ()
+) -> Judgement:
+    """A join by someone added directly (``pull_in``): the step, if any, goes to the inviter
+    (``offence.member``), whose earlier steps are ``history``; no message to delete."""
+    v = pull_in(join, rules.pull_in)
+    return _climb(rules.ladder, offence, (v,) if v.hit else (), join.roles, history)
+
+
+def _climb(
+    ladder: Ladder,
+    offence: Offence,
+    hits: tuple[Verdict, ...],
+    roles: frozenset[str],
+    history: Sequence[datetime],
+) -> Judgement:
+    """The step the first verdict of ``hits`` earns on the ladder (none for the exempt)."""
     if not hits:
         return Judgement(())
     first = hits[0]
-    ladder = rules.ladder
-    if is_exempt(offence.member, set(facts.roles), ladder):
+    if is_exempt(offence.member, set(roles), ladder):
         return Judgement(hits, first.rule, None, exempt=True)
-    step = next_step(facts.history, offence.at, ladder)
-    return Judgement(
-        hits, first.rule, step, decision=decide_step(offence, first, facts.history, ladder)
-    )
+    step = next_step(history, offence.at, ladder)
+    return Judgement(hits, first.rule, step, decision=decide_step(offence, first, history, ladder))
 
 
 def decide_ban_on_join(join: Event, ban: Event) -> Decision:
@@ -137,10 +163,9 @@ def decide_ban_on_join(join: Event, ban: Event) -> Decision:
     the next group. Recorded as a step of rule ``ban`` (not counted by the ladder again)."""
     member = join.actor or join.subject or ""
     o = Offence(join.community, join.group or "", member, join.source, join.source_ref,
-                join.occurred_at)  # fmt: skip
+                join.occurred_at, message=False)  # fmt: skip
     evidence = Evidence("ban", f"{ban.source}:{ban.source_ref}")
-    d = decide_step(o, Verdict(BAN, True, 1.0, (evidence,)), (), _REMOVE)
-    return Decision(d.events, [a for a in d.actions if a.kind != "message.delete"])
+    return decide_step(o, Verdict(BAN, True, 1.0, (evidence,)), (), _REMOVE)
 
 
 BAN = "ban"

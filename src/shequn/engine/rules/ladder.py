@@ -34,6 +34,8 @@ class Offence:
     source: str
     source_ref: str
     at: datetime
+    message: bool = True
+    """False for an act that is not a message (a join): nothing to delete."""
 
 
 def level(history: Sequence[datetime], now: datetime, ladder: Ladder) -> int:
@@ -111,7 +113,7 @@ def _actions(
     }
     actions = [Action("message.send", o.community, o.at, o.group, said)]
     target = {"identity": o.member, "reason": verdict.rule}
-    if ladder.delete_message and step != "reminder":
+    if ladder.delete_message and step != "reminder" and o.message:
         actions.append(
             Action(
                 "message.delete", o.community, o.at, o.group, {**target, "message": o.source_ref}

@@ -111,19 +111,40 @@ def reverse(
 
 
 def file_appeal(
-    store: Store, community: str, ref: str, *, member: str, text: str, source: str,
+    store: Store, community: str, ref: str, *, member: str | None, text: str, source: str,
     now: datetime | None = None,
 ) -> Event:  # fmt: skip
-    """A member appeals step ``ref`` (only their own, once)."""
+    """A member appeals step ``ref`` (only their own, once; ``None``: the step's member)."""
     with store.transaction() as conn:
         lock_for_decision(conn)
         step = _standing(conn, community, ref)
-        if step.subject != member:
+        if member is not None and step.subject != member:
             raise NotFound(f"no moderation step {ref!r} of {member!r}", step=ref)
-        filed = _step_event("appeal.filed", "appeal", step, now, source, actor=member, text=text)
+        who = member or step.subject
+        filed = _step_event("appeal.filed", "appeal", step, now, source, actor=who, text=text)
         if not apply(conn, Decision([filed])).new:
             raise Conflict(f"step {ref!r} was appealed already", step=ref)
     return filed
+
+
+def report_activity(
+    store: Store, community: str, member: str, *, group: str | None, title: str, source: str,
+    starts_at: str | None = None, ref: str | None = None, now: datetime | None = None,
+) -> Event:  # fmt: skip
+    """A member reported an activity before announcing it (seed 004, 活动必须报备): their
+    announcements in ``group`` (every group when ``None``) within ``[rules.activities]
+    report_days`` break no rule. ``ref`` names the report (a repeat is one report)."""
+    at = now or datetime.now(UTC)
+    key = ref or f"{member}:{group or ''}:{title}:{at.isoformat()}"
+    e = Event(
+        kind="activity.reported", occurred_at=at, community=community, group=group,
+        actor=member, source=source, source_ref=capped_ref(f"activity:{key}"),
+        data={k: v for k, v in (("title", title), ("starts_at", starts_at)) if v},
+    )  # fmt: skip
+    with store.transaction() as conn:
+        lock_for_decision(conn)
+        apply(conn, Decision([e]))
+    return e
 
 
 def decide_appeal(

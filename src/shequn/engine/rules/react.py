@@ -20,8 +20,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import apply
+from shequn.engine.rules.conduct import APPROVED, JoinFacts, join_facts
 from shequn.engine.rules.damping import decide_damping
-from shequn.engine.rules.judge import BAN, MessageFacts, decide_ban_on_join, judge, role_level
+from shequn.engine.rules.judge import (
+    BAN,
+    MessageFacts,
+    decide_ban_on_join,
+    judge,
+    judge_join,
+    role_level,
+)
 from shequn.engine.rules.ladder import Offence
 from shequn.engine.rules.models import model_for
 from shequn.model.blueprint import Blueprint
@@ -60,12 +68,19 @@ def enforce(conn: Connection, bp: Blueprint, events: Sequence[tuple[int, Event]]
     facts = _Facts(conn, bp, events)
     for i, e in sorted(events, key=lambda p: (p[1].occurred_at, p[0])):
         assert e.actor is not None and e.group is not None  # noqa: S101 (filtered above)
+        rules = bp.rules.for_group(e.group)
         if e.kind == "member.joined":
             ban = facts.ban.get(e.actor)
             if ban is not None:
                 apply(conn, decide_ban_on_join(e, ban))
+            elif (inviter := e.data.get("inviter")) and isinstance(inviter, str):
+                o = Offence(e.community, e.group, inviter, e.source, e.source_ref,
+                            e.occurred_at, message=False)  # fmt: skip
+                j = judge_join(rules, o, facts.join(e, inviter), facts.history[inviter])
+                if j.decision:
+                    apply(conn, j.decision)
+                    facts.history[inviter].append(e.occurred_at)
             continue
-        rules = bp.rules.for_group(e.group)
         offence = Offence(e.community, e.group, e.actor, e.source, e.source_ref, e.occurred_at)
         verdict = judge(
             rules,
@@ -117,12 +132,14 @@ class _Facts:
 
     def __init__(self, conn: Connection, bp: Blueprint, events: Sequence[tuple[int, Event]]):
         community = bp.community.slug
-        keys = {e.actor for _, e in events if e.actor}
+        newcomers = {e.actor for _, e in events if e.actor and e.kind == "member.joined"}
+        inviters = {e.data.get("inviter") for _, e in events if e.kind == "member.joined"}
+        keys = {e.actor for _, e in events if e.actor} | {k for k in inviters if isinstance(k, str)}
         first = min(e.occurred_at for _, e in events)
-        window = max(bp.rules.for_group(g).flow.flood_seconds for g in {e.group for _, e in events})
-        hours = max(
-            bp.rules.for_group(g).advert.envelope_hours for g in {e.group for _, e in events}
-        )
+        per_group = [bp.rules.for_group(g) for g in {e.group for _, e in events}]
+        window = max(r.flow.flood_seconds for r in per_group)
+        hours = max(r.advert.envelope_hours for r in per_group)
+        days = max(r.activities.report_days for r in per_group)
         self.messages: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
         since = first - timedelta(seconds=window)
         for j, m in events_by(conn, community, ("message.posted",), keys, since=since):
@@ -131,6 +148,14 @@ class _Facts:
         since = first - timedelta(hours=hours)
         for _, v in events_by(conn, community, ("redenvelope.sent",), keys, since=since):
             self.envelopes[(v.actor or "", v.group or "")].append((v.occurred_at, _amount(v)))
+        self.reports: dict[str, list[tuple[str | None, datetime]]] = defaultdict(list)
+        since = first - timedelta(days=days)
+        for _, r in events_by(conn, community, ("activity.reported",), keys, since=since):
+            self.reports[r.actor or ""].append((r.group, r.occurred_at))
+        self.approved: dict[str, datetime] = {}
+        for _, d in events_by(conn, community, ("entry.decided",), newcomers, who="subject"):
+            if d.data.get("outcome") in APPROVED:
+                self.approved.setdefault(d.subject or "", d.occurred_at)
         self.roles = roles_of(conn, community, keys)
         self.joins = joins_of(conn, community, keys)
         self.history: dict[str, list[datetime]] = defaultdict(list)
@@ -157,7 +182,15 @@ class _Facts:
             recent=tuple(t for t, j in self.messages[(a, g or "")] if (t, j) < (at, i)),
             envelopes=tuple((t, x) for t, x in self.envelopes[(a, g or "")] if t <= at),
             history=tuple(self.history[a]),
+            reported=tuple(t for grp, t in self.reports[a] if grp in (None, g) and t <= at),
         )
+
+    def join(self, e: Event, inviter: str) -> JoinFacts:
+        """The facts of join ``e`` whose data names ``inviter``."""
+        roles = {r for grp, r in self.roles.get(inviter, []) if grp in (None, e.group)}
+        roles.discard("member")
+        ok = self.approved.get(e.actor or "")
+        return join_facts(e, inviter, frozenset(roles), role_level(roles), ok)
 
 
 def _amount(e: Event) -> float:

@@ -15,13 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from shequn.engine.rules.judge import MessageFacts, judge, role_level
+from shequn.engine.rules.conduct import APPROVED, join_facts
+from shequn.engine.rules.judge import Judgement, MessageFacts, judge, judge_join, role_level
 from shequn.engine.rules.ladder import Offence
 from shequn.engine.rules.linear import LinearModel
 from shequn.model.blueprint import Blueprint
+from shequn.model.blueprint_rules import Rules
 from shequn.model.events import Event
 
-KINDS = ("message.posted", "member.joined", "redenvelope.sent", "role.changed")
+KINDS = (
+    "message.posted", "member.joined", "redenvelope.sent", "role.changed",
+    "activity.reported", "entry.decided",
+)  # fmt: skip
 """What the replay reads from the log."""
 
 
@@ -87,10 +92,15 @@ def replay(
     state = _State()
     report = Report()
     for e in events:
+        judged = (since is None or e.occurred_at >= since) and group in (None, e.group)
+        if e.kind == "member.joined" and judged and isinstance(e.data.get("inviter"), str):
+            found = _judge_join(bp, state, e)
+            if found is not None:
+                report.verdicts.append(found)
         if e.kind != "message.posted" or not e.actor or not e.group:
             state.learn(e, bp)
             continue
-        if (since is None or e.occurred_at >= since) and group in (None, e.group):
+        if judged:
             report.messages += 1
             found = _judge(bp, state, e, model)
             if found is not None:
@@ -102,23 +112,36 @@ def replay(
 def _judge(bp: Blueprint, s: _State, e: Event, model: LinearModel | None) -> ReplayVerdict | None:
     a, g = e.actor or "", e.group or ""
     rules = bp.rules.for_group(g)
-    roles = frozenset(r for grp, r in s.roles[a].items() if grp in (None, g) and r != "member")
+    roles = s.roles_of(a, g)
     facts = MessageFacts(
         text=str(e.data.get("text") or ""), has_link=bool(e.data.get("has_link")),
         has_media=bool(e.data.get("has_media")), forwarded=bool(e.data.get("forwarded_from")),
         roles=roles, level=role_level(roles), joined_at=s.joins.get((g, a)),
         recent=tuple(s.recent[(a, g)]), envelopes=tuple(s.envelopes[(a, g)]),
-        history=tuple(s.history[a]),
+        history=tuple(s.history[a]), reported=s.reported_by(a, g, e.occurred_at, rules),
     )  # fmt: skip
     offence = Offence(e.community, g, a, e.source, e.source_ref, e.occurred_at)
     j = judge(rules, offence, facts, banned=bp.culture.banned_topics, model=model)
+    return _verdict(s, e, a, j)
+
+
+def _judge_join(bp: Blueprint, s: _State, e: Event) -> ReplayVerdict | None:
+    """A join naming an ``inviter``: the ``pull_in`` rule, the step going to the inviter."""
+    inviter, g = str(e.data["inviter"]), e.group or ""
+    roles = s.roles_of(inviter, g)
+    join = join_facts(e, inviter, roles, role_level(roles), s.approved.get(e.actor or ""))
+    o = Offence(e.community, g, inviter, e.source, e.source_ref, e.occurred_at, message=False)
+    return _verdict(s, e, inviter, judge_join(bp.rules.for_group(g), o, join, s.history[inviter]))
+
+
+def _verdict(s: _State, e: Event, member: str, j: Judgement) -> ReplayVerdict | None:
     if j.rule is None:
         return None
     if j.step is not None:
-        s.history[a].append(e.occurred_at)
+        s.history[member].append(e.occurred_at)
     return ReplayVerdict(
-        e.source, e.source_ref, g, a, e.occurred_at, j.rule, j.verdicts[0].score, j.step,
-        j.exempt, tuple(v.to_dict() for v in j.verdicts),
+        e.source, e.source_ref, e.group or "", member, e.occurred_at, j.rule,
+        j.verdicts[0].score, j.step, j.exempt, tuple(v.to_dict() for v in j.verdicts),
     )  # fmt: skip
 
 
@@ -137,9 +160,28 @@ class _State:
         default_factory=lambda: defaultdict(list)
     )
     history: defaultdict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    reports: defaultdict[str, list[tuple[str | None, datetime]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    approved: dict[str, datetime] = field(default_factory=dict)
+
+    def roles_of(self, member: str, group: str) -> frozenset[str]:
+        got = self.roles[member].items()
+        return frozenset(r for grp, r in got if grp in (None, group) and r != "member")
+
+    def reported_by(
+        self, member: str, group: str, at: datetime, rules: Rules
+    ) -> tuple[datetime, ...]:
+        since = at - timedelta(days=rules.activities.report_days)
+        mine = self.reports[member]
+        return tuple(t for grp, t in mine if grp in (None, group) and since <= t <= at)
 
     def learn(self, e: Event, bp: Blueprint) -> None:
-        if e.kind == "role.changed" and e.subject:
+        if e.kind == "activity.reported" and e.actor:
+            self.reports[e.actor].append((e.group, e.occurred_at))
+        elif e.kind == "entry.decided" and e.subject and e.data.get("outcome") in APPROVED:
+            self.approved.setdefault(e.subject, e.occurred_at)
+        elif e.kind == "role.changed" and e.subject:
             self.roles[e.subject][e.group] = str(e.data.get("role", "member"))
         elif e.kind == "member.joined" and e.actor and e.group:
             self.joins[(e.group, e.actor)] = e.occurred_at
