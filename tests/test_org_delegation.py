@@ -70,13 +70,16 @@ def test_coverage_and_handover_through_the_store(store):
     change_role(store, COMMUNITY, WANG, "group_leader", "main", now=T0 - DAY * 20)
     found = coverage(store, COMMUNITY, now=T0)
     assert found["groups"] == {"main": [{"member": WANG, "role": "group_leader"}], "camp": []}
-    assert found["gaps"] == [{"kind": "no_leader", "group": "camp", "member": None, "days": None}]
+    assert found["gaps"] == [
+        {"kind": "no_leader", "group": "camp", "member": None, "days": None, "duty": None}
+    ]
     later = coverage(store, COMMUNITY, now=T0 + DAY * 4)  # a week without a word from wang
     assert later["gaps"][1] == {
         "kind": "leader_inactive",
         "group": "main",
         "member": WANG,
         "days": 7,
+        "duty": None,
     }
     events = handover(store, COMMUNITY, WANG, CHEN, now=T0 + DAY * 4)
     assert [(e.subject, e.data["role"]) for e in events] == [
@@ -88,7 +91,7 @@ def test_coverage_and_handover_through_the_store(store):
             (CHEN, "main")
         ]
     assert coverage(store, COMMUNITY, now=T0 + DAY * 4)["gaps"] == [
-        {"kind": "no_leader", "group": "camp", "member": None, "days": None}
+        {"kind": "no_leader", "group": "camp", "member": None, "days": None, "duty": None}
     ]
     with pytest.raises(Conflict):
         handover(store, COMMUNITY, WANG, CHEN, now=T0 + DAY * 4)  # nothing left to hand over
@@ -130,3 +133,37 @@ def test_coverage_over_the_api_is_scoped_and_a_nominee_accepts(env: Env) -> None
         f"{V1}/communities/{C}/handover", json={"leaver": main[0], "successor": main[1]}
     )
     assert r.status_code == 409 and "holds no role" in r.json()["detail"]
+
+
+def test_a_duty_not_done_in_time_is_a_gap():
+    from shequn.engine.delegation_rules import overdue_duties
+    from shequn.model.blueprint_org import Duty
+
+    weekly = Duty(name="每周分享", kind="session.held", every_days=7)
+    review = Duty(name="打卡点评", kind="checkin.done", every_days=1, groups=["camp"])
+    done = {("main", "session.held"): T0 - DAY * 3, ("camp", "session.held"): T0 - DAY * 9}
+    assert overdue_duties(["main", "camp"], [weekly, review], done, T0) == [
+        Gap("duty_overdue", "camp", None, 9, "每周分享"),
+        Gap("duty_overdue", "camp", None, None, "打卡点评"),  # never seen in the look-back
+    ]
+    with pytest.raises(ValueError, match="unknown event kind"):
+        Duty(name="x", kind="session.hosted", every_days=7)
+
+
+def test_duties_from_the_blueprint_in_coverage(store):
+    duties = (
+        '[[organization.coverage.duties]]\nname = "weekly session"\nkind = "session.held"\n'
+        "every_days = 7\n"
+    )
+    loaded(store, group("main"), group("camp"), extra=duties)
+    record(store, [ev("session.held", T0 - DAY * 2, None, session="s1")])
+    gaps = [g for g in coverage(store, COMMUNITY, now=T0)["gaps"] if g["kind"] == "duty_overdue"]
+    assert gaps == [
+        {
+            "kind": "duty_overdue",
+            "group": "camp",
+            "member": None,
+            "days": None,
+            "duty": "weekly session",
+        }
+    ]

@@ -32,6 +32,7 @@ GAP_WORDS = {
     "no_leader": "nobody leads this group",
     "leader_inactive": "silent for {days} days",
     "task_overdue": "small task {days} days overdue",
+    "duty_overdue": "{duty}: not done for {days} days",
 }
 
 
@@ -88,7 +89,8 @@ def roles_coverage(community: CommunityOpt = None, as_json: JsonFlag = False) ->
     beyond = f"over {found['look_back_days']}"
     shown = [
         [g["kind"], g["group"] or "", g["member"] or "",
-         GAP_WORDS[g["kind"]].format(days=beyond if g["days"] is None else g["days"])]
+         GAP_WORDS[g["kind"]].format(days=beyond if g["days"] is None else g["days"],
+                                     duty=g.get("duty") or "")]
         for g in gaps
     ]  # fmt: skip
     print_table(f"{len(gaps)} gaps", ["gap", "group", "member", "what"], shown)

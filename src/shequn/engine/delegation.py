@@ -15,12 +15,18 @@ from typing import Any
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import apply, operator_source
-from shequn.engine.delegation_rules import Holder, covered_by, decide_handover, find_gaps
+from shequn.engine.delegation_rules import (
+    Holder,
+    covered_by,
+    decide_handover,
+    find_gaps,
+    overdue_duties,
+)
 from shequn.engine.organization_levels import Pyramid, read_pyramid
 from shequn.model.events import Event
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
-from shequn.store.org_queries import last_messages, role_holders
+from shequn.store.org_queries import last_messages, last_of_kinds, role_holders
 
 LOOK_BACK = 8
 """How many ``inactive_days`` back a silent leader's last message is looked for."""
@@ -47,8 +53,14 @@ def coverage(store: Store, community: str, *, now: datetime | None = None) -> di
         ).items():
             member = p.owner_of.get(actor, actor)
             seen[member] = max(last, seen.get(member, last))
+        duties = p.bp.organization.coverage.duties
+        longest = max((d.every_days for d in duties), default=1) * LOOK_BACK
+        done = last_of_kinds(
+            conn, community, sorted({d.kind for d in duties}), at - timedelta(days=longest)
+        ) if duties else {}  # fmt: skip
     groups = [g.slug for g in p.bp.groups]
     gaps = find_gaps(groups, who, seen, p.state.tasks.values(), days, at)
+    gaps += overdue_duties(groups, duties, done, at)
     return {
         "groups": {
             g: [{"member": h.member, "role": h.role} for h in hs]

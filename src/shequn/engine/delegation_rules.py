@@ -4,7 +4,8 @@ and how a leaving manager's roles move to a named successor.
 The seeds' pyramid only runs itself while every group has someone leading it (001 §4, 004).
 A gap is one of: a group nobody leads (no group leader or manager of that group), a leader
 who has been silent in the groups for ``[organization.coverage] inactive_days``, a small task
-past its due date. A handover is WeCom's 离职继承 for roles: the successor takes each role
+past its due date, a duty (``[[organization.coverage.duties]]``) not done in a group within
+its ``every_days``. A handover is WeCom's 离职继承 for roles: the successor takes each role
 the leaver held, where they held it, and the leaver goes back to being a member — so the
 groups they covered are never left uncovered between two commands.
 """
@@ -13,18 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from shequn.engine.decisions import Decision
 from shequn.engine.organization import role_changed
 from shequn.errors import Conflict
+from shequn.model.blueprint_org import Duty
 from shequn.model.events import Event
 from shequn.model.org_state import OrgTask
 
 LEAD_ROLES = ("manager", "group_leader")
 """The roles that cover a group (the owner is above the pyramid's routine)."""
-GAP_KINDS = ("no_leader", "leader_inactive", "task_overdue")
+GAP_KINDS = ("no_leader", "leader_inactive", "task_overdue", "duty_overdue")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class Gap:
     group: str | None
     member: str | None
     days: int | None
+    duty: str | None = None  # the duty's name, for ``duty_overdue``
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,6 +85,24 @@ def find_gaps(
     for task in sorted(tasks, key=lambda t: (t.due, t.task)):
         if task.done_at is None and task.due < now:
             gaps.append(Gap("task_overdue", None, task.member, (now - task.due).days))
+    return gaps
+
+
+def overdue_duties(
+    groups: Sequence[str],
+    duties: Sequence[Duty],
+    last_done: Mapping[tuple[str, str], datetime],
+    now: datetime,
+) -> list[Gap]:
+    """Each duty not done in a group within its ``every_days`` (``last_done``: (group, kind)
+    → the latest such event; ``days`` is ``None`` when it was not seen in the look-back)."""
+    gaps = []
+    for duty in duties:
+        for g in duty.groups or groups:
+            done = last_done.get((g, duty.kind))
+            if done is None or now - done >= timedelta(days=duty.every_days):
+                days = (now - done).days if done is not None else None
+                gaps.append(Gap("duty_overdue", g, None, days, duty.name))
     return gaps
 
 
@@ -137,4 +158,5 @@ __all__ = [
     "covered_by",
     "decide_handover",
     "find_gaps",
+    "overdue_duties",
 ]

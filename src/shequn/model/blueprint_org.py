@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shequn.model.kinds import KINDS
+
 DEFAULT_WINDOW_DAYS = 30
 """The rolling window a level's requirements are counted over."""
 DEFAULT_HOLD_DAYS = 30
@@ -119,10 +121,28 @@ class Elections(_Section):
     tie: Literal["seniority", "runoff"] = "seniority"
 
 
+class Duty(_Section):
+    """A routine a group's leaders owe it (P-ORG-4): done when an event of ``kind`` happens in
+    the group at least every ``every_days`` — the weekly session (``session.held``, 7), the
+    daily check-in review (``checkin.done``, 1), answering questions (``qa.answered``, 2)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(min_length=1, max_length=64)
+    every_days: int = Field(gt=0, le=366)
+    groups: list[str] = Field(default_factory=list)  # empty: every group
+
+    @model_validator(mode="after")
+    def _known_kind(self) -> Duty:
+        if self.kind not in KINDS:
+            raise ValueError(f"duty {self.name!r}: unknown event kind {self.kind!r}")
+        return self
+
+
 class Coverage(_Section):
     """Who covers which group, and when a gap is reported (P-ORG-4)."""
 
     inactive_days: int = Field(DEFAULT_LEADER_INACTIVE_DAYS, gt=0)
+    duties: list[Duty] = Field(default_factory=list)  # none by default: each community's own
 
 
 class Organization(_Section):

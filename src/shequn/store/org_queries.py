@@ -85,6 +85,24 @@ def last_messages(conn: Connection, community: str, since: datetime) -> dict[str
     return {str(actor): at for actor, at in conn.execute(q)}
 
 
+def last_of_kinds(
+    conn: Connection, community: str, kinds: Sequence[str], since: datetime
+) -> dict[tuple[str, str], datetime]:
+    """(group, kind) → the latest event of one of ``kinds`` in that group since ``since``."""
+    e = t.events.c
+    q = (
+        select(e.group_slug, e.kind, func.max(e.occurred_at))
+        .where(
+            e.community_slug == community,
+            e.occurred_at >= since,
+            e.kind.in_(list(kinds)),
+            e.group_slug.is_not(None),
+        )
+        .group_by(e.group_slug, e.kind)
+    )
+    return {(str(g), str(k)): at for g, k, at in conn.execute(q)}
+
+
 def people(conn: Connection, community: str) -> tuple[dict[str, str], dict[str, datetime]]:
     """(identity key → the key of the member standing for it, after merges;
     member key → first seen) for the community's members not merged into another."""
@@ -137,6 +155,7 @@ __all__ = [
     "events_of",
     "fact_events",
     "last_messages",
+    "last_of_kinds",
     "message_targets",
     "org_events",
     "people",

@@ -80,6 +80,7 @@ ZH: dict[str, str] = {
     "nobody leads this group": "这个群没有人负责",
     "silent for days": "已沉默天数",
     "small task overdue by days": "小任务逾期天数",
+    "not done for days": "未完成天数",
     "Identities": "身份",
     "Memberships": "群成员关系",
     "Roles": "角色",
