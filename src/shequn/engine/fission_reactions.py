@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Connection
@@ -23,6 +24,7 @@ from shequn.engine.fraud import (
     score_referral,
 )
 from shequn.model.blueprint import Blueprint
+from shequn.model.blueprint_money import DEFAULT_CURRENCY, to_major, to_minor
 from shequn.model.events import Event
 from shequn.store.door_queries import edges_from, edges_to, first_joins, persons_of
 from shequn.store.referral_queries import first_touch, referrals_by
@@ -94,6 +96,16 @@ def flag_duplicates(conn: Connection, bp: Blueprint, person: str, at: datetime) 
     return d
 
 
+def commission_minor(payment: Event, rate: float) -> int:
+    """``rate`` of ``payment`` in integer minor units, rounded half up once: from the payment's
+    ``amount_minor`` when it has one (else its ``amount`` read exactly), never a float sum."""
+    currency = str(payment.data.get("currency") or DEFAULT_CURRENCY)
+    paid = payment.data.get("amount_minor")
+    minor = paid if isinstance(paid, int) else to_minor(payment.data["amount"], currency)
+    share = Decimal(minor) * Decimal(str(rate))
+    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def commission(conn: Connection, bp: Blueprint, payment: Event) -> Decision:
     """Commission on a fee: ``fission.commission[0]`` to whoever brought the payer,
     ``[1]`` to whoever brought them. Self-invites and fraud-blocked referrals earn nothing."""
@@ -102,14 +114,16 @@ def commission(conn: Connection, bp: Blueprint, payment: Event) -> Decision:
     d = Decision.none()
     payer = payment.actor
     person = payer
+    currency = str(payment.data.get("currency") or DEFAULT_CURRENCY)
     for level, rate in enumerate(bp.fission.commission, start=1):
         ref = first_touch(conn, community, person)
         if ref is None or ref.same_person or ref.case_status in UNCOUNTED_CASES:
             break
-        amount = round(float(payment.data["amount"]) * rate, 2)
-        if amount > 0:
+        minor = commission_minor(payment, rate)
+        if minor > 0:
             data: dict[str, Any] = {
-                "amount": amount,
+                "amount": to_major(minor, currency),
+                "amount_minor": minor,
                 "level": level,
                 "payment": payment.source_ref,
                 "payer": payer,

@@ -236,6 +236,7 @@ GROWTH_KINDS: tuple[KindSpec, ...] = (
         group_required=False,
         fields=(
             F("amount", Num, "commission amount", required=True),
+            F("amount_minor", Int, "the same in integer minor units (fen, cents): exact"),
             F("level", Int, "1: their invitee paid; 2: an invitee's invitee", required=True),
             F("payment", Str, "source_ref of the payment", required=True),
             F("payer", Str, "identity key of the payer"),
