@@ -27,12 +27,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from statistics import median
 from typing import Any
 
 from shequn.analytics.leaders import key_behaviour_leaders
 from shequn.analytics.registry import Metric
-from shequn.analytics.retention import period_start
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
 from shequn.model.talk import BURST_MESSAGES, BURST_MINUTES, LONG_REPLY, SHORT
 
@@ -123,26 +121,6 @@ def _classified(
     return sql, [*params, *eparams]
 
 
-def _hours(
-    con: Any,
-    scope: Scope,
-    last: date,
-    long_reply: int,
-    short: int,
-    burst_messages: int,
-    burst_minutes: int,
-) -> list[tuple[str, datetime, int, int, int]]:
-    """(group, local hour, messages, valuable, chatter), ordered: what ``noise_vs_value``
-    sums per period and ``over_activity`` compares with each group's median hour. One query
-    for both, so with the same classification the second is reused (``results.py``)."""
-    ctes, params = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
-    sql = f"""WITH {ctes}
-        SELECT grp, date_trunc('hour', local_at) AS hour, count(*),
-               count(*) FILTER (WHERE valuable), count(*) FILTER (WHERE chatter)
-        FROM classified GROUP BY grp, hour ORDER BY grp, hour"""  # noqa: S608  # placeholders
-    return [(g, h, int(n), int(v), int(c)) for g, h, n, v, c in con.execute(sql, params).fetchall()]
-
-
 def noise_vs_value(
     con: Any,
     scope: Scope,
@@ -161,15 +139,13 @@ def noise_vs_value(
     last = as_of(con, scope)
     if last is None:
         return []
-    sums: dict[date, list[int]] = {}
-    for _grp, hour, n, v, c in _hours(
-        con, scope, last, long_reply, short, burst_messages, burst_minutes
-    ):
-        total = sums.setdefault(period_start(hour.date(), period), [0, 0, 0])
-        total[0], total[1], total[2] = total[0] + n, total[1] + v, total[2] + c
-    return [
-        TalkMix(p, n, v, c, round(c / n, 4) if n else None) for p, (n, v, c) in sorted(sums.items())
-    ]
+    ctes, params = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
+    sql = f"""WITH {ctes}
+        SELECT CAST(date_trunc('{period}', local_at) AS DATE) AS p, count(*),
+               count(*) FILTER (WHERE valuable), count(*) FILTER (WHERE chatter)
+        FROM classified GROUP BY p ORDER BY p"""  # noqa: S608  # placeholders, checked period
+    rows = con.execute(sql, params).fetchall()
+    return [TalkMix(p, n, v, c, round(c / n, 4) if n else None) for p, n, v, c in rows]
 
 
 def over_activity(
@@ -201,16 +177,19 @@ def over_activity(
     last = as_of(con, scope)
     if last is None:
         return []
-    hours = _hours(con, scope, last, long_reply, short, burst_messages, burst_minutes)
-    per_group: dict[str, list[int]] = {}
-    for grp, _hour, n, _v, _c in hours:
-        per_group.setdefault(grp, []).append(n)
-    medians = {grp: median(ns) for grp, ns in per_group.items()}
-    rows = [
-        (grp, hour, n, c)
-        for grp, hour, n, _v, c in hours
-        if n >= messages_per_hour and n >= factor * medians[grp] and c >= chatter_share * n
-    ]
+    ctes, params = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
+    sql = f"""WITH {ctes},
+        hours AS (
+            SELECT grp, date_trunc('hour', local_at) AS hour, count(*) AS messages,
+                   count(*) FILTER (WHERE chatter) AS chatter
+            FROM classified GROUP BY grp, hour
+        ),
+        medians AS (SELECT grp, median(messages) AS med FROM hours GROUP BY grp)
+        SELECT h.grp, h.hour, h.messages, h.chatter FROM hours h JOIN medians USING (grp)
+        WHERE h.messages >= ? AND h.messages >= ? * medians.med
+          AND h.chatter >= ? * h.messages
+        ORDER BY h.grp, h.hour"""  # noqa: S608  # only placeholders and fixed SQL
+    rows = con.execute(sql, [*params, messages_per_hour, factor, chatter_share]).fetchall()
     if not rows:
         return []
     quieting = _quieting(con, scope, last, rows, key_members, quiet_days, quiet_drop)
