@@ -141,6 +141,7 @@ class FakeBotApi:
 
     m_declineChatJoinRequest = m_approveChatJoinRequest
     m_restrictChatMember = m_banChatMember = m_unbanChatMember = m_deleteMessage = _true
+    m_pinChatMessage = _true
     m_deleteWebhook = _true
 
     def m_setWebhook(self, p: dict[str, Any]) -> bool:

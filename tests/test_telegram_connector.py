@@ -66,6 +66,19 @@ def test_the_door_and_the_rules(fake: Any, connector: TelegramConnector) -> None
     }  # repeated: nothing pending, nothing to do
 
 
+def test_pin_a_message_quietly(fake: Any, connector: TelegramConnector) -> None:
+    api, _ = fake
+    assert connector.perform(call("message.pin", message=f"{CHAT}:15")).platform_ref == (
+        f"pinned:{CHAT}:15"
+    )
+    assert api.called("pinChatMessage") == [
+        {"chat_id": CHAT, "message_id": 15, "disable_notification": True}
+    ]
+    with pytest.raises(Permanent):
+        connector.perform(call("message.pin", message="wechat:abc"))
+    assert "group.slow_mode" not in connector.kinds  # the Bot API cannot set it: a task
+
+
 def test_admit_without_a_request_sends_a_one_use_link(
     fake: Any, connector: TelegramConnector
 ) -> None:

@@ -205,6 +205,21 @@ ACTION_KINDS: dict[str, ActionKind] = {
             task="Remove {identity} from {group} (membership {reason}); do not block them.",
         ),
         ActionKind(
+            "message.pin",
+            "Pin a message in the group (over-activity damping: the post chatter buried).",
+            idempotent=True,
+            task="Pin message {message} in {group} (reason: {reason}).",
+        ),
+        ActionKind(
+            "group.slow_mode",
+            "Set the group's slow mode: at most one message per member every ``seconds`` "
+            "(0 turns it off). No bot API sets it (Telegram's Bot API only reads "
+            "slow_mode_delay), so a person does it.",
+            idempotent=True,
+            task="Set slow mode in {group} to {seconds} seconds between a member's messages "
+            "(0: off) (reason: {reason}).",
+        ),
+        ActionKind(
             "member.unban",
             "Let a removed member back in (a reversed removal).",
             idempotent=True,

@@ -48,6 +48,8 @@ call to sign up, a time or a place)."""
 DEFAULT_DAMPING_MINUTES = 10.0
 DEFAULT_BURIED_AFTER = 20
 """A valuable post is buried when this many messages follow it within the window …"""
+DEFAULT_SLOW_MODE_MINUTES = 30.0
+"""How long damping's slow mode lasts (when ``slow_mode_seconds`` turns it on)."""
 DEFAULT_CHATTER_SHARE = 0.6
 """… and at least this share of them is chatter (the over_activity metric's share)."""
 
@@ -120,7 +122,8 @@ class Ladder(_Section):
 
 class Damping(_Section):
     """Over-activity damping (P-RUL-3, seed 003): when chatter buries a valuable post (see
-    ``model/talk.py``), re-post it and remind the chatterers privately, with the reason."""
+    ``model/talk.py``), re-post (or pin) it, remind the chatterers privately with the reason,
+    and, where configured, slow the group down for a while."""
 
     enabled: bool = True
     window_minutes: float = Field(DEFAULT_DAMPING_MINUTES, gt=0)
@@ -128,6 +131,11 @@ class Damping(_Section):
     chatter_share: float = Field(DEFAULT_CHATTER_SHARE, gt=0, le=1)
     repost: bool = True
     remind: bool = True
+    pin: bool = False  # also pin the buried post (``message.pin``)
+    slow_mode_seconds: int = Field(0, ge=0)
+    """Turn slow mode on (``group.slow_mode``: a member's messages at least this far apart)
+    for ``slow_mode_minutes``; 0 leaves it off."""
+    slow_mode_minutes: float = Field(DEFAULT_SLOW_MODE_MINUTES, gt=0)
 
 
 class GroupRules(_Section):

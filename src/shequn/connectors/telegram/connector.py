@@ -42,6 +42,7 @@ class TelegramConnector:
             "member.ban",
             "member.unban",
             "message.delete",
+            "message.pin",
         }
     )
     can_check = False
@@ -175,13 +176,27 @@ class TelegramConnector:
         return Performed(f"unbanned:{chat}:{user}")
 
     def delete(self, call: Call) -> Performed:
-        chat = self.chat(call)
-        ref = str(call.payload.get("message") or "")
-        message = ref.rpartition(":")[2]
-        if not message.isdigit():
-            raise Permanent(f"message {ref!r} is not a Telegram message of this bot's chats")
-        self.client.call(lambda bot: bot.delete_message(chat_id=chat, message_id=int(message)))
+        chat, message = self.chat(call), message_id(call)
+        self.client.call(lambda bot: bot.delete_message(chat_id=chat, message_id=message))
         return Performed(f"deleted:{chat}:{message}")
+
+    def pin(self, call: Call) -> Performed:
+        chat, message = self.chat(call), message_id(call)
+        self.client.call(
+            lambda bot: bot.pin_chat_message(
+                chat_id=chat, message_id=message, disable_notification=True
+            )
+        )
+        return Performed(f"pinned:{chat}:{message}")
+
+
+def message_id(call: Call) -> int:
+    """The Telegram message id of the action's ``message`` (an event's ``chat:id`` ref)."""
+    ref = str(call.payload.get("message") or "")
+    message = ref.rpartition(":")[2]
+    if not message.isdigit():
+        raise Permanent(f"message {ref!r} is not a Telegram message of this bot's chats")
+    return int(message)
 
 
 def link_name(call: Call) -> str:
@@ -215,4 +230,5 @@ _HANDLERS: dict[str, Callable[[TelegramConnector, Call], Performed]] = {
     "member.ban": TelegramConnector.ban,
     "member.unban": TelegramConnector.unban,
     "message.delete": TelegramConnector.delete,
+    "message.pin": TelegramConnector.pin,
 }

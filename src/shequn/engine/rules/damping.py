@@ -5,8 +5,10 @@ the key members leave. With the one definition of *valuable* and *chatter*
 (``model/talk.py``), a valuable post is buried when at least ``buried_after`` messages follow
 it within ``window_minutes`` and at least ``chatter_share`` of them are chatter. The answer
 is a ``talk.damped`` event (once per post: its ``source_ref`` names the post) and actions
-through the worker: the post re-posted in the group, and the chatterers reminded privately,
-with the playbook's reason. Slow mode needs a platform action not built yet.
+through the worker: the post re-posted (and, with ``pin``, pinned) in the group, the
+chatterers reminded privately with the playbook's reason, and, with ``slow_mode_seconds``,
+slow mode on for ``slow_mode_minutes`` (one ``group.slow_mode`` now, one turning it off then;
+no bot API sets it, so on every platform a person does it from the operator task).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from shequn.model.talk import Said, chatter, valuable
 
 EXCERPT = 200
 """Characters of the buried post quoted in the re-post."""
+REASON = "chatter buried a valuable post (P-RUL-3)"
 
 
 def decide_damping(
@@ -71,4 +74,13 @@ def _damp(
     if cfg.remind and chatterers:
         said = {"template": "damping_reminder", "to": chatterers, "author": name}
         actions.append(Action("message.send", community, now, group, said))
+    if cfg.pin:
+        pin = {"message": post.ref, "message_source": post.source, "reason": REASON}
+        actions.append(Action("message.pin", community, now, group, pin))
+    if cfg.slow_mode_seconds:
+        until = now + timedelta(minutes=cfg.slow_mode_minutes)
+        slow = {"seconds": cfg.slow_mode_seconds, "until": until.isoformat(), "reason": REASON}
+        off = {"seconds": 0, "reason": f"{REASON} over"}
+        actions.append(Action("group.slow_mode", community, now, group, slow))
+        actions.append(Action("group.slow_mode", community, until, group, off))
     return Decision([event], actions)

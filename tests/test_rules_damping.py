@@ -1,0 +1,40 @@
+"""Over-activity damping's platform effects (P-RUL-3): the buried post pinned and slow mode on
+for a while and off again — actions the worker carries (slow mode as an operator task, since
+no bot API sets it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from shequn.engine.rules.damping import decide_damping
+from shequn.model.actions import ACTION_KINDS, task_text
+from shequn.model.blueprint_rules import Damping
+from shequn.model.talk import Said
+
+T0 = datetime(2026, 5, 1, 20, tzinfo=UTC)
+BURIED = [
+    Said(T0, "telegram:1", 30, link=True, source="telegram-bot:g", ref="-100:15", text="读书会"),
+    *(Said(T0 + timedelta(seconds=k), f"telegram:{2 + k % 3}", 2) for k in range(1, 25)),
+]
+
+
+def kinds(cfg: Damping) -> list[str]:
+    (d,) = decide_damping(BURIED, cfg, community="c", group="main", now=T0)
+    return [a.kind for a in d.actions]
+
+
+def test_by_default_damping_reposts_and_reminds_only():
+    assert kinds(Damping()) == ["message.send", "message.send"]
+
+
+def test_pin_and_slow_mode_for_a_while():
+    cfg = Damping(repost=False, remind=False, pin=True, slow_mode_seconds=30,
+                  slow_mode_minutes=20)  # fmt: skip
+    (d,) = decide_damping(BURIED, cfg, community="c", group="main", now=T0)
+    pin, on, off = d.actions
+    assert (pin.kind, pin.payload["message"]) == ("message.pin", "-100:15")
+    assert (on.kind, on.payload["seconds"], on.due_at) == ("group.slow_mode", 30, T0)
+    assert (off.kind, off.payload["seconds"]) == ("group.slow_mode", 0)
+    assert off.due_at == T0 + timedelta(minutes=20)
+    task = task_text(ACTION_KINDS["group.slow_mode"], "main", on.payload)
+    assert task.startswith("Set slow mode in main to 30 seconds between a member's messages")
