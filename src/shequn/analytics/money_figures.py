@@ -99,6 +99,17 @@ def _days(value: Any) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
+def _money_window(con: Any, scope: Scope) -> tuple[str, dict[str, Any]] | None:
+    """The community's events of the window up to the as-of day (money has no group), and
+    the parameters, with ``$c`` the community and ``$last`` the as-of day."""
+    setup = scope_window(con, scope)
+    if setup is None:
+        return None
+    last, p = setup
+    p["c"] = scope.community
+    return named(replace(scope, group=None, until=last).where(), "cw", p), p
+
+
 def recurring_revenue(con: Any, scope: Scope) -> list[Recurring]:
     """Monthly recurring revenue at the as-of day and what churned (P-MON-2; module doc)."""
     setup = scope_window(con, scope)
@@ -160,12 +171,10 @@ def recurring_revenue(con: Any, scope: Scope) -> list[Recurring]:
 
 def refund_rate(con: Any, scope: Scope) -> list[Refunds]:
     """Refunds per product, by count and by amount (P-MON-1, P-MON-4; see the module doc)."""
-    setup = scope_window(con, scope)
+    setup = _money_window(con, scope)
     if setup is None:
         return []
-    last, p = setup
-    p["c"] = scope.community
-    window = named(replace(scope, group=None, until=last).where(), "cw", p)
+    window, p = setup
     window += _members_of(scope, p)
     sql = f"""
         WITH paid AS (
@@ -190,12 +199,10 @@ def refund_rate(con: Any, scope: Scope) -> list[Refunds]:
 
 def offer_acceptance(con: Any, scope: Scope) -> list[OfferAcceptance]:
     """Private offers accepted per product, and how fast (P-MON-3; see the module doc)."""
-    setup = scope_window(con, scope)
+    setup = _money_window(con, scope)
     if setup is None:
         return []
-    last, p = setup
-    p["c"] = scope.community
-    window = named(replace(scope, group=None, until=last).where(), "cw", p)
+    window, p = setup
     if scope.group is not None:
         members = _members_of(scope, p)
         window += members.replace("person IN", "subject_person IN", 1)

@@ -53,9 +53,8 @@ def funnel_totals(rows: Sequence[FunnelRow]) -> dict[str, int]:
     return {step: sum(int(getattr(r, step)) for r in rows) for step in FUNNEL_STEPS}
 
 
-def aarrr_funnel(rows: Sequence[FunnelRow], _: Label = _plain) -> Option:
-    """Acquisition → activation → retention → revenue → referral (P-MEA-1)."""
-    totals = funnel_totals(rows)
+def funnel(steps: Sequence[tuple[str, int]]) -> Option:
+    """A funnel of named steps in the order given (not sorted by size)."""
     return {
         "tooltip": {"trigger": "item"},
         "series": [
@@ -65,10 +64,16 @@ def aarrr_funnel(rows: Sequence[FunnelRow], _: Label = _plain) -> Option:
                 "left": "10%",
                 "width": "80%",
                 "label": {"show": True, "formatter": "{b}: {c}"},
-                "data": [{"name": _(step), "value": totals[step]} for step in FUNNEL_STEPS],
+                "data": [{"name": name, "value": value} for name, value in steps],
             }
         ],
     }
+
+
+def aarrr_funnel(rows: Sequence[FunnelRow], _: Label = _plain) -> Option:
+    """Acquisition → activation → retention → revenue → referral (P-MEA-1)."""
+    totals = funnel_totals(rows)
+    return funnel([(_(step), totals[step]) for step in FUNNEL_STEPS])
 
 
 def channel_bars(rows: Sequence[FunnelRow], _: Label = _plain) -> Option:

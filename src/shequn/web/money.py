@@ -29,7 +29,7 @@ from shequn.model.blueprint_money import show
 from shequn.store.db import Store
 from shequn.store.scope_queries import groups_of
 from shequn.web.app import PageDep, with_analytics
-from shequn.web.charts import Label, Option
+from shequn.web.charts import Label, Option, funnel
 from shequn.web.pages import GroupQ, _visible_groups, router
 
 LEDGER_ROLES = ("owner", "manager")
@@ -37,19 +37,7 @@ LEDGER_ROLES = ("owner", "manager")
 
 def ladder_funnel(rungs: Sequence[LadderRung], _: Label) -> Option:
     """Persons reaching each rung of the ladder (``ladder_conversion``), free at the top."""
-    return {
-        "tooltip": {"trigger": "item"},
-        "series": [
-            {
-                "type": "funnel",
-                "sort": "none",
-                "left": "10%",
-                "width": "80%",
-                "label": {"show": True, "formatter": "{b}: {c}"},
-                "data": [{"name": _(r.tier), "value": r.reached} for r in rungs],
-            }
-        ],
-    }
+    return funnel([(_(r.tier), r.reached) for r in rungs])
 
 
 def ledger_view(store: Store, op: Operator, community: str) -> list[Account] | None:
