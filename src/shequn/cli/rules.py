@@ -26,8 +26,9 @@ from shequn.cli.common import (
 )
 from shequn.engine.decisions import operator_source
 from shequn.engine.rules import manage
+from shequn.engine.rules.calibrate import TARGET_PRECISION, calibrated
 from shequn.engine.rules.judge import MessageFacts, verdicts
-from shequn.engine.rules.linear import LinearModel, train
+from shequn.engine.rules.linear import LinearModel
 from shequn.engine.rules.models import model_for
 from shequn.engine.rules.normalize import fold
 from shequn.engine.rules.training import read_labelled
@@ -122,10 +123,16 @@ def rules_train(
     history: Annotated[
         bool, typer.Option("--history", help="Also learn from managers' decisions in the log.")
     ] = False,
+    precision: Annotated[
+        float,
+        typer.Option(min=0.5, max=1.0, help="Precision its threshold is chosen for (out of fold)."),
+    ] = TARGET_PRECISION,
     community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Train the advert model; set rules.advert.model in the blueprint to its file to use it."""
+    """Train the advert model; set rules.advert.model in the blueprint to its file to use it.
+    Its threshold is the lowest at which rules-or-model reach --precision on your examples
+    (k-fold, out of fold): a false positive mutes an innocent member."""
     examples: list[tuple[str, bool]] = read_labelled(labelled) if labelled else []
     sources = {"file": str(labelled)} if labelled else {}
     if history or labelled is None:
@@ -136,10 +143,12 @@ def rules_train(
         sources["history"] = f"{slug}: {len(found)} decisions"
     if not examples or len({y for _, y in examples}) < 2:
         raise typer.BadParameter("need labelled examples of both kinds / 需要正反两类样本")
-    model: LinearModel = train(((fold(t), y) for t, y in examples), trained_on=sources)
+    folded = [(fold(t), y) for t, y in examples]
+    model: LinearModel = calibrated(folded, precision=precision, trained_on=sources)
     output.write_text(model.to_json(), encoding="utf-8")
     summary = {"model": str(output), "examples": len(examples),
-               "adverts": sum(y for _, y in examples), **sources}  # fmt: skip
+               "adverts": sum(y for _, y in examples), "threshold": model.threshold,
+               **sources}  # fmt: skip
     if as_json:
         print_json(summary)
     else:
