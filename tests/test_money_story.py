@@ -124,3 +124,49 @@ def test_commission_is_counted_in_minor_units_at_the_source():
     assert commission_minor(payment(amount=1.25), 0.1) == 13
     assert commission_minor(payment(amount=9.9, amount_minor=990), 0.15) == 149  # 148.5 → 149
     assert commission_minor(payment(amount=999, currency="JPY"), 0.05) == 50  # yen: no fen
+
+
+def test_an_offer_accepted_through_the_webhook_then_the_unrenewed_rung_expires(story: Any):
+    """The issue's longer story: the fan-group month → a private offer of the course → paid on
+    Stripe with the offer's order → accepted, admitted to the course group → nothing renewed:
+    expiry after the grace period removes lin from the paid groups."""
+    from shequn.engine.offers import plan_offers
+    from shequn.model.events import Event
+    from shequn.store.rules_queries import events_by
+
+    hook, clock = story
+    store = hook.store
+    assert _pay(hook, clock, T0, "pi_1") == {"outcome": "recorded"}
+    talk = [
+        Event("message.posted", T0 + timedelta(days=d), COMMUNITY, "bot", f"m{d}", group="fans",
+              actor=LIN, data={"is_question": True})
+        for d in (1, 8, 15)
+    ]  # fmt: skip
+    record(store, [joined("lin", 1, "fans"), *talk])  # the worker's admission, then the talk
+    planned = plan_offers(store, COMMUNITY, now=T0 + timedelta(days=21))
+    assert [(p.identity, p.product, p.reason) for p in planned] == [(LIN, "course", None)]
+    (offer,) = [a["payload"] for a in _sent(store, "message.send")]
+    assert (offer["template"], offer["to"]) == ("offer_made", LIN)
+
+    at = T0 + timedelta(days=22)
+    clock["now"] = at
+    event = checkout(offer["order"], amount=9900, pi="pi_course")
+    event["created"] = int(at.timestamp())
+    assert hook.stripe(event, at=at).json() == {"outcome": "recorded"}
+    with store.read() as conn:
+        accepted = [e.data["product"] for _, e in events_by(conn, COMMUNITY, ("offer.accepted",))]
+        plans = {m.plan: m.state for m in list_memberships(conn, COMMUNITY, identity=LIN)}
+        (bob,) = accounts(conn, COMMUNITY, BOB)
+    assert accepted == ["course"] and plans == {"fan": "active", "course": "active"}
+    assert ("course", LIN) in [(a["group_slug"], a["payload"]["identity"])
+                               for a in _sent(store, "member.admit")]  # fmt: skip
+    assert bob.earned == 99 + 990  # 10 % of 9.90 and of 99.00, in fen
+
+    renewals(store, COMMUNITY, END + timedelta(hours=1))  # the fan month lapses …
+    renewals(store, COMMUNITY, END + timedelta(days=3))  # … and expires after the grace
+    with store.read() as conn:
+        plans = {m.plan: m.state for m in list_memberships(conn, COMMUNITY, identity=LIN)}
+    # the course is a calendar month (May's, ending at local midnight of 1 June): it ends too
+    assert plans == {"fan": "expired", "course": "expired"}
+    removed = [(a["group_slug"], a["payload"]["identity"]) for a in _sent(store, "member.remove")]
+    assert sorted(removed) == [("course", LIN), ("fans", LIN)]
