@@ -1,14 +1,16 @@
-"""Over-activity damping's platform effects (P-RUL-3): the buried post pinned and slow mode on
-for a while and off again — actions the worker carries (slow mode as an operator task, since
-no bot API sets it)."""
+"""Pinning and slow mode (P-RUL-3, P-RUL-2): damping pins the buried post and slows the group
+for a while; a ladder step for a rule in ``slow_mode_rules`` (flood) slows it too — actions
+the worker carries (slow mode as an operator task, since no bot API sets it)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from shequn.engine.rules.damping import decide_damping
+from shequn.engine.rules.ladder import Offence, decide_step
+from shequn.engine.rules.verdict import Evidence, Verdict
 from shequn.model.actions import ACTION_KINDS, task_text
-from shequn.model.blueprint_rules import Damping
+from shequn.model.blueprint_rules import Damping, Ladder
 from shequn.model.talk import Said
 
 T0 = datetime(2026, 5, 1, 20, tzinfo=UTC)
@@ -38,3 +40,17 @@ def test_pin_and_slow_mode_for_a_while():
     assert off.due_at == T0 + timedelta(minutes=20)
     task = task_text(ACTION_KINDS["group.slow_mode"], "main", on.payload)
     assert task.startswith("Set slow mode in main to 30 seconds between a member's messages")
+
+
+def test_a_flood_step_slows_the_group_when_the_ladder_says_so():
+    ladder = Ladder(slow_mode_rules=["flood"], slow_mode_seconds=60, slow_mode_minutes=15)
+    o = Offence("c", "main", "telegram:9", "telegram-bot:g", "-100:20", T0)
+    flood = Verdict("flood", True, 9.0, (Evidence("flood", "9 messages in 30s"),))
+    kinds = [a.kind for a in decide_step(o, flood, [], ladder).actions]
+    assert kinds == ["message.send", "group.slow_mode", "group.slow_mode"]
+    on, off = decide_step(o, flood, [], ladder).actions[1:]
+    assert (on.payload["seconds"], off.payload["seconds"]) == (60, 0)
+    assert off.due_at == T0 + timedelta(minutes=15) and on.payload["reason"] == "flood"
+    advert = Verdict("advert", True, 1.0, (Evidence("url", "t.me/x"),))
+    assert "group.slow_mode" not in [a.kind for a in decide_step(o, advert, [], ladder).actions]
+    assert "group.slow_mode" not in [a.kind for a in decide_step(o, flood, [], Ladder()).actions]

@@ -48,6 +48,8 @@ call to sign up, a time or a place)."""
 DEFAULT_DAMPING_MINUTES = 10.0
 DEFAULT_BURIED_AFTER = 20
 """A valuable post is buried when this many messages follow it within the window …"""
+DEFAULT_SLOW_MODE_SECONDS = 30
+"""A member's messages at least this far apart while a ladder step's slow mode lasts."""
 DEFAULT_SLOW_MODE_MINUTES = 30.0
 """How long damping's slow mode lasts (when ``slow_mode_seconds`` turns it on)."""
 DEFAULT_CHATTER_SHARE = 0.6
@@ -118,6 +120,11 @@ class Ladder(_Section):
     ban_community_wide: bool = True
     exempt_roles: list[str] = Field(default_factory=lambda: list(DEFAULT_EXEMPT_ROLES))
     exempt_members: list[str] = Field(default_factory=list)  # identity keys
+    slow_mode_rules: list[str] = Field(default_factory=list)
+    """Rules whose steps also slow the group down (e.g. ``["flood"]``): ``group.slow_mode``
+    with ``slow_mode_seconds`` for ``slow_mode_minutes``. None by default."""
+    slow_mode_seconds: int = Field(DEFAULT_SLOW_MODE_SECONDS, gt=0)
+    slow_mode_minutes: float = Field(DEFAULT_SLOW_MODE_MINUTES, gt=0)
 
 
 class Damping(_Section):

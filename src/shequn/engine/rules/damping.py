@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from shequn.engine.decisions import ENGINE_SOURCE, Decision, capped_ref
+from shequn.engine.rules.slow import slow_mode
 from shequn.model.actions import Action
 from shequn.model.blueprint_rules import Damping
 from shequn.model.events import Event
@@ -78,9 +79,6 @@ def _damp(
         pin = {"message": post.ref, "message_source": post.source, "reason": REASON}
         actions.append(Action("message.pin", community, now, group, pin))
     if cfg.slow_mode_seconds:
-        until = now + timedelta(minutes=cfg.slow_mode_minutes)
-        slow = {"seconds": cfg.slow_mode_seconds, "until": until.isoformat(), "reason": REASON}
-        off = {"seconds": 0, "reason": f"{REASON} over"}
-        actions.append(Action("group.slow_mode", community, now, group, slow))
-        actions.append(Action("group.slow_mode", community, until, group, off))
+        actions += slow_mode(community, group, now, seconds=cfg.slow_mode_seconds,
+                             minutes=cfg.slow_mode_minutes, reason=REASON)  # fmt: skip
     return Decision([event], actions)

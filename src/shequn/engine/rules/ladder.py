@@ -7,7 +7,8 @@ is ``steps[level]`` (the last step repeats). Exempt members and roles get no ste
 Every step is two events — ``rule.violated`` (the rule, the message, the evidence, the
 score) and ``moderation.applied`` (the step, the reason, a mute's end) — and actions through
 the worker: a templated reply in the group (zh/en), the message deleted where configured, a
-mute, or a removal that bans the member from every group of the community.
+mute, or a removal that bans the member from every group of the community; for a rule in
+``slow_mode_rules`` (e.g. flood), slow mode for the group for a while.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shequn.engine.decisions import ENGINE_SOURCE, Decision, capped_ref
+from shequn.engine.rules.slow import slow_mode
 from shequn.engine.rules.verdict import Verdict
 from shequn.model.actions import Action
 from shequn.model.blueprint_rules import Ladder, Step
@@ -127,4 +129,7 @@ def _actions(
         )
     if step == "removal":
         actions.append(Action("member.ban", o.community, o.at, o.group, target))
+    if verdict.rule in ladder.slow_mode_rules:
+        actions += slow_mode(o.community, o.group, o.at, seconds=ladder.slow_mode_seconds,
+                             minutes=ladder.slow_mode_minutes, reason=verdict.rule)  # fmt: skip
     return actions
