@@ -3,7 +3,8 @@ and the commands of the playbook's chapters, each family in its own module (:dat
 rules of order (``engine.org_commands``: ``/motion``, ``/vote``, …), engagement
 (``engine.engagement.bot``: ``/checkin``, ``/ask``, ``/rank``, ``/stop``), referrals
 (``engine.fission_commands``: ``/myinvites``, ``/leaderboard``) and money
-(``engine.money_commands``: ``/cancel``, ``/nooffers``, ``/offers``).
+(``engine.money_commands``: ``/cancel``, ``/nooffers``, ``/offers``) and the group rules
+(``engine.rules.appeal_command``: ``/appeal``).
 
 Pure decisions over the blueprint (:func:`decide_command`), applied by :func:`answer`: a reply
 is a ``message.send`` action to the member (the worker sends it, paced like every message),
@@ -27,6 +28,7 @@ from shequn.engine.money_commands import NAMES as MONEY_NAMES
 from shequn.engine.money_commands import handle as handle_money
 from shequn.engine.org_commands import HANDLERS as ORG_HANDLERS
 from shequn.engine.org_commands import Said, handle
+from shequn.engine.rules.appeal_command import appeal
 from shequn.errors import NotFound
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
@@ -49,11 +51,13 @@ class BotCommand:
 HELP = {
     "zh": "可用命令：\n/start 代码 — 通过邀请链接或活码入群\n/rules — 群规\n/help — 本帮助\n"
     "/motion 内容 — 提出动议；/second 编号 — 附议；/vote 编号 赞成|反对|弃权 — 表决\n"
-    "/nominate 选举 [成员] — 提名；/accept 选举 — 接受提名；/ballot 选举 — 不记名投票",
+    "/nominate 选举 [成员] — 提名；/accept 选举 — 接受提名；/ballot 选举 — 不记名投票\n"
+    "/appeal [理由] — 对最近一次群规处理提出申诉",
     "en": "Commands:\n/start CODE — join through an invite link or live code\n"
     "/rules — the group rules\n/help — this help\n"
     "/motion TEXT — move a motion; /second ID — second it; /vote ID yes|no|abstain\n"
-    "/nominate ELECTION [MEMBER]; /accept ELECTION; /ballot ELECTION — a secret ballot",
+    "/nominate ELECTION [MEMBER]; /accept ELECTION; /ballot ELECTION — a secret ballot\n"
+    "/appeal [WHY] — appeal your latest step of the group rules",
 }
 HELP = {
     lang: "\n".join(
@@ -104,6 +108,8 @@ FAMILIES: tuple[tuple[Collection[str], Respond], ...] = (
         store, bp, c.identity, c.name, c.args, c.at)),
     (MONEY_NAMES, lambda store, bp, c, source: handle_money(
         store, bp, c.identity, c.name, c.args, ref=c.ref, at=c.at, source=source)),
+    (("appeal",), lambda store, bp, c, source: appeal(
+        store, bp, c.identity, c.args, c.at, source=source)),
 )  # fmt: skip
 """Each family's command names and how it answers them."""
 
