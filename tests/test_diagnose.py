@@ -193,6 +193,17 @@ def test_the_offers_move_names_offers_plan(replica_of):
     )
 
 
+def test_the_red_envelope_move_names_the_envelope_test(replica_of):
+    """The dead-group test as the move's act: an operator task to send the envelope, judged
+    by the worker after the blueprint's hours (P-ENG-4)."""
+    moves = diagnose(replica_of(collapsed("slump")), SCOPE)
+    (move,) = [d for d in moves if d.rule_id == "red_envelope_test"]
+    assert move.act["command"] == "shequn envelope test slump"
+    assert move.act["api"] == (
+        f'POST /api/v1/communities/{COMMUNITY}/envelopes/tests {{"group": "slump"}}'
+    )
+
+
 def test_healthy_group_needs_no_move(replica_of):
     moves = diagnose(replica_of(healthy("fine")), SCOPE)
     assert [d for d in moves if d.urgent] == []

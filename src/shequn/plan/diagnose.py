@@ -133,6 +133,7 @@ def _red_envelope(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
             f"DAU {baseline:.1f} → {recent:.1f} (last {p['recent_days']} days): "
             "test with a red envelope before it dies",
             ev,
+            act=acts.envelope_test(f.group),
         )
     return None
 
