@@ -44,10 +44,14 @@ def test_a_full_live_code_waitlists_and_asks_for_the_next_group_once():
     d = decide_entry(_knock(link), view)
     decided = next(e for e in d.events if e.kind == "entry.decided")
     assert decided.data["outcome"] == "waitlisted" and decided.group is None
-    assert [a.kind for a in d.actions] == ["group.create"]
-    assert d.actions[0].payload == {"template": "g2", "link": "LC", "suggested_slug": "g2-2"}
+    told, ask = d.actions
+    assert (told.kind, told.payload["to"], told.payload["template"]) == (
+        "message.send", wx("new"), "waitlisted",
+    )  # fmt: skip
+    assert ask.kind == "group.create"
+    assert ask.payload == {"template": "g2", "link": "LC", "suggested_slug": "g2-2"}
     again = decide_entry(_knock(link), DoorView(bp, view.seats, overflow_requested=True))
-    assert [a.kind for a in again.actions] == []
+    assert [a.payload.get("template") for a in again.actions] == ["waitlisted"]  # no 2nd ask
 
 
 def test_expired_or_used_up_codes_reject_with_a_message():
@@ -365,8 +369,9 @@ def test_a_seat_nobody_takes_is_given_back_after_the_hold(store):
         cancels = [a["payload"] for a in pending(conn) if a["kind"] == "member.admit.cancel"]
         told = [a["payload"] for a in pending(conn) if a["kind"] == "message.send"]
     assert cancels == [{"identity": wx("ghost")}]
-    assert [(t["to"], t["template"], t["hours"]) for t in told] == [
-        (wx("ghost"), "seat_expired", 48)
+    assert [(t["to"], t["template"], t.get("hours")) for t in told] == [
+        (wx("late"), "waitlisted", None),  # told when the door was full
+        (wx("ghost"), "seat_expired", 48),
     ]
     again = enter(store, COMMUNITY, Request(wx("late"), link=link.code, at=at(3000)))
     assert [(e.group, e.status) for e in again] == [("g1", "admitted")]

@@ -103,8 +103,8 @@ def test_payment_threshold_then_approved(door: Any) -> None:
 
 
 def test_full_group_waitlists(door: Any) -> None:
-    """The second request to a group of one seat is waitlisted, not approved. (The entry
-    engine queues no message saying so yet: issue 15 wants the newcomer told.)"""
+    """The second request to a group of one seat is waitlisted, not approved, and the
+    newcomer is told so in private."""
     cli, api, url, _ = door
     api.push(knock(1, 8, FULL), knock(2, 9, FULL))
     bot_run(cli, url)
@@ -112,6 +112,8 @@ def test_full_group_waitlists(door: Any) -> None:
     tail: Any = cli.json("events", "tail", "-n", "20")
     decided = {e["subject"]: e["data"]["outcome"] for e in tail if e["kind"] == "entry.decided"}
     assert decided == {"telegram:8": "admitted", "telegram:9": "waitlisted"}
+    told = [m for m in api.called("sendMessage") if str(m["chat_id"]) == "9"]
+    assert [m["text"] for m in told] == ["目前群已满，你已登记在候补名单上。"]
 
 
 def private(uid: int, who: int, text: str) -> dict[str, Any]:

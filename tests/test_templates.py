@@ -159,6 +159,8 @@ def _engine_messages() -> list[Action]:
     actions += decide_entry(knock, DoorView(bp, seats)).actions  # task, payment
     coded = blueprint(group("main", gates=["code"]))
     actions += decide_entry(knock, DoorView(coded, seats)).actions  # rejection
+    full = {"main": Seats("main", 1, 1)}
+    actions += decide_entry(knock, DoorView(bp, full)).actions  # waitlisted
     newcomers = [EntryState(COMMUNITY, "main", wx("a"), "queued")]
     actions += decide_wave(bp, "main", 2, newcomers, [wx("old")], T0).actions  # welcome, greet
     held = EntryState(COMMUNITY, "main", wx("g"), "admitted", decided_at=T0)

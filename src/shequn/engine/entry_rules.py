@@ -8,8 +8,8 @@ earlier entries — and returns the events and actions. No database, no clock: t
 Outcomes (``entry.decided``): *admitted* (may join now; a ``member.admit`` action asks the
 platform to let them in), *queued* (approved; waits for the next wave, seat held), *pending*
 (a gate is not passed yet — task, payment, judges — with the gates listed), *rejected* (with
-the reason, and a message to the newcomer), *waitlisted* (every group of the link is full; a
-``group.create`` action asks for the next group, once).
+the reason, and a message to the newcomer), *waitlisted* (every group of the link is full; the
+newcomer is told, and a ``group.create`` action asks for the next group, once).
 """
 
 from __future__ import annotations
@@ -325,7 +325,8 @@ class _Draft:
         gates: list[str] | None = None,
     ) -> Decision:
         """Record the outcome; a rejection also tells the newcomer why (template
-        ``rejection``, worded by the blueprint at send time)."""
+        ``rejection``, worded by the blueprint at send time), a waitlisting that they wait
+        (template ``waitlisted``)."""
         data: dict[str, Any] = {"outcome": outcome, "reason": reason}
         if self.k.link is not None:
             data["link"] = self.k.link.code
@@ -336,6 +337,8 @@ class _Draft:
         if outcome == "rejected":
             to = self.k.identity
             self.act("message.send", group, to=to, template="rejection", group=group, reason=reason)
+        elif outcome == "waitlisted":
+            self.act("message.send", group, to=self.k.identity, template="waitlisted", group=group)
         return self.result()
 
     def act(self, kind: str, target: str | None, **payload: Any) -> None:

@@ -89,6 +89,16 @@ _ROWS = (
         {"reason": "the link has expired"},
     ),
     TemplateSpec(
+        "waitlisted",
+        "a newcomer knocked but every group they could enter is full: told privately",
+        "新人想入群但可进的群都已满：私下告知",
+        "message.send",
+        {},
+        "目前群已满，你已登记在候补名单上。",
+        "The group is full right now; you are on the waiting list.",
+        {},
+    ),
+    TemplateSpec(
         "task",
         "a group's entry threshold is a task the newcomer has not done yet",
         "入群门槛是一项新人尚未完成的任务",
