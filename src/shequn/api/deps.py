@@ -187,6 +187,17 @@ def access_group(conn: Connection, op: Operator, community: str, slug: str) -> G
     raise NotFound(f"no group {slug!r} in {community!r}", community=community, group=slug)
 
 
+def read_groups(store: Store, op: Operator, community: str, group: str | None) -> list[str] | None:
+    """The groups a list read covers: ``group`` when the caller may see it (else 404, like a
+    missing one), otherwise the caller's groups — ``None`` for an unscoped token."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+        if group is not None:
+            access_group(conn, op, community, group)
+            return [group]
+    return None if op.groups is None else sorted(op.groups)
+
+
 def can_see(conn: Connection, op: Operator, community: str, member: str) -> bool:
     """Whether ``op`` may see ``member`` (one of the groups it covers): a yes/no
     :func:`access_member` for lists that leave out what a token may not see."""

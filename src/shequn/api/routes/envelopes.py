@@ -18,8 +18,8 @@ from shequn.api.deps import (
     OperatorDep,
     StoreDep,
     WriterDep,
-    access_community,
     access_group,
+    read_groups,
 )
 from shequn.engine.decisions import operator_source
 from shequn.engine.engagement import envelopes
@@ -39,11 +39,7 @@ def get_tests(
     group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Test envelopes of the last two weeks, newest first, with their verdicts."""
-    with store.read() as conn:
-        access_community(conn, op, community)
-        if group is not None:
-            access_group(conn, op, community, group)
-    groups = [group] if group else (None if op.groups is None else sorted(op.groups))
+    groups = read_groups(store, op, community, group)
     return envelopes.list_tests(store, community, groups)
 
 

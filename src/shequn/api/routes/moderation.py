@@ -24,6 +24,7 @@ from shequn.api.deps import (
     access_community,
     access_group,
     access_member,
+    read_groups,
 )
 from shequn.engine.decisions import operator_source
 from shequn.engine.rules import manage
@@ -69,16 +70,6 @@ class ActivityReport(BaseModel):
     ref: str | None = Field(None, max_length=255, description="names the report (idempotent)")
 
 
-def _groups(store: Store, op: Operator, community: str, group: str | None) -> list[str] | None:
-    """The groups a read covers: ``group`` if the caller may see it, else theirs (or all)."""
-    with store.read() as conn:
-        access_community(conn, op, community)
-        if group is not None:
-            access_group(conn, op, community, group)
-            return [group]
-    return None if op.groups is None else sorted(op.groups)
-
-
 def _access_step(store: Store, op: Operator, community: str, step_id: int) -> str:
     """The step's ref, if the caller covers its group (else the same 404 as a missing one)."""
     with store.read() as conn:
@@ -99,7 +90,7 @@ def get_steps(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """The latest steps of the ladder, newest first, with whether each was reversed."""
-    groups = _groups(store, op, community, group)
+    groups = read_groups(store, op, community, group)
     return [s.to_dict() for s in manage.list_steps(store, community, groups=groups, limit=limit)]
 
 
@@ -119,7 +110,7 @@ def get_appeals(
     community: CommunityPath, op: OperatorDep, store: StoreDep, group: GroupQuery = None
 ) -> list[dict[str, Any]]:
     """Appeals with their decisions, open ones first."""
-    groups = _groups(store, op, community, group)
+    groups = read_groups(store, op, community, group)
     return manage.list_appeals(store, community, groups=groups)
 
 
@@ -178,7 +169,7 @@ def get_replay(
     since: Annotated[datetime | None, Query(description="Only messages from then.")] = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The rules run over the stored log as a dry run (``shequn rules replay``)."""
-    groups = _groups(store, op, community, group)
+    groups = read_groups(store, op, community, group)
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     report = manage.replay_log(store, community, since=since, group=group)

@@ -28,6 +28,7 @@ from shequn.api.deps import (
     access_community,
     access_group,
     access_member,
+    read_groups,
 )
 from shequn.engine import elections, motions, organization_levels, organization_tasks
 from shequn.engine.decisions import operator_source
@@ -180,11 +181,7 @@ def get_motions(
     group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Motions, newest first, with their counts (never who voted how)."""
-    with store.read() as conn:
-        access_community(conn, op, community)
-        if group is not None:
-            access_group(conn, op, community, group)
-    groups = [group] if group else (None if op.groups is None else sorted(op.groups))
+    groups = read_groups(store, op, community, group)
     return motions.list_motions(store, community, groups=groups)
 
 

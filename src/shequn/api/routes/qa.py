@@ -23,6 +23,7 @@ from shequn.api.deps import (
     access_community,
     access_group,
     access_member,
+    read_groups,
 )
 from shequn.engine.decisions import operator_source
 from shequn.engine.engagement import knowledge
@@ -53,14 +54,6 @@ def _src(op: Operator) -> str:
     return operator_source(f"api:{op.token_id}")
 
 
-def _groups(store: Store, op: Operator, community: str, group: str | None) -> list[str] | None:
-    with store.read() as conn:
-        access_community(conn, op, community)
-        if group is not None:
-            access_group(conn, op, community, group)
-    return [group] if group else (None if op.groups is None else sorted(op.groups))
-
-
 def _covered(store: Store, op: Operator, community: str, question: str) -> Entry:
     found = knowledge.show(store, community, question)
     if not op.covers(found.group):
@@ -77,7 +70,7 @@ def get_questions(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Questions newest first, or with ``q`` the knowledge base's best matches (``score``)."""
-    groups = _groups(store, op, community, group)
+    groups = read_groups(store, op, community, group)
     if q:
         found = knowledge.search(store, community, q, groups=groups, limit=limit)
         return [{**e.to_dict(), "score": s} for e, s in found]
@@ -91,7 +84,7 @@ def get_export(
     group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
 ) -> PlainTextResponse:  # fmt: skip
     """The knowledge base of the covered groups as Markdown (沉淀内容)."""
-    groups = _groups(store, op, community, group)
+    groups = read_groups(store, op, community, group)
     text = knowledge.export(store, community, groups)
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 

@@ -24,6 +24,7 @@ from shequn.api.deps import (
     access_community,
     access_group,
     access_member,
+    read_groups,
 )
 from shequn.engine.decisions import operator_source
 from shequn.engine.engagement import sessions as engine
@@ -99,11 +100,7 @@ def get_sessions(
     group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Sessions by start time, of the groups this token covers."""
-    with store.read() as conn:
-        access_community(conn, op, community)
-        if group is not None:
-            access_group(conn, op, community, group)
-    groups = [group] if group else (None if op.groups is None else sorted(op.groups))
+    groups = read_groups(store, op, community, group)
     return [s.to_dict() for s in engine.list_sessions(store, community, groups)]
 
 
