@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import typer
+from sqlalchemy import select
 
 from shequn.analytics.lifecycle import life_cycle
 from shequn.analytics.replica import Replica
@@ -22,8 +23,10 @@ from shequn.engine.blueprint import load_into_store
 from shequn.engine.record import record
 from shequn.model.blueprint import load_blueprint
 from shequn.model.events import Event
+from shequn.plan.demo_growth import story_end
 from shequn.plan.sim_params import GroupPlan, SimParams
 from shequn.plan.simulate import simulate
+from shequn.store import tables as t
 from shequn.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,3 +156,25 @@ def test_demo_shows_groups_at_different_stages(
     stages = {s for s in ("active", "declining", "dead", "germination", "rapid_growth")
               if f" {s} " in out}  # fmt: skip
     assert len(stages) >= 3, out
+
+
+def test_the_demo_stays_at_its_own_time_after_its_worker_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo's worker records what it did (members admitted, messages delivered) at the
+    story's end, not at today's date: a report asked for afterwards still sees living groups."""
+    import json
+
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    code, out = _run(capsys, "demo", "--days", "100", "--db", db)
+    assert code == 0, out
+    code, out = _run(capsys, "--db", db, "report", "--json")
+    report = json.loads(out)
+    with Store.open(db) as store, store.read() as conn:
+        end = story_end(conn)
+        kind = t.events.c.kind.in_(["message.delivered", "member.admitted"])
+        effects = conn.execute(select(t.events.c.occurred_at).where(kind)).scalars().all()
+    assert end is not None and report["as_of"] == end.date().isoformat()
+    stages = {g["stage"] for g in report["groups"]}
+    assert "active" in stages and stages != {"dead"}
+    assert effects and all(at <= end + timedelta(minutes=2) for at in effects)

@@ -4,34 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from shequn.connectors.base import DRY_RUN_KINDS, Call, Limits, Performed
 from shequn.model.actions import Action
 from shequn.store.db import Store
 from shequn.store.outbox import enqueue
+from shequn.worker.clock import SteppedClock
 from shequn.worker.loop import Config, Worker
 from tests.growth_helpers import COMMUNITY, T0
 
 
-class FakeClock:
-    """Time that moves only when the worker sleeps (or the test says so)."""
+class FakeClock(SteppedClock):
+    """Time that moves only when the worker sleeps (or the test says so); remembers the sleeps."""
 
     def __init__(self, start: datetime = T0) -> None:
-        self.t = start
+        super().__init__(start)
         self.slept: list[float] = []
-
-    def now(self) -> datetime:
-        return self.t
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             self.slept.append(seconds)
-            self.t += timedelta(seconds=seconds)
-
-    def advance(self, seconds: float) -> None:
-        self.t += timedelta(seconds=seconds)
+        super().sleep(seconds)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
@@ -174,11 +174,19 @@ def _demo_worker(url: str) -> None:
     """End with the live loop: the worker run once through the console connector shows what
     the growth chapter sends (the wave welcome, a reward) in the community's language."""
     from shequn.connectors.console import ConsoleConnector
+    from shequn.plan.demo_growth import story_end
+    from shequn.worker.clock import SteppedClock
     from shequn.worker.loop import Config, Worker
 
     err.print("\n[bold]What shequn sends now[/bold] (shequn worker --once --connector console):")
     with Store.open(url) as store:
-        counts = Worker(store, ConsoleConnector(), config=Config(ticks=False)).run(once=True)
+        # the story's own "now": effects recorded at today's date would make today the
+        # report's as-of day, and every demo group would look dead from then on
+        with store.read() as conn:
+            end = story_end(conn)
+        clock = SteppedClock(end + timedelta(minutes=1)) if end else None
+        worker = Worker(store, ConsoleConnector(), config=Config(ticks=False), clock=clock)
+        counts = worker.run(once=True)
     err.print(", ".join(f"{n} {k}" for k, n in sorted(counts.items()) if n) or "nothing was due")
 
 

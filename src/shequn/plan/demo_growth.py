@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from shequn.engine.campaigns import configure_campaign
 from shequn.engine.entry import Request, enter, open_waves
@@ -69,13 +69,12 @@ def run_growth(store: Store, bp: Blueprint, *, seed: int, days: int = 14) -> Gro
     with store.read() as conn:
         if get_campaign(conn, community, CAMPAIGN.slug) is not None:
             return summary  # played already: the demo is repeatable
-        last_message = t.events.c.kind == "message.posted"
-        end = conn.execute(select(func.max(t.events.c.occurred_at)).where(last_message)).scalar()
+        end = story_end(conn)
         top = list_members(conn, community=community, group="main", limit=6)
     if end is None or not top:
         return summary
     rng = random.Random(seed)  # noqa: S311  # a demo, not a secret
-    start = _as_utc(end) - timedelta(days=days)
+    start = end - timedelta(days=days)
     configure_campaign(store, community, CAMPAIGN, now=start)
     live = create_link(
         store,
@@ -190,7 +189,11 @@ def _troubles(
     )  # the same phone: merged, and the referral becomes a duplicate-identity case
 
 
-def _as_utc(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def story_end(conn: Connection) -> datetime | None:
+    """The demo's "now": the newest message of its simulated history (UTC). The growth
+    chapter plays the fortnight before it, and the demo's worker runs at it."""
+    last_message = t.events.c.kind == "message.posted"
+    end = conn.execute(select(func.max(t.events.c.occurred_at)).where(last_message)).scalar()
+    if end is None:
+        return None
+    return end if end.tzinfo else end.replace(tzinfo=UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -25,3 +25,25 @@ class SystemClock:
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             self.stop.wait(seconds)
+
+
+class SteppedClock:
+    """A clock set to a given moment that moves only when the worker sleeps (or is told to).
+
+    For replaying a story that happened in the past — ``shequn demo`` runs its worker at the
+    end of its simulated fortnight, so the effects it records (members admitted, messages
+    delivered) belong to the story and not to the day someone runs the demo — and for tests.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self.t = start
+
+    def now(self) -> datetime:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.t += timedelta(seconds=seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.t += timedelta(seconds=seconds)
