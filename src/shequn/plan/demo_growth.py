@@ -194,6 +194,6 @@ def story_end(conn: Connection) -> datetime | None:
     chapter plays the fortnight before it, and the demo's worker runs at it."""
     last_message = t.events.c.kind == "message.posted"
     end = conn.execute(select(func.max(t.events.c.occurred_at)).where(last_message)).scalar()
-    if end is None:
+    if not isinstance(end, datetime):
         return None
     return end if end.tzinfo else end.replace(tzinfo=UTC)
