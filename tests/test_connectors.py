@@ -84,7 +84,7 @@ def test_worker_once_through_the_console(shop: Cli) -> None:
     rows = shop.json("actions", "list", "--status", "all")
     assert [r["status"] for r in rows] == ["done", "done", "review"]  # type: ignore[index]
     (task,) = shop.json("tasks", "list")  # type: ignore[misc]
-    assert "Refund 99 CNY to wechat:li" in task["instruction"]
+    assert "向 wechat:li 退还 99 CNY" in task["instruction"]  # the community speaks Chinese
     assert shop.json("tasks", "done", str(task["id"]))["status"] == "done"  # type: ignore[index]
     assert shop.json("actions", "show", str(task["action_id"]))["status"] == "done"  # type: ignore[index]
 

@@ -75,7 +75,7 @@ def test_gates_wait_for_task_and_payment_and_pass_when_done():
     decided = next(e for e in d.events if e.kind == "entry.decided")
     assert decided.data["outcome"] == "pending"
     assert decided.data["gates"] == ["task:shared_poster", "payment:9.9 CNY"]
-    assert {a.kind for a in d.actions} == {"message.send", "payment.request"}
+    assert {a.kind for a in d.actions} == {"message.send", "payment.request", "payment.collect"}
     ready = Profile(wx("new"), tasks=("shared_poster",), paid=9.9)
     d = decide_entry(_knock(group="main"), DoorView(bp, view.seats, profile=ready))
     decided = next(e for e in d.events if e.kind == "entry.decided")

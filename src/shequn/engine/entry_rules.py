@@ -24,7 +24,7 @@ from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import Entry
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
-from shequn.model.orders import payment_request
+from shequn.model.orders import collect, payment_request
 from shequn.store.growth_queries import Seats
 
 THROUGH = ("queued", "admitted", "joined")
@@ -207,17 +207,7 @@ def _pending(
         if kind == "task":
             d.act("message.send", group, to=k.identity, template="task", group=group, task=detail)
         elif kind == "payment":
-            d.act(
-                "payment.request",
-                group,
-                to=k.identity,
-                template="payment",
-                group=group,
-                amount=cfg.fee,
-                currency=cfg.currency,
-                deposit=cfg.deposit,
-                **payment_request(view.blueprint, group, k.identity, cfg.fee, cfg.currency),
-            )
+            _ask_to_pay(d, k.identity, view.blueprint, group, cfg)
         elif kind == "application" and (before is None or before.status != "pending"):
             d.act(
                 "application.review",
@@ -228,6 +218,18 @@ def _pending(
                 answers=k.answers or {},
             )
     return d.result()
+
+
+def _ask_to_pay(d: _Draft, identity: str, bp: Blueprint, group: str, cfg: Entry) -> None:
+    """The newcomer hears the fee; with no payment link or order to give them (no provider,
+    or no product opens the group) an operator collects it by hand (a ``payment.collect``
+    task), so the request is never a dead end."""
+    fee = {"amount": cfg.fee, "currency": cfg.currency, "deposit": cfg.deposit}
+    pay = payment_request(bp, group, identity, cfg.fee, cfg.currency)
+    d.act("payment.request", group, to=identity, template="payment", group=group, **fee, **pay)
+    if pay["order"] is None:
+        record = collect(bp, group, identity, cfg.fee, cfg.currency)
+        d.act("payment.collect", group, to=identity, group=group, record=record, **fee)
 
 
 def _to_camp(d: _Draft, k: Knock, view: DoorView, group: str, cfg: Entry) -> Decision:

@@ -67,6 +67,8 @@ class ActionKind:
     """The event kind recording the action's effect as a community fact, if any."""
     task: str | None = None
     """What a person does when no connector can: a format string over the payload."""
+    task_zh: str | None = None
+    """The same in Chinese, for a community that speaks it (English when missing)."""
 
 
 ACTION_KINDS: dict[str, ActionKind] = {
@@ -128,11 +130,22 @@ ACTION_KINDS: dict[str, ActionKind] = {
             task="Ask {to} to pay {amount} {currency} to enter {group}.",
         ),
         ActionKind(
+            "payment.collect",
+            "Collect an entry fee by hand: no payment provider is configured to take it.",
+            idempotent=False,
+            task="Collect {amount} {currency} from {to} for joining {group}: no payment "
+            "provider is set up ([money] provider), so contact them and take it yourself. "
+            "Once paid, record it ({record}) and they are let in.",
+            task_zh="请向 {to} 收取 {amount} {currency} 的入群费（{group}）：尚未配置支付渠道"
+            "（[money] provider），需要你亲自联系并收款。收款后记录（{record}），系统即放行入群。",
+        ),
+        ActionKind(
             "payment.refund",
             "Give a deposit back.",
             idempotent=False,
             task="Refund {amount} {currency} to {to} through your payment platform, then mark "
             "this task done.",
+            task_zh="请通过支付渠道向 {to} 退还 {amount} {currency}，完成后把此任务标记为已完成。",
         ),
         ActionKind(
             "application.review",
@@ -236,8 +249,11 @@ def action_kind(name: str) -> ActionKind:
     )
 
 
-def task_text(kind: ActionKind, group: str | None, payload: dict[str, Any]) -> str:
-    """The operator's instruction for ``kind``, filled from the payload (missing keys: ``?``)."""
+def task_text(
+    kind: ActionKind, group: str | None, payload: dict[str, Any], language: str = "en"
+) -> str:
+    """The operator's instruction for ``kind`` in ``language`` (its Chinese text for ``zh``
+    where there is one), filled from the payload (missing keys: ``?``)."""
     to = payload.get("to")
     values: dict[str, Any] = {
         "group": group or "the community",
@@ -245,7 +261,8 @@ def task_text(kind: ActionKind, group: str | None, payload: dict[str, Any]) -> s
         "payload": payload,
         "text": payload.get("text") or f"[template {payload.get('template', '?')}]",
     }
-    return (kind.task or f"Carry out {kind.name}: {{payload}}").format_map(
+    text = kind.task_zh if language == "zh" and kind.task_zh else kind.task
+    return (text or f"Carry out {kind.name}: {{payload}}").format_map(
         _Missing({**{k: v for k, v in payload.items()}, **values})
     )
 

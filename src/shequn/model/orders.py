@@ -22,6 +22,7 @@ from shequn.model.blueprint_money import to_minor
 
 if TYPE_CHECKING:
     from shequn.model.blueprint import Blueprint
+    from shequn.model.blueprint_money import Product
 
 PREFIX = "sq1"
 
@@ -78,27 +79,41 @@ MAX_ORDER = 128
 """The shortest field a platform carries the reference back in (WeChat Pay's ``attach``)."""
 
 
+def opening_product(bp: Blueprint, group: str, fee: float, currency: str) -> Product | None:
+    """The product of ``[money]`` an entry fee for ``group`` buys: one that opens the group in
+    the fee's currency, the one priced at the fee first; ``None`` when none opens it."""
+    opening = [p for p in bp.money.products if group in p.opens and p.currency == currency]
+    priced = [p for p in opening if p.price_minor == to_minor(fee, currency)]
+    return next(iter(priced or opening), None)
+
+
 def payment_request(
     bp: Blueprint, group: str, identity: str, fee: float, currency: str
 ) -> dict[str, str | None]:
     """What an entry fee's ``payment.request`` carries so the payment comes back matched
     (issue 19): with a payment provider configured (``[money] provider``), the order reference
-    for the product of ``[money]`` that opens ``group`` (the one priced at ``fee`` first) and,
-    with ``pay_url``, the payment link with the reference filled in. Nothing without a
-    provider, or when no product opens the group, both are ``None``: the payment is then
-    recorded by hand."""
+    for the product of ``[money]`` that opens ``group`` (:func:`opening_product`) and, with
+    ``pay_url``, the payment link with the reference filled in. Nothing without a provider, or
+    when no product opens the group, both are ``None``: the payment is then collected and
+    recorded by hand (:func:`collect`)."""
     none: dict[str, str | None] = {"order": None, "link": None}
     money = bp.money
-    if money.provider == "none":
+    product = opening_product(bp, group, fee, currency)
+    if money.provider == "none" or product is None:
         return none
-    opening = [p for p in money.products if group in p.opens and p.currency == currency]
-    priced = [p for p in opening if p.price_minor == to_minor(fee, currency)]
-    if not opening:
-        return none
-    product = (priced or opening)[0]
     try:
         ref = order_ref(Order(bp.community.slug, identity, product.slug), max_len=MAX_ORDER)
     except ValueError:
         return none  # identity keys too long for the platform's field: recorded by hand
     link = money.pay_url.replace("{order}", ref) if money.pay_url else None
     return {"order": ref, "link": link}
+
+
+def collect(bp: Blueprint, group: str, identity: str, fee: float, currency: str) -> str:
+    """How the operator records an entry fee they collected by hand (the ``record`` of a
+    ``payment.collect`` task): ``shequn payments record`` for the product that opens the group,
+    else a ``payment.made`` event of the fee (the entry gate counts what was paid)."""
+    product = opening_product(bp, group, fee, currency)
+    if product is not None:
+        return f"shequn payments record {identity} {product.slug}"
+    return f"shequn events add: payment.made by {identity}, amount {fee:g} {currency}"

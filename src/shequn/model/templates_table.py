@@ -122,11 +122,11 @@ _ROWS = (
         },
         "入群需支付 {{ amount }} {{ currency }}{% if deposit %}（押金，结营后退还）{% endif %}"
         "{% if link %}，付款链接：{{ link }}{% elif order %}，付款时请备注订单号 {{ order }}"
-        "{% endif %}",
+        "{% else %}，管理员会联系你收款{% endif %}",
         "Joining costs {{ amount }} {{ currency }}"
         "{% if deposit %} (a deposit, refunded when you graduate){% endif %}"
         "{% if link %}. Pay here: {{ link }}{% elif order %}. Quote order {{ order }} when "
-        "you pay{% endif %}",
+        "you pay{% else %}; an organiser will contact you to collect it{% endif %}",
         {"amount": 9.9, "currency": "CNY", "deposit": False, "order": None, "link": None},
     ),
     TemplateSpec(

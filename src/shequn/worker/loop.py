@@ -322,17 +322,22 @@ class Worker:
             row.idempotency_key, text,
         )  # fmt: skip
 
-    def _text(self, row: ActionRow) -> str | None:
-        if "template" not in row.payload:
-            return str(row.payload["text"]) if "text" in row.payload else None
-        bp = self.blueprints.get(row.community)
+    def _blueprint(self, community: str) -> Blueprint | ShequnError:
+        """The community's blueprint, read once per worker (or why it cannot be read)."""
+        bp = self.blueprints.get(community)
         if bp is None:
             try:
                 with self.store.read() as conn:
-                    bp = get_blueprint(conn, row.community)
+                    bp = get_blueprint(conn, community)
             except ShequnError as e:
                 bp = e
-            self.blueprints[row.community] = bp
+            self.blueprints[community] = bp
+        return bp
+
+    def _text(self, row: ActionRow) -> str | None:
+        if "template" not in row.payload:
+            return str(row.payload["text"]) if "text" in row.payload else None
+        bp = self._blueprint(row.community)
         if isinstance(bp, ShequnError):
             raise Permanent(f"cannot render the message: {bp}")
         try:
@@ -361,7 +366,9 @@ class Worker:
         if row.kind in MESSAGE_KINDS:
             with contextlib.suppress(Permanent):
                 payload["text"] = self._text(row)
-        return task_text(action_kind(row.kind), row.group, payload)
+        bp = self._blueprint(row.community)
+        language = "en" if isinstance(bp, ShequnError) else bp.community.language
+        return task_text(action_kind(row.kind), row.group, payload, language)
 
     def _uncertain(self, row: ActionRow, why: str) -> str:
         return (
