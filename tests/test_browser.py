@@ -39,7 +39,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 REQUIRED = os.environ.get("SHEQUN_REQUIRE_BROWSER") == "1"
 PAGES = [
     "", "/groups", f"/groups/{SCOPED_GROUP}", "/retention", "/members", "/diagnose", "/growth",
-    "/import",
+    "/import", "/moderation",
 ]  # fmt: skip
 
 
@@ -217,6 +217,31 @@ def test_promote_button_records_the_role_change(browser: Any, site: Any) -> None
         found = tail_events(conn, limit=5, community=C, kind="role.changed")
     assert any(e.subject == member and e.source.startswith("operator:web:") for _, e in found)
     assert errors == []
+    context.close()
+
+
+def test_undo_a_step_from_the_moderation_page(browser: Any, site: Any) -> None:
+    """Adverts enforced by the live rules show on the moderation page with their evidence;
+    the owner undoes one with a reason, and the step shows as undone."""
+    from tests.test_web_moderation import ADS, enforce_adverts
+
+    base, store, secrets = site
+    enforce_adverts(store)
+    context, page, errors = logged_in(browser, base, secrets["owner"])
+    page.goto(f"{base}/c/{C}/moderation")
+    assert page.locator("table.steps tbody tr").count() == 3
+    assert ADS[SCOPED_GROUP] in page.content()
+    row = page.locator("table.steps tbody tr").first
+    step = row.get_attribute("id")
+    row.locator("input[name=reason]").fill("误判：这是活动通知")
+    row.locator("button").click()
+    page.locator(".notice").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "moderation-undone.png"), full_page=True)
+    assert "已撤销" in page.locator(f"#{step}").inner_text()
+    with store.read() as conn:
+        ((_, undone),) = tail_events(conn, limit=1, community=C, kind="moderation.reversed")
+    assert undone.data["reason"] == "误判：这是活动通知"
+    assert undone.source.startswith("operator:web:") and errors == []
     context.close()
 
 

@@ -130,6 +130,7 @@ def pages(community: str = C) -> list[str]:
         f"{c}/diagnose",
         f"{c}/import",
         f"{c}/actions",
+        f"{c}/moderation",
     ]
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, or_, select, tuple_
 
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
@@ -151,3 +151,21 @@ def rules_blueprint(conn: Connection, community: str) -> Blueprint | None:
         return parsed_blueprint(raw)
     except ValidationError:
         return None
+
+
+def message_texts(
+    conn: Connection, community: str, refs: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The text of each ``message.posted`` named ``(source, source_ref)`` (for the steps a
+    manager reviews: what the member actually wrote)."""
+    if not refs:
+        return {}
+    e = t.events.c
+    q = select(e.source, e.source_ref, e.data).where(
+        tuple_(e.source, e.source_ref).in_(sorted(set(refs))),  # the unique index
+        e.community_slug == community,
+        e.kind == "message.posted",
+    )
+    return {
+        (source, ref): str((data or {}).get("text") or "") for source, ref, data in conn.execute(q)
+    }

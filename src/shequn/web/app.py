@@ -221,14 +221,20 @@ def logout(request: Request, csrf: CsrfField) -> Response:
 
 def mount_dashboard(app: FastAPI) -> None:
     """Add the dashboard's pages and static files to an app from ``create_app``."""
-    from shequn.web import actions, growth, money, pages  # page routes register on ``router``
+    from shequn.web import (
+        actions,
+        growth,
+        moderation,
+        money,
+        pages,
+    )  # page routes register on ``router``
 
     app.state.templates = Jinja2Templates(env=environment())
     app.state.sessions = Sessions(secret_key(app.state.store))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.include_router(pages.router)
-    del actions, growth, money  # their routes live on ``pages.router``
+    del actions, growth, moderation, money  # their routes live on ``pages.router``
 
 
 __all__ = ["mount_dashboard"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from shequn.engine.rules.appeal_command import STEP_NAMES
 from shequn.store import tables as t
 
 LANGUAGES = ("en", "zh")
@@ -177,6 +178,37 @@ ZH: dict[str, str] = {
     "reversed": "冲回",
     "owed": "待付",
     "Nobody has earned commission yet.": "还没有人获得分佣。",
+    "Moderation": "群规管理",
+    "Steps per rule": "各条群规的处理次数",
+    "rule": "群规",
+    "step": "处理",
+    "undone": "已撤销",
+    "No rule has been enforced yet.": "还没有执行过群规。",
+    "Appeals": "申诉",
+    "appeal": "申诉",
+    "decision": "决定",
+    "open": "待决定",
+    "granted": "申诉成立（已撤销）",
+    "upheld": "维持处理",
+    "Grant (undo the step)": "申诉成立（撤销处理）",
+    "No appeals.": "没有申诉。",
+    "Recent steps": "最近的处理",
+    "evidence": "依据",
+    "message": "消息",
+    "reverse": "撤销",
+    "Undo": "撤销",
+    "reason (the member is told)": "原因（会告知成员）",
+    "No steps yet.": "还没有处理记录。",
+    "advert": "广告",
+    "banned_topic": "禁止话题",
+    "flood": "刷屏",
+    "newcomer": "新人限制",
+    "link_level": "链接等级",
+    "lock": "内容锁定",
+    "pull_in": "拉人进群",
+    "activity": "活动未报备",
+    "ban": "社区禁入",
+    **STEP_NAMES["zh"],  # reminder, warning, mute, removal: the bot's own words
 }
 
 TABLES = {"zh": ZH}

@@ -70,7 +70,7 @@ class ActivityReport(BaseModel):
     ref: str | None = Field(None, max_length=255, description="names the report (idempotent)")
 
 
-def _access_step(store: Store, op: Operator, community: str, step_id: int) -> str:
+def access_step(store: Store, op: Operator, community: str, step_id: int) -> str:
     """The step's ref, if the caller covers its group (else the same 404 as a missing one)."""
     with store.read() as conn:
         access_community(conn, op, community)
@@ -99,7 +99,7 @@ def post_reverse(
     community: CommunityPath, step_id: StepId, body: Undo, op: WriterDep, store: StoreDep
 ) -> dict[str, Any]:
     """Undo a step: unmute or unban, the member told, the ladder stops counting it."""
-    ref = _access_step(store, op, community, step_id)
+    ref = access_step(store, op, community, step_id)
     e = manage.reverse(store, community, ref, by=body.by, reason=body.reason,
                        source=operator_source(f"api:{op.token_id}"))  # fmt: skip
     return e.to_dict()
@@ -120,7 +120,7 @@ def post_appeal_decision(
     store: StoreDep,
 ) -> dict[str, Any]:  # fmt: skip
     """Decide the appeal of a step; ``granted`` reverses the step."""
-    ref = _access_step(store, op, community, step_id)
+    ref = access_step(store, op, community, step_id)
     source = operator_source(f"api:{op.token_id}")
     e = manage.decide_appeal(
         store, community, ref, body.outcome, by=body.by, reason=body.reason, source=source
@@ -134,7 +134,7 @@ def post_appeal(
 ) -> dict[str, Any]:
     """File a member's appeal of their step (once); a manager decides it with
     ``POST …/steps/{id}/appeal``."""
-    ref = _access_step(store, op, community, step_id)
+    ref = access_step(store, op, community, step_id)
     member = None
     if body.member is not None:
         with store.read() as conn:

@@ -8,6 +8,7 @@ an appeal granted at the same moment undo a step once.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +26,14 @@ from shequn.model.events import Event
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
-from shequn.store.rules_queries import appeals, events_by, find_step, is_reversed, reversed_refs
+from shequn.store.rules_queries import (
+    appeals,
+    events_by,
+    find_step,
+    is_reversed,
+    message_texts,
+    reversed_refs,
+)
 
 Outcome = Literal["upheld", "granted"]
 
@@ -45,6 +53,12 @@ class Step:
     rule: str
     reason: str
     reversed: bool
+    score: float | None = None
+    """The rule's score (``rule.violated``); ``None`` for a step applied by hand."""
+    evidence: tuple[dict[str, Any], ...] = ()
+    """What the rule saw: signal, matched text, weight."""
+    text: str = ""
+    """The message the step is about, as the member wrote it ('' for a join or by hand)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {**{k: getattr(self, k) for k in self.__slots__}, "at": self.at.isoformat()}
@@ -53,24 +67,51 @@ class Step:
 def list_steps(
     store: Store, community: str, *, groups: Sequence[str] | None = None, limit: int = 100
 ) -> list[Step]:
-    """The latest steps, newest first; ``groups`` limits them to a leader's groups."""
+    """The latest steps, newest first, each with the rule's evidence and score and the
+    message it is about; ``groups`` limits them to a leader's groups."""
     with store.read() as conn:
         rows = events_by(conn, community, ("moderation.applied",))
         undone = reversed_refs(conn, community, None)
+        chosen = [(i, e) for i, e in reversed(rows) if groups is None or e.group in groups]
+        chosen = chosen[:limit]
+        since = min((e.occurred_at for _, e in chosen), default=None)
+        seen = {
+            (v.group, v.actor, v.data.get("rule"), v.data.get("message")): v.data
+            for _, v in events_by(conn, community, ("rule.violated",), since=since)
+        } if chosen else {}  # fmt: skip
+        refs = {(str(v.get("message_source")), str(v.get("message"))) for v in seen.values()}
+        texts = message_texts(conn, community, refs)
     out = []
-    for i, e in reversed(rows):
-        if groups is not None and e.group not in groups:
-            continue
+    for i, e in chosen:
         ref = f"{e.source}:{e.source_ref}"
         d = e.data
+        v = seen.get((e.group, e.subject, d.get("rule"), d.get("message")), {})
+        score = v.get("score")
         out.append(Step(
             i, ref, e.source, e.source_ref, e.occurred_at, e.group, e.subject or "",
             str(d.get("step", "")), str(d.get("rule", "")), str(d.get("reason", "")),
-            ref in undone,
+            ref in undone, None if score is None else float(score),
+            tuple(v.get("evidence") or ()),
+            texts.get((str(v.get("message_source")), str(v.get("message"))), ""),
         ))  # fmt: skip
-        if len(out) >= limit:
-            break
     return out
+
+
+def count_steps(
+    store: Store, community: str, *, groups: Sequence[str] | None = None
+) -> dict[str, Counter[str]]:
+    """Per rule: how many steps of each kind (reminder, warning, mute, removal) and how many
+    of them were undone (``reversed``) — what a manager tunes the rules by."""
+    with store.read() as conn:
+        rows = events_by(conn, community, ("moderation.applied",))
+        undone = reversed_refs(conn, community, None)
+    out: dict[str, Counter[str]] = {}
+    for _, e in rows:
+        if groups is None or e.group in groups:
+            counts = out.setdefault(str(e.data.get("rule", "")), Counter())
+            counts[str(e.data.get("step", ""))] += 1
+            counts["reversed"] += f"{e.source}:{e.source_ref}" in undone
+    return dict(sorted(out.items()))
 
 
 def list_appeals(
@@ -79,8 +120,11 @@ def list_appeals(
     """Appeals with their decisions, open ones first."""
     with store.read() as conn:
         rows = appeals(conn, community, groups)
+        ids = {f"{e.source}:{e.source_ref}": i
+               for i, e in events_by(conn, community, ("moderation.applied",))}  # fmt: skip
     out = [{
-        "step": f"{f.data.get('step_source')}:{f.data.get('step_ref')}", "group": f.group,
+        "step": (ref := f"{f.data.get('step_source')}:{f.data.get('step_ref')}"),
+        "step_id": ids.get(ref), "group": f.group,
         "member": f.actor, "at": f.occurred_at.isoformat(), "text": f.data.get("text", ""),
         "outcome": d.data.get("outcome") if d else None,
         "reason": d.data.get("reason", "") if d else "",
