@@ -1,7 +1,8 @@
 """A fake Telegram Bot API on 127.0.0.1: a real HTTP server in a thread speaking the
 documented JSON protocol (core.telegram.org/bots/api) for exactly the methods shequn uses.
 
-``/bot<token>/<method>`` with JSON, form or query parameters; answers ``{"ok": true,
+``/bot<token>/<method>`` with JSON, form, multipart (file uploads: ``sendPhoto``) or query
+parameters; answers ``{"ok": true,
 "result": …}`` or ``{"ok": false, "error_code", "description", "parameters"}``. Tests queue
 updates (:meth:`FakeBotApi.push`), script failures (:meth:`fail`) and read the calls made.
 """
@@ -9,9 +10,12 @@ updates (:meth:`FakeBotApi.push`), script failures (:meth:`fail`) and read the c
 from __future__ import annotations
 
 import json
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -41,6 +45,7 @@ class FakeBotApi:
     lock: threading.Lock = field(default_factory=threading.Lock)
     confirmed: int = 0
     requests: set[tuple[int, int]] = field(default_factory=set)
+    photos: list[bytes] = field(default_factory=list)
 
     # -- test controls -----------------------------------------------------------------
     def push(self, *updates: dict[str, Any]) -> None:
@@ -115,6 +120,36 @@ class FakeBotApi:
     def m_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:
         return self._message(p["chat_id"], p["text"])
 
+    def m_sendPhoto(self, p: dict[str, Any]) -> dict[str, Any]:
+        """A photo uploaded as a multipart file (or a file_id/URL string, refused here: the
+        fake keeps no files); Telegram answers the message with the sizes it made."""
+        photo = p.get("photo")
+        if photo is None:
+            raise Refused(400, "Bad Request: there is no photo in the request")
+        if not isinstance(photo, Upload):
+            raise Refused(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        size = image_size(photo.data)
+        if size is None:
+            raise Refused(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        if len(photo.data) > PHOTO_MAX_BYTES:
+            raise Refused(400, "Bad Request: file is too big")
+        caption = str(p.get("caption") or "")
+        if len(caption) > 1024:
+            raise Refused(400, "Bad Request: message caption is too long")
+        message = self._message(p["chat_id"], "")
+        del message["text"]
+        if caption:
+            message["caption"] = caption
+        self.photos.append(photo.data)
+        unique = f"fake{len(self.photos)}"
+        width, height = size
+        message["photo"] = [
+            {"file_id": f"{unique}-{w}", "file_unique_id": f"{unique}-{w}", "width": w,
+             "height": round(height * w / width), "file_size": len(photo.data)}
+            for w in sorted({min(width, 320), width})
+        ]  # fmt: skip
+        return message
+
     def m_createChatInviteLink(self, p: dict[str, Any]) -> dict[str, Any]:
         link = {
             "invite_link": f"https://t.me/+fake{len(self.calls)}",
@@ -159,6 +194,53 @@ class FakeBotApi:
         return {"status": "administrator", "user": user, **rights}
 
 
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+"""Telegram: a photo uploaded with sendPhoto is at most 10 MB."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart request (``photo``)."""
+
+    filename: str
+    data: bytes
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG (from its IHDR chunk) or a JPEG (SOF marker); else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", data[16:24])
+        return width, height
+    if data.startswith(b"\xff\xd8"):
+        i = 2
+        while i + 9 < len(data) and data[i] == 0xFF:
+            marker, length = data[i + 1], struct.unpack(">H", data[i + 2 : i + 4])[0]
+            if marker in (0xC0, 0xC1, 0xC2):
+                height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+                return width, height
+            i += 2 + length
+    return None
+
+
+def _multipart(kind: str, raw: bytes) -> dict[str, Any]:
+    """The fields of a multipart/form-data body: text values (JSON-decoded when they are
+    JSON, as PTB sends complex values) and file parts as :class:`Upload`."""
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + raw)
+    out: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        body = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            out[str(name)] = Upload(filename, body)
+            continue
+        try:
+            out[str(name)] = json.loads(body)
+        except ValueError:
+            out[str(name)] = body.decode()
+    return out
+
+
 def _params(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
     query = {k: v[0] for k, v in parse_qs(urlparse(handler.path).query).items()}
     length = int(handler.headers.get("Content-Length") or 0)
@@ -166,6 +248,8 @@ def _params(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
     kind = handler.headers.get("Content-Type", "")
     if "json" in kind and raw:
         return {**query, **json.loads(raw)}
+    if kind.startswith("multipart/form-data"):
+        return {**query, **_multipart(kind, raw)}
     form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
     out: dict[str, Any] = {**query}
     for k, v in form.items():  # PTB sends complex values JSON-encoded inside the form

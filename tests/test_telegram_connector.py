@@ -3,10 +3,13 @@ Telegram's errors mapped once (429 → Transient with retry_after, 403/400 → P
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from shequn.connectors.base import Call, Permanent, Transient
 from shequn.connectors.telegram.client import BotClient, map_error
@@ -88,6 +91,37 @@ def test_admit_without_a_request_sends_a_one_use_link(
     assert made["member_limit"] == 1 and made["chat_id"] == CHAT and made["expire_date"]
     [sent] = api.called("sendMessage")
     assert sent["chat_id"] == 9 and done.result["invite_link"] in sent["text"]
+
+
+def png(width: int = 60, height: int = 100) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "#c41d3a").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_poster_is_uploaded_as_a_photo_to_each_member(
+    fake: Any, connector: TelegramConnector
+) -> None:
+    api, _ = fake
+    poster = replace(call("poster.send", "你的海报", group=None, to=["telegram:7"]), photo=png())
+    done = connector.perform(poster)
+    [sent] = api.called("sendPhoto")
+    assert (sent["chat_id"], sent["caption"], sent["photo"].data) == (7, "你的海报", png())
+    assert done.result == {"recipients": 1} and done.platform_ref is not None
+    not_an_image = replace(poster, photo=b"GIF89a...")
+    with pytest.raises(Permanent, match="(?i)image_process_failed"):
+        connector.perform(not_an_image)
+    api.fail("sendPhoto", 403, "Forbidden: bot was blocked by the user")
+    with pytest.raises(Permanent, match="blocked the bot"):
+        connector.perform(poster)
+    api.fail("sendPhoto", 429, "Too Many Requests: retry after 3", retry_after=3)
+    with pytest.raises(Transient) as slow:
+        connector.perform(poster)
+    assert slow.value.retry_after == 3
+    with pytest.raises(Permanent, match="names nobody"):
+        connector.perform(replace(poster, payload={}))
+    with pytest.raises(Permanent, match="no photo"):
+        connector.perform(replace(poster, photo=None))
 
 
 def test_errors_are_mapped_once(fake: Any, connector: TelegramConnector) -> None:

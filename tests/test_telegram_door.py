@@ -3,21 +3,25 @@ through the entry engine and its answer goes out through the bot (``bot run --wo
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from shequn.engine.bindings import bind
 from shequn.engine.record import record
 from shequn.model.events import Event
-from shequn.store.db import Store
-from tests.growth_helpers import COMMUNITY, group, loaded
-from tests.telegram_fake import TOKEN, FakeBotApi, serve
-from tests.telegram_updates import CHAT, join_request, member
-from tests.test_cli import Cli
+from tests.growth_helpers import COMMUNITY, group
+from tests.telegram_helpers import (
+    World,
+    actions,
+    bot_run,
+    knock,
+    member_update,
+    private,
+    telegram_world,
+)
+from tests.telegram_updates import CHAT
 
 PAID = -1002
 FULL = -1003
@@ -26,55 +30,16 @@ FULL = -1003
 @pytest.fixture
 def door(
     database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Cli, FakeBotApi, str, Store]]:
-    monkeypatch.setenv("SHEQUN_TELEGRAM_TOKEN", TOKEN)
-    store = Store.open(database_url)
-    loaded(
-        store,
-        group("main"),
-        group("paid", gates=["payment"], fee=9.9),
-        group("full", capacity=1),
-    )
-    for slug, chat in (("main", CHAT), ("paid", PAID), ("full", FULL)):
-        bind(store, COMMUNITY, slug, "telegram", str(chat))
-    api = FakeBotApi()
-    server, url = serve(api)
-    yield Cli(database_url, capsys), api, url, store
-    server.shutdown()
-    store.close()
-
-
-def knock(uid: int, who: int, chat: int = CHAT) -> dict[str, Any]:
-    """A join request sent now (seats are held for hours, so an old one would expire)."""
-    update = join_request(uid, who, chat=chat)
-    update["chat_join_request"]["date"] = int(time.time())
-    return update
-
-
-def bot_run(cli: Cli, url: str) -> None:
-    code, _, err = cli.run(
-        "bot",
-        "run",
-        "telegram",
-        "--api-url",
-        url,
-        "--worker",
-        "--exit-when-idle",
-        "0.3",
-        "--community",
-        COMMUNITY,
-    )
-    assert code == 0, err
-
-
-def actions(cli: Cli) -> list[tuple[str, str]]:
-    rows: Any = cli.json("actions", "list", "--status", "all", "--community", COMMUNITY)
-    return sorted((a["kind"], a["status"]) for a in rows)
+) -> Iterator[World]:
+    groups = (group("main"), group("paid", gates=["payment"], fee=9.9), group("full", capacity=1))
+    chats = {"main": CHAT, "paid": PAID, "full": FULL}
+    with telegram_world(database_url, capsys, monkeypatch, chats, *groups) as world:
+        yield world
 
 
 def test_free_group_approved_and_redelivery_knocks_once(door: Any) -> None:
     cli, api, url, _ = door
-    api.push(knock(1, 9), knock(1, 9))
+    api.push(knock(1, 9, CHAT), knock(1, 9, CHAT))
     bot_run(cli, url)
     assert api.called("approveChatJoinRequest") == [{"chat_id": CHAT, "user_id": 9}]
     assert actions(cli) == [("member.admit", "done")]
@@ -114,20 +79,6 @@ def test_full_group_waitlists(door: Any) -> None:
     assert decided == {"telegram:8": "admitted", "telegram:9": "waitlisted"}
     told = [m for m in api.called("sendMessage") if str(m["chat_id"]) == "9"]
     assert [m["text"] for m in told] == ["目前群已满，你已登记在候补名单上。"]
-
-
-def private(uid: int, who: int, text: str) -> dict[str, Any]:
-    """``text`` written to the bot in its private chat with ``who``."""
-    return {
-        "update_id": uid,
-        "message": {
-            "message_id": uid,
-            "date": int(time.time()),
-            "text": text,
-            "chat": {"id": who, "type": "private", "first_name": "Li"},
-            "from": {"id": who, "is_bot": False, "first_name": "Li"},
-        },
-    }
 
 
 def test_commands_in_private(door: Any) -> None:
@@ -193,9 +144,3 @@ def test_a_referral_join_is_credited_to_the_member(door: Any) -> None:
     shown: Any = cli.json("members", "show", "telegram:9", "--community", COMMUNITY)
     [membership] = shown["memberships"]
     assert (membership["inviter"], membership["join_channel"]) == ("telegram:7", "referral")
-
-
-def member_update(uid: int, who: int, old: str, new: str, **kw: Any) -> dict[str, Any]:
-    update = member(uid, who, old, new, **kw)
-    update["chat_member"]["date"] = int(time.time())
-    return update

@@ -57,6 +57,8 @@ class Call:
     idempotency_key: str
     text: str | None = None
     """The message rendered in the community's language (message kinds only)."""
+    photo: bytes | None = None
+    """The image to send, drawn at send time (``poster.send``: the member's poster PNG)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,14 @@ class Connector(Protocol):
 
 
 DRY_RUN_KINDS = frozenset(
-    {"message.send", "payment.request", "member.admit", "member.admit.cancel", "reward.revoke"}
+    {
+        "message.send",
+        "payment.request",
+        "poster.send",
+        "member.admit",
+        "member.admit.cancel",
+        "reward.revoke",
+    }
 )
 """What the dry-run connectors carry out; refunds, reviews and new groups need a person."""
 
@@ -132,7 +141,8 @@ def describe(call: Call) -> str:
     where = f"{call.community}/{call.group}" if call.group else call.community
     to = call.payload.get("to")
     whom = f" → {', '.join(to) if isinstance(to, list) else to}" if to else ""
+    photo = f" [photo: {len(call.photo):,} bytes]" if call.photo is not None else ""
     if call.text is not None:
-        return f"[{where}]{whom} {call.kind}: {call.text}"
+        return f"[{where}]{whom} {call.kind}:{photo} {call.text}"
     detail = " ".join(f"{k}={v}" for k, v in sorted(call.payload.items()) if k != "to")
     return f"[{where}]{whom} {call.kind} {detail}".rstrip()

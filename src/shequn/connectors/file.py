@@ -15,9 +15,9 @@ from pathlib import Path
 from shequn.connectors.base import DRY_RUN_KINDS, Call, Limits, Performed
 
 
-def line_of(call: Call) -> str:
+def line_of(call: Call, photo: Path | None = None) -> str:
     """The JSON line written for ``call`` (the benchmark writes the same lines bare)."""
-    record = {
+    record: dict[str, object] = {
         "action": call.action_id,
         "key": call.idempotency_key,
         "kind": call.kind,
@@ -27,6 +27,8 @@ def line_of(call: Call) -> str:
         "text": call.text,
         "payload": call.payload,
     }
+    if photo is not None:
+        record["photo"] = str(photo)
     return json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
 
 
@@ -58,7 +60,12 @@ class FileConnector:
         self.fp = self.path.open("a", encoding="utf-8")
 
     def perform(self, call: Call) -> Performed:
-        self.fp.write(line_of(call))
+        photo = None
+        if call.photo is not None:
+            photo = self.path.with_name(f"{self.path.stem}-photos") / f"action-{call.action_id}.png"
+            photo.parent.mkdir(exist_ok=True)
+            photo.write_bytes(call.photo)
+        self.fp.write(line_of(call, photo))
         self.fp.flush()
         if self.fsync:
             os.fsync(self.fp.fileno())

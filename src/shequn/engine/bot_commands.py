@@ -2,7 +2,8 @@
 and the commands of the playbook's chapters, each family in its own module (:data:`FAMILIES`):
 rules of order (``engine.org_commands``: ``/motion``, ``/vote``, …), engagement
 (``engine.engagement.bot``: ``/checkin``, ``/ask``, ``/rank``, ``/stop``), referrals
-(``engine.fission_commands``: ``/myinvites``, ``/leaderboard``) and money
+(``engine.fission_commands``: ``/myinvites``, ``/leaderboard``; ``engine.poster_command``:
+``/poster``, the member's poster as a photo) and money
 (``engine.money_commands``: ``/cancel``, ``/nooffers``, ``/offers``) and the group rules
 (``engine.rules.appeal_command``: ``/appeal``).
 
@@ -28,6 +29,9 @@ from shequn.engine.money_commands import NAMES as MONEY_NAMES
 from shequn.engine.money_commands import handle as handle_money
 from shequn.engine.org_commands import HANDLERS as ORG_HANDLERS
 from shequn.engine.org_commands import Said, handle
+from shequn.engine.poster_command import HELP as POSTER_HELP
+from shequn.engine.poster_command import NAMES as POSTER_NAMES
+from shequn.engine.poster_command import poster
 from shequn.engine.rules.appeal_command import appeal
 from shequn.errors import NotFound
 from shequn.model.actions import Action
@@ -61,7 +65,13 @@ HELP = {
 }
 HELP = {
     lang: "\n".join(
-        (text, engagement_bot.HELP[lang], fission_commands.HELP[lang], MONEY_HELP[lang])
+        (
+            text,
+            engagement_bot.HELP[lang],
+            fission_commands.HELP[lang],
+            POSTER_HELP[lang],
+            MONEY_HELP[lang],
+        )
     )
     for lang, text in HELP.items()
 }
@@ -106,6 +116,8 @@ FAMILIES: tuple[tuple[Collection[str], Respond], ...] = (
         store, bp, c.identity, c.name, c.args, ref=c.ref, at=c.at, source=source)),
     (fission_commands.HANDLERS, lambda store, bp, c, source: fission_commands.handle(
         store, bp, c.identity, c.name, c.args, c.at)),
+    (POSTER_NAMES, lambda store, bp, c, source: poster(
+        store, bp, c.identity, c.args, ref=c.ref, at=c.at)),
     (MONEY_NAMES, lambda store, bp, c, source: handle_money(
         store, bp, c.identity, c.name, c.args, ref=c.ref, at=c.at, source=source)),
     (("appeal",), lambda store, bp, c, source: appeal(

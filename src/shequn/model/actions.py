@@ -82,6 +82,17 @@ ACTION_KINDS: dict[str, ActionKind] = {
             task="Send this message to {to_or_group}: {text}",
         ),
         ActionKind(
+            "poster.send",
+            "Send a member their fission poster privately: the PNG with their referral QR "
+            "code (``title``, ``subtitle``, ``name``, ``url``), drawn at send time, and a "
+            "caption (``text``).",
+            idempotent=False,
+            effect="message.delivered",
+            task="Send {to_or_group} their referral poster privately: draw it with "
+            "`shequn poster {to_or_group}` "
+            "(its QR code opens {url}) and send it with this caption: {text}",
+        ),
+        ActionKind(
             "livecode.sync",
             "Point a platform's group live code at the link's groups that have seats "
             "(WeCom 群活码: at most five).",

@@ -56,13 +56,13 @@ def enqueue_each(conn: Connection, actions: Sequence[tuple[Action, int | None]])
 
 
 def answered(conn: Connection, community: str, command: str) -> bool:
-    """Whether a reply to the bot command keyed ``command`` (the platform's chat and message
-    id) is queued already: a re-delivered command that changed something must not change it,
-    or answer it, again."""
+    """Whether a reply (or a poster) to the bot command keyed ``command`` (the platform's chat
+    and message id) is queued already: a re-delivered command that changed something must not
+    change it, or answer it, again."""
     a = t.actions
     query = select(a.c.id).where(
         a.c.community_slug == community,
-        a.c.kind == "message.send",
+        a.c.kind.in_(("message.send", "poster.send")),
         a.c.payload["command"].as_string() == command,
     )
     return conn.execute(query.limit(1)).first() is not None

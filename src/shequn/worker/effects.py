@@ -1,10 +1,13 @@
-"""What the worker adds around a platform call: the text to send and the event it leaves.
+"""What the worker adds around a platform call: the text (and image) to send and the event
+it leaves.
 
 The text is rendered at send time from the payload (``template`` + variables in the community's
 language, or a literal ``text``), so a template fixed after an action was queued is the one
 sent. The effect of a carried-out action is a fact about the community, recorded as an event
 with ``source = worker:<connector>`` and ``source_ref = action:<id>``: recording it twice keeps
 one event, which is also how the worker recognises, after a crash, that an attempt succeeded.
+A poster is drawn at send time too, from the texts and URL in the payload: the outbox keeps
+what to draw, never the image.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from shequn.connectors.base import Performed
+from shequn.connectors.base import Performed, Permanent
+from shequn.errors import ShequnError
 from shequn.model.actions import action_kind
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
 from shequn.store.action_states import ActionRow
 
-MESSAGE_KINDS = frozenset({"message.send", "payment.request"})
+MESSAGE_KINDS = frozenset({"message.send", "payment.request", "poster.send"})
+PHOTO_KINDS = frozenset({"poster.send"})
 
 Renderer = Callable[[Blueprint, dict[str, Any]], str]
 
@@ -41,6 +46,24 @@ def fallback_render(_blueprint: Blueprint, payload: dict[str, Any]) -> str:
         return str(payload["text"])
     variables = ", ".join(f"{k}={v}" for k, v in sorted(payload.items()) if k != "template")
     return f"[{payload.get('template', payload)}] {variables}".rstrip()
+
+
+def poster_png(payload: dict[str, Any]) -> bytes:
+    """The member's poster (``api/poster.py``, loaded only when a poster is sent: Pillow); no
+    font that draws its text is a permanent error until a person installs one."""
+    from shequn.api.poster import PosterSpec, render_poster
+
+    spec = PosterSpec(
+        title=str(payload.get("title") or ""),
+        subtitle=str(payload.get("subtitle") or ""),
+        name=str(payload.get("name") or ""),
+        qr_text=str(payload.get("url") or payload.get("link") or ""),
+        language=str(payload.get("language") or "zh"),
+    )
+    try:
+        return render_poster(spec)
+    except ShequnError as e:
+        raise Permanent(f"cannot draw the poster: {e}") from None
 
 
 def source_ref(action_id: int) -> str:

@@ -37,7 +37,7 @@ from shequn.store.growth_queries import get_blueprint
 from shequn.store.queries import list_communities
 from shequn.store.tasks import open_task
 from shequn.worker.clock import Clock, SystemClock
-from shequn.worker.effects import MESSAGE_KINDS, effect_event, renderer
+from shequn.worker.effects import MESSAGE_KINDS, PHOTO_KINDS, effect_event, poster_png, renderer
 from shequn.worker.lock import WorkerLock
 from shequn.worker.pacing import Pacer
 
@@ -317,9 +317,10 @@ class Worker:
     def call(self, row: ActionRow, *, render: bool = True) -> Call:
         """The connector's view of ``row``, with its message rendered now."""
         text = self._text(row) if render and row.kind in MESSAGE_KINDS else None
+        photo = poster_png(row.payload) if render and row.kind in PHOTO_KINDS else None
         return Call(
             row.id, row.kind, row.community, row.group, row.target, row.payload,
-            row.idempotency_key, text,
+            row.idempotency_key, text, photo,
         )  # fmt: skip
 
     def _blueprint(self, community: str) -> Blueprint | ShequnError:

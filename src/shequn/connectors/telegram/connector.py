@@ -1,7 +1,8 @@
 """The Telegram connector's outbound half: one action → one or a few Bot API calls.
 
 Messages go to the bound chat of the action's group, or privately to each member in ``to``
-(a member must have pressed Start in the bot's private chat first — Telegram's rule). An
+(a member must have pressed Start in the bot's private chat first — Telegram's rule); a
+poster goes to them the same way, as a photo (``sendPhoto``, uploaded) with its caption. An
 admission approves the newcomer's join request, or, when they did not ask through Telegram,
 sends them a one-use invite link (``member_limit=1``). Mutes, bans, unbans and deletes are
 idempotent calls the worker may repeat. What a bot cannot do (create a group, refund, judge an
@@ -11,8 +12,9 @@ task.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate, Uncertain
@@ -25,6 +27,8 @@ TELEGRAM_LIMITS = Limits(per_target=Rate(20, 60), overall=Rate(30, 1))
 """Telegram's published limits: about 20 messages a minute in one group, 30 a second overall."""
 
 ADMIT_LINK_HOURS = 24
+CAPTION_LIMIT = 1024
+"""Telegram: a photo's caption holds at most 1,024 characters."""
 
 
 class TelegramConnector:
@@ -35,6 +39,7 @@ class TelegramConnector:
         {
             "message.send",
             "payment.request",
+            "poster.send",
             "member.admit",
             "member.admit.cancel",
             "member.mute",
@@ -97,19 +102,32 @@ class TelegramConnector:
                 lambda bot: bot.send_message(chat_id=self.chat(call), text=text)
             )
             return Performed(str(sent.message_id), {"chat": str(sent.chat_id)})
+        return self._each(people, lambda bot, chat: bot.send_message(chat_id=chat, text=text))
+
+    def send_photo(self, call: Call) -> Performed:
+        """The photo (a poster, drawn by the worker) privately to each member in ``to``."""
+        photo, caption = call.photo, (call.text or "")[:CAPTION_LIMIT] or None
+        if not photo:
+            raise Permanent("nothing to send: the action has no photo")
+        people = recipients(call.payload.get("to"))
+        if not people:
+            raise Permanent("a photo goes to members privately: the action names nobody (to)")
+        return self._each(
+            people, lambda bot, chat: bot.send_photo(chat_id=chat, photo=photo, caption=caption)
+        )
+
+    def _each(self, people: list[int], send: Callable[..., Awaitable[Any]]) -> Performed:
+        """``send`` to each person in turn; one refused after others got it is uncertain."""
         ids: list[str] = []
         for person in people:
             try:
-                sent = self._send_to(person, text)
+                sent = self.client.call(partial(send, chat=person))
             except Permanent as e:
                 if ids:  # some got it: sending again would repeat it to them
                     raise Uncertain(f"sent to {len(ids)} of {len(people)}; then: {e.reason}") from e
                 raise
             ids.append(str(sent.message_id))
         return Performed(",".join(ids), {"recipients": len(ids)})
-
-    def _send_to(self, chat: int, text: str) -> Any:
-        return self.client.call(lambda bot: bot.send_message(chat_id=chat, text=text))
 
     # -- the door --------------------------------------------------------------------
     def admit(self, call: Call) -> Performed:
@@ -223,6 +241,7 @@ def user_id(key: Any) -> int:
 _HANDLERS: dict[str, Callable[[TelegramConnector, Call], Performed]] = {
     "message.send": TelegramConnector.send,
     "payment.request": TelegramConnector.send,
+    "poster.send": TelegramConnector.send_photo,
     "member.admit": TelegramConnector.admit,
     "member.admit.cancel": TelegramConnector.decline,
     "member.mute": lambda c, call: c.mute(call, allowed=False),
