@@ -109,7 +109,7 @@ def test_a_poster_is_uploaded_as_a_photo_to_each_member(
     assert (sent["chat_id"], sent["caption"], sent["photo"].data) == (7, "你的海报", png())
     assert done.result == {"recipients": 1} and done.platform_ref is not None
     not_an_image = replace(poster, photo=b"GIF89a...")
-    with pytest.raises(Permanent, match="(?i)image_process_failed"):
+    with pytest.raises(Permanent, match=r"(?i)image_process_failed"):
         connector.perform(not_an_image)
     api.fail("sendPhoto", 403, "Forbidden: bot was blocked by the user")
     with pytest.raises(Permanent, match="blocked the bot"):
