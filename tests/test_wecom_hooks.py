@@ -14,9 +14,11 @@ from sqlalchemy import select
 
 from shequn.api.app import create_app
 from shequn.connectors.wecom.crypto import CallbackCrypto
+from shequn.engine.bindings import bind
 from shequn.engine.record import record
 from shequn.model.events import Event
 from shequn.store import tables as t
+from shequn.store.chat_owners import chat_owners, group_owners
 from shequn.store.db import Store
 from tests.growth_helpers import COMMUNITY, T0, group, loaded
 from tests.wecom_fake import (
@@ -113,7 +115,7 @@ def test_a_join_through_a_live_code_carries_its_channel(hook: Hook) -> None:
     fields = joined(when, "wmAlice", JoinScene="3")
     assert hook.post(fields, ["wmAlice"]).text == "success"
     assert hook.post(fields, ["wmAlice"]).text == "success"  # WeCom retries: nothing new
-    [row] = rows(hook)
+    [row] = rows(hook, "member.joined")
     assert (row["kind"], row["group_slug"]) == ("member.joined", "a")
     data = row["data"]
     assert (data["channel"], data["campaign"], data["join_scene"]) == (
@@ -129,7 +131,7 @@ def test_distinct_changes_in_one_second_are_distinct_events(hook: Hook) -> None:
         hook.post(joined(when, who, JoinScene="2"), [who])
     hook.post(joined(when, "wmA", detail="del_member", QuitScene="0"), ["wmA"])
     hook.post(joined(when, "wmB", detail="del_member", QuitScene="1"), ["wmB"])
-    kinds = [r["kind"] for r in rows(hook)]
+    kinds = [r["kind"] for r in rows(hook, "member.joined", "member.left", "member.removed")]
     assert kinds == ["member.joined", "member.joined", "member.left", "member.removed"]
     left, removed = rows(hook, "member.left", "member.removed")
     assert left["data"]["quit_scene"] == "left"
@@ -161,6 +163,38 @@ def test_an_unbound_chat_records_nothing(hook: Hook, caplog: pytest.LogCaptureFi
     assert "wrUnknown" in caplog.text
 
 
+def test_each_chat_owner_is_recorded_as_it_changes(hook: Hook) -> None:
+    """A chat's owner (WeCom counts statistics per owner): read with the chat's details,
+    recorded when created or handed over — for a chat no group claims yet too."""
+    when = int((T0 + timedelta(minutes=5)).timestamp())
+    hook.fake.add_member(CHAT_A, "wmA", state=None, at=when)
+    hook.post(joined(when, "wmA", JoinScene="3"), ["wmA"])
+    hook.post(joined(when + 1, "wmA", JoinScene="3"), ["wmA"])  # the same owner: nothing new
+    hook.fake.chats[CHAT_A]["owner"] = "heir"  # 离职继承: the group passed to someone else
+    handover = {**joined(when + 60), "UpdateDetail": "change_owner"}
+    assert hook.post(handover).text == "success"
+    hook.post(handover)  # re-delivered: nothing new
+    made = "wrMadeByWeCom0000000000000000001"  # a group WeCom opened itself (auto_create_room)
+    hook.fake.chats[made] = {"chat_id": made, "name": "读书会3", "owner": "boss", "member_list": []}
+    create = {"CreateTime": str(when + 120), "MsgType": "event", "ChatId": made,
+              "Event": "change_external_chat", "ChangeType": "create"}  # fmt: skip
+    hook.post(create)
+    owned = [(r["group_slug"], r["data"]) for r in rows(hook, "group.owner_changed")]
+    assert owned == [
+        ("a", {"platform": "wecom", "chat": CHAT_A, "owner": "boss", "reason": "read"}),
+        ("a", {"platform": "wecom", "chat": CHAT_A, "owner": "heir", "reason": "transferred",
+               "previous": "boss"}),
+        (f"unbound:wecom:{made}", {"platform": "wecom", "chat": made, "owner": "boss",
+                                   "reason": "created"}),
+    ]  # fmt: skip
+    with hook.store.read() as conn:
+        assert chat_owners(conn, COMMUNITY, "wecom") == {CHAT_A: "heir", made: "boss"}
+        assert group_owners(conn, COMMUNITY, "wecom") == {"a": "heir", "b": None}
+    bind(hook.store, COMMUNITY, "b", "wecom", made)  # bound later: its owner is known already
+    with hook.store.read() as conn:
+        assert group_owners(conn, COMMUNITY, "wecom") == {"a": "heir", "b": "boss"}
+
+
 def test_secrets_reach_neither_the_logs_nor_the_database(
     hook: Hook, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -172,7 +206,7 @@ def test_secrets_reach_neither_the_logs_nor_the_database(
         hook.post(joined(when + 1, "wmS", detail="del_member", QuitScene="0"), ["wmS"])
         params, body = sealed(callback_xml(joined(when, "wmS")))
         hook.client.post("/hooks/wecom", params={**params, "nonce": "7"}, content=body)
-    assert len(rows(hook)) == 2
+    assert len(rows(hook, "member.joined", "member.left")) == 2
     dump = caplog.text + "\n".join(map(str, _every_row(hook.store)))
     for secret in (SECRET, TOKEN, AES_KEY, *hook.fake.tokens):
         assert secret not in dump

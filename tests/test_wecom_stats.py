@@ -63,7 +63,7 @@ def test_the_worker_pulls_and_the_report_shows_a_missed_join(
     fake.add_member("wrA", "wmAlice", state=None, at=noon)
     fake.add_member("wrA", "wmBob", state=None, at=noon + 60)  # its callback was lost
     fake.add_member("wrB", "wmCy", state=None, at=noon - 86_400)  # the day before
-    fake.messages[noon - 12 * 3600] = 41
+    fake.messages[("boss", noon - 12 * 3600)] = 41
     joined = Event("member.joined", datetime.fromtimestamp(noon, UTC), COMMUNITY,
                    f"wecom:{CORP}", "j-alice", group="a", actor="wecom:wmAlice")  # fmt: skip
     record(store, [joined])
@@ -82,3 +82,46 @@ def test_the_worker_pulls_and_the_report_shows_a_missed_join(
     with store.read() as conn:  # reported, not "fixed": the log still has one join
         begin = day_start(yesterday)
         assert joins_between(conn, COMMUNITY, ["a", "b"], begin, begin + timedelta(days=1)) == 1
+
+
+def owner_changed(chat: str, group: str, owner: str) -> Event:
+    """What the callbacks record when ``groupchat/get`` names a chat's owner."""
+    return Event("group.owner_changed", datetime(2026, 12, 1, tzinfo=UTC), COMMUNITY,
+                 f"wecom:{CORP}", f"owner-{chat}", group=group,
+                 data={"platform": "wecom", "chat": chat, "owner": owner})  # fmt: skip
+
+
+def test_several_owners_are_pulled_and_reconciled_owner_by_owner(
+    store: Store, database_url: str, fake: FakeWeCom, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loaded(store, group("a"), group("b"), group("c"))
+    owners = {"a": "boss", "b": "ann", "c": None}  # c's owner never reported: the sender's
+    for slug, owner in owners.items():
+        chat = f"wr{slug.upper()}"
+        bind(store, COMMUNITY, slug, "wecom", chat)
+        fake.chats[chat] = {"chat_id": chat, "owner": owner or "boss", "member_list": []}
+        if owner:
+            record(store, [owner_changed(chat, slug, owner)])
+    fake.chats["wrOther"] = {"chat_id": "wrOther", "owner": "ann", "member_list": []}  # unbound
+    fake.page = 1  # one owner a page: the pull follows next_offset
+    yesterday = datetime.now(CHINA).date() - timedelta(days=1)
+    noon = int((day_start(yesterday) + timedelta(hours=12)).timestamp())
+    for chat, who in (("wrA", "wmA1"), ("wrB", "wmB1"), ("wrC", "wmC1")):
+        fake.add_member(chat, who, state=None, at=noon)
+    record(store, [Event("member.joined", datetime.fromtimestamp(noon, UTC), COMMUNITY,
+                         f"wecom:{CORP}", f"j-{g}", group=g, actor=f"wecom:wm{g}")
+                   for g in ("a", "b", "c")])  # fmt: skip
+    cli = Cli(database_url, capsys)
+
+    code, _, err = cli.run("worker", "--once", "--connector", "wecom")
+    assert code == 0, err
+    asked = [c for c in fake.calls if c.endswith("groupchat/statistic")]
+    assert len(asked) == 2  # two owners, a page each
+    [day] = cli.json("wecom", "stats")  # type: ignore[misc]
+    assert (day["wecom_new_members"], day["log_new_members"]) == (3, 3)
+    assert (day["wecom_chats"], day["bound_chats"], day["differences"]) == (4, 3, {"chats": 1})
+    mine = {o["owner"]: (o["wecom_chats"], o["bound_chats"], o["log_new_members"],
+                         o["differences"]) for o in day["owners"]}  # fmt: skip
+    assert mine == {"boss": (2, 2, 2, {}), "ann": (2, 1, 1, {"chats": 1})}
+    code, out, _ = cli.run("wecom", "stats")
+    assert code == 0 and "ann:" in out and "boss:" not in out

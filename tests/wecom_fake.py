@@ -34,8 +34,10 @@ class FakeWeCom:
     """msgid → the sender of the message task."""
     confirmed: set[str] = field(default_factory=set)
     """msgids whose sender confirmed the task in the client."""
-    messages: dict[int, int] = field(default_factory=dict)
-    """day_begin_time → messages WeCom counted that day."""
+    messages: dict[tuple[str, int], int] = field(default_factory=dict)
+    """(owner, day_begin_time) → messages WeCom counted in the owner's groups that day."""
+    page: int = 1000
+    """The most items a statistics page holds (small in a test of paging)."""
     fail_next: dict[str, int] = field(default_factory=dict)
     """path → errcode to answer once."""
     counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -110,21 +112,28 @@ class FakeWeCom:
         self.join_ways.pop(body.get("config_id", ""), None)
         return {}
 
-    def h_groupchat_statistic_group_by_day(self, body: dict[str, Any]) -> dict[str, Any]:
-        """One day's counts over the chats of the owners asked for (WeCom: per owner)."""
+    def h_groupchat_statistic(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One day's counts per owner asked for (WeCom: 按群主聚合), a page at a time."""
         begin = int(body["day_begin_time"])
-        owners = set((body.get("owner_filter") or {}).get("userid_list") or ())
-        if not owners:
-            raise Refuse(40058, "owner_filter required")
-        chats = [c for c in self.chats.values() if c.get("owner") in owners]
-        members = [m for c in chats for m in c["member_list"]]
-        data = {
-            "chat_total": len(chats),
-            "member_total": len(members),
-            "new_member_cnt": sum(begin <= m["join_time"] < begin + 86_400 for m in members),
-            "msg_total": self.messages.get(begin, 0),
-        }
-        return {"items": [{"stat_time": begin, "data": data}]}
+        owners = list((body.get("owner_filter") or {}).get("userid_list") or ())
+        if not owners or len(owners) > 100:
+            raise Refuse(40058, "owner_filter.userid_list must hold 1 to 100 userids")
+        items = []
+        for owner in owners:
+            chats = [c for c in self.chats.values() if c.get("owner") == owner]
+            if not chats:
+                continue
+            members = [m for c in chats for m in c["member_list"]]
+            data = {
+                "chat_total": len(chats),
+                "member_total": len(members),
+                "new_member_cnt": sum(begin <= m["join_time"] < begin + 86_400 for m in members),
+                "msg_total": self.messages.get((owner, begin), 0),
+            }
+            items.append({"owner": owner, "data": data})
+        offset, limit = int(body.get("offset", 0)), min(int(body.get("limit", 500)), self.page)
+        page = items[offset : offset + limit]
+        return {"total": len(items), "next_offset": offset + len(page), "items": page}
 
     def h_get_groupmsg_task(self, body: dict[str, Any]) -> dict[str, Any]:
         """The task's senders: status 2 once they confirmed it in the client, else 0."""

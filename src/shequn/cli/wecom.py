@@ -51,11 +51,22 @@ def wecom_sent_since(store: Store) -> Any:
     return count
 
 
+def wecom_owners_of(store: Store) -> Any:
+    """community → its WeCom groups → each one's owner as the callbacks recorded it."""
+    from shequn.store.chat_owners import group_owners
+
+    def find(community: str) -> dict[str, str | None]:
+        with store.read() as conn:
+            return group_owners(conn, community, "wecom")
+
+    return find
+
+
 def wecom_options(api_url: str | None = None) -> dict[str, Any]:
     """The connector's options: the settings from the environment (``NotConfigured`` names
     what is missing), ``--api-url`` over ``SHEQUN_WECOM_API_URL``, and the chat lookup on a
-    store of its own for as long as the process runs, and the group welcome template an earlier
-    worker made (edited, not made again)."""
+    store of its own for as long as the process runs (so are the monthly count and the groups'
+    owners), and the group welcome template an earlier worker made (edited, not made again)."""
     from shequn.cli.common import state
     from shequn.connectors.wecom.config import WeComConfig
     from shequn.connectors.wecom.connector import WELCOMES
@@ -71,6 +82,7 @@ def wecom_options(api_url: str | None = None) -> dict[str, Any]:
         "chat_of": wecom_chat_of(store),
         "welcome_templates": templates,
         "sent_since": wecom_sent_since(store),
+        "owners_of": wecom_owners_of(store),
     }
 
 
@@ -87,7 +99,7 @@ def stats_command(
         slug = pick_community(store, community)
         reports = stats_report(store, slug)
     if as_json:
-        print_json([{**_row(r), "differences": r.differences} for r in reports])
+        print_json([r.as_dict() for r in reports])
         return
     print_table(
         f"WeCom statistics of {slug}: {len(reports)} days",
@@ -99,14 +111,18 @@ def stats_command(
                 r.log_new_members,
                 r.wecom_chats,
                 r.bound_chats,
-                ", ".join(f"{k} {v:+d}" for k, v in r.differences.items()) or "—",
+                _differences(r) or "—",
             )
             for r in reports
         ],
     )
 
 
-def _row(report: Any) -> dict[str, Any]:
-    from dataclasses import asdict
+def _differences(report: Any) -> str:
+    """``new_members +1 (boss: new_members +1)``: the day's, then each owner's that differ."""
 
-    return asdict(report)
+    def said(r: Any) -> str:
+        return ", ".join(f"{k} {v:+d}" for k, v in r.differences.items())
+
+    mine = "; ".join(f"{o.owner}: {said(o)}" for o in report.owners if o.differences)
+    return f"{said(report)} ({mine})" if mine else said(report)

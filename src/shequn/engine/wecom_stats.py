@@ -1,7 +1,7 @@
 """WeCom's own group statistics, pulled daily and compared with the log (issue 20).
 
 The ``wecom.stats`` tick queues one ``stats.pull`` action per China day (WeCom's days) once the
-day is over; the worker's ``wecom`` connector reads ``groupchat/statistic_group_by_day`` into
+day is over; the worker's ``wecom`` connector reads ``groupchat/statistic`` (per owner) into
 the action's result. :func:`stats_report` then sets WeCom's counts beside what the log holds
 for the same day and groups — new members, chats — and reports the differences. Nothing is
 overwritten: a join WeCom counted and the log lacks is a callback lost (or a chat not bound),
@@ -13,8 +13,9 @@ The ``wecom.readback`` tick does the same for message tasks: a day after each on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 
 from shequn.engine.decisions import Decision, apply
 from shequn.model.actions import Action
@@ -79,7 +80,7 @@ def readback_tick(store: Store, community: str, now: datetime) -> int:
 
 @dataclass(frozen=True, slots=True)
 class DayReport:
-    """One day: WeCom's counts, the log's, and where they differ."""
+    """One day (or one owner's part of it): WeCom's counts, the log's, where they differ."""
 
     day: str
     wecom_new_members: int | None
@@ -88,6 +89,10 @@ class DayReport:
     bound_chats: int
     member_total: int | None
     msg_total: int | None
+    owner: str | None = None
+    """Whose groups these are (``None``: the day's total)."""
+    owners: tuple[DayReport, ...] = ()
+    """The day's total split by owner (WeCom counts per owner), when the pull said whose."""
 
     @property
     def differences(self) -> dict[str, int]:
@@ -98,9 +103,22 @@ class DayReport:
         }
         return {k: w - ours for k, (w, ours) in pairs.items() if w is not None and w != ours}
 
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON: each row with its differences."""
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "owners"}
+        return row | {"differences": self.differences, "owners": [o.as_dict() for o in self.owners]}
 
-def reconcile(day: str, wecom: dict[str, int], log_joins: int, bound: int) -> DayReport:
-    """Pure: WeCom's counts of ``day`` beside the log's."""
+
+def reconcile(
+    day: str,
+    wecom: dict[str, int],
+    log_joins: int,
+    bound: int,
+    *,
+    owner: str | None = None,
+    owners: tuple[DayReport, ...] = (),
+) -> DayReport:
+    """Pure: WeCom's counts of ``day`` (of ``owner``'s groups, or all) beside the log's."""
     return DayReport(
         day=day,
         wecom_new_members=wecom.get("new_member_cnt"),
@@ -109,16 +127,30 @@ def reconcile(day: str, wecom: dict[str, int], log_joins: int, bound: int) -> Da
         bound_chats=bound,
         member_total=wecom.get("member_total"),
         msg_total=wecom.get("msg_total"),
+        owner=owner,
+        owners=owners,
     )
 
 
 def stats_report(store: Store, community: str) -> list[DayReport]:
-    """Every pulled day, oldest first, reconciled with the log's joins in the WeCom groups."""
+    """Every pulled day, oldest first, reconciled with the log's joins in the WeCom groups, and
+    owner by owner with the groups the pull counted as each owner's."""
     with store.read() as conn:
         groups = sorted(group_chats(conn, community, "wecom"))
         reports = []
-        for day, data in sorted(pulled_stats(conn, community).items()):
+        for day, pulled in sorted(pulled_stats(conn, community).items()):
             begin = day_start(date.fromisoformat(day))
-            joins = joins_between(conn, community, groups, begin, begin + timedelta(days=1))
-            reports.append(reconcile(day, data, joins, len(groups)))
+            end = begin + timedelta(days=1)
+            whose: dict[str, list[str]] = {}
+            for group, owner in sorted((pulled.get("groups") or {}).items()):
+                whose.setdefault(str(owner), []).append(str(group))
+            by_owner = pulled.get("by_owner") or {}
+            owners = tuple(
+                reconcile(day, by_owner.get(owner) or {}, joins_between(conn, community, mine,
+                          begin, end), len(mine), owner=owner)
+                for owner, mine in sorted(whose.items())
+            )  # fmt: skip
+            joins = joins_between(conn, community, groups, begin, end)
+            data = dict(pulled.get("data") or {})
+            reports.append(reconcile(day, data, joins, len(groups), owners=owners))
     return reports

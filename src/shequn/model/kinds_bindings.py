@@ -31,4 +31,20 @@ BINDING_KINDS: tuple[KindSpec, ...] = (
         fields=(_PLATFORM, _CHAT, F("reason", Str, "why, when not an operator's choice")),
         playbook=("P-CHN-1",),
     ),
+    KindSpec(
+        "group.owner_changed",
+        "The platform chat has this staff member as its owner from now on (WeCom 群主): the "
+        "chat was created, its ownership passed to someone else, or shequn read the owner for "
+        "the first time. WeCom counts its statistics per owner.",
+        actor=None,
+        actor_required=False,
+        fields=(
+            _PLATFORM,
+            _CHAT,
+            F("owner", Str, "the owner's userid on the platform (a staff member)", required=True),
+            F("previous", Str, "the owner recorded before, when there was one"),
+            F("reason", Str, "created, transferred, or read (seen in the chat's details)"),
+        ),
+        playbook=("P-CHN-1", "P-ORG-4"),
+    ),
 )

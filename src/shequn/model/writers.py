@@ -34,6 +34,7 @@ WRITER_CLASS: dict[str, str] = {
     "member.invited": "platform",
     "member.renamed": "platform",
     "group.renamed": "platform",
+    "group.owner_changed": "platform",
     "message.posted": "platform",
     "message.reacted": "platform",
     "message.pinned": "platform",

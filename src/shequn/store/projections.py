@@ -23,6 +23,7 @@ from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
 from shequn.model.events import Event
 from shequn.store import tables as t
 from shequn.store.bindings import HANDLERS as BINDING_HANDLERS
+from shequn.store.chat_owners import HANDLERS as OWNER_HANDLERS
 from shequn.store.engagement import HANDLERS as ENGAGEMENT_HANDLERS
 from shequn.store.entry_book import EntryBook
 from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
@@ -357,6 +358,7 @@ _RARE = {
     "role.changed": _role,
     **GROWTH_HANDLERS,
     **BINDING_HANDLERS,
+    **OWNER_HANDLERS,
     **ENGAGEMENT_HANDLERS,
     **MONEY_HANDLERS,
     **QA_HANDLERS,

@@ -366,6 +366,20 @@ bindings = Table(
     UniqueConstraint("community_id", "platform", "chat_id", name="uq_bindings_chat"),
 )
 
+# Who owns each platform chat (``group.owner_changed``, store/chat_owners.py): WeCom counts its
+# statistics per owner. Keyed on the chat, so an owner seen before the chat was bound counts.
+chat_owners = Table(
+    "chat_owners",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", ForeignKey("communities.id"), nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("chat_id", String(64), nullable=False),
+    Column("owner", String(64), nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("community_id", "platform", "chat_id", name="uq_chat_owners_chat"),
+)
+
 # Sharing sessions (P-ENG-2; ``session.*`` events, store/engagement.py): one row per planned
 # session, ``cause_event_id`` the plan or reschedule whose timeline actions are current.
 sessions = Table(
@@ -436,6 +450,7 @@ PROJECTIONS = (
     qa_entries,
     paid_memberships,
     sessions,
+    chat_owners,
     bindings,
     profiles,
     fraud_cases,

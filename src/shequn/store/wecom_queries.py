@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
@@ -80,19 +81,20 @@ def welcome_templates(conn: Connection, templates: frozenset[str]) -> dict[str, 
     }
 
 
-def pulled_stats(conn: Connection, community: str) -> dict[str, dict[str, int]]:
-    """Day (``YYYY-MM-DD``) → WeCom's counts, from the ``stats.pull`` actions done (the last
-    pull of a day wins: a day pulled again later may have grown)."""
+def pulled_stats(conn: Connection, community: str) -> dict[str, dict[str, Any]]:
+    """Day (``YYYY-MM-DD``) → the ``stats.pull`` result (``data``: WeCom's counts, ``by_owner``,
+    ``groups``: whose each group was), from the pulls done (the last pull of a day wins: a day
+    pulled again later may have grown)."""
     a = t.actions.c
     q = (
         select(a.result)
         .where(a.community_slug == community, a.kind == "stats.pull", a.status == Status.DONE)
         .order_by(a.id)
     )
-    found: dict[str, dict[str, int]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for (result,) in conn.execute(q):
         if isinstance(result, dict) and result.get("day"):
-            found[str(result["day"])] = dict(result.get("data") or {})
+            found[str(result["day"])] = result
     return found
 
 

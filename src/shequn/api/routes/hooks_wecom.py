@@ -10,7 +10,10 @@ events are keyed on the whole callback (``connectors/wecom/inbound.py``).
 
 Chat → group: the chat's ``wecom`` binding (``shequn groups bind``), else a group whose
 ``chat_id`` (``group.configured``) is the WeCom chat id. Callbacks about other chats are
-counted in the log line, not recorded.
+counted in the log line, not recorded — except who owns them (a chat created, handed over):
+that ``group.owner_changed`` goes to the chat's ``unbound:wecom:…`` group, so a group WeCom
+made itself shows in ``shequn groups unbound`` with its owner. Every ``groupchat/get`` also
+tells the owner: one that differs from the owner recorded is recorded.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from shequn.connectors.wecom.inbound import (
     Context,
     events_for,
     identity,
+    needs_owner,
+    owner_event,
     parse,
     unbound_chat,
 )
@@ -38,6 +43,7 @@ from shequn.engine.inbound import receive
 from shequn.errors import Conflict, NotFound, ShequnError
 from shequn.model.events import Event
 from shequn.store.bindings import group_chats
+from shequn.store.chat_owners import chat_owner
 from shequn.store.db import Store
 from shequn.store.queries import list_communities
 
@@ -113,15 +119,19 @@ def process(store: Store, config: WeComConfig, cb: Callback) -> int:
     try:
         community = _community(store, config)
         ctx = Context(config.corp_id, community, chat_groups(store, community))
-        if (chat := unbound_chat(cb, ctx)) is not None:
+        if (chat := unbound_chat(cb, ctx)) is not None and not needs_owner(cb):
             log.warning("wecom: chat %s is bound to no group (set its chat_id)", chat)
             return 0
         extra: list[Event] = []
-        if cb.needs_chat() or cb.detail == "change_name":
+        if cb.needs_chat() or cb.detail == "change_name" or needs_owner(cb):
             detail = group_chat(config, cb.chat_id)
             ctx.chat_members = members_of(detail)
             if cb.detail == "change_name" and detail.get("name"):
                 extra.append(_renamed(cb, ctx, str(detail["name"])))
+            with store.read() as conn:
+                known = chat_owner(conn, community, "wecom", cb.chat_id)
+            if owned := owner_event(cb, ctx, str(detail.get("owner") or ""), known):
+                extra.append(owned)
         events = [*events_for(cb, ctx), *extra]
         return receive(store, community, events).new if events else 0
     except ShequnError as e:  # a connector error, a refused event, no community

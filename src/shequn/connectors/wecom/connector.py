@@ -61,6 +61,10 @@ from the corp; more are silently not delivered."""
 
 ChatOf = Callable[[str, str], str | None]
 """(community, group slug) → WeCom chat id, supplied by whoever builds the connector."""
+OwnersOf = Callable[[str], Mapping[str, str | None]]
+"""community → its WeCom groups → each one's owner (``None``: not recorded yet)."""
+OWNERS_PER_CALL = 100
+"""WeCom's ``owner_filter`` takes at most 100 userids."""
 SentSince = Callable[[str, datetime], int]
 """(target, since) → message tasks already carried out for the target since then (the CLI
 counts them in the outbox, so a restarted worker still knows)."""
@@ -81,6 +85,7 @@ class WeComConnector:
         chat_of: ChatOf | None = None,
         welcome_templates: Mapping[str, str] | None = None,
         sent_since: SentSince | None = None,
+        owners_of: OwnersOf | None = None,
         clock: Callable[[], datetime] | None = None,
         limits: Limits | None = None,
     ) -> None:
@@ -96,6 +101,7 @@ class WeComConnector:
         """``community/group`` → its welcome template made earlier (the CLI reads them from
         the outbox): one per group, since each group's owner picks its own in the client."""
         self.sent_since = sent_since
+        self.owners_of = owners_of or (lambda _c: {})
         self.clock = clock or (lambda: datetime.now(CHINA))
 
     def perform(self, call: Call) -> Performed:
@@ -177,24 +183,52 @@ class WeComConnector:
     # --- statistics ----------------------------------------------------------------------------
 
     def _statistics(self, call: Call) -> Performed:
-        """``groupchat/statistic_group_by_day`` for one China day and the groups' owners (the
-        payload's ``owners``, else the sender): WeCom counts per owner, not per chat."""
+        """``groupchat/statistic`` (WeCom's counts per owner) for one China day and every owner
+        of the community's WeCom groups (a group whose owner is unknown counts as the sender's).
+        The result keeps each owner's counts, their sum, and which group was whose, so the
+        report compares each owner's groups with the log."""
         day = str(call.payload.get("day", ""))
-        owners = list(call.payload.get("owners") or ([self.sender] if self.sender else []))
+        groups = {g: o or self.sender for g, o in self.owners_of(call.community).items()}
+        owned = {g: o for g, o in groups.items() if o}
+        owners = list(call.payload.get("owners") or sorted(set(owned.values())))
+        if not owners and self.sender:
+            owners = [self.sender]
         if not owners:
-            raise Permanent("statistics need the groups' owner: set SHEQUN_WECOM_SENDER")
+            raise Permanent("statistics need the groups' owners: set SHEQUN_WECOM_SENDER")
         try:
             begin = int(datetime.combine(date.fromisoformat(day), time(), CHINA).timestamp())
         except ValueError:
             raise Permanent(f"{day!r} is not a day (YYYY-MM-DD)") from None
-        body = {"day_begin_time": begin, "day_end_time": begin,
-                "owner_filter": {"userid_list": owners}}  # fmt: skip
-        answer = self.client.post("groupchat/statistic_group_by_day", body)
+        by_owner: dict[str, dict[str, int]] = {}
+        for i in range(0, len(owners), OWNERS_PER_CALL):
+            by_owner |= self._owner_stats(begin, owners[i : i + OWNERS_PER_CALL])
         totals: dict[str, int] = {}
-        for item in answer.get("items") or ():
-            for key, value in (item.get("data") or {}).items():
-                totals[key] = totals.get(key, 0) + int(value)
-        return Performed(None, {"day": day, "owners": owners, "data": totals})
+        for data in by_owner.values():
+            for key, value in data.items():
+                totals[key] = totals.get(key, 0) + value
+        result = {"day": day, "owners": owners, "data": totals, "by_owner": by_owner}
+        return Performed(None, result | {"groups": owned})
+
+    def _owner_stats(self, begin: int, owners: list[str]) -> dict[str, dict[str, int]]:
+        """One day's counts of up to 100 owners, page by page (``offset``/``next_offset``)."""
+        found: dict[str, dict[str, int]] = {}
+        offset = 0
+        while True:
+            body = {
+                "day_begin_time": begin,
+                "day_end_time": begin,
+                "owner_filter": {"userid_list": owners},
+                "offset": offset,
+                "limit": 1000,
+            }
+            answer = self.client.post("groupchat/statistic", body)
+            items = answer.get("items") or []
+            for item in items:
+                data = item.get("data") or {}
+                found[str(item.get("owner"))] = {k: int(v) for k, v in data.items()}
+            offset = int(answer.get("next_offset") or 0)
+            if not items or not offset or offset >= int(answer.get("total") or 0):
+                return found
 
     def _readback(self, call: Call) -> Performed:
         """``get_groupmsg_task``: whether each sender confirmed (sent) the task (status 2)."""

@@ -23,6 +23,7 @@ from typing import Any
 
 import defusedxml.ElementTree as SafeXML
 
+from shequn.model.bindings import unbound_group
 from shequn.model.events import Event
 
 PLATFORM = "wecom"
@@ -181,9 +182,32 @@ def _chat_events(cb: Callback, ctx: Context) -> list[Event]:
         ]
     if cb.change == "update" and cb.detail == "change_name":
         return []  # the new name needs groupchat/get: the caller adds group.renamed from it
-    if cb.change in ("create", "dismiss") or cb.detail in ("change_owner", "change_notice"):
-        return []  # recorded by the statistics reconciliation and the operator, not as facts
-    return []
+    return []  # create and change_owner: owner_event; dismiss, change_notice: not facts
+
+
+OWNER_REASONS = {"create": "created", "change_owner": "transferred"}
+
+
+def needs_owner(cb: Callback) -> bool:
+    """Whether the callback is about a chat's owner (its creation, a handover): recorded even
+    for a chat no group claims yet, since WeCom makes groups itself (``auto_create_room``)."""
+    return cb.event == "change_external_chat" and (
+        cb.change == "create" or cb.detail == "change_owner"
+    )
+
+
+def owner_event(cb: Callback, ctx: Context, owner: str, known: str | None) -> Event | None:
+    """``group.owner_changed`` when ``groupchat/get`` names an ``owner`` other than the one
+    recorded (``known``); an unbound chat's goes to its ``unbound:wecom:…`` group."""
+    if not owner or owner == known or cb.event != "change_external_chat":
+        return None
+    reason = OWNER_REASONS.get(cb.change if cb.change == "create" else cb.detail, "read")
+    data = {"platform": PLATFORM, "chat": cb.chat_id, "owner": owner, "reason": reason}
+    if known:
+        data["previous"] = known
+    group = ctx.groups.get(cb.chat_id) or unbound_group(PLATFORM, cb.chat_id)
+    ref = f"chat:{cb.chat_id}:owner:{owner}"
+    return _event(cb, ctx, "group.owner_changed", ref, group=group, data=data)
 
 
 def _joined_members(cb: Callback, ctx: Context) -> list[ChatMember]:
