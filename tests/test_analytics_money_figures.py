@@ -3,6 +3,8 @@ integer minor units; expected values worked out by hand (day 0 is 2026-01-01, As
 
 from __future__ import annotations
 
+from datetime import date
+
 from shequn.analytics.money_figures import (
     ConversionTime,
     OfferAcceptance,
@@ -13,6 +15,7 @@ from shequn.analytics.money_figures import (
     recurring_revenue,
     refund_rate,
 )
+from shequn.analytics.money_series import RecurringMonth, month_ends, recurring_by_month
 from shequn.analytics.scope import Scope
 from tests.analytics_helpers import COMMUNITY, event, join, post
 
@@ -82,4 +85,28 @@ def test_time_to_climb_each_rung(replica_of):
 def test_an_empty_scope_has_no_figures(replica_of):
     con = replica_of([])
     assert recurring_revenue(con, Scope(COMMUNITY)) == []
+    assert recurring_by_month(con, Scope(COMMUNITY)) == []
     assert conversion_time(con, Scope(COMMUNITY)) == []
+
+
+def test_recurring_revenue_at_each_months_end(replica_of):
+    """January ends with u (renewed early, 9.90), w (9.90) and v's year (8.25 a month);
+    February, to the as-of day, has lost w — the figure the table shows."""
+    assert recurring_by_month(replica_of(LOG), Scope(COMMUNITY)) == [
+        RecurringMonth(date(2026, 1, 1), "fan", "CNY", 2, 1980, 0, 0),
+        RecurringMonth(date(2026, 1, 1), "year", "CNY", 1, 825, 0, 0),
+        RecurringMonth(date(2026, 2, 1), "fan", "CNY", 1, 990, 1, 990),
+        RecurringMonth(date(2026, 2, 1), "year", "CNY", 1, 825, 0, 0),
+    ]
+    assert [r.month for r in recurring_by_month(replica_of(LOG), Scope(COMMUNITY), months=1)] == [
+        date(2026, 2, 1), date(2026, 2, 1)
+    ]  # fmt: skip
+
+
+def test_months_follow_the_calendar():
+    assert month_ends(date(2024, 1, 31), date(2024, 3, 5)) == [
+        (date(2024, 1, 1), date(2024, 1, 31)),
+        (date(2024, 2, 1), date(2024, 2, 29)),  # a leap year
+        (date(2024, 3, 1), date(2024, 3, 5)),  # the as-of day
+    ]
+    assert month_ends(date(2024, 4, 2), date(2024, 3, 5)) == []

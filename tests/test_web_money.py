@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from shequn.engine.record import record
 from shequn.model.events import Event
 from shequn.store.queries import list_members
-from tests.test_web import SCOPED_GROUP, C, Site, site  # noqa: F401 (the fixture)
+from tests.test_web import OTHER_GROUP, SCOPED_GROUP, C, Site, site  # noqa: F401 (the fixture)
 
 
 def _agent_in(site: Site, group: str) -> str:  # noqa: F811
@@ -37,3 +37,25 @@ def test_the_money_page_shows_the_ladder_and_the_ledger_by_role(site: Site) -> N
     for role in ("group_leader", "analyst"):
         page = site.client(role).get(f"/c/{C}/money").text
         assert agent not in page and 'class="ledger"' not in page
+
+
+def test_the_money_page_draws_recurring_revenue_month_by_month(site: Site) -> None:  # noqa: F811
+    """A yearly membership paid 40 days ago (99.00: 8.25 a month): MRR at each month's end as
+    a chart, every point 8.25 (recurring_by_month asks recurring_revenue once a month)."""
+    member = _agent_in(site, OTHER_GROUP)
+    paid_at = datetime.now(UTC) - timedelta(days=40)
+    until = (paid_at + timedelta(days=365)).date().isoformat()
+    record(site.store, [
+        Event("payment.made", paid_at, C, "web-money", "pay-year", actor=member,
+              data={"amount": 99, "amount_minor": 9900, "currency": "CNY", "product": "year"}),
+        Event("membership.started", paid_at + timedelta(seconds=1), C, "web-money", "m-year",
+              actor=member, data={"plan": "year", "until": until, "payment": "pay-year"}),
+    ])  # fmt: skip
+    page = site.client("analyst").get(f"/c/{C}/money").text
+    found = re.search(r'id="chart-mrr-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    option = json.loads(found.group(1))
+    months = option["xAxis"]["data"]
+    assert months[0] == paid_at.strftime("%Y-%m") and len(months) in (2, 3)
+    assert [(s["name"], s["data"]) for s in option["series"]] == [("year", [8.25] * len(months))]
+    assert "每月经常性收入（MRR）" in page  # the demo community speaks Chinese

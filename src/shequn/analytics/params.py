@@ -195,6 +195,7 @@ def _share(high: float = 1.0) -> Number:
 PARAMS: dict[str, Param] = {
     # how much is computed
     "periods": Number(low=1, high=366),
+    "months": Number(low=1, high=120),
     "top": Number(low=1, high=1000),
     "key_members": Number(low=1, high=1000),
     # calendars and windows (days, hours, minutes)

@@ -24,6 +24,7 @@ MODULES = (
     "shequn.analytics.funnel",
     "shequn.analytics.money",
     "shequn.analytics.money_figures",
+    "shequn.analytics.money_series",
     "shequn.analytics.lifecycle",
     "shequn.analytics.leaders",
     "shequn.analytics.talk",

@@ -55,7 +55,7 @@ class Money:
             k = mem.tier[m]
             s = self.steps[k]
             t = sim.at(weekend)
-            self.pay(m, s, t)
+            paid = self.pay(m, s, t)
             mem.tier[m] = k + 1
             if s.tier == "low" and sim.camp is not None:
                 self.queue.append(m)
@@ -67,7 +67,7 @@ class Money:
                         "membership.started",
                         None,
                         mem.key[m],
-                        {"plan": s.name, "until": until},
+                        {"plan": s.name, "until": until, "payment": paid},
                     )
                     sim.later(day + sim.p.membership_days, "renew", m, -1)
                 senior = sim.senior
@@ -78,24 +78,25 @@ class Money:
             s = next(x for x in self.steps if x.tier == "high")
             t = sim.at(weekend)
             if sim.rng.random() < sim.p.renewal_rate:
-                self.pay(m, s, t)
+                paid = self.pay(m, s, t)
                 sim.out.emit(
                     t + 1,
                     "membership.renewed",
                     None,
                     mem.key[m],
-                    {"plan": s.name, "until": self.until(day)},
+                    {"plan": s.name, "until": self.until(day), "payment": paid},
                 )
                 sim.later(day + sim.p.membership_days, "renew", m, -1)
             else:
                 sim.out.emit(t, "membership.ended", None, mem.key[m], {"plan": s.name})
 
-    def pay(self, m: int, s: LadderStep, t: float) -> None:
+    def pay(self, m: int, s: LadderStep, t: float) -> str:
+        """Emit the payment; its ``source_ref``, which the membership it pays for names."""
         sim, mem = self.sim, self.sim.members
         home = mem.home[m]
         data = {"amount": s.price, "currency": s.currency, "product": s.name, "tier": s.tier}
         group = sim.groups[home].slug if home >= 0 else None
-        sim.out.emit(t, "payment.made", group, mem.key[m], data)
+        return sim.out.emit(t, "payment.made", group, mem.key[m], data)
 
     def until(self, day: int) -> str:
         start: date = self.sim.bp.community.start_date

@@ -13,8 +13,10 @@ from typing import Any
 from shequn.analytics.activity import ActivityDay
 from shequn.analytics.funnel import FunnelRow
 from shequn.analytics.leaders import Leader
+from shequn.analytics.money_series import RecurringMonth
 from shequn.analytics.retention import CohortRow
 from shequn.analytics.talk import TalkMix
+from shequn.model.blueprint_money import to_major
 from shequn.model.kinds import ROLES
 
 Option = dict[str, Any]
@@ -167,4 +169,31 @@ def level_pyramid(counts: Sequence[int], names: Sequence[str], _: Label = _plain
         "xAxis": {"type": "value"},
         "yAxis": {"type": "category", "data": list(names)},
         "series": [{"name": _("members"), "type": "bar", "data": list(counts)}],
+    }
+
+
+def mrr_lines(months: Sequence[RecurringMonth], _: Label = _plain) -> Option:
+    """Recurring revenue at each month's end (``recurring_by_month``), one stacked area per
+    plan (and currency, when there are several), in major units; 0 where a plan had none."""
+    axis = sorted({m.month for m in months})
+    several = len({m.currency for m in months}) > 1
+    lines: dict[tuple[str, str], dict[object, float]] = {}
+    for m in months:
+        lines.setdefault((m.plan, m.currency), {})[m.month] = to_major(m.mrr, m.currency)
+    return {
+        "tooltip": _TOOLTIP,
+        "legend": {"top": 0},
+        "grid": _GRID,
+        "xAxis": {"type": "category", "data": [d.strftime("%Y-%m") for d in axis]},
+        "yAxis": {"type": "value", "name": "MRR"},
+        "series": [
+            {
+                "name": f"{plan} ({currency})" if several else plan,
+                "type": "line",
+                "stack": currency,
+                "areaStyle": {},
+                "data": [values.get(d, 0) for d in axis],
+            }
+            for (plan, currency), values in sorted(lines.items())
+        ],
     }

@@ -155,6 +155,7 @@ ZH: dict[str, str] = {
     "mid": "中阶",
     "high": "高阶",
     "Recurring revenue": "经常性收入",
+    "Recurring revenue by month": "每月经常性收入（MRR）",
     "plan": "产品",
     "active": "有效",
     "churned": "流失",

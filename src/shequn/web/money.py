@@ -22,6 +22,7 @@ from shequn.analytics.money_figures import (
     recurring_revenue,
     refund_rate,
 )
+from shequn.analytics.money_series import recurring_by_month
 from shequn.api.deps import Operator
 from shequn.engine.ledger import accounts
 from shequn.engine.ledger_rules import Account
@@ -29,7 +30,7 @@ from shequn.model.blueprint_money import show
 from shequn.store.db import Store
 from shequn.store.scope_queries import groups_of
 from shequn.web.app import PageDep, with_analytics
-from shequn.web.charts import Label, Option, funnel
+from shequn.web.charts import Label, Option, funnel, mrr_lines
 from shequn.web.pages import GroupQ, _visible_groups, router
 
 LEDGER_ROLES = ("owner", "manager")
@@ -63,12 +64,13 @@ def money_page(p: PageDep, group: GroupQ = None) -> HTMLResponse:
             "offers": offer_acceptance(con, scope),
             "climb": conversion_time(con, scope),
         }
+        months = recurring_by_month(con, scope)
     return p.render(
         "money.html",
         scope=scope,
         groups=_visible_groups(p),
         rungs=rungs,
-        charts={"ladder": ladder_funnel(rungs, p._)},
+        charts={"ladder": ladder_funnel(rungs, p._), "mrr": mrr_lines(months, p._)},
         climb_days={c.tier: c.median_days for c in figures["climb"]},
         ledger=ledger_view(p.store, p.op, p.community),
         show=show,
