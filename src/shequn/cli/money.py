@@ -2,7 +2,7 @@
 ``commission ledger|payout``: money by hand (P-MON).
 
 Thin, like every command: ``engine/money.py`` decides and records. Payments from a payment
-platform arrive by webhook (docs/money.md); these commands are for cash, bank transfers and
+platform arrive by webhook (docs/monetization.md); these commands are for cash, bank transfers and
 anything a platform did not report, and for trials and gifts.
 """
 

@@ -48,7 +48,7 @@ def money_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
                 **_PRODUCT,
                 "price": "its price, e.g. 99.00",
                 "currency": "its currency code, e.g. CNY",
-                "order": "the order reference to quote when paying (docs/money.md)",
+                "order": "the order reference to quote when paying (docs/monetization.md)",
                 "days": "days the offer stays open",
             },
             "你最近在群里很活跃，想邀请你加入「{{ product }}」，价格 {{ price }} {{ currency }}，"
