@@ -46,6 +46,7 @@ class FakeBotApi:
     confirmed: int = 0
     requests: set[tuple[int, int]] = field(default_factory=set)
     photos: list[bytes] = field(default_factory=list)
+    promoted: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
 
     # -- test controls -----------------------------------------------------------------
     def push(self, *updates: dict[str, Any]) -> None:
@@ -177,6 +178,31 @@ class FakeBotApi:
     m_declineChatJoinRequest = m_approveChatJoinRequest
     m_restrictChatMember = m_banChatMember = m_unbanChatMember = m_deleteMessage = _true
     m_pinChatMessage = _true
+
+    def m_promoteChatMember(self, p: dict[str, Any]) -> bool:
+        """Needs the bot's *add new admins* right where its rights are known; every right
+        false demotes (the user is then a plain member again)."""
+        chat, user = int(p["chat_id"]), int(p["user_id"])
+        rights = self.admins.get(chat)
+        if rights is not None and not rights.get("can_promote_members"):
+            raise Refused(400, "Bad Request: not enough rights")
+        given = {k: v for k, v in p.items() if k.startswith("can_") and v}
+        if given:
+            self.promoted[(chat, user)] = {**given, "custom_title": None}
+        else:
+            self.promoted.pop((chat, user), None)
+        return True
+
+    def m_setChatAdministratorCustomTitle(self, p: dict[str, Any]) -> bool:
+        """Only for an admin this bot promoted (Telegram's rule), at most 16 characters."""
+        key = (int(p["chat_id"]), int(p["user_id"]))
+        if key not in self.promoted:
+            raise Refused(400, "Bad Request: not enough rights to change custom title of the user")
+        if len(str(p["custom_title"])) > 16:
+            raise Refused(400, "Bad Request: ADMIN_RANK_INVALID")
+        self.promoted[key]["custom_title"] = p["custom_title"]
+        return True
+
     m_deleteWebhook = _true
 
     def m_setWebhook(self, p: dict[str, Any]) -> bool:

@@ -156,6 +156,9 @@ def test_check_names_each_problem_with_its_fix(bot: Cli, fake: Any) -> None:
         "can_pin_messages": True,
     }
     code, out, _ = bot.run("bot", "check", "telegram", "--api-url", url)
+    assert code == 1 and "lacks the admin rights add new admins" in out  # leaders made admins
+    api.admins[CHAT]["can_promote_members"] = True
+    code, out, _ = bot.run("bot", "check", "telegram", "--api-url", url)
     assert code == 0 and out.rstrip().endswith("ok")
     assert TOKEN not in out
 

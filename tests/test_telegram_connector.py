@@ -82,6 +82,43 @@ def test_pin_a_message_quietly(fake: Any, connector: TelegramConnector) -> None:
     assert "group.slow_mode" not in connector.kinds  # the Bot API cannot set it: a task
 
 
+def test_a_group_leader_is_made_admin_with_a_title_and_demoted(
+    fake: Any, connector: TelegramConnector
+) -> None:
+    api, _ = fake
+    leader = {"identity": "telegram:7", "role": "group_leader", "name": "组长", "title": True}
+    done = connector.perform(call("member.promote", **leader))
+    assert done.platform_ref == f"promoted:{CHAT}:7" and done.result == {"title": "组长"}
+    rights = api.promoted[(CHAT, 7)]
+    assert rights["can_restrict_members"] and rights["can_manage_video_chats"]
+    assert "can_promote_members" not in rights and "can_change_info" not in rights
+    assert rights["custom_title"] == "组长"
+    connector.perform(call("member.promote", **{**leader, "role": "manager", "name": "班长"}))
+    assert api.promoted[(CHAT, 7)]["can_change_info"]  # a monitor edits the group's info too
+    connector.perform(call("member.demote", identity="telegram:7", role="member"))
+    [*_, demoted] = api.called("promoteChatMember")
+    assert not any(v for k, v in demoted.items() if k.startswith("can_"))
+    assert (CHAT, 7) not in api.promoted and not api.called("setChatAdministratorCustomTitle")[2:]
+
+
+def test_a_bot_without_the_right_to_add_admins_is_told_so(
+    fake: Any, connector: TelegramConnector
+) -> None:
+    api, _ = fake
+    api.admins[CHAT] = {"can_restrict_members": True}  # no "add new admins"
+    with pytest.raises(Permanent, match=r"not an admin with the rights .*add new admins"):
+        connector.perform(call("member.promote", identity="telegram:7", role="group_leader"))
+    api.admins[CHAT]["can_promote_members"] = True
+    api.fail("setChatAdministratorCustomTitle", 400, "Bad Request: ADMIN_RANK_EMOJI_NOT_ALLOWED")
+    done = connector.perform(
+        call("member.promote", identity="telegram:7", role="group_leader", name="组长", title=True)
+    )  # promoted all the same: the title is a nicety
+    assert done.result["title"] is None and "emoji" in done.result["title_refused"].lower()
+    api.fail("promoteChatMember", 400, "Bad Request: USER_NOT_PARTICIPANT")
+    with pytest.raises(Permanent, match="not in the group"):
+        connector.perform(call("member.promote", identity="telegram:8", role="group_leader"))
+
+
 def test_admit_without_a_request_sends_a_one_use_link(
     fake: Any, connector: TelegramConnector
 ) -> None:

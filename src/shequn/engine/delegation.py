@@ -23,6 +23,7 @@ from shequn.engine.delegation_rules import (
     overdue_duties,
 )
 from shequn.engine.organization_levels import Pyramid, read_pyramid
+from shequn.engine.reactions import react
 from shequn.model.events import Event
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
@@ -100,7 +101,7 @@ def handover(
             community, p.member(leaver), p.member(successor), holders(conn, p), at,
             source=source or operator_source(), operator=operator,
         )  # fmt: skip
-        apply(conn, decision)
+        react(conn, apply(conn, decision).new_events)  # the platform role follows
     return decision.events
 
 

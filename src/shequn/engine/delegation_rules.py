@@ -22,10 +22,9 @@ from shequn.engine.organization import role_changed
 from shequn.errors import Conflict
 from shequn.model.blueprint_org import Duty
 from shequn.model.events import Event
+from shequn.model.kinds_org import LEAD_ROLES
 from shequn.model.org_state import OrgTask
 
-LEAD_ROLES = ("manager", "group_leader")
-"""The roles that cover a group (the owner is above the pyramid's routine)."""
 GAP_KINDS = ("no_leader", "leader_inactive", "task_overdue", "duty_overdue")
 
 

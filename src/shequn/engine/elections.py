@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from shequn.engine.decisions import Decision, apply, new_ref, operator_source
 from shequn.engine.elections_rules import announce_open, count, decide_close, decide_term_ends
 from shequn.engine.organization_levels import Pyramid, read_pyramid
+from shequn.engine.reactions import react
 from shequn.errors import Conflict, NotFound
 from shequn.model.events import Event
 from shequn.model.org_state import Election
@@ -178,14 +179,14 @@ def close_elections(store: Store, community: str, now: datetime) -> int:
         decision = Decision.none()
         for el in p.state.elections.values():
             decision += decide_close(p.bp, el, eligible(conn, p, el.group), seniority, now)
-        apply(conn, decision)
+        react(conn, apply(conn, decision).new_events)  # the platform role follows
         closed = sum(1 for e in decision.events if e.kind == "election.closed")
         holds = {
             (p.owner_of.get(h["member"], h["member"]), h["group"]): str(h["role"])
             for h in role_holders(conn, community)
         }
         ended = decide_term_ends(p.bp, p.state.elections.values(), holds, now)
-        apply(conn, ended)
+        react(conn, apply(conn, ended).new_events)
         return closed + len(ended.events)
 
 

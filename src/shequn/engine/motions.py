@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from shequn.engine.decisions import Decision, apply, new_ref, operator_source
 from shequn.engine.motions_rules import announce_open, closes_at, decide_close, opened_at, tally
 from shequn.engine.organization_levels import Pyramid, read_pyramid
+from shequn.engine.reactions import react
 from shequn.errors import Conflict, NotFound
 from shequn.model.events import Event
 from shequn.model.kinds_org import MOTION_ROLES
@@ -199,7 +200,7 @@ def close_motions(store: Store, community: str, now: datetime) -> int:
         for m in p.state.motions.values():
             if m.result is None:
                 decision += decide_close(p.bp, m, eligible(conn, p, m.group), now, holds)
-        apply(conn, decision)
+        react(conn, apply(conn, decision).new_events)  # the platform role follows
         return len(decision.events)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shequn.engine.decisions import Decision, apply, capped_ref, new_ref, operator_source
+from shequn.engine.reactions import react
 from shequn.errors import Conflict, InvalidEvent
 from shequn.model.entities import Member
 from shequn.model.events import Event
@@ -118,7 +119,7 @@ def change_role(
         if not decision:
             where = f"group {group!r}" if group else f"community {community!r}"
             raise Conflict(f"{member.key} is already {role} in {where}", member=member.key)
-        apply(conn, decision)
+        react(conn, apply(conn, decision).new_events)  # the platform role follows
     return decision.events[0]
 
 

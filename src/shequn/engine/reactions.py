@@ -24,6 +24,8 @@ from shequn.engine.entry import TRIGGERS as ENTRY_TRIGGERS
 from shequn.engine.entry import after_record as entry_after_record
 from shequn.engine.money import TRIGGERS as MONEY_TRIGGERS
 from shequn.engine.money import react as money_react
+from shequn.engine.platform_roles import TRIGGERS as ORGANIZATION_TRIGGERS
+from shequn.engine.platform_roles import react as organization_react
 from shequn.engine.rules.react import TRIGGERS as RULES_TRIGGERS
 from shequn.engine.rules.react import after_record as rules_after_record
 from shequn.model.events import Event
@@ -46,6 +48,7 @@ REACTORS: tuple[Reactor, ...] = (
     Reactor("rules", RULES_TRIGGERS, rules_after_record),
     Reactor("engagement", ENGAGEMENT_TRIGGERS, engagement_react),
     Reactor("money", MONEY_TRIGGERS, money_react),
+    Reactor("organization", ORGANIZATION_TRIGGERS, organization_react),
 )
 """The registered reactors, in the order they run (entry first: a join it records is then
 checked against the community's ban list by the rules)."""

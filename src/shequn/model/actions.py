@@ -249,6 +249,24 @@ ACTION_KINDS: dict[str, ActionKind] = {
             idempotent=True,
             task="Unblock {identity} in {group} so they may join again.",
         ),
+        # the pyramid (P-ORG-1): the platform role follows shequn's roles
+        ActionKind(
+            "member.promote",
+            "Make a member the group's admin with the rights their role needs (``role``: "
+            "group_leader or manager) and, with ``title``, that title beside their name.",
+            idempotent=True,
+            task="Make {who} ({identity}) an admin of {group} as {name}: delete messages, "
+            "ban users, invite users via link, pin messages, manage video chats; title: {name}.",
+            task_zh="在 {group} 把 {who}（{identity}）设为管理员（{name}）：删除消息、封禁成员、"
+            "通过链接邀请、置顶消息、管理视频聊天；头衔：{name}。",
+        ),
+        ActionKind(
+            "member.demote",
+            "Take a member's admin rights in the group away (no longer its leader).",
+            idempotent=True,
+            task="Take {who} ({identity})'s admin rights in {group} away: no longer {name}.",
+            task_zh="在 {group} 取消 {who}（{identity}）的管理员权限：已不再是{name}。",
+        ),
     )
 }
 

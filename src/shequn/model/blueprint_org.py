@@ -145,6 +145,15 @@ class Coverage(_Section):
     duties: list[Duty] = Field(default_factory=list)  # none by default: each community's own
 
 
+class Platform(_Section):
+    """The platform role follows shequn's (P-ORG-1): a group leader or manager is made the
+    chat's admin where the connector can (Telegram), an operator task elsewhere; stepping
+    down takes the rights away. ``titles``: the admin's title is the role's name (组长, 班长)."""
+
+    follow: bool = True
+    titles: bool = True
+
+
 class Organization(_Section):
     """``[organization]``: levels (level 0 is everybody), tags, tasks and motions."""
 
@@ -156,6 +165,7 @@ class Organization(_Section):
     motions: Motions = Field(default_factory=Motions)
     elections: Elections = Field(default_factory=Elections)
     coverage: Coverage = Field(default_factory=Coverage)
+    platform: Platform = Field(default_factory=Platform)
 
     @model_validator(mode="after")
     def _levels_in_reach(self) -> Organization:

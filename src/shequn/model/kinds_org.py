@@ -17,6 +17,8 @@ _LEVEL = F("level", Int, "the new level (0: none)", required=True)
 _REASON = F("reason", Str, "why, in words an operator reads", required=True)
 _MOTION = F("motion", Str, "the motion's id", required=True)
 _TASK = F("task", Str, "the task's id", required=True)
+LEAD_ROLES = ("manager", "group_leader")
+"""The roles that lead a group, highest first (the owner is above the pyramid's routine)."""
 MOTION_ROLES = ("group_leader", "member")
 """The roles a carried motion may give in its own group: choosing or recalling the group's
 leader is the group's business; managers and the owner are not made by a vote of one group."""

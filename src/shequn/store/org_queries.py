@@ -151,6 +151,24 @@ def role_holders(conn: Connection, community: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda x: (order.get(x["role"], 99), x["group"] or "", x["member"]))
 
 
+def role_history(
+    conn: Connection, community: str, subjects: Sequence[str]
+) -> list[tuple[int, Event]]:
+    """Every ``role.changed`` of ``subjects`` (a member's identity keys), in the order the
+    roles projection applies them (time, then id), with their ids."""
+    e = t.events.c
+    q = (
+        select(t.events)
+        .where(
+            e.community_slug == community,
+            e.kind == "role.changed",
+            e.subject.in_(list(subjects)),
+        )
+        .order_by(e.occurred_at, e.id)
+    )
+    return [(int(r["id"]), row_to_event(r)) for r in conn.execute(q).mappings()]
+
+
 __all__ = [
     "events_of",
     "fact_events",
@@ -159,5 +177,6 @@ __all__ = [
     "message_targets",
     "org_events",
     "people",
+    "role_history",
     "role_holders",
 ]

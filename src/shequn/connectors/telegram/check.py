@@ -20,6 +20,7 @@ RIGHTS = {
     "can_invite_users": "invite users via link (one-time links, live codes)",
     "can_delete_messages": "delete messages (rule enforcement)",
     "can_pin_messages": "pin messages",
+    "can_promote_members": "add new admins (group leaders and monitors made admins)",
 }
 """Admin rights the playbook uses, and what each is for."""
 

@@ -86,10 +86,12 @@ _PLAIN = (
     ("bot was kicked", "the bot was removed from the group; add it back as an admin"),
     ("bot is not a member", "the bot is not in the group; add it as an admin"),
     ("not enough rights", "the bot is not an admin with the rights this needs (ban, invite, "
-     "pin, delete); `shequn bot check telegram` lists them"),
+     "pin, delete, add new admins); `shequn bot check telegram` lists them"),
     ("chat not found", "the chat does not exist or the bot cannot see it; check the binding"),
     ("user not found", "Telegram does not know this member (wrong id?)"),
     ("hide_requester_missing", "there is no pending join request from this member"),
+    ("user_not_participant", "the member is not in the group (they join first, then can be "
+     "made its admin)"),
 )  # fmt: skip
 
 

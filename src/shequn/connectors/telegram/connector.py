@@ -5,7 +5,8 @@ Messages go to the bound chat of the action's group, or privately to each member
 poster goes to them the same way, as a photo (``sendPhoto``, uploaded) with its caption. An
 admission approves the newcomer's join request, or, when they did not ask through Telegram,
 sends them a one-use invite link (``member_limit=1``). Mutes, bans, unbans and deletes are
-idempotent calls the worker may repeat. What a bot cannot do (create a group, refund, judge an
+idempotent calls the worker may repeat, and so are promotions (a group leader made the chat's
+admin) and demotions. What a bot cannot do (create a group, refund, judge an
 application, take back a perk) is not in :attr:`kinds`, so the worker makes it an operator
 task.
 """
@@ -48,6 +49,8 @@ class TelegramConnector:
             "member.unban",
             "message.delete",
             "message.pin",
+            "member.promote",
+            "member.demote",
         }
     )
     can_check = False
@@ -207,6 +210,50 @@ class TelegramConnector:
         )
         return Performed(f"pinned:{chat}:{message}")
 
+    # -- the pyramid -----------------------------------------------------------------
+    def promote(self, call: Call, *, leads: bool) -> Performed:
+        """``promoteChatMember`` with the rights the role needs (all false: demoted), then
+        the role's name as the admin's title; a refused title leaves the promotion done."""
+        chat, user = self.chat(call), user_id(call.payload.get("identity"))
+        rights = admin_rights(str(call.payload.get("role")) if leads else None)
+        self.client.call(lambda bot: bot.promote_chat_member(chat_id=chat, user_id=user, **rights))
+        ref = f"{'promoted' if leads else 'demoted'}:{chat}:{user}"
+        title = str(call.payload.get("name") or "")[:TITLE_MAX]
+        if not leads or not call.payload.get("title") or not title:
+            return Performed(ref, {"rights": sorted(r for r, on in rights.items() if on)})
+        try:
+            self.client.call(
+                lambda bot: bot.set_chat_administrator_custom_title(
+                    chat_id=chat, user_id=user, custom_title=title
+                )
+            )
+        except Permanent as e:
+            return Performed(ref, {"title": None, "title_refused": e.reason})
+        return Performed(ref, {"title": title})
+
+
+TITLE_MAX = 16
+"""Telegram's limit on an admin's custom title."""
+LEADER_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_restrict_members",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_video_chats",
+)
+"""What a group leader does on Telegram: delete, mute and remove, invite, pin, host the
+weekly session (a video chat). Never ``can_promote_members``: admins are shequn's to make."""
+MANAGER_RIGHTS = (*LEADER_RIGHTS, "can_change_info")
+"""A manager (班长) also edits the group's name, photo and description."""
+ALL_RIGHTS = (*MANAGER_RIGHTS, "can_promote_members")
+
+
+def admin_rights(role: str | None) -> dict[str, bool]:
+    """``promoteChatMember``'s rights for ``role`` (``None``: every right off — a demotion)."""
+    on = MANAGER_RIGHTS if role == "manager" else LEADER_RIGHTS if role else ()
+    return {right: right in on for right in ALL_RIGHTS}
+
 
 def message_id(call: Call) -> int:
     """The Telegram message id of the action's ``message`` (an event's ``chat:id`` ref)."""
@@ -250,4 +297,6 @@ _HANDLERS: dict[str, Callable[[TelegramConnector, Call], Performed]] = {
     "member.unban": TelegramConnector.unban,
     "message.delete": TelegramConnector.delete,
     "message.pin": TelegramConnector.pin,
+    "member.promote": lambda c, call: c.promote(call, leads=True),
+    "member.demote": lambda c, call: c.promote(call, leads=False),
 }
