@@ -5,13 +5,15 @@ rules of order (``engine.org_commands``: ``/motion``, ``/vote``, …), engagemen
 (``engine.fission_commands``: ``/myinvites``, ``/leaderboard``; ``engine.poster_command``:
 ``/poster``, the member's poster as a photo) and money
 (``engine.money_commands``: ``/cancel``, ``/nooffers``, ``/offers``) and the group rules
-(``engine.rules.appeal_command``: ``/appeal``).
+(``engine.rules.appeal_command``: ``/appeal``). A plain message (a command with no name) is
+an answer to the intake card (``engine.intake_card``) when one is open, else left alone.
 
 Pure decisions over the blueprint (:func:`decide_command`), applied by :func:`answer`: a reply
 is a ``message.send`` action to the member (the worker sends it, paced like every message),
 and ``/start <code>`` — a deep link ``t.me/<bot>?start=<code>`` from a referral link or a live
-code — is a knock at the door (``engine.entry``), so the link's rules decide. Each command is
-keyed on the platform's update, so a re-delivered one is answered once.
+code — is a knock at the door (``engine.entry``), so the link's rules decide; through a known
+link it opens the intake card too. Each command is keyed on the platform's update, so a
+re-delivered one is answered once.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from shequn.engine import fission_commands
 from shequn.engine.decisions import Decision, apply
 from shequn.engine.engagement import bot as engagement_bot
 from shequn.engine.entry import Request, enter_many
+from shequn.engine.intake_card import open_card, take_answer
 from shequn.engine.money_commands import HELP as MONEY_HELP
 from shequn.engine.money_commands import NAMES as MONEY_NAMES
 from shequn.engine.money_commands import handle as handle_money
@@ -122,6 +125,8 @@ FAMILIES: tuple[tuple[Collection[str], Respond], ...] = (
         store, bp, c.identity, c.name, c.args, ref=c.ref, at=c.at, source=source)),
     (("appeal",), lambda store, bp, c, source: appeal(
         store, bp, c.identity, c.args, c.at, source=source)),
+    (("",), lambda store, bp, c, source: take_answer(
+        store, bp, c.identity, c.args, ref=c.ref, at=c.at, source=source)),
 )  # fmt: skip
 """Each family's command names and how it answers them."""
 
@@ -164,3 +169,8 @@ def answer(store: Store, community: str, commands: list[BotCommand], *, source: 
             unknown = BotCommand(command.identity, "help", "", command.ref, command.at)
             with store.transaction() as conn:
                 apply(conn, decide_command(bp, unknown)[0])
+            continue
+        card = open_card(store, bp, command.identity)
+        with store.transaction() as conn:
+            if card is not None and not answered(conn, community, command.ref):
+                apply(conn, reply(bp, command, card))

@@ -80,11 +80,13 @@ def record_intake(
     survey: dict[str, Any] | None = None,
     now: datetime | None = None,
     source: str = "engine",
+    ref: str | None = None,
 ) -> Profile:
     """Store a newcomer's card and survey answers, classify them by the rules, and return
-    the profile."""
+    the profile. ``ref`` keys the answers on what carried them (a bot's message): recorded
+    twice, they are one event."""
     at = now or datetime.now(UTC)
-    ref = new_ref()
+    ref = ref or new_ref()
     with store.transaction() as conn:
         bp = get_blueprint(conn, community)
         data = {k: v for k, v in {"card": card, "survey": survey}.items() if v}

@@ -36,7 +36,14 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from shequn.errors import BlueprintError, NotFound
 from shequn.model.blueprint_engagement import Engagement
-from shequn.model.blueprint_growth import Entry, Fission, Fraud, Intake, IntakeRule
+from shequn.model.blueprint_growth import (
+    Entry,
+    Fission,
+    Fraud,
+    Intake,
+    IntakeQuestion,
+    IntakeRule,
+)
 from shequn.model.blueprint_money import Money
 from shequn.model.blueprint_org import Organization
 from shequn.model.blueprint_plan import DEFAULT_LIFE_MONTHS, Conversion, Plan
@@ -457,6 +464,7 @@ def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
         ("realization",): Realization, ("realization", "ladder"): LadderStep,
         ("culture",): Culture, ("groups",): Group, ("channels",): Channel,
         ("groups", "entry"): Entry, ("intake",): Intake, ("intake", "rules"): IntakeRule,
+        ("intake", "questions"): IntakeQuestion,
         ("fission",): Fission, ("fission", "fraud"): Fraud,
         ("plan",): Plan, ("plan", "conversion"): Conversion,
     }  # fmt: skip

@@ -128,7 +128,17 @@ DEFAULT_INTAKE_RULES = (IntakeRule(field="paid", care="deep", stake="payer"),)
 """A newcomer who paid gets deep care (003 "pull new": direct payers first)."""
 
 
+class IntakeQuestion(_Section):
+    """One line of the intake card a bot asks a newcomer who came by a link (P-IN-2):
+    ``field`` is where the answer goes (``card.<key>`` or ``survey.<key>``, what the rules
+    match on), ``ask`` the question in the community's language."""
+
+    field: Annotated[str, StringConstraints(pattern=r"^(card|survey)\.[A-Za-z0-9_]{1,40}$")]
+    ask: Text
+
+
 class Intake(_Section):
+    questions: list[IntakeQuestion] = Field(default_factory=list)
     rules: list[IntakeRule] = Field(default_factory=lambda: list(DEFAULT_INTAKE_RULES))
     default_care: Care = "cool"
     default_stake: Stake = "ordinary"

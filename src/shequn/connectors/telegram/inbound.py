@@ -78,13 +78,15 @@ class Inbound:
             yield from self.of(update)
 
     def commands(self, updates: Iterable[Mapping[str, Any]]) -> Iterator[Command]:
-        """``/name args`` written to the bot in private (groups' commands are talk)."""
+        """``/name args`` written to the bot in private (groups' commands are talk); a plain
+        text is a command without a name (``name`` ``""``, the text in ``args``: an answer
+        to the intake card, say)."""
         for update in updates:
             msg = update.get("message") or {}
             text = str(msg.get("text") or "")
-            if msg.get("chat", {}).get("type") != "private" or not text.startswith("/"):
+            if msg.get("chat", {}).get("type") != "private" or not text.strip():
                 continue
-            head, _, args = text[1:].partition(" ")
+            head, _, args = text[1:].partition(" ") if text.startswith("/") else ("", "", text)
             name = head.partition("@")[0].lower()
             at = datetime.fromtimestamp(int(msg["date"]), UTC)
             ref = f"{msg['chat']['id']}:{msg['message_id']}"
