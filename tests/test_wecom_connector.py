@@ -129,6 +129,8 @@ def test_errcodes_become_transient_or_permanent_with_the_reason(
     with pytest.raises(Permanent, match="trusted IP"):
         wecom.perform(call())
     assert isinstance(error_for(48002, "api forbidden"), Permanent)
+    dispatching = error_for(41063, "group msg is being dispatched")  # ask again later
+    assert isinstance(dispatching, Transient) and dispatching.retry_after == 60
     assert "123456" in error_for(123456, "something new").reason
 
 

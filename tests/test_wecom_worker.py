@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from shequn.connectors.wecom.config import WeComConfig
 from shequn.connectors.wecom.connector import WECOM_LIMITS, WELCOMES, WeComConnector
 from shequn.engine.wecom_stats import readback_tick
+from shequn.store import tables as t
 from shequn.store.db import Store
 from shequn.store.outbox import list_actions
 from shequn.store.wecom_queries import message_tasks_since
@@ -34,12 +36,10 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeCom]:
 
 
 @pytest.fixture
-def shop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
-    url = f"sqlite:///{tmp_path / 'shequn.db'}"
-    with Store.open(url) as store:
-        loaded(store, group("a"), group("b"), group("c"))
-        bind_chats(store, {"b": "wrOwnB"})  # the group's own chat_id: the fallback
-    return Cli(url, capsys)
+def shop(store: Store, database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
+    loaded(store, group("a"), group("b"), group("c"))
+    bind_chats(store, {"b": "wrOwnB"})  # the group's own chat_id: the fallback
+    return Cli(database_url, capsys)
 
 
 def test_group_message_tasks_go_to_the_bound_chats_from_the_sender(
@@ -68,18 +68,63 @@ def test_group_message_tasks_go_to_the_bound_chats_from_the_sender(
         assert message_tasks_since(conn, "readers/a", since, WELCOMES) == 1
         assert message_tasks_since(conn, "wecom:wmAlice", since, WELCOMES) == 1
 
-    fake.confirmed.add(min(fake.sent_by))  # the sender confirmed one task in the client
-    with Store.open(shop.url) as store:  # a day later the tick asks WeCom about each task
-        now = datetime.now(UTC)
+
+def test_a_task_is_read_back_once_finished_with_who_received_it(
+    shop: Cli, fake: FakeWeCom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A day after each message task the read-back asks WeCom who confirmed it and who got
+    it; it waits while the task is unfinished (not confirmed, still dispatching) and records
+    ``message.received`` with the counts once it is (or once it stops asking)."""
+    shop.json("groups", "bind", "a", "--platform", "wecom", "--chat", "wrBoundA")
+    with Store.open(shop.url) as store:
+        queue(store, 1, group="a")
+        queue(store, 1, group="b")
+        queue(store, 1, group="c", to=["wecom:wmAlice", "wecom:wmBob", "wecom:wmCy"])
+    code, _, err = shop.run(
+        "worker", "--once", "--no-ticks", "--connector", "wecom", "--api-url", fake.url
+    )
+    assert code == 0, err
+    msgid = {str(b.get("chat_id_list") or b["external_userid"]): m for m, b in fake.bodies.items()}
+    group_a, group_b = msgid["['wrBoundA']"], msgid["['wrOwnB']"]
+    private = msgid["['wmAlice', 'wmBob', 'wmCy']"]
+    fake.confirmed |= {group_a, private}  # the sender confirmed two tasks in the client
+    fake.outcomes |= {"wmBob": 2, "wmCy": 3}  # Bob deleted the contact, Cy had another task
+    fake.dispatching.add(group_a)  # WeCom is still dispatching it when first asked
+
+    now = datetime.now(UTC)
+    # the worker's clock runs days ahead of this machine's: the margin SHEQUN_FUTURE_MARGIN_HOURS
+    monkeypatch.setattr("shequn.model.events.FUTURE_MARGIN", timedelta(days=5))
+    clock = FakeClock(now + timedelta(days=1, minutes=1))
+    wecom = WeComConnector(config=WeComConfig.from_env(), api_url=fake.url, clock=clock.now)
+    with Store.open(shop.url) as store:
         assert readback_tick(store, COMMUNITY, now) == 0  # too early
-        assert readback_tick(store, COMMUNITY, now + timedelta(days=1, minutes=1)) == 3
-        assert readback_tick(store, COMMUNITY, now + timedelta(days=2)) == 0  # once each
-        clock = FakeClock(now + timedelta(days=2))
-        wecom = WeComConnector(config=WeComConfig.from_env(), api_url=fake.url)
-        worker(store, wecom, clock).run(once=True)
+        assert readback_tick(store, COMMUNITY, clock.now()) == 3
+        assert readback_tick(store, COMMUNITY, clock.now() + timedelta(days=1)) == 0  # once each
+
+        def run_at(later: timedelta) -> dict[str, dict[str, Any]]:
+            clock.t = now + later
+            worker(store, wecom, clock).run(once=True)
+            with store.read() as conn:
+                done = list_actions(conn, status="done", kind="message.readback")
+            return {r["payload"]["msgid"]: r["result"] for r in done}
+
+        first = run_at(timedelta(days=1, minutes=2))
+        assert list(first) == [private]  # a: dispatching (41063, retried), b: not confirmed
+        assert {k: first[private][k] for k in ("sent", "received", "failed", "unsent")} == {
+            "sent": True, "received": 1, "failed": 2, "unsent": 0,
+        }  # fmt: skip
+        assert first[private]["recipients"] == {
+            "wmAlice": "received", "wmBob": "not_a_contact", "wmCy": "had_another_task",
+        }  # fmt: skip
+        assert sorted(run_at(timedelta(days=1, minutes=10))) == sorted([private, group_a])
+        assert group_b not in run_at(timedelta(days=2))  # still asking while unsent
+        last = run_at(timedelta(days=4))[group_b]  # it stopped asking after three days
+        assert (last["sent"], last["received"], last["unsent"]) == (False, 0, 1)
         with store.read() as conn:
-            read = list_actions(conn, status="done", kind="message.readback")
-    assert sorted(r["result"]["sent"] for r in read) == [False, False, True]
+            q = select(t.events).where(t.events.c.kind == "message.received")
+            got = {(r.group_slug, r.subject, r.data["received"], r.data["failed"],
+                    r.data["unsent"]) for r in conn.execute(q)}  # fmt: skip
+    assert got == {("c", None, 1, 2, 0), ("a", None, 1, 0, 0), ("b", None, 0, 0, 1)}
 
 
 def test_without_settings_the_worker_says_what_is_missing(

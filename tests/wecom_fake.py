@@ -34,6 +34,12 @@ class FakeWeCom:
     """msgid → the sender of the message task."""
     confirmed: set[str] = field(default_factory=set)
     """msgids whose sender confirmed the task in the client."""
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """msgid → the task as added."""
+    outcomes: dict[str, int] = field(default_factory=dict)
+    """recipient → the send status WeCom reports once the task is confirmed (default 1)."""
+    dispatching: set[str] = field(default_factory=set)
+    """msgids WeCom is still dispatching: asked about once, it answers 41063."""
     messages: dict[tuple[str, int], int] = field(default_factory=dict)
     """(owner, day_begin_time) → messages WeCom counted in the owner's groups that day."""
     page: int = 1000
@@ -135,19 +141,56 @@ class FakeWeCom:
         page = items[offset : offset + limit]
         return {"total": len(items), "next_offset": offset + len(page), "items": page}
 
+    def _task(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The task ``msgid`` names, refusing as WeCom does: a bad page size, a task still
+        being dispatched (41063, once), a msgid it never gave out."""
+        if not 1 <= int(body.get("limit", 1000)) <= 1000:
+            raise Refuse(40058, "limit must be 1 to 1000")
+        msgid = str(body.get("msgid", ""))
+        if msgid in self.dispatching:
+            self.dispatching.discard(msgid)
+            raise Refuse(41063, "group msg is being dispatched, try later")
+        if msgid not in self.bodies:
+            raise Refuse(40058, "invalid msgid")
+        return self.bodies[msgid]
+
+    def _page(self, items: list[Any], body: dict[str, Any], key: str) -> dict[str, Any]:
+        start = int(body.get("cursor") or 0)
+        end = start + min(int(body.get("limit", 1000)), self.page)
+        return {key: items[start:end], "next_cursor": str(end) if end < len(items) else ""}
+
     def h_get_groupmsg_task(self, body: dict[str, Any]) -> dict[str, Any]:
         """The task's senders: status 2 once they confirmed it in the client, else 0."""
-        sender = self.sent_by.get(body.get("msgid", ""))
-        if sender is None:
-            raise Refuse(41063, "invalid msgid")
-        status = 2 if body["msgid"] in self.confirmed else 0
-        return {"task_list": [{"userid": sender, "status": status}]}
+        self._task(body)
+        msgid = body["msgid"]
+        status = 2 if msgid in self.confirmed else 0
+        return self._page([{"userid": self.sent_by[msgid], "status": status}], body, "task_list")
+
+    def h_get_groupmsg_send_result(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Each recipient of the sender's part of the task: 0 unsent until the sender confirms,
+        then 1 sent, or the failure in ``outcomes`` (2 not a contact, 3 had another task)."""
+        task = self._task(body)
+        if not body.get("userid"):
+            raise Refuse(40058, "userid required")
+        msgid = body["msgid"]
+        if self.sent_by[msgid] != body["userid"]:
+            return self._page([], body, "send_list")
+        key = "external_userid" if task.get("chat_type") == "single" else "chat_id"
+        items = []
+        for who in task.get("external_userid") or task.get("chat_id_list") or ():
+            status = self.outcomes.get(who, 1) if msgid in self.confirmed else 0
+            item = {key: who, "userid": body["userid"], "status": status}
+            if status == 1:
+                item["send_time"] = 1777000000
+            items.append(item)
+        return self._page(items, body, "send_list")
 
     def h_add_msg_template(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("chat_type") == "group" and not body.get("sender"):
             raise Refuse(40058, "sender required for group")
         msgid = f"msg{next(self.counter)}"
         self.tasks.append(body)
+        self.bodies[msgid] = body
         self.sent_by[msgid] = str(body.get("sender", ""))
         return {"fail_list": [], "msgid": msgid}
 

@@ -22,13 +22,16 @@ from shequn.model.actions import Action
 from shequn.model.livecodes import WELCOME_TEMPLATES
 from shequn.store.bindings import group_chats
 from shequn.store.db import Store
-from shequn.store.wecom_queries import joins_between, pulled_stats, tasks_to_read_back
+from shequn.store.wecom_queries import SentTask, joins_between, pulled_stats, tasks_to_read_back
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 """WeCom counts by China day."""
 READBACK_AFTER = timedelta(days=1)
 """How long the sender has to confirm a message task before shequn asks WeCom whether it was
 sent (``message.readback``: the answer is the action's result)."""
+READBACK_UNTIL = timedelta(days=3)
+"""How long after a message task the read-back keeps asking while recipients are unsent (the
+sender may confirm late); then it records what it found."""
 
 
 def day_start(day: date) -> datetime:
@@ -54,17 +57,21 @@ def pull_tick(store: Store, community: str, now: datetime) -> int:
         return len(decision.actions)
 
 
-def decide_readbacks(
-    community: str, tasks: list[tuple[int, str, datetime]], now: datetime
-) -> Decision:
+def decide_readbacks(community: str, tasks: list[SentTask], now: datetime) -> Decision:
     """Pure: one ``message.readback`` per message task carried out ``READBACK_AFTER`` ago,
-    due then (so the same task always asks for the same readback)."""
-    actions = [
-        Action("message.readback", community, at + READBACK_AFTER, None,
-               {"msgid": msgid, "action": action_id})
-        for action_id, msgid, at in tasks
-        if at + READBACK_AFTER <= now
-    ]  # fmt: skip
+    due then (so the same task always asks for the same readback), in the task's group, asking
+    until ``READBACK_UNTIL`` after the task while recipients are still unsent."""
+    actions = []
+    for task in tasks:
+        if task.at + READBACK_AFTER > now:
+            continue
+        payload: dict[str, object] = {"msgid": task.msgid, "action": task.action,
+                                      "until": (task.at + READBACK_UNTIL).isoformat()}  # fmt: skip
+        if task.to:
+            payload["to"] = task.to
+        actions.append(
+            Action("message.readback", community, task.at + READBACK_AFTER, task.group, payload)
+        )
     return Decision(actions=actions)
 
 

@@ -103,8 +103,10 @@ ACTION_KINDS: dict[str, ActionKind] = {
         ActionKind(
             "message.readback",
             "Read back whether a platform message task was sent (WeCom: the staff member "
-            "confirms it in the client) into the action's result.",
+            "confirms it in the client) and what became of each recipient, into the action's "
+            "result.",
             idempotent=True,
+            effect="message.received",
             task="Check in WeCom whether message task {msgid} was sent.",
         ),
         ActionKind(

@@ -8,8 +8,8 @@ recording it twice keeps one event.
 
 from __future__ import annotations
 
+from shequn.model.kindspec import Bool, Int, KindSpec, Str
 from shequn.model.kindspec import DataField as F
-from shequn.model.kindspec import Int, KindSpec, Str
 
 _ACTION = F("action", Int, "the outbox action carried out", required=True)
 _REF = F("platform_ref", Str, "the platform's id for it (message id, link URL)")
@@ -27,6 +27,26 @@ LIVE_KINDS: tuple[KindSpec, ...] = (
             _ACTION,
             F("template", Str, "the template it was rendered from"),
             F("recipients", Int, "how many members it was sent to privately (0: the group)"),
+            _REF,
+        ),
+        playbook=("P-ENG-1", "P-IN-3"),
+    ),
+    KindSpec(
+        "message.received",
+        "What became of a platform message task once it finished (WeCom: its sender confirmed "
+        "it in the client, get_groupmsg_send_result): how many recipients received it, how "
+        "many it failed for, how many still had not got it when shequn stopped asking.",
+        actor=None,
+        actor_required=False,
+        subject="the customer it was sent to privately, if one",
+        group_required=False,
+        fields=(
+            F("action", Int, "the read-back action carried out", required=True),
+            F("task", Int, "the message.send action of the task"),
+            F("sent", Bool, "whether a sender confirmed the task"),
+            F("received", Int, "recipients (customers, or groups) who received it"),
+            F("failed", Int, "recipients it failed for (no longer a contact, had another task)"),
+            F("unsent", Int, "recipients who had not got it when shequn stopped asking"),
             _REF,
         ),
         playbook=("P-ENG-1", "P-IN-3"),

@@ -131,6 +131,7 @@ WRITER_CLASS: dict[str, str] = {
     # what the worker did on a platform (source worker:<connector>)
     "member.admitted": "engine",
     "message.delivered": "engine",
+    "message.received": "engine",
 }
 """Every event kind's writer class (closed: a kind missing here is written by nobody outside)."""
 

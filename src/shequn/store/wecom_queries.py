@@ -8,7 +8,7 @@ neither needs a table of its own and a restarted worker edits what the last one 
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -130,11 +130,22 @@ def message_tasks_since(
     return sum(1 for (payload,) in conn.execute(q) if payload.get("template") not in welcomes)
 
 
+@dataclass(frozen=True, slots=True)
+class SentTask:
+    """A message task the ``wecom`` connector carried out (WeCom's ``msgid``)."""
+
+    action: int
+    msgid: str
+    at: datetime
+    group: str | None
+    to: str | None
+    """The one customer it went to, if one."""
+
+
 def tasks_to_read_back(
     conn: Connection, community: str, before: datetime, welcomes: frozenset[str]
-) -> list[tuple[int, str, datetime]]:
-    """WeCom message tasks carried out before ``before`` and not read back yet: (action id,
-    msgid, when carried out)."""
+) -> list[SentTask]:
+    """WeCom message tasks carried out before ``before`` and not read back yet."""
     a = t.actions.c
     read = {
         int(p["action"])
@@ -144,14 +155,16 @@ def tasks_to_read_back(
         if isinstance(p, dict) and p.get("action") is not None
     }
     q = (
-        select(a.id, a.payload, a.platform_ref, a.updated_at)
+        select(a.id, a.payload, a.platform_ref, a.updated_at, a.group_slug)
         .where(a.community_slug == community, a.kind == "message.send")
         .where(a.connector == "wecom", a.status == Status.DONE, a.platform_ref.is_not(None))
         .where(a.updated_at < before)
         .order_by(a.id)
     )
     return [
-        (action_id, str(ref), at)
-        for action_id, payload, ref, at in conn.execute(q)
+        SentTask(
+            action_id, str(ref), at, group, to if isinstance(to := payload.get("to"), str) else None
+        )
+        for action_id, payload, ref, at, group in conn.execute(q)
         if action_id not in read and payload.get("template") not in welcomes
     ]

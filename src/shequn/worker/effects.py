@@ -85,6 +85,12 @@ def effect_event(row: ActionRow, done: Performed, connector: str, now: datetime)
         data["recipients"] = len(to) if isinstance(to, list) else int(subject is not None)
         if isinstance(row.payload.get("template"), str):
             data["template"] = row.payload["template"]
+    elif effect == "message.received":
+        subject = row.payload.get("to")
+        for key in ("task", "sent", "received", "failed", "unsent"):
+            value = row.payload.get("action") if key == "task" else done.result.get(key)
+            if value is not None:
+                data[key] = value
     elif effect == "member.admitted":
         subject = row.payload.get("identity")
         link = done.result.get("invite_link")

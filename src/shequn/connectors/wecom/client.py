@@ -35,6 +35,7 @@ TRANSIENT: dict[int, tuple[str, float | None]] = {
     45009: ("WeCom's call frequency limit was reached (errcode 45009)", 60.0),
     45033: ("too many concurrent calls to WeCom (errcode 45033)", 5.0),
     45011: ("WeCom's frequency limit was reached (errcode 45011)", 60.0),
+    41063: ("the message task is still being dispatched (errcode 41063)", 60.0),
 }
 PERMANENT: dict[int, str] = {
     40001: "the app secret is wrong (SHEQUN_WECOM_SECRET, errcode 40001)",
@@ -47,7 +48,6 @@ PERMANENT: dict[int, str] = {
     60020: "this server's IP is not in the app's trusted IPs (企业可信IP, errcode 60020)",
     84061: "the customer is not a contact of this corp (errcode 84061)",
     90501: "the chat is not a customer group (errcode 90501)",
-    41063: "the message task is still being dispatched (errcode 41063)",
 }
 
 

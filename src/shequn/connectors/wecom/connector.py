@@ -10,6 +10,8 @@ What it does, and how (docs/wecom.md has the set-up and the limits):
     a customer-group message task (``add_msg_template``, ``chat_type`` group with the chat, or
     single with the members' external user ids). WeCom does not send it yet: the ``sender``
     (a staff member) confirms it in the client. Not idempotent: a lost answer is ``Uncertain``.
+``message.readback``
+    a day after a message task: who confirmed it and who received it (``readback.py``).
 ``livecode.sync``
     keeps a group live code (群活码, ``groupchat/*_join_way``) pointing at the groups that
     have seats: ``add_join_way`` the first time (the ``config_id`` is its platform ref),
@@ -30,6 +32,7 @@ from typing import Any
 from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate, Transient
 from shequn.connectors.wecom.client import WeComClient
 from shequn.connectors.wecom.config import WeComConfig
+from shequn.connectors.wecom.readback import read_back
 from shequn.model.livecodes import WELCOME_TEMPLATES
 
 DAY = 86_400.0
@@ -231,13 +234,15 @@ class WeComConnector:
                 return found
 
     def _readback(self, call: Call) -> Performed:
-        """``get_groupmsg_task``: whether each sender confirmed (sent) the task (status 2)."""
-        msgid = str(call.payload.get("msgid", ""))
-        answer = self.client.post("get_groupmsg_task", {"msgid": msgid, "limit": 1000})
-        senders = {
-            str(t.get("userid")): t.get("status") == 2 for t in answer.get("task_list") or ()
-        }
-        return Performed(msgid, {"msgid": msgid, "sent": any(senders.values()), "senders": senders})
+        """``get_groupmsg_task`` and ``get_groupmsg_send_result``: who confirmed the task and
+        who received it (``readback.py``); waits while recipients are unsent until ``until``."""
+        until = call.payload.get("until")
+        return read_back(
+            self.client,
+            str(call.payload.get("msgid", "")),
+            self.clock(),
+            datetime.fromisoformat(str(until)) if until else None,
+        )
 
     # --- group live codes --------------------------------------------------------------------
 
