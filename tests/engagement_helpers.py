@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from shequn.engine.engagement import meetup_rules as mr
 from shequn.engine.engagement.badges import decide_badges
 from shequn.engine.engagement.care import Person, decide_care
 from shequn.engine.engagement.qa import Question, decide_repeat, decide_surface
@@ -56,4 +57,24 @@ def engagement_messages(bp: Blueprint) -> list[Action]:
     ]
     actions += [a for d in decide_care(bp, people, day3) for a in d.actions]
     actions += decide_badges(bp, wx("a"), None, {"answer": 10}, set(), T0).actions
+    actions += meetup_messages(bp)
     return [a for a in actions if a.kind == "message.send"]
+
+
+def meetup(capacity: int = 2, start: datetime = START) -> mr.Plan:
+    """A meetup of ``main``'s members a week after T0, three hours long, door code 4821."""
+    return mr.Plan("main", "m1", "读书会线下交流", "朝阳区某咖啡馆", start,
+                   start + timedelta(hours=3), capacity, "4821", "北京", wx("lin"))  # fmt: skip
+
+
+def meetup_messages(bp: Blueprint) -> list[Action]:
+    """One of every message the meetup rules decide: invitation, seat, reminder, cancel,
+    follow-up."""
+    actions = mr.decide_plan(bp, meetup(), T0, None).actions
+    full = mr.Meetup(meetup(1), yes_order=[wx("a"), wx("b")])
+    actions += mr.decide_rsvp(bp, full, wx("a"), "no", T0, "r", "t")[0].actions  # b's seat
+    actions += mr.decide_tick(bp, full, START - timedelta(hours=1), set()).actions  # reminder
+    actions += mr.decide_cancel(bp, full, "", T0, None, set()).actions
+    came = mr.Meetup(meetup(), attended=[wx("a")])
+    actions += mr.decide_tick(bp, came, START + timedelta(hours=4), set()).actions  # follow-up
+    return actions

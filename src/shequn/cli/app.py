@@ -26,6 +26,7 @@ from shequn.cli.growth import applications_app, entry_app, intake_app, link_app
 from shequn.cli.honours import badges_app, care_app, points_app
 from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
+from shequn.cli.meetup import meetup_app
 from shequn.cli.money import commission_app, memberships_app, offers_app, payments_app
 from shequn.cli.organization import election_app, levels_app, motion_app, orgtask_app, roles_app
 from shequn.cli.people import groups_app, members_app
@@ -115,6 +116,7 @@ app.add_typer(bot_app, name="bot")
 app.add_typer(wecom_app, name="wecom")
 app.add_typer(templates_app, name="templates")
 app.add_typer(session_app, name="session")
+app.add_typer(meetup_app, name="meetup")
 app.add_typer(checkin_app, name="checkin")
 app.add_typer(qa_app, name="qa")
 app.add_typer(envelope_app, name="envelope")

@@ -19,6 +19,7 @@ from shequn.engine.engagement.checkins import remind as remind_checkins
 from shequn.engine.engagement.envelopes import judge as judge_envelopes
 from shequn.engine.engagement.honours import grant as grant_badges
 from shequn.engine.engagement.knowledge import surface as surface_questions
+from shequn.engine.engagement.meetups import run_meetups
 from shequn.engine.engagement.sessions import close_sessions
 from shequn.engine.entry import open_waves
 from shequn.engine.livecodes import sync_live_codes
@@ -61,6 +62,7 @@ TICKS: tuple[Tick, ...] = (
     Tick("wecom.readback", timedelta(hours=1), readback_tick, "were WeCom message tasks sent?"),
     Tick("campaign.settle", timedelta(hours=1), _settle, "grant and claw back rewards"),
     Tick("sessions.close", timedelta(minutes=5), close_sessions, "record sessions held"),
+    Tick("meetups.run", timedelta(minutes=10), run_meetups, "meetup reminders, held, follow-up"),
     Tick("checkins.remind", timedelta(minutes=10), remind_checkins, "remind camps to check in"),
     Tick("envelopes.judge", timedelta(minutes=10), judge_envelopes, "dead-group test verdicts"),
     Tick("care.send", timedelta(hours=1), send_care, "private care at each member's hour"),

@@ -1,5 +1,6 @@
 """The ``[engagement]`` part of the blueprint: welcomes, sharing sessions, the Q&A knowledge
-base, the dead-group test, check-in camps, care, points and badges (P-ENG-1..8).
+base, the dead-group test, check-in camps, offline events, care, points and badges
+(P-ENG-1..8).
 
 Every seed figure is a default here and nowhere else. Seed 003's sharing-session timeline:
 the announcement three to five days before (``announce_days_before``, the early end), the
@@ -76,6 +77,13 @@ DEFAULT_BADGE_STREAK = (7, 30, 100)
 """Badge levels: the longest check-in streak, in days."""
 DEFAULT_BADGE_INVITES = (1, 3, 5)
 """Badge levels: members brought who stayed (``invite`` in model/org_facts.py)."""
+DEFAULT_MEETUP_INVITE_DAYS_BEFORE = 7.0
+"""Offline events (P-ENG-6): the group is invited a week ahead, so people can plan a trip (the
+seeds give no figure)."""
+DEFAULT_MEETUP_REMIND_HOURS_BEFORE = 24.0
+"""Those going are reminded privately the day before, with the venue."""
+DEFAULT_MEETUP_PER_MINUTE = 20
+"""Private meetup reminders and follow-ups queued per minute, like the session summaries."""
 DEFAULT_POINTS_EARN = {"answer": 10, "checkins": 5, "invite": 20, "link": 2, "reply": 1}
 """Points per counted behaviour (model/org_facts.py names); anything else earns none."""
 
@@ -168,11 +176,21 @@ class GroupEngagement(_Section):
     welcome: Welcome | None = None
 
 
+class Meetups(_Section):
+    """P-ENG-6: offline events — the invitation's lead, the reminder to those going, pacing."""
+
+    invite_days_before: float = Field(DEFAULT_MEETUP_INVITE_DAYS_BEFORE, ge=0)
+    remind_hours_before: float = Field(DEFAULT_MEETUP_REMIND_HOURS_BEFORE, ge=0)
+    duration_minutes: int = Field(DEFAULT_DURATION_MINUTES * 2, gt=0)
+    per_minute: int = Field(DEFAULT_MEETUP_PER_MINUTE, gt=0)
+
+
 class Engagement(_Section):
     """``[engagement]``: the community's routines and its groups' overrides."""
 
     welcome: Welcome = Field(default_factory=Welcome)
     sessions: Sessions = Field(default_factory=Sessions)
+    meetups: Meetups = Field(default_factory=Meetups)
     checkins: Checkins = Field(default_factory=Checkins)
     qa: QA = Field(default_factory=QA)
     envelopes: Envelopes = Field(default_factory=Envelopes)

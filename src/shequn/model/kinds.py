@@ -13,6 +13,7 @@ from shequn.model.kinds_bindings import BINDING_KINDS
 from shequn.model.kinds_engagement import ENGAGEMENT_KINDS
 from shequn.model.kinds_growth import GROWTH_KINDS
 from shequn.model.kinds_live import LIVE_KINDS
+from shequn.model.kinds_meetups import MEETUP_KINDS
 from shequn.model.kinds_money import MONEY_KINDS
 from shequn.model.kinds_org import ORG_KINDS
 from shequn.model.kinds_rules import RULES_KINDS
@@ -419,6 +420,7 @@ KINDS: dict[str, KindSpec] = {
         *BINDING_KINDS,
         *RULES_KINDS,
         *ENGAGEMENT_KINDS,
+        *MEETUP_KINDS,
         *MONEY_KINDS,
         *ORG_KINDS,
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from shequn.model.templates_engagement import engagement_rows
+from shequn.model.templates_meetups import meetup_rows
 from shequn.model.templates_money import money_rows
 from shequn.model.templates_org import org_rows
 from shequn.model.templates_rules import rules_rows
@@ -214,6 +215,7 @@ TEMPLATES: dict[str, TemplateSpec] = {
         *_ROWS,
         *rules_rows(TemplateSpec),
         *engagement_rows(TemplateSpec),
+        *meetup_rows(TemplateSpec),
         *money_rows(TemplateSpec),
     )
 }

@@ -84,7 +84,7 @@ def reschedule(
         known = _planned(conn, community, session)
         if known.starts_at == starts_at:
             return known
-        done = _stop_timeline(conn, known.cause_event_id, at)
+        done = stop_timeline(conn, known.cause_event_id, at)
         plan = _plan(known, starts_at, starts_at + (known.ends_at - known.starts_at))
         apply(conn, decide_move(bp, plan, known.starts_at, known.cause_event_id, done, at, actor))
         return _get(conn, community, session)
@@ -109,7 +109,7 @@ def cancel_session(
             return known
         if known.status != "planned":
             raise Conflict(f"session {session!r} is {known.status}", session=session)
-        heard = bool(_stop_timeline(conn, known.cause_event_id, at))
+        heard = bool(stop_timeline(conn, known.cause_event_id, at))
         plan = _plan(known, known.starts_at, known.ends_at)
         apply(conn, decide_cancel(bp, plan, heard, reason, at, actor))
         return _get(conn, community, session)
@@ -216,7 +216,7 @@ def _plan(s: Session, starts_at: datetime, ends_at: datetime) -> Plan:
     return Plan(s.group, s.session, s.title, starts_at, ends_at, s.speaker)
 
 
-def _stop_timeline(conn: Connection, cause: int, now: datetime) -> frozenset[str]:
+def stop_timeline(conn: Connection, cause: int, now: datetime) -> frozenset[str]:
     """Cancel the timeline's steps nobody has carried out; returns the templates of those
     carried out or under way (non-empty: the group heard of the session)."""
     a = t.actions.c

@@ -172,17 +172,29 @@ def decide_summary(
         bp, "session.summarized", plan, now, ref, actor, summary=summary, recipients=len(members)
     )
     base = {"template": "session_summary", **said(bp, plan), "summary": summary}
-    actions = [
+    return Decision(events=[event], actions=paced(bp, plan.group, base, members, now, per_minute))
+
+
+def paced(
+    bp: Blueprint,
+    group: str,
+    base: dict[str, Any],
+    members: Sequence[str],
+    now: datetime,
+    per_minute: int,
+) -> list[Action]:
+    """Pure: one private ``message.send`` of ``base`` to each member, ``per_minute`` of them a
+    minute from ``now`` (session summaries, meetup reminders and follow-ups)."""
+    return [
         Action(
             "message.send",
             bp.community.slug,
             now + timedelta(minutes=i // per_minute),
-            plan.group,
+            group,
             {**base, "to": member},
         )
         for i, member in enumerate(members)
     ]
-    return Decision(events=[event], actions=actions)
 
 
 def _event(
