@@ -155,7 +155,9 @@ def test_debug_shows_the_traceback(cli: Cli, tmp_path: Path):
 
 
 def test_report_on_the_example_week(loaded: Cli):
-    code, out, _ = loaded.run("report")
+    code, out, _ = loaded.run("report")  # the example community speaks Chinese
+    assert code == 0 and "还没有事件" in out
+    code, out, _ = loaded.run("report", "--lang", "en")
     assert code == 0 and "no events yet" in out
     loaded.run("events", "add", EXAMPLE / "events.jsonl")
     report = loaded.json("report")
@@ -165,7 +167,9 @@ def test_report_on_the_example_week(loaded: Cli):
     (cohort,) = report["sections"]["k_factor"]  # the AARRR referral step: one March cohort
     assert cohort["size"] > 0 and cohort["k"] is not None
     code, out, _ = loaded.run("report")
-    assert code == 0 and "health report as of 2025-03-09" in out and "k factor" in out
+    assert code == 0 and "健康报告，截至 2025-03-09" in out and "K 因子" in out
+    code, out, _ = loaded.run("report", "--lang", "en")
+    assert code == 0 and "health report as of 2025-03-09" in out and "K-factor" in out
 
 
 def test_metrics_listing_and_one_metric(loaded: Cli):

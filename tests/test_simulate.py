@@ -153,9 +153,12 @@ def test_demo_shows_groups_at_different_stages(
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     code, out = _run(capsys, "demo", "--days", "100", "--db", db)
     assert code == 0, out
-    stages = {s for s in ("active", "declining", "dead", "germination", "rapid_growth")
-              if f" {s} " in out}  # fmt: skip
+    # the demo community speaks Chinese: its report names the stages in Chinese
+    stages = {s for s in ("活跃", "衰退", "死群", "萌芽期", "快速增长") if f" {s} " in out}
     assert len(stages) >= 3, out
+    assert "健康报告" in out and "health report" not in out
+    code, out = _run(capsys, "--db", db, "report", "--lang", "en")
+    assert code == 0 and "health report as of" in out and " dead " in out, out
 
 
 def test_the_demo_stays_at_its_own_time_after_its_worker_runs(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -326,7 +327,7 @@ def test_actions_page_counts_states_and_cancels_then_retries(site: Site) -> None
 
     owner = site.client("owner")
     page = owner.get(f"/c/{C}/actions").text
-    assert "pending" in page and "Operator tasks" in page
+    assert "待定" in page and "人工任务" in page  # pending, Operator tasks: the demo is zh
     with site.store.read() as conn:
         action = list_actions(conn, community=C, status="pending", limit=1)[0]["id"]
     for what, status in (("cancel", "cancelled"), ("retry", "pending")):
@@ -349,3 +350,54 @@ def test_the_members_page_shows_levels_tags_and_coverage(site: Site) -> None:
     mine = site.client("manager").get(f"/c/{C}/members").text
     coverage = mine[mine.index('id="coverage"') :]
     assert f"<td>{OTHER_GROUP}</td>" not in coverage  # another group's coverage is not shown
+
+
+ENGLISH = re.compile(r"[A-Za-z][A-Za-z'’-]+(?: [A-Za-z][A-Za-z'’-]+)*")
+"""A run of English words: on a Chinese community's page, each one must be data."""
+
+DATA_WORDS = {
+    # the community's own names and codes, and names no language translates
+    "demo", "circle", "main", "camp", "senior", "city", "shanghai", "night", "owls",
+    "spring", "newcomers", "bookshop", "second", "account", "newcomer", "sim", "wechat",
+    "invite", "referral", "manual", "founder", "shequn", "AARRR", "DAU", "WAU", "MAU", "MRR",
+    "Gini", "id", "K", "ECharts", "csv", "discord", "jsonl", "qq", "slack", "telegram",
+    "whatsapp",
+}  # fmt: skip
+
+NOT_YET_CHINESE: dict[str, Any] = {
+    # What issue 23 item 10 still leaves in English, page by page: the diagnosis's moves and
+    # reasons (plan/diagnose.py), event kinds, the door's and the outbox's states. A ceiling:
+    # a page that leaves anything else in English fails.
+    "members/1": "*",  # event kinds
+    "diagnose": "*",
+    "actions": {"cancelled", "leased", "review"},
+    "growth": "*",  # the door's and fraud cases' states and reasons
+    "money": {"shequn offers plan"},
+}  # fmt: skip
+
+
+def english_left(html_text: str) -> set[str]:
+    """The English a reader of ``html_text`` would see, minus the community's own names."""
+    text = re.sub(r"<(script|style|code)\b.*?</\1>", " ", html_text, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = re.sub(r"\bP-[A-Z]+-\d+\b|\b(sim|wechat):[\w-]+", " ", text)
+    found = set()
+    for run in ENGLISH.findall(text):
+        words = [w for w in re.split(r"[\s_-]+", run) if w]
+        if any(w not in DATA_WORDS and w.lower() not in DATA_WORDS for w in words):
+            found.add(run)
+    return found
+
+
+def test_every_page_speaks_chinese_on_a_chinese_community(site: Site) -> None:
+    """The demo blueprint says ``language = "zh"``: no page leaves an English label, stage,
+    reason, severity, finding or move behind (issue 23 item 10) — except what
+    ``NOT_YET_CHINESE`` lists, exactly."""
+    owner = site.client("owner")
+    leaks = {}
+    for path in [*pages(), f"/c/{C}/growth", f"/c/{C}/money"]:
+        left = english_left(owner.get(path).text)
+        known = NOT_YET_CHINESE.get(path.removeprefix(f"/c/{C}").lstrip("/"), set())
+        if known != "*" and left - known:
+            leaks[path] = sorted(left - known)
+    assert not leaks, "\n".join(f"{p}: {w}" for p, w in leaks.items())

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from shequn.model.blueprint import Blueprint
+from shequn.model.i18n import pick
 
 
 def configured_blueprint(con: Any, community: str) -> Blueprint | None:
@@ -33,3 +34,15 @@ def configured_blueprint(con: Any, community: str) -> Blueprint | None:
         return Blueprint.model_validate(raw)
     except ValidationError:
         return None
+
+
+def configured_language(con: Any, community: str) -> str:
+    """The language the community's people read (``community.language``; English when the
+    log has no blueprint or says something shequn does not speak). Read alone, without
+    validating the whole blueprint, so a report still speaks it when the rest is off."""
+    row = con.execute(
+        "SELECT json_extract_string(data, '$.blueprint.community.language') FROM ev "
+        "WHERE community = ? AND kind = 'community.configured' ORDER BY id DESC LIMIT 1",
+        [community],
+    ).fetchone()
+    return pick(row[0] if row else None)

@@ -36,6 +36,7 @@ from shequn.analytics.scope import MEANINGFUL_KINDS, Scope, as_of, kinds_sql
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_engagement import DEFAULT_ENVELOPE_TEST_HOURS
 from shequn.model.blueprint_plan import PLAN
+from shequn.model.i18n import Said
 
 DEFAULTS: dict[str, Any] = {
     "window_days": 28,
@@ -202,28 +203,37 @@ def _stage(
     silent = ev["days_silent"]
     if silent is None or silent >= p["dead_after_days"]:
         return "dead", (
-            f"no meaningful activity for {silent} days"
+            Said("no meaningful activity for {days} days", days=silent)
             if silent is not None
-            else "never any meaningful activity"
+            else Said("never any meaningful activity")
         )
     if test is not None and not test[1]:
-        return "dead", f"dead-group red envelope of {test[0]} went unclaimed"
+        return "dead", Said("dead-group red envelope of {sent} went unclaimed", sent=test[0])
     if age < p["germination_days"]:
-        return "germination", f"{age} days old"
+        return "germination", Said("{days} days old", days=age)
     before, now = ev["members_window_ago"], ev["members"]
     growth = (now - before) / before if before else (1.0 if now else 0.0)
     ev["growth_rate"] = round(growth, 4)
     if growth >= p["rapid_growth_rate"]:
-        return (
-            "rapid_growth",
-            f"members {before} → {now} ({growth:+.0%}) in {p['window_days']} days",
+        change = format(growth, "+.0%")
+        return "rapid_growth", Said(
+            "members {before} → {now} ({change}) in {days} days",
+            before=before,
+            now=now,
+            change=change,
+            days=p["window_days"],
         )
     prev, last = ev["active_previous_window"], ev["active_last_window"]
     trend = last / prev if prev else None
     ev["activity_trend"] = round(trend, 4) if trend is not None else None
     if trend is not None and trend < p["decline_ratio"]:
-        return "declining", f"active members {prev} → {last} ({trend - 1:+.0%})"
-    return "active", f"{last} active members in the last {p['window_days']} days"
+        change = format(trend - 1, "+.0%")
+        return "declining", Said(
+            "active members {before} → {now} ({change})", before=prev, now=last, change=change
+        )
+    return "active", Said(
+        "{active} active members in the last {days} days", active=last, days=p["window_days"]
+    )
 
 
 def _envelope_tests(con: Any, scope: Scope, hours: float) -> dict[str, tuple[str, bool]]:

@@ -12,9 +12,12 @@ from datetime import date
 from typing import Any
 
 from shequn.analytics.activity import activity
+from shequn.analytics.configured import configured_blueprint
 from shequn.analytics.lifecycle import life_cycle
 from shequn.analytics.registry import all_metrics
 from shequn.analytics.scope import Scope, as_of
+from shequn.model.blueprint_engagement import DEFAULT_ENVELOPE_TEST_HOURS
+from shequn.model.i18n import Said
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,32 +55,48 @@ class Report:
         }
 
 
-_MOVES = {
-    "dead": (
-        "high",
-        "Run the red-envelope test; if nobody grabs it within 2 hours, retire the "
-        "group or merge its members into a living one.",
-        "P-ENG-4",
-    ),
-    "declining": (
-        "medium",
-        "Schedule a sharing session (announce 3–5 days ahead) and reach "
-        "the quieting members privately.",
-        "P-ENG-2",
-    ),
-    "seven_day_failed": (
-        "high",
-        "The first week passed without real activity (90% of such "
-        "groups fall silent): seed questions, a welcome wave and a session "
-        "now.",
-        "P-MEA-3",
-    ),
-    "seven_day_pending": (
-        "info",
-        "First week under way: make sure at least two people talk and five real exchanges happen.",
-        "P-MEA-3",
-    ),
-}
+def _moves(envelope_hours: float) -> dict[str, tuple[str, Said, str]]:
+    """Each finding's severity, move and playbook id; the moves are ``Said``, so a reader
+    gets them in the community's language."""
+    hours = format(envelope_hours, "g")
+    return {
+        "dead": (
+            "high",
+            Said(
+                "Run the red-envelope test; if nobody grabs it within {hours} hours, retire "
+                "the group or merge its members into a living one.",
+                hours=hours,
+            ),
+            "P-ENG-4",
+        ),
+        "declining": (
+            "medium",
+            Said(
+                "Schedule a sharing session (announce 3–5 days ahead) and reach "
+                "the quieting members privately."
+            ),
+            "P-ENG-2",
+        ),
+        "seven_day_failed": (
+            "high",
+            Said(
+                "The first week passed without real activity (90% of such groups fall "
+                "silent): seed questions, a welcome wave and a session now."
+            ),
+            "P-MEA-3",
+        ),
+        "seven_day_pending": (
+            "info",
+            Said(
+                "First week under way: make sure at least two people talk and five real "
+                "exchanges happen."
+            ),
+            "P-MEA-3",
+        ),
+    }
+
+
+_SEVEN_DAY = {"failed": Said("7-day rule failed"), "pending": Said("7-day rule pending")}
 
 
 def build_report(con: Any, scope: Scope) -> Report:
@@ -96,6 +115,7 @@ def build_report(con: Any, scope: Scope) -> Report:
             "messages_last_7_days": sum(d.messages for d in days[-7:]),
             "messages_per_active_member": today.messages_per_active,
         }
+    moves = _moves(_envelope_hours(con, scope.community))
     for life in life_cycle(con, scope):
         report.groups.append(
             {
@@ -108,24 +128,32 @@ def build_report(con: Any, scope: Scope) -> Report:
             }
         )
         report.headline["members"] = report.headline.get("members", 0) + life.members
-        _life_alerts(
-            report,
-            life.group,
-            life.stage,
-            life.reason,
-            life.seven_day_rule if life.age_days <= SEVEN_DAY_ALERT_DAYS else "old",
+        young = life.age_days <= SEVEN_DAY_ALERT_DAYS
+        report.alerts += _life_alerts(
+            moves, life.group, life.stage, life.reason, life.seven_day_rule if young else "old"
         )
     _extra_sections(con, scope, report)
     return report
 
 
-def _life_alerts(report: Report, group: str, stage: str, reason: str, rule: str) -> None:
+def _envelope_hours(con: Any, community: str) -> float:
+    """How long the dead-group test waits: the community's ``[engagement.envelopes]``."""
+    bp = configured_blueprint(con, community)
+    return bp.engagement.envelopes.test_hours if bp else DEFAULT_ENVELOPE_TEST_HOURS
+
+
+def _life_alerts(
+    moves: dict[str, tuple[str, Said, str]], group: str, stage: str, reason: str, rule: str
+) -> list[Alert]:
+    alerts = []
     if stage in ("dead", "declining"):
-        sev, move, pid = _MOVES[stage]
-        report.alerts.append(Alert(group, sev, f"{stage}: {reason}", move, pid))
-    if rule in ("failed", "pending") and stage != "dead":
-        sev, move, pid = _MOVES[f"seven_day_{rule}"]
-        report.alerts.append(Alert(group, sev, f"7-day rule {rule}", move, pid))
+        sev, move, pid = moves[stage]
+        finding = Said("{stage}: {why}", stage=Said(stage), why=reason)
+        alerts.append(Alert(group, sev, finding, move, pid))
+    if rule in _SEVEN_DAY and stage != "dead":
+        sev, move, pid = moves[f"seven_day_{rule}"]
+        alerts.append(Alert(group, sev, _SEVEN_DAY[rule], move, pid))
+    return alerts
 
 
 SEVEN_DAY_ALERT_DAYS = 30

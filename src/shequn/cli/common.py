@@ -28,6 +28,7 @@ from rich.progress import (
 from rich.table import Table
 
 from shequn.model.blueprint import Blueprint
+from shequn.model.i18n import LANGUAGES
 from shequn.store.db import Store
 
 
@@ -74,6 +75,21 @@ def _default(o: Any) -> Any:
 def print_json(obj: Any) -> None:
     """JSON to stdout: UTF-8 names stay readable, times as ISO 8601."""
     typer.echo(json.dumps(obj, default=_default, ensure_ascii=False, indent=2))
+
+
+def _check_lang(value: str | None) -> str | None:
+    if value is not None and value not in LANGUAGES:
+        raise typer.BadParameter(f"{value!r}: say zh or en", param_hint="--lang")
+    return value
+
+
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", callback=_check_lang, help="zh or en [default: the community's language]."
+    ),
+]
+"""``--lang``: what a person reads in this command's output, overriding the community's."""
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

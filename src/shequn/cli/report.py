@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from shequn.analytics.configured import configured_language
 from shequn.analytics.replica import Replica
 from shequn.analytics.report import Report, build_report
 from shequn.analytics.scope import Scope
@@ -19,6 +20,7 @@ from shequn.cli.common import (
     CommunityOpt,
     GroupOpt,
     JsonFlag,
+    LangOpt,
     err,
     open_store,
     out,
@@ -27,6 +29,8 @@ from shequn.cli.common import (
     print_table,
 )
 from shequn.errors import NotFound, ShequnError
+from shequn.model.i18n import N_, Said, translator
+from shequn.model.words import SEVERITY
 
 SinceOpt = Annotated[
     datetime | None, typer.Option(formats=["%Y-%m-%d"], help="First local day (YYYY-MM-DD).")
@@ -70,42 +74,77 @@ def replica_scope(
             replica.close()
 
 
+HEADLINE = (
+    N_("members"),
+    "DAU",
+    "WAU",
+    "MAU",
+    N_("stickiness"),
+    N_("messages (7 d)"),
+    N_("messages / active"),
+)
+GROUP_COLUMNS = (
+    N_("group"),
+    N_("stage"),
+    N_("why"),
+    N_("members"),
+    N_("age (days)"),
+    N_("7-day rule"),
+)
+SECTION_TITLES = {
+    "retention": N_("retention"),
+    "funnel": N_("funnel"),
+    "k_factor": N_("K-factor"),
+    "concentration": N_("concentration"),
+    "key_behaviour_leaders": N_("key behaviour leaders"),
+    "churn_risk": N_("churn risk"),
+}
+
+
 def report_command(
     community: CommunityOpt = None,
     group: GroupOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     html: HtmlOpt = None,
+    lang: LangOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The community's health: activity, group life cycles, and the moves the playbook
-    suggests for what the numbers show."""
+    suggests for what the numbers show — in the community's language (or --lang)."""
     with replica_scope(community, group, since, until) as (con, scope):
         report = build_report(con, scope)
+        lang = lang or configured_language(con, scope.community)
         if html is not None:
             from shequn.web.standalone import render_report_html  # lazy: Jinja2
 
-            html.write_text(render_report_html(con, scope), encoding="utf-8")
+            html.write_text(render_report_html(con, scope, lang=lang), encoding="utf-8")
             err.print(f"wrote {html}")
     if as_json:
         print_json(report.to_dict())
         return
-    _render(report)
+    render_report(report, translator(lang))
 
 
-def _render(r: Report) -> None:
+def render_report(r: Report, _: Callable[[Any], str]) -> None:
+    """The report as Rich tables, every word through ``_`` (the reader's language)."""
     where = f"{r.community}" + (f" / {r.group}" if r.group else "")
     if r.empty:
         typer.echo(
-            f"{where}: no events yet — import a chat export (shequn import FILE) or add "
-            "events (shequn events add FILE.jsonl)."
+            _(
+                Said(
+                    "{where}: no events yet — import a chat export (shequn import FILE) or "
+                    "add events (shequn events add FILE.jsonl).",
+                    where=where,
+                )
+            )
         )
         return
-    out.print(f"[bold]{where}[/bold] — health report as of {r.as_of}")
+    out.print(f"[bold]{where}[/bold] — " + _(Said("health report as of {day}", day=r.as_of)))
     h = r.headline
     print_table(
-        "activity",
-        ["members", "DAU", "WAU", "MAU", "stickiness", "messages (7 d)", "messages / active"],
+        _("Activity"),
+        [_(c) for c in HEADLINE],
         [
             (
                 h.get("members"),
@@ -119,10 +158,17 @@ def _render(r: Report) -> None:
         ],
     )
     print_table(
-        "groups",
-        ["group", "stage", "why", "members", "age (days)", "7-day rule"],
+        _("groups"),
+        [_(c) for c in GROUP_COLUMNS],
         [
-            (g["group"], g["stage"], g["reason"], g["members"], g["age_days"], g["seven_day_rule"])
+            (
+                g["group"],
+                _(g["stage"]),
+                _(g["reason"]),
+                g["members"],
+                g["age_days"],
+                _(g["seven_day_rule"]),
+            )
             for g in r.groups
         ],
     )
@@ -130,28 +176,37 @@ def _render(r: Report) -> None:
         if rows:
             cols = list(rows[0])
             print_table(
-                name.replace("_", " "), cols, [[_cell(row[c]) for c in cols] for row in rows[:10]]
+                _(SECTION_TITLES.get(name, name)),
+                [_(c) for c in cols],
+                [[_cell(row[c], _) for c in cols] for row in rows[:10]],
             )
     if r.alerts:
         print_table(
-            "alerts and moves",
-            ["group", "", "finding", "playbook move", "id"],
-            [(a.group or "", a.severity, a.finding, a.move, a.playbook) for a in r.alerts],
+            _("alerts and moves"),
+            [_("group"), "", _("finding"), _("playbook move"), "id"],
+            [
+                (a.group or "", _(SEVERITY[a.severity]), _(a.finding), _(a.move), a.playbook)
+                for a in r.alerts
+            ],
         )
     else:
-        typer.echo("no alerts")
+        typer.echo(_("no alerts"))
 
 
 def _pct(x: float | None) -> str:
     return "" if x is None else f"{x:.0%}"
 
 
-def _cell(v: Any) -> str:
+def _cell(v: Any, _: Callable[[Any], str] = str) -> str:
     if isinstance(v, float):
         return f"{v:.3g}"
-    if isinstance(v, dict | list):
+    if isinstance(v, bool):
+        return _("yes") if v else _("no")
+    if isinstance(v, dict):
+        return "; ".join(f"{_(k)} {_cell(x, _)}" for k, x in v.items())[:80]
+    if isinstance(v, list):
         return json.dumps(v, ensure_ascii=False, default=str)[:60]
-    return "" if v is None else str(v)
+    return "" if v is None else _(v) if isinstance(v, Said) else str(v)
 
 
 def metrics_command(
@@ -217,4 +272,4 @@ def _params(pairs: list[str], known: dict[str, Any]) -> dict[str, str]:
     return params
 
 
-__all__ = ["metrics_command", "report_command"]
+__all__ = ["metrics_command", "render_report", "report_command"]

@@ -15,6 +15,7 @@ import typer
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    LangOpt,
     community_blueprint,
     open_store,
     out,
@@ -42,10 +43,6 @@ BlueprintOpt = Annotated[
 ]
 GroupOpt = Annotated[
     str | None, typer.Option("--group", "-g", help="A group slug: show its own texts.")
-]
-LangOpt = Annotated[
-    str | None,
-    typer.Option("--lang", help="zh or en [default: the community's language]."),
 ]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from shequn.engine.rules.appeal_command import STEP_NAMES
+from shequn.model.i18n import tr
 from shequn.store import tables as t
 
 LANGUAGES = ("en", "zh")
@@ -223,23 +224,13 @@ def language_of(conn: Connection, community: str) -> str:
     return lang if lang in LANGUAGES else DEFAULT
 
 
-def translator(lang: str) -> Callable[[str], str]:
-    """``_(text)`` for templates: the translation of ``text``, or ``text`` itself."""
+def translator(lang: str) -> Callable[[Any], str]:
+    """``_(text)`` for templates: the catalogue's translation of ``text`` (``Said`` values
+    with their arguments), else this module's table, else ``text`` itself."""
     table = TABLES.get(lang, {})
 
-    def _(text: str) -> str:
-        return table.get(text, text)
+    def _(text: Any) -> str:
+        said = tr(lang, text)
+        return table.get(said, said) if said == text else said
 
     return _
-
-
-def language_in_replica(con: Any, community: str) -> str:
-    """The same as :func:`language_of`, read from the analytics replica's newest
-    ``community.configured`` event (for the standalone report, which has no store)."""
-    row = con.execute(
-        "SELECT json_extract_string(data, '$.blueprint.community.language') FROM ev "
-        "WHERE community = ? AND kind = 'community.configured' ORDER BY id DESC LIMIT 1",
-        [community],
-    ).fetchone()
-    lang = row[0] if row else None
-    return lang if lang in LANGUAGES else DEFAULT

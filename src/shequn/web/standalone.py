@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shequn.analytics.configured import configured_language
 from shequn.analytics.scope import Scope
 from shequn.web import i18n, views
 from shequn.web.templating import environment, static_text
@@ -19,7 +20,7 @@ def render_report_html(con: Any, scope: Scope, *, lang: str | None = None) -> st
     """The report for ``scope`` on the analytics connection ``con`` (a replica), as HTML.
 
     ``lang`` defaults to the community blueprint's language, read from the replica."""
-    lang = lang or i18n.language_in_replica(con, scope.community)
+    lang = lang or configured_language(con, scope.community)
     _ = i18n.translator(lang)
     data = views.overview(con, scope, _)
     script = static_text("echarts.min.js").replace("</script", "<\\/script")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from shequn.model.words import SEVERITY
+
 HERE = Path(str(files("shequn.web")))
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
@@ -16,12 +18,14 @@ STATIC = HERE / "static"
 def environment() -> Environment:
     """A fresh environment (autoescaping HTML; ``tojson`` escapes ``<``, ``>`` and ``&`` so
     chart data embedded in a ``<script>`` element cannot close it)."""
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["severity"] = SEVERITY  # an alert's severity as a person reads it
+    return env
 
 
 def static_text(name: str) -> str:

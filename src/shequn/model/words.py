@@ -1,0 +1,88 @@
+"""Words shequn keeps as data and shows to people: stage names, rule states, severities, the
+metrics' column names.
+
+They are stored and compared in English (``"dead"``, ``"met"``), and translated only where a
+person reads them, with :func:`shequn.model.i18n.tr`. Listing them here with ``N_`` puts them
+in the message catalogue, so ``tests/test_i18n.py`` knows each one has its translation.
+"""
+
+from __future__ import annotations
+
+from shequn.model.i18n import N_
+
+STAGES = (
+    N_("germination"),
+    N_("rapid_growth"),
+    N_("active"),
+    N_("declining"),
+    N_("dead"),
+)
+"""Life-cycle stages (``analytics/lifecycle.py``)."""
+
+SEVEN_DAY_RULE = (N_("met"), N_("failed"), N_("pending"))
+"""The 7-day rule's verdicts."""
+
+SEVERITY = {"high": N_("urgent"), "medium": N_("soon"), "info": N_("note")}
+"""An alert's severity as a person reads it (``high`` would be ambiguous beside the
+ladder's ``high`` rung)."""
+
+ROLES = (
+    N_("owner"),
+    N_("manager"),
+    N_("group_leader"),
+    N_("member"),
+    N_("fission_agent"),
+    N_("partner"),
+    N_("payer"),
+)
+"""Roles and core-figure tags (``model/org_state.py``), as the pyramid pages show them."""
+
+RUNGS = (N_("free"), N_("low"), N_("mid"), N_("high"))
+"""The monetization ladder's rungs."""
+
+COLUMNS = (
+    # retention
+    N_("cohort_start"),
+    N_("size"),
+    N_("retained"),
+    N_("rates"),
+    # funnel
+    N_("segment"),
+    N_("acquired"),
+    N_("activated"),
+    N_("retention_base"),
+    N_("paid"),
+    N_("referred"),
+    N_("activation_rate"),
+    N_("retention_rate"),
+    N_("paid_rate"),
+    N_("referral_rate"),
+    # k_factor
+    N_("invitees"),
+    N_("activated_invitees"),
+    N_("invites_per_member"),
+    N_("conversion"),
+    N_("k"),
+    # concentration
+    N_("group"),
+    N_("posters"),
+    N_("messages"),
+    N_("gini"),
+    N_("top10_share"),
+    N_("half_of_messages_by"),
+    # key behaviour leaders and churn risk
+    N_("person"),
+    N_("score"),
+    N_("rank"),
+    N_("evidence"),
+    N_("has_role"),
+    N_("member"),
+    N_("risk"),
+    N_("days_silent"),
+    N_("yes"),
+    N_("no"),
+)
+"""Column names of the metrics the report shows (dataclass fields), and the yes/no of their
+flags."""
+
+__all__ = ["COLUMNS", "ROLES", "RUNGS", "SEVEN_DAY_RULE", "SEVERITY", "STAGES"]
