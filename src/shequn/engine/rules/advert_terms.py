@@ -9,37 +9,54 @@ patterns run on the folded ``compact``/``digits`` views (see ``normalize``), Eng
 
 from __future__ import annotations
 
-# (signal, view, pattern, weight): regular expressions over one folded view.
-PATTERNS: tuple[tuple[str, str, str, float], ...] = (
-    ("url", "text", r"(?:https?://|www\.)[^\s]+|t\.me/[^\s]+", 0.8),
+# (signal, view, pattern, weight, gate): regular expressions over one folded view. ``gate``
+# is what every match must contain (a cheap search first: most chat has no digit, dot or @);
+# None runs the pattern always.
+PATTERNS: tuple[tuple[str, str, str, float, str | None], ...] = (
+    ("url", "text", r"(?:https?://|www\.)[^\s]+|t\.me/[^\s]+", 0.8, r"[./]"),
     (
         "url",
         "text",
         r"\b[a-z0-9][a-z0-9-]{1,40}\.(?:com|net|org|cn|me|ly|io|co|uk|info|biz|xyz|top|cc|tk|vip)"
         r"\b(?:/[^\s]*)?",
         0.6,
+        r"\.",
     ),
-    ("handle", "text", r"(?<![\w.])@[a-z][a-z0-9_]{3,}\d[a-z0-9_]*", 0.6),
-    ("phone", "digits", r"(?<!\d)1[3-9]\d{9}(?!\d)", 0.8),
-    ("phone", "text", r"(?<![\w£$])(?:\+?44|0)\s?[1-9]\d{2,4}\s?\d{3}\s?\d{3,4}(?!\d)", 0.7),
-    ("phone", "text", r"(?:电话|致电|热线|tel|call)[:：\s]*\d{7,}", 0.8),
+    ("handle", "text", r"(?<![\w.])@[a-z][a-z0-9_]{3,}\d[a-z0-9_]*", 0.6, "@"),
+    ("phone", "digits", r"(?<!\d)1[3-9]\d{9}(?!\d)", 0.8, r"\d"),
+    ("phone", "text", r"(?<![\w£$])(?:\+?44|0)\s?[1-9]\d{2,4}\s?\d{3}\s?\d{3,4}(?!\d)", 0.7, r"\d"),
+    ("phone", "text", r"(?:电话|致电|热线|tel|call)[:：\s]*\d{7,}", 0.8, r"\d"),
     (
         "wechat",
         "digits",
         r"(?<![a-z])(?:微信|威信|薇信|维信|徽信|v信|vx|wx|weixin|wechat|加v|加微|加薇|\+v|v我)"
         r"(?:号|id)?[a-z0-9_-]{5,}",
         0.8,
+        None,
     ),
-    ("wechat", "compact", r"加(?:微信|微|薇|威|v|vx|wx)|\+v(?![a-z])|v我|私聊|私信我|扫码", 0.6),
-    ("qq", "digits", r"(?:qq|扣扣|企鹅|q群)(?:号|群)?\d{5,11}", 0.8),
-    ("shortcode", "text", r"\b(?:txt|text|send|reply|sms)\b[^.!?]{0,30}?\bto:?\s*\d{4,6}\b", 0.8),
+    (
+        "wechat",
+        "compact",
+        r"加(?:微信|微|薇|威|v|vx|wx)|\+v(?![a-z])|v我|私聊|私信我|扫码",
+        0.6,
+        None,
+    ),
+    ("qq", "digits", r"(?:qq|扣扣|企鹅|q群)(?:号|群)?\d{5,11}", 0.8, r"\d"),
+    (
+        "shortcode",
+        "text",
+        r"\b(?:txt|text|send|reply|sms)\b[^.!?]{0,30}?\bto:?\s*\d{4,6}\b",
+        0.8,
+        r"\d",
+    ),
     (
         "price",
         "text",
         r"[£$€¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:p|pence)\s?(?:/|per)\s?(?:min|msg|wk)",
         0.5,
+        r"\d",
     ),
-    ("price", "text", r"\d+p\b|\d+\s?p/", 0.3),
+    ("price", "text", r"\d+p\b|\d+\s?p/", 0.3, r"\d"),
 )
 
 

@@ -14,6 +14,7 @@ with shequn may only learn from data whose licence allows it).
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import random
@@ -62,6 +63,24 @@ CACHE_LIMIT = 500_000
 after the first messages almost every weight is one dictionary lookup instead of a CRC-32."""
 
 
+class _Weights(dict[str, float]):
+    """Weight by n-gram name, filled on first sight from the hashed buckets (up to
+    :data:`CACHE_LIMIT`): ``sum(map(cache.__getitem__, keys))`` then runs in C, misses and
+    all — ``__missing__`` is only called for a name not seen yet."""
+
+    __slots__ = ("buckets", "mask")
+
+    def __init__(self, buckets: dict[int, float], bits: int) -> None:
+        super().__init__()
+        self.buckets, self.mask = buckets, (1 << bits) - 1
+
+    def __missing__(self, key: str) -> float:
+        weight = self.buckets.get(bucket(key, self.mask), 0.0)
+        if len(self) < CACHE_LIMIT:
+            self[key] = weight
+        return weight
+
+
 @dataclass(slots=True)
 class LinearModel:
     """Weights by bucket, the bias, the settings and where the training data came from."""
@@ -71,28 +90,21 @@ class LinearModel:
     bits: int = DEFAULT_BITS
     threshold: float = DEFAULT_THRESHOLD
     trained_on: dict[str, Any] = field(default_factory=dict)
-    _cache: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
-    """Weight by n-gram, filled as messages come (see :data:`CACHE_LIMIT`)."""
+    _cache: _Weights = field(init=False, repr=False, compare=False)
+    """Weight by n-gram, filled as messages come (see :class:`_Weights`)."""
+
+    def __post_init__(self) -> None:
+        self._cache = _Weights(self.weights, self.bits)
 
     def probability(self, folded: Folded) -> tuple[float, list[Evidence]]:
         """P(advert) and the evidence: the rule signals plus the n-grams that weighed most."""
-        found, evidence = _keys(folded)
-        keys = list(found)
+        keys, evidence = _keys(folded)
         cache = self._cache
-        values = list(map(cache.get, keys))  # one C-level pass; misses are rare after warm-up
-        if None in values:
-            mask = (1 << self.bits) - 1
-            for n, x in enumerate(values):
-                if x is None:
-                    values[n] = x = self.weights.get(bucket(keys[n], mask), 0.0)
-                    if len(cache) < CACHE_LIMIT:
-                        cache[keys[n]] = x
-        z = self.bias + sum(values)  # type: ignore[arg-type]  # no None left
+        z = self.bias + sum(map(cache.__getitem__, keys))
         p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-        if p >= self.threshold:
-            weighed = zip(values, keys, strict=True)
-            top = sorted(((x, g) for x, g in weighed if x and x > 0), reverse=True)[:3]
-            model = (Evidence("model", g.lstrip("\x00"), x) for x, g in top)
+        if p >= self.threshold:  # the same three as sorting every (weight, n-gram) pair
+            top = heapq.nlargest(3, zip(map(cache.__getitem__, keys), keys, strict=True))
+            model = (Evidence("model", g.lstrip("\x00"), x) for x, g in top if x > 0)
             evidence = [*evidence, *model]
         return p, evidence
 

@@ -1,0 +1,71 @@
+"""The advert rules' shortcuts find exactly what the plain patterns find: a word list written
+as a trie matches like the flat longest-first alternation, and a pattern skipped because its
+gate (a digit, a dot, an @) is absent could not have matched."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shequn.engine.rules.advert import _alternation, _compiled
+from shequn.engine.rules.advert_terms import EN_WORDS, PATTERNS, ZH_WORDS
+from shequn.engine.rules.detector import detect_advert
+from shequn.engine.rules.linear import train
+from shequn.engine.rules.normalize import fold
+
+
+def _flat(words: dict[str, float]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _pieces(words: dict[str, float]) -> st.SearchStrategy[str]:
+    """Texts made of the vocabulary's words, their prefixes and separators."""
+    vocab = sorted(words)
+    piece = st.one_of(
+        st.sampled_from(vocab),
+        st.sampled_from(vocab).map(lambda w: w[: max(1, len(w) - 1)]),
+        st.sampled_from([" ", "-", "&", "x", "1", "。", "s"]),
+    )
+    return st.lists(piece, max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_pieces(ZH_WORDS), _pieces(EN_WORDS))
+def test_a_trie_of_words_matches_like_the_flat_alternation(zh: str, en: str) -> None:
+    c = _compiled()
+    flat_en = re.compile(rf"(?<![\w&])(?:{_flat(EN_WORDS)})(?![\w&])")
+    assert [m.group() for m in c.zh.finditer(zh)] == re.findall(_flat(ZH_WORDS), zh)
+    assert [m.group() for m in c.en.finditer(en)] == [m.group() for m in flat_en.finditer(en)]
+    assert _alternation({"lo": 1, "long": 1, "longest": 1}) == "lo(?:ng(?:est)?)?"
+
+
+CONTACTS = st.lists(
+    st.one_of(
+        st.sampled_from(["http://", "https://", "www.", "t.me/", ".com", "@", "+44", "tel:",
+                         "call ", "txt ", " to ", "£", "p/", "vx", "加v", "微信", "qq", "电话"]),
+        st.text(alphabet="0123456789١٣.@/:+ -_abkmnoprstvwx薇", max_size=6),
+    ),
+    max_size=10,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(CONTACTS)
+def test_a_pattern_matches_only_where_its_gate_opens(text: str) -> None:
+    for _signal, _view, pattern, _weight, gate in PATTERNS:
+        if gate is not None and re.search(pattern, text):
+            assert re.search(gate, text), (pattern, gate, text)
+
+
+def test_the_model_scores_the_same_from_its_cache() -> None:
+    """The weight cache (by n-gram name) gives the weights of the hashed buckets."""
+    examples = [
+        (fold(t), y) for t, y in (("加微信abc12345领红包", True), ("今天一起去吃饭吧", False))
+    ]
+    model = train(examples * 20)
+    first = detect_advert("加微信 xyz98765 领取红包", model=model)
+    again = detect_advert("加微信 xyz98765 领取红包", model=model)
+    assert first == again and first.hit
+    assert [e.signal for e in first.evidence].count("model") >= 1
