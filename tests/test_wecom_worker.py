@@ -142,3 +142,46 @@ def test_only_message_tasks_wait_for_the_day_slot() -> None:
     assert WECOM_LIMITS.paces("message.send", {"text": "hi", "to": "wecom:wmA"})
     assert not WECOM_LIMITS.paces("message.send", {"template": "join_welcome"})
     assert not WECOM_LIMITS.paces("livecode.sync", {"link": "spring"})
+
+
+def test_a_restarted_worker_still_sends_a_group_one_task_a_day(
+    shop: Cli, fake: FakeWeCom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day's pacing starts from the outbox: a worker started after another one sent a
+    group its task of the day keeps the next task back until the day is over."""
+    monkeypatch.setattr("shequn.model.events.FUTURE_MARGIN", timedelta(days=5))
+    now = datetime.now(UTC)
+    clock = FakeClock(now)
+
+    def started() -> WeComConnector:  # a new process: nothing in memory
+        return WeComConnector(config=WeComConfig.from_env(), api_url=fake.url, clock=clock.now,
+                              chat_of=lambda _c, g: {"b": "wrOwnB"}.get(g))  # fmt: skip
+
+    with Store.open(shop.url) as store:
+        queue(store, 1, group="b", due=now)
+        worker(store, started(), clock).run(once=True)
+        assert len(fake.tasks) == 1
+        queue(store, 1, group="b", due=now + timedelta(hours=1), text="see you tonight")
+        queue(
+            store,
+            1,
+            group="b",
+            due=now + timedelta(hours=1),
+            template="join_welcome",
+            names=["Alice"],
+            rules=[],
+        )
+        clock.t = now + timedelta(hours=1)
+        worker(store, started(), clock).run(once=True)  # restarted an hour later
+        assert (len(fake.tasks), len(fake.templates)) == (1, 1)  # the welcome is not paced
+        with store.read() as conn:
+            [waiting] = list_actions(conn, status="pending")
+        assert waiting["payload"]["text"] == "see you tonight"
+        assert abs(_at(waiting["next_run_at"]) - (now + timedelta(days=1))) < timedelta(seconds=1)
+        clock.t = now + timedelta(days=1, minutes=1)
+        worker(store, started(), clock).run(once=True)  # and again, the next day
+        assert len(fake.tasks) == 2
+
+
+def _at(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

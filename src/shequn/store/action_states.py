@@ -314,3 +314,19 @@ def effects_recorded(conn: Connection, source: str, ids: Sequence[int]) -> set[i
     refs = {f"action:{i}": i for i in ids}
     q = select(e.source_ref).where(e.source == source, e.source_ref.in_(list(refs)))
     return {refs[r] for r in conn.execute(q).scalars()}
+
+
+def recent_sends(
+    conn: Connection, connector: str, targets: Sequence[str], since: datetime
+) -> list[tuple[str, str, dict[str, Any], datetime]]:
+    """(target, kind, payload, when done) of the actions ``connector`` carried out for
+    ``targets`` since ``since``: what a restarted worker's pacing must remember."""
+    if not targets:
+        return []
+    q = (
+        select(c.target, c.kind, c.payload, c.updated_at)
+        .where(c.target.in_(targets), c.updated_at >= since)
+        .where(c.status == Status.DONE, c.connector == connector)
+        .order_by(c.updated_at)
+    )
+    return [(str(tg), str(kind), dict(p or {}), at) for tg, kind, p, at in conn.execute(q)]

@@ -331,6 +331,7 @@ actions = Table(
     Index("ix_actions_due", "status", "due_at"),
     Index("ix_actions_next_run", "status", "next_run_at"),
     Index("ux_actions_idempotency_key", "idempotency_key", unique=True),
+    Index("ix_actions_target", "target", "updated_at"),  # pacing and caps per target
 )
 
 operator_tasks = Table(

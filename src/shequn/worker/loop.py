@@ -39,7 +39,7 @@ from shequn.store.tasks import open_task
 from shequn.worker.clock import Clock, SystemClock
 from shequn.worker.effects import MESSAGE_KINDS, PHOTO_KINDS, effect_event, poster_png, renderer
 from shequn.worker.lock import WorkerLock
-from shequn.worker.pacing import Pacer
+from shequn.worker.pacing import Pacer, remember
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +145,7 @@ class Worker:
         go: list[ActionRow] = []
         wait: list[tuple[int, datetime]] = []
         unsupported: list[ActionRow] = []
+        remember(self.pacer, self.store, self.connector.name, [self._bucket(r) for r in rows], now)
         for row in rows:
             if row.kind not in self.connector.kinds:
                 unsupported.append(row)

@@ -8,13 +8,21 @@ slots in the future; the connector's bucket is asked at the moment of sending, s
 does not hold back every other chat.
 
 Times are seconds (floats) on the worker's clock, so tests assert on the computed schedule.
+
+The buckets live in memory, but they start from the outbox: the first time a worker paces a
+target it reads what the connector carried out for it within the bucket's horizon
+(:func:`remember`), so a restarted worker does not send WeCom's one task a day twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from shequn.connectors.base import Limits, Rate
+from shequn.store.action_states import recent_sends
+from shequn.store.db import Store
 
 SLACK = 0.001
 """A slot this close to now counts as now."""
@@ -63,6 +71,18 @@ class Pacer:
             return slot
         return None
 
+    def known(self, target: str) -> bool:
+        return target in self.targets
+
+    def seed(self, target: str, sent: Sequence[float]) -> None:
+        """Start ``target``'s bucket from calls made before this worker started (``sent``:
+        their times, oldest first)."""
+        if self.limits.per_target is None or target in self.targets:
+            return
+        bucket = self.targets[target] = Bucket(self.limits.per_target)
+        for at in sent:
+            bucket.take(at)
+
     def overall_wait(self, now: float) -> float:
         """Seconds to wait before the next call fits the connector's own limit (taken)."""
         if self.overall is None:
@@ -75,3 +95,25 @@ class Pacer:
         """Drop promises long past (their action went elsewhere) and idle chat buckets."""
         self.held = {a: s for a, s in self.held.items() if s >= horizon}
         self.targets = {k: b for k, b in self.targets.items() if b.tat >= horizon}
+
+
+def remember(
+    pacer: Pacer, store: Store, connector: str, targets: Sequence[str | None], now: datetime
+) -> int:
+    """Seed the buckets of ``targets`` this worker has not paced yet from the outbox (what
+    ``connector`` carried out for them within the bucket's horizon, of the kinds it paces);
+    returns how many calls it found."""
+    rate = pacer.limits.per_target
+    new = sorted({tg for tg in targets if tg is not None and not pacer.known(tg)})
+    if rate is None or not new:
+        return 0
+    since = now - timedelta(seconds=rate.interval * rate.count)
+    with store.read() as conn:
+        done = recent_sends(conn, connector, new, since)
+    sent: dict[str, list[float]] = {tg: [] for tg in new}
+    for target, kind, payload, at in done:
+        if pacer.limits.paces(kind, payload):
+            sent[target].append(at.timestamp())
+    for target, times in sent.items():
+        pacer.seed(target, times)
+    return sum(map(len, sent.values()))
