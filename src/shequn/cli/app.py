@@ -16,6 +16,7 @@ from shequn.cli.actions import actions_app
 from shequn.cli.bindings import bind_command, bindings_command, unbind_command, unbound_command
 from shequn.cli.blueprint import blueprint_app, init_command
 from shequn.cli.bot import bot_app
+from shequn.cli.calendar import calendar_app
 from shequn.cli.campaign import campaign_app, fraud_app
 from shequn.cli.checkin import checkin_app
 from shequn.cli.common import state
@@ -117,6 +118,7 @@ app.add_typer(wecom_app, name="wecom")
 app.add_typer(templates_app, name="templates")
 app.add_typer(session_app, name="session")
 app.add_typer(meetup_app, name="meetup")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(checkin_app, name="checkin")
 app.add_typer(qa_app, name="qa")
 app.add_typer(envelope_app, name="envelope")

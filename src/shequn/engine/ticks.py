@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from shequn.engine.campaigns import settle
 from shequn.engine.elections import close_elections
+from shequn.engine.engagement.calendar import release as release_posts
 from shequn.engine.engagement.caring import send_care
 from shequn.engine.engagement.checkins import remind as remind_checkins
 from shequn.engine.engagement.envelopes import judge as judge_envelopes
@@ -62,6 +63,7 @@ TICKS: tuple[Tick, ...] = (
     Tick("wecom.readback", timedelta(hours=1), readback_tick, "were WeCom message tasks sent?"),
     Tick("campaign.settle", timedelta(hours=1), _settle, "grant and claw back rewards"),
     Tick("sessions.close", timedelta(minutes=5), close_sessions, "record sessions held"),
+    Tick("calendar.release", timedelta(minutes=5), release_posts, "today's calendar posts due"),
     Tick("meetups.run", timedelta(minutes=10), run_meetups, "meetup reminders, held, follow-up"),
     Tick("checkins.remind", timedelta(minutes=10), remind_checkins, "remind camps to check in"),
     Tick("envelopes.judge", timedelta(minutes=10), judge_envelopes, "dead-group test verdicts"),

@@ -153,6 +153,14 @@ ACTION_KINDS: dict[str, ActionKind] = {
             "（[money] provider），需要你亲自联系并收款。收款后记录（{record}），系统即放行入群。",
         ),
         ActionKind(
+            "post.publish",
+            "Publish a post of the content calendar where no bot may (personal account, "
+            "Moments, official account).",
+            idempotent=False,
+            task="Publish on {where} now ({at}): {text}",
+            task_zh="请现在（{at}）在{where}发布：{text}",
+        ),
+        ActionKind(
             "payment.refund",
             "Give a deposit back.",
             idempotent=False,

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shequn.model.blueprint_calendar import Calendar
+
 DEFAULT_WELCOME_MAX_AGE_MINUTES = 60.0
 """A join recorded later than this after it happened is history (an import), not a moment to
 greet someone: no welcome."""
@@ -191,6 +193,7 @@ class Engagement(_Section):
     welcome: Welcome = Field(default_factory=Welcome)
     sessions: Sessions = Field(default_factory=Sessions)
     meetups: Meetups = Field(default_factory=Meetups)
+    calendar: Calendar = Field(default_factory=Calendar)
     checkins: Checkins = Field(default_factory=Checkins)
     qa: QA = Field(default_factory=QA)
     envelopes: Envelopes = Field(default_factory=Envelopes)

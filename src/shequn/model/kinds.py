@@ -10,6 +10,7 @@ an existing kind a second meaning.
 from __future__ import annotations
 
 from shequn.model.kinds_bindings import BINDING_KINDS
+from shequn.model.kinds_calendar import CALENDAR_KINDS
 from shequn.model.kinds_engagement import ENGAGEMENT_KINDS
 from shequn.model.kinds_growth import GROWTH_KINDS
 from shequn.model.kinds_live import LIVE_KINDS
@@ -421,6 +422,7 @@ KINDS: dict[str, KindSpec] = {
         *RULES_KINDS,
         *ENGAGEMENT_KINDS,
         *MEETUP_KINDS,
+        *CALENDAR_KINDS,
         *MONEY_KINDS,
         *ORG_KINDS,
     )

@@ -104,6 +104,7 @@ WRITER_CLASS: dict[str, str] = {
     "session.summarized": "config",
     "meetup.planned": "config",
     "meetup.cancelled": "config",
+    "post.planned": "config",
     # the engine's own decisions
     "link.created": "engine",
     "entry.decided": "engine",
@@ -113,6 +114,7 @@ WRITER_CLASS: dict[str, str] = {
     "checkin.reminded": "engine",
     "meetup.reminded": "engine",
     "meetup.held": "engine",
+    "post.released": "engine",
     "qa.repeated": "engine",
     "qa.surfaced": "engine",
     "envelope.test_requested": "engine",
