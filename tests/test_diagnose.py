@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from shequn.analytics.report import build_report
 from shequn.analytics.scope import Scope
 from shequn.engine.record import record
 from shequn.errors import ShequnError
+from shequn.model.blueprint import load_blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import tr
 from shequn.plan.diagnose import RULES, configure, diagnose
 from shequn.store.db import Store
 from shequn.store.engagement import list_sessions
@@ -120,6 +123,18 @@ def flat_and_healthy(g: str) -> list[Event]:
     return [*joined(g, who), *talk(g, who, range(0, LAST + 1))]
 
 
+def silent_leader(g: str) -> list[Event]:
+    """The group's leader (since day 10) fell silent after day 85; a member answers questions."""
+    who = people(g, 4)
+    return [
+        *joined(g, who),
+        *talk(g, who[:1], range(0, 86)),
+        *talk(g, who[1:], range(0, LAST + 1)),
+        *answered(g, who[1], who[2], range(60, LAST, 3)),
+        event("role.changed", None, day=10, group=g, subject=who[0], role="group_leader"),
+    ]
+
+
 def healthy(g: str) -> list[Event]:
     """Growing, lively, questions answered by a member who holds a role, a recent session."""
     who = people(g, 8)
@@ -144,6 +159,7 @@ CASES: dict[str, tuple[Callable[[str], list[Event]], list[str] | None]] = {
     "promote_key_member": (unrecognised_leader, ["wechat:leader1"]),
     "private_offers": (ready_payers, ["wechat:offers1", "wechat:offers2", "wechat:offers3"]),
     "referral_campaign": (flat_and_healthy, None),
+    "cover_group": (silent_leader, ["wechat:orphan0", "wechat:orphan2"]),
 }
 GROUP = {
     "retire_or_merge": "dead",
@@ -154,6 +170,7 @@ GROUP = {
     "promote_key_member": "leader",
     "private_offers": "offers",
     "referral_campaign": "flat",
+    "cover_group": "orphan",
 }
 
 
@@ -202,6 +219,63 @@ def test_the_red_envelope_move_names_the_envelope_test(replica_of):
     assert move.act["api"] == (
         f'POST /api/v1/communities/{COMMUNITY}/envelopes/tests {{"group": "slump"}}'
     )
+
+
+def with_duty(name: str, kind: str, every_days: int) -> dict:
+    """The example study group's blueprint with one duty for every group."""
+    data = load_blueprint(
+        Path(__file__).resolve().parent.parent / "examples/study-group/community.toml"
+    ).to_dict()
+    duty = {"name": name, "kind": kind, "every_days": every_days}
+    data["organization"] = {**data.get("organization", {}), "coverage": {"duties": [duty]}}
+    return data
+
+
+def test_a_silent_leader_is_handed_over_and_the_report_lists_every_gap(replica_of):
+    """The pyramid's gaps (P-ORG-4) in the diagnosis and ``shequn report``: the group's silent
+    leader (hand over to its best key member), a community-wide monitor never heard from, a
+    duty the blueprint names that nobody did — and nothing for a group that never had a
+    leader (that is promote_key_member's move)."""
+    events = [
+        *silent_leader("orphan"),
+        *flat_and_healthy("flat"),
+        event("role.changed", None, day=5, group=None, subject="boss", role="manager"),
+    ]
+    con = replica_of(events, blueprint=with_duty("每周分享", "session.held", 7))
+    duty, move = [d for d in diagnose(con, SCOPE) if d.rule_id == "cover_group"]
+    assert (duty.group, duty.why, duty.act) == (
+        "flat", "duty 每周分享 not done in flat for weeks: remind the group's leaders of the duty "
+        "(shequn roles coverage lists them)", {}
+    )  # fmt: skip
+    assert move.group == "orphan" and move.urgent  # the silent leader before the duty
+    assert move.act["command"] == "shequn roles handover wechat:orphan0 wechat:orphan2"
+    assert move.act["api"] == (
+        f"POST /api/v1/communities/{COMMUNITY}/handover "
+        '{"leaver": "wechat:orphan0", "successor": "wechat:orphan2"}'
+    )
+    assert move.why.startswith("wechat:orphan0 leads orphan but has been silent for 15 days")
+    alerts = [
+        (a.group, a.severity, a.finding)
+        for a in build_report(con, SCOPE).alerts
+        if a.playbook == "P-ORG-4"
+    ]
+    assert alerts == [
+        (None, "high", f"wechat:boss leads {COMMUNITY} but has been silent for weeks: "
+         "no active leader"),
+        ("orphan", "high", "wechat:orphan0 leads orphan but has been silent for 15 days: "
+         "no active leader"),
+        ("flat", "medium", "duty 每周分享 not done in flat for weeks"),
+        ("orphan", "medium", "duty 每周分享 not done in orphan for weeks"),
+    ]  # fmt: skip
+    silent = next(a for a in build_report(con, SCOPE).alerts if a.group == "orphan")
+    assert (tr("zh", silent.finding), tr("zh", silent.move)) == (
+        "wechat:orphan0 负责 orphan，但已 15 天没有发言：这个群没有在岗的组长",
+        "用 shequn roles handover wechat:orphan0 SUCCESSOR 交接",
+    )  # the report in the community's language
+    scoped = build_report(con, Scope(COMMUNITY, group="flat", until=UNTIL)).alerts
+    assert [a.finding for a in scoped if a.playbook == "P-ORG-4"] == [
+        "duty 每周分享 not done in flat for weeks"
+    ]
 
 
 def test_healthy_group_needs_no_move(replica_of):

@@ -17,6 +17,7 @@ from shequn.analytics.lifecycle import life_cycle
 from shequn.analytics.registry import all_metrics
 from shequn.analytics.scope import Scope, as_of
 from shequn.model.blueprint_engagement import DEFAULT_ENVELOPE_TEST_HOURS
+from shequn.model.blueprint_org import Coverage
 from shequn.model.i18n import Said
 
 
@@ -133,7 +134,26 @@ def build_report(con: Any, scope: Scope) -> Report:
             moves, life.group, life.stage, life.reason, life.seven_day_rule if young else "old"
         )
     _extra_sections(con, scope, report)
+    _coverage_alerts(con, scope, report)
     return report
+
+
+def _coverage_alerts(con: Any, scope: Scope, report: Report) -> None:
+    """The pyramid's gaps in scope (P-ORG-4): a silent leader, a group whose leader stepped
+    down, an overdue duty — each with its move (``plan/coverage.py``)."""
+    from shequn.plan.coverage import advise, replica_gaps  # lazy: the engine's rules
+
+    assert report.as_of is not None  # noqa: S101 (not empty)
+    bp = configured_blueprint(con, scope.community)
+    cfg = bp.organization.coverage if bp is not None else Coverage()
+    groups = [g["group"] for g in report.groups]
+    for gap in replica_gaps(con, scope.community, report.as_of, groups, cfg):
+        where = gap.group.split(", ") if gap.group else []
+        if scope.group is not None and scope.group not in where:
+            continue
+        advice = advise(gap, gap.group or scope.community, None)
+        severity = "medium" if gap.kind == "duty_overdue" else "high"
+        report.alerts.append(Alert(gap.group, severity, advice.finding, advice.move, "P-ORG-4"))
 
 
 def _envelope_hours(con: Any, community: str) -> float:

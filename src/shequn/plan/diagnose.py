@@ -27,20 +27,11 @@ from shequn.analytics.scope import Scope
 from shequn.errors import ShequnError
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import DEFAULT_INVITES_TO_UNLOCK
+from shequn.model.blueprint_org import Coverage
 from shequn.model.blueprint_plan import DEFAULT_LIFE_DAYS
 from shequn.plan import acts
-from shequn.plan.facts import GroupFacts, gather
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A rule's verdict on a group: a one-line reason, the numbers, the members named."""
-
-    why: str
-    evidence: dict[str, Any]
-    targets: list[str] = field(default_factory=list)
-    act: dict[str, str] = field(default_factory=dict)  # command / api to run (plan/acts.py)
-
+from shequn.plan.coverage import attach_gaps, cover_group
+from shequn.plan.facts import GroupFacts, Hit, gather
 
 Condition = Callable[[GroupFacts, Mapping[str, Any]], Hit | None]
 
@@ -262,6 +253,13 @@ RULES: tuple[Rule, ...] = (
          "001 Q&A 1 (envelopes not grabbed in 1–2 h: dead, give up) and Q&A 3 (life ≈ 2 years)",
          10, True, _retire,
          _params(min_age_days=14, life_days=DEFAULT_LIFE_DAYS, merge_members=10)),
+    Rule("cover_group", "Give the group an active leader again: hand over, or elect one",
+         "a leader of the group silent for [organization.coverage] inactive_days (7), or its "
+         "leader stepped down and nobody followed, or a duty overdue (the first of kinds)",
+         ("P-ORG-4", "P-ORG-3", "P-ORG-1"),
+         "001 §4 and 004 (the pyramid runs itself only while every group has its little chef)",
+         25, True, cover_group,
+         _params(kinds=("leader_inactive", "no_leader", "duty_overdue"))),
     Rule("activate_new_group", "Activate the new group: welcome wave, seeded questions, a session",
          "7-day rule (≥ 2 people, ≥ 5 real events in the first 7 days; life_cycle's "
          "defaults) pending, or failed while the group is ≤ within_days old",
@@ -393,7 +391,10 @@ def diagnose(
         merged[rule_id] = {**merged.get(rule_id, {}), **changes}
     rules = [r for r in configure(merged) if r.enabled]
     out: list[Diagnosis] = []
-    for g, facts in sorted(gather(con, scope).items()):
+    gathered = gather(con, scope)
+    cfg = blueprint.organization.coverage if blueprint is not None else Coverage()
+    attach_gaps(con, scope.community, gathered, cfg)
+    for g, facts in sorted(gathered.items()):
         for rule in rules:
             hit = rule.condition(facts, rule.params)
             if hit is not None:

@@ -19,6 +19,18 @@ from shequn.analytics.lifecycle import GroupLife, life_cycle
 from shequn.analytics.money import TIERS, LadderRung, ladder_conversion
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
 from shequn.analytics.talk import OverActivityAlert, TalkMix, noise_vs_value, over_activity
+from shequn.engine.delegation_rules import Gap
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A diagnosis rule's verdict on a group: a one-line reason, the numbers, the members
+    named, and how to carry the move out (command / api, ``plan/acts.py``)."""
+
+    why: str
+    evidence: dict[str, Any]
+    targets: list[str] = field(default_factory=list)
+    act: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +60,7 @@ class GroupFacts:
     funnel: FunnelRow | None = None
     positions: list[Position] = field(default_factory=list)
     ladder: list[LadderRung] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)  # coverage gaps (plan/coverage.py)
 
 
 def gather(con: Any, scope: Scope) -> dict[str, GroupFacts]:
