@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from pydantic import ValidationError
+
 from shequn.engine.livecodes_rules import decide_live_code, wanted_chats
+from shequn.model.blueprint_wecom import WeCom
 from shequn.model.entities import Link
 from shequn.model.livecodes import LiveCodeSync
 from shequn.store.outbox import idempotency_key
@@ -80,3 +84,19 @@ def test_an_expired_links_live_code_is_deleted_once() -> None:
     }  # fmt: skip
     gone = LiveCodeSync("spring", now, 8, (), "cfg1")
     assert not decide_live_code(over, CHATS, room(), gone, now + timedelta(minutes=1))
+
+
+def test_turning_auto_create_room_on_updates_the_code_and_then_nothing() -> None:
+    rooms = WeCom.model_validate({"auto_create_room": True, "room_base_name": "读书会",
+                                  "live_codes": {"autumn": {}}})  # fmt: skip
+    way = rooms.rooms_for("spring").join_way()
+    assert way == {"auto_create_room": 1, "room_base_id": 1, "room_base_name": "读书会"}
+    assert rooms.rooms_for("autumn").join_way() == {"auto_create_room": 0}  # its own table
+    synced = LiveCodeSync("spring", T0, 7, ("wrA", "wrB", "wrD", "wrE", "wrF"), "cfg1")
+    now = T0 + timedelta(hours=1)
+    [action] = decide_live_code(LINK, CHATS, room(), synced, now, rooms=way).actions
+    assert (action.payload["rooms"], action.payload["config_id"]) == (way, "cfg1")
+    done = LiveCodeSync("spring", now, 8, synced.chat_ids, "cfg1", rooms=way)
+    assert not decide_live_code(LINK, CHATS, room(), done, now, rooms=way)
+    with pytest.raises(ValidationError):
+        WeCom.model_validate({"room_base_name": "群" * 41})

@@ -111,3 +111,56 @@ def _events(store: Store, kind: str) -> list[dict[str, Any]]:
     with store.read() as conn:
         q = select(t.events).where(e.kind == kind, e.source == f"wecom:{CORP}").order_by(e.id)
         return [dict(r) for r in conn.execute(q).mappings()]
+
+
+ROOMS = """
+[wecom]
+auto_create_room = true
+room_base_name = "读书会"
+room_base_id = 7
+"""
+
+
+def callback(client: TestClient, chat: str, at: int, **fields: str) -> None:
+    """WeCom's callback about ``chat`` (an add_member with ``members``, a create …)."""
+    members = fields.pop("members", "")
+    body = {"CreateTime": str(at), "MsgType": "event", "Event": "change_external_chat",
+            "ChatId": chat, **fields}  # fmt: skip
+    params, data = sealed(callback_xml(body, members.split() or None), timestamp=str(at))
+    assert client.post("/hooks/wecom", params=params, content=data).text == "success"
+
+
+def test_a_full_live_code_lets_wecom_open_the_next_group(
+    store: Store, database_url: str, fake: FakeWeCom, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[wecom] auto_create_room: once every group of the live code is full, WeCom opens
+    读书会7 itself; its owner is recorded and the chat waits in `shequn groups unbound`."""
+    bp = loaded(store, group("a", capacity=1), group("b", capacity=1), extra=ROOMS)
+    create_link(store, bp, purpose="live_code", groups=["a", "b"], code="spring",
+                channel="poster-spring", now=T0)  # fmt: skip
+    for g in "ab":
+        bind(store, "readers", g, "wecom", CHAT[g])
+    cli = Cli(database_url, capsys)
+
+    work(cli)
+    [(config_id, way)] = fake.join_ways.items()
+    assert (way["auto_create_room"], way["room_base_name"], way["room_base_id"]) == (1, "读书会", 7)
+    now = int(datetime.now(UTC).timestamp())
+    with TestClient(create_app(database_url)) as client:
+        for i, (who, chat) in enumerate((("wmAlice", CHAT["a"]), ("wmBob", CHAT["b"]))):
+            assert fake.scan(config_id, who, at=now + i) == chat
+            fake.full.add(chat)
+            callback(client, chat, now + i, ChangeType="update", UpdateDetail="add_member",
+                     JoinScene="3", MemChangeCnt="1", members=who)  # fmt: skip
+            work(cli)  # a full group drops off the list; the last one stays
+        assert fake.join_ways[config_id]["chat_id_list"] == [CHAT["b"]]
+        made = fake.scan(config_id, "wmCy", at=now + 5)  # every group full: WeCom opens one
+        assert made is not None and fake.chats[made]["name"] == "读书会7"
+        callback(client, made, now + 5, ChangeType="create")
+    owned = [(e["group_slug"], e["data"]["owner"], e["data"]["reason"])
+             for e in _events(store, "group.owner_changed")]  # fmt: skip
+    assert owned == [("a", "boss", "read"), ("b", "boss", "read"),
+                     (f"unbound:wecom:{made}", "boss", "created")]  # fmt: skip
+    [waiting] = cli.json("groups", "unbound")  # type: ignore[misc]
+    assert (waiting["platform"], waiting["chat"], waiting["bound_to"]) == ("wecom", made, None)
+    assert len(_syncs(store)) == 2  # shequn asked for nothing more: WeCom did it

@@ -42,6 +42,8 @@ class FakeWeCom:
     """msgids WeCom is still dispatching: asked about once, it answers 41063."""
     messages: dict[tuple[str, int], int] = field(default_factory=dict)
     """(owner, day_begin_time) → messages WeCom counted in the owner's groups that day."""
+    full: set[str] = field(default_factory=set)
+    """Chats WeCom counts as full: a scan goes to the next one."""
     page: int = 1000
     """The most items a statistics page holds (small in a test of paging)."""
     fail_next: dict[str, int] = field(default_factory=dict)
@@ -90,6 +92,30 @@ class FakeWeCom:
             raise Refuse(40058, "invalid scene or chat_id_list")
         if len(body.get("state", "")) > 30:
             raise Refuse(40058, "state too long")
+        if body.get("auto_create_room", 1) not in (0, 1):
+            raise Refuse(40058, "auto_create_room must be 0 or 1")
+        if len(body.get("room_base_name", "")) > 40 or int(body.get("room_base_id", 1)) < 0:
+            raise Refuse(40058, "invalid room_base_name or room_base_id")
+
+    def scan(self, config_id: str, userid: str, *, at: int) -> str | None:
+        """``userid`` scans the live code: WeCom puts them in its first listed chat that is
+        not ``full``; all full and ``auto_create_room`` (WeCom's default: 1), it opens a new
+        chat named ``room_base_name`` + the next number from ``room_base_id``, owned by the
+        first chat's owner, adds it to the code's list and puts them there. The chat, or
+        ``None`` when nobody has room."""
+        way = self.join_ways[config_id]
+        chat = next((c for c in way["chat_id_list"] if c not in self.full), None)
+        if chat is None and way.get("auto_create_room", 1) == 1:
+            made = way.setdefault("rooms_made", 0)
+            chat = f"wrAuto{next(self.counter)}"
+            name = f"{way.get('room_base_name', '')}{int(way.get('room_base_id', 1)) + made}"
+            owner = self.chats[way["chat_id_list"][0]]["owner"]
+            self.chats[chat] = {"chat_id": chat, "name": name, "owner": owner, "member_list": []}
+            way["rooms_made"] = made + 1
+            way["chat_id_list"].append(chat)
+        if chat is not None:
+            self.add_member(chat, userid, state=way.get("state"), at=at)
+        return chat
 
     def h_groupchat_add_join_way(self, body: dict[str, Any]) -> dict[str, Any]:
         self._check_way(body)

@@ -1,7 +1,8 @@
 """The ``wecom.livecodes`` tick: keep every WeCom group live code in step with seats left.
 
 Reads the community's live-code links, their groups' WeCom chats (bindings, else the group's
-``chat_id``), the seats and each code's last sync, and applies
+``chat_id``), the seats, each code's last sync and the blueprint's ``[wecom]`` settings
+(``auto_create_room``), and applies
 :func:`shequn.engine.livecodes_rules.decide_live_code` in one transaction under the decision
 lock, so the seats read cannot change before the action is queued.
 """
@@ -15,7 +16,7 @@ from shequn.engine.livecodes_rules import decide_live_code
 from shequn.store.append import lock_for_decision
 from shequn.store.bindings import group_chats
 from shequn.store.db import Store
-from shequn.store.growth_queries import list_links, seats
+from shequn.store.growth_queries import get_blueprint, list_links, seats
 from shequn.store.wecom_queries import live_code_syncs
 
 
@@ -30,9 +31,14 @@ def sync_live_codes(store: Store, community: str, now: datetime) -> int:
         room = seats(conn, community, sorted({g for lk in links for g in lk.groups}))
         free = {g: s.free for g, s in room.items()}
         synced = live_code_syncs(conn, community)
+        wecom = get_blueprint(conn, community).wecom
         decision = Decision.none()
         for link in links:
             if link.code in synced:
-                decision += decide_live_code(link, chats, free, synced[link.code], now)
+                rooms = wecom.rooms_for(link.code)
+                decision += decide_live_code(
+                    link, chats, free, synced[link.code], now,
+                    rooms=rooms.join_way() if rooms.auto_create_room else None,
+                )  # fmt: skip
         apply(conn, decision)
         return len(decision.actions)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from shequn.engine.decisions import Decision
 from shequn.model.actions import Action
@@ -42,8 +43,11 @@ def decide_live_code(
     free: Mapping[str, int | None],
     synced: LiveCodeSync,
     now: datetime,
+    *,
+    rooms: Mapping[str, Any] | None = None,
 ) -> Decision:
-    """Pure: a ``livecode.sync`` for ``link`` if its list of chats changed, else nothing.
+    """Pure: a ``livecode.sync`` for ``link`` if its list of chats (or its ``rooms``, the
+    blueprint's ``auto_create_room`` parameters; ``None``: off) changed, else nothing.
 
     An expired link's live code is deleted (``delete``), once. Nothing when a sync is still in
     flight (its ``config_id`` is not known yet: a second one would add a second live code),
@@ -59,7 +63,8 @@ def decide_live_code(
     if expired and not (synced.config_id and synced.chat_ids):
         return Decision.none()  # never made on WeCom, or deleted already
     wanted = () if expired else wanted_chats(link, chats, free)
-    if (not wanted and not expired) or wanted == synced.chat_ids:
+    rooms = dict(rooms) if rooms else None
+    if (not wanted and not expired) or (wanted == synced.chat_ids and rooms == synced.rooms):
         return Decision.none()
     payload: dict[str, object] = {
         "link": link.code,
@@ -69,6 +74,8 @@ def decide_live_code(
     }
     if synced.config_id:
         payload["config_id"] = synced.config_id
+    if rooms and not expired:
+        payload["rooms"] = rooms  # WeCom opens the next group itself when these are full
     if expired:
         payload["delete"] = True  # the link is over: the QR code stops working
     return Decision(actions=[Action("livecode.sync", link.community, synced.since, None, payload)])

@@ -48,6 +48,7 @@ from shequn.model.blueprint_money import Money
 from shequn.model.blueprint_org import Organization
 from shequn.model.blueprint_plan import DEFAULT_LIFE_MONTHS, Conversion, Plan
 from shequn.model.blueprint_rules import Rules
+from shequn.model.blueprint_wecom import WeCom
 from shequn.model.templates import Localized, template_problems
 
 Problem = tuple[str, str]
@@ -281,6 +282,7 @@ class Blueprint(_Section):
     money: Money = Field(default_factory=Money)
     organization: Organization = Field(default_factory=Organization)
     plan: Plan = Field(default_factory=Plan)
+    wecom: WeCom = Field(default_factory=WeCom)
     templates: dict[str, Localized] = Field(default_factory=dict)  # see model/templates.py
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 MAX_GROUPS = 5
 """WeCom: a group live code lists at most five groups."""
@@ -34,3 +35,5 @@ class LiveCodeSync:
     """WeCom's id of the live code (``add_join_way``), to update rather than add another."""
     in_flight: bool = False
     """A sync is queued, running or waiting for a person: decide nothing until it settles."""
+    rooms: dict[str, Any] | None = None
+    """The ``auto_create_room`` parameters that sync set (``None``: off, WeCom opens nothing)."""

@@ -54,8 +54,10 @@ def _done(
     at: datetime,
 ) -> LiveCodeSync:
     chats = payload.get("chat_ids")
+    rooms = payload.get("rooms")
     return replace(
         sync,
+        rooms=dict(rooms) if isinstance(rooms, dict) else None,
         since=at,
         done_id=action_id,
         chat_ids=tuple(str(x) for x in chats) if isinstance(chats, list) else (),

@@ -258,7 +258,7 @@ class WeComConnector:
         way: dict[str, Any] = {
             "scene": 2,  # a QR code
             "remark": str(p.get("link", ""))[:30],
-            "auto_create_room": 0,
+            **(p.get("rooms") or {"auto_create_room": 0}),
             "chat_id_list": chats,
             "state": str(p.get("state") or p.get("link", ""))[:30],
         }
