@@ -46,6 +46,7 @@ class FakeBotApi:
     confirmed: int = 0
     requests: set[tuple[int, int]] = field(default_factory=set)
     photos: list[bytes] = field(default_factory=list)
+    links: dict[str, dict[str, Any]] = field(default_factory=dict)
     promoted: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
 
     # -- test controls -----------------------------------------------------------------
@@ -159,10 +160,34 @@ class FakeBotApi:
             "is_revoked": False,
             "creator": {"id": BOT_ID, "is_bot": True, "first_name": "Shequn Test"},
         }
+        self.links[link["invite_link"]] = link
+        return self._set(link, p)
+
+    def _set(self, link: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+        """``name`` (0-32 characters), ``member_limit`` (1-99999), ``expire_date``."""
+        if len(str(p.get("name") or "")) > 32:
+            raise Refused(400, "Bad Request: invite link name is too long")
+        limit = p.get("member_limit")
+        if limit is not None and not 1 <= int(limit) <= 99_999:
+            raise Refused(400, "Bad Request: USAGE_LIMIT_INVALID")
         for key in ("name", "member_limit", "expire_date"):
             if key in p:
                 link[key] = p[key]
+        return dict(link)
+
+    def _live(self, p: dict[str, Any]) -> dict[str, Any]:
+        link = self.links.get(str(p.get("invite_link")))
+        if link is None or link["is_revoked"]:
+            raise Refused(400, "Bad Request: INVITE_HASH_EXPIRED")
         return link
+
+    def m_editChatInviteLink(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self._set(self._live(p), p)
+
+    def m_revokeChatInviteLink(self, p: dict[str, Any]) -> dict[str, Any]:
+        link = self._live(p)
+        link["is_revoked"] = True
+        return dict(link)
 
     def _true(self, _: dict[str, Any]) -> bool:
         return True

@@ -85,3 +85,9 @@ def member_update(uid: int, who: int, old: str, new: str, **kw: Any) -> dict[str
     update = member(uid, who, old, new, **kw)
     update["chat_member"]["date"] = int(time.time())
     return update
+
+
+def one_use_links(api: FakeBotApi) -> list[dict[str, Any]]:
+    """The one-use invite links the bot made to admit someone (``member_limit`` 1), not the
+    links kept in step with the seats (``link.sync``)."""
+    return [p for p in api.called("createChatInviteLink") if p.get("member_limit") == 1]

@@ -161,6 +161,23 @@ def test_a_poster_is_uploaded_as_a_photo_to_each_member(
         connector.perform(replace(poster, photo=None))
 
 
+def test_link_sync_creates_edits_and_revokes_one_invite_link(
+    fake: Any, connector: TelegramConnector
+) -> None:
+    api, _ = fake
+    made = connector.perform(call("link.sync", link="li-ref", name="li-ref", member_limit=3))
+    url = made.platform_ref
+    assert made.result == {"invite_link": url, "member_limit": 3}
+    edited = connector.perform(call("link.sync", link="li-ref", invite_link=url, member_limit=2))
+    assert edited.platform_ref == url and api.links[str(url)]["member_limit"] == 2
+    connector.perform(call("link.sync", link="li-ref", invite_link=url, revoke=True))
+    assert api.links[str(url)]["is_revoked"] is True
+    with pytest.raises(Permanent, match="revoked or has expired"):
+        connector.perform(call("link.sync", link="li-ref", invite_link=url, member_limit=2))
+    with pytest.raises(Permanent, match="1 to 99,999"):
+        connector.perform(call("link.sync", link="li-ref", member_limit=0))
+
+
 def test_errors_are_mapped_once(fake: Any, connector: TelegramConnector) -> None:
     api, _ = fake
     api.fail("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)

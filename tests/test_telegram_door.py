@@ -18,6 +18,7 @@ from tests.telegram_helpers import (
     bot_run,
     knock,
     member_update,
+    one_use_links,
     private,
     telegram_world,
 )
@@ -98,7 +99,7 @@ def test_commands_in_private(door: Any) -> None:
     to_7 = [m["text"] for m in api.called("sendMessage") if m["chat_id"] == 7]
     assert len(to_7) == 3 and to_7[0] == to_7[1] and "/start" in to_7[0]
     assert to_7[2] != to_7[0]  # the rules
-    [link] = api.called("createChatInviteLink")
+    [link] = one_use_links(api)
     assert (link["chat_id"], link["member_limit"]) == (CHAT, 1)
     to_9 = [m["text"] for m in api.called("sendMessage") if m["chat_id"] == 9]
     assert len(to_9) == 2 and any("https://t.me/+" in m for m in to_9)  # the link; the help
@@ -128,7 +129,7 @@ def test_a_referral_join_is_credited_to_the_member(door: Any) -> None:
     )
     api.push(private(2, 9, "/start li-ref"))
     bot_run(cli, url)
-    [made] = api.called("createChatInviteLink")
+    [made] = one_use_links(api)
     assert made["name"] == "li-ref"
     link = {
         "invite_link": "https://t.me/+one",

@@ -23,6 +23,7 @@ from shequn.engine.engagement.knowledge import surface as surface_questions
 from shequn.engine.engagement.meetups import run_meetups
 from shequn.engine.engagement.sessions import close_sessions
 from shequn.engine.entry import open_waves
+from shequn.engine.invitelinks import sync_invite_links
 from shequn.engine.livecodes import sync_live_codes
 from shequn.engine.money import renewals
 from shequn.engine.motions import close_motions
@@ -59,6 +60,7 @@ TICKS: tuple[Tick, ...] = (
     Tick("entry.waves", timedelta(minutes=1), _waves, "open the waves that are due"),
     Tick("entry.expire", timedelta(minutes=10), _expire, "give back seats held too long"),
     Tick("wecom.livecodes", timedelta(minutes=1), sync_live_codes, "WeCom live codes ← seats"),
+    Tick("telegram.links", timedelta(minutes=1), sync_invite_links, "invite links ← seats"),
     Tick("wecom.stats", timedelta(hours=1), pull_tick, "pull yesterday's WeCom statistics"),
     Tick("wecom.readback", timedelta(hours=1), readback_tick, "were WeCom message tasks sent?"),
     Tick("campaign.settle", timedelta(hours=1), _settle, "grant and claw back rewards"),

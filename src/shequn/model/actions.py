@@ -101,6 +101,16 @@ ACTION_KINDS: dict[str, ActionKind] = {
             "admin console.",
         ),
         ActionKind(
+            "link.sync",
+            "Keep a link's chat invite link for one group in step with its seats (Telegram): "
+            "create it (``name``, ``member_limit``, ``expires_at``), edit its ``member_limit`` "
+            "(``invite_link``) or revoke it (``revoke``) when the group is full.",
+            idempotent=False,
+            effect="link.published",
+            task="In {group}'s Telegram chat, make invite link {link} let in at most "
+            "{member_limit} members (revoke it: {revoke}).",
+        ),
+        ActionKind(
             "message.readback",
             "Read back whether a platform message task was sent (WeCom: the staff member "
             "confirms it in the client) and what became of each recipient, into the action's "

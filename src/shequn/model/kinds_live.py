@@ -62,4 +62,21 @@ LIVE_KINDS: tuple[KindSpec, ...] = (
         fields=(_ACTION, F("invite_link", Str, "the one-time link sent, if one"), _REF),
         playbook=("P-IN-1", "P-IN-3"),
     ),
+    KindSpec(
+        "link.published",
+        "One of shequn's links was published on the platform as a chat invite link for the "
+        "group (Telegram): created, its member limit set to the seats left, or revoked when "
+        "the group filled.",
+        actor=None,
+        actor_required=False,
+        fields=(
+            _ACTION,
+            F("link", Str, "the link's code (the invite link's name)", required=True),
+            F("invite_link", Str, "the invite link's URL"),
+            F("member_limit", Int, "members it lets in: seats left plus those it brought"),
+            F("revoked", Bool, "the invite link was revoked (the group is full)"),
+            _REF,
+        ),
+        playbook=("P-IN-4", "P-FIS-1"),
+    ),
 )

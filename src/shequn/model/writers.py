@@ -139,6 +139,7 @@ WRITER_CLASS: dict[str, str] = {
     "member.admitted": "engine",
     "message.delivered": "engine",
     "message.received": "engine",
+    "link.published": "engine",
 }
 """Every event kind's writer class (closed: a kind missing here is written by nobody outside)."""
 

@@ -21,21 +21,29 @@ from shequn.store import tables as t
 IN_FLIGHT = frozenset({Status.PENDING, Status.LEASED, Status.REVIEW})
 
 
+def syncs(conn: Connection, community: str, kind: str) -> list[tuple[Any, ...]]:
+    """The community's sync actions of ``kind`` in order: id, status, group, payload, the
+    platform's answer (``platform_ref``) and when they last changed — what a platform was
+    asked to show, and what it showed."""
+    a = t.actions.c
+    q = (
+        select(a.id, a.status, a.group_slug, a.payload, a.platform_ref, a.updated_at)
+        .where(a.community_slug == community, a.kind == kind)
+        .order_by(a.id)
+    )
+    return [tuple(row) for row in conn.execute(q)]
+
+
 def live_code_syncs(conn: Connection, community: str) -> dict[str, LiveCodeSync]:
     """Live-code link code → its sync state (links never synced start at their creation)."""
-    lk, c, a = t.links.c, t.communities.c, t.actions.c
+    lk, c = t.links.c, t.communities.c
     created = conn.execute(
         select(lk.code, lk.created_at)
         .join_from(t.links, t.communities, c.id == lk.community_id)
         .where(c.slug == community, lk.purpose == "live_code")
     )
     found = {code: LiveCodeSync(code, at) for code, at in created}
-    rows = conn.execute(
-        select(a.id, a.status, a.payload, a.platform_ref, a.updated_at)
-        .where(a.community_slug == community, a.kind == "livecode.sync")
-        .order_by(a.id)
-    )
-    for action_id, status, payload, ref, updated_at in rows:
+    for action_id, status, _, payload, ref, updated_at in syncs(conn, community, "livecode.sync"):
         sync = found.get(str(payload.get("link")))
         if sync is None:
             continue

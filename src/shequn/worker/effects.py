@@ -91,6 +91,12 @@ def effect_event(row: ActionRow, done: Performed, connector: str, now: datetime)
             value = row.payload.get("action") if key == "task" else done.result.get(key)
             if value is not None:
                 data[key] = value
+    elif effect == "link.published":
+        data["link"] = row.payload.get("link")
+        data["revoked"] = bool(row.payload.get("revoke"))
+        for key in ("invite_link", "member_limit"):
+            if done.result.get(key) is not None:
+                data[key] = done.result[key]
     elif effect == "member.admitted":
         subject = row.payload.get("identity")
         link = done.result.get("invite_link")

@@ -90,6 +90,8 @@ _PLAIN = (
     ("chat not found", "the chat does not exist or the bot cannot see it; check the binding"),
     ("user not found", "Telegram does not know this member (wrong id?)"),
     ("hide_requester_missing", "there is no pending join request from this member"),
+    ("invite_hash_expired", "the invite link was revoked or has expired: it cannot be edited "
+     "(shequn makes a new one when the seats next change)"),
     ("user_not_participant", "the member is not in the group (they join first, then can be "
      "made its admin)"),
 )  # fmt: skip

@@ -20,12 +20,13 @@ from typing import Any
 
 from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate, Uncertain
 from shequn.connectors.telegram.client import BotClient
+from shequn.connectors.telegram.links import sync_link
 
 ChatOf = Callable[[str, str], str | None]
 """(community, group) → the bound Telegram chat id, or ``None``."""
 
-TELEGRAM_LIMITS = Limits(per_target=Rate(20, 60), overall=Rate(30, 1))
-"""Telegram's published limits: about 20 messages a minute in one group, 30 a second overall."""
+UNPACED = frozenset({"link.sync"})
+"""Calls that are no message in the group, so not counted against its 20 a minute."""
 
 ADMIT_LINK_HOURS = 24
 CAPTION_LIMIT = 1024
@@ -51,6 +52,7 @@ class TelegramConnector:
             "message.pin",
             "member.promote",
             "member.demote",
+            "link.sync",
         }
     )
     can_check = False
@@ -69,8 +71,10 @@ class TelegramConnector:
         self.limits = (
             limits
             if limits is not None and (limits.per_target or limits.overall)
-            else (TELEGRAM_LIMITS)
-        )
+            else Limits(
+                per_target=Rate(20, 60), overall=Rate(30, 1), per_target_kinds=self.kinds - UNPACED
+            )
+        )  # Telegram's published limits: ~20 messages a minute in one group, 30 a second
 
     def perform(self, call: Call) -> Performed:
         handler = _HANDLERS.get(call.kind)
@@ -299,4 +303,5 @@ _HANDLERS: dict[str, Callable[[TelegramConnector, Call], Performed]] = {
     "message.pin": TelegramConnector.pin,
     "member.promote": lambda c, call: c.promote(call, leads=True),
     "member.demote": lambda c, call: c.promote(call, leads=False),
+    "link.sync": sync_link,
 }
