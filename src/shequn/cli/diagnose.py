@@ -10,15 +10,26 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from shequn.cli.common import CommunityOpt, GroupOpt, JsonFlag, out, print_json, print_table
+from shequn.analytics.configured import configured_language
+from shequn.cli.common import (
+    CommunityOpt,
+    GroupOpt,
+    JsonFlag,
+    LangOpt,
+    out,
+    print_json,
+    print_table,
+)
 from shequn.cli.report import UntilOpt, replica_scope
 from shequn.errors import InputFormatError
+from shequn.model.i18n import N_, Said, translator
 from shequn.plan.diagnose import Diagnosis, diagnose
 
 RulesOpt = Annotated[
@@ -50,39 +61,52 @@ def diagnose_command(
     group: GroupOpt = None,
     until: UntilOpt = None,
     rules: RulesOpt = None,
+    lang: LangOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The playbook move that fits each group now, with the evidence and the seed it comes
     from: retire, activate, red-envelope test, damp chatter, session, promote, offers,
-    referral."""
+    referral — in the community's language (or --lang)."""
     overrides = load_overrides(rules) if rules is not None else None
     with replica_scope(community, group, None, until) as (con, scope):
         moves = diagnose(con, scope, overrides=overrides)
+        _ = translator(lang or configured_language(con, scope.community))
     if as_json:
         print_json([asdict(d) for d in moves])
         return
     where = scope.community + (f" / {scope.group}" if scope.group else "")
     if not moves:
-        typer.echo(f"{where}: no move needed — no rule holds for any group")
+        typer.echo(_(Said("{where}: no move needed — no rule holds for any group", where=where)))
         return
-    out.print(f"[bold]{where}[/bold] — moves by priority (the first per group fits now)")
+    out.print(f"[bold]{where}[/bold] — " + _("moves by priority (the first per group fits now)"))
     print_table(
-        "diagnosis",
-        ["#", "group", "move", "why", "targets", "evidence", "playbook", "seed"],
-        [_row(d) for d in moves],
+        _("diagnosis"),
+        ["#", *(_(c) for c in COLUMNS)],
+        [_row(d, _) for d in moves],
     )
     for d in moves:  # how to carry a move out, where shequn can (nothing runs by itself)
         if d.act.get("command"):
             typer.echo(f"{d.group}: {d.act['command']}")
 
 
-def _row(d: Diagnosis) -> list[str]:
+COLUMNS = (
+    N_("group"),
+    N_("move"),
+    N_("why"),
+    N_("targets"),
+    N_("evidence"),
+    N_("playbook"),
+    N_("seed"),
+)
+
+
+def _row(d: Diagnosis, _: Callable[[Any], str]) -> list[str]:
     evidence = json.dumps(d.evidence, ensure_ascii=False, default=str)
     return [
         f"{d.priority}{'!' if d.urgent else ''}",
         d.group,
-        d.move,
-        d.why,
+        _(d.move),
+        _(d.why),
         ", ".join(d.targets),
         evidence if len(evidence) <= 120 else evidence[:119] + "…",
         ", ".join(d.playbook),

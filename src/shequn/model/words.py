@@ -40,6 +40,51 @@ ROLES = (
 RUNGS = (N_("free"), N_("low"), N_("mid"), N_("high"))
 """The monetization ladder's rungs."""
 
+MEMBERSHIP = {"active": N_("in the group"), "left": N_("left"), "removed": N_("removed")}
+"""A membership's status as a person reads it (``active`` means in the group, not talking)."""
+
+OUTBOX_STATES = (
+    N_("pending"),
+    N_("leased"),
+    N_("done"),
+    N_("failed"),
+    N_("dead"),
+    N_("review"),
+    N_("cancelled"),
+)
+"""Where an action is (``model/actions.Status``)."""
+
+ENTRY = (
+    N_("admitted"),
+    N_("queued"),
+    N_("rejected"),
+    N_("waitlisted"),
+    N_("expired"),
+    N_("blocked"),
+    N_("upheld"),
+    N_("overturned"),
+    N_("referral"),
+    N_("live_code"),
+    N_("code"),
+)
+"""The door's outcomes, fraud cases' states and link purposes (``model/kinds_growth.py``)."""
+
+REFERRAL_REASONS = (
+    N_("self_invite"),
+    N_("already_member"),
+    N_("ring"),
+    N_("burst"),
+    N_("duplicate_identity"),
+    N_("left_quickly"),
+    N_("left_before_stay_days"),
+    N_("after_campaign"),
+    N_("before_campaign"),
+    N_("joined_after_window"),
+    N_("not_first_touch"),
+    N_("not_joined"),
+)
+"""Why a referral is flagged or not counted (``engine/fraud.py``, ``engine/fission.py``)."""
+
 COLUMNS = (
     # retention
     N_("cohort_start"),
@@ -85,4 +130,15 @@ COLUMNS = (
 """Column names of the metrics the report shows (dataclass fields), and the yes/no of their
 flags."""
 
-__all__ = ["COLUMNS", "ROLES", "RUNGS", "SEVEN_DAY_RULE", "SEVERITY", "STAGES"]
+__all__ = [
+    "COLUMNS",
+    "ENTRY",
+    "MEMBERSHIP",
+    "OUTBOX_STATES",
+    "REFERRAL_REASONS",
+    "ROLES",
+    "RUNGS",
+    "SEVEN_DAY_RULE",
+    "SEVERITY",
+    "STAGES",
+]

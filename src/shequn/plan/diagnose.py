@@ -29,6 +29,7 @@ from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import DEFAULT_INVITES_TO_UNLOCK
 from shequn.model.blueprint_org import Coverage
 from shequn.model.blueprint_plan import DEFAULT_LIFE_DAYS
+from shequn.model.i18n import Said
 from shequn.plan import acts
 from shequn.plan.coverage import attach_gaps, cover_group
 from shequn.plan.facts import GroupFacts, Hit, gather
@@ -92,10 +93,13 @@ def _retire(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
     ev |= {"members": life.members, "days_silent": life.evidence.get("days_silent")}
     if life.stage == "dead" and life.age_days >= p["min_age_days"]:
         big = life.members >= p["merge_members"]
-        how = "merge its members into a living group" if big else "retire it"
-        return Hit(f"dead: {life.reason}; {how}", ev)
+        how = Said("merge its members into a living group") if big else Said("retire it")
+        return Hit(Said("dead: {why}; {how}", why=life.reason, how=how), ev)
     if life.stage == "declining" and life.age_days >= p["life_days"]:
-        return Hit(f"{life.age_days} days old and declining: the life cycle is ending", ev)
+        return Hit(
+            Said("{days} days old and declining: the life cycle is ending", days=life.age_days),
+            ev,
+        )
     return None
 
 
@@ -105,12 +109,17 @@ def _activate(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
     needs = life.evidence.get("seven_day_rule_needs", {})
     ev = {"seven_day_rule": rule, "age_days": life.age_days, "first_7_days": first7}
     if rule == "pending" or (rule == "failed" and life.age_days <= p["within_days"]):
-        return Hit(
-            f"{needs.get('days')}-day rule {rule}: {first7.get('events', 0)} real events by "
-            f"{first7.get('people', 0)} person(s) in the first {needs.get('days')} days "
-            f"(needs ≥ {needs.get('events')} by ≥ {needs.get('people')})",
-            ev,
+        why = Said(
+            "{days}-day rule {verdict}: {events} real events by {people} person(s) in the "
+            "first {days} days (needs ≥ {need_events} by ≥ {need_people})",
+            days=needs.get("days"),
+            verdict=Said(rule),
+            events=first7.get("events", 0),
+            people=first7.get("people", 0),
+            need_events=needs.get("events"),
+            need_people=needs.get("people"),
         )
+        return Hit(why, ev)
     return None
 
 
@@ -120,12 +129,13 @@ def _red_envelope(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
     recent, baseline = _dau(f, p["recent_days"], p["baseline_days"])
     ev = {"dau_recent": round(recent, 2), "dau_baseline": round(baseline, 2)}
     if baseline >= p["min_baseline_dau"] and recent <= p["drop_ratio"] * baseline:
-        return Hit(
-            f"DAU {baseline:.1f} → {recent:.1f} (last {p['recent_days']} days): "
-            "test with a red envelope before it dies",
-            ev,
-            act=acts.envelope_test(f.group),
+        why = Said(
+            "DAU {before} → {now} (last {days} days): test with a red envelope before it dies",
+            before=format(baseline, ".1f"),
+            now=format(recent, ".1f"),
+            days=p["recent_days"],
         )
+        return Hit(why, ev, act=acts.envelope_test(f.group))
     return None
 
 
@@ -145,12 +155,15 @@ def _damp_chatter(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
     }
     noisy = messages >= p["min_messages"] and share >= p["chatter_share"]
     if alerts or (noisy and len(quieting) >= p["min_quieting"]):
-        return Hit(
-            f"{share:.0%} of {messages} messages are chatter, {len(alerts)} over-active "
-            f"hours, {len(quieting)} key members going quiet",
-            ev,
-            quieting,
+        why = Said(
+            "{share} of {messages} messages are chatter, {hours} over-active hours, "
+            "{quieting} key members going quiet",
+            share=format(share, ".0%"),
+            messages=messages,
+            hours=len(alerts),
+            quieting=len(quieting),
         )
+        return Hit(why, ev, quieting)
     return None
 
 
@@ -163,8 +176,15 @@ def _session(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
         "unanswered_questions": len(open_qs),
     }
     if (gap is None or gap >= 7 * p["weeks"]) and len(open_qs) >= p["min_unanswered"]:
-        since = f"in {gap} days" if gap is not None else "ever"
-        why = f"no session {since}; {len(open_qs)} questions unanswered"
+        why = (
+            Said(
+                "no session in {days} days; {open} questions unanswered",
+                days=gap,
+                open=len(open_qs),
+            )
+            if gap is not None
+            else Said("no session ever; {open} questions unanswered", open=len(open_qs))
+        )
         return Hit(why, ev, act=acts.plan_session(f.group, f.as_of + timedelta(p["lead_days"])))
     return None
 
@@ -178,12 +198,13 @@ def _promote(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
         return None
     chosen = picks[: int(p["max_targets"])]
     ev = {x.person: {"rank": x.rank, "score": x.score, **x.evidence} for x in chosen}
-    return Hit(
-        f"{chosen[0].person} is key behaviour leader #{chosen[0].rank} "
-        f"(score {chosen[0].score:g}) with no role",
-        ev,
-        [x.person for x in chosen],
+    why = Said(
+        "{person} is key behaviour leader #{rank} (score {score}) with no role",
+        person=chosen[0].person,
+        rank=chosen[0].rank,
+        score=format(chosen[0].score, "g"),
     )
+    return Hit(why, ev, [x.person for x in chosen])
 
 
 def _offers(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
@@ -203,13 +224,12 @@ def _offers(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
         by_tier[x.tier] = by_tier.get(x.tier, 0) + 1
     steps = {r.tier: r.rate for r in f.ladder if r.rate is not None}
     ev = {"ready_by_tier": by_tier, "ladder_step_rates": steps}
-    return Hit(
-        f"{len(ready)} active members ready for the next rung: offer privately, "
-        "one by one, not in the group",
-        ev,
-        sorted(x.person for x in ready),
-        act=acts.plan_offers(),
+    why = Said(
+        "{ready} active members ready for the next rung: offer privately, one by one, "
+        "not in the group",
+        ready=len(ready),
     )
+    return Hit(why, ev, sorted(x.person for x in ready), act=acts.plan_offers())
 
 
 def _referral(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
@@ -232,11 +252,15 @@ def _referral(f: GroupFacts, p: Mapping[str, Any]) -> Hit | None:
     holding = baseline > 0 and recent >= p["min_dau_ratio"] * baseline
     flat = growth is not None and growth <= p["max_growth"]
     if healthy and holding and flat and life.stage in ("active", "rapid_growth"):
-        return Hit(
-            f"week-4 retention {rate:.0%} but members {before} → {now}: "
-            f"ask members to invite (unlock a reward at {DEFAULT_INVITES_TO_UNLOCK})",
-            ev,
+        why = Said(
+            "week-4 retention {rate} but members {before} → {now}: ask members to invite "
+            "(unlock a reward at {invites})",
+            rate=format(rate, ".0%"),
+            before=before,
+            now=now,
+            invites=DEFAULT_INVITES_TO_UNLOCK,
         )
+        return Hit(why, ev)
     return None
 
 
@@ -246,34 +270,35 @@ def _params(**kw: Any) -> Mapping[str, Any]:
 
 # fmt: off
 RULES: tuple[Rule, ...] = (
-    Rule("retire_or_merge", "Retire the group or merge its members into a living one",
+    Rule("retire_or_merge", Said("Retire the group or merge its members into a living one"),
          "life-cycle stage is dead (silent ≥ 14 days or red-envelope test unclaimed) and the "
          "group is ≥ min_age_days old; or it is ≥ life_days old and declining",
          ("P-MEA-3", "P-POS-4", "P-ENG-4"),
          "001 Q&A 1 (envelopes not grabbed in 1–2 h: dead, give up) and Q&A 3 (life ≈ 2 years)",
          10, True, _retire,
          _params(min_age_days=14, life_days=DEFAULT_LIFE_DAYS, merge_members=10)),
-    Rule("cover_group", "Give the group an active leader again: hand over, or elect one",
+    Rule("cover_group", Said("Give the group an active leader again: hand over, or elect one"),
          "a leader of the group silent for [organization.coverage] inactive_days (7), or its "
          "leader stepped down and nobody followed, or a duty overdue (the first of kinds)",
          ("P-ORG-4", "P-ORG-3", "P-ORG-1"),
          "001 §4 and 004 (the pyramid runs itself only while every group has its little chef)",
          25, True, cover_group,
          _params(kinds=("leader_inactive", "no_leader", "duty_overdue"))),
-    Rule("activate_new_group", "Activate the new group: welcome wave, seeded questions, a session",
+    Rule("activate_new_group",
+         Said("Activate the new group: welcome wave, seeded questions, a session"),
          "7-day rule (≥ 2 people, ≥ 5 real events in the first 7 days; life_cycle's "
          "defaults) pending, or failed while the group is ≤ within_days old",
          ("P-MEA-3", "P-ENG-1", "P-ENG-2", "P-ENG-3"),
          "001 §1 (no real activity in the first 7 days: 90% of groups fall silent)",
          20, True, _activate, _params(within_days=30)),
-    Rule("red_envelope_test", "Run the red-envelope test (dead-group test)",
+    Rule("red_envelope_test", Said("Run the red-envelope test (dead-group test)"),
          "not dead; mean DAU of the last recent_days ≤ drop_ratio × mean DAU of the "
          "baseline_days before, with baseline ≥ min_baseline_dau",
          ("P-ENG-4", "P-MEA-2"),
          "001 Q&A 1 (send red envelopes to test the waters; unclaimed in 1–2 h: dead)",
          30, True, _red_envelope,
          _params(recent_days=7, baseline_days=28, drop_ratio=0.3, min_baseline_dau=1.0)),
-    Rule("damp_chatter", "Damp the chatter and reach the quieting key members privately",
+    Rule("damp_chatter", Said("Damp the chatter and reach the quieting key members privately"),
          "an over-activity alert in the last window_days; or chatter share ≥ chatter_share of "
          "≥ min_messages messages while ≥ min_quieting of the top key_members are at churn risk",
          ("P-RUL-3", "P-MEA-5", "P-ENG-7"),
@@ -281,8 +306,8 @@ RULES: tuple[Rule, ...] = (
          40, True, _damp_chatter,
          _params(window_days=14, chatter_share=0.4, min_messages=30, key_members=10,
                  min_quieting=1)),
-    Rule("sharing_session", "Schedule a sharing session (announce 3–5 days ahead, collect "
-         "the open questions)",
+    Rule("sharing_session", Said("Schedule a sharing session (announce 3–5 days ahead, "
+                                 "collect the open questions)"),
          "no session.held for ≥ weeks weeks (or never) and ≥ min_unanswered questions of the "
          "last window_days got no answer",
          ("P-ENG-2", "P-ENG-3"),
@@ -290,14 +315,14 @@ RULES: tuple[Rule, ...] = (
          "before); 000 §7 (ask and answer: questions are the core of interaction)",
          50, False, _session,
          _params(weeks=4, window_days=28, min_unanswered=3, lead_days=7)),
-    Rule("promote_key_member", "Promote the key member: give a small task, then a role",
+    Rule("promote_key_member", Said("Promote the key member: give a small task, then a role"),
          "a member among the group's top within_rank key behaviour leaders holds no role, "
          "scores ≥ min_score and is not at churn risk (max_targets named)",
          ("P-ORG-2", "P-MEA-4", "P-ORG-1"),
          "002 (dig and cultivate key members with small tasks); 003 (key behaviour leaders); "
          "001 §4 (the pyramid's little chefs)",
          60, False, _promote, _params(within_rank=3, min_score=10.0, max_targets=1)),
-    Rule("private_offers", "Make private offers of the next rung, point to point",
+    Rule("private_offers", Said("Make private offers of the next rung, point to point"),
          "≥ min_ready members active in the last active_days paid at a tier in from_tiers, "
          "are not yet at the next, and got no offer in the last cooldown_days",
          ("P-MON-3", "P-MON-1", "P-MON-4"),
@@ -305,7 +330,7 @@ RULES: tuple[Rule, ...] = (
          70, False, _offers,
          _params(min_ready=3, active_days=14, cooldown_days=30,
                  from_tiers=("low", "mid", "high"))),
-    Rule("referral_campaign", "Start a referral campaign (invite 3 to unlock)",
+    Rule("referral_campaign", Said("Start a referral campaign (invite 3 to unlock)"),
          "stage active or rapid_growth; week-4 retention ≥ min_retention over ≥ min_base "
          "members; mean DAU of the last 7 days ≥ min_dau_ratio × the 28 before; member "
          "growth over the life-cycle window (28 days) ≤ max_growth",

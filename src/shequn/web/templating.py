@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from shequn.model.words import SEVERITY
+from shequn.model.words import MEMBERSHIP, SEVERITY
 
 HERE = Path(str(files("shequn.web")))
 TEMPLATES = HERE / "templates"
@@ -25,6 +25,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["severity"] = SEVERITY  # an alert's severity as a person reads it
+    env.globals["membership"] = MEMBERSHIP  # and a membership's status
     return env
 
 
