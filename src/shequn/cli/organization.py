@@ -218,6 +218,13 @@ def motion_propose(
             "(group_leader or member)."
         ),
     ] = None,
+    rule: Annotated[
+        str | None,
+        typer.Option(
+            help="KEY=VALUE, KEY+=ITEM or KEY-=ITEM: the change of GROUP's own rules it makes "
+            "if carried (topics.patterns, advert.threshold, flow.flood_messages, …)."
+        ),
+    ] = None,
     community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -228,12 +235,13 @@ def motion_propose(
     with open_store() as store:
         slug = pick_community(store, community)
         m = motion_engine.propose(
-            store, slug, group, mover, text, change=(who, role) if change else None, source=SOURCE
-        )
+            store, slug, group, mover, text, change=(who, role) if change else None, rule=rule,
+            source=SOURCE,
+        )  # fmt: skip
     if as_json:
-        print_json({"motion": m.motion, "group": m.group, "text": m.text})
+        print_json({"motion": m.motion, "group": m.group, "text": m.text, "rule": m.rule})
     else:
-        typer.echo(f"moved {m.motion}: {m.text}")
+        typer.echo(f"moved {m.motion}: {m.text}" + (f" ({m.rule})" if m.rule else ""))
 
 
 @motion_app.command("second")

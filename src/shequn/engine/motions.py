@@ -21,8 +21,10 @@ from shequn.engine.motions_rules import announce_open, closes_at, decide_close, 
 from shequn.engine.organization_levels import Pyramid, read_pyramid
 from shequn.engine.reactions import react
 from shequn.errors import Conflict, NotFound
+from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
 from shequn.model.kinds_org import MOTION_ROLES
+from shequn.model.motion_rules import RuleChange, parse_rule_change, with_rule_change
 from shequn.model.org_state import Motion
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
@@ -30,6 +32,17 @@ from shequn.store.engagement import group_members
 from shequn.store.org_queries import role_holders
 
 CHOICES = ("yes", "no", "abstain")
+
+
+def checked_rule(bp: Blueprint, group: str, rule: str) -> RuleChange:
+    """The rule change a motion in ``group`` would make, or :class:`Conflict` (reason
+    ``change_rule``) saying why it may not."""
+    try:
+        change = parse_rule_change(rule)
+        with_rule_change(bp, group, change)
+    except ValueError as e:
+        raise Conflict(str(e).splitlines()[0], rule=rule, reason="change_rule") from None
+    return change
 
 
 def eligible(conn: Connection, p: Pyramid, group: str | None) -> set[str]:
@@ -87,11 +100,14 @@ def propose(
     text: str,
     *,
     change: tuple[str, str] | None = None,
+    rule: str | None = None,
     source: str | None = None,
     now: datetime | None = None,
 ) -> Motion:
     """Move a motion in ``group``; when no second is needed it opens at once. ``change``
-    (member, role) is the role change it makes in ``group`` if carried (``MOTION_ROLES``)."""
+    (member, role) is the role change it makes in ``group`` if carried (``MOTION_ROLES``);
+    ``rule`` (``KEY=VALUE``, ``KEY+=ITEM``, ``KEY-=ITEM``) the change of the group's rules,
+    refused now if the key is not one a motion may change or the value does not fit."""
     at = now or datetime.now(UTC)
     with store.transaction() as conn:
         lock_for_decision(conn)
@@ -109,8 +125,10 @@ def propose(
                     reason="change_role",
                 )
             extra = {"change_member": p.member(change[0]), "change_role": change[1]}
+        if rule is not None:
+            extra["change_rule"] = str(checked_rule(p.bp, group, rule))
         event = _event("motion.proposed", p, group, who, source, motion=ref, text=text, **extra)
-        motion = Motion(ref, community, group, who, text, at)
+        motion = Motion(ref, community, group, who, text, at, rule=extra.get("change_rule"))
         opens = (
             [] if p.bp.organization.motions.second_required else [announce_open(p.bp, motion, at)]
         )
@@ -223,6 +241,7 @@ def list_motions(
                     "motion": m.motion,
                     "group": m.group,
                     "text": m.text,
+                    "rule": m.rule,
                     "mover": m.mover,
                     "seconder": m.seconder,
                     "proposed_at": m.proposed_at.isoformat(),

@@ -32,6 +32,7 @@ from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_org import Motions
 from shequn.model.events import Event
+from shequn.model.motion_rules import parse_rule_change, with_rule_change
 from shequn.model.org_state import Motion
 
 
@@ -144,7 +145,30 @@ def decide_close(
                     motion=motion.motion,
                 )
             )
+    if t.result == "carried" and motion.rule is not None and motion.group is not None:
+        events += rule_changed(bp, motion, now)  # on top of the blueprint of now
     return Decision(events, [told])
+
+
+def rule_changed(bp: Blueprint, motion: Motion, at: datetime) -> list[Event]:
+    """The ``community.configured`` a carried rule change records (the blueprint with the
+    group's rules changed), or nothing when it no longer fits the blueprint of today."""
+    assert motion.rule is not None and motion.group is not None  # noqa: S101
+    try:
+        changed = with_rule_change(bp, motion.group, parse_rule_change(motion.rule))
+    except ValueError:
+        return []
+    data = {"name": changed.community.name, "timezone": changed.community.timezone}
+    return [
+        Event(
+            kind="community.configured",
+            occurred_at=at,
+            community=motion.community,
+            source=ENGINE_SOURCE,
+            source_ref=f"motion:{motion.motion}:rule",
+            data={**data, "blueprint": changed.to_dict(), "motion": motion.motion},
+        )
+    ]
 
 
 __all__ = [
@@ -155,5 +179,6 @@ __all__ = [
     "decide_close",
     "opened_at",
     "quorum_met",
+    "rule_changed",
     "tally",
 ]

@@ -122,6 +122,12 @@ ORG_KINDS: tuple[KindSpec, ...] = (
                 "…and their new role in the motion's group",
                 choices=MOTION_ROLES,
             ),
+            F(
+                "change_rule",
+                Str,
+                "a change of the group's own rules it would make: KEY=VALUE, KEY+=ITEM or "
+                "KEY-=ITEM (model/motion_rules.py RULE_KEYS)",
+            ),
         ),
         playbook=("P-ORG-3",),
     ),

@@ -75,6 +75,7 @@ class Motion:
     votes: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # member: choice, when
     result: str | None = None
     change: tuple[str, str] | None = None  # (member, role) a carried motion gives in its group
+    rule: str | None = None  # a change of the group's rules, KEY=VALUE (model/motion_rules.py)
 
 
 @dataclass(slots=True)
@@ -133,6 +134,8 @@ def _motion(e: Event, state: OrgState, who: str) -> None:
             # only a motion moved through the engine (CLI, API) carries a change: a raw
             # motion.proposed — an upload, a bot's fact — is words, never a role change
             moved.change = (str(d["change_member"]), str(d["change_role"]))
+        if d.get("change_rule") and e.source.startswith("operator:"):
+            moved.rule = str(d["change_rule"])
         state.motions.setdefault(ref, moved)
         return
     motion = state.motions.get(ref)

@@ -86,6 +86,7 @@ class NewMotion(BaseModel):
     mover: str = Key
     text: str = Field(min_length=1, max_length=2000)
     change: MotionChange | None = None  # the role change it makes in the group if carried
+    rule: str | None = Field(None, max_length=500)  # KEY=VALUE: a change of the group's rules
 
 
 class Second(BaseModel):
@@ -198,9 +199,10 @@ def post_motion(
             (access_member(conn, op, community, change.member).key, change.role) if change else None
         )
     m = motions.propose(
-        store, community, body.group, mover.key, body.text, change=changed, source=_src(op)
-    )
-    return {"motion": m.motion, "group": m.group, "text": m.text}
+        store, community, body.group, mover.key, body.text, change=changed, rule=body.rule,
+        source=_src(op),
+    )  # fmt: skip
+    return {"motion": m.motion, "group": m.group, "text": m.text, "rule": m.rule}
 
 
 def _on_motion(
