@@ -76,6 +76,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_ballots_now": "现在不是投票时间。",
         "not_candidate": "这位不是候选人。",
         "change_role": "动议只能在本群任免组长（组长或成员）。",
+        "change_rule": "动议只能修改本群的这些群规："
+        "敏感话题、广告阈值、刷屏标准、发链接等级、禁言时长。",
     },
     "en": {
         "usage_motion": "Usage: /motion [GROUP] what you move",
@@ -114,6 +116,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_ballots_now": "Ballots are not being taken now.",
         "not_candidate": "They are not a candidate.",
         "change_role": "A motion can only make or recall the group's leader.",
+        "change_rule": "A motion can only change these rules of its group: banned topics, the "
+        "advert threshold, flooding, the level to post links, how long a mute lasts.",
     },
 }
 CHOICE_WORDS = {
