@@ -147,6 +147,7 @@ def demo_command(
     """Build a demo community (six months, groups at different life-cycle stages) in a
     local SQLite file and print its health report. Refuses to touch a non-demo database."""
     from shequn.cli.report import report_command  # the report's own rendering, reused
+    from shequn.plan.demo_engage import run_engagement
     from shequn.plan.demo_growth import run_growth
 
     url = database_url(db or state.db_url or DEMO_URL)
@@ -160,11 +161,15 @@ def demo_command(
         params = demo_params(days, bp)
         summary = run_simulation(store, bp, params, days=days, seed=seed, hidden=False)
         growth = run_growth(store, bp, seed=seed)
+        engaged = run_engagement(store, bp)
     err.print(f"[dim]{summary.render()}[/dim]")
     if growth.newcomers:
         err.print(f"[dim]{growth.render()}[/dim]")
     state.db_url = url
     report_command(community=bp.community.slug, group=None, since=None, until=None)
+    if engaged.session:
+        err.print("\n[bold]Routines[/bold] (shequn session plan, shequn checkin board):")
+        err.print(engaged.render(), markup=False, highlight=False)
     _demo_worker(url)
     if serve:
         _serve_demo(url, bp.community.slug)
