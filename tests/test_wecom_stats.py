@@ -13,6 +13,7 @@ from shequn.engine.bindings import bind
 from shequn.engine.record import record
 from shequn.engine.wecom_stats import CHINA, day_start, decide_stats_pull, reconcile
 from shequn.model.events import Event
+from shequn.store.chat_owners import group_owners
 from shequn.store.db import Store
 from shequn.store.outbox import idempotency_key
 from shequn.store.wecom_queries import joins_between
@@ -125,3 +126,25 @@ def test_several_owners_are_pulled_and_reconciled_owner_by_owner(
     assert mine == {"boss": (2, 2, 2, {}), "ann": (2, 1, 1, {"chats": 1})}
     code, out, _ = cli.run("wecom", "stats")
     assert code == 0 and "ann:" in out and "boss:" not in out
+
+
+def test_shequn_wecom_owners_reads_each_groups_owner_once(
+    store: Store, database_url: str, fake: FakeWeCom, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Groups bound before any callback named their owner: the command asks WeCom and records
+    the owners it did not know; asked again, it records nothing new."""
+    loaded(store, group("a"), group("b"), group("c"))
+    for slug, owner in (("a", "boss"), ("b", "ann")):
+        bind(store, COMMUNITY, slug, "wecom", f"wr{slug.upper()}")
+        fake.chats[f"wr{slug.upper()}"] = {"chat_id": slug, "owner": owner, "member_list": []}
+    bind(store, COMMUNITY, "c", "wecom", "wrGone")  # WeCom no longer knows it
+    record(store, [owner_changed("wrA", "a", "boss")])
+    cli = Cli(database_url, capsys)
+
+    first = {r["group"]: (r["owner"], r["recorded"]) for r in cli.json("wecom", "owners")}  # type: ignore[union-attr]
+    assert first == {"a": ("boss", False), "b": ("ann", True), "c": (None, False)}
+    again = cli.json("wecom", "owners")
+    assert [r["recorded"] for r in again] == [False, False, False]  # type: ignore[index]
+    assert "not a customer group" in again[-1]["error"]  # type: ignore[index]
+    with store.read() as conn:
+        assert group_owners(conn, COMMUNITY, "wecom") == {"a": "boss", "b": "ann", "c": None}

@@ -10,8 +10,9 @@ sender come from ``SHEQUN_WECOM_*`` (``connectors/wecom/config.py``), never from
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from contextlib import closing
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import typer
 
@@ -25,7 +26,7 @@ from shequn.cli.common import (
 )
 from shequn.store.db import Store
 
-wecom_app = typer.Typer(help="WeCom customer groups: statistics.", no_args_is_help=True)
+wecom_app = typer.Typer(help="WeCom customer groups: statistics, owners.", no_args_is_help=True)
 
 
 def wecom_chat_of(store: Store) -> Any:
@@ -126,3 +127,50 @@ def _differences(report: Any) -> str:
 
     mine = "; ".join(f"{o.owner}: {said(o)}" for o in report.owners if o.differences)
     return f"{said(report)} ({mine})" if mine else said(report)
+
+
+@wecom_app.command("owners")
+def owners_command(
+    community: CommunityOpt = None,
+    api_url: Annotated[str | None, typer.Option("--api-url", help="WeCom's API base")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Read each WeCom group's owner (groupchat/get) and record the ones not known yet or
+    changed (group.owner_changed): WeCom's statistics are per owner, and groups bound before
+    a callback named their owner count as the sender's until then. 读取每个客户群的群主。"""
+    from shequn.connectors.base import ConnectorError
+    from shequn.connectors.wecom.client import WeComClient
+    from shequn.connectors.wecom.config import WeComConfig
+    from shequn.connectors.wecom.inbound import Context, owner_read
+    from shequn.engine.inbound import receive
+    from shequn.store.bindings import group_chats
+    from shequn.store.chat_owners import chat_owners
+
+    config = WeComConfig.from_env()
+    client = WeComClient(config.corp_id, config.secret, api_url=api_url or config.api_url)
+    rows: list[dict[str, Any]] = []
+    with open_store() as store, closing(client):
+        slug = pick_community(store, community)
+        with store.read() as conn:
+            chats, known = group_chats(conn, slug, "wecom"), chat_owners(conn, slug, "wecom")
+        ctx = Context(config.corp_id, slug, {chat: group for group, chat in chats.items()})
+        now = datetime.now(UTC)
+        for group, chat in sorted(chats.items()):
+            row: dict[str, Any] = {"group": group, "chat": chat, "was": known.get(chat)}
+            try:
+                answer = client.post("groupchat/get", {"chat_id": chat})
+            except ConnectorError as e:
+                rows.append(row | {"owner": None, "recorded": False, "error": e.reason})
+                continue
+            owner = str((answer.get("group_chat") or {}).get("owner") or "")
+            event = owner_read(ctx, chat, owner, known.get(chat), at=now)
+            recorded = event is not None and receive(store, slug, [event]).new > 0
+            rows.append(row | {"owner": owner or None, "recorded": recorded, "error": None})
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"WeCom group owners of {slug}: {sum(r['recorded'] for r in rows)} recorded",
+        ["group", "chat", "owner", "before", "recorded", "error"],
+        [(r["group"], r["chat"], r["owner"], r["was"], r["recorded"], r["error"]) for r in rows],
+    )

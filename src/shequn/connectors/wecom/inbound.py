@@ -199,15 +199,40 @@ def needs_owner(cb: Callback) -> bool:
 def owner_event(cb: Callback, ctx: Context, owner: str, known: str | None) -> Event | None:
     """``group.owner_changed`` when ``groupchat/get`` names an ``owner`` other than the one
     recorded (``known``); an unbound chat's goes to its ``unbound:wecom:…`` group."""
-    if not owner or owner == known or cb.event != "change_external_chat":
+    if cb.event != "change_external_chat":
         return None
     reason = OWNER_REASONS.get(cb.change if cb.change == "create" else cb.detail, "read")
-    data = {"platform": PLATFORM, "chat": cb.chat_id, "owner": owner, "reason": reason}
+    ref = f"chat:{cb.chat_id}:owner:{owner}:{cb.digest()}"
+    return owner_read(ctx, cb.chat_id, owner, known, at=cb.at, ref=ref, reason=reason)
+
+
+def owner_read(
+    ctx: Context,
+    chat: str,
+    owner: str,
+    known: str | None,
+    *,
+    at: datetime,
+    ref: str | None = None,
+    reason: str = "read",
+) -> Event | None:
+    """``group.owner_changed`` for ``chat`` when ``owner`` differs from ``known`` (a callback's,
+    or ``shequn wecom owners`` reading each group's details). Without a ``ref`` it is keyed on
+    the change itself, so reading the same owner twice records it once."""
+    if not owner or owner == known:
+        return None
+    data = {"platform": PLATFORM, "chat": chat, "owner": owner, "reason": reason}
     if known:
         data["previous"] = known
-    group = ctx.groups.get(cb.chat_id) or unbound_group(PLATFORM, cb.chat_id)
-    ref = f"chat:{cb.chat_id}:owner:{owner}"
-    return _event(cb, ctx, "group.owner_changed", ref, group=group, data=data)
+    return Event(
+        kind="group.owner_changed",
+        occurred_at=at,
+        community=ctx.community,
+        source=ctx.source,
+        source_ref=ref or f"chat:{chat}:owner:{owner}:after:{known or '-'}:{at.date()}",
+        group=ctx.groups.get(chat) or unbound_group(PLATFORM, chat),
+        data=data,
+    )
 
 
 def _joined_members(cb: Callback, ctx: Context) -> list[ChatMember]:
