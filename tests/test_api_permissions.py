@@ -256,6 +256,12 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("points",             "in",     200,   200,     200,    200),
     ("points",             "out",    200,   404,     404,    200),
     ("points",             "other",  404,   404,     404,    404),
+    ("spend points",       "in",     409,   409,     409,    403),  # nobody has a million
+    ("spend points",       "out",    409,   404,     404,    403),
+    ("spend points",       "other",  404,   404,     404,    403),
+    ("revoke badge",       "in",     200,   200,     403,    403),  # not held: revoked false
+    ("revoke badge",       "out",    200,   404,     403,    403),
+    ("revoke badge",       "other",  404,   404,     403,    403),
     ("envelope tests",     "in",     200,   200,     200,    200),
     ("envelope tests",     "out",    200,   404,     404,    200),
     ("envelope tests",     "other",  404,   404,     404,    404),
@@ -346,6 +352,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "ask qa": ("POST", "/communities/{community}/qa/questions"),
     "answer qa": ("POST", "/communities/{community}/qa/answers"),
     "points": ("GET", "/communities/{community}/points/{ref}"),
+    "spend points": ("POST", "/communities/{community}/points/{ref}/spend"),
+    "revoke badge": ("POST", "/communities/{community}/badges/{ref}/revoke"),
     "envelope tests": ("GET", "/communities/{community}/envelopes/tests"),
     "envelope test": ("POST", "/communities/{community}/envelopes/tests"),
 }
@@ -496,6 +504,10 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"dry_run": True}
     elif route == "commission payout":
         kw["json"] = {"agent": ref, "amount": "1", "note": "matrix"}
+    elif route == "spend points":
+        kw["json"] = {"amount": 10**6, "reward": "matrix"}
+    elif route == "revoke badge":
+        kw["json"] = {"badge": "answers", "level": 10, "reason": "matrix"}
     elif route == "grant level":
         kw["json"] = {"level": 1, "reason": "matrix"}
     elif route == "give orgtask":

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from shequn.engine.engagement import honours
 from shequn.engine.record import record
 from shequn.model.events import Event
+from shequn.model.text import message_data
 from tests.test_api import C, Env, assert_problem, build_env
 
 
@@ -73,3 +75,57 @@ def test_a_camp_board_through_the_api(env: Env) -> None:
     assert (row["member"], row["current"], row["total"]) == (member["key"], 1, 1)
     assert leader.get(f"communities/{C}/checkins/main/board").status_code == 200
     assert_problem(leader.get(f"communities/{C}/checkins/camp-21/board"), 404)
+
+
+def test_points_spent_and_a_badge_revoked_through_the_api(env: Env) -> None:
+    """A member who answered ten questions in ``main`` earns 100 points and the answers-10
+    badge; a group leader of ``main`` spends 30 of the points (twice with one ref is once),
+    more than is left is 409; revoking is a manager's, never a group leader's."""
+    owner = env.as_("owner")
+    member = owner.get(f"communities/{C}/members", params={"group": "main"}).json()["items"][0]
+    asker = owner.get(f"communities/{C}/members", params={"group": "main"}).json()["items"][1]
+    at = datetime.now(UTC).replace(microsecond=0)
+    events = []
+    for n in range(10):
+        events.append(
+            Event(
+                "message.posted",
+                at,
+                C,
+                "mx",
+                f"q{n}",
+                group="main",
+                actor=asker["key"],
+                data=message_data(f"第{n}个问题怎么办？"),
+            )
+        )
+        events.append(
+            Event(
+                "message.posted",
+                at,
+                C,
+                "mx",
+                f"a{n}",
+                group="main",
+                actor=member["key"],
+                data=message_data("这样做", reply_to=f"q{n}"),
+            )
+        )
+    record(env.store, events)  # fmt: skip
+    honours.grant(env.store, C)
+    before = owner.get(f"communities/{C}/points/{member['key']}").json()
+    assert ("answers", 10) in [(b["badge"], b["level"]) for b in before["badges"]]
+    leader = env.as_("group_leader")
+    spend = {"amount": 30, "reward": "书签", "ref": "gift-1"}
+    after = leader.post(f"communities/{C}/points/{member['key']}/spend", json=spend).json()
+    again = leader.post(f"communities/{C}/points/{member['key']}/spend", json=spend).json()
+    assert after["points"] == again["points"] == before["points"] - 30
+    too_much = {"amount": after["points"] + 1, "reward": "书"}
+    assert_problem(leader.post(f"communities/{C}/points/{member['key']}/spend", json=too_much), 409)
+    take = {"badge": "answers", "level": 10, "reason": "刷答案"}
+    assert_problem(leader.post(f"communities/{C}/badges/{member['key']}/revoke", json=take), 403)
+    gone = env.as_("manager").post(f"communities/{C}/badges/{member['key']}/revoke", json=take)
+    assert gone.json()["revoked"] is True
+    assert ("answers", 10) not in [(b["badge"], b["level"]) for b in gone.json()["badges"]]
+    twice = owner.post(f"communities/{C}/badges/{member['key']}/revoke", json=take).json()
+    assert twice["revoked"] is False
