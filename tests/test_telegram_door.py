@@ -130,10 +130,10 @@ def test_a_referral_join_is_credited_to_the_member(door: Any) -> None:
     api.push(private(2, 9, "/start li-ref"))
     bot_run(cli, url)
     [made] = one_use_links(api)
-    assert made["name"] == "li-ref"
+    assert made["name"] == "li-ref (1)"
     link = {
         "invite_link": "https://t.me/+one",
-        "name": "li-ref",
+        "name": "li-ref (1)",
         "member_limit": 1,
         "creator": {"id": 1, "is_bot": True, "first_name": "b"},
         "creates_join_request": False,

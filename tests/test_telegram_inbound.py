@@ -60,9 +60,18 @@ def test_a_join_through_our_link_is_credited_to_its_owner() -> None:
         "is_revoked": False,
     }
     links = {"ref-li": KnownLink("telegram:7", "referral", "spring")}
-    [e] = events([member(1, 9, "left", "member", link=link)], links=links)
+    [touch, e] = events([member(1, 9, "left", "member", link=link)], links=links)
     assert e.data["inviter"] == "telegram:7"
     assert (e.data["channel"], e.data["campaign"]) == ("referral", "spring")
+    assert (touch.kind, touch.actor, touch.subject) == (
+        "member.invited",
+        "telegram:7",
+        "telegram:9",
+    )
+    assert touch.data == {"channel": "referral", "link": "ref-li", "campaign": "spring"}
+    one_use = {**link, "name": "ref-li (1)", "member_limit": 1}  # sent after a knock: no touch
+    [admitted] = events([member(4, 9, "left", "member", link=one_use)], links=links)
+    assert (admitted.kind, admitted.data["inviter"]) == ("member.joined", "telegram:7")
     [added] = events([member(2, 9, "left", "member", by=7)])
     assert (added.data["inviter"], added.data["channel"]) == ("telegram:7", "added")
     [request] = events([join_request(3, 9, link_name="ref-li")], links=links)

@@ -20,6 +20,7 @@ from typing import Any
 
 from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate, Uncertain
 from shequn.connectors.telegram.client import BotClient
+from shequn.connectors.telegram.inbound import ONE_USE
 from shequn.connectors.telegram.links import sync_link
 
 ChatOf = Callable[[str, str], str | None]
@@ -269,10 +270,11 @@ def message_id(call: Call) -> int:
 
 
 def link_name(call: Call) -> str:
-    """The one-use link carries the code of the link the newcomer came by (Telegram keeps at
-    most 32 characters), so the ``chat_member`` update of their join credits its owner."""
+    """The one-use link carries the code of the link the newcomer came by and ends in
+    ``(1)`` (Telegram keeps at most 32 characters), so the ``chat_member`` update of their
+    join credits its owner — and is no second touch of the referral their knock was."""
     code = str(call.payload.get("link") or "")
-    return code[:32] if code else f"admit-{call.action_id}"
+    return f"{code[: 32 - len(ONE_USE)]}{ONE_USE}" if code else f"admit-{call.action_id}"
 
 
 def recipients(to: Any) -> list[int]:

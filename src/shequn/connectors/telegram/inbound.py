@@ -34,6 +34,8 @@ MEDIA_KEYS = frozenset(
 )
 PRESENT = frozenset({"member", "administrator", "creator"})
 GONE = frozenset({"left", "kicked"})
+ONE_USE = " (1)"
+"""The end of a one-use admission link's name: ``<code> (1)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,17 +178,45 @@ class Inbound:
         by = user_key(u["from"])
         if not is_member(old) and is_member(new):
             data = self._join_data(u, who, by)
-            return [self._event("member.joined", u, group, ref, who, data=data)]
+            joined = self._event("member.joined", u, group, ref, who, data=data)
+            return [*self._touch(u, group, ref, who), joined]
         if is_member(old) and not is_member(new):
             if by == who:
                 return [self._event("member.left", u, group, ref, who)]
             return [self._event("member.removed", u, group, ref, by, subject=who)]
         return []
 
+    def _known(self, u: Mapping[str, Any]) -> tuple[str, KnownLink] | None:
+        """The link of ours the join came by, from the invite link's name (a one-use admission
+        link's name ends in :data:`ONE_USE`), with its code."""
+        link = u.get("invite_link")
+        name = str(link.get("name") or "") if link else ""
+        code = name.removesuffix(ONE_USE)
+        known = self.links.get(code)
+        return (code, known) if known is not None else None
+
+    def _touch(self, u: Mapping[str, Any], group: str, ref: str, who: str) -> list[Event]:
+        """A join straight through one of our shared invite links is the referral's touch
+        too (``member.invited``: it counts in the owner's campaign); a one-use admission link
+        was sent after a knock that recorded the touch already."""
+        found = self._known(u)
+        name = str((u.get("invite_link") or {}).get("name") or "")
+        if found is None or found[1].inviter is None or name.endswith(ONE_USE):
+            return []
+        code, known = found
+        data = {"channel": known.channel, "link": code, "campaign": known.campaign}
+        return [
+            self._event(
+                "member.invited", u, group, f"{ref}:i", known.inviter, subject=who,
+                data={k: v for k, v in data.items() if v},
+            )
+        ]  # fmt: skip
+
     def _join_data(self, u: Mapping[str, Any], who: str, by: str) -> dict[str, Any]:
         data: dict[str, Any] = {"actor_name": display_name(u["new_chat_member"]["user"])}
         link = u.get("invite_link")
-        known = self.links.get(str(link.get("name") or "")) if link else None
+        found = self._known(u)
+        known = found[1] if found else None
         if known is not None:
             credit = {"inviter": known.inviter, "channel": known.channel}
             data |= credit | {"campaign": known.campaign}
