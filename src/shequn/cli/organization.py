@@ -25,6 +25,7 @@ from shequn.engine import elections
 from shequn.engine import motions as motion_engine
 from shequn.engine import organization_levels as levels
 from shequn.engine import organization_tasks as tasks
+from shequn.errors import NotFound
 from shequn.model.events import Event
 
 levels_app = typer.Typer(help="Levels and core-figure tags (P-ORG-1). 等级与核心人物标签。")
@@ -242,6 +243,32 @@ def motion_propose(
         print_json({"motion": m.motion, "group": m.group, "text": m.text, "rule": m.rule})
     else:
         typer.echo(f"moved {m.motion}: {m.text}" + (f" ({m.rule})" if m.rule else ""))
+
+
+@motion_app.command("amend")
+def motion_amend(
+    motion: Annotated[str, typer.Argument(help="The pending motion it amends.")],
+    mover: Annotated[str, typer.Argument(help="The mover (member or identity key).")],
+    text: Annotated[str, typer.Argument(help="The motion's new wording.")],
+    rule: Annotated[
+        str | None, typer.Option(help="KEY=VALUE: the motion's new rule change, if any.")
+    ] = None,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Amend a pending MOTION on MOVER's behalf: seconded and voted on before it. 修正动议。"""
+    with open_store() as store:
+        slug = pick_community(store, community)
+        found = {m["motion"]: m["group"] for m in motion_engine.list_motions(store, slug)}
+        if motion not in found:
+            raise NotFound(f"no motion {motion!r}", motion=motion)
+        m = motion_engine.propose(
+            store, slug, found[motion], mover, text, rule=rule, amends=motion, source=SOURCE
+        )
+    if as_json:
+        print_json({"motion": m.motion, "amends": motion, "text": m.text, "rule": m.rule})
+    else:
+        typer.echo(f"moved amendment {m.motion} to {motion}: {m.text}")
 
 
 @motion_app.command("second")

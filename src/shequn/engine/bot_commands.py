@@ -58,11 +58,13 @@ class BotCommand:
 HELP = {
     "zh": "可用命令：\n/start 代码 — 通过邀请链接或活码入群\n/rules — 群规\n/help — 本帮助\n"
     "/motion 内容 — 提出动议；/second 编号 — 附议；/vote 编号 赞成|反对|弃权 — 表决\n"
+    "/amend 编号 新内容 — 修正动议（先表决修正案）\n"
     "/nominate 选举 [成员] — 提名；/accept 选举 — 接受提名；/ballot 选举 — 不记名投票\n"
     "/appeal [理由] — 对最近一次群规处理提出申诉",
     "en": "Commands:\n/start CODE — join through an invite link or live code\n"
     "/rules — the group rules\n/help — this help\n"
     "/motion TEXT — move a motion; /second ID — second it; /vote ID yes|no|abstain\n"
+    "/amend ID NEW WORDING — amend a pending motion (voted on first)\n"
     "/nominate ELECTION [MEMBER]; /accept ELECTION; /ballot ELECTION — a secret ballot\n"
     "/appeal [WHY] — appeal your latest step of the group rules",
 }

@@ -81,6 +81,25 @@ def _event(
     )
 
 
+def _may_amend(p: Pyramid, main: Motion, group: str, at: datetime) -> None:
+    """An amendment is moved in the motion's group while the motion is open, one at a time,
+    never of an amendment, and only where the blueprint allows amendments."""
+    rules, m = p.bp.organization.motions, main.motion
+    refusals = (
+        (main.group != group, f"motion {m} is in group {main.group}", "other_group"),
+        (not rules.amendments, "this community's motions are not amended", "no_amendments"),
+        (main.result is not None or at >= closes_at(main, rules), f"motion {m} is closed",
+         "closed"),
+        (main.amends is not None, f"{m} is an amendment: amend the motion itself",
+         "amend_amendment"),
+        (main.amending is not None, f"motion {m} has an amendment pending ({main.amending})",
+         "amendment_pending"),
+    )  # fmt: skip
+    for refused, words, reason in refusals:
+        if refused:
+            raise Conflict(words, motion=m, reason=reason)
+
+
 def _may_act(conn: Connection, p: Pyramid, group: str | None, member: str) -> None:
     if member not in eligible(conn, p, group):
         floor = p.bp.organization.motions.min_level
@@ -101,22 +120,27 @@ def propose(
     *,
     change: tuple[str, str] | None = None,
     rule: str | None = None,
+    amends: str | None = None,
     source: str | None = None,
     now: datetime | None = None,
 ) -> Motion:
     """Move a motion in ``group``; when no second is needed it opens at once. ``change``
     (member, role) is the role change it makes in ``group`` if carried (``MOTION_ROLES``);
     ``rule`` (``KEY=VALUE``, ``KEY+=ITEM``, ``KEY-=ITEM``) the change of the group's rules,
-    refused now if the key is not one a motion may change or the value does not fit."""
+    refused now if the key is not one a motion may change or the value does not fit.
+    ``amends``: this is an amendment of that pending motion (``text`` its new wording, ``rule``
+    its new rule change), in the motion's group, voted on before it (:func:`_may_amend`)."""
     at = now or datetime.now(UTC)
     with store.transaction() as conn:
         lock_for_decision(conn)
         p = read_pyramid(conn, community, at, facts=False)
         p.bp.group(group)
         who = p.member(mover)
+        if amends is not None:
+            _may_amend(p, _motion(p, amends), group, at)
         _may_act(conn, p, group, who)
         ref = f"m-{uuid.uuid4().hex[:6]}"
-        extra: dict[str, str] = {}
+        extra: dict[str, str] = {"amends": amends} if amends is not None else {}
         if change is not None:
             if change[1] not in MOTION_ROLES:
                 raise Conflict(
@@ -124,11 +148,13 @@ def propose(
                     f"not {change[1]!r}",
                     reason="change_role",
                 )
-            extra = {"change_member": p.member(change[0]), "change_role": change[1]}
+            extra |= {"change_member": p.member(change[0]), "change_role": change[1]}
         if rule is not None:
             extra["change_rule"] = str(checked_rule(p.bp, group, rule))
         event = _event("motion.proposed", p, group, who, source, motion=ref, text=text, **extra)
-        motion = Motion(ref, community, group, who, text, at, rule=extra.get("change_rule"))
+        motion = Motion(
+            ref, community, group, who, text, at, rule=extra.get("change_rule"), amends=amends
+        )
         opens = (
             [] if p.bp.organization.motions.second_required else [announce_open(p.bp, motion, at)]
         )
@@ -193,9 +219,15 @@ def vote(
         if m.result is not None or at >= closes_at(m, rules):
             raise Conflict(f"motion {motion} is closed", motion=motion, reason="closed")
         _may_act(conn, p, m.group, who)
-        if who in m.votes:
-            return False
-        ref = f"vote:{motion}:{who}"
+        if m.amending is not None:
+            raise Conflict(
+                f"motion {motion} has an amendment pending: vote on {m.amending} first",
+                motion=motion, amendment=m.amending, reason="amendment_pending",
+            )  # fmt: skip
+        prior = m.votes.get(who)
+        if prior is not None and (m.amended_at is None or prior[1] >= m.amended_at):
+            return False  # the first vote stands (one on the old wording does not)
+        ref = f"vote:{motion}:{who}" + (f":{m.amended_at.isoformat()}" if m.amended_at else "")
         apply(
             conn,
             Decision(
@@ -242,6 +274,8 @@ def list_motions(
                     "group": m.group,
                     "text": m.text,
                     "rule": m.rule,
+                    "amends": m.amends,
+                    "amending": m.amending,
                     "mover": m.mover,
                     "seconder": m.seconder,
                     "proposed_at": m.proposed_at.isoformat(),

@@ -55,7 +55,10 @@ def opened_at(motion: Motion, rules: Motions) -> datetime | None:
 def closes_at(motion: Motion, rules: Motions) -> datetime:
     """When the motion closes (or, never seconded, lapses)."""
     start = opened_at(motion, rules) or motion.proposed_at
-    return start + timedelta(hours=rules.discussion_hours)
+    end = start + timedelta(hours=rules.discussion_hours)
+    if motion.reopened_at is not None:  # its amendment closed: discussed and voted on again
+        end = max(end, motion.reopened_at + timedelta(hours=rules.discussion_hours))
+    return end
 
 
 def carried(yes: int, no: int, majority: str) -> bool:
@@ -76,7 +79,8 @@ def tally(motion: Motion, rules: Motions, eligible: Collection[str]) -> Tally:
     if rules.second_required and motion.seconded_at is None:
         return Tally("lapsed", 0, 0, 0, n)
     end = closes_at(motion, rules)
-    votes = [c for who, (c, at) in motion.votes.items() if who in eligible and at <= end]
+    since = motion.amended_at or motion.proposed_at  # votes on the old wording do not count
+    votes = [c for who, (c, at) in motion.votes.items() if who in eligible and since <= at <= end]
     yes, no, abstain = (votes.count(c) for c in ("yes", "no", "abstain"))
     if not quorum_met(len(votes), n, rules.quorum):
         return Tally("no_quorum", yes, no, abstain, n)
@@ -113,8 +117,8 @@ def decide_close(
     closed already."""
     rules = bp.organization.motions
     end = closes_at(motion, rules)
-    if motion.result is not None or now < end:
-        return Decision.none()
+    if motion.result is not None or now < end or motion.amending is not None:
+        return Decision.none()  # a pending amendment is voted on first
     t = tally(motion, rules, eligible)
     counts = {"yes": t.yes, "no": t.no, "abstain": t.abstain}
     event = Event(
@@ -129,6 +133,8 @@ def decide_close(
     payload = {"template": "motion_result", **_said(bp, motion), "result": t.result, **counts}
     told = Action("message.send", bp.community.slug, now, motion.group, payload)
     events = [event]
+    if t.result == "carried" and motion.amends is not None:
+        return Decision(events, [told])  # an amendment changes the motion, not the group
     if t.result == "carried" and motion.change is not None:
         member, role = motion.change
         if (holds or {}).get((member, motion.group), "member") != role:

@@ -76,6 +76,13 @@ TEXT: dict[str, dict[str, str]] = {
         "no_ballots_now": "现在不是投票时间。",
         "not_candidate": "这位不是候选人。",
         "change_role": "动议只能在本群任免组长（组长或成员）。",
+        "usage_amend": "用法：/amend 动议编号 修改后的内容",
+        "amended": "修正案 {motion} 已提出（修改动议 {amends}）：{text}。"
+        "先附议、表决修正案，再表决原动议。",
+        "no_amendments": "本社群的动议不接受修正。",
+        "amend_amendment": "不能修正一个修正案，请修正原动议。",
+        "amendment_pending": "动议 {motion} 有待表决的修正案 {amendment}，请先表决修正案。",
+        "other_group": "这个动议在另一个群。",
         "change_rule": "动议只能修改本群的这些群规："
         "敏感话题、广告阈值、刷屏标准、发链接等级、禁言时长。",
     },
@@ -116,6 +123,13 @@ TEXT: dict[str, dict[str, str]] = {
         "no_ballots_now": "Ballots are not being taken now.",
         "not_candidate": "They are not a candidate.",
         "change_role": "A motion can only make or recall the group's leader.",
+        "usage_amend": "Usage: /amend MOTION the new wording",
+        "amended": "Amendment {motion} to motion {amends} is moved: {text}. It is seconded and "
+        "voted on before the motion.",
+        "no_amendments": "This community's motions are not amended.",
+        "amend_amendment": "An amendment cannot be amended; amend the motion itself.",
+        "amendment_pending": "Motion {motion} has amendment {amendment} pending: vote on it first.",
+        "other_group": "That motion is in another group.",
         "change_rule": "A motion can only change these rules of its group: banned topics, the "
         "advert threshold, flooding, the level to post links, how long a mute lasts.",
     },
@@ -168,6 +182,20 @@ def _motion(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[s
     m = motions.propose(store, slug, group, said.identity, text, source=said.source, now=said.at)
     key = "proposed_second" if bp.organization.motions.second_required else "proposed"
     return key, {"motion": m.motion, "text": text}
+
+
+def _amend(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[str, dict[str, str]]:
+    if len(args) < 2:
+        raise _Say("usage_amend")
+    slug, main, text = bp.community.slug, args[0], " ".join(args[1:])
+    found = {m["motion"]: m["group"] for m in motions.list_motions(store, slug, now=said.at)}
+    if main not in found:
+        raise NotFound(f"no motion {main!r}", motion=main, reason="no_motion")
+    m = motions.propose(
+        store, slug, found[main], said.identity, text, amends=main, source=said.source,
+        now=said.at,
+    )  # fmt: skip
+    return "amended", {"motion": m.motion, "amends": main, "text": text}
 
 
 def _second(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[str, dict[str, str]]:
@@ -257,6 +285,7 @@ def _ballot(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[s
 
 HANDLERS: dict[str, Handler] = {
     "motion": _motion,
+    "amend": _amend,
     "second": _second,
     "vote": _vote,
     "nominate": _nominate,

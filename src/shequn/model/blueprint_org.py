@@ -109,6 +109,7 @@ class Motions(_Section):
     quorum: float = Field(DEFAULT_QUORUM, ge=0, le=1)
     majority: Majority = "simple"
     min_level: int = Field(0, ge=0)  # the level a member needs to vote or move
+    amendments: bool = True  # a pending motion may be amended (voted on before the motion)
 
 
 class Elections(_Section):

@@ -128,6 +128,7 @@ ORG_KINDS: tuple[KindSpec, ...] = (
                 "a change of the group's own rules it would make: KEY=VALUE, KEY+=ITEM or "
                 "KEY-=ITEM (model/motion_rules.py RULE_KEYS)",
             ),
+            F("amends", Str, "this is an amendment of that motion: its text is the new wording"),
         ),
         playbook=("P-ORG-3",),
     ),

@@ -76,6 +76,10 @@ class Motion:
     result: str | None = None
     change: tuple[str, str] | None = None  # (member, role) a carried motion gives in its group
     rule: str | None = None  # a change of the group's rules, KEY=VALUE (model/motion_rules.py)
+    amends: str | None = None  # this is an amendment of that motion (its text the new wording)
+    amending: str | None = None  # the amendment pending on this motion, voted on first
+    reopened_at: datetime | None = None  # an amendment closed: discussion runs again from here
+    amended_at: datetime | None = None  # an amendment carried: only votes from here count
 
 
 @dataclass(slots=True)
@@ -136,6 +140,11 @@ def _motion(e: Event, state: OrgState, who: str) -> None:
             moved.change = (str(d["change_member"]), str(d["change_role"]))
         if d.get("change_rule") and e.source.startswith("operator:"):
             moved.rule = str(d["change_rule"])
+        if d.get("amends") and ref not in state.motions:
+            moved.amends = str(d["amends"])
+            main = state.motions.get(moved.amends)
+            if main is not None and main.result is None and not (main.amends or main.amending):
+                main.amending = ref  # one amendment at a time, none of an amendment
         state.motions.setdefault(ref, moved)
         return
     motion = state.motions.get(ref)
@@ -144,9 +153,23 @@ def _motion(e: Event, state: OrgState, who: str) -> None:
     if e.kind == "motion.seconded" and motion.seconded_at is None and who != motion.mover:
         motion.seconded_at, motion.seconder = e.occurred_at, who
     elif e.kind == "vote.cast":
-        motion.votes.setdefault(who, (str(d["choice"]), e.occurred_at))
+        prior = motion.votes.get(who)  # the first stands, unless it was on the old wording
+        if prior is None or (motion.amended_at is not None and prior[1] < motion.amended_at):
+            motion.votes[who] = (str(d["choice"]), e.occurred_at)
     elif e.kind == "motion.closed":
         motion.result = str(d["result"])
+        _amendment_closed(motion, state.motions.get(motion.amends or ""), e.occurred_at)
+
+
+def _amendment_closed(amendment: Motion, main: Motion | None, at: datetime) -> None:
+    """The main motion after its amendment closed: discussed again from ``at``; carried, it
+    reads as amended (and votes cast before ``at`` were on the old wording)."""
+    if main is None or main.amending != amendment.motion:
+        return
+    main.amending, main.reopened_at = None, at
+    if amendment.result == "carried":
+        main.text, main.amended_at = amendment.text, at
+        main.rule = amendment.rule or main.rule
 
 
 def _election(e: Event, state: OrgState, who: str, owner: Mapping[str, str]) -> None:

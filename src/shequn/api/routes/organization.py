@@ -87,6 +87,7 @@ class NewMotion(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
     change: MotionChange | None = None  # the role change it makes in the group if carried
     rule: str | None = Field(None, max_length=500)  # KEY=VALUE: a change of the group's rules
+    amends: str | None = Field(None, max_length=64)  # an amendment of this pending motion
 
 
 class Second(BaseModel):
@@ -200,9 +201,10 @@ def post_motion(
         )
     m = motions.propose(
         store, community, body.group, mover.key, body.text, change=changed, rule=body.rule,
-        source=_src(op),
+        amends=body.amends, source=_src(op),
     )  # fmt: skip
-    return {"motion": m.motion, "group": m.group, "text": m.text, "rule": m.rule}
+    return {"motion": m.motion, "group": m.group, "text": m.text, "rule": m.rule,
+            "amends": m.amends}  # fmt: skip
 
 
 def _on_motion(
