@@ -93,3 +93,27 @@ def test_a_community_may_allow_no_amendments(store):
     m = propose(store, COMMUNITY, "main", a, "每周六分享", now=T0)
     amend = lambda: propose(store, COMMUNITY, "main", a, "周日", amends=m.motion, now=T0 + H)  # noqa: E731
     assert _reason(amend) == "no_amendments"
+
+
+def test_amend_through_the_bot(store):
+    """``/amend MOTION new wording`` in private: the same engine decides, the reply is in the
+    community's language, and the motion then waits for its amendment."""
+    from tests.test_org_commands import say
+
+    loaded(store, group("main"), extra=OPEN)
+    a, b = wx("a"), wx("b")
+    record(store, [ev("member.joined", T0 - timedelta(days=1), p) for p in (a, b)])
+    m = propose(store, COMMUNITY, "main", a, "每周六分享", now=T0)
+    moved = say(store, b, f"/amend {m.motion} 每周日分享", T0 + H)
+    (am,) = [x for x in list_motions(store, COMMUNITY, now=T0 + H) if x["amends"] == m.motion]
+    assert moved == (
+        f"修正案 {am['motion']} 已提出（修改动议 {m.motion}）：每周日分享。"
+        "先附议、表决修正案，再表决原动议。"
+    )
+    assert say(store, a, f"/vote {m.motion} 赞成", T0 + 2 * H) == (
+        f"动议 {m.motion} 有待表决的修正案 {am['motion']}，请先表决修正案。"
+    )
+    assert say(store, a, f"/amend {am['motion']} 周五", T0 + 2 * H) == (
+        "不能修正一个修正案，请修正原动议。"
+    )
+    assert say(store, a, "/amend m-nope 周五", T0 + 2 * H) == "没有编号为 m-nope 的动议。"

@@ -25,7 +25,6 @@ from shequn.engine import elections
 from shequn.engine import motions as motion_engine
 from shequn.engine import organization_levels as levels
 from shequn.engine import organization_tasks as tasks
-from shequn.errors import NotFound
 from shequn.model.events import Event
 
 levels_app = typer.Typer(help="Levels and core-figure tags (P-ORG-1). 等级与核心人物标签。")
@@ -259,11 +258,9 @@ def motion_amend(
     """Amend a pending MOTION on MOVER's behalf: seconded and voted on before it. 修正动议。"""
     with open_store() as store:
         slug = pick_community(store, community)
-        found = {m["motion"]: m["group"] for m in motion_engine.list_motions(store, slug)}
-        if motion not in found:
-            raise NotFound(f"no motion {motion!r}", motion=motion)
+        group = motion_engine.group_of(store, slug, motion)
         m = motion_engine.propose(
-            store, slug, found[motion], mover, text, rule=rule, amends=motion, source=SOURCE
+            store, slug, group, mover, text, rule=rule, amends=motion, source=SOURCE
         )
     if as_json:
         print_json({"motion": m.motion, "amends": motion, "text": m.text, "rule": m.rule})

@@ -254,6 +254,16 @@ def close_motions(store: Store, community: str, now: datetime) -> int:
         return len(decision.events)
 
 
+def group_of(store: Store, community: str, motion: str) -> str:
+    """The group ``motion`` was moved in (:class:`NotFound`, reason ``no_motion``, if none)."""
+    with store.read() as conn:
+        p = read_pyramid(conn, community, datetime.now(UTC), facts=False)
+    group = _motion(p, motion).group
+    if group is None:
+        raise NotFound(f"no motion {motion!r} in a group", motion=motion, reason="no_motion")
+    return group
+
+
 def list_motions(
     store: Store, community: str, *, now: datetime | None = None, groups: list[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -290,4 +300,13 @@ def list_motions(
         return rows
 
 
-__all__ = ["CHOICES", "close_motions", "eligible", "list_motions", "propose", "second", "vote"]
+__all__ = [
+    "CHOICES",
+    "close_motions",
+    "eligible",
+    "group_of",
+    "list_motions",
+    "propose",
+    "second",
+    "vote",
+]

@@ -188,12 +188,9 @@ def _amend(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[st
     if len(args) < 2:
         raise _Say("usage_amend")
     slug, main, text = bp.community.slug, args[0], " ".join(args[1:])
-    found = {m["motion"]: m["group"] for m in motions.list_motions(store, slug, now=said.at)}
-    if main not in found:
-        raise NotFound(f"no motion {main!r}", motion=main, reason="no_motion")
     m = motions.propose(
-        store, slug, found[main], said.identity, text, amends=main, source=said.source,
-        now=said.at,
+        store, slug, motions.group_of(store, slug, main), said.identity, text, amends=main,
+        source=said.source, now=said.at,
     )  # fmt: skip
     return "amended", {"motion": m.motion, "amends": main, "text": text}
 
