@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from shequn.engine.engagement import meetup_rules as mr
 from shequn.engine.engagement.badges import decide_badges
-from shequn.engine.engagement.care import Person, decide_care
+from shequn.engine.engagement.care import AtRisk, Person, decide_at_risk, decide_care
 from shequn.engine.engagement.qa import Question, decide_repeat, decide_surface
 from shequn.engine.engagement.streaks import decide_reminders
 from shequn.engine.engagement.timeline import (
@@ -56,6 +56,8 @@ def engagement_messages(bp: Blueprint) -> list[Action]:
         Person(wx("c"), "main", None, birthday=f"{day3:%m-%d}"),
     ]
     actions += [a for d in decide_care(bp, people, day3) for a in d.actions]
+    at_risk = [AtRisk(wx("d"), "main", T0.date(), 0.1)]
+    actions += [a for d in decide_at_risk(bp, at_risk, {}, day3) for a in d.actions]
     actions += decide_badges(bp, wx("a"), None, {"answer": 10}, set(), T0).actions
     actions += meetup_messages(bp)
     return [a for a in actions if a.kind == "message.send"]

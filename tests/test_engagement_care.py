@@ -10,7 +10,14 @@ import pytest
 
 from shequn.engine.engagement import caring, honours
 from shequn.engine.engagement.badges import decide_badges, decide_spend, earned, points
-from shequn.engine.engagement.care import Person, active_hour, decide_care, parse_birthday
+from shequn.engine.engagement.care import (
+    AtRisk,
+    Person,
+    active_hour,
+    decide_at_risk,
+    decide_care,
+    parse_birthday,
+)
 from shequn.engine.engagement.checkins import remind
 from shequn.engine.engagement.sessions import plan_session, summarize
 from shequn.engine.record import record
@@ -21,6 +28,7 @@ from shequn.store.care import opted_out
 from shequn.store.outbox import list_actions
 from tests.engagement_helpers import EVENING
 from tests.growth_helpers import COMMUNITY, T0, blueprint, group, loaded, wx
+from tests.test_cli import cli  # noqa: F401 (the fixture)
 
 # T0 is 2026-05-01 10:00 in Shanghai
 DAY3 = T0 + timedelta(days=2)
@@ -133,3 +141,57 @@ def test_stop_is_honoured_by_the_check_in_reminder_and_the_session_summary(store
     s, _ = plan_session(store, COMMUNITY, "main", title="t", starts_at=T0 + timedelta(days=5),
                         now=T0)  # fmt: skip
     assert summarize(store, COMMUNITY, s.session, "要点", now=T0 + timedelta(days=6)) == 1
+
+
+# -- care from the churn-risk metric ---------------------------------------------------------
+
+
+def test_a_member_the_churn_metric_flags_hears_from_us_once_at_their_hour():
+    bp = blueprint()
+    flagged = [AtRisk(wx("amy"), "main", (T0 - timedelta(days=9)).date(), 0.0)]
+    (d,) = decide_at_risk(bp, flagged, {wx("amy"): [21, 21, 9]}, T0)
+    (sent,), (msg,) = d.events, d.actions
+    assert (sent.data["trigger"], sent.subject) == ("at_risk", wx("amy"))
+    assert sent.source_ref.endswith(":at_risk:2026-04-22")  # once per decline
+    assert msg.due_at == T0 + timedelta(hours=11)  # 21:00 in Shanghai, her hour
+    assert (msg.payload["template"], msg.payload["days"]) == ("care_at_risk", 9)
+    off = blueprint(extra="[engagement.care]\nenabled = false\n")
+    assert decide_at_risk(off, flagged, {}, T0) == []
+
+
+def _decline(store) -> None:
+    """amy posts daily for eight weeks, then stops; bo goes on to the as-of day (T0)."""
+    start = T0 - timedelta(weeks=10)
+    events = [
+        Event("message.posted", start + timedelta(days=n, hours=h), COMMUNITY, "imp",
+              f"{who}-{n}", group="main", actor=wx(who), data=message_data("今天读了十页"))
+        for n in range(70)
+        for who, h in (("amy", 11), ("bo", 1))
+        if who == "bo" or n < 56
+    ]  # fmt: skip
+    record(store, events)
+
+
+def test_care_at_risk_from_the_metric_through_the_cli(cli, store, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("SHEQUN_ANALYTICS_PATH", str(tmp_path / "a.duckdb"))
+    loaded(store, group("main"))
+    _decline(store)
+    dry = cli.json("care", "at-risk", "--dry-run", "--json", "--community", COMMUNITY)
+    assert [(c["member"], c["group"], c["ratio"]) for c in dry] == [(wx("amy"), "main", 0.0)]
+    with store.read() as conn:
+        assert list_actions(conn, community=COMMUNITY, kind="message.send") == []
+    sent = cli.json("care", "at-risk", "--json", "--community", COMMUNITY)
+    assert [c["member"] for c in sent] == [wx("amy")]
+    assert cli.json("care", "at-risk", "--json", "--community", COMMUNITY) == []  # once
+    with store.read() as conn:
+        (msg,) = list_actions(conn, community=COMMUNITY, kind="message.send")
+    assert (msg["payload"]["template"], msg["payload"]["to"]) == ("care_at_risk", wx("amy"))
+
+
+def test_care_at_risk_passes_over_a_member_who_said_stop(store):
+    loaded(store, group("main"))
+    caring.set_opt_out(store, COMMUNITY, wx("amy"), source="bot", ref="stop", now=T0)
+    last = (T0 - timedelta(days=9)).date()
+    flagged = [(wx("amy"), ("main",), last, 0.0), (wx("bo"), ("main",), last, 0.1)]
+    chosen = caring.care_at_risk(store, COMMUNITY, flagged, now=T0)
+    assert [c.member for c in chosen] == [wx("bo")]

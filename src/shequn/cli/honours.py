@@ -79,3 +79,32 @@ def stop_command(
         caring.set_opt_out(store, slug, member, not resume, source="operator:cli")
     state = "receives private messages" if resume else "opted out"
     print_json({"member": member, "opted_out": not resume}) if as_json else typer.echo(state)
+
+
+@care_app.command("at-risk")
+def at_risk_command(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say who; send nothing.")] = False,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Write privately to the members the churn-risk metric flags (their activity fell well
+    below their own usual): once per decline, at their own hour, never after /stop.
+    流失风险成员私信关怀。"""
+    from shequn.analytics.churn import churn_risk
+    from shequn.analytics.replica import Replica
+    from shequn.analytics.scope import Scope
+
+    with open_store() as store:
+        slug = pick_community(store, community)
+        with Replica.open(store) as replica:
+            flagged = churn_risk(replica.con, Scope(slug))
+        rows = [(r.person, r.groups, r.last_active, r.ratio) for r in flagged]
+        chosen = caring.care_at_risk(store, slug, rows, dry_run=dry_run)
+    if as_json:
+        print_json([{"member": c.member, "group": c.group, "last_active": c.last_active.isoformat(),
+                     "ratio": c.ratio} for c in chosen])  # fmt: skip
+        return
+    verb = "would write to" if dry_run else "wrote to"
+    typer.echo(f"{len(flagged)} at risk; {verb} {len(chosen)}")
+    for c in chosen:
+        typer.echo(f"  {c.member} ({c.group}, last active {c.last_active}, ratio {c.ratio:.2f})")

@@ -164,7 +164,13 @@ ENGAGEMENT_KINDS: tuple[KindSpec, ...] = (
         actor_required=False,
         subject="the member cared for",
         fields=(
-            F("trigger", Str, "why", required=True, choices=("newcomer", "silent", "birthday")),
+            F(
+                "trigger",
+                Str,
+                "why",
+                required=True,
+                choices=("newcomer", "silent", "birthday", "at_risk"),
+            ),
             F("due_at", Str, "ISO 8601 time it is sent: the member's own active hour"),
         ),
         playbook=("P-ENG-7",),

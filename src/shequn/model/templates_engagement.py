@@ -199,6 +199,20 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             {"days": 15},
         ),
         TemplateSpec(
+            "care_at_risk",
+            "the churn-risk metric flags a member whose activity fell well below their own "
+            "usual (shequn care at-risk), privately, once per decline",
+            "流失风险指标发现成员的活跃度明显低于其以往水平（shequn care at-risk），私信问候，"
+            "每次下滑一次",
+            "message.send",
+            {"days": "days since they were last active"},
+            "{{ member }}，最近在{{ group }}少见你了，一切都好吗？有什么想聊的、想看的内容，"
+            "随时告诉我。",
+            "{{ member }}, we have seen less of you in {{ group }} lately. All well? If there is "
+            "anything you would like to talk about or see more of, just tell me.",
+            {"days": 9},
+        ),
+        TemplateSpec(
             "care_birthday",
             "a member's birthday (from the intake card), privately, once a year",
             "成员生日（来自入群名片），私信，每年一次",

@@ -11,15 +11,19 @@ posted), paced ``per_minute``, never to a member who opted out (``/stop``, ``car
 ``birthday``  the birthday their intake card gives (``card.birthday``, ``MM-DD`` or
               ``YYYY-MM-DD``) — once a year.
 
+A fourth, ``at_risk``, comes from the churn-risk metric (analytics ``churn_risk``: activity
+decaying against the member's own baseline): ``shequn care at-risk`` reads the metric on the
+replica and hands the members it flags to :func:`decide_at_risk` — once per decline (its
+occasion is the member's last active day).
+
 Each message is one ``care.sent`` keyed on the member, the trigger and its occasion, so a tick
-that runs every hour sends it once. The churn-risk metric (analytics) is not read here: the
-engine does not read the analytics replica; ``silent`` is the engine's own reading of it.
+that runs every hour sends it once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -86,10 +90,8 @@ def occasions(bp: Blueprint, p: Person, now: datetime) -> list[tuple[str, str, d
 def decide_care(bp: Blueprint, people: Sequence[Person], now: datetime) -> list[Decision]:
     """Pure: one decision per message (a ``care.sent`` and its private ``care_<trigger>``),
     so a message already sent does not hold back the others."""
-    cfg = bp.engagement.care
-    if not cfg.enabled:
+    if not bp.engagement.care.enabled:
         return []
-    community = bp.community.slug
     out: list[Decision] = []
     seen: set[tuple[str, str]] = set()
     for p in people:
@@ -99,15 +101,52 @@ def decide_care(bp: Blueprint, people: Sequence[Person], now: datetime) -> list[
             if trigger != "newcomer" and (p.member, trigger) in seen:
                 continue  # silence and birthdays are the member's, not each group's
             seen.add((p.member, trigger))
-            pace = timedelta(minutes=len(out) // cfg.per_minute)
-            at = due_at(bp, active_hour(bp, p.hours), now) + pace
-            ref = capped_ref(f"care:{community}:{p.member}:{trigger}:{occasion}")
-            data = {"trigger": trigger, "due_at": at.isoformat()}
-            event = Event("care.sent", now, community, ENGINE_SOURCE, ref, group=p.group,
-                          subject=p.member, data=data)  # fmt: skip
-            payload = {"template": f"care_{trigger}", "to": p.member, "group": p.group, **said}
-            out.append(Decision([event], [Action("message.send", community, at, p.group, payload)]))
+            out.append(_message(bp, p, trigger, occasion, said, now, len(out)))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class AtRisk:
+    """A member the churn-risk metric flags (``analytics.churn.ChurnRisk``)."""
+
+    member: str  # identity key
+    group: str  # a group they were active in
+    last_active: date  # their last active local day (the decline's occasion)
+    ratio: float  # recent / baseline activity
+
+
+def decide_at_risk(
+    bp: Blueprint, flagged: Sequence[AtRisk], hours: Mapping[str, Sequence[int]], now: datetime
+) -> list[Decision]:
+    """Pure: a private ``care_at_risk`` to each flagged member (not opted out: the caller
+    leaves them out), at their own hour (``hours``: their recent posts' local hours), paced,
+    once per decline — the occasion is their last active day."""
+    if not bp.engagement.care.enabled:
+        return []
+    today = now.astimezone(ZoneInfo(bp.community.timezone)).date()
+    out: list[Decision] = []
+    for f in flagged:
+        p = Person(f.member, f.group, None, hours=tuple(hours.get(f.member, ())))
+        said = {"days": (today - f.last_active).days}
+        out.append(_message(bp, p, "at_risk", f.last_active.isoformat(), said, now, len(out)))
+    return out
+
+
+def _message(
+    bp: Blueprint, p: Person, trigger: str, occasion: str, said: dict[str, Any], now: datetime,
+    n: int,
+) -> Decision:  # fmt: skip
+    """The ``n``-th care message of a run: ``care.sent`` keyed on the occasion and the
+    private ``care_<trigger>`` at the member's hour, ``per_minute`` a minute."""
+    community = bp.community.slug
+    pace = timedelta(minutes=n // bp.engagement.care.per_minute)
+    at = due_at(bp, active_hour(bp, p.hours), now) + pace
+    ref = capped_ref(f"care:{community}:{p.member}:{trigger}:{occasion}")
+    data = {"trigger": trigger, "due_at": at.isoformat()}
+    event = Event("care.sent", now, community, ENGINE_SOURCE, ref, group=p.group,
+                  subject=p.member, data=data)  # fmt: skip
+    payload = {"template": f"care_{trigger}", "to": p.member, "group": p.group, **said}
+    return Decision([event], [Action("message.send", community, at, p.group, payload)])
 
 
 def parse_birthday(value: object) -> str | None:
@@ -122,4 +161,7 @@ def parse_birthday(value: object) -> str | None:
     return None
 
 
-__all__ = ["Person", "active_hour", "decide_care", "due_at", "occasions", "parse_birthday"]
+__all__ = [
+    "AtRisk", "Person", "active_hour", "decide_at_risk", "decide_care", "due_at", "occasions",
+    "parse_birthday",
+]  # fmt: skip

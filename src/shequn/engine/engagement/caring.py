@@ -7,17 +7,25 @@ transaction that holds the append lock, so two workers send each message once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from shequn.engine.decisions import Decision, apply, new_ref
-from shequn.engine.engagement.care import Person, decide_care, parse_birthday
+from shequn.engine.engagement.care import (
+    AtRisk,
+    Person,
+    decide_at_risk,
+    decide_care,
+    parse_birthday,
+)
 from shequn.errors import NotFound
 from shequn.model.events import Event
 from shequn.store.append import lock_for_decision
 from shequn.store.care import cards, memberships, opted_out, post_times
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
+from shequn.store.org_queries import people
 
 
 def send_care(store: Store, community: str, now: datetime | None = None) -> int:
@@ -48,6 +56,37 @@ def send_care(store: Store, community: str, now: datetime | None = None) -> int:
             return 0
         lock_for_decision(conn)
         return sum(1 for d in decisions if apply(conn, d).new)
+
+
+def care_at_risk(
+    store: Store,
+    community: str,
+    flagged: Sequence[tuple[str, Sequence[str], date, float]],
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> list[AtRisk]:
+    """Write privately to the members the churn-risk metric flags — ``(person, groups,
+    last active day, ratio)`` as ``analytics.churn.ChurnRisk`` gives them — once per decline,
+    never after /stop. Returns those written to now (``dry_run``: those who would be)."""
+    at = now or datetime.now(UTC)
+    with store.transaction() as conn:
+        bp = get_blueprint(conn, community)
+        stopped = opted_out(conn, community)
+        owner, _ = people(conn, community)
+        chosen = [
+            AtRisk(owner.get(person, person), groups[0], last, ratio)
+            for person, groups, last, ratio in flagged
+            if groups and owner.get(person, person) not in stopped
+        ]
+        tz = ZoneInfo(bp.community.timezone)
+        posts = post_times(conn, community, at - timedelta(days=bp.engagement.care.key_window_days))
+        hours = {k: [p.astimezone(tz).hour for p in v[-50:]] for k, v in posts.items()}
+        decisions = decide_at_risk(bp, chosen, hours, at)
+        if dry_run or not decisions:
+            return chosen if dry_run else []
+        lock_for_decision(conn)
+        return [f for f, d in zip(chosen, decisions, strict=True) if apply(conn, d).new]
 
 
 def set_opt_out(
