@@ -260,3 +260,18 @@ def test_migration_0004_gives_old_actions_a_key(tmp_path) -> None:
     (row,) = rows(store)
     assert (row["idempotency_key"], row["next_run_at"]) == ("legacy:1", row["due_at"])
     store.close()
+
+
+def test_a_private_reply_listing_one_member_counts_against_their_chat() -> None:
+    """Bot replies say ``"to": [member]``: each member's chat has its own bucket, so a busy
+    bot's private replies are not all paced as one chat of the whole community."""
+    from shequn.model.actions import Action
+    from shequn.store.outbox import target_of
+
+    def send(to: object, group: str | None = None) -> Action:
+        return Action("message.send", COMMUNITY, T0, group, {"to": to, "text": "hi"})
+
+    assert target_of(send(["tg:1"])) == "tg:1" == target_of(send("tg:1"))
+    assert target_of(send(["tg:1"], "main")) == "tg:1"
+    assert target_of(send(["tg:1", "tg:2"], "main")) == f"{COMMUNITY}/main"
+    assert target_of(send(["tg:1", "tg:2"])) == COMMUNITY

@@ -83,9 +83,12 @@ def idempotency_key(action: Action, caused_by: int | None) -> str:
 def target_of(action: Action) -> str:
     """The chat or person an action touches, the key its rate limit is counted under.
 
-    A message to one person counts against that person's private chat; everything else
-    against the group (or the community when there is none)."""
+    A message to one person counts against that person's private chat — whether ``to`` names
+    them or lists only them (bot replies do) — everything else against the group (or the
+    community when there is none)."""
     to = action.payload.get("to")
+    if isinstance(to, list) and len(to) == 1:
+        to = to[0]
     if isinstance(to, str):
         return to
     if action.group is not None:
