@@ -9,7 +9,7 @@ from shequn.engine.engagement import meetup_rules as mr
 from shequn.engine.engagement.badges import decide_badges
 from shequn.engine.engagement.care import AtRisk, Person, decide_at_risk, decide_care
 from shequn.engine.engagement.qa import Question, decide_repeat, decide_surface
-from shequn.engine.engagement.streaks import decide_reminders
+from shequn.engine.engagement.streaks import decide_completions, decide_reminders, streak
 from shequn.engine.engagement.timeline import (
     Plan,
     decide_cancel,
@@ -43,6 +43,12 @@ def engagement_messages(bp: Blueprint) -> list[Action]:
     actions += decide_cancel(bp, plan(), True, "", T0, None).actions
     actions += decide_summary(bp, plan(), "要点", [wx("a")], START, None).actions
     actions += decide_reminders(bp, "main", {}, [wx("a")], EVENING).actions
+    camp = bp.model_copy(update={"engagement": bp.engagement.model_copy(update={
+        "checkins": bp.engagement.checkins.model_copy(update={"days": 1})})})  # fmt: skip
+    done = {wx("a"): streak(wx("a"), [EVENING.date()], EVENING.date())}
+    actions += [
+        a for d in decide_completions(camp, "main", done, set(), EVENING) for a in d.actions
+    ]
     kb = Entry("bot|1", "main", wx("b"), "怎么报名", T0, "answered", "看公告", wx("c"), "reply",
                None, None)  # fmt: skip
     repeat = Question("bot|2", "main", wx("a"), "怎么报名呢", T0)

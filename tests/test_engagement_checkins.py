@@ -7,10 +7,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from shequn.engine.engagement.checkins import leaderboard, remind
-from shequn.engine.engagement.streaks import board, camps, decide_reminders, streak
+from shequn.engine.engagement.streaks import (
+    board,
+    camps,
+    decide_completions,
+    decide_reminders,
+    streak,
+)
 from shequn.engine.entry import Request, enter, graduate
 from shequn.engine.record import record
 from shequn.model.events import Event
+from shequn.model.templates import render_payload
+from shequn.store.outbox import list_actions
 from tests.engagement_helpers import EVENING
 from tests.growth_helpers import COMMUNITY, T0, blueprint, group, loaded, wx
 from tests.worker_helpers import FakeClock, Scripted, worker
@@ -124,3 +132,47 @@ def test_graduation_counts_days_checked_in_as_the_board_does(store):
     assert graduate(store, COMMUNITY, now=T0 + timedelta(hours=1)) == []
     record(store, [checkin("c", 1)])
     assert graduate(store, COMMUNITY, now=T0 + timedelta(days=1, hours=1)) == [wx("dan")]
+
+
+# -- a camp with a period, a daily task and completion ------------------------------------------
+
+PERIOD = '[engagement.checkins]\ndays = 21\ntask = "读 20 页"\ncomplete_days = 19\n'
+
+
+def test_a_camp_of_21_days_ends_its_reminders_and_completes_who_checked_in_19_days(store):
+    """amy checks in every day, bo misses two, cy stops after ten: amy and bo complete the
+    camp (19 days of 21) once each with a private note; the reminders carry the day of the
+    camp and the task, and stop after day 21."""
+    loaded(store, *CAMP, extra=PERIOD)
+    people = [wx("amy"), wx("bo"), wx("cy")]
+    record(store, [Event("member.joined", T0 - timedelta(hours=1), COMMUNITY, "bot", f"j{p}",
+                         group="camp", actor=p) for p in people])  # fmt: skip
+    skips = {wx("amy"): set(), wx("bo"): {7, 8}, wx("cy"): set(range(10, 21))}
+    for day in range(21):
+        record(store, [
+            Event("checkin.done", T0 + timedelta(days=day), COMMUNITY, "bot", f"c{day}{p}",
+                  group="camp", actor=p, data={"camp": "camp", "day": day + 1})
+            for p in people if day not in skips[p]
+        ])  # fmt: skip
+    assert remind(store, COMMUNITY, EVENING + timedelta(days=20)) == 3  # cy reminded; 2 done
+    assert remind(store, COMMUNITY, EVENING + timedelta(days=20, hours=1)) == 0
+    with store.read() as conn:
+        sent = [a["payload"] for a in list_actions(conn, community=COMMUNITY, kind="message.send")]
+    done = sorted((p["to"], p["days"]) for p in sent if p["template"] == "checkin_completed")
+    assert done == [(wx("amy"), 21), (wx("bo"), 19)]
+    (nudge,) = [p for p in sent if p["template"] == "checkin_reminder"]
+    said = (nudge["to"], nudge["day_of"], nudge["days"], nudge["task"])
+    assert said == (wx("cy"), 21, 21, "读 20 页")
+    bp = blueprint(*CAMP, extra=PERIOD)
+    assert render_payload(bp, {**nudge, "group": "camp"}).endswith(
+        "（第 21/21 天）今日任务：读 20 页"
+    )
+    assert remind(store, COMMUNITY, EVENING + timedelta(days=21)) == 0  # day 22: the camp is over
+
+
+def test_without_a_period_nothing_completes_and_everyone_is_reminded():
+    bp = blueprint(*CAMP)
+    amy = streak(wx("amy"), [D - timedelta(days=n) for n in range(30)], D)
+    assert decide_completions(bp, "camp", {wx("amy"): amy}, set(), EVENING) == []
+    long_ago = {wx("amy"): date(2020, 1, 1)}
+    assert decide_reminders(bp, "camp", {}, [wx("amy")], EVENING, long_ago).actions

@@ -123,6 +123,14 @@ class Checkins(_Section):
     freeze_tokens: int = Field(DEFAULT_FREEZE_TOKENS, ge=0)
     board_top: int = Field(DEFAULT_BOARD_TOP, gt=0)
     remind_per_minute: int = Field(DEFAULT_REMIND_PER_MINUTE, gt=0)
+    days: int = Field(0, ge=0, le=366)  # a camp's length per member from their join; 0: open
+    task: str = Field("", max_length=500)  # the daily task, named in the reminder
+    complete_days: int | None = Field(None, ge=1)  # days checked in that complete it (: days)
+
+    @property
+    def to_complete(self) -> int:
+        """Days checked in that complete the camp; 0 when camps have no period."""
+        return self.complete_days or self.days if self.days else 0
 
 
 class QA(_Section):

@@ -71,6 +71,19 @@ ENGAGEMENT_KINDS: tuple[KindSpec, ...] = (
         playbook=("P-ENG-2", "P-ENG-7"),
     ),
     KindSpec(
+        "checkin.completed",
+        "A member's days checked in reached the camp's complete_days within its period: the "
+        "camp is completed (once per camp and member; P-ENG-5).",
+        actor=_OPERATOR,
+        actor_required=False,
+        subject="the member",
+        fields=(
+            F("days", Int, "days checked in", required=True),
+            F("longest", Int, "their longest streak in the camp"),
+        ),
+        playbook=("P-ENG-5",),
+    ),
+    KindSpec(
         "checkin.reminded",
         "The camp's members who had not checked in by the reminder hour were reminded "
         "privately (once a local day per camp; P-ENG-5).",

@@ -129,12 +129,33 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             {
                 "day": "today, in the community's time zone (YYYY-MM-DD)",
                 "streak": "the member's current streak in days (0: none yet)",
+                "task": "the camp's daily task ([engagement.checkins] task; '' when none)",
+                "day_of": "the member's day of the camp (join day 1; 0 when unknown)",
+                "days": "the camp's length ([engagement.checkins] days; 0: open-ended)",
             },
             "{{ member }}，今天还没打卡哦！{% if streak %}已连续 {{ streak }} 天，别断了～"
-            "{% else %}今天开始，坚持就是收获。{% endif %}",
+            "{% else %}今天开始，坚持就是收获。{% endif %}"
+            "{% if days and day_of %}（第 {{ day_of }}/{{ days }} 天）{% endif %}"
+            "{% if task %}今日任务：{{ task }}{% endif %}",
             "{{ member }}, you have not checked in today!{% if streak %} {{ streak }} days in a "
-            "row so far: keep it going.{% else %} Start today: every day counts.{% endif %}",
-            {"day": "2026-05-08", "streak": 5},
+            "row so far: keep it going.{% else %} Start today: every day counts.{% endif %}"
+            "{% if days and day_of %} (day {{ day_of }} of {{ days }}){% endif %}"
+            "{% if task %} Today's task: {{ task }}{% endif %}",
+            {"day": "2026-05-08", "streak": 5, "task": "读 20 页", "day_of": 6, "days": 21},
+        ),
+        TemplateSpec(
+            "checkin_completed",
+            "a member's days checked in reached the camp's complete_days (privately, once)",
+            "成员打卡天数达到打卡营的完成天数（私信，一次）",
+            "message.send",
+            {
+                "days": "days checked in",
+                "longest": "their longest streak in the camp",
+            },
+            "恭喜{{ member }}完成{{ group }}！共打卡 {{ days }} 天，最长连续 {{ longest }} 天。",
+            "Congratulations, {{ member }}: you completed {{ group }} with {{ days }} days "
+            "checked in, {{ longest }} in a row at best.",
+            {"days": 21, "longest": 14},
         ),
         TemplateSpec(
             "qa_repeat",

@@ -112,6 +112,7 @@ WRITER_CLASS: dict[str, str] = {
     "wave.opened": "engine",
     "camp.graduated": "engine",
     "checkin.reminded": "engine",
+    "checkin.completed": "engine",
     "meetup.reminded": "engine",
     "meetup.held": "engine",
     "post.released": "engine",

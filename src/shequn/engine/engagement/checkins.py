@@ -17,6 +17,7 @@ from shequn.engine.engagement.streaks import (
     Streak,
     board,
     camps,
+    decide_completions,
     decide_reminders,
     local_day,
     streak,
@@ -24,10 +25,13 @@ from shequn.engine.engagement.streaks import (
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.store.append import lock_for_decision
-from shequn.store.care import opted_out
+from shequn.store.care import memberships, opted_out
 from shequn.store.db import Store
 from shequn.store.engagement import checkin_times, group_members
 from shequn.store.growth_queries import get_blueprint
+from shequn.store.rules_queries import events_by
+
+COMPLETED = ("checkin.completed",)
 
 
 def streaks_in(conn: Connection, bp: Blueprint, group: str, now: datetime) -> dict[str, Streak]:
@@ -41,8 +45,9 @@ def streaks_in(conn: Connection, bp: Blueprint, group: str, now: datetime) -> di
 
 
 def remind(store: Store, community: str, now: datetime | None = None) -> int:
-    """Remind, once a local day per camp, the members who have not checked in by the
-    reminder hour (the ``checkins.remind`` tick); returns how many were reminded."""
+    """Remind, once a local day per camp, the members within their camp period who have not
+    checked in by the reminder hour, and congratulate, once, those whose days checked in
+    complete the camp (the ``checkins.remind`` tick); returns how many messages were queued."""
     at = now or datetime.now(UTC)
     sent = 0
     with store.transaction() as conn:
@@ -54,11 +59,17 @@ def remind(store: Store, community: str, now: datetime | None = None) -> int:
             return 0
         lock_for_decision(conn)
         stopped = opted_out(conn, community)  # /stop: no private reminders (P-ENG-7)
+        joins = memberships(conn, community) if bp.engagement.checkins.days else []
         for group in camps(bp):
             members = [m for m in group_members(conn, community, group) if m not in stopped]
-            decision = decide_reminders(bp, group, streaks_in(conn, bp, group, at), members, at)
+            joined = {k: local_day(bp, j) for k, g, j in joins if g == group and j is not None}
+            ranks = streaks_in(conn, bp, group, at)
+            decision = decide_reminders(bp, group, ranks, members, at, joined)
             if decision and apply(conn, decision).new:
                 sent += len(decision.actions)
+            done = {str(e.subject) for _, e in events_by(conn, community, COMPLETED, group=group)}
+            for d in decide_completions(bp, group, ranks, done, at, stopped):
+                sent += len(d.actions) if apply(conn, d).new else 0
     return sent
 
 

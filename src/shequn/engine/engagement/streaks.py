@@ -99,17 +99,23 @@ def decide_reminders(
     streaks: Mapping[str, Streak],
     members: Sequence[str],
     now: datetime,
+    joined: Mapping[str, date] | None = None,
 ) -> Decision:
     """After ``remind_hour`` local time, one private ``checkin_reminder`` to every member of
-    the camp who has not checked in today, with their streak, ``remind_per_minute`` of them a
-    minute. ``checkin.reminded`` keyed on
+    the camp who has not checked in today and is within their period (``days`` from the local
+    day they ``joined``, when the camp has one), with their streak, the daily ``task`` and
+    their day of the camp, ``remind_per_minute`` of them a minute. ``checkin.reminded`` keyed on
     the group and the local day makes a second tick that day queue nothing."""
     cfg = bp.engagement.checkins
     local = now.astimezone(ZoneInfo(bp.community.timezone))
     if not cfg.enabled or local.hour < cfg.remind_hour:
         return Decision.none()
     today = local.date()
-    due = [m for m in members if not (m in streaks and streaks[m].today)]
+    joined = joined or {}
+    due = [
+        m for m in members
+        if not (m in streaks and streaks[m].today) and in_period(bp, joined.get(m), today)
+    ]  # fmt: skip
     if not due:
         return Decision.none()
     community = bp.community.slug
@@ -127,6 +133,9 @@ def decide_reminders(
                 "to": m,
                 "day": today.isoformat(),
                 "streak": streaks[m].current if m in streaks else 0,
+                "task": cfg.task,
+                "day_of": day_of(joined.get(m), today),
+                "days": cfg.days,
             },
         )
         for i, m in enumerate(due)
@@ -134,4 +143,49 @@ def decide_reminders(
     return Decision(events=[event], actions=actions)
 
 
-__all__ = ["Streak", "board", "camps", "decide_reminders", "local_day", "streak"]
+def day_of(joined: date | None, today: date) -> int:
+    """The member's day of the camp (the join day is day 1); 0 when unknown."""
+    return (today - joined).days + 1 if joined is not None else 0
+
+
+def in_period(bp: Blueprint, joined: date | None, today: date) -> bool:
+    """Whether ``today`` falls in the member's camp period (always, without a period or a
+    known join day)."""
+    days = bp.engagement.checkins.days
+    return not days or joined is None or 1 <= day_of(joined, today) <= days
+
+
+def decide_completions(
+    bp: Blueprint,
+    group: str,
+    streaks: Mapping[str, Streak],
+    done: set[str],
+    now: datetime,
+    stopped: frozenset[str] | set[str] = frozenset(),
+) -> list[Decision]:
+    """Members whose days checked in reached ``to_complete``: ``checkin.completed`` (keyed on
+    the camp and the member: once) and a private ``checkin_completed``, one decision each;
+    ``done`` are those already recorded; ``stopped`` (/stop) get the event, not the message.
+    Nothing for a camp without a period."""
+    need = bp.engagement.checkins.to_complete
+    if not need:
+        return []
+    community = bp.community.slug
+    out = []
+    for s in sorted(streaks.values(), key=lambda s: s.member):
+        if s.member in done or s.total < need:
+            continue
+        ref = capped_ref(f"checkin-completed:{community}:{group}:{s.member}")
+        data = {"days": s.total, "longest": s.longest}
+        event = Event("checkin.completed", now, community, ENGINE_SOURCE, ref, group=group,
+                      subject=s.member, data=data)  # fmt: skip
+        told = {"template": "checkin_completed", "to": s.member, **data}
+        says = [] if s.member in stopped else [Action("message.send", community, now, group, told)]
+        out.append(Decision([event], says))
+    return out
+
+
+__all__ = [
+    "Streak", "board", "camps", "day_of", "decide_completions", "decide_reminders", "in_period",
+    "local_day", "streak",
+]  # fmt: skip
