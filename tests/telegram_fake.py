@@ -203,6 +203,7 @@ class FakeBotApi:
     m_declineChatJoinRequest = m_approveChatJoinRequest
     m_restrictChatMember = m_banChatMember = m_unbanChatMember = m_deleteMessage = _true
     m_pinChatMessage = _true
+    m_unpinChatMessage = _true
 
     def m_promoteChatMember(self, p: dict[str, Any]) -> bool:
         """Needs the bot's *add new admins* right where its rights are known; every right

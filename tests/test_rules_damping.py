@@ -31,15 +31,23 @@ def test_by_default_damping_reposts_and_reminds_only():
 
 def test_pin_and_slow_mode_for_a_while():
     cfg = Damping(repost=False, remind=False, pin=True, slow_mode_seconds=30,
-                  slow_mode_minutes=20)  # fmt: skip
+                  slow_mode_minutes=20, pin_hours=12)  # fmt: skip
     (d,) = decide_damping(BURIED, cfg, community="c", group="main", now=T0)
-    pin, on, off = d.actions
+    pin, unpin, on, off = d.actions
     assert (pin.kind, pin.payload["message"]) == ("message.pin", "-100:15")
+    assert (unpin.kind, unpin.payload["message"]) == ("message.unpin", "-100:15")
+    assert unpin.due_at == T0 + timedelta(hours=12)  # pins do not pile up
     assert (on.kind, on.payload["seconds"], on.due_at) == ("group.slow_mode", 30, T0)
     assert (off.kind, off.payload["seconds"]) == ("group.slow_mode", 0)
     assert off.due_at == T0 + timedelta(minutes=20)
     task = task_text(ACTION_KINDS["group.slow_mode"], "main", on.payload)
     assert task.startswith("Set slow mode in main to 30 seconds between a member's messages")
+
+
+def test_a_pin_for_good_has_no_unpin():
+    cfg = Damping(repost=False, remind=False, pin=True, pin_hours=0)
+    (d,) = decide_damping(BURIED, cfg, community="c", group="main", now=T0)
+    assert [a.kind for a in d.actions] == ["message.pin"]
 
 
 def test_a_flood_step_slows_the_group_when_the_ladder_says_so():

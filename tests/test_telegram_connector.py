@@ -77,6 +77,10 @@ def test_pin_a_message_quietly(fake: Any, connector: TelegramConnector) -> None:
     assert api.called("pinChatMessage") == [
         {"chat_id": CHAT, "message_id": 15, "disable_notification": True}
     ]
+    assert connector.perform(call("message.unpin", message=f"{CHAT}:15")).platform_ref == (
+        f"unpinned:{CHAT}:15"
+    )
+    assert api.called("unpinChatMessage") == [{"chat_id": CHAT, "message_id": 15}]
     with pytest.raises(Permanent):
         connector.perform(call("message.pin", message="wechat:abc"))
     assert "group.slow_mode" not in connector.kinds  # the Bot API cannot set it: a task

@@ -255,6 +255,12 @@ ACTION_KINDS: dict[str, ActionKind] = {
             task="Pin message {message} in {group} (reason: {reason}).",
         ),
         ActionKind(
+            "message.unpin",
+            "Unpin a message damping pinned, once its ``pin_hours`` are over.",
+            idempotent=True,
+            task="Unpin message {message} in {group} (reason: {reason}; its time is over).",
+        ),
+        ActionKind(
             "group.slow_mode",
             "Set the group's slow mode: at most one message per member every ``seconds`` "
             "(0 turns it off). No bot API sets it (Telegram's Bot API only reads "

@@ -52,6 +52,8 @@ DEFAULT_SLOW_MODE_SECONDS = 30
 """A member's messages at least this far apart while a ladder step's slow mode lasts."""
 DEFAULT_SLOW_MODE_MINUTES = 30.0
 """How long damping's slow mode lasts (when ``slow_mode_seconds`` turns it on)."""
+DEFAULT_PIN_HOURS = 24.0
+"""How long damping keeps a buried post pinned (when ``pin`` is on); 0 keeps it pinned."""
 DEFAULT_CHATTER_SHARE = 0.6
 """… and at least this share of them is chatter (the over_activity metric's share)."""
 
@@ -139,6 +141,8 @@ class Damping(_Section):
     repost: bool = True
     remind: bool = True
     pin: bool = False  # also pin the buried post (``message.pin``)
+    pin_hours: float = Field(DEFAULT_PIN_HOURS, ge=0)
+    """Unpin it after this long (``message.unpin``), so pins do not pile up; 0: never."""
     slow_mode_seconds: int = Field(0, ge=0)
     """Turn slow mode on (``group.slow_mode``: a member's messages at least this far apart)
     for ``slow_mode_minutes``; 0 leaves it off."""

@@ -51,6 +51,7 @@ class TelegramConnector:
             "member.unban",
             "message.delete",
             "message.pin",
+            "message.unpin",
             "member.promote",
             "member.demote",
             "link.sync",
@@ -215,6 +216,11 @@ class TelegramConnector:
         )
         return Performed(f"pinned:{chat}:{message}")
 
+    def unpin(self, call: Call) -> Performed:
+        chat, message = self.chat(call), message_id(call)
+        self.client.call(lambda bot: bot.unpin_chat_message(chat_id=chat, message_id=message))
+        return Performed(f"unpinned:{chat}:{message}")
+
     # -- the pyramid -----------------------------------------------------------------
     def promote(self, call: Call, *, leads: bool) -> Performed:
         """``promoteChatMember`` with the rights the role needs (all false: demoted), then
@@ -303,6 +309,7 @@ _HANDLERS: dict[str, Callable[[TelegramConnector, Call], Performed]] = {
     "member.unban": TelegramConnector.unban,
     "message.delete": TelegramConnector.delete,
     "message.pin": TelegramConnector.pin,
+    "message.unpin": TelegramConnector.unpin,
     "member.promote": lambda c, call: c.promote(call, leads=True),
     "member.demote": lambda c, call: c.promote(call, leads=False),
     "link.sync": sync_link,

@@ -78,6 +78,9 @@ def _damp(
     if cfg.pin:
         pin = {"message": post.ref, "message_source": post.source, "reason": REASON}
         actions.append(Action("message.pin", community, now, group, pin))
+        if cfg.pin_hours:
+            until = now + timedelta(hours=cfg.pin_hours)
+            actions.append(Action("message.unpin", community, until, group, pin))
     if cfg.slow_mode_seconds:
         actions += slow_mode(community, group, now, seconds=cfg.slow_mode_seconds,
                              minutes=cfg.slow_mode_minutes, reason=REASON)  # fmt: skip
