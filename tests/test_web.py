@@ -132,6 +132,7 @@ def pages(community: str = C) -> list[str]:
         f"{c}/import",
         f"{c}/actions",
         f"{c}/moderation",
+        f"{c}/motions",
     ]
 
 

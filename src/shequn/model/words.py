@@ -130,10 +130,26 @@ COLUMNS = (
 """Column names of the metrics the report shows (dataclass fields), and the yes/no of their
 flags."""
 
+ORDER = (
+    N_("awaiting_second"),
+    N_("voting"),
+    N_("counting"),
+    N_("carried"),
+    N_("defeated"),
+    N_("lapsed"),
+    N_("no_quorum"),
+    N_("nominating"),
+    N_("closed"),
+    N_("abstain"),
+)
+"""Where a motion or an election is, and the third choice of a vote (``engine/motions.py``,
+``engine/elections.py``; the dashboard's motions page)."""
+
 __all__ = [
     "COLUMNS",
     "ENTRY",
     "MEMBERSHIP",
+    "ORDER",
     "OUTBOX_STATES",
     "REFERRAL_REASONS",
     "ROLES",

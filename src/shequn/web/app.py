@@ -226,6 +226,7 @@ def mount_dashboard(app: FastAPI) -> None:
         growth,
         moderation,
         money,
+        motions,
         pages,
     )  # page routes register on ``router``
 
@@ -234,7 +235,7 @@ def mount_dashboard(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.include_router(pages.router)
-    del actions, growth, moderation, money  # their routes live on ``pages.router``
+    del actions, growth, moderation, money, motions  # their routes live on ``pages.router``
 
 
 __all__ = ["mount_dashboard"]

@@ -207,7 +207,7 @@ def post_motion(
             "amends": m.amends}  # fmt: skip
 
 
-def _on_motion(
+def on_motion(
     store: Store, op: Operator, community: str, motion: str, member: str,
     act: Callable[[str], Any],
 ) -> Any:  # fmt: skip
@@ -227,7 +227,7 @@ def post_second(
 ) -> dict[str, Any]:
     """Second a motion on a member's behalf: discussion and voting open."""
     src = _src(op)
-    m = _on_motion(
+    m = on_motion(
         store, op, community, motion, body.member,
         lambda k: motions.second(store, community, motion, k, source=src),
     )  # fmt: skip
@@ -240,7 +240,7 @@ def post_vote(
 ) -> dict[str, Any]:
     """Cast a member's vote; ``new`` is false when they had voted (the first vote stands)."""
     src = _src(op)
-    new = _on_motion(
+    new = on_motion(
         store, op, community, motion, body.member,
         lambda k: motions.vote(store, community, motion, k, body.choice, source=src),
     )  # fmt: skip
@@ -276,7 +276,7 @@ class Ballot(BaseModel):
     candidate: str = Key
 
 
-def _election_group(store: Store, op: Operator, community: str, election: str) -> None:
+def access_election(store: Store, op: Operator, community: str, election: str) -> None:
     """404 unless the election exists in a group the operator covers."""
     with store.read() as conn:
         access_community(conn, op, community)
@@ -315,7 +315,7 @@ def post_nomination(
     store: StoreDep,
 ) -> dict[str, Any]:  # fmt: skip
     """Nominate a member (the nominator themselves: accepted at once)."""
-    _election_group(store, op, community, election)
+    access_election(store, op, community, election)
     with store.read() as conn:
         by = access_member(conn, op, community, body.nominator).key
         who = access_member(conn, op, community, body.nominee).key
@@ -329,7 +329,7 @@ def post_acceptance(
     store: StoreDep,
 ) -> dict[str, Any]:  # fmt: skip
     """A nominee accepts their nomination (409 when there is none to accept)."""
-    _election_group(store, op, community, election)
+    access_election(store, op, community, election)
     with store.read() as conn:
         who = access_member(conn, op, community, body.nominee).key
     elections.accept(store, community, election, who, source=_src(op))
@@ -342,7 +342,7 @@ def post_ballot(
     store: StoreDep,
 ) -> dict[str, Any]:  # fmt: skip
     """Cast a member's secret ballot; ``new`` is false when they had voted."""
-    _election_group(store, op, community, election)
+    access_election(store, op, community, election)
     with store.read() as conn:
         voter = access_member(conn, op, community, body.voter).key
         whom = access_member(conn, op, community, body.candidate).key
@@ -355,5 +355,5 @@ def get_audit(
     community: CommunityPath, election: ElectionId, op: OwnerDep, store: StoreDep
 ) -> list[dict[str, str]]:
     """Every ballot, voter and candidate: the owner's audit, nobody else's."""
-    _election_group(store, op, community, election)
+    access_election(store, op, community, election)
     return elections.audit(store, community, election)
