@@ -85,6 +85,22 @@ REFERRAL_REASONS = (
 )
 """Why a referral is flagged or not counted (``engine/fraud.py``, ``engine/fission.py``)."""
 
+RULES = (
+    N_("advert"),
+    N_("banned_topic"),
+    N_("flood"),
+    N_("newcomer"),
+    N_("link_level"),
+    N_("lock"),
+    N_("pull_in"),
+    N_("activity"),
+    N_("ban"),
+)
+"""The group rules a step enforces (``engine/rules/``), as the moderation page names them."""
+
+STEPS = (N_("reminder"), N_("warning"), N_("mute"), N_("removal"), N_("reverse"), N_("granted"))
+"""The enforcement ladder's steps and an appeal's outcome (``engine/rules/ladder.py``)."""
+
 COLUMNS = (
     # retention
     N_("cohort_start"),
@@ -153,8 +169,10 @@ __all__ = [
     "OUTBOX_STATES",
     "REFERRAL_REASONS",
     "ROLES",
+    "RULES",
     "RUNGS",
     "SEVEN_DAY_RULE",
     "SEVERITY",
     "STAGES",
+    "STEPS",
 ]
