@@ -55,17 +55,25 @@ def test_a_full_live_code_waitlists_and_asks_for_the_next_group_once():
 
 
 def test_expired_or_used_up_codes_reject_with_a_message():
+    """The decision records the reason (in English, for the log); the newcomer reads it in
+    the community's language — this blueprint's is Chinese."""
     bp = blueprint(group("main", gates=["code"]))
     expired = Link("C1", COMMUNITY, "code", ("main",), expires_at=T0 - timedelta(seconds=1))
     used = Link("C2", COMMUNITY, "code", ("main",), max_uses=2, uses=2)
     view = DoorView(bp, {"main": Seats("main", 500, 0)})
-    for link, words in ((expired, "expired"), (used, "used 2 times")):
+    cases = ((expired, "expired", "过期"), (used, "used 2 times", "已用了 2 次"))
+    for link, words, zh in cases:
         d = decide_entry(_knock(link), view)
         decided = next(e for e in d.events if e.kind == "entry.decided")
         assert decided.data["outcome"] == "rejected" and words in decided.data["reason"]
         sent = d.actions[0]
         assert sent.kind == "message.send" and sent.payload["template"] == "rejection"
-        assert words in render_payload(bp, sent.payload)  # the reason reaches the newcomer
+        text = render_payload(bp, sent.payload)  # the reason reaches the newcomer
+        assert zh in text and words not in text, text
+    en = bp.model_copy(update={"community": bp.community.model_copy(update={"language": "en"})})
+    view = DoorView(en, {"main": Seats("main", 500, 0)})
+    for link, words, _zh in cases:
+        assert words in render_payload(en, decide_entry(_knock(link), view).actions[0].payload)
 
 
 def test_gates_wait_for_task_and_payment_and_pass_when_done():

@@ -95,3 +95,14 @@ def test_translations_keep_the_arguments_of_their_message() -> None:
     for msgid, msgstr in catalogue("zh").items():
         fields = {f for _, f, _, _ in string.Formatter().parse(msgid) if f}
         assert fields == {f for _, f, _, _ in string.Formatter().parse(msgstr) if f}, msgid
+
+
+def test_said_goes_through_an_outbox_payload_and_comes_back() -> None:
+    """A reason queued in a JSON payload is said in the reader's language at send time."""
+    from shequn.model.i18n import said_from, said_payload
+
+    why = Said("{why}: {words}", why=Said("this group needs an invitation code"), words="x")
+    data = json.loads(json.dumps(said_payload(why)))
+    back = said_from(data)
+    assert back == why and tr("zh", back) == "这个群需要邀请码：x"
+    assert said_payload("plain text") is None

@@ -24,6 +24,7 @@ from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import Entry
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
+from shequn.model.i18n import Said, said_payload
 from shequn.model.orders import collect, payment_request
 from shequn.store.growth_queries import Seats
 
@@ -140,9 +141,10 @@ def _link_problem(link: Link | None, at: datetime) -> str | None:
     if link is None:
         return None
     if link.expires_at is not None and at > link.expires_at:
-        return f"the link expired on {link.expires_at:%Y-%m-%d %H:%M} UTC"
+        when = format(link.expires_at, "%Y-%m-%d %H:%M")
+        return Said("the link expired on {when} UTC", when=when)
     if link.max_uses is not None and link.uses >= link.max_uses:
-        return f"the code was used {link.uses} times, its limit"
+        return Said("the code was used {uses} times, its limit", uses=link.uses)
     return None
 
 
@@ -153,8 +155,7 @@ def _gates(d: _Draft, k: Knock, view: DoorView, group: str) -> Decision:
     waiting: list[str] = []
     for gate in cfg.gates:
         if gate == "code" and (k.link is None or k.link.purpose != "code"):
-            why = "this group needs an invitation code"
-            return d.decide("rejected", why, group)
+            return d.decide("rejected", Said("this group needs an invitation code"), group)
         if gate == "task" and not _task_done(cfg.task or "", profile, view.invited):
             waiting.append(f"task:{cfg.task}")
         if gate == "payment" and profile.paid + 1e-9 < cfg.fee:
@@ -167,12 +168,14 @@ def _gates(d: _Draft, k: Knock, view: DoorView, group: str) -> Decision:
                 reasons = "; ".join(
                     str(r.get("reason") or "") for r in (entry.reviews if entry else ())
                 )
-                why = f"the judges rejected the application ({rejections} of {cfg.judges})"
-                return d.decide(
-                    "rejected",
-                    why + (f": {reasons}" if reasons.strip("; ") else ""),
-                    group,
+                why = Said(
+                    "the judges rejected the application ({rejections} of {judges})",
+                    rejections=rejections,
+                    judges=cfg.judges,
                 )
+                if reasons.strip("; "):  # the judges' own words, as they wrote them
+                    why = Said("{why}: {words}", why=why, words=reasons)
+                return d.decide("rejected", why, group)
             if approvals < cfg.approvals:
                 waiting.append(f"application:{approvals}/{cfg.approvals}")
         if gate == "camp" and cfg.camp is not None:
@@ -329,7 +332,7 @@ class _Draft:
         """Record the outcome; a rejection also tells the newcomer why (template
         ``rejection``, worded by the blueprint at send time), a waitlisting that they wait
         (template ``waitlisted``)."""
-        data: dict[str, Any] = {"outcome": outcome, "reason": reason}
+        data: dict[str, Any] = {"outcome": outcome, "reason": str(reason)}
         if self.k.link is not None:
             data["link"] = self.k.link.code
         if gates:
@@ -337,8 +340,10 @@ class _Draft:
         suffix = f"3dec:{group or '-'}:{outcome}:{len(self.events)}"
         self._event("entry.decided", suffix, group=group, subject=self.k.identity, data=data)
         if outcome == "rejected":
-            to = self.k.identity
-            self.act("message.send", group, to=to, template="rejection", group=group, reason=reason)
+            to, said = self.k.identity, said_payload(reason)
+            more = {"reason_said": said} if said else {}  # the newcomer reads it in their language
+            self.act("message.send", group, to=to, template="rejection", group=group,
+                     reason=str(reason), **more)  # fmt: skip
         elif outcome == "waitlisted":
             self.act("message.send", group, to=self.k.identity, template="waitlisted", group=group)
         return self.result()

@@ -86,6 +86,24 @@ def _rebuild(msgid: str, args: dict[str, Any]) -> Said:
     return Said(msgid, **args)
 
 
+def said_payload(text: str) -> dict[str, Any] | None:
+    """``text`` as JSON data that keeps what it takes to say it in another language (for an
+    outbox payload, rendered at send time); ``None`` for a plain string."""
+    if not isinstance(text, Said):
+        return None
+    args = {k: said_payload(v) or v if isinstance(v, Said) else v for k, v in text.args.items()}
+    return {"msgid": text.msgid, "args": args}
+
+
+def said_from(data: Mapping[str, Any]) -> Said:
+    """The :class:`Said` that :func:`said_payload` wrote."""
+    args = {
+        k: said_from(v) if isinstance(v, Mapping) and "msgid" in v else v
+        for k, v in dict(data.get("args") or {}).items()
+    }
+    return Said(str(data["msgid"]), **args)
+
+
 def N_(msgid: str) -> str:
     """Mark ``msgid`` for the catalogue without translating it here (gettext_noop): for
     words stored as data — a stage, a role — and translated when they are shown."""
@@ -123,4 +141,15 @@ def translator(lang: str) -> Callable[[Any], str]:
     return _
 
 
-__all__ = ["DEFAULT", "LANGUAGES", "N_", "Said", "catalogue", "pick", "tr", "translator"]
+__all__ = [
+    "DEFAULT",
+    "LANGUAGES",
+    "N_",
+    "Said",
+    "catalogue",
+    "pick",
+    "said_from",
+    "said_payload",
+    "tr",
+    "translator",
+]

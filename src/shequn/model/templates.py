@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from shequn.errors import BlueprintError, NotFound, ShequnError
+from shequn.model.i18n import said_from, tr
 from shequn.model.templates_table import (
     LANGS,
     LEGACY_ENTRY_KEYS,
@@ -121,6 +122,11 @@ def governing_text(
     return spec.default(lang), f"default.{name}.{lang}"
 
 
+SAID_SUFFIX = "_said"
+"""A payload key ``X_said`` (``i18n.said_payload``) gives variable ``X`` in the language the
+text is rendered in; ``X`` itself holds the English, for logs and tasks."""
+
+
 def template_variables(
     blueprint: Blueprint, payload: Mapping[str, Any], lang: Lang
 ) -> dict[str, Any]:
@@ -134,6 +140,10 @@ def template_variables(
         "member": _short(to) if isinstance(to, str) else "",
     }
     values.update((k, v) for k, v in payload.items() if k not in _NOT_VARIABLES)
+    for key, said in payload.items():  # "reason_said": the reason in the reader's language
+        if key.endswith(SAID_SUFFIX) and isinstance(said, Mapping):
+            values.pop(key, None)
+            values[key.removesuffix(SAID_SUFFIX)] = tr(lang, said_from(said))
     values["group"] = names.get(group, group) if isinstance(group, str) else ""
     return {
         k: SEPARATOR[lang].join(map(str, v)) if isinstance(v, list) else v
