@@ -399,3 +399,15 @@ def test_every_page_speaks_chinese_on_a_chinese_community(site: Site) -> None:
         if known != "*" and left - known:
             leaks[path] = sorted(left - known)
     assert not leaks, "\n".join(f"{p}: {w}" for p, w in leaks.items())
+
+
+def test_people_are_shown_by_name_with_their_key_on_hover(site: Site) -> None:
+    """Issue 23 item 11: the growth page names inviters as people know them, not ``sim:110``."""
+    page = site.client("owner").get(f"/c/{C}/growth").text
+    shown = re.findall(r'<span class="who" title="([^"]+)">([^<]+)</span>', page)
+    assert shown, page[:2000]
+    with site.store.read() as conn:
+        for key, name in shown:
+            (member,) = list_members(conn, community=C, search=key, limit=1)
+            (ident,) = [x for x in member.identities if x.key == key]
+            assert ident.display_name == html.unescape(name) and key != name

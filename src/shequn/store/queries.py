@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -331,3 +331,19 @@ def row_to_event(r: Any) -> Event:
 
 def count_events(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(t.events)).scalar_one())
+
+
+def display_names(conn: Connection, community: str, keys: Iterable[str]) -> dict[str, str]:
+    """``{identity key: display name}`` for the keys of ``community`` that have one (a page
+    shows people by name, their key on hover)."""
+    i, m, c = t.identities.c, t.members.c, t.communities.c
+    names: dict[str, str] = {}
+    for part in chunks(sorted(set(keys))):
+        rows = conn.execute(
+            select(i.key, i.display_name)
+            .join_from(t.identities, t.members, m.id == i.member_id)
+            .join(t.communities, c.id == m.community_id)
+            .where(c.slug == community, i.key.in_(part), i.display_name.is_not(None))
+        )
+        names.update({row.key: str(row.display_name) for row in rows if row.display_name})
+    return names

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from shequn.analytics.scope import Scope
 from shequn.api.auth import client_address
@@ -30,6 +31,7 @@ from shequn.api.errors import Forbidden, RateLimited
 from shequn.api.routes.metrics import scopes
 from shequn.errors import ShequnError
 from shequn.store.db import Store
+from shequn.store.queries import display_names
 from shequn.web import i18n
 from shequn.web.session import (
     Session,
@@ -105,8 +107,30 @@ class Page:
     lang: str
     _: Callable[[str], str] = field(repr=False)
 
+    _names: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    def who(self, key: Any) -> Markup:
+        """A person as people know them: the display name, the platform key on hover (the
+        key itself when no name is known)."""
+        if not isinstance(key, str) or not key:
+            return Markup("")  # nothing to show
+        if key not in self._names:
+            with self.store.read() as conn:
+                self._names[key] = display_names(conn, self.community, [key]).get(key)
+        name = self._names[key]
+        if name is None:
+            return escape(key)
+        return Markup('<span class="who" title="{}">{}</span>').format(key, name)
+
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-        context = {"page": self, "_": self._, "op": self.op, "csrf": self.session.csrf, **values}
+        context = {
+            "page": self,
+            "_": self._,
+            "who": self.who,
+            "op": self.op,
+            "csrf": self.session.csrf,
+            **values,
+        }
         response: HTMLResponse = templates(self.request).TemplateResponse(
             self.request, template, context, status_code=status
         )
