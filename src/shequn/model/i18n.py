@@ -91,7 +91,7 @@ def said_payload(text: str) -> dict[str, Any] | None:
     outbox payload, rendered at send time); ``None`` for a plain string."""
     if not isinstance(text, Said):
         return None
-    args = {k: said_payload(v) or v if isinstance(v, Said) else v for k, v in text.args.items()}
+    args = {k: said_payload(v) if isinstance(v, Said) else v for k, v in text.args.items()}
     return {"msgid": text.msgid, "args": args}
 
 
