@@ -18,9 +18,12 @@ from shequn.engine.seats import expire_seats
 from shequn.errors import NotFound
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
+from shequn.model.i18n import Said, tr
 from shequn.model.templates import render_payload
 from shequn.store.growth_queries import Seats, get_entry, get_link, list_entries, seats
 from shequn.store.outbox import pending
+from shequn.store.rebuild import rebuild, snapshot
+from shequn.store.rules_queries import events_by
 from tests.growth_helpers import COMMUNITY, T0, at, blueprint, group, loaded, wx
 
 # -- pure rules ---------------------------------------------------------------------------
@@ -420,3 +423,29 @@ def test_the_task_invited_n_passes_when_the_person_brought_joins(store):
         for e in enter(store, COMMUNITY, Request(wx("cy"), group="club", at=at(10)))
     }
     assert states["club"] == "admitted"
+
+
+def test_the_doors_reasons_are_stored_with_their_message_id_and_read_in_chinese(store):
+    """Issue 23 item 10: ``entry.decided`` keeps the reason in English (logs, ``--json``) and
+    its message id with arguments (``reason_said``), so a zh page shows it in Chinese;
+    ``shequn rebuild`` folds the same rows, and a decision stored before it stays English."""
+    loaded(store, group("main", waves=True, wave_size=5))
+    enter(store, COMMUNITY, Request(wx("lin"), group="main", at=at(0)))
+    old = Event("entry.decided", at(1), COMMUNITY, "engine", "old-1", group="main",
+                subject=wx("old"), data={"outcome": "queued", "reason": "open group"})  # fmt: skip
+    record(store, [old])
+    with store.read() as conn:
+        lin, before = get_entry(conn, COMMUNITY, "main", wx("lin")), snapshot(conn)
+        earlier = get_entry(conn, COMMUNITY, "main", wx("old"))
+        ((_, event),) = events_by(conn, COMMUNITY, ("entry.decided",), [wx("lin")], who="subject")
+    assert lin is not None and earlier is not None
+    assert lin.reason == event.data["reason"] == "open group; admitted with the next wave"
+    assert event.data["reason_said"] == {
+        "msgid": "{why}; admitted with the next wave",
+        "args": {"why": {"msgid": "open group", "args": {}}},
+    }
+    assert tr("zh", lin.reason) == "开放群；随下一批入群"
+    assert earlier.reason == "open group" and not isinstance(earlier.reason, Said)
+    rebuild(store)
+    with store.read() as conn:
+        assert snapshot(conn) == before

@@ -367,11 +367,8 @@ DATA_WORDS = {
 
 NOT_YET_CHINESE: dict[str, Any] = {
     # What issue 23 item 10 still leaves in English, page by page. A ceiling: a page that
-    # leaves anything else in English fails.
-    # the door's reasons are stored in entry.decided as English sentences
-    "growth": {"admitted with the next wave", "open group"},
-    "money": {"shequn offers plan"},
-}  # fmt: skip
+    # leaves anything else in English fails. The door's reasons reached it (reason_said).
+}
 
 
 def english_left(html_text: str) -> set[str]:

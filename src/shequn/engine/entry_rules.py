@@ -114,7 +114,8 @@ def decide_entry(k: Knock, view: DoorView) -> Decision:
     group = _direct(k, view) if k.group else pick_group(candidates, view.seats, fill)
     if group is None:
         d.invited(candidates[-1])
-        d.decide("waitlisted", f"every group of the link is full ({', '.join(candidates)})")
+        full = Said("every group of the link is full ({groups})", groups=", ".join(candidates))
+        d.decide("waitlisted", full)
         if not view.overflow_requested and link is not None:
             d.act("group.create", None, template=candidates[-1], link=link.code,
                   suggested_slug=next_slug(candidates[-1]))  # fmt: skip
@@ -186,7 +187,13 @@ def _gates(d: _Draft, k: Knock, view: DoorView, group: str) -> Decision:
                 return _to_camp(d, k, view, group, cfg)
     if waiting:
         return _pending(d, k, view, group, cfg, waiting)
-    return _admit(d, view, group, cfg, "every threshold passed" if cfg.gates else "open group")
+    why = Said("every threshold passed") if cfg.gates else Said("open group")
+    return _admit(d, view, group, cfg, why)
+
+
+def _waiting(gates: list[str]) -> Said:
+    """The gates still to pass, as the codes the event's ``gates`` holds (``task:poster``)."""
+    return Said("waiting for {gates}", gates=", ".join(gates))
 
 
 def _task_done(task: str, profile: Profile, invited: int) -> bool:
@@ -202,9 +209,9 @@ def _pending(
     if before is not None and before.status == "pending" and not k.fresh:
         if list(before.gates) == waiting:
             return Decision.none()  # reconsidered, still waiting for the same: nothing new
-        d.decide("pending", "waiting for " + ", ".join(waiting), group, gates=waiting)
+        d.decide("pending", _waiting(waiting), group, gates=waiting)
         return d.result()  # progress (a judge approved, a task done): no new requests
-    d.decide("pending", "waiting for " + ", ".join(waiting), group, gates=waiting)
+    d.decide("pending", _waiting(waiting), group, gates=waiting)
     for gate in waiting:
         kind, _, detail = gate.partition(":")
         if kind == "task":
@@ -240,20 +247,32 @@ def _to_camp(d: _Draft, k: Knock, view: DoorView, group: str, cfg: Entry) -> Dec
     assert cfg.camp is not None  # noqa: S101
     camp = cfg.camp
     if (view.entries.get(camp) or _NONE).status in THROUGH:
-        return d.decide("pending", f"in the preparatory camp {camp!r}", group, gates=["camp"])
+        why = Said("in the preparatory camp {camp}", camp=repr(camp))
+        return d.decide("pending", why, group, gates=["camp"])
     seat = view.seats.get(camp)
     if seat is not None and seat.free == 0:
-        return d.decide("waitlisted", f"the preparatory camp {camp!r} is full", group)
-    d.decide("pending", f"admitted to the preparatory camp {camp!r} first", group, gates=["camp"])
-    return _admit(d, view, camp, entry_config(view.blueprint, camp), f"camp before {group!r}")
+        why = Said("the preparatory camp {camp} is full", camp=repr(camp))
+        return d.decide("waitlisted", why, group)
+    first = Said("admitted to the preparatory camp {camp} first", camp=repr(camp))
+    d.decide("pending", first, group, gates=["camp"])
+    before = Said("camp before {group}", group=repr(group))
+    return _admit(d, view, camp, entry_config(view.blueprint, camp), before)
 
 
 def _admit(d: _Draft, view: DoorView, group: str, cfg: Entry, reason: str) -> Decision:
     if cfg.waves:
-        return d.decide("queued", f"{reason}; admitted with the next wave", group)
+        return d.decide("queued", Said("{why}; admitted with the next wave", why=reason), group)
     d.decide("admitted", reason, group)
     d.act("member.admit", group, identity=d.k.identity, **join_data(d.k.link))
     return d.result()
+
+
+def reason_data(reason: str) -> dict[str, Any]:
+    """``reason`` as event or payload data: ``reason`` in English (logs, ``--json``) and, for a
+    :class:`Said`, ``reason_said`` (its message id and arguments) that a reader's page or a
+    message renders in its own language (``X_said``, ``model/templates.py``)."""
+    said = said_payload(reason)
+    return {"reason": str(reason), **({"reason_said": said} if said else {})}
 
 
 def join_data(link: Link | None) -> dict[str, str]:
@@ -332,18 +351,16 @@ class _Draft:
         """Record the outcome; a rejection also tells the newcomer why (template
         ``rejection``, worded by the blueprint at send time), a waitlisting that they wait
         (template ``waitlisted``)."""
-        data: dict[str, Any] = {"outcome": outcome, "reason": str(reason)}
+        data: dict[str, Any] = {"outcome": outcome, **reason_data(reason)}
         if self.k.link is not None:
             data["link"] = self.k.link.code
         if gates:
             data["gates"] = gates
         suffix = f"3dec:{group or '-'}:{outcome}:{len(self.events)}"
         self._event("entry.decided", suffix, group=group, subject=self.k.identity, data=data)
-        if outcome == "rejected":
-            to, said = self.k.identity, said_payload(reason)
-            more = {"reason_said": said} if said else {}  # the newcomer reads it in their language
-            self.act("message.send", group, to=to, template="rejection", group=group,
-                     reason=str(reason), **more)  # fmt: skip
+        if outcome == "rejected":  # the newcomer reads why in their language (reason_said)
+            self.act("message.send", group, to=self.k.identity, template="rejection",
+                     group=group, **reason_data(reason))  # fmt: skip
         elif outcome == "waitlisted":
             self.act("message.send", group, to=self.k.identity, template="waitlisted", group=group)
         return self.result()

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from shequn.engine.decisions import Decision, apply
-from shequn.engine.entry_rules import entry_config
+from shequn.engine.entry_rules import entry_config, reason_data
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.entities import EntryState
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint, list_entries
@@ -34,8 +35,12 @@ def decide_expiry(bp: Blueprint, admitted: Sequence[EntryState], now: datetime) 
         hold = entry_config(bp, e.group).seat_hold_hours
         if hold <= 0 or now - e.decided_at < timedelta(hours=hold):
             continue
-        reason = f"admitted {e.decided_at:%Y-%m-%d %H:%M} UTC and not arrived within {hold:g} h"
-        data = {"outcome": "expired", "reason": reason, **({"link": e.link} if e.link else {})}
+        reason = Said(
+            "admitted {at} UTC and not arrived within {hours} h",
+            at=format(e.decided_at, "%Y-%m-%d %H:%M"),
+            hours=format(hold, "g"),
+        )
+        data = {"outcome": "expired", **reason_data(reason), **({"link": e.link} if e.link else {})}
         d.events.append(
             Event(
                 kind="entry.decided",

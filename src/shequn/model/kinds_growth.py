@@ -74,6 +74,12 @@ GROWTH_KINDS: tuple[KindSpec, ...] = (
         fields=(
             F("outcome", Str, "the decision", required=True, choices=ENTRY_OUTCOMES),
             F("reason", Str, "why, in words", required=True),
+            F(
+                "reason_said",
+                Dict,
+                "the reason's message id and arguments (i18n.said_payload), "
+                "to show it in the reader's language",
+            ),
             _LINK,
             F("gates", List, "the thresholds still to pass (pending) or failed (rejected)"),
         ),

@@ -27,7 +27,9 @@ Key = tuple[int, int | None, int]  # (community_id, group_id or None: waitlisted
 Row = dict[str, Any]
 SEATED = ("queued", "admitted")
 THROUGH = (*SEATED, "joined")
-_WRITTEN = ("status", "reason", "link", "gates", "answers", "requested_at", "decided_at")
+_WRITTEN = (
+    "status", "reason", "reason_said", "link", "gates", "answers", "requested_at", "decided_at",
+)  # fmt: skip
 
 
 class EntryBook:
@@ -74,8 +76,8 @@ class EntryBook:
         if row is None:
             row = {
                 "id": None, "community_id": key[0], "group_id": key[1], "identity_id": key[2],
-                "status": "requested", "reason": None, "link": None, "gates": None,
-                "answers": None, "reviews": None, "checkins": 0, "approvals": 0,
+                "status": "requested", "reason": None, "reason_said": None, "link": None,
+                "gates": None, "answers": None, "reviews": None, "checkins": 0, "approvals": 0,
                 "rejections": 0, "wave": None, "requested_at": None, "decided_at": None,
             }  # fmt: skip
             self.rows[key] = row
@@ -100,7 +102,7 @@ class EntryBook:
         row, before = self._row(key)
         outcome = e.data["outcome"]
         row.update(status=outcome, reason=e.data["reason"][:1024], gates=e.data.get("gates"),
-                   decided_at=e.occurred_at)  # fmt: skip
+                   reason_said=e.data.get("reason_said"), decided_at=e.occurred_at)  # fmt: skip
         if e.data.get("link"):
             row["link"] = e.data["link"]
         if row["requested_at"] is None:  # came by a link: no knock row

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, bindparam, func, select
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.entities import EntryState, Link, Profile
+from shequn.model.i18n import said_from
 from shequn.store import tables as t
 from shequn.store.growth import SEATED
 from shequn.store.scope_queries import community_id_of, in_community
@@ -163,7 +164,7 @@ def list_entries(
             group=r["group_slug"],
             identity=r["identity_key"],
             status=r["status"],
-            reason=r["reason"],
+            reason=said_from(r["reason_said"]) if r["reason_said"] else r["reason"],
             link=r["link"],
             approvals=r["approvals"],
             rejections=r["rejections"],

@@ -231,6 +231,7 @@ entries = Table(
     # requested | pending | queued | admitted | joined | rejected | waitlisted
     Column("status", String(16), nullable=False),
     Column("reason", String(1024)),
+    Column("reason_said", Json),  # the reason's message id and arguments (i18n.said_payload)
     Column("link", String(255)),
     Column("gates", Json),
     Column("answers", Json),
