@@ -22,6 +22,7 @@ from shequn.cli.checkin import checkin_app
 from shequn.cli.common import state
 from shequn.cli.diagnose import diagnose_command
 from shequn.cli.envelope import envelope_app
+from shequn.cli.export import export_app
 from shequn.cli.forecast import forecast_command, plan_app
 from shequn.cli.growth import applications_app, entry_app, intake_app, link_app
 from shequn.cli.honours import badges_app, care_app, points_app
@@ -95,6 +96,7 @@ groups_app.command("bindings")(bindings_command)
 groups_app.command("unbound")(unbound_command)
 app.add_typer(members_app, name="members")
 app.add_typer(events_app, name="events")
+app.add_typer(export_app, name="export")
 app.command("import")(import_command)
 app.command("report")(report_command)
 app.command("metrics")(metrics_command)

@@ -1,0 +1,117 @@
+"""``shequn export parquet``: the log as the metrics read it, partitioned by community and
+local day, written again only where something is new, and repaired after an export cut short."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from shequn.analytics.parquet import MANIFEST, export, read_manifest, read_sql
+from shequn.analytics.replica import Replica
+from shequn.cli.app import app
+from shequn.engine.identity import merge
+from shequn.engine.record import record
+from shequn.store.db import Store
+from tests.analytics_helpers import COMMUNITY, configured, join, post
+
+COMPARED = "id, kind, person, day, local_at, occurred_at, grp, length, CAST(data AS VARCHAR)"
+
+
+def exported(con: Any, dest: Path) -> list[tuple[Any, ...]]:
+    return con.execute(f"SELECT {COMPARED} FROM {read_sql(dest)} ORDER BY id").fetchall()
+
+
+def in_replica(con: Any) -> list[tuple[Any, ...]]:
+    return con.execute(f"SELECT {COMPARED} FROM ev ORDER BY id").fetchall()
+
+
+def files(dest: Path) -> list[str]:
+    return sorted(str(p.relative_to(dest)) for p in (dest / "ev").rglob("*.parquet"))
+
+
+def test_export_is_partitioned_incremental_and_idempotent(tmp_path: Path) -> None:
+    dest = tmp_path / "out"
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        record(store, [configured(), join("li", day=0), post("li", day=0, hour=23.5)])
+        with Replica.open(store, str(tmp_path / "r.duckdb")) as replica:
+            first = export(replica.raw, dest)
+            assert (first.batch, first.rows, first.redone, first.total) == (1, 3, (), 3)
+            # local days (UTC+8): 23:30 on day 0 is still day 0 there, not UTC's day
+            assert files(dest) == [
+                f"ev/community={COMMUNITY}/day=2025-12-02/part-000001-0.parquet",
+                f"ev/community={COMMUNITY}/day=2026-01-01/part-000001-0.parquet",
+            ]
+            assert exported(replica.raw, dest) == in_replica(replica.raw)
+
+            again = export(replica.raw, dest)  # nothing new: nothing written
+            assert (again.batch, again.rows, again.total) == (1, 0, 3)
+            assert len(files(dest)) == 2
+
+            record(store, [post("li", day=1), post("wang", day=1), join("wang", day=1)])
+            replica.sync()
+            second = export(replica.raw, dest)
+            assert (second.batch, second.rows, second.redone, second.total) == (2, 3, (), 6)
+            assert files(dest)[-1] == (
+                f"ev/community={COMMUNITY}/day=2026-01-02/part-000002-0.parquet"
+            )
+            assert exported(replica.raw, dest) == in_replica(replica.raw)
+            manifest = read_manifest(dest)
+            assert manifest is not None
+            assert [b["rows"] for b in manifest["batches"]] == [3, 3]
+            assert manifest["watermark"] == max(r[0] for r in in_replica(replica.raw))
+
+
+def test_an_export_cut_short_is_found_and_done_again(tmp_path: Path) -> None:
+    dest = tmp_path / "out"
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        record(store, [configured(), join("li", day=0), post("li", day=0)])
+        with Replica.open(store, str(tmp_path / "r.duckdb")) as replica:
+            export(replica.raw, dest)
+            record(store, [post("li", day=3)])
+            replica.sync()
+            export(replica.raw, dest)
+            # batch 2 cut short: its files half moved in, its staging left, the manifest
+            # still at batch 1 (as it was before the batch)
+            before = json.loads((dest / MANIFEST).read_text())
+            before["batch"], before["batches"] = 1, before["batches"][:1]
+            before["watermark"] = before["batches"][0]["to_id"]
+            (dest / MANIFEST).write_text(json.dumps(before))
+            (dest / ".tmp-000002" / "x").mkdir(parents=True)
+            done = export(replica.raw, dest)
+            assert done.repaired == 2  # the staging directory and batch 2's file
+            assert (done.batch, done.rows, done.total) == (2, 1, 4)
+            assert not list(dest.glob(".tmp-*"))
+            assert exported(replica.raw, dest) == in_replica(replica.raw)
+
+
+def test_a_merge_rewrites_old_rows_so_the_community_is_exported_again_whole(tmp_path: Path) -> None:
+    dest = tmp_path / "out"
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        record(store, [configured(), post("li", day=0), post("li2", day=1), post("li", day=2)])
+        with Replica.open(store, str(tmp_path / "r.duckdb")) as replica:
+            export(replica.raw, dest)
+            merge(store, "wechat:li", "wechat:li2", community=COMMUNITY)
+            replica.sync()
+            done = export(replica.raw, dest)
+            assert (done.batch, done.redone, done.rows, done.total) == (2, (COMMUNITY,), 5, 5)
+            people = {r[2] for r in exported(replica.raw, dest) if r[1] == "message.posted"}
+            assert people == {"wechat:li"}
+            assert all("part-000002-" in f for f in files(dest))
+            assert not list(dest.glob(".old-*"))
+
+
+def test_the_command_exports_and_says_so(tmp_path: Path, monkeypatch: Any) -> None:
+    db = tmp_path / "s.db"
+    monkeypatch.setenv("SHEQUN_DATABASE_URL", f"sqlite:///{db}")
+    with Store.open(f"sqlite:///{db}") as store:
+        record(store, [configured(), join("li", day=0), post("li", day=0)])
+    runner = CliRunner()
+    first = runner.invoke(app, ["export", "parquet", str(tmp_path / "out"), "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["rows"] == 3
+    again = runner.invoke(app, ["export", "parquet", str(tmp_path / "out")])
+    assert again.exit_code == 0, again.output
+    assert "nothing new since batch 1 (3 rows)" in again.output
