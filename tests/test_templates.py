@@ -26,6 +26,7 @@ from shequn.model.blueprint import check_blueprint, parse_blueprint
 from shequn.model.blueprint_growth import Campaign, RewardTier
 from shequn.model.blueprint_rules import Damping, Ladder
 from shequn.model.entities import EntryState, Link
+from shequn.model.i18n import catalogue
 from shequn.model.talk import Said
 from shequn.model.templates import SAID_SUFFIX, render_payload, render_text
 from shequn.model.templates_table import COMMON, LANGS, TEMPLATES
@@ -85,6 +86,25 @@ def test_every_default_renders_with_its_example_values_in_both_languages():
         for lang in LANGS:
             text = render_text(spec.default(lang), {**COMMON_VALUES, **spec.example}, spec.name)
             assert "{" not in text and text.strip(), (spec.name, lang, text)
+
+
+def test_the_shipped_texts_are_the_catalogues_english_and_chinese():
+    """Issue 23 item 10: a default's English is its message id and its Chinese the catalogue's
+    translation (no Chinese in Python tables); a step of the ladder is said in pieces."""
+    zh = catalogue("zh")
+    welcome = TEMPLATES["welcome"]
+    assert welcome.text == welcome.en == "Welcome to {{ group }}, {{ names }}!"
+    assert welcome.zh == zh[welcome.text] == "欢迎 {{ names }} 加入{{ group }}！"
+    assert welcome.when_zh == "一批新人入群：整批一条欢迎语，发在群里"
+    warning = TEMPLATES["moderation_warning"]
+    assert isinstance(warning.text, tuple) and all(part in zh for part in warning.text)
+    assert warning.zh.startswith("{{ name }}，警告：{% if rule == 'advert' %}发广告请先")
+    assert warning.zh.endswith("（{{ evidence }}）。再犯将被禁言。如有异议可发送 /appeal 申诉。")
+    assert warning.when_zh == "成员违反群规，处理步骤为警告：发在群里"
+    for spec in TEMPLATES.values():
+        parts = (spec.text,) if isinstance(spec.text, str) else spec.text
+        assert all(part in zh for part in parts), spec.name
+        assert getattr(spec.when, "msgid", spec.when) in zh, spec.name
 
 
 COMMON_VALUES = {name: "x" for name in COMMON}

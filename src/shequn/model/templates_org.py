@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shequn.model.i18n import N_
+
 if TYPE_CHECKING:
     from shequn.model.templates_table import TemplateSpec
 
@@ -21,54 +23,54 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
     return (
         TemplateSpec(
             "level_up",
-            "a member reached a higher level (by the blueprint's requirements or by hand): "
-            "told privately",
-            "成员升到更高等级（按蓝图要求自动或手动授予）：私信告知",
+            N_(
+                "a member reached a higher level (by the blueprint's requirements or by hand): "
+                "told privately"
+            ),
             "message.send",
             {"level": "the level's name in the community's language"},
-            "恭喜！你在{{ community }}的等级升为「{{ level }}」，感谢你的参与和贡献。",
-            "Congratulations! You are now a {{ level }} in {{ community }}. Thank you for all "
-            "you do here.",
+            N_(
+                "Congratulations! You are now a {{ level }} in {{ community }}. Thank you for all "
+                "you do here."
+            ),
             {"level": "骨干成员"},
         ),
         TemplateSpec(
             "task_offered",
-            "a key-member candidate is given a small task (P-ORG-2): told privately",
-            "给骨干候选人布置小任务：私信告知",
+            N_("a key-member candidate is given a small task (P-ORG-2): told privately"),
             "message.send",
             {"title": "what to do", "due": "by when, in the community's time zone"},
-            "你好，{{ member }}！我们注意到你在群里很热心，想请你帮个小忙：{{ title }}"
-            "（{{ due }} 前）。完成后会有惊喜。",
-            "Hi {{ member }}! We have noticed how much you help others here. Would you take on "
-            "a small task: {{ title }} (by {{ due }})?",
+            N_(
+                "Hi {{ member }}! We have noticed how much you help others here. Would you take on "
+                "a small task: {{ title }} (by {{ due }})?"
+            ),
             {"title": "本周回答 5 个新人提问", "due": "2026-05-15 20:00"},
         ),
         TemplateSpec(
             "task_reminder",
-            "a small task is overdue: one reminder, privately",
-            "小任务逾期：私信提醒一次",
+            N_("a small task is overdue: one reminder, privately"),
             "message.send",
             {"title": "what to do", "due": "when it was due"},
-            "提醒一下：小任务「{{ title }}」在 {{ due }} 到期了，需要帮忙随时说。",
-            "A reminder: the task “{{ title }}” was due {{ due }}. Tell us if you need a hand.",
+            N_("A reminder: the task “{{ title }}” was due {{ due }}. Tell us if you need a hand."),
             {"title": "本周回答 5 个新人提问", "due": "2026-05-15 20:00"},
         ),
         TemplateSpec(
             "motion_open",
-            "a motion was seconded (or needs no second): discussion and voting open, in the group",
-            "动议获附议（或无需附议）：讨论与表决开始，发在群里",
+            N_(
+                "a motion was seconded (or needs no second): discussion and voting open, in the "
+                "group"
+            ),
             "message.send",
             {**_MOTION_VARS, "closes_at": "when voting closes, in the community's time zone"},
-            "动议 {{ motion }}：{{ wording }}\n讨论与表决至 {{ closes_at }}，"
-            "回复 /vote {{ motion }} yes|no|abstain 投票。",
-            "Motion {{ motion }}: {{ wording }}\nDiscussion and voting until {{ closes_at }}; "
-            "reply /vote {{ motion }} yes|no|abstain.",
+            N_(
+                "Motion {{ motion }}: {{ wording }}\nDiscussion and voting until {{ closes_at }}; "
+                "reply /vote {{ motion }} yes|no|abstain."
+            ),
             {**_MOTION_EXAMPLE, "closes_at": "2026-05-10 20:00"},
         ),
         TemplateSpec(
             "motion_result",
-            "a motion closed: its result and the counts, in the group",
-            "动议结束：结果与票数，发在群里",
+            N_("a motion closed: its result and the counts, in the group"),
             "message.send",
             {
                 **_MOTION_VARS,
@@ -77,21 +79,20 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
                 "no": "votes against",
                 "abstain": "abstentions",
             },
-            "动议 {{ motion }}（{{ wording }}）："
-            "{% if result == 'carried' %}通过{% elif result == 'defeated' %}未通过"
-            "{% elif result == 'no_quorum' %}投票人数不足，未形成决议{% else %}无人附议，已撤销"
-            "{% endif %}。赞成 {{ yes }}，反对 {{ no }}，弃权 {{ abstain }}。",
-            "Motion {{ motion }} ({{ wording }}): "
-            "{% if result == 'carried' %}carried{% elif result == 'defeated' %}defeated"
-            "{% elif result == 'no_quorum' %}no quorum, no decision{% else %}lapsed for want of "
-            "a second{% endif %}. Yes {{ yes }}, no {{ no }}, abstain {{ abstain }}.",
+            N_(
+                "Motion {{ motion }} ({{ wording }}): {% if result == 'carried' %}carried{% elif "
+                "result == 'defeated' %}defeated{% elif result == 'no_quorum' %}no quorum, no "
+                "decision{% else %}lapsed for want of a second{% endif %}. Yes {{ yes }}, no {{ no "
+                "}}, abstain {{ abstain }}."
+            ),
             {**_MOTION_EXAMPLE, "result": "carried", "yes": 12, "no": 3, "abstain": 2},
         ),
         TemplateSpec(
             "election_open",
-            "an election opened (seed 004: monitor election): nominations, then ballots, in the "
-            "group",
-            "选举开始（班长选举）：先提名，再投票，发在群里",
+            N_(
+                "an election opened (seed 004: monitor election): nominations, then ballots, in "
+                "the group"
+            ),
             "message.send",
             {
                 "election": "the election's id (for /nominate and /ballot)",
@@ -99,12 +100,11 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
                 "nominations_close": "when nominations close, in the community's time zone",
                 "voting_close": "when voting closes, in the community's time zone",
             },
-            "{{ group }}开始选举{% if role == 'manager' %}班长{% else %}组长{% endif %}"
-            "（{{ election }}）：{{ nominations_close }} 前可提名自己或他人，"
-            "之后至 {{ voting_close }} 不记名投票。",
-            "{{ group }} is electing its {% if role == 'manager' %}monitor{% else %}group leader"
-            "{% endif %} ({{ election }}): nominate yourself or someone else until "
-            "{{ nominations_close }}, then vote by secret ballot until {{ voting_close }}.",
+            N_(
+                "{{ group }} is electing its {% if role == 'manager' %}monitor{% else %}group "
+                "leader{% endif %} ({{ election }}): nominate yourself or someone else until {{ "
+                "nominations_close }}, then vote by secret ballot until {{ voting_close }}."
+            ),
             {
                 "election": "e-7c1d2e",
                 "role": "manager",
@@ -114,8 +114,7 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
         ),
         TemplateSpec(
             "election_result",
-            "an election closed: the winners and the votes per candidate, in the group",
-            "选举结束：当选者与各候选人票数，发在群里",
+            N_("an election closed: the winners and the votes per candidate, in the group"),
             "message.send",
             {
                 "election": "the election's id",
@@ -124,14 +123,12 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
                 "votes": "candidate and votes, e.g. 'lin 12, wang 7'",
                 "runoff": "true when a tie leaves a seat to a runoff",
             },
-            "选举 {{ election }} 结果：{% if winners %}{{ winners }} 当选"
-            "{% if role == 'manager' %}班长{% else %}组长{% endif %}。"
-            "{% else %}无人当选。{% endif %}"
-            "{% if runoff %}票数相同，将在并列者之间再投一轮。{% endif %}票数：{{ votes }}",
-            "Election {{ election }}: {% if winners %}{{ winners }} elected "
-            "{% if role == 'manager' %}monitor{% else %}group leader{% endif %}.{% else %}nobody "
-            "elected.{% endif %}{% if runoff %} A tie goes to a runoff between the tied.{% endif %}"
-            " Votes: {{ votes }}",
+            N_(
+                "Election {{ election }}: {% if winners %}{{ winners }} elected {% if role == "
+                "'manager' %}monitor{% else %}group leader{% endif %}.{% else %}nobody elected.{% "
+                "endif %}{% if runoff %} A tie goes to a runoff between the tied.{% endif %} "
+                "Votes: {{ votes }}"
+            ),
             {
                 "election": "e-7c1d2e",
                 "role": "manager",
@@ -142,8 +139,7 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
         ),
         TemplateSpec(
             "term_ended",
-            "an elected term ran out: the members step down, in the group",
-            "任期届满：当选者卸任，发在群里",
+            N_("an elected term ran out: the members step down, in the group"),
             "message.send",
             {
                 "election": "the election that gave the role",
@@ -151,11 +147,11 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
                 "members": "the members stepping down, joined",
                 "ended": "when the term ended, in the community's time zone",
             },
-            "{{ members }} 的{% if role == 'manager' %}班长{% else %}组长{% endif %}任期"
-            "（选举 {{ election }}）已于 {{ ended }} 届满，感谢付出！新一届选举即将开始。",
-            "{{ members }}'s term as {% if role == 'manager' %}monitor{% else %}group leader"
-            "{% endif %} (election {{ election }}) ended on {{ ended }}. Thank you! A new "
-            "election comes next.",
+            N_(
+                "{{ members }}'s term as {% if role == 'manager' %}monitor{% else %}group leader"
+                "{% endif %} (election {{ election }}) ended on {{ ended }}. Thank you! A new "
+                "election comes next."
+            ),
             {
                 "election": "e-7c1d2e",
                 "role": "manager",

@@ -1,27 +1,20 @@
 """Message templates of group rules and moderation (P-RUL), joined into ``TEMPLATES``.
 
-One text per ladder step, its reason chosen by rule (both languages), the note to a member
-whose step a manager reversed, and over-activity damping's re-post and private reminder. Same
-contract as ``templates_table.py``; this module does not import it.
+One text per ladder step, its reason chosen by rule (one message id the steps share), the note
+to a member whose step a manager reversed, and over-activity damping's re-post and private
+reminder. Same contract as ``templates_table.py``; this module does not import it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shequn.model.i18n import N_, Said
+
 if TYPE_CHECKING:
     from shequn.model.templates_table import TemplateSpec
 
-_REASON_ZH = (
-    "{% if rule == 'advert' %}发广告请先在群里发红包{% elif rule == 'banned_topic' %}"
-    "本群不讨论这类话题{% elif rule == 'flood' %}请勿刷屏{% elif rule == 'newcomer' %}"
-    "入群初期请勿发链接或图片{% elif rule == 'link_level' %}链接和联系方式仅限达到等级的成员"
-    "{% elif rule == 'lock' %}本群暂不允许这类内容{% elif rule == 'pull_in' %}"
-    "拉人进群请先经管理员同意{% elif rule == 'activity' %}组织活动请先向管理员报备"
-    "{% elif rule == 'ban' %}此前已在本社区的另一个群被移出，本社区的群都不再接纳"
-    "{% else %}{{ rule }}{% endif %}"
-)
-_REASON_EN = (
+_REASON = N_(
     "{% if rule == 'advert' %}adverts need a red envelope to the group first"
     "{% elif rule == 'banned_topic' %}this group does not discuss that topic"
     "{% elif rule == 'flood' %}please do not flood the group{% elif rule == 'newcomer' %}"
@@ -47,14 +40,14 @@ _STEP_EXAMPLE = {
     "until": "2026-05-02 20:00",
 }
 _STEPS = (
-    ("reminder", "提醒", "{{ name }}，提醒一下：", "{{ name }}, a reminder: ", "", ""),
-    ("warning", "警告", "{{ name }}，警告：", "{{ name }}, a warning: ", "再犯将被禁言。",
-     " Next time you will be muted."),
-    ("mute", "禁言", "{{ name }} 已被禁言至 {{ until }}：",
-     "{{ name }} is muted until {{ until }}: ", "", ""),
-    ("removal", "移出", "{{ name }} 已被移出本社区的群：", "{{ name }} was removed from "
-     "this community's groups: ", "", ""),
-)  # fmt: skip
+    ("reminder", N_("{{ name }}, a reminder: "), ""),
+    ("warning", N_("{{ name }}, a warning: "), N_(" Next time you will be muted.")),
+    ("mute", N_("{{ name }} is muted until {{ until }}: "), ""),
+    ("removal", N_("{{ name }} was removed from this community's groups: "), ""),
+)
+"""Each step's head and tail around the rule's reason (the Chinese: the catalogue's)."""
+_EVIDENCE = N_(" ({{ evidence }}).")
+_APPEAL = N_(" To appeal, send /appeal.")
 
 
 def rules_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
@@ -63,48 +56,49 @@ def rules_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
         *(
             TemplateSpec(
                 f"moderation_{step}",
-                f"a member broke a group rule and the ladder's step is {step}: said in the group",
-                f"成员违反群规，处理步骤为{zh_name}：发在群里",
+                Said(
+                    "a member broke a group rule and the ladder's step is {step}: "
+                    "said in the group",
+                    step=Said(step),
+                ),
                 "message.send",
                 _STEP_VARS,
-                f"{zh_head}{_REASON_ZH}（{{{{ evidence }}}}）。{zh_tail}"
-                "如有异议可发送 /appeal 申诉。",
-                f"{en_head}{_REASON_EN} ({{{{ evidence }}}}).{en_tail} To appeal, send /appeal.",
+                tuple(p for p in (head, _REASON, _EVIDENCE, tail, _APPEAL) if p),
                 _STEP_EXAMPLE,
             )
-            for step, zh_name, zh_head, en_head, zh_tail, en_tail in _STEPS
+            for step, head, tail in _STEPS
         ),
         TemplateSpec(
             "moderation_reversed",
-            "a manager reversed a step of the ladder: said to the member privately",
-            "管理员撤销了一次处理：私信告知成员",
+            N_("a manager reversed a step of the ladder: said to the member privately"),
             "message.send",
             {"step": "the step undone (reminder, warning, mute, removal)", "reason": "why"},
-            "你在{{ group }}的处理（{{ step }}）已被管理员撤销。{{ reason }}",
-            "The {{ step }} you received in {{ group }} was reversed by a manager. {{ reason }}",
+            N_(
+                "The {{ step }} you received in {{ group }} was reversed by a manager. {{ reason }}"
+            ),
             {"step": "mute", "reason": ""},
         ),
         TemplateSpec(
             "damping_repost",
-            "chatter buried a valuable post (P-RUL-3): it is re-posted in the group",
-            "闲聊淹没了有价值的消息：在群里重发",
+            N_("chatter buried a valuable post (P-RUL-3): it is re-posted in the group"),
             "message.send",
             {"author": "who wrote the buried post", "excerpt": "its first 200 characters"},
-            "刚才的闲聊把{{ author }}的这条消息刷下去了，重发一下：{{ excerpt }}",
-            "This post by {{ author }} got buried by chatter, so here it is again: {{ excerpt }}",
+            N_(
+                "This post by {{ author }} got buried by chatter, so here it is again: {{ excerpt "
+                "}}"
+            ),
             {"author": "lin", "excerpt": "周六下午三点读书会，地点见群公告"},
         ),
         TemplateSpec(
             "damping_reminder",
-            "chatter buried a valuable post (P-RUL-3): said privately to each chatterer",
-            "闲聊淹没了有价值的消息：私信提醒闲聊的成员",
+            N_("chatter buried a valuable post (P-RUL-3): said privately to each chatterer"),
             "message.send",
             {"author": "who wrote the buried post"},
-            "你好，{{ group }}里刚才的闲聊把{{ author }}的重要消息刷下去了。"
-            "刷屏会让有价值的信息被淹没、让核心成员离开，闲聊可以私聊或去闲聊群，谢谢配合。",
-            "Hi — the chatter in {{ group }} just buried an important post by {{ author }}. When a "
-            "group floods, valuable information gets lost and key members leave; please take small "
-            "talk to a private chat. Thank you.",
+            N_(
+                "Hi — the chatter in {{ group }} just buried an important post by {{ author }}. "
+                "When a group floods, valuable information gets lost and key members leave; please "
+                "take small talk to a private chat. Thank you."
+            ),
             {"author": "lin"},
         ),
     )
