@@ -21,6 +21,7 @@ import pytest
 
 from shequn.engine.campaigns import configure_campaign
 from shequn.engine.elections import nominate, open_election
+from shequn.engine.engagement.meetups import plan_meetup
 from shequn.engine.engagement.sessions import plan_session
 from shequn.engine.motions import propose, second
 from shequn.engine.record import record
@@ -241,6 +242,15 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("checkin board",      "in",     200,   200,     200,    200),
     ("checkin board",      "out",    200,   404,     404,    200),
     ("checkin board",      "other",  404,   404,     404,    404),
+    ("meetups",            "in",     200,   200,     200,    200),
+    ("meetups",            "out",    200,   404,     404,    200),
+    ("meetups",            "other",  404,   404,     404,    404),
+    ("meetup",             "in",     200,   200,     200,    200),
+    ("meetup",             "out",    200,   404,     404,    200),
+    ("meetup",             "other",  404,   404,     404,    404),
+    ("rsvp meetup",        "in",     200,   200,     200,    403),
+    ("rsvp meetup",        "out",    200,   404,     404,    403),
+    ("rsvp meetup",        "other",  404,   404,     404,    403),
     ("qa",                 "in",     200,   200,     200,    200),
     ("qa",                 "out",    200,   404,     404,    200),
     ("qa",                 "other",  404,   404,     404,    404),
@@ -347,6 +357,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "ask session": ("POST", "/communities/{community}/sessions/{session}/questions"),
     "session summary": ("POST", "/communities/{community}/sessions/{session}/summary"),
     "checkin board": ("GET", "/communities/{community}/checkins/{group}/board"),
+    "meetups": ("GET", "/communities/{community}/meetups"),
+    "meetup": ("GET", "/communities/{community}/meetups/{meetup}"),
+    "rsvp meetup": ("POST", "/communities/{community}/meetups/{meetup}/rsvp"),
     "qa": ("GET", "/communities/{community}/qa"),
     "qa export": ("GET", "/communities/{community}/qa/export"),
     "ask qa": ("POST", "/communities/{community}/qa/questions"),
@@ -388,6 +401,10 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     _motions(env)
     _elections(env)
     _sessions(env)
+    for g in ("main", "camp-21"):  # a meetup per group for the cells to show and answer
+        m, _ = plan_meetup(env.store, C, g, title="matrix", venue="x", meetup=f"mx-meetup-{g}",
+                           starts_at=datetime.now(UTC) + timedelta(days=30))  # fmt: skip
+        env.people[f"meetup {g}"] = [m.plan.meetup]
     for g in ("main", "camp-21"):  # a question per group for the cells to answer
         asked = message_data("matrix?")
         record(env.store, [Event("message.posted", datetime.now(UTC), C, "mx-qa", g, group=g,
@@ -480,6 +497,7 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         motion=env.people.get(f"{route} {role} {group}", env.people[f"vote {group}"])[0],
         election=env.people.get(f"{route} {role} {group}", env.people[f"ballot {group}"])[0],
         session=env.people.get(f"{route} {group}", env.people[f"session {group}"])[0],
+        meetup=env.people[f"meetup {group}"][0],
     )
     if route == "enter":
         kw["json"] = {"identity": f"wechat:mx-{role}-{scope}", "group": group}
@@ -536,6 +554,8 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"reason": "matrix"}
     elif route == "ask session":
         kw["json"] = {"member": ref, "text": f"matrix {role}?", "ref": f"mx-{role}-{scope}"}
+    elif route == "rsvp meetup":
+        kw["json"] = {"member": ref, "answer": "yes", "ref": f"mx-{role}-{scope}"}
     elif route == "session summary":
         kw["json"] = {"text": "matrix"}
     elif route == "ask qa":
@@ -561,6 +581,7 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
                 "replay rules",
                 "motions",
                 "sessions",
+                "meetups",
                 "qa",
                 "qa export",
                 "envelope tests",

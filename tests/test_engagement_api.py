@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from shequn.engine.engagement import honours
+from shequn.engine.engagement import honours, meetups
 from shequn.engine.record import record
 from shequn.model.events import Event
 from shequn.model.text import message_data
@@ -129,3 +129,30 @@ def test_points_spent_and_a_badge_revoked_through_the_api(env: Env) -> None:
     assert ("answers", 10) not in [(b["badge"], b["level"]) for b in gone.json()["badges"]]
     twice = owner.post(f"communities/{C}/badges/{member['key']}/revoke", json=take).json()
     assert twice["revoked"] is False
+
+
+def test_members_answer_a_meetup_through_the_api(env: Env) -> None:
+    owner, leader = env.as_("owner"), env.as_("group_leader")
+    start = datetime(2999, 5, 8, 12, tzinfo=UTC)
+    for g in ("main", "camp-21"):
+        meetups.plan_meetup(env.store, C, g, title="读书会", venue="咖啡馆", starts_at=start,
+                            capacity=1, meetup=f"m-{g}")  # fmt: skip
+    listed = owner.get(f"communities/{C}/members", params={"group": "main"}).json()["items"]
+    main = [m["key"] for m in listed]
+    answers = [
+        leader.post(f"communities/{C}/meetups/m-main/rsvp",
+                    json={"member": who, "answer": "yes", "ref": f"a-{who}"}).json()
+        for who in (main[0], main[1], main[1])
+    ]  # fmt: skip
+    assert [a["stands"] for a in answers] == ["going", "waitlisted", "waitlisted"]
+    shown = leader.get(f"communities/{C}/meetups/m-main").json()
+    assert (shown["going"], shown["waitlist"], "code" in shown) == ([main[0]], [main[1]], False)
+    gave_back = {"member": main[0], "answer": "no"}
+    assert owner.post(f"communities/{C}/meetups/m-main/rsvp", json=gave_back).json()["stands"] == (
+        "not going"
+    )
+    assert owner.get(f"communities/{C}/meetups/m-main").json()["going"] == [main[1]]
+    assert [m["meetup"] for m in leader.get(f"communities/{C}/meetups").json()] == ["m-main"]
+    assert_problem(leader.get(f"communities/{C}/meetups/m-camp-21"), 404)
+    wrong = {"member": main[0], "answer": "perhaps"}
+    assert_problem(owner.post(f"communities/{C}/meetups/m-main/rsvp", json=wrong), 422)

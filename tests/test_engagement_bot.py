@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from shequn.engine.bot_commands import HELP, BotCommand, answer
-from shequn.engine.engagement import knowledge
+from shequn.engine.engagement import knowledge, meetups
 from shequn.engine.engagement.checkins import leaderboard
 from shequn.engine.record import record
 from shequn.model.events import Event
@@ -51,3 +51,36 @@ def test_checkin_ask_rank_and_stop_through_the_bot(store):
     with store.read() as conn:
         assert opted_out(conn, COMMUNITY) == {bo}
     assert "/checkin" in HELP["zh"] and "/stop" in HELP["en"]
+
+
+def test_a_member_answers_a_meetup_invitation_through_the_bot(store):
+    loaded(store, group("main"), group("camp"))
+    amy, bo, cy = wx("amy"), wx("bo"), wx("cy")
+    record(store, [Event("member.joined", T0 - timedelta(days=1), COMMUNITY, "bot", f"j{k}",
+                         group="main", actor=k) for k in (amy, bo)])  # fmt: skip
+    start = T0 + timedelta(days=7)
+    m, _ = meetups.plan_meetup(store, COMMUNITY, "main", title="读书会", venue="咖啡馆",
+                               starts_at=start, capacity=1, now=T0)  # fmt: skip
+    assert say(store, amy, "/rsvp 去", T0, "r1") == (
+        "你会参加「读书会」（2026-05-08 10:00，咖啡馆），到时见！"
+    )
+    assert say(store, bo, "/rsvp yes", T0, "r2") == (
+        "「读书会」名额已满：你在候补第 1 位，有空位时会通知你。"
+    )
+    say(store, bo, "/rsvp yes", T0, "r2")  # the same update again: one answer
+    shown = meetups.show_meetup(store, COMMUNITY, m.plan.meetup)
+    assert (shown.going, shown.waitlist) == ([amy], [bo])
+    assert say(store, amy, "/rsvp 不去", T0, "r3") == "已记下：你不参加「读书会」。"
+    shown = meetups.show_meetup(store, COMMUNITY, m.plan.meetup)
+    assert (shown.going, shown.waitlist) == ([bo], [])  # the seat went to the first waiting
+    assert say(store, cy, "/rsvp yes", T0, "r4") == "目前没有等你回复的线下活动。"  # not in main
+    assert say(store, amy, "/rsvp", T0, "r5").startswith("请写 /rsvp 去、不去或待定")
+    meetups.plan_meetup(store, COMMUNITY, "main", title="徒步", venue="香山",
+                        starts_at=start + timedelta(days=1), now=T0)  # fmt: skip
+    assert say(store, amy, "/rsvp maybe", T0, "r6") == (
+        f"你有多个线下活动邀请：{m.plan.meetup}, main-20260509-1000。请写 /rsvp 去 活动编号。"
+    )
+    assert say(store, amy, "/rsvp 待定 main-20260509-1000", T0, "r7") == (
+        "已记下：你可能参加「徒步」（2026-05-09 10:00）。"
+    )
+    assert "/rsvp" in HELP["zh"] and "/rsvp" in HELP["en"]

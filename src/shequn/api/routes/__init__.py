@@ -21,6 +21,7 @@ from shequn.api.routes import (
     growth,
     honours,
     imports,
+    meetups,
     members,
     metrics,
     moderation,
@@ -49,6 +50,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     checkins.router,
     qa.router,
     envelopes.router,
+    meetups.router,
     honours.router,
 )
 

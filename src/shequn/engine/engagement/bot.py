@@ -1,5 +1,6 @@
 """The engagement commands a member writes to the bot privately: ``/checkin [group]``,
-``/ask QUESTION``, ``/rank`` and ``/stop`` (P-ENG-3, P-ENG-5, P-ENG-7, P-ENG-8).
+``/ask QUESTION``, ``/rank``, ``/stop`` and ``/rsvp yes|no|maybe [meetup]`` (P-ENG-3, P-ENG-5,
+P-ENG-6, P-ENG-7, P-ENG-8).
 
 Each goes through the same engine functions as the CLI and the API, keyed on the platform's
 update (``ref``), so a re-delivered command records nothing twice; the reply is a text in the
@@ -13,19 +14,22 @@ from datetime import datetime
 from shequn.engine.decisions import Decision, apply
 from shequn.engine.engagement import caring, honours, knowledge
 from shequn.engine.engagement.checkins import streaks_in
+from shequn.engine.engagement.meetup_command import rsvp_reply
 from shequn.engine.engagement.streaks import camps
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
 from shequn.store.care import memberships
 from shequn.store.db import Store
 
-NAMES = frozenset({"checkin", "ask", "rank", "stop"})
+NAMES = frozenset({"checkin", "ask", "rank", "stop", "rsvp"})
 
 HELP = {
     "zh": "/checkin [群] — 打卡；/ask 问题 — 提问（答过的问题马上回复）\n"
-    "/rank — 我的积分与徽章；/stop — 不再接收私信关怀",
+    "/rank — 我的积分与徽章；/stop — 不再接收私信关怀\n"
+    "/rsvp 去|不去|待定 [活动] — 回复线下活动邀请",
     "en": "/checkin [GROUP] — check in; /ask QUESTION — ask (answered at once if known)\n"
-    "/rank — my points and badges; /stop — no more private care messages",
+    "/rank — my points and badges; /stop — no more private care messages\n"
+    "/rsvp yes|no|maybe [MEETUP] — answer a meetup's invitation",
 }
 
 _SAY = {
@@ -65,6 +69,8 @@ def handle(
     if name == "stop":
         caring.set_opt_out(store, community, identity, source=source, ref=ref, now=at)
         return say["stopped"]
+    if name == "rsvp":
+        return rsvp_reply(store, bp, identity, args, ref=ref, at=at, source=source)
     if name == "rank":
         mine = honours.standing(store, community, identity, at)
         badges = ", ".join(f"{b['badge']} {b['level']}" for b in mine["badges"]) or say["none"]

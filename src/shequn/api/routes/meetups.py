@@ -1,0 +1,87 @@
+"""Offline events over HTTP (P-ENG-6): list and show meetups, and a member's answer to the
+invitation (yes, no or maybe; the waitlist is the engine's).
+
+The same service functions ``shequn meetup`` and the bot's ``/rsvp`` call
+(``engine/engagement/meetups.py``). Reading is open to every role; answering for a member is for
+writers, and a manager's or group leader's token reaches only the meetups of the groups it
+covers and the members it can see — anything else answers 404 exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from shequn.api.deps import (
+    CommunityPath,
+    Operator,
+    OperatorDep,
+    StoreDep,
+    WriterDep,
+    access_community,
+    access_member,
+    read_groups,
+)
+from shequn.engine.decisions import operator_source
+from shequn.engine.engagement import meetups as engine
+from shequn.engine.engagement.meetup_rules import Meetup
+from shequn.errors import NotFound
+from shequn.store.db import Store
+
+router = APIRouter(tags=["engagement"])
+C = "/communities/{community}"
+MeetupId = Annotated[str, Path(max_length=128, description="The meetup's id.")]
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    member: str = Field(max_length=255, description="member or identity key")
+    answer: Literal["yes", "no", "maybe"]
+    ref: str | None = Field(None, max_length=200, description="the message id: idempotency")
+
+
+def _covered(store: Store, op: Operator, community: str, meetup: str) -> Meetup:
+    """The meetup, if it is in a group the operator covers; missing and not yours alike raise
+    the engine's own NotFound."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+    found = engine.show_meetup(store, community, meetup)
+    if not op.covers(found.plan.group):
+        raise NotFound(f"no meetup {meetup!r}", meetup=meetup)
+    return found
+
+
+@router.get(f"{C}/meetups", response_model=list[dict[str, Any]])
+def get_meetups(
+    community: CommunityPath, op: OperatorDep, store: StoreDep,
+    group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Meetups by start time, of the groups this token covers (without the door code)."""
+    groups = read_groups(store, op, community, group)
+    return [m.to_dict() for m in engine.list_meetups(store, community, groups)]
+
+
+@router.get(f"{C}/meetups/{{meetup}}", response_model=dict[str, Any])
+def get_meetup(
+    community: CommunityPath, meetup: MeetupId, op: OperatorDep, store: StoreDep
+) -> dict[str, Any]:
+    """One meetup: where and when, who is going, waiting, maybe, and who came."""
+    return _covered(store, op, community, meetup).to_dict()
+
+
+@router.post(f"{C}/meetups/{{meetup}}/rsvp", response_model=dict[str, Any])
+def post_rsvp(
+    community: CommunityPath, meetup: MeetupId, body: Answer, op: WriterDep, store: StoreDep
+) -> dict[str, Any]:
+    """A member's answer; ``stands`` says where it leaves them: ``going``, ``waitlisted``,
+    ``maybe`` or ``not going``. The same ``ref`` twice is one answer; a meetup held or called
+    off answers 409."""
+    _covered(store, op, community, meetup)
+    with store.read() as conn:
+        member = access_member(conn, op, community, body.member)
+    src = operator_source(f"api:{op.token_id}")
+    found, stands = engine.rsvp(store, community, meetup, member.key, body.answer,
+                                ref=body.ref, source=src)  # fmt: skip
+    return {**found.to_dict(), "member": member.key, "stands": stands}
