@@ -4,7 +4,7 @@ to those who have not checked in, and the board keeps every streak and its break
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from shequn.engine.engagement.checkins import leaderboard, remind
 from shequn.engine.engagement.streaks import (
@@ -13,6 +13,7 @@ from shequn.engine.engagement.streaks import (
     decide_completions,
     decide_reminders,
     streak,
+    zone_of,
 )
 from shequn.engine.entry import Request, enter, graduate
 from shequn.engine.record import record
@@ -176,3 +177,56 @@ def test_without_a_period_nothing_completes_and_everyone_is_reminded():
     assert decide_completions(bp, "camp", {wx("amy"): amy}, set(), EVENING) == []
     long_ago = {wx("amy"): date(2020, 1, 1)}
     assert decide_reminders(bp, "camp", {}, [wx("amy")], EVENING, long_ago).actions
+
+
+# -- each member's own local day ----------------------------------------------------------------
+
+
+def test_a_check_in_counts_on_the_members_own_day_across_the_date_line(store):
+    """kiri lives at UTC+14 (Kiribati), hono at UTC-10: they check in at the same two
+    instants four hours apart, which straddle midnight for both — Saturday then Sunday for
+    kiri, Friday then Saturday for hono — so each has two days in a row; lin, whose card names
+    no zone, keeps the community's (Shanghai), where both fell on Saturday: one day. Each is
+    reminded at 20:00 where they live, once that day."""
+    loaded(store, *CAMP)
+    kiri, hono, lin = wx("kiri"), wx("hono"), wx("lin")
+    cards = {kiri: "Pacific/Kiritimati", hono: "UTC-10", lin: "somewhere nice"}
+    record(store, [Event("member.joined", T0 - timedelta(days=2), COMMUNITY, "bot", f"j{p}",
+                         group="camp", actor=p) for p in cards] + [
+        Event("intake.answered", T0 - timedelta(days=2), COMMUNITY, "bot", f"i{p}", actor=p,
+              data={"card": {"timezone": z}}) for p, z in cards.items()
+    ])  # fmt: skip
+    instants = (datetime(2026, 5, 2, 8, tzinfo=UTC), datetime(2026, 5, 2, 12, tzinfo=UTC))
+    record(store, [
+        Event("checkin.done", at, COMMUNITY, "bot", f"c{n}{p}", group="camp", actor=p)
+        for n, at in enumerate(instants) for p in cards
+    ])  # fmt: skip
+    now = instants[1] + timedelta(minutes=5)
+    top = leaderboard(store, COMMUNITY, "camp", now=now)
+    assert {s.member: (s.current, s.total, s.last, s.today) for s in top} == {
+        kiri: (2, 2, date(2026, 5, 3), True),
+        hono: (2, 2, date(2026, 5, 2), True),
+        lin: (1, 1, date(2026, 5, 2), True),
+    }
+
+    def reminded(at: datetime) -> list[tuple[str, str]]:
+        remind(store, COMMUNITY, at)
+        with store.read() as conn:
+            rows = list_actions(conn, community=COMMUNITY, kind="message.send")
+        return sorted((r["payload"]["to"], r["payload"]["day"]) for r in rows)
+
+    # 20:00 in Kiribati (Sun) and Honolulu (Sat): both checked in on their own day
+    assert remind(store, COMMUNITY, datetime(2026, 5, 3, 6, tzinfo=UTC)) == 0
+    assert reminded(datetime(2026, 5, 3, 12, tzinfo=UTC)) == [(lin, "2026-05-03")]  # Shanghai
+    assert reminded(datetime(2026, 5, 4, 6, tzinfo=UTC)) == [
+        (hono, "2026-05-03"), (kiri, "2026-05-04"), (lin, "2026-05-03"),
+    ]  # fmt: skip
+    assert remind(store, COMMUNITY, datetime(2026, 5, 4, 7, tzinfo=UTC)) == 0  # once a day
+
+
+def test_a_members_time_zone_is_an_iana_name_or_an_offset():
+    assert str(zone_of("Pacific/Kiritimati")) == "Pacific/Kiritimati"
+    assert [str(zone_of(t)) for t in ("UTC-10", "+05:30", "gmt+8")] == [
+        "UTC-10:00", "UTC+05:30", "UTC+08:00",
+    ]  # fmt: skip
+    assert [zone_of(t) for t in ("", "Mars/Base", "UTC+15", None, 8)] == [None] * 5

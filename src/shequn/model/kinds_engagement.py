@@ -86,12 +86,13 @@ ENGAGEMENT_KINDS: tuple[KindSpec, ...] = (
     KindSpec(
         "checkin.reminded",
         "The camp's members who had not checked in by the reminder hour were reminded "
-        "privately (once a local day per camp; P-ENG-5).",
+        "privately (once a local day per camp and members' time zone; P-ENG-5).",
         actor=_OPERATOR,
         actor_required=False,
         fields=(
-            F("day", Str, "the community's local day, YYYY-MM-DD", required=True),
+            F("day", Str, "the local day where they live, YYYY-MM-DD", required=True),
             F("members", Int, "members reminded"),
+            F("zone", Str, "their own time zone (absent: the community's)"),
         ),
         playbook=("P-ENG-5",),
     ),

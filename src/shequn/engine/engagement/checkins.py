@@ -8,7 +8,8 @@ the append lock — so two workers ticking at once remind a camp once that day.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import Connection
 
@@ -20,12 +21,13 @@ from shequn.engine.engagement.streaks import (
     decide_completions,
     decide_reminders,
     local_day,
+    member_zones,
     streak,
 )
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.store.append import lock_for_decision
-from shequn.store.care import memberships, opted_out
+from shequn.store.care import cards, memberships, opted_out
 from shequn.store.db import Store
 from shequn.store.engagement import checkin_times, group_members
 from shequn.store.growth_queries import get_blueprint
@@ -34,13 +36,25 @@ from shequn.store.rules_queries import events_by
 COMPLETED = ("checkin.completed",)
 
 
+def zones_of(conn: Connection, bp: Blueprint, members: Iterable[str]) -> dict[str, tzinfo]:
+    """The members' own time zones, where their intake card names one."""
+    return member_zones(bp, cards(conn, members, bp.community.slug))
+
+
 def streaks_in(conn: Connection, bp: Blueprint, group: str, now: datetime) -> dict[str, Streak]:
-    """Every member's streak in ``group`` on the community's local day of ``now`` (also what
-    the camp's graduation counts: days checked in, ``Streak.total``)."""
-    today, freezes = local_day(bp, now), bp.engagement.checkins.freeze_tokens
+    """Every member's streak in ``group`` on their own local day of ``now`` (also what the
+    camp's graduation counts: days checked in, ``Streak.total``)."""
+    freezes = bp.engagement.checkins.freeze_tokens
+    times = checkin_times(conn, bp.community.slug, group)
+    zones = zones_of(conn, bp, times)
     return {
-        member: streak(member, (local_day(bp, t) for t in times), today, freezes)
-        for member, times in checkin_times(conn, bp.community.slug, group).items()
+        member: streak(
+            member,
+            (local_day(bp, t, zones.get(member)) for t in when),
+            local_day(bp, now, zones.get(member)),
+            freezes,
+        )
+        for member, when in times.items()
     }
 
 
@@ -62,15 +76,27 @@ def remind(store: Store, community: str, now: datetime | None = None) -> int:
         joins = memberships(conn, community) if bp.engagement.checkins.days else []
         for group in camps(bp):
             members = [m for m in group_members(conn, community, group) if m not in stopped]
-            joined = {k: local_day(bp, j) for k, g, j in joins if g == group and j is not None}
+            zones = zones_of(conn, bp, members)
+            joined = {k: local_day(bp, j, zones.get(k)) for k, g, j in joins
+                      if g == group and j is not None}  # fmt: skip
             ranks = streaks_in(conn, bp, group, at)
-            decision = decide_reminders(bp, group, ranks, members, at, joined)
-            if decision and apply(conn, decision).new:
-                sent += len(decision.actions)
+            for zone, living in _by_zone(members, zones):
+                decision = decide_reminders(bp, group, ranks, living, at, joined, zone)
+                if decision and apply(conn, decision).new:
+                    sent += len(decision.actions)
             done = {str(e.subject) for _, e in events_by(conn, community, COMPLETED, group=group)}
             for d in decide_completions(bp, group, ranks, done, at, stopped):
                 sent += len(d.actions) if apply(conn, d).new else 0
     return sent
+
+
+def _by_zone(members: list[str], zones: dict[str, tzinfo]) -> list[tuple[tzinfo | None, list[str]]]:
+    """The members by their own zone (``None``: the community's), the community's first."""
+    groups: dict[str, tuple[tzinfo | None, list[str]]] = {"": (None, [])}
+    for m in members:
+        z = zones.get(m)
+        groups.setdefault(str(z) if z else "", (z, []))[1].append(m)
+    return [g for g in groups.values() if g[1]]
 
 
 def leaderboard(

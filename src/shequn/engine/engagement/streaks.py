@@ -1,23 +1,26 @@
 """Check-in camps as pure decisions (P-ENG-5): streaks, the daily reminder, the leaderboard.
 
-A check-in is a ``checkin.done`` event; what counts is the *local day* it fell on (the
-community's time zone: shequn does not know each member's own), and a day counts once however
-often someone checks in. The streak is the run of consecutive days up to today — or up to
-yesterday while today is still open, so nobody's streak reads 0 in the morning — bridging at
-most ``freeze_tokens`` missed days. The total is every day checked in; the entry engine's camp
-graduation counts the same ``checkin.done`` events.
+A check-in is a ``checkin.done`` event; what counts is the *member's own local day* it fell on
+(the time zone their intake card gives, ``card.timezone`` — an IANA name such as
+``America/Los_Angeles`` or an offset such as ``UTC-8`` — else the community's), and a day
+counts once however often someone checks in. The daily reminder follows the same clock: at
+``remind_hour`` where the member is. The streak is the run of consecutive days up to today —
+or up to yesterday while today is still open, so nobody's streak reads 0 in the morning —
+bridging at most ``freeze_tokens`` missed days. The total is every day checked in; the entry
+engine's camp graduation counts the same ``checkin.done`` events.
 
 No store, no clock: the service (``checkins.py``) reads the days and passes "now".
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shequn.engine.decisions import ENGINE_SOURCE, Decision, capped_ref
 from shequn.model.actions import Action
@@ -42,9 +45,39 @@ class Streak:
                 "total": self.total, "today": self.today, "last": last}  # fmt: skip
 
 
-def local_day(bp: Blueprint, at: datetime) -> date:
-    """The community's calendar day of ``at``."""
-    return at.astimezone(ZoneInfo(bp.community.timezone)).date()
+_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+
+
+def zone_of(text: object) -> tzinfo | None:
+    """The time zone a member wrote (an IANA name, or ``UTC+8`` / ``+05:30`` / ``GMT-10``);
+    ``None`` for anything else, so a typo falls back to the community's zone."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = text.strip()
+    offset = _OFFSET.fullmatch(text)
+    if offset:
+        sign, hours, minutes = offset.groups()
+        delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
+        if delta > timedelta(hours=14):
+            return None
+        return timezone(-delta if sign == "-" else delta)
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def member_zones(bp: Blueprint, cards: Mapping[str, Mapping[str, object]]) -> dict[str, tzinfo]:
+    """Each member's own time zone, from their intake card's ``timezone``, when it names one
+    other than the community's."""
+    home = bp.community.timezone
+    zones = {k: zone_of(card.get("timezone")) for k, card in cards.items()}
+    return {k: z for k, z in zones.items() if z is not None and str(z) != home}
+
+
+def local_day(bp: Blueprint, at: datetime, zone: tzinfo | None = None) -> date:
+    """The calendar day of ``at`` in ``zone`` (the member's), else the community's."""
+    return at.astimezone(zone or ZoneInfo(bp.community.timezone)).date()
 
 
 def _run_lengths(days: Sequence[date], freezes: int) -> list[int]:
@@ -100,14 +133,18 @@ def decide_reminders(
     members: Sequence[str],
     now: datetime,
     joined: Mapping[str, date] | None = None,
+    zone: tzinfo | None = None,
 ) -> Decision:
-    """After ``remind_hour`` local time, one private ``checkin_reminder`` to every member of
-    the camp who has not checked in today and is within their period (``days`` from the local
-    day they ``joined``, when the camp has one), with their streak, the daily ``task`` and
-    their day of the camp, ``remind_per_minute`` of them a minute. ``checkin.reminded`` keyed on
-    the group and the local day makes a second tick that day queue nothing."""
+    """After ``remind_hour`` local time in ``zone`` (default: the community's), one private
+    ``checkin_reminder`` to every given member of the camp — those living in that zone — who
+    has not checked in today and is within their period (``days`` from the local day they
+    ``joined``, when the camp has one), with their streak, the daily ``task`` and their day of
+    the camp, ``remind_per_minute`` of them a minute. ``checkin.reminded`` keyed on the group,
+    the zone (when it is not the community's) and the local day makes a second tick that day
+    queue nothing."""
     cfg = bp.engagement.checkins
-    local = now.astimezone(ZoneInfo(bp.community.timezone))
+    home = ZoneInfo(bp.community.timezone)
+    local = now.astimezone(zone or home)
     if not cfg.enabled or local.hour < cfg.remind_hour:
         return Decision.none()
     today = local.date()
@@ -119,9 +156,11 @@ def decide_reminders(
     if not due:
         return Decision.none()
     community = bp.community.slug
-    ref = f"checkin-remind:{community}:{group}:{today.isoformat()}"
+    where = "" if zone is None or str(zone) == str(home) else f"{zone}:"
+    ref = f"checkin-remind:{community}:{group}:{where}{today.isoformat()}"
+    data = {"day": today.isoformat(), "members": len(due), **({"zone": str(zone)} if where else {})}
     event = Event("checkin.reminded", now, community, ENGINE_SOURCE, capped_ref(ref),
-                  group=group, data={"day": today.isoformat(), "members": len(due)})  # fmt: skip
+                  group=group, data=data)  # fmt: skip
     actions = [
         Action(
             "message.send",
@@ -187,5 +226,5 @@ def decide_completions(
 
 __all__ = [
     "Streak", "board", "camps", "day_of", "decide_completions", "decide_reminders", "in_period",
-    "local_day", "streak",
+    "local_day", "member_zones", "streak", "zone_of",
 ]  # fmt: skip
