@@ -106,3 +106,29 @@ def test_said_goes_through_an_outbox_payload_and_comes_back() -> None:
     back = said_from(data)
     assert back == why and tr("zh", back) == "这个群需要邀请码：x"
     assert said_payload("plain text") is None
+
+
+def test_a_bots_reply_comes_from_the_catalogue_in_the_communitys_language() -> None:
+    """The bot's replies are English message ids with their Chinese in the catalogue (no
+    per-language tables in the code): ``/rules`` and ``/help`` answered in each language."""
+    from shequn.engine.bot_commands import HELP, RULES, BotCommand, decide_command
+    from shequn.engine.engagement.bot import _SAY
+    from shequn.model.blueprint import parse_blueprint
+    from tests.growth_helpers import HEAD, T0, group
+
+    zh_bp = parse_blueprint(HEAD + group("main"))  # the community speaks zh by default
+    en_bp = parse_blueprint(
+        HEAD.replace("[community]\n", '[community]\nlanguage = "en"\n') + group("main")
+    )
+    command = BotCommand("wechat:lin", "help", "", "u1", T0)
+    said = {
+        bp.community.language: decide_command(bp, command)[0].actions[0].payload["text"]
+        for bp in (zh_bp, en_bp)
+    }
+    assert said["en"].startswith("Commands:\n/start CODE — join through an invite link")
+    assert said["zh"].startswith("可用命令：\n/start 代码 — 通过邀请链接或活码入群")
+    assert said["zh"] == HELP["zh"] and said["en"] == "\n".join(HELP.ids)
+    assert "/checkin [群] — 打卡" in said["zh"] and "/poster [活动] — 我的邀请海报" in said["zh"]
+    assert RULES["zh"] == {"values": "我们的价值观", "banned": "请勿讨论"}
+    assert _SAY["en"]["stopped"].startswith("Done: no more private care messages")
+    assert _SAY["zh"]["stopped"] == catalogue("zh")[_SAY.ids["stopped"]]

@@ -26,6 +26,7 @@ import segno
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 
 from shequn.errors import NotFound, ShequnError
+from shequn.model.i18n import N_, Phrase
 
 FONT_ENV = "SHEQUN_POSTER_FONT"
 WELL_KNOWN_FONTS = (
@@ -42,7 +43,7 @@ INSTALL_HINT = (
     "install a Chinese font (apt-get install fonts-wqy-microhei, or fonts-noto-cjk), "
     f"or name one with --font PATH or the {FONT_ENV} environment variable"
 )
-CAPTION = {"zh": "长按识别二维码加入", "en": "Scan to join"}
+CAPTION = Phrase(N_("Scan to join"))
 MISSING = "\U0010ffff"
 """A noncharacter no font maps, so rendering it shows the font's missing-glyph box."""
 _CJK = (

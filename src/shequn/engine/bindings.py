@@ -16,6 +16,7 @@ from shequn.engine.decisions import Decision, apply, new_ref, operator_source
 from shequn.errors import Conflict, InvalidEvent, NotFound
 from shequn.model.bindings import PLATFORMS, parse_unbound
 from shequn.model.events import Event
+from shequn.model.i18n import N_, Phrase
 from shequn.store import tables as t
 from shequn.store.bindings import Binding, bound_anywhere, list_bindings
 from shequn.store.db import Store
@@ -181,14 +182,13 @@ def unbind(
     return event
 
 
-REMOVED = {
-    "zh": "机器人被移出了 {platform} 群 {chat}（分组 {group}），shequn 已停止在这个群里行动。"
-    "要恢复：把机器人加回群并设为管理员，然后运行 "
-    "`shequn groups bind {group} --platform {platform} --chat {chat}`。",
-    "en": "The bot was removed from {platform} chat {chat} (group {group}); shequn stopped "
-    "acting there. To resume, add the bot back as an admin, then run "
-    "`shequn groups bind {group} --platform {platform} --chat {chat}`.",
-}
+REMOVED = Phrase(
+    N_(
+        "The bot was removed from {platform} chat {chat} (group {group}); shequn stopped "
+        "acting there. To resume, add the bot back as an admin, then run "
+        "`shequn groups bind {group} --platform {platform} --chat {chat}`."
+    )
+)
 """The operator task a removal opens, in the community's language."""
 
 

@@ -39,6 +39,7 @@ from shequn.engine.rules.appeal_command import appeal
 from shequn.errors import NotFound
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
+from shequn.model.i18n import N_, Phrase, Phrases
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
 from shequn.store.outbox import answered
@@ -55,38 +56,28 @@ class BotCommand:
     at: datetime
 
 
-HELP = {
-    "zh": "可用命令：\n/start 代码 — 通过邀请链接或活码入群\n/rules — 群规\n/help — 本帮助\n"
-    "/motion 内容 — 提出动议；/second 编号 — 附议；/vote 编号 赞成|反对|弃权 — 表决\n"
-    "/amend 编号 新内容 — 修正动议（先表决修正案）\n"
-    "/nominate 选举 [成员] — 提名；/accept 选举 — 接受提名；/ballot 选举 — 不记名投票\n"
-    "/appeal [理由] — 对最近一次群规处理提出申诉",
-    "en": "Commands:\n/start CODE — join through an invite link or live code\n"
-    "/rules — the group rules\n/help — this help\n"
-    "/motion TEXT — move a motion; /second ID — second it; /vote ID yes|no|abstain\n"
-    "/amend ID NEW WORDING — amend a pending motion (voted on first)\n"
-    "/nominate ELECTION [MEMBER]; /accept ELECTION; /ballot ELECTION — a secret ballot\n"
-    "/appeal [WHY] — appeal your latest step of the group rules",
-}
-HELP = {
-    lang: "\n".join(
-        (
-            text,
-            engagement_bot.HELP[lang],
-            fission_commands.HELP[lang],
-            POSTER_HELP[lang],
-            MONEY_HELP[lang],
-        )
+HELP = Phrase(
+    N_(
+        "Commands:\n/start CODE — join through an invite link or live code\n"
+        "/rules — the group rules\n/help — this help\n"
+        "/motion TEXT — move a motion; /second ID — second it; /vote ID yes|no|abstain\n"
+        "/amend ID NEW WORDING — amend a pending motion (voted on first)\n"
+        "/nominate ELECTION [MEMBER]; /accept ELECTION; /ballot ELECTION — a secret ballot\n"
+        "/appeal [WHY] — appeal your latest step of the group rules"
     )
-    for lang, text in HELP.items()
-}
-RULES = {"zh": ("我们的价值观", "请勿讨论"), "en": ("Our values", "Please keep off")}
+)
+HELP = Phrase(
+    *HELP.ids, *engagement_bot.HELP.ids, *fission_commands.HELP.ids, *POSTER_HELP.ids,
+    *MONEY_HELP.ids,
+)  # fmt: skip
+RULES = Phrases({"values": N_("Our values"), "banned": N_("Please keep off")})
 
 
 def rules_text(bp: Blueprint) -> str:
     """The community's values and banned topics, in its language."""
     lang = bp.community.language
-    values_title, banned_title = RULES[lang]
+    titles = RULES[lang]
+    values_title, banned_title = titles["values"], titles["banned"]
     culture = bp.culture
     lines = (
         [f"{values_title}: {'; '.join(str(v) for v in culture.values)}"] if culture.values else []

@@ -20,44 +20,30 @@ from shequn.engine.links import ensure_referral_link
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import Campaign
+from shequn.model.i18n import N_, Phrase, Phrases
 from shequn.store.db import Store
 from shequn.store.scope_queries import display_names
 
 RANK_TOP = 10
 """Lines of the leaderboard a member is shown (their own place is always added)."""
 
-TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "none": "现在没有进行中的邀请活动。",
-        "line": "「{name}」：已计入 {count} 人{waiting}；{next}",
-        "waiting": "，{n} 人待确认",
-        "next": "再邀 {left} 人可得「{reward}」",
-        "done": "所有奖励都已解锁，谢谢你！",
-        "link": "你的邀请链接：{url}",
-        "board": "「{name}」排行榜：",
-        "row": "{place}. {who} — {count} 人",
-        "you": "你排第 {place} 名，已计入 {count} 人。",
-        "not_yet": "你还没有计入的邀请，分享你的链接试试：/myinvites",
-        "which": "有多个活动，请写明：/leaderboard 活动（{slugs}）",
-        "unknown": "没有这个活动：{slug}",
-        "not_member": "你还不是本社群的成员。",
-    },
-    "en": {
-        "none": "No referral campaign is running now.",
-        "line": "{name}: {count} counted{waiting}; {next}",
-        "waiting": ", {n} waiting",
-        "next": "{left} more to unlock {reward}",
-        "done": "every reward unlocked — thank you!",
-        "link": "Your invite link: {url}",
-        "board": "{name} leaderboard:",
-        "row": "{place}. {who} — {count}",
-        "you": "You are number {place}, with {count} counted.",
-        "not_yet": "Nobody counted for you yet; share your link: /myinvites",
-        "which": "Several campaigns are running; name one: /leaderboard CAMPAIGN ({slugs})",
-        "unknown": "No such campaign: {slug}",
-        "not_member": "You are not a member of this community yet.",
-    },
-}
+TEXT = Phrases(
+    {
+        "none": N_("No referral campaign is running now."),
+        "line": N_("{name}: {count} counted{waiting}; {next}"),
+        "waiting": N_(", {n} waiting"),
+        "next": N_("{left} more to unlock {reward}"),
+        "done": N_("every reward unlocked — thank you!"),
+        "link": N_("Your invite link: {url}"),
+        "board": N_("{name} leaderboard:"),
+        "row": N_("{place}. {who} — {count}"),
+        "you": N_("You are number {place}, with {count} counted."),
+        "not_yet": N_("Nobody counted for you yet; share your link: /myinvites"),
+        "which": N_("Several campaigns are running; name one: /leaderboard CAMPAIGN ({slugs})"),
+        "unknown": N_("No such campaign: {slug}"),
+        "not_member": N_("You are not a member of this community yet."),
+    }
+)
 
 
 def running(store: Store, community: str, now: datetime) -> list[Campaign]:
@@ -121,10 +107,7 @@ HANDLERS: dict[str, Callable[[Store, Blueprint, str, str, datetime], str]] = {
     "myinvites": my_invites,
     "leaderboard": leaderboard_text,
 }
-HELP = {
-    "zh": "/myinvites — 我的邀请进度与链接；/leaderboard [活动] — 邀请排行榜",
-    "en": "/myinvites — your invites and link; /leaderboard [CAMPAIGN] — who invited most",
-}
+HELP = Phrase(N_("/myinvites — your invites and link; /leaderboard [CAMPAIGN] — who invited most"))
 
 
 def handle(

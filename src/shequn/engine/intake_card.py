@@ -23,19 +23,16 @@ from shequn.engine.intake import record_intake
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import IntakeQuestion
 from shequn.model.entities import Profile
+from shequn.model.i18n import N_, Phrases
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_profile, identities_of, list_entries
 
-TEXT = {
-    "zh": {
-        "intro": "欢迎！请花一分钟填写入群资料卡，直接在这里回复即可。",
-        "done": "谢谢，资料卡已填好！",
-    },
-    "en": {
-        "intro": "Welcome! Please take a minute for your profile card: just reply here.",
-        "done": "Thank you, your profile card is complete!",
-    },
-}
+TEXT = Phrases(
+    {
+        "intro": N_("Welcome! Please take a minute for your profile card: just reply here."),
+        "done": N_("Thank you, your profile card is complete!"),
+    }
+)
 
 
 def answered_fields(profile: Profile) -> set[str]:

@@ -16,35 +16,28 @@ from zoneinfo import ZoneInfo
 from shequn.engine.money import cancel
 from shequn.engine.offers import opt_out
 from shequn.model.blueprint import Blueprint
+from shequn.model.i18n import N_, Phrase, Phrases
 from shequn.store.db import Store
 from shequn.store.money import list_memberships
 from shequn.store.offer_queries import HELD
 
-TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "cancelled": "已取消「{product}」：{until} 后结束，不再提醒续费。",
-        "ended": "已取消「{product}」，会员已结束。",
-        "which": "请说明要取消哪一项：/cancel {plans}",
-        "none": "你没有可取消的会员。",
-        "nooffers": "好的，不再向你私聊发送邀约。发送 /offers 可恢复。",
-        "offers": "好的，有适合你的下一阶时会私聊告诉你。",
-    },
-    "en": {
-        "cancelled": 'Cancelled "{product}": it ends {until}, with no more renewal reminders.',
-        "ended": 'Cancelled "{product}": the membership has ended.',
-        "which": "Which one? /cancel {plans}",
-        "none": "You hold no membership to cancel.",
-        "nooffers": "Done: no more private offers. Send /offers to have them again.",
-        "offers": "Done: you will hear privately when the next rung suits you.",
-    },
-}
+TEXT = Phrases(
+    {
+        "cancelled": N_('Cancelled "{product}": it ends {until}, with no more renewal reminders.'),
+        "ended": N_('Cancelled "{product}": the membership has ended.'),
+        "which": N_("Which one? /cancel {plans}"),
+        "none": N_("You hold no membership to cancel."),
+        "nooffers": N_("Done: no more private offers. Send /offers to have them again."),
+        "offers": N_("Done: you will hear privately when the next rung suits you."),
+    }
+)
 NAMES = frozenset({"cancel", "nooffers", "offers"})
-HELP = {
-    "zh": "/cancel 产品 — 取消会员（到期后结束，不再提醒续费）；/nooffers — 不再接收私聊邀约"
-    "（/offers 恢复）",
-    "en": "/cancel PRODUCT — cancel a membership (it ends with its term, no more reminders); "
-    "/nooffers — no private offers (/offers: again)",
-}
+HELP = Phrase(
+    N_(
+        "/cancel PRODUCT — cancel a membership (it ends with its term, no more reminders); "
+        "/nooffers — no private offers (/offers: again)"
+    )
+)
 
 
 def handle(

@@ -24,25 +24,22 @@ from shequn.errors import NotFound
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.entities import Link
+from shequn.model.i18n import N_, Phrase, Phrases
 from shequn.store.db import Store
 from shequn.store.queries import get_member
 
 NAMES = ("poster",)
-TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "subtitle": "我是{name}，邀请你一起加入",
-        "caption": "这是你的专属邀请海报：转发给朋友，或分享你的邀请链接 {url}",
-        "unknown": "没有进行中的活动：{slug}",
-        "help": "/poster [活动] — 我的邀请海报",
-    },
-    "en": {
-        "subtitle": "{name} invites you to join",
-        "caption": "Your own invitation poster: forward it to friends, or share your link {url}",
-        "unknown": "No running campaign: {slug}",
-        "help": "/poster [CAMPAIGN] — your invitation poster",
-    },
-}
-HELP = {lang: t["help"] for lang, t in TEXT.items()}
+TEXT = Phrases(
+    {
+        "subtitle": N_("{name} invites you to join"),
+        "caption": N_(
+            "Your own invitation poster: forward it to friends, or share your link {url}"
+        ),
+        "unknown": N_("No running campaign: {slug}"),
+        "help": N_("/poster [CAMPAIGN] — your invitation poster"),
+    }
+)
+HELP = Phrase(TEXT.ids["help"])
 
 
 def decide_poster(

@@ -22,7 +22,7 @@ language they serve::
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -131,6 +131,45 @@ def _arg(lang: str, value: Any) -> Any:
     return tr(lang, value) if isinstance(value, Said) else value
 
 
+class Phrase(Mapping[str, str]):
+    """One text (message ids said one after another, a line each) in any language on demand:
+    ``HELP["zh"]``. What a bot answers used to be a table per language; the English is now the
+    message id and the Chinese the catalogue's, read when a reply is made (not at import)."""
+
+    def __init__(self, *ids: str) -> None:
+        self.ids = ids
+
+    def __getitem__(self, lang: str) -> str:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        return "\n".join(tr(lang, msgid) for msgid in self.ids)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
+class Phrases(Mapping[str, dict[str, str]]):
+    """Message ids by key, all said in one language on demand: ``TEXT["zh"]["done"]`` (a
+    plain dict of texts to ``.format``, as the per-language tables were)."""
+
+    def __init__(self, ids: Mapping[str, str]) -> None:
+        self.ids = dict(ids)
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        return {key: tr(lang, msgid) for key, msgid in self.ids.items()}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
 def translator(lang: str) -> Callable[[Any], str]:
     """``_`` for one language, for templates and renderers that say many things."""
     lang = pick(lang)
@@ -145,6 +184,8 @@ __all__ = [
     "DEFAULT",
     "LANGUAGES",
     "N_",
+    "Phrase",
+    "Phrases",
     "Said",
     "catalogue",
     "pick",

@@ -18,45 +18,36 @@ from shequn.engine.engagement.meetup_command import rsvp_reply
 from shequn.engine.engagement.streaks import camps
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import N_, Phrase, Phrases
 from shequn.store.care import memberships
 from shequn.store.db import Store
 
 NAMES = frozenset({"checkin", "ask", "rank", "stop", "rsvp"})
 
-HELP = {
-    "zh": "/checkin [群] — 打卡；/ask 问题 — 提问（答过的问题马上回复）\n"
-    "/rank — 我的积分与徽章；/stop — 不再接收私信关怀\n"
-    "/rsvp 去|不去|待定 [活动] — 回复线下活动邀请",
-    "en": "/checkin [GROUP] — check in; /ask QUESTION — ask (answered at once if known)\n"
-    "/rank — my points and badges; /stop — no more private care messages\n"
-    "/rsvp yes|no|maybe [MEETUP] — answer a meetup's invitation",
-}
+HELP = Phrase(
+    N_(
+        "/checkin [GROUP] — check in; /ask QUESTION — ask (answered at once if known)\n"
+        "/rank — my points and badges; /stop — no more private care messages\n"
+        "/rsvp yes|no|maybe [MEETUP] — answer a meetup's invitation"
+    )
+)
 
-_SAY = {
-    "zh": {
-        "no_camp": "你还没有加入打卡营。",
-        "which": "你在多个打卡营：{camps}。请写 /checkin 群名。",
-        "checked": "打卡成功！{camp} 已连续 {current} 天，累计 {total} 天。",
-        "asked": "收到你的问题，会尽快有人回答。",
-        "answered": "这个问题之前有人答过：{answer}",
-        "ask_what": "请在 /ask 后写下你的问题。",
-        "rank": "你的积分：{points}；徽章：{badges}",
-        "none": "暂无",
-        "stopped": "好的，不再给你发私信关怀、提醒和总结。想恢复请联系管理员。",
-    },
-    "en": {
-        "no_camp": "You are in no check-in camp.",
-        "which": "You are in several camps: {camps}. Write /checkin GROUP.",
-        "checked": "Checked in! {camp}: {current} days in a row, {total} in all.",
-        "asked": "Got your question; someone will answer soon.",
-        "answered": "This was answered before: {answer}",
-        "ask_what": "Write your question after /ask.",
-        "rank": "Your points: {points}; badges: {badges}",
-        "none": "none yet",
-        "stopped": "Done: no more private care messages, reminders or summaries. Ask a manager "
-        "to turn them back on.",
-    },
-}
+_SAY = Phrases(
+    {
+        "no_camp": N_("You are in no check-in camp."),
+        "which": N_("You are in several camps: {camps}. Write /checkin GROUP."),
+        "checked": N_("Checked in! {camp}: {current} days in a row, {total} in all."),
+        "asked": N_("Got your question; someone will answer soon."),
+        "answered": N_("This was answered before: {answer}"),
+        "ask_what": N_("Write your question after /ask."),
+        "rank": N_("Your points: {points}; badges: {badges}"),
+        "none": N_("none yet"),
+        "stopped": N_(
+            "Done: no more private care messages, reminders or summaries. Ask a manager "
+            "to turn them back on."
+        ),
+    }
+)
 
 
 def handle(

@@ -25,12 +25,16 @@ from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_calendar import WEEKDAYS
 from shequn.model.events import Event, parse_time
+from shequn.model.i18n import N_, Phrases
 
-WHERE = {
-    "zh": {"personal": "个人号", "moments": "朋友圈", "official": "公众号", "group": "群"},
-    "en": {"personal": "your personal account", "moments": "Moments",
-           "official": "the official account", "group": "the group"},
-}  # fmt: skip
+WHERE = Phrases(
+    {
+        "personal": N_("your personal account"),
+        "moments": N_("Moments"),
+        "official": N_("the official account"),
+        "group": N_("the group"),
+    }
+)
 """Where a post goes, as the operator's task names it in the community's language."""
 
 

@@ -23,6 +23,7 @@ from shequn.engine.decisions import ENGINE_SOURCE, Decision, capped_ref
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import N_, Phrases
 from shequn.model.text_match import similarity
 from shequn.store.qa import Entry
 
@@ -121,17 +122,22 @@ def decide_surface(
     return Decision(events, actions)
 
 
-_MD = {
-    "zh": ("知识库", "全社群", "答：", "共 {n} 条"),
-    "en": ("Knowledge base", "Whole community", "A: ", "{n} entries"),
-}
+_MD = Phrases(
+    {
+        "title": N_("Knowledge base"),
+        "everyone": N_("Whole community"),
+        "answer": N_("A: "),
+        "count": N_("{n} entries"),
+    }
+)
 
 
 def to_markdown(bp: Blueprint, entries: Sequence[Entry]) -> str:
     """Pure: the knowledge base as Markdown (沉淀内容) in the community's language — a
     section per group in blueprint order, each question a heading and its answer below,
     oldest first (``entries`` in log order break ties), so the file reads like an FAQ."""
-    title, community_wide, a, count = _MD[bp.community.language]
+    md = _MD[bp.community.language]
+    title, community_wide, a, count = md["title"], md["everyone"], md["answer"], md["count"]
     names = {g.slug: g.name for g in bp.groups}
     order = {g.slug: n for n, g in enumerate(bp.groups)}
     answered = sorted(

@@ -13,21 +13,16 @@ from datetime import datetime
 from shequn.engine.rules.manage import file_appeal, list_steps
 from shequn.errors import Conflict
 from shequn.model.blueprint import Blueprint
+from shequn.model.i18n import N_, Phrases, tr
 from shequn.store.db import Store
 
-TEXT = {
-    "zh": {
-        "filed": "已收到你对「{step}」（{group}）的申诉，管理员会尽快答复。",
-        "none": "你目前没有可以申诉的处理。",
-        "again": "这次处理已经申诉过了，请等待管理员答复。",
-    },
-    "en": {
-        "filed": "Your appeal of the {step} in {group} is filed; a manager will answer soon.",
-        "none": "You have no step of the group rules to appeal.",
-        "again": "That step was appealed already; please wait for a manager's answer.",
-    },
-}
-STEP_NAMES = {"zh": {"reminder": "提醒", "warning": "警告", "mute": "禁言", "removal": "移出"}}
+TEXT = Phrases(
+    {
+        "filed": N_("Your appeal of the {step} in {group} is filed; a manager will answer soon."),
+        "none": N_("You have no step of the group rules to appeal."),
+        "again": N_("That step was appealed already; please wait for a manager's answer."),
+    }
+)
 SCAN = 1000
 """How many of the community's latest steps are looked through for the member's own."""
 
@@ -48,7 +43,7 @@ def appeal(
                     now=at)  # fmt: skip
     except Conflict:
         return text["again"]
-    step = STEP_NAMES.get(lang, {}).get(standing.step, standing.step)
+    step = tr(lang, standing.step)  # model/words.STEPS
     return text["filed"].format(step=step, group=standing.group or slug)
 
 
