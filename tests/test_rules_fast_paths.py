@@ -9,9 +9,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shequn.engine.rules.advert import _alternation, _compiled
+from shequn.engine.rules.advert import _alternation, _compiled, signals
 from shequn.engine.rules.advert_terms import EN_WORDS, PATTERNS, ZH_WORDS
-from shequn.engine.rules.detector import detect_advert
 from shequn.engine.rules.linear import train
 from shequn.engine.rules.normalize import fold
 
@@ -59,13 +58,14 @@ def test_a_pattern_matches_only_where_its_gate_opens(text: str) -> None:
             assert re.search(gate, text), (pattern, gate, text)
 
 
-def test_the_model_scores_the_same_from_its_cache() -> None:
-    """The weight cache (by n-gram name) gives the weights of the hashed buckets."""
+def test_the_model_weighs_the_rules_signals_it_is_handed() -> None:
+    """The detector runs the rules once and hands their signals to the model: the same
+    probability as when the model finds them itself."""
     examples = [
         (fold(t), y) for t, y in (("加微信abc12345领红包", True), ("今天一起去吃饭吧", False))
     ]
     model = train(examples * 20)
-    first = detect_advert("加微信 xyz98765 领取红包", model=model)
-    again = detect_advert("加微信 xyz98765 领取红包", model=model)
-    assert first == again and first.hit
-    assert [e.signal for e in first.evidence].count("model") >= 1
+    folded = fold("加微信 xyz98765 领取红包")
+    p, evidence = model.probability(folded, signals(folded))
+    assert (p, evidence) == model.probability(folded)
+    assert p >= model.threshold and [e.signal for e in evidence].count("model") >= 1

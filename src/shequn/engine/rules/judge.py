@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from shequn.engine.decisions import Decision
 from shequn.engine.rules.activity import unreported
 from shequn.engine.rules.conduct import JoinFacts, pull_in
-from shequn.engine.rules.detector import detect_advert
+from shequn.engine.rules.detector import detect_folded
 from shequn.engine.rules.flow import carries, flood, links_by_level, locked, newcomer
 from shequn.engine.rules.ladder import Offence, decide_step, is_exempt, next_step
 from shequn.engine.rules.linear import LinearModel
@@ -90,13 +90,13 @@ def verdicts(
     ``culture.banned_topics``."""
     hits: list[Verdict] = []
     contact = False
-    if facts.text and rules.advert.enabled:
-        v = detect_advert(facts.text, threshold=rules.advert.threshold, model=model)
+    folded = fold(facts.text) if facts.text else None  # once, for every rule that reads it
+    if folded is not None and rules.advert.enabled:
+        v = detect_folded(folded, threshold=rules.advert.threshold, model=model)
         contact = any(e.signal not in ("promotion", "model") for e in v.evidence)
         if v.hit and not ad_tax_paid(facts.envelopes, at, rules):
             hits.append(v)
     patterns = tuple(expand([*banned, *rules.topics.patterns]))
-    folded = fold(facts.text) if facts.text else None
     if folded is not None and rules.topics.enabled and patterns:
         v = topic_verdict(folded, patterns)
         if v.hit:
