@@ -5,6 +5,7 @@ grants an appeal from it; a scoped manager sees and acts on their group only; an
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -107,7 +108,8 @@ def test_undo_a_step_and_decide_an_appeal_from_the_page(
     manager = site.client("manager")
     csrf = manager.csrf(PAGE)
     form = {"csrf": csrf, "what": "reverse", "step": other, "reason": "x"}
-    assert manager.post(f"{PAGE}/do", data=form).status_code == 404  # another group's step
+    refused = manager.post(f"{PAGE}/do", data=form)  # another group's step
+    assert refused.status_code == 404 and "未找到" in refused.text  # the error page speaks zh
     analyst = site.client("analyst")
     form = {**form, "csrf": analyst.csrf(PAGE)}
     assert analyst.post(f"{PAGE}/do", data=form).status_code == 403
@@ -117,8 +119,9 @@ def test_undo_a_step_and_decide_an_appeal_from_the_page(
     form = {"csrf": owner.csrf(PAGE), "what": "reverse", "step": mine, "reason": "误判"}
     r = owner.post(f"{PAGE}/do", data=form)
     assert r.status_code == 200 and f"处理 {mine}: 撤销" in r.text
-    again = owner.post(f"{PAGE}/do", data=form)
-    assert "reversed already" in again.text
+    again = owner.post(f"{PAGE}/do", data=form)  # the engine's refusal, in Chinese
+    assert f"处理 '{mine}' 已经撤销过了" in html.unescape(again.text)
+    assert "reversed already" not in again.text
     with site.store.read() as conn:
         (_, undo), *_ = reversed(events_by(conn, C, ("moderation.reversed",)))
     assert undo.source.startswith("operator:web:") and undo.data["reason"] == "误判"

@@ -16,6 +16,7 @@ from shequn.engine.fission import Progress, after_append, evaluate_inviter, prog
 from shequn.errors import Conflict, InvalidEvent, NotFound
 from shequn.model.blueprint_growth import Campaign
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
@@ -63,7 +64,12 @@ def campaign_progress(
         bp = get_blueprint(conn, community)
         config = get_campaign(conn, community, slug)
         if config is None:
-            raise NotFound(f"no campaign {slug!r} in {community!r}", campaign=slug)
+            raise NotFound(
+                Said(
+                    "no campaign {slug} in {community}", slug=repr(slug), community=repr(community)
+                ),
+                campaign=slug,
+            )
         campaign = Campaign.model_validate(config)
         inviter = get_member(conn, member_ref, community=community).key
         return progress_of(conn, bp, campaign, inviter, referrals_by(conn, community, inviter), at)
@@ -103,9 +109,12 @@ def review_case(
         bp = get_blueprint(conn, community)
         found = fraud_case(conn, case)
         if found is None:
-            raise NotFound(f"no fraud case {case!r}", case=case)
+            raise NotFound(Said("no fraud case {case}", case=repr(case)), case=case)
         if found["status"] == verdict:
-            raise Conflict(f"case {case!r} is already {verdict}", case=case)
+            raise Conflict(
+                Said("case {case} is already {verdict}", case=repr(case), verdict=Said(verdict)),
+                case=case,
+            )
         data: dict[str, object] = {"case": case, "verdict": verdict}
         if reason:
             data["reason"] = reason
@@ -133,7 +142,12 @@ def leaderboard(
         bp = get_blueprint(conn, community)
         config = get_campaign(conn, community, slug)
         if config is None:
-            raise NotFound(f"no campaign {slug!r} in {community!r}", campaign=slug)
+            raise NotFound(
+                Said(
+                    "no campaign {slug} in {community}", slug=repr(slug), community=repr(community)
+                ),
+                campaign=slug,
+            )
         campaign = Campaign.model_validate(config)
         board = []
         for inviter in all_inviters(conn, community):

@@ -21,6 +21,7 @@ from shequn.engine.organization_levels import Pyramid, read_pyramid
 from shequn.engine.reactions import react
 from shequn.errors import Conflict, NotFound
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.org_state import Election
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
@@ -38,7 +39,11 @@ def eligible(conn: Connection, p: Pyramid, group: str | None) -> set[str]:
 def _get(p: Pyramid, election: str) -> Election:
     found = p.state.elections.get(election)
     if found is None:
-        raise NotFound(f"no election {election!r}", election=election, reason="no_election")
+        raise NotFound(
+            Said("no election {election}", election=repr(election)),
+            election=election,
+            reason="no_election",
+        )
     return found
 
 
@@ -64,7 +69,13 @@ def _member_of(conn: Connection, p: Pyramid, el: Election, ref: str) -> str:
     if who not in eligible(conn, p, el.group):
         floor = p.bp.organization.elections.min_level
         raise Conflict(
-            f"{who} is not a member of {el.group} at level {floor} or above", reason="not_eligible"
+            Said(
+                "{who} is not a member of {group} at level {floor} or above",
+                who=who,
+                group=el.group,
+                floor=floor,
+            ),
+            reason="not_eligible",
         )
     return who
 
@@ -105,11 +116,15 @@ def nominate(
         el = _get(p, election)
         if at >= el.nominations_close or el.winners is not None:
             raise Conflict(
-                f"nominations for {election} are closed", election=election, reason="closed"
+                Said("nominations for {election} are closed", election=election),
+                election=election,
+                reason="closed",
             )
         by, who = _member_of(conn, p, el, nominator), _member_of(conn, p, el, nominee)
         if who in el.nominees:
-            raise Conflict(f"{who} is nominated already", election=election, reason="nominated")
+            raise Conflict(
+                Said("{who} is nominated already", who=who), election=election, reason="nominated"
+            )
         ref = f"nominee:{election}:{who}"
         nominated = _event(
             "candidate.nominated", p, el, None, by, source, ref, subject=who, election=election
@@ -129,7 +144,7 @@ def accept(
         el, who = _get(p, election), p.member(nominee)
         if who not in el.nominees or who in el.accepted:
             raise Conflict(
-                f"{who} has no nomination to accept in {election}",
+                Said("{who} has no nomination to accept in {election}", who=who, election=election),
                 election=election,
                 reason="no_nomination",
             )
@@ -150,14 +165,14 @@ def cast_ballot(
         el = _get(p, election)
         if not el.nominations_close <= at < el.voting_close or el.winners is not None:
             raise Conflict(
-                f"election {election} is not taking ballots now",
+                Said("election {election} is not taking ballots now", election=election),
                 election=election,
                 reason="no_ballots_now",
             )
         who, whom = _member_of(conn, p, el, voter), p.member(candidate)
         if whom not in el.accepted:
             raise Conflict(
-                f"{whom} is not a candidate in {election}",
+                Said("{whom} is not a candidate in {election}", whom=whom, election=election),
                 election=election,
                 reason="not_candidate",
             )

@@ -23,6 +23,7 @@ from shequn.engine.reactions import react
 from shequn.errors import Conflict, NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.kinds_org import MOTION_ROLES
 from shequn.model.motion_rules import RuleChange, parse_rule_change, with_rule_change
 from shequn.model.org_state import Motion
@@ -56,7 +57,9 @@ def eligible(conn: Connection, p: Pyramid, group: str | None) -> set[str]:
 def _motion(p: Pyramid, motion: str) -> Motion:
     found = p.state.motions.get(motion)
     if found is None:
-        raise NotFound(f"no motion {motion!r}", motion=motion, reason="no_motion")
+        raise NotFound(
+            Said("no motion {motion}", motion=repr(motion)), motion=motion, reason="no_motion"
+        )
     return found
 
 
@@ -86,14 +89,16 @@ def _may_amend(p: Pyramid, main: Motion, group: str, at: datetime) -> None:
     never of an amendment, and only where the blueprint allows amendments."""
     rules, m = p.bp.organization.motions, main.motion
     refusals = (
-        (main.group != group, f"motion {m} is in group {main.group}", "other_group"),
-        (not rules.amendments, "this community's motions are not amended", "no_amendments"),
-        (main.result is not None or at >= closes_at(main, rules), f"motion {m} is closed",
-         "closed"),
-        (main.amends is not None, f"{m} is an amendment: amend the motion itself",
-         "amend_amendment"),
-        (main.amending is not None, f"motion {m} has an amendment pending ({main.amending})",
-         "amendment_pending"),
+        (main.group != group, Said("motion {motion} is in group {group}", motion=m,
+         group=main.group), "other_group"),
+        (not rules.amendments, Said("this community's motions are not amended"),
+         "no_amendments"),
+        (main.result is not None or at >= closes_at(main, rules),
+         Said("motion {motion} is closed", motion=m), "closed"),
+        (main.amends is not None, Said("{motion} is an amendment: amend the motion itself",
+         motion=m), "amend_amendment"),
+        (main.amending is not None, Said("motion {motion} has an amendment pending ({amending})",
+         motion=m, amending=main.amending), "amendment_pending"),
     )  # fmt: skip
     for refused, words, reason in refusals:
         if refused:
@@ -104,8 +109,12 @@ def _may_act(conn: Connection, p: Pyramid, group: str | None, member: str) -> No
     if member not in eligible(conn, p, group):
         floor = p.bp.organization.motions.min_level
         raise Conflict(
-            f"{member} may not move, second or vote here (a member of the group at level "
-            f"{floor} or above)",
+            Said(
+                "{member} may not move, second or vote here (a member of the group at level "
+                "{floor} or above)",
+                member=member,
+                floor=floor,
+            ),
             member=member,
             reason="not_eligible",
         )
@@ -144,8 +153,11 @@ def propose(
         if change is not None:
             if change[1] not in MOTION_ROLES:
                 raise Conflict(
-                    f"a motion gives one of {', '.join(MOTION_ROLES)} in its group, "
-                    f"not {change[1]!r}",
+                    Said(
+                        "a motion gives one of {roles} in its group, not {change}",
+                        roles=", ".join(MOTION_ROLES),
+                        change=repr(change[1]),
+                    ),
                     reason="change_role",
                 )
             extra |= {"change_member": p.member(change[0]), "change_role": change[1]}
@@ -178,12 +190,18 @@ def second(
         p = read_pyramid(conn, community, at, facts=False)
         m, who = _motion(p, motion), p.member(member)
         if m.result is not None or at >= closes_at(m, p.bp.organization.motions):
-            raise Conflict(f"motion {motion} is closed", motion=motion, reason="closed")
+            raise Conflict(
+                Said("motion {motion} is closed", motion=motion), motion=motion, reason="closed"
+            )
         if m.seconded_at is not None:
-            raise Conflict(f"motion {motion} is seconded already", motion=motion, reason="seconded")
+            raise Conflict(
+                Said("motion {motion} is seconded already", motion=motion),
+                motion=motion,
+                reason="seconded",
+            )
         if who == m.mover:
             raise Conflict(
-                "the mover cannot second their own motion", motion=motion, reason="own_motion"
+                Said("the mover cannot second their own motion"), motion=motion, reason="own_motion"
             )
         _may_act(conn, p, m.group, who)
         event = _event("motion.seconded", p, m.group, who, source, motion=motion)
@@ -204,7 +222,11 @@ def vote(
 ) -> bool:
     """Cast ``member``'s vote; ``False`` when they had voted already (the first stands)."""
     if choice not in CHOICES:
-        raise Conflict(f"a vote is one of {', '.join(CHOICES)}", choice=choice, reason="choice")
+        raise Conflict(
+            Said("a vote is one of {choices}", choices=", ".join(CHOICES)),
+            choice=choice,
+            reason="choice",
+        )
     at = now or datetime.now(UTC)
     with store.transaction() as conn:
         lock_for_decision(conn)
@@ -214,14 +236,19 @@ def vote(
         start = opened_at(m, rules)
         if start is None or at < start:
             raise Conflict(
-                f"motion {motion} is not open for votes yet", motion=motion, reason="not_open"
+                Said("motion {motion} is not open for votes yet", motion=motion),
+                motion=motion,
+                reason="not_open",
             )
         if m.result is not None or at >= closes_at(m, rules):
-            raise Conflict(f"motion {motion} is closed", motion=motion, reason="closed")
+            raise Conflict(
+                Said("motion {motion} is closed", motion=motion), motion=motion, reason="closed"
+            )
         _may_act(conn, p, m.group, who)
         if m.amending is not None:
             raise Conflict(
-                f"motion {motion} has an amendment pending: vote on {m.amending} first",
+                Said("motion {motion} has an amendment pending: vote on {amending} first",
+                     motion=motion, amending=m.amending),
                 motion=motion, amendment=m.amending, reason="amendment_pending",
             )  # fmt: skip
         prior = m.votes.get(who)
@@ -260,7 +287,11 @@ def group_of(store: Store, community: str, motion: str) -> str:
         p = read_pyramid(conn, community, datetime.now(UTC), facts=False)
     group = _motion(p, motion).group
     if group is None:
-        raise NotFound(f"no motion {motion!r} in a group", motion=motion, reason="no_motion")
+        raise NotFound(
+            Said("no motion {motion} in a group", motion=repr(motion)),
+            motion=motion,
+            reason="no_motion",
+        )
     return group
 
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from shequn.engine import elections, motions
 from shequn.errors import Conflict, NotFound
 from shequn.model.blueprint import Blueprint
-from shequn.model.i18n import N_, Phrases
+from shequn.model.i18n import N_, Phrases, tr
 from shequn.store.db import Store
 from shequn.store.org_queries import people
 from shequn.store.scope_queries import display_names, groups_of
@@ -270,7 +270,7 @@ def handle(store: Store, bp: Blueprint, said: Said) -> str | None:
         reason = str(refused.fields.get("reason", ""))
         key = REASON_KEYS.get(reason, reason)
         if key not in text:
-            return text["refused"].format(why=refused.message)
+            return text["refused"].format(why=tr(bp.community.language, refused.message))
         values = {k: str(v) for k, v in refused.fields.items()}
     return text[key].format_map(_Blank(values))
 

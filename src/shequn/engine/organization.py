@@ -15,6 +15,7 @@ from shequn.engine.reactions import react
 from shequn.errors import Conflict, InvalidEvent
 from shequn.model.entities import Member
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.kinds import ROLES
 from shequn.store.db import Store
 from shequn.store.queries import get_member
@@ -72,7 +73,11 @@ def decide_role_change(
         raise InvalidEvent(f"unknown role {role!r}; one of {', '.join(ROLES)}", field="role")
     if member.merged_into is not None:
         raise Conflict(
-            f"{member.key} was merged into {member.merged_into}; change that member's role",
+            Said(
+                "{key} was merged into {merged_into}; change that member's role",
+                key=member.key,
+                merged_into=member.merged_into,
+            ),
             member=member.key,
         )
     if current_role(member, community, group) == role:
@@ -117,8 +122,20 @@ def change_role(
             operator=operator,
         )
         if not decision:
-            where = f"group {group!r}" if group else f"community {community!r}"
-            raise Conflict(f"{member.key} is already {role} in {where}", member=member.key)
+            where = (
+                Said("group {group}", group=repr(group))
+                if group
+                else Said("community {community}", community=repr(community))
+            )
+            raise Conflict(
+                Said(
+                    "{key} is already {role} in {where}",
+                    key=member.key,
+                    role=Said(role),
+                    where=where,
+                ),
+                member=member.key,
+            )
         react(conn, apply(conn, decision).new_events)  # the platform role follows
     return decision.events[0]
 

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 
 from shequn.errors import Conflict, NotFound
 from shequn.model.actions import RETRYABLE, Status
+from shequn.model.i18n import Said
 from shequn.store import tables as t
 
 c = t.actions.c
@@ -230,7 +231,7 @@ def settle(
 def get(conn: Connection, action_id: int) -> dict[str, Any]:
     row = conn.execute(select(t.actions).where(c.id == action_id)).mappings().first()
     if row is None:
-        raise NotFound(f"no action {action_id}", action=action_id)
+        raise NotFound(Said("no action {action_id}", action_id=action_id), action=action_id)
     return dict(row)
 
 
@@ -240,7 +241,14 @@ def retry(conn: Connection, action_id: int, now: datetime) -> dict[str, Any]:
     pending one waiting for its next try is due now."""
     row = get(conn, action_id)
     if row["status"] not in RETRYABLE and row["status"] != Status.PENDING:
-        raise Conflict(f"action {action_id} is {row['status']}: nothing to retry", action=action_id)
+        raise Conflict(
+            Said(
+                "action {action_id} is {status}: nothing to retry",
+                action_id=action_id,
+                status=Said(row["status"]),
+            ),
+            action=action_id,
+        )
     conn.execute(
         update(t.actions)
         .where(c.id == action_id, c.status == row["status"])
@@ -265,7 +273,14 @@ def cancel(conn: Connection, action_id: int, now: datetime) -> dict[str, Any]:
     if row["status"] == Status.CANCELLED:
         return row
     if row["status"] not in (Status.PENDING, Status.REVIEW, Status.DEAD, Status.FAILED):
-        raise Conflict(f"action {action_id} is {row['status']}: cannot cancel", action=action_id)
+        raise Conflict(
+            Said(
+                "action {action_id} is {status}: cannot cancel",
+                action_id=action_id,
+                status=Said(row["status"]),
+            ),
+            action=action_id,
+        )
     conn.execute(
         update(t.actions)
         .where(c.id == action_id, c.status == row["status"])

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shequn.errors import NotFound
+from shequn.model.i18n import Said
 from shequn.store import action_states
 from shequn.store import tables as t
 
@@ -73,7 +74,7 @@ def list_tasks(
 def get_task(conn: Connection, task_id: int) -> dict[str, Any]:
     row = conn.execute(select(t.operator_tasks).where(c.id == task_id)).mappings().first()
     if row is None:
-        raise NotFound(f"no task {task_id}", task=task_id)
+        raise NotFound(Said("no task {task_id}", task_id=task_id), task=task_id)
     return dict(row)
 
 

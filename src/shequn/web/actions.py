@@ -70,6 +70,6 @@ def act(
                 step = action_states.retry if what == "retry" else action_states.cancel
                 done = f"action {id}: {step(conn, id, now)['status']}"
         except (Conflict, NotFound) as e:
-            done = e.message
+            done = p._(e.message)  # a Said: in the reader's language
     request.state.audit_summary = {what: id}
     return p.render("actions.html", done=done, **actions_view(p.store, p.op, p.community))

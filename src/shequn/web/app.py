@@ -68,7 +68,9 @@ class HtmlRoute(APIRoute):
 
 
 def error_page(request: Request, error: ShequnError) -> Response:
-    _ = i18n.translator(i18n.DEFAULT)
+    """The error as a page, in the community's language when the path names one (an
+    engine refusal is a ``Said``: its message is translated too)."""
+    _ = i18n.translator(_language(request))
     titles = {404: _("Not found"), 403: _("Forbidden")}
     return templates(request).TemplateResponse(
         request,
@@ -76,12 +78,21 @@ def error_page(request: Request, error: ShequnError) -> Response:
         {
             "_": _,
             "title": titles.get(error.status, _("Something is wrong with this request")),
-            "message": error.message,
+            "message": _(error.message),
             "page": None,
         },
         status_code=error.status,
         headers=getattr(error, "headers", None),
     )
+
+
+def _language(request: Request) -> str:
+    community = request.path_params.get("community")
+    if not isinstance(community, str):
+        return i18n.DEFAULT
+    store: Store = request.app.state.store
+    with store.read() as conn:
+        return i18n.language_of(conn, community)
 
 
 def templates(request: Request) -> Jinja2Templates:

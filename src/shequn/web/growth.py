@@ -70,6 +70,6 @@ def review(
         )
         done = f"{case}: {found['status']}"
     except Conflict as e:
-        done = e.message
+        done = p._(e.message)  # a Said: in the reader's language
     request.state.audit_summary = {"fraud_case": case, "verdict": verdict}
     return p.render("growth.html", done=done, **growth_view(p.store, p.op, p.community))

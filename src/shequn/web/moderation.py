@@ -76,6 +76,6 @@ def moderate(
                                  else "upheld", by=None, reason=reason, source=source)  # fmt: skip
         done = f"{p._('step')} {step}: {p._(what)}"
     except Conflict as e:
-        done = e.message
+        done = p._(e.message)  # a Said: in the reader's language
     request.state.audit_summary = {what: step}
     return _render(p, None, done)

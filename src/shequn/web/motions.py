@@ -108,7 +108,7 @@ def act_on_motion(
             said = p._("vote recorded") if new else p._("voted already")
             done = p._("motion") + f" {motion}: {said}"
     except Conflict as e:
-        done = e.message
+        done = p._(e.message)  # a Said: in the reader's language
     request.state.audit_summary = {what: motion}
     return _render(p, None, done)
 
@@ -130,6 +130,6 @@ def cast_ballot(
         said = p._("ballot cast") if new else p._("voted already")
         done = p._("election") + f" {election}: {said}"
     except Conflict as e:
-        done = e.message
+        done = p._(e.message)  # a Said: in the reader's language
     request.state.audit_summary = {"ballot": election}  # never the voter nor the candidate
     return _render(p, None, done)

@@ -134,7 +134,7 @@ def promote(
         )
         done = f"{event.subject} → {PROMOTED_ROLE} ({found.slug})"
     except Conflict as e:
-        done = e.message
+        done = p._(e.message)  # a Said: in the reader's language
     request.state.audit_summary = {"promoted": person.key, "group": found.slug}
     if request.headers.get("HX-Request"):
         return p.render("_promoted.html", done=done)

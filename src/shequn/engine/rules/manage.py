@@ -23,6 +23,7 @@ from shequn.engine.rules.reverse import decide_reversal
 from shequn.errors import Conflict, NotFound
 from shequn.model.blueprint_rules import Rules
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
@@ -137,7 +138,7 @@ def step_group(store: Store, community: str, ref: str) -> str | None:
     with store.read() as conn:
         step = find_step(conn, community, ref)
     if step is None:
-        raise NotFound(f"no moderation step {ref!r}", step=ref)
+        raise NotFound(Said("no moderation step {ref}", ref=repr(ref)), step=ref)
     return step.group
 
 
@@ -163,11 +164,14 @@ def file_appeal(
         lock_for_decision(conn)
         step = _standing(conn, community, ref)
         if member is not None and step.subject != member:
-            raise NotFound(f"no moderation step {ref!r} of {member!r}", step=ref)
+            raise NotFound(
+                Said("no moderation step {ref} of {member}", ref=repr(ref), member=repr(member)),
+                step=ref,
+            )
         who = member or step.subject
         filed = _step_event("appeal.filed", "appeal", step, now, source, actor=who, text=text)
         if not apply(conn, Decision([filed])).new:
-            raise Conflict(f"step {ref!r} was appealed already", step=ref)
+            raise Conflict(Said("step {ref} was appealed already", ref=repr(ref)), step=ref)
     return filed
 
 
@@ -202,7 +206,7 @@ def decide_appeal(
         step = _standing(conn, community, ref)
         filed = events_by(conn, community, ("appeal.filed",), [step.subject or ""])
         if not any(_names(e, step) for _, e in filed):
-            raise NotFound(f"no appeal of step {ref!r}", step=ref)
+            raise NotFound(Said("no appeal of step {ref}", ref=repr(ref)), step=ref)
         decided = _step_event(
             "appeal.decided", "decide", step, at, source, actor=by, subject=step.subject,
             outcome=outcome, reason=reason,
@@ -211,7 +215,9 @@ def decide_appeal(
         if outcome == "granted":
             d += decide_reversal(step, at, by=by, reason=reason, source=source)
         if not apply(conn, d).new:
-            raise Conflict(f"the appeal of step {ref!r} was decided already", step=ref)
+            raise Conflict(
+                Said("the appeal of step {ref} was decided already", ref=repr(ref)), step=ref
+            )
     return decided
 
 
@@ -259,9 +265,9 @@ def history_labels(store: Store, community: str) -> list[tuple[str, bool]]:
 def _standing(conn: Connection, community: str, ref: str) -> Event:
     step = find_step(conn, community, ref)
     if step is None:
-        raise NotFound(f"no moderation step {ref!r}", step=ref)
+        raise NotFound(Said("no moderation step {ref}", ref=repr(ref)), step=ref)
     if is_reversed(conn, step):
-        raise Conflict(f"step {ref!r} was reversed already", step=ref)
+        raise Conflict(Said("step {ref} was reversed already", ref=repr(ref)), step=ref)
     return step
 
 
