@@ -94,3 +94,20 @@ def test_an_appeal_granted_reverses_and_trains_the_model(cli: Cli, tmp_path: Pat
     assert json.loads(model.read_text())["format"].startswith("shequn-advert-linear")
     check = cli.json("rules", "check", "加微信 abc123 日赚千元")
     assert check["verdicts"][0]["rule"] == "advert"  # type: ignore[index]
+
+
+def test_a_model_from_elsewhere_is_calibrated_on_this_community(cli: Cli, tmp_path: Path):
+    """A model trained on another community's file is checked against this community's own
+    labels before it is switched on: here no threshold is precise enough, so it is off."""
+    elsewhere = [{"text": f"cheap pills buy now {i}", "label": 1} for i in range(30)] + [
+        {"text": f"see you at the meetup {i}", "label": 0} for i in range(30)
+    ]
+    here = [{"text": f"my pills now help, doctor {i}", "label": 0} for i in range(40)] + [
+        {"text": f"buy cheap pills now {i}", "label": 1} for i in range(5)
+    ]
+    model = tmp_path / "advert.model"
+    cli.json("rules", "train", write_jsonl(tmp_path / "e.jsonl", elsewhere), "--out", model)
+    done = cli.json("rules", "calibrate", model, write_jsonl(tmp_path / "h.jsonl", here))
+    assert done["off"] is True and done["examples"] == 45  # type: ignore[index]
+    saved = json.loads(model.read_text())
+    assert saved["threshold"] == 1.0 and saved["trained_on"]["threshold"]["on"].endswith("h.jsonl")

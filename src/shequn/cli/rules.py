@@ -26,9 +26,9 @@ from shequn.cli.common import (
 )
 from shequn.engine.decisions import operator_source
 from shequn.engine.rules import manage
-from shequn.engine.rules.calibrate import TARGET_PRECISION, calibrated
+from shequn.engine.rules.calibrate import TARGET_PRECISION, calibrated, recalibrated
 from shequn.engine.rules.judge import MessageFacts, verdicts
-from shequn.engine.rules.linear import LinearModel
+from shequn.engine.rules.linear import OFF, LinearModel
 from shequn.engine.rules.models import model_for
 from shequn.engine.rules.normalize import fold
 from shequn.engine.rules.training import read_labelled
@@ -133,16 +133,8 @@ def rules_train(
     """Train the advert model; set rules.advert.model in the blueprint to its file to use it.
     Its threshold is the lowest at which rules-or-model reach --precision on your examples
     (k-fold, out of fold): a false positive mutes an innocent member."""
-    examples: list[tuple[str, bool]] = read_labelled(labelled) if labelled else []
-    sources = {"file": str(labelled)} if labelled else {}
-    if history or labelled is None:
-        with open_store() as store:
-            slug = pick_community(store, community)
-            found = manage.history_labels(store, slug)
-        examples += found
-        sources["history"] = f"{slug}: {len(found)} decisions"
-    if not examples or len({y for _, y in examples}) < 2:
-        raise typer.BadParameter("need labelled examples of both kinds / 需要正反两类样本")
+    history = history or labelled is None
+    examples, sources = _labels(labelled, history=history, community=community)
     folded = [(fold(t), y) for t, y in examples]
     model: LinearModel = calibrated(folded, precision=precision, trained_on=sources)
     output.write_text(model.to_json(), encoding="utf-8")
@@ -153,6 +145,57 @@ def rules_train(
         print_json(summary)
     else:
         out.print(json.dumps(summary, ensure_ascii=False))
+
+
+@rules_app.command("calibrate")
+def rules_calibrate(
+    model_file: Annotated[Path, typer.Argument(help="A model from `shequn rules train`.")],
+    labelled: Annotated[
+        Path | None, typer.Argument(help="JSONL of {text, label} lines of this community.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Where to write it (default: in place).")
+    ] = None,
+    precision: Annotated[
+        float, typer.Option(min=0.5, max=1.0, help="Precision its threshold is chosen for.")
+    ] = TARGET_PRECISION,
+    community: CommunityOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Choose a model's threshold again on this community's own labels (the managers'
+    decisions in the log, or a file) without retraining it. A model trained elsewhere decides
+    alone only where it reaches --precision here; where no threshold does, it is switched off
+    (threshold 1.0) and the rules alone decide."""
+    model = LinearModel.load(model_file)
+    examples, sources = _labels(labelled, history=labelled is None, community=community)
+    source = "; ".join(f"{k}: {v}" for k, v in sources.items())
+    model = recalibrated(model, [(fold(t), y) for t, y in examples], precision=precision,
+                         source=source)  # fmt: skip
+    target = output or model_file
+    target.write_text(model.to_json(), encoding="utf-8")
+    summary = {"model": str(target), "examples": len(examples), "threshold": model.threshold,
+               "off": model.threshold >= OFF, **sources}  # fmt: skip
+    if as_json:
+        print_json(summary)
+    else:
+        out.print(json.dumps(summary, ensure_ascii=False))
+
+
+def _labels(
+    labelled: Path | None, *, history: bool, community: str | None
+) -> tuple[list[tuple[str, bool]], dict[str, str]]:
+    """The labelled examples of a file and/or the log's decisions, and where they came from."""
+    examples: list[tuple[str, bool]] = read_labelled(labelled) if labelled else []
+    sources = {"file": str(labelled)} if labelled else {}
+    if history:
+        with open_store() as store:
+            slug = pick_community(store, community)
+            found = manage.history_labels(store, slug)
+        examples += found
+        sources["history"] = f"{slug}: {len(found)} decisions"
+    if not examples or len({y for _, y in examples}) < 2:
+        raise typer.BadParameter("need labelled examples of both kinds / 需要正反两类样本")
+    return examples, sources
 
 
 @moderation_app.command("list")

@@ -15,7 +15,7 @@ saves the model's time on every advert the rules catch.
 from __future__ import annotations
 
 from shequn.engine.rules.advert import DEFAULT_THRESHOLD, RULE, signals
-from shequn.engine.rules.linear import LinearModel
+from shequn.engine.rules.linear import OFF, LinearModel
 from shequn.engine.rules.normalize import Folded, fold
 from shequn.engine.rules.verdict import Verdict
 
@@ -26,7 +26,7 @@ def detect_folded(
     """Is the (already folded) message an advert? For callers that fold it for other rules."""
     evidence = signals(folded)
     rules = sum(e.weight for e in evidence)
-    if model is None or rules >= threshold:  # the model could not change the verdict
+    if model is None or rules >= threshold or model.threshold >= OFF:  # it could not change it
         return Verdict(RULE, rules >= threshold, rules, tuple(evidence))
     p, evidence = model.probability(folded, evidence)
     hit = p >= model.threshold

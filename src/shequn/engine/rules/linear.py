@@ -37,6 +37,10 @@ from shequn.errors import InputFormatError
 
 DEFAULT_THRESHOLD = 0.7
 """Probability at which the model alone calls a message an advert."""
+OFF = 1.0
+"""A threshold no probability reaches (``probability`` is below 1 - 1e-13): the model is
+switched off and the rules alone decide — what calibration chooses when no threshold is
+precise enough."""
 FORMAT = "shequn-advert-linear/2"
 _RETIRED = {
     "shequn-advert-linear/1": "its features (hashed character 1-3-grams) are no longer "
