@@ -1,6 +1,7 @@
 """The advert rules' shortcuts find exactly what the plain patterns find: a word list written
 as a trie matches like the flat longest-first alternation, and a pattern skipped because its
-gate (a digit, a dot, an @) is absent could not have matched."""
+gate (a digit, a dot, an @) is absent could not have matched; and the detector, which asks
+the model only when the rules have not already said advert, gives the same verdicts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from shequn.engine.rules.advert import _alternation, _compiled, signals
 from shequn.engine.rules.advert_terms import EN_WORDS, PATTERNS, ZH_WORDS
+from shequn.engine.rules.detector import detect_advert
 from shequn.engine.rules.linear import train
 from shequn.engine.rules.normalize import fold
 
@@ -69,3 +71,20 @@ def test_the_model_weighs_the_rules_signals_it_is_handed() -> None:
     p, evidence = model.probability(folded, signals(folded))
     assert (p, evidence) == model.probability(folded)
     assert p >= model.threshold and [e.signal for e in evidence].count("model") >= 1
+
+
+_MODEL = train(
+    [(fold(f"加微信abc{i}领红包 cheap pills"), True) for i in range(20)]
+    + [(fold(f"今天一起去吃饭吧 see you {i}"), False) for i in range(20)]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_pieces(ZH_WORDS), _pieces(EN_WORDS), CONTACTS))
+def test_skipping_the_model_when_the_rules_hit_changes_no_verdict(text: str) -> None:
+    """The detector asks the model only when the rules have not already said advert: the
+    same hit as asking it every time (rules or model)."""
+    folded = fold(text)
+    rules = sum(e.weight for e in signals(folded)) >= 0.8
+    p, _ = _MODEL.probability(folded)
+    assert detect_advert(text, model=_MODEL).hit == (rules or p >= _MODEL.threshold)
