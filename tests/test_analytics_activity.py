@@ -76,7 +76,7 @@ def test_matches_brute_force_on_random_logs():
         con = duckdb.connect()
         con.execute(
             "CREATE TABLE ev (kind VARCHAR, community VARCHAR, grp VARCHAR, "
-            "person VARCHAR, local_at TIMESTAMP)"
+            "person VARCHAR, local_at TIMESTAMP, day DATE)"
         )
         rows = [
             (
@@ -88,7 +88,9 @@ def test_matches_brute_force_on_random_logs():
             )
             for _ in range(rnd.randrange(1, 40))
         ]
-        con.executemany("INSERT INTO ev VALUES (?, ?, ?, ?, ?)", rows)
+        con.executemany(
+            "INSERT INTO ev VALUES (?, ?, ?, ?, ?, CAST(? AS DATE))", [(*r, r[-1]) for r in rows]
+        )
         got = {d.day: (d.dau, d.wau, d.mau) for d in activity(con, Scope("c"))}
         active = {(p, at.date()) for _, _, _, p, at in rows}
         for day, counts in got.items():

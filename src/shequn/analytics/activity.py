@@ -8,12 +8,13 @@ Stickiness is DAU / MAU. Merged identities count as one member.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
+from shequn.analytics import portable
 from shequn.analytics.registry import Metric
-from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,78 +31,78 @@ class ActivityDay:
 def activity(
     con: Any, scope: Scope, *, active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS
 ) -> list[ActivityDay]:
-    """One row per local day from ``scope.since`` (or the first event) to the as-of day."""
+    """One row per local day from ``scope.since`` (or the first event) to the as-of day.
+
+    Defined once for both engines (``analytics/portable.py``)."""
     last = as_of(con, scope)
     if last is None:
         return []
     # Windows reach back 29 days before `since`, so look at events from then on.
-    wide = replace(scope, since=None, until=last)
-    where, params = wide.where()
-    kinds, kparams = kinds_sql(active_kinds)
-    first = (
-        scope.since
-        or con.execute(
-            f"SELECT CAST(min(local_at) AS DATE) FROM ev WHERE {where} AND {kinds}",  # noqa: S608
-            [*params, *kparams],
-        ).fetchall()[0][0]
-    )
+    t = portable.ev()
+    wide = t.filter(*portable.in_scope(t, portable.history(scope, last)))
+    acting = wide.filter(wide.kind.isin(active_kinds))
+    first = scope.since or portable.scalar(con, acting.day.min())
     if first is None:
         return []
-    # Each person-day starts a stretch during which that person counts towards DAU (1 day),
-    # WAU (7) and MAU (30), cut short where their next active day starts the next stretch.
-    # Stretches of one person never overlap, so +1/-1 at their ends, summed over days, gives
-    # distinct counts in one pass over person-days (no days x events range join).
-    sql = f"""
-        WITH act AS (
-            SELECT DISTINCT person, CAST(local_at AS DATE) AS day FROM ev
-            WHERE {where} AND {kinds} AND person IS NOT NULL
-        ),
-        seg AS (
-            SELECT day, lead(day) OVER (PARTITION BY person ORDER BY day) AS nxt FROM act
-        ),
-        deltas AS (
-            SELECT day AS d, 1 AS dau, 1 AS wau, 1 AS mau FROM seg
-            UNION ALL SELECT day + 1, -1, 0, 0 FROM seg
-            UNION ALL SELECT least(day + 7, coalesce(nxt, day + 7)), 0, -1, 0 FROM seg
-            UNION ALL SELECT least(day + 30, coalesce(nxt, day + 30)), 0, 0, -1 FROM seg
-        ),
-        daily AS (
-            SELECT d, sum(dau) AS dau, sum(wau) AS wau, sum(mau) AS mau FROM deltas GROUP BY d
-        ),
-        msgs AS (
-            SELECT CAST(local_at AS DATE) AS day, count(*) AS n FROM ev
-            WHERE {where} AND kind = 'message.posted' GROUP BY 1
-        ),
-        days AS (
-            SELECT CAST(t.d AS DATE) AS day
-            FROM range((SELECT CAST(min(d) AS DATE) FROM daily), CAST(? AS DATE) + 1,
-                       INTERVAL 1 DAY) t(d)
-        ),
-        running AS (
-            SELECT days.day,
-                   sum(coalesce(daily.dau, 0)) OVER w AS dau,
-                   sum(coalesce(daily.wau, 0)) OVER w AS wau,
-                   sum(coalesce(daily.mau, 0)) OVER w AS mau
-            FROM days LEFT JOIN daily ON daily.d = days.day
-            WINDOW w AS (ORDER BY days.day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    deltas = dict(_deltas(con, acting))
+    if not deltas:
+        return []
+    posted = wide.filter(wide.kind == "message.posted")
+    messages = dict(portable.fetch(con, posted.group_by("day").aggregate(n=posted.count())))
+    out: list[ActivityDay] = []
+    dau = wau = mau = 0
+    day = min(deltas)
+    while day <= last:
+        d_dau, d_wau, d_mau = deltas.get(day, (0, 0, 0))
+        dau, wau, mau = dau + d_dau, wau + d_wau, mau + d_mau
+        if day >= first:
+            n = int(messages.get(day, 0))
+            out.append(
+                ActivityDay(
+                    day=day,
+                    dau=dau,
+                    wau=wau,
+                    mau=mau,
+                    messages=n,
+                    stickiness=round(dau / mau, 4) if mau else None,
+                    messages_per_active=round(n / dau, 2) if dau else None,
+                )
+            )
+        day += timedelta(days=1)
+    return out
+
+
+def _deltas(con: Any, acting: Any) -> list[tuple[date, tuple[int, int, int]]]:
+    """Per day, how DAU, WAU and MAU change that day (summed from the first day they give
+    the counts).
+
+    Each person-day starts a stretch during which that person counts towards DAU (1 day),
+    WAU (7) and MAU (30), cut short where their next active day starts the next stretch.
+    Stretches of one person never overlap, so +1/-1 at their ends, summed over days, gives
+    distinct counts in one pass over person-days (no days x events range join)."""
+    import ibis  # lazy: only metrics need it
+
+    act = acting.filter(acting.person.notnull()).select("person", "day").distinct()
+    seg = act.mutate(nxt=act.day.lead().over(group_by="person", order_by="day"))
+
+    def ends(n: int) -> Any:
+        return ibis.least(
+            portable.plus_days(seg.day, n), seg.nxt.fill_null(portable.plus_days(seg.day, n))
         )
-        SELECT r.day, CAST(r.dau AS BIGINT), CAST(r.wau AS BIGINT), CAST(r.mau AS BIGINT),
-               coalesce(m.n, 0)
-        FROM running r LEFT JOIN msgs m ON m.day = r.day
-        WHERE r.day >= ? ORDER BY r.day
-    """  # noqa: S608  # only placeholders and fixed SQL are interpolated
-    rows = con.execute(sql, [*params, *kparams, *params, last, first]).fetchall()
+
+    one, zero, off = ibis.literal(1), ibis.literal(0), ibis.literal(-1)
+    deltas = ibis.union(
+        seg.select(d=seg.day, dau=one, wau=one, mau=one),
+        seg.select(d=portable.plus_days(seg.day, 1), dau=off, wau=zero, mau=zero),
+        seg.select(d=ends(7), dau=zero, wau=off, mau=zero),
+        seg.select(d=ends(30), dau=zero, wau=zero, mau=off),
+        distinct=False,
+    )
+    daily = deltas.group_by("d").aggregate(
+        dau=deltas.dau.sum(), wau=deltas.wau.sum(), mau=deltas.mau.sum()
+    )
     return [
-        ActivityDay(
-            day=d,
-            dau=dau,
-            wau=wau,
-            mau=mau,
-            messages=n,
-            stickiness=round(dau / mau, 4) if mau else None,
-            messages_per_active=round(n / dau, 2) if dau else None,
-        )
-        for d, dau, wau, mau, n in rows
+        (d, (int(a), int(b), int(c))) for d, a, b, c in portable.fetch(con, daily.order_by("d"))
     ]
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from shequn.analytics import portable
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
 from shequn.errors import ShequnError
@@ -97,15 +98,6 @@ def shift(start: date, period: str, k: int) -> date:
     return date(months // 12, months % 12 + 1, 1)
 
 
-def _index_sql(period: str, a: str, b: str) -> str:
-    """SQL: how many periods the period starting on ``b`` is after the one starting on ``a``."""
-    if period == "day":
-        return f"date_diff('day', {a}, {b})"
-    if period == "week":
-        return f"(date_diff('day', {a}, {b}) // 7)"
-    return f"((year({b}) - year({a})) * 12 + month({b}) - month({a}))"
-
-
 def _history(con: Any, scope: Scope) -> tuple[date, str, list[Any]] | None:
     """The as-of day and the ``ev`` conditions for all history up to it (``since`` ignored)."""
     last = as_of(con, scope)
@@ -126,58 +118,58 @@ def retention(
     periods: int = 8,
     active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS,
 ) -> list[CohortRow]:
-    """Join-cohort retention table, one row per cohort (P-MEA-2; see the module doc)."""
-    history = _history(con, scope)
-    if history is None:
+    """Join-cohort retention table, one row per cohort (P-MEA-2; see the module doc).
+
+    Defined once for both engines (``analytics/portable.py``)."""
+    check_period(period)
+    last = as_of(con, scope)
+    if last is None:
         return []
-    last, where, params = history
-    kinds, kparams = kinds_sql(active_kinds)
+    t = portable.ev()
+    seen = t.filter(*portable.in_scope(t, portable.history(scope, last)), t.person.notnull())
     first = period_start(scope.since, period) if scope.since else date.min
-    cohort = period_sql(period, "first_day")
-    act_period = period_sql(period, "day")
-    k = _index_sql(period, "c.cohort", "a.p")
-    sql = f"""
-        WITH cohorts AS (
-            SELECT person, {cohort} AS cohort FROM (
-                SELECT person, min(day) AS first_day FROM ev
-                WHERE {where} AND kind = 'member.joined' AND person IS NOT NULL
-                GROUP BY person
-            ) WHERE {cohort} >= ?
-        ),
-        act AS (
-            SELECT DISTINCT person, {act_period} AS p FROM ev
-            WHERE {where} AND {kinds} AND person IS NOT NULL
-        ),
-        cells AS (
-            SELECT c.cohort, {k} AS k, count(*) AS n
-            FROM cohorts c JOIN act a ON a.person = c.person AND a.p >= c.cohort
-            GROUP BY ALL
-        ),
-        sizes AS (SELECT cohort, count(*) AS size FROM cohorts GROUP BY cohort)
-        SELECT s.cohort, s.size, cells.k, cells.n
-        FROM sizes s LEFT JOIN cells ON cells.cohort = s.cohort AND cells.k < ?
-        ORDER BY s.cohort, cells.k
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    rows = con.execute(sql, [*params, first, *params, *kparams, periods]).fetchall()
-    retained: dict[date, list[int]] = {}
-    sizes: dict[date, int] = {}
-    for start, size, cell, n in rows:
-        sizes[start] = size
-        counts = retained.setdefault(start, [0] * periods)
-        if cell is not None:
-            counts[cell] = n
+    joins = seen.filter(seen.kind == "member.joined")
+    firsts = joins.group_by("person").aggregate(first_day=joins.day.min())
+    cohorts = firsts.select("person", cohort=_truncate(firsts.first_day, period))
+    if first > date.min:
+        cohorts = cohorts.filter(cohorts.cohort >= first)
+    acting = seen.filter(seen.kind.isin(active_kinds))
+    act = acting.select("person", p=_truncate(acting.day, period)).distinct()
+    both = cohorts.join(act, [cohorts.person == act.person, act.p >= cohorts.cohort])
+    cells = (
+        both.select("cohort", k=_index(period, both.cohort, both.p))
+        .group_by(["cohort", "k"])
+        .aggregate(n=lambda c: c.count())
+    )
+    sizes = dict(portable.fetch(con, cohorts.group_by("cohort").aggregate(size=cohorts.count())))
+    retained = {start: [0] * periods for start in sizes}
+    for start, cell, n in portable.fetch(con, cells.filter(cells.k < periods)):
+        retained[start][int(cell)] = int(n)
     return [
         CohortRow(
             cohort_start=start,
-            size=size,
+            size=int(size),
             retained=retained[start],
             rates=[
                 round(n / size, 4) if shift(start, period, i) <= last else None
                 for i, n in enumerate(retained[start])
             ],
         )
-        for start, size in sizes.items()
+        for start, size in sorted(sizes.items())
     ]
+
+
+def _truncate(day: Any, period: str) -> Any:
+    """The first day of the local period containing ``day`` (an Ibis date expression)."""
+    return day if period == "day" else portable.truncate(day, "W" if period == "week" else "M")
+
+
+def _index(period: str, a: Any, b: Any) -> Any:
+    """How many periods the period starting on ``b`` is after the one starting on ``a``."""
+    if period == "month":
+        return (b.year() - a.year()) * 12 + b.month() - a.month()
+    days = b.delta(a, unit="day")
+    return days if period == "day" else days // 7
 
 
 def returning_vs_new(

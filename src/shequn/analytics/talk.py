@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from shequn.analytics import portable
 from shequn.analytics.leaders import key_behaviour_leaders
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
@@ -249,37 +250,47 @@ def concentration(con: Any, scope: Scope) -> list[Concentration]:
     With message counts per poster x₁ ≤ … ≤ xₙ (posters = members with ≥ 1 message),
     ``gini = 2·Σ i·xᵢ / (n·Σ xᵢ) − (n + 1)/n``; ``top10_share`` = messages of the
     ceil(0.1·n) biggest posters / all messages; ``half_of_messages_by`` = the smallest m such
-    that the m biggest posters wrote ≥ 50% of the messages."""
+    that the m biggest posters wrote ≥ 50% of the messages. Defined once for both engines
+    (``analytics/portable.py``): the engine returns integer sums, the ratios are taken here."""
+    import ibis  # lazy: only metrics need it
+
     last = as_of(con, scope)
     if last is None:
         return []
-    where, params = replace(scope, until=last).where()
-    sql = f"""
-        WITH per AS (
-            SELECT grp, person, count(*) AS n FROM ev
-            WHERE {where} AND kind = 'message.posted' AND person IS NOT NULL
-              AND grp IS NOT NULL
-            GROUP BY grp, person
-        ),
-        ranked AS (
-            SELECT grp, n,
-                   row_number() OVER (PARTITION BY grp ORDER BY n, person) AS i_asc,
-                   row_number() OVER (PARTITION BY grp ORDER BY n DESC, person) AS i_desc,
-                   coalesce(sum(n) OVER (PARTITION BY grp ORDER BY n DESC, person
-                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
-                   count(*) OVER (PARTITION BY grp) AS posters,
-                   sum(n) OVER (PARTITION BY grp) AS total
-            FROM per
-        )
-        SELECT grp, posters, total,
-               2.0 * sum(i_asc * n) / (posters * total) - (posters + 1.0) / posters,
-               sum(n) FILTER (WHERE i_desc <= ceil(0.1 * posters)) / total,
-               count(*) FILTER (WHERE before < 0.5 * total)
-        FROM ranked GROUP BY grp, posters, total ORDER BY grp"""  # noqa: S608  # placeholders
-    rows = con.execute(sql, params).fetchall()
+    t = portable.ev()
+    posts = t.filter(
+        *portable.in_scope(t, replace(scope, until=last)),
+        t.kind == "message.posted",
+        t.person.notnull(),
+        t.grp.notnull(),
+    )
+    per = posts.group_by(["grp", "person"]).aggregate(n=posts.count())
+    by_group = {"group_by": "grp"}
+    down_by = [per.n.desc(), per.person]
+    down = ibis.window(order_by=down_by, **by_group)
+    ranked = per.mutate(
+        i_asc=ibis.row_number().over(order_by=[per.n, per.person], **by_group) + 1,
+        i_desc=ibis.row_number().over(down) + 1,
+        before=per.n.sum().over(ibis.cumulative_window(order_by=down_by, **by_group)) - per.n,
+        posters=per.count().over(**by_group),
+        total=per.n.sum().over(**by_group),
+    )
+    # ceil(0.1·n) = (n + 9) // 10 and before < total / 2 in integers: no float rounding
+    sums = ranked.group_by(["grp", "posters", "total"]).aggregate(
+        weighted=(ranked.i_asc * ranked.n).sum(),
+        top=ranked.n.sum(where=ranked.i_desc * 10 <= ranked.posters + 9),
+        half=ranked.count(where=ranked.before * 2 < ranked.total),
+    )
     return [
-        Concentration(g, int(p), int(t), round(float(gi), 4), round(float(top), 4), int(half))
-        for g, p, t, gi, top, half in rows
+        Concentration(
+            g,
+            int(p),
+            int(total),
+            round(2.0 * int(w) / (p * total) - (p + 1.0) / p, 4),
+            round(int(top) / total, 4),
+            int(half),
+        )
+        for g, p, total, w, top, half in portable.fetch(con, sums.order_by("grp"))
     ]
 
 

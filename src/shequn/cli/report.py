@@ -209,12 +209,73 @@ def _cell(v: Any, _: Callable[[Any], str] = str) -> str:
     return "" if v is None else _(v) if isinstance(v, Said) else str(v)
 
 
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        help="Where to compute: duckdb (the analytics replica, default) or spark (over a "
+        "Parquet export, --parquet; docs/scale.md)."
+    ),
+]
+ParquetOpt = Annotated[
+    Path | None,
+    typer.Option(
+        file_okay=False, help="The directory of `shequn export parquet` (--engine spark)."
+    ),
+]
+MasterOpt = Annotated[
+    str, typer.Option(help="Spark master URL (--engine spark): local[N], spark://host:port, yarn…")
+]
+
+
+@contextmanager
+def spark_scope(
+    parquet: Path | None,
+    master: str,
+    community: str | None,
+    group: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Iterator[tuple[Any, Scope]]:
+    """A Spark session over the export in ``parquet`` and the scope; the community is the
+    export's only one when not given."""
+    from shequn.analytics.parquet import read_manifest
+    from shequn.analytics.spark import SparkEngine  # lazy: PySpark is optional
+
+    if parquet is None:
+        raise ShequnError(
+            "--engine spark reads a Parquet export: give --parquet DIR", field="parquet"
+        )
+    known = sorted((read_manifest(parquet) or {}).get("derived", {}))
+    if community is None:
+        if len(known) != 1:
+            raise ShequnError(
+                f"the export holds {len(known)} communities: pick one with --community",
+                field="community",
+                choices=known,
+            )
+        community = known[0]
+    with err.status(f"starting Spark ({master})…"):
+        engine = SparkEngine.open(parquet, master)
+    try:
+        yield (
+            engine,
+            Scope(
+                community, group, since.date() if since else None, until.date() if until else None
+            ),
+        )
+    finally:
+        engine.close()
+
+
 def metrics_command(
     name: Annotated[str | None, typer.Argument(help="Metric name; omit to list them.")] = None,
     community: CommunityOpt = None,
     group: GroupOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
+    engine: EngineOpt = "duckdb",
+    parquet: ParquetOpt = None,
+    master: MasterOpt = "local[2]",
     param: Annotated[
         list[str] | None,
         typer.Option(
@@ -241,7 +302,20 @@ def metrics_command(
     if metric is None:
         raise NotFound(f"no metric {name!r}; known: {', '.join(sorted(metrics))}")
     params = metric.parse(_params(param or [], metric.params))  # ranges: analytics/params.py
-    with replica_scope(community, group, since, until) as (con, scope):
+    if engine == "spark":
+        from shequn.analytics.portable import PORTABLE
+
+        if name not in PORTABLE:
+            raise ShequnError(
+                f"{name} runs on DuckDB only so far; on Spark: {', '.join(PORTABLE)}",
+                field="engine",
+            )
+        opened = spark_scope(parquet, master, community, group, since, until)
+    elif engine == "duckdb":
+        opened = replica_scope(community, group, since, until)
+    else:
+        raise ShequnError(f"unknown engine {engine!r}", field="engine", choices=("duckdb", "spark"))
+    with opened as (con, scope):
         result = metric.run(con, scope, params)
     items = result if isinstance(result, list) else [result]
     data: list[dict[str, Any]] = [

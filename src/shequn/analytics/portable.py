@@ -1,0 +1,115 @@
+"""One definition, two engines: metric queries as Ibis expressions over ``ev``.
+
+A metric written here is an Ibis expression over an *unbound* table with ``ev``'s columns
+(:func:`ev`); :func:`fetch` compiles it to the SQL of the engine the connection belongs to and
+runs it there — DuckDB (the replica, the default; through ``results.Reusing``, so results are
+still reused) or Spark (``analytics/spark.py``, over the Parquet export). The expression is the
+one definition; each engine gets SQL in its own dialect.
+
+Why Ibis rather than transpiling the DuckDB SQL with SQLGlot: the metrics' SQL leans on
+DuckDB-only forms (``range(…) t(d)`` day series, ``GROUP BY ALL``, ``date_diff``, ``//``,
+``->>`` JSON paths, ``ANTI JOIN``), which SQLGlot passes through or rewrites with different
+semantics for Spark; an Ibis expression is compiled by Ibis's own per-engine compilers (Ibis
+uses SQLGlot underneath, with the engine's rules). What differs between engines is pinned
+here: day arithmetic is cast back to DATE (DuckDB's ``DATE + INTERVAL`` is a TIMESTAMP),
+ratios are finished in Python from integer counts (DuckDB's DECIMAL literals against Spark's
+DOUBLE), and results are ordered explicitly (null ordering differs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from shequn.analytics.scope import Scope
+
+EV_COLUMNS: dict[str, str] = {
+    "id": "int64",
+    "kind": "string",
+    "occurred_at": "timestamp",
+    "community": "string",
+    "grp": "string",
+    "actor": "string",
+    "subject": "string",
+    "source": "string",
+    "source_ref": "string",
+    "person": "string",
+    "subject_person": "string",
+    "local_at": "timestamp",
+    "day": "date",
+    "reply_to": "string",
+    "length": "int64",
+    "has_link": "boolean",
+    "has_media": "boolean",
+    "is_question": "boolean",
+    "target": "string",
+}
+"""The columns of ``ev`` (``analytics/materialise.py``) portable metrics may read; the same
+names and types in the Parquet export (``analytics/parquet.py``)."""
+
+
+def ev() -> Any:
+    """The unbound ``ev`` table expressions are built on."""
+    import ibis  # lazy: only metrics need it
+
+    return ibis.table(EV_COLUMNS, name="ev")
+
+
+def dialect(con: Any) -> str:
+    """The SQL dialect of the engine behind ``con``: Spark connections say so, DuckDB's don't."""
+    return str(getattr(con, "dialect", "duckdb"))
+
+
+def sql(con: Any, expr: Any) -> str:
+    """``expr`` compiled for the engine behind ``con``."""
+    import ibis
+
+    return str(ibis.to_sql(expr, dialect=dialect(con)))
+
+
+def fetch(con: Any, expr: Any) -> list[tuple[Any, ...]]:
+    """Run ``expr`` on the engine behind ``con``; its rows as tuples."""
+    return [tuple(row) for row in con.execute(sql(con, expr)).fetchall()]
+
+
+def scalar(con: Any, expr: Any) -> Any:
+    """The single value of a scalar expression (None for an empty input)."""
+    rows = fetch(con, expr.as_table())
+    return rows[0][0] if rows else None
+
+
+def in_scope(t: Any, scope: Scope) -> list[Any]:
+    """The conditions of ``scope`` on table ``t`` (``Scope.where`` as an expression)."""
+    conds = [t.community == scope.community]
+    if scope.group is not None:
+        conds.append(t.grp == scope.group)
+    if scope.since is not None:
+        conds.append(t.day >= scope.since)
+    if scope.until is not None:
+        conds.append(t.day <= scope.until)
+    return conds
+
+
+def history(scope: Scope, last: date) -> Scope:
+    """All history up to ``last`` (``since`` ignored): what windows and cohorts look back on."""
+    return replace(scope, since=None, until=last)
+
+
+def plus_days(day: Any, n: int) -> Any:
+    """``day + n`` days as a DATE on every engine (DuckDB's ``DATE + INTERVAL`` is a
+    TIMESTAMP; Ibis types it a date and would drop a plain cast back to date)."""
+    import ibis
+
+    return (day + ibis.interval(days=n)).cast("timestamp").cast("date")
+
+
+def truncate(day: Any, unit: str) -> Any:
+    """The first day of the week (Monday) or month (``unit`` ``"W"`` / ``"M"``) containing
+    ``day``, as a DATE on every engine (Spark's ``DATE_TRUNC`` gives a TIMESTAMP)."""
+    return day.truncate(unit).cast("timestamp").cast("date")
+
+
+PORTABLE: tuple[str, ...] = ("activity", "retention", "concentration")
+"""Metrics defined here once and run on both engines; ``--engine spark`` accepts these (and
+tests/test_analytics_spark.py compares each on DuckDB and on Spark)."""

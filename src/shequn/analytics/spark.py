@@ -1,0 +1,115 @@
+"""Metrics on Apache Spark, over the Parquet export (``shequn … --engine spark``).
+
+:class:`SparkEngine` answers the two calls metrics make of a connection — ``execute(sql,
+params)`` and ``fetchall()`` on the result — with a Spark session in which ``ev`` is a view of
+the export written by ``shequn export parquet`` (``analytics/parquet.py``). Portable metrics
+(``analytics/portable.py``) compile their one Ibis definition to Spark SQL for it
+(``dialect``). The session runs in UTC, like the replica: the export's timestamps carry no
+time zone, and local days are already in the ``day`` partition.
+
+PySpark is an optional dependency (``pip install 'shequn[spark]'``, Java 17+); it is imported
+only here, when an engine is opened.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from shequn.analytics.parquet import COLUMNS, PARTITIONS, read_manifest
+from shequn.analytics.results import Rows
+from shequn.errors import ShequnError
+
+CONFIG: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.ui.showConsoleProgress": "false",
+    # list a partitioned export's files on the driver, not with a Spark job per listing
+    "spark.sql.sources.parallelPartitionDiscovery.threshold": "100000",
+}
+"""Settings for every session; ``spark.sql.shuffle.partitions`` suits a small local master —
+pass more (``config``) on a cluster."""
+
+_TYPES = {"VARCHAR": "STRING", "TIMESTAMP": "TIMESTAMP_NTZ"}
+SCHEMA = ", ".join(f"{c} {_TYPES.get(t, t)}" for c, t in {**COLUMNS, **PARTITIONS}.items())
+"""The export's columns in Spark's DDL (partition columns last, typed here, not guessed)."""
+
+LOCAL: dict[str, str] = {
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.driver.host": "127.0.0.1",
+}
+"""Extra settings for a ``local[…]`` master: the driver listens on loopback only."""
+
+
+class SparkEngine:
+    """A Spark session reading one Parquet export as ``ev``; close it when done."""
+
+    dialect = "pyspark"
+
+    def __init__(self, session: Any, export: Path, *, owned: bool = True) -> None:
+        self.session, self.export = session, export
+        self.owned = owned
+        """Whether :meth:`close` stops the session (not one this process had already)."""
+
+    @classmethod
+    def open(
+        cls,
+        export: Path,
+        master: str = "local[2]",
+        config: dict[str, str] | None = None,
+        *,
+        cache: bool = False,
+    ) -> SparkEngine:
+        """A session on ``master`` (``local[N]``, ``spark://host:port``, ``yarn``…) with the
+        export in directory ``export`` as ``ev``; ``cache`` keeps ``ev`` in the executors'
+        memory once read (several metrics over one export: a report, a test)."""
+        if read_manifest(export) is None:
+            raise ShequnError(
+                f"{export} holds no shequn export: run `shequn export parquet {export}` first",
+                field="parquet",
+            )
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise ShequnError(
+                "the Spark engine needs PySpark: pip install 'shequn[spark]' (and Java 17+)",
+                field="engine",
+            ) from None
+        local = master.startswith("local")
+        if local:
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        owned = SparkSession.getActiveSession() is None
+        builder = SparkSession.builder.master(master).appName("shequn")
+        for key, value in {**CONFIG, **(LOCAL if local else {}), **(config or {})}.items():
+            builder = builder.config(key, value)
+        session = builder.getOrCreate()
+        session.sparkContext.setLogLevel("ERROR")
+        engine = cls(session, export, owned=owned)
+        engine.attach()
+        if cache:
+            session.catalog.cacheTable("ev")
+        return engine
+
+    def attach(self) -> None:
+        """(Re)define ``ev`` over the export as it is now (call after another export run)."""
+        table = self.export / "ev"
+        table.mkdir(exist_ok=True)  # an export of an empty log has no files yet
+        files = self.session.read.schema(SCHEMA).option("basePath", str(table))
+        files.parquet(str(table)).createOrReplaceTempView("ev")
+
+    def execute(self, sql: str, params: Any = None) -> Rows:
+        """Run ``sql`` (Spark SQL; ``?`` placeholders bound to ``params`` in order)."""
+        args = list(params) if params else None
+        return Rows([tuple(r) for r in self.session.sql(sql, args=args).collect()])
+
+    def close(self) -> None:
+        if self.owned:
+            self.session.stop()
+
+    def __enter__(self) -> SparkEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
