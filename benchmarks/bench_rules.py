@@ -9,7 +9,8 @@ never copied into the project. Printed, per language and per source:
 ``rules+model``  rules plus a model per language trained on half of its rows (seeded
                  split), tested on the other half — the model ``shequn rules train`` makes,
                  its threshold chosen for precision 0.95 out of fold on its training rows
-                 alone (``engine/rules/calibrate.py``);
+                 alone (``engine/rules/calibrate.py``); ``per source``: one model per
+                 source instead (a community is one source), same halves;
 ``cross``        rules plus a (calibrated) model trained on the *other* source of the same
                  language (sms80w <-> tg-zh, uci-sms <-> yt-spam): what a community gets from
                  a model that has never seen its kind of spam; on all rows and on the test
@@ -194,6 +195,8 @@ def main() -> None:
     by_source: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         by_source[r["source"]].append(r)
+    # a community is one source: its model learns only its own messages
+    mine = {s: fit([r for r in train_rows if r["source"] == s]) for s in by_source}
     cross = {s: fit(by_source[OTHER[s]]) for s in by_source}
     # the same foreign models, their thresholds chosen again on the community's own labels
     # (its training half, as `shequn rules calibrate` does with a community's history)
@@ -207,6 +210,9 @@ def main() -> None:
         "rules (test half)": score(test_rows, lambda r: detect_advert(r["text"], **kw).hit),
         "rules+model (test half)": score(
             test_rows, lambda r: detect_advert(r["text"], model=half[r["lang"]], **kw).hit
+        ),
+        "rules+model per source": score(
+            test_rows, lambda r: detect_advert(r["text"], model=mine[r["source"]], **kw).hit
         ),
         "rules+model cross-source": score(
             rows, lambda r: detect_advert(r["text"], model=cross[r["source"]], **kw).hit
