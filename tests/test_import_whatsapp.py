@@ -153,7 +153,7 @@ def test_ios_12h_system_lines_written_as_messages() -> None:
          {"channel": "link", "actor_name": shown}),
         ("message.posted", "2023-12-31 21:41:05", phone, None, g,
          {"length": 48, "text": "Happy new year! How many pages did everyone read",
-          "actor_name": shown}),
+          "is_question": True, "actor_name": shown}),  # asked without its "?"
         ("message.posted", "2023-12-31 21:42:30", "whatsapp:Kit", None, g,
          {"length": 11, "text": "120 pages 📚", "actor_name": "Kit"}),
         ("group.renamed", "2023-12-31 21:43:00", dana, None, g,
