@@ -21,11 +21,11 @@ from datetime import UTC, datetime
 from operator import attrgetter
 
 import orjson
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, text
 
 from shequn.errors import NotFound
 from shequn.model.events import Event
-from shequn.store import tables as t
+from shequn.store import raw
 from shequn.store.projections import IdentityCache, Projector
 
 APPEND_LOCK = 0x5348_4551  # "SHEQ": the advisory lock key appenders share on PostgreSQL
@@ -208,11 +208,9 @@ def _check_communities(conn: Connection, events: Iterable[Event]) -> None:
     missing = slugs - configured
     if not missing:
         return
-    known = set(
-        conn.execute(select(t.communities.c.slug).where(t.communities.c.slug.in_(missing)))
-        .scalars()
-        .all()
-    )
+    wanted = sorted(missing)
+    found = raw.rows(conn, "SELECT slug FROM communities WHERE slug IN (?*)", [wanted])
+    known = {slug for (slug,) in found}
     unknown = sorted(missing - known)
     if unknown:
         raise NotFound(

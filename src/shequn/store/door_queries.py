@@ -1,7 +1,8 @@
 """Batch reads for the entry door: the state of many newcomers in a few queries.
 
 ``engine/door.py`` decides a whole batch of knocks in one transaction; these read, for all
-of them at once, what :func:`shequn.engine.entry.door_view` reads per knock.
+of them at once, what :func:`shequn.engine.entry.door_view` reads per knock. They run for
+every knock, so they are fixed statements on the driver's cursor (``store/raw.py``).
 """
 
 from __future__ import annotations
@@ -11,32 +12,68 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from shequn.model.entities import Link
-from shequn.store import tables as t
-from shequn.store.growth_queries import _link, links_query
-from shequn.store.scope_queries import in_community
+from shequn.store import raw
 
 
 def links_by_code(conn: Connection, codes: Iterable[str]) -> dict[str, Link]:
-    q = links_query().where(t.links.c.code.in_(sorted(set(codes))))
-    return {r["code"]: _link(r) for r in conn.execute(q).mappings()}
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    found = raw.rows(conn, LINKS_BY_CODE, [wanted])
+    return {r[0]: link_of(r) for r in found}
+
+
+LINKS = (
+    'SELECT l.code, k.slug, l.purpose, l.groups, l.fill, o."key", l.channel, l.campaign,'
+    " l.max_uses, l.uses, l.expires_at FROM links l JOIN communities k ON k.id = l.community_id"
+    " LEFT OUTER JOIN identities o ON o.id = l.owner_identity_id "
+)
+"""Links with their community's slug and their owner's identity key; rows for ``link_of``."""
+LINKS_BY_CODE = LINKS + "WHERE l.code IN (?*)"
+
+
+def link_of(r: Any) -> Link:
+    code, community, purpose, groups, fill, owner, channel, campaign, max_uses, uses, exp = r
+    return Link(
+        code=code,
+        community=community,
+        purpose=purpose,
+        groups=tuple(raw.json_value(groups)),
+        fill=fill,
+        owner=owner,
+        channel=channel,
+        campaign=campaign,
+        max_uses=max_uses,
+        uses=uses,
+        expires_at=raw.utc(exp),
+    )
 
 
 def persons_of(conn: Connection, community: str, keys: Sequence[str]) -> dict[str, list[str]]:
     """Identity key → every key of the same person in ``community`` (itself first); unknown
     keys map to themselves alone (a newcomer never seen)."""
-    i = t.identities.c
-    known = select(i.key, i.member_id).where(
-        in_community(t.identities, community), i.key.in_(list(keys))
+    if not keys:
+        return {}
+    mine: dict[str, int | None] = dict(
+        raw.rows(
+            conn,
+            'SELECT "key", member_id FROM identities WHERE community_id = '
+            '(SELECT id FROM communities WHERE slug = ?) AND "key" IN (?*)',
+            [community, keys],
+        )
     )
-    mine = dict(conn.execute(known).all())
     members = sorted({m for m in mine.values() if m is not None})
     by_member: dict[int, list[str]] = defaultdict(list)
-    q = select(i.member_id, i.key).where(i.member_id.in_(members)).order_by(i.id)
-    for member, key in conn.execute(q):
-        by_member[member].append(key)
+    if members:
+        for member, key in raw.rows(
+            conn,
+            'SELECT member_id, "key" FROM identities WHERE member_id IN (?*) ORDER BY id',
+            [members],
+        ):
+            by_member[member].append(key)
     out: dict[str, list[str]] = {}
     for key in keys:
         others = [k for k in by_member.get(mine.get(key) or -1, []) if k != key]
@@ -46,64 +83,67 @@ def persons_of(conn: Connection, community: str, keys: Sequence[str]) -> dict[st
 
 def active_groups_of(conn: Connection, community: str, keys: Sequence[str]) -> dict[str, set[str]]:
     """Identity key → group slugs where that identity is an active member."""
-    m, g, k, i = t.group_memberships.c, t.groups.c, t.communities.c, t.identities.c
-    q = (
-        select(i.key, g.slug)
-        .join_from(t.group_memberships, t.groups, g.id == m.group_id)
-        .join(t.communities, k.id == g.community_id)
-        .join(t.identities, i.id == m.identity_id)
-        .where(k.slug == community, i.key.in_(list(keys)), m.status == "active")
-    )
     out: dict[str, set[str]] = defaultdict(set)
-    for key, slug in conn.execute(q):
+    if not keys:
+        return out
+    for key, slug in raw.rows(
+        conn,
+        'SELECT i."key", g.slug' + _MEMBERSHIPS + " AND m.status = 'active'",
+        [community, keys],
+    ):
         out[key].add(slug)
     return out
 
 
 def first_joins(conn: Connection, community: str, keys: Sequence[str]) -> dict[str, datetime]:
     """Identity key → its earliest recorded join time in the community (any group)."""
-    m, g, k, i = t.group_memberships.c, t.groups.c, t.communities.c, t.identities.c
-    q = (
-        select(i.key, func.min(m.joined_at))
-        .join_from(t.group_memberships, t.groups, g.id == m.group_id)
-        .join(t.communities, k.id == g.community_id)
-        .join(t.identities, i.id == m.identity_id)
-        .where(k.slug == community, i.key.in_(list(keys)), m.joined_at.is_not(None))
-        .group_by(i.key)
+    if not keys:
+        return {}
+    found = raw.rows(
+        conn,
+        'SELECT i."key", min(m.joined_at)' + _MEMBERSHIPS + _JOINED,
+        [community, keys],
     )
-    return {key: at for key, at in conn.execute(q)}
+    return {key: at for key, joined in found if (at := raw.utc(joined)) is not None}
+
+
+_MEMBERSHIPS = (
+    " FROM group_memberships m JOIN groups g ON g.id = m.group_id"
+    " JOIN communities k ON k.id = g.community_id JOIN identities i ON i.id = m.identity_id"
+    ' WHERE k.slug = ? AND i."key" IN (?*)'
+)
+_JOINED = ' AND m.joined_at IS NOT NULL GROUP BY i."key"'
 
 
 def edges_from(
     conn: Connection, community: str, inviters: Sequence[str], since: datetime
 ) -> list[tuple[str, str, datetime]]:
     """Invite edges ``(inviter, invitee, at)`` from these identities since ``since``."""
-    inviter, _ = _ALIASES
-    return _edges(
-        conn, community, inviter.c.key.in_(list(inviters)), t.referrals.c.occurred_at >= since
-    )
+    if not inviters:
+        return []
+    where = 'inviter."key" IN (?*) AND r.occurred_at >= ?'
+    return _edges(conn, community, where, [inviters, raw.bind_time(conn, since)])
 
 
 def edges_to(
     conn: Connection, community: str, invitees: Sequence[str]
 ) -> list[tuple[str, str, datetime]]:
     """Invite edges ``(inviter, invitee, at)`` towards these identities."""
-    _, invitee = _ALIASES
-    return _edges(conn, community, invitee.c.key.in_(list(invitees)))
+    if not invitees:
+        return []
+    return _edges(conn, community, 'invitee."key" IN (?*)', [invitees])
 
 
-_ALIASES = (t.identities.alias("inviter"), t.identities.alias("invitee"))
+_EDGES = (
+    'SELECT inviter."key", invitee."key", r.occurred_at FROM referrals r'
+    " JOIN communities k ON k.id = r.community_id"
+    " JOIN identities inviter ON inviter.id = r.inviter_identity_id"
+    " JOIN identities invitee ON invitee.id = r.invitee_identity_id WHERE k.slug = ? AND "
+)
 
 
-def _edges(conn: Connection, community: str, *where: Any) -> list[tuple[str, str, datetime]]:
-    r, k = t.referrals.c, t.communities.c
-    inviter, invitee = _ALIASES
-    q = (
-        select(inviter.c.key, invitee.c.key, r.occurred_at)
-        .select_from(t.referrals)
-        .join(t.communities, k.id == r.community_id)
-        .join(inviter, inviter.c.id == r.inviter_identity_id)
-        .join(invitee, invitee.c.id == r.invitee_identity_id)
-        .where(k.slug == community, *where)
-    )
-    return [(a, b, at) for a, b, at in conn.execute(q)]
+def _edges(
+    conn: Connection, community: str, where: str, params: Sequence[object]
+) -> list[tuple[str, str, datetime]]:
+    found = raw.rows(conn, _EDGES + where, [community, *params])
+    return [(a, b, at) for a, b, when in found if (at := raw.utc(when)) is not None]

@@ -19,6 +19,7 @@ from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.i18n import said_from
+from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.growth import SEATED
 from shequn.store.scope_queries import community_id_of, in_community
@@ -91,32 +92,21 @@ class Seats:
 
 
 def seats(conn: Connection, community: str, groups: Sequence[str]) -> dict[str, Seats]:
-    """Seats of each named group that exists (unknown slugs are left out)."""
-    g, k, m, e = t.groups.c, t.communities.c, t.group_memberships.c, t.entries.c
-    found = conn.execute(
-        select(g.id, g.slug, g.capacity)
-        .join_from(t.groups, t.communities, k.id == g.community_id)
-        .where(k.slug == community, g.slug.in_(list(groups)))
-    ).all()
-    ids = [gid for gid, _, _ in found]
-    members: dict[int, int] = dict(
-        conn.execute(
-            select(m.group_id, func.count())
-            .where(m.group_id.in_(ids), m.status == "active")
-            .group_by(m.group_id)
-        ).all()
-    )
-    promised: dict[int, int] = dict(
-        conn.execute(
-            select(e.group_id, func.count())
-            .where(e.group_id.in_(ids), e.status.in_(SEATED))
-            .group_by(e.group_id)
-        ).all()
-    )
-    return {
-        slug: Seats(slug, cap, members.get(gid, 0) + promised.get(gid, 0))
-        for gid, slug, cap in found
-    }
+    """Seats of each named group that exists (unknown slugs are left out). One fixed
+    statement: the entry path reads this for every knock."""
+    if not groups:
+        return {}
+    found = raw.rows(conn, _SEATS, [SEATED, community, groups])
+    return {slug: Seats(slug, cap, int(members) + int(promised))
+            for _, slug, cap, members, promised in found}  # fmt: skip
+
+
+_SEATS = (
+    "SELECT g.id, g.slug, g.capacity, (SELECT count(*) FROM group_memberships m"
+    " WHERE m.group_id = g.id AND m.status = 'active'), (SELECT count(*) FROM entries e"
+    " WHERE e.group_id = g.id AND e.status IN (?*)) FROM groups g"
+    " JOIN communities k ON k.id = g.community_id WHERE k.slug = ? AND g.slug IN (?*)"
+)
 
 
 def get_entry(
@@ -136,47 +126,60 @@ def list_entries(
     any_group: bool = True,
     identities: Sequence[str] | None = None,
 ) -> list[EntryState]:
-    """Entries of the community, oldest decision first; filters combine."""
-    e, g, i, k = t.entries.c, t.groups.c, t.identities.c, t.communities.c
-    q = (
-        select(t.entries, g.slug.label("group_slug"), i.key.label("identity_key"))
-        .join_from(t.entries, t.communities, k.id == e.community_id)
-        .outerjoin(t.groups, g.id == e.group_id)
-        .join(t.identities, i.id == e.identity_id)
-        .where(k.slug == community)
-        .order_by(e.decided_at, e.requested_at, e.id)
-    )
+    """Entries of the community, oldest decision first; filters combine. Fixed text with
+    bound values (``store/raw.py``): the door reads entries twice per knock."""
+    where: list[str] = ["k.slug = ?"]
+    params: list[Any] = [community]
     if group is not None:
-        q = q.where(g.slug == group)
+        where.append("g.slug = ?")
+        params.append(group)
     elif not any_group:
-        q = q.where(e.group_id.is_(None))
+        where.append("e.group_id IS NULL")
     if identity is not None or identities is not None:
-        q = q.where(in_community(t.identities, community))
+        where.append("i.community_id = k.id")
     if identity is not None:
-        q = q.where(i.key == identity)
+        where.append('i."key" = ?')
+        params.append(identity)
     if identities is not None:
-        q = q.where(i.key.in_(list(identities)))
+        if not identities:
+            return []
+        where.append('i."key" IN (?*)')
+        params.append(list(identities))
     if status:
-        q = q.where(e.status.in_(list(status)))
+        where.append("e.status IN (?*)")
+        params.append(list(status))
+    sql = _ENTRIES + " AND ".join(where) + _ENTRIES_ORDER  # fixed fragments only
+    found = raw.rows(conn, sql, params)
     return [
         EntryState(
             community=community,
-            group=r["group_slug"],
-            identity=r["identity_key"],
-            status=r["status"],
-            reason=said_from(r["reason_said"]) if r["reason_said"] else r["reason"],
-            link=r["link"],
-            approvals=r["approvals"],
-            rejections=r["rejections"],
-            reviews=tuple(r["reviews"] or ()),
-            gates=tuple(r["gates"] or ()),
-            checkins=r["checkins"],
-            wave=r["wave"],
-            requested_at=r["requested_at"],
-            decided_at=r["decided_at"],
+            group=slug,
+            identity=key,
+            status=st,
+            reason=said_from(told) if (told := raw.json_value(said)) else reason,
+            link=link,
+            approvals=approvals,
+            rejections=rejections,
+            reviews=tuple(raw.json_value(reviews) or ()),
+            gates=tuple(raw.json_value(gates) or ()),
+            checkins=checkins,
+            wave=wave,
+            requested_at=raw.utc(requested),
+            decided_at=raw.utc(decided),
         )
-        for r in conn.execute(q).mappings()
-    ]
+        for (slug, key, st, reason, said, link, approvals, rejections, reviews, gates, checkins,
+             wave, requested, decided) in found
+    ]  # fmt: skip
+
+
+_ENTRIES = (
+    'SELECT g.slug, i."key", e.status, e.reason, e.reason_said, e.link, e.approvals, e.rejections,'
+    " e.reviews,"
+    " e.gates, e.checkins, e.wave, e.requested_at, e.decided_at FROM entries e"
+    " JOIN communities k ON k.id = e.community_id LEFT OUTER JOIN groups g ON g.id = e.group_id"
+    " JOIN identities i ON i.id = e.identity_id WHERE "
+)
+_ENTRIES_ORDER = " ORDER BY e.decided_at, e.requested_at, e.id"
 
 
 def last_wave(conn: Connection, community: str, group: str) -> int:
@@ -213,34 +216,26 @@ def get_profile(conn: Connection, community: str, identities: Sequence[str]) -> 
     return Profile(identities[0], card, survey, tuple(tasks), paid, care, stake, by)
 
 
-# The entry path runs these for every newcomer: built once, with bound parameters, instead
-# of being put together again on each call (building costs more than running them).
+# The entry path runs this for every newcomer: built once, with bound parameters.
 _i = t.identities.c
 _MEMBER_OF = select(_i.member_id).where(
     _i.key == bindparam("key"), _i.community_id == community_id_of(bindparam("community"))
-)
-_KEYS_OF = select(_i.key).where(_i.member_id == _MEMBER_OF.scalar_subquery()).order_by(_i.id)
-_c, _k, _e = t.campaigns.c, t.communities.c, t.entries.c
-_ANY_CAMPAIGN = (
-    select(_c.id)
-    .join_from(t.campaigns, t.communities, _k.id == _c.community_id)
-    .where(_k.slug == bindparam("community"))
-    .limit(1)
-)
-_ANY_PENDING = (
-    select(_e.id)
-    .join_from(t.entries, t.communities, _k.id == _e.community_id)
-    .where(_k.slug == bindparam("community"), _e.status == "pending")
-    .limit(1)
 )
 
 
 def identities_of(conn: Connection, community: str, identity: str) -> list[str]:
     """Every identity key of the person ``identity`` belongs to in ``community`` (itself
     first)."""
-    keys = conn.execute(_KEYS_OF, {"key": identity, "community": community}).scalars()
+    keys = [k for (k,) in raw.rows(conn, _KEYS_OF_SQL, (identity, community))]
     others = [k for k in keys if k != identity]
     return [identity, *others]
+
+
+_KEYS_OF_SQL = (
+    'SELECT i."key" FROM identities i WHERE i.member_id = (SELECT o.member_id FROM identities o'
+    ' WHERE o."key" = ? AND o.community_id = (SELECT id FROM communities WHERE slug = ?))'
+    " ORDER BY i.id"
+)
 
 
 def member_id_of(conn: Connection, community: str, identity: str) -> int | None:
@@ -250,25 +245,32 @@ def member_id_of(conn: Connection, community: str, identity: str) -> int | None:
 
 def get_blueprint(conn: Connection, community: str) -> Blueprint:
     """The blueprint the community was last configured with."""
-    c = t.communities.c
-    raw = conn.execute(select(c.blueprint).where(c.slug == community)).scalar_one_or_none()
-    if raw is None:
+    stored = _stored_blueprint(conn, community)
+    if stored is None:
         raise NotFound(f"no community {community!r}", community=community)
-    return parsed_blueprint(raw)
+    return parsed_blueprint(stored)
 
 
-_PARSED: dict[bytes, Blueprint] = {}
+def _stored_blueprint(conn: Connection, community: str) -> Any:
+    """The blueprint column as the driver gives it (JSON text on SQLite, a dict on
+    PostgreSQL), or ``None`` without such a community."""
+    row = raw.first(conn, "SELECT blueprint FROM communities WHERE slug = ?", (community,))
+    return None if row is None else row[0]
+
+
+_PARSED: dict[str | bytes, Blueprint] = {}
 _PARSED_MAX = 64
 
 
-def parsed_blueprint(raw: dict[str, Any]) -> Blueprint:
-    """``Blueprint.model_validate(raw)``, remembered by content: the entry path reads the
+def parsed_blueprint(stored: dict[str, Any] | str) -> Blueprint:
+    """``Blueprint.model_validate(stored)``, remembered by content: the entry path reads the
     blueprint in every transaction, and validating it costs more than the decision itself.
-    Blueprints are frozen models, so sharing one is safe."""
-    key = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+    Blueprints are frozen models, so sharing one is safe. ``stored`` is the decoded JSON or,
+    as SQLite gives it, its text (then the text itself is the key: nothing to decode)."""
+    key = stored if isinstance(stored, str) else orjson.dumps(stored, option=orjson.OPT_SORT_KEYS)
     found = _PARSED.get(key)
     if found is None:
-        found = Blueprint.model_validate(raw)
+        found = Blueprint.model_validate(raw.json_value(stored))
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
         _PARSED[key] = found
@@ -288,30 +290,49 @@ def pending_action(conn: Connection, kind: str, community: str, key: str, value:
 
 
 def has_campaigns(conn: Connection, community: str) -> bool:
-    return conn.execute(_ANY_CAMPAIGN, {"community": community}).first() is not None
+    return raw.first(conn, _ANY_CAMPAIGN, (community,)) is not None
 
 
 def has_pending_entries(conn: Connection, community: str) -> bool:
-    return conn.execute(_ANY_PENDING, {"community": community}).first() is not None
+    return raw.first(conn, _ANY_PENDING, (community,)) is not None
+
+
+_ANY_CAMPAIGN = (
+    "SELECT c.id FROM campaigns c JOIN communities k ON k.id = c.community_id"
+    " WHERE k.slug = ? LIMIT 1"
+)
+_ANY_PENDING = (
+    "SELECT e.id FROM entries e JOIN communities k ON k.id = e.community_id"
+    " WHERE k.slug = ? AND e.status = 'pending' LIMIT 1"
+)
 
 
 def growth_blueprint(conn: Connection, community: str, busy: bool = False) -> Blueprint | None:
     """The blueprint when the growth engines have work in the community — campaigns, pending
-    entries (``busy``) or commission rates — else ``None``, without parsing it (imports call
-    this once per batch). A community configured without a valid blueprint (events written by
-    hand) has no growth engines either."""
-    c = t.communities.c
-    raw = conn.execute(select(c.blueprint).where(c.slug == community)).scalar_one_or_none()
-    if not isinstance(raw, dict):
+    entries (``busy``) or commission rates — else ``None``, without validating it (imports
+    call this once per batch). A community configured without a valid blueprint (events
+    written by hand) has no growth engines either."""
+    stored = _stored_blueprint(conn, community)
+    found = _DECODED.get(stored) if isinstance(stored, str) else None
+    decoded = found if found is not None else raw.json_value(stored)
+    if not isinstance(decoded, dict):
         return None
-    fission = raw.get("fission")
+    if isinstance(stored, str) and found is None:
+        if len(_DECODED) >= _PARSED_MAX:
+            _DECODED.clear()
+        _DECODED[stored] = decoded
+    fission = decoded.get("fission")
     commission = isinstance(fission, dict) and bool(fission.get("commission"))
     if not (busy or commission or has_campaigns(conn, community)):
         return None
     try:
-        return parsed_blueprint(raw)
+        return parsed_blueprint(stored)
     except ValidationError:
         return None
+
+
+_DECODED: dict[str, dict[str, Any]] = {}
+"""Blueprint texts already decoded (SQLite), only read here: the dicts are never changed."""
 
 
 def active_groups(conn: Connection, community: str, identities: Sequence[str]) -> set[str]:

@@ -18,9 +18,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 
 from shequn.model.events import Event
+from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.bindings import HANDLERS as BINDING_HANDLERS
 from shequn.store.chat_owners import HANDLERS as OWNER_HANDLERS
@@ -113,8 +114,8 @@ class Projector:
         c = t.communities.c
         slugs = sorted({e.community for _, e in events})
         for part in chunks(slugs):
-            for slug, cid in self.conn.execute(select(c.slug, c.id).where(c.slug.in_(part))):
-                self.communities[slug] = cid
+            sql = "SELECT slug, id FROM communities WHERE slug IN (?*)"
+            self.communities.update(raw.rows(self.conn, sql, [part]))
         for _, e in events:
             if e.kind != "community.configured":
                 continue
@@ -155,14 +156,14 @@ class Projector:
                     platforms[key] = person.partition(":")[0]
         wanted = sorted(first_seen)
         earlier = []
-        for part in chunks(wanted):
-            q = select(c.community_id, c.slug, c.id, c.first_seen_at).where(
-                tuple_(c.community_id, c.slug).in_(part)
-            )
-            for cid, slug, gid, seen in self.conn.execute(q):
-                self.groups[(cid, slug)] = gid
-                if first_seen[(cid, slug)] < seen:  # an older export imported later
-                    earlier.append({"_id": gid, "_at": first_seen[(cid, slug)]})
+        for cid in sorted({cid for cid, _ in wanted}):
+            for part in chunks([slug for c_id, slug in wanted if c_id == cid]):
+                for slug, gid, stored in raw.rows(self.conn, _GROUPS, [cid, part]):
+                    self.groups[(cid, slug)] = gid
+                    seen = raw.utc(stored)
+                    assert seen is not None  # noqa: S101  # NOT NULL
+                    if first_seen[(cid, slug)] < seen:  # an older export imported later
+                        earlier.append({"_id": gid, "_at": first_seen[(cid, slug)]})
         if earlier:
             self.conn.execute(
                 update(t.groups)
@@ -233,44 +234,59 @@ class Projector:
             )
 
     def load_identities(self, keys: Iterable[str]) -> None:
-        c = t.identities.c
         todo = sorted(k for k in keys if k not in self.identities)
         for part in chunks(todo):
-            q = select(c.id, c.key, c.member_id, c.display_name, c.name_at, c.first_seen_at)
-            q = q.where(c.community_id == self.community_id, c.key.in_(part))
-            for row in self.conn.execute(q).mappings():
-                self.identities[row["key"]] = dict(row)
+            for i, key, member, name, name_at, seen in raw.rows(
+                self.conn, _IDENTITIES, [self.community_id, part]
+            ):
+                self.identities[key] = {
+                    "id": i,
+                    "key": key,
+                    "member_id": member,
+                    "display_name": name,
+                    "name_at": raw.utc(name_at),
+                    "first_seen_at": raw.utc(seen),
+                }
 
     def _create_identities(self, keys: list[str], first: dict[str, datetime]) -> None:
         """A new identity brings a new member (a person we had not met).
 
         No other writer can create the same keys meanwhile: appends hold SQLite's write lock
-        or, on PostgreSQL, the append advisory lock.
+        or, on PostgreSQL, the append advisory lock. Multi-row inserts with ``RETURNING``
+        (fixed text per row count, ``store/raw.py``): a knock at the door creates one.
         """
-        mc = t.members.c
-        created = self.conn.execute(
-            t.members.insert().returning(mc.id, mc.key, sort_by_parameter_order=True),
-            [
-                {"community_id": self.community_id, "key": key, "first_seen_at": first[key]}
-                for key in keys
-            ],
-        ).all()
-        rows = []
-        for member_id, key in created:
-            platform, _, user_id = key.partition(":")
-            rows.append(
-                {
-                    "community_id": self.community_id,
+        cid, conn = self.community_id, self.conn
+        for part in chunks(keys, 200):
+            seen = {key: raw.bind_time(conn, first[key]) for key in part}
+            made: dict[str, int] = dict(
+                raw.rows(
+                    conn,
+                    'INSERT INTO members (community_id, "key", first_seen_at) VALUES ?**'
+                    ' RETURNING "key", id',
+                    [[(cid, key, seen[key]) for key in part]],
+                )
+            )
+            values = []
+            for key in part:
+                platform, _, user_id = key.partition(":")
+                values.append((cid, key, platform, user_id, made[key], made[key], seen[key]))
+            ids: dict[str, int] = dict(
+                raw.rows(
+                    conn,
+                    'INSERT INTO identities (community_id, "key", platform, platform_user_id,'
+                    ' member_id, origin_member_id, first_seen_at) VALUES ?** RETURNING "key", id',
+                    [values],
+                )
+            )
+            for key in part:
+                self.identities[key] = {
+                    "id": ids[key],
                     "key": key,
-                    "platform": platform,
-                    "platform_user_id": user_id,
-                    "member_id": member_id,
-                    "origin_member_id": member_id,
+                    "member_id": made[key],
+                    "display_name": None,
+                    "name_at": None,
                     "first_seen_at": first[key],
                 }
-            )
-        self.conn.execute(t.identities.insert(), rows)
-        self.load_identities(keys)
 
     def identity_id(self, key: str) -> int:
         return int(self.identities[key]["id"])
@@ -351,6 +367,11 @@ def _role(p: Projector, _id: int, e: Event) -> None:
         )
 
 
+_GROUPS = "SELECT slug, id, first_seen_at FROM groups WHERE community_id = ? AND slug IN (?*)"
+_IDENTITIES = (
+    'SELECT id, "key", member_id, display_name, name_at, first_seen_at FROM identities'
+    ' WHERE community_id = ? AND "key" IN (?*)'
+)
 _MEMBER_SUBJECT = frozenset({"identity.merged", "identity.unmerged"})
 
 _RARE = {

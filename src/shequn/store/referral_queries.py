@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.growth_queries import identities_of
 from shequn.store.scope_queries import in_community
@@ -35,64 +36,77 @@ class Referral:
 
 
 def referrals_by(conn: Connection, community: str, inviter: str) -> list[Referral]:
-    """Every referral edge from ``inviter``'s person (all their identities) in the community."""
-    r, i, k = t.referrals.c, t.identities.c, t.communities.c
+    """Every referral edge from ``inviter``'s person (all their identities) in the community.
+
+    Fission re-counts every inviter a join touches, so this and :func:`_resolve` are fixed
+    statements on the driver's cursor (``store/raw.py``)."""
     mine = identities_of(conn, community, inviter)
-    cid = conn.execute(select(k.id).where(k.slug == community)).scalar_one_or_none()
-    if cid is None:
+    found = raw.first(conn, "SELECT id FROM communities WHERE slug = ?", (community,))
+    if found is None:
         return []
-    q = select(i.id, i.member_id).where(i.community_id == cid, i.key.in_(mine))
-    inviter_ids = dict(conn.execute(q).all())
-    edges = conn.execute(
-        select(r.invitee_identity_id, r.inviter_identity_id, r.campaign, r.occurred_at, r.id)
-        .where(r.community_id == cid, r.inviter_identity_id.in_(list(inviter_ids)))
-        .order_by(r.occurred_at, r.id)
-    ).all()
+    cid = found[0]
+    inviter_ids: dict[int, int] = dict(
+        raw.rows(
+            conn,
+            'SELECT id, member_id FROM identities WHERE community_id = ? AND "key" IN (?*)',
+            [cid, mine],
+        )
+    )
+    if not inviter_ids:
+        return []
+    edges = raw.rows(
+        conn,
+        "SELECT invitee_identity_id, inviter_identity_id, campaign, occurred_at, id"
+        " FROM referrals WHERE community_id = ? AND inviter_identity_id IN (?*)"
+        " ORDER BY occurred_at, id",
+        [cid, list(inviter_ids)],
+    )
     return _resolve(conn, cid, edges, inviter_ids)
 
 
 def _resolve(
     conn: Connection, cid: int, edges: Sequence[Any], inviter_members: dict[int, int]
 ) -> list[Referral]:
-    r, i, m, g, f = (
-        t.referrals.c,
-        t.identities.c,
-        t.group_memberships.c,
-        t.groups.c,
-        t.fraud_cases.c,
-    )
     invitees = sorted({e[0] for e in edges})
     if not invitees:
         return []
-    keys: dict[int, str] = dict(
-        conn.execute(select(i.id, i.key).where(i.id.in_(invitees + list(inviter_members)))).all()
-    )
-    members = dict(conn.execute(select(i.id, i.member_id).where(i.id.in_(invitees))).all())
+    ids = sorted({*invitees, *inviter_members})
+    people = raw.rows(conn, 'SELECT id, "key", member_id FROM identities WHERE id IN (?*)', [ids])
+    keys: dict[int, str] = {i: key for i, key, _ in people}
+    wanted = set(invitees)
+    members = {i: member for i, _, member in people if i in wanted}
     first: dict[int, tuple[datetime, int]] = {}
-    for invitee, at, rid in conn.execute(
-        select(r.invitee_identity_id, r.occurred_at, r.id).where(
-            r.community_id == cid, r.invitee_identity_id.in_(invitees)
-        )
+    for invitee, when, rid in raw.rows(
+        conn,
+        "SELECT invitee_identity_id, occurred_at, id FROM referrals WHERE community_id = ?"
+        " AND invitee_identity_id IN (?*)",
+        [cid, invitees],
     ):
+        at = raw.utc(when)
+        assert at is not None  # noqa: S101  # NOT NULL
         if invitee not in first or (at, rid) < first[invitee]:
             first[invitee] = (at, rid)
-    joins: dict[int, Any] = {}
-    for row in conn.execute(
-        select(m.identity_id, m.joined_at, m.status, m.left_at)
-        .join_from(t.group_memberships, t.groups, g.id == m.group_id)
-        .where(g.community_id == cid, m.identity_id.in_(invitees), m.joined_at.is_not(None))
-        .order_by(m.joined_at)
+    joins: dict[int, tuple[datetime | None, str, datetime | None]] = {}
+    for identity, joined_at, status, left_at in raw.rows(
+        conn,
+        "SELECT m.identity_id, m.joined_at, m.status, m.left_at FROM group_memberships m"
+        " JOIN groups g ON g.id = m.group_id WHERE g.community_id = ?"
+        " AND m.identity_id IN (?*) AND m.joined_at IS NOT NULL ORDER BY m.joined_at",
+        [cid, invitees],
     ):
-        joins.setdefault(row.identity_id, row)
+        joins.setdefault(identity, (raw.utc(joined_at), status, raw.utc(left_at)))
     cases: dict[tuple[int, int], str] = {}
-    for invitee, inviter, status in conn.execute(
-        select(f.invitee_identity_id, f.inviter_identity_id, f.status)
-        .where(f.community_id == cid, f.invitee_identity_id.in_(invitees))
-        .order_by(f.flagged_at, f.id)
+    for invitee, inviter, status in raw.rows(
+        conn,
+        "SELECT invitee_identity_id, inviter_identity_id, status FROM fraud_cases"
+        " WHERE community_id = ? AND invitee_identity_id IN (?*) ORDER BY flagged_at, id",
+        [cid, invitees],
     ):
         cases[(invitee, inviter)] = status
     out = []
-    for invitee, inviter, campaign, at, rid in edges:
+    for invitee, inviter, campaign, when, rid in edges:
+        at = raw.utc(when)
+        assert at is not None  # noqa: S101  # NOT NULL
         join = joins.get(invitee)
         out.append(
             Referral(
@@ -101,9 +115,9 @@ def _resolve(
                 campaign=campaign,
                 touched_at=at,
                 first_touch=first[invitee] == (at, rid),
-                joined_at=join.joined_at if join else None,
-                status=join.status if join else None,
-                left_at=join.left_at if join else None,
+                joined_at=join[0] if join else None,
+                status=join[1] if join else None,
+                left_at=join[2] if join else None,
                 same_person=members.get(invitee) == inviter_members.get(inviter),
                 case_status=cases.get((invitee, inviter)),
             )
@@ -140,37 +154,31 @@ def invited_by(
 ) -> list[str]:
     """Identity keys that invited ``invitee``'s person (any of their identities), optionally
     only by invites before ``before``."""
-    r, i, k = t.referrals.c, t.identities.c, t.communities.c
-    inviter = t.identities.alias("inviter")
-    q = (
-        select(inviter.c.key)
-        .select_from(t.referrals)
-        .join(t.communities, k.id == r.community_id)
-        .join(t.identities, i.id == r.invitee_identity_id)
-        .join(inviter, inviter.c.id == r.inviter_identity_id)
-        .where(
-            k.slug == community, i.key.in_(list(keys or identities_of(conn, community, invitee)))
-        )
+    mine = list(keys or identities_of(conn, community, invitee))
+    sql = (
+        'SELECT inviter."key" FROM referrals r JOIN communities k ON k.id = r.community_id'
+        " JOIN identities i ON i.id = r.invitee_identity_id"
+        " JOIN identities inviter ON inviter.id = r.inviter_identity_id"
+        ' WHERE k.slug = ? AND i."key" IN (?*)'
     )
+    params: list[Any] = [community, mine]
     if before is not None:
-        q = q.where(r.occurred_at < before)
-    return list(conn.execute(q).scalars())
+        sql += " AND r.occurred_at < ?"
+        params.append(raw.bind_time(conn, before))
+    return [key for (key,) in raw.rows(conn, sql, params)]
 
 
 def rewards_of(conn: Connection, community: str, campaign: str, inviter: str) -> dict[int, str]:
     """Tier → status (granted | revoked) of ``inviter``'s rewards in ``campaign``."""
-    w, i, k = t.rewards.c, t.identities.c, t.communities.c
-    q = (
-        select(w.tier, w.status)
-        .join_from(t.rewards, t.communities, k.id == w.community_id)
-        .join(t.identities, i.id == w.identity_id)
-        .where(
-            k.slug == community,
-            w.campaign == campaign,
-            i.key.in_(identities_of(conn, community, inviter)),
-        )
+    mine = identities_of(conn, community, inviter)
+    found = raw.rows(
+        conn,
+        "SELECT w.tier, w.status FROM rewards w JOIN communities k ON k.id = w.community_id"
+        " JOIN identities i ON i.id = w.identity_id"
+        ' WHERE k.slug = ? AND w.campaign = ? AND i."key" IN (?*)',
+        [community, campaign, mine],
     )
-    return {tier: status for tier, status in conn.execute(q)}
+    return {tier: status for tier, status in found}
 
 
 def get_campaign(conn: Connection, community: str, slug: str) -> dict[str, Any] | None:
@@ -185,14 +193,13 @@ def get_campaign(conn: Connection, community: str, slug: str) -> dict[str, Any] 
 
 
 def list_campaigns(conn: Connection, community: str) -> list[dict[str, Any]]:
-    c, k = t.campaigns.c, t.communities.c
-    q = (
-        select(c.config)
-        .join_from(t.campaigns, t.communities, k.id == c.community_id)
-        .where(k.slug == community)
-        .order_by(c.slug)
+    found = raw.rows(
+        conn,
+        "SELECT c.config FROM campaigns c JOIN communities k ON k.id = c.community_id"
+        " WHERE k.slug = ? ORDER BY c.slug",
+        (community,),
     )
-    return [dict(cfg) for cfg in conn.execute(q).scalars()]
+    return [dict(raw.json_value(cfg)) for (cfg,) in found]
 
 
 def fraud_cases(

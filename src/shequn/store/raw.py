@@ -1,0 +1,160 @@
+"""Fixed SQL on the driver's own cursor, for the statements the join path runs per knock.
+
+SQLAlchemy builds, caches and post-processes every statement it runs: about 100 µs for a
+prebuilt one and 300–400 µs for one built per call with an ``IN`` list, where SQLite itself
+answers an indexed read in under 10 µs. A single knock at the door runs some fifty reads and
+writes, so the hot ones are written here as fixed text and sent straight to the DBAPI cursor
+(psycopg prepares a statement on the server once it has run a few times).
+
+Every value is bound as a parameter and the SQL text is fixed: placeholders are ``?``, a list
+bound to ``?*`` becomes ``?, ?, ?`` (for ``IN (?*)``) and a list of rows bound to ``?**``
+becomes ``(?, ?), (?, ?)`` (for ``VALUES ?**``); for psycopg ``?`` is translated to ``%s``.
+Values come back as the driver gives them; :func:`utc` and :func:`json_value` read the two
+types whose form differs between SQLite and PostgreSQL (times and JSON), as the tables'
+SQLAlchemy types do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+Params = Sequence[Any]
+Shape = tuple[tuple[int, int], ...]  # per parameter: (-1, 0) a value, (n, 0) a list, (n, w) rows
+_TEXTS: dict[tuple[str, str, Shape], str] = {}
+
+
+def _cursor_and_sql(conn: Connection, sql: str, params: Params) -> tuple[Any, str, tuple[Any, ...]]:
+    """The driver's cursor, the text for this dialect and these list lengths, flat values."""
+    raw = conn.connection.driver_connection
+    assert raw is not None  # noqa: S101  # a live connection inside a transaction
+    shape = tuple(_shape(p) for p in params)
+    flat: list[Any] = []
+    for p, (n, w) in zip(params, shape, strict=True):
+        if n < 0:
+            flat.append(p)
+        elif w == 0:
+            flat.extend(p)
+        else:
+            for row in p:
+                flat.extend(row)
+    key = (conn.dialect.name, sql, shape)
+    text = _TEXTS.get(key)
+    if text is None:
+        if len(_TEXTS) >= 4096:  # IN lists of many lengths: keep the memo bounded
+            _TEXTS.clear()
+        text = _TEXTS[key] = _expand(sql, shape, "%s" if conn.dialect.name == "postgresql" else "?")
+    return raw.cursor(), text, tuple(flat)
+
+
+def _shape(p: Any) -> tuple[int, int]:
+    if not isinstance(p, _LISTS):
+        return (-1, 0)
+    if isinstance(p, list | tuple) and p and isinstance(p[0], list | tuple):
+        return (len(p), len(p[0]))
+    return (len(p), 0)
+
+
+_LISTS = (list, tuple, set, frozenset)
+
+
+def _expand(sql: str, shape: Shape, mark: str) -> str:
+    """``sql`` with each ``?`` / ``?*`` / ``?**`` replaced by placeholders for its value."""
+    parts = sql.split("?")
+    if len(parts) - 1 != len(shape):
+        raise ValueError(f"{len(parts) - 1} placeholders, {len(shape)} values: {sql}")
+    if mark != "?" and "%" in sql:  # psycopg would read it as a placeholder
+        raise ValueError(f"a literal % in raw SQL, bind it as a parameter: {sql}")
+    out = [parts[0]]
+    for (n, w), rest in zip(shape, parts[1:], strict=True):
+        if rest.startswith("**"):
+            if n < 1 or w < 1:
+                raise ValueError(f"?** takes a non-empty list of rows: {sql}")
+            row = "(" + ", ".join([mark] * w) + ")"
+            out.append(", ".join([row] * n))
+            rest = rest[2:]
+        elif rest.startswith("*"):
+            if n < 1 or w:
+                raise ValueError(f"?* takes a non-empty list of values: {sql}")
+            out.append(", ".join([mark] * n))
+            rest = rest[1:]
+        elif n >= 0:
+            raise ValueError(f"a list bound to a plain ?: {sql}")
+        else:
+            out.append(mark)
+        out.append(rest)
+    return "".join(out)
+
+
+def rows(conn: Connection, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+    """All rows of a read (or of an ``INSERT … RETURNING``)."""
+    cur, text, values = _cursor_and_sql(conn, sql, params)
+    try:
+        cur.execute(text, values)
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
+def first(conn: Connection, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
+    """The first row of a read, or ``None``."""
+    cur, text, values = _cursor_and_sql(conn, sql, params)
+    try:
+        cur.execute(text, values)
+        row = cur.fetchone()
+        return tuple(row) if row is not None else None
+    finally:
+        cur.close()
+
+
+def run(conn: Connection, sql: str, params: Params = ()) -> int:
+    """A write; returns the rows it changed."""
+    cur, text, values = _cursor_and_sql(conn, sql, params)
+    try:
+        cur.execute(text, values)
+        return int(cur.rowcount)
+    finally:
+        cur.close()
+
+
+def run_many(conn: Connection, sql: str, seq: Sequence[Params]) -> None:
+    """One write for many parameter rows (DBAPI ``executemany``; plain ``?`` only)."""
+    if not seq:
+        return
+    cur, text, _ = _cursor_and_sql(conn, sql, seq[0])
+    try:
+        cur.executemany(text, [tuple(p) for p in seq])
+    finally:
+        cur.close()
+
+
+def utc(value: Any) -> datetime | None:
+    """A stored time as an aware UTC datetime: SQLite keeps naive UTC text, PostgreSQL an
+    aware ``timestamptz`` (what ``tables.UTCDateTime`` returns)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+    return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def bind_time(conn: Connection, at: datetime) -> Any:
+    """A time as a parameter: naive UTC text on SQLite (the form SQLAlchemy stores, so text
+    comparisons order correctly), the aware value on PostgreSQL."""
+    at = at.astimezone(UTC)
+    if conn.dialect.name == "postgresql":
+        return at
+    return at.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def json_value(value: Any) -> Any:
+    """A stored JSON column: text on SQLite, already decoded by psycopg on PostgreSQL."""
+    if isinstance(value, str | bytes):
+        return orjson.loads(value)
+    return value
