@@ -14,9 +14,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete
 
 from shequn.model.events import Event
+from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.sql import chunks
 
@@ -27,6 +28,7 @@ Key = tuple[int, int | None, int]  # (community_id, group_id or None: waitlisted
 Row = dict[str, Any]
 SEATED = ("queued", "admitted")
 THROUGH = (*SEATED, "joined")
+_COLUMNS = tuple(c.name for c in t.entries.columns)
 _WRITTEN = (
     "status", "reason", "reason_said", "link", "gates", "answers", "requested_at", "decided_at",
 )  # fmt: skip
@@ -61,13 +63,12 @@ class EntryBook:
         )
 
     def _load(self, keys: set[Key]) -> None:
-        c = t.entries.c
         identities = sorted({k[2] for k in keys})
         communities = sorted({k[0] for k in keys})
         for part in chunks(identities):
-            q = select(t.entries).where(c.identity_id.in_(part), c.community_id.in_(communities))
-            for row in self.p.conn.execute(q).mappings():
-                self.rows[(row["community_id"], row["group_id"], row["identity_id"])] = dict(row)
+            where = "WHERE identity_id IN (?*) AND community_id IN (?*)"
+            for row in raw.records(self.p.conn, t.entries, _COLUMNS, where, [part, communities]):
+                self.rows[(row["community_id"], row["group_id"], row["identity_id"])] = row
 
     def _row(self, key: Key) -> tuple[Row, Row | None]:
         """The row to change and a copy of it as it was (``None``: it is new)."""
@@ -121,15 +122,10 @@ class EntryBook:
         conn, c = self.p.conn, t.entries.c
         new = [self.rows[k] for k in self.dirty if self.rows[k]["id"] is None]
         old = [self.rows[k] for k in self.dirty if self.rows[k]["id"] is not None]
-        if new:
-            conn.execute(
-                t.entries.insert(), [{k: v for k, v in r.items() if k != "id"} for r in new]
-            )
-        if old:
-            conn.execute(
-                update(t.entries).where(c.id == bindparam("_id")),
-                [{"_id": r["id"], **{f: r[f] for f in _WRITTEN}} for r in old],
-            )
+        raw.insert(conn, t.entries, [{k: v for k, v in r.items() if k != "id"} for r in new])
+        raw.update_by_id(
+            conn, t.entries, [{"id": r["id"], **{f: r[f] for f in _WRITTEN}} for r in old]
+        )
         for cid, _, iid in self.gone:
             conn.execute(
                 delete(t.entries).where(
@@ -137,10 +133,8 @@ class EntryBook:
                 )
             )
         if self.uses:
-            lc = t.links.c
-            conn.execute(
-                update(t.links)
-                .where(lc.code == bindparam("_code"))
-                .values(uses=lc.uses + bindparam("_n")),
-                [{"_code": code, "_n": n} for code, n in sorted(self.uses.items())],
+            raw.run_many(
+                conn,
+                "UPDATE links SET uses = uses + ? WHERE code = ?",
+                [(n, code) for code, n in sorted(self.uses.items())],
             )

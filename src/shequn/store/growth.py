@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, select, update
 
 from shequn.errors import InvalidEvent
 from shequn.model.events import Event, parse_time
+from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.sql import insert_ignore
 
@@ -189,13 +190,8 @@ def _joined(p: Projector, _id: int, e: Event) -> None:
 
 
 _JOINED = (
-    update(t.entries)
-    .where(
-        t.entries.c.group_id == bindparam("_g"),
-        t.entries.c.identity_id == bindparam("_i"),
-        or_(*(t.entries.c.status == s for s in SEATED)),  # IN would not go with executemany
-    )
-    .values(status="joined")
+    "UPDATE entries SET status = 'joined' WHERE group_id = ? AND identity_id = ?"
+    " AND status IN ('queued', 'admitted')"  # SEATED
 )
 
 
@@ -205,8 +201,8 @@ def joined_many(p: Projector, events: list[Event]) -> None:
     rows = []
     for e in events:
         assert e.actor is not None  # noqa: S101  # the kinds' specs
-        rows.append({"_g": p.group_id(e.community, e.group), "_i": p.identity_id(e.actor)})
-    p.conn.execute(_JOINED, rows)
+        rows.append((p.group_id(e.community, e.group), p.identity_id(e.actor)))
+    raw.run_many(p.conn, _JOINED, rows)
 
 
 def _graduated(p: Projector, _id: int, e: Event) -> None:

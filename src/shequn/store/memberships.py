@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 
 from shequn.model.events import Event
+from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.sql import chunks
 
@@ -46,6 +47,14 @@ FIELDS = (
     "times_joined",
     "own_inviter_identity_id",
     "own_channel",
+)
+
+
+_LOADED = ("id", "group_id", "identity_id", *FIELDS)
+_EDGES = (
+    "SELECT r.group_id, r.invitee_identity_id, r.inviter_identity_id, r.channel, r.occurred_at,"
+    ' i."key" FROM referrals r JOIN identities i ON i.id = r.inviter_identity_id'
+    " WHERE r.invitee_identity_id IN (?*)"
 )
 
 
@@ -82,30 +91,17 @@ class MembershipBook:
         return gid, self.p.identity_id(who)
 
     def _load(self, pairs: set[Pair]) -> None:
-        c, r = t.group_memberships.c, t.referrals.c
         gids = sorted({g for g, _ in pairs})
         iids = sorted({i for _, i in pairs})
         for part in chunks(iids):
-            q = select(c.id, c.group_id, c.identity_id, *[c[f] for f in FIELDS]).where(
-                c.identity_id.in_(part), c.group_id.in_(gids)
-            )
-            for row in self.conn.execute(q).mappings():
-                self.rows[(row["group_id"], row["identity_id"])] = dict(row)
-            inviter = t.identities.c
-            q2 = (
-                select(
-                    r.group_id,
-                    r.invitee_identity_id,
-                    r.inviter_identity_id,
-                    r.channel,
-                    r.occurred_at,
-                    inviter.key.label("inviter_key"),
-                )
-                .join(t.identities, inviter.id == r.inviter_identity_id)
-                .where(r.invitee_identity_id.in_(part))
-            )
-            for ref in self.conn.execute(q2).mappings():
-                self._touch((ref["group_id"], ref["invitee_identity_id"]), dict(ref))
+            where = "WHERE identity_id IN (?*) AND group_id IN (?*)"
+            for row in raw.records(self.conn, t.group_memberships, _LOADED, where, [part, gids]):
+                self.rows[(row["group_id"], row["identity_id"])] = row
+            for gid, invitee, inviter, channel, at, key in raw.rows(self.conn, _EDGES, [part]):
+                ref = {"group_id": gid, "invitee_identity_id": invitee,
+                       "inviter_identity_id": inviter, "channel": channel,
+                       "occurred_at": raw.utc(at), "inviter_key": key}  # fmt: skip
+                self._touch((gid, invitee), ref)
 
     @property
     def conn(self) -> Any:
@@ -223,15 +219,7 @@ class MembershipBook:
             self._attribute(pair, self.rows[pair])
         new = [self.rows[p] for p in sorted(self.dirty) if self.rows[p]["id"] is None]
         old = [self.rows[p] for p in sorted(self.dirty) if self.rows[p]["id"] is not None]
-        if new:
-            self.conn.execute(
-                t.group_memberships.insert(),
-                [{k: v for k, v in r.items() if k != "id"} for r in new],
-            )
-        if old:
-            self.conn.execute(
-                update(t.group_memberships).where(t.group_memberships.c.id == bindparam("_id")),
-                [{"_id": r["id"], **{f: r[f] for f in FIELDS}} for r in old],
-            )
-        if self.referrals:
-            self.conn.execute(t.referrals.insert(), self.referrals)
+        conn, table = self.conn, t.group_memberships
+        raw.insert(conn, table, [{k: v for k, v in r.items() if k != "id"} for r in new])
+        raw.update_by_id(conn, table, [{"id": r["id"], **{f: r[f] for f in FIELDS}} for r in old])
+        raw.insert(conn, t.referrals, self.referrals)

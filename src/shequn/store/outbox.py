@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shequn.model.actions import Action
+from shequn.store import raw
 from shequn.store import tables as t
 
 
@@ -25,7 +25,8 @@ def enqueue(conn: Connection, actions: Sequence[Action], *, caused_by: int | Non
 
 
 def enqueue_each(conn: Connection, actions: Sequence[tuple[Action, int | None]]) -> int:
-    """Queue actions, each with the event that caused it, in one statement.
+    """Queue actions, each with the event that caused it, in one statement (fixed SQL on the
+    driver's cursor, ``store/raw.py``: every knock at the door queues some).
 
     An action whose idempotency key is queued already is skipped: the same cause asking for
     the same effect twice (a replayed decision) leaves one row, so the effect happens once."""
@@ -50,8 +51,7 @@ def enqueue_each(conn: Connection, actions: Sequence[tuple[Action, int | None]])
         }
         for a, caused_by in actions
     ]
-    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
-    conn.execute(insert(t.actions).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
+    raw.insert(conn, t.actions, rows, "ON CONFLICT (idempotency_key) DO NOTHING")
     return len(actions)
 
 

@@ -16,12 +16,13 @@ SQLAlchemy types do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import JSON, Boolean, Connection, DateTime, Table
 
 Params = Sequence[Any]
 Shape = tuple[tuple[int, int], ...]  # per parameter: (-1, 0) a value, (n, 0) a list, (n, w) rows
@@ -147,6 +148,8 @@ def utc(value: Any) -> datetime | None:
 def bind_time(conn: Connection, at: datetime) -> Any:
     """A time as a parameter: naive UTC text on SQLite (the form SQLAlchemy stores, so text
     comparisons order correctly), the aware value on PostgreSQL."""
+    if at.tzinfo is None:
+        raise ValueError(f"naive datetime {at!r} given to the store")
     at = at.astimezone(UTC)
     if conn.dialect.name == "postgresql":
         return at
@@ -158,3 +161,133 @@ def json_value(value: Any) -> Any:
     if isinstance(value, str | bytes):
         return orjson.loads(value)
     return value
+
+
+Reader = Callable[[Any], Any]
+
+
+def records(
+    conn: Connection, table: Table, columns: Sequence[str], where: str, params: Params = ()
+) -> list[dict[str, Any]]:
+    """Rows of ``table`` as dicts of ``columns``, typed as SQLAlchemy would return them
+    (aware UTC times, decoded JSON, booleans). ``where`` is fixed SQL with placeholders."""
+    names = tuple(columns)
+    found = rows(conn, _select(table, names) + where, params)
+    readers = _READERS.get((table.name, names))
+    if readers is None:
+        readers = _READERS[(table.name, names)] = _readers(table, names)
+    return [
+        {c: v if read is None else read(v) for c, read, v in zip(names, readers, r, strict=True)}
+        for r in found
+    ]
+
+
+_SELECTS: dict[tuple[str, tuple[str, ...]], str] = {}
+_READERS: dict[tuple[str, tuple[str, ...]], list[Reader | None]] = {}
+
+
+def _select(table: Table, columns: tuple[str, ...]) -> str:
+    key = (table.name, columns)
+    sql = _SELECTS.get(key)
+    if sql is None:
+        for c in columns:
+            table.c[c]  # only the table's own column names: KeyError otherwise
+        names = ", ".join(f'"{c}"' for c in columns)
+        sql = _SELECTS[key] = f'SELECT {names} FROM "{table.name}" '  # noqa: S608  # metadata names
+    return sql
+
+
+def _readers(table: Table, columns: tuple[str, ...]) -> list[Reader | None]:
+    out: list[Reader | None] = []
+    for c in columns:
+        kind = table.c[c].type
+        impl = getattr(kind, "impl", kind)
+        if isinstance(impl, DateTime):
+            out.append(utc)
+        elif isinstance(kind, JSON):
+            out.append(json_value)
+        elif isinstance(kind, Boolean):
+            out.append(lambda v: v if v is None else bool(v))
+        else:
+            out.append(None)
+    return out
+
+
+def insert(conn: Connection, table: Table, rows_: Sequence[dict[str, Any]], tail: str = "") -> None:
+    """Insert dicts (all with the same keys) as multi-row ``VALUES``, a few thousand values
+    per statement; values are bound as SQLAlchemy's types would bind them. ``tail``: fixed SQL
+    after the values (``ON CONFLICT … DO NOTHING``)."""
+    if not rows_:
+        return
+    names = tuple(rows_[0])
+    write = _writers(conn, table, names)
+    sql = _insert(table, names) + tail
+    step = max(1, 3000 // len(names))
+    for i in range(0, len(rows_), step):
+        values = [
+            tuple(
+                v if w is None else w(v) for w, v in zip(write, (r[c] for c in names), strict=True)
+            )
+            for r in rows_[i : i + step]
+        ]
+        run(conn, sql, [values])
+
+
+def update_by_id(conn: Connection, table: Table, rows_: Sequence[dict[str, Any]]) -> None:
+    """``UPDATE table SET … WHERE id = ?`` for each dict (same keys, ``id`` among them), in
+    one ``executemany``."""
+    if not rows_:
+        return
+    names = tuple(c for c in rows_[0] if c != "id")
+    write = _writers(conn, table, names)
+    params = [
+        (
+            *(v if w is None else w(v) for w, v in zip(write, (r[c] for c in names), strict=True)),
+            r["id"],
+        )
+        for r in rows_
+    ]
+    run_many(conn, _update(table, names), params)
+
+
+_WRITES: dict[tuple[str, str, tuple[str, ...]], str] = {}
+
+
+def _insert(table: Table, names: tuple[str, ...]) -> str:
+    key = ("insert", table.name, names)
+    sql = _WRITES.get(key)
+    if sql is None:
+        _check(table, names)
+        cols = ", ".join(f'"{c}"' for c in names)
+        sql = _WRITES[key] = f'INSERT INTO "{table.name}" ({cols}) VALUES ?** '  # noqa: S608  # metadata names
+    return sql
+
+
+def _update(table: Table, names: tuple[str, ...]) -> str:
+    key = ("update", table.name, names)
+    sql = _WRITES.get(key)
+    if sql is None:
+        _check(table, names)
+        sets = ", ".join(f'"{c}" = ?' for c in names)
+        sql = _WRITES[key] = f'UPDATE "{table.name}" SET {sets} WHERE id = ?'  # noqa: S608  # metadata names
+    return sql
+
+
+def _check(table: Table, names: Sequence[str]) -> None:
+    """Only the table's own column names ever reach SQL text (KeyError otherwise)."""
+    for c in names:
+        table.c[c]
+
+
+def _writers(conn: Connection, table: Table, names: tuple[str, ...]) -> list[Reader | None]:
+    out: list[Reader | None] = []
+    for c in names:
+        kind = table.c[c].type
+        impl = getattr(kind, "impl", kind)
+        if isinstance(impl, DateTime):
+            out.append(lambda v: v if v is None else bind_time(conn, v))
+        elif isinstance(kind, JSON):
+            out.append(json.dumps)  # as SQLAlchemy's JSON binds it (None is JSON null)
+        else:
+            out.append(None)
+    return out
