@@ -107,10 +107,10 @@ def first_joins(conn: Connection, community: str, keys: Sequence[str]) -> dict[s
     return {key: at for key, joined in found if (at := raw.utc(joined)) is not None}
 
 
-_MEMBERSHIPS = (
-    " FROM group_memberships m JOIN groups g ON g.id = m.group_id"
-    " JOIN communities k ON k.id = g.community_id JOIN identities i ON i.id = m.identity_id"
-    ' WHERE k.slug = ? AND i."key" IN (?*)'
+_MEMBERSHIPS = (  # from the identities (indexed by key, memberships by identity), not the groups
+    " FROM identities i JOIN group_memberships m ON m.identity_id = i.id"
+    " JOIN groups g ON g.id = m.group_id AND g.community_id = i.community_id"
+    ' WHERE i.community_id = (SELECT id FROM communities WHERE slug = ?) AND i."key" IN (?*)'
 )
 _JOINED = ' AND m.joined_at IS NOT NULL GROUP BY i."key"'
 

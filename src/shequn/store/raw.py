@@ -148,12 +148,9 @@ def utc(value: Any) -> datetime | None:
 def bind_time(conn: Connection, at: datetime) -> Any:
     """A time as a parameter: naive UTC text on SQLite (the form SQLAlchemy stores, so text
     comparisons order correctly), the aware value on PostgreSQL."""
-    if at.tzinfo is None:
-        raise ValueError(f"naive datetime {at!r} given to the store")
-    at = at.astimezone(UTC)
     if conn.dialect.name == "postgresql":
-        return at
-    return at.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return _bind_pg_time(at)
+    return _bind_sqlite_time(at)
 
 
 def json_value(value: Any) -> Any:
@@ -280,14 +277,37 @@ def _check(table: Table, names: Sequence[str]) -> None:
 
 
 def _writers(conn: Connection, table: Table, names: tuple[str, ...]) -> list[Reader | None]:
+    """How each column's value is bound (remembered per dialect, table and columns)."""
+    key = (conn.dialect.name, table.name, names)
+    found = _WRITERS.get(key)
+    if found is not None:
+        return found
     out: list[Reader | None] = []
     for c in names:
         kind = table.c[c].type
         impl = getattr(kind, "impl", kind)
         if isinstance(impl, DateTime):
-            out.append(lambda v: v if v is None else bind_time(conn, v))
+            out.append(_bind_pg_time if conn.dialect.name == "postgresql" else _bind_sqlite_time)
         elif isinstance(kind, JSON):
             out.append(json.dumps)  # as SQLAlchemy's JSON binds it (None is JSON null)
         else:
             out.append(None)
+    _WRITERS[key] = out
     return out
+
+
+_WRITERS: dict[tuple[str, str, tuple[str, ...]], list[Reader | None]] = {}
+
+
+def _bind_sqlite_time(at: datetime | None) -> str | None:
+    return None if at is None else _time(at).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _bind_pg_time(at: datetime | None) -> datetime | None:
+    return None if at is None else _time(at)
+
+
+def _time(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError(f"naive datetime {at!r} given to the store")
+    return at.astimezone(UTC)

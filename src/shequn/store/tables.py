@@ -150,6 +150,7 @@ identities = Table(
     Column("union_id", String(255), index=True),
     Column("first_seen_at", UTCDateTime(), nullable=False),
     UniqueConstraint("community_id", "key", name="uq_identities_community_key"),
+    Index("ix_identities_member_id", "member_id"),  # every key of a person (0090)
 )
 
 group_memberships = Table(
@@ -170,6 +171,7 @@ group_memberships = Table(
     Column("own_inviter_identity_id", ForeignKey("identities.id")),
     Column("own_channel", String(64)),
     UniqueConstraint("group_id", "identity_id", name="uq_group_memberships_group_identity"),
+    Index("ix_group_memberships_identity_id", "identity_id"),  # where a person is (0090)
 )
 
 roles = Table(
