@@ -4,10 +4,10 @@ The join path asks both for every knock (all keys of a person, where a newcomer 
 member); without these indexes SQLite scanned every identity of the store, and every
 membership of the community's groups. Issue 22.
 
-Chained onto 0081, the newest revision present when it was written.
+Chained onto 0082, the newest revision present when it was written.
 
 Revision ID: 0090
-Revises: 0081
+Revises: 0082
 Create Date: 2026-12-03 19:20:00.000000
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0090"
-down_revision = "0081"
+down_revision = "0082"
 branch_labels = None
 depends_on = None
 
