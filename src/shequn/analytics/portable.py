@@ -110,6 +110,12 @@ def truncate(day: Any, unit: str) -> Any:
     return day.truncate(unit).cast("timestamp").cast("date")
 
 
-PORTABLE: tuple[str, ...] = ("activity", "retention", "concentration")
+PORTABLE: tuple[str, ...] = (
+    "activity",
+    "retention",
+    "returning_vs_new",
+    "quarter_retention",
+    "concentration",
+)
 """Metrics defined here once and run on both engines; ``--engine spark`` accepts these (and
 tests/test_analytics_spark.py compares each on DuckDB and on Spark)."""

@@ -27,13 +27,13 @@ not zero; the period containing the as-of day is shown as far as it has gone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from shequn.analytics import portable
 from shequn.analytics.registry import Metric
-from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of
 from shequn.errors import ShequnError
 
 PERIODS: tuple[str, ...] = ("day", "week", "month")
@@ -98,13 +98,14 @@ def shift(start: date, period: str, k: int) -> date:
     return date(months // 12, months % 12 + 1, 1)
 
 
-def _history(con: Any, scope: Scope) -> tuple[date, str, list[Any]] | None:
-    """The as-of day and the ``ev`` conditions for all history up to it (``since`` ignored)."""
+def _history(con: Any, scope: Scope) -> tuple[date, Any] | None:
+    """The as-of day and the rows of ``ev`` with a person in all history up to it (``since``
+    ignored), as an Ibis table."""
     last = as_of(con, scope)
     if last is None:
         return None
-    where, params = replace(scope, since=None, until=last).where()
-    return last, where, params
+    t = portable.ev()
+    return last, t.filter(*portable.in_scope(t, portable.history(scope, last)), t.person.notnull())
 
 
 # --- metrics ---------------------------------------------------------------------------
@@ -122,11 +123,10 @@ def retention(
 
     Defined once for both engines (``analytics/portable.py``)."""
     check_period(period)
-    last = as_of(con, scope)
-    if last is None:
+    seen_in = _history(con, scope)
+    if seen_in is None:
         return []
-    t = portable.ev()
-    seen = t.filter(*portable.in_scope(t, portable.history(scope, last)), t.person.notnull())
+    last, seen = seen_in
     first = period_start(scope.since, period) if scope.since else date.min
     joins = seen.filter(seen.kind == "member.joined")
     firsts = joins.group_by("person").aggregate(first_day=joins.day.min())
@@ -179,27 +179,23 @@ def returning_vs_new(
     period: str = "week",
     active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS,
 ) -> list[PeriodMix]:
-    """Active persons per period split into first-seen-this-period and returning (P-MEA-2)."""
-    history = _history(con, scope)
-    if history is None:
+    """Active persons per period split into first-seen-this-period and returning (P-MEA-2).
+
+    Defined once for both engines (``analytics/portable.py``)."""
+    check_period(period)
+    seen_in = _history(con, scope)
+    if seen_in is None:
         return []
-    last, where, params = history
-    kinds, kparams = kinds_sql(active_kinds)
-    p = period_sql(period, "day")
-    sql = f"""
-        WITH seen AS (
-            SELECT person, min({p}) AS first_p FROM ev
-            WHERE {where} AND (kind = 'member.joined' OR {kinds}) AND person IS NOT NULL
-            GROUP BY person
-        ),
-        act AS (
-            SELECT DISTINCT person, {p} AS p FROM ev
-            WHERE {where} AND {kinds} AND person IS NOT NULL
-        )
-        SELECT a.p, count(*) FILTER (WHERE s.first_p = a.p), count(*)
-        FROM act a JOIN seen s USING (person) GROUP BY a.p
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    rows = con.execute(sql, [*params, *kparams, *params, *kparams]).fetchall()
+    last, t = seen_in
+    firsts = t.filter((t.kind == "member.joined") | t.kind.isin(active_kinds))
+    seen = firsts.group_by("person").aggregate(first_p=_truncate(firsts.day, period).min())
+    acting = t.filter(t.kind.isin(active_kinds))
+    act = acting.select("person", p=_truncate(acting.day, period)).distinct()
+    both = act.join(seen, "person")
+    mix = both.group_by("p").aggregate(
+        new=both.count(where=both.first_p == both.p), total=both.count()
+    )
+    rows = portable.fetch(con, mix)
     found = {start: (new, total) for start, new, total in rows}
     if not found:
         return []
@@ -215,24 +211,23 @@ def returning_vs_new(
 def quarter_retention(
     con: Any, scope: Scope, *, active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS
 ) -> list[QuarterRetention]:
-    """Quarter-on-quarter retention of active persons (P-MEA-2; see the module doc)."""
-    history = _history(con, scope)
-    if history is None:
+    """Quarter-on-quarter retention of active persons (P-MEA-2; see the module doc).
+
+    Defined once for both engines (``analytics/portable.py``)."""
+    seen_in = _history(con, scope)
+    if seen_in is None:
         return []
-    last, where, params = history
-    kinds, kparams = kinds_sql(active_kinds)
-    sql = f"""
-        WITH act AS (
-            SELECT DISTINCT person,
-                   CAST(date_trunc('quarter', day) AS DATE) AS q
-            FROM ev WHERE {where} AND {kinds} AND person IS NOT NULL
-        )
-        SELECT a.q, count(*), count(prev.person)
-        FROM act a LEFT JOIN act prev
-          ON prev.person = a.person AND prev.q = CAST(a.q - INTERVAL 3 MONTH AS DATE)
-        GROUP BY a.q
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    rows = con.execute(sql, [*params, *kparams]).fetchall()
+    last, t = seen_in
+    acting = t.filter(t.kind.isin(active_kinds))
+    act = acting.select(
+        "person",
+        q=portable.truncate(acting.day, "Q"),
+        n=acting.day.year() * 4 + (acting.day.month() - 1) // 3,  # quarters since year 0
+    ).distinct()
+    prev = act.view()
+    both = act.left_join(prev, [act.person == prev.person, prev.n == act.n - 1])
+    counts = both.group_by("q").aggregate(active=both.count(), kept=both.person_right.count())
+    rows = portable.fetch(con, counts)
     found = {q: (active, kept) for q, active, kept in rows}
     if not found:
         return []
