@@ -10,7 +10,13 @@ from datetime import date, timedelta
 import pytest
 
 from shequn.engine.engagement import calendar
-from shequn.engine.engagement.calendar_rules import Post, decide_release, occurrences, rhythm
+from shequn.engine.engagement.calendar_rules import (
+    Post,
+    decide_release,
+    decide_reminders,
+    occurrences,
+    rhythm,
+)
 from shequn.errors import Conflict
 from shequn.store.db import Store
 from shequn.store.outbox import list_actions
@@ -99,3 +105,47 @@ def test_calendar_commands(cli: Cli) -> None:  # noqa: F811
     assert day["warnings"] == ["1 posts, fewer than 3", "1 of 1 posts are ads, more than 30%"]
     code, _, err = cli.run("calendar", "add", "--at", "2031-05-16T09:00", "--text", "x")
     assert code != 0 and "--group" in err
+
+
+EARLY = (
+    CALENDAR
+    + """
+[[engagement.calendar.posts]]
+name = "night"
+channel = "personal"
+time = "00:30"
+days = ["sat"]
+text = "夜读打卡"
+"""
+)
+
+
+def test_the_operator_hears_of_a_post_by_hand_hours_before_it_is_due():
+    bp = blueprint(extra=EARLY.replace("max_ad_share = 0.3", "remind_hours_before = 2"))
+    local = T0 - timedelta(hours=10)  # 00:00 Friday in Shanghai
+    assert decide_reminders(bp, local + timedelta(hours=7)) == []  # 07:00: 2.5 h before 09:30
+    (moments,) = decide_reminders(bp, local + timedelta(hours=7, minutes=30))
+    (told,) = moments.actions
+    assert (told.kind, told.payload["post"], told.payload["at"]) == (
+        "post.prepare", "moments", "2026-05-01 09:30"
+    )  # fmt: skip
+    assert moments.events[0].source_ref.endswith(":remind:moments:2026-05-01")
+    (night,) = decide_reminders(bp, local + timedelta(hours=23))  # Sat 00:30, across midnight
+    assert night.events[0].data["day"] == "2026-05-02"
+    assert decide_reminders(bp, local + timedelta(hours=9, minutes=30)) == []  # due: released
+
+
+def test_early_reminders_through_the_tick_and_for_a_one_off_post(store: Store):
+    loaded(store, group("main"), extra=CALENDAR)  # remind_hours_before: the default, 1 h
+    early = T0 - timedelta(minutes=45)  # 09:15 Friday: moments at 09:30
+    assert calendar.release(store, COMMUNITY, early) == 2  # and the 09:00 group post released
+    assert calendar.release(store, COMMUNITY, early + timedelta(minutes=5)) == 0  # once
+    worker(store, Scripted(), FakeClock(early)).run(once=True)
+    with store.read() as conn:
+        (task,) = [t["instruction"] for t in list_tasks(conn, COMMUNITY)]
+    assert task == "请提前准备：2026-05-01 09:30 要在朋友圈发布：读书会第 3 期招募中"
+    at = T0 + timedelta(days=1)
+    calendar.add_post(store, COMMUNITY, channel="official", at=at, text="回顾", now=T0)
+    with store.read() as conn:
+        rows = list_actions(conn, community=COMMUNITY, kind="post.prepare", status=None)
+    assert [r["due_at"] for r in rows] == [early, at - timedelta(hours=1)]

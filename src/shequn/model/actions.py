@@ -171,6 +171,14 @@ ACTION_KINDS: dict[str, ActionKind] = {
             task_zh="请现在（{at}）在{where}发布：{text}",
         ),
         ActionKind(
+            "post.prepare",
+            "Tell the operator a post of theirs on the content calendar is coming, to get it "
+            "ready before it is due.",
+            idempotent=False,
+            task="Get ready: at {at} you post on {where}: {text}",
+            task_zh="请提前准备：{at} 要在{where}发布：{text}",
+        ),
+        ActionKind(
             "payment.refund",
             "Give a deposit back.",
             idempotent=False,

@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DEFAULT_POSTS_PER_DAY = (3, 5)
 """Seed 003's rhythm: three to five posts a day across the operator's channels."""
+DEFAULT_REMIND_HOURS_BEFORE = 1.0
+"""An operator's post (personal account, Moments, official account) is announced to them this
+many hours before it is due, to get the picture and the words ready (0: no early reminder)."""
 DEFAULT_MAX_AD_SHARE = 0.3
 """"Mostly not ads": warn when more than this share of a day's posts advertise (the seeds give
 no exact figure; under a third keeps ads the exception)."""
@@ -54,6 +57,7 @@ class Calendar(_Section):
     enabled: bool = True
     posts_per_day: tuple[int, int] = DEFAULT_POSTS_PER_DAY
     max_ad_share: float = Field(DEFAULT_MAX_AD_SHARE, ge=0, le=1)
+    remind_hours_before: float = Field(DEFAULT_REMIND_HOURS_BEFORE, ge=0, le=7 * 24)
     posts: list[CalendarPost] = Field(default_factory=list)
 
     @model_validator(mode="after")

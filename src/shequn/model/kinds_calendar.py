@@ -1,5 +1,6 @@
 """Event kinds of the content calendar (P-CHN-2): a one-off post planned, and a recurring post
-of the blueprint released on its day (to the group, or to the operator as a task)."""
+of the blueprint released on its day (to the group, or to the operator as a task), and the
+operator's early reminder before it."""
 
 from __future__ import annotations
 
@@ -29,6 +30,16 @@ CALENDAR_KINDS: tuple[KindSpec, ...] = (
         "post.released",
         "A recurring post of the calendar came due today and was handed to the worker "
         "(once a local day per post).",
+        actor="the operator who did it; absent when unknown",
+        actor_required=False,
+        group_required=False,
+        fields=(*_POST, F("day", Str, "the community's local day, YYYY-MM-DD", required=True)),
+        playbook=("P-CHN-2",),
+    ),
+    KindSpec(
+        "post.reminded",
+        "The operator was told a recurring post of theirs is due in remind_hours_before hours, "
+        "to get it ready (once a local day per post).",
         actor="the operator who did it; absent when unknown",
         actor_required=False,
         group_required=False,

@@ -116,6 +116,7 @@ WRITER_CLASS: dict[str, str] = {
     "meetup.reminded": "engine",
     "meetup.held": "engine",
     "post.released": "engine",
+    "post.reminded": "engine",
     "qa.repeated": "engine",
     "qa.surfaced": "engine",
     "envelope.test_requested": "engine",

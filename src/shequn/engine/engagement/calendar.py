@@ -14,6 +14,7 @@ from shequn.engine.engagement.calendar_rules import (
     days,
     decide_plan,
     decide_release,
+    decide_reminders,
     planned,
     rhythm,
 )
@@ -49,11 +50,11 @@ def add_post(
 
 def release(store: Store, community: str, now: datetime | None = None) -> int:
     """The ``calendar.release`` tick: today's recurring posts whose time has come, once a
-    day each; returns how many were released."""
+    day each, and the operator's early reminders of those coming; returns how many of both."""
     moment = now or datetime.now(UTC)
     with store.read() as conn:
         bp = get_blueprint(conn, community)
-    decisions = decide_release(bp, moment)
+    decisions = [*decide_reminders(bp, moment), *decide_release(bp, moment)]
     if not decisions:
         return 0
     with store.transaction() as conn:

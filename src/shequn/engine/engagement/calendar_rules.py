@@ -7,7 +7,10 @@ operator task on every platform, because no bot may post there. Recurring posts 
 blueprint (``[[engagement.calendar.posts]]``) and are released by the worker's
 ``calendar.release`` tick once per local day (``post.released``, keyed by the post and the
 day); one-off posts (``shequn calendar add``) are ``post.planned`` with their action due at
-their time, like a session's announcement.
+their time, like a session's announcement. A post the operator publishes by hand (any channel
+but a group) is announced to them ``remind_hours_before`` its time (``post.prepare``, an
+operator task): for a recurring post by the same tick (``post.reminded``, keyed by the post
+and the day), for a one-off post as a second action of its plan.
 """
 
 from __future__ import annotations
@@ -88,6 +91,40 @@ def post_action(bp: Blueprint, post: Post, due: datetime) -> Action:
     return Action("post.publish", community, due, None, payload)
 
 
+def prepare_action(bp: Blueprint, post: Post, due: datetime) -> Action:
+    """The operator's early reminder of ``post`` (an operator task on every platform)."""
+    where = WHERE[bp.community.language][post.channel]
+    payload = {"post": post.post, "channel": post.channel, "where": where,
+               "at": local(bp, post.at), "text": post.text, "ad": post.ad}  # fmt: skip
+    return Action("post.prepare", bp.community.slug, due, None, payload)
+
+
+def _reminded(bp: Blueprint, post: Post) -> bool:
+    """Whether ``post`` gets an early reminder: by hand, with a lead configured."""
+    return post.channel != "group" and bp.engagement.calendar.remind_hours_before > 0
+
+
+def decide_reminders(bp: Blueprint, now: datetime) -> list[Decision]:
+    """Pure: the recurring posts by hand due within ``remind_hours_before`` from ``now`` (and
+    not yet due), one decision each — ``post.reminded`` keyed by the post and its local day
+    (so each day's occurrence is announced once) and the operator's ``post.prepare``."""
+    cfg = bp.engagement.calendar
+    if not cfg.enabled or cfg.remind_hours_before <= 0:
+        return []
+    zone = ZoneInfo(bp.community.timezone)
+    lead = timedelta(hours=cfg.remind_hours_before)
+    first, last = now.astimezone(zone).date(), (now + lead).astimezone(zone).date()
+    out = []
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        for post in occurrences(bp, day):
+            if _reminded(bp, post) and post.at - lead <= now < post.at:
+                key, data = f"remind:{post.post}:{day}", {"day": day.isoformat()}
+                event = _event(bp, "post.reminded", post, now, key, data)
+                out.append(Decision([event], [prepare_action(bp, post, now)]))
+    return out
+
+
 def decide_release(bp: Blueprint, now: datetime) -> list[Decision]:
     """Pure: today's recurring posts whose local time has come, one decision each —
     ``post.released`` (keyed by the post and the day: the store keeps a second one a
@@ -115,14 +152,19 @@ def decide_release(bp: Blueprint, now: datetime) -> list[Decision]:
 
 
 def decide_plan(bp: Blueprint, post: Post, now: datetime, actor: str | None) -> Decision:
-    """Pure: ``post.planned`` and its action due at its time. A group post names a group of
-    the blueprint; a post in the past is refused."""
+    """Pure: ``post.planned`` and its action due at its time — for a post by hand, with the
+    operator's early reminder ``remind_hours_before`` it (none when that time has passed). A
+    group post names a group of the blueprint; a post in the past is refused."""
     if post.channel == "group":
         bp.group(post.group or "")
     if post.at <= now:
         raise Conflict("a post is planned before its time", at=post.at)
     event = _event(bp, "post.planned", post, now, post.post, {"text": post.text}, actor)
-    return Decision([event], [post_action(bp, post, post.at)])
+    actions = [post_action(bp, post, post.at)]
+    early = post.at - timedelta(hours=bp.engagement.calendar.remind_hours_before)
+    if _reminded(bp, post) and early > now:
+        actions.insert(0, prepare_action(bp, post, early))
+    return Decision([event], actions)
 
 
 def planned(events: Iterable[Event]) -> list[Post]:
