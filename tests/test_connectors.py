@@ -109,3 +109,24 @@ def test_connectors_doc_lists_every_action_kind() -> None:
     doc = (Path(__file__).resolve().parent.parent / "docs" / "connectors.md").read_text()
     for name, kind in ACTION_KINDS.items():
         assert f"| `{name}` | {'yes' if kind.idempotent else 'no'} |" in doc, name
+
+
+def test_an_operators_task_is_written_in_the_communitys_language() -> None:
+    """Issue 23 item 10: every action kind's task is an English message id the catalogue
+    translates (no Chinese beside it in the code); an unknown group reads 本社群."""
+    from shequn.model.actions import ACTION_KINDS, task_text
+    from shequn.model.i18n import catalogue
+
+    assert all(k.task in catalogue("zh") for k in ACTION_KINDS.values() if k.task)
+    admit = ACTION_KINDS["member.admit"]
+    payload = {"identity": "wechat:li"}
+    assert task_text(admit, "main", payload, "en") == (
+        "Let wechat:li into main (approve the request or send them the link)."
+    )
+    assert (
+        task_text(admit, "main", payload, "zh")
+        == "请让 wechat:li 加入 main（通过入群申请或把链接发给对方）。"
+    )
+    assert task_text(ACTION_KINDS["message.send"], None, {"text": "hi"}, "zh") == (
+        "请把这条消息发给 本社群：hi"
+    )

@@ -58,7 +58,7 @@ def test_replay_then_live_then_reverse_and_appeal(cli: Cli, tmp_path: Path):
     assert code == 0, err
     assert "message.send" in out  # the replies; a mute on the console is a person's task
     tasks = [t["instruction"] for t in cli.json("tasks", "list")]  # type: ignore[union-attr]
-    assert any(t.startswith("Mute wechat:spam2 in main") for t in tasks), tasks
+    assert any(t.startswith("请在 main 禁言 wechat:spam2 至") for t in tasks), tasks  # zh
 
     mute = steps[0]["ref"]  # type: ignore[index]
     code, _, err = cli.run("moderation", "reverse", mute, "--reason", "误判")
@@ -68,7 +68,7 @@ def test_replay_then_live_then_reverse_and_appeal(cli: Cli, tmp_path: Path):
     assert code != 0 and "reversed already" in err
     code, out, _ = cli.run("worker", "--once", "--no-ticks", "--connector", "console")
     tasks = [t["instruction"] for t in cli.json("tasks", "list")]  # type: ignore[union-attr]
-    assert "Let wechat:spam2 post in main again." in tasks
+    assert "请恢复 wechat:spam2 在 main 的发言权限。" in tasks
 
 
 def test_an_appeal_granted_reverses_and_trains_the_model(cli: Cli, tmp_path: Path):

@@ -133,8 +133,8 @@ def test_a_connector_without_photos_leaves_an_operator_task(
     Worker(store, no_photos, config=Config(ticks=False), clock=FakeClock()).run(once=True)
     [task] = cli.json("tasks", "list")  # type: ignore[misc]
     url = next(lk["url"] for lk in cli.json("link", "list") if lk["owner"] == "wechat:li")  # type: ignore[union-attr]
-    assert task["instruction"].startswith(
-        "Send wechat:li their referral poster privately: draw it with `shequn poster wechat:li`"
+    assert task["instruction"].startswith(  # the readers speak zh
+        "请私信给 wechat:li 发送其邀请海报：用 `shequn poster wechat:li` 生成"
     )
     assert url in task["instruction"] and no_photos.calls == []
     store.close()

@@ -83,4 +83,4 @@ def test_referral_link_to_reward_and_claw_back_through_the_bot(world: World) -> 
                           "--community", COMMUNITY)  # type: ignore[misc]  # fmt: skip
     assert progress["uncounted"] == {"telegram:23": "left_quickly"}
     tasks: Any = cli.json("tasks", "list", "--community", COMMUNITY)
-    assert any("Take back reward 黑卡" in t["instruction"] for t in tasks)  # no bot can
+    assert any("获得的奖励 黑卡" in t["instruction"] for t in tasks)  # a person takes it back

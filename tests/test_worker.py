@@ -130,7 +130,7 @@ def test_unsupported_kind_becomes_an_operator_task(shop: Store) -> None:
     with shop.read() as conn:
         (task,) = list_tasks(conn, COMMUNITY)
     assert task["action_id"] == row["id"]
-    assert "Create a group like main (suggested slug main-2)" in task["instruction"]
+    assert "请仿照 main 新建一个群（建议标识 main-2）" in task["instruction"]  # the shop speaks zh
     with shop.transaction() as conn:
         task_done(conn, task["id"], by="owner", now=T0)
     assert rows(shop)[0]["status"] == "done"

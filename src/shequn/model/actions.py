@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from shequn.model.events import parse_time
+from shequn.model.i18n import N_, tr
 
 
 @dataclass(slots=True)
@@ -66,9 +67,8 @@ class ActionKind:
     effect: str | None = None
     """The event kind recording the action's effect as a community fact, if any."""
     task: str | None = None
-    """What a person does when no connector can: a format string over the payload."""
-    task_zh: str | None = None
-    """The same in Chinese, for a community that speaks it (English when missing)."""
+    """What a person does when no connector can: a format string over the payload, in
+    English (a message id: the catalogue says it in the community's language)."""
 
 
 ACTION_KINDS: dict[str, ActionKind] = {
@@ -79,7 +79,7 @@ ACTION_KINDS: dict[str, ActionKind] = {
             "Send a message to the group or, with ``to``, to members privately.",
             idempotent=False,
             effect="message.delivered",
-            task="Send this message to {to_or_group}: {text}",
+            task=N_("Send this message to {to_or_group}: {text}"),
         ),
         ActionKind(
             "poster.send",
@@ -88,17 +88,21 @@ ACTION_KINDS: dict[str, ActionKind] = {
             "caption (``text``).",
             idempotent=False,
             effect="message.delivered",
-            task="Send {to_or_group} their referral poster privately: draw it with "
-            "`shequn poster {to_or_group}` "
-            "(its QR code opens {url}) and send it with this caption: {text}",
+            task=N_(
+                "Send {to_or_group} their referral poster privately: draw it with "
+                "`shequn poster {to_or_group}` "
+                "(its QR code opens {url}) and send it with this caption: {text}"
+            ),
         ),
         ActionKind(
             "livecode.sync",
             "Point a platform's group live code at the link's groups that have seats "
             "(WeCom 群活码: at most five).",
             idempotent=False,
-            task="Set live code {link} (state {state}) to the groups {chat_ids} in WeCom's "
-            "admin console.",
+            task=N_(
+                "Set live code {link} (state {state}) to the groups {chat_ids} in WeCom's "
+                "admin console."
+            ),
         ),
         ActionKind(
             "link.sync",
@@ -107,8 +111,10 @@ ACTION_KINDS: dict[str, ActionKind] = {
             "(``invite_link``) or revoke it (``revoke``) when the group is full.",
             idempotent=False,
             effect="link.published",
-            task="In {group}'s Telegram chat, make invite link {link} let in at most "
-            "{member_limit} members (revoke it: {revoke}).",
+            task=N_(
+                "In {group}'s Telegram chat, make invite link {link} let in at most "
+                "{member_limit} members (revoke it: {revoke})."
+            ),
         ),
         ActionKind(
             "message.readback",
@@ -117,156 +123,165 @@ ACTION_KINDS: dict[str, ActionKind] = {
             "result.",
             idempotent=True,
             effect="message.received",
-            task="Check in WeCom whether message task {msgid} was sent.",
+            task=N_("Check in WeCom whether message task {msgid} was sent."),
         ),
         ActionKind(
             "stats.pull",
             "Read a platform's group statistics of one day (WeCom groupchat/statistic) into "
             "the action's result, to be compared with the log (``shequn wecom stats``).",
             idempotent=True,
-            task="Read the customer-group statistics of {day} in WeCom's admin console.",
+            task=N_("Read the customer-group statistics of {day} in WeCom's admin console."),
         ),
         ActionKind(
             "member.admit",
             "Let an admitted newcomer in (approve the join request or send a one-time link).",
             idempotent=True,
             effect="member.admitted",
-            task="Let {identity} into {group} (approve the request or send them the link).",
+            task=N_("Let {identity} into {group} (approve the request or send them the link)."),
         ),
         ActionKind(
             "member.admit.cancel",
             "Withdraw an admission nobody used (decline the request, revoke the link).",
             idempotent=True,
-            task="Withdraw {identity}'s admission to {group} (revoke their link).",
+            task=N_("Withdraw {identity}'s admission to {group} (revoke their link)."),
         ),
         ActionKind(
             "reward.revoke",
             "Take back a reward's platform privilege (a role, a badge, a perk).",
             idempotent=True,
-            task="Take back reward {reward} of campaign {campaign} from {to}.",
+            task=N_("Take back reward {reward} of campaign {campaign} from {to}."),
         ),
         ActionKind(
             "payment.request",
             "Ask a newcomer to pay the entry fee or deposit.",
             idempotent=False,
             effect="message.delivered",
-            task="Ask {to} to pay {amount} {currency} to enter {group}.",
+            task=N_("Ask {to} to pay {amount} {currency} to enter {group}."),
         ),
         ActionKind(
             "payment.collect",
             "Collect an entry fee by hand: no payment provider is configured to take it.",
             idempotent=False,
-            task="Collect {amount} {currency} from {to} for joining {group}: no payment "
-            "provider is set up ([money] provider), so contact them and take it yourself. "
-            "Once paid, record it ({record}) and they are let in.",
-            task_zh="请向 {to} 收取 {amount} {currency} 的入群费（{group}）：尚未配置支付渠道"
-            "（[money] provider），需要你亲自联系并收款。收款后记录（{record}），系统即放行入群。",
+            task=N_(
+                "Collect {amount} {currency} from {to} for joining {group}: no payment "
+                "provider is set up ([money] provider), so contact them and take it yourself. "
+                "Once paid, record it ({record}) and they are let in."
+            ),
         ),
         ActionKind(
             "post.publish",
             "Publish a post of the content calendar where no bot may (personal account, "
             "Moments, official account).",
             idempotent=False,
-            task="Publish on {where} now ({at}): {text}",
-            task_zh="请现在（{at}）在{where}发布：{text}",
+            task=N_("Publish on {where} now ({at}): {text}"),
         ),
         ActionKind(
             "post.prepare",
             "Tell the operator a post of theirs on the content calendar is coming, to get it "
             "ready before it is due.",
             idempotent=False,
-            task="Get ready: at {at} you post on {where}: {text}",
-            task_zh="请提前准备：{at} 要在{where}发布：{text}",
+            task=N_("Get ready: at {at} you post on {where}: {text}"),
         ),
         ActionKind(
             "payment.refund",
             "Give a deposit back.",
             idempotent=False,
-            task="Refund {amount} {currency} to {to} through your payment platform, then mark "
-            "this task done.",
-            task_zh="请通过支付渠道向 {to} 退还 {amount} {currency}，完成后把此任务标记为已完成。",
+            task=N_(
+                "Refund {amount} {currency} to {to} through your payment platform, then mark "
+                "this task done."
+            ),
         ),
         ActionKind(
             "application.review",
             "Ask the judges to review an application.",
             idempotent=False,
-            task="Ask {judges} to review {applicant}'s application to {group} "
-            "(`shequn entry review`).",
+            task=N_(
+                "Ask {judges} to review {applicant}'s application to {group} "
+                "(`shequn entry review`)."
+            ),
         ),
         ActionKind(
             "group.create",
             "Open a new group because every group of a link is full.",
             idempotent=False,
-            task="Create a group like {template} (suggested slug {suggested_slug}), add it to "
-            "the blueprint and bind it with `shequn groups bind`.",
+            task=N_(
+                "Create a group like {template} (suggested slug {suggested_slug}), add it to "
+                "the blueprint and bind it with `shequn groups bind`."
+            ),
         ),
         ActionKind(
             "session.summarize",
             "A sharing session ended: someone writes its summary, which shequn then sends "
             "privately to every member of the group (P-ENG-2).",
             idempotent=True,
-            task="Write the summary of session {session} ({title}) and send it with "
-            "`shequn session summary {session} --text ...`.",
+            task=N_(
+                "Write the summary of session {session} ({title}) and send it with "
+                "`shequn session summary {session} --text ...`."
+            ),
         ),
         ActionKind(
             "qa.answer",
             "Questions in a group with no leader went unanswered: someone answers them (P-ENG-3).",
             idempotent=True,
-            task="Answer the {count} open question(s) in {group} ({questions}) and mark the "
-            "answers with `shequn qa answer`.",
+            task=N_(
+                "Answer the {count} open question(s) in {group} ({questions}) and mark the "
+                "answers with `shequn qa answer`."
+            ),
         ),
         ActionKind(
             "redenvelope.send",
             "The dead-group test: send a red envelope to the group (no bot can send one on "
             "WeChat or QQ), then record it (P-ENG-4).",
             idempotent=False,
-            task="Send a red envelope of {shares} shares to {group}, then record it: "
-            "`shequn envelope sent {group} --shares {shares} --member YOU` (dead_group_test). "
-            "Not all grabbed within {hours} h: the group is dead.",
+            task=N_(
+                "Send a red envelope of {shares} shares to {group}, then record it: "
+                "`shequn envelope sent {group} --shares {shares} --member YOU` (dead_group_test). "
+                "Not all grabbed within {hours} h: the group is dead."
+            ),
         ),
         # group rules and moderation (P-RUL-2): every step can be undone by a manager
         ActionKind(
             "member.mute",
             "Restrict a member from posting in the group until ``until``.",
             idempotent=True,
-            task="Mute {identity} in {group} until {until} (reason: {reason}).",
+            task=N_("Mute {identity} in {group} until {until} (reason: {reason})."),
         ),
         ActionKind(
             "member.unmute",
             "Lift a member's restriction in the group (a reversed mute).",
             idempotent=True,
-            task="Let {identity} post in {group} again.",
+            task=N_("Let {identity} post in {group} again."),
         ),
         ActionKind(
             "message.delete",
             "Delete a message that broke a rule.",
             idempotent=True,
-            task="Delete message {message} by {identity} in {group}.",
+            task=N_("Delete message {message} by {identity} in {group}."),
         ),
         ActionKind(
             "member.ban",
             "Remove a member from the group and keep them out.",
             idempotent=True,
-            task="Remove {identity} from {group} and block them (reason: {reason}).",
+            task=N_("Remove {identity} from {group} and block them (reason: {reason})."),
         ),
         ActionKind(
             "member.remove",
             "Take a member out of a paid group their membership no longer covers (expired or "
             "refunded); they may pay and come back, so they are not blocked (P-MON-2).",
             idempotent=True,
-            task="Remove {identity} from {group} (membership {reason}); do not block them.",
+            task=N_("Remove {identity} from {group} (membership {reason}); do not block them."),
         ),
         ActionKind(
             "message.pin",
             "Pin a message in the group (over-activity damping: the post chatter buried).",
             idempotent=True,
-            task="Pin message {message} in {group} (reason: {reason}).",
+            task=N_("Pin message {message} in {group} (reason: {reason})."),
         ),
         ActionKind(
             "message.unpin",
             "Unpin a message damping pinned, once its ``pin_hours`` are over.",
             idempotent=True,
-            task="Unpin message {message} in {group} (reason: {reason}; its time is over).",
+            task=N_("Unpin message {message} in {group} (reason: {reason}; its time is over)."),
         ),
         ActionKind(
             "group.slow_mode",
@@ -274,14 +289,16 @@ ACTION_KINDS: dict[str, ActionKind] = {
             "(0 turns it off). No bot API sets it (Telegram's Bot API only reads "
             "slow_mode_delay), so a person does it.",
             idempotent=True,
-            task="Set slow mode in {group} to {seconds} seconds between a member's messages "
-            "(0: off) (reason: {reason}).",
+            task=N_(
+                "Set slow mode in {group} to {seconds} seconds between a member's messages "
+                "(0: off) (reason: {reason})."
+            ),
         ),
         ActionKind(
             "member.unban",
             "Let a removed member back in (a reversed removal).",
             idempotent=True,
-            task="Unblock {identity} in {group} so they may join again.",
+            task=N_("Unblock {identity} in {group} so they may join again."),
         ),
         # the pyramid (P-ORG-1): the platform role follows shequn's roles
         ActionKind(
@@ -289,17 +306,16 @@ ACTION_KINDS: dict[str, ActionKind] = {
             "Make a member the group's admin with the rights their role needs (``role``: "
             "group_leader or manager) and, with ``title``, that title beside their name.",
             idempotent=True,
-            task="Make {who} ({identity}) an admin of {group} as {name}: delete messages, "
-            "ban users, invite users via link, pin messages, manage video chats; title: {name}.",
-            task_zh="在 {group} 把 {who}（{identity}）设为管理员（{name}）：删除消息、封禁成员、"
-            "通过链接邀请、置顶消息、管理视频聊天；头衔：{name}。",
+            task=N_(
+                "Make {who} ({identity}) an admin of {group} as {name}: delete messages, "
+                "ban users, invite users via link, pin messages, manage video chats; title: {name}."
+            ),
         ),
         ActionKind(
             "member.demote",
             "Take a member's admin rights in the group away (no longer its leader).",
             idempotent=True,
-            task="Take {who} ({identity})'s admin rights in {group} away: no longer {name}.",
-            task_zh="在 {group} 取消 {who}（{identity}）的管理员权限：已不再是{name}。",
+            task=N_("Take {who} ({identity})'s admin rights in {group} away: no longer {name}."),
         ),
     )
 }
@@ -315,19 +331,18 @@ def action_kind(name: str) -> ActionKind:
 def task_text(
     kind: ActionKind, group: str | None, payload: dict[str, Any], language: str = "en"
 ) -> str:
-    """The operator's instruction for ``kind`` in ``language`` (its Chinese text for ``zh``
-    where there is one), filled from the payload (missing keys: ``?``)."""
+    """The operator's instruction for ``kind`` in ``language`` (the message catalogue's),
+    filled from the payload (missing keys: ``?``)."""
     to = payload.get("to")
+    everyone = tr(language, N_("the community"))
     values: dict[str, Any] = {
-        "group": group or "the community",
-        "to_or_group": ", ".join(to) if isinstance(to, list) else to or group or "the community",
+        "group": group or everyone,
+        "to_or_group": ", ".join(to) if isinstance(to, list) else to or group or everyone,
         "payload": payload,
         "text": payload.get("text") or f"[template {payload.get('template', '?')}]",
     }
-    text = kind.task_zh if language == "zh" and kind.task_zh else kind.task
-    return (text or f"Carry out {kind.name}: {{payload}}").format_map(
-        _Missing({**{k: v for k, v in payload.items()}, **values})
-    )
+    text = tr(language, kind.task) if kind.task else f"Carry out {kind.name}: {{payload}}"
+    return text.format_map(_Missing({**{k: v for k, v in payload.items()}, **values}))
 
 
 class _Missing(dict[str, Any]):
