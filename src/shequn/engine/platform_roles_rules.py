@@ -20,10 +20,12 @@ from datetime import datetime
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import N_, tr
 from shequn.model.kinds_org import LEAD_ROLES
 
-ROLE_NAMES = {"manager": ("班长", "monitor"), "group_leader": ("组长", "group leader")}
-"""Each leading role's name (zh, en): the admin title and the operator task's words."""
+ROLE_NAMES = {"manager": N_("monitor"), "group_leader": N_("group leader")}
+"""Each leading role's name (a message id: 班长, 组长 in Chinese), the admin title and the
+operator task's words."""
 
 Roles = Mapping[str | None, str]
 """A member's roles by group (``None``: community-wide)."""
@@ -68,8 +70,7 @@ def seats(
 
 def role_name(role: str, lang: str) -> str:
     """``role``'s name in ``lang`` (a leading role's, or the role itself)."""
-    zh, en = ROLE_NAMES.get(role, (role, role))
-    return zh if lang == "zh" else en
+    return tr(lang, ROLE_NAMES[role]) if role in ROLE_NAMES else role
 
 
 def decide_follow(bp: Blueprint, changed: Sequence[Seat], now: datetime) -> list[Action]:
