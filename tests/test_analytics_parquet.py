@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from shequn.analytics.parquet import MANIFEST, export, read_manifest, read_sql
@@ -115,3 +116,34 @@ def test_the_command_exports_and_says_so(tmp_path: Path, monkeypatch: Any) -> No
     again = runner.invoke(app, ["export", "parquet", str(tmp_path / "out")])
     assert again.exit_code == 0, again.output
     assert "nothing new since batch 1 (3 rows)" in again.output
+
+
+def test_a_community_redone_but_not_committed_is_put_back_then_redone(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from shequn.analytics import parquet
+
+    dest = tmp_path / "out"
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        record(store, [configured(), post("li", day=0), post("li2", day=1)])
+        with Replica.open(store, str(tmp_path / "r.duckdb")) as replica:
+            export(replica.raw, dest)
+            before = files(dest)
+            merge(store, "wechat:li", "wechat:li2", community=COMMUNITY)
+            replica.sync()
+
+            def crash(*_: Any) -> None:
+                raise OSError("disk full")
+
+            monkeypatch.setattr(parquet, "_write_manifest", crash)
+            with pytest.raises(OSError, match="disk full"):
+                export(replica.raw, dest)
+            assert [p.name for p in dest.glob(".old-*")] == [".old-000002"]
+            monkeypatch.undo()
+            with_old = read_manifest(dest)
+            assert with_old is not None and with_old["batch"] == 1
+            done = export(replica.raw, dest)  # the old directory put back, then redone
+            assert done.repaired == 1 and done.redone == (COMMUNITY,)
+            assert before != files(dest)
+            assert exported(replica.raw, dest) == in_replica(replica.raw)
+            assert not list(dest.glob(".old-*"))
