@@ -36,6 +36,7 @@ from shequn.engine.links import create_link, ensure_referral_link
 from shequn.errors import InvalidEvent, NotFound
 from shequn.model.blueprint_growth import Campaign
 from shequn.model.entities import EntryState, Link
+from shequn.model.i18n import Said, tr
 from shequn.model.kinds_growth import ENTRY_OUTCOMES, FILL_ORDERS, LINK_PURPOSES
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint, get_link, list_entries
@@ -319,8 +320,7 @@ def post_poster(
         )
     link = ensure_referral_link(store, bp, member.key, campaign=campaign)
     name = member.display_name or member.key.split(":", 1)[-1]
-    zh = bp.community.language == "zh"
-    subtitle = f"我是{name}，邀请你一起加入" if zh else f"{name} invites you to join"
+    subtitle = tr(bp.community.language, Said("{name} invites you to join", name=name))
     spec = PosterSpec(title=bp.community.name, subtitle=subtitle, name=name, qr_text=link.url,
                       language=bp.community.language)  # fmt: skip
     return Response(render_poster(spec), media_type="image/png",
