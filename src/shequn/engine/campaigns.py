@@ -14,7 +14,7 @@ import orjson
 from shequn.engine.decisions import Decision, apply, new_ref, operator_source
 from shequn.engine.fission import Progress, after_append, evaluate_inviter, progress_of
 from shequn.errors import Conflict, InvalidEvent, NotFound
-from shequn.model.blueprint_growth import Campaign
+from shequn.model.blueprint_growth import Campaign, parsed_campaign
 from shequn.model.events import Event
 from shequn.model.i18n import Said
 from shequn.store.append import lock_for_decision
@@ -82,7 +82,7 @@ def settle(store: Store, community: str, *, now: datetime | None = None) -> Deci
     with store.transaction() as conn:
         lock_for_decision(conn)
         bp = get_blueprint(conn, community)
-        all_campaigns = [Campaign.model_validate(c) for c in list_campaigns(conn, community)]
+        all_campaigns = [parsed_campaign(c) for c in list_campaigns(conn, community)]
         total = Decision.none()
         for inviter in all_inviters(conn, community):
             total += evaluate_inviter(conn, bp, all_campaigns, inviter, at)

@@ -23,7 +23,7 @@ from shequn.engine.fraud import (
 )
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
-from shequn.model.blueprint_growth import Campaign
+from shequn.model.blueprint_growth import Campaign, parsed_campaign
 from shequn.model.events import Event
 from shequn.store.growth_queries import has_campaigns
 from shequn.store.referral_queries import (
@@ -273,7 +273,7 @@ def after_append(
             inviters[inviter] = max(e.occurred_at, inviters.get(inviter, e.occurred_at))
             if e.kind == "member.joined" and e.actor:
                 joined.add((inviter, e.actor))
-    campaigns = [Campaign.model_validate(c) for c in list_campaigns(conn, community)]
+    campaigns = [parsed_campaign(c) for c in list_campaigns(conn, community)]
     for inviter, at in sorted(inviters.items()):
         total += evaluate_inviter(conn, bp, campaigns, inviter, at, joined)
     return total

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -206,3 +207,20 @@ class Campaign(_Section):
 
 
 assert set(get_args(Care)) == set(CARE) and set(get_args(Stake)) == set(STAKES)  # noqa: S101
+
+
+_PARSED: dict[bytes, Campaign] = {}
+
+
+def parsed_campaign(config: dict[str, Any]) -> Campaign:
+    """``Campaign.model_validate(config)``, remembered by content: fission re-reads the
+    campaigns for every join it counts, and validating one (its groups' slugs, its tiers) costs
+    more than counting. Campaigns are frozen, so sharing one is safe."""
+    key = orjson.dumps(config, option=orjson.OPT_SORT_KEYS, default=str)
+    found = _PARSED.get(key)
+    if found is None:
+        found = Campaign.model_validate(config)
+        if len(_PARSED) >= 256:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return found

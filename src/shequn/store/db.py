@@ -64,6 +64,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._writer_lock: threading.RLock | None = None
 
     @property
     def dialect(self) -> str:
@@ -118,10 +119,13 @@ class Store:
     def _writer_turn(self) -> AbstractContextManager[object]:
         if self.engine.dialect.name != "sqlite":
             return nullcontext()
-        path = self.engine.url.database or ""
-        key = os.path.realpath(path) if path and path != ":memory:" else f"{id(self)}"
-        with _LOCKS_GUARD:
-            lock = _SQLITE_WRITERS.setdefault(key, threading.RLock())
+        lock = self._writer_lock  # found once per store: realpath stats the disk
+        if lock is None:
+            path = self.engine.url.database or ""
+            key = os.path.realpath(path) if path and path != ":memory:" else f"{id(self)}"
+            with _LOCKS_GUARD:
+                lock = _SQLITE_WRITERS.setdefault(key, threading.RLock())
+            self._writer_lock = lock
         return lock
 
     @contextmanager
