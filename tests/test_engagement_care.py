@@ -4,11 +4,14 @@ the pyramid uses, revocable; points earned by rule and never spent below zero.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
 
 from shequn.engine.engagement import caring, honours
+from shequn.engine.engagement.at_risk import at_risk_tick, replica_path
 from shequn.engine.engagement.badges import decide_badges, decide_spend, earned, points
 from shequn.engine.engagement.care import (
     AtRisk,
@@ -195,3 +198,43 @@ def test_care_at_risk_passes_over_a_member_who_said_stop(store):
     flagged = [(wx("amy"), ("main",), last, 0.0), (wx("bo"), ("main",), last, 0.1)]
     chosen = caring.care_at_risk(store, COMMUNITY, flagged, now=T0)
     assert [c.member for c in chosen] == [wx("bo")]
+
+
+def _hold(path: str) -> subprocess.Popen[str]:
+    """Another process with the DuckDB file ``path`` open, as a running API server holds the
+    replica; stopped by closing its stdin."""
+    code = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+    code += "sys.stdin.read()"
+    holder = subprocess.Popen([sys.executable, "-c", code, path], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_the_worker_cares_for_members_at_risk_without_the_servers_replica(
+    store, tmp_path, monkeypatch
+):
+    """The care.at_risk tick writes what ``shequn care at-risk`` would, once per decline, from
+    its own replica: the shared one held by another process does not stop it; its own held
+    (another worker's round) makes it skip."""
+    shared = str(tmp_path / "a.duckdb")
+    monkeypatch.setenv("SHEQUN_ANALYTICS_PATH", shared)
+    loaded(store, group("main"))
+    _decline(store)
+    assert at_risk_tick(store, COMMUNITY, T0) == 0  # off unless the blueprint says so
+    loaded(store, group("main"), extra="[engagement.care]\nat_risk = true\n")
+    server = _hold(shared)
+    try:
+        other = _hold(replica_path(store))
+        try:
+            assert at_risk_tick(store, COMMUNITY, T0) == 0  # another worker's round
+        finally:
+            other.communicate("")
+        assert at_risk_tick(store, COMMUNITY, T0) == 1
+        assert at_risk_tick(store, COMMUNITY, T0 + timedelta(days=1)) == 0  # once per decline
+    finally:
+        server.communicate("")
+    with store.read() as conn:
+        (msg,) = list_actions(conn, community=COMMUNITY, kind="message.send")
+    assert (msg["payload"]["template"], msg["payload"]["to"]) == ("care_at_risk", wx("amy"))
+    assert replica_path(store) == str(tmp_path / "a.care.duckdb")

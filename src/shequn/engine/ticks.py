@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from shequn.engine.campaigns import settle
 from shequn.engine.elections import close_elections
+from shequn.engine.engagement.at_risk import at_risk_tick
 from shequn.engine.engagement.calendar import release as release_posts
 from shequn.engine.engagement.caring import send_care
 from shequn.engine.engagement.checkins import remind as remind_checkins
@@ -70,6 +71,7 @@ TICKS: tuple[Tick, ...] = (
     Tick("checkins.remind", timedelta(minutes=10), remind_checkins, "remind camps to check in"),
     Tick("envelopes.judge", timedelta(minutes=10), judge_envelopes, "dead-group test verdicts"),
     Tick("care.send", timedelta(hours=1), send_care, "private care at each member's hour"),
+    Tick("care.at_risk", timedelta(days=1), at_risk_tick, "care for those the churn metric flags"),
     Tick("badges.grant", timedelta(hours=1), grant_badges, "grant badge levels reached"),
     Tick("qa.surface", timedelta(minutes=15), surface_questions, "unanswered questions → leaders"),
     Tick("money.renewals", timedelta(minutes=5), renewals, "remind, lapse and expire memberships"),

@@ -161,6 +161,7 @@ class Care(_Section):
     key_messages: int = Field(DEFAULT_CARE_KEY_MESSAGES, ge=1)
     key_window_days: int = Field(DEFAULT_CARE_KEY_WINDOW_DAYS, ge=1)
     birthday: bool = True  # greet on the birthday the intake card gives (card.birthday)
+    at_risk: bool = False  # the worker's care.at_risk tick writes to those the churn metric flags
     hour: int = Field(DEFAULT_CARE_HOUR, ge=0, le=23)
     per_minute: int = Field(DEFAULT_CARE_PER_MINUTE, gt=0)
 
