@@ -21,7 +21,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 
 from shequn.errors import Conflict, NotFound
 from shequn.model.actions import RETRYABLE, Status
-from shequn.model.i18n import Said
+from shequn.model.i18n import N_, Said
 from shequn.store import tables as t
 
 c = t.actions.c
@@ -241,13 +241,8 @@ def retry(conn: Connection, action_id: int, now: datetime) -> dict[str, Any]:
     pending one waiting for its next try is due now."""
     row = get(conn, action_id)
     if row["status"] not in RETRYABLE and row["status"] != Status.PENDING:
-        raise Conflict(
-            Said(
-                "action {action_id} is {status}: nothing to retry",
-                action_id=action_id,
-                status=Said(row["status"]),
-            ),
-            action=action_id,
+        raise _refused(
+            N_("action {action_id} is {status}: nothing to retry"), action_id, row["status"]
         )
     conn.execute(
         update(t.actions)
@@ -266,6 +261,11 @@ def retry(conn: Connection, action_id: int, now: datetime) -> dict[str, Any]:
     return get(conn, action_id)
 
 
+def _refused(msgid: str, action_id: int, status: str) -> Conflict:
+    """An action in the wrong state for what was asked, said in the reader's language."""
+    return Conflict(Said(msgid, action_id=action_id, status=Said(status)), action=action_id)
+
+
 def cancel(conn: Connection, action_id: int, now: datetime) -> dict[str, Any]:
     """Cancel an action nobody is carrying out (not leased, not finished); cancelling it
     again changes nothing."""
@@ -273,13 +273,8 @@ def cancel(conn: Connection, action_id: int, now: datetime) -> dict[str, Any]:
     if row["status"] == Status.CANCELLED:
         return row
     if row["status"] not in (Status.PENDING, Status.REVIEW, Status.DEAD, Status.FAILED):
-        raise Conflict(
-            Said(
-                "action {action_id} is {status}: cannot cancel",
-                action_id=action_id,
-                status=Said(row["status"]),
-            ),
-            action=action_id,
+        raise _refused(
+            N_("action {action_id} is {status}: cannot cancel"), action_id, row["status"]
         )
     conn.execute(
         update(t.actions)
