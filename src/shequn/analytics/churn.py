@@ -21,10 +21,12 @@ during the baseline window has a diluted baseline (days / B), so is flagged less
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from shequn.analytics import portable
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
 
@@ -79,49 +81,57 @@ def _rates(
     min_baseline: float,
     active_kinds: tuple[str, ...],
 ) -> list[_Rates]:
-    """Present members with baseline ≥ ``min_baseline`` as of ``day``, with their rates."""
-    where, params = replace(scope, since=None, until=day).where()
-    kinds, kparams = kinds_sql(active_kinds)
+    """Present members with baseline ≥ ``min_baseline`` as of ``day``, with their rates.
+
+    Defined once for both engines (``analytics/portable.py``)."""
+    import ibis  # lazy: only metrics need it
+
+    t = portable.ev()
+    scoped = t.filter(*portable.in_scope(t, portable.history(scope, day)))
     start = day - timedelta(weeks=recent_weeks + baseline_weeks)
     split = day - timedelta(weeks=recent_weeks)
-    sql = f"""
-        WITH act AS (
-            SELECT DISTINCT person, grp, day FROM ev
-            WHERE {where} AND {kinds} AND person IS NOT NULL
-              AND day > CAST(? AS DATE)
-        ),
-        rates AS (
-            SELECT person,
-                   count(DISTINCT day) FILTER (WHERE day <= CAST(? AS DATE)) AS base_days,
-                   count(DISTINCT day) FILTER (WHERE day > CAST(? AS DATE)) AS recent_days,
-                   max(day) AS last_active,
-                   list_sort(list(DISTINCT grp) FILTER (WHERE grp IS NOT NULL)) AS groups
-            FROM act GROUP BY person
-        ),
-        membership AS (
-            SELECT grp, kind, occurred_at, id,
-                   CASE WHEN kind = 'member.removed' THEN subject_person ELSE person END AS who
-            FROM ev WHERE {where}
-              AND kind IN ('member.joined', 'member.left', 'member.removed')
-        ),
-        latest AS (
-            SELECT grp, who, last(kind ORDER BY occurred_at, id) AS kind FROM membership
-            WHERE who IS NOT NULL GROUP BY grp, who
-        ),
-        seen AS (SELECT person AS who, grp FROM act UNION SELECT who, grp FROM latest),
-        present AS (
-            SELECT s.who, bool_or(coalesce(l.kind, 'member.joined') = 'member.joined') AS here
-            FROM seen s LEFT JOIN latest l ON l.who = s.who AND l.grp IS NOT DISTINCT FROM s.grp
-            GROUP BY s.who
-        )
-        SELECT r.person, r.groups, r.base_days, r.recent_days, r.last_active
-        FROM rates r JOIN present p ON p.who = r.person
-        WHERE p.here AND r.base_days >= ? * ?
-        ORDER BY r.person"""  # noqa: S608  # only placeholders and fixed SQL are interpolated
-    args = [*params, *kparams, start, split, split, *params, min_baseline, baseline_weeks]
+    acting = scoped.filter(
+        scoped.kind.isin(active_kinds), scoped.person.notnull(), scoped.day > start
+    )
+    act = acting.select("person", "grp", "day").distinct()
+    rates = act.group_by("person").aggregate(
+        base_days=act.day.nunique(where=act.day <= split),
+        recent_days=act.day.nunique(where=act.day > split),
+        last_active=act.day.max(),
+    )
+    moves = scoped.filter(scoped.kind.isin(("member.joined", "member.left", "member.removed")))
+    removed = moves.kind == "member.removed"
+    membership = moves.select(
+        "grp",
+        "kind",
+        "occurred_at",
+        "id",
+        who=ibis.ifelse(removed, moves.subject_person, moves.person),
+    ).filter(lambda m: m.who.notnull())
+    newest = ibis.row_number().over(
+        group_by=["grp", "who"], order_by=[membership.occurred_at.desc(), membership.id.desc()]
+    )
+    latest = membership.mutate(rn=newest).filter(lambda m: m.rn == 0).select("grp", "who", "kind")
+    seen = ibis.union(
+        act.select(who=act.person, grp=act.grp), latest.select("who", "grp"), distinct=True
+    )
+    both = seen.left_join(latest, [seen.who == latest.who, seen.grp.identical_to(latest.grp)])
+    present = both.group_by("who").aggregate(
+        here=(both.kind.fill_null("member.joined") == "member.joined").any()
+    )
+    kept = rates.join(present, rates.person == present.who).filter(
+        lambda r: r.here & (r.base_days >= math.ceil(min_baseline * baseline_weeks))
+    )
+    found = portable.fetch(
+        con, kept.select("person", "base_days", "recent_days", "last_active").order_by("person")
+    )
+    pairs = act.filter(act.grp.notnull()).select("person", "grp").distinct()
+    groups: dict[str, list[str]] = {}
+    for person, grp in portable.fetch(con, pairs.semi_join(kept, "person")):
+        groups.setdefault(person, []).append(grp)
     return [
-        _Rates(p, tuple(g or ()), b / baseline_weeks, r / recent_weeks, last)
-        for p, g, b, r, last in con.execute(sql, args).fetchall()
+        _Rates(p, tuple(sorted(groups.get(p, ()))), b / baseline_weeks, r / recent_weeks, last)
+        for p, b, r, last in found
     ]
 
 

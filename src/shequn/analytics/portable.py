@@ -13,7 +13,9 @@ semantics for Spark; an Ibis expression is compiled by Ibis's own per-engine com
 uses SQLGlot underneath, with the engine's rules). What differs between engines is pinned
 here: day arithmetic is cast back to DATE (DuckDB's ``DATE + INTERVAL`` is a TIMESTAMP),
 ratios are finished in Python from integer counts (DuckDB's DECIMAL literals against Spark's
-DOUBLE), and results are ordered explicitly (null ordering differs).
+DOUBLE; and Ibis's Spark compiler cannot render a float literal without its PySpark backend,
+so thresholds are made integers first), and results are ordered explicitly (null ordering
+differs).
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ PORTABLE: tuple[str, ...] = (
     "returning_vs_new",
     "quarter_retention",
     "concentration",
+    "churn_risk",
 )
 """Metrics defined here once and run on both engines; ``--engine spark`` accepts these (and
 tests/test_analytics_spark.py compares each on DuckDB and on Spark)."""
