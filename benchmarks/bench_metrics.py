@@ -331,13 +331,37 @@ def rss_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
+def log_options(ap: argparse.ArgumentParser, events: int) -> None:
+    """The options that shape the synthetic log (shared with ``bench_spark.py``)."""
+    ap.add_argument("--events", type=int, default=events)
+    ap.add_argument("--members", type=int, default=200_000)
+    ap.add_argument("--groups", type=int, default=50)
+
+
+def generate(con: Any, args: argparse.Namespace) -> float:
+    """The synthetic log as raw rows in table ``raw`` of a prepared replica (people and the
+    community's time zone included, ``ev`` not derived yet); the seconds generating took."""
+    prepare(con)
+    con.execute(materialise.RAW.format(temp="", name="raw"))
+    seconds, _ = timed(
+        con.execute,
+        GENERATE.format(
+            members=args.members,
+            groups=args.groups,
+            events=args.events,
+            leaves=args.members // 10,
+        ),
+    )
+    con.execute("INSERT INTO communities VALUES ('bench', 'Asia/Shanghai')")
+    con.execute("INSERT INTO people SELECT DISTINCT 'bench', actor, actor FROM raw")
+    return seconds
+
+
 def main() -> None:
     import duckdb
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--events", type=int, default=2_000_000)
-    ap.add_argument("--members", type=int, default=200_000)
-    ap.add_argument("--groups", type=int, default=50)
+    log_options(ap, events=2_000_000)
     ap.add_argument("--naive-events", type=int, default=100_000)
     ap.add_argument("--more", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
@@ -352,19 +376,7 @@ def main() -> None:
         con.execute(f"SET memory_limit = '{args.memory}'")
         con.execute(f"SET threads = {args.threads}")
         con.execute(f"SET temp_directory = '{tmp}/spill'")
-        prepare(con)
-        con.execute(materialise.RAW.format(temp="", name="raw"))
-        gen_s, _ = timed(
-            con.execute,
-            GENERATE.format(
-                members=args.members,
-                groups=args.groups,
-                events=args.events,
-                leaves=args.members // 10,
-            ),
-        )
-        con.execute("INSERT INTO communities VALUES ('bench', 'Asia/Shanghai')")
-        con.execute("INSERT INTO people SELECT DISTINCT 'bench', actor, actor FROM raw")
+        gen_s = generate(con, args)
         derive_s, n = timed(materialise.append, con, "raw")
         log = f"{tmp}/log.parquet"
         con.execute(f"COPY raw TO '{log}' (FORMAT parquet)")
