@@ -75,7 +75,9 @@ def test_example_week_loads_and_reimport_adds_nothing(loaded: Cli):
     assert groups["main"]["active_members"] > 10
     members = loaded.json("members", "list", "--limit", "1000")
     assert len(members) == len({m["key"] for m in members}) > 20
-    code, out, _ = loaded.run("members", "list")
+    code, out, _ = loaded.run("members", "list")  # the example community speaks Chinese
+    assert code == 0 and "位成员" in out
+    code, out, _ = loaded.run("members", "list", "--lang", "en")
     assert code == 0 and "members" in out
 
 

@@ -177,6 +177,7 @@ def test_campaign_show_and_a_fraud_case_reviewed(cli: Cli, tmp_path: Path):
     board = cli.json("campaign", "show", "invite3")
     assert board[0] == {  # type: ignore[index]
         "inviter": ann,
+        "inviter_name": None,  # ann has no display name: --json keeps the key, adds the name
         "counted": [bo, cai],
         "waiting": [],
         "uncounted": {},
@@ -188,13 +189,13 @@ def test_campaign_show_and_a_fraud_case_reviewed(cli: Cli, tmp_path: Path):
     assert cli.json("fraud", "review", case["case"], "--uphold", "--reason", "互刷")["status"] == (  # type: ignore[index]
         "upheld"
     )
-    code, _, err = cli.run("fraud", "review", case["case"], "--uphold")
+    code, _, err = cli.run("fraud", "review", case["case"], "--uphold", "--lang", "en")
     assert code == 1 and "is already upheld" in err
-    code, _, err = cli.run("fraud", "review", "case:nope", "--overturn")
+    code, _, err = cli.run("fraud", "review", "case:nope", "--overturn", "--lang", "en")
     assert code == 1 and "no fraud case 'case:nope'" in err
     mine = cli.json("campaign", "show", "invite3", "--member", ann)
     assert mine[0]["count"] == 2  # type: ignore[index]
-    code, _, err = cli.run("campaign", "show", "nope")
+    code, _, err = cli.run("campaign", "show", "nope", "--lang", "en")
     assert code == 1 and "no campaign 'nope'" in err
 
 
@@ -211,7 +212,7 @@ def test_a_bot_reads_the_outbox_and_reports_back(cli: Cli, tmp_path: Path):
     assert ask["payload"]["suggested_slug"] == "g1-2"
     done = cli.json("actions", "done", str(admits[0]["id"]), "--result", '{"chat": 42}')  # type: ignore[index]
     assert (done["status"], done["result"]) == ("done", {"chat": 42})  # type: ignore[index]
-    code_, _, err = cli.run("actions", "done", str(admits[0]["id"]))  # type: ignore[index]
+    code_, _, err = cli.run("actions", "done", str(admits[0]["id"]), "--lang", "en")  # type: ignore[index]
     assert code_ == 1 and "done already" in err
     # the operator opened g2: the live code takes it in and the waitlisted newcomer gets a seat
     cli.json("link", "update", "SALON1", "-g", "g1", "-g", "g2")

@@ -27,8 +27,8 @@ def test_levels_tasks_and_motions_through_the_cli(cli: Cli, tmp_path: Path) -> N
     assert cli.json("orgtask", "list")[0]["done_at"] is not None
     motion = cli.json("motion", "propose", "main", a, "每周六晚八点固定读书分享")["motion"]
     assert cli.run("motion", "second", motion, b)[0] == 0
-    assert cli.run("motion", "vote", motion, c, "yes")[1] == "voted\n"
-    assert "first vote stands" in cli.run("motion", "vote", motion, c, "no")[1]
+    assert cli.run("motion", "vote", motion, c, "yes")[1] == "已投票\n"  # the example speaks zh
+    assert "first vote stands" in cli.run("motion", "vote", motion, c, "no", "--lang", "en")[1]
     [listed] = cli.json("motion", "list")
     assert (listed["yes"], listed["no"], listed["result"]) == (1, 0, None)
     assert cli.json("roles", "set", a, "manager")["data"]["role"] == "manager"
@@ -55,5 +55,7 @@ def test_a_motion_with_a_role_change_through_the_cli(cli: Cli, tmp_path: Path) -
     assert moved["group"] == "main"
     code, _, err = cli.run("motion", "propose", "main", a, "x", "--change", "group_leader")
     assert code == 2 and "MEMBER=ROLE" in err
-    code, _, err = cli.run("motion", "propose", "main", a, "x", "--change", f"{b}=owner")
+    code, _, err = cli.run(
+        "motion", "propose", "main", a, "x", "--change", f"{b}=owner", "--lang", "en"
+    )
     assert code == 1 and "group_leader, member" in err

@@ -64,7 +64,9 @@ def test_replay_then_live_then_reverse_and_appeal(cli: Cli, tmp_path: Path):
     code, _, err = cli.run("moderation", "reverse", mute, "--reason", "误判")
     assert code == 0, err
     assert cli.json("moderation", "list")[0]["reversed"] is True  # type: ignore[index]
-    code, _, err = cli.run("moderation", "reverse", mute)
+    code, _, err = cli.run("moderation", "reverse", mute)  # the example community speaks zh
+    assert code != 0 and "已经撤销过了" in err
+    code, _, err = cli.run("moderation", "reverse", mute, "--lang", "en")
     assert code != 0 and "reversed already" in err
     code, out, _ = cli.run("worker", "--once", "--no-ticks", "--connector", "console")
     tasks = [t["instruction"] for t in cli.json("tasks", "list")]  # type: ignore[union-attr]

@@ -12,14 +12,17 @@ import typer
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    echo,
     open_store,
     out,
     pick_community,
     print_json,
     print_table,
+    say,
     show_time,
 )
 from shequn.errors import InvalidEvent
+from shequn.model.i18n import N_, Said
 from shequn.store import action_states
 from shequn.store.outbox import finish, list_actions
 
@@ -54,14 +57,23 @@ def actions_list(
         print_json(rows)
         return
     print_table(
-        f"{len(rows)} {status} actions",
-        ["id", "kind", "group", "status", "tries", "payload", "next run", "last error"],
+        Said("{n} actions ({status})", n=len(rows), status=Said(status)),
+        [
+            N_("id"),
+            N_("kind"),
+            N_("group"),
+            N_("status"),
+            N_("tries"),
+            N_("payload"),
+            N_("next run"),
+            N_("last error"),
+        ],
         [
             (
                 r["id"],
                 r["kind"],
                 r["group_slug"],
-                r["status"],
+                say(r["status"]),
                 r["attempts"],
                 json.dumps(r["payload"], ensure_ascii=False),
                 show_time(r["next_run_at"]),
@@ -88,7 +100,7 @@ def actions_done(
         raise InvalidEvent("--result must be a JSON object", field="result")
     with open_store() as store, store.transaction() as conn:
         row = finish(conn, action_id, "failed" if failed else "done", detail)
-    print_json(row) if as_json else out.print(f"action {action_id}: {row['status']}")
+    print_json(row) if as_json else echo(_action(action_id, row["status"]))
 
 
 @actions_app.command("show")
@@ -102,13 +114,36 @@ def actions_show(
         print_json(row)
         return
     for key in ("id", "kind", "status", "community_slug", "group_slug", "target", "attempts"):
-        out.print(f"{key}: {row[key]}")
+        out.print(f"{say(key)}: {say(row[key]) if key == 'status' else row[key]}")
     for key in ("due_at", "next_run_at", "attempt_started_at", "updated_at"):
-        out.print(f"{key}: {show_time(row[key])}")
+        out.print(f"{say(key)}: {show_time(row[key])}")
     for key in ("last_error", "platform_ref", "connector", "idempotency_key"):
-        out.print(f"{key}: {row[key] or ''}")
-    out.print(f"payload: {json.dumps(row['payload'], ensure_ascii=False)}")
-    out.print(f"result: {json.dumps(row['result'], ensure_ascii=False)}")
+        out.print(f"{say(key)}: {row[key] or ''}")
+    out.print(f"{say(N_('payload'))}: {json.dumps(row['payload'], ensure_ascii=False)}")
+    result = "" if row["result"] is None else json.dumps(row["result"], ensure_ascii=False)
+    out.print(f"{say(N_('result'))}: {result}")
+
+
+SHOWN = (
+    N_("kind"),
+    N_("community_slug"),
+    N_("group_slug"),
+    N_("target"),
+    N_("attempts"),
+    N_("due_at"),
+    N_("next_run_at"),
+    N_("attempt_started_at"),
+    N_("updated_at"),
+    N_("last_error"),
+    N_("platform_ref"),
+    N_("connector"),
+    N_("idempotency_key"),
+)
+"""The fields ``actions show`` names, for the catalogue."""
+
+
+def _action(action_id: int, status: str) -> Said:
+    return Said("action {id}: {status}", id=action_id, status=Said(status))
 
 
 @actions_app.command("retry")
@@ -118,7 +153,7 @@ def actions_retry(
     """Send a failed, dead, reviewed or cancelled action back to the queue, due now."""
     with open_store() as store, store.transaction() as conn:
         row = action_states.retry(conn, action_id, datetime.now(UTC))
-    print_json(row) if as_json else out.print(f"action {action_id}: pending again")
+    print_json(row) if as_json else echo(_action(action_id, row["status"]))
 
 
 @actions_app.command("cancel")
@@ -128,4 +163,4 @@ def actions_cancel(
     """Cancel an action nobody is carrying out; its open task is closed."""
     with open_store() as store, store.transaction() as conn:
         row = action_states.cancel(conn, action_id, datetime.now(UTC))
-    print_json(row) if as_json else out.print(f"action {action_id}: cancelled")
+    print_json(row) if as_json else echo(_action(action_id, row["status"]))

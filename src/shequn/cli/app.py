@@ -19,7 +19,7 @@ from shequn.cli.bot import bot_app
 from shequn.cli.calendar import calendar_app
 from shequn.cli.campaign import campaign_app, fraud_app
 from shequn.cli.checkin import checkin_app
-from shequn.cli.common import state
+from shequn.cli.common import SpeakingGroup, say, state
 from shequn.cli.diagnose import diagnose_command
 from shequn.cli.envelope import envelope_app
 from shequn.cli.export import export_app
@@ -43,6 +43,7 @@ from shequn.cli.templates import templates_app
 from shequn.cli.wecom import wecom_app
 from shequn.cli.worker import tasks_app, worker_command
 from shequn.errors import ShequnError
+from shequn.model.i18n import Said
 
 app = typer.Typer(
     name="shequn",
@@ -53,6 +54,7 @@ app = typer.Typer(
     # Plain help: with Rich markup on, "[default: …]" or "[diagnosis.<rule id>]" in a help
     # text vanished as if it were a style tag (tests/test_cli_help.py).
     rich_markup_mode=None,
+    cls=SpeakingGroup,
 )
 
 
@@ -84,6 +86,7 @@ def _options(
     """shequn (社群): run chat-group communities by the playbook, on an event log."""
     state.db_url = db
     state.debug = debug
+    state.lang = state.spoken = None  # each run resolves its own (tests run many in-process)
 
 
 app.command("init")(init_command)
@@ -143,6 +146,15 @@ app.add_typer(token_app, name="token")
 app.command("rebuild")(rebuild_command)
 
 
+def _message(e: ShequnError) -> str:
+    """``error: …`` in the command's language where the error is said in the catalogue (a
+    :class:`Said`); an error raised as plain English stays English, prefix and all, rather
+    than half translated."""
+    if isinstance(e.message, Said):
+        return say(Said("error: {message}", message=e.message))
+    return f"error: {e}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     try:
@@ -150,7 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ShequnError as e:
         if state.debug:
             raise
-        typer.echo(f"error: {e}", err=True)  # one line, never wrapped
+        # one line, never wrapped; in the community's language once the command knew it
+        typer.echo(_message(e), err=True)
         return 1
     except SystemExit as e:  # Typer/Click end every run this way, success included
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)

@@ -13,13 +13,16 @@ import typer
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    echo,
     open_store,
     pick_community,
     print_json,
     print_table,
     show_time,
+    yes_no,
 )
 from shequn.engine import bindings as engine
+from shequn.model.i18n import N_, Said
 from shequn.store.bindings import list_bindings, unbound_chats
 
 Platform = Annotated[str, typer.Option(help="The chat's platform: telegram or wecom.")]
@@ -43,9 +46,23 @@ def bind_command(
     if as_json:
         print_json({"bound": event is not None, "group": group, "platform": platform, "chat": chat})
     elif event is None:
-        typer.echo(f"{platform} chat {chat} is already bound to {slug}/{group}")
+        echo(
+            Said(
+                "{platform} chat {chat} is already bound to {where}",
+                platform=platform,
+                chat=chat,
+                where=f"{slug}/{group}",
+            )
+        )
     else:
-        typer.echo(f"bound {platform} chat {chat} to {slug}/{group}")
+        echo(
+            Said(
+                "bound {platform} chat {chat} to {where}",
+                platform=platform,
+                chat=chat,
+                where=f"{slug}/{group}",
+            )
+        )
 
 
 def unbind_command(
@@ -62,7 +79,14 @@ def unbind_command(
     if as_json:
         print_json(event.to_dict())
     else:
-        typer.echo(f"unbound {platform} chat {event.data['chat']} from {slug}/{group}")
+        echo(
+            Said(
+                "unbound {platform} chat {chat} from {where}",
+                platform=platform,
+                chat=event.data["chat"],
+                where=f"{slug}/{group}",
+            )
+        )
 
 
 def bindings_command(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
@@ -73,15 +97,15 @@ def bindings_command(community: CommunityOpt = None, as_json: JsonFlag = False) 
         print_json(found)
         return
     print_table(
-        f"{sum(b.active for b in found)} bound chats",
-        ["community", "group", "platform", "chat", "bound", "since (UTC)"],
+        Said("{n} bound chats", n=sum(b.active for b in found)),
+        [N_("community"), N_("group"), N_("platform"), N_("chat"), N_("bound"), N_("since (UTC)")],
         [
             (
                 b.community,
                 b.group,
                 b.platform,
                 b.chat,
-                "yes" if b.active else "no",
+                yes_no(b.active),
                 show_time(b.changed_at),
             )
             for b in found
@@ -98,8 +122,16 @@ def unbound_command(community: CommunityOpt = None, as_json: JsonFlag = False) -
         print_json(found)
         return
     print_table(
-        f"{len(found)} unbound chats",
-        ["community", "platform", "chat", "title", "events", "last (UTC)", "bound to now"],
+        Said("{n} unbound chats", n=len(found)),
+        [
+            N_("community"),
+            N_("platform"),
+            N_("chat"),
+            N_("title"),
+            N_("events"),
+            N_("last (UTC)"),
+            N_("bound to now"),
+        ],
         [
             (u.community, u.platform, u.chat, u.name, u.events, show_time(u.last_at), u.bound_to)
             for u in found
@@ -107,6 +139,9 @@ def unbound_command(community: CommunityOpt = None, as_json: JsonFlag = False) -
     )
     for u in found:
         if u.bound_to is None:
-            typer.echo(
-                f"bind with: shequn groups bind GROUP --platform {u.platform} --chat {u.chat}"
+            echo(
+                Said(
+                    "bind with: {command}",
+                    command=f"shequn groups bind GROUP --platform {u.platform} --chat {u.chat}",
+                )
             )

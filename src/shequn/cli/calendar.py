@@ -11,9 +11,18 @@ from typing import Annotated
 
 import typer
 
-from shequn.cli.common import CommunityOpt, JsonFlag, open_store, pick_community, print_json
+from shequn.cli.common import (
+    CommunityOpt,
+    JsonFlag,
+    echo,
+    open_store,
+    pick_community,
+    print_json,
+    say,
+)
 from shequn.cli.session import At
 from shequn.engine.engagement import calendar as engine
+from shequn.model.i18n import N_, Said
 
 calendar_app = typer.Typer(help="The content calendar: your posts and their rhythm. 内容日历。")
 
@@ -36,9 +45,11 @@ def add_command(
     """Put a one-off post on the calendar: a group post is sent by the worker at its time,
     any other channel becomes your task then. 添加一条计划发布的内容。"""
     if channel not in ("personal", "moments", "official", "group"):
-        raise typer.BadParameter("personal, moments, official or group", param_hint="--channel")
+        raise typer.BadParameter(
+            say(N_("personal, moments, official or group")), param_hint="--channel"
+        )
     if channel == "group" and not group:
-        raise typer.BadParameter("a group post names its --group", param_hint="--group")
+        raise typer.BadParameter(say(N_("a group post names its --group")), param_hint="--group")
     with open_store() as store:
         slug = pick_community(store, community)
         found, new = engine.add_post(
@@ -47,8 +58,13 @@ def add_command(
     if as_json:
         print_json({**found.to_dict(), "new": new})
     else:
-        typer.echo(f"{'planned' if new else 'already planned'} {found.post} "
-                   f"({found.channel}) at {found.at:%Y-%m-%d %H:%M %Z}")  # fmt: skip
+        said = (
+            Said("planned {post} ({channel}) at {at}")
+            if new
+            else Said("already planned {post} ({channel}) at {at}")
+        )
+        echo(Said(said.msgid, post=found.post, channel=Said(found.channel),
+                  at=f"{found.at:%Y-%m-%d %H:%M %Z}"))  # fmt: skip
 
 
 @calendar_app.command("show")
@@ -72,9 +88,15 @@ def show_command(
         ])  # fmt: skip
         return
     for d, posts, warn in found:
-        typer.echo(
-            f"{d:%Y-%m-%d %a}: {len(posts)} posts" + (f" — {'; '.join(warn)}" if warn else "")
+        day = say(
+            Said("{day}: {n} posts", day=f"{d:%Y-%m-%d} {say(d.strftime('%a'))}", n=len(posts))
         )
+        typer.echo(day + (f" — {'; '.join(say(w) for w in warn)}" if warn else ""))
         for p in posts:
-            where = p.group if p.channel == "group" else p.channel
-            typer.echo(f"  {p.at:%H:%M} {where}{' [ad]' if p.ad else ''} {p.text[:60]}")
+            where = p.group if p.channel == "group" else say(p.channel)
+            ad = f" [{say(N_('ad'))}]" if p.ad else ""
+            typer.echo(f"  {p.at:%H:%M} {where}{ad} {p.text[:60]}")
+
+
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+CHANNELS = (N_("personal"), N_("moments"), N_("official"), N_("group"))

@@ -14,17 +14,20 @@ from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
     community_blueprint,
+    echo,
+    named,
     open_store,
-    out,
     pick_community,
     print_json,
     print_table,
+    say,
     show_time,
 )
 from shequn.engine import campaigns as engine
 from shequn.engine.fission import Progress
 from shequn.errors import BlueprintError, InvalidEvent
 from shequn.model.blueprint_growth import Campaign
+from shequn.model.i18n import N_, Said
 from shequn.store.referral_queries import fraud_cases
 
 campaign_app = typer.Typer(
@@ -112,9 +115,12 @@ def campaign_create(
         print_json({"campaign": campaign.to_dict(), "changed": changed})
         return
     tiers = ", ".join(f"{t.invites} → {t.reward}" for t in campaign.tiers)
-    out.print(
-        f"campaign [bold]{campaign.slug}[/bold] {'configured' if changed else 'unchanged'}: {tiers}"
+    said = (
+        Said("campaign {slug} configured: {tiers}")
+        if changed
+        else Said("campaign {slug} unchanged: {tiers}")
     )
+    echo(Said(said.msgid, slug=campaign.slug, tiers=tiers))
 
 
 @campaign_app.command("list")
@@ -126,8 +132,8 @@ def campaign_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> 
         print_json([c.to_dict() for c in found])
         return
     print_table(
-        f"{len(found)} campaigns",
-        ["campaign", "name", "groups", "tiers", "stay days"],
+        Said("{n} campaigns", n=len(found)),
+        [N_("campaign"), N_("name"), N_("groups"), N_("tiers"), N_("stay days")],
         [
             (
                 c.slug,
@@ -158,13 +164,14 @@ def campaign_show(
             board = [engine.campaign_progress(store, slug_c, slug, member)]
         else:
             board = engine.leaderboard(store, slug_c, slug, top=top)
+        who = named(store, slug_c, [p.inviter for p in board])
     if as_json:
-        print_json([{**_progress(p)} for p in board])
+        print_json([{**_progress(p), "inviter_name": who.name(p.inviter)} for p in board])
         return
     print_table(
-        f"campaign {slug}",
-        ["inviter", "counted", "waiting", "not counted (why)"],
-        [(p.inviter, p.count, len(p.waiting), _why(p.uncounted)) for p in board],
+        Said("campaign {slug}", slug=slug),
+        [N_("inviter"), N_("counted"), N_("waiting"), N_("not counted (why)")],
+        [(who(p.inviter), p.count, len(p.waiting), _why(p.uncounted)) for p in board],
     )
 
 
@@ -182,7 +189,7 @@ def _why(uncounted: dict[str, str]) -> str:
     reasons: dict[str, int] = {}
     for reason in uncounted.values():
         reasons[reason] = reasons.get(reason, 0) + 1
-    return ", ".join(f"{r} ×{n}" for r, n in sorted(reasons.items()))
+    return ", ".join(f"{say(r)} ×{n}" for r, n in sorted(reasons.items()))
 
 
 @campaign_app.command("settle")
@@ -194,8 +201,12 @@ def campaign_settle(community: CommunityOpt = None, as_json: JsonFlag = False) -
     counts = {
         k: sum(e.kind == k for e in decision.events) for k in ("reward.granted", "reward.revoked")
     }
-    print_json(counts) if as_json else out.print(
-        f"{counts['reward.granted']} granted, {counts['reward.revoked']} revoked"
+    print_json(counts) if as_json else echo(
+        Said(
+            "{granted} granted, {revoked} revoked",
+            granted=counts["reward.granted"],
+            revoked=counts["reward.revoked"],
+        )
     )
 
 
@@ -217,20 +228,30 @@ def fraud_list(
         slug_c = pick_community(store, community)
         with store.read() as conn:
             cases = fraud_cases(conn, slug_c, status)
+        who = named(store, slug_c, [c[k] for c in cases for k in ("inviter", "invitee")])
     if as_json:
-        print_json(cases)
+        print_json([{**c, "inviter_name": who.name(c["inviter"]),
+                     "invitee_name": who.name(c["invitee"])} for c in cases])  # fmt: skip
         return
     print_table(
-        f"{len(cases)} fraud cases",
-        ["case", "inviter", "invitee", "score", "reasons", "status", "flagged"],
+        Said("{n} fraud cases", n=len(cases)),
+        [
+            N_("case"),
+            N_("inviter"),
+            N_("invitee"),
+            N_("score"),
+            N_("reasons"),
+            N_("status"),
+            N_("flagged"),
+        ],
         [
             (
                 c["case"],
-                c["inviter"],
-                c["invitee"],
+                who(c["inviter"]),
+                who(c["invitee"]),
                 f"{c['score']:g}",
-                ", ".join(c["reasons"]),
-                c["status"],
+                ", ".join(say(r) for r in c["reasons"]),
+                say(c["status"]),
                 show_time(c["flagged_at"]),
             )
             for c in cases
@@ -258,4 +279,6 @@ def fraud_review(
             "upheld" if uphold else "overturned",
             reason=reason,
         )
-    print_json(result) if as_json else out.print(f"case {case}: {result['status']}")
+    print_json(result) if as_json else echo(
+        Said("case {case}: {status}", case=case, status=Said(str(result["status"])))
+    )

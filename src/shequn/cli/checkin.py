@@ -13,12 +13,14 @@ import typer
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    named,
     open_store,
     pick_community,
     print_json,
     print_table,
 )
 from shequn.engine.engagement.checkins import leaderboard
+from shequn.model.i18n import N_, Said
 
 checkin_app = typer.Typer(help="Check-in camps: streaks and the leaderboard. 打卡营。")
 
@@ -34,16 +36,18 @@ def board_command(
 ) -> None:
     """The camp's leaderboard today: current streak, then days checked in. 打卡排行榜。"""
     with open_store() as store:
-        ranked = leaderboard(store, pick_community(store, community), group, top=top)
+        slug = pick_community(store, community)
+        ranked = leaderboard(store, slug, group, top=top)
+        who = named(store, slug, [s.member for s in ranked])
     if as_json:
-        print_json([s.to_dict() for s in ranked])
+        print_json([{**s.to_dict(), "name": who.name(s.member)} for s in ranked])
         return
     rows = [
-        (n, s.member, s.current, s.longest, s.total, "✓" if s.today else "")
+        (n, who(s.member), s.current, s.longest, s.total, "✓" if s.today else "")
         for n, s in enumerate(ranked, 1)
     ]
     print_table(
-        f"{group}: {len(ranked)} on the board",
-        ["#", "member", "streak", "longest", "days", "today"],
+        Said("{group}: {n} on the board", group=group, n=len(ranked)),
+        ["#", N_("member"), N_("streak"), N_("longest"), N_("days checked in"), N_("today")],
         rows,
     )

@@ -23,6 +23,8 @@ from shequn.cli.common import (
     GroupOpt,
     JsonFlag,
     LangOpt,
+    named,
+    open_store,
     out,
     print_json,
     print_table,
@@ -74,6 +76,8 @@ def diagnose_command(
     if as_json:
         print_json([asdict(d) for d in moves])
         return
+    with open_store() as store:  # the targets by name (a group's slug stays as it is)
+        who = named(store, scope.community, [t for d in moves for t in d.targets])
     where = scope.community + (f" / {scope.group}" if scope.group else "")
     if not moves:
         typer.echo(_(Said("{where}: no move needed — no rule holds for any group", where=where)))
@@ -82,7 +86,7 @@ def diagnose_command(
     print_table(
         _("diagnosis"),
         ["#", *(_(c) for c in COLUMNS)],
-        [_row(d, _) for d in moves],
+        [_row(d, _, who) for d in moves],
     )
     for d in moves:  # how to carry a move out, where shequn can (nothing runs by itself)
         if d.act.get("command"):
@@ -100,14 +104,14 @@ COLUMNS = (
 )
 
 
-def _row(d: Diagnosis, _: Callable[[Any], str]) -> list[str]:
+def _row(d: Diagnosis, _: Callable[[Any], str], who: Callable[[Any], str]) -> list[str]:
     evidence = json.dumps(d.evidence, ensure_ascii=False, default=str)
     return [
         f"{d.priority}{'!' if d.urgent else ''}",
         d.group,
         _(d.move),
         _(d.why),
-        ", ".join(d.targets),
+        ", ".join(who(t) for t in d.targets),
         evidence if len(evidence) <= 120 else evidence[:119] + "…",
         ", ".join(d.playbook),
         re.sub(r" \([^)]*\)", "", d.seed),  # the references; --json has the advice too

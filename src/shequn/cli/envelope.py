@@ -16,16 +16,19 @@ import typer
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    echo,
     open_store,
     pick_community,
     print_json,
     print_table,
+    say,
 )
 from shequn.engine.decisions import new_ref
 from shequn.engine.engagement import envelopes
 from shequn.engine.engagement.envelope_rules import PURPOSE
 from shequn.engine.record import record
 from shequn.model.events import Event
+from shequn.model.i18n import N_, Said
 
 envelope_app = typer.Typer(help="Red envelopes: the dead-group test. 红包测试：群是否还活着。")
 
@@ -41,7 +44,7 @@ def test_command(group: Group, community: CommunityOpt = None, as_json: JsonFlag
     if as_json:
         print_json({"group": group, "requested": new})
     else:
-        typer.echo("operator task queued" if new else "asked for today already")
+        echo(N_("operator task queued") if new else N_("asked for today already"))
 
 
 @envelope_app.command("sent")
@@ -73,7 +76,7 @@ def tests_command(community: CommunityOpt = None, as_json: JsonFlag = False) -> 
         print_json(found)
         return
     rows = [(x["group"], x["envelope"], x["sent_at"][:16], x["shares"] or "",
-             x["grabbed"] if x["grabbed"] is not None else "", x["verdict"] or "waiting")
+             x["grabbed"] if x["grabbed"] is not None else "", say(x["verdict"] or N_("waiting")))
             for x in found]  # fmt: skip
-    print_table(f"{len(found)} tests", ["group", "envelope", "sent", "shares", "grabbed",
-                                        "verdict"], rows)  # fmt: skip
+    print_table(Said("{n} tests", n=len(found)), [N_("group"), N_("envelope"), N_("sent"),
+                N_("shares"), N_("grabbed"), N_("verdict")], rows)  # fmt: skip

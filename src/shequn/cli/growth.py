@@ -12,12 +12,15 @@ from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
     community_blueprint,
+    echo,
+    named,
     open_store,
     out,
     parse_pairs,
     pick_community,
     print_json,
     print_table,
+    say,
     show_time,
 )
 from shequn.engine import entry as entry_engine
@@ -26,6 +29,8 @@ from shequn.engine.links import create_link, link_url, update_link
 from shequn.engine.seats import expire_seats
 from shequn.model.entities import EntryState
 from shequn.model.events import parse_time
+from shequn.model.i18n import N_, Said
+from shequn.store.db import Store
 from shequn.store.growth_queries import list_entries, list_links
 
 link_app = typer.Typer(
@@ -94,8 +99,8 @@ def link_create(
     if as_json:
         print_json(link)
         return
-    out.print(f"{link.purpose} [bold]{link.code}[/bold] → {', '.join(link.groups)}")
-    out.print(f"URL: {link.url}")
+    out.print(f"{say(link.purpose)} [bold]{link.code}[/bold] → {', '.join(link.groups)}")
+    out.print(f"URL: {link.url}", markup=False)
 
 
 @link_app.command("update")
@@ -124,7 +129,7 @@ def link_update(
     if as_json:
         print_json(link)
         return
-    out.print(f"{link.purpose} [bold]{link.code}[/bold] → {', '.join(link.groups)}")
+    out.print(f"{say(link.purpose)} [bold]{link.code}[/bold] → {', '.join(link.groups)}")
 
 
 @link_app.command("list")
@@ -134,18 +139,31 @@ def link_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None
         slug, bp = community_blueprint(store, community)
         with store.read() as conn:
             links = list_links(conn, slug)
+        who = named(store, slug, [link.owner for link in links])
     if as_json:
-        print_json([{**_asdict(link), "url": link_url(bp, link.code)} for link in links])
+        print_json([
+            {**_asdict(link), "owner_name": who.name(link.owner),
+             "url": link_url(bp, link.code)}
+            for link in links
+        ])  # fmt: skip
         return
     print_table(
-        f"{len(links)} links",
-        ["code", "purpose", "groups", "owner", "campaign", "uses", "expires"],
+        Said("{n} links", n=len(links)),
+        [
+            N_("code"),
+            N_("purpose"),
+            N_("groups"),
+            N_("owner"),
+            N_("campaign"),
+            N_("uses"),
+            N_("expires"),
+        ],
         [
             (
                 link.code,
-                link.purpose,
+                say(link.purpose),
                 ",".join(link.groups),
-                link.owner,
+                who(link.owner),
                 link.campaign,
                 f"{link.uses}/{link.max_uses}" if link.max_uses else link.uses,
                 show_time(link.expires_at),
@@ -161,19 +179,28 @@ def _asdict(obj: object) -> dict[str, object]:
     return dataclasses.asdict(obj)  # type: ignore[call-overload,no-any-return]
 
 
-def _show(entries: list[EntryState], as_json: bool, title: str) -> None:
+def _show(store: Store, slug: str, entries: list[EntryState], as_json: bool, title: str) -> None:
+    who = named(store, slug, [e.identity for e in entries])
     if as_json:
-        print_json(entries)
+        print_json([{**_asdict(e), "name": who.name(e.identity)} for e in entries])
         return
     print_table(
         title,
-        ["member", "group", "status", "reason", "wave", "approvals", "decided"],
+        [
+            N_("member"),
+            N_("group"),
+            N_("status"),
+            N_("reason"),
+            N_("wave"),
+            N_("approvals"),
+            N_("decided"),
+        ],
         [
             (
-                e.identity,
+                who(e.identity),
                 e.group or "-",
-                e.status,
-                e.reason,
+                say(e.status),
+                say(e.reason) if e.reason else "",
                 e.wave,
                 e.approvals or "",
                 show_time(e.decided_at),
@@ -203,7 +230,7 @@ def entry_request(
         slug = pick_community(store, community)
         request = entry_engine.Request(identity, link=link, group=group, answers=answers, ref=ref)
         entries = entry_engine.enter(store, slug, request)
-    _show(entries, as_json, f"entries of {identity}")
+        _show(store, slug, entries, as_json, Said("entries of {who}", who=identity))
 
 
 @entry_app.command("list")
@@ -218,7 +245,7 @@ def entry_list(
         slug = pick_community(store, community)
         with store.read() as conn:
             entries = list_entries(conn, slug, group=group, status=status)
-    _show(entries, as_json, f"{len(entries)} entries")
+        _show(store, slug, entries, as_json, Said("{n} entries", n=len(entries)))
 
 
 @entry_app.command("waves")
@@ -230,7 +257,7 @@ def entry_waves(
     """Open every wave that is due (full, or waited long enough); run it hourly."""
     with open_store() as store:
         opened = entry_engine.open_waves(store, pick_community(store, community), force=force)
-    print_json({"waves_opened": opened}) if as_json else out.print(f"{opened} wave(s) opened")
+    print_json({"waves_opened": opened}) if as_json else echo(Said("{n} wave(s) opened", n=opened))
 
 
 @entry_app.command("expire")
@@ -242,7 +269,9 @@ def entry_expire(community: CommunityOpt = None, as_json: JsonFlag = False) -> N
     if as_json:
         print_json({"expired": gone})
     else:
-        out.print(f"{len(gone)} seat(s) given back" + (f": {', '.join(gone)}" if gone else ""))
+        echo(Said("{n} seat(s) given back", n=len(gone)))
+        if gone:
+            typer.echo(", ".join(gone))
 
 
 @entry_app.command("graduate")
@@ -250,8 +279,8 @@ def entry_graduate(community: CommunityOpt = None, as_json: JsonFlag = False) ->
     """Move campers with enough check-ins on to their main group; run it daily."""
     with open_store() as store:
         done = entry_engine.graduate(store, pick_community(store, community))
-    print_json({"graduated": done}) if as_json else out.print(
-        f"{len(done)} graduated: {', '.join(done)}"
+    print_json({"graduated": done}) if as_json else echo(
+        Said("{n} graduated: {who}", n=len(done), who=", ".join(done))
     )
 
 
@@ -267,7 +296,7 @@ def applications_list(
         with store.read() as conn:
             pending = list_entries(conn, slug, group=group, status=("pending",))
         entries = [e for e in pending if any(g.startswith("application") for g in e.gates)]
-    _show(entries, as_json, f"{len(entries)} applications pending")
+        _show(store, slug, entries, as_json, Said("{n} applications pending", n=len(entries)))
 
 
 @applications_app.command("review")
@@ -282,16 +311,17 @@ def applications_review(
 ) -> None:
     """Record a judge's verdict; the k-th approval admits, enough rejections reject."""
     with open_store() as store:
+        slug = pick_community(store, community)
         state = entry_engine.review_application(
             store,
-            pick_community(store, community),
+            slug,
             group,
             applicant,
             judge=judge,
             verdict="approve" if approve else "reject",
             reason=reason,
         )
-    _show([state], as_json, f"{applicant} → {group}")
+        _show(store, slug, [state], as_json, f"{applicant} → {group}")
 
 
 @intake_app.command("record")
@@ -314,7 +344,14 @@ def intake_record(
     if as_json:
         print_json(profile)
         return
-    out.print(f"{identity}: care [bold]{profile.care}[/bold], stake [bold]{profile.stake}[/bold]")
+    echo(
+        Said(
+            "{who}: care {care}, stake {stake}",
+            who=identity,
+            care=Said(profile.care) if profile.care else "-",
+            stake=Said(profile.stake) if profile.stake else "-",
+        )
+    )
 
 
 @intake_app.command("classify")
@@ -334,7 +371,14 @@ def intake_classify(
     if as_json:
         print_json(profile)
         return
-    out.print(f"{profile.identity}: care {profile.care}, stake {profile.stake} (by manager)")
+    echo(
+        Said(
+            "{who}: care {care}, stake {stake} (by manager)",
+            who=profile.identity,
+            care=Said(profile.care) if profile.care else "-",
+            stake=Said(profile.stake) if profile.stake else "-",
+        )
+    )
 
 
 __all__ = ["applications_app", "entry_app", "intake_app", "link_app"]

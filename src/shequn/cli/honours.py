@@ -11,8 +11,18 @@ from typing import Annotated
 
 import typer
 
-from shequn.cli.common import CommunityOpt, JsonFlag, open_store, pick_community, print_json
+from shequn.cli.common import (
+    CommunityOpt,
+    JsonFlag,
+    echo,
+    named,
+    open_store,
+    pick_community,
+    print_json,
+    say,
+)
 from shequn.engine.engagement import caring, honours
+from shequn.model.i18n import N_, Said
 
 points_app = typer.Typer(help="Points: earned by what members do, spent on rewards. 积分。")
 badges_app = typer.Typer(help="Badges: levels reached, granted once, revocable. 徽章。")
@@ -25,13 +35,19 @@ Member = Annotated[str, typer.Argument(help="The member (identity key).")]
 def show_command(member: Member, community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """A member's points, what they were earned for, and badges. 查看积分与徽章。"""
     with open_store() as store:
-        found = honours.standing(store, pick_community(store, community), member)
+        slug = pick_community(store, community)
+        found = honours.standing(store, slug, member)
+        who = named(store, slug, [found["member"]])
     if as_json:
-        print_json(found)
+        print_json({**found, "name": who.name(found["member"])})
         return
-    badges = ", ".join(f"{b['badge']} {b['level']}" for b in found["badges"]) or "-"
-    typer.echo(f"{found['member']}: {found['points']} points (spent {found['spent']}); "
-               f"badges: {badges}")  # fmt: skip
+    badges = ", ".join(f"{say(b['badge'])} {b['level']}" for b in found["badges"]) or "-"
+    echo(Said("{who}: {points} points (spent {spent}); badges: {badges}", who=who(found["member"]),
+              points=found["points"], spent=found["spent"], badges=badges))  # fmt: skip
+
+
+BADGES = (N_("answers"), N_("streak"), N_("invites"))
+"""The badges ``points show`` names (``engine/engagement/honours.py``)."""
 
 
 @points_app.command("spend")
@@ -46,7 +62,9 @@ def spend_command(
     with open_store() as store:
         slug = pick_community(store, community)
         left = honours.spend(store, slug, member, amount, reward, actor="operator:cli")
-    print_json({"member": member, "points": left}) if as_json else typer.echo(f"{left} left")
+    print_json({"member": member, "points": left}) if as_json else echo(
+        Said("{n} points left", n=left)
+    )
 
 
 @badges_app.command("revoke")
@@ -63,7 +81,7 @@ def revoke_command(
         slug = pick_community(store, community)
         done = honours.revoke(store, slug, member, badge, level, actor="operator:cli",
                               reason=reason)  # fmt: skip
-    print_json({"revoked": done}) if as_json else typer.echo("revoked" if done else "not held")
+    print_json({"revoked": done}) if as_json else echo(N_("revoked") if done else N_("not held"))
 
 
 @care_app.command("stop")
@@ -77,8 +95,8 @@ def stop_command(
     with open_store() as store:
         slug = pick_community(store, community)
         caring.set_opt_out(store, slug, member, not resume, source="operator:cli")
-    state = "receives private messages" if resume else "opted out"
-    print_json({"member": member, "opted_out": not resume}) if as_json else typer.echo(state)
+    state = N_("receives private messages") if resume else N_("opted out")
+    print_json({"member": member, "opted_out": not resume}) if as_json else echo(state)
 
 
 @care_app.command("at-risk")
@@ -100,11 +118,15 @@ def at_risk_command(
             flagged = churn_risk(replica.con, Scope(slug))
         rows = [(r.person, r.groups, r.last_active, r.ratio) for r in flagged]
         chosen = caring.care_at_risk(store, slug, rows, dry_run=dry_run)
+        who = named(store, slug, [c.member for c in chosen])
     if as_json:
-        print_json([{"member": c.member, "group": c.group, "last_active": c.last_active.isoformat(),
-                     "ratio": c.ratio} for c in chosen])  # fmt: skip
+        print_json([{"member": c.member, "name": who.name(c.member), "group": c.group,
+                     "last_active": c.last_active.isoformat(), "ratio": c.ratio}
+                    for c in chosen])  # fmt: skip
         return
-    verb = "would write to" if dry_run else "wrote to"
-    typer.echo(f"{len(flagged)} at risk; {verb} {len(chosen)}")
+    said = (Said("{n} at risk; would write to {m}") if dry_run
+            else Said("{n} at risk; wrote to {m}"))  # fmt: skip
+    echo(Said(said.msgid, n=len(flagged), m=len(chosen)))
     for c in chosen:
-        typer.echo(f"  {c.member} ({c.group}, last active {c.last_active}, ratio {c.ratio:.2f})")
+        echo(Said("  {who} ({group}, last active {day}, ratio {ratio})", who=who(c.member),
+                  group=c.group, day=str(c.last_active), ratio=f"{c.ratio:.2f}"))  # fmt: skip

@@ -13,14 +13,17 @@ import typer
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    echo,
     open_store,
     pick_community,
     print_json,
     print_table,
+    say,
 )
 from shequn.cli.session import At
 from shequn.engine.engagement import meetups as engine
 from shequn.engine.engagement.meetup_rules import Meetup
+from shequn.model.i18n import N_, Said
 
 meetup_app = typer.Typer(help="Offline events: invite, RSVP, check in at the door. 线下活动。")
 
@@ -33,9 +36,22 @@ def _say(m: Meetup, as_json: bool, verb: str, *, code: bool = False) -> None:
         print_json({**m.to_dict(), **({"code": m.plan.code} if code else {})})
         return
     p = m.plan
-    seats = f"{len(m.going)}/{p.capacity or '∞'} going, {len(m.waitlist)} waiting"
-    typer.echo(f"{verb} {p.meetup}: {p.title} at {p.venue}, {p.starts_at:%Y-%m-%d %H:%M} UTC "
-               f"({m.status}; {seats})" + (f"; door code {p.code}" if code else ""))  # fmt: skip
+    said = Said(
+        "{verb} {meetup}: {title} at {venue}, {at} UTC ({status}; {going}/{capacity} "
+        "going, {waiting} waiting)",
+        verb=Said(verb),
+        meetup=p.meetup,
+        title=p.title,
+        venue=p.venue,
+        at=f"{p.starts_at:%Y-%m-%d %H:%M}",
+        status=Said(m.status),
+        going=len(m.going),
+        capacity=p.capacity or "∞",
+        waiting=len(m.waitlist),
+    )
+    echo(said)
+    if code:
+        echo(Said("door code {code}", code=p.code))  # fmt: skip
 
 
 @meetup_app.command("plan")
@@ -75,11 +91,16 @@ def list_command(community: CommunityOpt = None, as_json: JsonFlag = False) -> N
         return
     rows = [
         (m.plan.meetup, m.plan.group, m.plan.title, f"{m.plan.starts_at:%Y-%m-%d %H:%M}",
-         m.status, len(m.going), len(m.waitlist), len(m.attended))
+         say(m.status), len(m.going), len(m.waitlist), len(m.attended))
         for m in found
     ]  # fmt: skip
-    head = ("meetup", "group", "title", "starts (UTC)", "status", "going", "waiting", "came")
-    print_table("meetups", head, rows)
+    head = (N_("meetup"), N_("group"), N_("title"), N_("starts (UTC)"), N_("status"),
+            N_("going"), N_("waiting"), N_("came"))  # fmt: skip
+    print_table(Said("{n} meetups", n=len(found)), head, rows)
+
+
+STATES = (N_("held"), N_("waitlisted"), N_("going"), N_("not going"), N_("maybe"))
+"""A meetup's states and where an answer leaves a member (``engine/engagement/meetups.py``)."""
 
 
 @meetup_app.command("show")
@@ -103,13 +124,13 @@ def rsvp_command(
     """Record MEMBER's answer; beyond the seats a yes waits, and a seat given back goes to
     the first waiting (told privately). 报名/取消报名。"""
     if answer not in ("yes", "no", "maybe"):
-        raise typer.BadParameter("yes, no or maybe", param_hint="ANSWER")
+        raise typer.BadParameter(say(N_("yes, no or maybe")), param_hint="ANSWER")
     with open_store() as store:
         found, where = engine.rsvp(store, pick_community(store, community), meetup, member, answer)
     if as_json:
         print_json({**found.to_dict(), "member": member, "stands": where})
     else:
-        typer.echo(f"{member}: {where}")
+        echo(Said("{member}: {where}", member=member, where=Said(where)))
 
 
 @meetup_app.command("checkin")
@@ -122,7 +143,11 @@ def checkin_command(
     """Check MEMBER in at the door with the meetup's code. 到场签到。"""
     with open_store() as store:
         new = engine.check_in(store, pick_community(store, community), meetup, member, code)
-    typer.echo(f"{member}: checked in" if new else f"{member}: already checked in")
+    echo(
+        Said("{member}: checked in", member=member)
+        if new
+        else Said("{member}: already checked in", member=member)
+    )
 
 
 @meetup_app.command("cancel")

@@ -16,15 +16,20 @@ import typer
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    echo,
+    named,
     open_store,
     pick_community,
     print_json,
     print_table,
+    say,
 )
 from shequn.engine import ledger
 from shequn.engine import money as engine
 from shequn.engine.decisions import new_ref, operator_source
 from shequn.engine.offers import opt_out, plan_offers
+from shequn.model.i18n import N_, Said
+from shequn.store.db import Store
 from shequn.store.money import Membership, list_memberships
 
 payments_app = typer.Typer(help="Payments recorded by hand. 记录线下付款。")
@@ -36,21 +41,31 @@ Member = Annotated[str, typer.Argument(help="The member's identity key, e.g. wec
 Product = Annotated[str, typer.Argument(help="A product slug of [money] in the blueprint.")]
 
 
-def _show(found: list[Membership], as_json: bool) -> None:
+def _show(store: Store, slug: str, found: list[Membership], as_json: bool) -> None:
+    who = named(store, slug, [m.identity for m in found])
     if as_json:
-        print_json([m.to_dict() for m in found])
+        print_json([{**m.to_dict(), "name": who.name(m.identity)} for m in found])
         return
     rows = [
         (
-            m.identity,
+            who(m.identity),
             m.plan,
-            m.state + (" (cancelled)" if m.cancelled_at and m.state != "cancelled" else ""),
+            say(m.state)
+            + (f" ({say(N_('cancelled'))})" if m.cancelled_at and m.state != "cancelled" else ""),
             f"{m.until:%Y-%m-%d %H:%M}" if m.until else "—",
             m.renewals,
         )
         for m in found
     ]
-    print_table("memberships", ("member", "plan", "state", "until (UTC)", "renewals"), rows)
+    print_table(
+        Said("{n} memberships", n=len(found)),
+        (N_("member"), N_("plan"), N_("state"), N_("until (UTC)"), N_("renewals")),
+        rows,
+    )
+
+
+STATES = (N_("trial"), N_("comp"), N_("past_due"), N_("expired"), N_("refunded"))
+"""A membership's states (``store/money.py``) besides the outbox's words."""
 
 
 @payments_app.command("record")
@@ -76,12 +91,20 @@ def record_command(
         event = engine.record_payment(store, slug, member, product, amount=amount, ref=ref, at=at)
         with store.read() as conn:
             found = list_memberships(conn, slug, identity=member, plan=product)
-    if as_json:
-        print_json({"payment": event.to_dict(), "memberships": [m.to_dict() for m in found]})
-    else:
+        if as_json:
+            print_json({"payment": event.to_dict(), "memberships": [m.to_dict() for m in found]})
+            return
         minor, currency = event.data["amount_minor"], event.data["currency"]
-        typer.echo(f"recorded {minor} minor units {currency} from {member} for {product}")
-        _show(found, False)
+        echo(
+            Said(
+                "recorded {minor} minor units {currency} from {member} for {product}",
+                minor=minor,
+                currency=currency,
+                member=member,
+                product=product,
+            )
+        )
+        _show(store, slug, found, False)
 
 
 @memberships_app.command("list")
@@ -99,7 +122,7 @@ def list_command(
             found = list_memberships(
                 conn, slug, identity=member, plan=plan, states=(state,) if state else None
             )
-    _show(found, as_json)
+        _show(store, slug, found, as_json)
 
 
 @memberships_app.command("grant")
@@ -118,7 +141,7 @@ def grant_command(
         slug = pick_community(store, community)
         found = engine.grant(store, slug, member, product, state="trial" if trial else "comp",
                              days=days)  # fmt: skip
-    _show([found], as_json)
+        _show(store, slug, [found], as_json)
 
 
 @memberships_app.command("cancel")
@@ -138,7 +161,7 @@ def cancel_command(
         found = engine.cancel(
             store, slug, member, product, source=operator_source(), ref=ref or new_ref()
         )
-    _show([found], as_json)
+        _show(store, slug, [found], as_json)
 
 
 @offers_app.command("optout")
@@ -156,7 +179,13 @@ def optout_command(
     if as_json:
         print_json({"member": member, "opted_out": not undo})
     else:
-        typer.echo(f"{member}: {'offers again' if undo else 'no private offers'}")
+        echo(
+            Said(
+                "{member}: {what}",
+                member=member,
+                what=Said("offers again") if undo else Said("no private offers"),
+            )
+        )
 
 
 @offers_app.command("plan")
@@ -172,12 +201,17 @@ def offers_plan_command(
     with open_store() as store:
         slug = pick_community(store, community)
         planned = plan_offers(store, slug, dry_run=dry_run)
+        who = named(store, slug, [p.identity for p in planned])
     if as_json:
-        print_json([p.to_dict() for p in planned])
+        print_json([{**p.to_dict(), "name": who.name(p.identity)} for p in planned])
         return
-    rows = [(p.identity, p.product, p.reason or "offered") for p in planned]
-    title = "offers (dry run)" if dry_run else "offers"
-    print_table(title, ("member", "product", "offered / why not"), rows)
+    rows = [(who(p.identity), p.product, say(p.reason or N_("offered"))) for p in planned]
+    title = (
+        Said("{n} offers (dry run)", n=len(planned))
+        if dry_run
+        else Said("{n} offers", n=len(planned))
+    )
+    print_table(title, (N_("member"), N_("product"), N_("offered / why not")), rows)
 
 
 @commission_app.command("ledger")
@@ -194,14 +228,17 @@ def ledger_command(
         slug = pick_community(store, community)
         with store.read() as conn:
             found = ledger.accounts(conn, slug, agent)
+        who = named(store, slug, [a.agent for a in found])
     if as_json:
-        print_json([a.to_dict(entries=agent is not None) for a in found])
+        print_json([{**a.to_dict(entries=agent is not None), "name": who.name(a.agent)}
+                    for a in found])  # fmt: skip
         return
-    rows = [(a.agent, a.currency, a.earned, a.reversed, a.paid, a.owed) for a in found]
-    print_table("commission", ("agent", "currency", "earned", "reversed", "paid", "owed"), rows)
+    rows = [(who(a.agent), a.currency, a.earned, a.reversed, a.paid, a.owed) for a in found]
+    print_table(N_("commission (minor units)"), (N_("agent"), N_("currency"), N_("earned"),
+                N_("reversed"), N_("paid"), N_("owed")), rows)  # fmt: skip
     for a in found if agent is not None else []:
         for e in a.entries:
-            typer.echo(f"{e['at']}  {e['kind']:<8} {e['amount_minor']:>10}  {e['note'] or ''}")
+            typer.echo(f"{e['at']}  {say(e['kind']):<8} {e['amount_minor']:>10}  {e['note'] or ''}")
 
 
 @commission_app.command("payout")
@@ -220,4 +257,12 @@ def payout_command(
     if as_json:
         print_json(account.to_dict())
     else:
-        typer.echo(f"{agent}: paid {account.paid}, owed {account.owed} minor units {currency}")
+        echo(
+            Said(
+                "{agent}: paid {paid}, owed {owed} minor units {currency}",
+                agent=agent,
+                paid=account.paid,
+                owed=account.owed,
+                currency=currency,
+            )
+        )

@@ -7,6 +7,7 @@ member or identity key (``wechat:wxid_lin``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -15,10 +16,13 @@ import typer
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    echo,
+    named,
     open_store,
     pick_community,
     print_json,
     print_table,
+    say,
 )
 from shequn.cli.roles import roles_app
 from shequn.engine import elections
@@ -26,6 +30,8 @@ from shequn.engine import motions as motion_engine
 from shequn.engine import organization_levels as levels
 from shequn.engine import organization_tasks as tasks
 from shequn.model.events import Event
+from shequn.model.i18n import N_, Said
+from shequn.store.db import Store
 
 levels_app = typer.Typer(help="Levels and core-figure tags (P-ORG-1). 等级与核心人物标签。")
 orgtask_app = typer.Typer(help="Small tasks for key members (P-ORG-2). 骨干小任务。")
@@ -39,18 +45,44 @@ SOURCE = "operator:cli"
 def _events(events: list[Event], as_json: bool, none: str) -> None:
     if as_json:
         print_json([e.to_dict() for e in events])
-    elif not events:
-        typer.echo(none)
+    elif not events and none:
+        echo(none)
     for e in events if not as_json else []:
-        what = e.data.get("tag") or f"level {e.data.get('was', '?')} → {e.data.get('level')}"
+        tag = e.data.get("tag")
+        what = (
+            say(tag)
+            if tag
+            else say(
+                Said("level {was} → {level}", was=e.data.get("was", "?"), level=e.data.get("level"))
+            )
+        )
         typer.echo(f"{e.kind} {e.subject}: {what} ({e.data.get('reason', '')})")
 
 
-def _rows(rows: list[dict[str, Any]], as_json: bool, title: str, columns: list[str]) -> None:
+PEOPLE = ("member", "voter", "candidate")
+"""Columns that name a person: shown by display name (``--json`` adds ``<column>_name``)."""
+WORDS = ("result", "done_when", "role")
+"""Columns whose values are words kept as data (``model/words.py``)."""
+
+
+def _rows(
+    store: Store, slug: str, rows: list[dict[str, Any]], as_json: bool, title: Any,
+    columns: Sequence[str],
+) -> None:  # fmt: skip
+    who = named(store, slug, [r.get(c) for r in rows for c in PEOPLE if c in columns])
+    people = [c for c in PEOPLE if c in columns]
     if as_json:
-        print_json(rows)
-    else:
-        print_table(title, columns, [[r[c] for c in columns] for r in rows])
+        print_json([{**r, **{f"{c}_name": who.name(r[c]) for c in people}} for r in rows])
+        return
+    print_table(title, columns, [[_cell(r[c], c, who) for c in columns] for r in rows])
+
+
+def _cell(value: Any, column: str, who: Any) -> Any:
+    if column in PEOPLE:
+        return who(value)
+    if column in WORDS and isinstance(value, str):
+        return say(value)
+    return value
 
 
 # -- levels -------------------------------------------------------------------------------
@@ -60,9 +92,10 @@ def _rows(rows: list[dict[str, Any]], as_json: bool, title: str, columns: list[s
 def levels_show(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """Members with a level, a lock or a tag, highest level first. 查看等级。"""
     with open_store() as store:
-        rows = levels.standings(store, pick_community(store, community))
-    cols = ["member", "level", "name", "since", "locked", "tags"]
-    _rows(rows, as_json, f"{len(rows)} members with a standing", cols)
+        slug = pick_community(store, community)
+        rows = levels.standings(store, slug)
+        cols = [N_("member"), N_("level"), N_("name"), N_("since"), N_("locked"), N_("tags")]
+        _rows(store, slug, rows, as_json, Said("{n} members with a standing", n=len(rows)), cols)
 
 
 @levels_app.command("evaluate")
@@ -75,7 +108,7 @@ def levels_evaluate(
     评估等级。"""
     with open_store() as store:
         found = levels.evaluate(store, pick_community(store, community), dry_run=dry_run)
-    _events(found, as_json, "no change")
+    _events(found, as_json, N_("no change"))
 
 
 @levels_app.command("grant")
@@ -95,7 +128,7 @@ def levels_grant(
             store, slug, member, level, reason=reason, lock=lock, operator=operator,
             source=SOURCE,
         )  # fmt: skip
-    _events(found, as_json, "no change")
+    _events(found, as_json, N_("no change"))
 
 
 @levels_app.command("lock")
@@ -143,8 +176,10 @@ def levels_candidates(
 ) -> None:
     """Key-member candidates by their key-behaviour score over the window. 骨干候选人。"""
     with open_store() as store:
-        rows = tasks.key_members(store, pick_community(store, community), limit=limit)
-    _rows(rows, as_json, f"{len(rows)} candidates", ["member", "score", "level", "evidence"])
+        slug = pick_community(store, community)
+        rows = tasks.key_members(store, slug, limit=limit)
+        cols = [N_("member"), N_("score"), N_("level"), N_("evidence")]
+        _rows(store, slug, rows, as_json, Said("{n} candidates", n=len(rows)), cols)
 
 
 # -- small tasks --------------------------------------------------------------------------
@@ -174,8 +209,14 @@ def orgtask_give(
     if as_json:
         print_json({"task": task.task, "member": task.member, "due": task.due.isoformat()})
     else:
-        typer.echo(
-            f"gave {task.task} to {task.member}: {task.title} (due {task.due:%Y-%m-%d %H:%M} UTC)"
+        echo(
+            Said(
+                "gave {task} to {member}: {title} (due {due} UTC)",
+                task=task.task,
+                member=task.member,
+                title=task.title,
+                due=f"{task.due:%Y-%m-%d %H:%M}",
+            )
         )
 
 
@@ -198,9 +239,11 @@ def orgtask_done(
 def orgtask_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """Small tasks, newest first. 小任务列表。"""
     with open_store() as store:
-        rows = tasks.list_tasks(store, pick_community(store, community))
-    cols = ["task", "member", "title", "due", "done_when", "count", "promote_to", "done_at"]
-    _rows(rows, as_json, f"{len(rows)} tasks", cols)
+        slug = pick_community(store, community)
+        rows = tasks.list_tasks(store, slug)
+        cols = [N_("task"), N_("member"), N_("title"), N_("due"), N_("done_when"), N_("count"),
+                N_("promote_to"), N_("done_at")]  # fmt: skip
+        _rows(store, slug, rows, as_json, Said("{n} tasks", n=len(rows)), cols)
 
 
 # -- motions ------------------------------------------------------------------------------
@@ -231,7 +274,7 @@ def motion_propose(
     """Move a motion in GROUP on MOVER's behalf. 提出动议。"""
     who, sep, role = (change or "").rpartition("=")
     if change is not None and not (sep and who and role):
-        raise typer.BadParameter("give the change as MEMBER=ROLE", param_hint="--change")
+        raise typer.BadParameter(say(N_("give the change as MEMBER=ROLE")), param_hint="--change")
     with open_store() as store:
         slug = pick_community(store, community)
         m = motion_engine.propose(
@@ -241,7 +284,9 @@ def motion_propose(
     if as_json:
         print_json({"motion": m.motion, "group": m.group, "text": m.text, "rule": m.rule})
     else:
-        typer.echo(f"moved {m.motion}: {m.text}" + (f" ({m.rule})" if m.rule else ""))
+        echo(Said("moved {motion}: {text}", motion=m.motion, text=m.text))
+        if m.rule:
+            typer.echo(f"  ({m.rule})")
 
 
 @motion_app.command("amend")
@@ -265,7 +310,14 @@ def motion_amend(
     if as_json:
         print_json({"motion": m.motion, "amends": motion, "text": m.text, "rule": m.rule})
     else:
-        typer.echo(f"moved amendment {m.motion} to {motion}: {m.text}")
+        echo(
+            Said(
+                "moved amendment {amendment} to {motion}: {text}",
+                amendment=m.motion,
+                motion=motion,
+                text=m.text,
+            )
+        )
 
 
 @motion_app.command("second")
@@ -278,7 +330,7 @@ def motion_second(
     with open_store() as store:
         slug = pick_community(store, community)
         motion_engine.second(store, slug, motion, member, source=SOURCE)
-    typer.echo(f"seconded {motion}")
+    echo(Said("seconded {motion}", motion=motion))
 
 
 @motion_app.command("vote")
@@ -292,16 +344,18 @@ def motion_vote(
     with open_store() as store:
         slug = pick_community(store, community)
         new = motion_engine.vote(store, slug, motion, member, choice, source=SOURCE)
-    typer.echo("voted" if new else "already voted: the first vote stands")
+    echo(N_("voted") if new else N_("already voted: the first vote stands"))
 
 
 @motion_app.command("list")
 def motion_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """Motions, newest first, with their counts (never who voted how). 动议列表。"""
     with open_store() as store:
-        rows = motion_engine.list_motions(store, pick_community(store, community))
-    cols = ["motion", "group", "text", "closes_at", "result", "yes", "no", "abstain", "eligible"]
-    _rows(rows, as_json, f"{len(rows)} motions", cols)
+        slug = pick_community(store, community)
+        rows = motion_engine.list_motions(store, slug)
+        cols = [N_("motion"), N_("group"), N_("text"), N_("closes_at"), N_("result"), N_("yes"),
+                N_("no"), N_("abstain"), N_("eligible")]  # fmt: skip
+        _rows(store, slug, rows, as_json, Said("{n} motions", n=len(rows)), cols)
 
 
 # -- elections ----------------------------------------------------------------------------
@@ -328,8 +382,12 @@ def election_open(
     if as_json:
         print_json({"election": el.election, "voting_close": el.voting_close.isoformat()})
     else:
-        typer.echo(
-            f"opened {el.election}: nominations until {el.nominations_close:%Y-%m-%d %H:%M} UTC"
+        echo(
+            Said(
+                "opened {election}: nominations until {at} UTC",
+                election=el.election,
+                at=f"{el.nominations_close:%Y-%m-%d %H:%M}",
+            )
         )
 
 
@@ -344,7 +402,7 @@ def election_nominate(
     with open_store() as store:
         slug = pick_community(store, community)
         elections.nominate(store, slug, election, nominator, nominee, source=SOURCE)
-    typer.echo(f"nominated {nominee}")
+    echo(Said("nominated {nominee}", nominee=nominee))
 
 
 @election_app.command("accept")
@@ -354,7 +412,7 @@ def election_accept(
     """NOMINEE accepts their nomination. 接受提名。"""
     with open_store() as store:
         elections.accept(store, pick_community(store, community), election, nominee, source=SOURCE)
-    typer.echo(f"{nominee} stands")
+    echo(Said("{nominee} stands", nominee=nominee))
 
 
 @election_app.command("vote")
@@ -368,16 +426,18 @@ def election_vote(
     with open_store() as store:
         slug = pick_community(store, community)
         new = elections.cast_ballot(store, slug, election, voter, candidate, source=SOURCE)
-    typer.echo("voted" if new else "already voted: the first ballot stands")
+    echo(N_("voted") if new else N_("already voted: the first ballot stands"))
 
 
 @election_app.command("list")
 def election_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
     """Elections: candidates, ballots cast, votes and winners once closed. 选举列表。"""
     with open_store() as store:
-        rows = elections.list_elections(store, pick_community(store, community))
-    cols = ["election", "group", "role", "voting_close", "candidates", "ballots", "winners"]
-    _rows(rows, as_json, f"{len(rows)} elections", cols)
+        slug = pick_community(store, community)
+        rows = elections.list_elections(store, slug)
+        cols = [N_("election"), N_("group"), N_("role"), N_("voting_close"), N_("candidates"),
+                N_("ballots"), N_("winners")]  # fmt: skip
+        _rows(store, slug, rows, as_json, Said("{n} elections", n=len(rows)), cols)
 
 
 @election_app.command("audit")
@@ -386,8 +446,10 @@ def election_audit(
 ) -> None:
     """Every ballot of ELECTION, voter and candidate (the server's operator only). 计票审计。"""
     with open_store() as store:
-        rows = elections.audit(store, pick_community(store, community), election)
-    _rows(rows, as_json, f"{len(rows)} ballots", ["voter", "candidate", "at"])
+        slug = pick_community(store, community)
+        rows = elections.audit(store, slug, election)
+        cols = [N_("voter"), N_("candidate"), N_("at")]
+        _rows(store, slug, rows, as_json, Said("{n} ballots", n=len(rows)), cols)
 
 
 __all__ = ["election_app", "levels_app", "motion_app", "orgtask_app", "roles_app"]

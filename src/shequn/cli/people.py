@@ -7,11 +7,28 @@ from typing import Annotated
 
 import typer
 
-from shequn.cli.common import JsonFlag, open_store, print_json, print_table, show_time
+from shequn.cli.common import (
+    JsonFlag,
+    echo,
+    open_store,
+    print_json,
+    print_table,
+    say,
+    show_time,
+    yes_no,
+)
 from shequn.engine import identity
 from shequn.model.entities import Member
+from shequn.model.i18n import N_, Said
+from shequn.model.words import MEMBERSHIP
 from shequn.store.growth_queries import get_profile
-from shequn.store.queries import count_members, get_member, list_groups, list_members
+from shequn.store.queries import (
+    count_members,
+    display_names,
+    get_member,
+    list_groups,
+    list_members,
+)
 
 groups_app = typer.Typer(help="The groups of each community's matrix.", no_args_is_help=True)
 members_app = typer.Typer(
@@ -30,18 +47,27 @@ def groups_list(community: Community = None, as_json: JsonFlag = False) -> None:
         print_json(groups)
         return
     print_table(
-        f"{len(groups)} groups",
-        ["community", "group", "name", "platform", "stage", "active", "capacity", "blueprint"],
+        Said("{n} groups", n=len(groups)),
+        [
+            N_("community"),
+            N_("group"),
+            N_("name"),
+            N_("platform"),
+            N_("stage"),
+            N_("active"),
+            N_("capacity"),
+            N_("blueprint"),
+        ],
         [
             (
                 g.community,
                 g.slug,
                 g.name,
                 g.platform,
-                g.stage,
+                say(g.stage),
                 g.active_members,
                 g.capacity,
-                "yes" if g.configured else "no (seen in events)",
+                yes_no(True) if g.configured else say(N_("no (seen in events)")),
             )
             for g in groups
         ],
@@ -64,8 +90,15 @@ def members_list(
         print_json(members)
         return
     print_table(
-        f"{len(members)} of {total} members",
-        ["id", "name", "identities", "active in", "roles", "first seen (UTC)"],
+        Said("{n} of {total} members", n=len(members), total=total),
+        [
+            N_("id"),
+            N_("name"),
+            N_("identities"),
+            N_("active in"),
+            N_("roles"),
+            N_("first seen (UTC)"),
+        ],
         [
             (
                 m.id,
@@ -81,7 +114,7 @@ def members_list(
 
 
 def _roles(m: Member) -> str:
-    return " ".join(f"{r.role}@{r.group or r.community}" for r in m.roles)
+    return " ".join(f"{say(r.role)}@{r.group or r.community}" for r in m.roles)
 
 
 @members_app.command("show")
@@ -94,40 +127,56 @@ def members_show(
     with open_store() as store, store.read() as conn:
         m = get_member(conn, member, community=community)
         profile = get_profile(conn, m.community, [i.key for i in m.identities] or [m.key])
+        names = display_names(conn, m.community, [s.inviter for s in m.memberships if s.inviter])
     if as_json:
         print_json({**dataclasses.asdict(m), "profile": profile})
         return
-    merged = f" (merged into {m.merged_into})" if m.merged_into else ""
-    typer.echo(f"member {m.id} {m.display_name or ''}{merged}  key={m.key}")
+    merged = say(Said(" (merged into {into})", into=m.merged_into)) if m.merged_into else ""
+    typer.echo(f"{say(N_('member'))} {m.id} {m.display_name or ''}{merged}  key={m.key}")
     print_table(
-        "identities",
-        ["key", "name", "first seen (UTC)"],
+        N_("identities"),
+        [N_("key"), N_("name"), N_("first seen (UTC)")],
         [(i.key, i.display_name, show_time(i.first_seen_at)) for i in m.identities],
     )
     print_table(
-        "memberships",
-        ["group", "as", "status", "joined", "left", "channel", "inviter", "joins"],
+        N_("memberships"),
+        [
+            N_("group"),
+            N_("as"),
+            N_("status"),
+            N_("joined"),
+            N_("left"),
+            N_("channel"),
+            N_("inviter"),
+            N_("joins"),
+        ],
         [
             (
                 f"{s.community}/{s.group}",
                 s.identity,
-                s.status,
+                say(MEMBERSHIP.get(s.status, s.status)),
                 show_time(s.joined_at),
                 show_time(s.left_at),
-                s.join_channel,
-                s.inviter,
+                say(s.join_channel) if s.join_channel else None,
+                names.get(s.inviter, s.inviter) if s.inviter else None,
                 s.times_joined,
             )
             for s in m.memberships
         ],
     )
     if m.roles:
-        typer.echo(f"roles: {_roles(m)}")
+        typer.echo(f"{say(N_('roles'))}: {_roles(m)}")
     if profile.care or profile.card or profile.survey or profile.paid:
         answers = {**profile.card, **profile.survey}
+        said = Said(
+            "intake: care {care}, stake {stake} ({by}), paid {paid}",
+            care=Said(profile.care) if profile.care else "-",
+            stake=Said(profile.stake) if profile.stake else "-",
+            by=Said(profile.classified_by) if profile.classified_by else Said("unclassified"),
+            paid=f"{profile.paid:g}",
+        )
         typer.echo(
-            f"intake: care {profile.care or '-'}, stake {profile.stake or '-'}"
-            f" ({profile.classified_by or 'unclassified'}), paid {profile.paid:g}"
+            say(said)
             + (f"; {', '.join(f'{k}={v}' for k, v in answers.items())}" if answers else "")
         )
 
@@ -146,9 +195,13 @@ def members_merge(
     if as_json:
         print_json(event.to_dict())
     else:
-        typer.echo(
-            f"merged {event.subject} into {event.data['into']} "
-            f"({len(event.data['identities'])} identities moved)"
+        echo(
+            Said(
+                "merged {member} into {into} ({n} identities moved)",
+                member=event.subject,
+                into=event.data["into"],
+                n=len(event.data["identities"]),
+            )
         )
 
 
@@ -164,7 +217,7 @@ def members_unmerge(
     if as_json:
         print_json(event.to_dict())
     else:
-        typer.echo(f"unmerged {event.subject} from {event.data['from']}")
+        echo(Said("unmerged {member} from {into}", member=event.subject, into=event.data["from"]))
 
 
 @members_app.command("suggest-merges")
@@ -179,13 +232,13 @@ def members_suggest(
         print_json([{"a": s.a.key, "b": s.b.key, "reason": s.reason} for s in found])
         return
     print_table(
-        f"{len(found)} possible duplicates",
-        ["a", "b", "why", "to merge"],
+        Said("{n} possible duplicates", n=len(found)),
+        ["a", "b", N_("why"), N_("to merge")],
         [
             (
                 f"{s.a.id} {s.a.key}",
                 f"{s.b.id} {s.b.key}",
-                s.reason,
+                say(s.reason),
                 f"shequn members merge {s.a.id} {s.b.id}",
             )
             for s in found

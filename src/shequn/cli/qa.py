@@ -14,12 +14,15 @@ import typer
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    echo,
     open_store,
     pick_community,
     print_json,
     print_table,
+    say,
 )
 from shequn.engine.engagement import knowledge
+from shequn.model.i18n import N_, Said
 from shequn.store.qa import Entry
 
 qa_app = typer.Typer(help="The Q&A knowledge base: questions, answers, search. 问答知识库。")
@@ -30,7 +33,7 @@ Group = Annotated[str | None, typer.Option(help="Only this group.")]
 
 def _rows(found: list[Entry]) -> list[tuple[object, ...]]:
     return [
-        (e.question_ref, e.group or "", e.status, e.question[:40], (e.answer or "")[:40])
+        (e.question_ref, e.group or "", say(e.status), e.question[:40], (e.answer or "")[:40])
         for e in found
     ]
 
@@ -58,7 +61,9 @@ def list_command(
         print_json([e.to_dict() for e in found])
         return
     print_table(
-        f"{len(found)} questions", ["question", "group", "status", "text", "answer"], _rows(found)
+        Said("{n} questions", n=len(found)),
+        [N_("question"), N_("group"), N_("status"), N_("text"), N_("answer")],
+        _rows(found),
     )
 
 
@@ -83,7 +88,11 @@ def search_command(
         print_json([{**e.to_dict(), "score": s} for e, s in found])
         return
     rows = [(s, e.question, e.answer or "") for e, s in found]
-    print_table(f"{len(found)} found", ["score", "question", "answer"], rows)
+    print_table(Said("{n} found", n=len(found)), [N_("score"), N_("question"), N_("answer")], rows)
+
+
+STATES = (N_("open"), N_("answered"), N_("repeated"))
+"""A question's states (``store/qa.py``)."""
 
 
 @qa_app.command("export")
@@ -109,7 +118,7 @@ def ask_command(
     if as_json:
         print_json(found.to_dict())
         return
-    typer.echo(f"{found.question_ref}: {found.status}")
+    echo(Said("{question}: {status}", question=found.question_ref, status=Said(found.status)))
     if found.answer:
         typer.echo(found.answer)
 
@@ -128,4 +137,6 @@ def answer_command(
         found = knowledge.answer(
             store, slug, question, text, source="operator:cli", answerer=member
         )
-    print_json(found.to_dict()) if as_json else typer.echo(f"{found.question_ref}: answered")
+    print_json(found.to_dict()) if as_json else echo(
+        Said("{question}: {status}", question=found.question_ref, status=Said("answered"))
+    )

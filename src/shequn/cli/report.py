@@ -22,6 +22,7 @@ from shequn.cli.common import (
     JsonFlag,
     LangOpt,
     err,
+    named,
     open_store,
     out,
     pick_community,
@@ -123,11 +124,26 @@ def report_command(
     if as_json:
         print_json(report.to_dict())
         return
-    render_report(report, translator(lang))
+    with open_store() as store:
+        who = named(store, report.community, _people(report))
+    render_report(report, translator(lang), who)
 
 
-def render_report(r: Report, _: Callable[[Any], str]) -> None:
-    """The report as Rich tables, every word through ``_`` (the reader's language)."""
+PEOPLE = ("person", "member", "inviter")
+"""Report columns that name a person: shown by display name (``--json`` keeps the key)."""
+WORDS = ("segment",)
+"""Report columns whose values are words kept as data (the funnel's join channels)."""
+
+
+def _people(r: Report) -> list[str]:
+    return [
+        str(row[c]) for rows in r.sections.values() for row in rows for c in PEOPLE if row.get(c)
+    ]
+
+
+def render_report(r: Report, _: Callable[[Any], str], who: Callable[[Any], str] = str) -> None:
+    """The report as Rich tables, every word through ``_`` (the reader's language), people
+    by ``who`` (their display names)."""
     where = f"{r.community}" + (f" / {r.group}" if r.group else "")
     if r.empty:
         typer.echo(
@@ -178,7 +194,7 @@ def render_report(r: Report, _: Callable[[Any], str]) -> None:
             print_table(
                 _(SECTION_TITLES.get(name, name)),
                 [_(c) for c in cols],
-                [[_cell(row[c], _) for c in cols] for row in rows[:10]],
+                [[_shown(row[c], c, _, who) for c in cols] for row in rows[:10]],
             )
     if r.alerts:
         print_table(
@@ -195,6 +211,14 @@ def render_report(r: Report, _: Callable[[Any], str]) -> None:
 
 def _pct(x: float | None) -> str:
     return "" if x is None else f"{x:.0%}"
+
+
+def _shown(v: Any, column: str, _: Callable[[Any], str], who: Callable[[Any], str]) -> str:
+    if column in PEOPLE and v is not None:
+        return who(v)
+    if column in WORDS and isinstance(v, str):
+        return _(v)
+    return _cell(v, _)
 
 
 def _cell(v: Any, _: Callable[[Any], str] = str) -> str:

@@ -14,13 +14,17 @@ import typer
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    echo,
+    named,
     open_store,
     pick_community,
     print_json,
     print_table,
+    say,
 )
 from shequn.engine import delegation
 from shequn.engine.organization import change_role
+from shequn.model.i18n import N_, Said
 from shequn.store.org_queries import role_holders
 
 roles_app = typer.Typer(help="Roles of the pyramid: owner, manager, group leader. 角色。")
@@ -29,11 +33,12 @@ MemberArg = Annotated[str, typer.Argument(help="The member (member or identity k
 Operator = Annotated[str | None, typer.Option(help="Your identity key, recorded as the actor.")]
 SOURCE = "operator:cli"
 GAP_WORDS = {
-    "no_leader": "nobody leads this group",
-    "leader_inactive": "silent for {days} days",
-    "task_overdue": "small task {days} days overdue",
-    "duty_overdue": "{duty}: not done for {days} days",
+    "no_leader": N_("nobody leads this group"),
+    "leader_inactive": N_("silent for {days} days"),
+    "task_overdue": N_("small task {days} days overdue"),
+    "duty_overdue": N_("{duty}: not done for {days} days"),
 }
+GAPS = (N_("no_leader"), N_("leader_inactive"), N_("task_overdue"), N_("duty_overdue"))
 
 
 @roles_app.command("set")
@@ -53,7 +58,14 @@ def roles_set(
     if as_json:
         print_json(event.to_dict())
     else:
-        typer.echo(f"{event.subject} is now {role} in {group or slug}")
+        echo(
+            Said(
+                "{member} is now {role} in {where}",
+                member=event.subject,
+                role=Said(role),
+                where=group or slug,
+            )
+        )
 
 
 @roles_app.command("list")
@@ -63,11 +75,15 @@ def roles_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> Non
         slug = pick_community(store, community)
         with store.read() as conn:
             rows = role_holders(conn, slug)
+        who = named(store, slug, [r["member"] for r in rows])
     if as_json:
-        print_json(rows)
+        print_json([{**r, "name": who.name(r["member"])} for r in rows])
         return
-    columns = ["member", "role", "group", "since"]
-    print_table(f"{len(rows)} role holders", columns, [[r[c] for c in columns] for r in rows])
+    print_table(
+        Said("{n} role holders", n=len(rows)),
+        [N_("member"), N_("role"), N_("group"), N_("since")],
+        [[who(r["member"]), say(r["role"]), r["group"], r["since"]] for r in rows],
+    )
 
 
 @roles_app.command("coverage")
@@ -77,23 +93,27 @@ def roles_coverage(community: CommunityOpt = None, as_json: JsonFlag = False) ->
     with open_store() as store:
         slug = pick_community(store, community)
         found = delegation.coverage(store, slug)
+        keys = [h["member"] for hs in found["groups"].values() for h in hs]
+        who = named(store, slug, [*keys, *(g["member"] for g in found["gaps"])])
     if as_json:
         print_json(found)
         return
     rows = [
-        [g, ", ".join(f"{h['member']} ({h['role']})" for h in hs) or "—"]
+        [g, ", ".join(f"{who(h['member'])} ({say(h['role'])})" for h in hs) or "—"]
         for g, hs in found["groups"].items()
     ]
-    print_table("who leads each group", ["group", "led by"], rows)
+    print_table(N_("who leads each group"), [N_("group"), N_("led by")], rows)
     gaps = found["gaps"]
-    beyond = f"over {found['look_back_days']}"
+    beyond = say(Said("over {days}", days=found["look_back_days"]))
     shown = [
-        [g["kind"], g["group"] or "", g["member"] or "",
-         GAP_WORDS[g["kind"]].format(days=beyond if g["days"] is None else g["days"],
-                                     duty=g.get("duty") or "")]
+        [say(g["kind"]), g["group"] or "", who(g["member"]) if g["member"] else "",
+         say(GAP_WORDS[g["kind"]]).format(days=beyond if g["days"] is None else g["days"],
+                                          duty=g.get("duty") or "")]
         for g in gaps
     ]  # fmt: skip
-    print_table(f"{len(gaps)} gaps", ["gap", "group", "member", "what"], shown)
+    print_table(
+        Said("{n} gaps", n=len(gaps)), [N_("gap"), N_("group"), N_("member"), N_("what")], shown
+    )
 
 
 @roles_app.command("handover")
@@ -115,7 +135,14 @@ def roles_handover(
         print_json([e.to_dict() for e in events])
         return
     for e in events:
-        typer.echo(f"{e.subject} is now {e.data['role']} in {e.group or slug}")
+        echo(
+            Said(
+                "{member} is now {role} in {where}",
+                member=e.subject,
+                role=Said(e.data["role"]),
+                where=e.group or slug,
+            )
+        )
 
 
 __all__ = ["roles_app"]

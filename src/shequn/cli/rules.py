@@ -17,12 +17,16 @@ from shequn.cli.common import (
     GroupOpt,
     JsonFlag,
     community_blueprint,
+    echo,
+    named,
     open_store,
     out,
     pick_community,
     print_json,
     print_table,
+    say,
     show_time,
+    yes_no,
 )
 from shequn.engine.decisions import operator_source
 from shequn.engine.rules import manage
@@ -34,6 +38,7 @@ from shequn.engine.rules.normalize import fold
 from shequn.engine.rules.training import read_labelled
 from shequn.model.blueprint_rules import Rules
 from shequn.model.events import parse_time
+from shequn.model.i18n import N_, Said
 
 rules_app = typer.Typer(help="Group rules: show, try on text, replay on history, train.",
                         no_args_is_help=True)  # fmt: skip
@@ -68,11 +73,11 @@ def rules_check(
     if as_json:
         print_json({"folded": fold(text).text, "verdicts": [v.to_dict() for v in found]})
         return
-    out.print(f"folded: {fold(text).text}")
+    out.print(f"{say(N_('folded'))}: {fold(text).text}", markup=False)
     if not found:
-        out.print("clean / 未违反规则")
+        echo(N_("clean: no rule broken"))
     for v in found:
-        out.print(f"{v.rule} ({v.score:.2f}): {v.explain()}")
+        out.print(f"{say(v.rule)} ({v.score:.2f}): {v.explain()}", markup=False)
 
 
 @rules_app.command("replay")
@@ -94,22 +99,26 @@ def rules_replay(
         slug = pick_community(store, community)
         when = parse_time(since, "since") if since else None
         report = manage.replay_log(store, slug, since=when, group=group, rules=rules)
+        who = named(store, slug, [v.member for v in report.verdicts])
     if as_json:
         print_json(report.to_dict())
         return
     print_table(
-        f"{len(report.verdicts)} of {report.messages} messages / 条消息",
-        ["time", "group", "member", "rule", "score", "step", "evidence", "source", "source_ref"],
-        [(show_time(v.at), v.group, v.member, v.rule, f"{v.score:.2f}",
-          "exempt" if v.exempt else v.step, v.verdicts[0]["evidence"][0]["match"]
+        Said("{n} of {total} messages", n=len(report.verdicts), total=report.messages),
+        [N_("time"), N_("group"), N_("member"), N_("rule"), N_("score"), N_("step"),
+         N_("evidence"), N_("source"), N_("source_ref")],
+        [(show_time(v.at), v.group, who(v.member), say(v.rule), f"{v.score:.2f}",
+          say(N_("exempt") if v.exempt else v.step), v.verdicts[0]["evidence"][0]["match"]
           if v.verdicts[0]["evidence"] else "", v.source, v.source_ref)
          for v in report.verdicts],
     )  # fmt: skip
     d = report.to_dict()
-    out.print(f"per rule / 按规则: {d['per_rule']}")
-    out.print(f"per group / 按群: {d['per_group']}")
-    out.print(f"muted / 禁言: {', '.join(d['muted']) or '-'}")
-    out.print(f"removed / 移出: {', '.join(d['removed']) or '-'}")
+    per_rule = ", ".join(f"{say(k)} {n}" for k, n in d["per_rule"].items())
+    per_group = ", ".join(f"{k} {n}" for k, n in d["per_group"].items())
+    echo(Said("per rule: {counts}", counts=per_rule or "-"))
+    echo(Said("per group: {counts}", counts=per_group or "-"))
+    echo(Said("muted: {who}", who=", ".join(who(k) for k in d["muted"]) or "-"))
+    echo(Said("removed: {who}", who=", ".join(who(k) for k in d["removed"]) or "-"))
 
 
 @rules_app.command("train")
@@ -194,7 +203,7 @@ def _labels(
         examples += found
         sources["history"] = f"{slug}: {len(found)} decisions"
     if not examples or len({y for _, y in examples}) < 2:
-        raise typer.BadParameter("need labelled examples of both kinds / 需要正反两类样本")
+        raise typer.BadParameter(say(N_("need labelled examples of both kinds")))
     return examples, sources
 
 
@@ -209,13 +218,14 @@ def moderation_list(
     with open_store() as store:
         slug = pick_community(store, community)
         steps = manage.list_steps(store, slug, groups=[group] if group else None, limit=limit)
+        who = named(store, slug, [s.member for s in steps])
     if as_json:
-        print_json([s.to_dict() for s in steps])
+        print_json([{**s.to_dict(), "name": who.name(s.member)} for s in steps])
         return
-    print_table(f"{len(steps)} steps / 处理记录", ["ref", "time", "group", "member", "step",
-                "rule", "reason", "reversed"],
-                [(s.ref, show_time(s.at), s.group, s.member, s.step, s.rule, s.reason,
-                  "yes" if s.reversed else "") for s in steps])  # fmt: skip
+    print_table(Said("{n} steps", n=len(steps)), [N_("ref"), N_("time"), N_("group"),
+                N_("member"), N_("step"), N_("rule"), N_("reason"), N_("reversed")],
+                [(s.ref, show_time(s.at), s.group, who(s.member), say(s.step), say(s.rule),
+                  say(s.reason), yes_no(True) if s.reversed else "") for s in steps])  # fmt: skip
 
 
 @moderation_app.command("reverse")
@@ -229,7 +239,7 @@ def moderation_reverse(
     with open_store() as store:
         slug = pick_community(store, community)
         e = manage.reverse(store, slug, ref, by=by, reason=reason, source=operator_source())
-    out.print(f"reversed / 已撤销: {ref} ({e.subject})")
+    echo(Said("reversed: {ref} ({member})", ref=ref, member=e.subject))
 
 
 @moderation_app.command("appeals")
@@ -238,11 +248,13 @@ def moderation_appeals(community: CommunityOpt = None, as_json: JsonFlag = False
     with open_store() as store:
         slug = pick_community(store, community)
         rows = manage.list_appeals(store, slug)
+        who = named(store, slug, [r["member"] for r in rows])
     if as_json:
-        print_json(rows)
+        print_json([{**r, "name": who.name(r["member"])} for r in rows])
         return
-    print_table(f"{len(rows)} appeals / 申诉", ["step", "member", "text", "outcome", "reason"],
-                [(r["step"], r["member"], r["text"], r["outcome"] or "open / 待处理",
+    print_table(Said("{n} appeals", n=len(rows)), [N_("step"), N_("member"), N_("text"),
+                N_("outcome"), N_("reason")],
+                [(r["step"], who(r["member"]), r["text"], say(r["outcome"] or N_("open")),
                   r["reason"]) for r in rows])  # fmt: skip
 
 
@@ -256,12 +268,12 @@ def moderation_decide(
 ) -> None:
     """Decide an appeal."""
     if outcome not in ("upheld", "granted"):
-        raise typer.BadParameter("upheld or granted")
+        raise typer.BadParameter(say(N_("upheld or granted")))
     with open_store() as store:
         slug = pick_community(store, community)
         manage.decide_appeal(store, slug, ref, "granted" if outcome == "granted" else "upheld",
                              by=by, reason=reason, source=operator_source())  # fmt: skip
-    out.print(f"{outcome}: {ref}")
+    echo(Said("{outcome}: {ref}", outcome=Said(outcome), ref=ref))
 
 
 @moderation_app.command("appeal")
@@ -276,7 +288,7 @@ def moderation_appeal(
         slug = pick_community(store, community)
         e = manage.file_appeal(store, slug, ref, member=member, text=text,
                                source=operator_source())  # fmt: skip
-    out.print(f"appealed / 已申诉: {ref} ({e.actor})")
+    echo(Said("appealed: {ref} ({member})", ref=ref, member=e.actor))
 
 
 @moderation_app.command("report")
@@ -294,4 +306,4 @@ def moderation_report(
         slug = pick_community(store, community)
         manage.report_activity(store, slug, member, group=group, title=title,
                                starts_at=starts_at, source=operator_source())  # fmt: skip
-    out.print(f"reported / 已报备: {member} {title}")
+    echo(Said("reported: {member} {title}", member=member, title=title))

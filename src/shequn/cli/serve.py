@@ -11,7 +11,18 @@ from typing import Annotated
 
 import typer
 
-from shequn.cli.common import JsonFlag, err, open_store, print_json, print_table, show_time, state
+from shequn.cli.common import (
+    JsonFlag,
+    echo,
+    err,
+    open_store,
+    print_json,
+    print_table,
+    say,
+    show_time,
+    state,
+)
+from shequn.model.i18n import N_, Said
 from shequn.store.tokens import ROLES, create_token, list_tokens, revoke_token
 
 token_app = typer.Typer(
@@ -76,11 +87,13 @@ def token_create(
         print_json({**token.to_dict(), "secret": secret})
         return
     typer.echo(secret)
+    groups = ", ".join(token.groups) or say(N_("(all)"))
     err.print(
-        f"token {token.id} ({token.role} of {token.community}"
-        + (f", groups {', '.join(token.groups)}" if token.groups else "")
-        + "): the secret above is shown only now; store it safely."
-    )
+        say(Said("token {id} ({role} of {community}, groups {groups}): the secret above is shown "
+                 "only now; store it safely.", id=token.id, role=Said(token.role),
+                 community=token.community, groups=groups)),
+        markup=False,
+    )  # fmt: skip
 
 
 @token_app.command("list")
@@ -92,16 +105,25 @@ def token_list(as_json: JsonFlag = False) -> None:
         print_json([t.to_dict() for t in tokens])
         return
     print_table(
-        f"{len(tokens)} tokens",
-        ["id", "name", "prefix", "role", "community", "groups", "last used", "revoked"],
+        Said("{n} tokens", n=len(tokens)),
+        [
+            N_("id"),
+            N_("name"),
+            N_("prefix"),
+            N_("role"),
+            N_("community"),
+            N_("groups"),
+            N_("last used"),
+            N_("revoked"),
+        ],
         [
             (
                 t.id,
                 t.name,
                 t.prefix + "…",
-                t.role,
+                say(t.role),
                 t.community,
-                ", ".join(t.groups) or "(all)",
+                ", ".join(t.groups) or say(N_("(all)")),
                 show_time(t.last_used_at),
                 show_time(t.revoked_at),
             )
@@ -121,7 +143,7 @@ def token_revoke(
     if as_json:
         print_json(token.to_dict())
     else:
-        typer.echo(f"revoked token {token.id} ({token.name})")
+        echo(Said("revoked token {id} ({name})", id=token.id, name=token.name))
 
 
 __all__ = ["serve_command", "token_app"]

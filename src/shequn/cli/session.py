@@ -14,12 +14,15 @@ import typer
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    echo,
     open_store,
     pick_community,
     print_json,
     print_table,
+    say,
 )
 from shequn.engine.engagement import sessions as engine
+from shequn.model.i18n import N_, Said
 from shequn.store.engagement import Session
 
 session_app = typer.Typer(help="Sharing sessions: plan the whole timeline. 分享会。")
@@ -39,9 +42,13 @@ def _say(s: Session, as_json: bool, verb: str) -> None:
     if as_json:
         print_json(s.to_dict())
     else:
-        typer.echo(
-            f"{verb} {s.session}: {s.title} at {s.starts_at:%Y-%m-%d %H:%M} UTC ({s.status})"
-        )
+        echo(Said("{verb} {session}: {title} at {at} UTC ({status})", verb=Said(verb),
+                  session=s.session, title=s.title, at=f"{s.starts_at:%Y-%m-%d %H:%M}",
+                  status=Said(s.status)))  # fmt: skip
+
+
+VERBS = (N_("planned"), N_("already planned"), N_("session"), N_("moved"), N_("cancelled"))
+"""What ``session`` commands say they did."""
 
 
 @session_app.command("plan")
@@ -77,12 +84,12 @@ def list_command(community: CommunityOpt = None, as_json: JsonFlag = False) -> N
         print_json([s.to_dict() for s in found])
         return
     rows = [
-        (s.session, s.group, s.title, f"{s.starts_at:%Y-%m-%d %H:%M}", s.status, s.questions)
+        (s.session, s.group, s.title, f"{s.starts_at:%Y-%m-%d %H:%M}", say(s.status), s.questions)
         for s in found
     ]
     print_table(
-        f"{len(found)} sessions",
-        ["id", "group", "title", "start (UTC)", "status", "questions"],
+        Said("{n} sessions", n=len(found)),
+        [N_("id"), N_("group"), N_("title"), N_("start (UTC)"), N_("status"), N_("questions")],
         rows,
     )
 
@@ -136,8 +143,8 @@ def ask_command(
         new = engine.ask(
             store, pick_community(store, community), session, member, text, source="operator:cli"
         )
-    print_json({"collected": new}) if as_json else typer.echo(
-        "collected" if new else "known already"
+    print_json({"collected": new}) if as_json else echo(
+        N_("collected") if new else N_("known already")
     )
 
 
@@ -152,4 +159,6 @@ def summary_command(
     with open_store() as store:
         slug = pick_community(store, community)
         queued = engine.summarize(store, slug, session, text, actor="operator:cli")
-    print_json({"queued": queued}) if as_json else typer.echo(f"queued {queued} private messages")
+    print_json({"queued": queued}) if as_json else echo(
+        Said("queued {n} private messages", n=queued)
+    )

@@ -23,7 +23,9 @@ from shequn.cli.common import (
     pick_community,
     print_json,
     print_table,
+    yes_no,
 )
+from shequn.model.i18n import N_, Said
 from shequn.store.db import Store
 
 wecom_app = typer.Typer(help="WeCom customer groups: statistics, owners.", no_args_is_help=True)
@@ -103,8 +105,15 @@ def stats_command(
         print_json([r.as_dict() for r in reports])
         return
     print_table(
-        f"WeCom statistics of {slug}: {len(reports)} days",
-        ["day", "new (WeCom)", "new (log)", "chats (WeCom)", "chats (bound)", "differences"],
+        Said("WeCom statistics of {slug}: {n} days", slug=slug, n=len(reports)),
+        [
+            N_("day"),
+            N_("new (WeCom)"),
+            N_("new (log)"),
+            N_("chats (WeCom)"),
+            N_("chats (bound)"),
+            N_("differences"),
+        ],
         [
             (
                 r.day,
@@ -170,7 +179,14 @@ def owners_command(
         print_json(rows)
         return
     print_table(
-        f"WeCom group owners of {slug}: {sum(r['recorded'] for r in rows)} recorded",
-        ["group", "chat", "owner", "before", "recorded", "error"],
-        [(r["group"], r["chat"], r["owner"], r["was"], r["recorded"], r["error"]) for r in rows],
+        Said(
+            "WeCom group owners of {slug}: {n} recorded",
+            slug=slug,
+            n=sum(r["recorded"] for r in rows),
+        ),
+        [N_("group"), N_("chat"), N_("owner"), N_("before"), N_("recorded"), N_("error")],
+        [
+            (r["group"], r["chat"], r["owner"], r["was"], yes_no(r["recorded"]), r["error"])
+            for r in rows
+        ],
     )

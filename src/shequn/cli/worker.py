@@ -15,18 +15,20 @@ import typer
 
 from shequn.cli.common import (
     JsonFlag,
+    echo,
     err,
     open_store,
-    out,
     pick_community,
     print_json,
     print_table,
+    say,
     show_time,
 )
 from shequn.connectors.base import Connector, Limits, Rate
 from shequn.connectors.registry import CONNECTORS, connector
 from shequn.errors import InvalidEvent
 from shequn.model.actions import RetryPolicy
+from shequn.model.i18n import N_, Said
 from shequn.store.db import Store
 
 tasks_app = typer.Typer(
@@ -135,7 +137,7 @@ def worker_command(
             conn.close()
     summary = {k: n for k, n in sorted(counts.items()) if n}
     print_json(summary) if as_json else err.print(
-        ", ".join(f"{n} {k}" for k, n in summary.items()) or "nothing was due"
+        ", ".join(f"{n} {say(k)}" for k, n in summary.items()) or say(N_("nothing was due"))
     )
 
 
@@ -156,8 +158,8 @@ def tasks_list(
         print_json(rows)
         return
     print_table(
-        f"{len(rows)} {status} tasks",
-        ["id", "group", "action", "created", "instruction"],
+        Said("{n} tasks ({status})", n=len(rows), status=Said(status)),
+        [N_("id"), N_("group"), N_("action"), N_("created"), N_("instruction")],
         [
             (r["id"], r["group_slug"], r["action_id"], show_time(r["created_at"]), r["instruction"])
             for r in rows
@@ -179,4 +181,8 @@ def tasks_done(
 
     with open_store() as store, store.transaction() as conn:
         row = task_done(conn, task_id, by=by, now=datetime.now(UTC), note=note)
-    print_json(row) if as_json else out.print(f"task {task_id}: done")
+    print_json(row) if as_json else echo(Said("task {id}: done", id=task_id))
+
+
+COUNTS = (N_("paced"), N_("retried"), N_("recovered"))
+"""What a worker run counts besides the outbox states (``worker/loop.py``)."""

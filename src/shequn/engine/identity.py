@@ -19,6 +19,7 @@ from shequn.engine.reactions import react
 from shequn.errors import Conflict, NotFound
 from shequn.model.entities import Member
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store import tables as t
 from shequn.store.db import Store
 from shequn.store.queries import get_member, root_member, row_to_event
@@ -260,7 +261,7 @@ def suggestions(conn: Connection, *, limit: int = 50) -> list[Suggestion]:
             Suggestion(
                 get_member(conn, str(a)),
                 get_member(conn, str(b)),
-                f"same name {name!r}, {shared} shared group(s)",
+                Said("same name {name!r}, {n} shared group(s)", name=name, n=shared),
             )
         )
     return out

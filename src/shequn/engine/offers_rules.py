@@ -21,6 +21,7 @@ from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_money import OfferRule, show
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.orders import Order, order_ref
 
 
@@ -38,19 +39,20 @@ class Candidate:
 
 
 def why_not(rule: OfferRule, c: Candidate, now: datetime) -> str | None:
-    """The first reason ``c`` is not ready for ``rule``'s product, or ``None``."""
+    """The first reason ``c`` is not ready for ``rule``'s product, or ``None`` (said in the
+    reader's language where it is shown)."""
     if c.opted_out:
-        return "opted out of offers"
+        return Said("opted out of offers")
     if rule.product in c.holds:
-        return "holds it already"
+        return Said("holds it already")
     if now - c.since < timedelta(days=rule.min_days):
-        return f"on the lower rung for less than {rule.min_days} days"
+        return Said("on the lower rung for less than {n} days", n=rule.min_days)
     if c.active_weeks < rule.active_weeks:
-        return f"active in {c.active_weeks} of the last 4 weeks"
+        return Said("active in {n} of the last 4 weeks", n=c.active_weeks)
     if c.contributions < rule.min_contributions:
-        return "asked and answered too little"
+        return Said("asked and answered too little")
     if c.last_offer is not None and now - c.last_offer < timedelta(days=rule.cooldown_days):
-        return f"had an offer in the last {rule.cooldown_days} days"
+        return Said("had an offer in the last {n} days", n=rule.cooldown_days)
     return None
 
 

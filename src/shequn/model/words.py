@@ -40,6 +40,37 @@ ROLES = (
 RUNGS = (N_("free"), N_("low"), N_("mid"), N_("high"))
 """The monetization ladder's rungs."""
 
+CARE = (N_("deep"), N_("cool"), N_("ignore"))
+"""How much a newcomer cares (``intake``), as ``members show`` and ``intake`` say it."""
+
+STAKE = (N_("payer"), N_("partner"), N_("competitor"), N_("ordinary"))
+"""What a newcomer's stake is (``intake``)."""
+
+GROUP_STAGES = (
+    N_("drainage"),
+    N_("fan"),
+    N_("course"),
+    N_("senior"),
+    N_("camp"),
+    N_("other"),
+)
+"""A group's place in the matrix (``model/blueprint.py`` ``Stage``)."""
+
+BEHAVIOURS = (
+    N_("answer"),
+    N_("reply"),
+    N_("link"),
+    N_("forward"),
+    N_("invite"),
+    N_("reaction_received"),
+    N_("reaction_given"),
+)
+"""Key behaviours (``model/org_facts.py``), as the report's evidence names them."""
+
+CHANNELS = (N_("founder"), N_("manager"), N_("invite"), N_("link"), N_("referral"))
+"""How members came in (``join_channel``; the simulator's and the door's), as the funnel's
+segments and ``members show`` name them."""
+
 MEMBERSHIP = {"active": N_("in the group"), "left": N_("left"), "removed": N_("removed")}
 """A membership's status as a person reads it (``active`` means in the group, not talking)."""
 
@@ -162,8 +193,12 @@ ORDER = (
 ``engine/elections.py``; the dashboard's motions page)."""
 
 __all__ = [
+    "BEHAVIOURS",
+    "CARE",
+    "CHANNELS",
     "COLUMNS",
     "ENTRY",
+    "GROUP_STAGES",
     "MEMBERSHIP",
     "ORDER",
     "OUTBOX_STATES",
@@ -174,5 +209,6 @@ __all__ = [
     "SEVEN_DAY_RULE",
     "SEVERITY",
     "STAGES",
+    "STAKE",
     "STEPS",
 ]

@@ -347,3 +347,15 @@ def display_names(conn: Connection, community: str, keys: Iterable[str]) -> dict
         )
         names.update({row.key: str(row.display_name) for row in rows if row.display_name})
     return names
+
+
+def community_languages(conn: Connection) -> dict[str, str | None]:
+    """``{community slug: the language its blueprint says}`` (``None`` when it says none):
+    the CLI speaks to an operator in their community's language."""
+    c = t.communities.c
+    rows = conn.execute(select(c.slug, c.blueprint))
+    found: dict[str, str | None] = {}
+    for slug, blueprint in rows:
+        said = ((blueprint or {}).get("community") or {}).get("language")
+        found[str(slug)] = str(said) if said else None
+    return found

@@ -28,7 +28,7 @@ from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_calendar import WEEKDAYS
 from shequn.model.events import Event, parse_time
-from shequn.model.i18n import N_, Phrases
+from shequn.model.i18n import N_, Phrases, Said
 
 WHERE = Phrases(
     {
@@ -197,17 +197,25 @@ def days(
 
 def rhythm(bp: Blueprint, posts: Sequence[Post]) -> list[str]:
     """Pure: what a day's posts get wrong against the seeds' rhythm — too few, too many, too
-    many ads (P-CHN-2: 3–5 a day, mostly not ads); ``[]`` when the day is right."""
+    many ads (P-CHN-2: 3–5 a day, mostly not ads), said in the reader's language where
+    shown; ``[]`` when the day is right."""
     cfg = bp.engagement.calendar
     low, high = cfg.posts_per_day
-    problems = []
+    problems: list[str] = []
     if len(posts) < low:
-        problems.append(f"{len(posts)} posts, fewer than {low}")
+        problems.append(Said("{n} posts, fewer than {low}", n=len(posts), low=low))
     if len(posts) > high:
-        problems.append(f"{len(posts)} posts, more than {high}")
+        problems.append(Said("{n} posts, more than {high}", n=len(posts), high=high))
     ads = sum(p.ad for p in posts)
     if posts and ads / len(posts) > cfg.max_ad_share:
-        problems.append(f"{ads} of {len(posts)} posts are ads, more than {cfg.max_ad_share:.0%}")
+        problems.append(
+            Said(
+                "{ads} of {n} posts are ads, more than {share}",
+                ads=ads,
+                n=len(posts),
+                share=f"{cfg.max_ad_share:.0%}",
+            )
+        )
     return problems
 
 
