@@ -4,7 +4,8 @@
     python scripts/i18n.py --write  # add new ids to each .po (empty), mark vanished ones obsolete
 
 Message ids are found the way gettext tools find them, with Babel's extractors: ``_("…")``,
-``Said("…")`` and ``N_("…")`` (words kept as data) in ``src/shequn`` and ``_('…')`` in the
+``Said("…")``, ``N_("…")`` (words kept as data) and a metric's title (``Metric(name, "…")``) in
+``src/shequn`` and ``_('…')`` in the
 dashboard's Jinja templates. Translating is then editing
 ``src/shequn/locale/<lang>/LC_MESSAGES/shequn.po`` (any PO editor works).
 """
@@ -27,7 +28,8 @@ METHODS = [
     ("**/templates/**.html", "jinja2.ext:babel_extract"),
     ("**.py", "python"),
 ]
-KEYWORDS = {"_": None, "Said": None, "N_": None}
+KEYWORDS = {"_": None, "Said": None, "N_": None, "Metric": (2,)}
+"""``Metric(name, title, …)``: a metric's title is shown by ``shequn metrics``."""
 
 
 def message_ids() -> Iterator[tuple[str, str, int]]:

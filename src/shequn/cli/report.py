@@ -28,6 +28,7 @@ from shequn.cli.common import (
     pick_community,
     print_json,
     print_table,
+    say,
 )
 from shequn.errors import NotFound, ShequnError
 from shequn.model.i18n import N_, Said, translator
@@ -320,7 +321,13 @@ def metrics_command(
         if as_json:
             print_json([{"name": n, "playbook": p, "title": t} for n, p, t in rows])
         else:
-            print_table("metrics", ["name", "playbook", "what"], rows)
+            with open_store():  # the language its communities speak
+                pass
+            print_table(  # a metric's title is in the catalogue (scripts/i18n.py: Metric)
+                Said("{n} metrics", n=len(rows)),
+                [N_("name"), N_("playbook"), N_("what")],
+                [(n, p, say(t)) for n, p, t in rows],
+            )
         return
     metric = metrics.get(name)
     if metric is None:
