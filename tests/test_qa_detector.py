@@ -1,11 +1,10 @@
-"""The question detector (``model.text.is_question``, P-ENG-3) on what chat really looks like,
-then measured on real messages labelled by hand (``benchmarks/qa_detector.py``): the held-out
-half of the sample keeps the detector honest about precision and recall in both languages."""
+"""The question detector (``model.text.is_question``, P-ENG-3) on what chat really looks like.
+
+Its precision and recall on real messages labelled by hand are measured by
+``python benchmarks/qa_detector.py`` (it reads the shared data set, which a clean clone does not
+have — so the measurement is a benchmark, not a test that would skip in CI)."""
 
 from __future__ import annotations
-
-import pytest
-from benchmarks.qa_detector import load, report, shared_dir
 
 from shequn.model.text import is_question
 
@@ -27,14 +26,3 @@ def test_pitches_statements_and_any_are_not_questions():
     assert not is_question("R u sure they'll understand that! Wine * good idea")
     assert not is_question("I am in bus on the way to calicut")
     assert not is_question("今天的分享很精彩，谢谢大家")
-
-
-def test_precision_and_recall_on_real_chat_held_out():
-    shared = shared_dir()
-    if shared is None or not (shared / "moderation" / "dev.jsonl").is_file():
-        pytest.skip("the shared data set moderation/dev.jsonl is not here (set SHEQUN_SHARED)")
-    held = report(load(shared))["held"]
-    for lang in ("zh", "en"):
-        s = held[lang]
-        assert s.questions >= 15, lang  # enough questions to measure
-        assert s.precision >= 0.7 and s.recall >= 0.85, (lang, s.to_dict())
