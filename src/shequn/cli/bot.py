@@ -129,6 +129,8 @@ def run_command(
                     err.print(f"{len(updates)} updates: {result.new} new events")
                     continue
                 if exit_when_idle is not None and time.monotonic() - idle_since >= exit_when_idle:
+                    if not _worker_looked(w, thread):
+                        continue  # its first round (the ticks) may still queue something
                     with store.read() as conn:
                         if due_actions(conn, datetime.now(UTC)) == 0:
                             break
@@ -139,6 +141,12 @@ def run_command(
                 w.stop()
                 thread.join()
             client.close()
+
+
+def _worker_looked(w: Any, thread: threading.Thread | None) -> bool:
+    """Whether the worker (if any) has finished a round in this run, or stopped: until then
+    its ticks may not have run yet, and an idle exit would leave what they queue undone."""
+    return w is None or thread is None or w.rounds > 0 or not thread.is_alive()
 
 
 def _start_worker(store: Store, token: str, api_url: str | None) -> tuple[Any, Any]:

@@ -94,6 +94,9 @@ class Worker:
         self.counts: Counter[str] = Counter()
         self.next_tick: dict[str, datetime] = {}
         self.blueprints: dict[str, Blueprint | ShequnError] = {}
+        self.rounds = 0
+        """Rounds finished (ticks run, due actions carried out): who waits for the worker to
+        have looked once — ``bot run --exit-when-idle`` — reads it."""
 
     def stop(self) -> None:
         """Finish the action in hand, give the rest of the batch back, then return."""
@@ -137,6 +140,7 @@ class Worker:
             self.blueprints.clear()  # a blueprint changed since the last batch is seen
             self.handle(rows)
             self.pacer.forget_before(now.timestamp() - 3600)
+        self.rounds += 1
         return len(rows)
 
     def handle(self, rows: Sequence[ActionRow]) -> None:
