@@ -21,6 +21,7 @@ from shequn.cli.campaign import campaign_app, fraud_app
 from shequn.cli.checkin import checkin_app
 from shequn.cli.common import SpeakingGroup, say, state
 from shequn.cli.diagnose import diagnose_command
+from shequn.cli.elections import election_app
 from shequn.cli.envelope import envelope_app
 from shequn.cli.export import export_app
 from shequn.cli.forecast import forecast_command, plan_app
@@ -30,7 +31,7 @@ from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
 from shequn.cli.meetup import meetup_app
 from shequn.cli.money import commission_app, memberships_app, offers_app, payments_app
-from shequn.cli.organization import election_app, levels_app, motion_app, orgtask_app, roles_app
+from shequn.cli.organization import levels_app, motion_app, orgtask_app, roles_app
 from shequn.cli.people import groups_app, members_app
 from shequn.cli.plan import demo_command, simulate_command
 from shequn.cli.poster import poster_command

@@ -7,9 +7,8 @@ member or identity key (``wechat:wxid_lin``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -17,29 +16,22 @@ from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
     echo,
-    named,
     open_store,
     pick_community,
     print_json,
-    print_table,
     say,
 )
+from shequn.cli.org_common import SOURCE, MemberArg, Operator, org_rows
 from shequn.cli.roles import roles_app
-from shequn.engine import elections
 from shequn.engine import motions as motion_engine
 from shequn.engine import organization_levels as levels
 from shequn.engine import organization_tasks as tasks
 from shequn.model.events import Event
 from shequn.model.i18n import N_, Said
-from shequn.store.db import Store
 
 levels_app = typer.Typer(help="Levels and core-figure tags (P-ORG-1). 等级与核心人物标签。")
 orgtask_app = typer.Typer(help="Small tasks for key members (P-ORG-2). 骨干小任务。")
 motion_app = typer.Typer(help="Motions and votes by rules of order (P-ORG-3). 动议与表决。")
-
-MemberArg = Annotated[str, typer.Argument(help="The member (member or identity key).")]
-Operator = Annotated[str | None, typer.Option(help="Your identity key, recorded as the actor.")]
-SOURCE = "operator:cli"
 
 
 def _events(events: list[Event], as_json: bool, none: str) -> None:
@@ -59,32 +51,6 @@ def _events(events: list[Event], as_json: bool, none: str) -> None:
         typer.echo(f"{e.kind} {e.subject}: {what} ({e.data.get('reason', '')})")
 
 
-PEOPLE = ("member", "voter", "candidate")
-"""Columns that name a person: shown by display name (``--json`` adds ``<column>_name``)."""
-WORDS = ("result", "done_when", "role")
-"""Columns whose values are words kept as data (``model/words.py``)."""
-
-
-def _rows(
-    store: Store, slug: str, rows: list[dict[str, Any]], as_json: bool, title: Any,
-    columns: Sequence[str],
-) -> None:  # fmt: skip
-    who = named(store, slug, [r.get(c) for r in rows for c in PEOPLE if c in columns])
-    people = [c for c in PEOPLE if c in columns]
-    if as_json:
-        print_json([{**r, **{f"{c}_name": who.name(r[c]) for c in people}} for r in rows])
-        return
-    print_table(title, columns, [[_cell(r[c], c, who) for c in columns] for r in rows])
-
-
-def _cell(value: Any, column: str, who: Any) -> Any:
-    if column in PEOPLE:
-        return who(value)
-    if column in WORDS and isinstance(value, str):
-        return say(value)
-    return value
-
-
 # -- levels -------------------------------------------------------------------------------
 
 
@@ -95,7 +61,7 @@ def levels_show(community: CommunityOpt = None, as_json: JsonFlag = False) -> No
         slug = pick_community(store, community)
         rows = levels.standings(store, slug)
         cols = [N_("member"), N_("level"), N_("name"), N_("since"), N_("locked"), N_("tags")]
-        _rows(store, slug, rows, as_json, Said("{n} members with a standing", n=len(rows)), cols)
+        org_rows(store, slug, rows, as_json, Said("{n} members with a standing", n=len(rows)), cols)
 
 
 @levels_app.command("evaluate")
@@ -179,7 +145,7 @@ def levels_candidates(
         slug = pick_community(store, community)
         rows = tasks.key_members(store, slug, limit=limit)
         cols = [N_("member"), N_("score"), N_("level"), N_("evidence")]
-        _rows(store, slug, rows, as_json, Said("{n} candidates", n=len(rows)), cols)
+        org_rows(store, slug, rows, as_json, Said("{n} candidates", n=len(rows)), cols)
 
 
 # -- small tasks --------------------------------------------------------------------------
@@ -243,7 +209,7 @@ def orgtask_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> N
         rows = tasks.list_tasks(store, slug)
         cols = [N_("task"), N_("member"), N_("title"), N_("due"), N_("done_when"), N_("count"),
                 N_("promote_to"), N_("done_at")]  # fmt: skip
-        _rows(store, slug, rows, as_json, Said("{n} tasks", n=len(rows)), cols)
+        org_rows(store, slug, rows, as_json, Said("{n} tasks", n=len(rows)), cols)
 
 
 # -- motions ------------------------------------------------------------------------------
@@ -355,101 +321,7 @@ def motion_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> No
         rows = motion_engine.list_motions(store, slug)
         cols = [N_("motion"), N_("group"), N_("text"), N_("closes_at"), N_("result"), N_("yes"),
                 N_("no"), N_("abstain"), N_("eligible")]  # fmt: skip
-        _rows(store, slug, rows, as_json, Said("{n} motions", n=len(rows)), cols)
+        org_rows(store, slug, rows, as_json, Said("{n} motions", n=len(rows)), cols)
 
 
-# -- elections ----------------------------------------------------------------------------
-
-election_app = typer.Typer(help="Monitor and leader elections (P-ORG-3). 班长选举。")
-ElectionArg = Annotated[str, typer.Argument(help="The election id (shequn election list).")]
-
-
-@election_app.command("open")
-def election_open(
-    group: Annotated[str, typer.Argument(help="The group's slug.")],
-    role: Annotated[str, typer.Option(help="manager (monitor) or group_leader.")] = "manager",
-    seats: Annotated[int, typer.Option(help="How many are elected.")] = 1,
-    operator: Operator = None,
-    community: CommunityOpt = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Open an election in GROUP: nominations, then secret ballots. 发起选举。"""
-    with open_store() as store:
-        el = elections.open_election(
-            store, pick_community(store, community), group, role, seats=seats,
-            operator=operator, source=SOURCE,
-        )  # fmt: skip
-    if as_json:
-        print_json({"election": el.election, "voting_close": el.voting_close.isoformat()})
-    else:
-        echo(
-            Said(
-                "opened {election}: nominations until {at} UTC",
-                election=el.election,
-                at=f"{el.nominations_close:%Y-%m-%d %H:%M}",
-            )
-        )
-
-
-@election_app.command("nominate")
-def election_nominate(
-    election: ElectionArg,
-    nominator: Annotated[str, typer.Argument(help="Who nominates.")],
-    nominee: Annotated[str, typer.Argument(help="Who is nominated (the same: self).")],
-    community: CommunityOpt = None,
-) -> None:
-    """Nominate NOMINEE on NOMINATOR's behalf. 提名。"""
-    with open_store() as store:
-        slug = pick_community(store, community)
-        elections.nominate(store, slug, election, nominator, nominee, source=SOURCE)
-    echo(Said("nominated {nominee}", nominee=nominee))
-
-
-@election_app.command("accept")
-def election_accept(
-    election: ElectionArg, nominee: MemberArg, community: CommunityOpt = None
-) -> None:
-    """NOMINEE accepts their nomination. 接受提名。"""
-    with open_store() as store:
-        elections.accept(store, pick_community(store, community), election, nominee, source=SOURCE)
-    echo(Said("{nominee} stands", nominee=nominee))
-
-
-@election_app.command("vote")
-def election_vote(
-    election: ElectionArg,
-    voter: Annotated[str, typer.Argument(help="Who votes.")],
-    candidate: Annotated[str, typer.Argument(help="For whom.")],
-    community: CommunityOpt = None,
-) -> None:
-    """Cast VOTER's secret ballot; a second ballot is ignored. 投票。"""
-    with open_store() as store:
-        slug = pick_community(store, community)
-        new = elections.cast_ballot(store, slug, election, voter, candidate, source=SOURCE)
-    echo(N_("voted") if new else N_("already voted: the first ballot stands"))
-
-
-@election_app.command("list")
-def election_list(community: CommunityOpt = None, as_json: JsonFlag = False) -> None:
-    """Elections: candidates, ballots cast, votes and winners once closed. 选举列表。"""
-    with open_store() as store:
-        slug = pick_community(store, community)
-        rows = elections.list_elections(store, slug)
-        cols = [N_("election"), N_("group"), N_("role"), N_("voting_close"), N_("candidates"),
-                N_("ballots"), N_("winners")]  # fmt: skip
-        _rows(store, slug, rows, as_json, Said("{n} elections", n=len(rows)), cols)
-
-
-@election_app.command("audit")
-def election_audit(
-    election: ElectionArg, community: CommunityOpt = None, as_json: JsonFlag = False
-) -> None:
-    """Every ballot of ELECTION, voter and candidate (the server's operator only). 计票审计。"""
-    with open_store() as store:
-        slug = pick_community(store, community)
-        rows = elections.audit(store, slug, election)
-        cols = [N_("voter"), N_("candidate"), N_("at")]
-        _rows(store, slug, rows, as_json, Said("{n} ballots", n=len(rows)), cols)
-
-
-__all__ = ["election_app", "levels_app", "motion_app", "orgtask_app", "roles_app"]
+__all__ = ["levels_app", "motion_app", "orgtask_app", "roles_app"]
