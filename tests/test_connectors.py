@@ -80,7 +80,7 @@ def test_worker_once_through_the_console(shop: Cli) -> None:
     assert code == 0, err
     assert out.splitlines() == ["[readers/main] message.send: hello 0",
                                 "[readers/main] message.send: hello 1"]  # fmt: skip
-    assert "2 done" in err and "1 review" in err
+    assert "2 完成" in err and "1 待复核" in err  # the community speaks Chinese
     rows = shop.json("actions", "list", "--status", "all")
     assert [r["status"] for r in rows] == ["done", "done", "review"]  # type: ignore[index]
     (task,) = shop.json("tasks", "list")  # type: ignore[misc]
@@ -99,7 +99,7 @@ def test_actions_retry_and_cancel_from_the_cli(shop: Cli, tmp_path: Path) -> Non
     assert shop.json("actions", "cancel", str(refund))["status"] == "cancelled"  # type: ignore[index]
     done = shop.json("actions", "list", "--status", "done")[0]["id"]  # type: ignore[index]
     code, _, err = shop.run("actions", "cancel", str(done))
-    assert code != 0 and "cannot cancel" in err
+    assert code != 0 and "不能取消" in err
     assert shop.json("tasks", "list") == []
     code, _, err = shop.run("worker", "--once", "--connector", "file")
     assert code != 0 and "--file" in err

@@ -106,10 +106,10 @@ def test_roles_coverage_and_handover_through_the_cli(cli: Cli, tmp_path: Path) -
     assert found["groups"]["main"] == [{"member": a, "role": "group_leader"}]
     assert {g["kind"] for g in found["gaps"]} >= {"no_leader", "leader_inactive"}
     code, out, _ = cli.run("roles", "coverage")
-    assert code == 0 and "nobody leads this group" in out
-    code, out, _ = cli.run("roles", "handover", a, b)
+    assert code == 0 and "这个群没有人负责" in out  # the community speaks Chinese
+    code, out, _ = cli.run("roles", "handover", a, b, "--lang", "en")
     assert (code, out) == (0, f"{b} is now group_leader in main\n{a} is now member in main\n")
-    code, _, err = cli.run("roles", "handover", a, b)
+    code, _, err = cli.run("roles", "handover", a, b, "--lang", "en")
     assert code == 1 and "holds no role" in err
 
 
