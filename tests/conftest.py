@@ -151,3 +151,15 @@ def replica_of(database_url: str) -> Iterator[Any]:
     for store, replica in opened:
         replica.close()
         store.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cli_language() -> Iterator[None]:
+    """Each test starts with no language resolved by an earlier CLI command: the app's callback
+    clears it per run, but tests that call a command's function directly bypass the callback,
+    and a Chinese community's language would leak into them from the test before."""
+    from shequn.cli.common import state
+
+    state.lang = state.spoken = None
+    yield
+    state.lang = state.spoken = None
