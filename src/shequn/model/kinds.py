@@ -17,8 +17,10 @@ from shequn.model.kinds_live import LIVE_KINDS
 from shequn.model.kinds_meetups import MEETUP_KINDS
 from shequn.model.kinds_money import MONEY_KINDS
 from shequn.model.kinds_org import ORG_KINDS
+from shequn.model.kinds_payments import PAYMENT_KINDS
 from shequn.model.kinds_rules import RULES_KINDS
-from shequn.model.kindspec import Bool, DataField, Dict, Int, KindSpec, List, Num, Str
+from shequn.model.kinds_talk import MESSAGE_REF, TALK_KINDS
+from shequn.model.kindspec import MEMBER, OPERATOR, DataField, Dict, Int, KindSpec, List, Str
 
 ROLES = ("owner", "manager", "group_leader", "member")
 """Roles of the pyramid (P-ORG-1), highest first. ``member`` means "no special role"."""
@@ -28,16 +30,12 @@ MODERATION_STEPS = ("reminder", "warning", "mute", "unmute", "removal", "reinsta
 
 
 F = DataField
-MEMBER = "the member (identity key)"
-OPERATOR = "the operator or bot who did it; absent when unknown"
 
 COMMON_FIELDS = (
     F("actor_name", Str, "display name of the actor as seen in this event; updates the identity"),
     F("subject_name", Str, "display name of the subject as seen in this event"),
 )
 """Optional on every kind: names travel with the facts so a rebuild restores them."""
-
-_MESSAGE_REF = F("message", Str, "source_ref of the message this event is about")
 
 KINDS: dict[str, KindSpec] = {
     spec.kind: spec
@@ -184,117 +182,7 @@ KINDS: dict[str, KindSpec] = {
             fields=(F("role", Str, "the new role", required=True, choices=ROLES),),
             playbook=("P-ORG-1", "P-ORG-2"),
         ),
-        # --- talk (P-ENG, P-MEA) --------------------------------------------------------
-        KindSpec(
-            "message.posted",
-            "A message in the group.",
-            actor="the author",
-            fields=(
-                F("length", Int, "characters of text"),
-                F("text", Str, "the text, when the operator keeps it"),
-                F("reply_to", Str, "source_ref of the message answered"),
-                F("has_link", Bool, "contains a URL"),
-                F("has_media", Bool, "carries a photo, file, voice, video, sticker"),
-                F("is_question", Bool, "asks a question"),
-                F("mentions", List, "identity keys mentioned"),
-                F("forwarded_from", Str, "where a forwarded message came from"),
-            ),
-            playbook=("P-ENG-3", "P-MEA-2", "P-MEA-5"),
-        ),
-        KindSpec(
-            "message.reacted",
-            "A reaction (emoji, like) to a message.",
-            actor="who reacted",
-            subject="author of the message, when known",
-            fields=(_MESSAGE_REF, F("emoji", Str, "the reaction")),
-            playbook=("P-MEA-4",),
-        ),
-        KindSpec(
-            "message.pinned",
-            "A message was pinned.",
-            actor=OPERATOR,
-            actor_required=False,
-            fields=(_MESSAGE_REF,),
-        ),
-        KindSpec(
-            "content.shared",
-            "A member shared a link or a piece of content into the group.",
-            actor="who shared",
-            fields=(F("url", Str, "what was shared"), F("title", Str, "its title")),
-            playbook=("P-MEA-4",),
-        ),
-        KindSpec(
-            "content.forwarded",
-            "A member forwarded the group's content elsewhere (or into it).",
-            actor="who forwarded",
-            fields=(_MESSAGE_REF, F("to", Str, "where it went")),
-            playbook=("P-MEA-4",),
-        ),
-        # --- engagement (P-ENG) ---------------------------------------------------------
-        KindSpec(
-            "redenvelope.sent",
-            "A red envelope was sent to the group.",
-            actor="the sender",
-            fields=(
-                F("envelope", Str, "id of the envelope", required=True),
-                F("amount", Num, "total amount"),
-                F("count", Int, "number of shares"),
-                F("purpose", Str, "reward, ad_tax, dead_group_test, celebration"),
-            ),
-            playbook=("P-ENG-4",),
-        ),
-        KindSpec(
-            "redenvelope.grabbed",
-            "A member grabbed a share of a red envelope.",
-            actor="who grabbed",
-            subject="the sender, when known",
-            fields=(
-                F("envelope", Str, "id of the envelope", required=True),
-                F("amount", Num, "amount grabbed"),
-            ),
-            playbook=("P-ENG-4",),
-        ),
-        KindSpec(
-            "checkin.done",
-            "A member checked in (training-camp punch card).",
-            actor=MEMBER,
-            fields=(F("camp", Str, "camp id"), F("day", Int, "day number in the camp")),
-            playbook=("P-ENG-5", "P-MEA-6"),
-        ),
-        KindSpec(
-            "session.scheduled",
-            "A sharing session was announced.",
-            actor="the host",
-            actor_required=False,
-            fields=(
-                F("session", Str, "session id", required=True),
-                F("title", Str, "topic"),
-                F("starts_at", Str, "ISO 8601 start time"),
-            ),
-            playbook=("P-ENG-2",),
-        ),
-        KindSpec(
-            "session.held",
-            "A sharing session took place.",
-            actor="the host",
-            actor_required=False,
-            fields=(
-                F("session", Str, "session id", required=True),
-                F("attendees", Int, "members active during it (when shequn planned it)"),
-                F("members", List, "their identity keys"),
-            ),
-            playbook=("P-ENG-2",),
-        ),
-        KindSpec(
-            "event.rsvp",
-            "A member answered an invitation to an offline event.",
-            actor=MEMBER,
-            fields=(
-                F("event", Str, "event id", required=True),
-                F("answer", Str, "yes, no, maybe", choices=("yes", "no", "maybe")),
-            ),
-            playbook=("P-ENG-6",),
-        ),
+        *TALK_KINDS,
         # --- rules (P-RUL) --------------------------------------------------------------
         KindSpec(
             "rule.violated",
@@ -302,7 +190,7 @@ KINDS: dict[str, KindSpec] = {
             actor="the violator",
             fields=(
                 F("rule", Str, "rule id or name", required=True),
-                _MESSAGE_REF,
+                MESSAGE_REF,
             ),
             playbook=("P-RUL-1",),
         ),
@@ -320,102 +208,7 @@ KINDS: dict[str, KindSpec] = {
             ),
             playbook=("P-RUL-2",),
         ),
-        # --- money (P-MON) --------------------------------------------------------------
-        KindSpec(
-            "payment.made",
-            "A member paid.",
-            actor="the payer",
-            group_required=False,
-            fields=(
-                F("amount", Num, "amount paid", required=True),
-                F("amount_minor", Int, "the same in integer minor units (fen, cents): exact"),
-                F("currency", Str, "ISO 4217 code"),
-                F("order", Str, "the order reference shequn issued (payment request)"),
-                F("provider", Str, "payment platform: manual, stripe, wechatpay"),
-                F("product", Str, "what was bought"),
-                F("tier", Str, "ladder step: free, low, mid, high, partner"),
-                F("deposit", Bool, "refundable deposit rather than a fee"),
-            ),
-            playbook=("P-MON-1", "P-IN-1"),
-        ),
-        KindSpec(
-            "payment.refunded",
-            "A payment (or deposit) was returned.",
-            actor="the payer",
-            group_required=False,
-            fields=(
-                F("amount", Num, "amount returned", required=True),
-                F("amount_minor", Int, "the same in integer minor units (fen, cents): exact"),
-                F("currency", Str, "ISO 4217 code"),
-                F("payment", Str, "source_ref of the payment"),
-                F("product", Str, "the product refunded (its membership ends by rule)"),
-            ),
-            playbook=("P-MON-1",),
-        ),
-        KindSpec(
-            "membership.started",
-            "A paid membership began.",
-            actor=MEMBER,
-            group_required=False,
-            fields=(
-                F("plan", Str, "membership plan", required=True),
-                F("until", Str, "ISO 8601 end; absent for lifetime"),
-                F("state", Str, "trial, active, lifetime or comp (a gift)"),
-                F("payment", Str, "source_ref of the payment that started it"),
-            ),
-            playbook=("P-MON-2",),
-        ),
-        KindSpec(
-            "membership.renewed",
-            "A membership was renewed.",
-            actor=MEMBER,
-            group_required=False,
-            fields=(
-                F("plan", Str, "plan", required=True),
-                F("until", Str, "new end"),
-                F("payment", Str, "source_ref of the payment that renewed it"),
-            ),
-            playbook=("P-MON-2",),
-        ),
-        KindSpec(
-            "membership.ended",
-            "A membership ended (expired or cancelled).",
-            actor=MEMBER,
-            group_required=False,
-            fields=(
-                F("plan", Str, "plan", required=True),
-                F("reason", Str, "expired, cancelled or refunded"),
-            ),
-            playbook=("P-MON-2",),
-        ),
-        KindSpec(
-            "offer.made",
-            "A private offer was made to the subject (P-MON-3: point to point, not broadcast).",
-            actor=OPERATOR,
-            subject="who got the offer",
-            actor_required=False,
-            subject_required=True,
-            group_required=False,
-            fields=(
-                F("offer", Str, "offer id", required=True),
-                F("tier", Str, "ladder step"),
-                F("product", Str, "the product offered (its slug in [money])"),
-                F("expires_at", Str, "ISO 8601: paid after this, it was not this offer"),
-            ),
-            playbook=("P-MON-3",),
-        ),
-        KindSpec(
-            "offer.accepted",
-            "The actor accepted a private offer.",
-            actor=MEMBER,
-            group_required=False,
-            fields=(
-                F("offer", Str, "offer id", required=True),
-                F("product", Str, "the product offered"),
-                F("payment", Str, "source_ref of the payment that accepted it"),
-            ),
-            playbook=("P-MON-3",),
-        ),
+        *PAYMENT_KINDS,
         *GROWTH_KINDS,
         *LIVE_KINDS,
         *BINDING_KINDS,

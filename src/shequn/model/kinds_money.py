@@ -1,6 +1,6 @@
 """Event kinds of money (P-MON) that the engine's clock decides, and the commission ledger's
 (P-MON-4), beside the money kinds a person or a payment platform reports (``payment.*``,
-``membership.*``, ``offer.*`` in ``kinds.py``).
+``membership.*``, ``offer.*`` in ``kinds_payments.py``).
 
 A membership's clock — reminders before its end, the lapse into a grace period — is the
 engine's own decision, recorded so it happens once: the event's ``source_ref`` names the

@@ -16,6 +16,10 @@ Bool = (bool,)
 List = (list,)
 Dict = (dict,)
 
+# What ``actor`` means on kinds of several chapters, said once.
+MEMBER = "the member (identity key)"
+OPERATOR = "the operator or bot who did it; absent when unknown"
+
 
 @dataclass(frozen=True, slots=True)
 class DataField:
