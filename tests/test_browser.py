@@ -39,7 +39,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 REQUIRED = os.environ.get("SHEQUN_REQUIRE_BROWSER") == "1"
 PAGES = [
     "", "/groups", f"/groups/{SCOPED_GROUP}", "/retention", "/members", "/diagnose", "/growth",
-    "/import", "/moderation", "/motions",
+    "/import", "/moderation", "/motions", "/qa",
 ]  # fmt: skip
 
 
@@ -242,6 +242,32 @@ def test_undo_a_step_from_the_moderation_page(browser: Any, site: Any) -> None:
         ((_, undone),) = tail_events(conn, limit=1, community=C, kind="moderation.reversed")
     assert undone.data["reason"] == "误判：这是活动通知"
     assert undone.source.startswith("operator:web:") and errors == []
+    context.close()
+
+
+def test_search_and_answer_from_the_qa_page(browser: Any, site: Any) -> None:
+    """A scoped manager searches the knowledge base from the Q&A page's box and answers their
+    group's waiting question in its row; it moves to the answered list."""
+    from shequn.engine.engagement import knowledge
+    from tests.test_web_qa import ANSWERED, OLD, ask_in_groups
+
+    base, store, secrets = site
+    asked = ask_in_groups(store)
+    context, page, errors = logged_in(browser, base, secrets["manager"])
+    page.goto(f"{base}/c/{C}/qa")
+    assert OLD[OTHER_GROUP] not in page.content()  # another group's question
+    page.fill("form.search input[name=q]", "训练营 报名")
+    page.click("form.search button")
+    page.locator("table.found").wait_for()
+    assert ANSWERED[1] in page.locator("table.found").inner_text()
+    row = page.locator("table.waiting tr", has_text=OLD[SCOPED_GROUP])
+    row.locator("input[name=text]").fill("在群文件里")
+    row.locator("button").click()
+    page.locator(".notice").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "qa-answered.png"), full_page=True)
+    assert "在群文件里" in page.locator("table.answered").inner_text()
+    entry = knowledge.show(store, C, asked[OLD[SCOPED_GROUP]])
+    assert (entry.answer, entry.answered_by) == ("在群文件里", "marked") and errors == []
     context.close()
 
 

@@ -133,6 +133,7 @@ def pages(community: str = C) -> list[str]:
         f"{c}/actions",
         f"{c}/moderation",
         f"{c}/motions",
+        f"{c}/qa",
     ]
 
 

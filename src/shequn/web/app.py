@@ -263,6 +263,7 @@ def mount_dashboard(app: FastAPI) -> None:
         money,
         motions,
         pages,
+        qa,
     )  # page routes register on ``router``
 
     app.state.templates = Jinja2Templates(env=environment())
@@ -270,7 +271,7 @@ def mount_dashboard(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.include_router(pages.router)
-    del actions, growth, moderation, money, motions  # their routes live on ``pages.router``
+    del actions, growth, moderation, money, motions, qa  # their routes live on ``pages.router``
 
 
 __all__ = ["mount_dashboard"]
