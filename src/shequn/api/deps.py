@@ -16,10 +16,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -27,6 +27,7 @@ from sqlalchemy import Connection
 
 from shequn.analytics.budget import Budget
 from shequn.api.errors import Forbidden, Unauthorized
+from shequn.engine.decisions import operator_source
 from shequn.engine.guard import Writer
 from shequn.errors import NotFound
 from shequn.model.entities import Community, Group, Member
@@ -102,6 +103,12 @@ class Operator:
     def source(self) -> str:
         """``source`` of the events this token records (ARCHITECTURE: ``api:<token id>``)."""
         return f"api:{self.token_id}"
+
+    @property
+    def asked_source(self) -> str:
+        """``source`` of the events the engine records because this token asked
+        (``operator:api:<token id>``, as ``operator:cli`` on the command line)."""
+        return operator_source(self.source)
 
     def as_writer(self, *, keep_sources: bool = False) -> Writer:
         """The write guard's view of this token (``engine/guard.py``). Only an owner may keep
@@ -185,6 +192,31 @@ def access_group(conn: Connection, op: Operator, community: str, slug: str) -> G
             if group.slug == slug:
                 return group
     raise NotFound(f"no group {slug!r} in {community!r}", community=community, group=slug)
+
+
+T = TypeVar("T")
+
+
+def access_in_group(
+    store: Store,
+    op: Operator,
+    community: str,
+    missing: NotFound,
+    show: Callable[[], T],
+    group: Callable[[T], str | None],
+) -> T:
+    """What ``show`` finds (a meetup, a session, a question, a moderation step), if it lies in
+    a group the operator covers: ``show`` raising NotFound and a thing of another group both
+    raise ``missing``, so the two cannot be told apart."""
+    with store.read() as conn:
+        access_community(conn, op, community)
+    try:
+        found = show()
+    except NotFound:
+        raise missing from None
+    if not op.covers(group(found)):
+        raise missing
+    return found
 
 
 def read_groups(store: Store, op: Operator, community: str, group: str | None) -> list[str] | None:

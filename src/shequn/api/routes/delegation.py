@@ -24,7 +24,6 @@ from shequn.api.deps import (
     can_see,
 )
 from shequn.engine import delegation
-from shequn.engine.decisions import operator_source
 from shequn.errors import Forbidden
 
 router = APIRouter(tags=["organization"])
@@ -71,6 +70,6 @@ def post_handover(
         successor = access_member(conn, op, community, body.successor).key
     events = delegation.handover(
         store, community, leaver, successor, operator=None,
-        source=operator_source(f"api:{op.token_id}"),
+        source=op.asked_source,
     )  # fmt: skip
     return [e.to_dict() for e in events]

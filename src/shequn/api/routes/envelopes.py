@@ -21,7 +21,6 @@ from shequn.api.deps import (
     access_group,
     read_groups,
 )
-from shequn.engine.decisions import operator_source
 from shequn.engine.engagement import envelopes
 
 router = APIRouter(tags=["engagement"])
@@ -51,6 +50,6 @@ def post_test(
     ``requested`` is false when one was asked for there today already."""
     with store.read() as conn:
         access_group(conn, op, community, body.group)
-    actor = operator_source(f"api:{op.token_id}")
+    actor = op.asked_source
     return {"group": body.group, "requested": envelopes.request_test(
         store, community, body.group, actor=actor)}  # fmt: skip

@@ -30,7 +30,6 @@ from shequn.api.deps import (
 from shequn.api.errors import CONFLICT
 from shequn.engine import campaigns as fission
 from shequn.engine import entry
-from shequn.engine.decisions import operator_source
 from shequn.engine.fission import Progress
 from shequn.engine.links import create_link, ensure_referral_link
 from shequn.errors import InvalidEvent, NotFound
@@ -179,7 +178,7 @@ def post_review(
     request.state.audit_summary = {"applicant": body.applicant, "verdict": body.verdict}
     return entry.review_application(
         store, community, found.slug, body.applicant, judge=body.judge, verdict=body.verdict,
-        reason=body.reason, source=operator_source(f"api:{op.token_id}"),
+        reason=body.reason, source=op.asked_source,
     )  # fmt: skip
 
 
@@ -288,7 +287,7 @@ def post_case_review(
     _unscoped(store, op, community)
     request.state.audit_summary = {"fraud_case": case, "verdict": body.verdict}
     return fission.review_case(store, community, case, body.verdict, reason=body.reason,
-                               source=operator_source(f"api:{op.token_id}"))  # fmt: skip
+                               source=op.asked_source)  # fmt: skip
 
 
 @router.post(

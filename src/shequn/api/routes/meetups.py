@@ -9,6 +9,7 @@ covers and the members it can see — anything else answers 404 exactly like a m
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -20,11 +21,10 @@ from shequn.api.deps import (
     OperatorDep,
     StoreDep,
     WriterDep,
-    access_community,
+    access_in_group,
     access_member,
     read_groups,
 )
-from shequn.engine.decisions import operator_source
 from shequn.engine.engagement import meetups as engine
 from shequn.engine.engagement.meetup_rules import Meetup
 from shequn.errors import NotFound
@@ -43,14 +43,10 @@ class Answer(BaseModel):
 
 
 def _covered(store: Store, op: Operator, community: str, meetup: str) -> Meetup:
-    """The meetup, if it is in a group the operator covers; missing and not yours alike raise
-    the engine's own NotFound."""
-    with store.read() as conn:
-        access_community(conn, op, community)
-    found = engine.show_meetup(store, community, meetup)
-    if not op.covers(found.plan.group):
-        raise NotFound(f"no meetup {meetup!r}", meetup=meetup)
-    return found
+    """The meetup, if it is in a group the operator covers (else 404, like a missing one)."""
+    missing = NotFound(f"no meetup {meetup!r}", meetup=meetup)
+    show = partial(engine.show_meetup, store, community, meetup)
+    return access_in_group(store, op, community, missing, show, lambda m: m.plan.group)
 
 
 @router.get(f"{C}/meetups", response_model=list[dict[str, Any]])
@@ -81,7 +77,7 @@ def post_rsvp(
     _covered(store, op, community, meetup)
     with store.read() as conn:
         member = access_member(conn, op, community, body.member)
-    src = operator_source(f"api:{op.token_id}")
+    src = op.asked_source
     found, stands = engine.rsvp(store, community, meetup, member.key, body.answer,
                                 ref=body.ref, source=src)  # fmt: skip
     return {**found.to_dict(), "member": member.key, "stands": stands}

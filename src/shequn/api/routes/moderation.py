@@ -10,6 +10,7 @@ a step of another group answers 404, exactly like a missing one; analysts read, 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -21,12 +22,11 @@ from shequn.api.deps import (
     OperatorDep,
     StoreDep,
     WriterDep,
-    access_community,
     access_group,
+    access_in_group,
     access_member,
     read_groups,
 )
-from shequn.engine.decisions import operator_source
 from shequn.engine.rules import manage
 from shequn.errors import NotFound
 from shequn.store.db import Store
@@ -72,15 +72,9 @@ class ActivityReport(BaseModel):
 
 def access_step(store: Store, op: Operator, community: str, step_id: int) -> str:
     """The step's ref, if the caller covers its group (else the same 404 as a missing one)."""
-    with store.read() as conn:
-        access_community(conn, op, community)
     missing = NotFound(f"no moderation step {step_id} in {community!r}", step=step_id)
-    try:
-        group = manage.step_group(store, community, str(step_id))
-    except NotFound:
-        raise missing from None
-    if not op.covers(group):
-        raise missing
+    show = partial(manage.step_group, store, community, str(step_id))
+    access_in_group(store, op, community, missing, show, lambda group: group)
     return str(step_id)
 
 
@@ -101,7 +95,7 @@ def post_reverse(
     """Undo a step: unmute or unban, the member told, the ladder stops counting it."""
     ref = access_step(store, op, community, step_id)
     e = manage.reverse(store, community, ref, by=body.by, reason=body.reason,
-                       source=operator_source(f"api:{op.token_id}"))  # fmt: skip
+                       source=op.asked_source)  # fmt: skip
     return e.to_dict()
 
 
@@ -121,7 +115,7 @@ def post_appeal_decision(
 ) -> dict[str, Any]:  # fmt: skip
     """Decide the appeal of a step; ``granted`` reverses the step."""
     ref = access_step(store, op, community, step_id)
-    source = operator_source(f"api:{op.token_id}")
+    source = op.asked_source
     e = manage.decide_appeal(
         store, community, ref, body.outcome, by=body.by, reason=body.reason, source=source
     )
@@ -140,7 +134,7 @@ def post_appeal(
         with store.read() as conn:
             member = access_member(conn, op, community, body.member).key
     e = manage.file_appeal(store, community, ref, member=member, text=body.text,
-                           source=operator_source(f"api:{op.token_id}"))  # fmt: skip
+                           source=op.asked_source)  # fmt: skip
     return e.to_dict()
 
 
@@ -158,7 +152,7 @@ def post_activity(
         member = access_member(conn, op, community, body.member)
     e = manage.report_activity(
         store, community, member.key, group=body.group, title=body.title,
-        starts_at=body.starts_at, ref=body.ref, source=operator_source(f"api:{op.token_id}"),
+        starts_at=body.starts_at, ref=body.ref, source=op.asked_source,
     )  # fmt: skip
     return e.to_dict()
 

@@ -25,7 +25,7 @@ from shequn.api.deps import (
     access_member,
 )
 from shequn.engine import ledger
-from shequn.engine.decisions import new_ref, operator_source
+from shequn.engine.decisions import new_ref
 from shequn.engine.money import cancel, record_payment
 from shequn.engine.offers import opt_out, plan_offers
 from shequn.errors import NotFound
@@ -80,10 +80,6 @@ class PlanIn(BaseModel):
     dry_run: bool = Field(False, description="say who would get an offer; record nothing")
 
 
-def _src(op: Any) -> str:
-    return operator_source(f"api:{op.token_id}")
-
-
 @router.get(f"{C}/memberships", response_model=list[dict[str, Any]])
 def get_memberships(
     community: CommunityPath,
@@ -127,7 +123,12 @@ def post_cancel(
     with store.read() as conn:
         access_member(conn, op, community, body.member)
     found = cancel(
-        store, community, body.member, body.product, source=_src(op), ref=body.ref or new_ref()
+        store,
+        community,
+        body.member,
+        body.product,
+        source=op.asked_source,
+        ref=body.ref or new_ref(),
     )
     return found.to_dict()
 
@@ -139,7 +140,7 @@ def post_optout(
     """The member wants no private offers (``out``), or wants them again."""
     with store.read() as conn:
         access_member(conn, op, community, body.member)
-    opt_out(store, community, body.member, out=body.out, source=_src(op), ref=new_ref())
+    opt_out(store, community, body.member, out=body.out, source=op.asked_source, ref=new_ref())
     return {"member": body.member, "opted_out": body.out}
 
 

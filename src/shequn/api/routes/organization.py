@@ -31,7 +31,6 @@ from shequn.api.deps import (
     read_groups,
 )
 from shequn.engine import elections, motions, organization_levels, organization_tasks
-from shequn.engine.decisions import operator_source
 from shequn.errors import Forbidden, NotFound
 from shequn.store.db import Store
 
@@ -118,10 +117,6 @@ def _visible_rows(
     return [r for r in rows if seen[r["member"]]]
 
 
-def _src(op: Operator) -> str:
-    return operator_source(f"api:{op.token_id}")
-
-
 @router.get(f"{C}/levels", response_model=list[dict[str, Any]])
 def get_levels(community: CommunityPath, op: OperatorDep, store: StoreDep) -> list[dict[str, Any]]:
     """Members with a level, a lock or a core-figure tag, highest level first."""
@@ -149,7 +144,7 @@ def post_level(
         member = access_member(conn, op, community, ref)
     found = organization_levels.grant_level(
         store, community, member.key, body.level, reason=body.reason, lock=body.lock,
-        source=_src(op),
+        source=op.asked_source,
     )  # fmt: skip
     return [e.to_dict() for e in found]
 
@@ -172,7 +167,7 @@ def post_orgtask(
         member = access_member(conn, op, community, body.member)
     task = organization_tasks.assign(
         store, community, member.key, body.title, due=body.due, done_when=body.done_when,
-        count=body.count, promote_to=body.promote_to, source=_src(op),
+        count=body.count, promote_to=body.promote_to, source=op.asked_source,
     )  # fmt: skip
     return {"task": task.task, "member": task.member, "due": task.due.isoformat()}
 
@@ -201,7 +196,7 @@ def post_motion(
         )
     m = motions.propose(
         store, community, body.group, mover.key, body.text, change=changed, rule=body.rule,
-        amends=body.amends, source=_src(op),
+        amends=body.amends, source=op.asked_source,
     )  # fmt: skip
     return {"motion": m.motion, "group": m.group, "text": m.text, "rule": m.rule,
             "amends": m.amends}  # fmt: skip
@@ -226,7 +221,7 @@ def post_second(
     community: CommunityPath, motion: MotionId, body: Second, op: WriterDep, store: StoreDep
 ) -> dict[str, Any]:
     """Second a motion on a member's behalf: discussion and voting open."""
-    src = _src(op)
+    src = op.asked_source
     m = on_motion(
         store, op, community, motion, body.member,
         lambda k: motions.second(store, community, motion, k, source=src),
@@ -239,7 +234,7 @@ def post_vote(
     community: CommunityPath, motion: MotionId, body: Vote, op: WriterDep, store: StoreDep
 ) -> dict[str, Any]:
     """Cast a member's vote; ``new`` is false when they had voted (the first vote stands)."""
-    src = _src(op)
+    src = op.asked_source
     new = on_motion(
         store, op, community, motion, body.member,
         lambda k: motions.vote(store, community, motion, k, body.choice, source=src),
@@ -304,7 +299,7 @@ def post_election(
     with store.read() as conn:
         access_group(conn, op, community, body.group)
     el = elections.open_election(
-        store, community, body.group, body.role, seats=body.seats, source=_src(op)
+        store, community, body.group, body.role, seats=body.seats, source=op.asked_source
     )
     return {"election": el.election, "voting_close": el.voting_close.isoformat()}
 
@@ -319,7 +314,7 @@ def post_nomination(
     with store.read() as conn:
         by = access_member(conn, op, community, body.nominator).key
         who = access_member(conn, op, community, body.nominee).key
-    elections.nominate(store, community, election, by, who, source=_src(op))
+    elections.nominate(store, community, election, by, who, source=op.asked_source)
     return {"election": election, "nominee": who}
 
 
@@ -332,7 +327,7 @@ def post_acceptance(
     access_election(store, op, community, election)
     with store.read() as conn:
         who = access_member(conn, op, community, body.nominee).key
-    elections.accept(store, community, election, who, source=_src(op))
+    elections.accept(store, community, election, who, source=op.asked_source)
     return {"election": election, "accepted": who}
 
 
@@ -346,7 +341,7 @@ def post_ballot(
     with store.read() as conn:
         voter = access_member(conn, op, community, body.voter).key
         whom = access_member(conn, op, community, body.candidate).key
-    new = elections.cast_ballot(store, community, election, voter, whom, source=_src(op))
+    new = elections.cast_ballot(store, community, election, voter, whom, source=op.asked_source)
     return {"election": election, "new": new}
 
 

@@ -8,6 +8,7 @@ and answers the questions of the groups it covers only — another group's quest
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -22,10 +23,10 @@ from shequn.api.deps import (
     WriterDep,
     access_community,
     access_group,
+    access_in_group,
     access_member,
     read_groups,
 )
-from shequn.engine.decisions import operator_source
 from shequn.engine.engagement import knowledge
 from shequn.errors import NotFound
 from shequn.store.db import Store
@@ -50,15 +51,11 @@ class Answer(BaseModel):
     member: str | None = Field(None, max_length=255, description="who wrote it")
 
 
-def _src(op: Operator) -> str:
-    return operator_source(f"api:{op.token_id}")
-
-
 def _covered(store: Store, op: Operator, community: str, question: str) -> Entry:
-    found = knowledge.show(store, community, question)
-    if not op.covers(found.group):
-        raise NotFound(f"no question {question!r}", question=question)
-    return found
+    """The question, if it is in a group the operator covers (else 404, like a missing one)."""
+    missing = NotFound(f"no question {question!r}", question=question)
+    show = partial(knowledge.show, store, community, question)
+    return access_in_group(store, op, community, missing, show, lambda e: e.group)
 
 
 @router.get(f"{C}/qa", response_model=list[dict[str, Any]])
@@ -101,7 +98,13 @@ def post_question(
             raise NotFound("a scoped token asks in one of its groups", group=None)
         member = access_member(conn, op, community, body.member)
     found = knowledge.ask(
-        store, community, member.key, body.text, group=body.group, source=_src(op), ref=body.ref
+        store,
+        community,
+        member.key,
+        body.text,
+        group=body.group,
+        source=op.asked_source,
+        ref=body.ref,
     )
     return found.to_dict()
 
@@ -116,6 +119,6 @@ def post_answer(
         who = access_member(conn, op, community, body.member).key if body.member else None
     _covered(store, op, community, body.question)
     found = knowledge.answer(
-        store, community, body.question, body.text, source=_src(op), answerer=who
+        store, community, body.question, body.text, source=op.asked_source, answerer=who
     )
     return found.to_dict()

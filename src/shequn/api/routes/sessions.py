@@ -10,6 +10,7 @@ the community's, as on the command line.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -21,12 +22,11 @@ from shequn.api.deps import (
     OperatorDep,
     StoreDep,
     WriterDep,
-    access_community,
     access_group,
+    access_in_group,
     access_member,
     read_groups,
 )
-from shequn.engine.decisions import operator_source
 from shequn.engine.engagement import sessions as engine
 from shequn.errors import NotFound
 from shequn.store.db import Store
@@ -79,19 +79,11 @@ class Summary(BaseModel):
     text: str = Field(min_length=1, max_length=20_000)
 
 
-def _src(op: Operator) -> str:
-    return operator_source(f"api:{op.token_id}")
-
-
 def _covered(store: Store, op: Operator, community: str, session: str) -> Session:
-    """The session, if it is in a group the operator covers; missing and not yours alike
-    raise the engine's own NotFound."""
-    with store.read() as conn:
-        access_community(conn, op, community)
-    found = engine.show_session(store, community, session)
-    if not op.covers(found.group):
-        raise NotFound(f"no session {session!r}", session=session)
-    return found
+    """The session, if it is in a group the operator covers (else 404, like a missing one)."""
+    missing = NotFound(f"no session {session!r}", session=session)
+    show = partial(engine.show_session, store, community, session)
+    return access_in_group(store, op, community, missing, show, lambda s: s.group)
 
 
 @router.get(f"{C}/sessions", response_model=list[dict[str, Any]])
@@ -114,7 +106,7 @@ def post_session(
         access_group(conn, op, community, body.group)
     found, new = engine.plan_session(
         store, community, body.group, title=body.title, starts_at=body.at, minutes=body.minutes,
-        speaker=body.speaker, session=body.session, actor=_src(op),
+        speaker=body.speaker, session=body.session, actor=op.asked_source,
     )  # fmt: skip
     return {**found.to_dict(), "new": new}
 
@@ -133,7 +125,7 @@ def post_move(
 ) -> dict[str, Any]:
     """Move a planned session: pending steps move; the group is told if it heard of it."""
     _covered(store, op, community, session)
-    return engine.reschedule(store, community, session, body.at, actor=_src(op)).to_dict()
+    return engine.reschedule(store, community, session, body.at, actor=op.asked_source).to_dict()
 
 
 @router.post(f"{C}/sessions/{{session}}/cancel", response_model=dict[str, Any])
@@ -142,7 +134,9 @@ def post_cancel(
 ) -> dict[str, Any]:
     """Cancel a session and its pending steps (cancelling twice is once)."""
     _covered(store, op, community, session)
-    found = engine.cancel_session(store, community, session, reason=body.reason, actor=_src(op))
+    found = engine.cancel_session(
+        store, community, session, reason=body.reason, actor=op.asked_source
+    )
     return found.to_dict()
 
 
@@ -156,7 +150,7 @@ def post_question(
     with store.read() as conn:
         member = access_member(conn, op, community, body.member)
     new = engine.ask(
-        store, community, session, member.key, body.text, source=_src(op), ref=body.ref
+        store, community, session, member.key, body.text, source=op.asked_source, ref=body.ref
     )
     return {"session": session, "collected": new}
 
@@ -168,5 +162,5 @@ def post_summary(
     """Send the summary privately to every member of the session's group, paced; ``queued``
     is 0 when it was sent already."""
     _covered(store, op, community, session)
-    queued = engine.summarize(store, community, session, body.text, actor=_src(op))
+    queued = engine.summarize(store, community, session, body.text, actor=op.asked_source)
     return {"session": session, "queued": queued}
