@@ -72,10 +72,20 @@ class DoorView:
 
 
 def entry_config(blueprint: Blueprint, group: str) -> Entry:
-    for g in blueprint.groups:
-        if g.slug == group:
-            return g.entry
-    return Entry()
+    """The entry settings of ``group`` (defaults for a group the blueprint lacks).
+
+    A knock asks this some eighty times, so each blueprint's groups are indexed by slug once
+    (blueprints are frozen; the index holds the blueprint, so its ``id`` cannot be reused)."""
+    found = _ENTRIES.get(id(blueprint))
+    if found is None or found[0] is not blueprint:
+        if len(_ENTRIES) >= 64:
+            _ENTRIES.clear()
+        found = _ENTRIES[id(blueprint)] = (blueprint, {g.slug: g.entry for g in blueprint.groups})
+    entry = found[1].get(group)
+    return entry if entry is not None else Entry()
+
+
+_ENTRIES: dict[int, tuple[Blueprint, dict[str, Entry]]] = {}
 
 
 def pick_group(groups: tuple[str, ...], seats: dict[str, Seats], fill: str) -> str | None:

@@ -67,14 +67,14 @@ def append(
     for e in events:
         unique.setdefault((e.source, e.source_ref), e)
     result.duplicate = len(events) - len(unique)
-    _check_communities(conn, unique.values())
+    known = _check_communities(conn, unique.values())
 
     ordered = sorted(unique.values(), key=_IN_LOG_ORDER)
     insert = _insert_postgres if conn.dialect.name == "postgresql" else _insert_sqlite
     new_events = insert(conn, ordered, datetime.now(UTC))
     result.new = len(new_events)
     result.duplicate += len(unique) - len(new_events)
-    Projector(conn, identity_cache).apply(new_events)
+    Projector(conn, identity_cache, known).apply(new_events)
     if keep_events:
         result.new_events = new_events
     return result
@@ -197,8 +197,9 @@ def _insert_postgres(conn: Connection, events: list[Event], now: datetime) -> St
     return stored
 
 
-def _check_communities(conn: Connection, events: Iterable[Event]) -> None:
-    """Events must belong to a community whose blueprint was loaded (or is in this batch)."""
+def _check_communities(conn: Connection, events: Iterable[Event]) -> dict[str, int]:
+    """Events must belong to a community whose blueprint was loaded (or is in this batch).
+    Returns the ids of the stored ones it looked up (the projections need them next)."""
     slugs: set[str] = set()
     configured: set[str] = set()
     for e in events:
@@ -207,14 +208,15 @@ def _check_communities(conn: Connection, events: Iterable[Event]) -> None:
             configured.add(e.community)
     missing = slugs - configured
     if not missing:
-        return
+        return {}
     wanted = sorted(missing)
-    found = raw.rows(conn, "SELECT slug FROM communities WHERE slug IN (?*)", [wanted])
-    known = {slug for (slug,) in found}
-    unknown = sorted(missing - known)
+    found = raw.rows(conn, "SELECT slug, id FROM communities WHERE slug IN (?*)", [wanted])
+    known: dict[str, int] = dict(found)
+    unknown = sorted(missing - set(known))
     if unknown:
         raise NotFound(
             f"unknown community {unknown[0]!r}: load its blueprint first "
             "(shequn blueprint load FILE)",
             community=unknown[0],
         )
+    return known

@@ -8,6 +8,7 @@ in the current directory, so a first try needs no server. SQLite connections get
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -48,8 +49,15 @@ def _sqlite_begin(conn: Connection) -> None:
     # A writer takes the write lock up front (BEGIN IMMEDIATE) and so waits its turn
     # (busy_timeout) instead of failing with "database is locked" half-way through a
     # read-then-write transaction. Readers begin normally and never block anyone in WAL mode.
+    # Sent on the driver's own connection: through ``exec_driver_sql`` SQLAlchemy's statement
+    # machinery cost more than SQLite's BEGIN itself, twice per knock at the door.
     write = conn.get_execution_options().get("shequn_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    driver = conn.connection.driver_connection
+    assert driver is not None  # noqa: S101  # a live connection: it is beginning
+    try:
+        driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+    except sqlite3.OperationalError as e:  # "database is locked" past busy_timeout
+        raise StoreError(f"database error: {e}") from e
 
 
 _SQLITE_WRITERS: dict[str, threading.RLock] = {}

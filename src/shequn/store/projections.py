@@ -44,9 +44,15 @@ IdentityCache = dict[str, dict[str, Row]]
 class Projector:
     """Applies new events to the projection tables inside the caller's transaction."""
 
-    def __init__(self, conn: Connection, identities: IdentityCache | None = None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        identities: IdentityCache | None = None,
+        communities: dict[str, int] | None = None,
+    ) -> None:
         self.conn = conn
-        self.communities: dict[str, int] = {}
+        # Community ids by slug; the appender passes those it has just looked up.
+        self.communities: dict[str, int] = dict(communities or {})
         self.groups: dict[tuple[int, str], int] = {}
         # Identity rows by community slug, then key. A caller appending many batches may pass
         # the same dict to each batch to skip re-reading identities it has seen: entries only
@@ -112,7 +118,7 @@ class Projector:
     # -- communities and groups ---------------------------------------------------------
     def _communities(self, events: Sequence[tuple[int, Event]]) -> None:
         c = t.communities.c
-        slugs = sorted({e.community for _, e in events})
+        slugs = sorted({e.community for _, e in events} - set(self.communities))
         for part in chunks(slugs):
             sql = "SELECT slug, id FROM communities WHERE slug IN (?*)"
             self.communities.update(raw.rows(self.conn, sql, [part]))

@@ -26,13 +26,23 @@ from sqlalchemy import JSON, Boolean, Connection, DateTime, Table
 
 Params = Sequence[Any]
 Shape = tuple[tuple[int, int], ...]  # per parameter: (-1, 0) a value, (n, 0) a list, (n, w) rows
-_TEXTS: dict[tuple[str, str, Shape], str] = {}
+_TEXTS: dict[tuple[str, str, Shape | int], str] = {}
 
 
 def _cursor_and_sql(conn: Connection, sql: str, params: Params) -> tuple[Any, str, tuple[Any, ...]]:
     """The driver's cursor, the text for this dialect and these list lengths, flat values."""
     raw = conn.connection.driver_connection
     assert raw is not None  # noqa: S101  # a live connection inside a transaction
+    dialect = conn.dialect.name
+    for p in params:
+        if isinstance(p, _LISTS):
+            break
+    else:  # only plain values (most reads): no shape to work out, nothing to flatten
+        key: tuple[str, str, Shape | int] = (dialect, sql, len(params))
+        text = _TEXTS.get(key)
+        if text is None:
+            text = _remember(key, sql, ((-1, 0),) * len(params), dialect)
+        return raw.cursor(), text, tuple(params)
     shape = tuple(_shape(p) for p in params)
     flat: list[Any] = []
     for p, (n, w) in zip(params, shape, strict=True):
@@ -43,13 +53,18 @@ def _cursor_and_sql(conn: Connection, sql: str, params: Params) -> tuple[Any, st
         else:
             for row in p:
                 flat.extend(row)
-    key = (conn.dialect.name, sql, shape)
+    key = (dialect, sql, shape)
     text = _TEXTS.get(key)
     if text is None:
-        if len(_TEXTS) >= 4096:  # IN lists of many lengths: keep the memo bounded
-            _TEXTS.clear()
-        text = _TEXTS[key] = _expand(sql, shape, "%s" if conn.dialect.name == "postgresql" else "?")
+        text = _remember(key, sql, shape, dialect)
     return raw.cursor(), text, tuple(flat)
+
+
+def _remember(key: tuple[str, str, Shape | int], sql: str, shape: Shape, dialect: str) -> str:
+    if len(_TEXTS) >= 4096:  # IN lists of many lengths: keep the memo bounded
+        _TEXTS.clear()
+    text = _TEXTS[key] = _expand(sql, shape, "%s" if dialect == "postgresql" else "?")
+    return text
 
 
 def _shape(p: Any) -> tuple[int, int]:
@@ -251,23 +266,24 @@ _WRITES: dict[tuple[str, str, tuple[str, ...]], str] = {}
 
 
 def _insert(table: Table, names: tuple[str, ...]) -> str:
-    key = ("insert", table.name, names)
-    sql = _WRITES.get(key)
-    if sql is None:
-        _check(table, names)
-        cols = ", ".join(f'"{c}"' for c in names)
-        sql = _WRITES[key] = f'INSERT INTO "{table.name}" ({cols}) VALUES ?** '  # noqa: S608  # metadata names
-    return sql
+    cols = ", ".join(f'"{c}"' for c in names)
+    return _write_sql("insert", table, names, f'INSERT INTO "{table.name}" ({cols}) VALUES ?** ')  # noqa: S608  # metadata names
 
 
 def _update(table: Table, names: tuple[str, ...]) -> str:
-    key = ("update", table.name, names)
-    sql = _WRITES.get(key)
-    if sql is None:
+    sets = ", ".join(f'"{c}" = ?' for c in names)
+    return _write_sql("update", table, names, f'UPDATE "{table.name}" SET {sets} WHERE id = ?')  # noqa: S608  # metadata names
+
+
+def _write_sql(verb: str, table: Table, names: tuple[str, ...], sql: str) -> str:
+    """``sql`` remembered for ``verb`` on these columns, once they are known to be the
+    table's own (only metadata names ever reach SQL text)."""
+    key = (verb, table.name, names)
+    found = _WRITES.get(key)
+    if found is None:
         _check(table, names)
-        sets = ", ".join(f'"{c}" = ?' for c in names)
-        sql = _WRITES[key] = f'UPDATE "{table.name}" SET {sets} WHERE id = ?'  # noqa: S608  # metadata names
-    return sql
+        found = _WRITES[key] = sql
+    return found
 
 
 def _check(table: Table, names: Sequence[str]) -> None:
