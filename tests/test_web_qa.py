@@ -70,7 +70,7 @@ def test_the_page_lists_open_questions_by_age_and_the_answered(
     assert OLD[SCOPED_GROUP] in page and OLD[OTHER_GROUP] in page
     assert FRESH not in page  # 5 minutes old: not waiting for 12 hours yet
     assert "超过 12 小时未回答" in page  # the demo community speaks Chinese
-    assert ANSWERED[0] in page and ANSWERED[1] in page and "第一条回复" in page
+    assert ANSWERED[0] in page and ANSWERED[1] in page and "回复（按规则选出的最佳）" in page
     everything = _text(owner.get(PAGE, params={"hours": 0}).text)
     assert FRESH in everything and "超过 0 小时未回答" in everything
 

@@ -15,6 +15,8 @@ welcome, because groups of one matrix often differ in tone and rules.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from shequn.model.blueprint_calendar import Calendar
@@ -53,6 +55,11 @@ to-do list."""
 DEFAULT_QA_MATCH = 0.5
 """How alike (0–1, Dice over character pairs and words) a new question must be to an answered
 one to get its answer back."""
+BestBy = Literal["marked", "reactions", "key_member", "first"]
+DEFAULT_QA_BEST: tuple[BestBy, ...] = ("marked", "reactions", "key_member", "first")
+"""The best answer among a question's replies and its marking, criterion by criterion: a
+manager's marking, then the reply with most reactions, then one by a member holding a role,
+then the first; the earliest breaks what the rule leaves tied."""
 DEFAULT_QA_REPLY_MAX_AGE_MINUTES = 60.0
 """A question recorded later than this after it was asked (an import) gets no automatic answer."""
 DEFAULT_ENVELOPE_TEST_HOURS = 2.0
@@ -141,6 +148,7 @@ class QA(_Section):
     surface_within_days: float = Field(DEFAULT_QA_SURFACE_WITHIN_DAYS, gt=0)
     match: float = Field(DEFAULT_QA_MATCH, gt=0, le=1)
     reply_max_age_minutes: float = Field(DEFAULT_QA_REPLY_MAX_AGE_MINUTES, gt=0)
+    best: tuple[BestBy, ...] = Field(DEFAULT_QA_BEST, min_length=1)
 
 
 class Envelopes(_Section):

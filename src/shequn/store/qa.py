@@ -171,6 +171,8 @@ class Entry:
     answered_by: str | None
     same_as: str | None
     surfaced_at: datetime | None
+    answered_at: datetime | None = None
+    answer_ref: str | None = None  # the answering message's source|source_ref, when one
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -186,7 +188,8 @@ def _query(community: str) -> Any:
     c, g = t.communities.c, t.groups.c
     return (
         select(q.question_ref, g.slug, q.asker, q.question, q.asked_at, q.status, q.answer)
-        .add_columns(q.answerer, q.answered_by, q.same_as, q.surfaced_at)
+        .add_columns(q.answerer, q.answered_by, q.same_as, q.surfaced_at, q.answered_at)
+        .add_columns(q.answer_ref)
         .join_from(t.qa_entries, t.communities, c.id == q.community_id)
         .outerjoin(t.groups, g.id == q.group_id)
         .where(c.slug == community)

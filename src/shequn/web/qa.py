@@ -32,7 +32,7 @@ RECENT = 100
 """Answered questions the page lists (newest first); ``shequn qa export`` gives them all."""
 OPEN = 500
 """Open questions read per page; the oldest beyond that wait for ``shequn qa list``."""
-BY = {"reply": N_("the first reply"), "marked": N_("marked by a manager")}
+BY = {"reply": N_("a reply (the best by the rule)"), "marked": N_("marked by a manager")}
 """How an answer came to be the answer (``Entry.answered_by``), as the page words it."""
 HoursQ = Annotated[float | None, Query(ge=0, le=24 * 365)]
 SearchQ = Annotated[str | None, Query(max_length=400)]

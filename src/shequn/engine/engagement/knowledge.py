@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import Decision, apply, new_ref
+from shequn.engine.engagement.best_answer import with_best_answer
 from shequn.engine.engagement.qa import (
     Question,
     best_match,
@@ -24,12 +25,14 @@ from shequn.engine.engagement.qa import (
     to_markdown,
 )
 from shequn.errors import NotFound
+from shequn.model.blueprint_engagement import DEFAULT_QA_BEST
 from shequn.model.events import Event
 from shequn.model.text_match import search_terms, similarity
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
 from shequn.store.qa import Entry, candidates, get_entry, leaders_of, list_entries, question_ref
+from shequn.store.qa_answers import replies_to
 
 QUESTION_KINDS = frozenset({"message.posted", "qa.asked"})
 """Kinds that may carry a question (the reactor's triggers)."""
@@ -141,9 +144,9 @@ def answer(
 def show(store: Store, community: str, question: str) -> Entry:
     with store.read() as conn:
         found = get_entry(conn, community, question)
-    if found is None:
-        raise NotFound(f"no question {question!r}", question=question)
-    return found
+        if found is None:
+            raise NotFound(f"no question {question!r}", question=question)
+        return best_answers(conn, community, [found])[0]
 
 
 def list_questions(
@@ -154,9 +157,11 @@ def list_questions(
     status: str | None = None,
     limit: int = 100,
 ) -> list[Entry]:
-    """Questions newest first; ``status`` "answered" is the knowledge base."""
+    """Questions newest first, each with its best answer; ``status`` "answered" is the
+    knowledge base."""
     with store.read() as conn:
-        return list_entries(conn, community, groups=groups, status=status, limit=limit)
+        found = list_entries(conn, community, groups=groups, status=status, limit=limit)
+        return best_answers(conn, community, found)
 
 
 def search(
@@ -172,6 +177,7 @@ def search(
     terms = search_terms(text) or [text.strip().lower()]
     with store.read() as conn:
         found = candidates(conn, community, [t for t in terms if t], groups=groups, limit=200)
+        found = best_answers(conn, community, found)
     scored = [(e, _score(text, e)) for e in found]
     return sorted(scored, key=lambda x: (-x[1], x[0].asked_at))[:limit]
 
@@ -181,7 +187,19 @@ def export(store: Store, community: str, groups: Sequence[str] | None = None) ->
     with store.read() as conn:
         bp = get_blueprint(conn, community)
         entries = list_entries(conn, community, groups=groups, status="answered", limit=100_000)
+        entries = best_answers(conn, community, entries)
     return to_markdown(bp, entries[::-1])  # listed newest first
+
+
+def best_answers(conn: Connection, community: str, entries: Sequence[Entry]) -> list[Entry]:
+    """``entries`` with the answer the blueprint's ``[engagement.qa] best`` rule picks among
+    each one's replies and marking (``best_answer.py``)."""
+    try:
+        rule = get_blueprint(conn, community).engagement.qa.best
+    except (NotFound, ValueError):
+        rule = DEFAULT_QA_BEST
+    replies = replies_to(conn, community, entries)
+    return [with_best_answer(rule, e, replies.get(e.question_ref, ())) for e in entries]
 
 
 def _score(text: str, e: Entry) -> float:
@@ -192,6 +210,7 @@ __all__ = [
     "answer",
     "answer_repeats",
     "ask",
+    "best_answers",
     "export",
     "list_questions",
     "questions_in",
