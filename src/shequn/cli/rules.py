@@ -18,6 +18,7 @@ from shequn.cli.common import (
     JsonFlag,
     community_blueprint,
     echo,
+    err,
     named,
     open_store,
     out,
@@ -35,6 +36,7 @@ from shequn.engine.rules.judge import MessageFacts, verdicts
 from shequn.engine.rules.linear import OFF, LinearModel
 from shequn.engine.rules.models import model_for
 from shequn.engine.rules.normalize import fold
+from shequn.engine.rules.selftrain import self_trained
 from shequn.engine.rules.training import read_labelled
 from shequn.model.blueprint_rules import Rules
 from shequn.model.events import parse_time
@@ -132,6 +134,19 @@ def rules_train(
     history: Annotated[
         bool, typer.Option("--history", help="Also learn from managers' decisions in the log.")
     ] = False,
+    chat: Annotated[
+        bool,
+        typer.Option(
+            "--chat",
+            help="Also learn this community's own spam from its stored messages, unlabelled: "
+            "the rules teach the model (self-training; see docs/rules.md).",
+        ),
+    ] = False,
+    chat_limit: Annotated[
+        int, typer.Option(min=100, max=1_000_000, help="With --chat: the latest N messages.")
+    ] = 20_000,
+    since: Annotated[str | None, typer.Option(help="With --chat: messages from this time.")] = None,
+    group: GroupOpt = None,
     precision: Annotated[
         float,
         typer.Option(min=0.5, max=1.0, help="Precision its threshold is chosen for (out of fold)."),
@@ -143,13 +158,24 @@ def rules_train(
     Its threshold is the lowest at which rules-or-model reach --precision on your examples
     (k-fold, out of fold): a false positive mutes an innocent member."""
     history = history or labelled is None
-    examples, sources = _labels(labelled, history=history, community=community)
+    examples, sources = _labels(labelled, history=history, community=community,
+                                complete=not chat)  # fmt: skip
     folded = [(fold(t), y) for t, y in examples]
-    model: LinearModel = calibrated(folded, precision=precision, trained_on=sources)
+    if chat:
+        with open_store() as store:
+            slug = pick_community(store, community)
+            when = parse_time(since, "since") if since else None
+            texts = manage.chat_texts(store, slug, limit=chat_limit, since=when, group=group)
+        sources["chat"] = f"{slug}: {len(texts)} messages"
+        with err.status(say(Said("teaching the model on {n} messages", n=len(texts)))):
+            model = self_trained([fold(t) for t in texts], folded, precision=precision,
+                                 trained_on=sources)  # fmt: skip
+    else:
+        model = calibrated(folded, precision=precision, trained_on=sources)
     output.write_text(model.to_json(), encoding="utf-8")
     summary = {"model": str(output), "examples": len(examples),
                "adverts": sum(y for _, y in examples), "threshold": model.threshold,
-               **sources}  # fmt: skip
+               **sources, **model.trained_on.get("self_training", {})}  # fmt: skip
     if as_json:
         print_json(summary)
     else:
@@ -191,9 +217,10 @@ def rules_calibrate(
 
 
 def _labels(
-    labelled: Path | None, *, history: bool, community: str | None
+    labelled: Path | None, *, history: bool, community: str | None, complete: bool = True
 ) -> tuple[list[tuple[str, bool]], dict[str, str]]:
-    """The labelled examples of a file and/or the log's decisions, and where they came from."""
+    """The labelled examples of a file and/or the log's decisions, and where they came from;
+    ``complete``: both kinds are needed (not when the chat teaches the rest)."""
     examples: list[tuple[str, bool]] = read_labelled(labelled) if labelled else []
     sources = {"file": str(labelled)} if labelled else {}
     if history:
@@ -202,7 +229,7 @@ def _labels(
             found = manage.history_labels(store, slug)
         examples += found
         sources["history"] = f"{slug}: {len(found)} decisions"
-    if not examples or len({y for _, y in examples}) < 2:
+    if complete and (not examples or len({y for _, y in examples}) < 2):
         raise typer.BadParameter(say(N_("need labelled examples of both kinds")))
     return examples, sources
 

@@ -153,6 +153,28 @@ def rules_blueprint(conn: Connection, community: str) -> Blueprint | None:
         return None
 
 
+def recent_texts(
+    conn: Connection,
+    community: str,
+    *,
+    limit: int,
+    since: datetime | None = None,
+    group: str | None = None,
+) -> list[str]:
+    """The texts of the community's latest ``limit`` messages (newest first, empty ones left
+    out): the unlabelled chat a community's advert model is taught on (``rules train --chat``).
+    Bounded by ``limit`` so a long history costs one index scan, not the whole log."""
+    e = t.events.c
+    q = select(e.data).where(e.community_slug == community, e.kind == "message.posted")
+    if since is not None:
+        q = q.where(e.occurred_at >= since)
+    if group is not None:
+        q = q.where(e.group_slug == group)
+    q = q.order_by(e.occurred_at.desc(), e.id.desc()).limit(limit)
+    texts = (str((data or {}).get("text") or "") for (data,) in conn.execute(q))
+    return [text for text in texts if text.strip()]
+
+
 def message_texts(
     conn: Connection, community: str, refs: Collection[tuple[str, str]]
 ) -> dict[tuple[str, str], str]:

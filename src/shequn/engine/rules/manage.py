@@ -33,6 +33,7 @@ from shequn.store.rules_queries import (
     find_step,
     is_reversed,
     message_texts,
+    recent_texts,
     reversed_refs,
 )
 
@@ -260,6 +261,20 @@ def history_labels(store: Store, community: str) -> list[tuple[str, bool]]:
                  for _, e in events_by(conn, community, ("message.posted",))
                  if e.source_ref in label}  # fmt: skip
     return [(texts[ref], y) for ref, y in label.items() if texts.get(ref)]
+
+
+def chat_texts(
+    store: Store,
+    community: str,
+    *,
+    limit: int,
+    since: datetime | None = None,
+    group: str | None = None,
+) -> list[str]:
+    """The community's latest ``limit`` message texts, unlabelled: what ``rules train --chat``
+    teaches a model on (``selftrain``)."""
+    with store.read() as conn:
+        return recent_texts(conn, community, limit=limit, since=since, group=group)
 
 
 def _standing(conn: Connection, community: str, ref: str) -> Event:

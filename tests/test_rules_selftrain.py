@@ -1,0 +1,75 @@
+"""A community's advert model taught by the rules on its own unlabelled chat: the adverts the
+rules catch teach the model the words this community's spam shares, and the model then finds
+the adverts that say nothing the rules know."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shequn.engine.rules.advert import rule_verdict
+from shequn.engine.rules.detector import detect_advert
+from shequn.engine.rules.linear import LinearModel
+from shequn.engine.rules.normalize import fold
+from shequn.engine.rules.selftrain import pseudo_labels, self_trained
+from tests.test_cli import Cli, write_jsonl
+from tests.test_rules_cli import load, said
+
+CAUGHT = [f"加微信 abc{i}8888 葡京娱乐城 首充送彩金" for i in range(30)]  # contact + casino words
+MISSED = [f"葡京娱乐城 新人注册 第{i}期" for i in range(6)]  # the rules see (almost) nothing
+CHAT = [f"今天读完了第{i}章，明天继续" for i in range(40)] + [
+    f"周末的读书会大家几点到？{i}" for i in range(40)
+]
+
+
+def test_the_rules_teach_only_what_they_are_sure_of() -> None:
+    taught = dict((f.text, y) for f, y in pseudo_labels([fold(t) for t in CAUGHT + CHAT]))
+    assert all(taught[fold(t).text] for t in CAUGHT)
+    assert not any(taught[fold(t).text] for t in CHAT)
+    unsure = fold("限时特价")  # two light promotion words: neither advert nor clean
+    assert 0.3 <= rule_verdict("限时特价").score < 0.8 and pseudo_labels([unsure]) == []
+
+
+def test_a_model_taught_on_the_chat_finds_the_adverts_the_rules_miss() -> None:
+    assert not any(rule_verdict(t).hit for t in MISSED)  # the rules alone miss them
+    chat = [fold(t) for t in CAUGHT + MISSED + CHAT]
+    model = self_trained(chat, trained_on={"community": "book-club"})
+    found = [detect_advert(t, model=model) for t in ("葡京娱乐城 新人注册", *MISSED)]
+    assert all(v.hit for v in found)
+    assert any(e.signal == "model" for e in found[0].evidence)  # the model says why
+    assert not any(detect_advert(t, model=model).hit for t in [*CHAT, "读书会改到周日"])
+    taught = model.trained_on["self_training"]
+    assert taught["messages"] == len(chat) and taught["taught_advert"] >= len(CAUGHT)
+    assert model.trained_on["community"] == "book-club"
+    again = LinearModel.from_json(model.to_json())  # an ordinary model file
+    assert detect_advert(MISSED[0], model=again).hit
+
+
+def test_labelled_examples_are_not_taught_again() -> None:
+    labelled = [(fold(CAUGHT[0]), False)]  # a manager said this one is fine
+    model = self_trained([fold(t) for t in CAUGHT + CHAT], labelled)
+    assert model.trained_on["self_training"]["messages"] == len(CAUGHT) - 1 + len(CHAT)
+
+
+@pytest.fixture
+def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(database_url, capsys)
+
+
+def test_rules_train_chat_learns_from_the_stored_messages(cli: Cli, tmp_path: Path):
+    load(cli, tmp_path, "")
+    texts = CAUGHT + MISSED + CHAT
+    posted = [said(f"m{i % 9}", f"c{i}", -1000 + i, t) for i, t in enumerate(texts)]
+    cli.json("events", "add", write_jsonl(tmp_path / "chat.jsonl", posted))
+    model = tmp_path / "advert.model"
+    made = cli.json("rules", "train", "--chat", "--out", model)  # no labels at all
+    assert made["chat"] == f"readers: {len(texts)} messages"  # type: ignore[index]
+    assert made["taught_advert"] >= len(CAUGHT) and made["examples"] == 0  # type: ignore[index]
+    assert detect_advert(MISSED[0], model=LinearModel.load(model)).hit
+    few = cli.json("rules", "train", "--chat", "--chat-limit", "100", "--out", model)
+    assert few["chat"] == "readers: 100 messages"  # type: ignore[index]
+    code, _, err = cli.run("rules", "train", "--out", model)  # no labels, no chat
+    assert code != 0 and err
+    assert json.loads(model.read_text())["trained_on"]["chat"] == "readers: 100 messages"
