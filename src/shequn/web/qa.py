@@ -12,12 +12,13 @@ and sees no answer form.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse
 
-from shequn.api.deps import Operator, read_groups
+from shequn.api.deps import Operator, access_in_group, read_groups
 from shequn.engine.decisions import operator_source
 from shequn.engine.engagement import knowledge
 from shequn.errors import NotFound
@@ -86,8 +87,9 @@ def answer_question(
 ) -> HTMLResponse:
     """Answer an open question, as ``POST …/qa/answers`` does: it enters the knowledge base."""
     op = checked_writer(p, csrf)
-    if not op.covers(knowledge.show(p.store, p.community, question).group):
-        raise NotFound(f"no question {question!r}", question=question)
+    missing = NotFound(f"no question {question!r}", question=question)
+    show = partial(knowledge.show, p.store, p.community, question)
+    access_in_group(p.store, op, p.community, missing, show, lambda e: e.group)
     knowledge.answer(p.store, p.community, question, text.strip(),
                      source=operator_source(f"web:{op.token_id}"))  # fmt: skip
     request.state.audit_summary = {"answered": question}
