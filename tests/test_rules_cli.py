@@ -113,3 +113,15 @@ def test_a_model_from_elsewhere_is_calibrated_on_this_community(cli: Cli, tmp_pa
     assert done["off"] is True and done["examples"] == 45  # type: ignore[index]
     saved = json.loads(model.read_text())
     assert saved["threshold"] == 1.0 and saved["trained_on"]["threshold"]["on"].endswith("h.jsonl")
+
+
+def test_rules_show_reads_as_a_table_and_as_json(cli: Cli, tmp_path: Path):
+    load(cli, tmp_path, ON)
+    code, out, err = cli.run("rules", "show")
+    assert code == 0, err
+    assert "社群的规则" in out  # the example community speaks Chinese
+    assert "ladder.steps" in out and "reminder, mute" in out  # by its blueprint name
+    code, out, _ = cli.run("rules", "show", "--group", "main", "--lang", "en")
+    assert "rules of main" in out and "enabled" in out and "yes" in out
+    shown = cli.json("rules", "show")
+    assert shown["enabled"] is True and shown["ladder"]["steps"] == ["reminder", "mute"]  # type: ignore[index]

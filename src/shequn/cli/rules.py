@@ -49,12 +49,41 @@ moderation_app = typer.Typer(help="Moderation steps, reversals and appeals.",
 
 
 @rules_app.command("show")
-def rules_show(group: GroupOpt = None, community: CommunityOpt = None) -> None:
-    """The rules in force (a group's, with its overrides), as JSON, and whether they are on."""
+def rules_show(group: GroupOpt = None, community: CommunityOpt = None,
+               as_json: JsonFlag = False) -> None:  # fmt: skip
+    """The rules in force (a group's, with its overrides) and whether they are on: one line a
+    setting, named as in the blueprint's [rules] section."""
     with open_store() as store:
         _, bp = community_blueprint(store, community)
-    print_json({**bp.rules.for_group(group).model_dump(exclude={"groups"}), "group": group,
-                "banned_topics": bp.culture.banned_topics})  # fmt: skip
+    found = {**bp.rules.for_group(group).model_dump(exclude={"groups"}), "group": group,
+             "banned_topics": bp.culture.banned_topics}  # fmt: skip
+    if as_json:
+        print_json(found)
+        return
+    settings = [(k, v) for k, v in _flat(found) if k != "group"]
+    title = Said("rules of {group}", group=group) if group else Said("rules of the community")
+    print_table(title, [N_("setting"), N_("value")],
+                [(k, _shown(v)) for k, v in settings])  # fmt: skip
+
+
+def _flat(tree: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
+    """``{"advert": {"threshold": 0.8}}`` as ``[("advert.threshold", 0.8)]``: a setting by the
+    dotted name a blueprint writes it under."""
+    out: list[tuple[str, object]] = []
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            out += _flat(value, f"{prefix}{key}.")
+        else:
+            out.append((f"{prefix}{key}", value))
+    return out
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value)) or "-"
+    return "-" if value is None or value == {} else str(value)
 
 
 @rules_app.command("check")
