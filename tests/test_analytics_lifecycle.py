@@ -126,6 +126,46 @@ def test_dead_group_red_envelope_test(replica_of):
     assert got["g2"].stage == "dead" and "unclaimed" in got["g2"].reason
 
 
+def _test_envelope(group: str, envelope: str, grabbers: list[str], verdict: str) -> list:
+    """A dead-group test sent on day 10 at 20:00, grabbed at 20:30 by ``grabbers``, and the
+    engine's verdict two hours later (as the ``envelopes.judge`` tick records it)."""
+    sent = event("redenvelope.sent", "a", day=10, hour=20, group=group, envelope=envelope,
+                 purpose="dead_group_test", count=10)  # fmt: skip
+    grabs = [event("redenvelope.grabbed", who, day=10, hour=20.5, group=group, envelope=envelope)
+             for who in grabbers]  # fmt: skip
+    judged = event("envelope.judged", None, day=10, hour=22, group=group, subject="a",
+                   envelope=envelope, verdict=verdict, grabbed=len(grabbers), shares=10, hours=2,
+                   sent_at="2026-01-10T12:00:00+00:00")  # fmt: skip
+    return [sent, *grabs, judged]
+
+
+def test_a_group_the_engine_judged_dead_is_dead_with_the_evidence(replica_of):
+    """The engine's verdict decides (P-ENG-4: fewer grabbers than shares), not the metric's
+    own "grabbed at all" window: g1's envelope was grabbed in time, by 2 of its 10 shares."""
+    people = ["a", "b", "c"]
+    events = [join(p, day=0, group=g) for g in ("g1", "g2", "g3") for p in people]
+    events += [p for g in ("g1", "g2", "g3") for p in chatty(g, people, range(0, 10))]
+    events += _test_envelope("g1", "e1", ["b", "c"], "dead")
+    events += _test_envelope("g2", "e2", ["b", "c"], "alive")
+    events += _test_envelope("g3", "e3", ["b"], "dead")
+    events.append(post("c", day=11, group="g3"))  # g3 spoke again after the verdict
+    got = stages(replica_of(events), germination_days=0)
+    assert got["g1"].stage == "dead"
+    assert got["g1"].reason == "judged dead by the red-envelope test of " + (
+        got["g1"].evidence["envelope_test"]["sent"] + ": 2 of 10 shares grabbed in 2 h"
+    )
+    test = got["g1"].evidence["envelope_test"]
+    assert (test["envelope"], test["verdict"], test["grabbed"], test["shares"]) == (
+        "e1",
+        "dead",
+        2,
+        10,
+    )
+    assert test["sent"].endswith("20:00") and test["judged"].endswith("22:00")
+    assert got["g2"].stage != "dead" and got["g2"].evidence["envelope_test"]["verdict"] == "alive"
+    assert got["g3"].stage != "dead" and got["g3"].evidence["envelope_test"]["activity_since"]
+
+
 def test_leave_and_rejoin_counts_as_member(replica_of):
     events = [
         join("a", day=0),

@@ -7,8 +7,10 @@ one stage by the first rule that holds, with the numbers behind it:
 
 1. **dead** — no meaningful event (:data:`MEANINGFUL_KINDS`) for ``dead_after_days`` [14]
    before the as-of day, or the latest dead-group test (``redenvelope.sent`` with
-   ``purpose = "dead_group_test"``) went unclaimed for ``envelope_test_hours`` [2] with no
-   meaningful event since;
+   ``purpose = "dead_group_test"``) failed with no meaningful event since: the engine's
+   verdict on it (``envelope.judged``, P-ENG-4: fewer members grabbed it than it had shares),
+   whose figures become the evidence; a test the engine never judged (history imported, no
+   worker) is judged here on its own window — not grabbed within ``envelope_test_hours`` [2];
 2. **germination** — younger than ``germination_days`` [30] (age from the first join or
    meaningful event);
 3. **rapid_growth** — members grew by ≥ ``rapid_growth_rate`` [20%] over the last
@@ -155,6 +157,7 @@ def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
     now_members = _members_at(con, scope, last)
     then_members = _members_at(con, scope, cut)
     tests = _envelope_tests(con, scope, float(p["envelope_test_hours"]))
+    verdicts = _verdicts(con, scope)
     out = []
     for grp, born, last_meaningful, events_last, active_last, active_prev, f7e, f7p in rows:
         evidence = {
@@ -174,7 +177,10 @@ def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
             },
         }
         age = (last - born).days + 1
-        stage, reason = _stage(p, evidence, age, tests.get(grp))
+        test = _latest_test(tests.get(grp), verdicts.get(grp))
+        if test is not None:
+            evidence["envelope_test"] = test
+        stage, reason = _stage(p, evidence, age, test)
         rule = (
             "met"
             if f7p >= p["seven_day_posters"] and f7e >= p["seven_day_events"]
@@ -198,7 +204,7 @@ def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
 
 
 def _stage(
-    p: dict[str, Any], ev: dict[str, Any], age: int, test: tuple[str, bool] | None
+    p: dict[str, Any], ev: dict[str, Any], age: int, test: dict[str, Any] | None
 ) -> tuple[str, str]:
     silent = ev["days_silent"]
     if silent is None or silent >= p["dead_after_days"]:
@@ -207,8 +213,16 @@ def _stage(
             if silent is not None
             else Said("never any meaningful activity")
         )
-    if test is not None and not test[1]:
-        return "dead", Said("dead-group red envelope of {sent} went unclaimed", sent=test[0])
+    if test is not None and test["verdict"] == "dead" and not test["activity_since"]:
+        if "grabbed" not in test:  # judged here, on the metric's own window
+            return "dead", Said(
+                "dead-group red envelope of {sent} went unclaimed", sent=test["sent"]
+            )
+        return "dead", Said(
+            "judged dead by the red-envelope test of {sent}: {grabbed} of {shares} shares "
+            "grabbed in {hours} h",
+            sent=test["sent"], grabbed=test["grabbed"], shares=test["shares"], hours=test["hours"],
+        )  # fmt: skip
     if age < p["germination_days"]:
         return "germination", Said("{days} days old", days=age)
     before, now = ev["members_window_ago"], ev["members"]
@@ -236,20 +250,74 @@ def _stage(
     )
 
 
-def _envelope_tests(con: Any, scope: Scope, hours: float) -> dict[str, tuple[str, bool]]:
-    """The latest dead-group test per group: (its local time, claimed in time or followed by
-    meaningful activity)."""
+def _latest_test(
+    own: tuple[str, str, bool, bool] | None, verdict: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The group's latest dead-group test as evidence: the engine's verdict when it judged
+    that envelope (or no sending is in the log), else the metric's own reading of it."""
+    if verdict is not None and (own is None or own[1] == verdict["envelope"]):
+        return verdict
+    if own is None:
+        return None
+    sent, envelope, grabbed, since = own
+    dead = "alive" if grabbed else "dead"
+    return {"envelope": envelope, "sent": sent, "verdict": dead, "activity_since": since}
+
+
+def _verdicts(con: Any, scope: Scope) -> dict[str, dict[str, Any]]:
+    """The engine's latest verdict per group (``envelope.judged``) with its figures, and
+    whether anything meaningful (grabs aside) happened after it."""
+    where, params = scope.where("j")
+    kinds, kparams = kinds_sql(MEANINGFUL_KINDS)
+    rows = con.execute(
+        f"""
+        SELECT grp, envelope, verdict, grabbed, shares, hours, sent_at, judged, since FROM (
+            SELECT j.grp, j.data->>'envelope' AS envelope, j.data->>'verdict' AS verdict,
+                   j.data->>'grabbed' AS grabbed, j.data->>'shares' AS shares,
+                   j.data->>'hours' AS hours, j.data->>'sent_at' AS sent_at, j.local_at AS judged,
+                   EXISTS (
+                       SELECT 1 FROM ev m WHERE m.community = j.community AND m.grp = j.grp
+                       AND m.occurred_at > j.occurred_at AND m.{kinds}
+                       AND m.kind <> 'redenvelope.grabbed'
+                   ) AS since,
+                   row_number() OVER (PARTITION BY j.grp ORDER BY j.occurred_at DESC, j.id DESC)
+                       AS n
+            FROM ev j WHERE {where} AND j.kind = 'envelope.judged' AND j.grp IS NOT NULL
+        ) WHERE n = 1
+        """,  # noqa: S608  # placeholders and fixed SQL only
+        [*kparams, *params],
+    ).fetchall()
+    out: dict[str, dict[str, Any]] = {}
+    for grp, envelope, verdict, grabbed, shares, hours, sent_at, judged, since in rows:
+        out[grp] = {
+            "envelope": envelope,
+            "sent": (judged - timedelta(hours=float(hours or 0))).strftime("%Y-%m-%d %H:%M"),
+            "sent_at": sent_at,
+            "judged": judged.strftime("%Y-%m-%d %H:%M"),
+            "verdict": verdict,
+            "grabbed": int(grabbed or 0),
+            "shares": int(shares or 0),
+            "hours": int(float(hours)) if float(hours or 0).is_integer() else float(hours),
+            "activity_since": bool(since),
+        }
+    return out
+
+
+def _envelope_tests(con: Any, scope: Scope, hours: float) -> dict[str, tuple[str, str, bool, bool]]:
+    """The latest dead-group test per group: (its local time, its envelope, grabbed within
+    ``hours``, followed by meaningful activity)."""
     where, params = scope.where("s")
     kinds, kparams = kinds_sql(MEANINGFUL_KINDS)
     rows = con.execute(
         f"""
-        SELECT s.grp, arg_max(s.local_at, s.id),
+        SELECT s.grp, arg_max(s.local_at, s.id), arg_max(s.data->>'envelope', s.id),
                arg_max(EXISTS (
                    SELECT 1 FROM ev g WHERE g.kind = 'redenvelope.grabbed'
                    AND g.community = s.community AND g.grp = s.grp
                    AND g.data->>'envelope' = s.data->>'envelope'
                    AND g.occurred_at <= s.occurred_at + to_seconds(CAST(? AS DOUBLE))
-               ) OR EXISTS (
+               ), s.id),
+               arg_max(EXISTS (
                    SELECT 1 FROM ev m WHERE m.community = s.community AND m.grp = s.grp
                    AND m.occurred_at > s.occurred_at AND m.{kinds}
                    AND m.kind <> 'redenvelope.grabbed'
@@ -261,7 +329,10 @@ def _envelope_tests(con: Any, scope: Scope, hours: float) -> dict[str, tuple[str
         """,  # noqa: S608  # placeholders and fixed SQL only
         [hours * 3600, *kparams, *params],
     ).fetchall()
-    return {g: (at.strftime("%Y-%m-%d %H:%M"), bool(ok)) for g, at, ok in rows}
+    return {
+        g: (at.strftime("%Y-%m-%d %H:%M"), str(envelope), bool(grabbed), bool(since))
+        for g, at, envelope, grabbed, since in rows
+    }
 
 
 METRICS = (
