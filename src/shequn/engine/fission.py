@@ -30,8 +30,10 @@ from shequn.store.referral_queries import (
     Referral,
     fraud_case,
     invited_by,
+    inviters_of,
     list_campaigns,
     referrals_by,
+    referrals_of_inviters,
     rewards_of,
     tasks_of,
 )
@@ -268,18 +270,27 @@ def after_append(
     joined: set[tuple[str, str]] = set()
     invites = [e for e in mine if e.kind == "member.invited" and e.actor and e.subject]
     total += _apply(conn, check_fraud(conn, bp, invites))
+    asked = {e.actor for e in mine if e.kind in _INVITEE_ACTS and e.actor}
+    invited = inviters_of(conn, community, sorted(asked))  # one statement for the batch
     for e in mine:
-        for inviter in _inviters_touched(conn, bp, e, total):
+        for inviter in _inviters_touched(conn, bp, e, total, invited):
             inviters[inviter] = max(e.occurred_at, inviters.get(inviter, e.occurred_at))
             if e.kind == "member.joined" and e.actor:
                 joined.add((inviter, e.actor))
     campaigns = [parsed_campaign(c) for c in list_campaigns(conn, community)]
+    # Read once for the batch: a reward decided for one inviter changes no one's edges.
+    refs = referrals_of_inviters(conn, community, sorted(inviters)) if campaigns else {}
     for inviter, at in sorted(inviters.items()):
-        total += evaluate_inviter(conn, bp, campaigns, inviter, at, joined)
+        total += evaluate_inviter(conn, bp, campaigns, inviter, at, joined, refs.get(inviter))
     return total
 
 
-def _inviters_touched(conn: Connection, bp: Blueprint, e: Event, total: Decision) -> list[str]:
+_INVITEE_ACTS = frozenset({"member.joined", "member.left", "task.completed"})
+
+
+def _inviters_touched(
+    conn: Connection, bp: Blueprint, e: Event, total: Decision, invited: dict[str, list[str]]
+) -> list[str]:
     community = bp.community.slug
     if e.kind == "member.invited":
         # A touch alone changes no count (the invitee has not joined); the join that
@@ -289,8 +300,8 @@ def _inviters_touched(conn: Connection, bp: Blueprint, e: Event, total: Decision
     if e.kind == "referral.reviewed":
         case = fraud_case(conn, e.data["case"])
         return [case["inviter"]] if case else []
-    if e.kind in ("member.joined", "member.left", "task.completed") and e.actor:
-        return invited_by(conn, community, e.actor)
+    if e.kind in _INVITEE_ACTS and e.actor:
+        return invited[e.actor]
     if e.kind == "identity.merged":
         total += _apply(conn, flag_duplicates(conn, bp, e.data["into"], e.occurred_at))
         return [*invited_by(conn, community, e.data["into"]), e.data["into"]]
@@ -309,10 +320,13 @@ def evaluate_inviter(
     inviter: str,
     now: datetime,
     joined: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+    refs: Sequence[Referral] | None = None,
 ) -> Decision:
-    """Re-count ``inviter``'s progress in every campaign and apply the reward changes."""
+    """Re-count ``inviter``'s progress in every campaign and apply the reward changes
+    (``refs``: the inviter's edges, when the caller read them for a whole batch)."""
     community = bp.community.slug
-    refs = referrals_by(conn, community, inviter)
+    if refs is None:
+        refs = referrals_by(conn, community, inviter)
     total = Decision.none()
     for campaign in campaigns:
         if not any(r.campaign == campaign.slug for r in refs):

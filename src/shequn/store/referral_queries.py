@@ -36,32 +36,51 @@ class Referral:
 
 
 def referrals_by(conn: Connection, community: str, inviter: str) -> list[Referral]:
-    """Every referral edge from ``inviter``'s person (all their identities) in the community.
+    """Every referral edge from ``inviter``'s person (all their identities) in the community."""
+    return referrals_of_inviters(conn, community, [inviter])[inviter]
 
-    Fission re-counts every inviter a join touches, so this and :func:`_resolve` are fixed
-    statements on the driver's cursor (``store/raw.py``)."""
-    mine = identities_of(conn, community, inviter)
+
+def referrals_of_inviters(
+    conn: Connection, community: str, inviters: Sequence[str]
+) -> dict[str, list[Referral]]:
+    """:func:`referrals_by` for many inviters at once, in the same seven statements however
+    many there are: a batch of joins re-counts every inviter it touches, and reading them one
+    by one cost eight statements each. Fixed SQL on the driver's cursor (``store/raw.py``)."""
+    out: dict[str, list[Referral]] = {inviter: [] for inviter in inviters}
     found = raw.first(conn, "SELECT id FROM communities WHERE slug = ?", (community,))
-    if found is None:
-        return []
+    if found is None or not inviters:
+        return out
     cid = found[0]
-    inviter_ids: dict[int, int] = dict(
-        raw.rows(
-            conn,
-            'SELECT id, member_id FROM identities WHERE community_id = ? AND "key" IN (?*)',
-            [cid, mine],
-        )
+    asked = sorted(out)
+    people = raw.rows(  # the inviters' own identities and every identity of their persons
+        conn,
+        'SELECT id, "key", member_id FROM identities WHERE community_id = ? AND ("key" IN (?*)'
+        ' OR member_id IN (SELECT member_id FROM identities WHERE community_id = ? AND "key"'
+        " IN (?*)))",
+        [cid, asked, cid, asked],
     )
-    if not inviter_ids:
-        return []
+    member_of = {key: member for _, key, member in people}
+    ids_of: dict[str, set[int]] = {}
+    for inviter in asked:
+        if inviter not in member_of:
+            continue  # never seen: no edges
+        own = member_of[inviter]
+        ids_of[inviter] = {i for i, key, m in people if key == inviter or (own and m == own)}
+    theirs = set().union(*ids_of.values())
+    inviter_members = {i: m for i, _, m in people if i in theirs}
+    if not inviter_members:
+        return out
     edges = raw.rows(
         conn,
         "SELECT invitee_identity_id, inviter_identity_id, campaign, occurred_at, id"
         " FROM referrals WHERE community_id = ? AND inviter_identity_id IN (?*)"
         " ORDER BY occurred_at, id",
-        [cid, list(inviter_ids)],
+        [cid, sorted(inviter_members)],
     )
-    return _resolve(conn, cid, edges, inviter_ids)
+    resolved = _resolve(conn, cid, edges, inviter_members)
+    for inviter, ids in ids_of.items():
+        out[inviter] = [r for e, r in zip(edges, resolved, strict=True) if e[1] in ids]
+    return out
 
 
 def _resolve(
@@ -166,6 +185,25 @@ def invited_by(
         sql += " AND r.occurred_at < ?"
         params.append(raw.bind_time(conn, before))
     return [key for (key,) in raw.rows(conn, sql, params)]
+
+
+def inviters_of(conn: Connection, community: str, invitees: Sequence[str]) -> dict[str, list[str]]:
+    """:func:`invited_by` for many invitees in one statement (a batch of joins asks it for
+    each newcomer): invitee key → the keys that invited any identity of their person."""
+    out: dict[str, list[str]] = {key: [] for key in invitees}
+    if not out:
+        return out
+    for asked, inviter in raw.rows(
+        conn,
+        'SELECT a."key", inviter."key" FROM identities a'
+        " JOIN identities i ON i.id = a.id OR i.member_id = a.member_id"
+        " JOIN referrals r ON r.invitee_identity_id = i.id AND r.community_id = a.community_id"
+        " JOIN identities inviter ON inviter.id = r.inviter_identity_id"
+        ' WHERE a.community_id = (SELECT id FROM communities WHERE slug = ?) AND a."key" IN (?*)',
+        [community, sorted(out)],
+    ):
+        out[asked].append(inviter)
+    return out
 
 
 def rewards_of(conn: Connection, community: str, campaign: str, inviter: str) -> dict[int, str]:
