@@ -62,3 +62,29 @@ def test_a_blueprint_loaded_later_takes_over(
         from shequn.store.growth_queries import get_blueprint
 
         assert not get_blueprint(conn, slug).purpose.pain_point.startswith("(not set")
+
+
+def test_the_summary_speaks_the_community_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 23 item 10: the summary and its notes in the new community's language — the
+    blueprint's default (zh), or ``--lang``, which the community made from the export keeps."""
+    export = tmp_path / "Reading Club.txt"
+    export.write_bytes(QQ.read_bytes())
+    zh = ["--db", f"sqlite:///{tmp_path}/zh.db"]
+    assert main([*zh, "import", str(export), "--tz", "Asia/Shanghai"]) == 0
+    first = capsys.readouterr().out
+    assert "新增" in first and "说明：新数据库：已根据此导出创建社群 'reading-club'" in first
+    assert " new, " not in first and "note:" not in first
+    assert main([*zh, "import", str(export)]) == 0  # the community now speaks Chinese
+    again = capsys.readouterr().out
+    assert "新增 0，已存在" in again, again
+    assert main([*zh, "import", str(export), "--lang", "en"]) == 0  # this once in English
+    assert ": 0 new, " in capsys.readouterr().out
+
+    en = ["--db", f"sqlite:///{tmp_path}/en.db"]
+    assert main([*en, "import", str(export), "--tz", "UTC", "--lang", "en"]) == 0
+    text = capsys.readouterr().out
+    assert "new, 0 already stored" in text and "note: a fresh database" in text
+    assert main([*en, "import", str(export)]) == 0  # the community made from it is English
+    assert ": 0 new, " in capsys.readouterr().out

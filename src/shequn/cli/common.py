@@ -169,7 +169,7 @@ def byte_progress(*, hidden: bool = False) -> Progress:
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         DownloadColumn(),
-        TextColumn("{task.fields[events]} events"),
+        TextColumn("{task.fields[events]} " + say(N_("events"))),
         TimeRemainingColumn(),
         console=err,
         disable=hidden,

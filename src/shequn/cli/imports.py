@@ -15,7 +15,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from shequn.cli.common import JsonFlag, byte_progress, open_store, pick_community, print_json
+from shequn.cli.common import (
+    JsonFlag,
+    byte_progress,
+    echo,
+    open_store,
+    pick_community,
+    print_json,
+    say,
+    state,
+)
 from shequn.engine.blueprint import provisional_blueprint, with_community
 from shequn.engine.record import BATCH_SIZE, record
 from shequn.errors import ShequnError
@@ -23,8 +32,9 @@ from shequn.ingest.archive import Limits, parse_size
 from shequn.ingest.base import Importer
 from shequn.ingest.job import ImportJob, ImportSummary
 from shequn.ingest.registry import FORMATS, detect, get_importer
-from shequn.model.blueprint import Blueprint, valid_slug
+from shequn.model.blueprint import DEFAULT_LANGUAGE, Blueprint, valid_slug
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.append import AppendResult
 from shequn.store.bindings import bindings_by_platform
 from shequn.store.db import Store
@@ -76,7 +86,9 @@ def machine_zone() -> str:
     return "UTC"
 
 
-def _founding(path: Path, importer: Importer, slug: str, zone: str) -> Callable[[Event], Blueprint]:
+def _founding(
+    path: Path, importer: Importer, slug: str, zone: str, language: str
+) -> Callable[[Event], Blueprint]:
     """What the community made from this export looks like, given its first event."""
 
     def make(first: Event) -> Blueprint:
@@ -85,7 +97,7 @@ def _founding(path: Path, importer: Importer, slug: str, zone: str) -> Callable[
         group = first.group if first.group and _is_slug(first.group) else "imported"
         return provisional_blueprint(
             slug, name or slug, platform=importer.name, timezone=zone, group=group,
-            group_name=name or group, start=first.occurred_at,
+            group_name=name or group, start=first.occurred_at, language=language,
         )  # fmt: skip
 
     return make
@@ -96,7 +108,8 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ShequnError(
-            f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)", field="tz"
+            Said("unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)", name=name),
+            field="tz",
         ) from None
 
 
@@ -192,6 +205,8 @@ def import_command(
         slug, zone = _community(store, community, path)
         fresh = zone is None
         zone = zone or tz or machine_zone()
+        if fresh:  # the community made from the export speaks --lang (default: the blueprint's)
+            state.spoken = state.lang or DEFAULT_LANGUAGE
         bad = stack.enter_context(skip_bad.open("w", encoding="utf-8")) if skip_bad else None
         job = ImportJob.for_path(
             path,
@@ -206,7 +221,9 @@ def import_command(
         ctx = job.ctx
         bar = stack.enter_context(byte_progress(hidden=as_json))
         task = bar.add_task(
-            f"importing {path.name} ({importer.name})", total=ctx.bytes_total, events=0
+            say(Said("importing {file} ({format})", file=path.name, format=importer.name)),
+            total=ctx.bytes_total,
+            events=0,
         )
 
         def advance(result: AppendResult) -> None:
@@ -218,7 +235,8 @@ def import_command(
 
         events: Iterable[Event] = job.events()
         if fresh:
-            events = with_community(events, _founding(path, importer, slug, zone))
+            make = _founding(path, importer, slug, zone, state.spoken or DEFAULT_LANGUAGE)
+            events = with_community(events, make)
         result = record(store, events, batch_size=batch_size, on_batch=advance)
     summary = job.finish(result.new, result.duplicate)
     if fresh and summary.events:
@@ -226,8 +244,12 @@ def import_command(
         founding = 2  # community.configured and the one group.configured (with_community)
         summary.new -= min(founding, summary.new)
         summary.notes.append(
-            f"a fresh database: created community {slug!r} from this export (time zone {zone}); "
-            "load your blueprint with `shequn blueprint load FILE` to set it up"
+            Said(
+                "a fresh database: created community {slug!r} from this export (time zone "
+                "{zone}); load your blueprint with `shequn blueprint load FILE` to set it up",
+                slug=slug,
+                zone=zone,
+            )
         )
     _show(summary, as_json)
 
@@ -237,17 +259,26 @@ def _show(s: ImportSummary, as_json: bool) -> None:
         print_json(s.to_dict())
         return
     span = (
-        f"{s.first_at:%Y-%m-%d} … {s.last_at:%Y-%m-%d} (UTC)"
+        Said("{first} … {last} (UTC)", first=f"{s.first_at:%Y-%m-%d}", last=f"{s.last_at:%Y-%m-%d}")
         if s.first_at and s.last_at
-        else "no events"
+        else Said("no events")
     )
-    typer.echo(
-        f"{s.path} ({s.format}): {s.new} new, {s.duplicate} already stored, "
-        f"{s.skipped} skipped; {s.members_seen} people in {len(s.groups)} group(s); "
-        f"{span}"
+    echo(
+        Said(
+            "{path} ({format}): {new} new, {duplicate} already stored, {skipped} skipped; "
+            "{people} people in {groups} group(s); {span}",
+            path=s.path,
+            format=s.format,
+            new=s.new,
+            duplicate=s.duplicate,
+            skipped=s.skipped,
+            people=s.members_seen,
+            groups=len(s.groups),
+            span=span,
+        )
     )
     for note in s.notes:
-        typer.echo(f"  note: {note}")
+        echo(Said("  note: {note}", note=note))
 
 
 def _bindings(store: Store, community: str) -> dict[str, dict[str, str]]:

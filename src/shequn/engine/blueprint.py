@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from shequn.engine.record import record
-from shequn.model.blueprint import Blueprint
+from shequn.model.blueprint import DEFAULT_LANGUAGE, Blueprint
 from shequn.model.events import Event
 from shequn.store.append import AppendResult
 from shequn.store.db import Store
@@ -74,7 +74,7 @@ IMPORT_PLATFORMS = {"telegram", "discord", "slack", "whatsapp", "wechat", "qq"}
 
 def provisional_blueprint(
     slug: str, name: str, *, platform: str, timezone: str, group: str, group_name: str,
-    start: datetime,
+    start: datetime, language: str = DEFAULT_LANGUAGE,
 ) -> Blueprint:  # fmt: skip
     """A valid, minimal blueprint for a community made from an export on a fresh database: the
     operator sees their groups first and loads a real blueprint later (``shequn blueprint
@@ -88,6 +88,7 @@ def provisional_blueprint(
                 "name": name,
                 "timezone": timezone,
                 "start_date": start.date().isoformat(),
+                "language": language,
             },
             "purpose": {
                 "focus": "retain",

@@ -46,6 +46,7 @@ from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.ingest.shape import FOUND, expect
 from shequn.ingest.text import message_data
 from shequn.model.events import Event, identity_key
+from shequn.model.i18n import Said
 
 PLATFORM = "discord"
 _MESSAGE_KINDS = {"Default", "Reply", "20", "23"}  # 20/23: slash and context-menu replies
@@ -314,11 +315,17 @@ class _Reader:
 
     def _notes(self) -> None:
         for kind, n in sorted(self.skipped.items()):
-            self.ctx.note(f"{n} Discord message(s) of type {kind} have no event kind: skipped")
+            self.ctx.note(
+                Said("{n} Discord message(s) of type {kind} have no event kind: skipped", n=n,
+                     kind=kind)
+            )  # fmt: skip
         if self.reactions_without_users:
             self.ctx.note(
-                f"{self.reactions_without_users} reaction(s) without the list of who reacted "
-                "(export made before DiscordChatExporter 2.40.4): not imported"
+                Said(
+                    "{n} reaction(s) without the list of who reacted (export made before "
+                    "DiscordChatExporter 2.40.4): not imported",
+                    n=self.reactions_without_users,
+                )
             )
 
 

@@ -20,6 +20,7 @@ from shequn.ingest.read_ahead import available, read_ahead
 from shequn.ingest.registry import detect, get_importer
 from shequn.model.bindings import export_bindings
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 
 
 @dataclass
@@ -222,14 +223,14 @@ class ImportJob:
                 f"imported: is this a {self.importer.name} export?",
             )
         if s.events == 0:
-            self.ctx.note("0 events: the export holds no messages or other records to import")
+            self.ctx.note(Said("0 events: the export holds no messages or other records to import"))
         s.members_seen = len(self._people)
         s.groups = sorted(self._groups)
         self._account()
         s.notes = list(self.ctx.notes)
         if self.ctx.naive_times:
             s.timezone = str(self.ctx.tz)
-            self.ctx.note(f"times without a zone were read as {self.ctx.tz}")
+            self.ctx.note(Said("times without a zone were read as {tz}", tz=str(self.ctx.tz)))
             s.notes = list(self.ctx.notes)
 
 

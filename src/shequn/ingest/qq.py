@@ -42,6 +42,7 @@ from shequn.ingest.archive import record_too_long
 from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.ingest.text import message_data
 from shequn.model.events import Event, identity_key
+from shequn.model.i18n import N_, Said
 
 TITLE = "消息记录（此消息记录为文本格式，不支持重新导入）"
 _STAMP = r"^(\d{4}-\d{1,2}-\d{1,2}) (\d{1,2}:\d{2}(?::\d{2})?)(?: ?([AP]M))? "
@@ -181,7 +182,8 @@ class QQImporter:
         with ctx.path.open("rb") as probe:
             encoding = _encoding(probe.read(65536))
         if counted and encoding != "utf-8":
-            ctx.note("read as " + {"utf-8-sig": "UTF-8 with BOM", "gb18030": "GB18030"}[encoding])
+            label = {"utf-8-sig": N_("UTF-8 with BOM"), "gb18030": "GB18030"}[encoding]
+            ctx.note(Said("read as {encoding}", encoding=Said(label)))
         raw = ctx.open(ctx.path, lines=True, counted=counted)
         n = 0
         with io.TextIOWrapper(raw, encoding=encoding, newline=None) as fp:
@@ -273,7 +275,9 @@ class QQImporter:
                 raise InputFormatError(str(ctx.path), b.line, "message before any 消息对象: line")
             if chat is None:
                 chat = _chat_name(ctx.path)
-                ctx.note(f"no 消息对象: line: the chat is named after the file, {chat!r}")
+                ctx.note(
+                    Said("no 消息对象: line: the chat is named after the file, {chat!r}", chat=chat)
+                )
             text = b.text
             raw = f"{b.at.isoformat()}\x1f{b.user}\x1f{text}"
             digest = hashlib.sha256(raw.encode()).hexdigest()[:20]
@@ -303,11 +307,17 @@ class QQImporter:
             except ShequnError as e:
                 yield Rejected(str(b.line), e.message, text[:500])
         if skipped:
-            ctx.note(f"skipped {skipped} QQ system messages with no event kind (recalls, notices)")
+            ctx.note(
+                Said("skipped {n} QQ system messages with no event kind (recalls, notices)",
+                     n=skipped)
+            )  # fmt: skip
         if by_name:
             ctx.note(
-                f"{len(by_name)} people named in QQ system messages could not be matched to a QQ "
-                "number and are keyed by nickname (qq:name:…)"
+                Said(
+                    "{n} people named in QQ system messages could not be matched to a QQ "
+                    "number and are keyed by nickname (qq:name:…)",
+                    n=len(by_name),
+                )
             )
 
 

@@ -51,6 +51,7 @@ from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.ingest.shape import expect_array
 from shequn.ingest.text import message_data
 from shequn.model.events import Event, identity_key
+from shequn.model.i18n import Said
 
 PLATFORM = "slack"
 _USERS = ("users.json", "org_users.json")
@@ -359,11 +360,16 @@ class _Reader:
 
     def _notes(self) -> None:
         for subtype, n in sorted(self.skipped.items()):
-            self.ctx.note(f"{n} Slack message(s) of subtype {subtype} have no event kind: skipped")
+            self.ctx.note(
+                Said("{n} Slack message(s) of subtype {subtype} have no event kind: skipped",
+                     n=n, subtype=subtype)
+            )  # fmt: skip
         if self.truncated_reactions:
             self.ctx.note(
-                f"{self.truncated_reactions} reaction(s) counted by Slack without naming who "
-                "reacted: not imported"
+                Said(
+                    "{n} reaction(s) counted by Slack without naming who reacted: not imported",
+                    n=self.truncated_reactions,
+                )
             )
 
 

@@ -32,6 +32,7 @@ from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.ingest.shape import csv_problem
 from shequn.ingest.text import message_data
 from shequn.model.events import TOP_LEVEL, Event, identity_key
+from shequn.model.i18n import N_, Said
 from shequn.model.kinds import COMMON_FIELDS, KINDS
 from shequn.model.kindspec import DataField
 
@@ -66,7 +67,7 @@ KIND_VALUES: dict[str, tuple[str, bool]] = {
 }  # fmt: skip
 """Values of a ``kind`` column (lower-cased) → (event kind, carries media)."""
 
-DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
+DELIMITERS = {",": N_("comma"), "\t": N_("tab"), ";": N_("semicolon"), "|": N_("pipe")}
 _FALSY = frozenset(("", "0", "false", "no", "n", "f", "none", "null"))
 _BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 _EPOCH = re.compile(r"^\d{1,16}(?:\.\d+)?$")
@@ -177,10 +178,11 @@ class TableImporter:
         """The given delimiter, tab for ``.tsv``, else :class:`csv.Sniffer` checked against
         the header line (the Sniffer can be fooled by punctuation inside the text)."""
         if self.delimiter is not None:
-            ctx.note(f"delimiter: {DELIMITERS.get(self.delimiter, self.delimiter)} (given)")
+            given = DELIMITERS.get(self.delimiter, self.delimiter)
+            ctx.note(Said("delimiter: {delimiter} (given)", delimiter=Said(given)))
             return self.delimiter
         if ctx.path.suffix.lower() == ".tsv":
-            ctx.note("delimiter: tab (.tsv file)")
+            ctx.note(Said("delimiter: tab (.tsv file)"))
             return "\t"
         header = next((ln for ln in head if ln.strip()), "")
         try:
@@ -191,7 +193,7 @@ class TableImporter:
         if delimiter not in DELIMITERS or delimiter not in header:
             delimiter = max(DELIMITERS, key=header.count)
             delimiter = delimiter if delimiter in header else ","
-        ctx.note(f"delimiter: {DELIMITERS[delimiter]} (detected)")
+        ctx.note(Said("delimiter: {delimiter} (detected)", delimiter=Said(DELIMITERS[delimiter])))
         return delimiter
 
     def _converter(
@@ -212,7 +214,8 @@ class TableImporter:
                 f"(headers: {', '.join(columns)}); name them with --map, e.g. "
                 "--map at=TIME_COLUMN,actor=USER_ID_COLUMN,text=TEXT_COLUMN (docs/import/csv.md)",
             )
-        ctx.note("columns mapped: " + ", ".join(f"{t}={columns[i]}" for t, i in guessed.items()))
+        mapped = ", ".join(f"{t}={columns[i]}" for t, i in guessed.items())
+        ctx.note(Said("columns mapped: {mapped}", mapped=mapped))
         return _Mapped(ctx, columns, guessed, self.platform, times)
 
 

@@ -50,6 +50,7 @@ from shequn.ingest.telegram_map import (
     clean_name,
     peer_key,
 )
+from shequn.model.i18n import Said
 
 _BACKEND = ijson.get_backend(ijson.backend_name)
 CHUNK = 1 << 18
@@ -326,8 +327,12 @@ class _Stream:
         if chat.id is None:
             raise InputFormatError(self.label, chat.where, "this chat has messages but no 'id'")
         self.ctx.note(
-            f"chat {chat.id}: its name, type or id comes after its messages in the file, so "
-            f"its {len(held):,} messages were held in memory"
+            Said(
+                "chat {chat}: its name, type or id comes after its messages in the file, so "
+                "its {n} messages were held in memory",
+                chat=chat.id,
+                n=f"{len(held):,}",
+            )
         )
         mapper = self._mapper(chat)
         for n, msg in enumerate(held):
@@ -367,39 +372,61 @@ def _notes(ctx: ImportContext, stream: _Stream) -> None:
     skipped = Counter(str(c.type) for c in stream.chats if c.type in PRIVATE_TYPES)
     if skipped:
         listed = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
-        ctx.note(f"private chats skipped ({listed}): shequn imports groups and channels")
+        ctx.note(
+            Said("private chats skipped ({listed}): shequn imports groups and channels",
+                 listed=listed)
+        )  # fmt: skip
     if names.placeholders:
         shared = len(names.ambiguous)
         unseen = len(names.placeholders) - shared
         ctx.note(
-            f"{len(names.placeholders)} people named in service messages (added or removed "
-            f"members, invite-link owners) could not be tied to one Telegram id ({unseen} never "
-            f"appear with an id in the export, {shared} share their name with someone else): "
-            f"they are keyed {NAME_KEY}<name>; `shequn members suggest-merges` pairs each with "
-            "the real member once both are known (docs/import/telegram.md)"
+            Said(
+                "{n} people named in service messages (added or removed "
+                "members, invite-link owners) could not be tied to one Telegram id ({unseen} never "
+                "appear with an id in the export, {shared} share their name with someone else): "
+                "they are keyed {key}<name>; `shequn members suggest-merges` pairs each with "
+                "the real member once both are known (docs/import/telegram.md)",
+                n=len(names.placeholders),
+                unseen=unseen,
+                shared=shared,
+                key=NAME_KEY,
+            )
         )
     if tally.nameless_members:
         ctx.note(
-            f"{tally.nameless_members} added or removed members were deleted accounts "
-            "(no name, no id) and were left out"
+            Said(
+                "{n} added or removed members were deleted accounts (no name, no id) and were "
+                "left out",
+                n=tally.nameless_members,
+            )
         )
     if tally.ignored_actions:
         listed = ", ".join(f"{k} ×{v}" for k, v in tally.ignored_actions.most_common())
-        ctx.note(f"service messages with no event kind, not imported: {listed}")
+        ctx.note(Said("service messages with no event kind, not imported: {listed}", listed=listed))
     if tally.unsupported:
-        ctx.note(f"{tally.unsupported} messages the exporter marks 'unsupported' were skipped")
+        ctx.note(
+            Said("{n} messages the exporter marks 'unsupported' were skipped", n=tally.unsupported)
+        )
     if tally.anonymous_reactions:
         ctx.note(
-            f"{tally.anonymous_reactions} reactions are only counted in the export (Telegram "
-            "names a few recent reactors per emoji): they are in message.posted data.reactions"
+            Said(
+                "{n} reactions are only counted in the export (Telegram names a few recent "
+                "reactors per emoji): they are in message.posted data.reactions",
+                n=tally.anonymous_reactions,
+            )
         )
     if tally.reaction_times_offset:
         ctx.note(
-            "reaction times carry no zone in the export: read at the exporting computer's UTC "
-            "offset, learnt from each message's date and date_unixtime"
+            Said(
+                "reaction times carry no zone in the export: read at the exporting computer's "
+                "UTC offset, learnt from each message's date and date_unixtime"
+            )
         )
     if tally.migrated:
         ctx.note(
-            f"{tally.migrated} messages come from the group before it became a supergroup "
-            "(Telegram numbers them below zero)"
+            Said(
+                "{n} messages come from the group before it became a supergroup (Telegram "
+                "numbers them below zero)",
+                n=tally.migrated,
+            )
         )

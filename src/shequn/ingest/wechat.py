@@ -45,6 +45,7 @@ from shequn.ingest.text import message_data
 from shequn.ingest.wechat_cells import LABELS, Times, file_encoding, old_content
 from shequn.ingest.wechat_system import Names, SystemLine, parse_system
 from shequn.model.events import Event, identity_key
+from shequn.model.i18n import Said
 
 MEMOTRACE = [
     "localId", "TalkerId", "Type", "SubType", "IsSender", "CreateTime", "Status",
@@ -167,7 +168,7 @@ class WeChatImporter:
         raw = ctx.open(ctx.path, lines=True, counted=counted)
         encoding = file_encoding(ctx.path)
         if counted and encoding == "gb18030":
-            ctx.note("read as GB18030 (the file is not UTF-8: saved by a spreadsheet?)")
+            ctx.note(Said("read as GB18030 (the file is not UTF-8: saved by a spreadsheet?)"))
         times = Times()
         with io.TextIOWrapper(raw, encoding=encoding, newline="") as fp:
             reader = csv.reader(fp, strict=True)
@@ -255,12 +256,14 @@ class WeChatImporter:
                 )
             yield from made
         for what, n in sorted(skipped.items()):
-            ctx.note(f"skipped {n} WeChat {what} (no event kind for them)")
+            ctx.note(Said("skipped {n} WeChat {what} (no event kind for them)", n=n, what=what))
             ctx.ignore(f"WeChat {what}", n)
         if names.by_name_used:
             ctx.note(
-                "some people in WeChat system lines could not be matched to a wxid and are "
-                "keyed by display name (wechat:name:…); merge them with `shequn members merge`"
+                Said(
+                    "some people in WeChat system lines could not be matched to a wxid and are "
+                    "keyed by display name (wechat:name:…); merge them with `shequn members merge`"
+                )
             )
 
     def _events(

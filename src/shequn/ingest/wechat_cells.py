@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from shequn.ingest.base import ImportContext
+from shequn.model.i18n import Said
 
 TIME_LAYOUTS: list[tuple[str, str]] = [
     ("%Y-%m-%d %H:%M:%S", "YYYY-MM-DD HH:MM:SS (as exported)"),
@@ -49,7 +50,7 @@ class Times:
     def note(self, ctx: ImportContext) -> None:
         if list(self.used) not in ([], [TIME_LAYOUTS[0][1]]):
             listed = ", ".join(f"{label} ×{n}" for label, n in self.used.items())
-            ctx.note(f"times read as {listed}")
+            ctx.note(Said("times read as {listed}", listed=listed))
 
 
 def old_content(cell: str) -> tuple[str, str]:

@@ -65,6 +65,7 @@ from shequn.ingest.whatsapp_lines import (
 from shequn.ingest.whatsapp_locales import MARKS
 from shequn.ingest.whatsapp_source import ChatSource, chat_member, looks_like_chat
 from shequn.model.events import Event, identity_key
+from shequn.model.i18n import Said
 
 PLATFORM = "whatsapp"
 _CHAT_FILE = re.compile(r"WhatsApp Chat (?:with|-) (?P<name>.+?)(?: \(\d+\))?", re.IGNORECASE)
@@ -130,7 +131,9 @@ class _Reader:
             yield from self._messages(src.open(counted=True))
         if self.ignored:
             parts = ", ".join(f"{n} {kind}" for kind, n in self.ignored.most_common())
-            self.ctx.note(f"{sum(self.ignored.values())} system lines ignored: {parts}")
+            self.ctx.note(
+                Said("{n} system lines ignored: {parts}", n=sum(self.ignored.values()), parts=parts)
+            )
 
     def _name_chat(self, src: ChatSource) -> None:
         named = src.chat_name()
@@ -141,8 +144,11 @@ class _Reader:
         else:
             self.chat = src.path.stem.strip("_ ") or "chat"
             self.ctx.note(
-                f"the file name does not name the chat ('WhatsApp Chat with NAME.txt'): called "
-                f"it {self.chat!r}; give --group to keep later exports of this chat together"
+                Said(
+                    "the file name does not name the chat ('WhatsApp Chat with NAME.txt'): "
+                    "called it {chat!r}; give --group to keep later exports of this chat together",
+                    chat=self.chat,
+                )
             )
         self.source = f"whatsapp-export:{self.chat}"
         words = unicodedata.normalize("NFKD", self.chat).encode("ascii", "ignore").decode()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shequn.ingest.whatsapp_locales import MARKS, is_deleted, is_media_placeholder
+from shequn.model.i18n import Said
 
 _SP = r"[ \u00a0\u202f]"
 _DATE = r"(?P<d1>\d{1,4})(?P<sep>[./-])(?P<d2>\d{1,2})(?P=sep)(?P<d3>\d{1,4})\.?"
@@ -126,39 +127,44 @@ class DateOrder:
                 self.backwards[day_first] += 1
             self._prev[day_first] = at
 
-    def decide(self) -> tuple[bool, str]:
+    def decide(self) -> tuple[bool, Said]:
         """(day_first, the sentence for ``ctx.note``)."""
         if self.headers == self.year_first:
-            return True, "dates are year/month/day: no day/month order to decide"
+            return True, Said("dates are year/month/day: no day/month order to decide")
         if self.max_first > 12 and self.max_second <= 12:
-            return True, (
-                f"dates read as day/month/year: {self.example_first} has a first part above 12"
+            return True, Said(
+                "dates read as day/month/year: {example} has a first part above 12",
+                example=self.example_first,
             )
         if self.max_second > 12 and self.max_first <= 12:
-            return False, (
-                f"dates read as month/day/year: {self.example_second} has a second part above 12"
+            return False, Said(
+                "dates read as month/day/year: {example} has a second part above 12",
+                example=self.example_second,
             )
         if self.max_first > 12:  # both above 12 somewhere: the file mixes layouts
             day_first = self.backwards[True] <= self.backwards[False]
-            return day_first, (
-                f"dates contradict each other ({self.example_first} and "
-                f"{self.example_second}); read as {_order(day_first)}, which keeps more of them "
-                "in order"
+            return day_first, Said(
+                "dates contradict each other ({first} and {second}); read as {order}, which "
+                "keeps more of them in order",
+                first=self.example_first,
+                second=self.example_second,
+                order=_order(day_first),
             )
         if self.backwards[True] != self.backwards[False]:
             day_first = self.backwards[True] < self.backwards[False]
-            return day_first, (
-                f"no date part above 12; read as {_order(day_first)} because only that keeps "
-                "the messages in time order"
+            return day_first, Said(
+                "no date part above 12; read as {order} because only that keeps the messages "
+                "in time order",
+                order=_order(day_first),
             )
-        return True, (
+        return True, Said(
             "no date part above 12 and both readings keep the messages in order: read as "
             "day/month/year (the default); check the dates"
         )
 
 
-def _order(day_first: bool) -> str:
-    return "day/month/year" if day_first else "month/day/year"
+def _order(day_first: bool) -> Said:
+    return Said("day/month/year") if day_first else Said("month/day/year")
 
 
 # --- authors and people -------------------------------------------------------------------
