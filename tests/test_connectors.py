@@ -80,7 +80,7 @@ def test_worker_once_through_the_console(shop: Cli) -> None:
     assert code == 0, err
     assert out.splitlines() == ["[readers/main] message.send: hello 0",
                                 "[readers/main] message.send: hello 1"]  # fmt: skip
-    assert "2 完成" in err and "1 待复核" in err  # the community speaks Chinese
+    assert "2 已完成" in err and "1 待复核" in err  # the community speaks Chinese
     rows = shop.json("actions", "list", "--status", "all")
     assert [r["status"] for r in rows] == ["done", "done", "review"]  # type: ignore[index]
     (task,) = shop.json("tasks", "list")  # type: ignore[misc]

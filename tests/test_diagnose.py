@@ -269,7 +269,7 @@ def test_a_silent_leader_is_handed_over_and_the_report_lists_every_gap(replica_o
     ]  # fmt: skip
     silent = next(a for a in build_report(con, SCOPE).alerts if a.group == "orphan")
     assert (tr("zh", silent.finding), tr("zh", silent.move)) == (
-        "wechat:orphan0 负责 orphan，但已 15 天没有发言：这个群没有在岗的组长",
+        "wechat:orphan0 负责 orphan，但已 15 天没有发言：这个群没有在岗的群主管",
         "用 shequn roles handover wechat:orphan0 SUCCESSOR 交接",
     )  # the report in the community's language
     scoped = build_report(con, Scope(COMMUNITY, group="flat", until=UNTIL)).alerts

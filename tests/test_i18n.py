@@ -132,3 +132,17 @@ def test_a_bots_reply_comes_from_the_catalogue_in_the_communitys_language() -> N
     assert RULES["zh"] == {"values": "我们的价值观", "banned": "请勿讨论"}
     assert _SAY["en"]["stopped"].startswith("Done: no more private care messages")
     assert _SAY["zh"]["stopped"] == catalogue("zh")[_SAY.ids["stopped"]]
+
+
+def test_one_word_for_one_thing_and_no_doubled_state() -> None:
+    """Issue 23 item 10: a group's leader is 群主管 wherever a person reads it (the CLI's role,
+    the platform's admin title, the coverage alerts, the election templates), and a state is
+    never said twice (已是已维持, 状态为完成)."""
+    zh = catalogue("zh")
+    assert tr("zh", "group leader") == tr("zh", "group_leader") == "群主管"
+    assert not [msgid for msgid, text in zh.items() if "组长" in text]
+    refused = Said("case {case} is already {verdict}", case="'c1'", verdict=Said("upheld"))
+    assert tr("zh", refused) == "案例 'c1' 的结论已经是“已维持”"
+    assert tr("zh", Said("action {action_id} is {status}: cannot cancel", action_id=3,
+                         status=Said("done"))) == "动作 3 当前为“已完成”，不能取消"  # fmt: skip
+    assert not [text for text in zh.values() if "已是已" in text or "状态为" in text]

@@ -50,11 +50,11 @@ def test_promote_demote_or_nothing():
     promote, demote = decide_follow(bp, [up, same, down], T0)
     assert (promote.kind, promote.group) == ("member.promote", "main")
     assert promote.payload == {
-        "identity": TG, "who": "林", "role": "group_leader", "name": "组长", "title": True
+        "identity": TG, "who": "林", "role": "group_leader", "name": "群主管", "title": True
     }  # fmt: skip
     assert demote.kind == "member.demote"
     assert demote.payload == {
-        "identity": TG, "who": "林", "role": "member", "was": "group_leader", "name": "组长"
+        "identity": TG, "who": "林", "role": "member", "was": "group_leader", "name": "群主管"
     }  # fmt: skip
     off = blueprint(group("main"), extra="[organization.platform]\nfollow = false\n")
     assert decide_follow(off, [up, down], T0) == []
@@ -73,8 +73,8 @@ def test_roles_given_and_handed_over_are_followed_in_the_bound_chat(store: Store
     change_role(store, COMMUNITY, TG, "group_leader", "main", now=T0)
     change_role(store, COMMUNITY, TG, "group_leader", "camp", now=T0)  # camp has no chat
     assert [(k, g, p["identity"], p["name"]) for k, g, p in actions(store)] == [
-        ("member.promote", "main", TG, "组长"),
-        ("member.promote", "camp", TG, "组长"),  # an operator task for whoever runs camp
+        ("member.promote", "main", TG, "群主管"),
+        ("member.promote", "camp", TG, "群主管"),  # an operator task for whoever runs camp
     ]
     handover(store, COMMUNITY, TG, wx("wang"), now=T0 + DAY)
     handed = [(k, g, p["identity"]) for k, g, p in actions(store)[2:]]
@@ -113,4 +113,4 @@ def test_without_a_connector_that_can_it_is_an_operator_task_in_the_community_la
     worker(store, Scripted(), FakeClock()).run(once=True)
     with store.read() as conn:
         (task,) = list_tasks(conn, COMMUNITY)
-    assert task["instruction"].startswith(f"在 main 把 {TG}（{TG}）设为管理员（组长）：删除消息")
+    assert task["instruction"].startswith(f"在 main 把 {TG}（{TG}）设为管理员（群主管）：删除消息")

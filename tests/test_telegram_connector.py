@@ -90,13 +90,13 @@ def test_a_group_leader_is_made_admin_with_a_title_and_demoted(
     fake: Any, connector: TelegramConnector
 ) -> None:
     api, _ = fake
-    leader = {"identity": "telegram:7", "role": "group_leader", "name": "组长", "title": True}
+    leader = {"identity": "telegram:7", "role": "group_leader", "name": "群主管", "title": True}
     done = connector.perform(call("member.promote", **leader))
-    assert done.platform_ref == f"promoted:{CHAT}:7" and done.result == {"title": "组长"}
+    assert done.platform_ref == f"promoted:{CHAT}:7" and done.result == {"title": "群主管"}
     rights = api.promoted[(CHAT, 7)]
     assert rights["can_restrict_members"] and rights["can_manage_video_chats"]
     assert "can_promote_members" not in rights and "can_change_info" not in rights
-    assert rights["custom_title"] == "组长"
+    assert rights["custom_title"] == "群主管"
     connector.perform(call("member.promote", **{**leader, "role": "manager", "name": "班长"}))
     assert api.promoted[(CHAT, 7)]["can_change_info"]  # a monitor edits the group's info too
     connector.perform(call("member.demote", identity="telegram:7", role="member"))
@@ -115,7 +115,9 @@ def test_a_bot_without_the_right_to_add_admins_is_told_so(
     api.admins[CHAT]["can_promote_members"] = True
     api.fail("setChatAdministratorCustomTitle", 400, "Bad Request: ADMIN_RANK_EMOJI_NOT_ALLOWED")
     done = connector.perform(
-        call("member.promote", identity="telegram:7", role="group_leader", name="组长", title=True)
+        call(
+            "member.promote", identity="telegram:7", role="group_leader", name="群主管", title=True
+        )
     )  # promoted all the same: the title is a nicety
     assert done.result["title"] is None and "emoji" in done.result["title_refused"].lower()
     api.fail("promoteChatMember", 400, "Bad Request: USER_NOT_PARTICIPANT")

@@ -24,7 +24,7 @@ from shequn.model.i18n import N_, tr
 from shequn.model.kinds_org import LEAD_ROLES
 
 ROLE_NAMES = {"manager": N_("monitor"), "group_leader": N_("group leader")}
-"""Each leading role's name (a message id: 班长, 组长 in Chinese), the admin title and the
+"""Each leading role's name (a message id: 班长, 群主管 in Chinese), the admin title and the
 operator task's words."""
 
 Roles = Mapping[str | None, str]

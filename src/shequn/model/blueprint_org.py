@@ -149,7 +149,7 @@ class Coverage(_Section):
 class Platform(_Section):
     """The platform role follows shequn's (P-ORG-1): a group leader or manager is made the
     chat's admin where the connector can (Telegram), an operator task elsewhere; stepping
-    down takes the rights away. ``titles``: the admin's title is the role's name (组长, 班长)."""
+    down takes the rights away. ``titles``: the admin's title is the role's name (群主管, 班长)."""
 
     follow: bool = True
     titles: bool = True
