@@ -277,6 +277,8 @@ def after_append(
             inviters[inviter] = max(e.occurred_at, inviters.get(inviter, e.occurred_at))
             if e.kind == "member.joined" and e.actor:
                 joined.add((inviter, e.actor))
+    if not inviters:  # a knock's own touch re-counts no one (its join will)
+        return total
     campaigns = [parsed_campaign(c) for c in list_campaigns(conn, community)]
     # Read once for the batch: a reward decided for one inviter changes no one's edges.
     refs = referrals_of_inviters(conn, community, sorted(inviters)) if campaigns else {}
