@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from shequn.engine.engagement import honours
 from shequn.engine.engagement.checkins import leaderboard, remind
 from shequn.engine.engagement.streaks import (
     board,
@@ -169,6 +170,17 @@ def test_a_camp_of_21_days_ends_its_reminders_and_completes_who_checked_in_19_da
         "（第 21/21 天）今日任务：读 20 页"
     )
     assert remind(store, COMMUNITY, EVENING + timedelta(days=21)) == 0  # day 22: the camp is over
+
+    # completing the camp earns earn.camps (50) points and the camps badge, cy's ten days none
+    after = EVENING + timedelta(days=21)
+    amy, cy = (honours.standing(store, COMMUNITY, p, after) for p in (wx("amy"), wx("cy")))
+    assert (amy["counts"]["camps"], amy["points"]) == (1, 21 * 5 + 50)
+    assert ("camps" not in cy["counts"], cy["points"]) == (True, 10 * 5)
+    assert honours.grant(store, COMMUNITY, after) >= 2  # amy's and bo's camps 1 (streaks too)
+    badges = {
+        (b["badge"], b["level"]) for b in honours.standing(store, COMMUNITY, wx("bo"))["badges"]
+    }
+    assert ("camps", 1) in badges and ("camps", 3) not in badges
 
 
 def test_without_a_period_nothing_completes_and_everyone_is_reminded():

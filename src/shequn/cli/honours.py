@@ -46,7 +46,7 @@ def show_command(member: Member, community: CommunityOpt = None, as_json: JsonFl
               points=found["points"], spent=found["spent"], badges=badges))  # fmt: skip
 
 
-BADGES = (N_("answers"), N_("streak"), N_("invites"))
+BADGES = (N_("answers"), N_("streak"), N_("invites"), N_("camps"))
 """The badges ``points show`` names (``engine/engagement/honours.py``)."""
 
 

@@ -86,6 +86,8 @@ DEFAULT_BADGE_STREAK = (7, 30, 100)
 """Badge levels: the longest check-in streak, in days."""
 DEFAULT_BADGE_INVITES = (1, 3, 5)
 """Badge levels: members brought who stayed (``invite`` in model/org_facts.py)."""
+DEFAULT_BADGE_CAMPS = (1, 3, 5)
+"""Badge levels: check-in camps completed (``checkin.completed``)."""
 DEFAULT_MEETUP_INVITE_DAYS_BEFORE = 7.0
 """Offline events (P-ENG-6): the group is invited a week ahead, so people can plan a trip (the
 seeds give no figure)."""
@@ -93,8 +95,16 @@ DEFAULT_MEETUP_REMIND_HOURS_BEFORE = 24.0
 """Those going are reminded privately the day before, with the venue."""
 DEFAULT_MEETUP_PER_MINUTE = 20
 """Private meetup reminders and follow-ups queued per minute, like the session summaries."""
-DEFAULT_POINTS_EARN = {"answer": 10, "checkins": 5, "invite": 20, "link": 2, "reply": 1}
-"""Points per counted behaviour (model/org_facts.py names); anything else earns none."""
+DEFAULT_POINTS_EARN = {
+    "answer": 10,
+    "checkins": 5,
+    "invite": 20,
+    "link": 2,
+    "reply": 1,
+    "camps": 50,
+}
+"""Points per counted behaviour (model/org_facts.py names, and ``camps``: check-in camps
+completed — ten days' check-ins as a bonus for finishing); anything else earns none."""
 
 
 class _Section(BaseModel):
@@ -187,6 +197,7 @@ class Badges(_Section):
     answers: list[int] = Field(default_factory=lambda: list(DEFAULT_BADGE_ANSWERS))
     streak: list[int] = Field(default_factory=lambda: list(DEFAULT_BADGE_STREAK))
     invites: list[int] = Field(default_factory=lambda: list(DEFAULT_BADGE_INVITES))
+    camps: list[int] = Field(default_factory=lambda: list(DEFAULT_BADGE_CAMPS))
 
 
 class GroupEngagement(_Section):

@@ -7,7 +7,8 @@ member's badge and their level never disagree about what they did.
 - **Points**: ``[engagement.points] earn`` points per counted behaviour, minus what was spent
   (``points.spent``); a spend that would go below zero is refused unless ``allow_negative``.
 - **Badges** are rules: a badge is a count (``answers``, ``streak``, ``invites``) and its
-  levels (10/25/50 answers, 7/30/100-day streaks, 1/3/5 members brought who stayed). A level
+  levels (10/25/50 answers, 7/30/100-day streaks, 1/3/5 members brought who stayed, 1/3/5
+  check-in camps completed). A level
   reached is granted once (``badge.granted`` keyed on member, badge and level), whenever the
   tick first sees it — the first run backfills, later runs add what is new; a revoked level
   (``badge.revoked``) is never granted again.
@@ -24,8 +25,14 @@ from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
 
-BADGES: dict[str, str] = {"answers": "answer", "streak": "streak", "invites": "invite"}
-"""Each badge and the count it reads (an org_facts behaviour, or ``streak``)."""
+BADGES: dict[str, str] = {
+    "answers": "answer",
+    "streak": "streak",
+    "invites": "invite",
+    "camps": "camps",
+}
+"""Each badge and the count it reads (an org_facts behaviour, ``streak``, or ``camps``: the
+check-in camps completed)."""
 
 
 def points(bp: Blueprint, counts: Mapping[str, int], spent: int = 0) -> int:

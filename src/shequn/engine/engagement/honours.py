@@ -31,8 +31,8 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def counts(conn: Connection, bp: Blueprint, now: datetime) -> dict[str, dict[str, int]]:
-    """Every member's counts (org_facts behaviours, ``checkins``…) and ``streak``, the
-    longest check-in run in any camp, keyed by member."""
+    """Every member's counts (org_facts behaviours, ``checkins``…), ``streak``, the longest
+    check-in run in any camp, and ``camps``, the camps they completed, keyed by member."""
     community = bp.community.slug
     owner_of, _ = people(conn, community)
     events = [e for e in fact_events(conn, community, EPOCH) if e.occurred_at <= now]
@@ -44,6 +44,10 @@ def counts(conn: Connection, bp: Blueprint, now: datetime) -> dict[str, dict[str
         for identity, s in streaks_in(conn, bp, camp, now).items():
             mine = out.setdefault(owner_of.get(identity, identity), {})
             mine["streak"] = max(mine.get("streak", 0), s.longest)
+    for e in events_of(conn, community, ("checkin.completed",)):
+        if e.subject is not None and e.occurred_at <= now:
+            mine = out.setdefault(owner_of.get(e.subject, e.subject), {})
+            mine["camps"] = mine.get("camps", 0) + 1
     return out
 
 
