@@ -15,26 +15,19 @@ memory stays flat; a row that cannot be mapped is :class:`Rejected` with the col
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import itertools
-import math
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from shequn.errors import InputFormatError, InvalidEvent, ShequnError
 from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.ingest.shape import csv_problem
-from shequn.ingest.text import message_data
-from shequn.model.events import TOP_LEVEL, Event, identity_key
+from shequn.ingest.table_rows import Canonical, Mapped, RowError, Times
+from shequn.model.events import Event
 from shequn.model.i18n import N_, Said
-from shequn.model.kinds import COMMON_FIELDS, KINDS
-from shequn.model.kindspec import DataField
 
 TARGETS = ("at", "actor", "name", "text", "id", "reply_to", "group", "kind", "media")
 """What a mapping can point a column at (docs/import/csv.md, "Targets")."""
@@ -54,37 +47,9 @@ GUESSES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 """Header names (lower-cased) each target is guessed from, best first."""
 
-_MEDIA = ("photo", "image", "picture", "video", "voice", "audio", "file", "document", "sticker",
-          "gif", "animation")  # fmt: skip
-KIND_VALUES: dict[str, tuple[str, bool]] = {
-    **dict.fromkeys(("", "message", "msg", "text", "post", "posted", "message.posted"),
-                    ("message.posted", False)),
-    **dict.fromkeys(_MEDIA, ("message.posted", True)),
-    **dict.fromkeys(("join", "joined", "enter", "entered", "member.joined", "加入", "入群"),
-                    ("member.joined", False)),
-    **dict.fromkeys(("leave", "left", "quit", "exit", "member.left", "退出", "退群"),
-                    ("member.left", False)),
-}  # fmt: skip
-"""Values of a ``kind`` column (lower-cased) → (event kind, carries media)."""
-
 DELIMITERS = {",": N_("comma"), "\t": N_("tab"), ";": N_("semicolon"), "|": N_("pipe")}
-_FALSY = frozenset(("", "0", "false", "no", "n", "f", "none", "null"))
-_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-_EPOCH = re.compile(r"^\d{1,16}(?:\.\d+)?$")
-_SLASH_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})")
-_FALLBACK_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S",
-                     "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d")  # fmt: skip
 _PLATFORM = re.compile(r"^[a-z][a-z0-9_.-]{0,31}$")
-_COMMON = {f.name: f for f in COMMON_FIELDS}
-_HEAD_LINES, _HEAD_CHARS, _MAX_LINE, _MAX_KEY = 30, 32_768, 1 << 20, 255
-
-
-class _RowError(Exception):
-    """One row cannot become an event; ``reason`` names the column."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+_HEAD_LINES, _HEAD_CHARS, _MAX_LINE = 30, 32_768, 1 << 20
 
 
 def parse_mapping(spec: str) -> dict[str, str]:
@@ -199,12 +164,12 @@ class TableImporter:
     def _converter(
         self, ctx: ImportContext, columns: list[str], line: int
     ) -> Callable[[list[str]], Event]:
-        path, times = str(ctx.path), _Times(ctx, self.time_format)
+        path, times = str(ctx.path), Times(ctx, self.time_format)
         if self.mapping is not None:
             index = _resolve(self.mapping, columns, path, line)
-            return _Mapped(ctx, columns, index, self.platform, times)
+            return Mapped(ctx, columns, index, self.platform, times)
         if {"kind", "occurred_at"} <= set(columns):
-            return _Canonical(ctx, columns, line, times)
+            return Canonical(ctx, columns, line, times)
         guessed = _guess(columns)
         if "at" not in guessed or "actor" not in guessed:
             raise InputFormatError(
@@ -216,7 +181,7 @@ class TableImporter:
             )
         mapped = ", ".join(f"{t}={columns[i]}" for t, i in guessed.items())
         ctx.note(Said("columns mapped: {mapped}", mapped=mapped))
-        return _Mapped(ctx, columns, guessed, self.platform, times)
+        return Mapped(ctx, columns, guessed, self.platform, times)
 
 
 def _looks_like_header(line: str) -> bool:
@@ -273,7 +238,7 @@ def _convert_row(
     else:
         try:
             return convert(row)
-        except _RowError as e:
+        except RowError as e:
             reason = e.reason
         except InvalidEvent as e:
             reason = e.message
@@ -313,190 +278,3 @@ def _resolve(mapping: dict[str, str], columns: list[str], path: str, line: int) 
             f"(headers: {', '.join(columns)})",
         )
     return found
-
-
-class _Times:
-    """Reads a cell as a time: ``time_format`` when given, else ISO 8601, ``YYYY/MM/DD …``
-    or epoch seconds/milliseconds. Zone-less times are read in the import's zone."""
-
-    def __init__(self, ctx: ImportContext, time_format: str | None) -> None:
-        self.ctx, self.time_format = ctx, time_format
-
-    def parse(self, value: str, column: str) -> datetime:
-        text = value.strip()
-        if not text:
-            raise _RowError(f"column {column} is empty: every row needs its time")
-        try:
-            at = self._parse(text)
-        except (ValueError, OverflowError, OSError):
-            wanted = self.time_format or "ISO 8601, YYYY-MM-DD HH:MM[:SS] or epoch seconds/ms"
-            raise _RowError(f"column {column}: {text!r} is not a time ({wanted})") from None
-        return at if at.tzinfo is not None else self.ctx.localize(at)
-
-    def _parse(self, text: str) -> datetime:
-        if self.time_format is not None:
-            return datetime.strptime(text, self.time_format)  # the zone is added by parse()
-        if _EPOCH.match(text):
-            seconds = float(text)
-            return datetime.fromtimestamp(seconds / 1000 if seconds >= 1e11 else seconds, UTC)
-        text = _SLASH_DATE.sub(r"\1-\2-\3", text)
-        try:
-            return datetime.fromisoformat(text)
-        except ValueError:
-            pass
-        for fmt in _FALLBACK_FORMATS:  # ISO's stricter cousins: 2025-3-2 9:05
-            try:
-                return datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-        raise ValueError(text)
-
-
-class _Canonical:
-    """Rows in the canonical shape: the table twin of canonical JSONL (docs/events.md)."""
-
-    def __init__(self, ctx: ImportContext, columns: list[str], line: int, times: _Times) -> None:
-        unknown = [c for c in columns if c not in TOP_LEVEL and not c.startswith("data.")]
-        twice = sorted({c for c in columns if columns.count(c) > 1})
-        if unknown or twice:
-            problem = f"unknown column(s) {', '.join(unknown)}" if unknown else ""
-            problem = problem or f"repeated column(s) {', '.join(twice)}"
-            raise InputFormatError(
-                str(ctx.path),
-                line,
-                f"{problem}: a canonical table has {', '.join(TOP_LEVEL)} and data.FIELD "
-                "columns (for any other table give --map, docs/import/csv.md)",
-            )
-        self.ctx, self.columns, self.times = ctx, columns, times
-
-    def __call__(self, row: list[str]) -> Event:
-        obj: dict[str, Any] = {}
-        data: dict[str, Any] = {}
-        fields: list[tuple[str, str]] = []
-        for column, cell in zip(self.columns, row, strict=True):
-            if not cell.strip():
-                continue
-            if column == "data":
-                data = _json(cell, column, dict)
-            elif column.startswith("data."):
-                fields.append((column[5:], cell))
-            else:
-                obj[column] = cell.strip()
-        spec = KINDS.get(obj.get("kind", ""))
-        if spec is None:
-            raise _RowError(f"column kind: {obj.get('kind', '')!r} is not an event kind")
-        for name, cell in fields:
-            data[name] = _coerce(spec.by_name.get(name) or _COMMON.get(name), name, cell)
-        obj["occurred_at"] = self.times.parse(obj.get("occurred_at", ""), "occurred_at")
-        obj.setdefault("community", self.ctx.community)
-        if self.ctx.group is not None and ("group" in obj or spec.group_required):
-            obj["group"] = self.ctx.group
-        obj["data"] = data
-        return Event.from_dict(obj)
-
-
-def _coerce(spec: DataField | None, name: str, cell: str) -> Any:
-    """A ``data.<field>`` cell as the type the vocabulary gives the field (text if unknown)."""
-    types = spec.types if spec is not None else (str,)
-    column, text = f"data.{name}", cell.strip()
-    if bool in types:
-        if text.lower() not in _BOOLS:
-            raise _RowError(f"column {column}: {text!r} is not true/false/1/0/yes/no")
-        return _BOOLS[text.lower()]
-    if list in types or dict in types:
-        return _json(text, column, list if list in types else dict)
-    if int in types:
-        try:
-            return int(text)
-        except ValueError:
-            if float not in types:
-                raise _RowError(f"column {column}: {text!r} is not a whole number") from None
-        try:
-            number = float(text)
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            raise _RowError(f"column {column}: {text!r} is not a number")
-        return number
-    return cell
-
-
-def _json(cell: str, column: str, kind: type) -> Any:
-    try:
-        value = orjson.loads(cell)
-    except orjson.JSONDecodeError:
-        value = None
-    if not isinstance(value, kind):
-        raise _RowError(f"column {column}: not a JSON {'object' if kind is dict else 'list'}")
-    return value
-
-
-class _Mapped:
-    """Rows of any chat table, read through target → column index."""
-
-    def __init__(
-        self,
-        ctx: ImportContext,
-        columns: list[str],
-        index: dict[str, int],
-        platform: str,
-        times: _Times,
-    ) -> None:
-        self.ctx, self.index, self.platform, self.times = ctx, index, platform, times
-        self.column = {target: columns[i] for target, i in index.items()}
-        self.source = f"table-import:{ctx.path.stem}"
-        self.default_group = ctx.group_for(ctx.path.stem)
-        self._same_time: tuple[str, dict[str, int]] = ("", {})
-
-    def __call__(self, row: list[str]) -> Event:
-        def get(target: str) -> str:
-            return row[self.index[target]].strip() if target in self.index else ""
-
-        at = self.times.parse(get("at"), self.column["at"])
-        user = get("actor")
-        if not user:
-            raise _RowError(f"column {self.column['actor']} is empty: every row needs a user id")
-        kind_value = get("kind").lower()
-        if kind_value not in KIND_VALUES:
-            raise _RowError(
-                f"column {self.column['kind']}: {kind_value!r} is not one of message, "
-                "join/joined, leave/left or a media type (see docs/import/csv.md)"
-            )
-        kind, is_media = KIND_VALUES[kind_value]
-        chat = get("group")
-        text = row[self.index["text"]] if "text" in self.index else ""
-        ref = get("id") or self._row_ref(at, user, text)
-        reply = get("reply_to") or None
-        if chat:  # native ids are often unique per chat only
-            ref, reply = f"{chat}:{ref}", (f"{chat}:{reply}" if reply else None)
-        actor = identity_key(self.platform, user)
-        for target, value in (("id", ref), ("actor", actor)):
-            if len(value) > _MAX_KEY:  # the store keeps keys of up to 255 characters
-                raise _RowError(f"column {self.column.get(target, 'id')}: longer than {_MAX_KEY}")
-        name = get("name") or None
-        if kind == "message.posted":
-            media = is_media or get("media").lower() not in _FALSY
-            data = message_data(text, has_media=media, reply_to=reply, actor_name=name)
-        else:
-            data = {"actor_name": name} if name else {}
-        return Event(
-            kind=kind,
-            occurred_at=at,
-            community=self.ctx.community,
-            source=self.source,
-            source_ref=ref,
-            group=self.ctx.group_for(chat) if chat else self.default_group,
-            actor=actor,
-            data=data,
-        )
-
-    def _row_ref(self, at: datetime, user: str, text: str) -> str:
-        """A stable ref for a row without an id: a hash of (time, user, text), plus a count
-        for repeats within the same time (only those are kept, so memory stays flat)."""
-        moment = at.astimezone(UTC).isoformat()
-        digest = hashlib.sha256("\x1f".join((moment, user, text)).encode()).hexdigest()[:20]
-        if self._same_time[0] != moment:
-            self._same_time = (moment, {})
-        counts = self._same_time[1]
-        n = counts[digest] = counts.get(digest, -1) + 1
-        return f"row-{digest}" + (f"-{n}" if n else "")
