@@ -30,16 +30,11 @@ named); ``channel_leave``/``group_leave`` → ``member.left``; ``channel_name``/
 from __future__ import annotations
 
 import html
-import io
 import re
-import struct
-import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import ijson
@@ -49,14 +44,12 @@ from shequn.errors import InputFormatError, InvalidEvent
 from shequn.ingest.archive import Archive
 from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.ingest.shape import expect_array
+from shequn.ingest.slack_source import BROKEN, CONVERSATIONS, USERS, Source, looks_like_export
 from shequn.ingest.text import message_data
 from shequn.model.events import Event, identity_key
 from shequn.model.i18n import Said
 
 PLATFORM = "slack"
-_USERS = ("users.json", "org_users.json")
-_CONVERSATIONS = ("channels.json", "groups.json", "mpims.json", "dms.json")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 _POSTED = {
     None,
     "",
@@ -70,17 +63,6 @@ _JOIN, _LEAVE = {"channel_join", "group_join"}, {"channel_leave", "group_leave"}
 _RENAME = {"channel_name", "group_name"}
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _ANGLE = re.compile(r"<([^<>]+)>")
-_BROKEN = (
-    ijson.JSONError,
-    zipfile.BadZipFile,
-    zlib.error,
-    struct.error,
-    EOFError,
-    OSError,
-    ValueError,  # UnicodeDecodeError too
-    NotImplementedError,  # a zip member in a compression method zipfile cannot read
-    RuntimeError,  # an encrypted zip member
-)
 
 
 class SlackImporter:
@@ -92,84 +74,25 @@ class SlackImporter:
     def sniff(self, path: Path, head: bytes) -> bool:
         try:
             if path.is_dir():
-                return _looks_like_export(p.name for p in path.iterdir())
+                return looks_like_export(p.name for p in path.iterdir())
             if Archive.is_zip(path):
                 with Archive(path) as archive:
-                    return _looks_like_export(archive.names)
-        except (*_BROKEN, InputFormatError):
+                    return looks_like_export(archive.names)
+        except (*BROKEN, InputFormatError):
             return False
         return False
 
     def read(self, ctx: ImportContext) -> Iterator[Item]:
         try:
-            source = _Source.open(ctx)
-        except _BROKEN as e:
+            source = Source.open(ctx)
+        except BROKEN as e:
             raise InputFormatError(str(ctx.path), None, f"cannot open the export: {e}") from None
         with source:
             yield from _Reader(ctx, source).run()
 
 
-def _looks_like_export(names: Any) -> bool:
-    tops = {PurePosixPath(n).name for n in names if len(PurePosixPath(n).parts) <= 2}
-    return bool(tops & set(_USERS)) and bool(tops & set(_CONVERSATIONS))
-
-
-class _Source(AbstractContextManager["_Source"]):
-    """The export's files by relative posix name, from a directory or a zip."""
-
-    def __init__(self, ctx: ImportContext, names: list[str], zf: Archive | None) -> None:
-        self.ctx, self.zf = ctx, zf
-        self.names = sorted(names)
-        users = [n for n in self.names if PurePosixPath(n).name in _USERS]
-        if not users:
-            raise InputFormatError(
-                str(ctx.path), None, "no users.json: is this a Slack workspace export?"
-            )
-        self.root = min((str(PurePosixPath(n).parent) for n in users), key=len)
-        self.root = "" if self.root == "." else self.root + "/"
-
-    @classmethod
-    def open(cls, ctx: ImportContext) -> _Source:
-        path = ctx.path
-        if path.is_dir():
-            names = [p.relative_to(path).as_posix() for p in path.rglob("*.json") if p.is_file()]
-            return cls(ctx, names, None)
-        if not path.is_file():
-            raise InputFormatError(str(path), None, "no such file or directory")
-        zf = ctx.archive(path)
-        try:
-            return cls(ctx, zf.names, zf)
-        except InputFormatError:
-            zf.close()
-            raise
-
-    def find(self, *candidates: str) -> str | None:
-        for name in candidates:
-            if self.root + name in self.names:
-                return self.root + name
-        return None
-
-    def read(self, name: str) -> io.BufferedReader:
-        if self.zf is not None:
-            return self.ctx.open_member(self.zf, name)
-        return self.ctx.open(self.ctx.path / name)
-
-    def days(self) -> Iterator[tuple[str, list[str]]]:
-        """(folder, its day files in date order) for every conversation folder."""
-        folders: dict[str, list[str]] = {}
-        for name in self.names:
-            rel = PurePosixPath(name[len(self.root) :]) if name.startswith(self.root) else None
-            if rel is not None and len(rel.parts) == 2 and _DAY.match(rel.name):
-                folders.setdefault(rel.parts[0], []).append(name)
-        yield from sorted(folders.items())
-
-    def __exit__(self, *exc: object) -> None:
-        if self.zf is not None:
-            self.zf.close()
-
-
 class _Reader:
-    def __init__(self, ctx: ImportContext, source: _Source) -> None:
+    def __init__(self, ctx: ImportContext, source: Source) -> None:
         self.ctx, self.src = ctx, source
         self.users: dict[str, str] = {}
         self.folders: dict[str, tuple[str, str | None]] = {}  # folder → (id, name)
@@ -178,13 +101,13 @@ class _Reader:
         self.truncated_reactions = 0
 
     def run(self) -> Iterator[Item]:
-        users = self.src.find(*_USERS) or "users.json"  # _Source made sure it is there
+        users = self.src.find(*USERS) or "users.json"  # Source made sure it is there
         for _, u in self._items(users, what="users.json"):
             if isinstance(u, dict) and isinstance(u.get("id"), str):
                 profile = _dict(u.get("profile"))
                 name = profile.get("display_name") or u.get("real_name") or profile.get("real_name")
                 self.users[u["id"]] = str(name or u.get("name") or u["id"])
-        for listing in _CONVERSATIONS:
+        for listing in CONVERSATIONS:
             found = self.src.find(listing)
             for _, c in self._items(found, what=listing) if found else ():
                 if isinstance(c, dict) and isinstance(c.get("id"), str):
@@ -232,7 +155,7 @@ class _Reader:
                 for obj in ijson.items(fp, "item", use_float=True):
                     yield i, obj
                     i += 1
-        except _BROKEN as e:
+        except BROKEN as e:
             raise InputFormatError(
                 str(self.ctx.path), f"{what}[{i}]", f"not a complete JSON array: {e}"
             ) from None
