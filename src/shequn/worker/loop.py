@@ -10,7 +10,6 @@ event in the log, or the connector's own check — and sends the rest to ``revie
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import socket
@@ -23,23 +22,22 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from shequn.connectors.base import Call, Connector, Performed, Permanent, Transient, Uncertain
+from shequn.connectors.base import Connector, Performed, Permanent, Transient, Uncertain
 from shequn.engine.record import record
 from shequn.engine.ticks import TICKS, Tick
 from shequn.errors import ShequnError
-from shequn.model.actions import Retry, RetryPolicy, Status, action_kind, decide_retry, task_text
-from shequn.model.blueprint import Blueprint
+from shequn.model.actions import Retry, RetryPolicy, Status, action_kind, decide_retry
 from shequn.model.events import Event
 from shequn.store import action_states as states
 from shequn.store.action_states import ActionRow, Done
 from shequn.store.db import Store
-from shequn.store.growth_queries import get_blueprint
 from shequn.store.queries import list_communities
 from shequn.store.tasks import open_task
 from shequn.worker.clock import Clock, SystemClock
-from shequn.worker.effects import MESSAGE_KINDS, PHOTO_KINDS, effect_event, poster_png, renderer
+from shequn.worker.effects import effect_event
 from shequn.worker.lock import WorkerLock
 from shequn.worker.pacing import Pacer, remember
+from shequn.worker.texts import ActionTexts
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +87,10 @@ class Worker:
         self.ticks = tuple(ticks) if self.config.ticks else ()
         self.say = say or (lambda _msg: None)
         self.pacer = Pacer(connector.limits)
-        self.render = renderer()
         self.source = f"worker:{connector.name}"
         self.counts: Counter[str] = Counter()
         self.next_tick: dict[str, datetime] = {}
-        self.blueprints: dict[str, Blueprint | ShequnError] = {}
+        self.texts = ActionTexts(store)
         self.rounds = 0
         """Rounds finished (ticks run, due actions carried out): who waits for the worker to
         have looked once — ``bot run --exit-when-idle`` — reads it."""
@@ -137,7 +134,7 @@ class Worker:
                 conn, self.name, now, lease_until=now + self.config.lease, limit=self.config.batch
             )
         if rows:
-            self.blueprints.clear()  # a blueprint changed since the last batch is seen
+            self.texts.forget()  # a blueprint changed since the last batch is seen
             self.handle(rows)
             self.pacer.forget_before(now.timestamp() - 3600)
         self.rounds += 1
@@ -163,7 +160,7 @@ class Worker:
                     states.release(conn, self.name, [action_id], at=at, now=now)
                 for row in unsupported:
                     why = f"the {self.connector.name} connector cannot do {row.kind}"
-                    self._review(conn, row, why, self._instruction(row), now)
+                    self._review(conn, row, why, self.texts.instruction(row), now)
             self.counts["paced"] += len(wait)
         for chunk in _chunks(go, self.config.chunk):
             if self.stopping.is_set():
@@ -194,7 +191,7 @@ class Worker:
         now = self.clock.now()
         self.clock.sleep(self.pacer.overall_wait(now.timestamp()))
         try:
-            out.done.append((row, self.connector.perform(self.call(row))))
+            out.done.append((row, self.connector.perform(self.texts.call(row))))
             return
         except Transient as e:
             reason, retry_after = e.reason, e.retry_after
@@ -246,7 +243,7 @@ class Worker:
                 )
             for row, status, reason, count in out.ended:
                 if status == Status.REVIEW:
-                    self._review(conn, row, reason, self._uncertain(row, reason), now)
+                    self._review(conn, row, reason, self.texts.uncertain(row, reason), now)
                 else:
                     states.settle(conn, self.name, row.id, status, reason, now, count=count)
                     self.counts[status.value] += 1
@@ -299,7 +296,7 @@ class Worker:
                     requeue.append(row.id)
                 else:
                     why = "a worker stopped during the call: it may or may not have happened"
-                    self._review(conn, row, why, self._uncertain(row, why), now)
+                    self._review(conn, row, why, self.texts.uncertain(row, why), now)
             states.release(conn, None, requeue, at=now, now=now)
             states.adopt(
                 conn,
@@ -315,41 +312,9 @@ class Worker:
     def _check(self, row: ActionRow) -> Performed | None:
         if not self.connector.can_check or row.kind not in self.connector.kinds:
             return None
-        return self.connector.check(self.call(row, render=False))
+        return self.connector.check(self.texts.call(row, render=False))
 
     # --- helpers ---------------------------------------------------------------------------
-
-    def call(self, row: ActionRow, *, render: bool = True) -> Call:
-        """The connector's view of ``row``, with its message rendered now."""
-        text = self._text(row) if render and row.kind in MESSAGE_KINDS else None
-        photo = poster_png(row.payload) if render and row.kind in PHOTO_KINDS else None
-        return Call(
-            row.id, row.kind, row.community, row.group, row.target, row.payload,
-            row.idempotency_key, text, photo,
-        )  # fmt: skip
-
-    def _blueprint(self, community: str) -> Blueprint | ShequnError:
-        """The community's blueprint, read once per worker (or why it cannot be read)."""
-        bp = self.blueprints.get(community)
-        if bp is None:
-            try:
-                with self.store.read() as conn:
-                    bp = get_blueprint(conn, community)
-            except ShequnError as e:
-                bp = e
-            self.blueprints[community] = bp
-        return bp
-
-    def _text(self, row: ActionRow) -> str | None:
-        if "template" not in row.payload:
-            return str(row.payload["text"]) if "text" in row.payload else None
-        bp = self._blueprint(row.community)
-        if isinstance(bp, ShequnError):
-            raise Permanent(f"cannot render the message: {bp}")
-        try:
-            return self.render(bp, {"group": row.group, **row.payload})
-        except ShequnError as e:
-            raise Permanent(f"cannot render the message: {e}") from None
 
     def _review(
         self, conn: Connection, row: ActionRow, why: str, instruction: str, now: datetime
@@ -366,22 +331,6 @@ class Worker:
             action_id=row.id,
         )
         self.counts["review"] += 1
-
-    def _instruction(self, row: ActionRow) -> str:
-        payload = dict(row.payload)
-        if row.kind in MESSAGE_KINDS:
-            with contextlib.suppress(Permanent):
-                payload["text"] = self._text(row)
-        bp = self._blueprint(row.community)
-        language = "en" if isinstance(bp, ShequnError) else bp.community.language
-        return task_text(action_kind(row.kind), row.group, payload, language)
-
-    def _uncertain(self, row: ActionRow, why: str) -> str:
-        return (
-            f"Action {row.id} ({row.kind}) may not have happened: {why}. Check on the platform: "
-            f"if it did, mark this task done; if not, run `shequn actions retry {row.id}`. "
-            f"It was: {self._instruction(row)}"
-        )
 
     # --- ticks -------------------------------------------------------------------------------
 
