@@ -4,25 +4,28 @@ send a message, request a payment, open a group …) and the worker's report bac
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
+    community_blueprint,
     echo,
     open_store,
     out,
-    pick_community,
     print_json,
     print_table,
     say,
     show_time,
 )
-from shequn.errors import InvalidEvent
+from shequn.errors import InvalidEvent, ShequnError
+from shequn.model.blueprint import Blueprint
 from shequn.model.i18n import N_, Said
+from shequn.model.templates import render_payload
 from shequn.store import action_states
 from shequn.store.outbox import finish, list_actions
 
@@ -43,7 +46,7 @@ def actions_list(
 ) -> None:
     """Actions in id order, oldest first."""
     with open_store() as store:
-        slug = pick_community(store, community)
+        slug, bp = community_blueprint(store, community)
         with store.read() as conn:
             rows = list_actions(
                 conn,
@@ -75,7 +78,7 @@ def actions_list(
                 r["group_slug"],
                 say(r["status"]),
                 r["attempts"],
-                json.dumps(r["payload"], ensure_ascii=False),
+                _said(bp, r["payload"], short=True),
                 show_time(r["next_run_at"]),
                 r["last_error"],
             )
@@ -108,8 +111,10 @@ def actions_show(
     action_id: Annotated[int, typer.Argument(help="The action's id.")], as_json: JsonFlag = False
 ) -> None:
     """One action: its payload, state, attempts, last error and the platform's answer."""
-    with open_store() as store, store.read() as conn:
-        row = action_states.get(conn, action_id)
+    with open_store() as store:
+        with store.read() as conn:
+            row = action_states.get(conn, action_id)
+        _, bp = community_blueprint(store, row["community_slug"])
     if as_json:
         print_json(row)
         return
@@ -120,11 +125,37 @@ def actions_show(
     for key in ("last_error", "platform_ref", "connector", "idempotency_key"):
         out.print(f"{say(key)}: {row[key] or ''}")
     out.print(f"{say(N_('payload'))}: {json.dumps(row['payload'], ensure_ascii=False)}")
+    if "template" in row["payload"] or "text" in row["payload"]:
+        out.print(f"{say(N_('message'))}: {_said(bp, row['payload'])}")
     result = "" if row["result"] is None else json.dumps(row["result"], ensure_ascii=False)
     out.print(f"{say(N_('result'))}: {result}")
 
 
+_WORD_END = re.compile(r"[^\w-]")
+
+
+def _said(bp: Blueprint, payload: dict[str, Any], *, short: bool = False) -> str:
+    """What a person would read: a message payload rendered as the worker will send it (its
+    template in the community's language), on one line and cut at 60 characters when
+    ``short``; any other payload as its JSON (so does a template that does not render: the
+    worker's error names the text)."""
+    try:
+        text = render_payload(bp, payload)
+    except ShequnError:
+        text = json.dumps(payload, ensure_ascii=False)
+    if short:
+        text = " ".join(text.split())
+        if len(text) <= 60:
+            return text
+        cut = text[:59]  # after a word, where one ends: half a name reads as another word
+        ends = [m.end() for m in _WORD_END.finditer(cut, 30)]
+        return cut[: ends[-1]].rstrip() + "…" if ends else cut + "…"
+    return text
+
+
 SHOWN = (
+    N_("all"),  # the status filter that shows every action
+    N_("message"),
     N_("kind"),
     N_("community_slug"),
     N_("group_slug"),
