@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from shequn.cli.app import main
 from shequn.cli.common import state
 from shequn.errors import InputFormatError
-from shequn.ingest import telegram
+from shequn.ingest import telegram, telegram_account
 from shequn.ingest.base import ImportContext, Rejected
 from shequn.ingest.registry import detect, get_importer
 from shequn.ingest.telegram import TelegramImporter
@@ -249,7 +249,7 @@ def test_chat_boundaries_hold_whatever_the_read_size(
     doc = json.loads(ACCOUNT.read_text(encoding="utf-8"))
     path = tmp_path / "result.json"
     path.write_text(json.dumps(doc, sort_keys=sort_keys, ensure_ascii=False), encoding="utf-8")
-    monkeypatch.setattr(telegram, "READ_SIZE", 97)
+    monkeypatch.setattr(telegram_account, "READ_SIZE", 97)
     again, ctx = read(path)
     assert [e.to_dict() for e in again] == [e.to_dict() for e in original]
     held = [n for n in ctx.notes if "comes after its messages" in n]

@@ -26,6 +26,7 @@ from shequn.cli.common import (
     state,
 )
 from shequn.engine.blueprint import provisional_blueprint, with_community
+from shequn.engine.import_stretches import KnownStretches, keep_stretches
 from shequn.engine.record import BATCH_SIZE, record
 from shequn.errors import ShequnError
 from shequn.ingest.archive import Limits, parse_size
@@ -217,6 +218,7 @@ def import_command(
             skip_bad=bad,
             limits=limits,
             bindings=_bindings(store, slug),
+            known=KnownStretches(store, slug),
         )
         ctx = job.ctx
         bar = stack.enter_context(byte_progress(hidden=as_json))
@@ -227,6 +229,7 @@ def import_command(
         )
 
         def advance(result: AppendResult) -> None:
+            keep_stretches(store, slug, job.committed())
             bar.update(
                 task,
                 completed=ctx.bytes_read,
@@ -238,6 +241,7 @@ def import_command(
             make = _founding(path, importer, slug, zone, state.spoken or DEFAULT_LANGUAGE)
             events = with_community(events, make)
         result = record(store, events, batch_size=batch_size, on_batch=advance)
+        keep_stretches(store, slug, job.committed())
     summary = job.finish(result.new, result.duplicate)
     if fresh and summary.events:
         summary.community_created = True

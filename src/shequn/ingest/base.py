@@ -36,7 +36,19 @@ class Rejected:
     raw: str = ""
 
 
-Item = Event | Rejected
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    """The start of a stretch of records an importer reads as a whole (the re-import quick
+    check): the items after it, up to the next ``Stretch`` or the end, are its own.
+
+    ``done`` is the stored account of a stretch already imported (see
+    ``ImportContext.known``): the importer skipped it, and no items of it follow."""
+
+    digest: str
+    done: str | None = None
+
+
+Item = Event | Rejected | Stretch
 
 
 @dataclass
@@ -64,6 +76,10 @@ class ImportContext:
     or ignored by a rule (:meth:`ignore`), so the summary can show that none went missing."""
     ignored: Counter[str] = field(default_factory=Counter)
     """Records left out on purpose, by rule (a recall notice, a private chat …)."""
+    known: Callable[[str], str | None] | None = None
+    """The re-import quick check: a stretch's digest → its stored account (JSON) when it was
+    imported before, else None. Unset (the API, tests of one importer): every record is read
+    and no :class:`Stretch` is yielded."""
 
     def record(self, n: int = 1) -> None:
         """Count ``n`` input records read (whatever becomes of them)."""

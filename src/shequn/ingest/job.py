@@ -7,7 +7,7 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -15,9 +15,10 @@ from typing import IO, Any
 
 from shequn.errors import InputFormatError, ShequnError
 from shequn.ingest.archive import Limits
-from shequn.ingest.base import ImportContext, Importer, Rejected, input_size
+from shequn.ingest.base import ImportContext, Importer, Rejected, Stretch, input_size
 from shequn.ingest.read_ahead import available, read_ahead
 from shequn.ingest.registry import detect, get_importer
+from shequn.ingest.stretches import Account, Stretches
 from shequn.model.bindings import export_bindings
 from shequn.model.events import Event
 from shequn.model.i18n import Said
@@ -78,10 +79,12 @@ class ImportJob:
         skip_bad: IO[str] | None = None,
         limits: Limits | None = None,
         bindings: Mapping[str, Mapping[str, str]] | None = None,
+        known: Callable[[str], str | None] | None = None,
     ) -> ImportJob:
         """The job for ``path``: the given importer, else the ``fmt`` one, else detected;
         ``limits`` default to :meth:`Limits.from_env`; ``bindings`` are the community's bound
-        chats by platform (chat id → group, as ``store.bindings.bindings_by_platform``)."""
+        chats by platform (chat id → group, as ``store.bindings.bindings_by_platform``);
+        ``known`` is the re-import quick check (``ImportContext.known``)."""
         if importer is None:
             importer = get_importer(fmt) if fmt else detect(path)
         ctx = ImportContext(
@@ -92,6 +95,7 @@ class ImportJob:
             bytes_total=input_size(path),
             limits=limits or Limits.from_env(),
             bindings=export_bindings(importer.name, (bindings or {}).get(importer.name, {})),
+            known=known,
         )
         return cls(importer, ctx, skip_bad=skip_bad)
 
@@ -104,20 +108,35 @@ class ImportJob:
         self._groups: set[str] = set()
         self.read_ahead = _read_ahead_wanted(ctx.bytes_total)
         """Read in a second process while the caller appends (the default for big inputs)."""
+        self.stretches = Stretches(ctx)
+        self.emitted = 0
+        """Events handed on so far (by :meth:`events`; in the reader process, by the reader)."""
 
     def finish(self, new: int, duplicate: int) -> ImportSummary:
-        """The summary, with what the store made of the events (new / already stored)."""
-        self.summary.new, self.summary.duplicate = new, duplicate
+        """The summary, with what the store made of the events (new / already stored); the
+        events of stretches recognised as imported before count as already stored."""
+        st = self.stretches
+        self.summary.new = new
+        self.summary.duplicate = duplicate + st.recognised_events
         return self.summary
+
+    def committed(self) -> list[tuple[str, str]]:
+        """(digest, account) of the stretches whose events the caller has all committed: call
+        after each committed batch (every event :meth:`events` yielded so far is in it), and
+        store them (``store.import_stretches.add_stretches``)."""
+        return self.stretches.committed(self.emitted)
 
     def events(self) -> Iterator[Event]:
         path = self.ctx.path
         if path.is_file() and path.stat().st_size == 0:
             raise InputFormatError(str(path), None, "the file is empty")
         if self.read_ahead and available():
-            yield from read_ahead(self._in_child, self._progress, self._progressed, str(path))
+            read = read_ahead(self._in_child, self._progress, self._progressed, str(path))
         else:
-            yield from self._read()
+            read = self._read()
+        for e in read:
+            self.emitted += 1
+            yield e
 
     def _read(self) -> Iterator[Event]:
         yield from self._guarded()
@@ -136,15 +155,21 @@ class ImportJob:
             aside = self.skip_bad.getvalue()
             self.skip_bad.seek(0)
             self.skip_bad.truncate()
-        c = self.ctx
+        c, st = self.ctx, self.stretches
+        ended, st.ended = st.ended, []
         return _Progress(c.bytes_read, aside, self.summary, c.notes, c.records, c.ignored,
-                         c.naive_times)  # fmt: skip
+                         c.naive_times, ended, st.recognised, st.recognised_records,
+                         st.recognised_events)  # fmt: skip
 
     def _progressed(self, p: _Progress) -> None:
         """Here: take over what the reader process did (see :meth:`_progress`)."""
         c = self.ctx
         c.bytes_read, self.summary, c.notes[:] = p.bytes_read, p.summary, p.notes
         c.records, c.ignored, c.naive_times = p.records, p.ignored, p.naive_times
+        st = self.stretches
+        st.ended.extend(p.ended)
+        st.recognised, st.recognised_records = p.recognised, p.recognised_records
+        st.recognised_events = p.recognised_events
         if p.aside and self.skip_bad is not None:
             self.skip_bad.write(p.aside)
 
@@ -161,12 +186,23 @@ class ImportJob:
             ) from e
 
     def _items(self) -> Iterator[Event]:
-        s = self.summary
+        s, stretches = self.summary, self.stretches
+        emitted = 0
         for item in self.importer.read(self.ctx):
+            if isinstance(item, Stretch):
+                if item.done is None:
+                    stretches.start(item.digest, emitted)
+                else:
+                    stretches.end(emitted)
+                    self._recognised(stretches.take(item.done))
+                continue
             if isinstance(item, Rejected):
+                stretches.spoil()
                 self._reject(item)
                 continue
             s.events += 1
+            emitted += 1
+            stretches.see(item)
             if item.actor is not None:
                 self._people.add(item.actor)
             if item.subject is not None:
@@ -179,6 +215,18 @@ class ImportJob:
             if s.last_at is None or at > s.last_at:
                 s.last_at = at
             yield item
+        stretches.end(emitted)
+
+    def _recognised(self, a: Account) -> None:
+        """Count a stretch already imported (not read again) as its stored account says."""
+        s = self.summary
+        s.events += a.events
+        self._people.update(a.people)
+        self._groups.update(a.groups)
+        if a.first is not None and (s.first_at is None or a.first < s.first_at):
+            s.first_at = a.first
+        if a.last is not None and (s.last_at is None or a.last > s.last_at):
+            s.last_at = a.last
 
     def _reject(self, item: Rejected) -> None:
         if self.skip_bad is None:
@@ -227,6 +275,16 @@ class ImportJob:
         s.members_seen = len(self._people)
         s.groups = sorted(self._groups)
         self._account()
+        st = self.stretches
+        if st.recognised:
+            self.ctx.note(
+                Said(
+                    "{records} records in {n} stretches of the export were imported before "
+                    "(the same bytes): counted as already stored without reading them again",
+                    records=f"{st.recognised_records:,}",
+                    n=st.recognised,
+                )
+            )
         s.notes = list(self.ctx.notes)
         if self.ctx.naive_times:
             s.timezone = str(self.ctx.tz)
@@ -243,6 +301,10 @@ class _Progress:
     records: int
     ignored: Counter[str]
     naive_times: bool
+    ended: list[tuple[int, str, str]]
+    recognised: int
+    recognised_records: int
+    recognised_events: int
 
 
 class _Aside(io.StringIO):

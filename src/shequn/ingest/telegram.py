@@ -11,12 +11,15 @@ Streaming: the file is read twice and never held in memory.
    pairs (``"from"``/``"from_id"``, ``"actor"``/``"actor_id"``, reaction ``recent`` entries).
    Service messages name added and removed members without their ids; this index lets most
    of them be identified anyway.
-2. The messages, one object at a time. One chat: ``ijson.items(fp, "messages.item")`` does
-   all the work in C (the header keys before ``messages`` come from a peek at the start).
-   An account: ijson's C parser sends its events to a small watcher (:class:`_Watch`) that
-   notes the chat headers (``chats.list.item.id`` …) and passes every event on to ijson's C
-   item builder; at each chat boundary the messages built so far are tagged with the chat
-   they belong to. A 500 MB chat is never materialized; memory stays flat.
+2. The messages. One chat (the header keys before ``messages`` come from a peek at the
+   start): the array is cut into pieces of whole messages by bytes and each piece parsed by
+   orjson (:mod:`shequn.ingest.telegram_frames`); a minified file, by ``ijson.items(fp,
+   "messages.item")``. An account: :mod:`shequn.ingest.telegram_account`. Memory stays flat.
+
+The re-import quick check: each piece of a one-chat export is a :class:`Stretch`, named by a
+digest of its bytes and of where its events go; a piece imported before (its digest stored,
+``ImportContext.known``) is counted from the stored account and not parsed. Pass 1 runs only
+once a piece needs mapping, so an export imported before is hardly read at all.
 
 ``source = telegram-export:<chat id>`` (the bare id the export writes), ``source_ref`` the
 message id (plus a suffix when one message makes several events), so re-importing the same
@@ -26,20 +29,23 @@ or a later, overlapping export adds only what is new.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import ijson
 import orjson
 
 from shequn.errors import InputFormatError
 from shequn.ingest.archive import Archive
-from shequn.ingest.base import ImportContext, Item
-from shequn.ingest.shape import FOUND, expect
+from shequn.ingest.base import ImportContext, Item, Stretch
+from shequn.ingest.shape import expect
+from shequn.ingest.telegram_account import read_account
 from shequn.ingest.telegram_export import Export
+from shequn.ingest.telegram_frames import Broken, Layout, layout, pieces
 from shequn.ingest.telegram_map import (
     NAME_KEY,
     PRIVATE_TYPES,
@@ -52,11 +58,10 @@ from shequn.ingest.telegram_map import (
 )
 from shequn.model.i18n import Said
 
-_BACKEND = ijson.get_backend(ijson.backend_name)
 CHUNK = 1 << 18
 """Bytes per read of the name scan (pass 1)."""
-READ_SIZE = 1 << 16
-"""Bytes fed to the parser at a time in an account export (pass 2)."""
+STRETCHES = b"telegram-frames/1"
+"""Part of every stretch digest: a new way of cutting or mapping gets a new number."""
 
 _CHAT_TYPE = re.compile(
     rb'"type"\s*:\s*"(?:personal_chat|bot_chat|private_group|private_supergroup|'
@@ -81,12 +86,6 @@ _ACCOUNT_KEYS = frozenset(
         "left_chats",
     }
 )
-_SHAPE = {
-    "chats": ("start_map", "chat lists"),
-    "chats.list": ("start_array", "chats"),
-    "chats.list.item.messages": ("start_array", "messages"),
-}
-"""An account export's containers (left_chats are read as chats) and what each must be."""
 _CHAT_KEYS = frozenset({"name", "type", "id", "messages"})
 
 
@@ -108,10 +107,7 @@ class TelegramImporter:
 
     def read(self, ctx: ImportContext) -> Iterator[Item]:
         with Export.open(ctx.path, ctx.limits) as export:
-            names = Names()
-            with export.reader(ctx, counted=False) as fp:
-                scan_names(fp, names)
-            stream = _Stream(ctx, export, names)
+            stream = _Stream(ctx, export)
             yield from stream.run()
         _notes(ctx, stream)
 
@@ -158,64 +154,24 @@ def scan_names(fp: IO[bytes], names: Names) -> None:
 # -- pass 2: the messages -------------------------------------------------------------------
 
 
-class _Watch:
-    """Sits between ijson's C parser and its C item builder in an account export: passes
-    every parse event on, notes chat headers, and tags each built message with its chat.
-
-    Per event it does one dict lookup; a chat boundary moves the finished messages out of
-    ``sink`` (tagged with the chat they belong to) before the next chat's events go in."""
-
-    def __init__(self, sink: list[Any], out: list[tuple[Chat, Any]], label: str) -> None:
-        self.sink, self.out, self.label = sink, out, label
-        self.chat = Chat(index=-1)
-        self.chats: list[Chat] = []
-        self.counts = {False: -1, True: -1}  # chats seen in chats.list / left_chats.list
-
-    def flush(self) -> None:
-        if self.sink:
-            chat = self.chat
-            self.out.extend((chat, msg) for msg in self.sink)
-            self.sink.clear()
-
-    def coroutine(self, send: Callable[[Any], None]) -> Generator[None, Any, None]:
-        fields = {"chats.list.item.name": "name", "chats.list.item.type": "type"}
-        fields["chats.list.item.id"] = "id"
-        left = False
-        while True:
-            ev = yield
-            prefix = ev[0]
-            if left:
-                if prefix.startswith("left_chats"):
-                    prefix = "chats" + prefix[10:]
-                    ev = (prefix, ev[1], ev[2])
-                elif prefix == "":
-                    left = False
-            name = fields.get(prefix)
-            if name is not None:
-                if ev[1] != "map_key":
-                    setattr(self.chat, name, ev[2])
-            elif prefix == "chats.list.item":
-                if ev[1] == "start_map":
-                    self.flush()
-                    self.counts[left] += 1
-                    self.chat = Chat(index=self.counts[left], left=left)
-                    self.chats.append(self.chat)
-            elif prefix == "" and ev[1] == "map_key" and ev[2] == "left_chats":
-                left = True
-            elif prefix in _SHAPE and ev[1] in FOUND:
-                want, what = _SHAPE[prefix]
-                expect(ev[1], want, self.label, "$." + prefix, what)
-            send(ev)
-
-
 class _Stream:
     """Pass 2: messages in file order, each mapped by its chat's :class:`ChatMapper`."""
 
-    def __init__(self, ctx: ImportContext, export: Export, names: Names) -> None:
-        self.ctx, self.export, self.names = ctx, export, names
+    def __init__(self, ctx: ImportContext, export: Export) -> None:
+        self.ctx, self.export = ctx, export
         self.label = export.label
         self.tally = Tally()
         self.chats: list[Chat] = []
+        self.scanned: Names | None = None
+
+    @property
+    def names(self) -> Names:
+        """Pass 1's index, made on first use."""
+        if self.scanned is None:
+            self.scanned = Names()
+            with self.export.reader(self.ctx, counted=False) as fp:
+                scan_names(fp, self.scanned)
+        return self.scanned
 
     def run(self) -> Iterator[Item]:
         single = self._peek()
@@ -223,22 +179,61 @@ class _Stream:
             yield from self._single(single)
             return
         with self.export.reader(self.ctx, counted=True) as fp:
-            yield from self._account(fp)
+            yield from read_account(self, fp)
 
-    # -- one chat: ijson's C parser and builder do all the work ------------------------------
+    # -- one chat: cut into pieces for orjson, or ijson's C parser and builder -----------------
     def _single(self, chat: Chat) -> Iterator[Item]:
         self._late_header(chat)
         self.chats.append(chat)
-        mapper = self._mapper(chat)
+        if chat.type not in PRIVATE_TYPES:
+            lay = layout(self.export.head())
+            if lay is not None and lay.header.get("id") == chat.id:
+                yield from self._pieces(chat, lay)
+                return
+        mapper = self.mapper(chat)
         with self.export.reader(self.ctx, counted=True) as fp:
             try:
                 for n, msg in enumerate(ijson.items(fp, "messages.item", use_float=True)):
                     if mapper is None:
-                        self._private(chat)
+                        self.private(chat)
                     else:
                         yield from mapper.items(msg, n)
             except ijson.JSONError as e:
-                raise self._broken(e) from None
+                raise self.broken(e) from None
+
+    def _pieces(self, chat: Chat, lay: Layout) -> Iterator[Item]:
+        """The messages of a one-chat export piece by piece; with the quick check on, each
+        piece is a :class:`Stretch` and one imported before is skipped unparsed."""
+        ctx, n = self.ctx, 0
+        mapper: ChatMapper | None = None
+        seed = hashlib.blake2b(STRETCHES, digest_size=20)
+        source = f"telegram-export:{chat.id}"
+        group = ctx.group_for(str(chat.id), clean_name(chat.name))
+        seed.update(f"\0{ctx.community}\0{source}\0{group}\0".encode())
+        digest = ""
+
+        def known(raw: bytes) -> str | None:
+            nonlocal digest
+            h = seed.copy()
+            h.update(raw)
+            digest = h.hexdigest()
+            return ctx.known(digest) if ctx.known is not None else None
+
+        with self.export.reader(ctx, counted=True) as fp:
+            try:
+                for piece in pieces(fp, lay, known if ctx.known is not None else None):
+                    if piece.messages is None:
+                        yield Stretch(digest, piece.done)
+                        n += int(orjson.loads(piece.done or "{}").get("records", 0))
+                        continue
+                    if ctx.known is not None and not piece.salvaged:
+                        yield Stretch(digest)
+                    mapper = mapper or self.mapper(chat)
+                    for msg in piece.messages:
+                        yield from mapper.items(msg, n)
+                        n += 1
+            except Broken as e:
+                raise self.broken(e) from None
 
     def _peek(self) -> Chat | None:
         """A one-chat export's header (as far as it comes before ``messages``), or None for an
@@ -260,7 +255,7 @@ class _Stream:
                     elif value in _ACCOUNT_KEYS:
                         return None
             except ijson.JSONError as e:
-                raise self._broken(e) from None
+                raise self.broken(e) from None
         if chat.id is not None:
             return chat  # a chat without messages
         raise InputFormatError(
@@ -277,98 +272,26 @@ class _Stream:
             if chat.id is None:
                 raise InputFormatError(self.label, "$.id", "the chat has no 'id'")
 
-    # -- an account: chats one after another --------------------------------------------------
-    def _account(self, fp: IO[bytes]) -> Iterator[Item]:
-        sink = ijson.sendable_list()
-        out: list[tuple[Chat, Any]] = []
-        watch = _Watch(sink, out, self.label)
-        items = _BACKEND.items_basecoro(sink, "chats.list.item.messages.item")
-        target = watch.coroutine(items.send)
-        next(target)
-        parser = ijson.parse_coro(target, use_float=True)
-        current: Chat | None = None
-        mapper: ChatMapper | None = None  # None: a private chat, or not decided yet
-        decided = False
-        held: list[Any] = []  # messages of a chat whose id comes after them
-        n = 0
-        done = False
-        while not done:
-            chunk = fp.read(READ_SIZE)
-            try:
-                if chunk:
-                    parser.send(chunk)
-                else:
-                    parser.close()
-                    done = True
-            except ijson.JSONError as e:
-                raise self._broken(e) from None
-            watch.flush()
-            for chat, msg in out:
-                if chat is not current:
-                    if current is not None and held:
-                        yield from self._flush(current, held)
-                    current, n, mapper, decided = chat, 0, None, False
-                if not decided:
-                    if not _header_known(chat):
-                        held.append(msg)
-                        continue
-                    mapper, decided = self._mapper(chat), True
-                if mapper is not None:
-                    yield from mapper.items(msg, n)
-                else:
-                    self._private(chat)
-                n += 1
-            out.clear()
-        if current is not None and held:
-            yield from self._flush(current, held)
-        self.chats = watch.chats
-
-    def _flush(self, chat: Chat, held: list[Any]) -> Iterator[Item]:
-        if chat.id is None:
-            raise InputFormatError(self.label, chat.where, "this chat has messages but no 'id'")
-        self.ctx.note(
-            Said(
-                "chat {chat}: its name, type or id comes after its messages in the file, so "
-                "its {n} messages were held in memory",
-                chat=chat.id,
-                n=f"{len(held):,}",
-            )
-        )
-        mapper = self._mapper(chat)
-        for n, msg in enumerate(held):
-            if mapper is not None:
-                yield from mapper.items(msg, n)
-            else:
-                self._private(chat)
-        held.clear()
-
-    def _private(self, chat: Chat) -> None:
+    def private(self, chat: Chat) -> None:
         """Count a message of a private chat: read, and ignored by rule."""
         self.ctx.record()
         self.ctx.ignore(f"Telegram private chats ({chat.type}): shequn imports groups")
 
-    def _mapper(self, chat: Chat) -> ChatMapper | None:
+    def mapper(self, chat: Chat) -> ChatMapper | None:
         """The mapper for a chat, or None when the chat is skipped (private)."""
         if chat.type in PRIVATE_TYPES:
             return None
         return ChatMapper(self.ctx, chat, self.names, self.tally)
 
-    def _broken(self, e: Exception) -> InputFormatError:
+    def broken(self, e: Exception) -> InputFormatError:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         return InputFormatError(
             self.label, None, f"not valid JSON ({first}): is the file complete?"
         )
 
 
-def _header_known(chat: Chat) -> bool:
-    """Whether a chat's header is complete (``name`` is absent only for saved messages)."""
-    if chat.id is None or chat.type is None:
-        return False
-    return chat.name is not None or chat.type in PRIVATE_TYPES
-
-
 def _notes(ctx: ImportContext, stream: _Stream) -> None:
-    names, tally = stream.names, stream.tally
+    names, tally = stream.scanned or Names(), stream.tally
     skipped = Counter(str(c.type) for c in stream.chats if c.type in PRIVATE_TYPES)
     if skipped:
         listed = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
