@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from shequn.cli.app import main
 from shequn.cli.common import state
 from shequn.errors import InputFormatError
-from shequn.ingest import telegram, telegram_account
+from shequn.ingest import telegram_account
 from shequn.ingest.base import ImportContext, Rejected
 from shequn.ingest.registry import detect, get_importer
 from shequn.ingest.telegram import TelegramImporter

@@ -228,7 +228,8 @@ class _Stream:
                         continue
                     if ctx.known is not None and not piece.salvaged:
                         yield Stretch(digest)
-                    mapper = mapper or self.mapper(chat)
+                    if mapper is None:  # not private: _single sends private chats to ijson
+                        mapper = ChatMapper(ctx, chat, self.names, self.tally)
                     for msg in piece.messages:
                         yield from mapper.items(msg, n)
                         n += 1

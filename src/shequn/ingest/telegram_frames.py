@@ -86,7 +86,7 @@ def layout(head: bytes) -> Layout | None:
     first = len(rest) - len(rest.lstrip())
     if rest[first : first + 1] != b"{" or b"\n" not in rest[:first]:
         return None
-    indent = rest[: first].rsplit(b"\n", 1)[1]
+    indent = rest[:first].rsplit(b"\n", 1)[1]
     if indent.strip():
         return None
     return Layout(start=skip + m.end(), sep=b"\n" + indent + b"{", header=header)
@@ -116,10 +116,7 @@ def pieces(
             yield from _last(bytes(buf), lay.sep, known)
             return
         raw = bytes(buf[:cut]).rstrip()
-        if not raw.endswith(b","):
-            raise Broken("a message is not followed by a comma")
-        raw = raw[:-1]
-        piece = _piece(raw, known)
+        piece = _piece(raw[:-1], known) if raw.endswith(b",") else None
         if piece is None:  # a cut inside a message: take in the next stretch too
             if cut >= MOST:
                 raise Broken("a stretch of messages does not parse")
