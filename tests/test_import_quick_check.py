@@ -32,7 +32,9 @@ SAME = ("events", "records", "imported", "skipped", "ignored", "members_seen", "
 
 
 def imported(url: str, export: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    assert main(["--db", url, "import", str(export), "--group", "main", "--json"]) == 0
+    assert (
+        main(["--db", url, "import", str(export), "--group", "main", "--json", "--lang", "en"]) == 0
+    )
     summary: dict[str, Any] = json.loads(capsys.readouterr().out)
     return summary
 
