@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from jinja2 import Environment, meta
 
-from shequn.engine.entry import Request, decide_wave, enter
+from shequn.engine.entry import Request, enter
 from shequn.engine.entry_rules import DoorView, Knock, decide_entry
 from shequn.engine.fission import Progress, decide_rewards, progress_message
 from shequn.engine.rules.damping import decide_damping
@@ -20,6 +20,7 @@ from shequn.engine.rules.ladder import Offence, decide_step
 from shequn.engine.rules.reverse import decide_reversal
 from shequn.engine.rules.verdict import Verdict
 from shequn.engine.seats import decide_expiry
+from shequn.engine.waves import decide_wave
 from shequn.errors import BlueprintError, NotFound
 from shequn.model.actions import Action
 from shequn.model.blueprint import check_blueprint, parse_blueprint

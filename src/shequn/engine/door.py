@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from shequn.engine.decisions import Decision, new_ref
 from shequn.engine.entry_rules import DoorView, Knock, Request, decide_entry, entry_config
 from shequn.engine.fission import after_append
+from shequn.engine.waves import open_wave
 from shequn.errors import InvalidEvent, NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.entities import EntryState, Link, Profile
@@ -115,8 +116,6 @@ def enter_batch(
     conn: Connection, bp: Blueprint, requests: Sequence[Request], source: str
 ) -> list[list[EntryState]]:
     """Decide ``requests`` in order; the caller holds the append lock."""
-    from shequn.engine.entry import open_wave  # the wave rules live with the single knock
-
     community = bp.community.slug
     links = links_by_code(conn, [r.link for r in requests if r.link])
     knocks = [_knock(bp, r, links, source) for r in requests]
