@@ -246,3 +246,24 @@ def test_people_are_shown_by_name_and_json_keeps_the_key(
     for r in owned:
         assert r["owner_name"] in table
         assert not re.search(rf"(?<![\w:]){re.escape(r['owner'])}(?!\w)", table), r["owner"]
+
+
+def test_a_usage_error_is_said_in_the_community_language(
+    zh: Shell, en: Shell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Typer's own errors too: the usage line, the hint and Click's sentence, in Chinese on a
+    Chinese community (found before the command opened its store) or with ``--lang zh``."""
+    code, text = zh.run(capsys, "members", "show")
+    assert code == 2 and text.startswith("用法：shequn members show"), text
+    assert "运行 'shequn members show --help' 查看帮助。" in text
+    assert "错误：缺少参数 'member'。" in text
+    _, text = zh.run(capsys, "groups", "list", "--lmit", "3")
+    assert "错误：没有选项：--lmit" in text and "Usage" not in text
+    _, text = zh.run(capsys, "members", "list", "--limit", "x")
+    assert "错误：'--limit' 的值无效：应为整数" in text, text
+    _, text = zh.run(capsys, "groups", "lsit", "--lang", "en")
+    assert "Error: No such command 'lsit'. Did you mean 'list'?" in text
+    code, text = en.run(capsys, "members", "show")
+    assert code == 2 and "Error: Missing argument 'member'." in text and not CHINESE.search(text)
+    _, text = en.run(capsys, "members", "show", "--lang", "zh")
+    assert "错误：缺少参数 'member'。" in text

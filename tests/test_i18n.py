@@ -146,3 +146,15 @@ def test_one_word_for_one_thing_and_no_doubled_state() -> None:
     assert tr("zh", Said("action {action_id} is {status}: cannot cancel", action_id=3,
                          status=Said("done"))) == "动作 3 当前为“已完成”，不能取消"  # fmt: skip
     assert not [text for text in zh.values() if "已是已" in text or "状态为" in text]
+
+
+def test_clicks_sentences_are_read_back_into_message_ids() -> None:
+    """cli/usage: Click's English is matched against its message ids, the fields kept."""
+    from shequn.cli.usage import said
+
+    bad = said("Invalid value for '--lang': 'fr': say zh or en")
+    assert tr("zh", bad) == "'--lang' 的值无效：'fr'：请用 zh 或 en"
+    assert str(bad) == "Invalid value for '--lang': 'fr': say zh or en"
+    near = said("No such option: --lmit (Possible options: --limit, --lang)")
+    assert tr("zh", near) == "没有选项：--lmit（可用的选项：--limit, --lang）"
+    assert said("something Click never said") == "something Click never said"

@@ -19,7 +19,7 @@ from shequn.cli.bot import bot_app
 from shequn.cli.calendar import calendar_app
 from shequn.cli.campaign import campaign_app, fraud_app
 from shequn.cli.checkin import checkin_app
-from shequn.cli.common import SpeakingGroup, say, state
+from shequn.cli.common import say, state
 from shequn.cli.diagnose import diagnose_command
 from shequn.cli.elections import election_app
 from shequn.cli.envelope import envelope_app
@@ -41,6 +41,7 @@ from shequn.cli.rules import moderation_app, rules_app
 from shequn.cli.serve import serve_command, token_app
 from shequn.cli.session import session_app
 from shequn.cli.templates import templates_app
+from shequn.cli.usage import UsageGroup
 from shequn.cli.wecom import wecom_app
 from shequn.cli.worker import tasks_app, worker_command
 from shequn.errors import ShequnError
@@ -55,7 +56,7 @@ app = typer.Typer(
     # Plain help: with Rich markup on, "[default: …]" or "[diagnosis.<rule id>]" in a help
     # text vanished as if it were a style tag (tests/test_cli_help.py).
     rich_markup_mode=None,
-    cls=SpeakingGroup,
+    cls=UsageGroup,
 )
 
 

@@ -96,7 +96,9 @@ def print_json(obj: Any) -> None:
 
 def _check_lang(value: str | None) -> str | None:
     if value is not None and value not in LANGUAGES:
-        raise typer.BadParameter(f"{value!r}: say zh or en", param_hint="--lang")
+        raise typer.BadParameter(
+            Said("{value}: say zh or en", value=repr(value)), param_hint="--lang"
+        )
     if value is not None:
         state.lang = value
     return value
