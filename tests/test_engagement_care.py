@@ -26,6 +26,7 @@ from shequn.engine.engagement.sessions import plan_session, summarize
 from shequn.engine.record import record
 from shequn.errors import Conflict
 from shequn.model.events import Event
+from shequn.model.templates import render_payload
 from shequn.model.text import message_data
 from shequn.store.care import opted_out
 from shequn.store.outbox import list_actions
@@ -238,3 +239,29 @@ def test_the_worker_cares_for_members_at_risk_without_the_servers_replica(
         (msg,) = list_actions(conn, community=COMMUNITY, kind="message.send")
     assert (msg["payload"]["template"], msg["payload"]["to"]) == ("care_at_risk", wx("amy"))
     assert replica_path(store) == str(tmp_path / "a.care.duckdb")
+
+
+OWN_WORDS = """
+[templates.care_silent]
+zh = "{{ name }}，{{ last_active_days }} 天没说话了。入群 {{ joined_days }} 天，{{ messages }} 条。"
+"""
+
+
+def test_a_care_text_names_the_members_own_variables(store):
+    """A key member silent for 15 days hears the community's own words with their display
+    name, how long they have been in the group and quiet, and how much they had said."""
+    bp = loaded(store, group("main"), extra=OWN_WORDS)
+    joined = Event("member.joined", T0 - timedelta(days=40), COMMUNITY, "bot", "j-old",
+                   group="main", actor=wx("old"), data={"actor_name": "老王"})  # fmt: skip
+    said = [
+        Event("message.posted", T0 - timedelta(days=15, minutes=n), COMMUNITY, "bot", f"m{n}",
+              group="main", actor=wx("old"), data=message_data("今天读完了第三章"))
+        for n in range(30)
+    ]  # fmt: skip
+    record(store, [joined, *said])
+    assert caring.send_care(store, COMMUNITY, DAY3) == 1
+    with store.read() as conn:
+        (row,) = list_actions(conn, community=COMMUNITY, kind="message.send", status=None)
+    payload = row["payload"]
+    assert (payload["name"], payload["joined_days"], payload["messages"]) == ("老王", 42, 30)
+    assert render_payload(bp, payload) == "老王，17 天没说话了。入群 42 天，30 条。"

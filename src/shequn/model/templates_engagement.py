@@ -27,6 +27,14 @@ _SESSION_EXAMPLE = {
     "starts_at": "2026-05-08 20:00",
     "speaker": "lin",
 }
+CARE_VARIABLES = {
+    "name": "the member's display name (else the short form of their key)",
+    "joined_days": "days since they joined the group (the join day is 0; '' when unknown)",
+    "last_active_days": "days since their last message ('' when none in key_window_days)",
+    "messages": "their messages in the last key_window_days",
+}
+"""Every care text's per-member variables (``engine/engagement/care.py member_variables``)."""
+CARE_EXAMPLE = {"name": "老王", "joined_days": 42, "last_active_days": 17, "messages": 30}
 
 
 def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
@@ -194,20 +202,20 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             "care_newcomer",
             N_("a newcomer's newcomer_day-th day in a group, privately, at their active hour"),
             "message.send",
-            {"day": "the day in the group (the join day is 1)"},
+            {"day": "the day in the group (the join day is 1)", **CARE_VARIABLES},
             N_(
                 "{{ member }}, it is your day {{ day }} in {{ group }}: settling in? Ask me "
                 "anything, any time."
             ),
-            {"day": 3},
+            {"day": 3, **CARE_EXAMPLE},
         ),
         TemplateSpec(
             "care_silent",
             N_("a key member has been silent for silent_days, privately, once per silence"),
             "message.send",
-            {"days": "days since their last message"},
+            {"days": "days since their last message", **CARE_VARIABLES},
             N_("{{ member }}, we have missed you in {{ group }} these {{ days }} days. All well?"),
-            {"days": 15},
+            {"days": 15, **CARE_EXAMPLE},
         ),
         TemplateSpec(
             "care_at_risk",
@@ -216,20 +224,20 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
                 "usual (shequn care at-risk), privately, once per decline"
             ),
             "message.send",
-            {"days": "days since they were last active"},
+            {"days": "days since they were last active", **CARE_VARIABLES},
             N_(
                 "{{ member }}, we have seen less of you in {{ group }} lately. All well? If there "
                 "is anything you would like to talk about or see more of, just tell me."
             ),
-            {"days": 9},
+            {"days": 9, **CARE_EXAMPLE},
         ),
         TemplateSpec(
             "care_birthday",
             N_("a member's birthday (from the intake card), privately, once a year"),
             "message.send",
-            {},
+            dict(CARE_VARIABLES),
             N_("Happy birthday, {{ member }}! 🎂 Everyone in {{ group }} wishes you a great year."),
-            {},
+            dict(CARE_EXAMPLE),
         ),
         TemplateSpec(
             "badge_granted",

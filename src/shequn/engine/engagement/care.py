@@ -17,7 +17,9 @@ replica and hands the members it flags to :func:`decide_at_risk` — once per de
 occasion is the member's last active day).
 
 Each message is one ``care.sent`` keyed on the member, the trigger and its occasion, so a tick
-that runs every hour sends it once.
+that runs every hour sends it once. Besides the trigger's own, every care message carries the
+member's variables (:func:`member_variables`): ``name`` (their display name), ``joined_days``,
+``last_active_days`` and ``messages``, so a community's own text can be personal.
 """
 
 from __future__ import annotations
@@ -47,6 +49,21 @@ class Person:
     hours: tuple[int, ...] = ()  # local hours of their recent messages
     birthday: str | None = None  # MM-DD
     opted_out: bool = False
+    name: str | None = None  # their display name, when the platform gave one
+
+
+def member_variables(bp: Blueprint, p: Person, now: datetime) -> dict[str, Any]:
+    """Pure: the member's own variables for a care text — ``name`` (the display name, else
+    the key's short form), ``joined_days`` (local days since they joined the group, the join
+    day 0), ``last_active_days`` (days since their last message) and ``messages`` (theirs in
+    ``key_window_days``); an unknown one is empty, never missing (the texts are strict)."""
+    tz = ZoneInfo(bp.community.timezone)
+    today = now.astimezone(tz).date()
+    joined = (today - p.joined_at.astimezone(tz).date()).days if p.joined_at else ""
+    silent = (now - p.last_post).days if p.last_post else ""
+    name = p.name or p.member.split(":", 1)[-1]
+    return {"name": name, "joined_days": joined, "last_active_days": silent,
+            "messages": p.recent_posts}  # fmt: skip
 
 
 def active_hour(bp: Blueprint, hours: Sequence[int]) -> int:
@@ -113,6 +130,9 @@ class AtRisk:
     group: str  # a group they were active in
     last_active: date  # their last active local day (the decline's occasion)
     ratio: float  # recent / baseline activity
+    name: str | None = None  # their display name
+    joined_at: datetime | None = None  # when they joined ``group``
+    messages: int = 0  # their messages in key_window_days
 
 
 def decide_at_risk(
@@ -126,8 +146,12 @@ def decide_at_risk(
     today = now.astimezone(ZoneInfo(bp.community.timezone)).date()
     out: list[Decision] = []
     for f in flagged:
-        p = Person(f.member, f.group, None, hours=tuple(hours.get(f.member, ())))
-        said = {"days": (today - f.last_active).days}
+        p = Person(f.member, f.group, f.joined_at, recent_posts=f.messages,
+                   hours=tuple(hours.get(f.member, ())), name=f.name)  # fmt: skip
+        said = {
+            "days": (today - f.last_active).days,
+            "last_active_days": (today - f.last_active).days,
+        }
         out.append(_message(bp, p, "at_risk", f.last_active.isoformat(), said, now, len(out)))
     return out
 
@@ -145,7 +169,8 @@ def _message(
     data = {"trigger": trigger, "due_at": at.isoformat()}
     event = Event("care.sent", now, community, ENGINE_SOURCE, ref, group=p.group,
                   subject=p.member, data=data)  # fmt: skip
-    payload = {"template": f"care_{trigger}", "to": p.member, "group": p.group, **said}
+    payload = {"template": f"care_{trigger}", "to": p.member, "group": p.group,
+               **member_variables(bp, p, now), **said}  # fmt: skip
     return Decision([event], [Action("message.send", community, at, p.group, payload)])
 
 
@@ -162,6 +187,6 @@ def parse_birthday(value: object) -> str | None:
 
 
 __all__ = [
-    "AtRisk", "Person", "active_hour", "decide_at_risk", "decide_care", "due_at", "occasions",
-    "parse_birthday",
+    "AtRisk", "Person", "active_hour", "decide_at_risk", "decide_care", "due_at",
+    "member_variables", "occasions", "parse_birthday",
 ]  # fmt: skip

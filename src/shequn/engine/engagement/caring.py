@@ -26,6 +26,7 @@ from shequn.store.care import cards, memberships, opted_out, post_times
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
 from shequn.store.org_queries import people
+from shequn.store.queries import display_names
 
 
 def send_care(store: Store, community: str, now: datetime | None = None) -> int:
@@ -44,11 +45,13 @@ def send_care(store: Store, community: str, now: datetime | None = None) -> int:
         rows = memberships(conn, community)
         card = cards(conn, {k for k, _, _ in rows}, community) if cfg.birthday else {}
         stopped = opted_out(conn, community)
+        names = display_names(conn, community, {k for k, _, _ in rows})
         people = [
             Person(key, group, joined, posts[key][-1] if key in posts else None,
                    len(posts.get(key, ())),
                    tuple(p.astimezone(tz).hour for p in posts.get(key, ())[-50:]),
-                   parse_birthday(card.get(key, {}).get("birthday")), key in stopped)
+                   parse_birthday(card.get(key, {}).get("birthday")), key in stopped,
+                   names.get(key))
             for key, group, joined in rows
         ]  # fmt: skip
         decisions = decide_care(bp, people, at)
@@ -74,13 +77,17 @@ def care_at_risk(
         bp = get_blueprint(conn, community)
         stopped = opted_out(conn, community)
         owner, _ = people(conn, community)
-        chosen = [
-            AtRisk(owner.get(person, person), groups[0], last, ratio)
-            for person, groups, last, ratio in flagged
-            if groups and owner.get(person, person) not in stopped
-        ]
-        tz = ZoneInfo(bp.community.timezone)
         posts = post_times(conn, community, at - timedelta(days=bp.engagement.care.key_window_days))
+        joined = {(k, g): when for k, g, when in memberships(conn, community)}
+        keys = [owner.get(person, person) for person, *_ in flagged]
+        names = display_names(conn, community, keys)
+        chosen = [
+            AtRisk(key, groups[0], last, ratio, names.get(key), joined.get((key, groups[0])),
+                   len(posts.get(key, ())))
+            for key, (person, groups, last, ratio) in zip(keys, flagged, strict=True)
+            if groups and key not in stopped
+        ]  # fmt: skip
+        tz = ZoneInfo(bp.community.timezone)
         hours = {k: [p.astimezone(tz).hour for p in v[-50:]] for k, v in posts.items()}
         decisions = decide_at_risk(bp, chosen, hours, at)
         if dry_run or not decisions:
