@@ -54,31 +54,21 @@ def link_of(r: Any) -> Link:
 
 def persons_of(conn: Connection, community: str, keys: Sequence[str]) -> dict[str, list[str]]:
     """Identity key → every key of the same person in ``community`` (itself first); unknown
-    keys map to themselves alone (a newcomer never seen)."""
+    keys map to themselves alone (a newcomer never seen). One statement (a self-join): the
+    door and its fraud check ask it on every knock, and on PostgreSQL each is a round trip."""
     if not keys:
         return {}
-    mine: dict[str, int | None] = dict(
-        raw.rows(
-            conn,
-            'SELECT "key", member_id FROM identities WHERE community_id = '
-            '(SELECT id FROM communities WHERE slug = ?) AND "key" IN (?*)',
-            [community, keys],
-        )
-    )
-    members = sorted({m for m in mine.values() if m is not None})
-    by_member: dict[int, list[str]] = defaultdict(list)
-    if members:
-        for member, key in raw.rows(
-            conn,
-            'SELECT member_id, "key" FROM identities WHERE member_id IN (?*) ORDER BY id',
-            [members],
-        ):
-            by_member[member].append(key)
-    out: dict[str, list[str]] = {}
-    for key in keys:
-        others = [k for k in by_member.get(mine.get(key) or -1, []) if k != key]
-        out[key] = [key, *others]
-    return out
+    others: dict[str, list[str]] = defaultdict(list)
+    for key, other in raw.rows(
+        conn,
+        'SELECT a."key", b."key" FROM identities a JOIN identities b ON b.member_id = a.member_id'
+        ' WHERE a.community_id = (SELECT id FROM communities WHERE slug = ?) AND a."key" IN (?*)'
+        " ORDER BY b.id",
+        [community, keys],
+    ):
+        if other != key:
+            others[key].append(other)
+    return {key: [key, *others.get(key, ())] for key in keys}
 
 
 def active_groups_of(conn: Connection, community: str, keys: Sequence[str]) -> dict[str, set[str]]:
