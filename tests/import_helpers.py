@@ -5,13 +5,48 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import strategies as st
 
 from shequn.cli.app import main
+from shequn.ingest.base import ImportContext, Importer, Rejected
+from shequn.model.events import Event
 
 BLUEPRINT = Path(__file__).resolve().parent.parent / "examples" / "study-group" / "community.toml"
+DATA = Path(__file__).parent / "data"
+
+
+def read_with(
+    importer: Importer, path: Path, group: str | None = None
+) -> tuple[list[Event | Rejected], list[str]]:
+    """Everything ``importer`` reads from ``path`` for the example community, and its notes."""
+    ctx = ImportContext(
+        path=path, community="study-circle", tz=ZoneInfo("Asia/Shanghai"), group=group
+    )
+    return list(importer.read(ctx)), ctx.notes
+
+
+def events_with(importer: Importer, path: Path) -> list[Event]:
+    """The events of ``path``, which must hold no rejected record."""
+    items, _ = read_with(importer, path)
+    assert not [i for i in items if isinstance(i, Rejected)]
+    return [i for i in items if isinstance(i, Event)]
+
+
+def brief(e: Event) -> tuple[Any, ...]:
+    """What a test compares of an event: kind, time, actor, subject, data."""
+    return (e.kind, e.occurred_at.isoformat(), e.actor, e.subject, e.data)
+
+
+def assert_claims_only_its_own(importer: Importer, folder: str) -> None:
+    """``importer`` sniffs no other format's fixture (``tests/data/*/``) nor canonical JSONL."""
+    example = BLUEPRINT.parent / "events.jsonl"
+    assert not importer.sniff(example, example.read_bytes()[:65536])
+    for other in DATA.glob("*/*"):
+        if other.is_file() and other.parent.name != folder:
+            assert not importer.sniff(other, other.read_bytes()[:65536]), other
 
 
 def damaged_copy(data: st.DataObject, sources: list[Path], tmp_path: Path) -> Path:

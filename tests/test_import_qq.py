@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shequn.errors import InputFormatError
-from shequn.ingest.base import ImportContext, Rejected
+from shequn.ingest.base import Rejected
 from shequn.ingest.qq import QQImporter
 from shequn.ingest.registry import detect
 from shequn.model.events import Event
-from tests.import_helpers import cli_import_twice, damaged_copy
+from tests.import_helpers import (
+    assert_claims_only_its_own,
+    brief,
+    cli_import_twice,
+    damaged_copy,
+    events_with,
+    read_with,
+)
 
 DATA = Path(__file__).parent / "data" / "qq"
 CLUB = DATA / "读书会.txt"  # UTF-8 with BOM, CRLF, 24-hour times
@@ -33,28 +38,17 @@ HEAD = (
 
 
 def read(path: Path) -> tuple[list[Event | Rejected], list[str]]:
-    ctx = ImportContext(path=path, community="study-circle", tz=ZoneInfo("Asia/Shanghai"))
-    return list(QQImporter().read(ctx)), ctx.notes
+    return read_with(QQImporter(), path)
 
 
 def events(path: Path) -> list[Event]:
-    items, _ = read(path)
-    assert not [i for i in items if isinstance(i, Rejected)]
-    return [i for i in items if isinstance(i, Event)]
-
-
-def brief(e: Event) -> tuple[Any, ...]:
-    return (e.kind, e.occurred_at.isoformat(), e.actor, e.subject, e.data)
+    return events_with(QQImporter(), path)
 
 
 def test_detects_qq_exports_and_nothing_else() -> None:
     assert detect(CLUB).name == "qq"
     assert detect(LEGACY).name == "qq"
-    example = Path(__file__).parent.parent / "examples" / "study-group" / "events.jsonl"
-    assert not QQImporter().sniff(example, example.read_bytes()[:65536])
-    for other in (Path(__file__).parent / "data").glob("*/*"):
-        if other.is_file() and other.parent.name != "qq":
-            assert not QQImporter().sniff(other, other.read_bytes()[:65536]), other
+    assert_claims_only_its_own(QQImporter(), "qq")
 
 
 def test_group_history() -> None:

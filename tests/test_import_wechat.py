@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shequn.errors import InputFormatError
-from shequn.ingest.base import ImportContext, Rejected
+from shequn.ingest.base import Rejected
 from shequn.ingest.registry import detect
 from shequn.ingest.wechat import WeChatImporter
 from shequn.model.events import Event
-from tests.import_helpers import cli_import_twice, damaged_copy
+from tests.import_helpers import (
+    assert_claims_only_its_own,
+    brief,
+    cli_import_twice,
+    damaged_copy,
+    events_with,
+    read_with,
+)
 
 DATA = Path(__file__).parent / "data" / "wechat"
 MEMOTRACE = DATA / "读书会_utf8.csv"
@@ -25,30 +30,17 @@ SENDID = "1000039801202503037012345678901"
 
 
 def read(path: Path, group: str | None = None) -> tuple[list[Event | Rejected], list[str]]:
-    ctx = ImportContext(
-        path=path, community="study-circle", tz=ZoneInfo("Asia/Shanghai"), group=group
-    )
-    return list(WeChatImporter().read(ctx)), ctx.notes
+    return read_with(WeChatImporter(), path, group)
 
 
 def events(path: Path) -> list[Event]:
-    items, _ = read(path)
-    assert not [i for i in items if isinstance(i, Rejected)]
-    return [i for i in items if isinstance(i, Event)]
-
-
-def brief(e: Event) -> tuple[Any, ...]:
-    return (e.kind, e.occurred_at.isoformat(), e.actor, e.subject, e.data)
+    return events_with(WeChatImporter(), path)
 
 
 def test_detects_both_exporters_and_nothing_else() -> None:
     assert detect(MEMOTRACE).name == "wechat"
     assert detect(PYWXDUMP).name == "wechat"
-    example = Path(__file__).parent.parent / "examples" / "study-group" / "events.jsonl"
-    assert not WeChatImporter().sniff(example, example.read_bytes()[:65536])
-    for other in (Path(__file__).parent / "data").glob("*/*"):
-        if other.is_file() and other.parent.name != "wechat":
-            assert not WeChatImporter().sniff(other, other.read_bytes()[:65536]), other
+    assert_claims_only_its_own(WeChatImporter(), "wechat")
 
 
 def test_memotrace_group_history() -> None:
