@@ -30,7 +30,8 @@ people who stay. Each member gets a score per group::
     someone else's message (the author is the event's subject, else the reacted message's).
 
 Replies and reactions are resolved through the log: ``reply_to`` and ``data.message`` name a
-message's ``source_ref`` within the same ``source``. A reply to a message not in the log
+message's ``source_ref`` within the same ``source`` (joined on their digests, ``to_key`` =
+``ref_key``, see ``analytics/materialise.py``). A reply to a message not in the log
 counts for nothing. Merged identities are one person. ``evidence`` holds the raw counts per
 behaviour (undecayed). ``has_role``: the member's latest ``role.changed`` in the group, or
 community-wide, as of the as-of day, is not ``member``.
@@ -72,32 +73,31 @@ def _weights(overrides: Mapping[str, float] | None) -> dict[str, float]:
 # (placeholders only), so the f-strings interpolate no values.
 _SQL = """
 WITH base AS (
-    SELECT x.id, x.kind, x.community, x.grp, x.person, x.subject_person, x.local_at, x.data,
-           x.source, x.source_ref, x.target, x.reply_to, x.has_link
+    SELECT x.id, x.kind, x.community, x.grp, x.person, x.subject_person, x.local_at,
+           x.to_key, x.has_link, x.forwarded, x.inviter
     FROM ev x
     WHERE {where} AND x.grp IS NOT NULL AND x.kind IN (
         'message.posted', 'message.reacted', 'content.shared', 'content.forwarded',
         'member.invited', 'member.joined')
 ),
 targets AS (  -- every message of the community, to resolve replies and reactions
-    SELECT x.source, x.source_ref, x.person AS author, x.is_question AS question
+    SELECT x.ref_key, x.person AS author, x.is_question AS question
     FROM ev x
     WHERE x.community = ? AND x.kind = 'message.posted'
 ),
 reactions AS (
     SELECT b.grp, b.person, coalesce(b.subject_person, t.author) AS author, b.local_at
-    FROM base b LEFT JOIN targets t
-      ON t.source = b.source AND t.source_ref = b.target
+    FROM base b LEFT JOIN targets t ON t.ref_key = b.to_key
     WHERE b.kind = 'message.reacted'
 ),
 invites AS (
     SELECT grp, person AS inviter, subject_person AS invitee, local_at
     FROM base WHERE kind = 'member.invited'
     UNION ALL
-    SELECT b.grp, coalesce(p.member, b.data->>'inviter'), b.person, b.local_at
+    SELECT b.grp, coalesce(p.member, b.inviter), b.person, b.local_at
     FROM base b
-    LEFT JOIN people p ON p.of_community = b.community AND p.identity = b.data->>'inviter'
-    WHERE b.kind = 'member.joined' AND b.data->>'inviter' IS NOT NULL
+    LEFT JOIN people p ON p.of_community = b.community AND p.identity = b.inviter
+    WHERE b.kind = 'member.joined' AND b.inviter IS NOT NULL
 ),
 pairs AS (
     SELECT grp, inviter, invitee, min(local_at) AS brought_at FROM invites
@@ -120,15 +120,14 @@ stays AS (
 contrib AS (
     SELECT b.grp, b.person, CASE WHEN t.question THEN 'answer' ELSE 'reply' END AS behaviour,
            b.local_at
-    FROM base b JOIN targets t ON t.source = b.source AND t.source_ref = b.reply_to
+    FROM base b JOIN targets t ON t.ref_key = b.to_key
     WHERE b.kind = 'message.posted' AND t.author IS DISTINCT FROM b.person
     UNION ALL
     SELECT grp, person, 'link', local_at FROM base
     WHERE kind = 'content.shared' OR (kind = 'message.posted' AND has_link)
     UNION ALL
     SELECT grp, person, 'forward', local_at FROM base
-    WHERE kind = 'content.forwarded' OR (kind = 'message.posted'
-          AND data->>'forwarded_from' IS NOT NULL)
+    WHERE kind = 'content.forwarded' OR (kind = 'message.posted' AND forwarded)
     UNION ALL
     SELECT grp, person, 'reaction_given', local_at FROM reactions
     WHERE author IS DISTINCT FROM person

@@ -18,8 +18,16 @@ and :func:`reference` — the same derivation as a view over a raw ``events`` ta
 before this module — is what the tests and the benchmark compare the table with.
 
 The message fields most metrics filter or measure on are typed columns (``reply_to``,
-``length``, ``has_link``, ``has_media``, ``is_question``, ``target``): read once from JSON at
-sync, not per query.
+``length``, ``has_link``, ``has_media``, ``is_question``, ``target``, ``forwarded`` (has
+``forwarded_from``), ``inviter``): read once from JSON at sync, not per query.
+
+Replies and reactions name their message by text (``reply_to``, ``target``: a ``source_ref``
+of the same source), and joining millions of strings was most of what the talk and leader
+metrics cost. So each message carries ``ref_key``, a 128-bit digest of (community, source,
+``source_ref``), and each reply (``message.posted``) or reaction (``message.reacted``)
+``to_key``, the digest of the message it names: ``to_key = ref_key`` is the same join on
+integers. Nothing needs re-resolving when the named message arrives later, or after merges.
+Two different messages sharing a digest has odds of about n²/2¹²⁹ (10⁻²² at 10⁸ messages).
 """
 
 from __future__ import annotations
@@ -28,15 +36,34 @@ from typing import Any
 
 _LOCAL = "timezone(coalesce(c.timezone, 'UTC'), s.occurred_at::TIMESTAMPTZ)"
 
-_FIELDS = """
+
+def _key(ref: str) -> str:
+    """SQL naming message ``ref`` of the row's community and source by a 128-bit digest
+    (lengths prefixed, so different triples never read as the same text)."""
+    return (
+        "md5_number(length(s.community) || ':' || s.community || length(s.source) || ':'"
+        f" || s.source || ':' || {ref})"
+    )
+
+
+_FIELDS = f"""
     s.f[1] AS reply_to,
     TRY_CAST(s.f[2] AS BIGINT) AS length,
     coalesce(TRY_CAST(s.f[3] AS BOOLEAN), false) AS has_link,
     coalesce(TRY_CAST(s.f[4] AS BOOLEAN), false) AS has_media,
     coalesce(TRY_CAST(s.f[5] AS BOOLEAN), false) AS is_question,
-    s.f[6] AS target
+    s.f[6] AS target,
+    s.f[7] IS NOT NULL AS forwarded,
+    s.f[8] AS inviter,
+    CASE WHEN s.kind = 'message.posted' THEN {_key("s.source_ref")} END AS ref_key,
+    CASE s.kind WHEN 'message.posted' THEN {_key("s.f[1]")}
+                WHEN 'message.reacted' THEN {_key("s.f[6]")} END AS to_key
 """
-_PATHS = "['$.reply_to', '$.length', '$.has_link', '$.has_media', '$.is_question', '$.message']"
+
+_PATHS = (
+    "['$.reply_to', '$.length', '$.has_link', '$.has_media', '$.is_question', '$.message',"
+    " '$.forwarded_from', '$.inviter']"
+)
 """Typed copies of ``data`` fields (the expressions metrics used on the JSON), ``f`` being
 the fields of :data:`_PATHS` read in one pass over each row's JSON."""
 
@@ -47,7 +74,8 @@ CREATE TABLE IF NOT EXISTS ev (
     source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL,
     person VARCHAR, subject_person VARCHAR, local_at TIMESTAMP NOT NULL, day DATE NOT NULL,
     reply_to VARCHAR, length BIGINT, has_link BOOLEAN, has_media BOOLEAN,
-    is_question BOOLEAN, target VARCHAR
+    is_question BOOLEAN, target VARCHAR, forwarded BOOLEAN, inviter VARCHAR,
+    ref_key UHUGEINT, to_key UHUGEINT
 );
 CREATE OR REPLACE VIEW events AS
 SELECT id, kind, occurred_at, community, grp, actor, subject, source, source_ref, data FROM ev;
@@ -96,9 +124,9 @@ def reference(con: Any) -> Any:
 
 
 def create(con: Any) -> None:
-    """Create ``ev`` and the ``events`` view over it; a replica file of the older layout
-    (a raw ``events`` table and an ``ev`` view) is emptied first: the next sync copies the
-    log again, so nothing is lost."""
+    """Create ``ev`` and the ``events`` view over it; a replica file of an older layout (a
+    raw ``events`` table and an ``ev`` view, or ``ev`` without the message keys) is emptied
+    first: the next sync copies the log again, so nothing is lost."""
     kinds = dict(
         con.execute(
             "SELECT table_name, table_type FROM information_schema.tables "
@@ -108,6 +136,9 @@ def create(con: Any) -> None:
     if kinds.get("events") == "BASE TABLE":
         con.execute("DROP VIEW IF EXISTS ev")
         con.execute("DROP TABLE events")
+    elif kinds.get("ev") == "BASE TABLE" and not _has(con, "ev", "to_key"):
+        con.execute("DROP VIEW IF EXISTS events")  # before the message keys: derive again
+        con.execute("DROP TABLE ev")
     con.execute(SCHEMA)
 
 
@@ -194,6 +225,16 @@ def refresh_communities(con: Any, staged: str) -> int:
             [tz, tz, community],
         )
     return len(changed)
+
+
+def _has(con: Any, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'main' "
+            "AND table_name = ? AND column_name = ?",
+            [table, column],
+        ).fetchall()
+    )
 
 
 def _count(con: Any) -> int:

@@ -79,47 +79,54 @@ def _classified(
         raise ValueError("burst_messages must be at least 1")
     where, params = replace(scope, until=last).where("x")
     everywhere, eparams = Scope(scope.community, until=last).where("x")
+    b, minutes = int(burst_messages), int(burst_minutes)
+    runs = " OR ".join(  # the run of B messages ending `ahead` rows after this one
+        f"{_shifted('lead', ahead)} - {_shifted('lag', b - 1 - ahead)}"
+        f" <= INTERVAL {minutes} MINUTE"
+        for ahead in range(b)
+    )
     sql = f"""
     msgs AS (
-        SELECT x.id, x.grp, x.person, x.occurred_at, x.local_at, x.source, x.source_ref,
-               x.length AS len, x.reply_to, x.has_link AS link, x.has_media AS media,
-               x.is_question AS question
+        SELECT x.id, x.grp, x.person, x.occurred_at, x.local_at, x.ref_key,
+               x.length AS len, x.to_key IS NOT NULL AS reply, x.has_link AS link,
+               x.has_media AS media, x.is_question AS question
         FROM ev x
         WHERE {where} AND x.kind = 'message.posted' AND x.grp IS NOT NULL
     ),
-    replies AS (
-        SELECT x.source, x.reply_to AS target, x.person
+    repliers AS (  -- per message replied to (to_key = ref_key, materialise.py): who replied,
+                   -- enough to tell whether anyone but its author did
+        SELECT x.to_key, min(x.person) AS lo, max(x.person) AS hi,
+               bool_or(x.person IS NULL) AS anonymous
         FROM ev x
-        WHERE {everywhere} AND x.kind = 'message.posted' AND x.reply_to IS NOT NULL
+        WHERE {everywhere} AND x.kind = 'message.posted' AND x.to_key IS NOT NULL
+        GROUP BY x.to_key
     ),
-    drawn AS (
-        SELECT DISTINCT m.id FROM msgs m JOIN replies r
-          ON r.source = m.source AND r.target = m.source_ref
-         AND r.person IS DISTINCT FROM m.person
+    drawing AS (
+        SELECT m.*, CASE WHEN r.to_key IS NULL THEN false
+                         WHEN m.person IS NULL THEN r.hi IS NOT NULL
+                         ELSE r.anonymous OR r.lo <> m.person OR r.hi <> m.person END AS drew
+        FROM msgs m LEFT JOIN repliers r ON r.to_key = m.ref_key
     ),
-    starts AS (  -- does a run of B consecutive messages starting here span ≤ M minutes?
-        SELECT id, grp, occurred_at,
-               lead(occurred_at, {int(burst_messages) - 1}) OVER (
-                   PARTITION BY grp ORDER BY occurred_at, id
-               ) - occurred_at <= INTERVAL {int(burst_minutes)} MINUTE AS opens
-        FROM msgs
-    ),
-    bursts AS (  -- in a burst: one of the B runs that contain the message opens a burst
-        SELECT id, coalesce(bool_or(opens) OVER (
-            PARTITION BY grp ORDER BY occurred_at, id
-            ROWS BETWEEN {int(burst_messages) - 1} PRECEDING AND CURRENT ROW
-        ), false) AS in_burst FROM starts
+    flagged AS (  -- everything but the burst, so that the window sorts few columns
+        SELECT id, grp, occurred_at, local_at,
+               (question AND drew) OR link OR drew
+                 OR (reply AND coalesce(len, 0) >= {int(long_reply)}) AS valuable,
+               coalesce(len < {int(short)}, false) AND NOT reply AND NOT link
+                 AND NOT media AND NOT drew AS quiet
+        FROM drawing
     ),
     classified AS (
-        SELECT m.*, d.id IS NOT NULL AS drew,
-               (m.question AND d.id IS NOT NULL) OR m.link OR d.id IS NOT NULL
-                 OR (m.reply_to IS NOT NULL AND coalesce(m.len, 0) >= {int(long_reply)})
-                 AS valuable,
-               coalesce(m.len < {int(short)}, false) AND m.reply_to IS NULL AND NOT m.link
-                 AND NOT m.media AND d.id IS NULL AND b.in_burst AS chatter
-        FROM msgs m LEFT JOIN drawn d ON d.id = m.id JOIN bursts b ON b.id = m.id
+        SELECT m.id, m.grp, m.local_at, m.valuable,
+               m.quiet AND coalesce({runs}, false) AS chatter
+        FROM flagged m
+        WINDOW w AS (PARTITION BY m.grp ORDER BY m.occurred_at, m.id)
     )"""  # noqa: S608  # only placeholders and int()-checked numbers
     return sql, [*params, *eparams]
+
+
+def _shifted(fn: str, rows: int) -> str:
+    """``occurred_at`` ``rows`` messages later (``lead``) or earlier (``lag``) in the group."""
+    return "m.occurred_at" if rows == 0 else f"{fn}(m.occurred_at, {rows}) OVER w"
 
 
 def noise_vs_value(
