@@ -81,8 +81,7 @@ def _classified(
     everywhere, eparams = Scope(scope.community, until=last).where("x")
     b, minutes = int(burst_messages), int(burst_minutes)
     runs = " OR ".join(  # the run of B messages ending `ahead` rows after this one
-        f"{_shifted('lead', ahead)} - {_shifted('lag', b - 1 - ahead)}"
-        f" <= INTERVAL {minutes} MINUTE"
+        f"{_shifted('lead', ahead)} - {_shifted('lag', b - 1 - ahead)} <= INTERVAL {minutes} MINUTE"
         for ahead in range(b)
     )
     sql = f"""
