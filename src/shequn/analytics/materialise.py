@@ -105,6 +105,7 @@ def derive(source: str) -> str:
         LEFT JOIN communities c ON c.community = s.community
     """  # noqa: S608  # fixed fragments and our own table name
 
+
 MERGED = "CREATE OR REPLACE VIEW merged AS SELECT * FROM people WHERE member <> identity"
 """The identities that are someone else: an identity ``people`` maps to itself, or does not
 list, is its own person, so :func:`derive` joins only these (usually few) rows."""
