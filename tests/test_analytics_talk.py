@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from shequn.analytics.scope import Scope
-from shequn.analytics.talk import concentration, noise_vs_value, over_activity
+from shequn.analytics.talk import concentration, noise_by_group, noise_vs_value, over_activity
 from tests.analytics_helpers import COMMUNITY, event, post
 
 
@@ -53,6 +53,34 @@ def test_classification_per_day(replica_of):
     # looser thresholds: a "burst" of 4 now counts; long replies from 10 characters
     loose = noise_vs_value(con, Scope(COMMUNITY), burst_messages=4, long_reply=10)
     assert [(m.valuable, m.chatter) for m in loose[:2]] == [(4, 5), (0, 9)]
+
+
+def test_every_group_at_once_as_one_group_at_a_time(replica_of):
+    # g's question is answered from h; the two groups' short messages interleave in time:
+    # 3 of g and 3 of h within a minute are no burst in either group (bursts are per group)
+    log = [
+        post("a", day=0, hour=9, ref="q", is_question=True),
+        post("b", day=0, hour=9.5, group="h", reply_to="q", length=80),
+        *(
+            post(w, length=2, group=grp, **minute(0, 12, k / 6))
+            for k, (w, grp) in enumerate(
+                [("a", "g"), ("b", "h"), ("c", "g"), ("d", "h"), ("e", "g"), ("f", "h")]
+            )
+        ),
+        *(post("z", length=2, group="h", **minute(1, 8, k / 2)) for k in range(5)),
+    ]
+    con = replica_of(log)
+    scope = Scope(COMMUNITY, until=date(2026, 1, 2))
+    every = noise_by_group(con, scope)
+    assert every == {g: noise_vs_value(con, scope.with_group(g)) for g in ("g", "h")}
+    shown = {
+        g: [(m.period_start, m.messages, m.valuable, m.chatter) for m in ms]
+        for g, ms in every.items()
+    }
+    assert shown == {
+        "g": [(date(2026, 1, 1), 4, 1, 0)],  # the answered question; no burst of 5 in g
+        "h": [(date(2026, 1, 1), 4, 1, 0), (date(2026, 1, 2), 5, 0, 5)],  # long reply; burst
+    }
 
 
 def test_empty_scope(replica_of):

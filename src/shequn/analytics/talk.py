@@ -141,18 +141,54 @@ def noise_vs_value(
     """Messages, valuable, chatter and chatter share per local ``period`` (day, week, month).
 
     ``chatter_share = chatter / messages`` (P-MEA-5, P-RUL-3)."""
+    mixes = _mixes(con, scope, period, False, long_reply, short, burst_messages, burst_minutes)
+    return mixes.get(None, [])
+
+
+def noise_by_group(
+    con: Any,
+    scope: Scope,
+    *,
+    period: str = "day",
+    long_reply: int = LONG_REPLY,
+    short: int = SHORT,
+    burst_messages: int = BURST_MESSAGES,
+    burst_minutes: int = BURST_MINUTES,
+) -> dict[str, list[TalkMix]]:
+    """:func:`noise_vs_value` of every group in scope, in one pass over the messages: for a
+    scope with an as-of day, ``noise_by_group(con, s)[g] == noise_vs_value(con,
+    s.with_group(g))`` (bursts are within a group, and replies are looked for community-wide
+    either way). What the diagnosis asks of each group (``plan/facts.py``)."""
+    mixes = _mixes(con, scope, period, True, long_reply, short, burst_messages, burst_minutes)
+    return {g: rows for g, rows in mixes.items() if g is not None}
+
+
+def _mixes(
+    con: Any,
+    scope: Scope,
+    period: str,
+    by_group: bool,
+    long_reply: int,
+    short: int,
+    burst_messages: int,
+    burst_minutes: int,
+) -> dict[str | None, list[TalkMix]]:
+    """Talk mixes per period, under the key ``None``, or per group."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     last = as_of(con, scope)
     if last is None:
-        return []
+        return {}
     ctes, params = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
+    key = "grp" if by_group else "NULL"
     sql = f"""WITH {ctes}
-        SELECT CAST(date_trunc('{period}', local_at) AS DATE) AS p, count(*),
+        SELECT {key} AS g, CAST(date_trunc('{period}', local_at) AS DATE) AS p, count(*),
                count(*) FILTER (WHERE valuable), count(*) FILTER (WHERE chatter)
-        FROM classified GROUP BY p ORDER BY p"""  # noqa: S608  # placeholders, checked period
-    rows = con.execute(sql, params).fetchall()
-    return [TalkMix(p, n, v, c, round(c / n, 4) if n else None) for p, n, v, c in rows]
+        FROM classified GROUP BY g, p ORDER BY g, p"""  # noqa: S608  # checked period, fixed key
+    out: dict[str | None, list[TalkMix]] = {}
+    for g, p, n, v, c in con.execute(sql, params).fetchall():
+        out.setdefault(g, []).append(TalkMix(p, n, v, c, round(c / n, 4) if n else None))
+    return out
 
 
 def over_activity(

@@ -18,7 +18,7 @@ from shequn.analytics.leaders import Leader, key_behaviour_leaders
 from shequn.analytics.lifecycle import GroupLife, life_cycle
 from shequn.analytics.money import TIERS, LadderRung, ladder_conversion
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
-from shequn.analytics.talk import OverActivityAlert, TalkMix, noise_vs_value, over_activity
+from shequn.analytics.talk import OverActivityAlert, TalkMix, noise_by_group, over_activity
 from shequn.engine.delegation_rules import Gap
 
 
@@ -90,10 +90,12 @@ def gather(con: Any, scope: Scope) -> dict[str, GroupFacts]:
         facts[g].unanswered.append(day)
     for g, pos in _positions(con, fixed):
         facts[g].positions.append(pos)
+    for g, mixes in noise_by_group(con, fixed).items():
+        if g in facts:
+            facts[g].talk = mixes
     for g, f in facts.items():  # metrics not segmented by group: one call per group
         one = fixed.with_group(g)
         f.days = activity(con, one)
-        f.talk = noise_vs_value(con, one)
         f.ladder = ladder_conversion(con, one) if f.positions else []
     return facts
 
@@ -106,15 +108,14 @@ def _last_sessions(con: Any, scope: Scope) -> list[tuple[str, date]]:
 
 
 def _unanswered(con: Any, scope: Scope) -> list[tuple[str, date]]:
-    """Questions (``is_question``) that no one else replied to by the as-of day."""
+    """Questions (``is_question``) that no one else replied to by the as-of day (a reply's
+    ``to_key`` is the ``ref_key`` of its message, ``analytics/materialise.py``)."""
     where, params = scope.where("q")
-    sql = f"""SELECT q.grp, CAST(q.local_at AS DATE) FROM ev q
-        WHERE {where} AND q.grp IS NOT NULL AND q.kind = 'message.posted'
-          AND coalesce(TRY_CAST(q.data->>'is_question' AS BOOLEAN), false)
+    sql = f"""SELECT q.grp, q.day FROM ev q
+        WHERE {where} AND q.grp IS NOT NULL AND q.kind = 'message.posted' AND q.is_question
           AND NOT EXISTS (SELECT 1 FROM ev r WHERE r.community = q.community
-              AND r.kind = 'message.posted' AND r.source = q.source
-              AND r.data->>'reply_to' = q.source_ref AND r.person IS DISTINCT FROM q.person
-              AND CAST(r.local_at AS DATE) <= ?)"""  # noqa: S608  # placeholders only
+              AND r.kind = 'message.posted' AND r.to_key = q.ref_key
+              AND r.person IS DISTINCT FROM q.person AND r.day <= ?)"""  # noqa: S608
     return [(g, d) for g, d in con.execute(sql, [*params, scope.until]).fetchall()]
 
 
