@@ -214,13 +214,14 @@ class Projector:
                 if key is not None and (key not in first or at < first[key]):
                     first[key] = at
         self.load_identities(first)
-        missing = sorted(k for k in first if k not in self.identities)
+        identities = self.identities  # one dict per community: looked up once, used per key
+        missing = sorted(k for k in first if k not in identities)
         if missing:
             self._create_identities(missing, first)
         c, m = t.identities.c, t.members.c
         earlier = []
         for key, at in first.items():
-            ident = self.identities[key]
+            ident = identities[key]
             if at < ident["first_seen_at"]:
                 ident["first_seen_at"] = at
                 earlier.append({"_id": ident["id"], "_at": at})
@@ -240,7 +241,8 @@ class Projector:
             )
 
     def load_identities(self, keys: Iterable[str]) -> None:
-        todo = sorted(k for k in keys if k not in self.identities)
+        known = self.identities
+        todo = sorted(k for k in keys if k not in known)
         for part in chunks(todo):
             for i, key, member, name, name_at, seen in raw.rows(
                 self.conn, _IDENTITIES, [self.community_id, part]
