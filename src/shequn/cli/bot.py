@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from shequn.cli.common import CommunityOpt, JsonFlag, err, open_store, pick_community, print_json
+from shequn.cli.telegram_options import chat_of
 from shequn.errors import InvalidEvent
 from shequn.store.db import Store
 
@@ -57,34 +58,6 @@ def _client(token_file: Path | None, api_url: str | None) -> tuple[str, Any]:
 
     token = load_token(token_file)
     return token, BotClient(token, api_url=api_url)
-
-
-def chat_of(store: Store) -> Any:
-    """(community, group) → the group's bound Telegram chat, read when an action needs it."""
-    from shequn.store.bindings import list_bindings
-
-    def find(community: str, group: str) -> str | None:
-        with store.read() as conn:
-            for b in list_bindings(conn, community, platform="telegram", active_only=True):
-                if b.group == group:
-                    return b.chat
-        return None
-
-    return find
-
-
-def telegram_options() -> dict[str, Any]:
-    """What ``shequn worker --connector telegram`` (and ``serve --worker``) hands the
-    connector: the token (``$SHEQUN_TELEGRAM_TOKEN``), ``$SHEQUN_TELEGRAM_API_URL`` if set, and
-    the bindings, read from a store of its own for as long as the process runs."""
-    from shequn.cli.common import state
-    from shequn.connectors.telegram.client import load_token
-
-    return {
-        "token": load_token(None),
-        "api_url": os.environ.get("SHEQUN_TELEGRAM_API_URL") or None,
-        "chat_of": chat_of(Store.open(state.db_url)),
-    }
 
 
 @bot_app.command("run")

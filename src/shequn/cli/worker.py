@@ -67,7 +67,7 @@ def make_connector(
             raise InvalidEvent("--connector file needs --file PATH", field="file")
         options["path"] = file
     if name == "telegram":  # the token and the bindings come from the environment and store
-        from shequn.cli.bot import telegram_options
+        from shequn.cli.telegram_options import telegram_options
 
         options |= telegram_options()
         if api_url:
