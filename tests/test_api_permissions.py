@@ -9,6 +9,9 @@ scope answers exactly like missing: 404.
 
 One store per backend serves the whole module (building it takes seconds); cells that write
 use their own members and source refs, so they do not depend on each other's order.
+
+Long on purpose (past 400 lines): one matrix that every new route adds its rows to; split in
+two, a route's rows would have two places to be looked for and forgotten in.
 """
 
 from __future__ import annotations
