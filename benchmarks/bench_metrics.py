@@ -398,6 +398,9 @@ def main() -> None:
             "derive_s": round(derive_s, 1),
             "suite_s": round(suite_s, 2),
             "suite_vs_hand_three": round(suite_s / same["hand_parquet_s"], 2),
+            "suite_reused_vs_hand_three": (
+                round(reuse["suite_cold_s"] / same["hand_parquet_s"], 2) if reuse else None
+            ),
             "per_metric_s": {
                 k: round(v, 3) for k, v in sorted(suite.items(), key=lambda kv: -kv[1])
             },

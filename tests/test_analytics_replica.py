@@ -55,6 +55,20 @@ def test_a_recreated_store_is_noticed(tmp_path: Path):
     assert actors == [("wechat:z",)]
 
 
+def test_a_replica_from_before_the_message_digests_is_derived_again(store: Store, tmp_path: Path):
+    record(store, [configured(), post("a", day=0, ref="q"), post("b", day=0, reply_to="q")])
+    path = str(tmp_path / "replica.duckdb")
+    with Replica.open(store, path) as replica:  # made as an older shequn left it
+        replica.raw.execute("DROP VIEW events")
+        replica.raw.execute("ALTER TABLE ev DROP COLUMN to_key")
+    with Replica.open(store, path) as again:
+        replies = again.con.execute(
+            "SELECT r.person, m.person FROM ev r JOIN ev m ON r.to_key = m.ref_key"
+        ).fetchall()
+        assert replies == [("wechat:b", "wechat:a")]
+        assert again.con.execute("SELECT count(*) FROM events").fetchall() == [(3,)]
+
+
 def test_rows_committed_after_a_sync_are_picked_up_by_the_next(store: Store):
     """A writer holds an open transaction across a sync; its rows arrive with the next sync,
     while a second writer's later batch is not lost either."""
