@@ -146,3 +146,48 @@ def test_meetup_commands_end_to_end(cli: Cli) -> None:  # noqa: F811
     assert code != 0 and "yes, no or maybe" in err
     code, out, err = cli.run("worker", "--once", "--connector", "console")
     assert code == 0 and "【线下活动】2031-05-16 14:00，北京，咖啡馆" not in out  # 7 days before
+
+
+# -- a region's groups invited --------------------------------------------------------------
+
+
+def _regional(slug: str, platform: str, region: str) -> str:
+    return (f'[[groups]]\nslug = "{slug}"\nname = "{slug}"\nplatform = "{platform}"\n'
+            f'region = "{region}"\n')  # fmt: skip
+
+
+REGION = (_regional("bj-1", "wechat", "北京"), _regional("bj-tg", "telegram", "北京"),
+          _regional("sh-1", "wechat", "上海"))  # fmt: skip
+
+
+def test_a_region_meetup_invites_every_group_of_the_region_and_names_rsvp_where_a_bot_takes_it(
+    store: Store,
+) -> None:
+    from shequn.engine.blueprint import load_into_store
+    from shequn.engine.engagement.meetup_command import open_to
+    from shequn.engine.record import record
+    from shequn.model.blueprint import parse_blueprint
+    from shequn.model.events import Event
+    from tests.growth_helpers import HEAD
+
+    both = HEAD.replace('platforms = ["wechat"]', 'platforms = ["wechat", "telegram"]')
+    bp = parse_blueprint(both + "\n".join(REGION))
+    load_into_store(store, bp, now=T0 - timedelta(days=1))
+    at = T0 + timedelta(days=3)
+    m, new = meetups.plan_meetup(store, COMMUNITY, "bj-1", title="读书会线下交流", venue="咖啡馆",
+                                 starts_at=at, region=True, now=T0)  # fmt: skip
+    assert new and m.plan.groups == ("bj-1", "bj-tg") and m.to_dict()["invited"] == ["bj-tg"]
+    with store.read() as conn:
+        sent = list_actions(conn, community=COMMUNITY, kind="message.send", status=None)
+    invites = {r["payload"]["group"]: render_payload(bp, r["payload"]) for r in sent}
+    assert sorted(invites) == ["bj-1", "bj-tg"]  # 上海 is another region
+    assert "/rsvp" not in invites["bj-1"]  # no bot takes commands on WeChat
+    assert invites["bj-tg"].endswith(f"也可以私聊我：/rsvp 去 {m.plan.meetup}（或 不去、待定）。")
+    record(store, [Event("member.joined", T0, COMMUNITY, "bot", "j", group="bj-tg", actor=AMY)])
+    assert [x.plan.meetup for x in open_to(store, COMMUNITY, AMY, T0)] == [m.plan.meetup]
+    _, where = meetups.rsvp(store, COMMUNITY, m.plan.meetup, AMY, "yes", now=T0)
+    assert where == "going"
+    with pytest.raises(Conflict, match="no region"):
+        loaded(store, group("main"))
+        meetups.plan_meetup(store, COMMUNITY, "main", title="t", venue="v", starts_at=at,
+                            region=True, now=T0)  # fmt: skip

@@ -63,6 +63,9 @@ def plan_command(
     capacity: Annotated[int, typer.Option(min=0, help="Seats; 0 = no limit.")] = 0,
     city: Annotated[str, typer.Option(help="The city or region.")] = "",
     host: Annotated[str | None, typer.Option(help="The city leader's identity key.")] = None,
+    region: Annotated[
+        bool, typer.Option("--region", help="Invite every group of GROUP's region too.")
+    ] = False,
     minutes: Annotated[int | None, typer.Option(help="Length (default: the blueprint's).")] = None,
     meetup: Annotated[
         str | None, typer.Option(help="An id (default: group-YYYYMMDD-HHMM).")
@@ -76,7 +79,7 @@ def plan_command(
         slug = pick_community(store, community)
         found, new = engine.plan_meetup(
             store, slug, group, title=title, venue=venue, starts_at=at, minutes=minutes,
-            capacity=capacity, city=city, host=host, meetup=meetup,
+            capacity=capacity, city=city, host=host, region=region, meetup=meetup,
         )  # fmt: skip
     _say(found, as_json, "planned" if new else "already planned", code=True)
 

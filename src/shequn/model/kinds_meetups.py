@@ -31,6 +31,7 @@ MEETUP_KINDS: tuple[KindSpec, ...] = (
             F("ends_at", Str, "ISO 8601 end", required=True),
             F("capacity", Int, "seats; 0 = no limit (beyond it: the waitlist)"),
             F("code", Str, "the door code attendees give at check-in"),
+            F("invited", List, "the other groups invited (the group's region), beside its own"),
         ),
         playbook=("P-ENG-6",),
     ),

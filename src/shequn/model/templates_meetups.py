@@ -35,13 +35,19 @@ def meetup_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "meetup_invite",
             N_("an offline event is announced in the group invited (invite_days_before the start)"),
             "message.send",
-            {**_VARS, "capacity": "seats, 0 when there is no limit"},
+            {
+                **_VARS,
+                "capacity": "seats, 0 when there is no limit",
+                "rsvp": "true where the group's bot takes /rsvp privately (Telegram)",
+            },
             N_(
                 'Meet up: "{{ title }}" at {{ venue }}{% if city %}, {{ city }}{% endif %}, '
                 "{{ starts_at }}{% if capacity %} ({{ capacity }} seats){% endif %}."
                 "{% if host %} Tell {{ host }} if you are coming.{% endif %}"
+                "{% if rsvp %} Or write to me privately: /rsvp yes {{ meetup }} (or no, maybe)."
+                "{% endif %}"
             ),
-            {**_EXAMPLE, "capacity": 30},
+            {**_EXAMPLE, "capacity": 30, "rsvp": True},
         ),
         TemplateSpec(
             "meetup_seat",

@@ -47,6 +47,25 @@ class Plan:
     code: str = ""
     city: str = ""
     host: str | None = None
+    invited: tuple[str, ...] = ()  # the other groups invited (a region's), beside ``group``
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Every group whose members are invited: ``group`` first."""
+        return (self.group, *self.invited)
+
+
+COMMAND_PLATFORMS = frozenset({"telegram"})
+"""Platforms whose bot takes a member's private ``/rsvp`` (engine/bot_commands.py)."""
+
+
+def region_groups(bp: Blueprint, group: str) -> tuple[str, ...]:
+    """The other groups of ``group``'s region (``[[groups]] region``), in blueprint order;
+    a group without a region has none to invite."""
+    region = bp.group(group).region
+    if not region:
+        raise Conflict(f"group {group!r} has no region to invite", group=group)
+    return tuple(g.slug for g in bp.groups if g.region == region and g.slug != group)
 
 
 @dataclass(slots=True)
@@ -80,6 +99,7 @@ class Meetup:
             "ends_at": p.ends_at.isoformat(), "capacity": p.capacity, "status": self.status,
             "going": self.going, "waitlist": self.waitlist, "attended": list(self.attended),
             "maybe": sorted(m for m, a in self.answers.items() if a == "maybe"),
+            "invited": list(p.invited),
         }  # fmt: skip
 
 
@@ -127,6 +147,7 @@ def _plan_of(e: Event) -> Plan:
         venue=str(d["venue"]), starts_at=parse_time(d["starts_at"], "starts_at"),
         ends_at=parse_time(d["ends_at"], "ends_at"), capacity=int(d.get("capacity") or 0),
         code=str(d.get("code") or ""), city=str(d.get("city") or ""), host=e.subject,
+        invited=tuple(str(g) for g in d.get("invited") or ()),
     )  # fmt: skip
 
 
@@ -155,11 +176,18 @@ def decide_plan(bp: Blueprint, plan: Plan, now: datetime, actor: str | None) -> 
         "meetup": plan.meetup, "title": plan.title, "venue": plan.venue,
         "starts_at": plan.starts_at.isoformat(), "ends_at": plan.ends_at.isoformat(),
         "capacity": plan.capacity, "code": plan.code, **({"city": plan.city} if plan.city else {}),
+        **({"invited": list(plan.invited)} if plan.invited else {}),
     }  # fmt: skip
     event = _event(bp, "meetup.planned", plan, now, "", actor, plan.host, data)
     due = max(now, plan.starts_at - timedelta(days=bp.engagement.meetups.invite_days_before))
-    invite = {"template": "meetup_invite", **said(bp, plan), "capacity": plan.capacity}
-    return Decision([event], [Action("message.send", bp.community.slug, due, plan.group, invite)])
+    invites = [
+        Action("message.send", bp.community.slug, due, g,
+               {"template": "meetup_invite", **said(bp, plan), "group": g,
+                "capacity": plan.capacity,
+                "rsvp": bp.group(g).platform in COMMAND_PLATFORMS})
+        for g in plan.groups
+    ]  # fmt: skip
+    return Decision([event], invites)
 
 
 def decide_rsvp(
@@ -267,6 +295,7 @@ def _event(
 
 
 def by_start(found: dict[str, Meetup], groups: Sequence[str] | None = None) -> list[Meetup]:
-    """The meetups, soonest first; ``groups`` limits them to those groups."""
-    chosen = [m for m in found.values() if groups is None or m.plan.group in groups]
+    """The meetups, soonest first; ``groups`` limits them to those groups (the meetup's own
+    or one it invited)."""
+    chosen = [m for m in found.values() if groups is None or set(m.plan.groups) & set(groups)]
     return sorted(chosen, key=lambda m: (m.plan.starts_at, m.plan.meetup))

@@ -26,6 +26,7 @@ from shequn.engine.engagement.meetup_rules import (
     decide_tick,
     fold,
     meetup_id,
+    region_groups,
 )
 from shequn.engine.engagement.sessions import stop_timeline
 from shequn.engine.engagement.timeline import aware
@@ -49,13 +50,15 @@ def plan_meetup(
     capacity: int = 0,
     city: str = "",
     host: str | None = None,
+    region: bool = False,
     meetup: str | None = None,
     actor: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Meetup, bool]:
     """Plan a meetup for the members of ``group`` and queue its invitation; ``(meetup, new)``
     — ``new`` is false when the same meetup (the group and the local start) exists. The door
-    code is four random digits."""
+    code is four random digits. ``region``: the other groups of the group's region are
+    invited too (their members may answer and come)."""
     at = now or datetime.now(UTC)
     with store.transaction() as conn:
         lock_for_decision(conn)
@@ -67,8 +70,9 @@ def plan_meetup(
             return known, False
         length = timedelta(minutes=minutes or bp.engagement.meetups.duration_minutes)
         code = f"{secrets.randbelow(10_000):04d}"
+        invited = region_groups(bp, group) if region else ()
         plan = Plan(group, mid, title, venue, starts_at, starts_at + length, capacity, code,
-                    city, host)  # fmt: skip
+                    city, host, invited)  # fmt: skip
         apply(conn, decide_plan(bp, plan, at, actor))
         return _get(conn, community, mid), True
 
