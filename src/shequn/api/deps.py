@@ -29,10 +29,10 @@ from shequn.analytics.budget import Budget
 from shequn.api.errors import Forbidden, Unauthorized
 from shequn.engine.decisions import operator_source
 from shequn.engine.guard import Writer
-from shequn.errors import NotFound
+from shequn.errors import Conflict, NotFound
 from shequn.model.entities import Community, Group, Member
 from shequn.store.db import Store
-from shequn.store.queries import get_community, get_member, list_groups
+from shequn.store.queries import get_community, get_member, list_communities, list_groups
 from shequn.store.tokens import SCOPED_ROLES, Token
 
 MAX_MEMBER_ID = 2**31 - 1
@@ -217,6 +217,19 @@ def access_in_group(
     if not op.covers(group(found)):
         raise missing
     return found
+
+
+def hook_community(store: Store, variable: str) -> str:
+    """The community a platform's webhook records into (a hook carries no token to name it):
+    the one named by the environment ``variable``, else the store's only community."""
+    named = os.environ.get(variable)
+    if named:
+        return named
+    with store.read() as conn:
+        slugs = [c.slug for c in list_communities(conn)]
+    if len(slugs) != 1:
+        raise Conflict(f"set {variable}: the store has {len(slugs)} communities")
+    return slugs[0]
 
 
 def read_groups(store: Store, op: Operator, community: str, group: str | None) -> list[str] | None:

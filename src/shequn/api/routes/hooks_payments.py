@@ -25,13 +25,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from shequn.api.deps import hook_community
 from shequn.connectors.payments import HookRejected, wechatpay
 from shequn.connectors.payments import stripe as stripe_hook
 from shequn.engine.payments_in import take
-from shequn.errors import Conflict
 from shequn.model.orders import Paid
 from shequn.store.db import Store
-from shequn.store.queries import list_communities
 
 STRIPE_SECRET_ENV = "SHEQUN_STRIPE_WEBHOOK_SECRET"  # noqa: S105 — the variable's name
 WECHATPAY_KEY_ENV = "SHEQUN_WECHATPAY_APIV3_KEY"
@@ -45,22 +44,11 @@ clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 router = APIRouter(prefix="/hooks/payments", tags=["hooks"], include_in_schema=False)
 
 
-def _community(store: Store) -> str:
-    named = os.environ.get(COMMUNITY_ENV)
-    if named:
-        return named
-    with store.read() as conn:
-        slugs = [c.slug for c in list_communities(conn)]
-    if len(slugs) != 1:
-        raise Conflict(f"set {COMMUNITY_ENV}: the store has {len(slugs)} communities")
-    return slugs[0]
-
-
 async def _record(request: Request, paid: Paid | None) -> dict[str, Any]:
     if paid is None:
         return {"outcome": "ignored"}
     store: Store = request.app.state.store
-    community = await run_in_threadpool(_community, store)
+    community = await run_in_threadpool(hook_community, store, COMMUNITY_ENV)
     return {"outcome": await run_in_threadpool(take, store, community, paid)}
 
 

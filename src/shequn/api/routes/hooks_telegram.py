@@ -23,11 +23,10 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from shequn.api.deps import hook_community
 from shequn.api.telegram_updates import bot_id_of, record_updates
 from shequn.connectors.telegram.client import TOKEN_ENV
-from shequn.errors import Conflict
 from shequn.store.db import Store
-from shequn.store.queries import list_communities
 
 SECRET_ENV = "SHEQUN_TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 — the variable's name
 COMMUNITY_ENV = "SHEQUN_TELEGRAM_COMMUNITY"
@@ -38,17 +37,6 @@ router = APIRouter(prefix="/hooks", tags=["hooks"], include_in_schema=False)
 
 def _refused() -> JSONResponse:
     return JSONResponse({"ok": False, "detail": "unauthorized"}, status_code=401)
-
-
-def _community(store: Store) -> str:
-    named = os.environ.get(COMMUNITY_ENV)
-    if named:
-        return named
-    with store.read() as conn:
-        slugs = [c.slug for c in list_communities(conn)]
-    if len(slugs) != 1:
-        raise Conflict(f"set {COMMUNITY_ENV}: the store has {len(slugs)} communities")
-    return slugs[0]
 
 
 @router.post("/telegram")
@@ -70,6 +58,6 @@ async def telegram_webhook(
         return JSONResponse({"ok": False, "detail": "not a Telegram update"}, status_code=400)
     store: Store = request.app.state.store
     bot_id = bot_id_of(os.environ.get(TOKEN_ENV, ""))
-    community = await run_in_threadpool(_community, store)
+    community = await run_in_threadpool(hook_community, store, COMMUNITY_ENV)
     result = await run_in_threadpool(record_updates, store, community, bot_id, [update])
     return JSONResponse({"ok": True, "new": result.new})
