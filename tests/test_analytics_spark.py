@@ -106,7 +106,7 @@ def test_shequn_metrics_engine_spark_reads_the_export(engines: tuple[Any, Any, P
         json.dumps([dataclasses.asdict(r) for r in concentration(duck, Scope(SLUG))])
     )
     refused = runner.invoke(
-        app, ["metrics", "churn_backtest", "--engine", "spark", "--parquet", "x"]
+        app, ["metrics", "key_behaviour_leaders", "--engine", "spark", "--parquet", "x"]
     )
     assert refused.exit_code != 0
     assert "runs on DuckDB only so far; on Spark: activity, retention" in str(refused.exception)

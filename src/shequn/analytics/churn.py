@@ -28,14 +28,14 @@ from typing import Any
 
 from shequn.analytics import portable
 from shequn.analytics.registry import Metric
-from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of
 
 BASELINE_WEEKS = 8
 RECENT_WEEKS = 2
 RATIO = 0.3
 MIN_BASELINE = 1.0
 HORIZON_DAYS = 30
-_EXITS = "('member.left', 'member.removed')"
+_EXITS = ("member.left", "member.removed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,28 +238,24 @@ def _churned(
     people: list[str],
     active_kinds: tuple[str, ...],
 ) -> set[str]:
-    """Of ``people``, who left, was removed or went silent within ``(day, day + horizon]``."""
+    """Of ``people``, who left, was removed or went silent within ``(day, day + horizon]``.
+
+    Defined once for both engines (``analytics/portable.py``)."""
+    import ibis  # lazy: only metrics need it
+
     if not people:
         return set()
     horizon = replace(
         scope, since=day + timedelta(days=1), until=day + timedelta(days=horizon_days)
     )
-    where, params = horizon.where()
-    kinds, kparams = kinds_sql(active_kinds)
-    sql = f"""
-        WITH p AS (SELECT unnest(CAST(? AS VARCHAR[])) AS person),
-        active AS (SELECT DISTINCT person FROM ev WHERE {where} AND {kinds}),
-        exits AS (
-            SELECT DISTINCT CASE WHEN kind = 'member.removed' THEN subject_person
-                                 ELSE person END AS who
-            FROM ev WHERE {where} AND kind IN {_EXITS}
-        )
-        SELECT p.person FROM p
-        WHERE EXISTS (SELECT 1 FROM exits x WHERE x.who = p.person)
-           OR NOT EXISTS (SELECT 1 FROM active a WHERE a.person = p.person)
-    """  # noqa: S608  # only placeholders and fixed SQL are interpolated
-    rows = con.execute(sql, [people, *params, *kparams, *params]).fetchall()
-    return {person for (person,) in rows}
+    t = portable.ev()
+    seen = t.filter(*portable.in_scope(t, horizon))
+    acting = seen.filter(seen.kind.isin(active_kinds), seen.person.notnull())
+    active = {p for (p,) in portable.fetch(con, acting.select("person").distinct())}
+    moves = seen.filter(seen.kind.isin(_EXITS))
+    who = ibis.ifelse(moves.kind == "member.removed", moves.subject_person, moves.person)
+    gone = {p for (p,) in portable.fetch(con, moves.select(who=who).distinct())}
+    return {p for p in people if p in gone or p not in active}
 
 
 _PARAMS: dict[str, Any] = {

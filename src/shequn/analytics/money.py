@@ -52,6 +52,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from shequn.analytics import portable
 from shequn.analytics.funnel import fees_sql, named, run, starts_sql
 from shequn.analytics.params import Choice
 from shequn.analytics.registry import Metric
@@ -145,36 +146,40 @@ def _members_of(scope: Scope, p: dict[str, Any]) -> str:
 
 
 def checkin_completion(con: Any, scope: Scope, *, threshold: float = 0.8) -> list[CampCompletion]:
-    """Completion rate per training camp (P-ENG-5, P-MEA-6; see the module doc)."""
+    """Completion rate per training camp (P-ENG-5, P-MEA-6; see the module doc).
+
+    Defined once for both engines (``analytics/portable.py``); who completed is judged in
+    Python from the counts (a float threshold is not rendered the same by both engines)."""
     setup = scope_window(con, scope)
     if setup is None:
         return []
-    last, p = setup
-    p["threshold"] = threshold
-    where = named(replace(scope, until=last).where(), "w", p)
-    sql = f"""
-        WITH ci AS (
-            SELECT person, coalesce(data->>'camp', grp, '(none)') AS camp,
-                   TRY_CAST(data->>'day' AS INTEGER) AS n, CAST(local_at AS DATE) AS d
-            FROM ev WHERE {where} AND kind = 'checkin.done' AND person IS NOT NULL
-        ),
-        numbered AS (
-            SELECT person, camp,
-                   coalesce(n, date_diff('day', min(d) OVER (PARTITION BY camp), d) + 1) AS n
-            FROM ci
-        ),
-        per AS (
-            SELECT camp, person, count(DISTINCT n) AS done FROM numbered WHERE n >= 1
-            GROUP BY camp, person
-        ),
-        camps AS (SELECT camp, max(n) AS days FROM numbered GROUP BY camp)
-        SELECT c.camp, c.days, count(*),
-               count(*) FILTER (WHERE per.done >= $threshold * c.days - 1e-9)
-        FROM per JOIN camps c USING (camp) GROUP BY c.camp, c.days ORDER BY c.camp
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    last, _ = setup
+    t = portable.ev()
+    done = t.filter(
+        *portable.in_scope(t, replace(scope, until=last)),
+        t.kind == "checkin.done",
+        t.person.notnull(),
+    )
+    ci = done.select(
+        "person",
+        "day",
+        camp=portable.field(con, done.data, "camp").fill_null(done.grp).fill_null("(none)"),
+        n=portable.field(con, done.data, "day").try_cast("int64"),
+    )
+    since_first = ci.day.delta(ci.day.min().over(group_by="camp"), unit="day") + 1
+    numbered = ci.select("person", "camp", n=ci.n.fill_null(since_first))
+    days = dict(portable.fetch(con, numbered.group_by("camp").aggregate(days=numbered.n.max())))
+    counted = numbered.filter(numbered.n >= 1)
+    per = counted.group_by(["camp", "person"]).aggregate(done=counted.n.nunique())
+    tally = per.group_by(["camp", "done"]).aggregate(people=per.count())
+    camps: dict[str, list[int]] = {}
+    for camp, n_done, people in portable.fetch(con, tally):
+        totals = camps.setdefault(camp, [0, 0])
+        totals[0] += int(people)
+        totals[1] += int(people) if n_done >= threshold * days[camp] - 1e-9 else 0
     return [
-        CampCompletion(camp, days, n, done, _rate(done, n))
-        for camp, days, n, done in run(con, sql, p)
+        CampCompletion(camp, int(days[camp]), n, ok, _rate(ok, n))
+        for camp, (n, ok) in sorted(camps.items())
     ]
 
 

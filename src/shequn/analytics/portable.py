@@ -46,6 +46,7 @@ EV_COLUMNS: dict[str, str] = {
     "has_media": "boolean",
     "is_question": "boolean",
     "target": "string",
+    "data": "string",
 }
 """The columns of ``ev`` (``analytics/materialise.py``) portable metrics may read; the same
 names and types in the Parquet export (``analytics/parquet.py``)."""
@@ -79,6 +80,22 @@ def scalar(con: Any, expr: Any) -> Any:
     """The single value of a scalar expression (None for an empty input)."""
     rows = fetch(con, expr.as_table())
     return rows[0][0] if rows else None
+
+
+def field(con: Any, data: Any, key: str) -> Any:
+    """The text of the JSON field ``key`` of ``data`` (the event's payload), on every engine:
+    DuckDB's ``data->>'key'`` (``ev.data`` is JSON there), Spark's ``get_json_object`` (the
+    export's ``data`` is text). Both give a number or boolean as its JSON text, an absent key
+    or a JSON null as NULL."""
+    import ibis
+
+    name = "get_json_object" if dialect(con) == "pyspark" else "json_extract_string"
+
+    @ibis.udf.scalar.builtin(name=name)
+    def json_text(data: str, path: str) -> str:  # type: ignore[empty-body]
+        """The engine's own function (builtin: nothing runs in Python)."""
+
+    return json_text(data, f"$.{key}")
 
 
 def in_scope(t: Any, scope: Scope) -> list[Any]:
@@ -119,6 +136,8 @@ PORTABLE: tuple[str, ...] = (
     "quarter_retention",
     "concentration",
     "churn_risk",
+    "churn_backtest",
+    "checkin_completion",
 )
 """Metrics defined here once and run on both engines; ``--engine spark`` accepts these (and
 tests/test_analytics_spark.py compares each on DuckDB and on Spark)."""
