@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from shequn.analytics.camps import checkin_completion
 from shequn.analytics.money import (
     AcquisitionCost,
     acquisition_cost,
-    checkin_completion,
     ladder_conversion,
     renewal_rate,
     revenue,

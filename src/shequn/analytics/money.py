@@ -64,15 +64,6 @@ TIERS: tuple[str, ...] = ("free", "low", "mid", "high", "partner")
 
 
 @dataclass(frozen=True, slots=True)
-class CampCompletion:
-    camp: str
-    days: int  # highest day number seen
-    participants: int  # checked in at least once
-    completed: int  # checked in on at least threshold × days days
-    rate: float | None  # completed / participants
-
-
-@dataclass(frozen=True, slots=True)
 class Renewal:
     plan: str
     due: int  # terms whose end fell in the window
@@ -118,7 +109,7 @@ class AcquisitionCost:
     blended: float | None  # cost / (acquired - unpriced)
 
 
-def _rate(n: float, d: float) -> float | None:
+def rate(n: float, d: float) -> float | None:
     return round(n / d, 4) if d else None
 
 
@@ -134,6 +125,17 @@ def scope_window(con: Any, scope: Scope) -> tuple[date, dict[str, Any]] | None:
     return last, {"first": scope.since or date.min, "last": last}
 
 
+def joined_group(t: Any, scope: Scope) -> list[Any]:
+    """The condition "person joined ``scope.group``" on Ibis table ``t`` (none for a whole
+    community)."""
+    if scope.group is None:
+        return []
+    joined = t.filter(
+        t.community == scope.community, t.grp == scope.group, t.kind == "member.joined"
+    )
+    return [t.person.isin(joined.person)]
+
+
 def _members_of(scope: Scope, p: dict[str, Any]) -> str:
     """``AND person IN (members of scope.group)``, or nothing for a whole community."""
     if scope.group is None:
@@ -145,108 +147,90 @@ def _members_of(scope: Scope, p: dict[str, Any]) -> str:
     )
 
 
-def checkin_completion(con: Any, scope: Scope, *, threshold: float = 0.8) -> list[CampCompletion]:
-    """Completion rate per training camp (P-ENG-5, P-MEA-6; see the module doc).
+def renewal_rate(con: Any, scope: Scope, *, grace_days: int = 30) -> list[Renewal]:
+    """Renewed versus ended memberships per plan (P-MON-4, P-MEA-6; see the module doc).
 
-    Defined once for both engines (``analytics/portable.py``); who completed is judged in
-    Python from the counts (a float threshold is not rendered the same by both engines)."""
+    Defined once for both engines (``analytics/portable.py``)."""
     setup = scope_window(con, scope)
     if setup is None:
         return []
     last, _ = setup
     t = portable.ev()
-    done = t.filter(
-        *portable.in_scope(t, replace(scope, until=last)),
-        t.kind == "checkin.done",
+    kinds = ("membership.started", "membership.renewed", "membership.ended")
+    terms = t.filter(
+        *portable.in_scope(t, Scope(scope.community, until=last)),
+        *joined_group(t, scope),
         t.person.notnull(),
+        t.kind.isin(kinds),
     )
-    ci = done.select(
+    until = portable.field(con, terms.data, "until").substr(0, 10).try_cast("date")
+    m = terms.select(
         "person",
+        "kind",
+        "occurred_at",
         "day",
-        camp=portable.field(con, done.data, "camp").fill_null(done.grp).fill_null("(none)"),
-        n=portable.field(con, done.data, "day").try_cast("int64"),
+        plan=portable.field(con, terms.data, "plan"),
+        until=until,
     )
-    since_first = ci.day.delta(ci.day.min().over(group_by="camp"), unit="day") + 1
-    numbered = ci.select("person", "camp", n=ci.n.fill_null(since_first))
-    days = dict(portable.fetch(con, numbered.group_by("camp").aggregate(days=numbered.n.max())))
-    counted = numbered.filter(numbered.n >= 1)
-    per = counted.group_by(["camp", "person"]).aggregate(done=counted.n.nunique())
-    tally = per.group_by(["camp", "done"]).aggregate(people=per.count())
-    camps: dict[str, list[int]] = {}
-    for camp, n_done, people in portable.fetch(con, tally):
-        totals = camps.setdefault(camp, [0, 0])
-        totals[0] += int(people)
-        totals[1] += int(people) if n_done >= threshold * days[camp] - 1e-9 else 0
+    r = m.view()
+    pairs = m.filter(m.kind != "membership.ended", m.until.between(scope.since or date.min, last))
+    both = pairs.left_join(
+        r, [r.person == pairs.person, r.plan == pairs.plan, r.occurred_at > pairs.occurred_at]
+    )
+    later = both.kind_right == "membership.renewed"
+    judged = both.group_by(["plan", "person", "occurred_at", "until"]).aggregate(
+        renewed=(later & (both.day_right <= portable.plus_days(both.until, grace_days)))
+        .any()
+        .fill_null(False),
+        ended=(both.kind_right == "membership.ended").any().fill_null(False),
+    )
+    lapsed = judged.ended | (portable.plus_days(judged.until, grace_days) < last)
+    counts = judged.group_by("plan").aggregate(
+        due=judged.count(),
+        renewed=judged.count(where=judged.renewed),
+        ended=judged.count(where=~judged.renewed & lapsed),
+    )
+    rows = sorted(portable.fetch(con, counts), key=lambda row: (row[0] is None, row[0] or ""))
     return [
-        CampCompletion(camp, int(days[camp]), n, ok, _rate(ok, n))
-        for camp, (n, ok) in sorted(camps.items())
-    ]
-
-
-def renewal_rate(con: Any, scope: Scope, *, grace_days: int = 30) -> list[Renewal]:
-    """Renewed versus ended memberships per plan (P-MON-4, P-MEA-6; see the module doc)."""
-    setup = scope_window(con, scope)
-    if setup is None:
-        return []
-    last, p = setup
-    p["grace"] = grace_days
-    where = named(Scope(scope.community, until=last).where(), "w", p) + _members_of(scope, p)
-    sql = f"""
-        WITH m AS (
-            SELECT person, data->>'plan' AS plan, kind, occurred_at,
-                   CAST(local_at AS DATE) AS day,
-                   TRY_CAST(left(data->>'until', 10) AS DATE) AS until
-            FROM ev WHERE {where} AND person IS NOT NULL AND kind IN
-                ('membership.started', 'membership.renewed', 'membership.ended')
-        ),
-        judged AS (
-            SELECT t.plan, t.person, t.occurred_at, t.until,
-                   coalesce(bool_or(r.kind = 'membership.renewed'
-                                    AND r.day <= t.until + $grace), false) AS renewed,
-                   coalesce(bool_or(r.kind = 'membership.ended'), false) AS ended
-            FROM m t LEFT JOIN m r ON r.person = t.person AND r.plan = t.plan
-                 AND r.occurred_at > t.occurred_at
-            WHERE t.kind <> 'membership.ended' AND t.until BETWEEN $first AND $last
-            GROUP BY t.plan, t.person, t.occurred_at, t.until
-        )
-        SELECT plan, count(*), count(*) FILTER (WHERE renewed),
-               count(*) FILTER (WHERE NOT renewed AND (ended OR until + $grace < $last))
-        FROM judged GROUP BY plan ORDER BY plan
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    return [
-        Renewal(plan, due, renewed, ended, due - renewed - ended, _rate(renewed, renewed + ended))
-        for plan, due, renewed, ended in run(con, sql, p)
+        Renewal(plan, due, renewed, ended, due - renewed - ended, rate(renewed, renewed + ended))
+        for plan, due, renewed, ended in rows
     ]
 
 
 def ladder_conversion(con: Any, scope: Scope) -> list[LadderRung]:
-    """Persons reaching each rung of the ladder, and the step rate (P-MON-4; module doc)."""
+    """Persons reaching each rung of the ladder, and the step rate (P-MON-4; module doc).
+
+    Defined once for both engines (``analytics/portable.py``)."""
+    import ibis  # lazy: only metrics need it
+
     setup = scope_window(con, scope)
     if setup is None:
         return []
-    last, p = setup
-    joins = named(replace(scope, until=last).where(), "w", p)
-    window = replace(scope, group=None, until=last)
-    money = named(window.where(), "cw", p) + _members_of(scope, p)
-    rank = " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(TIERS))
-    sql = f"""
-        WITH tiers AS (
-            SELECT person, 0 AS r FROM ev
-            WHERE {joins} AND kind = 'member.joined' AND person IS NOT NULL
-            UNION ALL
-            SELECT person, CASE data->>'tier' {rank} END FROM ev
-            WHERE {money} AND kind = 'payment.made' AND person IS NOT NULL
-        )
-        SELECT r, count(*) FROM (
-            SELECT person, max(r) AS r FROM tiers WHERE r IS NOT NULL GROUP BY person
-        ) GROUP BY r
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    at_tier = dict(run(con, sql, p))
+    last, _ = setup
+    t = portable.ev()
+    joins = t.filter(
+        *portable.in_scope(t, replace(scope, until=last)),
+        t.kind == "member.joined",
+        t.person.notnull(),
+    )
+    paid = t.filter(
+        *portable.in_scope(t, replace(scope, group=None, until=last)),
+        *joined_group(t, scope),
+        t.kind == "payment.made",
+        t.person.notnull(),
+    )
+    tier = portable.field(con, paid.data, "tier")
+    rank = ibis.cases(*((tier == name, i) for i, name in enumerate(TIERS)), else_=None)
+    tiers = ibis.union(
+        joins.select("person", r=ibis.literal(0)), paid.select("person", r=rank), distinct=False
+    )
+    top = tiers.filter(tiers.r.notnull()).group_by("person").aggregate(r=lambda x: x.r.max())
+    at_tier = dict(portable.fetch(con, top.group_by("r").aggregate(n=top.count())))
     if not at_tier:
         return []
     reached = [sum(n for r, n in at_tier.items() if r >= i) for i in range(len(TIERS))]
     return [
-        LadderRung(tier, reached[i], _rate(reached[i], reached[i - 1]) if i else None)
+        LadderRung(tier, reached[i], rate(reached[i], reached[i - 1]) if i else None)
         for i, tier in enumerate(TIERS)
     ]
 
@@ -305,8 +289,8 @@ def revenue(
                 net=net,
                 payers=payers,
                 active=n,
-                per_active=_rate(net, n),
-                per_payer=_rate(net, payers),
+                per_active=rate(net, n),
+                per_payer=rate(net, payers),
             )
         )
     return out
@@ -346,17 +330,10 @@ def acquisition_cost(con: Any, scope: Scope) -> AcquisitionCost:
     acquired = sum(c.acquired for c in channels)
     unpriced = sum(c.acquired for c in channels if c.cost is None)
     cost = round(sum(c.cost for c in channels if c.cost is not None), 2)
-    return AcquisitionCost(channels, acquired, unpriced, cost, _rate(cost, acquired - unpriced))
+    return AcquisitionCost(channels, acquired, unpriced, cost, rate(cost, acquired - unpriced))
 
 
 METRICS = (
-    Metric(
-        "checkin_completion",
-        "Training-camp completion rate: members who checked in on most days",
-        ("P-ENG-5", "P-MEA-6"),
-        checkin_completion,
-        {"threshold": 0.8},
-    ),
     Metric(
         "renewal_rate",
         "Membership renewal rate per plan for terms ending in the window",

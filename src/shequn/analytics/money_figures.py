@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from shequn.analytics.funnel import named, run
-from shequn.analytics.money import TIERS, _members_of, _rate, scope_window
+from shequn.analytics.money import TIERS, _members_of, rate, scope_window
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import Scope
 
@@ -192,7 +192,7 @@ def refund_rate(con: Any, scope: Scope) -> list[Refunds]:
         FROM paid LEFT JOIN back USING (ref) GROUP BY 1, 2 ORDER BY 1, 2
     """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
     return [
-        Refunds(product, cur, n, int(paid), k, int(back), _rate(k, n), _rate(back, paid))
+        Refunds(product, cur, n, int(paid), k, int(back), rate(k, n), rate(back, paid))
         for product, cur, n, paid, k, back in run(con, sql, p)
     ]
 
@@ -220,7 +220,7 @@ def offer_acceptance(con: Any, scope: Scope) -> list[OfferAcceptance]:
         FROM made LEFT JOIN took USING (offer) GROUP BY 1 ORDER BY 1
     """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
     return [
-        OfferAcceptance(product, n, k, _rate(k, n), _days(days))
+        OfferAcceptance(product, n, k, rate(k, n), _days(days))
         for product, n, k, days in run(con, sql, p)
     ]
 

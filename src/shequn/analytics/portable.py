@@ -91,7 +91,7 @@ def field(con: Any, data: Any, key: str) -> Any:
 
     name = "get_json_object" if dialect(con) == "pyspark" else "json_extract_string"
 
-    @ibis.udf.scalar.builtin(name=name)
+    @ibis.udf.scalar.builtin(name=name)  # type: ignore[untyped-decorator]
     def json_text(data: str, path: str) -> str:  # type: ignore[empty-body]
         """The engine's own function (builtin: nothing runs in Python)."""
 
@@ -138,6 +138,8 @@ PORTABLE: tuple[str, ...] = (
     "churn_risk",
     "churn_backtest",
     "checkin_completion",
+    "renewal_rate",
+    "ladder_conversion",
 )
 """Metrics defined here once and run on both engines; ``--engine spark`` accepts these (and
 tests/test_analytics_spark.py compares each on DuckDB and on Spark)."""

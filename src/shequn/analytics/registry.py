@@ -23,6 +23,7 @@ MODULES = (
     "shequn.analytics.retention",
     "shequn.analytics.funnel",
     "shequn.analytics.money",
+    "shequn.analytics.camps",
     "shequn.analytics.money_figures",
     "shequn.analytics.money_series",
     "shequn.analytics.lifecycle",
