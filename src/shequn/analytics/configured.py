@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shequn.analytics import portable
 from shequn.model.blueprint import Blueprint
 from shequn.model.i18n import pick
 
@@ -39,10 +40,16 @@ def configured_blueprint(con: Any, community: str) -> Blueprint | None:
 def configured_language(con: Any, community: str) -> str:
     """The language the community's people read (``community.language``; English when the
     log has no blueprint or says something shequn does not speak). Read alone, without
-    validating the whole blueprint, so a report still speaks it when the rest is off."""
-    row = con.execute(
-        "SELECT json_extract_string(data, '$.blueprint.community.language') FROM ev "
-        "WHERE community = ? AND kind = 'community.configured' ORDER BY id DESC LIMIT 1",
-        [community],
-    ).fetchone()
-    return pick(row[0] if row else None)
+    validating the whole blueprint, so a report still speaks it when the rest is off.
+    Read the same on DuckDB and Spark (``analytics/portable.py``)."""
+    import ibis  # lazy: only metrics need it
+
+    t = portable.ev()
+    said = t.filter(t.community == community, t.kind == "community.configured")
+    newest = said.order_by(ibis.desc("id")).limit(1)
+    rows = portable.fetch(con, newest.select(lang=portable.field(con, newest.data, LANGUAGE)))
+    return pick(rows[0][0] if rows else None)
+
+
+LANGUAGE = "blueprint.community.language"
+"""Where ``community.configured`` says the community's language (a JSON path)."""

@@ -42,8 +42,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from shequn.analytics import portable
 from shequn.analytics.funnel import named, run
-from shequn.analytics.money import TIERS, _members_of, rate, scope_window
+from shequn.analytics.money import TIERS, _members_of, joined_group, rate, scope_window
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import Scope
 
@@ -170,31 +171,52 @@ def recurring_revenue(con: Any, scope: Scope) -> list[Recurring]:
 
 
 def refund_rate(con: Any, scope: Scope) -> list[Refunds]:
-    """Refunds per product, by count and by amount (P-MON-1, P-MON-4; see the module doc)."""
-    setup = _money_window(con, scope)
+    """Refunds per product, by count and by amount (P-MON-1, P-MON-4; see the module doc).
+
+    Defined once for both engines (``analytics/portable.py``)."""
+    setup = scope_window(con, scope)
     if setup is None:
         return []
-    window, p = setup
-    window += _members_of(scope, p)
-    sql = f"""
-        WITH paid AS (
-            SELECT source_ref AS ref, coalesce(data->>'product', '(none)') AS product,
-                   {CURRENCY} AS currency, {MINOR} AS minor FROM ev
-            WHERE {window} AND kind = 'payment.made' AND person IS NOT NULL
-              AND NOT coalesce(TRY_CAST(data->>'deposit' AS BOOLEAN), false)
-        ),
-        back AS (
-            SELECT data->>'payment' AS ref, sum({MINOR}) AS minor FROM ev
-            WHERE community = $c AND kind = 'payment.refunded' AND day <= $last GROUP BY 1
-        )
-        SELECT product, currency, count(*), sum(paid.minor), count(back.ref),
-               coalesce(sum(back.minor), 0)
-        FROM paid LEFT JOIN back USING (ref) GROUP BY 1, 2 ORDER BY 1, 2
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    last, _ = setup
+    t = portable.ev()
+    made = t.filter(
+        *portable.in_scope(t, replace(scope, group=None, until=last)),
+        *joined_group(t, scope),
+        t.kind == "payment.made",
+        t.person.notnull(),
+        ~portable.field(con, t.data, "deposit").try_cast("boolean").fill_null(False),
+    )
+    paid = made.select(
+        ref=made.source_ref,
+        product=portable.field(con, made.data, "product").fill_null("(none)"),
+        currency=portable.field(con, made.data, "currency").fill_null("CNY"),
+        minor=_minor(con, made),
+    )
+    refunds = t.filter(t.community == scope.community, t.kind == "payment.refunded", t.day <= last)
+    back = (
+        refunds.select(ref=portable.field(con, refunds.data, "payment"), minor=_minor(con, refunds))
+        .group_by("ref")
+        .aggregate(back=lambda b: b.minor.sum())
+    )
+    both = paid.left_join(back, "ref")
+    per = both.group_by(["product", "currency"]).aggregate(
+        n=both.count(), paid=both.minor.sum(), k=both.ref_right.count(), back=both.back.sum()
+    )
     return [
-        Refunds(product, cur, n, int(paid), k, int(back), rate(k, n), rate(back, paid))
-        for product, cur, n, paid, k, back in run(con, sql, p)
+        Refunds(product, cur, n, int(paid), k, int(back or 0), rate(k, n), rate(back or 0, paid))
+        for product, cur, n, paid, k, back in sorted(portable.fetch(con, per))
     ]
+
+
+def _minor(con: Any, t: Any) -> Any:
+    """:data:`MINOR` on Ibis table ``t``."""
+    amount = portable.field(con, t.data, "amount").try_cast("float64")
+    return (
+        portable.field(con, t.data, "amount_minor")
+        .try_cast("int64")
+        .fill_null((amount * 100).round().cast("int64"))
+        .fill_null(0)
+    )
 
 
 def offer_acceptance(con: Any, scope: Scope) -> list[OfferAcceptance]:

@@ -140,6 +140,7 @@ PORTABLE: tuple[str, ...] = (
     "checkin_completion",
     "renewal_rate",
     "ladder_conversion",
+    "refund_rate",
 )
 """Metrics defined here once and run on both engines; ``--engine spark`` accepts these (and
 tests/test_analytics_spark.py compares each on DuckDB and on Spark)."""

@@ -14,6 +14,7 @@ from typing import Any
 from shequn.analytics.activity import activity
 from shequn.analytics.configured import configured_blueprint
 from shequn.analytics.lifecycle import life_cycle
+from shequn.analytics.portable import PORTABLE
 from shequn.analytics.registry import all_metrics
 from shequn.analytics.scope import Scope, as_of
 from shequn.model.blueprint_engagement import DEFAULT_ENVELOPE_TEST_HOURS
@@ -39,6 +40,9 @@ class Report:
     groups: list[dict[str, Any]] = field(default_factory=list)
     sections: dict[str, Any] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
+    duckdb_only: list[str] = field(default_factory=list)
+    """What this engine did not compute (``groups``, ``coverage``, section names): their
+    metrics run on DuckDB only so far (``analytics/portable.PORTABLE``)."""
 
     @property
     def empty(self) -> bool:
@@ -53,6 +57,7 @@ class Report:
             "groups": self.groups,
             "sections": self.sections,
             "alerts": [asdict(a) for a in self.alerts],
+            "duckdb_only": self.duckdb_only,
         }
 
 
@@ -100,8 +105,9 @@ def _moves(envelope_hours: float) -> dict[str, tuple[str, Said, str]]:
 _SEVEN_DAY = {"failed": Said("7-day rule failed"), "pending": Said("7-day rule pending")}
 
 
-def build_report(con: Any, scope: Scope) -> Report:
-    """Everything ``shequn report`` shows, as data."""
+def build_report(con: Any, scope: Scope, *, portable_only: bool = False) -> Report:
+    """Everything ``shequn report`` shows, as data. ``portable_only`` (``con`` is Spark):
+    only what portable metrics give; the rest is named in ``duckdb_only``, not guessed."""
     report = Report(community=scope.community, group=scope.group, as_of=as_of(con, scope))
     if report.empty:
         return report
@@ -116,6 +122,11 @@ def build_report(con: Any, scope: Scope) -> Report:
             "messages_last_7_days": sum(d.messages for d in days[-7:]),
             "messages_per_active_member": today.messages_per_active,
         }
+    _extra_sections(con, scope, report, PORTABLE if portable_only else None)
+    if portable_only:  # life cycles and the pyramid's gaps read the replica's own queries
+        report.duckdb_only[:0] = ["groups"]
+        report.duckdb_only.append("coverage")
+        return report
     moves = _moves(_envelope_hours(con, scope.community))
     for life in life_cycle(con, scope):
         report.groups.append(
@@ -133,7 +144,6 @@ def build_report(con: Any, scope: Scope) -> Report:
         report.alerts += _life_alerts(
             moves, life.group, life.stage, life.reason, life.seven_day_rule if young else "old"
         )
-    _extra_sections(con, scope, report)
     _coverage_alerts(con, scope, report)
     return report
 
@@ -189,12 +199,16 @@ _SECTIONS = (
 )
 
 
-def _extra_sections(con: Any, scope: Scope, report: Report) -> None:
-    """Metrics from the other analytics modules, when this build has them."""
+def _extra_sections(con: Any, scope: Scope, report: Report, only: tuple[str, ...] | None) -> None:
+    """Metrics from the other analytics modules, when this build has them (of them, those
+    in ``only`` when given; the others go to ``duckdb_only``)."""
     metrics = all_metrics()
     for name in _SECTIONS:
         metric = metrics.get(name)
         if metric is None:
+            continue
+        if only is not None and name not in only:
+            report.duckdb_only.append(name)
             continue
         result = metric.compute(con, scope)
         rows = result if isinstance(result, list) else [result]

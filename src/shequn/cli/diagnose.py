@@ -29,7 +29,8 @@ from shequn.cli.common import (
     print_json,
     print_table,
 )
-from shequn.cli.report import UntilOpt, replica_scope
+from shequn.cli.engines import replica_scope
+from shequn.cli.report import UntilOpt
 from shequn.errors import InputFormatError
 from shequn.model.i18n import N_, Said, translator
 from shequn.plan.diagnose import Diagnosis, diagnose

@@ -23,7 +23,7 @@ from shequn.cli.common import (
     print_json,
     print_table,
 )
-from shequn.cli.report import replica_scope
+from shequn.cli.engines import replica_scope
 from shequn.errors import NotFound, ShequnError
 from shequn.model.blueprint import load_blueprint
 from shequn.plan.compare import Comparison, compare

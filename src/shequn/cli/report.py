@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,9 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from shequn.analytics.configured import configured_language
-from shequn.analytics.replica import Replica
 from shequn.analytics.report import Report, build_report
-from shequn.analytics.scope import Scope
 from shequn.cli.common import (
     CommunityOpt,
     GroupOpt,
@@ -25,10 +22,15 @@ from shequn.cli.common import (
     named,
     open_store,
     out,
-    pick_community,
     print_json,
     print_table,
     say,
+)
+from shequn.cli.engines import (
+    EngineOpt,
+    MasterOpt,
+    ParquetOpt,
+    open_engine,
 )
 from shequn.errors import NotFound, ShequnError
 from shequn.model.i18n import N_, Said, translator
@@ -51,29 +53,6 @@ UntilOpt = Annotated[
         formats=["%Y-%m-%d"], help="Last local day (default: the day of the newest event)."
     ),
 ]
-
-
-@contextmanager
-def replica_scope(
-    community: str | None, group: str | None, since: datetime | None, until: datetime | None
-) -> Iterator[tuple[Any, Scope]]:
-    """Open the store, bring the analytics replica up to date, and resolve the scope."""
-    with open_store() as store:
-        community = pick_community(store, community)
-        with err.status("bringing the analytics replica up to date…"):
-            replica = Replica.open(store)
-        try:
-            yield (
-                replica.con,
-                Scope(
-                    community,
-                    group,
-                    since.date() if since else None,
-                    until.date() if until else None,
-                ),
-            )
-        finally:
-            replica.close()
 
 
 HEADLINE = (
@@ -102,6 +81,13 @@ SECTION_TITLES = {
     "churn_risk": N_("churn risk"),
 }
 
+ELSEWHERE = {"groups": N_("groups"), "coverage": N_("leadership coverage alerts")}
+"""Report parts other than sections that ``--engine spark`` leaves out."""
+NOT_ON_SPARK = N_(
+    "{what}: not computed on Spark — its metrics run on DuckDB only so far "
+    "(run the report without --engine spark for it)"
+)
+
 
 def report_command(
     community: CommunityOpt = None,
@@ -110,12 +96,20 @@ def report_command(
     until: UntilOpt = None,
     html: HtmlOpt = None,
     lang: LangOpt = None,
+    engine: EngineOpt = "duckdb",
+    parquet: ParquetOpt = None,
+    master: MasterOpt = "local[2]",
     as_json: JsonFlag = False,
 ) -> None:
     """The community's health: activity, group life cycles, and the moves the playbook
-    suggests for what the numbers show — in the community's language (or --lang)."""
-    with replica_scope(community, group, since, until) as (con, scope):
-        report = build_report(con, scope)
+    suggests for what the numbers show — in the community's language (or --lang). With
+    --engine spark: the portable metrics, computed by Spark over a Parquet export."""
+    spark = engine == "spark"
+    if spark and html is not None:
+        raise ShequnError("--html renders from the DuckDB replica: drop --engine", field="html")
+    opened = open_engine(engine, None, parquet, master, community, group, since, until)
+    with opened as (con, scope):
+        report = build_report(con, scope, portable_only=spark)
         lang = lang or configured_language(con, scope.community)
         if html is not None:
             from shequn.web.standalone import render_report_html  # lazy: Jinja2
@@ -124,6 +118,9 @@ def report_command(
             err.print(f"wrote {html}")
     if as_json:
         print_json(report.to_dict())
+        return
+    if spark:  # the store need not be reachable from where Spark runs: people by key
+        render_report(report, translator(lang))
         return
     with open_store() as store:
         who = named(store, report.community, _people(report))
@@ -197,6 +194,9 @@ def render_report(r: Report, _: Callable[[Any], str], who: Callable[[Any], str] 
                 [_(c) for c in cols],
                 [[_shown(row[c], c, _, who) for c in cols] for row in rows[:10]],
             )
+    for name in r.duckdb_only:
+        what = _(ELSEWHERE.get(name) or SECTION_TITLES.get(name, name))
+        typer.echo(_(Said(NOT_ON_SPARK, what=what)))
     if r.alerts:
         print_table(
             _("alerts and moves"),
@@ -232,64 +232,6 @@ def _cell(v: Any, _: Callable[[Any], str] = str) -> str:
     if isinstance(v, list):
         return json.dumps(v, ensure_ascii=False, default=str)[:60]
     return "" if v is None else _(v) if isinstance(v, Said) else str(v)
-
-
-EngineOpt = Annotated[
-    str,
-    typer.Option(
-        help="Where to compute: duckdb (the analytics replica, default) or spark (over a "
-        "Parquet export, --parquet; docs/scale.md)."
-    ),
-]
-ParquetOpt = Annotated[
-    Path | None,
-    typer.Option(
-        file_okay=False, help="The directory of `shequn export parquet` (--engine spark)."
-    ),
-]
-MasterOpt = Annotated[
-    str, typer.Option(help="Spark master URL (--engine spark): local[N], spark://host:port, yarn…")
-]
-
-
-@contextmanager
-def spark_scope(
-    parquet: Path | None,
-    master: str,
-    community: str | None,
-    group: str | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> Iterator[tuple[Any, Scope]]:
-    """A Spark session over the export in ``parquet`` and the scope; the community is the
-    export's only one when not given."""
-    from shequn.analytics.parquet import read_manifest
-    from shequn.analytics.spark import SparkEngine  # lazy: PySpark is optional
-
-    if parquet is None:
-        raise ShequnError(
-            "--engine spark reads a Parquet export: give --parquet DIR", field="parquet"
-        )
-    known = sorted((read_manifest(parquet) or {}).get("derived", {}))
-    if community is None:
-        if len(known) != 1:
-            raise ShequnError(
-                f"the export holds {len(known)} communities: pick one with --community",
-                field="community",
-                choices=known,
-            )
-        community = known[0]
-    with err.status(f"starting Spark ({master})…"):
-        engine = SparkEngine.open(parquet, master)
-    try:
-        yield (
-            engine,
-            Scope(
-                community, group, since.date() if since else None, until.date() if until else None
-            ),
-        )
-    finally:
-        engine.close()
 
 
 def metrics_command(
@@ -333,19 +275,7 @@ def metrics_command(
     if metric is None:
         raise NotFound(f"no metric {name!r}; known: {', '.join(sorted(metrics))}")
     params = metric.parse(_params(param or [], metric.params))  # ranges: analytics/params.py
-    if engine == "spark":
-        from shequn.analytics.portable import PORTABLE
-
-        if name not in PORTABLE:
-            raise ShequnError(
-                f"{name} runs on DuckDB only so far; on Spark: {', '.join(PORTABLE)}",
-                field="engine",
-            )
-        opened = spark_scope(parquet, master, community, group, since, until)
-    elif engine == "duckdb":
-        opened = replica_scope(community, group, since, until)
-    else:
-        raise ShequnError(f"unknown engine {engine!r}", field="engine", choices=("duckdb", "spark"))
+    opened = open_engine(engine, name, parquet, master, community, group, since, until)
     with opened as (con, scope):
         result = metric.run(con, scope, params)
     items = result if isinstance(result, list) else [result]
