@@ -9,7 +9,8 @@ activity (DAU/WAU/MAU), weekly join-cohort retention, concentration — each def
 (``analytics/portable.py``), are computed by DuckDB reading the export and by a Spark
 ``local[2]`` session reading the same export, interleaved, best of ``--repeat``; the results
 are checked equal and the ratio Spark / DuckDB is printed as JSON. Spark's session start and
-its first (cold) run are reported apart.
+its first (cold) run are reported apart. ``--all`` times every portable metric instead
+(``analytics/portable.PORTABLE``; on this log the money and camp figures have little to read).
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ FIGURES = ("activity", "retention", "concentration")
 """The three figures shared with the hand-written SQL of ``bench_metrics.py`` (all portable)."""
 
 
-def three(con: Any) -> dict[str, Any]:
+def measured(con: Any, names: tuple[str, ...]) -> dict[str, Any]:
     metrics = all_metrics()
-    assert set(FIGURES) <= set(PORTABLE)
-    return {n: metrics[n].run(con, Scope("bench"), metrics[n].check({})) for n in FIGURES}
+    assert set(names) <= set(PORTABLE)
+    return {n: metrics[n].run(con, Scope("bench"), metrics[n].check({})) for n in names}
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]
@@ -59,7 +60,9 @@ def main() -> None:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--threads", type=int, default=2, help="DuckDB threads (Spark: local[2])")
     ap.add_argument("--dir", help="where the files go (default: a temporary directory)")
+    ap.add_argument("--all", action="store_true", help="every portable metric, not the three")
     args = ap.parse_args()
+    names = PORTABLE if args.all else FIGURES
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         con = duckdb.connect(f"{tmp}/replica.duckdb")
         con.execute(f"SET threads = {args.threads}")
@@ -75,12 +78,12 @@ def main() -> None:
         duck.execute("SET TimeZone = 'UTC'")
         duck.execute(f"CREATE VIEW ev AS SELECT * FROM {read_sql(dest)}")
         start_s, spark = timed(SparkEngine.open, dest, args.master)
-        cold_s, on_spark = timed(three, spark)
+        cold_s, on_spark = timed(measured, spark, names)
         duck_s, spark_s = [], []
         for _ in range(args.repeat):  # interleaved: the same load on both
-            t, on_duck = timed(three, duck)
+            t, on_duck = timed(measured, duck, names)
             duck_s.append(t)
-            t, on_spark = timed(three, spark)
+            t, on_spark = timed(measured, spark, names)
             spark_s.append(t)
         spark.close()
         assert on_duck == on_spark, "the engines disagree"
@@ -96,7 +99,7 @@ def main() -> None:
                     "duckdb_s": round(min(duck_s), 2),
                     "spark_s": round(min(spark_s), 2),
                     "spark_over_duckdb": round(min(spark_s) / min(duck_s), 1),
-                    "metrics": list(FIGURES),
+                    "metrics": list(names),
                 },
                 indent=2,
             )
