@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection
 
@@ -284,6 +284,8 @@ def access_member(conn: Connection, op: Operator, community: str, ref: str) -> M
 
 
 CommunityPath = Annotated[str, Path(description="Community slug.")]
+GroupQuery = Annotated[str | None, Query(max_length=128, description="Only this group.")]
+"""``?group=``: a list read limited to one group (404 if the caller does not cover it)."""
 
 # --- analytics --------------------------------------------------------------------------------
 

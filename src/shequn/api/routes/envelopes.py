@@ -8,13 +8,14 @@ answers 404 like a missing one). Envelopes and grabs themselves arrive as events
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from shequn.api.deps import (
     CommunityPath,
+    GroupQuery,
     OperatorDep,
     StoreDep,
     WriterDep,
@@ -35,7 +36,7 @@ class NewTest(BaseModel):
 @router.get(f"{C}/envelopes/tests", response_model=list[dict[str, Any]])
 def get_tests(
     community: CommunityPath, op: OperatorDep, store: StoreDep,
-    group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
+    group: GroupQuery = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Test envelopes of the last two weeks, newest first, with their verdicts."""
     groups = read_groups(store, op, community, group)

@@ -12,11 +12,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from shequn.api.deps import (
     CommunityPath,
+    GroupQuery,
     Operator,
     OperatorDep,
     StoreDep,
@@ -52,7 +53,7 @@ def _covered(store: Store, op: Operator, community: str, meetup: str) -> Meetup:
 @router.get(f"{C}/meetups", response_model=list[dict[str, Any]])
 def get_meetups(
     community: CommunityPath, op: OperatorDep, store: StoreDep,
-    group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
+    group: GroupQuery = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Meetups by start time, of the groups this token covers (without the door code)."""
     groups = read_groups(store, op, community, group)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shequn.api.deps import (
     CommunityPath,
+    GroupQuery,
     Operator,
     OperatorDep,
     StoreDep,
@@ -34,7 +35,6 @@ from shequn.store.db import Store
 router = APIRouter(tags=["moderation"])
 C = "/communities/{community}/moderation"
 StepId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The step's event id.")]
-GroupQuery = Annotated[str | None, Query(max_length=128, description="Only this group.")]
 
 
 class Undo(BaseModel):

@@ -15,11 +15,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from shequn.api.deps import (
     CommunityPath,
+    GroupQuery,
     ManagerDep,
     Operator,
     OperatorDep,
@@ -175,7 +176,7 @@ def post_orgtask(
 @router.get(f"{C}/motions", response_model=list[dict[str, Any]])
 def get_motions(
     community: CommunityPath, op: OperatorDep, store: StoreDep,
-    group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
+    group: GroupQuery = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Motions, newest first, with their counts (never who voted how)."""
     groups = read_groups(store, op, community, group)

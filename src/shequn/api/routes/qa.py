@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shequn.api.deps import (
     CommunityPath,
+    GroupQuery,
     Operator,
     OperatorDep,
     StoreDep,
@@ -62,7 +63,7 @@ def _covered(store: Store, op: Operator, community: str, question: str) -> Entry
 def get_questions(
     community: CommunityPath, op: OperatorDep, store: StoreDep,
     q: Annotated[str | None, Query(max_length=400, description="Search the answered.")] = None,
-    group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
+    group: GroupQuery = None,
     status: Annotated[str | None, Query(pattern="^(open|answered|repeated)$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:  # fmt: skip
@@ -78,7 +79,7 @@ def get_questions(
 @router.get(f"{C}/qa/export", response_class=PlainTextResponse)
 def get_export(
     community: CommunityPath, op: OperatorDep, store: StoreDep,
-    group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
+    group: GroupQuery = None,
 ) -> PlainTextResponse:  # fmt: skip
     """The knowledge base of the covered groups as Markdown (沉淀内容)."""
     groups = read_groups(store, op, community, group)

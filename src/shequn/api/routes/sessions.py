@@ -13,11 +13,12 @@ from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shequn.api.deps import (
     CommunityPath,
+    GroupQuery,
     Operator,
     OperatorDep,
     StoreDep,
@@ -89,7 +90,7 @@ def _covered(store: Store, op: Operator, community: str, session: str) -> Sessio
 @router.get(f"{C}/sessions", response_model=list[dict[str, Any]])
 def get_sessions(
     community: CommunityPath, op: OperatorDep, store: StoreDep,
-    group: Annotated[str | None, Query(max_length=128, description="Only this group.")] = None,
+    group: GroupQuery = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Sessions by start time, of the groups this token covers."""
     groups = read_groups(store, op, community, group)
