@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from shequn.engine.engagement import meetup_rules as mr
 from shequn.engine.engagement.badges import decide_badges
 from shequn.engine.engagement.care import AtRisk, Person, decide_at_risk, decide_care
+from shequn.engine.engagement.honour_stories import Honour, decide_honour
 from shequn.engine.engagement.qa import Question, decide_repeat, decide_surface
 from shequn.engine.engagement.streaks import decide_completions, decide_reminders, streak
 from shequn.engine.engagement.timeline import (
@@ -66,6 +67,8 @@ def engagement_messages(bp: Blueprint) -> list[Action]:
     actions += [a for d in decide_at_risk(bp, at_risk, {}, day3) for a in d.actions]
     actions += decide_badges(bp, wx("a"), None, {"answer": 10}, set(), T0).actions
     actions += meetup_messages(bp)
+    named = Honour("main-a-2026-05", "main", wx("a"), "答疑之星", "回答了 26 个问题", T0, None)
+    actions += decide_honour(bp, named, "艾米", "operator:cli").actions  # honour_story
     return [a for a in actions if a.kind == "message.send"]
 
 

@@ -26,6 +26,7 @@ from shequn.cli.envelope import envelope_app
 from shequn.cli.export import export_app
 from shequn.cli.forecast import forecast_command, plan_app
 from shequn.cli.growth import applications_app, entry_app, intake_app, link_app
+from shequn.cli.honour_stories import honours_app
 from shequn.cli.honours import badges_app, care_app, points_app
 from shequn.cli.imports import import_command
 from shequn.cli.log import db_app, events_app, rebuild_command
@@ -132,6 +133,7 @@ app.add_typer(envelope_app, name="envelope")
 app.add_typer(care_app, name="care")
 app.add_typer(points_app, name="points")
 app.add_typer(badges_app, name="badges")
+app.add_typer(honours_app, name="honours")
 app.add_typer(payments_app, name="payments")
 app.add_typer(memberships_app, name="memberships")
 app.add_typer(offers_app, name="offers")

@@ -232,6 +232,20 @@ ENGAGEMENT_KINDS: tuple[KindSpec, ...] = (
         playbook=("P-ENG-8",),
     ),
     KindSpec(
+        "honour.nominated",
+        "A manager named a member a role model with their story; the story is published to "
+        "the group by an action (P-ENG-8), once per honour.",
+        actor=_OPERATOR,
+        actor_required=False,
+        subject="the member honoured",
+        fields=(
+            F("honour", Str, "the honour's id (unique in the community)", required=True),
+            F("title", Str, "what they are honoured as", required=True),
+            F("story", Str, "their story, as published", required=True),
+        ),
+        playbook=("P-ENG-8",),
+    ),
+    KindSpec(
         "points.spent",
         "A member's points were spent on a reward (never below zero unless the blueprint "
         "allows it; P-ENG-8).",

@@ -247,4 +247,22 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             N_("Congratulations {{ member }}, new badge: {{ badges }}!"),
             {"badges": ["answers 10"]},
         ),
+        TemplateSpec(
+            "honour_story",
+            N_("a manager names a member a role model: their story is published in the group"),
+            "message.send",
+            {
+                "honour": "the honour's id (as in `shequn honours list`)",
+                "title": "what they are honoured as",
+                "name": "the member's display name (else the short form of their key)",
+                "story": "their story, in the manager's words",
+            },
+            N_("🏅 {{ title }}: {{ name }}\n{{ story }}"),
+            {
+                "honour": "main-amy-2026-05",
+                "title": "本月答疑之星",
+                "name": "艾米",
+                "story": "这个月回答了 26 个问题。",
+            },
+        ),
     )

@@ -124,6 +124,7 @@ WRITER_CLASS: dict[str, str] = {
     "care.sent": "engine",
     "badge.granted": "engine",
     "badge.revoked": "engine",
+    "honour.nominated": "config",
     "points.spent": "engine",
     "reward.granted": "engine",
     "reward.revoked": "engine",
