@@ -69,8 +69,10 @@ def write(tmp_path: Path, text: str, name: str = "community.toml") -> Path:
 
 @pytest.fixture
 def cli() -> typer.Typer:
-    """The two commands mounted the way the main app mounts them."""
-    app = typer.Typer()
+    """The two commands mounted the way the main app mounts them (each with its --lang)."""
+    from shequn.cli.common import SpeakingGroup
+
+    app = typer.Typer(cls=SpeakingGroup)
     app.add_typer(blueprint_app, name="blueprint")
     app.command("init")(init_command)
     return app
@@ -229,14 +231,14 @@ def test_template_numbers_groups_in_the_community_language() -> None:
 
 
 def test_check_ok(cli: typer.Typer) -> None:
-    result = runner.invoke(cli, ["blueprint", "check", str(EXAMPLE)])
+    result = runner.invoke(cli, ["blueprint", "check", str(EXAMPLE), "--lang", "en"])
     assert result.exit_code == 0
     assert result.output == "ok: study-circle — 3 groups\n"
 
 
 def test_check_prints_every_problem_and_fails(cli: typer.Typer, tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL.replace('founder = "Lin"', 'founder = "Lin"\nfunder = 1'))
-    result = runner.invoke(cli, ["blueprint", "check", str(path)])
+    result = runner.invoke(cli, ["blueprint", "check", str(path), "--lang", "en"])
     assert result.exit_code == 1
     assert result.output == "people.funder: unknown key 'funder' (did you mean 'founder'?)\n"
 
@@ -255,7 +257,7 @@ def test_init_with_every_flag_writes_a_valid_blueprint(cli: typer.Typer, tmp_pat
     args = ["init", str(path), "--yes", "--slug", "study-circle", "--name", "读书会"]
     args += ["--founder", "林老师", "--focus", "retain", "--pain-point", "坚持不下来"]
     args += ["--timezone", "Asia/Shanghai", "--language", "zh", "--start-date", "2025-03-01"]
-    args += ["-p", "wechat", "-p", "qq", "--groups", "main:主群,camp:打卡营"]
+    args += ["-p", "wechat", "-p", "qq", "--groups", "main:主群,camp:打卡营", "--lang", "en"]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and "fill in" not in result.output
@@ -263,13 +265,13 @@ def test_init_with_every_flag_writes_a_valid_blueprint(cli: typer.Typer, tmp_pat
     bp = load_blueprint(path)
     assert (bp.purpose.focus, bp.platforms) == ("retain", ["wechat", "qq"])
     assert [(g.slug, g.name) for g in bp.groups] == [("main", "主群"), ("camp", "打卡营")]
-    checked = runner.invoke(cli, ["blueprint", "check", str(path)])
+    checked = runner.invoke(cli, ["blueprint", "check", str(path), "--lang", "en"])
     assert checked.output == "ok: study-circle — 2 groups\n"
 
 
 def test_init_yes_uses_defaults_and_says_what_to_fill_in(cli: typer.Typer, tmp_path: Path) -> None:
     path = tmp_path / "community.toml"
-    result = runner.invoke(cli, ["init", str(path), "-y"])
+    result = runner.invoke(cli, ["init", str(path), "-y", "--lang", "en"])
     assert result.exit_code == 0, result.output
     assert "fill in: founder, pain_point" in result.output
     bp = load_blueprint(path)

@@ -86,7 +86,7 @@ def test_truncated_line_names_file_and_line_and_adds_nothing(loaded: Cli, tmp_pa
     lines.append(json.dumps(joined(36))[:40])  # line 37, cut short
     lines += [joined(n) for n in range(37, 50)]
     path = write_jsonl(tmp_path / "week.jsonl", lines)
-    code, out, err = loaded.run("events", "add", path)
+    code, out, err = loaded.run("events", "add", path, "--lang", "en")
     assert code == 1 and out == ""
     [line] = err.strip().splitlines()
     assert line.startswith(f"error: {path}:37: not valid JSON")
@@ -111,7 +111,7 @@ def test_bad_lines_are_named(loaded: Cli, tmp_path: Path, bad: dict[str, object]
 
 def test_events_check_lists_every_bad_line(cli: Cli, tmp_path: Path):
     path = write_jsonl(tmp_path / "x.jsonl", [joined(1), "{", joined(2), {"kind": "nope"}])
-    code, out, _ = cli.run("events", "check", path)
+    code, out, _ = cli.run("events", "check", path, "--lang", "en")
     assert code == 1
     assert f"{path}:2:" in out and f"{path}:4:" in out and "2 valid events, 2 bad lines" in out
 
@@ -123,7 +123,7 @@ def test_unknown_community_is_one_clear_line(cli: Cli, tmp_path: Path):
 
 
 def test_missing_file(cli: Cli, tmp_path: Path):
-    code, _, err = cli.run("events", "add", tmp_path / "nope.jsonl")
+    code, _, err = cli.run("events", "add", tmp_path / "nope.jsonl", "--lang", "en")
     assert (code, err.strip()) == (1, f"error: {tmp_path / 'nope.jsonl'}: no such file")
 
 
@@ -145,7 +145,7 @@ def test_rebuild_and_db_upgrade(loaded: Cli):
     n = loaded.json("rebuild")["replayed"]
     assert n == len(loaded.json("events", "tail", "-n", "100000"))
     assert loaded.json("members", "list", "--limit", "1000") == before
-    code, out, _ = loaded.run("db", "upgrade")
+    code, out, _ = loaded.run("db", "upgrade", "--lang", "en")
     assert code == 0 and f"revision {HEAD}" in out
 
 

@@ -70,6 +70,8 @@ COMMANDS: list[tuple[str, ...]] = [
     ("metrics",),
     ("report",),
     ("diagnose",),
+    ("events", "tail", "-n", "5"),
+    ("db", "upgrade"),
 ]
 """Commands that print something a person reads, with arguments that exist in the demo."""
 
@@ -112,6 +114,7 @@ DATA_WORDS = {
     "fan",
     "knowledge",
     "planet",
+    "sqlite",  # the database's dialect (shequn db upgrade)
 }
 
 ENGLISH = re.compile(r"(?<![\w.:/@=-])[A-Za-z][A-Za-z']+(?: [A-Za-z][A-Za-z']+)*(?![\w.:/@=(-])")
@@ -125,6 +128,7 @@ def english_left(text: str) -> set[str]:
     text = re.sub(r"shequn [^\n│]*", " ", text)  # a command to run is typed as it is
     text = re.sub(r"\{[^\n│]*", " ", text)  # a JSON payload is data
     text = re.sub(r"\b(?=\w*[A-Z])(?=\w*[a-z])\w{10,}\b", " ", text)  # a link's random code
+    text = re.sub(r"\w+…", " ", text)  # a word cut short (an event's data in events tail)
     found = set()
     for run in ENGLISH.findall(text):
         if any(w not in DATA_WORDS and w.lower() not in DATA_WORDS for w in run.split()):
@@ -267,3 +271,27 @@ def test_a_usage_error_is_said_in_the_community_language(
     assert code == 2 and "Error: Missing argument 'member'." in text and not CHINESE.search(text)
     _, text = en.run(capsys, "members", "show", "--lang", "zh")
     assert "错误：缺少参数 'member'。" in text
+
+
+def test_an_input_error_is_said_in_the_community_language(
+    zh: Shell, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An export, an event file or a blueprint that cannot be read: the file, line and key
+    path kept, the rest in Chinese — though the command had not opened its store yet."""
+    missing = tmp_path / "nowhere.json"
+    code, text = zh.run(capsys, "import", str(missing))
+    assert (code, text.strip()) == (1, f"错误：{missing}：没有这个文件或目录"), text
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text('{"kind": "message.posted"\nnot json\n', encoding="utf-8")
+    code, text = zh.run(capsys, "events", "add", str(cut))
+    assert code == 1 and text.startswith(f"错误：{cut}:1：不是有效的 JSON："), text
+    assert "（这一行是否被截断了？）（另有 1 行错误）" in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[community]\nslug = "x"\nfoo = 1\n', encoding="utf-8")
+    code, text = zh.run(capsys, "blueprint", "load", str(bad))
+    assert code == 1 and text.startswith(f"错误：{bad}："), text
+    assert "community.foo：未知的键 'foo'" in text and "community.name：缺少必填项" in text
+    code, text = zh.run(capsys, "blueprint", "check", str(bad))  # no language: zh, the default
+    assert code == 1 and "community.foo：未知的键 'foo'\n" in text
+    code, text = zh.run(capsys, "blueprint", "load", str(bad), "--lang", "en")
+    assert text.startswith(f"error: {bad}: ") and "community.foo: unknown key 'foo'" in text

@@ -120,7 +120,9 @@ def test_cli_forecast_then_compare(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     args = ["forecast", str(STUDY), "--days", "28", "--runs", "4", "--scale", "0.3"]
     shown = runner.invoke(app, [*args, "--workers", "1", "--out", str(saved)])
     assert shown.exit_code == 0, shown.output
-    assert "forecast" in shown.stdout and "members" in shown.stdout and saved.is_file()
+    assert saved.is_file()  # the table in the blueprint's language (zh): issue 23 item 10
+    assert "预测" in shown.stdout and "成员" in shown.stdout and "付费会员" in shown.stdout
+    assert "simulated futures" not in shown.stdout and "从 2025" in shown.stdout
     for _ in history(tmp_path, PLAN, days=28, seed=5):
         pass
     monkeypatch.setattr(state, "db_url", f"sqlite:///{tmp_path / 'history.db'}")

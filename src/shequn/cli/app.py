@@ -19,11 +19,12 @@ from shequn.cli.bot import bot_app
 from shequn.cli.calendar import calendar_app
 from shequn.cli.campaign import campaign_app, fraud_app
 from shequn.cli.checkin import checkin_app
-from shequn.cli.common import say, state
+from shequn.cli.common import state
 from shequn.cli.diagnose import diagnose_command
 from shequn.cli.elections import election_app
 from shequn.cli.envelope import envelope_app
 from shequn.cli.export import export_app
+from shequn.cli.failure import error_line
 from shequn.cli.forecast import forecast_command, plan_app
 from shequn.cli.growth import applications_app, entry_app, intake_app, link_app
 from shequn.cli.honour_stories import honours_app
@@ -46,7 +47,6 @@ from shequn.cli.usage import UsageGroup
 from shequn.cli.wecom import wecom_app
 from shequn.cli.worker import tasks_app, worker_command
 from shequn.errors import ShequnError
-from shequn.model.i18n import Said
 
 app = typer.Typer(
     name="shequn",
@@ -89,7 +89,7 @@ def _options(
     """shequn (社群): run chat-group communities by the playbook, on an event log."""
     state.db_url = db
     state.debug = debug
-    state.lang = state.spoken = None  # each run resolves its own (tests run many in-process)
+    state.reset()  # each run resolves its own (tests run many in-process)
 
 
 app.command("init")(init_command)
@@ -150,24 +150,16 @@ app.add_typer(token_app, name="token")
 app.command("rebuild")(rebuild_command)
 
 
-def _message(e: ShequnError) -> str:
-    """``error: …`` in the command's language where the error is said in the catalogue (a
-    :class:`Said`); an error raised as plain English stays English, prefix and all, rather
-    than half translated."""
-    if isinstance(e.message, Said):
-        return say(Said("error: {message}", message=e.message))
-    return f"error: {e}"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
+    state.reset()
     try:
         app(args=list(argv) if argv is not None else None, prog_name="shequn")
     except ShequnError as e:
         if state.debug:
             raise
         # one line, never wrapped; in the community's language once the command knew it
-        typer.echo(_message(e), err=True)
+        typer.echo(error_line(e), err=True)
         return 1
     except SystemExit as e:  # Typer/Click end every run this way, success included
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from shequn.cli.common import echo, state
 from shequn.errors import BlueprintError, Conflict
 from shequn.model.blueprint import (
     DEFAULT_LANGUAGE,
@@ -30,6 +32,7 @@ from shequn.model.blueprint import (
     valid_time_zone,
 )
 from shequn.model.blueprint_template import GroupAnswer, render_blueprint
+from shequn.model.i18n import Said, pick
 
 blueprint_app = typer.Typer(
     help="Check community blueprints: the TOML file that positions a community (P-POS).",
@@ -55,14 +58,16 @@ def check_command(
         problems: list[tuple[str, str]] = []
     except BlueprintError as e:
         blueprint, problems = None, e.problems
+    state.spoken = _language_of(file, blueprint)
     if as_json:
         found = [{"key": key, "message": message} for key, message in problems]
         typer.echo(json.dumps({"ok": not problems, "problems": found}, ensure_ascii=False))
     elif blueprint is not None:
-        typer.echo(f"ok: {blueprint.community.slug} — {len(blueprint.groups)} groups")
+        slug, n = blueprint.community.slug, len(blueprint.groups)
+        echo(Said("ok: {slug} — {groups} groups", slug=slug, groups=n))
     else:
         for key, message in problems:
-            typer.echo(f"{key}: {message}")
+            echo(Said("{key}: {problem}", key=key, problem=message))
     if problems:
         raise typer.Exit(code=1)
 
@@ -110,7 +115,10 @@ def init_command(
 ) -> None:
     """Write a fully commented community blueprint, asking for what the options do not say."""
     if path.exists() and not force:
-        raise Conflict(f"{path} already exists; pass --force to overwrite it", path=str(path))
+        raise Conflict(
+            Said("{path} already exists; pass --force to overwrite it", path=str(path)),
+            path=str(path),
+        )
 
     def ask(given: T | None, text: str, default: str | None, parse: Callable[[str], T]) -> T:
         if given is not None:
@@ -146,11 +154,32 @@ def init_command(
     blueprint = parse_blueprint(text, str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {path}: {blueprint.community.slug} — {len(blueprint.groups)} groups")
+    state.spoken = blueprint.community.language
+    slug, n = blueprint.community.slug, len(blueprint.groups)
+    echo(Said("wrote {path}: {slug} — {groups} groups", path=str(path), slug=slug, groups=n))
     placeholders = (("founder", founder, TODO_FOUNDER), ("pain_point", pain_point, TODO_PAIN_POINT))
     todo = [key for key, answer, placeholder in placeholders if answer == placeholder]
     if todo:
-        typer.echo(f"fill in: {', '.join(todo)}; then run: shequn blueprint check {path}")
+        echo(
+            Said(
+                "fill in: {keys}; then run: shequn blueprint check {path}",
+                keys=", ".join(todo),
+                path=str(path),
+            )
+        )
+
+
+def _language_of(path: Path, blueprint: Blueprint | None) -> str:
+    """The language the blueprint says it speaks (read from the TOML when it did not
+    validate; a blueprint that names none speaks the default, zh), so ``check`` answers in
+    it; English when the file cannot be read as TOML."""
+    if blueprint is not None:
+        return blueprint.community.language
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        return pick(raw.get("community", {}).get("language", DEFAULT_LANGUAGE))
+    except (OSError, ValueError, AttributeError):
+        return "en"
 
 
 def _checked(parse: Callable[[str], T]) -> Callable[[str], T]:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -53,6 +54,14 @@ class State:
     """``--lang``, when the command was given it."""
     spoken: str | None = None
     """The language of the community the command works on, once known."""
+    looked: bool = False
+    """Whether :func:`language` has looked in the store already (a command that says
+    something before, or without, opening its store)."""
+
+    def reset(self) -> None:
+        """Forget the language of the previous run (tests run many in one process)."""
+        self.lang = self.spoken = None
+        self.looked = False
 
 
 state = State()
@@ -114,8 +123,31 @@ LangOpt = Annotated[
 
 
 def language() -> str:
-    """What this command speaks: ``--lang``, else its community's language, else English."""
+    """What this command speaks: ``--lang``, else its community's language, else English.
+
+    A command that speaks before it has opened its store (an error in reading its input, a
+    file check) learns the language from the store all the same, once; a store that does
+    not exist yet is not created for it."""
+    if state.lang is None and state.spoken is None and not state.looked:
+        _look_up_language()
     return pick(state.lang or state.spoken)
+
+
+def _look_up_language() -> None:
+    from shequn.store.db import database_url
+
+    state.looked = True
+    url = database_url(state.db_url)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return
+    try:
+        store = Store.open(url)
+    except Exception:  # a store that cannot be opened: the command will say so itself
+        return
+    try:
+        _note_language(store, None)
+    finally:
+        store.close()
 
 
 def say(text: Any) -> str:
@@ -148,6 +180,13 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     return say(value) if isinstance(value, Said) else str(value)
+
+
+def learn_language(store: Store, slug: str | None = None) -> None:
+    """Speak the language of ``slug`` (or of all the store's communities, when they agree)
+    from here on — for a command that opens its store another way, or has just loaded a
+    blueprint; ``--lang`` still wins."""
+    _note_language(store, slug)
 
 
 def _note_language(store: Store, slug: str | None) -> None:

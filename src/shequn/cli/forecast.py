@@ -18,14 +18,18 @@ from shequn.cli.common import (
     CommunityOpt,
     JsonFlag,
     count_progress,
+    echo,
     err,
     out,
     print_json,
     print_table,
+    say,
+    state,
 )
 from shequn.cli.engines import replica_scope
 from shequn.errors import NotFound, ShequnError
 from shequn.model.blueprint import load_blueprint
+from shequn.model.i18n import N_, Said
 from shequn.plan.compare import Comparison, compare
 from shequn.plan.forecast import SERIES, Band, Forecast, forecast
 from shequn.plan.sim_params import sim_params
@@ -35,7 +39,12 @@ plan_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_HEADERS = {"members": "members", "wau": "WAU", "paid": "paid members", "revenue": "revenue"}
+_HEADERS = {
+    "members": N_("members"),
+    "wau": "WAU",
+    "paid": N_("paid members"),
+    "revenue": N_("revenue"),
+}
 
 
 def forecast_command(
@@ -57,8 +66,9 @@ def forecast_command(
     """Forecast members, WAU, paid members and revenue per week with 10-90% bands, by
     simulating the blueprint many times (Monte Carlo, in parallel)."""
     bp = load_blueprint(blueprint)
+    state.spoken = state.spoken or bp.community.language  # the blueprint's, with no store
     with count_progress(hidden=as_json) as bar:
-        task = bar.add_task(f"forecasting {bp.community.slug}", total=runs)
+        task = bar.add_task(say(Said("forecasting {slug}", slug=bp.community.slug)), total=runs)
         result = forecast(
             bp,
             sim_params(bp, scale=scale),
@@ -70,17 +80,24 @@ def forecast_command(
         )
     if save is not None:
         result.save(save)
-        err.print(f"[dim]saved to {save}[/dim]")
+        err.print(say(Said("saved to {path}", path=str(save))), style="dim", markup=False)
     if as_json:
         print_json(result.to_dict())
         return
     out.print(
-        f"[bold]{result.community}[/bold] — {runs} simulated futures from {result.start}, "
-        "median [10%–90%] per week"
+        say(
+            Said(
+                "{community} — {runs} simulated futures from {start}, median [10%–90%] per week",
+                community=result.community,
+                runs=runs,
+                start=str(result.start),
+            )
+        ),
+        markup=False,
     )
     print_table(
-        "forecast",
-        ["week", "from", *(_HEADERS[s] for s in SERIES)],
+        N_("forecast"),
+        [N_("week"), N_("from"), *(_HEADERS[s] for s in SERIES)],
         [(w.week + 1, w.start, *(_band(w.band(s)) for s in SERIES)) for w in result.weeks],
     )
 
@@ -99,12 +116,14 @@ def compare_command(
     """Line a saved forecast up against the log: where reality leaves the 10-90% band, and
     which assumption (invite rate, retention, conversion) explains the gap."""
     if not forecast_file.is_file():
-        raise NotFound(f"no forecast file {forecast_file}")
+        raise NotFound(Said("no forecast file {path}", path=str(forecast_file)))
     try:
         fc = Forecast.load(forecast_file)
     except (ValueError, KeyError, TypeError) as e:
-        raise ShequnError(f"{forecast_file}: not a saved forecast ({e})") from e
-    spinner = err.status("refitting the assumptions…") if refit else nullcontext()
+        raise ShequnError(
+            Said("{path}: not a saved forecast ({error})", path=str(forecast_file), error=str(e))
+        ) from e
+    spinner = err.status(say(N_("refitting the assumptions…"))) if refit else nullcontext()
     with replica_scope(community or fc.community, None, None, None) as (con, scope), spinner:
         result = compare(fc, con, scope, refit=refit, budget_seconds=budget)
     if as_json:
@@ -115,15 +134,29 @@ def compare_command(
 
 def _render(fc: Forecast, r: Comparison) -> None:
     if not r.weeks:
-        typer.echo(f"{r.community}: no complete week of events since {r.start} yet.")
+        echo(
+            Said(
+                "{community}: no complete week of events since {start} yet.",
+                community=r.community,
+                start=str(r.start),
+            )
+        )
         return
     out.print(
-        f"[bold]{r.community}[/bold] — plan from {r.start} vs the log up to {r.as_of} "
-        f"({len(r.weeks)} complete weeks)"
+        say(
+            Said(
+                "{community} — plan from {start} vs the log up to {as_of} ({n} complete weeks)",
+                community=r.community,
+                start=str(r.start),
+                as_of=str(r.as_of),
+                n=len(r.weeks),
+            )
+        ),
+        markup=False,
     )
     print_table(
-        "weeks outside the 10–90% band",
-        ["week", "from", *(_HEADERS[s] for s in SERIES)],
+        N_("weeks outside the 10–90% band"),
+        [N_("week"), N_("from"), *(_HEADERS[s] for s in SERIES)],
         [
             (
                 w.week + 1,
@@ -137,24 +170,43 @@ def _render(fc: Forecast, r: Comparison) -> None:
     counts = r.counts()
     out.print(
         "; ".join(
-            f"{_HEADERS[s]}: {c['below']} below, {c['inside']} inside, {c['above']} above"
+            say(
+                Said(
+                    "{series}: {below} below, {inside} inside, {above} above",
+                    series=Said(_HEADERS[s]),
+                    below=c["below"],
+                    inside=c["inside"],
+                    above=c["above"],
+                )
+            )
             for s, c in counts.items()
-        )
+        ),
+        markup=False,
     )
     if not r.refits:
         return
     print_table(
-        f"refits ({r.refit_runs} runs per value, {r.seconds:.0f} s)",
-        ["assumption", "planned", "fitted", "error reduction"],
+        Said(
+            "refits ({runs} runs per value, {seconds} s)",
+            runs=r.refit_runs,
+            seconds=f"{r.seconds:.0f}",
+        ),
+        [N_("assumption"), N_("planned"), N_("fitted"), N_("error reduction")],
         [(f.knob, _values(f.planned), _values(f.fitted), f"{f.reduction:.0%}") for f in r.refits],
     )
     best = r.explanation
     if best is None:
-        out.print("No single assumption explains the gap: the plan fits as well as any refit.")
+        echo(Said("No single assumption explains the gap: the plan fits as well as any refit."))
     else:
-        out.print(
-            f"Best explanation: [bold]{best.knob}[/bold] — {_values(best.planned)} planned, "
-            f"{_values(best.fitted)} fits the log (error −{best.reduction:.0%})."
+        echo(
+            Said(
+                "Best explanation: {knob} — {planned} planned, {fitted} fits the log "
+                "(error −{reduction}).",
+                knob=best.knob,
+                planned=_values(best.planned),
+                fitted=_values(best.fitted),
+                reduction=f"{best.reduction:.0%}",
+            )
         )
 
 

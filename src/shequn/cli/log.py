@@ -14,18 +14,23 @@ from shequn.cli.common import (
     JsonFlag,
     byte_progress,
     count_progress,
+    echo,
     err,
+    learn_language,
     open_store,
     out,
     print_json,
     print_table,
+    say,
     show_time,
 )
+from shequn.cli.failure import said_error
 from shequn.engine.blueprint import load_into_store
 from shequn.engine.record import BATCH_SIZE, record
 from shequn.errors import InputFormatError
 from shequn.ingest.jsonl import check_jsonl, read_jsonl
 from shequn.model.blueprint import load_blueprint
+from shequn.model.i18n import N_, Said
 from shequn.store.append import AppendResult
 from shequn.store.db import Store, database_url
 from shequn.store.queries import tail_events
@@ -39,7 +44,14 @@ def _summary(path: str, result: AppendResult, as_json: bool) -> None:
     if as_json:
         print_json({"file": path, "new": result.new, "duplicate": result.duplicate})
     else:
-        typer.echo(f"{path}: {result.new} new events, {result.duplicate} already stored")
+        echo(
+            Said(
+                "{path}: {new} new events, {duplicate} already stored",
+                path=path,
+                new=result.new,
+                duplicate=result.duplicate,
+            )
+        )
 
 
 @events_app.command("add")
@@ -59,12 +71,15 @@ def events_add(
         _add_stream(sys.stdin.buffer, "<stdin>", batch_size, as_json)
         return
     if not file.is_file():
-        raise InputFormatError(str(file), None, "no such file")
+        raise InputFormatError(str(file), None, Said("no such file"))
     _, problems = check_jsonl(file)
     if problems:
-        more = f" (and {len(problems) - 1} more bad lines)" if len(problems) > 1 else ""
         first = problems[0]
-        raise InputFormatError(first.path, first.line, first.problem + more)
+        problem = first.problem
+        if len(problems) > 1:
+            n = len(problems) - 1
+            problem = Said("{problem} (and {n} more bad lines)", problem=problem, n=n)
+        raise InputFormatError(first.path, first.line, problem)
     with file.open("rb") as fp:
         _add_stream(fp, str(file), batch_size, as_json, size=file.stat().st_size)
 
@@ -90,7 +105,7 @@ def events_check(
 ) -> None:
     """Validate a JSONL file without storing anything; lists up to 20 bad lines."""
     if not file.is_file():
-        raise InputFormatError(str(file), None, "no such file")
+        raise InputFormatError(str(file), None, Said("no such file"))
     good, problems = check_jsonl(file)
     if as_json:
         print_json(
@@ -98,8 +113,15 @@ def events_check(
         )
     else:
         for p in problems:
-            typer.echo(str(p))
-        typer.echo(f"{file}: {good} valid events, {len(problems)} bad lines")
+            echo(said_error(p) or str(p))
+        echo(
+            Said(
+                "{file}: {good} valid events, {bad} bad lines",
+                file=str(file),
+                good=good,
+                bad=len(problems),
+            )
+        )
     if problems:
         raise typer.Exit(1)
 
@@ -120,8 +142,16 @@ def events_tail(
         print_json([{"id": i, **e.to_dict()} for i, e in rows])
         return
     print_table(
-        f"last {len(rows)} events",
-        ["id", "time (UTC)", "kind", "community/group", "actor", "subject", "data"],
+        Said("last {n} events", n=len(rows)),
+        [
+            N_("id"),
+            N_("time (UTC)"),
+            N_("kind"),
+            N_("community/group"),
+            N_("actor"),
+            N_("subject"),
+            N_("data"),
+        ],
         [
             (
                 i,
@@ -145,14 +175,14 @@ def _brief(data: dict[str, object], width: int = 60) -> str:
 def rebuild_command(as_json: JsonFlag = False) -> None:
     """Drop every projection and replay the log into it (one transaction)."""
     with open_store() as store, count_progress(hidden=as_json) as bar:
-        task = bar.add_task("replaying the log", total=None)
+        task = bar.add_task(say(N_("replaying the log")), total=None)
         n = rebuild(
             store, on_progress=lambda done, total: bar.update(task, completed=done, total=total)
         )
     if as_json:
         print_json({"replayed": n})
     else:
-        typer.echo(f"rebuilt projections from {n} events")
+        echo(Said("rebuilt projections from {n} events", n=n))
 
 
 @db_app.command("upgrade")
@@ -165,17 +195,21 @@ def db_upgrade(
     store = Store.open(state.db_url, migrate=False)
     try:
         reached = store.upgrade(revision)
+        learn_language(store)
         if needs_replay(store):  # a migration emptied the projections: fill them again
             with count_progress() as bar:
-                task = bar.add_task("replaying the log into the new projections", total=None)
+                task = bar.add_task(
+                    say(N_("replaying the log into the new projections")), total=None
+                )
                 n = rebuild(
                     store,
                     on_progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
-            typer.echo(f"replayed {n} events into the projections")
+            echo(Said("replayed {n} events into the projections", n=n))
     finally:
         store.close()
-    typer.echo(f"{database_url(state.db_url).split('://')[0]} database at revision {reached}")
+    dialect = database_url(state.db_url).split("://")[0]
+    echo(Said("{dialect} database at revision {revision}", dialect=dialect, revision=reached))
 
 
 @blueprint_app.command("load")
@@ -187,6 +221,7 @@ def blueprint_load(
     bp = load_blueprint(file)
     with open_store() as store:
         result = load_into_store(store, bp)
+        learn_language(store, bp.community.slug)
     if as_json:
         print_json(
             {
@@ -197,11 +232,16 @@ def blueprint_load(
             }
         )
     elif result.new:
-        typer.echo(
-            f"loaded {bp.community.slug}: {len(bp.groups)} groups ({result.new} changes recorded)"
+        echo(
+            Said(
+                "loaded {slug}: {groups} groups ({changes} changes recorded)",
+                slug=bp.community.slug,
+                groups=len(bp.groups),
+                changes=result.new,
+            )
         )
     else:
-        typer.echo(f"{bp.community.slug}: unchanged since it was last loaded")
+        echo(Said("{slug}: unchanged since it was last loaded", slug=bp.community.slug))
 
 
 __all__ = ["blueprint_app", "db_app", "err", "events_app", "out", "rebuild_command"]

@@ -18,17 +18,15 @@ created for it.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
 from typing import IO, Any
 
 from typer._click.exceptions import UsageError
 from typer._click.utils import echo as click_echo
 
-from shequn.cli.common import SpeakingGroup, language, open_store, state
+from shequn.cli.common import SpeakingGroup, language, state
 from shequn.model.i18n import LANGUAGES, N_, Said, tr
 
 CLICK = (
@@ -110,24 +108,14 @@ class SaidUsageError(UsageError):
 
 
 def _language(argv: Sequence[str]) -> str:
-    """``--lang`` from the command line, else what the store's communities speak."""
+    """``--lang`` from the command line, else what the store's communities speak (the store
+    named by ``--db``, though the root's options may not have been taken yet)."""
     for i, arg in enumerate(argv):
         value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None
         value = arg.partition("=")[2] if arg.startswith("--lang=") else value
         if value in LANGUAGES:
             return value
-    if state.lang or state.spoken:
-        return language()
-    url = state.db_url or _option(argv, "--db") or os.environ.get("SHEQUN_DATABASE_URL")
-    url = url or "sqlite:///shequn.db"
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return language()
-    state.db_url = url
-    try:
-        with open_store():
-            pass
-    except Exception:  # a store that cannot be read: the usage error is what matters here
-        return "en"
+    state.db_url = state.db_url or _option(argv, "--db")
     return language()
 
 

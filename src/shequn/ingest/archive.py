@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from shequn.errors import InputFormatError, ShequnError
+from shequn.model.i18n import Said
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -152,7 +153,9 @@ class _Guard(io.RawIOBase):
             data = self.inner.read(min(len(buffer), READ_CAP))
         except _DAMAGED as e:
             raise InputFormatError(
-                self.label, None, f"the archive is damaged ({e}): export it again"
+                self.label,
+                None,
+                Said("the archive is damaged ({error}): export it again", error=str(e)),
             ) from None
         n = len(data)
         if n and self.line_limit is not None:

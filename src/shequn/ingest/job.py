@@ -267,8 +267,12 @@ class ImportJob:
             raise InputFormatError(
                 str(self.ctx.path),
                 None,
-                f"all {s.skipped} records were set aside (see the --skip-bad file), none "
-                f"imported: is this a {self.importer.name} export?",
+                Said(
+                    "all {n} records were set aside (see the --skip-bad file), none imported: "
+                    "is this a {format} export?",
+                    n=s.skipped,
+                    format=self.importer.name,
+                ),
             )
         if s.events == 0:
             self.ctx.note(Said("0 events: the export holds no messages or other records to import"))

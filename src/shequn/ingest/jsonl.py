@@ -15,6 +15,7 @@ import orjson
 from shequn.errors import InputFormatError, InvalidEvent
 from shequn.ingest.base import ImportContext, Item, Rejected
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 
 
 def parse_line(raw: bytes, *, path: str, line: int) -> Event | None:
@@ -25,8 +26,12 @@ def parse_line(raw: bytes, *, path: str, line: int) -> Event | None:
     try:
         obj = orjson.loads(text)
     except orjson.JSONDecodeError as e:
-        hint = " (is the line cut short?)" if not text.endswith(b"}") else ""
-        raise InputFormatError(path, line, f"not valid JSON: {e}{hint}") from None
+        problem = (
+            Said("not valid JSON: {error}", error=str(e))
+            if text.endswith(b"}")
+            else Said("not valid JSON: {error} (is the line cut short?)", error=str(e))
+        )
+        raise InputFormatError(path, line, problem) from None
     try:
         return Event.from_dict(obj)
     except InvalidEvent as e:

@@ -227,7 +227,7 @@ class QQImporter:
         if current is not None:
             yield current
         if not saw_any:
-            raise InputFormatError(str(ctx.path), None, "empty file: not a QQ TXT export")
+            raise InputFormatError(str(ctx.path), None, Said("empty file: not a QQ TXT export"))
 
     def _titled(self, ctx: ImportContext) -> bool:
         """The file starts with the title line (so a message before 消息对象 is damage)."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from shequn.errors import InputFormatError
 from shequn.ingest.archive import Archive
 from shequn.ingest.base import Importer
+from shequn.model.i18n import Said
 
 FORMATS: dict[str, str] = {
     "jsonl": "shequn.ingest.jsonl:CanonicalJsonl",
@@ -43,7 +44,8 @@ def available() -> list[str]:
 def get_importer(name: str) -> Importer:
     target = FORMATS.get(name)
     if target is None or name not in available():
-        raise InputFormatError(name, None, f"unknown format; known: {', '.join(available())}")
+        known = ", ".join(available())
+        raise InputFormatError(name, None, Said("unknown format; known: {known}", known=known))
     module, cls = target.split(":")
     importer: Importer = getattr(importlib.import_module(module), cls)()
     return importer
@@ -63,7 +65,7 @@ def head_of(path: Path) -> bytes:
 def detect(path: Path) -> Importer:
     """The importer for ``path``, or an error that lists what was tried."""
     if not path.exists():
-        raise InputFormatError(str(path), None, "no such file or directory")
+        raise InputFormatError(str(path), None, Said("no such file or directory"))
     head = head_of(path)
     for name in available():
         importer = get_importer(name)
@@ -72,5 +74,8 @@ def detect(path: Path) -> Importer:
     raise InputFormatError(
         str(path),
         None,
-        f"cannot tell the format; give --format (one of {', '.join(available())})",
+        Said(
+            "cannot tell the format; give --format (one of {formats})",
+            formats=", ".join(available()),
+        ),
     )

@@ -75,6 +75,7 @@ from shequn.model.blueprint_positioning import (
 )
 from shequn.model.blueprint_rules import Rules
 from shequn.model.blueprint_wecom import WeCom
+from shequn.model.i18n import Said
 from shequn.model.templates import Localized, template_problems
 
 __all__ = [
@@ -245,11 +246,11 @@ def _read(path: Path) -> tuple[str | None, Problem]:
     try:
         return path.read_bytes().decode("utf-8-sig"), ("", "")
     except FileNotFoundError:
-        return None, ("<file>", "no such file")
+        return None, ("<file>", Said("no such file"))
     except OSError as e:
-        return None, ("<file>", f"cannot read: {e.strerror or e}")
+        return None, ("<file>", Said("cannot read: {error}", error=str(e.strerror or e)))
     except UnicodeDecodeError as e:
-        return None, ("<file>", f"not UTF-8 text (byte {e.start})")
+        return None, ("<file>", Said("not UTF-8 text (byte {byte})", byte=e.start))
 
 
 def _validate(text: str) -> tuple[Blueprint | None, list[Problem]]:
@@ -271,9 +272,14 @@ def _validate(text: str) -> tuple[Blueprint | None, list[Problem]]:
 def _toml_message(message: str) -> str:
     match = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message, flags=re.S)
     if match:
-        return f"line {match[2]}, column {match[3]}: {match[1]}"
+        return Said(
+            "line {line}, column {column}: {problem}",
+            line=match[2],
+            column=match[3],
+            problem=match[1],
+        )
     match = re.fullmatch(r"(.*) \(at end of document\)", message, flags=re.S)
-    return f"end of document: {match[1]}" if match else message
+    return Said("end of document: {problem}", problem=match[1]) if match else message
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:
@@ -300,22 +306,28 @@ def _message(err: ErrorDetails) -> str:
     if kind in _OWN_ERRORS:
         return err["msg"]
     if kind == "missing":
-        return "required key is missing"
+        return Said("required key is missing")
     if kind == "extra_forbidden":
         key = str(err["loc"][-1])
         close = difflib.get_close_matches(key, _known_keys(err["loc"][:-1]), n=1)
         if len(err["loc"]) > 1 and key in Blueprint.model_fields:
-            return f"unknown key {key!r}: top-level keys go before the first [table] header"
-        return f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+            return Said(
+                "unknown key {key!r}: top-level keys go before the first [table] header", key=key
+            )
+        if close:
+            return Said("unknown key {key!r} (did you mean {close!r}?)", key=key, close=close[0])
+        return Said("unknown key {key!r}", key=key)
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
-        return f"must be one of {', '.join(choices)} (got {_show(got)})"
+        return Said(
+            "must be one of {choices} (got {got})", choices=", ".join(choices), got=_show(got)
+        )
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        return f"must be a table (got {_show(got)})"
+        return Said("must be a table (got {got})", got=_show(got))
     if kind == "too_short" and isinstance(got, list):
-        return "needs at least one entry"
+        return Said("needs at least one entry")
     if kind == "string_too_short":
-        return "must not be empty"
+        return Said("must not be empty")
     message = err["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
     return f"{message} (got {_show(got)})"
 
