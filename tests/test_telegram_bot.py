@@ -175,6 +175,10 @@ def test_webhook_set_and_delete(bot: Cli, fake: Any) -> None:
     assert "webhook is set" in out
     assert bot.run("bot", "webhook", "delete", "--api-url", url)[0] == 0
     assert api.called("deleteWebhook")
+    _, out, _ = bot.run("bot", "webhook", "delete", "--api-url", url, "--lang", "zh")
+    assert out.strip() == "已删除 webhook"  # said in the language asked (issue 23 item 10)
+    _, out, _ = bot.run("bot", "webhook", "delete", "--api-url", url, "--lang", "en")
+    assert out.strip() == "webhook deleted"
 
 
 def test_no_token_is_a_clear_error(bot: Cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,9 +19,18 @@ from typing import Annotated, Any
 
 import typer
 
-from shequn.cli.common import CommunityOpt, JsonFlag, err, open_store, pick_community, print_json
+from shequn.cli.common import (
+    CommunityOpt,
+    JsonFlag,
+    echo,
+    err,
+    open_store,
+    pick_community,
+    print_json,
+)
 from shequn.cli.telegram_options import chat_of
 from shequn.errors import InvalidEvent
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 
 bot_app = typer.Typer(help="A live chat bot (Telegram): run, check, webhook.", no_args_is_help=True)
@@ -189,7 +198,7 @@ def webhook_set(
         client.raw("setWebhook", url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
     finally:
         client.close()
-    typer.echo(f"webhook set: {url}")
+    echo(Said("webhook set: {url}", url=url))
 
 
 @webhook_app.command("delete")
@@ -201,4 +210,4 @@ def webhook_delete(api_url: ApiUrl = None, token_file: TokenFile = None) -> None
         client.raw("deleteWebhook", drop_pending_updates=False)
     finally:
         client.close()
-    typer.echo("webhook deleted")
+    echo(Said("webhook deleted"))

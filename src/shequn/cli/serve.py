@@ -50,7 +50,10 @@ def serve_command(
 
     app = create_app(state.db_url)
     mount_dashboard(app)
-    err.print(f"shequn dashboard on http://{host}:{port}/ and API on http://{host}:{port}/api/v1")
+    base = f"http://{host}:{port}"
+    err.print(
+        say(Said("shequn dashboard on {base}/ and API on {base}/api/v1", base=base)), markup=False
+    )
     running = None
     if worker:
         from shequn.cli.worker import make_connector, start_worker
@@ -58,7 +61,16 @@ def serve_command(
 
         conn = make_connector(connector_name, file)
         running = start_worker(Store.open(state.db_url), conn)
-        err.print(f"worker {running[0].name}: {conn.name} connector, in this process")
+        err.print(
+            say(
+                Said(
+                    "worker {worker}: {connector} connector, in this process",
+                    worker=running[0].name,
+                    connector=conn.name,
+                )
+            ),
+            markup=False,
+        )
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
     finally:
