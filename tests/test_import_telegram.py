@@ -26,7 +26,8 @@ from shequn.ingest import telegram_account
 from shequn.ingest.base import ImportContext, Rejected
 from shequn.ingest.registry import detect, get_importer
 from shequn.ingest.telegram import TelegramImporter
-from shequn.ingest.telegram_map import Chat, ChatMapper, Names, Tally, peer_key
+from shequn.ingest.telegram_map import ChatMapper
+from shequn.ingest.telegram_parts import Chat, Names, Tally, peer_key
 from shequn.model.events import Event
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -46,11 +46,11 @@ from shequn.ingest.shape import expect
 from shequn.ingest.telegram_account import read_account
 from shequn.ingest.telegram_export import Export
 from shequn.ingest.telegram_frames import Broken, Layout, layout, pieces
-from shequn.ingest.telegram_map import (
+from shequn.ingest.telegram_map import ChatMapper
+from shequn.ingest.telegram_parts import (
     NAME_KEY,
     PRIVATE_TYPES,
     Chat,
-    ChatMapper,
     Names,
     Tally,
     clean_name,

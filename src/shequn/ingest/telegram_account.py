@@ -16,7 +16,8 @@ import ijson
 from shequn.errors import InputFormatError
 from shequn.ingest.base import ImportContext, Item
 from shequn.ingest.shape import FOUND, expect
-from shequn.ingest.telegram_map import PRIVATE_TYPES, Chat, ChatMapper
+from shequn.ingest.telegram_map import ChatMapper
+from shequn.ingest.telegram_parts import PRIVATE_TYPES, Chat
 from shequn.model.i18n import Said
 
 _BACKEND = ijson.get_backend(ijson.backend_name)

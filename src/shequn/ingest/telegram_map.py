@@ -9,154 +9,40 @@ table). Field names follow Telegram Desktop's writer, ``export/output/export_out
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-import orjson
-
 from shequn.errors import ShequnError
 from shequn.ingest.base import ImportContext, Item, Rejected
-from shequn.ingest.text import message_data
-from shequn.model.events import MAX_KEY, Event
-
-PLATFORM = "telegram"
-NAME_KEY = "telegram:name:"
-"""Prefix of the placeholder key of someone the export names but never identifies."""
-
-PRIVATE_TYPES = frozenset({"personal_chat", "bot_chat", "saved_messages", "replies"})
-"""Chat types that are not a community space: skipped (with a note)."""
-
-MEDIA_KEYS = frozenset(
-    {
-        "photo",
-        "file",
-        "media_type",
-        "poll",
-        "location_information",
-        "contact_information",
-        "place_name",
-        "game_title",
-        "invoice_information",
-        "giveaway_information",
-        "paid_stars_amount",
-    }
+from shequn.ingest.telegram_parts import (
+    MEDIA_KEYS,
+    Chat,
+    Names,
+    Tally,
+    as_list,
+    clean_name,
+    entities_of,
+    peer_key,
+    plain_text,
+    raw_text,
+    reaction_count,
+    why_ignored,
 )
-"""Keys the exporter writes only for a message that carries media (SerializeMessage)."""
+from shequn.ingest.text import message_data
+from shequn.model.events import (
+    MAX_KEY,
+    Event,
+    check_event_time,
+    check_identity_key,
+    parse_time,
+)
 
 _MISSING = object()
-_PEER = re.compile(r"^(user|channel|chat)?(\d+)$")
-
-
-def peer_key(value: object) -> str | None:
-    """The identity key of an exported peer id: ``user123`` → ``telegram:123``,
-    ``channel123`` → ``telegram:channel123`` (a channel or a group posting as itself),
-    ``chat123`` → ``telegram:chat123``; a bare number (exports before 2021) is a user."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return f"{PLATFORM}:{value}" if value > 0 else None
-    if not isinstance(value, str):
-        return None
-    m = _PEER.match(value)
-    if m is None or not value.isascii():
-        return None
-    kind, digits = m.groups()
-    return f"{PLATFORM}:{digits}" if kind in (None, "user") else f"{PLATFORM}:{kind}{digits}"
-
-
-def clean_name(name: object) -> str | None:
-    """A display name as text, whitespace collapsed; ``None`` for null/empty (deleted accounts)."""
-    if not isinstance(name, str):
-        return None
-    text = " ".join(name.split())
-    return text or None
-
-
-def name_key(name: str) -> str:
-    """The placeholder key of someone known only by name: ``telegram:name:Anna Smith``."""
-    return (NAME_KEY + name)[:MAX_KEY]
-
-
-@dataclass
-class Names:
-    """Display name → the user ids seen with it anywhere in the export (as author, service
-    actor or reactor). Service messages name invited and removed members but do not identify
-    them; a name seen with exactly one id resolves to it."""
-
-    ids: dict[str, set[str]] = field(default_factory=dict)
-    placeholders: set[str] = field(default_factory=set)
-    ambiguous: set[str] = field(default_factory=set)
-    resolved: int = 0
-
-    def add(self, name: str, key: str) -> None:
-        self.ids.setdefault(name, set()).add(key)
-
-    def person(self, name: str) -> str:
-        """The identity key for a name: the one id seen with it, else the marked placeholder."""
-        found = self.ids.get(name)
-        if found is not None and len(found) == 1:
-            self.resolved += 1
-            return next(iter(found))
-        if found:
-            self.ambiguous.add(name)
-        self.placeholders.add(name)
-        return name_key(name)
-
-
-def plain_text(text: object) -> str:
-    """``text`` as one string: it is a string, or a list of strings and entity objects."""
-    if isinstance(text, str):
-        return text
-    if isinstance(text, list):
-        return "".join(
-            p if isinstance(p, str) else str(p.get("text") or "") if isinstance(p, dict) else ""
-            for p in text
-        )
-    return ""
-
-
-def entities_of(msg: dict[str, Any]) -> list[dict[str, Any]]:
-    """The entity objects: ``text_entities`` (exports since 2022) or the objects in ``text``."""
-    found = msg.get("text_entities")
-    if not isinstance(found, list):
-        found = msg.get("text")
-    if not isinstance(found, list):
-        return []
-    return [e for e in found if isinstance(e, dict)]
-
-
-@dataclass
-class Chat:
-    """What the export says about one chat, and where it sits in the file."""
-
-    index: int = 0
-    left: bool = False
-    name: str | None = None
-    type: str | None = None
-    id: object = None
-
-    @property
-    def where(self) -> str:
-        if self.index < 0:
-            return "$"
-        part = "left_chats" if self.left else "chats"
-        return f"$.{part}.list[{self.index}]"
-
-
-@dataclass
-class Tally:
-    """What an import skipped or guessed, for the notes at the end."""
-
-    ignored_actions: Counter[str] = field(default_factory=Counter)
-    unsupported: int = 0
-    nameless_members: int = 0
-    anonymous_reactions: int = 0
-    reaction_times_offset: bool = False
-    migrated: int = 0
+BUILT = frozenset({"message.posted", "message.reacted"})
+"""Kinds (most events) whose data is built here by construction: once one event of the chat
+passed the whole check (community, source, group never change), only the time and the keys
+are checked again. The whole check cost a quarter of reading an export (issue 22)."""
 
 
 class ChatMapper:
@@ -171,6 +57,7 @@ class ChatMapper:
         self.own_peers = {f"channel{self.chat_id}", f"chat{self.chat_id}"}
         self._keys: dict[object, str | None] = {}  # from_id → identity key (ids repeat)
         self._names: dict[object, str | None] = {}  # raw display name → cleaned
+        self._checked = False  # one event of this chat passed Event's whole check
 
     def key(self, value: object) -> str | None:
         if not isinstance(value, str | int):
@@ -199,19 +86,19 @@ class ChatMapper:
         found = self._items(msg, n)
         self.ctx.record()
         if not found:
-            self.ctx.ignore(_ignored(msg))
+            self.ctx.ignore(why_ignored(msg))
         return found
 
     def _items(self, msg: Any, n: int) -> list[Item]:
         if not isinstance(msg, dict):
-            return [Rejected(self._where(n), "a message must be a JSON object", _raw(msg))]
+            return [Rejected(self._where(n), "a message must be a JSON object", raw_text(msg))]
         kind = msg.get("type")
         if kind == "unsupported":
             self.tally.unsupported += 1
             return []
         msg_id = msg.get("id")
         if not isinstance(msg_id, int) or isinstance(msg_id, bool):
-            return [Rejected(self._where(n), "message has no numeric id", _raw(msg))]
+            return [Rejected(self._where(n), "message has no numeric id", raw_text(msg))]
         if msg_id < 0:
             self.tally.migrated += 1
         try:
@@ -219,12 +106,12 @@ class ChatMapper:
             if kind == "service":
                 return list(self._service(msg, msg_id, at))
             if kind not in ("message", None):
-                return [Rejected(self._where(n), f"unknown message type {kind!r}", _raw(msg))]
+                return [Rejected(self._where(n), f"unknown message type {kind!r}", raw_text(msg))]
             return self._message(msg, msg_id, at, n)
         except ShequnError as e:  # InvalidEvent, or a time that does not parse
-            return [Rejected(self._where(n), e.message, _raw(msg))]
+            return [Rejected(self._where(n), e.message, raw_text(msg))]
         except (TypeError, ValueError) as e:
-            return [Rejected(self._where(n), f"cannot read this message: {e}", _raw(msg))]
+            return [Rejected(self._where(n), f"cannot read this message: {e}", raw_text(msg))]
 
     def _where(self, n: int) -> str:
         """The message's place in the file, e.g. ``$.chats.list[2].messages[14]``."""
@@ -250,7 +137,16 @@ class ChatMapper:
         subject: str | None = None,
         data: dict[str, Any] | None = None,
     ) -> Event:
-        return Event(
+        if self._checked and kind in BUILT:
+            at = check_event_time(parse_time(at))
+            if actor is not None:
+                check_identity_key(actor, "actor")
+            if subject is not None:
+                check_identity_key(subject, "subject")
+            return Event.checked_before(
+                kind, at, self.community, self.source, ref, self.group, actor, subject, data or {}
+            )
+        event = Event(
             kind=kind,
             occurred_at=at,
             community=self.community,
@@ -261,6 +157,8 @@ class ChatMapper:
             subject=subject,
             data=data or {},
         )
+        self._checked = True
+        return event
 
     # -- ordinary messages ---------------------------------------------------------------
     def _message(self, msg: dict[str, Any], msg_id: int, at: datetime, n: int) -> list[Item]:
@@ -269,7 +167,7 @@ class ChatMapper:
         if author is None:
             if author_name is None:
                 return [Rejected(self._where(n), "message has no from_id: cannot tell who wrote it",
-                                 _raw(msg))]  # fmt: skip
+                                 raw_text(msg))]  # fmt: skip
             author = self.names.person(author_name)
         entities = entities_of(msg)
         mentions: list[str] = []
@@ -303,8 +201,8 @@ class ChatMapper:
             data["has_link"] = True
         if isinstance(msg.get("author"), str) and msg["author"]:
             data["signature"] = msg["author"]  # the admin's signature on a post as the chat
-        reactions = _list(msg.get("reactions"))
-        total = sum(_count(r) for r in reactions) if reactions else 0
+        reactions = as_list(msg.get("reactions"))
+        total = sum(reaction_count(r) for r in reactions) if reactions else 0
         if total:
             data["reactions"] = total
         out: list[Item] = [self._event("message.posted", at, str(msg_id), author, data=data)]
@@ -334,8 +232,8 @@ class ChatMapper:
                 emoji = f"custom_emoji:{r.get('document_id')}"
             else:
                 emoji = str(kind or "reaction")  # "paid" (stars), "empty"
-            recent = _list(r.get("recent"))
-            self.tally.anonymous_reactions += max(0, _count(r) - len(recent))
+            recent = as_list(r.get("recent"))
+            self.tally.anonymous_reactions += max(0, reaction_count(r) - len(recent))
             for who in recent:
                 if not isinstance(who, dict):
                     continue
@@ -382,7 +280,7 @@ class ChatMapper:
         ref = str(msg_id)
         named = {"actor_name": actor_name} if actor_name else {}
         if action in ("invite_members", "create_group"):
-            members = _list(msg.get("members"))
+            members = as_list(msg.get("members"))
             if action == "create_group":
                 if actor is not None:
                     yield self._event("member.joined", at, f"{ref}:joined", actor,
@@ -423,7 +321,7 @@ class ChatMapper:
                 yield self._event("member.joined", at, ref, actor,
                                   data={"channel": "request", **named})  # fmt: skip
         elif action == "remove_members":
-            members = _list(msg.get("members"))
+            members = as_list(msg.get("members"))
             yield from self._removed(members, actor, actor_name, at, ref)
         elif action in ("edit_group_title", "create_channel"):
             if title := clean_name(msg.get("title")):
@@ -494,34 +392,3 @@ class ChatMapper:
             yield self._event(
                 "member.removed", at, one, actor, subject=self.names.person(name), data=removed
             )
-
-
-def _ignored(msg: dict[str, Any]) -> str:
-    """Why a message gave no event, as the summary lists it."""
-    if msg.get("type") == "unsupported":
-        return "Telegram messages the exporter marks 'unsupported'"
-    if msg.get("type") == "service":
-        action = msg.get("action") if isinstance(msg.get("action"), str) else "custom text"
-        return f"Telegram service messages with no event ({action})"
-    return "Telegram messages with nothing to import"
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _count(reaction: object) -> int:
-    """How many reacted with this emoji (``count``; else the reactors listed)."""
-    if not isinstance(reaction, dict):
-        return 0
-    count = reaction.get("count")
-    if isinstance(count, int) and not isinstance(count, bool) and count > 0:
-        return count
-    return len(_list(reaction.get("recent")))
-
-
-def _raw(obj: object) -> str:
-    try:
-        return orjson.dumps(obj).decode()[:2000]
-    except TypeError:
-        return repr(obj)[:2000]
