@@ -28,18 +28,19 @@ METHODS = [
     ("**/templates/**.html", "jinja2.ext:babel_extract"),
     ("**.py", "python"),
 ]
-KEYWORDS = {"_": None, "Said": None, "N_": None, "Metric": (2,)}
+KEYWORDS = {"_": None, "Said": None, "N_": None, "Metric": (2,), "C_": ((1, "c"), 2)}
 """``Metric(name, title, …)``: a metric's title is shown by ``shequn metrics``."""
 
 
-def message_ids() -> Iterator[tuple[str, str, int]]:
-    """Every message id the code says, with the file and line that says it."""
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+def message_ids() -> Iterator[tuple[str, str | None, str, int]]:
+    """Every message id the code says, with its context (``C_``) and the file and line that
+    says it."""
+    for filename, lineno, message, _comments, context in extract_from_dir(
         SRC, METHODS, keywords=KEYWORDS, comment_tags=(), strip_comment_tags=True
     ):
         msg = message[0] if isinstance(message, tuple) else message
         if msg:
-            yield msg, filename, lineno
+            yield msg, context or None, filename, lineno
 
 
 def po_path(lang: str) -> Path:
@@ -50,13 +51,14 @@ def untranslated(lang: str) -> list[tuple[str, str, int]]:
     """Message ids the code uses that ``lang``'s catalogue does not translate."""
     with po_path(lang).open("rb") as fp:
         cat = read_po(fp, locale=lang)
-    done = {m.id for m in cat if m.id and m.string and not m.fuzzy}
-    seen: set[str] = set()
+    done = {(m.context or None, m.id) for m in cat if m.id and m.string and not m.fuzzy}
+    seen: set[tuple[str | None, str]] = set()
     missing = []
-    for msg, filename, lineno in message_ids():
-        if msg not in done and msg not in seen:
-            seen.add(msg)
-            missing.append((msg, filename, lineno))
+    for msg, context, filename, lineno in message_ids():
+        if (context, msg) not in done and (context, msg) not in seen:
+            seen.add((context, msg))
+            shown = f"{context}|{msg}" if context else msg
+            missing.append((shown, filename, lineno))
     return missing
 
 
@@ -66,8 +68,8 @@ def update(lang: str) -> int:
     with path.open("rb") as fp:
         old = read_po(fp, locale=lang)
     template = Catalog(locale=lang, project="shequn")
-    for msg, filename, lineno in message_ids():
-        template.add(msg, locations=[(f"src/shequn/{filename}", lineno)])
+    for msg, context, filename, lineno in message_ids():
+        template.add(msg, locations=[(f"src/shequn/{filename}", lineno)], context=context)
     old.update(template, no_fuzzy_matching=True)
     with path.open("wb") as fp:
         write_po(fp, old, width=100, sort_output=True, omit_header=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 from shequn.analytics.lifecycle import _stage
-from shequn.model.i18n import Said, catalogue, pick, tr, translator
+from shequn.model.i18n import C_, Said, catalogue, pick, tr, translator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -158,3 +158,17 @@ def test_clicks_sentences_are_read_back_into_message_ids() -> None:
     near = said("No such option: --lmit (Possible options: --limit, --lang)")
     assert tr("zh", near) == "没有选项：--lmit（可用的选项：--limit, --lang）"
     assert said("something Click never said") == "something Click never said"
+
+
+def test_a_word_two_things_share_is_told_apart_by_its_context() -> None:
+    """An action that failed is not a seven-day rule that failed; a dead action is no dead
+    group: the same English word, two Chinese ones (gettext's message context)."""
+    from shequn.model.actions import said_status
+
+    assert tr("zh", Said("failed")) == "未达成" and tr("zh", said_status("failed")) == "失败"
+    assert tr("zh", Said("dead")) == "死群" and tr("zh", said_status("dead")) != "死群"
+    assert str(said_status("dead")) == "dead" == tr("en", said_status("dead"))  # English: the word
+    assert tr("zh", Said("{n} actions ({status})", n=2, status=said_status("failed"))) == (
+        "2 个动作（失败）"
+    )
+    assert str(C_("nowhere", "unknown word")) == "unknown word" == tr("zh", C_("x", "unknown word"))

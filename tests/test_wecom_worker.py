@@ -62,7 +62,7 @@ def test_group_message_tasks_go_to_the_bound_chats_from_the_sender(
     ]  # fmt: skip
     rows = {r["group_slug"]: r for r in shop.json("actions", "list", "--status", "failed")}  # type: ignore[union-attr]
     assert list(rows) == ["c"] and "has no WeCom chat id" in rows["c"]["last_error"]
-    assert "3 已完成" in err and "1 未达成" in err  # the community speaks Chinese
+    assert "3 已完成" in err and "1 失败" in err  # the community speaks Chinese
     with Store.open(shop.url) as store, store.read() as conn:  # what the monthly cap counts
         since = datetime(2000, 1, 1, tzinfo=UTC)
         assert message_tasks_since(conn, "readers/a", since, WELCOMES) == 1

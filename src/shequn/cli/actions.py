@@ -23,6 +23,7 @@ from shequn.cli.common import (
     show_time,
 )
 from shequn.errors import InvalidEvent, ShequnError
+from shequn.model.actions import said_status
 from shequn.model.blueprint import Blueprint
 from shequn.model.i18n import N_, Said
 from shequn.model.templates import render_payload
@@ -60,7 +61,7 @@ def actions_list(
         print_json(rows)
         return
     print_table(
-        Said("{n} actions ({status})", n=len(rows), status=Said(status)),
+        Said("{n} actions ({status})", n=len(rows), status=said_status(status)),
         [
             N_("id"),
             N_("kind"),
@@ -76,7 +77,7 @@ def actions_list(
                 r["id"],
                 r["kind"],
                 r["group_slug"],
-                say(r["status"]),
+                say(said_status(r["status"])),
                 r["attempts"],
                 _said(bp, r["payload"], short=True),
                 show_time(r["next_run_at"]),
@@ -119,7 +120,7 @@ def actions_show(
         print_json(row)
         return
     for key in ("id", "kind", "status", "community_slug", "group_slug", "target", "attempts"):
-        out.print(f"{say(key)}: {say(row[key]) if key == 'status' else row[key]}")
+        out.print(f"{say(key)}: {say(said_status(row[key])) if key == 'status' else row[key]}")
     for key in ("due_at", "next_run_at", "attempt_started_at", "updated_at"):
         out.print(f"{say(key)}: {show_time(row[key])}")
     for key in ("last_error", "platform_ref", "connector", "idempotency_key"):
@@ -174,7 +175,7 @@ SHOWN = (
 
 
 def _action(action_id: int, status: str) -> Said:
-    return Said("action {id}: {status}", id=action_id, status=Said(status))
+    return Said("action {id}: {status}", id=action_id, status=said_status(status))
 
 
 @actions_app.command("retry")

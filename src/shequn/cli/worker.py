@@ -27,7 +27,7 @@ from shequn.cli.common import (
 from shequn.connectors.base import Connector, Limits, Rate
 from shequn.connectors.registry import CONNECTORS, connector
 from shequn.errors import InvalidEvent
-from shequn.model.actions import RetryPolicy
+from shequn.model.actions import RetryPolicy, said_status
 from shequn.model.i18n import N_, Said
 from shequn.store.db import Store
 
@@ -137,7 +137,8 @@ def worker_command(
             conn.close()
     summary = {k: n for k, n in sorted(counts.items()) if n}
     print_json(summary) if as_json else err.print(
-        ", ".join(f"{n} {say(k)}" for k, n in summary.items()) or say(N_("nothing was due"))
+        ", ".join(f"{n} {say(said_status(k))}" for k, n in summary.items())
+        or say(N_("nothing was due"))
     )
 
 

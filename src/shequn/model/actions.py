@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from shequn.model.events import parse_time
-from shequn.model.i18n import N_, tr
+from shequn.model.i18n import C_, N_, Said, tr
 
 
 @dataclass(slots=True)
@@ -49,6 +49,27 @@ class Status(StrEnum):
     DEAD = "dead"
     REVIEW = "review"
     CANCELLED = "cancelled"
+
+
+SAID: dict[str, Said] = {
+    "pending": C_("action", "pending"),
+    "leased": C_("action", "leased"),
+    "done": C_("action", "done"),
+    "failed": C_("action", "failed"),
+    "dead": C_("action", "dead"),
+    "review": C_("action", "review"),
+    "cancelled": C_("action", "cancelled"),
+    "retried": C_("action", "retried"),
+    "recovered": C_("action", "recovered"),
+    "paced": C_("action", "paced"),
+}
+"""An action's state (and what the worker counts) as a person reads it: words a group's life
+cycle also uses (``dead``, ``failed``) mean something else here, so they have a context."""
+
+
+def said_status(status: str) -> Said:
+    """``status`` of an action, to be said in the reader's language."""
+    return SAID.get(status) or Said(status)
 
 
 FINAL = frozenset({Status.DONE, Status.FAILED, Status.DEAD, Status.CANCELLED})

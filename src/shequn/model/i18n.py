@@ -54,7 +54,7 @@ def catalogue(lang: str) -> Mapping[str, str]:
     with path.open("rb") as fp:
         cat = read_po(fp, locale=lang)
     return {
-        str(m.id): str(m.string)
+        (f"{m.context}{CONTEXT}{m.id}" if m.context else str(m.id)): str(m.string)
         for m in cat
         if m.id and m.string and not m.fuzzy and isinstance(m.id, str)
     }
@@ -70,7 +70,8 @@ class Said(str):
     args: dict[str, Any]
 
     def __new__(cls, msgid: str, /, **args: Any) -> Said:
-        self = super().__new__(cls, msgid.format(**args) if args else msgid)
+        text = msgid.rpartition(CONTEXT)[2]  # English has no context to say
+        self = super().__new__(cls, text.format(**args) if args else text)
         self.msgid = msgid
         self.args = args
         return self
@@ -104,6 +105,17 @@ def said_from(data: Mapping[str, Any]) -> Said:
     return Said(str(data["msgid"]), **args)
 
 
+CONTEXT = "\x04"
+"""Between a message's context and its id in a catalogue key (gettext's own separator)."""
+
+
+def C_(context: str, msgid: str) -> Said:
+    """``msgid`` said in ``context`` (gettext's pgettext): one English word that two things
+    share and another language tells apart — an action that ``failed`` (失败) is not a
+    seven-day rule that failed (未达成), a ``dead`` action is not a dead group."""
+    return Said(f"{context}{CONTEXT}{msgid}")
+
+
 def N_(msgid: str) -> str:
     """Mark ``msgid`` for the catalogue without translating it here (gettext_noop): for
     words stored as data — a stage, a role — and translated when they are shown."""
@@ -117,7 +129,7 @@ def tr(lang: str, text: Any) -> str:
     if isinstance(text, Said):
         if not table:
             return str(text)
-        msg = table.get(text.msgid, text.msgid)
+        msg = table.get(text.msgid) or text.msgid.rpartition(CONTEXT)[2]
         if not text.args:
             return msg
         return msg.format(**{k: _arg(lang, v) for k, v in text.args.items()})

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from shequn.errors import Conflict, NotFound
-from shequn.model.actions import RETRYABLE, Status
+from shequn.model.actions import RETRYABLE, Status, said_status
 from shequn.model.i18n import N_, Said
 from shequn.store import tables as t
 
@@ -263,7 +263,7 @@ def retry(conn: Connection, action_id: int, now: datetime) -> dict[str, Any]:
 
 def _refused(msgid: str, action_id: int, status: str) -> Conflict:
     """An action in the wrong state for what was asked, said in the reader's language."""
-    return Conflict(Said(msgid, action_id=action_id, status=Said(status)), action=action_id)
+    return Conflict(Said(msgid, action_id=action_id, status=said_status(status)), action=action_id)
 
 
 def cancel(conn: Connection, action_id: int, now: datetime) -> dict[str, Any]:

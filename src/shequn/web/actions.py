@@ -15,6 +15,8 @@ from fastapi.responses import HTMLResponse
 
 from shequn.api.deps import Operator
 from shequn.errors import Conflict, NotFound
+from shequn.model.actions import said_status
+from shequn.model.i18n import Said
 from shequn.store import action_states
 from shequn.store.db import Store
 from shequn.store.outbox import list_actions
@@ -36,7 +38,7 @@ def actions_view(store: Store, op: Operator, community: str) -> dict[str, Any]:
             if op.covers(a["group_slug"])
         ]
         tasks = [t for t in list_tasks(conn, community) if op.covers(t["group_slug"])]
-    return {"counts": counts, "trouble": trouble, "tasks": tasks}
+    return {"counts": counts, "trouble": trouble, "tasks": tasks, "status_of": said_status}
 
 
 @router.get("/actions", response_class=HTMLResponse)
@@ -62,13 +64,14 @@ def act(
                 if task is None or not op.covers(task["group_slug"]):
                     raise NotFound(f"no task {id}")
                 task_done(conn, id, by=f"web:{op.token_id}", now=now)
-                done = f"task {id}: done"
+                done = p._(Said("task {id}: done", id=id))
             else:
                 row = action_states.get(conn, id)
                 if row["community_slug"] != p.community or not op.covers(row["group_slug"]):
                     raise NotFound(f"no action {id}")
                 step = action_states.retry if what == "retry" else action_states.cancel
-                done = f"action {id}: {step(conn, id, now)['status']}"
+                status = said_status(step(conn, id, now)["status"])
+                done = p._(Said("action {id}: {status}", id=id, status=status))
         except (Conflict, NotFound) as e:
             done = p._(e.message)  # a Said: in the reader's language
     request.state.audit_summary = {what: id}
