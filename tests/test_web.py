@@ -330,13 +330,13 @@ def test_actions_page_counts_states_and_cancels_then_retries(site: Site) -> None
 
     owner = site.client("owner")
     page = owner.get(f"/c/{C}/actions").text
-    assert "待定" in page and "人工任务" in page  # pending, Operator tasks: the demo is zh
+    assert "待执行" in page and "人工任务" in page  # pending, Operator tasks: the demo is zh
     with site.store.read() as conn:
         action = list_actions(conn, community=C, status="pending", limit=1)[0]["id"]
-    for what, status in (("cancel", "cancelled"), ("retry", "pending")):
+    for what, status in (("cancel", "已取消"), ("retry", "待执行")):  # said in Chinese
         csrf = owner.csrf(f"/c/{C}/actions")
         r = owner.post(f"/c/{C}/actions/do", data={"csrf": csrf, "what": what, "id": action})
-        assert r.status_code == 200 and f"action {action}: {status}" in r.text
+        assert r.status_code == 200 and f"动作 {action}：{status}" in r.text
 
 
 def test_the_members_page_shows_levels_tags_and_coverage(site: Site) -> None:
