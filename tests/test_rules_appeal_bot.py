@@ -10,12 +10,13 @@ from shequn.engine.rules.appeal_command import TEXT
 from shequn.engine.rules.manage import list_appeals
 from shequn.store.db import Store
 from shequn.store.outbox import list_actions
+from tests import test_rules_live as live
 from tests.growth_helpers import COMMUNITY, loaded, wx
-from tests.test_rules_live import NOW, ON, said
+from tests.test_rules_live import ON, _fresh_now, said  # noqa: F401 -- _fresh_now: autouse here too
 
 
 def appeal(store: Store, who: str, text: str, ref: str) -> str:
-    answer(store, COMMUNITY, [BotCommand(wx(who), "appeal", text, ref, NOW)], source="bot")
+    answer(store, COMMUNITY, [BotCommand(wx(who), "appeal", text, ref, live.NOW)], source="bot")
     with store.read() as conn:
         sent = list_actions(conn, community=COMMUNITY, limit=200)
     return [a["payload"]["text"] for a in sent if a["payload"].get("command") == ref][-1]

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from shequn.engine.record import record
 from shequn.engine.rules.activity import announcement, unreported
 from shequn.engine.rules.conduct import JoinFacts, pull_in
@@ -20,9 +22,18 @@ from shequn.store.db import Store
 from shequn.store.outbox import pending
 from shequn.store.rules_queries import events_by
 from tests.growth_helpers import COMMUNITY, blueprint, loaded, wx
+from tests.test_rules_live import fresh_now
 
 T0 = datetime(2026, 5, 1, 12, tzinfo=UTC)
-NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
+NOW = fresh_now()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_now() -> None:
+    global NOW
+    NOW = fresh_now()  # see fresh_now: the rules judge only the last hour
+
+
 ON = "[rules]\nenabled = true\n"
 MEETUP_ZH = "周六下午三点读书会，地点：中关村，欢迎报名！"
 MEETUP_EN = "Book club meetup on Saturday 7pm at the Crown — sign up here"

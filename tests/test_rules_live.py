@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from shequn.engine.record import record
 from shequn.model.events import Event
 from shequn.store.db import Store
@@ -14,7 +16,24 @@ from shequn.store.outbox import pending
 from shequn.store.rules_queries import events_by
 from tests.growth_helpers import COMMUNITY, group, loaded, wx
 
-NOW = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
+
+def fresh_now() -> datetime:
+    """About 20 minutes ago: the rules judge only the last hour (``react.LIVE_WINDOW``), so a
+    test's messages must be that recent *when the test runs* — on a loaded machine a test may
+    run long after its module was imported (a CI run at load 16 reached the appeal test 47
+    minutes in, and nothing was judged). Modules refresh their ``NOW`` from it per test."""
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
+
+
+NOW = fresh_now()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_now() -> None:
+    global NOW
+    NOW = fresh_now()
+
+
 AD = "日赚500，招代理，加 薇 abc8888 详情私聊"
 ON = "[rules]\nenabled = true\n"
 
