@@ -181,6 +181,7 @@ def test_a_dead_workers_actions_come_back_after_its_lease(shop: Store) -> None:
     with shop.read() as conn:
         (task,) = list_tasks(conn, COMMUNITY)
     assert f"shequn actions retry {first['id']}" in task["instruction"]
+    assert task["instruction"].startswith(f"动作 {first['id']}（")  # the community speaks zh
 
 
 def test_an_effect_in_the_log_proves_a_crashed_send(shop: Store) -> None:

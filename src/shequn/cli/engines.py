@@ -13,8 +13,9 @@ import typer
 
 from shequn.analytics.replica import Replica
 from shequn.analytics.scope import Scope
-from shequn.cli.common import err, open_store, pick_community
+from shequn.cli.common import err, open_store, pick_community, say
 from shequn.errors import ShequnError
+from shequn.model.i18n import Said
 
 ENGINES = ("duckdb", "spark")
 
@@ -26,7 +27,7 @@ def replica_scope(
     """Open the store, bring the analytics replica up to date, and resolve the scope."""
     with open_store() as store:
         community = pick_community(store, community)
-        with err.status("bringing the analytics replica up to date…"):
+        with err.status(say(Said("bringing the analytics replica up to date…"))):
             replica = Replica.open(store)
         try:
             yield (
@@ -76,18 +77,18 @@ def spark_scope(
 
     if parquet is None:
         raise ShequnError(
-            "--engine spark reads a Parquet export: give --parquet DIR", field="parquet"
+            Said("--engine spark reads a Parquet export: give --parquet DIR"), field="parquet"
         )
     known = sorted((read_manifest(parquet) or {}).get("derived", {}))
     if community is None:
         if len(known) != 1:
             raise ShequnError(
-                f"the export holds {len(known)} communities: pick one with --community",
+                Said("the export holds {n} communities: pick one with --community", n=len(known)),
                 field="community",
                 choices=known,
             )
         community = known[0]
-    with err.status(f"starting Spark ({master})…"):
+    with err.status(say(Said("starting Spark ({master})…", master=master))):
         engine = SparkEngine.open(parquet, master)
     try:
         yield (
@@ -115,12 +116,18 @@ def open_engine(
     if engine == "duckdb":
         return replica_scope(community, group, since, until)
     if engine != "spark":
-        raise ShequnError(f"unknown engine {engine!r}", field="engine", choices=ENGINES)
+        raise ShequnError(
+            Said("unknown engine {engine}", engine=repr(engine)), field="engine", choices=ENGINES
+        )
     from shequn.analytics.portable import PORTABLE
 
     if metric is not None and metric not in PORTABLE:
         raise ShequnError(
-            f"{metric} runs on DuckDB only so far; on Spark: {', '.join(PORTABLE)}",
+            Said(
+                "{metric} runs on DuckDB only so far; on Spark: {portable}",
+                metric=metric,
+                portable=", ".join(PORTABLE),
+            ),  # fmt: skip
             field="engine",
         )
     return spark_scope(parquet, master, community, group, since, until)

@@ -14,6 +14,7 @@ from shequn.connectors.base import Call, Permanent
 from shequn.errors import ShequnError
 from shequn.model.actions import action_kind, task_text
 from shequn.model.blueprint import Blueprint
+from shequn.model.i18n import Said, tr
 from shequn.store.action_states import ActionRow
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
@@ -71,14 +72,19 @@ class ActionTexts:
         if row.kind in MESSAGE_KINDS:
             with contextlib.suppress(Permanent):
                 payload["text"] = self.text(row)
+        return task_text(action_kind(row.kind), row.group, payload, self.language(row))
+
+    def language(self, row: ActionRow) -> str:
+        """The community's language (English when its blueprint cannot be read)."""
         bp = self.blueprint(row.community)
-        language = "en" if isinstance(bp, ShequnError) else bp.community.language
-        return task_text(action_kind(row.kind), row.group, payload, language)
+        return "en" if isinstance(bp, ShequnError) else bp.community.language
 
     def uncertain(self, row: ActionRow, why: str) -> str:
-        """The review task of an action that may or may not have happened."""
-        return (
-            f"Action {row.id} ({row.kind}) may not have happened: {why}. Check on the platform: "
-            f"if it did, mark this task done; if not, run `shequn actions retry {row.id}`. "
-            f"It was: {self.instruction(row)}"
-        )
+        """The review task of an action that may or may not have happened, in the community's
+        language (``why`` is the connector's own words: data)."""
+        said = Said(
+            "Action {id} ({kind}) may not have happened: {why}. Check on the platform: if it "
+            "did, mark this task done; if not, run `shequn actions retry {id}`. It was: {task}",
+            id=row.id, kind=row.kind, why=why, task=self.instruction(row),
+        )  # fmt: skip
+        return tr(self.language(row), said)

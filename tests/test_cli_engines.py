@@ -1,0 +1,27 @@
+"""Choosing where metrics compute (``--engine``), as an operator meets its refusals: in the
+community's language, and before any Spark session is started."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.growth_helpers import group
+from tests.test_cli import Cli
+from tests.test_cli_growth import load
+
+
+@pytest.fixture
+def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(database_url, capsys)
+
+
+def test_engine_refusals_are_said_in_the_communitys_language(cli: Cli, tmp_path: Path):
+    load(cli, tmp_path, group("g1"))  # the example community speaks Chinese
+    code, _, err = cli.run("metrics", "activity", "--engine", "spark")
+    assert code != 0 and "请给出 --parquet DIR" in err
+    code, _, err = cli.run("metrics", "funnel", "--engine", "spark", "--parquet", tmp_path)
+    assert code != 0 and "funnel 目前只能在 DuckDB 上计算" in err and "activity" in err
+    code, _, err = cli.run("metrics", "activity", "--engine", "spark", "--lang", "en")
+    assert code != 0 and "give --parquet DIR" in err
