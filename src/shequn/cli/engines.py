@@ -127,7 +127,7 @@ def open_engine(
                 "{metric} runs on DuckDB only so far; on Spark: {portable}",
                 metric=metric,
                 portable=", ".join(PORTABLE),
-            ),  # fmt: skip
+            ),
             field="engine",
         )
     return spark_scope(parquet, master, community, group, since, until)
