@@ -145,6 +145,35 @@ def test_a_reply_answers_a_question_and_the_base_finds_it_in_both_languages(stor
     assert md.endswith("### 几点开始？\n\n答：晚上八点\n")
 
 
+def test_a_repeat_gets_the_best_answer_by_the_rule_not_the_first_reply(store, clock):
+    """The knowledge base shows the best answer (``[engagement.qa] best``: here the reply
+    most members reacted to); the bot's answer to a repeat is that same one."""
+    loaded(store, group("main"))
+    history = T0 + timedelta(hours=1)
+    liked = [
+        Event(
+            "message.reacted",
+            history,
+            COMMUNITY,
+            BOT,
+            f"r{who}",
+            group="main",
+            actor=wx(who),
+            data={"message": "3", "emoji": "👍"},
+        )
+        for who in ("dan", "eve")
+    ]
+    record(store, [
+        say("1", "amy", "怎么报名读书会？", history),
+        say("2", "bo", "问群主", history, reply_to="1"),  # the first reply
+        say("3", "cy", "点群公告里的报名链接", history, reply_to="1"),
+        *liked,
+    ])  # fmt: skip
+    record(store, [say("8", "fay", "请问怎么报名读书会呢", NOW - timedelta(minutes=1))])
+    (repeat,) = _sent(store, "qa_repeat")
+    assert repeat["answer"] == "点群公告里的报名链接"
+
+
 def test_a_repeated_question_gets_the_answer_and_an_open_one_reaches_the_leader(store, clock):
     loaded(store, group("main"))
     history = T0 + timedelta(hours=1)

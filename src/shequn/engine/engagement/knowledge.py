@@ -56,14 +56,16 @@ def questions_in(events: Sequence[tuple[int, Event]]) -> dict[str, list[Question
 def answer_repeats(
     conn: Connection, community: str, asked: Sequence[Question], now: datetime
 ) -> None:
-    """Give each fresh question that repeats an answered one the earlier answer (the
-    engagement reactor, after the batch that recorded them)."""
+    """Give each fresh question that repeats an answered one the earlier answer — the best
+    one by the blueprint's rule, as the knowledge base shows it (the engagement reactor,
+    after the batch that recorded them)."""
     try:
         bp = get_blueprint(conn, community)
     except (NotFound, ValueError):
         return
     for question in [x for x in asked if fresh(bp, x, now)]:  # an import asks nothing
-        match = best_match(bp, question, candidates(conn, community, search_terms(question.text)))
+        found = candidates(conn, community, search_terms(question.text))
+        match = best_match(bp, question, best_answers(conn, community, found))
         apply(conn, decide_repeat(bp, question, match, now))
 
 
