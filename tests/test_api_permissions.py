@@ -248,6 +248,9 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("meetups",            "in",     200,   200,     200,    200),
     ("meetups",            "out",    200,   404,     404,    200),
     ("meetups",            "other",  404,   404,     404,    404),
+    ("plan meetup",        "in",     200,   200,     200,    403),
+    ("plan meetup",        "out",    200,   404,     404,    403),
+    ("plan meetup",        "other",  404,   404,     404,    403),
     ("meetup",             "in",     200,   200,     200,    200),
     ("meetup",             "out",    200,   404,     404,    200),
     ("meetup",             "other",  404,   404,     404,    404),
@@ -361,6 +364,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "session summary": ("POST", "/communities/{community}/sessions/{session}/summary"),
     "checkin board": ("GET", "/communities/{community}/checkins/{group}/board"),
     "meetups": ("GET", "/communities/{community}/meetups"),
+    "plan meetup": ("POST", "/communities/{community}/meetups"),
     "meetup": ("GET", "/communities/{community}/meetups/{meetup}"),
     "rsvp meetup": ("POST", "/communities/{community}/meetups/{meetup}/rsvp"),
     "qa": ("GET", "/communities/{community}/qa"),
@@ -551,6 +555,9 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"leaver": ref, "successor": main[1]}
     elif route == "plan session":
         kw["json"] = {"group": group, "title": f"matrix {role}", "at": "2999-01-01T20:00"}
+    elif route == "plan meetup":
+        kw["json"] = {"group": group, "title": f"matrix {role}", "venue": "x",
+                      "at": "2999-01-01T20:00"}  # fmt: skip
     elif route == "move session":
         kw["json"] = {"at": "2998-01-01T20:00"}
     elif route == "cancel session":

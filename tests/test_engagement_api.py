@@ -156,3 +156,33 @@ def test_members_answer_a_meetup_through_the_api(env: Env) -> None:
     assert_problem(leader.get(f"communities/{C}/meetups/m-camp-21"), 404)
     wrong = {"member": main[0], "answer": "perhaps"}
     assert_problem(owner.post(f"communities/{C}/meetups/m-main/rsvp", json=wrong), 422)
+
+
+def test_a_meetup_planned_through_the_api_invites_its_region(env: Env, tmp_path: Path) -> None:
+    """``POST …/meetups`` plans like ``shequn meetup plan``; ``region`` invites the other
+    groups of the group's region, each of which the token must cover."""
+    from shequn.engine.blueprint import load_into_store
+    from shequn.model.blueprint import load_blueprint
+    from tests.test_api import EXAMPLE
+
+    owner, leader = env.as_("owner"), env.as_("group_leader")
+    body = {"group": "main", "title": "读书会", "venue": "咖啡馆", "at": "2999-05-08T20:00"}
+    first = owner.post(f"communities/{C}/meetups", json=body).json()
+    again = owner.post(f"communities/{C}/meetups", json=body).json()
+    assert (first["new"], again["new"], first["meetup"]) == (True, False, again["meetup"])
+    assert first["invited"] == [] and "code" not in first  # the door code stays in the log
+    assert_problem(leader.post(f"communities/{C}/meetups", json={**body, "group": "camp-21"}), 404)
+    regional = {**body, "at": "2999-05-09T20:00", "region": True}
+    assert_problem(owner.post(f"communities/{C}/meetups", json=regional), 409)  # no region yet
+
+    toml = (EXAMPLE / "community.toml").read_text(encoding="utf-8")
+    for slug in ("main", "camp-21"):  # both in one region
+        toml = toml.replace(f'slug = "{slug}"\n', f'slug = "{slug}"\nregion = "北京"\n')
+    bp_file = tmp_path / "regions.toml"
+    bp_file.write_text(toml, encoding="utf-8")
+    load_into_store(env.store, load_blueprint(bp_file))
+    assert_problem(
+        leader.post(f"communities/{C}/meetups", json=regional), 404
+    )  # camp-21: not theirs
+    planned = owner.post(f"communities/{C}/meetups", json=regional).json()
+    assert planned["new"] and planned["invited"] == ["camp-21"]

@@ -19,10 +19,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator
 from sqlalchemy import Connection
 
 from shequn.analytics.budget import Budget
@@ -192,6 +194,17 @@ def access_group(conn: Connection, op: Operator, community: str, slug: str) -> G
             if group.slug == slug:
                 return group
     raise NotFound(f"no group {slug!r} in {community!r}", community=community, group=slug)
+
+
+def _sane(at: datetime) -> datetime:
+    """Refuse start times no plan can have (a timeline counts days back and hours on)."""
+    if not 2000 <= at.year <= 2999:
+        raise ValueError("a start between the years 2000 and 2999")
+    return at
+
+
+Start = Annotated[datetime, AfterValidator(_sane)]
+"""When a session or meetup starts; without a zone, the community's time."""
 
 
 T = TypeVar("T")

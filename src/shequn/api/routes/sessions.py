@@ -9,18 +9,18 @@ the community's, as on the command line.
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shequn.api.deps import (
     CommunityPath,
     GroupQuery,
     Operator,
     OperatorDep,
+    Start,
     StoreDep,
     WriterDep,
     access_group,
@@ -36,16 +36,6 @@ from shequn.store.engagement import Session
 router = APIRouter(tags=["engagement"])
 C = "/communities/{community}"
 SessionId = Annotated[str, Path(max_length=128, description="The session's id.")]
-
-
-def _sane(at: datetime) -> datetime:
-    """Refuse times no session can have (the timeline counts days back and hours on)."""
-    if not 2000 <= at.year <= 2999:
-        raise ValueError("a session starts between the years 2000 and 2999")
-    return at
-
-
-Start = Annotated[datetime, AfterValidator(_sane)]
 
 
 class NewSession(BaseModel):
