@@ -245,6 +245,12 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("checkin board",      "in",     200,   200,     200,    200),
     ("checkin board",      "out",    200,   404,     404,    200),
     ("checkin board",      "other",  404,   404,     404,    404),
+    ("honours",            "in",     200,   200,     200,    200),
+    ("honours",            "out",    200,   404,     404,    200),
+    ("honours",            "other",  404,   404,     404,    404),
+    ("nominate honour",    "in",     200,   200,     200,    403),
+    ("nominate honour",    "out",    200,   404,     404,    403),
+    ("nominate honour",    "other",  404,   404,     404,    403),
     ("meetups",            "in",     200,   200,     200,    200),
     ("meetups",            "out",    200,   404,     404,    200),
     ("meetups",            "other",  404,   404,     404,    404),
@@ -365,6 +371,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "checkin board": ("GET", "/communities/{community}/checkins/{group}/board"),
     "meetups": ("GET", "/communities/{community}/meetups"),
     "plan meetup": ("POST", "/communities/{community}/meetups"),
+    "honours": ("GET", "/communities/{community}/honours"),
+    "nominate honour": ("POST", "/communities/{community}/honours"),
     "meetup": ("GET", "/communities/{community}/meetups/{meetup}"),
     "rsvp meetup": ("POST", "/communities/{community}/meetups/{meetup}/rsvp"),
     "qa": ("GET", "/communities/{community}/qa"),
@@ -555,6 +563,8 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"leaver": ref, "successor": main[1]}
     elif route == "plan session":
         kw["json"] = {"group": group, "title": f"matrix {role}", "at": "2999-01-01T20:00"}
+    elif route == "nominate honour":
+        kw["json"] = {"group": group, "member": ref, "title": "matrix", "story": f"matrix {role}"}
     elif route == "plan meetup":
         kw["json"] = {"group": group, "title": f"matrix {role}", "venue": "x",
                       "at": "2999-01-01T20:00"}  # fmt: skip
@@ -592,6 +602,7 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
                 "motions",
                 "sessions",
                 "meetups",
+                "honours",
                 "qa",
                 "qa export",
                 "envelope tests",

@@ -186,3 +186,22 @@ def test_a_meetup_planned_through_the_api_invites_its_region(env: Env, tmp_path:
     )  # camp-21: not theirs
     planned = owner.post(f"communities/{C}/meetups", json=regional).json()
     assert planned["new"] and planned["invited"] == ["camp-21"]
+
+
+def test_role_models_are_named_and_listed_through_the_api(env: Env) -> None:
+    owner, leader = env.as_("owner"), env.as_("group_leader")
+    first_of = {g: owner.get(f"communities/{C}/members", params={"group": g}).json()["items"][0]
+                for g in ("main", "camp-21")}  # fmt: skip
+    main, camp = first_of["main"]["key"], first_of["camp-21"]["key"]
+    body = {"group": "main", "member": main, "title": "本月之星", "story": "每天都来答疑"}
+    first = leader.post(f"communities/{C}/honours", json=body).json()
+    again = leader.post(f"communities/{C}/honours", json=body).json()
+    assert (first["new"], again["new"], first["honour"]) == (True, False, again["honour"])
+    assert (first["member"], first["title"], first["group"]) == (main, "本月之星", "main")
+    told = {**body, "group": "camp-21", "member": camp}
+    assert_problem(leader.post(f"communities/{C}/honours", json=told), 404)  # not their group
+    owner.post(f"communities/{C}/honours", json=told)
+    assert [h["group"] for h in owner.get(f"communities/{C}/honours").json()] == ["camp-21", "main"]
+    assert [h["group"] for h in leader.get(f"communities/{C}/honours").json()] == ["main"]
+    blank = {**body, "story": ""}
+    assert_problem(owner.post(f"communities/{C}/honours", json=blank), 422)

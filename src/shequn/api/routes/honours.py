@@ -1,6 +1,7 @@
-"""Points and badges over HTTP (P-ENG-8): a member's standing, as ``shequn points show`` and
-the bot's ``/rank`` give it (every role), points spent on a reward (``shequn points spend``:
-any writer) and a badge level taken back (``shequn badges revoke``: an owner or a manager).
+"""Points, badges and honours over HTTP (P-ENG-8): a member's standing, as ``shequn points
+show`` and the bot's ``/rank`` give it (every role), points spent on a reward (``shequn points
+spend``: any writer), a badge level taken back (``shequn badges revoke``: an owner or a
+manager), and the role models named with their stories (``shequn honours list|nominate``).
 A manager's or group leader's token reaches the members of its own groups only (another
 answers 404 like a missing one).
 """
@@ -14,13 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shequn.api.deps import (
     CommunityPath,
+    GroupQuery,
     ManagerDep,
     OperatorDep,
     StoreDep,
     WriterDep,
+    access_group,
     access_member,
+    read_groups,
 )
-from shequn.engine.engagement import honours
+from shequn.engine.engagement import honour_stories, honours
 
 router = APIRouter(tags=["engagement"])
 MemberRef = Annotated[str, Path(max_length=255, description="member id or identity key")]
@@ -32,6 +36,20 @@ class Spend(BaseModel):
     reward: str = Field(min_length=1, max_length=255, description="what for")
     ref: str | None = Field(
         None, min_length=1, max_length=128, description="your id of it: twice is once"
+    )
+
+
+class Nomination(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    group: str = Field(max_length=128, description="the group the story is told in")
+    member: str = Field(max_length=255, description="member id or identity key")
+    title: str = Field(min_length=1, max_length=255, description="e.g. 本月之星")
+    story: str = Field(min_length=1, max_length=4000, description="why: the role model's story")
+    honour: str | None = Field(
+        None,
+        min_length=1,
+        max_length=128,
+        description="your id of it (default: group, member, month)",
     )
 
 
@@ -79,3 +97,29 @@ def post_revoke(
     done = honours.revoke(store, community, member.key, body.badge, body.level,
                           actor=op.source, reason=body.reason)  # fmt: skip
     return {"revoked": done, **honours.standing(store, community, member.key)}
+
+
+@router.get("/communities/{community}/honours", response_model=list[dict[str, Any]])
+def get_honours(
+    community: CommunityPath, op: OperatorDep, store: StoreDep, group: GroupQuery = None
+) -> list[dict[str, Any]]:
+    """The role models named in the groups this token covers, newest first."""
+    groups = read_groups(store, op, community, group)  # None: every group
+    found = honour_stories.list_honours(store, community)
+    return [h.to_dict() for h in found if groups is None or h.group in groups]
+
+
+@router.post("/communities/{community}/honours", response_model=dict[str, Any])
+def post_honour(
+    community: CommunityPath, body: Nomination, op: WriterDep, store: StoreDep
+) -> dict[str, Any]:
+    """Name a member a role model and tell their story to the group (``honour_story``);
+    ``new`` is false when that honour was named before (nothing is told again)."""
+    with store.read() as conn:
+        access_group(conn, op, community, body.group)
+        member = access_member(conn, op, community, body.member)
+    found, new = honour_stories.nominate(
+        store, community, member.key, body.group, title=body.title, story=body.story,
+        source=op.asked_source, honour=body.honour,
+    )  # fmt: skip
+    return {**found.to_dict(), "new": new}
