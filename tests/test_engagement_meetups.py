@@ -143,6 +143,8 @@ def test_meetup_commands_end_to_end(cli: Cli) -> None:  # noqa: F811
     [listed] = cli.json("meetup", "list")
     assert (listed["going"], listed["waitlist"]) == (["wechat:lin"], ["wechat:amy"])
     code, _, err = cli.run("meetup", "rsvp", mid, "wechat:amy", "perhaps")
+    assert code != 0 and "yes（去）、no（不去）或 maybe（待定）" in err  # the example speaks zh
+    code, _, err = cli.run("meetup", "rsvp", mid, "wechat:amy", "perhaps", "--lang", "en")
     assert code != 0 and "yes, no or maybe" in err
     code, out, err = cli.run("worker", "--once", "--connector", "console")
     assert code == 0 and "【线下活动】2031-05-16 14:00，北京，咖啡馆" not in out  # 7 days before
