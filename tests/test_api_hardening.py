@@ -303,7 +303,7 @@ def test_a_poster_for_another_groups_campaign_looks_like_a_missing_one(env: Env)
 
 @pytest.fixture
 def dashboard(env: Env) -> Browserless:
-    from shequn.web.app import mount_dashboard
+    from shequn.web.mount import mount_dashboard
 
     mount_dashboard(env.app)
     return Browserless(env.app, env.client.loop)
@@ -322,7 +322,7 @@ def test_logout_ends_the_session_on_the_server(env: Env, dashboard: Browserless)
 
 
 def test_failed_logins_are_limited_per_address(database_url: str, tmp_path: Path) -> None:
-    from shequn.web.app import mount_dashboard
+    from shequn.web.mount import mount_dashboard
 
     env = env_with(database_url, tmp_path, anonymous_per_minute=6, anonymous_burst=2)
     mount_dashboard(env.app)

@@ -62,7 +62,7 @@ class Server:
     def __init__(self, url: str, analytics_path: str) -> None:
         import uvicorn
 
-        from shequn.web.app import mount_dashboard
+        from shequn.web.mount import mount_dashboard
 
         settings = ApiSettings(rate_per_minute=1e9, rate_burst=10**9, analytics_path=analytics_path)
         app = create_app(url, settings=settings)

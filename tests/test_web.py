@@ -33,7 +33,7 @@ from shequn.plan.demo_growth import run_growth
 from shequn.store.db import Store
 from shequn.store.queries import get_member, list_members, tail_events
 from shequn.store.tokens import create_token
-from shequn.web.app import mount_dashboard
+from shequn.web.mount import mount_dashboard
 from shequn.web.standalone import render_report_html
 
 C = "demo-circle"

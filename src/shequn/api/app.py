@@ -4,7 +4,7 @@ and routers.
 Everything the app needs lives on ``app.state`` (the store, the settings, the rate limiters),
 so tests and ``shequn serve`` build as many independent apps as they like — no module-level
 globals besides the replica lock (one DuckDB file per process). The dashboard is added by
-whoever composes the server (``shequn serve``: ``web.app.mount_dashboard``); the API does not
+whoever composes the server (``shequn serve``: ``web.mount.mount_dashboard``); the API does not
 import ``web``.
 
 Middleware, outermost first: security headers on every response (``headers``), the audit

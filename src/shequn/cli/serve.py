@@ -46,7 +46,7 @@ def serve_command(
     import uvicorn  # lazy: keeps `shequn --help` instant
 
     from shequn.api.app import create_app
-    from shequn.web.app import mount_dashboard
+    from shequn.web.mount import mount_dashboard
 
     app = create_app(state.db_url)
     mount_dashboard(app)

@@ -1,6 +1,6 @@
 """The dashboard: server-rendered pages on the API app, logged in with an API token.
 
-``mount_dashboard(app)`` adds the pages (``/login``, ``/logout``, ``/c/{community}/…``) and
+``mount.mount_dashboard(app)`` adds the pages (``/login``, ``/logout``, ``/c/{community}/…``) and
 the vendored static files to an app built by ``shequn.api.app.create_app``; it uses the
 app's store and settings. Permissions are the API's own (``shequn.api.deps``): the same
 :class:`Operator`, the same ``access_*`` lookups, so a scoped manager gets the same 404 for
@@ -17,10 +17,9 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
@@ -41,9 +40,7 @@ from shequn.web.session import (
     log_out,
     new_session,
     operator_for,
-    secret_key,
 )
-from shequn.web.templating import STATIC, environment
 
 
 class LoginRequired(Exception):
@@ -252,26 +249,3 @@ def logout(request: Request, csrf: CsrfField) -> Response:
     response = RedirectResponse("/login", status_code=303)
     sessions(request).clear(request, response)
     return response
-
-
-def mount_dashboard(app: FastAPI) -> None:
-    """Add the dashboard's pages and static files to an app from ``create_app``."""
-    from shequn.web import (
-        actions,
-        growth,
-        moderation,
-        money,
-        motions,
-        pages,
-        qa,
-    )  # page routes register on ``router``
-
-    app.state.templates = Jinja2Templates(env=environment())
-    app.state.sessions = Sessions(secret_key(app.state.store))
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(router)
-    app.include_router(pages.router)
-    del actions, growth, moderation, money, motions, qa  # their routes live on ``pages.router``
-
-
-__all__ = ["mount_dashboard"]
