@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shequn.engine.money import grant, record_payment, renewals
+from shequn.engine.money import grant, renewals
+from shequn.engine.payments_in import record_payment
 from shequn.engine.record import record
 from shequn.model.events import Event
 from shequn.store.db import Store

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from shequn.engine.bot_commands import BotCommand, answer
-from shequn.engine.money import cancel, grant, record_payment, renewals
+from shequn.engine.money import cancel, grant, renewals
 from shequn.engine.money_commands import handle
 from shequn.engine.money_rules import MembershipView, decide_clock
 from shequn.engine.offers import opt_out, plan_offers
+from shequn.engine.payments_in import record_payment
 from shequn.engine.record import record
 from shequn.errors import Conflict
 from shequn.store.db import Store

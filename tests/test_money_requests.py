@@ -9,8 +9,7 @@ from datetime import timedelta
 
 from shequn.engine.blueprint import load_into_store
 from shequn.engine.entry import Request, enter_many
-from shequn.engine.money import record_payment
-from shequn.engine.payments_in import take
+from shequn.engine.payments_in import record_payment, take
 from shequn.model.orders import Order, Paid, parse_order
 from shequn.model.templates import render_payload
 from shequn.store.db import Store

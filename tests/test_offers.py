@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shequn.engine.money import record_payment
 from shequn.engine.offers import plan_offers
 from shequn.engine.offers_rules import Candidate, decide_offers, why_not
+from shequn.engine.payments_in import record_payment
 from shequn.engine.record import record
 from shequn.model.events import Event
 from shequn.store.db import Store

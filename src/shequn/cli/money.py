@@ -28,6 +28,7 @@ from shequn.engine import ledger
 from shequn.engine import money as engine
 from shequn.engine.decisions import new_ref, operator_source
 from shequn.engine.offers import opt_out, plan_offers
+from shequn.engine.payments_in import record_payment
 from shequn.model.i18n import N_, Said
 from shequn.store.db import Store
 from shequn.store.money import Membership, list_memberships
@@ -88,7 +89,7 @@ def record_command(
     product's groups admit them. 记录一笔付款：开通或续费会员并入群。"""
     with open_store() as store:
         slug = pick_community(store, community)
-        event = engine.record_payment(store, slug, member, product, amount=amount, ref=ref, at=at)
+        event = record_payment(store, slug, member, product, amount=amount, ref=ref, at=at)
         with store.read() as conn:
             found = list_memberships(conn, slug, identity=member, plan=product)
         if as_json:

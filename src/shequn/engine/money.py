@@ -6,8 +6,8 @@
                 capacity hold; a full refund ends the membership by the product's rule.
 ``renewals``    the ``money.renewals`` tick (``engine/ticks.py``): reminders before the end,
                 the grace period, expiry with removal from the paid groups.
-``record_payment`` / ``grant``  what the CLI and the API call for manual and offline payments,
-                trials and gifts.
+``grant``       what the CLI and the API call for trials and gifts (a manual or offline
+                payment is ``payments_in.record_payment``: recorded, this reactor does the rest).
 
 Decisions are the pure functions of ``money_rules.py``; this module reads and applies.
 """
@@ -20,9 +20,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection
 
 from shequn.engine import entry
-from shequn.engine.decisions import Decision, apply, new_ref, operator_source
+from shequn.engine.decisions import Decision, apply, new_ref
 from shequn.engine.entry_rules import Knock
-from shequn.engine.guard import Writer, guarded
 from shequn.engine.ledger import reverse_on_refund
 from shequn.engine.money_rules import (
     ENDING,
@@ -36,7 +35,7 @@ from shequn.engine.money_rules import (
 from shequn.engine.offers import accept
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
-from shequn.model.blueprint_money import Product, to_major, to_minor
+from shequn.model.blueprint_money import Product
 from shequn.model.events import Event
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
@@ -115,74 +114,6 @@ def renewals(store: Store, community: str, now: datetime) -> int:
         return result.new
 
 
-def record_payment(
-    store: Store,
-    community: str,
-    identity: str,
-    product_slug: str,
-    *,
-    amount: str | None = None,
-    ref: str | None = None,
-    provider: str = "manual",
-    who: str = "cli",
-    at: datetime | None = None,
-    writer: Writer | None = None,
-) -> Event:
-    """Record a manual or offline payment for a product (its price unless ``amount`` says
-    otherwise, in major units as text: exact). The reactor then does the rest. ``writer``
-    (an API token) passes the write guard first: a scoped manager records only their members'."""
-    with store.read() as conn:
-        bp = get_blueprint(conn, community)
-    product = bp.money.product(product_slug)
-    if product is None:
-        raise NotFound(f"no product {product_slug!r} in [money]", product=product_slug)
-    minor = product.price_minor if amount is None else to_minor(amount, product.currency)
-    event = payment_event(
-        community, identity, product, minor, at or datetime.now(UTC),
-        source=operator_source(who), ref=ref or new_ref(), provider=provider,
-    )  # fmt: skip
-    from shequn.engine.record import record  # record runs the reactors, this one among them
-
-    record(store, guarded(store, writer, [event], label="payment") if writer else [event])
-    return event
-
-
-def payment_event(
-    community: str,
-    identity: str,
-    product: Product,
-    minor: int,
-    at: datetime,
-    *,
-    source: str,
-    ref: str,
-    provider: str,
-    order: str | None = None,
-) -> Event:
-    """A ``payment.made`` for ``product``: ``amount_minor`` exact, ``amount`` the same in major
-    units for the analytics that sum it."""
-    data = {
-        "amount": to_major(minor, product.currency),
-        "amount_minor": minor,
-        "currency": product.currency,
-        "product": product.slug,
-        "tier": product.rung,
-        "deposit": product.deposit,
-        "provider": provider,
-    }
-    if order is not None:
-        data["order"] = order
-    return Event(
-        kind="payment.made",
-        occurred_at=at,
-        community=community,
-        source=source,
-        source_ref=ref,
-        actor=identity,
-        data=data,
-    )
-
-
 def grant(
     store: Store,
     community: str,
@@ -240,8 +171,6 @@ __all__ = [
     "admit",
     "cancel",
     "grant",
-    "payment_event",
     "react",
-    "record_payment",
     "renewals",
 ]

@@ -1,5 +1,8 @@
 """Payments in: what a payment platform's verified webhook reported, into the log.
 
+``record_payment`` is the same for a payment an operator records by hand (manual or offline:
+the CLI and the API); ``payment_event`` builds the event both paths record.
+
 A payment names its payer by the order reference shequn issued (``model/orders.py``); a
 refund names the payment it returns (looked up by the platform's id). Both are recorded
 through :func:`shequn.engine.inbound.receive` under the ``payment`` writer role — money kinds
@@ -14,10 +17,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
+from shequn.engine.decisions import new_ref, operator_source
+from shequn.engine.guard import Writer, guarded
 from shequn.engine.inbound import receive
-from shequn.engine.money import payment_event
+from shequn.engine.record import record
 from shequn.errors import NotFound
-from shequn.model.blueprint_money import to_major
+from shequn.model.blueprint_money import Product, to_major, to_minor
 from shequn.model.events import Event
 from shequn.model.orders import Paid, parse_order
 from shequn.store.db import Store
@@ -100,3 +105,69 @@ def _task(store: Store, community: str, paid: Paid, problem: str, now: datetime)
             conn, key=f"{source_of(paid.provider)}:{paid.ref}", kind="payment.unmatched",
             community=community, group=None, instruction=text, now=now,
         )  # fmt: skip
+
+
+def record_payment(
+    store: Store,
+    community: str,
+    identity: str,
+    product_slug: str,
+    *,
+    amount: str | None = None,
+    ref: str | None = None,
+    provider: str = "manual",
+    who: str = "cli",
+    at: datetime | None = None,
+    writer: Writer | None = None,
+) -> Event:
+    """Record a manual or offline payment for a product (its price unless ``amount`` says
+    otherwise, in major units as text: exact). The reactor then does the rest. ``writer``
+    (an API token) passes the write guard first: a scoped manager records only their members'."""
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+    product = bp.money.product(product_slug)
+    if product is None:
+        raise NotFound(f"no product {product_slug!r} in [money]", product=product_slug)
+    minor = product.price_minor if amount is None else to_minor(amount, product.currency)
+    event = payment_event(
+        community, identity, product, minor, at or datetime.now(UTC),
+        source=operator_source(who), ref=ref or new_ref(), provider=provider,
+    )  # fmt: skip
+    record(store, guarded(store, writer, [event], label="payment") if writer else [event])
+    return event
+
+
+def payment_event(
+    community: str,
+    identity: str,
+    product: Product,
+    minor: int,
+    at: datetime,
+    *,
+    source: str,
+    ref: str,
+    provider: str,
+    order: str | None = None,
+) -> Event:
+    """A ``payment.made`` for ``product``: ``amount_minor`` exact, ``amount`` the same in major
+    units for the analytics that sum it."""
+    data = {
+        "amount": to_major(minor, product.currency),
+        "amount_minor": minor,
+        "currency": product.currency,
+        "product": product.slug,
+        "tier": product.rung,
+        "deposit": product.deposit,
+        "provider": provider,
+    }
+    if order is not None:
+        data["order"] = order
+    return Event(
+        kind="payment.made",
+        occurred_at=at,
+        community=community,
+        source=source,
+        source_ref=ref,
+        actor=identity,
+        data=data,
+    )

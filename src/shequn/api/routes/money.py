@@ -26,8 +26,9 @@ from shequn.api.deps import (
 )
 from shequn.engine import ledger
 from shequn.engine.decisions import new_ref
-from shequn.engine.money import cancel, record_payment
+from shequn.engine.money import cancel
 from shequn.engine.offers import opt_out, plan_offers
+from shequn.engine.payments_in import record_payment
 from shequn.errors import NotFound
 from shequn.store.money import list_memberships
 from shequn.store.scope_queries import groups_of
