@@ -39,7 +39,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 REQUIRED = os.environ.get("SHEQUN_REQUIRE_BROWSER") == "1"
 PAGES = [
     "", "/groups", f"/groups/{SCOPED_GROUP}", "/retention", "/members", "/diagnose", "/growth",
-    "/import", "/moderation", "/motions", "/qa",
+    "/import", "/moderation", "/motions", "/qa", "/honours",
 ]  # fmt: skip
 
 
@@ -268,6 +268,31 @@ def test_search_and_answer_from_the_qa_page(browser: Any, site: Any) -> None:
     assert "在群文件里" in page.locator("table.answered").inner_text()
     entry = knowledge.show(store, C, asked[OLD[SCOPED_GROUP]])
     assert (entry.answer, entry.answered_by) == ("在群文件里", "marked") and errors == []
+    context.close()
+
+
+def test_name_a_role_model_from_the_honours_page(browser: Any, site: Any) -> None:
+    """A scoped manager reads their group's role models and names one with the form: the
+    story shows on the page and waits to be told to the group."""
+    from shequn.engine.engagement import honour_stories
+    from tests.test_web_honours import STORY, member_of, name_in_groups
+
+    base, store, secrets = site
+    name_in_groups(store)
+    context, page, errors = logged_in(browser, base, secrets["manager"])
+    page.goto(f"{base}/c/{C}/honours")
+    assert STORY[SCOPED_GROUP] in page.content() and STORY[OTHER_GROUP] not in page.content()
+    form = page.locator("form.nominate")
+    form.locator("select[name=group]").select_option(SCOPED_GROUP)
+    form.locator("input[name=member]").fill(member_of(store, SCOPED_GROUP, 2))
+    form.locator("input[name=title]").fill("优秀分享者")
+    form.locator("textarea[name=story]").fill("连续四周在周五分享读书笔记。")
+    form.locator("button").click()
+    page.locator(".notice").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "honours-named.png"), full_page=True)
+    assert "连续四周在周五分享读书笔记。" in page.locator(".honours").inner_text()
+    named = [h for h in honour_stories.list_honours(store, C) if h.title == "优秀分享者"]
+    assert [h.group for h in named] == [SCOPED_GROUP] and errors == []
     context.close()
 
 

@@ -134,6 +134,7 @@ def pages(community: str = C) -> list[str]:
         f"{c}/moderation",
         f"{c}/motions",
         f"{c}/qa",
+        f"{c}/honours",
     ]
 
 
