@@ -46,6 +46,11 @@ class FakeWeCom:
     """Chats WeCom counts as full: a scan goes to the next one."""
     page: int = 1000
     """The most items a statistics page holds (small in a test of paging)."""
+    app_messages: list[dict[str, Any]] = field(default_factory=list)
+    """What the self-built app sent members (``message/send``), as posted."""
+    app_users: set[str] = field(default_factory=set)
+    """The userids in the app's visible range (empty: everyone)."""
+    agent_id: int = 1000002
     fail_next: dict[str, int] = field(default_factory=dict)
     """path → errcode to answer once."""
     counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -74,11 +79,25 @@ class FakeWeCom:
             return {"errcode": 42001, "errmsg": "access_token expired"}
         if path in self.fail_next:
             return {"errcode": self.fail_next.pop(path), "errmsg": "injected"}
-        name = path.removeprefix("/cgi-bin/externalcontact/")
+        name = path.removeprefix("/cgi-bin/externalcontact/").removeprefix("/cgi-bin/")
         handler = getattr(self, "h_" + name.replace("/", "_"), None)
         if handler is None or method != "POST":
             return {"errcode": 40058, "errmsg": f"no such api {path}"}
         return {"errcode": 0, "errmsg": "ok", **handler(body)}
+
+    def h_message_send(self, body: dict[str, Any]) -> dict[str, Any]:
+        """发送应用消息: a text to ``touser`` (``a|b``) from the app; those outside its visible
+        range come back in ``invaliduser`` (all of them: errcode 81013)."""
+        if body.get("agentid") != self.agent_id:
+            raise Refuse(40056, "invalid agentid")
+        if body.get("msgtype") != "text" or not (body.get("text") or {}).get("content"):
+            raise Refuse(41003, "content required")
+        users = [u for u in str(body.get("touser", "")).split("|") if u]
+        invalid = [u for u in users if self.app_users and u not in self.app_users]
+        if users and len(invalid) == len(users):
+            raise Refuse(81013, "user & party & tag all invalid")
+        self.app_messages.append(body)
+        return {"invaliduser": "|".join(invalid), "msgid": f"app{next(self.counter)}"}
 
     def h_groupchat_get(self, body: dict[str, Any]) -> dict[str, Any]:
         chat = self.chats.get(body.get("chat_id", ""))
@@ -292,6 +311,16 @@ def callback_xml(fields: dict[str, str], members: list[str] | None = None) -> by
             + "</MemChangeList>"
         )
     return ("<xml>" + "".join(parts) + "</xml>").encode()
+
+
+def app_text(sender: str, content: str, msg_id: str, *, at: int, agent: int = 1000002) -> bytes:
+    """A member's text message to the self-built app, decrypted, as WeCom writes it (接收消息)."""
+    return (
+        f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{sender}]]></FromUserName><CreateTime>{at}</CreateTime>"
+        f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+        f"<MsgId>{msg_id}</MsgId><AgentID>{agent}</AgentID></xml>"
+    ).encode()
 
 
 def sealed(

@@ -93,10 +93,15 @@ class Limits:
     unpaced_templates: frozenset[str] = frozenset()
     """Message templates ``per_target`` does not count: WeCom's welcomes edit the group
     welcome template instead of sending a message task."""
+    unpaced_keys: frozenset[str] = frozenset()
+    """Payload keys that, when set, put an action outside ``per_target``: a reply to a
+    member's command (``command``) through WeCom's app is no message task."""
 
     def paces(self, kind: str, payload: Mapping[str, object] | None = None) -> bool:
         """Whether an action of ``kind`` (with ``payload``) waits for its target's slot."""
         if self.per_target_kinds is not None and kind not in self.per_target_kinds:
+            return False
+        if any((payload or {}).get(key) for key in self.unpaced_keys):
             return False
         template = (payload or {}).get("template")
         return not (isinstance(template, str) and template in self.unpaced_templates)

@@ -43,6 +43,7 @@ from shequn.model.i18n import N_, Phrase, Phrases
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
 from shequn.store.outbox import answered
+from shequn.store.queries import resolve_member
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,12 @@ HELP = Phrase(
     *HELP.ids, *engagement_bot.HELP.ids, *fission_commands.HELP.ids, *POSTER_HELP.ids,
     *MONEY_HELP.ids,
 )  # fmt: skip
+STRANGER = Phrase(
+    N_(
+        "I don't know you yet: I answer the members of {community}. Join one of its groups "
+        "first, or ask a manager to link this account to your member record."
+    )
+)
 RULES = Phrases({"values": N_("Our values"), "banned": N_("Please keep off")})
 
 
@@ -167,3 +174,26 @@ def answer(store: Store, community: str, commands: list[BotCommand], *, source: 
         with store.transaction() as conn:
             if card is not None and not answered(conn, community, command.ref):
                 apply(conn, reply(bp, command, card))
+
+
+def answer_members(
+    store: Store, community: str, commands: list[BotCommand], *, source: str
+) -> None:
+    """:func:`answer` for the people the community knows (an identity of one of its members);
+    a stranger's command changes nothing and is answered, once, with :data:`STRANGER` — for a
+    platform whose private messages come from accounts no join has introduced (WeCom's app
+    hears every corp member)."""
+    known: list[BotCommand] = []
+    with store.transaction() as conn:
+        bp = get_blueprint(conn, community)
+        for command in commands:
+            try:
+                resolve_member(conn, command.identity, community=community)
+            except NotFound:
+                if not answered(conn, community, command.ref):
+                    name = str(bp.community.name)
+                    text = STRANGER[bp.community.language].format(community=name)
+                    apply(conn, reply(bp, command, text))
+                continue
+            known.append(command)
+    answer(store, community, known, source=source)

@@ -137,7 +137,13 @@ def message_tasks_since(
         a.target == target,
         a.updated_at >= since,
     )
-    return sum(1 for (payload,) in conn.execute(q) if payload.get("template") not in welcomes)
+    return sum(1 for (payload,) in conn.execute(q) if is_task(payload, welcomes))
+
+
+def is_task(payload: dict[str, Any], welcomes: frozenset[str]) -> bool:
+    """Whether a ``message.send`` the connector carried out was a message task: not a
+    welcome-template edit, not a reply to a member's command (an app message)."""
+    return payload.get("template") not in welcomes and not payload.get("command")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +161,8 @@ class SentTask:
 def tasks_to_read_back(
     conn: Connection, community: str, before: datetime, welcomes: frozenset[str]
 ) -> list[SentTask]:
-    """WeCom message tasks carried out before ``before`` and not read back yet."""
+    """WeCom message tasks carried out before ``before`` and not read back yet (an app
+    message has nothing to read back: WeCom delivers it at once)."""
     a = t.actions.c
     read = {
         int(p["action"])
@@ -176,5 +183,5 @@ def tasks_to_read_back(
             action_id, str(ref), at, group, to if isinstance(to := payload.get("to"), str) else None
         )
         for action_id, payload, ref, at, group in conn.execute(q)
-        if action_id not in read and payload.get("template") not in welcomes
+        if action_id not in read and is_task(payload, welcomes)
     ]

@@ -14,17 +14,26 @@ counted in the log line, not recorded — except who owns them (a chat created, 
 that ``group.owner_changed`` goes to the chat's ``unbound:wecom:…`` group, so a group WeCom
 made itself shows in ``shequn groups unbound`` with its owner. Every ``groupchat/get`` also
 tells the owner: one that differs from the owner recorded is recorded.
+
+A member's private message to the corp's self-built app (``MsgType`` ``text``) is a bot command
+(``connectors/wecom/app_messages.py``): answered after the answer, like a Telegram command,
+through :func:`shequn.engine.bot_commands.answer_members` — the reply is a ``message.send``
+action the worker carries out with ``message/send``, never a reply in this response. The body
+is bounded (:data:`MAX_CALLBACK`; a text message is at most 2 KB before encryption) and a
+message WeCom re-delivers under the same ``MsgId`` is answered once.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from shequn.connectors.wecom.app_messages import command_of, is_message
 from shequn.connectors.wecom.client import WeComClient
 from shequn.connectors.wecom.config import NotConfigured, WeComConfig
 from shequn.connectors.wecom.crypto import CallbackCrypto, CallbackRejected
@@ -39,6 +48,7 @@ from shequn.connectors.wecom.inbound import (
     parse,
     unbound_chat,
 )
+from shequn.engine.bot_commands import BotCommand, answer_members
 from shequn.engine.inbound import receive
 from shequn.errors import Conflict, NotFound, ShequnError
 from shequn.model.events import Event
@@ -51,6 +61,12 @@ log = logging.getLogger("shequn.wecom")
 router = APIRouter(prefix="/hooks/wecom", tags=["hooks"], include_in_schema=False)
 
 Signed = Annotated[str, Query(max_length=128)]
+MAX_CALLBACK = 64 * 1024
+"""Bytes a callback body may hold: WeCom's largest (a 2 KB text, a member list) encrypted and
+base64'd fit many times over; anything bigger is refused before it is parsed."""
+_ANSWERING = threading.Lock()
+"""One private message answered at a time in this process: a re-delivery arriving while the
+first is being answered waits, then finds it answered."""
 
 
 @lru_cache(maxsize=4)
@@ -102,6 +118,9 @@ async def callback(
     """A callback: checked and decrypted now, recorded after the answer."""
     config = _config(request)
     body = await request.body()
+    if len(body) > MAX_CALLBACK:
+        log.warning("wecom callback refused: %d bytes", len(body))
+        return PlainTextResponse("too large", status_code=413)
     try:
         xml = _crypto(config).open_xml(msg_signature, timestamp, nonce, body)
         cb = parse(xml)
@@ -109,8 +128,32 @@ async def callback(
         return _rejected(e)
     except ValueError as e:
         return _rejected(CallbackRejected(str(e)))
-    tasks.add_task(process, request.app.state.store, config, cb)
+    if is_message(cb):
+        tasks.add_task(process_message, request.app.state.store, config, cb)
+    else:
+        tasks.add_task(process, request.app.state.store, config, cb)
     return PlainTextResponse("success")
+
+
+def process_message(store: Store, config: WeComConfig, cb: Callback) -> None:
+    """Answer a member's private message to the app (text only; other types are not
+    commands). Never raises: the answer has gone, so a failure is logged."""
+    command = command_of(cb)
+    if command is None:
+        log.info("wecom: app message of type %s ignored", cb.fields.get("MsgType"))
+        return
+    if config.agent_id and command.agent != config.agent_id:
+        log.warning("wecom: a message to app %s, not SHEQUN_WECOM_AGENT_ID", command.agent)
+        return
+    said = BotCommand(command.identity, command.name, command.args, command.ref, command.at)
+    try:
+        community = _community(store, config)
+        with _ANSWERING:
+            answer_members(store, community, [said], source=f"wecom:{config.corp_id}")
+    except ShequnError as e:
+        log.error("wecom message %s not answered: %s", command.ref, e)
+    except Exception:
+        log.exception("wecom message %s not answered", command.ref)
 
 
 def process(store: Store, config: WeComConfig, cb: Callback) -> int:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shequn.model.bindings import group_for_chat
+from shequn.model.bot_text import split_command
 from shequn.model.events import Event
 from shequn.model.text import message_data
 
@@ -88,11 +89,10 @@ class Inbound:
             text = str(msg.get("text") or "")
             if msg.get("chat", {}).get("type") != "private" or not text.strip():
                 continue
-            head, _, args = text[1:].partition(" ") if text.startswith("/") else ("", "", text)
-            name = head.partition("@")[0].lower()
+            name, args = split_command(text)
             at = datetime.fromtimestamp(int(msg["date"]), UTC)
             ref = f"{msg['chat']['id']}:{msg['message_id']}"
-            yield Command(user_key(msg["from"]), name, args.strip(), ref, at)
+            yield Command(user_key(msg["from"]), name, args, ref, at)
 
     def of(self, update: Mapping[str, Any]) -> list[Event]:
         uid = int(update["update_id"])

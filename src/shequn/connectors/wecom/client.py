@@ -48,6 +48,9 @@ PERMANENT: dict[int, str] = {
     60020: "this server's IP is not in the app's trusted IPs (企业可信IP, errcode 60020)",
     84061: "the customer is not a contact of this corp (errcode 84061)",
     90501: "the chat is not a customer group (errcode 90501)",
+    40056: "the app's AgentID is wrong (SHEQUN_WECOM_AGENT_ID, errcode 40056)",
+    60011: "the app may not message this member: widen its visible range (errcode 60011)",
+    81013: "no recipient is in the app's visible range (errcode 81013)",
 }
 
 
@@ -134,7 +137,8 @@ class WeComClient:
     # --- calls -------------------------------------------------------------------------------
 
     def post(self, path: str, body: dict[str, Any], *, idempotent: bool = True) -> dict[str, Any]:
-        """POST ``body`` to ``/cgi-bin/externalcontact/<path>``; the answer, errcode 0."""
+        """POST ``body`` to ``/cgi-bin/externalcontact/<path>`` (or to ``path`` itself when it
+        starts with ``/``: the app's ``/cgi-bin/message/send``); the answer, errcode 0."""
         return self._call("POST", path, body, idempotent=idempotent)
 
     def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
@@ -143,7 +147,7 @@ class WeComClient:
     def _call(
         self, method: str, path: str, payload: dict[str, Any], *, idempotent: bool
     ) -> dict[str, Any]:
-        url = f"/cgi-bin/externalcontact/{path}"
+        url = path if path.startswith("/") else f"/cgi-bin/externalcontact/{path}"
         for attempt in (1, 2):
             token = self.token(fresh=attempt == 2)
             if method == "GET":

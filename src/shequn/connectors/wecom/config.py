@@ -5,7 +5,9 @@ Token and EncodingAESKey) and ``SHEQUN_WECOM_SECRET`` (the app's secret for the 
 ``SHEQUN_WECOM_API_URL`` points the API elsewhere (tests, a proxy) and
 ``SHEQUN_WECOM_COMMUNITY`` names the community the callbacks belong to (needed only when the
 database holds more than one); ``SHEQUN_WECOM_SENDER`` is the staff userid who sends (and
-confirms in the client) the group message tasks — WeCom needs one for a group task. The
+confirms in the client) the group message tasks — WeCom needs one for a group task;
+``SHEQUN_WECOM_AGENT_ID`` is the self-built app's AgentID: the replies to the commands members
+write to the app go out through it (``message/send``), and only its messages are answered. The
 blueprint is exported, diffed and shown to analysts, so no secret goes there; ``repr`` shows
 none either.
 """
@@ -35,6 +37,7 @@ class WeComConfig:
     api_url: str | None = None
     community: str | None = None
     sender: str | None = None
+    agent_id: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WeComConfig:
@@ -51,6 +54,7 @@ class WeComConfig:
             api_url=env.get(PREFIX + "API_URL") or None,
             community=env.get(PREFIX + "COMMUNITY") or None,
             sender=env.get(PREFIX + "SENDER") or None,
+            agent_id=env.get(PREFIX + "AGENT_ID") or None,
         )
 
     def secrets(self) -> tuple[str, str, str]:

@@ -10,6 +10,10 @@ What it does, and how (docs/wecom.md has the set-up and the limits):
     a customer-group message task (``add_msg_template``, ``chat_type`` group with the chat, or
     single with the members' external user ids). WeCom does not send it yet: the ``sender``
     (a staff member) confirms it in the client. Not idempotent: a lost answer is ``Uncertain``.
+``message.send`` replying to a member's command (``command``, ``to``)
+    an app message (``message/send``, ``touser``) through the self-built app the member wrote
+    to (``SHEQUN_WECOM_AGENT_ID``): WeCom delivers it at once, no staff member confirms it,
+    and it is not a message task, so neither the daily pacing nor the monthly cap counts it.
 ``message.readback``
     a day after a message task: who confirmed it and who received it (``readback.py``).
 ``livecode.sync``
@@ -45,11 +49,15 @@ WECOM_LIMITS = Limits(
     overall=Rate(10, 1.0),
     per_target_kinds=frozenset({"message.send"}),
     unpaced_templates=WELCOMES,
+    unpaced_keys=frozenset({"command"}),
 )
 """A customer or a group gets at most one message task a day from shequn (WeCom: one a day
 from one staff member, four a calendar month from the corp); a live code's and the welcome
 template's edits are not capped per target. WeCom's API allows a corp about 10,000 calls a
-minute — ten a second keeps far below it."""
+minute — ten a second keeps far below it. A reply to a member's command is an app message,
+not a task: unpaced per member."""
+APP_SEND = "/cgi-bin/message/send"
+"""The self-built app's "send a message" API (发送应用消息)."""
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 """WeCom's statistics days are China days."""
 MAX_CHATS = 5
@@ -117,6 +125,8 @@ class WeComConnector:
         if call.kind == "message.send":
             if call.payload.get("template") in WELCOMES and not call.payload.get("to"):
                 return self._welcome(call)
+            if call.payload.get("command") and call.payload.get("to"):
+                return self._app_message(call)
             return self._message(call)
         raise Permanent(f"the wecom connector cannot do {call.kind}")
 
@@ -155,6 +165,29 @@ class WeComConnector:
         answer = self.client.post("add_msg_template", body, idempotent=False)
         failed = answer.get("fail_list") or []
         return Performed(str(answer.get("msgid", "")) or None, {"fail_list": failed})
+
+    def _app_message(self, call: Call) -> Performed:
+        """A reply to a member's command, from the app they wrote to (``message/send``). Not
+        idempotent (WeCom's duplicate check would also drop a second, equal answer to a second
+        command): a lost answer is ``Uncertain``. Recipients WeCom names ``invaliduser`` (not
+        in the app's visible range, left the corp) did not get it: all of them → ``Permanent``."""
+        agent = self.config.agent_id
+        if not agent or not agent.isdigit():
+            raise Permanent("replies to members' commands need the app: set SHEQUN_WECOM_AGENT_ID")
+        to = call.payload["to"]
+        people = [_userid(p) for p in ([to] if isinstance(to, str) else to)]
+        body = {
+            "touser": "|".join(people),
+            "msgtype": "text",
+            "agentid": int(agent),
+            "text": {"content": self._text(call)},
+        }
+        answer = self.client.post(APP_SEND, body, idempotent=False)
+        invalid = [u for u in str(answer.get("invaliduser") or "").split("|") if u]
+        if invalid and set(people) <= set(invalid):
+            raise Permanent(f"WeCom did not deliver to {', '.join(invalid)}: not in the app's "
+                            "visible range (应用可见范围) or not in the corp")  # fmt: skip
+        return Performed(str(answer.get("msgid", "")) or None, {"invaliduser": invalid})
 
     def _within_the_month(self, call: Call) -> None:
         """WeCom's cap of :data:`MONTHLY_TASKS` a calendar (China) month per target: past it
