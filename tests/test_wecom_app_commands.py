@@ -138,7 +138,7 @@ def test_forged_oversized_and_non_text_callbacks_change_nothing(app: App) -> Non
     forged = app.client.post("/hooks/wecom", params={**params, "msg_signature": "0" * 40},
                              content=body)  # fmt: skip
     assert forged.status_code == 401
-    huge = app.client.post("/hooks/wecom", params=params, content=body + b" " * 70_000)
+    huge = app.client.post("/hooks/wecom", params=params, content=body + b" " * 300_000)
     assert huge.status_code == 413
     image = app_text("amy", "/checkin", "4002", at=int(T0.timestamp())).replace(
         b"[text]", b"[image]"

@@ -61,9 +61,10 @@ log = logging.getLogger("shequn.wecom")
 router = APIRouter(prefix="/hooks/wecom", tags=["hooks"], include_in_schema=False)
 
 Signed = Annotated[str, Query(max_length=128)]
-MAX_CALLBACK = 64 * 1024
-"""Bytes a callback body may hold: WeCom's largest (a 2 KB text, a member list) encrypted and
-base64'd fit many times over; anything bigger is refused before it is parsed."""
+MAX_CALLBACK = 256 * 1024
+"""Bytes a callback body may hold: WeCom's largest — a 2 KB text, a ``MemChangeList`` of a
+2,000-member group's ids — encrypted and base64'd fits; anything bigger is refused before it
+is parsed (the API's own limit is megabytes)."""
 _ANSWERING = threading.Lock()
 """One private message answered at a time in this process: a re-delivery arriving while the
 first is being answered waits, then finds it answered."""
