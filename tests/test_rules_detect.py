@@ -24,6 +24,7 @@ from shequn.errors import InputFormatError
         ),
         ("飞͟机͟实͟力͟", "飞机实力", "飞机实力", "飞机实力"),
         ("①③⑧⑤⑥⑦", "138567", "138567", "138567"),
+        ("大量岀徦Ｕ 私硪", "大量出假u 私我", "大量出假u私我", "大量出假u私我"),
         ("大家一起来", "大家一起来", "大家一起来", "大家一起来"),
     ],
 )
@@ -41,6 +42,10 @@ def test_fold_undoes_the_usual_evasions(raw: str, text: str, compact: str, digit
         ("扣扣①②③④⑤⑥⑦", "qq"),
         ("招代理 详情看 t.me/some_channel", "url"),
         ("Txt WIN to 80085 now", "shortcode"),
+        ("LWO看我名看我名看我名LRN", "tagged"),
+        ("n2招代理出货懂的来n2", "tagged"),
+        ("好项目 联系 @quickcash", "handle"),
+        ("低门槛项目 靠谱的来微Tiktok66", "wechat"),
     ],
 )
 def test_contact_signals_survive_evasion(raw: str, signal: str) -> None:
@@ -55,6 +60,9 @@ def test_contact_signals_survive_evasion(raw: str, signal: str) -> None:
         "限时优惠！全场特价，详情请致电 13812345678",
         "WINNER!! You have won a £900 prize. To claim call 09061701461",
         "Check out my channel and subscribe! http://youtube.com/mychannel",
+        "LWO看我名看我名看我名看我名LRN",
+        "找代收-代付车队，诚意来谈，空放勿扰",
+        "CHECK OUT MY CHANNEL",
     ],
 )
 def test_adverts_are_caught_with_evidence(raw: str) -> None:
@@ -71,6 +79,9 @@ def test_adverts_are_caught_with_evidence(raw: str) -> None:
         "Are you coming to the meetup tomorrow?",
         "thanks, that answer helped a lot",
         "@alice see you at 7",
+        "@alice_w 周末见",
+        "OK我到了OK",
+        "lol笑死我了lol",
     ],
 )
 def test_ordinary_talk_is_not_an_advert(raw: str) -> None:

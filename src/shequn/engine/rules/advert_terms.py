@@ -23,13 +23,15 @@ PATTERNS: tuple[tuple[str, str, str, float, str | None], ...] = (
         r"\.",
     ),
     ("handle", "text", r"(?<![\w.])@[a-z][a-z0-9_]{3,}\d[a-z0-9_]*", 0.6, "@"),
+    # a handle without digits (@alice) is a mention as often as a contact: it only adds up
+    ("handle", "text", r"(?<![\w.])@[a-z][a-z0-9_]{4,}", 0.45, "@"),
     ("phone", "digits", r"(?<!\d)1[3-9]\d{9}(?!\d)", 0.8, r"\d"),
     ("phone", "text", r"(?<![\w£$])(?:\+?44|0)\s?[1-9]\d{2,4}\s?\d{3}\s?\d{3,4}(?!\d)", 0.7, r"\d"),
     ("phone", "text", r"(?:电话|致电|热线|tel|call)[:：\s]*\d{7,}", 0.8, r"\d"),
     (
         "wechat",
         "digits",
-        r"(?<![a-z])(?:微信|威信|薇信|维信|徽信|v信|vx|wx|weixin|wechat|加v|加微|加薇|\+v|v我)"
+        r"(?<![a-z])(?:微信|威信|薇信|维信|徽信|v信|vx|wx|weixin|wechat|加v|加微|加薇|\+v|v我|微)"
         r"(?:号|id)?[a-z0-9_-]{5,}",
         0.8,
         None,
@@ -57,6 +59,16 @@ PATTERNS: tuple[tuple[str, str, str, float, str | None], ...] = (
         r"\d",
     ),
     ("price", "text", r"\d+p\b|\d+\s?p/", 0.3, r"\d"),
+    # bulk-posting tools wrap each copy in random letters so no two are equal: three letters
+    # before and after the Chinese text (LWO看我名…LRN), or the same two at both ends (n2…n2)
+    (
+        "tagged",
+        "text",
+        r"^\s*(?:[a-z]{3}(?=[\u3400-\u9fff]).*[\u3400-\u9fff][^\u3400-\u9fff]*[a-z]{3}"
+        r"|([a-z0-9]{2})[\u3400-\u9fff].*\1)\s*$",
+        0.45,
+        r"[\u3400-\u9fff]",
+    ),
 )
 
 
@@ -77,6 +89,12 @@ ZH_WORDS: dict[str, float] = {
     最低价 机会难得 意向者 翻墙 vpn 机场节点 招聘 日结 薪资 需要的 懂的来 私我 联系方式 广告
     推广 营销 顾客 专柜 会员卡 新品 上市 盛大 火爆 震撼 钜惠 恭候 光临 莅临 敬请 热线 回馈
     感恩 折起 全场 买一送一 满减 满送 送好礼 免费送 免费领 免费体验
+    代收 代付 代充 代开 看我名 电报 一单一结 秒结 上押 接码 霸屏 灰词 快速排名 投注
+    约炮 空降 色粉 涩粉 出粉 劫持 cpa 超级签 报毒 假u 黑u 白u 回u 接回 收料 收卡 洗白 洗米
+    漂白 灰白资 usdt 泰达币 想挣钱 零风险 暴利 勿扰 精聊 实地考察 免费测试 付费测试 防封 防红
+    专线 下浮 同台 盘口 坐庄 小白可教 源头 号商 飞机号 协议号 裙发 包夜 上门服务 4信
+    选购 详询 到店 本店 我公司 本公司 无抵押 放款 办证 特码 必中 送完为止 数量有限 先到先得
+    新老顾客 光顾 置业顾问 售楼 样板间 品鉴 低至 立减 满额
 """,
     ),
     **_weigh(
@@ -86,12 +104,24 @@ ZH_WORDS: dict[str, float] = {
     首付 利息 月息 收益 投资 理财 资金 通道 稳定 专业 正规 实力 资源 频道 飞机 接单 代理 合作
     欢迎 老板 预约 地址 您好 尊敬 亲爱的 客户 惊喜 大礼 好礼 礼包 元起 万起 折 惠 抢 送 仅需
     仅限 即可 欢迎咨询
+    项目 挣钱 缺钱 门槛 找我 封装 搭建 承接 银行卡 买断 中介 上车 服务器 一手 入职 底薪 会所
+    萝莉 大长腿 料主 金主 卡接 渠道 对接 滴滴我 融资 借款 开业 发票 额度 信用卡 主营 购车 装修
+    家装 经理
 """,
     ),
 }
 
 # English promotion words and phrases (``;``-separated), on word boundaries on ``text``.
 EN_WORDS: dict[str, float] = {
+    **_weigh(
+        0.8,
+        """
+    check out my channel; check my channel; go to my channel; visit my channel; sub to me;
+    sub me; subscribe to me; subscribe me; subscribe to my channel; subscribe back; sub back;
+    sub4sub; my youtube channel; share my video; follow me on;
+""",
+        ";",
+    ),
     **_weigh(
         0.45,
         """

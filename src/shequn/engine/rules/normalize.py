@@ -49,6 +49,20 @@ _LOOKALIKES = {
     "ε": "e",
     "ⓥ": "v",
     "Ⓥ": "v",
+    # rare Chinese characters that pass for common ones (岀 for 出, 徦 for 假, 硪 for 我…):
+    # written to slip past keyword lists, hardly ever otherwise
+    "岀": "出",
+    "徦": "假",
+    "硪": "我",
+    "茴": "回",
+    "呺": "号",
+    "咔": "卡",
+    "佰": "百",
+    "菈": "拉",
+    "潍": "微",
+    "嶶": "微",
+    "溦": "微",
+    "莪": "我",
 }
 
 NUMERALS = "零〇一二三四五六七八九壹贰叁肆伍陆柒捌玖幺两"
