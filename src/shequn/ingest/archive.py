@@ -90,7 +90,7 @@ class Limits:
         values.update({k: v for k, v in given.items() if v is not None})
         for key, value in values.items():
             if value < 1:
-                raise ShequnError(f"{ENV[key]}: must be at least 1", field=ENV[key])
+                raise ShequnError(Said("{name}: must be at least 1", name=ENV[key]), field=ENV[key])
         return replace(cls(), **values)
 
     @property
@@ -102,7 +102,10 @@ def parse_size(text: str, name: str) -> int:
     """``16M``, ``2G``, ``512k``, ``1048576`` → bytes (binary units)."""
     m = _SIZE.match(text)
     if m is None:
-        raise ShequnError(f"{name}: {text!r} is not a size like 16M, 2G or 1048576", field=name)
+        raise ShequnError(
+            Said("{name}: {text!r} is not a size like 16M, 2G or 1048576", name=name, text=text),
+            field=name,
+        )
     unit = (m[2] or "b")[0].lower()
     return int(m[1]) * {"b": 1, "k": 1 << 10, "m": MiB, "g": GiB}[unit]
 
@@ -111,12 +114,15 @@ def show_size(n: int) -> str:
     for unit, size in (("GiB", GiB), ("MiB", MiB), ("KiB", 1 << 10)):
         if n >= size:
             return f"{n / size:.4g} {unit}"
-    return f"{n} bytes"
+    return Said("{n} bytes", n=n)
 
 
-def _raise_hint(key: str) -> str:
-    flag = f"{FLAGS[key]} or " if key in FLAGS else ""
-    return f"raise it with {flag}{ENV[key]} if the export is genuine"
+def _raise_hint(key: str) -> Said:
+    if key in FLAGS:
+        return Said(
+            "raise it with {flag} or {env} if the export is genuine", flag=FLAGS[key], env=ENV[key]
+        )
+    return Said("raise it with {env} if the export is genuine", env=ENV[key])
 
 
 def record_too_long(label: str, line: int | str | None, limits: Limits) -> InputFormatError:
@@ -124,8 +130,11 @@ def record_too_long(label: str, line: int | str | None, limits: Limits) -> Input
     return InputFormatError(
         label,
         line,
-        f"a message longer than {show_size(limits.line_bytes)} from here on "
-        f"({_raise_hint('line_bytes')})",
+        Said(
+            "a message longer than {size} from here on ({hint})",
+            size=show_size(limits.line_bytes),
+            hint=_raise_hint("line_bytes"),
+        ),
     )
 
 
@@ -187,8 +196,11 @@ class _Guard(io.RawIOBase):
         raise InputFormatError(
             self.label,
             line,
-            f"a line longer than {show_size(limit)}: not a chat export as written by the "
-            f"platform ({_raise_hint('line_bytes')})",
+            Said(
+                "a line longer than {size}: not a chat export as written by the platform ({hint})",
+                size=show_size(limit),
+                hint=_raise_hint("line_bytes"),
+            ),
         )
 
     def close(self) -> None:
@@ -217,15 +229,21 @@ class Archive:
         try:
             self.zf = zipfile.ZipFile(path)
         except (*_DAMAGED, zipfile.LargeZipFile) as e:
-            raise InputFormatError(str(path), None, f"cannot open the zip: {e}") from None
+            raise InputFormatError(
+                str(path), None, Said("cannot open the zip: {error}", error=str(e))
+            ) from None
         files = [i for i in self.zf.infolist() if not i.is_dir()]
         if len(files) > self.limits.members:
             self.zf.close()
             raise InputFormatError(
                 str(path),
                 None,
-                f"{len(files):,} files in the zip, more than {self.limits.members:,} "
-                f"({_raise_hint('members')})",
+                Said(
+                    "{n:,} files in the zip, more than {most:,} ({hint})",
+                    n=len(files),
+                    most=self.limits.members,
+                    hint=_raise_hint("members"),
+                ),
             )
         self.infos = {i.filename: i for i in files}
         self.size = max(path.stat().st_size, 1)
@@ -259,13 +277,15 @@ class Archive:
         """A member as a buffered stream under the limits; reading it again starts over."""
         info = self.infos.get(name)
         if info is None:
-            raise InputFormatError(str(self.path), None, f"no {name!r} in the zip")
+            raise InputFormatError(str(self.path), None, Said("no {name!r} in the zip", name=name))
         if info.file_size > self.limits.member:
             self._over(self._member_key, name, self.limits.member)
         try:
             inner = self.zf.open(info)
         except _DAMAGED as e:
-            raise InputFormatError(self.label(name), None, f"cannot open in the zip: {e}") from None
+            raise InputFormatError(
+                self.label(name), None, Said("cannot open in the zip: {error}", error=str(e))
+            ) from None
         count = _MemberCount(self, name, info.compress_size)
 
         def read(n: int) -> None:
@@ -305,20 +325,27 @@ class Archive:
         )
 
     def _over(self, key: str, name: str | None, limit: int) -> None:
-        what = "this file unpacks to" if name else "the zip's files unpack to"
-        raise InputFormatError(
-            self.label(name) if name else str(self.path),
-            None,
-            f"{what} more than {show_size(limit)} ({_raise_hint(key)})",
-        )
+        problem = (
+            Said("this file unpacks to more than {size} ({hint})", size=show_size(limit),
+                 hint=_raise_hint(key))
+            if name
+            else Said("the zip's files unpack to more than {size} ({hint})",
+                      size=show_size(limit), hint=_raise_hint(key))
+        )  # fmt: skip
+        raise InputFormatError(self.label(name) if name else str(self.path), None, problem)
 
     def _bomb(self, name: str | None, unpacked: int, compressed: int) -> None:
         raise InputFormatError(
             self.label(name) if name else str(self.path),
             None,
-            f"unpacks to more than {self.limits.ratio} times its compressed size "
-            f"({show_size(unpacked)} from {show_size(compressed)}): a zip bomb? "
-            f"({_raise_hint('ratio')})",
+            Said(
+                "unpacks to more than {ratio} times its compressed size ({unpacked} from "
+                "{compressed}): a zip bomb? ({hint})",
+                ratio=self.limits.ratio,
+                unpacked=show_size(unpacked),
+                compressed=show_size(compressed),
+                hint=_raise_hint("ratio"),
+            ),
         )
 
     def close(self) -> None:

@@ -43,10 +43,10 @@ import orjson
 
 from shequn.errors import InputFormatError, InvalidEvent
 from shequn.ingest.base import ImportContext, Item, Rejected
-from shequn.ingest.shape import FOUND, expect
+from shequn.ingest.shape import FOUND, cause, expect
 from shequn.ingest.text import message_data
 from shequn.model.events import Event, identity_key
-from shequn.model.i18n import Said
+from shequn.model.i18n import N_, Said
 
 PLATFORM = "discord"
 _MESSAGE_KINDS = {"Default", "Reply", "20", "23"}  # 20/23: slash and context-menu replies
@@ -72,7 +72,9 @@ class DiscordImporter:
         try:
             fp = ctx.open(ctx.path)
         except OSError as e:
-            raise InputFormatError(str(ctx.path), None, f"cannot open: {e}") from None
+            raise InputFormatError(
+                str(ctx.path), None, Said("cannot open: {error}", error=str(e))
+            ) from None
         with fp:
             yield from _Reader(ctx).run(fp)
 
@@ -97,7 +99,9 @@ class _Reader:
             for prefix, event, value in ijson.parse(fp, use_float=True):
                 if builder is None:
                     if prefix == "messages" and event in FOUND:
-                        expect(event, "start_array", str(self.ctx.path), "$.messages", "messages")
+                        expect(
+                            event, "start_array", str(self.ctx.path), "$.messages", N_("messages")
+                        )
                         has_messages = True
                     if event != "start_map" or prefix not in ("guild", "channel", "messages.item"):
                         continue
@@ -116,14 +120,20 @@ class _Reader:
                         where = f"$.messages[{index}]"  # a cut between messages: the next
         except (ijson.JSONError, UnicodeDecodeError, ValueError, OSError) as e:
             raise InputFormatError(
-                str(self.ctx.path), where, f"not a complete DiscordChatExporter JSON file: {e}"
+                str(self.ctx.path),
+                where,
+                Said("not a complete DiscordChatExporter JSON file: {error}", error=str(e)),
             ) from None
         if self.channel is None:
             raise InputFormatError(
-                str(self.ctx.path), "$", "no channel object: is this a DiscordChatExporter export?"
+                str(self.ctx.path),
+                "$",
+                Said("no channel object: is this a DiscordChatExporter export?"),
             )
         if not has_messages:
-            raise InputFormatError(str(self.ctx.path), "$", "no 'messages' list in the export")
+            raise InputFormatError(
+                str(self.ctx.path), "$", Said("no 'messages' list in the export")
+            )
         self._notes()
 
     # --- one message ----------------------------------------------------------------------
@@ -135,8 +145,8 @@ class _Reader:
         try:
             events = list(self._map(raw))
         except (KeyError, TypeError, ValueError, AttributeError, InvalidEvent) as e:
-            reason = e.message if isinstance(e, InvalidEvent) else f"{type(e).__name__}: {e}"
-            yield Rejected(where, f"cannot map message: {reason}", _raw(raw))
+            why = Said("cannot map message: {reason}", reason=cause(e))
+            yield Rejected(where, why, _raw(raw))
             return
         if not events:  # a kind with no event: counted by kind in self.skipped, and here
             kind = str(raw.get("type"))
@@ -238,7 +248,7 @@ class _Reader:
     ) -> Iterator[Event]:
         added = (m.get("mentions") or [None])[0]
         if not isinstance(added, dict):
-            raise ValueError("RecipientAdd without the added user in mentions")
+            raise ValueError(Said("RecipientAdd without the added user in mentions"))
         invitee, invitee_name = identity_key(PLATFORM, _id(added)), _name(added)
         yield self._event(
             "member.joined",
@@ -261,7 +271,7 @@ class _Reader:
     ) -> Iterator[Event]:
         gone = (m.get("mentions") or [None])[0]
         if not isinstance(gone, dict):
-            raise ValueError("RecipientRemove without the removed user in mentions")
+            raise ValueError(Said("RecipientRemove without the removed user in mentions"))
         member = identity_key(PLATFORM, _id(gone))
         if member == actor:
             yield self._event("member.left", at, ref, actor, data={"actor_name": name})
@@ -275,12 +285,14 @@ class _Reader:
         """Channel id and group slug, once guild and channel (which precede messages) are read."""
         if not isinstance(self.guild, dict) or not isinstance(self.channel, dict):
             raise InputFormatError(
-                str(self.ctx.path), where, "messages before guild and channel: not an export"
+                str(self.ctx.path), where, Said("messages before guild and channel: not an export")
             )
         try:
             self.channel_id = _id(self.channel)
         except (KeyError, ValueError):
-            raise InputFormatError(str(self.ctx.path), "$.channel.id", "no channel id") from None
+            raise InputFormatError(
+                str(self.ctx.path), "$.channel.id", Said("no channel id")
+            ) from None
         names = (self.guild.get("name"), self.channel.get("name"))
         title = " ".join(str(x) for x in names if x)
         self.group = self.ctx.group_for(self.channel_id, title or None)
@@ -309,7 +321,7 @@ class _Reader:
 
     def _time(self, value: Any) -> datetime:
         if not isinstance(value, str):
-            raise ValueError(f"timestamp {value!r} is not text")
+            raise ValueError(Said("timestamp {value!r} is not text", value=value))
         at = datetime.fromisoformat(value)
         return at if at.tzinfo is not None else self.ctx.localize(at)
 
@@ -332,7 +344,7 @@ class _Reader:
 def _id(obj: Any) -> str:
     value = obj["id"]
     if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
-        raise ValueError(f"id {value!r} is not a Discord snowflake")
+        raise ValueError(Said("id {value!r} is not a Discord snowflake", value=value))
     return str(value)
 
 

@@ -129,7 +129,7 @@ class ImportJob:
     def events(self) -> Iterator[Event]:
         path = self.ctx.path
         if path.is_file() and path.stat().st_size == 0:
-            raise InputFormatError(str(path), None, "the file is empty")
+            raise InputFormatError(str(path), None, Said("the file is empty"))
         if self.read_ahead and available():
             read = read_ahead(self._in_child, self._progress, self._progressed, str(path))
         else:
@@ -182,7 +182,9 @@ class ImportJob:
             raise
         except Exception as e:
             raise InputFormatError(
-                str(self.ctx.path), None, f"cannot read as {self.importer.name}: {e!r}"
+                str(self.ctx.path),
+                None,
+                Said("cannot read as {format}: {error}", format=self.importer.name, error=repr(e)),
             ) from e
 
     def _items(self) -> Iterator[Event]:
@@ -233,7 +235,10 @@ class ImportJob:
             raise InputFormatError(
                 str(self.ctx.path),
                 item.where,
-                item.reason + " (use --skip-bad FILE to set such records aside and continue)",
+                Said(
+                    "{reason} (use --skip-bad FILE to set such records aside and continue)",
+                    reason=item.reason,
+                ),
             )
         self.summary.skipped += 1
         self.skip_bad.write(
@@ -257,8 +262,14 @@ class ImportJob:
             raise InputFormatError(
                 str(ctx.path),
                 None,
-                f"internal miscount: {ctx.records} records, {s.skipped} set aside, "
-                f"{sum(ctx.ignored.values())} ignored, {s.events} events",
+                Said(
+                    "internal miscount: {records} records, {skipped} set aside, {ignored} "
+                    "ignored, {events} events",
+                    records=ctx.records,
+                    skipped=s.skipped,
+                    ignored=sum(ctx.ignored.values()),
+                    events=s.events,
+                ),
             )
 
     def _finish(self) -> None:

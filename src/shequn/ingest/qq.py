@@ -176,7 +176,9 @@ class QQImporter:
         except ShequnError:
             raise
         except Exception as e:  # anything unforeseen still names the file
-            raise InputFormatError(str(ctx.path), None, f"cannot read: {e!r}") from e
+            raise InputFormatError(
+                str(ctx.path), None, Said("cannot read: {error}", error=repr(e))
+            ) from e
 
     def _lines(self, ctx: ImportContext, *, counted: bool) -> Iterator[tuple[int, str]]:
         with ctx.path.open("rb") as probe:
@@ -191,7 +193,11 @@ class QQImporter:
                 for n, line in enumerate(fp, 1):  # n names the line on error
                     yield n, line.rstrip("\n")
             except UnicodeDecodeError as e:
-                raise InputFormatError(str(ctx.path), n + 1, f"not {encoding}: {e}") from e
+                raise InputFormatError(
+                    str(ctx.path),
+                    n + 1,
+                    Said("not {encoding}: {error}", encoding=encoding, error=str(e)),
+                ) from e
 
     def _blocks(self, ctx: ImportContext, *, counted: bool) -> Iterator[Block | Bad | Chat]:
         """Messages as :class:`Block`, lines that are no message as :class:`Bad`, and
@@ -213,12 +219,14 @@ class QQImporter:
             if obj is not None:
                 yield Chat(obj.group(1).strip(), saw_title)
             elif m is not None:
-                current = _block(n, m) or Bad(n, "bad time in the message line", [line])
+                current = _block(n, m) or Bad(n, Said("bad time in the message line"), [line])
             elif bad:
-                current = Bad(n, "looks like a message line but the sender is not written "
-                              "昵称(QQ号), 昵称(mail) or 昵称<mail>", [line])  # fmt: skip
+                current = Bad(n, Said("looks like a message line but the sender is not written "
+                                   "昵称(QQ号), 昵称(mail) or 昵称<mail>"), [line])  # fmt: skip
             elif outside:
-                current = Bad(n, "text outside any message (no message line above it)", [line])
+                current = Bad(
+                    n, Said("text outside any message (no message line above it)"), [line]
+                )
             elif current is not None:
                 current.lines.append(line)
                 current.size += len(line) + 1
@@ -272,7 +280,9 @@ class QQImporter:
                 yield Rejected(str(b.line), b.reason, "\n".join(b.lines)[:500])
                 continue
             if chat is None and titled:
-                raise InputFormatError(str(ctx.path), b.line, "message before any 消息对象: line")
+                raise InputFormatError(
+                    str(ctx.path), b.line, Said("message before any 消息对象: line")
+                )
             if chat is None:
                 chat = _chat_name(ctx.path)
                 ctx.note(

@@ -33,6 +33,7 @@ import orjson
 
 from shequn.errors import InputFormatError
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 
 CHUNK = 2_000
 """Events per message from the child."""
@@ -168,7 +169,7 @@ def _pickled_error(e: BaseException) -> bytes:
 
 def _error(body: bytes, label: str) -> BaseException:
     if not body:
-        return InputFormatError(label, None, "the reader process ended without a word")
+        return InputFormatError(label, None, Said("the reader process ended without a word"))
     cls, args, attrs = pickle.loads(body)  # noqa: S301  # our own child's bytes
     error: BaseException = cls.__new__(cls)
     BaseException.__init__(error, *args)

@@ -5,29 +5,36 @@ from __future__ import annotations
 
 from typing import IO
 
-from shequn.errors import InputFormatError
+from shequn.errors import InputFormatError, ShequnError
+from shequn.model.i18n import C_, Said
 
-FOUND = {
-    "start_map": "an object",
-    "start_array": "a list",
-    "string": "text",
-    "number": "a number",
-    "integer": "a number",
-    "double": "a number",
-    "boolean": "true or false",
-    "null": "null",
+FOUND: dict[str, Said] = {
+    "start_map": Said("an object"),
+    "start_array": Said("a list"),
+    "string": C_("json", "text"),
+    "number": Said("a number"),
+    "integer": Said("a number"),
+    "double": Said("a number"),
+    "boolean": Said("true or false"),
+    "null": Said("null"),
 }
 """ijson's event for the start of a value → what to call it in an error."""
 
 
 def expect(event: str, want: str, label: str, where: str, what: str) -> None:
     """Raise unless ``event`` (ijson's first event of a value) starts a ``want``
-    (``start_array`` or ``start_map``); ``what`` says what the value should hold."""
+    (``start_array`` or ``start_map``); ``what`` says what the value should hold (a message
+    id: ``N_("messages")``)."""
     if event != want:
         raise InputFormatError(
             label,
             where,
-            f"must be {FOUND[want]} of {what}, found {FOUND.get(event, event)}",
+            Said(
+                "must be {want} of {what}, found {found}",
+                want=FOUND[want],
+                what=Said(what),
+                found=FOUND.get(event, event),
+            ),
         )
 
 
@@ -38,10 +45,18 @@ def expect_array(fp: IO[bytes], label: str, where: str, what: str) -> None:
     head = peek(64) if peek is not None else b"["
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if not head:
-        raise InputFormatError(label, where, f"the file is empty: expected a list of {what}")
+        raise InputFormatError(
+            label, where, Said("the file is empty: expected a list of {what}", what=Said(what))
+        )
     if start and start != b"[":
-        found = {b"{": "an object", b'"': "text", b"n": "null"}.get(start, "something else")
-        raise InputFormatError(label, where, f"expected a list of {what}, found {found}")
+        found = {b"{": FOUND["start_map"], b'"': FOUND["string"], b"n": FOUND["null"]}.get(
+            start, Said("something else")
+        )
+        raise InputFormatError(
+            label,
+            where,
+            Said("expected a list of {what}, found {found}", what=Said(what), found=found),
+        )
 
 
 def csv_problem(error: Exception) -> str:
@@ -49,8 +64,28 @@ def csv_problem(error: Exception) -> str:
     on: an unterminated quote would otherwise swallow the rows after it."""
     text = str(error)
     if "unexpected end of data" in text or "expected after" in text:
-        return (
-            f"a quoted cell is not closed properly ({text}): rows after it would be merged "
-            "into it; fix the quote in the file"
+        return Said(
+            "a quoted cell is not closed properly ({error}): rows after it would be merged "
+            "into it; fix the quote in the file",
+            error=text,
         )
     return text
+
+
+def cause(error: Exception) -> str:
+    """Why one record could not be mapped, for its rejection: our own errors as said (a
+    :class:`~shequn.errors.ShequnError`'s message, or a ``ValueError(Said(…))`` an importer
+    raised with its type before it), Python's own as written."""
+    if isinstance(error, ShequnError):
+        return error.message
+    text = told(error)
+    if isinstance(text, Said):
+        return Said("{kind}: {error}", kind=type(error).__name__, error=text)
+    return f"{type(error).__name__}: {error}"
+
+
+def told(error: Exception) -> str:
+    """An error's text, as said when an importer said it (``ValueError(Said(…))``)."""
+    if len(error.args) == 1 and isinstance(error.args[0], Said):
+        return error.args[0]
+    return str(error)

@@ -43,11 +43,11 @@ import orjson
 from shequn.errors import InputFormatError, InvalidEvent
 from shequn.ingest.archive import Archive
 from shequn.ingest.base import ImportContext, Item, Rejected
-from shequn.ingest.shape import expect_array
+from shequn.ingest.shape import cause, expect_array
 from shequn.ingest.slack_source import BROKEN, CONVERSATIONS, USERS, Source, looks_like_export
 from shequn.ingest.text import message_data
 from shequn.model.events import Event, identity_key
-from shequn.model.i18n import Said
+from shequn.model.i18n import N_, Said
 
 PLATFORM = "slack"
 _POSTED = {
@@ -86,7 +86,9 @@ class SlackImporter:
         try:
             source = Source.open(ctx)
         except BROKEN as e:
-            raise InputFormatError(str(ctx.path), None, f"cannot open the export: {e}") from None
+            raise InputFormatError(
+                str(ctx.path), None, Said("cannot open the export: {error}", error=str(e))
+            ) from None
         with source:
             yield from _Reader(ctx, source).run()
 
@@ -122,8 +124,10 @@ class _Reader:
                 self.ctx.record()  # the folder is one record: its messages are not read
                 yield Rejected(
                     folder,
-                    "conversation folder not listed in channels.json, "
-                    "groups.json, mpims.json or dms.json",
+                    Said(
+                        "conversation folder not listed in channels.json, "
+                        "groups.json, mpims.json or dms.json"
+                    ),
                 )
                 continue
             chat_id, chat_name = self.folders[folder]
@@ -136,10 +140,8 @@ class _Reader:
                     try:
                         events = list(self._map(m, chat_id, group))
                     except (KeyError, TypeError, ValueError, AttributeError, InvalidEvent) as e:
-                        why = (
-                            e.message if isinstance(e, InvalidEvent) else f"{type(e).__name__}: {e}"
-                        )
-                        yield Rejected(where, f"cannot map message: {why}", _raw(m))
+                        why = Said("cannot map message: {reason}", reason=cause(e))
+                        yield Rejected(where, why, _raw(m))
                         continue
                     if not events:  # a subtype with no event kind (counted in self.skipped)
                         self.ctx.ignore(f"Slack messages with no event kind ({m.get('subtype')})")
@@ -151,13 +153,15 @@ class _Reader:
         i = 0
         try:
             with self.src.read(name) as fp:
-                expect_array(fp, str(self.ctx.path), f"{what}[0]", "records")
+                expect_array(fp, str(self.ctx.path), f"{what}[0]", N_("records"))
                 for obj in ijson.items(fp, "item", use_float=True):
                     yield i, obj
                     i += 1
         except BROKEN as e:
             raise InputFormatError(
-                str(self.ctx.path), f"{what}[{i}]", f"not a complete JSON array: {e}"
+                str(self.ctx.path),
+                f"{what}[{i}]",
+                Said("not a complete JSON array: {error}", error=str(e)),
             ) from None
 
     # --- one message ----------------------------------------------------------------------
@@ -165,7 +169,7 @@ class _Reader:
     def _map(self, m: dict[str, Any], chat_id: str, group: str) -> Iterator[Event]:
         ts = m["ts"]
         if not isinstance(ts, str):
-            raise ValueError(f"ts {ts!r} is not text")
+            raise ValueError(Said("ts {ts!r} is not text", ts=ts))
         subtype = m.get("subtype")
         user = m.get("user") or m.get("bot_id")
         actor = identity_key(PLATFORM, user) if isinstance(user, str) and user else None
@@ -233,7 +237,7 @@ class _Reader:
     def _posted(self, m: dict[str, Any], name: str | None) -> dict[str, Any]:
         raw_text = m.get("text") or ""
         if not isinstance(raw_text, str):
-            raise TypeError("text is not a string")
+            raise TypeError(Said("text is not a string"))
         thread = m.get("thread_ts")
         data = message_data(
             self._clean(raw_text),
@@ -300,7 +304,7 @@ def _time(ts: str) -> datetime:
     """``"1555493779.000200"`` (epoch seconds, UTC) → an exact aware datetime."""
     seconds, _, fraction = ts.partition(".")
     if not seconds.isdigit() or (fraction and not fraction.isdigit()):
-        raise ValueError(f"ts {ts!r} is not epoch seconds")
+        raise ValueError(Said("ts {ts!r} is not epoch seconds", ts=ts))
     micro = int((fraction + "000000")[:6])
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=int(seconds), microseconds=micro)
 

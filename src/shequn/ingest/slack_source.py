@@ -22,6 +22,7 @@ import ijson
 from shequn.errors import InputFormatError
 from shequn.ingest.archive import Archive
 from shequn.ingest.base import ImportContext
+from shequn.model.i18n import Said
 
 USERS = ("users.json", "org_users.json")
 CONVERSATIONS = ("channels.json", "groups.json", "mpims.json", "dms.json")
@@ -54,7 +55,7 @@ class Source(AbstractContextManager["Source"]):
         users = [n for n in self.names if PurePosixPath(n).name in USERS]
         if not users:
             raise InputFormatError(
-                str(ctx.path), None, "no users.json: is this a Slack workspace export?"
+                str(ctx.path), None, Said("no users.json: is this a Slack workspace export?")
             )
         self.root = min((str(PurePosixPath(n).parent) for n in users), key=len)
         self.root = "" if self.root == "." else self.root + "/"
@@ -66,7 +67,7 @@ class Source(AbstractContextManager["Source"]):
             names = [p.relative_to(path).as_posix() for p in path.rglob("*.json") if p.is_file()]
             return cls(ctx, names, None)
         if not path.is_file():
-            raise InputFormatError(str(path), None, "no such file or directory")
+            raise InputFormatError(str(path), None, Said("no such file or directory"))
         zf = ctx.archive(path)
         try:
             return cls(ctx, zf.names, zf)

@@ -58,9 +58,9 @@ def parse_mapping(spec: str) -> dict[str, str]:
     for item in filter(None, (part.strip() for part in spec.split(","))):
         target, eq, column = (s.strip() for s in item.partition("="))
         if not eq or not column:
-            raise ShequnError(f"--map: {item!r} is not target=column", field="map")
+            raise ShequnError(Said("--map: {item!r} is not target=column", item=item), field="map")
         if target in mapping:
-            raise ShequnError(f"--map: {target} is mapped twice", field="map")
+            raise ShequnError(Said("--map: {target} is mapped twice", target=target), field="map")
         mapping[target] = column
     return _check_mapping(mapping)
 
@@ -69,12 +69,21 @@ def _check_mapping(mapping: dict[str, str]) -> dict[str, str]:
     unknown = sorted(set(mapping) - set(TARGETS))
     if unknown:
         raise ShequnError(
-            f"--map: unknown target(s) {', '.join(unknown)}; targets are {', '.join(TARGETS)}",
+            Said(
+                "--map: unknown target(s) {unknown}; targets are {targets}",
+                unknown=", ".join(unknown),
+                targets=", ".join(TARGETS),
+            ),
             field="map",
         )
     missing = [t for t in ("at", "actor") if t not in mapping]
     if missing:
-        raise ShequnError(f"--map needs {' and '.join(missing)}=COLUMN", field="map")
+        needs = (
+            Said("--map needs at=COLUMN and actor=COLUMN")
+            if len(missing) == 2
+            else Said("--map needs {target}=COLUMN", target=missing[0])
+        )
+        raise ShequnError(needs, field="map")
     return dict(mapping)
 
 
@@ -96,12 +105,18 @@ class TableImporter:
         if delimiter is not None:
             delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter.lower(), delimiter)
             if len(delimiter) != 1 or delimiter in '"\r\n':
-                raise ShequnError(f"--delimiter {delimiter!r} must be one character", field="d")
+                raise ShequnError(
+                    Said("--delimiter {delimiter!r} must be one character", delimiter=delimiter),
+                    field="d",
+                )
         self.delimiter = delimiter
         self.time_format = time_format
         self.platform = platform.strip().lower()
         if not _PLATFORM.match(self.platform):
-            raise ShequnError(f"--platform {platform!r} is not a lower-case name", field="p")
+            raise ShequnError(
+                Said("--platform {platform!r} is not a lower-case name", platform=platform),
+                field="p",
+            )
 
     def sniff(self, path: Path, head: bytes) -> bool:
         if path.is_dir() or head.startswith(b"PK\x03\x04"):
@@ -118,7 +133,9 @@ class TableImporter:
         try:
             raw = ctx.open(ctx.path, lines=True)
         except OSError as e:
-            raise InputFormatError(path, None, f"cannot open: {e.strerror}") from None
+            raise InputFormatError(
+                path, None, Said("cannot open: {error}", error=str(e.strerror))
+            ) from None
         with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
             lines = _lines(text, path)
             head = list(itertools.islice(lines, _HEAD_LINES))
@@ -129,7 +146,9 @@ class TableImporter:
                 ((n, r) for n, r in rows if any(c.strip() for c in r)), (0, [])
             )
             if not header:
-                raise InputFormatError(path, 1, "no header row: the first line must name columns")
+                raise InputFormatError(
+                    path, 1, Said("no header row: the first line must name columns")
+                )
             columns = [c.strip() for c in header]
             convert = self._converter(ctx, columns, header_line)
             for line, row in rows:
@@ -175,9 +194,12 @@ class TableImporter:
             raise InputFormatError(
                 path,
                 line,
-                "cannot tell which columns hold the time and the user id "
-                f"(headers: {', '.join(columns)}); name them with --map, e.g. "
-                "--map at=TIME_COLUMN,actor=USER_ID_COLUMN,text=TEXT_COLUMN (docs/import/csv.md)",
+                Said(
+                    "cannot tell which columns hold the time and the user id (headers: "
+                    "{headers}); name them with --map, e.g. --map "
+                    "at=TIME_COLUMN,actor=USER_ID_COLUMN,text=TEXT_COLUMN (docs/import/csv.md)",
+                    headers=", ".join(columns),
+                ),
             )
         mapped = ", ".join(f"{t}={columns[i]}" for t, i in guessed.items())
         ctx.note(Said("columns mapped: {mapped}", mapped=mapped))
@@ -205,12 +227,16 @@ def _lines(text: io.TextIOWrapper, path: str) -> Iterator[str]:
             line = text.readline(_MAX_LINE)
         except UnicodeDecodeError:
             raise InputFormatError(
-                path, n + 1, "bytes that are not UTF-8 near this line (save the table as UTF-8)"
+                path,
+                n + 1,
+                Said("bytes that are not UTF-8 near this line (save the table as UTF-8)"),
             ) from None
         if not line:
             return
         if len(line) == _MAX_LINE and not line.endswith(("\n", "\r")):
-            raise InputFormatError(path, n + 1, f"a line longer than {_MAX_LINE} characters")
+            raise InputFormatError(
+                path, n + 1, Said("a line longer than {n} characters", n=_MAX_LINE)
+            )
         n += 1
         yield line
 
@@ -224,7 +250,7 @@ def _rows(reader: Any, path: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as e:
-            problem = f"cannot read the table here: {csv_problem(e)}"
+            problem = Said("cannot read the table here: {problem}", problem=csv_problem(e))
             raise InputFormatError(path, start, problem) from None
         yield start, row
         start = reader.line_num + 1
@@ -234,7 +260,9 @@ def _convert_row(
     convert: Callable[[list[str]], Event], row: list[str], width: int, line: int, delimiter: str
 ) -> Item:
     if len(row) != width:
-        reason = f"the row has {len(row)} columns, the header has {width}"
+        reason: str = Said(
+            "the row has {n} columns, the header has {width}", n=len(row), width=width
+        )
     else:
         try:
             return convert(row)
@@ -274,7 +302,10 @@ def _resolve(mapping: dict[str, str], columns: list[str], path: str, line: int) 
         raise InputFormatError(
             path,
             line,
-            f"--map names column(s) the table does not have: {', '.join(missing)} "
-            f"(headers: {', '.join(columns)})",
+            Said(
+                "--map names column(s) the table does not have: {missing} (headers: {headers})",
+                missing=", ".join(missing),
+                headers=", ".join(columns),
+            ),
         )
     return found

@@ -19,6 +19,7 @@ from shequn.errors import InputFormatError
 from shequn.ingest.base import ImportContext
 from shequn.ingest.text import message_data
 from shequn.model.events import TOP_LEVEL, Event, identity_key
+from shequn.model.i18n import Said
 from shequn.model.kinds import COMMON_FIELDS, KINDS
 from shequn.model.kindspec import DataField
 
@@ -64,12 +65,17 @@ class Times:
     def parse(self, value: str, column: str) -> datetime:
         text = value.strip()
         if not text:
-            raise RowError(f"column {column} is empty: every row needs its time")
+            raise RowError(
+                Said("column {column} is empty: every row needs its time", column=column)
+            )
         try:
             at = self._parse(text)
         except (ValueError, OverflowError, OSError):
-            wanted = self.time_format or "ISO 8601, YYYY-MM-DD HH:MM[:SS] or epoch seconds/ms"
-            raise RowError(f"column {column}: {text!r} is not a time ({wanted})") from None
+            wanted = self.time_format or Said("ISO 8601, YYYY-MM-DD HH:MM[:SS] or epoch seconds/ms")
+            raise RowError(
+                Said("column {column}: {text!r} is not a time ({wanted})", column=column,
+                     text=text, wanted=wanted)
+            ) from None  # fmt: skip
         return at if at.tzinfo is not None else self.ctx.localize(at)
 
     def _parse(self, text: str) -> datetime:
@@ -98,13 +104,20 @@ class Canonical:
         unknown = [c for c in columns if c not in TOP_LEVEL and not c.startswith("data.")]
         twice = sorted({c for c in columns if columns.count(c) > 1})
         if unknown or twice:
-            problem = f"unknown column(s) {', '.join(unknown)}" if unknown else ""
-            problem = problem or f"repeated column(s) {', '.join(twice)}"
+            problem = (
+                Said("unknown column(s) {columns}", columns=", ".join(unknown))
+                if unknown
+                else Said("repeated column(s) {columns}", columns=", ".join(twice))
+            )
             raise InputFormatError(
                 str(ctx.path),
                 line,
-                f"{problem}: a canonical table has {', '.join(TOP_LEVEL)} and data.FIELD "
-                "columns (for any other table give --map, docs/import/csv.md)",
+                Said(
+                    "{problem}: a canonical table has {top} and data.FIELD columns (for any "
+                    "other table give --map, docs/import/csv.md)",
+                    problem=problem,
+                    top=", ".join(TOP_LEVEL),
+                ),
             )
         self.ctx, self.columns, self.times = ctx, columns, times
 
@@ -123,7 +136,9 @@ class Canonical:
                 obj[column] = cell.strip()
         spec = KINDS.get(obj.get("kind", ""))
         if spec is None:
-            raise RowError(f"column kind: {obj.get('kind', '')!r} is not an event kind")
+            raise RowError(
+                Said("column kind: {kind!r} is not an event kind", kind=obj.get("kind", ""))
+            )
         for name, cell in fields:
             data[name] = _coerce(spec.by_name.get(name) or _COMMON.get(name), name, cell)
         obj["occurred_at"] = self.times.parse(obj.get("occurred_at", ""), "occurred_at")
@@ -140,7 +155,10 @@ def _coerce(spec: DataField | None, name: str, cell: str) -> Any:
     column, text = f"data.{name}", cell.strip()
     if bool in types:
         if text.lower() not in _BOOLS:
-            raise RowError(f"column {column}: {text!r} is not true/false/1/0/yes/no")
+            raise RowError(
+                Said("column {column}: {text!r} is not true/false/1/0/yes/no", column=column,
+                     text=text)
+            )  # fmt: skip
         return _BOOLS[text.lower()]
     if list in types or dict in types:
         return _json(text, column, list if list in types else dict)
@@ -149,13 +167,18 @@ def _coerce(spec: DataField | None, name: str, cell: str) -> Any:
             return int(text)
         except ValueError:
             if float not in types:
-                raise RowError(f"column {column}: {text!r} is not a whole number") from None
+                raise RowError(
+                    Said("column {column}: {text!r} is not a whole number", column=column,
+                         text=text)
+                ) from None  # fmt: skip
         try:
             number = float(text)
         except ValueError:
             number = math.nan
         if not math.isfinite(number):
-            raise RowError(f"column {column}: {text!r} is not a number")
+            raise RowError(
+                Said("column {column}: {text!r} is not a number", column=column, text=text)
+            )
         return number
     return cell
 
@@ -166,7 +189,11 @@ def _json(cell: str, column: str, kind: type) -> Any:
     except orjson.JSONDecodeError:
         value = None
     if not isinstance(value, kind):
-        raise RowError(f"column {column}: not a JSON {'object' if kind is dict else 'list'}")
+        raise RowError(
+            Said("column {column}: not a JSON object", column=column)
+            if kind is dict
+            else Said("column {column}: not a JSON list", column=column)
+        )
     return value
 
 
@@ -194,12 +221,19 @@ class Mapped:
         at = self.times.parse(get("at"), self.column["at"])
         user = get("actor")
         if not user:
-            raise RowError(f"column {self.column['actor']} is empty: every row needs a user id")
+            raise RowError(
+                Said("column {column} is empty: every row needs a user id",
+                     column=self.column["actor"])
+            )  # fmt: skip
         kind_value = get("kind").lower()
         if kind_value not in KIND_VALUES:
             raise RowError(
-                f"column {self.column['kind']}: {kind_value!r} is not one of message, "
-                "join/joined, leave/left or a media type (see docs/import/csv.md)"
+                Said(
+                    "column {column}: {kind!r} is not one of message, join/joined, leave/left "
+                    "or a media type (see docs/import/csv.md)",
+                    column=self.column["kind"],
+                    kind=kind_value,
+                )
             )
         kind, is_media = KIND_VALUES[kind_value]
         chat = get("group")
@@ -211,7 +245,10 @@ class Mapped:
         actor = identity_key(self.platform, user)
         for target, value in (("id", ref), ("actor", actor)):
             if len(value) > MAX_KEY:  # the store keeps keys of up to 255 characters
-                raise RowError(f"column {self.column.get(target, 'id')}: longer than {MAX_KEY}")
+                raise RowError(
+                    Said("column {column}: longer than {n}", column=self.column.get(target, "id"),
+                         n=MAX_KEY)
+                )  # fmt: skip
         name = get("name") or None
         if kind == "message.posted":
             media = is_media or get("media").lower() not in _FALSY

@@ -56,7 +56,7 @@ from shequn.ingest.telegram_parts import (
     clean_name,
     peer_key,
 )
-from shequn.model.i18n import Said
+from shequn.model.i18n import N_, Said
 
 CHUNK = 1 << 18
 """Bytes per read of the name scan (pass 1)."""
@@ -251,7 +251,9 @@ class _Stream:
                     elif event != "map_key":
                         break  # the end of the top-level object, or no object at all
                     elif value == "messages":
-                        expect(next(events)[1], "start_array", self.label, "$.messages", "messages")
+                        expect(
+                            next(events)[1], "start_array", self.label, "$.messages", N_("messages")
+                        )
                         return chat
                     elif value in _ACCOUNT_KEYS:
                         return None
@@ -260,8 +262,8 @@ class _Stream:
         if chat.id is not None:
             return chat  # a chat without messages
         raise InputFormatError(
-            self.label, None, "not a Telegram export: expected an object with 'messages' "
-            "(one chat) or 'chats' (a whole account)"
+            self.label, None, Said("not a Telegram export: expected an object with 'messages' "
+                                   "(one chat) or 'chats' (a whole account)")
         )  # fmt: skip
 
     def _late_header(self, chat: Chat) -> None:
@@ -271,7 +273,7 @@ class _Stream:
                 with self.export.reader(self.ctx, counted=False) as fp:
                     setattr(chat, key, next(iter(ijson.items(fp, key, use_float=True)), None))
             if chat.id is None:
-                raise InputFormatError(self.label, "$.id", "the chat has no 'id'")
+                raise InputFormatError(self.label, "$.id", Said("the chat has no 'id'"))
 
     def private(self, chat: Chat) -> None:
         """Count a message of a private chat: read, and ignored by rule."""
@@ -286,8 +288,10 @@ class _Stream:
 
     def broken(self, e: Exception) -> InputFormatError:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if e.args and isinstance(e.args[0], Said):  # Broken: said by us, kept as said
+            first = e.args[0]
         return InputFormatError(
-            self.label, None, f"not valid JSON ({first}): is the file complete?"
+            self.label, None, Said("not valid JSON ({error}): is the file complete?", error=first)
         )
 
 

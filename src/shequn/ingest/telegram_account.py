@@ -18,15 +18,15 @@ from shequn.ingest.base import ImportContext, Item
 from shequn.ingest.shape import FOUND, expect
 from shequn.ingest.telegram_map import ChatMapper
 from shequn.ingest.telegram_parts import PRIVATE_TYPES, Chat
-from shequn.model.i18n import Said
+from shequn.model.i18n import N_, Said
 
 _BACKEND = ijson.get_backend(ijson.backend_name)
 READ_SIZE = 1 << 16
 """Bytes fed to the parser at a time."""
 _SHAPE = {
-    "chats": ("start_map", "chat lists"),
-    "chats.list": ("start_array", "chats"),
-    "chats.list.item.messages": ("start_array", "messages"),
+    "chats": ("start_map", N_("chat lists")),
+    "chats.list": ("start_array", N_("chats")),
+    "chats.list.item.messages": ("start_array", N_("messages")),
 }
 """An account export's containers (left_chats are read as chats) and what each must be."""
 
@@ -144,7 +144,7 @@ def read_account(stream: Chats, fp: IO[bytes]) -> Iterator[Item]:
 
 def _flush(stream: Chats, chat: Chat, held: list[Any]) -> Iterator[Item]:
     if chat.id is None:
-        raise InputFormatError(stream.label, chat.where, "this chat has messages but no 'id'")
+        raise InputFormatError(stream.label, chat.where, Said("this chat has messages but no 'id'"))
     stream.ctx.note(
         Said(
             "chat {chat}: its name, type or id comes after its messages in the file, so "

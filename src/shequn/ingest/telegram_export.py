@@ -15,10 +15,11 @@ from typing import IO
 from shequn.errors import InputFormatError
 from shequn.ingest.archive import Archive, Limits
 from shequn.ingest.base import ImportContext
+from shequn.model.i18n import Said
 
 RESULT = "result.json"
 
-NO_RESULT = (
+NO_RESULT = Said(
     "no result.json here: export from Telegram Desktop with the format "
     "'Machine-readable JSON' (the HTML export cannot be imported)"
 )
@@ -36,7 +37,7 @@ class Export:
     @contextlib.contextmanager
     def open(cls, path: Path, limits: Limits | None = None) -> Iterator[Export]:
         if not path.exists():
-            raise InputFormatError(str(path), None, "no such file or directory")
+            raise InputFormatError(str(path), None, Said("no such file or directory"))
         if path.is_dir():
             yield cls(_find_in_folder(path))
             return
@@ -75,8 +76,8 @@ def _find_in_folder(folder: Path) -> Path:
         return found[0]
     if found:
         raise InputFormatError(
-            str(folder), None, f"several exports in this folder ({', '.join(map(str, found))}): "
-            "import each result.json on its own"
+            str(folder), None, Said("several exports in this folder ({found}): import each "
+                                    "result.json on its own", found=", ".join(map(str, found)))
         )  # fmt: skip
     raise InputFormatError(str(folder), None, NO_RESULT)
 

@@ -23,6 +23,8 @@ from typing import IO, Any
 
 import orjson
 
+from shequn.model.i18n import Said
+
 PIECE = 256 << 10
 """Bytes of whole messages per piece (about 800 messages of a typical chat: some 6 MB as
 Python objects, the most held at a time)."""
@@ -99,7 +101,7 @@ def pieces(
     a piece unparsed. Raises :class:`Broken` when the array does not parse."""
     skipped = fp.read(lay.start)
     if len(skipped) < lay.start:
-        raise Broken("the file ends before its messages")
+        raise Broken(Said("the file ends before its messages"))
     buf = bytearray()
     eof = False
     cut_from = PIECE
@@ -119,7 +121,7 @@ def pieces(
         piece = _piece(raw[:-1], known) if raw.endswith(b",") else None
         if piece is None:  # a cut inside a message: take in the next stretch too
             if cut >= MOST:
-                raise Broken("a stretch of messages does not parse")
+                raise Broken(Said("a stretch of messages does not parse"))
             cut_from = cut + 1
             continue
         yield piece
@@ -149,7 +151,7 @@ def _last(rest: bytes, sep: bytes, known: Callable[[bytes], str | None] | None) 
             return
         end = rest.rfind(b"]", 0, end)
     yield from _good_part(rest, sep)
-    raise Broken("the messages array does not end")
+    raise Broken(Said("the messages array does not end"))
 
 
 def _good_part(rest: bytes, sep: bytes, tries: int = 100) -> Iterator[Piece]:

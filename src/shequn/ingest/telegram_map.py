@@ -37,6 +37,7 @@ from shequn.model.events import (
     check_identity_key,
     parse_time,
 )
+from shequn.model.i18n import Said
 
 _MISSING = object()
 BUILT = frozenset({"message.posted", "message.reacted"})
@@ -91,14 +92,16 @@ class ChatMapper:
 
     def _items(self, msg: Any, n: int) -> list[Item]:
         if not isinstance(msg, dict):
-            return [Rejected(self._where(n), "a message must be a JSON object", raw_text(msg))]
+            return [
+                Rejected(self._where(n), Said("a message must be a JSON object"), raw_text(msg))
+            ]
         kind = msg.get("type")
         if kind == "unsupported":
             self.tally.unsupported += 1
             return []
         msg_id = msg.get("id")
         if not isinstance(msg_id, int) or isinstance(msg_id, bool):
-            return [Rejected(self._where(n), "message has no numeric id", raw_text(msg))]
+            return [Rejected(self._where(n), Said("message has no numeric id"), raw_text(msg))]
         if msg_id < 0:
             self.tally.migrated += 1
         try:
@@ -106,12 +109,14 @@ class ChatMapper:
             if kind == "service":
                 return list(self._service(msg, msg_id, at))
             if kind not in ("message", None):
-                return [Rejected(self._where(n), f"unknown message type {kind!r}", raw_text(msg))]
+                why = Said("unknown message type {kind!r}", kind=kind)
+                return [Rejected(self._where(n), why, raw_text(msg))]
             return self._message(msg, msg_id, at, n)
         except ShequnError as e:  # InvalidEvent, or a time that does not parse
             return [Rejected(self._where(n), e.message, raw_text(msg))]
         except (TypeError, ValueError) as e:
-            return [Rejected(self._where(n), f"cannot read this message: {e}", raw_text(msg))]
+            why = Said("cannot read this message: {error}", error=str(e))
+            return [Rejected(self._where(n), why, raw_text(msg))]
 
     def _where(self, n: int) -> str:
         """The message's place in the file, e.g. ``$.chats.list[2].messages[14]``."""
@@ -124,7 +129,7 @@ class ChatMapper:
             return datetime.fromtimestamp(int(unix), UTC)
         date = msg.get("date")
         if not isinstance(date, str):
-            raise ShequnError("message has neither date_unixtime nor date")
+            raise ShequnError(Said("message has neither date_unixtime nor date"))
         return self.ctx.localize(datetime.fromisoformat(date))
 
     def _event(
@@ -166,8 +171,8 @@ class ChatMapper:
         author_name = self.name(msg.get("from"))
         if author is None:
             if author_name is None:
-                return [Rejected(self._where(n), "message has no from_id: cannot tell who wrote it",
-                                 raw_text(msg))]  # fmt: skip
+                why = Said("message has no from_id: cannot tell who wrote it")
+                return [Rejected(self._where(n), why, raw_text(msg))]
             author = self.names.person(author_name)
         entities = entities_of(msg)
         mentions: list[str] = []

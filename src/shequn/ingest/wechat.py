@@ -40,7 +40,7 @@ from typing import Any
 
 from shequn.errors import InputFormatError, ShequnError
 from shequn.ingest.base import ImportContext, Item, Rejected
-from shequn.ingest.shape import csv_problem
+from shequn.ingest.shape import csv_problem, told
 from shequn.ingest.text import message_data
 from shequn.ingest.wechat_cells import LABELS, Times, file_encoding, old_content
 from shequn.ingest.wechat_system import Names, SystemLine, parse_system
@@ -161,7 +161,9 @@ class WeChatImporter:
         except ShequnError:
             raise
         except Exception as e:  # anything unforeseen still names the file
-            raise InputFormatError(str(ctx.path), None, f"cannot read: {e!r}") from e
+            raise InputFormatError(
+                str(ctx.path), None, Said("cannot read: {error}", error=repr(e))
+            ) from e
 
     def _rows(self, ctx: ImportContext, *, counted: bool) -> Iterator[Row | Rejected]:
         """Every row, normalised; the header decides the exporter."""
@@ -177,14 +179,16 @@ class WeChatImporter:
                 layout = _layout(header)
                 if layout is None:
                     raise InputFormatError(
-                        str(ctx.path), 1, "not a MemoTrace/留痕 or PyWxDump CSV header "
-                        f"(expected {','.join(MEMOTRACE)}, {','.join(PYWXDUMP)} or "
-                        f"{','.join(PYWXDUMP_OLD)})",
+                        str(ctx.path), 1, Said("not a MemoTrace/留痕 or PyWxDump CSV header "
+                        "(expected {memotrace}, {pywxdump} or {old})",
+                        memotrace=",".join(MEMOTRACE), pywxdump=",".join(PYWXDUMP),
+                        old=",".join(PYWXDUMP_OLD)),
                     )  # fmt: skip
                 if layout == "memotrace" and len(header) == 9:
                     raise InputFormatError(
-                        str(ctx.path), 1, "MemoTrace CSV without the Remark, NickName, Sender "
-                        "columns (before Dec 2023) has no senders; export again with v1.0 or later",
+                        str(ctx.path), 1, Said("MemoTrace CSV without the Remark, NickName, "
+                        "Sender columns (before Dec 2023) has no senders; export again with v1.0 "
+                        "or later"),
                     )  # fmt: skip
                 width = len(header)
                 for rec in reader:
@@ -192,9 +196,8 @@ class WeChatImporter:
                     if not rec:
                         continue
                     if len(rec) != width:
-                        yield Rejected(
-                            str(n), f"{len(rec)} columns, expected {width}", ",".join(rec)
-                        )
+                        why = Said("{n} columns, expected {width}", n=len(rec), width=width)
+                        yield Rejected(str(n), why, ",".join(rec))
                         continue
                     try:
                         yield (
@@ -203,16 +206,21 @@ class WeChatImporter:
                             else _pywxdump_row(rec, n, ctx, times)
                         )
                     except (ValueError, OverflowError, OSError) as e:
-                        yield Rejected(str(n), f"unreadable field: {e}", ",".join(rec))
+                        why = Said("unreadable field: {error}", error=told(e))
+                        yield Rejected(str(n), why, ",".join(rec))
                 if counted:
                     times.note(ctx)
             except UnicodeDecodeError as e:
                 raise InputFormatError(
-                    str(ctx.path), reader.line_num + 1, f"not {LABELS[encoding]}: {e}"
+                    str(ctx.path),
+                    reader.line_num + 1,
+                    Said("not {encoding}: {error}", encoding=LABELS[encoding], error=str(e)),
                 ) from e
             except csv.Error as e:
                 raise InputFormatError(
-                    str(ctx.path), reader.line_num, f"broken CSV: {csv_problem(e)}"
+                    str(ctx.path),
+                    reader.line_num,
+                    Said("broken CSV: {problem}", problem=csv_problem(e)),
                 ) from e
 
     def _names(self, ctx: ImportContext) -> Names:

@@ -43,9 +43,9 @@ class Times:
             self.used[label] = self.used.get(label, 0) + 1
             return at
         raise ValueError(
-            f"time {text!r} is in no known layout (2024-10-04 11:42:07, 2024/10/4 11:42, "
-            "4.10.2024 11:42)"
-        )
+            Said("time {text!r} is in no known layout (2024-10-04 11:42:07, 2024/10/4 11:42, "
+                 "4.10.2024 11:42)", text=text)
+        )  # fmt: skip
 
     def note(self, ctx: ImportContext) -> None:
         if list(self.used) not in ([], [TIME_LAYOUTS[0][1]]):

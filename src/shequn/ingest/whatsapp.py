@@ -107,7 +107,9 @@ class _Reader:
             if not raw.endswith(b"\n") and e.end == len(raw) and "end of data" in e.reason:
                 return self._decode(raw[: e.start], n)
             raise InputFormatError(
-                self.path, n, f"not UTF-8 text ({e.reason}); is this a WhatsApp export?"
+                self.path,
+                n,
+                Said("not UTF-8 text ({error}); is this a WhatsApp export?", error=e.reason),
             ) from None
 
     def run(self) -> Iterator[Item]:
@@ -122,8 +124,10 @@ class _Reader:
                 raise InputFormatError(
                     self.path,
                     None,
-                    "no line looks like a WhatsApp message, e.g. '12/31/23, 9:41 PM - Name: "
-                    "text' or '[31.12.23, 21:41:05] Name: text'",
+                    Said(
+                        "no line looks like a WhatsApp message, e.g. '12/31/23, 9:41 PM - Name: "
+                        "text' or '[31.12.23, 21:41:05] Name: text'"
+                    ),
                 )
             self.day_first, decision = order.decide()
             self.ctx.note(decision)
@@ -170,7 +174,7 @@ class _Reader:
                         raise record_too_long(self.path, pending.line, self.ctx.limits)
                 elif text.strip(MARKS + " "):
                     self.ctx.record()
-                    yield Rejected(str(n), "text before the first message header", text)
+                    yield Rejected(str(n), Said("text before the first message header"), text)
                 continue
             if pending is not None:
                 yield from self._finish(pending)
@@ -184,8 +188,9 @@ class _Reader:
         raw = "\n".join(p.lines)
         naive = to_datetime(p.header, self.day_first)
         if naive is None:
-            order = "day/month" if self.day_first else "month/day"
-            yield Rejected(str(p.line), f"impossible date {p.header.parts} read as {order}", raw)
+            order = Said("day/month") if self.day_first else Said("month/day")
+            why = Said("impossible date {parts} read as {order}", parts=p.header.parts, order=order)
+            yield Rejected(str(p.line), why, raw)
             return
         author, first = split_author(p.lines[0])
         if author is None:
@@ -355,5 +360,7 @@ class WhatsAppImporter:
             raise
         except Exception as e:  # a broken zip member, zlib, …: report it as the file's problem
             raise InputFormatError(
-                str(ctx.path), reader.line, f"cannot read: {type(e).__name__}: {e}"
+                str(ctx.path),
+                reader.line,
+                Said("cannot read: {error}", error=f"{type(e).__name__}: {e}"),
             ) from e

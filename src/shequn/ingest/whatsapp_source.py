@@ -15,6 +15,7 @@ from shequn.ingest.archive import Archive
 from shequn.ingest.base import ImportContext
 from shequn.ingest.whatsapp_lines import parse_header
 from shequn.ingest.whatsapp_locales import MARKS
+from shequn.model.i18n import Said
 
 _CHAT_FILE = re.compile(r"WhatsApp Chat (?:with|-) (?P<name>.+?)(?: \(\d+\))?", re.IGNORECASE)
 
@@ -52,7 +53,7 @@ class ChatSource:
 
     def __enter__(self) -> ChatSource:
         if not self.path.is_file():
-            raise InputFormatError(str(self.path), None, "cannot open: not a file")
+            raise InputFormatError(str(self.path), None, Said("cannot open: not a file"))
         if Archive.is_zip(self.path):
             self.archive = self.ctx.archive(self.path)
             self.member = chat_member(self.archive)
@@ -60,7 +61,9 @@ class ChatSource:
                 raise InputFormatError(
                     str(self.path),
                     None,
-                    "no chat text in this zip: expected _chat.txt or 'WhatsApp Chat with ….txt'",
+                    Said(
+                        "no chat text in this zip: expected _chat.txt or 'WhatsApp Chat with ….txt'"
+                    ),
                 )
         return self
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from shequn.errors import InvalidEvent
+from shequn.model.i18n import Said
 from shequn.model.kinds import COMMON_FIELDS, KINDS
 from shequn.model.kindspec import DataField, KindSpec
 
@@ -50,7 +51,10 @@ def _future_margin() -> timedelta:
         hours = -1.0
     if not 0 <= hours <= 24 * 366:
         raise InvalidEvent(
-            f"SHEQUN_FUTURE_MARGIN_HOURS={raw!r} is not a number of hours between 0 and 8784",
+            Said(
+                "SHEQUN_FUTURE_MARGIN_HOURS={raw!r} is not a number of hours between 0 and 8784",
+                raw=raw,
+            ),
             field="SHEQUN_FUTURE_MARGIN_HOURS",
         )
     return timedelta(hours=hours)
@@ -62,6 +66,10 @@ mislabelled). Further is refused: the log is append-only, and one event in 2099 
 "today" of every report there. ``SHEQUN_FUTURE_MARGIN_HOURS`` sets it [24]."""
 
 
+def _too_long(field_name: str) -> Said:
+    return Said("{field} is longer than {n} characters", field=field_name, n=MAX_KEY)
+
+
 def identity_key(platform: str, user_id: str | int) -> str:
     """The text key of an identity: ``telegram:12345``, ``wechat:wxid_abc``."""
     return f"{platform.strip().lower()}:{user_id}"
@@ -69,11 +77,15 @@ def identity_key(platform: str, user_id: str | int) -> str:
 
 def check_identity_key(value: str, field_name: str) -> str:
     if len(value) > MAX_KEY:
-        raise InvalidEvent(f"{field_name} is longer than {MAX_KEY} characters", field=field_name)
+        raise InvalidEvent(_too_long(field_name), field=field_name)
     if not _is_identity(value):
         raise InvalidEvent(
-            f"{field_name} {value!r} is not an identity key like 'wechat:wxid_abc' "
-            "(lower-case platform, a colon, the platform's user id)",
+            Said(
+                "{field} {value!r} is not an identity key like 'wechat:wxid_abc' "
+                "(lower-case platform, a colon, the platform's user id)",
+                field=field_name,
+                value=value,
+            ),
             field=field_name,
         )
     return value
@@ -83,7 +95,9 @@ def hash_phone(phone: str) -> str:
     """SHA-256 of the phone's digits: equal phones compare equal, the number is not stored."""
     digits = re.sub(r"\D", "", phone)
     if len(digits) < 5:
-        raise InvalidEvent(f"data.phone {phone!r} has too few digits", field="data.phone")
+        raise InvalidEvent(
+            Said("data.phone {phone!r} has too few digits", phone=phone), field="data.phone"
+        )
     return hashlib.sha256(digits.encode()).hexdigest()
 
 
@@ -108,22 +122,35 @@ def parse_time(value: object, field_name: str = "occurred_at") -> datetime:
             value = datetime.fromisoformat(value)
         except ValueError:
             raise InvalidEvent(
-                f"{field_name} {value!r} is not an ISO 8601 time such as 2026-03-02T09:15:00+08:00",
+                Said(
+                    "{field} {value!r} is not an ISO 8601 time such as 2026-03-02T09:15:00+08:00",
+                    field=field_name,
+                    value=value,
+                ),
                 field=field_name,
             ) from None
     if not isinstance(value, datetime):
-        raise InvalidEvent(f"{field_name} must be an ISO 8601 string", field=field_name)
+        raise InvalidEvent(
+            Said("{field} must be an ISO 8601 string", field=field_name), field=field_name
+        )
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidEvent(
-            f"{field_name} {value.isoformat()!r} has no time zone: add an offset "
-            "such as +08:00 or Z",
+            Said(
+                "{field} {value!r} has no time zone: add an offset such as +08:00 or Z",
+                field=field_name,
+                value=value.isoformat(),
+            ),
             field=field_name,
         )
     try:
         return value.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00+14:00 has no UTC counterpart
         raise InvalidEvent(
-            f"{field_name} {value.isoformat()!r} is out of the range of representable times",
+            Said(
+                "{field} {value!r} is out of the range of representable times",
+                field=field_name,
+                value=value.isoformat(),
+            ),
             field=field_name,
         ) from None
 
@@ -133,15 +160,23 @@ def check_event_time(at: datetime, *, now: datetime | None = None) -> datetime:
     than :data:`FUTURE_MARGIN` after ``now`` (this machine's clock by default)."""
     if at < EARLIEST:
         raise InvalidEvent(
-            f"occurred_at {at.isoformat()} is before {EARLIEST.date()}: no chat platform has "
-            "such a record (a broken clock or export?)",
+            Said(
+                "occurred_at {at} is before {earliest}: no chat platform has such a record (a "
+                "broken clock or export?)",
+                at=at.isoformat(),
+                earliest=str(EARLIEST.date()),
+            ),
             field="occurred_at",
         )
     latest = (now or datetime.now(UTC)) + FUTURE_MARGIN
     if at > latest:
         raise InvalidEvent(
-            f"occurred_at {at.isoformat()} is in the future (later than {latest.isoformat()}; "
-            "the margin is SHEQUN_FUTURE_MARGIN_HOURS)",
+            Said(
+                "occurred_at {at} is in the future (later than {latest}; the margin is "
+                "SHEQUN_FUTURE_MARGIN_HOURS)",
+                at=at.isoformat(),
+                latest=latest.isoformat(),
+            ),
             field="occurred_at",
         )
     return at
@@ -165,26 +200,31 @@ class Event:
         spec = KINDS.get(self.kind)
         if spec is None:
             raise InvalidEvent(
-                f"unknown event kind {self.kind!r} (see docs/events.md for the vocabulary)",
+                Said(
+                    "unknown event kind {kind!r} (see docs/events.md for the vocabulary)",
+                    kind=self.kind,
+                ),
                 field="kind",
             )
         self.occurred_at = check_event_time(parse_time(self.occurred_at))
         for name in ("community", "source", "source_ref"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
-                raise InvalidEvent(f"{name} is missing", field=name)
+                raise InvalidEvent(Said("{field} is missing", field=name), field=name)
             if len(value) > MAX_KEY:
-                raise InvalidEvent(f"{name} is longer than {MAX_KEY} characters", field=name)
+                raise InvalidEvent(_too_long(name), field=name)
         if not _is_slug(self.community):
-            raise InvalidEvent(f"community {self.community!r} is not a slug", field="community")
+            raise InvalidEvent(
+                Said("community {slug!r} is not a slug", slug=self.community), field="community"
+            )
         if self.group is not None and not _is_slug(self.group):
-            raise InvalidEvent(f"group {self.group!r} is not a slug", field="group")
+            raise InvalidEvent(Said("group {slug!r} is not a slug", slug=self.group), field="group")
         if spec.group_required and self.group is None:
-            raise InvalidEvent(f"{self.kind} needs a group", field="group")
+            raise InvalidEvent(Said("{kind} needs a group", kind=self.kind), field="group")
         self._check_party("actor", spec.actor_required)
         self._check_party("subject", spec.subject_required)
         if not isinstance(self.data, dict):
-            raise InvalidEvent("data must be a JSON object", field="data")
+            raise InvalidEvent(Said("data must be a JSON object"), field="data")
         if "phone" in self.data:
             self.data["phone_sha256"] = hash_phone(str(self.data.pop("phone")))
         _check_data(spec, self.data)
@@ -195,10 +235,17 @@ class Event:
         value = getattr(self, name)
         if value is None:
             if required:
-                raise InvalidEvent(f"{self.kind} needs an {name}", field=name)
+                raise InvalidEvent(
+                    Said("{kind} needs an actor", kind=self.kind)
+                    if name == "actor"
+                    else Said("{kind} needs a subject", kind=self.kind),
+                    field=name,
+                )
             return
         if not isinstance(value, str):
-            raise InvalidEvent(f"{name} must be a string identity key", field=name)
+            raise InvalidEvent(
+                Said("{field} must be a string identity key", field=name), field=name
+            )
         check_identity_key(value, name)
 
     @classmethod
@@ -228,17 +275,21 @@ class Event:
     def from_dict(cls, obj: Mapping[str, Any]) -> Event:
         """Build from the canonical JSON shape (docs/events.md); unknown top-level keys fail."""
         if not isinstance(obj, Mapping):
-            raise InvalidEvent("an event must be a JSON object")
+            raise InvalidEvent(Said("an event must be a JSON object"))
         extra = set(obj) - set(TOP_LEVEL)
         if extra:
             raise InvalidEvent(
-                f"unknown field(s) {', '.join(sorted(extra))}; an event has {', '.join(TOP_LEVEL)}",
+                Said(
+                    "unknown field(s) {extra}; an event has {fields}",
+                    extra=", ".join(sorted(extra)),
+                    fields=", ".join(TOP_LEVEL),
+                ),
                 field=sorted(extra)[0],
             )
         if "kind" not in obj:
-            raise InvalidEvent("kind is missing", field="kind")
+            raise InvalidEvent(Said("{field} is missing", field="kind"), field="kind")
         if "occurred_at" not in obj:
-            raise InvalidEvent("occurred_at is missing", field="occurred_at")
+            raise InvalidEvent(Said("{field} is missing", field="occurred_at"), field="occurred_at")
         return cls(
             kind=obj["kind"],
             occurred_at=obj["occurred_at"],
@@ -277,7 +328,10 @@ def _check_data(spec: KindSpec, data: dict[str, Any]) -> None:
     for req in spec.required_fields:
         if data.get(req.name) is None:
             raise InvalidEvent(
-                f"{spec.kind} needs data.{req.name} ({req.doc})", field=f"data.{req.name}"
+                Said(
+                    "{kind} needs data.{name} ({doc})", kind=spec.kind, name=req.name, doc=req.doc
+                ),
+                field=f"data.{req.name}",
             )
     for name, value in data.items():
         f: DataField | None = spec.by_name.get(name) or _COMMON.get(name)
@@ -286,11 +340,21 @@ def _check_data(spec: KindSpec, data: dict[str, Any]) -> None:
         if not isinstance(value, f.types) or (bool not in f.types and isinstance(value, bool)):
             wanted = " or ".join(t.__name__ for t in f.types)
             raise InvalidEvent(
-                f"data.{name} must be {wanted}, got {type(value).__name__}",
+                Said(
+                    "data.{name} must be {wanted}, got {got}",
+                    name=name,
+                    wanted=wanted,
+                    got=type(value).__name__,
+                ),
                 field=f"data.{name}",
             )
         if f.choices and value not in f.choices:
             raise InvalidEvent(
-                f"data.{name} {value!r} is not one of {', '.join(f.choices)}",
+                Said(
+                    "data.{name} {value!r} is not one of {choices}",
+                    name=name,
+                    value=value,
+                    choices=", ".join(f.choices),
+                ),
                 field=f"data.{name}",
             )
