@@ -104,7 +104,7 @@ def test_truncated_line_names_file_and_line_and_adds_nothing(loaded: Cli, tmp_pa
 )
 def test_bad_lines_are_named(loaded: Cli, tmp_path: Path, bad: dict[str, object], message: str):
     path = write_jsonl(tmp_path / "x.jsonl", [joined(1), joined(2), {**joined(3), **bad}])
-    code, _, err = loaded.run("events", "add", path)
+    code, _, err = loaded.run("events", "add", path, "--lang", "en")
     assert code == 1
     assert f"{path}:3: " in err and message in err
 
