@@ -195,3 +195,27 @@ def test_a_fifth_task_in_a_month_waits_for_the_next_month(fake: FakeWeCom) -> No
     conn.perform(Call(3, "message.send", "readers", "a", "readers/a", welcome, "k3", "hi"))
     assert [t["chat_id_list"] for t in fake.tasks] == [["wrb"]]
     conn.close()
+
+
+def test_a_reply_to_a_command_goes_through_the_app_30_a_minute(fake: FakeWeCom) -> None:
+    """A ``message.send`` answering a member's command is an app message (``message/send``),
+    not a message task; WeCom drops an app's 31st message to a member within a minute, so
+    that one waits."""
+    clock = [datetime(2026, 5, 1, 10, 0, tzinfo=CHINA)]
+    config = WeComConfig(CORP, TOKEN, AES_KEY, SECRET, agent_id=str(fake.agent_id))
+    wecom = WeComConnector(config=config, api_url=fake.url, clock=lambda: clock[0])
+    reply = call(group=None, to=["wecom:amy"], command="msg:1:9")
+    for _ in range(30):
+        assert (wecom.perform(reply).platform_ref or "").startswith("app")
+    with pytest.raises(Transient) as waited:
+        wecom.perform(reply)
+    assert waited.value.retry_after == 60.0
+    clock[0] = clock[0].replace(minute=1)
+    wecom.perform(reply)
+    assert len(fake.app_messages) == 31 and fake.tasks == []
+    assert fake.app_messages[0] == {
+        "touser": "amy", "msgtype": "text", "agentid": fake.agent_id, "text": {"content": "hi"},
+    }  # fmt: skip
+    without = WeComConnector(config=CONFIG, api_url=fake.url)
+    with pytest.raises(Permanent, match="SHEQUN_WECOM_AGENT_ID"):
+        without.perform(reply)

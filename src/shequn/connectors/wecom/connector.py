@@ -29,6 +29,7 @@ operator task. The limits are WeCom's caps (see :data:`WECOM_LIMITS`).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -58,6 +59,9 @@ minute — ten a second keeps far below it. A reply to a member's command is an 
 not a task: unpaced per member."""
 APP_SEND = "/cgi-bin/message/send"
 """The self-built app's "send a message" API (发送应用消息)."""
+APP_PER_MEMBER = Rate(30, 60.0)
+"""WeCom: an app sends one member at most 30 messages a minute; more are silently dropped, so
+the 31st reply waits for the minute to pass instead (a member typing commands that fast)."""
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 """WeCom's statistics days are China days."""
 MAX_CHATS = 5
@@ -114,6 +118,8 @@ class WeComConnector:
         self.sent_since = sent_since
         self.owners_of = owners_of or (lambda _c: {})
         self.clock = clock or (lambda: datetime.now(CHINA))
+        self._app_sent: dict[str, deque[datetime]] = {}
+        """userid → when the app last messaged them, within :data:`APP_PER_MEMBER`'s window."""
 
     def perform(self, call: Call) -> Performed:
         if call.kind == "livecode.sync":
@@ -182,12 +188,28 @@ class WeComConnector:
             "agentid": int(agent),
             "text": {"content": self._text(call)},
         }
+        self._app_window(people)
         answer = self.client.post(APP_SEND, body, idempotent=False)
         invalid = [u for u in str(answer.get("invaliduser") or "").split("|") if u]
         if invalid and set(people) <= set(invalid):
             raise Permanent(f"WeCom did not deliver to {', '.join(invalid)}: not in the app's "
                             "visible range (应用可见范围) or not in the corp")  # fmt: skip
         return Performed(str(answer.get("msgid", "")) or None, {"invaliduser": invalid})
+
+    def _app_window(self, people: list[str]) -> None:
+        """Count the message against each recipient's minute (:data:`APP_PER_MEMBER`), or
+        ``Transient`` until the oldest in a full window is a minute old."""
+        now, per = self.clock(), timedelta(seconds=APP_PER_MEMBER.per)
+        windows = [self._app_sent.setdefault(p, deque()) for p in people]
+        for sent in windows:
+            while sent and now - sent[0] >= per:
+                sent.popleft()
+        full = [sent[0] for sent in windows if len(sent) >= APP_PER_MEMBER.count]
+        if full:
+            wait = (min(full) + per - now).total_seconds()
+            raise Transient("WeCom's app may message a member 30 times a minute", retry_after=wait)
+        for sent in windows:
+            sent.append(now)
 
     def _within_the_month(self, call: Call) -> None:
         """WeCom's cap of :data:`MONTHLY_TASKS` a calendar (China) month per target: past it
