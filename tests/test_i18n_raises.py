@@ -6,8 +6,8 @@ file and line). This test reads every module of ``src/shequn/ingest`` (with :mod
 nothing runs) and fails where an error or a rejected record is made with a sentence written
 as a plain string — a literal, an f-string, a concatenation, ``.format`` — instead of
 ``Said(…)``: directly, or through a name that holds such a string. The event's own checks
-(``model/events.py``, whose messages reach the operator through every importer) are read
-the same way.
+(``model/events.py``, whose messages reach the operator through every importer, and
+``model/config_checks.py`` for configuration events) are read the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "shequn"
-MODULES = [*sorted((SRC / "ingest").glob("*.py")), SRC / "model" / "events.py"]
+MODULES = [
+    *sorted((SRC / "ingest").glob("*.py")),
+    SRC / "model" / "events.py",
+    SRC / "model" / "config_checks.py",
+]
 
 MESSAGE_AT = {"InputFormatError": 2, "Rejected": 1, "Bad": 1}
 """Where the sentence is among the arguments (the others: their first); the rest are the

@@ -48,6 +48,7 @@ from typing import IO, Any
 from shequn.errors import InputFormatError, InvalidEvent
 from shequn.ingest.archive import Archive, record_too_long
 from shequn.ingest.base import ImportContext, Item, Rejected
+from shequn.ingest.shape import told
 from shequn.ingest.text import message_data
 from shequn.ingest.whatsapp_lines import (
     DateOrder,
@@ -362,5 +363,8 @@ class WhatsAppImporter:
             raise InputFormatError(
                 str(ctx.path),
                 reader.line,
-                Said("cannot read: {error}", error=f"{type(e).__name__}: {e}"),
+                Said(
+                    "cannot read: {error}",
+                    error=Said("{kind}: {error}", kind=type(e).__name__, error=told(e)),
+                ),
             ) from e

@@ -19,6 +19,7 @@ from shequn.errors import InvalidEvent
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import Campaign
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 
 
 def check_config(event: Event) -> None:
@@ -28,28 +29,35 @@ def check_config(event: Event) -> None:
         bp = _valid(Blueprint, data["blueprint"], "data.blueprint")
         if bp.community.slug != event.community:
             raise InvalidEvent(
-                f"data.blueprint is the blueprint of {bp.community.slug!r}, "
-                f"not {event.community!r}",
+                Said(
+                    "data.blueprint is the blueprint of {slug!r}, not {community!r}",
+                    slug=bp.community.slug,
+                    community=event.community,
+                ),
                 field="data.blueprint.community.slug",
             )
         try:
             ZoneInfo(data["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidEvent(
-                f"data.timezone {data['timezone']!r} is not an IANA time zone",
+                Said("data.timezone {tz!r} is not an IANA time zone", tz=data["timezone"]),
                 field="data.timezone",
             ) from None
     elif event.kind == "campaign.configured":
         campaign = _valid(Campaign, data["config"], "data.config")
         if campaign.slug != data["campaign"]:
             raise InvalidEvent(
-                f"data.config is campaign {campaign.slug!r}, not {data['campaign']!r}",
+                Said(
+                    "data.config is campaign {slug!r}, not {campaign!r}",
+                    slug=campaign.slug,
+                    campaign=data["campaign"],
+                ),
                 field="data.campaign",
             )
     elif event.kind == "group.configured":
         capacity = data.get("capacity")
         if capacity is not None and capacity < 1:
-            raise InvalidEvent("data.capacity must be at least 1", field="data.capacity")
+            raise InvalidEvent(Said("data.capacity must be at least 1"), field="data.capacity")
 
 
 def _valid(model: Any, value: Any, where: str) -> Any:
@@ -59,7 +67,11 @@ def _valid(model: Any, value: Any, where: str) -> Any:
         err = e.errors()[0]
         path = ".".join(str(p) for p in err["loc"])
         raise InvalidEvent(
-            f"{where}.{path}: {err['msg']} ({e.error_count()} problem(s); check it with "
-            "`shequn blueprint check`)",
+            Said(
+                "{where}: {problem} ({n} problem(s); check it with `shequn blueprint check`)",
+                where=where + "." + path,
+                problem=err["msg"],
+                n=e.error_count(),
+            ),
             field=f"{where}.{path}",
         ) from None
