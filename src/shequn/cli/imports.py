@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
+from shequn.cli.bulk_gc import bulk_gc
 from shequn.cli.common import (
     JsonFlag,
     byte_progress,
@@ -202,6 +203,7 @@ def import_command(
     else:
         importer = get_importer(fmt) if fmt else detect(path)
     with ExitStack() as stack:
+        stack.enter_context(bulk_gc())
         store = stack.enter_context(open_store())
         slug, zone = _community(store, community, path)
         fresh = zone is None

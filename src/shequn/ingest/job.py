@@ -18,7 +18,7 @@ from shequn.ingest.archive import Limits
 from shequn.ingest.base import ImportContext, Importer, Rejected, Stretch, input_size
 from shequn.ingest.read_ahead import available, read_ahead
 from shequn.ingest.registry import detect, get_importer
-from shequn.ingest.stretches import Account, Stretches
+from shequn.ingest.stretches import Stretches
 from shequn.model.bindings import export_bindings
 from shequn.model.events import Event
 from shequn.model.i18n import Said
@@ -104,8 +104,6 @@ class ImportJob:
     ) -> None:
         self.importer, self.ctx, self.skip_bad = importer, ctx, skip_bad
         self.summary = ImportSummary(path=str(ctx.path), format=importer.name)
-        self._people: set[str] = set()
-        self._groups: set[str] = set()
         self.read_ahead = _read_ahead_wanted(ctx.bytes_total)
         """Read in a second process while the caller appends (the default for big inputs)."""
         self.stretches = Stretches(ctx)
@@ -156,6 +154,7 @@ class ImportJob:
             self.skip_bad.seek(0)
             self.skip_bad.truncate()
         c, st = self.ctx, self.stretches
+        self.summary.events = st.total.events + st.counting.events
         ended, st.ended = st.ended, []
         return _Progress(c.bytes_read, aside, self.summary, c.notes, c.records, c.ignored,
                          c.naive_times, ended, st.recognised, st.recognised_records,
@@ -188,7 +187,10 @@ class ImportJob:
             ) from e
 
     def _items(self) -> Iterator[Event]:
-        s, stretches = self.summary, self.stretches
+        """The events, each counted once (``Stretches``: the summary's numbers are the sum of
+        the stretches' accounts, so counting them again here would cost twice)."""
+        stretches = self.stretches
+        see = stretches.counting.see
         emitted = 0
         for item in self.importer.read(self.ctx):
             if isinstance(item, Stretch):
@@ -196,39 +198,23 @@ class ImportJob:
                     stretches.start(item.digest, emitted)
                 else:
                     stretches.end(emitted)
-                    self._recognised(stretches.take(item.done))
+                    stretches.take(item.done)
+                see = stretches.counting.see
                 continue
             if isinstance(item, Rejected):
                 stretches.spoil()
                 self._reject(item)
                 continue
-            s.events += 1
             emitted += 1
-            stretches.see(item)
-            if item.actor is not None:
-                self._people.add(item.actor)
-            if item.subject is not None:
-                self._people.add(item.subject)
-            if item.group is not None:
-                self._groups.add(item.group)
-            at = item.occurred_at
-            if s.first_at is None or at < s.first_at:
-                s.first_at = at
-            if s.last_at is None or at > s.last_at:
-                s.last_at = at
+            see(item)
             yield item
         stretches.end(emitted)
 
-    def _recognised(self, a: Account) -> None:
-        """Count a stretch already imported (not read again) as its stored account says."""
-        s = self.summary
-        s.events += a.events
-        self._people.update(a.people)
-        self._groups.update(a.groups)
-        if a.first is not None and (s.first_at is None or a.first < s.first_at):
-            s.first_at = a.first
-        if a.last is not None and (s.last_at is None or a.last > s.last_at):
-            s.last_at = a.last
+    def _tally(self) -> None:
+        """The summary's events, people, groups and times, from what the stretches counted."""
+        s, tally = self.summary, self.stretches.tally()
+        s.events, s.members_seen, s.groups = tally.events, len(tally.people), sorted(tally.groups)
+        s.first_at, s.last_at = tally.first, tally.last
 
     def _reject(self, item: Rejected) -> None:
         if self.skip_bad is None:
@@ -273,6 +259,7 @@ class ImportJob:
             )
 
     def _finish(self) -> None:
+        self._tally()
         s = self.summary
         if s.events == 0 and s.skipped:
             raise InputFormatError(
@@ -287,8 +274,6 @@ class ImportJob:
             )
         if s.events == 0:
             self.ctx.note(Said("0 events: the export holds no messages or other records to import"))
-        s.members_seen = len(self._people)
-        s.groups = sorted(self._groups)
         self._account()
         st = self.stretches
         if st.recognised:

@@ -69,6 +69,7 @@ class Account:
         )
 
     def see(self, e: Event) -> None:
+        """Count one event (the import's hot path: one call per event, nothing else)."""
         self.events += 1
         if e.actor is not None:
             self.people.add(e.actor)
@@ -76,11 +77,23 @@ class Account:
             self.people.add(e.subject)
         if e.group is not None:
             self.groups.add(e.group)
-        at = e.occurred_at
-        if self.first is None or at < self.first:
-            self.first = at
-        if self.last is None or at > self.last:
+        at, last = e.occurred_at, self.last
+        if last is None:
+            self.first = self.last = at
+        elif at > last:
             self.last = at
+        elif self.first is not None and at < self.first:
+            self.first = at
+
+    def add(self, other: Account) -> None:
+        """Count another account's events, people, groups and times in this one."""
+        self.events += other.events
+        self.people |= other.people
+        self.groups |= other.groups
+        if other.first is not None and (self.first is None or other.first < self.first):
+            self.first = other.first
+        if other.last is not None and (self.last is None or other.last > self.last):
+            self.last = other.last
 
 
 class Stretches:
@@ -89,6 +102,12 @@ class Stretches:
     def __init__(self, ctx: ImportContext) -> None:
         self.ctx = ctx
         self.open: tuple[str, Account] | None = None
+        self.counting = Account()
+        """Where :meth:`see` counts: the open stretch's account, or one for the events read
+        outside any stretch."""
+        self.total = Account()
+        """The events of the accounts no longer counting (ended stretches, recognised ones,
+        the events before a stretch): the import's own tally is ``total`` + ``counting``."""
         self._records = 0
         self._ignored: Counter[str] = Counter()
         self._spoilt = False
@@ -104,12 +123,17 @@ class Stretches:
         """A stretch begins (the one before ends) after ``emitted`` events."""
         self.end(emitted)
         self.open = (digest, Account())
+        self.total.add(self.counting)
+        self.counting = self.open[1]
         self._records, self._ignored = self.ctx.records, Counter(self.ctx.ignored)
         self._spoilt = False
 
-    def see(self, e: Event) -> None:
-        if self.open is not None:
-            self.open[1].see(e)
+    def tally(self) -> Account:
+        """Everything counted so far: the events read and those of recognised stretches."""
+        tally = Account()
+        tally.add(self.total)
+        tally.add(self.counting)
+        return tally
 
     def spoil(self) -> None:
         """A record of the open stretch was set aside: do not store the stretch."""
@@ -121,6 +145,8 @@ class Stretches:
             return
         digest, account = self.open
         self.open = None
+        self.total.add(account)
+        self.counting = Account()
         if self._spoilt:
             return
         account.records = self.ctx.records - self._records
@@ -128,10 +154,11 @@ class Stretches:
         account.naive = self.ctx.naive_times
         self.ended.append((emitted, digest, account.dumps()))
 
-    def take(self, text: str) -> Account:
-        """Count a recognised stretch's records (here) and return its account (the caller
-        counts its events and people)."""
+    def take(self, text: str) -> None:
+        """Count a recognised stretch as its stored account says: its records, what was
+        ignored, its events (already stored), people, groups and times."""
         account = Account.loads(text)
+        self.total.add(account)
         self.ctx.record(account.records)
         for reason, n in account.ignored.items():
             self.ctx.ignore(reason, n)
@@ -140,7 +167,6 @@ class Stretches:
         self.recognised += 1
         self.recognised_records += account.records
         self.recognised_events += account.events
-        return account
 
     def committed(self, emitted: int) -> list[tuple[str, str]]:
         """(digest, account) of the ended stretches whose events are all among the first
