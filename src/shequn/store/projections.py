@@ -303,19 +303,23 @@ class Projector:
         """Display names move forward in time only; the newest name seen wins (at one instant,
         the one later in the log)."""
         newest: dict[str, tuple[datetime, str]] = {}
-        for _, e in events:
-            data, at = e.data, e.occurred_at
-            named = [(e.actor, data.get("actor_name"))]
-            if "subject_name" in data:
-                named.append((e.subject, data["subject_name"]))
-            if e.kind == "member.renamed":
-                named.append((e.actor, data["name"]))
-            for key, name in named:
-                if key is None or not name:
-                    continue
+
+        def saw(key: str | None, name: Any, at: datetime) -> None:
+            if key is not None and name:
                 seen = newest.get(key)
                 if seen is None or at >= seen[0]:
                     newest[key] = (at, name)
+
+        for _, e in events:  # the common case (an actor's name) inline: it is nearly every event
+            data, actor, at = e.data, e.actor, e.occurred_at
+            if actor is not None and (name := data.get("actor_name")):
+                seen = newest.get(actor)
+                if seen is None or at >= seen[0]:
+                    newest[actor] = (at, name)
+            if "subject_name" in data:
+                saw(e.subject, data["subject_name"], at)
+            if e.kind == "member.renamed":
+                saw(actor, data["name"], at)
         identities = self.identities
         changed: list[Row] = []
         for key, (at, name) in newest.items():

@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, text, update
+from sqlalchemy import Connection, and_, or_, select, text, update
 
 from shequn.model.events import Event
+from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.queries import like_pattern
 from shequn.store.sql import chunks, insert_ignore
@@ -44,43 +46,47 @@ def question_ref(source: str, ref: str) -> str:
 
 def fold_messages(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
     """Questions and replies among a batch's ``message.posted``: a statement per kind of row,
-    not per message, so a big import stays cheap."""
+    not per message, so a big import stays cheap. The rows go straight to the driver
+    (``store/raw.py``): SQLAlchemy's per-row parameter processing cost more than the insert."""
     asked, replies = [], []
+    when = partial(raw.bind_time, p.conn)
     for _, e in events:
         if e.kind != "message.posted":
             continue
-        if e.data.get("is_question") and e.data.get("text"):
-            asked.append(_row(p, e, str(e.data["text"])))
-        elif e.data.get("reply_to") and e.data.get("text") and e.actor:
-            replies.append(
-                {
-                    "key": question_ref(e.source, str(e.data["reply_to"])),
-                    "who": e.actor,
-                    "text": str(e.data["text"]),
-                    "ref": question_ref(e.source, e.source_ref),
-                    "at": e.occurred_at,
-                }
-            )
+        data = e.data
+        text = data.get("text")
+        if not text:
+            continue
+        if data.get("is_question"):
+            asked.append(
+                (p.community_id, p.group_id(e.community, e.group),
+                 question_ref(e.source, e.source_ref), e.actor, str(text), when(e.occurred_at))
+            )  # fmt: skip
+        elif data.get("reply_to") and e.actor:
+            key = question_ref(e.source, str(data["reply_to"]))
+            replies.append((str(text), e.actor, question_ref(e.source, e.source_ref),
+                            when(e.occurred_at), key, e.actor))  # fmt: skip
     if asked:
-        p.conn.execute(insert_ignore(p.conn, t.qa_entries), asked)
+        raw.run_many(p.conn, _ASK[p.conn.dialect.name == "postgresql"], asked)
     if replies:  # most replies answer no question: update only those that do
-        questions = _open(p, {str(r["key"]) for r in replies})
-        replies = [r for r in replies if r["key"] in questions]
-    if replies:
-        first = (
-            update(t.qa_entries)
-            .where(q.community_id == p.community_id, q.question_ref == bindparam("key"))
-            .where(q.status == "open", or_(q.asker.is_(None), q.asker != bindparam("who")))
-            .values(
-                status="answered",
-                answer=bindparam("text"),
-                answerer=bindparam("who"),
-                answer_ref=bindparam("ref"),
-                answered_at=bindparam("at"),
-                answered_by="reply",
-            )
-        )
-        p.conn.execute(first, replies)
+        questions = _open(p, {r[4] for r in replies})
+        answers = [(*r[:4], p.community_id, *r[4:]) for r in replies if r[4] in questions]
+        raw.run_many(p.conn, _ANSWER, answers)
+
+
+_ASK = (
+    "INSERT OR IGNORE INTO qa_entries (community_id, group_id, question_ref, asker, question, "
+    "asked_at, status) VALUES (?, ?, ?, ?, ?, ?, 'open')",
+    "INSERT INTO qa_entries (community_id, group_id, question_ref, asker, question, asked_at, "
+    "status) VALUES (?, ?, ?, ?, ?, ?, 'open') ON CONFLICT DO NOTHING",
+)
+"""A question (SQLite, PostgreSQL); one asked before is left as it is."""
+_ANSWER = (
+    "UPDATE qa_entries SET status = 'answered', answer = ?, answerer = ?, answer_ref = ?, "
+    "answered_at = ?, answered_by = 'reply' WHERE community_id = ? AND question_ref = ? "
+    "AND status = 'open' AND (asker IS NULL OR asker != ?)"
+)
+"""The first reply by someone else answers an open question."""
 
 
 def _open(p: Projector, keys: set[str]) -> set[str]:
