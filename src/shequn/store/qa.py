@@ -31,7 +31,7 @@ from shequn.model.events import Event
 from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.queries import like_pattern
-from shequn.store.sql import chunks, insert_ignore
+from shequn.store.sql import chunks
 
 if TYPE_CHECKING:
     from shequn.store.projections import Projector
@@ -58,29 +58,47 @@ def fold_messages(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
         if not text:
             continue
         if data.get("is_question"):
-            asked.append(
-                (p.community_id, p.group_id(e.community, e.group),
-                 question_ref(e.source, e.source_ref), e.actor, str(text), when(e.occurred_at))
-            )  # fmt: skip
+            asked.append(_question(p, e, str(text), when))
         elif data.get("reply_to") and e.actor:
             key = question_ref(e.source, str(data["reply_to"]))
             replies.append((str(text), e.actor, question_ref(e.source, e.source_ref),
                             when(e.occurred_at), key, e.actor))  # fmt: skip
-    if asked:
-        raw.run_many(p.conn, _ASK[p.conn.dialect.name == "postgresql"], asked)
+    _ask(p, asked)
     if replies:  # most replies answer no question: update only those that do
         questions = _open(p, {r[4] for r in replies})
         answers = [(*r[:4], p.community_id, *r[4:]) for r in replies if r[4] in questions]
         raw.run_many(p.conn, _ANSWER, answers)
 
 
+def _question(
+    p: Projector, e: Event, text: str, when: Callable[[datetime], Any]
+) -> tuple[Any, ...]:
+    return (p.community_id, p.group_id(e.community, e.group),
+            question_ref(e.source, e.source_ref), e.actor, text, when(e.occurred_at))  # fmt: skip
+
+
+def _ask(p: Projector, questions: list[tuple[Any, ...]]) -> None:
+    """Insert questions (one asked before is left as it is). On SQLite the text index is
+    fed here, with the rows this statement inserted (migration 0160 says why): the write
+    lock is held, so they are the rows past the previous highest id."""
+    if not questions:
+        return
+    if p.conn.dialect.name == "postgresql":
+        raw.run_many(p.conn, _ASK + " ON CONFLICT DO NOTHING", questions)
+        return
+    before = raw.first(p.conn, "SELECT coalesce(max(id), 0) FROM qa_entries")
+    raw.run_many(p.conn, _ASK.replace("INSERT", "INSERT OR IGNORE", 1), questions)
+    raw.run(p.conn, _INDEX, (before[0] if before else 0,))
+
+
 _ASK = (
-    "INSERT OR IGNORE INTO qa_entries (community_id, group_id, question_ref, asker, question, "
-    "asked_at, status) VALUES (?, ?, ?, ?, ?, ?, 'open')",
     "INSERT INTO qa_entries (community_id, group_id, question_ref, asker, question, asked_at, "
-    "status) VALUES (?, ?, ?, ?, ?, ?, 'open') ON CONFLICT DO NOTHING",
+    "status) VALUES (?, ?, ?, ?, ?, ?, 'open')"
 )
-"""A question (SQLite, PostgreSQL); one asked before is left as it is."""
+_INDEX = (
+    "INSERT INTO qa_search (rowid, question, answer) "
+    "SELECT id, question, coalesce(answer, '') FROM qa_entries WHERE id > ?"
+)
 _ANSWER = (
     "UPDATE qa_entries SET status = 'answered', answer = ?, answerer = ?, answer_ref = ?, "
     "answered_at = ?, answered_by = 'reply' WHERE community_id = ? AND question_ref = ? "
@@ -103,20 +121,8 @@ def _open(p: Projector, keys: set[str]) -> set[str]:
     return found
 
 
-def _row(p: Projector, e: Event, question: str) -> dict[str, Any]:
-    return {
-        "community_id": p.community_id,
-        "group_id": p.group_id(e.community, e.group),
-        "question_ref": question_ref(e.source, e.source_ref),
-        "asker": e.actor,
-        "question": question,
-        "asked_at": e.occurred_at,
-        "status": "open",
-    }
-
-
 def _asked(p: Projector, _id: int, e: Event) -> None:
-    p.conn.execute(insert_ignore(p.conn, t.qa_entries), [_row(p, e, str(e.data["text"]))])
+    _ask(p, [_question(p, e, str(e.data["text"]), partial(raw.bind_time, p.conn))])
 
 
 def _where(p: Projector, e: Event, key: str) -> Any:
