@@ -202,10 +202,17 @@ def test_poster_command_draws_the_members_own_link(cli: Cli, tmp_path: Path, cjk
     assert first["link"] == again["link"] and first["link"] in first["url"]
     assert [c.text for c in decode(out)] == [first["url"]]
     code, stdout, _ = cli.run("poster", member["key"], "--out", tmp_path / "plain.jpg")
-    assert code == 0 and stdout.strip() == str(tmp_path / "plain.jpg")
+    name, url = member["display_name"], first["url"]
+    said = f"{tmp_path / 'plain.jpg'}：{name} 的海报，“我是{name}，邀请你一起加入”，链接 {url}"
+    assert code == 0 and stdout.strip() == said  # the community speaks Chinese
+    english = cli.json("poster", member["key"], "--out", tmp_path / "en.png", "--lang", "en")
+    assert [c.text for c in decode(tmp_path / "en.png")] == [english["url"]]
+    code, stdout, _ = cli.run("poster", member["key"], "--out", tmp_path / "en.png", "--lang", "en")
+    told = f"{tmp_path / 'en.png'}: {name}'s poster, “I'm {name}, come and join us”, link {url}"
+    assert code == 0 and stdout.strip() == told
     save("poster-cli.png", out.read_bytes())
 
 
 def test_poster_command_for_a_stranger_fails_in_one_line(cli: Cli):
     code, _, err = cli.run("poster", "wechat:nobody-here")
-    assert code == 1 and err.startswith("error:") and err.count("\n") == 1
+    assert code == 1 and err.startswith("错误：") and err.count("\n") == 1

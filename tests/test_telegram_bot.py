@@ -4,6 +4,7 @@ restart that loses and repeats nothing), the worker sending through it, the webh
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -144,7 +145,7 @@ def test_webhook_needs_telegrams_secret(bot: Cli, database_url: str) -> None:
 def test_check_names_each_problem_with_its_fix(bot: Cli, fake: Any) -> None:
     api, url = fake
     api.privacy = True
-    code, out, _ = bot.run("bot", "check", "telegram", "--api-url", url)
+    code, out, _ = bot.run("bot", "check", "telegram", "--api-url", url, "--lang", "en")
     assert code == 1
     assert "privacy mode is on" in out and "/setprivacy" in out
     assert "not an admin" in out
@@ -155,12 +156,43 @@ def test_check_names_each_problem_with_its_fix(bot: Cli, fake: Any) -> None:
         "can_delete_messages": True,
         "can_pin_messages": True,
     }
-    code, out, _ = bot.run("bot", "check", "telegram", "--api-url", url)
+    code, out, _ = bot.run("bot", "check", "telegram", "--api-url", url, "--lang", "en")
     assert code == 1 and "lacks the admin rights add new admins" in out  # leaders made admins
     api.admins[CHAT]["can_promote_members"] = True
-    code, out, _ = bot.run("bot", "check", "telegram", "--api-url", url)
+    code, out, _ = bot.run("bot", "check", "telegram", "--api-url", url, "--lang", "en")
     assert code == 0 and out.rstrip().endswith("ok")
     assert TOKEN not in out
+
+
+def test_check_and_run_speak_the_community_language(bot: Cli, fake: Any) -> None:
+    """The example community speaks Chinese: the bot's check (each problem, its fix, the
+    rights it lacks), the polling notes and a missing token read in Chinese; ``--json`` and
+    ``--lang en`` in English (issue 23 item 10)."""
+    api, url = fake
+    api.privacy = True
+    api.admins[CHAT] = {"can_restrict_members": True, "can_invite_users": True}
+    code, out, _ = bot.run("bot", "check", "telegram", "--api-url", url)
+    assert code == 1, out
+    lines = out.splitlines()
+    assert lines[0].startswith("机器人 @") and lines[1] == f"  main：会话 {CHAT}，管理员"
+    assert "问题：隐私模式开启：机器人在群里只能看到命令和回复它的消息" in out
+    assert (
+        f"问题：main（会话 {CHAT}）：机器人缺少管理员权限：删除消息（执行群规）、置顶消息、" in out
+    )
+    assert lines[-1] == "2 个问题" and "privacy mode" not in out and "admin rights" not in out
+    _, printed, _ = bot.run("bot", "check", "telegram", "--api-url", url, "--json")
+    report = json.loads(printed)
+    assert report["problems"][0].startswith("privacy mode is on")  # JSON: English, for programs
+    assert report["chats"][0]["missing_rights"][0] == "delete messages (rule enforcement)"
+    _, english, _ = bot.run("bot", "check", "telegram", "--api-url", url, "--lang", "en")
+    assert f"problem: main (chat {CHAT}): the bot lacks the admin rights delete messages" in english
+    assert english.rstrip().endswith("2 problem(s)") and "问题" not in english
+    api.push(message(1, 7, 10, "你好"))
+    code, _, err = run(bot, url)
+    assert code == 0 and "为社群 study-circle 轮询中" in err and "1 条更新：1 个新事件" in err, err
+    api.push(message(2, 7, 11, "hello"))
+    _, _, err = run(bot, url, "--lang", "en")
+    assert "for study-circle: polling" in err and "1 updates: 1 new events" in err
 
 
 def test_webhook_set_and_delete(bot: Cli, fake: Any) -> None:
@@ -172,7 +204,7 @@ def test_webhook_set_and_delete(bot: Cli, fake: Any) -> None:
     [hook] = api.called("setWebhook")
     assert hook["secret_token"] == SECRET and hook["url"].endswith("/hooks/telegram")
     _, out, _ = bot.run("bot", "check", "telegram", "--api-url", url)
-    assert "webhook is set" in out
+    assert "已设置 webhook，长轮询收不到更新" in out
     assert bot.run("bot", "webhook", "delete", "--api-url", url)[0] == 0
     assert api.called("deleteWebhook")
     _, out, _ = bot.run("bot", "webhook", "delete", "--api-url", url, "--lang", "zh")
@@ -185,6 +217,9 @@ def test_no_token_is_a_clear_error(bot: Cli, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("SHEQUN_TELEGRAM_TOKEN")
     code, _, err = bot.run("bot", "check", "telegram")
     assert code == 1 and "SHEQUN_TELEGRAM_TOKEN" in err and "--token-file" in err
+    assert err.startswith("错误：未设置 Telegram 机器人令牌")  # the community's language
+    code, _, err = bot.run("bot", "check", "telegram", "--lang", "en")
+    assert err.startswith("error: no Telegram bot token: set SHEQUN_TELEGRAM_TOKEN")
 
 
 def test_shequn_worker_with_the_telegram_connector(

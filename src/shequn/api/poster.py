@@ -26,7 +26,7 @@ import segno
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 
 from shequn.errors import NotFound, ShequnError
-from shequn.model.i18n import N_, Phrase
+from shequn.model.i18n import N_, Phrase, Said
 
 FONT_ENV = "SHEQUN_POSTER_FONT"
 WELL_KNOWN_FONTS = (
@@ -39,9 +39,10 @@ WELL_KNOWN_FONTS = (
 )
 """Where Debian/Ubuntu, macOS and Windows keep a Chinese font, tried after fontconfig."""
 LATIN_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
-INSTALL_HINT = (
+INSTALL_HINT = Said(
     "install a Chinese font (apt-get install fonts-wqy-microhei, or fonts-noto-cjk), "
-    f"or name one with --font PATH or the {FONT_ENV} environment variable"
+    "or name one with --font PATH or the {variable} environment variable",
+    variable=FONT_ENV,
 )
 CAPTION = Phrase(N_("Scan to join"))
 MISSING = "\U0010ffff"
@@ -106,7 +107,7 @@ def _load(path: Path | None, index: int, size: int) -> ImageFont.FreeTypeFont:
         else ImageFont.truetype(str(path), size, index=index)
     )
     if not isinstance(font, ImageFont.FreeTypeFont):  # Pillow built without FreeType
-        raise ShequnError(f"Pillow cannot draw scalable text here; {INSTALL_HINT}")
+        raise ShequnError(Said("Pillow cannot draw scalable text here; {hint}", hint=INSTALL_HINT))
     return font
 
 
@@ -157,7 +158,9 @@ def find_font(text: str, font: Path | None = None) -> FontChoice:
     for path, index, chosen in _candidates(font):
         if not path.is_file():
             if chosen:
-                raise NotFound(f"font file {path} does not exist", font=str(path))
+                raise NotFound(
+                    Said("font file {path} does not exist", path=str(path)), font=str(path)
+                )
             continue
         choice = _face(path, index)
         lacking = [ch for ch in needed if not covers(choice.at(32), ch)]
@@ -165,11 +168,18 @@ def find_font(text: str, font: Path | None = None) -> FontChoice:
             return choice
         if chosen:
             raise ShequnError(
-                f"font {path} has no glyph for {''.join(lacking[:10])!r}; {INSTALL_HINT}",
+                Said(
+                    "font {path} has no glyph for {lacking!r}; {hint}",
+                    path=str(path),
+                    lacking="".join(lacking[:10]),
+                    hint=INSTALL_HINT,
+                ),
                 font=str(path),
             )
     if needed:
-        raise NotFound(f"no font that can draw Chinese text was found: {INSTALL_HINT}")
+        raise NotFound(
+            Said("no font that can draw Chinese text was found: {hint}", hint=INSTALL_HINT)
+        )
     latin = [Path(p) for p in LATIN_FONTS if Path(p).is_file()]
     return FontChoice(latin[0] if latin else None)
 
@@ -245,7 +255,7 @@ def qr_image(text: str, target: int) -> Image.Image:
     try:
         qr = segno.make(text, error="m", micro=False, boost_error=True)
     except segno.DataOverflowError as e:
-        raise ShequnError(f"too long for a QR code ({len(text)} characters)") from e
+        raise ShequnError(Said("too long for a QR code ({n} characters)", n=len(text))) from e
     modules = int(qr.symbol_size(scale=1, border=4)[0])
     scale = max(round(target / modules), -(-300 // modules))
     img = Image.new("L", (modules, modules))
@@ -262,7 +272,12 @@ def render_poster(spec: PosterSpec, out: Path | None = None, *, font: Path | Non
     ``.jpg`` by suffix) when given."""
     suffix = out.suffix.lower() if out is not None else ".png"
     if suffix not in (".png", ".jpg", ".jpeg"):
-        raise ShequnError(f"cannot write a {suffix or 'suffix-less'} poster: use .png or .jpg")
+        raise ShequnError(
+            Said(
+                "cannot write a {suffix} poster: use .png or .jpg",
+                suffix=suffix or Said(N_("suffix-less")),
+            )
+        )
     choice = find_font(spec.texts(), font)
     W, H = spec.width, spec.height
     u = min(W / 750, H / 1334)  # every size below is for 750 x 1334, the WeChat poster size
@@ -323,12 +338,20 @@ def _background(spec: PosterSpec) -> Image.Image:
             with Image.open(spec.background_image) as img:
                 picture = ImageOps.fit(img.convert("RGB"), size)
         except OSError as e:
-            raise ShequnError(f"cannot read background image {spec.background_image}: {e}") from e
+            raise ShequnError(
+                Said(
+                    "cannot read background image {path}: {error}",
+                    path=str(spec.background_image),
+                    error=str(e),
+                )
+            ) from e
         return Image.blend(picture, Image.new("RGB", size, "black"), 0.35)
     try:
         top, bottom = (ImageColor.getrgb(c) for c in spec.background)
     except ValueError as e:
-        raise ShequnError(f"background colours must be like #ff7a45: {e}") from e
+        raise ShequnError(
+            Said("background colours must be like #ff7a45: {error}", error=str(e))
+        ) from e
     mask = Image.linear_gradient("L").resize(size)  # 0 at the top, 255 at the bottom
     canvas = Image.composite(Image.new("RGB", size, bottom), Image.new("RGB", size, top), mask)
     draw, (w, h) = ImageDraw.Draw(canvas, "RGBA"), size

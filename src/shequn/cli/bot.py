@@ -27,10 +27,11 @@ from shequn.cli.common import (
     open_store,
     pick_community,
     print_json,
+    say,
 )
 from shequn.cli.telegram_options import chat_of
 from shequn.errors import InvalidEvent
-from shequn.model.i18n import Said
+from shequn.model.i18n import N_, Said
 from shequn.store.db import Store
 
 bot_app = typer.Typer(help="A live chat bot (Telegram): run, check, webhook.", no_args_is_help=True)
@@ -59,7 +60,10 @@ TokenFile = Annotated[
 
 def _platform(platform: str) -> None:
     if platform != "telegram":
-        raise InvalidEvent(f"no live bot for {platform!r}; known: telegram", field="platform")
+        raise InvalidEvent(
+            Said("no live bot for {platform!r}; known: telegram", platform=platform),
+            field="platform",
+        )
 
 
 def _client(token_file: Path | None, api_url: str | None) -> tuple[str, Any]:
@@ -95,7 +99,10 @@ def run_command(
     with open_store() as store:
         slug = pick_community(store, community)
         me = client.raw("getMe")
-        err.print(f"bot @{me.get('username')} ({me['id']}) for {slug}: polling")
+        bot = Said("bot @{username} ({id})", username=me.get("username"), id=me["id"])
+        err.print(
+            say(Said("{bot} for {community}: polling", bot=bot, community=slug)), markup=False
+        )
         w, thread = _start_worker(store, token, api_url) if worker else (None, None)
         offset, idle_since = None, time.monotonic()
         wait = 25 if exit_when_idle is None else max(1, min(25, int(exit_when_idle)))
@@ -108,7 +115,8 @@ def run_command(
                     result = record_updates(store, slug, int(me["id"]), updates)
                     offset = int(updates[-1]["update_id"]) + 1
                     idle_since = time.monotonic()
-                    err.print(f"{len(updates)} updates: {result.new} new events")
+                    got = Said("{n} updates: {new} new events", n=len(updates), new=result.new)
+                    err.print(say(got), markup=False)
                     continue
                 if exit_when_idle is not None and time.monotonic() - idle_since >= exit_when_idle:
                     if not _worker_looked(w, thread):
@@ -168,16 +176,38 @@ def check_command(
     if as_json:
         print_json(report)
     else:
-        typer.echo(f"bot @{report.bot.get('username')} ({report.bot.get('id')})")
-        for chat in report.chats:
-            typer.echo(f"  {chat['group']}: chat {chat['chat']}, {chat['status']}")
-        if not bound:
-            typer.echo("  no chat bound yet: shequn groups bind GROUP --chat -100…")
-        for problem in report.problems:
-            typer.echo(f"problem: {problem}")
-        typer.echo("ok" if not report.problems else f"{len(report.problems)} problem(s)")
+        _show(report, bound=bool(bound))
     if report.problems:
         raise typer.Exit(1)
+
+
+STATUSES = {
+    "creator": N_("creator"),
+    "administrator": N_("administrator"),
+    "member": N_("member"),
+    "restricted": N_("restricted"),
+    "left": N_("left"),
+    "kicked": N_("kicked"),
+    "unreachable": N_("unreachable"),
+}
+"""The bot's standing in a chat, as Telegram's ``getChatMember`` names it."""
+
+
+def _show(report: Any, *, bound: bool) -> None:
+    """``bot check`` for a person: the bot, each chat, each problem with its fix."""
+    bot = report.bot
+    echo(Said("bot @{username} ({id})", username=bot.get("username"), id=bot.get("id")))
+    for chat in report.chats:
+        status = chat["status"]
+        shown = Said(STATUSES[status]) if status in STATUSES else str(status)
+        echo(Said("  {group}: chat {chat}, {status}", group=chat["group"], chat=chat["chat"],
+                  status=shown))  # fmt: skip
+    if not bound:
+        echo(Said("  no chat bound yet: shequn groups bind GROUP --chat -100…"))
+    for problem in report.problems:
+        echo(Said("problem: {problem}", problem=problem))
+    n = len(report.problems)
+    echo(Said("ok") if not n else Said("{n} problem(s)", n=n))
 
 
 @webhook_app.command("set")
@@ -192,7 +222,10 @@ def webhook_set(
 
     secret = os.environ.get(SECRET_ENV, "")
     if not secret:
-        raise InvalidEvent(f"set {SECRET_ENV} (here and on the server) first", field="secret")
+        raise InvalidEvent(
+            Said("set {variable} (here and on the server) first", variable=SECRET_ENV),
+            field="secret",
+        )
     _, client = _client(token_file, api_url)
     try:
         client.raw("setWebhook", url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)

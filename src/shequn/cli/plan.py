@@ -16,13 +16,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from shequn.cli.common import JsonFlag, count_progress, err, open_store, print_json, state
+from shequn.cli.common import (
+    JsonFlag,
+    count_progress,
+    echo,
+    err,
+    named,
+    open_store,
+    print_json,
+    say,
+    state,
+)
 from shequn.engine.blueprint import load_into_store
 from shequn.engine.record import record
 from shequn.errors import Conflict, NotFound, ShequnError
 from shequn.model.blueprint import Blueprint, load_blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import Said, pick
 from shequn.plan.sim_params import GroupPlan, SimParams, sim_params
 from shequn.plan.simulate import Simulator
 from shequn.store.db import Store, database_url
@@ -51,12 +63,20 @@ class SimSummary:
     first: datetime | None = None
     last: datetime | None = None
 
-    def render(self) -> str:
+    def render(self) -> Said:
+        """One line for a person (English as a ``str``, any language through ``say``)."""
         span = f"{self.first:%Y-%m-%d} … {self.last:%Y-%m-%d}" if self.first and self.last else "-"
-        return (
-            f"{self.community} ({self.source}): {self.events} events ({self.new} new, "
-            f"{self.duplicate} already stored), {self.members} members in "
-            f"{len(self.groups)} groups, {span} (UTC)"
+        return Said(
+            "{community} ({source}): {events} events ({new} new, {duplicate} already stored), "
+            "{members} members in {groups} groups, {span} (UTC)",
+            community=self.community,
+            source=self.source,
+            events=self.events,
+            new=self.new,
+            duplicate=self.duplicate,
+            members=self.members,
+            groups=len(self.groups),
+            span=span,
         )
 
 
@@ -70,7 +90,7 @@ def run_simulation(
     members: set[str] = set()
     groups: set[str] = set()
     with count_progress(hidden=hidden) as bar:
-        task = bar.add_task(f"simulating {bp.community.slug}", total=days)
+        task = bar.add_task(say(Said("simulating {slug}", slug=bp.community.slug)), total=days)
 
         def events() -> Iterator[Event]:
             for day in range(days):
@@ -105,13 +125,14 @@ def simulate_command(
     Repeating the same seed adds nothing; a new seed adds a second, independent log."""
     bp = load_blueprint(blueprint)
     with open_store() as store:
+        state.spoken = pick(bp.community.language)  # the community it simulates speaks
         summary = run_simulation(
             store, bp, sim_params(bp, scale=scale), days=days, seed=seed, hidden=as_json
         )
     if as_json:
         print_json(summary)
     else:
-        typer.echo(summary.render())
+        echo(summary.render())
 
 
 def demo_params(days: int, blueprint: Blueprint | None = None) -> SimParams:
@@ -152,8 +173,9 @@ def demo_command(
 
     url = database_url(db or state.db_url or DEMO_URL)
     if not DEMO_BLUEPRINT.is_file():
-        raise NotFound(f"the demo blueprint is missing ({DEMO_BLUEPRINT})")
+        raise NotFound(Said("the demo blueprint is missing ({path})", path=str(DEMO_BLUEPRINT)))
     bp = load_blueprint(DEMO_BLUEPRINT)
+    state.spoken = pick(bp.community.language)  # the demo community's, before it exists
     if fresh:
         _remove_demo(url, bp)
     with Store.open(url) as store:
@@ -162,14 +184,17 @@ def demo_command(
         summary = run_simulation(store, bp, params, days=days, seed=seed, hidden=False)
         growth = run_growth(store, bp, seed=seed)
         engaged = run_engagement(store, bp)
-    err.print(f"[dim]{summary.render()}[/dim]")
+    err.print(say(summary.render()), style="dim", markup=False)
     if growth.newcomers:
-        err.print(f"[dim]{growth.render()}[/dim]")
+        err.print(say(growth.render()), style="dim", markup=False)
     state.db_url = url
-    report_command(community=bp.community.slug, group=None, since=None, until=None)
+    report_command(community=bp.community.slug, group=None, since=None, until=None, lang=state.lang)
     if engaged.session:
-        err.print("\n[bold]Routines[/bold] (shequn session plan, shequn checkin board):")
-        err.print(engaged.render(), markup=False, highlight=False)
+        _heading(Said("Routines"), "shequn session plan, shequn checkin board")
+        with Store.open(url) as store:
+            who = named(store, bp.community.slug, [s.member for s in engaged.board])
+        for line in engaged.render(who):
+            err.print(say(line), markup=False, highlight=False)
     _demo_worker(url)
     if serve:
         _serve_demo(url, bp.community.slug)
@@ -178,12 +203,13 @@ def demo_command(
 def _demo_worker(url: str) -> None:
     """End with the live loop: the worker run once through the console connector shows what
     the growth chapter sends (the wave welcome, a reward) in the community's language."""
+    from shequn.cli.worker import worker_summary
     from shequn.connectors.console import ConsoleConnector
     from shequn.plan.demo_growth import story_end
     from shequn.worker.clock import SteppedClock
     from shequn.worker.loop import Config, Worker
 
-    err.print("\n[bold]What shequn sends now[/bold] (shequn worker --once --connector console):")
+    _heading(Said("What shequn sends now"), "shequn worker --once --connector console")
     with Store.open(url) as store:
         # the story's own "now": effects recorded at today's date would make today the
         # report's as-of day, and every demo group would look dead from then on
@@ -192,7 +218,12 @@ def _demo_worker(url: str) -> None:
         clock = SteppedClock(end + timedelta(minutes=1)) if end else None
         worker = Worker(store, ConsoleConnector(), config=Config(ticks=False), clock=clock)
         counts = worker.run(once=True)
-    err.print(", ".join(f"{n} {k}" for k, n in sorted(counts.items()) if n) or "nothing was due")
+    err.print(worker_summary(counts), markup=False)
+
+
+def _heading(title: Said, commands: str) -> None:
+    """A chapter of the demo's story, with the commands that show it again."""
+    err.print(f"\n[bold]{escape(say(title))}[/bold] ({escape(commands)}):")
 
 
 def _serve_demo(url: str, community: str) -> None:
@@ -203,9 +234,12 @@ def _serve_demo(url: str, community: str) -> None:
     with Store.open(url) as store:
         store.upgrade()  # the API's tables, if this demo database predates them
         _, secret = create_token(store, name="demo", role="owner", community=community, groups=[])
-    typer.echo(
-        f"Dashboard: http://127.0.0.1:8080/login — log in with this owner token "
-        f"(shown once):\n{secret}"
+    echo(
+        Said(
+            "Dashboard: {url} — log in with this owner token (shown once):\n{secret}",
+            url="http://127.0.0.1:8080/login",
+            secret=secret,
+        )
     )
     serve_command(host="127.0.0.1", port=8080)
 
@@ -218,13 +252,19 @@ def _check_demo(store: Store, bp: Blueprint, seed: int | None) -> None:
         newest = tail_events(conn, limit=1, kind="message.posted")
     if others:
         raise Conflict(
-            f"{_shown(store)} is not a demo database (it holds {', '.join(others)}); "
-            "pass another --db"
+            Said(
+                "{db} is not a demo database (it holds {others}); pass another --db",
+                db=_shown(store),
+                others=", ".join(others),
+            )
         )
     if seed is not None and newest and newest[0][1].source != f"sim:{seed}":
         raise Conflict(
-            f"{_shown(store)} holds a demo made with another seed ({newest[0][1].source}); "
-            "use --fresh to rebuild it"
+            Said(
+                "{db} holds a demo made with another seed ({source}); use --fresh to rebuild it",
+                db=_shown(store),
+                source=newest[0][1].source,
+            )
         )
 
 
@@ -235,7 +275,7 @@ def _remove_demo(url: str, bp: Blueprint) -> None:
 
     path = make_url(url).database
     if make_url(url).get_backend_name() != "sqlite" or not path or path == ":memory:":
-        raise ShequnError("--fresh rebuilds SQLite files only; drop the database yourself")
+        raise ShequnError(Said("--fresh rebuilds SQLite files only; drop the database yourself"))
     if Path(path).exists():
         with Store.open(url) as store:
             _check_demo(store, bp, None)

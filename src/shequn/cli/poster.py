@@ -7,15 +7,20 @@ from typing import Annotated
 
 import typer
 
-from shequn.cli.common import JsonFlag, community_blueprint, open_store, print_json
+from shequn.cli.common import (
+    JsonFlag,
+    community_blueprint,
+    echo,
+    language,
+    open_store,
+    print_json,
+)
 from shequn.engine.links import ensure_referral_link
+from shequn.model.i18n import N_, Said, tr
 from shequn.store.queries import get_member
 
-TEXTS = {
-    "zh": ("{community}", "我是{name}，邀请你一起加入"),
-    "en": ("{community}", "I'm {name}, come and join us"),
-}
-"""Default (title, subtitle) by the blueprint's language."""
+INVITATION = N_("I'm {name}, come and join us")
+"""The default subtitle, in the community's language (``--lang`` for one poster)."""
 
 
 def poster_command(
@@ -61,14 +66,13 @@ def poster_command(
             person = get_member(conn, member)
         link = ensure_referral_link(store, blueprint, member, campaign=campaign)
     name = person.display_name or person.key.partition(":")[2] or person.key
-    language = blueprint.community.language if blueprint.community.language in TEXTS else "en"
-    title_t, subtitle_t = TEXTS[language]
+    lang = language()
     spec = PosterSpec(
-        title=title or title_t.format(community=blueprint.community.name, name=name),
-        subtitle=subtitle or subtitle_t.format(community=blueprint.community.name, name=name),
+        title=title or blueprint.community.name,
+        subtitle=subtitle or tr(lang, Said(INVITATION, name=name)),
         name=name,
         qr_text=link.url or link.code,
-        language=language,
+        language=lang,
         background_image=background,
     )
     path = out or Path(f"poster-{_safe(member)}.png")
@@ -76,7 +80,15 @@ def poster_command(
     if as_json:
         print_json({"path": str(path), "link": link.code, "url": spec.qr_text, "bytes": len(png)})
     else:
-        typer.echo(str(path))
+        echo(
+            Said(
+                "{path}: {name}'s poster, “{subtitle}”, link {url}",
+                path=str(path),
+                name=name,
+                subtitle=spec.subtitle,
+                url=spec.qr_text,
+            )
+        )
 
 
 def _safe(ref: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -229,8 +228,10 @@ def _cell(v: Any, _: Callable[[Any], str] = str) -> str:
         return _("yes") if v else _("no")
     if isinstance(v, dict):
         return "; ".join(f"{_(k)} {_cell(x, _)}" for k, x in v.items())[:80]
-    if isinstance(v, list):
-        return json.dumps(v, ensure_ascii=False, default=str)[:60]
+    if isinstance(v, tuple):  # names (a member's groups)
+        return ", ".join(map(str, v))
+    if isinstance(v, list):  # a series (a cohort's retention): a gap is no number yet
+        return ("[" + ", ".join("–" if x is None else _cell(x, _) for x in v) + "]")[:60]
     return "" if v is None else _(v) if isinstance(v, Said) else str(v)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from shequn.cli.common import (
     CommunityOpt,
@@ -20,10 +21,13 @@ from shequn.cli.common import (
     open_store,
     out,
     print_json,
+    say,
+    state,
 )
 from shequn.cli.common import print_table as table
-from shequn.errors import NotFound
+from shequn.errors import NotFound, ShequnError
 from shequn.model.blueprint import Blueprint, load_blueprint
+from shequn.model.i18n import N_, Said
 from shequn.model.templates import (
     TEMPLATES,
     governing_text,
@@ -36,6 +40,9 @@ from shequn.store.db import Store
 templates_app = typer.Typer(
     help="Message templates: every text shequn sends, in zh and en.", no_args_is_help=True
 )
+
+LANGUAGE = {"zh": N_("Chinese"), "en": N_("English")}
+"""A text's language, as its heading in ``templates show`` names it."""
 
 BlueprintOpt = Annotated[
     Path | None,
@@ -50,7 +57,9 @@ def _blueprint(path: Path | None, community: str | None, *, needed: bool) -> Blu
     """The blueprint to read texts from; ``None`` (shipped defaults) only when not ``needed``
     and there is no community yet."""
     if path is not None:
-        return load_blueprint(path)
+        bp = load_blueprint(path)
+        state.spoken = state.spoken or bp.community.language  # the file's, with no store
+        return bp
     with open_store() as store:
         try:
             return community_blueprint(store, community)[1]
@@ -64,7 +73,10 @@ def _spec(name: str) -> TemplateSpec:
     spec = TEMPLATES.get(name)
     if spec is None:
         known = ", ".join(TEMPLATES)
-        raise NotFound(f"no message template {name!r} (known: {known})", template=name)
+        raise NotFound(
+            Said("no message template {name!r} (known: {known})", name=name, known=known),
+            template=name,
+        )
     return spec
 
 
@@ -72,7 +84,9 @@ def _lang(value: str | None, bp: Blueprint | None) -> Lang:
     if value is None:
         return bp.community.language if bp is not None else "zh"
     if value not in LANGS:
-        raise typer.BadParameter(f"{value!r}: say zh or en", param_hint="--lang")
+        raise typer.BadParameter(
+            Said("{value}: say zh or en", value=repr(value)), param_hint="--lang"
+        )
     return value
 
 
@@ -107,13 +121,17 @@ def list_command(
     if as_json:
         print_json(rows)
         return
-    shown = [(r["name"], r["when"], ", ".join(r["variables"]), _origin(r["from"])) for r in rows]
-    table("Message templates", ("name", "sent when", "variables", "text"), shown)
+    shown = [
+        (r["name"], say(r["when"]), ", ".join(r["variables"]), _origin(r["from"])) for r in rows
+    ]
+    table(
+        N_("Message templates"), (N_("name"), N_("sent when"), N_("variables"), N_("text")), shown
+    )
 
 
-def _origin(sources: dict[str, str]) -> str:
+def _origin(sources: dict[str, str]) -> Said:
     kinds = {where.split(".", 1)[0] for where in sources.values()}
-    return "default" if kinds == {"default"} else "overridden"
+    return Said(N_("default") if kinds == {"default"} else N_("overridden"))
 
 
 @templates_app.command("show")
@@ -142,11 +160,15 @@ def show_command(
             }
         )
         return
-    out.print(f"[bold]{spec.name}[/] — {spec.when} / {spec.when_zh}", markup=True)
+    out.print(f"[bold]{escape(spec.name)}[/] — {escape(say(spec.when))}", markup=True)
     for lang, shown in texts.items():
-        out.print(f"\n{lang} ({shown['from']}):\n  {shown['text']}", markup=False)
+        heading = Said(
+            "{language} ({source}):", language=Said(LANGUAGE[lang]), source=shown["from"]
+        )
+        out.print(f"\n{say(heading)}\n  {shown['text']}", markup=False)
     out.print("")
-    table("Variables", ("variable", "meaning"), list(spec.allowed.items()))
+    meanings = [(name, Said(meaning)) for name, meaning in spec.allowed.items()]
+    table(N_("Variables"), (N_("variable"), N_("meaning")), meanings)
 
 
 @templates_app.command("preview")
@@ -166,7 +188,7 @@ def preview_command(
     entry at the door, their standing in the newest campaign)."""
     spec = _spec(name)
     if member is not None and blueprint is not None:
-        raise typer.BadParameter("--member reads the store; leave out --blueprint")
+        raise ShequnError(Said("--member reads the store; leave out --blueprint"))
     bp = _blueprint(blueprint, community, needed=True)
     assert bp is not None  # noqa: S101  (needed=True never returns None)
     chosen: Lang = _lang(lang, bp)

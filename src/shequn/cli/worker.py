@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -128,7 +129,12 @@ def worker_command(
         previous = {
             s: signal.signal(s, lambda *_: w.stop()) for s in (signal.SIGTERM, signal.SIGINT)
         }
-        err.print(f"worker {w.name}: {conn.name} connector" + (", once" if once else ""))
+        started = (
+            Said("worker {name}: {connector} connector, once", name=w.name, connector=conn.name)
+            if once
+            else Said("worker {name}: {connector} connector", name=w.name, connector=conn.name)
+        )
+        err.print(say(started), markup=False)
         try:
             counts = w.run(once=once)
         finally:
@@ -136,9 +142,14 @@ def worker_command(
                 signal.signal(s, handler)
             conn.close()
     summary = {k: n for k, n in sorted(counts.items()) if n}
-    print_json(summary) if as_json else err.print(
-        ", ".join(f"{n} {say(said_status(k))}" for k, n in summary.items())
-        or say(N_("nothing was due"))
+    print_json(summary) if as_json else err.print(worker_summary(counts), markup=False)
+
+
+def worker_summary(counts: Mapping[str, int]) -> str:
+    """What a worker run did, for a person: ``3 done, 1 paced`` (``nothing was due``)."""
+    done = {k: n for k, n in sorted(counts.items()) if n}
+    return ", ".join(f"{n} {say(said_status(k))}" for k, n in done.items()) or say(
+        N_("nothing was due")
     )
 
 

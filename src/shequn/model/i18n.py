@@ -22,7 +22,7 @@ language they serve::
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -116,6 +116,18 @@ def C_(context: str, msgid: str) -> Said:
     return Said(f"{context}{CONTEXT}{msgid}")
 
 
+def listing(items: Sequence[Any]) -> Said:
+    """``items`` said one after another — ``a, b, c`` in English, ``甲、乙、丙`` in Chinese — each
+    item translated when it is :class:`Said` (a list of words kept as data: wrap each in
+    ``Said(N_(…))``)."""
+    if not items:
+        return Said("")
+    said = items[-1] if isinstance(items[-1], Said) else Said("{item}", item=items[-1])
+    for item in reversed(items[:-1]):
+        said = Said("{first}, {rest}", first=item, rest=said)
+    return said
+
+
 def N_(msgid: str) -> str:
     """Mark ``msgid`` for the catalogue without translating it here (gettext_noop): for
     words stored as data — a stage, a role — and translated when they are shown."""
@@ -200,6 +212,7 @@ __all__ = [
     "Phrases",
     "Said",
     "catalogue",
+    "listing",
     "pick",
     "said_from",
     "said_payload",

@@ -16,10 +16,10 @@ if TYPE_CHECKING:
     from shequn.model.templates_table import TemplateSpec
 
 _SESSION_VARS = {
-    "session": "the session's id (as in `shequn session list`)",
-    "title": "the session's topic",
-    "starts_at": "its start, in the community's time zone (YYYY-MM-DD HH:MM)",
-    "speaker": "the speaker's name, '' when none was named",
+    "session": N_("the session's id (as in `shequn session list`)"),
+    "title": N_("the session's topic"),
+    "starts_at": N_("its start, in the community's time zone (YYYY-MM-DD HH:MM)"),
+    "speaker": N_("the speaker's name, '' when none was named"),
 }
 _SESSION_EXAMPLE = {
     "session": "main-20260508-2000",
@@ -28,10 +28,10 @@ _SESSION_EXAMPLE = {
     "speaker": "lin",
 }
 CARE_VARIABLES = {
-    "name": "the member's display name (else the short form of their key)",
-    "joined_days": "days since they joined the group (the join day is 0; '' when unknown)",
-    "last_active_days": "days since their last message ('' when none in key_window_days)",
-    "messages": "their messages in the last key_window_days",
+    "name": N_("the member's display name (else the short form of their key)"),
+    "joined_days": N_("days since they joined the group (the join day is 0; '' when unknown)"),
+    "last_active_days": N_("days since their last message ('' when none in key_window_days)"),
+    "messages": N_("their messages in the last key_window_days"),
 }
 """Every care text's per-member variables (``engine/engagement/care.py member_variables``)."""
 CARE_EXAMPLE = {"name": "老王", "joined_days": 42, "last_active_days": 17, "messages": 30}
@@ -48,9 +48,9 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             ),
             "message.send",
             {
-                "names": "the newcomers, joined",
-                "count": "how many",
-                "rules": "the group rules ([engagement.welcome] rules), joined; '' when none",
+                "names": N_("the newcomers, joined"),
+                "count": N_("how many"),
+                "rules": N_("the group rules ([engagement.welcome] rules), joined; '' when none"),
             },
             N_(
                 "Welcome to {{ group }}, {{ names }}!"
@@ -84,7 +84,7 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             "session_warmup",
             N_("the warm-up before a session (warmup_hours_before the start)"),
             "message.send",
-            {**_SESSION_VARS, "hours": "hours until the start"},
+            {**_SESSION_VARS, "hours": N_("hours until the start")},
             N_('"{{ title }}" starts in {{ hours }} hours. Get your questions ready!'),
             {**_SESSION_EXAMPLE, "hours": 2},
         ),
@@ -100,7 +100,7 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             "session_summary",
             N_("after a session: its summary, sent privately to every member of the group"),
             "message.send",
-            {**_SESSION_VARS, "summary": "the summary the operator wrote"},
+            {**_SESSION_VARS, "summary": N_("the summary the operator wrote")},
             N_('Hi {{ member }}, here is the summary of "{{ title }}":\n{{ summary }}'),
             {**_SESSION_EXAMPLE, "summary": "三个方法：……"},
         ),
@@ -108,7 +108,7 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             "session_moved",
             N_("a session the group already heard of moved to a new time"),
             "message.send",
-            {**_SESSION_VARS, "was": "the old start, in the community's time zone"},
+            {**_SESSION_VARS, "was": N_("the old start, in the community's time zone")},
             N_('"{{ title }}" moved from {{ was }} to {{ starts_at }}.'),
             {**_SESSION_EXAMPLE, "was": "2026-05-07 20:00"},
         ),
@@ -116,7 +116,7 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             "session_cancelled",
             N_("a session the group already heard of was called off"),
             "message.send",
-            {**_SESSION_VARS, "reason": "why, '' when not given"},
+            {**_SESSION_VARS, "reason": N_("why, '' when not given")},
             N_('Sorry, "{{ title }}" at {{ starts_at }} is cancelled. {{ reason }}'),
             {**_SESSION_EXAMPLE, "reason": ""},
         ),
@@ -128,11 +128,11 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             ),
             "message.send",
             {
-                "day": "today, in the community's time zone (YYYY-MM-DD)",
-                "streak": "the member's current streak in days (0: none yet)",
-                "task": "the camp's daily task ([engagement.checkins] task; '' when none)",
-                "day_of": "the member's day of the camp (join day 1; 0 when unknown)",
-                "days": "the camp's length ([engagement.checkins] days; 0: open-ended)",
+                "day": N_("today, in the community's time zone (YYYY-MM-DD)"),
+                "streak": N_("the member's current streak in days (0: none yet)"),
+                "task": N_("the camp's daily task ([engagement.checkins] task; '' when none)"),
+                "day_of": N_("the member's day of the camp (join day 1; 0 when unknown)"),
+                "days": N_("the camp's length ([engagement.checkins] days; 0: open-ended)"),
             },
             N_(
                 "{{ member }}, you have not checked in today!{% if streak %} {{ streak }} days in "
@@ -147,8 +147,8 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             N_("a member's days checked in reached the camp's complete_days (privately, once)"),
             "message.send",
             {
-                "days": "days checked in",
-                "longest": "their longest streak in the camp",
+                "days": N_("days checked in"),
+                "longest": N_("their longest streak in the camp"),
             },
             N_(
                 "Congratulations, {{ member }}: you completed {{ group }} with {{ days }} days "
@@ -164,10 +164,10 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             ),
             "message.send",
             {
-                "question": "the question just asked",
-                "asker": "who asked (name)",
-                "asked": "the earlier question the answer belongs to",
-                "answer": "the answer",
+                "question": N_("the question just asked"),
+                "asker": N_("who asked (name)"),
+                "asked": N_("the earlier question the answer belongs to"),
+                "answer": N_("the answer"),
             },
             N_(
                 '{% if asker %}@{{ asker }} {% endif %}This was asked before: "{{ asked }}"\n'
@@ -188,9 +188,9 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             ),
             "message.send",
             {
-                "questions": "the questions, joined",
-                "count": "how many",
-                "hours": "surface_after_hours",
+                "questions": N_("the questions, joined"),
+                "count": N_("how many"),
+                "hours": N_("surface_after_hours"),
             },
             N_(
                 "{{ member }}, {{ count }} question(s) in {{ group }} have had no answer for "
@@ -202,7 +202,7 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             "care_newcomer",
             N_("a newcomer's newcomer_day-th day in a group, privately, at their active hour"),
             "message.send",
-            {"day": "the day in the group (the join day is 1)", **CARE_VARIABLES},
+            {"day": N_("the day in the group (the join day is 1)"), **CARE_VARIABLES},
             N_(
                 "{{ member }}, it is your day {{ day }} in {{ group }}: settling in? Ask me "
                 "anything, any time."
@@ -213,7 +213,7 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             "care_silent",
             N_("a key member has been silent for silent_days, privately, once per silence"),
             "message.send",
-            {"days": "days since their last message", **CARE_VARIABLES},
+            {"days": N_("days since their last message"), **CARE_VARIABLES},
             N_("{{ member }}, we have missed you in {{ group }} these {{ days }} days. All well?"),
             {"days": 15, **CARE_EXAMPLE},
         ),
@@ -224,7 +224,7 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
                 "usual (shequn care at-risk), privately, once per decline"
             ),
             "message.send",
-            {"days": "days since they were last active", **CARE_VARIABLES},
+            {"days": N_("days since they were last active"), **CARE_VARIABLES},
             N_(
                 "{{ member }}, we have seen less of you in {{ group }} lately. All well? If there "
                 "is anything you would like to talk about or see more of, just tell me."
@@ -243,7 +243,7 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             "badge_granted",
             N_("a member reached new badge levels, privately"),
             "message.send",
-            {"badges": "the new badges with their levels, joined"},
+            {"badges": N_("the new badges with their levels, joined")},
             N_("Congratulations {{ member }}, new badge: {{ badges }}!"),
             {"badges": ["answers 10"]},
         ),
@@ -252,10 +252,10 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             N_("a manager names a member a role model: their story is published in the group"),
             "message.send",
             {
-                "honour": "the honour's id (as in `shequn honours list`)",
-                "title": "what they are honoured as",
-                "name": "the member's display name (else the short form of their key)",
-                "story": "their story, in the manager's words",
+                "honour": N_("the honour's id (as in `shequn honours list`)"),
+                "title": N_("what they are honoured as"),
+                "name": N_("the member's display name (else the short form of their key)"),
+                "story": N_("their story, in the manager's words"),
             },
             N_("🏅 {{ title }}: {{ name }}\n{{ story }}"),
             {

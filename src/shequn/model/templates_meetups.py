@@ -11,12 +11,12 @@ if TYPE_CHECKING:
     from shequn.model.templates_table import TemplateSpec
 
 _VARS = {
-    "meetup": "the meetup's id (as in `shequn meetup list`)",
-    "title": "what it is",
-    "venue": "where",
-    "city": "the city or region, '' when none",
-    "starts_at": "its start, in the community's time zone (YYYY-MM-DD HH:MM)",
-    "host": "the city leader hosting it, '' when none",
+    "meetup": N_("the meetup's id (as in `shequn meetup list`)"),
+    "title": N_("what it is"),
+    "venue": N_("where"),
+    "city": N_("the city or region, '' when none"),
+    "starts_at": N_("its start, in the community's time zone (YYYY-MM-DD HH:MM)"),
+    "host": N_("the city leader hosting it, '' when none"),
 }
 _EXAMPLE = {
     "meetup": "beijing-20260516-1400",
@@ -37,8 +37,8 @@ def meetup_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "message.send",
             {
                 **_VARS,
-                "capacity": "seats, 0 when there is no limit",
-                "rsvp": "true where the group's bot takes /rsvp privately (Telegram)",
+                "capacity": N_("seats, 0 when there is no limit"),
+                "rsvp": N_("true where the group's bot takes /rsvp privately (Telegram)"),
             },
             N_(
                 'Meet up: "{{ title }}" at {{ venue }}{% if city %}, {{ city }}{% endif %}, '
@@ -64,7 +64,7 @@ def meetup_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "meetup_reminder",
             N_("those going to an offline event are reminded privately (remind_hours_before)"),
             "message.send",
-            {**_VARS, "code": "the door code to give at check-in"},
+            {**_VARS, "code": N_("the door code to give at check-in")},
             N_(
                 'Reminder: "{{ title }}" starts at {{ starts_at }} at {{ venue }}. '
                 "Your door code is {{ code }}."
@@ -75,7 +75,7 @@ def meetup_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "meetup_cancelled",
             N_("a planned offline event was called off: those going are told privately"),
             "message.send",
-            {**_VARS, "reason": "why, in the operator's words; '' when none"},
+            {**_VARS, "reason": N_("why, in the operator's words; '' when none")},
             N_(
                 'Sorry, "{{ title }}" ({{ starts_at }}) is called off.'
                 "{% if reason %} Reason: {{ reason }}{% endif %}"
@@ -89,7 +89,7 @@ def meetup_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
                 "privately"
             ),
             "message.send",
-            {**_VARS, "attendees": "how many checked in"},
+            {**_VARS, "attendees": N_("how many checked in")},
             N_(
                 'Thank you for coming to "{{ title }}"! {{ attendees }} of us were there; share '
                 "what you took away in the group."

@@ -13,7 +13,7 @@ from shequn.model.i18n import N_
 if TYPE_CHECKING:
     from shequn.model.templates_table import TemplateSpec
 
-_PRODUCT = {"product": "the product's name ([money] products)"}
+_PRODUCT = {"product": N_("the product's name ([money] products)")}
 
 
 def money_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
@@ -25,9 +25,9 @@ def money_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "message.send",
             {
                 **_PRODUCT,
-                "until": "when it ends, in the community's time zone (YYYY-MM-DD HH:MM)",
-                "price": "the renewal price, e.g. 99.00",
-                "currency": "its currency code, e.g. CNY",
+                "until": N_("when it ends, in the community's time zone (YYYY-MM-DD HH:MM)"),
+                "price": N_("the renewal price, e.g. 99.00"),
+                "currency": N_("its currency code, e.g. CNY"),
             },
             N_(
                 'Your "{{ product }}" ends on {{ until }}. Renew for {{ price }} {{ currency }} '
@@ -48,10 +48,10 @@ def money_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "message.send",
             {
                 **_PRODUCT,
-                "price": "its price, e.g. 99.00",
-                "currency": "its currency code, e.g. CNY",
-                "order": "the order reference to quote when paying (docs/monetization.md)",
-                "days": "days the offer stays open",
+                "price": N_("its price, e.g. 99.00"),
+                "currency": N_("its currency code, e.g. CNY"),
+                "order": N_("the order reference to quote when paying (docs/monetization.md)"),
+                "days": N_("days the offer stays open"),
             },
             N_(
                 'You have been active lately, so we would like to invite you to "{{ product }}" '

@@ -14,7 +14,10 @@ from shequn.model.i18n import N_
 if TYPE_CHECKING:
     from shequn.model.templates_table import TemplateSpec
 
-_MOTION_VARS = {"motion": "the motion's id (for /second and /vote)", "wording": "the motion's text"}
+_MOTION_VARS = {
+    "motion": N_("the motion's id (for /second and /vote)"),
+    "wording": N_("the motion's text"),
+}
 _MOTION_EXAMPLE = {"motion": "m-3f2a", "wording": "每周六晚八点固定读书分享"}
 
 
@@ -28,7 +31,7 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
                 "told privately"
             ),
             "message.send",
-            {"level": "the level's name in the community's language"},
+            {"level": N_("the level's name in the community's language")},
             N_(
                 "Congratulations! You are now a {{ level }} in {{ community }}. Thank you for all "
                 "you do here."
@@ -39,7 +42,7 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "task_offered",
             N_("a key-member candidate is given a small task (P-ORG-2): told privately"),
             "message.send",
-            {"title": "what to do", "due": "by when, in the community's time zone"},
+            {"title": N_("what to do"), "due": N_("by when, in the community's time zone")},
             N_(
                 "Hi {{ member }}! We have noticed how much you help others here. Would you take on "
                 "a small task: {{ title }} (by {{ due }})?"
@@ -50,7 +53,7 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "task_reminder",
             N_("a small task is overdue: one reminder, privately"),
             "message.send",
-            {"title": "what to do", "due": "when it was due"},
+            {"title": N_("what to do"), "due": N_("when it was due")},
             N_("A reminder: the task “{{ title }}” was due {{ due }}. Tell us if you need a hand."),
             {"title": "本周回答 5 个新人提问", "due": "2026-05-15 20:00"},
         ),
@@ -61,7 +64,7 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
                 "group"
             ),
             "message.send",
-            {**_MOTION_VARS, "closes_at": "when voting closes, in the community's time zone"},
+            {**_MOTION_VARS, "closes_at": N_("when voting closes, in the community's time zone")},
             N_(
                 "Motion {{ motion }}: {{ wording }}\nDiscussion and voting until {{ closes_at }}; "
                 "reply /vote {{ motion }} yes|no|abstain."
@@ -74,10 +77,10 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "message.send",
             {
                 **_MOTION_VARS,
-                "result": "carried, defeated, no_quorum or lapsed",
-                "yes": "votes for",
-                "no": "votes against",
-                "abstain": "abstentions",
+                "result": N_("carried, defeated, no_quorum or lapsed"),
+                "yes": N_("votes for"),
+                "no": N_("votes against"),
+                "abstain": N_("abstentions"),
             },
             N_(
                 "Motion {{ motion }} ({{ wording }}): {% if result == 'carried' %}carried{% elif "
@@ -95,10 +98,10 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             ),
             "message.send",
             {
-                "election": "the election's id (for /nominate and /ballot)",
-                "role": "the role elected: manager or group_leader",
-                "nominations_close": "when nominations close, in the community's time zone",
-                "voting_close": "when voting closes, in the community's time zone",
+                "election": N_("the election's id (for /nominate and /ballot)"),
+                "role": N_("the role elected: manager or group_leader"),
+                "nominations_close": N_("when nominations close, in the community's time zone"),
+                "voting_close": N_("when voting closes, in the community's time zone"),
             },
             N_(
                 "{{ group }} is electing its {% if role == 'manager' %}monitor{% else %}group "
@@ -117,11 +120,11 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             N_("an election closed: the winners and the votes per candidate, in the group"),
             "message.send",
             {
-                "election": "the election's id",
-                "role": "the role elected: manager or group_leader",
-                "winners": "the members elected, joined ('' when nobody)",
-                "votes": "candidate and votes, e.g. 'lin 12, wang 7'",
-                "runoff": "true when a tie leaves a seat to a runoff",
+                "election": N_("the election's id"),
+                "role": N_("the role elected: manager or group_leader"),
+                "winners": N_("the members elected, joined ('' when nobody)"),
+                "votes": N_("candidate and votes, e.g. 'lin 12, wang 7'"),
+                "runoff": N_("true when a tie leaves a seat to a runoff"),
             },
             N_(
                 "Election {{ election }}: {% if winners %}{{ winners }} elected {% if role == "
@@ -142,10 +145,10 @@ def org_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             N_("an elected term ran out: the members step down, in the group"),
             "message.send",
             {
-                "election": "the election that gave the role",
-                "role": "the role held: manager or group_leader",
-                "members": "the members stepping down, joined",
-                "ended": "when the term ended, in the community's time zone",
+                "election": N_("the election that gave the role"),
+                "role": N_("the role held: manager or group_leader"),
+                "members": N_("the members stepping down, joined"),
+                "ended": N_("when the term ended, in the community's time zone"),
             },
             N_(
                 "{{ members }}'s term as {% if role == 'manager' %}monitor{% else %}group leader"

@@ -27,11 +27,13 @@ _REASON = N_(
     "keeps them out of all its groups{% else %}{{ rule }}{% endif %}"
 )
 _STEP_VARS = {
-    "name": "the member who broke the rule (named in the group's reply)",
-    "rule": "the rule broken (advert, banned_topic, flood, newcomer, link_level, lock, "
-    "pull_in, activity; ban: removed from another group of the community)",
-    "evidence": "what the rule saw, e.g. 'wechat \"vx123\"'",
-    "until": "end of a mute (community time), '' for other steps",
+    "name": N_("the member who broke the rule (named in the group's reply)"),
+    "rule": N_(
+        "the rule broken (advert, banned_topic, flood, newcomer, link_level, lock, "
+        "pull_in, activity; ban: removed from another group of the community)"
+    ),
+    "evidence": N_("what the rule saw, e.g. 'wechat \"vx123\"'"),
+    "until": N_("end of a mute (community time), '' for other steps"),
 }
 _STEP_EXAMPLE = {
     "name": "lin",
@@ -72,7 +74,7 @@ def rules_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "moderation_reversed",
             N_("a manager reversed a step of the ladder: said to the member privately"),
             "message.send",
-            {"step": "the step undone (reminder, warning, mute, removal)", "reason": "why"},
+            {"step": N_("the step undone (reminder, warning, mute, removal)"), "reason": N_("why")},
             N_(
                 "The {{ step }} you received in {{ group }} was reversed by a manager. {{ reason }}"
             ),
@@ -82,7 +84,7 @@ def rules_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "damping_repost",
             N_("chatter buried a valuable post (P-RUL-3): it is re-posted in the group"),
             "message.send",
-            {"author": "who wrote the buried post", "excerpt": "its first 200 characters"},
+            {"author": N_("who wrote the buried post"), "excerpt": N_("its first 200 characters")},
             N_(
                 "This post by {{ author }} got buried by chatter, so here it is again: {{ excerpt "
                 "}}"
@@ -93,7 +95,7 @@ def rules_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
             "damping_reminder",
             N_("chatter buried a valuable post (P-RUL-3): said privately to each chatterer"),
             "message.send",
-            {"author": "who wrote the buried post"},
+            {"author": N_("who wrote the buried post")},
             N_(
                 "Hi — the chatter in {{ group }} just buried an important post by {{ author }}. "
                 "When a group floods, valuable information gets lost and key members leave; please "

@@ -27,9 +27,9 @@ Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
 COMMON: dict[str, str] = {
-    "community": "the community's name",
-    "group": "the group's name ('' when the message is about no group, e.g. a reward)",
-    "member": "the recipient's name when the message goes to one person, else ''",
+    "community": N_("the community's name"),
+    "group": N_("the group's name ('' when the message is about no group, e.g. a reward)"),
+    "member": N_("the recipient's name when the message goes to one person, else ''"),
 }
 """Variables every template may use; :func:`shequn.model.templates.render_payload` fills them
 from the blueprint and the payload, the engine does not put them in the action."""
@@ -81,7 +81,11 @@ _ROWS = (
         "welcome",
         N_("a wave of newcomers is admitted: one welcome for the whole wave, in the group"),
         "message.send",
-        {"names": "the newcomers of the wave, joined", "count": "how many", "wave": "wave number"},
+        {
+            "names": N_("the newcomers of the wave, joined"),
+            "count": N_("how many"),
+            "wave": N_("wave number"),
+        },
         N_("Welcome to {{ group }}, {{ names }}!"),
         {"names": ["lin", "wang", "zhao"], "count": 3, "wave": 4},
     ),
@@ -89,7 +93,11 @@ _ROWS = (
         "greet",
         N_("the same wave, to the members admitted before it: please greet the newcomers"),
         "message.send",
-        {"names": "the newcomers of the wave, joined", "count": "how many", "wave": "wave number"},
+        {
+            "names": N_("the newcomers of the wave, joined"),
+            "count": N_("how many"),
+            "wave": N_("wave number"),
+        },
         N_("Please welcome our new members: {{ names }}"),
         {"names": ["lin", "wang", "zhao"], "count": 3, "wave": 4},
     ),
@@ -97,7 +105,7 @@ _ROWS = (
         "rejection",
         N_("a newcomer is not admitted (expired link, failed threshold, judges said no)"),
         "message.send",
-        {"reason": "why, as the entry decision records it"},
+        {"reason": N_("why, as the entry decision records it")},
         N_("Sorry, you were not admitted this time: {{ reason }}"),
         {"reason": "the link has expired"},
     ),
@@ -113,7 +121,7 @@ _ROWS = (
         "task",
         N_("a group's entry threshold is a task the newcomer has not done yet"),
         "message.send",
-        {"task": "the task named in the group's entry (invited:N means bring N people)"},
+        {"task": N_("the task named in the group's entry (invited:N means bring N people)")},
         N_("Before you join, please complete this task: {{ task }}"),
         {"task": "share the poster"},
     ),
@@ -122,11 +130,11 @@ _ROWS = (
         N_("a group's entry threshold is a fee (or a deposit) not paid yet"),
         "payment.request",
         {
-            "amount": "the fee",
-            "currency": "its currency code, e.g. CNY",
-            "deposit": "true when the fee is a deposit refunded on graduation",
-            "link": "the payment page with the order filled in ([money] provider and pay_url)",
-            "order": "the order reference to pay with ([money] provider set)",
+            "amount": N_("the fee"),
+            "currency": N_("its currency code, e.g. CNY"),
+            "deposit": N_("true when the fee is a deposit refunded on graduation"),
+            "link": N_("the payment page with the order filled in ([money] provider and pay_url)"),
+            "order": N_("the order reference to pay with ([money] provider set)"),
         },
         N_(
             "Joining costs {{ amount }} {{ currency }}"
@@ -140,7 +148,7 @@ _ROWS = (
         "seat_expired",
         N_("an admitted newcomer did not arrive within seat_hold_hours: the seat is given back"),
         "message.send",
-        {"hours": "how long the seat was held (seat_hold_hours)"},
+        {"hours": N_("how long the seat was held (seat_hold_hours)")},
         N_(
             "Your seat in {{ group }} was held for {{ hours }} hours and is now released; "
             "apply again to join."
@@ -152,12 +160,12 @@ _ROWS = (
         N_("an inviter's count in a referral campaign changed and a reward tier is still ahead"),
         "message.send",
         {
-            "campaign": "the campaign's slug",
-            "campaign_name": "the campaign's name",
-            "invites": "invitees that count so far",
-            "next": "invites needed for the next reward",
-            "left": "how many more are needed",
-            "reward": "the next reward",
+            "campaign": N_("the campaign's slug"),
+            "campaign_name": N_("the campaign's name"),
+            "invites": N_("invitees that count so far"),
+            "next": N_("invites needed for the next reward"),
+            "left": N_("how many more are needed"),
+            "reward": N_("the next reward"),
         },
         N_(
             "{{ campaign_name }}: you have invited {{ invites }}; "
@@ -177,10 +185,10 @@ _ROWS = (
         N_("an inviter reached a reward tier of a referral campaign"),
         "message.send",
         {
-            "campaign": "the campaign's slug",
-            "campaign_name": "the campaign's name",
-            "invites": "invitees that count",
-            "reward": "the reward granted",
+            "campaign": N_("the campaign's slug"),
+            "campaign_name": N_("the campaign's name"),
+            "invites": N_("invitees that count"),
+            "reward": N_("the reward granted"),
         },
         N_(
             "Congratulations! You invited {{ invites }} in {{ campaign_name }} "
@@ -193,11 +201,11 @@ _ROWS = (
         N_("a reward is clawed back: invitees left at once or were found fraudulent"),
         "message.send",
         {
-            "campaign": "the campaign's slug",
-            "campaign_name": "the campaign's name",
-            "invites": "invitees that still count",
-            "reward": "the reward taken back",
-            "reason": "why, as reason codes (left_quickly, left_before_stay_days, blocked …)",
+            "campaign": N_("the campaign's slug"),
+            "campaign_name": N_("the campaign's name"),
+            "invites": N_("invitees that still count"),
+            "reward": N_("the reward taken back"),
+            "reason": N_("why, as reason codes (left_quickly, left_before_stay_days, blocked …)"),
         },
         N_(
             "Sorry: some of your invitees left or did not pass review, {{ invites }} count now, "

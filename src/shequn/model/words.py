@@ -171,6 +171,11 @@ COLUMNS = (
     N_("member"),
     N_("risk"),
     N_("days_silent"),
+    N_("groups"),
+    N_("baseline"),
+    N_("recent"),
+    N_("ratio"),
+    N_("last_active"),
     N_("yes"),
     N_("no"),
 )

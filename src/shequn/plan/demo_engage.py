@@ -7,6 +7,7 @@ its whole timeline, and the check-in camp's leaderboard from the simulated check
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from shequn.engine.engagement.checkins import leaderboard
 from shequn.engine.engagement.sessions import plan_session
 from shequn.engine.engagement.streaks import Streak, camps
 from shequn.model.blueprint import Blueprint
+from shequn.model.i18n import N_, Said
 from shequn.plan.demo_growth import story_end
 from shequn.store import tables as t
 from shequn.store.db import Store
@@ -26,11 +28,11 @@ SESSION_TITLE = "如何读完一本难读的书"
 SESSION_DAYS_AHEAD = 5  # far enough for the whole timeline: announcement 3 days before
 BOARD_TOP = 5
 STEPS = {
-    "session_announce": "群内预告",
-    "session_collect": "开始收集问题",
-    "session_warmup": "预热",
-    "session_start": "开始",
-    "session.summarize": "写总结（运营任务），再私聊发给每位成员",
+    "session_announce": N_("announced in the group"),
+    "session_collect": N_("questions collected"),
+    "session_warmup": N_("warm-up"),
+    "session_start": N_("start"),
+    "session.summarize": N_("summary written (an operator task), then sent to each member"),
 }
 
 
@@ -41,13 +43,32 @@ class EngageSummary:
     camp: str = ""
     board: list[Streak] = field(default_factory=list)
 
-    def render(self) -> str:
-        lines = [f"分享会 {self.session} 的时间线（shequn session show {self.session}）："]
-        lines += [f"  {due:%m-%d %H:%M}  {STEPS.get(step, step)}" for step, due in self.steps]
+    def render(self, who: Callable[[str], str] = str) -> list[Said]:
+        """The session's timeline and the camp's board, a line each (people by ``who``, their
+        display name where the caller knows it)."""
+        lines = [
+            Said(
+                "Session {session}'s timeline (shequn session show {session}):",
+                session=self.session,
+            )
+        ]
+        for step, due in self.steps:
+            what = Said(STEPS[step]) if step in STEPS else step
+            lines.append(Said("  {due}  {step}", due=f"{due:%m-%d %H:%M}", step=what))
         if self.camp:
-            lines.append(f"打卡营 {self.camp} 排行榜（shequn checkin board {self.camp}）：")
-            lines += [f"  {s.member}  连续 {s.current} 天，累计 {s.total} 天" for s in self.board]
-        return "\n".join(lines)
+            lines.append(
+                Said("Camp {camp}'s leaderboard (shequn checkin board {camp}):", camp=self.camp)
+            )
+            lines += [
+                Said(
+                    "  {member}  {current} days in a row, {total} days in all",
+                    member=who(s.member),
+                    current=s.current,
+                    total=s.total,
+                )
+                for s in self.board
+            ]
+        return lines
 
 
 def run_engagement(store: Store, bp: Blueprint) -> EngageSummary:

@@ -28,6 +28,7 @@ from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import DEFAULT_INVITES_TO_UNLOCK, Campaign, RewardTier
 from shequn.model.entities import Link
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store import tables as t
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_link, list_entries
@@ -55,10 +56,15 @@ class GrowthSummary:
     admitted: int = 0
     waves: int = 0
 
-    def render(self) -> str:
-        return (
-            f"growth: {self.newcomers} newcomers through campaign {CAMPAIGN.slug!r} and live "
-            f"code {LIVE_CODE!r}, {self.admitted} admitted in {self.waves} waves"
+    def render(self) -> Said:
+        return Said(
+            "growth: {newcomers} newcomers through campaign {campaign!r} and live code "
+            "{code!r}, {admitted} admitted in {waves} waves",
+            newcomers=self.newcomers,
+            campaign=CAMPAIGN.slug,
+            code=LIVE_CODE,
+            admitted=self.admitted,
+            waves=self.waves,
         )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from shequn.errors import Conflict, NotFound
 from shequn.model.entities import Community, Group, Identity, Member, Membership, Role
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store import tables as t
 from shequn.store.sql import chunks
 
@@ -26,7 +27,7 @@ def get_community(conn: Connection, slug: str) -> Community:
     for community in list_communities(conn):
         if community.slug == slug:
             return community
-    raise NotFound(f"no community {slug!r}", community=slug)
+    raise NotFound(Said("no community {slug!r}", slug=slug), community=slug)
 
 
 def list_groups(conn: Connection, community: str | None = None) -> list[Group]:
@@ -71,7 +72,9 @@ def resolve_member(
     """
     m, i = t.members.c, t.identities.c
     cid = None if community is None else _community_id(conn, community)
-    missing = NotFound(f"no member {ref!r} (give a member id or an identity key)", member=ref)
+    missing = NotFound(
+        Said("no member {ref!r} (give a member id or an identity key)", ref=ref), member=ref
+    )
     if ref.isascii() and ref.isdigit():
         q = select(m.id).where(m.id == int(ref)) if int(ref) < 2**31 else None
         if q is not None and cid is not None:
@@ -92,7 +95,7 @@ def resolve_member(
 def _community_id(conn: Connection, slug: str) -> int:
     found = conn.execute(select(t.communities.c.id).where(t.communities.c.slug == slug)).scalar()
     if found is None:
-        raise NotFound(f"no community {slug!r}", community=slug)
+        raise NotFound(Said("no community {slug!r}", slug=slug), community=slug)
     return int(found)
 
 
@@ -101,7 +104,11 @@ def _one(conn: Connection, q: Any, community_id: int | None, ref: str) -> int | 
     rows = [r for r in conn.execute(q).all() if community_id is None or r[1] == community_id]
     if len(rows) > 1:
         raise Conflict(
-            f"{ref!r} is a member of {len(rows)} communities: say which (--community)",
+            Said(
+                "{ref!r} is a member of {n} communities: say which (--community)",
+                ref=ref,
+                n=len(rows),
+            ),
             member=ref,
         )
     return int(rows[0][0]) if rows else None

@@ -14,24 +14,26 @@ from typing import Any
 
 from shequn.connectors.base import ConnectorError
 from shequn.connectors.telegram.client import BotClient
+from shequn.model.i18n import N_, Said, listing
 
 RIGHTS = {
-    "can_restrict_members": "ban users (mute, remove)",
-    "can_invite_users": "invite users via link (one-time links, live codes)",
-    "can_delete_messages": "delete messages (rule enforcement)",
-    "can_pin_messages": "pin messages",
-    "can_promote_members": "add new admins (group leaders and monitors made admins)",
+    "can_restrict_members": N_("ban users (mute, remove)"),
+    "can_invite_users": N_("invite users via link (one-time links, live codes)"),
+    "can_delete_messages": N_("delete messages (rule enforcement)"),
+    "can_pin_messages": N_("pin messages"),
+    "can_promote_members": N_("add new admins (group leaders and monitors made admins)"),
 }
 """Admin rights the playbook uses, and what each is for."""
 
 
 @dataclass
 class Report:
-    """The bot and, per bound chat, whether it can do its work there."""
+    """The bot and, per bound chat, whether it can do its work there. Each problem is
+    :class:`Said`: English in ``--json``, the community's language on the command line."""
 
     bot: dict[str, Any] = field(default_factory=dict)
     chats: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Said] = field(default_factory=list)
 
 
 def check(client: BotClient, bound: Iterable[tuple[str, str]], *, polling: bool) -> Report:
@@ -42,15 +44,16 @@ def check(client: BotClient, bound: Iterable[tuple[str, str]], *, polling: bool)
     report.bot = {k: me.get(k) for k in ("id", "username", "first_name")}
     if not me.get("can_read_all_group_messages"):
         report.problems.append(
-            "privacy mode is on: the bot sees only commands and replies to it in groups, so "
-            "messages are not counted. Fix: BotFather → /setprivacy → Disable, then remove "
-            "and re-add the bot to each group. (隐私模式开启：机器人看不到群消息。)"
+            Said(
+                "privacy mode is on: the bot sees only commands and replies to it in groups, "
+                "so messages are not counted. Fix: BotFather → /setprivacy → Disable, then "
+                "remove and re-add the bot to each group."
+            )
         )
     hook = client.raw("getWebhookInfo")
     if polling and hook.get("url"):
         report.problems.append(
-            "a webhook is set, so long polling gets nothing: `shequn bot webhook delete` "
-            "(已设置 webhook，轮询收不到更新。)"
+            Said("a webhook is set, so long polling gets nothing: `shequn bot webhook delete`")
         )
     for group, chat in bound:
         report.chats.append(_chat(client, int(me["id"]), group, chat, report.problems))
@@ -58,24 +61,43 @@ def check(client: BotClient, bound: Iterable[tuple[str, str]], *, polling: bool)
 
 
 def _chat(
-    client: BotClient, bot_id: int, group: str, chat: str, problems: list[str]
+    client: BotClient, bot_id: int, group: str, chat: str, problems: list[Said]
 ) -> dict[str, Any]:
     try:
         member = client.raw("getChatMember", chat_id=int(chat), user_id=bot_id)
     except ConnectorError as e:
-        problems.append(f"{group} (chat {chat}): {e.reason}")
+        problems.append(Said("{group} (chat {chat}): {why}", group=group, chat=chat, why=e.reason))
         return {"group": group, "chat": chat, "status": "unreachable"}
     status = member.get("status")
-    missing = [words for right, words in RIGHTS.items() if not member.get(right)]
+    missing = [right for right in RIGHTS if not member.get(right)]
     if status not in ("administrator", "creator"):
         problems.append(
-            f"{group} (chat {chat}): the bot is not an admin, so it gets no joins or leaves "
-            "and cannot approve, mute or make links. Fix: make it an admin with the rights "
-            f"{', '.join(RIGHTS.values())}. (机器人不是管理员。)"
+            Said(
+                "{group} (chat {chat}): the bot is not an admin, so it gets no joins or leaves "
+                "and cannot approve, mute or make links. Fix: make it an admin with the "
+                "rights {rights}.",
+                group=group,
+                chat=chat,
+                rights=_rights(RIGHTS),
+            )
         )
     elif missing and status != "creator":
         problems.append(
-            f"{group} (chat {chat}): the bot lacks the admin rights {', '.join(missing)}. "
-            "Fix: edit its admin rights in the group. (管理员权限不足。)"
+            Said(
+                "{group} (chat {chat}): the bot lacks the admin rights {rights}. "
+                "Fix: edit its admin rights in the group.",
+                group=group,
+                chat=chat,
+                rights=_rights(missing),
+            )
         )
-    return {"group": group, "chat": chat, "status": status, "missing_rights": missing}
+    return {
+        "group": group,
+        "chat": chat,
+        "status": status,
+        "missing_rights": [RIGHTS[right] for right in missing],
+    }
+
+
+def _rights(rights: Iterable[str]) -> Said:
+    return listing([Said(RIGHTS[right]) for right in rights])

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from shequn.connectors.base import ConnectorError, Permanent, Transient, Uncertain
 from shequn.errors import InvalidEvent
+from shequn.model.i18n import Said
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 TOKEN_ENV = "SHEQUN_TELEGRAM_TOKEN"  # noqa: S105 — the variable's name, not a secret
@@ -45,8 +46,10 @@ def load_token(token_file: Path | None = None) -> str:
         token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         raise InvalidEvent(
-            f"no Telegram bot token: set {TOKEN_ENV} or pass --token-file FILE "
-            f"(未设置机器人令牌：请设置 {TOKEN_ENV} 或使用 --token-file)",
+            Said(
+                "no Telegram bot token: set {variable} or pass --token-file FILE",
+                variable=TOKEN_ENV,
+            ),
             field="token",
         )
     redact(token)
