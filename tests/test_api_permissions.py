@@ -24,6 +24,7 @@ import pytest
 
 from shequn.engine.campaigns import configure_campaign
 from shequn.engine.elections import nominate, open_election
+from shequn.engine.engagement import content_entries
 from shequn.engine.engagement.meetups import plan_meetup
 from shequn.engine.engagement.sessions import plan_session
 from shequn.engine.motions import propose, second
@@ -251,6 +252,15 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("nominate honour",    "in",     200,   200,     200,    403),
     ("nominate honour",    "out",    200,   404,     404,    403),
     ("nominate honour",    "other",  404,   404,     404,    403),
+    ("content entries",    "in",     200,   200,     200,    200),
+    ("content entries",    "out",    200,   404,     404,    200),
+    ("content entries",    "other",  404,   404,     404,    404),
+    ("create content entry", "in",   200,   200,     200,    403),
+    ("create content entry", "out",  200,   404,     404,    403),
+    ("create content entry", "other", 404,  404,     404,    403),
+    ("content footer",     "in",     200,   200,     200,    200),
+    ("content footer",     "out",    200,   404,     404,    200),
+    ("content footer",     "other",  404,   404,     404,    404),
     ("meetups",            "in",     200,   200,     200,    200),
     ("meetups",            "out",    200,   404,     404,    200),
     ("meetups",            "other",  404,   404,     404,    404),
@@ -374,6 +384,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "honours": ("GET", "/communities/{community}/honours"),
     "nominate honour": ("POST", "/communities/{community}/honours"),
     "meetup": ("GET", "/communities/{community}/meetups/{meetup}"),
+    "content entries": ("GET", "/communities/{community}/content/entries"),
+    "create content entry": ("POST", "/communities/{community}/content/entries"),
+    "content footer": ("GET", "/communities/{community}/content/entries/{entry}/footer"),
     "rsvp meetup": ("POST", "/communities/{community}/meetups/{meetup}/rsvp"),
     "qa": ("GET", "/communities/{community}/qa"),
     "qa export": ("GET", "/communities/{community}/qa/export"),
@@ -420,6 +433,9 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         m, _ = plan_meetup(env.store, C, g, title="matrix", venue="x", meetup=f"mx-meetup-{g}",
                            starts_at=datetime.now(UTC) + timedelta(days=30))  # fmt: skip
         env.people[f"meetup {g}"] = [m.plan.meetup]
+        url = f"https://x.example/{g}"  # and a content entry per group
+        content_entries.create_entry(env.store, C, title="matrix", url=url, group=g,
+                                     entry=f"mx-entry-{g}", source="operator:cli")  # fmt: skip
     for g in ("main", "camp-21"):  # a question per group for the cells to answer
         asked = message_data("matrix?")
         record(env.store, [Event("message.posted", datetime.now(UTC), C, "mx-qa", g, group=g,
@@ -513,6 +529,7 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         election=env.people.get(f"{route} {role} {group}", env.people[f"ballot {group}"])[0],
         session=env.people.get(f"{route} {group}", env.people[f"session {group}"])[0],
         meetup=env.people[f"meetup {group}"][0],
+        entry=f"mx-entry-{group}",
     )
     if route == "enter":
         kw["json"] = {"identity": f"wechat:mx-{role}-{scope}", "group": group}
@@ -563,6 +580,8 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"leaver": ref, "successor": main[1]}
     elif route == "plan session":
         kw["json"] = {"group": group, "title": f"matrix {role}", "at": "2999-01-01T20:00"}
+    elif route == "create content entry":
+        kw["json"] = {"title": "matrix", "url": f"https://x.example/{role}-{scope}", "group": group}
     elif route == "nominate honour":
         kw["json"] = {"group": group, "member": ref, "title": "matrix", "story": f"matrix {role}"}
     elif route == "plan meetup":
@@ -603,6 +622,7 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
                 "sessions",
                 "meetups",
                 "honours",
+                "content entries",
                 "qa",
                 "qa export",
                 "envelope tests",

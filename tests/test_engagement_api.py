@@ -205,3 +205,28 @@ def test_role_models_are_named_and_listed_through_the_api(env: Env) -> None:
     assert [h["group"] for h in leader.get(f"communities/{C}/honours").json()] == ["main"]
     blank = {**body, "story": ""}
     assert_problem(owner.post(f"communities/{C}/honours", json=blank), 422)
+
+
+def test_content_entries_and_their_footer_through_the_api(env: Env) -> None:
+    owner, leader = env.as_("owner"), env.as_("group_leader")
+    body = {"title": "共读计划", "url": "https://mp.weixin.qq.com/s/plan", "group": "main"}
+    first = leader.post(f"communities/{C}/content/entries", json=body).json()
+    again = leader.post(f"communities/{C}/content/entries", json=body).json()
+    assert (first["new"], again["new"], again["link"]) == (True, False, first["link"])
+    assert first["channel"] == f"content:{first['entry']}" and first["joined"] == 0
+    camp = {**body, "group": "camp-21", "url": "https://mp.weixin.qq.com/s/camp"}
+    assert_problem(leader.post(f"communities/{C}/content/entries", json=camp), 404)
+    other = owner.post(f"communities/{C}/content/entries", json=camp).json()
+    assert [e["group"] for e in owner.get(f"communities/{C}/content/entries").json()] == [
+        "camp-21", "main"]  # fmt: skip
+    assert [e["group"] for e in leader.get(f"communities/{C}/content/entries").json()] == ["main"]
+    md = leader.get(f"communities/{C}/content/entries/{first['entry']}/footer",
+                    params={"format": "md"})  # fmt: skip
+    assert md.headers["content-type"].startswith("text/markdown")
+    assert "共读计划" in md.text and "](data:image/png;base64," in md.text
+    html = owner.get(f"communities/{C}/content/entries/{other['entry']}/footer")
+    assert html.headers["content-type"].startswith("text/html") and "<img src=" in html.text
+    footer_of_camp = f"communities/{C}/content/entries/{other['entry']}/footer"
+    assert_problem(leader.get(footer_of_camp), 404)  # another group's piece
+    bad = {**body, "url": "not a url", "entry": "x"}
+    assert_problem(owner.post(f"communities/{C}/content/entries", json=bad), 422)

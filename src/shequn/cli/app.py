@@ -20,6 +20,7 @@ from shequn.cli.calendar import calendar_app
 from shequn.cli.campaign import campaign_app, fraud_app
 from shequn.cli.checkin import checkin_app
 from shequn.cli.common import state
+from shequn.cli.content import content_app
 from shequn.cli.diagnose import diagnose_command
 from shequn.cli.elections import election_app
 from shequn.cli.envelope import envelope_app
@@ -127,6 +128,7 @@ app.add_typer(templates_app, name="templates")
 app.add_typer(session_app, name="session")
 app.add_typer(meetup_app, name="meetup")
 app.add_typer(calendar_app, name="calendar")
+app.add_typer(content_app, name="content")
 app.add_typer(checkin_app, name="checkin")
 app.add_typer(qa_app, name="qa")
 app.add_typer(envelope_app, name="envelope")

@@ -39,6 +39,10 @@ def add_command(
         bool, typer.Option("--ad", help="It advertises (the rhythm counts ads).")
     ] = False,
     post: Annotated[str | None, typer.Option(help="An id: adding it twice is one post.")] = None,
+    entry: Annotated[
+        str | None,
+        typer.Option(help="A content entry: the text ends with its live-code link."),
+    ] = None,
     community: CommunityOpt = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -53,7 +57,15 @@ def add_command(
     with open_store() as store:
         slug = pick_community(store, community)
         found, new = engine.add_post(
-            store, slug, channel=channel, at=at, text=text, group=group, ad=ad, post=post
+            store,
+            slug,
+            channel=channel,
+            at=at,
+            text=text,
+            group=group,
+            ad=ad,
+            post=post,
+            entry=entry,
         )
     if as_json:
         print_json({**found.to_dict(), "new": new})

@@ -1,6 +1,7 @@
 """Event kinds of the content calendar (P-CHN-2): a one-off post planned, and a recurring post
 of the blueprint released on its day (to the group, or to the operator as a task), and the
-operator's early reminder before it."""
+operator's early reminder before it; and a content entry (P-CHN-3): an article or page whose
+footer carries the group's live code, so the joins through it are the piece's."""
 
 from __future__ import annotations
 
@@ -23,7 +24,11 @@ CALENDAR_KINDS: tuple[KindSpec, ...] = (
         actor="the operator who did it; absent when unknown",
         actor_required=False,
         group_required=False,
-        fields=(*_POST, F("text", Str, "what is posted", required=True)),
+        fields=(
+            *_POST,
+            F("text", Str, "what is posted", required=True),
+            F("entry", Str, "the content entry whose live-code link the text carries"),
+        ),
         playbook=("P-CHN-2",),
     ),
     KindSpec(
@@ -45,5 +50,21 @@ CALENDAR_KINDS: tuple[KindSpec, ...] = (
         group_required=False,
         fields=(*_POST, F("day", Str, "the community's local day, YYYY-MM-DD", required=True)),
         playbook=("P-CHN-2",),
+    ),
+    KindSpec(
+        "content.entry_created",
+        "A piece of content (an article, a page) got its entry: a live code of its own into "
+        "the group (link.created with channel content:<entry>), printed in its footer, so "
+        "every join through it is attributed to the piece (P-CHN-3).",
+        actor="the operator who did it; absent when unknown",
+        actor_required=False,
+        fields=(
+            F("entry", Str, "the entry's id (default: from its URL)", required=True),
+            F("title", Str, "the piece's title", required=True),
+            F("url", Str, "where the piece is published", required=True),
+            F("link", Str, "the code of its live code", required=True),
+            F("channel", Str, "the join channel its joins carry: content:<entry>"),
+        ),
+        playbook=("P-CHN-3",),
     ),
 )

@@ -105,6 +105,7 @@ WRITER_CLASS: dict[str, str] = {
     "meetup.planned": "config",
     "meetup.cancelled": "config",
     "post.planned": "config",
+    "content.entry_created": "config",
     # the engine's own decisions
     "link.created": "engine",
     "entry.decided": "engine",

@@ -14,6 +14,7 @@ from shequn.api.routes import (
     actions,
     checkins,
     communities,
+    content,
     delegation,
     envelopes,
     events,
@@ -52,6 +53,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     envelopes.router,
     meetups.router,
     honours.router,
+    content.router,
 )
 
 __all__ = ["ROUTERS"]

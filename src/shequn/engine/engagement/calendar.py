@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from shequn.engine.decisions import apply, new_ref
+from shequn.engine.engagement import content_entries
 from shequn.engine.engagement.calendar_rules import (
     Post,
     days,
@@ -36,15 +37,20 @@ def add_post(
     ad: bool = False,
     post: str | None = None,
     actor: str | None = None,
+    entry: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Post, bool]:
-    """Plan a one-off post; ``(post, new)`` — the same ``post`` id twice is one post."""
+    """Plan a one-off post; ``(post, new)`` — the same ``post`` id twice is one post. With
+    ``entry`` (a content entry, P-CHN-3) the text ends with the entry's live-code link, so the
+    joins through the post count for that piece."""
     moment = now or datetime.now(UTC)
+    if entry is not None:
+        text = f"{text}\n{content_entries.show(store, community, entry).link_url}"
     with store.transaction() as conn:
         lock_for_decision(conn)
         bp = get_blueprint(conn, community)
         one = Post(post or new_ref()[:12], channel, aware(bp, at), text, group, ad)
-        new = apply(conn, decide_plan(bp, one, moment, actor)).new > 0
+        new = apply(conn, decide_plan(bp, one, moment, actor, entry)).new > 0
         return one, new
 
 

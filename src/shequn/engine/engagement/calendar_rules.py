@@ -151,15 +151,19 @@ def decide_release(bp: Blueprint, now: datetime) -> list[Decision]:
     ]
 
 
-def decide_plan(bp: Blueprint, post: Post, now: datetime, actor: str | None) -> Decision:
+def decide_plan(
+    bp: Blueprint, post: Post, now: datetime, actor: str | None, entry: str | None = None
+) -> Decision:
     """Pure: ``post.planned`` and its action due at its time — for a post by hand, with the
     operator's early reminder ``remind_hours_before`` it (none when that time has passed). A
-    group post names a group of the blueprint; a post in the past is refused."""
+    group post names a group of the blueprint; a post in the past is refused. ``entry``: the
+    content entry whose live-code link the post's text carries (P-CHN-3), recorded with it."""
     if post.channel == "group":
         bp.group(post.group or "")
     if post.at <= now:
         raise Conflict("a post is planned before its time", at=post.at)
-    event = _event(bp, "post.planned", post, now, post.post, {"text": post.text}, actor)
+    data = {"text": post.text, **({"entry": entry} if entry else {})}
+    event = _event(bp, "post.planned", post, now, post.post, data, actor)
     actions = [post_action(bp, post, post.at)]
     early = post.at - timedelta(hours=bp.engagement.calendar.remind_hours_before)
     if _reminded(bp, post) and early > now:
