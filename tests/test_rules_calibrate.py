@@ -42,7 +42,8 @@ def test_a_calibrated_model_keeps_its_threshold_and_where_it_came_from():
     model = calibrated(examples, precision=0.95, trained_on={"file": "x.jsonl"})
     assert model.threshold in (*GRID, OFF)
     assert model.trained_on["threshold"] == {"precision": 0.95, "folds": 3, "z": 1.0,
-                                             "chosen": model.threshold}  # fmt: skip
+                                             "chosen": model.threshold,
+                                             "judged": len(examples)}  # fmt: skip
     again = LinearModel.from_json(model.to_json())
     assert (again.threshold, again.trained_on["file"]) == (model.threshold, "x.jsonl")
 
@@ -64,3 +65,16 @@ def test_a_model_from_elsewhere_decides_only_where_it_is_right_here():
     assert local.trained_on["threshold"]["on"] == "history: pharmacy-club"
     assert not detect_advert("pills now", model=local).hit
     assert LinearModel.from_json(local.to_json()).threshold == OFF
+
+
+def test_labels_from_elsewhere_teach_but_do_not_judge():
+    elsewhere = [(fold(f"cheap pills buy now {i}"), True) for i in range(20)] + [
+        (fold(f"see you at the meetup {i}"), False) for i in range(20)
+    ]
+    here = [(fold(f"buy tickets for the meetup now {i}"), False) for i in range(15)]
+    judged_everywhere = calibrated(elsewhere + here, precision=0.95)
+    judged_here = calibrated(elsewhere + here, precision=0.95, judged_from=len(elsewhere))
+    assert judged_here.trained_on["threshold"]["judged"] == len(here)
+    assert judged_here.weights == judged_everywhere.weights  # the same examples learned
+    # here nothing is an advert: any hit of the model is wrong, so it may not decide alone
+    assert judged_here.threshold == OFF

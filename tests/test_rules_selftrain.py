@@ -45,6 +45,8 @@ def test_a_model_taught_on_the_chat_finds_the_adverts_the_rules_miss() -> None:
     assert model.trained_on["community"] == "book-club"
     again = LinearModel.from_json(model.to_json())  # an ordinary model file
     assert detect_advert(MISSED[0], model=again).hit
+    # taught by the rules, it learns words, not the rules' signals back
+    assert not again.rule_features and not any(k.startswith("\x00") for k in again.weights)
 
 
 def test_labelled_examples_are_not_taught_again() -> None:

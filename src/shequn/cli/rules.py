@@ -198,7 +198,7 @@ def rules_train(
         sources["chat"] = f"{slug}: {len(texts)} messages"
         with err.status(say(Said("teaching the model on {n} messages", n=len(texts)))):
             model = self_trained([fold(t) for t in texts], folded, precision=precision,
-                                 trained_on=sources)  # fmt: skip
+                                 trained_on=sources, labelled_here=labelled is None)  # fmt: skip
     else:
         model = calibrated(folded, precision=precision, trained_on=sources)
     output.write_text(model.to_json(), encoding="utf-8")

@@ -43,9 +43,13 @@ def calibrated(
     z: float = MARGIN_Z,
     rules_threshold: float = RULES_THRESHOLD,
     seed: int = 0,
+    judged_from: int = 0,
     **kw: Any,
 ) -> LinearModel:
-    """A model trained on ``examples`` whose threshold reaches ``precision`` out of fold."""
+    """A model trained on ``examples`` whose threshold reaches ``precision`` out of fold —
+    on the examples from index ``judged_from`` on: all of them are learned from, but where
+    some come from elsewhere (another community's labels) the precision that counts is the
+    one on this community's own messages."""
     rows = list(examples)
     model = train(rows, seed=seed, **kw)
     order = list(range(len(rows)))
@@ -54,11 +58,13 @@ def calibrated(
     for k in range(folds if len(rows) >= 2 * folds else 0):
         held = set(order[k::folds])
         part = train([r for i, r in enumerate(rows) if i not in held], seed=seed, **kw)
-        scored += score(part, [rows[i] for i in sorted(held)], rules_threshold)
+        scored += score(part, [rows[i] for i in sorted(held) if i >= judged_from],
+                        rules_threshold)  # fmt: skip
     if scored:
         model.threshold = pick_threshold(scored, precision, z)
     model.trained_on["threshold"] = {"precision": precision, "folds": folds, "z": z,
-                                     "chosen": model.threshold}  # fmt: skip
+                                     "chosen": model.threshold,
+                                     "judged": len(rows) - judged_from}  # fmt: skip
     return model
 
 
@@ -81,7 +87,7 @@ def recalibrated(
     threshold = pick_threshold(scored, precision, z) if scored else OFF
     info = {**model.trained_on, "threshold": {"precision": precision, "z": z,
             "chosen": threshold, "on": source, "examples": len(rows)}}  # fmt: skip
-    return LinearModel(model.weights, model.bias, threshold, info)
+    return LinearModel(model.weights, model.bias, threshold, info, model.rule_features)
 
 
 def score(model: LinearModel, rows: Iterable[tuple[Folded, bool]], rules_threshold: float

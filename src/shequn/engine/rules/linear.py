@@ -78,6 +78,9 @@ class LinearModel:
     bias: float = 0.0
     threshold: float = DEFAULT_THRESHOLD
     trained_on: dict[str, Any] = field(default_factory=dict)
+    rule_features: bool = True
+    """Whether the rule signals are features too (:func:`features`) or the words alone
+    (:func:`grams`): a model the rules taught (``selftrain``) must not learn the rules back."""
 
     def probability(
         self, folded: Folded, evidence: Sequence[Evidence] | None = None
@@ -85,7 +88,7 @@ class LinearModel:
         """P(advert) and the evidence: the rule signals (``evidence`` when the caller already
         has them, so the rules run once) plus the n-grams that weighed most."""
         found = signals(folded) if evidence is None else list(evidence)
-        keys = features(folded, found)
+        keys = features(folded, found) if self.rule_features else grams(folded)
         weights = list(map(self.weights.get, keys, repeat(0.0)))  # C speed: map over dict.get
         z = self.bias + sum(weights)
         p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
@@ -102,6 +105,7 @@ class LinearModel:
                 "bias": self.bias,
                 "threshold": self.threshold,
                 "trained_on": self.trained_on,
+                "rule_features": self.rule_features,
                 "weights": {k: round(v, 5) for k, v in sorted(self.weights.items()) if v},
             },
             ensure_ascii=False,
@@ -121,6 +125,7 @@ class LinearModel:
                 bias=float(data["bias"]),
                 threshold=float(data["threshold"]),
                 trained_on=dict(data.get("trained_on", {})),
+                rule_features=bool(data.get("rule_features", True)),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise InputFormatError(path, 1, f"bad advert model: {e}") from e
@@ -138,10 +143,13 @@ def train(
     l2: float = 1e-5,
     seed: int = 0,
     trained_on: dict[str, Any] | None = None,
+    rule_features: bool = True,
 ) -> LinearModel:
-    """Fit a model on (folded text, is advert) pairs; deterministic for a given ``seed``."""
+    """Fit a model on (folded text, is advert) pairs; deterministic for a given ``seed``.
+    ``rule_features`` False: the words alone (see :attr:`LinearModel.rule_features`)."""
     rows: Sequence[tuple[list[str], float]] = [
-        (features(f, signals(f)), 1.0 if y else 0.0) for f, y in examples
+        (features(f, signals(f)) if rule_features else grams(f), 1.0 if y else 0.0)
+        for f, y in examples
     ]
     weights: dict[str, float] = {}
     bias = 0.0
@@ -159,4 +167,5 @@ def train(
                 w = weights.get(h, 0.0)
                 weights[h] = w - step * (g + l2 * w)
     info = {"examples": len(rows), "epochs": epochs, **(trained_on or {})}
-    return LinearModel({h: w for h, w in weights.items() if abs(w) > 1e-4}, bias, trained_on=info)
+    kept = {h: w for h, w in weights.items() if abs(w) > 1e-4}
+    return LinearModel(kept, bias, trained_on=info, rule_features=rule_features)
