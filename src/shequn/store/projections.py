@@ -321,30 +321,29 @@ class Projector:
             if e.kind == "member.renamed":
                 saw(actor, data["name"], at)
         identities = self.identities
-        changed: list[Row] = []
+        changed: list[tuple[Any, ...]] = []
         for key, (at, name) in newest.items():
             ident = identities[key]
             if ident["name_at"] is not None and at < ident["name_at"]:
                 continue
             if ident["display_name"] != name or ident["name_at"] != at:
                 ident["display_name"], ident["name_at"] = name, at
-                changed.append({"_id": ident["id"], "_name": name, "_at": at})
-        if changed:
-            c = t.identities.c
-            self.conn.execute(
-                update(t.identities)
-                .where(
-                    c.id == bindparam("_id"), c.name_at.is_(None) | (c.name_at <= bindparam("_at"))
-                )
-                .values(display_name=bindparam("_name"), name_at=bindparam("_at")),
-                changed,
-            )
+                when = raw.bind_time(self.conn, at)
+                changed.append((name, when, ident["id"], when))
+        raw.run_many(self.conn, _RENAME, changed)
 
     # -- memberships and referrals ------------------------------------------------------
     def _memberships_and_referrals(self, events: Sequence[tuple[int, Event]]) -> None:
         relevant = [(i, e) for i, e in events if e.kind in MembershipBook.KINDS]
         if relevant:
             MembershipBook(self).apply(relevant)
+
+
+_RENAME = (
+    "UPDATE identities SET display_name = ?, name_at = ? "
+    "WHERE id = ? AND (name_at IS NULL OR name_at <= ?)"
+)
+"""A newer display name (fixed SQL: thousands of rows per batch of an import)."""
 
 
 # -- rare kinds: one statement each is fine ---------------------------------------------
