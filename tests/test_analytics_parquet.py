@@ -29,8 +29,19 @@ def in_replica(con: Any) -> list[tuple[Any, ...]]:
     return con.execute(f"SELECT {COMPARED} FROM ev ORDER BY id").fetchall()
 
 
-def files(dest: Path) -> list[str]:
-    return sorted(str(p.relative_to(dest)) for p in (dest / "ev").rglob("*.parquet"))
+def files(dest: Path, table: str = "ev") -> list[str]:
+    return sorted(str(p.relative_to(dest)) for p in (dest / table).rglob("*.parquet"))
+
+
+def people(con: Any, dest: Path | None = None) -> list[tuple[Any, ...]]:
+    """The ``people`` rows of the export in ``dest``, or of the replica."""
+    source = (
+        f"(SELECT community AS of_community, * FROM {read_sql(dest, 'people')})"
+        if dest
+        else "people"
+    )
+    sql = f"SELECT of_community, identity, member FROM {source} ORDER BY ALL"  # noqa: S608
+    return con.execute(sql).fetchall()
 
 
 def test_export_is_partitioned_incremental_and_idempotent(tmp_path: Path) -> None:
@@ -98,10 +109,39 @@ def test_a_merge_rewrites_old_rows_so_the_community_is_exported_again_whole(tmp_
             replica.sync()
             done = export(replica.raw, dest)
             assert (done.batch, done.redone, done.rows, done.total) == (2, (COMMUNITY,), 5, 5)
-            people = {r[2] for r in exported(replica.raw, dest) if r[1] == "message.posted"}
-            assert people == {"wechat:li"}
+            posters = {r[2] for r in exported(replica.raw, dest) if r[1] == "message.posted"}
+            assert posters == {"wechat:li"}
             assert all("part-000002-" in f for f in files(dest))
             assert not list(dest.glob(".old-*"))
+            # the community's people, written again whole: li2 is li now
+            assert files(dest, "people") == [f"people/community={COMMUNITY}/part-000002-0.parquet"]
+            assert people(replica.raw, dest) == people(replica.raw)
+            assert (COMMUNITY, "wechat:li2", "wechat:li") in people(replica.raw, dest)
+
+
+def test_people_are_exported_per_community_only_when_they_changed(tmp_path: Path) -> None:
+    dest = tmp_path / "out"
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        record(store, [configured(), join("li", day=0), post("li", day=0)])
+        with Replica.open(store, str(tmp_path / "r.duckdb")) as replica:
+            first = export(replica.raw, dest)
+            assert first.people == (COMMUNITY,)
+            assert people(replica.raw, dest) == [(COMMUNITY, "wechat:li", "wechat:li")]
+            record(store, [post("li", day=1)])  # no one new: people stay as written
+            replica.sync()
+            assert export(replica.raw, dest).people == ()
+            assert files(dest, "people") == [f"people/community={COMMUNITY}/part-000001-0.parquet"]
+            record(store, [join("wang", day=2)])
+            replica.sync()
+            third = export(replica.raw, dest)
+            assert (third.batch, third.people) == (3, (COMMUNITY,))
+            assert files(dest, "people") == [f"people/community={COMMUNITY}/part-000003-0.parquet"]
+            assert people(replica.raw, dest) == people(replica.raw)
+            assert len(people(replica.raw)) == 2
+            manifest = read_manifest(dest)
+            assert manifest is not None
+            assert [b["people"] for b in manifest["batches"]] == [[COMMUNITY], [], [COMMUNITY]]
+            assert manifest["people_columns"] == {"identity": "VARCHAR", "member": "VARCHAR"}
 
 
 def test_the_command_exports_and_says_so(tmp_path: Path, monkeypatch: Any) -> None:
@@ -139,6 +179,7 @@ def test_a_community_redone_but_not_committed_is_put_back_then_redone(
             with pytest.raises(OSError, match="disk full"):
                 export(replica.raw, dest)
             assert [p.name for p in dest.glob(".old-*")] == [".old-000002"]
+            assert (dest / ".old-000002" / "people").is_dir()  # the people as exported, aside
             monkeypatch.undo()
             with_old = read_manifest(dest)
             assert with_old is not None and with_old["batch"] == 1
@@ -146,4 +187,5 @@ def test_a_community_redone_but_not_committed_is_put_back_then_redone(
             assert done.repaired == 1 and done.redone == (COMMUNITY,)
             assert before != files(dest)
             assert exported(replica.raw, dest) == in_replica(replica.raw)
+            assert people(replica.raw, dest) == people(replica.raw)
             assert not list(dest.glob(".old-*"))

@@ -17,7 +17,10 @@ Incremental and idempotent, by the manifest ``DIR/_shequn_export.json``:
   batch is written again;
 - merges, unmerges and time-zone changes rewrite old rows of ``ev`` (``materialise``); the
   manifest keeps, per community, a fingerprint of its merges and time zone, and a community
-  whose fingerprint moved is exported again whole, its directory replacing the old one.
+  whose fingerprint moved is exported again whole, its directory replacing the old one;
+- ``people`` (identity → member, the metrics that credit an inviter named by identity read
+  it) is small: a community's file ``DIR/people/community=<slug>/part-<batch>-0.parquet`` is
+  written again whole when the fingerprint of its rows moved (new identities, merges).
 """
 
 from __future__ import annotations
@@ -60,6 +63,16 @@ timestamps are without time zone: ``occurred_at`` in UTC, ``local_at`` in the co
 PARTITIONS: dict[str, str] = {"community": "VARCHAR", "day": "DATE"}
 """The partition columns, in the directory names only (Hive style), in this order."""
 
+PEOPLE_COLUMNS: dict[str, str] = {"identity": "VARCHAR", "member": "VARCHAR"}
+"""The columns of ``people``'s files (partitioned by ``community`` only): each identity seen
+in the community and the member it belongs to, merges applied (itself when not merged)."""
+
+_PEOPLE = """
+SELECT of_community, count(*) || '.' || coalesce(bit_xor(hash(identity, member)), 0)
+FROM people GROUP BY 1
+"""
+"""Per community, a fingerprint of its ``people`` rows."""
+
 _DERIVED = """
 SELECT e.community, coalesce(c.timezone, 'UTC') || ':' || coalesce((
            SELECT bit_xor(hash(p.identity, p.member)) FROM people p
@@ -81,6 +94,8 @@ class Exported:
     total: int
     repaired: int
     """Leftovers of an export cut short that were removed first (files and directories)."""
+    people: tuple[str, ...] = ()
+    """Communities whose ``people`` file was written again (new identities, merges)."""
 
 
 def read_manifest(dest: Path) -> dict[str, Any] | None:
@@ -102,29 +117,35 @@ def export(con: Any, dest: Path) -> Exported:
     repaired = _repair(dest, int(manifest["batch"]))
     if not (dest / "ev").exists():
         manifest = {"batch": int(manifest["batch"]), "watermark": 0, "derived": {}}
+    if not (dest / "people").exists():
+        manifest["people"] = {}
     derived = {str(c): str(f) for c, f in con.execute(_DERIVED).fetchall()}
     old: dict[str, str] = manifest["derived"]
     redo = tuple(sorted(c for c in old if derived.get(c) != old[c]))
+    people = {str(c): str(f) for c, f in con.execute(_PEOPLE).fetchall()}
+    seen: dict[str, str] = manifest.get("people", {})
+    moved = tuple(sorted(c for c in {*people, *seen} if people.get(c) != seen.get(c)))
     top = int(con.execute("SELECT coalesce(max(id), 0) FROM ev").fetchall()[0][0])
     since, batch = int(manifest["watermark"]), int(manifest["batch"]) + 1
-    if top <= since and not redo:
+    if top <= since and not redo and not moved:
         total = int(con.execute("SELECT count(*) FROM ev WHERE id <= ?", [top]).fetchall()[0][0])
         return Exported(batch - 1, 0, (), since, total, repaired)
     staging = dest / f".tmp-{batch:06d}"
     rows = _copy(con, staging, batch, since, top, redo)
-    _move_in(dest, staging, batch, redo)
+    _copy_people(con, staging / "people", batch, moved)
+    _move_in(dest, staging, batch, redo, moved)
     total = int(con.execute("SELECT count(*) FROM ev WHERE id <= ?", [top]).fetchall()[0][0])
-    history = [*manifest.get("batches", []), _entry(batch, since, top, rows, redo)]
-    _write_manifest(dest, _header(batch, top, total, derived, history))
+    history = [*manifest.get("batches", []), _entry(batch, since, top, rows, redo, moved)]
+    _write_manifest(dest, _header(batch, top, total, derived, people, history))
     shutil.rmtree(dest / f".old-{batch:06d}", ignore_errors=True)
-    return Exported(batch, rows, redo, top, total, repaired)
+    return Exported(batch, rows, redo, top, total, repaired, moved)
 
 
 def _copy(con: Any, staging: Path, batch: int, since: int, top: int, redo: tuple[str, ...]) -> int:
     """Write the rows ``since < id <= top``, and every row up to ``top`` of the communities
     in ``redo``, of ``ev`` under ``staging`` (partitioned)."""
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    (staging / "ev").mkdir(parents=True)
     cols = ", ".join(
         f"CAST({c} AS VARCHAR) AS {c}" if c == "data" else c for c in (*COLUMNS, *PARTITIONS)
     )
@@ -132,7 +153,7 @@ def _copy(con: Any, staging: Path, batch: int, since: int, top: int, redo: tuple
     where = f"id <= {top} AND (id > {since}" + (f" OR community IN ({again}))" if redo else ")")
     rows = int(con.execute(f"SELECT count(*) FROM ev WHERE {where}").fetchall()[0][0])  # noqa: S608
     if rows:
-        target = str(staging).replace("'", "''")
+        target = str(staging / "ev").replace("'", "''")
         con.execute(
             f"""
             COPY (SELECT {cols} FROM ev WHERE {where} ORDER BY community, day, id)
@@ -143,25 +164,66 @@ def _copy(con: Any, staging: Path, batch: int, since: int, top: int, redo: tuple
     return rows
 
 
-def _move_in(dest: Path, staging: Path, batch: int, redo: tuple[str, ...]) -> None:
+def _copy_people(con: Any, staging: Path, batch: int, moved: tuple[str, ...]) -> None:
+    """Write the ``people`` rows of the communities in ``moved`` under ``staging``, one file
+    per community (partitioned like ``ev``, by ``community`` only)."""
+    staging.mkdir(parents=True)
+    if not moved:
+        return
+    names = ", ".join("'" + c.replace("'", "''") + "'" for c in moved)
+    target = str(staging).replace("'", "''")
+    con.execute(
+        f"""
+        COPY (SELECT {", ".join(PEOPLE_COLUMNS)}, of_community AS community FROM people
+              WHERE of_community IN ({names}) ORDER BY community, identity)
+        TO '{target}' (FORMAT parquet, PARTITION_BY (community),
+                       FILENAME_PATTERN 'part-{batch:06d}-{{i}}', OVERWRITE_OR_IGNORE)
+        """  # noqa: S608  # fixed columns, quoted names, our own directory
+    )
+
+
+def _move_in(
+    dest: Path, staging: Path, batch: int, redo: tuple[str, ...], moved: tuple[str, ...]
+) -> None:
     """Put a batch in place. A community in ``redo`` has its directory replaced whole (the old
     one steps aside into ``.old-<batch>`` until the manifest names this batch; :func:`_repair`
     puts it back otherwise); the other files are renamed into their partition directories one
-    by one (a reader sees a partition's old files, then old plus new, never half a file)."""
+    by one (a reader sees a partition's old files, then old plus new, never half a file).
+    ``people`` directories of the communities in ``moved`` are replaced whole the same way
+    (set aside in ``.old-<batch>/people``)."""
     table, aside = dest / "ev", dest / f".old-{batch:06d}"
     table.mkdir(exist_ok=True)
-    for community in sorted(staging.iterdir()):
+    for community in sorted((staging / "ev").iterdir()):
         if _value(community.name) in redo:
-            if (table / community.name).exists():
-                aside.mkdir(exist_ok=True)
-                os.replace(table / community.name, aside / community.name)
-            os.replace(community, table / community.name)
+            _replace(community, table / community.name, aside / community.name)
             continue
         for src in sorted(community.rglob("*.parquet")):
-            target = table / src.relative_to(staging)
+            target = table / src.relative_to(staging / "ev")
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, target)
+    (dest / "people").mkdir(exist_ok=True)
+    written = {_value(d.name): d for d in (staging / "people").iterdir()}
+    for name in moved:
+        current = _partition(dest / "people", name)
+        _replace(written.get(name), current, aside / "people" / current.name)
     shutil.rmtree(staging)
+
+
+def _partition(table: Path, community: str) -> Path:
+    """The directory of ``community`` in ``table`` (its Hive name as DuckDB writes it)."""
+    for d in table.iterdir() if table.exists() else ():
+        if _value(d.name) == community:
+            return d
+    return table / f"community={community}"
+
+
+def _replace(new: Path | None, current: Path, aside: Path) -> None:
+    """Put directory ``new`` (None: nothing) where ``current`` is, ``current`` set aside."""
+    if current.exists():
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(current, aside)
+    if new is not None:
+        os.replace(new, current)
 
 
 def _value(directory: str) -> str:
@@ -183,41 +245,54 @@ def _repair(dest: Path, batch: int) -> int:
     table = dest / "ev"
     for old in sorted(dest.glob(".old-*")):
         if int(old.name[5:]) > batch:  # not committed: the communities set aside are current
-            for community in old.iterdir():
-                shutil.rmtree(table / community.name, ignore_errors=True)
-                os.replace(community, table / community.name)
+            aside = [(c, table) for c in old.iterdir() if c.name != "people"]
+            if (old / "people").exists():
+                aside += [(c, dest / "people") for c in (old / "people").iterdir()]
+            for community, into in aside:
+                shutil.rmtree(into / community.name, ignore_errors=True)
+                os.replace(community, into / community.name)
         shutil.rmtree(old)
         done += 1
-    for path in table.rglob("part-*.parquet") if table.exists() else ():
+    for path in (p for t in (table, dest / "people") if t.exists() for p in t.rglob("part-*")):
         if int(path.name.split("-")[1]) > batch:
             path.unlink()
             done += 1
     return done
 
 
-def _entry(batch: int, since: int, top: int, rows: int, redo: tuple[str, ...]) -> dict[str, Any]:
+def _entry(
+    batch: int, since: int, top: int, rows: int, redo: tuple[str, ...], moved: tuple[str, ...]
+) -> dict[str, Any]:
     return {
         "batch": batch,
         "after_id": since,
         "to_id": top,
         "rows": rows,
         "redone": list(redo),
+        "people": list(moved),
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
 def _header(
-    batch: int, top: int, total: int, derived: dict[str, str], history: list[dict[str, Any]]
+    batch: int,
+    top: int,
+    total: int,
+    derived: dict[str, str],
+    people: dict[str, str],
+    history: list[dict[str, Any]],
 ) -> dict[str, Any]:
     return {
         "layout": LAYOUT,
         "table": "ev",
         "partitions": PARTITIONS,
         "columns": COLUMNS,
+        "people_columns": PEOPLE_COLUMNS,
         "batch": batch,
         "watermark": top,
         "rows": total,
         "derived": derived,
+        "people": people,
         "batches": history,
     }
 
@@ -228,8 +303,10 @@ def _write_manifest(dest: Path, manifest: dict[str, Any]) -> None:
     os.replace(tmp, dest / MANIFEST)
 
 
-def read_sql(dest: Path) -> str:
-    """A DuckDB ``FROM`` clause reading the export in ``dest`` back as ``ev``'s columns."""
-    glob = str(dest / "ev" / "**" / "*.parquet").replace("'", "''")
-    types = ", ".join(f"'{k}': {v}" for k, v in PARTITIONS.items())
+def read_sql(dest: Path, table: str = "ev") -> str:
+    """A DuckDB ``FROM`` clause reading ``table`` (``ev`` or ``people``) of the export in
+    ``dest`` back with its columns and its partition columns."""
+    glob = str(dest / table / "**" / "*.parquet").replace("'", "''")
+    parts = PARTITIONS if table == "ev" else {"community": "VARCHAR"}
+    types = ", ".join(f"'{k}': {v}" for k, v in parts.items())
     return f"read_parquet('{glob}', hive_partitioning = true, hive_types = {{{types}}})"

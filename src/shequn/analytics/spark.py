@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from shequn.analytics.parquet import COLUMNS, PARTITIONS, read_manifest
+from shequn.analytics.parquet import COLUMNS, PARTITIONS, PEOPLE_COLUMNS, read_manifest
 from shequn.analytics.results import Rows
 from shequn.errors import ShequnError
 
@@ -35,6 +35,7 @@ pass more (``config``) on a cluster."""
 _TYPES = {"VARCHAR": "STRING", "TIMESTAMP": "TIMESTAMP_NTZ"}
 SCHEMA = ", ".join(f"{c} {_TYPES.get(t, t)}" for c, t in {**COLUMNS, **PARTITIONS}.items())
 """The export's columns in Spark's DDL (partition columns last, typed here, not guessed)."""
+PEOPLE_SCHEMA = ", ".join(f"{c} STRING" for c in (*PEOPLE_COLUMNS, "community"))
 
 LOCAL: dict[str, str] = {
     "spark.driver.bindAddress": "127.0.0.1",
@@ -93,11 +94,20 @@ class SparkEngine:
         return engine
 
     def attach(self) -> None:
-        """(Re)define ``ev`` over the export as it is now (call after another export run)."""
-        table = self.export / "ev"
+        """(Re)define ``ev`` and ``people`` (its partition column named ``of_community``, as
+        in the replica) over the export as it is now (call after another export run)."""
+        self._files("ev", SCHEMA).createOrReplaceTempView("ev")
+        people = self._files("people", PEOPLE_SCHEMA)
+        people.selectExpr("community AS of_community", *PEOPLE_COLUMNS).createOrReplaceTempView(
+            "people"
+        )
+
+    def _files(self, name: str, schema: str) -> Any:
+        """Table ``name`` of the export as a DataFrame (partition discovery, typed schema)."""
+        table = self.export / name
         table.mkdir(exist_ok=True)  # an export of an empty log has no files yet
-        files = self.session.read.schema(SCHEMA).option("basePath", str(table))
-        files.parquet(str(table)).createOrReplaceTempView("ev")
+        files = self.session.read.schema(schema).option("basePath", str(table))
+        return files.parquet(str(table))
 
     def execute(self, sql: str, params: Any = None) -> Rows:
         """Run ``sql`` (Spark SQL; ``?`` placeholders bound to ``params`` in order)."""

@@ -32,8 +32,11 @@ def export_parquet(
             replica.close()
     if as_json:
         print_json(done)
-    elif done.rows:
+    elif done.rows or done.people:
         again = f"; written again whole: {', '.join(done.redone)}" if done.redone else ""
-        typer.echo(f"{dest}: batch {done.batch}, {done.rows} rows{again}; {done.total} in all")
+        people = f"; people of: {', '.join(done.people)}" if done.people else ""
+        typer.echo(
+            f"{dest}: batch {done.batch}, {done.rows} rows{again}{people}; {done.total} in all"
+        )
     else:
         typer.echo(f"{dest}: nothing new since batch {done.batch} ({done.total} rows)")
