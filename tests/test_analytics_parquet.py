@@ -40,7 +40,7 @@ def people(con: Any, dest: Path | None = None) -> list[tuple[Any, ...]]:
         if dest
         else "people"
     )
-    sql = f"SELECT of_community, identity, member FROM {source} ORDER BY ALL"  # noqa: S608
+    sql = f"SELECT of_community, identity, member FROM {source} ORDER BY ALL"
     return con.execute(sql).fetchall()
 
 

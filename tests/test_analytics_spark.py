@@ -70,16 +70,24 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any
                 yield replica.con, spark, db
 
 
-def _term(kind: str, who: str, on: str, **data: str) -> Event:
+def _event(
+    kind: str, who: str, on: str, ref: str = "", to: str | None = None, **data: Any
+) -> Event:
+    at = on if "T" in on else f"{on}T04:00:00.250000+00:00"  # sub-second, like live events
     return Event(
-        kind=f"membership.{kind}",
-        occurred_at=datetime.fromisoformat(f"{on}T04:00:00+00:00"),
+        kind=kind,
+        occurred_at=datetime.fromisoformat(at),
         community=SLUG,
         actor=who,
+        subject=to,
         source="spark-test",
-        source_ref=f"{kind}-{who}-{on}",
-        data={"plan": "year", **data},
+        source_ref=ref or f"{kind}-{who}-{on}",
+        data=data,
     )
+
+
+def _term(kind: str, who: str, on: str, **data: str) -> Event:
+    return _event(f"membership.{kind}", who, on, **{"plan": "year", **data})
 
 
 MEMBERSHIPS = [  # the simulated 40 days end no paid term: terms due in them, by hand
@@ -89,6 +97,46 @@ MEMBERSHIPS = [  # the simulated 40 days end no paid term: terms due in them, by
     _term("ended", "sim:116", "2025-01-19"),  # ended
     _term("started", "sim:224", "2025-01-09", until="2025-02-05"),  # grace running
     _term("started", "sim:472", "2025-01-07", plan="month", until="2025-01-12T10:00:00+08:00"),
+    # paid terms (the simulation's memberships have no payment): recurring revenue, churn
+    _event(
+        "payment.made",
+        "sim:300",
+        "2025-01-06",
+        "pay-300a",
+        amount=29.9,
+        amount_minor=2990,
+        tier="mid",
+    ),
+    _term("started", "sim:300", "2025-01-06", plan="month", until="2025-02-06", payment="pay-300a"),
+    _event("payment.made", "sim:300", "2025-02-01", "pay-300b", amount=29.9, tier="mid"),
+    _term("renewed", "sim:300", "2025-02-01", plan="month", until="2025-03-06", payment="pay-300b"),
+    _event(
+        "payment.made",
+        "sim:301",
+        "2025-01-07",
+        "pay-301",
+        amount=199,
+        amount_minor=19900,
+        currency="USD",
+    ),
+    _term("started", "sim:301", "2025-01-07", until="2026-01-07", payment="pay-301"),
+    _event(
+        "payment.made",
+        "sim:302",
+        "2025-01-08",
+        "pay-302",
+        amount=29.9,
+        amount_minor=2990,
+        tier="high",
+    ),
+    _term("started", "sim:302", "2025-01-08", plan="month", until="2025-02-08", payment="pay-302"),
+    _term("ended", "sim:302", "2025-01-26", plan="month"),
+    # private offers, accepted after whole and fractional days, one never
+    _event("offer.made", "sim:1", "2025-01-10", "o1", "sim:300", offer="o1", product="course"),
+    _event("offer.accepted", "sim:300", "2025-01-12T09:30:00.9+00:00", offer="o1"),
+    _event("offer.made", "sim:1", "2025-01-11", "o2", "sim:301", offer="o2", product="course"),
+    _event("offer.accepted", "sim:301", "2025-01-20T04:00:01+00:00", offer="o2"),
+    _event("offer.made", "sim:1", "2025-01-12", "o3", "sim:302", offer="o3", product="coaching"),
 ]
 
 PARAMS: dict[str, dict[str, Any]] = {

@@ -48,15 +48,15 @@ group's as-of day is the community's.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from shequn.analytics import portable
-from shequn.analytics.funnel import fees_sql, named, run, starts_sql
+from shequn.analytics import portable, starts
 from shequn.analytics.params import Choice
 from shequn.analytics.registry import Metric
-from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of
 from shequn.errors import ShequnError
 
 TIERS: tuple[str, ...] = ("free", "low", "mid", "high", "partner")
@@ -125,26 +125,15 @@ def scope_window(con: Any, scope: Scope) -> tuple[date, dict[str, Any]] | None:
     return last, {"first": scope.since or date.min, "last": last}
 
 
-def joined_group(t: Any, scope: Scope) -> list[Any]:
-    """The condition "person joined ``scope.group``" on Ibis table ``t`` (none for a whole
-    community)."""
+def joined_group(t: Any, scope: Scope, who: str = "person") -> list[Any]:
+    """The condition "column ``who`` is a person who joined ``scope.group``" on Ibis table
+    ``t`` (none for a whole community)."""
     if scope.group is None:
         return []
     joined = t.filter(
         t.community == scope.community, t.grp == scope.group, t.kind == "member.joined"
     )
-    return [t.person.isin(joined.person)]
-
-
-def _members_of(scope: Scope, p: dict[str, Any]) -> str:
-    """``AND person IN (members of scope.group)``, or nothing for a whole community."""
-    if scope.group is None:
-        return ""
-    p["mc"], p["mg"] = scope.community, scope.group
-    return (
-        " AND person IN (SELECT person FROM ev WHERE community = $mc AND grp = $mg"
-        " AND kind = 'member.joined')"
-    )
+    return [t[who].isin(joined.person)]
 
 
 def renewal_rate(con: Any, scope: Scope, *, grace_days: int = 30) -> list[Renewal]:
@@ -242,48 +231,50 @@ def revenue(
     by: str = "community",
     active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS,
 ) -> list[Revenue]:
-    """Revenue per member, for the community or per group (P-MON-4; see the module doc)."""
+    """Revenue per member, for the community or per group (P-MON-4; see the module doc).
+
+    Defined once for both engines (``analytics/portable.py``)."""
+    import ibis  # lazy: only metrics need it
+
     if by not in ("community", "group"):
         raise ShequnError(f"unknown segmentation {by!r}", by=by, choices=("community", "group"))
     setup = scope_window(con, scope)
     if setup is None:
         return []
-    last, p = setup
-    p["c"], p["g"] = scope.community, scope.group
-    history = named(Scope(scope.community, until=last).where(), "h", p)
-    window = named(replace(scope, group=None, until=last).where(), "cw", p)
-    active = named(replace(scope, until=last).where(), "w", p)
-    kinds = named(kinds_sql(active_kinds), "k", p)
-    home = "coalesce(pay.grp, f.grp, '(none)')"
-    whole = "coalesce(CAST($g AS VARCHAR), $c)"  # the scope's group, else the community
-    seg_pay, seg_act = (whole, whole) if by == "community" else (home, "grp")
-    sql = f"""
-        WITH {starts_sql(history, "community")},
-        {fees_sql(window)},
-        money AS (
-            SELECT CAST({seg_pay} AS VARCHAR) AS segment,
-                   sum(amount) FILTER (WHERE amount > 0) AS fees,
-                   -sum(amount) FILTER (WHERE amount < 0) AS refunds,
-                   count(DISTINCT pay.person) FILTER (WHERE amount > 0) AS payers
-            FROM pay LEFT JOIN firsts f ON f.person = pay.person
-            WHERE CAST($g AS VARCHAR) IS NULL OR {home} = $g
-            GROUP BY 1
-        ),
-        act AS (
-            SELECT CAST({seg_act} AS VARCHAR) AS segment, count(DISTINCT person) AS n FROM ev
-            WHERE {active} AND {kinds} AND person IS NOT NULL GROUP BY 1
-        )
-        SELECT coalesce(m.segment, a.segment), coalesce(m.fees, 0), coalesce(m.refunds, 0),
-               coalesce(m.payers, 0), coalesce(a.n, 0)
-        FROM money m FULL OUTER JOIN act a ON a.segment = m.segment
-        ORDER BY 1
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    last, _ = setup
+    t = portable.ev()
+    first = starts.firsts(con, t, portable.in_scope(t, Scope(scope.community, until=last)))
+    window = portable.in_scope(t, replace(scope, group=None, until=last))
+    pay = starts.fees(con, t, window, scope.community)
+    paid = pay.left_join(first.select("person", home=first.grp), "person")
+    home = paid.grp.fill_null(paid.home).fill_null("(none)")
+    whole = ibis.literal(scope.group or scope.community)  # the scope's group, else community
+    if scope.group is not None:
+        paid = paid.filter(home == scope.group)
+    money = paid.group_by(segment=whole if by == "community" else home).aggregate(
+        fees=paid.amount.sum(where=paid.amount > 0),
+        refunds=-paid.amount.sum(where=paid.amount < 0),
+        payers=paid.person.nunique(where=paid.amount > 0),
+    )
+    acting = t.filter(
+        *portable.in_scope(t, replace(scope, until=last)),
+        t.kind.isin(active_kinds),
+        t.person.notnull(),
+    )
+    act = acting.group_by(segment=whole if by == "community" else acting.grp).aggregate(
+        n=acting.person.nunique()
+    )
+    rows: dict[str | None, list[Any]] = {}
+    for segment, fees, refunds, payers in portable.fetch(con, money):
+        rows[segment] = [float(fees or 0), float(refunds or 0), payers, 0]
+    for segment, n in portable.fetch(con, act):
+        rows.setdefault(segment, [0.0, 0.0, 0, 0])[3] = n
     out = []
-    for segment, fees, refunds, payers, n in run(con, sql, p):
+    for segment, (fees, refunds, payers, n) in sorted(rows.items(), key=_nulls_last):
         net = round(fees - refunds, 2)
         out.append(
             Revenue(
-                segment=segment,
+                segment=segment,  # type: ignore[arg-type]  # None: events without a group
                 fees=round(fees, 2),
                 refunds=round(refunds, 2),
                 net=net,
@@ -296,41 +287,63 @@ def revenue(
     return out
 
 
+def _nulls_last(item: tuple[str | None, Any]) -> tuple[bool, str]:
+    """Order by segment, None last (as the replica's SQL ordered it)."""
+    return (item[0] is None, item[0] or "")
+
+
 def acquisition_cost(con: Any, scope: Scope) -> AcquisitionCost:
-    """Cost per acquired member per channel, and blended (P-FIS-4, P-MEA-6; module doc)."""
+    """Cost per acquired member per channel, and blended (P-FIS-4, P-MEA-6; module doc).
+
+    Defined once for both engines (``analytics/portable.py``); the blueprint's prices are read
+    from its JSON in Python."""
+    import ibis  # lazy: only metrics need it
+
     setup = scope_window(con, scope)
     if setup is None:
         return AcquisitionCost([], 0, 0, 0.0, None)
-    last, p = setup
-    p["c"] = scope.community
-    where = named(replace(scope, since=None, until=last).where(), "w", p)
-    sql = f"""
-        WITH {starts_sql(where, "channel")},
-        acq AS (
-            SELECT segment AS channel, count(*) AS n FROM starts
-            WHERE day BETWEEN $first AND $last GROUP BY 1
-        ),
-        bp AS (
-            SELECT data->'blueprint'->'channels' AS ch FROM ev
-            WHERE community = $c AND kind = 'community.configured' ORDER BY id DESC LIMIT 1
-        ),
-        costs AS (
-            SELECT DISTINCT ON (channel) c->>'name' AS channel,
-                   coalesce(TRY_CAST(c->>'cost_per_member' AS DOUBLE), 0) AS cpm
-            FROM bp, unnest(CAST(bp.ch AS JSON[])) AS t(c) WHERE c->>'name' IS NOT NULL
-        )
-        SELECT coalesce(a.channel, k.channel), coalesce(a.n, 0), k.cpm
-        FROM acq a FULL OUTER JOIN costs k ON k.channel = a.channel
-        ORDER BY 2 DESC, 1
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    last, _ = setup
+    t = portable.ev()
+    first = starts.firsts(con, t, portable.in_scope(t, replace(scope, since=None, until=last)))
+    came = first.filter(first.day.between(scope.since or date.min, last))
+    acquired = dict(portable.fetch(con, came.group_by("channel").aggregate(n=came.count())))
+    configured = t.filter(t.community == scope.community, t.kind == "community.configured")
+    newest = configured.order_by(ibis.desc(configured.id)).limit(1).select("data")
+    prices = _prices(portable.fetch(con, newest))
+    names = {*acquired, *prices}
     channels = [
         ChannelCost(name, n, cpm, None if cpm is None else round(cpm * n, 2))
-        for name, n, cpm in run(con, sql, p)
+        for name, n, cpm in sorted(
+            ((c, int(acquired.get(c, 0)), prices.get(c)) for c in names),
+            key=lambda row: (-row[1], row[0]),
+        )
     ]
-    acquired = sum(c.acquired for c in channels)
+    total = sum(c.acquired for c in channels)
     unpriced = sum(c.acquired for c in channels if c.cost is None)
     cost = round(sum(c.cost for c in channels if c.cost is not None), 2)
-    return AcquisitionCost(channels, acquired, unpriced, cost, rate(cost, acquired - unpriced))
+    return AcquisitionCost(channels, total, unpriced, cost, rate(cost, total - unpriced))
+
+
+def _prices(rows: list[tuple[Any, ...]]) -> dict[str, float]:
+    """Channel name → ``cost_per_member`` (0 when absent or not a number) of the blueprint in
+    the newest ``community.configured`` (``rows``: its ``data`` as JSON text); the first entry
+    of a name counts."""
+    if not rows:
+        return {}
+    data = json.loads(rows[0][0]) if isinstance(rows[0][0], str) else rows[0][0]
+    listed = ((data or {}).get("blueprint") or {}).get("channels")
+    prices: dict[str, float] = {}
+    for channel in listed if isinstance(listed, list) else ():
+        name = channel.get("name") if isinstance(channel, dict) else None
+        if name is None or str(name) in prices:
+            continue
+        cpm = channel.get("cost_per_member")
+        try:
+            price = 0.0 if cpm is None or isinstance(cpm, bool) else float(cpm)
+        except (TypeError, ValueError):
+            price = 0.0
+        prices[str(name)] = price
+    return prices
 
 
 METRICS = (

@@ -40,21 +40,13 @@ with ``scope.group`` set, the persons who joined that group.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from shequn.analytics import portable
-from shequn.analytics.funnel import named, run
-from shequn.analytics.money import TIERS, _members_of, joined_group, rate, scope_window
+from shequn.analytics.money import TIERS, joined_group, rate, scope_window
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import Scope
-
-MINOR = (
-    "coalesce(TRY_CAST(data->>'amount_minor' AS BIGINT), "
-    "CAST(round(TRY_CAST(data->>'amount' AS DOUBLE) * 100) AS BIGINT), 0)"
-)
-"""A payment's or refund's amount in minor units (see the module doc)."""
-CURRENCY = "coalesce(data->>'currency', 'CNY')"
-MEAN_MONTH_DAYS = 30.4375
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,78 +88,102 @@ class ConversionTime:
     mean_days: float | None
 
 
-def _days(value: Any) -> float | None:
-    return None if value is None else round(float(value), 2)
-
-
-def _money_window(con: Any, scope: Scope) -> tuple[str, dict[str, Any]] | None:
-    """The community's events of the window up to the as-of day (money has no group), and
-    the parameters, with ``$c`` the community and ``$last`` the as-of day."""
-    setup = scope_window(con, scope)
-    if setup is None:
-        return None
-    last, p = setup
-    p["c"] = scope.community
-    return named(replace(scope, group=None, until=last).where(), "cw", p), p
+def _days(seconds: Any) -> float | None:
+    """Seconds as days, to two decimals."""
+    return None if seconds is None else round(float(seconds) / 86400, 2)
 
 
 def recurring_revenue(con: Any, scope: Scope) -> list[Recurring]:
-    """Monthly recurring revenue at the as-of day and what churned (P-MON-2; module doc)."""
+    """Monthly recurring revenue at the as-of day and what churned (P-MON-2; module doc).
+
+    Defined once for both engines (``analytics/portable.py``)."""
     setup = scope_window(con, scope)
     if setup is None:
         return []
-    last, p = setup
-    p["c"], p["month"] = scope.community, MEAN_MONTH_DAYS
-    where = named(Scope(scope.community, until=last).where(), "w", p) + _members_of(scope, p)
-    sql = f"""
-        WITH pays AS (
-            SELECT source_ref AS ref, {CURRENCY} AS currency, {MINOR} AS minor FROM ev
-            WHERE community = $c AND kind = 'payment.made'
-        ),
-        terms AS (
-            SELECT m.person, m.data->>'plan' AS plan, m.occurred_at AS ts, m.day,
-                   TRY_CAST(left(m.data->>'until', 10) AS DATE) AS until, m.kind,
-                   p.currency, p.minor
-            FROM ev m JOIN pays p ON p.ref = m.data->>'payment'
-            WHERE {where} AND m.person IS NOT NULL AND m.data->>'until' IS NOT NULL
-              AND m.kind IN ('membership.started', 'membership.renewed')
-        ),
-        valued AS (
-            SELECT *, minor / greatest(1, round(date_diff('day',
-                       CASE WHEN kind = 'membership.renewed' THEN coalesce(
-                           lag(until) OVER (PARTITION BY person, plan ORDER BY ts), day)
-                       ELSE day END, until) / $month)) AS monthly,
-                   row_number() OVER (PARTITION BY person, plan ORDER BY ts DESC) AS latest
-            FROM terms
-        ),
-        ended AS (
-            SELECT person, data->>'plan' AS plan, occurred_at AS ts, day FROM ev
-            WHERE {where} AND kind = 'membership.ended' AND person IS NOT NULL
-        ),
-        now_ AS (
-            SELECT v.plan, v.currency, count(*) AS n, sum(v.monthly) AS mrr FROM valued v
-            WHERE v.latest = 1 AND v.until > $last AND NOT EXISTS (
-                SELECT 1 FROM ended e WHERE e.person = v.person AND e.plan = v.plan
-                  AND e.ts >= v.ts)
-            GROUP BY 1, 2
-        ),
-        lost AS (
-            SELECT v.plan, v.currency, count(*) AS n, sum(v.monthly) AS mrr
-            FROM ended e JOIN valued v ON v.person = e.person AND v.plan = e.plan AND v.ts <= e.ts
-            WHERE e.day BETWEEN $first AND $last AND NOT EXISTS (
-                SELECT 1 FROM valued w WHERE w.person = v.person AND w.plan = v.plan
-                  AND w.ts > v.ts AND w.ts <= e.ts)
-            GROUP BY 1, 2
-        )
-        SELECT coalesce(a.plan, b.plan), coalesce(a.currency, b.currency), coalesce(a.n, 0),
-               coalesce(a.mrr, 0), coalesce(b.n, 0), coalesce(b.mrr, 0)
-        FROM now_ a FULL OUTER JOIN lost b ON a.plan = b.plan AND a.currency = b.currency
-        ORDER BY 1, 2
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    last, _ = setup
+    valued, ended = _terms(con, scope, last)
+    v, e = valued, ended
+    recurring = v.filter(v.latest == 0, v.until > last).anti_join(
+        e, [e.person == v.person, e.plan == v.plan, e.ts >= v.ts]
+    )
+    now_ = recurring.group_by(["plan", "currency"]).aggregate(
+        n=recurring.count(), mrr=recurring.monthly.sum()
+    )
+    closed = e.filter(e.day.between(scope.since or date.min, last)).join(
+        v, [e.person == v.person, e.plan == v.plan, v.ts <= e.ts]
+    )
+    closed = closed.select("plan", "currency", "monthly", who=closed.person, began=closed.ts_right,
+                           at=closed.ts)  # fmt: skip
+    w = valued.view()
+    lost_terms = closed.anti_join(
+        w, [w.person == closed.who, w.plan == closed.plan, w.ts > closed.began, w.ts <= closed.at]
+    )
+    lost = lost_terms.group_by(["plan", "currency"]).aggregate(
+        n=lost_terms.count(), mrr=lost_terms.monthly.sum()
+    )
+    rows: dict[tuple[Any, Any], list[Any]] = {}
+    for at, table in enumerate((now_, lost)):
+        for plan, currency, n, mrr in portable.fetch(con, table):
+            rows.setdefault((plan, currency), [0, 0, 0, 0])[2 * at : 2 * at + 2] = [n, mrr]
     return [
-        Recurring(plan, currency, n, round(mrr), churned, round(lost))
-        for plan, currency, n, mrr, churned, lost in run(con, sql, p)
+        Recurring(plan, currency, n, round(mrr), churned, round(gone))
+        for (plan, currency), (n, mrr, churned, gone) in sorted(rows.items(), key=_nulls_last)
     ]
+
+
+def _nulls_last(item: tuple[tuple[Any, Any], Any]) -> tuple[Any, ...]:
+    """Order by plan then currency, nulls last (as the replica's SQL ordered them)."""
+    (plan, currency), _ = item
+    return (plan is None, plan or "", currency is None, currency or "")
+
+
+def _terms(con: Any, scope: Scope, last: date) -> tuple[Any, Any]:
+    """Ibis tables ``valued`` (each paid term: person, plan, ts, day, until, currency, its
+    ``monthly`` value, ``latest`` = 0 for a person's newest term of the plan) and ``ended``
+    (``membership.ended``: person, plan, ts, day), over the history up to ``last``."""
+    import ibis  # lazy: only metrics need it
+
+    t = portable.ev()
+    scoped = [*portable.in_scope(t, Scope(scope.community, until=last)), *joined_group(t, scope)]
+    made = t.filter(t.community == scope.community, t.kind == "payment.made")
+    pays = made.select(
+        ref=made.source_ref,
+        currency=portable.field(con, made.data, "currency").fill_null("CNY"),
+        minor=_minor(con, made),
+    )
+    began = t.filter(
+        *scoped,
+        t.person.notnull(),
+        portable.field(con, t.data, "until").notnull(),
+        t.kind.isin(("membership.started", "membership.renewed")),
+    )
+    m = began.select(
+        "person",
+        "kind",
+        "day",
+        ts=began.occurred_at,
+        plan=portable.field(con, began.data, "plan"),
+        until=portable.field(con, began.data, "until").substr(0, 10).try_cast("date"),
+        ref=portable.field(con, began.data, "payment"),
+    )
+    terms = m.join(pays, "ref").drop("ref")
+    span = ibis.window(group_by=["person", "plan"], order_by="ts")
+    start = ibis.ifelse(
+        terms.kind == "membership.renewed", terms.until.lag().over(span).fill_null(terms.day),
+        terms.day,
+    )  # fmt: skip
+    # days / 30.4375 = days × 16 / 487, the same double (30.4375 = 487 / 16 exactly), in
+    # integers: Spark reads the literal 30.4375 as DECIMAL
+    months = ibis.greatest(1, (terms.until.delta(start, unit="day") * 16 / 487).round())
+    valued = terms.mutate(
+        monthly=terms.minor / months,
+        latest=ibis.row_number().over(group_by=["person", "plan"], order_by=ibis.desc("ts")),
+    )
+    done = t.filter(*scoped, t.kind == "membership.ended", t.person.notnull())
+    ended = done.select(
+        "person", "day", ts=done.occurred_at, plan=portable.field(con, done.data, "plan")
+    )
+    return valued, ended
 
 
 def refund_rate(con: Any, scope: Scope) -> list[Refunds]:
@@ -209,7 +225,8 @@ def refund_rate(con: Any, scope: Scope) -> list[Refunds]:
 
 
 def _minor(con: Any, t: Any) -> Any:
-    """:data:`MINOR` on Ibis table ``t``."""
+    """The amount in minor units of the payments or refunds in ``t``: ``data.amount_minor``,
+    else ``data.amount`` × 100 rounded (see the module doc)."""
     amount = portable.field(con, t.data, "amount").try_cast("float64")
     return (
         portable.field(con, t.data, "amount_minor")
@@ -220,67 +237,93 @@ def _minor(con: Any, t: Any) -> Any:
 
 
 def offer_acceptance(con: Any, scope: Scope) -> list[OfferAcceptance]:
-    """Private offers accepted per product, and how fast (P-MON-3; see the module doc)."""
-    setup = _money_window(con, scope)
-    if setup is None:
-        return []
-    window, p = setup
-    if scope.group is not None:
-        members = _members_of(scope, p)
-        window += members.replace("person IN", "subject_person IN", 1)
-    sql = f"""
-        WITH made AS (
-            SELECT data->>'offer' AS offer, coalesce(data->>'product', '(none)') AS product,
-                   occurred_at AS ts FROM ev WHERE {window} AND kind = 'offer.made'
-        ),
-        took AS (
-            SELECT data->>'offer' AS offer, min(occurred_at) AS ts FROM ev
-            WHERE community = $c AND kind = 'offer.accepted' AND day <= $last GROUP BY 1
-        )
-        SELECT product, count(*), count(took.offer),
-               median(date_diff('second', made.ts, took.ts) / 86400.0)
-        FROM made LEFT JOIN took USING (offer) GROUP BY 1 ORDER BY 1
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    return [
-        OfferAcceptance(product, n, k, rate(k, n), _days(days))
-        for product, n, k, days in run(con, sql, p)
-    ]
+    """Private offers accepted per product, and how fast (P-MON-3; see the module doc).
 
-
-def conversion_time(con: Any, scope: Scope) -> list[ConversionTime]:
-    """Days from joining to the first payment at each rung (P-MON-1, P-MON-4; module doc)."""
+    Defined once for both engines (``analytics/portable.py``)."""
     setup = scope_window(con, scope)
     if setup is None:
         return []
-    last, p = setup
-    p["c"] = scope.community
-    history = named(Scope(scope.community, until=last).where(), "h", p) + _members_of(scope, p)
-    rank = " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(TIERS))
-    sql = f"""
-        WITH seen AS (
-            SELECT person, coalesce(min(occurred_at) FILTER (WHERE kind = 'member.joined'),
-                                    min(occurred_at)) AS ts
-            FROM ev WHERE {history} AND person IS NOT NULL GROUP BY 1
-        ),
-        paid AS (
-            SELECT person, occurred_at AS ts, day, CASE data->>'tier' {rank} END AS r FROM ev
-            WHERE {history} AND kind = 'payment.made' AND person IS NOT NULL
-        ),
-        rungs AS (SELECT unnest(range(1, {len(TIERS)})) AS r),
-        firsts AS (
-            SELECT rungs.r, paid.person, min(paid.ts) AS ts, min(paid.day) AS day
-            FROM rungs JOIN paid ON paid.r >= rungs.r GROUP BY 1, 2
-        )
-        SELECT f.r, count(*), median(date_diff('second', s.ts, f.ts) / 86400.0),
-               avg(date_diff('second', s.ts, f.ts) / 86400.0)
-        FROM firsts f JOIN seen s USING (person)
-        WHERE f.day BETWEEN $first AND $last GROUP BY 1
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    found = {r: (n, med, mean) for r, n, med, mean in run(con, sql, p)}
+    last, _ = setup
+    t = portable.ev()
+    offers = t.filter(
+        *portable.in_scope(t, replace(scope, group=None, until=last)),
+        *joined_group(t, scope, "subject_person"),
+        t.kind == "offer.made",
+    )
+    made = offers.select(
+        ts=offers.occurred_at,
+        offer=portable.field(con, offers.data, "offer"),
+        product=portable.field(con, offers.data, "product").fill_null("(none)"),
+    )
+    taken = t.filter(t.community == scope.community, t.kind == "offer.accepted", t.day <= last)
+    took = taken.group_by(offer=portable.field(con, taken.data, "offer")).aggregate(
+        ts=taken.occurred_at.min()
+    )
+    both = made.left_join(took, "offer")
+    per = both.group_by("product").aggregate(
+        n=both.count(), k=both.offer_right.count(), median=_seconds(both.ts, both.ts_right).median()
+    )
     return [
-        ConversionTime(tier, found.get(i, (0,))[0], *map(_days, found.get(i, (0, None, None))[1:]))
-        for i, tier in enumerate(TIERS)
-        if i > 0
+        OfferAcceptance(product, n, k, rate(k, n), _days(seconds))
+        for product, n, k, seconds in sorted(portable.fetch(con, per), key=lambda r: r[0])
+    ]
+
+
+def _seconds(begin: Any, end: Any) -> Any:
+    """Whole seconds from ``begin`` to ``end``: the second boundaries crossed (DuckDB's
+    ``date_diff('second', …)``), on every engine (Spark's counts elapsed whole seconds, so
+    both ends are truncated to the second first)."""
+    return end.truncate("s").delta(begin.truncate("s"), unit="second")
+
+
+def conversion_time(con: Any, scope: Scope) -> list[ConversionTime]:
+    """Days from joining to the first payment at each rung (P-MON-1, P-MON-4; module doc).
+
+    Defined once for both engines (``analytics/portable.py``): one row per person with the
+    first payment at or above each rung, measured per rung."""
+    import ibis  # lazy: only metrics need it
+
+    setup = scope_window(con, scope)
+    if setup is None:
+        return []
+    last, _ = setup
+    t = portable.ev()
+    h = t.filter(
+        *portable.in_scope(t, Scope(scope.community, until=last)),
+        *joined_group(t, scope),
+        t.person.notnull(),
+    )
+    seen = h.group_by("person").aggregate(
+        joined=h.occurred_at.min(where=h.kind == "member.joined"), first=h.occurred_at.min()
+    )
+    seen = seen.select("person", ts=seen.joined.fill_null(seen.first))
+    made = h.filter(h.kind == "payment.made")
+    tier = portable.field(con, made.data, "tier")
+    paid = made.select(
+        "person",
+        "day",
+        ts=made.occurred_at,
+        r=ibis.cases(*((tier == name, i) for i, name in enumerate(TIERS)), else_=None),
+    )
+    rungs = range(1, len(TIERS))
+    firsts = paid.group_by("person").aggregate(
+        **{f"ts{i}": paid.ts.min(where=paid.r >= i) for i in rungs},
+        **{f"day{i}": paid.day.min(where=paid.r >= i) for i in rungs},
+    )
+    f = firsts.join(seen, "person")
+    window = scope.since or date.min
+    measures: dict[str, Any] = {}
+    for i in rungs:
+        took, inside = _seconds(f.ts, f[f"ts{i}"]), f[f"day{i}"].between(window, last)
+        measures |= {
+            f"n{i}": f.count(where=inside),
+            f"median{i}": took.median(where=inside),
+            f"mean{i}": took.mean(where=inside),
+        }
+    (row,) = portable.fetch(con, f.aggregate(**measures))
+    return [
+        ConversionTime(tier, int(row[3 * (i - 1)]), *map(_days, row[3 * (i - 1) + 1 : 3 * i]))
+        for i, tier in zip(rungs, TIERS[1:], strict=True)
     ]
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from shequn.analytics.funnel import named, run
+from shequn.analytics import portable
 from shequn.analytics.money import scope_window
 from shequn.analytics.money_figures import recurring_revenue
 from shequn.analytics.registry import Metric
@@ -48,18 +48,20 @@ def month_ends(first: date, last: date) -> list[tuple[date, date]]:
 
 
 def recurring_by_month(con: Any, scope: Scope, *, months: int = 24) -> list[RecurringMonth]:
-    """``recurring_revenue`` at the end of each month (see the module doc), oldest first."""
+    """``recurring_revenue`` at the end of each month (see the module doc), oldest first.
+
+    Defined once for both engines (``analytics/portable.py``), as ``recurring_revenue`` is."""
     setup = scope_window(con, scope)
     if setup is None:
         return []
-    last, p = setup
-    p["c"] = scope.community
-    until = named(Scope(scope.community, until=last).where(), "w", p)
-    sql = f"""
-        SELECT min(day) FROM ev WHERE {until} AND kind = 'membership.started'
-          AND data->>'payment' IS NOT NULL
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    first = run(con, sql, p)[0][0]
+    last, _ = setup
+    t = portable.ev()
+    paid = t.filter(
+        *portable.in_scope(t, Scope(scope.community, until=last)),
+        t.kind == "membership.started",
+        portable.field(con, t.data, "payment").notnull(),
+    )
+    first = portable.scalar(con, paid.day.min())
     if first is None:
         return []
     spans = month_ends(max(first, scope.since or first), last)[-months:]

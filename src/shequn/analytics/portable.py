@@ -12,9 +12,10 @@ DuckDB-only forms (``range(…) t(d)`` day series, ``GROUP BY ALL``, ``date_diff
 semantics for Spark; an Ibis expression is compiled by Ibis's own per-engine compilers (Ibis
 uses SQLGlot underneath, with the engine's rules). What differs between engines is pinned
 here: day arithmetic is cast back to DATE (DuckDB's ``DATE + INTERVAL`` is a TIMESTAMP),
-ratios are finished in Python from integer counts (DuckDB's DECIMAL literals against Spark's
-DOUBLE; and Ibis's Spark compiler cannot render a float literal without its PySpark backend,
-so thresholds are made integers first), and results are ordered explicitly (null ordering
+ratios are finished in Python from integer counts (a literal such as ``0.1`` is DECIMAL on
+one engine and DOUBLE on the other, so thresholds are made integers first; Ibis's Spark
+compiler needs one option of its PySpark backend for float columns, :func:`_spark_options`),
+and results are ordered explicitly (null ordering
 differs).
 """
 
@@ -68,7 +69,26 @@ def sql(con: Any, expr: Any) -> str:
     """``expr`` compiled for the engine behind ``con``."""
     import ibis
 
+    if dialect(con) == "pyspark":
+        _spark_options()
     return str(ibis.to_sql(expr, dialect=dialect(con)))
+
+
+def _spark_options() -> None:
+    """Give Ibis's Spark compiler the one option it reads (``treat_nan_as_null``, at its
+    backend's default: NaN stays NaN, as on DuckDB). Ibis registers it with its PySpark
+    backend, which is not used here (its extra pins ``pyspark < 4``); without it the compiler
+    fails on any float column or literal."""
+    import ibis
+
+    if ibis.options.pyspark is None:
+
+        class SparkOptions(ibis.config.Config):  # type: ignore[misc]
+            """What ``ibis.backends.pyspark.Backend.Options`` holds."""
+
+            treat_nan_as_null: bool = False
+
+        ibis.options.pyspark = SparkOptions()
 
 
 def fetch(con: Any, expr: Any) -> list[tuple[Any, ...]]:
@@ -141,6 +161,12 @@ PORTABLE: tuple[str, ...] = (
     "renewal_rate",
     "ladder_conversion",
     "refund_rate",
+    "recurring_revenue",
+    "recurring_by_month",
+    "offer_acceptance",
+    "conversion_time",
+    "revenue",
+    "acquisition_cost",
 )
 """Metrics defined here once and run on both engines; ``--engine spark`` accepts these (and
 tests/test_analytics_spark.py compares each on DuckDB and on Spark)."""
