@@ -145,6 +145,10 @@ PARAMS: dict[str, dict[str, Any]] = {
 """Parameters for metrics whose defaults need more history than the small log has."""
 
 
+COUNTED = {"churn_backtest": "members", "acquisition_cost": "acquired"}
+"""What a metric giving one object counts, to tell that something was compared."""
+
+
 def close(a: Any, b: Any) -> bool:
     """Equal, floats within 1e-9 (a sum's last bits depend on how an engine splits it)."""
     if isinstance(a, float) and isinstance(b, float):
@@ -171,8 +175,8 @@ def test_each_portable_metric_is_the_same_on_spark_and_duckdb(
         on_duckdb = plain(metric.run(duck, scope, params))
         on_spark = plain(metric.run(spark, scope, params))
         assert close(on_spark, on_duckdb), f"{name} differs on Spark for {scope}"
-        # a list: its rows; one object (churn_backtest): the members it judged
-        compared += len(on_duckdb) if isinstance(on_duckdb, list) else on_duckdb["members"]
+        # a list: its rows; one object: the members it judged, or acquired
+        compared += len(on_duckdb) if isinstance(on_duckdb, list) else on_duckdb[COUNTED[name]]
     assert compared, f"{name} is empty in every scope: nothing compared"
 
 

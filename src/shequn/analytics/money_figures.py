@@ -314,11 +314,13 @@ def conversion_time(con: Any, scope: Scope) -> list[ConversionTime]:
     window = scope.since or date.min
     measures: dict[str, Any] = {}
     for i in rungs:
-        took, inside = _seconds(f.ts, f[f"ts{i}"]), f[f"day{i}"].between(window, last)
+        inside = f[f"day{i}"].between(window, last)
+        # nulls outside, not ``where=``: Ibis would filter Spark's percentage argument too
+        took = inside.ifelse(_seconds(f.ts, f[f"ts{i}"]), ibis.null())
         measures |= {
             f"n{i}": f.count(where=inside),
-            f"median{i}": took.median(where=inside),
-            f"mean{i}": took.mean(where=inside),
+            f"median{i}": took.median(),
+            f"mean{i}": took.mean(),
         }
     (row,) = portable.fetch(con, f.aggregate(**measures))
     return [
