@@ -322,9 +322,9 @@ def conversion_time(con: Any, scope: Scope) -> list[ConversionTime]:
             f"median{i}": took.median(),
             f"mean{i}": took.mean(),
         }
-    (row,) = portable.fetch(con, f.aggregate(**measures))
+    (row,) = portable.fetch(con, f.aggregate(**measures))  # Spark: a null count when empty
     return [
-        ConversionTime(tier, int(row[3 * (i - 1)]), *map(_days, row[3 * (i - 1) + 1 : 3 * i]))
+        ConversionTime(tier, int(row[3 * (i - 1)] or 0), *map(_days, row[3 * (i - 1) + 1 : 3 * i]))
         for i, tier in zip(rungs, TIERS[1:], strict=True)
     ]
 
