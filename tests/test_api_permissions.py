@@ -300,6 +300,9 @@ MATRIX: list[tuple[str, str, int, int, int, int]] = [
     ("envelope test",      "in",     200,   200,     200,    403),
     ("envelope test",      "out",    200,   404,     404,    403),
     ("envelope test",      "other",  404,   404,     404,    403),
+    ("envelope grab",      "in",     200,   200,     200,    403),
+    ("envelope grab",      "out",    200,   404,     404,    403),
+    ("envelope grab",      "other",  404,   404,     404,    403),
 ]
 # fmt: on
 
@@ -397,6 +400,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "revoke badge": ("POST", "/communities/{community}/badges/{ref}/revoke"),
     "envelope tests": ("GET", "/communities/{community}/envelopes/tests"),
     "envelope test": ("POST", "/communities/{community}/envelopes/tests"),
+    "envelope grab": ("POST", "/communities/{community}/envelopes/grabs"),
 }
 MODERATED = ("reverse step", "decide appeal")  # one step per route, role and group (menv)
 SELF_INVITE = "mx-self-invite"  # the fraud case of the matrix (see ``menv``)
@@ -436,6 +440,9 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         url = f"https://x.example/{g}"  # and a content entry per group
         content_entries.create_entry(env.store, C, title="matrix", url=url, group=g,
                                      entry=f"mx-entry-{g}", source="operator:cli")  # fmt: skip
+    record(env.store, [Event("redenvelope.sent", datetime.now(UTC) - timedelta(minutes=5), C,
+                             "mx", f"mx-envelope-{g}", group=g, data={"envelope": g, "count": 5})
+                       for g in ("main", "camp-21")])  # an envelope per group to grab  # fmt: skip
     for g in ("main", "camp-21"):  # a question per group for the cells to answer
         asked = message_data("matrix?")
         record(env.store, [Event("message.posted", datetime.now(UTC), C, "mx-qa", g, group=g,
@@ -603,6 +610,8 @@ def build_request(env: Env, route: str, scope: str, role: str) -> tuple[str, str
         kw["json"] = {"question": env.people[f"question {group}"][0], "text": f"matrix {role}"}
     elif route == "envelope test":
         kw["json"] = {"group": group}
+    elif route == "envelope grab":
+        kw["json"] = {"group": group, "member": ref, "amount": 0.5}
     elif route == "file appeal":
         kw["json"] = {"text": f"matrix {role}"}
     elif route == "report activity":

@@ -4,14 +4,18 @@ through the worker on a fake clock; asking for a test is an operator task, once 
 
 from __future__ import annotations
 
-from datetime import timedelta
+import io
+from datetime import UTC, datetime, timedelta
 
+from shequn.connectors.console import ConsoleConnector
 from shequn.engine.engagement import envelopes
 from shequn.engine.engagement.envelope_rules import Envelope, decide_request, decide_verdict
 from shequn.engine.record import record
 from shequn.model.events import Event
 from shequn.store.outbox import list_actions
+from shequn.worker.loop import Config, Worker
 from tests.growth_helpers import COMMUNITY, T0, blueprint, group, loaded, wx
+from tests.test_cli import EXAMPLE, cli  # noqa: F401 (the fixture)
 from tests.worker_helpers import FakeClock, Scripted, worker
 
 TEST = Envelope("main", "e1", T0, shares=3, sender=wx("boss"))
@@ -89,3 +93,44 @@ def test_a_dead_group_test_both_ways_through_the_worker(store):
         ("lively", "alive", 2),
     ]
     assert envelopes.judge(store, COMMUNITY, clock.t) == 0  # judged once
+
+
+def test_the_verdict_from_grabs_recorded_by_hand_through_the_console_worker(cli, store):  # noqa: F811
+    """No connector reports red envelopes: the operator records the envelope and each grab
+    they saw (``shequn envelope sent|grab --at``), and the console worker, on a fake clock,
+    judges from those records — both ways."""
+    cli.json("blueprint", "load", EXAMPLE / "community.toml")  # Asia/Shanghai, test_hours 2
+    assert cli.json("envelope", "test", "main")["requested"]
+    slug = "study-circle"
+    with store.read() as conn:  # for the worker to hand the operator: no bot can send one
+        (task,) = list_actions(conn, community=slug, kind="redenvelope.send")
+    assert task["payload"]["shares"] == 10
+    lively = cli.json("envelope", "sent", "main", "--shares", "2", "--member", "wechat:lin",
+                      "--at", "2026-05-08T20:00")["envelope"]  # fmt: skip
+    for who, at in (("wechat:amy", "20:03"), ("wechat:bo", "20:41"), ("wechat:amy", "20:50")):
+        got = cli.json("envelope", "grab", "main", "--member", who, "--at", f"2026-05-08T{at}")
+        assert got["envelope"] == lively  # the newest envelope sent to the group before --at
+    assert not got["new"]  # amy's second grab of the same envelope is the same fact
+    quiet = cli.json("envelope", "sent", "main", "--shares", "3", "--member", "wechat:lin",
+                     "--at", "2026-05-09T20:00")["envelope"]  # fmt: skip
+    cli.json("envelope", "grab", "main", "--member", "wechat:amy", "--at", "2026-05-09T20:10",
+             "--amount", "1.5")  # fmt: skip
+    cli.json("envelope", "grab", "main", "--member", "wechat:bo", "--at", "2026-05-09T23:30",
+             "--envelope", quiet)  # after the two-hour window: does not count  # fmt: skip
+    code, _, err = cli.run("envelope", "grab", "main", "--member", "wechat:bo", "--at",
+                           "2026-05-01T10:00")  # fmt: skip
+    assert code != 0 and "shequn envelope sent" in err  # nothing was sent before then
+    sent_utc = datetime(2026, 5, 8, 12, 0, tzinfo=UTC)  # 20:00 in Beijing
+    clock = FakeClock(sent_utc + timedelta(hours=1))
+    out = io.StringIO()
+    w = Worker(store, ConsoleConnector(out), config=Config(ticks=True), clock=clock, name="w1")
+    w.run(once=True)
+    assert [x["verdict"] for x in envelopes.list_tests(store, slug, now=clock.t)] == [None] * 2
+    for at in (sent_utc + timedelta(hours=2, minutes=30), sent_utc + timedelta(days=1, hours=4)):
+        clock.t = at
+        w.run(once=True)
+    found = envelopes.list_tests(store, slug, now=clock.t)  # what `envelope tests` lists
+    assert [(x["envelope"], x["verdict"], x["grabbed"], x["shares"]) for x in found] == [
+        (quiet, "dead", 1, 3),
+        (lively, "alive", 2, 2),
+    ]

@@ -68,6 +68,8 @@ state = State()
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
+TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S%z"]
+"""What a ``--at`` option accepts: a local minute (the community's zone) or a time with one."""
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 CommunityOpt = Annotated[
     str | None, typer.Option("--community", help="Community slug (default: the only one).")

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from shequn.cli.common import (
+    TIME_FORMATS,
     CommunityOpt,
     JsonFlag,
     echo,
@@ -32,7 +33,7 @@ At = Annotated[
     datetime,
     typer.Option(
         "--at",
-        formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S%z"],
+        formats=TIME_FORMATS,
         help="Start, e.g. 2026-05-08T20:00 (the community's time zone unless one is given).",
     ),
 ]

@@ -2,6 +2,10 @@
 tick call (P-ENG-4). Decisions are pure (``envelope_rules.py``); here the envelope events are
 read from the log and the decisions applied, each in one transaction that holds the append
 lock, so two workers judge an envelope once.
+
+No connector sees red envelopes (docs/connectors.md), so the envelope and its grabs are
+often what an operator saw with their own eyes: :func:`record_sent` and :func:`record_grab`
+write them as the platform facts they are, and the verdict reads them like any other.
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from shequn.engine.decisions import apply
+from shequn.engine.decisions import apply, capped_ref, new_ref
 from shequn.engine.engagement.envelope_rules import (
     PURPOSE,
     Envelope,
     decide_request,
     decide_verdict,
 )
+from shequn.engine.engagement.timeline import aware
+from shequn.engine.guard import Writer, guarded
+from shequn.engine.record import record
 from shequn.errors import NotFound
 from shequn.model.events import Event
 from shequn.store.append import lock_for_decision
@@ -71,6 +78,58 @@ def judge(store: Store, community: str, now: datetime | None = None) -> int:
         return done
 
 
+def record_sent(
+    store: Store, community: str, group: str, member: str, shares: int, *,
+    envelope: str | None = None, at: datetime | None = None, source: str = "operator:cli",
+) -> tuple[str, bool]:  # fmt: skip
+    """Record a test envelope sent by hand (``purpose = "dead_group_test"``) at ``at`` (now;
+    a naive time is the community's); returns its id and whether it is new."""
+    ref = envelope or new_ref()
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+        bp.group(group)
+    when = aware(bp, at) if at else datetime.now(UTC)
+    sent = Event("redenvelope.sent", when, community, source, ref, group=group, actor=member,
+                 data={"envelope": ref, "count": shares, "purpose": PURPOSE})  # fmt: skip
+    return ref, record(store, [sent]).new > 0
+
+
+def record_grab(
+    store: Store, community: str, group: str, member: str, *, amount: float | None = None,
+    at: datetime | None = None, envelope: str | None = None, source: str = "operator:cli",
+    writer: Writer | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Record that ``member`` grabbed a share of a red envelope in ``group`` at ``at`` (now; a
+    naive time is the community's): the envelope named, else the newest one sent there before
+    ``at``. A member grabs an envelope once, so recording it twice is one fact. ``writer``
+    (an API token) passes the write guard like ``POST /events``."""
+    with store.read() as conn:
+        bp = get_blueprint(conn, community)
+        bp.group(group)
+        when = aware(bp, at) if at else datetime.now(UTC)
+        sent = [e for _, e in events_by(conn, community, ("redenvelope.sent",),
+                                        since=when - LOOK_BACK, until=when, group=group)
+                if envelope is None or str(e.data.get("envelope")) == envelope]  # fmt: skip
+    if not sent:
+        named = f"red envelope {envelope!r}" if envelope else "red envelope"
+        before = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        raise NotFound(
+            f"no {named} sent in {group!r} in the {LOOK_BACK.days} days before {before} UTC: "
+            "record it first (shequn envelope sent)",
+            group=group,
+            envelope=envelope,
+        )
+    found = str(sent[-1].data["envelope"])
+    data: dict[str, Any] = {"envelope": found, **({"amount": amount} if amount else {})}
+    grab = Event("redenvelope.grabbed", when, community, source,
+                 capped_ref(f"grab:{found}:{member}"), group=group, actor=member,
+                 subject=sent[-1].actor, data=data)  # fmt: skip
+    events = [grab] if writer is None else list(guarded(store, writer, [grab], label="grab"))
+    new = record(store, events).new > 0
+    return {"envelope": found, "group": group, "member": member, "at": when.isoformat(),
+            "new": new}  # fmt: skip
+
+
 def list_tests(
     store: Store, community: str, groups: Sequence[str] | None = None,
     now: datetime | None = None,
@@ -114,4 +173,4 @@ def _test(e: Event) -> Envelope:
                         int(shares) if shares else None, e.actor)  # fmt: skip
 
 
-__all__ = ["judge", "list_tests", "request_test"]
+__all__ = ["judge", "list_tests", "record_grab", "record_sent", "request_test"]
