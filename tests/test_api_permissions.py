@@ -441,7 +441,8 @@ def menv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         content_entries.create_entry(env.store, C, title="matrix", url=url, group=g,
                                      entry=f"mx-entry-{g}", source="operator:cli")  # fmt: skip
     record(env.store, [Event("redenvelope.sent", datetime.now(UTC) - timedelta(minutes=5), C,
-                             "mx", f"mx-envelope-{g}", group=g, data={"envelope": g, "count": 5})
+                             "mx", f"mx-envelope-{g}", group=g, actor=env.people[g][-1],
+                             data={"envelope": g, "count": 5})
                        for g in ("main", "camp-21")])  # an envelope per group to grab  # fmt: skip
     for g in ("main", "camp-21"):  # a question per group for the cells to answer
         asked = message_data("matrix?")
