@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -17,12 +18,14 @@ from shequn.engine.engagement.care import (
     AtRisk,
     Person,
     active_hour,
+    card_variables,
     decide_at_risk,
     decide_care,
     parse_birthday,
 )
 from shequn.engine.engagement.checkins import remind
 from shequn.engine.engagement.sessions import plan_session, summarize
+from shequn.engine.intake import record_intake
 from shequn.engine.record import record
 from shequn.errors import Conflict
 from shequn.model.events import Event
@@ -54,7 +57,7 @@ def test_care_finds_the_occasion_and_the_members_own_hour():
                last_post=DAY3 - timedelta(days=15)),  # a key member silent 15 days
         person("chatty", joined_at=T0 - timedelta(days=40), recent_posts=3,
                last_post=DAY3 - timedelta(days=15)),  # not a key member: left alone
-        person("bday", joined_at=T0 - timedelta(days=40), birthday="05-03"),
+        person("bday", joined_at=T0 - timedelta(days=40), card={"birthday": "1990-05-03"}),
         person("quiet", opted_out=True),  # /stop: nothing, whatever the occasion
     ]  # fmt: skip
     decisions = decide_care(bp, people, DAY3)
@@ -68,6 +71,28 @@ def test_care_finds_the_occasion_and_the_members_own_hour():
     assert parse_birthday("3 May") is None
     later = blueprint(group("main"), extra="[engagement.care]\nnewcomer_day = 7\n")
     assert not decide_care(later, people[:1], DAY3)
+
+
+def test_the_intake_card_is_a_care_variable_with_a_fallback_for_no_card():
+    card = {"city": "杭州", "profession": "设计师", "birthday": "1990-05-03", "pets": 2}
+    assert card_variables(card) == {"city": "杭州", "profession": "设计师", "company": "",
+                                    "birthday": "05-03", "has_card": True}  # fmt: skip
+    assert card_variables(None) == dict.fromkeys(("city", "profession", "company", "birthday"),
+                                                 "") | {"has_card": False}  # fmt: skip
+    text = ('{{ name }}，{% if has_card %}{{ city or "你那边" }}的{{ company or "同行" }}'
+            '最近怎样？{% else %}还没填名片哦。{% endif %}')  # fmt: skip
+    custom = blueprint(group("main"), extra=f"[templates.care_newcomer]\nzh = '{text}'\n")
+    [with_card, without] = decide_care(custom, [
+        replace(person("amy", card={"profession": "设计师", "company": "西湖书店"}), name="Amy"),
+        replace(person("bo"), name="阿波"),
+    ], DAY3)  # fmt: skip
+    assert render_payload(custom, with_card.actions[0].payload) == "Amy，你那边的西湖书店最近怎样？"
+    assert render_payload(custom, without.actions[0].payload) == "阿波，还没填名片哦。"
+    bp = blueprint(group("main"))
+    [shipped] = decide_care(bp, [person("cy", card={"city": "成都"})], DAY3)
+    assert "成都最近怎么样？" in render_payload(bp, shipped.actions[0].payload)  # the default text
+    [plain] = decide_care(bp, [person("dee")], DAY3)
+    assert "最近怎么样" not in render_payload(bp, plain.actions[0].payload)
 
 
 def test_badge_levels_points_and_spending():
@@ -101,9 +126,13 @@ def test_care_reaches_a_newcomer_once_on_day_three_and_never_after_stop(store):
     record(store, [Event("member.joined", T0, COMMUNITY, "bot", f"j{n}", group="main",
                          actor=wx(n)) for n in ("amy", "bo")])  # fmt: skip
     assert caring.set_opt_out(store, COMMUNITY, wx("bo"), source="bot", ref="stop-bo")
+    record_intake(store, COMMUNITY, wx("amy"), card={"city": "杭州"}, now=T0, ref="card-amy")
     for hours in (0, 24, 48, 49):  # day 1, day 2, day 3 twice
         caring.send_care(store, COMMUNITY, T0 + timedelta(hours=hours))
     assert _care(store) == [(wx("amy"), "care_newcomer")]
+    with store.read() as conn:  # her intake card's city, read by the tick
+        [sent] = list_actions(conn, community=COMMUNITY, kind="message.send", status=None)
+    assert (sent["payload"]["city"], sent["payload"]["has_card"]) == ("杭州", True)
     caring.set_opt_out(store, COMMUNITY, wx("bo"), False, source="bot", ref="start-bo")
     with store.read() as conn:
         assert opted_out(conn, COMMUNITY) == set()

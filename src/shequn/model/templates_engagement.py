@@ -32,9 +32,17 @@ CARE_VARIABLES = {
     "joined_days": N_("days since they joined the group (the join day is 0; '' when unknown)"),
     "last_active_days": N_("days since their last message ('' when none in key_window_days)"),
     "messages": N_("their messages in the last key_window_days"),
+    "city": N_("the city their intake card gives ('' when none, or no card)"),
+    "profession": N_("the profession their intake card gives ('' when none, or no card)"),
+    "company": N_("the company their intake card gives ('' when none, or no card)"),
+    "birthday": N_("their birthday from the intake card, MM-DD ('' when none)"),
+    "has_card": N_("whether they filled in an intake card at all"),
 }
 """Every care text's per-member variables (``engine/engagement/care.py member_variables``)."""
-CARE_EXAMPLE = {"name": "老王", "joined_days": 42, "last_active_days": 17, "messages": 30}
+CARE_EXAMPLE = {
+    "name": "老王", "joined_days": 42, "last_active_days": 17, "messages": 30, "city": "杭州",
+    "profession": "产品经理", "company": "西湖书店", "birthday": "05-03", "has_card": True,
+}  # fmt: skip
 
 
 def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...]:
@@ -204,8 +212,8 @@ def engagement_rows(TemplateSpec: type[TemplateSpec]) -> tuple[TemplateSpec, ...
             "message.send",
             {"day": N_("the day in the group (the join day is 1)"), **CARE_VARIABLES},
             N_(
-                "{{ member }}, it is your day {{ day }} in {{ group }}: settling in? Ask me "
-                "anything, any time."
+                "{{ member }}, it is your day {{ day }} in {{ group }}: settling in?"
+                "{% if city %} How are things in {{ city }}?{% endif %} Ask me anything, any time."
             ),
             {"day": 3, **CARE_EXAMPLE},
         ),

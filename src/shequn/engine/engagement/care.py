@@ -19,7 +19,9 @@ occasion is the member's last active day).
 Each message is one ``care.sent`` keyed on the member, the trigger and its occasion, so a tick
 that runs every hour sends it once. Besides the trigger's own, every care message carries the
 member's variables (:func:`member_variables`): ``name`` (their display name), ``joined_days``,
-``last_active_days`` and ``messages``, so a community's own text can be personal.
+``last_active_days`` and ``messages``, and their intake card's fields (:func:`card_variables`:
+``city``, ``profession``, ``company``, ``birthday``, ``has_card``), so a community's own
+text can be personal — and the birthday trigger reads the same card.
 """
 
 from __future__ import annotations
@@ -47,23 +49,45 @@ class Person:
     last_post: datetime | None = None
     recent_posts: int = 0  # messages in key_window_days
     hours: tuple[int, ...] = ()  # local hours of their recent messages
-    birthday: str | None = None  # MM-DD
+    card: Mapping[str, object] | None = None  # their intake card (None: they have none)
     opted_out: bool = False
     name: str | None = None  # their display name, when the platform gave one
+
+    @property
+    def birthday(self) -> str | None:
+        """``MM-DD`` from the card's ``birthday``, when it gives one."""
+        return parse_birthday((self.card or {}).get("birthday"))
+
+
+CARD_FIELDS = ("city", "profession", "company", "birthday")
+"""The intake card's fields a care text may name (templates see plain values, never a
+mapping's keys, so each is a variable of its own)."""
+
+
+def card_variables(card: Mapping[str, object] | None) -> dict[str, Any]:
+    """Pure: the intake card as care variables — ``city``, ``profession``, ``company``,
+    ``birthday`` (``MM-DD``) and ``has_card``. A field with no answer, or a member with no
+    card, is '' (never missing: the texts are strict), so ``{{ city or "你那边" }}`` and
+    ``{% if has_card %}`` are the fallbacks a text writes."""
+    given = {str(k): str(v).strip() for k, v in (card or {}).items() if v not in (None, "")}
+    said: dict[str, Any] = {k: given.get(k, "") for k in CARD_FIELDS}
+    said["birthday"] = parse_birthday(said["birthday"]) or ""
+    return {**said, "has_card": bool(given)}
 
 
 def member_variables(bp: Blueprint, p: Person, now: datetime) -> dict[str, Any]:
     """Pure: the member's own variables for a care text — ``name`` (the display name, else
     the key's short form), ``joined_days`` (local days since they joined the group, the join
     day 0), ``last_active_days`` (days since their last message) and ``messages`` (theirs in
-    ``key_window_days``); an unknown one is empty, never missing (the texts are strict)."""
+    ``key_window_days``); an unknown one is empty, never missing (the texts are strict); and
+    the intake card's (:func:`card_variables`)."""
     tz = ZoneInfo(bp.community.timezone)
     today = now.astimezone(tz).date()
     joined = (today - p.joined_at.astimezone(tz).date()).days if p.joined_at else ""
     silent = (now - p.last_post).days if p.last_post else ""
     name = p.name or p.member.split(":", 1)[-1]
     return {"name": name, "joined_days": joined, "last_active_days": silent,
-            "messages": p.recent_posts}  # fmt: skip
+            "messages": p.recent_posts, **card_variables(p.card)}  # fmt: skip
 
 
 def active_hour(bp: Blueprint, hours: Sequence[int]) -> int:
@@ -133,6 +157,7 @@ class AtRisk:
     name: str | None = None  # their display name
     joined_at: datetime | None = None  # when they joined ``group``
     messages: int = 0  # their messages in key_window_days
+    card: Mapping[str, object] | None = None  # their intake card
 
 
 def decide_at_risk(
@@ -147,7 +172,7 @@ def decide_at_risk(
     out: list[Decision] = []
     for f in flagged:
         p = Person(f.member, f.group, f.joined_at, recent_posts=f.messages,
-                   hours=tuple(hours.get(f.member, ())), name=f.name)  # fmt: skip
+                   hours=tuple(hours.get(f.member, ())), card=f.card, name=f.name)  # fmt: skip
         said = {
             "days": (today - f.last_active).days,
             "last_active_days": (today - f.last_active).days,
@@ -187,6 +212,6 @@ def parse_birthday(value: object) -> str | None:
 
 
 __all__ = [
-    "AtRisk", "Person", "active_hour", "decide_at_risk", "decide_care", "due_at",
-    "member_variables", "occasions", "parse_birthday",
+    "CARD_FIELDS", "AtRisk", "Person", "active_hour", "card_variables", "decide_at_risk",
+    "decide_care", "due_at", "member_variables", "occasions", "parse_birthday",
 ]  # fmt: skip

@@ -17,7 +17,6 @@ from shequn.engine.engagement.care import (
     Person,
     decide_at_risk,
     decide_care,
-    parse_birthday,
 )
 from shequn.errors import NotFound
 from shequn.model.events import Event
@@ -43,15 +42,14 @@ def send_care(store: Store, community: str, now: datetime | None = None) -> int:
         tz = ZoneInfo(bp.community.timezone)
         posts = post_times(conn, community, at - timedelta(days=cfg.key_window_days))
         rows = memberships(conn, community)
-        card = cards(conn, {k for k, _, _ in rows}, community) if cfg.birthday else {}
+        card = cards(conn, {k for k, _, _ in rows}, community)
         stopped = opted_out(conn, community)
         names = display_names(conn, community, {k for k, _, _ in rows})
         people = [
             Person(key, group, joined, posts[key][-1] if key in posts else None,
                    len(posts.get(key, ())),
                    tuple(p.astimezone(tz).hour for p in posts.get(key, ())[-50:]),
-                   parse_birthday(card.get(key, {}).get("birthday")), key in stopped,
-                   names.get(key))
+                   card.get(key), key in stopped, names.get(key))
             for key, group, joined in rows
         ]  # fmt: skip
         decisions = decide_care(bp, people, at)
@@ -81,9 +79,10 @@ def care_at_risk(
         joined = {(k, g): when for k, g, when in memberships(conn, community)}
         keys = [owner.get(person, person) for person, *_ in flagged]
         names = display_names(conn, community, keys)
+        card = cards(conn, keys, community)
         chosen = [
             AtRisk(key, groups[0], last, ratio, names.get(key), joined.get((key, groups[0])),
-                   len(posts.get(key, ())))
+                   len(posts.get(key, ())), card.get(key))
             for key, (person, groups, last, ratio) in zip(keys, flagged, strict=True)
             if groups and key not in stopped
         ]  # fmt: skip
