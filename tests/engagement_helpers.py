@@ -60,7 +60,7 @@ def engagement_messages(bp: Blueprint) -> list[Action]:
     people = [
         Person(wx("a"), "main", T0),
         Person(wx("b"), "main", T0 - timedelta(days=40), day3 - timedelta(days=20), 30),
-        Person(wx("c"), "main", None, birthday=f"{day3:%m-%d}"),
+        Person(wx("c"), "main", None, card={"birthday": f"{day3:%m-%d}"}),
     ]
     actions += [a for d in decide_care(bp, people, day3) for a in d.actions]
     at_risk = [AtRisk(wx("d"), "main", T0.date(), 0.1)]
