@@ -39,7 +39,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 REQUIRED = os.environ.get("SHEQUN_REQUIRE_BROWSER") == "1"
 PAGES = [
     "", "/groups", f"/groups/{SCOPED_GROUP}", "/retention", "/members", "/diagnose", "/growth",
-    "/import", "/moderation", "/motions", "/qa", "/honours",
+    "/import", "/moderation", "/motions", "/qa", "/honours", "/content",
 ]  # fmt: skip
 
 

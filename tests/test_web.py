@@ -135,6 +135,7 @@ def pages(community: str = C) -> list[str]:
         f"{c}/motions",
         f"{c}/qa",
         f"{c}/honours",
+        f"{c}/content",
     ]
 
 

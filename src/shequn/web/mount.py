@@ -11,11 +11,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from shequn.web import actions, app, growth, honours, moderation, money, motions, pages, qa
+from shequn.web import actions, app, content, growth, honours, moderation, money, motions, pages, qa
 from shequn.web.session import Sessions, secret_key
 from shequn.web.templating import STATIC, environment
 
-PAGE_MODULES = (actions, growth, honours, moderation, money, motions, pages, qa)
+PAGE_MODULES = (actions, content, growth, honours, moderation, money, motions, pages, qa)
 """Imported for their routes, which they add to ``pages.router`` when loaded."""
 
 
