@@ -212,8 +212,14 @@ ENGAGEMENT_KINDS: tuple[KindSpec, ...] = (
         subject="the member",
         group_required=False,
         fields=(
-            F("badge", Str, "answers, streak or invites", required=True),
+            F("badge", Str, "answers, streak, invites or camps", required=True),
             F("level", Int, "the level reached", required=True),
+            F(
+                "earned_at",
+                Str,
+                "ISO 8601: when the rule was first met in the log (the 10th "
+                "answer's time), not the grant's",
+            ),
         ),
         playbook=("P-ENG-8",),
     ),

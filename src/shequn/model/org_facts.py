@@ -21,7 +21,7 @@ folded onto their member (``owner_of``), so merged identities are one person.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
@@ -89,6 +89,9 @@ class Facts:
     days: set[date] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     violated: list[datetime] = field(default_factory=list)  # when a rule.violated names them
+    at: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    """When each timed count grew (``fold_facts(timed=…)``), oldest first: the 10th answer's
+    time is ``at["answer"][9]``."""
 
     @property
     def active_days(self) -> int:
@@ -129,15 +132,23 @@ def fold_facts(
     since: datetime,
     tz: ZoneInfo,
     invite_stay_days: int = INVITE_STAY_DAYS,
+    timed: Collection[str] = (),
 ) -> dict[str, Facts]:
     """Pure: every member's :class:`Facts` from ``events`` (oldest first). Events before
     ``since`` count only as violations (the caller loads them for the clean period) and as
     the joins an early leave is measured from. ``targets`` maps a message's (source,
-    source_ref) to :data:`Target`; ``owner_of`` maps identity keys to member keys."""
+    source_ref) to :data:`Target`; ``owner_of`` maps identity keys to member keys. The
+    counts named in ``timed`` also keep when each one grew (``Facts.at``: a badge's earned
+    time); an invite counts at the time the person was brought."""
     evs = sorted(events, key=lambda e: e.occurred_at)
     facts: dict[str, Facts] = defaultdict(Facts)
     early = _left_early(evs, timedelta(days=invite_stay_days))
-    invited: set[tuple[str, str, str | None]] = set()
+    invited: dict[tuple[str, str, str | None], datetime] = {}
+
+    def add(f: Facts, name: str, at: datetime) -> None:
+        f.counts[name] += 1
+        if name in timed:
+            f.at[name].append(at)
 
     def who(key: str | None) -> str | None:
         return None if key is None else owner_of.get(key, key)
@@ -150,47 +161,47 @@ def fold_facts(
             continue
         if e.kind == "member.joined" and e.actor and e.data.get("inviter"):
             inviter = str(e.data["inviter"])
-            invited.add((inviter, e.actor, e.group))
+            invited.setdefault((inviter, e.actor, e.group), e.occurred_at)
         if e.kind == "member.invited" and e.actor and e.subject:
-            invited.add((e.actor, e.subject, e.group))
+            invited.setdefault((e.actor, e.subject, e.group), e.occurred_at)
         if e.kind == "session.held" and e.actor:
-            facts[who(e.actor) or e.actor].counts["sessions_hosted"] += 1
+            add(facts[who(e.actor) or e.actor], "sessions_hosted", e.occurred_at)
         actor = who(e.actor)
         if actor is None:
             continue
         mine = facts[actor]
         if e.kind == "message.posted":
             mine.days.add(e.occurred_at.astimezone(tz).date())
-            mine.counts["messages"] += 1
+            add(mine, "messages", e.occurred_at)
             ref = e.data.get("reply_to")
             target = targets.get((e.source, str(ref))) if ref is not None else None
             behaviour = reply_behaviour(
                 actor, None if target is None else (who(target[0]), target[1])
             )
             if behaviour:
-                mine.counts[behaviour] += 1
+                add(mine, behaviour, e.occurred_at)
             if e.data.get("has_link"):
-                mine.counts["link"] += 1
+                add(mine, "link", e.occurred_at)
             if e.data.get("forwarded_from"):
-                mine.counts["forward"] += 1
+                add(mine, "forward", e.occurred_at)
         elif e.kind == "content.shared":
-            mine.counts["link"] += 1
+            add(mine, "link", e.occurred_at)
         elif e.kind == "content.forwarded":
-            mine.counts["forward"] += 1
+            add(mine, "forward", e.occurred_at)
         elif e.kind == "checkin.done":
-            mine.counts["checkins"] += 1
+            add(mine, "checkins", e.occurred_at)
         elif e.kind == "payment.made":
-            mine.counts["payments"] += 1
+            add(mine, "payments", e.occurred_at)
         elif e.kind == "message.reacted":
             ref = e.data.get("message")
             target = targets.get((e.source, str(ref))) if ref is not None else None
             author = who(e.subject) or who(target[0] if target else None)
             if author is not None and author != actor:
-                mine.counts["reaction_given"] += 1
-                facts[author].counts["reaction_received"] += 1
-    for inviter, invitee, group in invited:
+                add(mine, "reaction_given", e.occurred_at)
+                add(facts[author], "reaction_received", e.occurred_at)
+    for (inviter, invitee, group), at in sorted(invited.items(), key=lambda x: x[1]):
         if (invitee, group) not in early and who(inviter) != who(invitee):
-            facts[who(inviter) or inviter].counts["invite"] += 1
+            add(facts[who(inviter) or inviter], "invite", at)
     return dict(facts)
 
 

@@ -11,12 +11,14 @@ member's badge and their level never disagree about what they did.
   check-in camps completed). A level
   reached is granted once (``badge.granted`` keyed on member, badge and level), whenever the
   tick first sees it — the first run backfills, later runs add what is new; a revoked level
-  (``badge.revoked``) is never granted again.
+  (``badge.revoked``) is never granted again. Its ``earned_at`` is when the rule was first
+  met in the log — the 10th answer's time, the day the streak reached 7 — not the grant's
+  (:func:`earned_at`), so the backfill gives historical times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from shequn.engine.decisions import ENGINE_SOURCE, Decision, capped_ref
@@ -52,6 +54,16 @@ def earned(bp: Blueprint, counts: Mapping[str, int]) -> list[tuple[str, int]]:
     ]
 
 
+def earned_at(
+    times: Mapping[str, Sequence[datetime]], badge: str, level: int, now: datetime
+) -> datetime:
+    """When ``level`` of ``badge`` was first met: the ``level``-th time its count grew
+    (``times``, oldest first: answers, invites brought, the days a streak reached, camps
+    completed); ``now`` when the log does not say (then the grant is the earliest known)."""
+    grew = times.get(BADGES[badge], ())
+    return min(grew[level - 1], now) if len(grew) >= level else now
+
+
 def decide_badges(
     bp: Blueprint,
     member: str,
@@ -59,9 +71,11 @@ def decide_badges(
     counts: Mapping[str, int],
     known: Collection[tuple[str, int]],
     now: datetime,
+    times: Mapping[str, Sequence[datetime]] | None = None,
 ) -> Decision:
     """Pure: ``badge.granted`` for each level reached and not granted (or revoked) before,
-    and one private ``badge_granted`` naming the highest new level of each badge."""
+    with its ``earned_at`` from ``times`` (:func:`earned_at`), and one private
+    ``badge_granted`` naming the highest new level of each badge."""
     new = [(b, lvl) for b, lvl in earned(bp, counts) if (b, lvl) not in known]
     if not new:
         return Decision.none()
@@ -69,7 +83,8 @@ def decide_badges(
     events = [
         Event("badge.granted", now, community, ENGINE_SOURCE,
               capped_ref(f"badge:{community}:{member}:{badge}:{level}"), group=group,
-              subject=member, data={"badge": badge, "level": level})
+              subject=member, data={"badge": badge, "level": level, "earned_at": earned_at(
+                  times or {}, badge, level, now).isoformat()})
         for badge, level in new
     ]  # fmt: skip
     top = {b: lvl for b, lvl in new}  # sorted by level: the last is the highest
@@ -97,4 +112,4 @@ def decide_spend(
     return Decision(events=[event])
 
 
-__all__ = ["BADGES", "decide_badges", "decide_spend", "earned", "points"]
+__all__ = ["BADGES", "decide_badges", "decide_spend", "earned", "earned_at", "points"]

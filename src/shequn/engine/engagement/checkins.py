@@ -9,7 +9,7 @@ the append lock — so two workers ticking at once remind a camp once that day.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy import Connection
 
@@ -22,6 +22,7 @@ from shequn.engine.engagement.streaks import (
     decide_reminders,
     local_day,
     member_zones,
+    reached,
     streak,
 )
 from shequn.errors import NotFound
@@ -56,6 +57,21 @@ def streaks_in(conn: Connection, bp: Blueprint, group: str, now: datetime) -> di
         )
         for member, when in times.items()
     }
+
+
+def streak_times(conn: Connection, bp: Blueprint, group: str) -> dict[str, list[datetime]]:
+    """When each member's longest streak in ``group`` first reached 1, 2, 3 … days: their
+    first check-in on the day it did (:func:`streaks.reached`, on their own local days)."""
+    freezes = bp.engagement.checkins.freeze_tokens
+    times = checkin_times(conn, bp.community.slug, group)
+    zones = zones_of(conn, bp, times)
+    out: dict[str, list[datetime]] = {}
+    for member, when in times.items():
+        first: dict[date, datetime] = {}
+        for t in sorted(when):
+            first.setdefault(local_day(bp, t, zones.get(member)), t)
+        out[member] = [first[d] for d in reached(first, freezes)]
+    return out
 
 
 def remind(store: Store, community: str, now: datetime | None = None) -> int:

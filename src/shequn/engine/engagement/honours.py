@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from itertools import zip_longest
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import Decision, apply, new_ref
-from shequn.engine.engagement.badges import decide_badges, decide_spend, points
-from shequn.engine.engagement.checkins import streaks_in
+from shequn.engine.engagement.badges import BADGES, decide_badges, decide_spend, points
+from shequn.engine.engagement.checkins import streak_times, streaks_in
 from shequn.engine.engagement.streaks import camps
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
@@ -33,22 +34,48 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 def counts(conn: Connection, bp: Blueprint, now: datetime) -> dict[str, dict[str, int]]:
     """Every member's counts (org_facts behaviours, ``checkins``…), ``streak``, the longest
     check-in run in any camp, and ``camps``, the camps they completed, keyed by member."""
+    return _tally(conn, bp, now)[0]
+
+
+Times = dict[str, dict[str, list[datetime]]]
+"""Per member, when each badge's count grew (``badges.earned_at`` reads it)."""
+
+
+def _tally(
+    conn: Connection, bp: Blueprint, now: datetime, *, timed: bool = False
+) -> tuple[dict[str, dict[str, int]], Times]:
+    """:func:`counts`, and with ``timed`` when each badge's count grew: the answers and
+    invites (org_facts), the days the longest streak reached 1, 2 … (the earliest camp) and
+    the camps completed."""
     community = bp.community.slug
     owner_of, _ = people(conn, community)
     events = [e for e in fact_events(conn, community, EPOCH) if e.occurred_at <= now]
     targets = message_targets(conn, community, events)
     tz = ZoneInfo(bp.community.timezone)
-    facts = fold_facts(events, targets, owner_of, since=EPOCH, tz=tz)
+    kept = [c for c in BADGES.values() if timed]
+    facts = fold_facts(events, targets, owner_of, since=EPOCH, tz=tz, timed=kept)
     out: dict[str, dict[str, int]] = {m: dict(f.counts) for m, f in facts.items()}
+    times: Times = {m: {c: list(f.at[c]) for c in kept} for m, f in facts.items()}
     for camp in camps(bp):
         for identity, s in streaks_in(conn, bp, camp, now).items():
             mine = out.setdefault(owner_of.get(identity, identity), {})
             mine["streak"] = max(mine.get("streak", 0), s.longest)
+        for identity, reached in (streak_times(conn, bp, camp) if timed else {}).items():
+            mine_at = times.setdefault(owner_of.get(identity, identity), {})
+            mine_at["streak"] = _earliest(mine_at.get("streak", []), reached)
     for e in events_of(conn, community, ("checkin.completed",)):
         if e.subject is not None and e.occurred_at <= now:
-            mine = out.setdefault(owner_of.get(e.subject, e.subject), {})
+            key = owner_of.get(e.subject, e.subject)
+            mine = out.setdefault(key, {})
             mine["camps"] = mine.get("camps", 0) + 1
-    return out
+            if timed:
+                times.setdefault(key, {}).setdefault("camps", []).append(e.occurred_at)
+    return out, times
+
+
+def _earliest(a: list[datetime], b: list[datetime]) -> list[datetime]:
+    """Element by element the earlier of two camps' streak times (each oldest first)."""
+    return [min(x) for x in zip_longest(a, b, fillvalue=datetime.max.replace(tzinfo=UTC))]
 
 
 def _ledger(conn: Connection, community: str) -> tuple[dict[str, int], dict[str, set[Any]]]:
@@ -77,9 +104,11 @@ def grant(store: Store, community: str, now: datetime | None = None) -> int:
             return 0
         lock_for_decision(conn)
         _, known = _ledger(conn, community)
+        tally, times = _tally(conn, bp, at, timed=True)
         done = 0
-        for member, mine in sorted(counts(conn, bp, at).items()):
-            decision = decide_badges(bp, member, None, mine, known.get(member, set()), at)
+        for member, mine in sorted(tally.items()):
+            decision = decide_badges(bp, member, None, mine, known.get(member, set()), at,
+                                     times.get(member, {}))  # fmt: skip
             if decision and apply(conn, decision).new:
                 done += len(decision.events)
         return done
@@ -141,8 +170,8 @@ def _badges(conn: Connection, community: str, key: str) -> list[dict[str, Any]]:
         if e.subject != key:
             continue
         badge = (str(e.data["badge"]), int(e.data["level"]))
-        if e.kind == "badge.granted":
-            held[badge] = e.occurred_at.isoformat()
+        if e.kind == "badge.granted":  # earned then (granted before earned_at was kept: then)
+            held[badge] = str(e.data.get("earned_at") or e.occurred_at.isoformat())
         else:
             held.pop(badge, None)
     return [{"badge": b, "level": lvl, "at": when} for (b, lvl), when in sorted(held.items())]

@@ -15,10 +15,9 @@ No store, no clock: the service (``checkins.py``) reads the days and passes "now
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -80,18 +79,26 @@ def local_day(bp: Blueprint, at: datetime, zone: tzinfo | None = None) -> date:
     return at.astimezone(zone or ZoneInfo(bp.community.timezone)).date()
 
 
-def _run_lengths(days: Sequence[date], freezes: int) -> list[int]:
-    """Check-in days per maximal run over sorted distinct days, each run bridging at most
-    ``freezes`` missed days in all."""
-    lengths, n, left = [], 1, freezes
-    for before, after in pairwise(days):
-        gap = (after - before).days - 1
-        if gap <= left:
-            n, left = n + 1, left - gap
-        else:
-            lengths.append(n)
-            n, left = 1, freezes
-    return [*lengths, n]
+def _runs(days: Sequence[date], freezes: int) -> Iterator[int]:
+    """For each of the sorted distinct ``days``, the length of the run it extends, each run
+    bridging at most ``freezes`` missed days in all."""
+    n, left, before = 0, freezes, None
+    for d in days:
+        gap = (d - before).days - 1 if before is not None else freezes + 1
+        n, left = (n + 1, left - gap) if gap <= left else (1, freezes)
+        before = d
+        yield n
+
+
+def reached(days: Iterable[date], freezes: int = 0) -> list[date]:
+    """The day the member's longest run first reached 1, 2, 3 … days (``[k - 1]``: the day
+    a ``k``-day streak badge was earned), over the same runs :func:`streak` measures."""
+    seen = sorted(set(days))
+    out: list[date] = []
+    for d, n in zip(seen, _runs(seen, freezes), strict=True):
+        if n > len(out):
+            out.append(d)
+    return out
 
 
 def streak(member: str, days: Iterable[date], today: date, freezes: int = 0) -> Streak:
@@ -109,7 +116,7 @@ def streak(member: str, days: Iterable[date], today: date, freezes: int = 0) -> 
             if gap > left:
                 break
             current, left, newest = current + 1, left - gap, d
-    longest = max(current, *_run_lengths(seen, freezes))
+    longest = max(current, *_runs(seen, freezes))
     return Streak(member, current, longest, len(seen), seen[-1] == today, seen[-1])
 
 
@@ -226,5 +233,5 @@ def decide_completions(
 
 __all__ = [
     "Streak", "board", "camps", "day_of", "decide_completions", "decide_reminders", "in_period",
-    "local_day", "member_zones", "streak", "zone_of",
+    "local_day", "member_zones", "reached", "streak", "zone_of",
 ]  # fmt: skip
