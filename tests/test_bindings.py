@@ -41,14 +41,16 @@ def test_bind_list_unbind(loaded: Cli) -> None:
         CHAT,
         True,
     )
-    code, _, err = cli.run("groups", "bind", "senior", "--chat", CHAT)
+    code, _, err = cli.run("groups", "bind", "senior", "--chat", CHAT, "--lang", "en")
     assert code == 1 and "bound to study-circle/main" in err and "unbind" in err
-    code, _, err = cli.run("groups", "bind", "main", "--chat", "-1009")
+    code, _, err = cli.run("groups", "bind", "main", "--chat", "-1009", "--lang", "en")
     assert code == 1 and "already" in err
-    code, _, err = cli.run("groups", "bind", "nowhere", "--chat", "-1009")
+    code, _, err = cli.run("groups", "bind", "nowhere", "--chat", "-1009", "--lang", "en")
     assert code == 1 and "no group 'nowhere'" in err
     assert cli.json("groups", "unbind", "main")["kind"] == "group.unbound"
     code, _, err = cli.run("groups", "unbind", "main")
+    assert code == 1 and "没有绑定 telegram 会话" in err  # the community speaks Chinese
+    code, _, err = cli.run("groups", "unbind", "main", "--lang", "en")
     assert code == 1 and "no telegram chat bound" in err
     [row] = cli.json("groups", "bindings")
     assert row["active"] is False

@@ -135,7 +135,7 @@ def test_merge_through_the_cli(loaded: Cli, tmp_path: Path):
     shown = loaded.json("members", "show", "qq:12345")
     assert shown["key"] == "wechat:u1" and len(shown["identities"]) == 2
     assert loaded.json("members", "unmerge", "qq:12345")["kind"] == "identity.unmerged"
-    code, _, err = loaded.run("members", "unmerge", "qq:12345")
+    code, _, err = loaded.run("members", "unmerge", "qq:12345", "--lang", "en")
     assert code == 1 and "is not merged into anyone" in err
 
 
@@ -180,7 +180,7 @@ def test_metrics_listing_and_one_metric(loaded: Cli):
     loaded.run("events", "add", EXAMPLE / "events.jsonl")
     rows = loaded.json("metrics", "activity", "--group", "camp-21")
     assert rows[-1]["day"] == "2025-03-09"
-    code, _, err = loaded.run("metrics", "activity", "-p", "nope=1")
+    code, _, err = loaded.run("metrics", "activity", "-p", "nope=1", "--lang", "en")
     assert code == 1 and "bad --param 'nope=1'" in err
 
 

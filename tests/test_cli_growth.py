@@ -62,7 +62,7 @@ def test_a_live_code_fills_two_groups_then_waitlists(cli: Cli, tmp_path: Path):
     assert (listed["uses"], listed["channel"]) == (2, "salon")
     waiting = cli.json("entry", "list", "--status", "waitlisted")
     assert [e["identity"] for e in waiting] == ["wechat:p3"]  # type: ignore[index,union-attr]
-    code_, _, err = cli.run("entry", "request", "wechat:p4", "--link", "nope")
+    code_, _, err = cli.run("entry", "request", "wechat:p4", "--link", "nope", "--lang", "en")
     assert code_ == 1 and "no link 'nope' in 'readers'" in err
 
 
@@ -80,7 +80,9 @@ def test_two_of_three_judges_admit_and_rejections_give_reasons(cli: Cli, tmp_pat
     [bob] = cli.json(*review, "wechat:bob", "--judge", "wechat:j3", "--reject")  # type: ignore[misc]
     assert bob["status"] == "rejected" and "广告号" in bob["reason"]
     assert cli.json("applications", "list") == []
-    code, _, err = cli.run(*review, "wechat:bob", "--judge", "wechat:j2", "--approve")
+    code, _, err = cli.run(
+        *review, "wechat:bob", "--judge", "wechat:j2", "--approve", "--lang", "en"
+    )
     assert code == 1 and "no pending application" in err
 
 
@@ -89,6 +91,8 @@ def test_a_bad_answer_pair_is_one_line(cli: Cli, tmp_path: Path):
     code, out, err = cli.run("entry", "request", "wechat:amy", "--group", "club", "--answer", "why")
     assert (code, out, err.strip()) == (1, "", "error: --answer 'why' is not KEY=VALUE")
     code, _, err = cli.run("entry", "request", "wechat:amy")
+    assert code == 1 and "请给出一个链接（代码）或要进入的群" in err  # the community speaks zh
+    code, _, err = cli.run("entry", "request", "wechat:amy", "--lang", "en")
     assert code == 1 and "give a link (code) or a group" in err
 
 
@@ -104,7 +108,9 @@ def test_intake_rules_classify_and_a_manager_overrides(cli: Cli, tmp_path: Path)
     assert (p["care"], p["stake"], p["classified_by"]) == ("deep", "partner", "manager")  # type: ignore[index]
     p = cli.json("intake", "record", "wechat:eve", "--card", "company=另一家培训")
     assert (p["care"], p["stake"]) == ("deep", "partner")  # type: ignore[index]  # rules stay out
-    code, _, err = cli.run("intake", "classify", "wechat:eve", "--care", "warm", "--stake", "payer")
+    code, _, err = cli.run(
+        "intake", "classify", "wechat:eve", "--care", "warm", "--stake", "payer", "--lang", "en"
+    )
     assert code == 1 and "care must be one of deep, cool, ignore" in err
     code, _, err = cli.run("intake", "record", "wechat:eve", "--card", "city")
     assert code == 1 and "--card 'city' is not KEY=VALUE" in err

@@ -152,7 +152,7 @@ def test_cancel_and_opt_out_from_the_cli(store: Store, cli: Cli) -> None:  # noq
     [m] = cli.json("memberships", "cancel", LIN, "fan", "--ref", "said-1")
     assert (m["state"], m["cancelled_at"] is not None) == ("active", True)
     assert cli.json("offers", "optout", LIN) == {"member": LIN, "opted_out": True}
-    code, _, err = cli.run("memberships", "cancel", wx("nobody"), "fan")
+    code, _, err = cli.run("memberships", "cancel", wx("nobody"), "fan", "--lang", "en")
     assert code != 0 and "holds no 'fan' membership" in err
 
 

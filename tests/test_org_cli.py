@@ -17,6 +17,8 @@ def test_levels_tasks_and_motions_through_the_cli(cli: Cli, tmp_path: Path) -> N
     assert [e["kind"] for e in granted] == ["level.granted", "level.locked"]
     assert cli.json("levels", "tag", a, "partner")[0]["data"]["tag"] == "partner"
     code, _, err = cli.run("levels", "tag", a, "king")
+    assert code == 1 and err.startswith("错误：未知标签 'king'")  # the community speaks Chinese
+    code, _, err = cli.run("levels", "tag", a, "king", "--lang", "en")
     assert code == 1 and err.startswith("error: unknown tag")
     [row] = cli.json("levels", "show")
     assert (row["member"], row["level"], row["locked"], row["tags"]) == (a, 2, True, ["partner"])

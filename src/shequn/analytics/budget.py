@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shequn.errors import ShequnError
+from shequn.model.i18n import Said
 
 log = logging.getLogger("shequn.analytics")
 
@@ -49,9 +50,19 @@ class Budget:
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", self.memory, re.IGNORECASE):
-            raise ShequnError(f"analytics memory {self.memory!r}: use a size such as 512MB or 2GB")
+            raise ShequnError(
+                Said(
+                    "analytics memory {memory!r}: use a size such as 512MB or 2GB",
+                    memory=self.memory,
+                )
+            )
         if not 0 < self.seconds <= 3600:
-            raise ShequnError(f"analytics time budget {self.seconds} s: use 0 < seconds ≤ 3600")
+            raise ShequnError(
+                Said(
+                    "analytics time budget {seconds} s: use 0 < seconds ≤ 3600",
+                    seconds=self.seconds,
+                )
+            )
 
 
 @contextmanager

@@ -99,9 +99,9 @@ def actions_done(
     try:
         detail = json.loads(result) if result else None
     except json.JSONDecodeError as e:
-        raise InvalidEvent(f"--result is not JSON: {e.msg}", field="result") from None
+        raise InvalidEvent(Said("--result is not JSON: {msg}", msg=e.msg), field="result") from None
     if detail is not None and not isinstance(detail, dict):
-        raise InvalidEvent("--result must be a JSON object", field="result")
+        raise InvalidEvent(Said("--result must be a JSON object"), field="result")
     with open_store() as store, store.transaction() as conn:
         row = finish(conn, action_id, "failed" if failed else "done", detail)
     print_json(row) if as_json else echo(_action(action_id, row["status"]))

@@ -10,7 +10,8 @@ import typer
 
 from shequn.analytics.parquet import export
 from shequn.analytics.replica import Replica
-from shequn.cli.common import JsonFlag, err, open_store, print_json
+from shequn.cli.common import JsonFlag, echo, err, open_store, print_json, say
+from shequn.model.i18n import Said
 
 export_app = typer.Typer(help="Export the log for other engines.", no_args_is_help=True)
 
@@ -24,7 +25,7 @@ def export_parquet(
     by community and day. Incremental and safe to repeat: only events newer than the last
     export are written; an export cut short is detected and done again."""
     with open_store() as store:
-        with err.status("bringing the analytics replica up to date…"):
+        with err.status(say(Said("bringing the analytics replica up to date…"))):
             replica = Replica.open(store)
         try:
             done = export(replica.raw, dest)
@@ -33,10 +34,21 @@ def export_parquet(
     if as_json:
         print_json(done)
     elif done.rows or done.people:
-        again = f"; written again whole: {', '.join(done.redone)}" if done.redone else ""
-        people = f"; people of: {', '.join(done.people)}" if done.people else ""
-        typer.echo(
-            f"{dest}: batch {done.batch}, {done.rows} rows{again}{people}; {done.total} in all"
-        )
+        wrote = Said("{dest}: batch {batch}, {rows} rows", dest=str(dest), batch=done.batch,
+                     rows=done.rows)  # fmt: skip
+        if done.redone:
+            redone = ", ".join(done.redone)
+            wrote = Said("{wrote}; written again whole: {redone}", wrote=wrote, redone=redone)
+        if done.people:
+            people = ", ".join(done.people)
+            wrote = Said("{wrote}; people of: {people}", wrote=wrote, people=people)
+        echo(Said("{wrote}; {total} in all", wrote=wrote, total=done.total))
     else:
-        typer.echo(f"{dest}: nothing new since batch {done.batch} ({done.total} rows)")
+        echo(
+            Said(
+                "{dest}: nothing new since batch {batch} ({total} rows)",
+                dest=str(dest),
+                batch=done.batch,
+                total=done.total,
+            )
+        )

@@ -17,6 +17,7 @@ from shequn.cli.common import (
     GroupOpt,
     JsonFlag,
     LangOpt,
+    echo,
     err,
     named,
     open_store,
@@ -105,7 +106,9 @@ def report_command(
     --engine spark: the portable metrics, computed by Spark over a Parquet export."""
     spark = engine == "spark"
     if spark and html is not None:
-        raise ShequnError("--html renders from the DuckDB replica: drop --engine", field="html")
+        raise ShequnError(
+            Said("--html renders from the DuckDB replica: drop --engine"), field="html"
+        )
     opened = open_engine(engine, None, parquet, master, community, group, since, until)
     with opened as (con, scope):
         report = build_report(con, scope, portable_only=spark)
@@ -274,7 +277,9 @@ def metrics_command(
         return
     metric = metrics.get(name)
     if metric is None:
-        raise NotFound(f"no metric {name!r}; known: {', '.join(sorted(metrics))}")
+        raise NotFound(
+            Said("no metric {name!r}; known: {names}", name=name, names=", ".join(sorted(metrics)))
+        )
     params = metric.parse(_params(param or [], metric.params))  # ranges: analytics/params.py
     opened = open_engine(engine, name, parquet, master, community, group, since, until)
     with opened as (con, scope):
@@ -287,10 +292,10 @@ def metrics_command(
     if as_json:
         print_json(data)
     elif not data:
-        typer.echo(f"{name}: nothing to show for {scope.community}")
+        echo(Said("{name}: nothing to show for {community}", name=name, community=scope.community))
     else:
         cols = list(data[0])
-        print_table(metric.title, cols, [[_cell(d[c]) for c in cols] for d in data])
+        print_table(metric.title, cols, [[_shown(d[c], c, say, str) for c in cols] for d in data])
 
 
 def _params(pairs: list[str], known: dict[str, Any]) -> dict[str, str]:
@@ -300,8 +305,11 @@ def _params(pairs: list[str], known: dict[str, Any]) -> dict[str, str]:
         key, sep, raw = pair.partition("=")
         if not sep or key not in known:
             raise ShequnError(
-                f"bad --param {pair!r}: use key=value with key one of "
-                f"{', '.join(known) or '(none)'}",
+                Said(
+                    "bad --param {pair!r}: use key=value with key one of {value}",
+                    pair=pair,
+                    value=", ".join(known) or "(none)",
+                ),
                 field="param",
             )
         params[key] = raw

@@ -46,9 +46,13 @@ def parse_rate(text: str | None, option: str) -> Rate | None:
         count, per = text.split("/")
         rate = Rate(int(count), float(per))
     except ValueError:
-        raise InvalidEvent(f"{option} must look like 20/60 (calls/seconds)", field=option) from None
+        raise InvalidEvent(
+            Said("{option} must look like 20/60 (calls/seconds)", option=option), field=option
+        ) from None
     if rate.count < 1 or rate.per <= 0:
-        raise InvalidEvent(f"{option}: both numbers must be positive", field=option)
+        raise InvalidEvent(
+            Said("{option}: both numbers must be positive", option=option), field=option
+        )
     return rate
 
 
@@ -65,7 +69,7 @@ def make_connector(
     }
     if name == "file":
         if file is None:
-            raise InvalidEvent("--connector file needs --file PATH", field="file")
+            raise InvalidEvent(Said("--connector file needs --file PATH"), field="file")
         options["path"] = file
     if name == "telegram":  # the token and the bindings come from the environment and store
         from shequn.cli.telegram_options import telegram_options
@@ -78,7 +82,9 @@ def make_connector(
 
         options |= wecom_options(api_url)
     if api_url and name not in ("telegram", "wecom"):
-        raise InvalidEvent(f"--api-url is for telegram and wecom, not {name}", field="api_url")
+        raise InvalidEvent(
+            Said("--api-url is for telegram and wecom, not {name}", name=name), field="api_url"
+        )
     return connector(name, options)
 
 

@@ -16,7 +16,7 @@ from shequn.engine.decisions import Decision, apply, new_ref, operator_source
 from shequn.errors import Conflict, InvalidEvent, NotFound
 from shequn.model.bindings import PLATFORMS, parse_unbound
 from shequn.model.events import Event
-from shequn.model.i18n import N_, Phrase
+from shequn.model.i18n import N_, Phrase, Said
 from shequn.store import tables as t
 from shequn.store.bindings import Binding, bound_anywhere, list_bindings
 from shequn.store.db import Store
@@ -39,22 +39,41 @@ def decide_bind(
     """Pure: the ``group.bound`` event, nothing when already so, or why it cannot be."""
     if platform not in PLATFORMS:
         raise InvalidEvent(
-            f"platform {platform!r} cannot be bound; known: {', '.join(PLATFORMS)}",
+            Said(
+                "platform {platform!r} cannot be bound; known: {names}",
+                platform=platform,
+                names=", ".join(PLATFORMS),
+            ),
             field="platform",
         )
     if parse_unbound(group) is not None:
-        raise InvalidEvent(f"{group!r} holds an unbound chat; bind to a real group", field="group")
+        raise InvalidEvent(
+            Said("{group!r} holds an unbound chat; bind to a real group", group=group),
+            field="group",
+        )
     for b in chat_now:
         if (b.community, b.group) == (community, group):
             return Decision.none()
         raise Conflict(
-            f"{platform} chat {chat} is bound to {b.community}/{b.group}; unbind it first "
-            f"(shequn groups unbind {b.group} --platform {platform} --community {b.community})",
+            Said(
+                "{platform} chat {chat} is bound to {community}/{group}; unbind it first (shequn "
+                "groups unbind {group} --platform {platform} --community {community})",
+                platform=platform,
+                chat=chat,
+                community=b.community,
+                group=b.group,
+            ),
             chat=chat,
         )
     for b in group_now:
         raise Conflict(
-            f"{community}/{group} is bound to {platform} chat {b.chat} already; unbind it first",
+            Said(
+                "{community}/{group} is bound to {platform} chat {chat} already; unbind it first",
+                community=community,
+                group=group,
+                platform=platform,
+                chat=b.chat,
+            ),
             group=group,
         )
     return Decision(
@@ -105,7 +124,11 @@ def _configured_group(conn: Connection, community: str, group: str) -> None:
     q = select(g.id).join_from(t.groups, t.communities, c.id == g.community_id)
     if conn.execute(q.where(c.slug == community, g.slug == group)).first() is None:
         raise NotFound(
-            f"no group {group!r} in {community!r}: declare it in the blueprint first",
+            Said(
+                "no group {group!r} in {community!r}: declare it in the blueprint first",
+                group=group,
+                community=community,
+            ),
             group=group,
         )
 
@@ -166,7 +189,15 @@ def unbind(
             if b.group == group and (chat is None or b.chat == chat)
         ]
         if not found:
-            raise NotFound(f"{community}/{group} has no {platform} chat bound", group=group)
+            raise NotFound(
+                Said(
+                    "{community}/{group} has no {platform} chat bound",
+                    community=community,
+                    group=group,
+                    platform=platform,
+                ),
+                group=group,
+            )
         event = _event(
             "group.unbound",
             community,

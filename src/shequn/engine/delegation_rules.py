@@ -22,6 +22,7 @@ from shequn.engine.organization import role_changed
 from shequn.errors import Conflict
 from shequn.model.blueprint_org import Duty
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.kinds_org import LEAD_ROLES
 from shequn.model.org_state import OrgTask
 
@@ -119,12 +120,18 @@ def decide_handover(
     goes back to ``member`` there. Refused when the leaver holds no role or is the owner (an
     owner hands the community over by hand), or when leaver and successor are one member."""
     if leaver == successor:
-        raise Conflict("the leaver and the successor are the same member", reason="same_member")
+        raise Conflict(
+            Said("the leaver and the successor are the same member"), reason="same_member"
+        )
     theirs = [h for h in holders if h.member == leaver and h.role != "member"]
     if not theirs:
-        raise Conflict(f"{leaver} holds no role to hand over", member=leaver, reason="no_role")
+        raise Conflict(
+            Said("{leaver} holds no role to hand over", leaver=leaver),
+            member=leaver,
+            reason="no_role",
+        )
     if any(h.role == "owner" for h in theirs):
-        raise Conflict("an owner is not handed over here", member=leaver, reason="owner")
+        raise Conflict(Said("an owner is not handed over here"), member=leaver, reason="owner")
     held = {(h.group, h.role) for h in holders if h.member == successor}
     events: list[Event] = []
     for h in theirs:

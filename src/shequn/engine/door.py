@@ -24,6 +24,7 @@ from shequn.errors import InvalidEvent, NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.append import append
 from shequn.store.door_queries import active_groups_of, links_by_code, persons_of
 from shequn.store.growth import SEATED
@@ -142,9 +143,11 @@ def _knock(bp: Blueprint, r: Request, links: dict[str, Link], source: str) -> Kn
     code, group = r.link, r.group
     link = links.get(code) if code else None
     if code and (link is None or link.community != community):
-        raise NotFound(f"no link {code!r} in {community!r}", link=code)
+        raise NotFound(
+            Said("no link {code!r} in {community!r}", code=code, community=community), link=code
+        )
     if code is None and group is None:
-        raise InvalidEvent("give a link (code) or a group to enter", field="link")
+        raise InvalidEvent(Said("give a link (code) or a group to enter"), field="link")
     if group is not None:
         bp.group(group)
     return Knock(

@@ -33,6 +33,7 @@ from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.entities import EntryState
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.growth_queries import (
@@ -125,13 +126,20 @@ def review_application(
         bp = get_blueprint(conn, community)
         cfg = entry_config(bp, group)
         if "application" not in cfg.gates:
-            raise Conflict(f"group {group!r} takes no applications", group=group)
+            raise Conflict(Said("group {group!r} takes no applications", group=group), group=group)
         if ":" not in applicant:
             applicant = get_member(conn, applicant, community=community).key
         entry = get_entry(conn, community, group, applicant)
         if entry is None or entry.status != "pending":
             status = entry.status if entry else "no application"
-            raise Conflict(f"{applicant} has no pending application to {group!r} ({status})")
+            raise Conflict(
+                Said(
+                    "{applicant} has no pending application to {group!r} ({status})",
+                    applicant=applicant,
+                    group=group,
+                    status=status,
+                )
+            )
         ref = new_ref()
         data: dict[str, Any] = {"verdict": verdict}
         if reason:

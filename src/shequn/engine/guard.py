@@ -28,6 +28,7 @@ from itertools import islice
 from shequn.errors import Forbidden, InvalidEvent, NotFound
 from shequn.model.config_checks import check_config
 from shequn.model.events import MAX_KEY, Event
+from shequn.model.i18n import Said
 from shequn.model.kinds import KINDS
 from shequn.model.writers import ROLE_WRITES, WRITER_CLASS
 from shequn.store.db import Store
@@ -76,7 +77,12 @@ def check_scope(
     validated, so that what a token may not do at all answers 403/404 before 422."""
     if community != writer.community:
         raise InvalidEvent(
-            f"{where}: community {community!r} is not {writer.community!r}",
+            Said(
+                "{where}: community {community!r} is not {community2!r}",
+                where=where,
+                community=community,
+                community2=writer.community,
+            ),
             field=f"{where}.community",
         )
     cls = WRITER_CLASS.get(kind) if isinstance(kind, str) else None
@@ -85,8 +91,15 @@ def check_scope(
     if cls is None or cls not in ROLE_WRITES.get(writer.role, frozenset()):
         allowed = ", ".join(sorted(ROLE_WRITES.get(writer.role, frozenset()))) or "nothing"
         raise Forbidden(
-            f"{where}: a {writer.role} may not write {kind} events "
-            f"(writer class {cls or 'none'}; a {writer.role} writes {allowed})",
+            Said(
+                "{where}: a {role} may not write {kind} events (writer class {value}; a {role} "
+                "writes {allowed})",
+                where=where,
+                role=writer.role,
+                kind=kind,
+                value=cls or "none",
+                allowed=allowed,
+            ),
             event_kind=kind,
             field=f"{where}.kind",
         )
@@ -95,12 +108,22 @@ def check_scope(
     if not writer.covers(group):
         if group is None:
             raise Forbidden(
-                f"{where}: a community-wide {kind} event needs an unscoped token",
+                Said(
+                    "{where}: a community-wide {kind} event needs an unscoped token",
+                    where=where,
+                    kind=kind,
+                ),
                 event_kind=kind,
                 field=f"{where}.group",
             )
         raise NotFound(
-            f"{where}: no group {group!r} in {writer.community!r}", field=f"{where}.group"
+            Said(
+                "{where}: no group {group!r} in {community!r}",
+                where=where,
+                group=group,
+                community=writer.community,
+            ),
+            field=f"{where}.group",
         )
 
 
@@ -112,7 +135,9 @@ def check(writer: Writer, event: Event, where: str) -> Event:
             check_config(event)
         except InvalidEvent as e:
             field = f"{where}.{e.fields.get('field')}"
-            raise InvalidEvent(f"{where}: {e.message}", field=field) from None
+            raise InvalidEvent(
+                Said("{where}: {message}", where=where, message=e.message), field=field
+            ) from None
     if writer.keep_sources or event.source == writer.source:
         return event
     source = f"{writer.source}:{event.source}"[:MAX_KEY]
@@ -158,6 +183,12 @@ def _members_in_scope(
         if not where.get(key, set()) & mine:
             party = "subject" if e.subject else "actor"
             raise NotFound(
-                f"{label}[{start + n}]: no member {key!r} in your groups ({e.kind} acts on them)",
+                Said(
+                    "{label}[{value}]: no member {key!r} in your groups ({kind} acts on them)",
+                    label=label,
+                    value=start + n,
+                    key=key,
+                    kind=e.kind,
+                ),
                 field=f"{label}[{start + n}].{party}",
             )

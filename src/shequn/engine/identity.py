@@ -39,10 +39,18 @@ def decide_merge(
 ) -> Decision:
     """Pure: the event that makes ``absorb`` part of ``keep``."""
     if keep.id == absorb.id:
-        raise Conflict(f"{keep.key} and {absorb.key} are already the same member", member=keep.key)
+        raise Conflict(
+            Said("{key} and {key2} are already the same member", key=keep.key, key2=absorb.key),
+            member=keep.key,
+        )
     if absorb.merged_into is not None:
         raise Conflict(
-            f"{absorb.key} was already merged into {absorb.merged_into}", member=absorb.key
+            Said(
+                "{key} was already merged into {merged_into}",
+                key=absorb.key,
+                merged_into=absorb.merged_into,
+            ),
+            member=absorb.key,
         )
     return Decision(
         events=[
@@ -74,7 +82,7 @@ def decide_unmerge(
 ) -> Decision:
     """Pure: the event that undoes the merge that absorbed ``member``."""
     if member.merged_into is None or last_merge is None:
-        raise Conflict(f"{member.key} is not merged into anyone", member=member.key)
+        raise Conflict(Said("{key} is not merged into anyone", key=member.key), member=member.key)
     return Decision(
         events=[
             Event(
@@ -121,8 +129,12 @@ def merge(
             absorb = get_member(conn, absorb_ref, community=community)
         except NotFound:
             raise NotFound(
-                f"no member {absorb_ref!r} in {community!r} (merges across communities are "
-                "refused: communities are isolated)",
+                Said(
+                    "no member {absorb_ref!r} in {community!r} (merges across communities are "
+                    "refused: communities are isolated)",
+                    absorb_ref=absorb_ref,
+                    community=community,
+                ),
                 member=absorb_ref,
             ) from None
         decision = decide_merge(

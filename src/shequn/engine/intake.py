@@ -16,6 +16,7 @@ from shequn.errors import InvalidEvent
 from shequn.model.blueprint_growth import Intake
 from shequn.model.entities import Profile
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.kinds_growth import CARE, STAKES
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint, get_profile, identities_of
@@ -119,9 +120,11 @@ def classify_member(
 ) -> Profile:
     """A manager's classification: overrides the rules, and later rules leave it alone."""
     if care not in CARE:
-        raise InvalidEvent(f"care must be one of {', '.join(CARE)}", field="care")
+        raise InvalidEvent(Said("care must be one of {names}", names=", ".join(CARE)), field="care")
     if stake not in STAKES:
-        raise InvalidEvent(f"stake must be one of {', '.join(STAKES)}", field="stake")
+        raise InvalidEvent(
+            Said("stake must be one of {names}", names=", ".join(STAKES)), field="stake"
+        )
     with store.transaction() as conn:
         member = get_member(conn, member_ref, community=community)
         data = {"care": care, "stake": stake, "by": "manager"}

@@ -18,6 +18,7 @@ from shequn.errors import Conflict, InvalidEvent, NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.entities import Link
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.kinds_growth import FILL_ORDERS, LINK_PURPOSES
 from shequn.store.db import Store
 from shequn.store.growth_queries import find_referral_link, get_link, identities_of
@@ -55,17 +56,21 @@ def decide_link(
 ) -> Decision:
     """Pure: the ``link.created`` event for a new link, checked against the blueprint."""
     if purpose not in LINK_PURPOSES:
-        raise InvalidEvent(f"purpose must be one of {', '.join(LINK_PURPOSES)}", field="purpose")
+        raise InvalidEvent(
+            Said("purpose must be one of {names}", names=", ".join(LINK_PURPOSES)), field="purpose"
+        )
     if fill not in FILL_ORDERS:
-        raise InvalidEvent(f"fill must be one of {', '.join(FILL_ORDERS)}", field="fill")
+        raise InvalidEvent(
+            Said("fill must be one of {names}", names=", ".join(FILL_ORDERS)), field="fill"
+        )
     if not groups:
-        raise InvalidEvent("a link routes to at least one group", field="groups")
+        raise InvalidEvent(Said("a link routes to at least one group"), field="groups")
     for slug in groups:
         blueprint.group(slug)  # NotFound names the group
     if purpose == "referral" and owner is None:
-        raise InvalidEvent("a referral link needs the member it belongs to", field="owner")
+        raise InvalidEvent(Said("a referral link needs the member it belongs to"), field="owner")
     if max_uses is not None and max_uses <= 0:
-        raise InvalidEvent("max_uses must be greater than 0", field="max_uses")
+        raise InvalidEvent(Said("max_uses must be greater than 0"), field="max_uses")
     code = code or new_code()
     data: dict[str, object] = {"link": code, "purpose": purpose, "groups": groups, "fill": fill}
     optional = {"channel": channel, "campaign": campaign, "max_uses": max_uses}
@@ -91,7 +96,7 @@ def create_link(
     with store.transaction() as conn:
         code = options.get("code")
         if isinstance(code, str) and get_link(conn, code) is not None:
-            raise Conflict(f"link {code!r} exists already", link=code)
+            raise Conflict(Said("link {code!r} exists already", code=code), link=code)
         decision = decide_link(blueprint, now=now or datetime.now(UTC), **options)  # type: ignore[arg-type]
         apply(conn, decision)
         return _read(conn, blueprint, decision.events[0].data["link"])
@@ -110,7 +115,7 @@ def update_link(
     with store.transaction() as conn:
         link = get_link(conn, code)
         if link is None or link.community != blueprint.community.slug:
-            raise NotFound(f"no link {code!r}", link=code)
+            raise NotFound(Said("no link {code!r}", code=code), link=code)
         options: dict[str, object] = {
             "purpose": link.purpose, "groups": list(link.groups), "fill": link.fill,
             "owner": link.owner, "channel": link.channel, "campaign": link.campaign,
@@ -147,7 +152,14 @@ def ensure_referral_link(
         if campaign is not None:
             config = get_campaign(conn, community, campaign)
             if config is None:
-                raise NotFound(f"no campaign {campaign!r} in {community!r}", campaign=campaign)
+                raise NotFound(
+                    Said(
+                        "no campaign {campaign!r} in {community!r}",
+                        campaign=campaign,
+                        community=community,
+                    ),
+                    campaign=campaign,
+                )
             groups, fill = list(config["groups"]), config.get("fill", "in_order")
         decision = decide_link(
             blueprint,

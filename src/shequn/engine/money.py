@@ -37,6 +37,7 @@ from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_money import Product
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
@@ -131,7 +132,10 @@ def grant(
         bp = get_blueprint(conn, community)
         product = bp.money.product(product_slug)
         if product is None:
-            raise NotFound(f"no product {product_slug!r} in [money]", product=product_slug)
+            raise NotFound(
+                Said("no product {product_slug!r} in [money]", product_slug=product_slug),
+                product=product_slug,
+            )
         apply(conn, decide_grant(bp, product, identity, state, days, when))
         admit(conn, bp, product, identity, when, f"grant:{new_ref()}")
         found = get_membership(conn, community, identity, product.slug)
@@ -159,7 +163,14 @@ def cancel(
         product = bp.money.product(product_slug)
         current = _view(get_membership(conn, community, identity, product_slug))
         if product is None or current is None:
-            raise NotFound(f"{identity} holds no {product_slug!r} membership", product=product_slug)
+            raise NotFound(
+                Said(
+                    "{identity} holds no {product_slug!r} membership",
+                    identity=identity,
+                    product_slug=product_slug,
+                ),
+                product=product_slug,
+            )
         apply(conn, decide_cancel(bp, product, current, when, source=source, ref=ref))
         found = get_membership(conn, community, identity, product_slug)
     assert found is not None  # noqa: S101 - it was there

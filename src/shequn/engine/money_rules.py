@@ -24,6 +24,7 @@ from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_money import Product, show
 from shequn.model.events import Event, parse_time
+from shequn.model.i18n import Said
 
 ENDING = frozenset({"trial", "active", "past_due", "comp"})
 """States whose membership has an end the clock watches."""
@@ -124,7 +125,9 @@ def decide_grant(
     length defaults to the product's ``trial_days``; a comp without days is for life)."""
     length = days if days is not None else (product.trial_days if state == "trial" else None)
     if state == "trial" and not length:
-        raise Conflict(f"product {product.slug!r} has no trial_days: say how many days")
+        raise Conflict(
+            Said("product {slug!r} has no trial_days: say how many days", slug=product.slug)
+        )
     until = at + timedelta(days=length) if length else None
     ref = f"grant:{bp.community.slug}:{identity}:{product.slug}:{at.isoformat()}"
     return Decision(
@@ -165,7 +168,14 @@ def decide_cancel(
     more reminders, and the clock ends it then; one without an end (lifetime, a gift for
     life) ends at once. Cancelling twice records nothing new; an ended one is a conflict."""
     if m.state not in ENDING | {"lifetime"}:
-        raise Conflict(f"{m.identity}'s {m.plan} membership is {m.state}, not running")
+        raise Conflict(
+            Said(
+                "{identity}'s {plan} membership is {state}, not running",
+                identity=m.identity,
+                plan=m.plan,
+                state=m.state,
+            )
+        )
     if m.cancelled:
         return Decision.none()
     if m.until is None:

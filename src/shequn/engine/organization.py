@@ -70,7 +70,10 @@ def decide_role_change(
     """Pure: the ``role.changed`` event giving ``member`` ``role`` in ``group`` — or no
     decision when they hold that role already (promoting twice changes nothing)."""
     if role not in ROLES:
-        raise InvalidEvent(f"unknown role {role!r}; one of {', '.join(ROLES)}", field="role")
+        raise InvalidEvent(
+            Said("unknown role {role!r}; one of {names}", role=role, names=", ".join(ROLES)),
+            field="role",
+        )
     if member.merged_into is not None:
         raise Conflict(
             Said(

@@ -22,6 +22,7 @@ from shequn.errors import Conflict, InvalidEvent, NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_org import TAGS
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.org_facts import Facts, fold_facts
 from shequn.model.org_state import OrgState, fold_org
 from shequn.store.append import lock_for_decision
@@ -44,7 +45,7 @@ class Pyramid:
     def member(self, ref: str) -> str:
         """The key of the member standing for ``ref`` (a member or identity key)."""
         if ref not in self.owner_of:
-            raise NotFound(f"no member {ref!r}", member=ref, reason="no_member")
+            raise NotFound(Said("no member {ref!r}", ref=ref), member=ref, reason="no_member")
         return self.owner_of[ref]
 
 
@@ -134,11 +135,17 @@ def grant_level(
         p = read_pyramid(conn, community, at)
         if not 0 <= level <= len(p.bp.organization.levels):
             top = len(p.bp.organization.levels)
-            raise InvalidEvent(f"level {level} is not between 0 and {top}", field="level")
+            raise InvalidEvent(
+                Said("level {level} is not between 0 and {top}", level=level, top=top),
+                field="level",
+            )
         member = p.member(member_ref)
         was = p.state.of(member)
         if was.level == level and was.locked == lock:
-            raise Conflict(f"{member} is at level {level} already", member=member)
+            raise Conflict(
+                Said("{member} is at level {level} already", member=member, level=level),
+                member=member,
+            )
         decision = Decision()
         if was.level != level:
             decision.events.append(
@@ -183,7 +190,13 @@ def lock_level(
         p = read_pyramid(conn, community, at)
         member = p.member(member_ref)
         if p.state.of(member).locked == locked:
-            raise Conflict(f"{member}'s level is {'locked' if locked else 'unlocked'} already")
+            raise Conflict(
+                Said(
+                    "{member}'s level is {value} already",
+                    member=member,
+                    value=Said("locked") if locked else Said("unlocked"),
+                )
+            )
         event = _operator_event(
             "level.locked", p, member, operator, source, locked=locked, reason=reason
         )
@@ -205,14 +218,21 @@ def set_tag(
 ) -> Event:
     """Give or take a core-figure tag by hand; :class:`Conflict` when nothing would change."""
     if tag not in TAGS:
-        raise InvalidEvent(f"unknown tag {tag!r}; one of {', '.join(TAGS)}", field="tag")
+        raise InvalidEvent(
+            Said("unknown tag {tag!r}; one of {names}", tag=tag, names=", ".join(TAGS)), field="tag"
+        )
     at = now or datetime.now(UTC)
     with store.transaction() as conn:
         lock_for_decision(conn)
         p = read_pyramid(conn, community, at)
         member = p.member(member_ref)
         if (tag in p.state.of(member).tags) == on:
-            raise Conflict(f"{member} {'has' if on else 'lacks'} tag {tag} already", member=member)
+            raise Conflict(
+                Said("{member} has tag {tag} already", member=member, tag=tag)
+                if on
+                else Said("{member} lacks tag {tag} already", member=member, tag=tag),
+                member=member,
+            )
         event = _operator_event(
             "tag.changed", p, member, operator, source, tag=tag, on=on, reason=reason or "by hand"
         )

@@ -28,6 +28,7 @@ from shequn.engine.organization_rules import (
 )
 from shequn.errors import Conflict, InvalidEvent, NotFound
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.org_facts import BEHAVIOURS
 from shequn.model.org_state import OrgTask
 from shequn.store.append import lock_for_decision
@@ -65,14 +66,18 @@ def assign(
 ) -> OrgTask:
     """Give a member a small task; they are told privately (template ``task_offered``)."""
     if done_when not in DONE_WHEN:
-        raise InvalidEvent(f"done_when is one of {', '.join(DONE_WHEN)}", field="done_when")
+        raise InvalidEvent(
+            Said("done_when is one of {names}", names=", ".join(DONE_WHEN)), field="done_when"
+        )
     at = now or datetime.now(UTC)
     with store.transaction() as conn:
         lock_for_decision(conn)
         p = read_pyramid(conn, community, at, facts=False)
         top = len(p.bp.organization.levels)
         if promote_to is not None and not 0 < promote_to <= top:
-            raise InvalidEvent(f"promote_to is between 1 and {top}", field="promote_to")
+            raise InvalidEvent(
+                Said("promote_to is between 1 and {top}", top=top), field="promote_to"
+            )
         member = p.member(member_ref)
         due_at = due or at + timedelta(days=p.bp.organization.tasks.due_days)
         task = OrgTask(
@@ -132,9 +137,9 @@ def complete(
         p = read_pyramid(conn, community, at, facts=False)
         task = p.state.tasks.get(task_id)
         if task is None:
-            raise NotFound(f"no task {task_id!r}", task=task_id)
+            raise NotFound(Said("no task {task_id!r}", task_id=task_id), task=task_id)
         if task.done_at is not None:
-            raise Conflict(f"task {task_id} is done already", task=task_id)
+            raise Conflict(Said("task {task_id} is done already", task_id=task_id), task=task_id)
         decision = decide_done(p.bp, p.state, task, note or "ticked by hand", at)
         decision.events[0] = replace(decision.events[0], actor=operator)
         apply(conn, decision)

@@ -24,6 +24,7 @@ from shequn.engine.record import record
 from shequn.errors import NotFound
 from shequn.model.blueprint_money import Product, to_major, to_minor
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.orders import Paid, parse_order
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
@@ -127,7 +128,10 @@ def record_payment(
         bp = get_blueprint(conn, community)
     product = bp.money.product(product_slug)
     if product is None:
-        raise NotFound(f"no product {product_slug!r} in [money]", product=product_slug)
+        raise NotFound(
+            Said("no product {product_slug!r} in [money]", product_slug=product_slug),
+            product=product_slug,
+        )
     minor = product.price_minor if amount is None else to_minor(amount, product.currency)
     event = payment_event(
         community, identity, product, minor, at or datetime.now(UTC),

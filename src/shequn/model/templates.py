@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from shequn.errors import BlueprintError, NotFound, ShequnError
-from shequn.model.i18n import said_from, tr
+from shequn.model.i18n import Said, said_from, tr
 from shequn.model.templates_table import (
     LANGS,
     LEGACY_ENTRY_KEYS,
@@ -97,7 +97,7 @@ def render_payload(blueprint: Blueprint, payload: Mapping[str, Any]) -> str:
         return render_text(text, template_variables(blueprint, payload, lang), where)
     if "text" in payload:
         return str(payload["text"])
-    raise ShequnError("a message payload needs 'template' or 'text'", keys=sorted(payload))
+    raise ShequnError(Said("a message payload needs 'template' or 'text'"), keys=sorted(payload))
 
 
 def governing_text(
@@ -232,7 +232,7 @@ def _jinja_source(text: str) -> str:
 def _spec(name: str) -> TemplateSpec:
     spec = TEMPLATES.get(name)
     if spec is None:
-        raise NotFound(f"no message template {name!r}", template=name)
+        raise NotFound(Said("no message template {name!r}", name=name), template=name)
     return spec
 
 

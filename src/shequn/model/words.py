@@ -176,6 +176,11 @@ COLUMNS = (
     N_("recent"),
     N_("ratio"),
     N_("last_active"),
+    # shequn metrics activity
+    N_("dau"),
+    N_("wau"),
+    N_("mau"),
+    N_("messages_per_active"),
     N_("yes"),
     N_("no"),
 )

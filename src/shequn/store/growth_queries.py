@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, func, select
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.entities import EntryState, Link, Profile
-from shequn.model.i18n import said_from
+from shequn.model.i18n import Said, said_from
 from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.growth import SEATED
@@ -247,7 +247,7 @@ def get_blueprint(conn: Connection, community: str) -> Blueprint:
     """The blueprint the community was last configured with."""
     stored = _stored_blueprint(conn, community)
     if stored is None:
-        raise NotFound(f"no community {community!r}", community=community)
+        raise NotFound(Said("no community {community!r}", community=community), community=community)
     return parsed_blueprint(stored)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from shequn.model.actions import Action
+from shequn.model.actions import Action, said_status
+from shequn.model.i18n import Said
 from shequn.store import raw
 from shequn.store import tables as t
 
@@ -137,13 +138,22 @@ def finish(
     from shequn.errors import Conflict, InvalidEvent, NotFound
 
     if outcome not in OUTCOMES:
-        raise InvalidEvent(f"outcome must be one of {', '.join(OUTCOMES)}", field="outcome")
+        raise InvalidEvent(
+            Said("outcome must be one of {names}", names=", ".join(OUTCOMES)), field="outcome"
+        )
     c = t.actions.c
     row = conn.execute(select(t.actions).where(c.id == action_id)).mappings().first()
     if row is None:
-        raise NotFound(f"no action {action_id}", action=action_id)
+        raise NotFound(Said("no action {action_id}", action_id=action_id), action=action_id)
     if row["status"] != "pending":
-        raise Conflict(f"action {action_id} is {row['status']} already", action=action_id)
+        raise Conflict(
+            Said(
+                "action {action_id} is {status} already",
+                action_id=action_id,
+                status=said_status(row["status"]),
+            ),
+            action=action_id,
+        )
     conn.execute(
         t.actions.update()
         .where(c.id == action_id, c.status == "pending")

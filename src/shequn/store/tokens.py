@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from shequn.errors import Conflict, NotFound, ShequnError
+from shequn.model.i18n import Said
 from shequn.store import tables as t
 from shequn.store.db import Store
 
@@ -92,12 +93,19 @@ def _token(row: Any) -> Token:
 def check_grant(role: str, groups: Sequence[str]) -> tuple[str, ...]:
     """The groups a token of ``role`` may be given, cleaned; a bad combination raises."""
     if role not in ROLES:
-        raise ShequnError(f"unknown role {role!r}; one of {', '.join(ROLES)}", field="role")
+        raise ShequnError(
+            Said("unknown role {role!r}; one of {names}", role=role, names=", ".join(ROLES)),
+            field="role",
+        )
     cleaned = tuple(dict.fromkeys(g.strip() for g in groups if g.strip()))
     if role in SCOPED_ROLES and not cleaned:
-        raise ShequnError(f"a {role} token must name the groups it covers", field="groups")
+        raise ShequnError(
+            Said("a {role} token must name the groups it covers", role=role), field="groups"
+        )
     if role not in SCOPED_ROLES and cleaned:
-        raise ShequnError(f"a {role} token covers every group; give no groups", field="groups")
+        raise ShequnError(
+            Said("a {role} token covers every group; give no groups", role=role), field="groups"
+        )
     return cleaned
 
 
@@ -114,7 +122,7 @@ def create_token(
     outside the caller's hands."""
     grant = check_grant(role, groups)
     if not name.strip():
-        raise ShequnError("a token needs a name", field="name")
+        raise ShequnError(Said("a token needs a name"), field="name")
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     at = now or datetime.now(UTC)
     with store.transaction() as conn:
@@ -122,7 +130,9 @@ def create_token(
             select(t.communities.c.slug).where(t.communities.c.slug == community)
         ).scalar()
         if known is None:
-            raise NotFound(f"no community {community!r}", community=community)
+            raise NotFound(
+                Said("no community {community!r}", community=community), community=community
+            )
         token_id = conn.execute(
             insert(t.api_tokens)
             .values(
@@ -143,7 +153,7 @@ def get_token(store: Store, token_id: int) -> Token:
     with store.read() as conn:
         row = conn.execute(select(t.api_tokens).where(t.api_tokens.c.id == token_id)).first()
     if row is None:
-        raise NotFound(f"no token {token_id}", token=token_id)
+        raise NotFound(Said("no token {token_id}", token_id=token_id), token=token_id)
     return _token(row)
 
 
@@ -159,7 +169,9 @@ def revoke_token(store: Store, token_id: int, *, now: datetime | None = None) ->
     """Revoke a token: from now on it is refused. Revoking twice is a conflict."""
     token = get_token(store, token_id)
     if token.revoked_at is not None:
-        raise Conflict(f"token {token_id} was already revoked", token=token_id)
+        raise Conflict(
+            Said("token {token_id} was already revoked", token_id=token_id), token=token_id
+        )
     with store.transaction() as conn:
         conn.execute(
             update(t.api_tokens)

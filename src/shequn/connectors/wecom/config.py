@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from shequn.errors import ShequnError
+from shequn.model.i18n import Said
 
 PREFIX = "SHEQUN_WECOM_"
 REQUIRED = ("CORP_ID", "TOKEN", "AES_KEY", "SECRET")
@@ -45,7 +46,9 @@ class WeComConfig:
         env = os.environ if environ is None else environ
         missing = [PREFIX + k for k in REQUIRED if not env.get(PREFIX + k)]
         if missing:
-            raise NotConfigured(f"WeCom is not configured: set {', '.join(missing)}")
+            raise NotConfigured(
+                Said("WeCom is not configured: set {names}", names=", ".join(missing))
+            )
         return cls(
             corp_id=env[PREFIX + "CORP_ID"],
             token=env[PREFIX + "TOKEN"],

@@ -26,6 +26,7 @@ from shequn.errors import Conflict
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 
 BADGES: dict[str, str] = {
     "answers": "answer",
@@ -103,9 +104,17 @@ def decide_spend(
     """Pure: ``points.spent`` on ``reward``; refused when it would take the balance below
     zero and the blueprint does not allow it."""
     if amount <= 0:
-        raise Conflict("points are spent in positive amounts", amount=amount)
+        raise Conflict(Said("points are spent in positive amounts"), amount=amount)
     if balance - amount < 0 and not bp.engagement.points.allow_negative:
-        raise Conflict(f"{member} has {balance} points, not {amount}", balance=balance)
+        raise Conflict(
+            Said(
+                "{member} has {balance} points, not {amount}",
+                member=member,
+                balance=balance,
+                amount=amount,
+            ),
+            balance=balance,
+        )
     data = {"amount": amount, "reward": reward}
     event = Event("points.spent", now, bp.community.slug, ENGINE_SOURCE, capped_ref(ref),
                   actor=actor, subject=member, data=data)  # fmt: skip

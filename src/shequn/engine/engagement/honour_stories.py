@@ -18,6 +18,7 @@ from shequn.errors import Conflict, NotFound
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
 from shequn.store.org_queries import people
@@ -53,7 +54,7 @@ def decide_honour(bp: Blueprint, h: Honour, name: str, source: str) -> Decision:
     """Pure: ``honour.nominated`` and the story published to the group at once."""
     bp.group(h.group)
     if not h.title.strip() or not h.story.strip():
-        raise Conflict("an honour needs a title and a story", honour=h.honour)
+        raise Conflict(Said("an honour needs a title and a story"), honour=h.honour)
     community = bp.community.slug
     data = {"honour": h.honour, "title": h.title.strip(), "story": h.story.strip()}
     event = Event("honour.nominated", h.at, community, source,
@@ -74,7 +75,10 @@ def nominate(
         bp = get_blueprint(conn, community)
         owner_of, _ = people(conn, community)
         if member not in owner_of:
-            raise NotFound(f"no member {member!r} in {community!r}", member=member)
+            raise NotFound(
+                Said("no member {member!r} in {community!r}", member=member, community=community),
+                member=member,
+            )
         key = owner_of[member]
         name = display_names(conn, community, [member]).get(member) or key.split(":", 1)[-1]
         h = Honour(honour or honour_id(group, key, at), group, key, title, story, at, by)

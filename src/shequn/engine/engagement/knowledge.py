@@ -27,6 +27,7 @@ from shequn.engine.engagement.qa import (
 from shequn.errors import NotFound
 from shequn.model.blueprint_engagement import DEFAULT_QA_BEST
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.text_match import search_terms, similarity
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
@@ -147,7 +148,7 @@ def show(store: Store, community: str, question: str) -> Entry:
     with store.read() as conn:
         found = get_entry(conn, community, question)
         if found is None:
-            raise NotFound(f"no question {question!r}", question=question)
+            raise NotFound(Said("no question {question!r}", question=question), question=question)
         return best_answers(conn, community, [found])[0]
 
 

@@ -25,6 +25,7 @@ from shequn.errors import Conflict
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event, parse_time
+from shequn.model.i18n import N_, Said
 
 KINDS = (
     "meetup.planned", "meetup.cancelled", "event.rsvp", "meetup.attended", "meetup.reminded",
@@ -64,7 +65,7 @@ def region_groups(bp: Blueprint, group: str) -> tuple[str, ...]:
     a group without a region has none to invite."""
     region = bp.group(group).region
     if not region:
-        raise Conflict(f"group {group!r} has no region to invite", group=group)
+        raise Conflict(Said("group {group!r} has no region to invite", group=group), group=group)
     return tuple(g.slug for g in bp.groups if g.region == region and g.slug != group)
 
 
@@ -169,9 +170,9 @@ def decide_plan(bp: Blueprint, plan: Plan, now: datetime, actor: str | None) -> 
     start (at once when that has passed). A meetup that has started is refused."""
     bp.group(plan.group)
     if plan.starts_at <= now:
-        raise Conflict("a meetup is planned before it starts", starts_at=plan.starts_at)
+        raise Conflict(Said("a meetup is planned before it starts"), starts_at=plan.starts_at)
     if plan.ends_at <= plan.starts_at:
-        raise Conflict("a meetup ends after it starts", ends_at=plan.ends_at)
+        raise Conflict(Said("a meetup ends after it starts"), ends_at=plan.ends_at)
     data = {
         "meetup": plan.meetup, "title": plan.title, "venue": plan.venue,
         "starts_at": plan.starts_at.isoformat(), "ends_at": plan.ends_at.isoformat(),
@@ -197,7 +198,10 @@ def decide_rsvp(
     ``waitlisted``, ``maybe`` or ``not going``. A yes turned no gives the seat to the first
     waiting, who is told privately (``meetup_seat``)."""
     if m.status != "planned" or now >= m.plan.ends_at:
-        raise Conflict(f"meetup {m.plan.meetup!r} is {_over(m, now)}", meetup=m.plan.meetup)
+        raise Conflict(
+            Said("meetup {meetup!r} is {value}", meetup=m.plan.meetup, value=Said(_over(m, now))),
+            meetup=m.plan.meetup,
+        )
     before = set(m.going)
     after = Meetup(m.plan, answers=dict(m.answers), yes_order=list(m.yes_order))
     _answer(after, member, answer)
@@ -222,12 +226,15 @@ def decide_checkin(bp: Blueprint, m: Meetup, member: str, code: str, now: dateti
     """Pure: ``meetup.attended`` when the door code is the meetup's, from an hour before the
     start to its end; a walk-in without an answer counts too (they came)."""
     if m.status != "planned":
-        raise Conflict(f"meetup {m.plan.meetup!r} is {m.status}", meetup=m.plan.meetup)
+        raise Conflict(
+            Said("meetup {meetup!r} is {status}", meetup=m.plan.meetup, status=m.status),
+            meetup=m.plan.meetup,
+        )
     if not (m.plan.starts_at - timedelta(hours=1) <= now <= m.plan.ends_at):
-        raise Conflict("the door is open from an hour before the start to the end",
+        raise Conflict(Said("the door is open from an hour before the start to the end"),
                        starts_at=m.plan.starts_at, ends_at=m.plan.ends_at)  # fmt: skip
     if m.plan.code and code.strip() != m.plan.code:
-        raise Conflict("that is not this meetup's door code", meetup=m.plan.meetup)
+        raise Conflict(Said("that is not this meetup's door code"), meetup=m.plan.meetup)
     ref = f"attended:{member}"
     data = {"meetup": m.plan.meetup}
     event = _event(bp, "meetup.attended", m.plan, now, ref, member, None, data)
@@ -239,7 +246,10 @@ def decide_cancel(
 ) -> Decision:
     """Pure: ``meetup.cancelled``; those going or waiting are told privately."""
     if m.status != "planned":
-        raise Conflict(f"meetup {m.plan.meetup!r} is {m.status}", meetup=m.plan.meetup)
+        raise Conflict(
+            Said("meetup {meetup!r} is {status}", meetup=m.plan.meetup, status=m.status),
+            meetup=m.plan.meetup,
+        )
     data = {"meetup": m.plan.meetup, **({"reason": reason} if reason else {})}
     event = _event(bp, "meetup.cancelled", m.plan, now, "off", actor, None, data)
     told = {"template": "meetup_cancelled", **said(bp, m.plan), "reason": reason}
@@ -273,7 +283,7 @@ def decide_tick(bp: Blueprint, m: Meetup, now: datetime, stopped: set[str]) -> D
 
 
 def _over(m: Meetup, now: datetime) -> str:
-    return m.status if m.status != "planned" else "over" if now >= m.plan.ends_at else "planned"
+    return m.status if m.status != "planned" else N_("over") if now >= m.plan.ends_at else "planned"
 
 
 def _event(

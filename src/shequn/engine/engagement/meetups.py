@@ -31,6 +31,7 @@ from shequn.engine.engagement.meetup_rules import (
 from shequn.engine.engagement.sessions import stop_timeline
 from shequn.engine.engagement.timeline import aware
 from shequn.errors import NotFound
+from shequn.model.i18n import Said
 from shequn.store.append import lock_for_decision
 from shequn.store.care import opted_out
 from shequn.store.db import Store
@@ -173,5 +174,5 @@ def _all(conn: Connection, community: str) -> dict[str, Meetup]:
 def _get(conn: Connection, community: str, meetup: str) -> Meetup:
     found = _all(conn, community).get(meetup)
     if found is None:
-        raise NotFound(f"no meetup {meetup!r}", meetup=meetup)
+        raise NotFound(Said("no meetup {meetup!r}", meetup=meetup), meetup=meetup)
     return found

@@ -26,6 +26,7 @@ from shequn.engine.engagement.timeline import (
 from shequn.errors import Conflict, NotFound
 from shequn.model.actions import Status
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store import action_states
 from shequn.store import tables as t
 from shequn.store.append import lock_for_decision
@@ -108,7 +109,10 @@ def cancel_session(
         if known.status == "cancelled":
             return known
         if known.status != "planned":
-            raise Conflict(f"session {session!r} is {known.status}", session=session)
+            raise Conflict(
+                Said("session {session!r} is {status}", session=session, status=known.status),
+                session=session,
+            )
         heard = bool(stop_timeline(conn, known.cause_event_id, at))
         plan = _plan(known, known.starts_at, known.ends_at)
         apply(conn, decide_cancel(bp, plan, heard, reason, at, actor))
@@ -161,7 +165,9 @@ def summarize(
         bp = get_blueprint(conn, community)
         known = _get(conn, community, session)
         if known.status == "cancelled":
-            raise Conflict(f"session {session!r} was cancelled", session=session)
+            raise Conflict(
+                Said("session {session!r} was cancelled", session=session), session=session
+            )
         stopped = opted_out(conn, community)  # /stop: no private messages (P-ENG-7)
         members = [m for m in group_members(conn, community, known.group) if m not in stopped]
         plan = _plan(known, known.starts_at, known.ends_at)
@@ -201,14 +207,17 @@ def show_session(store: Store, community: str, session: str) -> Session:
 def _get(conn: Connection, community: str, session: str) -> Session:
     found = get_session(conn, community, session)
     if found is None:
-        raise NotFound(f"no session {session!r}", session=session)
+        raise NotFound(Said("no session {session!r}", session=session), session=session)
     return found
 
 
 def _planned(conn: Connection, community: str, session: str) -> Session:
     found = _get(conn, community, session)
     if found.status != "planned":
-        raise Conflict(f"session {session!r} is {found.status}", session=session)
+        raise Conflict(
+            Said("session {session!r} is {status}", session=session, status=found.status),
+            session=session,
+        )
     return found
 
 

@@ -25,6 +25,7 @@ from shequn.errors import Conflict
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +94,9 @@ def decide_plan(bp: Blueprint, plan: Plan, now: datetime, actor: str | None) -> 
     """Pure: ``session.planned`` and its timeline. A session that has started is refused."""
     bp.group(plan.group)
     if plan.starts_at <= now:
-        raise Conflict("a session is planned before it starts", starts_at=plan.starts_at)
+        raise Conflict(Said("a session is planned before it starts"), starts_at=plan.starts_at)
     if plan.ends_at <= plan.starts_at:
-        raise Conflict("a session ends after it starts", ends_at=plan.ends_at)
+        raise Conflict(Said("a session ends after it starts"), ends_at=plan.ends_at)
     ref = _ref(bp, plan.session)
     event = _event(bp, "session.planned", plan, now, ref, actor, plan.speaker, title=plan.title)
     return Decision(events=[event], actions=timeline(bp, plan, now))
@@ -115,7 +116,9 @@ def decide_move(
     at once (the notice names the new time) and no step it had is repeated. ``cause``
     (the event the old timeline hangs on) keys the move, so the same move sent twice is one."""
     if plan.starts_at <= now:
-        raise Conflict("a session moves to a time that has not passed", starts_at=plan.starts_at)
+        raise Conflict(
+            Said("a session moves to a time that has not passed"), starts_at=plan.starts_at
+        )
     ref = f"{_ref(bp, plan.session)}:after:{cause}:{plan.starts_at.isoformat()}"
     event = _event(bp, "session.rescheduled", plan, now, ref, actor)
     actions = [a for a in timeline(bp, plan, now) if a.payload.get("template") not in done]
