@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from markupsafe import escape
 
 from shequn.api.poster import qr_image
 from shequn.model.i18n import N_, Phrases
+
+if TYPE_CHECKING:
+    from shequn.engine.engagement.content_entries import ContentEntry
+    from shequn.model.blueprint import Blueprint
 
 Format = Literal["html", "md"]
 FORMATS: tuple[Format, ...] = ("html", "md")
@@ -68,4 +72,11 @@ def footer(
     )
 
 
-__all__ = ["FORMATS", "Format", "footer", "qr_png"]
+def entry_footer(bp: Blueprint, e: ContentEntry, fmt: Format, image: str | None = None) -> str:
+    """``footer`` for the entry ``e`` of ``bp``'s community, in its language (what the CLI, the
+    API and the dashboard show)."""
+    return footer(title=e.title, group=bp.group(e.group).name, url=e.link_url, entry=e.entry,
+                  language=bp.community.language, fmt=fmt, image=image)  # fmt: skip
+
+
+__all__ = ["FORMATS", "Format", "entry_footer", "footer", "qr_png"]

@@ -85,7 +85,7 @@ def footer_command(
 ) -> None:
     """Print the footer block for the piece: a line inviting readers into the group, its QR
     code and link, in the community's language. 输出文末入群区块（HTML 或 Markdown）。"""
-    from shequn.api.content_footer import FORMATS, footer, qr_png  # lazy: Pillow, segno
+    from shequn.api.content_footer import FORMATS, entry_footer, qr_png  # lazy: Pillow, segno
 
     chosen = next((f for f in FORMATS if f == fmt), None)
     if chosen is None:
@@ -95,6 +95,4 @@ def footer_command(
         found = content_entries.show(store, slug, entry)
     if qr is not None:
         qr.write_bytes(qr_png(found.link_url))
-    typer.echo(footer(title=found.title, group=bp.group(found.group).name, url=found.link_url,
-                      entry=found.entry, language=bp.community.language, fmt=chosen,
-                      image=qr.name if qr is not None else None), nl=False)  # fmt: skip
+    typer.echo(entry_footer(bp, found, chosen, qr.name if qr is not None else None), nl=False)

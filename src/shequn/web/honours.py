@@ -10,35 +10,25 @@ one), and the story goes to the group as a ``honour_story`` action. An analyst r
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse
 
-from shequn.api.deps import Operator, access_group, access_member, read_groups
+from shequn.api.deps import access_group, access_member, read_groups
 from shequn.engine.decisions import operator_source
 from shequn.engine.engagement import honour_stories
-from shequn.store.db import Store
-from shequn.store.queries import list_groups
 from shequn.web.app import CsrfField, PageDep, checked_writer
-from shequn.web.pages import GroupQ, _visible_groups, router
-
-
-def honours_view(store: Store, op: Operator, community: str, group: str | None) -> dict[str, Any]:
-    """The role models this operator may see (newest first) and the groups it may name one
-    in (every group it covers, for the form)."""
-    groups = read_groups(store, op, community, group)
-    found = honour_stories.list_honours(store, community)
-    with store.read() as conn:
-        mine = [g.slug for g in list_groups(conn, community) if op.covers(g.slug)]
-    shown = [h for h in found if groups is None or h.group in groups]
-    return {"honours": shown, "nominate_in": [g for g in mine if groups is None or g in groups]}
+from shequn.web.pages import GroupQ, _visible_groups, router, writable_groups
 
 
 def _render(p: PageDep, group: str | None, done: str | None = None) -> HTMLResponse:
-    view = honours_view(p.store, p.op, p.community, group)
+    """The role models this session may see (newest first) and the groups it may name one in."""
+    groups = read_groups(p.store, p.op, p.community, group)
+    found = honour_stories.list_honours(p.store, p.community)
+    shown = [h for h in found if groups is None or h.group in groups]
     return p.render("honours.html", done=done, groups=_visible_groups(p), scope={"group": group},
-                    **view)  # fmt: skip
+                    honours=shown, nominate_in=writable_groups(p, groups))  # fmt: skip
 
 
 @router.get("/honours", response_class=HTMLResponse)

@@ -7,6 +7,7 @@ second way of doing something the API does.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -22,6 +23,7 @@ from shequn.engine.organization_levels import standings
 from shequn.errors import Conflict, ShequnError
 from shequn.ingest.registry import FORMATS
 from shequn.store.growth_queries import get_blueprint
+from shequn.store.queries import list_groups
 from shequn.web import views
 from shequn.web.app import CsrfField, HtmlRoute, PageDep, checked_writer, with_analytics
 
@@ -33,6 +35,16 @@ PROMOTED_ROLE = "group_leader"
 
 def _visible_groups(p: PageDep) -> list[str]:
     return [s.group or "" for s in p.scopes()] if p.op.scoped else []
+
+
+def writable_groups(p: PageDep, shown: Collection[str] | None) -> list[str]:
+    """The groups a page's form may act in: those the session covers, of the ``shown`` ones
+    (``None``: every group); empty for a session that only reads."""
+    if not p.op.can_write:
+        return []
+    with p.store.read() as conn:
+        mine = [g.slug for g in list_groups(conn, p.community) if p.op.covers(g.slug)]
+    return [g for g in mine if shown is None or g in shown]
 
 
 @router.get("", response_class=HTMLResponse)

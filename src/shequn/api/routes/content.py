@@ -82,13 +82,11 @@ def get_footer(
     format: Annotated[Literal["html", "md"], Query()] = "html",
 ) -> Response:
     """The footer block for the piece, with its QR code embedded, in the community's language."""
-    from shequn.api.content_footer import footer  # Pillow and segno only when asked
+    from shequn.api.content_footer import entry_footer  # Pillow and segno only when asked
 
     missing = NotFound(f"no content entry {entry!r} in {community!r}", entry=entry)
     show = lambda: content_entries.show(store, community, entry)  # noqa: E731
     found = access_in_group(store, op, community, missing, show, lambda e: e.group)
     with store.read() as conn:
         bp = get_blueprint(conn, community)
-    text = footer(title=found.title, group=bp.group(found.group).name, url=found.link_url,
-                  entry=found.entry, language=bp.community.language, fmt=format)  # fmt: skip
-    return Response(text, media_type=MEDIA[format])
+    return Response(entry_footer(bp, found, format), media_type=MEDIA[format])
