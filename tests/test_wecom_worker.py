@@ -134,6 +134,8 @@ def test_without_settings_the_worker_says_what_is_missing(
     code, _, err = shop.run("worker", "--once", "--connector", "wecom")
     assert code != 0 and "SHEQUN_WECOM_SECRET" in err
     code, _, err = shop.run("worker", "--once", "--api-url", "http://x")
+    assert code != 0 and "--api-url 只用于 telegram 和 wecom" in err  # the community speaks zh
+    code, _, err = shop.run("worker", "--once", "--api-url", "http://x", "--lang", "en")
     assert code != 0 and "--api-url is for telegram and wecom" in err
 
 
