@@ -31,6 +31,7 @@ from shequn.engine.money_rules import (
     decide_grant,
     decide_payment,
     decide_refund,
+    product_of,
 )
 from shequn.engine.offers import accept
 from shequn.errors import NotFound
@@ -130,12 +131,7 @@ def grant(
     with store.transaction() as conn:
         lock_for_decision(conn)
         bp = get_blueprint(conn, community)
-        product = bp.money.product(product_slug)
-        if product is None:
-            raise NotFound(
-                Said("no product {product_slug!r} in [money]", product_slug=product_slug),
-                product=product_slug,
-            )
+        product = product_of(bp, product_slug)
         apply(conn, decide_grant(bp, product, identity, state, days, when))
         admit(conn, bp, product, identity, when, f"grant:{new_ref()}")
         found = get_membership(conn, community, identity, product.slug)

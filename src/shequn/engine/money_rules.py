@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shequn.engine.decisions import Decision, capped_ref
-from shequn.errors import Conflict
+from shequn.errors import Conflict, NotFound
 from shequn.model.actions import Action
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_money import Product, show
@@ -40,6 +40,15 @@ class MembershipView:
     until: datetime | None
     grace_until: datetime | None = None
     cancelled: bool = False  # the member cancelled: it runs to ``until``, then ends
+
+
+def product_of(bp: Blueprint, slug: str) -> Product:
+    """The product ``slug`` of ``[money]``; NotFound (said in the community's language) if none."""
+    product = bp.money.product(slug)
+    if product is None:
+        raise NotFound(Said("no product {product_slug!r} in [money]", product_slug=slug),
+                       product=slug)  # fmt: skip
+    return product
 
 
 def add_months(at: datetime, months: int) -> datetime:

@@ -20,11 +20,11 @@ from typing import Literal
 from shequn.engine.decisions import new_ref, operator_source
 from shequn.engine.guard import Writer, guarded
 from shequn.engine.inbound import receive
+from shequn.engine.money_rules import product_of
 from shequn.engine.record import record
 from shequn.errors import NotFound
 from shequn.model.blueprint_money import Product, to_major, to_minor
 from shequn.model.events import Event
-from shequn.model.i18n import Said
 from shequn.model.orders import Paid, parse_order
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
@@ -126,12 +126,7 @@ def record_payment(
     (an API token) passes the write guard first: a scoped manager records only their members'."""
     with store.read() as conn:
         bp = get_blueprint(conn, community)
-    product = bp.money.product(product_slug)
-    if product is None:
-        raise NotFound(
-            Said("no product {product_slug!r} in [money]", product_slug=product_slug),
-            product=product_slug,
-        )
+    product = product_of(bp, product_slug)
     minor = product.price_minor if amount is None else to_minor(amount, product.currency)
     event = payment_event(
         community, identity, product, minor, at or datetime.now(UTC),
