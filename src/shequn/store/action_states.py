@@ -123,6 +123,19 @@ def adopt(
     )
 
 
+def renew(
+    conn: Connection, worker: str, ids: Sequence[int], *, lease_until: datetime, now: datetime
+) -> set[int]:
+    """Extend this worker's lease on ``ids``; returns those it still holds. A lease that ran
+    out while the worker was slow (a long batch, pacing, a starved machine) may have been taken
+    over: that action is the new owner's now, and this worker must not carry it out too."""
+    if not ids:
+        return set()
+    mine = (c.id.in_(ids), c.status == Status.LEASED, c.leased_by == worker)
+    conn.execute(update(t.actions).where(*mine).values(leased_until=lease_until, updated_at=now))
+    return set(conn.execute(select(c.id).where(*mine)).scalars())
+
+
 def start(conn: Connection, worker: str, ids: Sequence[int], now: datetime) -> None:
     """Record that the platform is about to be called (commit before calling)."""
     conn.execute(

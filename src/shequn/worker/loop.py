@@ -173,6 +173,7 @@ class Worker:
         return row.target if self.connector.limits.paces(row.kind, row.payload) else None
 
     def _carry_out(self, chunk: Sequence[ActionRow]) -> None:
+        lease = Lease(self, chunk)  # before the start: a lost row is not started by this one
         sends = [r.id for r in chunk if not action_kind(r.kind).idempotent]
         if sends:
             with self.store.transaction() as conn:
@@ -183,13 +184,13 @@ class Worker:
                 self._report(out)
                 self._give_back(chunk[i:])
                 return
-            self._perform(row, row.id in sends, out)
+            self.clock.sleep(self.pacer.overall_wait(self.clock.now().timestamp()))
+            if lease.holds(row, chunk[i:]):
+                self._perform(row, row.id in sends, out)
         self._report(out)
 
     def _perform(self, row: ActionRow, started: bool, out: Outcome) -> None:
         kind = action_kind(row.kind)
-        now = self.clock.now()
-        self.clock.sleep(self.pacer.overall_wait(now.timestamp()))
         try:
             out.done.append((row, self.connector.perform(self.texts.call(row))))
             return
@@ -357,3 +358,31 @@ class Worker:
 def _chunks(rows: Sequence[ActionRow], size: int) -> Iterator[Sequence[ActionRow]]:
     for i in range(0, len(rows), size):
         yield rows[i : i + size]
+
+
+class Lease:
+    """A chunk's lease kept alive while it is carried out: renewed before the first call and
+    whenever half the lease has passed since, so a live but slow worker keeps what it claimed
+    (a batch's later chunks, pacing waits, a starved machine). An action whose lease was lost
+    anyway (taken over by another worker as if this one had died) is left to its new owner."""
+
+    def __init__(self, worker: Worker, chunk: Sequence[ActionRow]) -> None:
+        self.worker = worker
+        self.held: set[int] = set()
+        self.renewed: datetime | None = None
+        self._renew(chunk)
+
+    def holds(self, row: ActionRow, rest: Sequence[ActionRow]) -> bool:
+        """Whether ``row`` is still this worker's to carry out (``rest``: it and those after)."""
+        assert self.renewed is not None  # noqa: S101 - set in __init__
+        if self.worker.clock.now() - self.renewed >= self.worker.config.lease / 2:
+            self._renew(rest)
+        return row.id in self.held
+
+    def _renew(self, rows: Sequence[ActionRow]) -> None:
+        w = self.worker
+        now = w.clock.now()
+        with w.store.transaction() as conn:
+            self.held = states.renew(conn, w.name, [r.id for r in rows],
+                                     lease_until=now + w.config.lease, now=now)  # fmt: skip
+        self.renewed = now
