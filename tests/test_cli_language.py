@@ -69,6 +69,8 @@ COMMANDS: list[tuple[str, ...]] = [
     ("token", "list"),
     ("wecom", "stats"),
     ("metrics",),
+    ("metrics", "revenue"),
+    ("metrics", "life_cycle"),
     ("report",),
     ("diagnose",),
     ("events", "tail", "-n", "5"),

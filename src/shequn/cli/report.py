@@ -131,8 +131,9 @@ def report_command(
 
 PEOPLE = ("person", "member", "inviter")
 """Report columns that name a person: shown by display name (``--json`` keeps the key)."""
-WORDS = ("segment",)
-"""Report columns whose values are words kept as data (the funnel's join channels)."""
+WORDS = ("segment", "stage", "seven_day_rule")
+"""Report columns whose values are words kept as data (the funnel's join channels, a group's
+life-cycle stage and its seven-day rule: ``model/words``)."""
 
 
 def _people(r: Report) -> list[str]:
