@@ -7,7 +7,8 @@ nothing runs) and fails where an error or a rejected record is made with a sente
 as a plain string — a literal, an f-string, a concatenation, ``.format`` — instead of
 ``Said(…)``: directly, or through a name that holds such a string. The event's own checks
 (``model/events.py``, whose messages reach the operator through every importer, and
-``model/config_checks.py`` for configuration events) are read the same way.
+``model/config_checks.py`` for configuration events) are read the same way, and so are the
+dashboard's modules (``web/``: their refusals are shown on a page in the community's language).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ MODULES = [
     *sorted((SRC / "ingest").glob("*.py")),
     SRC / "model" / "events.py",
     SRC / "model" / "config_checks.py",
+    *sorted((SRC / "web").glob("*.py")),  # the dashboard's refusals, read on its pages
 ]
 
 MESSAGE_AT = {"InputFormatError": 2, "Rejected": 1, "Bad": 1}

@@ -85,4 +85,5 @@ def test_readers_and_other_groups_get_no_form_and_no_footer(site: Site) -> None:
     assert 'class="entry"' not in page
     assert analyst.get(f"{PAGE}/{theirs.entry}").status_code == 200  # reading is allowed
     form = form_of(page, group=SCOPED_GROUP, title="x", url="https://example.org/x")
-    assert analyst.post(PAGE, data=form).status_code == 403
+    refused = analyst.post(PAGE, data=form)
+    assert refused.status_code == 403 and "令牌只能查看" in refused.text  # said in zh

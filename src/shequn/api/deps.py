@@ -33,6 +33,7 @@ from shequn.engine.decisions import operator_source
 from shequn.engine.guard import Writer
 from shequn.errors import Conflict, NotFound
 from shequn.model.entities import Community, Group, Member
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 from shequn.store.queries import get_community, get_member, list_communities, list_groups
 from shequn.store.tokens import SCOPED_ROLES, Token
@@ -160,7 +161,7 @@ OperatorDep = Annotated[Operator, Depends(current_operator)]
 def writer(op: OperatorDep) -> Operator:
     """An operator allowed to write at all (analysts read only)."""
     if not op.can_write:
-        raise Forbidden(f"a {op.role} token is read-only", role=op.role)
+        raise Forbidden(Said("a {role} token is read-only", role=op.role), role=op.role)
     return op
 
 
@@ -170,7 +171,10 @@ WriterDep = Annotated[Operator, Depends(writer)]
 def manager(op: WriterDep) -> Operator:
     """Owner or manager: for decisions about people (merging members)."""
     if op.role not in ("owner", "manager"):
-        raise Forbidden(f"a {op.role} token may not do this; a manager or owner may", role=op.role)
+        raise Forbidden(
+            Said("a {role} token may not do this; a manager or owner may", role=op.role),
+            role=op.role,
+        )
     return op
 
 
@@ -181,7 +185,7 @@ ManagerDep = Annotated[Operator, Depends(manager)]
 
 def access_community(conn: Connection, op: Operator, slug: str) -> Community:
     if slug != op.community:
-        raise NotFound(f"no community {slug!r}", community=slug)
+        raise NotFound(Said("no community {slug!r}", slug=slug), community=slug)
     return get_community(conn, slug)
 
 
@@ -193,7 +197,11 @@ def access_group(conn: Connection, op: Operator, community: str, slug: str) -> G
         for group in list_groups(conn, community):
             if group.slug == slug:
                 return group
-    raise NotFound(f"no group {slug!r} in {community!r}", community=community, group=slug)
+    raise NotFound(
+        Said("no group {slug!r} in {community!r}", slug=slug, community=community),
+        community=community,
+        group=slug,
+    )
 
 
 def _sane(at: datetime) -> datetime:

@@ -62,13 +62,13 @@ def act(
             if what == "task":
                 task = next((t for t in list_tasks(conn, p.community) if t["id"] == id), None)
                 if task is None or not op.covers(task["group_slug"]):
-                    raise NotFound(f"no task {id}")
+                    raise NotFound(Said("no task {id}", id=id))
                 task_done(conn, id, by=f"web:{op.token_id}", now=now)
                 done = p._(Said("task {id}: done", id=id))
             else:
                 row = action_states.get(conn, id)
                 if row["community_slug"] != p.community or not op.covers(row["group_slug"]):
-                    raise NotFound(f"no action {id}")
+                    raise NotFound(Said("no action {action_id}", action_id=id))
                 step = action_states.retry if what == "retry" else action_states.cancel
                 status = said_status(step(conn, id, now)["status"])
                 done = p._(Said("action {id}: {status}", id=id, status=status))

@@ -29,6 +29,7 @@ from shequn.api.deps import Operator, access_community, analytics
 from shequn.api.errors import Forbidden, RateLimited
 from shequn.api.routes.metrics import scopes
 from shequn.errors import ShequnError
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 from shequn.store.queries import display_names
 from shequn.web import i18n
@@ -152,7 +153,7 @@ class Page:
     def scope(self, group: str | None = None) -> Scope:
         found = self.scopes(group)
         if not found:
-            raise ShequnError("this token covers no group", community=self.community)
+            raise ShequnError(Said("this token covers no group"), community=self.community)
         return found[0]
 
 
@@ -183,9 +184,9 @@ CsrfField = Annotated[str, Form()]
 def checked_writer(p: Page, csrf: str) -> Operator:
     """The order of refusals for a dashboard POST: a forged form, then a read-only role."""
     if not csrf_ok(p.session, csrf):
-        raise Forbidden("the form has expired or was not sent by this dashboard; reload it")
+        raise Forbidden(Said("the form has expired or was not sent by this dashboard; reload it"))
     if not p.op.can_write:
-        raise Forbidden(f"a {p.op.role} token is read-only", role=p.op.role)
+        raise Forbidden(Said("a {role} token is read-only", role=p.op.role), role=p.op.role)
     return p.op
 
 
@@ -222,12 +223,15 @@ def login(request: Request, secret: Annotated[str, Form()], csrf: CsrfField) -> 
     _ = i18n.translator(i18n.DEFAULT)
     session = sessions(request).read(request)
     if not csrf_ok(session, csrf):
-        raise Forbidden("the login form has expired; reload it")
+        raise Forbidden(Said("the login form has expired; reload it"))
     token = login_token(request.app.state.store, secret)
     if token is None:  # a wrong secret costs from the address's budget, as on the API
         wait = request.app.state.strangers.take(client_address(request.scope))
         if wait > 0:
-            raise RateLimited(f"too many failed logins; retry in {wait:.0f} s", retry_after=wait)
+            raise RateLimited(
+                Said("too many failed logins; retry in {wait} s", wait=f"{wait:.0f}"),
+                retry_after=wait,
+            )
         return templates(request).TemplateResponse(
             request,
             "login.html",
@@ -244,7 +248,7 @@ def login(request: Request, secret: Annotated[str, Form()], csrf: CsrfField) -> 
 def logout(request: Request, csrf: CsrfField) -> Response:
     session = sessions(request).read(request)
     if not csrf_ok(session, csrf):
-        raise Forbidden("the form has expired; reload it")
+        raise Forbidden(Said("the form has expired; reload it"))
     log_out(request.app.state.store, session)  # the cookie is worthless from now on
     response = RedirectResponse("/login", status_code=303)
     sessions(request).clear(request, response)

@@ -17,6 +17,7 @@ from shequn.api.errors import Forbidden
 from shequn.engine.campaigns import campaigns, leaderboard, review_case
 from shequn.engine.decisions import operator_source
 from shequn.errors import Conflict
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 from shequn.store.growth_queries import list_entries, list_links
 from shequn.store.referral_queries import fraud_cases
@@ -63,7 +64,7 @@ def review(
     community-wide)."""
     op = checked_writer(p, csrf)
     if op.scoped:
-        raise Forbidden("fraud cases are reviewed by an owner or an unscoped manager")
+        raise Forbidden(Said("fraud cases are reviewed by an owner or an unscoped manager"))
     try:
         found = review_case(
             p.store, p.community, case, verdict, source=operator_source(f"web:{op.token_id}")
