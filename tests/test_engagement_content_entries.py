@@ -93,6 +93,8 @@ def test_joins_through_the_piece_are_counted_per_piece(store):
         replica.close()
     assert acquired == {f"content:{made.entry}": 2, "content:guide": 1}
     assert content_entries.list_entries(store, COMMUNITY, groups=["elsewhere"]) == []
+    guide = content_entries.show(store, COMMUNITY, "guide")  # one piece, its own joins only
+    assert (guide.title, guide.joined, guide.staying) == ("打卡指南", 1, 1)
     with pytest.raises(NotFound):
         content_entries.show(store, COMMUNITY, "missing")
 

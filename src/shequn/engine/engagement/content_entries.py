@@ -120,14 +120,17 @@ def _created(conn: Any, community: str) -> dict[str, ContentEntry]:
 
 
 def list_entries(
-    store: Store, community: str, groups: list[str] | None = None
+    store: Store, community: str, groups: list[str] | None = None, *, entry: str | None = None
 ) -> list[ContentEntry]:
-    """The entries (of ``groups``; every one when ``None``), newest first, with the persons
-    each brought into its group and how many of them are still there."""
+    """The entries (of ``groups``; every one when ``None``; only ``entry`` when named), newest
+    first, with the persons each brought into its group and how many of them are still there.
+    The joins are counted for the listed entries' channels only."""
     with store.read() as conn:
         bp = get_blueprint(conn, community)
         found = [
-            e for e in _created(conn, community).values() if groups is None or e.group in groups
+            e
+            for e in _created(conn, community).values()
+            if (groups is None or e.group in groups) and (entry is None or e.entry == entry)
         ]
         counts = joins_by_channel(conn, community, [e.channel for e in found])
     return [
@@ -143,9 +146,8 @@ def _with(bp: Blueprint, e: ContentEntry, joined: int, staying: int) -> ContentE
 
 def show(store: Store, community: str, entry: str) -> ContentEntry:
     """One entry with its joins; NotFound when there is none."""
-    for e in list_entries(store, community):
-        if e.entry == entry:
-            return e
+    for e in list_entries(store, community, entry=entry):
+        return e
     raise NotFound(f"no content entry {entry!r} in {community!r}", entry=entry)
 
 
