@@ -3,7 +3,7 @@
     python benchmarks/bench_metrics.py --events 2000000
     python benchmarks/bench_metrics.py --events 10000000 --memory 1GB --threads 2
 
-A synthetic log — 50 groups, 200,000 members, one year; heavy-tailed talk, replies, questions,
+The baselines are in ``baselines.py``. A synthetic log — 50 groups, 200,000 members, one year; heavy-tailed talk, replies, questions,
 links, reactions, check-ins, leaves — is generated into a DuckDB table of raw rows (not
 measured), then derived into the replica's ``ev`` table by the same function a sync uses
 (``materialise.append``, timed). Then, in one run, interleaved where two things are compared:
@@ -22,6 +22,11 @@ measured), then derived into the replica's ``ev`` table by the same function a s
   rows into a plain DuckDB table holding the same log, each followed by a ``CHECKPOINT``;
 - ``reuse``: the suite and the dashboard pages' data through ``results.Reusing``, cold (first
   run at this watermark) and warm (nothing changed since);
+- every time is wall and CPU seconds (``clocked``: this process, DuckDB's threads included):
+  on a shared machine the wall clock mostly says how loaded it was, so the ratios are given
+  both ways, and ``load_average`` is printed with them;
+- ``--chunk N`` derives the log N ids at a time, as successive syncs would (for 30M–100M
+  events: no batch is sorted whole); the per-metric table is also printed on stderr;
 - ``peak_rss_mb``: the process's peak RSS through generation, derivation, the suite, reuse and
   sync (before ``--before`` copies the log into memory and before the naive loop), with
   DuckDB's ``memory_limit`` set to ``--memory`` and ``threads`` to ``--threads``.
@@ -34,20 +39,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, timedelta
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import DateTime, String, create_engine, insert, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.baselines import hand_three, naive
 
 from shequn.analytics import materialise
 from shequn.analytics.activity import activity
@@ -55,7 +58,7 @@ from shequn.analytics.registry import all_metrics
 from shequn.analytics.replica import prepare
 from shequn.analytics.results import Reusing, remember
 from shequn.analytics.retention import retention
-from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope
+from shequn.analytics.scope import Scope
 from shequn.analytics.talk import concentration
 
 GENERATE = """
@@ -109,52 +112,6 @@ FROM (SELECT * FROM joins UNION ALL SELECT * FROM msgs UNION ALL SELECT * FROM l
 """
 
 
-HANDWRITTEN = {
-    "activity": """
-        WITH act AS (
-            SELECT DISTINCT actor AS person,
-                   CAST(timezone('Asia/Shanghai', occurred_at::TIMESTAMPTZ) AS DATE) AS day
-            FROM {log} WHERE kind IN ('message.posted', 'message.reacted', 'checkin.done',
-                                        'content.shared')
-        ),
-        seg AS (SELECT day, lead(day) OVER (PARTITION BY person ORDER BY day) AS nxt FROM act),
-        deltas AS (
-            SELECT day AS d, 1 AS a, 1 AS b, 1 AS c FROM seg
-            UNION ALL SELECT day + 1, -1, 0, 0 FROM seg
-            UNION ALL SELECT least(day + 7, coalesce(nxt, day + 7)), 0, -1, 0 FROM seg
-            UNION ALL SELECT least(day + 30, coalesce(nxt, day + 30)), 0, 0, -1 FROM seg
-        )
-        SELECT d, sum(sum(a)) OVER w, sum(sum(b)) OVER w, sum(sum(c)) OVER w
-        FROM deltas GROUP BY d WINDOW w AS (ORDER BY d) ORDER BY d
-    """,
-    "retention": """
-        WITH local AS (
-            SELECT kind, actor,
-                   CAST(date_trunc('week', timezone('Asia/Shanghai', occurred_at::TIMESTAMPTZ))
-                        AS DATE) AS wk
-            FROM {log}
-        ),
-        cohort AS (SELECT actor, min(wk) AS c FROM local WHERE kind = 'member.joined'
-                   GROUP BY actor),
-        act AS (SELECT DISTINCT actor, wk FROM local WHERE kind <> 'member.joined')
-        SELECT cohort.c, count(DISTINCT cohort.actor) AS size,
-               count(DISTINCT act.actor) FILTER (WHERE date_diff('week', cohort.c, act.wk) = 1)
-        FROM cohort LEFT JOIN act USING (actor)
-        WHERE act.wk IS NULL OR date_diff('week', cohort.c, act.wk) BETWEEN 0 AND 7
-        GROUP BY cohort.c ORDER BY cohort.c
-    """,
-    "concentration": """
-        WITH per AS (SELECT grp, actor, count(*) AS n FROM {log}
-                     WHERE kind = 'message.posted' GROUP BY ALL),
-        ranked AS (SELECT grp, n, row_number() OVER (PARTITION BY grp ORDER BY n) AS r,
-                          count(*) OVER (PARTITION BY grp) AS k,
-                          sum(n) OVER (PARTITION BY grp) AS total FROM per)
-        SELECT grp, 2 * sum(r * n) / (max(k) * max(total)) - (max(k) + 1) / max(k) AS gini
-        FROM ranked GROUP BY grp
-    """,
-}
-
-
 def pages(con: Any, scope: Scope) -> dict[str, float]:
     """Each dashboard page's data (``web/views``), as the page asks for it: seconds."""
     from shequn.web import views
@@ -171,16 +128,19 @@ def pages(con: Any, scope: Scope) -> dict[str, float]:
     }
 
 
-def reused(con: Any, scope: Scope) -> dict[str, Any]:
+def reused(con: Any, scope: Scope, with_pages: bool) -> dict[str, Any]:
     """Pages computed afresh; then the suite and the pages through ``Reusing``: cold (first
-    at this watermark, storing results) and warm (nothing changed since)."""
+    at this watermark, storing results) and warm (nothing changed since). Without pages
+    (``--skip pages``: the diagnose page alone takes minutes at 10M) only the suite."""
     page = lambda c: {k: round(v, 3) for k, v in pages(c, scope).items()}  # noqa: E731
-    out: dict[str, Any] = {"pages_fresh_s": page(con)}
+    out: dict[str, Any] = {"pages_fresh_s": page(con)} if with_pages else {}
     for run in ("cold", "warm"):
         wrapped = Reusing(con)
-        t = sum(timed(m.run, wrapped, scope, m.check({}))[0] for m in all_metrics().values())
-        out[f"suite_{run}_s"] = round(t, 3)
-        out[f"pages_{run}_s"] = page(wrapped)
+        t = [clocked(m.run, wrapped, scope, m.check({})) for m in all_metrics().values()]
+        out[f"suite_{run}_s"] = round(sum(w for w, _ in t), 3)
+        out[f"suite_{run}_cpu_s"] = round(sum(c for _, c in t), 3)
+        if with_pages:
+            out[f"pages_{run}_s"] = page(wrapped)
     return out
 
 
@@ -188,6 +148,14 @@ def timed(fn, *args, **kwargs) -> tuple[float, Any]:  # type: ignore[no-untyped-
     start = time.perf_counter()
     result = fn(*args, **kwargs)
     return time.perf_counter() - start, result
+
+
+def clocked(fn, *args) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Wall and CPU seconds (this process, DuckDB's threads included) of ``fn(*args)``: on a
+    shared machine the wall clock mostly measures the others' load, CPU time what we spent."""
+    cpu = time.process_time()
+    wall, _ = timed(fn, *args)
+    return wall, time.process_time() - cpu
 
 
 def best(repeat: int, fn, *args) -> float:  # type: ignore[no-untyped-def]
@@ -198,11 +166,6 @@ def shequn_three(con: Any, scope: Scope) -> None:
     activity(con, scope)
     retention(con, scope, period="week", periods=8)
     concentration(con, scope)
-
-
-def hand_three(con: Any, source: str) -> None:
-    for q in HANDWRITTEN.values():
-        con.execute(q.format(log=source)).fetchall()
 
 
 def same_figures(con: Any, log: str, repeat: int, before: bool) -> dict[str, Any]:
@@ -222,71 +185,6 @@ def same_figures(con: Any, log: str, repeat: int, before: bool) -> dict[str, Any
     out["ratio_vs_parquet"] = round(out["shequn_s"] / out["hand_parquet_s"], 2)
     out["ratio_vs_table"] = round(out["shequn_s"] / out["hand_table_s"], 2)
     return out
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Row(Base):
-    """One event, one Python object: the naive loop's unit."""
-
-    __tablename__ = "events"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime)
-    grp: Mapped[str] = mapped_column(String)
-    actor: Mapped[str] = mapped_column(String)
-
-
-def naive(con: Any, n: int, tmp: str) -> float:
-    """The three figures one ORM object per event, on a sample of ``n`` rows: seconds."""
-    engine = create_engine(f"sqlite:///{tmp}/naive.db")
-    Base.metadata.create_all(engine)
-    rows = con.execute(
-        f"SELECT id, kind, occurred_at, grp, actor FROM raw USING SAMPLE {n} ROWS (reservoir, 1)"
-    ).fetchall()
-    with Session(engine) as session:
-        session.execute(
-            insert(Row), [dict(zip(Row.__table__.c.keys(), r, strict=True)) for r in rows]
-        )
-        session.commit()
-    tz, active = ZoneInfo("Asia/Shanghai"), set(DEFAULT_ACTIVE_KINDS)
-    begin = time.perf_counter()
-    daily: dict[date, set[str]] = defaultdict(set)
-    joined: dict[str, date] = {}
-    weeks: dict[str, set[int]] = defaultdict(set)
-    posts: dict[str, Counter[str]] = defaultdict(Counter)
-    with Session(engine) as session:
-        for row in session.scalars(select(Row)):
-            day = row.occurred_at.replace(tzinfo=UTC).astimezone(tz).date()
-            if row.kind == "member.joined":
-                joined[row.actor] = min(day, joined.get(row.actor, day))
-            else:
-                weeks[row.actor].add(day.toordinal() // 7)
-            if row.kind in active:
-                daily[day].add(row.actor)
-            if row.kind == "message.posted":
-                posts[row.grp][row.actor] += 1
-    first, last = min(daily), max(daily)
-    for i in range((last - first).days + 1):
-        d = first + timedelta(days=i)
-        dau = len(daily.get(d, ()))
-        wau = len(set().union(*(daily.get(d - timedelta(days=k), set()) for k in range(7))))
-        mau = len(set().union(*(daily.get(d - timedelta(days=k), set()) for k in range(30))))
-        _ = (dau, wau, mau)
-    cohorts: dict[int, list[int]] = defaultdict(lambda: [0] * 8)
-    for who, day in joined.items():
-        for k in range(8):
-            if day.toordinal() // 7 + k in weeks[who]:
-                cohorts[day.toordinal() // 7][k] += 1
-    for counts in posts.values():
-        ns = sorted(counts.values())
-        total, k = sum(ns), len(ns)
-        _ = 2 * sum((i + 1) * x for i, x in enumerate(ns)) / (k * total) - (k + 1) / k
-    elapsed = time.perf_counter() - begin
-    engine.dispose()
-    return elapsed
 
 
 MORE = """
@@ -340,6 +238,24 @@ def log_options(ap: argparse.ArgumentParser, events: int) -> None:
     ap.add_argument("--groups", type=int, default=50)
 
 
+def derive(con: Any, chunk: int) -> int:
+    """Derive table ``raw`` into ``ev`` as syncs do, ``chunk`` ids at a time (0: in one
+    batch). Batches bound what one derivation sorts (each fills row groups, so each is sorted
+    by community, kind and time): a 100M-event log is derived streamed, a batch at a time,
+    never sorted whole. The number of rows derived."""
+    if not chunk:
+        return int(materialise.append(con, "raw"))
+    top = int(con.execute("SELECT max(id) FROM raw").fetchall()[0][0])
+    n = 0
+    for lo in range(0, top + 1, chunk):
+        ids = f"id >= {lo} AND id < {lo + chunk}"
+        con.execute(f"CREATE OR REPLACE VIEW batch AS SELECT * FROM raw WHERE {ids}")
+        n += materialise.append(con, "batch")
+        con.execute("CHECKPOINT")
+    con.execute("DROP VIEW batch")
+    return n
+
+
 def generate(con: Any, args: argparse.Namespace) -> float:
     """The synthetic log as raw rows in table ``raw`` of a prepared replica (people and the
     community's time zone included, ``ev`` not derived yet); the seconds generating took."""
@@ -370,7 +286,12 @@ def main() -> None:
     ap.add_argument("--memory", default="1GB", help="DuckDB memory_limit")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--before", action="store_true", help="also time the old derived view")
-    ap.add_argument("--skip", default="", help="comma-separated: reuse, naive")
+    ap.add_argument(
+        "--skip", default="", help="comma-separated: reuse, pages (of reuse), naive, same"
+    )
+    ap.add_argument(
+        "--chunk", type=int, default=0, help="derive the log this many ids at a time (0: at once)"
+    )
     ap.add_argument("--dir", help="where the files go (default: a temporary directory)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
@@ -379,47 +300,67 @@ def main() -> None:
         con.execute(f"SET threads = {args.threads}")
         con.execute(f"SET temp_directory = '{tmp}/spill'")
         gen_s = generate(con, args)
-        derive_s, n = timed(materialise.append, con, "raw")
+        derive_s, n = timed(derive, con, args.chunk)
         log = f"{tmp}/log.parquet"
         con.execute(f"COPY raw TO '{log}' (FORMAT parquet)")
         scope = Scope("bench")
         # the hand-written three just before and just after each suite run: on a shared
         # machine the load moves within minutes, so the suite's baseline is their mean
-        hand = [timed(hand_three, con, f"'{log}'")[0]]
-        suite: dict[str, float] = {}
+        hand = [clocked(hand_three, con, f"'{log}'")]
+        suite: dict[str, tuple[float, float]] = {}
         for name, metric in sorted(all_metrics().items()):
-            suite[name], _ = timed(metric.run, con, scope, metric.check({}))
-        hand.append(timed(hand_three, con, f"'{log}'")[0])
-        reuse = reused(con, scope) if "reuse" not in args.skip else {}
-        hand_reuse = timed(hand_three, con, f"'{log}'")[0] if reuse else 0.0
+            suite[name] = clocked(metric.run, con, scope, metric.check({}))
+        hand.append(clocked(hand_three, con, f"'{log}'"))
+        reuse = reused(con, scope, "pages" not in args.skip) if "reuse" not in args.skip else {}
+        hand_reuse = clocked(hand_three, con, f"'{log}'") if reuse else (0.0, 0.0)
         sync = sync_vs_append(con, args.more)
         peak = rss_mb()  # before --before's in-memory copy of the log and the naive loop
-        same = same_figures(con, log, args.repeat, args.before)
+        same = same_figures(con, log, args.repeat, args.before) if "same" not in args.skip else {}
         naive_s = naive(con, args.naive_events, tmp) if "naive" not in args.skip else float("nan")
         naive_full = naive_s * n / args.naive_events
-        suite_s = sum(suite.values())
+        suite_s, suite_cpu = (sum(v[i] for v in suite.values()) for i in (0, 1))
+        hand_s, hand_cpu = ((hand[0][i] + hand[1][i]) / 2 for i in (0, 1))
         report = {
             "events": n,
             "duckdb": {"memory_limit": args.memory, "threads": args.threads},
+            "load_average": [round(x, 1) for x in os.getloadavg()],
             "generate_s": round(gen_s, 1),
             "derive_s": round(derive_s, 1),
             "suite_s": round(suite_s, 2),
-            "hand_three_around_suite_s": [round(h, 3) for h in hand],
-            "suite_vs_hand_three": round(suite_s / (sum(hand) / 2), 2),
+            "suite_cpu_s": round(suite_cpu, 2),
+            "hand_three_around_suite_s": [[round(x, 3) for x in h] for h in hand],
+            "suite_vs_hand_three": round(suite_s / hand_s, 2),
+            "suite_vs_hand_three_cpu": round(suite_cpu / hand_cpu, 2),
             "suite_reused_vs_hand_three": (
-                round(reuse["suite_cold_s"] / ((hand[1] + hand_reuse) / 2), 2) if reuse else None
+                round(reuse["suite_cold_s"] / ((hand[1][0] + hand_reuse[0]) / 2), 2)
+                if reuse
+                else None
             ),
-            "per_metric_s": {
-                k: round(v, 3) for k, v in sorted(suite.items(), key=lambda kv: -kv[1])
+            "suite_reused_vs_hand_three_cpu": (
+                round(reuse["suite_cold_cpu_s"] / ((hand[1][1] + hand_reuse[1]) / 2), 2)
+                if reuse
+                else None
+            ),
+            "per_metric_wall_cpu_s": {
+                k: [round(v[0], 3), round(v[1], 3)]
+                for k, v in sorted(suite.items(), key=lambda kv: -kv[1][1])
             },
             "same_figures": same,
             "naive_extrapolated_s": round(naive_full, 1),
-            "naive_vs_shequn": round(naive_full / same["shequn_s"], 1),
+            "naive_vs_shequn": round(naive_full / same["shequn_s"], 1) if same else None,
             "sync": sync,
             "reuse": reuse,
             "peak_rss_mb": peak,
         }
         print(json.dumps(report, indent=2))
+        table(report["per_metric_wall_cpu_s"])
+
+
+def table(per_metric: dict[str, list[float]]) -> None:
+    """The per-metric times as a Markdown table on stderr (for docs/scale.md)."""
+    print("| metric | wall s | CPU s |\n|---|---|---|", file=sys.stderr)
+    for name, (wall, cpu) in per_metric.items():
+        print(f"| `{name}` | {wall:.2f} | {cpu:.2f} |", file=sys.stderr)
 
 
 if __name__ == "__main__":
