@@ -3,7 +3,7 @@
     python benchmarks/bench_metrics.py --events 2000000
     python benchmarks/bench_metrics.py --events 10000000 --memory 1GB --threads 2
 
-The baselines are in ``baselines.py``. A synthetic log — 50 groups, 200,000 members, one year; heavy-tailed talk, replies, questions,
+A synthetic log — 50 groups, 200,000 members, one year; heavy-tailed talk, replies, questions,
 links, reactions, check-ins, leaves — is generated into a DuckDB table of raw rows (not
 measured), then derived into the replica's ``ev`` table by the same function a sync uses
 (``materialise.append``, timed). Then, in one run, interleaved where two things are compared:
@@ -15,8 +15,8 @@ measured), then derived into the replica's ``ev`` table by the same function a s
   join-cohort retention, concentration per group) by shequn, and by hand-written DuckDB SQL
   both straight from a Parquet copy of the log and from the same DuckDB table (best of
   ``--repeat``); ``--before`` also times them on the old derived view (``materialise.reference``);
-- ``naive``: the same three figures one ORM object per event through SQLAlchemy on a sample of
-  ``--naive-events`` rows, extrapolated linearly to the whole log;
+- ``naive``: the same three figures one ORM object per event through SQLAlchemy on a sample
+  of ``--naive-events`` rows, extrapolated linearly to the whole log (``baselines.py``);
 - ``sync``: ``--more`` new events derived onto the replica exactly as a sync does after reading
   them (communities, people, ``append``, the new watermark), against ``INSERT`` of the same
   rows into a plain DuckDB table holding the same log, each followed by a ``CHECKPOINT``;
