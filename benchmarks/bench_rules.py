@@ -58,9 +58,42 @@ from shequn.engine.rules.linear import LinearModel, train
 from shequn.engine.rules.normalize import fold
 from shequn.engine.rules.selftrain import self_trained
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "moderation" / "dev.jsonl"
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path("shared") / "moderation" / "dev.jsonl"
+"""Where the set lies: ``../shared`` beside the checkout (see :func:`default_data`)."""
 OTHER = {"sms80w": "tg-zh", "tg-zh": "sms80w", "uci-sms": "yt-spam", "yt-spam": "uci-sms"}
 Row = dict[str, str]
+
+
+def checkouts(repo: Path) -> list[Path]:
+    """``repo`` and, when it is a git worktree (its ``.git`` a file naming the gitdir), the
+    main checkout it belongs to: the shared set lies beside that one, not beside the tree."""
+    out = [repo]
+    dot_git = repo / ".git"
+    if dot_git.is_file():
+        gitdir = Path(dot_git.read_text(encoding="utf-8").partition("gitdir:")[2].strip())
+        common = gitdir / "commondir"
+        root = (gitdir / common.read_text(encoding="utf-8").strip()) if common.is_file() else gitdir
+        out.append(root.resolve().parent)
+    return out
+
+
+def default_data(repo: Path = REPO) -> Path:
+    """The shared set's path: ``shared/moderation/dev.jsonl`` in the nearest folder above the
+    checkout — or above the main checkout when this is a git worktree elsewhere (``/work/wt/x``
+    for ``/work/main``) — or an error that says where it was looked for and what to pass."""
+    tried: list[Path] = []
+    for checkout in checkouts(repo):
+        for folder in checkout.parents:
+            candidate = folder / SHARED_DATA
+            if candidate.is_file():
+                return candidate
+            tried.append(candidate)
+    raise SystemExit(
+        "bench_rules: the labelled set was not found (looked for "
+        + ", ".join(map(str, tried[:4]))
+        + " …); pass --data PATH/TO/dev.jsonl"
+    )
 
 
 def split(rows: Sequence[Row], seed: int = 7) -> tuple[list[Row], list[Row]]:
@@ -240,7 +273,7 @@ def against(
     """The speed of this checkout and of the one at ``src`` (another ``src`` directory, e.g.
     main before a change), each in its own process, alternated ``times`` times: the best of
     each side, measured on the same machine at the same time."""
-    here = str(Path(__file__).resolve().parents[1] / "src")
+    here = str(REPO / "src")
     best: list[dict[str, float]] = [{}, {}]
     for _ in range(times):
         for side, path in enumerate((here, str(src))):
@@ -255,7 +288,9 @@ def against(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--data", type=Path, default=None,
+                    help="the labelled set (default: ../shared/moderation/dev.jsonl beside "
+                    "the checkout, or beside the main checkout of a git worktree)")  # fmt: skip
     ap.add_argument("--threshold", type=float, default=None, help="rules' threshold")
     ap.add_argument("--speed-only", action="store_true", help="no tables, only the speed")
     ap.add_argument("--json", action="store_true", help="with --speed-only: one JSON object")
@@ -273,6 +308,8 @@ def main() -> None:
                     help="whose test rows are counted (see in_pool)")  # fmt: skip
     ap.add_argument("--no-speed", action="store_true", help="only the tables")
     args = ap.parse_args()
+    if args.data is None:
+        args.data = default_data()
     rows = [json.loads(line) for line in args.data.open(encoding="utf-8")]
     langs = sorted({r["lang"] for r in rows})
     timed = [r for r in rows if args.speed_rows in ("all", r["label"])]

@@ -22,9 +22,10 @@ PATTERNS: tuple[tuple[str, str, str, float, str | None], ...] = (
         0.6,
         r"\.",
     ),
-    ("handle", "text", r"(?<![\w.])@[a-z][a-z0-9_]{3,}\d[a-z0-9_]*", 0.6, "@"),
+    # not after a Latin letter or digit (an e-mail address), but after Chinese (稳赚@qhuhu12)
+    ("handle", "text", r"(?<![a-z0-9_.])@[a-z][a-z0-9_]{3,}\d[a-z0-9_]*", 0.6, "@"),
     # a handle without digits (@alice) is a mention as often as a contact: it only adds up
-    ("handle", "text", r"(?<![\w.])@[a-z][a-z0-9_]{4,}", 0.45, "@"),
+    ("handle", "text", r"(?<![a-z0-9_.])@[a-z][a-z0-9_]{4,}", 0.45, "@"),
     ("phone", "digits", r"(?<!\d)1[3-9]\d{9}(?!\d)", 0.8, r"\d"),
     ("phone", "text", r"(?<![\w£$])(?:\+?44|0)\s?[1-9]\d{2,4}\s?\d{3}\s?\d{3,4}(?!\d)", 0.7, r"\d"),
     ("phone", "text", r"(?:电话|致电|热线|tel|call)[:：\s]*\d{7,}", 0.8, r"\d"),
@@ -42,6 +43,27 @@ PATTERNS: tuple[tuple[str, str, str, float, str | None], ...] = (
         r"加(?:微信|微|薇|威|v|vx|wx)|\+v(?![a-z])|v我|私聊|私信我|扫码",
         0.6,
         None,
+    ),
+    # a bank card number (16 to 19 digits): with a bank's name, "pay into this card"
+    ("account", "digits", r"(?<!\d)\d{16,19}(?!\d)", 0.45, r"\d"),
+    # a message ending in 私 ("有需私", "洗白私"): "message me privately", the whole advert
+    ("contact", "compact", r"私$", 0.45, "私"),
+    # selling or buying as the first word (出直播粉, 收海外数据库), not 出去/收到…: adds up only
+    (
+        "trade",
+        "compact",
+        r"^[出收](?![去来门现发了生差院租国版手到场入口席错问事不个好获听拾藏点])",
+        0.25,
+        r"^[出收]",
+    ),
+    # the same advert pasted twice, or a short piece three times (看我名看我名看我名): a piece
+    # that starts with a Chinese character, the next one different (not 哈哈哈)
+    (
+        "repeated",
+        "compact",
+        r"(([\u3400-\u9fff])(?!\2).{1,11}?)\1{2,}|([\u3400-\u9fff].{7,39}?)\3",
+        0.45,
+        r"[\u3400-\u9fff]",
     ),
     ("qq", "digits", r"(?:qq|扣扣|企鹅|q群)(?:号|群)?\d{5,11}", 0.8, r"\d"),
     (
@@ -95,6 +117,11 @@ ZH_WORDS: dict[str, float] = {
     专线 下浮 同台 盘口 坐庄 小白可教 源头 号商 飞机号 协议号 裙发 包夜 上门服务 4信
     选购 详询 到店 本店 我公司 本公司 无抵押 放款 办证 特码 必中 送完为止 数量有限 先到先得
     新老顾客 光顾 置业顾问 售楼 样板间 品鉴 低至 立减 满额
+    试听 培优 专营 专卖店 旗舰店 厂家直销 质优价廉 急售 月租 旺铺 铺位 最低消费 秒杀 限量
+    我司 本司 贵公司 总代理 包吃住 五险一金 先息后本 报名费 户名 税票 巨献 会籍 理财产品
+    精版 六肖 中特 红波 绿波 蓝波 返现 核销 卡密 网贷 盗币 买药 奇牌 u换 换u 深透 防销号
+    水多 调教 人骚 逼紧 鉴穴 耐艹 龙头币 合作共赢 详谈 店庆 tg会员
+    农行 工行 建行 招行 工商银行 农业银行 建设银行 中国银行 邮政储蓄 信用社 交通银行 招商银行
 """,
     ),
     **_weigh(
@@ -107,6 +134,9 @@ ZH_WORDS: dict[str, float] = {
     项目 挣钱 缺钱 门槛 找我 封装 搭建 承接 银行卡 买断 中介 上车 服务器 一手 入职 底薪 会所
     萝莉 大长腿 料主 金主 卡接 渠道 对接 滴滴我 融资 借款 开业 发票 额度 信用卡 主营 购车 装修
     家装 经理
+    好消息 推出 积分 套餐 产权 单价 总价 商铺 洋房 平米 养生 美容 美体 驾校 补习 托管 课程
+    学费 家长 提成 拿钱 用钱 利率 门店 银联 商户 承包 报价 售票 直达 卡号 主攻 六合 话费
+    油卡 代币 关键词 排名 下海 高潮 有意
 """,
     ),
 }
