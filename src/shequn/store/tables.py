@@ -150,6 +150,7 @@ group_memberships = Table(
     Column("own_channel", String(64)),
     UniqueConstraint("group_id", "identity_id", name="uq_group_memberships_group_identity"),
     Index("ix_group_memberships_identity_id", "identity_id"),  # where a person is (0090)
+    Index("ix_group_memberships_group_status", "group_id", "status"),  # seats (0180)
 )
 
 roles = Table(

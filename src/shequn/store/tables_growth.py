@@ -58,6 +58,7 @@ entries = Table(
     Column("decided_at", UTCDateTime()),
     Index("ix_entries_group_status", "group_id", "status"),
     Index("ix_entries_identity", "identity_id"),
+    Index("ix_entries_status_community", "status", "community_id"),  # any pending? (0180)
 )
 
 campaigns = Table(
