@@ -162,6 +162,7 @@ def assert_problem(r: httpx.Response, status: int, field: str | None = None) -> 
     body = r.json()
     assert body["status"] == status and body["type"].startswith("urn:shequn:problem:")
     assert body["title"] and body["detail"] and body["instance"] == r.request.url.path
+    assert body["message"]  # the detail in the reader's language (docs/api.md#errors)
     if field is not None:
         assert body["field"] == field, body
     return body

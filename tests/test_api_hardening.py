@@ -113,9 +113,11 @@ def test_the_cli_checks_the_same_ranges(
 ) -> None:
     cli = Cli(database_url, capsys)
     cli.run("blueprint", "load", EXAMPLE / "community.toml")
-    code, _, err = cli.run("metrics", "retention", "-p", "periods=1000000000")
+    code, _, err = cli.run("metrics", "retention", "-p", "periods=1000000000", "--lang", "en")
     assert code == 1
     assert err.strip() == "error: retention: periods must be from 1 to 366, not 1000000000"
+    code, _, err = cli.run("metrics", "retention", "-p", "periods=1000000000")  # speaks zh
+    assert err.strip() == "错误：retention：periods 须在 1 到 366 之间，而不是 1000000000"
 
 
 # --- 2. analytics within a time and memory budget ---------------------------------------

@@ -186,5 +186,5 @@ def test_metrics_listing_and_one_metric(loaded: Cli):
 
 def test_a_parameter_a_metric_refuses_is_one_line(loaded: Cli):
     loaded.run("events", "add", EXAMPLE / "events.jsonl")
-    code, _, err = loaded.run("metrics", "noise_vs_value", "-p", "period=year")
+    code, _, err = loaded.run("metrics", "noise_vs_value", "-p", "period=year", "--lang", "en")
     assert code == 1 and err.strip().startswith("error: noise_vs_value: period must be one of")

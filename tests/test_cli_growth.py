@@ -89,6 +89,9 @@ def test_two_of_three_judges_admit_and_rejections_give_reasons(cli: Cli, tmp_pat
 def test_a_bad_answer_pair_is_one_line(cli: Cli, tmp_path: Path):
     load(cli, tmp_path, group("club", gates=["application"]))
     code, out, err = cli.run("entry", "request", "wechat:amy", "--group", "club", "--answer", "why")
+    assert (code, out, err.strip()) == (1, "", "错误：--answer 'why' 不是 KEY=VALUE 的形式")
+    argv = ("entry", "request", "wechat:amy", "--group", "club", "--answer", "why", "--lang", "en")
+    code, out, err = cli.run(*argv)
     assert (code, out, err.strip()) == (1, "", "error: --answer 'why' is not KEY=VALUE")
     code, _, err = cli.run("entry", "request", "wechat:amy")
     assert code == 1 and "请给出一个链接（代码）或要进入的群" in err  # the community speaks zh
@@ -112,7 +115,7 @@ def test_intake_rules_classify_and_a_manager_overrides(cli: Cli, tmp_path: Path)
         "intake", "classify", "wechat:eve", "--care", "warm", "--stake", "payer", "--lang", "en"
     )
     assert code == 1 and "care must be one of deep, cool, ignore" in err
-    code, _, err = cli.run("intake", "record", "wechat:eve", "--card", "city")
+    code, _, err = cli.run("intake", "record", "wechat:eve", "--card", "city", "--lang", "en")
     assert code == 1 and "--card 'city' is not KEY=VALUE" in err
 
 
@@ -135,6 +138,8 @@ def test_campaign_from_options_and_from_a_file(cli: Cli, tmp_path: Path):
     assert made["campaign"]["qualifying_task"] == "intro"  # type: ignore[index]
     assert [c["slug"] for c in cli.json("campaign", "list")] == ["invite3", "spring"]  # type: ignore[index,union-attr]
     code, _, err = cli.run("campaign", "create", "bad", "--tier", "3")
+    assert code == 1 and "--tier '3' 不是 N=奖励 的形式，例如 3=黑卡" in err
+    code, _, err = cli.run("campaign", "create", "bad", "--tier", "3", "--lang", "en")
     assert code == 1 and "--tier '3' is not N=REWARD" in err
 
 

@@ -8,7 +8,10 @@ as a plain string — a literal, an f-string, a concatenation, ``.format`` — i
 ``Said(…)``: directly, or through a name that holds such a string. The event's own checks
 (``model/events.py``, whose messages reach the operator through every importer, and
 ``model/config_checks.py`` for configuration events) are read the same way, and so are the
-dashboard's modules (``web/``: their refusals are shown on a page in the community's language).
+dashboard's modules (``web/``: their refusals are shown on a page in the community's language),
+the API's (``api/``: a problem's ``message`` says its refusal in the reader's language), the
+command line's (``cli/``) and the analytics' (``analytics/``: a metric's parameter refused, a
+budget spent).
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ MODULES = [
     SRC / "model" / "events.py",
     SRC / "model" / "config_checks.py",
     *sorted((SRC / "web").glob("*.py")),  # the dashboard's refusals, read on its pages
+    *sorted((SRC / "api").rglob("*.py")),  # the API's refusals: problem+json ``message``
+    *sorted((SRC / "cli").glob("*.py")),  # a command's own errors
+    *sorted((SRC / "analytics").glob("*.py")),  # a metric's refusals, by CLI, API and page
 ]
 
-MESSAGE_AT = {"InputFormatError": 2, "Rejected": 1, "Bad": 1}
+MESSAGE_AT = {"InputFormatError": 2, "Rejected": 1, "Bad": 1, "ParameterError": 1}
 """Where the sentence is among the arguments (the others: their first); the rest are the
 file, the line or key path, data."""
 MESSAGE_KEYWORDS = {"problem", "reason", "message"}

@@ -263,7 +263,10 @@ def test_import_page_runs_the_import(site: Site) -> None:
     assert r.status_code == 200, r.text[:400]
     assert re.search(r"<b>1</b><span>[^<]+</span>", r.text)  # one new event
     bad = owner.post(f"/c/{C}/import", data={"csrf": csrf, "format": "nope"}, files=files)
-    assert bad.status_code == 422 and "unknown format" in bad.text
+    assert bad.status_code == 422 and "未知的格式" in bad.text  # the API's refusal, said in zh
+    broken = {"file": ("bad.jsonl", b"{nope\n")}
+    r = owner.post(f"/c/{C}/import", data={"csrf": csrf, "format": "jsonl"}, files=broken)
+    assert r.status_code == 422 and "bad.jsonl:1：不是有效的 JSON" in r.text  # file, line kept
 
 
 def test_render_report_html_is_self_contained(site: Site, tmp_path: Path) -> None:

@@ -74,19 +74,27 @@ def duckdb_errors(what: str) -> Iterator[None]:
         yield
     except duckdb.InterruptException:
         raise BudgetExceeded(
-            f"{what} ran longer than this server allows a request; "
-            "ask for a shorter period or a single group",
+            Said(
+                "{metric} ran longer than this server allows a request; "
+                "ask for a shorter period or a single group",
+                metric=what,
+            ),
             metric=what,
         ) from None
     except duckdb.OutOfMemoryException:
         raise BudgetExceeded(
-            f"{what} needs more memory than this server allows a request; "
-            "ask for a shorter period or a single group",
+            Said(
+                "{metric} needs more memory than this server allows a request; "
+                "ask for a shorter period or a single group",
+                metric=what,
+            ),
             metric=what,
         ) from None
     except duckdb.Error as e:
         log.error("analytics query for %s failed: %s: %s", what, type(e).__name__, e)
-        raise AnalyticsFailed(f"{what} failed on our side", metric=what) from None
+        raise AnalyticsFailed(
+            Said("{metric} failed on our side", metric=what), metric=what
+        ) from None
 
 
 @contextmanager

@@ -63,6 +63,7 @@ from shequn.analytics.scope import (
     kinds_sql,
 )
 from shequn.errors import ShequnError
+from shequn.model.i18n import Said
 
 SEGMENTS: tuple[str, ...] = ("channel", "group", "community")
 
@@ -102,7 +103,7 @@ def named(fragment: tuple[str, list[Any]], name: str, params: dict[str, Any]) ->
     sql, values = fragment
     parts = sql.split("?")
     if len(parts) != len(values) + 1:  # pragma: no cover - a programming error
-        raise ValueError(f"{len(values)} values for {len(parts) - 1} placeholders")
+        raise ValueError(Said("{n} values for {m} placeholders", n=len(values), m=len(parts) - 1))
     out = parts[0]
     for i, (value, part) in enumerate(zip(values, parts[1:], strict=True)):
         params[f"{name}{i}"] = value
@@ -120,7 +121,7 @@ def starts_sql(where: str, by: str) -> str:
     """CTEs ``joins`` (every join in ``where``), ``firsts`` (person → first join day, group,
     channel) and ``starts`` (segment, person, g, day) for a segmentation ``by``."""
     if by not in SEGMENTS:
-        raise ShequnError(f"unknown segmentation {by!r}", by=by, choices=SEGMENTS)
+        raise ShequnError(Said("unknown segmentation {by!r}", by=by), by=by, choices=SEGMENTS)
     segment = {
         "community": "SELECT min(community) AS segment, person, CAST(NULL AS VARCHAR) AS g, "
         "min(day) AS day FROM joins GROUP BY person",

@@ -47,6 +47,7 @@ from typing import Any
 from shequn.analytics.params import Weights
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import Scope, as_of
+from shequn.model.i18n import Said
 from shequn.model.org_facts import BEHAVIOURS, DEFAULT_WEIGHTS, HALF_LIFE_DAYS, INVITE_STAY_DAYS
 
 
@@ -64,7 +65,13 @@ def _weights(overrides: Mapping[str, float] | None) -> dict[str, float]:
     merged = dict(DEFAULT_WEIGHTS)
     for key, value in (overrides or {}).items():
         if key not in merged:
-            raise ValueError(f"unknown behaviour {key!r}; known: {', '.join(BEHAVIOURS)}")
+            raise ValueError(
+                Said(
+                    "unknown behaviour {key!r}; known: {names}",
+                    key=key,
+                    names=", ".join(BEHAVIOURS),
+                )
+            )
         merged[key] = float(value)
     return merged
 

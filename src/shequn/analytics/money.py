@@ -58,6 +58,7 @@ from shequn.analytics.params import Choice
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of
 from shequn.errors import ShequnError
+from shequn.model.i18n import Said
 
 TIERS: tuple[str, ...] = ("free", "low", "mid", "high", "partner")
 """The ladder's rungs in order (P-MON-1)."""
@@ -237,7 +238,9 @@ def revenue(
     import ibis  # lazy: only metrics need it
 
     if by not in ("community", "group"):
-        raise ShequnError(f"unknown segmentation {by!r}", by=by, choices=("community", "group"))
+        raise ShequnError(
+            Said("unknown segmentation {by!r}", by=by), by=by, choices=("community", "group")
+        )
     setup = scope_window(con, scope)
     if setup is None:
         return []

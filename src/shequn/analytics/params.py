@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from shequn.errors import ShequnError
+from shequn.model.i18n import Said
 from shequn.model.kinds import KINDS
 
 
@@ -33,7 +34,8 @@ class ParameterError(ShequnError):
     status = 422
 
     def __init__(self, name: str, problem: str, *, metric: str | None = None) -> None:
-        text = f"{name} {problem}" if metric is None else f"{metric}: {name} {problem}"
+        said = Said("{name} {problem}", name=name, problem=problem)
+        text = said if metric is None else Said("{metric}: {said}", metric=metric, said=said)
         super().__init__(text, field=name)
         self.name, self.problem = name, problem
 
@@ -48,7 +50,7 @@ class Param:
         if value is None:
             if self.nullable:
                 return None
-            raise ParameterError(name, "must not be null")
+            raise ParameterError(name, Said("must not be null"))
         return self._check(name, value)
 
     def _check(self, name: str, value: Any) -> Any:
@@ -68,16 +70,22 @@ class Number(Param):
 
     def _check(self, name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ParameterError(name, f"must be a number from {self.describe()}")
+            raise ParameterError(name, Said("must be a number from {range}", range=self.describe()))
         if self.integer and not isinstance(value, int):
-            raise ParameterError(name, f"must be a whole number from {self.describe()}")
+            raise ParameterError(
+                name, Said("must be a whole number from {range}", range=self.describe())
+            )
         if not math.isfinite(value) or not self.low <= value <= self.high:
-            raise ParameterError(name, f"must be from {self.describe()}, not {value!r}")
+            raise ParameterError(
+                name,
+                Said("must be from {range}, not {value!r}", range=self.describe(), value=value),
+            )
         return value if self.integer else float(value)
 
     def describe(self) -> str:
         low, high = (int(x) if float(x).is_integer() else x for x in (self.low, self.high))
-        return f"{low} to {high}" + ("" if self.integer else " (decimal)")
+        said = Said("{low} to {high}", low=low, high=high)
+        return said if self.integer else Said("{range} (decimal)", range=said)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +94,13 @@ class Choice(Param):
 
     def _check(self, name: str, value: Any) -> Any:
         if value not in self.options:
-            raise ParameterError(name, f"must be one of {', '.join(self.options)}")
+            raise ParameterError(
+                name, Said("must be one of {names}", names=", ".join(self.options))
+            )
         return value
 
     def describe(self) -> str:
-        return "one of " + ", ".join(self.options)
+        return Said("one of {names}", names=", ".join(self.options))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +109,11 @@ class Text(Param):
 
     def _check(self, name: str, value: Any) -> Any:
         if not isinstance(value, str) or not 0 < len(value) <= self.max_length:
-            raise ParameterError(name, f"must be {self.describe()}")
+            raise ParameterError(name, Said("must be {what}", what=self.describe()))
         return value
 
     def describe(self) -> str:
-        return f"text of 1 to {self.max_length} characters"
+        return Said("text of 1 to {n} characters", n=self.max_length)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +124,15 @@ class Day(Param):
         try:
             day = value if isinstance(value, date) else date.fromisoformat(str(value))
         except ValueError:
-            raise ParameterError(name, "must be a day, YYYY-MM-DD") from None
+            raise ParameterError(name, Said("must be a day, YYYY-MM-DD")) from None
         if not date(1970, 1, 1) <= day <= date(2999, 12, 31):
-            raise ParameterError(name, f"must be from {self.describe()}, not {day}")
+            raise ParameterError(
+                name, Said("must be from {range}, not {value}", range=self.describe(), value=day)
+            )
         return day
 
     def describe(self) -> str:
-        return "1970-01-01 to 2999-12-31"
+        return Said("{low} to {high}", low="1970-01-01", high="2999-12-31")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +143,16 @@ class Kinds(Param):
 
     def _check(self, name: str, value: Any) -> Any:
         if not isinstance(value, list | tuple) or not 0 < len(value) <= self.max_items:
-            raise ParameterError(name, f"must be {self.describe()}")
+            raise ParameterError(name, Said("must be {what}", what=self.describe()))
         unknown = [k for k in value if not isinstance(k, str) or k not in KINDS]
         if unknown:
-            raise ParameterError(name, f"has an unknown event kind {str(unknown[0])[:64]!r}")
+            raise ParameterError(
+                name, Said("has an unknown event kind {kind!r}", kind=str(unknown[0])[:64])
+            )
         return tuple(dict.fromkeys(value))
 
     def describe(self) -> str:
-        return "a list of known event kinds (at least one; a repeat counts once)"
+        return Said("a list of known event kinds (at least one; a repeat counts once)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +166,13 @@ class DayPair(Param):
         ok = isinstance(value, list | tuple) and len(value) == 2
         ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
         if not ok or not self.low <= value[0] <= value[1] <= self.high:
-            raise ParameterError(name, f"must be {self.describe()}")
+            raise ParameterError(name, Said("must be {what}", what=self.describe()))
         return (value[0], value[1])
 
     def describe(self) -> str:
-        return f"[first, last] with {self.low} ≤ first ≤ last ≤ {self.high}"
+        return Said(
+            "[first, last] with {low} ≤ first ≤ last ≤ {high}", low=self.low, high=self.high
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,20 +184,25 @@ class Weights(Param):
 
     def _check(self, name: str, value: Any) -> Any:
         if not isinstance(value, Mapping):
-            raise ParameterError(name, f"must be an object: {self.describe()}")
+            raise ParameterError(name, Said("must be an object: {what}", what=self.describe()))
         weight = Number(low=0, high=self.high, integer=False)
         out = {}
         for key, v in value.items():
             if key not in self.keys:
                 shown = str(key)[:64]
                 raise ParameterError(
-                    name, f"has an unknown key {shown!r}; known: {self.describe()}"
+                    name,
+                    Said(
+                        "has an unknown key {key!r}; known: {what}", key=shown, what=self.describe()
+                    ),
                 )
             out[key] = weight.check(f"{name}.{key}", v)
         return out
 
     def describe(self) -> str:
-        return f"{{{', '.join(self.keys)}}}, each 0 to {self.high:g}"
+        return Said(
+            "{{{keys}}}, each 0 to {high}", keys=", ".join(self.keys), high=f"{self.high:g}"
+        )
 
 
 def _days(high: int = 366, low: int = 1) -> Number:
@@ -261,7 +282,9 @@ def check_params(
     for name, value in given.items():
         if name not in known:
             listed = ", ".join(known) or "(none)"
-            raise ParameterError(name, f"is no parameter of it; known: {listed}", metric=metric)
+            raise ParameterError(
+                name, Said("is no parameter of it; known: {names}", names=listed), metric=metric
+            )
         spec = ranges.get(name) or PARAMS[name]
         try:
             out[name] = spec.check(name, value)

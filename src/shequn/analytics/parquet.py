@@ -33,6 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from shequn.model.i18n import Said
+
 MANIFEST = "_shequn_export.json"
 LAYOUT = 1
 """Version of the layout below; a reader refuses a manifest with a layout it does not know."""
@@ -105,7 +107,14 @@ def read_manifest(dest: Path) -> dict[str, Any] | None:
         return None
     manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("layout") != LAYOUT:
-        raise ValueError(f"{path}: export layout {manifest.get('layout')!r}, expected {LAYOUT}")
+        raise ValueError(
+            Said(
+                "{path}: export layout {found!r}, expected {layout}",
+                path=str(path),
+                found=manifest.get("layout"),
+                layout=LAYOUT,
+            )
+        )
     return manifest
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
+from shequn.model.i18n import Said
+
 Query = tuple[str, int | None]  # SQL with "{p}" for the one optional integer parameter
 Tables = Iterator[Any]  # pyarrow.Table per record batch
 
@@ -93,7 +95,9 @@ def _sqlite(path: str, queries: Sequence[Query]) -> Generator[Tables, None, None
         err = proc.stderr.read().decode(errors="replace")
         proc.stderr.close()
         if proc.wait() != 0 and not abandoned:
-            raise RuntimeError(f"reading the SQLite store for analytics failed: {err.strip()}")
+            raise RuntimeError(
+                Said("reading the SQLite store for analytics failed: {error}", error=err.strip())
+            )
 
 
 def _tables(reader: Any) -> Tables:

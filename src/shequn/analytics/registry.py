@@ -17,6 +17,7 @@ from typing import Any
 
 from shequn.analytics.budget import duckdb_errors
 from shequn.analytics.params import Param, ParameterError, check_params, parse_text
+from shequn.model.i18n import Said
 
 MODULES = (
     "shequn.analytics.activity",
@@ -64,7 +65,11 @@ class Metric:
         except (ValueError, TypeError) as e:
             if not params:
                 raise  # no input of the caller's to blame: a bug
-            raise ParameterError(next(iter(params)), f"is refused: {e}", metric=self.name) from None
+            raise ParameterError(
+                next(iter(params)),
+                Said("is refused: {error}", error=e.args[0] if e.args else str(e)),
+                metric=self.name,
+            ) from None
 
 
 def all_metrics() -> dict[str, Metric]:

@@ -35,6 +35,7 @@ from shequn.analytics import portable
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of
 from shequn.errors import ShequnError
+from shequn.model.i18n import Said
 
 PERIODS: tuple[str, ...] = ("day", "week", "month")
 """Periods a cohort or a mix can be measured in (local calendar; weeks start on Monday)."""
@@ -70,7 +71,9 @@ class QuarterRetention:
 
 def check_period(period: str) -> str:
     if period not in PERIODS:
-        raise ShequnError(f"unknown period {period!r}", period=period, choices=PERIODS)
+        raise ShequnError(
+            Said("unknown period {period!r}", period=period), period=period, choices=PERIODS
+        )
     return period
 
 

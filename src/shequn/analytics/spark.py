@@ -20,6 +20,7 @@ from typing import Any
 from shequn.analytics.parquet import COLUMNS, PARTITIONS, PEOPLE_COLUMNS, read_manifest
 from shequn.analytics.results import Rows
 from shequn.errors import ShequnError
+from shequn.model.i18n import Said
 
 CONFIG: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
@@ -68,14 +69,17 @@ class SparkEngine:
         memory once read (several metrics over one export: a report, a test)."""
         if read_manifest(export) is None:
             raise ShequnError(
-                f"{export} holds no shequn export: run `shequn export parquet {export}` first",
+                Said(
+                    "{path} holds no shequn export: run `shequn export parquet {path}` first",
+                    path=str(export),
+                ),
                 field="parquet",
             )
         try:
             from pyspark.sql import SparkSession
         except ImportError:
             raise ShequnError(
-                "the Spark engine needs PySpark: pip install 'shequn[spark]' (and Java 17+)",
+                Said("the Spark engine needs PySpark: pip install 'shequn[spark]' (and Java 17+)"),
                 field="engine",
             ) from None
         local = master.startswith("local")

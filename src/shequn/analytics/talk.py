@@ -33,6 +33,7 @@ from shequn.analytics import portable
 from shequn.analytics.leaders import key_behaviour_leaders
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
+from shequn.model.i18n import Said
 from shequn.model.talk import BURST_MESSAGES, BURST_MINUTES, LONG_REPLY, SHORT
 
 PERIODS = ("day", "week", "month")
@@ -76,7 +77,7 @@ def _classified(
     exactly when some run of B consecutive messages (in time order) that includes i spans
     ≤ M minutes — two cheap ROWS windows instead of RANGE frames."""
     if burst_messages < 1:
-        raise ValueError("burst_messages must be at least 1")
+        raise ValueError(Said("burst_messages must be at least 1"))
     where, params = replace(scope, until=last).where("x")
     everywhere, eparams = Scope(scope.community, until=last).where("x")
     b, minutes = int(burst_messages), int(burst_minutes)
@@ -175,7 +176,13 @@ def _mixes(
 ) -> dict[str | None, list[TalkMix]]:
     """Talk mixes per period, under the key ``None``, or per group."""
     if period not in PERIODS:
-        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+        raise ValueError(
+            Said(
+                "period must be one of {names}, not {period!r}",
+                names=", ".join(PERIODS),
+                period=period,
+            )
+        )
     last = as_of(con, scope)
     if last is None:
         return {}

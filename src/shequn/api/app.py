@@ -30,6 +30,7 @@ from shequn.api.limits import BodyLimit
 from shequn.api.ratelimit import RateLimiter
 from shequn.api.routes import ROUTERS, hooks_payments, hooks_telegram, hooks_wecom
 from shequn.errors import StoreError
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 
 PREFIX = "/api/v1"
@@ -45,7 +46,7 @@ def _open(store_url: str | None) -> Store:
     with store.engine.connect() as conn:
         if not inspect(conn).has_table("api_tokens"):
             store.close()
-            raise StoreError("the database schema predates the API: run `shequn db upgrade`")
+            raise StoreError(Said("the database schema predates the API: run `shequn db upgrade`"))
     return store
 
 

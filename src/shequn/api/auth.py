@@ -18,11 +18,15 @@ from anyio import to_thread
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shequn.api.errors import RateLimited, Unauthorized, problem_for
+from shequn.api.errors import RateLimited, Unauthorized, problem_for, reader_language
 from shequn.api.ratelimit import RateLimiter
 from shequn.errors import ShequnError
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 from shequn.store.tokens import Token, verify_token
+
+SEND_A_TOKEN = Said("send an API token: Authorization: Bearer <token>")
+"""A request without a token is told how to send one."""
 
 
 def client_address(scope: Scope) -> str:
@@ -46,16 +50,26 @@ def authenticate(
         wait = strangers.take(address)
         if wait > 0:
             raise RateLimited(
-                f"too many requests without a valid token from {address}; retry in {wait:.1f} s",
+                Said(
+                    "too many requests without a valid token from {address}; retry in {wait} s",
+                    address=address,
+                    wait=f"{wait:.1f}",
+                ),
                 retry_after=wait,
             )
         if not authorization:
-            raise Unauthorized("send an API token: Authorization: Bearer <token>")
-        raise Unauthorized("this API token is unknown or revoked")
+            raise Unauthorized(SEND_A_TOKEN)
+        raise Unauthorized(Said("this API token is unknown or revoked"))
     wait = tokens.take(token.id)
     if wait > 0:
         raise RateLimited(
-            f"rate limit reached for token {token.id}; retry in {wait:.1f} s", retry_after=wait
+            Said(
+                "rate limit reached for token {token}; retry in {wait} s",
+                token=token.id,
+                wait=f"{wait:.1f}",
+            ),
+            retry_after=wait,
+            community=token.community,
         )
     return token
 
@@ -92,7 +106,11 @@ class Authenticate:
         try:
             token = await to_thread.run_sync(check)
         except ShequnError as e:
-            await problem_for(e, path)(scope, receive, send)
+            # a stranger's refusal follows Accept-Language only; a token's, its community's too
+            lang = await to_thread.run_sync(
+                reader_language, Headers(scope=scope), self.store, getattr(e, "community", None)
+            )
+            await problem_for(e, path, lang)(scope, receive, send)
             return
         state = scope.setdefault("state", {})
         state["token"], state["token_id"] = token, token.id  # token_id: for the audit log

@@ -28,6 +28,7 @@ from pydantic import AfterValidator
 from sqlalchemy import Connection
 
 from shequn.analytics.budget import Budget
+from shequn.api.auth import SEND_A_TOKEN
 from shequn.api.errors import Forbidden, Unauthorized
 from shequn.engine.decisions import operator_source
 from shequn.engine.guard import Writer
@@ -150,7 +151,7 @@ def current_operator(
     (the ``_bearer`` parameter only declares the scheme in the OpenAPI document)."""
     token: Token | None = getattr(request.state, "token", None)
     if token is None:  # an app built without the Authenticate middleware
-        raise Unauthorized("send an API token: Authorization: Bearer <token>")
+        raise Unauthorized(SEND_A_TOKEN)
     groups = frozenset(token.groups) if token.role in SCOPED_ROLES else None
     return Operator(token.id, token.role, token.community, groups)
 
@@ -183,6 +184,11 @@ ManagerDep = Annotated[Operator, Depends(manager)]
 # --- lookup plus permission -------------------------------------------------------------------
 
 
+def no_action(action: int, community: str) -> Said:
+    """An action missing, or outside the token's scope (the same words either way)."""
+    return Said("no action {action} in {community!r}", action=action, community=community)
+
+
 def access_community(conn: Connection, op: Operator, slug: str) -> Community:
     if slug != op.community:
         raise NotFound(Said("no community {slug!r}", slug=slug), community=slug)
@@ -207,7 +213,7 @@ def access_group(conn: Connection, op: Operator, community: str, slug: str) -> G
 def _sane(at: datetime) -> datetime:
     """Refuse start times no plan can have (a timeline counts days back and hours on)."""
     if not 2000 <= at.year <= 2999:
-        raise ValueError("a start between the years 2000 and 2999")
+        raise ValueError(Said("a start between the years 2000 and 2999"))
     return at
 
 
@@ -249,7 +255,9 @@ def hook_community(store: Store, variable: str) -> str:
     with store.read() as conn:
         slugs = [c.slug for c in list_communities(conn)]
     if len(slugs) != 1:
-        raise Conflict(f"set {variable}: the store has {len(slugs)} communities")
+        raise Conflict(
+            Said("set {variable}: the store has {n} communities", variable=variable, n=len(slugs))
+        )
     return slugs[0]
 
 

@@ -6,6 +6,12 @@ turns them into responses, so a route never builds an error body itself. A probl
 ``type``, ``title``, ``status``, ``detail``, ``instance`` (the path), ``field`` (the input at
 fault, when one is) and the error's other structured fields as extension members.
 
+``detail`` is the English sentence, the same in every language (programs, logs and
+``shequn … --json`` read it); ``message`` says it to the person in front of the client, in
+their language (:func:`reader_language`: the request's ``Accept-Language`` when it names a
+language shequn speaks, else the language of the token's community, else English), through
+the catalogue as the command line says it (:mod:`shequn.model.error_text`).
+
 Bad input must never look like a server failure: request-validation errors become 422 naming
 the field, a value the database refuses (``DataError``: a NUL character, a number out of range)
 becomes 422, and only a genuine bug is a 500 — whose body says nothing about the bug.
@@ -36,12 +42,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shequn.errors import Forbidden as Forbidden  # lives in shequn.errors; routes import it here
 from shequn.errors import ShequnError
+from shequn.model.error_text import said_error
+from shequn.model.i18n import DEFAULT, LANGUAGES, Said, pick, tr
+from shequn.store.db import Store
+from shequn.store.queries import community_languages
 
 log = logging.getLogger("shequn.api")
 
 PROBLEM = "application/problem+json"
 TYPE_BASE = "urn:shequn:problem:"
-_STANDARD = frozenset({"type", "title", "status", "detail", "instance", "field"})
+_STANDARD = frozenset({"type", "title", "status", "detail", "instance", "field", "message"})
 _TITLES = {
     400: "Bad request",
     401: "Not authenticated",
@@ -78,13 +88,15 @@ class TooLarge(ShequnError):
 
 
 class RateLimited(ShequnError):
-    """The token's bucket is empty; ``retry_after`` seconds until the next request fits."""
+    """The token's bucket is empty; ``retry_after`` seconds until the next request fits.
+    ``community`` is the token's (its language says the refusal), ``None`` for a stranger."""
 
     status = 429
 
-    def __init__(self, message: str, *, retry_after: float) -> None:
+    def __init__(self, message: str, *, retry_after: float, community: str | None = None) -> None:
         super().__init__(message)
         self.headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
+        self.community = community
 
 
 class Problem(BaseModel):
@@ -97,6 +109,50 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     field: str | None = None
+    message: str | None = None
+
+
+def accepted_language(header: str | None) -> str | None:
+    """The language of ``shequn``'s own that an ``Accept-Language`` header prefers
+    (``zh-CN,zh;q=0.9,en;q=0.8`` → ``zh``), or ``None`` when it names none of them."""
+    best: tuple[float, int, str] | None = None
+    for i, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        lang = tag.strip().lower().split("-")[0]
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if lang in LANGUAGES and q > 0 and (best is None or (q, -i) > best[:2]):
+            best = (q, -i, lang)
+    return best[2] if best else None
+
+
+def reader_language(headers: Mapping[str, str], store: Store | None, community: str | None) -> str:
+    """The language a problem's ``message`` is said in: ``Accept-Language`` when it names one
+    shequn speaks, else the language of ``community`` (the token's — never the path's, which
+    anyone may name), else English."""
+    asked = accepted_language(headers.get("accept-language"))
+    if asked is not None:
+        return asked
+    if community is None or store is None:
+        return DEFAULT
+    try:
+        with store.read() as conn:
+            return pick(community_languages(conn).get(community))
+    except Exception:
+        return DEFAULT
+
+
+def request_language(request: Request) -> str:
+    """:func:`reader_language` for a request the middleware let through (its token known)."""
+    token = getattr(request.state, "token", None)
+    store: Store | None = getattr(request.app.state, "store", None)
+    return reader_language(request.headers, store, getattr(token, "community", None))
 
 
 def _kebab(name: str) -> str:
@@ -124,15 +180,18 @@ def problem(
     instance: str | None = None,
     field: str | None = None,
     headers: Mapping[str, str] | None = None,
+    message: str | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    """A problem+json response. ``kind`` names the ``type`` (``not-found`` …)."""
+    """A problem+json response. ``kind`` names the ``type`` (``not-found`` …); ``message`` is
+    ``detail`` said in the reader's language (``detail`` itself when not given)."""
     title = _TITLES.get(status, "Error")
     body: dict[str, Any] = {
         "type": TYPE_BASE + (kind or _kebab(title.replace(" ", ""))),
         "title": title,
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
+        "message": str(detail) if message is None else message,
     }
     if instance is not None:
         body["instance"] = instance
@@ -150,13 +209,15 @@ def _field_path(loc: Sequence[Any]) -> str:
     return out
 
 
-def problem_for(exc: ShequnError, path: str) -> JSONResponse:
-    """The problem response for a ShequnError raised while serving ``path``."""
+def problem_for(exc: ShequnError, path: str, lang: str = DEFAULT) -> JSONResponse:
+    """The problem response for a ShequnError raised while serving ``path``: ``detail`` in
+    English, ``message`` in ``lang``."""
     fields = dict(exc.fields)
     field = fields.pop("field", None)
     return problem(
         exc.status,
         exc.message,
+        message=tr(lang, said_error(exc) or exc.message),
         kind=_kebab(type(exc).__name__),
         instance=path,
         field=None if field is None else str(field),
@@ -165,9 +226,10 @@ def problem_for(exc: ShequnError, path: str) -> JSONResponse:
     )
 
 
-async def _shequn_error(request: Request, exc: Exception) -> JSONResponse:
+def _shequn_error(request: Request, exc: Exception) -> JSONResponse:
+    # not async: Starlette runs it in a thread, where reading the community's language waits
     assert isinstance(exc, ShequnError)  # noqa: S101  # registered for ShequnError only
-    return problem_for(exc, request.url.path)
+    return problem_for(exc, request.url.path, request_language(request))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -188,30 +250,38 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101
     return problem(
         exc.status_code,
         str(exc.detail),
+        message=tr(request_language(request), exc.detail),
         instance=request.url.path,
         headers=exc.headers,
     )
 
 
-async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+def _data_error(request: Request, exc: Exception) -> JSONResponse:
     # The database refused a value the request carried; say so without echoing SQL.
+    said = Said(
+        "a value in the request cannot be stored or compared (e.g. a NUL character or a "
+        "number out of range)"
+    )
     return problem(
         422,
-        "a value in the request cannot be stored or compared (e.g. a NUL character or a "
-        "number out of range)",
+        said,
+        message=tr(request_language(request), said),
         kind="validation-error",
         instance=request.url.path,
     )
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(500, "something went wrong on our side", instance=request.url.path)
+    said = Said("something went wrong on our side")
+    return problem(
+        500, said, message=tr(request_language(request), said), instance=request.url.path
+    )
 
 
 def install(app: FastAPI) -> None:

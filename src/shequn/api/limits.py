@@ -17,7 +17,8 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shequn.api.errors import problem
+from shequn.api.errors import problem, reader_language
+from shequn.model.i18n import Said, tr
 
 
 def takes_a_file(route: object) -> bool:
@@ -45,7 +46,8 @@ class BodyLimit:
             return
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.limit(scope):
-            await too_large(self.limit(scope), scope["path"])(scope, receive, send)
+            lang = reader_language(Headers(scope=scope), None, None)  # before the token
+            await too_large(self.limit(scope), scope["path"], lang)(scope, receive, send)
             return
         seen = 0
 
@@ -62,9 +64,10 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
-def _detail(limit: int) -> str:
-    return f"the request body is larger than this route allows ({limit} bytes)"
+def _detail(limit: int) -> Said:
+    return Said("the request body is larger than this route allows ({limit} bytes)", limit=limit)
 
 
-def too_large(limit: int, path: str) -> JSONResponse:
-    return problem(413, _detail(limit), instance=path)
+def too_large(limit: int, path: str, lang: str = "en") -> JSONResponse:
+    said = _detail(limit)
+    return problem(413, said, message=tr(lang, said), instance=path)

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shequn.model.i18n import Said
+
 
 @dataclass(slots=True)
 class _Bucket:
@@ -32,7 +34,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if per_minute <= 0 or burst < 1:
-            raise ValueError("a rate limit needs per_minute > 0 and burst >= 1")
+            raise ValueError(Said("a rate limit needs per_minute > 0 and burst >= 1"))
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.clock = clock

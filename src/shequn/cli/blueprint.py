@@ -18,7 +18,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from shequn.cli.common import echo, state
+from shequn.cli.common import echo, say, state
 from shequn.errors import BlueprintError, Conflict
 from shequn.model.blueprint import (
     DEFAULT_LANGUAGE,
@@ -188,22 +188,23 @@ def _checked(parse: Callable[[str], T]) -> Callable[[str], T]:
     def proc(text: str) -> T:
         try:
             return parse(text)
-        except ValueError as e:
-            raise typer.BadParameter(str(e)) from None
+        except ValueError as e:  # said in the blueprint's language when it is a Said
+            said = e.args[0] if e.args and isinstance(e.args[0], Said) else None
+            raise typer.BadParameter(str(e) if said is None else say(said)) from None
 
     return proc
 
 
 def _nonempty(text: str) -> str:
     if not text.strip():
-        raise ValueError("must not be empty")
+        raise ValueError(Said("must not be empty"))
     return text.strip()
 
 
 def _choice(choices: Sequence[str]) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text.strip() not in choices:
-            raise ValueError(f"must be one of {', '.join(choices)}")
+            raise ValueError(Said("must be one of {names}", names=", ".join(choices)))
         return text.strip()
 
     return parse
@@ -236,7 +237,13 @@ def _platforms(text: str) -> list[str]:
     found = _split([text])
     unknown = [p for p in found if p not in PLATFORMS]
     if unknown or not found:
-        raise ValueError(f"unknown platform(s) {unknown}; choose from {', '.join(PLATFORMS)}")
+        raise ValueError(
+            Said(
+                "unknown platform(s) {unknown}; choose from {names}",
+                unknown=", ".join(unknown),
+                names=", ".join(PLATFORMS),
+            )
+        )
     return found
 
 
@@ -244,7 +251,7 @@ def _group_answer(text: str) -> str:
     """Re-prompt on a bad group slug now rather than fail after every question."""
     answer = _groups(text)
     if not answer:
-        raise ValueError("at least one group")
+        raise ValueError(Said("at least one group"))
     for slug, _ in answer if isinstance(answer, list) else []:
         valid_slug(slug)
     return text

@@ -45,7 +45,10 @@ def _tiers(values: list[str]) -> list[dict[str, Any]]:
     for value in values:
         count, sep, reward = value.partition("=")
         if not sep or not count.strip().isdigit() or not reward.strip():
-            raise InvalidEvent(f"--tier {value!r} is not N=REWARD, e.g. 3=black card", field="tier")
+            raise InvalidEvent(
+                Said("--tier {value!r} is not N=REWARD, e.g. 3=black card", value=value),
+                field="tier",
+            )
         tiers.append({"invites": int(count), "reward": reward.strip()})
     return tiers
 
@@ -222,7 +225,12 @@ def fraud_list(
     unknown = sorted(set(status) - set(CASE_STATUSES))
     if unknown:
         raise InvalidEvent(
-            f"--status {unknown[0]!r} is not one of {', '.join(CASE_STATUSES)}", field="status"
+            Said(
+                "--status {value!r} is not one of {names}",
+                value=unknown[0],
+                names=", ".join(CASE_STATUSES),
+            ),
+            field="status",
         )
     with open_store() as store:
         slug_c = pick_community(store, community)

@@ -97,7 +97,7 @@ def _default(o: Any) -> Any:
         return dataclasses.asdict(o)
     if isinstance(o, tuple | set | frozenset):
         return list(o)
-    raise TypeError(f"cannot serialise {type(o).__name__}")
+    raise TypeError(Said("cannot serialise {kind}", kind=type(o).__name__))
 
 
 def print_json(obj: Any) -> None:
@@ -274,7 +274,9 @@ def parse_pairs(pairs: Sequence[str], option: str) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise InvalidEvent(f"{option} {pair!r} is not KEY=VALUE", field=option)
+            raise InvalidEvent(
+                Said("{option} {pair!r} is not KEY=VALUE", option=option, pair=pair), field=option
+            )
         found[key.strip()] = value.strip()
     return found
 

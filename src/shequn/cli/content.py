@@ -89,7 +89,10 @@ def footer_command(
 
     chosen = next((f for f in FORMATS if f == fmt), None)
     if chosen is None:
-        raise typer.BadParameter("html, md", param_hint="--format")
+        raise typer.BadParameter(  # Click's own sentence: cli/usage.py says it in Chinese
+            Said("{value} is not one of {choices}.", value=repr(fmt), choices="'html', 'md'"),
+            param_hint="--format",
+        )
     with open_store() as store:
         slug, bp = community_blueprint(store, community)
         found = content_entries.show(store, slug, entry)

@@ -50,12 +50,16 @@ def load_overrides(path: Path) -> dict[str, dict[str, Any]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
-        raise InputFormatError(str(path), None, f"cannot read: {e.strerror}") from e
+        raise InputFormatError(
+            str(path), None, Said("cannot read: {error}", error=e.strerror)
+        ) from e
     except tomllib.TOMLDecodeError as e:
-        raise InputFormatError(str(path), None, f"not valid TOML: {e}") from e
+        raise InputFormatError(
+            str(path), None, Said("not valid TOML: {error}", error=str(e))
+        ) from e
     section = data.get("diagnosis", {})
     if not isinstance(section, dict) or not all(isinstance(v, dict) for v in section.values()):
-        raise InputFormatError(str(path), None, "[diagnosis] must hold one table per rule id")
+        raise InputFormatError(str(path), None, Said("[diagnosis] must hold one table per rule id"))
     return section
 
 

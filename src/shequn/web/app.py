@@ -29,6 +29,7 @@ from shequn.api.deps import Operator, access_community, analytics
 from shequn.api.errors import Forbidden, RateLimited
 from shequn.api.routes.metrics import scopes
 from shequn.errors import ShequnError
+from shequn.model.error_text import said_error
 from shequn.model.i18n import Said
 from shequn.store.db import Store
 from shequn.store.queries import display_names
@@ -76,7 +77,7 @@ def error_page(request: Request, error: ShequnError) -> Response:
         {
             "_": _,
             "title": titles.get(error.status, _("Something is wrong with this request")),
-            "message": _(error.message),
+            "message": _(said_error(error) or error.message),
             "page": None,
         },
         status_code=error.status,

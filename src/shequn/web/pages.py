@@ -22,6 +22,7 @@ from shequn.engine.organization import change_role
 from shequn.engine.organization_levels import standings
 from shequn.errors import Conflict, ShequnError
 from shequn.ingest.registry import FORMATS
+from shequn.model.error_text import said_error
 from shequn.store.growth_queries import get_blueprint
 from shequn.store.queries import list_groups
 from shequn.web import views
@@ -185,6 +186,10 @@ def import_upload(
         )
     except ShequnError as e:
         return p.render(
-            "import.html", status=e.status, formats=sorted(FORMATS), summary=None, error=e.message
+            "import.html",
+            status=e.status,
+            formats=sorted(FORMATS),
+            summary=None,
+            error=p._(said_error(e) or e.message),  # the file and line kept, said in Chinese
         )
     return p.render("import.html", formats=sorted(FORMATS), summary=summary, error=None)

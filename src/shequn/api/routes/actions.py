@@ -15,8 +15,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import Connection
 
-from shequn.api.deps import CommunityPath, Operator, StoreDep, WriterDep, access_community
+from shequn.api.deps import (
+    CommunityPath,
+    Operator,
+    StoreDep,
+    WriterDep,
+    access_community,
+    no_action,
+)
 from shequn.errors import NotFound
+from shequn.model.i18n import Said
 from shequn.store import action_states
 from shequn.store.tasks import get_task, list_tasks, task_done
 
@@ -32,7 +40,7 @@ def access_action(conn: Connection, op: Operator, community: str, action_id: int
     except NotFound:
         row = None
     if row is None or row["community_slug"] != community or not op.covers(row["group_slug"]):
-        raise NotFound(f"no action {action_id} in {community!r}", action=action_id)
+        raise NotFound(no_action(action_id, community), action=action_id)
     return row
 
 
@@ -104,5 +112,8 @@ def post_task_done(
         except NotFound:
             row = None
         if row is None or row["community_slug"] != community or not op.covers(row["group_slug"]):
-            raise NotFound(f"no task {task_id} in {community!r}", task=task_id)
+            raise NotFound(
+                Said("no task {task} in {community!r}", task=task_id, community=community),
+                task=task_id,
+            )
         return task_done(conn, task_id, by=op.source, now=datetime.now(UTC))

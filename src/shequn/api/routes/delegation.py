@@ -25,6 +25,7 @@ from shequn.api.deps import (
 )
 from shequn.engine import delegation
 from shequn.errors import Forbidden
+from shequn.model.i18n import Said
 
 router = APIRouter(tags=["organization"])
 C = "/communities/{community}"
@@ -34,7 +35,10 @@ Key = Field(max_length=255, description="member or identity key")
 def owner(op: WriterDep) -> Operator:
     """Only the owner hands roles over: roles decide who runs which group."""
     if op.role != "owner":
-        raise Forbidden(f"a {op.role} token may not hand roles over; the owner may", role=op.role)
+        raise Forbidden(
+            Said("a {role} token may not hand roles over; the owner may", role=op.role),
+            role=op.role,
+        )
     return op
 
 

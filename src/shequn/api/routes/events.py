@@ -32,6 +32,7 @@ from shequn.engine.guard import check_scope, guarded
 from shequn.engine.record import record
 from shequn.errors import Conflict, InvalidEvent
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.kinds_org import SECRET_KINDS
 from shequn.store.tokens import find_idempotent
 
@@ -83,7 +84,10 @@ def _event(community: str, i: int, raw: dict[str, Any], key: str | None) -> Even
     if raw.get("source_ref") is None:
         if key is None:
             raise InvalidEvent(
-                f"{where}: source_ref is missing (give one, or send an Idempotency-Key)",
+                Said(
+                    "{where}: source_ref is missing (give one, or send an Idempotency-Key)",
+                    where=where,
+                ),
                 field=f"{where}.source_ref",
             )
         raw["source_ref"] = f"{key}:{i}"
@@ -92,7 +96,8 @@ def _event(community: str, i: int, raw: dict[str, Any], key: str | None) -> Even
     except InvalidEvent as e:
         field = e.fields.get("field")
         raise InvalidEvent(
-            f"{where}: {e.message}", field=f"{where}.{field}" if field else where
+            Said("{where}: {problem}", where=where, problem=e.message),
+            field=f"{where}.{field}" if field else where,
         ) from None
 
 
@@ -124,7 +129,7 @@ def post_events(
         orjson.dumps(payload)  # the store serialises event data with orjson
     except TypeError:
         raise InvalidEvent(
-            "a number in the events does not fit in 64 bits", field="events"
+            Said("a number in the events does not fit in 64 bits"), field="events"
         ) from None
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     request.state.idempotency = (idempotency_key, digest)
@@ -138,7 +143,7 @@ def post_events(
     if earlier is not None:
         if earlier[0] != digest:
             raise Conflict(
-                "this Idempotency-Key was already used with a different body",
+                Said("this Idempotency-Key was already used with a different body"),
                 field="Idempotency-Key",
             )
         answer = earlier[1].get("response", {})

@@ -26,6 +26,7 @@ from shequn.api.deps import (
     access_community,
     access_group,
     access_member,
+    no_action,
 )
 from shequn.api.errors import CONFLICT
 from shequn.engine import campaigns as fission
@@ -138,7 +139,10 @@ def _enter(
         for item in items:
             link = get_link(conn, item.link) if item.link else None
             if item.link and (link is None or link.community != community):
-                raise NotFound(f"no link {item.link!r} in {community!r}", link=item.link)
+                raise NotFound(
+                    Said("no link {code!r} in {community!r}", code=item.link, community=community),
+                    link=item.link,
+                )
             groups.update(link.groups if link else [item.group] if item.group else [])
     _groups_in_scope(store, op, community, sorted(groups))
     reqs = [entry.Request(i.identity, link=i.link, group=i.group, answers=i.answers, ref=i.ref)
@@ -223,7 +227,9 @@ def put_campaign(
     except ValidationError as e:
         err = e.errors()[0]
         where = ".".join(str(x) for x in err["loc"]) or "body"
-        raise InvalidEvent(f"{where}: {err['msg']}", field=where) from None
+        raise InvalidEvent(
+            Said("{where}: {problem}", where=where, problem=err["msg"]), field=where
+        ) from None
     _groups_in_scope(store, op, community, campaign.groups)
     request.state.audit_summary = {"campaign": slug}
     changed = fission.configure_campaign(store, community, campaign)
@@ -251,14 +257,22 @@ def _campaign_in_scope(store: Store, op: Operator, community: str, slug: str) ->
     for found in fission.campaigns(store, community):
         if found.slug == slug and all(op.covers(g) for g in found.groups):
             return found
-    raise NotFound(f"no campaign {slug!r} in {community!r}", campaign=slug)
+    raise NotFound(
+        Said("no campaign {campaign!r} in {community!r}", campaign=slug, community=community),
+        campaign=slug,
+    )
 
 
 def _unscoped(store: Store, op: Operator, community: str) -> None:
     with store.read() as conn:
         access_community(conn, op, community)
     if op.scoped:  # community-wide: "missing" to a scoped token, as other groups are
-        raise NotFound(f"no fraud cases visible in {community!r} to a group-scoped token")
+        raise NotFound(
+            Said(
+                "no fraud cases visible in {community!r} to a group-scoped token",
+                community=community,
+            )
+        )
 
 
 @router.get(f"{C}/fraud-cases", response_model=list[dict[str, Any]])
@@ -313,8 +327,10 @@ def post_poster(
         _campaign_in_scope(store, op, community, campaign)  # before a link is made
     elif not op.covers(bp.groups[0].slug):  # the community's own link routes there
         raise NotFound(
-            "the community's referral link routes into a group outside this token's scope; "
-            "name a campaign of your groups",
+            Said(
+                "the community's referral link routes into a group outside this token's scope; "
+                "name a campaign of your groups"
+            ),
             campaign=None,
         )
     link = ensure_referral_link(store, bp, member.key, campaign=campaign)
@@ -367,7 +383,7 @@ def post_action_done(
         access_community(conn, op, community)
         found = list_actions(conn, community=community, status=None, after=action_id - 1, limit=1)
     if not found or found[0]["id"] != action_id or not op.covers(found[0]["group_slug"]):
-        raise NotFound(f"no action {action_id} in {community!r}", action=action_id)
+        raise NotFound(no_action(action_id, community), action=action_id)
     request.state.audit_summary = {"action": action_id, "outcome": body.outcome}
     with store.transaction() as conn:
         return finish(conn, action_id, body.outcome, body.result)

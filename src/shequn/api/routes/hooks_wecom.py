@@ -52,6 +52,7 @@ from shequn.engine.bot_commands import BotCommand, answer_members
 from shequn.engine.inbound import receive
 from shequn.errors import Conflict, NotFound, ShequnError
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.bindings import group_chats
 from shequn.store.chat_owners import chat_owner
 from shequn.store.db import Store
@@ -81,7 +82,7 @@ def _config(request: Request) -> WeComConfig:
         try:
             config = WeComConfig.from_env()
         except NotConfigured:
-            raise NotFound("no WeCom callback here") from None  # says nothing of the settings
+            raise NotFound(Said("no WeCom callback here")) from None  # says nothing of the settings
         request.app.state.wecom = config
     assert isinstance(config, WeComConfig)  # noqa: S101
     return config
@@ -191,7 +192,7 @@ def _community(store: Store, config: WeComConfig) -> str:
     with store.read() as conn:
         slugs = [c.slug for c in list_communities(conn)]
     if len(slugs) != 1:
-        raise Conflict("set SHEQUN_WECOM_COMMUNITY: the database has several communities")
+        raise Conflict(Said("set SHEQUN_WECOM_COMMUNITY: the database has several communities"))
     return slugs[0]
 
 

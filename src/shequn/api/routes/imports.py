@@ -37,6 +37,7 @@ from shequn.errors import InputFormatError, NotFound, ShequnError
 from shequn.ingest.job import ImportJob
 from shequn.ingest.registry import FORMATS
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.bindings import bindings_by_platform
 
 router = APIRouter(tags=["imports"])
@@ -48,7 +49,8 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise BadParameter(
-            f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)", field="tz"
+            Said("unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)", name=name),
+            field="tz",
         ) from None
 
 
@@ -82,15 +84,25 @@ def post_import(
     with store.read() as conn:
         found = _access_community(conn, op, community)
     if op.scoped and group is None:
-        raise BadParameter("a scoped token must name the group to import into", field="group")
+        raise BadParameter(Said("a scoped token must name the group to import into"), field="group")
     if not op.covers(group):
-        raise NotFound(f"no group {group!r} in {community!r}", community=community, group=group)
+        raise NotFound(
+            Said("no group {slug!r} in {community!r}", slug=group, community=community),
+            community=community,
+            group=group,
+        )
     if fmt is not None and fmt not in FORMATS:
-        raise BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="format")
+        raise BadParameter(
+            Said("unknown format {fmt!r}; one of {known}", fmt=fmt, known=", ".join(FORMATS)),
+            field="format",
+        )
     settings: ApiSettings = request.app.state.settings
     if file.size is not None and file.size > settings.max_upload_bytes:
         raise TooLarge(
-            f"the file is larger than {settings.max_upload_bytes} bytes; use `shequn import`",
+            Said(
+                "the file is larger than {limit} bytes; use `shequn import`",
+                limit=settings.max_upload_bytes,
+            ),
             field="file",
         )
     zone = _zone(tz or found.timezone)
@@ -126,7 +138,12 @@ def post_import(
         except Exception as e:  # an importer tripped on a malformed upload: bad input
             log.warning("import of an uploaded %s failed", fmt or "file", exc_info=True)
             raise InputFormatError(
-                name, None, f"cannot read this file ({type(e).__name__}); is the format right?"
+                name,
+                None,
+                Said(
+                    "cannot read this file ({error}); is the format right?",
+                    error=type(e).__name__,
+                ),
             ) from None
     summary = job.finish(result.new, result.duplicate)
     summary.path = name

@@ -29,6 +29,7 @@ from shequn.api.deps import (
 )
 from shequn.api.schemas import MetricInfo, MetricOut, MetricScope, jsonable
 from shequn.errors import NotFound
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 from shequn.store.queries import list_groups
 
@@ -94,7 +95,7 @@ def get_metric(
     targets = scopes(store, op, community, group, since, until)
     metric = all_metrics().get(name)
     if metric is None:
-        raise NotFound(f"no metric {name!r}", metric=name)
+        raise NotFound(Said("no metric {name!r}", name=name), metric=name)
     params = metric.parse({k: v for k, v in request.query_params.items() if k not in _RESERVED})
     results = []
     with analytics(request) as con:

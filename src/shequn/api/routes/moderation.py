@@ -30,6 +30,7 @@ from shequn.api.deps import (
 )
 from shequn.engine.rules import manage
 from shequn.errors import NotFound
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 
 router = APIRouter(tags=["moderation"])
@@ -148,7 +149,7 @@ def post_activity(
         if body.group is not None:
             access_group(conn, op, community, body.group)
         elif op.groups is not None:
-            raise NotFound("a scoped token records reports in one of its groups", group=None)
+            raise NotFound(Said("a scoped token records reports in one of its groups"), group=None)
         member = access_member(conn, op, community, body.member)
     e = manage.report_activity(
         store, community, member.key, group=body.group, title=body.title,

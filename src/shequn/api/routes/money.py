@@ -30,6 +30,7 @@ from shequn.engine.money import cancel
 from shequn.engine.offers import opt_out, plan_offers
 from shequn.engine.payments_in import record_payment
 from shequn.errors import NotFound
+from shequn.model.i18n import Said
 from shequn.store.money import list_memberships
 from shequn.store.scope_queries import groups_of
 
@@ -154,7 +155,9 @@ def post_offers_plan(
     with store.read() as conn:
         access_community(conn, op, community)
     if op.scoped:
-        raise NotFound(f"no offers visible in {community!r} to a group-scoped token")
+        raise NotFound(
+            Said("no offers visible in {community!r} to a group-scoped token", community=community)
+        )
     return [p.to_dict() for p in plan_offers(store, community, dry_run=body.dry_run)]
 
 

@@ -33,6 +33,7 @@ from shequn.api.deps import (
 )
 from shequn.engine import elections, motions, organization_levels, organization_tasks
 from shequn.errors import Forbidden, NotFound
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 
 router = APIRouter(tags=["organization"])
@@ -45,7 +46,9 @@ Key = Field(max_length=255, description="member or identity key")
 def owner(op: WriterDep) -> Operator:
     """Only the owner sets levels: they decide what every other token sees of a member."""
     if op.role != "owner":
-        raise Forbidden(f"a {op.role} token may not set levels; the owner may", role=op.role)
+        raise Forbidden(
+            Said("a {role} token may not set levels; the owner may", role=op.role), role=op.role
+        )
     return op
 
 
@@ -212,7 +215,10 @@ def on_motion(
         access_community(conn, op, community)
         found = {m["motion"]: m["group"] for m in motions.list_motions(store, community)}
         if motion not in found or not op.covers(found[motion]):
-            raise NotFound(f"no motion {motion!r} in {community!r}", motion=motion)
+            raise NotFound(
+                Said("no motion {motion!r} in {community!r}", motion=motion, community=community),
+                motion=motion,
+            )
         key = access_member(conn, op, community, member).key
     return act(key)
 
@@ -278,7 +284,12 @@ def access_election(store: Store, op: Operator, community: str, election: str) -
         access_community(conn, op, community)
     found = {e["election"]: e["group"] for e in elections.list_elections(store, community)}
     if election not in found or not op.covers(found[election]):
-        raise NotFound(f"no election {election!r} in {community!r}", election=election)
+        raise NotFound(
+            Said(
+                "no election {election!r} in {community!r}", election=election, community=community
+            ),
+            election=election,
+        )
 
 
 @router.get(f"{C}/elections", response_model=list[dict[str, Any]])

@@ -30,6 +30,7 @@ from shequn.api.deps import (
 )
 from shequn.engine.engagement import knowledge
 from shequn.errors import NotFound
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 from shequn.store.qa import Entry
 
@@ -96,7 +97,7 @@ def post_question(
         if body.group is not None:
             access_group(conn, op, community, body.group)
         elif op.groups is not None:
-            raise NotFound("a scoped token asks in one of its groups", group=None)
+            raise NotFound(Said("a scoped token asks in one of its groups"), group=None)
         member = access_member(conn, op, community, body.member)
     found = knowledge.ask(
         store,
