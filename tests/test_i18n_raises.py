@@ -10,8 +10,10 @@ as a plain string — a literal, an f-string, a concatenation, ``.format`` — i
 ``model/config_checks.py`` for configuration events) are read the same way, and so are the
 dashboard's modules (``web/``: their refusals are shown on a page in the community's language),
 the API's (``api/``: a problem's ``message`` says its refusal in the reader's language), the
-command line's (``cli/``) and the analytics' (``analytics/``: a metric's parameter refused, a
-budget spent).
+command line's (``cli/``), the analytics' (``analytics/``: a metric's parameter refused, a
+budget spent) and every module of ``store/``, ``engine/`` and ``model/`` (their refusals reach
+a command, a page or a blueprint error). What no person reads stays English only where
+``HELD_BACK`` says.
 """
 
 from __future__ import annotations
@@ -23,13 +25,24 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parent.parent / "src" / "shequn"
 MODULES = [
     *sorted((SRC / "ingest").glob("*.py")),
-    SRC / "model" / "events.py",
-    SRC / "model" / "config_checks.py",
     *sorted((SRC / "web").glob("*.py")),  # the dashboard's refusals, read on its pages
     *sorted((SRC / "api").rglob("*.py")),  # the API's refusals: problem+json ``message``
     *sorted((SRC / "cli").glob("*.py")),  # a command's own errors
     *sorted((SRC / "analytics").glob("*.py")),  # a metric's refusals, by CLI, API and page
+    *sorted((SRC / "store").rglob("*.py")),  # the store's, engine's and model's refusals, read
+    *sorted((SRC / "engine").rglob("*.py")),  # at the command line, on the dashboard and in
+    *sorted((SRC / "model").rglob("*.py")),  # a blueprint error (events.py, config_checks.py)
 ]
+
+HELD_BACK = {
+    ("store/raw.py", "_expand"): "SQL whose placeholders do not fit its values: our own bug",
+    ("store/raw.py", "_time"): "a naive datetime handed to the store: events are checked first",
+    ("store/table_types.py", "process_bind_param"): "the same guard, in the ORM's column type",
+    ("store/migrations/env.py", "<module>"): "alembic run by hand, not through shequn db upgrade",
+    ("model/orders.py", "order_ref"): "caught by payment_request: the fee is recorded by hand",
+}
+"""Programmer errors nobody reads, left in English: ``(module, function)`` and why. A person
+never meets them (a caller's bug, or caught where raised); each must still raise here."""
 
 MESSAGE_AT = {"InputFormatError": 2, "Rejected": 1, "Bad": 1, "ParameterError": 1}
 """Where the sentence is among the arguments (the others: their first); the rest are the
@@ -127,13 +140,43 @@ def _is_def(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
 
 
+def function_at(path: Path, line: int) -> str:
+    """The name of the innermost function around ``line`` (``<module>`` outside any)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    around = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        and n.lineno <= line <= (n.end_lineno or n.lineno)
+    ]
+    return max(around, key=lambda n: n.lineno).name if around else "<module>"
+
+
+def _bare(path: Path) -> Iterator[tuple[int, str, str]]:
+    """``(line, error, function)`` of each bare sentence in ``path``."""
+    for line, name in bare_english(path):
+        yield line, name, function_at(path, line)
+
+
 def test_importers_say_their_errors_through_the_catalogue() -> None:
     found = [
         f"src/shequn/{path.relative_to(SRC)}:{line}: {name}(…) with a bare English sentence"
-        for path in MODULES
-        for line, name in bare_english(path)
+        for path in dict.fromkeys(MODULES)
+        for line, name, where in _bare(path)
+        if (path.relative_to(SRC).as_posix(), where) not in HELD_BACK
     ]
     assert not found, "say it with Said(…) (docs/languages.md):\n" + "\n".join(found)
+
+
+def test_what_is_held_back_is_still_there() -> None:
+    """Each programmer error left in English is still raised where the list says (a stale
+    entry would hide the next sentence written in that function)."""
+    held = {
+        (path.relative_to(SRC).as_posix(), where)
+        for path in dict.fromkeys(MODULES)
+        for _, _, where in _bare(path)
+    }
+    assert set(HELD_BACK) <= held, set(HELD_BACK) - held
 
 
 def test_the_walk_finds_a_bare_sentence(tmp_path: Path) -> None:

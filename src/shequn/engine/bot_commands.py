@@ -31,7 +31,7 @@ from shequn.engine.money_commands import HELP as MONEY_HELP
 from shequn.engine.money_commands import NAMES as MONEY_NAMES
 from shequn.engine.money_commands import handle as handle_money
 from shequn.engine.org_commands import HANDLERS as ORG_HANDLERS
-from shequn.engine.org_commands import Said, handle
+from shequn.engine.org_commands import Heard, handle
 from shequn.engine.poster_command import HELP as POSTER_HELP
 from shequn.engine.poster_command import NAMES as POSTER_NAMES
 from shequn.engine.poster_command import poster
@@ -114,7 +114,7 @@ Respond = Callable[[Store, Blueprint, BotCommand, str], str | None]
 
 FAMILIES: tuple[tuple[Collection[str], Respond], ...] = (
     (ORG_HANDLERS, lambda store, bp, c, source: handle(
-        store, bp, Said(c.identity, c.name, c.args, c.ref, c.at, source))),
+        store, bp, Heard(c.identity, c.name, c.args, c.ref, c.at, source))),
     (engagement_bot.NAMES, lambda store, bp, c, source: engagement_bot.handle(
         store, bp, c.identity, c.name, c.args, ref=c.ref, at=c.at, source=source)),
     (fission_commands.HANDLERS, lambda store, bp, c, source: fission_commands.handle(

@@ -102,7 +102,7 @@ def review_case(
 ) -> dict[str, object]:
     """Uphold or overturn a fraud case; the inviter's rewards follow at once."""
     if verdict not in ("upheld", "overturned"):
-        raise InvalidEvent("verdict must be upheld or overturned", field="verdict")
+        raise InvalidEvent(Said("verdict must be upheld or overturned"), field="verdict")
     at = now or datetime.now(UTC)
     with store.transaction() as conn:
         lock_for_decision(conn)

@@ -109,7 +109,7 @@ def decide_entry(k: Knock, view: DoorView) -> Decision:
     link = k.link
     candidates = (k.group,) if k.group else link.groups if link is not None else ()
     if not candidates:
-        raise ValueError("a knock needs a link or a group")
+        raise ValueError(Said("give a link (code) or a group to enter"))
     for g in candidates:
         prior = view.entries.get(g)
         if (prior is not None and prior.status in THROUGH) or g in view.active_in:

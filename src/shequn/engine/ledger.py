@@ -13,6 +13,7 @@ from shequn.engine.ledger_rules import LEDGER_KINDS, Account, decide_reversals, 
 from shequn.errors import Conflict
 from shequn.model.blueprint_money import to_minor
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.money import find_payment
@@ -61,7 +62,10 @@ def payout(
         owed = sum(a.owed for a in accounts(conn, community, agent) if a.currency == currency)
         if minor <= 0 or minor > owed:
             raise Conflict(
-                f"{agent} is owed {owed} minor units {currency}; cannot pay out {minor}",
+                Said(
+                    "{agent} is owed {owed} minor units {currency}; cannot pay out {minor}",
+                    agent=agent, owed=owed, currency=currency, minor=minor,
+                ),
                 agent=agent, owed=owed,
             )  # fmt: skip
         data = {"amount_minor": minor, "currency": currency, **({"note": note} if note else {})}

@@ -23,7 +23,7 @@ from shequn.engine.reactions import react
 from shequn.errors import Conflict, NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
-from shequn.model.i18n import Said
+from shequn.model.i18n import Said, told
 from shequn.model.kinds_org import MOTION_ROLES
 from shequn.model.motion_rules import RuleChange, parse_rule_change, with_rule_change
 from shequn.model.org_state import Motion
@@ -42,7 +42,9 @@ def checked_rule(bp: Blueprint, group: str, rule: str) -> RuleChange:
         change = parse_rule_change(rule)
         with_rule_change(bp, group, change)
     except ValueError as e:
-        raise Conflict(str(e).splitlines()[0], rule=rule, reason="change_rule") from None
+        said = told(e)  # the rule's own words, else pydantic's first line
+        why = said if isinstance(said, Said) else said.splitlines()[0]
+        raise Conflict(why, rule=rule, reason="change_rule") from None
     return change
 
 

@@ -20,16 +20,17 @@ from datetime import datetime
 from shequn.engine import elections, motions
 from shequn.errors import Conflict, NotFound
 from shequn.model.blueprint import Blueprint
-from shequn.model.i18n import N_, Phrases, tr
+from shequn.model.i18n import N_, Phrases, Said, tr
 from shequn.store.db import Store
 from shequn.store.org_queries import people
 from shequn.store.scope_queries import display_names, groups_of
 
 
 @dataclass(frozen=True, slots=True)
-class Said:
+class Heard:
     """One command as the bot received it: who (identity key), what, when, keyed on ``ref``;
-    ``source`` is the connector's (the events it causes are platform facts)."""
+    ``source`` is the connector's (the events it causes are platform facts). Not a ``Said``:
+    that name is the catalogue's (a sentence for a person, ``model/i18n.py``)."""
 
     identity: str
     name: str
@@ -125,17 +126,17 @@ class _Say(Exception):
         self.key, self.values = key, values
 
 
-Handler = Callable[[Store, Blueprint, Said, list[str]], tuple[str, dict[str, str]]]
+Handler = Callable[[Store, Blueprint, Heard, list[str]], tuple[str, dict[str, str]]]
 
 
-def _motion(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[str, dict[str, str]]:
+def _motion(store: Store, bp: Blueprint, cmd: Heard, args: list[str]) -> tuple[str, dict[str, str]]:
     slug = bp.community.slug
     if not args:
         raise _Say("usage_motion")
     known = {g.slug for g in bp.groups}
     with store.read() as conn:
         owner_of, _ = people(conn, slug)
-        member = owner_of.get(said.identity, said.identity)
+        member = owner_of.get(cmd.identity, cmd.identity)
         mine = sorted(groups_of(conn, slug, [member]).get(member, set()) & known)
     if args[0] in known and len(args) > 1:
         group, text = args[0], " ".join(args[1:])
@@ -145,37 +146,35 @@ def _motion(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[s
         raise _Say("no_group")
     else:
         raise _Say("which_group", groups=", ".join(mine))
-    m = motions.propose(store, slug, group, said.identity, text, source=said.source, now=said.at)
+    m = motions.propose(store, slug, group, cmd.identity, text, source=cmd.source, now=cmd.at)
     key = "proposed_second" if bp.organization.motions.second_required else "proposed"
     return key, {"motion": m.motion, "text": text}
 
 
-def _amend(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[str, dict[str, str]]:
+def _amend(store: Store, bp: Blueprint, cmd: Heard, args: list[str]) -> tuple[str, dict[str, str]]:
     if len(args) < 2:
         raise _Say("usage_amend")
     slug, main, text = bp.community.slug, args[0], " ".join(args[1:])
     m = motions.propose(
-        store, slug, motions.group_of(store, slug, main), said.identity, text, amends=main,
-        source=said.source, now=said.at,
+        store, slug, motions.group_of(store, slug, main), cmd.identity, text, amends=main,
+        source=cmd.source, now=cmd.at,
     )  # fmt: skip
     return "amended", {"motion": m.motion, "amends": main, "text": text}
 
 
-def _second(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[str, dict[str, str]]:
+def _second(store: Store, bp: Blueprint, cmd: Heard, args: list[str]) -> tuple[str, dict[str, str]]:
     if len(args) != 1:
         raise _Say("usage_second")
-    motions.second(
-        store, bp.community.slug, args[0], said.identity, source=said.source, now=said.at
-    )
+    motions.second(store, bp.community.slug, args[0], cmd.identity, source=cmd.source, now=cmd.at)
     return "seconded", {"motion": args[0]}
 
 
-def _vote(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[str, dict[str, str]]:
+def _vote(store: Store, bp: Blueprint, cmd: Heard, args: list[str]) -> tuple[str, dict[str, str]]:
     choice = CHOICE_WORDS.get(args[1].lower()) if len(args) == 2 else None
     if choice is None:
         raise _Say("usage_vote")
     first = motions.vote(
-        store, bp.community.slug, args[0], said.identity, choice, source=said.source, now=said.at
+        store, bp.community.slug, args[0], cmd.identity, choice, source=cmd.source, now=cmd.at
     )
     return (f"voted_{choice}" if first else "voted_before"), {"motion": args[0]}
 
@@ -195,38 +194,40 @@ def _member_named(store: Store, bp: Blueprint, name: str) -> str:
 
 
 def _nominate(
-    store: Store, bp: Blueprint, said: Said, args: list[str]
+    store: Store, bp: Blueprint, cmd: Heard, args: list[str]
 ) -> tuple[str, dict[str, str]]:
     if not args:
         raise _Say("usage_nominate")
-    nominee = _member_named(store, bp, " ".join(args[1:])) if len(args) > 1 else said.identity
+    nominee = _member_named(store, bp, " ".join(args[1:])) if len(args) > 1 else cmd.identity
     elections.nominate(
-        store, bp.community.slug, args[0], said.identity, nominee,
-        source=said.source, now=said.at,
+        store, bp.community.slug, args[0], cmd.identity, nominee,
+        source=cmd.source, now=cmd.at,
     )  # fmt: skip
     with store.read() as conn:
         shown = display_names(conn, bp.community.slug, [nominee]).get(nominee, nominee)
     return "nominated", {"who": shown, "election": args[0]}
 
 
-def _accept(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[str, dict[str, str]]:
+def _accept(store: Store, bp: Blueprint, cmd: Heard, args: list[str]) -> tuple[str, dict[str, str]]:
     if len(args) != 1:
         raise _Say("usage_accept")
-    elections.accept(
-        store, bp.community.slug, args[0], said.identity, source=said.source, now=said.at
-    )
+    elections.accept(store, bp.community.slug, args[0], cmd.identity, source=cmd.source, now=cmd.at)
     return "accepted", {"election": args[0]}
 
 
-def _ballot(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[str, dict[str, str]]:
+def _ballot(store: Store, bp: Blueprint, cmd: Heard, args: list[str]) -> tuple[str, dict[str, str]]:
     if not args:
         raise _Say("usage_ballot")
     slug, election = bp.community.slug, args[0]
     found = [
-        e for e in elections.list_elections(store, slug, now=said.at) if e["election"] == election
+        e for e in elections.list_elections(store, slug, now=cmd.at) if e["election"] == election
     ]
     if not found:
-        raise NotFound(f"no election {election!r}", election=election, reason="no_election")
+        raise NotFound(
+            Said("no election {election!r}", election=election),
+            election=election,
+            reason="no_election",
+        )
     candidates: list[str] = found[0]["candidates"]
     with store.read() as conn:
         names = display_names(conn, slug, candidates)
@@ -240,7 +241,7 @@ def _ballot(store: Store, bp: Blueprint, said: Said, args: list[str]) -> tuple[s
     if len(chosen) != 1:
         raise _Say("which_candidate", name=pick, election=election)
     first = elections.cast_ballot(
-        store, slug, election, said.identity, chosen[0], source=said.source, now=said.at
+        store, slug, election, cmd.identity, chosen[0], source=cmd.source, now=cmd.at
     )
     return ("ballot_cast" if first else "ballot_before"), {"election": election}
 
@@ -256,14 +257,14 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def handle(store: Store, bp: Blueprint, said: Said) -> str | None:
-    """The reply to one rules-of-order command, or ``None`` when ``said`` is not one."""
-    handler = HANDLERS.get(said.name)
+def handle(store: Store, bp: Blueprint, cmd: Heard) -> str | None:
+    """The reply to one rules-of-order command, or ``None`` when ``cmd`` is not one."""
+    handler = HANDLERS.get(cmd.name)
     if handler is None:
         return None
     text = TEXT[bp.community.language]
     try:
-        key, values = handler(store, bp, said, said.args.split())
+        key, values = handler(store, bp, cmd, cmd.args.split())
     except _Say as say:
         key, values = say.key, say.values
     except (Conflict, NotFound) as refused:
@@ -275,4 +276,4 @@ def handle(store: Store, bp: Blueprint, said: Said) -> str | None:
     return text[key].format_map(_Blank(values))
 
 
-__all__ = ["HANDLERS", "TEXT", "Said", "handle"]
+__all__ = ["HANDLERS", "TEXT", "Heard", "handle"]

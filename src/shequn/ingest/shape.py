@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import IO
 
 from shequn.errors import InputFormatError, ShequnError
-from shequn.model.i18n import C_, Said
+from shequn.model.i18n import C_, Said, told
 
 FOUND: dict[str, Said] = {
     "start_map": Said("an object"),
@@ -82,10 +82,3 @@ def cause(error: Exception) -> str:
     if isinstance(text, Said):
         return Said("{kind}: {error}", kind=type(error).__name__, error=text)
     return f"{type(error).__name__}: {error}"
-
-
-def told(error: Exception) -> str:
-    """An error's text, as said when an importer said it (``ValueError(Said(…))``)."""
-    if len(error.args) == 1 and isinstance(error.args[0], Said):
-        return error.args[0]
-    return str(error)

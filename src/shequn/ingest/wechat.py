@@ -40,12 +40,12 @@ from typing import Any
 
 from shequn.errors import InputFormatError, ShequnError
 from shequn.ingest.base import ImportContext, Item, Rejected
-from shequn.ingest.shape import csv_problem, told
+from shequn.ingest.shape import csv_problem
 from shequn.ingest.text import message_data
 from shequn.ingest.wechat_cells import LABELS, Times, file_encoding, old_content
 from shequn.ingest.wechat_system import Names, SystemLine, parse_system
 from shequn.model.events import Event, identity_key
-from shequn.model.i18n import Said
+from shequn.model.i18n import Said, told
 
 MEMOTRACE = [
     "localId", "TalkerId", "Type", "SubType", "IsSender", "CreateTime", "Status",

@@ -48,7 +48,6 @@ from typing import IO, Any
 from shequn.errors import InputFormatError, InvalidEvent
 from shequn.ingest.archive import Archive, record_too_long
 from shequn.ingest.base import ImportContext, Item, Rejected
-from shequn.ingest.shape import told
 from shequn.ingest.text import message_data
 from shequn.ingest.whatsapp_lines import (
     DateOrder,
@@ -66,7 +65,7 @@ from shequn.ingest.whatsapp_lines import (
 from shequn.ingest.whatsapp_locales import MARKS
 from shequn.ingest.whatsapp_source import ChatSource, chat_member, looks_like_chat
 from shequn.model.events import Event, identity_key
-from shequn.model.i18n import Said
+from shequn.model.i18n import Said, told
 
 PLATFORM = "whatsapp"
 _CHAT_FILE = re.compile(r"WhatsApp Chat (?:with|-) (?P<name>.+?)(?: \(\d+\))?", re.IGNORECASE)

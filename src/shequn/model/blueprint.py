@@ -75,7 +75,7 @@ from shequn.model.blueprint_positioning import (
 )
 from shequn.model.blueprint_rules import Rules
 from shequn.model.blueprint_wecom import WeCom
-from shequn.model.i18n import Said
+from shequn.model.i18n import Said, told
 from shequn.model.templates import Localized, template_problems
 
 __all__ = [
@@ -165,7 +165,14 @@ class Blueprint(BaseModel):
         for g in self.groups:
             if g.slug == slug:
                 return g
-        raise NotFound(f"no group {slug!r} in blueprint {self.community.slug!r}", group=slug)
+        raise NotFound(
+            Said(
+                "no group {slug!r} in blueprint {community!r}",
+                slug=slug,
+                community=self.community.slug,
+            ),
+            group=slug,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible form (dates as ISO strings), for the ``blueprint`` event."""
@@ -328,12 +335,15 @@ def _message(err: ErrorDetails) -> str:
         return Said("needs at least one entry")
     if kind == "string_too_short":
         return Said("must not be empty")
+    said = err.get("ctx", {}).get("error")
+    if kind == "value_error" and isinstance(said, ValueError) and isinstance(told(said), Said):
+        return Said("{problem} (got {got})", problem=told(said), got=_show(got))
     message = err["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
     return f"{message} (got {_show(got)})"
 
 
 def _show(value: object) -> str:
-    text = "a table" if isinstance(value, Mapping) else repr(value)
+    text = Said("a table") if isinstance(value, Mapping) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shequn.model.i18n import Said
+
 DEFAULT_POSTS_PER_DAY = (3, 5)
 """Seed 003's rhythm: three to five posts a day across the operator's channels."""
 DEFAULT_REMIND_HOURS_BEFORE = 1.0
@@ -47,7 +49,9 @@ class CalendarPost(_Section):
     @model_validator(mode="after")
     def _group_post_names_its_group(self) -> CalendarPost:
         if self.channel == "group" and not self.group:
-            raise ValueError(f"calendar post {self.name!r}: a group post names its group")
+            raise ValueError(
+                Said("calendar post {name!r}: a group post names its group", name=self.name)
+            )
         return self
 
 
@@ -64,8 +68,8 @@ class Calendar(_Section):
     def _sane(self) -> Calendar:
         low, high = self.posts_per_day
         if not 0 <= low <= high:
-            raise ValueError("posts_per_day is [fewest, most] with 0 ≤ fewest ≤ most")
+            raise ValueError(Said("posts_per_day is [fewest, most] with 0 ≤ fewest ≤ most"))
         names = [p.name for p in self.posts]
         if len(names) != len(set(names)):
-            raise ValueError("calendar post names must be unique")
+            raise ValueError(Said("calendar post names must be unique"))
         return self

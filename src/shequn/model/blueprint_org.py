@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shequn.model.i18n import Said
 from shequn.model.kinds import KINDS
 
 DEFAULT_WINDOW_DAYS = 30
@@ -135,7 +136,9 @@ class Duty(_Section):
     @model_validator(mode="after")
     def _known_kind(self) -> Duty:
         if self.kind not in KINDS:
-            raise ValueError(f"duty {self.name!r}: unknown event kind {self.kind!r}")
+            raise ValueError(
+                Said("duty {name!r}: unknown event kind {kind!r}", name=self.name, kind=self.kind)
+            )
         return self
 
 
@@ -171,7 +174,12 @@ class Organization(_Section):
     @model_validator(mode="after")
     def _levels_in_reach(self) -> Organization:
         if self.motions.min_level > len(self.levels):
-            raise ValueError(f"motions.min_level {self.motions.min_level} is above the top level")
+            raise ValueError(
+                Said(
+                    "motions.min_level {level} is above the top level",
+                    level=self.motions.min_level,
+                )
+            )
         return self
 
     def level_name(self, level: int, lang: str) -> str:

@@ -87,6 +87,14 @@ def _rebuild(msgid: str, args: dict[str, Any]) -> Said:
     return Said(msgid, **args)
 
 
+def told(error: Exception) -> str:
+    """An error's text, as said where it was raised: the :class:`Said` of
+    ``ValueError(Said(…))`` (an importer's, a model validator's), else ``str(error)``."""
+    if len(error.args) == 1 and isinstance(error.args[0], Said):
+        return error.args[0]
+    return str(error)
+
+
 def said_payload(text: str) -> dict[str, Any] | None:
     """``text`` as JSON data that keeps what it takes to say it in another language (for an
     outbox payload, rendered at send time); ``None`` for a plain string."""
@@ -216,6 +224,7 @@ __all__ = [
     "pick",
     "said_from",
     "said_payload",
+    "told",
     "tr",
     "translator",
 ]

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from shequn.model.blueprint import Blueprint
+from shequn.model.i18n import Said
 
 RULE_KEYS: dict[str, type] = {
     "advert.threshold": float,
@@ -48,12 +49,20 @@ def parse_rule_change(text: str) -> RuleChange:
     remove on a single value, or a malformed text is a ``ValueError`` in plain words."""
     found = _CHANGE.match(text)
     if found is None:
-        raise ValueError(f"a rule change is KEY=VALUE, KEY+=ITEM or KEY-=ITEM, not {text!r}")
+        raise ValueError(
+            Said("a rule change is KEY=VALUE, KEY+=ITEM or KEY-=ITEM, not {text!r}", text=text)
+        )
     key, op, value = found.groups()
     if key not in RULE_KEYS:
-        raise ValueError(f"a motion may change one of {', '.join(RULE_KEYS)}, not {key!r}")
+        raise ValueError(
+            Said(
+                "a motion may change one of {keys}, not {key!r}",
+                keys=", ".join(RULE_KEYS),
+                key=key,
+            )
+        )
     if op != "=" and RULE_KEYS[key] is not list:
-        raise ValueError(f"{key} is one value: set it with {key}=VALUE")
+        raise ValueError(Said("{key} is one value: set it with {key}=VALUE", key=key))
     return RuleChange(key, op, value)
 
 
@@ -69,7 +78,14 @@ def with_rule_change(bp: Blueprint, group: str, change: RuleChange) -> Blueprint
             value: object = [*current, *(x for x in items if x not in current)]
         elif change.op == "-=":
             if not set(items) & set(current):
-                raise ValueError(f"{change.value!r} is not in {change.key} of {group}")
+                raise ValueError(
+                    Said(
+                        "{value!r} is not in {key} of {group}",
+                        value=change.value,
+                        key=change.key,
+                        group=group,
+                    )
+                )
             value = [x for x in current if x not in items]
         else:
             value = items
@@ -78,7 +94,12 @@ def with_rule_change(bp: Blueprint, group: str, change: RuleChange) -> Blueprint
             value = kind(change.value)
         except ValueError:
             raise ValueError(
-                f"{change.key} takes a {kind.__name__}, not {change.value!r}"
+                Said(
+                    "{key} takes a {kind}, not {value!r}",
+                    key=change.key,
+                    kind=kind.__name__,
+                    value=change.value,
+                )
             ) from None
     data = bp.to_dict()
     overrides = data["rules"].setdefault("groups", {}).setdefault(group, {})

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, text
 
 from shequn.errors import NotFound
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store import raw
 from shequn.store.projections import IdentityCache, Projector
 
@@ -215,8 +216,11 @@ def _check_communities(conn: Connection, events: Iterable[Event]) -> dict[str, i
     unknown = sorted(missing - set(known))
     if unknown:
         raise NotFound(
-            f"unknown community {unknown[0]!r}: load its blueprint first "
-            "(shequn blueprint load FILE)",
+            Said(
+                "unknown community {community!r}: load its blueprint first "
+                "(shequn blueprint load FILE)",
+                community=unknown[0],
+            ),
             community=unknown[0],
         )
     return known

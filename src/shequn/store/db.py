@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from shequn.errors import StoreError
+from shequn.model.i18n import Said
 
 DEFAULT_URL = "sqlite:///shequn.db"
 
@@ -57,7 +58,7 @@ def _sqlite_begin(conn: Connection) -> None:
     try:
         driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
     except sqlite3.OperationalError as e:  # "database is locked" past busy_timeout
-        raise StoreError(f"database error: {e}") from e
+        raise StoreError(Said("database error: {error}", error=str(e))) from e
 
 
 _SQLITE_WRITERS: dict[str, threading.RLock] = {}
@@ -88,7 +89,9 @@ class Store:
                 kwargs["pool_pre_ping"] = True
             engine = create_engine(parsed, **kwargs)
         except (ArgumentError, NoSuchModuleError) as e:
-            raise StoreError(f"cannot use database URL {_redact(url)!r}: {e}") from None
+            raise StoreError(
+                Said("cannot use database URL {url!r}: {error}", url=_redact(url), error=str(e))
+            ) from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
@@ -122,7 +125,7 @@ class Store:
                     with conn.begin():
                         yield conn
             except OperationalError as e:
-                raise StoreError(f"database error: {e.orig}") from e
+                raise StoreError(Said("database error: {error}", error=str(e.orig))) from e
 
     def _writer_turn(self) -> AbstractContextManager[object]:
         if self.engine.dialect.name != "sqlite":
@@ -153,7 +156,11 @@ class Store:
                 names = set(inspect(conn).get_table_names())
         except OperationalError as e:
             raise StoreError(
-                f"cannot reach database {_redact(str(self.engine.url))}: {e.orig}"
+                Said(
+                    "cannot reach database {url}: {error}",
+                    url=_redact(str(self.engine.url)),
+                    error=str(e.orig),
+                )
             ) from None
         if only_if_fresh and "alembic_version" in names:
             return None

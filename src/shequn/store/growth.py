@@ -15,6 +15,7 @@ from sqlalchemy import and_, select, update
 
 from shequn.errors import InvalidEvent
 from shequn.model.events import Event, parse_time
+from shequn.model.i18n import Said
 from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.sql import insert_ignore
@@ -31,7 +32,11 @@ def _ident(p: Projector, key: str) -> int:
     p.load_identities([key])
     if key not in p.identities:  # the batch rolls back: a clean 422, not a crash
         raise InvalidEvent(
-            f"identity {key!r} is named in the event's data but was never seen in {p.community!r}",
+            Said(
+                "identity {key!r} is named in the event's data but was never seen in {community!r}",
+                key=key,
+                community=p.community,
+            ),
             field="data",
         )
     return p.identity_id(key)

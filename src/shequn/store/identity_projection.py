@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from shequn.errors import InvalidEvent
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store import tables as t
 
 if TYPE_CHECKING:
@@ -35,8 +36,12 @@ def _member_id(p: Projector, member_key: str) -> int:
     found = p.conn.execute(q).scalar()
     if found is None:  # the batch rolls back: a merge must name members that exist
         raise InvalidEvent(
-            f"no member {member_key!r} in {p.community!r} to merge (a member key, as "
-            "`shequn members show` prints it)",
+            Said(
+                "no member {member!r} in {community!r} to merge (a member key, as "
+                "`shequn members show` prints it)",
+                member=member_key,
+                community=p.community,
+            ),
             field="member",
         )
     return int(found)
@@ -66,14 +71,21 @@ def _merged(p: Projector, _id: int, e: Event) -> None:
         ).first()
     ):
         raise InvalidEvent(
-            f"identity.merged: {e.subject!r} into {e.data['into']!r} is not a merge of two "
-            "distinct, unmerged members",
+            Said(
+                "identity.merged: {subject!r} into {into!r} is not a merge of two "
+                "distinct, unmerged members",
+                subject=e.subject,
+                into=e.data["into"],
+            ),
             field="data.into",
         )
     owned = select(i.key).where(i.community_id == p.community_id, i.member_id == absorbed)
     if not set(e.data["identities"]) <= set(p.conn.execute(owned).scalars()):
         raise InvalidEvent(
-            f"identity.merged: data.identities must be identities of {e.subject!r}",
+            Said(
+                "identity.merged: data.identities must be identities of {subject!r}",
+                subject=e.subject,
+            ),
             field="data.identities",
         )
     _move_identities(p, list(e.data["identities"]), into)
@@ -86,7 +98,8 @@ def _unmerged(p: Projector, _id: int, e: Event) -> None:
     merged = select(t.members.c.merged_into).where(t.members.c.id == restored)
     if p.conn.execute(merged).scalar() is None:
         raise InvalidEvent(
-            f"identity.unmerged: {e.subject!r} is not merged into anyone", field="subject"
+            Said("identity.unmerged: {subject!r} is not merged into anyone", subject=e.subject),
+            field="subject",
         )
     _move_identities(p, list(e.data["identities"]), restored)
     p.conn.execute(update(t.members).where(t.members.c.id == restored).values(merged_into=None))

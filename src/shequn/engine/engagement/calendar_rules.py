@@ -161,7 +161,7 @@ def decide_plan(
     if post.channel == "group":
         bp.group(post.group or "")
     if post.at <= now:
-        raise Conflict("a post is planned before its time", at=post.at)
+        raise Conflict(Said("a post is planned before its time"), at=post.at)
     data = {"text": post.text, **({"entry": entry} if entry else {})}
     event = _event(bp, "post.planned", post, now, post.post, data, actor)
     actions = [post_action(bp, post, post.at)]

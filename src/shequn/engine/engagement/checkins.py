@@ -27,6 +27,7 @@ from shequn.engine.engagement.streaks import (
 )
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
+from shequn.model.i18n import Said
 from shequn.store.append import lock_for_decision
 from shequn.store.care import cards, memberships, opted_out
 from shequn.store.db import Store
@@ -123,6 +124,9 @@ def leaderboard(
     with store.read() as conn:
         bp = get_blueprint(conn, community)
         if group not in {g.slug for g in bp.groups}:
-            raise NotFound(f"no group {group!r} in {community!r}", group=group)
+            raise NotFound(
+                Said("no group {slug!r} in {community!r}", slug=group, community=community),
+                group=group,
+            )
         ranked = streaks_in(conn, bp, group, at).values()
         return board(ranked, top or bp.engagement.checkins.board_top)

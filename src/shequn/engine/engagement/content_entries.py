@@ -26,6 +26,7 @@ from shequn.engine.links import decide_link, link_url, new_code
 from shequn.errors import InvalidEvent, NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.append import lock_for_decision
 from shequn.store.content_queries import joins_by_channel
 from shequn.store.db import Store
@@ -74,11 +75,13 @@ def decide_entry(bp: Blueprint, e: ContentEntry, source: str) -> Decision:
     """Pure: the piece's live code into its group and the ``content.entry_created`` naming it."""
     bp.group(e.group)  # NotFound names the group
     if not ENTRY_ID.fullmatch(e.entry):
-        raise InvalidEvent("an entry id is letters, digits, - and _ (at most 48)", field="entry")
+        raise InvalidEvent(
+            Said("an entry id is letters, digits, - and _ (at most 48)"), field="entry"
+        )
     if not e.title.strip():
-        raise InvalidEvent("a content entry needs a title", field="title")
+        raise InvalidEvent(Said("a content entry needs a title"), field="title")
     if not re.match(r"https?://\S+$", e.url.strip()):
-        raise InvalidEvent("the piece's URL must start with http:// or https://", field="url")
+        raise InvalidEvent(Said("the piece's URL must start with http:// or https://"), field="url")
     link = decide_link(bp, purpose="live_code", groups=[e.group], now=e.at, code=e.link,
                        channel=e.channel, source=source)  # fmt: skip
     data = {"entry": e.entry, "title": e.title.strip(), "url": e.url.strip(), "link": e.link,
@@ -148,7 +151,10 @@ def show(store: Store, community: str, entry: str) -> ContentEntry:
     """One entry with its joins; NotFound when there is none."""
     for e in list_entries(store, community, entry=entry):
         return e
-    raise NotFound(f"no content entry {entry!r} in {community!r}", entry=entry)
+    raise NotFound(
+        Said("no content entry {entry!r} in {community!r}", entry=entry, community=community),
+        entry=entry,
+    )
 
 
 __all__ = ["ContentEntry", "create_entry", "decide_entry", "entry_id", "list_entries", "show"]

@@ -28,6 +28,7 @@ from shequn.engine.guard import Writer, guarded
 from shequn.engine.record import record
 from shequn.errors import NotFound
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
 from shequn.store.growth_queries import get_blueprint
@@ -111,11 +112,21 @@ def record_grab(
                                         since=when - LOOK_BACK, until=when, group=group)
                 if envelope is None or str(e.data.get("envelope")) == envelope]  # fmt: skip
     if not sent:
-        named = f"red envelope {envelope!r}" if envelope else "red envelope"
         before = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        said = dict(group=group, days=LOOK_BACK.days, before=before)
         raise NotFound(
-            f"no {named} sent in {group!r} in the {LOOK_BACK.days} days before {before} UTC: "
-            "record it first (shequn envelope sent)",
+            Said(
+                "no red envelope {envelope!r} sent in {group!r} in the {days} days before "
+                "{before} UTC: record it first (shequn envelope sent)",
+                envelope=envelope,
+                **said,
+            )
+            if envelope
+            else Said(
+                "no red envelope sent in {group!r} in the {days} days before {before} UTC: "
+                "record it first (shequn envelope sent)",
+                **said,
+            ),
             group=group,
             envelope=envelope,
         )

@@ -21,6 +21,7 @@ from shequn.engine.engagement.streaks import camps
 from shequn.errors import NotFound
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.model.org_facts import fold_facts
 from shequn.store.append import lock_for_decision
 from shequn.store.db import Store
@@ -180,7 +181,10 @@ def _badges(conn: Connection, community: str, key: str) -> list[dict[str, Any]]:
 def _member(conn: Connection, community: str, ref: str) -> str:
     owner_of, _ = people(conn, community)
     if ref not in owner_of:
-        raise NotFound(f"no member {ref!r} in {community!r}", member=ref)
+        raise NotFound(
+            Said("no member {member!r} in {community!r}", member=ref, community=community),
+            member=ref,
+        )
     return owner_of[ref]
 
 

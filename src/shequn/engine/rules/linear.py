@@ -34,6 +34,7 @@ from shequn.engine.rules.advert import signals
 from shequn.engine.rules.normalize import Folded
 from shequn.engine.rules.verdict import Evidence
 from shequn.errors import InputFormatError
+from shequn.model.i18n import N_, Said, told
 
 DEFAULT_THRESHOLD = 0.7
 """Probability at which the model alone calls a message an advert."""
@@ -43,8 +44,10 @@ switched off and the rules alone decide — what calibration chooses when no thr
 precise enough."""
 FORMAT = "shequn-advert-linear/2"
 _RETIRED = {
-    "shequn-advert-linear/1": "its features (hashed character 1-3-grams) are no longer "
-    "computed; retrain it with `shequn rules train` (the same labels will do)"
+    "shequn-advert-linear/1": N_(
+        "its features (hashed character 1-3-grams) are no longer "
+        "computed; retrain it with `shequn rules train` (the same labels will do)"
+    )
 }
 _WORDS = re.compile("[a-z0-9@+]+")
 
@@ -117,9 +120,11 @@ class LinearModel:
             data = json.loads(text)
             fmt = data.get("format")
             if fmt in _RETIRED:
-                raise ValueError(f"format {fmt} is no longer read: {_RETIRED[fmt]}")
+                raise ValueError(
+                    Said("format {fmt} is no longer read: {why}", fmt=fmt, why=Said(_RETIRED[fmt]))
+                )
             if fmt != FORMAT:
-                raise ValueError(f"not a {FORMAT} model")
+                raise ValueError(Said("not a {format} model", format=FORMAT))
             return cls(
                 weights={str(k): float(v) for k, v in data["weights"].items()},
                 bias=float(data["bias"]),
@@ -128,7 +133,7 @@ class LinearModel:
                 rule_features=bool(data.get("rule_features", True)),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise InputFormatError(path, 1, f"bad advert model: {e}") from e
+            raise InputFormatError(path, 1, Said("bad advert model: {error}", error=told(e))) from e
 
     @classmethod
     def load(cls, path: Path) -> LinearModel:

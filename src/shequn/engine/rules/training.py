@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from shequn.errors import InputFormatError
+from shequn.model.i18n import Said
 
 _YES = {"1", "true", "advert", "ad", "spam", "yes"}
 _NO = {"0", "false", "ham", "ok", "clean", "no"}
@@ -27,8 +28,12 @@ def read_labelled(path: Path) -> list[tuple[str, bool]]:
                 row = json.loads(line)
                 text, label = str(row["text"]), str(row["label"]).strip().lower()
             except (ValueError, KeyError, TypeError) as e:
-                raise InputFormatError(str(path), n, f"not a {{text, label}} line: {e}") from e
+                raise InputFormatError(
+                    str(path), n, Said("not a {{text, label}} line: {error}", error=str(e))
+                ) from e
             if label not in _YES | _NO:
-                raise InputFormatError(str(path), n, f"label {label!r} is neither 1 nor 0")
+                raise InputFormatError(
+                    str(path), n, Said("label {label!r} is neither 1 nor 0", label=label)
+                )
             out.append((text, label in _YES))
     return out
