@@ -113,7 +113,7 @@ def bare_english(path: Path) -> Iterator[tuple[int, str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     errors = _errors(tree)
     module = _assignments(tree)
-    scopes = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+    scopes = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
     for scope in [tree, *scopes]:
         local = {**module, **_assignments(scope)} if scope is not tree else module
         body = scope.body if scope is not tree else [s for s in tree.body if not _is_def(s)]
@@ -196,7 +196,9 @@ def test_the_walk_finds_a_bare_sentence(tmp_path: Path) -> None:
         "    raise ValueError(f'ts {ts!r} is not text')\n"
         "def fine(path, e):\n"
         "    raise InputFormatError(path, '$.messages', Said('broken: {e}', e=str(e)))\n"
-        "    yield Rejected(path, Said('no such thing'))\n",
+        "    yield Rejected(path, Said('no such thing'))\n"
+        "async def page(path):\n"
+        "    raise ValueError('an async handler refuses too')\n",
         encoding="utf-8",
     )
-    assert [line for line, _ in bare_english(sample)] == [4, 7, 9, 10, 11]
+    assert [line for line, _ in bare_english(sample)] == [4, 7, 9, 10, 11, 16]
