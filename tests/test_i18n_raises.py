@@ -14,6 +14,10 @@ command line's (``cli/``), the analytics' (``analytics/``: a metric's parameter 
 budget spent) and every module of ``store/``, ``engine/`` and ``model/`` (their refusals reach
 a command, a page or a blueprint error). What no person reads stays English only where
 ``HELD_BACK`` says.
+So are the connectors, the worker and the planner (``connectors/``, ``worker/``, ``plan/``): a
+connector's reason is an action's last error, which the operator reads in ``shequn actions``,
+on the actions page and in the worker's log — a connector error is made where it is mapped
+(``return Permanent(…)``) and raised later, so it is read wherever it is made.
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ MODULES = [
     *sorted((SRC / "store").rglob("*.py")),  # the store's, engine's and model's refusals, read
     *sorted((SRC / "engine").rglob("*.py")),  # at the command line, on the dashboard and in
     *sorted((SRC / "model").rglob("*.py")),  # a blueprint error (events.py, config_checks.py)
+    # a connector's reason becomes an action's last error (shequn actions, the actions page,
+    # the worker's log); the worker's own reasons and the planner's refusals likewise
+    *sorted((SRC / "connectors").rglob("*.py")),
+    *sorted((SRC / "worker").glob("*.py")),
+    *sorted((SRC / "plan").glob("*.py")),
 ]
 
 HELD_BACK = {
@@ -61,6 +70,7 @@ def _errors(tree: ast.Module) -> set[str]:
     """The names of what is raised or set aside here: the shared errors, the rejected record
     and the module's own exception classes."""
     names = {"InputFormatError", "ShequnError", "InvalidEvent", "Rejected", "Bad"}
+    names |= {"ConnectorError", "Transient", "Permanent", "Uncertain"}  # made, then raised
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and any(
             isinstance(b, ast.Name) and (b.id.endswith(("Error", "Exception")) or b.id in names)
@@ -194,6 +204,7 @@ def test_the_walk_finds_a_bare_sentence(tmp_path: Path) -> None:
         "    yield Rejected(path, NO)\n"
         "    raise RowError('column {c} is empty'.format(c=1))\n"
         "    raise ValueError(f'ts {ts!r} is not text')\n"
+        "    return Permanent(f'cannot reach {host}')\n"
         "def fine(path, e):\n"
         "    raise InputFormatError(path, '$.messages', Said('broken: {e}', e=str(e)))\n"
         "    yield Rejected(path, Said('no such thing'))\n"
@@ -201,4 +212,4 @@ def test_the_walk_finds_a_bare_sentence(tmp_path: Path) -> None:
         "    raise ValueError('an async handler refuses too')\n",
         encoding="utf-8",
     )
-    assert [line for line, _ in bare_english(sample)] == [4, 7, 9, 10, 11, 16]
+    assert [line for line, _ in bare_english(sample)] == [4, 7, 9, 10, 11, 12, 17]

@@ -344,6 +344,30 @@ def test_actions_page_counts_states_and_cancels_then_retries(site: Site) -> None
         assert r.status_code == 200 and f"动作 {action}：{status}" in r.text
 
 
+def test_the_actions_page_says_why_an_action_failed_in_the_communitys_language(
+    site: Site,
+) -> None:
+    """A connector's reason (kept with its message id, ``actions.last_error_said``) reads in
+    Chinese on the Chinese demo's actions page; ``last_error`` keeps its English."""
+    from datetime import UTC, datetime, timedelta
+
+    from shequn.connectors.wecom.client import error_for
+    from shequn.model.actions import Status
+    from shequn.store import action_states
+
+    now = datetime.now(UTC) + timedelta(days=3650)  # every pending action is due
+    with site.store.transaction() as conn:
+        [row] = action_states.claim(conn, "web-test", now, lease_until=now, limit=1)
+        why = error_for(48002, "no privilege").reason
+        action_states.settle(conn, "web-test", row.id, Status.FAILED, why, now)
+        assert action_states.get(conn, row.id)["last_error"].startswith("the app has no")
+    owner = site.client("owner")
+    page = html.unescape(owner.get(f"/c/{C}/actions").text)
+    assert "应用没有这个接口的权限" in page and "the app has no permission" not in page
+    csrf = owner.csrf(f"/c/{C}/actions")  # cancelled: off the page the walk reads
+    owner.post(f"/c/{C}/actions/do", data={"csrf": csrf, "what": "cancel", "id": row.id})
+
+
 def test_the_members_page_shows_levels_tags_and_coverage(site: Site) -> None:
     from shequn.engine.organization_levels import grant_level, set_tag
 

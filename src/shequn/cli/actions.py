@@ -81,7 +81,7 @@ def actions_list(
                 r["attempts"],
                 _said(bp, r["payload"], short=True),
                 show_time(r["next_run_at"]),
-                r["last_error"],
+                say(action_states.last_error(r)),
             )
             for r in rows
         ],
@@ -123,7 +123,8 @@ def actions_show(
         out.print(f"{say(key)}: {say(said_status(row[key])) if key == 'status' else row[key]}")
     for key in ("due_at", "next_run_at", "attempt_started_at", "updated_at"):
         out.print(f"{say(key)}: {show_time(row[key])}")
-    for key in ("last_error", "platform_ref", "connector", "idempotency_key"):
+    out.print(f"{say(N_('last_error'))}: {say(action_states.last_error(row))}")
+    for key in ("platform_ref", "connector", "idempotency_key"):
         out.print(f"{say(key)}: {row[key] or ''}")
     out.print(f"{say(N_('payload'))}: {json.dumps(row['payload'], ensure_ascii=False)}")
     if "template" in row["payload"] or "text" in row["payload"]:

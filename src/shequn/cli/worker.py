@@ -88,11 +88,17 @@ def make_connector(
     return connector(name, options)
 
 
+def log(line: str) -> None:
+    """A line of the worker's progress (a failed action and why, a tick that broke) on stderr,
+    in the command's language."""
+    err.print(say(line), markup=False)
+
+
 def start_worker(store: Store, conn: Connector, **config: Any) -> tuple[Any, threading.Thread]:
     """A worker running in a thread (``shequn serve --worker``); stop it with ``.stop()``."""
     from shequn.worker.loop import Config, Worker
 
-    w = Worker(store, conn, config=Config(**config), say=err.print)
+    w = Worker(store, conn, config=Config(**config), say=log)
     thread = threading.Thread(target=w.run, name="shequn-worker", daemon=True)
     thread.start()
     return w, thread
@@ -131,7 +137,7 @@ def worker_command(
     conn = make_connector(connector_name, file, rate_chat, rate_all, api_url)
     config = Config(retry=RetryPolicy(max_attempts=max_attempts), ticks=ticks)
     with open_store() as store:
-        w = Worker(store, conn, config=config, say=err.print)
+        w = Worker(store, conn, config=config, say=log)
         previous = {
             s: signal.signal(s, lambda *_: w.stop()) for s in (signal.SIGTERM, signal.SIGINT)
         }

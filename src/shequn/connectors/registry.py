@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from shequn.connectors.base import Connector
 from shequn.errors import NotFound
+from shequn.model.i18n import Said
 
 CONNECTORS: dict[str, str] = {
     "console": "shequn.connectors.console:ConsoleConnector",
@@ -26,7 +27,12 @@ def connector(name: str, options: Mapping[str, object] | None = None) -> Connect
     """A connector built with ``options`` (e.g. ``{"path": "out.jsonl"}`` for ``file``)."""
     target = CONNECTORS.get(name)
     if target is None:
-        raise NotFound(f"no connector {name!r}; known: {', '.join(CONNECTORS)}", connector=name)
+        raise NotFound(
+            Said(
+                "no connector {name}; known: {known}", name=repr(name), known=", ".join(CONNECTORS)
+            ),
+            connector=name,
+        )
     module, cls = target.split(":")
     made: Connector = getattr(importlib.import_module(module), cls)(**dict(options or {}))
     return made

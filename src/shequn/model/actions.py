@@ -408,7 +408,7 @@ def decide_retry(
     whole delay, so a crowd of failed actions does not return at one instant; never sooner than
     the platform's ``retry_after`` (seconds)."""
     if attempts >= policy.max_attempts:
-        return GiveUp(f"gave up after {attempts} attempts: {reason}")
+        return GiveUp(Said("gave up after {n} attempts: {reason}", n=attempts, reason=reason))
     full = min(policy.cap.total_seconds(), policy.base.total_seconds() * 2 ** max(attempts - 1, 0))
     delay = full * (0.5 + 0.5 * (rng or random).random())
     if retry_after is not None:

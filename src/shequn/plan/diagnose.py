@@ -164,7 +164,11 @@ def configure(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> tuple
     for rule_id in overrides or {}:
         if rule_id not in known:
             raise ShequnError(
-                f"unknown diagnosis rule {rule_id!r}; known: {', '.join(known)}",
+                Said(
+                    "unknown diagnosis rule {rule}; known: {known}",
+                    rule=repr(rule_id),
+                    known=", ".join(known),
+                ),
                 field="diagnosis",
                 rule=rule_id,
             )
@@ -177,8 +181,12 @@ def configure(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> tuple
         for key, value in changes.items():
             if key not in params:
                 raise ShequnError(
-                    f"unknown parameter {key!r} of diagnosis rule {rule.id!r}; "
-                    f"known: {', '.join([*params, 'priority', 'enabled'])}",
+                    Said(
+                        "unknown parameter {key} of diagnosis rule {rule}; known: {known}",
+                        key=repr(key),
+                        rule=repr(rule.id),
+                        known=", ".join([*params, "priority", "enabled"]),
+                    ),
                     field="diagnosis",
                     rule=rule.id,
                     param=key,
@@ -195,7 +203,13 @@ def _coerce(default: Any, value: Any, rule: str, key: str) -> Any:
         return type(default)(value)
     except (TypeError, ValueError) as e:
         raise ShequnError(
-            f"diagnosis rule {rule!r}: {key} = {value!r} is not a {type(default).__name__}",
+            Said(
+                "diagnosis rule {rule}: {key} = {value} is not a {type}",
+                rule=repr(rule),
+                key=key,
+                value=repr(value),
+                type=type(default).__name__,
+            ),
             rule=rule,
             param=key,
         ) from e

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS
 from shequn.model.blueprint import Blueprint
+from shequn.model.i18n import Said
 from shequn.plan.sim_params import GroupPlan, SimParams, sim_params
 from shequn.plan.simulate import simulate
 
@@ -107,7 +108,9 @@ class Forecast:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Forecast:
         if data.get("format") != FORMAT:
-            raise ValueError(f"not a shequn forecast (format {data.get('format')!r})")
+            raise ValueError(
+                Said("not a shequn forecast (format {format})", format=repr(data.get("format")))
+            )
         weeks = [
             WeekBands(
                 week=int(w["week"]),
@@ -151,7 +154,7 @@ def forecast(
     with the number of runs done after each one.
     """
     if runs < 1 or days < 7:
-        raise ValueError("a forecast needs at least one run and one week")
+        raise ValueError(Said("a forecast needs at least one run and one week"))
     params = params or sim_params(blueprint)
     seeds = [run_seed(seed, i) for i in range(runs)]
     results = run_many(blueprint, [(params, s) for s in seeds], days, workers, progress)

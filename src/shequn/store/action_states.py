@@ -12,7 +12,8 @@ again (see ``worker/loop.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 
 from shequn.errors import Conflict, NotFound
 from shequn.model.actions import RETRYABLE, Status, said_status
-from shequn.model.i18n import N_, Said
+from shequn.model.i18n import N_, Said, said_from, said_payload
 from shequn.store import tables as t
 
 c = t.actions.c
@@ -171,6 +172,7 @@ def complete(
             connector=connector,
             leased_until=None,
             last_error=None,
+            last_error_said=None,
             updated_at=now,
         )
     )
@@ -207,7 +209,7 @@ def release(
         "updated_at": now,
     }
     if error is not None:
-        values["last_error"] = error[:2048]
+        values |= _error(error)
     if count:
         values["attempts"] = c.attempts + 1
     conn.execute(q.values(**values))
@@ -229,13 +231,33 @@ def settle(
         q = q.where(c.leased_by == worker)
     values: dict[str, Any] = {
         "status": status,
-        "last_error": reason[:2048],
         "leased_until": None,
         "updated_at": now,
+        **_error(reason),
     }
     if count:
         values["attempts"] = c.attempts + 1
     conn.execute(q.values(**values))
+
+
+def _error(reason: str) -> dict[str, Any]:
+    """The columns of an action's last error: its English (``last_error``, for logs and API
+    clients) and, when the worker's reason is a ``Said``, its message id and arguments
+    (``last_error_said``), so each reader has it in their language (:func:`last_error`)."""
+    said = said_payload(reason)
+    try:
+        json.dumps(said)
+    except (TypeError, ValueError):  # an argument that is not data: the English alone
+        said = None
+    return {"last_error": reason[:2048], "last_error_said": said}
+
+
+def last_error(row: Mapping[str, Any]) -> str:
+    """An action row's last error to say in the reader's language: a ``Said`` rebuilt from
+    ``last_error_said``, else the English ``last_error`` as stored (rows failed before it was
+    kept, or a reason that was plain words); ``''`` when there is none."""
+    said = row.get("last_error_said")
+    return said_from(said) if isinstance(said, Mapping) else str(row.get("last_error") or "")
 
 
 # --- what an operator does ----------------------------------------------------------------

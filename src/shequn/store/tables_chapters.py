@@ -41,7 +41,8 @@ actions = Table(
     Column("next_run_at", UTCDateTime(), nullable=False),  # due_at, then each retry's time
     Column("leased_until", UTCDateTime()),
     Column("leased_by", String(128)),
-    Column("last_error", String(2048)),
+    Column("last_error", String(2048)),  # in English, for logs, --json and API clients
+    Column("last_error_said", Json),  # its message id and arguments (i18n.said_payload)
     Column("attempt_started_at", UTCDateTime()),  # committed before a non-idempotent call
     Column("platform_ref", String(255)),  # message id, link URL: what the platform answered
     Column("connector", String(64)),

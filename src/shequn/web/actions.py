@@ -38,7 +38,13 @@ def actions_view(store: Store, op: Operator, community: str) -> dict[str, Any]:
             if op.covers(a["group_slug"])
         ]
         tasks = [t for t in list_tasks(conn, community) if op.covers(t["group_slug"])]
-    return {"counts": counts, "trouble": trouble, "tasks": tasks, "status_of": said_status}
+    return {
+        "counts": counts,
+        "trouble": trouble,
+        "tasks": tasks,
+        "status_of": said_status,
+        "error_of": action_states.last_error,  # the worker's reason, in the reader's language
+    }
 
 
 @router.get("/actions", response_class=HTMLResponse)

@@ -22,6 +22,7 @@ from shequn.errors import ShequnError
 from shequn.model.actions import action_kind
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store.action_states import ActionRow
 
 MESSAGE_KINDS = frozenset({"message.send", "payment.request", "poster.send"})
@@ -63,7 +64,7 @@ def poster_png(payload: dict[str, Any]) -> bytes:
     try:
         return render_poster(spec)
     except ShequnError as e:
-        raise Permanent(f"cannot draw the poster: {e}") from None
+        raise Permanent(Said("cannot draw the poster: {why}", why=e.message)) from None
 
 
 def source_ref(action_id: int) -> str:

@@ -26,8 +26,9 @@ from shequn.connectors.base import Connector, Performed, Permanent, Transient, U
 from shequn.engine.record import record
 from shequn.engine.ticks import TICKS, Tick
 from shequn.errors import ShequnError
-from shequn.model.actions import Retry, RetryPolicy, Status, action_kind, decide_retry
+from shequn.model.actions import Retry, RetryPolicy, Status, action_kind, decide_retry, said_status
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 from shequn.store import action_states as states
 from shequn.store.action_states import ActionRow, Done
 from shequn.store.db import Store
@@ -159,7 +160,10 @@ class Worker:
                 for action_id, at in wait:
                     states.release(conn, self.name, [action_id], at=at, now=now)
                 for row in unsupported:
-                    why = f"the {self.connector.name} connector cannot do {row.kind}"
+                    why = Said(
+                        "the {connector} connector cannot do {kind}",
+                        connector=self.connector.name, kind=row.kind,
+                    )  # fmt: skip
                     self._review(conn, row, why, self.texts.instruction(row), now)
             self.counts["paced"] += len(wait)
         for chunk in _chunks(go, self.config.chunk):
@@ -201,14 +205,16 @@ class Worker:
             return
         except Uncertain as e:
             if not kind.idempotent:
-                out.ended.append((row, Status.REVIEW, f"outcome unknown: {e.reason}", False))
+                out.ended.append(
+                    (row, Status.REVIEW, Said("outcome unknown: {why}", why=e.reason), False)
+                )
                 return
             reason, retry_after = e.reason, None
         except Exception as e:  # an unmapped error is a connector bug: treat it as uncertain
+            reason, retry_after = Said("unexpected error: {error}", error=repr(e)), None
             if not kind.idempotent:
-                out.ended.append((row, Status.REVIEW, f"unexpected error: {e!r}", False))
+                out.ended.append((row, Status.REVIEW, reason, False))
                 return
-            reason, retry_after = f"unexpected error: {e!r}", None
         decision = decide_retry(
             row.attempts + 1,
             reason,
@@ -248,6 +254,8 @@ class Worker:
                 else:
                     states.settle(conn, self.name, row.id, status, reason, now, count=count)
                     self.counts[status.value] += 1
+                self.say(Said("action {id} ({kind}) {status}: {why}", id=row.id, kind=row.kind,
+                              status=said_status(status), why=reason))  # fmt: skip
         self.counts["done"] += len(out.done)
         self.counts["retried"] += len(out.retry)
 
@@ -257,7 +265,7 @@ class Worker:
             try:
                 event = effect_event(row, performed, self.connector.name, now)
             except ShequnError as e:  # e.g. an admission without a group: nothing to record
-                self.say(f"action {row.id}: effect not recorded: {e}")
+                self.say(Said("action {id}: effect not recorded: {why}", id=row.id, why=e.message))
                 continue
             if event is not None:
                 events.append(event)
@@ -296,7 +304,7 @@ class Worker:
                 elif self.connector.can_check and row.kind in self.connector.kinds:
                     requeue.append(row.id)
                 else:
-                    why = "a worker stopped during the call: it may or may not have happened"
+                    why = Said("a worker stopped during the call: it may or may not have happened")
                     self._review(conn, row, why, self.texts.uncertain(row, why), now)
             states.release(conn, None, requeue, at=now, now=now)
             states.adopt(
@@ -349,7 +357,8 @@ class Worker:
                 try:
                     n = tick.run(self.store, slug, now)
                 except Exception as e:  # one community's broken blueprint must not stop the rest
-                    self.say(f"tick {tick.name} in {slug}: {e}")
+                    why = e.message if isinstance(e, ShequnError) else str(e)
+                    self.say(Said("tick {tick} in {c}: {why}", tick=tick.name, c=slug, why=why))
                     continue
                 if n:
                     self.counts[f"tick:{tick.name}"] += n

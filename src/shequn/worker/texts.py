@@ -60,11 +60,11 @@ class ActionTexts:
             return str(row.payload["text"]) if "text" in row.payload else None
         bp = self.blueprint(row.community)
         if isinstance(bp, ShequnError):
-            raise Permanent(f"cannot render the message: {bp}")
+            raise Permanent(Said("cannot render the message: {why}", why=bp.message))
         try:
             return self.render(bp, {"group": row.group, **row.payload})
         except ShequnError as e:
-            raise Permanent(f"cannot render the message: {e}") from None
+            raise Permanent(Said("cannot render the message: {why}", why=e.message)) from None
 
     def instruction(self, row: ActionRow) -> str:
         """What a person is asked to do by hand, in the community's language."""

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shequn.connectors.payments import HookRejected
+from shequn.model.i18n import Said
 from shequn.model.orders import Paid
 
 TOLERANCE_SECONDS = 300
@@ -33,13 +34,13 @@ def verify(body: bytes, header: str | None, secret: str, now: datetime, toleranc
         stripe.WebhookSignature.verify_header(body.decode("utf-8"), header, secret, None)
         stamp = int(dict(p.split("=", 1) for p in (header or "").split(",") if "=" in p)["t"])
     except (stripe.SignatureVerificationError, UnicodeDecodeError, KeyError, ValueError) as e:
-        raise HookRejected(f"bad signature: {e}") from None
+        raise HookRejected(Said("bad signature: {why}", why=str(e))) from None
     if abs(now.timestamp() - stamp) > tolerance:
-        raise HookRejected("stale timestamp (a replay, or a clock far off)")
+        raise HookRejected(Said("stale timestamp (a replay, or a clock far off)"))
     try:
         return json.loads(body)
     except ValueError:
-        raise HookRejected("the body is not JSON") from None
+        raise HookRejected(Said("the body is not JSON")) from None
 
 
 def paid(event: Any) -> Paid | None:

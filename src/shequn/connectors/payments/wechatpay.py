@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shequn.connectors.payments import HookRejected
+from shequn.model.i18n import Said
 from shequn.model.orders import Paid
 
 TOLERANCE_SECONDS = 300
@@ -41,7 +42,7 @@ def load_public_key(pem: bytes) -> rsa.RSAPublicKey:
     else:
         key = serialization.load_pem_public_key(pem)
     if not isinstance(key, rsa.RSAPublicKey):
-        raise ValueError("WeChat Pay's key must be RSA")
+        raise ValueError(Said("WeChat Pay's key must be RSA"))
     return key
 
 
@@ -62,9 +63,9 @@ def verify(
         public_key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
         at = int(stamp)
     except (InvalidSignature, ValueError) as e:
-        raise HookRejected(f"bad signature {type(e).__name__}") from None
+        raise HookRejected(Said("bad signature ({error})", error=type(e).__name__)) from None
     if abs(now.timestamp() - at) > tolerance:
-        raise HookRejected("stale timestamp (a replay, or a clock far off)")
+        raise HookRejected(Said("stale timestamp (a replay, or a clock far off)"))
     try:
         note = json.loads(body)
         res = note["resource"]
@@ -75,7 +76,7 @@ def verify(
         )
         return {**json.loads(plain), "_event_type": note["event_type"], "_id": note["id"]}
     except (ValueError, KeyError, TypeError, InvalidTag) as e:
-        raise HookRejected(f"unreadable resource ({type(e).__name__})") from None
+        raise HookRejected(Said("unreadable resource ({error})", error=type(e).__name__)) from None
 
 
 def paid(resource: dict[str, Any]) -> Paid | None:
@@ -99,5 +100,5 @@ def paid(resource: dict[str, Any]) -> Paid | None:
 
 def _time(value: object) -> datetime:
     if not isinstance(value, str):
-        raise HookRejected("no success_time")
+        raise HookRejected(Said("no success_time"))
     return datetime.fromisoformat(value)

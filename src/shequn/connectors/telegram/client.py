@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from shequn.connectors.base import ConnectorError, Permanent, Transient, Uncertain
 from shequn.errors import InvalidEvent
-from shequn.model.i18n import Said
+from shequn.model.i18n import N_, Said
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 TOKEN_ENV = "SHEQUN_TELEGRAM_TOKEN"  # noqa: S105 — the variable's name, not a secret
@@ -83,30 +83,30 @@ def scrub(text: str) -> str:
 
 
 _PLAIN = (
-    ("bot was blocked by the user", "the member blocked the bot; they must unblock it"),
-    ("bot can't initiate conversation", "the member never opened a private chat with the bot "
-     "(they must press Start in it first)"),
-    ("bot was kicked", "the bot was removed from the group; add it back as an admin"),
-    ("bot is not a member", "the bot is not in the group; add it as an admin"),
-    ("not enough rights", "the bot is not an admin with the rights this needs (ban, invite, "
-     "pin, delete, add new admins); `shequn bot check telegram` lists them"),
-    ("chat not found", "the chat does not exist or the bot cannot see it; check the binding"),
-    ("user not found", "Telegram does not know this member (wrong id?)"),
-    ("hide_requester_missing", "there is no pending join request from this member"),
-    ("invite_hash_expired", "the invite link was revoked or has expired: it cannot be edited "
-     "(shequn makes a new one when the seats next change)"),
-    ("user_not_participant", "the member is not in the group (they join first, then can be "
-     "made its admin)"),
+    ("bot was blocked by the user", N_("the member blocked the bot; they must unblock it")),
+    ("bot can't initiate conversation", N_("the member never opened a private chat with the bot "
+     "(they must press Start in it first)")),
+    ("bot was kicked", N_("the bot was removed from the group; add it back as an admin")),
+    ("bot is not a member", N_("the bot is not in the group; add it as an admin")),
+    ("not enough rights", N_("the bot is not an admin with the rights this needs (ban, invite, "
+     "pin, delete, add new admins); `shequn bot check telegram` lists them")),
+    ("chat not found", N_("the chat does not exist or the bot cannot see it; check the binding")),
+    ("user not found", N_("Telegram does not know this member (wrong id?)")),
+    ("hide_requester_missing", N_("there is no pending join request from this member")),
+    ("invite_hash_expired", N_("the invite link was revoked or has expired: it cannot be edited "
+     "(shequn makes a new one when the seats next change)")),
+    ("user_not_participant", N_("the member is not in the group (they join first, then can be "
+     "made its admin)")),
 )  # fmt: skip
 
 
-def plain(message: str) -> str:
+def plain(message: str) -> Said:
     """Telegram's terse reason in plain words, with Telegram's own words kept after it."""
     low = message.lower()
     for needle, words in _PLAIN:
         if needle in low:
-            return f"{words} (Telegram: {message})"
-    return f"Telegram: {message}"
+            return Said("{words} (Telegram: {message})", words=Said(words), message=message)
+    return Said("Telegram: {message}", message=message)
 
 
 def map_error(exc: BaseException) -> ConnectorError:
@@ -118,25 +118,36 @@ def map_error(exc: BaseException) -> ConnectorError:
     if isinstance(exc, tg.RetryAfter):
         seconds = exc.retry_after
         wait = seconds.total_seconds() if hasattr(seconds, "total_seconds") else float(seconds)
-        return Transient(f"Telegram asked to wait {wait:g} s (flood control)", retry_after=wait)
+        return Transient(
+            Said("Telegram asked to wait {wait} s (flood control)", wait=f"{wait:g}"),
+            retry_after=wait,
+        )
     if isinstance(exc, tg.ChatMigrated):
         return Permanent(
-            f"the group became a supergroup with id {exc.new_chat_id}; bind that id: "
-            f"shequn groups unbind GROUP && shequn groups bind GROUP --chat {exc.new_chat_id}"
+            Said(
+                "the group became a supergroup with id {chat}; bind that id: "
+                "shequn groups unbind GROUP && shequn groups bind GROUP --chat {chat}",
+                chat=exc.new_chat_id,
+            )
         )
     if isinstance(exc, tg.InvalidToken):
-        return Permanent("Telegram refused the bot token (revoked or mistyped?)")
+        return Permanent(Said("Telegram refused the bot token (revoked or mistyped?)"))
     if isinstance(exc, tg.Conflict):
-        return Permanent(f"another process is polling this bot, or a webhook is set ({reason})")
+        return Permanent(
+            Said("another process is polling this bot, or a webhook is set ({why})", why=reason)
+        )
     if isinstance(exc, tg.TimedOut):
         return Uncertain(
-            f"no answer from Telegram in time; the call may have gone through ({reason})"
+            Said(
+                "no answer from Telegram in time; the call may have gone through ({why})",
+                why=reason,
+            )
         )
     if isinstance(exc, tg.NetworkError) and not isinstance(exc, tg.BadRequest):
-        return Transient(f"cannot reach Telegram: {reason}")
+        return Transient(Said("cannot reach Telegram: {why}", why=reason))
     if isinstance(exc, (tg.Forbidden, tg.BadRequest, tg.TelegramError)):
         return Permanent(plain(reason))
-    return Uncertain(f"unexpected error: {type(exc).__name__}: {reason}")
+    return Uncertain(Said("unexpected error: {error}: {why}", error=type(exc).__name__, why=reason))
 
 
 class BotClient:

@@ -22,6 +22,7 @@ from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate, Unc
 from shequn.connectors.telegram.client import BotClient
 from shequn.connectors.telegram.inbound import ONE_USE
 from shequn.connectors.telegram.links import sync_link
+from shequn.model.i18n import Said
 
 ChatOf = Callable[[str, str], str | None]
 """(community, group) → the bound Telegram chat id, or ``None``."""
@@ -81,7 +82,7 @@ class TelegramConnector:
     def perform(self, call: Call) -> Performed:
         handler = _HANDLERS.get(call.kind)
         if handler is None:
-            raise Permanent(f"the Telegram connector does not do {call.kind}")
+            raise Permanent(Said("the Telegram connector does not do {kind}", kind=call.kind))
         return handler(self, call)
 
     def check(self, call: Call) -> Performed | None:
@@ -95,8 +96,12 @@ class TelegramConnector:
         chat = self.chat_of(call.community, call.group) if call.group else None
         if chat is None:
             raise Permanent(
-                f"group {call.group or '(none)'} has no Telegram chat bound: "
-                f"shequn groups bind {call.group or 'GROUP'} --platform telegram --chat -100…"
+                Said(
+                    "group {group} has no Telegram chat bound: "
+                    "shequn groups bind {slug} --platform telegram --chat -100…",
+                    group=call.group or "(none)",
+                    slug=call.group or "GROUP",
+                )
             )
         return int(chat)
 
@@ -104,7 +109,7 @@ class TelegramConnector:
     def send(self, call: Call) -> Performed:
         text = call.text or str(call.payload.get("text") or "")
         if not text:
-            raise Permanent("nothing to send: the action has no text")
+            raise Permanent(Said("nothing to send: the action has no text"))
         people = recipients(call.payload.get("to"))
         if not people:
             sent = self.client.call(
@@ -117,10 +122,10 @@ class TelegramConnector:
         """The photo (a poster, drawn by the worker) privately to each member in ``to``."""
         photo, caption = call.photo, (call.text or "")[:CAPTION_LIMIT] or None
         if not photo:
-            raise Permanent("nothing to send: the action has no photo")
+            raise Permanent(Said("nothing to send: the action has no photo"))
         people = recipients(call.payload.get("to"))
         if not people:
-            raise Permanent("a photo goes to members privately: the action names nobody (to)")
+            raise Permanent(Said("a photo goes to members privately: the action names nobody (to)"))
         return self._each(
             people, lambda bot, chat: bot.send_photo(chat_id=chat, photo=photo, caption=caption)
         )
@@ -133,7 +138,14 @@ class TelegramConnector:
                 sent = self.client.call(partial(send, chat=person))
             except Permanent as e:
                 if ids:  # some got it: sending again would repeat it to them
-                    raise Uncertain(f"sent to {len(ids)} of {len(people)}; then: {e.reason}") from e
+                    raise Uncertain(
+                        Said(
+                            "sent to {n} of {total}; then: {why}",
+                            n=len(ids),
+                            total=len(people),
+                            why=e.reason,
+                        )
+                    ) from e
                 raise
             ids.append(str(sent.message_id))
         return Performed(",".join(ids), {"recipients": len(ids)})
@@ -271,7 +283,9 @@ def message_id(call: Call) -> int:
     ref = str(call.payload.get("message") or "")
     message = ref.rpartition(":")[2]
     if not message.isdigit():
-        raise Permanent(f"message {ref!r} is not a Telegram message of this bot's chats")
+        raise Permanent(
+            Said("message {ref} is not a Telegram message of this bot's chats", ref=repr(ref))
+        )
     return int(message)
 
 
@@ -293,7 +307,9 @@ def user_id(key: Any) -> int:
     """``telegram:123`` → 123; any other platform's key is a clear permanent error."""
     platform, _, uid = str(key or "").partition(":")
     if platform != "telegram" or not uid.lstrip("-").isdigit():
-        raise Permanent(f"{key!r} is not a Telegram member (no telegram:<id> identity)")
+        raise Permanent(
+            Said("{key} is not a Telegram member (no telegram:<id> identity)", key=repr(key))
+        )
     return int(uid)
 
 

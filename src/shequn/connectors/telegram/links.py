@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shequn.connectors.base import Call, Performed, Permanent
+from shequn.model.i18n import Said
 
 if TYPE_CHECKING:
     from shequn.connectors.telegram.connector import TelegramConnector
@@ -25,14 +26,14 @@ def sync_link(connector: TelegramConnector, call: Call) -> Performed:
     existing = str(p.get("invite_link") or "") or None
     if p.get("revoke"):
         if existing is None:
-            raise Permanent("nothing to revoke: the action names no invite link")
+            raise Permanent(Said("nothing to revoke: the action names no invite link"))
         connector.client.call(
             lambda bot: bot.revoke_chat_invite_link(chat_id=chat, invite_link=existing)
         )
         return Performed(existing, {"invite_link": existing, "revoked": True})
     limit = int(p.get("member_limit") or 0)
     if limit < 1:
-        raise Permanent(f"an invite link lets in 1 to 99,999 members, not {limit}")
+        raise Permanent(Said("an invite link lets in 1 to 99,999 members, not {n}", n=limit))
     expires = datetime.fromisoformat(str(p["expires_at"])) if p.get("expires_at") else None
     options: dict[str, Any] = {"chat_id": chat, "member_limit": limit, "expire_date": expires}
     if existing is not None:

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from shequn.connectors.base import ConnectorError, Permanent, Transient, Uncertain
+from shequn.model.i18n import N_, Said
 
 DEFAULT_API_URL = "https://qyapi.weixin.qq.com"
 TOKEN_SLACK = 300.0
@@ -31,26 +32,28 @@ TOKEN_INVALID = frozenset({40014, 42001, 41001})
 """invalid access_token, access_token expired, access_token missing: fetch a new one."""
 
 TRANSIENT: dict[int, tuple[str, float | None]] = {
-    -1: ("WeCom is busy (errcode -1)", 5.0),
-    45009: ("WeCom's call frequency limit was reached (errcode 45009)", 60.0),
-    45033: ("too many concurrent calls to WeCom (errcode 45033)", 5.0),
-    45011: ("WeCom's frequency limit was reached (errcode 45011)", 60.0),
-    41063: ("the message task is still being dispatched (errcode 41063)", 60.0),
+    -1: (N_("WeCom is busy (errcode -1)"), 5.0),
+    45009: (N_("WeCom's call frequency limit was reached (errcode 45009)"), 60.0),
+    45033: (N_("too many concurrent calls to WeCom (errcode 45033)"), 5.0),
+    45011: (N_("WeCom's frequency limit was reached (errcode 45011)"), 60.0),
+    41063: (N_("the message task is still being dispatched (errcode 41063)"), 60.0),
 }
 PERMANENT: dict[int, str] = {
-    40001: "the app secret is wrong (SHEQUN_WECOM_SECRET, errcode 40001)",
-    40013: "the corp id is wrong (SHEQUN_WECOM_CORP_ID, errcode 40013)",
-    40003: "the user id is not a member of the corp (errcode 40003)",
-    40096: "the external user id is unknown (errcode 40096)",
-    41054: "the member has not activated WeCom or lacks 客户联系 (errcode 41054)",
-    48002: "the app has no permission for this API: put it under 客户联系 → 可调用接口的应用 "
-    "(errcode 48002)",
-    60020: "this server's IP is not in the app's trusted IPs (企业可信IP, errcode 60020)",
-    84061: "the customer is not a contact of this corp (errcode 84061)",
-    90501: "the chat is not a customer group (errcode 90501)",
-    40056: "the app's AgentID is wrong (SHEQUN_WECOM_AGENT_ID, errcode 40056)",
-    60011: "the app may not message this member: widen its visible range (errcode 60011)",
-    81013: "no recipient is in the app's visible range (errcode 81013)",
+    40001: N_("the app secret is wrong (SHEQUN_WECOM_SECRET, errcode 40001)"),
+    40013: N_("the corp id is wrong (SHEQUN_WECOM_CORP_ID, errcode 40013)"),
+    40003: N_("the user id is not a member of the corp (errcode 40003)"),
+    40096: N_("the external user id is unknown (errcode 40096)"),
+    41054: N_("the member has not activated WeCom or lacks 客户联系 (errcode 41054)"),
+    48002: N_(
+        "the app has no permission for this API: put it under 客户联系 → 可调用接口的应用 "
+        "(errcode 48002)"
+    ),
+    60020: N_("this server's IP is not in the app's trusted IPs (企业可信IP, errcode 60020)"),
+    84061: N_("the customer is not a contact of this corp (errcode 84061)"),
+    90501: N_("the chat is not a customer group (errcode 90501)"),
+    40056: N_("the app's AgentID is wrong (SHEQUN_WECOM_AGENT_ID, errcode 40056)"),
+    60011: N_("the app may not message this member: widen its visible range (errcode 60011)"),
+    81013: N_("no recipient is in the app's visible range (errcode 81013)"),
 }
 
 
@@ -59,9 +62,12 @@ def error_for(errcode: int, errmsg: str) -> ConnectorError:
     reads ``errmsg`` rather than the worker retrying something it does not understand)."""
     if errcode in TRANSIENT:
         reason, after = TRANSIENT[errcode]
-        return Transient(reason, retry_after=after)
-    reason = PERMANENT.get(errcode, f"WeCom refused the call: {errmsg} (errcode {errcode})")
-    return Permanent(reason)
+        return Transient(Said(reason), retry_after=after)
+    if errcode in PERMANENT:
+        return Permanent(Said(PERMANENT[errcode]))
+    return Permanent(
+        Said("WeCom refused the call: {errmsg} (errcode {code})", errmsg=errmsg, code=errcode)
+    )
 
 
 class _Redact(logging.Filter):
@@ -177,17 +183,27 @@ class WeComClient:
         try:
             response = self._http.request(method, url, params=params, json=json)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as e:
-            raise Transient(f"cannot reach WeCom ({type(e).__name__})", retry_after=10) from None
+            raise Transient(
+                Said("cannot reach WeCom ({error})", error=type(e).__name__), retry_after=10
+            ) from None
         except httpx.TransportError as e:
             if idempotent:
-                raise Transient(f"no answer from WeCom ({type(e).__name__})") from None
-            raise Uncertain(f"no answer from WeCom after sending ({type(e).__name__})") from None
+                raise Transient(
+                    Said("no answer from WeCom ({error})", error=type(e).__name__)
+                ) from None
+            raise Uncertain(
+                Said("no answer from WeCom after sending ({error})", error=type(e).__name__)
+            ) from None
         if response.status_code >= 500:
-            raise Transient(f"WeCom answered HTTP {response.status_code}", retry_after=30)
+            raise Transient(
+                Said("WeCom answered HTTP {status}", status=response.status_code), retry_after=30
+            )
         try:
             body = response.json()
         except ValueError:
-            raise Permanent(f"WeCom answered HTTP {response.status_code} without JSON") from None
+            raise Permanent(
+                Said("WeCom answered HTTP {status} without JSON", status=response.status_code)
+            ) from None
         if not isinstance(body, dict):
-            raise Permanent("WeCom answered JSON that is not an object")
+            raise Permanent(Said("WeCom answered JSON that is not an object"))
         return body

@@ -38,6 +38,7 @@ from shequn.connectors.base import Call, Limits, Performed, Permanent, Rate, Tra
 from shequn.connectors.wecom.client import WeComClient
 from shequn.connectors.wecom.config import WeComConfig
 from shequn.connectors.wecom.readback import read_back
+from shequn.model.i18n import Said
 from shequn.model.livecodes import WELCOME_TEMPLATES
 
 DAY = 86_400.0
@@ -134,7 +135,7 @@ class WeComConnector:
             if call.payload.get("command") and call.payload.get("to"):
                 return self._app_message(call)
             return self._message(call)
-        raise Permanent(f"the wecom connector cannot do {call.kind}")
+        raise Permanent(Said("the wecom connector cannot do {kind}", kind=call.kind))
 
     def check(self, call: Call) -> Performed | None:
         return None  # WeCom has no lookup by our idempotency key: uncertain sends go to review
@@ -146,7 +147,7 @@ class WeComConnector:
 
     def _text(self, call: Call) -> str:
         if not call.text:
-            raise Permanent("the message has no text to send")
+            raise Permanent(Said("the message has no text to send"))
         return call.text[:4000]  # WeCom's text limit
 
     def _message(self, call: Call) -> Performed:
@@ -163,10 +164,17 @@ class WeComConnector:
                 self.chat_of(call.community, call.group) if call.group else None
             )
             if not chat:
-                raise Permanent(f"group {call.group!r} has no WeCom chat id (set its chat_id)")
+                raise Permanent(
+                    Said(
+                        "group {group} has no WeCom chat id (set its chat_id)",
+                        group=repr(call.group),
+                    )
+                )
             body |= {"chat_type": "group", "chat_id_list": [chat]}
             if not sender:
-                raise Permanent("a group message task needs a sender (the group owner's userid)")
+                raise Permanent(
+                    Said("a group message task needs a sender (the group owner's userid)")
+                )
         self._within_the_month(call)
         answer = self.client.post("add_msg_template", body, idempotent=False)
         failed = answer.get("fail_list") or []
@@ -179,7 +187,9 @@ class WeComConnector:
         in the app's visible range, left the corp) did not get it: all of them → ``Permanent``."""
         agent = self.config.agent_id
         if not agent or not agent.isdigit():
-            raise Permanent("replies to members' commands need the app: set SHEQUN_WECOM_AGENT_ID")
+            raise Permanent(
+                Said("replies to members' commands need the app: set SHEQUN_WECOM_AGENT_ID")
+            )
         to = call.payload["to"]
         people = [_userid(p) for p in ([to] if isinstance(to, str) else to)]
         body = {
@@ -192,8 +202,9 @@ class WeComConnector:
         answer = self.client.post(APP_SEND, body, idempotent=False)
         invalid = [u for u in str(answer.get("invaliduser") or "").split("|") if u]
         if invalid and set(people) <= set(invalid):
-            raise Permanent(f"WeCom did not deliver to {', '.join(invalid)}: not in the app's "
-                            "visible range (应用可见范围) or not in the corp")  # fmt: skip
+            raise Permanent(Said("WeCom did not deliver to {people}: not in the app's visible "
+                                 "range (应用可见范围) or not in the corp",
+                                 people=", ".join(invalid)))  # fmt: skip
         return Performed(str(answer.get("msgid", "")) or None, {"invaliduser": invalid})
 
     def _app_window(self, people: list[str]) -> None:
@@ -207,7 +218,10 @@ class WeComConnector:
         full = [sent[0] for sent in windows if len(sent) >= APP_PER_MEMBER.count]
         if full:
             wait = (min(full) + per - now).total_seconds()
-            raise Transient("WeCom's app may message a member 30 times a minute", retry_after=wait)
+            raise Transient(
+                Said("WeCom's app may message a member {n} times a minute", n=APP_PER_MEMBER.count),
+                retry_after=wait,
+            )
         for sent in windows:
             sent.append(now)
 
@@ -222,7 +236,11 @@ class WeComConnector:
             return
         following = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=CHINA)
         raise Transient(
-            f"{call.target} has had its {MONTHLY_TASKS} WeCom message tasks this month",
+            Said(
+                "{target} has had its {n} WeCom message tasks this month",
+                target=call.target,
+                n=MONTHLY_TASKS,
+            ),
             retry_after=(following - now).total_seconds(),
         )
 
@@ -252,11 +270,11 @@ class WeComConnector:
         if not owners and self.sender:
             owners = [self.sender]
         if not owners:
-            raise Permanent("statistics need the groups' owners: set SHEQUN_WECOM_SENDER")
+            raise Permanent(Said("statistics need the groups' owners: set SHEQUN_WECOM_SENDER"))
         try:
             begin = int(datetime.combine(date.fromisoformat(day), time(), CHINA).timestamp())
         except ValueError:
-            raise Permanent(f"{day!r} is not a day (YYYY-MM-DD)") from None
+            raise Permanent(Said("{day} is not a day (YYYY-MM-DD)", day=repr(day))) from None
         by_owner: dict[str, dict[str, int]] = {}
         for i in range(0, len(owners), OWNERS_PER_CALL):
             by_owner |= self._owner_stats(begin, owners[i : i + OWNERS_PER_CALL])
@@ -309,7 +327,7 @@ class WeComConnector:
             return Performed(p.get("config_id"), {"deleted": True, "chat_ids": []})
         chats = [str(c) for c in p.get("chat_ids") or ()][:MAX_CHATS]
         if not chats:
-            raise Permanent("a group live code needs at least one group with seats")
+            raise Permanent(Said("a group live code needs at least one group with seats"))
         way: dict[str, Any] = {
             "scene": 2,  # a QR code
             "remark": str(p.get("link", ""))[:30],
@@ -347,5 +365,7 @@ def _userid(identity: str) -> str:
     """``wecom:<external userid>`` → the external user id."""
     platform, _, userid = identity.partition(":")
     if platform != "wecom" or not userid:
-        raise Permanent(f"{identity!r} is not a WeCom customer (wecom:<external userid>)")
+        raise Permanent(
+            Said("{key} is not a WeCom customer (wecom:<external userid>)", key=repr(identity))
+        )
     return userid

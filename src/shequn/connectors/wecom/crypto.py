@@ -26,6 +26,7 @@ import defusedxml.ElementTree as SafeXML
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from shequn.connectors.base import ConnectorError
+from shequn.model.i18n import Said
 
 BLOCK = 32
 """WeCom pads to 32-byte blocks (PKCS#7 with k = 32)."""
@@ -46,13 +47,13 @@ def signature(token: str, timestamp: str, nonce: str, ciphertext: str) -> str:
 def aes_key(encoding_aes_key: str) -> bytes:
     """The 32-byte AES key behind a 43-character EncodingAESKey."""
     if len(encoding_aes_key) != 43:
-        raise ValueError("the EncodingAESKey must be 43 characters")
+        raise ValueError(Said("the EncodingAESKey must be 43 characters"))
     try:
         key = base64.b64decode(encoding_aes_key + "=", validate=True)
     except binascii.Error as e:
-        raise ValueError("the EncodingAESKey is not base64") from e
+        raise ValueError(Said("the EncodingAESKey is not base64")) from e
     if len(key) != 32:
-        raise ValueError("the EncodingAESKey must decode to 32 bytes")
+        raise ValueError(Said("the EncodingAESKey must decode to 32 bytes"))
     return key
 
 
@@ -73,30 +74,30 @@ class CallbackCrypto:
         """Raise :class:`CallbackRejected` unless ``msg_signature`` signs the ciphertext."""
         expected = signature(self._token, timestamp, nonce, ciphertext)
         if not hmac.compare_digest(expected, msg_signature.lower()):
-            raise CallbackRejected("the callback's msg_signature does not match")
+            raise CallbackRejected(Said("the callback's msg_signature does not match"))
 
     def decrypt(self, ciphertext: str) -> bytes:
         """The message inside ``ciphertext`` (base64), once its receive id is the corp's."""
         try:
             raw = base64.b64decode(ciphertext, validate=True)
         except binascii.Error:
-            raise CallbackRejected("the callback's ciphertext is not base64") from None
+            raise CallbackRejected(Said("the callback's ciphertext is not base64")) from None
         if not raw or len(raw) % 16:
-            raise CallbackRejected("the callback's ciphertext is not whole AES blocks")
+            raise CallbackRejected(Said("the callback's ciphertext is not whole AES blocks"))
         decryptor = Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16])).decryptor()
         padded = decryptor.update(raw) + decryptor.finalize()
         pad = padded[-1]
         if not 1 <= pad <= BLOCK or padded[-pad:] != bytes([pad]) * pad:
-            raise CallbackRejected("the callback's padding is wrong (another key?)")
+            raise CallbackRejected(Said("the callback's padding is wrong (another key?)"))
         plain = padded[:-pad]
         if len(plain) < 20:
-            raise CallbackRejected("the callback's plaintext is too short")
+            raise CallbackRejected(Said("the callback's plaintext is too short"))
         (length,) = struct.unpack(">I", plain[16:20])
         if 20 + length > len(plain):
-            raise CallbackRejected("the callback's message length is wrong")
+            raise CallbackRejected(Said("the callback's message length is wrong"))
         message, receive_id = plain[20 : 20 + length], plain[20 + length :]
         if not hmac.compare_digest(receive_id, self.receive_id.encode()):
-            raise CallbackRejected("the callback was encrypted for another receive id")
+            raise CallbackRejected(Said("the callback was encrypted for another receive id"))
         return message
 
     def open(self, msg_signature: str, timestamp: str, nonce: str, ciphertext: str) -> bytes:
@@ -130,8 +131,10 @@ def encrypted_field(body: bytes) -> str:
     try:
         root = SafeXML.fromstring(body)
     except Exception as e:  # defusedxml's refusals and ParseError alike
-        raise CallbackRejected(f"the callback body is not safe XML ({type(e).__name__})") from None
+        raise CallbackRejected(
+            Said("the callback body is not safe XML ({error})", error=type(e).__name__)
+        ) from None
     text: object = root.findtext("Encrypt")
     if not isinstance(text, str) or not text.strip():
-        raise CallbackRejected("the callback body has no Encrypt element")
+        raise CallbackRejected(Said("the callback body has no Encrypt element"))
     return text.strip()

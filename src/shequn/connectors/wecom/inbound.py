@@ -25,6 +25,7 @@ import defusedxml.ElementTree as SafeXML
 
 from shequn.model.bindings import unbound_group
 from shequn.model.events import Event
+from shequn.model.i18n import Said
 
 PLATFORM = "wecom"
 
@@ -78,7 +79,9 @@ def parse(xml: bytes) -> Callback:
     try:
         root = SafeXML.fromstring(xml)
     except Exception as e:
-        raise ValueError(f"the callback is not safe XML ({type(e).__name__})") from None
+        raise ValueError(
+            Said("the callback is not safe XML ({error})", error=type(e).__name__)
+        ) from None
     fields: dict[str, str] = {}
     members: list[str] = []
     for child in root:

@@ -18,6 +18,7 @@ from typing import Any
 
 from shequn.connectors.base import Performed, Transient
 from shequn.connectors.wecom.client import WeComClient
+from shequn.model.i18n import Said
 
 PAGE = 1000
 """WeCom's largest page for both calls."""
@@ -59,7 +60,11 @@ def read_back(client: WeComClient, msgid: str, now: datetime, until: datetime | 
     counts["failed"] = len(recipients) - counts["received"] - counts["unsent"]
     unfinished = counts["unsent"] > 0 or not any(senders.values())
     if unfinished and until is not None and now < until:
-        waiting = counts["unsent"] or "every recipient"
-        raise Transient(f"task {msgid}: {waiting} not sent yet", retry_after=PENDING_RETRY)
+        waiting = (
+            Said("task {msgid}: {n} not sent yet", msgid=msgid, n=counts["unsent"])
+            if counts["unsent"]
+            else Said("task {msgid}: not sent to anyone yet", msgid=msgid)
+        )
+        raise Transient(waiting, retry_after=PENDING_RETRY)
     result = {"msgid": msgid, "sent": any(senders.values()), "senders": senders, **counts}
     return Performed(msgid, result | {"recipients": recipients})
