@@ -85,6 +85,29 @@ def test_an_upload_that_cannot_be_read_keeps_its_file_in_chinese(env: Env) -> No
     assert body["message"].startswith("chat.txt：") and body["message"] != body["detail"]
 
 
+def test_input_that_does_not_validate_is_said_in_chinese(env: Env) -> None:
+    """pydantic's sentences have no catalogue: the ones a client meets are message ids over
+    the error's type and context (``api/validation_text.py``); ``detail`` keeps pydantic's."""
+    r = env.as_("owner").get(f"communities/{C}/members", params={"limit": 100_000})
+    body = assert_problem(r, 422, "query.limit")
+    assert body["detail"] == "query.limit: Input should be less than or equal to 500"
+    assert body["message"] == "query.limit：应小于或等于 500"
+    english = env.as_("owner").get(
+        f"communities/{C}/members", params={"limit": 100_000}, headers={"Accept-Language": "en"}
+    )
+    assert assert_problem(english, 422)["message"] == body["detail"]
+
+    r = env.as_("owner").post(
+        f"communities/{C}/meetups",
+        json={"group": "main", "title": "读书会", "venue": "书店", "at": "1000-01-01T10:00:00"},
+    )
+    body = assert_problem(r, 422, "body.at")
+    assert body["message"] == "body.at：值有误：开始时间须在 2000 年到 2999 年之间"
+
+    body = assert_problem(env.as_("owner").get(f"communities/{C}/no-such-thing"), 404)
+    assert (body["detail"], body["message"]) == ("Not Found", "未找到")
+
+
 @pytest.mark.parametrize(
     ("header", "lang"),
     [

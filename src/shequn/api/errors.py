@@ -40,10 +40,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shequn.api.validation_text import said_problem
 from shequn.errors import Forbidden as Forbidden  # lives in shequn.errors; routes import it here
 from shequn.errors import ShequnError
 from shequn.model.error_text import said_error
-from shequn.model.i18n import DEFAULT, LANGUAGES, Said, pick, tr
+from shequn.model.i18n import DEFAULT, LANGUAGES, N_, Said, pick, tr
 from shequn.store.db import Store
 from shequn.store.queries import community_languages
 
@@ -232,22 +233,37 @@ def _shequn_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_for(exc, request.url.path, request_language(request))
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101
+    found = list(exc.errors())
     errors = [
         {"field": _field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
-        for e in exc.errors()
+        for e in found
     ]
     first = errors[0] if errors else {"field": None, "message": "invalid request"}
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    detail = f"{first['field']}: {first['message']}{more}"
+    lang = request_language(request)
+    message = detail
+    if found and lang != DEFAULT:  # pydantic's English is the English message
+        said = Said("{field}: {problem}", field=first["field"], problem=said_problem(found[0]))
+        if len(errors) > 1:
+            said = Said("{first} (and {n} more)", first=said, n=len(errors) - 1)
+        message = tr(lang, said)
     return problem(
         422,
-        f"{first['field']}: {first['message']}{more}",
+        detail,
+        message=message,
         kind="validation-error",
         instance=request.url.path,
         field=first["field"],
         errors=errors,
     )
+
+
+STARLETTE = (N_("Not Found"), N_("Method Not Allowed"))
+"""Starlette's own details (a path no route has, a method it does not take): message ids, so
+their ``message`` is said like the others."""
 
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -67,6 +67,8 @@ def _compiled() -> _Compiled:
 
 
 _LATIN = re.compile("[a-z]")
+ONCE = frozenset({"repeated"})
+"""Signals that count once however often they match (a repeated piece, then another)."""
 
 
 def signals(folded: Folded) -> list[Evidence]:
@@ -85,6 +87,8 @@ def signals(folded: Folded) -> list[Evidence]:
         for m in pattern.finditer(text):
             key = (signal, m.group())
             found[key] = max(found.get(key, 0.0), weight)
+            if signal in ONCE:
+                break
     if not folded.compact.isascii():
         for m in c.zh.finditer(folded.compact):
             found.setdefault(("promotion", m.group()), ZH_WORDS[m.group()])
