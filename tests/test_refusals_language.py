@@ -55,6 +55,7 @@ def test_accept_language_wins_over_the_community(env: Env) -> None:
     assert assert_problem(french_first, 404)["message"] == "没有指标 'no_such'"
     only_french = env.as_("owner").get(path, headers={"Accept-Language": "fr"})
     assert assert_problem(only_french, 404)["message"] == "没有指标 'no_such'"  # the community's
+    assert only_french.headers["vary"] == "Accept-Language"  # no cache mixes two readers'
 
 
 def test_an_english_community_reads_english_unless_asked(env: Env) -> None:

@@ -199,7 +199,9 @@ def problem(
     if field is not None:
         body["field"] = field
     body.update({k: _plain(v) for k, v in extra.items() if k not in _STANDARD})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=dict(headers or {}))
+    # the message follows Accept-Language: a cache must not hand one reader's to another
+    sent = {"Vary": "Accept-Language", **(headers or {})}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=sent)
 
 
 def _field_path(loc: Sequence[Any]) -> str:
