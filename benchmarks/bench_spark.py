@@ -77,12 +77,15 @@ def main() -> None:
         duck.execute(f"SET threads = {args.threads}")
         duck.execute("SET TimeZone = 'UTC'")
         duck.execute(f"CREATE VIEW ev AS SELECT * FROM {read_sql(dest)}")
+        people = read_sql(dest, "people")  # as the replica names it
+        duck.execute(f"CREATE VIEW people AS SELECT community AS of_community, * FROM {people}")
         start_s, spark = timed(SparkEngine.open, dest, args.master)
         cold_s, on_spark = timed(measured, spark, names)
         duck_s, spark_s = [], []
         for _ in range(args.repeat):  # interleaved: the same load on both
             t, on_duck = timed(measured, duck, names)
             duck_s.append(t)
+            spark.forget()  # answers are reused within a run, as in a report, not across
             t, on_spark = timed(measured, spark, names)
             spark_s.append(t)
         spark.close()

@@ -11,9 +11,11 @@ from datetime import date
 
 from shequn.analytics.fission import (
     ReferralForest,
+    ReferralTree,
     campaign_k_factor,
     referral_leaderboard,
     referral_tree,
+    walk,
 )
 from shequn.analytics.fission_costs import channel_cost, commission
 from shequn.analytics.scope import Scope
@@ -250,3 +252,14 @@ def test_empty_scope(replica_of):
     assert commission(con, nobody) == []
     alone = referral_tree(con, Scope(COMMUNITY))
     assert (alone.trees, alone.members, alone.referred, alone.referral_share) == ([], 1, 0, 0.0)
+
+
+def test_the_walk_measures_each_tree_below_its_root_and_stops_at_the_cap() -> None:
+    # a → b → c → d, a → e; x → y; z invited nobody and is nobody's root
+    edges = [("a", "b"), ("b", "c"), ("c", "d"), ("a", "e"), ("x", "y")]
+    assert walk(edges) == [
+        ReferralTree("a", size=4, depth=3, branching=round(4 / 3, 4)),  # a, b, c bring someone
+        ReferralTree("x", size=1, depth=1, branching=1.0),
+    ]
+    # two levels at most: d is not reached, and c (whose invitee is beyond) brought no one seen
+    assert walk(edges, cap=2)[0] == ReferralTree("a", size=3, depth=2, branching=1.5)

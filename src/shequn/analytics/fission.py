@@ -10,7 +10,7 @@ as-of day is the community's and those events are read community-wide.
 **Counted referral edges** (inviter → invitee), shared by the metrics below:
 
 1. Every joiner is credited to one inviter, first touch, as in the funnel
-   (:func:`~shequn.analytics.funnel.credits_sql`): ``data.inviter`` of their join, else the actor
+   (:func:`~shequn.analytics.starts.credits`): ``data.inviter`` of their join, else the actor
    of the earliest ``member.invited`` naming them; self-invites never count. The invitee must
    have a ``member.joined`` in scope by the as-of day; their *join day* is the first one.
 2. An inviter whose first join came after the invitee's (ties: the smaller person key first)
@@ -32,23 +32,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from shequn.analytics import portable, starts
 from shequn.analytics.fission_costs import channel_cost, commission
-from shequn.analytics.funnel import credits_sql, days_sql, fees_sql, named, run
+from shequn.analytics.fission_edges import ReferralTree, edges, rate, walk
 from shequn.analytics.money import scope_window
 from shequn.analytics.registry import Metric
-from shequn.analytics.retention import period_sql
-from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, MEANINGFUL_KINDS, Scope, kinds_sql
-
-MAX_DEPTH = 50
-"""``referral_tree`` walks no deeper than this (a guard against bad data)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReferralTree:
-    root: str  # a person who was not referred and brought at least one member
-    size: int  # members below the root
-    depth: int  # longest chain below the root (1: only direct invitees)
-    branching: float | None  # size / members of the tree who brought anyone
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, MEANINGFUL_KINDS, Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,63 +82,6 @@ class CampaignK:
     weeks: list[CampaignWeek]
 
 
-def _rate(n: float, d: float) -> float | None:
-    return round(n / d, 4) if d else None
-
-
-def _edges(scope: Scope, last: date, p: dict[str, Any]) -> tuple[str, str, str]:
-    """The CTEs ``entry`` (person → first join time, day, campaign), ``credits``, ``flags``,
-    ``verdicts``, ``excluded`` and ``edges`` (counted inviter, invitee, campaign, join day);
-    also the scope's history condition and the community's (for group-less kinds)."""
-    where = named(replace(scope, since=None, until=last).where(), "w", p)
-    every = named(Scope(scope.community, until=last).where(), "cw", p)
-    # A verdict corrects the case it judges whenever it was given: an operator reviewing last
-    # year's imported flags today must change last year's tree (and not move its as-of day).
-    judged = named(Scope(scope.community).where(), "vw", p)
-    ctes = f"""
-        entry AS (
-            SELECT person, min(occurred_at) AS at, min(day) AS day,
-                   arg_min(data->>'campaign', occurred_at) AS campaign
-            FROM ev WHERE {where} AND kind = 'member.joined' AND person IS NOT NULL
-            GROUP BY person
-        ),
-        {credits_sql(where)},
-        flags AS (
-            SELECT ev.id, ev.data->>'case' AS case_id, ev.subject_person AS invitee,
-                   coalesce(pp.member, ev.data->>'inviter') AS inviter, ev.occurred_at,
-                   ev.data->>'outcome' AS outcome, ev.day
-            FROM ev LEFT JOIN people pp
-                 ON pp.of_community = ev.community AND pp.identity = ev.data->>'inviter'
-            WHERE {every} AND ev.kind = 'referral.flagged'
-        ),
-        verdicts AS (
-            SELECT case_id, verdict FROM (
-                SELECT data->>'case' AS case_id, data->>'verdict' AS verdict, row_number()
-                       OVER (PARTITION BY data->>'case' ORDER BY occurred_at DESC, id DESC) AS rn
-                FROM ev WHERE {judged} AND kind = 'referral.reviewed'
-            ) WHERE rn = 1
-        ),
-        excluded AS (
-            SELECT invitee, inviter FROM (
-                SELECT f.invitee, f.inviter, coalesce(v.verdict, f.outcome) AS status, row_number()
-                       OVER (PARTITION BY f.invitee, f.inviter
-                             ORDER BY f.occurred_at DESC, f.id DESC) AS rn
-                FROM flags f LEFT JOIN verdicts v ON v.case_id = f.case_id
-            ) WHERE rn = 1 AND status IN ('blocked', 'upheld')
-        ),
-        edges AS (
-            SELECT c.inviter, c.invitee, i.day,
-                   coalesce(c.campaign, i.campaign, '(none)') AS campaign
-            FROM credits c JOIN entry i ON i.person = c.invitee
-            LEFT JOIN entry o ON o.person = c.inviter
-            WHERE (o.person IS NULL OR o.at < i.at OR (o.at = i.at AND o.person < i.person))
-              AND NOT EXISTS (SELECT 1 FROM excluded x
-                              WHERE x.invitee = c.invitee AND x.inviter = c.inviter)
-        )
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    return ctes, where, every
-
-
 def referral_tree(con: Any, scope: Scope, *, top: int = 20) -> ReferralForest:
     """The referral forest as of the as-of day (P-FIS-1, P-FIS-3; ``since`` is ignored: a tree
     is its whole history). Nodes: persons who joined, and inviters of counted edges. A *root*
@@ -158,37 +90,26 @@ def referral_tree(con: Any, scope: Scope, *, top: int = 20) -> ReferralForest:
     ``depth`` = the deepest level reached, ``branching = size / persons in the tree with at
     least one invitee``. Totals: ``members`` joined, ``referred`` = counted edges,
     ``roots`` = trees (roots with ``size`` ≥ 1), ``referral_share = referred / members``.
-    The ``top`` [20] trees by size (then depth, root) are returned."""
+    The ``top`` [20] trees by size (then depth, root) are returned.
+
+    The edges are one Ibis definition for both engines (``analytics/portable.py``); the walk
+    is :func:`walk`, in Python: Ibis has no recursive queries, and the edges are one row per
+    referred member, far fewer than the events they are computed from."""
     setup = scope_window(con, scope)
     if setup is None:
         return ReferralForest([], 0, 0, 0, 0, None)
-    last, p = setup
-    ctes, _, _ = _edges(scope, last, p)
-    p["cap"] = MAX_DEPTH
-    totals = f"WITH {ctes} SELECT (SELECT count(*) FROM entry), (SELECT count(*) FROM edges)"  # noqa: S608
-    [(members, referred)] = run(con, totals, p)
-    sql = f"""
-        WITH RECURSIVE {ctes},
-        nodes AS (SELECT person FROM entry UNION SELECT inviter FROM edges),
-        roots AS (SELECT person FROM nodes WHERE person NOT IN (SELECT invitee FROM edges)),
-        walk(root, parent, node, depth, path) AS (
-            SELECT person, CAST(NULL AS VARCHAR), person, 0, [person] FROM roots
-            UNION ALL
-            SELECT w.root, w.node, e.invitee, w.depth + 1, list_append(w.path, e.invitee)
-            FROM walk w JOIN edges e ON e.inviter = w.node
-            WHERE w.depth < $cap AND NOT list_contains(w.path, e.invitee)
-        )
-        SELECT root, count(*) - 1, max(depth), count(DISTINCT parent) FROM walk
-        GROUP BY root HAVING count(*) > 1 ORDER BY 2 DESC, 3 DESC, 1
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    trees = [ReferralTree(r, n, d, _rate(n, parents)) for r, n, d, parents in run(con, sql, p)]
+    last, _ = setup
+    entry, counted, _ = edges(con, scope, last)
+    members = int(portable.scalar(con, entry.count()))
+    pairs = [(str(a), str(b)) for a, b in portable.fetch(con, counted.select("inviter", "invitee"))]
+    trees = walk(pairs)
     return ReferralForest(
         trees=trees[:top],
         members=members,
-        referred=referred,
+        referred=len(pairs),
         roots=len(trees),
         max_depth=max((t.depth for t in trees), default=0),
-        referral_share=_rate(referred, members),
+        referral_share=rate(len(pairs), members),
     )
 
 
@@ -204,68 +125,93 @@ def referral_leaderboard(
     revoked later; ``commission`` = ``commission.earned`` amounts in the window (all campaigns);
     ``flagged`` = distinct ``referral.flagged`` cases naming them as inviter in the window.
     Rows: inviters with an invitee or a fraud case in the window, most invitees first (then
-    inviter), the ``top`` [20]."""
+    inviter), the ``top`` [20]. Defined once for both engines (``analytics/portable.py``)."""
+    import ibis
+
     setup = scope_window(con, scope)
     if setup is None:
         return []
-    last, p = setup
-    ctes, where, every = _edges(scope, last, p)
-    p["top"], p["camp"] = top, campaign
-    window = "BETWEEN $first AND $last"
-    sql = f"""
-        WITH {ctes}, {fees_sql(every)},
-        inw AS (
-            SELECT * FROM edges WHERE day {window}
-              AND (CAST($camp AS VARCHAR) IS NULL OR campaign = $camp)
+    last, _ = setup
+    first = scope.since or date.min
+    _, counted, flags = edges(con, scope, last)
+    t = portable.ev()
+    where = portable.in_scope(t, replace(scope, since=None, until=last))
+    every = portable.in_scope(t, Scope(scope.community, until=last))
+    inw = counted.filter(counted.day.between(first, last))
+    if campaign is not None:
+        inw = inw.filter(inw.campaign == campaign)
+    moved = t.filter(*where, t.kind.isin(("member.joined", "member.left", "member.removed")))
+    who = (moved.kind == "member.removed").ifelse(moved.subject_person, moved.person)
+    moves = moved.select(
+        "kind",
+        who=who,
+        rn=ibis.row_number().over(
+            group_by=[who, moved.grp], order_by=[moved.occurred_at.desc(), moved.id.desc()]
         ),
-        moves AS (
-            SELECT CASE WHEN kind = 'member.removed' THEN subject_person ELSE person END AS who,
-                   kind, row_number() OVER (
-                       PARTITION BY CASE WHEN kind = 'member.removed' THEN subject_person
-                                         ELSE person END, grp
-                       ORDER BY occurred_at DESC, id DESC) AS rn
-            FROM ev WHERE {where}
-              AND kind IN ('member.joined', 'member.left', 'member.removed')
+    )
+    here = moves.filter(moves.rn == 0, moves.kind == "member.joined").select(h="who").distinct()
+    pay = starts.fees(con, t, every, scope.community)
+    spent = inw.join(pay, [pay.person == inw.invitee, pay.day >= inw.day])
+    paid = spent.group_by(p=inw.invitee).aggregate(total=spent.amount.sum())
+    paid = paid.filter(paid.total > 0).select("p")
+    counted = inw.left_join(here, inw.invitee == here.h).left_join(paid, inw.invitee == paid.p)
+    counted = counted.group_by(who="inviter").aggregate(
+        n=counted.count(), here=counted.h.count(), paid=counted.p.count()
+    )
+    given = t.filter(*every, t.kind.isin(("reward.granted", "reward.revoked")))
+    given = given.mutate(camp=portable.field(con, given.data, "campaign"))
+    if campaign is not None:
+        given = given.filter(given.camp == campaign)
+    latest = given.select(
+        "kind",
+        "day",
+        who=given.subject_person,
+        rn=ibis.row_number().over(
+            group_by=[given.subject_person, given.camp, portable.field(con, given.data, "tier")],
+            order_by=[given.occurred_at.desc(), given.id.desc()],
         ),
-        here AS (SELECT DISTINCT who FROM moves WHERE rn = 1 AND kind = 'member.joined'),
-        paid AS (
-            SELECT e.invitee FROM inw e JOIN pay ON pay.person = e.invitee AND pay.day >= e.day
-            GROUP BY e.invitee HAVING sum(pay.amount) > 0
-        ),
-        rewards AS (
-            SELECT who, count(*) AS n FROM (
-                SELECT subject_person AS who, kind, day, row_number()
-                       OVER (PARTITION BY subject_person, data->>'campaign', data->>'tier'
-                             ORDER BY occurred_at DESC, id DESC) AS rn
-                FROM ev WHERE {every} AND kind IN ('reward.granted', 'reward.revoked')
-                  AND (CAST($camp AS VARCHAR) IS NULL OR data->>'campaign' = $camp)
-            ) WHERE rn = 1 AND kind = 'reward.granted' AND day {window} GROUP BY who
-        ),
-        earned AS (
-            SELECT subject_person AS who,
-                   sum(coalesce(TRY_CAST(data->>'amount' AS DOUBLE), 0)) AS amount
-            FROM ev WHERE {every} AND kind = 'commission.earned'
-              AND day {window} GROUP BY 1
-        ),
-        cases AS (
-            SELECT inviter AS who, count(DISTINCT case_id) AS n FROM flags
-            WHERE day {window} GROUP BY 1
-        ),
-        counted AS (
-            SELECT e.inviter AS who, count(*) AS n, count(h.who) AS here, count(pd.invitee) AS paid
-            FROM inw e LEFT JOIN here h ON h.who = e.invitee
-            LEFT JOIN paid pd ON pd.invitee = e.invitee GROUP BY 1
-        ),
-        who AS (SELECT who FROM counted UNION SELECT who FROM cases)
-        SELECT w.who, coalesce(c.n, 0), coalesce(c.here, 0), coalesce(c.paid, 0),
-               coalesce(r.n, 0), coalesce(m.amount, 0), coalesce(f.n, 0)
-        FROM who w LEFT JOIN counted c ON c.who = w.who LEFT JOIN rewards r ON r.who = w.who
-        LEFT JOIN earned m ON m.who = w.who LEFT JOIN cases f ON f.who = w.who
-        ORDER BY 2 DESC, 1 LIMIT $top
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    )
+    kept = latest.filter(
+        latest.rn == 0, latest.kind == "reward.granted", latest.day.between(first, last)
+    )
+    earned = t.filter(*every, t.kind == "commission.earned", t.day.between(first, last))
+    amount = portable.field(con, earned.data, "amount").try_cast("float64").fill_null(0)
+    cases = flags.filter(flags.day.between(first, last))
+
+    def figure(x: Any, name: str, value: Any) -> Any:
+        return x.select(who=x.who, figure=ibis.literal(name), value=value.cast("float64"))
+
+    rewards = kept.group_by("who").aggregate(v=kept.count())
+    commission = earned.group_by(who=earned.subject_person).aggregate(v=amount.sum())
+    flagged = cases.group_by(who=cases.inviter).aggregate(v=cases.case_id.nunique())
+    per = [
+        figure(counted, "n", counted.n),
+        figure(counted, "here", counted.here),
+        figure(counted, "paid", counted.paid),
+        figure(rewards, "rewards", rewards.v),
+        figure(commission, "amount", commission.v),
+        figure(flagged, "cases", flagged.v),
+    ]
+    found: dict[Any, dict[str, float]] = {}
+    for person, name, value in portable.fetch(con, per[0].union(*per[1:], distinct=False)):
+        found.setdefault(person, {})[name] = float(value)
+    shown = [w for w, got in found.items() if "n" in got or "cases" in got]
+    shown.sort(key=lambda w: (-found[w].get("n", 0), w is None, w or ""))
+
+    def n(w: Any, key: str) -> int:
+        return int(found[w].get(key, 0))
+
     return [
-        Inviter(who, n, here, paid, rewards, round(amount, 2), flagged)
-        for who, n, here, paid, rewards, amount, flagged in run(con, sql, p)
+        Inviter(
+            w,
+            n(w, "n"),
+            n(w, "here"),
+            n(w, "paid"),
+            n(w, "rewards"),
+            round(found[w].get("amount", 0.0), 2),
+            n(w, "cases"),
+        )
+        for w in shown[:top]
     ]
 
 
@@ -285,40 +231,53 @@ def campaign_k_factor(
     counting the join day. ``k = activated / participants``; ``invitees_per_participant =
     invitees / participants``; ``conversion = activated / invitees``, so ``k =
     invitees_per_participant × conversion``. Campaigns in name order (``"(none)"``: no
-    campaign); the weeks add up to the campaign."""
+    campaign); the weeks add up to the campaign. Defined once for both engines
+    (``analytics/portable.py``)."""
     setup = scope_window(con, scope)
     if setup is None:
         return []
-    last, p = setup
-    ctes, where, _ = _edges(scope, last, p)
-    p["adays"] = activation_days - 1
-    sql = f"""
-        WITH {ctes},
-        {days_sql("meaningful", where, named(kinds_sql(meaningful_kinds), "mk", p))},
-        inw AS (SELECT * FROM edges WHERE day BETWEEN $first AND $last),
-        touches AS (
-            SELECT person AS inviter, coalesce(data->>'campaign', '(none)') AS campaign,
-                   day
-            FROM ev WHERE {where} AND kind = 'member.invited' AND person IS NOT NULL
-              AND person <> coalesce(subject_person, '') AND day >= $first
-            UNION ALL SELECT inviter, campaign, day FROM inw
-        ),
-        cohorts AS (
-            SELECT campaign, inviter, {period_sql("week", "min(day)")} AS week FROM touches
-            GROUP BY campaign, inviter
-        ),
-        activated AS (
-            SELECT DISTINCT e.invitee FROM inw e JOIN meaningful m
-              ON m.person = e.invitee AND m.day BETWEEN e.day AND e.day + $adays
-        )
-        SELECT c.campaign, c.week, count(DISTINCT c.inviter), count(e.invitee), count(a.invitee)
-        FROM cohorts c LEFT JOIN inw e ON e.inviter = c.inviter AND e.campaign = c.campaign
-        LEFT JOIN activated a ON a.invitee = e.invitee
-        GROUP BY 1, 2 ORDER BY 1, 2
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    last, _ = setup
+    first = scope.since or date.min
+    _, counted, _ = edges(con, scope, last)
+    t = portable.ev()
+    where = portable.in_scope(t, replace(scope, since=None, until=last))
+    meaningful = starts.days(t, where, meaningful_kinds)
+    inw = counted.filter(counted.day.between(first, last))
+    invited = t.filter(
+        *where,
+        t.kind == "member.invited",
+        t.person.notnull(),
+        t.person != t.subject_person.fill_null(""),
+        t.day >= first,
+    )
+    touches = invited.select(
+        inviter=invited.person,
+        campaign=portable.field(con, invited.data, "campaign").fill_null("(none)"),
+        day=invited.day,
+    ).union(inw.select("inviter", "campaign", "day"), distinct=False)
+    cohorts = touches.group_by(["campaign", "inviter"]).aggregate(
+        week=portable.period(touches.day.min(), "week")
+    )
+    acted = inw.join(
+        meaningful,
+        [
+            meaningful.person == inw.invitee,
+            meaningful.day >= inw.day,
+            meaningful.day <= portable.plus_days(inw.day, activation_days - 1),
+        ],
+    )
+    activated = acted.select(a=inw.invitee).distinct()
+    e = inw.select(e_inviter="inviter", e_campaign="campaign", e_invitee="invitee")
+    touched = cohorts.left_join(
+        e, [e.e_inviter == cohorts.inviter, e.e_campaign == cohorts.campaign]
+    )
+    both = touched.left_join(activated, touched.e_invitee == activated.a)
+    cells = both.group_by(["campaign", "week"]).aggregate(
+        n=both.inviter.nunique(), invitees=both.e_invitee.count(), act=both.a.count()
+    )
     weeks: dict[str, list[CampaignWeek]] = {}
-    for name, week, n, invitees, act in run(con, sql, p):
-        weeks.setdefault(name, []).append(CampaignWeek(week, n, invitees, act, _rate(act, n)))
+    for name, week, n, invitees, act in portable.fetch(con, cells.order_by(["campaign", "week"])):
+        weeks.setdefault(name, []).append(CampaignWeek(week, n, invitees, act, rate(act, n)))
     out = []
     for name, rows in weeks.items():
         n = sum(w.participants for w in rows)
@@ -330,9 +289,9 @@ def campaign_k_factor(
                 participants=n,
                 invitees=invitees,
                 activated=act,
-                invitees_per_participant=_rate(invitees, n),
-                conversion=_rate(act, invitees),
-                k=_rate(act, n),
+                invitees_per_participant=rate(invitees, n),
+                conversion=rate(act, invitees),
+                k=rate(act, n),
                 weeks=rows,
             )
         )

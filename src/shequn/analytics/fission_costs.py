@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from shequn.analytics.funnel import funnel, named, run
-from shequn.analytics.money import acquisition_cost, scope_window
+from shequn.analytics import portable
+from shequn.analytics.funnel import funnel
+from shequn.analytics.money import acquisition_cost, joined_group, scope_window
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope
 
 
@@ -87,44 +88,51 @@ def commission(con: Any, scope: Scope) -> list[Commission]:
     ``commission.earned`` ``data.amount`` with ``data.level`` 1 / 2 (``total`` = all levels);
     ``payments`` = the distinct ``data.payment`` refs they came from; ``paid`` = the sum of
     those payments' ``data.amount`` (``payment.made`` with that source_ref; a payment not in the
-    log adds 0). With ``scope.group``, agents who joined that group. Biggest total first."""
+    log adds 0). With ``scope.group``, agents who joined that group. Biggest total first.
+    Defined once for both engines (``analytics/portable.py``)."""
+    t = portable.ev()
     setup = scope_window(con, scope)
     if setup is None:
         return []
-    last, p = setup
-    where = named(replace(scope, group=None, until=last).where(), "w", p)
-    every = named(Scope(scope.community, until=last).where(), "cw", p)
-    if scope.group is not None:
-        p["mg"] = scope.group
-        where += (
-            " AND subject_person IN (SELECT person FROM ev WHERE community = $w0"
-            " AND grp = $mg AND kind = 'member.joined')"
-        )
-    sql = f"""
-        WITH earned AS (
-            SELECT subject_person AS agent, TRY_CAST(data->>'level' AS INTEGER) AS level,
-                   coalesce(TRY_CAST(data->>'amount' AS DOUBLE), 0) AS amount,
-                   data->>'payment' AS payment
-            FROM ev WHERE {where} AND kind = 'commission.earned'
-        ),
-        payments AS (
-            SELECT source_ref AS payment,
-                   any_value(coalesce(TRY_CAST(data->>'amount' AS DOUBLE), 0)) AS amount
-            FROM ev WHERE {every} AND kind = 'payment.made'
-              AND source_ref IN (SELECT payment FROM earned) GROUP BY 1
-        ),
-        per AS (
-            SELECT agent, sum(amount) FILTER (WHERE level = 1) AS l1,
-                   sum(amount) FILTER (WHERE level = 2) AS l2, sum(amount) AS total,
-                   list(DISTINCT payment ORDER BY payment) FILTER (WHERE payment IS NOT NULL)
-                       AS refs
-            FROM earned GROUP BY agent
-        )
-        SELECT agent, coalesce(l1, 0), coalesce(l2, 0), total, coalesce(refs, []),
-               (SELECT coalesce(sum(amount), 0) FROM payments WHERE list_contains(refs, payment))
-        FROM per ORDER BY total DESC, agent
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
+    last, _ = setup
+    earned = t.filter(
+        *portable.in_scope(t, replace(scope, group=None, until=last)),
+        t.kind == "commission.earned",
+        *joined_group(t, scope, "subject_person"),
+    )
+    earned = earned.select(
+        agent=earned.subject_person,
+        level=portable.field(con, earned.data, "level").try_cast("int32"),
+        amount=portable.field(con, earned.data, "amount").try_cast("float64").fill_null(0),
+        payment=portable.field(con, earned.data, "payment"),
+    )
+    per = earned.group_by("agent").aggregate(
+        l1=earned.amount.sum(where=earned.level == 1),
+        l2=earned.amount.sum(where=earned.level == 2),
+        total=earned.amount.sum(),
+    )
+    made = t.filter(
+        *portable.in_scope(t, Scope(scope.community, until=last)),
+        t.kind == "payment.made",
+        t.source_ref.isin(earned.payment),
+    )
+    made = made.group_by(ref="source_ref").aggregate(
+        paid=portable.field(con, made.data, "amount").try_cast("float64").fill_null(0).arbitrary()
+    )
+    refs = earned.filter(earned.payment.notnull()).select("agent", "payment").distinct()
+    refs = refs.left_join(made, refs.payment == made.ref).select("agent", "payment", "paid")
+    came: dict[str, dict[str, float]] = {}
+    for agent, ref, paid in portable.fetch(con, refs):
+        came.setdefault(agent, {})[ref] = float(paid or 0)
+    rows = sorted(portable.fetch(con, per), key=lambda r: (-r[3], r[0] is None, r[0] or ""))
     return [
-        Commission(agent, round(l1, 2), round(l2, 2), round(total, 2), list(refs), round(paid, 2))
-        for agent, l1, l2, total, refs, paid in run(con, sql, p)
+        Commission(
+            agent,
+            round(l1 or 0, 2),
+            round(l2 or 0, 2),
+            round(total, 2),
+            sorted(came.get(agent, {})),
+            round(sum(came.get(agent, {}).values()), 2),
+        )
+        for agent, l1, l2, total in rows
     ]

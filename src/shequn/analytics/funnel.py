@@ -48,20 +48,14 @@ member: the community grows by itself (P-FIS-1).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from shequn.analytics import portable, starts
 from shequn.analytics.registry import Metric
-from shequn.analytics.retention import period_sql
-from shequn.analytics.scope import (
-    DEFAULT_ACTIVE_KINDS,
-    MEANINGFUL_KINDS,
-    Scope,
-    as_of,
-    kinds_sql,
-)
+from shequn.analytics.retention import check_period
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, MEANINGFUL_KINDS, Scope, as_of
 from shequn.errors import ShequnError
 from shequn.model.i18n import Said
 
@@ -94,116 +88,50 @@ class KFactor:
     k: float | None  # invites_per_member × conversion = activated_invitees / size
 
 
-# --- SQL building blocks (also used by money.py and fission.py) -----------------------
+def _rate(n: int, d: int) -> float | None:
+    return round(n / d, 4) if d else None
 
 
-def named(fragment: tuple[str, list[Any]], name: str, params: dict[str, Any]) -> str:
-    """Turn ``?`` placeholders (from ``Scope.where``, ``kinds_sql``) into ``$name0, $name1 …``
-    and add their values to ``params``, so one fragment can be used many times in a query."""
-    sql, values = fragment
-    parts = sql.split("?")
-    if len(parts) != len(values) + 1:  # pragma: no cover - a programming error
-        raise ValueError(Said("{n} values for {m} placeholders", n=len(values), m=len(parts) - 1))
-    out = parts[0]
-    for i, (value, part) in enumerate(zip(values, parts[1:], strict=True)):
-        params[f"{name}{i}"] = value
-        out += f"${name}{i}{part}"
+def _counts(con: Any, stages: dict[str, Any]) -> dict[Any, dict[str, int]]:
+    """Rows per segment of each stage table (``segment`` column), in one query."""
+    import ibis
+
+    parts = [
+        x.group_by("segment").aggregate(stage=ibis.literal(name), n=x.count())
+        for name, x in stages.items()
+    ]
+    union = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
+    out: dict[Any, dict[str, int]] = {}
+    for segment, stage, n in portable.fetch(con, union):
+        out.setdefault(segment, {})[stage] = int(n)
     return out
 
 
-def run(con: Any, sql: str, params: dict[str, Any]) -> list[Any]:
-    """Execute with the named parameters the SQL uses (DuckDB rejects unused ones); fetch all."""
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
-    return list(con.execute(sql, used).fetchall())
+def _within(a: Any, x: Any, lo: int, hi: int) -> list[Any]:
+    """``x`` is the person of start ``a`` (in ``a``'s group for a group segment), on a day of
+    ``[a.day + lo, a.day + hi]``."""
+    return [
+        x.person == a.person,
+        a.g.isnull() | (x.grp == a.g),
+        x.day >= portable.plus_days(a.day, lo),
+        x.day <= portable.plus_days(a.day, hi),
+    ]
 
 
-def starts_sql(where: str, by: str) -> str:
-    """CTEs ``joins`` (every join in ``where``), ``firsts`` (person → first join day, group,
-    channel) and ``starts`` (segment, person, g, day) for a segmentation ``by``."""
+def _starts(con: Any, t: Any, conds: list[Any], by: str, community: str) -> tuple[Any, Any]:
+    """(``firsts``: person → first join, ``starts``: segment, person, g, day) for ``by``."""
+    import ibis
+
     if by not in SEGMENTS:
         raise ShequnError(Said("unknown segmentation {by!r}", by=by), by=by, choices=SEGMENTS)
-    segment = {
-        "community": "SELECT min(community) AS segment, person, CAST(NULL AS VARCHAR) AS g, "
-        "min(day) AS day FROM joins GROUP BY person",
-        "channel": "SELECT channel AS segment, person, CAST(NULL AS VARCHAR) AS g, day FROM firsts",
-        "group": "SELECT grp AS segment, person, grp AS g, min(day) AS day FROM joins "
-        "GROUP BY person, grp",
-    }[by]
-    return f"""
-        joins AS (
-            SELECT person, community, grp, occurred_at, day,
-                   coalesce(data->>'channel', 'unknown') AS channel
-            FROM ev WHERE {where} AND kind = 'member.joined' AND person IS NOT NULL
-        ),
-        firsts AS (
-            SELECT person, min(day) AS day, arg_min(grp, occurred_at) AS grp,
-                   arg_min(channel, occurred_at) AS channel
-            FROM joins GROUP BY person
-        ),
-        starts AS ({segment})
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-
-
-def fees_sql(where: str) -> str:
-    """CTE ``pay``: one signed row per fee paid (+) or refunded (−), deposits left out."""
-    return f"""
-        pay AS (
-            SELECT person, grp, day,
-                   CASE WHEN kind = 'payment.made' THEN 1 ELSE -1 END
-                   * coalesce(TRY_CAST(data->>'amount' AS DOUBLE), 0) AS amount
-            FROM ev
-            WHERE {where} AND person IS NOT NULL AND (
-                (kind = 'payment.made'
-                 AND NOT coalesce(TRY_CAST(data->>'deposit' AS BOOLEAN), false))
-                OR (kind = 'payment.refunded' AND NOT coalesce(data->>'payment' IN (
-                    SELECT source_ref FROM events d
-                    WHERE d.kind = 'payment.made' AND d.community = ev.community
-                      AND TRY_CAST(d.data->>'deposit' AS BOOLEAN)), false)))
-        )
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-
-
-def credits_sql(where: str) -> str:
-    """CTE ``credits``: (inviter, invitee, campaign) persons, at most one inviter per invitee
-    (the *credited inviter*, also used by fission.py): ``data.inviter`` of their join, else the
-    actor of the earliest ``member.invited`` naming them; self-invites never count.
-    ``campaign`` is the ``data.campaign`` of the credited event."""
-    return f"""
-        credits AS (
-            SELECT inviter, invitee, campaign FROM (
-                SELECT inviter, invitee, campaign,
-                       row_number() OVER (PARTITION BY invitee ORDER BY prio, seen_at) AS rn
-                FROM (
-                    SELECT coalesce(pp.member, ev.data->>'inviter') AS inviter,
-                           ev.person AS invitee, 0 AS prio, ev.occurred_at AS seen_at,
-                           ev.data->>'campaign' AS campaign
-                    FROM ev LEFT JOIN people pp
-                        ON pp.of_community = ev.community AND pp.identity = ev.data->>'inviter'
-                    WHERE {where} AND ev.kind = 'member.joined'
-                      AND ev.data->>'inviter' IS NOT NULL AND ev.person IS NOT NULL
-                    UNION ALL
-                    SELECT ev.person, ev.subject_person, 1, ev.occurred_at,
-                           ev.data->>'campaign' FROM ev
-                    WHERE {where} AND ev.kind = 'member.invited'
-                      AND ev.person IS NOT NULL AND ev.subject_person IS NOT NULL
-                ) WHERE inviter <> invitee
-            ) WHERE rn = 1
-        )
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-
-
-def days_sql(name: str, where: str, kinds: str) -> str:
-    """CTE ``name``: distinct (person, group, local day) with an event of ``kinds``."""
-    return f"""
-        {name} AS (
-            SELECT DISTINCT person, grp, day FROM ev
-            WHERE {where} AND {kinds} AND person IS NOT NULL
-        )
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-
-
-def _rate(n: int, d: int) -> float | None:
-    return round(n / d, 4) if d else None
+    first = starts.firsts(con, t, conds)
+    none = ibis.null().cast("string")
+    if by == "group":
+        joins = starts.joins(con, t, conds)
+        per = joins.group_by(["person", "grp"]).aggregate(day=joins.day.min())
+        return first, per.select(segment=per.grp, person=per.person, g=per.grp, day=per.day)
+    segment = ibis.literal(community) if by == "community" else first.channel
+    return first, first.select(segment=segment, person=first.person, g=none, day=first.day)
 
 
 # --- metrics ---------------------------------------------------------------------------
@@ -220,84 +148,82 @@ def funnel(
     meaningful_kinds: tuple[str, ...] = MEANINGFUL_KINDS,
     active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS,
 ) -> list[FunnelRow]:
-    """AARRR counts per segment, biggest acquisition first (P-MEA-1; see the module doc)."""
+    """AARRR counts per segment, biggest acquisition first (P-MEA-1; see the module doc).
+
+    Defined once for both engines (``analytics/portable.py``): the engine counts each stage
+    per segment, the rates are taken here."""
     last = as_of(con, scope)
     if last is None:
         return []
-    p: dict[str, Any] = {
-        "first": scope.since or date.min,
-        "last": last,
-        "adays": activation_days - 1,
-        "r0": retention_days[0],
-        "r1": retention_days[1],
-        "rdays": referral_days,
-    }
-    where = named(replace(scope, since=None, until=last).where(), "w", p)
-    money = named(Scope(scope.community, until=last).where(), "cw", p)
-    sql = f"""
-        WITH {starts_sql(where, by)},
-        acq AS (SELECT * FROM starts WHERE day BETWEEN $first AND $last),
-        {days_sql("meaningful", where, named(kinds_sql(meaningful_kinds), "mk", p))},
-        {days_sql("active", where, named(kinds_sql(active_kinds), "ak", p))},
-        {fees_sql(money)},
-        {credits_sql(where)},
-        leaves AS (
-            SELECT CASE WHEN kind = 'member.left' THEN person ELSE subject_person END AS person,
-                   grp, day
-            FROM ev WHERE {where} AND kind IN ('member.left', 'member.removed')
-        ),
-        stayed AS (
-            SELECT c.inviter FROM credits c JOIN firsts f ON f.person = c.invitee
-            WHERE NOT EXISTS (
-                SELECT 1 FROM leaves l WHERE l.person = f.person AND l.grp = f.grp
-                  AND l.day >= f.day AND l.day < f.day + $rdays)
-        ),
-        activated AS (
-            SELECT DISTINCT a.segment, a.person FROM acq a JOIN meaningful m
-              ON m.person = a.person AND (a.g IS NULL OR m.grp = a.g)
-             AND m.day BETWEEN a.day AND a.day + $adays
-        ),
-        retained AS (
-            SELECT DISTINCT a.segment, a.person FROM acq a JOIN active m
-              ON m.person = a.person AND (a.g IS NULL OR m.grp = a.g)
-             AND m.day BETWEEN a.day + $r0 AND a.day + $r1
-            WHERE a.day + $r1 <= $last
-        ),
-        paid AS (
-            SELECT a.segment, a.person FROM acq a JOIN pay ON pay.person = a.person
-             AND pay.day >= a.day
-            GROUP BY a.segment, a.person HAVING sum(pay.amount) > 0
-        ),
-        referred AS (
-            SELECT DISTINCT a.segment, a.person FROM acq a JOIN stayed s ON s.inviter = a.person
-        )
-        SELECT a.segment, count(*), count(x.person),
-               count(*) FILTER (WHERE a.day + $r1 <= $last), count(r.person),
-               count(pd.person), count(f.person)
-        FROM acq a
-        LEFT JOIN activated x ON x.segment = a.segment AND x.person = a.person
-        LEFT JOIN retained r ON r.segment = a.segment AND r.person = a.person
-        LEFT JOIN paid pd ON pd.segment = a.segment AND pd.person = a.person
-        LEFT JOIN referred f ON f.segment = a.segment AND f.person = a.person
-        GROUP BY a.segment ORDER BY count(*) DESC, a.segment
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    rows = run(con, sql, p)
+    t = portable.ev()
+    conds = portable.in_scope(t, replace(scope, since=None, until=last))
+    first, begun = _starts(con, t, conds, by, scope.community)
+    acq = begun.filter(begun.day.between(scope.since or date.min, last))
+    r0, r1 = retention_days
+    meaningful = starts.days(t, conds, meaningful_kinds)
+    active = starts.days(t, conds, active_kinds)
+    window = portable.in_scope(t, Scope(scope.community, until=last))
+    pay = starts.fees(con, t, window, scope.community)
+    credits = starts.credits(con, t, conds)
+    gone = t.filter(*conds, t.kind.isin(("member.left", "member.removed")))
+    leaves = gone.select(
+        person=(gone.kind == "member.left").ifelse(gone.person, gone.subject_person),
+        grp=gone.grp,
+        day=gone.day,
+    )
+    kept = credits.join(first, credits.invitee == first.person)
+    stayed = kept.anti_join(
+        leaves,
+        [
+            leaves.person == kept.person,
+            leaves.grp == kept.grp,
+            leaves.day >= kept.day,
+            leaves.day < portable.plus_days(kept.day, referral_days),
+        ],
+    ).select("inviter")
+
+    def matched(x: Any, lo: int, hi: int) -> Any:
+        both = acq.join(x, _within(acq, x, lo, hi))
+        return both.select(segment=acq.segment, person=acq.person).distinct()
+
+    ends = portable.plus_days(acq.day, r1)
+    judged = acq.filter(ends <= last)
+    retained = judged.join(active, _within(judged, active, r0, r1))
+    payments = acq.join(pay, [pay.person == acq.person, pay.day >= acq.day])
+    paid = payments.group_by([acq.segment, acq.person]).aggregate(total=payments.amount.sum())
+    referred = acq.join(stayed, stayed.inviter == acq.person)
+    counts = _counts(
+        con,
+        {
+            "acquired": acq,
+            "activated": matched(meaningful, 0, activation_days - 1),
+            "base": judged,
+            "retained": retained.select(judged.segment, judged.person).distinct(),
+            "paid": paid.filter(paid.total > 0),
+            "referred": referred.select(acq.segment, acq.person).distinct(),
+        },
+    )
+    order = sorted(counts, key=lambda s: (-counts[s]["acquired"], s is None, s or ""))
+    rows = [(s, *(counts[s].get(k, 0) for k in _STAGES)) for s in order]
     return [
         FunnelRow(
             segment=seg,
-            acquired=acq,
+            acquired=acq_n,
             activated=act,
             retention_base=base,
             retained=ret,
-            paid=paid,
+            paid=paid_n,
             referred=ref,
-            activation_rate=_rate(act, acq),
+            activation_rate=_rate(act, acq_n),
             retention_rate=_rate(ret, base),
-            paid_rate=_rate(paid, acq),
-            referral_rate=_rate(ref, acq),
+            paid_rate=_rate(paid_n, acq_n),
+            referral_rate=_rate(ref, acq_n),
         )
-        for seg, acq, act, base, ret, paid, ref in rows
+        for seg, acq_n, act, base, ret, paid_n, ref in rows
     ]
+
+
+_STAGES = ("acquired", "activated", "base", "retained", "paid", "referred")
 
 
 def k_factor(
@@ -308,42 +234,43 @@ def k_factor(
     activation_days: int = 7,
     meaningful_kinds: tuple[str, ...] = MEANINGFUL_KINDS,
 ) -> list[KFactor]:
-    """Viral coefficient per join cohort (P-FIS-1, P-MEA-1; see the module doc)."""
+    """Viral coefficient per join cohort (P-FIS-1, P-MEA-1; see the module doc).
+
+    Defined once for both engines (``analytics/portable.py``)."""
+    check_period(period)
     last = as_of(con, scope)
     if last is None:
         return []
-    p: dict[str, Any] = {"first": scope.since or date.min, "last": last}
-    p["adays"] = activation_days - 1
-    where = named(replace(scope, since=None, until=last).where(), "w", p)
-    cohort = period_sql(period, "day")
-    sql = f"""
-        WITH {starts_sql(where, "community")},
-        {days_sql("meaningful", where, named(kinds_sql(meaningful_kinds), "mk", p))},
-        {credits_sql(where)},
-        cohorts AS (
-            SELECT person, {cohort} AS cohort FROM firsts WHERE day BETWEEN $first AND $last
-        ),
-        invitees AS (
-            SELECT c.cohort, cr.invitee, f.day FROM cohorts c
-            JOIN credits cr ON cr.inviter = c.person JOIN firsts f ON f.person = cr.invitee
-        ),
-        activated AS (
-            SELECT DISTINCT i.cohort, i.invitee FROM invitees i JOIN meaningful m
-              ON m.person = i.invitee AND m.day BETWEEN i.day AND i.day + $adays
-        ),
-        counts AS (
-            SELECT i.cohort, count(*) AS n, count(a.invitee) AS n_act FROM invitees i
-            LEFT JOIN activated a ON a.cohort = i.cohort AND a.invitee = i.invitee
-            GROUP BY i.cohort
-        )
-        SELECT c.cohort, count(*), any_value(coalesce(k.n, 0)), any_value(coalesce(k.n_act, 0))
-        FROM cohorts c LEFT JOIN counts k ON k.cohort = c.cohort
-        GROUP BY c.cohort ORDER BY c.cohort
-    """  # noqa: S608  # only placeholders and fixed SQL fragments are interpolated
-    rows = run(con, sql, p)
+    t = portable.ev()
+    conds = portable.in_scope(t, replace(scope, since=None, until=last))
+    first = starts.firsts(con, t, conds)
+    came = first.filter(first.day.between(scope.since or date.min, last))
+    cohorts = came.select(person=came.person, segment=portable.period(came.day, period))
+    credits = starts.credits(con, t, conds)
+    brought = cohorts.join(credits, credits.inviter == cohorts.person)
+    brought = brought.join(first, first.person == brought.invitee)
+    invitees = brought.select(segment=brought.segment, person=brought.invitee, day=brought.day)
+    meaningful = starts.days(t, conds, meaningful_kinds)
+    acted = invitees.join(
+        meaningful,
+        [
+            meaningful.person == invitees.person,
+            meaningful.day >= invitees.day,
+            meaningful.day <= portable.plus_days(invitees.day, activation_days - 1),
+        ],
+    )
+    counts = _counts(
+        con,
+        {
+            "size": cohorts,
+            "invitees": invitees,
+            "activated": acted.select(invitees.segment, invitees.person).distinct(),
+        },
+    )
     out = []
-    for start, size, n, n_act in rows:
-        conversion = _rate(n_act, n)
+    for start in sorted(counts):
+        got = counts[start]
+        size, n, n_act = got.get("size", 0), got.get("invitees", 0), got.get("activated", 0)
         out.append(
             KFactor(
                 cohort_start=start,
@@ -351,7 +278,7 @@ def k_factor(
                 invitees=n,
                 activated_invitees=n_act,
                 invites_per_member=_rate(n, size),
-                conversion=conversion,
+                conversion=_rate(n_act, n),
                 k=_rate(n_act, size),
             )
         )

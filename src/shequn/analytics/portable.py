@@ -60,6 +60,21 @@ def ev() -> Any:
     return ibis.table(EV_COLUMNS, name="ev")
 
 
+PEOPLE_COLUMNS: dict[str, str] = {
+    "of_community": "string",
+    "identity": "string",
+    "member": "string",
+}
+"""The columns of ``people`` (identity → member, merges applied) as both engines name them."""
+
+
+def people() -> Any:
+    """The unbound ``people`` table (the replica's; the export's ``people`` on Spark)."""
+    import ibis
+
+    return ibis.table(PEOPLE_COLUMNS, name="people")
+
+
 def dialect(con: Any) -> str:
     """The SQL dialect of the engine behind ``con``: Spark connections say so, DuckDB's don't."""
     return str(getattr(con, "dialect", "duckdb"))
@@ -149,6 +164,11 @@ def truncate(day: Any, unit: str) -> Any:
     return day.truncate(unit).cast("timestamp").cast("date")
 
 
+def period(day: Any, unit: str) -> Any:
+    """The first day of the local ``day`` / ``week`` / ``month`` containing ``day``."""
+    return day if unit == "day" else truncate(day, "W" if unit == "week" else "M")
+
+
 PORTABLE: tuple[str, ...] = (
     "activity",
     "retention",
@@ -167,6 +187,13 @@ PORTABLE: tuple[str, ...] = (
     "conversion_time",
     "revenue",
     "acquisition_cost",
+    "funnel",
+    "k_factor",
+    "channel_cost",
+    "referral_tree",
+    "referral_leaderboard",
+    "campaign_k_factor",
+    "commission",
 )
 """Metrics defined here once and run on both engines; ``--engine spark`` accepts these (and
 tests/test_analytics_spark.py compares each on DuckDB and on Spark)."""

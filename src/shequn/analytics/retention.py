@@ -164,7 +164,7 @@ def retention(
 
 def _truncate(day: Any, period: str) -> Any:
     """The first day of the local period containing ``day`` (an Ibis date expression)."""
-    return day if period == "day" else portable.truncate(day, "W" if period == "week" else "M")
+    return portable.period(day, period)
 
 
 def _index(period: str, a: Any, b: Any) -> Any:

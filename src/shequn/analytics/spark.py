@@ -45,6 +45,15 @@ LOCAL: dict[str, str] = {
 """Extra settings for a ``local[…]`` master: the driver listens on loopback only."""
 
 
+_ANSWERS: dict[tuple[str, int, str, tuple[Any, ...]], list[tuple[Any, ...]]] = {}
+"""Results of queries already run in this process, by (export, its batch, SQL, parameters):
+an export's batch is immutable, so the same question over it has the same answer. Metrics
+ask the same things many times (every metric its as-of day; a report, the as-of day and the
+first joins in several sections), and each Spark query costs a second or more of scheduling
+even on a tiny table. Bounded: the oldest answers go first."""
+ANSWERS_KEPT = 512
+
+
 class SparkEngine:
     """A Spark session reading one Parquet export as ``ev``; close it when done."""
 
@@ -54,6 +63,8 @@ class SparkEngine:
         self.session, self.export = session, export
         self.owned = owned
         """Whether :meth:`close` stops the session (not one this process had already)."""
+        self.batch = -1
+        """The export batch ``ev`` was attached at (answers are reused within it)."""
 
     @classmethod
     def open(
@@ -100,6 +111,7 @@ class SparkEngine:
     def attach(self) -> None:
         """(Re)define ``ev`` and ``people`` (its partition column named ``of_community``, as
         in the replica) over the export as it is now (call after another export run)."""
+        self.batch = int((read_manifest(self.export) or {}).get("batch", -1))  # before listing
         self._files("ev", SCHEMA).createOrReplaceTempView("ev")
         people = self._files("people", PEOPLE_SCHEMA)
         people.selectExpr("community AS of_community", *PEOPLE_COLUMNS).createOrReplaceTempView(
@@ -114,9 +126,19 @@ class SparkEngine:
         return files.parquet(str(table))
 
     def execute(self, sql: str, params: Any = None) -> Rows:
-        """Run ``sql`` (Spark SQL; ``?`` placeholders bound to ``params`` in order)."""
+        """Run ``sql`` (Spark SQL; ``?`` placeholders bound to ``params`` in order); the same
+        query over the same export batch is answered from :data:`_ANSWERS`."""
         args = list(params) if params else None
-        return Rows([tuple(r) for r in self.session.sql(sql, args=args).collect()])
+        key = (str(self.export.resolve()), self.batch, sql, tuple(args or ()))
+        if key not in _ANSWERS:
+            while len(_ANSWERS) >= ANSWERS_KEPT:
+                del _ANSWERS[next(iter(_ANSWERS))]
+            _ANSWERS[key] = [tuple(r) for r in self.session.sql(sql, args=args).collect()]
+        return Rows(list(_ANSWERS[key]))
+
+    def forget(self) -> None:
+        """Drop every answer kept in this process (a benchmark timing the queries again)."""
+        _ANSWERS.clear()
 
     def close(self) -> None:
         if self.owned:

@@ -1,10 +1,6 @@
-"""Who joined first where, and the fees paid: the building blocks of the funnel's figures,
-as Ibis expressions over ``ev`` (``analytics/portable.py``), for the metrics defined once for
-both engines (``revenue``, ``acquisition_cost``).
-
-They say what ``funnel.starts_sql`` and ``funnel.fees_sql`` say in DuckDB SQL for the
-metrics not ported yet (``funnel``, ``k_factor``, the referral figures); those go when the
-last of them is ported.
+"""Who joined first where, who brought them, the fees paid and the days people acted: the
+building blocks of the funnel's, the money's and the referrals' figures, as Ibis expressions
+over ``ev`` (``analytics/portable.py``), defined once for both engines.
 """
 
 from __future__ import annotations
@@ -14,23 +10,81 @@ from typing import Any
 from shequn.analytics import portable
 
 
-def firsts(con: Any, t: Any, conds: list[Any]) -> Any:
-    """Per person, their first join among the events of ``t`` meeting ``conds``: ``day``
-    (the first join's local day), ``grp`` and ``channel`` (``data.channel``, ``"unknown"``
-    when absent) of the earliest join."""
-    joins = t.filter(*conds, t.kind == "member.joined", t.person.notnull())
-    joins = joins.select(
+def joins(con: Any, t: Any, conds: list[Any]) -> Any:
+    """Every join among the events of ``t`` meeting ``conds``: ``person``, ``grp``, ``day``,
+    ``occurred_at`` and ``channel`` (``data.channel``, ``"unknown"`` when absent)."""
+    joined = t.filter(*conds, t.kind == "member.joined", t.person.notnull())
+    return joined.select(
         "person",
         "grp",
         "day",
         "occurred_at",
-        channel=portable.field(con, joins.data, "channel").fill_null("unknown"),
+        channel=portable.field(con, joined.data, "channel").fill_null("unknown"),
     )
-    return joins.group_by("person").aggregate(
-        day=joins.day.min(),
-        grp=joins.grp.argmin(joins.occurred_at),
-        channel=joins.channel.argmin(joins.occurred_at),
+
+
+def firsts(con: Any, t: Any, conds: list[Any]) -> Any:
+    """Per person, their first join among the events of ``t`` meeting ``conds``: ``day``
+    (the first join's local day), ``grp`` and ``channel`` (``data.channel``, ``"unknown"``
+    when absent) of the earliest join."""
+    joins_ = joins(con, t, conds)
+    return joins_.group_by("person").aggregate(
+        day=joins_.day.min(),
+        grp=joins_.grp.argmin(joins_.occurred_at),
+        channel=joins_.channel.argmin(joins_.occurred_at),
     )
+
+
+def days(t: Any, conds: list[Any], kinds: tuple[str, ...]) -> Any:
+    """Distinct (``person``, ``grp``, ``day``) with an event of ``kinds`` meeting ``conds``."""
+    acted = t.filter(*conds, t.kind.isin(kinds), t.person.notnull())
+    return acted.select("person", "grp", "day").distinct()
+
+
+def credits(con: Any, t: Any, conds: list[Any]) -> Any:
+    """(``inviter``, ``invitee``, ``campaign``) persons, at most one inviter per invitee (the
+    *credited inviter*) among the events of ``t`` meeting ``conds``: ``data.inviter`` of their
+    join (resolved through ``people``), else the actor of the earliest ``member.invited``
+    naming them; self-invites never count. ``campaign`` is the ``data.campaign`` of the
+    credited event. Ties in time go to the smaller inviter, then campaign (first nulls)."""
+    import ibis
+
+    joined = t.filter(*conds, t.kind == "member.joined", t.person.notnull())
+    joined = joined.select(
+        "community",
+        named=portable.field(con, joined.data, "inviter"),
+        invitee=joined.person,
+        seen_at=joined.occurred_at,
+        campaign=portable.field(con, joined.data, "campaign"),
+    ).filter(lambda j: j.named.notnull())
+    pp = portable.people()
+    by_join = joined.left_join(
+        pp, [pp.of_community == joined.community, pp.identity == joined.named]
+    ).select(
+        inviter=lambda j: j.member.fill_null(j.named),
+        invitee="invitee",
+        prio=ibis.literal(0),
+        seen_at="seen_at",
+        campaign="campaign",
+    )
+    invited = t.filter(
+        *conds, t.kind == "member.invited", t.person.notnull(), t.subject_person.notnull()
+    )
+    by_invite = invited.select(
+        inviter=invited.person,
+        invitee=invited.subject_person,
+        prio=ibis.literal(1),
+        seen_at=invited.occurred_at,
+        campaign=portable.field(con, invited.data, "campaign"),
+    )
+    both = by_join.union(by_invite, distinct=False)
+    both = both.filter(both.inviter != both.invitee)
+    first = ibis.row_number().over(
+        group_by=both.invitee,
+        order_by=[both.prio, both.seen_at, both.inviter, both.campaign.asc(nulls_first=True)],
+    )
+    ranked = both.mutate(rn=first)
+    return ranked.filter(ranked.rn == 0).select("inviter", "invitee", "campaign")
 
 
 def fees(con: Any, t: Any, conds: list[Any], community: str) -> Any:
