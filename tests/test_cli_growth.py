@@ -156,6 +156,8 @@ def test_a_bad_campaign_file_is_one_line_naming_the_key(cli: Cli, tmp_path: Path
     assert code == 1 and "groupz" in err and len(err.strip().splitlines()) == 1
     bad.write_text('name = "x"\ngroups = ["nope"]\n', encoding="utf-8")
     code, _, err = cli.run("campaign", "create", "bad", "--file", bad)
+    assert code == 1 and "中没有群 'nope'" in err  # the community speaks zh
+    code, _, err = cli.run("campaign", "create", "bad", "--file", bad, "--lang", "en")
     assert code == 1 and "no group 'nope'" in err
     assert cli.json("campaign", "list") == []
 
