@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from operator import attrgetter
 
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from shequn.errors import NotFound
 from shequn.model.events import Event
@@ -62,7 +62,7 @@ def append(
     if not events:
         return result
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK})
+        _advisory_lock(conn)
 
     unique: dict[tuple[str, str], Event] = {}
     for e in events:
@@ -71,7 +71,9 @@ def append(
     known = _check_communities(conn, unique.values())
 
     ordered = sorted(unique.values(), key=_IN_LOG_ORDER)
-    insert = _insert_postgres if conn.dialect.name == "postgresql" else _insert_sqlite
+    insert = _insert_sqlite
+    if conn.dialect.name == "postgresql":
+        insert = _insert_postgres if len(ordered) > _PG_FEW else _insert_postgres_few
     new_events = insert(conn, ordered, datetime.now(UTC))
     result.new = len(new_events)
     result.duplicate += len(unique) - len(new_events)
@@ -90,7 +92,14 @@ def lock_for_decision(conn: Connection) -> None:
     before the reads, rather than at the append.
     """
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK})
+        _advisory_lock(conn)
+
+
+def _advisory_lock(conn: Connection) -> None:
+    """The appenders' lock, sent on the driver's cursor: a knock asks it up to three times
+    (decision, its append, the join's append), and through SQLAlchemy each cost more client
+    CPU than the server's answer (issue 22)."""
+    raw.first(conn, "SELECT pg_advisory_xact_lock(?)", (APPEND_LOCK,))
 
 
 _IN_LOG_ORDER = attrgetter("occurred_at", "source", "source_ref")
@@ -196,6 +205,31 @@ def _insert_postgres(conn: Connection, events: list[Event], now: datetime) -> St
         stored = sorted((int(i), by_key[(src, ref)]) for i, src, ref in cur.fetchall())
         cur.execute("TRUNCATE events_staging")  # the same transaction may append again
     return stored
+
+
+_PG_FEW = 100
+"""Up to this many events go in as one multi-row ``INSERT``: a knock's three events through
+COPY took five round trips (staging table, COPY, insert, truncate) where one will do."""
+_PG_VALUES = (
+    "INSERT INTO events (kind, occurred_at, community_slug, group_slug, actor, subject, "
+    "source, source_ref, data, recorded_at) VALUES ?** "
+    "ON CONFLICT DO NOTHING RETURNING id, source, source_ref"
+)
+
+
+def _insert_postgres_few(conn: Connection, events: list[Event], now: datetime) -> Stored:
+    """PostgreSQL, a few events: one ``INSERT … VALUES … ON CONFLICT DO NOTHING RETURNING``
+    (rows in log order, so ids follow time as with COPY); RETURNING lists exactly the rows this
+    transaction inserted, as the COPY path's does."""
+    dumps = orjson.dumps
+    values = [
+        (e.kind, e.occurred_at, e.community, e.group, e.actor, e.subject, e.source,
+         e.source_ref, dumps(e.data).decode(), now)
+        for e in events
+    ]  # fmt: skip
+    by_key = {(e.source, e.source_ref): e for e in events}
+    found = raw.rows(conn, _PG_VALUES, [values])
+    return sorted((int(i), by_key[(src, ref)]) for i, src, ref in found)
 
 
 def _check_communities(conn: Connection, events: Iterable[Event]) -> dict[str, int]:
