@@ -41,6 +41,7 @@ from shequn.store.growth_queries import (
     get_entry,
     get_link,
     growth_blueprint,
+    has_campaigns,
     has_pending_entries,
     list_entries,
 )
@@ -247,10 +248,11 @@ def after_record(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> N
     communities = sorted({e.community for _, e in new_events if e.kind in _RELEVANT})
     for community in communities:
         pending_entries = has_pending_entries(conn, community)
-        bp = growth_blueprint(conn, community, pending_entries)
+        campaigns = has_campaigns(conn, community)  # asked once for both (a join: each)
+        bp = growth_blueprint(conn, community, pending_entries, campaigns)
         if bp is None:
             continue
-        after_append(conn, bp, new_events)
+        after_append(conn, bp, new_events, campaigns)
         if not pending_entries:
             continue
         people = {

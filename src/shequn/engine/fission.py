@@ -252,9 +252,13 @@ def _tell(
 
 # -- the reaction to new facts ---------------------------------------------------------
 def after_append(
-    conn: Connection, bp: Blueprint, new_events: Sequence[tuple[int, Event]]
+    conn: Connection,
+    bp: Blueprint,
+    new_events: Sequence[tuple[int, Event]],
+    campaigns: bool | None = None,
 ) -> Decision:
-    """React to newly stored events of ``bp``'s community (see the module docstring)."""
+    """React to newly stored events of ``bp``'s community (see the module docstring);
+    ``campaigns``: whether the community has any, when the caller asked already."""
     community = bp.community.slug
     mine = [e for _, e in new_events if e.community == community and e.kind in _TRIGGERS]
     if not mine:
@@ -264,7 +268,7 @@ def after_append(
         for e in mine:
             if e.kind == "payment.made" and not e.data.get("deposit"):
                 total += _apply(conn, commission(conn, bp, e))
-    if not has_campaigns(conn, community):
+    if not (has_campaigns(conn, community) if campaigns is None else campaigns):
         return total
     inviters: dict[str, datetime] = {}
     joined: set[tuple[str, str]] = set()

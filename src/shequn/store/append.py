@@ -96,10 +96,18 @@ def lock_for_decision(conn: Connection) -> None:
 
 
 def _advisory_lock(conn: Connection) -> None:
-    """The appenders' lock, sent on the driver's cursor: a knock asks it up to three times
-    (decision, its append, the join's append), and through SQLAlchemy each cost more client
-    CPU than the server's answer (issue 22)."""
+    """The appenders' lock, once per transaction (a decision takes it before its reads, its
+    append need not ask again), sent on the driver's cursor: through SQLAlchemy each cost
+    more client CPU than the server's answer (issue 22). The transaction that holds it is
+    remembered on the connection; a later transaction is another object, so asks again."""
+    held = conn.get_transaction()
+    if held is not None and conn.info.get(_HOLDS) is held:
+        return
     raw.first(conn, "SELECT pg_advisory_xact_lock(?)", (APPEND_LOCK,))
+    conn.info[_HOLDS] = held
+
+
+_HOLDS = "shequn_append_lock"
 
 
 _IN_LOG_ORDER = attrgetter("occurred_at", "source", "source_ref")

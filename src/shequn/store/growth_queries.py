@@ -307,11 +307,14 @@ _ANY_PENDING = (
 )
 
 
-def growth_blueprint(conn: Connection, community: str, busy: bool = False) -> Blueprint | None:
+def growth_blueprint(
+    conn: Connection, community: str, busy: bool = False, campaigns: bool | None = None
+) -> Blueprint | None:
     """The blueprint when the growth engines have work in the community — campaigns, pending
     entries (``busy``) or commission rates — else ``None``, without validating it (imports
     call this once per batch). A community configured without a valid blueprint (events
-    written by hand) has no growth engines either."""
+    written by hand) has no growth engines either. ``campaigns``: whether it has any, when
+    the caller asked already."""
     stored = _stored_blueprint(conn, community)
     found = _DECODED.get(stored) if isinstance(stored, str) else None
     decoded = found if found is not None else raw.json_value(stored)
@@ -323,7 +326,9 @@ def growth_blueprint(conn: Connection, community: str, busy: bool = False) -> Bl
         _DECODED[stored] = decoded
     fission = decoded.get("fission")
     commission = isinstance(fission, dict) and bool(fission.get("commission"))
-    if not (busy or commission or has_campaigns(conn, community)):
+    if campaigns is None and not (busy or commission):
+        campaigns = has_campaigns(conn, community)
+    if not (busy or commission or campaigns):
         return None
     try:
         return parsed_blueprint(stored)
