@@ -255,10 +255,10 @@ def after_append(
     conn: Connection,
     bp: Blueprint,
     new_events: Sequence[tuple[int, Event]],
-    campaigns: bool | None = None,
+    any_campaign: bool | None = None,
 ) -> Decision:
     """React to newly stored events of ``bp``'s community (see the module docstring);
-    ``campaigns``: whether the community has any, when the caller asked already."""
+    ``any_campaign``: whether the community has campaigns, when the caller asked already."""
     community = bp.community.slug
     mine = [e for _, e in new_events if e.community == community and e.kind in _TRIGGERS]
     if not mine:
@@ -268,7 +268,7 @@ def after_append(
         for e in mine:
             if e.kind == "payment.made" and not e.data.get("deposit"):
                 total += _apply(conn, commission(conn, bp, e))
-    if not (has_campaigns(conn, community) if campaigns is None else campaigns):
+    if not (has_campaigns(conn, community) if any_campaign is None else any_campaign):
         return total
     inviters: dict[str, datetime] = {}
     joined: set[tuple[str, str]] = set()
