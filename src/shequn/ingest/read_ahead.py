@@ -152,10 +152,14 @@ def _split(body: bytes) -> tuple[bytes, bytes]:
     return body[8 : 8 + n], body[8 + n :]
 
 
-def _events(rows: bytes) -> Iterator[Event]:
+def _events(rows: bytes) -> list[Event]:
+    """A chunk's events, built in one comprehension (handed on as a list: one generator
+    step per event less on the importing process's side, which is the busier one)."""
     built, when = Event.checked_before, datetime.fromisoformat
-    for kind, at, community, source, ref, group, actor, subject, data in orjson.loads(rows):
-        yield built(kind, when(at), community, source, ref, group, actor, subject, data)
+    return [
+        built(kind, when(at), community, source, ref, group, actor, subject, data)
+        for kind, at, community, source, ref, group, actor, subject, data in orjson.loads(rows)
+    ]
 
 
 def _pickled_error(e: BaseException) -> bytes:

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, or_, select, text, update
@@ -49,7 +48,7 @@ def fold_messages(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
     not per message, so a big import stays cheap. The rows go straight to the driver
     (``store/raw.py``): SQLAlchemy's per-row parameter processing cost more than the insert."""
     asked, replies = [], []
-    when = partial(raw.bind_time, p.conn)
+    when = raw.time_binder(p.conn)
     for _, e in events:
         if e.kind != "message.posted":
             continue
@@ -122,7 +121,7 @@ def _open(p: Projector, keys: set[str]) -> set[str]:
 
 
 def _asked(p: Projector, _id: int, e: Event) -> None:
-    _ask(p, [_question(p, e, str(e.data["text"]), partial(raw.bind_time, p.conn))])
+    _ask(p, [_question(p, e, str(e.data["text"]), raw.time_binder(p.conn))])
 
 
 def _where(p: Projector, e: Event, key: str) -> Any:

@@ -168,6 +168,11 @@ def bind_time(conn: Connection, at: datetime) -> Any:
     return _bind_sqlite_time(at)
 
 
+def time_binder(conn: Connection) -> Callable[[datetime], Any]:
+    """:func:`bind_time` for this connection's store, chosen once (for a loop over many rows)."""
+    return _bind_pg_time if conn.dialect.name == "postgresql" else _bind_sqlite_time
+
+
 def json_value(value: Any) -> Any:
     """A stored JSON column: text on SQLite, already decoded by psycopg on PostgreSQL."""
     if isinstance(value, str | bytes):

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import apply
-from shequn.engine.engagement.knowledge import QUESTION_KINDS, answer_repeats, questions_in
+from shequn.engine.engagement.knowledge import QUESTION_KINDS, answer_repeats, fresh_questions
 from shequn.engine.engagement.welcome import Join, decide_welcomes, fresh
 from shequn.errors import NotFound
 from shequn.model.events import Event
@@ -38,7 +38,7 @@ def react(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> None:
     one welcome per group. Questions and joins that are history (imports) are dropped before
     anything but the blueprint is read, so an import costs little."""
     now = clock()
-    for community, questions in questions_in(new_events).items():
+    for community, questions in fresh_questions(conn, new_events, now).items():
         answer_repeats(conn, community, questions, now)
     joined: dict[str, list[Event]] = {}
     for _, e in new_events:

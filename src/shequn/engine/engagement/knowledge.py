@@ -10,7 +10,7 @@ the group's leaders, and asking, answering, listing and searching.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -44,14 +44,54 @@ def questions_in(events: Sequence[tuple[int, Event]]) -> dict[str, list[Question
     marked ``is_question`` with its text."""
     out: dict[str, list[Question]] = {}
     for _, e in events:
-        asked = e.kind == "qa.asked"
-        if asked or (e.kind == "message.posted" and e.data.get("is_question")):
-            text = str(e.data.get("text") or "")
-            if text:
-                key = question_ref(e.source, e.source_ref)
-                q = Question(key, e.group, e.actor, text, e.occurred_at, private=asked)
-                out.setdefault(e.community, []).append(q)
+        if (q := _question(e)) is not None:
+            out.setdefault(e.community, []).append(q)
     return out
+
+
+def fresh_questions(
+    conn: Connection, events: Sequence[tuple[int, Event]], now: datetime
+) -> dict[str, list[Question]]:
+    """The questions among recorded events young enough for an automatic answer (``fresh``),
+    by community. Each community's window is read from its blueprint once, and an older
+    event is dropped before a :class:`Question` is made of it: an import's questions are
+    history, and building one per imported question cost more than the rest of the reactor."""
+    since: dict[str, datetime | None] = {}
+    out: dict[str, list[Question]] = {}
+    for _, e in events:
+        if e.kind not in QUESTION_KINDS:
+            continue
+        community = e.community
+        if community not in since:
+            since[community] = _oldest_fresh(conn, community, now)
+        oldest = since[community]
+        if oldest is None or e.occurred_at < oldest:
+            continue
+        if (q := _question(e)) is not None:
+            out.setdefault(community, []).append(q)
+    return out
+
+
+def _oldest_fresh(conn: Connection, community: str, now: datetime) -> datetime | None:
+    """The earliest time a fresh question may have been asked (None: no valid blueprint,
+    nothing is answered)."""
+    try:
+        bp = get_blueprint(conn, community)
+    except (NotFound, ValueError):
+        return None
+    return now - timedelta(minutes=bp.engagement.qa.reply_max_age_minutes)
+
+
+def _question(e: Event) -> Question | None:
+    """``e`` as a question, if it is one: ``qa.asked``, or a group message marked
+    ``is_question``, with a text."""
+    asked = e.kind == "qa.asked"
+    if asked or (e.kind == "message.posted" and e.data.get("is_question")):
+        text = str(e.data.get("text") or "")
+        if text:
+            key = question_ref(e.source, e.source_ref)
+            return Question(key, e.group, e.actor, text, e.occurred_at, private=asked)
+    return None
 
 
 def answer_repeats(
@@ -215,6 +255,7 @@ __all__ = [
     "ask",
     "best_answers",
     "export",
+    "fresh_questions",
     "list_questions",
     "questions_in",
     "search",
