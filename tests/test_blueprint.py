@@ -330,6 +330,22 @@ def test_init_asks_and_re_asks_until_the_answer_is_valid(cli: typer.Typer, tmp_p
     assert bp.platforms == ["wechat", "knowledge_planet"]
 
 
+def test_init_re_asks_in_english_beside_a_chinese_community(tmp_path: Path, monkeypatch) -> None:
+    """The store already holds a zh community (not the one being written): init's questions
+    are English, and so are their re-asks — they do not borrow that community's language."""
+    from shequn.cli.app import app
+
+    monkeypatch.setenv("SHEQUN_DATABASE_URL", f"sqlite:///{tmp_path / 'shequn.db'}")
+    loaded = runner.invoke(app, ["blueprint", "load", str(EXAMPLE)])
+    assert loaded.exit_code == 0, loaded.output
+    answers = ["Circle", "", "Ann", "growth", "retain", "pain", "en", "UTC", "2025-03-01",
+               "telegram", "1"]  # fmt: skip
+    result = runner.invoke(app, ["init", str(tmp_path / "c.toml")], input="\n".join(answers))
+    assert result.exit_code == 0, result.output
+    assert "Error: must be one of acquire, convert, retain, brand" in result.output
+    assert "wrote " in result.output  # the new community speaks English
+
+
 # --- the docs --------------------------------------------------------------------------
 
 

@@ -45,6 +45,8 @@ def test_payments_and_memberships_commands(cli: Cli, tmp_path: Path) -> None:  #
     assert "wechat:lin" in out  # the console carried out the admission to the fan group
     assert cli.json("commission", "ledger") == []  # nobody brought anyone: nothing owed
     code, _, err = cli.run("commission", "payout", "wechat:lin", "--amount", "1")
+    assert code != 0 and "应付给 wechat:lin 0" in err  # the community's language
+    code, _, err = cli.run("commission", "payout", "wechat:lin", "--amount", "1", "--lang", "en")
     assert code != 0 and "owed 0" in err
     states = {m["identity"]: m["state"] for m in cli.json("memberships", "list")}
     assert states == {"wechat:lin": "active", "wechat:wang": "trial"}  # the tick ran: no change

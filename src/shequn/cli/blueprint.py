@@ -120,6 +120,10 @@ def init_command(
             path=str(path),
         )
 
+    # No community speaks yet (those already in the store are others): the questions and
+    # their re-asks are in --lang, else English — not in whatever the store holds.
+    state.spoken, state.looked = None, True
+
     def ask(given: T | None, text: str, default: str | None, parse: Callable[[str], T]) -> T:
         if given is not None:
             return given
