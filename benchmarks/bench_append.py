@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import random
-import sqlite3
 import sys
 import tempfile
 import time
@@ -30,9 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from join_baseline import bare_table
 
 from shequn.engine.record import record
 from shequn.model.events import Event
@@ -124,40 +124,11 @@ def _rows(events: list[Event]) -> list[tuple[object, ...]]:
     ]
 
 
-BARE = """CREATE TABLE ev (id INTEGER PRIMARY KEY, kind TEXT, occurred_at TEXT, community TEXT,
- grp TEXT, actor TEXT, subject TEXT, source TEXT, source_ref TEXT, data TEXT,
- UNIQUE (source, source_ref))"""
-
-
 class Bare:
     """The baseline: raw ``executemany`` into ``BARE``, one commit per 5,000 rows."""
 
     def __init__(self, url: str | None, path: Path | None) -> None:
-        if url is None:
-            assert path is not None
-            self.conn: Any = sqlite3.connect(path)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute(BARE)
-            self.sql = (
-                "INSERT OR IGNORE INTO ev (kind, occurred_at, community, grp, actor,"
-                " subject, source, source_ref, data) VALUES (?,?,?,?,?,?,?,?,?)"
-            )
-        else:
-            import psycopg
-
-            self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-            self.conn.execute(
-                BARE.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY").replace(
-                    "data TEXT", "data JSONB"
-                )
-            )
-            self.conn.commit()
-            self.sql = (
-                "INSERT INTO ev (kind, occurred_at, community, grp, actor, subject,"
-                " source, source_ref, data) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-                " ON CONFLICT DO NOTHING"
-            )
+        self.conn, self.sql, _ = bare_table(url, path)
 
     def append(self, rows: list[tuple[object, ...]]) -> None:
         """Rows built beforehand (as before issue 22: only the inserts are timed)."""

@@ -42,6 +42,32 @@ def bare_rows(community: str, reqs: Sequence[Request]) -> list[list[tuple[object
     return out
 
 
+def bare_table(
+    url: str | None, path: Path | None, *, autocommit: bool = False
+) -> tuple[Any, str, bool]:
+    """A new ``BARE`` table (SQLite at ``path`` in WAL mode, or PostgreSQL at ``url``):
+    ``(connection, insert statement, is PostgreSQL)``; ``autocommit`` leaves SQLite's
+    transactions to the caller (``BEGIN IMMEDIATE`` … ``COMMIT``)."""
+    if url is None:
+        assert path is not None
+        conn: Any = sqlite3.connect(path, isolation_level=None if autocommit else "")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(BARE)
+        return conn, f"INSERT OR IGNORE INTO ev ({_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", False
+    import psycopg
+
+    conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+    conn.execute(
+        BARE.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY").replace(
+            "data TEXT", "data JSONB"
+        )
+    )
+    conn.commit()
+    sql = f"INSERT INTO ev ({_COLS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING"
+    return conn, sql, True
+
+
 class Baseline:
     """A bare table on its own database, kept open across the slices it is timed on."""
 
@@ -50,29 +76,7 @@ class Baseline:
         self.wall = 0.0
         self.cpu = 0.0
         self.joins = 0
-        if url is None:
-            assert path is not None
-            self.conn: Any = sqlite3.connect(path, isolation_level=None)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute(BARE)
-            self.sql = f"INSERT OR IGNORE INTO ev ({_COLS}) VALUES (?,?,?,?,?,?,?,?,?)"
-            self.pg = False
-        else:
-            import psycopg
-
-            self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-            self.conn.execute(
-                BARE.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY").replace(
-                    "data TEXT", "data JSONB"
-                )
-            )
-            self.conn.commit()
-            self.sql = (
-                f"INSERT INTO ev ({_COLS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-                " ON CONFLICT DO NOTHING"
-            )
-            self.pg = True
+        self.conn, self.sql, self.pg = bare_table(url, path, autocommit=True)
 
     def run(self, reqs: Sequence[Request], per_commit: int) -> None:
         """Insert the joins of ``reqs``, one commit per ``per_commit`` joins; add the time."""
