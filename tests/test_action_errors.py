@@ -19,7 +19,7 @@ from shequn.store.db import Store
 from tests.growth_helpers import group, loaded
 from tests.test_cli import Cli
 from tests.test_wecom_hooks import bind_chats
-from tests.wecom_fake import AES_KEY, CORP, SECRET, TOKEN, FakeWeCom, serve_fake
+from tests.wecom_fake import FakeWeCom, serve_fake, wecom_env
 from tests.worker_helpers import queue
 
 TASKS = "/cgi-bin/externalcontact/add_msg_template"
@@ -28,9 +28,7 @@ TASKS = "/cgi-bin/externalcontact/add_msg_template"
 @pytest.fixture
 def wecom(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeCom]:
     with serve_fake() as f:
-        for key, value in {"CORP_ID": CORP, "TOKEN": TOKEN, "AES_KEY": AES_KEY,
-                           "SECRET": SECRET, "SENDER": "boss"}.items():  # fmt: skip
-            monkeypatch.setenv(f"SHEQUN_WECOM_{key}", value)
+        wecom_env(monkeypatch, SENDER="boss")
         yield f
 
 

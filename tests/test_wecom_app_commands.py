@@ -26,7 +26,7 @@ from shequn.store.care import opted_out
 from shequn.store.db import Store
 from shequn.store.outbox import list_actions
 from tests.growth_helpers import COMMUNITY, T0, group, loaded
-from tests.wecom_fake import AES_KEY, CORP, SECRET, TOKEN, FakeWeCom, app_text, sealed, serve_fake
+from tests.wecom_fake import FakeWeCom, app_text, sealed, serve_fake, wecom_env
 from tests.worker_helpers import FakeClock, worker
 
 AMY, BO = "wecom:amy", "wecom:bo"
@@ -70,11 +70,7 @@ def app(store: Store, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Ite
         for who, g in ((AMY, "camp"), (AMY, "main"), (BO, "main"))
     ])  # fmt: skip
     with serve_fake() as fake:
-        for key, value in {
-            "CORP_ID": CORP, "TOKEN": TOKEN, "AES_KEY": AES_KEY, "SECRET": SECRET,
-            "API_URL": fake.url, "AGENT_ID": str(fake.agent_id),
-        }.items():  # fmt: skip
-            monkeypatch.setenv(f"SHEQUN_WECOM_{key}", value)
+        wecom_env(monkeypatch, API_URL=fake.url, AGENT_ID=str(fake.agent_id))
         with TestClient(create_app(database_url)) as client:
             yield App(client, fake, store)
 

@@ -16,7 +16,7 @@ from shequn.connectors.wecom.client import WeComClient, error_for
 from shequn.connectors.wecom.config import NotConfigured, WeComConfig
 from shequn.connectors.wecom.connector import CHINA, WECOM_LIMITS, WeComConnector
 from shequn.model.actions import ACTION_KINDS
-from tests.wecom_fake import AES_KEY, CORP, SECRET, TOKEN, FakeWeCom, serve_fake
+from tests.wecom_fake import AES_KEY, CORP, SECRET, TOKEN, FakeWeCom, serve_fake, wecom_env
 
 CONFIG = WeComConfig(CORP, TOKEN, AES_KEY, SECRET)
 
@@ -165,13 +165,7 @@ def test_built_by_the_registry_from_the_environment(
 ) -> None:
     with pytest.raises(NotConfigured, match="SHEQUN_WECOM_SECRET"):
         WeComConfig.from_env({"SHEQUN_WECOM_CORP_ID": CORP})
-    for key, value in {
-        "CORP_ID": CORP,
-        "TOKEN": TOKEN,
-        "AES_KEY": AES_KEY,
-        "SECRET": SECRET,
-    }.items():
-        monkeypatch.setenv(f"SHEQUN_WECOM_{key}", value)
+    wecom_env(monkeypatch)
     made = connector("wecom", {"api_url": fake.url})
     assert made.name == "wecom"
     assert SECRET not in repr(made.config) and AES_KEY not in repr(made.config)  # type: ignore[attr-defined]

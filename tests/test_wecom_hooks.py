@@ -30,6 +30,7 @@ from tests.wecom_fake import (
     callback_xml,
     sealed,
     serve_fake,
+    wecom_env,
 )
 
 CHAT_A, CHAT_B = "wrChatA000000000000000000000001", "wrChatB000000000000000000000002"
@@ -71,11 +72,7 @@ def hook(store: Store, database_url: str, monkeypatch: pytest.MonkeyPatch) -> It
     bind_chats(store, {"a": CHAT_A, "b": CHAT_B})
     with serve_fake() as fake:
         fake.chats[CHAT_A] = {"chat_id": CHAT_A, "name": "a", "owner": "boss", "member_list": []}
-        for key, value in {
-            "CORP_ID": CORP, "TOKEN": TOKEN, "AES_KEY": AES_KEY, "SECRET": SECRET,
-            "API_URL": fake.url,
-        }.items():  # fmt: skip
-            monkeypatch.setenv(f"SHEQUN_WECOM_{key}", value)
+        wecom_env(monkeypatch, API_URL=fake.url)
         with TestClient(create_app(database_url)) as client:
             yield Hook(client, fake, store)
 

@@ -19,7 +19,7 @@ from shequn.store.outbox import idempotency_key
 from shequn.store.wecom_queries import joins_between
 from tests.growth_helpers import COMMUNITY, group, loaded
 from tests.test_cli import Cli
-from tests.wecom_fake import AES_KEY, CORP, SECRET, TOKEN, FakeWeCom, serve_fake
+from tests.wecom_fake import CORP, FakeWeCom, serve_fake, wecom_env
 
 
 def test_yesterdays_pull_is_one_action_all_day() -> None:
@@ -45,10 +45,7 @@ def test_differences_are_what_wecom_counted_minus_the_log() -> None:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeCom]:
     with serve_fake() as f:
-        settings = {"CORP_ID": CORP, "TOKEN": TOKEN, "AES_KEY": AES_KEY, "SECRET": SECRET,
-                    "SENDER": "boss", "API_URL": f.url}  # fmt: skip
-        for key, value in settings.items():
-            monkeypatch.setenv(f"SHEQUN_WECOM_{key}", value)
+        wecom_env(monkeypatch, SENDER="boss", API_URL=f.url)
         yield f
 
 

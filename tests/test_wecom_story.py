@@ -22,14 +22,12 @@ from shequn.store.outbox import list_actions
 from tests.growth_helpers import T0, group, loaded
 from tests.test_cli import Cli
 from tests.wecom_fake import (
-    AES_KEY,
     CORP,
-    SECRET,
-    TOKEN,
     FakeWeCom,
     callback_xml,
     sealed,
     serve_fake,
+    wecom_env,
 )
 
 SLUGS = ("a", "b", "c", "d", "e", "f")
@@ -39,10 +37,7 @@ CHAT = {g: f"wrChat{g.upper()}" for g in SLUGS}
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeCom]:
     with serve_fake() as f:
-        settings = {"CORP_ID": CORP, "TOKEN": TOKEN, "AES_KEY": AES_KEY, "SECRET": SECRET,
-                    "SENDER": "boss", "API_URL": f.url}  # fmt: skip
-        for key, value in settings.items():
-            monkeypatch.setenv(f"SHEQUN_WECOM_{key}", value)
+        wecom_env(monkeypatch, SENDER="boss", API_URL=f.url)
         for g in SLUGS:
             f.chats[CHAT[g]] = {"chat_id": CHAT[g], "name": g, "owner": "boss", "member_list": []}
         yield f

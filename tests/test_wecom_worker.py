@@ -21,16 +21,14 @@ from shequn.store.wecom_queries import message_tasks_since
 from tests.growth_helpers import COMMUNITY, group, loaded
 from tests.test_cli import Cli
 from tests.test_wecom_hooks import bind_chats
-from tests.wecom_fake import AES_KEY, CORP, SECRET, TOKEN, FakeWeCom, serve_fake
+from tests.wecom_fake import FakeWeCom, serve_fake, wecom_env
 from tests.worker_helpers import FakeClock, queue, worker
 
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeCom]:
     with serve_fake() as f:
-        for key, value in {"CORP_ID": CORP, "TOKEN": TOKEN, "AES_KEY": AES_KEY,
-                           "SECRET": SECRET, "SENDER": "boss"}.items():  # fmt: skip
-            monkeypatch.setenv(f"SHEQUN_WECOM_{key}", value)
+        wecom_env(monkeypatch, SENDER="boss")
         monkeypatch.delenv("SHEQUN_WECOM_API_URL", raising=False)
         yield f
 

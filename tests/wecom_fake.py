@@ -13,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+
 from shequn.connectors.wecom.crypto import CallbackCrypto
 
 CORP = "wwfakecorp0000001"
@@ -254,6 +256,15 @@ class FakeWeCom:
 class Refuse(Exception):
     def __init__(self, errcode: int, errmsg: str) -> None:
         self.errcode, self.errmsg = errcode, errmsg
+
+
+def wecom_env(monkeypatch: pytest.MonkeyPatch, **more: str) -> None:
+    """Configure shequn's WeCom settings (``SHEQUN_WECOM_*``) for the fake's corp, callback token,
+    EncodingAESKey and secret; ``more`` adds or overrides settings by name (``SENDER="boss"``,
+    ``API_URL=fake.url``)."""
+    settings = {"CORP_ID": CORP, "TOKEN": TOKEN, "AES_KEY": AES_KEY, "SECRET": SECRET, **more}
+    for key, value in settings.items():
+        monkeypatch.setenv(f"SHEQUN_WECOM_{key}", value)
 
 
 @contextmanager

@@ -129,7 +129,7 @@ async def callback(
     except CallbackRejected as e:
         return _rejected(e)
     except ValueError as e:
-        return _rejected(CallbackRejected(str(e)))
+        return _rejected(CallbackRejected(e.args[0] if e.args else str(e)))  # keeps a Said
     if is_message(cb):
         tasks.add_task(process_message, request.app.state.store, config, cb)
     else:
