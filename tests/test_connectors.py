@@ -13,7 +13,7 @@ from shequn.connectors.console import ConsoleConnector
 from shequn.connectors.file import FileConnector, line_of
 from shequn.connectors.registry import CONNECTORS, connector
 from shequn.errors import NotFound
-from shequn.model.actions import ACTION_KINDS
+from shequn.model.action_kinds import ACTION_KINDS
 from shequn.store.db import Store
 from tests.growth_helpers import loaded
 from tests.test_cli import Cli
@@ -114,7 +114,7 @@ def test_connectors_doc_lists_every_action_kind() -> None:
 def test_an_operators_task_is_written_in_the_communitys_language() -> None:
     """Issue 23 item 10: every action kind's task is an English message id the catalogue
     translates (no Chinese beside it in the code); an unknown group reads 本社群."""
-    from shequn.model.actions import ACTION_KINDS, task_text
+    from shequn.model.action_kinds import ACTION_KINDS, task_text
     from shequn.model.i18n import catalogue
 
     assert all(k.task in catalogue("zh") for k in ACTION_KINDS.values() if k.task)

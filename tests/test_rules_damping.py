@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from shequn.engine.rules.damping import decide_damping
 from shequn.engine.rules.ladder import Offence, decide_step
 from shequn.engine.rules.verdict import Evidence, Verdict
-from shequn.model.actions import ACTION_KINDS, task_text
+from shequn.model.action_kinds import ACTION_KINDS, task_text
 from shequn.model.blueprint_rules import Damping, Ladder
 from shequn.model.talk import Said
 

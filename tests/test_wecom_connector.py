@@ -15,7 +15,7 @@ from shequn.connectors.registry import connector
 from shequn.connectors.wecom.client import WeComClient, error_for
 from shequn.connectors.wecom.config import NotConfigured, WeComConfig
 from shequn.connectors.wecom.connector import CHINA, WECOM_LIMITS, WeComConnector
-from shequn.model.actions import ACTION_KINDS
+from shequn.model.action_kinds import ACTION_KINDS
 from tests.wecom_fake import AES_KEY, CORP, SECRET, TOKEN, FakeWeCom, serve_fake, wecom_env
 
 CONFIG = WeComConfig(CORP, TOKEN, AES_KEY, SECRET)

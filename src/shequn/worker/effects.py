@@ -19,7 +19,7 @@ from typing import Any
 
 from shequn.connectors.base import Performed, Permanent
 from shequn.errors import ShequnError
-from shequn.model.actions import action_kind
+from shequn.model.action_kinds import action_kind
 from shequn.model.blueprint import Blueprint
 from shequn.model.events import Event
 from shequn.model.i18n import Said

@@ -26,7 +26,8 @@ from shequn.connectors.base import Connector, Performed, Permanent, Transient, U
 from shequn.engine.record import record
 from shequn.engine.ticks import TICKS, Tick
 from shequn.errors import ShequnError
-from shequn.model.actions import Retry, RetryPolicy, Status, action_kind, decide_retry, said_status
+from shequn.model.action_kinds import action_kind
+from shequn.model.actions import Retry, RetryPolicy, Status, decide_retry, said_status
 from shequn.model.events import Event
 from shequn.model.i18n import Said
 from shequn.store import action_states as states

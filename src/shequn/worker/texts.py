@@ -12,7 +12,7 @@ import contextlib
 
 from shequn.connectors.base import Call, Permanent
 from shequn.errors import ShequnError
-from shequn.model.actions import action_kind, task_text
+from shequn.model.action_kinds import action_kind, task_text
 from shequn.model.blueprint import Blueprint
 from shequn.model.i18n import Said, tr
 from shequn.store.action_states import ActionRow
