@@ -161,3 +161,18 @@ def test_k_factor(replica_of):
     ]
     weekly = [(k.cohort_start, k.size, k.k) for k in k_factor(con, Scope(COMMUNITY), period="week")]
     assert weekly == [(date(2025, 12, 29), 4, 0.5), (date(2026, 2, 2), 1, 0.0)]
+
+
+def test_joins_at_the_same_instant_go_to_the_smaller_group_and_its_channel(replica_of):
+    # A minute-resolution export: x was added to two groups in the same minute. The first
+    # join is the one into the smaller group ("g1"), and its channel counts, on every run.
+    con = replica_of(
+        [
+            join("x", day=0, group="g2", channel="qr"),
+            join("x", day=0, group="g1", channel="ad"),
+            join("y", day=0, group="g1", channel="qr"),
+        ]
+    )
+    for _ in range(3):
+        rows = funnel(con, Scope(COMMUNITY))
+        assert sorted((r.segment, r.acquired) for r in rows) == [("ad", 1), ("qr", 1)]

@@ -26,13 +26,24 @@ def joins(con: Any, t: Any, conds: list[Any]) -> Any:
 def firsts(con: Any, t: Any, conds: list[Any]) -> Any:
     """Per person, their first join among the events of ``t`` meeting ``conds``: ``day``
     (the first join's local day), ``grp`` and ``channel`` (``data.channel``, ``"unknown"``
-    when absent) of the earliest join."""
+    when absent) of the earliest join.
+
+    Joins at the same instant (an export with minute-resolution times, a platform adding one
+    person to two groups at once) go to the smaller group, then channel: ``argmin`` leaves such
+    a tie to the engine, and DuckDB's parallel aggregation and Spark's ``min_by`` need not pick
+    the same row — nor DuckDB twice the same."""
+    import ibis
+
     joins_ = joins(con, t, conds)
-    return joins_.group_by("person").aggregate(
-        day=joins_.day.min(),
-        grp=joins_.grp.argmin(joins_.occurred_at),
-        channel=joins_.channel.argmin(joins_.occurred_at),
+    earliest = ibis.window(
+        group_by="person", order_by=[joins_.occurred_at, joins_.grp, joins_.channel]
     )
+    ranked = joins_.mutate(
+        rank=ibis.row_number().over(earliest),
+        first_day=joins_.day.min().over(ibis.window(group_by="person")),
+    )
+    first = ranked.filter(ranked.rank == 0)
+    return first.select("person", "grp", "channel", day=first.first_day)
 
 
 def days(t: Any, conds: list[Any], kinds: tuple[str, ...]) -> Any:
