@@ -42,36 +42,45 @@ def groups(
     ``grp``, ``born`` (first such day), ``last_meaningful`` (day), ``events_last`` and
     ``active_last`` (meaningful events and people after ``cut``), ``active_prev`` (people in
     ``(prev_cut, cut]``), ``first_events`` and ``first_people`` (in the ``first_week`` days
-    from birth), ``members_now`` and ``members_then`` (at the end of ``last`` and ``cut``)."""
+    from birth), ``members_now`` and ``members_then`` (at the end of ``last`` and ``cut``).
+
+    Counted per person first, then per group: a person was active in a window when they
+    had an event in it, so the distinct counts are counts of people (the replica's SQL took
+    three ``count(DISTINCT person) FILTER …`` over every event: three times slower)."""
     t = portable.ev()
     scoped = t.filter(*portable.in_scope(t, scope), t.grp.notnull())
-    base = scoped.filter(scoped.kind.isin((*MEANINGFUL_KINDS, "member.joined"))).select(
-        "grp", "person", "day", meaningful=scoped.kind.isin(MEANINGFUL_KINDS)
+    lives = scoped.filter(scoped.kind.isin((*MEANINGFUL_KINDS, "member.joined")))
+    born = lives.group_by("grp").aggregate(born=lives.day.min())
+    acts = scoped.filter(scoped.kind.isin(MEANINGFUL_KINDS)).select("grp", "person", "day")
+    b = acts.join(born, "grp")
+    first = b.day < portable.plus_days(b.born, first_week)
+    each = b.group_by("grp", "person").aggregate(
+        last=b.day.max(),
+        late=b.count(where=b.day > cut),
+        before=b.count(where=(b.day > prev_cut) & (b.day <= cut)),
+        early=b.count(where=first),
     )
-    born = base.group_by("grp").aggregate(born=base.day.min())
-    b = base.join(born, "grp")
-    m = b.meaningful
-    in_first = m & (b.day < portable.plus_days(b.born, first_week))
-    activity = b.group_by("grp", "born").aggregate(
-        last_meaningful=b.day.max(where=m),
-        events_last=b.count(where=m & (b.day > cut)),
-        active_last=b.person.nunique(where=m & (b.day > cut)),
-        active_prev=b.person.nunique(where=m & (b.day > prev_cut) & (b.day <= cut)),
-        first_events=b.count(where=in_first),
-        first_people=b.person.nunique(where=in_first),
+    someone = each.person.notnull()  # events without a person count, but as nobody
+    activity = each.group_by("grp").aggregate(
+        last_meaningful=each["last"].max(),
+        events_last=each.late.sum(),
+        active_last=each.count(where=someone & (each.late > 0)),
+        active_prev=each.count(where=someone & (each.before > 0)),
+        first_events=each.early.sum(),
+        first_people=each.count(where=someone & (each.early > 0)),
     )
     members = _members(scoped, last, cut)
-    out = activity.left_join(members, "grp").select(
+    out = born.left_join(activity, "grp").left_join(members, "grp")
+    out = out.select(
         "grp",
         "born",
         "last_meaningful",
-        "events_last",
-        "active_last",
-        "active_prev",
-        "first_events",
-        "first_people",
-        members_now=members.now.fill_null(0),
-        members_then=members.then.fill_null(0),
+        *(
+            out[c].fill_null(0).name(c)
+            for c in ("events_last", "active_last", "active_prev", "first_events", "first_people")
+        ),
+        members_now=out.now.fill_null(0),
+        members_then=out.then.fill_null(0),
     )
     return out.order_by("grp")
 
@@ -79,25 +88,23 @@ def groups(
 def _members(scoped: Any, last: date, cut: date) -> Any:
     """Per group, the people whose latest membership event (by id) up to ``last`` and up to
     ``cut`` was a join: ``grp``, ``now``, ``then``. A person is the subject of a removal,
-    else the actor."""
+    else the actor.
+
+    The latest event is found as the largest ``2 × id + (1 if a join)``: ids are unique, so
+    that number orders as the id does and its last bit says whether the event was a join.
+    It is ``arg_max(kind, id)`` in integers: Ibis compiles ``argmax`` to DuckDB's ordered
+    ``first(kind ORDER BY id DESC)``, which sorts within each person (four times the time
+    here), and to Spark's ``max_by``."""
     import ibis
 
     moves = scoped.filter(scoped.kind.isin(MEMBERSHIP_KINDS), scoped.day <= last)
-    moves = moves.select(
-        "grp", "kind", "id", "day", who=moves.subject_person.fill_null(moves.person)
+    key = moves.id * 2 + ibis.ifelse(moves.kind == "member.joined", 1, 0)
+    who = moves.subject_person.fill_null(moves.person)
+    latest = moves.group_by(grp=moves.grp, who=who).aggregate(
+        now=key.max(), then=ibis.ifelse(moves.day <= cut, key, ibis.null("int64")).max()
     )
-    # a move after ``cut`` has no kind then, and a key below every id: when a person made
-    # none before ``cut``, they were not there (NULL), on both engines' argmax
-    before = moves.day <= cut
-    latest = moves.group_by("grp", "who").aggregate(
-        now=moves.kind.argmax(moves.id),
-        then=ibis.ifelse(before, moves.kind, ibis.null("string")).argmax(
-            ibis.ifelse(before, moves.id, -1)
-        ),
-    )
-    joined = "member.joined"
     return latest.group_by("grp").aggregate(
-        now=(latest.now == joined).sum(), then=(latest.then == joined).sum()
+        now=(latest.now % 2 == 1).sum(), then=(latest.then % 2 == 1).sum()
     )
 
 
