@@ -33,7 +33,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from shequn.analytics import lifecycle_blocks as blocks
-from shequn.analytics import portable
 from shequn.analytics.configured import configured_blueprint
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import Scope, as_of
@@ -95,12 +94,12 @@ def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
         return []
     window, first_week = int(p["window_days"]), int(p["seven_day_days"])
     cut, prev_cut = last - timedelta(days=window), last - timedelta(days=2 * window)
-    rows = portable.fetch(
-        con,
-        blocks.groups(con, scope, last=last, cut=cut, prev_cut=prev_cut, first_week=first_week),
+    groups_sql, envelopes_sql = blocks.queries(
+        con, scope, last=last, cut=cut, prev_cut=prev_cut, first_week=first_week
     )
+    rows = con.execute(groups_sql).fetchall()
     tests, verdicts = blocks.tests_and_verdicts(
-        portable.fetch(con, blocks.envelopes(con, scope)), float(p["envelope_test_hours"])
+        con.execute(envelopes_sql).fetchall(), float(p["envelope_test_hours"])
     )
     out = []
     for row in rows:
