@@ -181,3 +181,26 @@ def test_leave_and_rejoin_counts_as_member(replica_of):
 
 def test_empty(replica_of):
     assert life_cycle(replica_of([]), Scope(COMMUNITY)) == []
+
+
+def test_a_group_with_members_and_no_real_activity_is_dead_from_birth(replica_of):
+    """Joins make a group born; only meaningful events make it live (a reaction is none)."""
+    events = [
+        join("a", day=0, group="mute"),
+        join("b", day=2, group="mute"),
+        event("message.reacted", "a", day=3, group="mute", message="m1"),
+        join("c", day=0, group="talky"),
+        post("c", day=3, group="talky"),
+    ]
+    got = stages(replica_of(events))
+    mute = got["mute"]
+    assert (mute.stage, mute.reason, mute.born.isoformat()) == (
+        "dead",
+        "never any meaningful activity",
+        got["talky"].born.isoformat(),
+    )
+    assert (mute.members, mute.evidence["first_7_days"], mute.seven_day_rule) == (
+        2,
+        {"events": 0, "people": 0},
+        "pending",
+    )

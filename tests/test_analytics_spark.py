@@ -73,13 +73,21 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any
 
 
 def _event(
-    kind: str, who: str, on: str, ref: str = "", to: str | None = None, **data: Any
+    kind: str,
+    who: str | None,
+    on: str,
+    ref: str = "",
+    to: str | None = None,
+    *,
+    group: str | None = None,
+    **data: Any,
 ) -> Event:
     at = on if "T" in on else f"{on}T04:00:00.250000+00:00"  # sub-second, like live events
     return Event(
         kind=kind,
         occurred_at=datetime.fromisoformat(at),
         community=SLUG,
+        group=group,
         actor=who,
         subject=to,
         source="spark-test",
@@ -146,6 +154,18 @@ MEMBERSHIPS = [  # the simulated 40 days end no paid term: terms due in them, by
            payment="pay-302"),
     _event("commission.earned", "sim:1", "2025-01-12", "c3", "sim:272", amount=2.99, level=1,
            payment="pay-300a"),
+    # dead-group tests (no engine ran): one the engine judged, one judged by the metric itself
+    _event("redenvelope.sent", "sim:1", "2025-01-30T12:00:00.5+00:00", "t1", group="senior",
+           envelope="t-senior", purpose="dead_group_test", count=10, amount=10.0),
+    _event("redenvelope.grabbed", "sim:118", "2025-01-30T12:40:00+00:00", "t1g", group="senior",
+           envelope="t-senior"),
+    _event("envelope.judged", None, "2025-01-30T14:00:00.5+00:00", "t1j", "sim:1",
+           group="senior", envelope="t-senior", verdict="dead", grabbed=1, shares=10, hours=2,
+           sent_at="2025-01-30T12:00:00.5+00:00"),
+    _event("redenvelope.sent", "sim:1", "2025-02-01T12:00:00+00:00", "t2", group="night-owls",
+           envelope="t-owls", purpose="dead_group_test", count=5, amount=5.0),
+    _event("redenvelope.grabbed", "sim:116", "2025-02-01T14:30:00+00:00", "t2g",
+           group="night-owls", envelope="t-owls"),  # after the blueprint's 2 hours
 ]  # fmt: skip
 
 PARAMS: dict[str, dict[str, Any]] = {
@@ -184,6 +204,9 @@ def test_each_portable_metric_is_the_same_on_spark_and_duckdb(
         on_duckdb = plain(metric.run(duck, scope, params))
         on_spark = plain(metric.run(spark, scope, params))
         assert close(on_spark, on_duckdb), f"{name} differs on Spark for {scope}"
+        if name == "life_cycle" and scope.group is None:  # the engine's verdict, and its own
+            tests = [g["evidence"].get("envelope_test") or {} for g in on_duckdb]
+            assert {"grabbed" in t for t in tests if t} == {True, False}
         # a list: its rows; one object: the members it judged, or acquired
         compared += len(on_duckdb) if isinstance(on_duckdb, list) else on_duckdb[COUNTED[name]]
     assert compared, f"{name} is empty in every scope: nothing compared"
@@ -217,12 +240,17 @@ def test_the_report_on_spark_gives_the_portable_sections_and_names_the_rest(
         "churn_risk", "concentration", "funnel", "k_factor", "retention"
     ]  # fmt: skip
     assert close(on_spark["sections"], {k: whole["sections"][k] for k in on_spark["sections"]})
-    assert on_spark["duckdb_only"] == ["groups", "key_behaviour_leaders", "coverage"]
-    headline = {k: v for k, v in whole["headline"].items() if k != "members"}  # from groups
-    assert close(on_spark["headline"], headline)
-    assert on_spark["groups"] == [] and on_spark["alerts"] == []
+    assert on_spark["duckdb_only"] == ["key_behaviour_leaders", "coverage"]
+    assert close(on_spark["headline"], whole["headline"])  # members: the groups' life cycles
+    assert on_spark["groups"] == whole["groups"] and len(on_spark["groups"]) >= 2
+    # the life cycles' alerts; the pyramid's coverage alerts (P-ORG-4) are DuckDB's only
+    assert on_spark["alerts"] == [a for a in whole["alerts"] if a["playbook"] != "P-ORG-4"]
+    assert on_spark["alerts"], "no life-cycle alert compared"
     args = ["report", "--engine", "spark", "--parquet", str(db.parent / "parquet")]
     said = CliRunner().invoke(app, args)  # the demo community speaks Chinese
     assert said.exit_code == 0, said.output
     assert "关键行为领袖：未在 Spark 上计算" in said.output
     assert "骨干覆盖提醒：未在 Spark 上计算" in said.output
+    assert "群：未在 Spark 上计算" not in said.output
+    for group in whole["groups"]:
+        assert group["group"] in said.output

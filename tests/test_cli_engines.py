@@ -21,7 +21,7 @@ def test_engine_refusals_are_said_in_the_communitys_language(cli: Cli, tmp_path:
     load(cli, tmp_path, group("g1"))  # the example community speaks Chinese
     code, _, err = cli.run("metrics", "activity", "--engine", "spark")
     assert code != 0 and "请给出 --parquet DIR" in err
-    code, _, err = cli.run("metrics", "life_cycle", "--engine", "spark", "--parquet", tmp_path)
-    assert code != 0 and "life_cycle 目前只能在 DuckDB 上计算" in err and "activity" in err
+    code, _, err = cli.run("metrics", "over_activity", "--engine", "spark", "--parquet", tmp_path)
+    assert code != 0 and "over_activity 目前只能在 DuckDB 上计算" in err and "life_cycle" in err
     code, _, err = cli.run("metrics", "activity", "--engine", "spark", "--lang", "en")
     assert code != 0 and "give --parquet DIR" in err

@@ -22,18 +22,21 @@ from shequn.model.i18n import pick
 
 def configured_blueprint(con: Any, community: str) -> Blueprint | None:
     """The latest blueprint of ``community`` in the replica; ``None`` when there is none or
-    it no longer validates (then the defaults hold)."""
-    row = con.execute(
-        """SELECT arg_max(data->'blueprint', id) FROM ev
-           WHERE community = ? AND kind = 'community.configured'""",
-        [community],
-    ).fetchone()
-    if row is None or row[0] is None:
+    it no longer validates (then the defaults hold). Read the same on DuckDB and Spark
+    (``analytics/portable.py``): the newest ``community.configured`` (largest id) that
+    carries one, its JSON parsed here, in Python."""
+    import ibis  # lazy: only metrics need it
+
+    t = portable.ev()
+    said = t.filter(t.community == community, t.kind == "community.configured")
+    said = said.select("id", blueprint=portable.field(con, said.data, "blueprint"))
+    said = said.filter(said.blueprint.notnull())
+    rows = portable.fetch(con, said.order_by(ibis.desc("id")).limit(1).select("blueprint"))
+    if not rows:
         return None
-    raw = json.loads(row[0]) if isinstance(row[0], str) else row[0]
     try:
-        return Blueprint.model_validate(raw)
-    except ValidationError:
+        return Blueprint.model_validate(json.loads(rows[0][0]))
+    except (ValidationError, ValueError):
         return None
 
 

@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from shequn.analytics import lifecycle_blocks as blocks
 from shequn.analytics.configured import configured_blueprint
 from shequn.analytics.registry import Metric
-from shequn.analytics.scope import MEANINGFUL_KINDS, Scope, as_of, kinds_sql
+from shequn.analytics.scope import Scope, as_of
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_engagement import DEFAULT_ENVELOPE_TEST_HOURS
 from shequn.model.blueprint_plan import PLAN
@@ -80,29 +81,11 @@ class GroupLife:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-def _members_at(con: Any, scope: Scope, day: date) -> dict[str, int]:
-    """Members per group at the end of a local day: people whose latest join/leave/removal
-    up to that day was a join."""
-    where, params = scope.where()
-    rows = con.execute(
-        f"""
-        SELECT grp, count(*) FROM (
-            SELECT grp, coalesce(subject_person, person) AS who,
-                   arg_max(kind, id) AS last_kind
-            FROM ev
-            WHERE {where} AND grp IS NOT NULL
-              AND kind IN ('member.joined', 'member.left', 'member.removed')
-              AND CAST(local_at AS DATE) <= ?
-            GROUP BY grp, who
-        ) WHERE last_kind = 'member.joined' GROUP BY grp
-        """,  # noqa: S608  # placeholders and fixed SQL only
-        [*params, day],
-    ).fetchall()
-    return {g: n for g, n in rows}
-
-
 def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
-    """The stage of every group in scope as of the scope's last day, with the evidence."""
+    """The stage of every group in scope as of the scope's last day, with the evidence.
+
+    Defined once for both engines (``analytics/lifecycle_blocks.py``); the blueprint's
+    parameters are read from its JSON in Python."""
     blueprint = configured_blueprint(con, scope.community)
     own = blueprint_params(blueprint) if blueprint is not None else {}
     p = {**DEFAULTS, **own, **params}
@@ -111,55 +94,17 @@ def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
         return []
     window, first_week = int(p["window_days"]), int(p["seven_day_days"])
     cut, prev_cut = last - timedelta(days=window), last - timedelta(days=2 * window)
-    where, wparams = scope.where()
-    kinds, kparams = kinds_sql(MEANINGFUL_KINDS)
-    rows = con.execute(
-        f"""
-        WITH base AS (
-            SELECT grp, person, kind, CAST(local_at AS DATE) AS day, local_at FROM ev
-            WHERE {where} AND grp IS NOT NULL
-        ),
-        born AS (
-            SELECT grp, min(day) AS born FROM base
-            WHERE kind = 'member.joined' OR {kinds} GROUP BY grp
-        )
-        SELECT b.grp, born.born,
-            max(b.day) FILTER (WHERE {kinds}) AS last_meaningful,
-            count(*) FILTER (WHERE {kinds} AND b.day > ?) AS events_last,
-            count(DISTINCT b.person) FILTER (WHERE {kinds} AND b.day > ?) AS active_last,
-            count(DISTINCT b.person) FILTER (WHERE {kinds} AND b.day > ? AND b.day <= ?)
-                AS active_prev,
-            count(*) FILTER (WHERE {kinds} AND b.day < born.born + CAST(? AS INTEGER))
-                AS first7_events,
-            count(DISTINCT b.person) FILTER (
-                WHERE {kinds} AND b.day < born.born + CAST(? AS INTEGER)
-            ) AS first7_people
-        FROM base b JOIN born USING (grp)
-        GROUP BY b.grp, born.born ORDER BY b.grp
-        """,  # noqa: S608  # placeholders and fixed SQL only
-        [
-            *wparams,
-            *kparams,
-            *kparams,
-            *kparams,
-            cut,
-            *kparams,
-            cut,
-            *kparams,
-            prev_cut,
-            cut,
-            *kparams,
-            first_week,
-            *kparams,
-            first_week,
-        ],
-    ).fetchall()
-    now_members = _members_at(con, scope, last)
-    then_members = _members_at(con, scope, cut)
-    tests = _envelope_tests(con, scope, float(p["envelope_test_hours"]))
-    verdicts = _verdicts(con, scope)
+    groups_sql, envelopes_sql = blocks.queries(
+        con, scope, last=last, cut=cut, prev_cut=prev_cut, first_week=first_week
+    )
+    rows = con.execute(groups_sql).fetchall()
+    tests, verdicts = blocks.tests_and_verdicts(
+        con.execute(envelopes_sql).fetchall(), float(p["envelope_test_hours"])
+    )
     out = []
-    for grp, born, last_meaningful, events_last, active_last, active_prev, f7e, f7p in rows:
+    for row in rows:
+        grp, born, last_meaningful, events_last, active_last, active_prev, f7e, f7p = row[:8]
+        members, members_then = int(row[8]), int(row[9])
         evidence = {
             "as_of": last.isoformat(),
             "last_meaningful": last_meaningful.isoformat() if last_meaningful else None,
@@ -167,8 +112,8 @@ def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
             "meaningful_events_last_window": events_last,
             "active_last_window": active_last,
             "active_previous_window": active_prev,
-            "members": now_members.get(grp, 0),
-            "members_window_ago": then_members.get(grp, 0),
+            "members": members,
+            "members_window_ago": members_then,
             "first_7_days": {"events": f7e, "people": f7p},
             "seven_day_rule_needs": {
                 "days": first_week,
@@ -195,7 +140,7 @@ def life_cycle(con: Any, scope: Scope, **params: Any) -> list[GroupLife]:
                 reason=reason,
                 born=born,
                 age_days=age,
-                members=now_members.get(grp, 0),
+                members=members,
                 seven_day_rule=rule,
                 evidence=evidence,
             )
@@ -250,9 +195,7 @@ def _stage(
     )
 
 
-def _latest_test(
-    own: tuple[str, str, bool, bool] | None, verdict: dict[str, Any] | None
-) -> dict[str, Any] | None:
+def _latest_test(own: blocks.Test | None, verdict: dict[str, Any] | None) -> dict[str, Any] | None:
     """The group's latest dead-group test as evidence: the engine's verdict when it judged
     that envelope (or no sending is in the log), else the metric's own reading of it."""
     if verdict is not None and (own is None or own[1] == verdict["envelope"]):
@@ -262,77 +205,6 @@ def _latest_test(
     sent, envelope, grabbed, since = own
     dead = "alive" if grabbed else "dead"
     return {"envelope": envelope, "sent": sent, "verdict": dead, "activity_since": since}
-
-
-def _verdicts(con: Any, scope: Scope) -> dict[str, dict[str, Any]]:
-    """The engine's latest verdict per group (``envelope.judged``) with its figures, and
-    whether anything meaningful (grabs aside) happened after it."""
-    where, params = scope.where("j")
-    kinds, kparams = kinds_sql(MEANINGFUL_KINDS)
-    rows = con.execute(
-        f"""
-        SELECT grp, envelope, verdict, grabbed, shares, hours, sent_at, judged, since FROM (
-            SELECT j.grp, j.data->>'envelope' AS envelope, j.data->>'verdict' AS verdict,
-                   j.data->>'grabbed' AS grabbed, j.data->>'shares' AS shares,
-                   j.data->>'hours' AS hours, j.data->>'sent_at' AS sent_at, j.local_at AS judged,
-                   EXISTS (
-                       SELECT 1 FROM ev m WHERE m.community = j.community AND m.grp = j.grp
-                       AND m.occurred_at > j.occurred_at AND m.{kinds}
-                       AND m.kind <> 'redenvelope.grabbed'
-                   ) AS since,
-                   row_number() OVER (PARTITION BY j.grp ORDER BY j.occurred_at DESC, j.id DESC)
-                       AS n
-            FROM ev j WHERE {where} AND j.kind = 'envelope.judged' AND j.grp IS NOT NULL
-        ) WHERE n = 1
-        """,  # noqa: S608  # placeholders and fixed SQL only
-        [*kparams, *params],
-    ).fetchall()
-    out: dict[str, dict[str, Any]] = {}
-    for grp, envelope, verdict, grabbed, shares, hours, sent_at, judged, since in rows:
-        out[grp] = {
-            "envelope": envelope,
-            "sent": (judged - timedelta(hours=float(hours or 0))).strftime("%Y-%m-%d %H:%M"),
-            "sent_at": sent_at,
-            "judged": judged.strftime("%Y-%m-%d %H:%M"),
-            "verdict": verdict,
-            "grabbed": int(grabbed or 0),
-            "shares": int(shares or 0),
-            "hours": int(float(hours)) if float(hours or 0).is_integer() else float(hours),
-            "activity_since": bool(since),
-        }
-    return out
-
-
-def _envelope_tests(con: Any, scope: Scope, hours: float) -> dict[str, tuple[str, str, bool, bool]]:
-    """The latest dead-group test per group: (its local time, its envelope, grabbed within
-    ``hours``, followed by meaningful activity)."""
-    where, params = scope.where("s")
-    kinds, kparams = kinds_sql(MEANINGFUL_KINDS)
-    rows = con.execute(
-        f"""
-        SELECT s.grp, arg_max(s.local_at, s.id), arg_max(s.data->>'envelope', s.id),
-               arg_max(EXISTS (
-                   SELECT 1 FROM ev g WHERE g.kind = 'redenvelope.grabbed'
-                   AND g.community = s.community AND g.grp = s.grp
-                   AND g.data->>'envelope' = s.data->>'envelope'
-                   AND g.occurred_at <= s.occurred_at + to_seconds(CAST(? AS DOUBLE))
-               ), s.id),
-               arg_max(EXISTS (
-                   SELECT 1 FROM ev m WHERE m.community = s.community AND m.grp = s.grp
-                   AND m.occurred_at > s.occurred_at AND m.{kinds}
-                   AND m.kind <> 'redenvelope.grabbed'
-               ), s.id)
-        FROM ev s
-        WHERE {where} AND s.kind = 'redenvelope.sent'
-          AND s.data->>'purpose' = 'dead_group_test'
-        GROUP BY s.grp
-        """,  # noqa: S608  # placeholders and fixed SQL only
-        [hours * 3600, *kparams, *params],
-    ).fetchall()
-    return {
-        g: (at.strftime("%Y-%m-%d %H:%M"), str(envelope), bool(grabbed), bool(since))
-        for g, at, envelope, grabbed, since in rows
-    }
 
 
 METRICS = (

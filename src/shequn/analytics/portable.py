@@ -194,6 +194,7 @@ PORTABLE: tuple[str, ...] = (
     "referral_leaderboard",
     "campaign_k_factor",
     "commission",
+    "life_cycle",
 )
 """Metrics defined here once and run on both engines; ``--engine spark`` accepts these (and
 tests/test_analytics_spark.py compares each on DuckDB and on Spark)."""

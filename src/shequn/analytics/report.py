@@ -41,8 +41,8 @@ class Report:
     sections: dict[str, Any] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
     duckdb_only: list[str] = field(default_factory=list)
-    """What this engine did not compute (``groups``, ``coverage``, section names): their
-    metrics run on DuckDB only so far (``analytics/portable.PORTABLE``)."""
+    """What this engine did not compute (``coverage``, section names): their metrics run on
+    DuckDB only so far (``analytics/portable.PORTABLE``)."""
 
     @property
     def empty(self) -> bool:
@@ -123,10 +123,6 @@ def build_report(con: Any, scope: Scope, *, portable_only: bool = False) -> Repo
             "messages_per_active_member": today.messages_per_active,
         }
     _extra_sections(con, scope, report, PORTABLE if portable_only else None)
-    if portable_only:  # life cycles and the pyramid's gaps read the replica's own queries
-        report.duckdb_only[:0] = ["groups"]
-        report.duckdb_only.append("coverage")
-        return report
     moves = _moves(_envelope_hours(con, scope.community))
     for life in life_cycle(con, scope):
         report.groups.append(
@@ -144,6 +140,9 @@ def build_report(con: Any, scope: Scope, *, portable_only: bool = False) -> Repo
         report.alerts += _life_alerts(
             moves, life.group, life.stage, life.reason, life.seven_day_rule if young else "old"
         )
+    if portable_only:  # the pyramid's gaps read the replica's own tables
+        report.duckdb_only.append("coverage")
+        return report
     _coverage_alerts(con, scope, report)
     return report
 

@@ -81,7 +81,7 @@ SECTION_TITLES = {
     "churn_risk": N_("churn risk"),
 }
 
-ELSEWHERE = {"groups": N_("groups"), "coverage": N_("leadership coverage alerts")}
+ELSEWHERE = {"coverage": N_("leadership coverage alerts")}
 """Report parts other than sections that ``--engine spark`` leaves out."""
 NOT_ON_SPARK = N_(
     "{what}: not computed on Spark — its metrics run on DuckDB only so far "
