@@ -55,8 +55,8 @@ from benchmarks.baselines import hand_three, naive
 from shequn.analytics import materialise
 from shequn.analytics.activity import activity
 from shequn.analytics.registry import all_metrics
-from shequn.analytics.replica import prepare
-from shequn.analytics.results import Reusing, remember
+from shequn.analytics.replica import prepare, settle
+from shequn.analytics.results import Reusing
 from shequn.analytics.retention import retention
 from shequn.analytics.scope import Scope
 from shequn.analytics.talk import concentration
@@ -211,10 +211,7 @@ def sync_vs_append(con: Any, n: int, rounds: int = 2) -> dict[str, Any]:
 
         def sync() -> None:
             con.execute("BEGIN")
-            materialise.refresh_communities(con, "sc")
-            materialise.refresh_people(con, "sp")
-            materialise.append(con, "more")
-            remember(con)
+            settle(con, "more", people="sp", communities="sc")
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
 

@@ -173,20 +173,23 @@ def append(con: Any, staged: str) -> int:
     return _count(con) - before
 
 
-def refresh_people(con: Any, staged: str) -> int:
+def refresh_people(con: Any, staged: str, same: bool | None = None) -> int:
     """Make ``people`` the rows of table ``staged`` (community, identity, member); only the
     events of identities whose member changed (merged, unmerged, new or gone) are re-resolved,
     and only their rows of ``people`` rewritten. The number of identities that changed.
 
     Equal fingerprints (row count and the XOR of row hashes; one identity per row, so no row
-    cancels another) mean nothing changed, which spares the usual sync the diff's joins."""
-    same = con.execute(
-        f"""
-        SELECT (SELECT count(*) || '.' || coalesce(bit_xor(hash(s)), 0) FROM {staged} s)
-             = (SELECT count(*) || '.' || coalesce(bit_xor(hash(p)), 0) FROM people p)
-        """  # noqa: S608  # our own table name
-    ).fetchall()[0][0]
-    if same:  # the usual sync: nobody merged (one pass over each side, no join)
+    cancels another) mean nothing changed, which spares the usual sync the diff's joins.
+    ``same``: the caller compared them already (a sync knows ``people``'s fingerprint from
+    its last watermark, ``replica.settle``); None: compared here, one pass over each side."""
+    if same is None:
+        same = con.execute(
+            f"""
+            SELECT (SELECT count(*) || '.' || coalesce(bit_xor(hash(s)), 0) FROM {staged} s)
+                 = (SELECT count(*) || '.' || coalesce(bit_xor(hash(p)), 0) FROM people p)
+            """  # noqa: S608  # our own table name
+        ).fetchall()[0][0]
+    if same:  # the usual sync: nobody merged (no join)
         return 0
     con.execute(
         f"""
