@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from shequn.analytics.activity import activity
+from shequn.analytics.activity import activity, activity_by_group
 from shequn.analytics.scope import Scope
 from tests.analytics_helpers import COMMUNITY, join, merge, post
 
@@ -98,3 +98,30 @@ def test_matches_brute_force_on_random_logs():
                 len({p for p, d in active if 0 <= (day - d).days < span}) for span in (1, 7, 30)
             )
             assert counts == expected, day
+
+
+def test_by_group_is_each_groups_activity_in_one_pass(replica_of):
+    """What the diagnosis asks for every group at once equals asking group by group."""
+    con = replica_of(
+        [
+            join("a", day=0),
+            join("b", day=0, group="h"),
+            join("c", day=2, group="quiet"),  # joined, never active: no series
+            post("a", day=0),
+            post("a", day=3, hour=13),
+            post("b", day=1, group="h"),
+            post("b", day=40, group="h"),  # past the 30-day MAU window of day 1
+        ]
+    )
+    fixed = Scope(COMMUNITY, until=date(2026, 2, 15))
+    by_group = activity_by_group(con, fixed)
+    assert sorted(by_group) == ["g", "h"]
+    for g, days in by_group.items():
+        assert days == activity(con, fixed.with_group(g))
+    h = {d.day: (d.dau, d.wau, d.mau, d.messages) for d in by_group["h"]}
+    assert h[date(2026, 1, 2)] == (1, 1, 1, 1)
+    assert h[date(2026, 2, 1)] == (0, 0, 0, 0)  # day 31: b's day-1 post left every window
+    assert h[date(2026, 2, 10)] == (1, 1, 1, 1)
+    assert max(h) == date(2026, 2, 15)  # up to the scope's as-of day
+    since = Scope(COMMUNITY, since=date(2026, 1, 3), until=date(2026, 1, 10))
+    assert activity_by_group(con, since)["g"] == activity(con, since.with_group("g"))

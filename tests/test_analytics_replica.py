@@ -6,10 +6,12 @@ import threading
 from pathlib import Path
 
 from shequn.analytics.replica import Replica
+from shequn.analytics.results import fingerprint, kept
+from shequn.engine.identity import merge
 from shequn.engine.record import record
 from shequn.store.append import append
 from shequn.store.db import Store
-from tests.analytics_helpers import configured, event, join, post
+from tests.analytics_helpers import COMMUNITY, configured, event, join, post
 
 
 def test_incremental_sync_copies_only_new_events(store: Store, tmp_path: Path):
@@ -108,3 +110,22 @@ def test_columns_that_start_empty_are_typed_by_their_later_values(store: Store):
         ).fetchall()
         empty = replica.con.execute("SELECT count(*) FROM events WHERE subject = ''").fetchall()
     assert rows == [("wechat:b",)] and empty == [(0,)]
+
+
+def test_the_watermark_keeps_the_fingerprint_of_people_the_next_sync_compares_with(
+    store: Store,
+):
+    """A sync fingerprints the store's people once and compares that with the fingerprint the
+    last watermark kept: it must be the replica's ``people`` as it is, after merges too."""
+    record(store, [configured(), join("a", day=0), join("b", day=0), post("b", day=1)])
+    with Replica.open(store, ":memory:") as replica:
+        fresh = lambda: replica.raw.execute(fingerprint("people")).fetchall()[0][0]  # noqa: E731
+        first = kept(replica.raw, "people")
+        assert first == fresh()
+        merge(store, "wechat:a", "wechat:b", community=COMMUNITY)
+        replica.sync()
+        assert kept(replica.raw, "people") == fresh() != first
+        posts = replica.raw.execute("SELECT person FROM ev WHERE kind = 'message.posted'")
+        assert posts.fetchall() == [("wechat:a",)]
+        replica.sync()  # nothing new: the same fingerprint kept
+        assert kept(replica.raw, "people") == fresh()

@@ -37,16 +37,13 @@ from typing import Any
 _LOCAL = "timezone(coalesce(c.timezone, 'UTC'), s.occurred_at::TIMESTAMPTZ)"
 
 
-def _key(ref: str) -> str:
-    """SQL naming message ``ref`` of the row's community and source by a 128-bit digest
-    (lengths prefixed, so different triples never read as the same text)."""
-    return (
-        "md5_number(length(s.community) || ':' || s.community || length(s.source) || ':'"
-        f" || s.source || ':' || {ref})"
-    )
+_PREFIX = "concat(length(community), ':', community, length(source), ':', source, ':')"
+"""The digested text up to the message's ``source_ref``: (community, source), lengths prefixed
+so that different triples never read as the same text. Built once a row and shared by both
+digests (one ``concat`` instead of a chain of seven ``||``: a third of what a digest cost)."""
 
 
-_FIELDS = f"""
+_FIELDS = """
     s.f[1] AS reply_to,
     TRY_CAST(s.f[2] AS BIGINT) AS length,
     coalesce(TRY_CAST(s.f[3] AS BOOLEAN), false) AS has_link,
@@ -55,9 +52,9 @@ _FIELDS = f"""
     s.f[6] AS target,
     s.f[7] IS NOT NULL AS forwarded,
     s.f[8] AS inviter,
-    CASE WHEN s.kind = 'message.posted' THEN {_key("s.source_ref")} END AS ref_key,
-    CASE s.kind WHEN 'message.posted' THEN {_key("s.f[1]")}
-                WHEN 'message.reacted' THEN {_key("s.f[6]")} END AS to_key
+    CASE WHEN s.kind = 'message.posted' THEN md5_number(s.p || s.source_ref) END AS ref_key,
+    md5_number(s.p || CASE s.kind WHEN 'message.posted' THEN s.f[1]
+                                  WHEN 'message.reacted' THEN s.f[6] END) AS to_key
 """
 
 _PATHS = (
@@ -94,14 +91,15 @@ CREATE {temp} TABLE IF NOT EXISTS {name} (
 def derive(source: str) -> str:
     """The SELECT deriving ``ev``'s columns from raw rows in ``source`` (aliased ``s``)."""
     return f"""
+        WITH m AS MATERIALIZED (SELECT of_community, identity, member FROM merged)
         SELECT s.id, s.kind, s.occurred_at, s.community, s.grp, s.actor, s.subject, s.data,
                s.source, s.source_ref,
                coalesce(pa.member, s.actor) AS person,
                coalesce(ps.member, s.subject) AS subject_person,
                {_LOCAL} AS local_at, CAST({_LOCAL} AS DATE) AS day, {_FIELDS}
-        FROM (SELECT *, data->>{_PATHS} AS f FROM {source}) s
-        LEFT JOIN merged pa ON pa.of_community = s.community AND pa.identity = s.actor
-        LEFT JOIN merged ps ON ps.of_community = s.community AND ps.identity = s.subject
+        FROM (SELECT *, data->>{_PATHS} AS f, {_PREFIX} AS p FROM {source}) s
+        LEFT JOIN m pa ON pa.of_community = s.community AND pa.identity = s.actor
+        LEFT JOIN m ps ON ps.of_community = s.community AND ps.identity = s.subject
         LEFT JOIN communities c ON c.community = s.community
     """  # noqa: S608  # fixed fragments and our own table name
 
@@ -175,20 +173,23 @@ def append(con: Any, staged: str) -> int:
     return _count(con) - before
 
 
-def refresh_people(con: Any, staged: str) -> int:
+def refresh_people(con: Any, staged: str, same: bool | None = None) -> int:
     """Make ``people`` the rows of table ``staged`` (community, identity, member); only the
     events of identities whose member changed (merged, unmerged, new or gone) are re-resolved,
     and only their rows of ``people`` rewritten. The number of identities that changed.
 
     Equal fingerprints (row count and the XOR of row hashes; one identity per row, so no row
-    cancels another) mean nothing changed, which spares the usual sync the diff's joins."""
-    same = con.execute(
-        f"""
-        SELECT (SELECT count(*) || '.' || coalesce(bit_xor(hash(s)), 0) FROM {staged} s)
-             = (SELECT count(*) || '.' || coalesce(bit_xor(hash(p)), 0) FROM people p)
-        """  # noqa: S608  # our own table name
-    ).fetchall()[0][0]
-    if same:  # the usual sync: nobody merged (one pass over each side, no join)
+    cancels another) mean nothing changed, which spares the usual sync the diff's joins.
+    ``same``: the caller compared them already (a sync knows ``people``'s fingerprint from
+    its last watermark, ``replica.settle``); None: compared here, one pass over each side."""
+    if same is None:
+        same = con.execute(
+            f"""
+            SELECT (SELECT count(*) || '.' || coalesce(bit_xor(hash(s)), 0) FROM {staged} s)
+                 = (SELECT count(*) || '.' || coalesce(bit_xor(hash(p)), 0) FROM people p)
+            """  # noqa: S608  # our own table name
+        ).fetchall()[0][0]
+    if same:  # the usual sync: nobody merged (no join)
         return 0
     con.execute(
         f"""

@@ -23,27 +23,49 @@ from typing import Any
 _READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
 _LOG = re.compile(r"\bev\b")
 
-_FINGERPRINT = """
-SELECT (SELECT coalesce(max(id), 0) || ':' || count(*) FROM ev)
-    || ':' || (SELECT count(*) || '.' || coalesce(bit_xor(hash(p)), 0) FROM people p)
-    || ':' || (SELECT count(*) || '.' || coalesce(bit_xor(hash(c)), 0) FROM communities c)
-    || ':' || (SELECT count(*) || '.' || coalesce(bit_xor(hash(g)), 0) FROM groups g)
-    || ':' || (SELECT count(*) || '.' || coalesce(bit_xor(hash(m)), 0) FROM memberships m)
-"""
+
+def fingerprint(table: str) -> str:
+    """SQL giving ``table``'s row count and the XOR of its row hashes: equal contents, equal
+    strings (rows are distinct in the tables fingerprinted, so no row cancels another)."""
+    return f"SELECT count(*) || '.' || coalesce(bit_xor(hash(t)), 0) FROM {table} t"  # noqa: S608
 
 
-def watermark(con: Any) -> str:
-    """What the replica holds, as a short string: equal strings, equal answers (module doc)."""
+_PARTS = (
+    ("log", "SELECT coalesce(max(id), 0) || ':' || count(*) FROM ev"),
+    ("people", fingerprint("people")),
+    ("communities", fingerprint("communities")),
+    ("groups", fingerprint("groups")),
+    ("memberships", fingerprint("memberships")),
+)
+
+
+def watermark(con: Any, people: str | None = None) -> str:
+    """What the replica holds, as a short string: equal strings, equal answers (module doc).
+    ``people``: the fingerprint of ``people`` when the caller has just computed it (a sync
+    makes ``people`` equal to the staged rows it fingerprinted), sparing a pass over it."""
     origin = con.execute("SELECT value FROM meta WHERE key = 'origin'").fetchall()
-    mark = con.execute(_FINGERPRINT).fetchall()[0][0]
-    return f"{origin[0][0] if origin else ''}:{mark}"
+    known = {"people": people} if people is not None else {}
+    parts = [known.get(name) or con.execute(sql).fetchall()[0][0] for name, sql in _PARTS]
+    return ":".join([origin[0][0] if origin else "", *parts])
 
 
-def remember(con: Any) -> str:
-    """Compute the watermark after a sync and keep it in ``meta`` (read by :class:`Reusing`)."""
-    mark = watermark(con)
+def remember(con: Any, people: str | None = None) -> str:
+    """Compute the watermark after a sync and keep it in ``meta`` (read by :class:`Reusing`);
+    ``people`` as for :func:`watermark`."""
+    mark = watermark(con, people)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('watermark', ?)", [mark])
     return mark
+
+
+def kept(con: Any, part: str) -> str | None:
+    """One part of the watermark the last sync kept (``people``: the fingerprint of ``people``
+    as that sync left it), or None when no sync kept one. Every sync ends by keeping the
+    watermark, so a part read here is the table's fingerprint now unless something other
+    than a sync wrote the table since (nothing does)."""
+    mark = con.execute("SELECT value FROM meta WHERE key = 'watermark'").fetchall()
+    fields = mark[0][0].split(":") if mark else []
+    names = ["origin", "log_max", "log_count", *(name for name, _ in _PARTS[1:])]
+    return dict(zip(names, fields, strict=True)).get(part) if len(fields) == len(names) else None
 
 
 class Rows:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from shequn.analytics.activity import ActivityDay, activity
+from shequn.analytics.activity import ActivityDay, activity_by_group
 from shequn.analytics.churn import churn_risk
 from shequn.analytics.funnel import FunnelRow, funnel
 from shequn.analytics.leaders import Leader, key_behaviour_leaders
@@ -93,10 +93,10 @@ def gather(con: Any, scope: Scope) -> dict[str, GroupFacts]:
     for g, mixes in noise_by_group(con, fixed).items():
         if g in facts:
             facts[g].talk = mixes
-    for g, f in facts.items():  # metrics not segmented by group: one call per group
-        one = fixed.with_group(g)
-        f.days = activity(con, one)
-        f.ladder = ladder_conversion(con, one) if f.positions else []
+    days = activity_by_group(con, fixed)
+    for g, f in facts.items():  # the ladder is not segmented by group: one call per group
+        f.days = days.get(g, [])
+        f.ladder = ladder_conversion(con, fixed.with_group(g)) if f.positions else []
     return facts
 
 
