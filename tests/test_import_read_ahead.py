@@ -19,8 +19,6 @@ import pytest
 from shequn.errors import InputFormatError
 from shequn.ingest.job import ImportJob, ImportSummary
 from shequn.ingest.registry import FORMATS
-from shequn.model.events import Shipped
-from shequn.store.append import stored_forms
 from tests.test_import_resume import _fresh_like, big_export, fingerprint, stored_events
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -51,21 +49,6 @@ def test_every_fixture_reads_the_same_in_a_second_process(path: Path) -> None:
     ahead, ahead_summary = read(path, ahead=True)
     assert here and ahead == here
     assert ahead_summary == here_summary
-
-
-def test_events_read_ahead_carry_the_store_forms_made_in_the_reader() -> None:
-    """Given the store's ``stored_forms``, the reader process makes them and the events arrive
-    as ``Shipped``: equal to the events read here, carrying what the store would make."""
-    path = DATA / "telegram" / "reading-circle" / "result.json"
-    here = list(ImportJob.for_path(path, community="study-circle", tz=ZoneInfo("UTC")).events())
-    job = ImportJob.for_path(path, community="study-circle", tz=ZoneInfo("UTC"), forms=stored_forms)
-    job.read_ahead = True
-    ahead = list(job.events())
-    assert len(ahead) == len(here) > 10
-    assert all(type(e) is Shipped for e in ahead)
-    assert ahead == here and here == ahead
-    assert [e.stored for e in ahead] == [stored_forms(e) for e in here]
-    assert ahead[0] != here[1] and here[1] != ahead[0]
 
 
 def test_records_set_aside_and_the_first_fatal_error_come_back(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ from shequn.ingest.registry import FORMATS, detect, get_importer
 from shequn.model.blueprint import DEFAULT_LANGUAGE, Blueprint, valid_slug
 from shequn.model.events import Event
 from shequn.model.i18n import Said
-from shequn.store.append import AppendResult, stored_forms
+from shequn.store.append import AppendResult
 from shequn.store.bindings import bindings_by_platform
 from shequn.store.db import Store
 from shequn.store.queries import get_community, list_communities
@@ -221,7 +221,6 @@ def import_command(
             limits=limits,
             bindings=_bindings(store, slug),
             known=KnownStretches(store, slug),
-            forms=stored_forms if store.dialect == "sqlite" else None,  # PostgreSQL: COPY
         )
         ctx = job.ctx
         bar = stack.enter_context(byte_progress(hidden=as_json))

@@ -6,9 +6,10 @@ forked child runs the import's own reader — the same importer, the same checks
 events back in chunks of plain tuples (pickle protocol 5: times and data arrive as they were,
 where JSON made this process parse the data and every time again); this process turns them
 into events without checking them again (``Event.checked_before``) and hands them on to the
-caller, which appends them as before. Given ``forms`` (the store's ``stored_forms``), the child
-also makes each event's stored text forms and the events arrive as ``Shipped``, so the store
-inserts them without formatting them here: the work moves to the child, the idler process.
+caller, which appends them as before. Pickle also sends a string that repeats within a chunk
+(a kind, a group, a person's key) once, so the events here share it and the projections' dict
+lookups reuse its hash. (Making the store's text forms of each event in the child as well
+moved too much: the child became the slower process; docs/store.md.)
 
 Memory stays flat: a thread here takes the chunks off the pipe into a queue of
 :data:`DEPTH` chunks, and the child waits when that is full. Nothing about idempotency or
@@ -34,7 +35,7 @@ from itertools import starmap
 from typing import Any
 
 from shequn.errors import InputFormatError
-from shequn.model.events import Event, Shipped
+from shequn.model.events import Event
 from shequn.model.i18n import Said
 
 CHUNK = 2_000
@@ -43,9 +44,6 @@ DEPTH = 8
 """Chunks held here before the child waits (a few MB)."""
 
 _EVENTS, _DONE, _FAILED = b"E", b"D", b"X"
-
-Forms = Callable[[Event], tuple[str, str]]
-"""What the store makes of an event before inserting it (``store.append.stored_forms``)."""
 
 
 def available() -> bool:
@@ -61,18 +59,16 @@ def read_ahead(
     progress: Callable[[], Any],
     on_progress: Callable[[Any], None],
     label: str,
-    forms: Forms | None = None,
 ) -> Iterator[Event]:
     """The events ``produce()`` yields, produced in a forked child.
 
     ``progress()`` runs in the child after each chunk (and once at the end) and returns
-    something picklable; ``on_progress`` receives it here before that chunk's events. With
-    ``forms``, the events are :class:`Shipped` with ``forms(event)`` made in the child."""
+    something picklable; ``on_progress`` receives it here before that chunk's events."""
     ctx = multiprocessing.get_context("fork")
     reader, writer = ctx.Pipe(duplex=False)
     child = ctx.Process(
         target=_child,
-        args=(produce, progress, forms, writer, reader),
+        args=(produce, progress, writer, reader),
         daemon=True,
         name="shequn-reader",
     )
@@ -87,7 +83,7 @@ def read_ahead(
             if tag == _EVENTS:
                 rows, state = pickle.loads(body)  # noqa: S301  # our own child's bytes
                 on_progress(state)
-                yield from _events(rows, shipped=forms is not None)
+                yield from _events(rows)
             elif tag == _DONE:
                 on_progress(pickle.loads(body))  # noqa: S301
                 return
@@ -106,7 +102,6 @@ def read_ahead(
 def _child(
     produce: Callable[[], Iterator[Event]],
     progress: Callable[[], Any],
-    forms: Forms | None,
     writer: Any,
     reader: Any,
 ) -> None:
@@ -121,9 +116,8 @@ def _child(
     try:
         try:
             for e in produce():
-                row = (e.kind, e.occurred_at, e.community, e.source, e.source_ref, e.group,
-                       e.actor, e.subject, e.data)  # fmt: skip
-                add(row if forms is None else (*row, forms(e)))
+                add((e.kind, e.occurred_at, e.community, e.source, e.source_ref, e.group,
+                     e.actor, e.subject, e.data))  # fmt: skip
                 if len(rows) >= CHUNK:
                     send()
         except (BrokenPipeError, KeyboardInterrupt):
@@ -154,12 +148,10 @@ def _pump(reader: Any, chunks: queue.Queue[tuple[bytes, bytes]]) -> None:
             return
 
 
-def _events(rows: list[tuple[Any, ...]], *, shipped: bool) -> list[Event]:
+def _events(rows: list[tuple[Any, ...]]) -> list[Event]:
     """A chunk's events, built in one pass (handed on as a list: one generator step per
     event less on the importing process's side, which is the busier one)."""
-    if not shipped:
-        return list(starmap(Event.checked_before, rows))
-    return list(starmap(Shipped.with_forms, rows))
+    return list(starmap(Event.checked_before, rows))
 
 
 def _pickled_error(e: BaseException) -> bytes:

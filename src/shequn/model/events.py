@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from operator import attrgetter
-from typing import Any, Self
+from typing import Any
 
 from shequn.errors import InvalidEvent
 from shequn.model.i18n import Said
@@ -261,11 +260,11 @@ class Event:
         actor: str | None,
         subject: str | None,
         data: dict[str, Any],
-    ) -> Self:
+    ) -> Event:
         """An event that passed :meth:`__post_init__` already (in the import's reader process,
-        whose events come back to the importing one): rebuilt without checking it a second
-        time, which would cost more than storing it. ``occurred_at`` must be in UTC. Never for
-        outside input: that goes through the constructor."""
+        whose events come back pickled): rebuilt without checking it a second time, which
+        would cost more than storing it. ``occurred_at`` must be in UTC. Never for outside
+        input: that goes through the constructor."""
         event = object.__new__(cls)
         event.kind, event.occurred_at, event.community = kind, occurred_at, community
         event.source, event.source_ref, event.group = source, source_ref, group
@@ -316,46 +315,6 @@ class Event:
             "source_ref": self.source_ref,
             "data": self.data,
         }
-
-
-class Shipped(Event):
-    """An event rebuilt from another process (the import's reader) together with the text
-    forms the events table stores it in, which that process made already:
-    :attr:`stored` is ``(occurred_at, data)`` as ``store.append.stored_forms`` writes them, so
-    the store inserts them as they are instead of formatting the event a second time in the
-    busier process. Equal to an :class:`Event` with the same fields."""
-
-    __slots__ = ("stored",)
-    stored: tuple[str, str]
-
-    @classmethod
-    def with_forms(
-        cls,
-        kind: str,
-        occurred_at: datetime,
-        community: str,
-        source: str,
-        source_ref: str,
-        group: str | None,
-        actor: str | None,
-        subject: str | None,
-        data: dict[str, Any],
-        stored: tuple[str, str],
-    ) -> Shipped:
-        """:meth:`Event.checked_before`, with the stored forms the other process made."""
-        event = cls.checked_before(
-            kind, occurred_at, community, source, source_ref, group, actor, subject, data
-        )
-        event.stored = stored
-        return event
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Event) and _fields(self) == _fields(other)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, like Event
-
-
-_fields = attrgetter(*TOP_LEVEL)
 
 
 def _ref(value: object) -> str:

@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy import Connection
 
 from shequn.errors import NotFound
-from shequn.model.events import Event, Shipped
+from shequn.model.events import Event
 from shequn.model.i18n import Said
 from shequn.store import raw
 from shequn.store.projections import IdentityCache, Projector
@@ -143,19 +143,18 @@ def _insert_sqlite(conn: Connection, events: list[Event], now: datetime) -> Stor
     rows = [
         (
             e.kind,
-            (f := e.stored if isinstance(e, Shipped) else (  # as stored_forms, inlined
-                e.occurred_at.isoformat(" ", "microseconds")[:26], dumps(e.data).decode()))[0],
+            e.occurred_at.isoformat(" ", "microseconds")[:26],  # as _sqlite_time, inlined
             e.community,
             e.group,
             e.actor,
             e.subject,
             e.source,
             e.source_ref,
-            f[1],
+            dumps(e.data).decode(),
             recorded,
         )
         for e in events
-    ]  # fmt: skip
+    ]
     cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         before = int(cur.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
@@ -169,13 +168,6 @@ def _insert_sqlite(conn: Connection, events: list[Event], now: datetime) -> Stor
         return [(int(i), by_key[(src, ref)]) for i, src, ref in cur.fetchall()]
     finally:
         cur.close()
-
-
-def stored_forms(e: Event) -> tuple[str, str]:
-    """The event's time and data as SQLite's events table holds them (the time as
-    :func:`_sqlite_time`, the data as compact JSON): an import's reader process makes them for
-    the events it ships (``model.events.Shipped``), so the appending process need not."""
-    return _sqlite_time(e.occurred_at), orjson.dumps(e.data).decode()
 
 
 def _sqlite_time(at: datetime) -> str:
