@@ -262,7 +262,7 @@ class Event:
         data: dict[str, Any],
     ) -> Event:
         """An event that passed :meth:`__post_init__` already (in the import's reader process,
-        whose events come back as JSON): rebuilt without checking it a second time, which
+        whose events come back pickled): rebuilt without checking it a second time, which
         would cost more than storing it. ``occurred_at`` must be in UTC. Never for outside
         input: that goes through the constructor."""
         event = object.__new__(cls)
