@@ -23,7 +23,7 @@ DEFAULT_THRESHOLD = 0.8
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    patterns: tuple[tuple[str, str, re.Pattern[str], float, re.Pattern[str] | None], ...]
+    patterns: tuple[tuple[str, str, re.Pattern[str], float, tuple[re.Pattern[str], ...]], ...]
     zh: re.Pattern[str]
     en: re.Pattern[str]
 
@@ -58,8 +58,8 @@ def _branches(node: Trie) -> str:
 def _compiled() -> _Compiled:
     return _Compiled(
         patterns=tuple(
-            (s, v, re.compile(p), w, None if g is None else re.compile(g))
-            for s, v, p, w, g in PATTERNS
+            (s, v, re.compile(p), w, tuple(re.compile(g) for g in gates))
+            for s, v, p, w, gates in PATTERNS
         ),
         zh=re.compile(_alternation(ZH_WORDS)),
         en=re.compile(rf"(?<![\w&])(?:{_alternation(EN_WORDS)})(?![\w&])"),
@@ -76,19 +76,20 @@ def signals(folded: Folded) -> list[Evidence]:
     c = _compiled()
     found: dict[tuple[str, str], float] = {}
     opened: dict[tuple[re.Pattern[str], str], bool] = {}  # each gate searched once a view
-    for signal, view, pattern, weight, gate in c.patterns:
+    for signal, view, pattern, weight, gates in c.patterns:
         text = getattr(folded, view)
-        if gate is not None:
+        for gate in gates:
             ok = opened.get((gate, view))
             if ok is None:
                 ok = opened[gate, view] = gate.search(text) is not None
             if not ok:
-                continue
-        for m in pattern.finditer(text):
-            key = (signal, m.group())
-            found[key] = max(found.get(key, 0.0), weight)
-            if signal in ONCE:
                 break
+        else:  # every gate open
+            for m in pattern.finditer(text):
+                key = (signal, m.group())
+                found[key] = max(found.get(key, 0.0), weight)
+                if signal in ONCE:
+                    break
     if not folded.compact.isascii():
         for m in c.zh.finditer(folded.compact):
             found.setdefault(("promotion", m.group()), ZH_WORDS[m.group()])
