@@ -10,8 +10,8 @@ patterns run on the folded ``compact``/``digits`` views (see ``normalize``), Eng
 from __future__ import annotations
 
 # (signal, view, pattern, weight, gates): regular expressions over one folded view. ``gates``
-# are what every match must contain, searched first and in order, each once a message and
-# view (a digit, shared by several patterns, then what only this one needs): necessary
+# are what every match must contain, searched first and in order (a digit — searched once
+# for the patterns in a row that start with it — then what only this one needs): necessary
 # conditions, so they change no verdict, only how many messages the pattern itself runs on
 # (most chat has no URL, no digit, no contact word); () runs the pattern always. Patterns
 # start with a literal where they can, and a "not after" check comes after that first
