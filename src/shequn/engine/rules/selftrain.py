@@ -16,9 +16,9 @@ The teaching, all on the community's messages and no label of theirs:
 2. A model is trained on those plus any labelled examples (a public labelled set of the same
    language, the managers' decisions) — on their words, not the rules' signals — with its
    threshold chosen for precision out of fold on the community's own messages
-   (``calibrate.calibrated``; see :func:`self_trained`). Labels from elsewhere weigh
-   :data:`FOREIGN_SHARE` of the chat all together: they teach words the chat is silent on,
-   they do not outvote it.
+   (``calibrate.calibrated``; see :func:`self_trained`). Labels from elsewhere can be made
+   to weigh a share of the chat all together (:data:`FOREIGN_SHARE`), so that they teach
+   words the chat is silent on and do not outvote it.
 3. :data:`ROUNDS` more times: the messages are labelled again — advert where the rules or the
    model say so, not where the rules are below :data:`SURE_CLEAN` and the model below
    :data:`MODEL_CLEAN` — and the model trained again.
@@ -47,13 +47,16 @@ MODEL_CLEAN = 0.5
 ROUNDS = 1
 """Rounds of labelling again with the model after the first (more rounds changed little and
 let the model's own mistakes feed back)."""
-FOREIGN_SHARE = 0.1
+FOREIGN_SHARE: float | None = None
 """How much another community's labelled examples weigh, all together, against this
-community's messages (each weighs ``FOREIGN_SHARE * messages / examples``, at most 1). At
-full weight they taught an SMS community that "please", "check", "out" and "like" make an
-advert (YouTube comments' "please like", "check out my channel") and outvoted its own chat,
-where those words are everyday: those were most of the English false positives on the
-bench's tuning pool. Chosen among 1, 0.5, 0.25 and 0.1 there (docs/rules.md)."""
+community's messages (each weighs ``share * messages / examples``, at most 1; None: each 1,
+in full, as before). At full weight they teach an SMS community that "please", "check", "out" and
+"like" make an advert (YouTube comments' "please like", "check out my channel"), words its
+own chat uses every day: most of the English false positives on the bench's tuning pool. A
+share of 0.1 removed most of them there (English precision at worst 0.948 against 0.933 on
+twelve splits) but, judged on the report pool, cost Chinese recall (0.767 against 0.812 at
+worst: sms80w learns its recall from tg-zh's labels) and moved English precision by a
+thousandth (0.947): not kept (docs/rules.md)."""
 MARGIN_Z = 0.5
 """The margin on the precision the threshold must reach on the community's own messages
 (``calibrate.MARGIN_Z``: standard errors of the Wilson interval): half the usual one, because
@@ -90,7 +93,7 @@ def self_trained(
     precision: float = TARGET_PRECISION,
     trained_on: dict[str, Any] | None = None,
     labelled_here: bool = False,
-    share: float = FOREIGN_SHARE,
+    share: float | None = FOREIGN_SHARE,
 ) -> LinearModel:
     """A model taught on ``chat`` (a community's messages, unlabelled) by the rules, with
     ``labelled`` examples alongside; labelled texts are not pseudo-labelled again.
@@ -101,12 +104,14 @@ def self_trained(
     chosen for ``precision`` on the chat's own taught messages (out of fold), and on the
     labelled examples too only when they are ``labelled_here`` (this community's decisions):
     another community's labels teach words, they do not say how often the model errs here —
-    and they weigh ``share`` of the chat all together (:data:`FOREIGN_SHARE`); this
+    and they weigh at most ``share`` of the chat all together (:data:`FOREIGN_SHARE`); this
     community's own decisions (``labelled_here``) weigh in full."""
     given = list(labelled)
     known = {f.text for f, _ in given}
     messages = [f for f in chat if f.text not in known]
-    foreign = 1.0 if labelled_here or not given else min(1.0, share * len(messages) / len(given))
+    foreign = 1.0
+    if share is not None and given and not labelled_here:
+        foreign = min(1.0, share * len(messages) / len(given))
     model: LinearModel | None = None
     taught: list[tuple[Folded, bool]] = []
     for _ in range(rounds + 1):
