@@ -13,7 +13,7 @@ from shequn.engine.rules.advert import rule_verdict
 from shequn.engine.rules.detector import detect_advert
 from shequn.engine.rules.linear import LinearModel
 from shequn.engine.rules.normalize import fold
-from shequn.engine.rules.selftrain import pseudo_labels, self_trained
+from shequn.engine.rules.selftrain import FOREIGN_SHARE, pseudo_labels, self_trained
 from tests.test_cli import Cli, write_jsonl
 from tests.test_rules_cli import load, said
 
@@ -53,6 +53,28 @@ def test_labelled_examples_are_not_taught_again() -> None:
     labelled = [(fold(CAUGHT[0]), False)]  # a manager said this one is fine
     model = self_trained([fold(t) for t in CAUGHT + CHAT], labelled)
     assert model.trained_on["self_training"]["messages"] == len(CAUGHT) - 1 + len(CHAT)
+
+
+def test_another_communitys_labels_do_not_outvote_the_chat() -> None:
+    """Elsewhere "读书会" came with adverts (a reading-club scam); here it is everyday talk.
+    At full weight those labels teach the model that the chat's own messages are adverts; at
+    a tenth of the chat (``share``) they teach only where the chat is silent."""
+    elsewhere = [(fold(f"读书会 {i}"), True) for i in range(200)]
+    elsewhere += [(fold(f"天气不错 {i}"), False) for i in range(200)]
+    chat = [fold(t) for t in CAUGHT + CHAT]
+    ours = fold("读书会几点开始")  # the chat says 周末的读书会大家几点到？ forty times
+    full = self_trained(chat, elsewhere)  # FOREIGN_SHARE None: each weighs 1
+    assert FOREIGN_SHARE is None and full.trained_on["self_training"]["labelled_weight"] == 1.0
+    shared = self_trained(chat, elsewhere, share=0.1)
+    weight = shared.trained_on["self_training"]["labelled_weight"]
+    assert weight == round(0.1 * len(chat) / len(elsewhere), 4) < 1.0
+    assert full.probability(ours)[0] > 0.5 > shared.probability(ours)[0]
+    assert detect_advert(ours.text, model=full).hit
+    assert not detect_advert(ours.text, model=shared).hit
+    assert detect_advert(MISSED[0], model=shared).hit  # what the chat teaches still counts
+    # a community's own decisions are not another's: they weigh in full
+    here = self_trained(chat, elsewhere[:3], labelled_here=True, share=0.1)
+    assert here.trained_on["self_training"]["labelled_weight"] == 1.0
 
 
 @pytest.fixture

@@ -21,11 +21,33 @@ DEFAULT_THRESHOLD = 0.8
 """Score at which the rules alone call a message an advert (``[rules.advert] threshold``)."""
 
 
+Member = tuple[str, re.Pattern[str], float, tuple[re.Pattern[str], ...]]
+"""One pattern of a group: its signal, the pattern, its weight and its further gates."""
+Group = tuple[str, re.Pattern[str] | None, tuple[Member, ...]]
+"""Patterns in a row on one view behind the same first gate (a digit): the view is read and
+the gate searched once for all of them."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    patterns: tuple[tuple[str, str, re.Pattern[str], float, re.Pattern[str] | None], ...]
+    groups: tuple[Group, ...]
     zh: re.Pattern[str]
     en: re.Pattern[str]
+
+
+def _grouped(
+    patterns: tuple[tuple[str, str, str, float, tuple[str, ...]], ...],
+) -> tuple[Group, ...]:
+    """``advert_terms.PATTERNS`` compiled and grouped, in their order (the evidence's order)."""
+    out: list[tuple[str, str | None, list[Member]]] = []
+    for signal, view, pattern, weight, gates in patterns:
+        first = gates[0] if gates else None
+        member = (signal, re.compile(pattern), weight, tuple(re.compile(g) for g in gates[1:]))
+        if out and out[-1][:2] == (view, first):
+            out[-1][2].append(member)
+        else:
+            out.append((view, first, [member]))
+    return tuple((v, None if g is None else re.compile(g), tuple(m)) for v, g, m in out)
 
 
 Trie = dict[str, "Trie"]
@@ -57,10 +79,7 @@ def _branches(node: Trie) -> str:
 @cache
 def _compiled() -> _Compiled:
     return _Compiled(
-        patterns=tuple(
-            (s, v, re.compile(p), w, None if g is None else re.compile(g))
-            for s, v, p, w, g in PATTERNS
-        ),
+        groups=_grouped(PATTERNS),
         zh=re.compile(_alternation(ZH_WORDS)),
         en=re.compile(rf"(?<![\w&])(?:{_alternation(EN_WORDS)})(?![\w&])"),
     )
@@ -75,20 +94,18 @@ def signals(folded: Folded) -> list[Evidence]:
     """Every distinct signal the rules see in one folded message."""
     c = _compiled()
     found: dict[tuple[str, str], float] = {}
-    opened: dict[tuple[re.Pattern[str], str], bool] = {}  # each gate searched once a view
-    for signal, view, pattern, weight, gate in c.patterns:
+    for view, gate, members in c.groups:
         text = getattr(folded, view)
-        if gate is not None:
-            ok = opened.get((gate, view))
-            if ok is None:
-                ok = opened[gate, view] = gate.search(text) is not None
-            if not ok:
+        if gate is not None and gate.search(text) is None:
+            continue
+        for signal, pattern, weight, more in members:
+            if more and any(g.search(text) is None for g in more):
                 continue
-        for m in pattern.finditer(text):
-            key = (signal, m.group())
-            found[key] = max(found.get(key, 0.0), weight)
-            if signal in ONCE:
-                break
+            for m in pattern.finditer(text):
+                key = (signal, m.group())
+                found[key] = max(found.get(key, 0.0), weight)
+                if signal in ONCE:
+                    break
     if not folded.compact.isascii():
         for m in c.zh.finditer(folded.compact):
             found.setdefault(("promotion", m.group()), ZH_WORDS[m.group()])

@@ -9,50 +9,62 @@ patterns run on the folded ``compact``/``digits`` views (see ``normalize``), Eng
 
 from __future__ import annotations
 
-# (signal, view, pattern, weight, gate): regular expressions over one folded view. ``gate``
-# is what every match must contain (a cheap search first: most chat has no digit, dot or @);
-# None runs the pattern always.
-PATTERNS: tuple[tuple[str, str, str, float, str | None], ...] = (
-    ("url", "text", r"(?:https?://|www\.)[^\s]+|t\.me/[^\s]+", 0.8, r"[./]"),
+# (signal, view, pattern, weight, gates): regular expressions over one folded view. ``gates``
+# are what every match must contain, searched first and in order (a digit — searched once
+# for the patterns in a row that start with it — then what only this one needs): necessary
+# conditions, so they change no verdict, only how many messages the pattern itself runs on
+# (most chat has no URL, no digit, no contact word); () runs the pattern always. Patterns
+# start with a literal where they can, and a "not after" check comes after that first
+# character (``1(?<!\d1)``, not ``(?<!\d)1``): ``re`` scans quickly for a pattern's first
+# character only when the pattern starts with one — a leading look-behind makes it try every
+# position. (Measured with per-pattern timing on the bench's rows: signals 0.85 x before.)
+PATTERNS: tuple[tuple[str, str, str, float, tuple[str, ...]], ...] = (
+    ("url", "text", r"(?:https?://|www\.)[^\s]+|t\.me/[^\s]+", 0.8, (r"://|www\.|t\.me/",)),
     (
         "url",
         "text",
         r"\b[a-z0-9][a-z0-9-]{1,40}\.(?:com|net|org|cn|me|ly|io|co|uk|info|biz|xyz|top|cc|tk|vip)"
         r"\b(?:/[^\s]*)?",
         0.6,
-        r"\.",
+        (r"\.(?:com|net|org|cn|me|ly|io|co|uk|info|biz|xyz|top|cc|tk|vip)\b",),
     ),
     # not after a Latin letter or digit (an e-mail address), but after Chinese (稳赚@qhuhu12)
-    ("handle", "text", r"(?<![a-z0-9_.])@[a-z][a-z0-9_]{3,}\d[a-z0-9_]*", 0.6, "@"),
+    ("handle", "text", r"@(?<![a-z0-9_.]@)[a-z][a-z0-9_]{3,}\d[a-z0-9_]*", 0.6, ("@",)),
     # a handle without digits (@alice) is a mention as often as a contact: it only adds up
-    ("handle", "text", r"(?<![a-z0-9_.])@[a-z][a-z0-9_]{4,}", 0.45, "@"),
-    ("phone", "digits", r"(?<!\d)1[3-9]\d{9}(?!\d)", 0.8, r"\d"),
-    ("phone", "text", r"(?<![\w£$])(?:\+?44|0)\s?[1-9]\d{2,4}\s?\d{3}\s?\d{3,4}(?!\d)", 0.7, r"\d"),
-    ("phone", "text", r"(?:电话|致电|热线|tel|call)[:：\s]*\d{7,}", 0.8, r"\d"),
+    ("handle", "text", r"@(?<![a-z0-9_.]@)[a-z][a-z0-9_]{4,}", 0.45, ("@",)),
+    ("phone", "digits", r"1(?<!\d1)[3-9]\d{9}(?!\d)", 0.8, (r"\d",)),
+    (
+        "phone",
+        "text",
+        r"(?:\+(?<![\w£$]\+)44|4(?<![\w£$]4)4|0(?<![\w£$]0))\s?[1-9]\d{2,4}\s?\d{3}\s?\d{3,4}(?!\d)",
+        0.7,
+        (r"\d",),
+    ),
+    ("phone", "text", r"(?:电话|致电|热线|tel|call)[:：\s]*\d{7,}", 0.8, (r"\d",)),
     (
         "wechat",
         "digits",
         r"(?<![a-z])(?:微信|威信|薇信|维信|徽信|v信|vx|wx|weixin|wechat|加v|加微|加薇|\+v|v我|微)"
         r"(?:号|id)?[a-z0-9_-]{5,}",
         0.8,
-        None,
+        (r"微|威信|薇|维信|徽信|v信|vx|wx|weixin|wechat|加v|\+v|v我",),
     ),
     (
         "wechat",
         "compact",
         r"加(?:微信|微|薇|威|v|vx|wx)|\+v(?![a-z])|v我|私聊|私信我|扫码",
         0.6,
-        None,
+        (),
     ),
     # a message ending in 私 ("有需私", "洗白私"): "message me privately", the whole advert
-    ("contact", "compact", r"私$", 0.45, "私"),
+    ("contact", "compact", r"私$", 0.45, ("私",)),
     # selling or buying as the first word (出直播粉, 收海外数据库), not 出去/收到…: adds up only
     (
         "trade",
         "compact",
         r"^[出收](?![去来门现发了生差院租国版手到场入口席错问事不个好获听拾藏点])",
         0.25,
-        r"^[出收]",
+        (r"^[出收]",),
     ),
     # a piece of 2 to 12 characters three times over (看我名看我名看我名, TG群发软件…) that
     # starts with a Chinese character c, the next one different (not 哈哈哈); c again within
@@ -63,24 +75,24 @@ PATTERNS: tuple[tuple[str, str, str, float, str | None], ...] = (
         "compact",
         r"([\u3400-\u9fff])(?=.{1,11}?\1)((?!\1).{1,11}?)\1\2\1\2",
         0.45,
-        r"[\u3400-\u9fff]",
+        (r"[\u3400-\u9fff]",),
     ),
-    ("qq", "digits", r"(?:qq|扣扣|企鹅|q群)(?:号|群)?\d{5,11}", 0.8, r"\d"),
+    ("qq", "digits", r"(?:qq|扣扣|企鹅|q群)(?:号|群)?\d{5,11}", 0.8, (r"\d",)),
     (
         "shortcode",
         "text",
         r"\b(?:txt|text|send|reply|sms)\b[^.!?]{0,30}?\bto:?\s*\d{4,6}\b",
         0.8,
-        r"\d",
+        (r"\d", r"to:?\s*\d{4}"),
     ),
     (
         "price",
         "text",
         r"[£$€¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:p|pence)\s?(?:/|per)\s?(?:min|msg|wk)",
         0.5,
-        r"\d",
+        (r"\d",),
     ),
-    ("price", "text", r"\d+p\b|\d+\s?p/", 0.3, r"\d"),
+    ("price", "text", r"\d+p\b|\d+\s?p/", 0.3, (r"\d", r"\dp|\d\sp/")),
     # bulk-posting tools wrap each copy in random letters so no two are equal: three letters
     # before and after the Chinese text (LWO看我名…LRN), or the same two at both ends (n2…n2)
     (
@@ -89,7 +101,7 @@ PATTERNS: tuple[tuple[str, str, str, float, str | None], ...] = (
         r"^\s*(?:[a-z]{3}(?=[\u3400-\u9fff]).*[\u3400-\u9fff][^\u3400-\u9fff]*[a-z]{3}"
         r"|([a-z0-9]{2})[\u3400-\u9fff].*\1)\s*$",
         0.45,
-        r"[\u3400-\u9fff]",
+        (r"^\s*[a-z0-9]{2}",),
     ),
 )
 

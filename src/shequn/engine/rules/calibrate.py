@@ -44,20 +44,24 @@ def calibrated(
     rules_threshold: float = RULES_THRESHOLD,
     seed: int = 0,
     judged_from: int = 0,
+    sample_weights: Sequence[float] | None = None,
     **kw: Any,
 ) -> LinearModel:
     """A model trained on ``examples`` whose threshold reaches ``precision`` out of fold —
     on the examples from index ``judged_from`` on: all of them are learned from, but where
     some come from elsewhere (another community's labels) the precision that counts is the
-    one on this community's own messages."""
+    one on this community's own messages. ``sample_weights``: see ``linear.train``."""
     rows = list(examples)
-    model = train(rows, seed=seed, **kw)
+    each = [1.0] * len(rows) if sample_weights is None else list(sample_weights)
+    model = train(rows, seed=seed, sample_weights=each, **kw)
     order = list(range(len(rows)))
     random.Random(seed).shuffle(order)  # noqa: S311 -- a fold split, not a secret
     scored: list[Scored] = []
     for k in range(folds if len(rows) >= 2 * folds else 0):
         held = set(order[k::folds])
-        part = train([r for i, r in enumerate(rows) if i not in held], seed=seed, **kw)
+        kept = [i for i in range(len(rows)) if i not in held]
+        part = train([rows[i] for i in kept], seed=seed, sample_weights=[each[i] for i in kept],
+                     **kw)  # fmt: skip
         scored += score(part, [rows[i] for i in sorted(held) if i >= judged_from],
                         rules_threshold)  # fmt: skip
     if scored:

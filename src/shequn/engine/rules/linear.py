@@ -149,12 +149,17 @@ def train(
     seed: int = 0,
     trained_on: dict[str, Any] | None = None,
     rule_features: bool = True,
+    sample_weights: Sequence[float] | None = None,
 ) -> LinearModel:
     """Fit a model on (folded text, is advert) pairs; deterministic for a given ``seed``.
-    ``rule_features`` False: the words alone (see :attr:`LinearModel.rule_features`)."""
-    rows: Sequence[tuple[list[str], float]] = [
-        (features(f, signals(f)) if rule_features else grams(f), 1.0 if y else 0.0)
-        for f, y in examples
+    ``rule_features`` False: the words alone (see :attr:`LinearModel.rule_features`).
+    ``sample_weights``, one per example (1 when None), scale what each example teaches: a
+    label from another community counts for less than this community's own messages."""
+    pairs = list(examples)
+    each = [1.0] * len(pairs) if sample_weights is None else list(sample_weights)
+    rows: Sequence[tuple[list[str], float, float]] = [
+        (features(f, signals(f)) if rule_features else grams(f), 1.0 if y else 0.0, w)
+        for (f, y), w in zip(pairs, each, strict=True)
     ]
     weights: dict[str, float] = {}
     bias = 0.0
@@ -164,9 +169,9 @@ def train(
         rng.shuffle(order)
         step = rate / (1 + epoch)
         for i in order:
-            feats, y = rows[i]
+            feats, y, w_i = rows[i]
             z = bias + sum(weights.get(h, 0.0) for h in feats)
-            g = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))) - y
+            g = (1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))) - y) * w_i
             bias -= step * g
             for h in feats:
                 w = weights.get(h, 0.0)
