@@ -149,17 +149,22 @@ class Projector:
 
     def _groups(self, events: Sequence[tuple[int, Event]]) -> None:
         c = t.groups.c
-        first_seen: dict[tuple[int, str], datetime] = {}
+        by_slug: dict[tuple[str, str], datetime] = {}
+        people: dict[tuple[str, str], str] = {}  # a group seen in events: its people's platform
+        for _, e in events:  # keyed by slugs here, by community id below: once per group
+            group = e.group
+            if group is not None:
+                key, at = (e.community, group), e.occurred_at
+                seen = by_slug.get(key)
+                if seen is None or at < seen:
+                    by_slug[key] = at
+                if key not in people:
+                    person = e.actor or e.subject
+                    if person and ":" in person:
+                        people[key] = person.partition(":")[0]
         communities = self.communities
-        platforms: dict[tuple[int, str], str] = {}  # a group seen in events: its people's platform
-        for _, e in events:
-            if e.group is not None:
-                key = (communities[e.community], e.group)
-                if key not in first_seen or e.occurred_at < first_seen[key]:
-                    first_seen[key] = e.occurred_at
-                person = e.actor or e.subject
-                if person and ":" in person and key not in platforms:
-                    platforms[key] = person.partition(":")[0]
+        first_seen = {(communities[c], g): at for (c, g), at in by_slug.items()}
+        platforms = {(communities[c], g): name for (c, g), name in people.items()}
         wanted = sorted(first_seen)
         earlier = []
         for cid in sorted({cid for cid, _ in wanted}):
@@ -205,14 +210,21 @@ class Projector:
     def _identities(self, events: Sequence[tuple[int, Event]]) -> None:
         """Create an identity (and a member for it) the first time a key is seen."""
         first: dict[str, datetime] = {}
-        for _, e in events:
-            at = e.occurred_at
-            inviter = e.data.get("inviter") if e.kind == "member.joined" else None
+        for _, e in events:  # the actor inline: nearly every event has one, few have more
+            at, actor, subject = e.occurred_at, e.actor, e.subject
+            if actor is not None and (actor not in first or at < first[actor]):
+                first[actor] = at
             # A merge names members, it does not "see" them: their first sight stays put.
-            subject = None if e.kind in _MEMBER_SUBJECT else e.subject
-            for key in (e.actor, subject, inviter):
-                if key is not None and (key not in first or at < first[key]):
-                    first[key] = at
+            if (
+                subject is not None
+                and e.kind not in _MEMBER_SUBJECT
+                and (subject not in first or at < first[subject])
+            ):
+                first[subject] = at
+            if e.kind == "member.joined":
+                inviter = e.data.get("inviter")
+                if inviter is not None and (inviter not in first or at < first[inviter]):
+                    first[inviter] = at
         self.load_identities(first)
         identities = self.identities  # one dict per community: looked up once, used per key
         missing = sorted(k for k in first if k not in identities)
@@ -241,19 +253,19 @@ class Projector:
             )
 
     def load_identities(self, keys: Iterable[str]) -> None:
-        known = self.identities
-        todo = sorted(k for k in keys if k not in known)
+        known, utc = self.identities, raw.utc
+        todo = [k for k in keys if k not in known]
         for part in chunks(todo):
             for i, key, member, name, name_at, seen in raw.rows(
                 self.conn, _IDENTITIES, [self.community_id, part]
             ):
-                self.identities[key] = {
+                known[key] = {
                     "id": i,
                     "key": key,
                     "member_id": member,
                     "display_name": name,
-                    "name_at": raw.utc(name_at),
-                    "first_seen_at": raw.utc(seen),
+                    "name_at": utc(name_at),
+                    "first_seen_at": utc(seen),
                 }
 
     def _create_identities(self, keys: list[str], first: dict[str, datetime]) -> None:
