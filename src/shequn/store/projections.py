@@ -85,17 +85,24 @@ class Projector:
 
     def _apply_one(self, community: str, events: Sequence[tuple[int, Event]]) -> None:
         self.community = community
+        # The kinds present, once: a batch of messages (most of an import) skips the passes
+        # over its events that look for kinds it does not hold.
+        kinds = {e.kind for _, e in events}
         self._identities(events)
         self._names(events)
-        self._memberships_and_referrals(events)
-        entries = [(i, e) for i, e in events if e.kind in EntryBook.KINDS]
-        if entries:  # links first: the book counts their uses
-            for event_id, e in events:
+        if not kinds.isdisjoint(MembershipBook.KINDS):
+            self._memberships_and_referrals(events)
+        entries = []
+        if not kinds.isdisjoint(EntryBook.KINDS):
+            entries = [(i, e) for i, e in events if e.kind in EntryBook.KINDS]
+            for event_id, e in events:  # links first: the book counts their uses
                 if e.kind == "link.created":
                     _RARE["link.created"](self, event_id, e)
             EntryBook(self).apply(entries)
-        fold_questions(self, events)  # before qa.answered & co., which name the questions
-        self._rare(events, skip_links=bool(entries))
+        if "message.posted" in kinds:  # before qa.answered & co., which name the questions
+            fold_questions(self, events)
+        if not kinds.isdisjoint(_RARE):
+            self._rare(events, skip_links=bool(entries))
 
     def _rare(self, events: Sequence[tuple[int, Event]], *, skip_links: bool) -> None:
         """Each rare kind's handler in log order; a run of one kind that ``MANY`` folds at once
