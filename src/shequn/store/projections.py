@@ -30,6 +30,7 @@ from shequn.store.entry_book import EntryBook
 from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
 from shequn.store.growth import MANY as _MANY
 from shequn.store.identity_projection import HANDLERS as IDENTITY_HANDLERS
+from shequn.store.identity_projection import fold_names
 from shequn.store.memberships import MembershipBook
 from shequn.store.money import HANDLERS as MONEY_HANDLERS
 from shequn.store.qa import HANDLERS as QA_HANDLERS
@@ -89,7 +90,7 @@ class Projector:
         # over its events that look for kinds it does not hold.
         kinds = {e.kind for _, e in events}
         self._identities(events)
-        self._names(events)
+        fold_names(self, events)
         if not kinds.isdisjoint(MembershipBook.KINDS):
             self._memberships_and_referrals(events)
         entries = []
@@ -318,51 +319,11 @@ class Projector:
     def identity_id(self, key: str) -> int:
         return int(self.identities[key]["id"])
 
-    def _names(self, events: Sequence[tuple[int, Event]]) -> None:
-        """Display names move forward in time only; the newest name seen wins (at one instant,
-        the one later in the log)."""
-        newest: dict[str, tuple[datetime, str]] = {}
-
-        def saw(key: str | None, name: Any, at: datetime) -> None:
-            if key is not None and name:
-                seen = newest.get(key)
-                if seen is None or at >= seen[0]:
-                    newest[key] = (at, name)
-
-        for _, e in events:  # the common case (an actor's name) inline: it is nearly every event
-            data, actor, at = e.data, e.actor, e.occurred_at
-            if actor is not None and (name := data.get("actor_name")):
-                seen = newest.get(actor)
-                if seen is None or at >= seen[0]:
-                    newest[actor] = (at, name)
-            if "subject_name" in data:
-                saw(e.subject, data["subject_name"], at)
-            if e.kind == "member.renamed":
-                saw(actor, data["name"], at)
-        identities = self.identities
-        changed: list[tuple[Any, ...]] = []
-        for key, (at, name) in newest.items():
-            ident = identities[key]
-            if ident["name_at"] is not None and at < ident["name_at"]:
-                continue
-            if ident["display_name"] != name or ident["name_at"] != at:
-                ident["display_name"], ident["name_at"] = name, at
-                when = raw.bind_time(self.conn, at)
-                changed.append((name, when, ident["id"], when))
-        raw.run_many(self.conn, _RENAME, changed)
-
     # -- memberships and referrals ------------------------------------------------------
     def _memberships_and_referrals(self, events: Sequence[tuple[int, Event]]) -> None:
         relevant = [(i, e) for i, e in events if e.kind in MembershipBook.KINDS]
         if relevant:
             MembershipBook(self).apply(relevant)
-
-
-_RENAME = (
-    "UPDATE identities SET display_name = ?, name_at = ? "
-    "WHERE id = ? AND (name_at IS NULL OR name_at <= ?)"
-)
-"""A newer display name (fixed SQL: thousands of rows per batch of an import)."""
 
 
 # -- rare kinds: one statement each is fine ---------------------------------------------
