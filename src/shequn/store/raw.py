@@ -335,8 +335,8 @@ def _bind_sqlite_time(at: datetime | None) -> str | None:
     if at is None:
         return None
     if at.tzinfo is None:
-        raise ValueError(f"naive datetime {at!r} given to the store")
-    return (_NAIVE_EPOCH + (at - _EPOCH)).isoformat(" ", "microseconds")
+        _time(at)  # refuses it
+    return sqlite_time(at)
 
 
 def sqlite_time(at: datetime) -> str:
