@@ -199,8 +199,9 @@ def apply_auto_merges(conn: Connection, new_events: Sequence[tuple[int, Event]])
     """
     merged: list[Event] = []
     i = t.identities.c
-    for event_id, e in sorted(new_events, key=lambda pair: pair[1].occurred_at):
-        if e.kind != "identity.verified" or e.actor is None:
+    verified = [(i, e) for i, e in new_events if e.kind == "identity.verified"]
+    for event_id, e in sorted(verified, key=lambda pair: pair[1].occurred_at):
+        if e.actor is None:
             continue
         for field in ("phone_sha256", "union_id"):
             value = e.data.get(field)

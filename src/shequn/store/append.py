@@ -139,11 +139,11 @@ def _insert_sqlite(conn: Connection, events: list[Event], now: datetime) -> Stor
     the same text forms SQLAlchemy's SQLite types use, skipping per-value type processing,
     which otherwise costs more than the insert itself.
     """
-    recorded, dumps = _sqlite_time(now), orjson.dumps
+    recorded, dumps, when = raw.sqlite_time(now), orjson.dumps, raw.sqlite_time
     rows = [
         (
             e.kind,
-            e.occurred_at.isoformat(" ", "microseconds")[:26],  # as _sqlite_time, inlined
+            when(e.occurred_at),
             e.community,
             e.group,
             e.actor,
@@ -168,14 +168,6 @@ def _insert_sqlite(conn: Connection, events: list[Event], now: datetime) -> Stor
         return [(int(i), by_key[(src, ref)]) for i, src, ref in cur.fetchall()]
     finally:
         cur.close()
-
-
-def _sqlite_time(at: datetime) -> str:
-    """The text form SQLAlchemy's SQLite DateTime stores (naive UTC, microseconds).
-
-    ``at`` is UTC already: ``Event`` converts every time on the way in.
-    """
-    return at.isoformat(sep=" ", timespec="microseconds")[:26]
 
 
 _STAGING = """CREATE TEMP TABLE IF NOT EXISTS events_staging (

@@ -1,4 +1,5 @@
-"""Identities in the projections: verified phones and union ids, merges and unmerges.
+"""Identities in the projections: display names, verified phones and union ids, merges and
+unmerges.
 
 Kept apart from ``projections.py`` (which registers these handlers) because a merge is the one
 projection step that must check the state it changes: the log is append-only, so a merge of a
@@ -8,17 +9,61 @@ member into itself, into a merged member or of identities that are not the subje
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
 from shequn.errors import InvalidEvent
 from shequn.model.events import Event
 from shequn.model.i18n import Said
+from shequn.store import raw
 from shequn.store import tables as t
 
 if TYPE_CHECKING:
     from shequn.store.projections import Projector
+
+
+def fold_names(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
+    """Display names move forward in time only; the newest name seen wins (at one instant,
+    the one later in the log)."""
+    newest: dict[str, tuple[datetime, str]] = {}
+
+    def saw(key: str | None, name: Any, at: datetime) -> None:
+        if key is not None and name:
+            seen = newest.get(key)
+            if seen is None or at >= seen[0]:
+                newest[key] = (at, name)
+
+    for _, e in events:  # the common case (an actor's name) inline: it is nearly every event
+        data, actor, at = e.data, e.actor, e.occurred_at
+        if actor is not None and (name := data.get("actor_name")):
+            seen = newest.get(actor)
+            if seen is None or at >= seen[0]:
+                newest[actor] = (at, name)
+        if "subject_name" in data:
+            saw(e.subject, data["subject_name"], at)
+        if e.kind == "member.renamed":
+            saw(actor, data["name"], at)
+    identities = p.identities
+    changed: list[tuple[Any, ...]] = []
+    for key, (at, name) in newest.items():
+        ident = identities[key]
+        if ident["name_at"] is not None and at < ident["name_at"]:
+            continue
+        if ident["display_name"] != name or ident["name_at"] != at:
+            ident["display_name"], ident["name_at"] = name, at
+            when = raw.bind_time(p.conn, at)
+            changed.append((name, when, ident["id"], when))
+    raw.run_many(p.conn, _RENAME, changed)
+
+
+_RENAME = (
+    "UPDATE identities SET display_name = ?, name_at = ? "
+    "WHERE id = ? AND (name_at IS NULL OR name_at <= ?)"
+)
+"""A newer display name (fixed SQL: thousands of rows per batch of an import)."""
 
 
 def _verified(p: Projector, _id: int, e: Event) -> None:

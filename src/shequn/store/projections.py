@@ -30,6 +30,7 @@ from shequn.store.entry_book import EntryBook
 from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
 from shequn.store.growth import MANY as _MANY
 from shequn.store.identity_projection import HANDLERS as IDENTITY_HANDLERS
+from shequn.store.identity_projection import fold_names
 from shequn.store.memberships import MembershipBook
 from shequn.store.money import HANDLERS as MONEY_HANDLERS
 from shequn.store.qa import HANDLERS as QA_HANDLERS
@@ -85,17 +86,24 @@ class Projector:
 
     def _apply_one(self, community: str, events: Sequence[tuple[int, Event]]) -> None:
         self.community = community
+        # The kinds present, once: a batch of messages (most of an import) skips the passes
+        # over its events that look for kinds it does not hold.
+        kinds = {e.kind for _, e in events}
         self._identities(events)
-        self._names(events)
-        self._memberships_and_referrals(events)
-        entries = [(i, e) for i, e in events if e.kind in EntryBook.KINDS]
-        if entries:  # links first: the book counts their uses
-            for event_id, e in events:
+        fold_names(self, events)
+        if not kinds.isdisjoint(MembershipBook.KINDS):
+            self._memberships_and_referrals(events)
+        entries = []
+        if not kinds.isdisjoint(EntryBook.KINDS):
+            entries = [(i, e) for i, e in events if e.kind in EntryBook.KINDS]
+            for event_id, e in events:  # links first: the book counts their uses
                 if e.kind == "link.created":
                     _RARE["link.created"](self, event_id, e)
             EntryBook(self).apply(entries)
-        fold_questions(self, events)  # before qa.answered & co., which name the questions
-        self._rare(events, skip_links=bool(entries))
+        if "message.posted" in kinds:  # before qa.answered & co., which name the questions
+            fold_questions(self, events)
+        if not kinds.isdisjoint(_RARE):
+            self._rare(events, skip_links=bool(entries))
 
     def _rare(self, events: Sequence[tuple[int, Event]], *, skip_links: bool) -> None:
         """Each rare kind's handler in log order; a run of one kind that ``MANY`` folds at once
@@ -149,17 +157,22 @@ class Projector:
 
     def _groups(self, events: Sequence[tuple[int, Event]]) -> None:
         c = t.groups.c
-        first_seen: dict[tuple[int, str], datetime] = {}
+        by_slug: dict[tuple[str, str], datetime] = {}
+        people: dict[tuple[str, str], str] = {}  # a group seen in events: its people's platform
+        for _, e in events:  # keyed by slugs here, by community id below: once per group
+            group = e.group
+            if group is not None:
+                key, at = (e.community, group), e.occurred_at
+                seen = by_slug.get(key)
+                if seen is None or at < seen:
+                    by_slug[key] = at
+                if key not in people:
+                    person = e.actor or e.subject
+                    if person and ":" in person:
+                        people[key] = person.partition(":")[0]
         communities = self.communities
-        platforms: dict[tuple[int, str], str] = {}  # a group seen in events: its people's platform
-        for _, e in events:
-            if e.group is not None:
-                key = (communities[e.community], e.group)
-                if key not in first_seen or e.occurred_at < first_seen[key]:
-                    first_seen[key] = e.occurred_at
-                person = e.actor or e.subject
-                if person and ":" in person and key not in platforms:
-                    platforms[key] = person.partition(":")[0]
+        first_seen = {(communities[c], g): at for (c, g), at in by_slug.items()}
+        platforms = {(communities[c], g): name for (c, g), name in people.items()}
         wanted = sorted(first_seen)
         earlier = []
         for cid in sorted({cid for cid, _ in wanted}):
@@ -205,14 +218,21 @@ class Projector:
     def _identities(self, events: Sequence[tuple[int, Event]]) -> None:
         """Create an identity (and a member for it) the first time a key is seen."""
         first: dict[str, datetime] = {}
-        for _, e in events:
-            at = e.occurred_at
-            inviter = e.data.get("inviter") if e.kind == "member.joined" else None
+        for _, e in events:  # the actor inline: nearly every event has one, few have more
+            at, actor, subject = e.occurred_at, e.actor, e.subject
+            if actor is not None and (actor not in first or at < first[actor]):
+                first[actor] = at
             # A merge names members, it does not "see" them: their first sight stays put.
-            subject = None if e.kind in _MEMBER_SUBJECT else e.subject
-            for key in (e.actor, subject, inviter):
-                if key is not None and (key not in first or at < first[key]):
-                    first[key] = at
+            if (
+                subject is not None
+                and e.kind not in _MEMBER_SUBJECT
+                and (subject not in first or at < first[subject])
+            ):
+                first[subject] = at
+            if e.kind == "member.joined":
+                inviter = e.data.get("inviter")
+                if inviter is not None and (inviter not in first or at < first[inviter]):
+                    first[inviter] = at
         self.load_identities(first)
         identities = self.identities  # one dict per community: looked up once, used per key
         missing = sorted(k for k in first if k not in identities)
@@ -241,19 +261,19 @@ class Projector:
             )
 
     def load_identities(self, keys: Iterable[str]) -> None:
-        known = self.identities
-        todo = sorted(k for k in keys if k not in known)
+        known, utc = self.identities, raw.utc
+        todo = [k for k in keys if k not in known]
         for part in chunks(todo):
             for i, key, member, name, name_at, seen in raw.rows(
                 self.conn, _IDENTITIES, [self.community_id, part]
             ):
-                self.identities[key] = {
+                known[key] = {
                     "id": i,
                     "key": key,
                     "member_id": member,
                     "display_name": name,
-                    "name_at": raw.utc(name_at),
-                    "first_seen_at": raw.utc(seen),
+                    "name_at": utc(name_at),
+                    "first_seen_at": utc(seen),
                 }
 
     def _create_identities(self, keys: list[str], first: dict[str, datetime]) -> None:
@@ -299,51 +319,11 @@ class Projector:
     def identity_id(self, key: str) -> int:
         return int(self.identities[key]["id"])
 
-    def _names(self, events: Sequence[tuple[int, Event]]) -> None:
-        """Display names move forward in time only; the newest name seen wins (at one instant,
-        the one later in the log)."""
-        newest: dict[str, tuple[datetime, str]] = {}
-
-        def saw(key: str | None, name: Any, at: datetime) -> None:
-            if key is not None and name:
-                seen = newest.get(key)
-                if seen is None or at >= seen[0]:
-                    newest[key] = (at, name)
-
-        for _, e in events:  # the common case (an actor's name) inline: it is nearly every event
-            data, actor, at = e.data, e.actor, e.occurred_at
-            if actor is not None and (name := data.get("actor_name")):
-                seen = newest.get(actor)
-                if seen is None or at >= seen[0]:
-                    newest[actor] = (at, name)
-            if "subject_name" in data:
-                saw(e.subject, data["subject_name"], at)
-            if e.kind == "member.renamed":
-                saw(actor, data["name"], at)
-        identities = self.identities
-        changed: list[tuple[Any, ...]] = []
-        for key, (at, name) in newest.items():
-            ident = identities[key]
-            if ident["name_at"] is not None and at < ident["name_at"]:
-                continue
-            if ident["display_name"] != name or ident["name_at"] != at:
-                ident["display_name"], ident["name_at"] = name, at
-                when = raw.bind_time(self.conn, at)
-                changed.append((name, when, ident["id"], when))
-        raw.run_many(self.conn, _RENAME, changed)
-
     # -- memberships and referrals ------------------------------------------------------
     def _memberships_and_referrals(self, events: Sequence[tuple[int, Event]]) -> None:
         relevant = [(i, e) for i, e in events if e.kind in MembershipBook.KINDS]
         if relevant:
             MembershipBook(self).apply(relevant)
-
-
-_RENAME = (
-    "UPDATE identities SET display_name = ?, name_at = ? "
-    "WHERE id = ? AND (name_at IS NULL OR name_at <= ?)"
-)
-"""A newer display name (fixed SQL: thousands of rows per batch of an import)."""
 
 
 # -- rare kinds: one statement each is fine ---------------------------------------------
