@@ -30,11 +30,13 @@ people who stay. Each member gets a score per group::
     someone else's message (the author is the event's subject, else the reacted message's).
 
 Replies and reactions are resolved through the log: ``reply_to`` and ``data.message`` name a
-message's ``source_ref`` within the same ``source`` (joined on their digests, ``to_key`` =
-``ref_key``, see ``analytics/materialise.py``). A reply to a message not in the log
-counts for nothing. Merged identities are one person. ``evidence`` holds the raw counts per
-behaviour (undecayed). ``has_role``: the member's latest ``role.changed`` in the group, or
-community-wide, as of the as-of day, is not ``member``.
+message's ``source_ref`` within the same ``source``; the replica resolves them at sync and
+keeps the message's author and question flag on the reply (``to_person``, ``to_question``;
+``to_id`` null while the message is not in the log, see ``analytics/materialise.py``), so no
+query joins messages to messages. A reply to a message not in the log counts for nothing.
+Merged identities are one person. ``evidence`` holds the raw counts per behaviour (undecayed).
+``has_role``: the member's latest ``role.changed`` in the group, or community-wide, as of the
+as-of day, is not ``member``.
 """
 
 from __future__ import annotations
@@ -81,21 +83,15 @@ def _weights(overrides: Mapping[str, float] | None) -> dict[str, float]:
 _SQL = """
 WITH base AS (
     SELECT x.id, x.kind, x.community, x.grp, x.person, x.subject_person, x.local_at,
-           x.to_key, x.has_link, x.forwarded, x.inviter
+           x.to_id, x.to_person, x.to_question, x.has_link, x.forwarded, x.inviter
     FROM ev x
     WHERE {where} AND x.grp IS NOT NULL AND x.kind IN (
         'message.posted', 'message.reacted', 'content.shared', 'content.forwarded',
         'member.invited', 'member.joined')
 ),
-targets AS (  -- every message of the community, to resolve replies and reactions
-    SELECT x.ref_key, x.person AS author, x.is_question AS question
-    FROM ev x
-    WHERE x.community = ? AND x.kind = 'message.posted'
-),
 reactions AS (
-    SELECT b.grp, b.person, coalesce(b.subject_person, t.author) AS author, b.local_at
-    FROM base b LEFT JOIN targets t ON t.ref_key = b.to_key
-    WHERE b.kind = 'message.reacted'
+    SELECT grp, person, coalesce(subject_person, to_person) AS author, local_at
+    FROM base WHERE kind = 'message.reacted'
 ),
 invites AS (
     SELECT grp, person AS inviter, subject_person AS invitee, local_at
@@ -125,10 +121,10 @@ stays AS (
     GROUP BY p.grp, p.inviter, p.invitee, p.brought_at
 ),
 contrib AS (
-    SELECT b.grp, b.person, CASE WHEN t.question THEN 'answer' ELSE 'reply' END AS behaviour,
-           b.local_at
-    FROM base b JOIN targets t ON t.ref_key = b.to_key
-    WHERE b.kind = 'message.posted' AND t.author IS DISTINCT FROM b.person
+    SELECT grp, person, CASE WHEN to_question THEN 'answer' ELSE 'reply' END AS behaviour,
+           local_at
+    FROM base
+    WHERE kind = 'message.posted' AND to_id IS NOT NULL AND to_person IS DISTINCT FROM person
     UNION ALL
     SELECT grp, person, 'link', local_at FROM base
     WHERE kind = 'content.shared' OR (kind = 'message.posted' AND has_link)
@@ -207,7 +203,6 @@ def key_behaviour_leaders(
     ref = _end_of_day(last)
     args: list[Any] = [
         *params,
-        scope.community,
         *uparams,
         invite_stay_days,
         *[v for b in BEHAVIOURS for v in (b, w[b])],
