@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from shequn.analytics.leaders import key_behaviour_leaders
 from shequn.analytics.materialise import reference
 from shequn.analytics.registry import all_metrics
 from shequn.analytics.replica import Replica
@@ -115,4 +116,30 @@ def test_a_new_time_zone_moves_the_local_days_already_copied(store: Store) -> No
             "SELECT count(DISTINCT day) FROM ev WHERE kind = ?", ["message.posted"]
         )
         assert utc.fetchall() == [(1,)]
+        assert_same_as_reference(replica, [Scope(COMMUNITY)])
+
+
+def test_a_reply_synced_before_its_message_is_resolved_when_the_message_arrives(
+    store: Store,
+) -> None:
+    # b answers a's question, but the question reaches the log a sync later (an import of
+    # older history); then a turns out to be b, and the answer becomes b's own thread
+    record(store, [configured(), join("a", day=0), join("b", day=0)])
+    record(store, [post("b", day=2, reply_to="q", ref="answer")])
+    with Replica.open(store, ":memory:") as replica:
+        kept = "SELECT to_id IS NOT NULL, to_person, to_question FROM ev WHERE source_ref = ?"
+        assert replica.con.execute(kept, ["answer"]).fetchall() == [(False, None, None)]
+        assert key_behaviour_leaders(replica.con, Scope(COMMUNITY)) == []
+
+        record(store, [post("a", day=1, ref="q", is_question=True)])
+        replica.sync()
+        assert replica.con.execute(kept, ["answer"]).fetchall() == [(True, "wechat:a", True)]
+        (leader,) = key_behaviour_leaders(replica.con, Scope(COMMUNITY))
+        assert (leader.person, leader.evidence) == ("wechat:b", {"answer": 1})
+        assert_same_as_reference(replica, [Scope(COMMUNITY)])
+
+        merge(store, "wechat:b", "wechat:a", community=COMMUNITY)
+        replica.sync()
+        assert replica.con.execute(kept, ["answer"]).fetchall() == [(True, "wechat:b", True)]
+        assert key_behaviour_leaders(replica.con, Scope(COMMUNITY)) == []
         assert_same_as_reference(replica, [Scope(COMMUNITY)])

@@ -189,3 +189,39 @@ def test_a_community_redone_but_not_committed_is_put_back_then_redone(
             assert exported(replica.raw, dest) == in_replica(replica.raw)
             assert people(replica.raw, dest) == people(replica.raw)
             assert not list(dest.glob(".old-*"))
+
+
+def test_a_reply_exported_before_its_message_is_exported_again_resolved(tmp_path: Path) -> None:
+    dest = tmp_path / "out"
+    replies = "SELECT source_ref, to_id IS NOT NULL, to_person, to_question FROM {} ORDER BY 1"
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        record(store, [configured(), post("b", day=2, reply_to="q", ref="answer")])
+        with Replica.open(store, str(tmp_path / "r.duckdb")) as replica:
+            export(replica.raw, dest)
+            record(store, [post("a", day=1, ref="q", is_question=True)])  # arrives later
+            replica.sync()
+            done = export(replica.raw, dest)
+            assert (done.redone, done.rows, done.total) == ((COMMUNITY,), 3, 3)
+            got = replica.raw.execute(replies.format(read_sql(dest))).fetchall()
+            assert got == replica.raw.execute(replies.format("ev")).fetchall()
+            assert ("answer", True, "wechat:a", True) in got
+            assert export(replica.raw, dest).rows == 0  # nothing late any more
+
+
+def test_an_export_of_the_older_layout_is_written_again_whole(tmp_path: Path) -> None:
+    dest = tmp_path / "out"
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        record(store, [configured(), join("li", day=0), post("li", day=0)])
+        with Replica.open(store, str(tmp_path / "r.duckdb")) as replica:
+            export(replica.raw, dest)
+            manifest = json.loads((dest / MANIFEST).read_text())
+            (dest / MANIFEST).write_text(json.dumps({**manifest, "layout": 1}))
+            with pytest.raises(ValueError, match="layout 1"):
+                read_manifest(dest)  # a reader of this layout refuses it
+            done = export(replica.raw, dest)
+            assert (done.batch, done.redone, done.rows, done.people) == (
+                2, (COMMUNITY,), 3, (COMMUNITY,)
+            )  # fmt: skip
+            assert all("part-000002-" in f for f in files(dest) + files(dest, "people"))
+            assert exported(replica.raw, dest) == in_replica(replica.raw)
+            assert read_manifest(dest) is not None

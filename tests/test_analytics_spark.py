@@ -223,7 +223,7 @@ def test_shequn_metrics_engine_spark_reads_the_export(engines: tuple[Any, Any, P
         json.dumps([dataclasses.asdict(r) for r in concentration(duck, Scope(SLUG))])
     )
     refused = runner.invoke(
-        app, ["metrics", "key_behaviour_leaders", "--engine", "spark", "--parquet", "x"]
+        app, ["metrics", "noise_vs_value", "--engine", "spark", "--parquet", "x"]
     )
     assert refused.exit_code != 0
     assert "runs on DuckDB only so far; on Spark: activity, retention" in str(refused.exception)
@@ -237,10 +237,10 @@ def test_the_report_on_spark_gives_the_portable_sections_and_names_the_rest(
     whole = plain(build_report(duck, Scope(SLUG)).to_dict())
     assert on_spark["as_of"] == whole["as_of"]
     assert sorted(on_spark["sections"]) == [
-        "churn_risk", "concentration", "funnel", "k_factor", "retention"
+        "churn_risk", "concentration", "funnel", "k_factor", "key_behaviour_leaders", "retention"
     ]  # fmt: skip
     assert close(on_spark["sections"], {k: whole["sections"][k] for k in on_spark["sections"]})
-    assert on_spark["duckdb_only"] == ["key_behaviour_leaders", "coverage"]
+    assert on_spark["duckdb_only"] == ["coverage"]
     assert close(on_spark["headline"], whole["headline"])  # members: the groups' life cycles
     assert on_spark["groups"] == whole["groups"] and len(on_spark["groups"]) >= 2
     # the life cycles' alerts; the pyramid's coverage alerts (P-ORG-4) are DuckDB's only
@@ -249,7 +249,6 @@ def test_the_report_on_spark_gives_the_portable_sections_and_names_the_rest(
     args = ["report", "--engine", "spark", "--parquet", str(db.parent / "parquet")]
     said = CliRunner().invoke(app, args)  # the demo community speaks Chinese
     assert said.exit_code == 0, said.output
-    assert "关键行为领袖：未在 Spark 上计算" in said.output
     assert "骨干覆盖提醒：未在 Spark 上计算" in said.output
     assert "群：未在 Spark 上计算" not in said.output
     for group in whole["groups"]:

@@ -30,11 +30,13 @@ people who stay. Each member gets a score per group::
     someone else's message (the author is the event's subject, else the reacted message's).
 
 Replies and reactions are resolved through the log: ``reply_to`` and ``data.message`` name a
-message's ``source_ref`` within the same ``source`` (joined on their digests, ``to_key`` =
-``ref_key``, see ``analytics/materialise.py``). A reply to a message not in the log
-counts for nothing. Merged identities are one person. ``evidence`` holds the raw counts per
-behaviour (undecayed). ``has_role``: the member's latest ``role.changed`` in the group, or
-community-wide, as of the as-of day, is not ``member``.
+message's ``source_ref`` within the same ``source``; the replica resolves them at sync and
+keeps the message's author and question flag on the reply (``to_person``, ``to_question``;
+``to_id`` null while the message is not in the log, see ``analytics/materialise.py``), so no
+query joins messages to messages. A reply to a message not in the log counts for nothing.
+Merged identities are one person. ``evidence`` holds the raw counts per behaviour (undecayed).
+``has_role``: the member's latest ``role.changed`` in the group, or community-wide, as of the
+as-of day, is not ``member``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from shequn.analytics import portable
 from shequn.analytics.params import Weights
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import Scope, as_of
@@ -76,104 +79,15 @@ def _weights(overrides: Mapping[str, float] | None) -> dict[str, float]:
     return merged
 
 
-# Everything below is plain SQL over the replica; {where} / {until} are Scope conditions
-# (placeholders only), so the f-strings interpolate no values.
-_SQL = """
-WITH base AS (
-    SELECT x.id, x.kind, x.community, x.grp, x.person, x.subject_person, x.local_at,
-           x.to_key, x.has_link, x.forwarded, x.inviter
-    FROM ev x
-    WHERE {where} AND x.grp IS NOT NULL AND x.kind IN (
-        'message.posted', 'message.reacted', 'content.shared', 'content.forwarded',
-        'member.invited', 'member.joined')
-),
-targets AS (  -- every message of the community, to resolve replies and reactions
-    SELECT x.ref_key, x.person AS author, x.is_question AS question
-    FROM ev x
-    WHERE x.community = ? AND x.kind = 'message.posted'
-),
-reactions AS (
-    SELECT b.grp, b.person, coalesce(b.subject_person, t.author) AS author, b.local_at
-    FROM base b LEFT JOIN targets t ON t.ref_key = b.to_key
-    WHERE b.kind = 'message.reacted'
-),
-invites AS (
-    SELECT grp, person AS inviter, subject_person AS invitee, local_at
-    FROM base WHERE kind = 'member.invited'
-    UNION ALL
-    SELECT b.grp, coalesce(p.member, b.inviter), b.person, b.local_at
-    FROM base b
-    LEFT JOIN people p ON p.of_community = b.community AND p.identity = b.inviter
-    WHERE b.kind = 'member.joined' AND b.inviter IS NOT NULL
-),
-pairs AS (
-    SELECT grp, inviter, invitee, min(local_at) AS brought_at FROM invites
-    WHERE inviter IS NOT NULL AND invitee IS NOT NULL AND inviter <> invitee
-    GROUP BY grp, inviter, invitee
-),
-membership AS (  -- invitees' joins and exits through the as-of day (before `since` too)
-    SELECT grp, CASE WHEN kind = 'member.removed' THEN subject_person ELSE person END AS who,
-           kind, local_at, id
-    FROM ev WHERE {until} AND kind IN ('member.joined', 'member.left', 'member.removed')
-),
-stays AS (
-    SELECT p.grp, p.inviter, p.brought_at,
-           last(m.kind ORDER BY m.local_at, m.id) AS last_kind,
-           min(m.local_at) FILTER (WHERE m.kind <> 'member.joined' AND m.local_at >= p.brought_at)
-               AS first_exit
-    FROM pairs p LEFT JOIN membership m ON m.grp = p.grp AND m.who = p.invitee
-    GROUP BY p.grp, p.inviter, p.invitee, p.brought_at
-),
-contrib AS (
-    SELECT b.grp, b.person, CASE WHEN t.question THEN 'answer' ELSE 'reply' END AS behaviour,
-           b.local_at
-    FROM base b JOIN targets t ON t.ref_key = b.to_key
-    WHERE b.kind = 'message.posted' AND t.author IS DISTINCT FROM b.person
-    UNION ALL
-    SELECT grp, person, 'link', local_at FROM base
-    WHERE kind = 'content.shared' OR (kind = 'message.posted' AND has_link)
-    UNION ALL
-    SELECT grp, person, 'forward', local_at FROM base
-    WHERE kind = 'content.forwarded' OR (kind = 'message.posted' AND forwarded)
-    UNION ALL
-    SELECT grp, person, 'reaction_given', local_at FROM reactions
-    WHERE author IS DISTINCT FROM person
-    UNION ALL
-    SELECT grp, author, 'reaction_received', local_at FROM reactions
-    WHERE author IS NOT NULL AND author IS DISTINCT FROM person
-    UNION ALL
-    SELECT grp, inviter, 'invite', brought_at FROM stays
-    WHERE last_kind IS NULL OR last_kind = 'member.joined'
-       OR first_exit >= brought_at + to_days(CAST(? AS INTEGER))
-),
-weights(behaviour, weight) AS (VALUES {weight_rows}),
-scored AS (
-    SELECT c.grp, c.person,
-           sum(w.weight * CASE WHEN CAST(? AS DOUBLE) IS NULL THEN 1.0 ELSE
-               pow(0.5, date_diff('second', c.local_at, CAST(? AS TIMESTAMP))
-                        / 86400.0 / CAST(? AS DOUBLE)) END) AS score,
-           {counts}
-    FROM contrib c JOIN weights w USING (behaviour)
-    WHERE c.person IS NOT NULL
-    GROUP BY c.grp, c.person
-    HAVING sum(w.weight) > 0
-),
-ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY grp ORDER BY score DESC, person) AS rank
-    FROM scored QUALIFY rank <= ?
-),
-roles AS (
-    SELECT grp, subject_person AS person, data->>'role' AS role
-    FROM ev WHERE community = ? AND kind = 'role.changed' AND subject_person IS NOT NULL
-          AND day <= ?
-    QUALIFY row_number() OVER (PARTITION BY grp, subject_person
-                               ORDER BY occurred_at DESC, id DESC) = 1
+_KINDS = (
+    "message.posted",
+    "message.reacted",
+    "content.shared",
+    "content.forwarded",
+    "member.invited",
+    "member.joined",
 )
-SELECT r.*, EXISTS (
-    SELECT 1 FROM roles o WHERE o.person = r.person AND o.role <> 'member'
-      AND (o.grp = r.grp OR o.grp IS NULL)) AS has_role
-FROM ranked r ORDER BY r.grp, r.rank
-"""
+"""The kinds a contribution can be (module doc)."""
 
 
 def key_behaviour_leaders(
@@ -188,43 +102,176 @@ def key_behaviour_leaders(
     """The ``top`` [10] members per group by decayed behaviour score (P-MEA-4), best first.
 
     Contributions are the scope's events up to the as-of day; see the module doc for the
-    behaviours, weights, decay and the invite-who-stayed rule.
-    """
+    behaviours, weights, decay and the invite-who-stayed rule. Defined once for both engines
+    (``analytics/portable.py``): the engine scores and ranks, the roles are joined here."""
+    import ibis  # lazy: only metrics need it
+
     last = as_of(con, scope)
     if last is None:
         return []
     w = _weights(weights)
-    window = replace(scope, until=last)
-    where, params = window.where("x")
-    until, uparams = replace(scope, since=None, until=last).where()
-    counts = ",\n".join(f"count(*) FILTER (WHERE c.behaviour = '{b}') AS n_{b}" for b in BEHAVIOURS)
-    sql = _SQL.format(
-        where=where,
-        until=until,
-        weight_rows=", ".join("(?, ?)" for _ in BEHAVIOURS),
-        counts=counts,
+    t = portable.ev()
+    base = t.filter(
+        *portable.in_scope(t, replace(scope, until=last)), t.grp.notnull(), t.kind.isin(_KINDS)
     )
-    ref = _end_of_day(last)
-    args: list[Any] = [
-        *params,
-        scope.community,
-        *uparams,
-        invite_stay_days,
-        *[v for b in BEHAVIOURS for v in (b, w[b])],
-        half_life_days,
-        ref,
-        half_life_days,
-        top,
-        scope.community,
-        last,
-    ]
-    rows = con.execute(sql, args).fetchall()
+    contrib = ibis.union(
+        *_contributions(con, t, base, scope, last, invite_stay_days), distinct=False
+    ).filter(lambda c: c.person.notnull())
+    weight = ibis.cases(
+        *((contrib.behaviour == b, ibis.literal(w[b], type="float64")) for b in BEHAVIOURS),
+        else_=ibis.literal(0.0, type="float64"),
+    )
+    if half_life_days is None:
+        decayed = weight
+    else:  # contribution ages in whole seconds, to the end of the as-of day
+        age = portable.seconds(contrib.local_at, ibis.literal(_end_of_day(last), type="timestamp"))
+        days = age.cast("float64") / 86400.0 / ibis.literal(half_life_days, type="float64")
+        decayed = weight * ibis.literal(0.5, type="float64") ** days
+    per = contrib.group_by(["grp", "person"]).aggregate(
+        score=decayed.sum(),
+        weight=weight.sum(),
+        **{f"n_{b}": contrib.count(where=contrib.behaviour == b) for b in BEHAVIOURS},
+    )
+    per = per.filter(per.weight > 0).drop("weight")
+    best = ibis.row_number().over(group_by=per.grp, order_by=[per.score.desc(), per.person])
+    ranked = per.mutate(rank=best + 1).filter(lambda r: r.rank <= top)
+    roles = _roles(con, t, scope, last)
     out: list[Leader] = []
-    for row in rows:
-        grp, person, score, *ns, rank, has_role = row
+    for row in portable.fetch(con, ranked.order_by(["grp", "rank"])):
+        grp, person, score, *ns, rank = row
         evidence = {b: int(n) for b, n in zip(BEHAVIOURS, ns, strict=True) if n}
-        out.append(Leader(grp, person, round(float(score), 4), int(rank), evidence, bool(has_role)))
+        has_role = bool(roles.get((grp, person)) or roles.get((None, person)))
+        out.append(Leader(grp, person, round(float(score), 4), int(rank), evidence, has_role))
     return out
+
+
+def _contributions(
+    con: Any, t: Any, base: Any, scope: Scope, last: date, invite_stay_days: int
+) -> list[Any]:
+    """(``grp``, ``person``, ``behaviour``, ``local_at``) tables, one per way to contribute."""
+    import ibis
+
+    def of(x: Any, behaviour: str, person: Any = None, at: Any = None) -> Any:
+        return x.select(
+            grp=x.grp,
+            person=x.person if person is None else person,
+            behaviour=ibis.literal(behaviour),
+            local_at=x.local_at if at is None else at,
+        )
+
+    posted = base.kind == "message.posted"
+    replies = base.filter(posted, base.to_id.notnull(), ~base.to_person.identical_to(base.person))
+    reacted = base.filter(base.kind == "message.reacted")
+    reacted = reacted.mutate(author=reacted.subject_person.fill_null(reacted.to_person))
+    given = reacted.filter(~reacted.author.identical_to(reacted.person))
+    received = given.filter(given.author.notnull())
+    return [
+        replies.select(
+            "grp",
+            "person",
+            behaviour=replies.to_question.fill_null(False).ifelse("answer", "reply"),
+            local_at=replies.local_at,
+        ),
+        of(base.filter((base.kind == "content.shared") | (posted & base.has_link)), "link"),
+        of(base.filter((base.kind == "content.forwarded") | (posted & base.forwarded)), "forward"),
+        of(given, "reaction_given"),
+        of(received, "reaction_received", person=received.author),
+        _stayed(t, base, scope, last, invite_stay_days),
+    ]
+
+
+def _stayed(t: Any, base: Any, scope: Scope, last: date, invite_stay_days: int) -> Any:
+    """The ``invite`` contributions: each person brought (one per inviter, invitee and group,
+    dated at the first invite or join) who stayed (module doc)."""
+    import ibis
+
+    invited = base.filter(base.kind == "member.invited")
+    joined = base.filter(base.kind == "member.joined", base.inviter.notnull())
+    pp = portable.people()
+    named = joined.left_join(
+        pp, [pp.of_community == joined.community, pp.identity == joined.inviter]
+    ).select(
+        grp="grp",
+        inviter=lambda j: j.member.fill_null(j.inviter),
+        invitee="person",
+        local_at="local_at",
+    )
+    invites = invited.select(
+        grp=invited.grp,
+        inviter=invited.person,
+        invitee=invited.subject_person,
+        local_at=invited.local_at,
+    ).union(named, distinct=False)
+    invites = invites.filter(
+        invites.inviter.notnull(), invites.invitee.notnull(), invites.inviter != invites.invitee
+    )
+    pairs = invites.group_by(["grp", "inviter", "invitee"]).aggregate(
+        brought_at=invites.local_at.min()
+    )
+    moves = t.filter(
+        *portable.in_scope(t, portable.history(scope, last)),
+        t.kind.isin(("member.joined", "member.left", "member.removed")),
+    )
+    membership = moves.select(
+        "grp",
+        "kind",
+        "local_at",
+        "id",
+        who=(moves.kind == "member.removed").ifelse(moves.subject_person, moves.person),
+    )
+    newest = ibis.row_number().over(
+        group_by=["grp", "who"], order_by=[membership.local_at.desc(), membership.id.desc()]
+    )
+    latest = membership.mutate(rn=newest).filter(lambda m: m.rn == 0)
+    latest = latest.select(lgrp="grp", lwho="who", last_kind="kind")
+    exits = membership.filter(membership.kind != "member.joined")
+    exits = exits.select(egrp="grp", ewho="who", exit_at="local_at")
+    with_last = pairs.left_join(latest, [pairs.grp == latest.lgrp, pairs.invitee == latest.lwho])
+    both = with_last.left_join(
+        exits,
+        [
+            with_last.grp == exits.egrp,
+            with_last.invitee == exits.ewho,
+            exits.exit_at >= with_last.brought_at,
+        ],
+    )
+    stays = both.group_by(["grp", "inviter", "invitee", "brought_at", "last_kind"]).aggregate(
+        first_exit=both.exit_at.min()
+    )
+    stayed = stays.filter(
+        stays.last_kind.isnull()
+        | (stays.last_kind == "member.joined")
+        | (stays.first_exit >= stays.brought_at + ibis.interval(days=int(invite_stay_days)))
+    )
+    return stayed.select(
+        grp="grp",
+        person="inviter",
+        behaviour=ibis.literal("invite"),
+        local_at="brought_at",
+    )
+
+
+def _roles(con: Any, t: Any, scope: Scope, last: date) -> dict[tuple[str | None, str], bool]:
+    """(group or None for community-wide, person) -> whether their latest ``role.changed``
+    there, up to ``last``, gives a role other than ``member``."""
+    import ibis
+
+    changed = t.filter(
+        t.community == scope.community,
+        t.kind == "role.changed",
+        t.subject_person.notnull(),
+        t.day <= last,
+    )
+    newest = ibis.row_number().over(
+        group_by=["grp", "subject_person"],
+        order_by=[changed.occurred_at.desc(), changed.id.desc()],
+    )
+    latest = changed.mutate(rn=newest, role=portable.field(con, changed.data, "role"))
+    latest = latest.filter(latest.rn == 0).select("grp", "subject_person", "role")
+    return {
+        (grp, person): role is not None and role != "member"
+        for grp, person, role in portable.fetch(con, latest)
+    }
 
 
 def promotion_candidates(

@@ -26,8 +26,20 @@ of the same source), and joining millions of strings was most of what the talk a
 metrics cost. So each message carries ``ref_key``, a 128-bit digest of (community, source,
 ``source_ref``), and each reply (``message.posted``) or reaction (``message.reacted``)
 ``to_key``, the digest of the message it names: ``to_key = ref_key`` is the same join on
-integers. Nothing needs re-resolving when the named message arrives later, or after merges.
-Two different messages sharing a digest has odds of about n²/2¹²⁹ (10⁻²² at 10⁸ messages).
+integers. Two different messages sharing a digest has odds of about n²/2¹²⁹ (10⁻²² at 10⁸
+messages).
+
+Even on integers, joining every reply and reaction to its message over the whole log on every
+query grew faster than the log (15–18× per 10× events for the leaders and talk metrics). So
+what they read of the message is kept on the reply or reaction itself, resolved at sync
+(:func:`append`): ``to_id`` (the message's event id; null while the message is not in the
+log), ``to_actor`` (its author's identity), ``to_person`` (that author, merges applied) and
+``to_question`` (its ``is_question``). A reply synced before its message is filled by the sync
+that brings the message. ``to_person`` is re-resolved with ``person`` on merges and unmerges
+(:func:`refresh_people`, through ``to_actor``) rather than resolved through ``people`` at query
+time: every metric then reads plain columns, and the Parquet export needs no join either (its
+rows of a community whose merges changed are written again anyway). ``(source, source_ref)``
+is unique in the log, so a reply names at most one message.
 """
 
 from __future__ import annotations
@@ -72,7 +84,8 @@ CREATE TABLE IF NOT EXISTS ev (
     person VARCHAR, subject_person VARCHAR, local_at TIMESTAMP NOT NULL, day DATE NOT NULL,
     reply_to VARCHAR, length BIGINT, has_link BOOLEAN, has_media BOOLEAN,
     is_question BOOLEAN, target VARCHAR, forwarded BOOLEAN, inviter VARCHAR,
-    ref_key UHUGEINT, to_key UHUGEINT
+    ref_key UHUGEINT, to_key UHUGEINT,
+    to_id BIGINT, to_actor VARCHAR, to_person VARCHAR, to_question BOOLEAN
 );
 CREATE OR REPLACE VIEW events AS
 SELECT id, kind, occurred_at, community, grp, actor, subject, source, source_ref, data FROM ev;
@@ -104,6 +117,16 @@ def derive(source: str) -> str:
     """  # noqa: S608  # fixed fragments and our own table name
 
 
+TARGET = "t.id AS to_id, t.actor AS to_actor, t.person AS to_person, t.is_question AS to_question"
+"""The columns a reply or reaction keeps of its message ``t`` (module doc), after
+:func:`derive`'s."""
+
+MESSAGES = (
+    "SELECT id, ref_key, actor, person, is_question FROM {name} WHERE kind = 'message.posted'"
+)
+"""The messages of ``{name}`` as replies and reactions resolve them (``ref_key`` = ``to_key``)."""
+
+
 MERGED = "CREATE OR REPLACE VIEW merged AS SELECT * FROM people WHERE member <> identity"
 """The identities that are someone else: an identity ``people`` maps to itself, or does not
 list, is its own person, so :func:`derive` joins only these (usually few) rows."""
@@ -123,13 +146,19 @@ def reference(con: Any) -> Any:
         ref.execute(f"CREATE TABLE {table} AS SELECT * FROM incoming")  # noqa: S608
         ref.unregister("incoming")
     ref.execute(MERGED)
-    ref.execute(f"CREATE VIEW ev AS {derive('events')}")  # fixed fragments
+    ref.execute(f"CREATE VIEW derived AS {derive('events')}")  # fixed fragments
+    messages = MESSAGES.format(name="derived")
+    ref.execute(  # fixed fragments
+        f"CREATE VIEW ev AS SELECT d.*, {TARGET} FROM derived d "  # noqa: S608
+        f"LEFT JOIN ({messages}) t ON t.ref_key = d.to_key"
+    )
     return ref
 
 
 def create(con: Any) -> None:
     """Create ``ev`` and the ``events`` view over it; a replica file of an older layout (a
-    raw ``events`` table and an ``ev`` view, or ``ev`` without the message keys) is emptied
+    raw ``events`` table and an ``ev`` view, or ``ev`` without the message keys or the
+    columns replies keep of their message) is emptied
     first: the next sync copies the log again, so nothing is lost."""
     kinds = dict(
         con.execute(
@@ -140,7 +169,9 @@ def create(con: Any) -> None:
     if kinds.get("events") == "BASE TABLE":
         con.execute("DROP VIEW IF EXISTS ev")
         con.execute("DROP TABLE events")
-    elif kinds.get("ev") == "BASE TABLE" and not _has(con, "ev", "to_key"):
+    elif kinds.get("ev") == "BASE TABLE" and not all(
+        _has(con, "ev", c) for c in ("to_key", "to_question")
+    ):
         con.execute("DROP VIEW IF EXISTS events")  # before the message keys: derive again
         con.execute("DROP TABLE ev")
     con.execute(SCHEMA)
@@ -155,22 +186,45 @@ skip nothing."""
 
 def append(con: Any, staged: str) -> int:
     """Derive the raw rows of table ``staged`` into ``ev``, skipping ids it already has (a
-    sync re-reads an overlap window); the number of rows added."""
+    sync re-reads an overlap window); the number of rows added. Replies and reactions are
+    resolved to their message (:data:`TARGET`) in this batch or already in ``ev``; older ones
+    whose message is in this batch are filled now (:func:`_fill`)."""
     lo = con.execute(f"SELECT min(id) FROM {staged}").fetchall()[0][0]  # noqa: S608
     if lo is None:
         return 0
     before = _count(con)
+    top = con.execute("SELECT max(id) FROM ev").fetchall()[0][0]
     rows = int(con.execute(f"SELECT count(*) FROM {staged}").fetchall()[0][0])  # noqa: S608
-    order = "ORDER BY s.community, s.kind, s.occurred_at, s.id" if rows >= SORTED else ""
+    order = "ORDER BY n.community, n.kind, n.occurred_at, n.id" if rows >= SORTED else ""
     con.execute(
         f"""
-        INSERT INTO ev {derive(staged)}
-        WHERE s.id NOT IN (SELECT id FROM ev WHERE id >= ?)
+        INSERT INTO ev
+        WITH n AS MATERIALIZED (
+            {derive(staged)} WHERE s.id NOT IN (SELECT id FROM ev WHERE id >= ?)
+        ),
+        t AS ({MESSAGES.format(name="n")} UNION ALL {MESSAGES.format(name="ev")})
+        SELECT n.*, {TARGET} FROM n LEFT JOIN t ON t.ref_key = n.to_key
         {order}
         """,  # noqa: S608  # fixed fragments and our own table name
         [lo],
     )
+    if top is not None:
+        _fill(con, int(top))
     return _count(con) - before
+
+
+def _fill(con: Any, top: int) -> None:
+    """Resolve the replies and reactions up to id ``top`` (synced before) whose message
+    arrived above it, in this sync."""
+    con.execute(
+        f"""
+        UPDATE ev SET to_id = t.id, to_actor = t.actor, to_person = t.person,
+                      to_question = t.is_question
+        FROM ({MESSAGES.format(name="ev")} AND id > ?) t
+        WHERE ev.to_key = t.ref_key AND ev.to_id IS NULL AND ev.id <= ?
+        """,  # noqa: S608  # fixed fragments
+        [top, top],
+    )
 
 
 def refresh_people(con: Any, staged: str, same: bool | None = None) -> int:
@@ -204,7 +258,11 @@ def refresh_people(con: Any, staged: str, same: bool | None = None) -> int:
     )
     n = int(con.execute("SELECT count(*) FROM changed_people").fetchall()[0][0])
     if n:
-        for col, raw in (("person", "actor"), ("subject_person", "subject")):
+        for col, raw in (
+            ("person", "actor"),
+            ("subject_person", "subject"),
+            ("to_person", "to_actor"),
+        ):
             con.execute(
                 f"""
                 UPDATE ev SET {col} = coalesce(c.member, ev.{raw}) FROM changed_people c

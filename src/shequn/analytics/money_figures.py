@@ -261,19 +261,14 @@ def offer_acceptance(con: Any, scope: Scope) -> list[OfferAcceptance]:
     )
     both = made.left_join(took, "offer")
     per = both.group_by("product").aggregate(
-        n=both.count(), k=both.offer_right.count(), median=_seconds(both.ts, both.ts_right).median()
+        n=both.count(),
+        k=both.offer_right.count(),
+        median=portable.seconds(both.ts, both.ts_right).median(),
     )
     return [
         OfferAcceptance(product, n, k, rate(k, n), _days(seconds))
         for product, n, k, seconds in sorted(portable.fetch(con, per), key=lambda r: r[0])
     ]
-
-
-def _seconds(begin: Any, end: Any) -> Any:
-    """Whole seconds from ``begin`` to ``end``: the second boundaries crossed (DuckDB's
-    ``date_diff('second', …)``), on every engine (Spark's counts elapsed whole seconds, so
-    both ends are truncated to the second first)."""
-    return end.truncate("s").delta(begin.truncate("s"), unit="second")
 
 
 def conversion_time(con: Any, scope: Scope) -> list[ConversionTime]:
@@ -316,7 +311,7 @@ def conversion_time(con: Any, scope: Scope) -> list[ConversionTime]:
     for i in rungs:
         inside = f[f"day{i}"].between(window, last)
         # nulls outside, not ``where=``: Ibis would filter Spark's percentage argument too
-        took = inside.ifelse(_seconds(f.ts, f[f"ts{i}"]), ibis.null())
+        took = inside.ifelse(portable.seconds(f.ts, f[f"ts{i}"]), ibis.null())
         measures |= {
             f"n{i}": f.count(where=inside),
             f"median{i}": took.median(),

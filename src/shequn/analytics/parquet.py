@@ -17,7 +17,10 @@ Incremental and idempotent, by the manifest ``DIR/_shequn_export.json``:
   batch is written again;
 - merges, unmerges and time-zone changes rewrite old rows of ``ev`` (``materialise``); the
   manifest keeps, per community, a fingerprint of its merges and time zone, and a community
-  whose fingerprint moved is exported again whole, its directory replacing the old one;
+  whose fingerprint moved is exported again whole, its directory replacing the old one; so is
+  a community where a reply or reaction already exported has been resolved since to a message
+  that arrived after it (its ``to_id`` above the export's watermark, ``materialise._fill``);
+- an export of an older layout (fewer columns) is written again whole, community by community.
 - ``people`` (identity → member, the metrics that credit an inviter named by identity read
   it) is small: a community's file ``DIR/people/community=<slug>/part-<batch>-0.parquet`` is
   written again whole when the fingerprint of its rows moved (new identities, merges).
@@ -36,8 +39,9 @@ from typing import Any
 from shequn.model.i18n import Said
 
 MANIFEST = "_shequn_export.json"
-LAYOUT = 1
-"""Version of the layout below; a reader refuses a manifest with a layout it does not know."""
+LAYOUT = 2
+"""Version of the layout below; a reader refuses a manifest with a layout it does not know.
+2 added ``forwarded``, ``inviter``, ``to_id``, ``to_person`` and ``to_question``."""
 
 COLUMNS: dict[str, str] = {
     "id": "BIGINT",
@@ -58,6 +62,11 @@ COLUMNS: dict[str, str] = {
     "has_media": "BOOLEAN",
     "is_question": "BOOLEAN",
     "target": "VARCHAR",
+    "forwarded": "BOOLEAN",
+    "inviter": "VARCHAR",
+    "to_id": "BIGINT",
+    "to_person": "VARCHAR",
+    "to_question": "BOOLEAN",
 }
 """The columns inside each file (DuckDB types; ``data`` is the event's JSON as text,
 timestamps are without time zone: ``occurred_at`` in UTC, ``local_at`` in the community's)."""
@@ -83,6 +92,9 @@ FROM (SELECT DISTINCT community FROM ev) e LEFT JOIN communities c USING (commun
 """
 """Per community, what its old rows of ``ev`` depend on: its time zone and its merges."""
 
+_LATE = "SELECT DISTINCT community FROM ev WHERE id <= ? AND to_id > ?"
+"""Communities with rows up to the watermark resolved since to a message above it."""
+
 
 @dataclass(frozen=True, slots=True)
 class Exported:
@@ -100,13 +112,15 @@ class Exported:
     """Communities whose ``people`` file was written again (new identities, merges)."""
 
 
-def read_manifest(dest: Path) -> dict[str, Any] | None:
-    """The manifest of the export in ``dest``; None when nothing was exported there yet."""
+def read_manifest(dest: Path, *, older: bool = False) -> dict[str, Any] | None:
+    """The manifest of the export in ``dest``; None when nothing was exported there yet.
+    ``older``: a manifest of an older layout is accepted too (an export writes it again)."""
     path = dest / MANIFEST
     if not path.exists():
         return None
     manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("layout") != LAYOUT:
+    layout = manifest.get("layout")
+    if layout != LAYOUT and not (older and isinstance(layout, int) and 0 < layout < LAYOUT):
         raise ValueError(
             Said(
                 "{path}: export layout {found!r}, expected {layout}",
@@ -122,20 +136,25 @@ def export(con: Any, dest: Path) -> Exported:
     """Bring the Parquet export in ``dest`` up to date with the replica ``con`` (a DuckDB
     connection holding ``ev``, ``people`` and ``communities``; see the module doc)."""
     dest.mkdir(parents=True, exist_ok=True)
-    manifest = read_manifest(dest) or {"batch": 0, "watermark": 0, "derived": {}}
+    manifest = read_manifest(dest, older=True) or {"batch": 0, "watermark": 0, "derived": {}}
     repaired = _repair(dest, int(manifest["batch"]))
+    if manifest.get("layout", LAYOUT) < LAYOUT:  # every community and its people again
+        manifest["derived"] = dict.fromkeys(manifest["derived"], "")
+        manifest["people"] = {}
     if not (dest / "ev").exists():
         manifest = {"batch": int(manifest["batch"]), "watermark": 0, "derived": {}}
     if not (dest / "people").exists():
         manifest["people"] = {}
     derived = {str(c): str(f) for c, f in con.execute(_DERIVED).fetchall()}
     old: dict[str, str] = manifest["derived"]
-    redo = tuple(sorted(c for c in old if derived.get(c) != old[c]))
+    since = int(manifest["watermark"])
+    late = {str(c) for (c,) in con.execute(_LATE, [since, since]).fetchall()}
+    redo = tuple(sorted(c for c in old if derived.get(c) != old[c] or c in late))
     people = {str(c): str(f) for c, f in con.execute(_PEOPLE).fetchall()}
     seen: dict[str, str] = manifest.get("people", {})
     moved = tuple(sorted(c for c in {*people, *seen} if people.get(c) != seen.get(c)))
     top = int(con.execute("SELECT coalesce(max(id), 0) FROM ev").fetchall()[0][0])
-    since, batch = int(manifest["watermark"]), int(manifest["batch"]) + 1
+    batch = int(manifest["batch"]) + 1
     if top <= since and not redo and not moved:
         total = int(con.execute("SELECT count(*) FROM ev WHERE id <= ?", [top]).fetchall()[0][0])
         return Exported(batch - 1, 0, (), since, total, repaired)

@@ -47,6 +47,11 @@ EV_COLUMNS: dict[str, str] = {
     "has_media": "boolean",
     "is_question": "boolean",
     "target": "string",
+    "forwarded": "boolean",
+    "inviter": "string",
+    "to_id": "int64",
+    "to_person": "string",
+    "to_question": "boolean",
     "data": "string",
 }
 """The columns of ``ev`` (``analytics/materialise.py``) portable metrics may read; the same
@@ -133,6 +138,13 @@ def field(con: Any, data: Any, key: str) -> Any:
     return json_text(data, f"$.{key}")
 
 
+def seconds(begin: Any, end: Any) -> Any:
+    """Whole seconds from ``begin`` to ``end``: the second boundaries crossed (DuckDB's
+    ``date_diff('second', …)``), on every engine (Spark's counts elapsed whole seconds, so
+    both ends are truncated to the second first)."""
+    return end.truncate("s").delta(begin.truncate("s"), unit="second")
+
+
 def in_scope(t: Any, scope: Scope) -> list[Any]:
     """The conditions of ``scope`` on table ``t`` (``Scope.where`` as an expression)."""
     conds = [t.community == scope.community]
@@ -195,6 +207,8 @@ PORTABLE: tuple[str, ...] = (
     "campaign_k_factor",
     "commission",
     "life_cycle",
+    "key_behaviour_leaders",
+    "promotion_candidates",
 )
 """Metrics defined here once and run on both engines; ``--engine spark`` accepts these (and
 tests/test_analytics_spark.py compares each on DuckDB and on Spark)."""

@@ -6,8 +6,9 @@ it from ``message.posted`` events.
 
 The definitions live in ``model/talk.py`` (the engine's over-activity damping uses them too);
 this module is their SQL. Every message in scope is classified (replies resolve
-``data.reply_to`` to a message's ``source_ref`` in the same ``source``; a *reply drawn* is a
-reply by someone else):
+``data.reply_to`` to a message's ``source_ref`` in the same ``source``, at sync: the reply
+keeps its message's id and author, ``to_id`` / ``to_person``, ``analytics/materialise.py``;
+a *reply drawn* is a reply by someone else):
 
 valuable
     a question (``is_question``) that got an answer (a reply by someone else), or a message
@@ -87,25 +88,19 @@ def _classified(
     )
     sql = f"""
     msgs AS (
-        SELECT x.id, x.grp, x.person, x.occurred_at, x.local_at, x.ref_key,
+        SELECT x.id, x.grp, x.person, x.occurred_at, x.local_at,
                x.length AS len, x.to_key IS NOT NULL AS reply, x.has_link AS link,
                x.has_media AS media, x.is_question AS question
         FROM ev x
         WHERE {where} AND x.kind = 'message.posted' AND x.grp IS NOT NULL
     ),
-    repliers AS (  -- per message replied to (to_key = ref_key, materialise.py): who replied,
-                   -- enough to tell whether anyone but its author did
-        SELECT x.to_key, min(x.person) AS lo, max(x.person) AS hi,
-               bool_or(x.person IS NULL) AS anonymous
-        FROM ev x
-        WHERE {everywhere} AND x.kind = 'message.posted' AND x.to_key IS NOT NULL
-        GROUP BY x.to_key
+    drawn AS (  -- the messages replied to by someone else than their author, by id
+        SELECT x.to_id FROM ev x
+        WHERE {everywhere} AND x.kind = 'message.posted' AND x.to_id IS NOT NULL
+          AND x.person IS DISTINCT FROM x.to_person
     ),
     drawing AS (
-        SELECT m.*, CASE WHEN r.to_key IS NULL THEN false
-                         WHEN m.person IS NULL THEN r.hi IS NOT NULL
-                         ELSE r.anonymous OR r.lo <> m.person OR r.hi <> m.person END AS drew
-        FROM msgs m LEFT JOIN repliers r ON r.to_key = m.ref_key
+        SELECT m.*, m.id IN (SELECT to_id FROM drawn) AS drew FROM msgs m
     ),
     flagged AS (  -- everything but the burst, so that the window sorts few columns
         SELECT id, grp, occurred_at, local_at,
