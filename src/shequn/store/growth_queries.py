@@ -23,6 +23,7 @@ from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.growth import SEATED
 from shequn.store.scope_queries import community_id_of, in_community
+from shequn.store.tx_memo import blueprints
 
 
 def links_query() -> Any:
@@ -253,9 +254,30 @@ def get_blueprint(conn: Connection, community: str) -> Blueprint:
 
 def _stored_blueprint(conn: Connection, community: str) -> Any:
     """The blueprint column as the driver gives it (JSON text on SQLite, a dict on
-    PostgreSQL), or ``None`` without such a community."""
-    row = raw.first(conn, "SELECT blueprint FROM communities WHERE slug = ?", (community,))
-    return None if row is None else row[0]
+    PostgreSQL), or ``None`` without such a community; read once per transaction
+    (``store/tx_memo.py``)."""
+    memo = blueprints(conn)
+    if community not in memo:
+        row = raw.first(conn, "SELECT blueprint FROM communities WHERE slug = ?", (community,))
+        memo[community] = None if row is None else row[0]
+    return memo[community]
+
+
+def growth_state(conn: Connection, community: str) -> tuple[Any, bool, bool]:
+    """The stored blueprint (as ``_stored_blueprint``), whether the community has campaigns
+    and whether any entry is pending — in one statement: a recorded join asks all three, and
+    on PostgreSQL each statement is a round trip (issue 22)."""
+    row = raw.first(conn, _GROWTH_STATE, (community,))
+    stored, campaigns, pending = (None, False, False) if row is None else row
+    blueprints(conn)[community] = stored
+    return stored, bool(campaigns), bool(pending)
+
+
+_GROWTH_STATE = (
+    "SELECT k.blueprint, EXISTS (SELECT 1 FROM campaigns c WHERE c.community_id = k.id),"
+    " EXISTS (SELECT 1 FROM entries e WHERE e.status = 'pending' AND e.community_id = k.id)"
+    " FROM communities k WHERE k.slug = ?"
+)
 
 
 _PARSED: dict[str | bytes, Blueprint] = {}
