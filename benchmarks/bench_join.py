@@ -3,6 +3,7 @@
     python benchmarks/bench_join.py                       # SQLite, 20,000 joins per mode
     python benchmarks/bench_join.py --joins 5000 --postgres
     python benchmarks/bench_join.py --joins 2000 --profile   # cProfile of mode (a), top 25
+    python benchmarks/bench_join.py --joins 300 --statements # statements per join, by kind
 
 On a 2-core machine ``--joins 1500`` keeps one backend's three modes near 3 minutes
 (``--postgres`` measures SQLite first, then PostgreSQL, as bench_append.py does).
@@ -63,6 +64,7 @@ from join_scenario import COMMUNITY, Scenario, check, joined, newcomers, setup
 
 from shequn.engine.entry import Request, enter, enter_many
 from shequn.engine.record import record
+from shequn.store.db import Store
 
 SLICE = 100  # joins per interleaved slice (shequn, then the baseline)
 
@@ -193,6 +195,28 @@ def profile(url: str, args: argparse.Namespace) -> None:
     print(out.getvalue())
 
 
+def statements(url: Callable[[], str], args: argparse.Namespace) -> None:
+    """Statements per join of mode single (after a third of the joins, to warm up), and per
+    join of batches of ``--batch``, by kind (``join_statements.py``)."""
+    from join_statements import measure
+
+    for batch in (1, args.batch):
+        sc = setup(url(), args.joins, args.groups, args.inviters)
+        store, reqs = sc.store, newcomers(sc)
+        assert store is not None
+        warm = len(reqs) // 3
+        for r in reqs[:warm]:
+            record(store, joined([r], [enter(store, COMMUNITY, r)]))
+        rest = [reqs[i : i + batch] for i in range(warm, len(reqs), batch)]
+
+        def one(store: Store, part: list[Request]) -> Callable[[], object]:
+            return lambda: record(store, joined(part, enter_many(store, COMMUNITY, part)))
+
+        print(f"-- {store.dialect}, {batch} knock(s) per enter_many, {len(rest)} calls:")
+        measure(store, [one(store, part) for part in rest], per=batch)
+        store.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--joins", type=int, default=20_000, help="newcomers per mode")
@@ -211,11 +235,18 @@ def main() -> None:
     ap.add_argument(
         "--profile", action="store_true", help="cProfile mode single instead (top 25, cumulative)"
     )
+    ap.add_argument(
+        "--statements", action="store_true", help="count statements per join by kind instead"
+    )
     args = ap.parse_args()
     args.modes = set(args.modes.split(","))
     lines: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         counter = iter(range(1_000_000))
+        if args.statements:
+            statements(lambda: f"sqlite:///{tmp}/statements{next(counter)}.db", args)
+            if not args.postgres:
+                return
         if args.profile and not args.postgres:
             profile(f"sqlite:///{tmp}/profile.db", args)
             return
@@ -233,6 +264,9 @@ def main() -> None:
         with postgres_cluster() as pg:
             if args.profile:
                 profile(new_pg_database(pg), args)
+                return
+            if args.statements:
+                statements(lambda: new_pg_database(pg), args)
                 return
             lines += run_backend(
                 "postgresql",
