@@ -25,10 +25,18 @@ from shequn.model.blueprint import Blueprint
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
 from shequn.model.i18n import Said
+from shequn.store import raw
 from shequn.store.append import append
-from shequn.store.door_queries import active_groups_of, links_by_code, persons_of
+from shequn.store.door_queries import active_groups_read, links_read, persons_of, persons_read
 from shequn.store.growth import SEATED
-from shequn.store.growth_queries import Seats, get_profile, list_entries, pending_action, seats
+from shequn.store.growth_queries import (
+    Seats,
+    entries_read,
+    get_profile,
+    list_entries,
+    pending_action,
+    seats_read,
+)
 from shequn.store.outbox import enqueue_each
 from shequn.store.referral_queries import referrals_by
 
@@ -37,16 +45,30 @@ class DoorState:
     """What the door knows about a batch of knocks — links' groups' seats, each person's
     entries, memberships and profile — read once, and kept current as decisions give seats."""
 
-    def __init__(self, conn: Connection, bp: Blueprint, knocks: Sequence[Knock]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        bp: Blueprint,
+        knocks: Sequence[Knock],
+        people: dict[str, list[str]] | None = None,
+    ) -> None:
         self.conn, self.bp, self.community = conn, bp, bp.community.slug
-        self.people = persons_of(conn, self.community, sorted({k.identity for k in knocks}))
+        if people is None:
+            people = persons_of(conn, self.community, sorted({k.identity for k in knocks}))
+        self.people = people
         keys = sorted({key for person in self.people.values() for key in person})
-        self.entries: dict[str, dict[str | None, EntryState]] = {}
-        for e in list_entries(conn, self.community, identities=keys):
-            self.entries.setdefault(e.identity, {}).setdefault(e.group, e)
         groups = {g for k in knocks for g in _groups(bp, k)}
-        self.room = seats(conn, self.community, sorted(groups))
-        self.active = active_groups_of(conn, self.community, keys)
+        found, self.room, self.active = raw.read_each(  # one round trip on PostgreSQL
+            conn,
+            [
+                entries_read(self.community, identities=keys),
+                seats_read(self.community, sorted(groups)),
+                active_groups_read(self.community, keys),
+            ],
+        )
+        self.entries: dict[str, dict[str | None, EntryState]] = {}
+        for e in found:
+            self.entries.setdefault(e.identity, {}).setdefault(e.group, e)
         self.gated = any(entry_config(bp, g).gates for g in groups)
         self.asked: dict[str, bool] = {}  # link code → a group.create is pending for it
 
@@ -118,9 +140,15 @@ def enter_batch(
 ) -> list[list[EntryState]]:
     """Decide ``requests`` in order; the caller holds the append lock."""
     community = bp.community.slug
-    links = links_by_code(conn, [r.link for r in requests if r.link])
+    links, people = raw.read_each(  # one round trip on PostgreSQL
+        conn,
+        [
+            links_read(r.link for r in requests if r.link),
+            persons_read(community, sorted({r.identity for r in requests})),
+        ],
+    )
     knocks = [_knock(bp, r, links, source) for r in requests]
-    state = DoorState(conn, bp, knocks)
+    state = DoorState(conn, bp, knocks, people)
     decisions: list[Decision] = []
     for k in knocks:
         d = decide_entry(k, state.view(k))

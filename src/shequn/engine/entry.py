@@ -41,8 +41,7 @@ from shequn.store.growth_queries import (
     get_entry,
     get_link,
     growth_blueprint,
-    has_campaigns,
-    has_pending_entries,
+    growth_state,
     list_entries,
 )
 from shequn.store.queries import get_member
@@ -247,8 +246,7 @@ def after_record(conn: Connection, new_events: Sequence[tuple[int, Event]]) -> N
     re-counts and rewards, and pending entries whose gate may now pass are reconsidered."""
     communities = sorted({e.community for _, e in new_events if e.kind in _RELEVANT})
     for community in communities:
-        pending_entries = has_pending_entries(conn, community)
-        campaigns = has_campaigns(conn, community)  # asked once for both (a join: each)
+        _, campaigns, pending_entries = growth_state(conn, community)  # one statement
         bp = growth_blueprint(conn, community, pending_entries, campaigns)
         if bp is None:
             continue

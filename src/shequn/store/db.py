@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib.resources import files
@@ -17,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError, OperationalError
 
 from shequn.errors import StoreError
 from shequn.model.i18n import Said
@@ -61,6 +62,44 @@ def _sqlite_begin(conn: Connection) -> None:
         raise StoreError(Said("database error: {error}", error=str(e))) from e
 
 
+IDLE_PING_SECONDS = 30.0
+"""A pooled PostgreSQL connection idle longer than this is pinged before it is handed out."""
+_IDLE_SINCE = "shequn_idle_since"
+
+
+def _pg_checkin(_dbapi_conn: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _pg_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    """Hand out only a live PostgreSQL connection, without a round trip when it was just used.
+
+    ``pool_pre_ping`` sent a ``SELECT 1`` at every checkout: a round trip per transaction,
+    two per join at the door (issue 22). Instead a connection psycopg already knows is gone
+    (``broken`` or ``closed``: it saw its server go during its last use) is replaced at once,
+    and one that sat idle in the pool for ``IDLE_PING_SECONDS`` (a restarted server or a
+    firewall may have dropped it meanwhile) is pinged first. ``DisconnectionError`` makes the
+    pool open a fresh connection and try again. What is left uncovered is a connection that
+    died within the idle window unnoticed: its next transaction fails with a database error,
+    psycopg marks it broken, and the transaction after that gets a fresh one.
+    """
+    if getattr(dbapi_conn, "broken", False) or getattr(dbapi_conn, "closed", False):
+        raise DisconnectionError("connection lost")
+    since = record.info.get(_IDLE_SINCE) if record is not None else None
+    if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+        return
+    try:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SELECT 1")
+        finally:
+            cur.close()
+        dbapi_conn.rollback()  # the ping's implicit transaction: the pool's hand-out is clean
+    except Exception as e:  # any failure of a bare ping means the connection is unusable
+        raise DisconnectionError("connection lost while idle") from e
+
+
 _SQLITE_WRITERS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -84,10 +123,7 @@ class Store:
         url = database_url(url)
         try:
             parsed = make_url(url)
-            kwargs: dict[str, Any] = {}
-            if parsed.get_backend_name() == "postgresql":
-                kwargs["pool_pre_ping"] = True
-            engine = create_engine(parsed, **kwargs)
+            engine = create_engine(parsed)
         except (ArgumentError, NoSuchModuleError) as e:
             raise StoreError(
                 Said("cannot use database URL {url!r}: {error}", url=_redact(url), error=str(e))
@@ -95,6 +131,9 @@ class Store:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
+        elif engine.dialect.name == "postgresql":
+            event.listen(engine.pool, "checkin", _pg_checkin)
+            event.listen(engine.pool, "checkout", _pg_checkout)
         store = cls(engine)
         if migrate:
             store.upgrade(only_if_fresh=True)

@@ -19,10 +19,16 @@ from shequn.store import raw
 
 
 def links_by_code(conn: Connection, codes: Iterable[str]) -> dict[str, Link]:
+    return raw.read(conn, links_read(codes))
+
+
+def links_read(codes: Iterable[str]) -> raw.Read[dict[str, Link]]:
+    """:func:`links_by_code` as a read to send with others (``raw.read_each``)."""
     wanted = sorted(set(codes))
-    if not wanted:
-        return {}
-    found = raw.rows(conn, LINKS_BY_CODE, [wanted])
+    return raw.Read(LINKS_BY_CODE if wanted else None, [wanted], _links_from)
+
+
+def _links_from(found: list[tuple[Any, ...]]) -> dict[str, Link]:
     return {r[0]: link_of(r) for r in found}
 
 
@@ -56,31 +62,44 @@ def persons_of(conn: Connection, community: str, keys: Sequence[str]) -> dict[st
     """Identity key → every key of the same person in ``community`` (itself first); unknown
     keys map to themselves alone (a newcomer never seen). One statement (a self-join): the
     door and its fraud check ask it on every knock, and on PostgreSQL each is a round trip."""
-    if not keys:
-        return {}
-    others: dict[str, list[str]] = defaultdict(list)
-    for key, other in raw.rows(
-        conn,
-        'SELECT a."key", b."key" FROM identities a JOIN identities b ON b.member_id = a.member_id'
-        ' WHERE a.community_id = (SELECT id FROM communities WHERE slug = ?) AND a."key" IN (?*)'
-        " ORDER BY b.id",
-        [community, keys],
-    ):
-        if other != key:
-            others[key].append(other)
-    return {key: [key, *others.get(key, ())] for key in keys}
+    return raw.read(conn, persons_read(community, keys))
+
+
+def persons_read(community: str, keys: Sequence[str]) -> raw.Read[dict[str, list[str]]]:
+    """:func:`persons_of` as a read to send with others (``raw.read_each``)."""
+    wanted = list(keys)
+
+    def parse(found: list[tuple[Any, ...]]) -> dict[str, list[str]]:
+        others: dict[str, list[str]] = defaultdict(list)
+        for key, other in found:
+            if other != key:
+                others[key].append(other)
+        return {key: [key, *others.get(key, ())] for key in wanted}
+
+    return raw.Read(_PERSONS if wanted else None, [community, wanted], parse)
+
+
+_PERSONS = (
+    'SELECT a."key", b."key" FROM identities a JOIN identities b ON b.member_id = a.member_id'
+    ' WHERE a.community_id = (SELECT id FROM communities WHERE slug = ?) AND a."key" IN (?*)'
+    " ORDER BY b.id"
+)
 
 
 def active_groups_of(conn: Connection, community: str, keys: Sequence[str]) -> dict[str, set[str]]:
     """Identity key → group slugs where that identity is an active member."""
+    return raw.read(conn, active_groups_read(community, keys))
+
+
+def active_groups_read(community: str, keys: Sequence[str]) -> raw.Read[dict[str, set[str]]]:
+    """:func:`active_groups_of` as a read to send with others (``raw.read_each``)."""
+    sql = 'SELECT i."key", g.slug' + _MEMBERSHIPS + " AND m.status = 'active'"
+    return raw.Read(sql if keys else None, [community, list(keys)], _active_from)
+
+
+def _active_from(found: list[tuple[Any, ...]]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
-    if not keys:
-        return out
-    for key, slug in raw.rows(
-        conn,
-        'SELECT i."key", g.slug' + _MEMBERSHIPS + " AND m.status = 'active'",
-        [community, keys],
-    ):
+    for key, slug in found:
         out[key].add(slug)
     return out
 

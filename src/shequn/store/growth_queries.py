@@ -23,6 +23,7 @@ from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.growth import SEATED
 from shequn.store.scope_queries import community_id_of, in_community
+from shequn.store.tx_memo import blueprints
 
 
 def links_query() -> Any:
@@ -94,9 +95,15 @@ class Seats:
 def seats(conn: Connection, community: str, groups: Sequence[str]) -> dict[str, Seats]:
     """Seats of each named group that exists (unknown slugs are left out). One fixed
     statement: the entry path reads this for every knock."""
-    if not groups:
-        return {}
-    found = raw.rows(conn, _SEATS, [SEATED, community, groups])
+    return raw.read(conn, seats_read(community, groups))
+
+
+def seats_read(community: str, groups: Sequence[str]) -> raw.Read[dict[str, Seats]]:
+    """:func:`seats` as a read to send with others (``raw.read_each``)."""
+    return raw.Read(_SEATS if groups else None, [SEATED, community, list(groups)], _seats_from)
+
+
+def _seats_from(found: list[tuple[Any, ...]]) -> dict[str, Seats]:
     return {slug: Seats(slug, cap, int(members) + int(promised))
             for _, slug, cap, members, promised in found}  # fmt: skip
 
@@ -128,6 +135,21 @@ def list_entries(
 ) -> list[EntryState]:
     """Entries of the community, oldest decision first; filters combine. Fixed text with
     bound values (``store/raw.py``): the door reads entries twice per knock."""
+    read = entries_read(community, group=group, identity=identity, status=status,
+                        any_group=any_group, identities=identities)  # fmt: skip
+    return raw.read(conn, read)
+
+
+def entries_read(
+    community: str,
+    *,
+    group: str | None = None,
+    identity: str | None = None,
+    status: Sequence[str] = (),
+    any_group: bool = True,
+    identities: Sequence[str] | None = None,
+) -> raw.Read[list[EntryState]]:
+    """:func:`list_entries` as a read to send with others (``raw.read_each``)."""
     where: list[str] = ["k.slug = ?"]
     params: list[Any] = [community]
     if group is not None:
@@ -142,14 +164,17 @@ def list_entries(
         params.append(identity)
     if identities is not None:
         if not identities:
-            return []
+            return raw.Read(None, (), lambda _: [])
         where.append('i."key" IN (?*)')
         params.append(list(identities))
     if status:
         where.append("e.status IN (?*)")
         params.append(list(status))
     sql = _ENTRIES + " AND ".join(where) + _ENTRIES_ORDER  # fixed fragments only
-    found = raw.rows(conn, sql, params)
+    return raw.Read(sql, params, lambda found: _entries_from(community, found))
+
+
+def _entries_from(community: str, found: list[tuple[Any, ...]]) -> list[EntryState]:
     return [
         EntryState(
             community=community,
@@ -253,9 +278,30 @@ def get_blueprint(conn: Connection, community: str) -> Blueprint:
 
 def _stored_blueprint(conn: Connection, community: str) -> Any:
     """The blueprint column as the driver gives it (JSON text on SQLite, a dict on
-    PostgreSQL), or ``None`` without such a community."""
-    row = raw.first(conn, "SELECT blueprint FROM communities WHERE slug = ?", (community,))
-    return None if row is None else row[0]
+    PostgreSQL), or ``None`` without such a community; read once per transaction
+    (``store/tx_memo.py``)."""
+    memo = blueprints(conn)
+    if community not in memo:
+        row = raw.first(conn, "SELECT blueprint FROM communities WHERE slug = ?", (community,))
+        memo[community] = None if row is None else row[0]
+    return memo[community]
+
+
+def growth_state(conn: Connection, community: str) -> tuple[Any, bool, bool]:
+    """The stored blueprint (as ``_stored_blueprint``), whether the community has campaigns
+    and whether any entry is pending — in one statement: a recorded join asks all three, and
+    on PostgreSQL each statement is a round trip (issue 22)."""
+    row = raw.first(conn, _GROWTH_STATE, (community,))
+    stored, campaigns, pending = (None, False, False) if row is None else row
+    blueprints(conn)[community] = stored
+    return stored, bool(campaigns), bool(pending)
+
+
+_GROWTH_STATE = (
+    "SELECT k.blueprint, EXISTS (SELECT 1 FROM campaigns c WHERE c.community_id = k.id),"
+    " EXISTS (SELECT 1 FROM entries e WHERE e.status = 'pending' AND e.community_id = k.id)"
+    " FROM communities k WHERE k.slug = ?"
+)
 
 
 _PARSED: dict[str | bytes, Blueprint] = {}

@@ -36,6 +36,7 @@ from shequn.store.money import HANDLERS as MONEY_HANDLERS
 from shequn.store.qa import HANDLERS as QA_HANDLERS
 from shequn.store.qa import fold_messages as fold_questions
 from shequn.store.sql import chunks
+from shequn.store.tx_memo import forget_blueprints
 
 Row = dict[str, Any]
 IdentityCache = dict[str, dict[str, Row]]
@@ -133,6 +134,7 @@ class Projector:
         for _, e in events:
             if e.kind != "community.configured":
                 continue
+            forget_blueprints(self.conn)  # the blueprints read in this transaction are old
             values = {
                 "name": e.data["name"],
                 "timezone": e.data["timezone"],

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlalchemy import JSON, Boolean, Connection, DateTime, Table
@@ -126,6 +127,43 @@ def first(conn: Connection, sql: str, params: Params = ()) -> tuple[Any, ...] | 
         return tuple(row) if row is not None else None
     finally:
         cur.close()
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Read(Generic[T]):
+    """A read and how its rows become a value, so several can go to the server together
+    (:func:`read_each`). ``sql`` ``None``: nothing to ask, the value is ``parse([])``."""
+
+    sql: str | None
+    params: Params
+    parse: Callable[[list[tuple[Any, ...]]], T]
+
+
+def read(conn: Connection, r: Read[T]) -> T:
+    """The value of one read."""
+    return r.parse(rows(conn, r.sql, r.params) if r.sql is not None else [])
+
+
+def read_each(conn: Connection, reads: Sequence[Read[Any]]) -> list[Any]:
+    """The values of independent reads, in order. On PostgreSQL they go to the server in one
+    round trip (psycopg's pipeline mode: sent together, answered together); on SQLite, with
+    no round trips to save, one after another."""
+    asked = [r for r in reads if r.sql is not None]
+    if conn.dialect.name != "postgresql" or len(asked) < 2:
+        return [read(conn, r) for r in reads]
+    sent = [_cursor_and_sql(conn, r.sql, r.params) for r in asked if r.sql is not None]
+    try:
+        with conn.connection.driver_connection.pipeline():  # type: ignore[union-attr]
+            for cur, text, values in sent:
+                cur.execute(text, values)
+        found = iter([list(cur.fetchall()) for cur, _, _ in sent])
+    finally:
+        for cur, _, _ in sent:
+            cur.close()
+    return [r.parse(next(found) if r.sql is not None else []) for r in reads]
 
 
 def run(conn: Connection, sql: str, params: Params = ()) -> int:
