@@ -170,8 +170,19 @@ MEMBERSHIPS = [  # the simulated 40 days end no paid term: terms due in them, by
 
 PARAMS: dict[str, dict[str, Any]] = {
     "churn_backtest": {"baseline_weeks": 2, "recent_weeks": 1, "horizon_days": 10},
+    # the simulation's talk is calm: looser bursts, so that both engines find chatter, and
+    # every busier hour an alert, so that medians and the key members' weeks are compared
+    "noise_vs_value": {"burst_messages": 3, "burst_minutes": 30, "short": 40},
+    "over_activity": {
+        "messages_per_hour": 2,
+        "factor": 1.0,
+        "chatter_share": 0.0,
+        "burst_messages": 3,
+        "burst_minutes": 30,
+    },
 }
-"""Parameters for metrics whose defaults need more history than the small log has."""
+"""Parameters for metrics whose defaults need more history (or more noise) than the small log
+has."""
 
 
 COUNTED = {"churn_backtest": "members", "acquisition_cost": "acquired", "referral_tree": "referred"}

@@ -93,8 +93,9 @@ def _classified(
         t.to_id.notnull(),
         ~t.person.identical_to(t.to_person),
     )
-    drew = msgs.id.isin(everywhere.to_id)  # replied to by someone else than its author
-    reply = msgs.reply_to.notnull()
+    # drew: replied to by someone else than its author (one semi-join, read three times)
+    msgs = msgs.mutate(drew=msgs.id.isin(everywhere.to_id), reply=msgs.reply_to.notnull())
+    drew, reply = msgs.drew, msgs.reply
     flagged = msgs.select(
         "id",
         "grp",
