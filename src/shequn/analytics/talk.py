@@ -26,9 +26,9 @@ Merged identities are one person. Replies are looked for up to the as-of day.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from statistics import median
 from typing import Any
 
 from shequn.analytics import portable
@@ -227,9 +227,12 @@ def over_activity(
     ``quiet_days`` after it. Empty when that after-window runs past the as-of day.
 
     Defined once for both engines (``analytics/portable.py``): the engine counts messages and
-    chatter per group-hour (at most 24 rows a day per group); medians and thresholds are taken
-    here from those integers. In SQL, ``factor × median`` would compare a float parameter that
-    is DECIMAL on one engine and DOUBLE on the other; here it is Python's float arithmetic.
+    chatter per group-hour and takes each group's median (of integers: a whole or half number,
+    exact on both engines — DuckDB's ``quantile_cont``, Spark's ``median``); it returns only
+    the hours with ≥ ``messages_per_hour`` messages (an integer bound). The thresholds are
+    compared here: in SQL, a float parameter is DECIMAL on one engine and DOUBLE on the other.
+    (Fetching every group-hour to take the medians in Python cost 2× the old query at 1M
+    events: hundreds of thousands of rows.)
     """
     last = as_of(con, scope)
     if last is None:
@@ -238,15 +241,12 @@ def over_activity(
     hours = c.group_by(["grp", c.local_at.truncate("h").name("hour")]).aggregate(
         messages=c.count(), chatter=c.count(where=c.chatter)
     )
-    counts: dict[str, list[tuple[datetime, int, int]]] = {}
-    for g, h, n, ch in portable.fetch(con, hours.order_by(["grp", "hour"])):
-        counts.setdefault(g, []).append((h, int(n), int(ch)))
+    medians = hours.group_by("grp").aggregate(med=hours.messages.median())
+    busy = hours.filter(hours.messages >= math.ceil(messages_per_hour)).join(medians, "grp")
     rows = [
-        (g, h, n, ch)
-        for g, per_hour in counts.items()
-        for med in (median(n for _, n, _ in per_hour),)
-        for h, n, ch in per_hour
-        if n >= messages_per_hour and n >= factor * med and ch >= chatter_share * n
+        (g, h, int(n), int(ch))
+        for g, h, n, ch, med in portable.fetch(con, busy.order_by(["grp", "hour"]))
+        if n >= messages_per_hour and n >= factor * float(med) and ch >= chatter_share * n
     ]
     if not rows:
         return []
