@@ -11,6 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from shequn.analytics import registry
+from shequn.analytics.registry import Metric
 from shequn.model.events import Event
 from shequn.store.db import Store
 from tests.pgcluster import postgres_cluster
@@ -163,3 +165,19 @@ def _fresh_cli_language() -> Iterator[None]:
     state.lang = state.spoken = None
     yield
     state.lang = state.spoken = None
+
+
+def _hand_written(con: Any, scope: Any) -> list[int]:
+    """A metric in the replica's own SQL: what a metric not (yet) portable looks like."""
+    sql = "SELECT count(*) FROM ev WHERE community = ? AND kind = 'community.configured'"
+    return [con.execute(sql, [scope.community]).fetchone()[0]]
+
+
+@pytest.fixture
+def duckdb_only(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A metric registered only here and not in ``portable.PORTABLE``: every shipped metric
+    is portable now, and the guard stays for those added later."""
+    shipped = registry.all_metrics
+    metric = Metric("hand_written", "Configurations of the community", (), _hand_written)
+    monkeypatch.setattr(registry, "all_metrics", lambda: {**shipped(), metric.name: metric})
+    return metric.name

@@ -187,6 +187,8 @@ PORTABLE: tuple[str, ...] = (
     "returning_vs_new",
     "quarter_retention",
     "concentration",
+    "noise_vs_value",
+    "over_activity",
     "churn_risk",
     "churn_backtest",
     "checkin_completion",

@@ -26,6 +26,7 @@ Merged identities are one person. Replies are looked for up to the as-of day.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 from shequn.analytics import portable
 from shequn.analytics.leaders import key_behaviour_leaders
 from shequn.analytics.registry import Metric
-from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of, kinds_sql
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of
 from shequn.model.i18n import Said
 from shequn.model.talk import BURST_MESSAGES, BURST_MINUTES, LONG_REPLY, SHORT
 
@@ -70,58 +71,59 @@ class Concentration:
 
 def _classified(
     scope: Scope, last: date, long_reply: int, short: int, burst_messages: int, burst_minutes: int
-) -> tuple[str, list[Any]]:
-    """CTEs ending in ``classified`` (one row per message in scope, with ``valuable`` and
-    ``chatter``), and their parameters. Integers are interpolated after ``int()``.
+) -> Any:
+    """One row per message in scope (``grp``, ``local_at``, ``day``, ``valuable``,
+    ``chatter``), as an expression for both engines (``analytics/portable.py``).
 
     Bursts: a window of M minutes holding ≥ B messages and containing message i exists
-    exactly when some run of B consecutive messages (in time order) that includes i spans
-    ≤ M minutes — two cheap ROWS windows instead of RANGE frames."""
+    exactly when some run of B consecutive messages (in time order, ties by id) that includes
+    i spans ≤ M minutes — lead/lag over ROWS instead of RANGE frames. The span is compared as
+    ``first + M minutes >= last`` (a timestamp plus an interval, the same on both engines and
+    exact to the microsecond; no timestamp subtraction, whose type differs between them)."""
+    import ibis  # lazy: only metrics need it
+
     if burst_messages < 1:
         raise ValueError(Said("burst_messages must be at least 1"))
-    where, params = replace(scope, until=last).where("x")
-    everywhere, eparams = Scope(scope.community, until=last).where("x")
-    b, minutes = int(burst_messages), int(burst_minutes)
-    runs = " OR ".join(  # the run of B messages ending `ahead` rows after this one
-        f"{_shifted('lead', ahead)} - {_shifted('lag', b - 1 - ahead)} <= INTERVAL {minutes} MINUTE"
-        for ahead in range(b)
+    t = portable.ev()
+    posted = t.kind == "message.posted"
+    msgs = t.filter(*portable.in_scope(t, replace(scope, until=last)), posted, t.grp.notnull())
+    everywhere = t.filter(
+        *portable.in_scope(t, Scope(scope.community, until=last)),
+        posted,
+        t.to_id.notnull(),
+        ~t.person.identical_to(t.to_person),
     )
-    sql = f"""
-    msgs AS (
-        SELECT x.id, x.grp, x.person, x.occurred_at, x.local_at,
-               x.length AS len, x.to_key IS NOT NULL AS reply, x.has_link AS link,
-               x.has_media AS media, x.is_question AS question
-        FROM ev x
-        WHERE {where} AND x.kind = 'message.posted' AND x.grp IS NOT NULL
-    ),
-    drawn AS (  -- the messages replied to by someone else than their author, by id
-        SELECT x.to_id FROM ev x
-        WHERE {everywhere} AND x.kind = 'message.posted' AND x.to_id IS NOT NULL
-          AND x.person IS DISTINCT FROM x.to_person
-    ),
-    drawing AS (
-        SELECT m.*, m.id IN (SELECT to_id FROM drawn) AS drew FROM msgs m
-    ),
-    flagged AS (  -- everything but the burst, so that the window sorts few columns
-        SELECT id, grp, occurred_at, local_at,
-               (question AND drew) OR link OR drew
-                 OR (reply AND coalesce(len, 0) >= {int(long_reply)}) AS valuable,
-               coalesce(len < {int(short)}, false) AND NOT reply AND NOT link
-                 AND NOT media AND NOT drew AS quiet
-        FROM drawing
-    ),
-    classified AS (
-        SELECT m.id, m.grp, m.local_at, m.valuable,
-               m.quiet AND coalesce({runs}, false) AS chatter
-        FROM flagged m
-        WINDOW w AS (PARTITION BY m.grp ORDER BY m.occurred_at, m.id)
-    )"""  # noqa: S608  # only placeholders and int()-checked numbers
-    return sql, [*params, *eparams]
+    # drew: replied to by someone else than its author (one semi-join, read three times)
+    msgs = msgs.mutate(drew=msgs.id.isin(everywhere.to_id), reply=msgs.reply_to.notnull())
+    drew, reply = msgs.drew, msgs.reply
+    flagged = msgs.select(
+        "id",
+        "grp",
+        "occurred_at",
+        "local_at",
+        "day",
+        valuable=(msgs.is_question & drew)
+        | msgs.has_link
+        | drew
+        | (reply & (msgs.length.fill_null(0) >= int(long_reply))),
+        quiet=(msgs.length < int(short)).fill_null(False)
+        & ~reply
+        & ~msgs.has_link
+        & ~msgs.has_media
+        & ~drew,
+    )
+    w = ibis.window(group_by=flagged.grp, order_by=[flagged.occurred_at, flagged.id])
+    b, span = int(burst_messages), ibis.interval(minutes=int(burst_minutes))
 
+    def shifted(ahead: int) -> Any:  # occurred_at `ahead` rows later (< 0: earlier)
+        at = flagged.occurred_at
+        return at if ahead == 0 else (at.lead(ahead) if ahead > 0 else at.lag(-ahead)).over(w)
 
-def _shifted(fn: str, rows: int) -> str:
-    """``occurred_at`` ``rows`` messages later (``lead``) or earlier (``lag``) in the group."""
-    return "m.occurred_at" if rows == 0 else f"{fn}(m.occurred_at, {rows}) OVER w"
+    runs = [shifted(ahead) <= shifted(ahead - b + 1) + span for ahead in range(b)]
+    burst = ibis.or_(*runs) if len(runs) > 1 else runs[0]
+    return flagged.select(
+        "grp", "local_at", "day", "valuable", chatter=flagged.quiet & burst.fill_null(False)
+    )
 
 
 def noise_vs_value(
@@ -136,7 +138,8 @@ def noise_vs_value(
 ) -> list[TalkMix]:
     """Messages, valuable, chatter and chatter share per local ``period`` (day, week, month).
 
-    ``chatter_share = chatter / messages`` (P-MEA-5, P-RUL-3)."""
+    ``chatter_share = chatter / messages`` (P-MEA-5, P-RUL-3). Defined once for both engines
+    (``analytics/portable.py``): the engine counts, the share is taken here."""
     mixes = _mixes(con, scope, period, False, long_reply, short, burst_messages, burst_minutes)
     return mixes.get(None, [])
 
@@ -181,15 +184,19 @@ def _mixes(
     last = as_of(con, scope)
     if last is None:
         return {}
-    ctes, params = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
-    key = "grp" if by_group else "NULL"
-    sql = f"""WITH {ctes}
-        SELECT {key} AS g, CAST(date_trunc('{period}', local_at) AS DATE) AS p, count(*),
-               count(*) FILTER (WHERE valuable), count(*) FILTER (WHERE chatter)
-        FROM classified GROUP BY g, p ORDER BY g, p"""  # noqa: S608  # checked period, fixed key
+    c = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
+    keys = {"p": portable.period(c.day, period)}
+    if by_group:
+        keys = {"g": c.grp, **keys}
+    counts = c.group_by(**keys).aggregate(
+        n=c.count(), v=c.count(where=c.valuable), ch=c.count(where=c.chatter)
+    )
     out: dict[str | None, list[TalkMix]] = {}
-    for g, p, n, v, c in con.execute(sql, params).fetchall():
-        out.setdefault(g, []).append(TalkMix(p, n, v, c, round(c / n, 4) if n else None))
+    for *g, p, n, v, ch in portable.fetch(con, counts.order_by(list(keys))):
+        n, v, ch = int(n), int(v), int(ch)
+        out.setdefault(g[0] if g else None, []).append(
+            TalkMix(p, n, v, ch, round(ch / n, 4) if n else None)
+        )
     return out
 
 
@@ -218,29 +225,35 @@ def over_activity(
     (scored over the scope without decay), those with ≥ 3 active events in the ``quiet_days``
     [7] before the alert hour and at most ``quiet_drop`` [0.5] × that many in the
     ``quiet_days`` after it. Empty when that after-window runs past the as-of day.
+
+    Defined once for both engines (``analytics/portable.py``): the engine counts messages and
+    chatter per group-hour and takes each group's median (of integers: a whole or half number,
+    exact on both engines — DuckDB's ``quantile_cont``, Spark's ``median``); it returns only
+    the hours with ≥ ``messages_per_hour`` messages (an integer bound). The thresholds are
+    compared here: in SQL, a float parameter is DECIMAL on one engine and DOUBLE on the other.
+    (Fetching every group-hour to take the medians in Python cost 2× the old query at 1M
+    events: hundreds of thousands of rows.)
     """
     last = as_of(con, scope)
     if last is None:
         return []
-    ctes, params = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
-    sql = f"""WITH {ctes},
-        hours AS (
-            SELECT grp, date_trunc('hour', local_at) AS hour, count(*) AS messages,
-                   count(*) FILTER (WHERE chatter) AS chatter
-            FROM classified GROUP BY grp, hour
-        ),
-        medians AS (SELECT grp, median(messages) AS med FROM hours GROUP BY grp)
-        SELECT h.grp, h.hour, h.messages, h.chatter FROM hours h JOIN medians USING (grp)
-        WHERE h.messages >= ? AND h.messages >= ? * medians.med
-          AND h.chatter >= ? * h.messages
-        ORDER BY h.grp, h.hour"""  # noqa: S608  # only placeholders and fixed SQL
-    rows = con.execute(sql, [*params, messages_per_hour, factor, chatter_share]).fetchall()
+    c = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
+    hours = c.group_by(["grp", c.local_at.truncate("h").name("hour")]).aggregate(
+        messages=c.count(), chatter=c.count(where=c.chatter)
+    )
+    medians = hours.group_by("grp").aggregate(med=hours.messages.median())
+    busy = hours.filter(hours.messages >= math.ceil(messages_per_hour)).join(medians, "grp")
+    rows = [
+        (g, h, int(n), int(ch))
+        for g, h, n, ch, med in portable.fetch(con, busy.order_by(["grp", "hour"]))
+        if n >= messages_per_hour and n >= factor * float(med) and ch >= chatter_share * n
+    ]
     if not rows:
         return []
     quieting = _quieting(con, scope, last, rows, key_members, quiet_days, quiet_drop)
     return [
-        OverActivityAlert(g, h, n, round(c / n, 4), sorted(quieting.get((g, h), ())))
-        for g, h, n, c in rows
+        OverActivityAlert(g, h, n, round(ch / n, 4), sorted(quieting.get((g, h), ())))
+        for g, h, n, ch in rows
     ]
 
 
@@ -253,38 +266,44 @@ def _quieting(
     quiet_days: int,
     quiet_drop: float,
 ) -> dict[tuple[str, datetime], list[str]]:
-    """(group, hour) -> key members whose activity dropped after the alert hour."""
+    """(group, hour) -> key members whose activity dropped after the alert hour.
+
+    The engine counts the key members' active events per local hour, over the span the
+    alerts' windows cover; the windows are sums of those hours here (they start and end on
+    local hours, so this is exact)."""
     end = datetime.combine(last + timedelta(days=1), datetime.min.time())
-    window = timedelta(days=quiet_days)
-    full = [(g, h) for g, h, *_ in alerts if h + timedelta(hours=1) + window <= end]
+    window, hour = timedelta(days=quiet_days), timedelta(hours=1)
+    full = [(g, h) for g, h, *_ in alerts if h + hour + window <= end]
     leaders = key_behaviour_leaders(con, scope, top=key_members, half_life_days=None)
-    keys = [(x.group, x.person) for x in leaders]
-    if not full or not keys:
+    keys: dict[str, list[str]] = {}
+    for x in leaders:
+        keys.setdefault(x.group, []).append(x.person)
+    full = [(g, h) for g, h in full if g in keys]
+    if not full:
         return {}
-    kinds, kparams = kinds_sql(DEFAULT_ACTIVE_KINDS)
-    sql = f"""
-        WITH a(grp, hour) AS (VALUES {", ".join("(?, CAST(? AS TIMESTAMP))" for _ in full)}),
-        k(grp, person) AS (VALUES {", ".join("(?, ?)" for _ in keys)})
-        SELECT a.grp, a.hour, k.person,
-               count(x.id) FILTER (WHERE x.local_at < a.hour) AS before,
-               count(x.id) FILTER (WHERE x.local_at >= a.hour + INTERVAL 1 HOUR) AS after
-        FROM a JOIN k ON k.grp = a.grp
-        LEFT JOIN ev x ON x.community = ? AND x.grp = a.grp AND x.person = k.person
-             AND x.{kinds} AND x.local_at >= a.hour - to_days(CAST(? AS INTEGER))
-             AND x.local_at < a.hour + INTERVAL 1 HOUR + to_days(CAST(? AS INTEGER))
-        GROUP BY a.grp, a.hour, k.person"""  # noqa: S608  # only placeholders are interpolated
-    args = [
-        *[v for pair in full for v in pair],
-        *[v for pair in keys for v in pair],
-        scope.community,
-        *kparams,
-        quiet_days,
-        quiet_days,
-    ]
+    t = portable.ev()
+    acts = t.filter(
+        t.community == scope.community,
+        t.grp.isin(sorted(keys)),
+        t.person.isin(sorted({p for ps in keys.values() for p in ps})),
+        t.kind.isin(DEFAULT_ACTIVE_KINDS),
+        t.local_at >= min(h for _, h in full) - window,
+        t.local_at < max(h for _, h in full) + hour + window,
+    )
+    per = acts.group_by(["grp", "person", acts.local_at.truncate("h").name("hour")]).aggregate(
+        n=acts.count()
+    )
+    active: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
+    for g, person, h, n in portable.fetch(con, per.order_by(["grp", "person", "hour"])):
+        active.setdefault((g, person), []).append((h, int(n)))
     out: dict[tuple[str, datetime], list[str]] = {}
-    for g, h, person, before, after in con.execute(sql, args).fetchall():
-        if before >= 3 and after <= quiet_drop * before:
-            out.setdefault((g, h), []).append(person)
+    for g, h in full:
+        for person in keys[g]:
+            seen = active.get((g, person), [])
+            before = sum(n for at, n in seen if h - window <= at < h)
+            after = sum(n for at, n in seen if h + hour <= at < h + hour + window)
+            if before >= 3 and after <= quiet_drop * before:
+                out.setdefault((g, h), []).append(person)
     return out
 
 
