@@ -49,6 +49,10 @@ HELD_BACK = {
     ("store/table_types.py", "process_bind_param"): "the same guard, in the ORM's column type",
     ("store/migrations/env.py", "<module>"): "alembic run by hand, not through shequn db upgrade",
     ("model/orders.py", "order_ref"): "caught by payment_request: the fee is recorded by hand",
+    (
+        "store/db.py",
+        "_pg_checkout",
+    ): "SQLAlchemy's signal to its pool to open a fresh connection: caught by the pool",
 }
 """Programmer errors nobody reads, left in English: ``(module, function)`` and why. A person
 never meets them (a caller's bug, or caught where raised); each must still raise here."""
