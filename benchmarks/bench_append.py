@@ -10,8 +10,12 @@ the same run: the same rows inserted by raw ``executemany`` into a bare table wi
 ``(source, source_ref)`` unique index (no projections, no ORM). On PostgreSQL the baseline
 is psycopg's ``executemany`` into the same bare table.
 
+A second baseline shows what the log's indexes cost: the same ``executemany`` into a bare
+table that also carries the events table's ``(community_slug, occurred_at)`` index
+(``ratio_vs_indexed_baseline``). The goal stays measured against the first.
+
 Issue 22's goal is ``ratio >= 0.6`` (projections included). The two sides are measured
-interleaved in one run — ``--rounds`` slices of the events, each appended by the baseline and
+interleaved in one run — ``--rounds`` slices of the events, each appended by the baselines and
 then by shequn — so a neighbour's load on a shared machine falls on both alike; wall time and
 CPU time (``time.process_time``: this process only) are both given, with the load average.
 """
@@ -125,10 +129,16 @@ def _rows(events: list[Event]) -> list[tuple[object, ...]]:
 
 
 class Bare:
-    """The baseline: raw ``executemany`` into ``BARE``, one commit per 5,000 rows."""
+    """The baseline: raw ``executemany`` into ``BARE``, one commit per 5,000 rows.
 
-    def __init__(self, url: str | None, path: Path | None) -> None:
+    ``indexed`` adds the events table's second index, ``ix_events_community_time`` (the
+    per-community reads of the log need it: ``benchmarks/explain_indexes.py``)."""
+
+    def __init__(self, url: str | None, path: Path | None, *, indexed: bool = False) -> None:
         self.conn, self.sql, _ = bare_table(url, path)
+        if indexed:
+            self.conn.execute("CREATE INDEX ix_ev_community_time ON ev (community, occurred_at)")
+            self.conn.commit()
 
     def append(self, rows: list[tuple[object, ...]]) -> None:
         """Rows built beforehand (as before issue 22: only the inserts are timed)."""
@@ -157,22 +167,26 @@ class Clock:
         return out
 
 
-def measure(name: str, events: list[Event], url: str, bare: Bare, rounds: int) -> dict[str, object]:
-    """Append ``events`` in ``rounds`` slices, each by the baseline and then by shequn."""
+def measure(
+    name: str, events: list[Event], url: str, bare: Bare, indexed: Bare, rounds: int
+) -> dict[str, object]:
+    """Append ``events`` in ``rounds`` slices, each by the two baselines and then by shequn."""
     store = Store.open(url)
-    base, ours = Clock(), Clock()
+    base, base_ix, ours = Clock(), Clock(), Clock()
     load = os.getloadavg()[0]
     step = -(-len(events) // rounds)
     new = 0
     for i in range(0, len(events), step):
         part, rows = events[i : i + step], _rows(events[i : i + step])
         base.timed(lambda: bare.append(rows))  # noqa: B023  # called at once
+        base_ix.timed(lambda: indexed.append(rows))  # noqa: B023
         result = ours.timed(lambda: record(store, part))  # noqa: B023
         new += result.new  # type: ignore[attr-defined]
     again = Clock()
     dup = again.timed(lambda: record(store, events))
     store.close()
     bare.close()
+    indexed.close()
     if new != len(events) or dup.new != 0:  # type: ignore[attr-defined]
         raise SystemExit(f"append went wrong: {new} new of {len(events)}, then {dup}")
     n = len(events)
@@ -189,6 +203,10 @@ def measure(name: str, events: list[Event], url: str, bare: Bare, rounds: int) -
         "baseline_wall_s": round(base.wall, 2),
         "baseline_cpu_s": round(base.cpu, 2),
         "goal_met": base.wall / ours.wall >= GOAL_RATIO,
+        "indexed_baseline_rows_per_s": round(n / base_ix.wall),
+        "ratio_vs_indexed_baseline": round(base_ix.wall / ours.wall, 3),
+        "cpu_ratio_vs_indexed_baseline": round(base_ix.cpu / ours.cpu, 3),
+        "indexed_baseline_cpu_s": round(base_ix.cpu, 2),
         "reimport_events_per_s": round(n / again.wall),
         "load_before_after": [round(load, 1), round(os.getloadavg()[0], 1)],
     }
@@ -209,14 +227,16 @@ def main() -> None:
     events = make_events(args.events)
     with tempfile.TemporaryDirectory() as tmp:
         bare = Bare(None, Path(tmp) / "bare.db")
-        measure("sqlite", events, f"sqlite:///{tmp}/shequn.db", bare, args.rounds)
+        indexed = Bare(None, Path(tmp) / "indexed.db", indexed=True)
+        measure("sqlite", events, f"sqlite:///{tmp}/shequn.db", bare, indexed, args.rounds)
     if args.postgres:
         from tests.conftest import new_pg_database
         from tests.pgcluster import postgres_cluster
 
         with postgres_cluster() as pg:
             bare = Bare(new_pg_database(pg), None)
-            measure("postgresql", events, new_pg_database(pg), bare, args.rounds)
+            indexed = Bare(new_pg_database(pg), None, indexed=True)
+            measure("postgresql", events, new_pg_database(pg), bare, indexed, args.rounds)
 
 
 if __name__ == "__main__":
