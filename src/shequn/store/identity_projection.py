@@ -25,10 +25,15 @@ if TYPE_CHECKING:
     from shequn.store.projections import Projector
 
 
-def fold_names(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
+Names = dict[str, tuple[datetime, str]]
+"""The newest display name a batch gives each identity key, with its time."""
+
+
+def newest_names(events: Sequence[tuple[int, Event]]) -> Names:
     """Display names move forward in time only; the newest name seen wins (at one instant,
-    the one later in the log)."""
-    newest: dict[str, tuple[datetime, str]] = {}
+    the one later in the log). Read before the identities are made, so that a new identity is
+    inserted with its name rather than updated right after (issue 22)."""
+    newest: Names = {}
 
     def saw(key: str | None, name: Any, at: datetime) -> None:
         if key is not None and name:
@@ -46,6 +51,12 @@ def fold_names(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
             saw(e.subject, data["subject_name"], at)
         if e.kind == "member.renamed":
             saw(actor, data["name"], at)
+    return newest
+
+
+def write_names(p: Projector, newest: Names) -> None:
+    """Store the names newer than the stored ones; identities made in this batch already
+    carry theirs (``Projector._create_identities``), so they are skipped here."""
     identities = p.identities
     changed: list[tuple[Any, ...]] = []
     for key, (at, name) in newest.items():
@@ -56,7 +67,8 @@ def fold_names(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
             ident["display_name"], ident["name_at"] = name, at
             when = raw.bind_time(p.conn, at)
             changed.append((name, when, ident["id"], when))
-    raw.run_many(p.conn, _RENAME, changed)
+    if changed:
+        raw.run_many(p.conn, _RENAME, changed)
 
 
 _RENAME = (

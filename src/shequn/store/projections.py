@@ -30,7 +30,7 @@ from shequn.store.entry_book import EntryBook
 from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
 from shequn.store.growth import MANY as _MANY
 from shequn.store.identity_projection import HANDLERS as IDENTITY_HANDLERS
-from shequn.store.identity_projection import fold_names
+from shequn.store.identity_projection import Names, newest_names, write_names
 from shequn.store.memberships import MembershipBook
 from shequn.store.money import HANDLERS as MONEY_HANDLERS
 from shequn.store.qa import HANDLERS as QA_HANDLERS
@@ -90,8 +90,9 @@ class Projector:
         # The kinds present, once: a batch of messages (most of an import) skips the passes
         # over its events that look for kinds it does not hold.
         kinds = {e.kind for _, e in events}
-        self._identities(events)
-        fold_names(self, events)
+        names = newest_names(events)
+        self._identities(events, names)
+        write_names(self, names)
         if not kinds.isdisjoint(MembershipBook.KINDS):
             self._memberships_and_referrals(events)
         entries = []
@@ -217,8 +218,9 @@ class Projector:
                 self.conn.execute(update(t.groups).where(c.id == gid).values(name=e.data["name"]))
 
     # -- identities and members ---------------------------------------------------------
-    def _identities(self, events: Sequence[tuple[int, Event]]) -> None:
-        """Create an identity (and a member for it) the first time a key is seen."""
+    def _identities(self, events: Sequence[tuple[int, Event]], names: Names) -> None:
+        """Create an identity (and a member for it) the first time a key is seen, with the
+        newest name the batch gives it."""
         first: dict[str, datetime] = {}
         for _, e in events:  # the actor inline: nearly every event has one, few have more
             at, actor, subject = e.occurred_at, e.actor, e.subject
@@ -239,7 +241,7 @@ class Projector:
         identities = self.identities  # one dict per community: looked up once, used per key
         missing = sorted(k for k in first if k not in identities)
         if missing:
-            self._create_identities(missing, first)
+            self._create_identities(missing, first, names)
         c, m = t.identities.c, t.members.c
         earlier = []
         for key, at in first.items():
@@ -278,7 +280,7 @@ class Projector:
                     "first_seen_at": utc(seen),
                 }
 
-    def _create_identities(self, keys: list[str], first: dict[str, datetime]) -> None:
+    def _create_identities(self, keys: list[str], first: dict[str, datetime], names: Names) -> None:
         """A new identity brings a new member (a person we had not met).
 
         No other writer can create the same keys meanwhile: appends hold SQLite's write lock
@@ -299,22 +301,20 @@ class Projector:
             values = []
             for key in part:
                 platform, _, user_id = key.partition(":")
-                values.append((cid, key, platform, user_id, made[key], made[key], seen[key]))
-            ids: dict[str, int] = dict(
-                raw.rows(
-                    conn,
-                    'INSERT INTO identities (community_id, "key", platform, platform_user_id,'
-                    ' member_id, origin_member_id, first_seen_at) VALUES ?** RETURNING "key", id',
-                    [values],
+                name_at, name = names.get(key, _NO_NAME)
+                when = None if name_at is None else raw.bind_time(conn, name_at)
+                values.append(
+                    (cid, key, platform, user_id, made[key], made[key], seen[key], name, when)
                 )
-            )
+            ids: dict[str, int] = dict(raw.rows(conn, _NEW_IDENTITIES, [values]))
             for key in part:
+                name_at, name = names.get(key, _NO_NAME)
                 self.identities[key] = {
                     "id": ids[key],
                     "key": key,
                     "member_id": made[key],
-                    "display_name": None,
-                    "name_at": None,
+                    "display_name": name,
+                    "name_at": name_at,
                     "first_seen_at": first[key],
                 }
 
@@ -365,6 +365,11 @@ _IDENTITIES = (
     'SELECT id, "key", member_id, display_name, name_at, first_seen_at FROM identities'
     ' WHERE community_id = ? AND "key" IN (?*)'
 )
+_NEW_IDENTITIES = (
+    'INSERT INTO identities (community_id, "key", platform, platform_user_id, member_id,'
+    ' origin_member_id, first_seen_at, display_name, name_at) VALUES ?** RETURNING "key", id'
+)
+_NO_NAME: tuple[None, None] = (None, None)
 _MEMBER_SUBJECT = frozenset({"identity.merged", "identity.unmerged"})
 
 _RARE = {
