@@ -267,9 +267,9 @@ class Projector:
     def load_identities(self, keys: Iterable[str]) -> None:
         known, utc = self.identities, raw.utc
         todo = [k for k in keys if k not in known]
-        for part in chunks(todo):
-            for i, key, member, name, name_at, seen in raw.rows(
-                self.conn, _IDENTITIES, [self.community_id, part]
+        if todo:
+            for i, key, member, name, name_at, seen in _identity_rows(
+                self.conn, self.community_id, todo
             ):
                 known[key] = {
                     "id": i,
@@ -365,6 +365,24 @@ _IDENTITIES = (
     'SELECT id, "key", member_id, display_name, name_at, first_seen_at FROM identities'
     ' WHERE community_id = ? AND "key" IN (?*)'
 )
+_PG_IDENTITIES = _IDENTITIES.replace("?", "%s").replace("IN (%s*)", "= ANY(%s)")
+
+
+def _identity_rows(conn: Connection, community_id: int, keys: list[str]) -> list[Any]:
+    """The stored identities among ``keys``.
+
+    On PostgreSQL the keys go as one array parameter (``= ANY(%s)``), not as an ``IN`` list
+    of 500 parameters: in an append of 50,000 events that list form cost the server ~80 ms a
+    statement (2.4 s for 30), the array form 0.1–0.2 s for all of them (issue 22).
+    """
+    if conn.dialect.name == "postgresql":
+        return list(conn.exec_driver_sql(_PG_IDENTITIES, (community_id, keys)))
+    found: list[Any] = []
+    for part in chunks(keys):
+        found += raw.rows(conn, _IDENTITIES, [community_id, part])
+    return found
+
+
 _NEW_IDENTITIES = (
     'INSERT INTO identities (community_id, "key", platform, platform_user_id, member_id,'
     ' origin_member_id, first_seen_at, display_name, name_at) VALUES ?** RETURNING "key", id'
