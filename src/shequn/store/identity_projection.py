@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from shequn.errors import InvalidEvent
 from shequn.model.events import Event
 from shequn.model.i18n import Said
 from shequn.store import raw
 from shequn.store import tables as t
+from shequn.store.sql import chunks
 
 if TYPE_CHECKING:
     from shequn.store.projections import Projector
@@ -69,6 +70,80 @@ def write_names(p: Projector, newest: Names) -> None:
             changed.append((name, when, ident["id"], when))
     if changed:
         raw.run_many(p.conn, _RENAME, changed)
+
+
+NewPerson = tuple[str, Any, Any, Any]
+"""A key seen for the first time: (key, first seen, display name, name time), times bound."""
+
+
+def insert_people(
+    conn: Connection, community_id: int, people: Sequence[NewPerson]
+) -> dict[str, tuple[int, int]]:
+    """A member and an identity for each new key: ``{key: (member id, identity id)}``.
+
+    SQLite: multi-row ``VALUES … RETURNING`` (fixed text per row count, ``store/raw.py``; a
+    knock at the door creates one). PostgreSQL: one ``INSERT … SELECT FROM unnest(…)`` per
+    table, a parameter per column: the ``VALUES`` form bound 1,800 parameters per 200
+    identities and the server parsed and planned each such statement (~20 ms a statement,
+    1–1.4 s for the 5,000 new people of ``bench_append.py``'s first batch; issue 22).
+    """
+    if not people:
+        return {}
+    if conn.dialect.name == "postgresql":
+        return _insert_people_pg(conn, community_id, people)
+    out: dict[str, tuple[int, int]] = {}
+    for part in chunks(people, 200):
+        rows = [(community_id, key, seen) for key, seen, _, _ in part]
+        made: dict[str, int] = dict(raw.rows(conn, _NEW_MEMBERS, [rows]))
+        values = []
+        for key, seen, name, name_at in part:
+            platform, _, user_id = key.partition(":")
+            member = made[key]
+            values.append(
+                (community_id, key, platform, user_id, member, member, seen, name, name_at)
+            )
+        for key, identity in raw.rows(conn, _NEW_IDENTITIES, [values]):
+            out[key] = (made[key], identity)
+    return out
+
+
+def _insert_people_pg(
+    conn: Connection, community_id: int, people: Sequence[NewPerson]
+) -> dict[str, tuple[int, int]]:
+    keys = [p[0] for p in people]
+    found = conn.exec_driver_sql(_PG_NEW_MEMBERS, (community_id, keys, [p[1] for p in people]))
+    made: dict[str, int] = {key: member for key, member in found}
+    platform_ids = [key.partition(":") for key in keys]
+    params = (
+        community_id,
+        keys,
+        [p for p, _, _ in platform_ids],
+        [u for _, _, u in platform_ids],
+        [made[key] for key in keys],
+        [p[1] for p in people],
+        [p[2] for p in people],
+        [p[3] for p in people],
+    )
+    return {key: (made[key], i) for key, i in conn.exec_driver_sql(_PG_NEW_IDENTITIES, params)}
+
+
+_NEW_MEMBERS = (
+    'INSERT INTO members (community_id, "key", first_seen_at) VALUES ?** RETURNING "key", id'
+)
+_NEW_IDENTITIES = (
+    'INSERT INTO identities (community_id, "key", platform, platform_user_id, member_id,'
+    ' origin_member_id, first_seen_at, display_name, name_at) VALUES ?** RETURNING "key", id'
+)
+_PG_NEW_MEMBERS = (
+    'INSERT INTO members (community_id, "key", first_seen_at) SELECT %s, k, s'
+    ' FROM unnest(%s::text[], %s::timestamptz[]) AS u(k, s) RETURNING "key", id'
+)
+_PG_NEW_IDENTITIES = (
+    'INSERT INTO identities (community_id, "key", platform, platform_user_id, member_id,'
+    " origin_member_id, first_seen_at, display_name, name_at) SELECT %s, k, p, u, m, m, s, n, a"
+    " FROM unnest(%s::text[], %s::text[], %s::text[], %s::integer[], %s::timestamptz[],"
+    ' %s::text[], %s::timestamptz[]) AS x(k, p, u, m, s, n, a) RETURNING "key", id'
+)
 
 
 _RENAME = (

@@ -30,7 +30,7 @@ from shequn.store.entry_book import EntryBook
 from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
 from shequn.store.growth import MANY as _MANY
 from shequn.store.identity_projection import HANDLERS as IDENTITY_HANDLERS
-from shequn.store.identity_projection import Names, newest_names, write_names
+from shequn.store.identity_projection import Names, insert_people, newest_names, write_names
 from shequn.store.memberships import MembershipBook
 from shequn.store.money import HANDLERS as MONEY_HANDLERS
 from shequn.store.qa import HANDLERS as QA_HANDLERS
@@ -284,39 +284,25 @@ class Projector:
         """A new identity brings a new member (a person we had not met).
 
         No other writer can create the same keys meanwhile: appends hold SQLite's write lock
-        or, on PostgreSQL, the append advisory lock. Multi-row inserts with ``RETURNING``
-        (fixed text per row count, ``store/raw.py``): a knock at the door creates one.
+        or, on PostgreSQL, the append advisory lock (``identity_projection.insert_people``).
         """
-        cid, conn = self.community_id, self.conn
-        for part in chunks(keys, 200):
-            seen = {key: raw.bind_time(conn, first[key]) for key in part}
-            made: dict[str, int] = dict(
-                raw.rows(
-                    conn,
-                    'INSERT INTO members (community_id, "key", first_seen_at) VALUES ?**'
-                    ' RETURNING "key", id',
-                    [[(cid, key, seen[key]) for key in part]],
-                )
-            )
-            values = []
-            for key in part:
-                platform, _, user_id = key.partition(":")
-                name_at, name = names.get(key, _NO_NAME)
-                when = None if name_at is None else raw.bind_time(conn, name_at)
-                values.append(
-                    (cid, key, platform, user_id, made[key], made[key], seen[key], name, when)
-                )
-            ids: dict[str, int] = dict(raw.rows(conn, _NEW_IDENTITIES, [values]))
-            for key in part:
-                name_at, name = names.get(key, _NO_NAME)
-                self.identities[key] = {
-                    "id": ids[key],
-                    "key": key,
-                    "member_id": made[key],
-                    "display_name": name,
-                    "name_at": name_at,
-                    "first_seen_at": first[key],
-                }
+        bind = raw.time_binder(self.conn)
+        people = []
+        for key in keys:
+            name_at, name = names.get(key, _NO_NAME)
+            people.append((key, bind(first[key]), name, None if name_at is None else bind(name_at)))
+        made = insert_people(self.conn, self.community_id, people)
+        for key in keys:
+            member_id, identity_id = made[key]
+            name_at, name = names.get(key, _NO_NAME)
+            self.identities[key] = {
+                "id": identity_id,
+                "key": key,
+                "member_id": member_id,
+                "display_name": name,
+                "name_at": name_at,
+                "first_seen_at": first[key],
+            }
 
     def identity_id(self, key: str) -> int:
         return int(self.identities[key]["id"])
@@ -383,10 +369,6 @@ def _identity_rows(conn: Connection, community_id: int, keys: list[str]) -> list
     return found
 
 
-_NEW_IDENTITIES = (
-    'INSERT INTO identities (community_id, "key", platform, platform_user_id, member_id,'
-    ' origin_member_id, first_seen_at, display_name, name_at) VALUES ?** RETURNING "key", id'
-)
 _NO_NAME: tuple[None, None] = (None, None)
 _MEMBER_SUBJECT = frozenset({"identity.merged", "identity.unmerged"})
 
