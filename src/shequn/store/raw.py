@@ -278,14 +278,14 @@ def insert(conn: Connection, table: Table, rows_: Sequence[dict[str, Any]], tail
     if not rows_:
         return
     names = tuple(rows_[0])
-    values = _bound(conn, table, names, rows_)
+    values = bound(conn, table, names, rows_)
     sql = _insert(table, names) + tail
     step = max(1, 3000 // len(names))
     for i in range(0, len(values), step):
         run(conn, sql, [values[i : i + step]])
 
 
-def _bound(
+def bound(
     conn: Connection, table: Table, names: tuple[str, ...], rows_: Sequence[dict[str, Any]]
 ) -> list[tuple[Any, ...]]:
     """Each dict's values of ``names`` in order, bound as the columns' types bind them.
@@ -312,8 +312,8 @@ def update_by_id(conn: Connection, table: Table, rows_: Sequence[dict[str, Any]]
     if not rows_:
         return
     names = tuple(c for c in rows_[0] if c != "id")
-    bound = _bound(conn, table, (*names, "id"), rows_)
-    run_many(conn, _update(table, names), bound)
+    values = bound(conn, table, (*names, "id"), rows_)
+    run_many(conn, _update(table, names), values)
 
 
 _WRITES: dict[tuple[str, str, tuple[str, ...]], str] = {}
