@@ -52,8 +52,9 @@ _CLAUSED = 200
 
 def has_link(text: str) -> bool:
     """Contains an http(s) or www. URL."""
-    # A substring test first: most messages have no link, and it is far cheaper than the regex.
-    if "://" not in text and "www." not in text.lower():
+    # Substring tests first: most messages have no link, and they are far cheaper than the
+    # regex; a text without a "." has no "www." in any case, so it is not lowered at all.
+    if "://" not in text and ("." not in text or "www." not in text.lower()):
         return False
     return bool(_URL.search(text))
 
