@@ -26,3 +26,29 @@ def test_pitches_statements_and_any_are_not_questions():
     assert not is_question("R u sure they'll understand that! Wine * good idea")
     assert not is_question("I am in bus on the way to calicut")
     assert not is_question("今天的分享很精彩，谢谢大家")
+
+
+def test_the_first_and_last_character_prechecks_miss_no_question():
+    """``is_question`` runs its start and end regexes only on a text whose first / last
+    character is in ``_STARTS`` / ``_ENDS``: every character those regexes can begin / end a
+    match with (in a stripped text) must be in the sets."""
+    from shequn.model import text as t
+
+    everything = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    # IGNORECASE relates cased characters only; others match themselves (all in the pattern)
+    cased = [c for c in everything if c.lower() != c or c.upper() != c or c.casefold() != c]
+    candidates = set(cased) | set(t._QUESTION_START.pattern) | set(t._QUESTION_END.pattern)
+    words = ["how", "what", "why", "when", "where", "who", "which", "can", "could", "does"]
+    words += ["should", "anyone", "请问", "怎么", "为什么", "如何", "有没有", "谁", "哪", "什么"]
+    words += ["是否"]
+    starts = {c for c in candidates for w in words if t._QUESTION_START.match(c + w[1:])}
+    assert {c for c in starts if not c.isspace()} == t._STARTS
+    ends = {c for c in candidates if any(t._QUESTION_END.search(p + c) for p in ("", "没", "？"))}
+    assert {c for c in ends if not c.isspace()} == t._ENDS
+
+
+def test_questions_the_prechecks_must_let_through():
+    assert is_question("行吗 ！") and is_question("没有~") and is_question("a?")
+    assert is_question("   what time is it   ") and is_question("有没有人去")
+    assert is_question("ſhould we go")  # re.IGNORECASE folds ſ to s
+    assert not is_question("好的。") and not is_question("done!")

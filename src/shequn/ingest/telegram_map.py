@@ -29,8 +29,11 @@ from shequn.ingest.telegram_parts import (
     reaction_count,
     why_ignored,
 )
+from shequn.ingest.telegram_service import ServiceMessages
 from shequn.ingest.text import message_data
+from shequn.model import events
 from shequn.model.events import (
+    EARLIEST,
     MAX_KEY,
     Event,
     check_event_time,
@@ -46,7 +49,7 @@ passed the whole check (community, source, group never change), only the time an
 are checked again. The whole check cost a quarter of reading an export (issue 22)."""
 
 
-class ChatMapper:
+class ChatMapper(ServiceMessages):
     """Maps the messages of one chat; :meth:`items` is called once per message."""
 
     def __init__(self, ctx: ImportContext, chat: Chat, names: Names, tally: Tally) -> None:
@@ -59,6 +62,8 @@ class ChatMapper:
         self._keys: dict[object, str | None] = {}  # from_id → identity key (ids repeat)
         self._names: dict[object, str | None] = {}  # raw display name → cleaned
         self._checked = False  # one event of this chat passed Event's whole check
+        self._latest = EARLIEST  # no time past this is refused (the clock as last read)
+        self._valid: set[str] = set()  # identity keys that passed the check
 
     def key(self, value: object) -> str | None:
         if not isinstance(value, str | int):
@@ -143,11 +148,15 @@ class ChatMapper:
         data: dict[str, Any] | None = None,
     ) -> Event:
         if self._checked and kind in BUILT:
-            at = check_event_time(parse_time(at))
-            if actor is not None:
-                check_identity_key(actor, "actor")
-            if subject is not None:
-                check_identity_key(subject, "subject")
+            if at.tzinfo is not UTC:
+                at = parse_time(at)
+            if not EARLIEST <= at <= self._latest:
+                self._latest_time(at)
+            valid = self._valid
+            if actor is not None and actor not in valid:
+                self._valid_key(actor, "actor")
+            if subject is not None and subject not in valid:
+                self._valid_key(subject, "subject")
             return Event.checked_before(
                 kind, at, self.community, self.source, ref, self.group, actor, subject, data or {}
             )
@@ -164,6 +173,20 @@ class ChatMapper:
         )
         self._checked = True
         return event
+
+    def _latest_time(self, at: datetime) -> None:
+        """The whole time check, with the clock read now; the bound it leaves only lets
+        through times the check itself would let through later (a clock only moves on), so
+        the clock is read once per export rather than once per event."""
+        check_event_time(at)
+        self._latest = datetime.now(UTC) + events.FUTURE_MARGIN
+
+    def _valid_key(self, key: str, field_name: str) -> None:
+        """The identity key check, once per key (people post thousands of times)."""
+        check_identity_key(key, field_name)
+        if len(self._valid) > 100_000:
+            self._valid.clear()
+        self._valid.add(key)
 
     # -- ordinary messages ---------------------------------------------------------------
     def _message(self, msg: dict[str, Any], msg_id: int, at: datetime, n: int) -> list[Item]:
@@ -274,126 +297,3 @@ class ChatMapper:
                 return timezone(timedelta(minutes=minutes))
         self.ctx.naive_times = True
         return self.ctx.tz
-
-    # -- service messages ----------------------------------------------------------------
-    def _service(self, msg: dict[str, Any], msg_id: int, at: datetime) -> Iterable[Event]:
-        action = msg.get("action")
-        actor_name = clean_name(msg.get("actor"))
-        actor = peer_key(msg.get("actor_id"))
-        if actor is None and actor_name is not None:
-            actor = self.names.person(actor_name)
-        ref = str(msg_id)
-        named = {"actor_name": actor_name} if actor_name else {}
-        if action in ("invite_members", "create_group"):
-            members = as_list(msg.get("members"))
-            if action == "create_group":
-                if actor is not None:
-                    yield self._event("member.joined", at, f"{ref}:joined", actor,
-                                      data={"channel": "creator", **named})  # fmt: skip
-                if title := clean_name(msg.get("title")):
-                    yield self._event(
-                        "group.renamed", at, ref, actor, data={"name": title, **named}
-                    )
-            elif (
-                actor is not None
-                and len(members) == 1
-                and self._is_self(members[0], actor, actor_name)
-            ):
-                # Joined a public group by themselves (its @username, a t.me link, search).
-                yield self._event("member.joined", at, ref, actor,
-                                  data={"channel": "public", **named})  # fmt: skip
-                return
-            yield from self._added(members, actor, actor_name, at, ref)
-        elif action == "join_group_by_link":
-            if actor is None:
-                self.tally.ignored_actions["join_group_by_link without actor"] += 1
-                return
-            data: dict[str, Any] = {"channel": "link", **named}
-            inviter_name = clean_name(msg.get("inviter"))
-            inviter = self.names.person(inviter_name) if inviter_name else None
-            if inviter is not None and inviter != actor:
-                data["inviter"] = inviter
-            yield self._event("member.joined", at, ref, actor, data=data)
-            if inviter is not None and inviter != actor:
-                invited = {"channel": "link", "actor_name": inviter_name}
-                if actor_name:
-                    invited["subject_name"] = actor_name
-                yield self._event(
-                    "member.invited", at, f"{ref}:invited", inviter, subject=actor, data=invited
-                )
-        elif action == "join_group_by_request":
-            if actor is not None:
-                yield self._event("member.joined", at, ref, actor,
-                                  data={"channel": "request", **named})  # fmt: skip
-        elif action == "remove_members":
-            members = as_list(msg.get("members"))
-            yield from self._removed(members, actor, actor_name, at, ref)
-        elif action in ("edit_group_title", "create_channel"):
-            if title := clean_name(msg.get("title")):
-                yield self._event("group.renamed", at, ref, actor, data={"name": title, **named})
-        elif action == "pin_message":
-            pinned = msg.get("message_id")
-            if isinstance(pinned, int):
-                yield self._event("message.pinned", at, ref, actor,
-                                  data={"message": str(pinned), **named})  # fmt: skip
-        else:
-            label = action if isinstance(action, str) else "custom text" if (
-                "information_text" in msg) else "unknown"  # fmt: skip
-            self.tally.ignored_actions[label] += 1
-
-    def _is_self(self, member: object, actor: str, actor_name: str | None) -> bool:
-        """Whether a name in ``members`` is the actor: it resolves to the actor's id, or it is
-        the actor's name and no id seen with that name rules the actor out."""
-        name = clean_name(member)
-        if name is None:
-            return False
-        found = self.names.ids.get(name)
-        if found:
-            return actor in found and (len(found) == 1 or name == actor_name)
-        return name == actor_name
-
-    def _added(
-        self, members: list[Any], actor: str | None, actor_name: str | None, at: datetime, ref: str
-    ) -> Iterable[Event]:
-        """``member.joined`` (channel ``add``) and ``member.invited`` per added member; the
-        export lists added members by name only (``SerializeMessage`` ``pushUserNames``)."""
-        for n, member in enumerate(members):
-            name = clean_name(member)
-            if name is None:
-                self.tally.nameless_members += 1
-                continue
-            if actor is not None and self._is_self(member, actor, actor_name):
-                continue  # the creator listed among the first members
-            who = self.names.person(name)
-            joined: dict[str, Any] = {"channel": "add", "actor_name": name}
-            if actor is not None:
-                joined["inviter"] = actor
-            yield self._event("member.joined", at, f"{ref}:joined:{n}", who, data=joined)
-            if actor is not None:
-                invited = {"channel": "add", "subject_name": name}
-                if actor_name:
-                    invited["actor_name"] = actor_name
-                yield self._event(
-                    "member.invited", at, f"{ref}:invited:{n}", actor, subject=who, data=invited
-                )
-
-    def _removed(
-        self, members: list[Any], actor: str | None, actor_name: str | None, at: datetime, ref: str
-    ) -> Iterable[Event]:
-        """A member removing themselves left; anyone else was removed by the actor."""
-        for n, member in enumerate(members):
-            name = clean_name(member)
-            one = ref if n == 0 else f"{ref}:{n}"
-            if actor is not None and self._is_self(member, actor, actor_name):
-                data = {"actor_name": actor_name} if actor_name else {}
-                yield self._event("member.left", at, one, actor, data=data)
-                continue
-            if name is None:
-                self.tally.nameless_members += 1
-                continue
-            removed: dict[str, Any] = {"subject_name": name}
-            if actor_name:
-                removed["actor_name"] = actor_name
-            yield self._event(
-                "member.removed", at, one, actor, subject=self.names.person(name), data=removed
-            )

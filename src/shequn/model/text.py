@@ -37,6 +37,13 @@ _ANY_ONE = re.compile(r"(?:什么|谁|哪\S?)\S{0,4}?[都也]")  # 什么都/谁
 _MAYBE_ZH = re.compile(r"[?？吗呢么嘛啥咋不谁哪否何问点没]")
 """The first characters of everything a Chinese clause asks with: a message with none of them
 is let go at once (a character set is the cheapest scan ``re`` has)."""
+_ENDS = frozenset("?？吗呢么嘛有。！!~～")
+"""The characters :data:`_QUESTION_END` can end on (whitespace aside, which a stripped text
+does not end with): a text ending otherwise skips that search."""
+_STARTS = frozenset("hwcdsaHWCDSAſ请怎为如有谁哪什是")
+"""The characters :data:`_QUESTION_START` can begin with in a stripped text (its words'
+first letters in either case, with ``ſ``, which ``re.IGNORECASE`` folds to ``s``):
+``tests/test_qa_detector.py`` checks both sets against the regexes over all of Unicode."""
 _HANDLE = re.compile(r"@\w{4}")
 _PHONE = re.compile(r"\d{5}")
 _CLAUSED = 200
@@ -45,8 +52,9 @@ _CLAUSED = 200
 
 def has_link(text: str) -> bool:
     """Contains an http(s) or www. URL."""
-    # A substring test first: most messages have no link, and it is far cheaper than the regex.
-    if "://" not in text and "www." not in text.lower():
+    # Substring tests first: most messages have no link, and they are far cheaper than the
+    # regex; a text without a "." has no "www." in any case, so it is not lowered at all.
+    if "://" not in text and ("." not in text or "www." not in text.lower()):
         return False
     return bool(_URL.search(text))
 
@@ -69,10 +77,11 @@ def is_question(text: str) -> bool:
     if not text:
         return False
     # Only the last few characters can end a question and only the first few start one:
-    # look there instead of letting the regexes scan the whole message.
-    if _QUESTION_END.search(text[-16:]):
+    # look there instead of letting the regexes scan the whole message, and only when the
+    # last or first character can be part of it (most messages: neither).
+    if text[-1] in _ENDS and _QUESTION_END.search(text[-16:]):
         return True
-    if _QUESTION_START.match(text[:40]) and not _ANY_ONE.match(text[:8]):
+    if text[0] in _STARTS and _QUESTION_START.match(text[:40]) and not _ANY_ONE.match(text[:8]):
         return True
     if len(text) > _CLAUSED or _contact(text):
         return False
