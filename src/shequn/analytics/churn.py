@@ -122,16 +122,21 @@ def _rates(
     kept = rates.join(present, rates.person == present.who).filter(
         lambda r: r.here & (r.base_days >= math.ceil(min_baseline * baseline_weeks))
     )
-    found = portable.fetch(
-        con, kept.select("person", "base_days", "recent_days", "last_active").order_by("person")
+    # each kept person with the groups they acted in, in one query: asking for the groups
+    # separately (a semi-join on ``kept``) computed ``kept`` a second time
+    pairs = act.filter(act.grp.notnull()).select(pperson="person", pgrp="grp").distinct()
+    with_groups = kept.left_join(pairs, kept.person == pairs.pperson).select(
+        "person", "base_days", "recent_days", "last_active", "pgrp"
     )
-    pairs = act.filter(act.grp.notnull()).select("person", "grp").distinct()
+    found: dict[str, tuple[Any, Any, Any]] = {}
     groups: dict[str, list[str]] = {}
-    for person, grp in portable.fetch(con, pairs.semi_join(kept, "person")):
-        groups.setdefault(person, []).append(grp)
+    for person, b, r, last, grp in portable.fetch(con, with_groups):
+        found[person] = (b, r, last)
+        if grp is not None:
+            groups.setdefault(person, []).append(grp)
     return [
         _Rates(p, tuple(sorted(groups.get(p, ()))), b / baseline_weeks, r / recent_weeks, last)
-        for p, b, r, last in found
+        for p, (b, r, last) in sorted(found.items())
     ]
 
 

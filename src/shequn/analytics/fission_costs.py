@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from shequn.analytics import portable
-from shequn.analytics.funnel import funnel
+from shequn.analytics.funnel import stage_counts
 from shequn.analytics.money import acquisition_cost, joined_group, scope_window
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope
 
@@ -57,16 +57,18 @@ def channel_cost(
     retention_base / retained`` (what the judged members cost per one who stayed); ``None``
     when the channel is unpriced or the divisor is 0. Order as ``acquisition_cost``."""
     costs = acquisition_cost(con, scope)
-    kept = {
-        r.segment: r
-        for r in funnel(
-            con, scope, by="channel", retention_days=retention_days, active_kinds=active_kinds
-        )
-    }
+    kept = stage_counts(
+        con,
+        scope,
+        ("base", "retained"),
+        by="channel",
+        retention_days=retention_days,
+        active_kinds=active_kinds,
+    )
     out = []
     for c in costs.channels:
-        f = kept.get(c.channel)
-        base, retained = (f.retention_base, f.retained) if f else (0, 0)
+        f = kept.get(c.channel, {})
+        base, retained = f.get("base", 0), f.get("retained", 0)
         cpm = c.cost_per_member
         out.append(
             ChannelReturn(

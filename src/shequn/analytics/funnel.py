@@ -152,58 +152,18 @@ def funnel(
 
     Defined once for both engines (``analytics/portable.py``): the engine counts each stage
     per segment, the rates are taken here."""
-    last = as_of(con, scope)
-    if last is None:
-        return []
-    t = portable.ev()
-    conds = portable.in_scope(t, replace(scope, since=None, until=last))
-    first, begun = _starts(con, t, conds, by, scope.community)
-    acq = begun.filter(begun.day.between(scope.since or date.min, last))
-    r0, r1 = retention_days
-    meaningful = starts.days(t, conds, meaningful_kinds)
-    active = starts.days(t, conds, active_kinds)
-    window = portable.in_scope(t, Scope(scope.community, until=last))
-    pay = starts.fees(con, t, window, scope.community)
-    credits = starts.credits(con, t, conds)
-    gone = t.filter(*conds, t.kind.isin(("member.left", "member.removed")))
-    leaves = gone.select(
-        person=(gone.kind == "member.left").ifelse(gone.person, gone.subject_person),
-        grp=gone.grp,
-        day=gone.day,
-    )
-    kept = credits.join(first, credits.invitee == first.person)
-    stayed = kept.anti_join(
-        leaves,
-        [
-            leaves.person == kept.person,
-            leaves.grp == kept.grp,
-            leaves.day >= kept.day,
-            leaves.day < portable.plus_days(kept.day, referral_days),
-        ],
-    ).select("inviter")
-
-    def matched(x: Any, lo: int, hi: int) -> Any:
-        both = acq.join(x, _within(acq, x, lo, hi))
-        return both.select(segment=acq.segment, person=acq.person).distinct()
-
-    ends = portable.plus_days(acq.day, r1)
-    judged = acq.filter(ends <= last)
-    retained = judged.join(active, _within(judged, active, r0, r1))
-    payments = acq.join(pay, [pay.person == acq.person, pay.day >= acq.day])
-    paid = payments.group_by([acq.segment, acq.person]).aggregate(total=payments.amount.sum())
-    referred = acq.join(stayed, stayed.inviter == acq.person)
-    counts = _counts(
+    counts = stage_counts(
         con,
-        {
-            "acquired": acq,
-            "activated": matched(meaningful, 0, activation_days - 1),
-            "base": judged,
-            "retained": retained.select(judged.segment, judged.person).distinct(),
-            "paid": paid.filter(paid.total > 0),
-            "referred": referred.select(acq.segment, acq.person).distinct(),
-        },
+        scope,
+        _STAGES,
+        by=by,
+        activation_days=activation_days,
+        retention_days=retention_days,
+        referral_days=referral_days,
+        meaningful_kinds=meaningful_kinds,
+        active_kinds=active_kinds,
     )
-    order = sorted(counts, key=lambda s: (-counts[s]["acquired"], s is None, s or ""))
+    order = sorted(counts, key=lambda s: (-counts[s].get("acquired", 0), s is None, s or ""))
     rows = [(s, *(counts[s].get(k, 0) for k in _STAGES)) for s in order]
     return [
         FunnelRow(
@@ -221,6 +181,82 @@ def funnel(
         )
         for seg, acq_n, act, base, ret, paid_n, ref in rows
     ]
+
+
+def stage_counts(
+    con: Any,
+    scope: Scope,
+    wanted: tuple[str, ...],
+    *,
+    by: str = "channel",
+    activation_days: int = 7,
+    retention_days: tuple[int, int] = (21, 27),
+    referral_days: int = 30,
+    meaningful_kinds: tuple[str, ...] = MEANINGFUL_KINDS,
+    active_kinds: tuple[str, ...] = DEFAULT_ACTIVE_KINDS,
+) -> dict[Any, dict[str, int]]:
+    """Segment → stage (of ``wanted``, names of :data:`_STAGES`) → persons, as :func:`funnel`
+    counts them; a segment appears when one of the ``wanted`` stages has a row for it.
+    ``channel_cost`` wants only the retention: the fees, the credited inviters and the
+    meaningful days are then neither built nor scanned (they were half the funnel's time)."""
+    last = as_of(con, scope)
+    if last is None:
+        return {}
+    t = portable.ev()
+    conds = portable.in_scope(t, replace(scope, since=None, until=last))
+    first, begun = _starts(con, t, conds, by, scope.community)
+    acq = begun.filter(begun.day.between(scope.since or date.min, last))
+
+    def activated() -> Any:
+        meaningful = starts.days(t, conds, meaningful_kinds)
+        both = acq.join(meaningful, _within(acq, meaningful, 0, activation_days - 1))
+        return both.select(segment=acq.segment, person=acq.person).distinct()
+
+    r0, r1 = retention_days
+    judged = acq.filter(portable.plus_days(acq.day, r1) <= last)
+
+    def retained() -> Any:
+        active = starts.days(t, conds, active_kinds)
+        kept = judged.join(active, _within(judged, active, r0, r1))
+        return kept.select(judged.segment, judged.person).distinct()
+
+    def paid() -> Any:
+        window = portable.in_scope(t, Scope(scope.community, until=last))
+        pay = starts.fees(con, t, window, scope.community)
+        payments = acq.join(pay, [pay.person == acq.person, pay.day >= acq.day])
+        per = payments.group_by([acq.segment, acq.person]).aggregate(total=payments.amount.sum())
+        return per.filter(per.total > 0)
+
+    def referred() -> Any:
+        credits = starts.credits(con, t, conds)
+        gone = t.filter(*conds, t.kind.isin(("member.left", "member.removed")))
+        leaves = gone.select(
+            person=(gone.kind == "member.left").ifelse(gone.person, gone.subject_person),
+            grp=gone.grp,
+            day=gone.day,
+        )
+        kept = credits.join(first, credits.invitee == first.person)
+        stayed = kept.anti_join(
+            leaves,
+            [
+                leaves.person == kept.person,
+                leaves.grp == kept.grp,
+                leaves.day >= kept.day,
+                leaves.day < portable.plus_days(kept.day, referral_days),
+            ],
+        ).select("inviter")
+        both = acq.join(stayed, stayed.inviter == acq.person)
+        return both.select(acq.segment, acq.person).distinct()
+
+    stages = {
+        "acquired": lambda: acq,
+        "activated": activated,
+        "base": lambda: judged,
+        "retained": retained,
+        "paid": paid,
+        "referred": referred,
+    }
+    return _counts(con, {name: stages[name]() for name in wanted})
 
 
 _STAGES = ("acquired", "activated", "base", "retained", "paid", "referred")

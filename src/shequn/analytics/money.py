@@ -118,9 +118,11 @@ def scope_window(con: Any, scope: Scope) -> tuple[date, dict[str, Any]] | None:
     """The as-of day and the window parameters (also used by fission.py). Payments and
     memberships carry no group, so a group's as-of day is the community's (else a payment
     after the group's last message would be cut off); an empty group is still empty."""
-    if as_of(con, scope) is None:
+    here = as_of(con, scope)
+    if here is None:
         return None
-    last = as_of(con, replace(scope, group=None))
+    # a community's own as-of day is the one just asked (a query over the whole log spared)
+    last = here if scope.group is None else as_of(con, replace(scope, group=None))
     if last is None:  # pragma: no cover - the group had events, so the community has
         return None
     return last, {"first": scope.since or date.min, "last": last}
