@@ -41,9 +41,11 @@ def test_a_calibrated_model_keeps_its_threshold_and_where_it_came_from():
     examples = [(fold(t), True) for t in ads] + [(fold(t), False) for t in ok]
     model = calibrated(examples, precision=0.95, trained_on={"file": "x.jsonl"})
     assert model.threshold in (*GRID, OFF)
-    assert model.trained_on["threshold"] == {"precision": 0.95, "folds": 3, "z": 1.0,
-                                             "chosen": model.threshold,
-                                             "judged": len(examples)}  # fmt: skip
+    info = model.trained_on["threshold"]
+    assert {k: v for k, v in info.items() if k != "log_loss"} == {
+        "precision": 0.95, "folds": 3, "z": 1.0, "chosen": model.threshold,
+        "judged": len(examples), "rules_precision": 1.0}  # fmt: skip
+    assert 0 < info["log_loss"] < 0.69  # out of fold, better than a coin (ln 2)
     again = LinearModel.from_json(model.to_json())
     assert (again.threshold, again.trained_on["file"]) == (model.threshold, "x.jsonl")
 
@@ -78,3 +80,28 @@ def test_labels_from_elsewhere_teach_but_do_not_judge():
     assert judged_here.weights == judged_everywhere.weights  # the same examples learned
     # here nothing is an advert: any hit of the model is wrong, so it may not decide alone
     assert judged_here.threshold == OFF
+
+
+def test_a_taught_advert_counts_as_right_only_as_often_as_the_rules_are():
+    """On taught messages a rule hit is an advert because the rules said so: counted as
+    always right, the rules' own mistakes would be invisible and the model would get the whole
+    error budget. Counted at the rules' precision, it leaves the model less."""
+    rules_hits = [(0.1, True, 1.0)] * 100  # taught as adverts by the rules
+    model_hits = [(0.9, False, 1.0)] * 10 + [(0.9, False, 0.0)] * 4  # the model's additions
+    assert lower_bound(110, 114, z=0) > 0.95 and pick_threshold(
+        rules_hits + model_hits, 0.95, z=0) == 0.5  # fmt: skip
+    counted = [(0.1, True, 0.98)] * 100 + model_hits  # 2 of the 100 are errors too
+    assert lower_bound(108, 114, z=0) < 0.95 and pick_threshold(counted, 0.95, z=0) == 0.93
+    assert pick_threshold([(0.1, True, 0.98)] * 100, 0.95, z=0) == 0.5  # the rules alone pass
+
+
+def test_calibrated_counts_the_rules_errors_on_taught_examples_only():
+    ads = [(fold(f"buy cheap pills now {i}"), True) for i in range(30)]
+    ok = [(fold(f"see you at the meetup {i}"), False) for i in range(30)]
+    taught = [(fold(f"call 07700900{i:03d} for a prize"), True) for i in range(10)]
+    plain = calibrated(ads + ok + taught, precision=0.95, taught_from=60)
+    counted = calibrated(ads + ok + taught, precision=0.95, taught_from=60, rules_precision=0.5)
+    assert plain.trained_on["threshold"]["rules_precision"] == 1.0
+    assert counted.trained_on["threshold"]["rules_precision"] == 0.5
+    assert plain.weights == counted.weights  # the same model; only its threshold may differ
+    assert plain.threshold < OFF and counted.threshold == OFF  # 5 wrong in 70: not precise

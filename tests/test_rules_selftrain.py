@@ -13,7 +13,13 @@ from shequn.engine.rules.advert import rule_verdict
 from shequn.engine.rules.detector import detect_advert
 from shequn.engine.rules.linear import LinearModel
 from shequn.engine.rules.normalize import fold
-from shequn.engine.rules.selftrain import FOREIGN_SHARE, pseudo_labels, self_trained
+from shequn.engine.rules.selftrain import (
+    PRIOR_HITS,
+    SHARES,
+    pseudo_labels,
+    rules_precision,
+    self_trained,
+)
 from tests.test_cli import Cli, write_jsonl
 from tests.test_rules_cli import load, said
 
@@ -57,24 +63,43 @@ def test_labelled_examples_are_not_taught_again() -> None:
 
 def test_another_communitys_labels_do_not_outvote_the_chat() -> None:
     """Elsewhere "读书会" came with adverts (a reading-club scam); here it is everyday talk.
-    At full weight those labels teach the model that the chat's own messages are adverts; at
-    a tenth of the chat (``share``) they teach only where the chat is silent."""
+    In full (``share=1``) those labels teach the model that the chat's own messages are
+    adverts. By default the share is chosen among ``SHARES`` by how well the model predicts
+    the chat's own taught messages out of fold: here the smallest, and they teach only where
+    the chat is silent."""
     elsewhere = [(fold(f"读书会 {i}"), True) for i in range(200)]
     elsewhere += [(fold(f"天气不错 {i}"), False) for i in range(200)]
     chat = [fold(t) for t in CAUGHT + CHAT]
     ours = fold("读书会几点开始")  # the chat says 周末的读书会大家几点到？ forty times
-    full = self_trained(chat, elsewhere)  # FOREIGN_SHARE None: each weighs 1
-    assert FOREIGN_SHARE is None and full.trained_on["self_training"]["labelled_weight"] == 1.0
-    shared = self_trained(chat, elsewhere, share=0.1)
-    weight = shared.trained_on["self_training"]["labelled_weight"]
-    assert weight == round(0.1 * len(chat) / len(elsewhere), 4) < 1.0
-    assert full.probability(ours)[0] > 0.5 > shared.probability(ours)[0]
+    full = self_trained(chat, elsewhere, share=1.0)
+    assert full.trained_on["self_training"]["labelled_weight"] == round(len(chat) / 400, 4)
+    chosen = self_trained(chat, elsewhere)
+    taught = chosen.trained_on["self_training"]
+    tried = [round(s * len(chat) / len(elsewhere), 4) for s in SHARES]
+    assert taught["labelled_weights_tried"] == tried
+    assert taught["labelled_weight"] == min(tried)  # the chat's own meaning kept best
+    assert full.probability(ours)[0] > 0.5 > chosen.probability(ours)[0]
     assert detect_advert(ours.text, model=full).hit
-    assert not detect_advert(ours.text, model=shared).hit
-    assert detect_advert(MISSED[0], model=shared).hit  # what the chat teaches still counts
-    # a community's own decisions are not another's: they weigh in full
-    here = self_trained(chat, elsewhere[:3], labelled_here=True, share=0.1)
+    assert not detect_advert(ours.text, model=chosen).hit
+    assert detect_advert(MISSED[0], model=chosen).hit  # what the chat teaches still counts
+    # a community's own decisions are not another's: they weigh in full, nothing is tried
+    here = self_trained(chat, elsewhere[:3], labelled_here=True)
     assert here.trained_on["self_training"]["labelled_weight"] == 1.0
+    assert here.trained_on["self_training"]["labelled_weights_tried"] == [1.0]
+
+
+def test_the_rules_own_errors_are_counted_as_often_as_the_labels_show_them() -> None:
+    """A taught advert (the rules hit it) is counted right as often as the rules are right on
+    the labelled examples at hand, after twenty hits assumed right; with none, always."""
+    wrong = [(fold("加微信 abc8888 一起去读书会"), False)] * 5  # the rules flag it; not an advert
+    right = [(fold(t), True) for t in CAUGHT[:15]]
+    assert rules_precision([]) == 1.0
+    assert rules_precision(right + wrong) == (15 + PRIOR_HITS) / (20 + PRIOR_HITS)
+    assert rules_precision([(fold(t), False) for t in CHAT]) == 1.0  # no rule hit: no say
+    chat = [fold(t) for t in CAUGHT + MISSED + CHAT]
+    assert self_trained(chat).trained_on["threshold"]["rules_precision"] == 1.0
+    counted = self_trained(chat, right + wrong).trained_on["threshold"]["rules_precision"]
+    assert counted == rules_precision(right + wrong)
 
 
 @pytest.fixture
