@@ -95,6 +95,28 @@ def lock_for_decision(conn: Connection) -> None:
         _advisory_lock(conn)
 
 
+def decision_lock_read(conn: Connection) -> raw.Read[None]:
+    """:func:`lock_for_decision` as the first read of a ``raw.read_each``: on PostgreSQL the
+    pipeline's later reads run once the lock is held, and the lock costs no round trip of its
+    own (the door sends it with its first reads, issue 22). Nothing to ask on SQLite or when
+    this transaction holds the lock already."""
+    held = conn.get_transaction()
+    if conn.dialect.name != "postgresql" or (held is not None and conn.info.get(_HOLDS) is held):
+        return raw.Read(None, (), _nothing)
+
+    def taken(_found: list[tuple[object, ...]]) -> None:
+        conn.info[_HOLDS] = held
+
+    return raw.Read(_LOCK, (APPEND_LOCK,), taken)
+
+
+def _nothing(_found: list[tuple[object, ...]]) -> None:
+    return None
+
+
+_LOCK = "SELECT pg_advisory_xact_lock(?)"
+
+
 def _advisory_lock(conn: Connection) -> None:
     """The appenders' lock, once per transaction (a decision takes it before its reads, its
     append need not ask again), sent on the driver's cursor: through SQLAlchemy each cost
@@ -103,7 +125,7 @@ def _advisory_lock(conn: Connection) -> None:
     held = conn.get_transaction()
     if held is not None and conn.info.get(_HOLDS) is held:
         return
-    raw.first(conn, "SELECT pg_advisory_xact_lock(?)", (APPEND_LOCK,))
+    raw.first(conn, _LOCK, (APPEND_LOCK,))
     conn.info[_HOLDS] = held
 
 

@@ -270,7 +270,11 @@ def member_id_of(conn: Connection, community: str, identity: str) -> int | None:
 
 def get_blueprint(conn: Connection, community: str) -> Blueprint:
     """The blueprint the community was last configured with."""
-    stored = _stored_blueprint(conn, community)
+    return blueprint_of(community, _stored_blueprint(conn, community))
+
+
+def blueprint_of(community: str, stored: Any) -> Blueprint:
+    """The blueprint from its stored column (``None``: no such community)."""
     if stored is None:
         raise NotFound(Said("no community {community!r}", community=community), community=community)
     return parsed_blueprint(stored)
@@ -291,10 +295,19 @@ def growth_state(conn: Connection, community: str) -> tuple[Any, bool, bool]:
     """The stored blueprint (as ``_stored_blueprint``), whether the community has campaigns
     and whether any entry is pending — in one statement: a recorded join asks all three, and
     on PostgreSQL each statement is a round trip (issue 22)."""
-    row = raw.first(conn, _GROWTH_STATE, (community,))
-    stored, campaigns, pending = (None, False, False) if row is None else row
-    blueprints(conn)[community] = stored
-    return stored, bool(campaigns), bool(pending)
+    return raw.read(conn, growth_state_read(conn, community))
+
+
+def growth_state_read(conn: Connection, community: str) -> raw.Read[tuple[Any, bool, bool]]:
+    """:func:`growth_state` as a read to send with others (``raw.read_each``): the door asks
+    it with its first reads. The blueprint is remembered for the transaction."""
+
+    def parse(found: list[tuple[Any, ...]]) -> tuple[Any, bool, bool]:
+        stored, campaigns, pending = found[0] if found else (None, False, False)
+        blueprints(conn)[community] = stored
+        return stored, bool(campaigns), bool(pending)
+
+    return raw.Read(_GROWTH_STATE, (community,), parse)
 
 
 _GROWTH_STATE = (
