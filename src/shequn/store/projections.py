@@ -51,8 +51,12 @@ class Projector:
         conn: Connection,
         identities: IdentityCache | None = None,
         communities: dict[str, int] | None = None,
+        absent: dict[str, set[str]] | None = None,
     ) -> None:
         self.conn = conn
+        # Keys by community slug that were looked up in this transaction and not found
+        # (``append_ahead``): created here if an event needs them, never asked again.
+        self.absent = absent or {}
         # Community ids by slug; the appender passes those it has just looked up.
         self.communities: dict[str, int] = dict(communities or {})
         self.groups: dict[tuple[int, str], int] = {}
@@ -264,19 +268,13 @@ class Projector:
 
     def load_identities(self, keys: Iterable[str]) -> None:
         known, utc = self.identities, raw.utc
-        todo = [k for k in keys if k not in known]
+        absent = self.absent.get(self.community, ())
+        todo = [k for k in keys if k not in known and k not in absent]
         for part in chunks(todo):
             for i, key, member, name, name_at, seen in raw.rows(
                 self.conn, _IDENTITIES, [self.community_id, part]
             ):
-                known[key] = {
-                    "id": i,
-                    "key": key,
-                    "member_id": member,
-                    "display_name": name,
-                    "name_at": utc(name_at),
-                    "first_seen_at": utc(seen),
-                }
+                known[key] = identity_row(i, key, member, name, utc(name_at), utc(seen))
 
     def _create_identities(self, keys: list[str], first: dict[str, datetime]) -> None:
         """A new identity brings a new member (a person we had not met).
@@ -326,6 +324,20 @@ class Projector:
         relevant = [(i, e) for i, e in events if e.kind in MembershipBook.KINDS]
         if relevant:
             MembershipBook(self).apply(relevant)
+
+
+def identity_row(
+    i: int, key: str, member: int | None, name: str | None, name_at: Any, seen: Any
+) -> Row:
+    """An identity as the projector keeps it (columns of ``_IDENTITIES``, times as UTC)."""
+    return {
+        "id": i,
+        "key": key,
+        "member_id": member,
+        "display_name": name,
+        "name_at": name_at,
+        "first_seen_at": seen,
+    }
 
 
 # -- rare kinds: one statement each is fine ---------------------------------------------
