@@ -66,16 +66,17 @@ def append(
     for e in events:
         unique.setdefault((e.source, e.source_ref), e)
     result.duplicate = len(events) - len(unique)
-    # A few events of one community: the lock and the projections' lookups in one round trip.
+    # A few events of one community: the lock and the projections' lookups in one round trip
+    # (store/append_ahead.py).
     ahead = look_ahead(conn, unique.values(), decision_lock_read(conn), identity_cache)
-    absent = None
+    absent, groups = None, None
     if ahead is None:
         if conn.dialect.name == "postgresql":
             _advisory_lock(conn)
         known = _check_communities(conn, unique.values())
     else:
         known = _check_communities(conn, unique.values(), ahead.communities)
-        identity_cache, absent = ahead.identities, ahead.absent
+        identity_cache, absent, groups = ahead.identities, ahead.absent, ahead.groups
 
     ordered = sorted(unique.values(), key=_IN_LOG_ORDER)
     insert = _insert_sqlite
@@ -84,7 +85,7 @@ def append(
     new_events = insert(conn, ordered, datetime.now(UTC))
     result.new = len(new_events)
     result.duplicate += len(unique) - len(new_events)
-    Projector(conn, identity_cache, known, absent).apply(new_events)
+    Projector(conn, identity_cache, known, absent, groups).apply(new_events)
     if keep_events:
         result.new_events = new_events
     return result

@@ -52,11 +52,14 @@ class Projector:
         identities: IdentityCache | None = None,
         communities: dict[str, int] | None = None,
         absent: dict[str, set[str]] | None = None,
+        groups: list[tuple[Any, ...]] | None = None,
     ) -> None:
         self.conn = conn
-        # Keys by community slug that were looked up in this transaction and not found
-        # (``append_ahead``): created here if an event needs them, never asked again.
+        # Looked up in this transaction already (``append_ahead``, one community): keys by
+        # community slug that were not found (created here if an event needs them, never
+        # asked again), and the rows of ``_GROUPS`` for every group the events name.
         self.absent = absent or {}
+        self.ahead_groups = groups
         # Community ids by slug; the appender passes those it has just looked up.
         self.communities: dict[str, int] = dict(communities or {})
         self.groups: dict[tuple[int, str], int] = {}
@@ -183,7 +186,10 @@ class Projector:
         earlier = []
         for cid in sorted({cid for cid, _ in wanted}):
             for part in chunks([slug for c_id, slug in wanted if c_id == cid]):
-                for slug, gid, stored in raw.rows(self.conn, _GROUPS, [cid, part]):
+                found = self.ahead_groups  # given only for one community's few events
+                if found is None:
+                    found = raw.rows(self.conn, _GROUPS, [cid, part])
+                for slug, gid, stored in found:
                     self.groups[(cid, slug)] = gid
                     seen = raw.utc(stored)
                     assert seen is not None  # noqa: S101  # NOT NULL
