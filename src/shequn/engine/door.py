@@ -26,13 +26,15 @@ from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
 from shequn.model.i18n import Said
 from shequn.store import raw
-from shequn.store.append import append
+from shequn.store.append import append, decision_lock_read
 from shequn.store.door_queries import active_groups_read, links_read, persons_of, persons_read
 from shequn.store.growth import SEATED
 from shequn.store.growth_queries import (
     Seats,
+    blueprint_of,
     entries_read,
     get_profile,
+    growth_state_read,
     list_entries,
     pending_action,
     seats_read,
@@ -136,17 +138,21 @@ class DoorState:
 
 
 def enter_batch(
-    conn: Connection, bp: Blueprint, requests: Sequence[Request], source: str
+    conn: Connection, community: str, requests: Sequence[Request], source: str
 ) -> list[list[EntryState]]:
-    """Decide ``requests`` in order; the caller holds the append lock."""
-    community = bp.community.slug
-    links, people = raw.read_each(  # one round trip on PostgreSQL
+    """Decide ``requests`` in order. The append lock, the blueprint (with "any campaigns?"),
+    the links and the people are asked together — one round trip on PostgreSQL, where the
+    lock is taken first in the pipeline, so the reads after it see every earlier decision."""
+    _, (stored, campaigns, _), links, people = raw.read_each(
         conn,
         [
+            decision_lock_read(conn),
+            growth_state_read(conn, community),
             links_read(r.link for r in requests if r.link),
             persons_read(community, sorted({r.identity for r in requests})),
         ],
     )
+    bp = blueprint_of(community, stored)
     knocks = [_knock(bp, r, links, source) for r in requests]
     state = DoorState(conn, bp, knocks, people)
     decisions: list[Decision] = []
@@ -159,7 +165,7 @@ def enter_batch(
     queued = {e.group for d in decisions for e in d.events if e.data.get("outcome") == "queued"}
     for group in sorted(g for g in queued if g):
         open_wave(conn, bp, group, at, force=False)
-    after_append(conn, bp, new_events)
+    after_append(conn, bp, new_events, campaigns)
     found: dict[str, list[EntryState]] = {k.identity: [] for k in knocks}
     for e in list_entries(conn, community, identities=list(found)):
         found[e.identity].append(e)

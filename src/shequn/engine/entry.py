@@ -66,8 +66,7 @@ def enter_many(
     newcomers a second, where one transaction per scan manages about a hundred.
     """
     with store.transaction() as conn:
-        lock_for_decision(conn)
-        return enter_batch(conn, get_blueprint(conn, community), requests, source)
+        return enter_batch(conn, community, requests, source)  # takes the append lock first
 
 
 def decide(conn: Connection, bp: Blueprint, knock: Knock) -> Decision:

@@ -26,7 +26,13 @@ from shequn.engine.fraud import (
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_money import DEFAULT_CURRENCY, to_major, to_minor
 from shequn.model.events import Event
-from shequn.store.door_queries import edges_from, edges_to, first_joins, persons_of
+from shequn.store import raw
+from shequn.store.door_queries import (
+    edges_from_read,
+    edges_to_read,
+    first_joins_read,
+    persons_of,
+)
 from shequn.store.referral_queries import first_touch, referrals_by
 
 
@@ -43,10 +49,15 @@ def check_fraud(conn: Connection, bp: Blueprint, invites: Sequence[Event]) -> De
     keys = sorted({k for e in invites for k in (e.actor, e.subject) if k is not None})
     people = persons_of(conn, community, keys)
     everyone = sorted({k for person in people.values() for k in person})
-    joined = first_joins(conn, community, everyone)
     since = min(e.occurred_at for e in invites) - window
-    recent = edges_from(conn, community, everyone, since)
-    towards = edges_to(conn, community, everyone)
+    joined, recent, towards = raw.read_each(  # one round trip on PostgreSQL (issue 22)
+        conn,
+        [
+            first_joins_read(community, everyone),
+            edges_from_read(conn, community, everyone, since),
+            edges_to_read(community, everyone),
+        ],
+    )
     d = Decision.none()
     for e in invites:
         assert e.actor is not None and e.subject is not None  # noqa: S101

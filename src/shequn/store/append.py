@@ -27,6 +27,7 @@ from shequn.errors import NotFound
 from shequn.model.events import Event
 from shequn.model.i18n import Said
 from shequn.store import raw
+from shequn.store.append_ahead import look_ahead
 from shequn.store.projections import IdentityCache, Projector
 
 APPEND_LOCK = 0x5348_4551  # "SHEQ": the advisory lock key appenders share on PostgreSQL
@@ -61,14 +62,21 @@ def append(
     result = AppendResult()
     if not events:
         return result
-    if conn.dialect.name == "postgresql":
-        _advisory_lock(conn)
-
     unique: dict[tuple[str, str], Event] = {}
     for e in events:
         unique.setdefault((e.source, e.source_ref), e)
     result.duplicate = len(events) - len(unique)
-    known = _check_communities(conn, unique.values())
+    # A few events of one community: the lock and the projections' lookups in one round trip
+    # (store/append_ahead.py).
+    ahead = look_ahead(conn, unique.values(), decision_lock_read(conn), identity_cache)
+    absent, groups = None, None
+    if ahead is None:
+        if conn.dialect.name == "postgresql":
+            _advisory_lock(conn)
+        known = _check_communities(conn, unique.values())
+    else:
+        known = _check_communities(conn, unique.values(), ahead.communities)
+        identity_cache, absent, groups = ahead.identities, ahead.absent, ahead.groups
 
     ordered = sorted(unique.values(), key=_IN_LOG_ORDER)
     insert = _insert_sqlite
@@ -77,7 +85,7 @@ def append(
     new_events = insert(conn, ordered, datetime.now(UTC))
     result.new = len(new_events)
     result.duplicate += len(unique) - len(new_events)
-    Projector(conn, identity_cache, known).apply(new_events)
+    Projector(conn, identity_cache, known, absent, groups).apply(new_events)
     if keep_events:
         result.new_events = new_events
     return result
@@ -95,6 +103,28 @@ def lock_for_decision(conn: Connection) -> None:
         _advisory_lock(conn)
 
 
+def decision_lock_read(conn: Connection) -> raw.Read[None]:
+    """:func:`lock_for_decision` as the first read of a ``raw.read_each``: on PostgreSQL the
+    pipeline's later reads run once the lock is held, and the lock costs no round trip of its
+    own (the door sends it with its first reads, issue 22). Nothing to ask on SQLite or when
+    this transaction holds the lock already."""
+    held = conn.get_transaction()
+    if conn.dialect.name != "postgresql" or (held is not None and conn.info.get(_HOLDS) is held):
+        return raw.Read(None, (), _nothing)
+
+    def taken(_found: list[tuple[object, ...]]) -> None:
+        conn.info[_HOLDS] = held
+
+    return raw.Read(_LOCK, (APPEND_LOCK,), taken)
+
+
+def _nothing(_found: list[tuple[object, ...]]) -> None:
+    return None
+
+
+_LOCK = "SELECT pg_advisory_xact_lock(?)"
+
+
 def _advisory_lock(conn: Connection) -> None:
     """The appenders' lock, once per transaction (a decision takes it before its reads, its
     append need not ask again), sent on the driver's cursor: through SQLAlchemy each cost
@@ -103,7 +133,7 @@ def _advisory_lock(conn: Connection) -> None:
     held = conn.get_transaction()
     if held is not None and conn.info.get(_HOLDS) is held:
         return
-    raw.first(conn, "SELECT pg_advisory_xact_lock(?)", (APPEND_LOCK,))
+    raw.first(conn, _LOCK, (APPEND_LOCK,))
     conn.info[_HOLDS] = held
 
 
@@ -232,9 +262,12 @@ def _insert_postgres_few(conn: Connection, events: list[Event], now: datetime) -
     return sorted((int(i), by_key[(src, ref)]) for i, src, ref in found)
 
 
-def _check_communities(conn: Connection, events: Iterable[Event]) -> dict[str, int]:
+def _check_communities(
+    conn: Connection, events: Iterable[Event], found: dict[str, int] | None = None
+) -> dict[str, int]:
     """Events must belong to a community whose blueprint was loaded (or is in this batch).
-    Returns the ids of the stored ones it looked up (the projections need them next)."""
+    Returns the ids of the stored ones it looked up (the projections need them next);
+    ``found``: those already looked up (``append_ahead``)."""
     slugs: set[str] = set()
     configured: set[str] = set()
     for e in events:
@@ -244,8 +277,10 @@ def _check_communities(conn: Connection, events: Iterable[Event]) -> dict[str, i
     missing = slugs - configured
     if not missing:
         return {}
-    wanted = sorted(missing)
-    found = raw.rows(conn, "SELECT slug, id FROM communities WHERE slug IN (?*)", [wanted])
+    if found is None:
+        wanted = sorted(missing)
+        sql = "SELECT slug, id FROM communities WHERE slug IN (?*)"
+        found = dict(raw.rows(conn, sql, [wanted]))
     known: dict[str, int] = dict(found)
     unknown = sorted(missing - set(known))
     if unknown:

@@ -42,7 +42,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no committed data
+    # With WAL, NORMAL syncs at checkpoints only: a committed transaction survives the
+    # process crashing; a power loss or OS crash may roll back the last few (the file stays
+    # consistent). FULL would fsync every commit (issue 22 measured the commits: docs/entry.md).
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 

@@ -104,15 +104,14 @@ def _active_from(found: list[tuple[Any, ...]]) -> dict[str, set[str]]:
     return out
 
 
-def first_joins(conn: Connection, community: str, keys: Sequence[str]) -> dict[str, datetime]:
-    """Identity key → its earliest recorded join time in the community (any group)."""
-    if not keys:
-        return {}
-    found = raw.rows(
-        conn,
-        'SELECT i."key", min(m.joined_at)' + _MEMBERSHIPS + _JOINED,
-        [community, keys],
-    )
+def first_joins_read(community: str, keys: Sequence[str]) -> raw.Read[dict[str, datetime]]:
+    """Identity key → its earliest recorded join time in the community (any group); a read
+    to send with others (``raw.read_each``), as the fraud check does."""
+    sql = 'SELECT i."key", min(m.joined_at)' + _MEMBERSHIPS + _JOINED
+    return raw.Read(sql if keys else None, [community, list(keys)], _first_from)
+
+
+def _first_from(found: list[tuple[Any, ...]]) -> dict[str, datetime]:
     return {key: at for key, joined in found if (at := raw.utc(joined)) is not None}
 
 
@@ -124,23 +123,23 @@ _MEMBERSHIPS = (  # from the identities (indexed by key, memberships by identity
 _JOINED = ' AND m.joined_at IS NOT NULL GROUP BY i."key"'
 
 
-def edges_from(
+Edge = tuple[str, str, datetime]
+"""An invite edge: ``(inviter, invitee, at)``."""
+
+
+def edges_from_read(
     conn: Connection, community: str, inviters: Sequence[str], since: datetime
-) -> list[tuple[str, str, datetime]]:
-    """Invite edges ``(inviter, invitee, at)`` from these identities since ``since``."""
-    if not inviters:
-        return []
+) -> raw.Read[list[Edge]]:
+    """Invite edges from these identities since ``since``; a read (``raw.read_each``)."""
     where = 'inviter."key" IN (?*) AND r.occurred_at >= ?'
-    return _edges(conn, community, where, [inviters, raw.bind_time(conn, since)])
+    params = [community, list(inviters), raw.bind_time(conn, since)]
+    return raw.Read(_EDGES + where if inviters else None, params, _edges_of)
 
 
-def edges_to(
-    conn: Connection, community: str, invitees: Sequence[str]
-) -> list[tuple[str, str, datetime]]:
-    """Invite edges ``(inviter, invitee, at)`` towards these identities."""
-    if not invitees:
-        return []
-    return _edges(conn, community, 'invitee."key" IN (?*)', [invitees])
+def edges_to_read(community: str, invitees: Sequence[str]) -> raw.Read[list[Edge]]:
+    """Invite edges towards these identities; a read (``raw.read_each``)."""
+    sql = _EDGES + 'invitee."key" IN (?*)'
+    return raw.Read(sql if invitees else None, [community, list(invitees)], _edges_of)
 
 
 _EDGES = (
@@ -151,8 +150,5 @@ _EDGES = (
 )
 
 
-def _edges(
-    conn: Connection, community: str, where: str, params: Sequence[object]
-) -> list[tuple[str, str, datetime]]:
-    found = raw.rows(conn, _EDGES + where, [community, *params])
+def _edges_of(found: list[tuple[Any, ...]]) -> list[Edge]:
     return [(a, b, at) for a, b, when in found if (at := raw.utc(when)) is not None]

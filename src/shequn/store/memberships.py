@@ -93,11 +93,18 @@ class MembershipBook:
     def _load(self, pairs: set[Pair]) -> None:
         gids = sorted({g for g, _ in pairs})
         iids = sorted({i for _, i in pairs})
+        where = "WHERE identity_id IN (?*) AND group_id IN (?*)"
         for part in chunks(iids):
-            where = "WHERE identity_id IN (?*) AND group_id IN (?*)"
-            for row in raw.records(self.conn, t.group_memberships, _LOADED, where, [part, gids]):
+            found, edges = raw.read_each(  # one round trip on PostgreSQL (issue 22)
+                self.conn,
+                [
+                    raw.records_read(t.group_memberships, _LOADED, where, [part, gids]),
+                    raw.Read(_EDGES, [part], list),
+                ],
+            )
+            for row in found:
                 self.rows[(row["group_id"], row["identity_id"])] = row
-            for gid, invitee, inviter, channel, at, key in raw.rows(self.conn, _EDGES, [part]):
+            for gid, invitee, inviter, channel, at, key in edges:
                 ref = {"group_id": gid, "invitee_identity_id": invitee,
                        "inviter_identity_id": inviter, "channel": channel,
                        "occurred_at": raw.utc(at), "inviter_key": key}  # fmt: skip

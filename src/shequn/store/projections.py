@@ -51,8 +51,15 @@ class Projector:
         conn: Connection,
         identities: IdentityCache | None = None,
         communities: dict[str, int] | None = None,
+        absent: dict[str, set[str]] | None = None,
+        groups: list[tuple[Any, ...]] | None = None,
     ) -> None:
         self.conn = conn
+        # Looked up in this transaction already (``append_ahead``, one community): keys by
+        # community slug that were not found (created here if an event needs them, never
+        # asked again), and the rows of ``_GROUPS`` for every group the events name.
+        self.absent = absent or {}
+        self.ahead_groups = groups
         # Community ids by slug; the appender passes those it has just looked up.
         self.communities: dict[str, int] = dict(communities or {})
         self.groups: dict[tuple[int, str], int] = {}
@@ -180,7 +187,10 @@ class Projector:
         earlier = []
         for cid in sorted({cid for cid, _ in wanted}):
             for part in chunks([slug for c_id, slug in wanted if c_id == cid]):
-                for slug, gid, stored in raw.rows(self.conn, _GROUPS, [cid, part]):
+                found = self.ahead_groups  # given only for one community's few events
+                if found is None:
+                    found = raw.rows(self.conn, _GROUPS, [cid, part])
+                for slug, gid, stored in found:
                     self.groups[(cid, slug)] = gid
                     seen = raw.utc(stored)
                     assert seen is not None  # noqa: S101  # NOT NULL
@@ -266,19 +276,13 @@ class Projector:
 
     def load_identities(self, keys: Iterable[str]) -> None:
         known, utc = self.identities, raw.utc
-        todo = [k for k in keys if k not in known]
+        absent = self.absent.get(self.community, ())
+        todo = [k for k in keys if k not in known and k not in absent]
         if todo:
             for i, key, member, name, name_at, seen in _identity_rows(
                 self.conn, self.community_id, todo
             ):
-                known[key] = {
-                    "id": i,
-                    "key": key,
-                    "member_id": member,
-                    "display_name": name,
-                    "name_at": utc(name_at),
-                    "first_seen_at": utc(seen),
-                }
+                known[key] = identity_row(i, key, member, name, utc(name_at), utc(seen))
 
     def _create_identities(self, keys: list[str], first: dict[str, datetime], names: Names) -> None:
         """A new identity brings a new member (a person we had not met).
@@ -312,6 +316,20 @@ class Projector:
         relevant = [(i, e) for i, e in events if e.kind in MembershipBook.KINDS]
         if relevant:
             MembershipBook(self).apply(relevant)
+
+
+def identity_row(
+    i: int, key: str, member: int | None, name: str | None, name_at: Any, seen: Any
+) -> Row:
+    """An identity as the projector keeps it (columns of ``_IDENTITIES``, times as UTC)."""
+    return {
+        "id": i,
+        "key": key,
+        "member_id": member,
+        "display_name": name,
+        "name_at": name_at,
+        "first_seen_at": seen,
+    }
 
 
 # -- rare kinds: one statement each is fine ---------------------------------------------

@@ -229,15 +229,25 @@ def records(
 ) -> list[dict[str, Any]]:
     """Rows of ``table`` as dicts of ``columns``, typed as SQLAlchemy would return them
     (aware UTC times, decoded JSON, booleans). ``where`` is fixed SQL with placeholders."""
+    return read(conn, records_read(table, columns, where, params))
+
+
+def records_read(
+    table: Table, columns: Sequence[str], where: str, params: Params = ()
+) -> Read[list[dict[str, Any]]]:
+    """:func:`records` as a read to send with others (:func:`read_each`)."""
     names = tuple(columns)
-    found = rows(conn, _select(table, names) + where, params)
     readers = _READERS.get((table.name, names))
     if readers is None:
         readers = _READERS[(table.name, names)] = _readers(table, names)
-    return [
-        {c: v if read is None else read(v) for c, read, v in zip(names, readers, r, strict=True)}
-        for r in found
-    ]
+
+    def parse(found: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+        return [
+            {c: v if f is None else f(v) for c, f, v in zip(names, readers, r, strict=True)}
+            for r in found
+        ]
+
+    return Read(_select(table, names) + where, params, parse)
 
 
 _SELECTS: dict[tuple[str, tuple[str, ...]], str] = {}

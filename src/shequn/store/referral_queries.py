@@ -45,20 +45,23 @@ def referrals_of_inviters(
 ) -> dict[str, list[Referral]]:
     """:func:`referrals_by` for many inviters at once, in the same seven statements however
     many there are: a batch of joins re-counts every inviter it touches, and reading them one
-    by one cost eight statements each. Fixed SQL on the driver's cursor (``store/raw.py``)."""
+    by one cost eight statements each. Fixed SQL on the driver's cursor (``store/raw.py``);
+    on PostgreSQL the seven go in three round trips (pipelines of the reads that do not
+    depend on each other: each recorded join with an inviter runs this, issue 22)."""
     out: dict[str, list[Referral]] = {inviter: [] for inviter in inviters}
-    found = raw.first(conn, "SELECT id FROM communities WHERE slug = ?", (community,))
-    if found is None or not inviters:
+    if not inviters:
         return out
-    cid = found[0]
     asked = sorted(out)
-    people = raw.rows(  # the inviters' own identities and every identity of their persons
-        conn,  # (a UNION, not an OR: each half uses its index, an OR scanned the community)
-        'SELECT id, "key", member_id FROM identities WHERE community_id = ? AND "key" IN (?*)'
-        ' UNION SELECT id, "key", member_id FROM identities WHERE member_id IN'
-        ' (SELECT member_id FROM identities WHERE community_id = ? AND "key" IN (?*))',
-        [cid, asked, cid, asked],
+    found, people = raw.read_each(  # one round trip on PostgreSQL (issue 22)
+        conn,
+        [
+            raw.Read("SELECT id FROM communities WHERE slug = ?", (community,), list),
+            raw.Read(_PEOPLE, [community, asked, community, asked], list),
+        ],
     )
+    if not found:
+        return out
+    cid = found[0][0]
     member_of = {key: member for _, key, member in people}
     ids_of: dict[str, set[int]] = {}
     for inviter in asked:
@@ -83,6 +86,16 @@ def referrals_of_inviters(
     return out
 
 
+_PEOPLE = (  # the inviters' own identities and every identity of their persons (a UNION,
+    # not an OR: each half uses its index, an OR scanned the community)
+    'SELECT id, "key", member_id FROM identities'
+    ' WHERE community_id = (SELECT id FROM communities WHERE slug = ?) AND "key" IN (?*)'
+    ' UNION SELECT id, "key", member_id FROM identities WHERE member_id IN'
+    " (SELECT member_id FROM identities"
+    ' WHERE community_id = (SELECT id FROM communities WHERE slug = ?) AND "key" IN (?*))'
+)
+
+
 def _resolve(
     conn: Connection, cid: int, edges: Sequence[Any], inviter_members: dict[int, int]
 ) -> list[Referral]:
@@ -90,37 +103,29 @@ def _resolve(
     if not invitees:
         return []
     ids = sorted({*invitees, *inviter_members})
-    people = raw.rows(conn, 'SELECT id, "key", member_id FROM identities WHERE id IN (?*)', [ids])
+    people, touches, joined, flagged = raw.read_each(  # one round trip on PostgreSQL
+        conn,
+        [
+            raw.Read('SELECT id, "key", member_id FROM identities WHERE id IN (?*)', [ids], list),
+            raw.Read(_FIRST_TOUCHES, [cid, invitees], list),
+            raw.Read(_JOINS, [cid, invitees], list),
+            raw.Read(_CASES, [cid, invitees], list),
+        ],
+    )
     keys: dict[int, str] = {i: key for i, key, _ in people}
     wanted = set(invitees)
     members = {i: member for i, _, member in people if i in wanted}
     first: dict[int, tuple[datetime, int]] = {}
-    for invitee, when, rid in raw.rows(
-        conn,
-        "SELECT invitee_identity_id, occurred_at, id FROM referrals WHERE community_id = ?"
-        " AND invitee_identity_id IN (?*)",
-        [cid, invitees],
-    ):
+    for invitee, when, rid in touches:
         at = raw.utc(when)
         assert at is not None  # noqa: S101  # NOT NULL
         if invitee not in first or (at, rid) < first[invitee]:
             first[invitee] = (at, rid)
     joins: dict[int, tuple[datetime | None, str, datetime | None]] = {}
-    for identity, joined_at, status, left_at in raw.rows(
-        conn,
-        "SELECT m.identity_id, m.joined_at, m.status, m.left_at FROM group_memberships m"
-        " JOIN groups g ON g.id = m.group_id WHERE g.community_id = ?"
-        " AND m.identity_id IN (?*) AND m.joined_at IS NOT NULL ORDER BY m.joined_at",
-        [cid, invitees],
-    ):
+    for identity, joined_at, status, left_at in joined:
         joins.setdefault(identity, (raw.utc(joined_at), status, raw.utc(left_at)))
     cases: dict[tuple[int, int], str] = {}
-    for invitee, inviter, status in raw.rows(
-        conn,
-        "SELECT invitee_identity_id, inviter_identity_id, status FROM fraud_cases"
-        " WHERE community_id = ? AND invitee_identity_id IN (?*) ORDER BY flagged_at, id",
-        [cid, invitees],
-    ):
+    for invitee, inviter, status in flagged:
         cases[(invitee, inviter)] = status
     out = []
     for invitee, inviter, campaign, when, rid in edges:
@@ -142,6 +147,21 @@ def _resolve(
             )
         )
     return out
+
+
+_FIRST_TOUCHES = (
+    "SELECT invitee_identity_id, occurred_at, id FROM referrals WHERE community_id = ?"
+    " AND invitee_identity_id IN (?*)"
+)
+_JOINS = (
+    "SELECT m.identity_id, m.joined_at, m.status, m.left_at FROM group_memberships m"
+    " JOIN groups g ON g.id = m.group_id WHERE g.community_id = ?"
+    " AND m.identity_id IN (?*) AND m.joined_at IS NOT NULL ORDER BY m.joined_at"
+)
+_CASES = (
+    "SELECT invitee_identity_id, inviter_identity_id, status FROM fraud_cases"
+    " WHERE community_id = ? AND invitee_identity_id IN (?*) ORDER BY flagged_at, id"
+)
 
 
 def recent_referrals(

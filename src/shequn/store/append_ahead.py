@@ -1,0 +1,88 @@
+"""What a small append's projections will look up, asked before its insert in one round trip.
+
+A knock at the door and its ``member.joined`` each append a few events of one community; the
+projections then look up the community's id, the groups and the identities the events
+name, one statement each, after the insert — and on PostgreSQL each statement is a round trip taken
+while the appenders' lock is held (issue 22). Neither read depends on the insert (the events
+table is not a projection), so they are sent together with the lock, before it: the lock
+first in the pipeline, so the reads see every earlier append. The rows are exactly what the
+projector would have read (same transaction, same lock); it starts from them and asks only
+for what they lack. On SQLite the reads run one after another as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from shequn.model.events import Event
+from shequn.store import raw
+from shequn.store.projections import IdentityCache, identity_row
+
+FEW = 100
+"""Up to this many events are looked up ahead; an import's large batches keep their path."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    """The community ids found (none: the community is unknown), the identity rows, and the
+    keys asked for and not found (by community: the projector's ``absent``)."""
+
+    communities: dict[str, int]
+    identities: IdentityCache
+    absent: dict[str, set[str]]
+    groups: list[tuple[Any, ...]]  # (slug, id, first_seen_at) of the groups the events name
+
+
+def look_ahead(
+    conn: Connection,
+    events: Collection[Event],
+    lock: raw.Read[None],
+    cache: IdentityCache | None = None,
+) -> Ahead | None:
+    """Take ``lock`` and read the community, groups and identities ``events`` name in one
+    round trip, when they are few and of one stored community (not configured in this
+    batch); else ``None`` and the caller goes the usual way. ``cache``: identity rows already
+    known (a ``record`` call's earlier batches), filled in place."""
+    if not events or len(events) > FEW:
+        return None
+    community = next(iter(events)).community
+    keys: set[str] = set()
+    groups: set[str] = set()
+    for e in events:
+        if e.community != community or e.kind == "community.configured":
+            return None
+        keys.update(k for k in (e.actor, e.subject, e.data.get("inviter")) if k)
+        if e.group is not None:
+            groups.add(e.group)
+    identities: IdentityCache = {} if cache is None else cache
+    known = identities.setdefault(community, {})
+    todo = sorted(k for k in keys if isinstance(k, str) and k not in known)
+    wanted = sorted(groups)
+    _, found, rows, group_rows = raw.read_each(
+        conn,
+        [
+            lock,
+            raw.Read(_COMMUNITY, (community,), list),
+            raw.Read(_IDENTITIES if todo else None, [community, todo], list),
+            raw.Read(_GROUPS if wanted else None, [community, wanted], list),
+        ],
+    )
+    utc = raw.utc
+    for i, key, member, name, name_at, first in rows:
+        known[key] = identity_row(i, key, member, name, utc(name_at), utc(first))
+    return Ahead(dict(found), identities, {community: set(todo) - set(known)}, group_rows)
+
+
+_COMMUNITY = "SELECT slug, id FROM communities WHERE slug = ?"
+_GROUPS = (
+    "SELECT slug, id, first_seen_at FROM groups"
+    " WHERE community_id = (SELECT id FROM communities WHERE slug = ?) AND slug IN (?*)"
+)
+_IDENTITIES = (
+    'SELECT id, "key", member_id, display_name, name_at, first_seen_at FROM identities'
+    ' WHERE community_id = (SELECT id FROM communities WHERE slug = ?) AND "key" IN (?*)'
+)
