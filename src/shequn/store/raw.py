@@ -19,12 +19,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
-import orjson
 from sqlalchemy import JSON, Boolean, Connection, DateTime, Table
+
+from shequn.store.stored_forms import bind_pg_time, bind_sqlite_time
+from shequn.store.stored_forms import bind_time as bind_time  # the callers' one import
+from shequn.store.stored_forms import json_value as json_value
+from shequn.store.stored_forms import sqlite_time as sqlite_time
+from shequn.store.stored_forms import time_binder as time_binder
+from shequn.store.stored_forms import utc as utc
 
 Params = Sequence[Any]
 Shape = tuple[tuple[int, int], ...]  # per parameter: (-1, 0) a value, (n, 0) a list, (n, w) rows
@@ -187,40 +192,6 @@ def run_many(conn: Connection, sql: str, seq: Sequence[Params]) -> None:
         cur.close()
 
 
-def utc(value: Any) -> datetime | None:
-    """A stored time as an aware UTC datetime: SQLite keeps naive UTC text, PostgreSQL an
-    aware ``timestamptz`` (what ``tables.UTCDateTime`` returns)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if len(value) == 26 and value[19] == ".":  # SQLite's naive UTC text: parse it as UTC
-            return datetime.fromisoformat(value + "+00:00")  # (replace(tzinfo=) costs 6x more)
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
-    return value.astimezone(UTC)  # type: ignore[no-any-return]
-
-
-def bind_time(conn: Connection, at: datetime) -> Any:
-    """A time as a parameter: naive UTC text on SQLite (the form SQLAlchemy stores, so text
-    comparisons order correctly), the aware value on PostgreSQL."""
-    if conn.dialect.name == "postgresql":
-        return _bind_pg_time(at)
-    return _bind_sqlite_time(at)
-
-
-def time_binder(conn: Connection) -> Callable[[datetime], Any]:
-    """:func:`bind_time` for this connection's store, chosen once (for a loop over many rows)."""
-    return _bind_pg_time if conn.dialect.name == "postgresql" else _bind_sqlite_time
-
-
-def json_value(value: Any) -> Any:
-    """A stored JSON column: text on SQLite, already decoded by psycopg on PostgreSQL."""
-    if isinstance(value, str | bytes):
-        return orjson.loads(value)
-    return value
-
-
 Reader = Callable[[Any], Any]
 
 
@@ -367,7 +338,7 @@ def _writers(conn: Connection, table: Table, names: tuple[str, ...]) -> list[Rea
         kind = table.c[c].type
         impl = getattr(kind, "impl", kind)
         if isinstance(impl, DateTime):
-            out.append(_bind_pg_time if conn.dialect.name == "postgresql" else _bind_sqlite_time)
+            out.append(bind_pg_time if conn.dialect.name == "postgresql" else bind_sqlite_time)
         elif isinstance(kind, JSON):
             out.append(json.dumps)  # as SQLAlchemy's JSON binds it (None is JSON null)
         else:
@@ -377,35 +348,3 @@ def _writers(conn: Connection, table: Table, names: tuple[str, ...]) -> list[Rea
 
 
 _WRITERS: dict[tuple[str, str, tuple[str, ...]], list[Reader | None]] = {}
-
-
-def _bind_sqlite_time(at: datetime | None) -> str | None:
-    if at is None:
-        return None
-    if at.tzinfo is None:
-        _time(at)  # refuses it
-    return sqlite_time(at)
-
-
-def sqlite_time(at: datetime) -> str:
-    """An aware time as the text SQLAlchemy's SQLite DateTime stores: naive UTC with
-    microseconds, ``2026-01-01 08:30:00.000000``.
-
-    Through the naive epoch plus the time since the aware one: an aware ``isoformat`` asks its
-    zone for the offset and spells it (only to have it cut off), and ``replace(tzinfo=None)``
-    parses keywords; this costs about two thirds of either, once per event (issue 22)."""
-    return (_NAIVE_EPOCH + (at - _EPOCH)).isoformat(" ", "microseconds")
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NAIVE_EPOCH = datetime(1970, 1, 1)  # SQLite's times are naive UTC text
-
-
-def _bind_pg_time(at: datetime | None) -> datetime | None:
-    return None if at is None else _time(at)
-
-
-def _time(at: datetime) -> datetime:
-    if at.tzinfo is None:
-        raise ValueError(f"naive datetime {at!r} given to the store")
-    return at.astimezone(UTC)
