@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from functools import cache
 from typing import Any
 
+from shequn.analytics import compiled
 from shequn.analytics.scope import Scope
 
 EV_COLUMNS: dict[str, str] = {
@@ -86,12 +88,10 @@ def dialect(con: Any) -> str:
 
 
 def sql(con: Any, expr: Any) -> str:
-    """``expr`` compiled for the engine behind ``con``."""
-    import ibis
-
+    """``expr`` compiled for the engine behind ``con`` (once per process: ``compiled``)."""
     if dialect(con) == "pyspark":
         _spark_options()
-    return str(ibis.to_sql(expr, dialect=dialect(con)))
+    return compiled.to_sql(expr, dialect(con))
 
 
 def _spark_options() -> None:
@@ -127,15 +127,23 @@ def field(con: Any, data: Any, key: str) -> Any:
     DuckDB's ``data->>'key'`` (``ev.data`` is JSON there), Spark's ``get_json_object`` (the
     export's ``data`` is text). Both give a number or boolean as its JSON text, an absent key
     or a JSON null as NULL."""
-    import ibis
-
     name = "get_json_object" if dialect(con) == "pyspark" else "json_extract_string"
+    return _json_text(name)(data, f"$.{key}")
+
+
+@cache
+def _json_text(name: str) -> Any:
+    """The engine's JSON-text function ``name`` as an Ibis builtin, one per name: each
+    definition is a new node class, and expressions built with different classes never
+    compare equal, so a fresh one per call would keep their SQL from being reused
+    (``compiled``)."""
+    import ibis
 
     @ibis.udf.scalar.builtin(name=name)  # type: ignore[untyped-decorator]
     def json_text(data: str, path: str) -> str:  # type: ignore[empty-body]
         """The engine's own function (builtin: nothing runs in Python)."""
 
-    return json_text(data, f"$.{key}")
+    return json_text
 
 
 def seconds(begin: Any, end: Any) -> Any:
