@@ -33,7 +33,7 @@ NULLS = (
 
 _FOUND = """
 CREATE OR REPLACE TEMP TABLE found AS
-WITH messages AS (
+WITH messages AS NOT MATERIALIZED (
     SELECT ref_key, id, actor, is_question, community FROM ev WHERE kind = 'message.posted'
 ),
 named AS (
