@@ -32,14 +32,14 @@ messages).
 Even on integers, joining every reply and reaction to its message over the whole log on every
 query grew faster than the log (15–18× per 10× events for the leaders and talk metrics). So
 what they read of the message is kept on the reply or reaction itself, resolved at sync
-(:func:`append`): ``to_id`` (the message's event id; null while the message is not in the
-log), ``to_actor`` (its author's identity), ``to_person`` (that author, merges applied) and
-``to_question`` (its ``is_question``). A reply synced before its message is filled by the sync
-that brings the message. ``to_person`` is re-resolved with ``person`` on merges and unmerges
-(:func:`refresh_people`, through ``to_actor``) rather than resolved through ``people`` at query
-time: every metric then reads plain columns, and the Parquet export needs no join either (its
-rows of a community whose merges changed are written again anyway). ``(source, source_ref)``
-is unique in the log, so a reply names at most one message.
+(:func:`append`, ``analytics/targets.py``): ``to_id`` (the message's event id; null while the
+message is not in the log), ``to_actor`` (its author's identity), ``to_person`` (that author,
+merges applied) and ``to_question`` (its ``is_question``). A reply synced before its message is
+filled by the sync that brings the message. ``to_person`` is re-resolved with ``person`` on
+merges and unmerges (:func:`refresh_people`, through ``to_actor``) rather than resolved through
+``people`` at query time: every metric then reads plain columns, and the Parquet export needs
+no join either (its rows of a community whose merges changed are written again anyway).
+``(source, source_ref)`` is unique in the log, so a reply names at most one message.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ How it is resolved, and why (docs/scale.md, *The sync, fifth pass*): the new row
 ``ev`` first with those four columns null, straight from the derivation; then only the rows
 whose message was found are updated, by id. Joining the batch to the messages inside the
 INSERT built the join's hash table on the batch — every derived column carried through it —
-and that, not reading the messages, was what resolving cost (+0.2 CPU s per 100k events at
-1M, against +0.04 now). The messages are read once a sync, only their ``ref_key`` for every
-row group of messages (a Bloom filter of the keys named, pushed into the scan), the rest for
-the rows that match.
+and that, not reading the messages, was what resolving cost (about +0.18 CPU s per 100k
+events at 1M, +0.10 now). Finding the messages still reads every message's ``ref_key`` (a
+Bloom filter of the keys named is pushed into the scan; the other columns are read for the
+rows that match), so that part grows with the log.
 
 A reply or reaction whose message is not in the log yet is kept in ``unresolved`` (its id
 and ``to_key``): a later sync joins only those against its own new messages, where the
