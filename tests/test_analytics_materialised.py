@@ -129,11 +129,14 @@ def test_a_reply_synced_before_its_message_is_resolved_when_the_message_arrives(
     with Replica.open(store, ":memory:") as replica:
         kept = "SELECT to_id IS NOT NULL, to_person, to_question FROM ev WHERE source_ref = ?"
         assert replica.con.execute(kept, ["answer"]).fetchall() == [(False, None, None)]
+        waiting = "SELECT e.source_ref FROM unresolved u JOIN ev e ON e.id = u.id"
+        assert replica.raw.execute(waiting).fetchall() == [("answer",)]
         assert key_behaviour_leaders(replica.con, Scope(COMMUNITY)) == []
 
         record(store, [post("a", day=1, ref="q", is_question=True)])
         replica.sync()
         assert replica.con.execute(kept, ["answer"]).fetchall() == [(True, "wechat:a", True)]
+        assert replica.raw.execute(waiting).fetchall() == []  # nothing waits any more
         (leader,) = key_behaviour_leaders(replica.con, Scope(COMMUNITY))
         assert (leader.person, leader.evidence) == ("wechat:b", {"answer": 1})
         assert_same_as_reference(replica, [Scope(COMMUNITY)])

@@ -71,6 +71,20 @@ def test_a_replica_from_before_the_message_digests_is_derived_again(store: Store
         assert again.con.execute("SELECT count(*) FROM events").fetchall() == [(3,)]
 
 
+def test_a_replica_from_before_the_unresolved_table_resolves_late_messages(
+    store: Store, tmp_path: Path
+):
+    record(store, [configured(), post("b", day=1, reply_to="q", ref="answer")])
+    path = str(tmp_path / "replica.duckdb")
+    with Replica.open(store, path) as replica:  # made as an older shequn left it
+        replica.raw.execute("DROP TABLE unresolved")
+    record(store, [post("a", day=0, ref="q")])  # the message the reply names, late
+    with Replica.open(store, path) as again:
+        kept = again.con.execute("SELECT to_person FROM ev WHERE source_ref = 'answer'").fetchall()
+        assert kept == [("wechat:a",)]
+        assert again.raw.execute("SELECT count(*) FROM unresolved").fetchall() == [(0,)]
+
+
 def test_rows_committed_after_a_sync_are_picked_up_by_the_next(store: Store):
     """A writer holds an open transaction across a sync; its rows arrive with the next sync,
     while a second writer's later batch is not lost either."""

@@ -32,19 +32,21 @@ messages).
 Even on integers, joining every reply and reaction to its message over the whole log on every
 query grew faster than the log (15–18× per 10× events for the leaders and talk metrics). So
 what they read of the message is kept on the reply or reaction itself, resolved at sync
-(:func:`append`): ``to_id`` (the message's event id; null while the message is not in the
-log), ``to_actor`` (its author's identity), ``to_person`` (that author, merges applied) and
-``to_question`` (its ``is_question``). A reply synced before its message is filled by the sync
-that brings the message. ``to_person`` is re-resolved with ``person`` on merges and unmerges
-(:func:`refresh_people`, through ``to_actor``) rather than resolved through ``people`` at query
-time: every metric then reads plain columns, and the Parquet export needs no join either (its
-rows of a community whose merges changed are written again anyway). ``(source, source_ref)``
-is unique in the log, so a reply names at most one message.
+(:func:`append`, ``analytics/targets.py``): ``to_id`` (the message's event id; null while the
+message is not in the log), ``to_actor`` (its author's identity), ``to_person`` (that author,
+merges applied) and ``to_question`` (its ``is_question``). A reply synced before its message is
+filled by the sync that brings the message. ``to_person`` is re-resolved with ``person`` on
+merges and unmerges (:func:`refresh_people`, through ``to_actor``) rather than resolved through
+``people`` at query time: every metric then reads plain columns, and the Parquet export needs
+no join either (its rows of a community whose merges changed are written again anyway).
+``(source, source_ref)`` is unique in the log, so a reply names at most one message.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from shequn.analytics import targets
 
 _LOCAL = "timezone(coalesce(c.timezone, 'UTC'), s.occurred_at::TIMESTAMPTZ)"
 
@@ -174,8 +176,10 @@ def create(con: Any) -> None:
     ):
         con.execute("DROP VIEW IF EXISTS events")  # before the message keys: derive again
         con.execute("DROP TABLE ev")
+    fresh = not _has(con, "ev", "id")  # what is kept beside ``ev`` is made again with it
     con.execute(SCHEMA)
     con.execute(MERGED)
+    targets.create(con, fresh)
 
 
 SORTED = 122_880
@@ -187,44 +191,31 @@ skip nothing."""
 def append(con: Any, staged: str) -> int:
     """Derive the raw rows of table ``staged`` into ``ev``, skipping ids it already has (a
     sync re-reads an overlap window); the number of rows added. Replies and reactions are
-    resolved to their message (:data:`TARGET`) in this batch or already in ``ev``; older ones
-    whose message is in this batch are filled now (:func:`_fill`)."""
+    then resolved to their message, in this batch or already in ``ev``, and older ones whose
+    message is in this batch filled (``analytics/targets.py``)."""
     lo = con.execute(f"SELECT min(id) FROM {staged}").fetchall()[0][0]  # noqa: S608
     if lo is None:
         return 0
     before = _count(con)
-    top = con.execute("SELECT max(id) FROM ev").fetchall()[0][0]
     rows = int(con.execute(f"SELECT count(*) FROM {staged}").fetchall()[0][0])  # noqa: S608
     order = "ORDER BY n.community, n.kind, n.occurred_at, n.id" if rows >= SORTED else ""
     con.execute(
         f"""
         INSERT INTO ev
-        WITH n AS MATERIALIZED (
-            {derive(staged)} WHERE s.id NOT IN (SELECT id FROM ev WHERE id >= ?)
-        ),
-        t AS ({MESSAGES.format(name="n")} UNION ALL {MESSAGES.format(name="ev")})
-        SELECT n.*, {TARGET} FROM n LEFT JOIN t ON t.ref_key = n.to_key
+        SELECT n.*, {targets.NULLS}
+        FROM ({derive(staged)} WHERE s.id NOT IN (SELECT id FROM ev WHERE id >= ?)) n
         {order}
         """,  # noqa: S608  # fixed fragments and our own table name
         [lo],
     )
-    if top is not None:
-        _fill(con, int(top))
+    targets.resolve(con, int(lo))
     return _count(con) - before
 
 
-def _fill(con: Any, top: int) -> None:
-    """Resolve the replies and reactions up to id ``top`` (synced before) whose message
-    arrived above it, in this sync."""
-    con.execute(
-        f"""
-        UPDATE ev SET to_id = t.id, to_actor = t.actor, to_person = t.person,
-                      to_question = t.is_question
-        FROM ({MESSAGES.format(name="ev")} AND id > ?) t
-        WHERE ev.to_key = t.ref_key AND ev.to_id IS NULL AND ev.id <= ?
-        """,  # noqa: S608  # fixed fragments
-        [top, top],
-    )
+def clear(con: Any) -> None:
+    """Empty ``ev`` and what is kept beside it (the next sync copies the log again)."""
+    con.execute("DELETE FROM ev")
+    con.execute("DELETE FROM unresolved")
 
 
 def refresh_people(con: Any, staged: str, same: bool | None = None) -> int:

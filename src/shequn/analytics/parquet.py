@@ -19,7 +19,7 @@ Incremental and idempotent, by the manifest ``DIR/_shequn_export.json``:
   manifest keeps, per community, a fingerprint of its merges and time zone, and a community
   whose fingerprint moved is exported again whole, its directory replacing the old one; so is
   a community where a reply or reaction already exported has been resolved since to a message
-  that arrived after it (its ``to_id`` above the export's watermark, ``materialise._fill``);
+  that arrived after it (its ``to_id`` above the export's watermark, ``targets.resolve``);
 - an export of an older layout (fewer columns) is written again whole, community by community.
 - ``people`` (identity → member, the metrics that credit an inviter named by identity read
   it) is small: a community's file ``DIR/people/community=<slug>/part-<batch>-0.parquet`` is

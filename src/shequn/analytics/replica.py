@@ -183,7 +183,7 @@ class Replica:
     def _reset(self, origin: str) -> None:
         """Forget everything copied: this replica was filled from another database, or the
         store was re-created since (its event at our high-water mark is a different one)."""
-        self.raw.execute("DELETE FROM ev")
+        materialise.clear(self.raw)
         self.raw.execute("INSERT OR REPLACE INTO meta VALUES ('origin', ?)", [origin])
 
     def _count(self) -> int:

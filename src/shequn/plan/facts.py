@@ -108,14 +108,17 @@ def _last_sessions(con: Any, scope: Scope) -> list[tuple[str, date]]:
 
 
 def _unanswered(con: Any, scope: Scope) -> list[tuple[str, date]]:
-    """Questions (``is_question``) that no one else replied to by the as-of day (a reply's
-    ``to_key`` is the ``ref_key`` of its message, ``analytics/materialise.py``)."""
+    """Questions (``is_question``) that no one else replied to by the as-of day. A reply
+    keeps its message's id and author (``to_id``, ``to_person``, resolved at sync,
+    ``analytics/materialise.py``), so the replies drawn are read off the replies alone, as
+    the talk metrics do, instead of joining every reply's ``to_key`` to a message's
+    ``ref_key``."""
     where, params = scope.where("q")
     sql = f"""SELECT q.grp, q.day FROM ev q
         WHERE {where} AND q.grp IS NOT NULL AND q.kind = 'message.posted' AND q.is_question
-          AND NOT EXISTS (SELECT 1 FROM ev r WHERE r.community = q.community
-              AND r.kind = 'message.posted' AND r.to_key = q.ref_key
-              AND r.person IS DISTINCT FROM q.person AND r.day <= ?)"""  # noqa: S608
+          AND q.id NOT IN (SELECT r.to_id FROM ev r WHERE r.kind = 'message.posted'
+              AND r.to_id IS NOT NULL AND r.person IS DISTINCT FROM r.to_person
+              AND r.day <= ?)"""  # noqa: S608
     return [(g, d) for g, d in con.execute(sql, [*params, scope.until]).fetchall()]
 
 
