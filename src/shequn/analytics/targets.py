@@ -11,7 +11,9 @@ INSERT built the join's hash table on the batch — every derived column carried
 and that, not reading the messages, was what resolving cost (about +0.18 CPU s per 100k
 events at 1M, +0.10 now). Finding the messages still reads every message's ``ref_key`` (a
 Bloom filter of the keys named is pushed into the scan; the other columns are read for the
-rows that match), so that part grows with the log.
+rows that match), so that part grows with the log. An ART index on ``ref_key`` (DuckDB's joins
+do not use it) and a table ordered by ``ref_key`` (a digest: every row group holds some key
+named) were measured and do not help (docs/scale.md, *The sync, sixth pass*).
 
 A reply or reaction whose message is not in the log yet is kept in ``unresolved`` (its id
 and ``to_key``): a later sync joins only those against its own new messages, where the
