@@ -119,6 +119,34 @@ def test_over_activity_alert_and_quieting_key_members(replica_of):
     assert cut == _alert([])
 
 
+def test_the_three_share_one_classification_per_watermark(replica_of, monkeypatch):
+    from shequn.analytics import portable
+
+    con = replica_of(over_activity_log())
+    scope = Scope(COMMUNITY)
+
+    def three(c):
+        return noise_vs_value(c, scope), noise_by_group(c, scope), over_activity(c, scope)
+
+    # through the replica's reused results: one table of hourly counts serves all three
+    shared = three(con)
+    assert shared[2] == [_alert(["wechat:k1"])]
+    assert _kept(con, "NOT temporary") == 1
+    noise_vs_value(con, scope, short=40)  # other parameters classify differently
+    assert _kept(con, "NOT temporary") == 2
+    # a bare connection to the replica keeps its own, temporary one: the same answers
+    assert three(con.raw) == shared
+    assert _kept(con, "temporary") == 1
+    # each metric classifying for itself, as on Spark: the same answers again
+    monkeypatch.setattr(portable, "shared", lambda c, expr: expr)
+    assert three(con.raw) == shared
+
+
+def _kept(con, which):
+    sql = f"SELECT count(*) FROM duckdb_tables() WHERE {which} AND starts_with(table_name, 'k_')"
+    return con.execute(sql).fetchall()[0][0]
+
+
 def _alert(quiet):
     from shequn.analytics.talk import OverActivityAlert
 

@@ -26,7 +26,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from shequn.analytics import compiled
+from shequn.analytics import compiled, results
 from shequn.analytics.scope import Scope
 
 EV_COLUMNS: dict[str, str] = {
@@ -114,6 +114,21 @@ def _spark_options() -> None:
 def fetch(con: Any, expr: Any) -> list[tuple[Any, ...]]:
     """Run ``expr`` on the engine behind ``con``; its rows as tuples."""
     return [tuple(row) for row in con.execute(sql(con, expr)).fetchall()]
+
+
+def shared(con: Any, expr: Any) -> Any:
+    """``expr`` as a table computed once for the replica's watermark and read back by every
+    query built on it (``results.keep``): for a result several metrics start from. On other
+    engines (Spark) and connections that are no replica, ``expr`` itself — the same rows."""
+    if dialect(con) != "duckdb":
+        return expr
+    table = results.keep(con, sql(con, expr))
+    if table is None:
+        return expr
+    import ibis
+
+    schema, name = table.split(".")
+    return ibis.table(expr.schema(), name=name, database=schema)
 
 
 def scalar(con: Any, expr: Any) -> Any:

@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 _READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
-_LOG = re.compile(r"\bev\b")
+_LOG = re.compile(r'\bev\b|"reused"\."k_')
 
 
 def fingerprint(table: str) -> str:
@@ -66,6 +66,40 @@ def kept(con: Any, part: str) -> str | None:
     fields = mark[0][0].split(":") if mark else []
     names = ["origin", "log_max", "log_count", *(name for name, _ in _PARTS[1:])]
     return dict(zip(names, fields, strict=True)).get(part) if len(fields) == len(names) else None
+
+
+def keep(con: Any, sql: str) -> str | None:
+    """Run ``sql`` (a read of the log) into a table and name it, ``schema.table``: a result
+    several metrics build on, computed once for the replica's watermark (the talk metrics'
+    message classification, ``analytics/talk_classes.py``). Through :class:`Reusing` it goes
+    to ``reused`` (dropped with the other results when the watermark moves; queries reading
+    it are reused like reads of ``ev``); on a bare connection to a replica, to a temporary
+    table named for the watermark (one computed here when no sync kept one), older ones
+    dropped. None when ``con`` is no replica (no ``meta``): the caller reads ``sql`` itself."""
+    import duckdb  # lazy: heavy, and only analytics need it
+
+    digest = hashlib.sha256(sql.encode()).hexdigest()
+    if isinstance(con, Reusing):
+        con._ready()
+        table = f"reused.k_{digest[:24]}"
+        con.raw.execute(f"CREATE TABLE IF NOT EXISTS {table} AS {sql}")  # ours
+        return table
+    try:
+        stored = con.execute("SELECT value FROM meta WHERE key = 'watermark'").fetchall()
+        mark = stored[0][0] if stored else watermark(con)
+    except duckdb.CatalogException:
+        return None
+    prefix = "k_" + hashlib.sha256(mark.encode()).hexdigest()[:8]
+    old = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'k\\_%'"
+        " ESCAPE '\\' AND NOT starts_with(table_name, ?)",
+        [prefix],
+    ).fetchall()
+    for (name,) in old:
+        con.execute(f'DROP TABLE IF EXISTS temp."{name}"')  # ours: k_ and hex
+    table = f"temp.{prefix}_{digest[:16]}"
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table[5:]} AS {sql}")  # ours
+    return table
 
 
 class Rows:

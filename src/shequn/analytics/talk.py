@@ -5,7 +5,8 @@ follow, the valuable information is buried and the key members leave. These metr
 it from ``message.posted`` events.
 
 The definitions live in ``model/talk.py`` (the engine's over-activity damping uses them too);
-this module is their SQL. Every message in scope is classified (replies resolve
+this module is their SQL; the classification they share is ``analytics/talk_classes.py``
+(computed once per replica watermark). Every message in scope is classified (replies resolve
 ``data.reply_to`` to a message's ``source_ref`` in the same ``source``, at sync: the reply
 keeps its message's id and author, ``to_id`` / ``to_person``, ``analytics/materialise.py``;
 a *reply drawn* is a reply by someone else):
@@ -35,6 +36,7 @@ from shequn.analytics import portable
 from shequn.analytics.leaders import key_behaviour_leaders
 from shequn.analytics.registry import Metric
 from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope, as_of
+from shequn.analytics.talk_classes import hourly
 from shequn.model.i18n import Said
 from shequn.model.talk import BURST_MESSAGES, BURST_MINUTES, LONG_REPLY, SHORT
 
@@ -67,63 +69,6 @@ class Concentration:
     gini: float  # 0 = everyone posts equally; → 1 = one poster says everything
     top10_share: float  # share of messages by the top ceil(10% of posters)
     half_of_messages_by: int  # fewest posters who together wrote ≥ 50% of messages
-
-
-def _classified(
-    scope: Scope, last: date, long_reply: int, short: int, burst_messages: int, burst_minutes: int
-) -> Any:
-    """One row per message in scope (``grp``, ``local_at``, ``day``, ``valuable``,
-    ``chatter``), as an expression for both engines (``analytics/portable.py``).
-
-    Bursts: a window of M minutes holding ≥ B messages and containing message i exists
-    exactly when some run of B consecutive messages (in time order, ties by id) that includes
-    i spans ≤ M minutes — lead/lag over ROWS instead of RANGE frames. The span is compared as
-    ``first + M minutes >= last`` (a timestamp plus an interval, the same on both engines and
-    exact to the microsecond; no timestamp subtraction, whose type differs between them)."""
-    import ibis  # lazy: only metrics need it
-
-    if burst_messages < 1:
-        raise ValueError(Said("burst_messages must be at least 1"))
-    t = portable.ev()
-    posted = t.kind == "message.posted"
-    msgs = t.filter(*portable.in_scope(t, replace(scope, until=last)), posted, t.grp.notnull())
-    everywhere = t.filter(
-        *portable.in_scope(t, Scope(scope.community, until=last)),
-        posted,
-        t.to_id.notnull(),
-        ~t.person.identical_to(t.to_person),
-    )
-    # drew: replied to by someone else than its author (one semi-join, read three times)
-    msgs = msgs.mutate(drew=msgs.id.isin(everywhere.to_id), reply=msgs.reply_to.notnull())
-    drew, reply = msgs.drew, msgs.reply
-    flagged = msgs.select(
-        "id",
-        "grp",
-        "occurred_at",
-        "local_at",
-        "day",
-        valuable=(msgs.is_question & drew)
-        | msgs.has_link
-        | drew
-        | (reply & (msgs.length.fill_null(0) >= int(long_reply))),
-        quiet=(msgs.length < int(short)).fill_null(False)
-        & ~reply
-        & ~msgs.has_link
-        & ~msgs.has_media
-        & ~drew,
-    )
-    w = ibis.window(group_by=flagged.grp, order_by=[flagged.occurred_at, flagged.id])
-    b, span = int(burst_messages), ibis.interval(minutes=int(burst_minutes))
-
-    def shifted(ahead: int) -> Any:  # occurred_at `ahead` rows later (< 0: earlier)
-        at = flagged.occurred_at
-        return at if ahead == 0 else (at.lead(ahead) if ahead > 0 else at.lag(-ahead)).over(w)
-
-    runs = [shifted(ahead) <= shifted(ahead - b + 1) + span for ahead in range(b)]
-    burst = ibis.or_(*runs) if len(runs) > 1 else runs[0]
-    return flagged.select(
-        "grp", "local_at", "day", "valuable", chatter=flagged.quiet & burst.fill_null(False)
-    )
 
 
 def noise_vs_value(
@@ -184,12 +129,12 @@ def _mixes(
     last = as_of(con, scope)
     if last is None:
         return {}
-    c = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
-    keys = {"p": portable.period(c.day, period)}
+    h = hourly(con, scope, last, long_reply, short, burst_messages, burst_minutes)
+    keys = {"p": portable.period(h.day, period)}
     if by_group:
-        keys = {"g": c.grp, **keys}
-    counts = c.group_by(**keys).aggregate(
-        n=c.count(), v=c.count(where=c.valuable), ch=c.count(where=c.chatter)
+        keys = {"g": h.grp, **keys}
+    counts = h.group_by(**keys).aggregate(
+        n=h.messages.sum(), v=h.valuable.sum(), ch=h.chatter.sum()
     )
     out: dict[str | None, list[TalkMix]] = {}
     for *g, p, n, v, ch in portable.fetch(con, counts.order_by(list(keys))):
@@ -237,9 +182,9 @@ def over_activity(
     last = as_of(con, scope)
     if last is None:
         return []
-    c = _classified(scope, last, long_reply, short, burst_messages, burst_minutes)
-    hours = c.group_by(["grp", c.local_at.truncate("h").name("hour")]).aggregate(
-        messages=c.count(), chatter=c.count(where=c.chatter)
+    h = hourly(con, scope, last, long_reply, short, burst_messages, burst_minutes)
+    hours = h.group_by(["grp", "hour"]).aggregate(
+        messages=h.messages.sum(), chatter=h.chatter.sum()
     )
     medians = hours.group_by("grp").aggregate(med=hours.messages.median())
     busy = hours.filter(hours.messages >= math.ceil(messages_per_hour)).join(medians, "grp")
