@@ -8,7 +8,7 @@ The table of what becomes which event is in docs/import/telegram.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -23,17 +23,7 @@ class ServiceMessages:
     names: Names
     tally: Tally
 
-    def _event(
-        self,
-        kind: str,
-        at: datetime,
-        ref: str,
-        actor: str | None,
-        *,
-        subject: str | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> Event:
-        raise NotImplementedError
+    _event: Callable[..., Event]  # ChatMapper._event: checks the event, names the chat
 
     def _service(self, msg: dict[str, Any], msg_id: int, at: datetime) -> Iterable[Event]:
         action = msg.get("action")
