@@ -88,3 +88,13 @@ def merge(keep: str, absorb: str, *, day: float = 0, hour: float = 18) -> Event:
         into=f"wechat:{keep}",
         identities=[f"wechat:{absorb}"],
     )
+
+
+def kept(con: Any, *, temporary: bool, column: str) -> int:
+    """How many results ``results.keep`` holds for ``con``'s replica that have a column named
+    ``column``: in ``reused`` (through ``Reusing``) or, ``temporary``, a bare connection's."""
+    sql = (
+        "SELECT count(DISTINCT table_oid) FROM duckdb_columns() WHERE starts_with(table_name,"
+        " 'k_') AND (database_name = 'temp') = ? AND column_name = ?"
+    )
+    return int(con.execute(sql, [temporary, column]).fetchall()[0][0])

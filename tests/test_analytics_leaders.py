@@ -7,7 +7,7 @@ import pytest
 
 from shequn.analytics.leaders import key_behaviour_leaders, promotion_candidates
 from shequn.analytics.scope import Scope
-from tests.analytics_helpers import COMMUNITY, event, join, leave, merge, post
+from tests.analytics_helpers import COMMUNITY, event, join, kept, leave, merge, post
 
 
 def role(who: str, new_role: str, *, day: float, group: str | None = "g"):
@@ -144,3 +144,26 @@ def test_groups_one_member_and_empty_scope(replica_of):
         ("g", "wechat:b", 1),
         ("h", "wechat:solo", 1),
     ]
+
+
+def test_promotion_candidates_read_the_leaders_ranking(replica_of, monkeypatch):
+    from shequn.analytics import portable
+
+    con = replica_of(behaviour_log())
+    scope = Scope(COMMUNITY)
+
+    def both(c):
+        return key_behaviour_leaders(c, scope), promotion_candidates(c, scope)
+
+    # through the replica's reused results: the candidates read the ranking the leaders kept
+    shared = both(con)
+    assert [x.person for x in shared[1]] == ["wechat:c", "wechat:b", "wechat:d"]
+    assert kept(con, temporary=False, column="rank") == 1
+    promotion_candidates(con, scope, top=2)  # other parameters rank anew
+    assert kept(con, temporary=False, column="rank") == 2
+    # a bare connection to the replica keeps its own, temporary one: the same answers
+    assert both(con.raw) == shared
+    assert kept(con, temporary=True, column="rank") == 1
+    # each metric ranking for itself, as on Spark: the same answers again
+    monkeypatch.setattr(portable, "shared", lambda c, expr: expr)
+    assert both(con.raw) == shared

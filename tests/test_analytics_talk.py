@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from shequn.analytics.scope import Scope
 from shequn.analytics.talk import concentration, noise_by_group, noise_vs_value, over_activity
-from tests.analytics_helpers import COMMUNITY, event, post
+from tests.analytics_helpers import COMMUNITY, event, kept, post
 
 
 def minute(day: int, hour: int, m: float) -> dict[str, float]:
@@ -131,20 +131,15 @@ def test_the_three_share_one_classification_per_watermark(replica_of, monkeypatc
     # through the replica's reused results: one table of hourly counts serves all three
     shared = three(con)
     assert shared[2] == [_alert(["wechat:k1"])]
-    assert _kept(con, "NOT temporary") == 1
+    assert kept(con, temporary=False, column="chatter") == 1
     noise_vs_value(con, scope, short=40)  # other parameters classify differently
-    assert _kept(con, "NOT temporary") == 2
+    assert kept(con, temporary=False, column="chatter") == 2
     # a bare connection to the replica keeps its own, temporary one: the same answers
     assert three(con.raw) == shared
-    assert _kept(con, "temporary") == 1
+    assert kept(con, temporary=True, column="chatter") == 1
     # each metric classifying for itself, as on Spark: the same answers again
     monkeypatch.setattr(portable, "shared", lambda c, expr: expr)
     assert three(con.raw) == shared
-
-
-def _kept(con, which):
-    sql = f"SELECT count(*) FROM duckdb_tables() WHERE {which} AND starts_with(table_name, 'k_')"
-    return con.execute(sql).fetchall()[0][0]
 
 
 def _alert(quiet):

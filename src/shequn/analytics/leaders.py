@@ -123,7 +123,9 @@ def key_behaviour_leaders(
     )
     per = per.filter(per.weight > 0).drop("weight")
     best = ibis.row_number().over(group_by=per.grp, order_by=[per.score.desc(), per.person])
-    ranked = per.mutate(rank=best + 1).filter(lambda r: r.rank <= top)
+    # computed once per watermark and parameters, so promotion_candidates (and a page asking
+    # again) reads the ranked rows back instead of scoring the log a second time
+    ranked = portable.shared(con, per.mutate(rank=best + 1).filter(lambda r: r.rank <= top))
     roles = _roles(con, t, scope, last)
     out: list[Leader] = []
     for row in portable.fetch(con, ranked.order_by(["grp", "rank"])):
