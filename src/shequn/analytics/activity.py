@@ -118,24 +118,33 @@ def _deltas(con: Any, acting: Any, by: tuple[str, ...]) -> list[tuple[Any, ...]]
     Each person-day starts a stretch during which that person counts towards DAU (1 day),
     WAU (7) and MAU (30), cut short where their next active day starts the next stretch.
     Stretches of one person never overlap, so +1/-1 at their ends, summed over days, gives
-    distinct counts in one pass over person-days (no days x events range join)."""
+    distinct counts in one pass over person-days (no days x events range join).
+
+    The next active day is a ``lead`` over the person's events themselves: of the events of
+    one person-day only the last has a later (or no) next day, so keeping the events whose
+    next day differs keeps each person-day once (no ``DISTINCT`` first: it cost as much as
+    the window). Person-days are then counted per (day, next day capped at 31 days on), all
+    a stretch's ends depend on, so the +1/-1 are summed over those few rows, not over every
+    person-day (EXPLAIN ANALYZE at 2M events: 0.83 → 0.49 CPU s; docs/scale.md)."""
     import ibis  # lazy: only metrics need it
 
     keys = [*by, "person"]
-    act = acting.filter(acting.person.notnull()).select(*keys, "day").distinct()
-    seg = act.mutate(nxt=act.day.lead().over(group_by=keys, order_by="day"))
+    act = acting.filter(acting.person.notnull()).select(*keys, "day")
+    act = act.mutate(nxt=act.day.lead().over(group_by=keys, order_by="day"))
+    act = act.filter(~act.nxt.identical_to(act.day))
+    far = portable.plus_days(act.day, 31)  # past every end: a later next day cuts nothing
+    seg = act.group_by([*by, "day", ibis.least(act.nxt.fill_null(far), far).name("cap")])
+    seg = seg.aggregate(n=act.count())
 
     def ends(n: int) -> Any:
-        return ibis.least(
-            portable.plus_days(seg.day, n), seg.nxt.fill_null(portable.plus_days(seg.day, n))
-        )
+        return ibis.least(portable.plus_days(seg.day, n), seg.cap)
 
-    one, zero, off = ibis.literal(1), ibis.literal(0), ibis.literal(-1)
+    zero, less = ibis.literal(0, type="int64"), -seg.n
     deltas = ibis.union(
-        seg.select(*by, d=seg.day, dau=one, wau=one, mau=one),
-        seg.select(*by, d=portable.plus_days(seg.day, 1), dau=off, wau=zero, mau=zero),
-        seg.select(*by, d=ends(7), dau=zero, wau=off, mau=zero),
-        seg.select(*by, d=ends(30), dau=zero, wau=zero, mau=off),
+        seg.select(*by, d=seg.day, dau=seg.n, wau=seg.n, mau=seg.n),
+        seg.select(*by, d=portable.plus_days(seg.day, 1), dau=less, wau=zero, mau=zero),
+        seg.select(*by, d=ends(7), dau=zero, wau=less, mau=zero),
+        seg.select(*by, d=ends(30), dau=zero, wau=zero, mau=less),
         distinct=False,
     )
     daily = deltas.group_by([*by, "d"]).aggregate(
