@@ -28,6 +28,7 @@ Merged identities are one person. Replies are looked for up to the as-of day.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -238,18 +239,37 @@ def _quieting(
     per = acts.group_by(["grp", "person", acts.local_at.truncate("h").name("hour")]).aggregate(
         n=acts.count()
     )
-    active: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
+    active: dict[tuple[str, str], _Hours] = {}
     for g, person, h, n in portable.fetch(con, per.order_by(["grp", "person", "hour"])):
-        active.setdefault((g, person), []).append((h, int(n)))
+        active.setdefault((g, person), _Hours()).add(h, int(n))
+    none = _Hours()
     out: dict[tuple[str, datetime], list[str]] = {}
     for g, h in full:
         for person in keys[g]:
-            seen = active.get((g, person), [])
-            before = sum(n for at, n in seen if h - window <= at < h)
-            after = sum(n for at, n in seen if h + hour <= at < h + hour + window)
+            seen = active.get((g, person), none)
+            before = seen.between(h - window, h)
+            after = seen.between(h + hour, h + hour + window)
             if before >= 3 and after <= quiet_drop * before:
                 out.setdefault((g, h), []).append(person)
     return out
+
+
+class _Hours:
+    """One key member's active events per hour, added in time order, answering how many fall
+    in ``[start, end)`` by two binary searches over running totals: with many alerts (every
+    busier hour, as looser parameters give) summing each member's hours per alert was the
+    metric's whole cost (50–60 CPU s for 157,644 alerts at 1M events)."""
+
+    def __init__(self) -> None:
+        self.at: list[datetime] = []
+        self.total = [0]  # total[i]: events in the first i hours
+
+    def add(self, at: datetime, n: int) -> None:
+        self.at.append(at)
+        self.total.append(self.total[-1] + n)
+
+    def between(self, start: datetime, end: datetime) -> int:
+        return self.total[bisect_left(self.at, end)] - self.total[bisect_left(self.at, start)]
 
 
 def concentration(con: Any, scope: Scope) -> list[Concentration]:
