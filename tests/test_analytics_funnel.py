@@ -10,7 +10,7 @@ from datetime import date
 
 from shequn.analytics.funnel import funnel, k_factor
 from shequn.analytics.scope import Scope
-from tests.analytics_helpers import COMMUNITY, event, join, leave, merge, post
+from tests.analytics_helpers import COMMUNITY, event, join, kept, leave, merge, post
 
 
 def pay(who: str, amount: float, *, day: float, **data):
@@ -176,3 +176,29 @@ def test_joins_at_the_same_instant_go_to_the_smaller_group_and_its_channel(repli
     for _ in range(3):
         rows = funnel(con, Scope(COMMUNITY))
         assert sorted((r.segment, r.acquired) for r in rows) == [("ad", 1), ("qr", 1)]
+
+
+def test_channel_cost_reads_the_counts_the_funnel_kept(replica_of, monkeypatch):
+    from shequn.analytics import portable
+    from shequn.analytics.fission_costs import channel_cost
+
+    con = replica_of(STORY)
+    scope = Scope(COMMUNITY)
+
+    def both(c):
+        return funnel(c, scope), channel_cost(c, scope)
+
+    # through the replica's reused results: one table of stage counts serves both
+    shared = both(con)
+    assert kept(con, temporary=False, column="stage") == 1
+    judged = {r.segment: (r.retention_base, r.retained) for r in shared[0]}
+    assert judged == {"qr": (3, 1), "ad": (1, 0), "unknown": (1, 0)}
+    assert {c.channel: (c.retention_base, c.retained) for c in shared[1]} == judged
+    funnel(con, scope, by="group")  # another segmentation counts anew
+    assert kept(con, temporary=False, column="stage") == 2
+    # a bare connection to the replica keeps its own, temporary one: the same answers
+    assert both(con.raw) == shared
+    assert kept(con, temporary=True, column="stage") == 1
+    # each metric counting for itself, as on Spark: the same answers again
+    monkeypatch.setattr(portable, "shared", lambda c, expr: expr)
+    assert both(con.raw) == shared

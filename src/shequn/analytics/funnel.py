@@ -93,7 +93,8 @@ def _rate(n: int, d: int) -> float | None:
 
 
 def _counts(con: Any, stages: dict[str, Any]) -> dict[Any, dict[str, int]]:
-    """Rows per segment of each stage table (``segment`` column), in one query."""
+    """Rows per segment of each stage table (``segment`` column), in one query, kept for the
+    replica's watermark (``portable.shared``: a few rows, read by every metric asking again)."""
     import ibis
 
     parts = [
@@ -102,7 +103,7 @@ def _counts(con: Any, stages: dict[str, Any]) -> dict[Any, dict[str, int]]:
     ]
     union = parts[0].union(*parts[1:], distinct=False) if len(parts) > 1 else parts[0]
     out: dict[Any, dict[str, int]] = {}
-    for segment, stage, n in portable.fetch(con, union):
+    for segment, stage, n in portable.fetch(con, portable.shared(con, union)):
         out.setdefault(segment, {})[stage] = int(n)
     return out
 
@@ -197,8 +198,9 @@ def stage_counts(
 ) -> dict[Any, dict[str, int]]:
     """Segment → stage (of ``wanted``, names of :data:`_STAGES`) → persons, as :func:`funnel`
     counts them; a segment appears when one of the ``wanted`` stages has a row for it.
-    ``channel_cost`` wants only the retention: the fees, the credited inviters and the
-    meaningful days are then neither built nor scanned (they were half the funnel's time)."""
+    ``channel_cost`` wants only the retention: on Spark the fees, the credited inviters and
+    the meaningful days are then neither built nor scanned (they were half the funnel's time);
+    on DuckDB it reads the counts the funnel kept, or keeps them for it (one count, not two)."""
     last = as_of(con, scope)
     if last is None:
         return {}
@@ -256,7 +258,13 @@ def stage_counts(
         "paid": paid,
         "referred": referred,
     }
-    return _counts(con, {name: stages[name]() for name in wanted})
+    # On DuckDB every stage is counted and the counts kept for the watermark (`_counts`): the
+    # funnel and channel_cost, asking with the same parameters, then count once. On Spark,
+    # where nothing is kept, only the stages asked for are built.
+    names = _STAGES if portable.dialect(con) == "duckdb" else wanted
+    counts = _counts(con, {name: stages[name]() for name in names})
+    picked = {seg: {k: n for k, n in c.items() if k in wanted} for seg, c in counts.items()}
+    return {seg: c for seg, c in picked.items() if c}
 
 
 _STAGES = ("acquired", "activated", "base", "retained", "paid", "referred")
