@@ -33,10 +33,10 @@ Even on integers, joining every reply and reaction to its message over the whole
 query grew faster than the log (15–18× per 10× events for the leaders and talk metrics). So
 what they read of the message is kept on the reply or reaction itself, resolved at sync
 (:func:`append`, ``analytics/targets.py``): ``to_id`` (the message's event id; null while the
-message is not in the log), ``to_actor`` (its author's identity), ``to_person`` (that author,
-merges applied) and ``to_question`` (its ``is_question``). A reply synced before its message is
+message is not in the log), ``to_person`` (its author, merges applied: the message's
+``person``) and ``to_question`` (its ``is_question``). A reply synced before its message is
 filled by the sync that brings the message. ``to_person`` is re-resolved with ``person`` on
-merges and unmerges (:func:`refresh_people`, through ``to_actor``) rather than resolved through
+merges and unmerges (:func:`refresh_people`, through ``to_id``) rather than resolved through
 ``people`` at query time: every metric then reads plain columns, and the Parquet export needs
 no join either (its rows of a community whose merges changed are written again anyway).
 ``(source, source_ref)`` is unique in the log, so a reply names at most one message.
@@ -78,20 +78,24 @@ _PATHS = (
 """Typed copies of ``data`` fields (the expressions metrics used on the JSON), ``f`` being
 the fields of :data:`_PATHS` read in one pass over each row's JSON."""
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS ev (
-    id BIGINT NOT NULL, kind VARCHAR NOT NULL, occurred_at TIMESTAMP NOT NULL,
-    community VARCHAR NOT NULL, grp VARCHAR, actor VARCHAR, subject VARCHAR, data JSON,
-    source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL,
-    person VARCHAR, subject_person VARCHAR, local_at TIMESTAMP NOT NULL, day DATE NOT NULL,
-    reply_to VARCHAR, length BIGINT, has_link BOOLEAN, has_media BOOLEAN,
-    is_question BOOLEAN, target VARCHAR, forwarded BOOLEAN, inviter VARCHAR,
-    ref_key UHUGEINT, to_key UHUGEINT,
-    to_id BIGINT, to_actor VARCHAR, to_person VARCHAR, to_question BOOLEAN
-);
+COLUMNS = (
+    ("id", "BIGINT NOT NULL"), ("kind", "VARCHAR NOT NULL"), ("occurred_at", "TIMESTAMP NOT NULL"),
+    ("community", "VARCHAR NOT NULL"), ("grp", "VARCHAR"), ("actor", "VARCHAR"),
+    ("subject", "VARCHAR"), ("data", "JSON"), ("source", "VARCHAR NOT NULL"),
+    ("source_ref", "VARCHAR NOT NULL"), ("person", "VARCHAR"), ("subject_person", "VARCHAR"),
+    ("local_at", "TIMESTAMP NOT NULL"), ("day", "DATE NOT NULL"), ("reply_to", "VARCHAR"),
+    ("length", "BIGINT"), ("has_link", "BOOLEAN"), ("has_media", "BOOLEAN"),
+    ("is_question", "BOOLEAN"), ("target", "VARCHAR"), ("forwarded", "BOOLEAN"),
+    ("inviter", "VARCHAR"), ("ref_key", "UHUGEINT"), ("to_key", "UHUGEINT"),
+    ("to_id", "BIGINT"), ("to_person", "VARCHAR"), ("to_question", "BOOLEAN"),
+)  # fmt: skip
+"""``ev``'s columns, in order: a replica whose ``ev`` has others is of an older layout."""
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS ev ({", ".join(f"{name} {kind}" for name, kind in COLUMNS)});
 CREATE OR REPLACE VIEW events AS
 SELECT id, kind, occurred_at, community, grp, actor, subject, source, source_ref, data FROM ev;
-"""
+"""  # noqa: S608  # fixed names and types
 
 RAW = """
 CREATE {temp} TABLE IF NOT EXISTS {name} (
@@ -119,13 +123,11 @@ def derive(source: str) -> str:
     """  # noqa: S608  # fixed fragments and our own table name
 
 
-TARGET = "t.id AS to_id, t.actor AS to_actor, t.person AS to_person, t.is_question AS to_question"
+TARGET = "t.id AS to_id, t.person AS to_person, t.is_question AS to_question"
 """The columns a reply or reaction keeps of its message ``t`` (module doc), after
 :func:`derive`'s."""
 
-MESSAGES = (
-    "SELECT id, ref_key, actor, person, is_question FROM {name} WHERE kind = 'message.posted'"
-)
+MESSAGES = "SELECT id, ref_key, person, is_question FROM {name} WHERE kind = 'message.posted'"
 """The messages of ``{name}`` as replies and reactions resolve them (``ref_key`` = ``to_key``)."""
 
 
@@ -159,9 +161,10 @@ def reference(con: Any) -> Any:
 
 def create(con: Any) -> None:
     """Create ``ev`` and the ``events`` view over it; a replica file of an older layout (a
-    raw ``events`` table and an ``ev`` view, or ``ev`` without the message keys or the
-    columns replies keep of their message) is emptied
-    first: the next sync copies the log again, so nothing is lost."""
+    raw ``events`` table and an ``ev`` view, or ``ev`` with other columns than
+    :data:`COLUMNS`: before the message keys, before replies kept their message, or keeping
+    its author's identity too) is emptied first: the next sync copies the log again, so
+    nothing is lost."""
     kinds = dict(
         con.execute(
             "SELECT table_name, table_type FROM information_schema.tables "
@@ -171,12 +174,10 @@ def create(con: Any) -> None:
     if kinds.get("events") == "BASE TABLE":
         con.execute("DROP VIEW IF EXISTS ev")
         con.execute("DROP TABLE events")
-    elif kinds.get("ev") == "BASE TABLE" and not all(
-        _has(con, "ev", c) for c in ("to_key", "to_question")
-    ):
-        con.execute("DROP VIEW IF EXISTS events")  # before the message keys: derive again
+    elif kinds.get("ev") == "BASE TABLE" and _columns(con) != [name for name, _ in COLUMNS]:
+        con.execute("DROP VIEW IF EXISTS events")  # an older layout: derive again
         con.execute("DROP TABLE ev")
-    fresh = not _has(con, "ev", "id")  # what is kept beside ``ev`` is made again with it
+    fresh = not _columns(con)  # what is kept beside ``ev`` is made again with it
     con.execute(SCHEMA)
     con.execute(MERGED)
     targets.create(con, fresh)
@@ -249,17 +250,14 @@ def refresh_people(con: Any, staged: str, same: bool | None = None) -> int:
     )
     n = int(con.execute("SELECT count(*) FROM changed_people").fetchall()[0][0])
     if n:
-        for col, raw in (
-            ("person", "actor"),
-            ("subject_person", "subject"),
-            ("to_person", "to_actor"),
-        ):
+        for col, raw in (("person", "actor"), ("subject_person", "subject")):
             con.execute(
                 f"""
                 UPDATE ev SET {col} = coalesce(c.member, ev.{raw}) FROM changed_people c
                 WHERE ev.community = c.of_community AND ev.{raw} = c.identity
                 """  # noqa: S608  # fixed names
             )
+        con.execute(_TO_PERSON)
         con.execute(
             "DELETE FROM people p USING changed_people c "
             "WHERE p.of_community = c.of_community AND p.identity = c.identity"
@@ -267,6 +265,17 @@ def refresh_people(con: Any, staged: str, same: bool | None = None) -> int:
         con.execute("INSERT INTO people SELECT * FROM changed_people WHERE member IS NOT NULL")
     con.execute("DROP TABLE changed_people")
     return n
+
+
+_TO_PERSON = """
+UPDATE ev SET to_person = m.person
+FROM (SELECT e.id, e.person FROM ev e JOIN changed_people c
+      ON e.community = c.of_community AND e.actor = c.identity
+      WHERE e.kind = 'message.posted') m
+WHERE ev.to_id = m.id
+"""
+"""Replies and reactions to the messages of identities whose member changed keep that
+message's ``person`` again (after ``person`` itself is re-resolved)."""
 
 
 def refresh_communities(con: Any, staged: str) -> int:
@@ -292,14 +301,13 @@ def refresh_communities(con: Any, staged: str) -> int:
     return len(changed)
 
 
-def _has(con: Any, table: str, column: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'main' "
-            "AND table_name = ? AND column_name = ?",
-            [table, column],
-        ).fetchall()
-    )
+def _columns(con: Any) -> list[str]:
+    """``ev``'s columns in order (none when there is no ``ev``)."""
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+        "AND table_name = 'ev' ORDER BY ordinal_position"
+    ).fetchall()
+    return [name for (name,) in rows]
 
 
 def _count(con: Any) -> int:

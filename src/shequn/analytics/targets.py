@@ -2,10 +2,10 @@
 
 A reply (``message.posted`` with a ``reply_to``) or reaction (``message.reacted``) carries
 ``to_key``, the digest of the message it names, and keeps that message's ``to_id``,
-``to_actor``, ``to_person`` and ``to_question`` (``analytics/materialise.py``).
+``to_person`` and ``to_question`` (``analytics/materialise.py``).
 
 How it is resolved, and why (docs/scale.md, *The sync, fifth pass*): the new rows go into
-``ev`` first with those four columns null, straight from the derivation; then only the rows
+``ev`` first with those three columns null, straight from the derivation; then only the rows
 whose message was found are updated, by id. Joining the batch to the messages inside the
 INSERT built the join's hash table on the batch — every derived column carried through it —
 and that, not reading the messages, was what resolving cost (about +0.18 CPU s per 100k
@@ -27,34 +27,29 @@ from typing import Any
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS unresolved (id BIGINT NOT NULL, to_key UHUGEINT NOT NULL)"
 
-NULLS = (
-    "NULL::BIGINT AS to_id, NULL::VARCHAR AS to_actor, NULL::VARCHAR AS to_person, "
-    "NULL::BOOLEAN AS to_question"
-)
-"""The four columns as a new row is inserted, before :func:`resolve`."""
+NULLS = "NULL::BIGINT AS to_id, NULL::VARCHAR AS to_person, NULL::BOOLEAN AS to_question"
+"""The three columns as a new row is inserted, before :func:`resolve`."""
 
 _FOUND = """
 CREATE OR REPLACE TEMP TABLE found AS
 WITH messages AS NOT MATERIALIZED (
-    SELECT ref_key, id, actor, is_question, community FROM ev WHERE kind = 'message.posted'
-),
-named AS (
-    SELECT u.id AS row_id, t.id, t.actor, t.is_question, t.community
-    FROM unresolved u JOIN messages t ON t.ref_key = u.to_key
-    WHERE u.id < $lo AND t.id >= $lo
-    UNION ALL
-    SELECT a.id AS row_id, t.id, t.actor, t.is_question, t.community
-    FROM ev a JOIN messages t ON t.ref_key = a.to_key
-    WHERE a.id >= $lo AND a.to_key IS NOT NULL AND a.to_id IS NULL
+    SELECT ref_key, id, person, is_question FROM ev WHERE kind = 'message.posted'
 )
-SELECT n.row_id AS id, n.id AS to_id, n.actor AS to_actor,
-       coalesce(m.member, n.actor) AS to_person, n.is_question AS to_question
-FROM named n LEFT JOIN merged m ON m.of_community = n.community AND m.identity = n.actor
+SELECT u.id, t.id AS to_id, t.person AS to_person, t.is_question AS to_question
+FROM unresolved u JOIN messages t ON t.ref_key = u.to_key
+WHERE u.id < $lo AND t.id >= $lo
+UNION ALL
+SELECT a.id, t.id, t.person, t.is_question
+FROM ev a JOIN messages t ON t.ref_key = a.to_key
+WHERE a.id >= $lo AND a.to_key IS NOT NULL AND a.to_id IS NULL
 """
 """The rows to fill: older unresolved ones (ids below ``$lo``) whose message came in this
 sync, and this sync's rows (ids from ``$lo``: the batch, and older unresolved ones of the
-overlap window) whose message is anywhere in ``ev``. ``to_person`` is the message's author
-with merges applied, as its ``person`` is (``materialise.derive``)."""
+overlap window) whose message is anywhere in ``ev``. ``to_person`` is the message's
+``person``: its author with merges applied, current because merges are applied before a
+batch is derived (``replica.settle``). Reading ``person`` alone, not the author's identity
+and community to resolve it through ``merged`` again, is what the fetch of the messages
+found costs least (docs/scale.md, *The sync, seventh pass*)."""
 
 
 def create(con: Any, fresh: bool) -> None:
@@ -89,8 +84,7 @@ def resolve(con: Any, lo: int) -> int:
     if filled:
         con.execute(
             """
-            UPDATE ev SET to_id = f.to_id, to_actor = f.to_actor, to_person = f.to_person,
-                          to_question = f.to_question
+            UPDATE ev SET to_id = f.to_id, to_person = f.to_person, to_question = f.to_question
             FROM found f WHERE ev.id = f.id
             """
         )
