@@ -24,10 +24,10 @@ The message fields most metrics filter or measure on are typed columns (``reply_
 Replies and reactions name their message by text (``reply_to``, ``target``: a ``source_ref``
 of the same source), and joining millions of strings was most of what the talk and leader
 metrics cost. So each message carries ``ref_key``, a 128-bit digest of (community, source,
-``source_ref``), and each reply (``message.posted``) or reaction (``message.reacted``)
-``to_key``, the digest of the message it names: ``to_key = ref_key`` is the same join on
-integers. Two different messages sharing a digest has odds of about n²/2¹²⁹ (10⁻²² at 10⁸
-messages).
+``source_ref``), and the digest a reply (``message.posted``) or reaction (``message.reacted``)
+names, ``to_key`` (``targets.to_key``, computed at sync, not stored), is joined to it: the same
+join on integers. Two different messages sharing a digest has odds of about n²/2¹²⁹ (10⁻²² at
+10⁸ messages).
 
 Even on integers, joining every reply and reaction to its message over the whole log on every
 query grew faster than the log (15–18× per 10× events for the leaders and talk metrics). So
@@ -51,13 +51,7 @@ from shequn.analytics import targets
 _LOCAL = "timezone(coalesce(c.timezone, 'UTC'), s.occurred_at::TIMESTAMPTZ)"
 
 
-_PREFIX = "concat(length(community), ':', community, length(source), ':', source, ':')"
-"""The digested text up to the message's ``source_ref``: (community, source), lengths prefixed
-so that different triples never read as the same text. Built once a row and shared by both
-digests (one ``concat`` instead of a chain of seven ``||``: a third of what a digest cost)."""
-
-
-_FIELDS = """
+_FIELDS = f"""
     s.f[1] AS reply_to,
     TRY_CAST(s.f[2] AS BIGINT) AS length,
     coalesce(TRY_CAST(s.f[3] AS BOOLEAN), false) AS has_link,
@@ -66,9 +60,8 @@ _FIELDS = """
     s.f[6] AS target,
     s.f[7] IS NOT NULL AS forwarded,
     s.f[8] AS inviter,
-    CASE WHEN s.kind = 'message.posted' THEN md5_number(s.p || s.source_ref) END AS ref_key,
-    md5_number(s.p || CASE s.kind WHEN 'message.posted' THEN s.f[1]
-                                  WHEN 'message.reacted' THEN s.f[6] END) AS to_key
+    CASE WHEN s.kind = 'message.posted' THEN {targets.digest("s.source_ref", "s.")} END
+        AS ref_key
 """
 
 _PATHS = (
@@ -86,7 +79,7 @@ COLUMNS = (
     ("local_at", "TIMESTAMP NOT NULL"), ("day", "DATE NOT NULL"), ("reply_to", "VARCHAR"),
     ("length", "BIGINT"), ("has_link", "BOOLEAN"), ("has_media", "BOOLEAN"),
     ("is_question", "BOOLEAN"), ("target", "VARCHAR"), ("forwarded", "BOOLEAN"),
-    ("inviter", "VARCHAR"), ("ref_key", "UHUGEINT"), ("to_key", "UHUGEINT"),
+    ("inviter", "VARCHAR"), ("ref_key", "UHUGEINT"),
     ("to_id", "BIGINT"), ("to_person", "VARCHAR"), ("to_question", "BOOLEAN"),
 )  # fmt: skip
 """``ev``'s columns, in order: a replica whose ``ev`` has others is of an older layout."""
@@ -116,7 +109,7 @@ def derive(source: str) -> str:
                coalesce(pa.member, s.actor) AS person,
                coalesce(ps.member, s.subject) AS subject_person,
                {_LOCAL} AS local_at, CAST({_LOCAL} AS DATE) AS day, {_FIELDS}
-        FROM (SELECT *, data->>{_PATHS} AS f, {_PREFIX} AS p FROM {source}) s
+        FROM (SELECT *, data->>{_PATHS} AS f FROM {source}) s
         LEFT JOIN m pa ON pa.of_community = s.community AND pa.identity = s.actor
         LEFT JOIN m ps ON ps.of_community = s.community AND ps.identity = s.subject
         LEFT JOIN communities c ON c.community = s.community
@@ -128,7 +121,8 @@ TARGET = "t.id AS to_id, t.person AS to_person, t.is_question AS to_question"
 :func:`derive`'s."""
 
 MESSAGES = "SELECT id, ref_key, person, is_question FROM {name} WHERE kind = 'message.posted'"
-"""The messages of ``{name}`` as replies and reactions resolve them (``ref_key`` = ``to_key``)."""
+"""The messages of ``{name}`` as replies and reactions resolve them (``ref_key`` =
+``targets.to_key``)."""
 
 
 MERGED = "CREATE OR REPLACE VIEW merged AS SELECT * FROM people WHERE member <> identity"
@@ -154,7 +148,7 @@ def reference(con: Any) -> Any:
     messages = MESSAGES.format(name="derived")
     ref.execute(  # fixed fragments
         f"CREATE VIEW ev AS SELECT d.*, {TARGET} FROM derived d "  # noqa: S608
-        f"LEFT JOIN ({messages}) t ON t.ref_key = d.to_key"
+        f"LEFT JOIN ({messages}) t ON t.ref_key = {targets.to_key('d.')}"
     )
     return ref
 
