@@ -100,10 +100,12 @@ CREATE {temp} TABLE IF NOT EXISTS {name} (
 """A table of raw events, as the store holds them (``RAW.format(temp="TEMP"|"", name=…)``)."""
 
 
-def derive(source: str) -> str:
-    """The SELECT deriving ``ev``'s columns from raw rows in ``source`` (aliased ``s``)."""
+def derive(source: str, merged: str = "merged") -> str:
+    """The SELECT deriving ``ev``'s columns from raw rows in ``source`` (aliased ``s``), the
+    identities that are someone else read from ``merged`` (the view :data:`MERGED`, or what
+    :func:`append` keeps of it)."""
     return f"""
-        WITH m AS MATERIALIZED (SELECT of_community, identity, member FROM merged)
+        WITH m AS MATERIALIZED (SELECT of_community, identity, member FROM {merged})
         SELECT s.id, s.kind, s.occurred_at, s.community, s.grp, s.actor, s.subject, s.data,
                s.source, s.source_ref,
                coalesce(pa.member, s.actor) AS person,
@@ -183,14 +185,16 @@ doc); a smaller one lands in one or two row groups whatever its order, so sortin
 skip nothing."""
 
 
-def append(con: Any, staged: str) -> int:
+def append(con: Any, staged: str, people: str | None = None) -> int:
     """Derive the raw rows of table ``staged`` into ``ev``, skipping ids it already has (a
     sync re-reads an overlap window); the number of rows added. Replies and reactions are
     then resolved to their message, in this batch or already in ``ev``, and older ones whose
-    message is in this batch filled (``analytics/targets.py``)."""
+    message is in this batch filled (``analytics/targets.py``). ``people``: the fingerprint
+    of ``people`` as it is now, when the caller knows it (:func:`_merged`)."""
     lo = con.execute(f"SELECT min(id) FROM {staged}").fetchall()[0][0]  # noqa: S608
     if lo is None:
         return 0
+    _merged(con, people)
     before = _count(con)
     rows = int(con.execute(f"SELECT count(*) FROM {staged}").fetchall()[0][0])  # noqa: S608
     order = "ORDER BY n.community, n.kind, n.occurred_at, n.id" if rows >= SORTED else ""
@@ -198,13 +202,34 @@ def append(con: Any, staged: str) -> int:
         f"""
         INSERT INTO ev
         SELECT n.*, {targets.NULLS}
-        FROM ({derive(staged)} WHERE s.id NOT IN (SELECT id FROM ev WHERE id >= ?)) n
+        FROM ({derive(staged, "merged_now")} WHERE s.id NOT IN (SELECT id FROM ev WHERE id >= ?)) n
         {order}
         """,  # noqa: S608  # fixed fragments and our own table name
         [lo],
     )
     targets.resolve(con, int(lo))
     return _count(con) - before
+
+
+def _merged(con: Any, people: str | None) -> None:
+    """Make the temporary table ``merged_now`` what the view ``merged`` says, unless it was
+    made on this connection for the same ``people`` (its fingerprint, ``results.fingerprint``):
+    the view scans every identity for the few merged ones (7 ms a sync at 200k identities,
+    growing with the community), and a sync rarely brings a merge. None (a caller that wrote
+    ``people`` itself, or knows no fingerprint): made again. Temporary, so a replica file
+    written by another process or an older shequn never leaves a stale copy; made inside the
+    sync's transaction, so a sync rolled back takes it back too."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS merged_made (people VARCHAR)")
+    if people is not None and con.execute("SELECT people FROM merged_made").fetchall() == [
+        (people,)
+    ]:
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE merged_now AS SELECT of_community, identity, member "
+        "FROM merged"
+    )
+    con.execute("DELETE FROM merged_made")
+    con.execute("INSERT INTO merged_made VALUES (?)", [people])
 
 
 def clear(con: Any) -> None:
