@@ -22,7 +22,7 @@ def digest(source: str, ref: str) -> int:
 
 COLUMNS = (
     "person, local_at, day, reply_to, length, has_link, has_media, is_question, target, "
-    "forwarded, inviter, ref_key, to_key"
+    "forwarded, inviter, ref_key, to_person"
 )
 
 
@@ -53,17 +53,19 @@ def test_each_derived_column_holds_its_documented_value(store: Store) -> None:
         ("j-a", "wechat:a", *late, *no_fields, None, None),
         ("j-b", "wechat:b", *noon, *no_fields[:7], "wechat:a", None, None),
         ("m2", "wechat:b", *day1, "问题一", 20, False, True, False, None, True, None,
-         digest(src, "m2"), digest(src, "问题一")),
+         digest(src, "m2"), "wechat:a"),
         ("p1", "wechat:a", *day1, None, None, False, False, False, "m2", False, None,
          None, None),
         ("r1", "wechat:b", *day1, None, None, False, False, False, "问题一", False, None,
-         None, digest(src, "问题一")),
+         None, "wechat:a"),
         ("问题一", "wechat:a", *day1, None, 12, True, False, True, None, False, None,
          digest(src, "问题一"), None),
     ]  # fmt: skip
 
 
-def test_a_merged_identity_is_its_member_and_a_lone_message_names_nothing(store: Store) -> None:
+def test_a_merged_identity_is_its_member_and_a_reply_to_a_missing_message_waits_on_its_digest(
+    store: Store,
+) -> None:
     record(
         store,
         [
@@ -71,13 +73,18 @@ def test_a_merged_identity_is_its_member_and_a_lone_message_names_nothing(store:
             join("a", day=0),
             join("c", day=0),
             post("c", day=0, ref="solo"),
+            post("a", day=0, ref="answer", reply_to="gone"),
             merge("a", "c", day=0, hour=13),
         ],
     )
     with Replica.open(store, ":memory:") as replica:
         rows = replica.raw.execute(
-            "SELECT actor, person, ref_key, to_key, local_at FROM ev WHERE source_ref = 'solo'"
+            "SELECT actor, person, ref_key, to_id, local_at FROM ev WHERE source_ref = 'solo'"
+        ).fetchall()
+        waiting = replica.raw.execute(
+            "SELECT e.source_ref, e.to_id, u.to_key FROM unresolved u JOIN ev e USING (id)"
         ).fetchall()
     # day 0, 12:00 in Shanghai is 04:00 UTC, and UTC is the community's zone now
     solo = digest("metric-test", "solo")
     assert rows == [("wechat:c", "wechat:a", solo, None, datetime(2026, 1, 1, 4))]
+    assert waiting == [("answer", None, digest("metric-test", "gone"))]

@@ -100,6 +100,26 @@ def test_a_merge_after_a_sync_re_resolves_the_rows_already_copied(store: Store) 
         assert_same_as_reference(replica, [Scope(COMMUNITY)])
 
 
+def test_a_post_after_a_merge_is_the_member_s_on_a_replica_kept_open(store: Store) -> None:
+    # the merged identities are kept between syncs of one connection while people do not
+    # change (materialise._merged): a merge must reach the rows of the syncs after it
+    record(store, [configured(), join("a", day=0), join("b", day=0), post("b", day=1)])
+    with Replica.open(store, ":memory:") as replica:
+        record(store, [post("b", day=2, ref="before")])
+        replica.sync()
+        merge(store, "wechat:a", "wechat:b", community=COMMUNITY)
+        record(store, [post("b", day=3, ref="after")])
+        replica.sync()
+        record(store, [post("b", day=4, ref="later")])
+        replica.sync()
+        people = replica.con.execute(
+            "SELECT source_ref, person FROM ev WHERE source_ref IN ('before', 'after', 'later') "
+            "ORDER BY source_ref"
+        ).fetchall()
+        assert people == [("after", "wechat:a"), ("before", "wechat:a"), ("later", "wechat:a")]
+        assert_same_as_reference(replica, [Scope(COMMUNITY)])
+
+
 def test_a_new_time_zone_moves_the_local_days_already_copied(store: Store) -> None:
     # 23:30 in Shanghai on day 1 is 15:30 UTC the same day; 07:30 in Shanghai on day 2 is
     # 23:30 UTC on day 1: two local days in Shanghai, one in UTC.

@@ -62,10 +62,10 @@ def test_a_replica_from_before_the_message_digests_is_derived_again(store: Store
     path = str(tmp_path / "replica.duckdb")
     with Replica.open(store, path) as replica:  # made as an older shequn left it
         replica.raw.execute("DROP VIEW events")
-        replica.raw.execute("ALTER TABLE ev DROP COLUMN to_key")
+        replica.raw.execute("ALTER TABLE ev DROP COLUMN ref_key")
     with Replica.open(store, path) as again:
         replies = again.con.execute(
-            "SELECT r.person, m.person FROM ev r JOIN ev m ON r.to_key = m.ref_key"
+            "SELECT r.person, m.person FROM ev r JOIN ev m ON r.to_id = m.id"
         ).fetchall()
         assert replies == [("wechat:b", "wechat:a")]
         assert again.con.execute("SELECT count(*) FROM events").fetchall() == [(3,)]

@@ -24,19 +24,19 @@ The message fields most metrics filter or measure on are typed columns (``reply_
 Replies and reactions name their message by text (``reply_to``, ``target``: a ``source_ref``
 of the same source), and joining millions of strings was most of what the talk and leader
 metrics cost. So each message carries ``ref_key``, a 128-bit digest of (community, source,
-``source_ref``), and each reply (``message.posted``) or reaction (``message.reacted``)
-``to_key``, the digest of the message it names: ``to_key = ref_key`` is the same join on
-integers. Two different messages sharing a digest has odds of about n²/2¹²⁹ (10⁻²² at 10⁸
-messages).
+``source_ref``), and the digest a reply (``message.posted``) or reaction (``message.reacted``)
+names, ``to_key`` (``targets.to_key``, computed at sync, not stored), is joined to it: the same
+join on integers. Two different messages sharing a digest has odds of about n²/2¹²⁹ (10⁻²² at
+10⁸ messages).
 
 Even on integers, joining every reply and reaction to its message over the whole log on every
 query grew faster than the log (15–18× per 10× events for the leaders and talk metrics). So
 what they read of the message is kept on the reply or reaction itself, resolved at sync
 (:func:`append`, ``analytics/targets.py``): ``to_id`` (the message's event id; null while the
-message is not in the log), ``to_actor`` (its author's identity), ``to_person`` (that author,
-merges applied) and ``to_question`` (its ``is_question``). A reply synced before its message is
+message is not in the log), ``to_person`` (its author, merges applied: the message's
+``person``) and ``to_question`` (its ``is_question``). A reply synced before its message is
 filled by the sync that brings the message. ``to_person`` is re-resolved with ``person`` on
-merges and unmerges (:func:`refresh_people`, through ``to_actor``) rather than resolved through
+merges and unmerges (:func:`refresh_people`, through ``to_id``) rather than resolved through
 ``people`` at query time: every metric then reads plain columns, and the Parquet export needs
 no join either (its rows of a community whose merges changed are written again anyway).
 ``(source, source_ref)`` is unique in the log, so a reply names at most one message.
@@ -51,13 +51,7 @@ from shequn.analytics import targets
 _LOCAL = "timezone(coalesce(c.timezone, 'UTC'), s.occurred_at::TIMESTAMPTZ)"
 
 
-_PREFIX = "concat(length(community), ':', community, length(source), ':', source, ':')"
-"""The digested text up to the message's ``source_ref``: (community, source), lengths prefixed
-so that different triples never read as the same text. Built once a row and shared by both
-digests (one ``concat`` instead of a chain of seven ``||``: a third of what a digest cost)."""
-
-
-_FIELDS = """
+_FIELDS = f"""
     s.f[1] AS reply_to,
     TRY_CAST(s.f[2] AS BIGINT) AS length,
     coalesce(TRY_CAST(s.f[3] AS BOOLEAN), false) AS has_link,
@@ -66,9 +60,8 @@ _FIELDS = """
     s.f[6] AS target,
     s.f[7] IS NOT NULL AS forwarded,
     s.f[8] AS inviter,
-    CASE WHEN s.kind = 'message.posted' THEN md5_number(s.p || s.source_ref) END AS ref_key,
-    md5_number(s.p || CASE s.kind WHEN 'message.posted' THEN s.f[1]
-                                  WHEN 'message.reacted' THEN s.f[6] END) AS to_key
+    CASE WHEN s.kind = 'message.posted' THEN {targets.digest("s.source_ref", "s.")} END
+        AS ref_key
 """
 
 _PATHS = (
@@ -78,20 +71,24 @@ _PATHS = (
 """Typed copies of ``data`` fields (the expressions metrics used on the JSON), ``f`` being
 the fields of :data:`_PATHS` read in one pass over each row's JSON."""
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS ev (
-    id BIGINT NOT NULL, kind VARCHAR NOT NULL, occurred_at TIMESTAMP NOT NULL,
-    community VARCHAR NOT NULL, grp VARCHAR, actor VARCHAR, subject VARCHAR, data JSON,
-    source VARCHAR NOT NULL, source_ref VARCHAR NOT NULL,
-    person VARCHAR, subject_person VARCHAR, local_at TIMESTAMP NOT NULL, day DATE NOT NULL,
-    reply_to VARCHAR, length BIGINT, has_link BOOLEAN, has_media BOOLEAN,
-    is_question BOOLEAN, target VARCHAR, forwarded BOOLEAN, inviter VARCHAR,
-    ref_key UHUGEINT, to_key UHUGEINT,
-    to_id BIGINT, to_actor VARCHAR, to_person VARCHAR, to_question BOOLEAN
-);
+COLUMNS = (
+    ("id", "BIGINT NOT NULL"), ("kind", "VARCHAR NOT NULL"), ("occurred_at", "TIMESTAMP NOT NULL"),
+    ("community", "VARCHAR NOT NULL"), ("grp", "VARCHAR"), ("actor", "VARCHAR"),
+    ("subject", "VARCHAR"), ("data", "JSON"), ("source", "VARCHAR NOT NULL"),
+    ("source_ref", "VARCHAR NOT NULL"), ("person", "VARCHAR"), ("subject_person", "VARCHAR"),
+    ("local_at", "TIMESTAMP NOT NULL"), ("day", "DATE NOT NULL"), ("reply_to", "VARCHAR"),
+    ("length", "BIGINT"), ("has_link", "BOOLEAN"), ("has_media", "BOOLEAN"),
+    ("is_question", "BOOLEAN"), ("target", "VARCHAR"), ("forwarded", "BOOLEAN"),
+    ("inviter", "VARCHAR"), ("ref_key", "UHUGEINT"),
+    ("to_id", "BIGINT"), ("to_person", "VARCHAR"), ("to_question", "BOOLEAN"),
+)  # fmt: skip
+"""``ev``'s columns, in order: a replica whose ``ev`` has others is of an older layout."""
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS ev ({", ".join(f"{name} {kind}" for name, kind in COLUMNS)});
 CREATE OR REPLACE VIEW events AS
 SELECT id, kind, occurred_at, community, grp, actor, subject, source, source_ref, data FROM ev;
-"""
+"""  # noqa: S608  # fixed names and types
 
 RAW = """
 CREATE {temp} TABLE IF NOT EXISTS {name} (
@@ -103,30 +100,31 @@ CREATE {temp} TABLE IF NOT EXISTS {name} (
 """A table of raw events, as the store holds them (``RAW.format(temp="TEMP"|"", name=…)``)."""
 
 
-def derive(source: str) -> str:
-    """The SELECT deriving ``ev``'s columns from raw rows in ``source`` (aliased ``s``)."""
+def derive(source: str, merged: str = "merged") -> str:
+    """The SELECT deriving ``ev``'s columns from raw rows in ``source`` (aliased ``s``), the
+    identities that are someone else read from ``merged`` (the view :data:`MERGED`, or what
+    :func:`append` keeps of it)."""
     return f"""
-        WITH m AS MATERIALIZED (SELECT of_community, identity, member FROM merged)
+        WITH m AS MATERIALIZED (SELECT of_community, identity, member FROM {merged})
         SELECT s.id, s.kind, s.occurred_at, s.community, s.grp, s.actor, s.subject, s.data,
                s.source, s.source_ref,
                coalesce(pa.member, s.actor) AS person,
                coalesce(ps.member, s.subject) AS subject_person,
                {_LOCAL} AS local_at, CAST({_LOCAL} AS DATE) AS day, {_FIELDS}
-        FROM (SELECT *, data->>{_PATHS} AS f, {_PREFIX} AS p FROM {source}) s
+        FROM (SELECT *, data->>{_PATHS} AS f FROM {source}) s
         LEFT JOIN m pa ON pa.of_community = s.community AND pa.identity = s.actor
         LEFT JOIN m ps ON ps.of_community = s.community AND ps.identity = s.subject
         LEFT JOIN communities c ON c.community = s.community
     """  # noqa: S608  # fixed fragments and our own table name
 
 
-TARGET = "t.id AS to_id, t.actor AS to_actor, t.person AS to_person, t.is_question AS to_question"
+TARGET = "t.id AS to_id, t.person AS to_person, t.is_question AS to_question"
 """The columns a reply or reaction keeps of its message ``t`` (module doc), after
 :func:`derive`'s."""
 
-MESSAGES = (
-    "SELECT id, ref_key, actor, person, is_question FROM {name} WHERE kind = 'message.posted'"
-)
-"""The messages of ``{name}`` as replies and reactions resolve them (``ref_key`` = ``to_key``)."""
+MESSAGES = "SELECT id, ref_key, person, is_question FROM {name} WHERE kind = 'message.posted'"
+"""The messages of ``{name}`` as replies and reactions resolve them (``ref_key`` =
+``targets.to_key``)."""
 
 
 MERGED = "CREATE OR REPLACE VIEW merged AS SELECT * FROM people WHERE member <> identity"
@@ -152,16 +150,17 @@ def reference(con: Any) -> Any:
     messages = MESSAGES.format(name="derived")
     ref.execute(  # fixed fragments
         f"CREATE VIEW ev AS SELECT d.*, {TARGET} FROM derived d "  # noqa: S608
-        f"LEFT JOIN ({messages}) t ON t.ref_key = d.to_key"
+        f"LEFT JOIN ({messages}) t ON t.ref_key = {targets.to_key('d.')}"
     )
     return ref
 
 
 def create(con: Any) -> None:
     """Create ``ev`` and the ``events`` view over it; a replica file of an older layout (a
-    raw ``events`` table and an ``ev`` view, or ``ev`` without the message keys or the
-    columns replies keep of their message) is emptied
-    first: the next sync copies the log again, so nothing is lost."""
+    raw ``events`` table and an ``ev`` view, or ``ev`` with other columns than
+    :data:`COLUMNS`: before the message keys, before replies kept their message, or keeping
+    its author's identity too) is emptied first: the next sync copies the log again, so
+    nothing is lost."""
     kinds = dict(
         con.execute(
             "SELECT table_name, table_type FROM information_schema.tables "
@@ -171,12 +170,10 @@ def create(con: Any) -> None:
     if kinds.get("events") == "BASE TABLE":
         con.execute("DROP VIEW IF EXISTS ev")
         con.execute("DROP TABLE events")
-    elif kinds.get("ev") == "BASE TABLE" and not all(
-        _has(con, "ev", c) for c in ("to_key", "to_question")
-    ):
-        con.execute("DROP VIEW IF EXISTS events")  # before the message keys: derive again
+    elif kinds.get("ev") == "BASE TABLE" and _columns(con) != [name for name, _ in COLUMNS]:
+        con.execute("DROP VIEW IF EXISTS events")  # an older layout: derive again
         con.execute("DROP TABLE ev")
-    fresh = not _has(con, "ev", "id")  # what is kept beside ``ev`` is made again with it
+    fresh = not _columns(con)  # what is kept beside ``ev`` is made again with it
     con.execute(SCHEMA)
     con.execute(MERGED)
     targets.create(con, fresh)
@@ -188,14 +185,16 @@ doc); a smaller one lands in one or two row groups whatever its order, so sortin
 skip nothing."""
 
 
-def append(con: Any, staged: str) -> int:
+def append(con: Any, staged: str, people: str | None = None) -> int:
     """Derive the raw rows of table ``staged`` into ``ev``, skipping ids it already has (a
     sync re-reads an overlap window); the number of rows added. Replies and reactions are
     then resolved to their message, in this batch or already in ``ev``, and older ones whose
-    message is in this batch filled (``analytics/targets.py``)."""
+    message is in this batch filled (``analytics/targets.py``). ``people``: the fingerprint
+    of ``people`` as it is now, when the caller knows it (:func:`_merged`)."""
     lo = con.execute(f"SELECT min(id) FROM {staged}").fetchall()[0][0]  # noqa: S608
     if lo is None:
         return 0
+    _merged(con, people)
     before = _count(con)
     rows = int(con.execute(f"SELECT count(*) FROM {staged}").fetchall()[0][0])  # noqa: S608
     order = "ORDER BY n.community, n.kind, n.occurred_at, n.id" if rows >= SORTED else ""
@@ -203,13 +202,34 @@ def append(con: Any, staged: str) -> int:
         f"""
         INSERT INTO ev
         SELECT n.*, {targets.NULLS}
-        FROM ({derive(staged)} WHERE s.id NOT IN (SELECT id FROM ev WHERE id >= ?)) n
+        FROM ({derive(staged, "merged_now")} WHERE s.id NOT IN (SELECT id FROM ev WHERE id >= ?)) n
         {order}
         """,  # noqa: S608  # fixed fragments and our own table name
         [lo],
     )
     targets.resolve(con, int(lo))
     return _count(con) - before
+
+
+def _merged(con: Any, people: str | None) -> None:
+    """Make the temporary table ``merged_now`` what the view ``merged`` says, unless it was
+    made on this connection for the same ``people`` (its fingerprint, ``results.fingerprint``):
+    the view scans every identity for the few merged ones (7 ms a sync at 200k identities,
+    growing with the community), and a sync rarely brings a merge. None (a caller that wrote
+    ``people`` itself, or knows no fingerprint): made again. Temporary, so a replica file
+    written by another process or an older shequn never leaves a stale copy; made inside the
+    sync's transaction, so a sync rolled back takes it back too."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS merged_made (people VARCHAR)")
+    if people is not None and con.execute("SELECT people FROM merged_made").fetchall() == [
+        (people,)
+    ]:
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE merged_now AS SELECT of_community, identity, member "
+        "FROM merged"
+    )
+    con.execute("DELETE FROM merged_made")
+    con.execute("INSERT INTO merged_made VALUES (?)", [people])
 
 
 def clear(con: Any) -> None:
@@ -249,17 +269,14 @@ def refresh_people(con: Any, staged: str, same: bool | None = None) -> int:
     )
     n = int(con.execute("SELECT count(*) FROM changed_people").fetchall()[0][0])
     if n:
-        for col, raw in (
-            ("person", "actor"),
-            ("subject_person", "subject"),
-            ("to_person", "to_actor"),
-        ):
+        for col, raw in (("person", "actor"), ("subject_person", "subject")):
             con.execute(
                 f"""
                 UPDATE ev SET {col} = coalesce(c.member, ev.{raw}) FROM changed_people c
                 WHERE ev.community = c.of_community AND ev.{raw} = c.identity
                 """  # noqa: S608  # fixed names
             )
+        con.execute(_TO_PERSON)
         con.execute(
             "DELETE FROM people p USING changed_people c "
             "WHERE p.of_community = c.of_community AND p.identity = c.identity"
@@ -267,6 +284,17 @@ def refresh_people(con: Any, staged: str, same: bool | None = None) -> int:
         con.execute("INSERT INTO people SELECT * FROM changed_people WHERE member IS NOT NULL")
     con.execute("DROP TABLE changed_people")
     return n
+
+
+_TO_PERSON = """
+UPDATE ev SET to_person = m.person
+FROM (SELECT e.id, e.person FROM ev e JOIN changed_people c
+      ON e.community = c.of_community AND e.actor = c.identity
+      WHERE e.kind = 'message.posted') m
+WHERE ev.to_id = m.id
+"""
+"""Replies and reactions to the messages of identities whose member changed keep that
+message's ``person`` again (after ``person`` itself is re-resolved)."""
 
 
 def refresh_communities(con: Any, staged: str) -> int:
@@ -292,14 +320,13 @@ def refresh_communities(con: Any, staged: str) -> int:
     return len(changed)
 
 
-def _has(con: Any, table: str, column: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT 1 FROM information_schema.columns WHERE table_schema = 'main' "
-            "AND table_name = ? AND column_name = ?",
-            [table, column],
-        ).fetchall()
-    )
+def _columns(con: Any) -> list[str]:
+    """``ev``'s columns in order (none when there is no ``ev``)."""
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+        "AND table_name = 'ev' ORDER BY ordinal_position"
+    ).fetchall()
+    return [name for (name,) in rows]
 
 
 def _count(con: Any) -> int:

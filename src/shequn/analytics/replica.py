@@ -198,12 +198,13 @@ def settle(con: Any, events: str, people: str, communities: str) -> int:
     benchmark times exactly this).
 
     ``people`` is fingerprinted once: compared with the fingerprint the last watermark kept
-    (``results.kept``), and kept in the new one, where each used to be a pass of its own."""
+    (``results.kept``), kept in the new one, and told to ``materialise.append`` (which keeps
+    the merged identities while it does not move), where each used to be a pass of its own."""
     materialise.refresh_communities(con, communities)
     staged = con.execute(fingerprint(people)).fetchall()[0][0]
     before = kept(con, "people") or con.execute(fingerprint("people")).fetchall()[0][0]
     materialise.refresh_people(con, people, same=staged == before)
-    copied = materialise.append(con, events)
+    copied = materialise.append(con, events, people=staged)
     remember(con, people=staged)
     return copied
 

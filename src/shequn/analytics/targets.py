@@ -1,11 +1,15 @@
 """What a reply or reaction keeps of the message it names, resolved at sync.
 
-A reply (``message.posted`` with a ``reply_to``) or reaction (``message.reacted``) carries
-``to_key``, the digest of the message it names, and keeps that message's ``to_id``,
-``to_actor``, ``to_person`` and ``to_question`` (``analytics/materialise.py``).
+A reply (``message.posted`` with a ``reply_to``) or reaction (``message.reacted``) keeps the
+message it names' ``to_id``, ``to_person`` and ``to_question`` (``analytics/materialise.py``).
+Each message carries ``ref_key``, a 128-bit digest of (community, source, ``source_ref``)
+(:func:`digest`); a reply or reaction names the digest :func:`to_key` (of its ``reply_to`` or
+``target``), computed when it is resolved and kept only while its message is missing (in
+``unresolved``): ``ev`` does not store it, as nothing reads it after the sync that resolves it
+(docs/scale.md, *The sync, seventh pass*).
 
 How it is resolved, and why (docs/scale.md, *The sync, fifth pass*): the new rows go into
-``ev`` first with those four columns null, straight from the derivation; then only the rows
+``ev`` first with those three columns null, straight from the derivation; then only the rows
 whose message was found are updated, by id. Joining the batch to the messages inside the
 INSERT built the join's hash table on the batch — every derived column carried through it —
 and that, not reading the messages, was what resolving cost (about +0.18 CPU s per 100k
@@ -16,7 +20,7 @@ do not use it) and a table ordered by ``ref_key`` (a digest: every row group hol
 named) were measured and do not help (docs/scale.md, *The sync, sixth pass*).
 
 A reply or reaction whose message is not in the log yet is kept in ``unresolved`` (its id
-and ``to_key``): a later sync joins only those against its own new messages, where the
+and :func:`to_key`): a later sync joins only those against its own new messages, where the
 layout before scanned ``ev`` for every row still unresolved. ``unresolved`` is derived from
 ``ev`` alone (:func:`rebuild`), so a replica written before it gets it on first open.
 """
@@ -25,36 +29,57 @@ from __future__ import annotations
 
 from typing import Any
 
+
+def digest(ref: str, row: str = "") -> str:
+    """SQL: the digest of (community, source, ``ref``) of a row (columns prefixed ``row``), the
+    text lengths-prefixed so that different triples never read as the same: ``md5_number`` of
+    ``<len>:<community><len>:<source>:<ref>``; null when ``ref`` is. One ``concat`` for the
+    prefix, not a chain of ``||``: a third of what a digest cost (docs/scale.md)."""
+    prefix = f"concat(length({row}community), ':', {row}community, length({row}source), ':', "
+    return f"md5_number({prefix}{row}source, ':') || {ref})"
+
+
+def to_key(row: str = "") -> str:
+    """SQL: the digest of the message a reply (``reply_to``) or reaction (``target``) names,
+    as :func:`digest` gives a message's ``ref_key``; null for other rows."""
+    names = (
+        f"CASE {row}kind WHEN 'message.posted' THEN {row}reply_to "
+        f"WHEN 'message.reacted' THEN {row}target END"
+    )
+    return digest(names, row)
+
+
 SCHEMA = "CREATE TABLE IF NOT EXISTS unresolved (id BIGINT NOT NULL, to_key UHUGEINT NOT NULL)"
 
-NULLS = (
-    "NULL::BIGINT AS to_id, NULL::VARCHAR AS to_actor, NULL::VARCHAR AS to_person, "
-    "NULL::BOOLEAN AS to_question"
-)
-"""The four columns as a new row is inserted, before :func:`resolve`."""
+NULLS = "NULL::BIGINT AS to_id, NULL::VARCHAR AS to_person, NULL::BOOLEAN AS to_question"
+"""The three columns as a new row is inserted, before :func:`resolve`."""
+
+_NAMED = f"""
+CREATE OR REPLACE TEMP TABLE named AS
+SELECT id, {to_key()} AS to_key FROM ev
+WHERE id >= $lo AND to_id IS NULL AND (reply_to IS NOT NULL OR target IS NOT NULL)
+"""  # noqa: S608  # fixed fragments
+"""This sync's rows (ids from ``$lo``: the batch, and older unresolved ones of the overlap
+window) that name a message (a pinned message names one in ``target`` too: its key is null)."""
 
 _FOUND = """
 CREATE OR REPLACE TEMP TABLE found AS
 WITH messages AS NOT MATERIALIZED (
-    SELECT ref_key, id, actor, is_question, community FROM ev WHERE kind = 'message.posted'
-),
-named AS (
-    SELECT u.id AS row_id, t.id, t.actor, t.is_question, t.community
-    FROM unresolved u JOIN messages t ON t.ref_key = u.to_key
-    WHERE u.id < $lo AND t.id >= $lo
-    UNION ALL
-    SELECT a.id AS row_id, t.id, t.actor, t.is_question, t.community
-    FROM ev a JOIN messages t ON t.ref_key = a.to_key
-    WHERE a.id >= $lo AND a.to_key IS NOT NULL AND a.to_id IS NULL
+    SELECT ref_key, id, person, is_question FROM ev WHERE kind = 'message.posted'
 )
-SELECT n.row_id AS id, n.id AS to_id, n.actor AS to_actor,
-       coalesce(m.member, n.actor) AS to_person, n.is_question AS to_question
-FROM named n LEFT JOIN merged m ON m.of_community = n.community AND m.identity = n.actor
+SELECT u.id, t.id AS to_id, t.person AS to_person, t.is_question AS to_question
+FROM unresolved u JOIN messages t ON t.ref_key = u.to_key
+WHERE u.id < $lo AND t.id >= $lo
+UNION ALL
+SELECT a.id, t.id, t.person, t.is_question
+FROM named a JOIN messages t ON t.ref_key = a.to_key
 """
 """The rows to fill: older unresolved ones (ids below ``$lo``) whose message came in this
-sync, and this sync's rows (ids from ``$lo``: the batch, and older unresolved ones of the
-overlap window) whose message is anywhere in ``ev``. ``to_person`` is the message's author
-with merges applied, as its ``person`` is (``materialise.derive``)."""
+sync, and this sync's rows naming one (``named``) whose message is anywhere in ``ev``.
+``to_person`` is the message's ``person``: its author with merges applied, current because
+merges are applied before a batch is derived (``replica.settle``). Reading ``person`` alone,
+not the author's identity and community to resolve it through ``merged`` again, is what the
+fetch of the messages found costs least (docs/scale.md, *The sync, seventh pass*)."""
 
 
 def create(con: Any, fresh: bool) -> None:
@@ -76,30 +101,31 @@ def rebuild(con: Any) -> None:
     """Make ``unresolved`` what ``ev`` says."""
     con.execute("DELETE FROM unresolved")
     con.execute(
-        "INSERT INTO unresolved SELECT id, to_key FROM ev "
-        "WHERE to_key IS NOT NULL AND to_id IS NULL"
+        f"INSERT INTO unresolved SELECT * FROM (SELECT id, {to_key()} AS k FROM ev "  # noqa: S608
+        "WHERE to_id IS NULL) WHERE k IS NOT NULL"
     )
 
 
 def resolve(con: Any, lo: int) -> int:
     """Fill what replies and reactions keep of their message after a batch of ids ``lo`` and
     up went into ``ev`` (module doc); the number of rows filled."""
+    con.execute(_NAMED, {"lo": lo})
     con.execute(_FOUND, {"lo": lo})
     filled = int(con.execute("SELECT count(*) FROM found").fetchall()[0][0])
     if filled:
         con.execute(
             """
-            UPDATE ev SET to_id = f.to_id, to_actor = f.to_actor, to_person = f.to_person,
-                          to_question = f.to_question
+            UPDATE ev SET to_id = f.to_id, to_person = f.to_person, to_question = f.to_question
             FROM found f WHERE ev.id = f.id
             """
         )
         con.execute("DELETE FROM unresolved WHERE id IN (SELECT id FROM found)")
-    con.execute("DROP TABLE found")
     con.execute(  # this sync's rows still unresolved, and not kept already
-        "INSERT INTO unresolved SELECT id, to_key FROM ev "
-        "WHERE id >= ? AND to_key IS NOT NULL AND to_id IS NULL "
+        "INSERT INTO unresolved SELECT id, to_key FROM named WHERE to_key IS NOT NULL "
+        "AND id NOT IN (SELECT id FROM found) "
         "AND id NOT IN (SELECT id FROM unresolved WHERE id >= ?)",
-        [lo, lo],
+        [lo],
     )
+    con.execute("DROP TABLE found")
+    con.execute("DROP TABLE named")
     return filled
