@@ -10,6 +10,7 @@ however many joins race for it.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -301,19 +302,22 @@ class _Recount:
     """A batch's re-count of its inviters: their rewards read in one statement and their
     progress messages queued in one, instead of three statements per inviter (issue 22).
 
-    Once a reward changes in the batch the rewards are read again, for all the inviters in
-    one statement, before the next inviter is decided (one person's two keys may both be
-    inviters). Queued notes go out before any decision with events, so the outbox keeps
-    their order."""
+    Once a reward changes in the batch the rewards are read again, in one statement, for the
+    inviters not decided yet (``inviters`` is sorted, and decided in that order), before the
+    next one is decided (one person's two keys may both be inviters). Queued notes go out
+    before any decision with events, so the outbox keeps their order."""
 
     def __init__(self, conn: Connection, community: str, inviters: Sequence[str]) -> None:
         self.conn, self.community, self.inviters = conn, community, inviters
         self.held: dict[str, dict[str, dict[int, str]]] | None = None
+        self.asked: frozenset[str] = frozenset()
         self.notes: list[Action] = []
 
     def rewards(self, campaign: str, inviter: str) -> dict[int, str]:
-        if self.held is None:
-            self.held = rewards_of_inviters(self.conn, self.community, self.inviters)
+        if self.held is None or inviter not in self.asked:
+            rest = self.inviters[bisect_left(self.inviters, inviter) :]
+            self.held = rewards_of_inviters(self.conn, self.community, rest)
+            self.asked = frozenset(rest)
         return self.held.get(inviter, {}).get(campaign, {})
 
     def apply(self, decision: Decision) -> Decision:
