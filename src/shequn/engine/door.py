@@ -59,9 +59,9 @@ class DoorState:
             people = persons_of(conn, self.community, sorted({k.identity for k in knocks}))
         self.people = people
         keys = sorted({key for person in self.people.values() for key in person})
-        # What a link (or a group applied to) asks of the blueprint, once per batch: a busy
-        # live code's knocks share it, and each would look up every group's entry settings.
-        self.targets: dict[tuple[str | None, str | None], tuple[list[str], bool]] = {}
+        # What a link's groups (or a group applied to) ask of the blueprint, once per batch:
+        # a busy live code's knocks share it, and each would look up every group's settings.
+        self.targets: dict[tuple[tuple[str, ...], str | None], tuple[list[str], bool]] = {}
         groups = {g for k in knocks for g in self._target(k)[0]}
         found, self.room, self.active = raw.read_each(  # one round trip on PostgreSQL
             conn,
@@ -106,8 +106,8 @@ class DoorState:
 
     def _target(self, k: Knock) -> tuple[list[str], bool]:
         """The groups ``k`` may enter (with their camps) and whether one of them has a gate
-        ``invited:N`` — the same for every knock through one link."""
-        key = (k.link.code if k.link else None, k.group)
+        ``invited:N`` — the same for every knock through links to the same groups."""
+        key = (k.link.groups if k.link else (), k.group)
         found = self.targets.get(key)
         if found is None:
             groups = _groups(self.bp, k)

@@ -325,16 +325,14 @@ class _Draft:
         self.actions: list[Action] = []
 
     def _event(self, kind: str, suffix: str, **kw: Any) -> None:
-        self.events.append(
-            Event(
-                kind=kind,
-                occurred_at=self.k.at,
-                community=self.community,
-                source=self.k.source,
-                source_ref=f"{self.k.ref}:{suffix}",
-                **kw,
-            )
-        )
+        """The first event is checked in full (the knock's time, identity, source); the rest
+        share its time, community and source and carry the engine's own data, so they are
+        checked only in what differs (``Event.sibling``)."""
+        ref = f"{self.k.ref}:{suffix}"
+        if self.events:
+            self.events.append(self.events[0].sibling(kind, ref, **kw))
+            return
+        self.events.append(Event(kind, self.k.at, self.community, self.k.source, ref, **kw))
 
     def requested(self, group: str | None) -> None:
         data: dict[str, Any] = {}
