@@ -60,7 +60,12 @@ class Recount:
             if status is None or e.subject is None:
                 continue
             if self.people is None:  # who shares a person, asked once and only if needed
-                self.people = persons_of(self.conn, self.community, self.inviters)
+                alone = len(self.inviters) == 1  # (one knock's join: no one else to tell)
+                self.people = (
+                    {k: [k] for k in self.inviters}
+                    if alone
+                    else persons_of(self.conn, self.community, self.inviters)
+                )
             held = self.held if self.held is not None else {}
             for inviter in self.inviters:
                 if e.subject in self.people.get(inviter, (inviter,)):
