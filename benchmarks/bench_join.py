@@ -3,6 +3,7 @@
     python benchmarks/bench_join.py                       # SQLite, 20,000 joins per mode
     python benchmarks/bench_join.py --joins 5000 --postgres
     python benchmarks/bench_join.py --joins 2000 --profile   # cProfile of mode (a), top 25
+    python benchmarks/bench_join.py --joins 2000 --profile --modes batch   # of mode (b)
     python benchmarks/bench_join.py --joins 300 --statements # statements per join, by kind
 
 On a 2-core machine ``--joins 1500`` keeps one backend's three modes near 3 minutes
@@ -179,20 +180,24 @@ def run_backend(
 
 
 def profile(url: str, args: argparse.Namespace) -> None:
+    """cProfile (CPU time) of mode batch when ``--modes batch``, else of mode single: the top
+    25 by cumulative time, then by own time (tottime)."""
+    batched = args.modes == {"batch"}
     sc = setup(url, args.joins, args.groups, args.inviters)
     reqs = newcomers(sc)
     prof = cProfile.Profile(time.process_time)  # CPU: steadier than wall on a shared machine
     prof.enable()
     with tempfile.TemporaryDirectory() as tmp:
         base = Baseline(COMMUNITY, path=Path(tmp) / "bare.db")
-        run = mode_single(sc, reqs, base)
+        run = mode_batch(sc, reqs, args.batch, base) if batched else mode_single(sc, reqs, base)
         base.close()
     prof.disable()
     check(sc, reqs)
-    out = io.StringIO()
-    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(25)
-    print(f"profile of mode single, {run.joins} joins in {run.wall:.1f} s (under cProfile)")
-    print(out.getvalue())
+    print(f"profile of mode {run.mode}, {run.joins} joins in {run.wall:.1f} s (under cProfile)")
+    for order in ("cumulative", "tottime"):
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats(order).print_stats(25)
+        print(out.getvalue())
 
 
 def statements(url: Callable[[], str], args: argparse.Namespace) -> None:
@@ -233,7 +238,7 @@ def main() -> None:
         help="also measure on a throwaway PostgreSQL cluster (needs the postgresql server package)",
     )
     ap.add_argument(
-        "--profile", action="store_true", help="cProfile mode single instead (top 25, cumulative)"
+        "--profile", action="store_true", help="cProfile mode single (batch with --modes batch)"
     )
     ap.add_argument(
         "--statements", action="store_true", help="count statements per join by kind instead"

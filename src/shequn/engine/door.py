@@ -59,7 +59,10 @@ class DoorState:
             people = persons_of(conn, self.community, sorted({k.identity for k in knocks}))
         self.people = people
         keys = sorted({key for person in self.people.values() for key in person})
-        groups = {g for k in knocks for g in _groups(bp, k)}
+        # What a link's groups (or a group applied to) ask of the blueprint, once per batch:
+        # a busy live code's knocks share it, and each would look up every group's settings.
+        self.targets: dict[tuple[tuple[str, ...], str | None], tuple[list[str], bool]] = {}
+        groups = {g for k in knocks for g in self._target(k)[0]}
         found, self.room, self.active = raw.read_each(  # one round trip on PostgreSQL
             conn,
             [
@@ -101,12 +104,22 @@ class DoorState:
             active_in=frozenset(g for key in person for g in self.active.get(key, ())),
         )
 
+    def _target(self, k: Knock) -> tuple[list[str], bool]:
+        """The groups ``k`` may enter (with their camps) and whether one of them has a gate
+        ``invited:N`` — the same for every knock through links to the same groups."""
+        key = (k.link.groups if k.link else (), k.group)
+        found = self.targets.get(key)
+        if found is None:
+            groups = _groups(self.bp, k)
+            counts = any(
+                (entry_config(self.bp, g).task or "").startswith("invited:") for g in groups
+            )
+            found = self.targets[key] = (groups, counts)
+        return found
+
     def _invited(self, k: Knock) -> int:
         """People the newcomer brought who joined — read only for a gate ``invited:N``."""
-        if not any(
-            (entry_config(self.bp, g).task or "").startswith("invited:")
-            for g in _groups(self.bp, k)
-        ):
+        if not self._target(k)[1]:
             return 0
         refs = referrals_by(self.conn, self.community, k.identity)
         return sum(

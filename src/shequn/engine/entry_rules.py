@@ -91,16 +91,27 @@ _ENTRIES: dict[int, tuple[Blueprint, dict[str, Entry]]] = {}
 def pick_group(groups: tuple[str, ...], seats: dict[str, Seats], fill: str) -> str | None:
     """A group of ``groups`` with a free seat: the first listed, or (``least_full``) the one
     with the most room left; ``None`` when all are full. Unknown groups are skipped."""
-    open_ = [g for g in groups if g in seats and (seats[g].free is None or seats[g].free)]
-    if not open_:
-        return None
-    if fill == "least_full":
-        return max(open_, key=lambda g: (_room(seats[g]), -groups.index(g)))
-    return open_[0]
+    least_full = fill == "least_full"
+    best, most = None, -1.0
+    for g in groups:  # one pass: a live code over many groups is asked this on every knock
+        s = seats.get(g)
+        if s is None:
+            continue
+        if s.capacity is None:
+            room = _UNLIMITED
+        else:
+            free = s.capacity - s.taken
+            if free <= 0:
+                continue
+            room = free / max(s.capacity, 1)
+        if not least_full:
+            return g
+        if room > most:  # ties keep the first listed
+            best, most = g, room
+    return best
 
 
-def _room(s: Seats) -> float:
-    return float("inf") if s.free is None else s.free / max(s.capacity or 1, 1)
+_UNLIMITED = float("inf")
 
 
 def decide_entry(k: Knock, view: DoorView) -> Decision:
@@ -314,16 +325,14 @@ class _Draft:
         self.actions: list[Action] = []
 
     def _event(self, kind: str, suffix: str, **kw: Any) -> None:
-        self.events.append(
-            Event(
-                kind=kind,
-                occurred_at=self.k.at,
-                community=self.community,
-                source=self.k.source,
-                source_ref=f"{self.k.ref}:{suffix}",
-                **kw,
-            )
-        )
+        """The first event is checked in full (the knock's time, identity, source); the rest
+        share its time, community and source and carry the engine's own data, so they are
+        checked only in what differs (``Event.sibling``)."""
+        ref = f"{self.k.ref}:{suffix}"
+        if self.events:
+            self.events.append(self.events[0].sibling(kind, ref, **kw))
+            return
+        self.events.append(Event(kind, self.k.at, self.community, self.k.source, ref, **kw))
 
     def requested(self, group: str | None) -> None:
         data: dict[str, Any] = {}

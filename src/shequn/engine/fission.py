@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from shequn.engine.decisions import Decision, apply, engine_event
 from shequn.engine.fission_reactions import check_fraud, commission, flag_duplicates
+from shequn.engine.fission_recount import Recount
 from shequn.engine.fraud import (
     UNCOUNTED_CASES,
 )
@@ -26,7 +27,6 @@ from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_growth import Campaign, parsed_campaign
 from shequn.model.events import Event
 from shequn.store.growth_queries import has_campaigns
-from shequn.store.outbox import enqueue
 from shequn.store.referral_queries import (
     Referral,
     fraud_case,
@@ -36,7 +36,6 @@ from shequn.store.referral_queries import (
     referrals_by,
     referrals_of_inviters,
     rewards_of,
-    rewards_of_inviters,
     tasks_of,
 )
 
@@ -288,47 +287,13 @@ def after_append(
     campaigns = [parsed_campaign(c) for c in list_campaigns(conn, community)]
     # Read once for the batch: a reward decided for one inviter changes no one's edges.
     refs = referrals_of_inviters(conn, community, sorted(inviters)) if campaigns else {}
-    batch = _Recount(conn, community, sorted(inviters))
+    batch = Recount(conn, community, sorted(inviters))
     for inviter, at in sorted(inviters.items()):
         total += evaluate_inviter(
             conn, bp, campaigns, inviter, at, joined, refs.get(inviter), batch
         )
     batch.flush()
     return total
-
-
-class _Recount:
-    """A batch's re-count of its inviters: their rewards read in one statement and their
-    progress messages queued in one, instead of three statements per inviter (issue 22).
-
-    Once a reward changes in the batch the rewards are read again, for all the inviters in
-    one statement, before the next inviter is decided (one person's two keys may both be
-    inviters). Queued notes go out before any decision with events, so the outbox keeps
-    their order."""
-
-    def __init__(self, conn: Connection, community: str, inviters: Sequence[str]) -> None:
-        self.conn, self.community, self.inviters = conn, community, inviters
-        self.held: dict[str, dict[str, dict[int, str]]] | None = None
-        self.notes: list[Action] = []
-
-    def rewards(self, campaign: str, inviter: str) -> dict[int, str]:
-        if self.held is None:
-            self.held = rewards_of_inviters(self.conn, self.community, self.inviters)
-        return self.held.get(inviter, {}).get(campaign, {})
-
-    def apply(self, decision: Decision) -> Decision:
-        if decision and not decision.events:  # only messages: queued with the batch's
-            self.notes += decision.actions
-            return decision
-        if decision:
-            self.flush()
-            self.held = None
-        return _apply(self.conn, decision)
-
-    def flush(self) -> None:
-        if self.notes:
-            enqueue(self.conn, self.notes)
-            self.notes = []
 
 
 _INVITEE_ACTS = frozenset({"member.joined", "member.left", "task.completed"})
@@ -367,7 +332,7 @@ def evaluate_inviter(
     now: datetime,
     joined: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
     refs: Sequence[Referral] | None = None,
-    batch: _Recount | None = None,
+    batch: Recount | None = None,
 ) -> Decision:
     """Re-count ``inviter``'s progress in every campaign and apply the reward changes
     (``refs``: the inviter's edges, when the caller read them for a whole batch; ``batch``:

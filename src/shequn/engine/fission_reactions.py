@@ -58,23 +58,29 @@ def check_fraud(conn: Connection, bp: Blueprint, invites: Sequence[Event]) -> De
             edges_to_read(community, everyone),
         ],
     )
+    # The edges by their inviter's key: each invite looks at its own people's, not at all.
+    towards_from: dict[str, list[tuple[str, datetime]]] = {}
+    for a, b, at in towards:
+        towards_from.setdefault(a, []).append((b, at))
+    recent_from: dict[str, list[datetime]] = {}
+    for a, _, at in recent:
+        recent_from.setdefault(a, []).append(at)
     d = Decision.none()
     for e in invites:
         assert e.actor is not None and e.subject is not None  # noqa: S101
         inviter, invitee = set(people[e.actor]), set(people[e.subject])
         self_invite = e.actor in invitee
         first = min((joined[k] for k in invitee if k in joined), default=None)
+        now, start = e.occurred_at, e.occurred_at - window
         facts = ReferralFacts(
             self_invite=self_invite,
-            already_member=first is not None and first < e.occurred_at,
+            already_member=first is not None and first < now,
             # a ring: the invitee's person invited the inviter's person before this invite
             ring=not self_invite
-            and any(a in invitee and b in inviter and at < e.occurred_at for a, b, at in towards),
-            burst=sum(
-                1
-                for a, _, at in recent
-                if a in inviter and e.occurred_at - window <= at <= e.occurred_at
-            )
+            and any(
+                b in inviter and at < now for a in invitee for b, at in towards_from.get(a, ())
+            ),
+            burst=sum(1 for a in inviter for at in recent_from.get(a, ()) if start <= at <= now)
             > cfg.burst_count,
         )
         score, reasons = score_referral(facts)

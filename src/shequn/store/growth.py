@@ -246,28 +246,29 @@ def _campaign(p: Projector, _id: int, e: Event) -> None:
 
 
 def _reward(p: Projector, _id: int, e: Event) -> None:
+    """One row per inviter, campaign and tier: its status follows the latest grant or revoke.
+    Fixed SQL (``store/raw.py``): a batch of joins re-counts its inviters and may reward a
+    few, and a statement built per reward cost more than the rest of its append."""
     assert e.subject is not None  # noqa: S101
-    c = t.rewards.c
-    key = {
-        "community_id": p.communities[e.community],
-        "campaign": e.data["campaign"],
-        "identity_id": p.identity_id(e.subject),
-        "tier": e.data["tier"],
-    }
+    key = [p.communities[e.community], e.data["campaign"], p.identity_id(e.subject), e.data["tier"]]
     status = "granted" if e.kind == "reward.granted" else "revoked"
-    found = p.conn.execute(
-        select(c.id).where(and_(*(c[k] == v for k, v in key.items())))
-    ).scalar_one_or_none()
+    at = raw.bind_time(p.conn, e.occurred_at)
+    found = raw.first(p.conn, _REWARD_ID, key)
     if found is None:
-        p.conn.execute(
-            t.rewards.insert().values(
-                **key, reward=e.data.get("reward"), status=status, status_at=e.occurred_at
-            )
-        )
+        raw.run(p.conn, _REWARD_NEW, [*key, e.data.get("reward"), status, at])
     else:
-        p.conn.execute(
-            update(t.rewards).where(c.id == found).values(status=status, status_at=e.occurred_at)
-        )
+        raw.run(p.conn, _REWARD_SET, [status, at, found[0]])
+
+
+_REWARD_ID = (
+    "SELECT id FROM rewards WHERE community_id = ? AND campaign = ? AND identity_id = ?"
+    " AND tier = ?"
+)
+_REWARD_NEW = (
+    "INSERT INTO rewards (community_id, campaign, identity_id, tier, reward, status, status_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_REWARD_SET = "UPDATE rewards SET status = ?, status_at = ? WHERE id = ?"
 
 
 def _flagged(p: Projector, _id: int, e: Event) -> None:

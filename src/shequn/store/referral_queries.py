@@ -148,9 +148,10 @@ _FIRST_TOUCHES = (
     "SELECT invitee_identity_id, occurred_at, id FROM referrals WHERE community_id = ?"
     " AND invitee_identity_id IN (?*)"
 )
-_JOINS = (
+_JOINS = (  # CROSS JOIN: SQLite reads the invitees' memberships by identity first (one
+    # probe each); left to choose, it probed every group of the community for every invitee
     "SELECT m.identity_id, m.joined_at, m.status, m.left_at FROM group_memberships m"
-    " JOIN groups g ON g.id = m.group_id WHERE g.community_id = ?"
+    " CROSS JOIN groups g WHERE g.id = m.group_id AND g.community_id = ?"
     " AND m.identity_id IN (?*) AND m.joined_at IS NOT NULL ORDER BY m.joined_at"
 )
 _CASES = (
@@ -249,13 +250,17 @@ def rewards_of_inviters(
 
 
 _REWARDS_OF = (  # every identity of the inviter's person (a UNION, not an OR: indexed halves)
+    # CROSS JOIN: SQLite keeps the tables in this order — the inviters' keys first, then
+    # their persons' identities, then each one's rewards (ix_rewards_identity, 0265); left
+    # to choose, it walked every reward of the community. PostgreSQL plans it as a JOIN.
     'SELECT a."key", w.campaign, w.tier, w.status FROM identities a'
-    " JOIN identities b ON b.member_id = a.member_id"
-    " JOIN rewards w ON w.identity_id = b.id AND w.community_id = a.community_id"
-    ' WHERE a.community_id = (SELECT id FROM communities WHERE slug = ?) AND a."key" IN (?*)'
+    " CROSS JOIN identities b CROSS JOIN rewards w"
+    " WHERE b.member_id = a.member_id AND w.identity_id = b.id"
+    " AND w.community_id = a.community_id"
+    ' AND a.community_id = (SELECT id FROM communities WHERE slug = ?) AND a."key" IN (?*)'
     ' UNION ALL SELECT a."key", w.campaign, w.tier, w.status FROM identities a'
-    " JOIN rewards w ON w.identity_id = a.id AND w.community_id = a.community_id"
-    " WHERE a.member_id IS NULL"
+    " CROSS JOIN rewards w WHERE w.identity_id = a.id AND w.community_id = a.community_id"
+    " AND a.member_id IS NULL"
     ' AND a.community_id = (SELECT id FROM communities WHERE slug = ?) AND a."key" IN (?*)'
 )
 

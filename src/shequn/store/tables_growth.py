@@ -85,6 +85,7 @@ rewards = Table(
     Column("status_at", UTCDateTime(), nullable=False),
     # One row per inviter and tier: a reward cannot be granted twice, even by racing writers.
     UniqueConstraint("community_id", "campaign", "identity_id", "tier", name="uq_rewards_tier"),
+    Index("ix_rewards_identity", "identity_id"),  # an inviter's rewards by key (0265)
 )
 
 fraud_cases = Table(
