@@ -17,7 +17,7 @@ from shequn.model.templates import render_payload
 from shequn.model.text import message_data
 from shequn.model.text_match import search_terms, similarity
 from shequn.store.outbox import list_actions
-from shequn.store.qa import Entry
+from shequn.store.qa import Entry, candidates, list_entries
 from shequn.store.rebuild import rebuild, snapshot
 from tests.growth_helpers import COMMUNITY, T0, blueprint, group, loaded, wx
 from tests.worker_helpers import FakeClock, Scripted, worker
@@ -209,3 +209,51 @@ def test_a_repeated_question_gets_the_answer_and_an_open_one_reaches_the_leader(
                  if c.payload.get("template") == "qa_unanswered"]  # fmt: skip
     assert told == [["请问怎么报名读书会"], ["周末有活动吗？"]]  # each once, after 12 h
     assert {c.payload["to"] for c in connector.calls if "questions" in c.payload} == {wx("lead")}
+
+
+def test_replies_in_many_batches_leave_the_text_index_as_the_entries_say(store, clock):
+    """Replies answer their questions a batch at a time (an import's thousands): on SQLite the
+    text index is fed for them by statement, not by the update trigger (migration 0255). The
+    answers' words are found, a question only its asker replied to stays open and findable as
+    before, and the index holds exactly what the entries hold."""
+    loaded(store, group("main"))
+    at = T0 + timedelta(hours=1)
+    record(store, [
+        say("1", "amy", "怎么报名读书会？", at),
+        say("2", "bo", "读书会几点开始？", at),
+        say("3", "cy", "Where is the reading club venue?", at),
+        say("4", "bo", "我自己也想知道", at, reply_to="2"),  # the asker's own: no answer
+        say("5", "dan", "点群公告里的报名链接", at, reply_to="1"),
+    ], batch_size=2)  # fmt: skip
+    record(store, [
+        say("6", "eve", "The venue is the city library.", at, reply_to="3"),
+        say("7", "fay", "我也想问问", at, reply_to="2"),  # later: the first other reply answers
+        say("8", "gus", "也可以找群主", at, reply_to="1"),  # 1 is answered already
+    ])  # fmt: skip
+    with store.read() as conn:
+        answers = {e.question: (e.status, e.answer) for e in list_entries(conn, COMMUNITY)}
+        assert answers == {
+            "怎么报名读书会？": ("answered", "点群公告里的报名链接"),
+            "读书会几点开始？": ("answered", "我也想问问"),
+            "Where is the reading club venue?": ("answered", "The venue is the city library."),
+        }
+        by_answer = candidates(conn, COMMUNITY, ["群公告里", "city library"])
+        assert sorted(e.question for e in by_answer) == [
+            "Where is the reading club venue?",
+            "怎么报名读书会？",
+        ]
+        assert [e.question for e in candidates(conn, COMMUNITY, ["几点开始"])] == [
+            "读书会几点开始？"
+        ]
+        if conn.dialect.name == "sqlite":  # the index against the entries, row by row
+            conn.exec_driver_sql(
+                "INSERT INTO qa_search (qa_search, rank) VALUES ('integrity-check', 1)"
+            )
+        before = snapshot(conn)
+    rebuild(store)
+    with store.read() as conn:
+        assert snapshot(conn) == before
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "INSERT INTO qa_search (qa_search, rank) VALUES ('integrity-check', 1)"
+            )

@@ -66,7 +66,7 @@ def fold_messages(p: Projector, events: Sequence[tuple[int, Event]]) -> None:
     if replies:  # most replies answer no question: update only those that do
         questions = _open(p, {r[4] for r in replies})
         answers = [(*r[:4], p.community_id, *r[4:]) for r in replies if r[4] in questions]
-        raw.run_many(p.conn, _ANSWER, answers)
+        _answer(p, answers, sorted({questions[a[5]] for a in answers}))
 
 
 def _question(
@@ -106,18 +106,44 @@ _ANSWER = (
 """The first reply by someone else answers an open question."""
 
 
-def _open(p: Projector, keys: set[str]) -> set[str]:
-    """Which of ``keys`` are open questions of the community (one query per chunk)."""
-    found: set[str] = set()
+def _open(p: Projector, keys: set[str]) -> dict[str, int]:
+    """Which of ``keys`` are open questions of the community, with their ids (a query per
+    chunk)."""
+    found: dict[str, int] = {}
     for part in chunks(sorted(keys)):
-        found.update(
-            p.conn.execute(
-                select(q.question_ref).where(
-                    q.community_id == p.community_id, q.question_ref.in_(part), q.status == "open"
-                )
-            ).scalars()
-        )
+        found.update(raw.rows(p.conn, _OPEN, [p.community_id, part]))
     return found
+
+
+_OPEN = (
+    "SELECT question_ref, id FROM qa_entries "
+    "WHERE community_id = ? AND question_ref IN (?*) AND status = 'open'"
+)
+
+
+def _answer(p: Projector, answers: list[tuple[Any, ...]], ids: list[int]) -> None:
+    """Replies answer open questions (``ids``: the questions they name). On SQLite the text
+    index is fed here by statement, not by the update trigger per row (migration 0255 says
+    why): each question's indexed form is taken out before the ``UPDATE`` and put back after,
+    so a question no reply answered (the asker's own) goes back as it was."""
+    sqlite = p.conn.dialect.name == "sqlite"
+    if sqlite:
+        for part in chunks(ids):
+            raw.run(p.conn, _UNINDEX, [part])
+    raw.run_many(p.conn, _ANSWER, answers)
+    if sqlite:
+        for part in chunks(ids):
+            raw.run(p.conn, _REINDEX, [part])
+
+
+_UNINDEX = (
+    "INSERT INTO qa_search (qa_search, rowid, question, answer) "
+    "SELECT 'delete', id, question, coalesce(answer, '') FROM qa_entries WHERE id IN (?*)"
+)
+_REINDEX = (
+    "INSERT INTO qa_search (rowid, question, answer) "
+    "SELECT id, question, coalesce(answer, '') FROM qa_entries WHERE id IN (?*)"
+)
 
 
 def _asked(p: Projector, _id: int, e: Event) -> None:
