@@ -6,10 +6,10 @@ by, the rewards side was a walk over every reward of the community, once per ide
 4,000 joins 0.6 ms per read, read again after each reward granted in a batch of 100. An
 index on ``identity_id`` makes it a probe per identity (0.09 ms there). Issue 22.
 
-Chained onto 0185, the newest revision present when it was written.
+Chained onto 0255 (re-chained at merge: 0255 and this were written side by side onto 0185).
 
 Revision ID: 0265
-Revises: 0185
+Revises: 0255
 Create Date: 2026-12-04 17:10:00.000000
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0265"
-down_revision = "0185"
+down_revision = "0255"
 branch_labels = None
 depends_on = None
 
