@@ -29,6 +29,9 @@ measured), then derived into the replica's ``ev`` table by the same function a s
   both ways, and ``load_average`` is printed with them;
 - ``--chunk N`` derives the log N ids at a time, as successive syncs would (for 30M–100M
   events: no batch is sorted whole); the per-metric table is also printed on stderr;
+- progress lines on stderr as each step ends (each derived batch, each metric: wall and CPU
+  seconds, RSS so far, the load average): a 100M run takes an hour or more, and one stopped
+  early still says how far it got and at what rate;
 - ``peak_rss_mb``: the process's peak RSS through generation, derivation, the suite, reuse and
   sync (before ``--before`` copies the log into memory and before the naive loop), with
   DuckDB's ``memory_limit`` set to ``--memory`` and ``threads`` to ``--threads``.
@@ -238,6 +241,15 @@ def rss_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
+def progress(step: str, wall: float, cpu: float | None = None) -> None:
+    """One line on stderr as a step ends, flushed: what a run stopped early leaves behind."""
+    spent = f"{wall:.2f} s" + ("" if cpu is None else f" / {cpu:.2f} CPU s")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    stamp = time.strftime("%H:%M:%S", time.gmtime())
+    line = f"[{stamp}] {step}: {spent}, peak RSS {rss_mb()} MB, load {load}"
+    print(line, file=sys.stderr, flush=True)
+
+
 def log_options(ap: argparse.ArgumentParser, events: int) -> None:
     """The options that shape the synthetic log (shared with ``bench_spark.py``)."""
     ap.add_argument("--events", type=int, default=events)
@@ -255,10 +267,13 @@ def derive(con: Any, chunk: int) -> int:
     top = int(con.execute("SELECT max(id) FROM raw").fetchall()[0][0])
     n = 0
     for lo in range(0, top + 1, chunk):
+        wall, cpu = time.perf_counter(), time.process_time()
         ids = f"id >= {lo} AND id < {lo + chunk}"
         con.execute(f"CREATE OR REPLACE VIEW batch AS SELECT * FROM raw WHERE {ids}")
         n += materialise.append(con, "batch")
         con.execute("CHECKPOINT")
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        progress(f"derived ids < {lo + chunk:,} ({n:,} rows)", wall, cpu)
     con.execute("DROP VIEW batch")
     return n
 
@@ -307,20 +322,29 @@ def main() -> None:
         con.execute(f"SET threads = {args.threads}")
         con.execute(f"SET temp_directory = '{tmp}/spill'")
         gen_s = generate(con, args)
+        progress(f"generated {args.events:,} raw rows", gen_s)
         derive_s, n = timed(derive, con, args.chunk)
+        progress(f"derived {n:,} rows", derive_s)
         log = f"{tmp}/log.parquet"
-        con.execute(f"COPY raw TO '{log}' (FORMAT parquet)")
+        progress(
+            "copied the log to Parquet",
+            *clocked(con.execute, f"COPY raw TO '{log}' (FORMAT parquet)"),
+        )
         scope = Scope("bench")
         # the hand-written three just before and just after each suite run: on a shared
         # machine the load moves within minutes, so the suite's baseline is their mean
         hand = [clocked(hand_three, con, f"'{log}'")]
+        progress("hand-written three, before the suite", *hand[0])
         suite: dict[str, tuple[float, float]] = {}
         for name, metric in sorted(all_metrics().items()):
             suite[name] = clocked(metric.run, con, scope, metric.check({}))
+            progress(f"metric {name}", *suite[name])
         hand.append(clocked(hand_three, con, f"'{log}'"))
+        progress("hand-written three, after the suite", *hand[1])
         reuse = reused(con, scope, "pages" not in args.skip) if "reuse" not in args.skip else {}
         hand_reuse = clocked(hand_three, con, f"'{log}'") if reuse else (0.0, 0.0)
         sync = sync_vs_append(con, args.more)
+        progress(f"sync of {args.more:,} vs plain append", sync["sync_s"], sync["sync_cpu_s"])
         peak = rss_mb()  # before --before's in-memory copy of the log and the naive loop
         same = same_figures(con, log, args.repeat, args.before) if "same" not in args.skip else {}
         naive_s = naive(con, args.naive_events, tmp) if "naive" not in args.skip else float("nan")
