@@ -100,7 +100,9 @@ def edges(con: Any, scope: Scope, last: date) -> tuple[Any, Any, Any]:
         day=c.i_day,
         campaign=c.campaign.fill_null(c.i_campaign).fill_null("(none)"),
     )
-    return entry, edges, flags.select("case_id", "inviter", "day")
+    # Three referral metrics start from the same counted edges (the credits, the first joins
+    # and the fraud verdicts: most of their cost): computed once per watermark and scope.
+    return entry, portable.shared(con, edges), flags.select("case_id", "inviter", "day")
 
 
 def walk(edges: list[tuple[str, str]], cap: int = MAX_DEPTH) -> list[ReferralTree]:
