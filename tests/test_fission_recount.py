@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from shequn.engine.campaigns import configure_campaign
+from shequn.engine.decisions import Decision, engine_event
 from shequn.engine.entry import Request, enter_many
+from shequn.engine.fission_recount import Recount
 from shequn.engine.links import ensure_referral_link
 from shequn.engine.record import record
 from shequn.model.events import Event
@@ -63,3 +65,36 @@ def test_one_persons_two_keys_rewarded_once_when_one_batch_reaches_the_tier(stor
     assert rewards == [(wx("ann"), "black card"), (wx("ann"), "1:1 call")]
     told = [a for a in queued if a["payload"].get("template") == "reward"]
     assert [a["caused_by"] is not None for a in told] == [True, True]  # caused by its event
+
+
+def test_a_reward_decided_mid_batch_counts_for_every_key_of_its_person(store):
+    """A batch's inviters are identity keys, and two of them may be one person's: a tier
+    granted to one key is held by the other from then on — what reading the rewards again
+    would say — and an inviter who is someone else is left as they were. (The door's joins
+    above credit one key per person, so this drives ``Recount`` directly.)"""
+    _one_person_two_links(store)
+    record(store, [joined("bob", -90)])
+    keys = [wx("ann"), wx("ann-alt"), wx("bob")]
+    grant = engine_event(
+        "reward.granted",
+        "reward:test:invite3:ann:3",
+        COMMUNITY,
+        wx("ann"),
+        at(20),
+        campaign="invite3",
+        tier=3,
+        reward="black card",
+        invites=3,
+    )
+    with store.transaction() as conn:
+        batch = Recount(conn, COMMUNITY, keys)
+        assert batch.rewards("invite3", wx("ann-alt")) == {}
+        batch.apply(Decision([grant]))
+        held = {k: batch.rewards("invite3", wx(k)) for k in ("ann", "ann-alt", "bob")}
+        batch.flush()
+    assert held == {"ann": {3: "granted"}, "ann-alt": {3: "granted"}, "bob": {}}
+    with store.read() as conn:  # the same as the store now says
+        stored = {
+            k: rewards_of(conn, COMMUNITY, "invite3", wx(k)) for k in ("ann", "ann-alt", "bob")
+        }
+    assert stored == held
