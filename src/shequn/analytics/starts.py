@@ -43,7 +43,9 @@ def firsts(con: Any, t: Any, conds: list[Any]) -> Any:
         first_day=joins_.day.min().over(ibis.window(group_by="person")),
     )
     first = ranked.filter(ranked.rank == 0)
-    return first.select("person", "grp", "channel", day=first.first_day)
+    # The funnel, the K-factor, revenue and the acquisition cost all start from who came
+    # first where (a window over every join): computed once per watermark and scope.
+    return portable.shared(con, first.select("person", "grp", "channel", day=first.first_day))
 
 
 def days(t: Any, conds: list[Any], kinds: tuple[str, ...]) -> Any:
