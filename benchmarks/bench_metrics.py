@@ -316,6 +316,8 @@ def main() -> None:
     )
     ap.add_argument("--dir", help="where the files go (default: a temporary directory)")
     args = ap.parse_args()
+    if args.dir:  # a big disk's folder need not exist yet (the run's files go below it)
+        Path(args.dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         con = duckdb.connect(f"{tmp}/replica.duckdb")
         con.execute(f"SET memory_limit = '{args.memory}'")
