@@ -16,7 +16,9 @@ measured), then derived into the replica's ``ev`` table by the same function a s
   both straight from a Parquet copy of the log and from the same DuckDB table (best of
   ``--repeat``); ``--before`` also times them on the old derived view (``materialise.reference``);
 - ``naive``: the same three figures one ORM object per event through SQLAlchemy on a sample
-  of ``--naive-events`` rows, extrapolated linearly to the whole log (``baselines.py``);
+  of ``--naive-events`` rows, extrapolated linearly to the whole log (``baselines.py``), wall
+  and CPU, against shequn's best of ``same_figures`` (the loop uses one core, DuckDB two: the
+  wall ratio moves with the machine's load, the CPU ratio much less);
 - ``sync``: ``--more`` new events derived onto the replica exactly as a sync does after reading
   them (communities, people, ``append``, the new watermark), against ``INSERT`` of the same
   rows into a plain DuckDB table holding the same log, each followed by a ``CHECKPOINT``
@@ -179,9 +181,14 @@ def same_figures(con: Any, log: str, repeat: int, before: bool) -> dict[str, Any
     ref = materialise.reference(con) if before else None
     runs: dict[str, list[float]] = defaultdict(list)
     for _ in range(repeat):
-        runs["shequn_s"].append(timed(shequn_three, con, scope)[0])
-        runs["hand_parquet_s"].append(timed(hand_three, con, f"'{log}'")[0])
-        runs["hand_table_s"].append(timed(hand_three, con, "ev")[0])
+        for name, fn, arg in (
+            ("shequn", shequn_three, scope),
+            ("hand_parquet", hand_three, f"'{log}'"),
+            ("hand_table", hand_three, "ev"),
+        ):
+            wall, cpu = clocked(fn, con, arg)
+            runs[f"{name}_s"].append(wall)
+            runs[f"{name}_cpu_s"].append(cpu)
         if ref is not None:
             runs["before_view_s"].append(timed(shequn_three, ref, scope)[0])
     if ref is not None:
@@ -189,6 +196,7 @@ def same_figures(con: Any, log: str, repeat: int, before: bool) -> dict[str, Any
     out: dict[str, Any] = {k: round(min(v), 3) for k, v in runs.items()}
     out["ratio_vs_parquet"] = round(out["shequn_s"] / out["hand_parquet_s"], 2)
     out["ratio_vs_table"] = round(out["shequn_s"] / out["hand_table_s"], 2)
+    out["ratio_vs_parquet_cpu"] = round(out["shequn_cpu_s"] / out["hand_parquet_cpu_s"], 2)
     return out
 
 
@@ -349,8 +357,9 @@ def main() -> None:
         progress(f"sync of {args.more:,} vs plain append", sync["sync_s"], sync["sync_cpu_s"])
         peak = rss_mb()  # before --before's in-memory copy of the log and the naive loop
         same = same_figures(con, log, args.repeat, args.before) if "same" not in args.skip else {}
-        naive_s = naive(con, args.naive_events, tmp) if "naive" not in args.skip else float("nan")
-        naive_full = naive_s * n / args.naive_events
+        nan = float("nan")
+        naive_s = naive(con, args.naive_events, tmp) if "naive" not in args.skip else (nan, nan)
+        naive_full, naive_cpu = (x * n / args.naive_events for x in naive_s)
         suite_s, suite_cpu = (sum(v[i] for v in suite.values()) for i in (0, 1))
         hand_s, hand_cpu = ((hand[0][i] + hand[1][i]) / 2 for i in (0, 1))
         report = {
@@ -380,7 +389,9 @@ def main() -> None:
             },
             "same_figures": same,
             "naive_extrapolated_s": round(naive_full, 1),
+            "naive_extrapolated_cpu_s": round(naive_cpu, 1),
             "naive_vs_shequn": round(naive_full / same["shequn_s"], 1) if same else None,
+            "naive_vs_shequn_cpu": round(naive_cpu / same["shequn_cpu_s"], 1) if same else None,
             "sync": sync,
             "reuse": reuse,
             "peak_rss_mb": peak,
