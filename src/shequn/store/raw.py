@@ -259,7 +259,21 @@ def insert(conn: Connection, table: Table, rows_: Sequence[dict[str, Any]], tail
     if not rows_:
         return
     names = tuple(rows_[0])
-    values = bound(conn, table, names, rows_)
+    insert_bound(conn, table, names, bound(conn, table, names, rows_), tail)
+
+
+def insert_bound(
+    conn: Connection,
+    table: Table,
+    names: tuple[str, ...],
+    values: Sequence[tuple[Any, ...]],
+    tail: str = "",
+) -> None:
+    """:func:`insert` of rows already bound (tuples in the order of ``names``, times and JSON
+    as :func:`bound` binds them): for a writer that builds its rows itself and binds a value
+    shared by all of them once."""
+    if not values:
+        return
     sql = _insert(table, names) + tail
     step = max(1, 3000 // len(names))
     for i in range(0, len(values), step):
