@@ -29,6 +29,7 @@ Row = dict[str, Any]
 SEATED = ("queued", "admitted")
 THROUGH = (*SEATED, "joined")
 _COLUMNS = tuple(c.name for c in t.entries.columns)
+_NEW = tuple(c for c in _COLUMNS if c != "id")  # a new row's values: the store numbers it
 _WRITTEN = (
     "status", "reason", "reason_said", "link", "gates", "answers", "requested_at", "decided_at",
 )  # fmt: skip
@@ -70,10 +71,10 @@ class EntryBook:
             for row in raw.records(self.p.conn, t.entries, _COLUMNS, where, [part, communities]):
                 self.rows[(row["community_id"], row["group_id"], row["identity_id"])] = row
 
-    def _row(self, key: Key) -> tuple[Row, Row | None]:
-        """The row to change and a copy of it as it was (``None``: it is new)."""
+    def _row(self, key: Key) -> tuple[Row, str | None]:
+        """The row to change and its status as it was (``None``: it is new)."""
         row = self.rows.get(key)
-        before = dict(row) if row is not None else None
+        before = row["status"] if row is not None else None
         if row is None:
             row = {
                 "id": None, "community_id": key[0], "group_id": key[1], "identity_id": key[2],
@@ -95,7 +96,7 @@ class EntryBook:
             row["answers"] = e.data["answers"]
         if e.data.get("link"):
             row["link"] = e.data["link"]
-        if before is not None and before["status"] == "rejected":
+        if before == "rejected":
             row["status"] = "requested"  # applying again after a rejection starts afresh
 
     def _decided(self, e: Event) -> None:
@@ -108,7 +109,7 @@ class EntryBook:
             row["link"] = e.data["link"]
         if row["requested_at"] is None:  # came by a link: no knock row
             row["requested_at"] = e.occurred_at
-        seated = before is not None and before["status"] in THROUGH
+        seated = before in THROUGH
         if outcome in SEATED and not seated and e.data.get("link"):
             self.uses[e.data["link"]] += 1
         waiting = (key[0], None, key[2])
@@ -122,7 +123,7 @@ class EntryBook:
         conn, c = self.p.conn, t.entries.c
         new = [self.rows[k] for k in self.dirty if self.rows[k]["id"] is None]
         old = [self.rows[k] for k in self.dirty if self.rows[k]["id"] is not None]
-        raw.insert(conn, t.entries, [{k: v for k, v in r.items() if k != "id"} for r in new])
+        raw.insert_bound(conn, t.entries, _NEW, raw.bound(conn, t.entries, _NEW, new))
         raw.update_by_id(
             conn, t.entries, [{"id": r["id"], **{f: r[f] for f in _WRITTEN}} for r in old]
         )
