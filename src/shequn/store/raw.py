@@ -354,7 +354,7 @@ def _writers(conn: Connection, table: Table, names: tuple[str, ...]) -> list[Rea
         if isinstance(impl, DateTime):
             out.append(bind_pg_time if conn.dialect.name == "postgresql" else bind_sqlite_time)
         elif isinstance(kind, JSON):
-            out.append(json.dumps)  # as SQLAlchemy's JSON binds it (None is JSON null)
+            out.append(_json_text)
         else:
             out.append(None)
     _WRITERS[key] = out
@@ -362,3 +362,9 @@ def _writers(conn: Connection, table: Table, names: tuple[str, ...]) -> list[Rea
 
 
 _WRITERS: dict[tuple[str, str, tuple[str, ...]], list[Reader | None]] = {}
+
+
+def _json_text(value: Any) -> str:
+    """A JSON column's value as SQLAlchemy's JSON binds it: ``json.dumps``, ``None`` as JSON
+    null. An absent value is spelled without the encoder (a new entry row has three)."""
+    return "null" if value is None else json.dumps(value)
