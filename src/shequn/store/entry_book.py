@@ -46,12 +46,13 @@ class EntryBook:
         self.uses: Counter[str] = Counter()
 
     def apply(self, events: Sequence[tuple[int, Event]]) -> None:
-        self._load({self._key(e, e.group) for _, e in events})
-        for _, e in events:
+        keyed = [(self._key(e, e.group), e) for _, e in events]  # each event's key, once
+        self._load({key for key, _ in keyed})
+        for key, e in keyed:
             if e.kind == "entry.requested":
-                self._requested(e)
+                self._requested(e, key)
             else:
-                self._decided(e)
+                self._decided(e, key)
         self._write()
 
     def _key(self, e: Event, group: str | None) -> Key:
@@ -87,10 +88,10 @@ class EntryBook:
         self.gone.discard(key)
         return row, before
 
-    def _requested(self, e: Event) -> None:
+    def _requested(self, e: Event, key: Key) -> None:
         if e.group is None:
             return  # through a link: the row appears with the decision, in its group
-        row, before = self._row(self._key(e, e.group))
+        row, before = self._row(key)
         row["requested_at"] = e.occurred_at
         if e.data.get("answers") is not None:
             row["answers"] = e.data["answers"]
@@ -99,8 +100,7 @@ class EntryBook:
         if before == "rejected":
             row["status"] = "requested"  # applying again after a rejection starts afresh
 
-    def _decided(self, e: Event) -> None:
-        key = self._key(e, e.group)
+    def _decided(self, e: Event, key: Key) -> None:
         row, before = self._row(key)
         outcome = e.data["outcome"]
         row.update(status=outcome, reason=e.data["reason"][:1024], gates=e.data.get("gates"),
