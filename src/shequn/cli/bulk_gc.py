@@ -17,7 +17,7 @@ A long-running process (``shequn serve``, ``shequn worker``) keeps the default t
 calls :func:`freeze_startup` once it has started: its modules, app and connections live as
 long as the process, and a full collection walked them all again and again — in
 ``benchmarks/bench_join.py``'s batches of 100, one full collection of ~110,000 objects every
-~3,000 joins took ~0.08 s, ~9% of the joins' CPU (docs/entry.md, "Session 34, batch4").
+~3,000 joins took ~0.08 s, ~8% of the joins' CPU (docs/entry.md, "Session 34, batch4").
 """
 
 from __future__ import annotations
