@@ -35,6 +35,9 @@ driver, one commit per join — per ``--batch`` joins in batch mode — timed sl
 turn with shequn; in threads mode half before and half after). ``cost ×`` = shequn's time
 per join / the baseline's. Wall and CPU time (``time.process_time``, shequn's calls only) are
 both reported with the load average: on a shared machine the CPU figure is the steadier one.
+Each mode starts once its scenario is set up, as a server does once started: with what the
+process holds frozen out of the collector's full collections (``cli/bulk_gc.freeze_startup``,
+what ``shequn serve`` and ``shequn worker`` do).
 
 At the end of each mode the state is checked (no group over capacity, exactly one entry per
 newcomer, no inviter with more rewards than tiers or a reward without 3 joined invitees), so
@@ -63,6 +66,7 @@ from join_baseline import Baseline
 from join_report import Run, summarise, table
 from join_scenario import COMMUNITY, Scenario, check, joined, newcomers, setup
 
+from shequn.cli.bulk_gc import freeze_startup
 from shequn.engine.entry import Request, enter, enter_many
 from shequn.engine.record import record
 from shequn.store.db import Store
@@ -161,6 +165,7 @@ def run_backend(
         if name not in args.modes:
             continue
         sc = setup(new_url(), args.joins, args.groups, args.inviters)
+        freeze_startup()  # as `shequn serve` and `shequn worker` do once started
         reqs = newcomers(sc)
         base = new_baseline()
         load = os.getloadavg()[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from shequn.cli.bulk_gc import THRESHOLDS, bulk_gc
+from shequn.cli.bulk_gc import THRESHOLDS, bulk_gc, freeze_startup
 
 
 class _Node:
@@ -30,3 +30,18 @@ def test_a_cycle_made_during_an_import_is_still_collected() -> None:
         del a, b
         gc.collect()
         assert gone() is None
+
+
+def test_a_started_server_keeps_what_it_loaded_out_of_later_collections() -> None:
+    try:
+        freeze_startup()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() != THRESHOLDS  # the default thresholds stay
+        a, b = _Node(), _Node()  # a cycle made after start-up is still collected
+        a.other, b.other = b, a
+        gone = weakref.ref(a)
+        del a, b
+        gc.collect()
+        assert gone() is None
+    finally:
+        gc.unfreeze()

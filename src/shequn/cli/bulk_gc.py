@@ -12,6 +12,12 @@ metadata) out of the collector's sight (``gc.freeze``) and makes collections rar
 cycles the command does make are still collected, less often. A reader process forked inside
 inherits the setting. The settings are restored afterwards. Only for a command that owns its
 process: a server's request threads share the collector with everything else.
+
+A long-running process (``shequn serve``, ``shequn worker``) keeps the default thresholds but
+calls :func:`freeze_startup` once it has started: its modules, app and connections live as
+long as the process, and a full collection walked them all again and again — in
+``benchmarks/bench_join.py``'s batches of 100, one full collection of ~110,000 objects every
+~3,000 joins took ~0.08 s, ~8% of the joins' CPU (docs/entry.md, "Session 34, batch4").
 """
 
 from __future__ import annotations
@@ -36,3 +42,13 @@ def bulk_gc() -> Iterator[None]:
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+def freeze_startup() -> None:
+    """Collect once, then keep what exists now out of every later collection (``gc.freeze``).
+
+    For a long-running process, after its start-up: what it loaded is alive until it exits,
+    so walking it again in each full collection finds nothing; cycles made later are still
+    collected. The collection first keeps start-up garbage from being frozen with it."""
+    gc.collect()
+    gc.freeze()

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from shequn.cli.bulk_gc import freeze_startup
 from shequn.cli.common import (
     JsonFlag,
     echo,
@@ -71,6 +72,7 @@ def serve_command(
             ),
             markup=False,
         )
+    freeze_startup()  # the app and what it loaded live as long as the server
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
     finally:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from shequn.cli.bulk_gc import freeze_startup
 from shequn.cli.common import (
     JsonFlag,
     echo,
@@ -147,6 +148,8 @@ def worker_command(
             else Said("worker {name}: {connector} connector", name=w.name, connector=conn.name)
         )
         err.print(say(started), markup=False)
+        if not once:
+            freeze_startup()  # what the worker loaded lives as long as it runs
         try:
             counts = w.run(once=once)
         finally:

@@ -103,7 +103,7 @@ def pick_group(groups: tuple[str, ...], seats: dict[str, Seats], fill: str) -> s
             free = s.capacity - s.taken
             if free <= 0:
                 continue
-            room = free / max(s.capacity, 1)
+            room = free / s.capacity  # a free seat means a capacity of one or more
         if not least_full:
             return g
         if room > most:  # ties keep the first listed

@@ -108,7 +108,7 @@ def said_from(data: Mapping[str, Any]) -> Said:
     """The :class:`Said` that :func:`said_payload` wrote."""
     args = {
         k: said_from(v) if isinstance(v, Mapping) and "msgid" in v else v
-        for k, v in dict(data.get("args") or {}).items()
+        for k, v in (data.get("args") or {}).items()
     }
     return Said(str(data["msgid"]), **args)
 

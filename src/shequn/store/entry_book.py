@@ -29,6 +29,7 @@ Row = dict[str, Any]
 SEATED = ("queued", "admitted")
 THROUGH = (*SEATED, "joined")
 _COLUMNS = tuple(c.name for c in t.entries.columns)
+_NEW = tuple(c for c in _COLUMNS if c != "id")  # a new row's values: the store numbers it
 _WRITTEN = (
     "status", "reason", "reason_said", "link", "gates", "answers", "requested_at", "decided_at",
 )  # fmt: skip
@@ -45,12 +46,13 @@ class EntryBook:
         self.uses: Counter[str] = Counter()
 
     def apply(self, events: Sequence[tuple[int, Event]]) -> None:
-        self._load({self._key(e, e.group) for _, e in events})
-        for _, e in events:
+        keyed = [(self._key(e, e.group), e) for _, e in events]  # each event's key, once
+        self._load({key for key, _ in keyed})
+        for key, e in keyed:
             if e.kind == "entry.requested":
-                self._requested(e)
+                self._requested(e, key)
             else:
-                self._decided(e)
+                self._decided(e, key)
         self._write()
 
     def _key(self, e: Event, group: str | None) -> Key:
@@ -70,10 +72,10 @@ class EntryBook:
             for row in raw.records(self.p.conn, t.entries, _COLUMNS, where, [part, communities]):
                 self.rows[(row["community_id"], row["group_id"], row["identity_id"])] = row
 
-    def _row(self, key: Key) -> tuple[Row, Row | None]:
-        """The row to change and a copy of it as it was (``None``: it is new)."""
+    def _row(self, key: Key) -> tuple[Row, str | None]:
+        """The row to change and its status as it was (``None``: it is new)."""
         row = self.rows.get(key)
-        before = dict(row) if row is not None else None
+        before = row["status"] if row is not None else None
         if row is None:
             row = {
                 "id": None, "community_id": key[0], "group_id": key[1], "identity_id": key[2],
@@ -86,20 +88,19 @@ class EntryBook:
         self.gone.discard(key)
         return row, before
 
-    def _requested(self, e: Event) -> None:
+    def _requested(self, e: Event, key: Key) -> None:
         if e.group is None:
             return  # through a link: the row appears with the decision, in its group
-        row, before = self._row(self._key(e, e.group))
+        row, before = self._row(key)
         row["requested_at"] = e.occurred_at
         if e.data.get("answers") is not None:
             row["answers"] = e.data["answers"]
         if e.data.get("link"):
             row["link"] = e.data["link"]
-        if before is not None and before["status"] == "rejected":
+        if before == "rejected":
             row["status"] = "requested"  # applying again after a rejection starts afresh
 
-    def _decided(self, e: Event) -> None:
-        key = self._key(e, e.group)
+    def _decided(self, e: Event, key: Key) -> None:
         row, before = self._row(key)
         outcome = e.data["outcome"]
         row.update(status=outcome, reason=e.data["reason"][:1024], gates=e.data.get("gates"),
@@ -108,7 +109,7 @@ class EntryBook:
             row["link"] = e.data["link"]
         if row["requested_at"] is None:  # came by a link: no knock row
             row["requested_at"] = e.occurred_at
-        seated = before is not None and before["status"] in THROUGH
+        seated = before in THROUGH
         if outcome in SEATED and not seated and e.data.get("link"):
             self.uses[e.data["link"]] += 1
         waiting = (key[0], None, key[2])
@@ -122,7 +123,7 @@ class EntryBook:
         conn, c = self.p.conn, t.entries.c
         new = [self.rows[k] for k in self.dirty if self.rows[k]["id"] is None]
         old = [self.rows[k] for k in self.dirty if self.rows[k]["id"] is not None]
-        raw.insert(conn, t.entries, [{k: v for k, v in r.items() if k != "id"} for r in new])
+        raw.insert_bound(conn, t.entries, _NEW, raw.bound(conn, t.entries, _NEW, new))
         raw.update_by_id(
             conn, t.entries, [{"id": r["id"], **{f: r[f] for f in _WRITTEN}} for r in old]
         )

@@ -71,10 +71,9 @@ class MembershipBook:
         self.referrals: list[Row] = []
 
     def apply(self, events: Sequence[tuple[int, Event]]) -> None:
-        pairs = {self._pair(e) for _, e in events}
-        self._load(pairs)
-        for event_id, e in events:
-            pair = self._pair(e)
+        paired = [(self._pair(e), event_id, e) for event_id, e in events]  # each pair, once
+        self._load({pair for pair, _, _ in paired})
+        for pair, event_id, e in paired:
             if e.kind == "member.invited":
                 self._invited(event_id, e, pair)
             elif e.kind == "member.joined":

@@ -18,6 +18,7 @@ from shequn.model.actions import Action, said_status
 from shequn.model.i18n import Said
 from shequn.store import raw
 from shequn.store import tables as t
+from shequn.store.stored_forms import time_binder
 
 
 def enqueue(conn: Connection, actions: Sequence[Action], *, caused_by: int | None = None) -> int:
@@ -33,27 +34,39 @@ def enqueue_each(conn: Connection, actions: Sequence[tuple[Action, int | None]])
     the same effect twice (a replayed decision) leaves one row, so the effect happens once."""
     if not actions:
         return 0
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "kind": a.kind,
-            "community_slug": a.community,
-            "group_slug": a.group,
-            "payload": a.payload,
-            "due_at": a.due_at,
-            "next_run_at": a.due_at,
-            "status": "pending",
-            "attempts": 0,
-            "caused_by": caused_by,
-            "created_at": now,
-            "updated_at": now,
-            "idempotency_key": idempotency_key(a, caused_by),
-            "target": target_of(a),
-        }
-        for a, caused_by in actions
-    ]
-    raw.insert(conn, t.actions, rows, "ON CONFLICT (idempotency_key) DO NOTHING")
+    when = time_binder(conn)  # as raw.bound binds the columns' times; JSON as SQLAlchemy's
+    now = when(datetime.now(UTC))
+    rows = []
+    for a, caused_by in actions:
+        due = when(a.due_at)
+        key = idempotency_key(a, caused_by)
+        payload = json.dumps(a.payload)
+        rows.append(
+            (
+                a.kind,
+                a.community,
+                a.group,
+                payload,
+                due,
+                due,
+                "pending",
+                0,
+                caused_by,
+                now,
+                now,
+                key,
+                target_of(a),
+            )
+        )
+    raw.insert_bound(conn, t.actions, _COLUMNS, rows, "ON CONFLICT (idempotency_key) DO NOTHING")
     return len(actions)
+
+
+_COLUMNS = (
+    *("kind", "community_slug", "group_slug", "payload", "due_at", "next_run_at", "status"),
+    *("attempts", "caused_by", "created_at", "updated_at", "idempotency_key", "target"),
+)
+"""The columns :func:`enqueue_each` writes, in the order of its rows' values."""
 
 
 def answered(conn: Connection, community: str, command: str) -> bool:
@@ -71,14 +84,16 @@ def answered(conn: Connection, community: str, command: str) -> bool:
 
 def idempotency_key(action: Action, caused_by: int | None) -> str:
     """A deterministic key for one intended effect: its cause, kind and content."""
-    body = json.dumps(
-        [action.community, action.group, action.payload, action.due_at.isoformat()],
-        sort_keys=True,
-        default=str,
-        ensure_ascii=False,
+    body = _KEY_JSON.encode(
+        [action.community, action.group, action.payload, action.due_at.isoformat()]
     )
     digest = hashlib.sha256(body.encode()).hexdigest()[:32]
     return f"{caused_by if caused_by is not None else '-'}:{action.kind}:{digest}"
+
+
+_KEY_JSON = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+"""What ``json.dumps(…, sort_keys=True, default=str, ensure_ascii=False)`` builds per call:
+built once (the keys stay as they were)."""
 
 
 def target_of(action: Action) -> str:

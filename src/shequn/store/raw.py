@@ -259,7 +259,21 @@ def insert(conn: Connection, table: Table, rows_: Sequence[dict[str, Any]], tail
     if not rows_:
         return
     names = tuple(rows_[0])
-    values = bound(conn, table, names, rows_)
+    insert_bound(conn, table, names, bound(conn, table, names, rows_), tail)
+
+
+def insert_bound(
+    conn: Connection,
+    table: Table,
+    names: tuple[str, ...],
+    values: Sequence[tuple[Any, ...]],
+    tail: str = "",
+) -> None:
+    """:func:`insert` of rows already bound (tuples in the order of ``names``, times and JSON
+    as :func:`bound` binds them): for a writer that builds its rows itself and binds a value
+    shared by all of them once."""
+    if not values:
+        return
     sql = _insert(table, names) + tail
     step = max(1, 3000 // len(names))
     for i in range(0, len(values), step):
@@ -340,7 +354,7 @@ def _writers(conn: Connection, table: Table, names: tuple[str, ...]) -> list[Rea
         if isinstance(impl, DateTime):
             out.append(bind_pg_time if conn.dialect.name == "postgresql" else bind_sqlite_time)
         elif isinstance(kind, JSON):
-            out.append(json.dumps)  # as SQLAlchemy's JSON binds it (None is JSON null)
+            out.append(_json_text)
         else:
             out.append(None)
     _WRITERS[key] = out
@@ -348,3 +362,9 @@ def _writers(conn: Connection, table: Table, names: tuple[str, ...]) -> list[Rea
 
 
 _WRITERS: dict[tuple[str, str, tuple[str, ...]], list[Reader | None]] = {}
+
+
+def _json_text(value: Any) -> str:
+    """A JSON column's value as SQLAlchemy's JSON binds it: ``json.dumps``, ``None`` as JSON
+    null. An absent value is spelled without the encoder (a new entry row has three)."""
+    return "null" if value is None else json.dumps(value)

@@ -66,12 +66,24 @@ def sqlite_time(at: datetime) -> str:
 
     Through the naive epoch plus the time since the aware one: an aware ``isoformat`` asks its
     zone for the offset and spells it (only to have it cut off), and ``replace(tzinfo=None)``
-    parses keywords; this costs about two thirds of either, once per event (issue 22)."""
-    return (_NAIVE_EPOCH + (at - _EPOCH)).isoformat(" ", "microseconds")
+    parses keywords; this costs about two thirds of either, once per event (issue 22).
+
+    The last time spelled is kept with its text: a knock's events share one time object, and
+    a row often binds it twice (``requested_at`` and ``decided_at``, ``status_at`` and
+    ``joined_at``), so about half the calls of a batch at the door ask for the same object
+    again. Compared by identity (the kept pair holds the object, so it cannot be another's)."""
+    global _LAST  # one pair, replaced whole: safe across threads
+    last = _LAST
+    if last[0] is at:
+        return last[1]
+    text = (_NAIVE_EPOCH + (at - _EPOCH)).isoformat(" ", "microseconds")
+    _LAST = (at, text)
+    return text
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)  # SQLite's times are naive UTC text
+_LAST: tuple[object, str] = (object(), "")  # sqlite_time's last time and its text
 
 
 def bind_pg_time(at: datetime | None) -> datetime | None:
