@@ -44,6 +44,9 @@ from shequn.model.events import (
 from shequn.model.i18n import Said
 
 _MISSING = object()
+_PEER_ID = str | int
+"""What a peer id can be, made once: ``str | int`` written in the test builds a new union
+every time, which cost more than the cached key lookup it guards (a call per message)."""
 BUILT = frozenset({"message.posted", "message.reacted"})
 """Kinds (most events) whose data is built here by construction: once one event of the chat
 passed the whole check (community, source, group never change), only the time and the keys
@@ -68,7 +71,7 @@ class ChatMapper(ServiceMessages):
         self._zones: dict[int, tuple[tzinfo, timedelta]] = {}  # reaction times' offsets
 
     def key(self, value: object) -> str | None:
-        if not isinstance(value, str | int):
+        if not isinstance(value, _PEER_ID):
             return None
         found = self._keys.get(value, _MISSING)
         if found is _MISSING:
