@@ -83,13 +83,16 @@ def is_question(text: str) -> bool:
         return True
     if text[0] in _STARTS and _QUESTION_START.match(text[:40]) and not _ANY_ONE.match(text[:8]):
         return True
-    if len(text) > _CLAUSED or _contact(text):
+    if len(text) > _CLAUSED:
         return False
-    if "?" in text or "？" in text:
-        return True
-    if not text.isascii() and not _MAYBE_ZH.search(text):
+    # The contact test last among the cheap ones: a Chinese message with none of the
+    # characters a clause asks with is let go before it.
+    marked = "?" in text or "？" in text
+    if not marked and not text.isascii() and not _MAYBE_ZH.search(text):
         return False
-    return any(_asks(c.strip()) for c in _CLAUSES.split(text))
+    if _contact(text):
+        return False
+    return marked or any(_asks(c.strip()) for c in _CLAUSES.split(text))
 
 
 def _contact(text: str) -> bool:
