@@ -166,3 +166,35 @@ def test_a_reply_synced_before_its_message_is_resolved_when_the_message_arrives(
         assert replica.con.execute(kept, ["answer"]).fetchall() == [(True, "wechat:b", True)]
         assert key_behaviour_leaders(replica.con, Scope(COMMUNITY)) == []
         assert_same_as_reference(replica, [Scope(COMMUNITY)])
+
+
+def test_replies_to_old_and_to_missing_messages_resolve_as_a_whole_log_lookup_would(
+    store: Store,
+) -> None:
+    # a sync first looks for the messages its replies name among the recent ones only
+    # (``targets.WINDOW``); one older, one the log never had and one that arrives late
+    # must end as looking through the whole log says
+    record(store, [configured(), join("a", day=0), join("b", day=0)])
+    record(store, [post("a", day=1, ref="old"), post("b", day=2, reply_to="gone", ref="x0")])
+    with Replica.open(store, ":memory:") as replica:
+        record(store, [post("b", day=60, reply_to="old", ref="x1")])  # weeks older
+        record(store, [post("b", day=60, reply_to="gone", ref="x2")])  # already waiting
+        record(store, [post("a", day=61, reply_to="never", ref="x3")])  # a new missing one
+        record(store, [post("b", day=61, reply_to="x1", ref="x4")])  # in the same sync
+        replica.sync()
+        kept = "SELECT source_ref, to_person FROM ev WHERE to_id IS NOT NULL ORDER BY 1"
+        assert replica.raw.execute(kept).fetchall() == [("x1", "wechat:a"), ("x4", "wechat:b")]
+        waiting = "SELECT e.source_ref FROM unresolved u JOIN ev e ON e.id = u.id ORDER BY 1"
+        assert replica.raw.execute(waiting).fetchall() == [("x0",), ("x2",), ("x3",)]
+        assert_same_as_reference(replica, [Scope(COMMUNITY)])
+
+        record(store, [post("a", day=1, ref="gone")])  # the missing message, imported late
+        replica.sync()
+        assert replica.raw.execute(kept).fetchall() == [
+            ("x0", "wechat:a"),
+            ("x1", "wechat:a"),
+            ("x2", "wechat:a"),
+            ("x4", "wechat:b"),
+        ]
+        assert replica.raw.execute(waiting).fetchall() == [("x3",)]
+        assert_same_as_reference(replica, [Scope(COMMUNITY)])

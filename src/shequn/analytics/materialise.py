@@ -194,9 +194,14 @@ def append(con: Any, staged: str, people: str | None = None) -> int:
     lo = con.execute(f"SELECT min(id) FROM {staged}").fetchall()[0][0]  # noqa: S608
     if lo is None:
         return 0
+    rows, first_id, first_at = con.execute(  # the rows new to ``ev``, and how early
+        f"SELECT count(*), min(id), min(occurred_at) FROM {staged} "  # noqa: S608
+        "WHERE id NOT IN (SELECT id FROM ev WHERE id >= ?)",
+        [lo],
+    ).fetchall()[0]
+    if not rows:  # all re-read (the overlap window): nothing new to derive or resolve
+        return 0
     _merged(con, people)
-    before = _count(con)
-    rows = int(con.execute(f"SELECT count(*) FROM {staged}").fetchall()[0][0])  # noqa: S608
     order = "ORDER BY n.community, n.kind, n.occurred_at, n.id" if rows >= SORTED else ""
     con.execute(
         f"""
@@ -207,8 +212,8 @@ def append(con: Any, staged: str, people: str | None = None) -> int:
         """,  # noqa: S608  # fixed fragments and our own table name
         [lo],
     )
-    targets.resolve(con, int(lo))
-    return _count(con) - before
+    targets.resolve(con, int(first_id), first_at)
+    return int(rows)
 
 
 def _merged(con: Any, people: str | None) -> None:
@@ -327,7 +332,3 @@ def _columns(con: Any) -> list[str]:
         "AND table_name = 'ev' ORDER BY ordinal_position"
     ).fetchall()
     return [name for (name,) in rows]
-
-
-def _count(con: Any) -> int:
-    return int(con.execute("SELECT count(*) FROM ev").fetchall()[0][0])

@@ -13,15 +13,21 @@ How it is resolved, and why (docs/scale.md, *The sync, fifth pass*): the new row
 whose message was found are updated, by id. Joining the batch to the messages inside the
 INSERT built the join's hash table on the batch — every derived column carried through it —
 and that, not reading the messages, was what resolving cost (about +0.18 CPU s per 100k
-events at 1M, +0.10 now). Finding the messages still reads every message's ``ref_key`` (a
-Bloom filter of the keys named is pushed into the scan; the other columns are read for the
-rows that match), so that part grows with the log. An ART index on ``ref_key`` (DuckDB's joins
-do not use it) and a table ordered by ``ref_key`` (a digest: every row group holds some key
-named) were measured and do not help (docs/scale.md, *The sync, sixth pass*).
+events at 1M, +0.10 now). An ART index on ``ref_key`` (DuckDB's joins do not use it) and a
+table ordered by ``ref_key`` (a digest: every row group holds some key named) were measured
+and do not help (docs/scale.md, *The sync, sixth pass*).
+
+Where the messages are looked for (docs/scale.md, *The sync, eighth pass*): reading every
+message's ``ref_key`` at each sync grew with the log (0.07 CPU s of a 100k batch onto 2M
+events, 0.28 onto 10M). A reply nearly always names a recent message, so a sync looks first
+among the messages of :data:`WINDOW` before its earliest event, where DuckDB's zone maps on
+``occurred_at`` skip the older row groups; only the keys not found there, and not already
+known to be missing (:data:`_REST`), are looked for in the rest of the log, ids only.
 
 A reply or reaction whose message is not in the log yet is kept in ``unresolved`` (its id
-and :func:`to_key`): a later sync joins only those against its own new messages, where the
-layout before scanned ``ev`` for every row still unresolved. ``unresolved`` is derived from
+and :func:`to_key`): a later sync joins only those against its own new messages (``fresh``,
+the side its hash table is built on: ``unresolved`` grows with the log), where the layout
+before scanned ``ev`` for every row still unresolved. ``unresolved`` is derived from
 ``ev`` alone (:func:`rebuild`), so a replica written before it gets it on first open.
 """
 
@@ -62,24 +68,68 @@ WHERE id >= $lo AND to_id IS NULL AND (reply_to IS NOT NULL OR target IS NOT NUL
 """This sync's rows (ids from ``$lo``: the batch, and older unresolved ones of the overlap
 window) that name a message (a pinned message names one in ``target`` too: its key is null)."""
 
+WINDOW = "INTERVAL 7 DAY"
+"""How far before a sync's earliest event its replies and reactions are first looked for: a
+reply nearly always names a recent message, and ``ev`` holds rows in time order (a sync's
+small batch is appended as it comes, a large one sorted by time within community and kind),
+so DuckDB's zone maps on ``occurred_at`` skip every older row group. Only the keys not found
+there are looked for in the rest of the log (:func:`resolve`). The window changes what a
+sync reads, never what it finds."""
+
+_FRESH = """
+CREATE OR REPLACE TEMP TABLE fresh AS
+SELECT ref_key, id FROM ev WHERE id >= $lo AND kind = 'message.posted'
+"""
+"""This sync's messages' keys: a table of its own, so that the join with ``unresolved`` (which
+grows with the log) builds its hash table on them and only scans ``unresolved``."""
+
 _FOUND = """
 CREATE OR REPLACE TEMP TABLE found AS
-WITH messages AS NOT MATERIALIZED (
-    SELECT ref_key, id, person, is_question FROM ev WHERE kind = 'message.posted'
-)
-SELECT u.id, t.id AS to_id, t.person AS to_person, t.is_question AS to_question
-FROM unresolved u JOIN messages t ON t.ref_key = u.to_key
-WHERE u.id < $lo AND t.id >= $lo
-UNION ALL
-SELECT a.id, t.id, t.person, t.is_question
-FROM named a JOIN messages t ON t.ref_key = a.to_key
+SELECT a.id, t.id AS to_id, t.person AS to_person, t.is_question AS to_question
+FROM named a JOIN ev t ON t.ref_key = a.to_key
+WHERE t.kind = 'message.posted' AND t.occurred_at >= $since
 """
-"""The rows to fill: older unresolved ones (ids below ``$lo``) whose message came in this
-sync, and this sync's rows naming one (``named``) whose message is anywhere in ``ev``.
-``to_person`` is the message's ``person``: its author with merges applied, current because
-merges are applied before a batch is derived (``replica.settle``). Reading ``person`` alone,
-not the author's identity and community to resolve it through ``merged`` again, is what the
-fetch of the messages found costs least (docs/scale.md, *The sync, seventh pass*)."""
+"""This sync's rows naming a message (``named``) whose message is in the window (from
+``$since``, :data:`WINDOW`), filled. ``to_person`` is the message's ``person``: its author
+with merges applied, current because merges are applied before a batch is derived
+(``replica.settle``). Reading ``person`` alone, not the author's identity and community to
+resolve it through ``merged`` again, is what the fetch of the messages found costs least
+(docs/scale.md, *The sync, seventh pass*)."""
+
+_LATE = """
+CREATE OR REPLACE TEMP TABLE late AS
+SELECT u.id, f.id AS to_id FROM unresolved u JOIN fresh f ON f.ref_key = u.to_key
+WHERE u.id < $lo
+"""
+"""Older unresolved rows (ids below ``$lo``) whose message came in this sync: ids only, the
+message's columns fetched by :data:`_LATE_FOUND` for the (usually no) rows found."""
+
+_REST = """
+CREATE OR REPLACE TEMP TABLE rest AS
+SELECT n.id, n.to_key FROM named n
+ANTI JOIN found f ON f.id = n.id
+ANTI JOIN unresolved u ON u.to_key = n.to_key
+WHERE n.to_key IS NOT NULL
+"""
+"""This sync's rows whose message was not in the window and may be older. A key some row of
+``unresolved`` already names is not: no message in ``ev`` had it when that row was kept, any
+message with it since would have resolved that row, and this sync's own messages are all in
+the window. So a reply to a message the log never had costs the rest of the log once, not
+at every sync that brings another reply to it."""
+
+_OLDER = """
+INSERT INTO late
+SELECT r.id, t.id FROM rest r JOIN ev t ON t.ref_key = r.to_key
+WHERE t.kind = 'message.posted' AND t.occurred_at < $since
+"""
+"""The rows of ``rest`` whose message is older than the window: ids only. Fetching the
+message's ``person`` in the same scan decodes it for every row the join's Bloom filter lets
+through (0.20 against 0.07 CPU s at 10M events); by id afterwards, only for those found."""
+
+_LATE_FOUND = """
+INSERT INTO found
+SELECT l.id, t.id, t.person, t.is_question FROM late l JOIN ev t ON t.id = l.to_id
+"""
 
 
 def create(con: Any, fresh: bool) -> None:
@@ -106,11 +156,20 @@ def rebuild(con: Any) -> None:
     )
 
 
-def resolve(con: Any, lo: int) -> int:
+def resolve(con: Any, lo: int, first: Any) -> int:
     """Fill what replies and reactions keep of their message after a batch of ids ``lo`` and
-    up went into ``ev`` (module doc); the number of rows filled."""
+    up, none earlier than ``first`` (``occurred_at``), went into ``ev`` (module doc); the
+    number of rows filled."""
+    since = con.execute(f"SELECT CAST(? AS TIMESTAMP) - {WINDOW}", [first]).fetchall()[0][0]
     con.execute(_NAMED, {"lo": lo})
-    con.execute(_FOUND, {"lo": lo})
+    con.execute(_FRESH, {"lo": lo})
+    con.execute(_FOUND, {"since": since})
+    con.execute(_LATE, {"lo": lo})
+    con.execute(_REST)
+    if _any(con, "rest"):
+        con.execute(_OLDER, {"since": since})
+    if _any(con, "late"):
+        con.execute(_LATE_FOUND)
     filled = int(con.execute("SELECT count(*) FROM found").fetchall()[0][0])
     if filled:
         con.execute(
@@ -126,6 +185,10 @@ def resolve(con: Any, lo: int) -> int:
         "AND id NOT IN (SELECT id FROM unresolved WHERE id >= ?)",
         [lo],
     )
-    con.execute("DROP TABLE found")
-    con.execute("DROP TABLE named")
+    for table in ("found", "named", "fresh", "late", "rest"):
+        con.execute(f"DROP TABLE {table}")
     return filled
+
+
+def _any(con: Any, table: str) -> bool:
+    return bool(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])  # noqa: S608
