@@ -26,7 +26,7 @@ from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
 from shequn.model.i18n import Said
 from shequn.store import raw
-from shequn.store.append import append, decision_lock_read
+from shequn.store.append import append, decision_lock_read, gathered
 from shequn.store.door_queries import active_groups_read, links_read, persons_of, persons_read
 from shequn.store.growth import SEATED
 from shequn.store.growth_queries import (
@@ -173,15 +173,16 @@ def enter_batch(
         d = decide_entry(k, state.view(k))
         state.absorb(d, k)
         decisions.append(d)
-    new_events = _apply_each(conn, decisions)
-    at = max((k.at for k in knocks), default=datetime.now(UTC))
-    queued = {e.group for d in decisions for e in d.events if e.data.get("outcome") == "queued"}
-    for group in sorted(g for g in queued if g):
-        open_wave(conn, bp, group, at, force=False)
-    after_append(conn, bp, new_events, campaigns)
     found: dict[str, list[EntryState]] = {k.identity: [] for k in knocks}
-    for e in list_entries(conn, community, identities=list(found)):
-        found[e.identity].append(e)
+    with gathered(conn):  # the rows the append writes go with the next read (PostgreSQL)
+        new_events = _apply_each(conn, decisions)
+        at = max((k.at for k in knocks), default=datetime.now(UTC))
+        queued = {e.group for d in decisions for e in d.events if e.data.get("outcome") == "queued"}
+        for group in sorted(g for g in queued if g):
+            open_wave(conn, bp, group, at, force=False)
+        after_append(conn, bp, new_events, campaigns)
+        for e in list_entries(conn, community, identities=list(found)):
+            found[e.identity].append(e)
     return [found[k.identity] for k in knocks]
 
 

@@ -15,18 +15,19 @@ projection updates read then write, and must not interleave (SQLite has one writ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 from shequn.errors import NotFound
 from shequn.model.events import Event
 from shequn.model.i18n import Said
-from shequn.store import raw
+from shequn.store import raw, write_behind
 from shequn.store.append_ahead import look_ahead
 from shequn.store.projections import IdentityCache, Projector
 
@@ -89,6 +90,32 @@ def append(
     if keep_events:
         result.new_events = new_events
     return result
+
+
+@contextmanager
+def gathered(conn: Connection) -> Iterator[None]:
+    """Inside the block, the projections' and the outbox's writes that nobody reads back wait
+    for the transaction's next statement and go with it, several as one statement
+    (``store/write_behind.py``; PostgreSQL only, on SQLite nothing changes); the rest go at
+    the block's end. Every statement on ``conn`` sends them first: those of ``store/raw.py``,
+    SQLAlchemy's (its ``before_cursor_execute``) and the driver-cursor paths (COPY, unnest),
+    which settle first. If the block raises, the writes not yet sent are dropped: it is
+    opened only where an error ends the transaction (the door's and ``record``'s appends)."""
+    if conn.dialect.name != "postgresql" or write_behind.GATHERING.get() is not None:
+        yield
+        return
+    if not event.contains(conn.engine, "before_cursor_execute", _settle_first):
+        event.listen(conn.engine, "before_cursor_execute", _settle_first)
+    token = write_behind.GATHERING.set((conn, []))
+    try:
+        yield
+        raw.settle(conn)
+    finally:
+        write_behind.GATHERING.reset(token)
+
+
+def _settle_first(conn: Connection, *_: object) -> None:
+    raw.settle(conn)
 
 
 def lock_for_decision(conn: Connection) -> None:
@@ -210,9 +237,10 @@ def _insert_postgres(conn: Connection, events: list[Event], now: datetime) -> St
     """PostgreSQL: COPY into a temporary staging table, then one ``INSERT … SELECT … ON
     CONFLICT DO NOTHING RETURNING``: RETURNING lists exactly the rows this transaction
     inserted even while another writer races on the same keys."""
-    raw = conn.connection.driver_connection
-    assert raw is not None  # noqa: S101  # a live connection inside a transaction
-    with raw.cursor() as cur:
+    raw.settle(conn)  # gathered writes go before a statement sent past store/raw.py
+    driver = conn.connection.driver_connection
+    assert driver is not None  # noqa: S101  # a live connection inside a transaction
+    with driver.cursor() as cur:
         cur.execute(_STAGING)
         with cur.copy(_PG_COPY) as copy:
             for e in events:
