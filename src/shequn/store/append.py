@@ -28,7 +28,7 @@ from shequn.errors import NotFound
 from shequn.model.events import Event
 from shequn.model.i18n import Said
 from shequn.store import raw, write_behind
-from shequn.store.append_ahead import look_ahead
+from shequn.store.append_ahead import Ahead, look_ahead, prefetched
 from shequn.store.projections import IdentityCache, Projector
 
 APPEND_LOCK = 0x5348_4551  # "SHEQ": the advisory lock key appenders share on PostgreSQL
@@ -55,10 +55,13 @@ def append(
     *,
     keep_events: bool = False,
     identity_cache: IdentityCache | None = None,
+    ahead: Ahead | None = None,
 ) -> AppendResult:
     """Append one batch in the current transaction; returns counts (and new events if asked).
 
     ``identity_cache`` may be shared by consecutive batches of one import (see Projector).
+    ``ahead``: what the events name, read earlier in this transaction under the lock (the
+    door's second round trip); used when it covers them, else they are looked up here.
     """
     result = AppendResult()
     if not events:
@@ -69,7 +72,10 @@ def append(
     result.duplicate = len(events) - len(unique)
     # A few events of one community: the lock and the projections' lookups in one round trip
     # (store/append_ahead.py).
-    ahead = look_ahead(conn, unique.values(), decision_lock_read(conn), identity_cache)
+    lock = decision_lock_read(conn)
+    ahead = None if lock.sql is not None else prefetched(ahead, unique.values(), identity_cache)
+    if ahead is None:
+        ahead = look_ahead(conn, unique.values(), lock, identity_cache)
     absent, groups = None, None
     if ahead is None:
         if conn.dialect.name == "postgresql":
