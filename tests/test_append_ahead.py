@@ -7,7 +7,7 @@ from __future__ import annotations
 from shequn.model.events import Event
 from shequn.store import raw
 from shequn.store.append import append, decision_lock_read
-from shequn.store.append_ahead import FEW, look_ahead
+from shequn.store.append_ahead import FEW, ahead_of, look_ahead, prefetched, reads
 from shequn.store.db import Store
 from shequn.store.projections import Projector
 from tests.growth_helpers import COMMUNITY, at, group, loaded, wx
@@ -78,3 +78,30 @@ def test_batches_it_does_not_fit_go_the_usual_way(store: Store) -> None:
         assert look_ahead(conn, [], lock) is None
         assert look_ahead(conn, [joined("ann", "g1"), other], lock) is None  # two communities
         assert look_ahead(conn, many, lock) is None  # an import's batch
+
+
+def test_what_the_door_read_before_deciding_serves_the_append_only_when_it_covers_it(
+    store: Store,
+) -> None:
+    loaded(store, group("g1"), group("g2"))
+    with store.transaction() as conn:
+        append(conn, [joined("ann", "g1")])
+    with store.transaction() as conn:
+        found = raw.read_each(conn, reads(COMMUNITY, [wx("ann"), wx("bob")], ["g1", "g2"]))
+        read = ahead_of(COMMUNITY, [wx("ann"), wx("bob")], found)
+        # the rows of just the groups the events name; bob was asked for and is new
+        fits = prefetched(read, [joined("ann", "g2"), joined("bob", "g2", 2)], None)
+        assert fits is not None and [slug for slug, _, _ in fits.groups] == ["g2"]
+        assert fits.absent == {COMMUNITY: {wx("bob")}}
+        assert prefetched(read, [joined("cy", "g1")], None) is None  # cy was not asked for
+        assert prefetched(read, [joined("ann", "g3")], None) is None  # nor was g3
+        assert prefetched(read, [joined("ann", "g1")], {}) is None  # a record's cache: its own
+        result = append(conn, [joined("bob", "g2", 2)], ahead=read)
+    assert result.new == 1
+    with store.read() as conn:
+        assert raw.rows(
+            conn,
+            "SELECT g.slug FROM group_memberships m JOIN groups g ON g.id = m.group_id"
+            ' JOIN identities i ON i.id = m.identity_id WHERE i."key" = ?',
+            (wx("bob"),),
+        ) == [("g2",)]

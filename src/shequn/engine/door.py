@@ -24,8 +24,8 @@ from shequn.model.blueprint import Blueprint
 from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
 from shequn.model.i18n import Said
-from shequn.store import raw
-from shequn.store.append import append, decision_lock_read
+from shequn.store import append_ahead, raw
+from shequn.store.append import append, decision_lock_read, gathered
 from shequn.store.door_queries import active_groups_read, links_read, persons_of, persons_read
 from shequn.store.growth import SEATED
 from shequn.store.growth_queries import (
@@ -52,6 +52,8 @@ class DoorState:
         bp: Blueprint,
         knocks: Sequence[Knock],
         people: dict[str, list[str]] | None = None,
+        *,
+        prefetch: bool = False,
     ) -> None:
         self.conn, self.bp, self.community = conn, bp, bp.community.slug
         if people is None:
@@ -62,14 +64,21 @@ class DoorState:
         # a busy live code's knocks share it, and each would look up every group's settings.
         self.targets: dict[tuple[tuple[str, ...], str | None], tuple[list[str], bool]] = {}
         groups = {g for k in knocks for g in self._target(k)[0]}
-        found, self.room, self.active = raw.read_each(  # one round trip on PostgreSQL
+        # ``prefetch``: also what the append of a few knocks' events will look up (the
+        # newcomers' and the links' owners' identities, the groups), in the same round trip.
+        named = {k.identity for k in knocks}
+        named.update(k.link.owner for k in knocks if k.link and k.link.owner)
+        ahead = append_ahead.reads(self.community, named, groups) if prefetch else []
+        found, self.room, self.active, *rest = raw.read_each(  # one round trip on PostgreSQL
             conn,
             [
                 entries_read(self.community, identities=keys),
                 seats_read(self.community, sorted(groups)),
                 active_groups_read(self.community, keys),
+                *ahead,
             ],
         )
+        self.ahead = append_ahead.ahead_of(self.community, named, rest) if prefetch else None
         self.entries: dict[str, dict[str | None, EntryState]] = {}
         for e in found:
             self.entries.setdefault(e.identity, {}).setdefault(e.group, e)
@@ -167,21 +176,23 @@ def enter_batch(
     )
     bp = blueprint_of(community, stored)
     knocks = [_knock(bp, r, links, source) for r in requests]
-    state = DoorState(conn, bp, knocks, people)
+    few = len(knocks) * 4 <= append_ahead.FEW  # a knock appends three events or four
+    state = DoorState(conn, bp, knocks, people, prefetch=few and conn.dialect.name == "postgresql")
     decisions: list[Decision] = []
     for k in knocks:
         d = decide_entry(k, state.view(k))
         state.absorb(d, k)
         decisions.append(d)
-    new_events = _apply_each(conn, decisions)
-    at = max((k.at for k in knocks), default=datetime.now(UTC))
-    queued = {e.group for d in decisions for e in d.events if e.data.get("outcome") == "queued"}
-    for group in sorted(g for g in queued if g):
-        open_wave(conn, bp, group, at, force=False)
-    after_append(conn, bp, new_events, campaigns)
     found: dict[str, list[EntryState]] = {k.identity: [] for k in knocks}
-    for e in list_entries(conn, community, identities=list(found)):
-        found[e.identity].append(e)
+    with gathered(conn):  # the rows the append writes go with the next read (PostgreSQL)
+        new_events = _apply_each(conn, decisions, state.ahead)
+        at = max((k.at for k in knocks), default=datetime.now(UTC))
+        queued = {e.group for d in decisions for e in d.events if e.data.get("outcome") == "queued"}
+        for group in sorted(g for g in queued if g):
+            open_wave(conn, bp, group, at, force=False)
+        after_append(conn, bp, new_events, campaigns)
+        for e in list_entries(conn, community, identities=list(found)):
+            found[e.identity].append(e)
     return [found[k.identity] for k in knocks]
 
 
@@ -217,11 +228,13 @@ def _of(room: dict[str, Seats], link: Link) -> list[Seats]:
     return [room[g] for g in link.groups if g in room]
 
 
-def _apply_each(conn: Connection, decisions: Sequence[Decision]) -> list[tuple[int, Event]]:
+def _apply_each(
+    conn: Connection, decisions: Sequence[Decision], ahead: append_ahead.Ahead | None = None
+) -> list[tuple[int, Event]]:
     """One append for the whole batch; each knock's actions are queued only when its own
     events were new (a retried knock in the batch queues nothing twice)."""
     events = [e for d in decisions for e in d.events]
-    result = append(conn, events, keep_events=True)
+    result = append(conn, events, keep_events=True, ahead=ahead)
     ids = {(e.source, e.source_ref): i for i, e in result.new_events}
     queued = []
     for d in decisions:

@@ -16,7 +16,7 @@ from itertools import islice
 from shequn.engine.identity import apply_auto_merges
 from shequn.engine.reactions import react
 from shequn.model.events import Event
-from shequn.store.append import AppendResult, append
+from shequn.store.append import AppendResult, append, gathered
 from shequn.store.db import Store
 from shequn.store.projections import IdentityCache
 
@@ -52,7 +52,7 @@ def record(
     for batch in batched(events, batch_size):
         if sum(map(len, identities.values())) > IDENTITY_CACHE_LIMIT:
             identities.clear()
-        with store.transaction() as conn:
+        with store.transaction() as conn, gathered(conn):  # writes ride with reads (PostgreSQL)
             result = append(conn, batch, keep_events=True, identity_cache=identities)
             merges = apply_auto_merges(conn, result.new_events)
             react(conn, [*result.new_events, *((0, m) for m in merges)])

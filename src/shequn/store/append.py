@@ -15,19 +15,20 @@ projection updates read then write, and must not interleave (SQLite has one writ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import attrgetter
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 from shequn.errors import NotFound
 from shequn.model.events import Event
 from shequn.model.i18n import Said
-from shequn.store import raw
-from shequn.store.append_ahead import look_ahead
+from shequn.store import raw, write_behind
+from shequn.store.append_ahead import Ahead, look_ahead, prefetched
 from shequn.store.projections import IdentityCache, Projector
 
 APPEND_LOCK = 0x5348_4551  # "SHEQ": the advisory lock key appenders share on PostgreSQL
@@ -54,10 +55,13 @@ def append(
     *,
     keep_events: bool = False,
     identity_cache: IdentityCache | None = None,
+    ahead: Ahead | None = None,
 ) -> AppendResult:
     """Append one batch in the current transaction; returns counts (and new events if asked).
 
     ``identity_cache`` may be shared by consecutive batches of one import (see Projector).
+    ``ahead``: what the events name, read earlier in this transaction under the lock (the
+    door's second round trip); used when it covers them, else they are looked up here.
     """
     result = AppendResult()
     if not events:
@@ -68,7 +72,10 @@ def append(
     result.duplicate = len(events) - len(unique)
     # A few events of one community: the lock and the projections' lookups in one round trip
     # (store/append_ahead.py).
-    ahead = look_ahead(conn, unique.values(), decision_lock_read(conn), identity_cache)
+    lock = decision_lock_read(conn)
+    ahead = None if lock.sql is not None else prefetched(ahead, unique.values(), identity_cache)
+    if ahead is None:
+        ahead = look_ahead(conn, unique.values(), lock, identity_cache)
     absent, groups = None, None
     if ahead is None:
         if conn.dialect.name == "postgresql":
@@ -89,6 +96,32 @@ def append(
     if keep_events:
         result.new_events = new_events
     return result
+
+
+@contextmanager
+def gathered(conn: Connection) -> Iterator[None]:
+    """Inside the block, the projections' and the outbox's writes that nobody reads back wait
+    for the transaction's next statement and go with it, several as one statement
+    (``store/write_behind.py``; PostgreSQL only, on SQLite nothing changes); the rest go at
+    the block's end. Every statement on ``conn`` sends them first: those of ``store/raw.py``,
+    SQLAlchemy's (its ``before_cursor_execute``) and the driver-cursor paths (COPY, unnest),
+    which settle first. If the block raises, the writes not yet sent are dropped: it is
+    opened only where an error ends the transaction (the door's and ``record``'s appends)."""
+    if conn.dialect.name != "postgresql" or write_behind.GATHERING.get() is not None:
+        yield
+        return
+    if not event.contains(conn.engine, "before_cursor_execute", _settle_first):
+        event.listen(conn.engine, "before_cursor_execute", _settle_first)
+    token = write_behind.GATHERING.set((conn, []))
+    try:
+        yield
+        raw.settle(conn)
+    finally:
+        write_behind.GATHERING.reset(token)
+
+
+def _settle_first(conn: Connection, *_: object) -> None:
+    raw.settle(conn)
 
 
 def lock_for_decision(conn: Connection) -> None:
@@ -210,9 +243,10 @@ def _insert_postgres(conn: Connection, events: list[Event], now: datetime) -> St
     """PostgreSQL: COPY into a temporary staging table, then one ``INSERT … SELECT … ON
     CONFLICT DO NOTHING RETURNING``: RETURNING lists exactly the rows this transaction
     inserted even while another writer races on the same keys."""
-    raw = conn.connection.driver_connection
-    assert raw is not None  # noqa: S101  # a live connection inside a transaction
-    with raw.cursor() as cur:
+    raw.settle(conn)  # gathered writes go before a statement sent past store/raw.py
+    driver = conn.connection.driver_connection
+    assert driver is not None  # noqa: S101  # a live connection inside a transaction
+    with driver.cursor() as cur:
         cur.execute(_STAGING)
         with cur.copy(_PG_COPY) as copy:
             for e in events:

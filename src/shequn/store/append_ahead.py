@@ -47,6 +47,67 @@ def look_ahead(
     round trip, when they are few and of one stored community (not configured in this
     batch); else ``None`` and the caller goes the usual way. ``cache``: identity rows already
     known (a ``record`` call's earlier batches), filled in place."""
+    named = _named(events)
+    if named is None:
+        return None
+    community, keys, groups = named
+    identities: IdentityCache = {} if cache is None else cache
+    known = identities.setdefault(community, {})
+    todo = sorted(k for k in keys if k not in known)
+    found = raw.read_each(conn, [lock, *reads(community, todo, groups)])[1:]
+    return ahead_of(community, todo, found, identities)
+
+
+def reads(community: str, keys: Collection[str], groups: Collection[str]) -> list[raw.Read[Any]]:
+    """The community's id, the identities of ``keys`` and the rows of ``groups``: reads to
+    send with others (``raw.read_each``); their values make an :class:`Ahead`
+    (:func:`ahead_of`). The door sends them with its second round trip (``prefetched``)."""
+    wanted = sorted(groups)
+    return [
+        raw.Read(_COMMUNITY, (community,), list),
+        raw.Read(_IDENTITIES if keys else None, [community, sorted(keys)], list),
+        raw.Read(_GROUPS if wanted else None, [community, wanted], list),
+    ]
+
+
+def ahead_of(
+    community: str, keys: Collection[str], found: list[Any], cache: IdentityCache | None = None
+) -> Ahead:
+    """The :class:`Ahead` of :func:`reads`' values (``keys``: the identities asked for)."""
+    ids, rows, group_rows = found
+    identities: IdentityCache = {} if cache is None else cache
+    known = identities.setdefault(community, {})
+    utc = raw.utc
+    for i, key, member, name, name_at, first in rows:
+        known[key] = identity_row(i, key, member, name, utc(name_at), utc(first))
+    return Ahead(dict(ids), identities, {community: set(keys) - set(known)}, group_rows)
+
+
+def prefetched(
+    ahead: Ahead | None, events: Collection[Event], cache: IdentityCache | None
+) -> Ahead | None:
+    """``ahead`` (read before the events were decided) with the rows of just the groups
+    ``events`` name, when it names every community, group and identity they do — so their
+    append need not look ahead again; else ``None``."""
+    named = _named(events)
+    if ahead is None or named is None or cache is not None:
+        return None
+    community, keys, groups = named
+    known = ahead.identities.get(community, {})
+    absent = ahead.absent.get(community, set())
+    rows = [g for g in ahead.groups if g[0] in groups]
+    if (
+        community not in ahead.communities
+        or any(k not in known and k not in absent for k in keys)
+        or len(rows) != len(groups)
+    ):
+        return None
+    return Ahead(ahead.communities, ahead.identities, ahead.absent, rows)
+
+
+def _named(events: Collection[Event]) -> tuple[str, set[str], set[str]] | None:
+    """The one community, the identity keys and the groups ``events`` name, when they are few
+    and of one community not configured among them; else ``None``."""
     if not events or len(events) > FEW:
         return None
     community = next(iter(events)).community
@@ -55,26 +116,12 @@ def look_ahead(
     for e in events:
         if e.community != community or e.kind == "community.configured":
             return None
-        keys.update(k for k in (e.actor, e.subject, e.data.get("inviter")) if k)
+        keys.update(
+            k for k in (e.actor, e.subject, e.data.get("inviter")) if isinstance(k, str) and k
+        )
         if e.group is not None:
             groups.add(e.group)
-    identities: IdentityCache = {} if cache is None else cache
-    known = identities.setdefault(community, {})
-    todo = sorted(k for k in keys if isinstance(k, str) and k not in known)
-    wanted = sorted(groups)
-    _, found, rows, group_rows = raw.read_each(
-        conn,
-        [
-            lock,
-            raw.Read(_COMMUNITY, (community,), list),
-            raw.Read(_IDENTITIES if todo else None, [community, todo], list),
-            raw.Read(_GROUPS if wanted else None, [community, wanted], list),
-        ],
-    )
-    utc = raw.utc
-    for i, key, member, name, name_at, first in rows:
-        known[key] = identity_row(i, key, member, name, utc(name_at), utc(first))
-    return Ahead(dict(found), identities, {community: set(todo) - set(known)}, group_rows)
+    return community, keys, groups
 
 
 _COMMUNITY = "SELECT slug, id FROM communities WHERE slug = ?"

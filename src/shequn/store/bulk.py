@@ -29,6 +29,7 @@ def insert(conn: Connection, table: Table, rows_: Sequence[dict[str, Any]]) -> N
         return
     names = tuple(rows_[0])
     columns = [list(c) for c in zip(*raw.bound(conn, table, names, rows_), strict=True)]
+    raw.settle(conn)  # gathered writes go before a statement sent past store/raw.py
     cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cur.execute(_unnest_sql(conn, table, names), columns)

@@ -134,8 +134,9 @@ class EntryBook:
                 )
             )
         if self.uses:
-            raw.run_many(
+            raw.later_many(
                 conn,
+                "links",
                 "UPDATE links SET uses = uses + ? WHERE code = ?",
                 [(n, code) for code, n in sorted(self.uses.items())],
             )

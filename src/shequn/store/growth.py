@@ -207,7 +207,7 @@ def joined_many(p: Projector, events: list[Event]) -> None:
     for e in events:
         assert e.actor is not None  # noqa: S101  # the kinds' specs
         rows.append((p.group_id(e.community, e.group), p.identity_id(e.actor)))
-    raw.run_many(p.conn, _JOINED, rows)
+    raw.later_many(p.conn, "entries", _JOINED, rows)
 
 
 def _graduated(p: Projector, _id: int, e: Event) -> None:

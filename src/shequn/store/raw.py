@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import JSON, Boolean, Connection, DateTime, Table
 
+from shequn.store import write_behind
 from shequn.store.stored_forms import bind_pg_time, bind_sqlite_time
 from shequn.store.stored_forms import bind_time as bind_time  # the callers' one import
 from shequn.store.stored_forms import json_value as json_value
@@ -115,6 +116,9 @@ def _expand(sql: str, shape: Shape, mark: str) -> str:
 
 def rows(conn: Connection, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
     """All rows of a read (or of an ``INSERT … RETURNING``)."""
+    if write_behind.waiting(conn):  # the gathered writes ride in the same round trip
+        found: list[tuple[Any, ...]] = read_each(conn, [Read(sql, params, list)])[0]
+        return found
     cur, text, values = _cursor_and_sql(conn, sql, params)
     try:
         cur.execute(text, values)
@@ -125,6 +129,9 @@ def rows(conn: Connection, sql: str, params: Params = ()) -> list[tuple[Any, ...
 
 def first(conn: Connection, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
     """The first row of a read, or ``None``."""
+    if write_behind.waiting(conn):
+        found = rows(conn, sql, params)
+        return tuple(found[0]) if found else None
     cur, text, values = _cursor_and_sql(conn, sql, params)
     try:
         cur.execute(text, values)
@@ -155,7 +162,10 @@ def read(conn: Connection, r: Read[T]) -> T:
 def read_each(conn: Connection, reads: Sequence[Read[Any]]) -> list[Any]:
     """The values of independent reads, in order. On PostgreSQL they go to the server in one
     round trip (psycopg's pipeline mode: sent together, answered together); on SQLite, with
-    no round trips to save, one after another."""
+    no round trips to save, one after another. Writes gathered by :func:`later` go first."""
+    due = _due(conn)
+    if due:
+        return read_each(conn, [*due, *reads])[len(due) :]
     asked = [r for r in reads if r.sql is not None]
     if conn.dialect.name != "postgresql" or len(asked) < 2:
         return [read(conn, r) for r in reads]
@@ -173,6 +183,7 @@ def read_each(conn: Connection, reads: Sequence[Read[Any]]) -> list[Any]:
 
 def run(conn: Connection, sql: str, params: Params = ()) -> int:
     """A write; returns the rows it changed."""
+    settle(conn)
     cur, text, values = _cursor_and_sql(conn, sql, params)
     try:
         cur.execute(text, values)
@@ -185,11 +196,46 @@ def run_many(conn: Connection, sql: str, seq: Sequence[Params]) -> None:
     """One write for many parameter rows (DBAPI ``executemany``; plain ``?`` only)."""
     if not seq:
         return
+    settle(conn)
     cur, text, _ = _cursor_and_sql(conn, sql, seq[0])
     try:
         cur.executemany(text, [tuple(p) for p in seq])
     finally:
         cur.close()
+
+
+# -- writes nobody reads back, sent with the next statement (store/write_behind.py) -------
+def later(conn: Connection, table: str, sql: str, params: Params) -> None:
+    """A write whose result nobody reads (``table``: the one it changes; the SQL reads no
+    other): gathered while ``write_behind.gathered`` is open on ``conn``, else run now."""
+    queued = write_behind.queue(conn)
+    if queued is None:
+        run(conn, sql, params)
+    else:
+        queued.append((table, sql, params))
+
+
+def later_many(conn: Connection, table: str, sql: str, seq: Sequence[Params]) -> None:
+    """:func:`run_many` that gathers a single row (a knock's) as :func:`later` does."""
+    if len(seq) == 1:
+        later(conn, table, sql, seq[0])
+    else:
+        run_many(conn, sql, seq)
+
+
+def settle(conn: Connection) -> None:
+    """Send the gathered writes now (before a statement that does not carry them)."""
+    due = _due(conn)
+    if due:
+        read_each(conn, due)
+
+
+def _due(conn: Connection) -> list[Read[None]]:
+    return [Read(sql, params, _none) for sql, params in write_behind.take(conn)]
+
+
+def _none(_found: list[tuple[Any, ...]]) -> None:
+    return None
 
 
 Reader = Callable[[Any], Any]
@@ -277,7 +323,7 @@ def insert_bound(
     sql = _insert(table, names) + tail
     step = max(1, 3000 // len(names))
     for i in range(0, len(values), step):
-        run(conn, sql, [values[i : i + step]])
+        later(conn, table.name, sql, [values[i : i + step]])
 
 
 def bound(
@@ -308,7 +354,7 @@ def update_by_id(conn: Connection, table: Table, rows_: Sequence[dict[str, Any]]
         return
     names = tuple(c for c in rows_[0] if c != "id")
     values = bound(conn, table, (*names, "id"), rows_)
-    run_many(conn, _update(table, names), values)
+    later_many(conn, table.name, _update(table, names), values)
 
 
 _WRITES: dict[tuple[str, str, tuple[str, ...]], str] = {}
