@@ -63,7 +63,7 @@ from shequn.analytics import materialise, together
 from shequn.analytics.activity import activity
 from shequn.analytics.registry import all_metrics
 from shequn.analytics.replica import prepare, settle
-from shequn.analytics.results import Reusing
+from shequn.analytics.results import Reusing, remember
 from shequn.analytics.retention import retention
 from shequn.analytics.scope import Scope
 from shequn.analytics.talk import concentration
@@ -353,6 +353,7 @@ def main() -> None:
         gen_s = generate(con, args)
         progress(f"generated {args.events:,} raw rows", gen_s)
         derive_s, n = timed(derive, con, args.chunk)
+        remember(con)  # the watermark a sync keeps, as every synced replica has it
         progress(f"derived {n:,} rows", derive_s)
         log = f"{tmp}/log.parquet"
         progress(
