@@ -8,9 +8,11 @@ links, reactions, check-ins, leaves — is generated into a DuckDB table of raw 
 measured), then derived into the replica's ``ev`` table by the same function a sync uses
 (``materialise.append``, timed). Then, in one run, interleaved where two things are compared:
 
-- ``suite``: every registered metric, each timed, through the functions the CLI calls, with
-  the hand-written three (on Parquet) timed just before and just after: the suite's ratio is
-  to their mean, the load of a shared machine moving within minutes;
+- ``suite``: every registered metric, through the functions the CLI calls, run as the report
+  and the dashboard run them (``together.run``: ``--workers`` at a time on cursors of the
+  replica; ``--workers 1``: one after the other, each metric's own CPU seconds measurable),
+  with the hand-written three (on Parquet) timed just before and just after: the suite's
+  ratio is to their mean, the load of a shared machine moving within minutes;
 - ``same_figures``: the three figures the hand-written SQL computes (DAU/WAU/MAU series, weekly
   join-cohort retention, concentration per group) by shequn, and by hand-written DuckDB SQL
   both straight from a Parquet copy of the log and from the same DuckDB table (best of
@@ -61,11 +63,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.baselines import hand_three, naive
 
-from shequn.analytics import materialise
+from shequn.analytics import materialise, together
 from shequn.analytics.activity import activity
 from shequn.analytics.registry import all_metrics
 from shequn.analytics.replica import prepare, settle
-from shequn.analytics.results import Reusing
+from shequn.analytics.results import Reusing, remember
 from shequn.analytics.retention import retention
 from shequn.analytics.scope import Scope
 from shequn.analytics.talk import concentration
@@ -137,7 +139,26 @@ def pages(con: Any, scope: Scope) -> dict[str, float]:
     }
 
 
-def reused(con: Any, scope: Scope, with_pages: bool) -> dict[str, Any]:
+def suite_run(con: Any, scope: Scope, workers: int, each: dict[str, tuple[float, float]]) -> None:
+    """Every registered metric with its defaults, as ``together.run`` runs them; each one's
+    wall and CPU seconds into ``each`` (its CPU only with ``workers`` 1: side by side, a
+    process's CPU is not one metric's)."""
+
+    def job(name: str, metric: Any) -> Any:
+        def timed_job(c: Any) -> Any:
+            cpu, wall = time.process_time(), time.perf_counter()
+            result = metric.run(c, scope, metric.check({}))
+            spent = (time.perf_counter() - wall, time.process_time() - cpu)
+            each[name] = spent if workers == 1 else (spent[0], float("nan"))
+            progress(f"metric {name}", *each[name])
+            return result
+
+        return timed_job
+
+    together.run(con, {n: job(n, m) for n, m in sorted(all_metrics().items())}, workers)
+
+
+def reused(con: Any, scope: Scope, with_pages: bool, workers: int) -> dict[str, Any]:
     """Pages computed afresh; then the suite and the pages through ``Reusing``: cold (first
     at this watermark, storing results) and warm (nothing changed since). Without pages
     (``--skip pages``: the diagnose page alone takes minutes at 10M) only the suite."""
@@ -145,9 +166,9 @@ def reused(con: Any, scope: Scope, with_pages: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"pages_fresh_s": page(con)} if with_pages else {}
     for run in ("cold", "warm"):
         wrapped = Reusing(con)
-        t = [clocked(m.run, wrapped, scope, m.check({})) for m in all_metrics().values()]
-        out[f"suite_{run}_s"] = round(sum(w for w, _ in t), 3)
-        out[f"suite_{run}_cpu_s"] = round(sum(c for _, c in t), 3)
+        wall, cpu = clocked(suite_run, wrapped, scope, workers, {})
+        out[f"suite_{run}_s"] = round(wall, 3)
+        out[f"suite_{run}_cpu_s"] = round(cpu, 3)
         if with_pages:
             out[f"pages_{run}_s"] = page(wrapped)
     return out
@@ -352,6 +373,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--memory", default="1GB", help="DuckDB memory_limit")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=together.WORKERS,
+        help="metrics at once (together.run); 1: in a row, each metric's CPU measured",
+    )
     ap.add_argument("--before", action="store_true", help="also time the old derived view")
     ap.add_argument(
         "--skip", default="", help="comma-separated: reuse, pages (of reuse), naive, same"
@@ -371,6 +398,7 @@ def main() -> None:
         gen_s = generate(con, args)
         progress(f"generated {args.events:,} raw rows", gen_s)
         derive_s, n = timed(derive, con, args.chunk)
+        remember(con)  # the watermark a sync keeps, as every synced replica has it
         progress(f"derived {n:,} rows", derive_s)
         log = f"{tmp}/log.parquet"
         progress(
@@ -383,12 +411,15 @@ def main() -> None:
         hand = [clocked(hand_three, con, f"'{log}'")]
         progress("hand-written three, before the suite", *hand[0])
         suite: dict[str, tuple[float, float]] = {}
-        for name, metric in sorted(all_metrics().items()):
-            suite[name] = clocked(metric.run, con, scope, metric.check({}))
-            progress(f"metric {name}", *suite[name])
+        suite_s, suite_cpu = clocked(suite_run, con, scope, args.workers, suite)
+        progress("the suite", suite_s, suite_cpu)
         hand.append(clocked(hand_three, con, f"'{log}'"))
         progress("hand-written three, after the suite", *hand[1])
-        reuse = reused(con, scope, "pages" not in args.skip) if "reuse" not in args.skip else {}
+        reuse = (
+            reused(con, scope, "pages" not in args.skip, args.workers)
+            if "reuse" not in args.skip
+            else {}
+        )
         hand_reuse = clocked(hand_three, con, f"'{log}'") if reuse else (0.0, 0.0)
         sync = sync_vs_append(con, args.more)
         progress(f"sync of {args.more:,} vs plain append", sync["sync_s"], sync["sync_cpu_s"])
@@ -397,11 +428,11 @@ def main() -> None:
         nan = float("nan")
         naive_s = naive(con, args.naive_events, tmp) if "naive" not in args.skip else (nan, nan)
         naive_full, naive_cpu = (x * n / args.naive_events for x in naive_s)
-        suite_s, suite_cpu = (sum(v[i] for v in suite.values()) for i in (0, 1))
         hand_s, hand_cpu = ((hand[0][i] + hand[1][i]) / 2 for i in (0, 1))
         report = {
             "events": n,
             "duckdb": {"memory_limit": args.memory, "threads": args.threads},
+            "workers": args.workers,
             "load_average": [round(x, 1) for x in os.getloadavg()],
             "generate_s": round(gen_s, 1),
             "derive_s": round(derive_s, 1),
@@ -422,7 +453,7 @@ def main() -> None:
             ),
             "per_metric_wall_cpu_s": {
                 k: [round(v[0], 3), round(v[1], 3)]
-                for k, v in sorted(suite.items(), key=lambda kv: -kv[1][1])
+                for k, v in sorted(suite.items(), key=lambda kv: -kv[1][args.workers == 1])
             },
             "same_figures": same,
             "naive_extrapolated_s": round(naive_full, 1),

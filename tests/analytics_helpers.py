@@ -14,6 +14,7 @@ import itertools
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from shequn.analytics.results import KEPT
 from shequn.model.events import Event
 
 COMMUNITY = "c"
@@ -92,9 +93,10 @@ def merge(keep: str, absorb: str, *, day: float = 0, hour: float = 18) -> Event:
 
 def kept(con: Any, *, temporary: bool, column: str) -> int:
     """How many results ``results.keep`` holds for ``con``'s replica that have a column named
-    ``column``: in ``reused`` (through ``Reusing``) or, ``temporary``, a bare connection's."""
+    ``column``: in ``reused`` (through ``Reusing``) or, ``temporary``, a bare connection's (in
+    the in-memory database ``results.KEPT``, gone with the connection)."""
     sql = (
         "SELECT count(DISTINCT table_oid) FROM duckdb_columns() WHERE starts_with(table_name,"
-        " 'k_') AND (database_name = 'temp') = ? AND column_name = ?"
+        " 'k_') AND (database_name = ?) = ? AND column_name = ?"
     )
-    return int(con.execute(sql, [temporary, column]).fetchall()[0][0])
+    return int(con.execute(sql, [KEPT, temporary, column]).fetchall()[0][0])

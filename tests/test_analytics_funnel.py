@@ -196,7 +196,7 @@ def test_channel_cost_reads_the_counts_the_funnel_kept(replica_of, monkeypatch):
     assert {c.channel: (c.retention_base, c.retained) for c in shared[1]} == judged
     funnel(con, scope, by="group")  # another segmentation counts anew
     assert kept(con, temporary=False, column="stage") == 2
-    # a bare connection to the replica keeps its own, temporary one: the same answers
+    # a bare connection to the replica keeps its own (in memory): the same answers
     assert both(con.raw) == shared
     assert kept(con, temporary=True, column="stage") == 1
     # each metric counting for itself, as on Spark: the same answers again

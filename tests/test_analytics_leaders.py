@@ -161,7 +161,7 @@ def test_promotion_candidates_read_the_leaders_ranking(replica_of, monkeypatch):
     assert kept(con, temporary=False, column="rank") == 1
     promotion_candidates(con, scope, top=2)  # other parameters rank anew
     assert kept(con, temporary=False, column="rank") == 2
-    # a bare connection to the replica keeps its own, temporary one: the same answers
+    # a bare connection to the replica keeps its own (in memory): the same answers
     assert both(con.raw) == shared
     assert kept(con, temporary=True, column="rank") == 1
     # each metric ranking for itself, as on Spark: the same answers again

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from shequn.analytics.activity import activity
 from shequn.analytics.replica import Replica
@@ -47,3 +48,32 @@ def test_writes_and_a_sync_with_nothing_new_leave_results_alone(store: Store) ->
             replica.con.execute(f"SET memory_limit = '{size}'")
             limits.append(replica.con.execute("SELECT current_setting('memory_limit')").fetchall())
         assert limits[0] != limits[1]
+
+
+def test_the_as_of_day_is_asked_once_per_watermark_on_a_bare_connection(store: Store) -> None:
+    from datetime import timedelta
+
+    from shequn.analytics.results import KEPT
+    from shequn.analytics.scope import as_of
+
+    def answers(con: Any) -> list[tuple[Any, ...]]:  # what the replica keeps for as_of
+        return con.execute(
+            "SELECT table_name FROM duckdb_columns() WHERE database_name = ? AND"
+            " column_name = 'max(\"day\")'",
+            [KEPT],
+        ).fetchall()
+
+    record(store, [configured(), join("a", day=0), post("a", day=1)])
+    with Replica.open(store, ":memory:") as replica:
+        scope = Scope(COMMUNITY)
+        first = as_of(replica.raw, scope)
+        assert as_of(replica.raw, scope) == first  # read back, not asked again
+        assert len(answers(replica.raw)) == 1
+        assert as_of(replica.raw, Scope(COMMUNITY, group="g")) == first  # another question
+        assert len(answers(replica.raw)) == 2
+
+        record(store, [post("a", day=3)])
+        replica.sync()  # a new watermark: asked afresh, the old answers dropped
+        assert first is not None
+        assert as_of(replica.raw, scope) == first + timedelta(days=2)
+        assert len(answers(replica.raw)) == 1

@@ -134,7 +134,7 @@ def test_the_three_share_one_classification_per_watermark(replica_of, monkeypatc
     assert kept(con, temporary=False, column="chatter") == 1
     noise_vs_value(con, scope, short=40)  # other parameters classify differently
     assert kept(con, temporary=False, column="chatter") == 2
-    # a bare connection to the replica keeps its own, temporary one: the same answers
+    # a bare connection to the replica keeps its own (in memory): the same answers
     assert three(con.raw) == shared
     assert kept(con, temporary=True, column="chatter") == 1
     # each metric classifying for itself, as on Spark: the same answers again

@@ -11,11 +11,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from shequn.analytics import together
 from shequn.analytics.activity import activity
 from shequn.analytics.configured import configured_blueprint
 from shequn.analytics.lifecycle import life_cycle
 from shequn.analytics.portable import PORTABLE
-from shequn.analytics.registry import all_metrics
+from shequn.analytics.registry import Metric, all_metrics
 from shequn.analytics.scope import Scope, as_of
 from shequn.model.blueprint_engagement import DEFAULT_ENVELOPE_TEST_HOURS
 from shequn.model.blueprint_org import Coverage
@@ -111,7 +112,16 @@ def build_report(con: Any, scope: Scope, *, portable_only: bool = False) -> Repo
     report = Report(community=scope.community, group=scope.group, as_of=as_of(con, scope))
     if report.empty:
         return report
-    days = activity(con, scope)
+    sections = _sections(PORTABLE if portable_only else None, report)
+    found = together.run(
+        con,
+        {
+            "activity": lambda c: activity(c, scope),
+            **{name: _section(metric, scope) for name, metric in sections.items()},
+            "life_cycle": lambda c: life_cycle(c, scope),
+        },
+    )
+    days = found["activity"]
     if days:
         today = days[-1]
         report.headline = {
@@ -122,9 +132,13 @@ def build_report(con: Any, scope: Scope, *, portable_only: bool = False) -> Repo
             "messages_last_7_days": sum(d.messages for d in days[-7:]),
             "messages_per_active_member": today.messages_per_active,
         }
-    _extra_sections(con, scope, report, PORTABLE if portable_only else None)
+    for name in sections:
+        rows = found[name] if isinstance(found[name], list) else [found[name]]
+        report.sections[name] = [
+            asdict(r) if hasattr(r, "__dataclass_fields__") else r for r in rows
+        ]
     moves = _moves(_envelope_hours(con, scope.community))
-    for life in life_cycle(con, scope):
+    for life in found["life_cycle"]:
         report.groups.append(
             {
                 "group": life.group,
@@ -198,10 +212,11 @@ _SECTIONS = (
 )
 
 
-def _extra_sections(con: Any, scope: Scope, report: Report, only: tuple[str, ...] | None) -> None:
-    """Metrics from the other analytics modules, when this build has them (of them, those
-    in ``only`` when given; the others go to ``duckdb_only``)."""
+def _sections(only: tuple[str, ...] | None, report: Report) -> dict[str, Metric]:
+    """The metrics of the other analytics modules this build has, by name (of them, those in
+    ``only`` when given; the others go to the report's ``duckdb_only``)."""
     metrics = all_metrics()
+    found: dict[str, Metric] = {}
     for name in _SECTIONS:
         metric = metrics.get(name)
         if metric is None:
@@ -209,8 +224,9 @@ def _extra_sections(con: Any, scope: Scope, report: Report, only: tuple[str, ...
         if only is not None and name not in only:
             report.duckdb_only.append(name)
             continue
-        result = metric.compute(con, scope)
-        rows = result if isinstance(result, list) else [result]
-        report.sections[name] = [
-            asdict(r) if hasattr(r, "__dataclass_fields__") else r for r in rows
-        ]
+        found[name] = metric
+    return found
+
+
+def _section(metric: Metric, scope: Scope) -> together.Job:
+    return lambda con: metric.compute(con, scope)

@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 _READ = re.compile(r"\s*(SELECT|WITH)\b", re.IGNORECASE)
@@ -68,21 +72,58 @@ def kept(con: Any, part: str) -> str | None:
     return dict(zip(names, fields, strict=True)).get(part) if len(fields) == len(names) else None
 
 
-def keep(con: Any, sql: str) -> str | None:
-    """Run ``sql`` (a read of the log) into a table and name it, ``schema.table``: a result
-    several metrics build on, computed once for the replica's watermark (the talk metrics'
-    message classification, ``analytics/talk_classes.py``). Through :class:`Reusing` it goes
-    to ``reused`` (dropped with the other results when the watermark moves; queries reading
-    it are reused like reads of ``ev``); on a bare connection to a replica, to a temporary
-    table named for the watermark (one computed here when no sync kept one), older ones
-    dropped. None when ``con`` is no replica (no ``meta``): the caller reads ``sql`` itself."""
+def stored(con: Any) -> str | None:
+    """The watermark the last sync kept in ``con``'s replica (:func:`remember`); None when
+    none was kept, or ``con`` is no DuckDB replica (no ``meta``; Spark)."""
     import duckdb  # lazy: heavy, and only analytics need it
 
-    digest = hashlib.sha256(sql.encode()).hexdigest()
+    if getattr(con, "dialect", "duckdb") != "duckdb":
+        return None
+    try:
+        mark = con.execute("SELECT value FROM meta WHERE key = 'watermark'").fetchall()
+    except duckdb.CatalogException:
+        return None
+    return str(mark[0][0]) if mark else None
+
+
+def answered(con: Any, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (a small read of the log), computed once for the watermark the
+    last sync kept and read back after (:func:`keep`; through :class:`Reusing`, as its
+    reads are). Every metric asks the as-of day first (``scope.as_of``): 30 queries of
+    ~15 ms CPU in a suite at 2M events, one answer. Asked afresh when no watermark is kept
+    (a replica filled by other means than a sync: working one out costs more than the
+    query) and on other engines (Spark keeps its own answers)."""
+    table = None if isinstance(con, Reusing) or stored(con) is None else keep(con, sql, params)
+    if table is None:
+        return [tuple(r) for r in con.execute(sql, params).fetchall()]
+    return [tuple(r) for r in con.execute(f"SELECT * FROM {table}").fetchall()]  # noqa: S608
+
+
+KEPT = "shequn_kept"
+"""The in-memory database a bare connection's kept results go to (:func:`keep`), attached to
+the replica's DuckDB instance: every cursor of that connection sees it (a temporary table is
+its own connection's only, and a cursor is a new connection: ``analytics/together.py`` runs
+metrics on cursors side by side)."""
+
+
+def keep(con: Any, sql: str, params: list[Any] | None = None) -> str | None:
+    """Run ``sql`` (a read of the log; ``params`` its parameters) into a table and name it,
+    ``schema.table``: a result several metrics build on, computed once for the replica's
+    watermark (the talk metrics' message classification, ``analytics/talk_classes.py``).
+    Through :class:`Reusing` it goes to ``reused`` (dropped with the other results when the
+    watermark moves; queries reading it are reused like reads of ``ev``); on a bare
+    connection to a replica, to a table of :data:`KEPT` named for the watermark (one
+    computed here when no sync kept one), older ones dropped. None when ``con`` is no
+    replica (no ``meta``): the caller reads ``sql`` itself. Two threads asking for the same
+    table at once: one computes it, the other waits for it (:func:`once`)."""
+    import duckdb  # lazy: heavy, and only analytics need it
+
+    digest = hashlib.sha256((sql if params is None else f"{sql}\0{params!r}").encode()).hexdigest()
     if isinstance(con, Reusing):
         con._ready()
         table = f"reused.k_{digest[:24]}"
-        con.raw.execute(f"CREATE TABLE IF NOT EXISTS {table} AS {sql}")  # ours
+        with once(table):
+            con.raw.execute(f"CREATE TABLE IF NOT EXISTS {table} AS {sql}", params)  # ours
         return table
     try:
         stored = con.execute("SELECT value FROM meta WHERE key = 'watermark'").fetchall()
@@ -90,16 +131,45 @@ def keep(con: Any, sql: str) -> str | None:
     except duckdb.CatalogException:
         return None
     prefix = "k_" + hashlib.sha256(mark.encode()).hexdigest()[:8]
-    old = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE 'k\\_%'"
-        " ESCAPE '\\' AND NOT starts_with(table_name, ?)",
-        [prefix],
-    ).fetchall()
-    for (name,) in old:
-        con.execute(f'DROP TABLE IF EXISTS temp."{name}"')  # ours: k_ and hex
-    table = f"temp.{prefix}_{digest[:16]}"
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table[5:]} AS {sql}")  # ours
+    with once(KEPT):  # one thread attaches and sweeps at a time
+        con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {KEPT} (READ_WRITE)")
+        old = con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND NOT"
+            " starts_with(table_name, ?)",
+            [KEPT, prefix],
+        ).fetchall()
+        for (name,) in old:
+            con.execute(f'DROP TABLE IF EXISTS {KEPT}."{name}"')  # ours: k_ and hex
+    table = f"{KEPT}.{prefix}_{digest[:16]}"
+    with once(table):
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS {sql}", params)  # ours
     return table
+
+
+class _Key:
+    """A lock for one name (:func:`once`); weakly kept, so names no one waits on go."""
+
+    __slots__ = ("__weakref__", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+_keys: weakref.WeakValueDictionary[str, _Key] = weakref.WeakValueDictionary()
+_keys_lock = threading.Lock()
+
+
+@contextmanager
+def once(name: str) -> Iterator[None]:
+    """Held while the result ``name`` is looked up or computed: a second thread asking for
+    the same name waits, then finds it computed, rather than computing it again (or failing
+    on DuckDB's conflict of two transactions creating one table)."""
+    with _keys_lock:
+        key = _keys.get(name)
+        if key is None:
+            key = _keys[name] = _Key()
+    with key.lock:
+        yield
 
 
 class Rows:
@@ -115,35 +185,93 @@ class Rows:
         return self.rows[0] if self.rows else None
 
 
+def session_cursor(con: Any) -> Any:
+    """A new connection (DuckDB's ``cursor``) to ``con``'s database, for another thread: the
+    same tables, settings and attached databases, and ``con``'s session time zone (a session
+    setting a cursor does not inherit; the replica runs in UTC, ``replica.prepare``)."""
+    zone = con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0]
+    cursor = con.cursor()
+    cursor.execute("SET TimeZone = ?", [zone])
+    return cursor
+
+
+class _Tally:
+    """Hits and misses of a :class:`Reusing` and its cursors, counted together."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+
 class Reusing:
     """A DuckDB connection whose read queries are answered from ``reused`` when the replica's
-    watermark has not moved (module doc); everything else goes to the connection itself."""
+    watermark has not moved (module doc); everything else goes to the connection itself.
+    :meth:`cursor` gives another thread its own, sharing what is kept."""
 
     def __init__(self, con: Any) -> None:
         self.raw = con
         self._mark: str | None = None
-        self.hits = self.misses = 0
+        self._tally = _Tally()
+        self._cursors: set[Any] = set()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.raw, name)
 
+    @property
+    def hits(self) -> int:
+        return self._tally.hits
+
+    @property
+    def misses(self) -> int:
+        return self._tally.misses
+
     def forget(self) -> None:
         """The replica changed under this connection (a sync): read the watermark again."""
         self._mark = None
+
+    def cursor(self) -> Reusing:
+        """Another thread's connection to the same replica (:func:`session_cursor`), reusing
+        and keeping results with this one (the same watermark, one tally), interrupted with
+        it (:meth:`interrupt`, the request's time budget) until :meth:`release`."""
+        self._ready()
+        child = Reusing(session_cursor(self.raw))
+        child._mark, child._tally = self._mark, self._tally
+        self._cursors.add(child.raw)
+        return child
+
+    def release(self, child: Reusing) -> None:
+        """Close a connection :meth:`cursor` gave."""
+        self._cursors.discard(child.raw)
+        child.raw.close()
+
+    def interrupt(self) -> None:
+        """Stop what runs on this connection and on its cursors (``budget.limited``)."""
+        import duckdb  # lazy: heavy, and only analytics need it
+
+        self.raw.interrupt()
+        for cursor in list(self._cursors):
+            with suppress(duckdb.ConnectionException):  # released meanwhile: nothing runs
+                cursor.interrupt()
 
     def execute(self, sql: str, params: Any = None) -> Any:
         if not (_READ.match(sql) and _LOG.search(sql)):
             return self.raw.execute(sql, params)
         table = "reused.r_" + hashlib.sha256(f"{sql}\0{params!r}".encode()).hexdigest()[:24]
         self._ready()
-        try:
-            rows = self.raw.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608  # hash
-        except self._missing:
-            self.misses += 1
-            self.raw.execute(f"CREATE TABLE {table} AS {sql}", params)  # ours
-            rows = self.raw.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608  # hash
-        else:
-            self.hits += 1
+        with once(table):
+            try:
+                rows = self.raw.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608  # hash
+            except self._missing:
+                self.raw.execute(f"CREATE TABLE {table} AS {sql}", params)  # ours
+                rows = self.raw.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608  # hash
+                hit = False
+            else:
+                hit = True
+        with self._tally.lock:
+            if hit:
+                self._tally.hits += 1
+            else:
+                self._tally.misses += 1
         return Rows(rows)
 
     @property

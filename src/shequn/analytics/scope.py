@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from shequn.analytics.results import answered
 from shequn.model.writers import WRITER_CLASS
 
 DEFAULT_ACTIVE_KINDS: tuple[str, ...] = (
@@ -83,15 +84,17 @@ of it look dead."""
 
 def as_of(con: Any, scope: Scope) -> date | None:
     """The last local day to measure: ``scope.until``, or the day of the newest fact in scope
-    (:data:`FACT_KINDS`) — never later than now, whatever the log holds."""
+    (:data:`FACT_KINDS`) — never later than now, whatever the log holds. Asked once per
+    replica watermark (``results.answered``): every metric starts here."""
     if scope.until is not None:
         return scope.until
     where, params = scope.where()
     kinds, kind_params = kinds_sql(FACT_KINDS)
-    rows = con.execute(
+    rows = answered(
+        con,
         f"SELECT max(day) FROM ev WHERE {where} AND {kinds}",  # noqa: S608
         [*params, *kind_params],
-    ).fetchall()
+    )
     value = rows[0][0]
     if not isinstance(value, date):
         return None

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection
 
+from shequn.analytics import together
 from shequn.analytics.activity import activity
 from shequn.analytics.funnel import funnel
 from shequn.analytics.leaders import key_behaviour_leaders
@@ -57,10 +59,15 @@ def overview(con: Any, scope: Scope, _: Label) -> dict[str, Any]:
 
 def group_table(con: Any, scopes: list[Scope]) -> list[dict[str, Any]]:
     """One row per group: life-cycle stage, 7-day rule, and the dead / over-active flags."""
+    jobs: dict[str, together.Job] = {}
+    for n, scope in enumerate(scopes):
+        jobs[f"noisy {n}"] = partial(over_activity, scope=scope)
+        jobs[f"life {n}"] = partial(life_cycle, scope=scope)
+    found = together.run(con, jobs)
     rows: list[dict[str, Any]] = []
-    for scope in scopes:
-        noisy = {a.group for a in over_activity(con, scope)}
-        for life in life_cycle(con, scope):
+    for n in range(len(scopes)):
+        noisy = {a.group for a in found[f"noisy {n}"]}
+        for life in found[f"life {n}"]:
             row = asdict(life)
             row["dead"] = life.stage == "dead"
             row["over_active"] = life.group in noisy
@@ -70,14 +77,23 @@ def group_table(con: Any, scopes: list[Scope]) -> list[dict[str, Any]]:
 
 def group_detail(con: Any, scope: Scope, _: Label) -> dict[str, Any]:
     """Activity, concentration, key behaviour leaders and noise vs value of one group."""
-    leaders = key_behaviour_leaders(con, scope)
+    found = together.run(
+        con,
+        {
+            "leaders": lambda c: key_behaviour_leaders(c, scope),
+            "concentration": lambda c: concentration(c, scope),
+            "activity": lambda c: activity(c, scope),
+            "talk": lambda c: noise_vs_value(c, scope, period="week"),
+        },
+    )
+    leaders = found["leaders"]
     return {
-        "concentration": [asdict(c) for c in concentration(con, scope) if c.group == scope.group],
+        "concentration": [asdict(c) for c in found["concentration"] if c.group == scope.group],
         "leaders": leaders,
         "charts": {
-            "activity": charts.activity_lines(activity(con, scope), _),
+            "activity": charts.activity_lines(found["activity"], _),
             "leaders": charts.leader_bars(leaders, _),
-            "talk": charts.noise_value_bars(noise_vs_value(con, scope, period="week"), _),
+            "talk": charts.noise_value_bars(found["talk"], _),
         },
     }
 
@@ -165,5 +181,6 @@ def _covers(op: Operator, group: str | None) -> bool:
 
 def moves(con: Any, scopes: list[Scope]) -> list[Diagnosis]:
     """Every move ``shequn diagnose`` suggests for the groups in scope, by priority."""
-    found = [d for scope in scopes for d in diagnose(con, scope)]
+    jobs = {str(n): partial(diagnose, scope=scope) for n, scope in enumerate(scopes)}
+    found = [d for found in together.run(con, jobs).values() for d in found]
     return sorted(found, key=lambda d: (d.priority, d.group, d.rule_id))
