@@ -1,5 +1,6 @@
 """The baselines the metric suite is measured against (``bench_metrics.py``): hand-written
-DuckDB SQL for three figures, and the same figures one ORM object per event.
+DuckDB SQL for three figures, the same figures one ORM object per event, and shequn's own
+three timed beside the hand-written SQL (:func:`same_figures`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from benchmarks.clock import clocked, timed
 from sqlalchemy import DateTime, String, create_engine, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS
+from shequn.analytics import materialise
+from shequn.analytics.activity import activity
+from shequn.analytics.retention import retention
+from shequn.analytics.scope import DEFAULT_ACTIVE_KINDS, Scope
+from shequn.analytics.talk import concentration
 
 HANDWRITTEN = {
     "activity": """
@@ -131,3 +137,34 @@ def naive(con: Any, n: int, tmp: str) -> tuple[float, float]:
     elapsed = time.perf_counter() - begin, time.process_time() - cpu
     engine.dispose()
     return elapsed
+
+
+def shequn_three(con: Any, scope: Scope) -> None:
+    activity(con, scope)
+    retention(con, scope, period="week", periods=8)
+    concentration(con, scope)
+
+
+def same_figures(con: Any, log: str, repeat: int, before: bool) -> dict[str, Any]:
+    """shequn's three figures and the hand-written SQL's, interleaved, best of ``repeat``."""
+    scope = Scope("bench")
+    ref = materialise.reference(con) if before else None
+    runs: dict[str, list[float]] = defaultdict(list)
+    for _ in range(repeat):
+        for name, fn, arg in (
+            ("shequn", shequn_three, scope),
+            ("hand_parquet", hand_three, f"'{log}'"),
+            ("hand_table", hand_three, "ev"),
+        ):
+            wall, cpu = clocked(fn, con, arg)
+            runs[f"{name}_s"].append(wall)
+            runs[f"{name}_cpu_s"].append(cpu)
+        if ref is not None:
+            runs["before_view_s"].append(timed(shequn_three, ref, scope)[0])
+    if ref is not None:
+        ref.close()
+    out: dict[str, Any] = {k: round(min(v), 3) for k, v in runs.items()}
+    out["ratio_vs_parquet"] = round(out["shequn_s"] / out["hand_parquet_s"], 2)
+    out["ratio_vs_table"] = round(out["shequn_s"] / out["hand_table_s"], 2)
+    out["ratio_vs_parquet_cpu"] = round(out["shequn_cpu_s"] / out["hand_parquet_cpu_s"], 2)
+    return out

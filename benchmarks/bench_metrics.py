@@ -55,22 +55,20 @@ import resource
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.baselines import hand_three, naive
+from benchmarks.baselines import hand_three, naive, same_figures
+from benchmarks.clock import clocked, timed
+from benchmarks.sync_append import sync_vs_append
 
 from shequn.analytics import materialise, together
-from shequn.analytics.activity import activity
 from shequn.analytics.registry import all_metrics
-from shequn.analytics.replica import prepare, settle
+from shequn.analytics.replica import prepare
 from shequn.analytics.results import Reusing, remember
-from shequn.analytics.retention import retention
 from shequn.analytics.scope import Scope
-from shequn.analytics.talk import concentration
 
 GENERATE = """
 INSERT INTO raw
@@ -171,135 +169,6 @@ def reused(con: Any, scope: Scope, with_pages: bool, workers: int) -> dict[str, 
         out[f"suite_{run}_cpu_s"] = round(cpu, 3)
         if with_pages:
             out[f"pages_{run}_s"] = page(wrapped)
-    return out
-
-
-def timed(fn, *args, **kwargs) -> tuple[float, Any]:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return time.perf_counter() - start, result
-
-
-def clocked(fn, *args) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """Wall and CPU seconds (this process, DuckDB's threads included) of ``fn(*args)``: on a
-    shared machine the wall clock mostly measures the others' load, CPU time what we spent."""
-    cpu = time.process_time()
-    wall, _ = timed(fn, *args)
-    return wall, time.process_time() - cpu
-
-
-def best(repeat: int, fn, *args) -> float:  # type: ignore[no-untyped-def]
-    return min(timed(fn, *args)[0] for _ in range(repeat))
-
-
-def shequn_three(con: Any, scope: Scope) -> None:
-    activity(con, scope)
-    retention(con, scope, period="week", periods=8)
-    concentration(con, scope)
-
-
-def same_figures(con: Any, log: str, repeat: int, before: bool) -> dict[str, Any]:
-    """shequn's three figures and the hand-written SQL's, interleaved, best of ``repeat``."""
-    scope = Scope("bench")
-    ref = materialise.reference(con) if before else None
-    runs: dict[str, list[float]] = defaultdict(list)
-    for _ in range(repeat):
-        for name, fn, arg in (
-            ("shequn", shequn_three, scope),
-            ("hand_parquet", hand_three, f"'{log}'"),
-            ("hand_table", hand_three, "ev"),
-        ):
-            wall, cpu = clocked(fn, con, arg)
-            runs[f"{name}_s"].append(wall)
-            runs[f"{name}_cpu_s"].append(cpu)
-        if ref is not None:
-            runs["before_view_s"].append(timed(shequn_three, ref, scope)[0])
-    if ref is not None:
-        ref.close()
-    out: dict[str, Any] = {k: round(min(v), 3) for k, v in runs.items()}
-    out["ratio_vs_parquet"] = round(out["shequn_s"] / out["hand_parquet_s"], 2)
-    out["ratio_vs_table"] = round(out["shequn_s"] / out["hand_table_s"], 2)
-    out["ratio_vs_parquet_cpu"] = round(out["shequn_cpu_s"] / out["hand_parquet_cpu_s"], 2)
-    return out
-
-
-MORE = """
-CREATE OR REPLACE TEMP TABLE more AS
-SELECT id + (SELECT max(id) + 1 FROM raw) AS id, kind, occurred_at + INTERVAL 1 DAY AS occurred_at,
-       community, grp, actor, subject, source, source_ref || '+' AS source_ref, data
-FROM raw USING SAMPLE {n} ROWS (reservoir, {seed})
-"""
-"""New events sampled over the whole log's year: their replies and reactions name messages
-anywhere in it (they keep the sampled rows' ``reply_to`` / ``message``)."""
-
-MORE_RECENT = """
-CREATE OR REPLACE TEMP TABLE more AS
-WITH top AS (
-    SELECT max(id) AS id0, max(occurred_at) AS t0,
-           (epoch(max(occurred_at)) - epoch(min(occurred_at))) / count(*) AS gap
-    FROM raw
-),
-o AS (
-    SELECT s.*, top.id0 + row_number() OVER (ORDER BY s.occurred_at, s.id) AS nid
-    FROM (SELECT * FROM raw USING SAMPLE {n} ROWS (reservoir, {seed})) s, top
-)
-SELECT o.nid AS id, o.kind,
-       top.t0 + to_seconds(CAST((o.nid - top.id0) * top.gap AS BIGINT)) AS occurred_at,
-       o.community, o.grp, o.actor, o.subject, o.source, 'n' || o.nid AS source_ref,
-       CASE WHEN o.kind = 'message.reacted' THEN json_object('message', 'n' || (o.nid - 1))
-            WHEN o.data->>'reply_to' IS NOT NULL THEN json_merge_patch(o.data, json_object(
-                'reply_to', 'n' || (o.nid - 1 - hash(o.nid, 7) % 20)))
-            ELSE o.data END::JSON AS data
-FROM o, top
-"""
-"""New events as a live sync gets them: after the log's end, ids in time order, at the log's
-own rate; replies and reactions name the rows just before them as the generator does (a
-reply one of the 20 before, a reaction the one before), so one in five names no message
-(a reaction or a check-in) and stays unresolved: a lookup of the whole log at every sync."""
-
-
-def sync_vs_append(con: Any, n: int, rounds: int = 2) -> dict[str, Any]:
-    """``n`` new events derived as a sync does, against a plain append of the same rows, for
-    both batches: :data:`MORE` (the figures of earlier passes) and, under ``recent``,
-    :data:`MORE_RECENT`."""
-    out = sync_rounds(con, MORE, n, rounds)
-    out["recent"] = sync_rounds(con, MORE_RECENT, n, rounds)
-    return out
-
-
-def sync_rounds(con: Any, more: str, n: int, rounds: int) -> dict[str, Any]:
-    """Best of ``rounds`` interleaved rounds after one untimed: the first rounds cost the plain
-    append more (2M events: best of two 0.30-0.38 CPU s, best of four 0.18-0.23; why was not
-    profiled), which put the ratio at 1.4 where later rounds give 2."""
-    runs: dict[str, list[float]] = defaultdict(list)
-    for r in range(rounds + 1):
-        con.execute(more.format(n=n, seed=r + 2))
-        con.execute("CREATE OR REPLACE TEMP TABLE sp AS SELECT * FROM people")
-        con.execute("CREATE OR REPLACE TEMP TABLE sc AS SELECT * FROM communities")
-        con.execute("CHECKPOINT")  # neither side pays for what was written before it
-
-        def plain() -> None:
-            con.execute("BEGIN")
-            con.execute("INSERT INTO raw SELECT * FROM more")
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")  # both sides durable in the file, not just the WAL
-
-        def sync() -> None:
-            con.execute("BEGIN")
-            settle(con, "more", people="sp", communities="sc")
-            con.execute("COMMIT")
-            con.execute("CHECKPOINT")
-
-        order = (("append", plain), ("sync", sync))
-        for name, fn in order if r % 2 == 0 else order[::-1]:
-            wall, cpu = clocked(fn)
-            if r:  # round 0 warms both up
-                runs[f"{name}_s"].append(wall)
-                runs[f"{name}_cpu_s"].append(cpu)
-    out: dict[str, Any] = {k: round(min(v), 3) for k, v in runs.items()}
-    out["events"] = n
-    out["ratio"] = round(out["sync_s"] / out["append_s"], 2)
-    out["ratio_cpu"] = round(out["sync_cpu_s"] / out["append_cpu_s"], 2)
     return out
 
 
