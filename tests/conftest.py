@@ -21,6 +21,19 @@ REQUIRE_PG = os.environ.get("SHEQUN_REQUIRE_POSTGRES") == "1"
 _db_counter = itertools.count()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_sql_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Compiled SQL kept across processes goes to a folder of this run, never the real home
+    (and a run starts with nothing kept, so tests stay independent of earlier runs)."""
+    before = os.environ.get("SHEQUN_CACHE_DIR")
+    os.environ["SHEQUN_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        del os.environ["SHEQUN_CACHE_DIR"]
+    else:
+        os.environ["SHEQUN_CACHE_DIR"] = before
+
+
 @pytest.fixture(scope="session")
 def pg_base_url() -> Iterator[str]:
     """One throwaway PostgreSQL cluster for the whole run (started on first use)."""

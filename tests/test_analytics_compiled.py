@@ -9,11 +9,13 @@ from typing import Any
 import ibis
 import pytest
 
-from shequn.analytics import compiled, portable
+from shequn.analytics import compiled, compiled_store, portable
 
 
 @pytest.fixture(autouse=True)
-def empty() -> None:
+def empty(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing compiled in memory, and an empty store of SQL kept across processes."""
+    monkeypatch.setenv("SHEQUN_CACHE_DIR", str(tmp_path / "cache"))
     compiled.clear()
 
 
@@ -108,4 +110,7 @@ def test_the_oldest_are_forgotten_past_the_size(monkeypatch):
     asked = compilations(monkeypatch)
     for limit in (1, 2, 3, 1):
         portable.sql(None, above(limit))
-    assert len(asked) == 4  # 1 was forgotten when 3 came
+    # 1 was forgotten in memory when 3 came: the second time the store across processes
+    # had it (compiled_store), so Ibis compiled it only once
+    assert len(asked) == 3
+    assert compiled_store.counts == {"hits": 1, "misses": 3}
