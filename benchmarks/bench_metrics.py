@@ -40,7 +40,11 @@ measured), then derived into the replica's ``ev`` table by the same function a s
   early still says how far it got and at what rate;
 - ``peak_rss_mb``: the process's peak RSS through generation, derivation, the suite, reuse and
   sync (before ``--before`` copies the log into memory and before the naive loop), with
-  DuckDB's ``memory_limit`` set to ``--memory`` and ``threads`` to ``--threads``.
+  DuckDB's ``memory_limit`` set to ``--memory`` and ``threads`` to ``--threads``;
+- ``compiled_sql_store``: compiled SQL kept across processes (``analytics/compiled_store``),
+  its folder and hits/misses of the suite and of the whole run. By default the user's cache
+  (``SHEQUN_CACHE_DIR``, as ``shequn report`` uses it: a second run finds the first's SQL);
+  ``--cold`` uses a fresh empty folder, a first run's cost.
 
 Goals (issue 21): same figures <= 1.2 x hand-written; naive >= 50 x shequn; suite <= 4 x the
 hand-written three; peak RSS <= 2 GB; sync of 100k <= 2 x the plain append.
@@ -64,7 +68,7 @@ from benchmarks.baselines import hand_three, naive, same_figures
 from benchmarks.clock import clocked, timed
 from benchmarks.sync_append import sync_vs_append
 
-from shequn.analytics import materialise, together
+from shequn.analytics import compiled_store, materialise, together
 from shequn.analytics.registry import all_metrics
 from shequn.analytics.replica import prepare
 from shequn.analytics.results import Reusing, remember
@@ -256,10 +260,17 @@ def main() -> None:
         "--chunk", type=int, default=0, help="derive the log this many ids at a time (0: at once)"
     )
     ap.add_argument("--dir", help="where the files go (default: a temporary directory)")
+    ap.add_argument(
+        "--cold",
+        action="store_true",
+        help="compiled SQL from a fresh empty cache dir (default: the user's, as the product)",
+    )
     args = ap.parse_args()
     if args.dir:  # a big disk's folder need not exist yet (the run's files go below it)
         Path(args.dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        if args.cold:  # nothing compiled by an earlier process: every query compiled here
+            os.environ["SHEQUN_CACHE_DIR"] = f"{tmp}/cache"
         con = duckdb.connect(f"{tmp}/replica.duckdb")
         con.execute(f"SET memory_limit = '{args.memory}'")
         con.execute(f"SET threads = {args.threads}")
@@ -282,6 +293,7 @@ def main() -> None:
         suite: dict[str, tuple[float, float]] = {}
         suite_s, suite_cpu = clocked(suite_run, con, scope, args.workers, suite)
         progress("the suite", suite_s, suite_cpu)
+        kept_sql = dict(compiled_store.counts)  # the suite's own: hits, misses
         hand.append(clocked(hand_three, con, f"'{log}'"))
         progress("hand-written three, after the suite", *hand[1])
         reuse = (
@@ -332,6 +344,12 @@ def main() -> None:
             "sync": sync,
             "reuse": reuse,
             "peak_rss_mb": peak,
+            "compiled_sql_store": {
+                "folder": str(compiled_store.folder()),
+                "cold": args.cold,
+                "suite": kept_sql,
+                "whole_run": dict(compiled_store.counts),
+            },
         }
         print(json.dumps(report, indent=2))
         table(report["per_metric_wall_cpu_s"])
