@@ -68,7 +68,7 @@ from benchmarks.baselines import hand_three, naive, same_figures
 from benchmarks.clock import clocked, timed
 from benchmarks.sync_append import sync_vs_append
 
-from shequn.analytics import compiled_store, materialise, together
+from shequn.analytics import cachedir, compiled_store, materialise, together
 from shequn.analytics.registry import all_metrics
 from shequn.analytics.replica import prepare
 from shequn.analytics.results import Reusing, remember
@@ -345,7 +345,7 @@ def main() -> None:
             "reuse": reuse,
             "peak_rss_mb": peak,
             "compiled_sql_store": {
-                "folder": str(compiled_store.folder()),
+                "folder": str(cachedir.folder()),
                 "cold": args.cold,
                 "suite": kept_sql,
                 "whole_run": dict(compiled_store.counts),

@@ -16,7 +16,7 @@ from typing import Any
 import ibis
 import pytest
 
-from shequn.analytics import compiled, compiled_store, portable
+from shequn.analytics import cachedir, compiled, compiled_store, portable
 
 COMPILE = ibis.to_sql
 """Ibis's own compiler, for the SQL expected (the tests count the calls to ``ibis.to_sql``)."""
@@ -200,3 +200,14 @@ def test_two_real_processes_with_other_string_hashing_share_the_sql(own_cache):
     # is served the first one's
     assert again_sql == first_sql
     assert all(f'"{name}"' in first_sql for name in ("kind", "data", "length"))
+
+
+def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SHEQUN_CACHE_DIR", str(tmp_path / "mine"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cachedir.folder() == tmp_path / "mine"
+    monkeypatch.delenv("SHEQUN_CACHE_DIR")
+    assert cachedir.folder() == tmp_path / "xdg" / "shequn"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cachedir.folder() == tmp_path / "home" / ".cache" / "shequn"

@@ -1,4 +1,5 @@
-"""Compiled SQL kept across processes: a small SQLite file in the user's cache directory.
+"""Compiled SQL kept across processes: a small SQLite file in the user's cache directory
+(``cachedir``).
 
 ``shequn report`` runs as a fresh process (cron), and a fresh process compiles every query
 of the suite again: about 1.3 of 7–8 CPU s on a 2M-event replica (docs/scale.md, "Compiled
@@ -16,12 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sqlite3
 import threading
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
+
+from shequn.analytics.cachedir import folder
 
 log = logging.getLogger("shequn.analytics")
 
@@ -36,15 +37,6 @@ _loaded: dict[str, str] | None = None
 _writable = True
 counts = {"hits": 0, "misses": 0}
 """Queries found in the store and compiled afresh in this process (the bench reports them)."""
-
-
-def folder() -> Path:
-    """``SHEQUN_CACHE_DIR``, else ``$XDG_CACHE_HOME/shequn``, else ``~/.cache/shequn``."""
-    chosen = os.environ.get("SHEQUN_CACHE_DIR")
-    if chosen:
-        return Path(chosen)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "shequn"
 
 
 @cache

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shequn.analytics import materialise
+from shequn.analytics import cachedir, materialise
 from shequn.analytics.copies import EVENTS, PROJECTIONS
 from shequn.analytics.reader import Query, read_all
 from shequn.analytics.results import Reusing, fingerprint, kept, remember
@@ -78,14 +78,14 @@ def prepare(con: Any) -> None:
 
 def default_path(store: Store) -> str:
     """``SHEQUN_ANALYTICS_PATH``; else next to a SQLite store (``shequn.analytics.duckdb``);
-    else one file per server database in the user's cache directory."""
+    else one file per server database in the user's cache directory (``cachedir``)."""
     explicit = os.environ.get("SHEQUN_ANALYTICS_PATH")
     if explicit:
         return explicit
     url = store.engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return str(Path(url.database).with_suffix(".analytics.duckdb"))
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shequn"
+    cache = cachedir.folder()
     cache.mkdir(parents=True, exist_ok=True)
     return str(cache / f"analytics-{_fingerprint(store)}.duckdb")
 
