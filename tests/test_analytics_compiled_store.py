@@ -152,15 +152,16 @@ def test_a_read_only_cache_folder_only_costs_compiling(monkeypatch, own_cache):
         own_cache.chmod(stat.S_IRWXU)
 
 
-def test_a_corrupt_store_only_costs_compiling(monkeypatch, own_cache):
+def test_a_corrupt_store_is_started_anew(monkeypatch, own_cache):
     own_cache.mkdir()
     (own_cache / compiled_store.FILE).write_bytes(b"not a database, " * 64)
     asked = compilations(monkeypatch)
     first = portable.sql(None, above(50))
     assert first == COMPILE(above(50), dialect="duckdb")
-    new_process()
+    new_process()  # the unreadable file was replaced by a new store, which has the SQL
     assert portable.sql(None, above(50)) == first
-    assert asked == ["duckdb", "duckdb"]
+    assert asked == ["duckdb"]
+    assert compiled_store.counts == {"hits": 1, "misses": 0}
 
 
 def test_a_table_of_data_in_memory_is_not_shared(monkeypatch, own_cache):
@@ -211,3 +212,19 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cachedir.folder() == tmp_path / "home" / ".cache" / "shequn"
+
+
+def test_a_locked_store_only_costs_compiling(monkeypatch):
+    portable.sql(None, above(1))  # the store exists
+    new_process()
+    asked = compilations(monkeypatch)
+    other = compiled_store._connect()  # another process, in the middle of a long write
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        first = portable.sql(None, above(50))
+        assert first == COMPILE(above(50), dialect="duckdb")
+        assert asked == ["duckdb"]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert (cachedir.folder() / compiled_store.FILE).exists()  # locked is not corrupt: kept

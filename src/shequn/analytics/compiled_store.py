@@ -9,7 +9,8 @@ value's type and ``repr``, in walk order), the dialect and the installed version
 ibis-framework and sqlglot names the same SQL in any process.
 
 It is a cache and nothing more: every failure to read or write it (a read-only home, a
-locked or corrupt file) falls back to compiling, logged at debug level only. Rows of other
+locked or corrupt file) falls back to compiling, logged at debug level only; a file that is
+not a database is removed, so the next process starts a new one. Rows of other
 compiler versions are dropped when a new row is written, and at most ``ROWS`` are kept.
 """
 
@@ -87,6 +88,8 @@ def get(k: str) -> str | None:
                 _loaded = dict(rows)
             except (OSError, sqlite3.Error) as e:
                 log.debug("compiled SQL store not read (%s): compiling", e)
+                if type(e) is sqlite3.DatabaseError:  # "file is not a database": start anew
+                    _drop()
         text = _loaded.get(k)
         counts["hits" if text is not None else "misses"] += 1
         return text
@@ -120,6 +123,14 @@ def put(k: str, sql: str) -> None:
             # a read-only or corrupt store stays so for this process: stop trying
             _writable = False
             log.debug("compiled SQL store not written (%s): kept in memory only", e)
+
+
+def _drop() -> None:
+    """Remove a store SQLite cannot read (only a cache: the next write starts a new one)."""
+    try:
+        (folder() / FILE).unlink()
+    except OSError as e:
+        log.debug("unreadable compiled SQL store not removed (%s)", e)
 
 
 def forget() -> None:
