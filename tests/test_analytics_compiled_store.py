@@ -6,6 +6,7 @@ cannot be written changes nothing but the time."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -137,19 +138,31 @@ def test_an_unwritable_cache_folder_only_costs_compiling(monkeypatch, tmp_path):
     assert asked == ["duckdb", "duckdb"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
-def test_a_read_only_cache_folder_only_costs_compiling(monkeypatch, own_cache):
+def test_a_cache_folder_others_can_write_is_not_used(monkeypatch, own_cache):
     own_cache.mkdir()
-    own_cache.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    try:
-        asked = compilations(monkeypatch)
-        first = portable.sql(None, above(50))
-        new_process()
-        assert portable.sql(None, above(50)) == first == COMPILE(above(50), dialect="duckdb")
-        assert asked == ["duckdb", "duckdb"]
-        assert not (own_cache / compiled_store.FILE).exists()
-    finally:
-        own_cache.chmod(stat.S_IRWXU)
+    own_cache.chmod(0o777)  # anyone could put SQL in a store here: it is not read or written
+    asked = compilations(monkeypatch)
+    first = portable.sql(None, above(50))
+    new_process()
+    assert portable.sql(None, above(50)) == first == COMPILE(above(50), dialect="duckdb")
+    assert asked == ["duckdb", "duckdb"]
+    assert not (own_cache / compiled_store.FILE).exists()
+
+
+def test_a_store_others_can_write_is_not_trusted(monkeypatch, own_cache):
+    portable.sql(None, above(50))  # a private store, with this query's SQL in it
+    store = own_cache / compiled_store.FILE
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert stat.S_IMODE(own_cache.stat().st_mode) == 0o700
+    con = sqlite3.connect(store)
+    con.execute("UPDATE compiled SET sql = ?", ("SELECT 'planted'",))
+    con.commit()
+    con.close()
+    store.chmod(0o666)  # as if someone else could have written it
+    new_process()
+    asked = compilations(monkeypatch)
+    assert portable.sql(None, above(50)) == COMPILE(above(50), dialect="duckdb")
+    assert asked == ["duckdb"]
 
 
 def test_a_corrupt_store_is_started_anew(monkeypatch, own_cache):

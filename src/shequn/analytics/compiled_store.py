@@ -12,16 +12,23 @@ It is a cache and nothing more: every failure to read or write it (a read-only h
 locked or corrupt file) falls back to compiling, logged at debug level only; a file that is
 not a database is removed, so the next process starts a new one. Rows of other
 compiler versions are dropped when a new row is written, and at most ``ROWS`` are kept.
+
+The store holds SQL that is run, so it is used only when it is private: the folder and the
+file owned by this user and writable by no one else (the folder is created ``0700``, the file
+``0600``). A store someone else could write would let them put SQL in every later report; it
+is then left alone, and every query compiled as before.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
 import threading
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from shequn.analytics.cachedir import folder
 
@@ -59,16 +66,33 @@ def key(dialect: str, spelling: tuple[object, ...]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _connect() -> sqlite3.Connection:
+def _connect() -> sqlite3.Connection | None:
+    """The store, or ``None`` when it is not private (module doc)."""
     where = folder()
-    where.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(where / FILE, timeout=0.2, isolation_level=None)
+    where.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = where / FILE
+    new = not path.exists()
+    if not all(private(p) for p in ((where,) if new else (where, path))):
+        log.debug("compiled SQL store %s is not private to this user: not used", path)
+        return None
+    con = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+    if new:
+        path.chmod(0o600)
     con.execute("PRAGMA synchronous = OFF")  # a cache: a torn write is a miss, not a loss
     con.execute(
         "CREATE TABLE IF NOT EXISTS compiled"
         " (key TEXT PRIMARY KEY, compilers TEXT NOT NULL, sql TEXT NOT NULL)"
     )
     return con
+
+
+def private(path: Path) -> bool:
+    """Owned by this user and writable by no one else (always true where there are no POSIX
+    owners)."""
+    if not hasattr(os, "getuid"):
+        return True
+    st = path.stat()
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def get(k: str) -> str | None:
@@ -79,13 +103,14 @@ def get(k: str) -> str | None:
             _loaded = {}
             try:
                 con = _connect()
-                try:
-                    rows = con.execute(
-                        "SELECT key, sql FROM compiled WHERE compilers = ?", (compilers(),)
-                    ).fetchall()
-                finally:
-                    con.close()
-                _loaded = dict(rows)
+                if con is not None:
+                    try:
+                        rows = con.execute(
+                            "SELECT key, sql FROM compiled WHERE compilers = ?", (compilers(),)
+                        ).fetchall()
+                    finally:
+                        con.close()
+                    _loaded = dict(rows)
             except (OSError, sqlite3.Error) as e:
                 log.debug("compiled SQL store not read (%s): compiling", e)
                 if type(e) is sqlite3.DatabaseError:  # "file is not a database": start anew
@@ -105,6 +130,9 @@ def put(k: str, sql: str) -> None:
             return
         try:
             con = _connect()
+            if con is None:
+                _writable = False
+                return
             try:
                 con.execute("BEGIN IMMEDIATE")
                 con.execute("DELETE FROM compiled WHERE compilers != ?", (compilers(),))
