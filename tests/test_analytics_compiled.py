@@ -10,6 +10,7 @@ import ibis
 import pytest
 
 from shequn.analytics import compiled, compiled_store, portable
+from tests.compiling_helpers import above, compilations
 
 
 @pytest.fixture(autouse=True)
@@ -23,25 +24,6 @@ class Spark:
     """What ``portable`` reads of a Spark connection: its dialect."""
 
     dialect = "pyspark"
-
-
-def above(limit: Any) -> Any:
-    """Messages longer than ``limit``, counted: built anew on every call, as metrics do."""
-    t = portable.ev()
-    return t.filter(t.length > ibis.literal(limit, type="float64")).count().as_table()
-
-
-def compilations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The dialects Ibis is asked to compile for, in order."""
-    asked: list[str] = []
-    real = ibis.to_sql
-
-    def counting(expr: Any, dialect: str) -> Any:
-        asked.append(dialect)
-        return real(expr, dialect=dialect)
-
-    monkeypatch.setattr(ibis, "to_sql", counting)
-    return asked
 
 
 def test_the_same_expression_built_twice_is_compiled_once(monkeypatch):

@@ -18,6 +18,7 @@ import ibis
 import pytest
 
 from shequn.analytics import cachedir, compiled, compiled_store, portable
+from tests.compiling_helpers import above, compilations
 
 COMPILE = ibis.to_sql
 """Ibis's own compiler, for the SQL expected (the tests count the calls to ``ibis.to_sql``)."""
@@ -37,28 +38,9 @@ def new_process() -> None:
     compiled.clear()
 
 
-def above(limit: Any) -> Any:
-    """Messages longer than ``limit``, counted: built anew on every call, as metrics do."""
-    t = portable.ev()
-    return t.filter(t.length > ibis.literal(limit, type="float64")).count().as_table()
-
-
 def picked(value: Any) -> Any:
     """``value`` as a column of the log (its type as Ibis infers it)."""
     return portable.ev().select(x=ibis.literal(value))
-
-
-def compilations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The dialects Ibis is asked to compile for, in order."""
-    asked: list[str] = []
-    real = ibis.to_sql
-
-    def counting(expr: Any, dialect: str) -> Any:
-        asked.append(dialect)
-        return real(expr, dialect=dialect)
-
-    monkeypatch.setattr(ibis, "to_sql", counting)
-    return asked
 
 
 def test_a_new_process_gets_the_sql_without_compiling(monkeypatch, own_cache):
