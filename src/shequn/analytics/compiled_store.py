@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sqlite3
 import threading
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 
-from shequn.analytics.cachedir import folder
+from shequn.analytics.cachedir import folder, made, private
 
 log = logging.getLogger("shequn.analytics")
 
@@ -68,8 +66,7 @@ def key(dialect: str, spelling: tuple[object, ...]) -> str:
 
 def _connect() -> sqlite3.Connection | None:
     """The store, or ``None`` when it is not private (module doc)."""
-    where = folder()
-    where.mkdir(mode=0o700, parents=True, exist_ok=True)
+    where = made()
     path = where / FILE
     new = not path.exists()
     if not all(private(p) for p in ((where,) if new else (where, path))):
@@ -84,15 +81,6 @@ def _connect() -> sqlite3.Connection | None:
         " (key TEXT PRIMARY KEY, compilers TEXT NOT NULL, sql TEXT NOT NULL)"
     )
     return con
-
-
-def private(path: Path) -> bool:
-    """Owned by this user and writable by no one else (always true where there are no POSIX
-    owners)."""
-    if not hasattr(os, "getuid"):
-        return True
-    st = path.stat()
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def get(k: str) -> str | None:

@@ -28,6 +28,8 @@ from shequn.analytics import cachedir, materialise
 from shequn.analytics.copies import EVENTS, PROJECTIONS
 from shequn.analytics.reader import Query, read_all
 from shequn.analytics.results import Reusing, fingerprint, kept, remember
+from shequn.errors import StoreError
+from shequn.model.i18n import Said
 from shequn.store.db import Store
 
 OVERLAP = 10_000
@@ -78,16 +80,29 @@ def prepare(con: Any) -> None:
 
 def default_path(store: Store) -> str:
     """``SHEQUN_ANALYTICS_PATH``; else next to a SQLite store (``shequn.analytics.duckdb``);
-    else one file per server database in the user's cache directory (``cachedir``)."""
+    else one file per server database in the user's cache directory (``cachedir``), used only
+    while no one else can change it (a ``StoreError`` says what to do otherwise)."""
     explicit = os.environ.get("SHEQUN_ANALYTICS_PATH")
     if explicit:
         return explicit
     url = store.engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return str(Path(url.database).with_suffix(".analytics.duckdb"))
-    cache = cachedir.folder()
-    cache.mkdir(parents=True, exist_ok=True)
-    return str(cache / f"analytics-{_fingerprint(store)}.duckdb")
+    cache = cachedir.made()
+    path = cache / f"analytics-{_fingerprint(store)}.duckdb"
+    for held in (cache, path, path.with_name(path.name + ".wal")):  # docs/security.md
+        if held.exists() and not cachedir.private(held):
+            # someone else could put their own figures in every later report
+            raise StoreError(
+                Said(
+                    "the analytics replica {path} can be changed by other users: make it"
+                    " yours and writable by you alone (chmod 700 the folder, 600 the files),"
+                    " or set SHEQUN_ANALYTICS_PATH or SHEQUN_CACHE_DIR to a private place",
+                    path=str(held),
+                ),
+                path=str(held),
+            )
+    return str(path)
 
 
 def _fingerprint(store: Store) -> str:
@@ -108,7 +123,11 @@ class Replica:
     def open(cls, store: Store, path: str | None = None, *, sync: bool = True) -> Replica:
         import duckdb  # lazy: heavy, and only metrics need it
 
-        con = duckdb.connect(path or default_path(store))
+        target = path or default_path(store)
+        fresh = not os.path.exists(target)
+        con = duckdb.connect(target)
+        if fresh and path is None and Path(target).parent == cachedir.folder():
+            os.chmod(target, 0o600)  # the community's data, in a folder that may be older
         prepare(con)
         replica = cls(store, con)
         if sync:
