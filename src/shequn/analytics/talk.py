@@ -327,13 +327,12 @@ def _by_count(blocks: Any) -> Any:
     whole = {"group_by": "grp"}
     up_to = ibis.cumulative_window(order_by="n", **whole)  # counts are distinct in a group
     weight = blocks.c * blocks.n
-    ranked = blocks.mutate(
+    r = blocks.mutate(
         below=blocks.c.sum().over(up_to) - blocks.c,
         below_sum=weight.sum().over(up_to) - weight,
         posters=blocks.c.sum().over(**whole),
         total=weight.sum().over(**whole),
     )
-    r = ranked
     above = r.posters - r.below - r.c
     above_sum = r.total - r.below_sum - r.c * r.n
 
