@@ -38,8 +38,11 @@ measured), then derived into the replica's ``ev`` table by the same function a s
 - progress lines on stderr as each step ends (each derived batch, each metric: wall and CPU
   seconds, RSS so far, the load average): a 100M run takes an hour or more, and one stopped
   early still says how far it got and at what rate;
-- ``peak_rss_mb``: the process's peak RSS through generation, derivation, the suite, reuse and
-  sync (before ``--before`` copies the log into memory and before the naive loop), with
+- ``same_figures`` and ``naive`` run before ``sync``, on the log as generated: the sync adds its
+  batches to ``ev`` and ``raw`` (600,000 events with the defaults), which the Parquet copy and
+  the naive loop's extrapolation do not have;
+- ``peak_rss_mb``: the process's peak RSS through generation, derivation, the suite and reuse
+  (before ``--before`` copies the log into memory, the naive loop and the sync), with
   DuckDB's ``memory_limit`` set to ``--memory`` and ``threads`` to ``--threads``;
 - ``compiled_sql_store``: compiled SQL kept across processes (``analytics/compiled_store``),
   its folder and hits/misses of the suite and of the whole run. By default the user's cache
@@ -302,12 +305,14 @@ def main() -> None:
             else {}
         )
         hand_reuse = clocked(hand_three, con, f"'{log}'") if reuse else (0.0, 0.0)
-        sync = sync_vs_append(con, args.more)
-        progress(f"sync of {args.more:,} vs plain append", sync["sync_s"], sync["sync_cpu_s"])
         peak = rss_mb()  # before --before's in-memory copy of the log and the naive loop
+        # before the sync: it adds its batches (6 x --more events) to ev and raw, and the
+        # Parquet copy and the naive loop's extrapolation are the log as generated
         same = same_figures(con, log, args.repeat, args.before) if "same" not in args.skip else {}
         nan = float("nan")
         naive_s = naive(con, args.naive_events, tmp) if "naive" not in args.skip else (nan, nan)
+        sync = sync_vs_append(con, args.more)
+        progress(f"sync of {args.more:,} vs plain append", sync["sync_s"], sync["sync_cpu_s"])
         naive_full, naive_cpu = (x * n / args.naive_events for x in naive_s)
         hand_s, hand_cpu = ((hand[0][i] + hand[1][i]) / 2 for i in (0, 1))
         report = {

@@ -192,3 +192,21 @@ def test_concentration(replica_of):
     }
     [only_h] = concentration(con, Scope(COMMUNITY, group="h"))
     assert only_h.group == "h"
+
+
+def test_concentration_splits_posters_with_equal_counts_at_the_top_tenth_and_the_half(replica_of):
+    # six posters with 3 messages, six with 1: ties that the top 10% and the half cut through
+    log = [post(f"a{n}", day=0, hour=8 + k / 10) for n in range(6) for k in range(3)]
+    log += [post(f"b{n}", day=0, hour=12) for n in range(6)]
+    [c] = concentration(replica_of(log), Scope(COMMUNITY))
+    # ascending ranks: the ones 1..6 (Σ 21), the threes 7..12 (3 · 57 = 171): Σ i·xᵢ = 192;
+    # gini = 2·192 / (12·24) − 13/12 = 0.25 (check: Σ|xᵢ − xⱼ| = 2·6·6·2 = 144, 144/576).
+    # top ceil(1.2) = 2 posters: two of the threes, 6/24. Half of 24: 0, 3, 6, 9 messages
+    # ahead are < 12, the fifth three has 12 ahead: 4 posters.
+    assert (c.posters, c.messages, c.gini, c.top10_share, c.half_of_messages_by) == (
+        12,
+        24,
+        0.25,
+        0.25,
+        4,
+    )
