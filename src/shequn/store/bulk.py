@@ -44,7 +44,7 @@ def _unnest_sql(conn: Connection, table: Table, names: tuple[str, ...]) -> str:
     if found is None:
         types = [table.c[c].type.compile(dialect=conn.dialect) for c in names]
         cols = ", ".join(f'"{c}"' for c in names)
-        arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+        arrays = ", ".join(f"%b::{kind}[]" for kind in types)  # binary: raw.Array's reason
         found = _SQL[key] = f'INSERT INTO "{table.name}" ({cols}) SELECT * FROM unnest({arrays})'  # noqa: S608  # metadata names and types
     return found
 

@@ -133,10 +133,18 @@ class EntryBook:
                     c.community_id == cid, c.group_id.is_(None), c.identity_id == iid
                 )
             )
-        if self.uses:
-            raw.later_many(
-                conn,
-                "links",
-                "UPDATE links SET uses = uses + ? WHERE code = ?",
-                [(n, code) for code, n in sorted(self.uses.items())],
-            )
+        if not self.uses:
+            return
+        uses = [(n, code) for code, n in sorted(self.uses.items())]
+        if conn.dialect.name == "postgresql" and len(uses) >= raw.ARRAY_FROM:
+            counts, codes = (raw.Array(list(c)) for c in zip(*uses, strict=True))
+            raw.later(conn, "links", _USES_ARRAYS, (counts, codes))
+        else:
+            raw.later_many(conn, "links", "UPDATE links SET uses = uses + ? WHERE code = ?", uses)
+
+
+_USES_ARRAYS = (
+    "UPDATE links SET uses = uses + u.n FROM unnest(?::integer[], ?::varchar[]) AS u (n, code)"
+    " WHERE links.code = u.code"
+)
+"""PostgreSQL, a batch's links (each code once): one statement over arrays, not one per link."""

@@ -200,6 +200,15 @@ _JOINED = (
 )
 
 
+_JOINED_ARRAYS = (
+    "UPDATE entries SET status = 'joined' FROM unnest(?::integer[], ?::integer[]) AS u (g, i)"
+    " WHERE entries.group_id = u.g AND entries.identity_id = u.i"
+    " AND entries.status IN ('queued', 'admitted')"  # SEATED
+)
+"""PostgreSQL, a batch's joins: one statement over arrays (an ``executemany`` ran one
+statement per join on the server)."""
+
+
 def joined_many(p: Projector, events: list[Event]) -> None:
     """:func:`_joined` for a run of joins in one statement (an import holds thousands; they
     commute: each touches its own member's seat)."""
@@ -207,6 +216,10 @@ def joined_many(p: Projector, events: list[Event]) -> None:
     for e in events:
         assert e.actor is not None  # noqa: S101  # the kinds' specs
         rows.append((p.group_id(e.community, e.group), p.identity_id(e.actor)))
+    if p.conn.dialect.name == "postgresql" and len(rows) >= raw.ARRAY_FROM:
+        groups, identities = (raw.Array(list(c)) for c in zip(*rows, strict=True))
+        raw.later(p.conn, "entries", _JOINED_ARRAYS, (groups, identities))
+        return
     raw.later_many(p.conn, "entries", _JOINED, rows)
 
 

@@ -168,13 +168,13 @@ _NEW_IDENTITIES = (
 )
 _PG_NEW_MEMBERS = (
     'INSERT INTO members (community_id, "key", first_seen_at) SELECT %s, k, s'
-    ' FROM unnest(%s::text[], %s::timestamptz[]) AS u(k, s) RETURNING "key", id'
-)
+    ' FROM unnest(%b::text[], %b::timestamptz[]) AS u(k, s) RETURNING "key", id'
+)  # arrays in binary: psycopg spells their text form in Python (store/sql_text.py)
 _PG_NEW_IDENTITIES = (
     'INSERT INTO identities (community_id, "key", platform, platform_user_id, member_id,'
     " origin_member_id, first_seen_at, display_name, name_at) SELECT %s, k, p, u, m, m, s, n, a"
-    " FROM unnest(%s::text[], %s::text[], %s::text[], %s::integer[], %s::timestamptz[],"
-    ' %s::text[], %s::timestamptz[]) AS x(k, p, u, m, s, n, a) RETURNING "key", id'
+    " FROM unnest(%b::text[], %b::text[], %b::text[], %b::integer[], %b::timestamptz[],"
+    ' %b::text[], %b::timestamptz[]) AS x(k, p, u, m, s, n, a) RETURNING "key", id'
 )
 
 

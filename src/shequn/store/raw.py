@@ -8,7 +8,9 @@ writes, so the hot ones are written here as fixed text and sent straight to the 
 
 Every value is bound as a parameter and the SQL text is fixed: placeholders are ``?``, a list
 bound to ``?*`` becomes ``?, ?, ?`` (for ``IN (?*)``) and a list of rows bound to ``?**``
-becomes ``(?, ?), (?, ?)`` (for ``VALUES ?**``); for psycopg ``?`` is translated to ``%s``.
+becomes ``(?, ?), (?, ?)`` (for ``VALUES ?**``); for psycopg ``?`` is translated to ``%s``
+(``store/sql_text.py``). On PostgreSQL a batch's long lists and :func:`insert_bound`'s many
+rows go as arrays instead (issue 22, see there).
 Values come back as the driver gives them; :func:`utc` and :func:`json_value` read the two
 types whose form differs between SQLite and PostgreSQL (times and JSON), as the tables'
 SQLAlchemy types do.
@@ -25,6 +27,9 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import JSON, Boolean, Connection, DateTime, Table
 
 from shequn.store import write_behind
+from shequn.store.sql_text import ARRAY_FROM as ARRAY_FROM
+from shequn.store.sql_text import Array as Array
+from shequn.store.sql_text import statement
 from shequn.store.stored_forms import bind_pg_time, bind_sqlite_time
 from shequn.store.stored_forms import bind_time as bind_time  # the callers' one import
 from shequn.store.stored_forms import json_value as json_value
@@ -33,85 +38,14 @@ from shequn.store.stored_forms import time_binder as time_binder
 from shequn.store.stored_forms import utc as utc
 
 Params = Sequence[Any]
-Shape = tuple[tuple[int, int], ...]  # per parameter: (-1, 0) a value, (n, 0) a list, (n, w) rows
-_TEXTS: dict[tuple[str, str, Shape | int], str] = {}
 
 
 def _cursor_and_sql(conn: Connection, sql: str, params: Params) -> tuple[Any, str, tuple[Any, ...]]:
     """The driver's cursor, the text for this dialect and these list lengths, flat values."""
     raw = conn.connection.driver_connection
     assert raw is not None  # noqa: S101  # a live connection inside a transaction
-    dialect = conn.dialect.name
-    for p in params:
-        if isinstance(p, _LISTS):
-            break
-    else:  # only plain values (most reads): no shape to work out, nothing to flatten
-        key: tuple[str, str, Shape | int] = (dialect, sql, len(params))
-        text = _TEXTS.get(key)
-        if text is None:
-            text = _remember(key, sql, ((-1, 0),) * len(params), dialect)
-        return raw.cursor(), text, tuple(params)
-    shape = tuple(_shape(p) for p in params)
-    flat: list[Any] = []
-    for p, (n, w) in zip(params, shape, strict=True):
-        if n < 0:
-            flat.append(p)
-        elif w == 0:
-            flat.extend(p)
-        else:
-            for row in p:
-                flat.extend(row)
-    key = (dialect, sql, shape)
-    text = _TEXTS.get(key)
-    if text is None:
-        text = _remember(key, sql, shape, dialect)
-    return raw.cursor(), text, tuple(flat)
-
-
-def _remember(key: tuple[str, str, Shape | int], sql: str, shape: Shape, dialect: str) -> str:
-    if len(_TEXTS) >= 4096:  # IN lists of many lengths: keep the memo bounded
-        _TEXTS.clear()
-    text = _TEXTS[key] = _expand(sql, shape, "%s" if dialect == "postgresql" else "?")
-    return text
-
-
-def _shape(p: Any) -> tuple[int, int]:
-    if not isinstance(p, _LISTS):
-        return (-1, 0)
-    if isinstance(p, list | tuple) and p and isinstance(p[0], list | tuple):
-        return (len(p), len(p[0]))
-    return (len(p), 0)
-
-
-_LISTS = (list, tuple, set, frozenset)
-
-
-def _expand(sql: str, shape: Shape, mark: str) -> str:
-    """``sql`` with each ``?`` / ``?*`` / ``?**`` replaced by placeholders for its value."""
-    parts = sql.split("?")
-    if len(parts) - 1 != len(shape):
-        raise ValueError(f"{len(parts) - 1} placeholders, {len(shape)} values: {sql}")
-    if mark != "?" and "%" in sql:  # psycopg would read it as a placeholder
-        raise ValueError(f"a literal % in raw SQL, bind it as a parameter: {sql}")
-    out = [parts[0]]
-    for (n, w), rest in zip(shape, parts[1:], strict=True):
-        if rest.startswith("**"):
-            if n < 1 or w < 1:
-                raise ValueError(f"?** takes a non-empty list of rows: {sql}")
-            row = "(" + ", ".join([mark] * w) + ")"
-            out.append(", ".join([row] * n))
-            rest = rest[2:]
-        elif rest.startswith("*"):
-            if n < 1 or w:
-                raise ValueError(f"?* takes a non-empty list of values: {sql}")
-            out.append(", ".join([mark] * n))
-            rest = rest[1:]
-        elif n >= 0:
-            raise ValueError(f"a list bound to a plain ?: {sql}")
-        else:
-            out.append(mark)
-        out.append(rest)
-    return "".join(out)
+    text, values = statement(conn.dialect.name, sql, params)
+    return raw.cursor(), text, values
 
 
 def rows(conn: Connection, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
@@ -320,6 +254,10 @@ def insert_bound(
     shared by all of them once."""
     if not values:
         return
+    if conn.dialect.name == "postgresql" and len(values) >= ARRAY_FROM:
+        columns = [Array(list(c)) for c in zip(*values, strict=True)]
+        later(conn, table.name, _insert_arrays(conn, table, names) + tail, columns)
+        return
     sql = _insert(table, names) + tail
     step = max(1, 3000 // len(names))
     for i in range(0, len(values), step):
@@ -363,6 +301,23 @@ _WRITES: dict[tuple[str, str, tuple[str, ...]], str] = {}
 def _insert(table: Table, names: tuple[str, ...]) -> str:
     cols = ", ".join(f'"{c}"' for c in names)
     return _write_sql("insert", table, names, f'INSERT INTO "{table.name}" ({cols}) VALUES ?** ')  # noqa: S608  # metadata names
+
+
+def _insert_arrays(conn: Connection, table: Table, names: tuple[str, ...]) -> str:
+    """PostgreSQL: the rows as one array per column, cast to the column's type, inserted in
+    the order given (``WITH ORDINALITY``: ids follow it, as with ``VALUES``)."""
+    key = ("arrays", table.name, names)
+    found = _WRITES.get(key)
+    if found is None:
+        _check(table, names)
+        kinds = [table.c[c].type.compile(dialect=conn.dialect) for c in names]
+        cols = ", ".join(f'"{c}"' for c in names)
+        arrays = ", ".join(f"?::{kind}[]" for kind in kinds)
+        found = _WRITES[key] = (
+            f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM unnest({arrays})'  # noqa: S608  # metadata names and types
+            f" WITH ORDINALITY AS u ({cols}, n_) ORDER BY n_ "
+        )
+    return found
 
 
 def _update(table: Table, names: tuple[str, ...]) -> str:
