@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, or_, select, text, update
+from sqlalchemy import Connection, and_, literal_column, or_, select, text, update
 
 from shequn.model.events import Event
 from shequn.store import bulk, raw
@@ -302,7 +302,10 @@ def candidates(
     shorter than three characters have no trigram and are matched by a plain scan."""
     if not terms:
         return []
-    query = _in(_query(community), groups).where(q.status == "answered").limit(limit)
+    # A literal, not a parameter: PostgreSQL's text indexes hold answered entries only
+    # (migration 0300), and a plan can use them only where the query names that status.
+    answered = q.status == literal_column("'answered'")
+    query = _in(_query(community), groups).where(answered).limit(limit)
     long, short = [x for x in terms if len(x) >= 3], [x for x in terms if len(x) < 3]
     found: list[Any] = [_plain(x) for x in short]
     if long and conn.dialect.name == "sqlite":
