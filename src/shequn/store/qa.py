@@ -115,18 +115,6 @@ _ANSWER = (
     "AND status = 'open' AND (asker IS NULL OR asker != ?)"
 )
 """The first reply by someone else answers an open question."""
-_PG_ANSWER = (
-    "UPDATE qa_entries AS q SET status = 'answered', answer = f.t, answerer = f.w, "
-    "answer_ref = f.r, answered_at = f.a, answered_by = 'reply' FROM ("
-    "SELECT DISTINCT ON (o.id) o.id, u.t, u.w, u.r, u.a FROM unnest(%s::text[], %s::text[], "
-    "%s::text[], %s::timestamptz[], %s::integer[], %s::text[], %s::text[]) WITH ORDINALITY "
-    "AS u(t, w, r, a, c, k, x, n) JOIN qa_entries AS o ON o.community_id = u.c "
-    "AND o.question_ref = u.k AND o.status = 'open' AND (o.asker IS NULL OR o.asker != u.x) "
-    "ORDER BY o.id, u.n) AS f WHERE q.id = f.id"
-)
-""":data:`_ANSWER` for many replies on PostgreSQL, in one statement: of the replies to one
-open question, the first (in the order given) by someone other than its asker answers it —
-what the ``executemany`` does, where later replies find the question answered."""
 
 
 def _open(p: Projector, keys: set[str]) -> dict[str, int]:
@@ -153,9 +141,6 @@ def _answer(p: Projector, answers: list[tuple[Any, ...]], ids: list[int]) -> Non
     if sqlite:
         for part in chunks(ids):
             raw.run(p.conn, _UNINDEX, [part])
-    if not sqlite and len(answers) >= bulk.UNNEST_FROM:
-        bulk.run_columns(p.conn, _PG_ANSWER, answers)  # an import's thousands (session 35)
-        return
     raw.run_many(p.conn, _ANSWER, answers)
     if sqlite:
         for part in chunks(ids):
