@@ -1,4 +1,4 @@
-"""Many new rows into one table in one statement, on either store.
+"""Many rows into (or onto) one table in one statement, on either store.
 
 ``raw.insert`` sends rows as multi-row ``VALUES``: a parameter per value, a few thousand per
 statement. PostgreSQL parses and plans each such statement anew, and that cost grows with
@@ -6,7 +6,9 @@ the parameters: the 5,000 memberships of ``benchmarks/bench_append.py``'s first 
 statements and 0.7–1.2 s of the server's time. From ``UNNEST_FROM`` rows on, PostgreSQL gets
 one ``INSERT … SELECT * FROM unnest(…)`` instead: one array parameter per column, cast to the
 column's type (issue 22). SQLite (and a few rows on PostgreSQL, as a knock at the door
-writes) keep ``raw.insert``.
+writes) keep ``raw.insert``. :func:`run_columns` is the same idea for a statement written out
+by hand (an import's questions and display names, session 35): an ``executemany`` of
+thousands of rows runs the statement once per row on the server.
 """
 
 from __future__ import annotations
@@ -28,11 +30,18 @@ def insert(conn: Connection, table: Table, rows_: Sequence[dict[str, Any]]) -> N
         raw.insert(conn, table, rows_)
         return
     names = tuple(rows_[0])
-    columns = [list(c) for c in zip(*raw.bound(conn, table, names, rows_), strict=True)]
+    run_columns(conn, _unnest_sql(conn, table, names), raw.bound(conn, table, names, rows_))
+
+
+def run_columns(conn: Connection, sql: str, rows_: Sequence[Sequence[Any]]) -> None:
+    """PostgreSQL: run ``sql`` (psycopg's ``%s`` placeholders, one ``unnest`` array per
+    column) once, with a list per column of ``rows_`` — what an ``executemany`` of the same
+    rows does, in one statement the server parses, plans and executes once."""
+    columns = [list(c) for c in zip(*rows_, strict=True)]
     raw.settle(conn)  # gathered writes go before a statement sent past store/raw.py
     cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cur.execute(_unnest_sql(conn, table, names), columns)
+        cur.execute(sql, columns)
     finally:
         cur.close()
 

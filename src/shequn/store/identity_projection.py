@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select, update
 from shequn.errors import InvalidEvent
 from shequn.model.events import Event
 from shequn.model.i18n import Said
-from shequn.store import raw
+from shequn.store import bulk, raw
 from shequn.store import tables as t
 from shequn.store.sql import chunks
 
@@ -68,7 +68,11 @@ def write_names(p: Projector, newest: Names) -> None:
             ident["display_name"], ident["name_at"] = name, at
             when = raw.bind_time(p.conn, at)
             changed.append((name, when, ident["id"], when))
-    if changed:
+    if p.conn.dialect.name == "postgresql" and len(changed) >= bulk.UNNEST_FROM:
+        # An import renames thousands per batch (every speaker's name_at moves): one
+        # statement, not one per row (session 35).
+        bulk.run_columns(p.conn, _PG_RENAME, [(i, name, at) for name, at, i, _ in changed])
+    elif changed:
         raw.run_many(p.conn, _RENAME, changed)
 
 
@@ -183,6 +187,13 @@ _RENAME = (
     "WHERE id = ? AND (name_at IS NULL OR name_at <= ?)"
 )
 """A newer display name (fixed SQL: thousands of rows per batch of an import)."""
+_PG_RENAME = (
+    "UPDATE identities AS i SET display_name = u.n, name_at = u.a"
+    " FROM unnest(%s::integer[], %s::text[], %s::timestamptz[]) AS u(id, n, a)"
+    " WHERE i.id = u.id AND (i.name_at IS NULL OR i.name_at <= u.a)"
+)
+""":data:`_RENAME` for many identities on PostgreSQL (one row per identity, so no row is
+updated twice)."""
 
 
 def _verified(p: Projector, _id: int, e: Event) -> None:

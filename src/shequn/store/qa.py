@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, or_, select, text, update
+from sqlalchemy import Connection, and_, literal_column, or_, select, text, update
 
 from shequn.model.events import Event
-from shequn.store import raw
+from shequn.store import bulk, raw
 from shequn.store import tables as t
 from shequn.store.queries import like_pattern
 from shequn.store.sql import chunks
@@ -83,7 +83,10 @@ def _ask(p: Projector, questions: list[tuple[Any, ...]]) -> None:
     if not questions:
         return
     if p.conn.dialect.name == "postgresql":
-        raw.run_many(p.conn, _ASK + " ON CONFLICT DO NOTHING", questions)
+        if len(questions) < bulk.UNNEST_FROM:
+            raw.run_many(p.conn, _ASK + " ON CONFLICT DO NOTHING", questions)
+        else:  # an import's thousands: one statement, not one per row (session 35)
+            bulk.run_columns(p.conn, _PG_ASK, questions)
         return
     before = raw.first(p.conn, "SELECT coalesce(max(id), 0) FROM qa_entries")
     raw.run_many(p.conn, _ASK.replace("INSERT", "INSERT OR IGNORE", 1), questions)
@@ -94,6 +97,14 @@ _ASK = (
     "INSERT INTO qa_entries (community_id, group_id, question_ref, asker, question, asked_at, "
     "status) VALUES (?, ?, ?, ?, ?, ?, 'open')"
 )
+_PG_ASK = (
+    "INSERT INTO qa_entries (community_id, group_id, question_ref, asker, question, asked_at, "
+    "status) SELECT c, g, r, a, q, t, 'open' FROM unnest(%s::integer[], %s::integer[], "
+    "%s::text[], %s::text[], %s::text[], %s::timestamptz[]) AS u(c, g, r, a, q, t) "
+    "ON CONFLICT DO NOTHING"
+)
+""":data:`_ASK` for many rows on PostgreSQL: ``unnest`` yields them in the order given, so
+the ids and which of two rows of one question is kept are those of the ``executemany``."""
 _INDEX = (
     "INSERT INTO qa_search (rowid, question, answer) "
     "SELECT id, question, coalesce(answer, '') FROM qa_entries WHERE id > ?"
@@ -276,7 +287,10 @@ def candidates(
     shorter than three characters have no trigram and are matched by a plain scan."""
     if not terms:
         return []
-    query = _in(_query(community), groups).where(q.status == "answered").limit(limit)
+    # A literal, not a parameter: PostgreSQL's text indexes hold answered entries only
+    # (migration 0300), and a plan can use them only where the query names that status.
+    answered = q.status == literal_column("'answered'")
+    query = _in(_query(community), groups).where(answered).limit(limit)
     long, short = [x for x in terms if len(x) >= 3], [x for x in terms if len(x) < 3]
     found: list[Any] = [_plain(x) for x in short]
     if long and conn.dialect.name == "sqlite":

@@ -123,7 +123,8 @@ sessions = Table(
 # The Q&A knowledge base (P-ENG-3; questions in ``message.posted`` and ``qa.*`` events,
 # store/qa.py): one row per question, keyed by the message that asked it (``source|ref``);
 # an answered one is a knowledge-base entry. Searched through ``qa_search`` (SQLite FTS5,
-# trigram) or pg_trgm indexes (PostgreSQL), both made by migration 0040.
+# trigram) or pg_trgm indexes (PostgreSQL, answered entries only since 0300), both made by
+# migration 0040.
 qa_entries = Table(
     "qa_entries",
     metadata,
