@@ -113,11 +113,9 @@ message's columns fetched by :data:`_LATE_FOUND` for the (usually no) rows found
 
 _REST = """
 CREATE OR REPLACE TEMP TABLE rest AS
-SELECT n.id, n.to_key FROM named n
+SELECT n.* FROM named n
 ANTI JOIN found f ON f.id = n.id
 ANTI JOIN unresolved u ON u.to_key = n.to_key
-ANTI JOIN (SELECT community, source, source_ref FROM ev WHERE occurred_at >= $since) w
-    ON w.source_ref = n.name AND w.source = n.source AND w.community = n.community
 WHERE n.to_key IS NOT NULL
 """
 """This sync's rows whose message was not in the window and may be older. A key some row of
@@ -125,10 +123,20 @@ WHERE n.to_key IS NOT NULL
 message with it since would have resolved that row, and this sync's own messages are all in
 the window. So a reply to a message the log never had costs the rest of the log once, not
 at every sync that brings another reply to it. Nor is a name that is an event of the window
-(``w``) other than a message (a reaction to a join, a check-in, a service notice): ``(source,
-source_ref)`` is unique in the log, so no message can ever have it. Looking for those in
-the window costs 12 ms onto 10M events where the rest of the log cost 65 (docs/scale.md,
-*The sync, ninth pass*)."""
+other than a message (a reaction to a join, a check-in, a service notice; dropped by
+:data:`_NO_MESSAGE`): ``(source, source_ref)`` is unique in the log, so no message can ever
+have it. Looking for those in the window costs 12 ms onto 10M events where the rest of the
+log cost 65 (docs/scale.md, *The sync, ninth pass*)."""
+
+_NO_MESSAGE = """
+CREATE OR REPLACE TEMP TABLE rest AS
+SELECT r.* FROM rest r
+ANTI JOIN (SELECT community, source, source_ref FROM ev WHERE occurred_at >= $since) w
+    ON w.source_ref = r.name AND w.source = r.source AND w.community = r.community
+"""
+"""Of :data:`_REST`, the names that are no event of the window (``w``): one that is, and is
+no message (else :data:`_FOUND` had it), can never name one (:data:`_REST`). Only run when
+``rest`` holds rows: a sync whose replies all found their message reads no more."""
 
 _OLDER = """
 INSERT INTO late
@@ -178,7 +186,9 @@ def resolve(con: Any, lo: int, first: Any) -> int:
     con.execute(_FRESH, {"lo": lo})
     con.execute(_FOUND, {"since": since})
     con.execute(_LATE, {"lo": lo})
-    con.execute(_REST, {"since": since})
+    con.execute(_REST)
+    if _any(con, "rest"):
+        con.execute(_NO_MESSAGE, {"since": since})
     if _any(con, "rest"):
         con.execute(_OLDER, {"since": since})
     if _any(con, "late"):
