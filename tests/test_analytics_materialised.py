@@ -9,6 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import pytest
+
+from shequn.analytics import targets
 from shequn.analytics.leaders import key_behaviour_leaders
 from shequn.analytics.materialise import reference
 from shequn.analytics.registry import all_metrics
@@ -20,7 +24,7 @@ from shequn.engine.record import record
 from shequn.model.blueprint import load_blueprint
 from shequn.plan.demo_growth import run_growth
 from shequn.store.db import Store
-from tests.analytics_helpers import COMMUNITY, configured, join, post
+from tests.analytics_helpers import COMMUNITY, configured, event, join, post
 
 
 def plain(value: Any) -> Any:
@@ -197,4 +201,36 @@ def test_replies_to_old_and_to_missing_messages_resolve_as_a_whole_log_lookup_wo
             ("x4", "wechat:b"),
         ]
         assert replica.raw.execute(waiting).fetchall() == [("x3",)]
+        assert_same_as_reference(replica, [Scope(COMMUNITY)])
+
+
+def test_a_reply_naming_a_recent_event_that_is_no_message_never_searches_the_whole_log(
+    store: Store, monkeypatch: Any
+) -> None:
+    # a reaction to a join (a service message on the platform), in the same sync: the log
+    # holds that (source, source_ref) as a join, and it is unique, so no message can ever
+    # have it; the sync keeps the reaction waiting without reading the rest of the log
+    record(store, [configured(), join("a", day=0), post("a", day=1, ref="old")])
+    with Replica.open(store, ":memory:") as replica:
+        monkeypatch.setattr(
+            targets, "_OLDER", "SELECT error('the rest of the log was read'), $since"
+        )
+        record(store, [join("b", day=60, ref="hello"), post("a", day=60, reply_to="hello")])
+        record(store, [event("message.reacted", "a", day=60, message="hello", emoji="+1")])
+        replica.sync()
+        waiting = "SELECT e.kind FROM unresolved u JOIN ev e ON e.id = u.id ORDER BY 1"
+        assert replica.raw.execute(waiting).fetchall() == [
+            ("message.posted",),
+            ("message.reacted",),
+        ]
+        assert replica.raw.execute("SELECT count(to_id) FROM ev").fetchall() == [(0,)]
+        assert_same_as_reference(replica, [Scope(COMMUNITY)])
+
+        record(store, [post("b", day=61, reply_to="old", ref="late")])  # older than the window
+        with pytest.raises(duckdb.Error, match="rest of the log"):
+            replica.sync()  # this one is looked for there (the sync is rolled back)
+        monkeypatch.undo()
+        replica.sync()
+        kept = "SELECT to_person FROM ev WHERE source_ref = 'late'"
+        assert replica.raw.execute(kept).fetchall() == [("wechat:a",)]
         assert_same_as_reference(replica, [Scope(COMMUNITY)])

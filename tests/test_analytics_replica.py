@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from shequn.analytics.replica import Replica
-from shequn.analytics.results import fingerprint, kept
+from shequn.analytics.results import fingerprint, kept, stored, watermark
 from shequn.engine.identity import merge
 from shequn.engine.record import record
 from shequn.store.append import append
@@ -143,3 +143,31 @@ def test_the_watermark_keeps_the_fingerprint_of_people_the_next_sync_compares_wi
         assert posts.fetchall() == [("wechat:a",)]
         replica.sync()  # nothing new: the same fingerprint kept
         assert kept(replica.raw, "people") == fresh()
+
+
+def test_the_watermark_a_sync_works_out_is_the_one_counted_afresh(store: Store, tmp_path: Path):
+    """A sync works the log's part of the watermark out from the last one kept and the rows
+    it added (``results.grown``), not by scanning ``ev``: after new rows, none, a re-read
+    overlap, a merge and a replica copied again from scratch, it must be what counting
+    ``ev`` says."""
+    record(store, [configured(), join("a", day=0), join("b", day=0), post("b", day=1)])
+    path = str(tmp_path / "replica.duckdb")
+    with Replica.open(store, path) as replica:
+        counted = lambda: watermark(replica.raw)  # noqa: E731
+        assert stored(replica.raw) == counted()
+        record(store, [post("a", day=2), post("b", day=3)])
+        assert replica.sync().copied == 2
+        assert stored(replica.raw) == counted()
+        assert replica.sync().copied == 0  # the overlap window re-read, nothing added
+        assert stored(replica.raw) == counted()
+        merge(store, "wechat:a", "wechat:b", community=COMMUNITY)
+        replica.sync()
+        assert stored(replica.raw) == counted()
+        replica.raw.execute("UPDATE meta SET value = 'elsewhere' WHERE key = 'origin'")
+        assert replica.sync().copied == 7  # filled from another database: copied again
+        assert stored(replica.raw) == counted()
+        assert counted().split(":")[1:3] == [str(_top(replica)), "7"]
+
+
+def _top(replica: Replica) -> int:
+    return int(replica.raw.execute("SELECT max(id) FROM ev").fetchall()[0][0])

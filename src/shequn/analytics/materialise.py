@@ -155,12 +155,12 @@ def reference(con: Any) -> Any:
     return ref
 
 
-def create(con: Any) -> None:
+def create(con: Any) -> bool:
     """Create ``ev`` and the ``events`` view over it; a replica file of an older layout (a
     raw ``events`` table and an ``ev`` view, or ``ev`` with other columns than
     :data:`COLUMNS`: before the message keys, before replies kept their message, or keeping
     its author's identity too) is emptied first: the next sync copies the log again, so
-    nothing is lost."""
+    nothing is lost. Whether ``ev`` was made new (empty)."""
     kinds = dict(
         con.execute(
             "SELECT table_name, table_type FROM information_schema.tables "
@@ -177,6 +177,7 @@ def create(con: Any) -> None:
     con.execute(SCHEMA)
     con.execute(MERGED)
     targets.create(con, fresh)
+    return fresh
 
 
 SORTED = 122_880

@@ -27,7 +27,7 @@ from typing import Any
 from shequn.analytics import cachedir, materialise
 from shequn.analytics.copies import EVENTS, PROJECTIONS
 from shequn.analytics.reader import Query, read_all
-from shequn.analytics.results import Reusing, fingerprint, kept, remember
+from shequn.analytics.results import Reusing, fingerprint, grown, kept, remember
 from shequn.errors import StoreError
 from shequn.model.i18n import Said
 from shequn.store.db import Store
@@ -73,9 +73,8 @@ def prepare(con: Any) -> None:
     if dropped:  # before communities were isolated
         con.execute("DROP TABLE people")  # copied whole on every sync: nothing is lost
     con.execute(_SCHEMA)
-    if dropped:  # the watermark kept people's fingerprint (``settle``): not theirs any more
-        con.execute("DELETE FROM meta WHERE key = 'watermark'")
-    materialise.create(con)
+    if materialise.create(con) or dropped:  # the watermark kept the log's count and
+        con.execute("DELETE FROM meta WHERE key = 'watermark'")  # people's fingerprint
 
 
 def default_path(store: Store) -> str:
@@ -203,6 +202,7 @@ class Replica:
         """Forget everything copied: this replica was filled from another database, or the
         store was re-created since (its event at our high-water mark is a different one)."""
         materialise.clear(self.raw)
+        self.raw.execute("DELETE FROM meta WHERE key = 'watermark'")  # ``results.grown``
         self.raw.execute("INSERT OR REPLACE INTO meta VALUES ('origin', ?)", [origin])
 
     def _count(self) -> int:
@@ -224,7 +224,8 @@ def settle(con: Any, events: str, people: str, communities: str) -> int:
     before = kept(con, "people") or con.execute(fingerprint("people")).fetchall()[0][0]
     materialise.refresh_people(con, people, same=staged == before)
     copied = materialise.append(con, events, people=staged)
-    remember(con, people=staged)
+    top = con.execute(f"SELECT max(id) FROM {events}").fetchall()[0][0]  # noqa: S608
+    remember(con, people=staged, log=grown(con, top, copied))
     return copied
 
 

@@ -22,7 +22,8 @@ message's ``ref_key`` at each sync grew with the log (0.07 CPU s of a 100k batch
 events, 0.28 onto 10M). A reply nearly always names a recent message, so a sync looks first
 among the messages of :data:`WINDOW` before its earliest event, where DuckDB's zone maps on
 ``occurred_at`` skip the older row groups; only the keys not found there, and not already
-known to be missing (:data:`_REST`), are looked for in the rest of the log, ids only.
+known to be missing (:data:`_REST`: waiting in ``unresolved``, or naming an event of the
+window that is no message), are looked for in the rest of the log, ids only.
 
 A reply or reaction whose message is not in the log yet is kept in ``unresolved`` (its id
 and :func:`to_key`): a later sync joins only those against its own new messages (``fresh``,
@@ -45,14 +46,19 @@ def digest(ref: str, row: str = "") -> str:
     return f"md5_number({prefix}{row}source, ':') || {ref})"
 
 
-def to_key(row: str = "") -> str:
-    """SQL: the digest of the message a reply (``reply_to``) or reaction (``target``) names,
-    as :func:`digest` gives a message's ``ref_key``; null for other rows."""
-    names = (
+def named(row: str = "") -> str:
+    """SQL: the ``source_ref`` a reply (``reply_to``) or reaction (``target``) names; null for
+    other rows."""
+    return (
         f"CASE {row}kind WHEN 'message.posted' THEN {row}reply_to "
         f"WHEN 'message.reacted' THEN {row}target END"
     )
-    return digest(names, row)
+
+
+def to_key(row: str = "") -> str:
+    """SQL: the digest of the message a reply or reaction names (:func:`named`), as
+    :func:`digest` gives a message's ``ref_key``; null for other rows."""
+    return digest(named(row), row)
 
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS unresolved (id BIGINT NOT NULL, to_key UHUGEINT NOT NULL)"
@@ -62,11 +68,12 @@ NULLS = "NULL::BIGINT AS to_id, NULL::VARCHAR AS to_person, NULL::BOOLEAN AS to_
 
 _NAMED = f"""
 CREATE OR REPLACE TEMP TABLE named AS
-SELECT id, {to_key()} AS to_key FROM ev
+SELECT id, community, source, {named()} AS name, {to_key()} AS to_key FROM ev
 WHERE id >= $lo AND to_id IS NULL AND (reply_to IS NOT NULL OR target IS NOT NULL)
 """  # noqa: S608  # fixed fragments
 """This sync's rows (ids from ``$lo``: the batch, and older unresolved ones of the overlap
-window) that name a message (a pinned message names one in ``target`` too: its key is null)."""
+window) that name a message (a pinned message names one in ``target`` too: its key is null),
+with the name itself (:data:`_REST`)."""
 
 WINDOW = "INTERVAL 7 DAY"
 """How far before a sync's earliest event its replies and reactions are first looked for: a
@@ -106,7 +113,7 @@ message's columns fetched by :data:`_LATE_FOUND` for the (usually no) rows found
 
 _REST = """
 CREATE OR REPLACE TEMP TABLE rest AS
-SELECT n.id, n.to_key FROM named n
+SELECT n.* FROM named n
 ANTI JOIN found f ON f.id = n.id
 ANTI JOIN unresolved u ON u.to_key = n.to_key
 WHERE n.to_key IS NOT NULL
@@ -115,7 +122,21 @@ WHERE n.to_key IS NOT NULL
 ``unresolved`` already names is not: no message in ``ev`` had it when that row was kept, any
 message with it since would have resolved that row, and this sync's own messages are all in
 the window. So a reply to a message the log never had costs the rest of the log once, not
-at every sync that brings another reply to it."""
+at every sync that brings another reply to it. Nor is a name that is an event of the window
+other than a message (a reaction to a join, a check-in, a service notice; dropped by
+:data:`_NO_MESSAGE`): ``(source, source_ref)`` is unique in the log, so no message can ever
+have it. Looking for those in the window costs 12 ms onto 10M events where the rest of the
+log cost 65 (docs/scale.md, *The sync, ninth pass*)."""
+
+_NO_MESSAGE = """
+CREATE OR REPLACE TEMP TABLE rest AS
+SELECT r.* FROM rest r
+ANTI JOIN (SELECT community, source, source_ref FROM ev WHERE occurred_at >= $since) w
+    ON w.source_ref = r.name AND w.source = r.source AND w.community = r.community
+"""
+"""Of :data:`_REST`, the names that are no event of the window (``w``): one that is, and is
+no message (else :data:`_FOUND` had it), can never name one (:data:`_REST`). Only run when
+``rest`` holds rows: a sync whose replies all found their message reads no more."""
 
 _OLDER = """
 INSERT INTO late
@@ -166,6 +187,8 @@ def resolve(con: Any, lo: int, first: Any) -> int:
     con.execute(_FOUND, {"since": since})
     con.execute(_LATE, {"lo": lo})
     con.execute(_REST)
+    if _any(con, "rest"):
+        con.execute(_NO_MESSAGE, {"since": since})
     if _any(con, "rest"):
         con.execute(_OLDER, {"since": since})
     if _any(con, "late"):
