@@ -26,23 +26,21 @@ depends_on = None
 _COLUMNS = ("question", "answer")
 
 
-def upgrade() -> None:
+def _rebuild(where: str) -> None:
+    """Each text index dropped and made again, over the rows ``where`` keeps."""
     if op.get_bind().dialect.name != "postgresql":
         return
     for column in _COLUMNS:
         op.execute(f"DROP INDEX ix_qa_entries_{column}_trgm")
         op.execute(
             f"CREATE INDEX ix_qa_entries_{column}_trgm ON qa_entries"
-            f" USING gin ({column} gin_trgm_ops) WHERE status = 'answered'"
+            f" USING gin ({column} gin_trgm_ops){where}"
         )
+
+
+def upgrade() -> None:
+    _rebuild(" WHERE status = 'answered'")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    for column in _COLUMNS:
-        op.execute(f"DROP INDEX ix_qa_entries_{column}_trgm")
-        op.execute(
-            f"CREATE INDEX ix_qa_entries_{column}_trgm ON qa_entries"
-            f" USING gin ({column} gin_trgm_ops)"
-        )
+    _rebuild("")
