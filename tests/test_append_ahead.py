@@ -105,3 +105,18 @@ def test_what_the_door_read_before_deciding_serves_the_append_only_when_it_cover
             ' JOIN identities i ON i.id = m.identity_id WHERE i."key" = ?',
             (wx("bob"),),
         ) == [("g2",)]
+
+
+def test_a_few_events_with_one_already_stored_fold_only_the_new_one(store: Store) -> None:
+    loaded(store, group("g1"), group("g2"))
+    with store.transaction() as conn:
+        append(conn, [joined("ann", "g1")])
+    with store.transaction() as conn:  # a bot sends the same join again beside a new one
+        result = append(conn, [joined("ann", "g2", 2), joined("ann", "g1")])
+    assert (result.new, result.duplicate) == (1, 1)
+    with store.read() as conn:
+        assert raw.rows(
+            conn,
+            "SELECT g.slug, m.times_joined FROM group_memberships m"
+            " JOIN groups g ON g.id = m.group_id ORDER BY g.slug",
+        ) == [("g1", 1), ("g2", 1)]

@@ -187,9 +187,11 @@ class Projector:
         earlier = []
         for cid in sorted({cid for cid, _ in wanted}):
             for part in chunks([slug for c_id, slug in wanted if c_id == cid]):
-                found = self.ahead_groups  # given only for one community's few events
+                found = self.ahead_groups  # one community's few events (a duplicate's too)
                 if found is None:
                     found = raw.rows(self.conn, _GROUPS, [cid, part])
+                else:
+                    found = [g for g in found if (cid, g[0]) in first_seen]
                 for slug, gid, stored in found:
                     self.groups[(cid, slug)] = gid
                     seen = raw.utc(stored)
