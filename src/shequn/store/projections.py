@@ -68,6 +68,9 @@ class Projector:
         # ever go stale in a safe direction, because every write below re-checks in SQL.
         self.cache: IdentityCache = {} if identities is None else identities
         self.community = ""
+        # Ids of identities created here: no row names them yet (never deleted, ids never
+        # reused), so the books load none for them (issue 22).
+        self.fresh: set[int] = set()
 
     @property
     def identities(self) -> dict[str, Row]:
@@ -300,6 +303,7 @@ class Projector:
         made = insert_people(self.conn, self.community_id, people)
         for key in keys:
             member_id, identity_id = made[key]
+            self.fresh.add(identity_id)
             name_at, name = names.get(key, _NO_NAME)
             self.identities[key] = {
                 "id": identity_id,
