@@ -24,8 +24,10 @@ Edge = tuple[str, str, datetime]
 """An invite edge: ``(inviter, invitee, at)`` (as ``door_queries.Edge``)."""
 
 FEW = 50
-"""Up to this many keys are read in one statement (a knock's two); a batch's many keys keep
-the reads one by one, where each key list is bound once instead of in every clause."""
+"""Up to this many keys are read in one statement (a knock's two), on PostgreSQL only: a
+batch's many keys keep the four reads, where each key list is bound once instead of in every
+clause; on SQLite (no round trips, ~10–30 µs a statement) the four reads cost 57 µs and this
+one 560 µs (issue 22, measured at 300 joins)."""
 
 
 class Facts(NamedTuple):
