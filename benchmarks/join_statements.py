@@ -29,18 +29,34 @@ class Tally:
 
 
 class _Timed:
-    """A driver cursor that adds each statement's CPU time to its kind."""
+    """A driver cursor that adds each statement's CPU time to its kind — its fetch included:
+    SQLite runs a query as its rows are fetched, so ``execute`` alone hid most of a costly
+    read (a union of 560 µs showed as 23 µs, issue 22)."""
 
     def __init__(self, cur: Any, tally: Tally) -> None:
-        self.cur, self.tally = cur, tally
+        self.cur, self.tally, self.kind = cur, tally, ""
 
     def _run(self, how: str, text: str, values: Any) -> Any:
         c = time.process_time()
+        self.kind = text[:90]
         try:
             return getattr(self.cur, how)(text, values)
         finally:
-            self.tally.cpu[text[:90]] += time.process_time() - c
-            self.tally.count[text[:90]] += 1
+            self.tally.cpu[self.kind] += time.process_time() - c
+            self.tally.count[self.kind] += 1
+
+    def _fetch(self, how: str) -> Any:
+        c = time.process_time()
+        try:
+            return getattr(self.cur, how)()
+        finally:
+            self.tally.cpu[self.kind] += time.process_time() - c
+
+    def fetchall(self) -> Any:
+        return self._fetch("fetchall")
+
+    def fetchone(self) -> Any:
+        return self._fetch("fetchone")
 
     def execute(self, text: str, values: Any = None) -> Any:
         return self._run("execute", text, values)

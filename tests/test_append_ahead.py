@@ -4,6 +4,10 @@ what the projector would have read; batches it does not fit go the usual way."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from shequn.model.events import Event
 from shequn.store import raw
 from shequn.store.append import append, decision_lock_read
@@ -105,3 +109,44 @@ def test_what_the_door_read_before_deciding_serves_the_append_only_when_it_cover
             ' JOIN identities i ON i.id = m.identity_id WHERE i."key" = ?',
             (wx("bob"),),
         ) == [("g2",)]
+
+
+def test_the_books_load_no_rows_for_people_the_append_itself_creates(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded(store, group("g1"), group("g2"))
+    tables: list[str] = []
+    records_read = raw.records_read
+
+    def seen(table: Any, *args: Any) -> Any:
+        tables.append(table.name)
+        return records_read(table, *args)
+
+    monkeypatch.setattr(raw, "records_read", seen)
+    with store.transaction() as conn:  # ann is new: her memberships cannot exist yet
+        append(conn, [joined("ann", "g1")])
+    assert "group_memberships" not in tables
+    with store.transaction() as conn:  # now she is known: her rows are read before the fold
+        append(conn, [joined("ann", "g2", 2)])
+    assert "group_memberships" in tables
+    with store.read() as conn:
+        assert raw.rows(
+            conn,
+            "SELECT g.slug, m.status, m.times_joined FROM group_memberships m"
+            " JOIN groups g ON g.id = m.group_id ORDER BY g.slug",
+        ) == [("g1", "active", 1), ("g2", "active", 1)]
+
+
+def test_a_few_events_with_one_already_stored_fold_only_the_new_one(store: Store) -> None:
+    loaded(store, group("g1"), group("g2"))
+    with store.transaction() as conn:
+        append(conn, [joined("ann", "g1")])
+    with store.transaction() as conn:  # a bot sends the same join again beside a new one
+        result = append(conn, [joined("ann", "g2", 2), joined("ann", "g1")])
+    assert (result.new, result.duplicate) == (1, 1)
+    with store.read() as conn:
+        assert raw.rows(
+            conn,
+            "SELECT g.slug, m.times_joined FROM group_memberships m"
+            " JOIN groups g ON g.id = m.group_id ORDER BY g.slug",
+        ) == [("g1", 1), ("g2", 1)]

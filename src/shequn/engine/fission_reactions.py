@@ -26,7 +26,7 @@ from shequn.engine.fraud import (
 from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_money import DEFAULT_CURRENCY, to_major, to_minor
 from shequn.model.events import Event
-from shequn.store import raw
+from shequn.store import fraud_facts, raw
 from shequn.store.door_queries import (
     edges_from_read,
     edges_to_read,
@@ -47,17 +47,20 @@ def check_fraud(conn: Connection, bp: Blueprint, invites: Sequence[Event]) -> De
     cfg = bp.fission.fraud
     window = timedelta(minutes=cfg.burst_minutes)
     keys = sorted({k for e in invites for k in (e.actor, e.subject) if k is not None})
-    people = persons_of(conn, community, keys)
-    everyone = sorted({k for person in people.values() for k in person})
     since = min(e.occurred_at for e in invites) - window
-    joined, recent, towards = raw.read_each(  # one round trip on PostgreSQL (issue 22)
-        conn,
-        [
-            first_joins_read(community, everyone),
-            edges_from_read(conn, community, everyone, since),
-            edges_to_read(community, everyone),
-        ],
-    )
+    if conn.dialect.name == "postgresql" and len(keys) <= fraud_facts.FEW:  # one statement
+        people, joined, recent, towards = fraud_facts.facts(conn, community, keys, since)
+    else:
+        people = persons_of(conn, community, keys)
+        everyone = sorted({k for person in people.values() for k in person})
+        joined, recent, towards = raw.read_each(  # one round trip on PostgreSQL
+            conn,
+            [
+                first_joins_read(community, everyone),
+                edges_from_read(conn, community, everyone, since),
+                edges_to_read(community, everyone),
+            ],
+        )
     # The edges by their inviter's key: each invite looks at its own people's, not at all.
     towards_from: dict[str, list[tuple[str, datetime]]] = {}
     for a, b, at in towards:

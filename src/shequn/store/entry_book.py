@@ -65,7 +65,7 @@ class EntryBook:
         )
 
     def _load(self, keys: set[Key]) -> None:
-        identities = sorted({k[2] for k in keys})
+        identities = sorted({k[2] for k in keys} - self.p.fresh)  # new people have no rows
         communities = sorted({k[0] for k in keys})
         for part in chunks(identities):
             where = "WHERE identity_id IN (?*) AND community_id IN (?*)"

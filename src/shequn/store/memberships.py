@@ -91,7 +91,7 @@ class MembershipBook:
 
     def _load(self, pairs: set[Pair]) -> None:
         gids = sorted({g for g, _ in pairs})
-        iids = sorted({i for _, i in pairs})
+        iids = sorted({i for _, i in pairs} - self.p.fresh)  # new people have no rows yet
         where = "WHERE identity_id IN (?*) AND group_id IN (?*)"
         for part in chunks(iids):
             found, edges = raw.read_each(  # one round trip on PostgreSQL (issue 22)

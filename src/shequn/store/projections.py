@@ -68,6 +68,9 @@ class Projector:
         # ever go stale in a safe direction, because every write below re-checks in SQL.
         self.cache: IdentityCache = {} if identities is None else identities
         self.community = ""
+        # Ids of identities created here: no row names them yet (never deleted, ids never
+        # reused), so the books load none for them (issue 22).
+        self.fresh: set[int] = set()
 
     @property
     def identities(self) -> dict[str, Row]:
@@ -187,9 +190,11 @@ class Projector:
         earlier = []
         for cid in sorted({cid for cid, _ in wanted}):
             for part in chunks([slug for c_id, slug in wanted if c_id == cid]):
-                found = self.ahead_groups  # given only for one community's few events
+                found = self.ahead_groups  # one community's few events (a duplicate's too)
                 if found is None:
                     found = raw.rows(self.conn, _GROUPS, [cid, part])
+                else:
+                    found = [g for g in found if (cid, g[0]) in first_seen]
                 for slug, gid, stored in found:
                     self.groups[(cid, slug)] = gid
                     seen = raw.utc(stored)
@@ -298,6 +303,7 @@ class Projector:
         made = insert_people(self.conn, self.community_id, people)
         for key in keys:
             member_id, identity_id = made[key]
+            self.fresh.add(identity_id)
             name_at, name = names.get(key, _NO_NAME)
             self.identities[key] = {
                 "id": identity_id,
