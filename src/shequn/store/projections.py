@@ -21,19 +21,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, select, update
 
 from shequn.model.events import Event
-from shequn.store import raw
+from shequn.store import bindings, chat_owners, engagement, growth, money, qa, raw
 from shequn.store import tables as t
-from shequn.store.bindings import HANDLERS as BINDING_HANDLERS
-from shequn.store.chat_owners import HANDLERS as OWNER_HANDLERS
-from shequn.store.engagement import HANDLERS as ENGAGEMENT_HANDLERS
 from shequn.store.entry_book import EntryBook
-from shequn.store.growth import HANDLERS as GROWTH_HANDLERS
 from shequn.store.growth import MANY as _MANY
 from shequn.store.identity_projection import HANDLERS as IDENTITY_HANDLERS
 from shequn.store.identity_projection import Names, insert_people, newest_names, write_names
 from shequn.store.memberships import MembershipBook
-from shequn.store.money import HANDLERS as MONEY_HANDLERS
-from shequn.store.qa import HANDLERS as QA_HANDLERS
 from shequn.store.qa import fold_messages as fold_questions
 from shequn.store.sql import chunks
 from shequn.store.tx_memo import forget_blueprints
@@ -396,13 +390,6 @@ def _identity_rows(conn: Connection, community_id: int, keys: list[str]) -> list
 _NO_NAME: tuple[None, None] = (None, None)
 _MEMBER_SUBJECT = frozenset({"identity.merged", "identity.unmerged"})
 
-_RARE = {
-    **IDENTITY_HANDLERS,
-    "role.changed": _role,
-    **GROWTH_HANDLERS,
-    **BINDING_HANDLERS,
-    **OWNER_HANDLERS,
-    **ENGAGEMENT_HANDLERS,
-    **MONEY_HANDLERS,
-    **QA_HANDLERS,
-}
+_RARE = {**IDENTITY_HANDLERS, "role.changed": _role, **growth.HANDLERS}
+for _chapter in (bindings, chat_owners, engagement, money, qa):
+    _RARE.update(_chapter.HANDLERS)
