@@ -122,7 +122,8 @@ def _open(p: Projector, keys: set[str]) -> dict[str, int]:
     chunk)."""
     found: dict[str, int] = {}
     for part in chunks(sorted(keys)):
-        found.update(raw.rows(p.conn, _OPEN, [p.community_id, part]))
+        # an import fills qa_entries as it asks: a plan kept from its start scans it whole
+        found.update(raw.rows(p.conn, _OPEN, [p.community_id, part], plan_each=True))
     return found
 
 

@@ -48,14 +48,24 @@ def _cursor_and_sql(conn: Connection, sql: str, params: Params) -> tuple[Any, st
     return raw.cursor(), text, values
 
 
-def rows(conn: Connection, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-    """All rows of a read (or of an ``INSERT … RETURNING``)."""
+def rows(
+    conn: Connection, sql: str, params: Params = (), *, plan_each: bool = False
+) -> list[tuple[Any, ...]]:
+    """All rows of a read (or of an ``INSERT … RETURNING``).
+
+    ``plan_each``: PostgreSQL plans this read for the values of each call, never once for
+    all (psycopg prepares a statement run five times, and the server may then keep a generic
+    plan). For a read of a table an import is filling: a plan made while it was nearly empty
+    scans it whole once it holds 100,000 rows (issue 22, docs/store.md)."""
     if write_behind.waiting(conn):  # the gathered writes ride in the same round trip
         found: list[tuple[Any, ...]] = read_each(conn, [Read(sql, params, list)])[0]
         return found
     cur, text, values = _cursor_and_sql(conn, sql, params)
     try:
-        cur.execute(text, values)
+        if plan_each and conn.dialect.name == "postgresql":
+            cur.execute(text, values, prepare=False)
+        else:
+            cur.execute(text, values)
         return list(cur.fetchall())
     finally:
         cur.close()
