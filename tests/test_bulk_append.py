@@ -1,6 +1,7 @@
 """A batch of many newcomers goes in by the bulk forms (on PostgreSQL one statement of column
-arrays: ``store/bulk.py``, ``identity_projection.insert_people``); a batch of one by the
-small forms. Both must store the same people, names, memberships and referrals."""
+arrays: ``raw.insert_bound``, ``store/bulk.py``, ``identity_projection.insert_people``); a
+batch of one by the small forms. Both must store the same people, names, memberships and
+referrals."""
 
 from __future__ import annotations
 

@@ -189,7 +189,7 @@ _RENAME = (
 """A newer display name (fixed SQL: thousands of rows per batch of an import)."""
 _PG_RENAME = (
     "UPDATE identities AS i SET display_name = u.n, name_at = u.a"
-    " FROM unnest(%s::integer[], %s::text[], %s::timestamptz[]) AS u(id, n, a)"
+    " FROM unnest(%b::integer[], %b::text[], %b::timestamptz[]) AS u(id, n, a)"
     " WHERE i.id = u.id AND (i.name_at IS NULL OR i.name_at <= u.a)"
 )
 """:data:`_RENAME` for many identities on PostgreSQL (one row per identity, so no row is

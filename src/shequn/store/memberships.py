@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from shequn.model.events import Event
-from shequn.store import bulk, raw
+from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.sql import chunks
 
@@ -226,6 +226,6 @@ class MembershipBook:
         new = [self.rows[p] for p in sorted(self.dirty) if self.rows[p]["id"] is None]
         old = [self.rows[p] for p in sorted(self.dirty) if self.rows[p]["id"] is not None]
         conn, table = self.conn, t.group_memberships
-        bulk.insert(conn, table, [{k: v for k, v in r.items() if k != "id"} for r in new])
+        raw.insert(conn, table, [{k: v for k, v in r.items() if k != "id"} for r in new])
         raw.update_by_id(conn, table, [{"id": r["id"], **{f: r[f] for f in FIELDS}} for r in old])
-        bulk.insert(conn, t.referrals, self.referrals)
+        raw.insert(conn, t.referrals, self.referrals)

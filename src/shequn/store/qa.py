@@ -99,8 +99,8 @@ _ASK = (
 )
 _PG_ASK = (
     "INSERT INTO qa_entries (community_id, group_id, question_ref, asker, question, asked_at, "
-    "status) SELECT c, g, r, a, q, t, 'open' FROM unnest(%s::integer[], %s::integer[], "
-    "%s::text[], %s::text[], %s::text[], %s::timestamptz[]) AS u(c, g, r, a, q, t) "
+    "status) SELECT c, g, r, a, q, t, 'open' FROM unnest(%b::integer[], %b::integer[], "
+    "%b::text[], %b::text[], %b::text[], %b::timestamptz[]) AS u(c, g, r, a, q, t) "
     "ON CONFLICT DO NOTHING"
 )
 """:data:`_ASK` for many rows on PostgreSQL: ``unnest`` yields them in the order given, so
