@@ -26,7 +26,7 @@ from shequn.model.events import Event
 from shequn.model.i18n import Said
 from shequn.store import append_ahead, raw
 from shequn.store.append import append, decision_lock_read, gathered
-from shequn.store.door_queries import active_groups_read, links_read, persons_of, persons_read
+from shequn.store.door_queries import active_groups_read, links_read, people_read, persons_of
 from shequn.store.growth import SEATED
 from shequn.store.growth_queries import (
     Seats,
@@ -53,13 +53,20 @@ class DoorState:
         knocks: Sequence[Knock],
         people: dict[str, list[str]] | None = None,
         *,
+        stored: frozenset[str] | None = None,
         prefetch: bool = False,
     ) -> None:
         self.conn, self.bp, self.community = conn, bp, bp.community.slug
         if people is None:
             people = persons_of(conn, self.community, sorted({k.identity for k in knocks}))
         self.people = people
-        keys = sorted({key for person in self.people.values() for key in person})
+        # ``stored``: the keys the store holds (``people_read``); the others have no entries
+        # or memberships to read. None: not known, every key is read.
+        keys = sorted(
+            key
+            for key in {key for person in self.people.values() for key in person}
+            if stored is None or key in stored
+        )
         # What a link's groups (or a group applied to) ask of the blueprint, once per batch:
         # a busy live code's knocks share it, and each would look up every group's settings.
         self.targets: dict[tuple[tuple[str, ...], str | None], tuple[list[str], bool]] = {}
@@ -165,19 +172,20 @@ def enter_batch(
     """Decide ``requests`` in order. The append lock, the blueprint (with "any campaigns?"),
     the links and the people are asked together — one round trip on PostgreSQL, where the
     lock is taken first in the pipeline, so the reads after it see every earlier decision."""
-    _, (stored, campaigns, _), links, people = raw.read_each(
+    _, (stored, campaigns, _), links, (people, known) = raw.read_each(
         conn,
         [
             decision_lock_read(conn),
             growth_state_read(conn, community),
             links_read(r.link for r in requests if r.link),
-            persons_read(community, sorted({r.identity for r in requests})),
+            people_read(community, sorted({r.identity for r in requests})),
         ],
     )
     bp = blueprint_of(community, stored)
     knocks = [_knock(bp, r, links, source) for r in requests]
     few = len(knocks) * 4 <= append_ahead.FEW  # a knock appends three events or four
-    state = DoorState(conn, bp, knocks, people, prefetch=few and conn.dialect.name == "postgresql")
+    prefetch = few and conn.dialect.name == "postgresql"
+    state = DoorState(conn, bp, knocks, people, stored=known, prefetch=prefetch)
     decisions: list[Decision] = []
     for k in knocks:
         d = decide_entry(k, state.view(k))

@@ -44,6 +44,7 @@ from shequn.store.growth_queries import (
     growth_state,
     list_entries,
 )
+from shequn.store.pg_analyze import after_batch as analyse_grown
 from shequn.store.queries import get_member
 from shequn.store.referral_queries import invited_by
 
@@ -66,7 +67,9 @@ def enter_many(
     newcomers a second, where one transaction per scan manages about a hundred.
     """
     with store.transaction() as conn:
-        return enter_batch(conn, community, requests, source)  # takes the append lock first
+        out = enter_batch(conn, community, requests, source)  # takes the append lock first
+    analyse_grown(store, len(requests))  # PostgreSQL: statistics a fresh store lacks
+    return out
 
 
 def decide(conn: Connection, bp: Blueprint, knock: Knock) -> Decision:

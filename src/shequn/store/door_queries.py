@@ -68,15 +68,35 @@ def persons_of(conn: Connection, community: str, keys: Sequence[str]) -> dict[st
 def persons_read(community: str, keys: Sequence[str]) -> raw.Read[dict[str, list[str]]]:
     """:func:`persons_of` as a read to send with others (``raw.read_each``)."""
     wanted = list(keys)
+    return raw.Read(
+        _PERSONS if wanted else None, [community, wanted], lambda found: _persons(wanted, found)
+    )
 
-    def parse(found: list[tuple[Any, ...]]) -> dict[str, list[str]]:
-        others: dict[str, list[str]] = defaultdict(list)
-        for key, other in found:
-            if other != key:
-                others[key].append(other)
-        return {key: [key, *others.get(key, ())] for key in wanted}
+
+People = tuple[dict[str, list[str]], frozenset[str]]
+"""Each key's person (as :func:`persons_of`) and the keys of all of them the store holds."""
+
+
+def people_read(community: str, keys: Sequence[str]) -> raw.Read[People]:
+    """:func:`persons_read`, and which of the people's keys are stored. Every stored identity
+    has its member (``identity_projection`` creates them together), so the self-join finds
+    each stored key at least with itself; a key without a row is a newcomer nobody stored
+    yet, with no entry or membership anywhere — the batched door reads those for the stored
+    keys only (a batch of newcomers: none)."""
+    wanted = list(keys)
+
+    def parse(found: list[tuple[Any, ...]]) -> People:
+        return _persons(wanted, found), frozenset(other for _, other in found)
 
     return raw.Read(_PERSONS if wanted else None, [community, wanted], parse)
+
+
+def _persons(wanted: list[str], found: list[tuple[Any, ...]]) -> dict[str, list[str]]:
+    others: dict[str, list[str]] = defaultdict(list)
+    for key, other in found:
+        if other != key:
+            others[key].append(other)
+    return {key: [key, *others.get(key, ())] for key in wanted}
 
 
 _PERSONS = (

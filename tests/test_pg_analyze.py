@@ -1,0 +1,76 @@
+"""A fresh PostgreSQL store has no statistics until autovacuum's first pass (a minute or more
+after the rows arrive); the batched door analyses the tables its reads use once they hold far
+more than their statistics describe, and looks again only after ``CHECK_EVERY`` knocks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from shequn.engine.entry import Request, enter_many
+from shequn.engine.record import record
+from shequn.store import pg_analyze
+from shequn.store.db import Store
+from tests.conftest import new_pg_database
+from tests.growth_helpers import COMMUNITY, at, group, loaded, wx
+from tests.test_fission import joined
+
+MEMBERS = pg_analyze.MIN_CHANGES + 100
+
+
+@pytest.fixture
+def pg_store(pg_base_url: str) -> Iterator[Store]:
+    store = Store.open(new_pg_database(pg_base_url))
+    yield store
+    store.close()
+
+
+def _analysed(store: Store) -> dict[str, int]:
+    """Manual analyses per table so far (the counters the server keeps)."""
+    with store.transaction() as conn:
+        conn.exec_driver_sql("SELECT pg_stat_force_next_flush()")  # this backend's counts now
+    with store.read() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT relname, analyze_count FROM pg_stat_user_tables"
+            " WHERE relname IN ('identities', 'members', 'entries', 'group_memberships')"
+        )
+        return {name: count for name, count in found}
+
+
+def _knocks(first: int, n: int) -> list[Request]:
+    return [Request(wx(f"new{k}"), group="main", ref=f"k{k}", at=at(k)) for k in range(first, n)]
+
+
+@pytest.mark.postgres
+def test_the_first_batch_of_a_grown_store_analyses_its_tables_once(pg_store: Store) -> None:
+    loaded(pg_store, group("main", capacity=MEMBERS + 100))
+    record(pg_store, [joined(f"m{k}", -1000 + k / 10) for k in range(MEMBERS)])
+    assert _analysed(pg_store) == dict.fromkeys(
+        ("identities", "members", "entries", "group_memberships"), 0
+    )
+
+    entries = enter_many(pg_store, COMMUNITY, _knocks(0, 5))
+
+    assert [e[0].status for e in entries] == ["admitted"] * 5
+    analysed = _analysed(pg_store)
+    # identities, members and memberships grew by MEMBERS rows; entries holds five
+    assert analysed == {"identities": 1, "members": 1, "group_memberships": 1, "entries": 0}
+    # the next batches count towards the next look; nothing is analysed again meanwhile
+    enter_many(pg_store, COMMUNITY, _knocks(5, 10))
+    assert _analysed(pg_store) == analysed
+
+
+@pytest.mark.postgres
+def test_a_look_finds_nothing_when_the_statistics_describe_the_tables(pg_store: Store) -> None:
+    loaded(pg_store, group("main"))
+    record(pg_store, [joined(f"m{k}", -100 + k) for k in range(10)])
+
+    assert pg_analyze.after_batch(pg_store, 1) == []  # first look: tables far below MIN_CHANGES
+    assert pg_analyze.after_batch(pg_store, pg_analyze.CHECK_EVERY - 2) == []  # not due yet
+    assert _analysed(pg_store)["identities"] == 0
+
+
+def test_sqlite_has_nothing_to_analyse(tmp_path: object) -> None:
+    with Store.open(f"sqlite:///{tmp_path}/s.db") as store:
+        assert pg_analyze.after_batch(store, pg_analyze.CHECK_EVERY) == []
