@@ -66,7 +66,7 @@ def reads(community: str, keys: Collection[str], groups: Collection[str]) -> lis
     client CPU per statement (~60–100 µs) is paid in a pipeline too (issue 22)."""
     wanted, asked = sorted(groups), sorted(keys)
     sql = _AHEAD[(bool(asked), bool(wanted))]
-    params: list[Any] = [asked, community] if asked else []
+    params: list[Any] = [community, asked] if asked else []
     if wanted:
         params += [community, wanted]
     params.append(community)
@@ -134,12 +134,8 @@ def _named(events: Collection[Event]) -> tuple[str, set[str], set[str]] | None:
 
 
 _IDENTITIES = (
-    # ``community_id + 0``: the keys' own index finds the rows and the community filters
-    # them. With the community's half of the (community, key) index usable, a generic plan
-    # made on a never-analysed table (PostgreSQL) walked all of the community's identities
-    # and filtered them by the key list (session 36: 0.37 ms of the server's time a call).
     "SELECT 'i', id, \"key\", member_id, display_name, name_at, first_seen_at FROM identities"
-    ' WHERE "key" IN (?*) AND community_id + 0 = (SELECT id FROM communities WHERE slug = ?)'
+    ' WHERE community_id = (SELECT id FROM communities WHERE slug = ?) AND "key" IN (?*)'
 )
 _GROUPS = (
     "SELECT 'g', id, slug, NULL, NULL, NULL, first_seen_at FROM groups"
