@@ -216,21 +216,15 @@ def inviters_of(conn: Connection, community: str, invitees: Sequence[str]) -> di
 
 
 _INVITED = (
-    'SELECT a."key", inviter."key" FROM identities a{via}'
-    " JOIN referrals r ON r.invitee_identity_id = {who}.id AND r.community_id = a.community_id"
+    'SELECT a."key", inviter."key" FROM identities a{}'
+    " JOIN referrals r ON r.invitee_identity_id = {}.id AND r.community_id = a.community_id"
     " JOIN identities inviter ON inviter.id = r.inviter_identity_id"
     ' WHERE a.community_id = (SELECT id FROM communities WHERE slug = ?) AND a."key" IN (?*)'
 )
-_INVITERS_OF = (
-    # the asked identities' own invites, then their persons' other identities': one join
-    # ``ON i.id = a.id OR i.member_id = a.member_id`` read every identity of the table per
-    # statement on PostgreSQL (session 36: 0.24 ms of the server's time per recorded join)
-    _INVITED.format(via="", who="a")
-    + " UNION ALL "
-    + _INVITED.format(
-        via=" JOIN identities i ON i.member_id = a.member_id AND i.id <> a.id", who="i"
-    )
-)
+# the asked identities' own invites, then their persons' other identities': a join ``ON i.id
+# = a.id OR i.member_id = a.member_id`` read every identity per statement on PostgreSQL
+_OTHERS = " JOIN identities i ON i.member_id = a.member_id AND i.id <> a.id"
+_INVITERS_OF = f"{_INVITED.format('', 'a')} UNION ALL {_INVITED.format(_OTHERS, 'i')}"
 
 
 def rewards_of(conn: Connection, community: str, campaign: str, inviter: str) -> dict[int, str]:
