@@ -1,12 +1,18 @@
 """The fraud check's facts of a knock in one statement (``store/fraud_facts.py``) are the
 values of the four reads it replaces: the people behind the keys, their first joins, the
-edges they sent since a time and the edges towards them."""
+edges they sent since a time and the edges towards them. PostgreSQL only (its LATERAL and
+MATERIALIZED; SQLite keeps the four reads, see ``fission_reactions.check_fraud``)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
 
 from shequn.engine.entry import Request, enter_many
 from shequn.engine.record import record
 from shequn.store import raw
+from shequn.store.db import Store
 from shequn.store.door_queries import (
     edges_from_read,
     edges_to_read,
@@ -14,12 +20,23 @@ from shequn.store.door_queries import (
     persons_of,
 )
 from shequn.store.fraud_facts import facts
+from tests.conftest import new_pg_database
 from tests.growth_helpers import COMMUNITY, at, wx
 from tests.test_fission import joined
 from tests.test_fission_recount import _one_person_two_links
 
+pytestmark = pytest.mark.postgres
 
-def test_one_statement_reads_what_the_four_reads_did(store):
+
+@pytest.fixture
+def pg_store(pg_base_url: str) -> Iterator[Store]:
+    store = Store.open(new_pg_database(pg_base_url))
+    yield store
+    store.close()
+
+
+def test_one_statement_reads_what_the_four_reads_did(pg_store: Store):
+    store = pg_store
     mine, alt = _one_person_two_links(store)  # ann and ann-alt: one person, a link each
     knocks = [("b1", mine), ("b2", alt), ("b3", mine)]
     enter_many(

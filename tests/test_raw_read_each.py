@@ -12,13 +12,13 @@ from tests.growth_helpers import COMMUNITY, group, loaded
 
 def test_reads_sent_together_equal_each_read_alone(store: Store) -> None:
     loaded(store, group("g1", capacity=5), group("g2", capacity=7))
-    reads = [
-        seats_read(COMMUNITY, ["g1", "g2", "nope"]),
-        persons_read(COMMUNITY, ["wechat:new"]),
-        links_read([]),  # nothing to ask
-        entries_read(COMMUNITY, identities=["wechat:new"]),
-    ]
     with store.transaction() as conn:
+        reads = [
+            seats_read(conn, COMMUNITY, ["g1", "g2", "nope"]),
+            persons_read(COMMUNITY, ["wechat:new"]),
+            links_read([]),  # nothing to ask
+            entries_read(COMMUNITY, identities=["wechat:new"]),
+        ]
         together = raw.read_each(conn, reads)
         alone = [raw.read(conn, r) for r in reads]
     assert together == alone

@@ -80,7 +80,7 @@ class DoorState:
             conn,
             [
                 entries_read(self.community, identities=keys),
-                seats_read(self.community, sorted(groups)),
+                seats_read(conn, self.community, sorted(groups)),
                 active_groups_read(self.community, keys),
                 *ahead,
             ],

@@ -5,8 +5,13 @@ same person (``door_queries.persons_of``), then for all those keys their first j
 edges they sent since a time and the edges towards them. The last three depend on the first
 (the person's other keys), so they were two round trips and four statements — on a knock at
 the door, under the appenders' lock, at ~60–100 µs of psycopg's client CPU a statement. Here
-the person's keys are found inside each read (the same self-join on ``member_id``), and the
+the keys' identities and their people's are found once (``WITH … MATERIALIZED``), and the
 four come back as one ``UNION ALL`` of tagged rows: the same values as the four reads.
+
+Every look-up is an index probe per row (``LATERAL``), whatever the statistics say: psycopg
+prepares the statement after five runs and the server keeps one generic plan, made perhaps
+while the tables were young and never analysed; a plan chosen on such estimates walked all of
+a community's identities per knock (session 36, docs/entry.md).
 """
 
 from __future__ import annotations
@@ -40,13 +45,7 @@ class Facts(NamedTuple):
 def facts(conn: Connection, community: str, keys: Sequence[str], since: datetime) -> Facts:
     """The four reads of the fraud check for ``keys`` (non-empty, at most :data:`FEW`)."""
     wanted = list(keys)
-    everyone = [community, wanted, community, wanted]  # ``_EVERYONE``'s values
-    params = [
-        *(community, wanted),
-        *everyone,
-        *(community, *everyone, raw.bind_time(conn, since)),
-        *(community, *everyone),
-    ]
+    params = [[(k,) for k in wanted], community, community, raw.bind_time(conn, since), community]
     found = raw.rows(conn, _FACTS, params)
     others: dict[str, list[tuple[int, str]]] = defaultdict(list)
     first: dict[str, datetime] = {}
@@ -67,31 +66,42 @@ def facts(conn: Connection, community: str, keys: Sequence[str], since: datetime
 
 
 _COMMUNITY = "(SELECT id FROM communities WHERE slug = ?)"
-_EVERYONE = (
-    # the ids of the keys asked and of every other identity of their people: a set that
-    # the planner joins by index (an OR of the two in the outer WHERE made PostgreSQL scan
-    # every referral of the community)
-    f'(SELECT a.id FROM identities a WHERE a.community_id = {_COMMUNITY} AND a."key" IN (?*)'  # noqa: S608
-    " UNION SELECT b.id FROM identities a JOIN identities b ON b.member_id = a.member_id"
-    f' WHERE a.community_id = {_COMMUNITY} AND a."key" IN (?*))'
-)
-_EDGES = (
-    'inviter."key", invitee."key", r.occurred_at, NULL FROM referrals r'
-    " JOIN communities k ON k.id = r.community_id"
-    " JOIN identities inviter ON inviter.id = r.inviter_identity_id"
-    " JOIN identities invitee ON invitee.id = r.invitee_identity_id WHERE k.slug = ? AND "
-)
+
+
+def _edges(tag: str, side: str, since: str = "") -> str:
+    """The branch of the edges with an identity of ``ids`` on ``side``, by that side's index."""
+    return (
+        f"SELECT '{tag}', r.ik, r.ek, r.occurred_at, NULL FROM ids CROSS JOIN LATERAL"  # noqa: S608
+        ' (SELECT i."key" AS ik, e."key" AS ek, x.occurred_at FROM referrals x'
+        " JOIN identities i ON i.id = x.inviter_identity_id"
+        f" JOIN identities e ON e.id = x.invitee_identity_id WHERE x.{side}_identity_id = ids.id"
+        f" AND x.community_id = {_COMMUNITY}{since} OFFSET 0) r"
+    )
+
+
 _FACTS = (
+    # Each key asked is looked up once by its unique (community, key) index, and each
+    # identity's joins and edges by their identity indexes: a LATERAL per row, kept apart by
+    # LIMIT / OFFSET 0 so the planner cannot fold them into joins it costs on its own
+    # estimates. ``key IN (…)`` / ``id IN (…)`` in every branch (as first written) let a
+    # generic plan made on young tables walk all of a community's identities and filter them
+    # by the list, eight times per statement: 1.8–3.5 ms of the server's time per referral
+    # knock (issue 22, session 36, pg_stat_statements and auto_explain).
+    'WITH a AS MATERIALIZED (SELECT i.id, i."key", i.member_id FROM (VALUES ?**) q (k)'  # noqa: S608  # fixed fragments
+    ' CROSS JOIN LATERAL (SELECT x.id, x."key", x.member_id FROM identities x'
+    f' WHERE x.community_id = {_COMMUNITY} AND x."key" = q.k LIMIT 1) i),'
+    # every identity of the people asked (a key with no person is only itself)
+    ' p AS MATERIALIZED (SELECT a."key" AS asked, b."key" AS other, b.id FROM a CROSS JOIN'
+    ' LATERAL (SELECT y."key", y.id FROM identities y WHERE y.member_id = a.member_id OFFSET 0) b),'
+    " ids AS MATERIALIZED (SELECT id FROM a UNION SELECT id FROM p)"
     # the people (the other key's id orders them, as in ``persons_of``) first: PostgreSQL
     # types a UNION's columns pair by pair from the left, and they type the last one
-    'SELECT \'p\', a."key", b."key", NULL, b.id FROM identities a'  # noqa: S608
-    f" JOIN identities b ON b.member_id = a.member_id WHERE a.community_id = {_COMMUNITY}"
-    ' AND a."key" IN (?*)'
-    " UNION ALL SELECT 'j', i.\"key\", NULL, min(m.joined_at), NULL FROM identities i"
-    " JOIN group_memberships m ON m.identity_id = i.id"
-    " JOIN groups g ON g.id = m.group_id AND g.community_id = i.community_id"
-    f" WHERE i.id IN {_EVERYONE} AND m.joined_at IS NOT NULL"
-    ' GROUP BY i."key"'
-    f" UNION ALL SELECT 'f', {_EDGES}r.inviter_identity_id IN {_EVERYONE} AND r.occurred_at >= ?"
-    f" UNION ALL SELECT 't', {_EDGES}r.invitee_identity_id IN {_EVERYONE}"
+    " SELECT 'p', asked, other, NULL, id FROM p"
+    " UNION ALL SELECT 'j', j.k, NULL, min(j.joined_at), NULL FROM ids CROSS JOIN LATERAL"
+    ' (SELECT i."key" AS k, m.joined_at FROM identities i CROSS JOIN LATERAL (SELECT group_id,'
+    " joined_at FROM group_memberships WHERE identity_id = i.id AND joined_at IS NOT NULL"
+    " OFFSET 0) m JOIN groups g ON g.id = m.group_id AND g.community_id = i.community_id"
+    " WHERE i.id = ids.id OFFSET 0) j GROUP BY j.k"
+    f" UNION ALL {_edges('f', 'inviter', ' AND x.occurred_at >= ?')}"
+    f" UNION ALL {_edges('t', 'invitee')}"
 )

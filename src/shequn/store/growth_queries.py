@@ -8,7 +8,6 @@ caller holds the append advisory lock, see :func:`shequn.store.append.lock_for_d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -21,8 +20,10 @@ from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.i18n import Said, said_from
 from shequn.store import raw
 from shequn.store import tables as t
-from shequn.store.growth import SEATED
 from shequn.store.scope_queries import community_id_of, in_community
+from shequn.store.seat_queries import Seats as Seats  # re-exported: the engines' import
+from shequn.store.seat_queries import seats as seats
+from shequn.store.seat_queries import seats_read as seats_read
 from shequn.store.tx_memo import blueprints
 
 
@@ -76,44 +77,6 @@ def _link(r: Any) -> Link:
         uses=r["uses"],
         expires_at=r["expires_at"],
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Seats:
-    """A group's capacity and the seats taken: active members plus admitted newcomers who
-    have not arrived yet (they were promised a place)."""
-
-    group: str
-    capacity: int | None
-    taken: int
-
-    @property
-    def free(self) -> int | None:
-        return None if self.capacity is None else max(self.capacity - self.taken, 0)
-
-
-def seats(conn: Connection, community: str, groups: Sequence[str]) -> dict[str, Seats]:
-    """Seats of each named group that exists (unknown slugs are left out). One fixed
-    statement: the entry path reads this for every knock."""
-    return raw.read(conn, seats_read(community, groups))
-
-
-def seats_read(community: str, groups: Sequence[str]) -> raw.Read[dict[str, Seats]]:
-    """:func:`seats` as a read to send with others (``raw.read_each``)."""
-    return raw.Read(_SEATS if groups else None, [SEATED, community, list(groups)], _seats_from)
-
-
-def _seats_from(found: list[tuple[Any, ...]]) -> dict[str, Seats]:
-    return {slug: Seats(slug, cap, int(members) + int(promised))
-            for _, slug, cap, members, promised in found}  # fmt: skip
-
-
-_SEATS = (
-    "SELECT g.id, g.slug, g.capacity, (SELECT count(*) FROM group_memberships m"
-    " WHERE m.group_id = g.id AND m.status = 'active'), (SELECT count(*) FROM entries e"
-    " WHERE e.group_id = g.id AND e.status IN (?*)) FROM groups g"
-    " JOIN communities k ON k.id = g.community_id WHERE k.slug = ? AND g.slug IN (?*)"
-)
 
 
 def get_entry(

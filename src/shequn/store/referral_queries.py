@@ -209,17 +209,22 @@ def inviters_of(conn: Connection, community: str, invitees: Sequence[str]) -> di
     out: dict[str, list[str]] = {key: [] for key in invitees}
     if not out:
         return out
-    for asked, inviter in raw.rows(
-        conn,
-        'SELECT a."key", inviter."key" FROM identities a'
-        " JOIN identities i ON i.id = a.id OR i.member_id = a.member_id"
-        " JOIN referrals r ON r.invitee_identity_id = i.id AND r.community_id = a.community_id"
-        " JOIN identities inviter ON inviter.id = r.inviter_identity_id"
-        ' WHERE a.community_id = (SELECT id FROM communities WHERE slug = ?) AND a."key" IN (?*)',
-        [community, sorted(out)],
-    ):
+    keys = [community, sorted(out)]
+    for asked, inviter in raw.rows(conn, _INVITERS_OF, keys + keys):
         out[asked].append(inviter)
     return out
+
+
+_INVITED = (
+    'SELECT a."key", inviter."key" FROM identities a{}'
+    " JOIN referrals r ON r.invitee_identity_id = {}.id AND r.community_id = a.community_id"
+    " JOIN identities inviter ON inviter.id = r.inviter_identity_id"
+    ' WHERE a.community_id = (SELECT id FROM communities WHERE slug = ?) AND a."key" IN (?*)'
+)
+# the asked identities' own invites, then their persons' other identities': a join ``ON i.id
+# = a.id OR i.member_id = a.member_id`` read every identity per statement on PostgreSQL
+_OTHERS = " JOIN identities i ON i.member_id = a.member_id AND i.id <> a.id"
+_INVITERS_OF = f"{_INVITED.format('', 'a')} UNION ALL {_INVITED.format(_OTHERS, 'i')}"
 
 
 def rewards_of(conn: Connection, community: str, campaign: str, inviter: str) -> dict[int, str]:
