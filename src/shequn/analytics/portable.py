@@ -40,6 +40,7 @@ EV_COLUMNS: dict[str, str] = {
     "source": "string",
     "source_ref": "string",
     "person": "string",
+    "person_key": "uuid",
     "subject_person": "string",
     "local_at": "timestamp",
     "day": "date",
@@ -57,7 +58,8 @@ EV_COLUMNS: dict[str, str] = {
     "data": "string",
 }
 """The columns of ``ev`` (``analytics/materialise.py``) portable metrics may read; the same
-names and types in the Parquet export (``analytics/parquet.py``)."""
+names and types in the Parquet export (``analytics/parquet.py``), but for ``person_key``,
+which only the replica keeps (:func:`who`)."""
 
 
 def ev() -> Any:
@@ -80,6 +82,15 @@ def people() -> Any:
     import ibis
 
     return ibis.table(PEOPLE_COLUMNS, name="people")
+
+
+def who(con: Any) -> str:
+    """The column a metric groups, joins and sorts people on where it never shows them: the
+    replica's ``person_key`` (a 128-bit digest of ``person``, one to one with it,
+    ``materialise.person_key``: fixed-width, a third cheaper to sort than the text), or
+    ``person`` itself on engines reading the Parquet export, which does not carry the key
+    (its layout is a public interface). Either gives the same counts."""
+    return "person_key" if dialect(con) == "duckdb" else "person"
 
 
 def dialect(con: Any) -> str:
