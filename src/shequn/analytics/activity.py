@@ -59,7 +59,7 @@ def _by(
 ) -> dict[tuple[Any, ...], list[ActivityDay]]:
     """The day series of each value of the ``by`` columns (``()``: one series, key ``()``)."""
     # Windows reach back 29 days before `since`, so look at events from then on.
-    t = portable.ev()
+    t = portable.ev(con)
     wide = t.filter(*portable.in_scope(t, portable.history(scope, last)))
     if by:  # an event outside every group is in no group's series
         wide = wide.filter(*(wide[c].notnull() for c in by))

@@ -40,7 +40,6 @@ EV_COLUMNS: dict[str, str] = {
     "source": "string",
     "source_ref": "string",
     "person": "string",
-    "person_key": "uuid",
     "subject_person": "string",
     "local_at": "timestamp",
     "day": "date",
@@ -58,14 +57,19 @@ EV_COLUMNS: dict[str, str] = {
     "data": "string",
 }
 """The columns of ``ev`` (``analytics/materialise.py``) portable metrics may read; the same
-names and types in the Parquet export (``analytics/parquet.py``), but for ``person_key``,
-which only the replica keeps (:func:`who`)."""
+names and types in the Parquet export (``analytics/parquet.py``). The replica's ``ev`` has
+``person_key`` too (:func:`who`)."""
 
 
-def ev() -> Any:
-    """The unbound ``ev`` table expressions are built on."""
+def ev(con: Any = None) -> Any:
+    """The unbound ``ev`` table expressions are built on; with the connection ``con`` they
+    will run on, ``ev`` as that engine has it: on the replica (DuckDB) with ``person_key``
+    (:func:`who`). Not declared for every query: an expression that projects all columns (a
+    ``mutate``) would then name it on Spark, whose ``ev`` (the export) does not have it."""
     import ibis  # lazy: only metrics need it
 
+    if con is not None and who(con) == "person_key":
+        return ibis.table({**EV_COLUMNS, "person_key": "uuid"}, name="ev")
     return ibis.table(EV_COLUMNS, name="ev")
 
 

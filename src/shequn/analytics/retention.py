@@ -108,7 +108,7 @@ def _history(con: Any, scope: Scope) -> tuple[date, Any] | None:
     last = as_of(con, scope)
     if last is None:
         return None
-    t = portable.ev()
+    t = portable.ev(con)
     who = t[portable.who(con)]
     return last, t.filter(*portable.in_scope(t, portable.history(scope, last)), who.notnull())
 

@@ -289,7 +289,7 @@ def concentration(con: Any, scope: Scope) -> list[Concentration]:
     last = as_of(con, scope)
     if last is None:
         return []
-    t, who = portable.ev(), portable.who(con)
+    t, who = portable.ev(con), portable.who(con)
     posts = t.filter(
         *portable.in_scope(t, replace(scope, until=last)),
         t.kind == "message.posted",
