@@ -14,7 +14,7 @@ import pytest
 
 from shequn.analytics import targets
 from shequn.analytics.leaders import key_behaviour_leaders
-from shequn.analytics.materialise import reference
+from shequn.analytics.materialise import person_key, reference
 from shequn.analytics.registry import all_metrics
 from shequn.analytics.replica import Replica
 from shequn.analytics.scope import Scope
@@ -60,6 +60,14 @@ def assert_same_as_reference(replica: Replica, scopes: list[Scope]) -> None:
         ref.close()
 
 
+def assert_keys_are_the_people(replica: Replica) -> None:
+    """Every row's ``person_key`` is its ``person``'s (null with it), after any merges."""
+    stale = replica.con.execute(
+        f"SELECT count(*) FROM ev WHERE person_key IS DISTINCT FROM {person_key('person')}"
+    )
+    assert stale.fetchall() == [(0,)]
+
+
 def test_the_whole_suite_on_the_demo_log_matches_the_derived_view(tmp_path: Path) -> None:
     bp = load_blueprint(DEMO_BLUEPRINT)
     slug = bp.community.slug
@@ -89,6 +97,7 @@ def test_the_whole_suite_on_the_demo_log_matches_the_derived_view(tmp_path: Path
             ).fetchall()
             assert mine[0][0] > 0  # the unmerged member has their own posts back
             assert n_absorbed > 0
+            assert_keys_are_the_people(replica)
             assert_same_as_reference(replica, scopes)
 
 
@@ -101,6 +110,14 @@ def test_a_merge_after_a_sync_re_resolves_the_rows_already_copied(store: Store) 
         replica.sync()
         after = replica.con.execute("SELECT DISTINCT person FROM ev WHERE kind = 'message.posted'")
         assert after.fetchall() == [("wechat:a",)]
+        keys = replica.con.execute(
+            "SELECT DISTINCT person_key FROM ev WHERE kind = 'message.posted'"
+        )
+        assert (
+            keys.fetchall()
+            == replica.con.execute(f"SELECT {person_key(repr('wechat:a'))}").fetchall()
+        )  # the key moved with the person: a's, no longer b's
+        assert_keys_are_the_people(replica)
         assert_same_as_reference(replica, [Scope(COMMUNITY)])
 
 

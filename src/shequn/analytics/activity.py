@@ -59,7 +59,7 @@ def _by(
 ) -> dict[tuple[Any, ...], list[ActivityDay]]:
     """The day series of each value of the ``by`` columns (``()``: one series, key ``()``)."""
     # Windows reach back 29 days before `since`, so look at events from then on.
-    t = portable.ev()
+    t = portable.ev(con)
     wide = t.filter(*portable.in_scope(t, portable.history(scope, last)))
     if by:  # an event outside every group is in no group's series
         wide = wide.filter(*(wide[c].notnull() for c in by))
@@ -128,8 +128,8 @@ def _deltas(con: Any, acting: Any, by: tuple[str, ...]) -> list[tuple[Any, ...]]
     person-day (EXPLAIN ANALYZE at 2M events: 0.83 → 0.49 CPU s; docs/scale.md)."""
     import ibis  # lazy: only metrics need it
 
-    keys = [*by, "person"]
-    act = acting.filter(acting.person.notnull()).select(*keys, "day")
+    keys = [*by, portable.who(con)]
+    act = acting.filter(acting[keys[-1]].notnull()).select(*keys, "day")
     act = act.mutate(nxt=act.day.lead().over(group_by=keys, order_by="day"))
     act = act.filter(~act.nxt.identical_to(act.day))
     far = portable.plus_days(act.day, 31)  # past every end: a later next day cuts nothing

@@ -40,6 +40,13 @@ merges and unmerges (:func:`refresh_people`, through ``to_id``) rather than reso
 ``people`` at query time: every metric then reads plain columns, and the Parquet export needs
 no join either (its rows of a community whose merges changed are written again anyway).
 ``(source, source_ref)`` is unique in the log, so a reply names at most one message.
+
+Metrics that count people without naming them (``activity``'s next active day per person,
+``retention``'s cohorts, ``concentration``'s posters) group, join and sort on ``person_key``
+(:func:`person_key`): a 128-bit digest of ``person``, kept beside it and re-resolved with it.
+Sorting and hashing a fixed-width key instead of the text was a third cheaper for the
+``lead`` per person at 2M events (docs/scale.md, *Session 36, replica6*). Two people sharing a
+digest has odds of about n²/2¹²⁹ for n people (10⁻²⁷ at 10⁶ people).
 """
 
 from __future__ import annotations
@@ -49,6 +56,13 @@ from typing import Any
 from shequn.analytics import targets
 
 _LOCAL = "timezone(coalesce(c.timezone, 'UTC'), s.occurred_at::TIMESTAMPTZ)"
+
+
+def person_key(person: str) -> str:
+    """SQL: the 128-bit digest of the SQL text ``person`` (a member), as a UUID (module doc):
+    null when ``person`` is. Equal people have equal keys; a UUID because that is the 128-bit
+    type both DuckDB and Ibis know (``UHUGEINT`` is unknown to Ibis)."""
+    return f"md5_number({person})::UUID"
 
 
 _FIELDS = f"""
@@ -75,7 +89,8 @@ COLUMNS = (
     ("id", "BIGINT NOT NULL"), ("kind", "VARCHAR NOT NULL"), ("occurred_at", "TIMESTAMP NOT NULL"),
     ("community", "VARCHAR NOT NULL"), ("grp", "VARCHAR"), ("actor", "VARCHAR"),
     ("subject", "VARCHAR"), ("data", "JSON"), ("source", "VARCHAR NOT NULL"),
-    ("source_ref", "VARCHAR NOT NULL"), ("person", "VARCHAR"), ("subject_person", "VARCHAR"),
+    ("source_ref", "VARCHAR NOT NULL"), ("person", "VARCHAR"), ("person_key", "UUID"),
+    ("subject_person", "VARCHAR"),
     ("local_at", "TIMESTAMP NOT NULL"), ("day", "DATE NOT NULL"), ("reply_to", "VARCHAR"),
     ("length", "BIGINT"), ("has_link", "BOOLEAN"), ("has_media", "BOOLEAN"),
     ("is_question", "BOOLEAN"), ("target", "VARCHAR"), ("forwarded", "BOOLEAN"),
@@ -109,6 +124,7 @@ def derive(source: str, merged: str = "merged") -> str:
         SELECT s.id, s.kind, s.occurred_at, s.community, s.grp, s.actor, s.subject, s.data,
                s.source, s.source_ref,
                coalesce(pa.member, s.actor) AS person,
+               {person_key("coalesce(pa.member, s.actor)")} AS person_key,
                coalesce(ps.member, s.subject) AS subject_person,
                {_LOCAL} AS local_at, CAST({_LOCAL} AS DATE) AS day, {_FIELDS}
         FROM (SELECT *, data->>{_PATHS} AS f FROM {source}) s
@@ -275,10 +291,11 @@ def refresh_people(con: Any, staged: str, same: bool | None = None) -> int:
     )
     n = int(con.execute("SELECT count(*) FROM changed_people").fetchall()[0][0])
     if n:
-        for col, raw in (("person", "actor"), ("subject_person", "subject")):
+        for sets, raw in ((_PERSON, "actor"), ("subject_person = {who}", "subject")):
+            who = f"coalesce(c.member, ev.{raw})"
             con.execute(
                 f"""
-                UPDATE ev SET {col} = coalesce(c.member, ev.{raw}) FROM changed_people c
+                UPDATE ev SET {sets.format(who=who)} FROM changed_people c
                 WHERE ev.community = c.of_community AND ev.{raw} = c.identity
                 """  # noqa: S608  # fixed names
             )
@@ -291,6 +308,9 @@ def refresh_people(con: Any, staged: str, same: bool | None = None) -> int:
     con.execute("DROP TABLE changed_people")
     return n
 
+
+_PERSON = "person = {who}, person_key = " + person_key("{who}")
+"""What a merge sets on the rows of an identity whose member changed (``{who}``: the member)."""
 
 _TO_PERSON = """
 UPDATE ev SET to_person = m.person

@@ -57,13 +57,19 @@ EV_COLUMNS: dict[str, str] = {
     "data": "string",
 }
 """The columns of ``ev`` (``analytics/materialise.py``) portable metrics may read; the same
-names and types in the Parquet export (``analytics/parquet.py``)."""
+names and types in the Parquet export (``analytics/parquet.py``). The replica's ``ev`` has
+``person_key`` too (:func:`who`)."""
 
 
-def ev() -> Any:
-    """The unbound ``ev`` table expressions are built on."""
+def ev(con: Any = None) -> Any:
+    """The unbound ``ev`` table expressions are built on; with the connection ``con`` they
+    will run on, ``ev`` as that engine has it: on the replica (DuckDB) with ``person_key``
+    (:func:`who`). Not declared for every query: an expression that projects all columns (a
+    ``mutate``) would then name it on Spark, whose ``ev`` (the export) does not have it."""
     import ibis  # lazy: only metrics need it
 
+    if con is not None and who(con) == "person_key":
+        return ibis.table({**EV_COLUMNS, "person_key": "uuid"}, name="ev")
     return ibis.table(EV_COLUMNS, name="ev")
 
 
@@ -80,6 +86,15 @@ def people() -> Any:
     import ibis
 
     return ibis.table(PEOPLE_COLUMNS, name="people")
+
+
+def who(con: Any) -> str:
+    """The column a metric groups, joins and sorts people on where it never shows them: the
+    replica's ``person_key`` (a 128-bit digest of ``person``, one to one with it,
+    ``materialise.person_key``: fixed-width, a third cheaper to sort than the text), or
+    ``person`` itself on engines reading the Parquet export, which does not carry the key
+    (its layout is a public interface). Either gives the same counts."""
+    return "person_key" if dialect(con) == "duckdb" else "person"
 
 
 def dialect(con: Any) -> str:

@@ -103,12 +103,14 @@ def shift(start: date, period: str, k: int) -> date:
 
 def _history(con: Any, scope: Scope) -> tuple[date, Any] | None:
     """The as-of day and the rows of ``ev`` with a person in all history up to it (``since``
-    ignored), as an Ibis table."""
+    ignored), as an Ibis table. The person is its column :func:`portable.who` (the key on the
+    replica): these metrics count people, they never name them."""
     last = as_of(con, scope)
     if last is None:
         return None
-    t = portable.ev()
-    return last, t.filter(*portable.in_scope(t, portable.history(scope, last)), t.person.notnull())
+    t = portable.ev(con)
+    who = t[portable.who(con)]
+    return last, t.filter(*portable.in_scope(t, portable.history(scope, last)), who.notnull())
 
 
 # --- metrics ---------------------------------------------------------------------------
@@ -131,9 +133,10 @@ def retention(
         return []
     last, seen = seen_in
     first = period_start(scope.since, period) if scope.since else date.min
+    who = portable.who(con)
     joins = seen.filter(seen.kind == "member.joined")
-    firsts = joins.group_by("person").aggregate(first_day=joins.day.min())
-    cohorts = firsts.select("person", cohort=_truncate(firsts.first_day, period))
+    firsts = joins.group_by(who).aggregate(first_day=joins.day.min())
+    cohorts = firsts.select(who, cohort=_truncate(firsts.first_day, period))
     if first > date.min:
         cohorts = cohorts.filter(cohorts.cohort >= first)
     acting = seen.filter(seen.kind.isin(active_kinds))
@@ -145,10 +148,10 @@ def retention(
     spans = cohorts.mutate(end=_after(cohorts.cohort, period, periods))
     both = spans.join(
         acting,
-        [spans.person == acting.person, acting.day >= spans.cohort, acting.day < spans.end],
+        [spans[who] == acting[who], acting.day >= spans.cohort, acting.day < spans.end],
     )
     cells = (
-        both.select("cohort", "person", p=_truncate(both.day, period))
+        both.select("cohort", who, p=_truncate(both.day, period))
         .distinct()
         .select("cohort", k=lambda c: _index(period, c.cohort, c.p))
         .group_by(["cohort", "k"])
@@ -210,11 +213,12 @@ def returning_vs_new(
     if seen_in is None:
         return []
     last, t = seen_in
+    who = portable.who(con)
     firsts = t.filter((t.kind == "member.joined") | t.kind.isin(active_kinds))
-    seen = firsts.group_by("person").aggregate(first_p=_truncate(firsts.day, period).min())
+    seen = firsts.group_by(who).aggregate(first_p=_truncate(firsts.day, period).min())
     acting = t.filter(t.kind.isin(active_kinds))
-    act = acting.select("person", p=_truncate(acting.day, period)).distinct()
-    both = act.join(seen, "person")
+    act = acting.select(who, p=_truncate(acting.day, period)).distinct()
+    both = act.join(seen, who)
     mix = both.group_by("p").aggregate(
         new=both.count(where=both.first_p == both.p), total=both.count()
     )
@@ -241,15 +245,16 @@ def quarter_retention(
     if seen_in is None:
         return []
     last, t = seen_in
+    who = portable.who(con)
     acting = t.filter(t.kind.isin(active_kinds))
     act = acting.select(
-        "person",
+        who,
         q=portable.truncate(acting.day, "Q"),
         n=acting.day.year() * 4 + (acting.day.month() - 1) // 3,  # quarters since year 0
     ).distinct()
     prev = act.view()
-    both = act.left_join(prev, [act.person == prev.person, prev.n == act.n - 1])
-    counts = both.group_by("q").aggregate(active=both.count(), kept=both.person_right.count())
+    both = act.left_join(prev, [act[who] == prev[who], prev.n == act.n - 1])
+    counts = both.group_by("q").aggregate(active=both.count(), kept=both[f"{who}_right"].count())
     rows = portable.fetch(con, counts)
     found = {q: (active, kept) for q, active, kept in rows}
     if not found:

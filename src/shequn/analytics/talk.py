@@ -289,14 +289,14 @@ def concentration(con: Any, scope: Scope) -> list[Concentration]:
     last = as_of(con, scope)
     if last is None:
         return []
-    t = portable.ev()
+    t, who = portable.ev(con), portable.who(con)
     posts = t.filter(
         *portable.in_scope(t, replace(scope, until=last)),
         t.kind == "message.posted",
-        t.person.notnull(),
+        t[who].notnull(),
         t.grp.notnull(),
     )
-    per = posts.group_by(["grp", "person"]).aggregate(n=posts.count())
+    per = posts.group_by(["grp", who]).aggregate(n=posts.count())
     sums = _by_count(per.group_by(["grp", "n"]).aggregate(c=per.count()))
     return [
         Concentration(
