@@ -49,14 +49,18 @@ def record(
     """
     total = AppendResult()
     identities: IdentityCache = {}
+    new = True  # until a batch holds events stored before (a resumed or repeated import)
     for batch in batched(events, batch_size):
         if sum(map(len, identities.values())) > IDENTITY_CACHE_LIMIT:
             identities.clear()
         with store.transaction() as conn, gathered(conn):  # writes ride with reads (PostgreSQL)
-            result = append(conn, batch, keep_events=True, identity_cache=identities)
+            result = append(
+                conn, batch, keep_events=True, identity_cache=identities, expect_new=new
+            )
             merges = apply_auto_merges(conn, result.new_events)
             react(conn, [*result.new_events, *((0, m) for m in merges)])
         result.new_events = []
+        new = result.stored_before == 0
         total += result
         if on_batch is not None:
             on_batch(result)
