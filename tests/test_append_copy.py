@@ -4,10 +4,13 @@ events, ids in time order and projections either way (``store/append_pg.py``).""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text
 
 from shequn.engine.record import record
 from shequn.store import append_pg
+from shequn.store import tables as t
 from shequn.store.queries import count_events
 from shequn.store.rebuild import rebuild, snapshot
 
@@ -33,6 +36,7 @@ def test_a_big_batch_with_stored_events_adds_only_the_new_ones(store, ev, monkey
     staged = []
     keep = append_pg._staged
     monkeypatch.setattr(append_pg, "_staged", lambda *a: staged.append(1) or keep(*a))
+    began = datetime.now(UTC)
     first = record(store, [ev.community_configured(), *talk(ev, 0, BIG)], batch_size=2 * BIG)
     assert (first.new, first.duplicate, first.stored_before) == (BIG + 1, 0, 0)
     assert staged == []  # all new: straight into the log (PostgreSQL), no staging table
@@ -42,8 +46,12 @@ def test_a_big_batch_with_stored_events_adds_only_the_new_ones(store, ev, monkey
     assert (again.new, again.duplicate, again.stored_before) == (BIG, BIG // 2, BIG // 2)
     if store.dialect == "postgresql":
         assert staged == [1]  # the COPY was refused and undone; the staging form skipped them
+    ended = datetime.now(UTC)
     stored = log(store)
     assert len(stored) == 2 * BIG + 1 == len({ref for _, ref in stored})
+    with store.read() as conn:
+        recorded = conn.execute(select(t.events.c.recorded_at)).scalars().all()
+    assert all(began <= at <= ended for at in recorded)  # the moment each batch went in
     messages = [ref for _, ref in stored if ref != "cfg"]
     assert messages == [f"m{k}" for k in range(2 * BIG)]  # ids follow time across both
     with store.read() as conn:

@@ -66,12 +66,15 @@ def insert_many(conn: Connection, events: list[Event], now: datetime, *, new: bo
     raw.settle(conn)  # gathered writes go before a statement sent past store/raw.py
     driver = conn.connection.driver_connection
     assert driver is not None  # noqa: S101  # a live connection inside a transaction
+    # ``recorded_at``, the same for every row, as text once: psycopg's datetime dumper costs
+    # ~3 µs a row in a COPY (a third of formatting one; timeit, session 36).
+    stamp = now.isoformat()
     with driver.cursor() as cur:
-        stored = _copy_in(cur, events, now) if new else None
-        return _staged(cur, events, now) if stored is None else stored
+        stored = _copy_in(cur, events, stamp) if new else None
+        return _staged(cur, events, stamp) if stored is None else stored
 
 
-def _copy_in(cur: Any, events: list[Event], now: datetime) -> Stored | None:
+def _copy_in(cur: Any, events: list[Event], now: str) -> Stored | None:
     """COPY the batch into ``events`` with ids reserved from its sequence (in order, so ids
     follow the batch's order); None, with nothing written, when a key is stored already."""
     cur.execute(_IDS, (len(events),))
@@ -91,7 +94,7 @@ def _copy_in(cur: Any, events: list[Event], now: datetime) -> Stored | None:
     return list(zip(ids, events, strict=True))
 
 
-def _staged(cur: Any, events: list[Event], now: datetime) -> Stored:
+def _staged(cur: Any, events: list[Event], now: str) -> Stored:
     """COPY into a temporary staging table, then one ``INSERT … SELECT … ON CONFLICT DO
     NOTHING RETURNING``: RETURNING lists exactly the rows this transaction inserted even
     while another writer races on the same keys."""
