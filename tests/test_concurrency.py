@@ -1,12 +1,17 @@
-"""Two processes appending overlapping batches at once: every event stored exactly once."""
+"""Two processes appending overlapping batches at once: every event stored exactly once —
+in small batches (one ``INSERT``) and in big ones (on PostgreSQL a COPY into the log, undone
+and redone through the staging table when the other writer stored some of its events)."""
 
 from __future__ import annotations
 
 import multiprocessing
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from shequn.engine.record import record
 from shequn.model.events import Event
+from shequn.store import append_pg
 from shequn.store.db import Store
 from shequn.store.queries import count_events, count_members
 from shequn.store.rebuild import rebuild, snapshot
@@ -39,18 +44,20 @@ def writer(
     url: str,
     start: int,
     stop: int,
+    batch_size: int,
     barrier: multiprocessing.synchronize.Barrier,
     results: multiprocessing.Queue[tuple[int, int]],
 ) -> None:
     store = Store.open(url)
     events = week(6_000)[start:stop]
     barrier.wait()
-    result = record(store, events, batch_size=300)
+    result = record(store, events, batch_size=batch_size)
     results.put((result.new, result.duplicate))
     store.close()
 
 
-def test_overlapping_writers_store_each_event_once(database_url: str):
+@pytest.mark.parametrize("batch_size", [300, append_pg.FEW + 500])
+def test_overlapping_writers_store_each_event_once(database_url: str, batch_size: int):
     store = Store.open(database_url)
     record(
         store,
@@ -68,7 +75,7 @@ def test_overlapping_writers_store_each_event_once(database_url: str):
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(2), ctx.Queue()
     procs = [
-        ctx.Process(target=writer, args=(database_url, a, b, barrier, results))
+        ctx.Process(target=writer, args=(database_url, a, b, batch_size, barrier, results))
         for a, b in ((0, 4_000), (2_000, 6_000))
     ]  # 2,000 events in both
     for p in procs:

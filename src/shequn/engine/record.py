@@ -16,6 +16,7 @@ from itertools import islice
 from shequn.engine.identity import apply_auto_merges
 from shequn.engine.reactions import react
 from shequn.model.events import Event
+from shequn.store import planner_stats
 from shequn.store.append import AppendResult, append, gathered
 from shequn.store.db import Store
 from shequn.store.projections import IdentityCache
@@ -45,18 +46,28 @@ def record(
     """Append ``events`` (any iterable, consumed lazily) and return the totals.
 
     Each batch commits on its own; if one fails, the batches before it stay (re-running the
-    same input is safe: stored events are recognised and skipped).
+    same input is safe: stored events are recognised and skipped). On PostgreSQL the planner's
+    statistics of the tables the batches fill are refreshed as they grow (``planner_stats``).
     """
     total = AppendResult()
     identities: IdentityCache = {}
+    new = True  # until a batch holds events stored before (a resumed or repeated import)
+    bulk = 0  # batches that stored a bulk load's many events
     for batch in batched(events, batch_size):
         if sum(map(len, identities.values())) > IDENTITY_CACHE_LIMIT:
             identities.clear()
         with store.transaction() as conn, gathered(conn):  # writes ride with reads (PostgreSQL)
-            result = append(conn, batch, keep_events=True, identity_cache=identities)
+            result = append(
+                conn, batch, keep_events=True, identity_cache=identities, expect_new=new
+            )
             merges = apply_auto_merges(conn, result.new_events)
             react(conn, [*result.new_events, *((0, m) for m in merges)])
         result.new_events = []
+        new = result.stored_before == 0
+        if result.new >= planner_stats.BULK:
+            bulk += 1
+            if planner_stats.due(bulk):
+                planner_stats.refresh(store)
         total += result
         if on_batch is not None:
             on_batch(result)

@@ -3,9 +3,10 @@
 ``append(conn, events)`` handles one batch inside the caller's transaction:
 
 1. duplicates inside the batch and against the log (unique ``(source, source_ref)``) are
-   counted and skipped — ``INSERT … ON CONFLICT DO NOTHING RETURNING`` tells exactly which
-   rows this transaction inserted, so two writers racing on the same events each see only
-   their own;
+   counted and skipped — ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (or on PostgreSQL a
+   big batch's COPY, which goes in whole or not at all: ``store/append_pg.py``) tells exactly
+   which rows this transaction inserted, so two writers racing on the same events each see
+   only their own;
 2. the projections are updated from the new events only (``store/projections.py``).
 
 Rows are inserted in time order (ties broken by ``(source, source_ref)``), so ids follow time
@@ -27,7 +28,7 @@ from sqlalchemy import Connection, event
 from shequn.errors import NotFound
 from shequn.model.events import Event
 from shequn.model.i18n import Said
-from shequn.store import raw, write_behind
+from shequn.store import append_pg, raw, write_behind
 from shequn.store.append_ahead import Ahead, look_ahead, prefetched
 from shequn.store.projections import IdentityCache, Projector
 
@@ -40,11 +41,14 @@ class AppendResult:
 
     new: int = 0
     duplicate: int = 0
+    stored_before: int = 0
+    """Of ``duplicate``, the events the log held already (the rest repeat inside a batch)."""
     new_events: list[tuple[int, Event]] = field(default_factory=list, repr=False)
 
     def __iadd__(self, other: AppendResult) -> AppendResult:
         self.new += other.new
         self.duplicate += other.duplicate
+        self.stored_before += other.stored_before
         self.new_events.extend(other.new_events)
         return self
 
@@ -56,12 +60,17 @@ def append(
     keep_events: bool = False,
     identity_cache: IdentityCache | None = None,
     ahead: Ahead | None = None,
+    expect_new: bool = True,
 ) -> AppendResult:
     """Append one batch in the current transaction; returns counts (and new events if asked).
 
     ``identity_cache`` may be shared by consecutive batches of one import (see Projector).
     ``ahead``: what the events name, read earlier in this transaction under the lock (the
     door's second round trip); used when it covers them, else they are looked up here.
+    ``expect_new``: the events are probably not stored yet (an import whose last batch held
+    none stored before): on PostgreSQL a big batch is copied into the log itself, and goes
+    the slower way only if a key is taken after all (``store/append_pg.py``). Only speed
+    depends on it.
     """
     result = AppendResult()
     if not events:
@@ -86,12 +95,16 @@ def append(
         identity_cache, absent, groups = ahead.identities, ahead.absent, ahead.groups
 
     ordered = sorted(unique.values(), key=_IN_LOG_ORDER)
-    insert = _insert_sqlite
-    if conn.dialect.name == "postgresql":
-        insert = _insert_postgres if len(ordered) > _PG_FEW else _insert_postgres_few
-    new_events = insert(conn, ordered, datetime.now(UTC))
+    now = datetime.now(UTC)
+    if conn.dialect.name != "postgresql":
+        new_events = _insert_sqlite(conn, ordered, now)
+    elif len(ordered) > append_pg.FEW:
+        new_events = append_pg.insert_many(conn, ordered, now, new=expect_new)
+    else:
+        new_events = append_pg.insert_few(conn, ordered, now)
     result.new = len(new_events)
-    result.duplicate += len(unique) - len(new_events)
+    result.stored_before = len(unique) - len(new_events)
+    result.duplicate += result.stored_before
     Projector(conn, identity_cache, known, absent, groups).apply(new_events)
     if keep_events:
         result.new_events = new_events
@@ -174,22 +187,11 @@ _HOLDS = "shequn_append_lock"
 
 
 _IN_LOG_ORDER = attrgetter("occurred_at", "source", "source_ref")
-Stored = list[tuple[int, Event]]  # the events this transaction inserted, with their ids
-# The statements are spelled out in full: fixed text, every value bound as a parameter.
+Stored = append_pg.Stored
+# The statement is spelled out in full: fixed text, every value bound as a parameter.
 _SQLITE_INSERT = (
     "INSERT OR IGNORE INTO events (kind, occurred_at, community_slug, group_slug, actor, "
     "subject, source, source_ref, data, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_PG_COPY = (
-    "COPY events_staging (kind, occurred_at, community_slug, group_slug, actor, subject, "
-    "source, source_ref, data, recorded_at) FROM STDIN"
-)
-_PG_INSERT = (
-    "INSERT INTO events (kind, occurred_at, community_slug, group_slug, actor, subject, "
-    "source, source_ref, data, recorded_at) "
-    "SELECT kind, occurred_at, community_slug, group_slug, actor, subject, source, "
-    "source_ref, data, recorded_at FROM events_staging ORDER BY occurred_at, source, source_ref "
-    "ON CONFLICT DO NOTHING RETURNING id, source, source_ref"
 )
 
 
@@ -231,89 +233,6 @@ def _insert_sqlite(conn: Connection, events: list[Event], now: datetime) -> Stor
         return [(int(i), by_key[(src, ref)]) for i, src, ref in cur.fetchall()]
     finally:
         cur.close()
-
-
-_STAGING = """CREATE TEMP TABLE IF NOT EXISTS events_staging (
-    kind text, occurred_at timestamptz, community_slug text, group_slug text, actor text,
-    subject text, source text, source_ref text, data jsonb, recorded_at timestamptz
-) ON COMMIT DELETE ROWS"""
-
-
-def _insert_postgres(conn: Connection, events: list[Event], now: datetime) -> Stored:
-    """PostgreSQL: COPY into a temporary staging table, then one ``INSERT … SELECT … ON
-    CONFLICT DO NOTHING RETURNING``: RETURNING lists exactly the rows this transaction
-    inserted even while another writer races on the same keys."""
-    raw.settle(conn)  # gathered writes go before a statement sent past store/raw.py
-    driver = conn.connection.driver_connection
-    assert driver is not None  # noqa: S101  # a live connection inside a transaction
-    with driver.cursor() as cur:
-        cur.execute(_STAGING)
-        with cur.copy(_PG_COPY) as copy:
-            for e in events:
-                copy.write_row(
-                    (
-                        e.kind,
-                        e.occurred_at,
-                        e.community,
-                        e.group,
-                        e.actor,
-                        e.subject,
-                        e.source,
-                        e.source_ref,
-                        orjson.dumps(e.data).decode(),
-                        now,
-                    )
-                )
-        cur.execute(_PG_INSERT)
-        by_key = {(e.source, e.source_ref): e for e in events}
-        stored = sorted((int(i), by_key[(src, ref)]) for i, src, ref in cur.fetchall())
-        cur.execute("TRUNCATE events_staging")  # the same transaction may append again
-    return stored
-
-
-_PG_FEW = 1000
-"""Up to this many events go in as one ``INSERT``: a knock's three events through COPY took
-five round trips (staging table, COPY, insert, truncate) where one will do, and a door's
-batch of 100 knocks (~250 events) four, with the staging table's TRUNCATE on the server."""
-_PG_VALUES = (
-    "INSERT INTO events (kind, occurred_at, community_slug, group_slug, actor, subject, "
-    "source, source_ref, data, recorded_at) VALUES ?** "
-    "ON CONFLICT DO NOTHING RETURNING id, source, source_ref"
-)
-
-
-_PG_ARRAYS = (
-    "INSERT INTO events (kind, occurred_at, community_slug, group_slug, actor, subject, "
-    "source, source_ref, data, recorded_at) "
-    "SELECT kind, occurred_at, community_slug, group_slug, actor, subject, source, source_ref, "
-    "data, ?::timestamptz FROM unnest(?::varchar[], ?::timestamptz[], ?::varchar[], "
-    "?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::jsonb[]) "
-    "WITH ORDINALITY AS u (kind, occurred_at, community_slug, group_slug, actor, subject, "
-    "source, source_ref, data, n) ORDER BY n "
-    "ON CONFLICT DO NOTHING RETURNING id, source, source_ref"
-)
-"""A batch's events as one array per column (``raw.Array``): the ``VALUES`` form's text grows
-with the rows (10 parameters each), and psycopg and the server parse it anew on every call."""
-
-
-def _insert_postgres_few(conn: Connection, events: list[Event], now: datetime) -> Stored:
-    """PostgreSQL, up to ``_PG_FEW`` events: one ``INSERT … ON CONFLICT DO NOTHING
-    RETURNING`` — ``VALUES`` for a knock's few, arrays for a batch's (rows in log order, so ids
-    follow time as with COPY); RETURNING lists exactly the rows this transaction inserted, as
-    the COPY path's does."""
-    dumps = orjson.dumps
-    values = [
-        (e.kind, e.occurred_at, e.community, e.group, e.actor, e.subject, e.source,
-         e.source_ref, dumps(e.data).decode())
-        for e in events
-    ]  # fmt: skip
-    by_key = {(e.source, e.source_ref): e for e in events}
-    if len(values) < raw.ARRAY_FROM:
-        found = raw.rows(conn, _PG_VALUES, [[(*v, now) for v in values]])
-    else:
-        columns = [raw.Array(list(c)) for c in zip(*values, strict=True)]
-        found = raw.rows(conn, _PG_ARRAYS, [now, *columns])
-    return sorted((int(i), by_key[(src, ref)]) for i, src, ref in found)
 
 
 def _check_communities(

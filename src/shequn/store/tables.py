@@ -129,6 +129,7 @@ identities = Table(
     Column("first_seen_at", UTCDateTime(), nullable=False),
     UniqueConstraint("community_id", "key", name="uq_identities_community_key"),
     Index("ix_identities_member_id", "member_id"),  # every key of a person (0090)
+    postgresql_with={"fillfactor": 50},  # room for the names' in-place updates (0305)
 )
 
 group_memberships = Table(
