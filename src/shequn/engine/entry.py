@@ -44,7 +44,7 @@ from shequn.store.growth_queries import (
     growth_state,
     list_entries,
 )
-from shequn.store.pg_analyze import after_batch as analyse_grown
+from shequn.store.planner_stats import after_knocks as analyse_grown
 from shequn.store.queries import get_member
 from shequn.store.referral_queries import invited_by
 

@@ -66,8 +66,7 @@ def record(
         new = result.stored_before == 0
         if result.new >= planner_stats.BULK:
             bulk += 1
-            if planner_stats.due(bulk):
-                planner_stats.refresh(store)
+            planner_stats.after_bulk(store, bulk)
         total += result
         if on_batch is not None:
             on_batch(result)

@@ -10,13 +10,13 @@ import pytest
 
 from shequn.engine.entry import Request, enter_many
 from shequn.engine.record import record
-from shequn.store import pg_analyze
+from shequn.store import planner_stats
 from shequn.store.db import Store
 from tests.conftest import new_pg_database
 from tests.growth_helpers import COMMUNITY, at, group, loaded, wx
 from tests.test_fission import joined
 
-MEMBERS = pg_analyze.MIN_CHANGES + 100
+MEMBERS = planner_stats.MIN_CHANGES + 100
 
 
 @pytest.fixture
@@ -43,7 +43,11 @@ def _knocks(first: int, n: int) -> list[Request]:
 
 
 @pytest.mark.postgres
-def test_the_first_batch_of_a_grown_store_analyses_its_tables_once(pg_store: Store) -> None:
+def test_the_first_batch_of_a_grown_store_analyses_its_tables_once(
+    pg_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # members who came some other way than an import's bulk batches (which analyse as they go)
+    monkeypatch.setattr(planner_stats, "BULK", MEMBERS + 1)
     loaded(pg_store, group("main", capacity=MEMBERS + 100))
     record(pg_store, [joined(f"m{k}", -1000 + k / 10) for k in range(MEMBERS)])
     assert _analysed(pg_store) == dict.fromkeys(
@@ -66,11 +70,11 @@ def test_a_look_finds_nothing_when_the_statistics_describe_the_tables(pg_store: 
     loaded(pg_store, group("main"))
     record(pg_store, [joined(f"m{k}", -100 + k) for k in range(10)])
 
-    assert pg_analyze.after_batch(pg_store, 1) == []  # first look: tables far below MIN_CHANGES
-    assert pg_analyze.after_batch(pg_store, pg_analyze.CHECK_EVERY - 2) == []  # not due yet
+    assert planner_stats.after_knocks(pg_store, 1) == []  # first look: tables far below MIN_CHANGES
+    assert planner_stats.after_knocks(pg_store, planner_stats.CHECK_EVERY - 2) == []  # not due yet
     assert _analysed(pg_store)["identities"] == 0
 
 
 def test_sqlite_has_nothing_to_analyse(tmp_path: object) -> None:
     with Store.open(f"sqlite:///{tmp_path}/s.db") as store:
-        assert pg_analyze.after_batch(store, pg_analyze.CHECK_EVERY) == []
+        assert planner_stats.after_knocks(store, planner_stats.CHECK_EVERY) == []
