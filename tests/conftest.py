@@ -68,6 +68,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
 
 
 @pytest.fixture
+def pg_store(pg_base_url: str) -> Iterator[Store]:
+    """A store on a new database of the test cluster, for what only PostgreSQL has (plans,
+    statistics, page layout, extensions): tests using it carry ``pytest.mark.postgres``."""
+    s = Store.open(new_pg_database(pg_base_url))
+    yield s
+    s.close()
+
+
+@pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
     s = Store.open(database_url)
     yield s

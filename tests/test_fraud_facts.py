@@ -5,8 +5,6 @@ MATERIALIZED; SQLite keeps the four reads, see ``fission_reactions.check_fraud``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from shequn.engine.entry import Request, enter_many
@@ -20,19 +18,11 @@ from shequn.store.door_queries import (
     persons_of,
 )
 from shequn.store.fraud_facts import facts
-from tests.conftest import new_pg_database
 from tests.growth_helpers import COMMUNITY, at, wx
 from tests.test_fission import joined
 from tests.test_fission_recount import _one_person_two_links
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_store(pg_base_url: str) -> Iterator[Store]:
-    store = Store.open(new_pg_database(pg_base_url))
-    yield store
-    store.close()
 
 
 def test_one_statement_reads_what_the_four_reads_did(pg_store: Store):

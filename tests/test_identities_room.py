@@ -10,17 +10,8 @@ from sqlalchemy import text
 
 from shequn.engine.record import record
 from shequn.store.db import Store
-from tests.conftest import new_pg_database
 
 PEOPLE = 300
-
-
-@pytest.fixture
-def pg_store(pg_base_url):
-    """Page layout is PostgreSQL's: this test runs on the real server only."""
-    store = Store.open(new_pg_database(pg_base_url))
-    yield store
-    store.close()
 
 
 def pages(store: Store) -> dict[str, int]:

@@ -10,19 +10,10 @@ from sqlalchemy import text
 from shequn.engine.record import record
 from shequn.store import planner_stats
 from shequn.store.db import Store
-from tests.conftest import new_pg_database
 
 
 def test_statistics_are_due_as_the_batches_double():
     assert [n for n in range(20) if planner_stats.due(n)] == [1, 2, 4, 8, 16]
-
-
-@pytest.fixture
-def pg_store(pg_base_url):
-    """Planner statistics are PostgreSQL's: this test runs on the real server only."""
-    store = Store.open(new_pg_database(pg_base_url))
-    yield store
-    store.close()
 
 
 def sizes(store: Store) -> dict[str, int]:

@@ -4,26 +4,16 @@ more than their statistics describe, and looks again only after ``CHECK_EVERY`` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from shequn.engine.entry import Request, enter_many
 from shequn.engine.record import record
 from shequn.store import planner_stats
 from shequn.store.db import Store
-from tests.conftest import new_pg_database
 from tests.growth_helpers import COMMUNITY, at, group, loaded, wx
 from tests.test_fission import joined
 
 MEMBERS = planner_stats.MIN_CHANGES + 100
-
-
-@pytest.fixture
-def pg_store(pg_base_url: str) -> Iterator[Store]:
-    store = Store.open(new_pg_database(pg_base_url))
-    yield store
-    store.close()
 
 
 def _analysed(store: Store) -> dict[str, int]:

@@ -7,9 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from shequn.engine.record import record
-from shequn.store.db import Store
 from shequn.store.qa import candidates
-from tests.conftest import new_pg_database
 
 
 def asked_and_answered(ev):
@@ -28,14 +26,6 @@ def test_search_finds_the_answered_question_not_the_open_one(store, ev):
     with store.read() as conn:
         found = candidates(conn, ev.community, ["报名表"])
     assert [(e.question_ref, e.answer) for e in found] == [("test|q1", "群公告里有报名表链接")]
-
-
-@pytest.fixture
-def pg_store(pg_base_url):
-    """pg_trgm indexes are PostgreSQL's: this test runs on the real server only."""
-    store = Store.open(new_pg_database(pg_base_url))
-    yield store
-    store.close()
 
 
 @pytest.mark.postgres

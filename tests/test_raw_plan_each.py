@@ -7,24 +7,14 @@ twice as long (docs/store.md, "Session 35, the lead")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from shequn.store import raw
 from shequn.store.db import Store
-from tests.conftest import new_pg_database
 
 pytestmark = pytest.mark.postgres
 
 READ = "SELECT id FROM communities WHERE slug IN (?*) AND id > ?"
-
-
-@pytest.fixture
-def pg_store(pg_base_url: str) -> Iterator[Store]:
-    store = Store.open(new_pg_database(pg_base_url))
-    yield store
-    store.close()
 
 
 def prepared(conn) -> int:

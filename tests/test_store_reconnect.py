@@ -7,8 +7,6 @@ replaced at checkout, and one idle for ``IDLE_PING_SECONDS`` is pinged first (st
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 import pytest
 
@@ -17,15 +15,6 @@ from shequn.store import db, raw
 from shequn.store.db import Store
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_store(pg_base_url: str) -> Iterator[Store]:
-    from tests.conftest import new_pg_database
-
-    s = Store.open(new_pg_database(pg_base_url))
-    yield s
-    s.close()
 
 
 def _backend_pid(store: Store) -> int:
