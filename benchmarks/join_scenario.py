@@ -26,8 +26,9 @@ from shequn.engine.record import record
 from shequn.model.blueprint_growth import Campaign, RewardTier
 from shequn.model.events import Event
 from shequn.store.db import Store
-from shequn.store.growth_queries import list_entries, seats
+from shequn.store.growth_queries import list_entries
 from shequn.store.referral_queries import rewards_of
+from shequn.store.seat_queries import seats
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 CAMPAIGN = "invite3"

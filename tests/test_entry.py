@@ -20,10 +20,11 @@ from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
 from shequn.model.i18n import Said, tr
 from shequn.model.templates import render_payload
-from shequn.store.growth_queries import Seats, get_entry, get_link, list_entries, seats
+from shequn.store.growth_queries import get_entry, get_link, list_entries
 from shequn.store.outbox import pending
 from shequn.store.rebuild import rebuild, snapshot
 from shequn.store.rules_queries import events_by
+from shequn.store.seat_queries import Seats, seats
 from tests.growth_helpers import COMMUNITY, T0, at, blueprint, group, loaded, wx
 
 # -- pure rules ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from shequn.engine.entry_rules import DoorView, Knock, decide_entry
 from shequn.errors import InvalidEvent
 from shequn.model.entities import EntryState, Link
 from shequn.model.events import Event
-from shequn.store.growth_queries import Seats
+from shequn.store.seat_queries import Seats
 from tests.growth_helpers import COMMUNITY, T0, blueprint, group, wx
 
 BP = blueprint(

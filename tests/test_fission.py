@@ -337,7 +337,8 @@ def test_concurrent_joins_fill_groups_exactly_and_grant_each_reward_once(
     from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
     from shequn.engine.links import create_link
-    from shequn.store.growth_queries import list_entries, seats
+    from shequn.store.growth_queries import list_entries
+    from shequn.store.seat_queries import seats
 
     bp = loaded(store, group("g1", capacity=70), group("g2", capacity=70), group("g3", capacity=50))
     record(

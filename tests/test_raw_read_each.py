@@ -6,7 +6,8 @@ from __future__ import annotations
 from shequn.store import raw
 from shequn.store.db import Store
 from shequn.store.door_queries import links_read, persons_read
-from shequn.store.growth_queries import entries_read, seats_read
+from shequn.store.growth_queries import entries_read
+from shequn.store.seat_queries import seats_read
 from tests.growth_helpers import COMMUNITY, group, loaded
 
 

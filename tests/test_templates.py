@@ -31,7 +31,7 @@ from shequn.model.i18n import catalogue
 from shequn.model.talk import Said
 from shequn.model.templates import SAID_SUFFIX, render_payload, render_text
 from shequn.model.templates_table import COMMON, LANGS, TEMPLATES
-from shequn.store.growth_queries import Seats
+from shequn.store.seat_queries import Seats
 from tests.engagement_helpers import engagement_messages
 from tests.growth_helpers import COMMUNITY, HEAD, T0, at, blueprint, group, loaded, wx
 from tests.money_helpers import money_blueprint, money_messages

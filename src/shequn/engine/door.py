@@ -29,17 +29,16 @@ from shequn.store.append import append, decision_lock_read, gathered
 from shequn.store.door_queries import active_groups_read, links_read, people_read, persons_of
 from shequn.store.growth import SEATED
 from shequn.store.growth_queries import (
-    Seats,
     blueprint_of,
     entries_read,
     get_profile,
     growth_state_read,
     list_entries,
     pending_action,
-    seats_read,
 )
 from shequn.store.outbox import enqueue_each
 from shequn.store.referral_queries import referrals_by
+from shequn.store.seat_queries import Seats, seats_read
 
 
 class DoorState:

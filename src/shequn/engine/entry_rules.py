@@ -26,7 +26,7 @@ from shequn.model.entities import EntryState, Link, Profile
 from shequn.model.events import Event
 from shequn.model.i18n import Said, said_payload
 from shequn.model.orders import collect, payment_request
-from shequn.store.growth_queries import Seats
+from shequn.store.seat_queries import Seats
 
 THROUGH = ("queued", "admitted", "joined")
 """Statuses that mean the newcomer is already in (or holds a seat): knocking again is a no-op."""

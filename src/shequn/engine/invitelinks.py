@@ -19,8 +19,9 @@ from shequn.model.livecodes import InviteLinkSync
 from shequn.store.append import lock_for_decision
 from shequn.store.bindings import chat_bindings, group_chats
 from shequn.store.db import Store
-from shequn.store.growth_queries import get_blueprint, list_links, seats
+from shequn.store.growth_queries import get_blueprint, list_links
 from shequn.store.invite_links import invite_link_syncs, present_through
+from shequn.store.seat_queries import seats
 
 PLATFORM = "telegram"
 

@@ -16,7 +16,8 @@ from shequn.engine.livecodes_rules import decide_live_code
 from shequn.store.append import lock_for_decision
 from shequn.store.bindings import group_chats
 from shequn.store.db import Store
-from shequn.store.growth_queries import get_blueprint, list_links, seats
+from shequn.store.growth_queries import get_blueprint, list_links
+from shequn.store.seat_queries import seats
 from shequn.store.wecom_queries import live_code_syncs
 
 

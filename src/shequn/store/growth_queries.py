@@ -1,4 +1,5 @@
-"""Reads the entry and fission engines decide from: links, seats, entries, profiles, invites.
+"""Reads the entry and fission engines decide from: links, entries, profiles, invites
+(a group's seats: ``seat_queries``).
 
 Reads only; called inside the deciding transaction so what is read cannot change before the
 decision is appended (SQLite: the write lock is held from BEGIN IMMEDIATE; PostgreSQL: the
@@ -21,9 +22,6 @@ from shequn.model.i18n import Said, said_from
 from shequn.store import raw
 from shequn.store import tables as t
 from shequn.store.scope_queries import community_id_of, in_community
-from shequn.store.seat_queries import Seats as Seats  # re-exported: the engines' import
-from shequn.store.seat_queries import seats as seats
-from shequn.store.seat_queries import seats_read as seats_read
 from shequn.store.tx_memo import blueprints
 
 
