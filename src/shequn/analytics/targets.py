@@ -28,7 +28,8 @@ window that is no message), are looked for in the rest of the log, ids only.
 A reply or reaction whose message is not in the log yet is kept in ``unresolved`` (its id
 and :func:`to_key`): a later sync joins only those against its own new messages (``fresh``,
 the side its hash table is built on: ``unresolved`` grows with the log), where the layout
-before scanned ``ev`` for every row still unresolved. ``unresolved`` is derived from
+before scanned ``ev`` for every row still unresolved; it reads ``unresolved`` once, for those
+and for its own names already waited for (:data:`_WAITING`). ``unresolved`` is derived from
 ``ev`` alone (:func:`rebuild`), so a replica written before it gets it on first open.
 """
 
