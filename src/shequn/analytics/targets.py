@@ -108,7 +108,7 @@ _CANDIDATES = """
 CREATE OR REPLACE TEMP TABLE rest AS
 SELECT n.* FROM named n ANTI JOIN found f ON f.id = n.id WHERE n.to_key IS NOT NULL
 """
-"""This sync's rows naming a message that is not in the window (:data:`_REST` narrows them)."""
+"""This sync's rows naming a message not found in the window (:data:`_REST` narrows them)."""
 
 _WAITING = """
 CREATE OR REPLACE TEMP TABLE waiting AS
