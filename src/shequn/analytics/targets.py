@@ -28,7 +28,8 @@ window that is no message), are looked for in the rest of the log, ids only.
 A reply or reaction whose message is not in the log yet is kept in ``unresolved`` (its id
 and :func:`to_key`): a later sync joins only those against its own new messages (``fresh``,
 the side its hash table is built on: ``unresolved`` grows with the log), where the layout
-before scanned ``ev`` for every row still unresolved. ``unresolved`` is derived from
+before scanned ``ev`` for every row still unresolved; it reads ``unresolved`` once, for those
+and for its own names already waited for (:data:`_WAITING`). ``unresolved`` is derived from
 ``ev`` alone (:func:`rebuild`), so a replica written before it gets it on first open.
 """
 
@@ -103,20 +104,34 @@ with merges applied, current because merges are applied before a batch is derive
 resolve it through ``merged`` again, is what the fetch of the messages found costs least
 (docs/scale.md, *The sync, seventh pass*)."""
 
+_CANDIDATES = """
+CREATE OR REPLACE TEMP TABLE rest AS
+SELECT n.* FROM named n ANTI JOIN found f ON f.id = n.id WHERE n.to_key IS NOT NULL
+"""
+"""This sync's rows naming a message not found in the window (:data:`_REST` narrows them)."""
+
+_WAITING = """
+CREATE OR REPLACE TEMP TABLE waiting AS
+SELECT u.id, u.to_key FROM unresolved u
+SEMI JOIN (SELECT ref_key AS k FROM fresh UNION ALL SELECT to_key FROM rest) k ON k.k = u.to_key
+"""
+"""The rows of ``unresolved`` whose key is one of this sync's messages' (:data:`_LATE`) or one
+of ``rest``'s (:data:`_REST`): ``unresolved`` grows with the log (771k rows onto the 10M bench
+log), and this reads it once, with the hash table on this sync's keys and their Bloom filter
+pushed into its scan, where the two lookups scanned it once each (docs/scale.md, *Session
+37, sync6*)."""
+
 _LATE = """
 CREATE OR REPLACE TEMP TABLE late AS
-SELECT u.id, f.id AS to_id FROM unresolved u JOIN fresh f ON f.ref_key = u.to_key
-WHERE u.id < $lo
+SELECT w.id, f.id AS to_id FROM waiting w JOIN fresh f ON f.ref_key = w.to_key
+WHERE w.id < $lo
 """
 """Older unresolved rows (ids below ``$lo``) whose message came in this sync: ids only, the
 message's columns fetched by :data:`_LATE_FOUND` for the (usually no) rows found."""
 
 _REST = """
 CREATE OR REPLACE TEMP TABLE rest AS
-SELECT n.* FROM named n
-ANTI JOIN found f ON f.id = n.id
-ANTI JOIN unresolved u ON u.to_key = n.to_key
-WHERE n.to_key IS NOT NULL
+SELECT r.* FROM rest r ANTI JOIN waiting w ON w.to_key = r.to_key
 """
 """This sync's rows whose message was not in the window and may be older. A key some row of
 ``unresolved`` already names is not: no message in ``ev`` had it when that row was kept, any
@@ -185,6 +200,8 @@ def resolve(con: Any, lo: int, first: Any) -> int:
     con.execute(_NAMED, {"lo": lo})
     con.execute(_FRESH, {"lo": lo})
     con.execute(_FOUND, {"since": since})
+    con.execute(_CANDIDATES)
+    con.execute(_WAITING)
     con.execute(_LATE, {"lo": lo})
     con.execute(_REST)
     if _any(con, "rest"):
@@ -208,7 +225,7 @@ def resolve(con: Any, lo: int, first: Any) -> int:
         "AND id NOT IN (SELECT id FROM unresolved WHERE id >= ?)",
         [lo],
     )
-    for table in ("found", "named", "fresh", "late", "rest"):
+    for table in ("found", "named", "fresh", "waiting", "late", "rest"):
         con.execute(f"DROP TABLE {table}")
     return filled
 
