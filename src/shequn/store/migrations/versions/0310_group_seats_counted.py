@@ -113,5 +113,4 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {table}_seats_{suffix}" + (f" ON {table}" if pg else ""))
         if pg:
             op.execute(f"DROP FUNCTION {table}_seats()")
-    with op.batch_alter_table("groups") as batch:
-        batch.drop_column("seats_taken")
+    op.drop_column("groups", "seats_taken")  # SQLite 3.35+ drops it in place: no table copy
