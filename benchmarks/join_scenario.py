@@ -28,7 +28,7 @@ from shequn.model.events import Event
 from shequn.store.db import Store
 from shequn.store.growth_queries import list_entries
 from shequn.store.referral_queries import rewards_of
-from shequn.store.seat_queries import seats
+from shequn.store.seat_queries import counted_seats, seats
 
 T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
 CAMPAIGN = "invite3"
@@ -154,6 +154,8 @@ def check(sc: Scenario, reqs: list[Request]) -> dict[str, object]:
         if over:
             problems.append(f"groups over capacity {sc.capacity}: {over}")
         used = sum(1 for s in taken.values() if s.taken)
+        if taken != counted_seats(conn, COMMUNITY, sc.group_slugs):
+            problems.append("the groups' kept seat counts differ from their rows")
         entries = list_entries(conn, COMMUNITY)
         per_person = Counter(e.identity for e in entries)
         wanted = {r.identity for r in reqs}

@@ -1,10 +1,12 @@
 """A fresh PostgreSQL store has no statistics until autovacuum's first pass (a minute or more
 after the rows arrive); the batched door analyses the tables its reads use once they hold far
-more than their statistics describe, and looks again only after ``CHECK_EVERY`` knocks."""
+more than their statistics describe, and looks again after ``FIRST_LOOK`` knocks, a gap that
+doubles up to ``CHECK_EVERY``."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import create_engine
 
 from shequn.engine.entry import Request, enter_many
 from shequn.engine.record import record
@@ -61,10 +63,16 @@ def test_a_look_finds_nothing_when_the_statistics_describe_the_tables(pg_store: 
     record(pg_store, [joined(f"m{k}", -100 + k) for k in range(10)])
 
     assert planner_stats.after_knocks(pg_store, 1) == []  # first look: tables far below MIN_CHANGES
-    assert planner_stats.after_knocks(pg_store, planner_stats.CHECK_EVERY - 2) == []  # not due yet
+    assert planner_stats.after_knocks(pg_store, planner_stats.FIRST_LOOK) == []  # the next look
     assert _analysed(pg_store)["identities"] == 0
 
 
 def test_sqlite_has_nothing_to_analyse(tmp_path: object) -> None:
     with Store.open(f"sqlite:///{tmp_path}/s.db") as store:
         assert planner_stats.after_knocks(store, planner_stats.CHECK_EVERY) == []
+
+
+def test_a_young_store_is_looked_at_early_and_then_every_check_every_knocks() -> None:
+    engine = create_engine("sqlite://")
+    looks = [k for k in range(1, 3_001) if planner_stats._look_due(engine, 1)]
+    assert looks == [1, 101, 301, 701, 1501, 2501]  # gaps 100, 200, 400, 800, then 1,000

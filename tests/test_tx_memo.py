@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from shequn.engine.blueprint import blueprint_events
 from shequn.store import raw
 from shequn.store.append import append
 from shequn.store.db import Store
-from shequn.store.growth_queries import get_blueprint, growth_state
+from shequn.store.growth_queries import get_blueprint
+from shequn.store.growth_state import growth_state, growth_state_read
 from tests.growth_helpers import COMMUNITY, T0, blueprint, group, loaded
 
 
@@ -41,3 +44,23 @@ def test_a_blueprint_is_read_once_per_transaction_and_afresh_in_the_next(store: 
         assert _slugs(conn) == ["main", "city"]
     with store.read() as conn:  # no transaction: nothing remembered
         assert _slugs(conn) == ["main", "city"]
+
+
+@pytest.mark.postgres
+def test_postgres_sends_the_blueprint_only_when_its_row_changed(pg_store: Store) -> None:
+    loaded(pg_store, group("main"))
+    with pg_store.transaction() as conn:
+        first, _, _ = growth_state(conn, COMMUNITY)
+    with pg_store.transaction() as conn:
+        asked = growth_state_read(conn, COMMUNITY)
+        assert asked.sql is not None
+        assert raw.rows(conn, asked.sql, asked.params)[0][0] is None  # unchanged: not sent
+        assert asked.parse(raw.rows(conn, asked.sql, asked.params))[0] == first
+    wider = json.dumps(blueprint(group("main"), group("city")).to_dict())
+    with pg_store.transaction() as conn:  # written behind the memo's back: a new version
+        raw.run(conn, "UPDATE communities SET blueprint = ? WHERE slug = ?", (wider, COMMUNITY))
+        stored, _, _ = growth_state(conn, COMMUNITY)
+        raw.run(conn, "UPDATE communities SET blueprint = ? WHERE slug = ?", (first, COMMUNITY))
+        again, _, _ = growth_state(conn, COMMUNITY)  # the same transaction, another version
+    assert [g["slug"] for g in raw.json_value(stored)["groups"]] == ["main", "city"]
+    assert again == first

@@ -32,10 +32,10 @@ from shequn.store.growth_queries import (
     blueprint_of,
     entries_read,
     get_profile,
-    growth_state_read,
     list_entries,
     pending_action,
 )
+from shequn.store.growth_state import growth_state_read
 from shequn.store.outbox import enqueue_each
 from shequn.store.referral_queries import referrals_by
 from shequn.store.seat_queries import Seats, seats_read

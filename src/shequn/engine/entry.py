@@ -41,9 +41,9 @@ from shequn.store.growth_queries import (
     get_entry,
     get_link,
     growth_blueprint,
-    growth_state,
     list_entries,
 )
+from shequn.store.growth_state import growth_state
 from shequn.store.planner_stats import after_knocks as analyse_grown
 from shequn.store.queries import get_member
 from shequn.store.referral_queries import invited_by

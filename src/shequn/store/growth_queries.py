@@ -251,37 +251,10 @@ def _stored_blueprint(conn: Connection, community: str) -> Any:
     return memo[community]
 
 
-def growth_state(conn: Connection, community: str) -> tuple[Any, bool, bool]:
-    """The stored blueprint (as ``_stored_blueprint``), whether the community has campaigns
-    and whether any entry is pending — in one statement: a recorded join asks all three, and
-    on PostgreSQL each statement is a round trip (issue 22)."""
-    return raw.read(conn, growth_state_read(conn, community))
-
-
-def growth_state_read(conn: Connection, community: str) -> raw.Read[tuple[Any, bool, bool]]:
-    """:func:`growth_state` as a read to send with others (``raw.read_each``): the door asks
-    it with its first reads. The blueprint is remembered for the transaction."""
-
-    def parse(found: list[tuple[Any, ...]]) -> tuple[Any, bool, bool]:
-        stored, campaigns, pending = found[0] if found else (None, False, False)
-        blueprints(conn)[community] = stored
-        return stored, bool(campaigns), bool(pending)
-
-    return raw.Read(_GROWTH_STATE, (community,), parse)
-
-
 _BLUEPRINT = "SELECT CAST(blueprint AS TEXT) FROM communities WHERE slug = ?"
 """The blueprint as text on both stores: psycopg would decode a ``jsonb`` column with the
 stdlib ``json`` (the whole blueprint, twice per join) only for ``parsed_blueprint`` to dump
 it again for its memo key; the text is the key as it is (issue 22, ~4% of a knock's CPU)."""
-_GROWTH_STATE = (
-    "SELECT CAST(k.blueprint AS TEXT),"
-    " EXISTS (SELECT 1 FROM campaigns c WHERE c.community_id = k.id),"
-    " EXISTS (SELECT 1 FROM entries e WHERE e.status = 'pending' AND e.community_id = k.id)"
-    " FROM communities k WHERE k.slug = ?"
-)
-
-
 _PARSED: dict[str | bytes, Blueprint] = {}
 _PARSED_MAX = 64
 

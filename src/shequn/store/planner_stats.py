@@ -21,12 +21,17 @@ Two callers, two triggers, one way to analyse:
   least :data:`BULK` events, the tables an import fills (:data:`IMPORT_TABLES`); the batches
   double what the statistics describe, so no counters need reading (0.37 s of the server in
   all at 1M messages);
-- :func:`after_knocks` — the door: every :data:`CHECK_EVERY` knocks of a store (and on its
-  first batch) it reads ``pg_stat_user_tables`` for :data:`DOOR_TABLES` and analyses those
-  whose statistics describe less than half of what changed since (``n_mod_since_analyze``
-  at least :data:`MIN_CHANGES` and at least half of ``n_live_tup``; a never analysed table
-  counts all its rows) — a growing table is analysed at ~1k, ~3k, ~9k … rows until
-  autovacuum's 10 % keeps up by itself.
+- :func:`after_knocks` — the door: on a store's first batch, then after :data:`FIRST_LOOK`
+  knocks, a gap that doubles up to :data:`CHECK_EVERY`, it reads ``pg_stat_user_tables`` for
+  :data:`DOOR_TABLES` and analyses those whose statistics describe less than half of what
+  changed since (``n_mod_since_analyze`` at least :data:`MIN_CHANGES` and at least half of
+  ``n_live_tup``; a never analysed table counts all its rows) — a growing table is analysed
+  at ~100, ~300, ~700, ~1.5k … rows until autovacuum's 10 % keeps up by itself. The early
+  looks matter because a plan made on a table of a few rows scans it: the door's read of a
+  person's entries and the recorded join's read of their inviters were generic plans made
+  while ``entries`` and ``referrals`` held a handful of rows, and each call read the whole
+  table — 0.46–1.3 ms a knock by the thousandth knock (session 37), until the look at 1,000
+  knocks analysed them.
 
 Each analysis runs after the batch's commit, in a transaction of its own (the appenders' lock
 is not held while it samples); new statistics also invalidate the plans the server kept.
@@ -67,9 +72,13 @@ BULK = 1000
 live bot's few events a call never ask for statistics."""
 
 CHECK_EVERY = 1_000
-"""Knocks of one store between two looks at the tables' counters (one short read each)."""
+"""Most knocks of one store between two looks at the tables' counters (one short read each)."""
 
-MIN_CHANGES = 1_000
+FIRST_LOOK = 100
+"""Knocks between a store's first two looks; each gap after doubles, up to
+:data:`CHECK_EVERY`."""
+
+MIN_CHANGES = 100
 """Rows changed since the last analysis below which a table is left to autovacuum."""
 
 
@@ -111,16 +120,17 @@ _STALE = (
     " ORDER BY relname"
 )
 
-_since: WeakKeyDictionary[Engine, int] = WeakKeyDictionary()
-"""Knocks of each store's engine since its last look (absent: none yet, look now)."""
+_since: WeakKeyDictionary[Engine, tuple[int, int]] = WeakKeyDictionary()
+"""Per store's engine: knocks since its last look and the gap to the next (absent: none
+yet, look now)."""
 _guard = threading.Lock()
 
 
 def _look_due(engine: Engine, knocks: int) -> bool:
     with _guard:
-        seen = _since.get(engine)
-        if seen is not None and seen + knocks < CHECK_EVERY:
-            _since[engine] = seen + knocks
+        found = _since.get(engine)
+        if found is not None and found[0] + knocks < found[1]:
+            _since[engine] = (found[0] + knocks, found[1])
             return False
-        _since[engine] = 0
+        _since[engine] = (0, FIRST_LOOK if found is None else min(2 * found[1], CHECK_EVERY))
         return True

@@ -93,6 +93,8 @@ groups = Table(
     Column("chat_id", String(255)),
     Column("configured", Boolean, nullable=False, default=False),
     Column("first_seen_at", UTCDateTime(), nullable=False),
+    # Active memberships + entries holding a seat, kept by triggers (0310): the door's read.
+    Column("seats_taken", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("community_id", "slug", name="uq_groups_community_slug"),
 )
 
