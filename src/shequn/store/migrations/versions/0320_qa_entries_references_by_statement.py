@@ -31,7 +31,7 @@ run after the delete's wait for the inserter's lock, sees the committed row). SQ
 its foreign keys (nothing to gain there: its checks are not the import's cost).
 
 Revision ID: 0320
-Revises: 0305
+Revises: 0310
 Create Date: 2026-12-05 04:40:00.000000
 """
 
@@ -40,7 +40,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0320"
-down_revision = "0305"
+down_revision = "0310"
 branch_labels = None
 depends_on = None
 
