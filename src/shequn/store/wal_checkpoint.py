@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from urllib.parse import quote
 
 EVERY = 16
 """Commits between two background checkpoints (~340 pages for knocks and joins)."""
@@ -29,7 +30,8 @@ class Checkpointer:
     """One background checkpointing thread for one SQLite database file."""
 
     def __init__(self, path: str) -> None:
-        self._path = path
+        # absolute (a later chdir), and read-write only: never create a file that is gone
+        self._uri = f"file:{quote(os.path.abspath(path))}?mode=rw"
         self._commits = 0
         self._wake = threading.Event()
         self._stop = False
@@ -58,7 +60,10 @@ class Checkpointer:
         self._thread = None
 
     def _run(self) -> None:
-        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            conn = sqlite3.connect(self._uri, uri=True, isolation_level=None)
+        except sqlite3.Error:  # the file went away: the writers' auto-checkpoint remains
+            return
         try:
             while True:
                 self._wake.wait()
