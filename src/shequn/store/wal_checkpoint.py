@@ -22,8 +22,9 @@ import sqlite3
 import threading
 from urllib.parse import quote
 
-EVERY = 16
-"""Commits between two background checkpoints (~340 pages for knocks and joins)."""
+EVERY = 40
+"""Commits between two background checkpoints: ~840 pages of knocks and joins, under SQLite's
+1,000. Every 16 commits cost ~0.1 ms more CPU a join (pages copied more often) and won less."""
 
 
 class Checkpointer:
