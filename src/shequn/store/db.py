@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError,
 
 from shequn.errors import StoreError
 from shequn.model.i18n import Said
+from shequn.store.wal_checkpoint import Checkpointer
 
 DEFAULT_URL = "sqlite:///shequn.db"
 
@@ -116,6 +117,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer_lock: threading.RLock | None = None
+        path = (engine.url.database or "") if engine.dialect.name == "sqlite" else ""
+        self._checkpoints = Checkpointer(path) if path and path != ":memory:" else None
 
     @property
     def dialect(self) -> str:
@@ -143,6 +146,8 @@ class Store:
         return store
 
     def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -168,6 +173,8 @@ class Store:
                         yield conn
             except OperationalError as e:
                 raise StoreError(Said("database error: {error}", error=str(e.orig))) from e
+            if self._checkpoints is not None:  # SQLite's WAL synced off the commit path
+                self._checkpoints.committed()
 
     def _writer_turn(self) -> AbstractContextManager[object]:
         if self.engine.dialect.name != "sqlite":
