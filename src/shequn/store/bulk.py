@@ -20,14 +20,20 @@ UNNEST_FROM = 50
 """Rows from which PostgreSQL gets the arrays form (below it ``executemany`` is as cheap)."""
 
 
-def run_columns(conn: Connection, sql: str, rows_: Sequence[Sequence[Any]]) -> None:
+def run_columns(
+    conn: Connection, sql: str, rows_: Sequence[Sequence[Any]], *, plan_each: bool = False
+) -> None:
     """PostgreSQL: run ``sql`` (psycopg placeholders, ``%b`` for binary: one ``unnest`` array
     per column) once, with a list per column of ``rows_`` — what an ``executemany`` of the
-    same rows does, in one statement the server parses, plans and executes once."""
+    same rows does, in one statement the server parses, plans and executes once.
+    ``plan_each``: planned for these values every time, never prepared (``raw.rows``)."""
     columns = [list(c) for c in zip(*rows_, strict=True)]
     raw.settle(conn)  # gathered writes go before a statement sent past store/raw.py
     cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cur.execute(sql, columns)
+        if plan_each:
+            cur.execute(sql, columns, prepare=False)
+        else:
+            cur.execute(sql, columns)
     finally:
         cur.close()

@@ -158,13 +158,7 @@ def _answer_at_once(p: Projector, firsts: list[tuple[Any, ...]]) -> None:
     column, where the ``executemany`` of :data:`_ANSWER` cost the server ~150 µs a reply in
     statement overhead (session 37). Planned for these values each time (not prepared): a
     plan made while ``qa_entries`` was small could hash the whole table (session 35)."""
-    columns = [list(c) for c in zip(*firsts, strict=True)]
-    raw.settle(p.conn)  # gathered writes go before a statement sent past store/raw.py
-    cur = p.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cur.execute(_PG_ANSWER, columns, prepare=False)
-    finally:
-        cur.close()
+    bulk.run_columns(p.conn, _PG_ANSWER, firsts, plan_each=True)
 
 
 _PG_ANSWER = (
