@@ -6,6 +6,7 @@ fsyncs itself (one join in ~24 waited for it); now every ``EVERY`` commits wake 
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 import time
@@ -57,3 +58,19 @@ def test_memory_and_postgres_urls_start_no_thread() -> None:
             conn.exec_driver_sql("SELECT 1")
     assert len(_threads()) == before
     store.close()
+
+
+def test_a_store_dropped_without_close_stops_its_thread(tmp_path: Path) -> None:
+    """A library user who opens many stores and forgets ``close()`` leaks no thread (nor the
+    thread's connection): collecting the store stops it."""
+    others = set(_threads())
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    for _ in range(wal_checkpoint.EVERY):  # the EVERY-th commit starts the thread
+        with store.transaction() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    mine = [t for t in _threads() if t not in others]
+    assert len(mine) == 1
+    del store, conn
+    gc.collect()
+    mine[0].join(timeout=10)
+    assert not mine[0].is_alive()
