@@ -7,10 +7,11 @@
 Why (issue 22, docs/store.md "Session 38, pgbatch5"): ``bench_join.py --postgres --modes
 batch`` is bimodal on this machine for one code (the client's CPU per join 0.29–0.32 ms in
 some runs, 0.54 in others). The client's CPU alone cannot tell a slower code path from a
-slower CPU: this script times a fixed pure-Python workload (:func:`gauge`) in the same process
-after every batch, and prints the client's CPU per batch over the gauge's CPU (``ratio``). A
-code path that does more work moves the ratio; a CPU that runs slower (the host's other
-tenants, its clock, caches) moves the gauge with the client and leaves the ratio.
+slower CPU: this script times a fixed pure-Python workload (:func:`gauge`) in the same
+process after every batch (whole, and cut into pieces with short sleeps between), and prints
+the client's CPU per batch over the gauge's CPU (``ratio``). A code path that does more work
+moves the ratio; a CPU that runs slower (the host's other tenants, its clock, caches) moves
+the gauge with the client and leaves the ratio.
 
 Per run, on a fresh database of one throwaway cluster (``join_scenario.setup``, analysed as
 ``bench_join.py`` does, ``freeze_startup``), batches of 100 through ``enter_many`` and
@@ -46,12 +47,19 @@ from shequn.store.planner_stats import DOOR_TABLES, analyse
 BATCH = 100
 
 
-def gauge() -> float:
-    """CPU seconds of a fixed pure-Python workload (dicts, lists, strings, JSON: ~40 ms)."""
-    c0 = time.process_time()
-    d = {str(k): [k, k * 2, f"x{k}"] for k in range(20_000)}
-    json.loads(json.dumps(d))
-    return time.process_time() - c0
+def gauge(pieces: int = 1) -> float:
+    """CPU seconds of a fixed pure-Python workload (dicts, lists, strings, JSON: ~40 ms), cut
+    into ``pieces`` with a 0.3 ms sleep between them (the sleeps are not counted): a CPU left
+    idle between pieces, as the client's is during each round trip, may wake slower."""
+    spent, size = 0.0, 20_000 // pieces
+    for p in range(pieces):
+        if p:
+            time.sleep(0.0003)
+        c0 = time.process_time()
+        d = {str(k): [k, k * 2, f"x{k}"] for k in range(p * size, (p + 1) * size)}
+        json.loads(json.dumps(d))
+        spent += time.process_time() - c0
+    return spent
 
 
 def backend_cpu(pid: int) -> float:
@@ -112,6 +120,7 @@ def one_run(url: str, args: argparse.Namespace, collector: Collector) -> dict[st
                 "backend": backend_cpu(backend) - b0,
                 "waits": r1.ru_nvcsw - r0.ru_nvcsw,
                 "gauge": gauge(),
+                "gauge_waking": gauge(40),
             }
         )
     dbapi = store.engine.raw_connection()
@@ -140,6 +149,7 @@ def summary(
         "client_sys_ms": round(tot("sys") / joins * 1000, 3),
         "backend_ms": round(tot("backend") / joins * 1000, 3),
         "gauge_ms": round(tot("gauge") / len(per) * 1000, 1),
+        "gauge_waking_ms": round(tot("gauge_waking") / len(per) * 1000, 1),
         "ratio": round(tot("client") / tot("gauge"), 2),
         "waits_per_batch": round(tot("waits") / len(per), 1),
         "gc_ms": round(gc_s / joins * 1000, 3),
