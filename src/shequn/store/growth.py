@@ -266,22 +266,18 @@ def _reward(p: Projector, _id: int, e: Event) -> None:
     key = [p.communities[e.community], e.data["campaign"], p.identity_id(e.subject), e.data["tier"]]
     status = "granted" if e.kind == "reward.granted" else "revoked"
     at = raw.bind_time(p.conn, e.occurred_at)
-    found = raw.first(p.conn, _REWARD_ID, key)
-    if found is None:
-        raw.run(p.conn, _REWARD_NEW, [*key, e.data.get("reward"), status, at])
-    else:
-        raw.run(p.conn, _REWARD_SET, [status, at, found[0]])
+    raw.run(p.conn, _REWARD_PUT, [*key, e.data.get("reward"), status, at])
 
 
-_REWARD_ID = (
-    "SELECT id FROM rewards WHERE community_id = ? AND campaign = ? AND identity_id = ?"
-    " AND tier = ?"
-)
-_REWARD_NEW = (
+# one statement, not a read then an insert or update: two round trips per reward on
+# PostgreSQL, and a batch of joins may grant tens of them (docs/store.md, "Session 38,
+# pgbatch5"); the row's reward stays the first grant's, as before
+_REWARD_PUT = (
     "INSERT INTO rewards (community_id, campaign, identity_id, tier, reward, status, status_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (community_id, campaign, identity_id, tier)"
+    " DO UPDATE SET status = excluded.status, status_at = excluded.status_at"
 )
-_REWARD_SET = "UPDATE rewards SET status = ?, status_at = ? WHERE id = ?"
 
 
 def _flagged(p: Projector, _id: int, e: Event) -> None:
