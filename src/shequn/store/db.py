@@ -11,6 +11,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib.resources import files
@@ -104,6 +105,46 @@ def _pg_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         raise DisconnectionError("connection lost while idle") from e
 
 
+class _KeptWriter:
+    """A SQLite file: the connection a store's write transactions run on, kept between them.
+
+    Checking a connection out of the pool and back in, with SQLAlchemy's ``Connection``
+    around it and the pool's reset on return, cost ~50 µs of CPU a transaction — two per
+    knock and its recorded join, more than SQLite's own ``BEGIN`` and empty ``COMMIT``
+    (issue 22, docs/entry.md "Session 38, sqknock2"). A store's SQLite writers take turns on
+    the file's writer lock (``Store.transaction``), so one connection serves them all in
+    turn, and SQLite forgets nothing between transactions that a pooled one would remember.
+    It is not lent twice (a transaction opened inside another's block gets a pooled one, as
+    before), never to a forked child (the parent's connection is not the child's to use),
+    and dropped — back to the pool, which rolls it back — when a transaction raises.
+    """
+
+    def __init__(self) -> None:
+        self.conn: Connection | None = None
+        self.pid = 0
+        self.lent = False
+
+    def take(self, engine: Engine) -> Connection | None:
+        """The kept connection, opened on first use; None when it is lent already."""
+        if self.lent:
+            return None
+        if self.conn is None or self.pid != os.getpid():
+            self.conn = engine.connect()  # a forked child's inherited one is left alone
+            self.conn.execution_options(shequn_write=True)
+            self.pid = os.getpid()
+        self.lent = True
+        return self.conn
+
+    def give_back(self) -> None:
+        self.lent = False
+
+    def drop(self) -> None:
+        """Close the kept connection (it returns to the pool); the next take opens one."""
+        conn, self.conn, self.lent = self.conn, None, False
+        if conn is not None and self.pid == os.getpid():
+            conn.close()
+
+
 _SQLITE_WRITERS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -118,7 +159,12 @@ class Store:
         self.engine = engine
         self._writer_lock: threading.RLock | None = None
         path = (engine.url.database or "") if engine.dialect.name == "sqlite" else ""
-        self._checkpoints = Checkpointer(path) if path and path != ":memory:" else None
+        on_file = bool(path) and path != ":memory:"
+        self._checkpoints = Checkpointer(path) if on_file else None
+        # ``:memory:``: SQLAlchemy's pool gives each thread its own connection (and database).
+        self._writer = _KeptWriter() if on_file else None
+        if self._writer is not None:  # a store dropped without close() gives it back too
+            weakref.finalize(self, self._writer.drop)
 
     @property
     def dialect(self) -> str:
@@ -148,6 +194,9 @@ class Store:
     def close(self) -> None:
         if self._checkpoints is not None:
             self._checkpoints.close()
+        if self._writer is not None:
+            with self._writer_turn():  # not under a writer of another thread
+                self._writer.drop()
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -166,13 +215,22 @@ class Store:
         lock makes them take turns. Other processes still wait on SQLite itself.
         """
         with self._writer_turn():
+            writer = self._writer  # a SQLite file's kept connection (None: a pooled one)
+            kept = writer.take(self.engine) if writer is not None else None
             try:
-                with self.engine.connect() as conn:
-                    conn.execution_options(shequn_write=True)
+                with nullcontext(kept) if kept is not None else self.engine.connect() as conn:
+                    if kept is None:
+                        conn.execution_options(shequn_write=True)
                     with conn.begin():
                         yield conn
-            except OperationalError as e:
-                raise StoreError(Said("database error: {error}", error=str(e.orig))) from e
+            except BaseException as e:
+                if writer is not None and kept is not None:
+                    writer.drop()  # rolled back; a fresh one next time
+                if isinstance(e, OperationalError):
+                    raise StoreError(Said("database error: {error}", error=str(e.orig))) from e
+                raise
+            if writer is not None and kept is not None:
+                writer.give_back()
             if self._checkpoints is not None:  # SQLite's WAL synced off the commit path
                 self._checkpoints.committed()
 

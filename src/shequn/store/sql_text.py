@@ -25,36 +25,40 @@ _TEXTS: dict[tuple[str, str, Shape | int], str] = {}
 
 
 def statement(dialect: str, sql: str, params: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
-    """The text for this dialect and these list lengths (remembered), and the flat values."""
-    for p in params:
-        if isinstance(p, _SHAPED):
-            break
-    else:  # only plain values (most reads): no shape to work out, nothing to flatten
-        key: tuple[str, str, Shape | int] = (dialect, sql, len(params))
-        text = _TEXTS.get(key)
-        if text is None:
-            text = _remember(key, sql, ((-1, 0),) * len(params), dialect)
-        return text, tuple(params)
-    shape = tuple(value_shape(p) for p in params)
+    """The text for this dialect and these list lengths (remembered), and the flat values.
+
+    One pass over the values works out their shape and flattens them: most of a knock's
+    statements bind an ``IN (?*)`` list, and a shape worked out value by value in a function
+    of its own, then a second pass to flatten, cost ~5 µs a statement — ~0.1 ms a knock and
+    its join, more than SQLite's answer to most of them (issue 22, Session 38)."""
+    shape: list[tuple[int, int]] = []
     flat: list[Any] = []
-    arrays = dialect == "postgresql"
-    for p, (n, w) in zip(params, shape, strict=True):
-        if n == _ARRAY:
-            flat.append(p.values)
-        elif n < 0:
+    shaped = False
+    for p in params:
+        if type(p) in _PLAIN_TYPES or not isinstance(p, _SHAPED):
+            shape.append(_PLAIN)
             flat.append(p)
-        elif w == 0:
-            if arrays and n >= ARRAY_FROM:
+            continue
+        shaped = True
+        if isinstance(p, Array):
+            shape.append(_ARRAY_SHAPE)
+            flat.append(p.values)
+            continue
+        n = len(p)
+        if n and isinstance(p, list | tuple) and isinstance(p[0], list | tuple):
+            shape.append((n, len(p[0])))
+            for row in p:
+                flat.extend(row)
+        else:
+            shape.append((n, 0))
+            if n >= ARRAY_FROM and dialect == "postgresql":
                 flat.append(list(p))
             else:
                 flat.extend(p)
-        else:
-            for row in p:
-                flat.extend(row)
-    key = (dialect, sql, shape)
+    key: tuple[str, str, Shape | int] = (dialect, sql, tuple(shape) if shaped else len(shape))
     text = _TEXTS.get(key)
     if text is None:
-        text = _remember(key, sql, shape, dialect)
+        text = _remember(key, sql, tuple(shape), dialect)
     return text, tuple(flat)
 
 
@@ -92,6 +96,9 @@ def value_shape(p: Any) -> tuple[int, int]:
 
 _LISTS = (list, tuple, set, frozenset)
 _SHAPED = (*_LISTS, Array)  # values a statement's text depends on
+_PLAIN_TYPES = frozenset({str, int, float, bool, bytes, type(None)})  # never shaped: no isinstance
+_PLAIN = (-1, 0)
+_ARRAY_SHAPE = (_ARRAY, 0)
 
 
 def expand(sql: str, shape: Shape, mark: str) -> str:
