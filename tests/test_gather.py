@@ -208,19 +208,20 @@ def test_a_leader_dying_answers_its_batch_and_leaves_no_line_stuck():
         return [i * 2 for i in items]
 
     g, started, release, _ = held(run)
-    with ThreadPoolExecutor(3) as pool:
-        first = pool.submit(g.submit, "k", 1)
-        assert started.wait(30)
-        dying = pool.submit(g.submit, "k", 13)
-        queued(g, "k", 1)
-        other = pool.submit(g.submit, "k", 2)
-        queued(g, "k", 2)
-        release.set()
-        assert first.result() == 2
-        with pytest.raises(Stop):
-            dying.result()
-        with pytest.raises(RuntimeError):
-            other.result()  # in the dying batch: answered, not left waiting
+    pool = ThreadPoolExecutor(3)  # not waited for on exit: a stuck caller fails the test
+    first = pool.submit(g.submit, "k", 1)
+    assert started.wait(30)
+    dying = pool.submit(g.submit, "k", 13)
+    queued(g, "k", 1)
+    other = pool.submit(g.submit, "k", 2)
+    queued(g, "k", 2)
+    release.set()
+    assert first.result(30) == 2
+    with pytest.raises(Stop):
+        dying.result(30)
+    with pytest.raises(RuntimeError):
+        other.result(30)  # in the dying batch: answered, not left waiting
+    pool.shutdown(wait=False)
     assert g.submit("k", 5) == 10 and not g._lines  # the line goes on
 
 
