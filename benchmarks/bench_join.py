@@ -24,16 +24,24 @@ Modes:
 (a) ``single``: one thread, one ``enter`` transaction per newcomer; each call timed.
 (b) ``batch``: ``enter_many`` with ``--batch`` newcomers per transaction (group commit);
     each batch timed, and its ``member.joined`` events recorded in one ``record`` call.
-(c) ``threads``: ``--threads`` threads each calling ``enter`` (one transaction per call);
-    writers are serialised by SQLite's BEGIN IMMEDIATE / PostgreSQL's advisory lock.
+(c) ``threads``: ``--threads`` threads each calling ``enter`` then ``record`` for its own
+    newcomers through the live server's path: the group commit of ``engine/gather.py``
+    (concurrent calls decided and recorded together, one transaction per gathered batch).
+(d) ``threads-raw``: the same threads calling the plain ``enter`` / ``record`` (one
+    transaction per call); writers are serialised by SQLite's BEGIN IMMEDIATE / PostgreSQL's
+    advisory lock.
+(e) ``single-gathered``: mode (a) through ``engine/gather.py`` (one caller: what the group
+    commit costs a caller alone). Not in the default ``--modes``.
 
 Issue 22's goals, on the full path (the ``enter`` call and then the platform's ``member.joined``
 recorded): one knock at a time >= 500 joins/s with p99 <= 20 ms per join; batches >= 3,000
-joins/s; ``--threads`` threads no slower than one. Absolute speed depends on the machine, so
-each figure is also given as a ratio against a baseline measured in the same run and on the
-same newcomers, A/B interleaved (``join_baseline.py``: 3 bare rows per join through the
-driver, one commit per join — per ``--batch`` joins in batch mode — timed slice by slice in
-turn with shequn; in threads mode half before and half after). ``cost ×`` = shequn's time
+joins/s; ``--threads`` threads no slower than one (``goal_met`` on the ``threads`` and
+``threads-raw`` lines: their joins/s against mode single's, the path named in ``path``).
+Absolute speed depends on the machine, so each figure is also given as a ratio against a
+baseline measured in the same run and on the same newcomers, A/B interleaved
+(``join_baseline.py``: 3 bare rows per join through the driver, one commit per join — per
+``--batch`` joins in batch mode — timed slice by slice in turn with shequn; in threads mode
+half before and half after). ``cost ×`` = shequn's time
 per join / the baseline's. Wall and CPU time (``time.process_time``, shequn's calls only) are
 both reported with the load average: on a shared machine the CPU figure is the steadier one.
 Each mode starts once its scenario is set up, as a server does once started: with what the
@@ -77,6 +85,7 @@ from join_report import Run, summarise, table
 from join_scenario import COMMUNITY, Scenario, check, joined, newcomers, setup
 
 from shequn.cli.bulk_gc import freeze_startup
+from shequn.engine import gather
 from shequn.engine.entry import Request, enter, enter_many
 from shequn.engine.record import record
 from shequn.store.db import Store
@@ -86,24 +95,34 @@ SLICE = 100  # joins per interleaved slice (shequn, then the baseline)
 
 
 # -- the modes ----------------------------------------------------------------------------
-def mode_single(sc: Scenario, reqs: list[Request], base: Baseline) -> Run:
+Enter = Callable[[Store, str, Request], object]
+Record = Callable[[Store, list], object]  # type: ignore[type-arg]
+GATHERED: dict[str, float] = {}  # the last gathered mode's calls per transaction
+PATHS: dict[bool, tuple[Enter, Record]] = {
+    False: (enter, record),  # one transaction per call
+    True: (gather.enter, gather.record),  # the live server's path: group commit
+}
+
+
+def mode_single(sc: Scenario, reqs: list[Request], base: Baseline, gathered: bool = False) -> Run:
     store = sc.store
     assert store is not None
+    enter_one, record_one = PATHS[gathered]
     lat, full, cpu, wall = [], [], 0.0, 0.0
     for i in range(0, len(reqs), SLICE):
         part = reqs[i : i + SLICE]
         c, w = time.process_time(), time.perf_counter()
         for r in part:
             t0 = time.perf_counter()
-            mine = enter(store, COMMUNITY, r)
+            mine = enter_one(store, COMMUNITY, r)
             t1 = time.perf_counter()
-            record(store, joined([r], [mine]))
+            record_one(store, joined([r], [mine]))  # type: ignore[list-item]
             lat.append(t1 - t0)
             full.append(time.perf_counter() - t0)
         cpu += time.process_time() - c
         wall += time.perf_counter() - w
         base.run(part, 1)
-    return Run("single", len(reqs), wall, lat, full, cpu)
+    return Run("single-gathered" if gathered else "single", len(reqs), wall, lat, full, cpu)
 
 
 def mode_batch(sc: Scenario, reqs: list[Request], size: int, base: Baseline) -> Run:
@@ -123,9 +142,13 @@ def mode_batch(sc: Scenario, reqs: list[Request], size: int, base: Baseline) -> 
     return Run("batch", len(reqs), wall, lat, full, cpu, per_call=size)
 
 
-def mode_threads(sc: Scenario, reqs: list[Request], threads: int, base: Baseline) -> Run:
+def mode_threads(
+    sc: Scenario, reqs: list[Request], threads: int, base: Baseline, gathered: bool
+) -> Run:
     store = sc.store
     assert store is not None
+    enter_one, record_one = PATHS[gathered]
+    before = [(g.counts.batches, g.counts.items) for g in (gather.DOOR, gather.LOG)]
     lats: list[list[float]] = [[] for _ in range(threads)]
     fulls: list[list[float]] = [[] for _ in range(threads)]
     errors: list[BaseException] = []
@@ -134,9 +157,9 @@ def mode_threads(sc: Scenario, reqs: list[Request], threads: int, base: Baseline
         try:
             for r in reqs[k::threads]:
                 t0 = time.perf_counter()
-                mine = enter(store, COMMUNITY, r)
+                mine = enter_one(store, COMMUNITY, r)
                 lats[k].append(time.perf_counter() - t0)
-                record(store, joined([r], [mine]))
+                record_one(store, joined([r], [mine]))  # type: ignore[list-item]
                 fulls[k].append(time.perf_counter() - t0)
         except BaseException as e:  # reported after the join
             errors.append(e)
@@ -155,7 +178,13 @@ def mode_threads(sc: Scenario, reqs: list[Request], threads: int, base: Baseline
         raise errors[0]
     times = [x for lat in lats for x in lat]
     whole = [x for f in fulls for x in f]
-    return Run(f"threads×{threads}", len(reqs), wall, times, whole, cpu, concurrent=True)
+    if gathered:  # calls per gathered transaction, for the line
+        for what, g, (b, n) in zip(
+            ("knocks", "records"), (gather.DOOR.counts, gather.LOG.counts), before, strict=True
+        ):
+            GATHERED[f"{what}_per_batch"] = round((g.items - n) / max(1, g.batches - b), 2)
+    name = f"threads×{threads}" + ("" if gathered else " raw")
+    return Run(name, len(reqs), wall, times, whole, cpu, concurrent=True)
 
 
 # -- driver --------------------------------------------------------------------------------
@@ -167,8 +196,10 @@ def run_backend(
 ) -> list[dict[str, object]]:
     modes: list[tuple[str, Callable[[Scenario, list[Request], Baseline], Run]]] = [
         ("single", mode_single),
+        ("single-gathered", lambda sc, r, b: mode_single(sc, r, b, gathered=True)),
         ("batch", lambda sc, r, b: mode_batch(sc, r, args.batch, b)),
-        ("threads", lambda sc, r, b: mode_threads(sc, r, args.threads, b)),
+        ("threads", lambda sc, r, b: mode_threads(sc, r, args.threads, b, gathered=True)),
+        ("threads-raw", lambda sc, r, b: mode_threads(sc, r, args.threads, b, gathered=False)),
     ]
     lines = []
     single: float | None = None
@@ -189,8 +220,13 @@ def run_backend(
         line["store"] = "fresh" if args.fresh else "analysed"
         if name == "single":
             single = run.joins / run.wall
-        elif name == "threads" and single is not None:
+        elif name.startswith("threads") and single is not None:
             line["goal_met"] = run.joins / run.wall >= single
+            line["threads_per_single"] = round(run.joins / run.wall / single, 2)
+        if name.startswith("threads") or name == "single-gathered":
+            line["path"] = "per-call enter/record" if name == "threads-raw" else "engine/gather.py"
+        if name == "threads":
+            line.update(GATHERED)
         print(json.dumps(line, ensure_ascii=False), flush=True)
         lines.append(line)
     return lines
@@ -256,7 +292,9 @@ def main() -> None:
     ap.add_argument("--groups", type=int, default=20)
     ap.add_argument("--inviters", type=int, default=1_000)
     ap.add_argument(
-        "--modes", default="single,batch,threads", help="comma-separated subset of the modes"
+        "--modes",
+        default="single,batch,threads,threads-raw",
+        help="comma-separated subset of: single, single-gathered, batch, threads, threads-raw",
     )
     ap.add_argument(
         "--postgres",

@@ -9,6 +9,11 @@ two facts about a chat that are configuration, not platform facts, through the e
 group that became a supergroup (the binding follows the new id) and the bot removed from a
 chat (the binding is disabled and an operator task says how to resume; ``shequn bot check``
 and ``shequn groups bindings`` show it).
+
+The webhook's calls arrive concurrently (FastAPI runs them in its threadpool): the events and
+a lone join request go through ``engine/gather.py``, which records and decides concurrent
+calls' together, one transaction for what arrived while the previous one ran. Long polling
+is one caller: each of its calls runs at once, as a batch of one.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ from typing import Any
 from shequn.connectors.telegram.inbound import PLATFORM, Inbound, KnownLink
 from shequn.engine import bindings as engine_bindings
 from shequn.engine.bot_commands import BotCommand, answer
-from shequn.engine.entry import Request, enter_many
-from shequn.engine.inbound import receive
+from shequn.engine.entry import Request
+from shequn.engine.gather import enter_some, receive
 from shequn.model.bindings import parse_unbound
 from shequn.model.events import Event
 from shequn.store.append import AppendResult
@@ -58,7 +63,7 @@ def record_updates(
     ]
     result = receive(store, community, [e for e in events if e not in knocks])
     if knocks:  # the door decides (thresholds, seats, waves): approve or decline goes out
-        enter_many(store, community, [_request(e) for e in knocks], source=inbound.source)
+        enter_some(store, community, [_request(e) for e in knocks], source=inbound.source)
     commands = [
         BotCommand(c.identity, c.name, c.args, c.ref, c.at) for c in inbound.commands(updates)
     ]

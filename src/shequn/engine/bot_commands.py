@@ -25,7 +25,8 @@ from datetime import datetime
 from shequn.engine import fission_commands
 from shequn.engine.decisions import Decision, apply
 from shequn.engine.engagement import bot as engagement_bot
-from shequn.engine.entry import Request, enter_many
+from shequn.engine.entry import Request
+from shequn.engine.gather import enter_some
 from shequn.engine.intake_card import open_card, take_answer
 from shequn.engine.money_commands import HELP as MONEY_HELP
 from shequn.engine.money_commands import NAMES as MONEY_NAMES
@@ -164,7 +165,7 @@ def answer(store: Store, community: str, commands: list[BotCommand], *, source: 
                 apply(conn, reply(bp, command, text))
     for command, knock in knocks:
         try:
-            enter_many(store, community, [knock], source=source)
+            enter_some(store, community, [knock], source=source)  # with concurrent callers'
         except NotFound:
             unknown = BotCommand(command.identity, "help", "", command.ref, command.at)
             with store.transaction() as conn:

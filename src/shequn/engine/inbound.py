@@ -26,5 +26,10 @@ def receive(
     past) the first event it may not write. ``role`` is ``connector`` unless a platform is
     trusted with more (a payment platform's webhook: ``money`` — add a role to
     ``model/writers.ROLE_WRITES`` rather than widening ``connector``)."""
-    writer = Writer(role, community, source="connector", keep_sources=True)
-    return record(store, guarded(store, writer, events, label="updates"))
+    return record(store, guarded(store, writer(community, role), events, label="updates"))
+
+
+def writer(community: str, role: str = "connector") -> Writer:
+    """The write guard's writer for a platform's events: ``role``'s event kinds only, each
+    event kept under its connector's own ``source`` (also for ``engine/gather.py``)."""
+    return Writer(role, community, source="connector", keep_sources=True)

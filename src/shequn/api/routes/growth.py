@@ -30,7 +30,7 @@ from shequn.api.deps import (
 )
 from shequn.api.errors import CONFLICT
 from shequn.engine import campaigns as fission
-from shequn.engine import entry
+from shequn.engine import entry, gather
 from shequn.engine.fission import Progress
 from shequn.engine.links import create_link, ensure_referral_link
 from shequn.errors import InvalidEvent, NotFound
@@ -132,7 +132,8 @@ def _enter(
     store: Store, op: Operator, community: str, items: list[EntryIn]
 ) -> list[list[EntryState]]:
     """Every group the knocks may land in must be in the token's scope (missing links and
-    groups outside it answer 404), then the engine decides them all in one transaction."""
+    groups outside it answer 404), then the engine decides them all in one transaction — a
+    single knock together with the knocks of concurrent calls (``engine/gather.py``)."""
     with store.read() as conn:
         access_community(conn, op, community)
         groups: set[str] = set()
@@ -147,7 +148,7 @@ def _enter(
     _groups_in_scope(store, op, community, sorted(groups))
     reqs = [entry.Request(i.identity, link=i.link, group=i.group, answers=i.answers, ref=i.ref)
             for i in items]  # fmt: skip
-    return entry.enter_many(store, community, reqs, source=op.source)
+    return gather.enter_some(store, community, reqs, source=op.source)
 
 
 @router.get(f"{C}/entries", response_model=list[EntryState])

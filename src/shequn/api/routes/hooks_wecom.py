@@ -4,7 +4,7 @@
 ``POST`` carries an encrypted XML callback. Both are refused with 401 unless the signature is
 right, the ciphertext decrypts under the corp's key and was made for the corp id — before
 anything is recorded. A good callback is answered at once and processed after the answer (a
-``groupchat/get`` for who joined, then :func:`shequn.engine.inbound.receive`): WeCom retries a
+``groupchat/get`` for who joined, then :func:`shequn.engine.gather.receive`): WeCom retries a
 callback it waits on for more than a few seconds, and a retry adds nothing anyway, since the
 events are keyed on the whole callback (``connectors/wecom/inbound.py``).
 
@@ -49,7 +49,7 @@ from shequn.connectors.wecom.inbound import (
     unbound_chat,
 )
 from shequn.engine.bot_commands import BotCommand, answer_members
-from shequn.engine.inbound import receive
+from shequn.engine.gather import receive  # concurrent callbacks recorded together
 from shequn.errors import Conflict, NotFound, ShequnError
 from shequn.model.events import Event
 from shequn.model.i18n import Said
