@@ -38,7 +38,6 @@ from shequn.model.blueprint import DEFAULT_LANGUAGE, Blueprint, valid_slug
 from shequn.model.events import Event
 from shequn.model.i18n import Said
 from shequn.store.append import AppendResult
-from shequn.store.append_pg import COPY_FORM
 from shequn.store.bindings import bindings_by_platform
 from shequn.store.db import Store
 from shequn.store.queries import get_community, list_communities
@@ -222,7 +221,6 @@ def import_command(
             limits=limits,
             bindings=_bindings(store, slug),
             known=KnownStretches(store, slug),
-            form=COPY_FORM if store.dialect == "postgresql" else None,
         )
         ctx = job.ctx
         bar = stack.enter_context(byte_progress(hidden=as_json))

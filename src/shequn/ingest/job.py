@@ -16,7 +16,7 @@ from typing import IO, Any
 from shequn.errors import InputFormatError, ShequnError
 from shequn.ingest.archive import Limits
 from shequn.ingest.base import ImportContext, Importer, Rejected, Stretch, input_size
-from shequn.ingest.read_ahead import AheadForm, available, read_ahead
+from shequn.ingest.read_ahead import available, read_ahead
 from shequn.ingest.registry import detect, get_importer
 from shequn.ingest.stretches import Stretches
 from shequn.model.bindings import export_bindings
@@ -80,13 +80,11 @@ class ImportJob:
         limits: Limits | None = None,
         bindings: Mapping[str, Mapping[str, str]] | None = None,
         known: Callable[[str], str | None] | None = None,
-        form: AheadForm | None = None,
     ) -> ImportJob:
         """The job for ``path``: the given importer, else the ``fmt`` one, else detected;
         ``limits`` default to :meth:`Limits.from_env`; ``bindings`` are the community's bound
         chats by platform (chat id → group, as ``store.bindings.bindings_by_platform``);
-        ``known`` is the re-import quick check (``ImportContext.known``); ``form`` what the
-        store makes ahead of each event when reading ahead (``read_ahead.AheadForm``)."""
+        ``known`` is the re-import quick check (``ImportContext.known``)."""
         if importer is None:
             importer = get_importer(fmt) if fmt else detect(path)
         ctx = ImportContext(
@@ -99,17 +97,12 @@ class ImportJob:
             bindings=export_bindings(importer.name, (bindings or {}).get(importer.name, {})),
             known=known,
         )
-        return cls(importer, ctx, skip_bad=skip_bad, form=form)
+        return cls(importer, ctx, skip_bad=skip_bad)
 
     def __init__(
-        self,
-        importer: Importer,
-        ctx: ImportContext,
-        *,
-        skip_bad: IO[str] | None = None,
-        form: AheadForm | None = None,
+        self, importer: Importer, ctx: ImportContext, *, skip_bad: IO[str] | None = None
     ) -> None:
-        self.importer, self.ctx, self.skip_bad, self.form = importer, ctx, skip_bad, form
+        self.importer, self.ctx, self.skip_bad = importer, ctx, skip_bad
         self.summary = ImportSummary(path=str(ctx.path), format=importer.name)
         self.read_ahead = _read_ahead_wanted(ctx.bytes_total)
         """Read in a second process while the caller appends (the default for big inputs)."""
@@ -136,9 +129,7 @@ class ImportJob:
         if path.is_file() and path.stat().st_size == 0:
             raise InputFormatError(str(path), None, Said("the file is empty"))
         if self.read_ahead and available():
-            read = read_ahead(
-                self._in_child, self._progress, self._progressed, str(path), self.form
-            )
+            read = read_ahead(self._in_child, self._progress, self._progressed, str(path))
         else:
             read = self._read()
         for e in read:

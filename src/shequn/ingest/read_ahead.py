@@ -17,12 +17,6 @@ resuming changes: the events arrive in the same order and are appended by the ca
 same batches. If the child fails, the error it raised is raised here after the events it
 sent before; if this process dies, the child's next write fails and it ends.
 
-A store may also want something of its own made from each event ahead of storing it (an
-:class:`AheadForm`: on PostgreSQL the event's line of COPY text, ``store/append_pg.py``): the
-child makes it and sends it along, and the event is rebuilt here carrying it. The importing
-process and the database server take turns on the import's critical path while the reader
-has the other core, so work moved there shortens the path (issue 22, session 38).
-
 Forking is only safe from a process that holds no locks another thread could be holding, so
 :func:`available` says no outside the main thread (a server's request threads) and where
 ``fork`` does not exist.
@@ -38,7 +32,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from itertools import starmap
-from typing import Any, Protocol
+from typing import Any
 
 from shequn.errors import InputFormatError
 from shequn.model.events import Event
@@ -50,18 +44,6 @@ DEPTH = 8
 """Chunks held here before the child waits (a few MB)."""
 
 _EVENTS, _DONE, _FAILED = b"E", b"D", b"X"
-
-
-class AheadForm(Protocol):
-    """What a store makes from each event in the reader process (picklable), and how this
-    process rebuilds the event with it. The store defines it; an interface hands it to the
-    import (``ImportJob``): this layer knows neither."""
-
-    def of(self, e: Event, /) -> Any:
-        """In the reader process: the form of ``e``."""
-
-    def event(self, row: tuple[Any, ...], form: Any, /) -> Event:
-        """Here: the event of ``row`` (``Event.checked_before``'s arguments) with ``form``."""
 
 
 def available() -> bool:
@@ -77,18 +59,16 @@ def read_ahead(
     progress: Callable[[], Any],
     on_progress: Callable[[Any], None],
     label: str,
-    form: AheadForm | None = None,
 ) -> Iterator[Event]:
     """The events ``produce()`` yields, produced in a forked child.
 
     ``progress()`` runs in the child after each chunk (and once at the end) and returns
-    something picklable; ``on_progress`` receives it here before that chunk's events.
-    ``form``: made for each event in the child, the events rebuilt here with it."""
+    something picklable; ``on_progress`` receives it here before that chunk's events."""
     ctx = multiprocessing.get_context("fork")
     reader, writer = ctx.Pipe(duplex=False)
     child = ctx.Process(
         target=_child,
-        args=(produce, progress, writer, reader, form),
+        args=(produce, progress, writer, reader),
         daemon=True,
         name="shequn-reader",
     )
@@ -103,7 +83,7 @@ def read_ahead(
             if tag == _EVENTS:
                 rows, state = pickle.loads(body)  # noqa: S301  # our own child's bytes
                 on_progress(state)
-                yield from _events(rows) if form is None else _formed(rows, form)
+                yield from _events(rows)
             elif tag == _DONE:
                 on_progress(pickle.loads(body))  # noqa: S301
                 return
@@ -124,7 +104,6 @@ def _child(
     progress: Callable[[], Any],
     writer: Any,
     reader: Any,
-    form: AheadForm | None,
 ) -> None:
     reader.close()  # so that the pipe breaks when the parent dies
     rows: list[tuple[Any, ...]] = []
@@ -136,11 +115,9 @@ def _child(
 
     try:
         try:
-            of = None if form is None else form.of
             for e in produce():
-                row = (e.kind, e.occurred_at, e.community, e.source, e.source_ref, e.group,
-                       e.actor, e.subject, e.data)  # fmt: skip
-                add(row if of is None else (row, of(e)))
+                add((e.kind, e.occurred_at, e.community, e.source, e.source_ref, e.group,
+                     e.actor, e.subject, e.data))  # fmt: skip
                 if len(rows) >= CHUNK:
                     send()
         except (BrokenPipeError, KeyboardInterrupt):
@@ -175,11 +152,6 @@ def _events(rows: list[tuple[Any, ...]]) -> list[Event]:
     """A chunk's events, built in one pass (handed on as a list: one generator step per
     event less on the importing process's side, which is the busier one)."""
     return list(starmap(Event.checked_before, rows))
-
-
-def _formed(rows: list[tuple[Any, ...]], form: AheadForm) -> list[Event]:
-    """:func:`_events` of rows sent with their form."""
-    return list(starmap(form.event, rows))
 
 
 def _pickled_error(e: BaseException) -> bytes:

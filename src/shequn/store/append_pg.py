@@ -25,17 +25,11 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from psycopg.adapt import Transformer
 from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection
 
 from shequn.model.events import Event
 from shequn.store import raw
-
-try:  # psycopg's own COPY text formatting of a row (C in psycopg-binary): the module moved
-    from psycopg._copy_base import format_row_text  # 3.2 on
-except ImportError:  # pragma: no cover  # 3.1
-    from psycopg.copy import format_row_text  # type: ignore[attr-defined,no-redef]
 
 Stored = list[tuple[int, Event]]
 """The events this transaction inserted, with their ids, in id order."""
@@ -56,9 +50,7 @@ _IDS = "SELECT setval('events_id_seq', nextval('events_id_seq') + %s - 1)"
 session 37). Appenders hold the advisory lock (``store/append.py``), so no other appender
 draws between the two calls; a writer bypassing it that did would take an id of the range,
 and the COPY's primary key would refuse the batch, which then takes the staging form."""
-_COPY_IN = f"COPY events (id, recorded_at, {_COLUMNS[: -len(', recorded_at')]}) FROM STDIN"
-"""Id and ``recorded_at`` first: the rest of each line is the event's own (:func:`copy_text`),
-which the import's reader process can make ahead (:data:`COPY_FORM`)."""
+_COPY_IN = f"COPY events (id, {_COLUMNS}) FROM STDIN"
 _STAGING = """CREATE TEMP TABLE IF NOT EXISTS events_staging (
     kind text, occurred_at timestamptz, community_slug text, group_slug text, actor text,
     subject text, source text, source_ref text, data jsonb, recorded_at timestamptz
@@ -92,24 +84,20 @@ def _copy_in(cur: Any, events: list[Event], now: str) -> Stored | None:
     follow the batch's order); None, with nothing written, when a key is stored already."""
     cur.execute(_IDS, (len(events),))
     last = int(cur.fetchone()[0])
-    ids = range(last - len(events) + 1, last + 1)
-    head = b"%d\t" + now.encode() + b"\t"  # then the event's own text (no escaping needed)
-    lines = [head % i + (e.copy_row if type(e) is CopyReady else copy_text(e))
-             for i, e in zip(ids, events, strict=True)]  # fmt: skip
+    ids = list(range(last - len(events) + 1, last + 1))
+    dumps = orjson.dumps
     cur.execute("SAVEPOINT events_copy")
     try:
         with cur.copy(_COPY_IN) as copy:
-            for at in range(0, len(lines), _CHUNK):  # the server parses one while the next
-                copy.write(b"".join(lines[at : at + _CHUNK]))  # is joined
+            for i, e in zip(ids, events, strict=True):
+                copy.write_row((i, e.kind, e.occurred_at, e.community, e.group, e.actor,
+                                e.subject, e.source, e.source_ref, dumps(e.data).decode(),
+                                now))  # fmt: skip
     except UniqueViolation:  # a key (or, from a writer bypassing the sequence, an id) is taken
         cur.execute("ROLLBACK TO SAVEPOINT events_copy")
         return None
     cur.execute("RELEASE SAVEPOINT events_copy")
     return list(zip(ids, events, strict=True))
-
-
-_CHUNK = 1000
-"""Rows per write of the COPY (~200 kB)."""
 
 
 def _staged(cur: Any, events: list[Event], now: str) -> Stored:
@@ -164,45 +152,3 @@ def insert_few(conn: Connection, events: list[Event], now: datetime) -> Stored:
         columns = [raw.Array(list(c)) for c in zip(*values, strict=True)]
         found = raw.rows(conn, _ARRAYS, [now, *columns])
     return sorted((int(i), by_key[(src, ref)]) for i, src, ref in found)
-
-
-_TEXT = Transformer()  # psycopg's own dumpers, as a connection without adapters of its own has
-
-
-def copy_text(e: Event) -> bytes:
-    """The event's columns but ``id`` and ``recorded_at`` as one line of COPY's text format
-    (with its newline), made by psycopg's own formatting of a row — the same bytes
-    ``Copy.write_row`` sends for these values."""
-    out = bytearray()
-    format_row_text((e.kind, e.occurred_at, e.community, e.group, e.actor, e.subject, e.source,
-                     e.source_ref, orjson.dumps(e.data).decode()), _TEXT, out)  # fmt: skip
-    return bytes(out)
-
-
-class CopyReady(Event):
-    """An event that arrives with its :func:`copy_text` made (by the import's reader process:
-    :data:`COPY_FORM`). Formatting a row for COPY was ~40% of the importing process's work
-    in a big import (session 38); the reader runs on the other core, beside the importing
-    process and the server, which take turns."""
-
-    __slots__ = ("copy_row",)
-    copy_row: bytes
-
-
-class _CopyForm:
-    """The import's reader makes each event's COPY text; the importing process rebuilds the
-    event with it (``ingest/read_ahead.py``'s ``AheadForm``)."""
-
-    @staticmethod
-    def of(e: Event) -> bytes:
-        return copy_text(e)
-
-    @staticmethod
-    def event(row: tuple[Any, ...], form: bytes) -> Event:
-        e = CopyReady.checked_before(*row)
-        e.copy_row = form  # type: ignore[attr-defined]
-        return e
-
-
-COPY_FORM = _CopyForm()
-"""What a PostgreSQL store wants made ahead of each imported event."""
