@@ -36,3 +36,15 @@ def test_an_import_leaves_statistics_of_the_people_and_questions_it_stored(
     assert sizes(pg_store) == {"members": 39, "qa_entries": 39}  # as of the second batch
     record(pg_store, asking[39:])  # one event: no statistics asked for
     assert sizes(pg_store) == {"members": 39, "qa_entries": 39}
+
+
+@pytest.mark.postgres
+def test_the_questions_texts_are_not_sampled(pg_store, ev, monkeypatch):
+    monkeypatch.setattr(planner_stats, "BULK", 10)
+    asking = [ev("message.posted", f"wechat:p{k}", minutes=k, text=f"第 {k} 课几点开始?",
+                 is_question=True, actor_name=f"成员 {k}") for k in range(30)]  # fmt: skip
+    record(pg_store, [ev.community_configured(), *asking], batch_size=20)
+    sql = "SELECT attname FROM pg_stats WHERE tablename = 'qa_entries' ORDER BY attname"
+    with pg_store.read() as conn:
+        columns = [r[0] for r in conn.execute(text(sql))]
+    assert columns == ["community_id", "id", "question_ref", "status"]
