@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -245,3 +247,22 @@ def test_record_counts_events_as_record_does(store):
     mine = gather.record(store, events)
     plain = record(store, [joined("c", 3), joined("d", 4), joined("c", 3)])
     assert (mine.new, mine.duplicate) == (plain.new, plain.duplicate) == (2, 1)
+
+
+def test_a_child_forked_while_a_batch_runs_gathers_on_its_own():
+    """A server forked while a batch of its combiner is running (a worker process started
+    mid-burst): the child's callers must not wait behind the parent's leader, which the child
+    does not have."""
+    g, started, release, _sizes = held(lambda _key, items: [i * 2 for i in items])
+    leader = threading.Thread(target=g.submit, args=("k", 1))
+    leader.start()
+    assert started.wait(30)  # the parent's line is busy now
+    ctx = multiprocessing.get_context("fork")
+    child = ctx.Process(target=lambda: os._exit(0 if g.submit("k", 21) == 42 else 1))
+    child.start()
+    child.join(30)
+    release.set()
+    leader.join(30)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0  # answered at once, not stuck behind the parent's leader

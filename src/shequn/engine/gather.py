@@ -20,16 +20,19 @@ Guarantees (``tests/test_gather.py``):
   caller sees the entries as they stood after its own knock);
 - the queue holds at most one item per waiting caller (callers block until answered); a
   caller interrupted while it waits is skipped, and the lead it was handed is passed on;
-- other processes still take turns on the store's lock, as before.
+- other processes still take turns on the store's lock, as before; a forked child starts with
+  no lines (what its parent was gathering is the parent's to finish).
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from shequn.engine import inbound
 from shequn.engine.decisions import new_ref
@@ -97,6 +100,13 @@ class Gather(Generic[K, I, R]):
     ) -> None:
         self.run_many, self.limit, self.fits = run_many, max(1, limit), fits
         self.counts = Counts()
+        self._forget()
+        mine = weakref.ref(self)  # the hook must not keep a dropped combiner alive
+        os.register_at_fork(after_in_child=lambda: _forget_in_child(mine))
+
+    def _forget(self) -> None:
+        """No lines and a fresh lock: at start, and in a forked child, where the parent's
+        leaders and waiters do not exist (a line copied busy would never be led again)."""
         self._lock = threading.Lock()
         self._lines: dict[K, _Line[I, R]] = {}
 
@@ -197,6 +207,12 @@ class Gather(Generic[K, I, R]):
             nxt = line.waiting[0]
             nxt.lead = True
         nxt.done.set()  # wakes it as leader (it is still in the line: it takes itself first)
+
+
+def _forget_in_child(ref: weakref.ref[Gather[Any, Any, Any]]) -> None:
+    combiner = ref()
+    if combiner is not None:
+        combiner._forget()
 
 
 # -- the door and the log, gathered ---------------------------------------------------------
