@@ -220,7 +220,7 @@ def _insert_sqlite(conn: Connection, events: list[Event], now: datetime) -> Stor
         )
         for e in events
     ]
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cur = raw.driver(conn).cursor()
     try:
         before = int(cur.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
         cur.executemany(_SQLITE_INSERT, rows)
