@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection
 
 from shequn.engine.decisions import Decision, new_ref
-from shequn.engine.entry_rules import DoorView, Knock, Request, decide_entry, entry_config
+from shequn.engine.entry_rules import DoorView, Knock, Request, decide_entry
+from shequn.engine.entry_targets import Target, target
 from shequn.engine.fission import after_append
 from shequn.engine.waves import open_wave
 from shequn.errors import InvalidEvent, NotFound
@@ -66,10 +67,9 @@ class DoorState:
             for key in {key for person in self.people.values() for key in person}
             if stored is None or key in stored
         )
-        # What a link's groups (or a group applied to) ask of the blueprint, once per batch:
-        # a busy live code's knocks share it, and each would look up every group's settings.
-        self.targets: dict[tuple[tuple[str, ...], str | None], tuple[list[str], bool]] = {}
-        groups = {g for k in knocks for g in self._target(k)[0]}
+        # What a link's groups (or a group applied to) ask of the blueprint, once per
+        # blueprint (``entry_rules.target``): a busy live code's knocks share it.
+        groups = {g for k in knocks for g in self._target(k).groups}
         # ``prefetch``: also what the append of a few knocks' events will look up (the
         # newcomers' and the links' owners' identities, the groups), in the same round trip.
         named = {k.identity for k in knocks}
@@ -88,7 +88,7 @@ class DoorState:
         self.entries: dict[str, dict[str | None, EntryState]] = {}
         for e in found:
             self.entries.setdefault(e.identity, {}).setdefault(e.group, e)
-        self.gated = any(entry_config(bp, g).gates for g in groups)
+        self.gated = any(self._target(k).gated for k in knocks)
         self.asked: dict[str, bool] = {}  # link code → a group.create is pending for it
 
     def view(self, k: Knock) -> DoorView:
@@ -118,22 +118,14 @@ class DoorState:
             active_in=frozenset(g for key in person for g in self.active.get(key, ())),
         )
 
-    def _target(self, k: Knock) -> tuple[list[str], bool]:
-        """The groups ``k`` may enter (with their camps) and whether one of them has a gate
-        ``invited:N`` — the same for every knock through links to the same groups."""
-        key = (k.link.groups if k.link else (), k.group)
-        found = self.targets.get(key)
-        if found is None:
-            groups = _groups(self.bp, k)
-            counts = any(
-                (entry_config(self.bp, g).task or "").startswith("invited:") for g in groups
-            )
-            found = self.targets[key] = (groups, counts)
-        return found
+    def _target(self, k: Knock) -> Target:
+        """The groups ``k`` may enter (with their camps), whether one of them has a task
+        ``invited:N`` and whether one has a gate."""
+        return target(self.bp, k.link.groups if k.link else (), k.group)
 
     def _invited(self, k: Knock) -> int:
         """People the newcomer brought who joined — read only for a gate ``invited:N``."""
-        if not self._target(k)[1]:
+        if not self._target(k).counts_invites:
             return 0
         refs = referrals_by(self.conn, self.community, k.identity)
         return sum(
@@ -224,11 +216,6 @@ def _knock(bp: Blueprint, r: Request, links: dict[str, Link], source: str) -> Kn
         group=group,
         answers=r.answers,
     )
-
-
-def _groups(bp: Blueprint, k: Knock) -> list[str]:
-    groups = list(k.link.groups if k.link else ()) + ([k.group] if k.group else [])
-    return groups + [c for g in list(groups) if (c := entry_config(bp, g).camp)]
 
 
 def _of(room: dict[str, Seats], link: Link) -> list[Seats]:

@@ -154,9 +154,11 @@ def decision_lock_read(conn: Connection) -> raw.Read[None]:
     pipeline's later reads run once the lock is held, and the lock costs no round trip of its
     own (the door sends it with its first reads, issue 22). Nothing to ask on SQLite or when
     this transaction holds the lock already."""
+    if conn.dialect.name != "postgresql":  # SQLite: BEGIN IMMEDIATE holds the lock already
+        return _NOTHING
     held = conn.get_transaction()
-    if conn.dialect.name != "postgresql" or (held is not None and conn.info.get(_HOLDS) is held):
-        return raw.Read(None, (), _nothing)
+    if held is not None and conn.info.get(_HOLDS) is held:
+        return _NOTHING
 
     def taken(_found: list[tuple[object, ...]]) -> None:
         conn.info[_HOLDS] = held
@@ -166,6 +168,9 @@ def decision_lock_read(conn: Connection) -> raw.Read[None]:
 
 def _nothing(_found: list[tuple[object, ...]]) -> None:
     return None
+
+
+_NOTHING: raw.Read[None] = raw.Read(None, (), _nothing)
 
 
 _LOCK = "SELECT pg_advisory_xact_lock(?)"
@@ -220,7 +225,7 @@ def _insert_sqlite(conn: Connection, events: list[Event], now: datetime) -> Stor
         )
         for e in events
     ]
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cur = raw.driver(conn).cursor()
     try:
         before = int(cur.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
         cur.executemany(_SQLITE_INSERT, rows)

@@ -9,7 +9,7 @@ caller holds the append advisory lock, see :func:`shequn.store.append.lock_for_d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 from pydantic import ValidationError
@@ -264,6 +264,10 @@ def parsed_blueprint(stored: dict[str, Any] | str) -> Blueprint:
     blueprint in every transaction, and validating it costs more than the decision itself.
     Blueprints are frozen models, so sharing one is safe. ``stored`` is the decoded JSON or,
     as SQLite gives it, its text (then the text itself is the key: nothing to decode)."""
+    if isinstance(stored, str):
+        known = _RECENT_PARSED.get(stored)
+        if known is not None:
+            return known
     key = stored if isinstance(stored, str) else orjson.dumps(stored, option=orjson.OPT_SORT_KEYS)
     found = _PARSED.get(key)
     if found is None:
@@ -271,7 +275,39 @@ def parsed_blueprint(stored: dict[str, Any] | str) -> Blueprint:
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
         _PARSED[key] = found
+    if isinstance(key, str):
+        _RECENT_PARSED.put(key, found)
     return found
+
+
+V = TypeVar("V")
+
+
+class _Recent(Generic[V]):
+    """What the last few blueprint texts gave, found by comparing the text, not hashing it.
+
+    SQLite hands the blueprint over as a new ``str`` in every transaction (two a join), ~15 kB
+    for the join benchmark's; as a dict key it was hashed anew each time (SipHash over the
+    whole text, twice a transaction: ~2% of a knock and its join's instructions, callgrind).
+    An equal text of the same length is a ``memcmp`` (issue 22, Session 39). The pairs are a
+    tuple swapped whole, so a thread reads either the old or the new one."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self.pairs: tuple[tuple[str, V], ...] = ()
+
+    def get(self, text: str) -> V | None:
+        for known, value in self.pairs:
+            if len(known) == len(text) and known == text:
+                return value
+        return None
+
+    def put(self, text: str, value: V) -> None:
+        self.pairs = ((text, value), *self.pairs[: self.size - 1])
+
+
+_RECENT_PARSED: _Recent[Blueprint] = _Recent()
+_RECENT_DECODED: _Recent[Any] = _Recent()
 
 
 def pending_action(conn: Connection, kind: str, community: str, key: str, value: str) -> bool:
@@ -313,14 +349,19 @@ def growth_blueprint(
     written by hand) has no growth engines either. ``campaigns``: whether it has any, when
     the caller asked already."""
     stored = _stored_blueprint(conn, community)
-    found = _DECODED.get(stored) if isinstance(stored, str) else None
-    decoded = found if found is not None else raw.json_value(stored)
-    if not isinstance(decoded, dict):
-        return None
-    if isinstance(stored, str) and found is None:
-        if len(_DECODED) >= _PARSED_MAX:
-            _DECODED.clear()
-        _DECODED[stored] = decoded
+    text = stored if isinstance(stored, str) else None
+    decoded = _RECENT_DECODED.get(text) if text is not None else None
+    if decoded is None:
+        found = _DECODED.get(text) if text is not None else None
+        decoded = found if found is not None else raw.json_value(stored)
+        if not isinstance(decoded, dict):
+            return None
+        if text is not None and found is None:
+            if len(_DECODED) >= _PARSED_MAX:
+                _DECODED.clear()
+            _DECODED[text] = decoded
+        if text is not None:
+            _RECENT_DECODED.put(text, decoded)
     fission = decoded.get("fission")
     commission = isinstance(fission, dict) and bool(fission.get("commission"))
     if campaigns is None and not (busy or commission):

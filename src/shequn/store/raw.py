@@ -36,13 +36,27 @@ from shequn.store.stored_forms import json_value as json_value
 from shequn.store.stored_forms import sqlite_time as sqlite_time
 from shequn.store.stored_forms import time_binder as time_binder
 from shequn.store.stored_forms import utc as utc
+from shequn.store.write_behind import GATHERING as _GATHERING
 
 Params = Sequence[Any]
 
 
+def driver(conn: Connection) -> Any:
+    """``conn.connection.driver_connection`` without its walk through three properties (~1 µs,
+    ~29 times a knock and its join: ~1% of its CPU, Session 39). The sync drivers shequn uses
+    give their DBAPI connection itself; others, or a connection to revalidate, go the long way."""
+    fairy = conn._dbapi_connection  # what ``conn.connection`` returns
+    if fairy is None or conn.dialect.driver not in _PLAIN_DRIVERS:
+        return conn.connection.driver_connection
+    return fairy.dbapi_connection
+
+
+_PLAIN_DRIVERS = frozenset({"pysqlite", "psycopg"})  # get_driver_connection: SQLAlchemy's default
+
+
 def _cursor_and_sql(conn: Connection, sql: str, params: Params) -> tuple[Any, str, tuple[Any, ...]]:
     """The driver's cursor, the text for this dialect and these list lengths, flat values."""
-    raw = conn.connection.driver_connection
+    raw = driver(conn)
     assert raw is not None  # noqa: S101  # a live connection inside a transaction
     text, values = statement(conn.dialect.name, sql, params)
     return raw.cursor(), text, values
@@ -57,7 +71,7 @@ def rows(
     all (psycopg prepares a statement run five times, and the server may then keep a generic
     plan). For a read of a table an import is filling: a plan made while it was nearly empty
     scans it whole once it holds 100,000 rows (issue 22, docs/store.md)."""
-    if write_behind.waiting(conn):  # the gathered writes ride in the same round trip
+    if _GATHERING.get() is not None and write_behind.waiting(conn):  # they ride along
         found: list[tuple[Any, ...]] = read_each(conn, [Read(sql, params, list)])[0]
         return found
     cur, text, values = _cursor_and_sql(conn, sql, params)
@@ -73,7 +87,7 @@ def rows(
 
 def first(conn: Connection, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
     """The first row of a read, or ``None``."""
-    if write_behind.waiting(conn):
+    if _GATHERING.get() is not None and write_behind.waiting(conn):
         found = rows(conn, sql, params)
         return tuple(found[0]) if found else None
     cur, text, values = _cursor_and_sql(conn, sql, params)
@@ -107,7 +121,7 @@ def read_each(conn: Connection, reads: Sequence[Read[Any]]) -> list[Any]:
     """The values of independent reads, in order. On PostgreSQL they go to the server in one
     round trip (psycopg's pipeline mode: sent together, answered together); on SQLite, with
     no round trips to save, one after another. Writes gathered by :func:`later` go first."""
-    due = _due(conn)
+    due = _due(conn) if _GATHERING.get() is not None else None
     if due:
         return read_each(conn, [*due, *reads])[len(due) :]
     asked = [r for r in reads if r.sql is not None]
@@ -115,7 +129,7 @@ def read_each(conn: Connection, reads: Sequence[Read[Any]]) -> list[Any]:
         return [read(conn, r) for r in reads]
     sent = [_cursor_and_sql(conn, r.sql, r.params) for r in asked if r.sql is not None]
     try:
-        with conn.connection.driver_connection.pipeline():  # type: ignore[union-attr]
+        with driver(conn).pipeline():
             for cur, text, values in sent:
                 cur.execute(text, values)
         found = iter([list(cur.fetchall()) for cur, _, _ in sent])
@@ -152,7 +166,7 @@ def run_many(conn: Connection, sql: str, seq: Sequence[Params]) -> None:
 def later(conn: Connection, table: str, sql: str, params: Params) -> None:
     """A write whose result nobody reads (``table``: the one it changes; the SQL reads no
     other): gathered while ``write_behind.gathered`` is open on ``conn``, else run now."""
-    queued = write_behind.queue(conn)
+    queued = write_behind.queue(conn) if _GATHERING.get() is not None else None
     if queued is None:
         run(conn, sql, params)
     else:
@@ -169,6 +183,8 @@ def later_many(conn: Connection, table: str, sql: str, seq: Sequence[Params]) ->
 
 def settle(conn: Connection) -> None:
     """Send the gathered writes now (before a statement that does not carry them)."""
+    if _GATHERING.get() is None:  # nothing gathered in this context (always on SQLite)
+        return
     due = _due(conn)
     if due:
         read_each(conn, due)
@@ -309,6 +325,9 @@ _WRITES: dict[tuple[str, str, tuple[str, ...]], str] = {}
 
 
 def _insert(table: Table, names: tuple[str, ...]) -> str:
+    found = _WRITES.get(("insert", table.name, names))  # the text is built once
+    if found is not None:
+        return found
     cols = ", ".join(f'"{c}"' for c in names)
     return _write_sql("insert", table, names, f'INSERT INTO "{table.name}" ({cols}) VALUES ?** ')  # noqa: S608  # metadata names
 
@@ -331,6 +350,9 @@ def _insert_arrays(conn: Connection, table: Table, names: tuple[str, ...]) -> st
 
 
 def _update(table: Table, names: tuple[str, ...]) -> str:
+    found = _WRITES.get(("update", table.name, names))
+    if found is not None:
+        return found
     sets = ", ".join(f'"{c}" = ?' for c in names)
     return _write_sql("update", table, names, f'UPDATE "{table.name}" SET {sets} WHERE id = ?')  # noqa: S608  # metadata names
 

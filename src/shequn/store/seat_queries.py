@@ -6,8 +6,7 @@ at the door (``engine/door.py``), in the deciding transaction, from the count ea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
@@ -15,10 +14,13 @@ from shequn.store import raw
 from shequn.store.growth import SEATED
 
 
-@dataclass(frozen=True, slots=True)
-class Seats:
+class Seats(NamedTuple):
     """A group's capacity and the seats taken: active members plus admitted newcomers who
-    have not arrived yet (they were promised a place)."""
+    have not arrived yet (they were promised a place).
+
+    A named tuple, not a frozen dataclass: the door builds one per group of a live code on
+    every knock (twenty in the join benchmark), and a frozen dataclass's ``__init__`` (three
+    ``object.__setattr__`` calls) cost three times a tuple's (issue 22, Session 39)."""
 
     group: str
     capacity: int | None
