@@ -38,12 +38,12 @@ THREADS = 8
 
 
 def updates() -> list[dict[str, Any]]:
-    """Join requests and joins interleaved, the bad knock in the middle; one update a call."""
+    """Join requests and joins interleaved, and the bad knock; one update a call."""
     out: list[dict[str, Any]] = []
     for n, (asks, joins) in enumerate(zip(KNOCKS, JOINS, strict=True)):
         out.append(join_request(10 + 2 * n, asks))
         out.append(member(11 + 2 * n, joins, "left", "member"))
-    out.insert(len(out) // 2, join_request(5, BAD))
+    out.insert(2, join_request(5, BAD))  # among the first calls: queued behind the first
     return out
 
 
@@ -52,30 +52,40 @@ def refuse_the_bad_knock(monkeypatch: pytest.MonkeyPatch) -> None:
     plain = gather.enter_batch
 
     def door(conn: Connection, community: str, requests: Any, source: str) -> Any:
-        if any(r.identity.endswith(f":{BAD}") for r in requests):
+        if any(bad(gather.Knock(community, source, r)) for r in requests):
             raise Conflict(Said("refused"))
         return plain(conn, community, requests, source)
 
     monkeypatch.setattr(gather, "enter_batch", door)
 
 
-def hold_first_batch(monkeypatch: pytest.MonkeyPatch, store: Store, queue: int) -> None:
-    """The first gathered batch waits (up to 10 s) until ``queue`` callers wait behind it, so
-    the burst forms batches however fast the machine is."""
+def hold_first_batch(monkeypatch: pytest.MonkeyPatch, queue: int) -> threading.Event:
+    """The first gathered batch waits (up to 10 s) until ``queue`` callers, the bad knock
+    among them, wait behind it: the next batch then holds the bad knock among good calls,
+    however fast the machine is. Returns the event set once the first batch runs."""
     plain = gather.WRITES.run_many
     first = threading.Event()
+
+    def ready(key: Store) -> bool:
+        line = gather.WRITES._lines.get(key)
+        waiting = [] if line is None else [s.item for s in line.waiting]
+        return len(waiting) >= queue and any(map(bad, waiting))
 
     def run_many(key: Store, items: list[Any]) -> list[Any]:
         if not first.is_set():
             first.set()
             for _ in range(10_000):
-                line = gather.WRITES._lines.get(key)
-                if line is not None and len(line.waiting) >= queue:
+                if ready(key):
                     break
                 time.sleep(0.001)
         return plain(key, items)
 
     monkeypatch.setattr(gather.WRITES, "run_many", run_many)
+    return first
+
+
+def bad(item: gather.Write) -> bool:
+    return isinstance(item, gather.Knock) and item.request.identity.endswith(f":{BAD}")
 
 
 def count_transactions(
@@ -105,12 +115,14 @@ def count_transactions(
     return ours, audits
 
 
-def send_all(client: TestClient, batch: list[dict[str, Any]]) -> list[Any]:
+def post(client: TestClient, update: dict[str, Any]) -> Any:
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    return client.post("/hooks/telegram", json=update, headers=headers)
+
+
+def send_all(client: TestClient, burst: list[dict[str, Any]]) -> list[Any]:
     with ThreadPoolExecutor(THREADS) as pool:
-        return list(
-            pool.map(lambda u: client.post("/hooks/telegram", json=u, headers=headers), batch)
-        )
+        return list(pool.map(lambda u: post(client, u), burst))
 
 
 def state(store: Store) -> tuple[dict[str, list[str]], int, dict[str, int]]:
@@ -139,10 +151,14 @@ def test_a_burst_of_webhook_calls_lands_each_update_once_in_shared_transactions(
     burst = updates()
     with TestClient(create_app(database_url), raise_server_exceptions=False) as client:
         store: Store = client.app.state.store  # type: ignore[attr-defined]
-        hold_first_batch(monkeypatch, store, THREADS - 1)
+        started = hold_first_batch(monkeypatch, THREADS - 1)
         opened, audited = count_transactions(monkeypatch, store)
         before = gather.WRITES.counts.split
-        answers = send_all(client, burst)
+        with ThreadPoolExecutor(1) as lead:  # a good call leads; the rest queue behind it
+            first = lead.submit(post, client, burst[0])
+            assert started.wait(30)
+            rest = send_all(client, burst[1:])
+            answers = [first.result(), *rest]
         codes = {u["update_id"]: a.status_code for u, a in zip(burst, answers, strict=True)}
         assert codes.pop(5) == 409  # the bad knock fails, and only it
         assert set(codes.values()) == {200}
