@@ -4,7 +4,7 @@ its own counts, also when the log held some of the batch's events before."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -51,6 +51,15 @@ def spied(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
     return calls
 
 
+def queue_up(pool: ThreadPoolExecutor, g: Any, store: Store, items: list[Any]) -> list[Future[Any]]:
+    """Hand ``items`` over one after another, each queued before the next is handed over."""
+    answers = []
+    for n, item in enumerate(items, 1):
+        answers.append(pool.submit(g.submit, store, item))
+        queued(g, store, n)
+    return answers
+
+
 def counts(result: Any) -> tuple[int, int, int]:
     return result.new, result.duplicate, result.stored_before
 
@@ -71,10 +80,7 @@ def test_each_caller_counts_exactly_its_own_events_stored_before(store):
     with ThreadPoolExecutor(4) as pool:
         first = pool.submit(g.submit, store, [joined("a", 1)])
         assert started.wait(30)
-        answers = []
-        for n, events in enumerate(calls, 1):
-            answers.append(pool.submit(g.submit, store, events))
-            queued(g, store, n)
+        answers = queue_up(pool, g, store, calls)
         release.set()
         assert counts(first.result()) == (1, 0, 0)
         assert [counts(a.result()) for a in answers] == [(2, 0, 0), (1, 1, 1), (1, 3, 2)]
@@ -94,10 +100,7 @@ def test_knocks_and_records_that_queue_together_commit_once(store, monkeypatch):
             [joined("b", 2)],
             knock(Request(wx("k2"), link=live.code, ref="k2")),
         ]
-        answers = []
-        for n, item in enumerate(items, 1):
-            answers.append(pool.submit(g.submit, store, item))
-            queued(g, store, n)
+        answers = queue_up(pool, g, store, items)
         release.set()
         first.result()
         one, joins, two = (a.result() for a in answers)
@@ -150,10 +153,7 @@ def test_a_failed_burst_commits_nothing_and_reruns_each_call_alone(store):
             [broken],
             [joined("b", 2)],
         ]
-        answers = []
-        for n, item in enumerate(items, 1):
-            answers.append(pool.submit(g.submit, store, item))
-            queued(g, store, n)
+        answers = queue_up(pool, g, store, items)
         release.set()
         first.result()
         assert [e.status for e in answers[0].result()] == ["admitted"]
