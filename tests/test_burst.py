@@ -19,6 +19,7 @@ from shequn.errors import NotFound
 from shequn.model.events import Event
 from shequn.store.db import Store
 from shequn.store.growth_queries import list_entries
+from shequn.store.rebuild import rebuild, snapshot
 from shequn.store.seat_queries import seats
 from tests.growth_helpers import COMMUNITY, at, group, loaded, wx
 from tests.test_gather import held, joined, knock, queued
@@ -168,7 +169,7 @@ def test_a_failed_burst_commits_nothing_and_reruns_each_call_alone(store):
 def test_200_knocks_and_their_joins_from_8_threads_share_transactions(store, monkeypatch):
     """The bench's threads mode as a test: each thread knocks, then records its newcomer's
     join, through the live path; every seat and join exactly once, in fewer transactions
-    than calls."""
+    than calls, and ``rebuild`` equals live."""
     bp = loaded(store, group("g1", capacity=70), group("g2", capacity=70), group("g3", capacity=50))
     live = create_link(store, bp, purpose="live_code", groups=["g1", "g2", "g3"], now=at(-45))
     opened = counted(store, monkeypatch)
@@ -194,3 +195,8 @@ def test_200_knocks_and_their_joins_from_8_threads_share_transactions(store, mon
     assert taken == {"g1": 70, "g2": 70, "g3": 50}
     assert statuses.count("joined") == 190 and statuses.count("waitlisted") == 10
     assert len(opened) < 200 + 190  # calls shared transactions
+    with store.read() as conn:
+        live = snapshot(conn)
+    rebuild(store)
+    with store.read() as conn:
+        assert snapshot(conn) == live  # mixed batches leave what the log replays to
