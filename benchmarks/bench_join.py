@@ -26,7 +26,9 @@ Modes:
     each batch timed, and its ``member.joined`` events recorded in one ``record`` call.
 (c) ``threads``: ``--threads`` threads each calling ``enter`` then ``record`` for its own
     newcomers through the live server's path: the group commit of ``engine/gather.py``
-    (concurrent calls decided and recorded together, one transaction per gathered batch).
+    (concurrent calls decided and recorded together, one transaction per gathered batch:
+    knocks and joins that queue together commit once). Its line gives knocks and records per
+    batch, the batches holding both (``mixed_batches``) and ``commits_per_join``.
 (d) ``threads-raw``: the same threads calling the plain ``enter`` / ``record`` (one
     transaction per call); writers are serialised by SQLite's BEGIN IMMEDIATE / PostgreSQL's
     advisory lock.
@@ -148,7 +150,7 @@ def mode_threads(
     store = sc.store
     assert store is not None
     enter_one, record_one = PATHS[gathered]
-    before = [(g.counts.batches, g.counts.items) for g in (gather.DOOR, gather.LOG)]
+    before = gathered_so_far()
     lats: list[list[float]] = [[] for _ in range(threads)]
     fulls: list[list[float]] = [[] for _ in range(threads)]
     errors: list[BaseException] = []
@@ -178,13 +180,25 @@ def mode_threads(
         raise errors[0]
     times = [x for lat in lats for x in lat]
     whole = [x for f in fulls for x in f]
-    if gathered:  # calls per gathered transaction, for the line
-        for what, g, (b, n) in zip(
-            ("knocks", "records"), (gather.DOOR.counts, gather.LOG.counts), before, strict=True
-        ):
-            GATHERED[f"{what}_per_batch"] = round((g.items - n) / max(1, g.batches - b), 2)
+    if gathered:  # what the gathered transactions held, for the line
+        now = gathered_so_far()
+        batches, knocks, records, with_knocks, with_records = (
+            a - b for a, b in zip(now, before, strict=True)
+        )
+        GATHERED.update(
+            knocks_per_batch=round(knocks / max(1, with_knocks), 2),  # of batches with knocks
+            records_per_batch=round(records / max(1, with_records), 2),
+            mixed_batches=with_knocks + with_records - batches,  # held knocks and records
+            commits_per_join=round(batches / len(reqs), 3),
+        )
     name = f"threads×{threads}" + ("" if gathered else " raw")
     return Run(name, len(reqs), wall, times, whole, cpu, concurrent=True)
+
+
+def gathered_so_far() -> tuple[int, int, int, int, int]:
+    """The live path's combiner: batches, knocks, record calls, batches holding each."""
+    k = gather.KINDS
+    return gather.WRITES.counts.batches, k.knocks, k.records, k.with_knocks, k.with_records
 
 
 # -- driver --------------------------------------------------------------------------------

@@ -27,6 +27,10 @@ def joined(who: str, n: int, source: str = "bot") -> Event:
     return Event("member.joined", at(n), COMMUNITY, source, ref, group="g1", actor=wx(who))
 
 
+def knock(request: Request, source: str = "engine") -> gather.Knock:
+    return gather.Knock(COMMUNITY, source, request)
+
+
 def held(run_many, *, fits=None):
     """A Gather whose first batch waits until ``release`` is set: callers arriving meanwhile
     queue up and go together in the next batch (deterministic batches for the tests)."""
@@ -60,7 +64,7 @@ def test_200_knocks_from_8_threads_fill_every_group_exactly_in_shared_batches(st
     each caller gets its own entries, and knocks went several to a transaction."""
     bp = loaded(store, group("g1", capacity=70), group("g2", capacity=70), group("g3", capacity=50))
     live = create_link(store, bp, purpose="live_code", groups=["g1", "g2", "g3"], now=at(-45))
-    before = (gather.DOOR.counts.batches, gather.DOOR.counts.items)
+    before = (gather.WRITES.counts.batches, gather.WRITES.counts.items)
 
     def knock(n: int) -> tuple[str, list[EntryState]]:
         request = Request(wx(f"n{n}"), link=live.code, at=at(n / 100), ref=f"k{n}")
@@ -74,21 +78,21 @@ def test_200_knocks_from_8_threads_fill_every_group_exactly_in_shared_batches(st
     with store.read() as conn:
         taken = {g: s.taken for g, s in seats(conn, COMMUNITY, ["g1", "g2", "g3"]).items()}
     assert taken == {"g1": 70, "g2": 70, "g3": 50}
-    batches = gather.DOOR.counts.batches - before[0]
-    assert gather.DOOR.counts.items - before[1] == 200
+    batches = gather.WRITES.counts.batches - before[0]
+    assert gather.WRITES.counts.items - before[1] == 200
     assert batches < 200  # some transactions held several callers' knocks
 
 
 def test_a_bad_knock_among_good_ones_fails_only_its_caller(store):
     bp = loaded(store, group("g1", capacity=5))
     live = create_link(store, bp, purpose="live_code", groups=["g1"], now=at(-45))
-    g, started, release, sizes = held(gather._knocks, fits=gather._another_person)
-    key = (store, COMMUNITY, "engine")
+    g, started, release, sizes = held(gather._write_together, fits=gather._fits)
+    key = store
     requests = [
-        Request(wx("first"), link=live.code, ref="k0"),
-        Request(wx("good1"), link=live.code, ref="k1"),
-        Request(wx("bad"), link="no-such-code", ref="k2"),
-        Request(wx("good2"), link=live.code, ref="k3"),
+        knock(Request(wx("first"), link=live.code, ref="k0")),
+        knock(Request(wx("good1"), link=live.code, ref="k1")),
+        knock(Request(wx("bad"), link="no-such-code", ref="k2")),
+        knock(Request(wx("good2"), link=live.code, ref="k3")),
     ]
     with ThreadPoolExecutor(4) as pool:
         first = pool.submit(g.submit, key, requests[0])
@@ -115,14 +119,14 @@ def test_a_second_knock_of_one_person_goes_in_the_next_batch(store):
     bp = loaded(store, group("g1"), group("g2"))
     one = create_link(store, bp, purpose="live_code", groups=["g1"], now=at(-45))
     two = create_link(store, bp, purpose="live_code", groups=["g2"], now=at(-44))
-    g, started, release, sizes = held(gather._knocks, fits=gather._another_person)
-    key = (store, COMMUNITY, "engine")
+    g, started, release, sizes = held(gather._write_together, fits=gather._fits)
+    key = store
     with ThreadPoolExecutor(3) as pool:
-        first = pool.submit(g.submit, key, Request(wx("a"), link=one.code, ref="a1"))
+        first = pool.submit(g.submit, key, knock(Request(wx("a"), link=one.code, ref="a1")))
         assert started.wait(30)
-        again = pool.submit(g.submit, key, Request(wx("b"), link=one.code, ref="b1"))
+        again = pool.submit(g.submit, key, knock(Request(wx("b"), link=one.code, ref="b1")))
         queued(g, key, 1)
-        later = pool.submit(g.submit, key, Request(wx("b"), link=two.code, ref="b2"))
+        later = pool.submit(g.submit, key, knock(Request(wx("b"), link=two.code, ref="b2")))
         queued(g, key, 2)
         release.set()
         first.result()
@@ -134,18 +138,19 @@ def test_a_second_knock_of_one_person_goes_in_the_next_batch(store):
 def test_one_caller_alone_runs_at_once_as_a_batch_of_one(store):
     bp = loaded(store, group("g1"))
     live = create_link(store, bp, purpose="live_code", groups=["g1"], now=at(-45))
-    before = gather.DOOR.counts.batches, gather.DOOR.counts.items
+    before = gather.WRITES.counts.batches, gather.WRITES.counts.items
     mine = gather.enter(store, COMMUNITY, Request(wx("solo"), link=live.code))
     plain = enter_many(store, COMMUNITY, [Request(wx("solo2"), link=live.code)])[0]
     assert [(e.group, e.status) for e in mine] == [(e.group, e.status) for e in plain]
-    assert (gather.DOOR.counts.batches, gather.DOOR.counts.items) == (before[0] + 1, before[1] + 1)
-    assert not gather.DOOR._lines  # nothing kept once idle
+    now = gather.WRITES.counts
+    assert (now.batches, now.items) == (before[0] + 1, before[1] + 1)
+    assert not gather.WRITES._lines  # nothing kept once idle
 
 
 # -- the log --------------------------------------------------------------------------------
 def test_recorded_together_each_caller_counts_its_own_events(store):
     loaded(store, group("g1"))
-    g, started, release, sizes = held(gather._record_together)
+    g, started, release, sizes = held(gather._write_together, fits=gather._fits)
     with ThreadPoolExecutor(3) as pool:
         first = pool.submit(g.submit, store, [joined("a", 1)])
         assert started.wait(30)
@@ -179,7 +184,7 @@ def test_a_refused_event_fails_only_its_callers_receive(store):
 def test_a_failed_batch_of_records_is_run_again_one_call_at_a_time(store):
     loaded(store, group("g1"))
     broken = Event("member.joined", at(9), "nowhere", "bot", "x", group="g1", actor=wx("x"))
-    g, started, release, sizes = held(gather._record_together)
+    g, started, release, sizes = held(gather._write_together, fits=gather._fits)
     with ThreadPoolExecutor(3) as pool:
         first = pool.submit(g.submit, store, [joined("a", 1)])
         assert started.wait(30)

@@ -5,14 +5,17 @@ sync work in its threadpool). One transaction per call makes them take turns on 
 append lock, so four threads run no faster than one; ``enter_many`` decides a batch of
 knocks in one transaction from state read once, many times faster per knock. This module
 joins the two: a caller hands its item to a :class:`Gather` and waits; whoever finds nobody
-else at work (the *leader*) runs one batch for everything queued for the same store and
-community — what arrived while the previous batch ran — and hands each caller its own
-result, then passes the lead to the first caller still waiting. No daemon thread and no
-timer: a caller alone leads at once and runs a batch of one, as it would without this module.
+else at work (the *leader*) runs one batch for everything queued for the same store — what
+arrived while the previous batch ran — and hands each caller its own result, then passes the
+lead to the first caller still waiting. No daemon thread and no timer: a caller alone leads
+at once and runs a batch of one, as it would without this module. Knocks and ``record``
+calls share one line (:data:`WRITES`): a burst's knocks and the joins reported for earlier
+knocks commit once, not once for the door and once for the log (session 39).
 
 Guarantees (``tests/test_gather.py``):
 
-- each caller gets exactly what the plain call would have returned for its item, or its own
+- each caller gets exactly what the plain call would have returned for its item (a
+  ``record`` caller its own new and duplicate counts, :func:`each_own`), or its own
   exception: a batch is one transaction, so when it raises nothing of it was committed and
   its items are run again one at a time (a bad knock fails only its caller);
 - batches hold at most ``limit`` items, taken in arrival order (a batch ends before an item
@@ -36,13 +39,16 @@ from typing import Any, Generic, TypeVar
 
 from shequn.engine import inbound
 from shequn.engine.decisions import new_ref
+from shequn.engine.door import enter_batch
 from shequn.engine.entry import Request, enter_many
 from shequn.engine.guard import guarded
 from shequn.engine.record import record as record_apart
+from shequn.engine.record import record_batch
 from shequn.model.entities import EntryState
 from shequn.model.events import Event
 from shequn.store.append import AppendResult
 from shequn.store.db import Store
+from shequn.store.planner_stats import after_knocks as analyse_grown
 
 K = TypeVar("K", bound=Hashable)  # what a batch shares (store, community, …)
 I = TypeVar("I")  # noqa: E741 — an item handed over
@@ -216,67 +222,125 @@ def _forget_in_child(ref: weakref.ref[Gather[Any, Any, Any]]) -> None:
 
 
 # -- the door and the log, gathered ---------------------------------------------------------
-def _knocks(key: tuple[Store, str, str], requests: list[Request]) -> list[list[EntryState]]:
-    store, community, source = key
-    return enter_many(store, community, requests, source=source)
+@dataclass(frozen=True, slots=True)
+class Knock:
+    """A knock handed to the combiner: a door request for ``community``, from ``source``."""
+
+    community: str
+    source: str
+    request: Request
 
 
-def _another_person(batch: Sequence[Request], request: Request) -> bool:
-    return all(r.identity != request.identity for r in batch)
+Write = Knock | list[Event]
+"""What a caller hands over: a knock, or a ``record`` call's events."""
 
 
-def _record_together(store: Store, parts: list[list[Event]]) -> list[AppendResult]:
-    """Record the callers' events in one transaction; each caller's counts.
+@dataclass(slots=True)
+class Kinds:
+    """What the gathered batches held: knocks and record calls, and batches holding each
+    (``bench_join.py`` reports knocks and commits per join from them)."""
 
-    An event repeated in the batch counts as a duplicate for the later caller, as it would
-    have been for calls one after another. Which callers' events the log held before the
-    batch is not told by ``record`` (it keeps no new events): when it held some and several
-    callers took part, ``stored_before`` is counted against the earliest callers' events —
-    the totals are exact, each caller's split may not be (``record`` returning its new
-    events would make it exact: see docs/entry.md, "Session 38, gather")."""
-    events = [e for part in parts for e in part]
-    total = record_apart(store, events, batch_size=LIMIT_EVENTS)
-    seen: set[tuple[str, str]] = set()
+    knocks: int = 0
+    records: int = 0
+    with_knocks: int = 0
+    with_records: int = 0
+
+
+KINDS = Kinds()
+_kinds_lock = threading.Lock()
+
+
+def _write_together(store: Store, items: list[Write]) -> list[Any]:
+    """One transaction for what arrived together: the knocks first, one ``enter_batch`` per
+    community and source in arrival order, then every record call's events in one append.
+
+    Knocks first, because a platform reports a join after the door let the person in: a
+    ``member.joined`` gathered with its own knock must find the entry decided, as it would
+    had it arrived just after. Every item of a batch was pending at once, so any order among
+    them is one a lone caller could have met; each caller gets what its plain call returns.
+    """
+    out: list[Any] = [None] * len(items)
+    doors: dict[tuple[str, str], list[tuple[int, Request]]] = {}
+    parts: list[tuple[int, list[Event]]] = []
+    for n, item in enumerate(items):
+        if isinstance(item, Knock):
+            doors.setdefault((item.community, item.source), []).append((n, item.request))
+        else:
+            parts.append((n, item))
+    with store.transaction() as conn:
+        for (community, source), door in doors.items():
+            found = enter_batch(conn, community, [r for _, r in door], source)
+            for (n, _), entries in zip(door, found, strict=True):
+                out[n] = entries
+        if parts:
+            result = record_batch(conn, [e for _, part in parts for e in part])
+            for (n, _), mine in zip(parts, each_own([p for _, p in parts], result), strict=True):
+                out[n] = mine
+    knocks = len(items) - len(parts)
+    if knocks:
+        analyse_grown(store, knocks)  # as enter_many does after its transaction
+    with _kinds_lock:
+        KINDS.knocks += knocks
+        KINDS.records += len(parts)
+        KINDS.with_knocks += bool(knocks)
+        KINDS.with_records += bool(parts)
+    return out
+
+
+def each_own(parts: Sequence[Sequence[Event]], result: AppendResult) -> list[AppendResult]:
+    """Each caller's counts out of one append of all their events, as one call after another
+    would have counted them: an event the append stored (``result.new_events``) is new for
+    the first caller who brought it; for a later caller it was in the log already
+    (``stored_before``), as is one the append did not store; a repeat within one call is a
+    duplicate only, as ``append`` counts it."""
+    new = {(e.source, e.source_ref) for _, e in result.new_events}
+    earlier: set[tuple[str, str]] = set()  # brought by the callers before
     out = []
-    before = total.stored_before
     for part in parts:
-        mine = AppendResult()
+        mine, own = AppendResult(), set()
         for e in part:
-            k = (e.source, e.source_ref)
-            if k in seen:
+            key = (e.source, e.source_ref)
+            if key in own:
                 mine.duplicate += 1
                 continue
-            seen.add(k)
-            if before:
-                before -= 1
+            own.add(key)
+            if key in new and key not in earlier:
+                mine.new += 1
+            else:
                 mine.duplicate += 1
                 mine.stored_before += 1
-            else:
-                mine.new += 1
+        earlier |= own
         out.append(mine)
     return out
 
 
-DOOR: Gather[tuple[Store, str, str], Request, list[EntryState]] = Gather(
-    _knocks, fits=_another_person
-)
-"""The door's combiner: knocks of one store, community and source go in one ``enter_many``."""
+def _fits(batch: Sequence[Write], item: Write) -> bool:
+    """A batch ends before a second knock of one person in one community (each caller sees
+    its entries as they stood after its own knock) and before its record calls would pass
+    :data:`LIMIT_EVENTS` events."""
+    if isinstance(item, Knock):
+        who = (item.community, item.request.identity)
+        return all(
+            not isinstance(b, Knock) or (b.community, b.request.identity) != who for b in batch
+        )
+    events = sum(len(b) for b in batch if not isinstance(b, Knock))
+    return events + len(item) <= LIMIT_EVENTS
 
-LOG: Gather[Store, list[Event], AppendResult] = Gather(
-    _record_together,
-    fits=lambda parts, part: sum(map(len, parts)) + len(part) <= LIMIT_EVENTS,
-)
-"""The log's combiner: small ``record`` calls on one store go in one transaction."""
+
+WRITES: Gather[Store, Write, Any] = Gather(_write_together, fits=_fits)
+"""The live path's combiner: a store's concurrent knocks and small ``record`` calls go in one
+transaction (at most :data:`LIMIT` calls)."""
 
 
 def enter(
     store: Store, community: str, request: Request, *, source: str = "engine"
 ) -> list[EntryState]:
     """``entry.enter`` for a caller among many: decided in a batch with whatever other
-    callers knocked meanwhile; returns this newcomer's entries after its own knock."""
+    callers knocked or recorded meanwhile; returns this newcomer's entries after its own
+    knock."""
     if request.ref is None:  # a rerun one at a time must not knock a second time
         request = replace(request, ref=new_ref())
-    waiting: list[EntryState] = DOOR.submit((store, community, source), request)
+    waiting: list[EntryState] = WRITES.submit(store, Knock(community, source, request))
     return waiting
 
 
@@ -292,12 +356,14 @@ def enter_some(
 
 def record(store: Store, events: Sequence[Event]) -> AppendResult:
     """``engine.record.record`` for a caller among many: recorded in one transaction with
-    other callers' events; a call too big to gather is recorded on its own."""
+    other callers' knocks and events (its own counts exact); a call too big to gather is
+    recorded on its own."""
     if not events:
         return AppendResult()
     if len(events) > LIMIT_EVENTS:
         return record_apart(store, events)
-    return LOG.submit(store, list(events))
+    mine: AppendResult = WRITES.submit(store, list(events))
+    return mine
 
 
 def receive(
@@ -310,4 +376,16 @@ def receive(
     return record(store, list(checked))
 
 
-__all__ = ["DOOR", "LIMIT", "LOG", "Counts", "Gather", "enter", "enter_some", "receive", "record"]
+__all__ = [
+    "KINDS",
+    "LIMIT",
+    "WRITES",
+    "Counts",
+    "Gather",
+    "Knock",
+    "each_own",
+    "enter",
+    "enter_some",
+    "receive",
+    "record",
+]

@@ -10,8 +10,10 @@ unblocks; the group rules; …).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
+
+from sqlalchemy import Connection
 
 from shequn.engine.identity import apply_auto_merges
 from shequn.engine.reactions import react
@@ -56,13 +58,9 @@ def record(
     for batch in batched(events, batch_size):
         if sum(map(len, identities.values())) > IDENTITY_CACHE_LIMIT:
             identities.clear()
-        with store.transaction() as conn, gathered(conn):  # writes ride with reads (PostgreSQL)
-            result = append(
-                conn, batch, keep_events=True, identity_cache=identities, expect_new=new
-            )
-            merges = apply_auto_merges(conn, result.new_events)
-            react(conn, [*result.new_events, *((0, m) for m in merges)])
-        result.new_events = []
+        with store.transaction() as conn:
+            result = record_batch(conn, batch, identities=identities, expect_new=new)
+        result.new_events = []  # not kept across batches: an import's memory stays flat
         new = result.stored_before == 0
         if result.new >= planner_stats.BULK:
             bulk += 1
@@ -71,3 +69,22 @@ def record(
         if on_batch is not None:
             on_batch(result)
     return total
+
+
+def record_batch(
+    conn: Connection,
+    batch: Sequence[Event],
+    *,
+    identities: IdentityCache | None = None,
+    expect_new: bool = True,
+) -> AppendResult:
+    """One batch of :func:`record` in the caller's transaction: the append, then the
+    follow-ups it decides (merges, reactors). The result keeps ``new_events``, the events the
+    log did not hold (``engine/gather.py`` tells each gathered caller its own from them)."""
+    with gathered(conn):  # writes ride with reads (PostgreSQL)
+        result = append(
+            conn, batch, keep_events=True, identity_cache=identities, expect_new=expect_new
+        )
+        merges = apply_auto_merges(conn, result.new_events)
+        react(conn, [*result.new_events, *((0, m) for m in merges)])
+    return result
