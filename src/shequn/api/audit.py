@@ -17,15 +17,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shequn.api.auth import client_address
+from shequn.engine.gather import Gather
 from shequn.store.db import Store
-from shequn.store.tokens import write_audit
+from shequn.store.tokens import audit_row, write_audits
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REFUSALS_EVERY = 60.0
@@ -100,16 +100,25 @@ class AuditMiddleware:
             if state.get("token_id") is None:
                 summary["client"] = client_address(scope)
             key = digest = None
-        await to_thread.run_sync(
-            partial(
-                write_audit,
-                self.store,
-                token_id=state.get("token_id"),
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                summary=summary,
-                idempotency_key=key,
-                request_sha256=digest,
-            )
+        row = audit_row(
+            token_id=state.get("token_id"),
+            method=scope["method"],
+            path=scope["path"],
+            status=status,
+            summary=summary,
+            idempotency_key=key,
+            request_sha256=digest,
         )
+        await to_thread.run_sync(AUDITS.submit, self.store, row)
+
+
+def _write_together(store: Store, rows: list[dict[str, Any]]) -> list[None]:
+    write_audits(store, rows)
+    return [None] * len(rows)
+
+
+AUDITS: Gather[Store, dict[str, Any], None] = Gather(_write_together)
+"""Concurrent requests' audit rows, one transaction for what queued together (group commit,
+``engine/gather.py``): a burst of webhook calls whose updates were gathered no longer pays one
+commit per call for its rows. Each row is still written before its response starts; a batch
+that fails is written again row by row, so one bad row fails only its own request."""

@@ -263,8 +263,7 @@ class AuditEntry:
     idempotency_key: str | None = None
 
 
-def write_audit(
-    store: Store,
+def audit_row(
     *,
     token_id: int | None,
     method: str,
@@ -274,21 +273,27 @@ def write_audit(
     idempotency_key: str | None = None,
     request_sha256: str | None = None,
     now: datetime | None = None,
-) -> None:
-    """One row per API write, whatever its outcome. ``summary`` must hold no secrets."""
-    with store.transaction() as conn:
-        conn.execute(
-            insert(t.audit_log).values(
-                at=now or datetime.now(UTC),
-                token_id=token_id,
-                method=method,
-                path=path[:1024],
-                status=status,
-                summary=dict(summary),
-                idempotency_key=idempotency_key,
-                request_sha256=request_sha256,
-            )
-        )
+) -> dict[str, Any]:
+    """The ``audit_log`` row of one API write, whatever its outcome. ``summary`` must hold no
+    secrets."""
+    return {
+        "at": now or datetime.now(UTC),
+        "token_id": token_id,
+        "method": method,
+        "path": path[:1024],
+        "status": status,
+        "summary": dict(summary),
+        "idempotency_key": idempotency_key,
+        "request_sha256": request_sha256,
+    }
+
+
+def write_audits(store: Store, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rows of :func:`audit_row` in one transaction: the API gathers concurrent calls' rows
+    (``api/audit.py``), so a burst of webhook calls commits its audit rows together."""
+    if rows:
+        with store.transaction() as conn:
+            conn.execute(insert(t.audit_log), [dict(r) for r in rows])
 
 
 def find_idempotent(
