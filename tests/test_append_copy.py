@@ -4,15 +4,19 @@ events, ids in time order and projections either way (``store/append_pg.py``).""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import psycopg
+import pytest
 from sqlalchemy import select, text
 
 from shequn.engine.record import record
+from shequn.model.events import Event
 from shequn.store import append_pg
 from shequn.store import tables as t
 from shequn.store.queries import count_events
 from shequn.store.rebuild import rebuild, snapshot
+from tests.conftest import T0
 
 BIG = append_pg.FEW + 200  # over the size from which PostgreSQL copies a batch in
 
@@ -69,3 +73,56 @@ def test_after_a_batch_with_stored_events_the_next_new_one_still_goes_in(store, 
     assert (resumed.new, resumed.stored_before) == (3 * BIG - 10, 10)
     messages = [ref for _, ref in log(store) if ref != "cfg"]
     assert messages == [f"m{k}" for k in range(4 * BIG - 10)]
+
+
+AWKWARD = ["tab\there", "new\nline\r\n", "back\\slash \\N \\.", "\\", "emoji 🎉 and 中文",
+           "\x01\x1f control", "", "  spaced  ", "quote \" ' ,;|"]  # fmt: skip
+
+
+@pytest.mark.postgres
+def test_awkward_values_go_through_both_binary_copies_unchanged(pg_store, ev, monkeypatch):
+    """The COPY forms send binary rows (``FORMAT BINARY``, data as ``jsonb``'s binary form):
+    texts, times to the microsecond, nulls and JSON come back as they went in, through the
+    COPY into ``events`` and through the staging table alike."""
+    copies: list[str] = []
+    keep = psycopg.Cursor.copy
+    monkeypatch.setattr(
+        psycopg.Cursor,
+        "copy",
+        lambda cur, sql, *a, **k: copies.append(str(sql)) or keep(cur, sql, *a, **k),
+    )
+    made = [ev.community_configured()]
+    for k in range(BIG):
+        text_ = AWKWARD[k % len(AWKWARD)]
+        made.append(
+            Event(
+                kind="message.posted",
+                occurred_at=T0 + timedelta(seconds=k, microseconds=k % 999_983),
+                community=ev.community,
+                group="main",
+                actor=f"wechat:p{k % 7}",
+                subject=None if k % 3 else f"wechat:p{k % 5}",
+                source="test",
+                source_ref=f"r\t{k}\\",
+                data={"text": text_, "n": k, "f": k / 7, "big": 2**62 + k, "none": None,
+                      "nested": {"list": [text_, True, False, 1.5e-300]}},
+            )
+        )  # fmt: skip
+    first = record(pg_store, made[: BIG // 2], batch_size=2 * BIG)  # all new: into events
+    again = record(pg_store, made, batch_size=2 * BIG)  # half stored: the staging form
+    assert (first.new, again.new, again.stored_before) == (BIG // 2, BIG - BIG // 2 + 1, BIG // 2)
+    assert copies and all(c.endswith("(FORMAT BINARY)") for c in copies)
+    assert any(c.startswith("COPY events_staging") for c in copies)
+    with pg_store.read() as conn:
+        rows = conn.execute(
+            select(t.events.c.kind, t.events.c.occurred_at, t.events.c.community_slug,
+                   t.events.c.group_slug, t.events.c.actor, t.events.c.subject,
+                   t.events.c.source, t.events.c.source_ref, t.events.c.data)
+            .order_by(t.events.c.id)
+        ).all()  # fmt: skip
+    want = sorted(made, key=lambda e: (e.occurred_at, e.source, e.source_ref))
+    assert [tuple(r) for r in rows] == [
+        (e.kind, e.occurred_at, e.community, e.group, e.actor, e.subject, e.source,
+         e.source_ref, e.data)
+        for e in want
+    ]  # fmt: skip

@@ -17,6 +17,12 @@ the same keys: RETURNING lists them, and a COPY goes in whole or not at all. The
 ``events`` skips what the staging form costs the server per row — writing and reading the
 staging table, sorting it and the conflict arbiter's speculative insertion — about 40% of the
 events' share of an import (issue 22, session 36: docs/store.md, "Session 36, pgimport3").
+
+Both COPY forms send binary rows (``FORMAT BINARY``): psycopg's C dumpers write an id, a
+text or a time without the text form's escaping, and the server reads a ``timestamptz`` as
+eight bytes instead of parsing it — per row about half the client's CPU of the text form
+(4.4–5.5 → 2.1–2.3 µs) and ~1–2 µs less of the server's (issue 22, session 39:
+docs/store.md, "Session 39, pgimport6"). The same values are stored either way.
 """
 
 from __future__ import annotations
@@ -50,12 +56,21 @@ _IDS = "SELECT setval('events_id_seq', nextval('events_id_seq') + %s - 1)"
 session 37). Appenders hold the advisory lock (``store/append.py``), so no other appender
 draws between the two calls; a writer bypassing it that did would take an id of the range,
 and the COPY's primary key would refuse the batch, which then takes the staging form."""
-_COPY_IN = f"COPY events (id, {_COLUMNS}) FROM STDIN"
+_BINARY = "FROM STDIN (FORMAT BINARY)"
+_TYPES = ["text", "timestamptz", "text", "text", "text", "text", "text", "text", "bytea",
+          "timestamptz"]  # fmt: skip
+"""The binary rows' types after the id: ``data`` goes as ``bytea`` holding what the server's
+``jsonb`` receive function reads (:data:`_JSONB`, then the JSON text), so psycopg passes
+orjson's bytes through untouched instead of dumping the value again."""
+_JSONB = b"\x01"
+"""The version byte of ``jsonb``'s binary form; the rest is the JSON text, which the server
+parses as it would the text form's."""
+_COPY_IN = f"COPY events (id, {_COLUMNS}) {_BINARY}"
 _STAGING = """CREATE TEMP TABLE IF NOT EXISTS events_staging (
     kind text, occurred_at timestamptz, community_slug text, group_slug text, actor text,
     subject text, source text, source_ref text, data jsonb, recorded_at timestamptz
 ) ON COMMIT DELETE ROWS"""
-_COPY_STAGED = f"COPY events_staging ({_COLUMNS}) FROM STDIN"
+_COPY_STAGED = f"COPY events_staging ({_COLUMNS}) {_BINARY}"
 _INSERT_STAGED = (
     f"INSERT INTO events ({_COLUMNS}) "  # noqa: S608  # fixed text
     "SELECT kind, occurred_at, community_slug, group_slug, actor, subject, source, "
@@ -71,27 +86,25 @@ def insert_many(conn: Connection, events: list[Event], now: datetime, *, new: bo
     raw.settle(conn)  # gathered writes go before a statement sent past store/raw.py
     driver = conn.connection.driver_connection
     assert driver is not None  # noqa: S101  # a live connection inside a transaction
-    # ``recorded_at``, the same for every row, as text once: psycopg's datetime dumper costs
-    # ~3 µs a row in a COPY (a third of formatting one; timeit, session 36).
-    stamp = now.isoformat()
     with driver.cursor() as cur:
-        stored = _copy_in(cur, events, stamp) if new else None
-        return _staged(cur, events, stamp) if stored is None else stored
+        stored = _copy_in(cur, events, now) if new else None
+        return _staged(cur, events, now) if stored is None else stored
 
 
-def _copy_in(cur: Any, events: list[Event], now: str) -> Stored | None:
+def _copy_in(cur: Any, events: list[Event], now: datetime) -> Stored | None:
     """COPY the batch into ``events`` with consecutive ids reserved from its sequence (so ids
     follow the batch's order); None, with nothing written, when a key is stored already."""
     cur.execute(_IDS, (len(events),))
     last = int(cur.fetchone()[0])
     ids = list(range(last - len(events) + 1, last + 1))
-    dumps = orjson.dumps
+    dumps, jsonb = orjson.dumps, _JSONB
     cur.execute("SAVEPOINT events_copy")
     try:
         with cur.copy(_COPY_IN) as copy:
+            copy.set_types(["int8", *_TYPES])
             for i, e in zip(ids, events, strict=True):
                 copy.write_row((i, e.kind, e.occurred_at, e.community, e.group, e.actor,
-                                e.subject, e.source, e.source_ref, dumps(e.data).decode(),
+                                e.subject, e.source, e.source_ref, jsonb + dumps(e.data),
                                 now))  # fmt: skip
     except UniqueViolation:  # a key (or, from a writer bypassing the sequence, an id) is taken
         cur.execute("ROLLBACK TO SAVEPOINT events_copy")
@@ -100,16 +113,17 @@ def _copy_in(cur: Any, events: list[Event], now: str) -> Stored | None:
     return list(zip(ids, events, strict=True))
 
 
-def _staged(cur: Any, events: list[Event], now: str) -> Stored:
+def _staged(cur: Any, events: list[Event], now: datetime) -> Stored:
     """COPY into a temporary staging table, then one ``INSERT … SELECT … ON CONFLICT DO
     NOTHING RETURNING``: RETURNING lists exactly the rows this transaction inserted even
     while another writer races on the same keys."""
-    dumps = orjson.dumps
+    dumps, jsonb = orjson.dumps, _JSONB
     cur.execute(_STAGING)
     with cur.copy(_COPY_STAGED) as copy:
+        copy.set_types(_TYPES)
         for e in events:
             copy.write_row((e.kind, e.occurred_at, e.community, e.group, e.actor, e.subject,
-                            e.source, e.source_ref, dumps(e.data).decode(), now))  # fmt: skip
+                            e.source, e.source_ref, jsonb + dumps(e.data), now))  # fmt: skip
     cur.execute(_INSERT_STAGED)
     by_key = {(e.source, e.source_ref): e for e in events}
     stored = sorted((int(i), by_key[(src, ref)]) for i, src, ref in cur.fetchall())

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, text
 _FIND = text(
     "SELECT account FROM import_stretches WHERE community_slug = :community AND digest = :digest"
 )
+_DIGESTS = text("SELECT digest FROM import_stretches WHERE community_slug = :community")
 _SQLITE_ADD = (
     "INSERT OR IGNORE INTO import_stretches (community_slug, digest, account, recorded_at) "
     "VALUES (:community, :digest, :account, :at)"
@@ -35,6 +36,11 @@ def stored_stretch(conn: Connection, community: str, digest: str) -> str | None:
     """The account (JSON text) of a stretch already imported into ``community``, or None."""
     row = conn.execute(_FIND, {"community": community, "digest": digest}).first()
     return None if row is None else str(row[0])
+
+
+def stored_digests(conn: Connection, community: str) -> set[str]:
+    """The digests of every stretch already imported into ``community``."""
+    return {str(d) for (d,) in conn.execute(_DIGESTS, {"community": community})}
 
 
 def add_stretches(conn: Connection, community: str, done: Iterable[tuple[str, str]]) -> None:
