@@ -44,9 +44,8 @@ Params = Sequence[Any]
 def driver(conn: Connection) -> Any:
     """``conn.connection.driver_connection`` without its walk through three properties (~1 µs,
     ~29 times a knock and its join: ~1% of its CPU, Session 39). The sync drivers shequn uses
-    give their DBAPI connection itself; others, or a connection to revalidate, go the long way."""
-    # ``_dbapi_connection`` is what ``conn.connection`` returns (SQLAlchemy 2's attribute; a
-    # release without it, or an invalidated connection, takes the long, public way)
+    give their DBAPI connection itself; others, an invalidated connection, or a SQLAlchemy
+    without its private ``_dbapi_connection``, go the long, public way."""
     fairy = getattr(conn, "_dbapi_connection", None)
     found = getattr(fairy, "dbapi_connection", None)
     if found is None or conn.dialect.driver not in _PLAIN_DRIVERS:
