@@ -4,7 +4,7 @@
     python benchmarks/batch_gauge.py --runs 2 --pin 0,1      # client on CPU 0, server on 1
     python benchmarks/batch_gauge.py --runs 2 --pin 0,0      # both on CPU 0
 
-Why (issue 22, docs/store.md "Session 38, pgbatch5"): ``bench_join.py --postgres --modes
+Why (issue 22, docs/speed/import.md "Session 38, pgbatch5"): ``bench_join.py --postgres --modes
 batch`` is bimodal on this machine for one code (the client's CPU per join 0.29–0.32 ms in
 some runs, 0.54 in others). The client's CPU alone cannot tell a slower code path from a
 slower CPU: this script times a fixed pure-Python workload (:func:`gauge`) in the same

@@ -3,7 +3,7 @@
 psycopg prepares a statement once it has run five times, and the server may then keep one
 generic plan. An import fills ``qa_entries`` while it reads it (``qa._open``): a plan kept
 from the import's start scanned the whole table later, and the import into PostgreSQL took
-twice as long (docs/store.md, "Session 35, the lead")."""
+twice as long (docs/speed/import.md, "Session 35, the lead")."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ syncs happen at checkpoints, which SQLite runs inside whichever commit takes the
 1,000 pages (``wal_autocheckpoint``): that commit copies every page back into the database
 file and waits for two ``fdatasync``. A knock and its join write ~42 pages, so one join in
 ~24 paid for a checkpoint — ~1 ms of wall per join on average on the shared 2-core machine,
-and the p99 (issue 22, docs/entry.md "Session 37, sqknock").
+and the p99 (issue 22, docs/speed/joins.md "Session 37, sqknock").
 
 Here every ``EVERY`` commits of a store wake one thread that runs a ``PASSIVE`` checkpoint
 on its own connection: it takes no write lock, so writers go on while it copies and syncs

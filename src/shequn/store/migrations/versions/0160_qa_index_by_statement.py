@@ -3,7 +3,7 @@
 ``qa_entries_ai`` indexed each new question as it was inserted. FTS5 flushes what it holds
 at the end of every statement, and inside a trigger that is every row: on a 200,000-message
 import (50,336 questions) the trigger cost 1.5 s of CPU where one ``INSERT … SELECT`` of the
-batch's new rows costs 0.23 s (issue 22, docs/store.md). ``store/qa.py``, the only writer of
+batch's new rows costs 0.23 s (issue 22, docs/speed/import.md). ``store/qa.py``, the only writer of
 ``qa_entries``, now indexes the rows it inserted in the same transaction; the update and
 delete triggers stay (updates are few). PostgreSQL (pg_trgm indexes) is unchanged.
 

@@ -4,7 +4,7 @@ instead of the update trigger per row.
 ``qa_entries_au`` re-indexed each question whose answer changed: FTS5 flushes what it holds
 at the end of every statement, and inside a trigger that is every row. An import's replies
 answer thousands of questions (8,594 in a 300,000-message export): the trigger cost 0.73 s of
-the importing process's ~8 s of CPU, about 85 µs a row (issue 22, docs/store.md). The trigger
+the importing process's ~8 s of CPU, about 85 µs a row (issue 22, docs/speed/import.md). The trigger
 now leaves out exactly the rows the reply fold answers — an open question answered by a
 reply — and ``store/qa.py`` re-indexes those rows itself after its ``UPDATE``, with one
 ``INSERT … SELECT`` of the old form (``'delete'``) and one of the new, as migration 0160 does

@@ -6,7 +6,7 @@ SHARE`` of the referenced row. An import inserts its new questions by the thousa
 statement (``store/qa._ask``), and the two checks were more than half of that insert's time
 on the server: EXPLAIN ANALYZE of 2,000 new questions into 75,353, 39-43 ms with the foreign
 keys against 17-19 ms without (issue 22; session 36 found it, session 37 "pgimport4" in
-docs/store.md measured this replacement).
+docs/speed/import.md measured this replacement).
 
 The same integrity, kept by the database for every writer, in set-based triggers:
 
