@@ -89,7 +89,7 @@ def test_a_referral_knocks_fraud_check_on_sqlite_reads_in_two_statements(tmp_pat
             enter_many(store, COMMUNITY, [Request(wx("b1"), link=mine.code, at=at(0))])
     finally:
         store.close()
-    fraud = [sql for sql in asked if "min(m.joined_at)" in sql or "invitee.\"key\" IN" in sql]
+    fraud = [sql for sql in asked if "min(m.joined_at)" in sql or 'invitee."key" IN' in sql]
     assert len(fraud) == 1 and "UNION ALL SELECT 'f'" in fraud[0]
 
 
