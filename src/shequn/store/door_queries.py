@@ -185,8 +185,8 @@ def fraud_facts_read(
     """:func:`first_joins_read`, :func:`edges_from_read` and :func:`edges_to_read` of the same
     ``keys`` (non-empty) as one statement, a ``UNION ALL`` of the three tagged: the fraud check
     of a knock with an inviter asks them together. Each branch is the read it was, by the
-    same indexes; one statement, not three, saves ~27 k instructions a statement on SQLite
-    and psycopg's client CPU on PostgreSQL (issue 22, session 40, docs/speed/)."""
+    same indexes; one statement, not three, saves ~17 k instructions a statement on SQLite
+    (callgrind) and psycopg's client CPU on PostgreSQL (issue 22, session 40, docs/speed/)."""
     wanted = list(keys)
     params = [community, wanted, community, wanted, raw.bind_time(conn, since), community, wanted]
 

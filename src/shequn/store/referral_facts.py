@@ -5,8 +5,8 @@ they brought: after their edges it needs, for the edges' invitees, their identit
 persons, each invitee's first touch, their joins and their fraud cases. Those were four
 independent reads (one round trip on PostgreSQL, four statements on both stores); here they
 are one ``UNION ALL`` of tagged rows, each branch the read it was, by the same index. A
-statement costs ~27 k instructions on SQLite before it does any work, and ~60–100 µs of
-psycopg's client CPU on PostgreSQL, pipeline or not (issue 22, session 40, docs/speed/).
+statement fewer saves ~17 k instructions on SQLite (callgrind), and ~60–100 µs of psycopg's
+client CPU on PostgreSQL, pipeline or not (issue 22, session 40, docs/speed/).
 
 The two reads that were ordered by the server (joins by time, cases by when flagged) are
 ordered here, in Python, on the same values: a ``UNION ALL`` keeps no branch's order.
