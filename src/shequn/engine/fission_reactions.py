@@ -27,12 +27,7 @@ from shequn.model.blueprint import Blueprint
 from shequn.model.blueprint_money import DEFAULT_CURRENCY, to_major, to_minor
 from shequn.model.events import Event
 from shequn.store import fraud_facts, raw
-from shequn.store.door_queries import (
-    edges_from_read,
-    edges_to_read,
-    first_joins_read,
-    persons_of,
-)
+from shequn.store.door_queries import fraud_facts_read, persons_of
 from shequn.store.referral_queries import first_touch, referrals_by
 
 
@@ -53,14 +48,7 @@ def check_fraud(conn: Connection, bp: Blueprint, invites: Sequence[Event]) -> De
     else:
         people = persons_of(conn, community, keys)
         everyone = sorted({k for person in people.values() for k in person})
-        joined, recent, towards = raw.read_each(  # one round trip on PostgreSQL
-            conn,
-            [
-                first_joins_read(community, everyone),
-                edges_from_read(conn, community, everyone, since),
-                edges_to_read(community, everyone),
-            ],
-        )
+        joined, recent, towards = raw.read(conn, fraud_facts_read(conn, community, everyone, since))
     # The edges by their inviter's key: each invite looks at its own people's, not at all.
     towards_from: dict[str, list[tuple[str, datetime]]] = {}
     for a, b, at in towards:

@@ -10,10 +10,9 @@ Every value is bound as a parameter and the SQL text is fixed: placeholders are 
 bound to ``?*`` becomes ``?, ?, ?`` (for ``IN (?*)``) and a list of rows bound to ``?**``
 becomes ``(?, ?), (?, ?)`` (for ``VALUES ?**``); for psycopg ``?`` is translated to ``%s``
 (``store/sql_text.py``). On PostgreSQL a batch's long lists and :func:`insert_bound`'s many
-rows go as arrays instead (issue 22, see there).
-Values come back as the driver gives them; :func:`utc` and :func:`json_value` read the two
-types whose form differs between SQLite and PostgreSQL (times and JSON), as the tables'
-SQLAlchemy types do.
+rows go as arrays instead (issue 22, see there). Values come back as the driver gives them;
+:func:`utc` and :func:`json_value` read the two types whose form differs between SQLite and
+PostgreSQL (times and JSON), as the tables' SQLAlchemy types do.
 """
 
 from __future__ import annotations
@@ -339,8 +338,7 @@ def _insert_arrays(conn: Connection, table: Table, names: tuple[str, ...]) -> st
     the order given (``WITH ORDINALITY``: ids follow it, as with ``VALUES``)."""
     key = ("arrays", table.name, names)
     found = _WRITES.get(key)
-    if found is None:
-        _check(table, names)
+    if found is None:  # table.c[c]: only the table's own column names (KeyError otherwise)
         kinds = [table.c[c].type.compile(dialect=conn.dialect) for c in names]
         cols = ", ".join(f'"{c}"' for c in names)
         arrays = ", ".join(f"?::{kind}[]" for kind in kinds)
@@ -360,14 +358,11 @@ def _update(table: Table, names: tuple[str, ...]) -> str:
 
 
 def _write_sql(verb: str, table: Table, names: tuple[str, ...], sql: str) -> str:
-    """``sql`` remembered for ``verb`` on these columns, once they are known to be the
-    table's own (only metadata names ever reach SQL text)."""
-    key = (verb, table.name, names)
-    found = _WRITES.get(key)
-    if found is None:
-        _check(table, names)
-        found = _WRITES[key] = sql
-    return found
+    """``sql`` remembered for ``verb`` on these columns (its callers looked it up first),
+    once they are known to be the table's own (only metadata names ever reach SQL text)."""
+    _check(table, names)
+    _WRITES[(verb, table.name, names)] = sql
+    return sql
 
 
 def _check(table: Table, names: Sequence[str]) -> None:

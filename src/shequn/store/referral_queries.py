@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from shequn.store import raw
+from shequn.store import raw, referral_facts
 from shequn.store import tables as t
 from shequn.store.growth_queries import identities_of
 from shequn.store.scope_queries import in_community
@@ -43,11 +43,12 @@ def referrals_by(conn: Connection, community: str, inviter: str) -> list[Referra
 def referrals_of_inviters(
     conn: Connection, community: str, inviters: Sequence[str]
 ) -> dict[str, list[Referral]]:
-    """:func:`referrals_by` for many inviters at once, in the same seven statements however
+    """:func:`referrals_by` for many inviters at once, in the same three statements however
     many there are: a batch of joins re-counts every inviter it touches, and reading them one
-    by one cost eight statements each. Fixed SQL on the driver's cursor (``store/raw.py``);
-    on PostgreSQL the seven go in three round trips (pipelines of the reads that do not
-    depend on each other: each recorded join with an inviter runs this, issue 22)."""
+    by one cost eight statements each. Fixed SQL on the driver's cursor (``store/raw.py``):
+    the inviters' people, their edges, then what became of the invitees
+    (``store/referral_facts.py``: four reads in one statement; each recorded join with an
+    inviter runs this, issue 22)."""
     out: dict[str, list[Referral]] = {inviter: [] for inviter in inviters}
     if not inviters:
         return out
@@ -98,15 +99,7 @@ def _resolve(
     if not invitees:
         return []
     ids = sorted({*invitees, *inviter_members})
-    people, touches, joined, flagged = raw.read_each(  # one round trip on PostgreSQL
-        conn,
-        [
-            raw.Read('SELECT id, "key", member_id FROM identities WHERE id IN (?*)', [ids], list),
-            raw.Read(_FIRST_TOUCHES, [cid, invitees], list),
-            raw.Read(_JOINS, [cid, invitees], list),
-            raw.Read(_CASES, [cid, invitees], list),
-        ],
-    )
+    people, touches, joined, flagged = referral_facts.invitees(conn, cid, ids, invitees)
     keys: dict[int, str] = {i: key for i, key, _ in people}
     wanted = set(invitees)
     members = {i: member for i, _, member in people if i in wanted}
@@ -142,22 +135,6 @@ def _resolve(
             )
         )
     return out
-
-
-_FIRST_TOUCHES = (
-    "SELECT invitee_identity_id, occurred_at, id FROM referrals WHERE community_id = ?"
-    " AND invitee_identity_id IN (?*)"
-)
-_JOINS = (  # CROSS JOIN: SQLite reads the invitees' memberships by identity first (one
-    # probe each); left to choose, it probed every group of the community for every invitee
-    "SELECT m.identity_id, m.joined_at, m.status, m.left_at FROM group_memberships m"
-    " CROSS JOIN groups g WHERE g.id = m.group_id AND g.community_id = ?"
-    " AND m.identity_id IN (?*) AND m.joined_at IS NOT NULL ORDER BY m.joined_at"
-)
-_CASES = (
-    "SELECT invitee_identity_id, inviter_identity_id, status FROM fraud_cases"
-    " WHERE community_id = ? AND invitee_identity_id IN (?*) ORDER BY flagged_at, id"
-)
 
 
 def recent_referrals(
