@@ -127,5 +127,6 @@ def test_sqlite_text_of_a_long_list_does_not_grow_with_it() -> None:
     )
     short = sql_text.statement("sqlite", sql, [[1, 2], ["a"], 3])[0]
     assert "IN (?, ?) AND j NOT IN (?) AND" in short  # a knock's few values stay spread
-    mixed = [*range(n - 1), None]  # not str or int only: spread as before
-    assert sql_text.statement("sqlite", sql, [mixed, ["a"], 3])[0].count("?") == n + 2
+    for odd in (None, True, 1.5):  # not str or int only: spread as before
+        mixed = [*range(n - 1), odd]
+        assert sql_text.statement("sqlite", sql, [mixed, ["a"], 3])[0].count("?") == n + 2

@@ -100,6 +100,7 @@ JSON array (SQLite)."""
 _ARRAY = -2  # the shape of an Array
 _JSON = -3  # the shape of a SQLite list bound as one JSON array
 _JSON_SHAPE = (_JSON, 0)
+_JSON_TYPES = frozenset({str, int})
 
 _BINARY = "%b"
 """psycopg's mark for a value sent in binary: its text form of an array quotes and escapes
@@ -127,7 +128,7 @@ def _json_list(values: Any) -> str | None:
     """A long ``IN (?*)`` list as one JSON array for SQLite's ``json_each``, or ``None`` when
     a value is not a plain ``str`` or ``int`` (those come back from ``json_each`` as the same
     TEXT and INTEGER values the spread placeholders bind; anything else is spread)."""
-    if not all(type(v) is str or type(v) is int for v in values):
+    if not _JSON_TYPES.issuperset(map(type, values)):  # (bool, a subclass of int: spread)
         return None
     try:
         return orjson.dumps(list(values)).decode()
