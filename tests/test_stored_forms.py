@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+
 from shequn.store.stored_forms import sqlite_time, utc
 
 
@@ -17,3 +19,17 @@ def test_a_time_is_spelled_as_naive_utc_text_each_time_it_is_asked() -> None:
     assert sqlite_time(beijing) == "2026-01-01 08:30:00.000000"  # another zone, same instant
     assert sqlite_time(later) == "2026-01-01 08:30:00.000001"
     assert utc(sqlite_time(beijing)) == at
+
+
+def test_times_come_from_memos_as_a_fresh_spelling_gives_them() -> None:
+    """Each instant is spelled (and each stored text read) once, then kept: the memo gives
+    the text a fresh spelling gives, for equal instants from other objects and zones."""
+    at = datetime(2026, 3, 2, 1, 0, 0, 5, tzinfo=UTC)
+    again = datetime(2026, 3, 2, 1, 0, 0, 5, tzinfo=UTC)  # equal, not the same object
+    beijing = at.astimezone(timezone(timedelta(hours=8)))
+    stored = "2026-03-02 01:00:00.000005"
+    assert sqlite_time(at) == sqlite_time(again) == sqlite_time(beijing) == stored
+    assert utc(stored) == at and utc(stored).tzinfo is UTC  # type: ignore[union-attr]
+    assert utc(stored) is utc(stored)  # read once: the kept object
+    with pytest.raises(TypeError):
+        sqlite_time(at.replace(tzinfo=None))  # a naive time is equal to no kept instant
