@@ -1,7 +1,9 @@
-"""Times as SQLite keeps them: naive UTC text, the same however often a time is spelled."""
+"""Values as SQLite keeps them: times as naive UTC text, the same however often a time is
+spelled; None and bools bound as before."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -33,3 +35,15 @@ def test_times_come_from_memos_as_a_fresh_spelling_gives_them() -> None:
     assert utc(stored) is utc(stored)  # read once: the kept object
     with pytest.raises(TypeError):
         sqlite_time(at.replace(tzinfo=None))  # a naive time is equal to no kept instant
+
+
+def test_none_and_bools_are_bound_as_before_from_the_registry_s_first_look() -> None:
+    """``None`` and bools have adapters registered (``store/stored_forms.py``): sqlite3 finds
+    them at its registry's first look instead of searching (and formatting an error it drops)
+    for each value, and binds what it bound before — NULL, and the integers 1 and 0."""
+    conn = sqlite3.connect(":memory:")
+    row = conn.execute("SELECT ? IS NULL, ?, ?, typeof(?)", (None, True, False, True)).fetchone()
+    assert row == (1, 1, 0, "integer")
+    for kind in (type(None), bool):
+        assert (kind, sqlite3.PrepareProtocol) in sqlite3.adapters
+    conn.close()
