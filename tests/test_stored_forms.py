@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -34,7 +35,12 @@ def test_times_come_from_memos_as_a_fresh_spelling_gives_them() -> None:
     assert utc(stored) == at and utc(stored).tzinfo is UTC  # type: ignore[union-attr]
     assert utc(stored) is utc(stored)  # read once: the kept object
     with pytest.raises(TypeError):
-        sqlite_time(at.replace(tzinfo=None))  # a naive time is equal to no kept instant
+        sqlite_time(at.replace(tzinfo=None))  # a naive time is still refused
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"))
+    repeated = first.replace(fold=1)  # the hour the clocks repeat: equal, an hour later
+    assert first == repeated
+    assert sqlite_time(first) == "2026-11-01 05:30:00.000000"
+    assert sqlite_time(repeated) == "2026-11-01 06:30:00.000000"
 
 
 def test_none_and_bools_are_bound_as_before_from_the_registry_s_first_look() -> None:

@@ -94,14 +94,21 @@ def sqlite_time(at: datetime) -> str:
     rows and columns (``requested_at`` and ``decided_at``, ``status_at`` and ``joined_at``,
     the events' ``occurred_at``, ``first_seen_at``), from objects that are equal but often not
     the same. ``isoformat`` costs ~8,000 instructions (CPython's ``PyUnicode_FromFormat``),
-    4% of a batched join's; a dict hit ~10% of that (issue 22, docs/speed/). Aware times
-    compare by instant, so two zones' spellings of one instant share the UTC text they give
-    anyway; a naive time is equal to no aware key and still fails below."""
+    4% of a batched join's; a dict hit ~10% of that (issue 22, docs/speed/). Only times in
+    UTC (the engine's, the events') are kept: two of them are equal exactly when they are one
+    instant, while two times of one other zone compare by wall clock (an hour that a change
+    of clocks repeats would be one key)."""
+    if at.tzinfo is not UTC:
+        return _spelled(at)
     text = _SPELLED.get(at)
     if text is None:
-        text = (_NAIVE_EPOCH + (at - _EPOCH)).isoformat(" ", "microseconds")
+        text = _spelled(at)
         _keep(_SPELLED, at, text)
     return text
+
+
+def _spelled(at: datetime) -> str:
+    return (_NAIVE_EPOCH + (at - _EPOCH)).isoformat(" ", "microseconds")
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
