@@ -104,3 +104,29 @@ def test_a_long_list_outside_in_is_refused() -> None:
         sql_text.expand(
             "SELECT ?*", (sql_text.value_shape(list(range(sql_text.ARRAY_FROM))),), "%s"
         )
+
+
+def test_sqlite_text_of_a_long_list_does_not_grow_with_it() -> None:
+    """SQLite: a long ``IN (?*)`` list goes as one JSON array, so the driver's statement cache
+    keeps one prepared text for every length (spread, each new length was compiled anew)."""
+    sql = "SELECT 1 FROM x WHERE k IN (?*) AND j NOT IN (?*) AND y = ?"
+    n = sql_text.ARRAY_FROM
+    texts = {
+        sql_text.statement("sqlite", sql, [list(range(m)), [f"a:{i}" for i in range(m)], 1])[0]
+        for m in (n, n + 1, 100)
+    }
+    assert texts == {
+        "SELECT 1 FROM x WHERE k IN (SELECT value FROM json_each(?))"
+        " AND j NOT IN (SELECT value FROM json_each(?)) AND y = ?"
+    }
+    _, values = sql_text.statement("sqlite", sql, [[1, 2] * 8, ['加入 "g"'] * n, 3])
+    assert values == (
+        "[1,2" + ",1,2" * 7 + "]",
+        '["加入 \\"g\\""' + ',"加入 \\"g\\""' * (n - 1) + "]",
+        3,
+    )
+    short = sql_text.statement("sqlite", sql, [[1, 2], ["a"], 3])[0]
+    assert "IN (?, ?) AND j NOT IN (?) AND" in short  # a knock's few values stay spread
+    for odd in (None, True, 1.5):  # not str or int only: spread as before
+        mixed = [*range(n - 1), odd]
+        assert sql_text.statement("sqlite", sql, [mixed, ["a"], 3])[0].count("?") == n + 2

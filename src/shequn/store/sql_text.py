@@ -10,6 +10,14 @@ instead, ``IN (?*)`` becoming ``= ANY(?)``, and :class:`Array` values (``store/r
 a statement's text anew on every call once it has more than 50 parameters (its cache's
 limit: 2–3 ms for a batch's 1,600-value insert) and PostgreSQL parses and plans it anew as
 well; a text that does not grow with the batch is parsed once and prepared (issue 22).
+
+On SQLite such a list goes as one JSON array, ``IN (?*)`` becoming ``IN (SELECT value FROM
+json_each(?))``: the text is then one for every length, so the driver's statement cache keeps
+it prepared. Spread, a batch of 100 knocks and joins sent ~18 texts of lengths not seen in
+the batch before, each compiled anew (``sqlite3_prepare_v2``: 2.3% of a batched join's
+instructions, 40–180 µs a statement; issue 22, docs/speed/). The values keep their types
+(``str`` and ``int`` only; others are spread as before), and ``IN`` compares them under the
+same affinity rules: neither bound values nor ``json_each``'s ``value`` have an affinity.
 """
 
 from __future__ import annotations
@@ -18,8 +26,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 Shape = tuple[tuple[int, int], ...]
-"""Per value: (-1, 0) plain, (-2, 0) an Array, (n, 0) a list of n, (n, w) n rows of w."""
+"""Per value: (-1, 0) plain, (-2, 0) an Array, (-3, 0) a JSON array (SQLite), (n, 0) a list of
+n, (n, w) n rows of w."""
 
 _TEXTS: dict[tuple[str, str, Shape | int], str] = {}
 
@@ -50,10 +61,17 @@ def statement(dialect: str, sql: str, params: Sequence[Any]) -> tuple[str, tuple
             for row in p:
                 flat.extend(row)
         else:
-            shape.append((n, 0))
-            if n >= ARRAY_FROM and dialect == "postgresql":
+            if n < ARRAY_FROM:
+                shape.append((n, 0))
+                flat.extend(p)
+            elif dialect == "postgresql":
+                shape.append((n, 0))
                 flat.append(list(p))
+            elif (listed := _json_list(p)) is not None:  # SQLite: one text, one JSON array
+                shape.append(_JSON_SHAPE)
+                flat.append(listed)
             else:
+                shape.append((n, 0))
                 flat.extend(p)
     key: tuple[str, str, Shape | int] = (dialect, sql, tuple(shape) if shaped else len(shape))
     text = _TEXTS.get(key)
@@ -77,8 +95,13 @@ class Array:
 
 
 ARRAY_FROM = 16
-"""From this many values a list bound to ``IN (?*)`` goes to PostgreSQL as one array."""
+"""From this many values a list bound to ``IN (?*)`` goes as one array (PostgreSQL) or one
+JSON array (SQLite)."""
 _ARRAY = -2  # the shape of an Array
+_JSON = -3  # the shape of a SQLite list bound as one JSON array
+_JSON_SHAPE = (_JSON, 0)
+_JSON_TYPES = frozenset({str, int})
+
 _BINARY = "%b"
 """psycopg's mark for a value sent in binary: its text form of an array quotes and escapes
 every element in Python (1.7 ms for 100 JSON texts, 0.6 ms for 100 times), binary ~40 µs."""
@@ -101,6 +124,18 @@ _PLAIN = (-1, 0)
 _ARRAY_SHAPE = (_ARRAY, 0)
 
 
+def _json_list(values: Any) -> str | None:
+    """A long ``IN (?*)`` list as one JSON array for SQLite's ``json_each``, or ``None`` when
+    a value is not a plain ``str`` or ``int`` (those come back from ``json_each`` as the same
+    TEXT and INTEGER values the spread placeholders bind; anything else is spread)."""
+    if not _JSON_TYPES.issuperset(map(type, values)):  # (bool, a subclass of int: spread)
+        return None
+    try:
+        return orjson.dumps(list(values)).decode()
+    except orjson.JSONEncodeError:  # an int past 64 bits
+        return None
+
+
 def expand(sql: str, shape: Shape, mark: str) -> str:
     """``sql`` with each ``?`` / ``?*`` / ``?**`` replaced by placeholders for its value."""
     parts = sql.split("?")
@@ -117,11 +152,14 @@ def expand(sql: str, shape: Shape, mark: str) -> str:
             out.append(", ".join([row] * n))
             rest = rest[2:]
         elif rest.startswith("*"):
-            if n < 1 or w:
+            if (n < 1 and n != _JSON) or w:
                 raise ValueError(f"?* takes a non-empty list of values: {sql}")
             if mark == "%s" and n >= ARRAY_FROM:  # PostgreSQL: one array (see the top)
                 out[-1] = _any(out[-1], sql)
                 out.append(_BINARY)
+            elif n == _JSON:  # SQLite: one JSON array (see the top)
+                _any(out[-1], sql)  # only in IN (?*)
+                out.append("SELECT value FROM json_each(?)")
             else:
                 out.append(", ".join([mark] * n))
             rest = rest[1:]

@@ -9,12 +9,29 @@ functions when it sends fixed SQL straight to the driver, as the tables' SQLAlch
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection
+
+
+def _null(_value: None) -> None:
+    return None
+
+
+# Python's sqlite3 binds an exact ``int``, ``float``, ``str`` or ``bytearray`` directly and
+# hands every other value to its adapter lookup first: a miss in its registry, then
+# ``__adapt__`` looked up on its protocol *type*, which formats an AttributeError message only
+# to drop it, then ``__conform__`` on the value — ~3,300 instructions (~1.2 µs against an
+# int's ~0.05) for each ``None`` and ``bool`` bound, ~12 a batched join (2.4% of its
+# instructions with the message, issue 22, docs/speed/). Registered, they are found at the
+# registry's first look and bound as before: ``None`` as NULL, a bool as the integer sqlite3
+# binds it as anyway. For the whole process, with the same result for every caller.
+sqlite3.register_adapter(type(None), _null)
+sqlite3.register_adapter(bool, int)
 
 
 def utc(value: Any) -> datetime | None:
@@ -24,7 +41,11 @@ def utc(value: Any) -> datetime | None:
         return None
     if isinstance(value, str):
         if len(value) == 26 and value[19] == ".":  # SQLite's naive UTC text: parse it as UTC
-            return datetime.fromisoformat(value + "+00:00")  # (replace(tzinfo=) costs 6x more)
+            at = _READ.get(value)
+            if at is None:
+                at = datetime.fromisoformat(value + "+00:00")  # (replace(tzinfo=) costs 6x more)
+                _keep(_READ, value, at)
+            return at
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
@@ -66,24 +87,48 @@ def sqlite_time(at: datetime) -> str:
 
     Through the naive epoch plus the time since the aware one: an aware ``isoformat`` asks its
     zone for the offset and spells it (only to have it cut off), and ``replace(tzinfo=None)``
-    parses keywords; this costs about two thirds of either, once per event (issue 22).
+    parses keywords; this costs about two thirds of either.
 
-    The last time spelled is kept with its text: a knock's events share one time object, and
-    a row often binds it twice (``requested_at`` and ``decided_at``, ``status_at`` and
-    ``joined_at``), so about half the calls of a batch at the door ask for the same object
-    again. Compared by identity (the kept pair holds the object, so it cannot be another's)."""
-    global _LAST  # one pair, replaced whole: safe across threads
-    last = _LAST
-    if last[0] is at:
-        return last[1]
-    text = (_NAIVE_EPOCH + (at - _EPOCH)).isoformat(" ", "microseconds")
-    _LAST = (at, text)
+    Spelled once per instant (:data:`_SPELLED`): a batch of 100 knocks and joins binds ~7
+    times a join but only ~2 instants a join (a knock's time, its join's), each in several
+    rows and columns (``requested_at`` and ``decided_at``, ``status_at`` and ``joined_at``,
+    the events' ``occurred_at``, ``first_seen_at``), from objects that are equal but often not
+    the same. ``isoformat`` costs ~8,000 instructions (CPython's ``PyUnicode_FromFormat``),
+    4% of a batched join's; a dict hit ~10% of that (issue 22, docs/speed/). Only times in
+    UTC (the engine's, the events') are kept: two of them are equal exactly when they are one
+    instant, while two times of one other zone compare by wall clock (an hour that a change
+    of clocks repeats would be one key)."""
+    if at.tzinfo is not UTC:
+        return _spelled(at)
+    text = _SPELLED.get(at)
+    if text is None:
+        text = _spelled(at)
+        _keep(_SPELLED, at, text)
     return text
+
+
+def _spelled(at: datetime) -> str:
+    return (_NAIVE_EPOCH + (at - _EPOCH)).isoformat(" ", "microseconds")
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)  # SQLite's times are naive UTC text
-_LAST: tuple[object, str] = (object(), "")  # sqlite_time's last time and its text
+_KEPT = 4_096
+"""Entries per memo below: a few batches' instants (~2 a join), ~0.5 MB at most."""
+_SPELLED: dict[datetime, str] = {}
+""":func:`sqlite_time`'s instants and their text."""
+_READ: dict[str, datetime] = {}
+""":func:`utc`'s SQLite texts and their aware time: a batch's re-counts read the same
+referrals' and memberships' times again (datetimes are immutable, so one object may be
+handed out many times)."""
+
+
+def _keep(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    """Remember ``key``, forgetting everything first once the memo is full (a dict's get, set
+    and clear are each atomic under the GIL: a thread may miss, never read a wrong pair)."""
+    if len(memo) >= _KEPT:
+        memo.clear()
+    memo[key] = value
 
 
 def bind_pg_time(at: datetime | None) -> datetime | None:
