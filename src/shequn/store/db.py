@@ -46,7 +46,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     # With WAL, NORMAL syncs at checkpoints only: a committed transaction survives the
     # process crashing; a power loss or OS crash may roll back the last few (the file stays
-    # consistent). FULL would fsync every commit (issue 22 measured the commits: docs/entry.md).
+    # consistent). FULL would fsync every commit (issue 22 measured the commits:
+    # docs/speed/joins.md).
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
@@ -111,7 +112,7 @@ class _KeptWriter:
     Checking a connection out of the pool and back in, with SQLAlchemy's ``Connection``
     around it and the pool's reset on return, cost ~50 µs of CPU a transaction — two per
     knock and its recorded join, more than SQLite's own ``BEGIN`` and empty ``COMMIT``
-    (issue 22, docs/entry.md "Session 38, sqknock2"). A store's SQLite writers take turns on
+    (issue 22, docs/speed/joins.md "Session 38, sqknock2"). A store's SQLite writers take turns on
     the file's writer lock (``Store.transaction``), so one connection serves them all in
     turn, and SQLite forgets nothing between transactions that a pooled one would remember.
     It is not lent twice (a transaction opened inside another's block gets a pooled one, as

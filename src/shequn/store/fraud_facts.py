@@ -11,7 +11,7 @@ four come back as one ``UNION ALL`` of tagged rows: the same values as the four 
 Every look-up is an index probe per row (``LATERAL``), whatever the statistics say: psycopg
 prepares the statement after five runs and the server keeps one generic plan, made perhaps
 while the tables were young and never analysed; a plan chosen on such estimates walked all of
-a community's identities per knock (session 36, docs/entry.md).
+a community's identities per knock (session 36, docs/speed/joins.md).
 """
 
 from __future__ import annotations

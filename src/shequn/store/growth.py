@@ -270,7 +270,7 @@ def _reward(p: Projector, _id: int, e: Event) -> None:
 
 
 # one statement, not a read then an insert or update: two round trips per reward on
-# PostgreSQL, and a batch of joins may grant tens of them (docs/store.md, "Session 38,
+# PostgreSQL, and a batch of joins may grant tens of them (docs/speed/import.md, "Session 38,
 # pgbatch5"); the row's reward stays the first grant's, as before
 _REWARD_PUT = (
     "INSERT INTO rewards (community_id, campaign, identity_id, tier, reward, status, status_at)"

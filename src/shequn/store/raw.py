@@ -71,7 +71,7 @@ def rows(
     ``plan_each``: PostgreSQL plans this read for the values of each call, never once for
     all (psycopg prepares a statement run five times, and the server may then keep a generic
     plan). For a read of a table an import is filling: a plan made while it was nearly empty
-    scans it whole once it holds 100,000 rows (issue 22, docs/store.md)."""
+    scans it whole once it holds 100,000 rows (issue 22, docs/speed/import.md)."""
     if _GATHERING.get() is not None and write_behind.waiting(conn):  # they ride along
         found: list[tuple[Any, ...]] = read_each(conn, [Read(sql, params, list)])[0]
         return found
