@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from shequn.engine.entry import Request, enter_many
-from shequn.engine.record import record
 from shequn.store import raw
 from shequn.store.db import Store
 from shequn.store.door_queries import (
@@ -24,8 +24,7 @@ from shequn.store.door_queries import (
 )
 from shequn.store.referral_queries import referrals_by, referrals_of_inviters
 from tests.growth_helpers import COMMUNITY, at, wx
-from tests.test_fission import joined
-from tests.test_fission_recount import _one_person_two_links
+from tests.test_fission_recount import _one_person_two_links, knocked_and_joined
 
 
 @contextmanager
@@ -43,32 +42,28 @@ def _statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         yield sent
 
 
-def _knocked_and_joined(store: Store) -> None:
-    mine, alt = _one_person_two_links(store)  # ann and ann-alt: one person, a link each
-    knocks = [("b1", mine), ("b2", alt), ("b3", mine)]
-    enter_many(
-        store,
-        COMMUNITY,
-        [Request(wx(w), link=ln.code, at=at(n), ref=f"k-{w}") for n, (w, ln) in enumerate(knocks)],
+def separate_fraud_reads(conn: Any, keys: list[str], since: datetime) -> tuple[Any, ...]:
+    """The fraud check's reads one by one, as before they were one statement: the people
+    behind ``keys``, all their keys, first joins, edges sent since ``since``, edges received."""
+    people = persons_of(conn, COMMUNITY, keys)
+    everyone = sorted({k for person in people.values() for k in person})
+    first, sent, towards = raw.read_each(
+        conn,
+        [
+            first_joins_read(COMMUNITY, everyone),
+            edges_from_read(conn, COMMUNITY, everyone, since),
+            edges_to_read(COMMUNITY, everyone),
+        ],
     )
-    record(store, [joined("b1", 10), joined("b2", 11)])  # b3 knocked and never joined
+    return people, everyone, first, sent, towards
 
 
 def test_the_fraud_checks_three_reads_are_one_statement_with_their_values(store, monkeypatch):
-    _knocked_and_joined(store)
+    knocked_and_joined(store)
     keys = sorted([wx("ann"), wx("b1"), wx("b3"), wx("nobody")])
     since = at(1)  # b1's invite (at 0) is older: only the later two are "since"
     with store.read() as conn:
-        people = persons_of(conn, COMMUNITY, keys)
-        everyone = sorted({k for person in people.values() for k in person})
-        first, sent, towards = raw.read_each(
-            conn,
-            [
-                first_joins_read(COMMUNITY, everyone),
-                edges_from_read(conn, COMMUNITY, everyone, since),
-                edges_to_read(COMMUNITY, everyone),
-            ],
-        )
+        _, everyone, first, sent, towards = separate_fraud_reads(conn, keys, since)
         with _statements(monkeypatch) as asked:
             got = raw.read(conn, fraud_facts_read(conn, COMMUNITY, everyone, since))
     assert len(asked) == 1
@@ -94,7 +89,7 @@ def test_a_referral_knocks_fraud_check_on_sqlite_reads_in_two_statements(tmp_pat
 
 
 def test_a_recount_reads_its_invitees_in_three_statements(store, monkeypatch):
-    _knocked_and_joined(store)
+    knocked_and_joined(store)
     with store.read() as conn:
         with _statements(monkeypatch) as asked:
             refs = referrals_of_inviters(conn, COMMUNITY, [wx("ann")])[wx("ann")]

@@ -44,6 +44,18 @@ def _one_person_two_links(store):
     ]
 
 
+def knocked_and_joined(store):
+    """ann's two links (one person), three knocks through them: b1 and b2 join, b3 does not."""
+    mine, alt = _one_person_two_links(store)
+    knocks = [("b1", mine), ("b2", alt), ("b3", mine)]
+    enter_many(
+        store,
+        COMMUNITY,
+        [Request(wx(w), link=ln.code, at=at(n), ref=f"k-{w}") for n, (w, ln) in enumerate(knocks)],
+    )
+    record(store, [joined("b1", 10), joined("b2", 11)])  # b3 knocked and never joined
+
+
 def test_one_persons_two_keys_rewarded_once_when_one_batch_reaches_the_tier(store):
     mine, alt = _one_person_two_links(store)
     who = ["b1", "b2", "b3", "b4", "b5", "b6"]

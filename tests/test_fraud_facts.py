@@ -7,48 +7,23 @@ from __future__ import annotations
 
 import pytest
 
-from shequn.engine.entry import Request, enter_many
-from shequn.engine.record import record
-from shequn.store import raw
 from shequn.store.db import Store
-from shequn.store.door_queries import (
-    edges_from_read,
-    edges_to_read,
-    first_joins_read,
-    persons_of,
-)
 from shequn.store.fraud_facts import facts
 from tests.growth_helpers import COMMUNITY, at, wx
-from tests.test_fission import joined
-from tests.test_fission_recount import _one_person_two_links
+from tests.test_fission_reads import separate_fraud_reads
+from tests.test_fission_recount import knocked_and_joined
 
 pytestmark = pytest.mark.postgres
 
 
 def test_one_statement_reads_what_the_four_reads_did(pg_store: Store):
     store = pg_store
-    mine, alt = _one_person_two_links(store)  # ann and ann-alt: one person, a link each
-    knocks = [("b1", mine), ("b2", alt), ("b3", mine)]
-    enter_many(
-        store,
-        COMMUNITY,
-        [Request(wx(w), link=ln.code, at=at(n), ref=f"k-{w}") for n, (w, ln) in enumerate(knocks)],
-    )
-    record(store, [joined("b1", 10), joined("b2", 11)])  # b3 knocked and never joined
+    knocked_and_joined(store)  # ann's two links; b1, b2 joined, b3 knocked only
     keys = sorted([wx("ann"), wx("b1"), wx("b3"), wx("nobody")])
     since = at(1)  # b1's invite (at 0) is older: only the later two are "since"
     with store.read() as conn:
         got = facts(conn, COMMUNITY, keys, since)
-        people = persons_of(conn, COMMUNITY, keys)
-        everyone = sorted({k for person in people.values() for k in person})
-        first, sent, towards = raw.read_each(
-            conn,
-            [
-                first_joins_read(COMMUNITY, everyone),
-                edges_from_read(conn, COMMUNITY, everyone, since),
-                edges_to_read(COMMUNITY, everyone),
-            ],
-        )
+        people, _, first, sent, towards = separate_fraud_reads(conn, keys, since)
     assert got.people == people
     assert got.people[wx("ann")] == [wx("ann"), wx("ann-alt")]  # one person, itself first
     assert got.people[wx("nobody")] == [wx("nobody")]
