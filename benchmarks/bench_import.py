@@ -24,7 +24,10 @@ Issue #22's goals: (a) <= 2.0 x (d) in time, (a) peak RSS <= 400 MB, (c) >= 5 x 
 shared, so wall time depends on what else runs.
 
 With ``--postgres`` the CPU seconds are the contenders' own: the PostgreSQL server's
-processes are not their children, so what the server spends is only in the wall time.
+processes are not their children. What the server spent during each contender is reported
+beside it as ``server_cpu_s`` (from ``/proc`` of the throwaway cluster's postmaster and its
+processes, which runs on this machine), and the 1-minute load at each contender's start as
+``load``.
 
 Every contender runs with compiled bytecode, as an installed package would: shequn's sources
 are compiled once into a cache in the run's temporary directory (``PYTHONPYCACHEPREFIX``), so
@@ -80,9 +83,14 @@ print(con.execute("SELECT count(*) FROM ev").fetchall()[0][0])
 """
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, object]:
+def run(
+    cmd: list[str], env: dict[str, str] | None = None, server: Callable[[], float] | None = None
+) -> dict[str, object]:
     """Wall seconds, CPU seconds, peak RSS (MB) of exactly this child (``os.wait4``; a
-    grandchild's CPU is counted in its parent's children only when waited for, as here)."""
+    grandchild's CPU is counted in its parent's children only when waited for, as here);
+    with ``server``, the server's CPU seconds over the same time."""
+    load = os.getloadavg()[0]
+    before = server() if server is not None else 0.0
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
@@ -95,9 +103,48 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, object]:
         return {
             "s": elapsed,
             "cpu_s": usage.ru_utime + usage.ru_stime,
+            "server_cpu_s": server() - before if server is not None else 0.0,
             "rss_mb": usage.ru_maxrss / 1024,
+            "load": load,
             "out": out.read(),
         }
+
+
+def server_cpu(base_url: str) -> Callable[[], float]:
+    """The CPU seconds the cluster at ``base_url`` has spent so far: its postmaster (with its
+    children that ended) and every process it started, from ``/proc`` (Linux, a local
+    server)."""
+    import psycopg
+
+    dsn = base_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    with psycopg.connect(dsn) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
+        postmaster = _stat(backend)[1]
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def spent() -> float:
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                f = _stat(int(entry))
+            except OSError:
+                continue  # ended meanwhile
+            if int(entry) == postmaster:
+                total += f[11] + f[12] + f[13] + f[14]
+            elif f[1] == postmaster:
+                total += f[11] + f[12]
+        return total / tick
+
+    return spent
+
+
+def _stat(pid: int) -> list[int]:
+    """``/proc/<pid>/stat``'s numeric fields after the name (ppid first)."""
+    with open(f"/proc/{pid}/stat") as fp:
+        text = fp.read()
+    return [int(x) if x.lstrip("-").isdigit() else 0 for x in text[text.rindex(")") + 2 :].split()]
 
 
 def main() -> None:
@@ -111,6 +158,12 @@ def main() -> None:
         help="import into databases on a throwaway PostgreSQL cluster instead of SQLite files"
         " (needs the postgresql server package)",
     )
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated contenders to run (import always runs first): e.g. baseline"
+        " for a quicker A/B of the import against its baseline",
+    )
     args = ap.parse_args()
     if not args.postgres:
         measure(args, lambda tmp, name: f"sqlite:///{tmp}/{name}.db", "sqlite")
@@ -120,10 +173,15 @@ def main() -> None:
     from tests.pgcluster import postgres_cluster
 
     with postgres_cluster() as pg:
-        measure(args, lambda _tmp, _name: new_pg_database(pg), "postgresql")
+        measure(args, lambda _tmp, _name: new_pg_database(pg), "postgresql", server_cpu(pg))
 
 
-def measure(args: argparse.Namespace, new_db: Callable[[str, str], str], store: str) -> None:
+def measure(
+    args: argparse.Namespace,
+    new_db: Callable[[str, str], str],
+    store: str,
+    server: Callable[[], float] | None = None,
+) -> None:
     """Every contender ``args.rounds`` times in turn, the stores made by ``new_db(tmp, name)``
     (a fresh database each); the medians and their ratios printed as JSON."""
     py = sys.executable
@@ -159,15 +217,22 @@ def measure(args: argparse.Namespace, new_db: Callable[[str, str], str], store: 
                 "read_json": ([py, "-c", READ_JSON, str(export), f"{tmp}/r{n}.duckdb"], env),
                 "reimport": (imp, env),
             }
+            wanted = {"import", *filter(None, args.only.split(","))} if args.only else set(steps)
             for name, (cmd, step_env) in steps.items():
-                results.setdefault(name, []).append(run(cmd, step_env))
+                if name in wanted:
+                    results.setdefault(name, []).append(run(cmd, step_env, server))
             for name in ("ahead", "one"):
                 Path(f"{tmp}/{name}{n}.db").unlink(missing_ok=True)  # SQLite's: disk space
     summary = json.loads(str(results["import"][0]["out"]))
-    again = json.loads(str(results["reimport"][0]["out"]))
-    med = {k: {m: statistics.median(float(r[m]) for r in v) for m in ("s", "cpu_s", "rss_mb")}
+    again = json.loads(str(results["reimport"][0]["out"])) if "reimport" in results else {}
+    keys = ("s", "cpu_s", "server_cpu_s", "rss_mb", "load")
+    med = {k: {m: statistics.median(float(r[m]) for r in v) for m in keys}
            for k, v in results.items()}  # fmt: skip
     base, ours = med["baseline"]["s"], med["import"]["s"]
+
+    def ratio(a: str, b: str) -> float | None:
+        return round(med[a]["s"] / med[b]["s"], 2) if a in med and b in med else None
+
     print(
         json.dumps(
             {
@@ -175,14 +240,14 @@ def measure(args: argparse.Namespace, new_db: Callable[[str, str], str], store: 
                 "messages": args.messages,
                 "file_mb": round(size_mb, 1),
                 "events_stored": summary["new"],
-                "reimport_duplicates": again["duplicate"],
+                "reimport_duplicates": again.get("duplicate"),
                 "rounds": args.rounds,
                 "median": {k: {m: round(x, 2) for m, x in v.items()} for k, v in med.items()},
                 "ratio_import_vs_baseline": round(ours / base, 2),
-                "ratio_one_process_vs_baseline": round(med["import_one_process"]["s"] / base, 2),
-                "ratio_import_vs_read_json": round(ours / med["read_json"]["s"], 2),
-                "ratio_baseline_vs_read_json": round(base / med["read_json"]["s"], 2),
-                "reimport_speedup": round(ours / med["reimport"]["s"], 2),
+                "ratio_one_process_vs_baseline": ratio("import_one_process", "baseline"),
+                "ratio_import_vs_read_json": ratio("import", "read_json"),
+                "ratio_baseline_vs_read_json": ratio("baseline", "read_json"),
+                "reimport_speedup": ratio("import", "reimport"),
                 "import_events_per_s": round(summary["new"] / ours),
                 "cpus": os.cpu_count(),
                 "load_avg_1m": round(os.getloadavg()[0], 1),

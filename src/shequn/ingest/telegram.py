@@ -42,6 +42,7 @@ import orjson
 from shequn.errors import InputFormatError
 from shequn.ingest.archive import Archive
 from shequn.ingest.base import ImportContext, Item, Stretch
+from shequn.ingest.scan_halves import in_halves
 from shequn.ingest.shape import expect
 from shequn.ingest.telegram_account import read_account
 from shequn.ingest.telegram_export import Export
@@ -60,6 +61,8 @@ from shequn.model.i18n import N_, Said
 
 CHUNK = 1 << 18
 """Bytes per read of the name scan (pass 1)."""
+KEPT = 4096
+"""Bytes of one read kept before the next in the name scan (a pair cut in two is whole)."""
 STRETCHES = b"telegram-frames/1"
 """Part of every stretch digest: a new way of cutting or mapping gets a new number."""
 
@@ -130,13 +133,38 @@ def scan_names(fp: IO[bytes], names: Names) -> None:
     Relies on the exporter writing ``"from_id"`` right after ``"from"`` (and ``"actor_id"``
     after ``"actor"``), as Telegram Desktop always does. A file written otherwise only loses
     this help: added and removed members then keep placeholder keys."""
+    add_names(name_pairs(fp, b"", None), names)
+
+
+def name_pairs(fp: IO[bytes], kept: bytes, stop: int | None) -> set[tuple[bytes, bytes]]:
+    """The raw (name JSON, id) pairs of ``fp`` from where it stands, in :data:`CHUNK` reads,
+    the first buffer starting with ``kept``; until ``stop`` bytes were read (None: the end).
+    The shape :func:`~shequn.ingest.scan_halves.in_halves` splits in two.
+
+    Each buffer is searched only up to its last ``}`` in the last half of the :data:`KEPT`
+    bytes kept for the next one: a read can end inside an id's digits (``"from_id": "user12``
+    of ``user1234``), which the pattern would take as a whole id — a second id for that name,
+    which then resolves to a placeholder (16 such pairs in the 300,000-message benchmark
+    export, issue 22, session 40: docs/speed/). What lies after that ``}`` is searched in the
+    next buffer, whole; the file's last buffer in full. (A pair over ~2 KiB with a ``}`` in
+    its name can be missed at a read's end, as one over 4 KiB always could.)"""
     pairs: set[tuple[bytes, bytes]] = set()
-    buf = bytearray()  # the last 4 KiB of the previous chunk (a pair cut in two) + the next
-    while chunk := fp.read(CHUNK):
+    buf = bytearray(kept)  # the previous chunk's last KEPT bytes (a pair cut in two) + the next
+    read = 0
+    while (stop is None or read < stop) and (chunk := fp.read(CHUNK)):
+        read += len(chunk)
         buf += chunk
         del chunk
-        pairs.update(_PAIR.findall(buf))  # a pair seen twice (in the kept tail) is one pair
-        del buf[:-4096]
+        end = buf.rfind(b"}", max(0, len(buf) - KEPT // 2)) + 1 or len(buf)
+        pairs.update(_PAIR.findall(buf, 0, end))  # a pair seen twice (kept) is one pair
+        del buf[:-KEPT]
+    if stop is None or read < stop:  # the end of the file: the rest of the last buffer
+        pairs.update(_PAIR.findall(buf))
+    return pairs
+
+
+def add_names(pairs: set[tuple[bytes, bytes]], names: Names) -> None:
+    """The pairs' display names and user ids into ``names`` (channels and chats left out)."""
     decoded: dict[bytes, str | None] = {}
     for name_json, ident in pairs:
         if name_json == b"null" or ident.startswith((b"channel", b"chat")):
@@ -169,8 +197,13 @@ class _Stream:
         """Pass 1's index, made on first use."""
         if self.scanned is None:
             self.scanned = Names()
-            with self.export.reader(self.ctx, counted=False) as fp:
-                scan_names(fp, self.scanned)
+            pairs = None
+            if self.export.archive is None:  # a plain file: its halves at once
+                pairs = in_halves(self.export.path, name_pairs, chunk=CHUNK, tail=KEPT)
+            if pairs is None:
+                with self.export.reader(self.ctx, counted=False) as fp:
+                    pairs = name_pairs(fp, b"", None)
+            add_names(pairs, self.scanned)
         return self.scanned
 
     def run(self) -> Iterator[Item]:
